@@ -1,0 +1,74 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { loadWarehouseConfig, type WarehouseConfig } from '../config.ts';
+import { findRunningEndpoint, startEmbeddedServer, type EmbeddedServer } from './embedded/server.ts';
+
+/**
+ * The one door to ClickHouse. Ingest, models, Cube and the web app all talk HTTP to a ClickHouse
+ * endpoint through @clickhouse/client; in embedded mode that endpoint is our chdb-backed server on
+ * 127.0.0.1, so the embedded default runs exactly the production code path.
+ */
+export interface Warehouse {
+  client: ClickHouseClient;
+  /** HTTP endpoint (what Cube's driver and other processes connect to). */
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+  cluster?: string;
+  /** The embedded server this process owns, if it started one. */
+  embedded?: EmbeddedServer;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  config?: WarehouseConfig;
+  /** Use the database in the config (default) or none (for CREATE DATABASE). */
+  withDatabase?: boolean;
+  /** Per-client ClickHouse settings. */
+  settings?: Record<string, string | number>;
+  /** Request timeout in ms (default 300 s: ingest and model jobs run long queries). */
+  requestTimeout?: number;
+}
+
+export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Warehouse> {
+  const config = opts.config ?? loadWarehouseConfig();
+  let url = config.url;
+  let embedded: EmbeddedServer | undefined;
+  if (!url) {
+    // Another process of ours (npm start) may own the data directory: share its endpoint.
+    url = await findRunningEndpoint(config.dataDir);
+    if (!url) {
+      embedded = await startEmbeddedServer({
+        dataDir: config.dataDir,
+        port: config.embeddedPort,
+        user: config.user,
+        password: config.password,
+      });
+      url = embedded.url;
+    }
+  }
+  const client = createClient({
+    url,
+    username: config.user,
+    password: config.password,
+    database: opts.withDatabase === false ? undefined : config.database,
+    request_timeout: opts.requestTimeout ?? 300_000,
+    clickhouse_settings: {
+      output_format_json_quote_64bit_integers: 1,
+      ...(opts.settings ?? {}),
+    } as Record<string, unknown>,
+  });
+  return {
+    client,
+    url,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+    cluster: config.cluster,
+    embedded,
+    async close() {
+      await client.close();
+      await embedded?.close();
+    },
+  };
+}
