@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { coreTables, coreViews } from './001-core.ts';
+import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  tables?: TableDef[];
+  views?: ViewDef[];
+  /** Raw statements for what tables/views cannot express; must be idempotent. */
+  statements?: (ctx: RenderContext) => string[];
+}
+
+/**
+ * Append-only: never edit a migration that has shipped (its checksum is recorded); add a new one.
+ * Later issues register theirs here.
+ */
+export const migrations: Migration[] = [
+  { version: 1, name: 'core', tables: coreTables, views: coreViews },
+];
+
+export function renderMigration(m: Migration, ctx: RenderContext): string[] {
+  return [
+    ...(m.tables ?? []).flatMap((t) => renderTable(t, ctx)),
+    ...(m.views ?? []).flatMap((v) => renderView(v, ctx)),
+    ...(m.statements?.(ctx) ?? []),
+  ];
+}
+
+/** Everything a fresh warehouse needs, in order: what `npm run schema -- --print` shows. */
+export function renderAll(ctx: RenderContext, list: Migration[] = migrations): string[] {
+  return [renderDatabase(ctx), ...list.flatMap((m) => renderMigration(m, ctx))];
+}
+
+export function checksum(m: Migration): string {
+  const text = renderMigration(m, { database: 'db' }).join(';\n');
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
