@@ -1,0 +1,40 @@
+/**
+ * Coded errors of the ingest endpoint. Every failure leaves as `{"error": {"code", "message"}}`
+ * with a status from here; nothing else (no stack, no engine message) reaches the client.
+ */
+export type ErrorCode =
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'unauthorized'
+  | 'invalid_token'
+  | 'unknown_entity'
+  | 'unsupported_media_type'
+  | 'unsupported_encoding'
+  | 'bad_request'
+  | 'invalid_json'
+  | 'invalid_idempotency_key'
+  | 'payload_too_large'
+  | 'too_many_records'
+  | 'idempotency_conflict'
+  | 'busy'
+  | 'internal';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+export function errorBody(err: HttpError): ErrorBody {
+  return { error: { code: err.code, message: err.message } };
+}

@@ -1,0 +1,116 @@
+import { HttpError } from './errors.ts';
+
+export type BatchFormat = 'json' | 'ndjson';
+
+const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/jsonlines']);
+
+/** `Content-Type` → body format, checked before the body is read. A missing type means JSON. */
+export function batchFormat(contentType: string | undefined): BatchFormat {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return 'json';
+  if (NDJSON_TYPES.has(type)) return 'ndjson';
+  throw new HttpError(415, 'unsupported_media_type', `Content-Type "${type}" is not supported; send application/json ({"source": "...", "records": [...]}) or application/x-ndjson (one record per line, ?source=... in the URL).`);
+}
+
+export interface ParsedBatch {
+  source: string;
+  records: unknown[];
+}
+
+export interface ParseOptions {
+  format: BatchFormat;
+  /** `?source=` from the URL; the only place an NDJSON body can name its source. */
+  querySource?: string;
+  maxRecords: number;
+}
+
+const SOURCE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
+const BODY_KEYS = new Set(['source', 'records']);
+
+/**
+ * Body → `{source, records}`. Forms: `{"source": "shop", "records": [...]}`, a bare JSON array with
+ * `?source=`, or NDJSON with `?source=`. Records are not validated here — that is the ingest
+ * pipeline's job, record by record, so one bad record never fails the batch. What fails the whole
+ * request is what makes the batch itself unreadable: bad UTF-8, bad JSON, no source, too many records.
+ */
+export function parseBatch(body: Buffer, opts: ParseOptions): ParsedBatch {
+  const text = decodeUtf8(body);
+  if (opts.format === 'ndjson') {
+    const records = parseNdjson(text, opts.maxRecords);
+    return { source: checkSource(opts.querySource, 'the ?source= URL parameter (required for NDJSON)'), records };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, 'invalid_json', `The body is not valid JSON: ${(err as Error).message}`);
+  }
+  let records: unknown;
+  let source = opts.querySource;
+  if (Array.isArray(value)) {
+    records = value;
+  } else if (isPlainObject(value)) {
+    const unknown = Object.keys(value).filter((k) => !BODY_KEYS.has(k));
+    if (unknown.length) throw new HttpError(400, 'bad_request', `Unknown top-level field(s) ${unknown.map((k) => `"${k}"`).join(', ')}; the body is {"source": "...", "records": [...]}.`);
+    records = value.records;
+    if (value.source !== undefined) {
+      if (typeof value.source !== 'string') throw new HttpError(400, 'bad_request', '"source" must be a string.');
+      if (source !== undefined && source !== value.source) {
+        throw new HttpError(400, 'bad_request', `The body says source "${value.source}" but the URL says "${source}".`);
+      }
+      source = value.source;
+    }
+  } else {
+    throw new HttpError(400, 'bad_request', 'The body must be a JSON object {"source": "...", "records": [...]}.');
+  }
+  if (!Array.isArray(records)) throw new HttpError(400, 'bad_request', '"records" must be an array of records.');
+  checkCount(records.length, opts.maxRecords);
+  return { source: checkSource(source, '"source" in the body or ?source= in the URL'), records };
+}
+
+function parseNdjson(text: string, maxRecords: number): unknown[] {
+  const records: unknown[] = [];
+  let start = 0;
+  let line = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    line++;
+    const raw = text.slice(start, end).trim();
+    start = end + 1;
+    if (raw === '') continue;
+    checkCount(records.length + 1, maxRecords);
+    try {
+      records.push(JSON.parse(raw));
+    } catch (err) {
+      throw new HttpError(400, 'invalid_json', `Line ${line} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (records.length === 0) checkCount(0, maxRecords);
+  return records;
+}
+
+function checkCount(n: number, maxRecords: number): void {
+  if (n === 0) throw new HttpError(400, 'bad_request', 'The batch has no records.');
+  if (n > maxRecords) throw new HttpError(413, 'too_many_records', `The batch has more than ${maxRecords} records; send at most ${maxRecords} per request.`);
+}
+
+function checkSource(source: string | undefined, where: string): string {
+  if (source === undefined || source === '') throw new HttpError(400, 'bad_request', `Missing source: name the sending system in ${where}, e.g. "shop".`);
+  if (!SOURCE.test(source)) throw new HttpError(400, 'bad_request', `Source "${source.slice(0, 80)}" is not valid: 1-64 letters, digits, "_", ".", ":" or "-".`);
+  return source;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function decodeUtf8(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw new HttpError(400, 'bad_request', 'The body is not valid UTF-8.');
+  }
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,240 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { digestToken, requireBearer } from './auth.ts';
+import { checkDeclaredLength, contentCoding, readBody } from './body.ts';
+import { errorBody, HttpError } from './errors.ts';
+import { KeyedLock, parseIdempotencyKey, requestDigest, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
+import { batchFormat, parseBatch } from './parse.ts';
+import { summaryBody, summaryStatus, type BatchSummary } from './summary.ts';
+
+/** Entities a source may push. Customers too: a web shop pushing sign-ups as they happen. */
+export const HTTP_ENTITIES = ['interactions', 'transactions', 'customers'] as const;
+export type HttpEntity = (typeof HTTP_ENTITIES)[number];
+
+export interface BatchToIngest {
+  entity: HttpEntity;
+  source: string;
+  records: unknown[];
+  /** `http:<idempotency key>` or `http:sha256:<digest>`; goes to ingest_batches.source_file. */
+  label: string;
+  /** sha256 of the request; stands in for the file hash so a retried batch does not repeat its rejects. */
+  requestSha256: string;
+}
+
+/** The one thing the endpoint needs from the ingest pipeline. */
+export type IngestBatchFn = (batch: BatchToIngest) => Promise<BatchSummary>;
+
+export interface IngestServerOptions {
+  warehouse: Warehouse;
+  /** Bearer token clients must send. Required: the endpoint never runs open. */
+  token: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Largest body accepted, on the wire and after gunzip. */
+  maxBodyBytes?: number;
+  maxRecords?: number;
+  /** Requests being read or loaded at once; more get 503 + Retry-After (bounds memory at about this × maxBodyBytes). */
+  maxConcurrentRequests?: number;
+  /** One line per request; never given tokens or bodies. */
+  log?: (line: string) => void;
+  /** Where an operator finds the token; part of every 401. */
+  tokenHint?: string;
+  /** Seams for tests: how a batch is loaded and where idempotency keys live. */
+  ingest?: IngestBatchFn;
+  idempotencyStore?: IdempotencyStore;
+}
+
+export interface IngestServer {
+  /** Base URL, e.g. http://127.0.0.1:4100 (POST {url}/v1/ingest/transactions). */
+  url: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TOKEN_HINT =
+  'The token is INGEST_TOKEN in the server\'s environment or, when that is unset, "ingestToken" in secrets.json in the data directory (CRM_DATA_DIR, default .data/).';
+
+interface Outcome {
+  status: number;
+  records?: number;
+  note?: string;
+}
+
+export async function startIngestServer(opts: IngestServerOptions): Promise<IngestServer> {
+  if (!opts.token) throw new Error('startIngestServer: a token is required (INGEST_TOKEN or localSecrets().ingestToken)');
+  const host = opts.host ?? '127.0.0.1';
+  const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
+  const maxRecords = opts.maxRecords ?? 10_000;
+  const maxConcurrent = opts.maxConcurrentRequests ?? 8;
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const tokenHint = opts.tokenHint ?? DEFAULT_TOKEN_HINT;
+  const expected = digestToken(opts.token);
+  const ingest = opts.ingest ?? (await defaultIngest(opts.warehouse));
+  const store = opts.idempotencyStore ?? warehouseIdempotencyStore(opts.warehouse.client, opts.warehouse.database);
+  const locks = new KeyedLock();
+  let active = 0;
+
+  async function ingestRoute(req: IncomingMessage, res: ServerResponse, entityName: string, query: URLSearchParams): Promise<Outcome> {
+    if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST to send a batch.', { Allow: 'POST' });
+    requireBearer(req.headers.authorization, expected, tokenHint);
+    if (!(HTTP_ENTITIES as readonly string[]).includes(entityName)) {
+      throw new HttpError(404, 'unknown_entity', `Unknown entity "${entityName.slice(0, 40)}"; POST to /v1/ingest/{${HTTP_ENTITIES.join('|')}}.`);
+    }
+    const entity = entityName as HttpEntity;
+    const format = batchFormat(req.headers['content-type']);
+    const coding = contentCoding(req.headers['content-encoding']);
+    checkDeclaredLength(req.headers['content-length'], maxBodyBytes);
+    const key = parseIdempotencyKey(req.headers['idempotency-key']);
+    const querySource = query.get('source') ?? undefined;
+
+    const body = await readBody(req, coding, maxBodyBytes);
+    const { source, records } = parseBatch(body, { format, querySource, maxRecords });
+    const requestSha256 = requestDigest(entity, querySource, body);
+    const label = key ? `http:${key}` : `http:sha256:${requestSha256.slice(0, 16)}`;
+    const load = () => ingest({ entity, source, records, label, requestSha256 });
+
+    if (!key) {
+      const summary = await load();
+      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}` });
+    }
+    return locks.run(key, async () => {
+      const prior = await store.find(key);
+      if (prior) {
+        if (prior.requestSha256 !== requestSha256) {
+          throw new HttpError(422, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key for a new batch.');
+        }
+        const summary = JSON.parse(prior.response) as BatchSummary;
+        return send(res, summaryStatus(summary), summaryBody(summary), { 'Idempotent-Replayed': 'true' }, {
+          records: records.length,
+          note: `batch=${summary.batch_id} replayed`,
+        });
+      }
+      const summary = await load();
+      try {
+        await store.save(key, { entity, batchId: summary.batch_id, requestSha256, response: JSON.stringify(summary) });
+      } catch (err) {
+        // The batch is loaded; answering 500 would only make the client resend it. A resend is
+        // harmless (upserts by id) but would not be a replay: say so in the log.
+        log(`ingest-http warning: batch ${summary.batch_id} loaded but its idempotency key was not stored: ${(err as Error).message}`);
+      }
+      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}` });
+    });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<Outcome> {
+    const url = new URL(req.url ?? '/', 'http://ingest.invalid');
+    if (url.pathname === '/v1/health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', 'Use GET.', { Allow: 'GET, HEAD' });
+      return send(res, 200, { status: 'ok' });
+    }
+    const m = /^\/v1\/ingest\/([^/]+)\/?$/.exec(url.pathname);
+    if (!m) throw new HttpError(404, 'not_found', `No route ${url.pathname.slice(0, 100)}; POST batches to /v1/ingest/{${HTTP_ENTITIES.join('|')}}.`);
+    if (active >= maxConcurrent) {
+      throw new HttpError(503, 'busy', `The ingest endpoint is handling ${maxConcurrent} requests already; retry shortly.`, { 'Retry-After': '1' });
+    }
+    active++;
+    try {
+      return await ingestRoute(req, res, decodeSegment(m[1]!), url.searchParams);
+    } finally {
+      active--;
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const path = safePath(req.url);
+    route(req, res)
+      .catch((err: unknown) => {
+        if (err instanceof HttpError) return send(res, err.status, errorBody(err), err.headers);
+        log(`ingest-http error ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+        const internal = new HttpError(500, 'internal', 'The batch could not be processed; nothing is lost by retrying it. See the server log.');
+        return send(res, 500, errorBody(internal));
+      })
+      .then((outcome) => {
+        const ms = Math.round(performance.now() - started);
+        const parts = [`ingest-http ${req.method} ${path} ${outcome.status}`];
+        if (outcome.records !== undefined) parts.push(`records=${outcome.records}`);
+        parts.push(`${ms}ms`);
+        if (outcome.note) parts.push(outcome.note);
+        log(parts.join(' '));
+      })
+      .catch(() => {
+        /* the socket is gone; nothing left to answer */
+      });
+  });
+  // Slow-loris guard: a whole request (headers and body) must arrive within this time.
+  server.requestTimeout = 120_000;
+  server.headersTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 4100, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Finishes in-flight requests, drops idle keep-alive sockets; a stuck client gets 10 s.
+        const force = setTimeout(() => server.closeAllConnections(), 10_000);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Writes a JSON answer. After an early refusal the rest of the body is not read: close instead. */
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, extra: Omit<Outcome, 'status'> = {}): Outcome {
+  if (res.headersSent) {
+    res.destroy();
+    return { status, ...extra };
+  }
+  const payload = JSON.stringify(body);
+  const req = res.req;
+  const unread = req && !req.complete;
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(payload),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...(unread ? { Connection: 'close' } : {}),
+    ...headers,
+  });
+  res.end(req?.method === 'HEAD' ? undefined : payload);
+  if (unread) {
+    // Stop reading what the client still sends (no draining of an oversize body): once the answer
+    // is flushed, close the connection.
+    req.pause();
+    res.once('finish', () => setTimeout(() => req.socket.destroy(), 200).unref());
+  }
+  return { status, ...extra };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function safePath(url: string | undefined): string {
+  // Only the path goes to the log: query strings are the client's business.
+  const path = (url ?? '/').split('?')[0]!;
+  return path.length > 100 ? `${path.slice(0, 100)}…` : path;
+}
+
+async function defaultIngest(warehouse: Warehouse): Promise<IngestBatchFn> {
+  const { pipelineIngest } = await import('./pipeline.ts');
+  return pipelineIngest(warehouse);
+}
