@@ -1,0 +1,33 @@
+import type { EntitySpec } from './types.ts';
+
+export const opportunities: EntitySpec = {
+  name: 'opportunities',
+  table: 'opportunities',
+  key: ['source', 'opportunity_id'],
+  idField: 'opportunity_id',
+  resolvesCustomer: true,
+  versionField: 'updated_at',
+  movableSortColumns: ['customer_id', 'created_at'],
+  money: { amount: 'amount', currency: 'currency' },
+  sourceIsColumn: true,
+  fields: [
+    { name: 'source', type: 'id', required: true, doc: 'CRM the deal comes from' },
+    { name: 'opportunity_id', type: 'id', required: true, doc: 'deal id, unique within the source' },
+    { name: 'customer_ref', type: 'id', required: true, doc: "the customer's source_id in the same source" },
+    { name: 'owner_id', type: 'id', doc: 'account owner (users.owner_id)' },
+    { name: 'name', type: 'string', doc: 'deal name' },
+    { name: 'product', type: 'string', doc: 'product or product line' },
+    { name: 'amount', type: 'decimal', min: 0, default: '0', doc: 'deal value (≥ 0), converted to the base currency' },
+    { name: 'currency', type: 'currency', column: null, doc: 'ISO 4217 code; default: the mapping’s currency, else the base currency' },
+    { name: 'stage', type: 'string', doc: 'current pipeline stage' },
+    { name: 'status', type: 'enum', required: true, values: ['open', 'won', 'lost'], doc: 'open | won | lost' },
+    { name: 'loss_reason', type: 'string', doc: 'why a lost deal was lost' },
+    { name: 'competitor', type: 'string', doc: 'competitor involved' },
+    { name: 'created_at', type: 'date', required: true, doc: 'creation date' },
+    { name: 'closed_at', type: 'date', nullable: true, doc: 'close date (won or lost)' },
+    { name: 'expected_close_at', type: 'date', nullable: true, doc: 'expected close date' },
+    { name: 'stage_history', type: 'stage_history', doc: 'JSON array of {"stage","entered_at"}' },
+    { name: 'notes', type: 'string', doc: 'free text' },
+    { name: 'updated_at', type: 'datetime', column: null, doc: 'last change: the newest version wins' },
+  ],
+};

@@ -1,0 +1,84 @@
+/**
+ * The ingest contract: which fields each entity accepts, how each is checked, and where it lands.
+ * Mapping files rename a user's headers to these canonical field names; the demo generator writes
+ * them directly. One file per entity under ingest/entities/.
+ */
+export type EntityName =
+  | 'customers'
+  | 'transactions'
+  | 'interactions'
+  | 'opportunities'
+  | 'campaigns'
+  | 'campaign_members'
+  | 'users';
+
+export type FieldType =
+  /** Free text, copied as given (trimmed). */
+  | 'string'
+  /** An identifier: non-empty when present, no control characters. */
+  | 'id'
+  /** One of `values` (case-insensitive; the mapping's value map applies first). */
+  | 'enum'
+  /** Calendar date; ISO `YYYY-MM-DD` unless the mapping gives a format. */
+  | 'date'
+  /** Date and time; ISO 8601 (`YYYY-MM-DD HH:MM:SS`, `…T…Z`, offsets) unless the mapping gives a format. */
+  | 'datetime'
+  /** Decimal number with up to 2 fraction digits kept (rounded half away from zero). */
+  | 'decimal'
+  /** Whole number. */
+  | 'int'
+  /** ISO 4217 code, three letters. */
+  | 'currency'
+  /** `{"shop":"1001"}` or `shop:1001;crm:A-7`. */
+  | 'external_ids'
+  /** JSON array of `{ "stage": "...", "entered_at": "YYYY-MM-DD" }`. */
+  | 'stage_history';
+
+export interface FieldSpec {
+  /** Canonical input field name. */
+  name: string;
+  type: FieldType;
+  /** A row without a value here is rejected. */
+  required?: boolean;
+  /** Allowed values of an enum (canonical lower-case spelling). */
+  values?: readonly string[];
+  /** Lower bound for int/decimal (e.g. 0 for quantities and amounts). */
+  min?: number;
+  /** Upper bound for int/decimal. */
+  max?: number;
+  /** Value used when the field is empty or absent (not for required fields). */
+  default?: string;
+  /** Empty means NULL (dates that may be unknown, scores that may be missing). */
+  nullable?: boolean;
+  /**
+   * Target column. Defaults to `name`; `null` means the field is read but stored elsewhere
+   * (e.g. `updated_at` becomes the row's `version`, `currency` becomes `original_currency`).
+   */
+  column?: string | null;
+  /** One line for the README table. */
+  doc: string;
+}
+
+export interface EntitySpec {
+  name: EntityName;
+  /** Target table in the warehouse database. */
+  table: string;
+  fields: readonly FieldSpec[];
+  /** Natural key (canonical field names): one stored row per key. */
+  key: readonly string[];
+  /** Field shown as the record id in rejects. */
+  idField: string;
+  /** Facts: `customer_ref` (with `source`) is resolved to `customer_id`. */
+  resolvesCustomer?: boolean;
+  /** Field whose time becomes the row version (newest wins); absent: the load's start time. */
+  versionField?: string;
+  /**
+   * Sort-key columns besides the key that can change between versions of a record (fact tables
+   * are ordered by customer and date): a changed value leaves a stale row that must be deleted.
+   */
+  movableSortColumns?: readonly string[];
+  /** Money conversion: amount field and currency field (amount in base currency, original kept). */
+  money?: { amount: string; currency: string };
+  /** Dimension tables without a `source` column still accept `source` for resolving customer_ref. */
+  sourceIsColumn: boolean;
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * A column-mapping file lets a user load their own export: other headers, constants, date formats,
+ * number formats, currencies, value maps and CSV dialect. Every key is optional. See ingest/README.md.
+ */
+export interface Mapping {
+  /** Source name for every row (same as --source; a `source` column in the file wins over neither: --source > mapping > column). */
+  source?: string;
+  /** Input format when the extension does not say it. */
+  format?: 'csv' | 'ndjson' | 'parquet';
+  csv?: {
+    /** Field delimiter, one character (default `,`; `.tsv` files default to tab). */
+    delimiter?: string;
+    /** Quote character (default `"`). */
+    quote?: string;
+    /** `utf-8` (default) or `latin1` / `iso-8859-1` / `windows-1252`. */
+    encoding?: string;
+  };
+  /** Header renames: `{"Their header": "canonical_field"}`. */
+  columns?: Record<string, string>;
+  /** Fixed values for canonical fields, used when the row has no value: `{"channel": "store"}`. */
+  constants?: Record<string, string>;
+  /**
+   * Date/time formats per canonical field (or `"*"` for all date fields): tokens YYYY MM M DD D HH H
+   * mm ss SSS, any other character is literal; or `ISO`, `epoch` (seconds), `epoch_ms`.
+   */
+  dates?: Record<string, string>;
+  /** Number format for decimals and integers: `{"decimal": ",", "thousands": "."}`. */
+  numbers?: { decimal?: string; thousands?: string };
+  currency?: {
+    /** Currency of the amounts when the row has none (per file). */
+    default?: string;
+    /** Canonical currency of the warehouse (default: CRM_BASE_CURRENCY or EUR). */
+    base?: string;
+    /** Conversion rates to the base currency: amount = original_amount × rate. */
+    rates?: Record<string, number>;
+  };
+  /** Value maps per canonical field, applied before validation: `{"status": {"Erstattet": "refunded"}}`. */
+  values?: Record<string, Record<string, string>>;
+  /** Source columns to drop without a warning. */
+  ignore?: string[];
+  /** Default country (ISO alpha-2) for phone numbers without a country code (default: the record's country, else CRM_DEFAULT_COUNTRY, else DE). */
+  defaultCountry?: string;
+}
+
+export class MappingError extends Error {}
+
+const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'defaultCountry', '$comment']);
+
+/** Checks the shape of a mapping object and explains the first problem in plain words. */
+export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
+  const fail = (msg: string): never => {
+    throw new MappingError(`${where}: ${msg}`);
+  };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail('must be a JSON object');
+  const m = raw as Record<string, unknown>;
+  for (const k of Object.keys(m)) if (!TOP_KEYS.has(k)) fail(`unknown key "${k}" (known: ${[...TOP_KEYS].filter((x) => x !== '$comment').join(', ')})`);
+  const strMap = (key: string): void => {
+    const v = m[key];
+    if (v === undefined) return;
+    if (!v || typeof v !== 'object' || Array.isArray(v)) fail(`"${key}" must be an object of strings`);
+    for (const [k, x] of Object.entries(v as object)) if (typeof x !== 'string') fail(`"${key}.${k}" must be a string`);
+  };
+  strMap('columns');
+  strMap('constants');
+  strMap('dates');
+  if (m.source !== undefined && (typeof m.source !== 'string' || !m.source.trim())) fail('"source" must be a non-empty string');
+  if (m.format !== undefined && !['csv', 'ndjson', 'parquet'].includes(m.format as string)) fail('"format" must be csv, ndjson or parquet');
+  if (m.csv !== undefined) {
+    const c = m.csv as Record<string, unknown>;
+    if (!c || typeof c !== 'object') fail('"csv" must be an object');
+    for (const k of ['delimiter', 'quote'] as const) {
+      if (c[k] !== undefined && (typeof c[k] !== 'string' || Buffer.byteLength(c[k] as string) !== 1)) fail(`"csv.${k}" must be a single one-byte character`);
+    }
+    if (c.encoding !== undefined && !normalizeEncoding(String(c.encoding))) fail(`"csv.encoding" "${String(c.encoding)}" is not supported (utf-8, latin1, iso-8859-1, windows-1252)`);
+  }
+  if (m.numbers !== undefined) {
+    const n = m.numbers as Record<string, unknown>;
+    for (const k of ['decimal', 'thousands'] as const) {
+      if (n[k] !== undefined && (typeof n[k] !== 'string' || (n[k] as string).length > 1)) fail(`"numbers.${k}" must be one character (or "" for none)`);
+    }
+    if (n.decimal !== undefined && n.decimal === n.thousands) fail('"numbers.decimal" and "numbers.thousands" must differ');
+  }
+  if (m.currency !== undefined) {
+    const c = m.currency as Record<string, unknown>;
+    for (const k of ['default', 'base'] as const) {
+      if (c[k] !== undefined && !/^[A-Za-z]{3}$/.test(String(c[k]))) fail(`"currency.${k}" must be a 3-letter ISO 4217 code`);
+    }
+    if (c.rates !== undefined) {
+      if (!c.rates || typeof c.rates !== 'object') fail('"currency.rates" must be an object');
+      for (const [k, r] of Object.entries(c.rates as object)) {
+        if (!/^[A-Za-z]{3}$/.test(k)) fail(`"currency.rates": "${k}" is not a 3-letter currency code`);
+        if (typeof r !== 'number' || !(r > 0) || !Number.isFinite(r)) fail(`"currency.rates.${k}" must be a positive number`);
+      }
+    }
+  }
+  if (m.values !== undefined) {
+    if (!m.values || typeof m.values !== 'object') fail('"values" must be an object');
+    for (const [field, map] of Object.entries(m.values as object)) {
+      if (!map || typeof map !== 'object') fail(`"values.${field}" must be an object`);
+      for (const [k, x] of Object.entries(map as object)) if (typeof x !== 'string') fail(`"values.${field}.${k}" must be a string`);
+    }
+  }
+  if (m.ignore !== undefined && (!Array.isArray(m.ignore) || m.ignore.some((x) => typeof x !== 'string'))) fail('"ignore" must be an array of column names');
+  if (m.defaultCountry !== undefined && !/^[A-Za-z]{2}$/.test(String(m.defaultCountry))) fail('"defaultCountry" must be an ISO 3166 alpha-2 code');
+  return m as Mapping;
+}
+
+export function loadMappingFile(path: string): Mapping {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new MappingError(`cannot read mapping file ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new MappingError(`mapping file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return validateMapping(raw, `mapping file ${path}`);
+}
+
+/** The encodings a CSV/NDJSON file may declare; latin1 labels decode as windows-1252 (as browsers do). */
+export function normalizeEncoding(label: string): 'utf-8' | 'windows-1252' | undefined {
+  const l = label.trim().toLowerCase().replace(/_/g, '-');
+  if (l === 'utf-8' || l === 'utf8') return 'utf-8';
+  if (['latin1', 'latin-1', 'iso-8859-1', 'iso8859-1', 'windows-1252', 'cp1252'].includes(l)) return 'windows-1252';
+  return undefined;
+}
