@@ -14,7 +14,7 @@ export function batchFormat(contentType: string | undefined): BatchFormat {
 
 export interface ParsedBatch {
   source: string;
-  records: unknown[];
+  records: Record<string, unknown>[];
 }
 
 export interface ParseOptions {
@@ -29,9 +29,10 @@ const BODY_KEYS = new Set(['source', 'records']);
 
 /**
  * Body → `{source, records}`. Forms: `{"source": "shop", "records": [...]}`, a bare JSON array with
- * `?source=`, or NDJSON with `?source=`. Records are not validated here — that is the ingest
+ * `?source=`, or NDJSON with `?source=`. Record fields are not validated here — that is the ingest
  * pipeline's job, record by record, so one bad record never fails the batch. What fails the whole
- * request is what makes the batch itself unreadable: bad UTF-8, bad JSON, no source, too many records.
+ * request is what makes the batch itself unreadable: bad UTF-8, bad JSON, an element that is not an
+ * object (a sender bug, not a data-quality problem), no source, too many records.
  */
 export function parseBatch(body: Buffer, opts: ParseOptions): ParsedBatch {
   const text = decodeUtf8(body);
@@ -65,11 +66,13 @@ export function parseBatch(body: Buffer, opts: ParseOptions): ParsedBatch {
   }
   if (!Array.isArray(records)) throw new HttpError(400, 'bad_request', '"records" must be an array of records.');
   checkCount(records.length, opts.maxRecords);
-  return { source: checkSource(source, '"source" in the body or ?source= in the URL'), records };
+  const notObject = records.findIndex((r) => !isPlainObject(r));
+  if (notObject !== -1) throw new HttpError(400, 'bad_request', `records[${notObject}] is not a JSON object; every record must be {"field": value, …}.`);
+  return { source: checkSource(source, '"source" in the body or ?source= in the URL'), records: records as Record<string, unknown>[] };
 }
 
-function parseNdjson(text: string, maxRecords: number): unknown[] {
-  const records: unknown[] = [];
+function parseNdjson(text: string, maxRecords: number): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
   let start = 0;
   let line = 0;
   while (start <= text.length) {
@@ -80,11 +83,14 @@ function parseNdjson(text: string, maxRecords: number): unknown[] {
     start = end + 1;
     if (raw === '') continue;
     checkCount(records.length + 1, maxRecords);
+    let value: unknown;
     try {
-      records.push(JSON.parse(raw));
+      value = JSON.parse(raw);
     } catch (err) {
       throw new HttpError(400, 'invalid_json', `Line ${line} is not valid JSON: ${(err as Error).message}`);
     }
+    if (!isPlainObject(value)) throw new HttpError(400, 'bad_request', `Line ${line} is not a JSON object; every line must be one record {"field": value, …}.`);
+    records.push(value);
   }
   if (records.length === 0) checkCount(0, maxRecords);
   return records;

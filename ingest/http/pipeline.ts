@@ -1,9 +1,40 @@
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { ingestRecords, InputError, type IngestSummary } from '../index.ts';
+import { HttpError } from './errors.ts';
 import type { IngestBatchFn } from './server.ts';
+import type { BatchSummary } from './summary.ts';
 
-/** Adapter to the ingest pipeline's ingestRecords (wired when ingest/ lands). */
-export function pipelineIngest(_warehouse: Warehouse): IngestBatchFn {
-  return async () => {
-    throw new Error('ingest pipeline not available yet');
+/**
+ * The endpoint's door to the ingest pipeline: the same validation, quarantine, identity lookup and
+ * upserts as file ingest. The batch's source applies to records that do not name their own.
+ */
+export function pipelineIngest(warehouse: Warehouse): IngestBatchFn {
+  return async ({ entity, source, records, label }) => {
+    let summary: IngestSummary;
+    try {
+      summary = await ingestRecords(warehouse, entity, records, { source, batchLabel: label });
+    } catch (err) {
+      // The pipeline's own "this input cannot be read at all" is a client error, worded for people.
+      if (err instanceof InputError) throw new HttpError(400, 'bad_request', err.message);
+      throw err;
+    }
+    // A failed load (warehouse trouble) is a 5xx: nothing is remembered, so a retry runs again.
+    if (summary.status === 'failed') throw new Error(`batch ${summary.batchId} (${label}) failed: ${summary.error ?? 'unknown error'}`);
+    return toBatchSummary(summary, records.length);
+  };
+}
+
+export function toBatchSummary(summary: IngestSummary, received: number): BatchSummary {
+  return {
+    batch_id: summary.batchId,
+    received,
+    loaded: summary.loaded,
+    updated: summary.updated,
+    duplicates: summary.duplicates,
+    outdated: summary.outdated,
+    rejected: summary.rejected,
+    // The pipeline numbers records from 1 (like file lines); the API speaks array indexes.
+    rejects: summary.rejects.map((r) => ({ index: r.line - 1, record_id: r.recordId, field: r.field, reason: r.reason })),
+    warnings: summary.warnings,
   };
 }

@@ -15,7 +15,7 @@ export type HttpEntity = (typeof HTTP_ENTITIES)[number];
 export interface BatchToIngest {
   entity: HttpEntity;
   source: string;
-  records: unknown[];
+  records: Record<string, unknown>[];
   /** `http:<idempotency key>` or `http:sha256:<digest>`; goes to ingest_batches.source_file. */
   label: string;
   /** sha256 of the request; stands in for the file hash so a retried batch does not repeat its rejects. */

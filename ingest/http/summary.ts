@@ -13,8 +13,13 @@ export interface BatchSummary {
   loaded: number;
   updated: number;
   duplicates: number;
+  /** Older than the stored version of the same record (by updated_at): nothing written. */
+  outdated: number;
   rejected: number;
+  /** The first 1 000 rejects; `rejected` is the full count. They are also in the `rejects` table. */
   rejects: BatchReject[];
+  /** Things worth a look that did not stop anything, e.g. unknown fields that were ignored. */
+  warnings: string[];
 }
 
 /** 200 when anything could be used (a partly bad batch still loads its good records), 422 when nothing. */

@@ -13,6 +13,7 @@ import { KeyedLock, memoryIdempotencyStore, parseIdempotencyKey, requestDigest }
 import { batchFormat, parseBatch } from '../../ingest/http/parse.ts';
 import { startIngestServer, type BatchToIngest } from '../../ingest/http/index.ts';
 import { summaryStatus, type BatchSummary } from '../../ingest/http/summary.ts';
+import { toBatchSummary } from '../../ingest/http/pipeline.ts';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -78,7 +79,7 @@ describe('parseBatch', () => {
   const json = (v: unknown) => Buffer.from(JSON.stringify(v));
   const opts = { format: 'json' as const, maxRecords: 3 };
   test('object body', () => {
-    assert.deepEqual(parseBatch(json({ source: 'shop', records: [{ a: 1 }, 2] }), opts), { source: 'shop', records: [{ a: 1 }, 2] });
+    assert.deepEqual(parseBatch(json({ source: 'shop', records: [{ a: 1 }, { b: 2 }] }), opts), { source: 'shop', records: [{ a: 1 }, { b: 2 }] });
   });
   test('bare array with ?source=', () => {
     assert.deepEqual(parseBatch(json([{ a: 1 }]), { ...opts, querySource: 'desk' }), { source: 'desk', records: [{ a: 1 }] });
@@ -101,6 +102,9 @@ describe('parseBatch', () => {
     ['typo in a top-level key', json({ source: 'shop', record: [{}] }), opts, '400 bad_request'],
     ['empty batch', json({ source: 'shop', records: [] }), opts, '400 bad_request'],
     ['a scalar body', json(42), opts, '400 bad_request'],
+    ['a record that is not an object', json({ source: 'shop', records: [{}, 2] }), opts, '400 bad_request'],
+    ['a record that is an array', json({ source: 'shop', records: [[]] }), opts, '400 bad_request'],
+    ['NDJSON line that is not an object', Buffer.from('{}\nnull\n'), { format: 'ndjson', querySource: 's', maxRecords: 3 }, '400 bad_request'],
     ['too many records', json({ source: 'shop', records: [{}, {}, {}, {}] }), opts, '413 too_many_records'],
     ['NDJSON without ?source=', Buffer.from('{}\n'), { format: 'ndjson', maxRecords: 3 }, '400 bad_request'],
     ['NDJSON bad line', Buffer.from('{}\n{x\n'), { format: 'ndjson', querySource: 's', maxRecords: 3 }, '400 invalid_json'],
@@ -156,8 +160,22 @@ describe('idempotency keys', () => {
   });
 });
 
+describe('toBatchSummary', () => {
+  test('maps the pipeline summary; 1-based reject lines become 0-based indexes', () => {
+    const summary = toBatchSummary({
+      batchId: 'B', entity: 'transactions', input: 'http:k', status: 'completed', read: 3, loaded: 1, updated: 0, duplicates: 1,
+      outdated: 0, rejected: 1, staleDeleted: 0, unknownCustomers: 0, seconds: 0.1, rowsPerSecond: 30, warnings: ['w'],
+      rejects: [{ line: 3, recordId: 'T3', field: 'amount', reason: 'negative' }],
+    }, 3);
+    assert.deepEqual(summary, {
+      batch_id: 'B', received: 3, loaded: 1, updated: 0, duplicates: 1, outdated: 0, rejected: 1,
+      rejects: [{ index: 2, record_id: 'T3', field: 'amount', reason: 'negative' }], warnings: ['w'],
+    });
+  });
+});
+
 describe('summaryStatus', () => {
-  const s = (received: number, rejected: number): BatchSummary => ({ batch_id: 'b', received, loaded: received - rejected, updated: 0, duplicates: 0, rejected, rejects: [] });
+  const s = (received: number, rejected: number): BatchSummary => ({ batch_id: 'b', received, loaded: received - rejected, updated: 0, duplicates: 0, outdated: 0, rejected, rejects: [], warnings: [] });
   test('all good → 200', () => assert.equal(summaryStatus(s(3, 0)), 200));
   test('partly bad → 200', () => assert.equal(summaryStatus(s(3, 2)), 200));
   test('all bad → 422', () => assert.equal(summaryStatus(s(3, 3)), 422));
@@ -191,6 +209,8 @@ async function fakeServer(opts: { maxBodyBytes?: number; maxRecords?: number; de
         duplicates: 0,
         rejected: bad.length,
         rejects: bad.map(({ index }) => ({ index, record_id: '', field: 'id', reason: 'missing id' })),
+        outdated: 0,
+        warnings: [],
       };
     },
   });
@@ -380,7 +400,7 @@ describe('ingest endpoint against fakes', () => {
       idempotencyStore: store,
       ingest: async (b) => {
         if (fail) throw new Error('Code: 210. Connection refused at /secret/path');
-        return { batch_id: 'ok', received: b.records.length, loaded: b.records.length, updated: 0, duplicates: 0, rejected: 0, rejects: [] };
+        return { batch_id: 'ok', received: b.records.length, loaded: b.records.length, updated: 0, duplicates: 0, outdated: 0, rejected: 0, rejects: [], warnings: [] };
       },
     });
     try {
