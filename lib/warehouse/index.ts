@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { loadWarehouseConfig, type WarehouseConfig } from '../config.ts';
 import { findRunningEndpoint, startEmbeddedServer, type EmbeddedServer } from './embedded/server.ts';
 
@@ -55,8 +55,12 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
     request_timeout: opts.requestTimeout ?? 300_000,
     clickhouse_settings: {
       output_format_json_quote_64bit_integers: 1,
+      // Long jobs (ingest, scoring) run minutes-long queries; progress headers keep proxies and
+      // load balancers from closing an idle-looking connection.
+      send_progress_in_http_headers: 1,
+      http_headers_progress_interval_ms: '110000',
       ...(opts.settings ?? {}),
-    } as Record<string, unknown>,
+    } as ClickHouseSettings,
   });
   return {
     client,
