@@ -1,0 +1,194 @@
+import { drainPending, Session } from 'chdb';
+import { runQuery } from './chdb-native.ts';
+import { Codes, EngineError } from './errors.ts';
+
+/**
+ * chdb runs one query at a time per Session, while Sessions on the same data directory run in
+ * parallel. The pool hands each request a Session of its own, queueing requests when all are busy.
+ *
+ * A Session also carries state that must not leak from one request to the next: the current
+ * database and changed settings. Each PooledSession remembers what it has applied and, before a
+ * request, changes only the difference to what that request asks for (baseline + its settings),
+ * so a client that always sends the same settings pays for SET once per Session. A request that
+ * changes state behind our back (SET, USE, temporary tables) marks its Session dirty, and a dirty
+ * Session is replaced by a fresh one on release.
+ */
+
+export interface PoolOptions {
+  dataDir: string;
+  size: number;
+  /** Engine command-line arguments for every Session (server-wide defaults). */
+  connectionArgs: string[];
+  /** Requests allowed to wait for a Session before new ones are refused. */
+  maxQueued: number;
+}
+
+const quoteString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const quoteName = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+
+export class PooledSession {
+  /** Set when a request may have left state (settings, database, temporary tables) we cannot track. */
+  dirty = false;
+  #database = 'default';
+  /** Settings currently differing from the baseline on this Session. */
+  #applied = new Map<string, string>();
+
+  constructor(
+    readonly session: Session,
+    private readonly baseline: ReadonlyMap<string, string>,
+  ) {}
+
+  /** Makes the Session's current database and settings exactly what this request asks for. */
+  async prepare(database: string, settings: ReadonlyMap<string, string>): Promise<void> {
+    const changes: [string, string][] = [];
+    for (const [name, value] of settings) {
+      if ((this.#applied.get(name) ?? this.baseline.get(name)) !== value) changes.push([name, value]);
+    }
+    for (const [name] of this.#applied) {
+      if (!settings.has(name)) changes.push([name, this.baseline.get(name) ?? '']);
+    }
+    if (changes.length > 0) {
+      try {
+        await runQuery(this.session, `SET ${changes.map(([n, v]) => `${n} = ${quoteString(v)}`).join(', ')}`, 'TabSeparated');
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      }
+      this.#applied = new Map([...settings].filter(([name, value]) => this.baseline.get(name) !== value));
+    }
+    if (database !== this.#database) {
+      await runQuery(this.session, `USE ${quoteName(database)}`, 'TabSeparated');
+      this.#database = database;
+    }
+  }
+}
+
+interface Waiter {
+  resolve(session: PooledSession): void;
+  reject(error: unknown): void;
+}
+
+export class SessionPool {
+  readonly baseline: ReadonlyMap<string, string>;
+  #idle: PooledSession[] = [];
+  #busy = new Set<PooledSession>();
+  #waiters: Waiter[] = [];
+  #total = 0;
+  #closing = false;
+  #drained: (() => void) | undefined;
+
+  private constructor(
+    private readonly options: PoolOptions,
+    first: Session,
+    baseline: ReadonlyMap<string, string>,
+  ) {
+    this.baseline = baseline;
+    this.#idle.push(new PooledSession(first, baseline));
+    this.#total = 1;
+  }
+
+  /**
+   * Opens the first Session (which takes the data directory's lock: a ChdbConnectionError here
+   * means another process owns it) and reads the engine's default settings.
+   */
+  static async open(options: PoolOptions): Promise<SessionPool> {
+    const first = new Session(options.dataDir, { connectionArgs: options.connectionArgs });
+    try {
+      const r = await runQuery(first, 'SELECT name, value FROM system.settings', 'JSONCompactEachRow');
+      const baseline = new Map<string, string>();
+      for (const line of Buffer.from(r.bytes).toString('utf8').split('\n')) {
+        if (line) {
+          const [name, value] = JSON.parse(line) as [string, string];
+          baseline.set(name, value);
+        }
+      }
+      return new SessionPool(options, first, baseline);
+    } catch (error) {
+      first.close();
+      throw error;
+    }
+  }
+
+  /** A Session for one request; `signal` abandons the wait (the client went away). */
+  acquire(signal?: AbortSignal): Promise<PooledSession> {
+    if (this.#closing) return Promise.reject(EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
+    const idle = this.#idle.pop();
+    if (idle) return Promise.resolve(this.#lend(idle));
+    if (this.#total < this.options.size) {
+      this.#total++;
+      try {
+        return Promise.resolve(this.#lend(this.#fresh()));
+      } catch (error) {
+        this.#total--;
+        return Promise.reject(error);
+      }
+    }
+    if (this.#waiters.length >= this.options.maxQueued) {
+      return Promise.reject(
+        EngineError.of(Codes.TOO_MANY_SIMULTANEOUS_QUERIES, 'TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${this.options.size + this.options.maxQueued}`),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (session) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(session);
+        },
+        reject,
+      };
+      const onAbort = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'Query was cancelled while waiting for a free session'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  /** Returns a Session after its request is completely done with it (no query still running). */
+  release(pooled: PooledSession): void {
+    this.#busy.delete(pooled);
+    let next = pooled;
+    if (pooled.dirty) {
+      pooled.session.close();
+      try {
+        next = this.#fresh();
+      } catch (error) {
+        this.#total--;
+        this.#waiters.shift()?.reject(error);
+        this.#checkDrained();
+        return;
+      }
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter && !this.#closing) waiter.resolve(this.#lend(next));
+    else this.#idle.push(next);
+    this.#checkDrained();
+  }
+
+  /** Refuses new work, waits for running requests to release their Sessions, then closes all. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.reject(EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
+    }
+    if (this.#busy.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    for (const pooled of this.#idle.splice(0)) pooled.session.close();
+    // Connections closed while chdb still tracks work are torn down later; wait so the data
+    // directory is really released when close() resolves.
+    await drainPending();
+  }
+
+  #fresh(): PooledSession {
+    return new PooledSession(new Session(this.options.dataDir, { connectionArgs: this.options.connectionArgs }), this.baseline);
+  }
+
+  #lend(pooled: PooledSession): PooledSession {
+    this.#busy.add(pooled);
+    return pooled;
+  }
+
+  #checkDrained(): void {
+    if (this.#closing && this.#busy.size === 0) this.#drained?.();
+  }
+}
