@@ -1,0 +1,253 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import { insertRaw, ResultStream, runQuery } from './chdb-native.ts';
+import { Codes, EngineError, toEngineError } from './errors.ts';
+import { decodedBody, type RequestOptions } from './http-request.ts';
+import { emptySummary, ResultWriter, type ServerIdentity, type Summary } from './http-response.ts';
+import { chunkModeFor, InsertTooLargeError, recordChunks } from './insert-chunks.ts';
+import type { PooledSession, SessionPool } from './session-pool.ts';
+import { scanStatement, type StatementHead } from './sql-scan.ts';
+
+export interface EngineInfo extends ServerIdentity {
+  /** Lower-case names of formats the engine can read / write. */
+  inputFormats: ReadonlySet<string>;
+  outputFormats: ReadonlySet<string>;
+}
+
+export interface RunContext {
+  pool: SessionPool;
+  engine: EngineInfo;
+}
+
+/** SQL text (not INSERT data) kept in memory per request; the engine's own max_query_size is far lower. */
+const MAX_QUERY_BYTES = 16 << 20;
+/** INSERT pieces: big enough to make few parts, small enough to keep memory flat. */
+const INSERT_PIECE_BYTES = 16 << 20;
+/** Bodies of formats that cannot be cut (Parquet, RowBinary, ...) go in whole, up to this. */
+const MAX_WHOLE_INSERT_BYTES = 1 << 30;
+
+/** Statements that need only read access, for readonly=1/2 (and GET, which implies it). */
+const READ_ONLY_KINDS = new Set(['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXPLAIN', 'EXISTS']);
+/** Statements whose results come out block by block instead of whole. */
+const STREAMED_KINDS = new Set(['SELECT', 'WITH']);
+
+type Statement =
+  | { kind: 'sql'; text: string; head: StatementHead }
+  | { kind: 'insert'; prefix: string; format: string; data: AsyncIterable<Buffer> };
+
+function bodyError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return EngineError.of(Codes.ZLIB_INFLATE_FAILED, 'ZLIB_INFLATE_FAILED', `Cannot decompress the request body: ${(error as Error).message}`);
+  }
+  return error;
+}
+
+async function* rethrowingBodyErrors(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw bodyError(error);
+  }
+}
+
+async function* prepend(first: Buffer, rest: AsyncIterator<Buffer> | undefined): AsyncGenerator<Buffer> {
+  if (first.length > 0) yield first;
+  if (!rest) return;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+/**
+ * Reads as much of `URL query + '\n' + body` (ClickHouse's concatenation) as it takes to know
+ * the statement. An INSERT with inline data is split where its data begins, leaving the data
+ * unread; anything else is read whole.
+ */
+async function readStatement(urlQuery: string | undefined, body: Readable | undefined, engine: EngineInfo): Promise<Statement> {
+  const pieces: Buffer[] = urlQuery !== undefined ? [Buffer.from(`${urlQuery}\n`, 'utf8')] : [];
+  let size = pieces[0]?.length ?? 0;
+  const source = body ? rethrowingBodyErrors(body)[Symbol.asyncIterator]() : undefined;
+  let ended = !source;
+  // Rescan only until the kind is known: anything but an INSERT with inline data is read whole.
+  let decided = false;
+  for (;;) {
+    if (!decided) {
+      const all = Buffer.concat(pieces, size);
+      const head = scanStatement(all.toString('latin1'), { final: ended, formats: engine.inputFormats });
+      if (head.kind === 'INSERT' && head.data) {
+        return {
+          kind: 'insert',
+          prefix: all.subarray(0, head.data.statementEnd).toString('utf8'),
+          format: head.format ?? 'Values',
+          data: prepend(all.subarray(head.data.dataStart), source),
+        };
+      }
+      decided = head.kind !== '' && head.complete;
+    }
+    if (ended) {
+      const all = Buffer.concat(pieces, size);
+      return { kind: 'sql', text: all.toString('utf8'), head: scanStatement(all.toString('latin1'), { final: true, formats: engine.outputFormats }) };
+    }
+    const next = await source!.next();
+    if (next.done) {
+      ended = true;
+    } else {
+      pieces.push(next.value);
+      size += next.value.length;
+      if (size > MAX_QUERY_BYTES) {
+        throw EngineError.of(Codes.QUERY_IS_TOO_LARGE, 'QUERY_IS_TOO_LARGE', `The query is larger than ${MAX_QUERY_BYTES} bytes`);
+      }
+    }
+  }
+}
+
+/** `multipart/form-data` bodies carry the query and `param_*` values as fields (clickhouse-js use_multipart_params). */
+async function readMultipart(req: IncomingMessage, body: Readable, options: RequestOptions): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of rethrowingBodyErrors(body)) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > MAX_QUERY_BYTES) throw EngineError.of(Codes.QUERY_IS_TOO_LARGE, 'QUERY_IS_TOO_LARGE', `The request is larger than ${MAX_QUERY_BYTES} bytes`);
+  }
+  const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+  let query: string | undefined;
+  for (const [name, value] of form) {
+    if (typeof value !== 'string') {
+      throw EngineError.of(Codes.NOT_IMPLEMENTED, 'NOT_IMPLEMENTED', 'External tables in multipart requests are not supported by the embedded warehouse');
+    }
+    if (name === 'query') query = value;
+    else if (name.startsWith('param_')) options.params[name.slice('param_'.length)] = value;
+  }
+  return [options.urlQuery, query].filter((q) => q !== undefined).join('\n') || undefined;
+}
+
+function checkStatement(statement: Statement, options: RequestOptions, method: string): void {
+  if (statement.kind === 'insert') {
+    if (options.readonly > 0) throw readonlyError(method);
+    return;
+  }
+  const { head, text } = statement;
+  if (!head.kind) throw EngineError.of(Codes.SYNTAX_ERROR, 'SYNTAX_ERROR', 'Empty query');
+  if (head.secondStatementAt !== undefined) {
+    const at = head.secondStatementAt;
+    throw EngineError.of(
+      Codes.SYNTAX_ERROR,
+      'SYNTAX_ERROR',
+      `Syntax error (Multi-statements are not allowed): failed at position ${at + 1}: ${text.slice(at, at + 40)}`,
+    );
+  }
+  if (options.readonly > 0 && !READ_ONLY_KINDS.has(head.kind) && !(head.kind === 'SET' && options.readonly === 2)) {
+    throw readonlyError(method);
+  }
+}
+
+function readonlyError(method: string): EngineError {
+  const hint = method === 'POST' ? '' : '. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries';
+  return EngineError.of(Codes.READONLY, 'READONLY', `Cannot execute query in readonly mode${hint}`);
+}
+
+/** Whether a statement changes Session state that later requests must not see. */
+function leavesSessionState(statement: Statement): boolean {
+  if (statement.kind !== 'sql') return false;
+  const kind = statement.head.kind;
+  return kind === 'SET' || kind === 'USE' || (kind === 'CREATE' && /^\s*CREATE\s+TEMPORARY\b/i.test(statement.text));
+}
+
+async function runInsert(pooled: PooledSession, statement: Extract<Statement, { kind: 'insert' }>, summary: Summary): Promise<void> {
+  const mode = chunkModeFor(statement.format);
+  try {
+    for await (const piece of recordChunks(rethrowingBodyErrors(statement.data), mode, { targetBytes: INSERT_PIECE_BYTES, maxBytes: MAX_WHOLE_INSERT_BYTES })) {
+      const r = await insertRaw(pooled.session, statement.prefix, piece, mode.kind === 'lines');
+      summary.writtenRows += r.rowsWritten;
+      summary.writtenBytes += r.bytesWritten;
+      summary.readRows += r.rowsWritten;
+      summary.readBytes += piece.length;
+    }
+  } catch (error) {
+    if (error instanceof InsertTooLargeError) throw EngineError.of(Codes.QUERY_IS_TOO_LARGE, 'QUERY_IS_TOO_LARGE', error.message);
+    throw error;
+  }
+}
+
+async function runSelect(pooled: PooledSession, text: string, options: RequestOptions, writer: ResultWriter, summary: Summary, signal: AbortSignal): Promise<boolean> {
+  let stream: ResultStream;
+  try {
+    stream = await ResultStream.open(pooled.session, text, options.defaultFormat, options.params);
+  } catch (error) {
+    // Some SELECT forms (INTO OUTFILE, ...) cannot stream; they run whole instead.
+    if (/Streaming query is not supported/.test(String((error as Error)?.message))) return false;
+    throw error;
+  }
+  const stop = (): void => void stream.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for (let chunk = await stream.next(); chunk; chunk = await stream.next()) {
+      summary.resultRows += chunk.rows;
+      summary.resultBytes += chunk.bytes.length;
+      await writer.write(chunk.bytes, summary);
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await stream.close();
+  }
+  return true;
+}
+
+export async function runRequest(req: IncomingMessage, res: ServerResponse, options: RequestOptions, ctx: RunContext): Promise<void> {
+  const aborted = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) aborted.abort();
+  });
+  const { engine, pool } = ctx;
+  let writer: ResultWriter | undefined;
+  let pooled: PooledSession | undefined;
+  try {
+    const method = req.method ?? 'GET';
+    let urlQuery = options.urlQuery;
+    let body: Readable | undefined = method === 'POST' ? decodedBody(req) : undefined;
+    if (body && /^multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+      urlQuery = await readMultipart(req, body, options);
+      body = undefined;
+    }
+    const statement = await readStatement(urlQuery, body, engine);
+    checkStatement(statement, options, method);
+
+    const format = statement.kind === 'sql' ? (statement.head.format ?? options.defaultFormat) : options.defaultFormat;
+    writer = new ResultWriter(res, {
+      server: engine,
+      queryId: options.queryId,
+      format,
+      timezone: options.settings.get('session_timezone') || engine.timezone,
+      encoding: options.responseEncoding,
+      waitEndOfQuery: options.waitEndOfQuery,
+      signal: aborted.signal,
+    });
+    pooled = await pool.acquire(aborted.signal);
+    await pooled.prepare(options.database, options.settings);
+    if (leavesSessionState(statement)) pooled.dirty = true;
+
+    const summary = emptySummary();
+    if (statement.kind === 'insert') {
+      await runInsert(pooled, statement, summary);
+    } else if (!STREAMED_KINDS.has(statement.head.kind) || !(await runSelect(pooled, statement.text, options, writer, summary, aborted.signal))) {
+      const r = await runQuery(pooled.session, statement.text, options.defaultFormat, options.params);
+      summary.readRows = r.rowsRead;
+      summary.readBytes = r.bytesRead;
+      summary.resultBytes = r.bytes.length;
+      await writer.write(r.bytes, summary);
+    }
+    pool.release(pooled);
+    pooled = undefined;
+    await writer.end(summary);
+  } catch (error) {
+    if (aborted.signal.aborted) {
+      res.destroy();
+      return;
+    }
+    const engineError = toEngineError(bodyError(error));
+    if (writer) writer.fail(engineError);
+    else throw engineError;
+  } finally {
+    if (pooled) pool.release(pooled);
+  }
+}

@@ -1,0 +1,238 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { runQuery } from './chdb-native.ts';
+import { dataDirInUse, isAlive, lockHolder, readEndpoint, removeEndpoint, writeEndpoint } from './data-dir.ts';
+import { Codes, EngineError, toEngineError } from './errors.ts';
+import { authenticationFailed, credentialsMatch, parseRequestOptions, readCredentials, type RequestOptions } from './http-request.ts';
+import { sendError, sendText } from './http-response.ts';
+import { runRequest, type EngineInfo } from './run-request.ts';
+import { SessionPool } from './session-pool.ts';
+
+/**
+ * The embedded default of the warehouse: a ClickHouse-HTTP endpoint on loopback, backed by chdb
+ * (ClickHouse in-process) with its data in one directory. Ingest, models, Cube and the web app
+ * reach it exactly as they would reach a real server.
+ */
+
+export interface EmbeddedServerOptions {
+  dataDir: string;
+  /** Loopback only unless allowRemote (default 127.0.0.1). */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  user: string;
+  password: string;
+  /** chdb Sessions, i.e. queries that run at once (default 4). */
+  poolSize?: number;
+  /** Requests that may wait for a Session before new ones are refused (default 256). */
+  maxQueued?: number;
+  /** Listen on a non-loopback address and accept non-loopback clients. Off by default: think twice. */
+  allowRemote?: boolean;
+}
+
+export interface EmbeddedServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Stops accepting, lets running queries finish (briefly), releases the engine and the directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Engine defaults that chdb changes from clickhouse-server's, set back so that code developed on
+ * the embedded warehouse behaves the same against a real server.
+ */
+const SERVER_DEFAULTS = ['--output_format_json_quote_64bit_integers=1', '--date_time_input_format=basic'];
+
+/** How long close() lets running requests finish before cutting their connections. */
+const CLOSE_GRACE_MS = 5_000;
+
+/** chdb binds one data directory per process; this is the one this process serves, if any. */
+let serving: { dataDir: string; url: string } | undefined;
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || (isIP(host) !== 0 && isLoopbackAddress(host));
+}
+
+/** GET <url>/ping answered `Ok.` within the timeout. */
+function pings(url: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((done) => {
+    const req = get(new URL('/ping', url), { agent: false, timeout: timeoutMs, headers: { Connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => done(res.statusCode === 200 && body.startsWith('Ok.')));
+      res.on('error', () => done(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => done(false));
+  });
+}
+
+/**
+ * The URL of the endpoint another process (or this one) serves for `dataDir`, if it is alive and
+ * answering; a stale endpoint.json (dead pid, no answer) is ignored.
+ */
+export async function findRunningEndpoint(dataDir: string): Promise<string | undefined> {
+  const record = readEndpoint(resolve(dataDir));
+  if (!record || !isAlive(record.pid)) return undefined;
+  return (await pings(record.url)) ? record.url : undefined;
+}
+
+async function openPool(dataDir: string, size: number, maxQueued: number): Promise<SessionPool> {
+  try {
+    return await SessionPool.open({ dataDir, size, maxQueued, connectionArgs: SERVER_DEFAULTS });
+  } catch (error) {
+    // chdb's ChdbConnectionError (not exported): the directory lock is held, or another one is open here.
+    if ((error as { code?: unknown }).code !== 'CHDB_CONNECTION') throw error;
+    const holder = lockHolder(dataDir);
+    if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+      const record = readEndpoint(dataDir);
+      throw dataDirInUse(dataDir, holder, record?.pid === holder ? record.url : undefined);
+    }
+    throw new Error(`cannot open the embedded warehouse in ${dataDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function engineInfo(pool: SessionPool): Promise<EngineInfo> {
+  const pooled = await pool.acquire();
+  try {
+    const text = async (sql: string): Promise<string> => Buffer.from((await runQuery(pooled.session, sql, 'TabSeparated')).bytes).toString('utf8').trim();
+    const [version, timezone] = (await text('SELECT version(), timezone()')).split('\t');
+    const formats = (await text('SELECT lower(name), is_input, is_output FROM system.formats')).split('\n').map((line) => line.split('\t'));
+    return {
+      version,
+      timezone,
+      displayName: hostname(),
+      inputFormats: new Set(formats.filter(([, input]) => input === '1').map(([name]) => name)),
+      outputFormats: new Set(formats.filter(([, , output]) => output === '1').map(([name]) => name)),
+    };
+  } finally {
+    pool.release(pooled);
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((done, fail) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      fail(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${port} on ${host} is already in use: stop what listens there, or set CRM_EMBEDDED_PORT to another port (0 picks a free one)`)
+          : error,
+      );
+    });
+    server.listen({ host, port, exclusive: true }, () => {
+      const address = server.address();
+      done(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+const NO_HANDLER =
+  'There is no handle {path}\n\nUse / or /ping for health checks.\n\nSend queries with POST method or GET /?query=...\n';
+
+export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  const dataDir = resolve(options.dataDir);
+  const host = options.host ?? '127.0.0.1';
+  if (!options.allowRemote && !isLoopbackHost(host)) {
+    throw new Error(`refusing to serve the embedded warehouse on ${host}: it listens on loopback only unless allowRemote is set`);
+  }
+  if (serving) {
+    if (serving.dataDir === dataDir) throw dataDirInUse(dataDir, process.pid, serving.url);
+    throw new Error(`this process already serves the embedded warehouse from ${serving.dataDir}; chdb opens one data directory per process`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  // Ask the advertised owner first: it answers faster and more clearly than chdb's lock failure.
+  const advertised = readEndpoint(dataDir);
+  if (advertised && advertised.pid !== process.pid && isAlive(advertised.pid) && (await pings(advertised.url))) {
+    throw dataDirInUse(dataDir, advertised.pid, advertised.url);
+  }
+
+  const pool = await openPool(dataDir, Math.max(1, options.poolSize ?? 4), options.maxQueued ?? 256);
+  let engine: EngineInfo;
+  try {
+    engine = await engineInfo(pool);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const expected = { user: options.user, password: options.password };
+  const inFlight = new Set<Promise<void>>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/ping' || url.pathname === '/replicas_status') return sendText(res, 200, 'Ok.\n', engine);
+    if (url.pathname !== '/') return sendText(res, 404, NO_HANDLER.replace('{path}', url.pathname), engine);
+    if (method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if ((method === 'GET' || method === 'HEAD') && !url.searchParams.has('query')) return sendText(res, 200, 'Ok.\n', engine);
+    let request: RequestOptions | undefined;
+    try {
+      if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
+        throw EngineError.of(Codes.BAD_ARGUMENTS, 'BAD_ARGUMENTS', `HTTP method ${method} is not supported; use GET or POST`);
+      }
+      const given = readCredentials(req.headers, url.searchParams);
+      if (!credentialsMatch(given, expected)) throw authenticationFailed(given.user);
+      request = parseRequestOptions(url, method, req.headers);
+      await runRequest(req, res, request, { pool, engine });
+    } catch (error) {
+      sendError(res, toEngineError(error), engine, request?.queryId);
+    }
+  };
+
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, (req, res) => {
+    if (!options.allowRemote && !isLoopbackAddress(req.socket.remoteAddress)) {
+      req.socket.destroy();
+      return;
+    }
+    const done = handle(req, res).catch(() => {
+      res.destroy();
+    });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+  server.on('connection', (socket) => {
+    // Refuse before reading a byte: the endpoint is for this machine only.
+    if (!options.allowRemote && !isLoopbackAddress(socket.remoteAddress)) socket.destroy();
+  });
+
+  let port: number;
+  try {
+    port = await listen(server, host, options.port);
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  serving = { dataDir, url };
+  writeEndpoint(dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      removeEndpoint(dataDir, process.pid);
+      const stopped = new Promise<void>((done) => server.close(() => done()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((done) => setTimeout(done, CLOSE_GRACE_MS).unref());
+      await Promise.race([Promise.allSettled([...inFlight]), grace]);
+      server.closeAllConnections();
+      await Promise.allSettled([...inFlight]);
+      await stopped;
+      await pool.close();
+      serving = undefined;
+    })());
+
+  return { url, port, dataDir, close };
+}
