@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WarehouseConfig } from '../../lib/config.ts';
+import { startEmbeddedServer, type EmbeddedServer } from '../../lib/warehouse/embedded/server.ts';
+import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
+
+export interface TestWarehouse {
+  /** Embedded-mode config (no url) pointing at the temp directory; connectWarehouse({ config }) finds the running endpoint. */
+  config: WarehouseConfig;
+  /** Connected the way production code connects, to `config.database` (already created). */
+  warehouse: Warehouse;
+  /** The embedded endpoint (url, port), e.g. for Cube's driver or raw fetch. */
+  server: EmbeddedServer;
+  /** The temp data directory, removed by close(). */
+  dir: string;
+  close(): Promise<void>;
+}
+
+export interface TestWarehouseOptions {
+  /** Database to create and connect to (default `crm`). */
+  database?: string;
+  /** chdb sessions, i.e. concurrent queries (default 2). */
+  poolSize?: number;
+}
+
+/**
+ * A throwaway warehouse for tests: a temp data directory, the embedded ClickHouse-HTTP endpoint on
+ * a free loopback port with a random password, the database created, and a Warehouse connected
+ * through connectWarehouse. Schema is left to the test (e.g. applyMigrations).
+ *
+ *   let tw: TestWarehouse;
+ *   before(async () => { tw = await startTestWarehouse(); });
+ *   after(() => tw.close());
+ *
+ * One at a time per process: chdb opens a single data directory per process (node --test runs
+ * each test file in its own process, so one per file is the natural shape).
+ */
+export async function startTestWarehouse(options: TestWarehouseOptions = {}): Promise<TestWarehouse> {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-warehouse-'));
+  const config: WarehouseConfig = {
+    user: 'crm',
+    password: randomBytes(18).toString('base64url'),
+    database: options.database ?? 'crm',
+    dataDir: dir,
+    embeddedPort: 0,
+  };
+  let server: EmbeddedServer | undefined;
+  try {
+    server = await startEmbeddedServer({ dataDir: dir, port: 0, user: config.user, password: config.password, poolSize: options.poolSize ?? 2 });
+    config.embeddedPort = server.port;
+    // A request naming a missing database fails (as on a real server), so create it first.
+    const admin = await connectWarehouse({ config, withDatabase: false });
+    try {
+      await admin.client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${config.database}\`` });
+    } finally {
+      await admin.close();
+    }
+    const warehouse = await connectWarehouse({ config });
+    const started = server;
+    return {
+      config,
+      warehouse,
+      server: started,
+      dir,
+      async close() {
+        await warehouse.close();
+        await started.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
