@@ -192,7 +192,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     }
   };
 
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 10_000 }, (req, res) => {
+  // Long query_params travel in the URL: allow what ClickHouse does (http_max_uri_size, 1 MiB)
+  // rather than Node's 16 KiB. No request timeout: inserts of hundreds of MB take a while.
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 10_000, maxHeaderSize: 1 << 20 }, (req, res) => {
     if (!options.allowRemote && !isLoopbackAddress(req.socket.remoteAddress)) {
       req.socket.destroy();
       return;
