@@ -69,6 +69,21 @@ describe('queries through @clickhouse/client', () => {
     ]);
   });
 
+  test('long parameter lists fit in the URL, as on a real server', async () => {
+    const ids = Array.from({ length: 20000 }, (_, i) => `customer-${i}`);
+    const rs = await client.query({ query: 'SELECT length({ids:Array(String)}) AS n', query_params: { ids }, format: 'JSONEachRow' });
+    assert.deepEqual(await rs.json(), [{ n: '20000' }]);
+  });
+
+  test('concurrent parameterized queries each get their own values', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        client.query({ query: 'SELECT {i:UInt32} AS i, {s:String} AS s', query_params: { i, s: `v${i}` }, format: 'JSONEachRow' }).then((r) => r.json()),
+      ),
+    );
+    assert.deepEqual(results, Array.from({ length: 16 }, (_, i) => [{ i, s: `v${i}` }]));
+  });
+
   test('JSON carries meta and quotes 64-bit integers unless asked not to', async () => {
     const rs = await client.query({ query: 'SELECT toUInt64(42) AS big, toInt32(7) AS small', format: 'JSON' });
     const json = await rs.json<{ big: string; small: number }>();
@@ -202,6 +217,15 @@ describe('inserts and commands', () => {
       ['4', 'd', ['y']],
       ['5', 'e', []],
     ]);
+  });
+
+  test('input settings apply to the INSERT data; defaults are the server defaults', async () => {
+    await client.command({ query: 'CREATE TABLE stamps (at DateTime) ENGINE = Memory' });
+    const iso = [{ at: '2024-03-01T12:30:00Z' }];
+    // clickhouse-server parses DateTime input with 'basic' unless told otherwise; so does this endpoint.
+    await rejectsWith(client.insert({ table: 'stamps', values: iso, format: 'JSONEachRow' }), '27', 'CANNOT_PARSE_INPUT_ASSERTION_FAILED');
+    await client.insert({ table: 'stamps', values: iso, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort' } });
+    assert.deepEqual(await (await client.query({ query: 'SELECT toString(at) AS at FROM stamps', format: 'JSONEachRow' })).json(), [{ at: '2024-03-01 12:30:00' }]);
   });
 
   test('a bad row fails the insert with the parse error code', async () => {
