@@ -2,7 +2,7 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { ingestRecords, InputError, type IngestSummary } from '../index.ts';
 import { HttpError } from './errors.ts';
 import type { IngestBatchFn } from './server.ts';
-import type { BatchSummary } from './summary.ts';
+import { toBatchSummary } from './summary.ts';
 
 /**
  * The endpoint's door to the ingest pipeline: the same validation, quarantine, identity lookup and
@@ -21,20 +21,5 @@ export function pipelineIngest(warehouse: Warehouse): IngestBatchFn {
     // A failed load (warehouse trouble) is a 5xx: nothing is remembered, so a retry runs again.
     if (summary.status === 'failed') throw new Error(`batch ${summary.batchId} (${label}) failed: ${summary.error ?? 'unknown error'}`);
     return toBatchSummary(summary, records.length);
-  };
-}
-
-export function toBatchSummary(summary: IngestSummary, received: number): BatchSummary {
-  return {
-    batch_id: summary.batchId,
-    received,
-    loaded: summary.loaded,
-    updated: summary.updated,
-    duplicates: summary.duplicates,
-    outdated: summary.outdated,
-    rejected: summary.rejected,
-    // The pipeline numbers records from 1 (like file lines); the API speaks array indexes.
-    rejects: summary.rejects.map((r) => ({ index: r.line - 1, record_id: r.recordId, field: r.field, reason: r.reason })),
-    warnings: summary.warnings,
   };
 }

@@ -1,3 +1,5 @@
+import type { IngestSummary } from '../types.ts';
+
 /** The answer to an accepted batch; stored verbatim in `ingest_requests` for replays. */
 export interface BatchReject {
   /** 0-based position of the record in the batch (for NDJSON: among the non-blank lines). */
@@ -22,13 +24,33 @@ export interface BatchSummary {
   warnings: string[];
 }
 
-/** 200 when anything could be used (a partly bad batch still loads its good records), 422 when nothing. */
+/**
+ * 200 when any record was usable (a partly bad batch still loads its good records), 422 when all
+ * were rejected. Counted from the accepted side: a record with two bad fields may give two rejects.
+ */
 export function summaryStatus(summary: BatchSummary): 200 | 422 {
-  return summary.received > 0 && summary.rejected >= summary.received ? 422 : 200;
+  const accepted = summary.loaded + summary.updated + summary.duplicates + summary.outdated;
+  return accepted === 0 && summary.rejected > 0 ? 422 : 200;
 }
 
 /** The 422 body keeps the summary (the rejects say what to fix) and adds the usual error object. */
 export function summaryBody(summary: BatchSummary): BatchSummary & { error?: { code: 'all_rejected'; message: string } } {
   if (summaryStatus(summary) === 200) return summary;
   return { error: { code: 'all_rejected', message: `All ${summary.received} records were rejected; nothing was loaded. See "rejects".` }, ...summary };
+}
+
+/** The pipeline's summary in the API's words. */
+export function toBatchSummary(summary: IngestSummary, received: number): BatchSummary {
+  return {
+    batch_id: summary.batchId,
+    received,
+    loaded: summary.loaded,
+    updated: summary.updated,
+    duplicates: summary.duplicates,
+    outdated: summary.outdated,
+    rejected: summary.rejected,
+    // The pipeline numbers records from 1 (like file lines); the API speaks array indexes.
+    rejects: summary.rejects.map((r) => ({ index: r.line - 1, record_id: r.recordId, field: r.field, reason: r.reason })),
+    warnings: summary.warnings,
+  };
 }

@@ -12,8 +12,7 @@ import { HttpError } from '../../ingest/http/errors.ts';
 import { KeyedLock, memoryIdempotencyStore, parseIdempotencyKey, requestDigest } from '../../ingest/http/idempotency.ts';
 import { batchFormat, parseBatch } from '../../ingest/http/parse.ts';
 import { startIngestServer, type BatchToIngest } from '../../ingest/http/index.ts';
-import { summaryStatus, type BatchSummary } from '../../ingest/http/summary.ts';
-import { toBatchSummary } from '../../ingest/http/pipeline.ts';
+import { summaryStatus, toBatchSummary, type BatchSummary } from '../../ingest/http/summary.ts';
 
 const codeOf = (fn: () => unknown): string | undefined => {
   try {
@@ -179,6 +178,8 @@ describe('summaryStatus', () => {
   test('all good → 200', () => assert.equal(summaryStatus(s(3, 0)), 200));
   test('partly bad → 200', () => assert.equal(summaryStatus(s(3, 2)), 200));
   test('all bad → 422', () => assert.equal(summaryStatus(s(3, 3)), 422));
+  test('two rejects for one of two records is still a partial batch → 200', () => assert.equal(summaryStatus({ ...s(2, 2), loaded: 1 }), 200));
+  test('all duplicates → 200', () => assert.equal(summaryStatus({ ...s(2, 0), loaded: 0, duplicates: 2 }), 200));
 });
 
 // --- HTTP against fakes --------------------------------------------------------------------------
