@@ -75,13 +75,18 @@ export function sendText(res: ServerResponse, status: number, text: string, serv
   res.end(text);
 }
 
+/** The exception line as ClickHouse ends it; some chdb messages carry the version already. */
+function exceptionText(error: EngineError, server: ServerIdentity): string {
+  return `${/\(version [^)]*\)\s*$/.test(error.text) ? error.text : `${error.text} (version ${server.version})`}\n`;
+}
+
 /** An error before any result byte went out: the status and body ClickHouse would send. */
 export function sendError(res: ServerResponse, error: EngineError, server: ServerIdentity, queryId?: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = `${error.text} (version ${server.version})\n`;
+  const body = exceptionText(error, server);
   res.writeHead(httpStatusFor(error.code), {
     'Content-Type': 'text/plain; charset=UTF-8',
     'Content-Length': Buffer.byteLength(body),
@@ -152,7 +157,7 @@ export class ResultWriter {
       sendError(this.res, error, this.ctx.server, this.ctx.queryId);
       return;
     }
-    const message = `${error.text} (version ${this.ctx.server.version})\n`;
+    const message = exceptionText(error, this.ctx.server);
     const length = Buffer.byteLength(message);
     this.#out.end(`\r\n__exception__\r\n${this.#tag}\r\n${message}${length} ${this.#tag}\r\n__exception__\r\n`);
   }

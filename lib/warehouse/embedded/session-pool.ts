@@ -149,6 +149,12 @@ export class SessionPool {
   release(pooled: PooledSession): void {
     this.#busy.delete(pooled);
     let next = pooled;
+    if (pooled.dirty && this.#closing) {
+      pooled.session.close();
+      this.#total--;
+      this.#checkDrained();
+      return;
+    }
     if (pooled.dirty) {
       pooled.session.close();
       try {
