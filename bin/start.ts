@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   try {
     const config = loadWarehouseConfig();
-    const wh: Warehouse = await connectWarehouse({ config });
+    const wh: Warehouse = await connectWarehouse({ config, ensureDatabase: true });
     running.push({ name: 'warehouse', url: wh.url, close: () => wh.close() });
     log(wh.embedded ? `embedded ClickHouse (chdb) on ${wh.url}, data in ${config.dataDir}` : `ClickHouse at ${wh.url}`);
     const migrated = await applyMigrations(wh.client, { database: wh.database, cluster: wh.cluster }, undefined, log);

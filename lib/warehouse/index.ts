@@ -26,6 +26,8 @@ export interface ConnectOptions {
   withDatabase?: boolean;
   /** Per-client ClickHouse settings. */
   settings?: Record<string, string | number>;
+  /** Create the configured database when missing (a request naming a missing database fails). */
+  ensureDatabase?: boolean;
   /** Request timeout in ms (default 300 s: ingest and model jobs run long queries). */
   requestTimeout?: number;
 }
@@ -45,6 +47,14 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
         password: config.password,
       });
       url = embedded.url;
+    }
+  }
+  if (opts.ensureDatabase && opts.withDatabase !== false) {
+    const admin = createClient({ url, username: config.user, password: config.password });
+    try {
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${config.database.replaceAll('`', '')}\`${config.cluster ? ` ON CLUSTER \`${config.cluster}\`` : ''}` });
+    } finally {
+      await admin.close();
     }
   }
   const client = createClient({
