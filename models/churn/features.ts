@@ -1,0 +1,313 @@
+/**
+ * Churn features, computed in ClickHouse as of a cutoff. Every fact is read with a `< cutoff`
+ * filter (the cutoff is a bound `{cutoff:Date}` parameter, never pasted), so what happened on or
+ * after the cutoff cannot leak into a feature; only the optional label reads
+ * [cutoff, cutoff + horizon). The SQL builder is pure and returns `{ query, query_params }`.
+ *
+ * Point-in-time caveats the schema imposes (documented in models/README.md):
+ * - an order's status is its current state (there is no refund date), so pre-cutoff orders are
+ *   counted when "placed" (a purchase status or `refunded`): a refund issued after the cutoff does
+ *   not move recency, frequency or spend; `refunds_365d` does see it.
+ * - an opportunity counts as open at the cutoff when created before it and not closed before it.
+ */
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { parseDay, resolveDefinition, type ChurnDefinition } from './definition.ts';
+
+export interface FeatureSpec {
+  name: string;
+  /** Expression over the named sub-queries of the feature query (tx, ix, op, cm, cu). */
+  expr: string;
+  description: string;
+  /** True when NULL (NaN in TypeScript) is a meaningful "not known" (no CSAT, no previous spend). */
+  nullable?: boolean;
+}
+
+/** Interaction types that count as a two-way contact with the customer. */
+export const CONTACT_TYPES = ['call', 'meeting', 'chat', 'support_ticket', 'complaint'] as const;
+
+const n0 = (e: string): string => `toFloat64(ifNull(${e}, 0))`;
+
+/**
+ * The feature list, in matrix column order. Names are the model's vocabulary: the registry stores
+ * them with every model, and reasons.ts words each of them.
+ */
+export const FEATURES: readonly FeatureSpec[] = [
+  { name: 'recency_days', expr: 'toFloat64(tx.recency_days)', description: 'days since the last order' },
+  { name: 'orders_90d', expr: n0('tx.orders_90d'), description: 'orders in the last 90 days' },
+  { name: 'orders_prev_90d', expr: n0('tx.orders_prev_90d'), description: 'orders 91-180 days before the cutoff' },
+  { name: 'orders_365d', expr: n0('tx.orders_365d'), description: 'orders in the last 365 days' },
+  { name: 'orders_total', expr: n0('tx.orders_total'), description: 'orders ever' },
+  { name: 'revenue_90d', expr: n0('tx.revenue_90d'), description: 'order value in the last 90 days' },
+  { name: 'revenue_prev_90d', expr: n0('tx.revenue_prev_90d'), description: 'order value 91-180 days before the cutoff' },
+  { name: 'revenue_365d', expr: n0('tx.revenue_365d'), description: 'order value in the last 365 days' },
+  { name: 'aov_365d', expr: 'toFloat64(tx.revenue_365d / nullIf(tx.orders_365d, 0))', description: 'average order value, last 365 days', nullable: true },
+  {
+    name: 'spend_change_90d',
+    expr: 'toFloat64(tx.revenue_90d / nullIf(tx.revenue_prev_90d, 0) - 1)',
+    description: 'last 90 days spend vs the 90 days before (−1 = stopped, +0.5 = up 50%); NULL without earlier spend',
+    nullable: true,
+  },
+  { name: 'tenure_days', expr: 'toFloat64(tx.tenure_days)', description: 'days since the first order' },
+  {
+    name: 'order_gap_days',
+    expr: 'toFloat64((tx.tenure_days - tx.recency_days) / nullIf(tx.orders_total - 1, 0))',
+    description: 'average days between orders; NULL with one order',
+    nullable: true,
+  },
+  {
+    name: 'overdue_ratio',
+    expr: 'toFloat64(tx.recency_days / nullIf((tx.tenure_days - tx.recency_days) / nullIf(tx.orders_total - 1, 0), 0))',
+    description: 'days since the last order divided by the usual gap between orders',
+    nullable: true,
+  },
+  { name: 'refunds_365d', expr: n0('tx.refunds_365d'), description: 'refunded orders among those placed in the last 365 days' },
+  { name: 'support_tickets_90d', expr: n0('ix.support_tickets_90d'), description: 'support tickets in the last 90 days' },
+  { name: 'complaints_90d', expr: n0('ix.complaints_90d'), description: 'complaints in the last 90 days' },
+  { name: 'complaints_30d', expr: n0('ix.complaints_30d'), description: 'complaints in the last 30 days' },
+  { name: 'calls_90d', expr: n0('ix.calls_90d'), description: 'calls in the last 90 days' },
+  { name: 'meetings_90d', expr: n0('ix.meetings_90d'), description: 'meetings in the last 90 days' },
+  { name: 'web_visits_90d', expr: n0('ix.web_visits_90d'), description: 'web visits in the last 90 days' },
+  { name: 'chats_90d', expr: n0('ix.chats_90d'), description: 'chats in the last 90 days' },
+  { name: 'csat_avg_180d', expr: 'toFloat64(ix.csat_avg_180d)', description: 'average satisfaction score (1-5), last 180 days', nullable: true },
+  { name: 'emails_sent_90d', expr: n0('ix.emails_sent_90d'), description: 'e-mails sent to the customer in the last 90 days' },
+  {
+    name: 'email_open_rate_90d',
+    expr: 'toFloat64(ix.email_open_rate_90d)',
+    description: 'e-mail opens per e-mail sent, last 90 days',
+    nullable: true,
+  },
+  {
+    name: 'email_click_rate_90d',
+    expr: 'toFloat64(ix.email_click_rate_90d)',
+    description: 'e-mail clicks per e-mail sent, last 90 days',
+    nullable: true,
+  },
+  { name: 'days_since_last_contact', expr: 'toFloat64(ix.days_since_last_contact)', description: `days since the last ${CONTACT_TYPES.join('/')}`, nullable: true },
+  { name: 'days_since_last_interaction', expr: 'toFloat64(ix.days_since_last_interaction)', description: 'days since any recorded interaction', nullable: true },
+  {
+    name: 'campaign_responses_365d',
+    expr: 'toFloat64(greatest(ifNull(cm.responses_365d, 0), ifNull(ix.campaign_responses_365d, 0)))',
+    description: 'campaign responses in the last 365 days (campaign members or interactions, whichever records more)',
+  },
+  { name: 'open_deals', expr: n0('op.open_deals'), description: 'deals open at the cutoff' },
+  { name: 'lost_deals_365d', expr: n0('op.lost_deals_365d'), description: 'deals lost in the last 365 days' },
+  { name: 'won_deals_365d', expr: n0('op.won_deals_365d'), description: 'deals won in the last 365 days' },
+  { name: 'is_b2b', expr: n0('cu.is_b2b'), description: '1 for business customers' },
+];
+
+export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
+
+/**
+ * Who gets a row:
+ * - `definition`: the churn definition's population (bought in its active window), for training
+ *   and evaluation;
+ * - `buyers`: everyone who placed an order before the cutoff, for scoring (customers who lapsed
+ *   longer ago still get a score instead of keeping a stale one).
+ */
+export type Population = 'definition' | 'buyers';
+
+export interface FeatureQueryOptions {
+  /** YYYY-MM-DD; facts strictly before this day are features. */
+  cutoff: string;
+  definition?: Partial<ChurnDefinition>;
+  population?: Population;
+  /** Add `churned` (UInt8) from [cutoff, cutoff + horizon). Never set when scoring. */
+  withLabels?: boolean;
+  /** Restrict to these customers (tests, spot checks). */
+  customerIds?: string[];
+}
+
+export interface BuiltQuery {
+  query: string;
+  query_params: Record<string, unknown>;
+}
+
+/** Statuses of orders that were placed and paid before the cutoff (see the header comment). */
+export function placedStatuses(d: ChurnDefinition): string[] {
+  return [...new Set([...d.purchaseStatuses, 'refunded'])];
+}
+
+const C = '{cutoff:Date}';
+const since = (days: number): string => `subtractDays(${C}, ${days})`;
+
+/** Pure: the feature (and label) query for one cutoff. Output columns: customer_id, FEATURES…, [churned]. */
+export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
+  const cutoff = parseDay(opts.cutoff, 'cutoff');
+  const d = resolveDefinition(opts.definition);
+  const population = opts.population ?? 'definition';
+  const idFilter = opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '';
+
+  const orders = `orders AS (
+    SELECT customer_id, order_id, toDate(min(order_date)) AS day, sum(amount) AS value,
+           max(status = 'refunded') AS refunded
+    FROM transactions_resolved
+    WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
+    GROUP BY customer_id, order_id
+  )`;
+  const populationSql =
+    population === 'definition'
+      ? `population AS (
+    SELECT customer_id FROM orders
+    WHERE day >= subtractDays(${C}, {active_window_days:UInt32})
+    GROUP BY customer_id
+    HAVING count() >= {min_orders:UInt32}
+  )`
+      : `population AS (SELECT DISTINCT customer_id FROM orders)`;
+  const tx = `tx AS (
+    SELECT customer_id,
+      dateDiff('day', max(day), ${C}) AS recency_days,
+      dateDiff('day', min(day), ${C}) AS tenure_days,
+      count() AS orders_total,
+      countIf(day >= ${since(90)}) AS orders_90d,
+      countIf(day >= ${since(180)} AND day < ${since(90)}) AS orders_prev_90d,
+      countIf(day >= ${since(365)}) AS orders_365d,
+      toFloat64(sumIf(value, day >= ${since(90)})) AS revenue_90d,
+      toFloat64(sumIf(value, day >= ${since(180)} AND day < ${since(90)})) AS revenue_prev_90d,
+      toFloat64(sumIf(value, day >= ${since(365)})) AS revenue_365d,
+      countIf(refunded AND day >= ${since(365)}) AS refunds_365d
+    FROM orders
+    WHERE customer_id IN (SELECT customer_id FROM population)
+    GROUP BY customer_id
+  )`;
+  const ix = `ix AS (
+    SELECT customer_id,
+      countIf(type = 'support_ticket' AND occurred_at >= ${since(90)}) AS support_tickets_90d,
+      countIf(type = 'complaint' AND occurred_at >= ${since(90)}) AS complaints_90d,
+      countIf(type = 'complaint' AND occurred_at >= ${since(30)}) AS complaints_30d,
+      countIf(type = 'call' AND occurred_at >= ${since(90)}) AS calls_90d,
+      countIf(type = 'meeting' AND occurred_at >= ${since(90)}) AS meetings_90d,
+      countIf(type = 'web_visit' AND occurred_at >= ${since(90)}) AS web_visits_90d,
+      countIf(type = 'chat' AND occurred_at >= ${since(90)}) AS chats_90d,
+      if(countIf(csat IS NOT NULL AND occurred_at >= ${since(180)}) = 0, NULL,
+         avgIf(toFloat64(assumeNotNull(csat)), csat IS NOT NULL AND occurred_at >= ${since(180)})) AS csat_avg_180d,
+      countIf(type = 'email_sent' AND occurred_at >= ${since(90)}) AS emails_sent_90d,
+      if(emails_sent_90d = 0, NULL, least(countIf(type = 'email_open' AND occurred_at >= ${since(90)}) / emails_sent_90d, 1)) AS email_open_rate_90d,
+      if(emails_sent_90d = 0, NULL, least(countIf(type = 'email_click' AND occurred_at >= ${since(90)}) / emails_sent_90d, 1)) AS email_click_rate_90d,
+      countIf(type = 'campaign_response' AND occurred_at >= ${since(365)}) AS campaign_responses_365d,
+      if(countIf(type IN {contact_types:Array(String)}) = 0, NULL,
+         dateDiff('day', toDate(maxIf(occurred_at, type IN {contact_types:Array(String)})), ${C})) AS days_since_last_contact,
+      toNullable(dateDiff('day', toDate(max(occurred_at)), ${C})) AS days_since_last_interaction
+    FROM interactions_resolved
+    WHERE occurred_at < ${C} AND customer_id IN (SELECT customer_id FROM population)
+    GROUP BY customer_id
+  )`;
+  const op = `op AS (
+    SELECT customer_id,
+      countIf(NOT ifNull(closed_at < ${C}, false)) AS open_deals, -- not closed before the cutoff
+      countIf(status = 'lost' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS lost_deals_365d,
+      countIf(status = 'won' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS won_deals_365d
+    FROM opportunities_resolved
+    WHERE created_at < ${C} AND customer_id IN (SELECT customer_id FROM population)
+    GROUP BY customer_id
+  )`;
+  const cm = `cm AS (
+    SELECT customer_id,
+      countIf(responded_at IS NOT NULL AND responded_at < ${C} AND responded_at >= ${since(365)}) AS responses_365d
+    FROM campaign_members_resolved
+    WHERE added_at < ${C} AND customer_id IN (SELECT customer_id FROM population)
+    GROUP BY customer_id
+  )`;
+  const cu = `cu AS (
+    SELECT customer_id, toUInt8(customer_type = 'business') AS is_b2b
+    FROM customers FINAL
+    WHERE customer_id IN (SELECT customer_id FROM population)
+  )`;
+  const ctes = [orders, populationSql, tx, ix, op, cm, cu];
+  const labelJoin: string[] = [];
+  const labelCol: string[] = [];
+  if (opts.withLabels) {
+    ctes.push(`lbl AS (
+    SELECT customer_id, uniqExact(order_id) AS orders_after
+    FROM transactions_resolved
+    WHERE order_date >= ${C} AND order_date < addDays(${C}, {horizon_days:UInt32})
+      AND status IN {purchase_statuses:Array(String)}
+      AND customer_id IN (SELECT customer_id FROM population)
+    GROUP BY customer_id
+  )`);
+    labelJoin.push('LEFT JOIN lbl ON lbl.customer_id = p.customer_id');
+    labelCol.push('toUInt8(ifNull(lbl.orders_after, 0) = 0) AS churned');
+  }
+  // No join_use_nulls (the *_resolved views refuse it): a customer without rows on the right gets
+  // 0 for counts, and NULL for the sub-query columns that are Nullable on purpose.
+  const select = ['p.customer_id AS customer_id', ...FEATURES.map((f) => `${f.expr} AS ${f.name}`), ...labelCol];
+  const query = `WITH
+  ${ctes.join(',\n  ')}
+SELECT
+  ${select.join(',\n  ')}
+FROM population AS p
+LEFT JOIN tx ON tx.customer_id = p.customer_id
+LEFT JOIN ix ON ix.customer_id = p.customer_id
+LEFT JOIN op ON op.customer_id = p.customer_id
+LEFT JOIN cm ON cm.customer_id = p.customer_id
+LEFT JOIN cu ON cu.customer_id = p.customer_id
+${labelJoin.join('\n')}
+ORDER BY customer_id`;
+
+  const query_params: Record<string, unknown> = {
+    cutoff,
+    placed_statuses: placedStatuses(d),
+    contact_types: [...CONTACT_TYPES],
+  };
+  if (population === 'definition') {
+    query_params.active_window_days = d.activeWindowDays;
+    query_params.min_orders = d.minOrdersInWindow;
+  }
+  if (opts.withLabels) {
+    query_params.horizon_days = d.horizonDays;
+    query_params.purchase_statuses = d.purchaseStatuses;
+  }
+  if (opts.customerIds) query_params.customer_ids = opts.customerIds;
+  return { query, query_params };
+}
+
+/** A feature matrix in memory: column-major, NaN for missing, rows in customer_id order. */
+export interface FeatureSet {
+  cutoff: string;
+  features: string[];
+  customerIds: string[];
+  /** columns[j][i]: feature j of customer i. */
+  columns: Float64Array[];
+  /** 1 = churned; present when loaded withLabels. */
+  labels?: Uint8Array;
+}
+
+export interface LoadOptions extends FeatureQueryOptions {
+  onProgress?: (rows: number) => void;
+}
+
+/** Runs the feature query and streams the rows into typed columns. */
+export async function loadFeatures(warehouse: Warehouse, opts: LoadOptions): Promise<FeatureSet> {
+  const { query, query_params } = buildFeatureQuery(opts);
+  const rs = await warehouse.client.query({ query, query_params, format: 'JSONCompactEachRow' });
+  const nf = FEATURES.length;
+  const ids: string[] = [];
+  const buffers: number[][] = FEATURES.map(() => []);
+  const labels: number[] = [];
+  for await (const rows of rs.stream<unknown[]>()) {
+    for (const row of rows) {
+      const v = row.json() as (string | number | null)[];
+      ids.push(String(v[0]));
+      for (let j = 0; j < nf; j++) {
+        const x = v[j + 1];
+        buffers[j].push(x === null ? NaN : Number(x));
+      }
+      if (opts.withLabels) labels.push(Number(v[nf + 1]));
+    }
+    opts.onProgress?.(ids.length);
+  }
+  const set: FeatureSet = {
+    cutoff: opts.cutoff,
+    features: [...FEATURE_NAMES],
+    customerIds: ids,
+    columns: buffers.map((b) => Float64Array.from(b)),
+  };
+  if (opts.withLabels) set.labels = Uint8Array.from(labels);
+  return set;
+}
+
+/** The feature values of row i as a name → value record (reasons, the CLI, tests). */
+export function rowValues(set: FeatureSet, i: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  set.features.forEach((name, j) => (out[name] = set.columns[j][i]));
+  return out;
+}

@@ -1,0 +1,197 @@
+/**
+ * Per-customer reasons: the forest's tree-path (Saabas) contributions, grouped into topics a
+ * salesperson recognises and worded with the customer's actual values — "no purchase for 140 days",
+ * "3 complaints in the last 30 days". Only topics that push the churn risk UP are reasons.
+ *
+ * Related features (orders in the last 90 days and the 90 before, say) split the credit for one
+ * story between them, so contributions are summed per topic; the topic is worded from its member
+ * with the largest positive contribution.
+ */
+
+export interface Reason {
+  /** The feature the text is about (the topic member with the largest contribution). */
+  feature: string;
+  text: string;
+  /** Summed contribution of the topic to P(churn), in probability points (0.12 = +12 points). */
+  contribution: number;
+}
+
+/** Feature → topic. Features not listed form a topic of their own. */
+export const REASON_TOPICS: Readonly<Record<string, string>> = {
+  recency_days: 'recency',
+  overdue_ratio: 'recency',
+  orders_90d: 'frequency',
+  orders_prev_90d: 'frequency',
+  orders_365d: 'frequency',
+  orders_total: 'frequency',
+  order_gap_days: 'frequency',
+  revenue_90d: 'spend',
+  revenue_prev_90d: 'spend',
+  revenue_365d: 'spend',
+  spend_change_90d: 'spend',
+  aov_365d: 'spend',
+  complaints_30d: 'complaints',
+  complaints_90d: 'complaints',
+  csat_avg_180d: 'satisfaction',
+  support_tickets_90d: 'support',
+  chats_90d: 'support',
+  email_open_rate_90d: 'email',
+  email_click_rate_90d: 'email',
+  emails_sent_90d: 'email',
+  days_since_last_contact: 'contact',
+  calls_90d: 'contact',
+  meetings_90d: 'contact',
+  web_visits_90d: 'web',
+  days_since_last_interaction: 'web',
+  open_deals: 'deals',
+  lost_deals_365d: 'deals',
+  won_deals_365d: 'deals',
+};
+
+type Values = Readonly<Record<string, number>>;
+
+const known = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+const int = (v: number): string => Math.round(v).toLocaleString('en-US');
+const plural = (n: number, one: string, many = `${one}s`): string => `${int(n)} ${Math.round(n) === 1 ? one : many}`;
+const money = (v: number): string =>
+  Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 0 });
+const pct = (v: number): string => `${Math.round(v * 100)}%`;
+
+function days(n: number): string {
+  return plural(n, 'day');
+}
+
+function ordersTrend(v: Values): string {
+  const now = v.orders_90d;
+  const before = v.orders_prev_90d;
+  if (known(now) && known(before) && before > now) {
+    return now === 0
+      ? `no orders in the last 90 days, after ${plural(before, 'order')} the quarter before`
+      : `${plural(now, 'order')} in the last 90 days, down from ${int(before)} the quarter before`;
+  }
+  if (known(now)) return now === 0 ? 'no orders in the last 90 days' : `only ${plural(now, 'order')} in the last 90 days`;
+  return 'few recent orders';
+}
+
+function spendTrend(v: Values): string {
+  const now = v.revenue_90d;
+  const before = v.revenue_prev_90d;
+  if (known(now) && known(before) && before > 0) {
+    const change = now / before - 1;
+    if (change < 0) return `spend down ${pct(-change)} vs the previous quarter (${money(now)} vs ${money(before)})`;
+    return `spend ${money(now)} this quarter vs ${money(before)} the quarter before`;
+  }
+  if (known(now) && now === 0) return 'no spend in the last 6 months';
+  if (known(now)) return `spend of ${money(now)} in the last 90 days`;
+  return 'low recent spend';
+}
+
+/**
+ * How each feature reads for a customer. Values are the customer's own; the wording never claims
+ * more than the value says (a positive contribution of "5 orders in 90 days" still reads as 5).
+ */
+export const PHRASES: Readonly<Record<string, (v: Values) => string>> = {
+  recency_days: (v) => (v.recency_days >= 30 ? `no purchase for ${days(v.recency_days)}` : `last purchase ${days(v.recency_days)} ago`),
+  overdue_ratio: (v) =>
+    known(v.overdue_ratio) && known(v.order_gap_days)
+      ? `no purchase for ${days(v.recency_days)}, ${v.overdue_ratio.toFixed(1)}× their usual ${int(v.order_gap_days)}-day gap between orders`
+      : `no purchase for ${days(v.recency_days)}`,
+  orders_90d: ordersTrend,
+  orders_prev_90d: ordersTrend,
+  orders_365d: (v) => (v.orders_365d <= 1 ? `${plural(v.orders_365d, 'order')} in the last 12 months` : `only ${plural(v.orders_365d, 'order')} in the last 12 months`),
+  orders_total: (v) => (v.orders_total <= 1 ? 'a single order so far' : `only ${plural(v.orders_total, 'order')} so far`),
+  order_gap_days: (v) => (known(v.order_gap_days) ? `orders only every ${days(v.order_gap_days)} on average` : 'a single order so far'),
+  revenue_90d: spendTrend,
+  revenue_prev_90d: spendTrend,
+  spend_change_90d: spendTrend,
+  revenue_365d: (v) => `spent ${money(v.revenue_365d)} in the last 12 months`,
+  aov_365d: (v) => (known(v.aov_365d) ? `average order value ${money(v.aov_365d)}` : 'no orders in the last 12 months'),
+  tenure_days: (v) =>
+    v.tenure_days < 365 ? `customer for only ${days(v.tenure_days)}` : `customer for ${(v.tenure_days / 365).toFixed(1)} years`,
+  refunds_365d: (v) => `${plural(v.refunds_365d, 'refunded order')} in the last 12 months`,
+  complaints_30d: (v) => (v.complaints_30d > 0 ? `${plural(v.complaints_30d, 'complaint')} in the last 30 days` : 'no complaints in the last 30 days'),
+  complaints_90d: (v) => (v.complaints_90d > 0 ? `${plural(v.complaints_90d, 'complaint')} in the last 90 days` : 'no complaints in the last 90 days'),
+  csat_avg_180d: (v) => (known(v.csat_avg_180d) ? `average satisfaction ${v.csat_avg_180d.toFixed(1)}/5` : 'no satisfaction score in the last 6 months'),
+  support_tickets_90d: (v) => `${plural(v.support_tickets_90d, 'support ticket')} in the last 90 days`,
+  chats_90d: (v) => `${plural(v.chats_90d, 'chat')} in the last 90 days`,
+  calls_90d: (v) => (v.calls_90d === 0 ? 'no calls in the last 90 days' : `${plural(v.calls_90d, 'call')} in the last 90 days`),
+  meetings_90d: (v) => (v.meetings_90d === 0 ? 'no meetings in the last 90 days' : `${plural(v.meetings_90d, 'meeting')} in the last 90 days`),
+  web_visits_90d: (v) => (v.web_visits_90d === 0 ? 'no website visits in the last 90 days' : `${plural(v.web_visits_90d, 'website visit')} in the last 90 days`),
+  emails_sent_90d: (v) => `${plural(v.emails_sent_90d, 'e-mail')} sent in the last 90 days`,
+  email_open_rate_90d: (v) => {
+    if (!known(v.email_open_rate_90d)) return 'no e-mails sent in the last 90 days';
+    if (v.email_open_rate_90d === 0) return `opened none of the ${plural(v.emails_sent_90d, 'e-mail')} sent in the last 90 days`;
+    return `opened ${pct(v.email_open_rate_90d)} of e-mails in the last 90 days`;
+  },
+  email_click_rate_90d: (v) => {
+    if (!known(v.email_click_rate_90d)) return 'no e-mails sent in the last 90 days';
+    if (v.email_click_rate_90d === 0) return `clicked none of the ${plural(v.emails_sent_90d, 'e-mail')} sent in the last 90 days`;
+    return `clicked ${pct(v.email_click_rate_90d)} of e-mails in the last 90 days`;
+  },
+  days_since_last_contact: (v) =>
+    known(v.days_since_last_contact) ? `no call, meeting or chat for ${days(v.days_since_last_contact)}` : 'never contacted (no call, meeting or chat on record)',
+  days_since_last_interaction: (v) =>
+    known(v.days_since_last_interaction) ? `no interaction of any kind for ${days(v.days_since_last_interaction)}` : 'no interactions on record',
+  campaign_responses_365d: (v) =>
+    v.campaign_responses_365d === 0 ? 'no campaign responses in the last 12 months' : `${plural(v.campaign_responses_365d, 'campaign response')} in the last 12 months`,
+  open_deals: (v) => (v.open_deals === 0 ? 'no open deals' : `${plural(v.open_deals, 'open deal')}`),
+  lost_deals_365d: (v) => `${plural(v.lost_deals_365d, 'deal')} lost in the last 12 months`,
+  won_deals_365d: (v) => (v.won_deals_365d === 0 ? 'no deals won in the last 12 months' : `${plural(v.won_deals_365d, 'deal')} won in the last 12 months`),
+  is_b2b: (v) => (v.is_b2b === 1 ? 'business account' : 'consumer account'),
+};
+
+/** The words for one feature of one customer. */
+export function describeFeature(feature: string, values: Values): string {
+  const phrase = PHRASES[feature];
+  if (phrase) return phrase(values);
+  const v = values[feature];
+  return `${feature.replaceAll('_', ' ')} = ${known(v) ? +v.toFixed(2) : 'unknown'}`;
+}
+
+/**
+ * The topic a feature's credit goes to for this customer. A customer who has not bought for 180+
+ * days necessarily has no orders and no spend in the last two quarters (90+ days: in the last one):
+ * those features then tell the recency story, so they count towards it instead of repeating it as
+ * "no orders in the last 90 days" and "no spend in the last 6 months".
+ */
+export function topicOf(feature: string, values: Values): string {
+  const recency = values.recency_days;
+  if (known(recency) && recency >= 90) {
+    if (feature === 'orders_90d' || feature === 'revenue_90d') return 'recency';
+    if (recency >= 180 && (feature === 'orders_prev_90d' || feature === 'revenue_prev_90d' || feature === 'spend_change_90d')) return 'recency';
+  }
+  return REASON_TOPICS[feature] ?? feature;
+}
+
+/** Features allowed to word a topic (default: any member). */
+const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['recency_days', 'overdue_ratio'] };
+
+/**
+ * Top `limit` reasons for one customer: topics with a positive summed contribution, largest first.
+ * `contributions[j]` belongs to `features[j]`; `values` holds the customer's feature values.
+ */
+export function topReasons(features: readonly string[], contributions: ArrayLike<number>, values: Values, limit = 3): Reason[] {
+  const topics = new Map<string, { sum: number; best: string; bestValue: number }>();
+  features.forEach((f, j) => {
+    const c = contributions[j];
+    if (!Number.isFinite(c) || c === 0) return;
+    const key = topicOf(f, values);
+    let t = topics.get(key);
+    if (!t) {
+      t = { sum: 0, best: '', bestValue: -Infinity };
+      topics.set(key, t);
+    }
+    t.sum += c;
+    const wording = TOPIC_WORDING[key];
+    if (c > t.bestValue && (!wording || wording.includes(f))) {
+      t.best = f;
+      t.bestValue = c;
+    }
+  });
+  for (const [key, t] of topics) if (!t.best) t.best = TOPIC_WORDING[key]?.[0] ?? key;
+  return [...topics.values()]
+    .filter((t) => t.sum > 1e-9)
+    .sort((a, b) => b.sum - a.sum)
+    .slice(0, limit)
+    .map((t) => ({ feature: t.best, text: describeFeature(t.best, values), contribution: t.sum }));
+}

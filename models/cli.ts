@@ -1,0 +1,134 @@
+/**
+ * `npm run models -- <command>`: train, score, evaluate and export the churn and CLV models against
+ * the configured warehouse (embedded by default). Progress goes to stderr, results to stdout.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { loadWarehouseConfig } from '../lib/config.ts';
+import { connectWarehouse } from '../lib/warehouse/index.ts';
+import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { addDays, describeDefinition, parseDay, resolveDefinition, todayUtc } from './churn/definition.ts';
+import { evaluateChurn, writeEvaluationReport } from './churn/evaluate.ts';
+import { exportFeatures, formatFromPath, type ExportFormat } from './churn/export.ts';
+import { trainAndRegister } from './churn/pipeline.ts';
+import { scoreChurn } from './scoring/score-churn.ts';
+import { scoreLifetimeValue } from './scoring/score-clv.ts';
+
+const HELP = `Usage: npm run models -- <command> [options]
+
+Commands:
+  train      evaluate out of time, then train the churn model at today − horizon and register it
+  score      score churn risk (newest registered model) and CLV for every customer, write to ClickHouse
+  evaluate   time-based validation of the churn model vs the recency and BG/NBD baselines; writes a report
+  export     write the churn feature matrix at a cutoff to CSV or Parquet
+  all        train, then score (what the first start and the worker run)
+
+Options:
+  --today YYYY-MM-DD    the day to act as "today" (default: today, UTC); facts before it are used
+  --cutoff YYYY-MM-DD   train: training cutoff (default today − horizon)
+                        export: feature cutoff (default today)
+                        evaluate: evaluation cutoff (default today − horizon; training one horizon earlier)
+  --trees N             trees in the forest (default 100)
+  --depth N             maximum tree depth (default 10)
+  --horizon N           churn horizon in days (default 90)
+  --labels              export: add the churned label (needs cutoff + horizon ≤ today)
+  --format csv|parquet  export: file format (default from --out's extension)
+  --out PATH            export: output file (default ./.out/churn-features-<cutoff>.csv)
+                        evaluate: report directory (default ./.out)
+  --no-evaluate         train: skip the out-of-time evaluation
+  --help                show this help
+
+Environment: CLICKHOUSE_URL (unset: the embedded engine, data in CRM_DATA_DIR, default ./.data).`;
+
+const log = (line: string): void => console.error(`[models] ${line}`);
+
+function positiveInt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      today: { type: 'string' },
+      cutoff: { type: 'string' },
+      trees: { type: 'string' },
+      depth: { type: 'string' },
+      horizon: { type: 'string' },
+      labels: { type: 'boolean' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      'no-evaluate': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(HELP);
+    return command || values.help ? 0 : 2;
+  }
+  if (!['train', 'score', 'evaluate', 'export', 'all'].includes(command)) {
+    console.error(`unknown command "${command}"\n\n${HELP}`);
+    return 2;
+  }
+  const today = values.today ? parseDay(values.today, '--today') : todayUtc();
+  const cutoff = values.cutoff ? parseDay(values.cutoff, '--cutoff') : undefined;
+  const trees = positiveInt(values.trees, 'trees');
+  const depth = positiveInt(values.depth, 'depth');
+  const definition = resolveDefinition({ horizonDays: positiveInt(values.horizon, 'horizon') });
+  const forest = { ...(trees ? { nEstimators: trees } : {}), ...(depth ? { maxDepth: depth } : {}) };
+  if (values.format && values.format !== 'csv' && values.format !== 'parquet') throw new Error(`--format must be csv or parquet, got "${values.format}"`);
+
+  const config = loadWarehouseConfig();
+  const warehouse = await connectWarehouse({ config });
+  try {
+    await applyMigrations(warehouse.client, { database: warehouse.database, cluster: warehouse.cluster }, undefined, log);
+    log(`warehouse ${warehouse.embedded ? `embedded (${config.dataDir})` : warehouse.url}; today = ${today}`);
+    log(describeDefinition(definition));
+    const dataDir = config.dataDir;
+    if (command === 'train' || command === 'all') {
+      const r = await trainAndRegister(warehouse, { today, cutoff, definition, forest, evaluate: !values['no-evaluate'], dataDir, onProgress: log });
+      console.log(JSON.stringify({ model_version: r.model.file.modelVersion, path: r.path, metrics: r.model.file.metrics, warnings: r.warnings }, null, 2));
+    }
+    if (command === 'score' || command === 'all') {
+      const churn = await scoreChurn(warehouse, { today, dataDir, onProgress: log });
+      const clv = await scoreLifetimeValue(warehouse, { today, dataDir, onProgress: log });
+      console.log(JSON.stringify({ churn, clv }, null, 2));
+    }
+    if (command === 'evaluate') {
+      const evalCutoff = cutoff ?? addDays(today, -definition.horizonDays);
+      const result = await evaluateChurn(warehouse, {
+        evalCutoff,
+        trainCutoff: addDays(evalCutoff, -definition.horizonDays),
+        definition,
+        forest,
+        onProgress: log,
+      });
+      const report = await writeEvaluationReport(result, values.out ?? join(process.cwd(), '.out'));
+      console.log(report.markdown);
+      log(`report: ${report.files.join(', ')}`);
+    }
+    if (command === 'export') {
+      const at = cutoff ?? today;
+      const out = values.out ?? join(process.cwd(), '.out', `churn-features-${at}.${values.format ?? 'csv'}`);
+      const format = (values.format as ExportFormat | undefined) ?? formatFromPath(out);
+      log(`exporting features at ${at} as ${format}…`);
+      const r = await exportFeatures(warehouse, { cutoff: at, definition, withLabels: values.labels, out, format });
+      log(`wrote ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB, ${r.columns.length} columns) in ${r.seconds.toFixed(1)} s`);
+    }
+    return 0;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(`[models] error: ${err.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,158 @@
+/**
+ * Churn scoring: every customer who has ever placed an order gets a probability of churning in the
+ * next horizon, a risk band and up to three reasons, written to `churn_scores` (ReplacingMergeTree
+ * on scored_at: a re-run replaces each customer's row, so `FINAL` shows one row per customer).
+ *
+ * Risk bands (on the calibrated probability):
+ *   high   ≥ 0.6  — more likely than not to stop buying: call them;
+ *   medium ≥ 0.3  — clearly above a healthy customer's risk: include in retention campaigns;
+ *   low    < 0.3.
+ */
+import { dataDirFrom } from '../../lib/config.ts';
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { todayUtc } from '../churn/definition.ts';
+import { loadFeatures, rowValues, type FeatureSet } from '../churn/features.ts';
+import { latestChurnModel, ModelRegistryError, type LoadedChurnModel } from '../churn/registry.ts';
+import { topReasons, type Reason } from '../churn/reasons.ts';
+
+export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
+export type RiskBand = 'high' | 'medium' | 'low';
+
+export function riskBand(probability: number, t: { high: number; medium: number } = RISK_THRESHOLDS): RiskBand {
+  return probability >= t.high ? 'high' : probability >= t.medium ? 'medium' : 'low';
+}
+
+export interface ScoreChurnOptions {
+  /** Cutoff of the features: facts before this day (default today, UTC). */
+  today?: string;
+  /** A model in memory; default: the newest registered one. */
+  model?: LoadedChurnModel;
+  dataDir?: string;
+  /** Rows per insert (default 50,000). */
+  batchSize?: number;
+  /** Reasons per customer (default 3). */
+  reasons?: number;
+  scoredAt?: Date;
+  onProgress?: (line: string) => void;
+}
+
+export interface ChurnScoringResult {
+  modelVersion: string;
+  cutoff: string;
+  scoredAt: string;
+  customers: number;
+  bands: Record<RiskBand, number>;
+  meanProbability: number;
+  seconds: number;
+}
+
+export interface ChurnScoreRow {
+  customer_id: string;
+  probability: number;
+  risk_band: RiskBand;
+  top_reasons: Reason[];
+  model_version: string;
+  cutoff: string;
+  scored_at: string;
+}
+
+/** Puts a feature set's columns in the order the model was trained with. */
+export function alignFeatures(set: FeatureSet, modelFeatures: readonly string[]): { columns: Float64Array[] } {
+  const columns = modelFeatures.map((f) => {
+    const j = set.features.indexOf(f);
+    if (j < 0) throw new ModelRegistryError('FEATURE_MISMATCH', `the model needs feature "${f}", which the feature query no longer computes: retrain`);
+    return set.columns[j];
+  });
+  return { columns };
+}
+
+/** Probabilities and reasons for a feature set (no I/O). */
+export function scoreFeatureSet(
+  model: LoadedChurnModel,
+  set: FeatureSet,
+  reasons = 3,
+): { probability: Float64Array; reasons: Reason[][] } {
+  const x = alignFeatures(set, model.file.features);
+  const probability = model.forest.predictProba(x);
+  const out: Reason[][] = new Array(set.customerIds.length);
+  const names = model.file.features;
+  for (let i = 0; i < out.length; i++) {
+    const c = model.forest.contributions(x, i);
+    out[i] = topReasons(names, c.values, rowValues(set, i), reasons);
+  }
+  return { probability, reasons: out };
+}
+
+export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions = {}): Promise<ChurnScoringResult> {
+  const t0 = performance.now();
+  const log = opts.onProgress ?? (() => {});
+  const cutoff = opts.today ?? todayUtc();
+  const model = opts.model ?? (await latestChurnModel(warehouse, opts.dataDir ?? dataDirFrom()));
+  const version = model.file.modelVersion;
+  log(`scoring with ${version} at ${cutoff}: loading features…`);
+  let lastLog = performance.now();
+  const set = await loadFeatures(warehouse, {
+    cutoff,
+    definition: model.file.definition,
+    population: 'buyers',
+    onProgress: (n) => {
+      const now = performance.now();
+      if (now - lastLog >= 2000) {
+        lastLog = now;
+        log(`  ${n} customers read`);
+      }
+    },
+  });
+  const scoredAt = (opts.scoredAt ?? new Date()).toISOString();
+  const bands: Record<RiskBand, number> = { high: 0, medium: 0, low: 0 };
+  const n = set.customerIds.length;
+  const batchSize = opts.batchSize ?? 50_000;
+  let sum = 0;
+  const x = alignFeatures(set, model.file.features);
+  const names = model.file.features;
+  // Score and insert batch by batch, so reasons for a million customers never sit in memory at once.
+  for (let start = 0; start < n; start += batchSize) {
+    const end = Math.min(n, start + batchSize);
+    const rows: ChurnScoreRow[] = [];
+    const probability = model.forest.predictProba(sliceColumns(x, start, end));
+    for (let i = start; i < end; i++) {
+      const p = probability[i - start];
+      const band = riskBand(p);
+      bands[band]++;
+      sum += p;
+      const c = model.forest.contributions(x, i);
+      const reasons = topReasons(names, c.values, rowValues(set, i), opts.reasons ?? 3);
+      rows.push({
+        customer_id: set.customerIds[i],
+        probability: p,
+        risk_band: band,
+        top_reasons: reasons,
+        model_version: version,
+        cutoff,
+        scored_at: scoredAt,
+      });
+    }
+    await warehouse.client.insert({
+      table: 'churn_scores',
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+    log(`  scored ${end}/${n}`);
+  }
+  const result: ChurnScoringResult = {
+    modelVersion: version,
+    cutoff,
+    scoredAt,
+    customers: n,
+    bands,
+    meanProbability: n ? sum / n : 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
+  log(`churn scores written: ${n} customers (high ${bands.high}, medium ${bands.medium}, low ${bands.low}) in ${result.seconds.toFixed(1)} s`);
+  return result;
+}
+
+function sliceColumns(x: { columns: Float64Array[] }, start: number, end: number): { columns: Float64Array[] } {
+  return { columns: x.columns.map((c) => c.subarray(start, end)) };
+}

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { describeFeature, topReasons } from '../../../models/churn/reasons.ts';
+import { FEATURE_NAMES } from '../../../models/churn/features.ts';
+
+describe('describeFeature words a feature with the customer’s values', () => {
+  const cases: [string, Record<string, number>, string][] = [
+    ['recency_days', { recency_days: 140 }, 'no purchase for 140 days'],
+    ['recency_days', { recency_days: 1 }, 'last purchase 1 day ago'],
+    ['complaints_30d', { complaints_30d: 3 }, '3 complaints in the last 30 days'],
+    ['complaints_30d', { complaints_30d: 1 }, '1 complaint in the last 30 days'],
+    ['spend_change_90d', { revenue_90d: 200, revenue_prev_90d: 500, spend_change_90d: -0.6 }, 'spend down 60% vs the previous quarter (200 vs 500)'],
+    ['revenue_90d', { revenue_90d: 0, revenue_prev_90d: 0 }, 'no spend in the last 6 months'],
+    ['csat_avg_180d', { csat_avg_180d: 1.5 }, 'average satisfaction 1.5/5'],
+    ['csat_avg_180d', { csat_avg_180d: NaN }, 'no satisfaction score in the last 6 months'],
+    ['orders_90d', { orders_90d: 1, orders_prev_90d: 4 }, '1 order in the last 90 days, down from 4 the quarter before'],
+    ['orders_prev_90d', { orders_90d: 0, orders_prev_90d: 3 }, 'no orders in the last 90 days, after 3 orders the quarter before'],
+    ['email_open_rate_90d', { email_open_rate_90d: 0, emails_sent_90d: 6 }, 'opened none of the 6 e-mails sent in the last 90 days'],
+    ['email_open_rate_90d', { email_open_rate_90d: 0.125, emails_sent_90d: 8 }, 'opened 13% of e-mails in the last 90 days'],
+    ['overdue_ratio', { recency_days: 120, overdue_ratio: 4, order_gap_days: 30 }, 'no purchase for 120 days, 4.0× their usual 30-day gap between orders'],
+    ['days_since_last_contact', { days_since_last_contact: NaN }, 'never contacted (no call, meeting or chat on record)'],
+    ['lost_deals_365d', { lost_deals_365d: 2 }, '2 deals lost in the last 12 months'],
+    ['tenure_days', { tenure_days: 45 }, 'customer for only 45 days'],
+  ];
+  for (const [feature, values, text] of cases) {
+    test(`${feature} ${JSON.stringify(values)}`, () => assert.equal(describeFeature(feature, values), text));
+  }
+
+  test('every feature has its own wording', () => {
+    const values = Object.fromEntries(FEATURE_NAMES.map((f) => [f, 2]));
+    for (const f of FEATURE_NAMES) assert.doesNotMatch(describeFeature(f, values), /=/, f);
+  });
+});
+
+describe('topReasons', () => {
+  const features = ['recency_days', 'complaints_30d', 'complaints_90d', 'orders_90d', 'orders_prev_90d', 'is_b2b', 'csat_avg_180d'];
+  const values = { recency_days: 140, complaints_30d: 3, complaints_90d: 4, orders_90d: 0, orders_prev_90d: 2, is_b2b: 0, csat_avg_180d: 1.5 };
+
+  test('keeps only topics that push risk up, largest first, with summed contributions', () => {
+    const r = topReasons(features, [0.2, 0.05, 0.04, 0.03, 0.02, -0.1, -0.01], values);
+    assert.deepEqual(
+      r.map((x) => x.feature),
+      ['recency_days', 'complaints_30d', 'orders_prev_90d'],
+    );
+    assert.equal(r[0].text, 'no purchase for 140 days');
+    assert.ok(Math.abs(r[0].contribution - 0.23) < 1e-12, 'no orders in the last 90 days is part of the recency story at 140 days');
+    assert.ok(Math.abs(r[1].contribution - 0.09) < 1e-12, 'complaints 30 d + 90 d form one topic');
+    assert.equal(r[2].text, 'no orders in the last 90 days, after 2 orders the quarter before');
+    assert.ok(r.every((x) => x.contribution > 0));
+  });
+
+  test('a recent buyer keeps frequency and spend as their own reasons', () => {
+    const recent = { ...values, recency_days: 20, orders_90d: 1, orders_prev_90d: 4, revenue_90d: 50, revenue_prev_90d: 400 };
+    const names = ['recency_days', 'orders_90d', 'revenue_90d', 'revenue_prev_90d'];
+    const r = topReasons(names, [0.01, 0.1, 0.05, 0.03], recent);
+    assert.deepEqual(
+      r.map((x) => x.text),
+      ['1 order in the last 90 days, down from 4 the quarter before', 'spend down 88% vs the previous quarter (50 vs 400)', 'last purchase 20 days ago'],
+    );
+  });
+
+  test('nothing pushes up → no reasons', () => {
+    assert.deepEqual(topReasons(features, [-0.1, -0.1, 0, 0, 0, 0, 0], values), []);
+  });
+
+  test('limit and non-finite contributions', () => {
+    const r = topReasons(features, [0.1, NaN, 0, 0, 0, 0.3, 0.2], values, 2);
+    assert.deepEqual(
+      r.map((x) => x.text),
+      ['consumer account', 'average satisfaction 1.5/5'],
+    );
+  });
+});
