@@ -10,7 +10,7 @@ export const campaignMembers: EntitySpec = {
   sourceIsColumn: false,
   fields: [
     { name: 'campaign_id', type: 'id', required: true, doc: 'campaign id' },
-    { name: 'source', type: 'id', required: true, doc: 'system customer_ref belongs to (not stored: used to resolve the customer)' },
+    { name: 'source', type: 'id', required: true, column: null, doc: 'system customer_ref belongs to (not stored: used to resolve the customer)' },
     { name: 'customer_ref', type: 'id', required: true, doc: "the customer's source_id in that source" },
     { name: 'added_at', type: 'datetime', required: true, doc: 'when the customer was added' },
     { name: 'status', type: 'enum', required: true, values: ['sent', 'opened', 'clicked', 'responded', 'converted', 'bounced', 'unsubscribed'], doc: 'sent | opened | clicked | responded | converted | bounced | unsubscribed' },

@@ -1,24 +1,322 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import type { EntityName } from '../entities/types.ts';
-import type { IngestFileOptions, IngestRecordsOptions, IngestSummary } from '../types.ts';
+import { entitySpec } from '../entities/index.ts';
+import type { EntityName, EntitySpec } from '../entities/types.ts';
+import { rebuildGolden } from '../identity/golden.ts';
+import { resolveCustomers, type CustomerResolution } from '../identity/resolve.ts';
+import { RefResolver } from '../identity/resolve-refs.ts';
+import { compileMapping, planColumns, type CompiledMapping } from '../mapping/compile.ts';
+import { loadMappingFile, MappingError, type Mapping } from '../mapping/mapping-file.ts';
+import { CsvReader } from '../sources/csv-reader.ts';
+import { NdjsonReader } from '../sources/ndjson-reader.ts';
+import { detectFormat } from '../sources/open-input.ts';
+import { ParquetReader } from '../sources/parquet-reader.ts';
+import type { ReaderSink, RowReader } from '../sources/reader.ts';
+import { RecordsReader } from '../sources/records-reader.ts';
+import type { IngestFileOptions, IngestProgress, IngestRecordsOptions, IngestSummary, InputFormat } from '../types.ts';
+import { Batch } from './batch.ts';
+import { BatchLog } from './batch-log.ts';
+import { BatchWriter } from './batch-writer.ts';
+import { InputError } from './errors.ts';
+import { RejectSink } from './rejects.ts';
+import { RowEncoder, type IdentityKeys } from './row-encoder.ts';
+import { WarehouseIO } from './warehouse-io.ts';
 
-/** Loads one file (CSV, NDJSON, Parquet; optionally gzipped) into the entity's table. */
+const DEFAULT_BATCH_SIZE = 100_000;
+
+/** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
-  void warehouse;
-  void opts;
-  throw new Error('ingestFile: not implemented yet');
+  const started = Date.now();
+  const spec = entitySpec(opts.entity);
+  let mapping: Mapping;
+  let compiled: CompiledMapping;
+  let format: InputFormat;
+  let makeReader: () => RowReader;
+  let sha = '';
+  try {
+    mapping = typeof opts.mapping === 'string' ? loadMappingFile(opts.mapping) : (opts.mapping ?? {});
+    compiled = compileMapping(spec, mapping, { source: opts.source });
+    const detected = detectFormat(opts.file);
+    format = opts.format ?? mapping.format ?? detected.format;
+    makeReader = (): RowReader =>
+      format === 'csv'
+        ? new CsvReader(opts.file, compiled, { gzip: detected.gzip, tsv: detected.tsv })
+        : format === 'ndjson'
+          ? new NdjsonReader(opts.file, compiled, { gzip: detected.gzip })
+          : new ParquetReader(opts.file, compiled);
+    makeReader(); // checks the file exists
+    sha = await sha256File(opts.file);
+  } catch (e) {
+    if (!(e instanceof InputError) && !(e instanceof MappingError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
+    return failedSummary(spec.name, opts.file, started, (e as Error).message);
+  }
+  const rejectsFile = opts.rejectsFile === false ? undefined : (opts.rejectsFile ?? `${opts.file}.rejects.csv`);
+  return runLoad(warehouse, spec, compiled, {
+    label: opts.file,
+    sha256: sha,
+    makeReader,
+    rejectsFile,
+    batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+    onProgress: opts.onProgress,
+    source: opts.source ?? mapping.source ?? '',
+  });
 }
 
-/** Loads already-parsed records (canonical field names, or renamed by `mapping.columns`). */
+/**
+ * Loads already-parsed records (canonical field names, or renamed by `mapping.columns`): the HTTP
+ * ingestion endpoint and the demo loader call this. Same validation, quarantine and idempotence
+ * as files; `batchLabel` takes the place of the file name.
+ */
 export async function ingestRecords(
   warehouse: Warehouse,
   entity: EntityName,
   records: readonly Record<string, unknown>[],
   opts: IngestRecordsOptions,
 ): Promise<IngestSummary> {
-  void warehouse;
-  void entity;
-  void records;
-  void opts;
-  throw new Error('ingestRecords: not implemented yet');
+  const spec = entitySpec(entity);
+  const compiled = compileMapping(spec, opts.mapping ?? {}, { source: opts.source });
+  const sha = createHash('sha256')
+    .update(JSON.stringify(records, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)))
+    .digest('hex');
+  return runLoad(warehouse, spec, compiled, {
+    label: opts.batchLabel,
+    sha256: sha,
+    makeReader: () => new RecordsReader(records, compiled),
+    rejectsFile: undefined,
+    batchSize: DEFAULT_BATCH_SIZE,
+    source: opts.source ?? opts.mapping?.source ?? '',
+    batchId: opts.batchId,
+  });
+}
+
+interface LoadInput {
+  label: string;
+  sha256: string;
+  makeReader: () => RowReader;
+  rejectsFile: string | undefined;
+  batchSize: number;
+  onProgress?: (p: IngestProgress) => void;
+  source: string;
+  batchId?: string;
+}
+
+function newBatchId(): string {
+  const t = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  return `${t}-${randomBytes(4).toString('hex')}`;
+}
+
+async function sha256File(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+function failedSummary(entity: EntityName, input: string, started: number, error: string, batchId = ''): IngestSummary {
+  return {
+    batchId,
+    entity,
+    input,
+    status: 'failed',
+    read: 0,
+    loaded: 0,
+    updated: 0,
+    duplicates: 0,
+    outdated: 0,
+    rejected: 0,
+    staleDeleted: 0,
+    unknownCustomers: 0,
+    seconds: (Date.now() - started) / 1000,
+    rowsPerSecond: 0,
+    warnings: [],
+    rejects: [],
+    error,
+  };
+}
+
+async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput): Promise<IngestSummary> {
+  const started = Date.now();
+  const io = new WarehouseIO(warehouse.client, warehouse.database);
+  const runVersion = started;
+  const batchId = input.batchId ?? newBatchId();
+  const log = new BatchLog(io, { batchId, entity: spec.name, source: input.source, sourceFile: input.label, fileSha256: input.sha256, startedAt: new Date(started) });
+  const rejects = new RejectSink(io, spec.name, input.label, input.sha256, batchId, runVersion, input.rejectsFile);
+  const warnings: string[] = [];
+  const unknown = new Set<string>();
+  let read = 0;
+  let writer: BatchWriter | undefined;
+  let refs: RefResolver | undefined;
+  let resolution: CustomerResolution | undefined;
+  const counts = () => ({
+    read,
+    loaded: writer?.counts.loaded ?? 0,
+    updated: writer?.counts.updated ?? 0,
+    duplicates: writer?.counts.duplicates ?? 0,
+    rejected: rejects.count,
+  });
+  try {
+    await log.record('running', counts());
+    await rejects.init();
+    if (spec.name === 'customers') {
+      // Pass 1: identity keys of every valid record; resolution needs the whole input so that the
+      // ids do not depend on the order of rows in the file.
+      const keys: IdentityKeys[] = [];
+      const probe = new RowEncoder(compiled, runVersion, batchId, { idFor: () => PROBE_ID });
+      probe.onIdentity = (k) => keys.push(k);
+      const scratch = new Batch(probe.layout.keyColumns.length, 1024, 1 << 16);
+      await input.makeReader().run({
+        columns: (names) => checkColumns(compiled, names),
+        unknownKey: () => {},
+        row: (row) => {
+          probe.encode(row, scratch);
+          scratch.rows = 0;
+          scratch.out.pos = 0;
+          scratch.rejects.length = 0;
+        },
+        bad: () => {},
+        chunkDone: () => {},
+      });
+      resolution = await resolveCustomers(io, keys, runVersion);
+    } else if (spec.resolvesCustomer) {
+      refs = new RefResolver(io, runVersion);
+      await refs.init();
+    }
+    const encoder = new RowEncoder(compiled, runVersion, batchId, resolution ?? refs);
+    const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion, batchId);
+    writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash);
+    const w = writer;
+    const reader = input.makeReader();
+    const keyCount = encoder.layout.keyColumns.length;
+    const pool: Batch[] = [];
+    const take = (): Batch => {
+      const b = pool.pop();
+      if (b) return b;
+      return new Batch(keyCount, Math.min(input.batchSize, 1 << 20) + 16_384, 4 << 20);
+    };
+    let batch = take();
+    let inflight: Promise<void> | undefined;
+    let bytesRead = 0;
+    let loadedSoFar = 0;
+    const progress = (): void => {
+      input.onProgress?.({
+        bytesRead,
+        bytesTotal: reader.size,
+        rowsRead: read + batch.read,
+        rowsLoaded: loadedSoFar,
+        rowsRejected: rejects.count + batch.rejects.length,
+        elapsedMs: Date.now() - started,
+      });
+    };
+    const flush = async (): Promise<void> => {
+      const b = batch;
+      batch = take();
+      if (inflight) await inflight;
+      read += b.read;
+      inflight = w.write(b).then(() => {
+        loadedSoFar = w.counts.loaded + w.counts.updated;
+        resetBatch(b);
+        pool.push(b);
+      });
+      // Errors surface where `inflight` is awaited; keep Node from reporting them as unhandled first.
+      inflight.catch(() => {});
+    };
+    const sink: ReaderSink = {
+      columns: (names) => {
+        const plan = checkColumns(compiled, names);
+        for (const u of plan.unknown) unknown.add(u);
+      },
+      unknownKey: (k) => unknown.add(k),
+      row: (row) => void encoder.encode(row, batch),
+      bad: (line, detail, raw) => encoder.rejectRow(batch, line, detail, raw),
+      chunkDone: async (bytes) => {
+        bytesRead = bytes;
+        if (batch.rows + batch.rejects.length >= input.batchSize) await flush();
+        progress();
+      },
+    };
+    await reader.run(sink);
+    await flush();
+    if (inflight) await inflight;
+    progress();
+    if (resolution) await rebuildGolden(io, resolution, runVersion);
+    if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
+    const rejectsFile = await rejects.close();
+    await log.record('completed', counts());
+    const seconds = (Date.now() - started) / 1000;
+    const c = w.counts;
+    return {
+      batchId,
+      entity: spec.name,
+      input: input.label,
+      status: 'completed',
+      read,
+      loaded: c.loaded,
+      updated: c.updated,
+      duplicates: c.duplicates,
+      outdated: c.outdated,
+      rejected: rejects.count,
+      staleDeleted: c.staleDeleted,
+      unknownCustomers: refs?.unknownCustomers ?? 0,
+      identity: resolution?.stats,
+      seconds,
+      rowsPerSecond: seconds > 0 ? Math.round(read / seconds) : read,
+      warnings,
+      rejects: rejects.first,
+      rejectsFile,
+    };
+  } catch (e) {
+    const message = (e as Error).message ?? String(e);
+    await rejects.close().catch(() => undefined);
+    await log.record('failed', counts(), message).catch(() => undefined);
+    const s = failedSummary(spec.name, input.label, started, message, batchId);
+    s.read = read;
+    if (writer) {
+      s.loaded = writer.counts.loaded;
+      s.updated = writer.counts.updated;
+      s.duplicates = writer.counts.duplicates;
+      s.outdated = writer.counts.outdated;
+    }
+    s.rejected = rejects.count;
+    s.rejects = rejects.first;
+    s.warnings = warnings;
+    if (!(e instanceof InputError) && !(e instanceof MappingError)) s.error = `${message}`;
+    return s;
+  }
+}
+
+const PROBE_ID = Buffer.from('C-000000000000');
+
+function checkColumns(compiled: CompiledMapping, names: readonly string[]): ReturnType<typeof planColumns> {
+  const plan = planColumns(compiled, names);
+  if (plan.missingRequired.length > 0) {
+    throw new InputError(
+      `no column for required field${plan.missingRequired.length > 1 ? 's' : ''} ${plan.missingRequired.join(', ')} ` +
+        `(columns: ${names.join(', ')}); rename yours with "columns" in a mapping file${plan.missingRequired.includes('source') ? ', or pass --source' : ''}`,
+    );
+  }
+  return plan;
+}
+
+function resetBatch(b: Batch): void {
+  b.rows = 0;
+  b.read = 0;
+  b.out.pos = 0;
+  b.rejects.length = 0;
+  b.pendingRefs.length = 0;
+  b.pendingRefIndex.clear();
+}
+
+/** Users have no row_hash column: stored rows are hashed by encoding them again. */
+function storedRowHasher(spec: EntitySpec, runVersion: number, batchId: string): (row: Record<string, string>) => number {
+  const canonical = compileMapping(spec, {}, {});
+  const encoder = new RowEncoder(canonical, runVersion, batchId, undefined);
+  const batch = new Batch(encoder.layout.keyColumns.length, 4, 1 << 12);
+  const rows = new RecordsReader([], canonical);
+  return (stored) => {
+    batch.rows = 0;
+    batch.out.pos = 0;
+    batch.rejects.length = 0;
+    const ok = encoder.encode(rows.rowOf(stored, 0), batch);
+    return ok ? batch.hash[0] : -1;
+  };
 }

@@ -1,0 +1,143 @@
+import { chunked, type WarehouseIO } from '../load/warehouse-io.ts';
+import type { CustomerResolution } from './resolve.ts';
+
+/**
+ * The golden `customers` row of a resolved customer, built from all its source records.
+ *
+ * Survivorship: for every attribute, the value of the most recently updated record that has one
+ * (record version = its updated_at, else when it was loaded; ties: the larger source:source_id).
+ * E-mail and phone use their normalised forms when valid. signup_date is the earliest one known
+ * (customer since). source_records counts the records, sources lists their systems.
+ */
+export interface SourceRow {
+  source: string;
+  source_id: string;
+  customer_id: string;
+  customer_type: string;
+  name: string;
+  email: string;
+  email_norm: string;
+  phone: string;
+  phone_norm: string;
+  company: string;
+  region: string;
+  country: string;
+  city: string;
+  acquisition_channel: string;
+  owner_id: string;
+  signup_date: string | null;
+  version: string;
+}
+
+export interface GoldenRow {
+  customer_id: string;
+  customer_type: string;
+  name: string;
+  email: string;
+  phone: string;
+  company: string;
+  region: string;
+  country: string;
+  city: string;
+  acquisition_channel: string;
+  owner_id: string;
+  signup_date: string | null;
+  source_records: number;
+  sources: string[];
+}
+
+const LATEST: (keyof GoldenRow & keyof SourceRow)[] = ['customer_type', 'name', 'company', 'region', 'country', 'city', 'acquisition_channel', 'owner_id'];
+
+export function goldenOf(customerId: string, records: readonly SourceRow[]): GoldenRow {
+  const newestFirst = [...records].sort((a, b) => {
+    const d = Number(b.version) - Number(a.version);
+    if (d !== 0) return d;
+    const ka = `${a.source}:${a.source_id}`;
+    const kb = `${b.source}:${b.source_id}`;
+    return ka < kb ? 1 : ka > kb ? -1 : 0;
+  });
+  const pick = (get: (r: SourceRow) => string | null | undefined): string => {
+    for (const r of newestFirst) {
+      const v = get(r);
+      if (v !== null && v !== undefined && v.trim() !== '') return v.trim();
+    }
+    return '';
+  };
+  const g: GoldenRow = {
+    customer_id: customerId,
+    customer_type: '',
+    name: '',
+    email: pick((r) => r.email_norm || r.email),
+    phone: pick((r) => r.phone_norm || r.phone),
+    company: '',
+    region: '',
+    country: '',
+    city: '',
+    acquisition_channel: '',
+    owner_id: '',
+    signup_date: records.map((r) => r.signup_date).filter((d): d is string => !!d).sort()[0] ?? null,
+    source_records: records.length,
+    sources: [...new Set(records.map((r) => r.source))].sort(),
+  };
+  for (const k of LATEST) (g as unknown as Record<string, string>)[k] = pick((r) => r[k] as string);
+  return g;
+}
+
+function sameGolden(a: GoldenRow, b: GoldenRow): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Rebuilds the golden rows of the customers a load touched, writing only those that changed, and
+ * removes golden rows of customers merged away. Safe to repeat: a re-run after a crash writes
+ * whatever is missing and nothing else.
+ */
+export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, runVersion: number): Promise<number> {
+  const members = new Map<string, string[]>();
+  for (const root of res.affected) members.set(root, [root]);
+  for (const [from, to] of res.aliases) members.get(to)?.push(from);
+  let written = 0;
+  for (const roots of chunked([...res.affected].sort(), 2_000)) {
+    const ids = roots.flatMap((r) => members.get(r) ?? [r]);
+    const rows = await io.rows<SourceRow>(
+      `SELECT source, source_id, customer_id, customer_type, name, email, email_norm, phone, phone_norm, company, region, country, city,
+              acquisition_channel, owner_id, toString(signup_date) AS signup_date, toString(version) AS version
+       FROM ${io.table('customer_records')} FINAL WHERE customer_id IN {ids:Array(String)}`,
+      { ids },
+    );
+    const byRoot = new Map<string, SourceRow[]>();
+    for (const r of rows) {
+      const root = res.aliases.get(r.customer_id) ?? r.customer_id;
+      let list = byRoot.get(root);
+      if (!list) byRoot.set(root, (list = []));
+      list.push(r);
+    }
+    const stored = await io.rows<GoldenRow & { source_records: string | number }>(
+      `SELECT customer_id, customer_type, name, email, phone, company, region, country, city, acquisition_channel, owner_id,
+              toString(signup_date) AS signup_date, source_records, sources
+       FROM ${io.table('customers')} FINAL WHERE customer_id IN {ids:Array(String)}`,
+      { ids: roots },
+    );
+    const storedBy = new Map(stored.map((s) => [s.customer_id, { ...s, source_records: Number(s.source_records), sources: [...s.sources].sort() }]));
+    const out: Record<string, unknown>[] = [];
+    for (const root of roots) {
+      const recs = byRoot.get(root);
+      if (!recs || recs.length === 0) continue;
+      const g = goldenOf(root, recs);
+      const prev = storedBy.get(root);
+      if (prev && sameGolden(prev as GoldenRow, g)) continue;
+      out.push({ ...g, version: runVersion });
+    }
+    await io.insertRows('customers', out);
+    written += out.length;
+  }
+  // Golden rows of merged-away customers: this load's, and any a crash left behind.
+  const leftovers = await io.rows<{ customer_id: string }>(
+    `SELECT DISTINCT customer_id FROM ${io.table('customers')} WHERE customer_id IN (SELECT from_id FROM ${io.table('customer_aliases')} WHERE to_id != from_id)`,
+  );
+  const gone = [...new Set([...leftovers.map((r) => r.customer_id)])];
+  for (const part of chunked(gone, 5_000)) {
+    await io.command(`DELETE FROM ${io.table('customers')} WHERE customer_id IN {ids:Array(String)}`, { ids: part });
+  }
+  return written;
+}

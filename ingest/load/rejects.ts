@@ -1,0 +1,84 @@
+import { createWriteStream, existsSync, unlinkSync, type WriteStream } from 'node:fs';
+import type { EntityName } from '../entities/types.ts';
+import type { Reject } from '../types.ts';
+import type { RejectRow } from './batch.ts';
+import type { WarehouseIO } from './warehouse-io.ts';
+
+const KEEP_IN_SUMMARY = 1000;
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * Quarantine: every bad row goes to the `rejects` table and to a CSV file a person can open.
+ * The table is keyed by (entity, file content hash, line, field): re-loading the same file does not
+ * repeat its rejects; the CSV file is rewritten by every run.
+ */
+export class RejectSink {
+  count = 0;
+  readonly first: Reject[] = [];
+  #known = new Set<string>();
+  #file: WriteStream | undefined;
+
+  constructor(
+    readonly io: WarehouseIO,
+    readonly entity: EntityName,
+    readonly sourceFile: string,
+    readonly fileSha256: string,
+    readonly batchId: string,
+    readonly runVersion: number,
+    readonly csvPath: string | undefined,
+  ) {}
+
+  async init(): Promise<void> {
+    const rows = await this.io.rows<{ line: string; field: string }>(
+      `SELECT DISTINCT line, field FROM ${this.io.table('rejects')} WHERE entity = {entity:String} AND file_sha256 = {sha:String}`,
+      { entity: this.entity, sha: this.fileSha256 },
+    );
+    this.#known = new Set(rows.map((r) => `${r.line}\u001f${r.field}`));
+  }
+
+  async write(rows: readonly RejectRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.count += rows.length;
+    for (const r of rows) if (this.first.length < KEEP_IN_SUMMARY) this.first.push({ line: r.line, recordId: r.recordId, field: r.field, reason: r.reason });
+    if (this.csvPath) {
+      if (!this.#file) {
+        this.#file = createWriteStream(this.csvPath);
+        this.#file.write('source_file,line,record_id,field,reason,raw\n');
+      }
+      const text = rows.map((r) => [this.sourceFile, r.line, r.recordId, r.field, r.reason, r.raw].map(csvCell).join(',')).join('\n');
+      if (!this.#file.write(`${text}\n`)) await new Promise<void>((res) => this.#file!.once('drain', () => res()));
+    }
+    const fresh = rows.filter((r) => !this.#known.has(`${r.line}\u001f${r.field}`));
+    for (const r of fresh) this.#known.add(`${r.line}\u001f${r.field}`);
+    await this.io.insertRows(
+      'rejects',
+      fresh.map((r) => ({
+        entity: this.entity,
+        source_file: this.sourceFile,
+        file_sha256: this.fileSha256,
+        line: r.line,
+        record_id: r.recordId,
+        field: r.field,
+        reason: r.reason,
+        raw: r.raw,
+        batch_id: this.batchId,
+        version: this.runVersion,
+      })),
+    );
+  }
+
+  /** Closes the CSV file; without rejects, removes a stale one from an earlier run. */
+  async close(): Promise<string | undefined> {
+    if (this.#file) {
+      const f = this.#file;
+      await new Promise<void>((res, rej) => f.end((err?: Error | null) => (err ? rej(err) : res())));
+      return this.csvPath;
+    }
+    if (this.csvPath && existsSync(this.csvPath)) unlinkSync(this.csvPath);
+    return undefined;
+  }
+}

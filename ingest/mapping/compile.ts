@@ -1,0 +1,152 @@
+import type { EntitySpec, FieldSpec } from '../entities/types.ts';
+import { compileDateFormat, parseIso, type DateParser } from '../validate/parse-date.ts';
+import { DEFAULT_NUMBER_FORMAT, type NumberFormat } from '../validate/parse-number.ts';
+import { MappingError, normalizeEncoding, type Mapping } from './mapping-file.ts';
+
+export interface CompiledField {
+  index: number;
+  spec: FieldSpec;
+  /** Date fields: the parser and what to tell a person when a value does not fit. */
+  parseDate?: DateParser;
+  expect?: string;
+  /** Value map (exact spelling first, then case-insensitive). */
+  values?: Map<string, string>;
+  valuesLower?: Map<string, string>;
+  /** Used when the row has no value. */
+  constant?: Buffer;
+}
+
+export interface CompiledMapping {
+  entity: EntitySpec;
+  fields: CompiledField[];
+  byName: Map<string, CompiledField>;
+  numbers: NumberFormat;
+  currency: { base: string; fallback?: string; rates: Map<string, number> };
+  defaultCountry: string;
+  csv: { delimiter?: number; quote: number; encoding: 'utf-8' | 'windows-1252' };
+  renames: Map<string, string>;
+  ignore: Set<string>;
+}
+
+export interface CompileOptions {
+  /** --source: wins over the mapping's source. */
+  source?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Header spelling forgiveness: `Customer Ref`, `customer-ref` and `CUSTOMER_REF` all name customer_ref. */
+export function headerKey(name: string): string {
+  return name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: CompileOptions = {}): CompiledMapping {
+  const env = opts.env ?? process.env;
+  const byName = new Map<string, CompiledField>();
+  const fields = entity.fields.map((spec, index) => {
+    const f: CompiledField = { index, spec };
+    byName.set(spec.name, f);
+    return f;
+  });
+  const known = (name: string, where: string): CompiledField => {
+    const f = byName.get(name);
+    if (!f) throw new MappingError(`${where}: "${name}" is not a field of ${entity.name} (fields: ${entity.fields.map((x) => x.name).join(', ')})`);
+    return f;
+  };
+
+  const renames = new Map<string, string>();
+  for (const [from, to] of Object.entries(mapping.columns ?? {})) {
+    known(to, `mapping "columns" maps "${from}"`);
+    renames.set(from, to);
+  }
+
+  for (const [name, value] of Object.entries(mapping.constants ?? {})) known(name, 'mapping "constants"').constant = Buffer.from(value, 'utf8');
+  const source = opts.source ?? mapping.source;
+  if (source !== undefined) {
+    const f = byName.get('source');
+    if (f) f.constant = Buffer.from(source, 'utf8');
+  }
+
+  const defaultFormat = mapping.dates?.['*'];
+  for (const f of fields) {
+    if (f.spec.type !== 'date' && f.spec.type !== 'datetime') continue;
+    const format = mapping.dates?.[f.spec.name] ?? defaultFormat;
+    if (format) {
+      try {
+        f.parseDate = compileDateFormat(format);
+      } catch (e) {
+        throw new MappingError(`mapping "dates.${f.spec.name}": ${(e as Error).message}`);
+      }
+      f.expect = format;
+    } else {
+      f.parseDate = parseIso;
+      f.expect = f.spec.type === 'date' ? 'YYYY-MM-DD' : 'YYYY-MM-DD HH:MM:SS or ISO 8601';
+    }
+  }
+  for (const name of Object.keys(mapping.dates ?? {})) {
+    if (name === '*') continue;
+    const f = known(name, 'mapping "dates"');
+    if (f.spec.type !== 'date' && f.spec.type !== 'datetime') throw new MappingError(`mapping "dates.${name}": ${name} is not a date field`);
+  }
+
+  for (const [name, map] of Object.entries(mapping.values ?? {})) {
+    const f = known(name, 'mapping "values"');
+    f.values = new Map(Object.entries(map));
+    f.valuesLower = new Map(Object.entries(map).map(([k, v]) => [k.trim().toLowerCase(), v]));
+  }
+
+  const byte = (s: string | undefined, dflt: number): number => (s === undefined ? dflt : s === '' ? -1 : s.charCodeAt(0));
+  const numbers: NumberFormat = {
+    decimal: byte(mapping.numbers?.decimal, DEFAULT_NUMBER_FORMAT.decimal),
+    thousands: byte(mapping.numbers?.thousands, DEFAULT_NUMBER_FORMAT.thousands),
+  };
+  if (numbers.decimal < 0) numbers.decimal = 46;
+
+  const base = (mapping.currency?.base ?? env.CRM_BASE_CURRENCY ?? 'EUR').toUpperCase();
+  const rates = new Map<string, number>(Object.entries(mapping.currency?.rates ?? {}).map(([k, v]) => [k.toUpperCase(), v]));
+  rates.set(base, 1);
+
+  const encoding = normalizeEncoding(mapping.csv?.encoding ?? 'utf-8');
+  if (!encoding) throw new MappingError(`mapping "csv.encoding": unsupported encoding ${mapping.csv?.encoding}`);
+  return {
+    entity,
+    fields,
+    byName,
+    numbers,
+    currency: { base, fallback: mapping.currency?.default?.toUpperCase(), rates },
+    defaultCountry: (mapping.defaultCountry ?? env.CRM_DEFAULT_COUNTRY ?? 'DE').toUpperCase(),
+    csv: {
+      delimiter: mapping.csv?.delimiter !== undefined ? mapping.csv.delimiter.charCodeAt(0) : undefined,
+      quote: (mapping.csv?.quote ?? '"').charCodeAt(0),
+      encoding,
+    },
+    renames,
+    ignore: new Set(mapping.ignore ?? []),
+  };
+}
+
+export interface ColumnPlan {
+  /** Per canonical field: the input column it comes from, or -1. */
+  colOf: Int32Array;
+  /** Input columns that map to nothing (reported once as a warning). */
+  unknown: string[];
+  /** Required fields with neither a column nor a constant: nothing could load. */
+  missingRequired: string[];
+}
+
+/** Matches input column names (CSV header, JSON keys, Parquet columns) to canonical fields. */
+export function planColumns(m: CompiledMapping, names: readonly string[]): ColumnPlan {
+  const colOf = new Int32Array(m.fields.length).fill(-1);
+  const unknown: string[] = [];
+  const canonicalByKey = new Map(m.fields.map((f) => [headerKey(f.spec.name), f]));
+  const renamesByKey = new Map([...m.renames].map(([from, to]) => [headerKey(from), to]));
+  const ignoreKeys = new Set([...m.ignore].map(headerKey));
+  names.forEach((raw, col) => {
+    const name = raw.replace(/^\uFEFF/, '');
+    const target = m.renames.get(name) ?? renamesByKey.get(headerKey(name));
+    const f = target !== undefined ? m.byName.get(target) : canonicalByKey.get(headerKey(name));
+    if (f && colOf[f.index] === -1) colOf[f.index] = col;
+    else if (!f && !ignoreKeys.has(headerKey(name)) && name.trim() !== '') unknown.push(name);
+  });
+  const missingRequired = m.fields.filter((f) => f.spec.required && colOf[f.index] === -1 && !f.constant).map((f) => f.spec.name);
+  return { colOf, unknown, missingRequired };
+}

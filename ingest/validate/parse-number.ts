@@ -1,0 +1,94 @@
+/**
+ * Decimal and integer parsing straight from bytes. Decimals are returned in hundredths (the
+ * warehouse stores Decimal(18, 2)); more fraction digits are rounded half away from zero.
+ */
+export interface NumberFormat {
+  /** Byte of the decimal separator (default `.`). */
+  decimal: number;
+  /** Byte of the thousands separator, or -1 for none. */
+  thousands: number;
+}
+
+export const DEFAULT_NUMBER_FORMAT: NumberFormat = { decimal: 46, thousands: -1 };
+
+/** 13 integer digits keep hundredths below 2^53 (exact in a double). */
+const MAX_INT_DIGITS = 13;
+
+/** Returns the value in hundredths, or NaN when the bytes are not a plain decimal number. */
+export function parseCents(b: Uint8Array, s: number, e: number, fmt: NumberFormat): number {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === 45 || b[i] === 43)) {
+    neg = b[i] === 45;
+    i++;
+  }
+  let v = 0;
+  let digits = 0;
+  let sawDigit = false;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      if (v !== 0 || digits > 0) digits++;
+      sawDigit = true;
+    } else if (c === fmt.thousands && sawDigit) {
+      continue;
+    } else break;
+  }
+  if (digits > MAX_INT_DIGITS) return Number.NaN;
+  let cents = v * 100;
+  if (i < e && b[i] === fmt.decimal) {
+    i++;
+    let f = 0;
+    let n = 0;
+    let roundUp = false;
+    for (; i < e; i++) {
+      const c = b[i];
+      if (c < 48 || c > 57) break;
+      if (n < 2) f = f * 10 + (c - 48);
+      else if (n === 2) roundUp = c >= 53;
+      n++;
+      sawDigit = true;
+    }
+    if (n === 1) f *= 10;
+    cents += f + (roundUp ? 1 : 0);
+  }
+  if (i !== e || !sawDigit) return Number.NaN;
+  return neg ? -cents : cents;
+}
+
+/** Writes hundredths as `123.45` (always two fraction digits). */
+export function centsToString(cents: number): string {
+  const neg = cents < 0;
+  const a = Math.abs(cents);
+  const whole = Math.floor(a / 100);
+  const frac = a - whole * 100;
+  return `${neg ? '-' : ''}${whole}.${frac < 10 ? '0' : ''}${frac}`;
+}
+
+/** Whole numbers; `3.0` is accepted as 3, `3.5` is not. NaN when not a whole number. */
+export function parseInteger(b: Uint8Array, s: number, e: number, fmt: NumberFormat): number {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === 45 || b[i] === 43)) {
+    neg = b[i] === 45;
+    i++;
+  }
+  let v = 0;
+  let n = 0;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      n++;
+    } else if (c === fmt.thousands && n > 0) continue;
+    else break;
+  }
+  if (n === 0 || n > 15) return Number.NaN;
+  if (i < e && b[i] === fmt.decimal) {
+    i++;
+    while (i < e && b[i] === 48) i++;
+  }
+  if (i !== e) return Number.NaN;
+  return neg ? -v : v;
+}
