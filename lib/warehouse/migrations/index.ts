@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { coreTables, coreViews } from './001-core.ts';
+import { semanticTables, semanticViews } from './002-semantic.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -17,6 +18,7 @@ export interface Migration {
  */
 export const migrations: Migration[] = [
   { version: 1, name: 'core', tables: coreTables, views: coreViews },
+  { version: 2, name: 'semantic', tables: semanticTables, views: semanticViews },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {

@@ -1,0 +1,156 @@
+/**
+ * SQL that rebuilds the derived tables the Cube models read (paid_orders, customer_value and
+ * customer_retention, see lib/warehouse/migrations/002-semantic.ts). Pure builders: identifiers come
+ * from the caller's validated database name, values are bound as query parameters.
+ *
+ * Definitions used everywhere in the semantic layer:
+ * - a *paid* order line has status `completed` or `refunded` (a refund is a later version of a paid
+ *   line); `cancelled` and `pending` lines are not sales;
+ * - gross revenue = paid lines; net revenue = `completed` lines only (refunds out);
+ * - an order is (source, order_id); orders = paid orders;
+ * - as_of = the last day with a paid order, so a historical data set is scored as of its own end
+ *   and not as of today.
+ *
+ * paid_orders is built from transactions_resolved (the only read of the 10M-line fact); the other
+ * two are built from the snapshot of paid_orders just written, so all three agree with each other.
+ */
+export interface BoundQuery {
+  query: string;
+  query_params?: Record<string, unknown>;
+}
+
+export const ident = (name: string): string => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier "${name}"`);
+  return name;
+};
+
+const PAID = "status IN ('completed', 'refunded')";
+
+export function asOfQuery(database: string): BoundQuery {
+  const db = ident(database);
+  return {
+    query: `SELECT toString(max(toDate(order_date))) AS as_of, toString(count()) AS paid_lines
+FROM ${db}.transactions_resolved WHERE ${PAID}`,
+  };
+}
+
+/**
+ * Named RFM segments from the R and F scores (M is reported beside them). Every one of the 25 (R, F)
+ * cells maps to exactly one segment; semantic/README.md shows the same table.
+ */
+export const RFM_SEGMENT_SQL = `multiIf(
+    orders = 0, 'No Purchases',
+    r_score = 1 AND f_score = 1, 'Lost',
+    r_score <= 2 AND f_score <= 2, 'Hibernating',
+    r_score <= 2 AND f_score <= 4, 'At Risk',
+    r_score <= 2, 'Can''t Lose',
+    r_score = 3 AND f_score <= 2, 'About to Sleep',
+    r_score = 3 AND f_score = 3, 'Need Attention',
+    r_score <= 4 AND f_score >= 4, 'Loyal',
+    r_score = 4 AND f_score = 1, 'Promising',
+    r_score = 5 AND f_score = 1, 'New',
+    f_score <= 3, 'Potential Loyalists',
+    'Champions')`;
+
+/**
+ * Quintile score 1–5 from the rank among buyers: 1 + floor(5 · (rank − 1) / buyers). Ties share the
+ * lowest rank and therefore the same score, so the result does not depend on row order.
+ */
+const score = (orderBy: string): string =>
+  `if(orders = 0, 0, toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY orders > 0 ORDER BY ${orderBy}) - 1), count() OVER (PARTITION BY orders > 0))))`;
+
+export function paidOrdersInsert(database: string, snapshot: number, asOf: string): BoundQuery {
+  const db = ident(database);
+  // Inner aliases are prefixed: ClickHouse resolves an alias before a column of the same name,
+  // even in WHERE.
+  return {
+    query: `INSERT INTO ${db}.paid_orders
+SELECT {snapshot:UInt64}, o.o_source, o.o_order_id, o.o_customer_id, cityHash64(o.o_customer_id), o.o_date,
+  multiIf(o.o_refunded_lines = 0, 'completed', o.o_refunded_lines = o.o_lines, 'refunded', 'partially_refunded'),
+  o.o_channel, o.o_lines, o.o_quantity, o.o_gross, o.o_refunded, o.o_net,
+  toUInt32(row_number() OVER (PARTITION BY o.o_customer_id ORDER BY o.o_date, o.o_source, o.o_order_id)),
+  toStartOfMonth(min(o.o_date) OVER (PARTITION BY o.o_customer_id)),
+  c.owner_id, c.region, c.acquisition_channel, c.customer_type
+FROM (
+  SELECT source AS o_source, order_id AS o_order_id, any(customer_id) AS o_customer_id, min(order_date) AS o_date,
+    argMin(channel, transaction_id) AS o_channel, toUInt32(count()) AS o_lines,
+    toUInt32(countIf(status = 'refunded')) AS o_refunded_lines, toUInt64(sum(quantity)) AS o_quantity,
+    toDecimal128(sum(amount), 2) AS o_gross,
+    toDecimal128(sumIf(amount, status = 'refunded'), 2) AS o_refunded,
+    toDecimal128(sumIf(amount, status = 'completed'), 2) AS o_net
+  FROM ${db}.transactions_resolved
+  WHERE ${PAID} AND toDate(order_date) <= {as_of:Date}
+  GROUP BY source, order_id
+) AS o
+LEFT JOIN ${db}.customers_resolved AS c ON c.customer_id = o.o_customer_id
+SETTINGS join_use_nulls = 0`,
+    query_params: { snapshot, as_of: asOf },
+  };
+}
+
+export function customerValueInsert(database: string, snapshot: number, asOf: string): BoundQuery {
+  const db = ident(database);
+  return {
+    query: `INSERT INTO ${db}.customer_value
+SELECT snapshot, as_of, customer_id, owner_id, region, acquisition_channel, customer_type,
+  first_order_at, last_order_at, cohort_month, orders, gross_revenue, refunded_revenue, net_revenue, recency_days,
+  r_score, f_score, m_score, ${RFM_SEGMENT_SQL} AS rfm_segment
+FROM (
+  SELECT {snapshot:UInt64} AS snapshot, {as_of:Date} AS as_of, c.customer_id AS customer_id, c.owner_id AS owner_id,
+    c.region AS region, c.acquisition_channel AS acquisition_channel, c.customer_type AS customer_type,
+    if(t.orders > 0, toNullable(t.first_order_at), NULL) AS first_order_at,
+    if(t.orders > 0, toNullable(t.last_order_at), NULL) AS last_order_at,
+    if(t.orders > 0, toNullable(toStartOfMonth(t.first_order_at)), NULL) AS cohort_month,
+    toUInt32(t.orders) AS orders,
+    t.gross_revenue AS gross_revenue, t.refunded_revenue AS refunded_revenue, t.net_revenue AS net_revenue,
+    if(t.orders > 0, toNullable(toUInt32(greatest(0, dateDiff('day', toDate(t.last_order_at), {as_of:Date})))), NULL) AS recency_days,
+    ${score('ifNull(recency_days, 0) DESC')} AS r_score,
+    ${score('orders ASC')} AS f_score,
+    ${score('net_revenue ASC')} AS m_score
+  FROM ${db}.customers_resolved AS c
+  LEFT JOIN (
+    SELECT customer_id, min(order_date) AS first_order_at, max(order_date) AS last_order_at, count() AS orders,
+      sum(gross_revenue) AS gross_revenue, sum(refunded_revenue) AS refunded_revenue, sum(net_revenue) AS net_revenue
+    FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
+    GROUP BY customer_id
+  ) AS t ON t.customer_id = c.customer_id
+)
+SETTINGS join_use_nulls = 0`,
+    query_params: { snapshot, as_of: asOf },
+  };
+}
+
+export function customerRetentionInsert(database: string, snapshot: number, asOf: string): BoundQuery {
+  const db = ident(database);
+  return {
+    query: `INSERT INTO ${db}.customer_retention
+SELECT snapshot, customer_id, owner_id, region, acquisition_channel, customer_type, cohort_month,
+  months_since, activity_month, is_active, orders, net_revenue, cohort_month_revenue
+FROM (
+  SELECT {snapshot:UInt64} AS snapshot, g.customer_id AS customer_id, g.owner_id AS owner_id, g.region AS region,
+    g.acquisition_channel AS acquisition_channel, g.customer_type AS customer_type, g.cohort_month AS cohort_month,
+    toUInt16(k) AS months_since, addMonths(g.cohort_month, k) AS activity_month,
+    indexOf(g.months, activity_month) AS i, toUInt8(i > 0) AS is_active,
+    if(i > 0, g.month_orders[i], 0) AS orders,
+    if(i > 0, g.month_revenue[i], toDecimal128(0, 2)) AS net_revenue,
+    g.month_revenue[1] AS cohort_month_revenue
+  FROM (
+    SELECT customer_id, any(owner_id) AS owner_id, any(region) AS region, any(acquisition_channel) AS acquisition_channel,
+      any(customer_type) AS customer_type, min(month) AS cohort_month,
+      arraySort(groupArray(month)) AS months,
+      arraySort((r, m) -> m, groupArray(revenue), groupArray(month)) AS month_revenue,
+      arraySort((o, m) -> m, groupArray(orders), groupArray(month)) AS month_orders
+    FROM (
+      SELECT customer_id, any(owner_id) AS owner_id, any(region) AS region, any(acquisition_channel) AS acquisition_channel,
+        any(customer_type) AS customer_type, toStartOfMonth(order_date) AS month,
+        sum(net_revenue) AS revenue, toUInt32(count()) AS orders
+      FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
+      GROUP BY customer_id, month
+    )
+    GROUP BY customer_id
+  ) AS g
+  ARRAY JOIN range(toUInt32(dateDiff('month', g.cohort_month, toStartOfMonth({as_of:Date})) + 1)) AS k
+)`,
+    query_params: { snapshot, as_of: asOf },
+  };
+}

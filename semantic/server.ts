@@ -1,0 +1,146 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../lib/config.ts';
+
+/**
+ * Starts the Cube semantic layer (REST /cubejs-api/v1/{load,sql,meta}, GraphQL /cubejs-api/graphql)
+ * against a ClickHouse HTTP endpoint — the embedded one or a real server, the same code either way.
+ *
+ *   const semantic = await startSemanticServer({
+ *     warehouse: { url: wh.url, user: wh.user, password: wh.password, database: wh.database },
+ *     apiSecret: process.env.CUBEJS_API_SECRET ?? localSecrets(config.dataDir).cubeApiSecret,
+ *   });
+ *   // semantic.url === 'http://127.0.0.1:4000/cubejs-api'
+ *   await semantic.close();
+ *
+ * Cube runs in a child process (semantic/cube-process.ts): see the reasons there.
+ */
+export interface WarehouseConnection {
+  /** ClickHouse HTTP(S) endpoint, e.g. http://127.0.0.1:8124 */
+  url: string;
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface SemanticServerOptions {
+  warehouse: WarehouseConnection;
+  /** Signs and verifies the JWTs (HS256). */
+  apiSecret: string;
+  /** Default 4000; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Largest `limit` a query may ask for (CUBEJS_DB_QUERY_LIMIT). Default 50,000. */
+  maxRows?: number;
+  /** Rows returned when a query gives no `limit` (CUBEJS_DB_QUERY_DEFAULT_LIMIT). Default 10,000. */
+  defaultRows?: number;
+  /** Seconds before a query is abandoned with a 504 (CUBEJS_DB_QUERY_TIMEOUT). Default 60. */
+  queryTimeoutSeconds?: number;
+  /** Cube model directory. Default semantic/model. */
+  modelPath?: string;
+  /** error | warn | info | trace (CUBEJS_LOG_LEVEL). Default warn. */
+  logLevel?: string;
+  /** Where Cube's log lines go (default: stderr with a [semantic] prefix). */
+  log?: (line: string) => void;
+  /** Ready within this many ms or fail. Default 60,000. */
+  startTimeoutMs?: number;
+}
+
+export interface SemanticServer {
+  /** Base of the API, e.g. http://127.0.0.1:4000/cubejs-api */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_MODEL_PATH = join(PROJECT_ROOT, 'semantic', 'model');
+const CUBE_PROCESS = fileURLToPath(new URL('./cube-process.ts', import.meta.url));
+
+export function cubeEnvironment(opts: SemanticServerOptions): Record<string, string> {
+  const wh = new URL(opts.warehouse.url);
+  if (!/^https?:$/.test(wh.protocol)) throw new Error(`warehouse url must be http(s), got ${opts.warehouse.url}`);
+  if (!opts.apiSecret || opts.apiSecret.length < 16) throw new Error('apiSecret must be at least 16 characters');
+  const maxRows = opts.maxRows ?? 50_000;
+  const defaultRows = Math.min(opts.defaultRows ?? 10_000, maxRows);
+  return {
+    NODE_ENV: 'production',
+    CUBEJS_DEV_MODE: 'false',
+    CUBEJS_TELEMETRY: 'false',
+    CUBEJS_API_SECRET: opts.apiSecret,
+    CUBEJS_DB_TYPE: 'clickhouse',
+    CUBEJS_DB_HOST: wh.hostname,
+    CUBEJS_DB_PORT: wh.port || (wh.protocol === 'https:' ? '443' : '80'),
+    CUBEJS_DB_SSL: wh.protocol === 'https:' ? 'true' : 'false',
+    CUBEJS_DB_USER: opts.warehouse.user,
+    CUBEJS_DB_PASS: opts.warehouse.password,
+    CUBEJS_DB_NAME: opts.warehouse.database,
+    CUBEJS_SCHEMA_PATH: opts.modelPath ?? DEFAULT_MODEL_PATH,
+    CUBEJS_CACHE_AND_QUEUE_DRIVER: 'memory',
+    CUBEJS_DB_QUERY_LIMIT: String(maxRows),
+    CUBEJS_DB_QUERY_DEFAULT_LIMIT: String(defaultRows),
+    CUBEJS_DB_QUERY_TIMEOUT: `${opts.queryTimeoutSeconds ?? 60}`,
+    CUBEJS_LOG_LEVEL: opts.logLevel ?? 'warn',
+    CRM_SEMANTIC_HOST: opts.host ?? '127.0.0.1',
+    CRM_SEMANTIC_PORT: String(opts.port ?? 4000),
+  };
+}
+
+export async function startSemanticServer(opts: SemanticServerOptions): Promise<SemanticServer> {
+  const cubeEnv = cubeEnvironment(opts);
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[semantic] ${line}\n`));
+  // Only what Node needs from the parent's environment, so no unrelated CUBEJS_* or secrets leak in.
+  const base: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG']) if (process.env[key]) base[key] = process.env[key]!;
+  const child: ChildProcess = fork(CUBE_PROCESS, [], {
+    cwd: PROJECT_ROOT,
+    env: { ...base, ...cubeEnv },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const forward = (chunk: Buffer): void => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) log(line);
+  };
+  child.stdout?.on('data', forward);
+  child.stderr?.on('data', forward);
+
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Cube did not start within ${opts.startTimeoutMs ?? 60_000} ms`));
+    }, opts.startTimeoutMs ?? 60_000);
+    child.on('message', (m: { type?: string; port?: number; message?: string }) => {
+      if (m?.type === 'ready' && typeof m.port === 'number') {
+        clearTimeout(timer);
+        resolve(m.port);
+      } else if (m?.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`Cube failed to start: ${m.message}`));
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Cube exited during start (code ${code})`));
+    });
+  });
+
+  const host = cubeEnv.CRM_SEMANTIC_HOST;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/cubejs-api`,
+    port,
+    close() {
+      closing ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const kill = setTimeout(() => child.kill('SIGKILL'), 8_000);
+        if (child.connected) child.send({ type: 'shutdown' });
+        else child.kill('SIGTERM');
+        await exited;
+        clearTimeout(kill);
+      })();
+      return closing;
+    },
+  };
+}
