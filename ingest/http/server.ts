@@ -88,6 +88,9 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
     const querySource = query.get('source') ?? undefined;
 
+    // Everything that can refuse the request without its body has run: only now ask for it
+    // (`Expect: 100-continue`, sent by curl for large bodies), so a refused upload never happens.
+    if (/\b100-continue\b/i.test(req.headers.expect ?? '')) res.writeContinue();
     const body = await readBody(req, coding, maxBodyBytes);
     const { source, records } = parseBatch(body, { format, querySource, maxRecords });
     const requestSha256 = requestDigest(entity, querySource, body);
@@ -141,7 +144,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     }
   }
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const path = safePath(req.url);
     route(req, res)
@@ -162,6 +165,19 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       .catch(() => {
         /* the socket is gone; nothing left to answer */
       });
+  };
+  const server = createServer(handle);
+  // With a listener Node no longer answers `100 Continue` by itself; ingestRoute does, when ready.
+  server.on('checkContinue', handle);
+  // Malformed HTTP never reaches a handler: answer it in JSON too (Node's default is a bare 400).
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    const [status, code, text] =
+      err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'bad_request', 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'bad_request', 'Request Timeout']
+      : [400, 'bad_request', 'Bad Request'];
+    const payload = JSON.stringify({ error: { code, message: `${text}: the request is not valid HTTP/1.1 or took too long.` } });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
   });
   // Slow-loris guard: a whole request (headers and body) must arrive within this time.
   server.requestTimeout = 120_000;

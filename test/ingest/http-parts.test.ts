@@ -3,6 +3,8 @@
  * limits, parsing, idempotency and the per-key lock. test/ingest/http.test.ts runs the real engine.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -429,6 +431,57 @@ describe('ingest endpoint against fakes', () => {
       assert.equal(second.status, 503);
       assert.equal(second.headers.get('retry-after'), '1');
       assert.equal((await first).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('Expect: 100-continue: refused uploads are never asked for, accepted ones are', async () => {
+    const { server, loads } = await fakeServer({ maxBodyBytes: 1024 });
+    const ask = (headers: Record<string, string | number>, body: string) =>
+      new Promise<{ status: number; continued: boolean; text: string }>((resolve, reject) => {
+        let continued = false;
+        const req = request(`${server.url}/v1/ingest/transactions`, { method: 'POST', headers: { expect: '100-continue', ...headers } });
+        req.on('continue', () => {
+          continued = true;
+          req.end(body);
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, continued, text }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    try {
+      const body = JSON.stringify({ source: 's', records: [{ id: '1' }] });
+      const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const big = await ask({ ...auth, 'content-length': 5000 }, 'x'.repeat(5000));
+      assert.deepEqual([big.status, big.continued], [413, false]);
+      const noToken = await ask({ 'content-length': body.length }, body);
+      assert.deepEqual([noToken.status, noToken.continued], [401, false]);
+      const ok = await ask({ ...auth, 'content-length': body.length }, body);
+      assert.deepEqual([ok.status, ok.continued], [200, true]);
+      assert.equal(loads.length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('malformed HTTP gets a JSON 400', async () => {
+    const { server } = await fakeServer();
+    try {
+      const { port } = new URL(server.url);
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write('NONSENSE\r\n\r\n'));
+        let text = '';
+        socket.on('data', (c) => (text += c));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      assert.match(reply, /^HTTP\/1\.1 400 /);
+      assert.match(reply, /"code":"bad_request"/);
     } finally {
       await server.close();
     }
