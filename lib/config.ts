@@ -62,8 +62,11 @@ export interface LocalSecrets {
   webhookSecret: string;
 }
 
-/** Secrets for the embedded default, created on first use. Production passes them in the environment. */
-export function localSecrets(dataDir: string): LocalSecrets {
+/**
+ * Secrets: from the environment when set (production: an env file or a secret store), else created
+ * once for this machine in `<dataDir>/secrets.json` (mode 0600) so a first start needs no set-up.
+ */
+export function localSecrets(dataDir: string, env: Env = process.env): LocalSecrets {
   const file = join(dataDir, 'secrets.json');
   const fresh = (): string => randomBytes(24).toString('base64url');
   let stored: Partial<LocalSecrets> = {};
@@ -79,5 +82,11 @@ export function localSecrets(dataDir: string): LocalSecrets {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify(all, null, 2), { mode: 0o600 });
   }
-  return all;
+  return {
+    clickhousePassword: env.CLICKHOUSE_PASSWORD || all.clickhousePassword,
+    cubeApiSecret: env.CUBEJS_API_SECRET || all.cubeApiSecret,
+    sessionSecret: env.CRM_SESSION_SECRET || all.sessionSecret,
+    ingestToken: env.INGEST_TOKEN || all.ingestToken,
+    webhookSecret: env.CRM_WEBHOOK_SECRET || all.webhookSecret,
+  };
 }
