@@ -26,7 +26,10 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const reporter = process.env.CI || !process.stdout.isTTY ? 'spec' : 'spec';
+// System packages (chromium, jupyter, docker-compose): installed when missing and we may.
+// (npm's pretest hook would not run: .npmrc sets ignore-scripts for Cube's sake.)
+spawnSync('bash', [join(root, 'bin', 'setup-system.sh')], { stdio: 'inherit' });
+const reporter = 'spec';
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=1', `--test-reporter=${reporter}`, ...files],
