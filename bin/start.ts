@@ -1,44 +1,85 @@
 /**
  * `npm start`: the whole product on one machine. Starts (or connects to) the warehouse, applies
- * migrations, loads the demo data into an empty warehouse, then starts every server process and
- * prints where to go. Ctrl-C stops everything in reverse order.
+ * migrations, loads the demo data into an empty warehouse, refreshes derived tables and scores,
+ * then starts every server process and prints where to go. Ctrl-C stops everything in reverse
+ * order. In containers each service runs alone: `--services web` (see docker-compose.yml).
  */
-import { loadWarehouseConfig } from '../lib/config.ts';
+import { loadWarehouseConfig, localSecrets } from '../lib/config.ts';
 import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { startIngestServer } from '../ingest/http/index.ts';
+import { startSemanticServer } from '../semantic/server.ts';
+import { refreshDerived } from '../semantic/derived/refresh.ts';
+import { trainAndScore } from '../models/scoring/train-and-score.ts';
+import { prepareData } from './prepare-data.ts';
+
+const SERVICES = ['migrate', 'ingest-api', 'semantic', 'web', 'worker'] as const;
+type Service = (typeof SERVICES)[number];
+
+const HELP = `Usage: npm start [-- options]
+
+Starts the customer-intelligence platform: warehouse, ingest API, semantic layer (Cube),
+dashboard and worker. With no CLICKHOUSE_URL set, an embedded ClickHouse (chdb) runs in this
+process on 127.0.0.1 with its data in CRM_DATA_DIR (default ./.data). Set CLICKHOUSE_URL,
+CLICKHOUSE_USER, CLICKHOUSE_PASSWORD and CLICKHOUSE_DATABASE to use a real ClickHouse instead.
+
+Options:
+  --services LIST   comma-separated subset of: ${SERVICES.join(', ')} (default: all).
+                    "migrate" alone applies the schema and exits.
+  --no-demo         do not load the demo data into an empty warehouse
+  --help            show this help
+
+Environment: CRM_BIND_HOST (default 127.0.0.1), CRM_WEB_PORT (3000), CRM_SEMANTIC_PORT (4000),
+CRM_INGEST_PORT (4100), CRM_SEMANTIC_URL (use a semantic layer running elsewhere).`;
 
 interface Running {
   name: string;
   url?: string;
+  note?: string;
   close(): Promise<void>;
 }
 
-const HELP = `Usage: npm start [-- --no-demo]
-
-Starts the customer-intelligence platform.
-  With no CLICKHOUSE_URL set, an embedded ClickHouse (chdb) runs in this process on 127.0.0.1,
-  with its data in CRM_DATA_DIR (default ./.data). Set CLICKHOUSE_URL, CLICKHOUSE_USER,
-  CLICKHOUSE_PASSWORD and CLICKHOUSE_DATABASE to use a real ClickHouse server instead.
-
-Options:
-  --no-demo   do not load the demo data into an empty warehouse
-  --help      show this help`;
-
 const log = (line: string): void => console.error(`[start] ${line}`);
 
+function parseArgs(argv: string[]): { services: Set<Service>; demo: boolean; help: boolean } {
+  let services = new Set<Service>(SERVICES);
+  let demo = true;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') help = true;
+    else if (a === '--no-demo') demo = false;
+    else if (a === '--services') {
+      const list = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      if (!list.includes('all')) {
+        for (const s of list) if (!SERVICES.includes(s as Service)) throw new Error(`unknown service "${s}"; choose from ${SERVICES.join(', ')}, all`);
+        services = new Set(list as Service[]);
+      }
+    } else throw new Error(`unknown option "${a}" (see --help)`);
+  }
+  return { services, demo, help };
+}
+
+function port(name: string, fallback: number): number {
+  const v = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${name} must be a port number, got "${process.env[name]}"`);
+  return v;
+}
+
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args.includes('--help') || args.includes('-h')) {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
     console.log(HELP);
     return;
   }
+  const host = process.env.CRM_BIND_HOST?.trim() || '127.0.0.1';
   const running: Running[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
       log('stopping…');
-      for (const r of running.reverse()) {
+      for (const r of [...running].reverse()) {
         try {
           await r.close();
         } catch (err) {
@@ -53,11 +94,33 @@ async function main(): Promise<void> {
 
   try {
     const config = loadWarehouseConfig();
+    const secrets = localSecrets(config.dataDir);
     const wh: Warehouse = await connectWarehouse({ config, ensureDatabase: true });
-    running.push({ name: 'warehouse', url: wh.url, close: () => wh.close() });
+    running.push({ name: 'warehouse', url: wh.embedded ? wh.url : undefined, note: wh.embedded ? `embedded ClickHouse, data in ${config.dataDir}` : undefined, close: () => wh.close() });
     log(wh.embedded ? `embedded ClickHouse (chdb) on ${wh.url}, data in ${config.dataDir}` : `ClickHouse at ${wh.url}`);
     const migrated = await applyMigrations(wh.client, { database: wh.database, cluster: wh.cluster }, undefined, log);
     log(`schema at version ${migrated.current}${migrated.applied.length ? ` (applied ${migrated.applied.map((m) => m.version).join(', ')})` : ''}`);
+    if (args.services.size === 1 && args.services.has('migrate')) return stop(0);
+
+    if (args.services.has('worker') || args.services.size === SERVICES.length) {
+      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log, refreshDerived, trainAndScore });
+    }
+
+    if (args.services.has('ingest-api')) {
+      const ingest = await startIngestServer({ warehouse: wh, token: secrets.ingestToken, host, port: port('CRM_INGEST_PORT', 4100) });
+      running.push({ name: 'ingest API', url: `${ingest.url}/v1/ingest/<entity>`, close: () => ingest.close() });
+    }
+    let semanticUrl = process.env.CRM_SEMANTIC_URL?.replace(/\/$/, '');
+    if (args.services.has('semantic')) {
+      const semantic = await startSemanticServer({
+        warehouse: { url: wh.url, user: wh.user, password: wh.password, database: wh.database },
+        apiSecret: secrets.cubeApiSecret,
+        host,
+        port: port('CRM_SEMANTIC_PORT', 4000),
+      });
+      running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
+      semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');
+    }
     printBanner(running);
   } catch (err) {
     log(`failed: ${(err as Error).message}`);
@@ -66,7 +129,7 @@ async function main(): Promise<void> {
 }
 
 function printBanner(running: Running[]): void {
-  const lines = running.filter((r) => r.url).map((r) => `  ${r.name.padEnd(14)} ${r.url}`);
+  const lines = running.filter((r) => r.url).map((r) => `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}`);
   console.log(['', 'Customer intelligence is running:', ...lines, '', 'Press Ctrl-C to stop.', ''].join('\n'));
 }
 
