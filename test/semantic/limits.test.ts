@@ -1,0 +1,58 @@
+/**
+ * Query timeout against a warehouse that never answers: a clear 504, not a hang or a
+ * "Continue wait". (A stand-in HTTP endpoint: Cube compiles the model without the database.)
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import { issueToken } from '../../semantic/security/auth.ts';
+import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+
+const secret = 'limits-secret-limits-secret';
+let silent: Server;
+let semantic: SemanticServer;
+
+before(async () => {
+  // Accepts every request and never answers it.
+  silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  semantic = await startSemanticServer({
+    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
+    apiSecret: secret,
+    port: 0,
+    queryTimeoutSeconds: 2,
+    maxRows: 100,
+    log: () => {},
+  });
+});
+after(async () => {
+  await semantic?.close();
+  silent?.closeAllConnections();
+  await new Promise<void>((resolve) => silent.close(() => resolve()));
+});
+
+const post = async (query: object) => {
+  const res = await fetch(`${semantic.url}/v1/load`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${issueToken({ role: 'analyst', name: 'T', secret })}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: string; type?: string } };
+};
+
+test('a query that outlives the timeout answers 504 with a clear error', async () => {
+  const started = Date.now();
+  const answer = await post({ measures: ['sales.net_revenue'] });
+  assert.equal(answer.status, 504, JSON.stringify(answer.body));
+  assert.equal(answer.body.type, 'QueryTimeout');
+  assert.match(answer.body.error!, /timed out after 2 s/);
+  assert.ok(Date.now() - started < 30_000);
+});
+
+test('the row limit is configurable and enforced before the database is asked', async () => {
+  const answer = await post({ dimensions: ['customer_base.customer_id'], limit: 101 });
+  assert.equal(answer.status, 400);
+  assert.match(answer.body.error!, /at most 100 rows/);
+});
