@@ -1,0 +1,140 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { setWebContext, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
+import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
+import { cubeProxy } from './server/cube-proxy.ts';
+import { userStore } from './server/users.ts';
+
+export { ensureDemoUsers, setUserPassword, DEMO_PASSWORD, type DemoUser } from './server/users.ts';
+export { ensureWebBuild, buildIsStale } from './server/build.ts';
+
+/**
+ * The dashboard server: adapter-node's request handler plus a same-origin proxy to Cube.
+ *
+ *   const web = await startWebServer({
+ *     cubeUrl: semantic.url,                       // http://127.0.0.1:4000/cubejs-api
+ *     warehouse: wh,                               // connectWarehouse(): user accounts, source records
+ *     secrets: localSecrets(config.dataDir),       // sessionSecret, cubeApiSecret
+ *   });
+ *   // web.url === 'http://127.0.0.1:3000'
+ *   await web.close();
+ *
+ * Builds web/build first when it is missing or stale (with progress lines on `log`).
+ */
+export interface WebServerOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Cube REST base as startSemanticServer() returns it, e.g. http://127.0.0.1:4000/cubejs-api */
+  cubeUrl: string;
+  warehouse: { client: ClickHouseClient; database?: string };
+  secrets: { sessionSecret: string; cubeApiSecret: string };
+  /** Mark cookies Secure (serve behind HTTPS). Default: true when CRM_WEB_ORIGIN is https. */
+  secureCookies?: boolean;
+  /** Progress and errors (default: stderr with a [web] prefix). */
+  log?: (line: string) => void;
+  /** Skip the staleness check (tests that built once). Default true. */
+  build?: boolean;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[web] ${line}\n`));
+  if (!opts.secrets?.sessionSecret || opts.secrets.sessionSecret.length < 16) throw new Error('secrets.sessionSecret must be at least 16 characters');
+  if (!opts.secrets.cubeApiSecret) throw new Error('secrets.cubeApiSecret is required');
+  if (!/^https?:\/\//.test(opts.cubeUrl)) throw new Error(`cubeUrl must be an http(s) URL, got "${opts.cubeUrl}"`);
+  if (opts.build !== false) await ensureWebBuild({ log });
+
+  const context: WebContext = {
+    secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
+    cubeUrl: opts.cubeUrl.replace(/\/$/, ''),
+    users: userStore(opts.warehouse.client),
+    sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
+    secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
+  };
+  setWebContext(context);
+
+  const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
+  const proxy = cubeProxy(context.cubeUrl);
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/cubejs-api/')) return proxy(req, res);
+    handler(req, res, () => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    });
+  });
+  // Cube's first query compiles the model (a second or more); keep slow requests alive.
+  server.requestTimeout = 300_000;
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${opts.port ?? 3000} on ${host} is in use: choose another (WEB_PORT)`) : err),
+    );
+    server.listen(opts.port ?? 3000, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        setWebContext(undefined);
+      });
+      return closing;
+    },
+  };
+}
+
+/** Customer 360's source records through ingest's public API, when that module loads. */
+async function sourceRecordsReader(
+  warehouse: WebServerOptions['warehouse'],
+  log: (line: string) => void,
+): Promise<WebContext['sourceRecordsOf']> {
+  try {
+    const ingest = (await import('../ingest/index.ts')) as typeof import('../ingest/index.ts');
+    return async (customerId: string): Promise<SourceRecordView[]> => {
+      const records = await ingest.sourceRecordsOf(warehouse.client, customerId, { database: warehouse.database });
+      return records.map((r) => ({
+        source: r.source,
+        sourceId: r.sourceId,
+        rule: r.rule,
+        matchedOn: r.matchedOn,
+        matchedRecord: r.matchedRecord,
+        fields: flatten(r.record ?? {}),
+      }));
+    };
+  } catch (err) {
+    log(`source records unavailable on the customer page (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+const HIDDEN_FIELDS = new Set(['source', 'source_id', 'customer_id', 'email_norm', 'phone_norm']);
+
+function flatten(record: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record)) {
+    if (HIDDEN_FIELDS.has(k) || v === null || v === undefined || v === '') continue;
+    if (typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>);
+      if (entries.length === 0) continue;
+      out[k] = entries.map(([ek, ev]) => `${ek}=${String(ev)}`).join(', ');
+    } else out[k] = String(v);
+  }
+  return out;
+}

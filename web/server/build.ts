@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The dashboard is served from adapter-node's build in web/build. `npm start` builds it when it is
+ * missing or older than its sources (a minute on two cores), so a fresh clone needs no extra step
+ * and an edited page is never served stale.
+ */
+export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BUILD_DIR = join(WEB_ROOT, 'build');
+const HANDLER = join(BUILD_DIR, 'handler.js');
+const SOURCES = ['src', 'svelte.config.js', 'vite.config.ts', join('..', 'package.json')];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const name of readdirSync(path)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    newest = Math.max(newest, newestMtime(join(path, name)));
+  }
+  return newest;
+}
+
+/** Why a build is needed, or undefined when web/build is current. */
+export function buildIsStale(): string | undefined {
+  if (!existsSync(HANDLER)) return 'no build yet';
+  const built = statSync(HANDLER).mtimeMs;
+  const changed = SOURCES.find((s) => newestMtime(join(WEB_ROOT, s)) > built);
+  return changed ? `${changed} changed since the last build` : undefined;
+}
+
+/**
+ * Runs `vite build` in web/ (a child process: Vite's memory goes away with it) when needed.
+ * Concurrent starts wait for one another through a lock directory.
+ */
+export async function ensureWebBuild(opts: { log?: (line: string) => void; force?: boolean } = {}): Promise<{ built: boolean; ms: number }> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[web] ${line}\n`));
+  const started = Date.now();
+  const reason = opts.force ? 'forced' : buildIsStale();
+  if (!reason) return { built: false, ms: 0 };
+  const lock = join(WEB_ROOT, '.build-lock');
+  const release = await acquireLock(lock, log);
+  try {
+    // Another process may have built while we waited.
+    if (!opts.force && !buildIsStale()) return { built: false, ms: Date.now() - started };
+    log(`building the dashboard (${reason}); this takes about a minute…`);
+    const vite = join(WEB_ROOT, '..', 'node_modules', 'vite', 'bin', 'vite.js');
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
+        cwd: WEB_ROOT,
+        env: { ...process.env, NODE_ENV: 'production' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      const keep = (chunk: Buffer): void => {
+        output = (output + chunk.toString('utf8')).slice(-20_000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+      const tick = setInterval(() => log(`  still building… ${Math.round((Date.now() - started) / 1000)} s`), 15_000);
+      child.on('error', (err) => {
+        clearInterval(tick);
+        reject(err);
+      });
+      child.on('exit', (code) => {
+        clearInterval(tick);
+        if (code === 0) resolve();
+        else reject(new Error(`vite build failed (exit ${code}):\n${output.trim()}`));
+      });
+    });
+    log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { built: true, ms: Date.now() - started };
+  } finally {
+    release();
+  }
+}
+
+async function acquireLock(dir: string, log: (line: string) => void): Promise<() => void> {
+  let warned = false;
+  for (let waited = 0; ; waited += 500) {
+    try {
+      mkdirSync(dir);
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock older than 10 minutes belongs to a build that died.
+      if (Date.now() - statSync(dir, { throwIfNoEntry: false })!.mtimeMs > 600_000) {
+        rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      if (!warned) {
+        log('another process is building the dashboard; waiting for it…');
+        warned = true;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

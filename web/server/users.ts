@@ -1,0 +1,110 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { hashPassword } from '../src/lib/server/password.ts';
+import { isRole } from '../src/lib/auth/roles.ts';
+import type { UserRecord } from '../src/lib/server/context.ts';
+
+/**
+ * Dashboard accounts live in the warehouse's `users` table (lib/warehouse/migrations/001-core.ts),
+ * a ReplacingMergeTree keyed by user_id: an update is a new row with a higher `version`.
+ */
+interface UserRow {
+  user_id: string;
+  email: string;
+  name: string;
+  role: string;
+  owner_id: string;
+  region: string;
+  password_hash: string;
+  active: number;
+  version: string;
+}
+
+export const DEMO_PASSWORD = 'demo1234';
+export const DEMO_DOMAIN = '@demo.local';
+
+const COLUMNS = 'user_id, email, name, role, owner_id, region, password_hash, active, version';
+
+function toRecord(r: UserRow): UserRecord | undefined {
+  if (!isRole(r.role)) return undefined;
+  return {
+    userId: r.user_id,
+    email: r.email,
+    name: r.name,
+    role: r.role,
+    ownerId: r.owner_id,
+    region: r.region,
+    passwordHash: r.password_hash,
+    active: Number(r.active) === 1,
+  };
+}
+
+async function select(client: ClickHouseClient, where: string, params: Record<string, unknown>): Promise<UserRow[]> {
+  const rs = await client.query({
+    query: `SELECT ${COLUMNS} FROM users FINAL WHERE ${where} ORDER BY user_id`,
+    query_params: params,
+    format: 'JSONEachRow',
+  });
+  return rs.json<UserRow>();
+}
+
+/** The account store the SvelteKit server reads through the web context. */
+export function userStore(client: ClickHouseClient) {
+  return {
+    async byEmail(email: string): Promise<UserRecord | undefined> {
+      const rows = await select(client, 'lower(email) = {email:String}', { email: email.trim().toLowerCase() });
+      // Two accounts with one e-mail would make sign-in ambiguous: refuse both.
+      return rows.length === 1 ? toRecord(rows[0]) : undefined;
+    },
+    async byId(userId: string): Promise<UserRecord | undefined> {
+      const rows = await select(client, 'user_id = {id:String}', { id: userId });
+      return rows[0] ? toRecord(rows[0]) : undefined;
+    },
+  };
+}
+
+async function writePassword(client: ClickHouseClient, row: UserRow, passwordHash: string): Promise<void> {
+  // A new version of the whole row: ReplacingMergeTree keeps the highest version.
+  const version = Math.max(Date.now(), Number(row.version) + 1);
+  await client.insert({
+    table: 'users',
+    values: [{ ...row, password_hash: passwordHash, version: String(version) }],
+    format: 'JSONEachRow',
+  });
+}
+
+/** Sets (or replaces) one user's password. For an admin CLI or tests. */
+export async function setUserPassword(client: ClickHouseClient, email: string, password: string): Promise<void> {
+  if (password.length < 8) throw new Error('a password needs at least 8 characters');
+  const rows = await select(client, 'lower(email) = {email:String}', { email: email.trim().toLowerCase() });
+  if (rows.length !== 1) throw new Error(rows.length ? `${rows.length} users share the e-mail ${email}` : `no user with the e-mail ${email}`);
+  await writePassword(client, rows[0], await hashPassword(password));
+}
+
+export interface DemoUser {
+  email: string;
+  name: string;
+  role: string;
+  ownerId: string;
+  password: string;
+}
+
+/**
+ * Gives every demo account (an e-mail ending in @demo.local, loaded with the demo data) the demo
+ * password "demo1234" — only when it has no password yet, so a password set with
+ * setUserPassword() stays. Returns the active demo accounts, to print at start:
+ *
+ *   for (const u of await ensureDemoUsers(wh.client)) log(`${u.email.padEnd(24)} ${u.role}`);
+ *
+ * (Checking every existing hash against the demo password would cost ≈1 s per account at each
+ * start, so `password` is the demo password unless someone changed it.)
+ */
+export async function ensureDemoUsers(client: ClickHouseClient): Promise<DemoUser[]> {
+  const rows = await select(client, 'endsWith(lower(email), {domain:String}) AND active = 1', { domain: DEMO_DOMAIN });
+  // Hashing is deliberately slow (≈1 s each on two cores): run them together on libuv's pool.
+  await Promise.all(rows.filter((r) => r.password_hash === '').map(async (r) => writePassword(client, r, await hashPassword(DEMO_PASSWORD))));
+  const order = ['executive', 'marketer', 'analyst', 'admin', 'owner'];
+  return rows
+    .filter((r) => isRole(r.role))
+    .map((r) => ({ email: r.email, name: r.name, role: r.role, ownerId: r.owner_id, password: DEMO_PASSWORD }))
+    .sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || a.email.localeCompare(b.email));
+}

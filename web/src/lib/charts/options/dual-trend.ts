@@ -1,0 +1,36 @@
+import type { EChartsOption } from 'echarts';
+import { formatPeriod, type Granularity, type ValueFormat } from '../../format/format.ts';
+import { baseOption, COLORS, valueAxis, valueFormatter } from './theme.ts';
+
+/** Two measures over time on two axes (win rate and sales cycle; lost deals and lost value). */
+export interface DualSeries {
+  name: string;
+  values: (number | null)[];
+  format: ValueFormat;
+  kind: 'bar' | 'line';
+  color?: string;
+}
+
+export function dualTrendOption(input: { buckets: string[]; granularity: Granularity; left: DualSeries; right: DualSeries }): EChartsOption {
+  const mk = (s: DualSeries, axis: number) => {
+    const fmt = valueFormatter(s.format);
+    const common = { name: s.name, data: s.values, yAxisIndex: axis, tooltip: { valueFormatter: (v: unknown) => fmt(v) } };
+    return s.kind === 'bar'
+      ? { ...common, type: 'bar' as const, barMaxWidth: 32, cursor: 'pointer', itemStyle: { color: s.color ?? COLORS.primary, borderRadius: [3, 3, 0, 0] } }
+      : { ...common, type: 'line' as const, smooth: true, symbolSize: 6, connectNulls: true, itemStyle: { color: s.color ?? COLORS.warn }, lineStyle: { width: 2.5 } };
+  };
+  return {
+    ...baseOption,
+    grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+    legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: COLORS.muted } },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    xAxis: {
+      type: 'category',
+      data: input.buckets,
+      axisLabel: { formatter: (v: string) => formatPeriod(v, input.granularity), color: COLORS.muted, hideOverlap: true },
+      axisTick: { alignWithLabel: true },
+    },
+    yAxis: [valueAxis(input.left.format), { ...valueAxis(input.right.format), splitLine: { show: false } }],
+    series: [mk(input.left, 0), mk(input.right, 1)],
+  };
+}

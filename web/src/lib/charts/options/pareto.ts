@@ -1,0 +1,63 @@
+import type { EChartsOption } from 'echarts';
+import { humanize, type ValueFormat } from '../../format/format.ts';
+import { baseOption, COLORS, truncate, valueAxis, valueFormatter } from './theme.ts';
+
+/**
+ * Pareto chart: categories sorted by value (largest first) as bars, the cumulative share as a line
+ * on a 0-100 % axis, and a marker at 80 % — the few reasons that explain most of the loss.
+ */
+export interface ParetoItem {
+  key: string;
+  value: number;
+}
+
+/** Sorted items with their cumulative share (0-1); pure, shared with the table view. */
+export function paretoRows(items: ParetoItem[]): (ParetoItem & { share: number; cumulative: number })[] {
+  const sorted = [...items].filter((i) => Number.isFinite(i.value)).sort((a, b) => b.value - a.value || a.key.localeCompare(b.key));
+  const total = sorted.reduce((s, i) => s + i.value, 0);
+  let running = 0;
+  return sorted.map((i) => {
+    running += i.value;
+    return { ...i, share: total ? i.value / total : 0, cumulative: total ? running / total : 0 };
+  });
+}
+
+export function paretoOption(input: { items: ParetoItem[]; name: string; format: ValueFormat; label?: (key: string) => string }): EChartsOption {
+  const rows = paretoRows(input.items);
+  const label = input.label ?? humanize;
+  const fmt = valueFormatter(input.format);
+  return {
+    ...baseOption,
+    grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+    legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: COLORS.muted } },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    xAxis: {
+      type: 'category',
+      data: rows.map((r) => r.key),
+      axisLabel: { formatter: (v: string) => truncate(label(v), 14), color: COLORS.muted, interval: 0, rotate: rows.length > 6 ? 30 : 0 },
+      axisTick: { show: false },
+    },
+    yAxis: [valueAxis(input.format), { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)} %`, color: COLORS.muted }, splitLine: { show: false } }],
+    series: [
+      {
+        type: 'bar',
+        name: input.name,
+        data: rows.map((r) => r.value),
+        barMaxWidth: 36,
+        cursor: 'pointer',
+        itemStyle: { color: COLORS.bad, borderRadius: [3, 3, 0, 0] },
+        tooltip: { valueFormatter: (v: unknown) => fmt(v) },
+      },
+      {
+        type: 'line',
+        name: 'Cumulative share',
+        yAxisIndex: 1,
+        data: rows.map((r) => r.cumulative),
+        symbolSize: 6,
+        itemStyle: { color: COLORS.text },
+        tooltip: { valueFormatter: (v: unknown) => `${((v as number) * 100).toFixed(1)} %` },
+        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.muted }, label: { formatter: '80 %', color: COLORS.muted }, data: [{ yAxis: 0.8 }] },
+      },
+    ],
+  };
+}

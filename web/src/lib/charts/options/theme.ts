@@ -1,0 +1,69 @@
+import { formatCurrency, formatNumber, formatPercent, type ValueFormat } from '../../format/format.ts';
+
+/** Colours and shared option pieces, so every chart looks like one product. */
+export const COLORS = {
+  primary: '#2563eb',
+  primarySoft: '#93c5fd',
+  previous: '#94a3b8',
+  good: '#059669',
+  bad: '#dc2626',
+  warn: '#d97706',
+  text: '#1e293b',
+  muted: '#64748b',
+  grid: '#e2e8f0',
+};
+
+export const PALETTE = ['#2563eb', '#0d9488', '#d97706', '#7c3aed', '#dc2626', '#0891b2', '#65a30d', '#db2777', '#475569', '#ca8a04'];
+
+/** Risk bands and a few known categories keep their colour everywhere. */
+export const RISK_COLORS: Record<string, string> = { high: '#dc2626', medium: '#d97706', low: '#059669' };
+
+export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+
+export const ANIMATION = { animationDuration: 350, animationDurationUpdate: 250 };
+
+export const baseOption = {
+  color: PALETTE,
+  textStyle: { fontFamily: FONT, color: COLORS.text },
+  aria: { enabled: true },
+  ...ANIMATION,
+};
+
+/** Axis labels: compact (€1.2M, 12.3K, 45 %). */
+export function axisFormatter(format: ValueFormat): (v: number) => string {
+  switch (format) {
+    case 'currency':
+      return (v) => formatCurrency(v, { compact: true });
+    case 'percent':
+      return (v) => formatPercent(v, 0);
+    case 'days':
+      return (v) => `${formatNumber(v)} d`;
+    default:
+      return (v) => formatNumber(v, { compact: true });
+  }
+}
+
+/** Tooltip values: full precision. */
+export function valueFormatter(format: ValueFormat): (v: unknown) => string {
+  switch (format) {
+    case 'currency':
+      return (v) => formatCurrency(v as number);
+    case 'percent':
+      return (v) => formatPercent(v as number);
+    case 'days':
+      return (v) => `${formatNumber(v as number, { digits: 1 })} days`;
+    default:
+      return (v) => formatNumber(v as number, { digits: 2 });
+  }
+}
+
+export const valueAxis = (format: ValueFormat) => ({
+  type: 'value' as const,
+  axisLabel: { formatter: axisFormatter(format), color: COLORS.muted },
+  splitLine: { lineStyle: { color: COLORS.grid } },
+});
+
+/** Shortens long category labels on axes (the tooltip shows them in full). */
+export function truncate(label: string, max = 18): string {
+  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+}

@@ -1,0 +1,107 @@
+import { previousPeriod, type DateRange, type Filters } from '../filters/url-filters.ts';
+import { scopeFilters, timeDimension } from '../cube/scopes.ts';
+import type { CubeFilter, CubeQuery } from '../cube/types.ts';
+import type { Granularity } from '../format/format.ts';
+
+/**
+ * Every Cube query of the cockpit, as pure functions of the URL filters (unit-tested; the e2e test
+ * checks the page shows what the semantic API answers). Period KPIs run for the selected range and
+ * the previous one of the same length; snapshot KPIs (scores, open pipeline) have no history.
+ */
+export const KPI_MEASURES = {
+  sales: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.repeat_purchase_rate'],
+  deals: ['pipeline.win_rate', 'pipeline.lost_value', 'pipeline.won_deals', 'pipeline.lost_deals'],
+  snapshot: ['customer_base.churn_rate', 'customer_base.avg_lifetime_value', 'customer_base.avg_predicted_clv', 'customer_base.value_at_risk', 'customer_base.customers'],
+  pipeline: ['pipeline.pipeline_value', 'pipeline.open_deals'],
+} as const;
+
+const OPEN: CubeFilter = { member: 'pipeline.deal_status', operator: 'equals', values: ['open'] };
+const LOST: CubeFilter = { member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] };
+
+export function salesKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
+  return { measures: [...KPI_MEASURES.sales], timeDimensions: timeDimension('sales', range), filters: scopeFilters('sales', f) };
+}
+
+export function dealKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
+  return { measures: [...KPI_MEASURES.deals], timeDimensions: timeDimension('dealsClosed', range), filters: scopeFilters('dealsClosed', f) };
+}
+
+export function kpiQueries(f: Filters) {
+  const prev = previousPeriod(f);
+  return {
+    sales: salesKpiQuery(f),
+    salesPrev: salesKpiQuery(f, prev),
+    deals: dealKpiQuery(f),
+    dealsPrev: dealKpiQuery(f, prev),
+    snapshot: { measures: [...KPI_MEASURES.snapshot], filters: scopeFilters('customers', f) } satisfies CubeQuery,
+    pipeline: { measures: [...KPI_MEASURES.pipeline], filters: [...scopeFilters('dealsOpen', f), OPEN] } satisfies CubeQuery,
+  };
+}
+
+export function revenueTrendQueries(f: Filters, granularity: Granularity) {
+  const q = (range: DateRange): CubeQuery => ({
+    measures: ['sales.revenue', 'sales.orders'],
+    timeDimensions: timeDimension('sales', range, granularity),
+    filters: scopeFilters('sales', f),
+    order: [['sales.order_date', 'asc']],
+  });
+  return { current: q(f), previous: q(previousPeriod(f)) };
+}
+
+export const MAX_COHORT_OFFSET = 12;
+
+export function cohortQuery(f: Filters): CubeQuery {
+  return {
+    measures: ['retention.retention_rate', 'retention.cohort_customers'],
+    dimensions: ['retention.months_since_first_purchase'],
+    timeDimensions: timeDimension('retention', f, 'month'),
+    filters: [...scopeFilters('retention', f), { member: 'retention.months_since_first_purchase', operator: 'lte', values: [String(MAX_COHORT_OFFSET)] }],
+    order: [['retention.cohort_month', 'asc'], ['retention.months_since_first_purchase', 'asc']],
+  };
+}
+
+export function rfmQuery(f: Filters): CubeQuery {
+  return {
+    measures: ['rfm_segments.customer_count', 'rfm_segments.total_monetary'],
+    dimensions: ['rfm_segments.rfm_segment'],
+    filters: scopeFilters('rfm', f),
+    order: [['rfm_segments.customer_count', 'desc']],
+  };
+}
+
+export function riskQuery(f: Filters): CubeQuery {
+  return {
+    measures: ['customer_risk.scored_customers', 'customer_risk.value_at_risk'],
+    dimensions: ['customer_risk.risk_band'],
+    filters: scopeFilters('risk', f),
+  };
+}
+
+export function pipelineStageQuery(f: Filters): CubeQuery {
+  return {
+    measures: ['pipeline.pipeline_value', 'pipeline.open_deals'],
+    dimensions: ['pipeline.stage'],
+    filters: [...scopeFilters('dealsOpen', f), OPEN],
+  };
+}
+
+export function lossReasonQuery(f: Filters, range: DateRange = f, limit = 10): CubeQuery {
+  return {
+    measures: ['pipeline.lost_value', 'pipeline.lost_deals'],
+    dimensions: ['pipeline.loss_reason'],
+    timeDimensions: timeDimension('dealsClosed', range),
+    filters: [...scopeFilters('dealsClosed', f), LOST],
+    order: [['pipeline.lost_value', 'desc']],
+    limit,
+  };
+}
+
+/** Known pipeline stages in funnel order; others follow alphabetically. */
+export const STAGE_ORDER = ['lead', 'prospecting', 'qualification', 'discovery', 'needs_analysis', 'demo', 'proposal', 'quote', 'negotiation', 'contract', 'closing'];
+
+export function stageRank(stage: string): number {
+  const i = STAGE_ORDER.indexOf(stage.toLowerCase());
+  return i === -1 ? STAGE_ORDER.length : i;
+}
+
+export const RISK_ORDER = ['high', 'medium', 'low'];

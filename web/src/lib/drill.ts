@@ -1,0 +1,34 @@
+import type { ValueFormat } from './format/format.ts';
+import type { CubeQuery, Row } from './cube/types.ts';
+
+/**
+ * A drill-down: the rows behind a bar, cell or card. Charts build one from what was clicked;
+ * components/DrillDialog.svelte runs the query page by page.
+ */
+export interface Column {
+  /** Member name in the result rows. */
+  key: string;
+  label: string;
+  format?: ValueFormat;
+  align?: 'left' | 'right';
+  /** Makes the cell a link (e.g. to the customer page). */
+  href?: (row: Row) => string | undefined;
+  /** Long text (notes): wraps instead of truncating. */
+  wrap?: boolean;
+  sortable?: boolean;
+}
+
+export interface Drill {
+  title: string;
+  description?: string;
+  /** Without limit/offset: the dialog pages through it. */
+  query: CubeQuery;
+  columns: Column[];
+}
+
+export const customerHref = (key: string) => (row: Row): string | undefined => {
+  const id = row[key];
+  return id ? `/customers/${encodeURIComponent(String(id))}` : undefined;
+};
+
+export const isNumericFormat = (f: ValueFormat | undefined): boolean => f === 'currency' || f === 'number' || f === 'percent' || f === 'days';

@@ -1,0 +1,60 @@
+import type { Role } from '../auth/roles.ts';
+
+/**
+ * What the SvelteKit server code needs from the process that runs it: secrets, where Cube is, and
+ * the few warehouse reads that are not analytics (user accounts, a customer's source records).
+ *
+ * web/server.ts (run by tsx) creates the context and the adapter-node bundle reads it. The two are
+ * separate module graphs (the bundle has its own copies of every module), so the bridge is a
+ * well-known symbol on globalThis rather than a module-level variable. A leaf module.
+ */
+export interface UserRecord {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  ownerId: string;
+  region: string;
+  passwordHash: string;
+  active: boolean;
+}
+
+export interface SourceRecordView {
+  source: string;
+  sourceId: string;
+  /** Which identity rule joined it (new | email | phone | external_id | unmatched). */
+  rule: string;
+  /** The normalised value that matched. */
+  matchedOn: string;
+  /** `source:source_id` of the record it matched. */
+  matchedRecord: string;
+  /** Field → value as the source sent it, flattened to text for display; empty when unmatched. */
+  fields: Record<string, string>;
+}
+
+export interface WebContext {
+  secrets: { sessionSecret: string; cubeApiSecret: string };
+  /** Cube REST base, e.g. http://127.0.0.1:4000/cubejs-api (server-side calls go straight there). */
+  cubeUrl: string;
+  users: {
+    byEmail(email: string): Promise<UserRecord | undefined>;
+    byId(userId: string): Promise<UserRecord | undefined>;
+  };
+  /** A customer's records as each source system sent them (identity resolution's inputs). */
+  sourceRecordsOf?(customerId: string): Promise<SourceRecordView[]>;
+  /** Cookies get the Secure flag (set when the site is served over HTTPS). */
+  secureCookies: boolean;
+}
+
+const KEY = Symbol.for('customer-intelligence.web.context');
+type Holder = { [KEY]?: WebContext };
+
+export function setWebContext(ctx: WebContext | undefined): void {
+  (globalThis as Holder)[KEY] = ctx;
+}
+
+export function getWebContext(): WebContext {
+  const ctx = (globalThis as Holder)[KEY];
+  if (!ctx) throw new Error('web context missing: start the dashboard through startWebServer() (web/server.ts)');
+  return ctx;
+}

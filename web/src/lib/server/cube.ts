@@ -1,0 +1,59 @@
+import type { CubeQuery, Row } from '../cube/types.ts';
+import { getWebContext } from './context.ts';
+import { issueCubeToken } from './cube-token.ts';
+import type { SessionUser } from './session.ts';
+
+/**
+ * Server-side queries to the semantic layer, as the signed-in user (their token, so an owner's
+ * server-side export is restricted exactly like their charts). Used for CSV exports, the customer
+ * page's visibility check and the as-of date. Follows Cube's "Continue wait" long polling.
+ */
+export class CubeError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'CubeError';
+  }
+}
+
+export async function cubeLoad(query: CubeQuery, user: SessionUser, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ rows: Row[]; total?: number }> {
+  const ctx = getWebContext();
+  const { token } = issueCubeToken(user, ctx.secrets.cubeApiSecret);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  for (;;) {
+    const res = await fetch(`${ctx.cubeUrl}/v1/load`, {
+      method: 'POST',
+      headers: { authorization: token, 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+      signal: opts.signal,
+    });
+    const body = (await res.json().catch(() => ({}))) as { data?: Row[]; total?: number; error?: string };
+    if (res.ok && body.error === 'Continue wait') {
+      if (Date.now() > deadline) throw new CubeError('the semantic layer did not answer in time', 504);
+      continue;
+    }
+    if (!res.ok || body.error) throw new CubeError(body.error ?? `semantic layer answered HTTP ${res.status}`, res.status);
+    return { rows: body.data ?? [], total: body.total };
+  }
+}
+
+let asOfCache: { at: number; value: string } | undefined;
+
+/** The last day with data (value_as_of of the derived tables), cached for a minute; today when unknown. */
+export async function dataAsOf(user: SessionUser): Promise<string> {
+  if (asOfCache && Date.now() - asOfCache.at < 60_000) return asOfCache.value;
+  let value = new Date().toISOString().slice(0, 10);
+  try {
+    const { rows } = await cubeLoad({ dimensions: ['customer_base.value_as_of'], filters: [{ member: 'customer_base.value_as_of', operator: 'set' }], limit: 1 }, user, { timeoutMs: 30_000 });
+    const v = rows[0]?.['customer_base.value_as_of'];
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v)) {
+      value = v.slice(0, 10);
+      asOfCache = { at: Date.now(), value };
+    }
+  } catch {
+    // The pages still work with today's date; their own queries will show the error.
+  }
+  return value;
+}

@@ -1,0 +1,60 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isRole, type Role } from '../auth/roles.ts';
+
+/**
+ * Signed session cookies: `<payload base64url>.<HMAC-SHA256 base64url>`, keyed with the
+ * sessionSecret from lib/config.ts. The payload is not secret (it is what the page shows anyway:
+ * who you are and your role) but cannot be forged or extended. Expiry is inside the signed part.
+ */
+export type { Role };
+
+export interface SessionUser {
+  /** users.user_id */
+  sub: string;
+  email: string;
+  name: string;
+  role: Role;
+  /** Set for role owner: the id customers.owner_id refers to. */
+  ownerId?: string;
+}
+
+export interface Session extends SessionUser {
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+export const SESSION_COOKIE = 'crm_session';
+/** Eight hours: a working day. */
+export const SESSION_TTL_SECONDS = 8 * 3600;
+
+const sign = (data: string, secret: string): string => createHmac('sha256', secret).update(data).digest('base64url');
+
+export function signSession(user: SessionUser, secret: string, opts: { now?: number; ttlSeconds?: number } = {}): string {
+  if (!secret || secret.length < 16) throw new Error('session secret must be at least 16 characters');
+  const now = opts.now ?? Math.floor(Date.now() / 1000);
+  const session: Session = { ...user, exp: now + (opts.ttlSeconds ?? SESSION_TTL_SECONDS) };
+  if (!session.ownerId) delete session.ownerId;
+  const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
+  return `${payload}.${sign(payload, secret)}`;
+}
+
+/** The session in a cookie value, or undefined when it is missing, forged, malformed or expired. */
+export function verifySession(value: string | undefined, secret: string, now = Math.floor(Date.now() / 1000)): Session | undefined {
+  if (!value || value.length > 4096) return undefined;
+  const dot = value.indexOf('.');
+  if (dot <= 0 || dot !== value.lastIndexOf('.')) return undefined;
+  const payload = value.slice(0, dot);
+  const given = Buffer.from(value.slice(dot + 1), 'base64url');
+  const expected = Buffer.from(sign(payload, secret), 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  let s: Partial<Session>;
+  try {
+    s = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<Session>;
+  } catch {
+    return undefined;
+  }
+  if (typeof s.exp !== 'number' || s.exp <= now) return undefined;
+  if (typeof s.sub !== 'string' || typeof s.email !== 'string' || typeof s.name !== 'string' || !isRole(s.role)) return undefined;
+  if (s.role === 'owner' && (typeof s.ownerId !== 'string' || s.ownerId === '')) return undefined;
+  return { sub: s.sub, email: s.email, name: s.name, role: s.role, ownerId: s.role === 'owner' ? s.ownerId : undefined, exp: s.exp };
+}

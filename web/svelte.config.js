@@ -1,0 +1,44 @@
+// SvelteKit configuration for the dashboard. Vite and svelte-kit read this file from the working
+// directory, so every build/check runs with cwd = web/ (see web/server/build.ts and package.json).
+import adapter from '@sveltejs/adapter-node';
+import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * adapter-node reads `package.json` from the working directory to decide which packages stay
+ * external. The project has one package.json, at the repository root (no web/package.json), so
+ * the adapter runs there: root dependencies stay in node_modules, resolved from web/build.
+ */
+function nodeAdapter(options) {
+  const inner = adapter({ ...options, out: here(options.out) });
+  return {
+    ...inner,
+    async adapt(builder) {
+      const cwd = process.cwd();
+      process.chdir(here('..'));
+      try {
+        await inner.adapt(builder);
+      } finally {
+        process.chdir(cwd);
+      }
+    },
+  };
+}
+
+/** @type {import('@sveltejs/kit').Config} */
+const config = {
+  preprocess: vitePreprocess(),
+  compilerOptions: { runes: true },
+  kit: {
+    // envPrefix: adapter-node reads CRM_WEB_ORIGIN, CRM_WEB_PROTOCOL_HEADER, … instead of bare
+    // HOST/PORT/ORIGIN, so unrelated variables in a developer's shell never change the server.
+    adapter: nodeAdapter({ out: './build', precompress: false, envPrefix: 'CRM_WEB_' }),
+    // Kept on (the default): form posts whose Origin differs from the site's are refused.
+    csrf: { trustedOrigins: [] },
+    alias: { $lib: 'src/lib' },
+  },
+};
+
+export default config;
