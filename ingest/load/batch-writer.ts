@@ -60,10 +60,21 @@ export class BatchWriter {
     ].join(', ');
   }
 
+  /** Milliseconds spent per phase (INGEST_TIMINGS=1 prints them). */
+  readonly timings = { refs: 0, decide: 0, insert: 0, stale: 0, rejects: 0 };
+
   async write(batch: Batch): Promise<void> {
+    let t = performance.now();
+    const lap = (k: keyof BatchWriter['timings']): void => {
+      const now = performance.now();
+      this.timings[k] += now - t;
+      t = now;
+    };
     if (this.refs) await this.refs.resolve(batch);
+    lap('refs');
     const fate = new Uint8Array(batch.rows);
     const stale = await this.#decide(batch, fate);
+    lap('decide');
     let payload = batch.out.bytes();
     let written = 0;
     for (let r = 0; r < batch.rows; r++) written += fate[r];
@@ -73,8 +84,11 @@ export class BatchWriter {
       payload = Buffer.concat(parts);
     }
     if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
+    lap('insert');
     if (stale.length > 0) await this.#deleteStale(stale);
+    lap('stale');
     await this.rejects.write(batch.rejects);
+    lap('rejects');
   }
 
   async #isFresh(source: string): Promise<boolean> {

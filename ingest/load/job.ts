@@ -239,6 +239,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     if (inflight) await inflight;
     progress();
     if (resolution) await rebuildGolden(io, resolution, runVersion);
+    if (process.env.INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify(w.timings, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     const rejectsFile = await rejects.close();
     await log.record('completed', counts());

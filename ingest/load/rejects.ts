@@ -17,6 +17,7 @@ function csvCell(v: string | number): string {
  * repeat its rejects; the CSV file is rewritten by every run.
  */
 export class RejectSink {
+  /** Rejected rows (a row with two bad fields is one row, two rejects). */
   count = 0;
   readonly first: Reject[] = [];
   #known = new Set<string>();
@@ -42,7 +43,11 @@ export class RejectSink {
 
   async write(rows: readonly RejectRow[]): Promise<void> {
     if (rows.length === 0) return;
-    this.count += rows.length;
+    let prevLine = -1;
+    for (const r of rows) {
+      if (r.line !== prevLine) this.count++;
+      prevLine = r.line;
+    }
     for (const r of rows) if (this.first.length < KEEP_IN_SUMMARY) this.first.push({ line: r.line, recordId: r.recordId, field: r.field, reason: r.reason });
     if (this.csvPath) {
       if (!this.#file) {
