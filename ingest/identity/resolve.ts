@@ -301,7 +301,7 @@ export async function resolveCustomers(io: WarehouseIO, input: readonly Identity
         matched_on: rule === 'new' ? '' : h!.value,
         matched_record: rule === 'new' ? '' : h!.via,
         version: runVersion,
-        resolved_at: resolvedAt / 1000,
+        resolved_at: resolvedAt, // ms: DateTime64(3) reads an integer as a scaled Unix time
       });
       ids.set(`${r.source}\u001f${r.sourceId}`, Buffer.from(survivor, 'latin1'));
     }
