@@ -73,13 +73,28 @@ export class OutBuffer {
 
   /** A non-negative integer below 2^53. */
   uint(v: number): void {
-    if (v < 10) {
-      this.byte(48 + v);
+    if (v < 100_000_000) {
+      this.#small(v);
       return;
     }
+    // Split so each half is done in 32-bit integer arithmetic.
+    const hi = Math.floor(v / 100_000_000);
+    this.#small(hi);
+    this.padded(v - hi * 100_000_000, 8);
+  }
+
+  #small(v: number): void {
     let digits = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
-    this.padded(v, digits);
+    for (let t = v; t >= 10; t = (t / 10) | 0) digits++;
+    this.reserve(digits);
+    const out = this.buf;
+    let t = v | 0;
+    for (let o = this.pos + digits - 1; o >= this.pos; o--) {
+      const q = (t / 10) | 0;
+      out[o] = 48 + t - q * 10;
+      t = q;
+    }
+    this.pos += digits;
   }
 
   /** Zero-padded to `width` digits (dates, 10-digit unix times). */
@@ -87,10 +102,18 @@ export class OutBuffer {
     this.reserve(width);
     const out = this.buf;
     let t = v;
-    for (let o = this.pos + width - 1; o >= this.pos; o--) {
+    let o = this.pos + width - 1;
+    // Digits beyond 32-bit range first (10-digit unix times exceed 2^31).
+    while (t >= 2147483648 && o >= this.pos) {
       const q = Math.floor(t / 10);
-      out[o] = 48 + (t - q * 10);
+      out[o--] = 48 + (t - q * 10);
       t = q;
+    }
+    let i = t | 0;
+    for (; o >= this.pos; o--) {
+      const q = (i / 10) | 0;
+      out[o] = 48 + i - q * 10;
+      i = q;
     }
     this.pos += width;
   }

@@ -115,6 +115,7 @@ export class RowEncoder {
   #lastSourceBuf: Buffer | undefined;
   #lastSourceStart = -1;
   #lastSourceText = '';
+  #lastCurrency = '';
   // Per-row scratch filled by steps.
   #version = 0;
   #sortDate = 0;
@@ -338,7 +339,7 @@ export class RowEncoder {
   #text(row: RowInput, f: number): string {
     const s = row.start[f];
     if (s < 0) return '';
-    return row.bufs[f].toString(row.high ? 'utf8' : 'latin1', s, row.end[f]);
+    return text(row.bufs[f], s, row.end[f], row.high);
   }
 
   #sourceText(row: RowInput): string {
@@ -548,12 +549,21 @@ export class RowEncoder {
     const cf = this.#currencyField!;
     const cur = this.mapping.currency;
     let code = cur.fallback ?? cur.base;
-    if (row.start[cf.index] >= 0) {
-      const text = this.#text(row, cf.index);
-      code = text.toUpperCase();
-      if (!/^[A-Z]{3}$/.test(code)) {
-        this.#error(cf.spec.name, `${quoteValue(text)} is not a 3-letter currency code`);
-        return;
+    const cs = row.start[cf.index];
+    if (cs >= 0) {
+      const b = row.bufs[cf.index];
+      const last = this.#lastCurrency;
+      // Rows repeat their currency: compare the three bytes with the last one seen.
+      if (row.end[cf.index] - cs === 3 && last.length === 3 && b[cs] === last.charCodeAt(0) && b[cs + 1] === last.charCodeAt(1) && b[cs + 2] === last.charCodeAt(2)) {
+        code = last;
+      } else {
+        const raw = this.#text(row, cf.index);
+        code = raw.toUpperCase();
+        if (!/^[A-Z]{3}$/.test(code)) {
+          this.#error(cf.spec.name, `${quoteValue(raw)} is not a 3-letter currency code`);
+          return;
+        }
+        if (code === raw) this.#lastCurrency = code;
       }
     }
     const rate = cur.rates.get(code);
@@ -654,8 +664,15 @@ function quoted(out: OutBuffer, s: string): void {
   out.byte(39);
 }
 
+interface FastSlices {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+/** Text of a byte range; ASCII rows skip UTF-8 decoding (Buffer's own slice methods, no argument checks). */
 function text(b: Buffer, s: number, e: number, high: boolean): string {
-  return b.toString(high ? 'utf8' : 'latin1', s, e);
+  const f = b as unknown as FastSlices;
+  return high ? f.utf8Slice(s, e) : f.latin1Slice(s, e);
 }
 
 function kindOf(f: FieldSpec): Kind {

@@ -1,0 +1,163 @@
+/**
+ * npm run bench:ingest [-- --rows 2000000] [--sizes 500000,2000000] [--batch-size N]
+ *
+ * For each size, in a fresh process with a fresh embedded warehouse (temp data dir):
+ *   1. writes a deterministic transactions CSV (temp dir),
+ *   2. loads it through the ingest job (ingestFile: parse, validate, identity lookups, dedupe, insert over HTTP),
+ *   3. loads the same file with the engine's own INSERT INTO … SELECT … FROM file(…, CSVWithNames) into an
+ *      identical empty table,
+ * and prints rows/s of both, their ratio, and peak RSS (sampled every 25 ms). Two sizes show whether
+ * memory stays flat as the file grows.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ingestFile } from '../ingest/index.ts';
+import { connectWarehouse } from '../lib/warehouse/index.ts';
+import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { writeTransactionsCsv } from './ingest-generate.ts';
+
+interface SizeResult {
+  rows: number;
+  fileMB: number;
+  oursRowsPerSec: number;
+  nativeRowsPerSec: number;
+  ratio: number;
+  oursPeakRssMB: number;
+  nativePeakRssMB: number;
+  baselineRssMB: number;
+  oursSeconds: number;
+  nativeSeconds: number;
+}
+
+class RssSampler {
+  #peak = 0;
+  #timer: NodeJS.Timeout | undefined;
+  start(): void {
+    this.#peak = process.memoryUsage().rss;
+    this.#timer = setInterval(() => {
+      this.#peak = Math.max(this.#peak, process.memoryUsage().rss);
+    }, 25);
+  }
+  stop(): number {
+    clearInterval(this.#timer);
+    return Math.max(this.#peak, process.memoryUsage().rss) / 2 ** 20;
+  }
+}
+
+const NATIVE_STRUCTURE =
+  'source String, transaction_id String, order_id String, customer_ref String, order_date DateTime, status String, amount Decimal(18, 2), ' +
+  'currency String, quantity UInt32, product_id String, product_name String, category String, channel String, updated_at DateTime';
+
+async function runSize(rows: number, batchSize: number | undefined): Promise<SizeResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  try {
+    const file = join(dir, 'transactions.csv');
+    await writeTransactionsCsv(file, rows, 42);
+    const config = { user: 'bench', password: randomBytes(18).toString('base64url'), database: 'crm', dataDir: join(dir, 'data'), embeddedPort: 0 };
+    const warehouse = await connectWarehouse({ config, withDatabase: false });
+    try {
+      await applyMigrations(warehouse.client, { database: 'crm' });
+      await warehouse.client.command({ query: 'CREATE TABLE crm.transactions_native AS crm.transactions' });
+      const baseline = process.memoryUsage().rss / 2 ** 20;
+
+      const rss = new RssSampler();
+      rss.start();
+      const t0 = performance.now();
+      const s = await ingestFile(warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize });
+      const oursSeconds = (performance.now() - t0) / 1000;
+      const oursPeak = rss.stop();
+      if (s.status !== 'completed' || s.loaded !== rows) throw new Error(`ingest did not load all rows: ${JSON.stringify({ ...s, rejects: s.rejects.slice(0, 3) })}`);
+
+      // The engine's own CSV path, computing the same derived columns (no identity resolution:
+      // customer_id is the raw reference), into an identical empty table.
+      const rss2 = new RssSampler();
+      rss2.start();
+      const t1 = performance.now();
+      await warehouse.client.command({
+        query: `INSERT INTO crm.transactions_native
+          (source, transaction_id, order_id, customer_id, customer_ref, order_date, status, amount, original_amount, original_currency,
+           quantity, product_id, product_name, category, channel, batch_id, row_hash, version)
+          SELECT source, transaction_id, order_id, customer_ref AS cid, customer_ref, order_date, status, amount, amount AS oa, currency,
+                 quantity, product_id, product_name, category, channel, 'native' AS b,
+                 cityHash64(transaction_id, order_id, customer_ref, order_date, status, amount, currency, quantity, product_id, product_name, category, channel) AS h,
+                 toUnixTimestamp(updated_at) * 1000 AS v
+          FROM file({path:String}, CSVWithNames, {structure:String})`,
+        query_params: { path: file, structure: NATIVE_STRUCTURE },
+      });
+      const nativeSeconds = (performance.now() - t1) / 1000;
+      const nativePeak = rss2.stop();
+      const [n] = await (await warehouse.client.query({ query: 'SELECT count() AS n FROM crm.transactions_native', format: 'JSONEachRow' })).json<{ n: string }>();
+      if (Number(n.n) !== rows) throw new Error(`native load wrote ${n.n} rows, expected ${rows}`);
+      return {
+        rows,
+        fileMB: statSync(file).size / 2 ** 20,
+        oursRowsPerSec: Math.round(rows / oursSeconds),
+        nativeRowsPerSec: Math.round(rows / nativeSeconds),
+        ratio: nativeSeconds / oursSeconds,
+        oursPeakRssMB: oursPeak,
+        nativePeakRssMB: nativePeak,
+        baselineRssMB: baseline,
+        oursSeconds,
+        nativeSeconds,
+      };
+    } finally {
+      await warehouse.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' },
+      sizes: { type: 'string' },
+      'batch-size': { type: 'string' },
+      child: { type: 'boolean' },
+    },
+  });
+  const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
+  if (values.child) {
+    const r = await runSize(Number(values.rows), batchSize);
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  const top = Number(values.rows ?? 1_000_000);
+  const sizes = values.sizes ? values.sizes.split(',').map(Number) : [Math.round(top / 4), top];
+  const results: SizeResult[] = [];
+  for (const rows of sizes) {
+    process.stderr.write(`bench:ingest ${rows.toLocaleString('en-US')} rows ...\n`);
+    // One process per size: peak RSS of one run is not inflated by the previous one.
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--rows', String(rows), ...(batchSize ? ['--batch-size', String(batchSize)] : [])], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
+    if (child.status !== 0) throw new Error(`benchmark run for ${rows} rows failed (exit ${child.status})`);
+    results.push(JSON.parse(child.stdout.trim().split('\n').pop()!) as SizeResult);
+  }
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const lines = [
+    'transactions CSV → warehouse (2 cores; the embedded engine runs in this process, so RSS includes it)',
+    '',
+    '      rows   file MB   ingest job rows/s   native file() rows/s   ratio   peak RSS ingest / native (baseline)',
+    ...results.map(
+      (r) =>
+        `${fmt(r.rows).padStart(10)}   ${r.fileMB.toFixed(0).padStart(7)}   ${fmt(r.oursRowsPerSec).padStart(17)}   ${fmt(r.nativeRowsPerSec).padStart(20)}   ${r.ratio.toFixed(2).padStart(5)}   ${fmt(r.oursPeakRssMB)} MB / ${fmt(r.nativePeakRssMB)} MB (${fmt(r.baselineRssMB)} MB)`,
+    ),
+    '',
+    'Goal: ratio ≥ 0.5 and ≥ 300,000 rows/s; peak RSS flat in file size.',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { externalKeys, parseExternalIds } from '../../ingest/identity/external-ids.ts';
+import { customerIdFor, isCustomerId } from '../../ingest/identity/customer-id.ts';
+import { normalizeEmail } from '../../ingest/identity/normalize-email.ts';
+import { normalizePhone } from '../../ingest/identity/normalize-phone.ts';
+import { OutBuffer } from '../../ingest/load/out-buffer.ts';
+import { firstInvalidUtf8 } from '../../ingest/load/reasons.ts';
+import { CsvParser } from '../../ingest/sources/csv-parser.ts';
+import { compileDateFormat, newDateParts, parseIso, toDays, toEpochSeconds } from '../../ingest/validate/parse-date.ts';
+import { parseCents, parseInteger } from '../../ingest/validate/parse-number.ts';
+
+const b = (s: string): Buffer => Buffer.from(s);
+
+describe('dates', () => {
+  const cases: [string, string, string | null][] = [
+    ['ISO', '2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['ISO', '2023-02-29', null],
+    ['ISO', '2024-13-45', null],
+    ['ISO', '2024-01-01 10:20', '2024-01-01T10:20:00.000Z'],
+    ['ISO', '2024-01-01T10:20:30Z', '2024-01-01T10:20:30.000Z'],
+    ['ISO', '2024-01-01T10:20:30.123+02:00', '2024-01-01T08:20:30.000Z'],
+    ['ISO', '2024-01-01T10:20:30-0530', '2024-01-01T15:50:30.000Z'],
+    ['ISO', '2024-01-01x', null],
+    ['DD.MM.YYYY', '31.12.2023', '2023-12-31T00:00:00.000Z'],
+    ['DD.MM.YYYY', '1.2.2024', '2024-02-01T00:00:00.000Z'],
+    ['DD.MM.YYYY', '2024-01-08', null],
+    ['MM/DD/YYYY HH:mm', '12/31/2023 23:59', '2023-12-31T23:59:00.000Z'],
+    ['MM/DD/YYYY HH:mm', '12/31/2023', '2023-12-31T00:00:00.000Z'],
+    ['MM/DD/YYYY hh:mm A', '01/02/2024 03:04 PM', '2024-01-02T15:04:00.000Z'],
+    ['YYYYMMDD', '20240131', '2024-01-31T00:00:00.000Z'],
+    ['D.M.YY', '5.6.24', '2024-06-05T00:00:00.000Z'],
+    ['epoch', '1700000000', '2023-11-14T22:13:20.000Z'],
+    ['epoch_ms', '1700000000123', '2023-11-14T22:13:20.000Z'],
+  ];
+  for (const [format, value, expected] of cases) {
+    it(`${format}: ${value}`, () => {
+      const parse = format === 'ISO' ? parseIso : compileDateFormat(format);
+      const p = newDateParts();
+      const v = b(value);
+      const ok = parse(v, 0, v.length, p);
+      assert.equal(ok ? new Date(toEpochSeconds(p) * 1000).toISOString() : null, expected);
+    });
+  }
+  it('a date keeps its calendar day whatever the offset', () => {
+    const p = newDateParts();
+    const v = b('2024-01-01T23:30:00-05:00');
+    assert.ok(parseIso(v, 0, v.length, p));
+    assert.equal(toDays(p), 19723); // 2024-01-01
+  });
+  it('refuses formats without year, month and day', () => {
+    assert.throws(() => compileDateFormat('MM/YYYY'), /needs a year/);
+  });
+});
+
+describe('numbers', () => {
+  const dot = { decimal: 46, thousands: -1 };
+  const de = { decimal: 44, thousands: 46 };
+  const cents: [string, typeof dot, number][] = [
+    ['12.34', dot, 1234],
+    ['12.345', dot, 1235],
+    ['-0.005', dot, -1],
+    ['.5', dot, 50],
+    ['+7', dot, 700],
+    ['1e5', dot, NaN],
+    ['1,234.56', dot, NaN],
+    ['', dot, NaN],
+    ['1.234,56', de, 123456],
+    ['12,5', de, 1250],
+    ['99999999999999', dot, NaN],
+  ];
+  for (const [v, f, expected] of cents) it(`cents ${JSON.stringify(v)}`, () => assert.equal(parseCents(b(v), 0, v.length, f), expected));
+  const ints: [string, number][] = [['3', 3], ['3.0', 3], ['3.5', NaN], ['-2', -2], ['', NaN], ['1,000', NaN]];
+  for (const [v, expected] of ints) it(`integer ${JSON.stringify(v)}`, () => assert.equal(parseInteger(b(v), 0, v.length, dot), expected));
+});
+
+describe('TSV output', () => {
+  it('writes numbers, dates, unix times and escapes', () => {
+    const o = new OutBuffer(4);
+    const parts: (() => void)[] = [
+      () => o.uint(0),
+      () => o.uint(9007199254740991),
+      () => o.uint(1795431915255),
+      () => o.cents(-5),
+      () => o.cents(123456),
+      () => o.date(0),
+      () => o.date(19782),
+      () => o.epoch(86400),
+      () => o.epoch(4294967295),
+      () => {
+        const v = b('a\tb\\c\nd\re');
+        o.escaped(v, 0, v.length);
+      },
+    ];
+    parts.forEach((write, i) => {
+      if (i > 0) o.byte(32);
+      write();
+    });
+    assert.equal(o.bytes().toString(), '0 9007199254740991 1795431915255 -0.05 1234.56 1970-01-01 2024-02-29 0000086400 4294967295 a\\tb\\\\c\\nd\\re');
+  });
+});
+
+describe('CSV parser', () => {
+  function parse(text: string | Buffer, chunk = 3, delimiter = 44): { fields: string[]; line: number }[] {
+    const out: { fields: string[]; line: number }[] = [];
+    const p = new CsvParser(delimiter, 34, 8, {
+      row(buf, starts, ends, count, line) {
+        const fields: string[] = [];
+        for (let i = 0; i < Math.min(count, 8); i++) fields.push(buf.toString('utf8', starts[i], ends[i]));
+        out.push({ fields, line });
+      },
+      bad(line, detail) {
+        out.push({ fields: [`BAD: ${detail}`], line });
+      },
+    });
+    const data = Buffer.isBuffer(text) ? text : Buffer.from(text);
+    // Small chunks: records and quoted fields cross chunk boundaries.
+    for (let i = 0; i < data.length; i += chunk) p.push(data.subarray(i, i + chunk));
+    p.finish();
+    return out;
+  }
+  it('handles quotes, doubled quotes, newlines in quotes, CRLF, blank lines, BOM and a missing final newline', () => {
+    const text = '\uFEFFa,b,c\r\n1,"x, y",""""\r\n\r\n2,"multi\nline",z\n3,,"q"\n4,"tail"x,5';
+    for (const chunk of [1, 2, 3, 7, 1000]) {
+      assert.deepEqual(parse(text, chunk), [
+        { fields: ['a', 'b', 'c'], line: 1 },
+        { fields: ['1', 'x, y', '"'], line: 2 },
+        { fields: ['2', 'multi\nline', 'z'], line: 4 },
+        { fields: ['3', '', 'q'], line: 6 },
+        { fields: ['4', 'tailx', '5'], line: 7 },
+      ], `chunk ${chunk}`);
+    }
+  });
+  it('reports an unterminated quote at the end', () => {
+    assert.deepEqual(parse('a,b\n1,"open\n'), [
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['BAD: a quoted field is not closed before the end of the file'], line: 2 },
+    ]);
+  });
+  it('reads tab-separated text', () => {
+    assert.deepEqual(parse('a\tb\n1\t2\n', 4, 9), [
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['1', '2'], line: 2 },
+    ]);
+  });
+});
+
+describe('UTF-8 check', () => {
+  const cases: [number[], number][] = [
+    [[0x61, 0xc3, 0xa9], -1],
+    [[0x61, 0xe9, 0x62], 1],
+    [[0xc3], 0],
+    [[0xed, 0xa0, 0x80], 0], // surrogate
+    [[0xf0, 0x9f, 0x98, 0x80], -1],
+    [[0xc0, 0x80], 0], // overlong
+  ];
+  for (const [bytes, expected] of cases) it(bytes.map((x) => x.toString(16)).join(' '), () => assert.equal(firstInvalidUtf8(Buffer.from(bytes), 0, bytes.length), expected));
+});
+
+describe('identity keys', () => {
+  const phones: [string, string, string][] = [
+    ['+49 30 1234567', 'DE', '+49301234567'],
+    ['030/1234567', 'DE', '+49301234567'],
+    ['0049301234567', 'DE', '+49301234567'],
+    ['+49 (30) 123-4567', 'US', '+49301234567'],
+    ['(415) 555-0100', 'US', '+14155550100'],
+    ['1-415-555-0100', 'US', '+14155550100'],
+    ['+1 415 555 0100 ext. 5', 'DE', '+14155550100'],
+    ['06 12345678', 'IT', '+390612345678'],
+    ['12', 'DE', ''],
+    ['n/a', 'DE', ''],
+  ];
+  for (const [raw, country, expected] of phones) it(`phone ${raw} (${country})`, () => assert.equal(normalizePhone(raw, country), expected));
+  const emails: [string, string][] = [
+    ['  Anna.Schmidt@Example.COM ', 'anna.schmidt@example.com'],
+    ['Anna <anna@x.de>', 'anna@x.de'],
+    ['mailto:A@b.co', 'a@b.co'],
+    ['nope', ''],
+    ['a@b', ''],
+  ];
+  for (const [raw, expected] of emails) it(`email ${JSON.stringify(raw)}`, () => assert.equal(normalizeEmail(raw), expected));
+  it('external ids in both spellings', () => {
+    assert.deepEqual([...parseExternalIds('{"Shop":"1001","crm":7}')], [['shop', '1001'], ['crm', '7']]);
+    assert.deepEqual([...parseExternalIds('shop:1001; CRM:A-7')], [['shop', '1001'], ['crm', 'A-7']]);
+    assert.throws(() => parseExternalIds('shop=1001'), /not system:id/);
+    assert.deepEqual(externalKeys('Support', 'S-1', new Map([['shop', '1001']])), ['shop:1001', 'support:S-1']);
+  });
+  it('customer ids are fixed-length, readable and stable', () => {
+    const id = customerIdFor('shop', '1001');
+    assert.ok(isCustomerId(id), id);
+    assert.equal(id.length, 14);
+    assert.equal(id, customerIdFor('shop', '1001'));
+    assert.notEqual(id, customerIdFor('shop', '1002'));
+    assert.equal(id, 'C-45DGWCYJN6M5'); // pinned: changing the derivation would re-key every customer
+  });
+});
