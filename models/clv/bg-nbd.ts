@@ -11,7 +11,7 @@
  */
 import { ClvModelError } from './errors.ts';
 import { type Likelihood, maximizeLikelihood } from './fit-support.ts';
-import { perRowViaGroups } from './rfm-groups.ts';
+import { distinctXT } from './rfm-groups.ts';
 import { lbeta, lgamma, logAddExp, scaledHyp2f1Minus1 } from './special.ts';
 import type { BgNbdParams, FitOptions, ModelFit, RfmColumns } from './types.ts';
 
@@ -349,14 +349,26 @@ function softplus(y: number): number {
 
 /** E[Y(t) | x, t_x, T] for every customer, t in weeks. */
 export function bgNbdExpectedPurchases(p: BgNbdParams, data: RfmColumns, t: number, out?: Float64Array): Float64Array {
-  return perRowViaGroups(data, (rows, res) => expectedPurchasesPerRow(p, rows, t, res), out);
+  return aliveTimesPerPair(p, data, (x, T) => conditionalExpectation(p, x, T, t, 1), out);
 }
 
-/** bgNbdExpectedPurchases without the grouping step (for rows already distinct). */
-export function expectedPurchasesPerRow(p: BgNbdParams, data: RfmColumns, t: number, out: Float64Array): Float64Array {
+/**
+ * P(alive)_i · g(x_i, T_i) for every customer, with g (anything proportional to P(alive), such as the
+ * conditional expectation) evaluated once per distinct (x, T) pair.
+ */
+export function aliveTimesPerPair(
+  p: BgNbdParams,
+  data: RfmColumns,
+  g: (x: number, T: number) => number,
+  out?: Float64Array,
+): Float64Array {
   const { x, tx, T } = readRfm(data);
-  for (let i = 0; i < x.length; i++) out[i] = bgNbdExpectedPurchasesOne(p, x[i], tx[i], T[i], t);
-  return out;
+  const pairs = distinctXT(x, T);
+  const perPair = new Float64Array(pairs.x.length);
+  for (let k = 0; k < perPair.length; k++) perPair[k] = g(pairs.x[k], pairs.T[k]);
+  const res = out ?? new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) res[i] = bgNbdProbabilityAliveOne(p, x[i], tx[i], T[i]) * perPair[pairs.pairOf[i]];
+  return res;
 }
 
 /** E[X(t)]: expected purchases of a newly acquired customer in their first t weeks (FHL 2005, eq. 9). */

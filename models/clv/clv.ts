@@ -11,9 +11,8 @@
  * horizon. Spend is assumed independent of the purchase process (the Gamma-Gamma assumption), so the
  * expectation of the product is the product of the expectations.
  */
-import { conditionalExpectation, bgNbdProbabilityAliveOne, readRfm } from './bg-nbd.ts';
+import { aliveTimesPerPair, bgNbdProbabilityAliveOne, conditionalExpectation } from './bg-nbd.ts';
 import { gammaGammaExpectedValueOne } from './gamma-gamma.ts';
-import { perRowViaGroups } from './rfm-groups.ts';
 import type { BgNbdParams, GammaGammaParams, RfmColumns } from './types.ts';
 
 export const WEEKS_PER_MONTH = 365.25 / 12 / 7;
@@ -65,11 +64,15 @@ export function discountedExpectedPurchasesOne(
 }
 
 function discounted(p: BgNbdParams, x: number, tx: number, T: number, h: ResolvedHorizon, disc: Float64Array): number {
-  const pAlive = bgNbdProbabilityAliveOne(p, x, tx, T);
+  return bgNbdProbabilityAliveOne(p, x, tx, T) * discountedIfAlive(p, x, T, h, disc);
+}
+
+/** The sum above for P(alive) = 1: each E(Y(t)) is proportional to P(alive), so the sum is too. */
+function discountedIfAlive(p: BgNbdParams, x: number, T: number, h: ResolvedHorizon, disc: Float64Array): number {
   let prev = 0;
   let sum = 0;
   for (let m = 1; m <= h.months; m++) {
-    const cum = conditionalExpectation(p, x, T, m * h.weeksPerMonth, pAlive);
+    const cum = conditionalExpectation(p, x, T, m * h.weeksPerMonth, 1);
     sum += (cum - prev) * disc[m];
     prev = cum;
   }
@@ -83,21 +86,9 @@ export function discountedExpectedPurchases(
   horizon: ClvHorizonOptions = {},
   out?: Float64Array,
 ): Float64Array {
-  return perRowViaGroups(data, (rows, res) => discountedPurchasesPerRow(p, rows, horizon, res), out);
-}
-
-/** discountedExpectedPurchases without the grouping step (for rows already distinct). */
-export function discountedPurchasesPerRow(
-  p: BgNbdParams,
-  data: RfmColumns,
-  horizon: ClvHorizonOptions,
-  out: Float64Array,
-): Float64Array {
   const h = resolveHorizon(horizon);
   const disc = discountFactors(h);
-  const { x, tx, T } = readRfm(data);
-  for (let i = 0; i < x.length; i++) out[i] = discounted(p, x[i], tx[i], T[i], h, disc);
-  return out;
+  return aliveTimesPerPair(p, data, (x, T) => discountedIfAlive(p, x, T, h, disc), out);
 }
 
 /** CLV for every customer: margin × expected order value × discounted expected purchases. */

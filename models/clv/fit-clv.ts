@@ -1,14 +1,15 @@
 /**
  * The CLV pipeline the scoring job calls: transactions → RFM summary → BG/NBD + Gamma-Gamma fits →
  * per-customer predictions, as columns (typed arrays) ready to be written out row by row.
- * The BG/NBD fit and predictions run on the distinct (x, t_x, T) triples (see rfm-groups.ts).
+ * The BG/NBD fit runs on the distinct (x, t_x, T) triples, the series behind its predictions on the
+ * distinct (x, T) pairs (see rfm-groups.ts).
  */
-import { bgNbdProbabilityAlive, expectedPurchasesPerRow, fitBgNbd } from './bg-nbd.ts';
-import { type ClvHorizonOptions, type ResolvedHorizon, discountedPurchasesPerRow, resolveHorizon } from './clv.ts';
+import { bgNbdExpectedPurchases, bgNbdProbabilityAlive, fitBgNbd } from './bg-nbd.ts';
+import { type ClvHorizonOptions, type ResolvedHorizon, discountedExpectedPurchases, resolveHorizon } from './clv.ts';
 import { type DateInput, epochDayToIso } from './dates.ts';
 import { ClvModelError } from './errors.ts';
 import { type GammaGammaFit, fitGammaGamma, gammaGammaExpectedValue } from './gamma-gamma.ts';
-import { type RfmGroups, groupByRfm } from './rfm-groups.ts';
+import { groupByRfm } from './rfm-groups.ts';
 import { type CustomerId, type Transaction, buildRfmSummary } from './rfm-summary.ts';
 import type { BgNbdParams, FitOptions, GammaGammaParams, ModelFit } from './types.ts';
 
@@ -97,11 +98,11 @@ export interface ClvFitInput<TId extends CustomerId = string> extends ClvSummary
 /** Same as fitClv, from a summary already built (e.g. by buildRfmSummary or an equivalent query). */
 export function fitClvFromSummary<TId extends CustomerId>(summary: ClvFitInput<TId>, options: FitClvOptions = {}): ClvFit<TId> {
   if (summary.customerIds.length === 0) throw new ClvModelError('NO_CUSTOMERS', 'no customer purchased on or before the cutoff');
-  const groups = groupByRfm(summary);
-  const bgNbd = fitBgNbd(groups ?? summary, options.bgNbd);
+  // Customers with the same (x, t_x, T) share a likelihood term: fit on the distinct triples.
+  const bgNbd = fitBgNbd(groupByRfm(summary) ?? summary, options.bgNbd);
   const gammaGamma = fitGammaGamma(summary, options.gammaGamma);
   const params = { bgNbd: bgNbd.params, gammaGamma: gammaGamma.params };
-  const customers = scoreWithGroups(params, summary, options, groups);
+  const customers = scoreColumns(params, summary, options);
   const settings = { ...resolveHorizon(options), horizonDays: options.horizonDays ?? 90 };
 
   const warnings: string[] = [];
@@ -119,8 +120,7 @@ export function fitClvFromSummary<TId extends CustomerId>(summary: ClvFitInput<T
 
   let holdout: HoldoutCheck | undefined;
   if (summary.holdoutFrequency && summary.holdoutDays !== undefined) {
-    const rows = groups ?? summary;
-    const predicted = scatter(expectedPurchasesPerRow(params.bgNbd, rows, summary.holdoutDays / 7, new Float64Array(rows.frequency.length)), groups);
+    const predicted = bgNbdExpectedPurchases(params.bgNbd, summary, summary.holdoutDays / 7);
     let actual = 0;
     let pred = 0;
     let mae = 0;
@@ -141,15 +141,10 @@ export function scoreClv<TId extends CustomerId>(
   summary: ClvSummaryColumns<TId>,
   options: ClvScoringOptions = {},
 ): ClvPredictions<TId> {
-  return scoreWithGroups(params, summary, options, groupByRfm(summary));
+  return scoreColumns(params, summary, options);
 }
 
-function scoreWithGroups<TId extends CustomerId>(
-  params: ClvParams,
-  s: ClvSummaryColumns<TId>,
-  options: ClvScoringOptions,
-  groups: RfmGroups | undefined,
-): ClvPredictions<TId> {
+function scoreColumns<TId extends CustomerId>(params: ClvParams, s: ClvSummaryColumns<TId>, options: ClvScoringOptions): ClvPredictions<TId> {
   const h = resolveHorizon(options);
   const horizonDays = options.horizonDays ?? 90;
   if (!(horizonDays >= 0)) throw new RangeError(`horizonDays must be ≥ 0, got ${horizonDays}`);
@@ -157,11 +152,9 @@ function scoreWithGroups<TId extends CustomerId>(
   if (s.frequency.length !== n || s.monetaryValue.length !== n) {
     throw new ClvModelError('INVALID_INPUT', 'customerIds, frequency, recency, T and monetaryValue must have the same length');
   }
-  const rows = groups ?? s;
-  const m = rows.frequency.length;
-  const alive = scatter(bgNbdProbabilityAlive(params.bgNbd, rows), groups);
-  const expected = scatter(expectedPurchasesPerRow(params.bgNbd, rows, horizonDays / 7, new Float64Array(m)), groups);
-  const discounted = scatter(discountedPurchasesPerRow(params.bgNbd, rows, h, new Float64Array(m)), groups);
+  const alive = bgNbdProbabilityAlive(params.bgNbd, s);
+  const expected = bgNbdExpectedPurchases(params.bgNbd, s, horizonDays / 7);
+  const discounted = discountedExpectedPurchases(params.bgNbd, s, h);
   const out: ClvPredictions<TId> = {
     customerIds: s.customerIds,
     frequency: Int32Array.from(s.frequency),
@@ -175,14 +168,6 @@ function scoreWithGroups<TId extends CustomerId>(
     clv: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) out.clv[i] = h.profitMargin * discounted[i] * out.expectedOrderValue[i];
-  return out;
-}
-
-/** Per-group values to per-customer values. */
-function scatter(byGroup: Float64Array, groups: RfmGroups | undefined): Float64Array {
-  if (!groups) return byGroup;
-  const out = new Float64Array(groups.groupOf.length);
-  for (let i = 0; i < out.length; i++) out[i] = byGroup[groups.groupOf[i]];
   return out;
 }
 

@@ -1,8 +1,8 @@
 /**
- * Customers with the same (x, t_x, T) have the same BG/NBD likelihood and predictions. With daily
- * data there are far fewer distinct triples than customers (every customer without repeat purchases
- * is one of a few hundred T values), so fitting and scoring run on the distinct triples, weighted,
- * and predictions are scattered back.
+ * Customers with the same (x, t_x, T) have the same BG/NBD likelihood term. With daily data there are
+ * far fewer distinct triples than customers (every customer without repeat purchases is one of a few
+ * hundred T values), so the fit runs on the distinct triples, weighted; predictions need only the
+ * distinct (x, T) pairs for their expensive part.
  */
 import type { RfmColumns } from './types.ts';
 
@@ -82,24 +82,36 @@ function hash(key: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+const bits = new Float64Array(1);
+const bitWords = new Uint32Array(bits.buffer);
+
 /**
- * Applies a per-row computation on the distinct triples when that saves work (fewer than 3/4 as
- * many groups as rows), else on the rows; the result is always per row.
+ * Index of distinct (x, T) pairs, exact on T's bits. The BG/NBD conditional expectation is
+ * P(alive | x, t_x, T) · g(x, T, t), and g (a ₂F₁ series) is the expensive part: with daily data there
+ * are far fewer (x, T) pairs than customers.
  */
-export function perRowViaGroups(
-  data: RfmColumns,
-  compute: (rows: RfmColumns, out: Float64Array) => void,
-  out?: Float64Array,
-): Float64Array {
-  const n = data.frequency.length;
-  const res = out ?? new Float64Array(n);
-  const g = groupByRfm(data);
-  if (!g || g.weight.length > 0.75 * n) {
-    compute(data, res);
-    return res;
+export function distinctXT(x: Int32Array, T: Float64Array): { pairOf: Int32Array; x: Int32Array; T: Float64Array } {
+  const n = x.length;
+  let capacity = 1024;
+  while (capacity < 2 * n) capacity *= 2;
+  const mask = capacity - 1;
+  const slotX = new Int32Array(capacity);
+  const slotT = new Float64Array(capacity);
+  const slotPair = new Int32Array(capacity).fill(-1);
+  const pairOf = new Int32Array(n);
+  const firstRow: number[] = [];
+  for (let i = 0; i < n; i++) {
+    bits[0] = T[i];
+    let h = Math.imul(bitWords[0] ^ Math.imul(bitWords[1], 0x9e3779b1) ^ Math.imul(x[i], 0x85ebca6b), 0xc2b2ae35);
+    h = (h ^ (h >>> 15)) & mask;
+    while (slotPair[h] !== -1 && !(slotX[h] === x[i] && Object.is(slotT[h], T[i]))) h = (h + 1) & mask;
+    if (slotPair[h] === -1) {
+      slotPair[h] = firstRow.length;
+      slotX[h] = x[i];
+      slotT[h] = T[i];
+      firstRow.push(i);
+    }
+    pairOf[i] = slotPair[h];
   }
-  const byGroup = new Float64Array(g.weight.length);
-  compute(g, byGroup);
-  for (let i = 0; i < n; i++) res[i] = byGroup[g.groupOf[i]];
-  return res;
+  return { pairOf, x: Int32Array.from(firstRow, (i) => x[i]), T: Float64Array.from(firstRow, (i) => T[i]) };
 }

@@ -152,7 +152,8 @@ describe('BG/NBD predictions', () => {
   });
 
   test('array functions equal the per-customer ones (with and without grouping)', () => {
-    const data = { frequency: [0, 2, 2, 5, 0], recency: [0, 30, 30, 10, 0], T: [39, 38, 38, 20, 1] };
+    // Rows 1, 2 and 5 share (x, T) but not t_x: P(alive) differs, the series part is shared.
+    const data = { frequency: [0, 2, 2, 5, 0, 2], recency: [0, 30, 30, 10, 0, 5], T: [39, 38, 38, 20, 1, 38] };
     const want = data.frequency.map((x, i) => bgNbdExpectedPurchasesOne(PUBLISHED, x, data.recency[i], data.T[i], 13));
     assert.deepEqual([...bgNbdExpectedPurchases(PUBLISHED, data, 13)], want);
     const dayAligned = { frequency: [1, 1, 1, 1, 3], recency: [1, 1, 1, 1, 2], T: [3, 3, 3, 3, 4] };
