@@ -144,15 +144,12 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
     WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
     GROUP BY customer_id, order_id
   )`;
-  const populationSql =
-    population === 'definition'
-      ? `population AS (
-    SELECT customer_id FROM orders
-    WHERE day >= subtractDays(${C}, {active_window_days:UInt32})
-    GROUP BY customer_id
-    HAVING count() >= {min_orders:UInt32}
-  )`
-      : `population AS (SELECT DISTINCT customer_id FROM orders)`;
+  // The population is tx itself (HAVING), so the orders are scanned once: ClickHouse inlines a
+  // CTE at every reference, and an `IN (SELECT … FROM population)` in each sub-query would
+  // re-read the transactions every time. The other sub-queries aggregate every customer and the
+  // LEFT JOINs on tx keep the population's rows.
+  const having =
+    population === 'definition' ? `\n    HAVING countIf(day >= subtractDays(${C}, {active_window_days:UInt32})) >= {min_orders:UInt32}` : '';
   const tx = `tx AS (
     SELECT customer_id,
       dateDiff('day', max(day), ${C}) AS recency_days,
@@ -166,8 +163,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
       toFloat64(sumIf(value, day >= ${since(365)})) AS revenue_365d,
       countIf(refunded AND day >= ${since(365)}) AS refunds_365d
     FROM orders
-    WHERE customer_id IN (SELECT customer_id FROM population)
-    GROUP BY customer_id
+    GROUP BY customer_id${having}
   )`;
   const ix = `ix AS (
     SELECT customer_id,
@@ -188,7 +184,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
          dateDiff('day', toDate(maxIf(occurred_at, type IN {contact_types:Array(String)})), ${C})) AS days_since_last_contact,
       toNullable(dateDiff('day', toDate(max(occurred_at)), ${C})) AS days_since_last_interaction
     FROM interactions_resolved
-    WHERE occurred_at < ${C} AND customer_id IN (SELECT customer_id FROM population)
+    WHERE occurred_at < ${C}${idFilter}
     GROUP BY customer_id
   )`;
   const op = `op AS (
@@ -197,22 +193,21 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
       countIf(status = 'lost' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS lost_deals_365d,
       countIf(status = 'won' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS won_deals_365d
     FROM opportunities_resolved
-    WHERE created_at < ${C} AND customer_id IN (SELECT customer_id FROM population)
+    WHERE created_at < ${C}${idFilter}
     GROUP BY customer_id
   )`;
   const cm = `cm AS (
     SELECT customer_id,
       countIf(responded_at IS NOT NULL AND responded_at < ${C} AND responded_at >= ${since(365)}) AS responses_365d
     FROM campaign_members_resolved
-    WHERE added_at < ${C} AND customer_id IN (SELECT customer_id FROM population)
+    WHERE added_at < ${C}${idFilter}
     GROUP BY customer_id
   )`;
   const cu = `cu AS (
     SELECT customer_id, toUInt8(customer_type = 'business') AS is_b2b
-    FROM customers FINAL
-    WHERE customer_id IN (SELECT customer_id FROM population)
+    FROM customers FINAL${idFilter ? `\n    WHERE ${idFilter.slice(' AND '.length)}` : ''}
   )`;
-  const ctes = [orders, populationSql, tx, ix, op, cm, cu];
+  const ctes = [orders, tx, ix, op, cm, cu];
   const labelJoin: string[] = [];
   const labelCol: string[] = [];
   if (opts.withLabels) {
@@ -220,26 +215,24 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
     SELECT customer_id, uniqExact(order_id) AS orders_after
     FROM transactions_resolved
     WHERE order_date >= ${C} AND order_date < addDays(${C}, {horizon_days:UInt32})
-      AND status IN {purchase_statuses:Array(String)}
-      AND customer_id IN (SELECT customer_id FROM population)
+      AND status IN {purchase_statuses:Array(String)}${idFilter}
     GROUP BY customer_id
   )`);
-    labelJoin.push('LEFT JOIN lbl ON lbl.customer_id = p.customer_id');
+    labelJoin.push('LEFT JOIN lbl ON lbl.customer_id = tx.customer_id');
     labelCol.push('toUInt8(ifNull(lbl.orders_after, 0) = 0) AS churned');
   }
   // No join_use_nulls (the *_resolved views refuse it): a customer without rows on the right gets
   // 0 for counts, and NULL for the sub-query columns that are Nullable on purpose.
-  const select = ['p.customer_id AS customer_id', ...FEATURES.map((f) => `${f.expr} AS ${f.name}`), ...labelCol];
+  const select = ['tx.customer_id AS customer_id', ...FEATURES.map((f) => `${f.expr} AS ${f.name}`), ...labelCol];
   const query = `WITH
   ${ctes.join(',\n  ')}
 SELECT
   ${select.join(',\n  ')}
-FROM population AS p
-LEFT JOIN tx ON tx.customer_id = p.customer_id
-LEFT JOIN ix ON ix.customer_id = p.customer_id
-LEFT JOIN op ON op.customer_id = p.customer_id
-LEFT JOIN cm ON cm.customer_id = p.customer_id
-LEFT JOIN cu ON cu.customer_id = p.customer_id
+FROM tx
+LEFT JOIN ix ON ix.customer_id = tx.customer_id
+LEFT JOIN op ON op.customer_id = tx.customer_id
+LEFT JOIN cm ON cm.customer_id = tx.customer_id
+LEFT JOIN cu ON cu.customer_id = tx.customer_id
 ${labelJoin.join('\n')}
 ORDER BY customer_id`;
 

@@ -78,6 +78,7 @@ function spendTrend(v: Values): string {
   const before = v.revenue_prev_90d;
   if (known(now) && known(before) && before > 0) {
     const change = now / before - 1;
+    if (now <= 0) return `no spend in the last 90 days, after ${money(before)} the quarter before`;
     if (change < 0) return `spend down ${pct(-change)} vs the previous quarter (${money(now)} vs ${money(before)})`;
     return `spend ${money(now)} this quarter vs ${money(before)} the quarter before`;
   }
@@ -168,30 +169,50 @@ const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['
 
 /**
  * Top `limit` reasons for one customer: topics with a positive summed contribution, largest first.
- * `contributions[j]` belongs to `features[j]`; `values` holds the customer's feature values.
+ * `contributions[j]` belongs to `features[j]` (`offset` lets a caller pass one row of a row-major
+ * block); `values` holds the customer's feature values. Runs once per scored customer, so it avoids
+ * per-call maps and sorts and words only the chosen topics.
  */
-export function topReasons(features: readonly string[], contributions: ArrayLike<number>, values: Values, limit = 3): Reason[] {
-  const topics = new Map<string, { sum: number; best: string; bestValue: number }>();
-  features.forEach((f, j) => {
-    const c = contributions[j];
-    if (!Number.isFinite(c) || c === 0) return;
+export function topReasons(
+  features: readonly string[],
+  contributions: ArrayLike<number>,
+  values: Values,
+  limit = 3,
+  offset = 0,
+): Reason[] {
+  const keys: string[] = [];
+  const sums: number[] = [];
+  const best: string[] = [];
+  const bestValue: number[] = [];
+  for (let j = 0; j < features.length; j++) {
+    const c = contributions[offset + j];
+    if (!Number.isFinite(c) || c === 0) continue;
+    const f = features[j];
     const key = topicOf(f, values);
-    let t = topics.get(key);
-    if (!t) {
-      t = { sum: 0, best: '', bestValue: -Infinity };
-      topics.set(key, t);
+    let t = keys.indexOf(key);
+    if (t < 0) {
+      t = keys.length;
+      keys.push(key);
+      sums.push(0);
+      best.push('');
+      bestValue.push(-Infinity);
     }
-    t.sum += c;
+    sums[t] += c;
     const wording = TOPIC_WORDING[key];
-    if (c > t.bestValue && (!wording || wording.includes(f))) {
-      t.best = f;
-      t.bestValue = c;
+    if (c > bestValue[t] && (!wording || wording.includes(f))) {
+      best[t] = f;
+      bestValue[t] = c;
     }
-  });
-  for (const [key, t] of topics) if (!t.best) t.best = TOPIC_WORDING[key]?.[0] ?? key;
-  return [...topics.values()]
-    .filter((t) => t.sum > 1e-9)
-    .sort((a, b) => b.sum - a.sum)
-    .slice(0, limit)
-    .map((t) => ({ feature: t.best, text: describeFeature(t.best, values), contribution: t.sum }));
+  }
+  const out: Reason[] = [];
+  const taken = new Array<boolean>(keys.length).fill(false);
+  while (out.length < limit) {
+    let pick = -1;
+    for (let t = 0; t < keys.length; t++) if (!taken[t] && sums[t] > 1e-9 && (pick < 0 || sums[t] > sums[pick])) pick = t;
+    if (pick < 0) break;
+    taken[pick] = true;
+    const feature = best[pick] || (TOPIC_WORDING[keys[pick]]?.[0] ?? keys[pick]);
+    out.push({ feature, text: describeFeature(feature, values), contribution: sums[pick] });
+  }
+  return out;
 }

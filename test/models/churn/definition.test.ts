@@ -75,7 +75,8 @@ describe('feature query builder', () => {
     const scoring = buildFeatureQuery({ cutoff: '2024-06-30', population: 'buyers' });
     assert.doesNotMatch(scoring.query, /lbl|horizon_days|churned/);
     assert.equal(scoring.query_params.horizon_days, undefined);
-    assert.match(scoring.query, /population AS \(SELECT DISTINCT customer_id FROM orders\)/);
+    assert.doesNotMatch(scoring.query, /HAVING/, 'every buyer');
+    assert.match(q.query, /HAVING countIf\(day >= subtractDays\(\{cutoff:Date\}, \{active_window_days:UInt32\}\)\) >= \{min_orders:UInt32\}/);
   });
 
   test('customer filter and export format', () => {
@@ -83,7 +84,7 @@ describe('feature query builder', () => {
     assert.deepEqual(one.query_params.customer_ids, ["a'b"]);
     assert.doesNotMatch(one.query, /a'b/);
     assert.match(buildExportQuery({ cutoff: '2024-06-30', format: 'parquet' }).query, /\nFORMAT Parquet$/);
-    assert.match(buildExportQuery({ cutoff: '2024-06-30', format: 'csv' }).query, /\nFORMAT CSVWithNames$/);
+    assert.match(buildExportQuery({ cutoff: '2024-06-30', format: 'csv' }).query, /\nFORMAT CSV$/);
   });
 
   test('rejects a malformed cutoff before building SQL', () => {

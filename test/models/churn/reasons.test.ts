@@ -11,6 +11,7 @@ describe('describeFeature words a feature with the customer’s values', () => {
     ['complaints_30d', { complaints_30d: 1 }, '1 complaint in the last 30 days'],
     ['spend_change_90d', { revenue_90d: 200, revenue_prev_90d: 500, spend_change_90d: -0.6 }, 'spend down 60% vs the previous quarter (200 vs 500)'],
     ['revenue_90d', { revenue_90d: 0, revenue_prev_90d: 0 }, 'no spend in the last 6 months'],
+    ['revenue_prev_90d', { revenue_90d: 0, revenue_prev_90d: 144.95 }, 'no spend in the last 90 days, after 144.95 the quarter before'],
     ['csat_avg_180d', { csat_avg_180d: 1.5 }, 'average satisfaction 1.5/5'],
     ['csat_avg_180d', { csat_avg_180d: NaN }, 'no satisfaction score in the last 6 months'],
     ['orders_90d', { orders_90d: 1, orders_prev_90d: 4 }, '1 order in the last 90 days, down from 4 the quarter before'],
