@@ -43,6 +43,12 @@ export interface RandomForestOptions {
   maxBins?: number;
   /** Threads used for training (default 2); 1 trains in the calling thread. */
   nJobs?: number;
+  /**
+   * Below this many rows × trees (default 2,000,000, e.g. 20k rows × 100 trees) training stays in
+   * the calling thread whatever nJobs says: starting a worker under tsx costs ~0.3–1 s of CPU
+   * (tsx's loader is set up again in each worker), more than it saves on small jobs.
+   */
+  parallelThreshold?: number;
   /** Seed of every random choice (default 0). */
   seed?: number;
   /** Names of the features, kept with the model (default f0, f1, …). */
@@ -154,7 +160,8 @@ export class RandomForest {
       maxSamples: maxSamplesCount(resolved.maxSamples, nRows),
     };
     const data = { nRows, nCols, bins: binned.bins, stride: binned.stride, nBins: binned.nBins, y: labels, weight };
-    const trees = await growTrees(data, params, resolved.seed, resolved.nEstimators, options.nJobs ?? 2);
+    const small = nRows * resolved.nEstimators < (options.parallelThreshold ?? 2_000_000);
+    const trees = await growTrees(data, params, resolved.seed, resolved.nEstimators, small ? 1 : (options.nJobs ?? 2));
     return new RandomForest(assemble(trees, binned.edges), nCols, featureNames, resolved, forestImportance(trees, nCols));
   }
 

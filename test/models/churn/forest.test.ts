@@ -161,7 +161,7 @@ describe('RandomForest on a known signal', () => {
 describe('RandomForest determinism', () => {
   test('same seed gives the same forest, whatever the number of workers', async () => {
     const small = signalData(800, 4);
-    const opts = { nEstimators: 12, seed: 5, maxDepth: 6 };
+    const opts = { nEstimators: 12, seed: 5, maxDepth: 6, parallelThreshold: 0 };
     const a = await RandomForest.train(small.x, small.y, { ...opts, nJobs: 1 });
     const b = await RandomForest.train(small.x, small.y, { ...opts, nJobs: 2 });
     const c = await RandomForest.train(small.x, small.y, { ...opts, nJobs: 3 });
@@ -212,7 +212,7 @@ describe('RandomForest training details', () => {
   test('missing values: learned routing, and a missingness signal is used', async () => {
     const withNaN = signalData(3000, 7, 0.25);
     const test2 = signalData(2000, 8, 0.25);
-    const forest = await RandomForest.train(withNaN.x, withNaN.y, { nEstimators: 40, minSamplesLeaf: 3, seed: 2 });
+    const forest = await RandomForest.train(withNaN.x, withNaN.y, { nEstimators: 40, minSamplesLeaf: 3, seed: 2, parallelThreshold: 0 });
     const p = forest.predictProba(test2.x);
     assert.ok(p.every((v) => v >= 0 && v <= 1), 'probabilities in [0, 1]');
     let nanMean = 0;
@@ -302,7 +302,7 @@ describe('RandomForest scoring on workers', () => {
         `import { RandomForest } from ${JSON.stringify(forestUrl)};
 const values = new Float64Array(400).map((_, i) => (i * 7919) % 101);
 const y = Uint8Array.from({ length: 200 }, (_, i) => (values[2 * i] > 50 ? 1 : 0));
-const forest = await RandomForest.train({ values, nCols: 2 }, y, { nEstimators: 4, nJobs: 2 });
+const forest = await RandomForest.train({ values, nCols: 2 }, y, { nEstimators: 4, nJobs: 2, parallelThreshold: 0 });
 const p = await forest.predictProbaAsync({ values, nCols: 2 }, { minRowsPerJob: 50 });
 console.log(JSON.stringify({ nodes: forest.nNodes, first: p[0] }));
 `,
