@@ -9,7 +9,5 @@ type Env = Record<string, string | undefined>;
  * `npm start` with no configuration.
  */
 export function cubeApiSecret(env: Env = process.env): string {
-  const fromEnv = env.CUBEJS_API_SECRET?.trim();
-  if (fromEnv) return fromEnv;
-  return localSecrets(dataDirFrom(env)).cubeApiSecret;
+  return localSecrets(dataDirFrom(env), env).cubeApiSecret;
 }
