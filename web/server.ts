@@ -47,6 +47,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+const PROTOCOL_HEADER = 'x-crm-web-protocol';
+
 type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -65,10 +67,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
   setWebContext(context);
 
+  // adapter-node assumes https unless told the scheme (or given CRM_WEB_ORIGIN): without this,
+  // SvelteKit's CSRF check would refuse every form posted to plain http://127.0.0.1:3000. The
+  // header is set by this server on every request (a client cannot supply its own). Behind a TLS
+  // proxy, set CRM_WEB_ORIGIN=https://crm.example.com (or CRM_WEB_PROTOCOL_HEADER) instead.
+  const ownProtocolHeader = !process.env.CRM_WEB_ORIGIN && !process.env.CRM_WEB_PROTOCOL_HEADER;
+  if (ownProtocolHeader) process.env.CRM_WEB_PROTOCOL_HEADER = PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeProxy(context.cubeUrl);
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/cubejs-api/')) return proxy(req, res);
+    if (ownProtocolHeader || process.env.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER) req.headers[PROTOCOL_HEADER] = 'http';
     handler(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     });

@@ -4,6 +4,7 @@ import adapter from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 
+/** @param {string} path */
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
@@ -11,10 +12,15 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
  * external. The project has one package.json, at the repository root (no web/package.json), so
  * the adapter runs there: root dependencies stay in node_modules, resolved from web/build.
  */
+/**
+ * @param {import('@sveltejs/adapter-node').AdapterOptions & { out: string }} options
+ * @returns {import('@sveltejs/kit').Adapter}
+ */
 function nodeAdapter(options) {
   const inner = adapter({ ...options, out: here(options.out) });
   return {
     ...inner,
+    /** @param {import('@sveltejs/kit').Builder} builder */
     async adapt(builder) {
       const cwd = process.cwd();
       process.chdir(here('..'));

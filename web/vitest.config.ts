@@ -19,7 +19,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.spec.ts'],
-    environment: 'jsdom',
+    // Pure modules run in node; component specs opt into jsdom with a `@vitest-environment jsdom` comment.
+    environment: 'node',
     setupFiles: ['./vitest.setup.ts'],
   },
 });

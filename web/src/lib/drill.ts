@@ -15,6 +15,8 @@ export interface Column {
   href?: (row: Row) => string | undefined;
   /** Long text (notes): wraps instead of truncating. */
   wrap?: boolean;
+  /** Cap for long values (e-mails), e.g. '14rem'; the full text is in the cell's title. */
+  maxWidth?: string;
   sortable?: boolean;
 }
 

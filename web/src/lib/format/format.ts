@@ -122,7 +122,8 @@ export function formatPointChange(current: Num, previous: Num, digits = 1): stri
   return pp > 0 ? `+${text}` : pp < 0 ? `−${text}` : `±${text}`;
 }
 
-export type ValueFormat = 'currency' | 'number' | 'percent' | 'date' | 'datetime' | 'text' | 'days';
+/** `label`: a code from the warehouse shown as words (humanize). */
+export type ValueFormat = 'currency' | 'number' | 'percent' | 'date' | 'datetime' | 'text' | 'days' | 'label';
 
 /** Dispatch by column format (tables, tooltips, CSV-friendly display). */
 export function formatValue(v: unknown, format: ValueFormat, opts: { compact?: boolean } = {}): string {
@@ -141,6 +142,8 @@ export function formatValue(v: unknown, format: ValueFormat, opts: { compact?: b
       return formatDate(v as string);
     case 'datetime':
       return formatDateTime(v as string);
+    case 'label':
+      return humanize(v as string);
     default:
       return v === null || v === undefined || v === '' ? MISSING : String(v);
   }

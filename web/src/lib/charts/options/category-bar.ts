@@ -56,7 +56,7 @@ export function categoryBarOption(input: CategoryBarInput): EChartsOption {
   }
   return {
     ...baseOption,
-    grid: { left: 8, right: input.secondary && !input.horizontal ? 8 : 24, top: input.secondary ? 32 : 12, bottom: 8, containLabel: true },
+    grid: { left: 8, right: input.secondary && !input.horizontal ? 8 : 24, top: input.secondary ? 32 : 12, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     legend: input.secondary ? { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: COLORS.muted } } : undefined,
     tooltip: {
       trigger: 'axis',

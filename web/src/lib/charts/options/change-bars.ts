@@ -26,7 +26,7 @@ export function changeBarsOption(input: { items: ChangeItem[]; format: ValueForm
   const down = input.increaseIsBad === false ? COLORS.bad : COLORS.good;
   return {
     ...baseOption,
-    grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 24, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'shadow' },

@@ -37,10 +37,10 @@ export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: nu
   // Month 0 is 100 % by definition; scale colours on the later months so differences show.
   const later = grid.data.filter((d) => d[0] > 0 && d[2] !== null).map((d) => d[2] as number);
   const max = later.length ? Math.max(...later) : 1;
-  const dense = grid.offsets.length > 10 || grid.cohorts.length > 14;
+  const dense = grid.offsets.length > 13 || grid.cohorts.length > 18;
   return {
     ...baseOption,
-    grid: { left: 8, right: 8, top: 8, bottom: 40, containLabel: true },
+    grid: { left: 8, right: 8, top: 8, bottom: 40, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     tooltip: {
       formatter: (p: unknown) => {
         const v = (p as { value: [number, number, number | null, number | null] }).value;

@@ -21,7 +21,7 @@ export function dualTrendOption(input: { buckets: string[]; granularity: Granula
   };
   return {
     ...baseOption,
-    grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 8, top: 32, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: {

@@ -28,13 +28,13 @@ export function paretoOption(input: { items: ParetoItem[]; name: string; format:
   const fmt = valueFormatter(input.format);
   return {
     ...baseOption,
-    grid: { left: 8, right: 8, top: 32, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 8, top: 32, bottom: 4, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     legend: { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: COLORS.muted } },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
     xAxis: {
       type: 'category',
       data: rows.map((r) => r.key),
-      axisLabel: { formatter: (v: string) => truncate(label(v), 14), color: COLORS.muted, interval: 0, rotate: rows.length > 6 ? 30 : 0 },
+      axisLabel: { formatter: (v: string) => truncate(label(v), 16), color: COLORS.muted, interval: 0, rotate: rows.length > 4 ? 25 : 0 },
       axisTick: { show: false },
     },
     yAxis: [valueAxis(input.format), { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)} %`, color: COLORS.muted }, splitLine: { show: false } }],
@@ -56,7 +56,7 @@ export function paretoOption(input: { items: ParetoItem[]; name: string; format:
         symbolSize: 6,
         itemStyle: { color: COLORS.text },
         tooltip: { valueFormatter: (v: unknown) => `${((v as number) * 100).toFixed(1)} %` },
-        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.muted }, label: { formatter: '80 %', color: COLORS.muted }, data: [{ yAxis: 0.8 }] },
+        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.muted }, label: { formatter: '80 %', color: COLORS.muted, position: 'insideStartTop' }, data: [{ yAxis: 0.8 }] },
       },
     ],
   };

@@ -33,7 +33,7 @@ export const baseOption = {
 export function axisFormatter(format: ValueFormat): (v: number) => string {
   switch (format) {
     case 'currency':
-      return (v) => formatCurrency(v, { compact: true });
+      return (v) => formatCurrency(v, { compact: true, cents: false });
     case 'percent':
       return (v) => formatPercent(v, 0);
     case 'days':

@@ -42,7 +42,7 @@ export function trendOption(input: TrendInput): EChartsOption {
   }
   return {
     ...baseOption,
-    grid: { left: 8, right: 16, top: input.previous ? 36 : 16, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 16, top: input.previous ? 36 : 16, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     legend: input.previous ? { top: 0, right: 0, itemWidth: 14, itemHeight: 8, textStyle: { color: COLORS.muted } } : undefined,
     tooltip: {
       trigger: 'axis',

@@ -1,0 +1,52 @@
+import { expect, test } from 'vitest';
+import type { Filters } from '../filters/url-filters.ts';
+import { cohortQuery, dealKpiQuery, kpiQueries, lossReasonQuery, pipelineStageQuery, revenueTrendQueries, salesKpiQuery, stageRank } from './queries.ts';
+
+const f: Filters = { from: '2025-11-01', to: '2026-10-31', region: 'DACH', channel: '', owner: '', segment: 'Champions' };
+
+test('revenue KPI: this period and the previous one, same filters', () => {
+  const q = kpiQueries(f);
+  expect(q.sales).toEqual({
+    measures: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.repeat_purchase_rate'],
+    timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'] }],
+    filters: [
+      { member: 'sales.customer_region', operator: 'equals', values: ['DACH'] },
+      { member: 'sales.rfm_segment', operator: 'equals', values: ['Champions'] },
+    ],
+  });
+  expect(q.salesPrev.timeDimensions).toEqual([{ dimension: 'sales.order_date', dateRange: ['2024-11-01', '2025-10-31'] }]);
+  expect(q.salesPrev.filters).toEqual(q.sales.filters);
+  expect(salesKpiQuery(f)).toEqual(q.sales);
+});
+
+test('win rate: deals closed in the period, by close date; no segment member on deals', () => {
+  expect(dealKpiQuery(f)).toEqual({
+    measures: ['pipeline.win_rate', 'pipeline.lost_value', 'pipeline.won_deals', 'pipeline.lost_deals'],
+    timeDimensions: [{ dimension: 'pipeline.closed_at', dateRange: ['2025-11-01', '2026-10-31'] }],
+    filters: [{ member: 'pipeline.region', operator: 'equals', values: ['DACH'] }],
+  });
+});
+
+test('snapshot KPIs carry the customer filters and no date range', () => {
+  const q = kpiQueries(f);
+  expect(q.snapshot).not.toHaveProperty('timeDimensions');
+  expect(q.snapshot.filters).toContainEqual({ member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] });
+  expect(q.pipeline.filters).toContainEqual({ member: 'pipeline.deal_status', operator: 'equals', values: ['open'] });
+});
+
+test('trend, cohort, pipeline and loss-reason queries', () => {
+  const t = revenueTrendQueries(f, 'month');
+  expect(t.current.timeDimensions).toEqual([{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'], granularity: 'month' }]);
+  expect(t.previous.timeDimensions?.[0].dateRange).toEqual(['2024-11-01', '2025-10-31']);
+  const c = cohortQuery(f);
+  expect(c.timeDimensions).toEqual([{ dimension: 'retention.cohort_month', dateRange: ['2025-11-01', '2026-10-31'], granularity: 'month' }]);
+  expect(c.filters).toContainEqual({ member: 'retention.months_since_first_purchase', operator: 'lte', values: ['12'] });
+  expect(pipelineStageQuery(f).dimensions).toEqual(['pipeline.stage']);
+  const l = lossReasonQuery(f);
+  expect(l.filters).toContainEqual({ member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] });
+  expect(l.order).toEqual([['pipeline.lost_value', 'desc']]);
+});
+
+test('stages sort in funnel order, unknown ones last', () => {
+  expect(['negotiation', 'custom', 'prospecting', 'proposal'].sort((a, b) => stageRank(a) - stageRank(b))).toEqual(['prospecting', 'proposal', 'negotiation', 'custom']);
+});

@@ -1,0 +1,25 @@
+import { expect, test } from 'vitest';
+import type { Filters } from '../filters/url-filters.ts';
+import { customerListQuery, parseListParams, searchFilter, sortKeyOf, PAGE_SIZE } from './queries.ts';
+
+const f: Filters = { from: '2025-11-01', to: '2026-10-31', region: '', channel: '', owner: 'U-OWN-03', segment: '' };
+
+test('list params: defaults, whitelist and bounds', () => {
+  expect(parseListParams(new URLSearchParams())).toEqual({ q: '', sort: 'ltv', dir: 'desc', page: 1 });
+  expect(parseListParams(new URLSearchParams('sort=name'))).toMatchObject({ sort: 'name', dir: 'asc' });
+  expect(parseListParams(new URLSearchParams('sort=customer_base.password&dir=up&page=-3'))).toEqual({ q: '', sort: 'ltv', dir: 'desc', page: 1 });
+  expect(parseListParams(new URLSearchParams('q=%20Anna%20&page=3'))).toMatchObject({ q: 'Anna', page: 3 });
+});
+
+test('the list query pages, sorts stably and filters by owner and search', () => {
+  const q = customerListQuery(f, { q: 'anna', sort: 'churn', dir: 'desc', page: 3 });
+  expect(q.limit).toBe(PAGE_SIZE);
+  expect(q.offset).toBe(2 * PAGE_SIZE);
+  expect(q.total).toBe(true);
+  expect(q.order).toEqual([['customer_base.churn_probability', 'desc'], ['customer_base.customer_id', 'asc']]);
+  expect(q.filters?.[0]).toEqual({ member: 'customer_base.owner_id', operator: 'equals', values: ['U-OWN-03'] });
+  expect(q.filters?.[1]).toEqual(searchFilter('anna')[0]);
+  expect(searchFilter('')).toEqual([]);
+  expect(sortKeyOf('customer_base.lifetime_value')).toBe('ltv');
+  expect(sortKeyOf('customer_base.email')).toBeUndefined();
+});

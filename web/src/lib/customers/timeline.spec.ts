@@ -1,0 +1,30 @@
+import { expect, test } from 'vitest';
+import { buildTimeline, splitReasons } from './timeline.ts';
+
+test('orders, interactions and deals merge newest first; deals sort by close date', () => {
+  const items = buildTimeline(
+    [{ 'sales.order_id': 'O1', 'sales.order_date': '2026-01-10T10:00:00.000', 'sales.order_value': '120.5', 'sales.order_status': 'completed', 'sales.sales_channel': 'web', 'sales.order_lines': 2 }],
+    [{ 'engagement.interaction_id': 'I1', 'engagement.occurred_at': '2026-02-01T09:00:00.000', 'engagement.interaction_type': 'support_ticket', 'engagement.channel': 'email', 'engagement.direction': 'inbound', 'engagement.outcome': 'resolved', 'engagement.subject': 'Late delivery', 'engagement.csat': 2 }],
+    [
+      { 'pipeline.opportunity_id': 'D1', 'pipeline.deal_name': 'Renewal', 'pipeline.created_at': '2025-12-01T00:00:00.000', 'pipeline.closed_at': '2026-03-01T00:00:00.000', 'pipeline.deal_status': 'lost', 'pipeline.stage': 'closed_lost', 'pipeline.loss_reason': 'price', 'pipeline.deal_amount': '5000', 'pipeline.notes': 'Too expensive' },
+      { 'pipeline.opportunity_id': 'D2', 'pipeline.deal_name': 'Upsell', 'pipeline.created_at': '2025-11-01T00:00:00.000', 'pipeline.closed_at': null, 'pipeline.deal_status': 'open', 'pipeline.stage': 'proposal', 'pipeline.deal_amount': '800' },
+    ],
+  );
+  expect(items.map((i) => i.id)).toEqual(['D1', 'I1', 'O1', 'D2']);
+  expect(items[0]).toMatchObject({ kind: 'deal', title: 'Deal Renewal', notes: 'Too expensive' });
+  expect(items[0].detail).toContain('reason: Price');
+  expect(items[1].title).toBe('Support ticket: Late delivery');
+  expect(items[1].detail).toContain('CSAT 2/5');
+  expect(items[2]).toMatchObject({ amount: 120.5, status: 'completed' });
+  expect(items[3].detail).toContain('Open · Proposal');
+});
+
+test('a subject that already names the type is not prefixed twice', () => {
+  const [item] = buildTimeline([], [{ 'engagement.interaction_id': 'I9', 'engagement.occurred_at': '2026-01-01T00:00:00.000', 'engagement.interaction_type': 'call', 'engagement.subject': 'Call: account review' }], []);
+  expect(item.title).toBe('Call: account review');
+});
+
+test('reasons split on semicolons', () => {
+  expect(splitReasons('no purchase for 90 days; 2 complaints ;')).toEqual(['no purchase for 90 days', '2 complaints']);
+  expect(splitReasons(null)).toEqual([]);
+});

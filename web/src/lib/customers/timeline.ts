@@ -1,0 +1,79 @@
+import type { Row } from '../cube/types.ts';
+import { formatCurrency, humanize } from '../format/format.ts';
+
+/**
+ * The customer 360 timeline: orders, interactions and deals merged into one list, newest first.
+ * Pure, so the merge and its labels are unit-tested.
+ */
+export type TimelineKind = 'order' | 'interaction' | 'deal';
+
+export interface TimelineItem {
+  kind: TimelineKind;
+  id: string;
+  /** ISO timestamp the item is sorted by. */
+  at: string;
+  title: string;
+  detail: string;
+  /** Amount for orders and deals. */
+  amount?: number;
+  status?: string;
+  notes?: string;
+  /** The source only has a day (deals): show no time. */
+  dateOnly?: boolean;
+}
+
+const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+export function buildTimeline(orders: Row[], interactions: Row[], deals: Row[]): TimelineItem[] {
+  const items: TimelineItem[] = [];
+  for (const o of orders) {
+    items.push({
+      kind: 'order',
+      id: s(o['sales.order_id']),
+      at: s(o['sales.order_date']),
+      title: `Order ${s(o['sales.order_id'])}`,
+      detail: [humanize(s(o['sales.sales_channel'])), `${s(o['sales.order_lines']) || '?'} line(s)`].join(' · '),
+      amount: Number(o['sales.order_value']),
+      status: s(o['sales.order_status']),
+    });
+  }
+  for (const i of interactions) {
+    const subject = s(i['engagement.subject']);
+    const type = humanize(s(i['engagement.interaction_type']));
+    items.push({
+      kind: 'interaction',
+      id: s(i['engagement.interaction_id']),
+      at: s(i['engagement.occurred_at']),
+      // Sources often start the subject with the type already ("Call: follow-up").
+      title: !subject ? type : subject.toLowerCase().startsWith(type.toLowerCase()) ? subject : `${type}: ${subject}`,
+      detail: [humanize(s(i['engagement.channel'])), s(i['engagement.direction']), s(i['engagement.outcome']) && humanize(s(i['engagement.outcome'])), i['engagement.csat'] ? `CSAT ${s(i['engagement.csat'])}/5` : '']
+        .filter(Boolean)
+        .join(' · '),
+    });
+  }
+  for (const d of deals) {
+    const status = s(d['pipeline.deal_status']);
+    const closed = s(d['pipeline.closed_at']);
+    items.push({
+      kind: 'deal',
+      id: s(d['pipeline.opportunity_id']),
+      at: closed || s(d['pipeline.created_at']),
+      title: `Deal ${s(d['pipeline.deal_name']) || s(d['pipeline.opportunity_id'])}`,
+      detail: [status === 'open' ? `Open · ${humanize(s(d['pipeline.stage']))}` : humanize(status), status === 'lost' && d['pipeline.loss_reason'] ? `reason: ${humanize(s(d['pipeline.loss_reason']))}` : '', formatCurrency(d['pipeline.deal_amount'] as string)]
+        .filter(Boolean)
+        .join(' · '),
+      amount: Number(d['pipeline.deal_amount']),
+      status,
+      notes: s(d['pipeline.notes']) || undefined,
+      dateOnly: true,
+    });
+  }
+  return items.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id)));
+}
+
+/** The model's reasons as a list ("a; b; c" → ["a", "b", "c"]). */
+export const splitReasons = (text: unknown): string[] =>
+  s(text)
+    .split(';')
+    .map((r) => r.trim())
+    .filter(Boolean);

@@ -1,0 +1,66 @@
+import { previousPeriod, type Filters } from '../filters/url-filters.ts';
+import { scopeFilters, timeDimension } from '../cube/scopes.ts';
+import type { CubeFilter, CubeQuery } from '../cube/types.ts';
+import type { Granularity } from '../format/format.ts';
+import { lossReasonQuery } from '../cockpit/queries.ts';
+
+/**
+ * Lost-order analysis: every query is about deals closed in the selected range (pipeline view,
+ * scope dealsClosed), lost ones unless stated. Pure functions of the URL filters.
+ */
+export const LOST: CubeFilter = { member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] };
+
+/** The breakdowns the "lost by" chart offers: label and the pipeline member. */
+export const BREAKDOWNS = [
+  { id: 'stage', label: 'Stage where lost', member: 'pipeline.lost_at_stage' },
+  { id: 'competitor', label: 'Competitor', member: 'pipeline.competitor' },
+  { id: 'owner', label: 'Owner', member: 'pipeline.deal_owner_id' },
+  { id: 'product', label: 'Product', member: 'pipeline.product' },
+  { id: 'region', label: 'Region', member: 'pipeline.region' },
+] as const;
+export type BreakdownId = (typeof BREAKDOWNS)[number]['id'];
+
+export const breakdown = (id: string) => BREAKDOWNS.find((b) => b.id === id) ?? BREAKDOWNS[0];
+
+export function lostTrendQuery(f: Filters, granularity: Granularity): CubeQuery {
+  return {
+    measures: ['pipeline.lost_deals', 'pipeline.lost_value'],
+    timeDimensions: timeDimension('dealsClosed', f, granularity),
+    filters: [...scopeFilters('dealsClosed', f), LOST],
+    order: [['pipeline.closed_at', 'asc']],
+  };
+}
+
+export function winTrendQuery(f: Filters, granularity: Granularity): CubeQuery {
+  return {
+    measures: ['pipeline.win_rate', 'pipeline.avg_sales_cycle_days', 'pipeline.won_deals', 'pipeline.lost_deals'],
+    timeDimensions: timeDimension('dealsClosed', f, granularity),
+    filters: scopeFilters('dealsClosed', f),
+    order: [['pipeline.closed_at', 'asc']],
+  };
+}
+
+export function lostByQuery(f: Filters, member: string, limit = 15): CubeQuery {
+  return {
+    measures: ['pipeline.lost_value', 'pipeline.lost_deals'],
+    dimensions: [member],
+    timeDimensions: timeDimension('dealsClosed', f),
+    filters: [...scopeFilters('dealsClosed', f), LOST],
+    order: [['pipeline.lost_value', 'desc']],
+    limit,
+  };
+}
+
+/** Loss reasons this period and the previous one of the same length (which reasons are growing). */
+export function reasonGrowthQueries(f: Filters) {
+  return { current: lossReasonQuery(f, f, 50), previous: lossReasonQuery(f, previousPeriod(f), 50) };
+}
+
+export function lostSummaryQueries(f: Filters) {
+  const q = (range: Filters | ReturnType<typeof previousPeriod>): CubeQuery => ({
+    measures: ['pipeline.lost_deals', 'pipeline.lost_value', 'pipeline.win_rate', 'pipeline.avg_sales_cycle_days'],
+    timeDimensions: timeDimension('dealsClosed', range),
+    filters: scopeFilters('dealsClosed', f),
+  });
+  return { current: q(f), previous: q(previousPeriod(f)) };
+}

@@ -1,0 +1,30 @@
+import { error } from '@sveltejs/kit';
+import type { PageServerLoad } from './$types';
+import { getWebContext, type SourceRecordView } from '$lib/server/context.ts';
+import { cubeLoad } from '$lib/server/cube.ts';
+
+/**
+ * The merged source records come from the warehouse (ingest's sourceRecordsOf), so the server
+ * first asks the semantic layer — as this user — whether the customer is visible to them: an owner
+ * gets a 404 for someone else's customer, exactly as their charts would show nothing.
+ */
+export const load: PageServerLoad = async ({ params, locals }) => {
+  const user = locals.user!;
+  const id = params.id;
+  if (!id || id.length > 200) error(404, 'No such customer');
+  const visible = await cubeLoad({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [id] }], limit: 1 }, user).catch(() => undefined);
+  if (visible && visible.rows.length === 0) error(404, 'No such customer, or not one of yours');
+  let sourceRecords: SourceRecordView[] | undefined;
+  let sourceError: string | undefined;
+  const ctx = getWebContext();
+  if (!visible) sourceError = 'The semantic layer did not answer; source records are not shown.';
+  else if (!ctx.sourceRecordsOf) sourceError = 'Source records are not available in this installation.';
+  else {
+    try {
+      sourceRecords = await ctx.sourceRecordsOf(id);
+    } catch (err) {
+      sourceError = `Could not read the source records: ${(err as Error).message}`;
+    }
+  }
+  return { customerId: id, sourceRecords, sourceError };
+};
