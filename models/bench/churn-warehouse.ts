@@ -203,7 +203,12 @@ try {
     const gap = oursAuc - peer.auc;
     console.log(`  AUC ours − sklearn: ${gap >= 0 ? '+' : ''}${gap.toFixed(4)} (goal ≥ −0.005) ${gap >= -0.005 ? 'ok' : 'MISSED'}`);
   }
-  console.log(`  end-to-end churn scoring, 1M extrapolated: ${(1e6 / perSecond).toFixed(0)} s (goal ≤ 30 s for scoring) ${1e6 / perSecond <= 30 ? 'ok' : 'MISSED'}`);
+  // The issue's "1M scored ≤ 30 s" is the model's scoring (forest-vs-sklearn.ts times predictProba on
+  // 1M rows); this line adds the feature SQL, the reasons and the inserts around it.
+  console.log(
+    `  end-to-end churn scoring (feature SQL + probabilities + reasons + insert), 1M extrapolated: ${(1e6 / perSecond).toFixed(0)} s ` +
+      `(the 30 s goal is for the model's scoring alone: see forest-vs-sklearn.ts)`,
+  );
 } finally {
   await wh.close();
   await admin.close();
