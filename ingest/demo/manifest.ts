@@ -160,12 +160,16 @@ export class Stats {
     const from = (end - 90) * DAY;
     const to = end * DAY;
     s.n++;
+    // E-mail: campaigns are months apart, so opens are counted per campaign e-mail sent in 180 days.
+    for (const m of act.memberships) {
+      if (m.campaign.channel !== 'email' || m.status === 'bounced' || m.addedAt < (end - 180) * DAY || m.addedAt >= to) continue;
+      s.sends++;
+      if (m.status !== 'sent') s.opens++;
+    }
     for (const t of act.touches) {
       if (t.at < from || t.at >= to) continue;
       if (t.type === 'complaint') s.complaints++;
       else if (t.type === 'support_ticket') s.tickets++;
-      else if (t.type === 'email_sent') s.sends++;
-      else if (t.type === 'email_open') s.opens++;
       else if (t.type === 'web_visit') s.visits++;
       if (t.csat !== null && t.csat <= 2) s.lowCsat++;
     }
@@ -278,7 +282,7 @@ export function buildManifest(world: World, stats: Stats, results: Record<FileKe
         no_purchase_within_90_days: k.noPurchaseNext90,
       })),
       observed_signal: {
-        window: 'churners: the 90 days before churn_date; staying customers: the 90 days before today (customers signed up by then)',
+        window: 'churners: the 90 days before churn_date; staying customers: the 90 days before today (customers signed up by then); email_open_rate: share of campaign e-mails (not bounced) sent in the 180 days before that were opened',
         churners: churner,
         staying: other,
         complaint_ratio: round(churner.complaints_per_customer / Math.max(1e-9, other.complaints_per_customer), 2),
@@ -313,7 +317,10 @@ export function buildManifest(world: World, stats: Stats, results: Record<FileKe
         win_rate_by_owner: { weak: share(owner.weak.won, owner.weak.won + owner.weak.lost), other: share(owner.other.won, owner.other.won + owner.other.lost) },
       },
     },
-    campaigns: world.campaigns.map((c) => ({ campaign_id: c.id, name: c.name, audience: c.audience, ...(stats.campaigns[c.id] ?? { members: 0, responded: 0, converted: 0, revenue: 0 }) })),
+    campaigns: world.campaigns.map((c) => {
+      const s = stats.campaigns[c.id] ?? { members: 0, responded: 0, converted: 0, revenue: 0 };
+      return { campaign_id: c.id, name: c.name, channel: c.channel, audience: c.audience, members: s.members, responded: s.responded, converted: s.converted, revenue_eur: round(s.revenue / 100, 2) };
+    }),
     dirty_rows: {
       rate: DIRTY_RATE,
       how: 'extra rows: a copy of a real row with a fresh id and one defect; the clean rows are exactly the generated world. Expected: every dirty row is rejected, every other row loads.',

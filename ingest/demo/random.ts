@@ -19,7 +19,7 @@ export function hash32(x: number): number {
 }
 
 /** Named streams, so global choices (catalogue, campaigns) never share numbers with customers. */
-export const Stream = { customers: 1, campaigns: 2, users: 3 } as const;
+export const Stream = { customers: 1, campaigns: 2 } as const;
 
 export class Random {
   private a: number;

@@ -136,6 +136,8 @@ export class World {
       for (const t of CAMPAIGN_YEAR) {
         const start = t.day === 'black-friday' ? blackFriday(y) - 4 : Date.UTC(y, t.month, t.day) / 86_400_000;
         if (start < this.start + 45 || start >= this.today) continue;
+        // A win-back needs customers who have been quiet for 120 days: none exist in the first months.
+        if (t.audience === 'lapsed' && start < this.start + 180) continue;
         list.push({
           name: `${t.label} ${y}`,
           channel: t.channel,

@@ -219,6 +219,24 @@ describe('demo generator: planted churn', () => {
       }
     }
     ok(last90 < 0.6 * earlier90, `orders 90 days before churn ${last90} vs days 180-270 before ${earlier90}`);
+
+    // Fewer e-mail opens: campaign e-mails sent in the 180 days before churn (before today for the others).
+    const emailCampaigns = new Set(readCsv(join(dirA, 'campaigns.csv')).rows.filter((r) => r.values.channel === 'email').map((r) => String(r.values.campaign_id)));
+    const mail = { churners: { sent: 0, opened: 0 }, staying: { sent: 0, opened: 0 } };
+    for (const r of clean['campaign_members.csv']) {
+      if (!emailCampaigns.has(r.campaign_id) || r.source !== 'shop' || r.status === 'bounced') continue;
+      const person = shop.get(r.customer_ref)!;
+      const churner = person.is_churner === '1';
+      const end = churner ? dayOf(person.churn_date)! : TODAY_DAY;
+      const day = Math.floor(timeOf(r.added_at)! / 86_400);
+      if (day < end - 180 || day >= end || end - 90 < dayOf(person.signup_date)!) continue;
+      const m = churner ? mail.churners : mail.staying;
+      m.sent++;
+      if (r.status !== 'sent') m.opened++;
+    }
+    const openRate = (m: { sent: number; opened: number }): number => m.opened / m.sent;
+    ok(openRate(mail.churners) < 0.8 * openRate(mail.staying), `open rates: churners ${openRate(mail.churners)}, staying ${openRate(mail.staying)}`);
+    ok(Math.abs(openRate(mail.churners) - manifest.churn.observed_signal.churners.email_open_rate) < 1e-3, 'manifest: churner open rate');
   });
 
   it('puts churn events in the holdout windows and keeps active customers', () => {
