@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import type { TestWarehouse } from '../support/warehouse.ts';
+import { counts, fixture, warehouseWithSchema } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('npm run ingest', () => {
+  let tw: TestWarehouse;
+  let dir: string;
+  // Asynchronous on purpose: the endpoint the CLI talks to runs in this process.
+  const run = (...args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/cli.ts', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, CLICKHOUSE_URL: tw.server.url, CLICKHOUSE_USER: tw.config.user, CLICKHOUSE_PASSWORD: tw.config.password, CLICKHOUSE_DATABASE: 'crm' },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code, out, err }));
+    });
+  before(async () => {
+    tw = await warehouseWithSchema();
+    dir = mkdtempSync(join(tmpdir(), 'ingest-cli-'));
+  });
+  after(async () => {
+    await tw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--help explains usage', async () => {
+    const r = await run('--help');
+    assert.equal(r.code, 0);
+    assert.match(r.out, /Usage: npm run ingest -- <entity> <file>/);
+    assert.match(r.out, /--mapping/);
+  });
+
+  it('loads gzipped CSV and NDJSON, prints a summary, exits 0', async () => {
+    const csv = join(dir, 'transactions.csv.gz');
+    writeFileSync(csv, gzipSync(readFileSync(fixture('transactions.csv'))));
+    const nd = join(dir, 'interactions.jsonl.gz');
+    writeFileSync(nd, gzipSync(readFileSync(fixture('interactions.ndjson'))));
+    const a = await run('transactions', csv, '--quiet');
+    assert.equal(a.code, 0, a.err);
+    assert.match(a.out, /read 7 · loaded 7 · updated 0 · duplicates 0 · rejected 0/);
+    assert.match(a.out, /4 unknown customers/);
+    const b = await run('interactions', nd, '--json');
+    assert.equal(b.code, 0, b.err);
+    assert.equal(JSON.parse(b.out).loaded, 4);
+  });
+
+  it('a re-load that changes nothing still exits 0; a file whose rows are all rejected exits 1', async () => {
+    const again = await run('transactions', join(dir, 'transactions.csv.gz'), '--quiet');
+    assert.equal(again.code, 0);
+    assert.match(again.out, /duplicates 7/);
+    const bad = join(dir, 'all-bad.csv');
+    writeFileSync(bad, 'source,transaction_id,customer_ref,order_date,status,amount\nshop,X1,C1,not a date,completed,1\nshop,X2,C1,2024-01-01,unknown,1\n');
+    const r = await run('transactions', bad, '--quiet');
+    assert.equal(r.code, 1);
+    assert.match(r.out, /rejected 2/);
+    assert.match(readFileSync(`${bad}.rejects.csv`, 'utf8'), /line 2, field order_date/);
+    assert.equal((await counts(tw.warehouse, 'transactions')).final, 7);
+  });
+
+  it('an unreadable input exits 2 with the reason; bad arguments too', async () => {
+    const missing = await run('transactions', join(dir, 'nope.csv'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.out, /no such file/);
+    assert.equal((await run('widgets', 'x.csv')).code, 2);
+    const copy = join(dir, 'x.txt.bin');
+    copyFileSync(fixture('transactions.csv'), copy);
+    const unknownFormat = await run('transactions', copy);
+    assert.equal(unknownFormat.code, 2);
+    assert.match(unknownFormat.out, /--format/);
+  });
+});
