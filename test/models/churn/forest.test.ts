@@ -281,6 +281,42 @@ describe('RandomForest training details', () => {
   });
 });
 
+/** Plain per-row walk of ForestNodes, the reference for the blocked, branch-free scoring kernels. */
+function referenceProba(forest: RandomForest, x: { values: Float64Array; nCols: number }): Float64Array {
+  const { roots, feature, threshold, missingLeft, left, value } = forest.nodes;
+  const n = x.values.length / x.nCols;
+  return Float64Array.from({ length: n }, (_, i) => {
+    let sum = 0;
+    for (const root of roots) {
+      let node = root;
+      while (feature[node] >= 0) {
+        const v = x.values[i * x.nCols + feature[node]];
+        const goLeft = Number.isNaN(v) ? missingLeft[node] === 1 : v <= threshold[node];
+        node = goLeft ? left[node] : left[node] + 1;
+      }
+      sum += value[node];
+    }
+    return sum / roots.length;
+  });
+}
+
+describe('RandomForest scoring', () => {
+  test('matches a plain per-row walk, with and without missing values, in blocks and one row at a time', async () => {
+    const withNaN = signalData(2500, 13, 0.2);
+    const forest = await RandomForest.train(withNaN.x, withNaN.y, { nEstimators: 15, seed: 8, nJobs: 1 });
+    // 2,103 rows: several 1024-row blocks and a tail that is not a multiple of 4.
+    for (const data of [signalData(2103, 14), signalData(2103, 15, 0.2)]) {
+      const expected = referenceProba(forest, data.x);
+      const got = forest.predictProba(data.x);
+      for (let i = 0; i < expected.length; i++) assert.ok(Math.abs(got[i] - expected[i]) < 1e-12, `row ${i}: ${got[i]} vs ${expected[i]}`);
+      for (const i of [0, 1, 2, 3, 2102]) {
+        const one = forest.predictProba({ values: data.x.values.slice(i * 8, (i + 1) * 8), nCols: 8 })[0];
+        assert.ok(Math.abs(one - expected[i]) < 1e-12, `single row ${i}: ${one} vs ${expected[i]}`);
+      }
+    }
+  });
+});
+
 describe('RandomForest scoring on workers', () => {
   test('predictProbaAsync equals predictProba', async () => {
     const forest = await trained;
