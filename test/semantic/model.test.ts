@@ -154,11 +154,11 @@ describe('RFM and value', () => {
   });
 
   test('segment sizes and value', async () => {
-    const rows = await fx.load({ measures: ['rfm_segments.customer_count', 'rfm_segments.total_monetary'], dimensions: ['rfm_segments.rfm_segment'] }, exec);
+    const rows = await fx.load({ measures: ['rfm_segments.customer_count', 'rfm_segments.total_lifetime_value'], dimensions: ['rfm_segments.rfm_segment'] }, exec);
     assert.deepEqual(byKey(rows, 'rfm_segments.rfm_segment', 'rfm_segments.customer_count'), {
       Champions: 1, Lost: 1, Loyal: 2, 'At Risk': 3, New: 1, 'About to Sleep': 1, Promising: 1, 'No Purchases': 1,
     });
-    assert.equal(byKey(rows, 'rfm_segments.rfm_segment', 'rfm_segments.total_monetary')['At Risk'], 490); // 100 + 365 + 25
+    assert.equal(byKey(rows, 'rfm_segments.rfm_segment', 'rfm_segments.total_lifetime_value')['At Risk'], 490); // 100 + 365 + 25
   });
 
   test('historical LTV per customer and averages per cohort and segment', async () => {
