@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,36 @@ interface SizeResult {
   baselineRssMB: number;
   oursSeconds: number;
   nativeSeconds: number;
+  /** CPU seconds (user + system) during each load: the JS main thread, and all other threads (the engine). */
+  oursCpu: { main: number; other: number };
+  nativeCpu: { main: number; other: number };
+}
+
+/** Per-thread CPU from /proc (Linux): tells JS work from engine work, and stays meaningful on a busy machine. */
+function threadCpu(): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        const t = (Number(f[11]) + Number(f[12])) / 100;
+        if (Number(tid) === process.pid) main += t;
+        else other += t;
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return { main, other };
+}
+
+function cpuSince(a: { main: number; other: number }): { main: number; other: number } {
+  const b = threadCpu();
+  return { main: b.main - a.main, other: b.other - a.other };
 }
 
 class RssSampler {
@@ -67,9 +97,11 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
 
       const rss = new RssSampler();
       rss.start();
+      const cpu0 = threadCpu();
       const t0 = performance.now();
       const s = await ingestFile(warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize });
       const oursSeconds = (performance.now() - t0) / 1000;
+      const oursCpu = cpuSince(cpu0);
       const oursPeak = rss.stop();
       if (s.status !== 'completed' || s.loaded !== rows) throw new Error(`ingest did not load all rows: ${JSON.stringify({ ...s, rejects: s.rejects.slice(0, 3) })}`);
 
@@ -77,6 +109,7 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
       // customer_id is the raw reference), into an identical empty table.
       const rss2 = new RssSampler();
       rss2.start();
+      const cpu1 = threadCpu();
       const t1 = performance.now();
       await warehouse.client.command({
         query: `INSERT INTO crm.transactions_native
@@ -90,6 +123,7 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
         query_params: { path: file, structure: NATIVE_STRUCTURE },
       });
       const nativeSeconds = (performance.now() - t1) / 1000;
+      const nativeCpu = cpuSince(cpu1);
       const nativePeak = rss2.stop();
       const [n] = await (await warehouse.client.query({ query: 'SELECT count() AS n FROM crm.transactions_native', format: 'JSONEachRow' })).json<{ n: string }>();
       if (Number(n.n) !== rows) throw new Error(`native load wrote ${n.n} rows, expected ${rows}`);
@@ -104,6 +138,8 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
         baselineRssMB: baseline,
         oursSeconds,
         nativeSeconds,
+        oursCpu,
+        nativeCpu,
       };
     } finally {
       await warehouse.close();
@@ -151,6 +187,14 @@ async function main(): Promise<void> {
       (r) =>
         `${fmt(r.rows).padStart(10)}   ${r.fileMB.toFixed(0).padStart(7)}   ${fmt(r.oursRowsPerSec).padStart(17)}   ${fmt(r.nativeRowsPerSec).padStart(20)}   ${r.ratio.toFixed(2).padStart(5)}   ${fmt(r.oursPeakRssMB)} MB / ${fmt(r.nativePeakRssMB)} MB (${fmt(r.baselineRssMB)} MB)`,
     ),
+    '',
+    'CPU seconds (user + system) per load: JS main thread + other threads (the engine, HTTP, libuv):',
+    ...results.map(
+      (r) =>
+        `${fmt(r.rows).padStart(10)}   ingest job ${r.oursCpu.main.toFixed(1)} + ${r.oursCpu.other.toFixed(1)} s in ${r.oursSeconds.toFixed(1)} s wall` +
+        `   native ${r.nativeCpu.main.toFixed(1)} + ${r.nativeCpu.other.toFixed(1)} s in ${r.nativeSeconds.toFixed(1)} s wall`,
+    ),
+    `load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine slows both loads)`,
     '',
     'Goal: ratio ≥ 0.5 and ≥ 300,000 rows/s; peak RSS flat in file size.',
   ];

@@ -1,12 +1,16 @@
-import type { Batch } from '../load/batch.ts';
+import { tsvUnescape, type Batch } from '../load/batch.ts';
+import { BytesMap } from '../load/bytes-map.ts';
 import { hash53 } from '../load/hash.ts';
 import { KeyFilter } from '../load/key-filter.ts';
-import type { CustomerIdSource } from '../load/row-encoder.ts';
+import { OutBuffer } from '../load/out-buffer.ts';
+import type { CustomerIdSource, FastRefs } from '../load/row-encoder.ts';
 import { chunked, type WarehouseIO } from '../load/warehouse-io.ts';
 import { loadAliases, rootOf } from './aliases.ts';
 import { customerIdFor } from './customer-id.ts';
 
-const CACHE_LIMIT = 500_000;
+/** Distinct references kept between batches; beyond it the cache starts over (memory stays flat). */
+const CACHE_LIMIT = 1_000_000;
+const ID = 14;
 
 /**
  * Facts name their customer by (source, customer_ref); this finds the customer id in identity_map
@@ -15,17 +19,20 @@ const CACHE_LIMIT = 500_000;
  * rule `unmatched`, so a customer file loaded later claims the same id.
  *
  * Cheap on a fresh source: when identity_map has no row for a source when the run first sees it,
- * a reference the in-run filter has not seen is certainly new and needs no lookup.
+ * a reference the in-run filter has not seen is certainly new and needs no lookup. Known
+ * references are found by their bytes (BytesMap), without a string per row.
  */
-export class RefResolver implements CustomerIdSource {
-  readonly #cache = new Map<string, Map<string, Buffer>>();
-  #cacheSize = 0;
+export class RefResolver implements CustomerIdSource, FastRefs {
+  readonly #map = new BytesMap(ID, 1 << 16);
+  readonly #tags = new Map<string, number>();
+  readonly #sources: string[] = [];
   readonly #fresh = new Map<string, boolean>();
   readonly #written = new KeyFilter(25);
   #aliases: Map<string, string> = new Map();
   /** Distinct references without a customer record seen in this run. */
   unknownCustomers = 0;
   readonly #unknownCounted = new KeyFilter(24);
+  readonly fast: FastRefs = this;
 
   constructor(
     readonly io: WarehouseIO,
@@ -36,26 +43,33 @@ export class RefResolver implements CustomerIdSource {
     this.#aliases = await loadAliases(this.io);
   }
 
-  idFor(source: string, ref: string): Buffer | undefined {
-    return this.#cache.get(source)?.get(ref);
-  }
-
-  #remember(source: string, ref: string, id: string): Buffer {
-    if (this.#cacheSize >= CACHE_LIMIT) {
-      this.#cache.clear();
-      this.#cacheSize = 0;
+  tagOf(source: string): number {
+    let t = this.#tags.get(source);
+    if (t === undefined) {
+      t = this.#sources.length;
+      this.#sources.push(source);
+      this.#tags.set(source, t);
     }
-    let m = this.#cache.get(source);
-    if (!m) this.#cache.set(source, (m = new Map()));
-    const b = Buffer.from(id, 'latin1');
-    m.set(ref, b);
-    this.#cacheSize++;
-    return b;
+    return t;
   }
 
-  #countUnknown(source: string, ref: string): void {
-    const b = Buffer.from(`${source}\u001f${ref}`);
-    if (!this.#unknownCounted.testAndAdd(hash53(b, 0, b.length))) this.unknownCustomers++;
+  idOffset(tag: number, b: Uint8Array, s: number, e: number): number {
+    const entry = this.#map.find(tag, b, s, e, BytesMap.hash(tag, b, s, e));
+    return entry >= 0 && this.#map.resolved[entry] === 1 ? entry * ID : -1;
+  }
+
+  values(): Buffer {
+    return this.#map.values;
+  }
+
+  idFor(source: string, ref: string): Buffer | undefined {
+    const key = tsvKey(ref);
+    const at = this.idOffset(this.tagOf(source), key, 0, key.length);
+    return at >= 0 ? Buffer.from(this.#map.values.subarray(at, at + ID)) : undefined;
+  }
+
+  #countUnknown(keyHash: number): void {
+    if (!this.#unknownCounted.testAndAdd(keyHash)) this.unknownCustomers++;
   }
 
   async #isFresh(source: string): Promise<boolean> {
@@ -70,62 +84,97 @@ export class RefResolver implements CustomerIdSource {
 
   /** Looks up the batch's unknown references, writes stubs for new ones, and patches the payload. */
   async resolve(batch: Batch): Promise<void> {
-    if (batch.pendingRefs.length === 0) return;
-    const ids: Buffer[] = new Array(batch.pendingRefs.length);
-    const toQuery = new Map<string, number[]>();
-    const stubs: Record<string, unknown>[] = [];
-    const newStub = (i: number, source: string, ref: string): void => {
-      const id = customerIdFor(source, ref);
-      ids[i] = this.#remember(source, ref, id);
-      const b = Buffer.from(`${source}\u001f${ref}`);
-      this.#written.testAndAdd(hash53(b, 0, b.length));
-      this.#countUnknown(source, ref);
-      stubs.push({ source, source_id: ref, customer_id: id, rule: 'unmatched', matched_on: '', matched_record: '', version: this.runVersion });
-    };
-    for (let i = 0; i < batch.pendingRefs.length; i++) {
-      const { source, ref } = batch.pendingRefs[i];
-      const cached = this.idFor(source, ref);
-      if (cached) {
-        ids[i] = cached;
-        continue;
+    if (batch.pendingCount === 0 && batch.pendingRefs.length === 0) return;
+    // Safe point to start the cache over: batches keep reference bytes, not cache entries.
+    if (this.#map.size > CACHE_LIMIT) this.#map.clear();
+    const map = this.#map;
+    const out = batch.out.buf;
+    const rowEntry = new Int32Array(batch.rows).fill(-1);
+    const unresolved: number[] = [];
+    const marked = new Set<number>();
+    const need = (entry: number): void => {
+      if (map.resolved[entry] === 0 && !marked.has(entry)) {
+        marked.add(entry);
+        unresolved.push(entry);
       }
-      const b = Buffer.from(`${source}\u001f${ref}`);
-      if ((await this.#isFresh(source)) && !this.#written.mayHave(hash53(b, 0, b.length))) {
-        newStub(i, source, ref);
+    };
+    for (let r = 0; r < batch.rows; r++) {
+      const p = batch.pendingRef[r];
+      if (p === -1) continue;
+      let entry: number;
+      if (p === -2) {
+        const tag = batch.refTag[r];
+        const s = batch.refStart[r];
+        const e = batch.refEnd[r];
+        entry = map.findOrAdd(tag, out, s, e, BytesMap.hash(tag, out, s, e));
+      } else {
+        const { source, ref } = batch.pendingRefs[p];
+        const tag = this.tagOf(source);
+        const key = tsvKey(ref);
+        entry = map.findOrAdd(tag, key, 0, key.length, BytesMap.hash(tag, key, 0, key.length));
+      }
+      rowEntry[r] = entry;
+      need(entry);
+    }
+
+    const stubs = new OutBuffer(1 << 16);
+    let stubCount = 0;
+    const toQuery = new Map<string, { entry: number; ref: string; keyHash: number }[]>();
+    const newStub = (entry: number, source: string, ref: string, keyHash: number): void => {
+      const id = customerIdFor(source, ref);
+      map.set(entry, Buffer.from(id, 'latin1'));
+      this.#written.testAndAdd(keyHash);
+      this.#countUnknown(keyHash);
+      // source, source_id, customer_id, rule, version (TabSeparated)
+      stubs.text(source);
+      stubs.byte(9);
+      stubs.text(ref);
+      stubs.byte(9);
+      stubs.ascii(id);
+      stubs.ascii('\tunmatched\t');
+      stubs.uint(this.runVersion);
+      stubs.byte(10);
+      stubCount++;
+    };
+    for (const entry of unresolved) {
+      const source = this.#sources[map.tag(entry)];
+      const ref = tsvUnescape(map.key(entry), 0, map.key(entry).length);
+      const k = Buffer.from(`${source}\u001f${ref}`);
+      const keyHash = hash53(k, 0, k.length);
+      if ((await this.#isFresh(source)) && !this.#written.mayHave(keyHash)) {
+        newStub(entry, source, ref, keyHash);
         continue;
       }
       let list = toQuery.get(source);
       if (!list) toQuery.set(source, (list = []));
-      list.push(i);
+      list.push({ entry, ref, keyHash });
     }
     for (const [source, list] of toQuery) {
       for (const part of chunked(list)) {
-        const refs = part.map((i) => batch.pendingRefs[i].ref);
         const found = await this.io.rows<{ source_id: string; customer_id: string; rule: string }>(
           `SELECT source_id, argMax(customer_id, version) AS customer_id, argMax(rule, version) AS rule
            FROM ${this.io.table('identity_map')}
            WHERE source = {source:String} AND source_id IN {refs:Array(String)}
            GROUP BY source_id`,
-          { source, refs },
+          { source, refs: part.map((x) => x.ref) },
         );
         const byRef = new Map(found.map((r) => [r.source_id, r]));
-        for (const i of part) {
-          const ref = batch.pendingRefs[i].ref;
+        for (const { entry, ref, keyHash } of part) {
           const hit = byRef.get(ref);
           if (hit) {
-            ids[i] = this.#remember(source, ref, rootOf(this.#aliases, hit.customer_id));
-            if (hit.rule === 'unmatched') this.#countUnknown(source, ref);
-          } else newStub(i, source, ref);
+            map.set(entry, Buffer.from(rootOf(this.#aliases, hit.customer_id), 'latin1'));
+            if (hit.rule === 'unmatched') this.#countUnknown(keyHash);
+          } else newStub(entry, source, ref, keyHash);
         }
       }
     }
     // Stubs first: a crash after them and before the facts leaves only ids a re-run computes again.
-    await this.io.insertRows('identity_map', stubs);
-    const buf = batch.out.buf;
+    if (stubCount > 0) await this.io.insertTsv('identity_map', ['source', 'source_id', 'customer_id', 'rule', 'version'], stubs.bytes());
+    const values = map.values;
     for (let r = 0; r < batch.rows; r++) {
-      const p = batch.pendingRef[r];
-      if (p < 0) continue;
-      ids[p].copy(buf, batch.custOff[r]);
+      const entry = rowEntry[r];
+      if (entry < 0) continue;
+      values.copy(out, batch.custOff[r], entry * ID, entry * ID + ID);
       batch.pendingRef[r] = -1;
     }
   }
@@ -134,4 +183,11 @@ export class RefResolver implements CustomerIdSource {
   root(id: string): string {
     return rootOf(this.#aliases, id);
   }
+}
+
+/** A reference as the payload holds it (TSV-escaped), the cache's key. */
+function tsvKey(ref: string): Buffer {
+  const o = new OutBuffer(ref.length * 2 + 8);
+  o.text(ref);
+  return Buffer.from(o.bytes());
 }

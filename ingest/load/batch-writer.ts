@@ -124,7 +124,7 @@ export class BatchWriter {
       if (this.#hasSource) {
         const s = batch.keyOff[r * batch.keyCount * 2];
         const e = batch.keyOff[r * batch.keyCount * 2 + 1];
-        if (lastSourceStart < 0 || e - s !== lastSourceEnd - lastSourceStart || batch.out.buf.compare(batch.out.buf, lastSourceStart, lastSourceEnd, s, e) !== 0) {
+        if (lastSourceStart < 0 || !sameBytes(batch.out.buf, lastSourceStart, lastSourceEnd, s, e)) {
           lastSource = batch.keyText(r, 0);
           freshLast = await this.#isFresh(lastSource);
         }
@@ -251,6 +251,12 @@ export class BatchWriter {
     }
     this.counts.staleDeleted += stale.length;
   }
+}
+
+function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (b[s1 + i] !== b[s2 + i]) return false;
+  return true;
 }
 
 /** Fact tables' movable sort columns: Date (days) or DateTime (seconds). */

@@ -26,8 +26,13 @@ export class Batch {
   sortDate: Float64Array;
   /** Offset of the 14 customer_id bytes in `out`, or -1. */
   custOff: Int32Array;
-  /** Index into `pendingRefs` when the customer id is not known yet, else -1. */
+  /** -1: id known; ≥ 0: index into `pendingRefs`; -2: fast path, see refTag/refStart/refEnd. */
   pendingRef: Int32Array;
+  /** Fast path: source tag and the customer_ref bytes in `out` of rows still waiting for an id. */
+  refTag: Int32Array;
+  refStart: Int32Array;
+  refEnd: Int32Array;
+  pendingCount = 0;
   /** Per row and key column: start and end offsets in `out`. */
   keyOff: Int32Array;
   readonly pendingRefs: { source: string; ref: string }[] = [];
@@ -46,6 +51,9 @@ export class Batch {
     this.sortDate = new Float64Array(capacity);
     this.custOff = new Int32Array(capacity);
     this.pendingRef = new Int32Array(capacity);
+    this.refTag = new Int32Array(capacity);
+    this.refStart = new Int32Array(capacity);
+    this.refEnd = new Int32Array(capacity);
     this.keyOff = new Int32Array(capacity * keyCount * 2);
   }
 
@@ -64,6 +72,9 @@ export class Batch {
     this.sortDate = grow(this.sortDate, n);
     this.custOff = grow(this.custOff, n);
     this.pendingRef = grow(this.pendingRef, n);
+    this.refTag = grow(this.refTag, n);
+    this.refStart = grow(this.refStart, n);
+    this.refEnd = grow(this.refEnd, n);
     this.keyOff = grow(this.keyOff, n * this.keyCount * 2);
   }
 

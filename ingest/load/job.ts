@@ -305,6 +305,7 @@ function resetBatch(b: Batch): void {
   b.rejects.length = 0;
   b.pendingRefs.length = 0;
   b.pendingRefIndex.clear();
+  b.pendingCount = 0;
 }
 
 /** Users have no row_hash column: stored rows are hashed by encoding them again. */

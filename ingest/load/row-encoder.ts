@@ -45,6 +45,16 @@ export class RowInput {
 export interface CustomerIdSource {
   /** The 14 id bytes, or undefined when the id must be looked up before the batch is written. */
   idFor(source: string, ref: string): Buffer | undefined;
+  /** Byte-level lookup for the fast path (facts): no string per row. */
+  fast?: FastRefs;
+}
+
+export interface FastRefs {
+  /** A small number per source name. */
+  tagOf(source: string): number;
+  /** Offset of the 14 id bytes in `values()` for a known reference (TSV-escaped bytes), else -1. */
+  idOffset(tag: number, b: Uint8Array, s: number, e: number): number;
+  values(): Buffer;
 }
 
 /** What the customers pass of identity resolution needs from each valid record. */
@@ -110,6 +120,9 @@ export class RowEncoder {
   readonly #versionField: CompiledField | undefined;
   readonly #currencyField: CompiledField | undefined;
   readonly #countryField: number;
+  readonly #customerKeySlot: number;
+  /** Fields with a value map (most mappings have none). */
+  readonly #mappedFields: number[];
   /** Set by the customers pass: receives the matching keys of every valid record. */
   onIdentity: ((keys: IdentityKeys) => void) | undefined;
   #lastSourceBuf: Buffer | undefined;
@@ -122,6 +135,10 @@ export class RowEncoder {
   #emailNorm = '';
   #phoneNorm = '';
   #externalIds: Map<string, string> | undefined;
+  #refStart = 0;
+  #refEnd = 0;
+  #lastTagSource = '';
+  #lastTag = -1;
 
   constructor(
     readonly mapping: CompiledMapping,
@@ -140,6 +157,7 @@ export class RowEncoder {
     this.#versionField = spec.versionField ? mapping.byName.get(spec.versionField) : undefined;
     this.#currencyField = spec.money ? mapping.byName.get(spec.money.currency) : undefined;
     this.#countryField = spec.name === 'customers' ? idx('country') : -1;
+    this.#mappedFields = mapping.fields.filter((f) => f.values).map((f) => f.index);
     const movable = this.layout.movableDateColumn;
     this.steps = [];
     for (const field of mapping.fields) {
@@ -158,6 +176,7 @@ export class RowEncoder {
     if (spec.name === 'customers') {
       this.steps.push({ ...this.#step(Kind.Attributes, mapping.fields[0], 'attributes'), index: -1 });
     }
+    this.#customerKeySlot = this.layout.keyColumns.indexOf('customer_id');
   }
 
   #step(kind: Kind, field: CompiledField, column: string): Step {
@@ -201,6 +220,10 @@ export class RowEncoder {
       const st = steps[i];
       const colStart = out.pos;
       this.#write(st, row, out);
+      if (st.index === this.#refField) {
+        this.#refStart = colStart;
+        this.#refEnd = out.pos;
+      }
       if (st.keySlot >= 0) {
         batch.keyOff[keyBase + st.keySlot * 2] = colStart;
         batch.keyOff[keyBase + st.keySlot * 2 + 1] = out.pos;
@@ -221,16 +244,35 @@ export class RowEncoder {
     batch.pendingRef[r] = -1;
     if (this.layout.hasCustomerId) {
       const source = this.#sourceText(row);
-      const ref = this.#refField >= 0 ? this.#text(row, this.#refField) : this.#text(row, this.#idField);
       const custStart = out.pos;
-      const id = this.customerIds?.idFor(source, ref);
-      if (id) out.raw(id, 0, id.length);
-      else {
-        out.raw(PLACEHOLDER_ID, 0, PLACEHOLDER_ID.length);
-        batch.pendingRef[r] = batch.pending(source, ref);
+      const fast = this.customerIds?.fast;
+      if (fast && this.#refField >= 0) {
+        // Facts: the reference's bytes as written are the lookup key.
+        if (source !== this.#lastTagSource || this.#lastTag < 0) {
+          this.#lastTag = fast.tagOf(source);
+          this.#lastTagSource = source;
+        }
+        const at = fast.idOffset(this.#lastTag, out.buf, this.#refStart, this.#refEnd);
+        if (at >= 0) out.raw(fast.values(), at, at + 14);
+        else {
+          out.raw(PLACEHOLDER_ID, 0, PLACEHOLDER_ID.length);
+          batch.pendingRef[r] = -2;
+          batch.refTag[r] = this.#lastTag;
+          batch.refStart[r] = this.#refStart;
+          batch.refEnd[r] = this.#refEnd;
+          batch.pendingCount++;
+        }
+      } else {
+        const ref = this.#refField >= 0 ? this.#text(row, this.#refField) : this.#text(row, this.#idField);
+        const id = this.customerIds?.idFor(source, ref);
+        if (id) out.raw(id, 0, id.length);
+        else {
+          out.raw(PLACEHOLDER_ID, 0, PLACEHOLDER_ID.length);
+          batch.pendingRef[r] = batch.pending(source, ref);
+        }
       }
       batch.custOff[r] = custStart;
-      const slot = this.layout.keyColumns.indexOf('customer_id');
+      const slot = this.#customerKeySlot;
       if (slot >= 0) {
         batch.keyOff[keyBase + slot * 2] = custStart;
         batch.keyOff[keyBase + slot * 2 + 1] = custStart + 14;
@@ -301,7 +343,7 @@ export class RowEncoder {
         row.end[f] = c.length;
       } else row.start[f] = -1;
     }
-    for (let f = 0; f < this.#fieldCount; f++) {
+    for (const f of this.#mappedFields) {
       const cf = fields[f];
       if (cf.values && row.start[f] >= 0) {
         const v = row.bufs[f].toString('utf8', row.start[f], row.end[f]);
@@ -429,13 +471,13 @@ export class RowEncoder {
         return;
       case Kind.Decimal: {
         const v = parseCents(b, s, e, this.mapping.numbers);
-        if (!this.#checkNumber(st, text(b, s, e, row.high), v, true)) return;
+        if (!(v / 100 >= st.min && v / 100 <= st.max)) return this.#numberError(st, text(b, s, e, row.high), v, true);
         out.cents(v);
         return;
       }
       case Kind.Int: {
         const v = parseInteger(b, s, e, this.mapping.numbers);
-        if (!this.#checkNumber(st, text(b, s, e, row.high), v, false)) return;
+        if (!(v >= st.min && v <= st.max)) return this.#numberError(st, text(b, s, e, row.high), v, false);
         out.uint(v);
         return;
       }
@@ -518,6 +560,11 @@ export class RowEncoder {
     }
   }
 
+  /** Records why a number was refused (the value text is only made here, on the error path). */
+  #numberError(st: Step, raw: string, v: number, decimal: boolean): void {
+    this.#checkNumber(st, raw, v, decimal);
+  }
+
   #checkNumber(st: Step, raw: string, v: number, decimal: boolean): boolean {
     if (Number.isNaN(v)) {
       const sep = String.fromCharCode(this.mapping.numbers.decimal);
@@ -541,7 +588,7 @@ export class RowEncoder {
     let cents = 0;
     if (row.start[f] >= 0) {
       cents = parseCents(row.bufs[f], row.start[f], row.end[f], this.mapping.numbers);
-      if (!this.#checkNumber(st, this.#text(row, f), cents, true)) return;
+      if (!(cents / 100 >= st.min && cents / 100 <= st.max)) return this.#numberError(st, this.#text(row, f), cents, true);
     } else if (st.required) {
       this.#error(st.name, 'required value is missing');
       return;

@@ -26,6 +26,9 @@ export class CsvParser {
   #line = 1;
   #first = true;
   #scratch = Buffer.allocUnsafe(1 << 16);
+  #work = Buffer.allocUnsafe(0);
+  #spare = Buffer.allocUnsafe(1 << 16);
+  #spareB = Buffer.allocUnsafe(1 << 16);
 
   constructor(
     readonly delimiter: number,
@@ -42,7 +45,12 @@ export class CsvParser {
   push(chunk: Buffer): void {
     let data = chunk;
     if (this.#leftover) {
-      data = Buffer.concat([this.#leftover, chunk]);
+      // Leftover + chunk in a reused work buffer (records are only read during the sink call).
+      const need = this.#leftover.length + chunk.length;
+      if (this.#work.length < need) this.#work = Buffer.allocUnsafe(Math.max(need, this.#work.length * 2));
+      this.#leftover.copy(this.#work, 0);
+      chunk.copy(this.#work, this.#leftover.length);
+      data = this.#work.subarray(0, need);
       this.#leftover = undefined;
     }
     if (this.#first) {
@@ -58,7 +66,14 @@ export class CsvParser {
       if (data.length - consumed > this.maxRecordBytes) {
         throw new CsvTooLongError(`line ${this.#line}: a record is longer than ${this.maxRecordBytes} bytes (an unbalanced quote?)`);
       }
-      this.#leftover = Buffer.from(data.subarray(consumed));
+      // Copied out: the work buffer is overwritten by the next push.
+      const rest = data.length - consumed;
+      if (this.#spare.length < rest) this.#spare = Buffer.allocUnsafe(Math.max(rest, this.#spare.length * 2));
+      data.copy(this.#spare, 0, consumed);
+      this.#leftover = this.#spare.subarray(0, rest);
+      const t = this.#spare;
+      this.#spare = this.#spareB;
+      this.#spareB = t;
     }
   }
 
