@@ -77,6 +77,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const proxy = cubeProxy(context.cubeUrl);
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/cubejs-api/')) return proxy(req, res);
+    // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.
+    if (req.url === '/favicon.ico') return void res.writeHead(301, { location: '/favicon.svg' }).end();
     if (ownProtocolHeader || process.env.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER) req.headers[PROTOCOL_HEADER] = 'http';
     handler(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');

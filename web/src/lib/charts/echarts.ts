@@ -7,7 +7,8 @@ import type { Action } from 'svelte/action';
  * a debounced ResizeObserver, `dispose()` on destroy. Chart components only build options.
  *
  * When a chart has drawn its first frame the node gets `data-rendered="true"` and a
- * `chartrendered` event (the e2e tests and bench/web.ts wait for these).
+ * `chartrendered` event (the e2e tests and bench/web.ts wait for these). The instance is also
+ * reachable as `node.echartsInstance`, so a test can click a bar at its real pixel position.
  */
 export interface ChartClick {
   /** Category (axis value) of the clicked item: the raw key, not the label. */
@@ -37,6 +38,7 @@ export const echarts: Action<HTMLElement, EChartsParams> = (node, initial) => {
   void import('./echarts-lib.ts').then(({ default: lib }) => {
     if (destroyed) return;
     chart = lib.init(node, undefined, { renderer: params.renderer ?? 'canvas' });
+    (node as HTMLElement & { echartsInstance?: ECharts }).echartsInstance = chart;
     chart.on('click', (p) => {
       const e = p as unknown as ChartClick;
       params.onclick?.({ name: e.name, dataIndex: e.dataIndex, seriesIndex: e.seriesIndex, seriesName: e.seriesName, value: e.value });
@@ -71,6 +73,7 @@ export const echarts: Action<HTMLElement, EChartsParams> = (node, initial) => {
       else window.removeEventListener('resize', resize);
       chart?.dispose();
       chart = undefined;
+      delete (node as HTMLElement & { echartsInstance?: ECharts }).echartsInstance;
     },
   };
 };

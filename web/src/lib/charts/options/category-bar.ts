@@ -21,7 +21,9 @@ export interface CategoryBarInput {
   horizontal?: boolean;
   secondary?: { name: string; format: ValueFormat };
   label?: (key: string) => string;
-  /** Fixed colours per key (risk bands); otherwise one colour, or the palette with `colorful`. */
+  /** One colour for every bar (default the primary blue). */
+  color?: string;
+  /** Fixed colours per key (risk bands); otherwise `color`, or the palette with `colorful`. */
   colors?: Record<string, string>;
   colorful?: boolean;
 }
@@ -30,7 +32,10 @@ export function categoryBarOption(input: CategoryBarInput): EChartsOption {
   const label = input.label ?? humanize;
   const keys = input.items.map((i) => i.key);
   const fmt = valueFormatter(input.format);
-  const color = (key: string, i: number): string => input.colors?.[key] ?? (input.colorful ? PALETTE[i % PALETTE.length] : COLORS.primary);
+  const base = input.color ?? COLORS.primary;
+  const color = (key: string, i: number): string => input.colors?.[key] ?? (input.colorful ? PALETTE[i % PALETTE.length] : base);
+  // The legend shows the series colour: the bars' own when they share one, neutral when they differ.
+  const legendColor = input.colors || input.colorful ? COLORS.muted : base;
   const bars = input.items.map((item, i) => ({ value: item.value, itemStyle: { color: color(item.key, i) } }));
   const categoryAxis = {
     type: 'category' as const,
@@ -40,7 +45,7 @@ export function categoryBarOption(input: CategoryBarInput): EChartsOption {
     axisTick: { show: false },
   };
   const series: NonNullable<EChartsOption['series']> = [
-    { type: 'bar', name: input.name, data: bars, barMaxWidth: 28, cursor: 'pointer', itemStyle: { borderRadius: input.horizontal ? [0, 3, 3, 0] : [3, 3, 0, 0] } },
+    { type: 'bar', name: input.name, data: bars, barMaxWidth: 28, cursor: 'pointer', itemStyle: { color: legendColor, borderRadius: input.horizontal ? [0, 3, 3, 0] : [3, 3, 0, 0] } },
   ];
   const valueAxes: ReturnType<typeof valueAxis>[] = [valueAxis(input.format)];
   if (input.secondary) {

@@ -56,7 +56,7 @@ export function paretoOption(input: { items: ParetoItem[]; name: string; format:
         symbolSize: 6,
         itemStyle: { color: COLORS.text },
         tooltip: { valueFormatter: (v: unknown) => `${((v as number) * 100).toFixed(1)} %` },
-        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.muted }, label: { formatter: '80 %', color: COLORS.muted, position: 'insideStartTop' }, data: [{ yAxis: 0.8 }] },
+        markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.muted }, label: { show: false }, data: [{ yAxis: 0.8 }] },
       },
     ],
   };

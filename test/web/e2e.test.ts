@@ -1,0 +1,359 @@
+/**
+ * The dashboard end to end in real Chromium (Debian's, driven by playwright-core) against the whole
+ * product on demo data: warehouse, ingest, derived tables, scoring, Cube and the web server — all
+ * real (test/web/stack.ts). Screenshots of every page go to test-artifacts/screenshots/.
+ *
+ * Needs /usr/bin/chromium: apt-get install -y chromium (CI installs it).
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { PROJECT_ROOT } from '../../lib/config.ts';
+import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
+import { startProductStack, type ProductStack } from './stack.ts';
+
+const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
+const PASSWORD = 'demo1234';
+const OWNER = 'U-OWN-01';
+const OTHER_OWNER = 'U-OWN-02';
+
+let stack: ProductStack;
+let browser: Browser;
+let asOf: string;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+type CubeFilter = { member: string; operator: string; values: string[] };
+const num = (v: unknown): number => Number(v);
+
+/** The cockpit's default range: the 12 months ending at the last day with data, from the 1st. */
+function defaultRange(day: string): [string, string] {
+  const d = new Date(`${day}T00:00:00Z`);
+  const from = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 11, 1));
+  return [from.toISOString().slice(0, 10), day];
+}
+
+async function session(email: string, viewport = { width: 1440, height: 900 }, path = '/'): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const { page, errors } = await watchedPage(context);
+  page.on('close', () => pageErrors.push(...errors.map((e) => `${email} ${page.url()}: ${e}`)));
+  await signIn(page, stack.baseUrl, email, PASSWORD, path);
+  await settled(page);
+  // Errors are checked at the end (after() closes the pages), and right here for the sign-in.
+  assert.deepEqual(errors, [], `console errors after signing in as ${email}`);
+  return page;
+}
+
+async function open(page: Page, path: string): Promise<void> {
+  await page.goto(`${stack.baseUrl}${path}`);
+  await settled(page);
+}
+
+/** Full-page screenshots, except with a modal open (the viewport is what the user sees). */
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+}
+
+const kpi = async (page: Page, id: string): Promise<number> => {
+  const v = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
+  assert.ok(v !== null && v !== '', `KPI ${id} has a value`);
+  return Number(v);
+};
+
+/** RFC 4180 CSV → rows of fields (quoted fields may hold commas, quotes and newlines). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') row.push(field), (field = '');
+    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+    else if (c !== '\r') field += c;
+  }
+  if (field || row.length) row.push(field), rows.push(row);
+  return rows;
+}
+
+/** "1–50 of 1,234" → 1234 */
+async function pagedTotal(page: Page, scope: string): Promise<number> {
+  const text = await page.textContent(`${scope} .pagination .range`);
+  const m = /of ([\d,]+)/.exec(text ?? '');
+  assert.ok(m, `a total in "${text}"`);
+  return Number(m[1].replaceAll(',', ''));
+}
+
+/** Clicks data item `index` of series 0 of the chart in `card` at its real pixel position. */
+async function clickBar(page: Page, card: string, index: number): Promise<void> {
+  const point = await page.$eval(`[data-testid="${card}"] [data-chart]`, (node, i) => {
+    const chart = (node as HTMLElement & { echartsInstance?: { getOption(): { series: { data: unknown[] }[] }; convertToPixel(finder: object, value: unknown[]): number[] } }).echartsInstance!;
+    const opt = chart.getOption();
+    const raw = opt.series[0].data[i] as number | { value: number };
+    const value = typeof raw === 'number' ? raw : raw.value;
+    const [x, y] = chart.convertToPixel({ seriesIndex: 0 }, [i, value / 2]);
+    const r = node.getBoundingClientRect();
+    return { x: r.left + x, y: r.top + y };
+  }, index);
+  await page.mouse.click(point.x, point.y);
+}
+
+describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, () => {
+  before(async () => {
+    const missing = chromiumMissing();
+    if (missing) throw new Error(missing);
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startProductStack({ scale: 'small', log: (l) => process.env.WEB_E2E_LOG && process.stderr.write(`${l}\n`) });
+    browser = await launchChromium();
+    const rows = await stack.load({ dimensions: ['customer_base.value_as_of'], filters: [{ member: 'customer_base.value_as_of', operator: 'set' }], limit: 1 }, stack.token('executive'));
+    asOf = String(rows[0]['customer_base.value_as_of']).slice(0, 10);
+  }, { timeout: 1_200_000 });
+
+  after(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await stack?.close();
+  });
+
+  test('a signed-out visitor is sent to sign in; APIs and exports answer 401', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const { page, errors } = await watchedPage(context);
+    await page.goto(`${stack.baseUrl}/`);
+    assert.equal(new URL(page.url()).pathname, '/signin');
+    await page.goto(`${stack.baseUrl}/customers?region=DACH`);
+    const url = new URL(page.url());
+    assert.equal(url.pathname, '/signin');
+    assert.equal(url.searchParams.get('next'), '/customers?region=DACH');
+    await page.waitForSelector('html[data-hydrated="true"]');
+    await shot(page, '01-signin');
+    for (const path of ['/api/cube-token', '/churn-risk/export.csv']) {
+      const res = await fetch(`${stack.baseUrl}${path}`, { redirect: 'manual' });
+      assert.equal(res.status, 401, path);
+    }
+    // The proxy adds no credentials: Cube itself refuses a request without a token.
+    const cube = await fetch(`${stack.baseUrl}/cubejs-api/v1/load?query=${encodeURIComponent('{"measures":["sales.revenue"]}')}`);
+    assert.equal(cube.status, 403);
+    // A wrong password is refused with a message, and no cookie.
+    await page.fill('#email', 'exec@demo.local');
+    await page.fill('#password', 'wrong-password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.error[role=alert]');
+    assert.equal((await context.cookies()).length, 0);
+    // A cross-site form post is refused (SvelteKit's CSRF origin check).
+    const forged = await fetch(`${stack.baseUrl}/signin`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: `email=exec%40demo.local&password=${PASSWORD}` });
+    assert.equal(forged.status, 403);
+    assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+  });
+
+  test('an executive signs in and the cockpit shows what the semantic API answers', async () => {
+    const page = await session('exec@demo.local');
+    assert.equal(new URL(page.url()).pathname, '/');
+    await shot(page, '02-cockpit-executive');
+    const exec = stack.token('executive');
+    const [from, to] = defaultRange(asOf);
+
+    const expectKpis = async (filters: { sales: CubeFilter[]; deals: CubeFilter[] }, range: [string, string], label: string) => {
+      const [sales] = await stack.load({ measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', dateRange: range }], filters: filters.sales }, exec);
+      const [deals] = await stack.load({ measures: ['pipeline.win_rate'], timeDimensions: [{ dimension: 'pipeline.closed_at', dateRange: range }], filters: filters.deals }, exec);
+      assert.ok(num(sales['sales.revenue']) > 0, `${label}: revenue in the demo data`);
+      assert.equal(await kpi(page, 'kpi-revenue'), num(sales['sales.revenue']), `${label}: revenue`);
+      assert.equal(await kpi(page, 'kpi-win-rate'), num(deals['pipeline.win_rate']), `${label}: win rate`);
+    };
+    await expectKpis({ sales: [], deals: [] }, [from, to], 'default filters');
+
+    // The same with a date range, region and owner in the URL (a shared link).
+    await open(page, `/?from=2026-01-01&to=2026-06-30&region=DACH&owner=${OWNER}`);
+    assert.equal(await page.inputValue('#f-region'), 'DACH');
+    assert.equal(await page.inputValue('#f-owner'), OWNER);
+    await expectKpis(
+      {
+        sales: [
+          { member: 'sales.customer_region', operator: 'equals', values: ['DACH'] },
+          { member: 'sales.customer_owner_id', operator: 'equals', values: [OWNER] },
+        ],
+        deals: [
+          { member: 'pipeline.region', operator: 'equals', values: ['DACH'] },
+          { member: 'pipeline.deal_owner_id', operator: 'equals', values: [OWNER] },
+        ],
+      },
+      ['2026-01-01', '2026-06-30'],
+      'DACH, owner, H1',
+    );
+    await shot(page, '03-cockpit-filtered');
+
+    // Changing filters with the keyboard-accessible selects updates the URL and the figures.
+    await page.selectOption('#f-region', 'Nordics');
+    await page.waitForURL(/region=Nordics/);
+    await settled(page);
+    await page.selectOption('#f-owner', 'U-OWN-03');
+    await page.waitForURL(/owner=U-OWN-03/);
+    await settled(page);
+    await expectKpis(
+      {
+        sales: [
+          { member: 'sales.customer_region', operator: 'equals', values: ['Nordics'] },
+          { member: 'sales.customer_owner_id', operator: 'equals', values: ['U-OWN-03'] },
+        ],
+        deals: [
+          { member: 'pipeline.region', operator: 'equals', values: ['Nordics'] },
+          { member: 'pipeline.deal_owner_id', operator: 'equals', values: ['U-OWN-03'] },
+        ],
+      },
+      ['2026-01-01', '2026-06-30'],
+      'Nordics and U-OWN-03 via the selects',
+    );
+  });
+
+  test('a drill-down lists the rows behind a bar (chart click and keyboard table)', async () => {
+    const page = await session('exec@demo.local');
+    const exec = stack.token('executive');
+    const [from, to] = defaultRange(asOf);
+    // Revenue trend: click the third month's bar on the canvas.
+    await clickBar(page, 'chart-revenue', 2);
+    await page.waitForSelector('[data-testid="drill-dialog"][open]');
+    await settled(page);
+    const month = new Date(Date.UTC(Number(from.slice(0, 4)), Number(from.slice(5, 7)) - 1 + 2, 1));
+    const monthFrom = month.toISOString().slice(0, 10);
+    const monthTo = new Date(Date.UTC(month.getUTCFullYear(), month.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
+    const [orders] = await stack.load({ measures: ['sales.orders'], timeDimensions: [{ dimension: 'sales.order_date', dateRange: [monthFrom, monthTo] }] }, exec);
+    assert.equal(await pagedTotal(page, '[data-testid="drill-dialog"]'), num(orders['sales.orders']), 'orders behind the bar');
+    const firstDate = await page.textContent('[data-testid="drill-table"] tbody tr:first-child td:nth-child(2)');
+    assert.match(firstDate ?? '', new RegExp(month.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })));
+    await shot(page, '04-drill-revenue-month', false);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid="drill-dialog"]:not([open])', { state: 'attached' });
+
+    // Loss reasons, from the keyboard: Table view, then "Show rows" for the top reason.
+    const card = '[data-testid="chart-loss-reasons"]';
+    await page.focus(`${card} .toggle`);
+    await page.keyboard.press('Enter');
+    const firstRow = `${card} tbody tr:first-child`;
+    const reasonLabel = (await page.textContent(`${firstRow} th`))!.trim();
+    await page.focus(`${firstRow} button`);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid="drill-dialog"][open]');
+    await settled(page);
+    const reasons = await stack.load({ measures: ['pipeline.lost_deals'], dimensions: ['pipeline.loss_reason'], timeDimensions: [{ dimension: 'pipeline.closed_at', dateRange: [from, to] }], filters: [{ member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] }], order: [['pipeline.lost_value', 'desc']], limit: 1 }, exec);
+    assert.equal(reasonLabel.toLowerCase().replaceAll(' ', '_'), String(reasons[0]['pipeline.loss_reason']));
+    assert.equal(await pagedTotal(page, '[data-testid="drill-dialog"]'), num(reasons[0]['pipeline.lost_deals']), 'lost deals behind the reason');
+    const notes = await page.$$eval('[data-testid="drill-table"] tbody tr td:last-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    assert.ok(notes.some((n) => n.trim() && n.trim() !== '—'), 'the drill lists the deals with their notes');
+    await shot(page, '05-drill-loss-reason', false);
+  });
+
+  test('an account owner sees only their customers on every page and in the export', async () => {
+    const owner = stack.demoUsers.find((u) => u.ownerId === OWNER);
+    assert.ok(owner, 'demo owner U-OWN-01');
+    const ownerToken = stack.token('owner', OWNER);
+    const exec = stack.token('executive');
+    const page = await session(owner.email);
+    const [from, to] = defaultRange(asOf);
+
+    // Cockpit: no owner filter to choose others; figures are the owner's.
+    assert.equal(await page.locator('#f-owner').count(), 0, 'no owner filter for owners');
+    const [mine] = await stack.load({ measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', dateRange: [from, to] }] }, ownerToken);
+    const [all] = await stack.load({ measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', dateRange: [from, to] }] }, exec);
+    assert.equal(await kpi(page, 'kpi-revenue'), num(mine['sales.revenue']));
+    assert.ok(num(mine['sales.revenue']) < num(all['sales.revenue']));
+    await shot(page, '06-cockpit-owner');
+
+    // Customers: the count and every row are the owner's.
+    await open(page, '/customers');
+    const [count] = await stack.load({ measures: ['customer_base.customers'], filters: [{ member: 'customer_base.owner_id', operator: 'equals', values: [OWNER] }] }, exec);
+    const total = await pagedTotal(page, '');
+    assert.equal(total, num(count['customer_base.customers']));
+    const ownerNames = await page.$$eval('[data-testid="customer-table"] tbody tr td:nth-child(4)', (tds) => [...new Set(tds.map((td) => td.textContent?.trim()))]);
+    assert.equal(ownerNames.length, 1, `one owner on the list: ${ownerNames.join(', ')}`);
+    assert.equal(ownerNames[0], owner.name);
+    await shot(page, '07-customers-owner');
+
+    // Another owner's customer page does not exist for them (and shows no source records).
+    const [other] = await stack.load({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.owner_id', operator: 'equals', values: [OTHER_OWNER] }], limit: 1 }, exec);
+    const otherId = String(other['customer_base.customer_id']);
+    // (Refusals are probed in a second tab: the browser logs every 4xx page as a console error.)
+    const probe = await page.context().newPage();
+    const res = await probe.goto(`${stack.baseUrl}/customers/${encodeURIComponent(otherId)}`);
+    assert.equal(res?.status(), 404);
+    // …nor can a URL filter widen their scope.
+    await open(page, `/customers?owner=${OTHER_OWNER}`);
+    assert.equal(await page.getAttribute('.query-load', 'data-state'), 'empty');
+
+    // Churn risk list and CSV export: only their customers, exactly as many as Cube counts.
+    await open(page, '/churn-risk');
+    const [scored] = await stack.load({ measures: ['customer_risk.scored_customers'] }, ownerToken);
+    assert.equal(await kpi(page, 'risk-scored'), num(scored['customer_risk.scored_customers']));
+    await shot(page, '08-churn-risk-owner');
+    const context = page.context();
+    for (const query of ['', `?owner=${OTHER_OWNER}`]) {
+      const csv = await context.request.get(`${stack.baseUrl}/churn-risk/export.csv${query}`);
+      assert.equal(csv.status(), 200);
+      assert.match(csv.headers()['content-type'], /text\/csv/);
+      const [header, ...rows] = parseCsv((await csv.text()).replace(/^\uFEFF/, ''));
+      const ownerCol = header.indexOf('owner_id');
+      assert.ok(ownerCol >= 0);
+      assert.deepEqual([...new Set(rows.map((r) => r[ownerCol]))].filter((o) => o !== OWNER), [], 'every exported row is the owner’s');
+      if (query === '') assert.equal(rows.length, num(scored['customer_risk.scored_customers']), 'the export has every scored customer of the owner');
+      else assert.equal(rows.length, 0, 'another owner’s filter intersects to nothing');
+    }
+
+    // Lost orders: the owner's deals only.
+    await open(page, '/lost-orders');
+    const [lost] = await stack.load({ measures: ['pipeline.lost_deals'], timeDimensions: [{ dimension: 'pipeline.closed_at', dateRange: [from, to] }], filters: [{ member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] }] }, ownerToken);
+    assert.equal(await kpi(page, 'lost-deals'), num(lost['pipeline.lost_deals']));
+    const ids = await page.$$eval('[data-testid="largest-lost"] tbody a', (as) => as.map((a) => decodeURIComponent(a.getAttribute('href')!.split('/').pop()!)));
+    if (ids.length) {
+      const owners = await stack.load({ dimensions: ['customer_base.owner_id'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: ids }] }, exec);
+      assert.deepEqual([...new Set(owners.map((o) => o['customer_base.owner_id']))], [OWNER]);
+    }
+    await shot(page, '09-lost-orders-owner');
+
+    // Pages outside the role are refused.
+    const seg = await probe.goto(`${stack.baseUrl}/segments`);
+    assert.equal(seg?.status(), 403);
+    await probe.close();
+  });
+
+  test('every page renders without console errors (screenshots for review)', async () => {
+    const page = await session('exec@demo.local');
+    await open(page, '/lost-orders');
+    await shot(page, '10-lost-orders');
+    await page.click('[data-testid="chart-lost-by"] [role=tab]:nth-child(2)');
+    await settled(page);
+    await shot(page, '11-lost-orders-by-competitor');
+    await open(page, '/customers?q=a&sort=churn&dir=desc');
+    await shot(page, '12-customers-search-sorted');
+    await page.click('[data-testid="customer-table"] tbody tr:first-child a');
+    await page.waitForURL(/\/customers\/.+/);
+    await settled(page);
+    assert.ok(((await page.textContent('[data-testid="customer-name"]')) ?? '').trim().length > 0);
+    await page.waitForSelector('[data-testid="timeline"] li');
+    await page.waitForSelector('[data-testid="source-records"] tbody tr');
+    await shot(page, '13-customer-360');
+    await open(page, '/churn-risk?band=high');
+    await shot(page, '14-churn-risk-high');
+    await open(page, '/segments');
+    await shot(page, '15-segments-placeholder');
+
+    const admin = await session('admin@demo.local');
+    await open(admin, '/alerts');
+    await shot(admin, '16-alerts-placeholder');
+
+    // Tablet: the navigation moves to the top, charts stack.
+    const tablet = await session('exec@demo.local', { width: 820, height: 1180 });
+    await shot(tablet, '17-cockpit-tablet');
+    await open(tablet, '/customers');
+    await shot(tablet, '18-customers-tablet');
+
+    for (const c of contexts) for (const p of c.pages()) await p.close();
+    assert.deepEqual(pageErrors, [], 'no console errors on any page');
+  });
+});
