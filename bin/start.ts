@@ -9,8 +9,7 @@ import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
-import { refreshDerived } from '../semantic/derived/refresh.ts';
-import { trainAndScore } from '../models/scoring/train-and-score.ts';
+import { ensureDemoUsers, startWebServer } from '../web/server.ts';
 import { prepareData } from './prepare-data.ts';
 
 const SERVICES = ['migrate', 'ingest-api', 'semantic', 'web', 'worker'] as const;
@@ -103,7 +102,7 @@ async function main(): Promise<void> {
     if (args.services.size === 1 && args.services.has('migrate')) return stop(0);
 
     if (args.services.has('worker') || args.services.size === SERVICES.length) {
-      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log, refreshDerived, trainAndScore });
+      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log });
     }
 
     if (args.services.has('ingest-api')) {
@@ -121,16 +120,28 @@ async function main(): Promise<void> {
       running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
       semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');
     }
-    printBanner(running);
+    const signIn: string[] = [];
+    if (args.services.has('web')) {
+      if (!semanticUrl) throw new Error('the web app needs the semantic layer: start it too, or set CRM_SEMANTIC_URL');
+      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets, host, port: port('CRM_WEB_PORT', 3000) });
+      running.push({ name: 'dashboard', url: web.url, close: () => web.close() });
+      if (wh.embedded) {
+        for (const u of await ensureDemoUsers(wh.client)) signIn.push(`  ${u.role.padEnd(10)} ${u.email.padEnd(24)} ${u.password}`);
+      }
+    }
+    printBanner(running, signIn);
   } catch (err) {
     log(`failed: ${(err as Error).message}`);
     await stop(1);
   }
 }
 
-function printBanner(running: Running[]): void {
+function printBanner(running: Running[], signIn: string[]): void {
   const lines = running.filter((r) => r.url).map((r) => `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}`);
-  console.log(['', 'Customer intelligence is running:', ...lines, '', 'Press Ctrl-C to stop.', ''].join('\n'));
+  const web = running.find((r) => r.name === 'dashboard');
+  const users = signIn.length ? ['', 'Demo users (embedded default only):', ...signIn] : [];
+  const open = web ? ['', `Open ${web.url} and sign in.`] : [];
+  console.log(['', 'Customer intelligence is running:', ...lines, ...users, ...open, '', 'Press Ctrl-C to stop.', ''].join('\n'));
 }
 
 await main();
