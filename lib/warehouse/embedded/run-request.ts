@@ -169,6 +169,17 @@ async function runInsert(pooled: PooledSession, statement: Extract<Statement, { 
   }
 }
 
+/**
+ * chdb streams a result block by block, each block formatted on its own. That is only a valid
+ * result for formats whose output is a plain concatenation of rows; formats with a header, footer
+ * or file structure (CSVWithNames, JSON, Parquet, Arrow, Pretty…) are run whole instead.
+ */
+const BLOCK_CONCATENABLE_FORMATS = new Set([
+  'tabseparated', 'tsv', 'tabseparatedraw', 'tsvraw', 'csv', 'jsoneachrow', 'jsonlines', 'ndjson',
+  'jsoncompacteachrow', 'jsonstringseachrow', 'jsoncompactstringseachrow', 'rowbinary', 'native',
+  'values', 'lineasstring', 'rawblob', 'customseparated',
+]);
+
 async function runSelect(pooled: PooledSession, text: string, options: RequestOptions, writer: ResultWriter, summary: Summary, signal: AbortSignal): Promise<boolean> {
   let stream: ResultStream;
   try {
@@ -229,7 +240,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     const summary = emptySummary();
     if (statement.kind === 'insert') {
       await runInsert(pooled, statement, summary);
-    } else if (!STREAMED_KINDS.has(statement.head.kind) || !(await runSelect(pooled, statement.text, options, writer, summary, aborted.signal))) {
+    } else if (!STREAMED_KINDS.has(statement.head.kind) || !BLOCK_CONCATENABLE_FORMATS.has(format.toLowerCase()) || !(await runSelect(pooled, statement.text, options, writer, summary, aborted.signal))) {
       const r = await runQuery(pooled.session, statement.text, options.defaultFormat, options.params);
       summary.readRows = r.rowsRead;
       summary.readBytes = r.bytesRead;

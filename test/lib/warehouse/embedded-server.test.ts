@@ -108,6 +108,22 @@ describe('queries through @clickhouse/client', () => {
     assert.deepEqual(await compact.json(), [['n'], ['UInt64'], ['0'], ['1']]);
   });
 
+  test('results larger than one block keep a single header and a single Parquet file', async () => {
+    // 200k rows are several engine blocks; formats with a header must not repeat it per block.
+    const csv = await (await client.query({ query: 'SELECT number AS n FROM numbers(200000)', format: 'CSVWithNames' })).text();
+    const lines = csv.trimEnd().split('\n');
+    assert.equal(lines.length, 200_001);
+    assert.equal(lines.filter((l) => l === '"n"').length, 1);
+    const json = await (await client.query({ query: 'SELECT number AS n FROM numbers(200000)', format: 'JSON' })).json<{ rows: number; data: unknown[] }>();
+    assert.equal(json.rows, 200_000);
+    assert.equal(json.data.length, 200_000);
+    const parquet = Buffer.from(await (await client.exec({ query: 'SELECT number AS n FROM numbers(200000) FORMAT Parquet' })).stream.toArray().then((c) => Buffer.concat(c as Buffer[])));
+    // One Parquet file: the magic appears at the start and the end, nowhere else.
+    let magic = 0;
+    for (let i = parquet.indexOf('PAR1'); i !== -1; i = parquet.indexOf('PAR1', i + 1)) magic++;
+    assert.equal(magic, 2);
+  });
+
   test('no FORMAT means TabSeparated, as ClickHouse answers', async () => {
     const res = await raw("SELECT 1 AS a, 'b\tc' AS s");
     assert.equal(res.status, 200);
