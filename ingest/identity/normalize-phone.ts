@@ -37,7 +37,9 @@ export function normalizePhone(raw: string, country: string): string {
   const v = raw.trim();
   if (!v) return '';
   // Extensions ("ext. 12", "x12", "#12") are not part of the number.
-  const main = v.replace(/\s*(?:ext\.?|x|#)\s*\d+$/i, '');
+  // "+49 (0)30 …" writes the trunk 0 in brackets for callers inside the country; it is not dialled
+  // after the country code.
+  const main = v.replace(/\s*(?:ext\.?|x|#)\s*\d+$/i, '').replace(/^(\s*(?:\+|00)\s*\d{1,3}[\s-]*)\(\s*0\s*\)/, '$1');
   const plus = /^\s*\+/.test(main);
   let digits = main.replace(/\D+/g, '');
   if (!digits) return '';
