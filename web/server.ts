@@ -58,13 +58,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   if (!/^https?:\/\//.test(opts.cubeUrl)) throw new Error(`cubeUrl must be an http(s) URL, got "${opts.cubeUrl}"`);
   if (opts.build !== false) await ensureWebBuild({ log });
 
-  const context: WebContext = {
-    secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
-    cubeUrl: opts.cubeUrl.replace(/\/$/, ''),
-    users: userStore(opts.warehouse.client),
-    sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
-    secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
-  };
+  const context = await createWebContext(opts, log);
   setWebContext(context);
 
   // adapter-node assumes https unless told the scheme (or given CRM_WEB_ORIGIN): without this,
@@ -108,6 +102,20 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       });
       return closing;
     },
+  };
+}
+
+/** What the SvelteKit server code reads through getWebContext() (also used by web/dev.ts). */
+export async function createWebContext(
+  opts: Pick<WebServerOptions, 'cubeUrl' | 'warehouse' | 'secrets' | 'secureCookies'>,
+  log: (line: string) => void,
+): Promise<WebContext> {
+  return {
+    secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
+    cubeUrl: opts.cubeUrl.replace(/\/$/, ''),
+    users: userStore(opts.warehouse.client),
+    sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
+    secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
   };
 }
 

@@ -6,7 +6,7 @@
  * Needs /usr/bin/chromium: apt-get install -y chromium (CI installs it).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -121,6 +121,29 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     for (const c of contexts) await c.close().catch(() => {});
     await browser?.close();
     await stack?.close();
+  });
+
+  test('every semantic-layer member the dashboard names exists in Cube’s /meta', async () => {
+    const res = await fetch(`${stack.semantic.url}/v1/meta`, { headers: { authorization: stack.token('executive') } });
+    const meta = (await res.json()) as { cubes: { name: string; measures: { name: string }[]; dimensions: { name: string }[]; segments: { name: string }[] }[] };
+    const known = new Set(meta.cubes.flatMap((c) => [...c.measures, ...c.dimensions, ...c.segments].map((m) => m.name)));
+    const views = new Set(meta.cubes.map((c) => c.name));
+    const used = new Map<string, string>();
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (/\.(ts|svelte)$/.test(name) && !name.endsWith('.spec.ts')) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/['"`]([a-z_]+)\.([a-z0-9_]+)['"`]/g)) {
+            if (views.has(m[1])) used.set(`${m[1]}.${m[2]}`, path.slice(PROJECT_ROOT.length + 1));
+          }
+        }
+      }
+    };
+    walk(join(PROJECT_ROOT, 'web', 'src'));
+    assert.ok(used.size > 50, `found the dashboard's members (${used.size})`);
+    const missing = [...used].filter(([m]) => !known.has(m)).map(([m, file]) => `${m} (${file})`);
+    assert.deepEqual(missing, [], 'members the dashboard uses but the semantic layer does not define');
   });
 
   test('a signed-out visitor is sent to sign in; APIs and exports answer 401', async () => {

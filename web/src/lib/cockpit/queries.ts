@@ -62,7 +62,7 @@ export function cohortQuery(f: Filters): CubeQuery {
 
 export function rfmQuery(f: Filters): CubeQuery {
   return {
-    measures: ['rfm_segments.customer_count', 'rfm_segments.total_monetary'],
+    measures: ['rfm_segments.customer_count', 'rfm_segments.total_lifetime_value'],
     dimensions: ['rfm_segments.rfm_segment'],
     filters: scopeFilters('rfm', f),
     order: [['rfm_segments.customer_count', 'desc']],
