@@ -51,8 +51,7 @@ export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<
     });
     log('demo data loaded (rejected demo rows are planted on purpose: see .rejects.csv files)');
   }
-  const derived = await refreshDerived(wh.client, wh.database, { cluster: wh.cluster, log });
-  log(`derived tables refreshed in ${Math.round(derived.ms)} ms`);
+  await refreshDerived(wh.client, wh.database, { cluster: wh.cluster, log });
   if ((await count(wh, 'churn_scores')) === 0) {
     log('training and scoring the churn and CLV models (first start)…');
     const scored = await trainAndScore(wh, { today, dataDir: opts.dataDir, onProgress: log });

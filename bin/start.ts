@@ -126,7 +126,13 @@ async function main(): Promise<void> {
       const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets, host, port: port('CRM_WEB_PORT', 3000) });
       running.push({ name: 'dashboard', url: web.url, close: () => web.close() });
       if (wh.embedded) {
-        for (const u of await ensureDemoUsers(wh.client)) signIn.push(`  ${u.role.padEnd(10)} ${u.email.padEnd(24)} ${u.password}`);
+        const users = await ensureDemoUsers(wh.client);
+        const owners = users.filter((u) => u.role === 'owner');
+        for (const u of users.filter((u) => u.role !== 'owner')) signIn.push(`  ${u.role.padEnd(10)} ${u.email.padEnd(24)} ${u.password}`);
+        if (owners.length) {
+          const span = owners.length > 1 ? ` … ${owners.at(-1)!.email} (${owners.length} account owners)` : '';
+          signIn.push(`  ${'owner'.padEnd(10)} ${owners[0].email}${span}  ${owners[0].password}`);
+        }
       }
     }
     printBanner(running, signIn);
