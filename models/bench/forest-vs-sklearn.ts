@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { RandomForest } from '../churn/forest/random-forest.ts';
@@ -92,6 +92,7 @@ const yTest = y.subarray(nTrain);
 let positives = 0;
 for (const v of y) positives += v;
 console.log(`data: ${rows} rows × ${nCols} features (${((100 * positives) / rows).toFixed(1)}% positive), train ${nTrain}, test ${rows - nTrain}`);
+console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} (timings are wall-clock: a loaded machine slows both sides)`);
 console.log(`params: ${trees} trees, max_depth ${maxDepth ?? 'none'}, min_samples_leaf ${minSamplesLeaf}, max_features sqrt, ${jobs} jobs`);
 
 let t0 = performance.now();
@@ -136,14 +137,17 @@ if (scoreRows > 0) {
   const generateMs = performance.now() - t0;
   const x = { values: big.values, nCols: big.nCols };
   t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const p = forest.predictProba(x);
   scoreMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const scoreCpuMs = (cpu.user + cpu.system) / 1000;
   t0 = performance.now();
   const pAsync = await forest.predictProbaAsync(x, { nJobs: jobs });
   scoreAsyncMs = performance.now() - t0;
   if (pAsync.some((v, i) => v !== p[i])) throw new Error('predictProbaAsync differs from predictProba');
   console.log(
-    `scoring: ${scoreRows} rows in ${seconds(scoreMs)} (one thread), ${seconds(scoreAsyncMs)} (predictProbaAsync, ${jobs} workers); ` +
+    `scoring: ${scoreRows} rows in ${seconds(scoreMs)} (one thread, ${seconds(scoreCpuMs)} CPU), ${seconds(scoreAsyncMs)} (predictProbaAsync, ${jobs} workers); ` +
       `data generation ${seconds(generateMs)}, AUC ${rocAuc(big.y, p).toFixed(4)}`,
   );
 }
