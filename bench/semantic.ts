@@ -9,9 +9,9 @@
  * benchmarks whatever the configured warehouse holds instead (e.g. the demo data at bench scale).
  */
 import { createClient } from '@clickhouse/client';
-import { existsSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT, loadWarehouseConfig } from '../lib/config.ts';
@@ -19,7 +19,7 @@ import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { refreshDerived } from '../semantic/derived/refresh.ts';
 import { issueToken } from '../semantic/security/auth.ts';
-import { startSemanticServer } from '../semantic/server.ts';
+import { DEFAULT_MODEL_PATH, startSemanticServer, type SemanticServer } from '../semantic/server.ts';
 import { BENCH_SCALE, syntheticStatements, type SyntheticScale } from './semantic-data.ts';
 
 const require = createRequire(import.meta.url);
@@ -114,6 +114,20 @@ const REFERENCE: CockpitQuery = {
   query: { measures: ['product_sales.line_net_revenue'], timeDimensions: [{ dimension: 'product_sales.order_date', granularity: 'month' }] },
 };
 
+/** A copy of the model without pre_aggregations (the "before" of the rollups). */
+function modelWithoutPreAggregations(): string {
+  const yaml = createRequire(require.resolve('@cubejs-backend/schema-compiler'))('js-yaml') as { load(t: string): unknown; dump(o: unknown): string };
+  const dir = mkdtempSync(join(tmpdir(), 'crm-model-plain-'));
+  cpSync(DEFAULT_MODEL_PATH, dir, { recursive: true });
+  const walk = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  for (const file of walk(join(dir, 'cubes'))) {
+    const doc = yaml.load(readFileSync(file, 'utf8')) as { cubes: Record<string, unknown>[] };
+    for (const cube of doc.cubes) delete cube.pre_aggregations;
+    writeFileSync(file, yaml.dump(doc));
+  }
+  return dir;
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -172,26 +186,26 @@ async function main(): Promise<void> {
       executive: issueToken({ role: 'executive', name: 'Bench', secret }),
       owner: issueToken({ role: 'owner', name: 'Bench owner', ownerId, secret }),
     };
-    const semantic = await startSemanticServer({
-      warehouse: { url: wh.url, user: wh.user, password: wh.password, database: wh.database },
-      apiSecret: secret,
-      port: 0,
-      queryTimeoutSeconds: 120,
-    });
+    const warehouse = { url: wh.url, user: wh.user, password: wh.password, database: wh.database };
+    // Two Cube servers on the same warehouse: the model as shipped (with rollups) and the same model
+    // with its pre_aggregations removed, which gives the source SQL and the "before" numbers.
+    const plainModel = modelWithoutPreAggregations();
+    const semantic = await startSemanticServer({ warehouse, apiSecret: secret, port: 0, queryTimeoutSeconds: 120 });
+    const plain = await startSemanticServer({ warehouse, apiSecret: secret, port: 0, queryTimeoutSeconds: 120, modelPath: plainModel });
     // The same endpoint and settings Cube's driver uses (join_use_nulls = 1, JSONCompact).
     const direct = createClient({
       url: wh.url, username: wh.user, password: wh.password, database: wh.database, request_timeout: 300_000,
       clickhouse_settings: { join_use_nulls: 1, date_time_output_format: 'simple', send_progress_in_http_headers: 0 },
     });
-    const post = async (path: string, body: unknown, token: string) => {
-      const res = await fetch(`${semantic.url}/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = async (path: string, body: unknown, token: string, server = plain) => {
+      const res = await fetch(`${server.url}/${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const json = (await res.json()) as { error?: string; data?: unknown[]; sql?: { sql: [string, unknown[]] } };
       if (res.status !== 200 || json.error) throw new Error(`${path} ${res.status}: ${json.error}`);
       return json;
     };
 
     const loadStart = loadavg();
-    const results: { name: string; rows: number; direct: number[]; cube: number[]; cached: number[] }[] = [];
+    const results: { name: string; rows: number; direct: number[]; cube: number[]; rollup: number[]; cached: number[] }[] = [];
     try {
       for (const q of [...COCKPIT, REFERENCE]) {
         const token = tokens[q.as ?? 'executive'];
@@ -206,34 +220,39 @@ async function main(): Promise<void> {
           const rs = await direct.query({ query: sql, format: 'JSONCompact' });
           return ((await rs.json()) as { data: unknown[] }).data.length;
         };
-        const runCube = async (query: object) => (await post('v1/load', { query }, token)).data!.length;
-        const r = { name: q.name, rows: 0, direct: [] as number[], cube: [] as number[], cached: [] as number[] };
+        const runCube = async (query: object, server: SemanticServer) => (await post('v1/load', { query }, token, server)).data!.length;
+        const time = async <T>(f: () => Promise<T>, into: number[]): Promise<T> => {
+          const t = performance.now();
+          const out = await f();
+          into.push(performance.now() - t);
+          return out;
+        };
+        const r = { name: q.name, rows: 0, direct: [] as number[], cube: [] as number[], rollup: [] as number[], cached: [] as number[] };
+        // Warm-up, which also builds the rollups (and an owner's own rollups) on first use.
         for (let i = 0; i < 2; i++) {
           const v = await variant(1000 + i);
           await runDirect(v.sql);
-          await runCube(v.query);
+          await runCube(v.query, plain);
+          await runCube(v.query, semantic);
         }
         for (let i = 0; i < runs; i++) {
           const v = await variant(i);
-          // Alternate the two paths so both see the same machine load.
-          let t = performance.now();
-          r.rows = await runDirect(v.sql);
-          r.direct.push(performance.now() - t);
-          t = performance.now();
-          const cubeRows = await runCube(v.query);
-          r.cube.push(performance.now() - t);
-          if (cubeRows !== r.rows) throw new Error(`${q.name}: Cube returned ${cubeRows} rows, direct SQL ${r.rows}`);
+          // Alternate the paths so all see the same machine load.
+          r.rows = await time(() => runDirect(v.sql), r.direct);
+          const plainRows = await time(() => runCube(v.query, plain), r.cube);
+          const rollupRows = await time(() => runCube(v.query, semantic), r.rollup);
+          if (plainRows !== r.rows || rollupRows !== r.rows) throw new Error(`${q.name}: Cube returned ${plainRows}/${rollupRows} rows, direct SQL ${r.rows}`);
           // The same query again: Cube's result cache (what a dashboard refresh mostly sees).
-          t = performance.now();
-          await runCube(v.query);
-          r.cached.push(performance.now() - t);
+          await time(() => runCube(v.query, semantic), r.cached);
         }
         results.push(r);
-        log(`${q.name}: direct p95 ${percentile(r.direct, 95).toFixed(0)} ms, Cube p95 ${percentile(r.cube, 95).toFixed(0)} ms`);
+        log(`${q.name}: direct p95 ${percentile(r.direct, 95).toFixed(0)} ms, Cube p95 ${percentile(r.cube, 95).toFixed(0)} ms, with rollups ${percentile(r.rollup, 95).toFixed(0)} ms`);
       }
     } finally {
       await direct.close();
       await semantic.close();
+      await plain.close();
+      rmSync(plainModel, { recursive: true, force: true });
     }
 
     const pad = (s: string, n: number) => s.padEnd(n);
@@ -243,19 +262,18 @@ async function main(): Promise<void> {
     console.log(refreshed
       ? `refreshDerived: ${(refreshed.ms / 1000).toFixed(1)} s (${refreshed.rows.paid_orders} orders, ${refreshed.rows.customer_value} customers, ${refreshed.rows.customer_retention} cohort cells)`
       : 'refreshDerived: skipped (--skip-refresh)');
-    console.log('No Cube pre-aggregations: cockpit queries read the derived tables (see semantic/README.md).\n');
-    console.log(`${pad('query', 42)} ${pad('rows', 5)} direct p50  p95 | Cube p50  p95 | ratio p95 | goal | cached p50`);
+    console.log('direct = the SQL Cube generates (from /sql, no rollups) run on the engine; Cube = /load without rollups;');
+    console.log('rollups = /load with the shipped model (monthly sales and retention rollups in ClickHouse); cached = repeat of a query.\n');
+    console.log(`${pad('query', 38)} ${pad('rows', 4)} | direct p50  p95 |  Cube p50  p95 | ratio | rollups p50 p95 | goal | cached`);
     let allMet = true;
     for (const r of results) {
-      const d50 = percentile(r.direct, 50);
-      const d95 = percentile(r.direct, 95);
-      const c50 = percentile(r.cube, 50);
-      const c95 = percentile(r.cube, 95);
-      const met = c95 <= 1.3 * d95 + 30 && c95 < 1000;
+      const [d50, d95, c50, c95, p50, p95] = [r.direct, r.direct, r.cube, r.cube, r.rollup, r.rollup].map((v, i) => percentile(v, i % 2 ? 95 : 50));
+      // Overhead: Cube without rollups against its own SQL; latency: what users get (with rollups).
+      const met = c95 <= 1.3 * d95 + 30 && p95 < 1000;
       if (!r.name.startsWith('(reference)')) allMet &&= met;
-      console.log(`${pad(r.name, 42)} ${String(r.rows).padStart(5)}  ${ms(d50)} ${ms(d95)} | ${ms(c50)} ${ms(c95)} | ${(c95 / d95).toFixed(2).padStart(9)} | ${met ? ' ok ' : 'MISS'} | ${ms(percentile(r.cached, 50))}`);
+      console.log(`${pad(r.name, 38)} ${String(r.rows).padStart(4)} | ${ms(d50)} ${ms(d95)} | ${ms(c50)} ${ms(c95)} | ${(c95 / d95).toFixed(2).padStart(5)} | ${ms(p50)} ${ms(p95)} | ${met ? ' ok ' : 'MISS'} | ${ms(percentile(r.cached, 50))}`);
     }
-    console.log(`\ngoal (Cube p95 ≤ 1.3 × direct p95 + 30 ms and < 1000 ms) ${allMet ? 'met for every cockpit query' : 'missed for at least one query'}`);
+    console.log(`\ngoal (Cube p95 ≤ 1.3 × direct p95 + 30 ms, and p95 with rollups < 1000 ms) ${allMet ? 'met for every cockpit query' : 'missed for at least one query'}`);
   } finally {
     await wh.close();
     await admin.close();

@@ -19,7 +19,8 @@ import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 const require = createRequire(import.meta.url);
 // Cube 0.33 is CommonJS without usable ESM types; the surface used here is small and typed below.
 const { CubejsServerCore } = require('@cubejs-backend/server-core') as { CubejsServerCore: new (opts: object) => CubeCore };
-const { ClickHouseDriver } = require('@cubejs-backend/clickhouse-driver') as { ClickHouseDriver: new (cfg: object) => object };
+const { ClickHouseDriver } = require('@cubejs-backend/clickhouse-driver') as { ClickHouseDriver: new (cfg: object) => DriverBase };
+const { formatMySql } = require('@cubejs-backend/shared') as { formatMySql(sql: string, values: unknown[]): string };
 const { CubejsHandlerError } = require('@cubejs-backend/api-gateway') as {
   CubejsHandlerError: new (status: number, type: string, message: string) => Error;
 };
@@ -27,6 +28,27 @@ const { CubejsHandlerError } = require('@cubejs-backend/api-gateway') as {
 const serverRequire = createRequire(require.resolve('@cubejs-backend/server'));
 const express = serverRequire('express') as ExpressFactory;
 const cors = serverRequire('cors') as (opts: object) => Middleware;
+
+interface DriverBase {
+  query(sql: string, values?: unknown[], options?: object): Promise<unknown[]>;
+  command(sql: string, options?: object): Promise<void>;
+}
+
+/**
+ * Cube 0.33's orchestrator builds pre-aggregations through driver.query() (CREATE TABLE … AS
+ * SELECT, ALTER TABLE … ADD INDEX), which the 1.7 driver sends as a SELECT expecting JSON back; a
+ * DDL statement answers with an empty body ("Unexpected end of JSON input"). Statements that return
+ * no rows go through the driver's command() instead.
+ */
+class ClickHouseDriverFor033 extends ClickHouseDriver {
+  override async query(sql: string, values: unknown[] = [], options?: object): Promise<unknown[]> {
+    if (/^\s*(CREATE|ALTER|DROP|INSERT|RENAME|TRUNCATE|OPTIMIZE)\b/i.test(sql)) {
+      await this.command(formatMySql(sql, values), options);
+      return [];
+    }
+    return super.query(sql, values, options);
+  }
+}
 
 interface CubeCore {
   initApp(app: unknown): Promise<void>;
@@ -62,6 +84,12 @@ const port = Number(env.CRM_SEMANTIC_PORT ?? 4000);
 const maxRows = num('CUBEJS_DB_QUERY_LIMIT', 50_000);
 const timeoutSeconds = num('CUBEJS_DB_QUERY_TIMEOUT', 60);
 const logLevel = (env.CUBEJS_LOG_LEVEL ?? 'warn').toLowerCase();
+/**
+ * Seconds between background checks of the rollups' refresh keys. Always on: without the refresh
+ * scheduler Cube 0.33 treats the instance as a pure API node and refuses (instead of building) a
+ * query whose rollup is not built yet.
+ */
+const refreshSeconds = Math.max(1, num('CRM_SEMANTIC_REFRESH_SECONDS', 30));
 
 /** One JSON line per event on stderr; tokens never, SQL only at trace level. */
 function logger(msg: string, params: Record<string, unknown> = {}): void {
@@ -116,14 +144,18 @@ async function main(): Promise<void> {
     devServer: false,
     telemetry: false,
     cacheAndQueueDriver: 'memory',
-    scheduledRefreshTimer: false,
+    // Rollups (pre_aggregations, stored in ClickHouse) are rebuilt in the background for the
+    // unrestricted context; an owner's own rollups are built on that owner's first query.
+    scheduledRefreshTimer: refreshSeconds,
+    scheduledRefreshContexts: async () => [{ securityContext: { sub: 'pre-aggregation-refresh', role: 'admin' } }],
+    preAggregationsSchema: `${need('CUBEJS_DB_NAME')}_pre_aggregations`,
     // Row-level (ungrouped) queries for drill-down lists without listing every primary key: views
     // in 0.33 do not recognise their own primary keys for that check.
     allowUngroupedWithoutPrimaryKey: true,
     logger,
     // Connection settings come from CUBEJS_DB_* (host, port, user, pass, name, ssl); the request
     // timeout sits a little above the queue's so the clearer queue timeout answers first.
-    driverFactory: () => new ClickHouseDriver({ requestTimeout: (timeoutSeconds + 5) * 1000 }),
+    driverFactory: () => new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 }),
     orchestratorOptions: {
       queryCacheOptions: {
         // continueWaitTimeout above the execution timeout: a slow query answers with the timeout

@@ -38,6 +38,8 @@ export interface SemanticServerOptions {
   defaultRows?: number;
   /** Seconds before a query is abandoned with a 504 (CUBEJS_DB_QUERY_TIMEOUT). Default 60. */
   queryTimeoutSeconds?: number;
+  /** Seconds between background checks of the rollups (pre-aggregations) for a rebuild. Default 30. */
+  preAggregationRefreshSeconds?: number;
   /** Cube model directory. Default semantic/model. */
   modelPath?: string;
   /** error | warn | info | trace (CUBEJS_LOG_LEVEL). Default warn. */
@@ -82,6 +84,7 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     CUBEJS_DB_QUERY_DEFAULT_LIMIT: String(defaultRows),
     CUBEJS_DB_QUERY_TIMEOUT: `${opts.queryTimeoutSeconds ?? 60}`,
     CUBEJS_LOG_LEVEL: opts.logLevel ?? 'warn',
+    CRM_SEMANTIC_REFRESH_SECONDS: String(opts.preAggregationRefreshSeconds ?? 30),
     CRM_SEMANTIC_HOST: opts.host ?? '127.0.0.1',
     CRM_SEMANTIC_PORT: String(opts.port ?? 4000),
   };

@@ -159,6 +159,18 @@ describe('owner scope', () => {
     assert.deepEqual(lines, []);
   });
 
+  test('rollups (pre-aggregations) are built per owner: one owner never reads another\'s or the full one', async () => {
+    const trend = { measures: ['sales.net_revenue', 'sales.orders'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }] };
+    const total = (rows: { [k: string]: string | null }[]) => rows.reduce((s, r) => s + num(r['sales.net_revenue']), 0);
+    // The executive's query builds (or reuses) the unrestricted rollup first.
+    assert.equal(total(await fx.load(trend, fx.token('executive'))), 2350);
+    assert.equal(total(await fx.load(trend, ann)), 1225);
+    assert.equal(total(await fx.load(trend, bob)), 1125);
+    const matrix = { measures: ['retention.cohort_customers'], dimensions: ['retention.months_since_first_purchase'], filters: [{ member: 'retention.months_since_first_purchase', operator: 'equals', values: ['0'] }] };
+    assert.equal(num((await fx.load(matrix, fx.token('analyst')))[0]['retention.cohort_customers']), 10);
+    assert.equal(num((await fx.load(matrix, bob))[0]['retention.cohort_customers']), 5); // C06–C10; C12 never bought
+  });
+
   test('GraphQL goes through the same scope', async () => {
     const all = await fx.graphql('{ cube { customer_base { customers } } }', ann);
     assert.equal(all.status, 200, JSON.stringify(all.body));
