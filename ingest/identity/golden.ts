@@ -97,7 +97,7 @@ export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, ru
   for (const root of res.affected) members.set(root, [root]);
   for (const [from, to] of res.aliases) members.get(to)?.push(from);
   let written = 0;
-  for (const roots of chunked([...res.affected].sort(), 2_000)) {
+  for (const roots of chunked([...res.affected].sort(), 20_000)) {
     const ids = roots.flatMap((r) => members.get(r) ?? [r]);
     const rows = await io.rows<SourceRow>(
       `SELECT source, source_id, customer_id, customer_type, name, email, email_norm, phone, phone_norm, company, region, country, city,

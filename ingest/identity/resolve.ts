@@ -166,7 +166,7 @@ export async function resolveCustomers(io: WarehouseIO, input: readonly Identity
     const list = bucket.get(key);
     if (!list) bucket.set(key, [node]);
     else {
-      if (!list.includes(node)) list.push(node);
+      if (list[list.length - 1] !== node) list.push(node);
       uf.union(list[0], node);
     }
   };
@@ -263,8 +263,8 @@ export async function resolveCustomers(io: WarehouseIO, input: readonly Identity
     const how = new Map<number, { rule: Rule; value: string; via: string }>();
     const seen = new Set<number>([start]);
     const queue = [start];
-    while (queue.length > 0) {
-      const u = queue.shift()!;
+    for (let qi = 0; qi < queue.length; qi++) {
+      const u = queue[qi];
       const keys = [...nodes[u].keys].sort((a, b) => RULE_ORDER[ruleOf(a.key)] - RULE_ORDER[ruleOf(b.key)] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       for (const { key, via } of keys) {
         for (const v of bucket.get(key) ?? []) {

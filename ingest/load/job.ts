@@ -154,6 +154,12 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     duplicates: writer?.counts.duplicates ?? 0,
     rejected: rejects.count,
   });
+  const phases: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const phase = (name: string): void => {
+    phases[name] = Math.round(performance.now() - phaseStart);
+    phaseStart = performance.now();
+  };
   try {
     await log.record('running', counts());
     await rejects.init();
@@ -176,7 +182,9 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         bad: () => {},
         chunkDone: () => {},
       });
+      phase('pass1');
       resolution = await resolveCustomers(io, keys, runVersion);
+      phase('resolve');
     } else if (spec.resolvesCustomer) {
       refs = new RefResolver(io, runVersion);
       await refs.init();
@@ -238,8 +246,10 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await flush();
     if (inflight) await inflight;
     progress();
+    phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion);
-    if (process.env.INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify(w.timings, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
+    phase('golden');
+    if (process.env.INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     const rejectsFile = await rejects.close();
     await log.record('completed', counts());
