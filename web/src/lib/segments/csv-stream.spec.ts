@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Row } from '../cube/types.ts';
+import { csvStream, pagedRows, streamText } from './csv-stream.ts';
+
+const columns: [string, string][] = [
+  ['customer_id', 'c.id'],
+  ['name', 'c.name'],
+  ['value', 'c.value'],
+];
+const people: Row[] = Array.from({ length: 7 }, (_, i) => ({ 'c.id': `C${i}`, 'c.name': i === 3 ? 'Smith, "Jo"' : i === 4 ? '=HYPERLINK()' : `Name ${i}`, 'c.value': i === 5 ? null : -i * 1.5 }));
+
+function loader(rows: Row[]) {
+  const calls: [number, number][] = [];
+  return {
+    calls,
+    load: async (limit: number, offset: number) => {
+      calls.push([limit, offset]);
+      return rows.slice(offset, offset + limit);
+    },
+  };
+}
+
+describe('pagedRows', () => {
+  it('reads every page and stops at the first short one', async () => {
+    const l = loader(people);
+    const seen: Row[] = [];
+    for await (const page of pagedRows(l.load, 3)) seen.push(...page);
+    expect(seen).toEqual(people);
+    expect(l.calls).toEqual([[3, 0], [3, 3], [3, 6]]);
+  });
+  it('asks once more after an exactly full last page', async () => {
+    const l = loader(people.slice(0, 6));
+    let n = 0;
+    for await (const page of pagedRows(l.load, 3)) n += page.length;
+    expect(n).toBe(6);
+    expect(l.calls).toEqual([[3, 0], [3, 3], [3, 6]]);
+  });
+});
+
+describe('csvStream', () => {
+  it('writes BOM, header and one CRLF line per member, escaped', async () => {
+    const text = await streamText(csvStream(columns, pagedRows(loader(people).load, 2)));
+    const lines = text.split('\r\n');
+    expect(lines[0]).toBe('\uFEFFcustomer_id,name,value');
+    expect(lines.slice(1, -1)).toHaveLength(7);
+    expect(lines[1]).toBe('C0,Name 0,0');
+    expect(lines[2]).toBe('C1,Name 1,-1.5');
+    expect(lines[4]).toBe('C3,"Smith, ""Jo""",-4.5');
+    expect(lines[5]).toBe("C4,'=HYPERLINK(),-6");
+    expect(lines[6]).toBe('C5,Name 5,');
+    expect(lines.at(-1)).toBe('');
+  });
+  it('an empty audience is just the header', async () => {
+    expect(await streamText(csvStream(columns, pagedRows(loader([]).load, 5)))).toBe('\uFEFFcustomer_id,name,value\r\n');
+  });
+  it('a failing page errors the stream', async () => {
+    let n = 0;
+    const load = async () => {
+      if (n++ > 0) throw new Error('cube down');
+      return people.slice(0, 2);
+    };
+    await expect(streamText(csvStream(columns, pagedRows(load, 2)))).rejects.toThrow();
+  });
+});

@@ -1,0 +1,58 @@
+import { csvRow } from '../format/csv.ts';
+import type { Row } from '../cube/types.ts';
+
+/**
+ * Streaming CSV of a segment's members: pages through a loader (Cube /load as the signed-in user on
+ * the server) and writes rows as each page arrives, so memory stays at one page whatever the size.
+ */
+export type PageLoader = (limit: number, offset: number) => Promise<Row[]>;
+
+/** Every row, page by page; stops at the first short page. */
+export async function* pagedRows(load: PageLoader, pageSize: number): AsyncGenerator<Row[]> {
+  for (let offset = 0; ; offset += pageSize) {
+    const rows = await load(pageSize, offset);
+    if (rows.length > 0) yield rows;
+    if (rows.length < pageSize) return;
+  }
+}
+
+/**
+ * A CSV byte stream: UTF-8 BOM (spreadsheets read the encoding), header line, then one CRLF line per
+ * row in column order. `first` is an already-loaded first page (so the caller can answer a failed
+ * first query with a proper error status instead of a truncated file).
+ */
+export function csvStream(columns: [string, string][], pages: AsyncIterator<Row[]>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let headerSent = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!headerSent) {
+        headerSent = true;
+        controller.enqueue(encoder.encode(`\uFEFF${csvRow(columns.map(([h]) => h))}`));
+        return;
+      }
+      try {
+        const next = await pages.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(next.value.map((r) => csvRow(columns.map(([, m]) => r[m]))).join('')));
+      } catch (err) {
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await pages.return?.(undefined);
+    },
+  });
+}
+
+/** Reads a whole stream back as text (tests, small payloads). */
+export async function streamText(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let text = '';
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+  }
+}

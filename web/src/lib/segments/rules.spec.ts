@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { CubeFilter } from '../cube/types.ts';
+import { audienceQuery, describe as describeDef, emptyDefinition, membersQuery, parseDefinition, segmentFilters, type Rule, type SegmentDefinition } from './rules.ts';
+
+const r = (field: Rule['field'], op: Rule['op'], ...values: string[]): Rule => ({ field, op, values });
+const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } as const;
+const north = { member: 'customer_base.region', operator: 'equals', values: ['North', 'South'] } as const;
+const clv500 = { member: 'customer_base.predicted_clv', operator: 'gte', values: ['500'] } as const;
+
+const cases: [string, SegmentDefinition, CubeFilter[]][] = [
+  ['empty definition: every customer', emptyDefinition(), []],
+  ['incomplete rules are ignored', { match: 'all', groups: [{ match: 'all', rules: [r('clv', 'gte', ''), r('region', 'is')] }] }, []],
+  ['one category rule', { match: 'all', groups: [{ match: 'all', rules: [r('rfm_segment', 'is', 'Champions')] }] }, [champions]],
+  ['values are trimmed and deduplicated', { match: 'all', groups: [{ match: 'all', rules: [r('region', 'is', ' North', 'South', 'North')] }] }, [north]],
+  ['numbers are normalised', { match: 'all', groups: [{ match: 'all', rules: [r('clv', 'gte', '500.0')] }] }, [clv500]],
+  ['is none of keeps customers without a value', { match: 'all', groups: [{ match: 'all', rules: [r('churn_band', 'is_not', 'high')] }] }, [
+    { or: [{ member: 'customer_base.churn_risk_band', operator: 'notEquals', values: ['high'] }, { member: 'customer_base.churn_risk_band', operator: 'notSet' }] },
+  ]],
+  ['between, bounds in either order', { match: 'all', groups: [{ match: 'all', rules: [r('recency_days', 'between', '90', '30')] }] }, [
+    { member: 'customer_base.days_since_last_purchase', operator: 'gte', values: ['30'] },
+    { member: 'customer_base.days_since_last_purchase', operator: 'lte', values: ['90'] },
+  ]],
+  ['AND within a group: flat top-level filters', { match: 'all', groups: [{ match: 'all', rules: [r('rfm_segment', 'is', 'Champions'), r('clv', 'gte', '500')] }] }, [champions, clv500]],
+  ['OR within a group', { match: 'all', groups: [{ match: 'any', rules: [r('rfm_segment', 'is', 'Champions'), r('clv', 'gte', '500')] }] }, [{ or: [champions, clv500] }]],
+  ['AND of an OR group and a rule', { match: 'all', groups: [
+    { match: 'any', rules: [r('rfm_segment', 'is', 'Champions'), r('clv', 'gte', '500')] },
+    { match: 'all', rules: [r('region', 'is', 'North', 'South')] },
+  ] }, [{ or: [champions, clv500] }, north]],
+  ['OR of AND groups', { match: 'any', groups: [
+    { match: 'all', rules: [r('rfm_segment', 'is', 'Champions'), r('clv', 'gte', '500')] },
+    { match: 'all', rules: [r('region', 'is', 'North', 'South')] },
+  ] }, [{ or: [{ and: [champions, clv500] }, north] }]],
+  ['OR with one complete group collapses', { match: 'any', groups: [
+    { match: 'all', rules: [r('rfm_segment', 'is', 'Champions')] },
+    { match: 'any', rules: [r('region', 'is')] },
+  ] }, [champions]],
+];
+
+describe('segmentFilters', () => {
+  it.each(cases)('%s', (_name, def, expected) => {
+    expect(segmentFilters(def)).toEqual(expected);
+  });
+
+  it('audience and member queries carry the same filters', () => {
+    const def = cases[9][1];
+    expect(audienceQuery(def).filters).toEqual(segmentFilters(def));
+    const q = membersQuery(def, 100, 200);
+    expect(q.filters).toEqual(segmentFilters(def));
+    expect(q).toMatchObject({ limit: 100, offset: 200, order: [['customer_base.customer_id', 'asc']] });
+  });
+});
+
+describe('parseDefinition', () => {
+  it('round-trips JSON', () => {
+    const def = cases[10][1];
+    expect(parseDefinition(JSON.stringify(def))).toEqual(def);
+  });
+  it('rejects unknown fields and wrong operators', () => {
+    expect(() => parseDefinition({ match: 'all', groups: [{ match: 'all', rules: [{ field: 'password', op: 'is', values: [] }] }] })).toThrow(/unknown field/);
+    expect(() => parseDefinition({ match: 'all', groups: [{ match: 'all', rules: [{ field: 'clv', op: 'is', values: ['1'] }] }] })).toThrow(/operator/);
+    expect(() => parseDefinition('{}')).toThrow(/groups/);
+  });
+});
+
+describe('describe', () => {
+  it('reads like the rules', () => {
+    expect(describeDef(cases[10][1])).toBe('(RFM segment is any of Champions AND Predicted CLV (EUR) ≥ 500) OR Region is any of North, South');
+    expect(describeDef(emptyDefinition())).toBe('All customers');
+  });
+});

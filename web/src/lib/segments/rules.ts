@@ -1,0 +1,184 @@
+import type { CubeFilter, CubeQuery, MemberFilter } from '../cube/types.ts';
+
+/**
+ * Segment definitions: rules on customer traits and scores, in AND/OR groups (one level of
+ * nesting: the segment combines groups, each group combines rules), and their pure translation
+ * into Cube filters on the customer_base view. The same function feeds the live count in the
+ * browser, the CSV export on the server and the campaign push, so all three see the same members.
+ */
+export type Match = 'all' | 'any';
+
+export const FIELDS = {
+  rfm_segment: { label: 'RFM segment', member: 'customer_base.rfm_segment', kind: 'category' },
+  churn_band: { label: 'Churn risk band', member: 'customer_base.churn_risk_band', kind: 'category' },
+  churn_probability: { label: 'Churn probability (0–1)', member: 'customer_base.churn_probability', kind: 'number' },
+  clv: { label: 'Predicted CLV (EUR)', member: 'customer_base.predicted_clv', kind: 'number' },
+  ltv: { label: 'Lifetime spend (EUR)', member: 'customer_base.lifetime_value', kind: 'number' },
+  orders: { label: 'Lifetime orders', member: 'customer_base.lifetime_orders', kind: 'number' },
+  recency_days: { label: 'Days since last purchase', member: 'customer_base.days_since_last_purchase', kind: 'number' },
+  channel: { label: 'Acquisition channel', member: 'customer_base.acquisition_channel', kind: 'category' },
+  region: { label: 'Region', member: 'customer_base.region', kind: 'category' },
+  customer_type: { label: 'Customer type', member: 'customer_base.customer_type', kind: 'category' },
+} as const;
+
+export type Field = keyof typeof FIELDS;
+export const FIELD_KEYS = Object.keys(FIELDS) as Field[];
+
+export const CATEGORY_OPS = { is: 'is any of', is_not: 'is none of' } as const;
+export const NUMBER_OPS = { gt: '>', gte: '≥', lt: '<', lte: '≤', between: 'between' } as const;
+export type Op = keyof typeof CATEGORY_OPS | keyof typeof NUMBER_OPS;
+
+export interface Rule {
+  field: Field;
+  op: Op;
+  /** Category: the chosen values. Number: one value ([min, max] for between). */
+  values: string[];
+}
+
+export interface Group {
+  match: Match;
+  rules: Rule[];
+}
+
+export interface SegmentDefinition {
+  match: Match;
+  groups: Group[];
+}
+
+export const emptyRule = (field: Field = 'rfm_segment'): Rule => ({ field, op: FIELDS[field].kind === 'number' ? 'gte' : 'is', values: [] });
+export const emptyDefinition = (): SegmentDefinition => ({ match: 'all', groups: [{ match: 'all', rules: [emptyRule()] }] });
+
+const isNumber = (v: string | undefined): v is string => v !== undefined && v.trim() !== '' && Number.isFinite(Number(v));
+
+/** The Cube filter of one rule, or undefined while the rule is incomplete (it is then ignored). */
+export function ruleFilter(rule: Rule): CubeFilter | undefined {
+  const spec = FIELDS[rule.field];
+  if (!spec) return undefined;
+  const member = spec.member;
+  if (spec.kind === 'category') {
+    const values = [...new Set(rule.values.map((v) => v.trim()).filter(Boolean))];
+    if (values.length === 0) return undefined;
+    if (rule.op === 'is') return { member, operator: 'equals', values };
+    if (rule.op === 'is_not') {
+      // notEquals alone would drop customers without a value; they are not "one of" the values.
+      return { or: [{ member, operator: 'notEquals', values }, { member, operator: 'notSet' }] };
+    }
+    return undefined;
+  }
+  const [a, b] = rule.values;
+  const n = (v: string): string => String(Number(v));
+  switch (rule.op) {
+    case 'gt':
+    case 'gte':
+    case 'lt':
+    case 'lte':
+      return isNumber(a) ? { member, operator: rule.op, values: [n(a)] } : undefined;
+    case 'between': {
+      if (!isNumber(a) || !isNumber(b)) return undefined;
+      const [lo, hi] = Number(a) <= Number(b) ? [a, b] : [b, a];
+      return { and: [{ member, operator: 'gte', values: [n(lo)] }, { member, operator: 'lte', values: [n(hi)] }] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function combine(match: Match, parts: CubeFilter[]): CubeFilter | undefined {
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0];
+  return match === 'all' ? { and: parts } : { or: parts };
+}
+
+/**
+ * Cube filters for a definition (the top-level array is ANDed by Cube). Incomplete rules and empty
+ * groups are ignored; an empty result means every customer.
+ */
+export function segmentFilters(def: SegmentDefinition): CubeFilter[] {
+  const groups = def.groups
+    .map((g) => combine(g.match, g.rules.map(ruleFilter).filter((f): f is CubeFilter => f !== undefined)))
+    .filter((f): f is CubeFilter => f !== undefined);
+  if (groups.length === 0) return [];
+  if (def.match === 'all') return groups.flatMap((g) => ('and' in g ? g.and : [g]));
+  return [combine('any', groups)!];
+}
+
+/** Size and value of the audience. */
+export function audienceQuery(def: SegmentDefinition): CubeQuery {
+  return {
+    measures: ['customer_base.customers', 'customer_base.total_lifetime_value', 'customer_base.total_predicted_clv'],
+    filters: segmentFilters(def),
+  };
+}
+
+/** CSV columns of the member export: header → member. */
+export const MEMBER_COLUMNS: [string, string][] = [
+  ['customer_id', 'customer_base.customer_id'],
+  ['customer_name', 'customer_base.customer_name'],
+  ['email', 'customer_base.email'],
+  ['region', 'customer_base.region'],
+  ['acquisition_channel', 'customer_base.acquisition_channel'],
+  ['owner_id', 'customer_base.owner_id'],
+  ['rfm_segment', 'customer_base.rfm_segment'],
+  ['churn_risk_band', 'customer_base.churn_risk_band'],
+  ['churn_probability', 'customer_base.churn_probability'],
+  ['lifetime_value_eur', 'customer_base.lifetime_value'],
+  ['predicted_clv_eur', 'customer_base.predicted_clv'],
+  ['days_since_last_purchase', 'customer_base.days_since_last_purchase'],
+];
+
+/** One page of members, in a stable order (customer id) so paging never skips or repeats anyone. */
+export function membersQuery(def: SegmentDefinition, limit: number, offset: number, columns: [string, string][] = MEMBER_COLUMNS): CubeQuery {
+  return {
+    dimensions: columns.map(([, m]) => m),
+    filters: segmentFilters(def),
+    order: [['customer_base.customer_id', 'asc']],
+    limit,
+    offset,
+  };
+}
+
+/** Parses and validates a stored or posted definition; throws with a readable message. */
+export function parseDefinition(input: unknown): SegmentDefinition {
+  const raw = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
+  const d = raw as Partial<SegmentDefinition> | null;
+  if (!d || typeof d !== 'object' || !Array.isArray(d.groups)) throw new Error('definition must have groups');
+  const match = (m: unknown): Match => (m === 'any' ? 'any' : 'all');
+  if (d.groups.length > 20) throw new Error('at most 20 groups');
+  return {
+    match: match(d.match),
+    groups: d.groups.map((g) => {
+      if (!g || !Array.isArray(g.rules)) throw new Error('every group must have rules');
+      if (g.rules.length > 50) throw new Error('at most 50 rules per group');
+      return {
+        match: match(g.match),
+        rules: g.rules.map((r) => {
+          if (!r || !(r.field in FIELDS)) throw new Error(`unknown field ${String(r?.field)}`);
+          const ops: readonly string[] = Object.keys(FIELDS[r.field].kind === 'number' ? NUMBER_OPS : CATEGORY_OPS);
+          if (!ops.includes(r.op)) throw new Error(`operator ${String(r.op)} does not apply to ${r.field}`);
+          const values = Array.isArray(r.values) ? r.values.map(String).slice(0, 500) : [];
+          return { field: r.field, op: r.op, values };
+        }),
+      };
+    }),
+  };
+}
+
+/** Every complete rule's member filter (for tests and for describing a segment). */
+export function leafFilters(filters: CubeFilter[]): MemberFilter[] {
+  return filters.flatMap((f) => ('member' in f ? [f] : 'and' in f ? leafFilters(f.and) : leafFilters(f.or)));
+}
+
+/** A one-line description: "RFM segment is any of Champions AND (Region is any of North OR …)". */
+export function describe(def: SegmentDefinition): string {
+  const rule = (r: Rule): string => {
+    const s = FIELDS[r.field];
+    if (s.kind === 'category') return `${s.label} ${CATEGORY_OPS[r.op as keyof typeof CATEGORY_OPS]} ${r.values.join(', ')}`;
+    if (r.op === 'between') return `${s.label} between ${r.values[0]} and ${r.values[1]}`;
+    return `${s.label} ${NUMBER_OPS[r.op as keyof typeof NUMBER_OPS]} ${r.values[0]}`;
+  };
+  const groups = def.groups
+    .map((g) => ({ match: g.match, parts: g.rules.filter((r) => ruleFilter(r)).map(rule) }))
+    .filter((g) => g.parts.length > 0)
+    .map((g) => (g.parts.length > 1 ? `(${g.parts.join(g.match === 'all' ? ' AND ' : ' OR ')})` : g.parts[0]));
+  return groups.length ? groups.join(def.match === 'all' ? ' AND ' : ' OR ') : 'All customers';
+}
