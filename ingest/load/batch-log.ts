@@ -27,6 +27,26 @@ export class BatchLog {
     readonly entry: BatchLogEntry,
   ) {}
 
+  /**
+   * Loads of the same input still marked `running` were killed (one load per input at a time):
+   * they are marked failed, so the log does not show them running forever.
+   */
+  async markInterrupted(): Promise<void> {
+    const e = this.entry;
+    if (!e.fileSha256) return;
+    const stuck = await this.io.rows<Record<string, unknown>>(
+      `SELECT batch_id, entity, source, source_file, file_sha256, rows_read, rows_loaded, rows_updated, rows_duplicate, rows_rejected, started_at
+       FROM ${this.io.table('ingest_batches')} FINAL
+       WHERE entity = {entity:String} AND file_sha256 = {sha:String} AND status = 'running' AND batch_id != {id:String}`,
+      { entity: e.entity, sha: e.fileSha256, id: e.batchId },
+    );
+    if (stuck.length === 0) return;
+    await this.io.insertRows(
+      'ingest_batches',
+      stuck.map((r) => ({ ...r, status: 'failed', error: `interrupted: batch ${e.batchId} loaded the same input again`, finished_at: Date.now(), version: Date.now() })),
+    );
+  }
+
   async record(status: 'running' | 'completed' | 'failed', counts: BatchCounts, error = ''): Promise<void> {
     this.#version = Math.max(this.#version + 1, Date.now());
     const e = this.entry;

@@ -43,6 +43,7 @@ export class BatchWriter {
   readonly #fresh = new Map<string, boolean>();
   readonly #hasSource: boolean;
   readonly #selectMovable: string;
+  #sorted = Buffer.allocUnsafe(0);
 
   constructor(
     readonly io: WarehouseIO,
@@ -122,7 +123,9 @@ export class BatchWriter {
       bytes += batch.rowEnd(r) - batch.rowStart[r];
     }
     for (let i = 1; i < buckets.length; i++) buckets[i] += buckets[i - 1];
-    const out = Buffer.allocUnsafe(bytes);
+    // Writes are sequential: one payload buffer serves every batch.
+    if (this.#sorted.length < bytes) this.#sorted = Buffer.allocUnsafe(Math.max(bytes, this.#sorted.length * 2));
+    const out = this.#sorted;
     const src = batch.out.buf;
     for (let r = 0; r < n; r++) {
       if (fate[r] !== Fate.Write) continue;
@@ -133,7 +136,7 @@ export class BatchWriter {
       else for (let i = 0; i < e - s; i++) out[at + i] = src[s + i];
       buckets[month[r] - min] = at + e - s;
     }
-    return out;
+    return out.subarray(0, bytes);
   }
 
   async #isFresh(source: string): Promise<boolean> {

@@ -23,7 +23,11 @@ import { RejectSink } from './rejects.ts';
 import { RowEncoder, type IdentityKeys } from './row-encoder.ts';
 import { WarehouseIO } from './warehouse-io.ts';
 
-const DEFAULT_BATCH_SIZE = 100_000;
+/**
+ * Rows per insert. Larger batches mean fewer, larger parts in the engine (less merging later);
+ * memory is about 2 × batch × row size (one batch written while the next is parsed).
+ */
+const DEFAULT_BATCH_SIZE = 200_000;
 
 /** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
@@ -161,6 +165,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     phaseStart = performance.now();
   };
   try {
+    await log.markInterrupted();
     await log.record('running', counts());
     await rejects.init();
     if (spec.name === 'customers') {

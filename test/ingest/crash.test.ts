@@ -82,6 +82,12 @@ describe('a load killed with SIGKILL and run again equals a clean single load', 
     assert.equal(resumed.loaded + resumed.duplicates, ROWS);
     assert.ok(resumed.duplicates >= killedAt, 'rows written before the kill are recognised');
 
+    const log = await one<{ statuses: string }>(
+      tw.warehouse,
+      "SELECT arrayStringConcat(groupArray(status), ',') AS statuses FROM (SELECT status FROM crm.ingest_batches FINAL ORDER BY started_at)",
+    );
+    assert.equal(log.statuses, 'failed,completed'); // the killed load is marked as interrupted
+
     const clean = await otherDatabase(tw, 'clean');
     const once = await ingestFile(clean, { entity: 'transactions', file, rejectsFile: false, batchSize: 30_000 });
     assert.equal(once.loaded, ROWS);
