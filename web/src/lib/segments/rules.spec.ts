@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { CubeFilter } from '../cube/types.ts';
+import type { CubeFilter, MemberFilter } from '../cube/types.ts';
 import { audienceQuery, describe as describeDef, emptyDefinition, membersQuery, parseDefinition, segmentFilters, type Rule, type SegmentDefinition } from './rules.ts';
 
 const r = (field: Rule['field'], op: Rule['op'], ...values: string[]): Rule => ({ field, op, values });
-const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } as const;
-const north = { member: 'customer_base.region', operator: 'equals', values: ['North', 'South'] } as const;
-const clv500 = { member: 'customer_base.predicted_clv', operator: 'gte', values: ['500'] } as const;
+const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } satisfies MemberFilter as MemberFilter;
+const north = { member: 'customer_base.region', operator: 'equals', values: ['North', 'South'] } satisfies MemberFilter as MemberFilter;
+const clv500 = { member: 'customer_base.predicted_clv', operator: 'gte', values: ['500'] } satisfies MemberFilter as MemberFilter;
 
 const cases: [string, SegmentDefinition, CubeFilter[]][] = [
   ['empty definition: every customer', emptyDefinition(), []],
