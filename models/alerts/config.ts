@@ -1,0 +1,90 @@
+/**
+ * Delivery settings from the environment. With no SMTP_URL (the embedded default) digests are
+ * written as .eml files to `<dataDir>/outbox/<owner>/`, which the owner's alerts inbox reads.
+ *
+ * | variable | meaning | default |
+ * |---|---|---|
+ * | SMTP_URL | e.g. smtps://user:pass@smtp.example.com:465 (nodemailer connection URL) | unset: outbox |
+ * | ALERT_FROM | From address | "Customer intelligence" <alerts@localhost> |
+ * | ALERT_WEBHOOK_URL | Slack-compatible webhook, HMAC-signed | unset: no webhook |
+ * | CRM_WEBHOOK_SECRET | HMAC key (else generated into <dataDir>/secrets.json) | generated |
+ * | CRM_PUBLIC_URL | base of the links to customer pages | CRM_WEB_ORIGIN, else http://127.0.0.1:$CRM_WEB_PORT |
+ */
+import { join } from 'node:path';
+import { dataDirFrom, localSecrets } from '../../lib/config.ts';
+import { AlertsError } from './errors.ts';
+import { readRules, type AlertRules } from './rules.ts';
+import { describeSchedule } from './schedule.ts';
+
+type Env = Record<string, string | undefined>;
+
+export type Channel = 'email' | 'outbox' | 'webhook';
+
+export interface AlertsConfig {
+  dataDir: string;
+  /** `<dataDir>/outbox`: one folder per owner. */
+  outboxDir: string;
+  /** SMTP connection URL; unset: digests go to the outbox instead. */
+  smtpUrl?: string;
+  from: string;
+  webhookUrl?: string;
+  webhookSecret: string;
+  /** Dashboard base URL, no trailing slash; customer links are `<publicUrl>/customers/<id>`. */
+  publicUrl: string;
+}
+
+export function loadAlertsConfig(dataDir: string = dataDirFrom(), env: Env = process.env): AlertsConfig {
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl)) throw new AlertsError('CONFIG_INVALID', 'SMTP_URL must start with smtp:// or smtps://');
+  const webhookUrl = env.ALERT_WEBHOOK_URL?.trim() || undefined;
+  if (webhookUrl && !/^https?:\/\//i.test(webhookUrl)) throw new AlertsError('CONFIG_INVALID', 'ALERT_WEBHOOK_URL must be an http(s) URL');
+  const publicUrl = publicUrlFrom(env);
+  return {
+    dataDir,
+    outboxDir: join(dataDir, 'outbox'),
+    smtpUrl,
+    from: env.ALERT_FROM?.trim() || '"Customer intelligence" <alerts@localhost>',
+    webhookUrl,
+    webhookSecret: localSecrets(dataDir, env).webhookSecret,
+    publicUrl,
+  };
+}
+
+/** Base of the dashboard links: CRM_PUBLIC_URL, else CRM_WEB_ORIGIN, else the local web port. */
+export function publicUrlFrom(env: Env = process.env): string {
+  return (env.CRM_PUBLIC_URL?.trim() || env.CRM_WEB_ORIGIN?.trim() || `http://127.0.0.1:${env.CRM_WEB_PORT?.trim() || 3000}`).replace(/\/+$/, '');
+}
+
+/** Channels a run plans digests for: e-mail (SMTP) or else the outbox, plus the webhook when set. */
+export function activeChannels(config: AlertsConfig): Channel[] {
+  return [config.smtpUrl ? 'email' : 'outbox', ...(config.webhookUrl ? (['webhook'] as const) : [])];
+}
+
+/** host:port of a URL without its credentials, path or query (webhook paths carry secrets). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname && u.pathname !== '/' ? '/…' : ''}`;
+  } catch {
+    return '(unparseable URL)';
+  }
+}
+
+/**
+ * One line for the start banner: where digests go and when, e.g.
+ * "no SMTP_URL set: digests are written as .eml files to ./.data/outbox/<owner>/ (alerts inbox); daily at 07:00 UTC".
+ */
+export function describeDelivery(opts: { config?: AlertsConfig; rules?: AlertRules } = {}): string {
+  const config = opts.config ?? loadAlertsConfig();
+  let when: string;
+  try {
+    when = describeSchedule((opts.rules ?? readRules(config.dataDir)).schedule);
+  } catch (err) {
+    when = `not scheduled (${(err as Error).message})`;
+  }
+  const where = config.smtpUrl
+    ? `e-mail via ${redactUrl(config.smtpUrl)} from ${config.from}`
+    : `no SMTP_URL set: digests are written as .eml files to ${join(config.outboxDir, '<owner>')}/ (alerts inbox)`;
+  const hook = config.webhookUrl ? ` and signed JSON to ${redactUrl(config.webhookUrl)}` : '';
+  return `${where}${hook}; ${when}`;
+}

@@ -1,0 +1,238 @@
+/**
+ * One digest per owner per run: built from its ledger rows (so a retry next week renders the same
+ * customers, numbers and reasons as the first attempt) and rendered as e-mail text, HTML and
+ * Slack-compatible JSON. Pure functions; snapshot-free tests check the content.
+ */
+import type { LedgerRow, Reason, Trigger } from './ledger.ts';
+import { formatInZone } from './schedule.ts';
+
+export interface DigestItem {
+  customerId: string;
+  customerName: string;
+  episodeId: string;
+  probability: number;
+  previousProbability: number | null;
+  valueAtRisk: number;
+  valueBasis: 'clv_12m' | 'revenue_12m';
+  reasons: Reason[];
+  nextStep: string;
+  trigger: Trigger;
+  /** The customer's 360 page. */
+  url: string;
+}
+
+export interface Digest {
+  deliveryId: string;
+  messageId: string;
+  ownerId: string;
+  /** E-mail address (e-mail and outbox rows) or empty. */
+  recipient: string;
+  window: string;
+  windowAt: Date;
+  plannedAt: Date;
+  /** Highest value at risk first. */
+  items: DigestItem[];
+  /** Customers who qualified but were over the per-digest limit; they follow in later runs. */
+  more: number;
+}
+
+export function customerUrl(publicUrl: string, customerId: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/customers/${encodeURIComponent(customerId)}`;
+}
+
+/** The digest of one delivery from its rows (rows of any one channel; they carry the same content). */
+export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string): Digest {
+  if (!rows.length) throw new Error('a digest needs at least one ledger row');
+  const first = rows[0];
+  const seen = new Set<string>();
+  const items: DigestItem[] = [];
+  for (const r of rows) {
+    if (seen.has(r.episode_id)) continue;
+    seen.add(r.episode_id);
+    items.push({
+      customerId: r.customer_id,
+      customerName: r.customer_name,
+      episodeId: r.episode_id,
+      probability: r.probability,
+      previousProbability: r.previous_probability,
+      valueAtRisk: r.value_at_risk,
+      valueBasis: r.value_basis,
+      reasons: r.reasons,
+      nextStep: r.next_step,
+      trigger: r.trigger,
+      url: customerUrl(publicUrl, r.customer_id),
+    });
+  }
+  items.sort((a, b) => b.valueAtRisk - a.valueAtRisk || b.probability - a.probability || a.customerId.localeCompare(b.customerId));
+  return {
+    deliveryId: first.delivery_id,
+    messageId: first.message_id,
+    ownerId: first.owner_id,
+    recipient: rows.find((r) => r.recipient.includes('@'))?.recipient ?? '',
+    window: first.run_window,
+    windowAt: first.run_window_at,
+    plannedAt: first.planned_at,
+    items,
+    more: first.more_at_risk,
+  };
+}
+
+const pct = (p: number): string => `${Math.round(p * 100)}%`;
+const money = (v: number): string => Math.round(v).toLocaleString('en-US');
+const BASIS: Record<DigestItem['valueBasis'], string> = { clv_12m: 'predicted 12-month value', revenue_12m: 'revenue in the last 12 months' };
+const customers = (n: number): string => `${n} customer${n === 1 ? '' : 's'}`;
+
+export function triggerNote(item: Pick<DigestItem, 'trigger' | 'previousProbability'>): string {
+  switch (item.trigger) {
+    case 'rise':
+      return item.previousProbability !== null ? `risk up from ${pct(item.previousProbability)} at the last alert` : 'risk up since the last alert';
+    case 'reopened':
+      return 'at risk again';
+    case 'cooldown':
+      return 'still at risk since the last alert';
+    default:
+      return 'new';
+  }
+}
+
+export function renderSubject(d: Pick<Digest, 'items' | 'windowAt'>, timezone = 'UTC'): string {
+  return `Churn alerts: ${customers(d.items.length)} at risk (${formatInZone(d.windowAt, timezone).slice(0, 10)})`;
+}
+
+function itemLines(item: DigestItem, n: number): string[] {
+  return [
+    `${n}. ${item.customerName || item.customerId} (${item.customerId}) - ${triggerNote(item)}`,
+    `   Churn probability ${pct(item.probability)} - value at risk ${money(item.valueAtRisk)} (${BASIS[item.valueBasis]})`,
+    ...(item.reasons.length ? [`   Why: ${item.reasons.map((r) => r.text).join('; ')}`] : []),
+    `   Next step: ${item.nextStep}`,
+    `   Customer page: ${item.url}`,
+  ];
+}
+
+export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string {
+  const lines = [
+    `Churn alerts for ${ownerName || d.ownerId} - run of ${formatInZone(d.windowAt, timezone)}`,
+    '',
+    `${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:`,
+    '',
+    ...d.items.flatMap((item, i) => [...itemLines(item, i + 1), '']),
+  ];
+  if (d.more > 0) lines.push(`${customers(d.more)} more at risk will follow in the next digest.`, '');
+  lines.push(`Digest ${d.deliveryId}. You receive it because you own these accounts.`);
+  return `${lines.join('\n')}\n`;
+}
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function renderHtml(d: Digest, timezone = 'UTC', ownerName = ''): string {
+  const items = d.items
+    .map(
+      (item) => `<li style="margin-bottom:1em">
+<a href="${esc(item.url)}"><strong>${esc(item.customerName || item.customerId)}</strong></a> (${esc(item.customerId)}) &middot; ${esc(triggerNote(item))}<br>
+Churn probability <strong>${pct(item.probability)}</strong> &middot; value at risk <strong>${money(item.valueAtRisk)}</strong> (${esc(BASIS[item.valueBasis])})<br>
+${item.reasons.length ? `Why: ${item.reasons.map((r) => esc(r.text)).join('; ')}<br>` : ''}
+Next step: ${esc(item.nextStep)}
+</li>`,
+    )
+    .join('\n');
+  return `<!doctype html>
+<html><body style="font-family:sans-serif">
+<p>Churn alerts for ${esc(ownerName || d.ownerId)} &middot; run of ${esc(formatInZone(d.windowAt, timezone))}</p>
+<p>${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:</p>
+<ol>
+${items}
+</ol>
+${d.more > 0 ? `<p>${customers(d.more)} more at risk will follow in the next digest.</p>` : ''}
+<p style="color:#666;font-size:small">Digest ${esc(d.deliveryId)}. You receive it because you own these accounts.</p>
+</body></html>
+`;
+}
+
+/** Slack's mrkdwn needs &, < and > escaped; links are <url|label>. */
+const mrk = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** Slack allows 50 blocks per message: header + context + this many customers + the "more" line. */
+const SLACK_ITEMS = 45;
+
+/**
+ * Slack-compatible webhook body: `text` (notification fallback) and `blocks` for Slack, and `digest`
+ * with the same content as data for any other receiver.
+ */
+export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unknown> {
+  const shown = d.items.slice(0, SLACK_ITEMS);
+  const notShown = d.items.length - shown.length + d.more;
+  const blocks: Record<string, unknown>[] = [
+    { type: 'header', text: { type: 'plain_text', text: renderSubject(d, timezone).slice(0, 150) } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: mrk(`Owner ${d.ownerId} · run of ${formatInZone(d.windowAt, timezone)}`) }] },
+    ...shown.map((item) => ({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: [
+          `*<${item.url}|${mrk(item.customerName || item.customerId)}>* (${mrk(item.customerId)}) · ${mrk(triggerNote(item))}`,
+          `Churn probability *${pct(item.probability)}* · value at risk *${money(item.valueAtRisk)}* (${BASIS[item.valueBasis]})`,
+          ...item.reasons.map((r) => `• ${mrk(r.text)}`),
+          `_Next step:_ ${mrk(item.nextStep)}`,
+        ]
+          .join('\n')
+          .slice(0, 3000),
+      },
+    })),
+  ];
+  if (notShown > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${customers(notShown)} more at risk not listed here.` }] });
+  return {
+    text: `${renderSubject(d, timezone)} for ${d.ownerId}`,
+    blocks,
+    digest: digestData(d, timezone),
+  };
+}
+
+/** The digest as plain data (webhook `digest` field, outbox .json beside each .eml, inbox API). */
+export interface DigestData {
+  delivery_id: string;
+  message_id: string;
+  owner_id: string;
+  recipient: string;
+  subject: string;
+  run_window: string;
+  planned_at: string;
+  more_at_risk: number;
+  customers: {
+    customer_id: string;
+    name: string;
+    episode_id: string;
+    probability: number;
+    previous_probability: number | null;
+    value_at_risk: number;
+    value_basis: DigestItem['valueBasis'];
+    reasons: Reason[];
+    next_step: string;
+    trigger: Trigger;
+    url: string;
+  }[];
+}
+
+export function digestData(d: Digest, timezone = 'UTC'): DigestData {
+  return {
+    delivery_id: d.deliveryId,
+    message_id: d.messageId,
+    owner_id: d.ownerId,
+    recipient: d.recipient,
+    subject: renderSubject(d, timezone),
+    run_window: d.window,
+    planned_at: d.plannedAt.toISOString(),
+    more_at_risk: d.more,
+    customers: d.items.map((i) => ({
+      customer_id: i.customerId,
+      name: i.customerName,
+      episode_id: i.episodeId,
+      probability: i.probability,
+      previous_probability: i.previousProbability,
+      value_at_risk: i.valueAtRisk,
+      value_basis: i.valueBasis,
+      reasons: i.reasons,
+      next_step: i.nextStep,
+      trigger: i.trigger,
+      url: i.url,
+    })),
+  };
+}

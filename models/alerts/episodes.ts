@@ -1,0 +1,83 @@
+/**
+ * Which at-risk customers an owner hears about in a run: pure functions over the candidates, the
+ * rules and the newest episode per (owner, customer) from the ledger. Table-tested in
+ * test/alerts/episodes.test.ts.
+ */
+import { createHash } from 'node:crypto';
+import type { Candidate } from './candidates.ts';
+import type { LatestEpisode, Trigger } from './ledger.ts';
+import type { AlertRules } from './rules.ts';
+
+const DAY_MS = 86_400_000;
+/** Float noise guard when comparing a rise with the configured minimum. */
+const EPS = 1e-9;
+
+/**
+ * Whether (and why) a customer at or above the threshold starts a new episode in this window:
+ * - first:    never alerted to this owner;
+ * - reopened: a run saw them below the threshold since the last alert (that episode is closed);
+ * - cooldown: still at risk, and the cooldown since the last alert has passed (a reminder);
+ * - rise:     inside the cooldown, but the probability rose by at least minRiseSinceLastAlert.
+ * Never twice in one window: a re-run of the same window finds this window's episode and stops.
+ */
+export function decideTrigger(
+  probability: number,
+  previous: Pick<LatestEpisode, 'run_window_at' | 'probability' | 'closed'> | undefined,
+  rules: Pick<AlertRules, 'probabilityThreshold' | 'cooldownDays' | 'minRiseSinceLastAlert'>,
+  windowAt: Date,
+): Trigger | null {
+  if (probability < rules.probabilityThreshold) return null;
+  if (!previous) return 'first';
+  if (previous.run_window_at.getTime() >= windowAt.getTime()) return null;
+  if (previous.closed) return 'reopened';
+  if (rules.cooldownDays !== null && windowAt.getTime() - previous.run_window_at.getTime() >= rules.cooldownDays * DAY_MS) return 'cooldown';
+  if (rules.minRiseSinceLastAlert !== null && probability - previous.probability >= rules.minRiseSinceLastAlert - EPS) return 'rise';
+  return null;
+}
+
+/** An open episode ends when a later run sees the customer below the threshold. */
+export function shouldClose(
+  probability: number,
+  previous: Pick<LatestEpisode, 'run_window_at' | 'closed'> | undefined,
+  rules: Pick<AlertRules, 'probabilityThreshold'>,
+  windowAt: Date,
+): boolean {
+  return !!previous && !previous.closed && probability < rules.probabilityThreshold && previous.run_window_at.getTime() < windowAt.getTime();
+}
+
+export interface ValueAtRisk {
+  value: number;
+  basis: 'clv_12m' | 'revenue_12m';
+}
+
+/** Value at risk by the configured basis; a customer without a CLV score falls back to revenue_12m. */
+export function valueAtRisk(c: Pick<Candidate, 'clv_12m' | 'revenue_12m'>, basis: AlertRules['valueBasis']): ValueAtRisk {
+  if (basis === 'clv_12m' && c.clv_12m !== null && Number.isFinite(c.clv_12m)) return { value: Math.max(0, c.clv_12m), basis: 'clv_12m' };
+  return { value: Math.max(0, c.revenue_12m), basis: 'revenue_12m' };
+}
+
+export function ownerIncluded(ownerId: string, rules: Pick<AlertRules, 'owners'>): boolean {
+  return rules.owners === 'all' || rules.owners.includes(ownerId);
+}
+
+const hash = (...parts: string[]): string => createHash('sha256').update(parts.join('\u0000')).digest('hex');
+
+/** Stable: the same owner, customer and window always give the same episode id. */
+export function episodeId(ownerId: string, customerId: string, window: string): string {
+  return `ep-${hash('episode', ownerId, customerId, window).slice(0, 20)}`;
+}
+
+/** The digest's identity: owner, run window and the (sorted) episode ids it carries. */
+export function deliveryId(ownerId: string, window: string, episodeIds: readonly string[]): string {
+  return `dg-${hash('digest', ownerId, window, ...[...episodeIds].sort()).slice(0, 24)}`;
+}
+
+/**
+ * RFC 5322 Message-ID derived from the delivery id, so every retry of a digest — including a
+ * repeat after a crash between the send and the ledger write — carries the same Message-ID.
+ * The domain is taken from the From address when it has one.
+ */
+export function messageIdFor(delivery: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
+  return `<${delivery}.alerts@${domain}>`;
+}

@@ -1,0 +1,412 @@
+/**
+ * One alert run: read the newest scores (re-scoring first when they are stale), close episodes of
+ * customers who fell below the threshold, plan one digest per owner for the customers who start a
+ * new episode, write it to the ledger as pending, then deliver every pending or failed digest
+ * (this run's and earlier ones') with retries, recording each outcome as soon as it is known.
+ * The guarantee this gives, and its limits, are in models/alerts/README.md.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { todayUtc } from '../churn/definition.ts';
+import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
+import { digestFromRows, renderWebhook, type Digest } from './digest.ts';
+import { AlertsError } from './errors.ts';
+import { decideTrigger, deliveryId, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
+import {
+  nextVersion,
+  ownersPlannedIn,
+  readLatestEpisodes,
+  readLedger,
+  writeClosures,
+  writeLedger,
+  writeRun,
+  type Closure,
+  type LatestEpisode,
+  type LedgerRow,
+  type Trigger,
+} from './ledger.ts';
+import { acquireRunLock } from './lock.ts';
+import { smtpSender, writeToOutbox, type RenderContext, type SmtpSender } from './deliver/mail.ts';
+import { withRetry, type RetryOptions } from './deliver/retry.ts';
+import { postWebhook } from './deliver/webhook.ts';
+import { nextStepFor } from './next-step.ts';
+import { readRules, type AlertRules } from './rules.ts';
+import { lastFire, lastFireOnDay } from './schedule.ts';
+
+/** Re-trains and re-scores churn and CLV (default: trainAndScore, loaded only when needed). */
+export type ScoreFn = (warehouse: Warehouse, opts: { today?: string; dataDir: string; onProgress: (line: string) => void }) => Promise<unknown>;
+
+export const defaultScore: ScoreFn = async (warehouse, opts) => {
+  const { trainAndScore } = await import('../scoring/train-and-score.ts');
+  return trainAndScore(warehouse, opts);
+};
+
+export interface RunAlertsOptions {
+  warehouse: Warehouse;
+  dataDir: string;
+  /** Delivery settings (default: from the environment, loadAlertsConfig). */
+  config?: AlertsConfig;
+  /** Rules (default: the rules file in dataDir, created with the defaults when missing). */
+  rules?: AlertRules;
+  clock?: Clock;
+  log?: (line: string) => void;
+  /** Plan and print only: no sending, no outbox files, no ledger or closure writes, no re-scoring. */
+  dryRun?: boolean;
+  /** Only this owner (customers.owner_id): their new digest and their undelivered ones. */
+  ownerId?: string;
+  /** YYYY-MM-DD: run as the scheduled run of that day (its last fire time in the schedule's zone). */
+  today?: string;
+  /** The scheduled instant this run stands for (the worker passes the fire time). Default: the last fire time ≤ now. */
+  at?: Date;
+  trigger?: 'schedule' | 'manual' | 'cli';
+  /** Re-score first when the newest scores are older than rules.rescore.maxScoreAgeHours (default true). */
+  rescore?: boolean;
+  score?: ScoreFn;
+  retry?: RetryOptions;
+  smtpTimeouts?: { connectionMs?: number; socketMs?: number };
+  webhookTimeoutMs?: number;
+}
+
+export interface DeliveryReport {
+  ownerId: string;
+  deliveryId: string;
+  messageId: string;
+  channel: Channel;
+  recipient: string;
+  window: string;
+  customers: { customerId: string; name: string; probability: number; valueAtRisk: number; trigger: Trigger }[];
+  more: number;
+  /** would-send: dry run. */
+  outcome: 'sent' | 'failed' | 'would-send';
+  /** True when the digest was planned by an earlier run (a retry). */
+  retry: boolean;
+  attempts: number;
+  error?: string;
+  /** Outbox: the .eml file. */
+  path?: string;
+}
+
+export interface RunResult {
+  runId: string;
+  window: string;
+  windowAt: Date;
+  dryRun: boolean;
+  ownerFilter?: string;
+  scores: { churnScoredAt: Date | null; clvScoredAt: Date | null; stale: boolean; rescored: boolean };
+  candidates: number;
+  closedEpisodes: number;
+  newEpisodes: number;
+  deliveries: DeliveryReport[];
+  warnings: string[];
+}
+
+const HOUR_MS = 3_600_000;
+const key = (owner: string, customer: string): string => `${owner}\u0000${customer}`;
+
+/** The instant a run stands for: explicit, the day's scheduled run, or the last scheduled run before now. */
+export function resolveWindow(rules: AlertRules, now: Date, opts: { at?: Date; today?: string }): Date {
+  if (opts.at) return opts.at;
+  if (opts.today) {
+    const w = lastFireOnDay(rules.schedule, opts.today);
+    if (!w) throw new AlertsError('CONFIG_INVALID', `the schedule "${rules.schedule.cron}" (${rules.schedule.timezone}) has no run on ${opts.today}`);
+    return w;
+  }
+  return lastFire(rules.schedule, now) ?? now;
+}
+
+interface Plan {
+  closures: Closure[];
+  rows: LedgerRow[];
+  newEpisodes: number;
+}
+
+/** Pure planning step: closures and the new digests' ledger rows. */
+export function planRun(input: {
+  candidates: Candidate[];
+  latest: Map<string, LatestEpisode>;
+  rules: AlertRules;
+  windowAt: Date;
+  now: Date;
+  channels: Channel[];
+  from: string;
+  contacts: Map<string, OwnerContact>;
+  ownerFilter?: string;
+  /** Owners who already got a digest planned in this window: nothing new for them until the next one. */
+  alreadyPlanned?: Set<string>;
+}): Plan {
+  const { rules, windowAt } = input;
+  const window = windowAt.toISOString();
+  const closures: Closure[] = [];
+  const byOwner = new Map<string, { c: Candidate; trigger: Trigger; value: ReturnType<typeof valueAtRisk>; prev?: LatestEpisode }[]>();
+  for (const c of input.candidates) {
+    if (input.ownerFilter !== undefined && c.owner_id !== input.ownerFilter) continue;
+    const prev = input.latest.get(key(c.owner_id, c.customer_id));
+    if (shouldClose(c.probability, prev, rules, windowAt)) {
+      closures.push({ owner_id: c.owner_id, customer_id: c.customer_id, episode_id: prev!.episode_id, probability: c.probability, run_window: window, closed_at: input.now });
+      continue;
+    }
+    if (!ownerIncluded(c.owner_id, rules) || input.alreadyPlanned?.has(c.owner_id)) continue;
+    const value = valueAtRisk(c, rules.valueBasis);
+    if (value.value < rules.minValueAtRisk) continue;
+    const trigger = decideTrigger(c.probability, prev, rules, windowAt);
+    if (!trigger) continue;
+    const list = byOwner.get(c.owner_id) ?? [];
+    list.push({ c, trigger, value, prev });
+    byOwner.set(c.owner_id, list);
+  }
+  const rows: LedgerRow[] = [];
+  let newEpisodes = 0;
+  for (const [ownerId, list] of [...byOwner].sort(([a], [b]) => a.localeCompare(b))) {
+    list.sort((a, b) => b.value.value - a.value.value || b.c.probability - a.c.probability || a.c.customer_id.localeCompare(b.c.customer_id));
+    const listed = list.slice(0, rules.maxCustomersPerDigest);
+    const more = list.length - listed.length;
+    const episodes = listed.map((x) => episodeId(ownerId, x.c.customer_id, window));
+    const delivery = deliveryId(ownerId, window, episodes);
+    const messageId = messageIdFor(delivery, input.from);
+    const email = input.contacts.get(ownerId)?.email ?? '';
+    newEpisodes += listed.length;
+    const version = nextVersion();
+    for (const channel of input.channels) {
+      listed.forEach((x, i) =>
+        rows.push({
+          owner_id: ownerId,
+          customer_id: x.c.customer_id,
+          episode_id: episodes[i],
+          channel,
+          delivery_id: delivery,
+          message_id: messageId,
+          run_window: window,
+          run_window_at: windowAt,
+          status: 'pending',
+          attempts: 0,
+          last_error: '',
+          recipient: channel === 'webhook' ? '' : email,
+          customer_name: x.c.customer_name,
+          probability: x.c.probability,
+          previous_probability: x.prev ? x.prev.probability : null,
+          value_at_risk: x.value.value,
+          value_basis: x.value.basis,
+          reasons: x.c.reasons.slice(0, 3),
+          next_step: nextStepFor(x.c.reasons[0]?.feature),
+          trigger: x.trigger,
+          more_at_risk: more,
+          planned_at: input.now,
+          sent_at: null,
+          version,
+        }),
+      );
+    }
+  }
+  return { closures, rows, newEpisodes };
+}
+
+/** Rows grouped per (delivery, channel), older digests first. */
+function groupDeliveries(rows: LedgerRow[]): LedgerRow[][] {
+  const groups = new Map<string, LedgerRow[]>();
+  for (const r of rows) {
+    const k = `${r.delivery_id}\u0000${r.channel}`;
+    const g = groups.get(k) ?? [];
+    g.push(r);
+    groups.set(k, g);
+  }
+  return [...groups.values()].sort(
+    (a, b) => a[0].run_window_at.getTime() - b[0].run_window_at.getTime() || a[0].owner_id.localeCompare(b[0].owner_id) || a[0].channel.localeCompare(b[0].channel),
+  );
+}
+
+export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? (() => {});
+  const dryRun = !!opts.dryRun;
+  const config = opts.config ?? loadAlertsConfig(opts.dataDir);
+  const rules = opts.rules ?? readRules(opts.dataDir);
+  const { warehouse } = opts;
+  const startedAt = clock.now();
+  const windowAt = resolveWindow(rules, startedAt, opts);
+  const window = windowAt.toISOString();
+  const runId = randomUUID();
+  const warnings: string[] = [];
+  const warn = (w: string): void => {
+    warnings.push(w);
+    log(`warning: ${w}`);
+  };
+  const release = dryRun ? () => {} : acquireRunLock(opts.dataDir);
+  const result: RunResult = {
+    runId,
+    window,
+    windowAt,
+    dryRun,
+    ownerFilter: opts.ownerId,
+    scores: { churnScoredAt: null, clvScoredAt: null, stale: false, rescored: false },
+    candidates: 0,
+    closedEpisodes: 0,
+    newEpisodes: 0,
+    deliveries: [],
+    warnings,
+  };
+  let smtp: SmtpSender | undefined;
+  let failure = '';
+  try {
+    log(`${dryRun ? 'dry run' : 'run'} for the window ${window}${opts.ownerId ? `, owner ${opts.ownerId}` : ''}`);
+
+    // 1. Scores: the newest, refreshed first when older than the configured age.
+    let fresh = await scoreFreshness(warehouse);
+    const maxAgeMs = rules.rescore.maxScoreAgeHours === null ? Infinity : rules.rescore.maxScoreAgeHours * HOUR_MS;
+    const age = (d: Date | null): number => (d ? startedAt.getTime() - d.getTime() : Infinity);
+    result.scores.stale = age(fresh.churn) > maxAgeMs || age(fresh.clv) > maxAgeMs;
+    if (result.scores.stale && opts.rescore !== false) {
+      const what = fresh.churn ? `the newest churn scores are from ${fresh.churn.toISOString()}` : 'there are no churn scores';
+      if (dryRun) warn(`${what}; a real run would re-score first`);
+      else {
+        log(`${what}: re-scoring first`);
+        try {
+          await (opts.score ?? defaultScore)(warehouse, { today: opts.today, dataDir: opts.dataDir, onProgress: (l) => log(`  ${l}`) });
+          result.scores.rescored = true;
+          fresh = await scoreFreshness(warehouse);
+        } catch (err) {
+          warn(`re-scoring failed, using the scores there are: ${(err as Error).message}`);
+        }
+      }
+    }
+    result.scores.churnScoredAt = fresh.churn;
+    result.scores.clvScoredAt = fresh.clv;
+
+    // 2. Plan: candidates, the newest episode per (owner, customer), closures and new digests.
+    let owners: string[] | null = rules.owners === 'all' ? null : rules.owners;
+    if (opts.ownerId !== undefined) {
+      if (!ownerIncluded(opts.ownerId, rules)) warn(`owner ${opts.ownerId} is not among the owners the rules include: only their undelivered digests are retried`);
+      owners = [opts.ownerId];
+    }
+    const day = opts.today ?? todayUtc(startedAt);
+    const candidates = await loadCandidates(warehouse, { threshold: rules.probabilityThreshold, owners, day });
+    result.candidates = candidates.filter((c) => c.probability >= rules.probabilityThreshold).length;
+    const latest = new Map((await readLatestEpisodes(warehouse, opts.ownerId)).map((e) => [key(e.owner_id, e.customer_id), e]));
+    const undelivered = await readLedger(warehouse, { status: ['pending', 'failed'], ownerId: opts.ownerId });
+    const planOwners = [...new Set([...candidates.map((c) => c.owner_id), ...undelivered.map((r) => r.owner_id)])];
+    const contacts = await loadOwnerContacts(warehouse, planOwners);
+    const alreadyPlanned = await ownersPlannedIn(warehouse, window);
+    const plan = planRun({
+      candidates,
+      latest,
+      rules,
+      windowAt,
+      now: startedAt,
+      channels: activeChannels(config),
+      from: config.from,
+      contacts,
+      ownerFilter: opts.ownerId,
+      alreadyPlanned,
+    });
+    result.closedEpisodes = plan.closures.length;
+    result.newEpisodes = plan.newEpisodes;
+    log(`${result.candidates} customers at or above ${rules.probabilityThreshold}; ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
+    if (!dryRun) {
+      await writeClosures(warehouse, plan.closures);
+      // Pending rows first: from here on a digest can be retried but never planned a second time.
+      await writeLedger(warehouse, plan.rows);
+    }
+
+    // 3. Deliver: earlier runs' undelivered digests first, then this run's.
+    const retried = new Set(undelivered.map((r) => r.delivery_id));
+    const down = new Set<Channel>();
+    for (const group of groupDeliveries([...undelivered, ...plan.rows])) {
+      const first = group[0];
+      const channel = first.channel;
+      const digest: Digest = digestFromRows(group, config.publicUrl);
+      if (channel !== 'webhook' && !digest.recipient) digest.recipient = contacts.get(first.owner_id)?.email ?? '';
+      const ctx: RenderContext = { timezone: rules.schedule.timezone, ownerName: contacts.get(first.owner_id)?.name };
+      const report: DeliveryReport = {
+        ownerId: first.owner_id,
+        deliveryId: first.delivery_id,
+        messageId: first.message_id,
+        channel,
+        recipient: channel === 'webhook' ? (config.webhookUrl ? redactUrl(config.webhookUrl) : '') : digest.recipient,
+        window: first.run_window,
+        customers: digest.items.map((i) => ({ customerId: i.customerId, name: i.customerName, probability: i.probability, valueAtRisk: i.valueAtRisk, trigger: i.trigger })),
+        more: digest.more,
+        outcome: 'would-send',
+        retry: retried.has(first.delivery_id),
+        attempts: 0,
+      };
+      result.deliveries.push(report);
+      if (dryRun) continue;
+
+      let send: () => Promise<void>;
+      if (channel === 'email') {
+        if (!config.smtpUrl) send = () => Promise.reject(new Error('SMTP_URL is not set (this digest was planned for e-mail)'));
+        else {
+          smtp ??= smtpSender(config, opts.smtpTimeouts);
+          const sender = smtp;
+          send = () => sender.send(digest, ctx);
+        }
+      } else if (channel === 'outbox') {
+        send = async () => {
+          const w = await writeToOutbox(digest, config, ctx);
+          report.path = w.path;
+          if (!w.written) log(`${digest.deliveryId} was already in the outbox (a repeat): not written again`);
+        };
+      } else {
+        const url = config.webhookUrl;
+        if (!url) send = () => Promise.reject(new Error('ALERT_WEBHOOK_URL is not set (this digest was planned for the webhook)'));
+        else send = () => postWebhook(url, config.webhookSecret, digest.deliveryId, renderWebhook(digest, ctx.timezone), { timeoutMs: opts.webhookTimeoutMs });
+      }
+      // Once a channel has failed all its attempts in this run, the rest get one attempt each.
+      const outcome = await withRetry(send, down.has(channel) ? { ...opts.retry, attempts: 1 } : opts.retry);
+      if (!outcome.ok) down.add(channel);
+      report.outcome = outcome.ok ? 'sent' : 'failed';
+      report.attempts = outcome.attempts;
+      if (outcome.error) report.error = outcome.error;
+      const sentAt = clock.now();
+      const version = nextVersion();
+      await writeLedger(
+        warehouse,
+        group.map((r) => ({
+          ...r,
+          status: outcome.ok ? 'sent' : 'failed',
+          attempts: r.attempts + outcome.attempts,
+          last_error: outcome.ok ? '' : (outcome.error ?? 'failed'),
+          recipient: channel === 'webhook' ? r.recipient : digest.recipient,
+          sent_at: outcome.ok ? sentAt : null,
+          version,
+        })),
+      );
+      log(
+        `${report.outcome === 'sent' ? 'sent' : 'FAILED'} ${channel} digest ${digest.deliveryId} to ${first.owner_id}${report.recipient ? ` (${report.recipient})` : ''}: ` +
+          `${digest.items.length} customers${report.retry ? ', retry of an earlier run' : ''}${outcome.error ? ` - ${outcome.error}` : ''}`,
+      );
+    }
+    return result;
+  } catch (err) {
+    failure = (err as Error).message;
+    throw err;
+  } finally {
+    smtp?.close();
+    if (!dryRun) {
+      try {
+        await writeRun(warehouse, {
+          run_id: runId,
+          run_window: window,
+          run_window_at: windowAt,
+          trigger: opts.trigger ?? 'manual',
+          owner_filter: opts.ownerId ?? '',
+          started_at: startedAt,
+          finished_at: clock.now(),
+          scores_scored_at: result.scores.churnScoredAt,
+          rescored: result.scores.rescored,
+          candidates: result.candidates,
+          new_episodes: result.newEpisodes,
+          closed_episodes: result.closedEpisodes,
+          deliveries_sent: result.deliveries.filter((d) => d.outcome === 'sent').length,
+          deliveries_failed: result.deliveries.filter((d) => d.outcome === 'failed').length,
+          error: failure,
+        });
+      } catch (err) {
+        log(`could not record the run: ${(err as Error).message}`);
+      }
+      release();
+    }
+  }
+}
+
