@@ -1,0 +1,14 @@
+import { dataDirFrom } from '../../../../lib/config.ts';
+import type { InboxMessage } from '../../../../models/alerts/inbox.ts';
+
+/**
+ * An owner's churn-alert digests, newest first, through the alerts module's listInbox (the outbox
+ * folder of the data directory: what the embedded default delivers to). Loaded lazily so the
+ * dashboard still starts when the alerts module is unavailable.
+ */
+export type { InboxMessage };
+
+export async function ownerInbox(ownerId: string, limit = 50): Promise<InboxMessage[]> {
+  const alerts = await import('../../../../models/alerts/inbox.ts');
+  return alerts.listInbox(process.env.CRM_ALERTS_OUTBOX_DIR ?? dataDirFrom(), ownerId, { limit });
+}

@@ -1,0 +1,39 @@
+import type { PageServerLoad } from './$types';
+import { ownerInbox, type InboxMessage } from '$lib/alerts/inbox.server.ts';
+
+/** Owners see their own digests; an admin picks an owner with ?owner=. */
+export const load: PageServerLoad = async ({ locals, url }) => {
+  const user = locals.user!;
+  const ownerId = user.role === 'owner' ? (user.ownerId ?? '') : (url.searchParams.get('owner') ?? '').trim().slice(0, 200);
+  let digests: InboxMessage[] = [];
+  let error: string | undefined;
+  if (ownerId) {
+    try {
+      digests = await ownerInbox(ownerId);
+    } catch (err) {
+      error = `The alerts inbox could not be read: ${(err as Error).message}`;
+    }
+  }
+  return {
+    ownerId,
+    isOwner: user.role === 'owner',
+    error,
+    digests: digests.map((d) => ({
+      id: d.delivery_id,
+      subject: d.subject,
+      runWindow: d.run_window,
+      plannedAt: d.planned_at,
+      moreAtRisk: d.more_at_risk,
+      customers: d.customers.map((c) => ({
+        id: c.customer_id,
+        name: c.name,
+        probability: c.probability,
+        previous: c.previous_probability,
+        valueAtRisk: c.value_at_risk,
+        reasons: (c.reasons ?? []).map((r) => (typeof r === 'string' ? r : ((r as { label?: string; text?: string }).label ?? (r as { text?: string }).text ?? JSON.stringify(r)))),
+        nextStep: c.next_step,
+        trigger: typeof c.trigger === 'string' ? c.trigger : JSON.stringify(c.trigger),
+      })),
+    })),
+  };
+};
