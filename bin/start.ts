@@ -10,6 +10,7 @@ import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
+import { describeDelivery, startWorker } from '../models/alerts/index.ts';
 import { prepareData } from './prepare-data.ts';
 
 const SERVICES = ['migrate', 'ingest-api', 'semantic', 'web', 'worker'] as const;
@@ -120,6 +121,10 @@ async function main(): Promise<void> {
       running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
       semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');
     }
+    if (args.services.has('worker')) {
+      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, log: (l) => log(`alerts: ${l}`) });
+      running.push({ name: 'alerts worker', note: describeDelivery(), close: () => worker.close() });
+    }
     const signIn: string[] = [];
     if (args.services.has('web')) {
       if (!semanticUrl) throw new Error('the web app needs the semantic layer: start it too, or set CRM_SEMANTIC_URL');
@@ -143,7 +148,7 @@ async function main(): Promise<void> {
 }
 
 function printBanner(running: Running[], signIn: string[]): void {
-  const lines = running.filter((r) => r.url).map((r) => `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}`);
+  const lines = running.filter((r) => r.url || r.note).map((r) => (r.url ? `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}` : `  ${r.name.padEnd(14)} ${r.note}`));
   const web = running.find((r) => r.name === 'dashboard');
   const users = signIn.length ? ['', 'Demo users (embedded default only):', ...signIn] : [];
   const open = web ? ['', `Open ${web.url} and sign in.`] : [];
