@@ -24,10 +24,12 @@ import { RowEncoder, type IdentityKeys } from './row-encoder.ts';
 import { WarehouseIO } from './warehouse-io.ts';
 
 /**
- * Rows per insert. Larger batches mean fewer, larger parts in the engine (less merging later);
- * memory is about 2 × batch × row size (one batch written while the next is parsed).
+ * Rows per insert. Larger batches mean fewer, larger parts in the engine (less merging later).
+ * A batch also ends at MAX_BATCH_BYTES of payload, so memory stays near 3 × that (one batch being
+ * written, its month-grouped copy, the next being parsed) whatever the row width or file size.
  */
-const DEFAULT_BATCH_SIZE = 200_000;
+const DEFAULT_BATCH_SIZE = 500_000;
+const MAX_BATCH_BYTES = 64 << 20;
 
 /** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
@@ -204,7 +206,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     const take = (): Batch => {
       const b = pool.pop();
       if (b) return b;
-      return new Batch(keyCount, Math.min(input.batchSize, 1 << 20) + 16_384, 4 << 20);
+      return new Batch(keyCount, Math.min(input.batchSize, 1 << 16) + 16_384, 4 << 20);
     };
     let batch = take();
     let inflight: Promise<void> | undefined;
@@ -243,7 +245,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       bad: (line, detail, raw) => encoder.rejectRow(batch, line, detail, raw),
       chunkDone: async (bytes) => {
         bytesRead = bytes;
-        if (batch.rows + batch.rejects.length >= input.batchSize) await flush();
+        if (batch.rows + batch.rejects.length >= input.batchSize || batch.out.pos >= MAX_BATCH_BYTES) await flush();
         progress();
       },
     };
