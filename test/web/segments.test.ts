@@ -6,6 +6,9 @@
  * Needs /usr/bin/chromium (apt-get install -y chromium).
  */
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../lib/config.ts';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
@@ -16,6 +19,7 @@ let stack: ProductStack;
 let browser: Browser;
 let page: Page;
 let errors: string[] = [];
+const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
 
 async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -31,6 +35,7 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
   before(async () => {
     const missing = chromiumMissing();
     if (missing) throw new Error(missing);
+    mkdirSync(SHOTS, { recursive: true });
     stack = await startProductStack({ scale: 'small' });
     // The segments store falls back to the configured warehouse: point it at the test warehouse.
     const wh = stack.tw.warehouse;
@@ -85,8 +90,15 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     await page.getByTestId('save-segment').click();
     const row = page.getByTestId('saved-segment').filter({ hasText: name });
     await row.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(SHOTS, 'segments.png'), fullPage: true });
+    const stored = await stack.tw.warehouse.client.query({ query: `SELECT name, deleted, definition FROM segments FINAL WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' });
+    const [saved] = await stored.json<{ name: string; deleted: number; definition: string }>();
+    assert.equal(Number(saved?.deleted), 0);
+    assert.deepEqual(segmentFilters(JSON.parse(saved.definition) as SegmentDefinition), filters, 'the stored rules are the built ones');
     await row.getByRole('button', { name: `Delete ${name}` }).click();
     await row.waitFor({ state: 'detached', timeout: 30_000 });
+    const gone = await stack.tw.warehouse.client.query({ query: `SELECT deleted FROM segments FINAL WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' });
+    assert.equal(Number((await gone.json<{ deleted: number }>())[0]?.deleted), 1, 'a delete is a new version with deleted = 1');
     assert.deepEqual(errors, [], 'no console errors');
   });
 });
