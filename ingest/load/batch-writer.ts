@@ -132,8 +132,8 @@ export class BatchWriter {
       const s = batch.rowStart[r];
       const e = batch.rowEnd(r);
       const at = buckets[month[r] - min];
-      if (e - s > 64) src.copy(out, at, s, e);
-      else for (let i = 0; i < e - s; i++) out[at + i] = src[s + i];
+      // A plain loop: Buffer#copy's argument checks cost more than copying a ~150-byte row.
+      for (let i = 0; i < e - s; i++) out[at + i] = src[s + i];
       buckets[month[r] - min] = at + e - s;
     }
     return out.subarray(0, bytes);
