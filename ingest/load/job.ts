@@ -20,6 +20,7 @@ import { BatchLog } from './batch-log.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { InputError } from './errors.ts';
 import { RejectSink } from './rejects.ts';
+import { ScratchKeys } from './scratch-keys.ts';
 import { RowEncoder, type IdentityKeys } from './row-encoder.ts';
 import { WarehouseIO } from './warehouse-io.ts';
 
@@ -166,8 +167,10 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     phases[name] = Math.round(performance.now() - phaseStart);
     phaseStart = performance.now();
   };
+  const scratch = new ScratchKeys(io, batchId, warehouse.cluster);
   try {
     await log.markInterrupted();
+    await ScratchKeys.dropLeftovers(io, warehouse.database);
     await log.record('running', counts());
     await rejects.init();
     if (spec.name === 'customers') {
@@ -198,7 +201,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     }
     const encoder = new RowEncoder(compiled, runVersion, batchId, resolution ?? refs);
     const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion, batchId);
-    writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash);
+    writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash, scratch);
     const w = writer;
     const reader = input.makeReader();
     const keyCount = encoder.layout.keyColumns.length;
@@ -259,6 +262,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     if (process.env.INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     const rejectsFile = await rejects.close();
+    await scratch.drop();
     await log.record('completed', counts());
     const seconds = (Date.now() - started) / 1000;
     const c = w.counts;
@@ -285,6 +289,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   } catch (e) {
     const message = (e as Error).message ?? String(e);
     await rejects.close().catch(() => undefined);
+    await scratch.drop().catch(() => undefined);
     await log.record('failed', counts(), message).catch(() => undefined);
     const s = failedSummary(spec.name, input.label, started, message, batchId);
     s.read = read;

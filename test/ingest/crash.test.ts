@@ -95,5 +95,8 @@ describe('a load killed with SIGKILL and run again equals a clean single load', 
     const b = await state(clean);
     assert.deepEqual(a, b);
     assert.equal(a.tx_raw, String(ROWS)); // no physical duplicates either
+    // The resumed load looked its 30 000-key batches up through a scratch table, dropped at the end.
+    const scratch = await one<{ n: string }>(tw.warehouse, "SELECT count() AS n FROM system.tables WHERE database = 'crm' AND startsWith(name, 'ingest_keys_')");
+    assert.equal(scratch.n, '0');
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -85,6 +85,33 @@ describe('a malformed file loads its good rows and quarantines each bad one', ()
       return [Number(cells[1]), cells[3]] as [number, string];
     });
     assert.deepEqual(pairs, EXPECTED);
+  });
+
+  it('NDJSON: malformed JSON, non-objects and invalid UTF-8 lines are rejected as whole rows', async () => {
+    const nd = join(dir, 'interactions-bad.ndjson');
+    const good = (id: string): string => `{"source":"support","interaction_id":"${id}","customer_ref":"S-1","occurred_at":"2024-01-10T09:00:00Z","type":"call"}`;
+    writeFileSync(
+      nd,
+      Buffer.concat([
+        Buffer.from(`${good('N1')}\n`),
+        Buffer.from('{"source":"support","interaction_id":"N2",\n'), // line 2: cut off
+        Buffer.from('[1,2,3]\n'), // line 3: not an object
+        Buffer.from('{"source":"support","interaction_id":"N4","customer_ref":"S-1","occurred_at":"2024-01-10","type":"call","subject":"Caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"}\n'), // line 4: invalid UTF-8
+        Buffer.from(`${good('N5').replace('"call"', '"fax"')}\n`), // line 5: unknown type
+        Buffer.from(`${good('N6')}\n`),
+      ]),
+    );
+    const s = await ingestFile(tw.warehouse, { entity: 'interactions', file: nd });
+    assert.deepEqual([s.read, s.loaded, s.rejected], [6, 2, 4]);
+    assert.deepEqual(
+      s.rejects.map((r) => [r.line, r.field]),
+      [[2, ''], [3, ''], [4, ''], [5, 'type']],
+    );
+    assert.match(s.rejects[0].reason, /^line 2: is not valid JSON/);
+    assert.equal(s.rejects[1].reason, 'line 3: is not a JSON object');
+    assert.match(s.rejects[2].reason, /^line 4: contains bytes that are not valid UTF-8/);
   });
 
   it('loading it again repeats nothing, neither rows nor rejects', async () => {
