@@ -29,7 +29,7 @@ export interface WebServerOptions {
   host?: string;
   /** Default 3000; 0 picks a free port. */
   port?: number;
-  /** Cube REST base as startSemanticServer() returns it, e.g. http://127.0.0.1:4000/cubejs-api */
+  /** Cube REST base as startSemanticServer() returns it, e.g. http://127.0.0.1:4000/cubejs-api (the origin alone works too) */
   cubeUrl: string;
   warehouse: { client: ClickHouseClient; database?: string };
   secrets: { sessionSecret: string; cubeApiSecret: string };
@@ -68,9 +68,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const ownProtocolHeader = !process.env.CRM_WEB_ORIGIN && !process.env.CRM_WEB_PROTOCOL_HEADER;
   if (ownProtocolHeader) process.env.CRM_WEB_PROTOCOL_HEADER = PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
-  const proxy = cubeProxy(context.cubeUrl);
+  const proxy = cubeProxy(context.cubeUrl, { log });
   const server = createServer((req, res) => {
-    if (req.url?.startsWith('/cubejs-api/')) return proxy(req, res);
+    if (req.url?.startsWith('/cubejs-api/')) return void proxy(req, res);
     // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.
     if (req.url === '/favicon.ico') return void res.writeHead(301, { location: '/favicon.svg' }).end();
     if (ownProtocolHeader || process.env.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER) req.headers[PROTOCOL_HEADER] = 'http';
@@ -105,6 +105,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 }
 
+/** http://h:4000, http://h:4000/ and http://h:4000/cubejs-api all mean the API at …/cubejs-api. */
+export function cubeApiBase(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.endsWith('/cubejs-api') ? trimmed : `${trimmed}/cubejs-api`;
+}
+
 /** What the SvelteKit server code reads through getWebContext() (also used by web/dev.ts). */
 export async function createWebContext(
   opts: Pick<WebServerOptions, 'cubeUrl' | 'warehouse' | 'secrets' | 'secureCookies'>,
@@ -112,7 +118,7 @@ export async function createWebContext(
 ): Promise<WebContext> {
   return {
     secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
-    cubeUrl: opts.cubeUrl.replace(/\/$/, ''),
+    cubeUrl: cubeApiBase(opts.cubeUrl),
     users: userStore(opts.warehouse.client),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),

@@ -43,6 +43,15 @@ export async function watchedPage(context: BrowserContext): Promise<WatchedPage>
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  // The console's "Failed to load resource" names neither the resource nor the reason: record both.
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const request = r.request();
+    const what = `${request.method()} ${r.url().slice(0, 300)} → ${r.status()}`;
+    r.text()
+      .then((body) => errors.push(`response: ${what}: ${body.slice(0, 500)} (request body: ${(request.postData() ?? '').slice(0, 500)})`))
+      .catch(() => errors.push(`response: ${what}`));
+  });
   return { page, errors };
 }
 

@@ -6,7 +6,7 @@
  * Needs /usr/bin/chromium: apt-get install -y chromium (CI installs it).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +15,18 @@ import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from '.
 import { startProductStack, type ProductStack } from './stack.ts';
 
 const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
+const STACK_LOG = join(PROJECT_ROOT, 'test-artifacts', 'web-e2e-stack.log');
+
+/** The product's last logged errors, for an assertion message (CI shows only the test output). */
+function productErrors(): string {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(STACK_LOG, 'utf8').split('\n').filter((l) => /"error"|answered [45]\d\d|rollup table race|Error/i.test(l));
+  } catch {
+    return '';
+  }
+  return lines.length ? `\nthe product logged:\n  ${lines.slice(-8).join('\n  ')}` : '';
+}
 const PASSWORD = 'demo1234';
 const OWNER = 'U-OWN-01';
 const OTHER_OWNER = 'U-OWN-02';
@@ -43,7 +55,7 @@ async function session(email: string, viewport = { width: 1440, height: 900 }, p
   await signIn(page, stack.baseUrl, email, PASSWORD, path);
   await settled(page);
   // Errors are checked at the end (after() closes the pages), and right here for the sign-in.
-  assert.deepEqual(errors, [], `console errors after signing in as ${email}`);
+  assert.deepEqual(errors, [], `console errors after signing in as ${email}${errors.length ? productErrors() : ''}`);
   return page;
 }
 
@@ -111,7 +123,16 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     const missing = chromiumMissing();
     if (missing) throw new Error(missing);
     mkdirSync(SHOTS, { recursive: true });
-    stack = await startProductStack({ scale: 'small', log: (l) => process.env.WEB_E2E_LOG && process.stderr.write(`${l}\n`) });
+    // The product's own log (Cube's and the web server's errors) for a look after a failure in CI.
+    const stackLog = STACK_LOG;
+    rmSync(stackLog, { force: true });
+    stack = await startProductStack({
+      scale: 'small',
+      log: (l) => {
+        appendFileSync(stackLog, `${new Date().toISOString()} ${l}\n`);
+        if (process.env.WEB_E2E_LOG) process.stderr.write(`${l}\n`);
+      },
+    });
     browser = await launchChromium();
     const rows = await stack.load({ dimensions: ['customer_base.value_as_of'], filters: [{ member: 'customer_base.value_as_of', operator: 'set' }], limit: 1 }, stack.token('executive'));
     asOf = String(rows[0]['customer_base.value_as_of']).slice(0, 10);
@@ -174,7 +195,7 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     // A cross-site form post is refused (SvelteKit's CSRF origin check).
     const forged = await fetch(`${stack.baseUrl}/signin`, { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' }, body: `email=exec%40demo.local&password=${PASSWORD}` });
     assert.equal(forged.status, 403);
-    assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), []);
+    assert.deepEqual(errors.filter((e) => !/status of 400|^response: POST \S*\/signin\S* → 400/.test(e)), []);
   });
 
   test('an executive signs in and the cockpit shows what the semantic API answers', async () => {
@@ -377,6 +398,6 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     await shot(tablet, '18-customers-tablet');
 
     for (const c of contexts) for (const p of c.pages()) await p.close();
-    assert.deepEqual(pageErrors, [], 'no console errors on any page');
+    assert.deepEqual(pageErrors, [], `no console errors on any page${pageErrors.length ? productErrors() : ''}`);
   });
 });

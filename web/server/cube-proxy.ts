@@ -5,14 +5,75 @@ import { request as httpsRequest } from 'node:https';
  * Same-origin access to the semantic layer: the browser calls /cubejs-api/* on the dashboard's own
  * port and this forwards the request to Cube. In production only the web port is published; Cube
  * itself authenticates every request (the short-lived JWT from /api/cube-token).
+ *
+ * One repair on the way: Cube 0.33's query path and its background rollup refresh race on the
+ * rollup tables in ClickHouse (one builds or drops a table version the other is about to read;
+ * cube-js/cube#3832, #8546). The query then fails once with 400 "Table … doesn't exist" / "already
+ * exists" and works when asked again, so those answers are retried here, a few times, before the
+ * user sees anything.
  */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'cookie']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'cookie', 'content-length']);
 const ALLOWED = /^\/cubejs-api\/(v1\/(load|meta|sql|dry-run)|graphql)(\?|\/|$)/;
+const MAX_REQUEST_BYTES = 1 << 20;
+/** ClickHouse's UNKNOWN_TABLE (60) / TABLE_ALREADY_EXISTS (57) about a rollup table, as Cube passes them on. */
+export const TRANSIENT_ROLLUP_ERROR = /(UNKNOWN_TABLE|TABLE_ALREADY_EXISTS|doesn't exist|does not exist|already exists)[\s\S]*pre_aggregations|pre_aggregations[\s\S]*(UNKNOWN_TABLE|TABLE_ALREADY_EXISTS|doesn't exist|does not exist|already exists)/i;
 
-export function cubeProxy(cubeUrl: string) {
+export interface CubeProxyOptions {
+  /** Attempts for a transient rollup error (default 4). */
+  attempts?: number;
+  /** Pause before the next attempt, doubled each time (default 150 ms). */
+  backoffMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Upstream {
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** The body, read whole, when the status says it is an error; otherwise the stream to pipe. */
+  errorBody?: Buffer;
+  stream?: IncomingMessage;
+}
+
+function readAll(stream: IncomingMessage, limit = Infinity): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        stream.destroy();
+        reject(new RangeError(`request body above ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
   const target = new URL(cubeUrl.replace(/\/cubejs-api\/?$/, '/'));
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-  return (req: IncomingMessage, res: ServerResponse): void => {
+  const attempts = Math.max(1, opts.attempts ?? 4);
+  const backoffMs = opts.backoffMs ?? 150;
+  const log = opts.log ?? (() => {});
+
+  const forward = (method: string, path: string, headers: Record<string, string | string[]>, body: Buffer): Promise<Upstream> =>
+    new Promise((resolve, reject) => {
+      const upstream = send({ protocol: target.protocol, hostname: target.hostname, port: target.port, method, path, headers: { ...headers, 'content-length': String(body.length) } }, (up) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        const status = up.statusCode ?? 502;
+        if (status < 400) resolve({ status, headers: out, stream: up });
+        else readAll(up).then((errorBody) => resolve({ status, headers: out, errorBody }), reject);
+      });
+      upstream.setTimeout(120_000, () => upstream.destroy(new Error('semantic layer timed out')));
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
     if (!ALLOWED.test(path)) {
       res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
@@ -20,20 +81,31 @@ export function cubeProxy(cubeUrl: string) {
     }
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
-    const upstream = send(
-      { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path, headers },
-      (up) => {
-        const out: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
-        res.writeHead(up.statusCode ?? 502, out);
-        up.pipe(res);
-      },
-    );
-    upstream.setTimeout(120_000, () => upstream.destroy(new Error('semantic layer timed out')));
-    upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `semantic layer unavailable: ${err.message}` }));
-    });
-    req.pipe(upstream);
+    try {
+      const body = await readAll(req, MAX_REQUEST_BYTES);
+      for (let attempt = 1; ; attempt++) {
+        const up = await forward(req.method ?? 'GET', path, headers, body);
+        if (up.stream) {
+          res.writeHead(up.status, up.headers);
+          up.stream.pipe(res);
+          return;
+        }
+        const text = up.errorBody!.toString('utf8');
+        const transient = up.status === 400 && TRANSIENT_ROLLUP_ERROR.test(text);
+        if (transient && attempt < attempts) {
+          log(`semantic layer: rollup table race (attempt ${attempt} of ${attempts}), asking again: ${text.slice(0, 300)}`);
+          await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
+          continue;
+        }
+        // Errors are logged without the query string: it can carry filter values about customers.
+        log(`semantic layer answered ${up.status} for ${path.split('?')[0]}: ${text.slice(0, 300)}`);
+        res.writeHead(up.status, up.headers).end(up.errorBody);
+        return;
+      }
+    } catch (err) {
+      const tooLarge = err instanceof RangeError;
+      if (!res.headersSent) res.writeHead(tooLarge ? 413 : 502, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: tooLarge ? (err as Error).message : `semantic layer unavailable: ${(err as Error).message}` }));
+    }
   };
 }
