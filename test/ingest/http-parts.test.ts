@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -474,9 +474,9 @@ describe('ingest endpoint against fakes', () => {
     try {
       const { port } = new URL(server.url);
       const reply = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(port), '127.0.0.1', () => socket.write('NONSENSE\r\n\r\n'));
+        const socket: Socket = connect(Number(port), '127.0.0.1', () => socket.write('NONSENSE\r\n\r\n'));
         let text = '';
-        socket.on('data', (c) => (text += c));
+        socket.on('data', (c: Buffer) => (text += c.toString()));
         socket.on('end', () => resolve(text));
         socket.on('error', reject);
       });

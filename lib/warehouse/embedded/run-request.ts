@@ -45,7 +45,7 @@ function bodyError(error: unknown): unknown {
 
 async function* rethrowingBodyErrors(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   try {
-    yield* source;
+    for await (const chunk of source) yield chunk;
   } catch (error) {
     throw bodyError(error);
   }
