@@ -10,14 +10,14 @@ import { createServer } from 'vite';
 import { loadWarehouseConfig, localSecrets } from '../lib/config.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { setWebContext } from './src/lib/server/context.ts';
-import { createWebContext } from './server.ts';
+import { createWebContext, cubeApiBase } from './server.ts';
 
 const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
 const log = (line: string): void => console.error(`[web:dev] ${line}`);
 
 const config = loadWarehouseConfig();
 const secrets = localSecrets(config.dataDir);
-const cubeUrl = (process.env.CRM_SEMANTIC_URL ?? 'http://127.0.0.1:4000/cubejs-api').replace(/\/$/, '');
+const cubeUrl = cubeApiBase(process.env.CRM_SEMANTIC_URL ?? 'http://127.0.0.1:4000/cubejs-api');
 const warehouse = await connectWarehouse({ config });
 setWebContext(await createWebContext({ cubeUrl, warehouse, secrets }, log));
 
