@@ -25,7 +25,7 @@ Options:
   --source <name>        source system for rows that do not name one (webshop, support, crm, ...)
   --format <f>           csv | ndjson | parquet (default: from the file extension)
   --rejects <out.csv>    where rejected rows go (default: <file>.rejects.csv; one file only)
-  --batch-size <n>       rows per insert (default 500000; a batch also ends at 64 MB)
+  --batch-size <n>       rows per insert (default 250000; a batch also ends at 30 MB)
   --json                 print the summary as JSON
   --quiet                no progress output
   -h, --help             this text

@@ -24,7 +24,7 @@ export interface IngestFileOptions {
   source?: string;
   /** Where to write rejected rows as CSV; default `<file>.rejects.csv`; `false` for none. */
   rejectsFile?: string | false;
-  /** Rows per insert (default 500 000; a batch also ends at 64 MB of payload). */
+  /** Rows per insert (default 250 000; a batch also ends at 30 MB of payload). */
   batchSize?: number;
   onProgress?: (p: IngestProgress) => void;
 }

@@ -26,11 +26,12 @@ import { WarehouseIO } from './warehouse-io.ts';
 
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (less merging later).
- * A batch also ends at MAX_BATCH_BYTES of payload, so memory stays near 3 × that (one batch being
- * written, its month-grouped copy, the next being parsed) whatever the row width or file size.
+ * A batch also ends at MAX_BATCH_BYTES of payload (checked between 1 MiB input chunks, so it stays
+ * inside a 32 MiB buffer): memory stays near 3 × 32 MiB (one batch being written, its month-grouped
+ * copy, the next being parsed) whatever the row width or file size.
  */
-const DEFAULT_BATCH_SIZE = 500_000;
-const MAX_BATCH_BYTES = 64 << 20;
+const DEFAULT_BATCH_SIZE = 250_000;
+const MAX_BATCH_BYTES = 30 << 20;
 
 /** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
