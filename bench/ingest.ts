@@ -28,6 +28,8 @@ interface SizeResult {
   nativeRowsPerSec: number;
   ratio: number;
   oursPeakRssMB: number;
+  /** JS heap + Buffers: what the ingest job itself holds. */
+  oursPeakJsMB: number;
   nativePeakRssMB: number;
   baselineRssMB: number;
   oursSeconds: number;
@@ -64,18 +66,29 @@ function cpuSince(a: { main: number; other: number }): { main: number; other: nu
   return { main: b.main - a.main, other: b.other - a.other };
 }
 
+/** Peak RSS (everything, the in-process engine included) and peak JS memory (heap + buffers). */
 class RssSampler {
   #peak = 0;
+  #peakJs = 0;
   #timer: NodeJS.Timeout | undefined;
+  #sample(): void {
+    const m = process.memoryUsage();
+    this.#peak = Math.max(this.#peak, m.rss);
+    this.#peakJs = Math.max(this.#peakJs, m.heapUsed + m.arrayBuffers);
+  }
   start(): void {
-    this.#peak = process.memoryUsage().rss;
-    this.#timer = setInterval(() => {
-      this.#peak = Math.max(this.#peak, process.memoryUsage().rss);
-    }, 25);
+    this.#peak = 0;
+    this.#peakJs = 0;
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), 25);
   }
   stop(): number {
     clearInterval(this.#timer);
-    return Math.max(this.#peak, process.memoryUsage().rss) / 2 ** 20;
+    this.#sample();
+    return this.#peak / 2 ** 20;
+  }
+  get peakJsMB(): number {
+    return this.#peakJs / 2 ** 20;
   }
 }
 
@@ -134,6 +147,7 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
         nativeRowsPerSec: Math.round(rows / nativeSeconds),
         ratio: nativeSeconds / oursSeconds,
         oursPeakRssMB: oursPeak,
+        oursPeakJsMB: rss.peakJsMB,
         nativePeakRssMB: nativePeak,
         baselineRssMB: baseline,
         oursSeconds,
@@ -182,10 +196,11 @@ async function main(): Promise<void> {
   const lines = [
     'transactions CSV → warehouse (2 cores; the embedded engine runs in this process, so RSS includes it)',
     '',
-    '      rows   file MB   ingest job rows/s   native file() rows/s   ratio   peak RSS ingest / native (baseline)',
+    '      rows   file MB   ingest job rows/s   native file() rows/s   ratio   peak RSS ingest / native (baseline)   ingest JS heap+buffers',
     ...results.map(
       (r) =>
-        `${fmt(r.rows).padStart(10)}   ${r.fileMB.toFixed(0).padStart(7)}   ${fmt(r.oursRowsPerSec).padStart(17)}   ${fmt(r.nativeRowsPerSec).padStart(20)}   ${r.ratio.toFixed(2).padStart(5)}   ${fmt(r.oursPeakRssMB)} MB / ${fmt(r.nativePeakRssMB)} MB (${fmt(r.baselineRssMB)} MB)`,
+        `${fmt(r.rows).padStart(10)}   ${r.fileMB.toFixed(0).padStart(7)}   ${fmt(r.oursRowsPerSec).padStart(17)}   ${fmt(r.nativeRowsPerSec).padStart(20)}   ${r.ratio.toFixed(2).padStart(5)}   ` +
+        `${`${fmt(r.oursPeakRssMB)} MB / ${fmt(r.nativePeakRssMB)} MB (${fmt(r.baselineRssMB)} MB)`.padEnd(37)}   ${fmt(r.oursPeakJsMB)} MB`,
     ),
     '',
     'CPU seconds (user + system) per load: JS main thread + other threads (the engine, HTTP, libuv):',
