@@ -99,19 +99,27 @@ async function main(): Promise<void> {
         const charts = [...document.querySelectorAll('[data-chart]')];
         const busy = document.querySelector('[aria-busy="true"], [data-state="loading"]');
         if (charts.length > 0 && !busy && charts.every((c) => (c as HTMLElement).dataset.rendered === 'true')) w.__charts = performance.now();
-        else requestAnimationFrame(check);
+        else setTimeout(check, 10);
       };
-      requestAnimationFrame(check);
+      // Timers, not requestAnimationFrame: a page that is not in front gets no frames.
+      setTimeout(check, 10);
     });
     const page = await context.newPage();
     await signIn(page, web.url, EMAIL, PASSWORD);
     await settled(page, 300_000);
+    await page.close(); // the session cookie stays in the context
     const path = values.path!;
     const measure = async (): Promise<{ lcp: number; charts: number }> => {
       const p = await context.newPage();
+      await p.bringToFront();
       await p.goto(`${web.url}${path}`);
       await settled(p, 300_000);
-      await p.waitForFunction(() => (window as unknown as { __charts?: number }).__charts !== undefined, undefined, { timeout: 300_000 });
+      const errors = await p.$$eval('[data-state="error"]', (els) => els.map((e) => e.textContent?.trim() ?? ''));
+      if (errors.length) {
+        await p.screenshot({ path: join(PROJECT_ROOT, 'test-artifacts', 'bench-web-error.png'), fullPage: true }).catch(() => {});
+        throw new Error(`the page shows errors:\n  ${errors.join('\n  ')}`);
+      }
+      await p.waitForFunction(() => (window as unknown as { __charts?: number }).__charts !== undefined, undefined, { timeout: 300_000, polling: 50 });
       const r = await p.evaluate(() => {
         const w = window as unknown as { __lcp: number; __charts: number };
         return { lcp: w.__lcp, charts: w.__charts };
