@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     const signIn: string[] = [];
     if (args.services.has('web')) {
       if (!semanticUrl) throw new Error('the web app needs the semantic layer: start it too, or set CRM_SEMANTIC_URL');
-      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets, host, port: port('CRM_WEB_PORT', 3000) });
+      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets, dataDir: config.dataDir, host, port: port('CRM_WEB_PORT', 3000) });
       running.push({ name: 'dashboard', url: web.url, close: () => web.close() });
       if (wh.embedded) {
         const users = await ensureDemoUsers(wh.client);

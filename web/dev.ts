@@ -19,7 +19,7 @@ const config = loadWarehouseConfig();
 const secrets = localSecrets(config.dataDir);
 const cubeUrl = cubeApiBase(process.env.CRM_SEMANTIC_URL ?? 'http://127.0.0.1:4000/cubejs-api');
 const warehouse = await connectWarehouse({ config });
-setWebContext(await createWebContext({ cubeUrl, warehouse, secrets }, log));
+setWebContext(await createWebContext({ cubeUrl, warehouse, secrets, dataDir: config.dataDir }, log));
 
 // SvelteKit reads svelte.config.js from the working directory.
 process.chdir(WEB_ROOT);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { dataDirFrom } from '../lib/config.ts';
 import { setWebContext, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
@@ -35,6 +36,8 @@ export interface WebServerOptions {
   secrets: { sessionSecret: string; cubeApiSecret: string };
   /** Mark cookies Secure (serve behind HTTPS). Default: true when CRM_WEB_ORIGIN is https. */
   secureCookies?: boolean;
+  /** Data directory of the alerts worker and CLI (alert rules, outbox). Default: CRM_DATA_DIR, else ./.data. */
+  dataDir?: string;
   /** Progress and errors (default: stderr with a [web] prefix). */
   log?: (line: string) => void;
   /** Skip the staleness check (tests that built once). Default true. */
@@ -113,7 +116,7 @@ export function cubeApiBase(url: string): string {
 
 /** What the SvelteKit server code reads through getWebContext() (also used by web/dev.ts). */
 export async function createWebContext(
-  opts: Pick<WebServerOptions, 'cubeUrl' | 'warehouse' | 'secrets' | 'secureCookies'>,
+  opts: Pick<WebServerOptions, 'cubeUrl' | 'warehouse' | 'secrets' | 'secureCookies' | 'dataDir'>,
   log: (line: string) => void,
 ): Promise<WebContext> {
   return {
@@ -122,6 +125,7 @@ export async function createWebContext(
     users: userStore(opts.warehouse.client),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
+    dataDir: opts.dataDir ?? dataDirFrom(),
   };
 }
 

@@ -44,6 +44,11 @@ export interface WebContext {
   sourceRecordsOf?(customerId: string): Promise<SourceRecordView[]>;
   /** Cookies get the Secure flag (set when the site is served over HTTPS). */
   secureCookies: boolean;
+  /**
+   * The data directory the alerts worker and CLI use (alert rules file, outbox). Resolved by the
+   * process, because the bundle's own copy of lib/config would look for `.data` under web/build.
+   */
+  dataDir: string;
 }
 
 const KEY = Symbol.for('customer-intelligence.web.context');
