@@ -9,6 +9,9 @@ test.each([
   ['/segments/new', 'marketer', true],
   ['/alerts', 'owner', true],
   ['/alerts', 'analyst', false],
+  ['/alerts/rules', 'admin', true],
+  ['/alerts/rules', 'owner', false],
+  ['/alerts/rules', 'executive', false],
   ['/customers/C-1', 'owner', true],
   ['/churn-risk/export.csv', 'owner', true],
   ['/api/cube-token', 'marketer', true],
@@ -23,4 +26,5 @@ test('longest prefix wins and the cockpit matches only /', () => {
 test('each role sees its pages in the nav', () => {
   expect(navFor('owner').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/alerts']);
   expect(navFor('marketer').map((n) => n.href)).toEqual(['/', '/customers', '/churn-risk', '/segments']);
+  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/segments', '/alerts', '/alerts/rules']);
 });

@@ -22,6 +22,7 @@ export const NAV: readonly NavItem[] = [
   { href: '/churn-risk', label: 'Churn risk', roles: EVERYONE, description: 'Customers likely to leave, why, and the value at risk.' },
   { href: '/segments', label: 'Segments', roles: ['executive', 'marketer', 'analyst', 'admin'], description: 'Build audiences from traits and scores and send them to campaigns.' },
   { href: '/alerts', label: 'Alerts', roles: ['owner', 'admin'], description: 'Churn alerts for your accounts.' },
+  { href: '/alerts/rules', label: 'Alert rules', roles: ['admin'], description: 'Who gets churn alerts, for which customers, and when.' },
 ];
 
 /** The nav entry a path belongs to (longest matching prefix), if any. */
