@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { coreTables, coreViews } from './001-core.ts';
 import { semanticTables, semanticViews } from './002-semantic.ts';
 import { alertTables } from './003-alerts.ts';
+import { campaignPushTables } from './004-campaign-push.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -21,6 +22,7 @@ export const migrations: Migration[] = [
   { version: 1, name: 'core', tables: coreTables, views: coreViews },
   { version: 2, name: 'semantic', tables: semanticTables, views: semanticViews },
   { version: 3, name: 'alerts', tables: alertTables },
+  { version: 4, name: 'campaign-push', tables: campaignPushTables },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
