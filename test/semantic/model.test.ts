@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { byKey, num, startSemanticFixture, type Row, type SemanticFixture } from './support.ts';
+import { segmentFilters, type Rule } from '../../web/src/lib/segments/rules.ts';
 
 let fx: SemanticFixture;
 let exec: string;
@@ -267,6 +268,31 @@ describe('engagement and campaigns', () => {
     close(num(cmp1['campaign_performance.response_rate']), 0.5);
     assert.equal(num(cmp1['campaign_performance.campaign_revenue']), 500);
     assert.equal(num(cmp1['campaign_performance.budget']), 1000); // not multiplied by the 4 members
+  });
+
+  test('campaign response per customer, as the segment builder\'s rule reads it', async () => {
+    // Responses (responded or converted) on 2024-05-10, 51 days before as_of 2024-06-30:
+    // C06 and C08 in CMP1, C01 in CMP2. C02 (sent) and C09 (bounced) did not respond.
+    const rows = await fx.load({
+      dimensions: ['customer_base.customer_id', 'customer_base.campaigns_responded', 'customer_base.days_since_last_campaign_response', 'customer_base.responded_campaign_ids', 'customer_base.last_campaign_response_at'],
+      filters: [{ member: 'customer_base.campaigns_responded', operator: 'gte', values: ['1'] }],
+      order: { 'customer_base.customer_id': 'asc' },
+    }, exec);
+    assert.deepEqual(rows.map((r) => [r['customer_base.customer_id'], num(r['customer_base.campaigns_responded']), num(r['customer_base.days_since_last_campaign_response']), r['customer_base.responded_campaign_ids']]), [
+      ['C01', 1, 51, '|CMP2|'], ['C06', 1, 51, '|CMP1|'], ['C08', 1, 51, '|CMP1|'],
+    ]);
+    assert.equal(String(rows[0]['customer_base.last_campaign_response_at']).slice(0, 10), '2024-05-10');
+    const count = async (rule: Rule) => num((await fx.load({ measures: ['customer_base.customers'], filters: segmentFilters({ match: 'all', groups: [{ match: 'all', rules: [rule] }] }) }, exec))[0]['customer_base.customers']);
+    const all = await count({ field: 'campaign_response', op: 'within_days', values: [] }); // incomplete rule: everyone
+    assert.equal(await count({ field: 'campaign_response', op: 'to_campaign', values: ['CMP1'] }), 2);
+    assert.equal(await count({ field: 'campaign_response', op: 'to_campaign', values: ['CMP1', 'CMP2'] }), 3);
+    assert.equal(await count({ field: 'campaign_response', op: 'not_to_campaign', values: ['CMP1'] }), all - 2);
+    assert.equal(await count({ field: 'campaign_response', op: 'to_campaign', values: ['CMP'] }), 0, 'an id matches whole, not as a prefix');
+    assert.equal(await count({ field: 'campaign_response', op: 'to_campaign', values: ['CMP_'] }), 0, 'LIKE wildcards in an id match literally');
+    assert.equal(await count({ field: 'campaign_response', op: 'within_days', values: ['51'] }), 3);
+    assert.equal(await count({ field: 'campaign_response', op: 'within_days', values: ['50'] }), 0);
+    assert.equal(await count({ field: 'campaign_response', op: 'ever', values: [] }), 3);
+    assert.equal(await count({ field: 'campaign_response', op: 'never', values: [] }), all - 3);
   });
 
   test('saved segments and their current members', async () => {

@@ -147,6 +147,12 @@ describe('owner scope', () => {
     const onlyCampaigns = await fx.load({ dimensions: ['campaign_performance.campaign_name'] }, bob);
     assert.deepEqual(onlyCampaigns.map((r) => r['campaign_performance.campaign_name']), ['Spring winback']);
 
+    // Campaign responses: of the responders C01 (Ann), C06 and C08 (Bob), Ann sees C01 only.
+    const responders = await fx.load({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.campaigns_responded', operator: 'gte', values: ['1'] }] }, ann);
+    assert.deepEqual(responders.map((r) => r['customer_base.customer_id']), ['C01']);
+    const [quiet] = await fx.load({ measures: ['customer_base.customers'], filters: [{ member: 'customer_base.responded_campaign_ids', operator: 'notContains', values: ['|CMP2|'] }] }, ann);
+    assert.equal(num(quiet['customer_base.customers']), 4); // C02-C05
+
     // Segment members: SEG1 holds C02 (Ann), C06 and C09 (Bob).
     assert.equal(num((await fx.load({ measures: ['segment_membership.members'] }, ann))[0]['segment_membership.members']), 1);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CubeFilter, MemberFilter } from '../cube/types.ts';
-import { audienceQuery, describe as describeDef, emptyDefinition, membersQuery, parseDefinition, segmentFilters, type Rule, type SegmentDefinition } from './rules.ts';
+import { audienceQuery, describe as describeDef, emptyDefinition, emptyRule, membersQuery, parseDefinition, segmentFilters, type Rule, type SegmentDefinition } from './rules.ts';
 
 const r = (field: Rule['field'], op: Rule['op'], ...values: string[]): Rule => ({ field, op, values });
 const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } satisfies MemberFilter as MemberFilter;
@@ -47,6 +47,42 @@ describe('segmentFilters', () => {
     const q = membersQuery(def, 100, 200);
     expect(q.filters).toEqual(segmentFilters(def));
     expect(q).toMatchObject({ limit: 100, offset: 200, order: [['customer_base.customer_id', 'asc']] });
+  });
+});
+
+const one = (rule: Rule): SegmentDefinition => ({ match: 'all', groups: [{ match: 'all', rules: [rule] }] });
+const responseCases: [string, Rule, CubeFilter[]][] = [
+  ['responded in the last N days', r('campaign_response', 'within_days', '30'), [{ member: 'customer_base.days_since_last_campaign_response', operator: 'lte', values: ['30'] }]],
+  ['days are whole', r('campaign_response', 'within_days', '7.9'), [{ member: 'customer_base.days_since_last_campaign_response', operator: 'lte', values: ['7'] }]],
+  ['no days or negative days: incomplete', r('campaign_response', 'within_days', ''), []],
+  ['negative days: incomplete', r('campaign_response', 'within_days', '-1'), []],
+  ['responded to campaigns: |id| tokens, deduplicated', r('campaign_response', 'to_campaign', 'CMP1', ' CMP2', 'CMP1'), [{ member: 'customer_base.responded_campaign_ids', operator: 'contains', values: ['|CMP1|', '|CMP2|'] }]],
+  ['LIKE wildcards in ids are escaped', r('campaign_response', 'to_campaign', 'spring_50%\\x'), [{ member: 'customer_base.responded_campaign_ids', operator: 'contains', values: ['|spring\\_50\\%\\\\x|'] }]],
+  ['responded to none of the campaigns', r('campaign_response', 'not_to_campaign', 'CMP1'), [{ member: 'customer_base.responded_campaign_ids', operator: 'notContains', values: ['|CMP1|'] }]],
+  ['no campaign chosen: incomplete', r('campaign_response', 'to_campaign'), []],
+  ['ever responded', r('campaign_response', 'ever'), [{ member: 'customer_base.campaigns_responded', operator: 'gte', values: ['1'] }]],
+  ['never responded', r('campaign_response', 'never'), [{ member: 'customer_base.campaigns_responded', operator: 'equals', values: ['0'] }]],
+];
+
+describe('campaign response rule', () => {
+  it.each(responseCases)('%s', (_name, rule, expected) => {
+    expect(segmentFilters(one(rule))).toEqual(expected);
+  });
+  it('combines with other rules like any rule', () => {
+    const def: SegmentDefinition = { match: 'all', groups: [{ match: 'any', rules: [r('campaign_response', 'never'), r('rfm_segment', 'is', 'Champions')] }] };
+    expect(segmentFilters(def)).toEqual([{ or: [{ member: 'customer_base.campaigns_responded', operator: 'equals', values: ['0'] }, champions] }]);
+  });
+  it('starts as "in the last N days" and parses back', () => {
+    expect(emptyRule('campaign_response')).toEqual({ field: 'campaign_response', op: 'within_days', values: [] });
+    const def = one(r('campaign_response', 'to_campaign', 'CMP1'));
+    expect(parseDefinition(JSON.stringify(def))).toEqual(def);
+    expect(() => parseDefinition(one(r('campaign_response', 'gte', '1')))).toThrow(/operator/);
+    expect(() => parseDefinition(one(r('clv', 'never')))).toThrow(/operator/);
+  });
+  it('describes with campaign names when known', () => {
+    expect(describeDef(one(r('campaign_response', 'to_campaign', 'CMP1', 'CMP9')), { CMP1: 'Spring winback' })).toBe('Responded to any of Spring winback, CMP9');
+    expect(describeDef(one(r('campaign_response', 'within_days', '30')))).toBe('Responded to a campaign in the last 30 days');
+    expect(describeDef(one(r('campaign_response', 'never')))).toBe('Never responded to a campaign');
   });
 });
 

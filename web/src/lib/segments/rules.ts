@@ -19,6 +19,8 @@ export const FIELDS = {
   channel: { label: 'Acquisition channel', member: 'customer_base.acquisition_channel', kind: 'category' },
   region: { label: 'Region', member: 'customer_base.region', kind: 'category' },
   customer_type: { label: 'Customer type', member: 'customer_base.customer_type', kind: 'category' },
+  // One field, several members: see RESPONSE_MEMBERS and the response operators below.
+  campaign_response: { label: 'Campaign response', member: 'customer_base.days_since_last_campaign_response', kind: 'response' },
 } as const;
 
 export type Field = keyof typeof FIELDS;
@@ -26,7 +28,39 @@ export const FIELD_KEYS = Object.keys(FIELDS) as Field[];
 
 export const CATEGORY_OPS = { is: 'is any of', is_not: 'is none of' } as const;
 export const NUMBER_OPS = { gt: '>', gte: '≥', lt: '<', lte: '≤', between: 'between' } as const;
-export type Op = keyof typeof CATEGORY_OPS | keyof typeof NUMBER_OPS;
+/**
+ * Campaign response (a member who responded or converted, as campaign_performance.responses counts
+ * them). Days are counted to the data's as-of day, like "Days since last purchase".
+ */
+export const RESPONSE_OPS = {
+  within_days: 'responded to any campaign in the last … days',
+  to_campaign: 'responded to any of these campaigns',
+  not_to_campaign: 'responded to none of these campaigns',
+  ever: 'responded to any campaign, ever',
+  never: 'never responded to a campaign',
+} as const;
+export type Op = keyof typeof CATEGORY_OPS | keyof typeof NUMBER_OPS | keyof typeof RESPONSE_OPS;
+export type Kind = (typeof FIELDS)[Field]['kind'];
+
+export const OPS_BY_KIND: Record<Kind, Record<string, string>> = { category: CATEGORY_OPS, number: NUMBER_OPS, response: RESPONSE_OPS };
+
+/** The customer_base members behind the campaign-response rule. */
+export const RESPONSE_MEMBERS = {
+  days: 'customer_base.days_since_last_campaign_response',
+  campaigns: 'customer_base.responded_campaign_ids',
+  count: 'customer_base.campaigns_responded',
+} as const;
+
+/**
+ * The pattern that finds one campaign in `responded_campaign_ids` ("|id1|id2|"). Cube turns
+ * `contains` into a case-insensitive LIKE, so LIKE's wildcards in an id are escaped to match
+ * literally.
+ */
+export const campaignToken = (campaignId: string): string => `|${campaignId.replace(/[\\%_]/g, '\\$&')}|`;
+
+/** Response operators that take no value. */
+const VALUELESS: readonly string[] = ['ever', 'never'];
+export const takesValues = (op: Op): boolean => !VALUELESS.includes(op);
 
 export interface Rule {
   field: Field;
@@ -45,7 +79,8 @@ export interface SegmentDefinition {
   groups: Group[];
 }
 
-export const emptyRule = (field: Field = 'rfm_segment'): Rule => ({ field, op: FIELDS[field].kind === 'number' ? 'gte' : 'is', values: [] });
+const DEFAULT_OP: Record<Kind, Op> = { category: 'is', number: 'gte', response: 'within_days' };
+export const emptyRule = (field: Field = 'rfm_segment'): Rule => ({ field, op: DEFAULT_OP[FIELDS[field].kind], values: [] });
 export const emptyDefinition = (): SegmentDefinition => ({ match: 'all', groups: [{ match: 'all', rules: [emptyRule()] }] });
 
 const isNumber = (v: string | undefined): v is string => v !== undefined && v.trim() !== '' && Number.isFinite(Number(v));
@@ -55,6 +90,7 @@ export function ruleFilter(rule: Rule): CubeFilter | undefined {
   const spec = FIELDS[rule.field];
   if (!spec) return undefined;
   const member = spec.member;
+  if (spec.kind === 'response') return responseFilter(rule);
   if (spec.kind === 'category') {
     const values = [...new Set(rule.values.map((v) => v.trim()).filter(Boolean))];
     if (values.length === 0) return undefined;
@@ -78,6 +114,29 @@ export function ruleFilter(rule: Rule): CubeFilter | undefined {
       const [lo, hi] = Number(a) <= Number(b) ? [a, b] : [b, a];
       return { and: [{ member, operator: 'gte', values: [n(lo)] }, { member, operator: 'lte', values: [n(hi)] }] };
     }
+    default:
+      return undefined;
+  }
+}
+
+function responseFilter(rule: Rule): CubeFilter | undefined {
+  const ids = [...new Set(rule.values.map((v) => v.trim()).filter(Boolean))];
+  switch (rule.op) {
+    case 'within_days': {
+      const [a] = rule.values;
+      if (!isNumber(a) || Number(a) < 0) return undefined;
+      // Customers who never responded have no days: lte leaves them out, as it should.
+      return { member: RESPONSE_MEMBERS.days, operator: 'lte', values: [String(Math.floor(Number(a)))] };
+    }
+    case 'to_campaign':
+      return ids.length ? { member: RESPONSE_MEMBERS.campaigns, operator: 'contains', values: ids.map(campaignToken) } : undefined;
+    case 'not_to_campaign':
+      // Cube ANDs the values of notContains: none of them.
+      return ids.length ? { member: RESPONSE_MEMBERS.campaigns, operator: 'notContains', values: ids.map(campaignToken) } : undefined;
+    case 'ever':
+      return { member: RESPONSE_MEMBERS.count, operator: 'gte', values: ['1'] };
+    case 'never':
+      return { member: RESPONSE_MEMBERS.count, operator: 'equals', values: ['0'] };
     default:
       return undefined;
   }
@@ -153,7 +212,7 @@ export function parseDefinition(input: unknown): SegmentDefinition {
         match: match(g.match),
         rules: g.rules.map((r) => {
           if (!r || !(r.field in FIELDS)) throw new Error(`unknown field ${String(r?.field)}`);
-          const ops: readonly string[] = Object.keys(FIELDS[r.field].kind === 'number' ? NUMBER_OPS : CATEGORY_OPS);
+          const ops: readonly string[] = Object.keys(OPS_BY_KIND[FIELDS[r.field].kind]);
           if (!ops.includes(r.op)) throw new Error(`operator ${String(r.op)} does not apply to ${r.field}`);
           const values = Array.isArray(r.values) ? r.values.map(String).slice(0, 500) : [];
           return { field: r.field, op: r.op, values };
@@ -168,10 +227,20 @@ export function leafFilters(filters: CubeFilter[]): MemberFilter[] {
   return filters.flatMap((f) => ('member' in f ? [f] : 'and' in f ? leafFilters(f.and) : leafFilters(f.or)));
 }
 
-/** A one-line description: "RFM segment is any of Champions AND (Region is any of North OR …)". */
-export function describe(def: SegmentDefinition): string {
+/**
+ * A one-line description: "RFM segment is any of Champions AND (Region is any of North OR …)".
+ * `campaignNames` (id → name) names the campaigns of response rules; ids are shown otherwise.
+ */
+export function describe(def: SegmentDefinition, campaignNames: Record<string, string> = {}): string {
   const rule = (r: Rule): string => {
     const s = FIELDS[r.field];
+    if (s.kind === 'response') {
+      if (r.op === 'within_days') return `Responded to a campaign in the last ${r.values[0]} days`;
+      if (r.op === 'ever') return 'Responded to a campaign';
+      if (r.op === 'never') return 'Never responded to a campaign';
+      const names = r.values.map((id) => campaignNames[id] ?? id).join(', ');
+      return r.op === 'to_campaign' ? `Responded to any of ${names}` : `Responded to none of ${names}`;
+    }
     if (s.kind === 'category') return `${s.label} ${CATEGORY_OPS[r.op as keyof typeof CATEGORY_OPS]} ${r.values.join(', ')}`;
     if (r.op === 'between') return `${s.label} between ${r.values[0]} and ${r.values[1]}`;
     return `${s.label} ${NUMBER_OPS[r.op as keyof typeof NUMBER_OPS]} ${r.values[0]}`;
