@@ -170,8 +170,19 @@ async function main(): Promise<void> {
       sizes: { type: 'string' },
       'batch-size': { type: 'string' },
       child: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.help) {
+    console.log(`Usage: npm run bench:ingest -- [--rows 1000000] [--sizes 250000,1000000] [--batch-size N]
+
+Loads a generated transactions CSV through the ingest job and, as the baseline in the same run,
+with the engine's own INSERT … SELECT FROM file(); prints rows/s of both, their ratio and peak memory.
+  --rows <n>        largest size (default 1,000,000; a quarter of it is run too)
+  --sizes <a,b,..>  explicit sizes instead
+  --batch-size <n>  rows per insert of the ingest job (default: the job's own)`);
+    return;
+  }
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
   if (values.child) {
     const r = await runSize(Number(values.rows), batchSize);

@@ -11,6 +11,7 @@ import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
 import { describeDelivery, startWorker } from '../models/alerts/index.ts';
+import { startDerivedRefresher } from '../semantic/derived/auto-refresh.ts';
 import { prepareData } from './prepare-data.ts';
 
 const SERVICES = ['migrate', 'ingest-api', 'semantic', 'web', 'worker'] as const;
@@ -30,7 +31,9 @@ Options:
   --help            show this help
 
 Environment: CRM_BIND_HOST (default 127.0.0.1), CRM_WEB_PORT (3000), CRM_SEMANTIC_PORT (4000),
-CRM_INGEST_PORT (4100), CRM_SEMANTIC_URL (use a semantic layer running elsewhere).`;
+CRM_INGEST_PORT (4100), CRM_SEMANTIC_URL (use a semantic layer running elsewhere),
+CRM_DERIVED_CHECK_SECONDS (60: how often the worker looks for new loads to rebuild the
+derived tables behind the value, RFM and retention metrics).`;
 
 interface Running {
   name: string;
@@ -124,6 +127,10 @@ async function main(): Promise<void> {
     if (args.services.has('worker')) {
       const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, log: (l) => log(`alerts: ${l}`) });
       running.push({ name: 'alerts worker', note: describeDelivery(), close: () => worker.close() });
+      const checkSeconds = Number(process.env.CRM_DERIVED_CHECK_SECONDS ?? 60);
+      if (!(checkSeconds > 0)) throw new Error(`CRM_DERIVED_CHECK_SECONDS must be a positive number of seconds, got "${process.env.CRM_DERIVED_CHECK_SECONDS}"`);
+      const derived = startDerivedRefresher({ client: wh.client, database: wh.database, cluster: wh.cluster, intervalMs: checkSeconds * 1000, log: (l) => log(`derived: ${l}`) });
+      running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
     }
     const signIn: string[] = [];
     if (args.services.has('web')) {

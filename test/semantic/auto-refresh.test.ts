@@ -1,0 +1,97 @@
+/**
+ * The derived tables follow the loads (semantic/derived/auto-refresh.ts): a load that changes rows
+ * makes them stale, a check rebuilds them once, a re-run of the same file (nothing new) does not.
+ * Real embedded warehouse, real migrations, real ingest jobs.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ingestFile } from '../../ingest/index.ts';
+import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { derivedFreshness, startDerivedRefresher, type DerivedRefresher } from '../../semantic/derived/auto-refresh.ts';
+import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
+
+const FIXTURES = new URL('../fixtures/ingest/', import.meta.url).pathname;
+let tw: TestWarehouse;
+let refresher: DerivedRefresher;
+const logged: string[] = [];
+
+before(async () => {
+  tw = await startTestWarehouse();
+  await applyMigrations(tw.warehouse.client, { database: tw.config.database });
+  // No timer firing during the test: checks are called explicitly.
+  refresher = startDerivedRefresher({ client: tw.warehouse.client, database: tw.config.database, intervalMs: 3_600_000, log: (l) => logged.push(l) });
+});
+after(async () => {
+  await refresher?.close();
+  await tw?.close();
+});
+
+async function paidOrders(): Promise<{ orders: number; asOf: string }> {
+  const rs = await tw.warehouse.client.query({
+    query: `SELECT count() AS orders, (SELECT toString(max(as_of)) FROM derived_snapshots) AS as_of FROM paid_orders_current`,
+    format: 'JSONEachRow',
+  });
+  const [r] = (await rs.json()) as { orders: string; as_of: string }[];
+  return { orders: Number(r.orders), asOf: r.as_of };
+}
+
+const load = (entity: 'customers' | 'transactions', file: string) => ingestFile(tw.warehouse, { entity, file, rejectsFile: false });
+
+test('an empty warehouse is not stale; nothing is rebuilt', async () => {
+  assert.deepEqual(await derivedFreshness(tw.warehouse.client, tw.config.database), { snapshot: 0, lastLoad: 0, stale: false });
+  assert.equal(await refresher.check(), undefined);
+});
+
+test('a load makes the derived tables stale; one check rebuilds them, the next does nothing', async () => {
+  await load('customers', join(FIXTURES, 'customers-shop.csv'));
+  const tx = await load('transactions', join(FIXTURES, 'transactions.csv'));
+  assert.equal(tx.status, 'completed');
+  assert.ok((await derivedFreshness(tw.warehouse.client, tw.config.database)).stale);
+
+  const r = await refresher.check();
+  assert.ok(r, 'rebuilt');
+  const before = await paidOrders();
+  assert.equal(before.orders, r.rows.paid_orders);
+  assert.ok(before.orders > 0);
+  assert.equal((await derivedFreshness(tw.warehouse.client, tw.config.database)).stale, false);
+  assert.equal(await refresher.check(), undefined, 'nothing new: no rebuild');
+  assert.ok(logged.some((l) => /rebuilding the derived tables/.test(l)));
+
+  // One new paid order, later than everything in the fixture: exactly one more order, as-of moves to its day.
+  const file = join(tw.dir, 'one-more-order.csv');
+  writeFileSync(
+    file,
+    'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity,product_id,product_name,category,channel,updated_at\n' +
+      'shop,T-NEW-1,O-NEW-1,1001,2025-03-04 09:00:00,completed,42.00,EUR,1,P1,Notebook,office,web,2025-03-04 09:00:00\n',
+  );
+  assert.equal((await load('transactions', file)).loaded, 1);
+  assert.ok((await derivedFreshness(tw.warehouse.client, tw.config.database)).stale);
+  await refresher.check();
+  const after1 = await paidOrders();
+  assert.equal(after1.orders, before.orders + 1);
+  assert.equal(after1.asOf, '2025-03-04');
+
+  // The same file again changes no rows: still fresh.
+  const again = await load('transactions', file);
+  assert.equal(again.loaded + again.updated, 0);
+  assert.equal((await derivedFreshness(tw.warehouse.client, tw.config.database)).stale, false);
+  assert.equal(await refresher.check(), undefined);
+});
+
+test('concurrent checks share one rebuild', async () => {
+  const file = join(tw.dir, 'another-order.csv');
+  writeFileSync(
+    file,
+    'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity,product_id,product_name,category,channel,updated_at\n' +
+      'shop,T-NEW-2,O-NEW-2,1002,2025-03-05 09:00:00,completed,10.00,EUR,1,P1,Notebook,office,web,2025-03-05 09:00:00\n',
+  );
+  await load('transactions', file);
+  const snapshots = async () => Number(((await (await tw.warehouse.client.query({ query: 'SELECT count() AS n FROM derived_snapshots', format: 'JSONEachRow' })).json()) as { n: string }[])[0].n);
+  const n0 = await snapshots();
+  const [a, b] = await Promise.all([refresher.check(), refresher.check()]);
+  assert.ok(a);
+  assert.equal(a, b, 'the same rebuild');
+  assert.equal(await snapshots(), n0 + 3, 'one commit row per derived table, once');
+});
