@@ -108,3 +108,64 @@ export async function ensureDemoUsers(client: ClickHouseClient): Promise<DemoUse
     .map((r) => ({ email: r.email, name: r.name, role: r.role, ownerId: r.owner_id, password: DEMO_PASSWORD }))
     .sort((a, b) => order.indexOf(a.role) - order.indexOf(b.role) || a.email.localeCompare(b.email));
 }
+
+export type UserSummary = Omit<UserRecord, 'passwordHash'> & { hasPassword: boolean };
+
+/** Every account, for the admin CLI: no password hashes, only whether one is set. */
+export async function listUsers(client: ClickHouseClient): Promise<UserSummary[]> {
+  const out: UserSummary[] = [];
+  for (const row of await select(client, '1', {})) {
+    const r = toRecord(row);
+    if (!r) continue;
+    const { passwordHash, ...rest } = r;
+    out.push({ ...rest, hasPassword: passwordHash !== '' });
+  }
+  return out;
+}
+
+export interface NewUser {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  ownerId?: string;
+  region?: string;
+}
+
+/** Creates an account, or updates its profile when the id exists (the password stays). */
+export async function upsertUser(client: ClickHouseClient, u: NewUser): Promise<'created' | 'updated'> {
+  if (!isRole(u.role)) throw new Error(`unknown role "${u.role}"`);
+  if (u.role === 'owner' && !u.ownerId) throw new Error('an account owner needs --owner-id (the id customers.owner_id refers to)');
+  if (!/^[^\s@]+@[^\s@]+$/.test(u.email)) throw new Error(`"${u.email}" is not an e-mail address`);
+  const email = u.email.trim().toLowerCase();
+  const sameEmail = (await select(client, 'lower(email) = {email:String}', { email })).filter((r) => r.user_id !== u.userId);
+  if (sameEmail.length) throw new Error(`the e-mail ${email} belongs to user ${sameEmail[0].user_id}: e-mails must be unique (sign-in uses them)`);
+  const [existing] = await select(client, 'user_id = {id:String}', { id: u.userId });
+  const version = Math.max(Date.now(), Number(existing?.version ?? 0) + 1);
+  await client.insert({
+    table: 'users',
+    values: [
+      {
+        user_id: u.userId,
+        email,
+        name: u.name,
+        role: u.role,
+        owner_id: u.ownerId ?? '',
+        region: u.region ?? '',
+        password_hash: existing?.password_hash ?? '',
+        active: existing ? Number(existing.active) : 1,
+        version: String(version),
+      },
+    ],
+    format: 'JSONEachRow',
+  });
+  return existing ? 'updated' : 'created';
+}
+
+/** Deactivates (sign-in and data tokens stop within one token lifetime) or reactivates an account. */
+export async function setUserActive(client: ClickHouseClient, email: string, active: boolean): Promise<void> {
+  const rows = await select(client, 'lower(email) = {email:String}', { email: email.trim().toLowerCase() });
+  if (rows.length !== 1) throw new Error(rows.length ? `${rows.length} users share the e-mail ${email}` : `no user with the e-mail ${email}`);
+  const version = Math.max(Date.now(), Number(rows[0].version) + 1);
+  await client.insert({ table: 'users', values: [{ ...rows[0], active: active ? 1 : 0, version: String(version) }], format: 'JSONEachRow' });
+}
