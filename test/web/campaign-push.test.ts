@@ -112,6 +112,7 @@ describe('push log', () => {
     assert.equal(log[0].pushed_at, '2026-11-21 10:00:00.000');
     const [origin] = await rows<{ webhook_origin: string }>("SELECT DISTINCT webhook_origin FROM campaign_pushes WHERE segment_id = 'seg-log'");
     assert.equal(origin.webhook_origin, 'https://hooks.example.com');
+    assert.deepEqual((await recentPushes(db, ['seg-log'], 1)).map((p) => p.push_id), ['b'], 'the newest per segment');
     assert.deepEqual(await recentPushes(db, ['nobody']), []);
   });
 });

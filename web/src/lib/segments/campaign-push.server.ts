@@ -162,14 +162,16 @@ export interface PushLogRow {
   pushed_at: string;
 }
 
-/** The newest pushes of some segments (all when `segmentIds` is empty), newest first. */
-export async function recentPushes(db: PushDb, segmentIds: string[], limit = 200): Promise<PushLogRow[]> {
+/** The newest `perSegment` pushes of each of these segments (all when `segmentIds` is empty), newest first. */
+export async function recentPushes(db: PushDb, segmentIds: string[], perSegment = 20): Promise<PushLogRow[]> {
   const rs = await db.client.query({
+    // LIMIT … BY: a segment pushed often cannot crowd the others out.
     query: `SELECT push_id, segment_id, campaign_id, campaign_name, members, new_members, status, http_status, attempts, error, pushed_by, pushed_by_email, pushed_at
       FROM ${q(db, 'campaign_pushes')}
       WHERE length({ids:Array(String)}) = 0 OR segment_id IN {ids:Array(String)}
-      ORDER BY pushed_at DESC LIMIT {limit:UInt32}`,
-    query_params: { ids: segmentIds, limit },
+      ORDER BY pushed_at DESC LIMIT {n:UInt32} BY segment_id
+      LIMIT 10000`,
+    query_params: { ids: segmentIds, n: perSegment },
     format: 'JSONEachRow',
   });
   return (await rs.json<PushLogRow>()).map((r) => ({ ...r, members: Number(r.members), new_members: Number(r.new_members), http_status: Number(r.http_status), attempts: Number(r.attempts) }));
