@@ -2,16 +2,25 @@ import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { membersQuery, parseDefinition, segmentFilters } from '$lib/segments/rules.ts';
-import { deleteSegment, getSegment, listSegments, saveSegment } from '$lib/segments/store.server.ts';
+import { deleteSegment, getSegment, listSegments, saveSegment, segmentDb } from '$lib/segments/store.server.ts';
 import { pushConfig, pushToWebhook } from '$lib/segments/push.server.ts';
+import { campaignIdFor, logPush, normalizeCampaignName, recentPushes, recordCampaign, type PushLogRow, type PushStatus } from '$lib/segments/campaign-push.server.ts';
 import { pagedRows } from '$lib/segments/csv-stream.ts';
 
-/** Saved segments (warehouse) and the save / delete / push actions. */
+/** Saved segments (warehouse), their last pushes, and the save / delete / push actions. */
 export const load: PageServerLoad = async () => {
+  const canPush = !!pushConfig();
   try {
-    return { segments: await listSegments(), segmentsError: undefined as string | undefined, canPush: !!pushConfig() };
+    const segments = await listSegments();
+    // The push log is secondary: the page works without it.
+    const pushes: PushLogRow[] = segments.length ? await recentPushes(segmentDb(), segments.map((s) => s.id), 1).catch(() => []) : [];
+    const lastPush = Object.fromEntries(segments.flatMap((s) => {
+      const p = pushes.find((x) => x.segment_id === s.id);
+      return p ? [[s.id, p]] : [];
+    }));
+    return { segments, lastPush, segmentsError: undefined as string | undefined, canPush };
   } catch (err) {
-    return { segments: [], segmentsError: `Saved segments could not be read: ${(err as Error).message}`, canPush: !!pushConfig() };
+    return { segments: [], lastPush: {} as Record<string, PushLogRow>, segmentsError: `Saved segments could not be read: ${(err as Error).message}`, canPush };
   }
 };
 
@@ -52,9 +61,12 @@ export const actions: Actions = {
   push: async ({ request, locals }) => {
     const config = pushConfig();
     if (!config) return fail(400, { action: 'push', error: 'No campaign webhook is configured (CAMPAIGN_WEBHOOK_URL).' });
-    const id = String((await request.formData()).get('id') ?? '');
+    const form = await request.formData();
+    const id = String(form.get('id') ?? '');
     const segment = await getSegment(id).catch(() => undefined);
     if (!segment) return fail(404, { action: 'push', error: 'Save the segment before pushing it.' });
+    const campaignName = normalizeCampaignName(String(form.get('campaign') ?? '')) || segment.name;
+    const campaignId = campaignIdFor(segment.id, campaignName);
     const user = locals.user!;
     const members: Record<string, unknown>[] = [];
     try {
@@ -65,19 +77,49 @@ export const actions: Actions = {
     } catch (err) {
       return fail(502, { action: 'push', error: `Could not read the members: ${(err as Error).message}` });
     }
+    const truncated = members.length >= PUSH_LIMIT;
+    const at = new Date();
     const result = await pushToWebhook(
       {
         type: 'segment.push',
+        // The campaign tool reports responses back (npm run ingest -- campaign_members) under this id.
+        campaign: { id: campaignId, name: campaignName },
         segment: { id: segment.id, name: segment.name, description: segment.description, definition: segment.definition, filters: segmentFilters(segment.definition) },
         pushed_by: user.email,
-        pushed_at: new Date().toISOString(),
-        truncated: members.length >= PUSH_LIMIT,
+        pushed_at: at.toISOString(),
+        truncated,
         count: members.length,
         members,
       },
       config,
     );
-    if (!result.ok) return fail(502, { action: 'push', error: `The campaign tool did not accept the push after ${result.attempts} attempt(s): ${result.error}` });
-    return { action: 'push', message: `Pushed ${members.length.toLocaleString('en-GB')} members of “${segment.name}” (push ${result.pushId}).` };
+    let status: PushStatus = result.ok ? 'delivered' : 'failed';
+    let error = result.error;
+    let newMembers = 0;
+    const db = segmentDb();
+    if (result.ok) {
+      try {
+        ({ newMembers } = await recordCampaign(db, { pushId: result.pushId, campaignId, campaignName, segmentId: segment.id, customerIds: members.map((m) => String(m.customer_id ?? '')), at }));
+      } catch (err) {
+        status = 'not_recorded';
+        error = `delivered, but the campaign could not be written to the warehouse: ${(err as Error).message}`;
+      }
+    }
+    let logError = '';
+    try {
+      await logPush(db, {
+        pushId: result.pushId, segmentId: segment.id, segmentName: segment.name, campaignId, campaignName, members: members.length, newMembers, truncated,
+        webhookUrl: config.url, status, httpStatus: result.status, attempts: result.attempts, error, pushedBy: user.sub, pushedByEmail: user.email, at,
+      });
+    } catch (err) {
+      logError = ` The push could not be logged: ${(err as Error).message}`;
+    }
+    if (!result.ok) return fail(502, { action: 'push', error: `The campaign tool did not accept the push after ${result.attempts} attempt(s): ${result.error}.${logError}` });
+    if (status === 'not_recorded') return fail(500, { action: 'push', error: `Pushed ${members.length.toLocaleString('en-GB')} members, but ${error}.${logError}` });
+    return {
+      action: 'push',
+      pushed: { campaignId, newMembers, members: members.length },
+      message: `Pushed ${members.length.toLocaleString('en-GB')} members of “${segment.name}” to campaign “${campaignName}” (${newMembers.toLocaleString('en-GB')} new; push ${result.pushId}).${logError}`,
+    };
   },
 };

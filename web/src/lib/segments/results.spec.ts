@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { campaignOptions, campaignResultsQuery, groupResults } from './results.ts';
+
+const row = (segment: string, id: string, name: string, sends: string, responses: string, conversions: string, rr: string | null, cr: string | null, revenue: string | null) => ({
+  'campaign_performance.segment_id': segment,
+  'campaign_performance.campaign_id': id,
+  'campaign_performance.campaign_name': name,
+  'campaign_performance.sends': sends,
+  'campaign_performance.responses': responses,
+  'campaign_performance.conversions': conversions,
+  'campaign_performance.response_rate': rr,
+  'campaign_performance.conversion_rate': cr,
+  'campaign_performance.campaign_revenue': revenue,
+});
+
+describe('campaignResultsQuery', () => {
+  it.each([
+    ['no segments: nothing to ask', [], null],
+    ['ids deduplicated and sorted', ['b', 'a', 'b', ''], ['a', 'b']],
+  ] as [string, string[], string[] | null][])('%s', (_name, ids, expected) => {
+    const q = campaignResultsQuery(ids);
+    if (expected === null) return expect(q).toBeNull();
+    expect(q?.filters).toEqual([{ member: 'campaign_performance.segment_id', operator: 'equals', values: expected }]);
+    expect(q?.measures).toEqual([
+      'campaign_performance.sends', 'campaign_performance.responses', 'campaign_performance.conversions',
+      'campaign_performance.response_rate', 'campaign_performance.conversion_rate', 'campaign_performance.campaign_revenue',
+    ]);
+    expect(q?.dimensions).toContain('campaign_performance.campaign_id');
+  });
+});
+
+describe('groupResults', () => {
+  it('groups by segment in the saved order, numbers parsed, rates kept as Cube gives them', () => {
+    const rows = [
+      row('s2', 'c3', 'Winback', '10', '3', '1', '0.3', '0.1', '250.50'),
+      row('s1', 'c1', '', '0', '0', '0', null, null, null),
+      row('s2', 'c2', 'Upsell', '4', '0', '0', '0', '0', '0'),
+      row('gone', 'c9', 'Of a deleted segment', '1', '1', '1', '1', '1', '5'),
+    ];
+    expect(groupResults(rows, [{ id: 's1', name: 'One' }, { id: 's2', name: 'Two' }, { id: 's3', name: 'No campaigns' }])).toEqual([
+      { segmentId: 's1', segmentName: 'One', campaigns: [{ campaignId: 'c1', campaignName: 'c1', sends: 0, responses: 0, conversions: 0, responseRate: null, conversionRate: null, revenue: 0 }] },
+      { segmentId: 's2', segmentName: 'Two', campaigns: [
+        { campaignId: 'c3', campaignName: 'Winback', sends: 10, responses: 3, conversions: 1, responseRate: 0.3, conversionRate: 0.1, revenue: 250.5 },
+        { campaignId: 'c2', campaignName: 'Upsell', sends: 4, responses: 0, conversions: 0, responseRate: 0, conversionRate: 0, revenue: 0 },
+      ] },
+    ]);
+  });
+});
+
+describe('campaignOptions', () => {
+  it('one option per campaign, the name or else the id', () => {
+    const rows = [
+      { 'campaign_performance.campaign_id': 'c1', 'campaign_performance.campaign_name': 'Spring' },
+      { 'campaign_performance.campaign_id': 'c1', 'campaign_performance.campaign_name': 'Spring' },
+      { 'campaign_performance.campaign_id': 'c2', 'campaign_performance.campaign_name': '' },
+      { 'campaign_performance.campaign_id': '', 'campaign_performance.campaign_name': 'x' },
+    ];
+    expect(campaignOptions(rows)).toEqual([{ id: 'c1', name: 'Spring' }, { id: 'c2', name: 'c2' }]);
+  });
+});

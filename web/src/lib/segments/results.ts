@@ -1,0 +1,98 @@
+import type { CubeQuery, Row } from '../cube/types.ts';
+
+/**
+ * Campaign results per saved segment, from the campaign_performance view: each campaign that
+ * targeted a segment (campaigns.segment_id, set by a push) with its sends, responses, conversions,
+ * rates and attributed revenue. The rates are Cube's measures, not recomputed here, so the panel
+ * shows exactly what the semantic layer defines.
+ */
+// Full member names (not built from a prefix) so the e2e check of the dashboard's members sees them.
+export const RESULT_MEMBERS = {
+  segmentId: 'campaign_performance.segment_id',
+  campaignId: 'campaign_performance.campaign_id',
+  campaignName: 'campaign_performance.campaign_name',
+  sends: 'campaign_performance.sends',
+  responses: 'campaign_performance.responses',
+  conversions: 'campaign_performance.conversions',
+  responseRate: 'campaign_performance.response_rate',
+  conversionRate: 'campaign_performance.conversion_rate',
+  revenue: 'campaign_performance.campaign_revenue',
+} as const;
+
+/** The query for these segments, or null when there are none (nothing to ask). */
+export function campaignResultsQuery(segmentIds: string[]): CubeQuery | null {
+  const ids = [...new Set(segmentIds.filter(Boolean))].sort();
+  if (ids.length === 0) return null;
+  const m = RESULT_MEMBERS;
+  return {
+    dimensions: [m.segmentId, m.campaignId, m.campaignName],
+    measures: [m.sends, m.responses, m.conversions, m.responseRate, m.conversionRate, m.revenue],
+    filters: [{ member: m.segmentId, operator: 'equals', values: ids }],
+    order: [[m.campaignName, 'asc']],
+    limit: 5000,
+  };
+}
+
+export interface CampaignResult {
+  campaignId: string;
+  campaignName: string;
+  sends: number;
+  responses: number;
+  conversions: number;
+  /** null when the campaign has no sends (Cube's nullIf guard). */
+  responseRate: number | null;
+  conversionRate: number | null;
+  revenue: number;
+}
+
+export interface SegmentResults {
+  segmentId: string;
+  segmentName: string;
+  campaigns: CampaignResult[];
+}
+
+const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
+const rate = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number(v));
+
+/** Rows grouped by segment, in the order of `segments` (the saved list); segments without campaigns are left out. */
+export function groupResults(rows: Row[], segments: { id: string; name: string }[]): SegmentResults[] {
+  const m = RESULT_MEMBERS;
+  const bySegment = new Map<string, CampaignResult[]>();
+  for (const r of rows) {
+    const id = String(r[m.segmentId] ?? '');
+    const list = bySegment.get(id) ?? [];
+    list.push({
+      campaignId: String(r[m.campaignId] ?? ''),
+      campaignName: String(r[m.campaignName] ?? '') || String(r[m.campaignId] ?? ''),
+      sends: num(r[m.sends]),
+      responses: num(r[m.responses]),
+      conversions: num(r[m.conversions]),
+      responseRate: rate(r[m.responseRate]),
+      conversionRate: rate(r[m.conversionRate]),
+      revenue: num(r[m.revenue]),
+    });
+    bySegment.set(id, list);
+  }
+  return segments
+    .filter((s) => bySegment.has(s.id))
+    .map((s) => ({ segmentId: s.id, segmentName: s.name, campaigns: bySegment.get(s.id)! }));
+}
+
+/** Campaigns to offer in the "responded to campaign" rule: id and name, newest first. */
+export const CAMPAIGN_OPTIONS_QUERY: CubeQuery = {
+  dimensions: [RESULT_MEMBERS.campaignId, RESULT_MEMBERS.campaignName, 'campaign_performance.started_at'],
+  order: [['campaign_performance.started_at', 'desc'], [RESULT_MEMBERS.campaignName, 'asc']],
+  limit: 500,
+};
+
+export function campaignOptions(rows: Row[]): { id: string; name: string }[] {
+  const seen = new Set<string>();
+  const out: { id: string; name: string }[] = [];
+  for (const r of rows) {
+    const id = String(r[RESULT_MEMBERS.campaignId] ?? '');
+    if (!id || seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, name: String(r[RESULT_MEMBERS.campaignName] ?? '') || id });
+  }
+  return out;
+}
