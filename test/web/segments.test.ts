@@ -1,12 +1,18 @@
 /**
  * Segment builder end to end (Chromium, demo data): a marketer builds an OR group of two rules; the
  * live audience count equals Cube's count for the same filters, the CSV export holds exactly those
- * members, and the segment saves to (and deletes from) the warehouse's segments table.
+ * members, and the segment saves to (and deletes from) the warehouse's segments table. Then a
+ * segment built on campaign responses: its live count equals plain SQL on the warehouse, a push
+ * reaches an HMAC-checking webhook and leaves the campaign with exactly those members (a second
+ * push adds none), responses loaded through ingest attach to it, and the results panel shows what
+ * Cube returns for the campaign.
  *
  * Needs /usr/bin/chromium (apt-get install -y chromium).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/config.ts';
 import { after, before, describe, test } from 'node:test';
@@ -14,11 +20,41 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
 import { startProductStack, type ProductStack } from './stack.ts';
 import { segmentFilters, type SegmentDefinition } from '../../web/src/lib/segments/rules.ts';
+import { verifyWebhookSignature } from '../../models/alerts/deliver/webhook.ts';
+import { ingestRecords } from '../../ingest/load/job.ts';
+
+interface Delivery {
+  signed: boolean;
+  deliveryId: string;
+  body: { campaign: { id: string; name: string }; segment: { id: string }; count: number; members: { customer_id: string }[] };
+}
+
+/** A campaign tool's webhook: answers 503 to the first call (the push retries), 200 after; checks every signature. */
+async function startReceiver(secret: string): Promise<{ url: string; deliveries: Delivery[]; server: Server }> {
+  const deliveries: Delivery[] = [];
+  let calls = 0;
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+    req.on('end', () => {
+      calls += 1;
+      const signed = verifyWebhookSignature(secret, { timestamp: req.headers['x-crm-timestamp'] as string, signature: req.headers['x-crm-signature'] as string }, raw);
+      if (!signed) return void res.writeHead(401).end();
+      if (calls === 1) return void res.writeHead(503).end();
+      deliveries.push({ signed, deliveryId: String(req.headers['x-crm-delivery-id']), body: JSON.parse(raw) as Delivery['body'] });
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/campaign-hook`, deliveries, server };
+}
 
 let stack: ProductStack;
 let browser: Browser;
 let page: Page;
 let errors: string[] = [];
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+const WEBHOOK_SECRET = 'e2e-webhook-secret';
 const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
 
 async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
@@ -40,6 +76,9 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     // The segments store falls back to the configured warehouse: point it at the test warehouse.
     const wh = stack.tw.warehouse;
     Object.assign(process.env, { CLICKHOUSE_URL: wh.url, CLICKHOUSE_USER: wh.user, CLICKHOUSE_PASSWORD: wh.password, CLICKHOUSE_DATABASE: stack.tw.config.database });
+    // The push reads its webhook and secret per request; the data dir keeps secrets.json out of the repository.
+    receiver = await startReceiver(WEBHOOK_SECRET);
+    Object.assign(process.env, { CAMPAIGN_WEBHOOK_URL: receiver.url, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_DATA_DIR: stack.tw.dir });
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const watched = await watchedPage(context);
@@ -51,6 +90,7 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
 
   after(async () => {
     await browser?.close();
+    receiver?.server.close();
     await stack?.close();
   });
 
@@ -99,6 +139,137 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     await row.waitFor({ state: 'detached', timeout: 30_000 });
     const gone = await stack.tw.warehouse.client.query({ query: `SELECT deleted FROM segments FINAL WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' });
     assert.equal(Number((await gone.json<{ deleted: number }>())[0]?.deleted), 1, 'a delete is a new version with deleted = 1');
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+  test('campaign-response segment: count equals SQL, push records the campaign once, results show Cube\'s numbers', async () => {
+    const token = stack.token('marketer');
+    const db = stack.tw.warehouse.client;
+    const sql = async <T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> => (await db.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+    const [top] = await stack.load({ dimensions: ['campaign_performance.campaign_id', 'campaign_performance.campaign_name'], measures: ['campaign_performance.responses'], order: [['campaign_performance.responses', 'desc']], limit: 1 }, token);
+    const responded = String(top['campaign_performance.campaign_id']);
+    const DAYS = 30;
+
+    // Independently, in SQL: customers who responded to that campaign, or to any campaign within
+    // DAYS days of the data's as-of day.
+    const expectedIds = (await sql<{ customer_id: string }>(`
+      WITH (SELECT argMax(as_of, snapshot) FROM derived_snapshots WHERE table_name = 'customer_value') AS as_of
+      SELECT customer_id FROM customers_resolved WHERE customer_id IN (
+        SELECT customer_id FROM campaign_members_resolved
+        WHERE responded_at IS NOT NULL OR status IN ('responded', 'converted')
+        GROUP BY customer_id
+        HAVING has(groupArray(campaign_id), {campaign:String})
+            OR dateDiff('day', toDate(max(coalesce(responded_at, converted_at))), as_of) <= {days:Int32})
+      ORDER BY customer_id`, { campaign: responded, days: DAYS })).map((r) => r.customer_id);
+    assert.ok(expectedIds.length > 0, 'the demo campaign has responders');
+
+    await page.goto(`${stack.baseUrl}/segments`);
+    await settled(page);
+    await page.getByTestId('rule-field').first().selectOption('campaign_response');
+    await page.getByTestId('rule-op').first().selectOption('to_campaign');
+    await page.getByTestId('rule-campaigns').first().locator(`option[value="${responded}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+    await page.getByTestId('rule-campaigns').first().selectOption([responded]);
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-field').nth(1).selectOption('campaign_response');
+    await page.getByTestId('rule-op').nth(1).selectOption('within_days');
+    await page.getByTestId('rule-days').first().fill(String(DAYS));
+    await page.getByTestId('group-match').selectOption('any');
+    const shown = await waitFor(async () => Number(await page.getByTestId('audience-count').getAttribute('data-value').catch(() => 'NaN')), (v) => v === expectedIds.length);
+    assert.equal(shown, expectedIds.length, 'live count equals the SQL count');
+    const def: SegmentDefinition = { match: 'all', groups: [{ match: 'any', rules: [{ field: 'campaign_response', op: 'to_campaign', values: [responded] }, { field: 'campaign_response', op: 'within_days', values: [String(DAYS)] }] }] };
+    const [api] = await stack.load({ measures: ['customer_base.customers'], filters: segmentFilters(def) }, token);
+    assert.equal(Number(api['customer_base.customers']), expectedIds.length, 'and Cube\'s count for the same rules');
+
+    const name = `E2E responders ${Date.now()}`;
+    await page.getByTestId('segment-name').fill(name);
+    await page.getByTestId('save-segment').click();
+    const row = page.getByTestId('saved-segment').filter({ hasText: name });
+    await row.waitFor({ timeout: 30_000 });
+    const [saved] = await sql<{ segment_id: string; definition: string }>('SELECT segment_id, definition FROM segments FINAL WHERE name = {name:String} AND deleted = 0', { name });
+    assert.deepEqual(segmentFilters(JSON.parse(saved.definition) as SegmentDefinition), segmentFilters(def), 'the stored rules are the built ones');
+
+    // Push: retried once (the receiver answers 503 first), signed, with exactly the members.
+    const campaignName = `Winback ${Date.now()}`;
+    const message = async (): Promise<string> => (await page.getByTestId('segment-message').textContent({ timeout: 1000 }).catch(() => '')) ?? '';
+    const push = async (): Promise<string> => {
+      const before = await message();
+      await row.getByTestId('push-campaign-name').fill(campaignName);
+      await row.getByTestId('push-segment').click();
+      // Each push names its own push id, so a new message differs from the last one.
+      return waitFor(message, (t) => t !== before && t.includes(campaignName), 60_000);
+    };
+    const first = await push();
+    assert.match(first, new RegExp(`Pushed ${expectedIds.length.toLocaleString('en-GB')} members .*\\(${expectedIds.length.toLocaleString('en-GB')} new;`));
+    assert.equal(receiver.deliveries.length, 1);
+    const delivery = receiver.deliveries[0];
+    assert.ok(delivery.signed, 'HMAC signature verified');
+    assert.equal(delivery.body.segment.id, saved.segment_id);
+    assert.equal(delivery.body.count, expectedIds.length);
+    assert.deepEqual(delivery.body.members.map((m) => m.customer_id).sort(), expectedIds);
+    const campaignId = delivery.body.campaign.id;
+
+    const campaigns = await sql<{ name: string; segment_id: string }>('SELECT name, segment_id FROM campaigns FINAL WHERE campaign_id = {id:String}', { id: campaignId });
+    assert.deepEqual(campaigns, [{ name: campaignName, segment_id: saved.segment_id }], 'the campaign is tied to the segment');
+    const memberIds = async () => (await sql<{ customer_id: string; status: string }>('SELECT customer_id, status FROM campaign_members FINAL WHERE campaign_id = {id:String} ORDER BY customer_id', { id: campaignId }));
+    assert.deepEqual((await memberIds()).map((m) => m.customer_id), expectedIds, 'exactly the segment\'s members');
+    assert.ok((await memberIds()).every((m) => m.status === 'sent'));
+
+    const second = await push();
+    assert.match(second, /\(0 new;/);
+    assert.equal(receiver.deliveries.length, 2);
+    const [raw] = await sql<{ n: string }>('SELECT count() AS n FROM campaign_members WHERE campaign_id = {id:String}', { id: campaignId });
+    assert.equal(Number(raw.n), expectedIds.length, 'pushing again added no row');
+    const log = await sql<{ push_id: string; status: string; members: number; new_members: number; attempts: number; http_status: number; pushed_by_email: string }>(
+      'SELECT push_id, status, members, new_members, attempts, http_status, pushed_by_email FROM campaign_pushes WHERE campaign_id = {id:String} ORDER BY pushed_at', { id: campaignId });
+    assert.deepEqual(log.map((l) => [l.push_id, l.status, Number(l.members), Number(l.new_members), Number(l.http_status), l.pushed_by_email]), [
+      [receiver.deliveries[0].deliveryId, 'delivered', expectedIds.length, expectedIds.length, 200, 'marketer@demo.local'],
+      [receiver.deliveries[1].deliveryId, 'delivered', expectedIds.length, 0, 200, 'marketer@demo.local'],
+    ]);
+    assert.equal(Number(log[0].attempts), 2, 'the first push was retried after the 503');
+    await row.getByTestId('last-push').filter({ hasText: campaignName }).waitFor({ timeout: 30_000 });
+
+    // Responses come back through ingest, keyed by the campaign id the push sent.
+    const responders = expectedIds.slice(0, 2);
+    const refs = await sql<{ customer_id: string; source: string; source_id: string }>(
+      'SELECT customer_id, any(source) AS source, any(source_id) AS source_id FROM identity_map FINAL WHERE customer_id IN {ids:Array(String)} GROUP BY customer_id', { ids: responders });
+    assert.equal(refs.length, responders.length);
+    const loaded = await ingestRecords(stack.tw.warehouse, 'campaign_members', refs.map((r, i) => ({
+      campaign_id: campaignId, source: r.source, customer_ref: r.source_id, added_at: '2026-11-20 10:00:00',
+      status: i === 0 ? 'converted' : 'responded', responded_at: '2026-11-21 09:00:00', converted_at: i === 0 ? '2026-11-22 09:00:00' : '', revenue: i === 0 ? '150.00' : '0',
+    })), { batchLabel: `e2e-responses-${campaignId}` });
+    assert.equal(loaded.status, 'completed', JSON.stringify(loaded));
+    const after = await memberIds();
+    assert.equal(after.length, expectedIds.length, 'responses replaced sent rows, they did not add members');
+    assert.deepEqual(after.filter((m) => m.status !== 'sent').map((m) => m.status).sort(), ['converted', 'responded']);
+    assert.match(await push(), /\(0 new;/);
+    assert.deepEqual(await memberIds(), after, 'a later push reverts no response');
+
+    // Results panel: the numbers Cube returns for that campaign.
+    const measures = ['sends', 'responses', 'conversions', 'response_rate', 'conversion_rate', 'campaign_revenue'].map((m) => `campaign_performance.${m}`);
+    const cubeRow = await waitFor(
+      async () => (await stack.load({ measures, filters: [{ member: 'campaign_performance.campaign_id', operator: 'equals', values: [campaignId] }] }, token))[0],
+      (r) => Number(r?.['campaign_performance.sends']) === expectedIds.length && Number(r?.['campaign_performance.responses']) === 2,
+      60_000,
+    );
+    assert.equal(Number(cubeRow['campaign_performance.conversions']), 1);
+    assert.equal(Number(cubeRow['campaign_performance.campaign_revenue']), 150);
+    // Cube answers from its cache for up to ~20 s after a change (10 s refresh keys, renewed in the
+    // background), so the page may need a reload or two before it shows the new figures.
+    const result = page.locator(`[data-testid="campaign-result"][data-campaign-id="${campaignId}"]`);
+    const panelResponses = async (): Promise<number> => {
+      await page.reload();
+      await settled(page);
+      await page.getByTestId('campaign-results').locator('[data-state="loaded"], [data-state="empty"], [data-state="error"]').first().waitFor({ timeout: 30_000 });
+      return (await result.count()) ? Number(await result.getByTestId('result-responses').getAttribute('data-value')) : -1;
+    };
+    assert.equal(await waitFor(panelResponses, (n) => n === 2, 60_000), 2, 'the panel shows the campaign with its responses');
+    const cell = async (id: string) => Number(await result.getByTestId(id).getAttribute('data-value'));
+    assert.equal(await cell('result-sends'), Number(cubeRow['campaign_performance.sends']));
+    assert.equal(await cell('result-responses'), Number(cubeRow['campaign_performance.responses']));
+    assert.equal(await cell('result-conversions'), Number(cubeRow['campaign_performance.conversions']));
+    assert.equal(await cell('result-response-rate'), Number(cubeRow['campaign_performance.response_rate']));
+    assert.equal(await cell('result-conversion-rate'), Number(cubeRow['campaign_performance.conversion_rate']));
+    assert.equal(await cell('result-revenue'), Number(cubeRow['campaign_performance.campaign_revenue']));
+    await page.screenshot({ path: join(SHOTS, 'segments-campaign.png'), fullPage: true });
     assert.deepEqual(errors, [], 'no console errors');
   });
 });
