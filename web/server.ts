@@ -126,6 +126,7 @@ export async function createWebContext(
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
     dataDir: opts.dataDir ?? dataDirFrom(),
+    warehouse: opts.warehouse,
   };
 }
 

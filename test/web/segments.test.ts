@@ -73,9 +73,6 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     if (missing) throw new Error(missing);
     mkdirSync(SHOTS, { recursive: true });
     stack = await startProductStack({ scale: 'small' });
-    // The segments store falls back to the configured warehouse: point it at the test warehouse.
-    const wh = stack.tw.warehouse;
-    Object.assign(process.env, { CLICKHOUSE_URL: wh.url, CLICKHOUSE_USER: wh.user, CLICKHOUSE_PASSWORD: wh.password, CLICKHOUSE_DATABASE: stack.tw.config.database });
     // The push reads its webhook and secret per request; the data dir keeps secrets.json out of the repository.
     receiver = await startReceiver(WEBHOOK_SECRET);
     Object.assign(process.env, { CAMPAIGN_WEBHOOK_URL: receiver.url, CRM_WEBHOOK_SECRET: WEBHOOK_SECRET, CRM_DATA_DIR: stack.tw.dir });

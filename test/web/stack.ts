@@ -74,6 +74,8 @@ export async function startProductStack(opts: StackOptions = {}): Promise<Produc
       cubeUrl: semantic.url,
       warehouse: { client: wh.client, database: tw.config.database },
       secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: cubeSecret },
+      // Never the repository's .data: a test that wants its own directory sets CRM_DATA_DIR first.
+      dataDir: process.env.CRM_DATA_DIR ?? tw.dir,
       log: (line) => log(`[web] ${line}`),
     });
     const s = semantic;

@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { dataDirFrom, localSecrets } from '../../../../lib/config.ts';
+import { localSecrets } from '../../../../lib/config.ts';
+import { getWebContext } from '../server/context.ts';
 
 /**
  * Pushing a segment's members to a campaign tool: one JSON POST to CAMPAIGN_WEBHOOK_URL, signed
@@ -37,10 +38,11 @@ export interface PushResult {
   error?: string;
 }
 
-export function pushConfig(env: Record<string, string | undefined> = process.env): { url: string; secret: string } | undefined {
+/** The webhook and its signing secret (CRM_WEBHOOK_SECRET, else the one kept in the data directory). */
+export function pushConfig(env: Record<string, string | undefined> = process.env, dataDir = getWebContext().dataDir): { url: string; secret: string } | undefined {
   const url = env.CAMPAIGN_WEBHOOK_URL?.trim();
   if (!url) return undefined;
-  return { url, secret: localSecrets(dataDirFrom(env), env).webhookSecret };
+  return { url, secret: localSecrets(dataDir, env).webhookSecret };
 }
 
 const defaultLog = (line: string): void => void process.stderr.write(`[segments] ${line}\n`);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { loadWarehouseConfig } from '../../../../lib/config.ts';
-import { readEndpoint } from '../../../../lib/warehouse/embedded/data-dir.ts';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { getWebContext } from '../server/context.ts';
 import { parseDefinition, type SegmentDefinition } from './rules.ts';
 
@@ -10,9 +8,8 @@ import { parseDefinition, type SegmentDefinition } from './rules.ts';
  * segment_id): a save or an edit is a new row with a higher version, a delete is a new version
  * with deleted = 1. Reads use FINAL.
  *
- * The warehouse client comes from the web context (`warehouse`, set by web/server.ts when it
- * passes its warehouse along); until then, from the configured warehouse (CLICKHOUSE_URL, or the
- * embedded endpoint that `npm start` records in the data directory).
+ * The warehouse client comes from the web context: the dashboard's bundle cannot locate the
+ * embedded endpoint itself (its copy of lib/config resolves paths under web/build).
  */
 export interface SavedSegment {
   id: string;
@@ -30,17 +27,9 @@ interface Db {
   database?: string;
 }
 
-let fallback: Db | undefined;
-
+/** The warehouse of the process that runs the dashboard (web/server.ts passes it in the context). */
 export function segmentDb(): Db {
-  const ctx = getWebContext() as ReturnType<typeof getWebContext> & { warehouse?: Db };
-  if (ctx.warehouse?.client) return ctx.warehouse;
-  if (fallback) return fallback;
-  const config = loadWarehouseConfig();
-  const url = config.url ?? readEndpoint(config.dataDir)?.url;
-  if (!url) throw new Error('the warehouse is not reachable from the dashboard (start it with npm start)');
-  fallback = { client: createClient({ url, username: config.user, password: config.password, database: config.database }), database: config.database };
-  return fallback;
+  return getWebContext().warehouse;
 }
 
 const table = (db: Db): string => (db.database ? `\`${db.database.replaceAll('`', '')}\`.segments` : 'segments');

@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Role } from '../auth/roles.ts';
 
 /**
@@ -49,6 +50,11 @@ export interface WebContext {
    * process, because the bundle's own copy of lib/config would look for `.data` under web/build.
    */
   dataDir: string;
+  /**
+   * The process's warehouse connection, for the dashboard's own records (saved segments, campaign
+   * pushes). Passed in for the same reason as dataDir: the bundle cannot find the embedded endpoint.
+   */
+  warehouse: { client: ClickHouseClient; database?: string };
 }
 
 const KEY = Symbol.for('customer-intelligence.web.context');
