@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runQuery } from './chdb-native.ts';
 import { dataDirInUse, isAlive, lockHolder, readEndpoint, removeEndpoint, writeEndpoint } from './data-dir.ts';
 import { Codes, EngineError, toEngineError } from './errors.ts';
@@ -165,6 +165,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     await pool.close();
     throw error;
   }
+  // Pieces of large INSERTs pass through here (run-request.ts); a killed process may leave some.
+  const spoolDir = join(dataDir, 'insert-spool');
+  rmSync(spoolDir, { recursive: true, force: true });
+  mkdirSync(spoolDir, { recursive: true });
   const expected = { user: options.user, password: options.password };
   const inFlight = new Set<Promise<void>>();
 
@@ -186,7 +190,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       const given = readCredentials(req.headers, url.searchParams);
       if (!credentialsMatch(given, expected)) throw authenticationFailed(given.user);
       request = parseRequestOptions(url, method, req.headers);
-      await runRequest(req, res, request, { pool, engine });
+      await runRequest(req, res, request, { pool, engine, spoolDir });
     } catch (error) {
       sendError(res, toEngineError(error), engine, request?.queryId);
     }

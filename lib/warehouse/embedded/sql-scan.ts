@@ -11,8 +11,12 @@ export interface StatementHead {
   kind: string;
   /** The format a top-level FORMAT clause names, as written (for INSERT: the input format). */
   format?: string;
-  /** INSERT only: where the inline data begins, and where the statement text before it ends. */
-  data?: { statementEnd: number; dataStart: number };
+  /**
+   * INSERT only: where the inline data begins, and where the statement text before it ends.
+   * `formatAt`: where `FORMAT name` begins (absent for VALUES); `settingsAt`: where a SETTINGS
+   * clause before it begins.
+   */
+  data?: { statementEnd: number; dataStart: number; formatAt?: number; settingsAt?: number };
   /** Offset of a second statement after a top-level `;`. */
   secondStatementAt?: number;
   /** False when the text ran out before the head could be decided (more input may change it). */
@@ -161,6 +165,7 @@ export function scanStatement(text: string, options: ScanOptions): StatementHead
   const head: StatementHead = { kind: '', complete: true };
   let previous: Token | undefined;
   let insertHasNoInlineData = false;
+  let settingsAt: number | undefined;
 
   for (let token = lex.next(); token; previous = token, token = lex.next()) {
     if (!head.kind) {
@@ -183,11 +188,13 @@ export function scanStatement(text: string, options: ScanOptions): StatementHead
     } else if (!insertHasNoInlineData) {
       if (word === 'SELECT' || word === 'WITH' || word === 'INFILE') {
         insertHasNoInlineData = true;
+      } else if (word === 'SETTINGS' && settingsAt === undefined) {
+        settingsAt = token.start;
       } else if (word === 'VALUES' || namesFormat) {
         const dataStart = word === 'VALUES' ? (token.end < text.length ? token.end : undefined) : dataStartAfter(text, token.end);
         if (dataStart === undefined && !options.final) return { ...head, complete: false };
         head.format = word === 'VALUES' ? 'Values' : token.text;
-        head.data = { statementEnd: token.end, dataStart: dataStart ?? text.length };
+        head.data = { statementEnd: token.end, dataStart: dataStart ?? text.length, ...(word === 'VALUES' ? {} : { formatAt: previous!.start, settingsAt }) };
         return head;
       }
     }

@@ -1,6 +1,8 @@
 import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { startEmbeddedServer } from '../../../lib/warehouse/embedded/server.ts';
@@ -246,6 +248,21 @@ describe('inserts and commands', () => {
 
   test('a bad row fails the insert with the parse error code', async () => {
     await rejectsWith(client.insert({ table: 'events', values: Readable.from(['6\tf\tnot-a-date\t[]\n'], { objectMode: false }), format: 'TabSeparated' }), '38', 'CANNOT_PARSE_DATE');
+  });
+
+  test('a body over 1 MiB (spooled through a file) lands whole, with its settings; a bad row fails it and leaves no spool file', async () => {
+    await client.command({ query: 'CREATE TABLE bulk (id UInt32, name String, at DateTime, note String DEFAULT \'d\') ENGINE = MergeTree ORDER BY id' });
+    const rows = 60_000;
+    const body = (bad: boolean): string =>
+      Array.from({ length: rows }, (_, i) => `${i}\tname\\t${i} '"\t${bad && i === rows - 1 ? 'not-a-date' : '2024-03-01T12:30:00Z'}\n`).join('');
+    assert.ok(body(false).length > 1 << 20);
+    const settings = { date_time_input_format: 'best_effort' } as const;
+    const r = await client.insert({ table: 'bulk', columns: ['id', 'name', 'at'], values: Readable.from([body(false)], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings });
+    assert.equal(r.summary?.written_rows, String(rows));
+    const rs = await client.query({ query: 'SELECT count() AS n, sum(id) AS s, any(toString(at)) AS at, anyIf(name, id = 7) AS name, any(note) AS note FROM bulk', format: 'JSONEachRow' });
+    assert.deepEqual(await rs.json(), [{ n: String(rows), s: String((rows * (rows - 1)) / 2), at: '2024-03-01 12:30:00', name: "name\t7 '\"", note: 'd' }]);
+    await assert.rejects(client.insert({ table: 'bulk', columns: ['id', 'name', 'at'], values: Readable.from([body(true)], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings }), ClickHouseError);
+    assert.deepEqual(readdirSync(join(tw.dir, 'insert-spool')), []);
   });
 
   test('command runs DDL; exec returns output', async () => {

@@ -41,6 +41,9 @@ describe('scanStatement', () => {
     assert.equal(head.format, 'TSV');
     assert.equal(text.slice(0, head.data!.statementEnd), 'INSERT INTO `db`.`t` (a, `format`) SETTINGS x = 1 FORMAT TSV');
     assert.equal(text.slice(head.data!.dataStart), '  1\tx\n');
+    assert.equal(text.slice(head.data!.settingsAt, head.data!.formatAt), 'SETTINGS x = 1 ');
+    assert.equal(scan('INSERT INTO t FORMAT TSV\n1\n').data!.settingsAt, undefined);
+    assert.equal(scan('INSERT INTO t VALUES (1)').data!.formatAt, undefined);
   });
 
   test('INSERT ... VALUES data starts right after VALUES', () => {
