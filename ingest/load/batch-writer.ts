@@ -47,7 +47,7 @@ export class BatchWriter {
   readonly #fresh = new Map<string, boolean>();
   readonly #hasSource: boolean;
   readonly #selectMovable: string;
-  #sorted = Buffer.allocUnsafe(0);
+  #kept = Buffer.allocUnsafe(0);
 
   constructor(
     readonly io: WarehouseIO,
@@ -93,55 +93,32 @@ export class BatchWriter {
   }
 
   /**
-   * The rows to write, grouped by month on monthly-partitioned tables: the engine writes one part
-   * per partition per insert (and the endpoint may cut a large body into several inserts), so rows
-   * of the same month together make fewer, larger parts and less merging afterwards.
+   * The rows to write, in input order. Rows are not grouped by partition: one insert request is
+   * one engine insert (the embedded endpoint spools it; a server squashes it into one block), which
+   * writes one part per partition whatever the order.
    */
   #payload(batch: Batch, fate: Uint8Array, written: number): Buffer {
-    const monthly = this.layout.movableDateColumn !== undefined;
     if (written === 0) return Buffer.alloc(0);
-    if (!monthly && written === batch.rows) return batch.out.bytes();
-    const n = batch.rows;
-    const month = new Int32Array(n);
-    let min = Infinity;
-    let max = -Infinity;
-    if (monthly) {
-      const days = this.layout.movableDateColumn === 'created_at';
-      for (let r = 0; r < n; r++) {
-        if (fate[r] !== Fate.Write) continue;
-        const m = monthIndex(days ? batch.sortDate[r] : Math.floor(batch.sortDate[r] / 86400));
-        month[r] = m;
-        if (m < min) min = m;
-        if (m > max) max = m;
-      }
-    } else {
-      min = 0;
-      max = 0;
-    }
-    if (written === n && min === max) return batch.out.bytes();
-    // Counting sort by month (stable), skipping rows that are not written.
-    const buckets = new Int32Array(max - min + 2);
+    if (written === batch.rows) return batch.out.bytes();
     let bytes = 0;
-    for (let r = 0; r < n; r++) {
-      if (fate[r] !== Fate.Write) continue;
-      buckets[month[r] - min + 1] += batch.rowEnd(r) - batch.rowStart[r];
-      bytes += batch.rowEnd(r) - batch.rowStart[r];
-    }
-    for (let i = 1; i < buckets.length; i++) buckets[i] += buckets[i - 1];
+    for (let r = 0; r < batch.rows; r++) if (fate[r] === Fate.Write) bytes += batch.rowEnd(r) - batch.rowStart[r];
     // Writes are sequential: one payload buffer serves every batch.
-    if (this.#sorted.length < bytes) this.#sorted = Buffer.allocUnsafe(Math.max(bytes, this.#sorted.length * 2));
-    const out = this.#sorted;
+    if (this.#kept.length < bytes) this.#kept = Buffer.allocUnsafe(Math.max(bytes, this.#kept.length * 2));
+    const out = this.#kept;
     const src = batch.out.buf;
-    for (let r = 0; r < n; r++) {
-      if (fate[r] !== Fate.Write) continue;
+    let at = 0;
+    for (let r = 0; r < batch.rows; ) {
+      if (fate[r] !== Fate.Write) {
+        r++;
+        continue;
+      }
+      // Runs of written rows are contiguous in the batch: one copy per run.
       const s = batch.rowStart[r];
-      const e = batch.rowEnd(r);
-      const at = buckets[month[r] - min];
-      // A plain loop: Buffer#copy's argument checks cost more than copying a ~150-byte row.
-      for (let i = 0; i < e - s; i++) out[at + i] = src[s + i];
-      buckets[month[r] - min] = at + e - s;
+      while (r < batch.rows && fate[r] === Fate.Write) r++;
+      const e = r < batch.rows ? batch.rowStart[r] : batch.out.pos;
+      at += src.copy(out, at, s, e);
     }
-    return out.subarray(0, bytes);
+    return out.subarray(0, at);
   }
 
   async #isFresh(source: string): Promise<boolean> {
@@ -312,19 +289,6 @@ export class BatchWriter {
     }
     this.counts.staleDeleted += stale.length;
   }
-}
-
-/** Months since 1970-01 of a day number (days since 1970-01-01). */
-function monthIndex(days: number): number {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return (y - 1970) * 12 + m - 1;
 }
 
 function sameBytes(b: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {

@@ -25,13 +25,13 @@ import { RowEncoder, type IdentityKeys } from './row-encoder.ts';
 import { WarehouseIO } from './warehouse-io.ts';
 
 /**
- * Rows per insert. Larger batches mean fewer, larger parts in the engine (less merging later).
- * A batch also ends at MAX_BATCH_BYTES of payload (checked between 1 MiB input chunks, so it stays
- * inside a 32 MiB buffer): memory stays near 3 × 32 MiB (one batch being written, its month-grouped
- * copy, the next being parsed) whatever the row width or file size.
+ * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
+ * insert) and less merging later. A batch also ends at MAX_BATCH_BYTES of payload (checked between
+ * 1 MiB input chunks, so it stays inside a 64 MiB buffer): memory stays near 2 × 64 MiB (one batch
+ * being written, the next being parsed) whatever the row width or file size.
  */
 const DEFAULT_BATCH_SIZE = 250_000;
-const MAX_BATCH_BYTES = 30 << 20;
+const MAX_BATCH_BYTES = 60 << 20;
 
 /** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
@@ -228,8 +228,9 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     };
     const flush = async (): Promise<void> => {
       const b = batch;
-      batch = take();
+      // The previous write returns its batch to the pool first: two batches, not three, whatever the file size.
       if (inflight) await inflight;
+      batch = take();
       read += b.read;
       inflight = w.write(b).then(() => {
         loadedSoFar = w.counts.loaded + w.counts.updated;
