@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../lib/config.ts';
 
-test('tsc --noEmit finds no type errors (tsconfig.json: bin, lib, ingest, models, semantic, test)', () => {
+test('tsc --noEmit finds no type errors (tsconfig.json: bin, lib, ingest, models, semantic, bench, test)', () => {
   const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const r = spawnSync(process.execPath, [tsc, '--noEmit', '--pretty', 'false', '-p', PROJECT_ROOT], { encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, `type errors:\n${r.stdout}${r.stderr}`);
