@@ -88,21 +88,22 @@ async function main(): Promise<void> {
     const browser = await launchChromium();
     closers.unshift(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    // Records LCP candidates and the moment every chart has drawn with nothing loading.
-    await context.addInitScript(() => {
-      const w = window as unknown as { __lcp: number; __charts?: number };
-      w.__lcp = 0;
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.__lcp = Math.max(w.__lcp, e.startTime);
-      }).observe({ type: 'largest-contentful-paint', buffered: true });
-      const check = (): void => {
-        const charts = [...document.querySelectorAll('[data-chart]')];
-        const busy = document.querySelector('[aria-busy="true"], [data-state="loading"]');
-        if (charts.length > 0 && !busy && charts.every((c) => (c as HTMLElement).dataset.rendered === 'true')) w.__charts = performance.now();
-        else setTimeout(check, 10);
-      };
-      // Timers, not requestAnimationFrame: a page that is not in front gets no frames.
-      setTimeout(check, 10);
+    // Records LCP candidates and the moment every chart has drawn with nothing loading. A string, not
+    // a function: tsx (esbuild keepNames) wraps named inner functions in a __name() helper that does
+    // not exist in the page, and the script then dies silently after its first statement.
+    await context.addInitScript({
+      content: `
+        window.__lcp = 0;
+        new PerformanceObserver(function (list) {
+          for (const e of list.getEntries()) window.__lcp = Math.max(window.__lcp, e.startTime);
+        }).observe({ type: 'largest-contentful-paint', buffered: true });
+        (function check() {
+          const charts = Array.from(document.querySelectorAll('[data-chart]'));
+          const busy = document.querySelector('[aria-busy="true"], [data-state="loading"]');
+          if (charts.length > 0 && !busy && charts.every(function (c) { return c.dataset.rendered === 'true'; })) window.__charts = performance.now();
+          // Timers, not requestAnimationFrame: a page that is not in front gets no frames.
+          else setTimeout(check, 10);
+        })();`,
     });
     const page = await context.newPage();
     await signIn(page, web.url, EMAIL, PASSWORD);
@@ -119,7 +120,19 @@ async function main(): Promise<void> {
         await p.screenshot({ path: join(PROJECT_ROOT, 'test-artifacts', 'bench-web-error.png'), fullPage: true }).catch(() => {});
         throw new Error(`the page shows errors:\n  ${errors.join('\n  ')}`);
       }
-      await p.waitForFunction(() => (window as unknown as { __charts?: number }).__charts !== undefined, undefined, { timeout: 300_000, polling: 50 });
+      if ((await p.$$('[data-chart]')).length === 0) {
+        await p.screenshot({ path: join(PROJECT_ROOT, 'test-artifacts', 'bench-web-error.png'), fullPage: true }).catch(() => {});
+        throw new Error(`no chart on ${p.url()} ("${await p.title()}"): see test-artifacts/bench-web-error.png`);
+      }
+      await p.waitForFunction(() => (window as unknown as { __charts?: number }).__charts !== undefined, undefined, { timeout: 300_000, polling: 50 }).catch(async (err: Error) => {
+        await p.screenshot({ path: join(PROJECT_ROOT, 'test-artifacts', 'bench-web-error.png'), fullPage: true }).catch(() => {});
+        const pending = await p.evaluate(() => ({
+          busy: [...document.querySelectorAll('[aria-busy="true"], [data-state="loading"]')].map((e) => e.closest('section, article, [data-chart]')?.textContent?.trim().slice(0, 80) ?? e.outerHTML.slice(0, 120)),
+          undrawn: [...document.querySelectorAll('[data-chart]')].filter((c) => (c as HTMLElement).dataset.rendered !== 'true').map((c) => c.outerHTML.slice(0, 120)),
+          initScript: typeof (window as unknown as { __lcp?: number }).__lcp,
+        }));
+        throw new Error(`${err.message}: still loading ${JSON.stringify(pending)} (test-artifacts/bench-web-error.png)`);
+      });
       const r = await p.evaluate(() => {
         const w = window as unknown as { __lcp: number; __charts: number };
         return { lcp: w.__lcp, charts: w.__charts };
