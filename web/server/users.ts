@@ -62,22 +62,26 @@ export function userStore(client: ClickHouseClient) {
   };
 }
 
-async function writePassword(client: ClickHouseClient, row: UserRow, passwordHash: string): Promise<void> {
-  // A new version of the whole row: ReplacingMergeTree keeps the highest version.
+/** A new version of the whole row with `changes`: ReplacingMergeTree keeps the highest version. */
+async function writeVersion(client: ClickHouseClient, row: UserRow, changes: Partial<UserRow>): Promise<void> {
   const version = Math.max(Date.now(), Number(row.version) + 1);
-  await client.insert({
-    table: 'users',
-    values: [{ ...row, password_hash: passwordHash, version: String(version) }],
-    format: 'JSONEachRow',
-  });
+  await client.insert({ table: 'users', values: [{ ...row, ...changes, version: String(version) }], format: 'JSONEachRow' });
+}
+
+const writePassword = (client: ClickHouseClient, row: UserRow, passwordHash: string): Promise<void> => writeVersion(client, row, { password_hash: passwordHash });
+
+/** The one account with this e-mail (case-insensitive); two sharing it is an error, as at sign-in. */
+async function oneByEmail(client: ClickHouseClient, email: string): Promise<UserRow> {
+  const rows = await select(client, 'lower(email) = {email:String}', { email: email.trim().toLowerCase() });
+  if (rows.length !== 1) throw new Error(rows.length ? `${rows.length} users share the e-mail ${email}` : `no user with the e-mail ${email}`);
+  return rows[0];
 }
 
 /** Sets (or replaces) one user's password. For an admin CLI or tests. */
 export async function setUserPassword(client: ClickHouseClient, email: string, password: string): Promise<void> {
   if (password.length < 8) throw new Error('a password needs at least 8 characters');
-  const rows = await select(client, 'lower(email) = {email:String}', { email: email.trim().toLowerCase() });
-  if (rows.length !== 1) throw new Error(rows.length ? `${rows.length} users share the e-mail ${email}` : `no user with the e-mail ${email}`);
-  await writePassword(client, rows[0], await hashPassword(password));
+  const row = await oneByEmail(client, email);
+  await writePassword(client, row, await hashPassword(password));
 }
 
 export interface DemoUser {
@@ -141,31 +145,13 @@ export async function upsertUser(client: ClickHouseClient, u: NewUser): Promise<
   const sameEmail = (await select(client, 'lower(email) = {email:String}', { email })).filter((r) => r.user_id !== u.userId);
   if (sameEmail.length) throw new Error(`the e-mail ${email} belongs to user ${sameEmail[0].user_id}: e-mails must be unique (sign-in uses them)`);
   const [existing] = await select(client, 'user_id = {id:String}', { id: u.userId });
-  const version = Math.max(Date.now(), Number(existing?.version ?? 0) + 1);
-  await client.insert({
-    table: 'users',
-    values: [
-      {
-        user_id: u.userId,
-        email,
-        name: u.name,
-        role: u.role,
-        owner_id: u.ownerId ?? '',
-        region: u.region ?? '',
-        password_hash: existing?.password_hash ?? '',
-        active: existing ? Number(existing.active) : 1,
-        version: String(version),
-      },
-    ],
-    format: 'JSONEachRow',
-  });
+  const profile = { user_id: u.userId, email, name: u.name, role: u.role, owner_id: u.ownerId ?? '', region: u.region ?? '' };
+  // The password and the active flag stay as they are on an update.
+  await writeVersion(client, existing ?? { ...profile, password_hash: '', active: 1, version: '0' }, profile);
   return existing ? 'updated' : 'created';
 }
 
 /** Deactivates (sign-in and data tokens stop within one token lifetime) or reactivates an account. */
 export async function setUserActive(client: ClickHouseClient, email: string, active: boolean): Promise<void> {
-  const rows = await select(client, 'lower(email) = {email:String}', { email: email.trim().toLowerCase() });
-  if (rows.length !== 1) throw new Error(rows.length ? `${rows.length} users share the e-mail ${email}` : `no user with the e-mail ${email}`);
-  const version = Math.max(Date.now(), Number(rows[0].version) + 1);
-  await client.insert({ table: 'users', values: [{ ...rows[0], active: active ? 1 : 0, version: String(version) }], format: 'JSONEachRow' });
+  await writeVersion(client, await oneByEmail(client, email), { active: active ? 1 : 0 });
 }
