@@ -44,6 +44,28 @@ const config = {
     // Kept on (the default): form posts whose Origin differs from the site's are refused.
     csrf: { trustedOrigins: [] },
     alias: { $lib: 'src/lib' },
+    // The page's own scripts only: SvelteKit adds a nonce (rendered pages) or a hash (prerendered)
+    // to its hydration script, so no 'unsafe-inline' for scripts and injected markup cannot run.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        // 'unsafe-inline' for styles only, because ECharts builds its tooltips as HTML with inline
+        // style attributes (markers, padding) and Svelte renders style: directives and component
+        // CSS variables as style attributes; neither can carry a nonce. Styles cannot run code.
+        // (With 'unsafe-inline' present SvelteKit adds no style nonce, which would disable it.)
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:'],
+        'font-src': ['self'],
+        // The browser talks to its own origin only: pages, /api/cube-token and the /cubejs-api proxy.
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'frame-ancestors': ['none'],
+        'form-action': ['self'],
+      },
+    },
   },
 };
 

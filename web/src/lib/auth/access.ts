@@ -1,31 +1,95 @@
 import type { Role } from './roles.ts';
 
 /**
- * Which pages each role may open: the navigation shows these and hooks.server.ts enforces them
- * (403 otherwise). Data scope is not decided here: an owner's Cube token restricts every query to
- * their customers, whatever page asks.
+ * THE table of who may reach what, keyed by SvelteKit route id (`event.route.id`), so the check
+ * runs on the route the router actually matched: `/%73egments` and `/segments` are the same route
+ * id, whatever the raw path looked like. hooks.server.ts refuses any route id missing from this
+ * table (403), any form action not declared for the route, and any role not listed. The
+ * navigation is derived from the same entries. Data scope is not decided here: an owner's Cube
+ * token restricts every query to their customers, whatever page asks.
  */
-export interface NavItem {
+export interface NavEntry {
   href: string;
   label: string;
-  roles: readonly Role[];
   /** One-line description for the page header and the nav tooltip. */
   description: string;
 }
 
+export interface RouteAccess {
+  /** 'public' routes run for signed-out visitors too (sign-in); otherwise the roles that may open it. */
+  roles: readonly Role[] | 'public';
+  /** Form actions of the page (`default` for an unnamed one) and who may post each. None declared: no posts. */
+  actions?: Readonly<Record<string, readonly Role[] | 'public'>>;
+  nav?: NavEntry;
+}
+
 const EVERYONE: readonly Role[] = ['executive', 'marketer', 'analyst', 'owner', 'admin'];
+const AUDIENCES: readonly Role[] = ['executive', 'marketer', 'analyst', 'admin'];
+const AUDIENCE_WRITERS: readonly Role[] = ['marketer', 'admin'];
+const LOSS_READERS: readonly Role[] = ['executive', 'analyst', 'owner', 'admin'];
+const INBOX: readonly Role[] = ['owner', 'admin'];
 
-export const NAV: readonly NavItem[] = [
-  { href: '/', label: 'Cockpit', roles: EVERYONE, description: 'Where the business stands: revenue, customers, retention, risk and pipeline.' },
-  { href: '/lost-orders', label: 'Lost orders', roles: ['executive', 'analyst', 'owner', 'admin'], description: 'Why deals are lost: reasons, stages, competitors and trends.' },
-  { href: '/customers', label: 'Customers', roles: EVERYONE, description: 'Every customer, searchable, with a 360° view.' },
-  { href: '/churn-risk', label: 'Churn risk', roles: EVERYONE, description: 'Customers likely to leave, why, and the value at risk.' },
-  { href: '/segments', label: 'Segments', roles: ['executive', 'marketer', 'analyst', 'admin'], description: 'Build audiences from traits and scores and send them to campaigns.' },
-  { href: '/alerts', label: 'Alerts', roles: ['owner', 'admin'], description: 'Churn alerts for your accounts.' },
-  { href: '/alerts/rules', label: 'Alert rules', roles: ['admin'], description: 'Who gets churn alerts, for which customers, and when.' },
-];
+/** In nav order. */
+export const ROUTES = {
+  '/(app)': { roles: EVERYONE, nav: { href: '/', label: 'Cockpit', description: 'Where the business stands: revenue, customers, retention, risk and pipeline.' } },
+  '/(app)/lost-orders': { roles: LOSS_READERS, nav: { href: '/lost-orders', label: 'Lost orders', description: 'Why deals are lost: reasons, stages, competitors and trends.' } },
+  '/(app)/customers': { roles: EVERYONE, nav: { href: '/customers', label: 'Customers', description: 'Every customer, searchable, with a 360° view.' } },
+  '/(app)/customers/[id]': { roles: EVERYONE },
+  '/(app)/churn-risk': { roles: EVERYONE, nav: { href: '/churn-risk', label: 'Churn risk', description: 'Customers likely to leave, why, and the value at risk.' } },
+  '/(app)/churn-risk/export.csv': { roles: EVERYONE },
+  '/(app)/segments': {
+    roles: AUDIENCES,
+    actions: { save: AUDIENCE_WRITERS, delete: AUDIENCE_WRITERS, push: AUDIENCE_WRITERS },
+    nav: { href: '/segments', label: 'Segments', description: 'Build audiences from traits and scores and send them to campaigns.' },
+  },
+  '/(app)/segments/export.csv': { roles: AUDIENCES },
+  '/(app)/alerts': { roles: INBOX, nav: { href: '/alerts', label: 'Alerts', description: 'Churn alerts for your accounts.' } },
+  '/(app)/alerts/rules': { roles: ['admin'], actions: { save: ['admin'] }, nav: { href: '/alerts/rules', label: 'Alert rules', description: 'Who gets churn alerts, for which customers, and when.' } },
+  '/api/cube-token': { roles: EVERYONE },
+  '/signin': { roles: 'public', actions: { default: 'public' } },
+  // Public so that a stale tab's "Sign out" still lands on sign-in; it revokes only a live session.
+  '/signout': { roles: 'public', actions: { default: 'public' } },
+} satisfies Record<string, RouteAccess>;
 
-/** The nav entry a path belongs to (longest matching prefix), if any. */
+export type RouteId = keyof typeof ROUTES;
+
+const table: Readonly<Record<string, RouteAccess>> = ROUTES;
+
+export const routeAccess = (routeId: string | null | undefined): RouteAccess | undefined =>
+  routeId && Object.hasOwn(table, routeId) ? table[routeId] : undefined;
+
+/**
+ * The form action a request posts to, as SvelteKit picks it: the first query parameter whose name
+ * starts with "/" (`?/push`), else `default`.
+ */
+export function actionName(url: URL): string {
+  for (const key of url.searchParams.keys()) if (key.startsWith('/')) return key.slice(1) || 'default';
+  return 'default';
+}
+
+export type Verdict = 'allow' | 'sign-in' | 'forbidden';
+
+/**
+ * Whether `role` (undefined: signed out) may make this request to `routeId`. `action` is the form
+ * action for a POST to a page (undefined for loads and endpoints).
+ */
+export function decide(routeId: string | null | undefined, role: Role | undefined, action?: string): Verdict {
+  const entry = routeAccess(routeId);
+  if (!entry) return role ? 'forbidden' : 'sign-in';
+  const allowed = (roles: readonly Role[] | 'public'): Verdict => (roles === 'public' ? 'allow' : !role ? 'sign-in' : roles.includes(role) ? 'allow' : 'forbidden');
+  const page = allowed(entry.roles);
+  if (page !== 'allow' || action === undefined) return page;
+  const roles = entry.actions && Object.hasOwn(entry.actions, action) ? entry.actions[action] : undefined;
+  return roles ? allowed(roles) : role ? 'forbidden' : 'sign-in';
+}
+
+export interface NavItem extends NavEntry {
+  roles: readonly Role[];
+}
+
+export const NAV: readonly NavItem[] = Object.values(table).flatMap((r) => (r.nav && r.roles !== 'public' ? [{ ...r.nav, roles: r.roles }] : []));
+
+/** The nav entry a path belongs to (longest matching prefix), for highlighting only, never for access. */
 export function navItemFor(pathname: string): NavItem | undefined {
   let best: NavItem | undefined;
   for (const item of NAV) {
@@ -33,12 +97,6 @@ export function navItemFor(pathname: string): NavItem | undefined {
     if (match && (!best || item.href.length > best.href.length)) best = item;
   }
   return best;
-}
-
-/** Whether `role` may open `pathname`. Paths outside the navigation (APIs, sign-out) are open to every signed-in user. */
-export function canAccess(pathname: string, role: Role): boolean {
-  const item = navItemFor(pathname);
-  return !item || item.roles.includes(role);
 }
 
 export const navFor = (role: Role): NavItem[] => NAV.filter((n) => n.roles.includes(role));

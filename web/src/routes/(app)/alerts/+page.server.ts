@@ -1,17 +1,22 @@
 import type { PageServerLoad } from './$types';
 import { ownerInbox, type InboxMessage } from '$lib/alerts/inbox.server.ts';
+import { inboxOwner } from '$lib/alerts/inbox-owner.ts';
+import { publicError } from '$lib/server/errors.ts';
 
-/** Owners see their own digests; an admin picks an owner with ?owner=. */
+/**
+ * Owners see their own digests, whatever the URL says; only an administrator picks an owner with
+ * ?owner= (hooks.server.ts lets no other role in, and this stays right if the table changes).
+ */
 export const load: PageServerLoad = async ({ locals, url }) => {
   const user = locals.user!;
-  const ownerId = user.role === 'owner' ? (user.ownerId ?? '') : (url.searchParams.get('owner') ?? '').trim().slice(0, 200);
+  const ownerId = inboxOwner(user, url.searchParams.get('owner'));
   let digests: InboxMessage[] = [];
   let error: string | undefined;
   if (ownerId) {
     try {
       digests = await ownerInbox(ownerId);
     } catch (err) {
-      error = `The alerts inbox could not be read: ${(err as Error).message}`;
+      error = publicError('The alerts inbox could not be read', err, locals.requestId);
     }
   }
   return {

@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * What a failure may tell the browser: a clear sentence and a request id, never a stack, a file
+ * path, a SQL statement or a warehouse message (they describe the system to an attacker). The
+ * details go to the server log under the same id, so support can find them from a screenshot.
+ */
+export const newRequestId = (): string => randomBytes(6).toString('hex');
+
+/** An error whose message was written for the user (e.g. "Rule 2 of group 1: … is not a number"). */
+export class UserFacingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserFacingError';
+  }
+}
+
+export type ErrorLog = (line: string) => void;
+let log: ErrorLog = (line) => process.stderr.write(`[web] ${line}\n`);
+
+/** Tests capture the log. */
+export function setErrorLog(next: ErrorLog): void {
+  log = next;
+}
+
+/**
+ * Logs `err` in full under `requestId` and returns the message to show: `what` (a sentence without
+ * the final full stop), plus the error's own message when it is a UserFacingError, plus the id.
+ */
+export function publicError(what: string, err: unknown, requestId: string): string {
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  log(`request ${requestId}: ${what}: ${detail}`);
+  const own = err instanceof UserFacingError ? `: ${err.message}` : '';
+  return `${what}${own} (request ${requestId}).`;
+}
