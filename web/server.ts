@@ -7,6 +7,7 @@ import { dataDirFrom } from '../lib/config.ts';
 import { setWebContext, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
+import { sessionRevocations } from './server/sessions.ts';
 import { userStore } from './server/users.ts';
 
 export { ensureDemoUsers, setUserPassword, DEMO_PASSWORD, type DemoUser } from './server/users.ts';
@@ -123,6 +124,7 @@ export async function createWebContext(
     secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
     cubeUrl: cubeApiBase(opts.cubeUrl),
     users: userStore(opts.warehouse.client),
+    sessions: sessionRevocations(opts.warehouse.client),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
     dataDir: opts.dataDir ?? dataDirFrom(),

@@ -17,6 +17,8 @@ interface UserRow {
   password_hash: string;
   active: number;
   version: string;
+  /** toUnixTimestamp64Milli(updated_at): read only, never written back (the insert's DEFAULT sets it). */
+  updated_ms?: string;
 }
 
 export const DEMO_PASSWORD = 'demo1234';
@@ -35,12 +37,13 @@ function toRecord(r: UserRow): UserRecord | undefined {
     region: r.region,
     passwordHash: r.password_hash,
     active: Number(r.active) === 1,
+    updatedAt: Number(r.updated_ms ?? 0),
   };
 }
 
 async function select(client: ClickHouseClient, where: string, params: Record<string, unknown>): Promise<UserRow[]> {
   const rs = await client.query({
-    query: `SELECT ${COLUMNS} FROM users FINAL WHERE ${where} ORDER BY user_id`,
+    query: `SELECT ${COLUMNS}, toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms FROM users FINAL WHERE ${where} ORDER BY user_id`,
     query_params: params,
     format: 'JSONEachRow',
   });
@@ -65,7 +68,9 @@ export function userStore(client: ClickHouseClient) {
 /** A new version of the whole row with `changes`: ReplacingMergeTree keeps the highest version. */
 async function writeVersion(client: ClickHouseClient, row: UserRow, changes: Partial<UserRow>): Promise<void> {
   const version = Math.max(Date.now(), Number(row.version) + 1);
-  await client.insert({ table: 'users', values: [{ ...row, ...changes, version: String(version) }], format: 'JSONEachRow' });
+  // updated_at is left to the column DEFAULT (now64(3)): the new version's time ends older sessions.
+  const { updated_ms: _readOnly, ...current } = row;
+  await client.insert({ table: 'users', values: [{ ...current, ...changes, version: String(version) }], format: 'JSONEachRow' });
 }
 
 const writePassword = (client: ClickHouseClient, row: UserRow, passwordHash: string): Promise<void> => writeVersion(client, row, { password_hash: passwordHash });

@@ -1,11 +1,13 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
-import type { Session } from '$lib/server/session.ts';
+import type { LiveSession } from '$lib/server/session-check.ts';
 
 declare global {
   namespace App {
     interface Locals {
-      /** The signed-in user (hooks.server.ts), undefined on the sign-in page. */
-      user?: Session;
+      /** The signed-in user, verified live by hooks.server.ts on this request; undefined when signed out. */
+      user?: LiveSession;
+      /** Set by hooks.server.ts on every request: logged with any failure and shown to the user. */
+      requestId: string;
     }
     interface PageData {
       user?: { name: string; email: string; role: import('$lib/auth/roles.ts').Role; ownerId?: string };
@@ -14,6 +16,7 @@ declare global {
     }
     interface Error {
       message: string;
+      requestId?: string;
     }
   }
 }

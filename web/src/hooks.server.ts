@@ -1,44 +1,78 @@
-import type { Handle } from '@sveltejs/kit';
-import { canAccess } from '$lib/auth/access.ts';
+import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { actionName, decide } from '$lib/auth/access.ts';
 import { getWebContext } from '$lib/server/context.ts';
+import { newRequestId, publicError } from '$lib/server/errors.ts';
+import { withSecurityHeaders } from '$lib/server/security-headers.ts';
+import { checkLiveSession, type LiveSession } from '$lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '$lib/server/session.ts';
 
 /**
- * Every request: read the signed session cookie; send signed-out users to sign-in (APIs and
- * exports answer 401 instead); refuse pages the role may not open (403); add security headers.
- * Static assets under /_app are served by adapter-node before this runs.
+ * Every request: verify the session (signature, expiry, and that it is still live: account active
+ * and unchanged, not signed out); decide access on the route the router matched (event.route.id,
+ * after it decoded the path) with the one table in access.ts — deny by default; add the security
+ * headers to every answer, the hand-written ones included. Static assets under /_app are served by
+ * adapter-node before this runs.
  */
-const PUBLIC = new Set(['/signin', '/favicon.svg', '/health']);
-
 export const handle: Handle = async ({ event, resolve }) => {
+  const requestId = newRequestId();
+  event.locals.requestId = requestId;
   const ctx = getWebContext();
-  const session = verifySession(event.cookies.get(SESSION_COOKIE), ctx.secrets.sessionSecret);
-  event.locals.user = session;
-  const path = event.url.pathname;
+  const cookie = event.cookies.get(SESSION_COOKIE);
+  const signed = verifySession(cookie, ctx.secrets.sessionSecret);
+  let user: LiveSession | undefined;
+  if (signed) {
+    let checked;
+    try {
+      checked = await checkLiveSession(signed, ctx);
+    } catch (err) {
+      // Fail closed, but keep the cookie: the warehouse being down is not the user signing out.
+      const message = publicError('Your session could not be checked; try again in a moment', err, requestId);
+      return withSecurityHeaders(plain(503, message), requestId);
+    }
+    if (typeof checked === 'string') console.warn(`[web] request ${requestId}: session of ${signed.sub} refused (${checked})`);
+    else user = checked;
+  }
+  if (cookie && !user) event.cookies.delete(SESSION_COOKIE, { path: '/' });
+  event.locals.user = user;
 
-  if (!session && !PUBLIC.has(path)) {
-    if (session === undefined && event.cookies.get(SESSION_COOKIE)) event.cookies.delete(SESSION_COOKIE, { path: '/' });
-    if (path.startsWith('/api/') || path.endsWith('.csv') || event.request.headers.get('accept')?.includes('application/json')) {
-      return new Response(JSON.stringify({ error: 'not signed in' }), { status: 401, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
+  const method = event.request.method;
+  const action = method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? undefined : actionName(event.url);
+  const routeId = event.route.id;
+  if (routeId === null && user) return withSecurityHeaders(html(404, 'Page not found', '<p>There is no page at this address.</p>'), requestId);
+  const verdict = decide(routeId, user?.role, action);
+
+  if (verdict === 'sign-in') {
+    const path = event.url.pathname;
+    if (path.startsWith('/api/') || path.endsWith('.csv') || action !== undefined || event.request.headers.get('accept')?.includes('application/json')) {
+      return withSecurityHeaders(new Response(JSON.stringify({ error: 'not signed in' }), { status: 401, headers: { 'content-type': 'application/json' } }), requestId);
     }
     const next = path === '/' && !event.url.search ? '' : `?next=${encodeURIComponent(path + event.url.search)}`;
-    return new Response(null, { status: 303, headers: { location: `/signin${next}` } });
+    return withSecurityHeaders(new Response(null, { status: 303, headers: { location: `/signin${next}` } }), requestId);
   }
-  if (session && !canAccess(path, session.role)) {
-    // Refused here, before any load or form action of the page runs.
-    return new Response(forbiddenPage(session.role), { status: 403, headers: { 'content-type': 'text/html; charset=utf-8' } });
+  if (verdict === 'forbidden') {
+    // Refused here, before any load, form action or endpoint of the route runs.
+    return withSecurityHeaders(forbiddenPage(user!.role), requestId);
   }
 
   const response = await resolve(event);
-  response.headers.set('x-content-type-options', 'nosniff');
-  response.headers.set('x-frame-options', 'DENY');
-  response.headers.set('referrer-policy', 'same-origin');
-  if (session) response.headers.set('cache-control', 'private, no-store');
-  return response;
+  if (user) response.headers.set('cache-control', 'private, no-store');
+  return withSecurityHeaders(response, requestId);
 };
 
-function forbiddenPage(role: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Not available</title>
+/** Unexpected errors: the details in the log, a sentence and the request id on the page. */
+export const handleError: HandleServerError = ({ error, event }) => {
+  const requestId = event.locals.requestId ?? newRequestId();
+  return { message: publicError('Something went wrong on the server', error, requestId), requestId };
+};
+
+const plain = (status: number, body: string): Response => new Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+
+function html(status: number, title: string, body: string): Response {
+  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;background:#f5f7fb;color:#1e293b;display:grid;place-items:center;min-height:100vh;margin:0}main{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:2rem;max-width:32rem}a{color:#2563eb}</style></head>
-<body><main><h1>Not available for your role</h1><p>This page is not part of the <strong>${role}</strong> role's dashboard.</p><p><a href="/">Back to the cockpit</a></p></main></body></html>`;
+<body><main><h1>${title}</h1>${body}<p><a href="/">Back to the cockpit</a></p></main></body></html>`;
+  return new Response(page, { status, headers: { 'content-type': 'text/html; charset=utf-8' } });
 }
+
+// The role is one of five fixed words (isRole), never user input.
+const forbiddenPage = (role: string): Response => html(403, 'Not available for your role', `<p>This page is not part of the <strong>${role}</strong> role's dashboard.</p>`);

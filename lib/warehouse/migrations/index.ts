@@ -3,6 +3,7 @@ import { coreTables, coreViews } from './001-core.ts';
 import { semanticTables, semanticViews } from './002-semantic.ts';
 import { alertTables } from './003-alerts.ts';
 import { campaignPushTables } from './004-campaign-push.ts';
+import { sessionStatements, sessionTables } from './005-sessions.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -23,6 +24,7 @@ export const migrations: Migration[] = [
   { version: 2, name: 'semantic', tables: semanticTables, views: semanticViews },
   { version: 3, name: 'alerts', tables: alertTables },
   { version: 4, name: 'campaign-push', tables: campaignPushTables },
+  { version: 5, name: 'sessions', tables: sessionTables, statements: sessionStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {

@@ -18,6 +18,15 @@ export interface UserRecord {
   region: string;
   passwordHash: string;
   active: boolean;
+  /** users.updated_at of the current row version, ms since the epoch: sessions issued before it end. */
+  updatedAt: number;
+}
+
+/** Signed-out session ids, so a copied cookie stops working at sign-out, not at its expiry. */
+export interface SessionRevocations {
+  isRevoked(sessionId: string): Promise<boolean>;
+  /** `expiresAt` (seconds since the epoch) is when the cookie would have expired: the entry can go then. */
+  revoke(entry: { sessionId: string; userId: string; expiresAt: number }): Promise<void>;
 }
 
 export interface SourceRecordView {
@@ -41,6 +50,7 @@ export interface WebContext {
     byEmail(email: string): Promise<UserRecord | undefined>;
     byId(userId: string): Promise<UserRecord | undefined>;
   };
+  sessions: SessionRevocations;
   /** A customer's records as each source system sent them (identity resolution's inputs). */
   sourceRecordsOf?(customerId: string): Promise<SourceRecordView[]>;
   /** Cookies get the Secure flag (set when the site is served over HTTPS). */

@@ -1,7 +1,7 @@
 import type { CubeQuery, Row } from '../cube/types.ts';
 import { getWebContext } from './context.ts';
 import { issueCubeToken } from './cube-token.ts';
-import type { SessionUser } from './session.ts';
+import type { LiveSession } from './session-check.ts';
 
 /**
  * Server-side queries to the semantic layer, as the signed-in user (their token, so an owner's
@@ -18,7 +18,7 @@ export class CubeError extends Error {
   }
 }
 
-export async function cubeLoad(query: CubeQuery, user: SessionUser, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ rows: Row[]; total?: number }> {
+export async function cubeLoad(query: CubeQuery, user: LiveSession, opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<{ rows: Row[]; total?: number }> {
   const ctx = getWebContext();
   const { token } = issueCubeToken(user, ctx.secrets.cubeApiSecret);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
@@ -42,7 +42,7 @@ export async function cubeLoad(query: CubeQuery, user: SessionUser, opts: { sign
 let asOfCache: { at: number; value: string } | undefined;
 
 /** The last day with data (value_as_of of the derived tables), cached for a minute; today when unknown. */
-export async function dataAsOf(user: SessionUser): Promise<string> {
+export async function dataAsOf(user: LiveSession): Promise<string> {
   if (asOfCache && Date.now() - asOfCache.at < 60_000) return asOfCache.value;
   let value = new Date().toISOString().slice(0, 10);
   try {

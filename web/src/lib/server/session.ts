@@ -1,10 +1,14 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isRole, type Role } from '../auth/roles.ts';
 
 /**
  * Signed session cookies: `<payload base64url>.<HMAC-SHA256 base64url>`, keyed with the
  * sessionSecret from lib/config.ts. The payload is not secret (it is what the page shows anyway:
  * who you are and your role) but cannot be forged or extended. Expiry is inside the signed part.
+ *
+ * A valid signature only says the server once issued this cookie: hooks.server.ts also checks on
+ * every request that the session is still live (session-check.ts) — the random session id is what
+ * sign-out revokes, and the issue time is compared with the account's last change.
  */
 export type { Role };
 
@@ -19,6 +23,10 @@ export interface SessionUser {
 }
 
 export interface Session extends SessionUser {
+  /** Random session id (sign-out revokes it server-side). */
+  sid: string;
+  /** Issued at, milliseconds since the epoch (compared with users.updated_at, which has ms). */
+  iat: number;
   /** Expiry, seconds since the epoch. */
   exp: number;
 }
@@ -29,10 +37,16 @@ export const SESSION_TTL_SECONDS = 8 * 3600;
 
 const sign = (data: string, secret: string): string => createHmac('sha256', secret).update(data).digest('base64url');
 
-export function signSession(user: SessionUser, secret: string, opts: { now?: number; ttlSeconds?: number } = {}): string {
+export const newSessionId = (): string => randomBytes(18).toString('base64url');
+
+/**
+ * `issuedAt` (ms) defaults to now; sign-in passes max(now, the account's updated_at) so a clock
+ * behind the warehouse's cannot make a fresh session look older than the account it was checked against.
+ */
+export function signSession(user: SessionUser, secret: string, opts: { now?: number; ttlSeconds?: number; issuedAt?: number; sid?: string } = {}): string {
   if (!secret || secret.length < 16) throw new Error('session secret must be at least 16 characters');
   const now = opts.now ?? Math.floor(Date.now() / 1000);
-  const session: Session = { ...user, exp: now + (opts.ttlSeconds ?? SESSION_TTL_SECONDS) };
+  const session: Session = { ...user, sid: opts.sid ?? newSessionId(), iat: opts.issuedAt ?? now * 1000, exp: now + (opts.ttlSeconds ?? SESSION_TTL_SECONDS) };
   if (!session.ownerId) delete session.ownerId;
   const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
   return `${payload}.${sign(payload, secret)}`;
@@ -54,7 +68,9 @@ export function verifySession(value: string | undefined, secret: string, now = M
     return undefined;
   }
   if (typeof s.exp !== 'number' || s.exp <= now) return undefined;
+  // Cookies from before session ids existed cannot be revoked: refuse them.
+  if (typeof s.sid !== 'string' || !/^[A-Za-z0-9_-]{16,64}$/.test(s.sid) || typeof s.iat !== 'number' || !Number.isFinite(s.iat)) return undefined;
   if (typeof s.sub !== 'string' || typeof s.email !== 'string' || typeof s.name !== 'string' || !isRole(s.role)) return undefined;
   if (s.role === 'owner' && (typeof s.ownerId !== 'string' || s.ownerId === '')) return undefined;
-  return { sub: s.sub, email: s.email, name: s.name, role: s.role, ownerId: s.role === 'owner' ? s.ownerId : undefined, exp: s.exp };
+  return { sub: s.sub, email: s.email, name: s.name, role: s.role, ownerId: s.role === 'owner' ? s.ownerId : undefined, sid: s.sid, iat: s.iat, exp: s.exp };
 }

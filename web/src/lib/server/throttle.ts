@@ -1,20 +1,33 @@
 /**
- * Sign-in throttling: at most MAX_FAILURES failed attempts per (client address, e-mail) in a
- * window, in memory (one web process). Slows password guessing without locking anyone out for long.
+ * Sign-in throttling, in memory (one web process), on two counters at once:
+ *
+ * - per account (the e-mail, whatever address the attempts come from): guessing one account's
+ *   password from many addresses;
+ * - per client address (whatever accounts it tries): password spraying, one common password tried
+ *   on many accounts from one address.
+ *
+ * A sign-in is refused while either counter is spent. A success clears only the account counter:
+ * an attacker who owns one account must not be able to reset their address's counter with it.
  */
-const MAX_FAILURES = 8;
-const WINDOW_MS = 10 * 60_000;
-const failures = new Map<string, { count: number; until: number }>();
-
-export function attemptsLeft(key: string, now = Date.now()): number {
-  const f = failures.get(key);
-  if (!f || f.until < now) return MAX_FAILURES;
-  return MAX_FAILURES - f.count;
+export interface Limit {
+  max: number;
+  windowMs: number;
 }
 
-export function recordFailure(key: string, now = Date.now()): void {
+export const ACCOUNT_LIMIT: Limit = { max: 8, windowMs: 10 * 60_000 };
+export const CLIENT_LIMIT: Limit = { max: 20, windowMs: 10 * 60_000 };
+
+const failures = new Map<string, { count: number; until: number }>();
+
+export function attemptsLeft(key: string, now = Date.now(), limit: Limit = ACCOUNT_LIMIT): number {
   const f = failures.get(key);
-  if (!f || f.until < now) failures.set(key, { count: 1, until: now + WINDOW_MS });
+  if (!f || f.until < now) return limit.max;
+  return Math.max(0, limit.max - f.count);
+}
+
+export function recordFailure(key: string, now = Date.now(), limit: Limit = ACCOUNT_LIMIT): void {
+  const f = failures.get(key);
+  if (!f || f.until < now) failures.set(key, { count: 1, until: now + limit.windowMs });
   else f.count += 1;
   if (failures.size > 10_000) {
     for (const [k, v] of failures) if (v.until < now) failures.delete(k);
@@ -23,4 +36,21 @@ export function recordFailure(key: string, now = Date.now()): void {
 
 export function clearFailures(key: string): void {
   failures.delete(key);
+}
+
+const accountKey = (email: string): string => `account|${email.trim().toLowerCase()}`;
+const clientKey = (address: string): string => `client|${address}`;
+
+/** Whether this client may try to sign in to this account now. */
+export function signInAllowed(address: string, email: string, now = Date.now()): boolean {
+  return attemptsLeft(accountKey(email), now, ACCOUNT_LIMIT) > 0 && attemptsLeft(clientKey(address), now, CLIENT_LIMIT) > 0;
+}
+
+export function recordSignInFailure(address: string, email: string, now = Date.now()): void {
+  recordFailure(accountKey(email), now, ACCOUNT_LIMIT);
+  recordFailure(clientKey(address), now, CLIENT_LIMIT);
+}
+
+export function recordSignInSuccess(email: string): void {
+  clearFailures(accountKey(email));
 }

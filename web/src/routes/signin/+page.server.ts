@@ -1,14 +1,10 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
+import { safeNext } from '$lib/auth/safe-next.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { verifyPassword } from '$lib/server/password.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '$lib/server/session.ts';
-import { attemptsLeft, recordFailure, clearFailures } from '$lib/server/throttle.ts';
-
-/** Only same-site paths: "/x?y" yes, "//evil.example" and "https://…" no. */
-function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
+import { recordSignInFailure, recordSignInSuccess, signInAllowed } from '$lib/server/throttle.ts';
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
@@ -24,20 +20,23 @@ export const actions: Actions = {
     const next = safeNext(String(form.get('next') ?? url.searchParams.get('next') ?? ''));
     if (!email || !password) return fail(400, { email, error: 'Enter your e-mail address and password.' });
 
-    const key = `${getClientAddress()}|${email}`;
-    if (attemptsLeft(key) <= 0) return fail(429, { email, error: 'Too many failed attempts. Wait a few minutes and try again.' });
+    const client = getClientAddress();
+    if (!signInAllowed(client, email)) return fail(429, { email, error: 'Too many failed attempts. Wait a few minutes and try again.' });
 
     const ctx = getWebContext();
     const user = await ctx.users.byEmail(email);
     // verifyPassword spends the same time when the user is missing, so timing reveals nothing.
     const ok = await verifyPassword(password, user?.active ? user.passwordHash : undefined);
     if (!user || !user.active || !ok) {
-      recordFailure(key);
+      recordSignInFailure(client, email);
       return fail(400, { email, error: 'That e-mail and password do not match an account.' });
     }
     if (user.role === 'owner' && !user.ownerId) return fail(400, { email, error: 'This account owner has no owner id: ask an administrator.' });
-    clearFailures(key);
-    cookies.set(SESSION_COOKIE, signSession({ sub: user.userId, email: user.email, name: user.name, role: user.role, ownerId: user.ownerId || undefined }, ctx.secrets.sessionSecret), {
+    recordSignInSuccess(email);
+    const session = { sub: user.userId, email: user.email, name: user.name, role: user.role, ownerId: user.role === 'owner' ? user.ownerId : undefined };
+    // Never older than the account row it was checked against (see signSession).
+    const issuedAt = Math.max(Date.now(), user.updatedAt);
+    cookies.set(SESSION_COOKIE, signSession(session, ctx.secrets.sessionSecret, { issuedAt }), {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',

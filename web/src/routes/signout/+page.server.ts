@@ -1,12 +1,25 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
+import { getWebContext } from '$lib/server/context.ts';
+import { publicError } from '$lib/server/errors.ts';
 import { SESSION_COOKIE } from '$lib/server/session.ts';
 
 export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
-  default: ({ cookies }) => {
+  // Deleting the cookie is not enough (a copy of it would stay valid until it expires): the
+  // session id is revoked server-side, and hooks.server.ts refuses it from now on.
+  default: async ({ cookies, locals }) => {
+    const user = locals.user;
     cookies.delete(SESSION_COOKIE, { path: '/' });
+    if (user) {
+      try {
+        await getWebContext().sessions.revoke({ sessionId: user.sid, userId: user.sub, expiresAt: user.exp });
+      } catch (err) {
+        // The process still refuses the id (sessions.ts remembers it); other processes would not.
+        publicError('Signing out could not be recorded in the warehouse', err, locals.requestId);
+      }
+    }
     redirect(303, '/signin');
   },
 };

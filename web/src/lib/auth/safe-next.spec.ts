@@ -1,0 +1,43 @@
+import { expect, test } from 'vitest';
+import { safeNext } from './safe-next.ts';
+
+test.each([
+  ['/', '/'],
+  ['/segments', '/segments'],
+  ['/churn-risk?band=high&from=2026-01-01', '/churn-risk?band=high&from=2026-01-01'],
+  ['/customers/C-1#sources', '/customers/C-1#sources'],
+  ['/customers/a%20b', '/customers/a%20b'],
+])('keeps the same-site path %j', (next, expected) => expect(safeNext(next)).toBe(expected));
+
+test.each([
+  null,
+  undefined,
+  '',
+  'segments',
+  '//evil.example',
+  '///evil.example',
+  '/\\evil.example',
+  '\\\\evil.example',
+  '/\t/evil.example',
+  '/%09/evil.example',
+  '/\n/evil.example',
+  '/%0a/evil.example',
+  '/\r/evil.example',
+  '/%0D/evil.example',
+  '/%5C/evil.example',
+  '/%5cevil.example',
+  '/%2F/evil.example',
+  '/%2f%2fevil.example',
+  '/ok\\..\\..\\evil',
+  ' /\t/evil.example',
+  '\t//evil.example',
+  'javascript:alert(1)',
+  '/javascript:alert(1)'.slice(1),
+  'JAVASCRIPT:alert(1)',
+  'data:text/html,<script>alert(1)</script>',
+  'https://evil.example/',
+  'http://x/',
+  'https:evil.example',
+  '/\u0000/evil.example',
+  '/' + 'a'.repeat(3000),
+])('refuses %j', (next) => expect(safeNext(next)).toBe('/'));

@@ -1,0 +1,26 @@
+/**
+ * Where to go after sign-in: only a path on this site, else '/'. Browsers forgive a lot in a
+ * Location header — they strip tabs and newlines, read "\" as "/", and take "//host" as another
+ * origin — so "/\t/evil.example" or "/\\evil.example" leave the site although they start with
+ * one "/". The raw value must start with exactly one "/" (not "//" nor "/\"), contain no control
+ * characters or backslashes (nor their percent-encoded forms, which a later decode could revive),
+ * and resolve to the same origin as a relative URL.
+ */
+const BASE = 'http://x';
+
+export function safeNext(next: string | null | undefined): string {
+  if (typeof next !== 'string' || next.length === 0 || next.length > 2000) return '/';
+  if (next[0] !== '/' || next[1] === '/' || next[1] === '\\') return '/';
+  // Control characters (tab, CR, LF, …), DEL and backslashes: raw or percent-encoded.
+  if (/[\u0000-\u001f\u007f\\]/.test(next) || /%(?:[01][0-9a-f]|7f|5c)/i.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, BASE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== BASE) return '/';
+  // A decoded "/" at the start ("/%2F/evil") is harmless for the router but not for every proxy.
+  if (/^\/(?:%2f|%5c)/i.test(next)) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
+}
