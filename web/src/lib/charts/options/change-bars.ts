@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { escapeHtml } from '../../format/escape-html.ts';
 import { formatChange, humanize, relativeChange, type ValueFormat } from '../../format/format.ts';
 import { baseOption, COLORS, truncate, valueAxis, valueFormatter } from './theme.ts';
 
@@ -33,7 +34,9 @@ export function changeBarsOption(input: { items: ChangeItem[]; format: ValueForm
       formatter: (ps: unknown) => {
         const p = (ps as { dataIndex: number }[])[0];
         const r = rows[p.dataIndex];
-        return `<b>${label(r.key)}</b><br/>This period: ${fmt(r.current)}<br/>Previous: ${fmt(r.previous)}<br/>Change: ${r.change >= 0 ? '+' : '−'}${fmt(Math.abs(r.change))} (${formatChange(r.relative)})`;
+        // ECharts sets this as innerHTML, and the key is data (a loss reason anyone can load).
+        const e = escapeHtml;
+        return `<b>${e(label(r.key))}</b><br/>This period: ${e(fmt(r.current))}<br/>Previous: ${e(fmt(r.previous))}<br/>Change: ${r.change >= 0 ? '+' : '−'}${e(fmt(Math.abs(r.change)))} (${e(formatChange(r.relative))})`;
       },
     },
     xAxis: valueAxis(input.format),

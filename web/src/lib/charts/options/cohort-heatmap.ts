@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { escapeHtml } from '../../format/escape-html.ts';
 import { formatNumber, formatPercent, formatPeriod } from '../../format/format.ts';
 import { baseOption, COLORS } from './theme.ts';
 
@@ -44,8 +45,10 @@ export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: nu
     tooltip: {
       formatter: (p: unknown) => {
         const v = (p as { value: [number, number, number | null, number | null] }).value;
+        // Returned as HTML (innerHTML): every piece of data is escaped.
+        const e = escapeHtml;
         const cohort = formatPeriod(grid.cohorts[v[1]], 'month');
-        return `Cohort ${cohort}, month ${v[0]}<br/>Retained: <b>${formatPercent(v[2])}</b>${v[3] !== null ? `<br/>Cohort size: ${formatNumber(v[3])}` : ''}`;
+        return `Cohort ${e(cohort)}, month ${e(v[0])}<br/>Retained: <b>${e(formatPercent(v[2]))}</b>${v[3] !== null ? `<br/>Cohort size: ${e(formatNumber(v[3]))}` : ''}`;
       },
     },
     xAxis: { type: 'category', data: grid.offsets.map(String), name: 'Months since first purchase', nameLocation: 'middle', nameGap: 26, nameTextStyle: { color: COLORS.muted }, axisLabel: { color: COLORS.muted }, splitArea: { show: true } },
