@@ -13,7 +13,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { AuthError, verifyToken } from './security/auth.ts';
+import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
+import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 
 const require = createRequire(import.meta.url);
@@ -105,35 +106,93 @@ function logger(msg: string, params: Record<string, unknown> = {}): void {
 }
 
 /**
- * Turns two of Cube's terse answers into errors a person can act on: the query timeout (Cube answers
- * 500 "Query execution timeout after 0.5 min of waiting", the driver "Timeout error") and a limit
- * above CUBEJS_DB_QUERY_LIMIT (500 "The query limit has been exceeded.").
+ * Every answer of the API passes here. Cube 0.33 puts stack traces, server paths, generated SQL and
+ * ClickHouse's exception text (with that SQL) into error bodies, on REST and GraphQL alike; the
+ * client gets a message it can act on and a request id instead (security/errors.ts), the original
+ * goes to the log under that id. The id is also the one Cube logs (it reads x-request-id).
+ *
+ * Also the gate of /v1/sql: Cube 0.33 has no API scope of its own for it (it is under `data`, with
+ * /v1/load), so the role check sits here, on a token verified exactly as checkAuth does.
  */
-const clearErrors: Middleware = (_req, res, next) => {
+const SQL_PATH = /\/v1\/sql\/?$/;
+/** The path as express's router may match it (absolute-form, any case, a trailing slash), erring towards a match. */
+const routePath = (url: string | undefined): string => {
+  const raw = url ?? '/';
+  let pathname = raw.split(/[?#]/)[0];
+  if (!raw.startsWith('/')) {
+    try {
+      pathname = new URL(raw).pathname;
+    } catch {
+      // Not absolute-form either: checked as it is.
+    }
+  }
+  let decoded = pathname;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    // An undecodable path matches no route of Cube's; the raw one is checked.
+  }
+  return decoded.replace(/\/+/g, '/').toLowerCase();
+};
+
+const apiBoundary: Middleware = (req, res, next) => {
+  const requestId = requestIdFor(req.headers['x-request-id']);
+  req.headers['x-request-id'] = requestId;
+  delete req.headers.traceparent;
+  res.setHeader('x-request-id', requestId);
+  const path = routePath(req.url);
   const r = res as JsonResponse;
   const json = r.json.bind(r);
   r.json = (body: unknown) => {
-    const error = (body as { error?: unknown } | null)?.error;
-    if (typeof error === 'string') {
-      if (/Query execution timeout|Timeout error|timed out/i.test(error)) {
-        r.status(504);
-        return json({
-          error: `Query timed out after ${timeoutSeconds} s (CUBEJS_DB_QUERY_TIMEOUT). Narrow the date range, add filters or group by fewer dimensions.`,
-          type: 'QueryTimeout',
-        });
-      }
-      if (/query limit has been exceeded/i.test(error)) {
-        r.status(400);
-        return json({
-          error: `Row limit exceeded: a query may return at most ${maxRows} rows (CUBEJS_DB_QUERY_LIMIT). Ask for a smaller "limit" and page with "offset", or aggregate more.`,
-          type: 'RowLimitExceeded',
-        });
-      }
+    const b = body as { error?: unknown; errors?: unknown; type?: unknown; stack?: unknown } | null;
+    if (b && typeof b === 'object' && Array.isArray(b.errors)) {
+      // GraphQL (express-graphql): one message per error; the status is graphql's unless ours is clearer.
+      const pubs = (b.errors as { message?: unknown }[]).map((e) => {
+        const raw = String(e?.message ?? '');
+        logError(requestId, r.statusCode, path, raw, undefined);
+        return { e, pub: publicError(raw, 400, undefined, limits) };
+      });
+      if (pubs.length === 0) return json(body);
+      if (r.statusCode >= 500) r.status(pubs[0].pub.status);
+      const errors = pubs.map(({ e, pub }) => ({ ...e, message: pub.error, extensions: { requestId, type: pub.type } }));
+      return json({ ...b, errors, error: errors[0].message, requestId });
     }
-    return json(body);
+    if (r.statusCode < 400 || !b || typeof b !== 'object') return json(body);
+    const raw = typeof b.error === 'string' ? b.error : JSON.stringify(b.error ?? b);
+    const pub = publicError(raw, r.statusCode, typeof b.type === 'string' ? b.type : undefined, limits);
+    logError(requestId, r.statusCode, path, raw, typeof b.stack === 'string' ? b.stack : undefined);
+    r.status(pub.status);
+    return json({ error: pub.error, type: pub.type, requestId });
   };
+  if (SQL_PATH.test(path)) {
+    let role: string | undefined;
+    try {
+      role = verifyToken(tokenFromHeader(req.headers.authorization), apiSecret).role;
+    } catch {
+      // A bad token gets Cube's own 403 from checkAuth, with its reason.
+    }
+    if (role && !SQL_ROLES.includes(role as Role)) {
+      logError(requestId, 403, path, `role ${role} asked for generated SQL`, undefined);
+      r.status(403);
+      json({
+        error: `Generated SQL is only shown to the roles ${SQL_ROLES.join(' and ')}: a token with role ${role} can query /v1/load and /graphql.`,
+        type: 'Forbidden',
+        requestId,
+      });
+      return;
+    }
+  }
   next();
 };
+
+const limits = { timeoutSeconds, maxRows };
+
+/** The full story of a refused request, for whoever is asked about its request id. */
+function logError(requestId: string, status: number, path: string, error: string, stack: string | undefined): void {
+  const line: Record<string, unknown> = { t: new Date().toISOString(), msg: 'API error', requestId, status, path, error: error.slice(0, 8000) };
+  if (stack) line.stack = stack.split('\n').slice(0, 12).join(' | ');
+  process.stderr.write(`${JSON.stringify(line)}\n`);
+}
 
 async function main(): Promise<void> {
   const core = new CubejsServerCore({
@@ -180,9 +239,18 @@ async function main(): Promise<void> {
   app.disable('x-powered-by');
   // Bearer tokens, no cookies: any origin may call (the browser app reads Cube directly).
   app.use(cors({ allowedHeaders: 'authorization,content-type,x-request-id' }));
-  app.use(clearErrors);
+  app.use(apiBoundary);
   app.use(express.json({ limit: '1mb' }));
   await core.initApp(app);
+  // Unknown routes answer JSON with a request id like every other error, not express's HTML page.
+  app.use(((_req, res) => {
+    (res as JsonResponse).status(404).json({ error: 'Not found. Under /cubejs-api the API serves v1/load, v1/sql, v1/dry-run, v1/meta and graphql.' });
+  }) as Middleware);
+  // Cube's error handler has answered by now and passes the error on; express's own would then
+  // cut the connection (headers sent) or write an HTML page.
+  app.use((err: unknown, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
+    if (!res.headersSent) (res as JsonResponse).status(500).json({ error: String(err) });
+  });
 
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {

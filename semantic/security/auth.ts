@@ -33,6 +33,20 @@ export const MAX_TOKEN_DAYS = 366;
 export const isRole = (value: unknown): value is Role => typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 
 /**
+ * Roles that may read generated SQL (/v1/sql). The SQL names private cubes, warehouse tables,
+ * rollup tables and the row-level filter: a map of the warehouse that business users do not need
+ * and an owner token should not be able to draw.
+ */
+export const SQL_ROLES: readonly Role[] = ['analyst', 'admin'];
+
+/** The token in an Authorization header, read exactly as Cube's gateway reads it ("<scheme> <token>" or "<token>"). */
+export function tokenFromHeader(header: string | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const parts = header.split(' ', 2);
+  return parts.length === 1 ? parts[0] : parts[1];
+}
+
+/**
  * Verifies signature (HS256 only), expiry (required) and claims; returns the security context.
  * Throws AuthError with a reason a caller can act on.
  */

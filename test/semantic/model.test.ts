@@ -322,11 +322,12 @@ describe('API surface', () => {
   });
 
   test('/sql dry-run shows the SQL Cube would run: the rollup when one matches, else the source', async () => {
-    const trend = await fx.post('v1/sql', { query: { measures: ['sales.net_revenue'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }] } }, exec);
+    const analyst = fx.token('analyst'); // /sql is for analysts and admins (security.test.ts)
+    const trend = await fx.post('v1/sql', { query: { measures: ['sales.net_revenue'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }] } }, analyst);
     assert.equal(trend.status, 200);
     assert.match(trend.body.sql!.sql[0], /FROM crm_pre_aggregations\.paid_orders_monthly/);
     // A distinct count is not additive: no rollup can serve it, Cube reads paid_orders.
-    const kpi = await fx.post('v1/sql', { query: { measures: ['sales.active_customers'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }] } }, exec);
+    const kpi = await fx.post('v1/sql', { query: { measures: ['sales.active_customers'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }] } }, analyst);
     const [sql, params] = kpi.body.sql!.sql;
     assert.match(sql, /FROM\s+\(SELECT \* FROM paid_orders_current WHERE 1 = 1/);
     assert.deepEqual(params, []);

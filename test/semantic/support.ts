@@ -28,6 +28,8 @@ export interface SemanticFixture {
   tw: TestWarehouse;
   semantic: SemanticServer;
   secret: string;
+  /** Every line the Cube process wrote (its stderr JSON log), oldest first. */
+  logs: string[];
   token(role: Role, ownerId?: string): string;
   /** POST /v1/load (or another path) with a bearer token; `token: null` sends none. */
   post(path: string, body: unknown, token: string | null): Promise<Answer>;
@@ -68,6 +70,7 @@ export async function startSemanticFixture(options: Partial<SemanticServerOption
       tw,
       semantic: server,
       secret,
+      logs: log,
       token: (role, ownerId) => issueToken({ role, name: `Test ${role}`, ownerId, secret }),
       post,
       async load(query, token) {
