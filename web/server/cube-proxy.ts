@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Same-origin access to the semantic layer: the browser calls /cubejs-api/* on the dashboard's own
@@ -10,7 +11,10 @@ import { request as httpsRequest } from 'node:https';
  * rollup tables in ClickHouse (one builds or drops a table version the other is about to read;
  * cube-js/cube#3832, #8546). The query then fails once with 400 "Table … doesn't exist" / "already
  * exists" and works when asked again, so those answers are retried here, a few times, before the
- * user sees anything.
+ * user sees anything. Cube's answer to it is 503 type RollupRebuilding (semantic/security/errors.ts).
+ *
+ * Error bodies pass through as Cube wrote them (a message and a request id, never internals); the
+ * proxy's own errors say as little and carry a request id of their own, logged with the cause.
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'cookie', 'content-length']);
 const ALLOWED = /^\/cubejs-api\/(v1\/(load|meta|sql|dry-run)|graphql)(\?|\/|$)/;
@@ -91,7 +95,7 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
           return;
         }
         const text = up.errorBody!.toString('utf8');
-        const transient = up.status === 400 && TRANSIENT_ROLLUP_ERROR.test(text);
+        const transient = (up.status === 503 && /"type"\s*:\s*"RollupRebuilding"/.test(text)) || (up.status === 400 && TRANSIENT_ROLLUP_ERROR.test(text));
         if (transient && attempt < attempts) {
           log(`semantic layer: rollup table race (attempt ${attempt} of ${attempts}), asking again: ${text.slice(0, 300)}`);
           await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
@@ -104,8 +108,10 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
       }
     } catch (err) {
       const tooLarge = err instanceof RangeError;
-      if (!res.headersSent) res.writeHead(tooLarge ? 413 : 502, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: tooLarge ? (err as Error).message : `semantic layer unavailable: ${(err as Error).message}` }));
+      const requestId = randomUUID();
+      log(`semantic layer request ${requestId} failed in the proxy: ${(err as Error).message}`);
+      if (!res.headersSent) res.writeHead(tooLarge ? 413 : 502, { 'content-type': 'application/json', 'x-request-id': requestId });
+      res.end(JSON.stringify({ error: tooLarge ? 'The request body is larger than 1 MB.' : 'The semantic layer is not reachable. Try again in a moment.', requestId }));
     }
   };
 }
