@@ -1,16 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Repository root, so default paths do not depend on the caller's working directory. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
+/**
+ * The least-privileged ClickHouse users, one per kind of component (the admin is `user`/`password`):
+ * - writer: ingest, models, derived tables, alerts and the web app (DML on the product database);
+ * - semantic: Cube (reads the product database, owns `<database>_pre_aggregations`);
+ * - reader: reads the product database only.
+ */
+export const WAREHOUSE_ROLES = ['writer', 'semantic', 'reader'] as const;
+export type WarehouseRole = (typeof WAREHOUSE_ROLES)[number];
+
+export interface WarehouseCredentials {
+  user: string;
+  password: string;
+}
+
 export interface WarehouseConfig {
   /** Real ClickHouse HTTP(S) URL. Unset means: use (or start) the embedded engine. */
   url?: string;
+  /** The admin: migrations, CREATE DATABASE, creating the other users on a real server. */
   user: string;
   password: string;
+  /** Per role; a role missing here (a real server whose env lacks it) fails when it is asked for. */
+  users?: Partial<Record<WarehouseRole, WarehouseCredentials>>;
   database: string;
   /** Where the embedded engine keeps its data and local secrets. */
   dataDir: string;
@@ -41,12 +58,28 @@ export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
     throw new Error(`CRM_EMBEDDED_PORT must be a port number (0-65535), got "${env.CRM_EMBEDDED_PORT}"`);
   }
   if (url) {
-    return { url, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', database, dataDir, embeddedPort, cluster };
+    const users: WarehouseConfig['users'] = {};
+    for (const role of WAREHOUSE_ROLES) {
+      const { user: userVar, password: passwordVar } = roleVariables(role);
+      const password = env[passwordVar];
+      if (password) users[role] = { user: env[userVar]?.trim() || defaultRoleUser(role), password };
+      else if (env[userVar]?.trim()) throw new Error(`${userVar} is set but ${passwordVar} is not: set both (or neither, for a process that does not need the ${role} user)`);
+    }
+    return { url, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', users, database, dataDir, embeddedPort, cluster };
   }
-  const secrets = localSecrets(dataDir);
+  const secrets = localSecrets(dataDir, env);
+  const users = Object.fromEntries(
+    WAREHOUSE_ROLES.map((role) => [role, { user: env[roleVariables(role).user]?.trim() || defaultRoleUser(role), password: secrets.clickhouseUsers[role] }]),
+  ) as Record<WarehouseRole, WarehouseCredentials>;
+  const admin = env.CLICKHOUSE_USER ?? 'crm';
+  const names = [admin, ...WAREHOUSE_ROLES.map((r) => users[r].user)];
+  if (new Set(names).size !== names.length) {
+    throw new Error(`the ClickHouse users must have different names, got ${names.join(', ')}: check CLICKHOUSE_USER and CLICKHOUSE_{WRITER,SEMANTIC,READER}_USER`);
+  }
   return {
-    user: env.CLICKHOUSE_USER ?? 'crm',
+    user: admin,
     password: env.CLICKHOUSE_PASSWORD ?? secrets.clickhousePassword,
+    users,
     database,
     dataDir,
     embeddedPort,
@@ -54,8 +87,31 @@ export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
   };
 }
 
+/** Environment variables naming a role's user and password, e.g. CLICKHOUSE_WRITER_USER. */
+export function roleVariables(role: WarehouseRole): { user: string; password: string } {
+  const prefix = `CLICKHOUSE_${role.toUpperCase()}`;
+  return { user: `${prefix}_USER`, password: `${prefix}_PASSWORD` };
+}
+
+export function defaultRoleUser(role: WarehouseRole): string {
+  return `crm_${role}`;
+}
+
+/** A role's credentials, or an error saying which variables to set. */
+export function credentialsFor(config: WarehouseConfig, role: WarehouseRole): WarehouseCredentials {
+  const found = config.users?.[role];
+  if (found) return found;
+  const vars = roleVariables(role);
+  throw new Error(
+    `no ClickHouse credentials for the ${role} user: set ${vars.password} (and ${vars.user}, default ${defaultRoleUser(role)}). ` +
+      '`npm start -- --services migrate` run with the admin user (CLICKHOUSE_USER) creates that user on the server; see docs/deploy.md',
+  );
+}
+
 export interface LocalSecrets {
   clickhousePassword: string;
+  /** Passwords of the least-privileged warehouse users (embedded mode). */
+  clickhouseUsers: Record<WarehouseRole, string>;
   cubeApiSecret: string;
   sessionSecret: string;
   ingestToken: string;
@@ -70,23 +126,75 @@ export function localSecrets(dataDir: string, env: Env = process.env): LocalSecr
   const file = join(dataDir, 'secrets.json');
   const fresh = (): string => randomBytes(24).toString('base64url');
   let stored: Partial<LocalSecrets> = {};
-  if (existsSync(file)) stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+  if (existsSync(file)) {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<LocalSecrets>;
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  }
   const all: LocalSecrets = {
     clickhousePassword: stored.clickhousePassword ?? fresh(),
+    clickhouseUsers: Object.fromEntries(WAREHOUSE_ROLES.map((role) => [role, stored.clickhouseUsers?.[role] ?? fresh()])) as LocalSecrets['clickhouseUsers'],
     cubeApiSecret: stored.cubeApiSecret ?? fresh(),
     sessionSecret: stored.sessionSecret ?? fresh(),
     ingestToken: stored.ingestToken ?? fresh(),
     webhookSecret: stored.webhookSecret ?? fresh(),
   };
-  if (Object.keys(stored).length !== Object.keys(all).length) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(all, null, 2), { mode: 0o600 });
+  if (JSON.stringify(stored) !== JSON.stringify(all)) {
+    privateDir(dataDir);
+    writePrivateFile(file, JSON.stringify(all, null, 2));
   }
   return {
     clickhousePassword: env.CLICKHOUSE_PASSWORD || all.clickhousePassword,
+    clickhouseUsers: Object.fromEntries(
+      WAREHOUSE_ROLES.map((role) => [role, env[roleVariables(role).password] || all.clickhouseUsers[role]]),
+    ) as LocalSecrets['clickhouseUsers'],
     cubeApiSecret: env.CUBEJS_API_SECRET || all.cubeApiSecret,
     sessionSecret: env.CRM_SESSION_SECRET || all.sessionSecret,
     ingestToken: env.INGEST_TOKEN || all.ingestToken,
     webhookSecret: env.CRM_WEBHOOK_SECRET || all.webhookSecret,
   };
+}
+
+/**
+ * Creates `dir` (and missing parents) readable by this OS user only. An existing directory is
+ * tightened too: the data directory holds passwords, the engine's files and the users' hashes.
+ */
+export function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Writes a file only this OS user can read, replacing it whole (readers never see half of it). */
+export function writePrivateFile(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, text, { mode: 0o600 });
+  // The mode given to writeFileSync only applies to a new file, and the umask may narrow it further.
+  chmodSync(temp, 0o600);
+  renameSync(temp, file);
+}
+
+/** Files and folders of the data directory that hold secrets, tightened on every start. */
+const PRIVATE_ENTRIES = ['secrets.json', 'endpoint.json', 'alert-rules.json', 'store', 'outbox', 'models', 'user_files', 'metadata', 'data'];
+
+/**
+ * Makes the data directory and what it holds private (0700 folders, 0600 files): earlier versions
+ * created them 0755/0644, and other writers (models, alerts) use the process umask.
+ */
+export function tightenDataDir(dataDir: string): void {
+  if (!existsSync(dataDir)) return;
+  chmodSync(dataDir, 0o700);
+  const tighten = (path: string): void => {
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      return; // removed meanwhile
+    }
+    if (stat.isDirectory()) {
+      if ((stat.mode & 0o077) !== 0) chmodSync(path, 0o700);
+      for (const name of readdirSync(path)) tighten(join(path, name));
+    } else if (stat.isFile() && (stat.mode & 0o077) !== 0) {
+      chmodSync(path, 0o600);
+    }
+  };
+  for (const name of PRIVATE_ENTRIES) tighten(join(dataDir, name));
 }

@@ -1,5 +1,5 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { loadWarehouseConfig, type WarehouseConfig } from '../config.ts';
+import { credentialsFor, loadWarehouseConfig, WAREHOUSE_ROLES, type WarehouseConfig, type WarehouseRole } from '../config.ts';
 import { findRunningEndpoint, startEmbeddedServer, type EmbeddedServer } from './embedded/server.ts';
 
 /**
@@ -11,8 +11,10 @@ export interface Warehouse {
   client: ClickHouseClient;
   /** HTTP endpoint (what Cube's driver and other processes connect to). */
   url: string;
+  /** The user `client` is connected as (see ConnectOptions.as). */
   user: string;
   password: string;
+  role?: WarehouseRole | 'admin';
   database: string;
   cluster?: string;
   /** The embedded server this process owns, if it started one. */
@@ -22,6 +24,11 @@ export interface Warehouse {
 
 export interface ConnectOptions {
   config?: WarehouseConfig;
+  /**
+   * Which ClickHouse user to connect as: the admin (default; migrations and CLIs that migrate) or
+   * a least-privileged role. Give each component only the role it needs.
+   */
+  as?: WarehouseRole | 'admin';
   /** Use the database in the config (default) or none (for CREATE DATABASE). */
   withDatabase?: boolean;
   /** Per-client ClickHouse settings. */
@@ -34,6 +41,8 @@ export interface ConnectOptions {
 
 export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Warehouse> {
   const config = opts.config ?? loadWarehouseConfig();
+  const role = opts.as ?? 'admin';
+  const credentials = role === 'admin' ? { user: config.user, password: config.password } : credentialsFor(config, role);
   let url = config.url;
   let embedded: EmbeddedServer | undefined;
   if (!url) {
@@ -45,6 +54,11 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
         port: config.embeddedPort,
         user: config.user,
         password: config.password,
+        users: WAREHOUSE_ROLES.flatMap((r) => {
+          const c = config.users?.[r];
+          return c ? [{ name: c.user, password: c.password, role: r }] : [];
+        }),
+        database: config.database,
       });
       url = embedded.url;
     }
@@ -59,8 +73,8 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
   }
   const client = createClient({
     url,
-    username: config.user,
-    password: config.password,
+    username: credentials.user,
+    password: credentials.password,
     database: opts.withDatabase === false ? undefined : config.database,
     request_timeout: opts.requestTimeout ?? 300_000,
     clickhouse_settings: {
@@ -75,8 +89,9 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
   return {
     client,
     url,
-    user: config.user,
-    password: config.password,
+    user: credentials.user,
+    password: credentials.password,
+    role,
     database: config.database,
     cluster: config.cluster,
     embedded,

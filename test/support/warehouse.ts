@@ -2,15 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WarehouseConfig } from '../../lib/config.ts';
+import { defaultRoleUser, WAREHOUSE_ROLES, type WarehouseConfig, type WarehouseCredentials, type WarehouseRole } from '../../lib/config.ts';
 import { startEmbeddedServer, type EmbeddedServer } from '../../lib/warehouse/embedded/server.ts';
 import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
 
 export interface TestWarehouse {
   /** Embedded-mode config (no url) pointing at the temp directory; connectWarehouse({ config }) finds the running endpoint. */
   config: WarehouseConfig;
-  /** Connected the way production code connects, to `config.database` (already created). */
+  /** Connected the way production code connects, to `config.database` (already created), as the admin. */
   warehouse: Warehouse;
+  /** The least-privileged users the endpoint knows (writer, semantic, reader). */
+  users: Record<WarehouseRole, WarehouseCredentials>;
+  /** A Warehouse connected as one of those users (closed by close()). */
+  connectAs(role: WarehouseRole): Promise<Warehouse>;
   /** The embedded endpoint (url, port), e.g. for Cube's driver or raw fetch. */
   server: EmbeddedServer;
   /** The temp data directory, removed by close(). */
@@ -39,16 +43,28 @@ export interface TestWarehouseOptions {
  */
 export async function startTestWarehouse(options: TestWarehouseOptions = {}): Promise<TestWarehouse> {
   const dir = mkdtempSync(join(tmpdir(), 'crm-warehouse-'));
+  const users = Object.fromEntries(
+    WAREHOUSE_ROLES.map((role) => [role, { user: defaultRoleUser(role), password: randomBytes(18).toString('base64url') }]),
+  ) as Record<WarehouseRole, WarehouseCredentials>;
   const config: WarehouseConfig = {
     user: 'crm',
     password: randomBytes(18).toString('base64url'),
+    users,
     database: options.database ?? 'crm',
     dataDir: dir,
     embeddedPort: 0,
   };
   let server: EmbeddedServer | undefined;
   try {
-    server = await startEmbeddedServer({ dataDir: dir, port: 0, user: config.user, password: config.password, poolSize: options.poolSize ?? 2 });
+    server = await startEmbeddedServer({
+      dataDir: dir,
+      port: 0,
+      user: config.user,
+      password: config.password,
+      users: WAREHOUSE_ROLES.map((role) => ({ name: users[role].user, password: users[role].password, role })),
+      database: config.database,
+      poolSize: options.poolSize ?? 2,
+    });
     config.embeddedPort = server.port;
     // A request naming a missing database fails (as on a real server), so create it first.
     const admin = await connectWarehouse({ config, withDatabase: false });
@@ -59,12 +75,20 @@ export async function startTestWarehouse(options: TestWarehouseOptions = {}): Pr
     }
     const warehouse = await connectWarehouse({ config });
     const started = server;
+    const others: Warehouse[] = [];
     return {
       config,
       warehouse,
+      users,
+      async connectAs(role) {
+        const connected = await connectWarehouse({ config, as: role });
+        others.push(connected);
+        return connected;
+      },
       server: started,
       dir,
       async close() {
+        for (const other of others) await other.close();
         await warehouse.close();
         await started.close();
         rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from '../../config.ts';
 
 /**
  * One process owns a data directory (chdb locks it). The owner advertises its HTTP endpoint in
@@ -28,11 +29,8 @@ export function readEndpoint(dataDir: string): EndpointRecord | undefined {
 }
 
 export function writeEndpoint(dataDir: string, record: EndpointRecord): void {
-  const file = endpointFile(dataDir);
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
   // Readers see the old file or the new one, never a partial write.
-  renameSync(temp, file);
+  writePrivateFile(endpointFile(dataDir), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** Removes the record if it is still this process's (a successor may have replaced it). */

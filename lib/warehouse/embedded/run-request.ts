@@ -8,6 +8,7 @@ import { Codes, EngineError, toEngineError } from './errors.ts';
 import { decodedBody, type RequestOptions } from './http-request.ts';
 import { emptySummary, ResultWriter, type ServerIdentity, type Summary } from './http-response.ts';
 import { chunkModeFor, InsertTooLargeError, recordChunks } from './insert-chunks.ts';
+import { checkSettings, checkStatement as checkPrivileges, type Access } from './privileges.ts';
 import type { PooledSession, SessionPool } from './session-pool.ts';
 import { scanStatement, type StatementHead } from './sql-scan.ts';
 
@@ -22,6 +23,8 @@ export interface RunContext {
   engine: EngineInfo;
   /** Directory for large INSERT pieces on their way to the engine (see SPOOL_MIN_BYTES); none: always inline. */
   spoolDir?: string;
+  /** The rights of the authenticated user; absent for the admin, who may do anything. */
+  access?: Access;
 }
 
 /** SQL text (not INSERT data) kept in memory per request; the engine's own max_query_size is far lower. */
@@ -277,6 +280,15 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     }
     const statement = await readStatement(urlQuery, body, engine);
     checkStatement(statement, options, method);
+    if (ctx.access) {
+      // Before the settings reach the Session: some name files or change how SQL is parsed.
+      checkSettings(ctx.access, options.settings);
+      pooled = await pool.acquire(aborted.signal);
+      await pooled.prepare(options.database, options.settings);
+      // The client's own text: a spooled INSERT gets its FROM INFILE only after this.
+      await checkPrivileges(pooled.session, ctx.access, statement.kind === 'insert' ? statement.prefix : statement.text, options);
+      if (ctx.access.role === 'reader') checkStatement(statement, { ...options, readonly: Math.max(options.readonly, 2) }, method);
+    }
 
     const format = statement.kind === 'sql' ? (statement.head.format ?? options.defaultFormat) : options.defaultFormat;
     writer = new ResultWriter(res, {
@@ -288,7 +300,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       waitEndOfQuery: options.waitEndOfQuery,
       signal: aborted.signal,
     });
-    pooled = await pool.acquire(aborted.signal);
+    pooled ??= await pool.acquire(aborted.signal);
     await pooled.prepare(options.database, options.settings);
     if (leavesSessionState(statement)) pooled.dirty = true;
 

@@ -1,13 +1,15 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { privateDir, tightenDataDir } from '../../config.ts';
 import { runQuery } from './chdb-native.ts';
 import { dataDirInUse, isAlive, lockHolder, readEndpoint, removeEndpoint, writeEndpoint } from './data-dir.ts';
 import { Codes, EngineError, toEngineError } from './errors.ts';
 import { authenticationFailed, credentialsMatch, parseRequestOptions, readCredentials, type RequestOptions } from './http-request.ts';
 import { sendError, sendText } from './http-response.ts';
+import type { Access, EndpointUser } from './privileges.ts';
 import { runRequest, type EngineInfo } from './run-request.ts';
 import { SessionPool } from './session-pool.ts';
 
@@ -23,8 +25,16 @@ export interface EmbeddedServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** The admin: may do anything (migrations, CREATE DATABASE). */
   user: string;
   password: string;
+  /**
+   * Least-privileged users (writer, semantic, reader), held to their role's rights on `database`
+   * by the endpoint itself (see privileges.ts): chdb has no access control of its own.
+   */
+  users?: EndpointUser[];
+  /** The product database the users' rights refer to; required with `users`. */
+  database?: string;
   /** chdb Sessions, i.e. queries that run at once (default 4). */
   poolSize?: number;
   /** Requests that may wait for a Session before new ones are refused (default 256). */
@@ -140,6 +150,26 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 const NO_HANDLER =
   'There is no handle {path}\n\nUse / or /ping for health checks.\n\nSend queries with POST method or GET /?query=...\n';
 
+interface KnownUser {
+  credentials: { user: string; password: string };
+  /** Absent for the admin. */
+  access?: Access;
+}
+
+function usersOf(options: EmbeddedServerOptions): KnownUser[] {
+  const all: KnownUser[] = [{ credentials: { user: options.user, password: options.password } }];
+  const names = new Set([options.user]);
+  for (const u of options.users ?? []) {
+    if (u.role === 'admin') throw new Error(`embedded warehouse user ${u.name}: the admin is the one in user/password; other users get the role writer, semantic or reader`);
+    if (!options.database) throw new Error('the embedded warehouse needs the product database (option database) to know what its users may touch');
+    if (names.has(u.name)) throw new Error(`embedded warehouse user ${u.name} is configured twice: give every role its own user name`);
+    if (!u.password) throw new Error(`embedded warehouse user ${u.name} has no password`);
+    names.add(u.name);
+    all.push({ credentials: { user: u.name, password: u.password }, access: { user: u.name, role: u.role, database: options.database } });
+  }
+  return all;
+}
+
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(options.dataDir);
   const host = options.host ?? '127.0.0.1';
@@ -150,7 +180,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     if (serving.dataDir === dataDir) throw dataDirInUse(dataDir, process.pid, serving.url);
     throw new Error(`this process already serves the embedded warehouse from ${serving.dataDir}; chdb opens one data directory per process`);
   }
-  mkdirSync(dataDir, { recursive: true });
+  privateDir(dataDir);
+  tightenDataDir(dataDir);
   // Ask the advertised owner first: it answers faster and more clearly than chdb's lock failure.
   const advertised = readEndpoint(dataDir);
   if (advertised && advertised.pid !== process.pid && isAlive(advertised.pid) && (await pings(advertised.url))) {
@@ -168,8 +199,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   // Pieces of large INSERTs pass through here (run-request.ts); a killed process may leave some.
   const spoolDir = join(dataDir, 'insert-spool');
   rmSync(spoolDir, { recursive: true, force: true });
-  mkdirSync(spoolDir, { recursive: true });
-  const expected = { user: options.user, password: options.password };
+  privateDir(spoolDir);
+  const users = usersOf(options);
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -188,9 +219,11 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
         throw EngineError.of(Codes.BAD_ARGUMENTS, 'BAD_ARGUMENTS', `HTTP method ${method} is not supported; use GET or POST`);
       }
       const given = readCredentials(req.headers, url.searchParams);
-      if (!credentialsMatch(given, expected)) throw authenticationFailed(given.user);
+      // Compared with every user, so timing does not tell which names exist.
+      const matches = users.filter((u) => credentialsMatch(given, u.credentials));
+      if (matches.length !== 1) throw authenticationFailed(given.user);
       request = parseRequestOptions(url, method, req.headers);
-      await runRequest(req, res, request, { pool, engine, spoolDir });
+      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access });
     } catch (error) {
       sendError(res, toEngineError(error), engine, request?.queryId);
     }

@@ -203,3 +203,20 @@ export function scanStatement(text: string, options: ScanOptions): StatementHead
   if (!options.final && head.kind === 'INSERT' && !head.data && !insertHasNoInlineData) head.complete = false;
   return head;
 }
+
+export interface SqlToken {
+  kind: 'word' | 'punct' | 'literal';
+  /** The token as written: a word, one punctuation character, or a literal with its quotes. */
+  text: string;
+  start: number;
+}
+
+/** Every token of `text` (comments and whitespace skipped), for checks that look past the head. */
+export function sqlTokens(text: string): SqlToken[] {
+  const lex = new Lexer(text);
+  const out: SqlToken[] = [];
+  for (let token = lex.next(); token; token = lex.next()) {
+    out.push({ kind: token.kind, text: token.kind === 'literal' ? text.slice(token.start, token.end) : token.text, start: token.start });
+  }
+  return out;
+}

@@ -1,0 +1,346 @@
+import type { Session } from 'chdb';
+import { runQuery } from './chdb-native.ts';
+import { Codes, EngineError } from './errors.ts';
+import { sqlTokens } from './sql-scan.ts';
+
+/**
+ * Least privilege for the embedded endpoint. chdb has no access control (CREATE USER is refused,
+ * currentUser() is always 'default', `readonly=2` still runs file() and url(), and even
+ * `SELECT file('/etc/passwd') SETTINGS readonly=1` returns the file), so the endpoint holds the
+ * line itself for every user but the admin: the engine parses the statement (`EXPLAIN AST`, which
+ * parses and runs nothing) and the printed tree is checked against what the user's role may do.
+ * Everything not known to be safe is refused, in ClickHouse's own ACCESS_DENIED shape.
+ *
+ * The roles mirror the grants lib/warehouse/access.ts gives on a real server:
+ * - writer: read and change tables of the product database (DML, CREATE/DROP/TRUNCATE TABLE,
+ *   ALTER DELETE/UPDATE/DROP PARTITION); nothing outside it.
+ * - semantic (Cube): read the product database; create, fill and drop tables in
+ *   `<db>_pre_aggregations` (and create that database).
+ * - reader: read the product database.
+ * All of them may read the few system tables clients need to find their way (below).
+ */
+
+export type EndpointRole = 'admin' | 'writer' | 'semantic' | 'reader';
+
+export interface EndpointUser {
+  name: string;
+  password: string;
+  role: EndpointRole;
+}
+
+export interface Access {
+  user: string;
+  role: Exclude<EndpointRole, 'admin'>;
+  /** The product database the role's rights refer to. */
+  database: string;
+}
+
+/** What a role may read and change, by database. */
+function rightsOf(access: Access): { read: Set<string>; write: Set<string>; createDatabase: Set<string> } {
+  const db = access.database;
+  const preAggregations = `${db}_pre_aggregations`;
+  switch (access.role) {
+    case 'writer':
+      return { read: new Set([db]), write: new Set([db]), createDatabase: new Set() };
+    case 'semantic':
+      return { read: new Set([db, preAggregations]), write: new Set([preAggregations]), createDatabase: new Set([preAggregations]) };
+    case 'reader':
+      return { read: new Set([db]), write: new Set(), createDatabase: new Set() };
+  }
+}
+
+/**
+ * System tables any user may read: what Cube's driver and @clickhouse/client use to find tables,
+ * columns and formats. Not processes, query_log and the like, which carry other users' query text.
+ */
+const READABLE_SYSTEM_TABLES = new Set([
+  'one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'tables', 'columns', 'databases', 'functions', 'table_functions',
+  'formats', 'data_type_families', 'time_zones', 'settings', 'build_options', 'table_engines', 'collations', 'contributors',
+]);
+
+/** Table functions that read nothing but their arguments. Everything else (file, url, s3, remote, merge, …) is refused. */
+const SAFE_TABLE_FUNCTIONS = new Set([
+  'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'values', 'generate_series', 'generateseries', 'generaterandom', 'null', 'view', 'format',
+]);
+
+/**
+ * Functions that reach outside the database or into tables by name, wherever they appear (scalar
+ * file() reads any file the process can; joinGet/dictGet name tables and dictionaries of any
+ * database). Table functions are matched by the allowlist above; their names are repeated here so
+ * that no other position (INSERT INTO FUNCTION, CREATE TABLE … AS f()) can use them either.
+ */
+const OUTSIDE_FUNCTIONS = new Set([
+  'file', 'filecluster', 'url', 'urlcluster', 's3', 's3cluster', 'gcs', 'oss', 'cosn', 'azureblobstorage', 'azureblobstoragecluster',
+  'hdfs', 'hdfscluster', 'remote', 'remotesecure', 'cluster', 'clusterallreplicas', 'executable', 'executablepool', 'input', 'jdbc',
+  'odbc', 'mysql', 'postgresql', 'sqlite', 'mongodb', 'redis', 'deltalake', 'deltalakecluster', 'hudi', 'hudicluster', 'dictionary',
+  'merge', 'loop', 'fuzzjson', 'fuzzquery', 'arrowflight', 'ytsaurus', 'paimon',
+  'joinget', 'joingetornull', 'hascolumnintable', 'catboostevaluate', 'modelevaluate', 'getclienthttpheader',
+]);
+const OUTSIDE_PREFIXES = ['iceberg', 'dictget', 'dicthas', 'dictisin', 'paimon', 'deltalake', 'hudi'];
+
+/** Engines a non-admin CREATE TABLE may use: data stays in the database's own storage. */
+const SAFE_ENGINE = /^(Replicated)?(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Coalescing)?MergeTree$|^(Memory|Null|Log|TinyLog|StripeLog|Set|Join)$/;
+
+/** ALTER commands the writer's jobs use (deletes, updates, replacing a derived snapshot). */
+const SAFE_ALTER_COMMANDS = new Set(['DELETE', 'UPDATE', 'DROP_PARTITION']);
+
+/** `IN table` names a table with a plain identifier. */
+const IN_FUNCTIONS = new Set(['in', 'notin', 'globalin', 'globalnotin', 'nullin', 'notnullin', 'globalnullin', 'globalnotnullin']);
+
+/** Settings that name files or change how the text is parsed; refused for non-admin users. */
+const SENSITIVE_SETTINGS = new Set([
+  'readonly', 'dialect', 'format_schema', 'output_format_schema', 'format_schema_source', 'format_template_resultset',
+  'format_template_row', 'format_template_row_format', 'format_template_resultset_format', 'format_regexp', 'user_files_path',
+  'allow_ddl', 'allow_introspection_functions',
+]);
+
+/** Unquoted identifiers need no quotes; quoted ones may hold anything, which the printed tree would show unescaped. */
+const PLAIN_QUOTED_IDENTIFIER = /^([`"])[A-Za-z0-9_$]*\1$/;
+const NAME = /^[A-Za-z0-9_$]+$/;
+
+export function accessDenied(user: string, what: string): EngineError {
+  return EngineError.of(Codes.ACCESS_DENIED, 'ACCESS_DENIED', `${user}: Not enough privileges: ${what}`);
+}
+
+/** Request settings (URL parameters) a non-admin user may not set. */
+export function checkSettings(access: Access, settings: ReadonlyMap<string, string>): void {
+  for (const name of settings.keys()) {
+    if (SENSITIVE_SETTINGS.has(name.toLowerCase())) throw accessDenied(access.user, `user ${access.user} may not change the setting ${name}`);
+  }
+}
+
+/** What can be decided from the text alone, before the engine sees it. */
+export function checkText(access: Access, text: string): void {
+  const tokens = sqlTokens(text);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'literal') {
+      if ((t.text.startsWith('`') || t.text.startsWith('"')) && !PLAIN_QUOTED_IDENTIFIER.test(t.text)) {
+        throw accessDenied(access.user, `user ${access.user} may only use quoted names made of letters, digits and _ (got ${t.text.slice(0, 60)})`);
+      }
+      continue;
+    }
+    if (t.kind !== 'word') continue;
+    const word = t.text.toUpperCase();
+    const prev = tokens[i - 1]?.kind === 'word' ? tokens[i - 1].text.toUpperCase() : '';
+    if ((word === 'OUTFILE' && prev === 'INTO') || (word === 'INFILE' && prev === 'FROM')) {
+      throw accessDenied(access.user, `${prev} ${word} reads or writes files of the server and is not allowed for user ${access.user}`);
+    }
+    if (SENSITIVE_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
+      throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text}`);
+    }
+  }
+}
+
+interface AstNode {
+  type: string;
+  /** The rest of the line, without ` (children N)`. */
+  args: string;
+  parent?: AstNode;
+  children: AstNode[];
+}
+
+/** The tree `EXPLAIN AST` prints: one node a line, indented one space per level. */
+export function parseAstDump(dump: string): AstNode {
+  const root: AstNode = { type: '', args: '', children: [] };
+  const stack: { depth: number; node: AstNode }[] = [{ depth: -1, node: root }];
+  for (const line of dump.split('\n')) {
+    if (!line.trim()) continue;
+    const depth = line.length - line.trimStart().length;
+    let content = line.trim().replace(/ \(children \d+\)$/, '');
+    // Two node types have a space in their name.
+    let type: string;
+    const spaced = /^(Storage definition|Columns definition|SYSTEM query)/.exec(content);
+    if (spaced) {
+      type = spaced[1];
+      content = content.slice(type.length);
+    } else {
+      const space = content.indexOf(' ');
+      type = space === -1 ? content : content.slice(0, space);
+      content = space === -1 ? '' : content.slice(space + 1);
+    }
+    while (stack.length > 1 && stack[stack.length - 1].depth >= depth) stack.pop();
+    const parent = stack[stack.length - 1].node;
+    const node: AstNode = { type, args: content, parent, children: [] };
+    parent.children.push(node);
+    stack.push({ depth, node });
+  }
+  return root;
+}
+
+/** The object kind a CREATE / DROP / TRUNCATE names (TABLE, DATABASE, VIEW, …), from the text. */
+function objectKind(text: string): string {
+  const words = sqlTokens(text).filter((t) => t.kind === 'word').map((t) => t.text.toUpperCase());
+  let i = 1;
+  while (['OR', 'REPLACE', 'TEMPORARY', 'IF', 'EXISTS', 'NOT'].includes(words[i] ?? '')) i++;
+  return words[i] ?? '';
+}
+
+class Checker {
+  readonly rights: ReturnType<typeof rightsOf>;
+
+  constructor(
+    readonly access: Access,
+    readonly currentDatabase: string,
+  ) {
+    this.rights = rightsOf(access);
+  }
+
+  deny(what: string): never {
+    throw accessDenied(this.access.user, what);
+  }
+
+  read(database: string, table: string): void {
+    if (database === 'system' && READABLE_SYSTEM_TABLES.has(table.toLowerCase())) return;
+    if (database.toLowerCase() === 'information_schema' && ['tables', 'columns', 'schemata'].includes(table.toLowerCase())) return;
+    if (!this.rights.read.has(database)) {
+      this.deny(`user ${this.access.user} may not read ${database}.${table} (it may read ${[...this.rights.read].join(', ')} only)`);
+    }
+  }
+
+  write(database: string, what: string): void {
+    if (!this.rights.write.has(database)) {
+      const allowed = this.rights.write.size ? `it may change ${[...this.rights.write].join(', ')} only` : 'it may only read';
+      this.deny(`user ${this.access.user} may not ${what} in database ${database} (${allowed})`);
+    }
+  }
+
+  /** `db.table` or `table` (in the current database), as TableIdentifier and Identifier print it. */
+  tableName(name: string): [string, string] {
+    const parts = name.split('.');
+    if (parts.length > 2 || !parts.every((p) => NAME.test(p))) this.deny(`the table name ${name} cannot be checked`);
+    return parts.length === 2 ? [parts[0], parts[1]] : [this.currentDatabase, parts[0]];
+  }
+
+  /** Database named in the header of DropQuery/AlterQuery/…: `Type <db> <table>`, db empty for the current one. */
+  headerDatabase(node: AstNode): string {
+    const database = node.args.split(' ')[0];
+    if (database && !NAME.test(database)) this.deny(`the database name ${database} cannot be checked`);
+    return database || this.currentDatabase;
+  }
+
+  walk(node: AstNode): void {
+    const parentType = node.parent?.type ?? '';
+    if (node.type === 'Function') {
+      const name = node.args.split(' ')[0];
+      const lower = name.toLowerCase();
+      if (OUTSIDE_FUNCTIONS.has(lower) || OUTSIDE_PREFIXES.some((p) => lower.startsWith(p))) {
+        this.deny(`the function ${name}() reaches outside the database and is not allowed for user ${this.access.user}`);
+      }
+      if (parentType === 'TableExpression' || parentType === 'CreateQuery') {
+        if (!SAFE_TABLE_FUNCTIONS.has(lower)) this.deny(`the table function ${name}() is not allowed for user ${this.access.user}`);
+      } else if (parentType === 'InsertQuery') {
+        this.deny(`INSERT INTO FUNCTION ${name}() is not allowed for user ${this.access.user}`);
+      } else if (parentType === 'Storage definition' && node.parent!.children[0] === node && !SAFE_ENGINE.test(name)) {
+        this.deny(`the table engine ${name} is not allowed for user ${this.access.user}`);
+      }
+      if (IN_FUNCTIONS.has(lower)) {
+        const right = node.children[0]?.children[1];
+        if (right?.type === 'Identifier') {
+          const [database, table] = this.tableName(right.args.split(' ')[0]);
+          this.read(database, table);
+        }
+      }
+    } else if (node.type === 'TableIdentifier') {
+      const [database, table] = this.tableName(node.args.split(' ')[0]);
+      this.read(database, table);
+    } else if (node.type === 'Set' && parentType === 'Storage definition') {
+      this.deny(`table-level SETTINGS (storage, disks) are not allowed for user ${this.access.user}`);
+    }
+    for (const child of node.children) this.walk(child);
+  }
+
+  statement(root: AstNode, text: string): void {
+    const identifiers = root.children.filter((c) => c.type === 'Identifier').map((c) => c.args.split(' ')[0]);
+    switch (root.type) {
+      case 'SelectWithUnionQuery':
+      case 'SelectIntersectExceptQuery':
+      case 'SelectQuery':
+      case 'Explain':
+      case 'DescribeQuery':
+      case 'KillQueryQuery':
+        return;
+      case 'ShowTables':
+        for (const database of identifiers) {
+          if (database !== 'system' && !this.rights.read.has(database)) this.deny(`user ${this.access.user} may not list database ${database}`);
+        }
+        return;
+      case 'ShowCreateTableQuery':
+      case 'ExistsTableQuery':
+        return this.read(this.headerDatabase(root), root.args.split(' ')[1] ?? '');
+      case 'InsertQuery': {
+        if (root.children.some((c) => c.type === 'Literal')) this.deny(`FROM INFILE is not allowed for user ${this.access.user}`);
+        if (identifiers.length === 0) return; // INSERT INTO FUNCTION: refused by walk()
+        if (identifiers.length > 2) this.deny('the INSERT target cannot be checked');
+        return this.write(identifiers.length === 2 ? identifiers[0] : this.currentDatabase, 'insert');
+      }
+      case 'CreateQuery': {
+        const kind = objectKind(text);
+        const names = root.args.split(' ');
+        if (kind === 'DATABASE') {
+          const database = names[0];
+          if (!this.rights.createDatabase.has(database) || root.children.some((c) => c.type === 'Storage definition')) {
+            this.deny(`user ${this.access.user} may not create database ${database}`);
+          }
+          return;
+        }
+        if (kind !== 'TABLE') this.deny(`CREATE ${kind} is not allowed for user ${this.access.user}`);
+        const temporary = /^\s*CREATE\s+(OR\s+REPLACE\s+)?TEMPORARY\b/i.test(text);
+        const hasStructure = root.children.some((c) => c.type === 'Columns definition' || c.type.startsWith('Select'));
+        if (!hasStructure) this.deny(`CREATE TABLE without columns or SELECT (AS another table) is not allowed for user ${this.access.user}`);
+        if (!temporary) this.write(names.length >= 2 && names[1] !== '' ? names[0] : this.currentDatabase, 'create tables');
+        return;
+      }
+      case 'DropQuery': {
+        const kind = objectKind(text);
+        if (kind !== 'TABLE') this.deny(`DROP ${kind} is not allowed for user ${this.access.user}`);
+        if (identifiers.length > 2) this.deny('dropping several tables at once is not allowed for this user');
+        return this.write(this.headerDatabase(root), 'drop tables');
+      }
+      case 'TruncateQuery': {
+        const kind = objectKind(text);
+        if (kind === 'DATABASE' || kind === 'ALL') this.deny(`TRUNCATE ${kind} is not allowed for user ${this.access.user}`);
+        return this.write(this.headerDatabase(root), 'truncate tables');
+      }
+      case 'AlterQuery': {
+        const commands = root.children.filter((c) => c.type === 'ExpressionList').flatMap((c) => c.children);
+        for (const command of commands) {
+          const name = command.args.split(' ')[0];
+          if (command.type !== 'AlterCommand' || !SAFE_ALTER_COMMANDS.has(name)) this.deny(`ALTER … ${name || command.type} is not allowed for user ${this.access.user}`);
+        }
+        return this.write(this.headerDatabase(root), 'alter tables');
+      }
+      case 'DeleteQuery':
+        return this.write(this.headerDatabase(root), 'delete rows');
+      case 'OptimizeQuery':
+        return this.write(this.headerDatabase(root), 'optimize tables');
+      default:
+        this.deny(`${root.type || 'this statement'} is not allowed for user ${this.access.user}`);
+    }
+  }
+}
+
+/** Checks a parsed statement (the tree `EXPLAIN AST` printed) against the user's rights. */
+export function checkAst(access: Access, dump: string, text: string, currentDatabase: string): void {
+  const top = parseAstDump(dump);
+  if (top.children.length !== 1) throw accessDenied(access.user, 'the statement cannot be checked');
+  const checker = new Checker(access, currentDatabase);
+  checker.statement(top.children[0], text);
+  checker.walk(top.children[0]);
+}
+
+/**
+ * Refuses `text` (one statement, an INSERT cut where its data begins) unless the user's role
+ * allows it. Parsing takes the engine a fraction of a millisecond for typical statements.
+ */
+export async function checkStatement(
+  session: Session,
+  access: Access,
+  text: string,
+  options: { database: string; params: Record<string, string>; settings: ReadonlyMap<string, string> },
+): Promise<void> {
+  checkSettings(access, options.settings);
+  checkText(access, text);
+  const dump = Buffer.from((await runQuery(session, `EXPLAIN AST ${text}`, 'TSVRaw', options.params)).bytes).toString('utf8');
+  checkAst(access, dump, text, options.database);
+}

@@ -1,0 +1,193 @@
+import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { WAREHOUSE_ROLES, type WarehouseRole } from '../../../lib/config.ts';
+import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
+
+/**
+ * Least privilege in the embedded warehouse: every user but the admin is refused what reaches
+ * outside the product's data (files, URLs, other servers, other databases, other users' queries),
+ * with ClickHouse's own ACCESS_DENIED, and can still do its own job.
+ */
+
+let tw: TestWarehouse;
+let scratch: string;
+const clients: ClickHouseClient[] = [];
+
+function clientFor(role: WarehouseRole | 'admin', database?: string): ClickHouseClient {
+  const credentials = role === 'admin' ? { user: tw.config.user, password: tw.config.password } : tw.users[role];
+  const c = createClient({
+    url: tw.server.url,
+    username: credentials.user,
+    password: credentials.password,
+    database: database ?? tw.config.database,
+    // The failures below are on purpose; keep the client's own error log quiet.
+    log: { level: 127 as never },
+  });
+  clients.push(c);
+  return c;
+}
+
+async function deniedAccess(promise: Promise<unknown>, mention?: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof ClickHouseError, `expected ClickHouseError, got ${String(error)}`);
+    assert.equal(error.code, '497', error.message);
+    assert.equal(error.type, 'ACCESS_DENIED');
+    if (mention) assert.match(error.message, mention);
+    return true;
+  });
+}
+
+async function rows(client: ClickHouseClient, query: string): Promise<Record<string, unknown>[]> {
+  const rs = await client.query({ query, format: 'JSONEachRow' });
+  return rs.json<Record<string, unknown>>();
+}
+
+before(async () => {
+  tw = await startTestWarehouse();
+  scratch = mkdtempSync(join(tmpdir(), 'crm-privileges-'));
+  const admin = tw.warehouse.client;
+  await admin.command({ query: 'CREATE TABLE events (id UInt64, name String) ENGINE = MergeTree ORDER BY id' });
+  await admin.command({ query: "INSERT INTO events VALUES (1, 'a'), (2, 'b')" });
+  await admin.command({ query: 'CREATE DATABASE other' });
+  await admin.command({ query: "CREATE TABLE other.secret ENGINE = MergeTree ORDER BY s AS SELECT 'hidden' AS s" });
+});
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await tw?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+for (const role of WAREHOUSE_ROLES) {
+  describe(`user ${role}`, () => {
+    let client: ClickHouseClient;
+    before(() => {
+      client = clientFor(role);
+    });
+
+    const tableFunctions: [string, string][] = [
+      ['file', "SELECT * FROM file('/etc/passwd', 'LineAsString')"],
+      ['url', "SELECT * FROM url('http://127.0.0.1:9/x', 'LineAsString')"],
+      ['s3', "SELECT * FROM s3('http://127.0.0.1:9/bucket/x', 'LineAsString')"],
+      ['remote', "SELECT * FROM remote('127.0.0.1', 'system', 'one')"],
+      ['executable', "SELECT * FROM executable('cat /etc/passwd', 'LineAsString', 'line String')"],
+      ['input', "SELECT * FROM input('line String')"],
+      ['merge', "SELECT * FROM merge('other', '.*')"],
+      ['FILE in capitals, in a subquery', "SELECT count() FROM events WHERE name IN (SELECT * FROM FILE('/etc/passwd', 'LineAsString'))"],
+    ];
+    for (const [name, query] of tableFunctions) {
+      test(`table function ${name} is refused`, async () => {
+        await deniedAccess(rows(client, query), new RegExp(`${tw.users[role].user}`));
+      });
+    }
+
+    test('scalar file() is refused (chdb returns the file even with readonly=1)', async () => {
+      await deniedAccess(rows(client, "SELECT file('/etc/passwd') AS f"), /file/);
+    });
+
+    test('INSERT INTO FUNCTION file() writes nothing', async () => {
+      const target = join(scratch, `${role}-insert.tsv`);
+      await deniedAccess(client.command({ query: `INSERT INTO FUNCTION file('${target}', 'TSV', 'a String') SELECT 'x'` }));
+      assert.equal(existsSync(target), false);
+    });
+
+    test('INTO OUTFILE and FROM INFILE are refused', async () => {
+      const target = join(scratch, `${role}-out.tsv`);
+      await deniedAccess(client.command({ query: `SELECT * FROM events INTO OUTFILE '${target}'` }), /OUTFILE/);
+      assert.equal(existsSync(target), false);
+      await deniedAccess(client.command({ query: "INSERT INTO events FROM INFILE '/etc/passwd' FORMAT TSV" }), /INFILE/);
+    });
+
+    test('another database is refused, however it is named', async () => {
+      await deniedAccess(rows(client, 'SELECT * FROM other.secret'), /other\.secret/);
+      await deniedAccess(rows(client, 'SELECT count() FROM events WHERE name IN other.secret'));
+      await deniedAccess(rows(client, 'SELECT * FROM events JOIN `other`.`secret` ON 1'));
+      await deniedAccess(rows(clientFor(role, 'other'), 'SELECT * FROM secret'));
+      await deniedAccess(client.command({ query: 'CREATE TABLE other.planted (a UInt8) ENGINE = Memory' }));
+      await deniedAccess(client.command({ query: 'DROP TABLE other.secret' }));
+    });
+
+    test("other users' queries (system.processes, query_log) are refused", async () => {
+      await deniedAccess(rows(client, 'SELECT query FROM system.processes'), /system\.processes/);
+      await deniedAccess(rows(client, 'SHOW PROCESSLIST'));
+    });
+
+    test('quoted names that could hide another database are refused', async () => {
+      await deniedAccess(rows(client, 'SELECT * FROM `other\nsecret`'));
+    });
+
+    test('the metadata clients need is readable', async () => {
+      const tables = await rows(client, `SELECT name FROM system.tables WHERE database = '${tw.config.database}'`);
+      assert.ok(tables.some((t) => t.name === 'events'));
+      assert.deepEqual(await rows(client, 'SELECT dummy FROM system.one'), [{ dummy: 0 }]);
+    });
+
+    test('reads of the product database work, with query-level SETTINGS', async () => {
+      const result = await rows(
+        client,
+        'SELECT e.id AS id, n.number AS n FROM events AS e LEFT JOIN numbers(3) AS n ON e.id = n.number ORDER BY id SETTINGS join_use_nulls = 0',
+      );
+      assert.deepEqual(result.map((r) => [Number(r.id), Number(r.n)]), [[1, 1], [2, 2]]);
+    });
+  });
+}
+
+describe('the rights that differ by role', () => {
+  test('reader may not write at all', async () => {
+    const reader = clientFor('reader');
+    await deniedAccess(reader.command({ query: "INSERT INTO events VALUES (3, 'c')" }));
+    await deniedAccess(reader.command({ query: 'ALTER TABLE events DELETE WHERE 1' }));
+    await deniedAccess(reader.command({ query: 'CREATE TABLE planted (a UInt8) ENGINE = Memory' }));
+  });
+
+  test('writer inserts a 2 MiB TSV body (spooled through FROM INFILE) and changes its tables', async () => {
+    const writer = clientFor('writer');
+    await writer.command({ query: 'CREATE TABLE IF NOT EXISTS loads (id UInt64, name String) ENGINE = MergeTree ORDER BY id' });
+    const line = (i: number): string => `${i}\t${'x'.repeat(100)}\n`;
+    const body = Array.from({ length: 21_000 }, (_, i) => line(i)).join('');
+    assert.ok(body.length > 2 << 20);
+    const res = await fetch(`${tw.server.url}/?query=${encodeURIComponent('INSERT INTO loads FORMAT TSV')}&database=${tw.config.database}`, {
+      method: 'POST',
+      headers: { 'X-ClickHouse-User': tw.users.writer.user, 'X-ClickHouse-Key': tw.users.writer.password },
+      body,
+    });
+    assert.equal(res.status, 200, await res.text());
+    assert.deepEqual(await rows(writer, 'SELECT count() AS n FROM loads'), [{ n: '21000' }]);
+    await writer.command({ query: 'ALTER TABLE loads DELETE WHERE id >= 1000', clickhouse_settings: { mutations_sync: '1' } });
+    await writer.command({ query: 'DELETE FROM loads WHERE id < 10' });
+    assert.deepEqual(await rows(writer, 'SELECT count() AS n FROM loads'), [{ n: '990' }]);
+    await writer.command({ query: 'TRUNCATE TABLE loads' });
+    await writer.command({ query: 'DROP TABLE loads' });
+  });
+
+  test('writer may not create tables whose engine reads files', async () => {
+    const writer = clientFor('writer');
+    await deniedAccess(writer.command({ query: "CREATE TABLE leak (line String) ENGINE = File(LineAsString, '/etc/passwd')" }), /File/);
+    await deniedAccess(writer.command({ query: "CREATE TABLE leak ENGINE = Memory AS SELECT * FROM file('/etc/passwd', 'LineAsString')" }));
+    await deniedAccess(writer.command({ query: 'CREATE TABLE leak AS other.secret' }));
+  });
+
+  test('semantic (Cube) creates, fills, reads and drops pre-aggregation tables, and only there', async () => {
+    const semantic = clientFor('semantic');
+    const schema = `${tw.config.database}_pre_aggregations`;
+    await semantic.command({ query: `CREATE DATABASE IF NOT EXISTS ${schema}` });
+    // The statement Cube's ClickHouse adapter generates for a rollup.
+    await semantic.command({ query: `CREATE TABLE ${schema}.events_rollup ENGINE = MergeTree() ORDER BY (id) AS SELECT id, count() AS n FROM ${tw.config.database}.events GROUP BY id` });
+    assert.deepEqual(await rows(semantic, `SELECT toString(sum(n)) AS n FROM ${schema}.events_rollup`), [{ n: '2' }]);
+    await semantic.command({ query: `DROP TABLE ${schema}.events_rollup` });
+    await deniedAccess(semantic.command({ query: 'CREATE TABLE planted (a UInt8) ENGINE = Memory' }));
+    await deniedAccess(semantic.command({ query: "INSERT INTO events VALUES (3, 'c')" }));
+    await deniedAccess(semantic.command({ query: 'CREATE DATABASE elsewhere' }));
+  });
+
+  test('the admin keeps every right', async () => {
+    const admin = clientFor('admin');
+    assert.deepEqual(await rows(admin, 'SELECT s FROM other.secret'), [{ s: 'hidden' }]);
+    const lines = await rows(admin, "SELECT count() > 0 AS ok FROM file('/etc/passwd', 'LineAsString')");
+    assert.deepEqual(lines, [{ ok: 1 }]);
+  });
+});
