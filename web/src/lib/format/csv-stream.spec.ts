@@ -62,3 +62,16 @@ describe('csvStream', () => {
     await expect(streamText(csvStream(columns, pagedRows(load, 2)))).rejects.toThrow();
   });
 });
+
+describe('one CSV writer', () => {
+  // Every endpoint that answers a CSV goes through csvResponse/csvStream (and so through csvCell's
+  // formula guard); a hand-rolled writer in a route would escape that.
+  const endpoints = import.meta.glob<string>('../../routes/**/+server.ts', { query: '?raw', import: 'default', eager: true });
+  it.each(Object.entries(endpoints).filter(([, src]) => src.includes('text/csv') || src.includes('csvResponse')))('%s', (_file, src) => {
+    expect(src).toContain("from '$lib/format/csv-stream.ts'");
+    expect(src).not.toMatch(/text\/csv|csvRow|new ReadableStream/);
+  });
+  it('finds the exports', () => {
+    expect(Object.entries(endpoints).filter(([, src]) => src.includes('csvResponse')).length).toBeGreaterThanOrEqual(2);
+  });
+});

@@ -1,9 +1,10 @@
-import { csvRow } from '../format/csv.ts';
+import { csvRow } from './csv.ts';
 import type { Row } from '../cube/types.ts';
 
 /**
- * Streaming CSV of a segment's members: pages through a loader (Cube /load as the signed-in user on
- * the server) and writes rows as each page arrives, so memory stays at one page whatever the size.
+ * THE CSV writer of every dashboard export (segment members, churn risk): pages through a loader
+ * (Cube /load as the signed-in user on the server) and writes rows as each page arrives, so memory
+ * stays at one page whatever the size. Every cell goes through csv.ts (quoting, formula guard).
  */
 export type PageLoader = (limit: number, offset: number) => Promise<Row[]>;
 
@@ -41,6 +42,17 @@ export function csvStream(columns: [string, string][], pages: AsyncIterator<Row[
     },
     async cancel() {
       await pages.return?.(undefined);
+    },
+  });
+}
+
+/** The download answer for a CSV stream; the file name is reduced to safe characters. */
+export function csvResponse(stream: ReadableStream<Uint8Array>, fileName: string): Response {
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'cache-control': 'private, no-store',
     },
   });
 }

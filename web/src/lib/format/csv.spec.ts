@@ -13,6 +13,18 @@ test.each([
   ['+cmd', "'+cmd"],
   ['@SUM(A1)', "'@SUM(A1)"],
   [' padded ', '" padded "'],
+  ['-2+3+cmd|\' /C calc\'!A0', "'-2+3+cmd|' /C calc'!A0"],
+  ['\t=1+1', "'\t=1+1"],
+  ['\r=1+1', "\"'\r=1+1\""],
+  ['-', "'-"],
+  ['@', "'@"],
+  [-12.5, '-12.5'],
+  [-3, '-3'],
+  [1e21, '1e+21'],
+  ['-1e5', '-1e5'],
+  ['+44 20 7946 0000', "'+44 20 7946 0000"],
+  [-Infinity, "'-Infinity"],
+  ['a=b', 'a=b'],
 ])('csvCell(%j) = %s', (value, expected) => expect(csvCell(value)).toBe(expected));
 
 test('csvRow ends with CRLF', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CubeFilter, MemberFilter } from '../cube/types.ts';
-import { audienceQuery, describe as describeDef, emptyDefinition, emptyRule, membersQuery, parseDefinition, segmentFilters, type Rule, type SegmentDefinition } from './rules.ts';
+import { audienceQuery, describe as describeDef, emptyDefinition, emptyRule, membersQuery, parseDefinition, segmentFilters, segmentIssues, SegmentRuleError, type Rule, type SegmentDefinition } from './rules.ts';
 
 const r = (field: Rule['field'], op: Rule['op'], ...values: string[]): Rule => ({ field, op, values });
 const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } satisfies MemberFilter as MemberFilter;
@@ -8,8 +8,8 @@ const north = { member: 'customer_base.region', operator: 'equals', values: ['No
 const clv500 = { member: 'customer_base.predicted_clv', operator: 'gte', values: ['500'] } satisfies MemberFilter as MemberFilter;
 
 const cases: [string, SegmentDefinition, CubeFilter[]][] = [
-  ['empty definition: every customer', emptyDefinition(), []],
-  ['incomplete rules are ignored', { match: 'all', groups: [{ match: 'all', rules: [r('clv', 'gte', ''), r('region', 'is')] }] }, []],
+  ['no rules: every customer', { match: 'all', groups: [{ match: 'all', rules: [] }] }, []],
+  ['a group without rules adds nothing', { match: 'all', groups: [{ match: 'all', rules: [] }, { match: 'all', rules: [r('rfm_segment', 'is', 'Champions')] }] }, [champions]],
   ['one category rule', { match: 'all', groups: [{ match: 'all', rules: [r('rfm_segment', 'is', 'Champions')] }] }, [champions]],
   ['values are trimmed and deduplicated', { match: 'all', groups: [{ match: 'all', rules: [r('region', 'is', ' North', 'South', 'North')] }] }, [north]],
   ['numbers are normalised', { match: 'all', groups: [{ match: 'all', rules: [r('clv', 'gte', '500.0')] }] }, [clv500]],
@@ -30,9 +30,9 @@ const cases: [string, SegmentDefinition, CubeFilter[]][] = [
     { match: 'all', rules: [r('rfm_segment', 'is', 'Champions'), r('clv', 'gte', '500')] },
     { match: 'all', rules: [r('region', 'is', 'North', 'South')] },
   ] }, [{ or: [{ and: [champions, clv500] }, north] }]],
-  ['OR with one complete group collapses', { match: 'any', groups: [
+  ['OR with one group that has rules collapses', { match: 'any', groups: [
     { match: 'all', rules: [r('rfm_segment', 'is', 'Champions')] },
-    { match: 'any', rules: [r('region', 'is')] },
+    { match: 'any', rules: [] },
   ] }, [champions]],
 ];
 
@@ -54,12 +54,9 @@ const one = (rule: Rule): SegmentDefinition => ({ match: 'all', groups: [{ match
 const responseCases: [string, Rule, CubeFilter[]][] = [
   ['responded in the last N days', r('campaign_response', 'within_days', '30'), [{ member: 'customer_base.days_since_last_campaign_response', operator: 'lte', values: ['30'] }]],
   ['days are whole', r('campaign_response', 'within_days', '7.9'), [{ member: 'customer_base.days_since_last_campaign_response', operator: 'lte', values: ['7'] }]],
-  ['no days or negative days: incomplete', r('campaign_response', 'within_days', ''), []],
-  ['negative days: incomplete', r('campaign_response', 'within_days', '-1'), []],
   ['responded to campaigns: |id| tokens, deduplicated', r('campaign_response', 'to_campaign', 'CMP1', ' CMP2', 'CMP1'), [{ member: 'customer_base.responded_campaign_ids', operator: 'contains', values: ['|CMP1|', '|CMP2|'] }]],
   ['LIKE wildcards in ids are escaped', r('campaign_response', 'to_campaign', 'spring_50%\\x'), [{ member: 'customer_base.responded_campaign_ids', operator: 'contains', values: ['|spring\\_50\\%\\\\x|'] }]],
   ['responded to none of the campaigns', r('campaign_response', 'not_to_campaign', 'CMP1'), [{ member: 'customer_base.responded_campaign_ids', operator: 'notContains', values: ['|CMP1|'] }]],
-  ['no campaign chosen: incomplete', r('campaign_response', 'to_campaign'), []],
   ['ever responded', r('campaign_response', 'ever'), [{ member: 'customer_base.campaigns_responded', operator: 'gte', values: ['1'] }]],
   ['never responded', r('campaign_response', 'never'), [{ member: 'customer_base.campaigns_responded', operator: 'equals', values: ['0'] }]],
 ];
@@ -102,5 +99,38 @@ describe('describe', () => {
   it('reads like the rules', () => {
     expect(describeDef(cases[10][1])).toBe('(RFM segment is any of Champions AND Predicted CLV (EUR) ≥ 500) OR Region is any of North, South');
     expect(describeDef(emptyDefinition())).toBe('All customers');
+  });
+});
+
+describe('fails closed: a rule that cannot be applied is an error naming it, never dropped', () => {
+  const bad: [string, Rule, RegExp][] = [
+    ['a non-numeric number', r('clv', 'gte', 'abc'), /Group 2, rule 2 \(Predicted CLV \(EUR\)\): "abc" is not a number/],
+    ['an empty number', r('clv', 'gte', ''), /rule 2 \(Predicted CLV \(EUR\)\): nothing is not a number/],
+    ['a non-numeric upper bound', r('recency_days', 'between', '1', 'soon'), /"soon" is not a number/],
+    ['Infinity', r('orders', 'lt', 'Infinity'), /"Infinity" is not a number/],
+    ['no category value', r('region', 'is'), /\(Region\): choose at least one value/],
+    ['blank category values', r('region', 'is', ' ', ''), /choose at least one value/],
+    ['no days', r('campaign_response', 'within_days', ''), /nothing is not a number of days/],
+    ['negative days', r('campaign_response', 'within_days', '-1'), /"-1" is not a number of days \(0 or more\)/],
+    ['no campaign chosen', r('campaign_response', 'to_campaign'), /choose at least one value/],
+    ['an operator of another kind', r('clv', 'is' as Rule['op'], '5'), /condition "is" does not apply/],
+  ];
+  it.each(bad)('%s', (_name, rule, message) => {
+    const def: SegmentDefinition = { match: 'any', groups: [{ match: 'all', rules: [r('rfm_segment', 'is', 'Champions')] }, { match: 'all', rules: [r('rfm_segment', 'is', 'Loyal'), rule] }] };
+    expect(() => segmentFilters(def)).toThrow(SegmentRuleError);
+    expect(() => segmentFilters(def)).toThrow(message);
+    expect(() => audienceQuery(def)).toThrow(SegmentRuleError);
+    expect(() => membersQuery(def, 10, 0)).toThrow(SegmentRuleError);
+    expect(segmentIssues(def).map((i) => [i.group, i.rule])).toEqual([[2, 2]]);
+  });
+  it('every bad rule is named, not only the first', () => {
+    const def: SegmentDefinition = { match: 'all', groups: [{ match: 'all', rules: [r('clv', 'gt', 'x'), r('region', 'is', 'North'), r('ltv', 'lt', 'y')] }] };
+    expect(segmentIssues(def).map((i) => i.rule)).toEqual([1, 3]);
+  });
+  it('the builder starts with a rule to fill in, which is not yet a segment', () => {
+    expect(segmentIssues(emptyDefinition())).toHaveLength(1);
+  });
+  it('a field name from the prototype is not a field', () => {
+    expect(() => parseDefinition({ match: 'all', groups: [{ match: 'all', rules: [{ field: 'toString', op: 'gte', values: ['1'] }] }] })).toThrow(/unknown field/);
   });
 });

@@ -85,10 +85,14 @@ export const emptyDefinition = (): SegmentDefinition => ({ match: 'all', groups:
 
 const isNumber = (v: string | undefined): v is string => v !== undefined && v.trim() !== '' && Number.isFinite(Number(v));
 
-/** The Cube filter of one rule, or undefined while the rule is incomplete (it is then ignored). */
+/**
+ * The Cube filter of one rule, or undefined when the rule is incomplete or invalid (ruleProblem
+ * says which). Callers never drop such a rule silently: segmentFilters refuses the whole segment,
+ * because a dropped rule widens the audience (a CSV of every customer instead of a few).
+ */
 export function ruleFilter(rule: Rule): CubeFilter | undefined {
+  if (!Object.hasOwn(FIELDS, rule.field)) return undefined;
   const spec = FIELDS[rule.field];
-  if (!spec) return undefined;
   const member = spec.member;
   if (spec.kind === 'response') return responseFilter(rule);
   if (spec.kind === 'category') {
@@ -116,6 +120,50 @@ export function ruleFilter(rule: Rule): CubeFilter | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+const quote = (v: string | undefined): string => (v === undefined || v.trim() === '' ? 'nothing' : `"${v.length > 40 ? `${v.slice(0, 39)}…` : v}"`);
+
+/** Why a rule has no filter (what to fix, for the user), or undefined when it is fine. */
+export function ruleProblem(rule: Rule): string | undefined {
+  if (ruleFilter(rule)) return undefined;
+  const spec = FIELDS[rule.field] as (typeof FIELDS)[Field] | undefined;
+  if (!spec) return `unknown field ${quote(String(rule.field))}`;
+  if (!Object.hasOwn(OPS_BY_KIND[spec.kind], rule.op)) return `the condition ${quote(String(rule.op))} does not apply`;
+  const [a, b] = rule.values;
+  if (spec.kind === 'category' || rule.op === 'to_campaign' || rule.op === 'not_to_campaign') return 'choose at least one value';
+  if (rule.op === 'within_days') return isNumber(a) ? `${quote(a)} is not a number of days (0 or more)` : `${quote(a)} is not a number of days`;
+  if (!isNumber(a)) return `${quote(a)} is not a number`;
+  if (rule.op === 'between' && !isNumber(b)) return `${quote(b)} is not a number`;
+  return 'the rule is incomplete';
+}
+
+export interface RuleIssue {
+  /** 1-based, as the builder shows them. */
+  group: number;
+  rule: number;
+  message: string;
+}
+
+/** Every rule that cannot become a filter, named by its position: "Group 1, rule 2 (Predicted CLV (EUR)): "abc" is not a number". */
+export function segmentIssues(def: SegmentDefinition): RuleIssue[] {
+  return def.groups.flatMap((g, gi) =>
+    g.rules.flatMap((r, ri) => {
+      const problem = ruleProblem(r);
+      const label = (FIELDS[r.field] as (typeof FIELDS)[Field] | undefined)?.label ?? String(r.field);
+      return problem ? [{ group: gi + 1, rule: ri + 1, message: `Group ${gi + 1}, rule ${ri + 1} (${label}): ${problem}` }] : [];
+    }),
+  );
+}
+
+/** A segment with a rule that cannot be applied; the message names the rule(s). */
+export class SegmentRuleError extends Error {
+  /** The message names rules and values the user typed: safe and useful to show (server/errors.ts). */
+  readonly userFacing = true;
+  constructor(readonly issues: RuleIssue[]) {
+    super(issues.map((i) => i.message).join('; '));
+    this.name = 'SegmentRuleError';
   }
 }
 
@@ -149,10 +197,14 @@ function combine(match: Match, parts: CubeFilter[]): CubeFilter | undefined {
 }
 
 /**
- * Cube filters for a definition (the top-level array is ANDed by Cube). Incomplete rules and empty
- * groups are ignored; an empty result means every customer.
+ * Cube filters for a definition (the top-level array is ANDed by Cube). Throws SegmentRuleError
+ * when any rule is incomplete or invalid — the live count, the export and the push all come
+ * through here, so none of them can run with a rule quietly left out. Groups without rules are
+ * ignored; no rules at all means every customer.
  */
 export function segmentFilters(def: SegmentDefinition): CubeFilter[] {
+  const issues = segmentIssues(def);
+  if (issues.length) throw new SegmentRuleError(issues);
   const groups = def.groups
     .map((g) => combine(g.match, g.rules.map(ruleFilter).filter((f): f is CubeFilter => f !== undefined)))
     .filter((f): f is CubeFilter => f !== undefined);
@@ -198,6 +250,23 @@ export function membersQuery(def: SegmentDefinition, limit: number, offset: numb
 
 /** Parses and validates a stored or posted definition; throws with a readable message. */
 export function parseDefinition(input: unknown): SegmentDefinition {
+  try {
+    return parseChecked(input);
+  } catch (err) {
+    throw new DefinitionError(err instanceof SyntaxError ? 'the rules are not valid JSON' : (err as Error).message);
+  }
+}
+
+/** A definition that does not parse; the message describes the input only, so it may be shown. */
+export class DefinitionError extends Error {
+  readonly userFacing = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DefinitionError';
+  }
+}
+
+function parseChecked(input: unknown): SegmentDefinition {
   const raw = typeof input === 'string' ? (JSON.parse(input) as unknown) : input;
   const d = raw as Partial<SegmentDefinition> | null;
   if (!d || typeof d !== 'object' || !Array.isArray(d.groups)) throw new Error('definition must have groups');
@@ -211,7 +280,7 @@ export function parseDefinition(input: unknown): SegmentDefinition {
       return {
         match: match(g.match),
         rules: g.rules.map((r) => {
-          if (!r || !(r.field in FIELDS)) throw new Error(`unknown field ${String(r?.field)}`);
+          if (!r || typeof r.field !== 'string' || !Object.hasOwn(FIELDS, r.field)) throw new Error(`unknown field ${String(r?.field)}`);
           const ops: readonly string[] = Object.keys(OPS_BY_KIND[FIELDS[r.field].kind]);
           if (!ops.includes(r.op)) throw new Error(`operator ${String(r.op)} does not apply to ${r.field}`);
           const values = Array.isArray(r.values) ? r.values.map(String).slice(0, 500) : [];

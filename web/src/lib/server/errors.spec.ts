@@ -22,3 +22,8 @@ test('request ids are short and distinct', () => {
   expect(a).toMatch(/^[0-9a-f]{12}$/);
   expect(newRequestId()).not.toBe(a);
 });
+
+test('errors of shared modules marked userFacing are passed on too', () => {
+  const err = Object.assign(new Error('Group 1, rule 1 (Region): choose at least one value'), { userFacing: true });
+  expect(publicError('Invalid segment', err, 'r2')).toBe('Invalid segment: Group 1, rule 1 (Region): choose at least one value (request r2).');
+});

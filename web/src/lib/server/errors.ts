@@ -7,13 +7,20 @@ import { randomBytes } from 'node:crypto';
  */
 export const newRequestId = (): string => randomBytes(6).toString('hex');
 
-/** An error whose message was written for the user (e.g. "Rule 2 of group 1: … is not a number"). */
+/**
+ * An error whose message was written for the user (e.g. "Group 1, rule 2 (…): "abc" is not a
+ * number"). Modules shared with the browser mark theirs with `userFacing = true` instead of
+ * importing this server module.
+ */
 export class UserFacingError extends Error {
+  readonly userFacing = true;
   constructor(message: string) {
     super(message);
     this.name = 'UserFacingError';
   }
 }
+
+const isUserFacing = (err: unknown): err is Error => err instanceof Error && (err as { userFacing?: unknown }).userFacing === true;
 
 export type ErrorLog = (line: string) => void;
 let log: ErrorLog = (line) => process.stderr.write(`[web] ${line}\n`);
@@ -30,6 +37,6 @@ export function setErrorLog(next: ErrorLog): void {
 export function publicError(what: string, err: unknown, requestId: string): string {
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   log(`request ${requestId}: ${what}: ${detail}`);
-  const own = err instanceof UserFacingError ? `: ${err.message}` : '';
+  const own = isUserFacing(err) ? `: ${err.message}` : '';
   return `${what}${own} (request ${requestId}).`;
 }

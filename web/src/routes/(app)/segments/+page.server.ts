@@ -2,14 +2,18 @@ import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { membersQuery, parseDefinition, segmentFilters } from '$lib/segments/rules.ts';
+import { publicError } from '$lib/server/errors.ts';
+import { decide } from '$lib/auth/access.ts';
 import { deleteSegment, getSegment, listSegments, saveSegment, segmentDb } from '$lib/segments/store.server.ts';
 import { pushConfig, pushToWebhook } from '$lib/segments/push.server.ts';
 import { campaignIdFor, logPush, normalizeCampaignName, recentPushes, recordCampaign, type PushLogRow, type PushStatus } from '$lib/segments/campaign-push.server.ts';
-import { pagedRows } from '$lib/segments/csv-stream.ts';
+import { pagedRows } from '$lib/format/csv-stream.ts';
 
 /** Saved segments (warehouse), their last pushes, and the save / delete / push actions. */
-export const load: PageServerLoad = async () => {
-  const canPush = !!pushConfig();
+export const load: PageServerLoad = async ({ locals, route }) => {
+  // The forms show only to roles the access table lets post them (others would get a 403).
+  const canEdit = decide(route.id, locals.user?.role, 'save') === 'allow';
+  const canPush = !!pushConfig() && decide(route.id, locals.user?.role, 'push') === 'allow';
   try {
     const segments = await listSegments();
     // The push log is secondary: the page works without it.
@@ -18,9 +22,9 @@ export const load: PageServerLoad = async () => {
       const p = pushes.find((x) => x.segment_id === s.id);
       return p ? [[s.id, p]] : [];
     }));
-    return { segments, lastPush, segmentsError: undefined as string | undefined, canPush };
+    return { segments, lastPush, segmentsError: undefined as string | undefined, canPush, canEdit };
   } catch (err) {
-    return { segments: [], lastPush: {} as Record<string, PushLogRow>, segmentsError: `Saved segments could not be read: ${(err as Error).message}`, canPush };
+    return { segments: [], lastPush: {} as Record<string, PushLogRow>, segmentsError: publicError('Saved segments could not be read', err, locals.requestId), canPush, canEdit };
   }
 };
 
@@ -39,14 +43,16 @@ export const actions: Actions = {
     let definition;
     try {
       definition = parseDefinition(String(form.get('definition') ?? ''));
+      // A segment is saved only when every rule applies: export and push would refuse it later.
+      segmentFilters(definition);
     } catch (err) {
-      return fail(400, { action: 'save', error: `Invalid rules: ${(err as Error).message}` });
+      return fail(400, { action: 'save', error: publicError('Invalid rules', err, locals.requestId) });
     }
     try {
       const id = await saveSegment({ id: String(form.get('id') ?? '') || undefined, name, description: String(form.get('description') ?? ''), definition }, locals.user!.sub);
       return { action: 'save', saved: id, message: `Saved “${name}”.` };
     } catch (err) {
-      return fail(500, { action: 'save', error: `Could not save: ${(err as Error).message}` });
+      return fail(500, { action: 'save', error: publicError('The segment could not be saved', err, locals.requestId) });
     }
   },
   delete: async ({ request, locals }) => {
@@ -55,7 +61,7 @@ export const actions: Actions = {
       if (!(await deleteSegment(id, locals.user!.sub))) return fail(404, { action: 'delete', error: 'No such segment.' });
       return { action: 'delete', deleted: id, message: 'Segment deleted.' };
     } catch (err) {
-      return fail(500, { action: 'delete', error: `Could not delete: ${(err as Error).message}` });
+      return fail(500, { action: 'delete', error: publicError('The segment could not be deleted', err, locals.requestId) });
     }
   },
   push: async ({ request, locals }) => {
@@ -65,6 +71,11 @@ export const actions: Actions = {
     const id = String(form.get('id') ?? '');
     const segment = await getSegment(id).catch(() => undefined);
     if (!segment) return fail(404, { action: 'push', error: 'Save the segment before pushing it.' });
+    try {
+      segmentFilters(segment.definition);
+    } catch (err) {
+      return fail(400, { action: 'push', error: publicError(`“${segment.name}” cannot be pushed`, err, locals.requestId) });
+    }
     const campaignName = normalizeCampaignName(String(form.get('campaign') ?? '')) || segment.name;
     const campaignId = campaignIdFor(segment.id, campaignName);
     const user = locals.user!;
@@ -75,7 +86,7 @@ export const actions: Actions = {
         if (members.length >= PUSH_LIMIT) break;
       }
     } catch (err) {
-      return fail(502, { action: 'push', error: `Could not read the members: ${(err as Error).message}` });
+      return fail(502, { action: 'push', error: publicError('The members could not be read from the semantic layer', err, locals.requestId) });
     }
     const truncated = members.length >= PUSH_LIMIT;
     const at = new Date();
@@ -102,7 +113,8 @@ export const actions: Actions = {
         ({ newMembers } = await recordCampaign(db, { pushId: result.pushId, campaignId, campaignName, segmentId: segment.id, customerIds: members.map((m) => String(m.customer_id ?? '')), at }));
       } catch (err) {
         status = 'not_recorded';
-        error = `delivered, but the campaign could not be written to the warehouse: ${(err as Error).message}`;
+        error = `delivered, but the campaign could not be written to the warehouse (request ${locals.requestId})`;
+        publicError('The campaign could not be recorded', err, locals.requestId);
       }
     }
     let logError = '';
@@ -112,7 +124,7 @@ export const actions: Actions = {
         webhookUrl: config.url, status, httpStatus: result.status, attempts: result.attempts, error, pushedBy: user.sub, pushedByEmail: user.email, at,
       });
     } catch (err) {
-      logError = ` The push could not be logged: ${(err as Error).message}`;
+      logError = ` ${publicError('The push could not be logged', err, locals.requestId)}`;
     }
     if (!result.ok) return fail(502, { action: 'push', error: `The campaign tool did not accept the push after ${result.attempts} attempt(s): ${result.error}.${logError}` });
     if (status === 'not_recorded') return fail(500, { action: 'push', error: `Pushed ${members.length.toLocaleString('en-GB')} members, but ${error}.${logError}` });

@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { issuesByField, parseRulesForm, rulesToForm, type FieldIssues } from '$lib/alerts/rules-form.ts';
 import { readAlertRules, saveAlertRules } from '$lib/alerts/rules.server.ts';
 import type { Session } from '$lib/server/session.ts';
+import { publicError } from '$lib/server/errors.ts';
 
 // hooks.server.ts already answers 403 for other roles; checked again here because writeRules
 // itself trusts its caller (models/alerts/README.md).
@@ -31,7 +32,7 @@ export const actions: Actions = {
       if (!saved.ok) return fail(400, { values, issues: issuesByField(saved.issues) });
       return { saved: true as const, file: saved.file };
     } catch (err) {
-      const issues: FieldIssues = { fields: {}, form: [`The rules could not be saved: ${(err as Error).message}`] };
+      const issues: FieldIssues = { fields: {}, form: [publicError('The rules could not be saved', err, locals.requestId)] };
       return fail(500, { values, issues });
     }
   },

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { getWebContext, type SourceRecordView } from '$lib/server/context.ts';
 import { cubeLoad } from '$lib/server/cube.ts';
+import { publicError } from '$lib/server/errors.ts';
 
 /**
  * The merged source records come from the warehouse (ingest's sourceRecordsOf), so the server
@@ -12,7 +13,10 @@ export const load: PageServerLoad = async ({ params, locals }) => {
   const user = locals.user!;
   const id = params.id;
   if (!id || id.length > 200) error(404, 'No such customer');
-  const visible = await cubeLoad({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [id] }], limit: 1 }, user).catch(() => undefined);
+  const visible = await cubeLoad({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [id] }], limit: 1 }, user).catch((err: unknown) => {
+    publicError('Customer visibility check failed', err, locals.requestId);
+    return undefined;
+  });
   if (visible && visible.rows.length === 0) error(404, 'No such customer, or not one of yours');
   let sourceRecords: SourceRecordView[] | undefined;
   let sourceError: string | undefined;
@@ -23,7 +27,7 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     try {
       sourceRecords = await ctx.sourceRecordsOf(id);
     } catch (err) {
-      sourceError = `Could not read the source records: ${(err as Error).message}`;
+      sourceError = publicError('Could not read the source records', err, locals.requestId);
     }
   }
   return { customerId: id, sourceRecords, sourceError };

@@ -1,7 +1,8 @@
 import type { RequestHandler } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
-import { MEMBER_COLUMNS, membersQuery, parseDefinition, type SegmentDefinition } from '$lib/segments/rules.ts';
-import { csvStream, pagedRows } from '$lib/segments/csv-stream.ts';
+import { MEMBER_COLUMNS, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
+import { publicError } from '$lib/server/errors.ts';
+import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
 import { getSegment } from '$lib/segments/store.server.ts';
 import type { Row } from '$lib/cube/types.ts';
 
@@ -15,6 +16,7 @@ const text = (status: number, body: string): Response => new Response(`${body}\n
 
 export const GET: RequestHandler = async ({ url, locals }) => {
   const user = locals.user!;
+  const requestId = locals.requestId;
   let def: SegmentDefinition;
   let name = 'segment';
   const id = url.searchParams.get('id');
@@ -28,7 +30,13 @@ export const GET: RequestHandler = async ({ url, locals }) => {
       def = parseDefinition(url.searchParams.get('definition') ?? '');
     }
   } catch (err) {
-    return text(400, `Invalid segment: ${(err as Error).message}`);
+    return text(400, publicError('The segment could not be read', err, requestId));
+  }
+  try {
+    // Every rule must apply: a rule left out would export more customers than the segment holds.
+    segmentFilters(def);
+  } catch (err) {
+    return text(400, publicError('Invalid segment', err, requestId));
   }
   const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad(membersQuery(def, limit, offset), user)).rows;
   // The first page is read before answering, so a failure is an error status, not a cut file.
@@ -36,19 +44,12 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   try {
     first = await load(PAGE, 0);
   } catch (err) {
-    return text(502, `Export failed: ${(err as Error).message}`);
+    return text(502, publicError('The export failed: the semantic layer did not answer', err, requestId));
   }
   async function* pages(): AsyncGenerator<Row[]> {
     if (first.length > 0) yield first;
     if (first.length < PAGE) return;
     for await (const page of pagedRows((limit, offset) => load(limit, offset + PAGE), PAGE)) yield page;
   }
-  const file = `${name}-${new Date().toISOString().slice(0, 10)}.csv`.replace(/[^A-Za-z0-9._-]/g, '_');
-  return new Response(csvStream(MEMBER_COLUMNS, pages()), {
-    headers: {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${file}"`,
-      'cache-control': 'private, no-store',
-    },
-  });
+  return csvResponse(csvStream(MEMBER_COLUMNS, pages()), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
 };
