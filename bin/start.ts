@@ -4,8 +4,10 @@
  * then starts every server process and prints where to go. Ctrl-C stops everything in reverse
  * order. In containers each service runs alone: `--services web` (see docker-compose.yml).
  */
-import { loadWarehouseConfig, localSecrets } from '../lib/config.ts';
+import { credentialsFor, loadWarehouseConfig, localSecrets, tightenDataDir } from '../lib/config.ts';
+import { ensureAccess } from '../lib/warehouse/access.ts';
 import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
+import { migrations } from '../lib/warehouse/migrations/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
@@ -22,7 +24,9 @@ const HELP = `Usage: npm start [-- options]
 Starts the customer-intelligence platform: warehouse, ingest API, semantic layer (Cube),
 dashboard and worker. With no CLICKHOUSE_URL set, an embedded ClickHouse (chdb) runs in this
 process on 127.0.0.1 with its data in CRM_DATA_DIR (default ./.data). Set CLICKHOUSE_URL,
-CLICKHOUSE_USER, CLICKHOUSE_PASSWORD and CLICKHOUSE_DATABASE to use a real ClickHouse instead.
+CLICKHOUSE_USER, CLICKHOUSE_PASSWORD (the admin: migrations) and CLICKHOUSE_DATABASE to use a
+real ClickHouse instead, plus CLICKHOUSE_{WRITER,SEMANTIC,READER}_PASSWORD for the
+least-privileged users each service connects as (see README.md).
 
 Options:
   --services LIST   comma-separated subset of: ${SERVICES.join(', ')} (default: all).
@@ -96,15 +100,27 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
+    // Everything this process tree writes (data directory, models, alert outbox) is for this OS user only.
+    process.umask(0o077);
     const config = loadWarehouseConfig();
+    tightenDataDir(config.dataDir);
     const secrets = localSecrets(config.dataDir);
-    const wh: Warehouse = await connectWarehouse({ config, ensureDatabase: true });
-    running.push({ name: 'warehouse', url: wh.embedded ? wh.url : undefined, note: wh.embedded ? `embedded ClickHouse, data in ${config.dataDir}` : undefined, close: () => wh.close() });
-    log(wh.embedded ? `embedded ClickHouse (chdb) on ${wh.url}, data in ${config.dataDir}` : `ClickHouse at ${wh.url}`);
-    const migrated = await applyMigrations(wh.client, { database: wh.database, cluster: wh.cluster }, undefined, log);
-    log(`schema at version ${migrated.current}${migrated.applied.length ? ` (applied ${migrated.applied.map((m) => m.version).join(', ')})` : ''}`);
-    if (args.services.size === 1 && args.services.has('migrate')) return stop(0);
-
+    // The admin only migrates (and, embedded, owns the engine); every service gets the least
+    // privileged user it can work with. A service running alone against a real server never
+    // needs the admin's password.
+    const migrate = args.services.has('migrate') || !config.url;
+    if (migrate) {
+      const admin: Warehouse = await connectWarehouse({ config, ensureDatabase: true });
+      running.push({ name: 'warehouse', url: admin.embedded ? admin.url : undefined, note: admin.embedded ? `embedded ClickHouse, data in ${config.dataDir}` : undefined, close: () => admin.close() });
+      log(admin.embedded ? `embedded ClickHouse (chdb) on ${admin.url}, data in ${config.dataDir}` : `ClickHouse at ${admin.url}`);
+      const migrated = await applyMigrations(admin.client, { database: admin.database, cluster: admin.cluster }, undefined, log);
+      log(`schema at version ${migrated.current}${migrated.applied.length ? ` (applied ${migrated.applied.map((m) => m.version).join(', ')})` : ''}`);
+      if (config.url) await ensureAccess(admin.client, { database: admin.database, cluster: admin.cluster }, config.users ?? {}, log);
+      if (args.services.size === 1 && args.services.has('migrate')) return stop(0);
+    }
+    const wh: Warehouse = await connectWarehouse({ config, as: 'writer' });
+    running.push({ name: 'warehouse (writer)', close: () => wh.close() });
+    if (!migrate) await expectSchema(wh);
     if (args.services.has('worker') || args.services.size === SERVICES.length) {
       await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log });
     }
@@ -116,7 +132,8 @@ async function main(): Promise<void> {
     let semanticUrl = process.env.CRM_SEMANTIC_URL?.replace(/\/$/, '');
     if (args.services.has('semantic')) {
       const semantic = await startSemanticServer({
-        warehouse: { url: wh.url, user: wh.user, password: wh.password, database: wh.database },
+        // Cube reads the product database and writes its rollups into <database>_pre_aggregations only.
+        warehouse: { url: wh.url, ...credentialsFor(config, 'semantic'), database: wh.database },
         apiSecret: secrets.cubeApiSecret,
         host,
         port: port('CRM_SEMANTIC_PORT', 4000),
@@ -135,9 +152,9 @@ async function main(): Promise<void> {
     const signIn: string[] = [];
     if (args.services.has('web')) {
       if (!semanticUrl) throw new Error('the web app needs the semantic layer: start it too, or set CRM_SEMANTIC_URL');
-      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets, dataDir: config.dataDir, host, port: port('CRM_WEB_PORT', 3000) });
+      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets: { sessionSecret: secrets.sessionSecret, cubeApiSecret: secrets.cubeApiSecret }, dataDir: config.dataDir, host, port: port('CRM_WEB_PORT', 3000) });
       running.push({ name: 'dashboard', url: web.url, close: () => web.close() });
-      if (wh.embedded) {
+      if (!config.url) {
         const users = await ensureDemoUsers(wh.client);
         const owners = users.filter((u) => u.role === 'owner');
         for (const u of users.filter((u) => u.role !== 'owner')) signIn.push(`  ${u.role.padEnd(10)} ${u.email.padEnd(24)} ${u.password}`);
@@ -152,6 +169,19 @@ async function main(): Promise<void> {
     log(`failed: ${(err as Error).message}`);
     await stop(1);
   }
+}
+
+/** A service started alone must find the schema the migrate service applied. */
+async function expectSchema(wh: Warehouse): Promise<void> {
+  const expected = Math.max(0, ...migrations.map((m) => m.version));
+  let current = 0;
+  try {
+    const rs = await wh.client.query({ query: `SELECT max(version) AS v FROM ${wh.database}.schema_migrations`, format: 'JSONEachRow' });
+    current = Number((await rs.json<{ v: number }>())[0]?.v ?? 0);
+  } catch (error) {
+    throw new Error(`cannot read ${wh.database}.schema_migrations as ${wh.user} (${(error as Error).message.split('\n')[0]}): run the migrate service (--services migrate) first`, { cause: error });
+  }
+  if (current < expected) throw new Error(`the warehouse schema is at version ${current}, this build needs ${expected}: run the migrate service (--services migrate) first`);
 }
 
 function printBanner(running: Running[], signIn: string[]): void {

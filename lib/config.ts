@@ -62,8 +62,8 @@ export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
     for (const role of WAREHOUSE_ROLES) {
       const { user: userVar, password: passwordVar } = roleVariables(role);
       const password = env[passwordVar];
+      // No password: this process was not given that role (docker-compose blanks what a service must not hold).
       if (password) users[role] = { user: env[userVar]?.trim() || defaultRoleUser(role), password };
-      else if (env[userVar]?.trim()) throw new Error(`${userVar} is set but ${passwordVar} is not: set both (or neither, for a process that does not need the ${role} user)`);
     }
     return { url, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', users, database, dataDir, embeddedPort, cluster };
   }

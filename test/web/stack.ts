@@ -49,22 +49,24 @@ export async function startProductStack(opts: StackOptions = {}): Promise<Produc
   try {
     const wh = tw.warehouse;
     await applyMigrations(wh.client, { database: tw.config.database });
+    // As in production: the admin migrates, the jobs and the web app write as the writer, Cube reads as its own user.
+    const writer = await tw.connectAs('writer');
     let t = Date.now();
     await generateDemo({ out: demoDir, scale: parseScale(opts.scale ?? 'small'), seed: 42, today: DEFAULT_TODAY });
     log(`demo generated in ${Date.now() - t} ms`);
     t = Date.now();
-    await loadDemo(wh, { dir: demoDir, rejectsDir: false });
+    await loadDemo(writer, { dir: demoDir, rejectsDir: false });
     log(`demo loaded in ${Date.now() - t} ms`);
     t = Date.now();
-    await refreshDerived(wh.client, tw.config.database);
+    await refreshDerived(writer.client, tw.config.database);
     log(`derived tables in ${Date.now() - t} ms`);
     t = Date.now();
-    await trainAndScore(wh, { today: DEFAULT_TODAY, dataDir: tw.dir, trees: opts.trees ?? 40, evaluate: false });
+    await trainAndScore(writer, { today: DEFAULT_TODAY, dataDir: tw.dir, trees: opts.trees ?? 40, evaluate: false });
     log(`models scored in ${Date.now() - t} ms`);
-    const demoUsers = await ensureDemoUsers(wh.client);
+    const demoUsers = await ensureDemoUsers(writer.client);
     const cubeSecret = randomBytes(24).toString('base64url');
     semantic = await startSemanticServer({
-      warehouse: { url: wh.url, user: wh.user, password: wh.password, database: tw.config.database },
+      warehouse: { url: wh.url, ...tw.users.semantic, database: tw.config.database },
       apiSecret: cubeSecret,
       port: 0,
       log: (line) => log(`[semantic] ${line}`),
@@ -72,7 +74,7 @@ export async function startProductStack(opts: StackOptions = {}): Promise<Produc
     web = await startWebServer({
       port: 0,
       cubeUrl: semantic.url,
-      warehouse: { client: wh.client, database: tw.config.database },
+      warehouse: { client: writer.client, database: tw.config.database },
       secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: cubeSecret },
       // Never the repository's .data: a test that wants its own directory sets CRM_DATA_DIR first.
       dataDir: process.env.CRM_DATA_DIR ?? tw.dir,
