@@ -15,7 +15,7 @@ import type { RenderContext } from './migrations/ddl.ts';
  *   TRUNCATE, OPTIMIZE on db.* (ingest's scratch tables, the derived snapshots, scores, users);
  *   CLUSTER on a cluster, for the derived tables' ALTER … ON CLUSTER.
  * - semantic (Cube): SELECT on db.*; CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT,
- *   TRUNCATE on `<db>_pre_aggregations`.* (Cube's rollups).
+ *   TRUNCATE, ALTER INDEX on `<db>_pre_aggregations`.* (Cube's rollups and their indexes).
  * - reader: SELECT on db.*, readonly = 2 (query-level SETTINGS, such as Cube's join_use_nulls, still work).
  * None gets FILE, URL, S3, REMOTE or any other source grant, nor access to other databases.
  */
@@ -42,7 +42,7 @@ export function renderRoles(ctx: RenderContext): string[] {
     `GRANT${on} SELECT, INSERT, ALTER DELETE, ALTER UPDATE, ALTER DROP PARTITION, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE ON ${ident(db)}.* TO ${role('writer')}`,
     ...(ctx.cluster ? [`GRANT${on} CLUSTER ON *.* TO ${role('writer')}`] : []),
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('semantic')}`,
-    `GRANT${on} CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT, TRUNCATE ON ${ident(pre)}.* TO ${role('semantic')}`,
+    `GRANT${on} CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT, TRUNCATE, ALTER INDEX ON ${ident(pre)}.* TO ${role('semantic')}`,
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('reader')}`,
   ];
 }

@@ -81,8 +81,11 @@ const OUTSIDE_PREFIXES = ['iceberg', 'dictget', 'dicthas', 'dictisin', 'paimon',
 /** Engines a non-admin CREATE TABLE may use: data stays in the database's own storage. */
 const SAFE_ENGINE = /^(Replicated)?(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Coalescing)?MergeTree$|^(Memory|Null|Log|TinyLog|StripeLog|Set|Join)$/;
 
-/** ALTER commands the writer's jobs use (deletes, updates, replacing a derived snapshot). */
-const SAFE_ALTER_COMMANDS = new Set(['DELETE', 'UPDATE', 'DROP_PARTITION']);
+/**
+ * ALTER commands the roles' jobs use: deletes, updates and replacing a derived snapshot (writer);
+ * skip indexes on fresh rollup tables (Cube's `indexes`, semantic).
+ */
+const SAFE_ALTER_COMMANDS = new Set(['DELETE', 'UPDATE', 'DROP_PARTITION', 'ADD_INDEX', 'DROP_INDEX', 'MATERIALIZE_INDEX']);
 
 /** `IN table` names a table with a plain identifier. */
 const IN_FUNCTIONS = new Set(['in', 'notin', 'globalin', 'globalnotin', 'nullin', 'notnullin', 'globalnullin', 'globalnotnullin']);

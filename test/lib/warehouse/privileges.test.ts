@@ -177,6 +177,7 @@ describe('the rights that differ by role', () => {
     await semantic.command({ query: `CREATE DATABASE IF NOT EXISTS ${schema}` });
     // The statement Cube's ClickHouse adapter generates for a rollup.
     await semantic.command({ query: `CREATE TABLE ${schema}.events_rollup ENGINE = MergeTree() ORDER BY (id) AS SELECT id, count() AS n FROM ${tw.config.database}.events GROUP BY id` });
+    await semantic.command({ query: `ALTER TABLE ${schema}.events_rollup ADD INDEX events_rollup_by_id (\`id\`) TYPE minmax GRANULARITY 1` });
     assert.deepEqual(await rows(semantic, `SELECT toString(sum(n)) AS n FROM ${schema}.events_rollup`), [{ n: '2' }]);
     await semantic.command({ query: `DROP TABLE ${schema}.events_rollup` });
     await deniedAccess(semantic.command({ query: 'CREATE TABLE planted (a UInt8) ENGINE = Memory' }));
