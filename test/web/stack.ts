@@ -38,6 +38,11 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Churn forest size (default 40: enough for realistic scores, quick to train). */
   trees?: number;
+  /**
+   * Extra records to load after the demo, before derived tables and scoring (so they are scored
+   * and rolled up like any customer): the security suite plants its payloads here.
+   */
+  plant?: (warehouse: TestWarehouse['warehouse']) => Promise<void>;
 }
 
 export async function startProductStack(opts: StackOptions = {}): Promise<ProductStack> {
@@ -57,6 +62,7 @@ export async function startProductStack(opts: StackOptions = {}): Promise<Produc
     t = Date.now();
     await loadDemo(writer, { dir: demoDir, rejectsDir: false });
     log(`demo loaded in ${Date.now() - t} ms`);
+    if (opts.plant) await opts.plant(writer);
     t = Date.now();
     await refreshDerived(writer.client, tw.config.database);
     log(`derived tables in ${Date.now() - t} ms`);

@@ -1,0 +1,606 @@
+/**
+ * The standing attack suite (`npm run test:security`): the whole product on demo data — embedded
+ * warehouse, ingest, derived tables, scoring, Cube and the dashboard, all real (test/web/stack.ts)
+ * — with attack payloads planted through the ingest jobs in every text field the dashboard shows,
+ * then attacked the way an outsider with one account would: every route as every role (and
+ * encoded variants of each path), stolen and stale sessions, redirects, password spraying, error
+ * bodies, CSV formula injection, the warehouse users' reach, file modes, and a stored-XSS sweep in
+ * Chromium that visits every page and hovers every chart.
+ *
+ * Each attack here worked against the product before issue 11 was fixed.
+ * Needs /usr/bin/chromium for the XSS sweep (apt-get install -y chromium; CI installs it).
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { DEFAULT_TODAY } from '../../ingest/demo/world.ts';
+import { ROUTES } from '../../web/src/lib/auth/access.ts';
+import { setUserActive, setUserPassword, upsertUser } from '../../web/server/users.ts';
+import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser.ts';
+import { startProductStack, type ProductStack } from '../web/stack.ts';
+import { parseCsv, postForm, raw, signInCookie, type RawResponse } from './http.ts';
+import { FORMULA_CUSTOMER, OWNER, plantPayloads } from './plant.ts';
+
+const PASSWORD = 'demo1234';
+const ROLES = ['executive', 'marketer', 'analyst', 'owner', 'admin'] as const;
+type Role = (typeof ROLES)[number];
+const ALL: readonly Role[] = ROLES;
+
+let stack: ProductStack;
+let base: string;
+let customerId: string;
+const cookies = {} as Record<Role, string>;
+
+const emailOf = (role: Role): string => {
+  const u = stack.demoUsers.find((d) => d.role === role && (role !== 'owner' || d.ownerId === OWNER));
+  assert.ok(u, `a demo ${role}`);
+  return u.email;
+};
+
+const get = (path: string, cookie?: string, extra: Record<string, string> = {}): Promise<RawResponse> => raw(base, path, { cookie, headers: extra });
+const show = (r: RawResponse): string => `${r.status} ${r.body.slice(0, 300).replace(/\s+/g, ' ')}`;
+
+/** An error body an attacker may read: no stack frames, server paths, generated SQL or engine text. */
+const LEAKS: [string, RegExp][] = [
+  ['a stack frame', /\bat [\w.<>$]+ \(|\n\s+at /],
+  ['a server path', /\/work\/|\/home\/|node_modules|\/tmp\/|\.(ts|js|mjs):\d+/],
+  ['generated SQL', /\bSELECT\b[\s\S]*\bFROM\b|\bGROUP BY\b/],
+  ['a ClickHouse exception', /Code: \d+\.|DB::Exception/],
+];
+function assertNoLeak(body: string, what: string): void {
+  for (const [name, re] of LEAKS) assert.doesNotMatch(body, re, `${what} shows ${name}: ${body.slice(0, 400)}`);
+}
+
+before(async () => {
+  stack = await startProductStack({ plant: (wh) => plantPayloads(wh, DEFAULT_TODAY) });
+  base = stack.baseUrl;
+  for (const role of ROLES) {
+    const { cookie, res } = await signInCookie(base, emailOf(role), PASSWORD);
+    assert.ok(cookie, `${role} signs in: ${show(res)}`);
+    cookies[role] = cookie;
+  }
+  const rows = await stack.load(
+    { dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.email', operator: 'equals', values: [`${FORMULA_CUSTOMER}@attack.example`] }] },
+    stack.token('admin'),
+  );
+  assert.equal(rows.length, 1, 'the planted customer is in the semantic layer');
+  customerId = String(rows[0]['customer_base.customer_id']);
+});
+
+after(async () => {
+  await stack?.close();
+});
+
+// ─── 1. Authorization on what the router resolves ────────────────────────────────────────────
+
+/** The roles × pages policy (docs/security.md), written here independently of the app's table. */
+const POLICY: [path: string, roles: readonly Role[]][] = [
+  ['/', ALL],
+  ['/lost-orders', ['executive', 'analyst', 'owner', 'admin']],
+  ['/customers', ALL],
+  ['/churn-risk', ALL],
+  ['/churn-risk/export.csv', ALL],
+  ['/segments', ['executive', 'marketer', 'analyst', 'admin']],
+  ['/segments/export.csv', ['executive', 'marketer', 'analyst', 'admin']],
+  ['/alerts', ['owner', 'admin']],
+  ['/alerts/rules', ['admin']],
+  ['/api/cube-token', ALL],
+];
+
+const SEGMENT_QUERY = `?definition=${encodeURIComponent(JSON.stringify({ match: 'all', groups: [{ match: 'all', rules: [{ field: 'region', op: 'is', values: ['EMEA'] }] }] }))}`;
+const withQuery = (path: string): string => (path.startsWith('/segments/export.csv') ? path + SEGMENT_QUERY : path);
+
+/** Ways to spell a path that a router may decode to the same route. */
+function pathVariants(path: string): string[] {
+  const hex = (c: string, upper: boolean): string => `%${c.charCodeAt(0).toString(16)[upper ? 'toUpperCase' : 'toLowerCase']()}`;
+  const out = new Set<string>();
+  for (let i = 1; i < path.length; i++) {
+    if (path[i] === '/') continue;
+    out.add(path.slice(0, i) + hex(path[i], false) + path.slice(i + 1));
+    out.add(path.slice(0, i) + hex(path[i], true) + path.slice(i + 1));
+  }
+  out.add(
+    path
+      .split('/')
+      .map((seg) => [...seg].map((c) => hex(c, true)).join(''))
+      .join('/'),
+  );
+  out.add(`${path}/`);
+  out.add(`/${path}`);
+  out.add(`/.${path}`);
+  out.add(`/x/..${path}`);
+  out.add(`/%2e${path}`);
+  out.add(path.replace(/\//g, '%2F').replace(/^%2F/, '/'));
+  if (!path.endsWith('.csv')) out.add(`${path === '/' ? '' : path}/__data.json`);
+  return [...out];
+}
+
+describe('the role gate decides on the route the router resolves', () => {
+  test("the suite's policy covers every route the app declares, with the same roles", () => {
+    const declared = Object.entries(ROUTES as Record<string, { roles: readonly string[] | 'public' }>)
+      .filter(([, a]) => a.roles !== 'public')
+      .map(([id, a]) => [id.replace(/^\/\(app\)/, '') || '/', [...a.roles].sort().join(',')] as const)
+      .filter(([path]) => path !== '/customers/[id]');
+    const policy = POLICY.map(([path, roles]) => [path, [...roles].sort().join(',')] as const);
+    assert.deepEqual(new Map(declared), new Map(policy));
+  });
+
+  test('every role opens what the policy allows', async () => {
+    for (const [path, roles] of POLICY) {
+      for (const role of roles) {
+        const r = await get(withQuery(path), cookies[role]);
+        assert.equal(r.status, 200, `${role} ${path}: ${show(r)}`);
+      }
+    }
+    for (const role of ALL) {
+      const r = await get(`/customers/${encodeURIComponent(customerId)}`, cookies[role === 'owner' ? 'owner' : role]);
+      assert.equal(r.status, 200, `${role} customer 360: ${show(r)}`);
+    }
+  });
+
+  test('no role opens any spelling of a page the policy refuses', async () => {
+    const leaks: string[] = [];
+    let tried = 0;
+    for (const [path, roles] of POLICY) {
+      for (const role of ALL.filter((r) => !roles.includes(r))) {
+        for (const variant of [path, ...pathVariants(path)]) {
+          const r = await get(withQuery(variant), cookies[role]);
+          tried++;
+          if (r.status >= 200 && r.status < 300) leaks.push(`${role} GET ${variant} → ${r.status}`);
+        }
+      }
+    }
+    assert.ok(tried > 150, `tried ${tried} requests`);
+    assert.deepEqual(leaks, [], `refused pages answered:\n${leaks.join('\n')}`);
+  });
+
+  test("form actions on a refused page are refused, whatever the spelling (an owner cannot push or delete a marketer's segment)", async () => {
+    const save = await postForm(base, '/segments?/save', { name: 'Marketing list', description: '', definition: JSON.stringify({ match: 'all', groups: [{ match: 'all', rules: [{ field: 'region', op: 'is', values: ['EMEA'] }] }] }) }, { cookie: cookies.marketer });
+    assert.ok(save.status < 400, `marketer saves a segment: ${show(save)}`);
+    const list = await get('/segments/__data.json', cookies.marketer);
+    const id = /"(seg-[^"]+|[0-9a-f-]{16,})"/.exec(list.body)?.[1] ?? '';
+    const leaks: string[] = [];
+    for (const action of ['save', 'delete', 'push']) {
+      for (const path of ['/segments', '/%73egments', '/segments/', '/./segments', '/%73%65%67%6D%65%6E%74%73']) {
+        const r = await postForm(base, `${path}?/${action}`, { id, name: 'owned', definition: '{"match":"all","groups":[]}', campaign: 'x' }, { cookie: cookies.owner });
+        // A 308 to the canonical path is the router normalising, not the action running.
+        if (r.status < 300 || r.status === 303) leaks.push(`owner POST ${path}?/${action} → ${show(r)}`);
+      }
+    }
+    assert.deepEqual(leaks, []);
+  });
+
+  test("an owner's alerts inbox is theirs whatever ?owner= says, and a marketer has none", async () => {
+    const own = await get('/alerts/__data.json?owner=U-OWN-02', cookies.owner);
+    assert.equal(own.status, 200, show(own));
+    assert.match(own.body, new RegExp(OWNER));
+    assert.doesNotMatch(own.body, /U-OWN-02/, 'the page data names the other owner');
+    for (const path of ['/alerts?owner=U-OWN-02', '/%61lerts?owner=U-OWN-02', '/alerts/__data.json?owner=U-OWN-02']) {
+      const r = await get(path, cookies.marketer);
+      assert.ok(r.status >= 400, `marketer ${path}: ${show(r)}`);
+    }
+  });
+
+  test('signed-out requests get nothing but the sign-in page', async () => {
+    for (const [path] of POLICY) {
+      for (const variant of [path, ...pathVariants(path).slice(0, 4)]) {
+        const r = await get(withQuery(variant));
+        assert.ok(r.status === 401 || r.status === 303 || r.status === 404 || r.status === 403 || r.status === 308, `signed out ${variant}: ${show(r)}`);
+      }
+    }
+    const token = await get('/api/cube-token');
+    assert.equal(token.status, 401, show(token));
+  });
+});
+
+// ─── 3. Sessions end when they should ────────────────────────────────────────────────────────
+
+describe('sessions are revocable', () => {
+  let n = 0;
+  /** A fresh analyst account (so other tests keep theirs), signed in; returns its e-mail and cookie. */
+  async function freshAnalyst(): Promise<{ email: string; cookie: string }> {
+    const email = `sec-analyst-${++n}@security.test`;
+    await upsertUser(stack.tw.warehouse.client, { userId: `U-SEC-${n}`, email, name: `Security analyst ${n}`, role: 'analyst' });
+    await setUserPassword(stack.tw.warehouse.client, email, 'correct horse 1');
+    const { cookie, res } = await signInCookie(base, email, 'correct horse 1');
+    assert.ok(cookie, `fresh analyst signs in: ${show(res)}`);
+    const ok = await get('/churn-risk/export.csv', cookie);
+    assert.equal(ok.status, 200, `the live session exports: ${show(ok)}`);
+    return { email, cookie };
+  }
+  async function assertDead(cookie: string, what: string): Promise<void> {
+    for (const path of ['/churn-risk/export.csv', `/customers/${encodeURIComponent(customerId)}`, '/api/cube-token', '/', '/customers/__data.json']) {
+      const r = await get(path, cookie);
+      // A data request (__data.json) answers a redirect as JSON: to sign-in is a refusal.
+      const toSignIn = r.status === 200 && /^\{"type":"redirect","location":"\/signin/.test(r.body);
+      assert.ok(r.status === 401 || r.status === 303 || toSignIn, `after ${what}, ${path} answered ${show(r)}`);
+    }
+  }
+
+  test('deactivating an account ends its sessions at once, exports and server-side Cube calls included', async () => {
+    const { email, cookie } = await freshAnalyst();
+    await setUserActive(stack.tw.warehouse.client, email, false);
+    await assertDead(cookie, 'deactivation');
+  });
+
+  test('signing out ends that session even for a copied cookie', async () => {
+    const { cookie } = await freshAnalyst();
+    const out = await postForm(base, '/signout', {}, { cookie });
+    assert.ok(out.status === 303 || out.status === 200, show(out));
+    await assertDead(cookie, 'sign-out');
+  });
+
+  test('a password change ends existing sessions', async () => {
+    const { email, cookie } = await freshAnalyst();
+    await setUserPassword(stack.tw.warehouse.client, email, 'a new password 2');
+    await assertDead(cookie, 'a password change');
+  });
+
+  test('a role change ends existing sessions', async () => {
+    const { email, cookie } = await freshAnalyst();
+    await upsertUser(stack.tw.warehouse.client, { userId: `U-SEC-${n}`, email, name: `Security analyst ${n}`, role: 'marketer' });
+    await assertDead(cookie, 'a role change');
+  });
+
+  test('a forged or tampered cookie is refused', async () => {
+    const [name, value] = cookies.marketer.split('=');
+    const dot = value.indexOf('.');
+    const payload = JSON.parse(Buffer.from(value.slice(0, dot > 0 ? dot : undefined), 'base64url').toString('utf8')) as Record<string, unknown>;
+    const forged = Buffer.from(JSON.stringify({ ...payload, role: 'admin' })).toString('base64url');
+    const r = await get('/alerts/rules', `${name}=${forged}${dot > 0 ? value.slice(dot) : ''}`);
+    assert.ok(r.status === 303 || r.status === 401, show(r));
+  });
+});
+
+// ─── 4. Redirects stay on the site ───────────────────────────────────────────────────────────
+
+describe('redirects after sign-in stay on the site', () => {
+  const EVIL = [
+    '//evil.example',
+    '/\\evil.example',
+    '/%09/evil.example',
+    '/\t/evil.example',
+    '/\n/evil.example',
+    '/\r\n/evil.example',
+    '/%5Cevil.example',
+    '/%2F/evil.example',
+    '/%2f%2fevil.example',
+    '\\/evil.example',
+    ' //evil.example',
+    'https://evil.example',
+    'http:evil.example',
+    'javascript:alert(1)',
+    '/%0D%0ALocation:%20https://evil.example',
+    '//%65vil.example',
+  ];
+  const sameSite = (location: string | undefined): boolean => {
+    if (!location) return true;
+    try {
+      return new URL(location, base).origin === new URL(base).origin;
+    } catch {
+      return false;
+    }
+  };
+
+  test('the sign-in form never sends the browser to another origin', async () => {
+    const bad: string[] = [];
+    for (const next of EVIL) {
+      // The "next" both as the form field and as the page's query parameter, as the page posts it.
+      for (const [path, fields] of [
+        ['/signin', { email: emailOf('analyst'), password: PASSWORD, next }],
+        [`/signin?next=${encodeURIComponent(next)}`, { email: emailOf('analyst'), password: PASSWORD }],
+        [`/signin?next=${next.replace(/[\s\\]/g, encodeURIComponent)}`, { email: emailOf('analyst'), password: PASSWORD }],
+      ] as const) {
+        const r = await postForm(base, path, fields);
+        const location = r.headers.location as string | undefined;
+        if (!sameSite(location)) bad.push(`${JSON.stringify(next)} via ${path.slice(0, 40)} → ${location}`);
+      }
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('a signed-in visit to /signin?next= never leaves the site', async () => {
+    const bad: string[] = [];
+    for (const next of EVIL) {
+      const r = await get(`/signin?next=${encodeURIComponent(next)}`, cookies.analyst);
+      const location = r.headers.location as string | undefined;
+      if (!sameSite(location)) bad.push(`${JSON.stringify(next)} → ${location}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('a same-site next still works', async () => {
+    const r = await postForm(base, '/signin', { email: emailOf('analyst'), password: PASSWORD, next: '/churn-risk?band=high' });
+    assert.equal(r.status, 303);
+    assert.equal(r.headers.location, '/churn-risk?band=high');
+  });
+});
+
+// ─── 2. Headers every page carries ───────────────────────────────────────────────────────────
+
+describe('security headers', () => {
+  test('a strict CSP and the other headers on pages, the sign-in page and refusals', async () => {
+    for (const [what, r] of [
+      ['cockpit', await get('/', cookies.executive)],
+      ['sign-in', await get('/signin')],
+      ['refused page', await get('/alerts/rules', cookies.marketer)],
+    ] as const) {
+      const csp = String(r.headers['content-security-policy'] ?? '');
+      assert.ok(csp, `${what} has a Content-Security-Policy`);
+      const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? /default-src ([^;]*)/.exec(csp)?.[1] ?? '';
+      assert.ok(scriptSrc, `${what}: CSP restricts scripts: ${csp}`);
+      assert.doesNotMatch(scriptSrc, /'unsafe-inline'|'unsafe-eval'|\*|https?:/, `${what}: script-src ${scriptSrc}`);
+      assert.match(csp, /frame-ancestors 'none'/, `${what}: ${csp}`);
+      assert.match(csp, /object-src 'none'/, `${what}: ${csp}`);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', what);
+      assert.ok(r.headers['referrer-policy'], `${what}: Referrer-Policy`);
+    }
+  });
+});
+
+// ─── 6. Fail closed, and errors without internals ────────────────────────────────────────────
+
+describe('errors fail closed and show no internals', () => {
+  test('a segment rule with a non-numeric value is an error, not a dropped condition', async () => {
+    for (const values of [['abc'], ['1e999'], [''], ['12abc'], ['NaN']]) {
+      const def = { match: 'all', groups: [{ match: 'all', rules: [{ field: 'clv', op: 'gte', values }] }] };
+      const r = await get(`/segments/export.csv?definition=${encodeURIComponent(JSON.stringify(def))}`, cookies.marketer);
+      assert.ok(r.status >= 400 && r.status < 500, `clv ≥ ${JSON.stringify(values)} exported: ${show(r)}`);
+      assert.match(r.body, /clv|CLV/, `the error names the rule: ${r.body}`);
+      assertNoLeak(r.body, 'segment export error');
+    }
+  });
+
+  test('bad semantic queries through the dashboard answer a message and a request id, never internals', async () => {
+    const tokenRes = await get('/api/cube-token', cookies.analyst);
+    const token = (JSON.parse(tokenRes.body) as { token: string }).token;
+    const auth = { authorization: token, 'content-type': 'application/json' };
+    const bad: [string, string, string][] = [
+      ['unknown member', 'POST', JSON.stringify({ query: { measures: ['orders.nope'] } })],
+      ['malformed json', 'POST', '{"query": {'],
+      ['bad operator', 'POST', JSON.stringify({ query: { measures: ['sales.net_revenue'], filters: [{ member: 'sales.order_date', operator: 'explode', values: ['x'] }] } })],
+      ['bad date range', 'POST', JSON.stringify({ query: { measures: ['sales.net_revenue'], timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2024-13-45', "'; DROP"] }] } })],
+      ['wrong type', 'POST', JSON.stringify({ query: { measures: 'sales.net_revenue', limit: 'all' } })],
+    ];
+    for (const [what, method, body] of bad) {
+      const r = await raw(base, '/cubejs-api/v1/load', { method, headers: auth, body });
+      assert.ok(r.status >= 400, `${what}: ${show(r)}`);
+      assertNoLeak(r.body, `/v1/load (${what})`);
+      assert.ok(r.headers['x-request-id'] || /request.?id/i.test(r.body), `${what}: a request id to quote: ${show(r)}`);
+    }
+    const gql = await raw(base, '/cubejs-api/graphql', { method: 'POST', headers: auth, body: JSON.stringify({ query: '{ cube { nope { x } } }' }) });
+    assertNoLeak(gql.body, 'GraphQL error');
+  });
+
+  test('/sql is for analysts and admins only', async () => {
+    for (const role of ROLES) {
+      const tokenRes = await get('/api/cube-token', cookies[role]);
+      const token = (JSON.parse(tokenRes.body) as { token: string }).token;
+      const q = encodeURIComponent(JSON.stringify({ measures: ['sales.net_revenue'] }));
+      const r = await raw(base, `/cubejs-api/v1/sql?query=${q}`, { headers: { authorization: token } });
+      if (role === 'analyst' || role === 'admin') assert.equal(r.status, 200, `${role}: ${show(r)}`);
+      else assert.equal(r.status, 403, `${role} reads generated SQL: ${show(r)}`);
+    }
+  });
+
+  test('dashboard endpoints answer bad input without internals', async () => {
+    for (const path of [
+      '/segments/export.csv?definition=%7B',
+      '/segments/export.csv?id=nope%27%22',
+      '/churn-risk/export.csv?band=%27%3BDROP&from=2024-13-45&to=x',
+      '/customers/C-does-not-exist',
+      '/customers/%00%27',
+      '/lost-orders?from=x&to=%27',
+    ]) {
+      const r = await get(path, cookies.admin);
+      assertNoLeak(r.body.replace(/<script[\s\S]*?<\/script>/g, ''), path);
+    }
+  });
+});
+
+// ─── 7. CSV exports neutralise formulas ──────────────────────────────────────────────────────
+
+describe('CSV exports', () => {
+  const formulaCells = (csv: string): string[] =>
+    parseCsv(csv)
+      .flat()
+      .filter((cell) => /^[=+\-@\t\r]/.test(cell) && !/^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(cell));
+
+  test('the churn-risk and segment exports hold the planted formula only as text', async () => {
+    const churn = await get('/churn-risk/export.csv', cookies.admin);
+    assert.equal(churn.status, 200, show(churn));
+    assert.match(churn.body, /HYPERLINK/, 'the planted customer is in the churn-risk export');
+    assert.deepEqual(formulaCells(churn.body), [], 'churn-risk export');
+    const seg = await get(`/segments/export.csv${SEGMENT_QUERY}`, cookies.marketer);
+    assert.equal(seg.status, 200, show(seg));
+    assert.match(seg.body, /HYPERLINK/, 'the planted customer is in the segment export');
+    assert.deepEqual(formulaCells(seg.body), [], 'segment export');
+  });
+});
+
+// ─── 5. The warehouse users' reach ───────────────────────────────────────────────────────────
+
+describe('warehouse users hold only their own rights', () => {
+  const ESCAPES: [string, string][] = [
+    ['file() as a table', "SELECT * FROM file('/etc/passwd', 'LineAsString') LIMIT 1"],
+    ['file() as a scalar', "SELECT file('/etc/passwd')"],
+    ['FILE() in capitals behind a comment', "SELECT * FROM FILE/**/('/etc/hostname', 'LineAsString')"],
+    ['the secrets file', `SELECT * FROM file('${'__DIR__'}/secrets.json', 'RawBLOB')`],
+    ['url()', "SELECT * FROM url('http://127.0.0.1:9/x', 'LineAsString')"],
+    ['s3()', "SELECT * FROM s3('http://127.0.0.1:9/b/k.csv', 'CSV')"],
+    ['remote()', "SELECT * FROM remote('127.0.0.1:9000', system.one)"],
+    ['executable()', "SELECT * FROM executable('id', 'LineAsString', 'x String')"],
+    ['INSERT INTO FUNCTION file()', "INSERT INTO FUNCTION file('/tmp/crm-attack.txt', 'LineAsString', 'x String') VALUES ('owned')"],
+    ['INTO OUTFILE', "SELECT 1 INTO OUTFILE '/tmp/crm-attack-2.txt'"],
+    ['another database', 'SELECT * FROM system.processes'],
+    ['a subquery on a table function', "SELECT (SELECT count() FROM file('/etc/passwd', 'LineAsString'))"],
+  ];
+
+  test('every non-admin user is refused every way out of the database, and keeps its own work', async () => {
+    const { createClient } = await import('@clickhouse/client');
+    const escaped: string[] = [];
+    const users = Object.entries(stack.tw.users);
+    assert.ok(users.length >= 2, `non-admin warehouse users: ${users.map(([r]) => r).join(', ')}`);
+    for (const [role, cred] of users) {
+      const client = createClient({ url: stack.tw.server.url, username: cred.user, password: cred.password, database: stack.tw.config.database });
+      try {
+        for (const [what, sql] of ESCAPES) {
+          const query = sql.replace('__DIR__', stack.tw.dir);
+          try {
+            if (/^INSERT|OUTFILE/.test(query)) await client.command({ query });
+            else await (await client.query({ query, format: 'TabSeparated' })).text();
+            escaped.push(`${role}: ${what} ran`);
+          } catch (err) {
+            const code = (err as { code?: string }).code;
+            if (code !== '497' && code !== '164') escaped.push(`${role}: ${what} failed with code ${code}, not ACCESS_DENIED/READONLY: ${(err as Error).message.slice(0, 160)}`);
+          }
+        }
+        const own = await (await client.query({ query: 'SELECT count() AS n FROM customers', format: 'JSONEachRow' })).json<{ n: string }>();
+        assert.ok(Number(own[0].n) > 0, `${role} reads the product's tables`);
+      } finally {
+        await client.close();
+      }
+    }
+    assert.deepEqual(escaped, []);
+  });
+});
+
+// ─── 7. Files in the data directory ──────────────────────────────────────────────────────────
+
+describe('data directory', () => {
+  test("the product's own files are 0600 in 0700 folders", () => {
+    const dir = stack.tw.dir;
+    const loose: string[] = [];
+    const mode = (p: string): number => statSync(p).mode & 0o777;
+    if (mode(dir) & 0o077) loose.push(`${dir} ${mode(dir).toString(8)}`);
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      const st = statSync(p);
+      // The engine's own store is inside the 0700 directory; the product's files are checked one by one.
+      // `status` is the engine's own lock file (chdb writes it), protected by the 0700 directory.
+      if (st.isFile() && name !== 'status' && mode(p) & 0o077) loose.push(`${name} ${mode(p).toString(8)}`);
+      if (st.isDirectory() && ['store', 'outbox', 'insert-spool'].includes(name) && mode(p) & 0o077) loose.push(`${name}/ ${mode(p).toString(8)}`);
+    }
+    assert.deepEqual(loose, []);
+  });
+});
+
+// ─── 2. Stored XSS: every page, every chart, in a real browser ───────────────────────────────
+
+describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('no planted payload is inserted as HTML or runs, on any page, in any tooltip or drill-down', async () => {
+    const fired: string[] = [];
+    const inserted = new Set<string>();
+    const violations: string[] = [];
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await context.exposeBinding('__xss', ({ page }, field: string) => {
+      fired.push(`${page.url()}: ${field}`);
+    });
+    // Watches the whole document (ECharts tooltips are divs appended outside the chart) for any
+    // element a payload would create, even one whose handler the CSP blocks.
+    await context.addInitScript(() => {
+      const w = window as unknown as { __xssSeen: string[]; __cspViolations: string[] };
+      w.__xssSeen = [];
+      w.__cspViolations = [];
+      const scan = (node: Node): void => {
+        if (!(node instanceof Element)) return;
+        for (const el of [node, ...node.querySelectorAll('[data-xss]')]) {
+          const f = el.getAttribute('data-xss');
+          if (f) w.__xssSeen.push(f);
+        }
+      };
+      new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(scan))).observe(document, { childList: true, subtree: true });
+      document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
+    });
+    const page = await context.newPage();
+    await signIn(page, base, emailOf('admin'), PASSWORD);
+    await settled(page);
+    const collect = async (where: string): Promise<void> => {
+      const seen = await page.evaluate(() => {
+        const w = window as unknown as { __xssSeen: string[]; __cspViolations: string[] };
+        const out = { seen: [...w.__xssSeen, ...[...document.querySelectorAll('[data-xss]')].map((e) => e.getAttribute('data-xss') ?? '')], csp: [...w.__cspViolations] };
+        w.__xssSeen = [];
+        w.__cspViolations = [];
+        return out;
+      });
+      for (const f of seen.seen) inserted.add(`${where}: ${f}`);
+      violations.push(...seen.csp.map((v) => `${where}: ${v}`));
+    };
+    const pages = ['/', '/lost-orders', '/customers', `/customers?q=${encodeURIComponent('attack.example')}`, `/customers/${encodeURIComponent(customerId)}`, '/churn-risk', '/segments', `/alerts?owner=${OWNER}`, '/alerts/rules'];
+    let hovers = 0;
+    for (const path of pages) {
+      await page.goto(`${base}${path}`);
+      await settled(page);
+      await collect(path);
+      // Hover every chart on a grid (tooltips are built on hover), then click it (drill-downs).
+      const charts = await page.$$('[data-chart]');
+      for (const chart of charts) {
+        await chart.scrollIntoViewIfNeeded();
+        const box = await chart.boundingBox();
+        if (!box) continue;
+        // Every 10 px down (a category band is ~20 px) and 40 px across.
+        for (let y = 4; y < box.height; y += 10) {
+          for (let x = 4; x < box.width; x += 40) {
+            await page.mouse.move(box.x + x, box.y + y);
+            hovers++;
+          }
+        }
+        await collect(`${path} hover`);
+        await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
+        await page.waitForTimeout(50);
+        const dialog = await page.$('dialog[open]');
+        if (dialog) {
+          await settled(page).catch(() => undefined);
+          await collect(`${path} drill-down`);
+          await page.keyboard.press('Escape');
+        }
+        if (!page.url().startsWith(`${base}${path.split('?')[0]}`)) {
+          await page.goto(`${base}${path}`);
+          await settled(page);
+        }
+      }
+    }
+    await context.close();
+    assert.ok(hovers > 2000, `hovered ${hovers} points`);
+    assert.deepEqual(fired, [], 'planted script ran');
+    assert.deepEqual([...inserted], [], 'planted HTML was inserted into the page');
+    assert.deepEqual(violations, [], 'CSP violations (an inline script or handler tried to run, or the policy blocks the app)');
+  });
+});
+
+// ─── 3. Throttling (last: it throttles this client) ─────────────────────────────────────────
+
+describe('sign-in throttling', () => {
+  test('one account attacked from many addresses gets throttled', async () => {
+    const email = emailOf('executive');
+    const statuses: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const { res } = await signInCookie(base, email, `wrong-${i}`, { from: `127.0.0.${10 + i}` });
+      statuses.push(res.status);
+    }
+    assert.ok(statuses.slice(-3).every((s) => s === 429), `statuses ${statuses.join(' ')}`);
+  });
+
+  test('one client spraying one password across many accounts gets throttled', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const email = i < ROLES.length ? emailOf(ROLES[i]) : `nobody-${i}@demo.local`;
+      const { res } = await signInCookie(base, email, 'Winter2026!', { from: '127.0.0.99' });
+      statuses.push(res.status);
+    }
+    assert.ok(statuses.slice(-3).every((s) => s === 429), `statuses ${statuses.join(' ')}`);
+    // Another client is not locked out by it.
+    const other = await signInCookie(base, emailOf('analyst'), PASSWORD, { from: '127.0.0.98' });
+    assert.ok(other.cookie, `another client signs in: ${show(other.res)}`);
+  });
+});
