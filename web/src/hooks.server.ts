@@ -47,6 +47,11 @@ export const handle: Handle = async ({ event, resolve }) => {
       return withSecurityHeaders(new Response(JSON.stringify({ error: 'not signed in' }), { status: 401, headers: { 'content-type': 'application/json' } }), requestId);
     }
     const next = path === '/' && !event.url.search ? '' : `?next=${encodeURIComponent(path + event.url.search)}`;
+    // A client-side navigation asks for __data.json: answer in SvelteKit's data protocol so the
+    // router goes to sign-in instead of failing on an HTML page.
+    if (event.isDataRequest) {
+      return withSecurityHeaders(new Response(JSON.stringify({ type: 'redirect', location: `/signin${next}` }), { headers: { 'content-type': 'application/json' } }), requestId);
+    }
     return withSecurityHeaders(new Response(null, { status: 303, headers: { location: `/signin${next}` } }), requestId);
   }
   if (verdict === 'forbidden') {
@@ -62,7 +67,8 @@ export const handle: Handle = async ({ event, resolve }) => {
 /** Unexpected errors: the details in the log, a sentence and the request id on the page. */
 export const handleError: HandleServerError = ({ error, event }) => {
   const requestId = event.locals.requestId ?? newRequestId();
-  return { message: publicError('Something went wrong on the server', error, requestId), requestId };
+  publicError('Something went wrong on the server', error, requestId);
+  return { message: 'Something went wrong on the server.', requestId };
 };
 
 const plain = (status: number, body: string): Response => new Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
