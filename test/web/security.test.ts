@@ -21,8 +21,8 @@ async function signIn(email: string, password = PASSWORD, next?: string): Promis
     body: new URLSearchParams({ email, password }),
     redirect: 'manual',
   });
-  const set = res.headers.getSetCookie().find((c) => c.startsWith('crm_session='));
-  return { status: res.status, cookie: set?.split(';')[0], location: res.headers.get('location') };
+  const set = /crm_session=[^;,\s]+/.exec(res.headers.get('set-cookie') ?? '');
+  return { status: res.status, cookie: set?.[0], location: res.headers.get('location') };
 }
 
 async function cookieOf(email: string, password = PASSWORD): Promise<string> {
