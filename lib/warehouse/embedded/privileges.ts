@@ -261,7 +261,10 @@ class Checker {
       case 'SelectQuery':
       case 'Explain':
       case 'DescribeQuery':
+        return;
       case 'KillQueryQuery':
+        // Cube cancels its own queries; mutations and the rest are the admin's.
+        if (objectKind(text) !== 'QUERY') this.deny(`KILL ${objectKind(text)} is not allowed for user ${this.access.user}`);
         return;
       case 'ShowTables':
         for (const database of identifiers) {

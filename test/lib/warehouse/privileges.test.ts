@@ -136,6 +136,52 @@ for (const role of WAREHOUSE_ROLES) {
   });
 }
 
+describe('other ways around the rules', () => {
+  const attempts: [string, string, Record<string, string>?][] = [
+    ['file() in a WITH alias', "WITH file('/etc/passwd') AS f SELECT f"],
+    ['file() in a lambda', "SELECT arrayMap(p -> file(p), ['/etc/passwd'])"],
+    ['url() inside view()', "SELECT * FROM view(SELECT * FROM url('http://127.0.0.1:9/', 'LineAsString'))"],
+    ['a table named by a query parameter', 'SELECT * FROM {t:Identifier}', { param_t: 'other.secret' }],
+    ['IN (db.table)', 'SELECT count() FROM events WHERE name GLOBAL IN other.secret'],
+    ['joinGet', "SELECT joinGet('other.secret', 's', 1)"],
+    ['dictGet', "SELECT dictGet('other.dict', 's', 1)"],
+    ['DESCRIBE another table', 'DESCRIBE TABLE other.secret'],
+    ['SHOW CREATE of another table', 'SHOW CREATE TABLE other.secret'],
+    ['SHOW TABLES of another database', 'SHOW TABLES FROM other'],
+    ['system.query_log', 'SELECT query FROM system.query_log'],
+    ['system.users', 'SELECT * FROM system.users'],
+    ['SET', "SET dialect = 'kusto'"],
+    ['a setting that changes the parser', "SELECT 1 SETTINGS dialect = 'kusto'"],
+    ['USE another database', 'USE other'],
+    ['SYSTEM', 'SYSTEM FLUSH LOGS'],
+    ['KILL MUTATION', "KILL MUTATION WHERE database = 'other'"],
+    ['RENAME into another database', 'RENAME TABLE events TO other.events'],
+  ];
+  for (const role of WAREHOUSE_ROLES) {
+    test(`${role}: every one is refused`, async () => {
+      for (const [name, query, params] of attempts) {
+        const url = new URL(tw.server.url);
+        url.searchParams.set('database', tw.config.database);
+        for (const [k, v] of Object.entries(params ?? {})) url.searchParams.set(k, v);
+        const res = await fetch(url, {
+          method: 'POST',
+          body: query,
+          headers: { 'X-ClickHouse-User': tw.users[role].user, 'X-ClickHouse-Key': tw.users[role].password },
+        });
+        const text = await res.text();
+        assert.equal(res.status, 403, `${name}: ${res.status} ${text}`);
+        assert.match(text, /^Code: 497\. DB::Exception: .*\(ACCESS_DENIED\)/, name);
+      }
+    });
+  }
+  test('the setting dialect in the URL is refused too', async () => {
+    const url = new URL(tw.server.url);
+    url.searchParams.set('dialect', 'kusto');
+    const res = await fetch(url, { method: 'POST', body: 'SELECT 1', headers: { 'X-ClickHouse-User': tw.users.reader.user, 'X-ClickHouse-Key': tw.users.reader.password } });
+    assert.equal(res.status, 403);
+  });
+});
+
 describe('the rights that differ by role', () => {
   test('reader may not write at all', async () => {
     const reader = clientFor('reader');
