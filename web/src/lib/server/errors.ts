@@ -35,7 +35,8 @@ export function setErrorLog(next: ErrorLog): void {
  * the final full stop), plus the error's own message when it is a UserFacingError, plus the id.
  */
 export function publicError(what: string, err: unknown, requestId: string): string {
-  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  // A user's own mistake needs no stack in the log.
+  const detail = isUserFacing(err) ? `${err.name}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
   log(`request ${requestId}: ${what}: ${detail}`);
   const own = isUserFacing(err) ? `: ${err.message}` : '';
   return `${what}${own} (request ${requestId}).`;

@@ -4,7 +4,7 @@
  * SvelteKit did not render — the hooks' own 403/404/401/503, CSV exports, JSON — get FALLBACK_CSP:
  * nothing may run or load from them except their own inline style.
  */
-export const FALLBACK_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+export const FALLBACK_CSP = "default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export function withSecurityHeaders(response: Response, requestId?: string): Response {
   const h = response.headers;
