@@ -81,15 +81,18 @@ function exceptionText(error: EngineError, server: ServerIdentity): string {
 }
 
 /** An error before any result byte went out: the status and body ClickHouse would send. */
-export function sendError(res: ServerResponse, error: EngineError, server: ServerIdentity, queryId?: string): void {
+export function sendError(res: ServerResponse, error: EngineError, server: ServerIdentity, queryId?: string, encoding?: ResponseContext['encoding']): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = exceptionText(error, server);
+  // ClickHouse writes the exception through the same (compressed) output as a result would go.
+  let body = Buffer.from(exceptionText(error, server), 'utf8');
+  if (encoding) body = compressSync(body, encoding);
   res.writeHead(httpStatusFor(error.code), {
     'Content-Type': 'text/plain; charset=UTF-8',
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Length': body.length,
+    ...(encoding ? { 'Content-Encoding': encoding.name } : {}),
     'X-ClickHouse-Server-Display-Name': server.displayName,
     'X-ClickHouse-Exception-Code': String(error.code),
     ...(queryId ? { 'X-ClickHouse-Query-Id': queryId } : {}),
@@ -154,7 +157,7 @@ export class ResultWriter {
 
   fail(error: EngineError): void {
     if (!this.#out) {
-      sendError(this.res, error, this.ctx.server, this.ctx.queryId);
+      sendError(this.res, error, this.ctx.server, this.ctx.queryId, this.ctx.encoding);
       return;
     }
     const message = exceptionText(error, this.ctx.server);

@@ -55,7 +55,12 @@ export interface EmbeddedServer {
  * Engine defaults that chdb changes from clickhouse-server's, set back so that code developed on
  * the embedded warehouse behaves the same against a real server.
  */
-const SERVER_DEFAULTS = ['--output_format_json_quote_64bit_integers=1', '--date_time_input_format=basic'];
+const SERVER_DEFAULTS = [
+  '--output_format_json_quote_64bit_integers=1',
+  '--date_time_input_format=basic',
+  // chdb runs a bare expression as a SELECT (`invalid` → unknown identifier); a server answers a syntax error.
+  '--implicit_select=0',
+];
 
 /** How long close() lets running requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
@@ -225,7 +230,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       request = parseRequestOptions(url, method, req.headers);
       await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access });
     } catch (error) {
-      sendError(res, toEngineError(error), engine, request?.queryId);
+      sendError(res, toEngineError(error), engine, request?.queryId, request?.responseEncoding);
     }
   };
 

@@ -320,7 +320,9 @@ describe('protocol details', () => {
   });
 
   test('syntax, unknown table and unknown identifier errors keep their codes and statuses', async () => {
-    await rejectsWith(client.query({ query: 'SELEC 1' }), '62', 'SYNTAX_ERROR');
+    // Not `SELEC 1`: clickhouse-js takes the first upper-case word in parentheses as the type,
+    // and the message names the failing token, `(SELEC)`.
+    await rejectsWith(client.query({ query: 'SELECT (1' }), '62', 'SYNTAX_ERROR');
     await rejectsWith(client.query({ query: 'SELECT * FROM no_such_table' }), '60', 'UNKNOWN_TABLE');
     await rejectsWith(client.query({ query: 'SELECT no_such_column' }), '47', 'UNKNOWN_IDENTIFIER');
     const res = await raw('SELECT * FROM no_such_table');
@@ -432,5 +434,27 @@ describe('binding', () => {
       startEmbeddedServer({ dataDir: tw.dir, host: '0.0.0.0', port: 0, user: 'u', password: 'p' }),
       /loopback only unless allowRemote/,
     );
+  });
+});
+
+describe('answers like clickhouse-server where chdb differs', () => {
+  test('a bare word is a syntax error (implicit_select = 0), not an unknown identifier', async () => {
+    const res = await raw('invalid');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('x-clickhouse-exception-code'), '62');
+    assert.match(await res.text(), /\(SYNTAX_ERROR\)/);
+    await rejectsWith(client.query({ query: 'invalid', format: 'JSONEachRow' }), '62', 'SYNTAX_ERROR');
+  });
+
+  test('error bodies are compressed when the client enabled HTTP compression', async () => {
+    const res = await raw('SELECT throwIf(1)', { params: { enable_http_compression: '1' }, headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get('content-encoding'), 'gzip');
+    // fetch undoes the gzip: the body must still be the exception text.
+    assert.match(await res.text(), /^Code: 395\. DB::Exception: .*FUNCTION_THROW_IF_VALUE_IS_NON_ZERO/);
+    const compressing = newClient({ compression: { response: true } });
+    await rejectsWith(compressing.query({ query: 'SELECT throwIf(1)', format: 'JSONEachRow' }), '395', 'FUNCTION_THROW_IF_VALUE_IS_NON_ZERO');
+    const plain = await raw('SELECT throwIf(1)', { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(plain.headers.get('content-encoding'), null);
   });
 });
