@@ -1,4 +1,5 @@
 import { createWriteStream, existsSync, unlinkSync, type WriteStream } from 'node:fs';
+import { csvRow } from '../../lib/csv/escape-cell.ts';
 import type { EntityName } from '../entities/types.ts';
 import type { Reject } from '../types.ts';
 import type { RejectRow } from './batch.ts';
@@ -6,15 +7,14 @@ import type { WarehouseIO } from './warehouse-io.ts';
 
 const KEEP_IN_SUMMARY = 1000;
 
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /**
  * Quarantine: every bad row goes to the `rejects` table and to a CSV file a person can open.
  * The table is keyed by (entity, file content hash, line, field): re-loading the same file does not
  * repeat its rejects; the CSV file is rewritten by every run.
+ *
+ * Bad rows are the likeliest place for a planted spreadsheet formula, and the CSV is made to be
+ * opened in a spreadsheet: its cells are neutralised (lib/csv/escape-cell.ts, a leading
+ * apostrophe). The `rejects` table keeps `raw` exactly as read; restoreCell() undoes the CSV's.
  */
 export class RejectSink {
   /** Rejected rows (a row with two bad fields is one row, two rejects). */
@@ -54,7 +54,7 @@ export class RejectSink {
         this.#file = createWriteStream(this.csvPath);
         this.#file.write('source_file,line,record_id,field,reason,raw\n');
       }
-      const text = rows.map((r) => [this.sourceFile, r.line, r.recordId, r.field, r.reason, r.raw].map(csvCell).join(',')).join('\n');
+      const text = rows.map((r) => csvRow([this.sourceFile, r.line, r.recordId, r.field, r.reason, r.raw])).join('\n');
       if (!this.#file.write(`${text}\n`)) await new Promise<void>((res) => this.#file!.once('drain', () => res()));
     }
     const fresh = rows.filter((r) => !this.#known.has(`${r.line}\u001f${r.field}`));
