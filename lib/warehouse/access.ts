@@ -11,8 +11,9 @@ import type { RenderContext } from './migrations/ddl.ts';
  * takes effect on the next deploy.
  *
  * Rights, per product database `db` (roles named `<db>_<role>`, so two products can share a server):
- * - writer: SELECT, INSERT, ALTER DELETE/UPDATE/DROP PARTITION, CREATE TABLE, DROP TABLE,
- *   TRUNCATE, OPTIMIZE on db.* (ingest's scratch tables, the derived snapshots, scores, users);
+ * - writer: SELECT, INSERT, ALTER DELETE (also what DELETE FROM and DROP PARTITION need), ALTER
+ *   UPDATE, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE on db.* (ingest's scratch tables, the
+ *   derived snapshots, scores, users);
  *   CLUSTER on a cluster, for the derived tables' ALTER … ON CLUSTER.
  * - semantic (Cube): SELECT on db.*; CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT,
  *   TRUNCATE, ALTER INDEX on `<db>_pre_aggregations`.* (Cube's rollups and their indexes).
@@ -39,7 +40,7 @@ export function renderRoles(ctx: RenderContext): string[] {
   const role = (r: WarehouseRole): string => ident(roleName(db, r));
   return [
     ...WAREHOUSE_ROLES.map((r) => `CREATE ROLE IF NOT EXISTS ${role(r)}${on}`),
-    `GRANT${on} SELECT, INSERT, ALTER DELETE, ALTER UPDATE, ALTER DROP PARTITION, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE ON ${ident(db)}.* TO ${role('writer')}`,
+    `GRANT${on} SELECT, INSERT, ALTER DELETE, ALTER UPDATE, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE ON ${ident(db)}.* TO ${role('writer')}`,
     ...(ctx.cluster ? [`GRANT${on} CLUSTER ON *.* TO ${role('writer')}`] : []),
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('semantic')}`,
     `GRANT${on} CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT, TRUNCATE, ALTER INDEX ON ${ident(pre)}.* TO ${role('semantic')}`,
