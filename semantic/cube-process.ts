@@ -12,7 +12,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
@@ -194,7 +195,22 @@ function logError(requestId: string, status: number, path: string, error: string
   process.stderr.write(`${JSON.stringify(line)}\n`);
 }
 
+/** Names of the model's cubes that are not public (all of them: the views are the surface). */
+function hiddenCubes(modelPath: string): Set<string> {
+  // The js-yaml Cube itself parses the model with.
+  const yaml = createRequire(require.resolve('@cubejs-backend/schema-compiler'))('js-yaml') as { load(text: string): unknown };
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
+  const names = new Set<string>();
+  for (const file of files(modelPath)) {
+    const doc = yaml.load(readFileSync(file, 'utf8')) as { cubes?: { name?: unknown; public?: unknown; shown?: unknown }[] } | null;
+    for (const cube of doc?.cubes ?? []) if (typeof cube.name === 'string' && (cube.public === false || cube.shown === false)) names.add(cube.name);
+  }
+  return names;
+}
+
 async function main(): Promise<void> {
+  const hidden = hiddenCubes(need('CUBEJS_SCHEMA_PATH'));
   const core = new CubejsServerCore({
     dbType: 'clickhouse',
     // Cube joins the schema path onto the working directory, so an absolute one must be made relative.
@@ -230,7 +246,7 @@ async function main(): Promise<void> {
         throw new CubejsHandlerError(403, 'Forbidden', message);
       }
     },
-    queryRewrite: async (query: CubeQuery, context: { securityContext?: unknown }) => guardQuery(query, context.securityContext),
+    queryRewrite: async (query: CubeQuery, context: { securityContext?: unknown }) => guardQuery(query, context.securityContext, hidden),
     // Every role gets the same API surface; what it sees is decided by the security context in SQL.
     contextToApiScopes: async () => ['graphql', 'meta', 'data'],
   });

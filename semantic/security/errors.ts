@@ -21,7 +21,8 @@ export function requestIdFor(header: unknown): string {
  * SQL, ClickHouse exception text. Checked on every message that leaves, including Cube's own
  * validation messages (which are passed through when clean).
  */
-const INTERNALS = /\bat \S+ \(|\n\s+at |(^|[\s'"(])\/[\w.@-]+\/|[A-Za-z]:\\|node_modules|\.[cm]?[jt]s:\d+|\b(SELECT|FROM|WHERE|JOIN|INSERT|CREATE|ALTER|DROP)\b|Code: \d+|DB::|query id:|pre_aggregations/;
+const INTERNALS =
+  /\bat \S+ \(|\n\s+at |(^|[\s'"(=:])\/(work|home|tmp|usr|opt|app|var|srv|etc|root|data|mnt|proc|Users|private)\/|file:\/\/|[A-Za-z]:\\|node_modules|\.[cm]?[jt]s:\d+|\.ya?ml\b|\b(SELECT|FROM|WHERE|JOIN|INSERT|CREATE|ALTER|DROP)\b|Code: \d+|DB::|query id:|pre_aggregations/;
 
 export const leaksInternals = (text: string): boolean => INTERNALS.test(text);
 

@@ -25,9 +25,38 @@ export class QueryRefused extends Error {
   }
 }
 
-export function guardQuery<Q extends CubeQuery>(query: Q, securityContext: unknown): Q {
+/** Every member name a query mentions: selected, filtered (nested and/or), ordered. */
+export function membersOf(query: CubeQuery): string[] {
+  const out: string[] = [];
+  const add = (m: unknown): void => {
+    if (typeof m === 'string') out.push(m);
+  };
+  for (const m of [...(query.measures ?? []), ...(query.dimensions ?? []), ...(query.segments ?? [])]) add(m);
+  for (const td of query.timeDimensions ?? []) add(td?.dimension);
+  const walk = (f: unknown): void => {
+    if (!f || typeof f !== 'object') return;
+    const filter = f as { member?: unknown; dimension?: unknown; and?: unknown; or?: unknown };
+    add(filter.member);
+    add(filter.dimension);
+    for (const sub of [filter.and, filter.or]) if (Array.isArray(sub)) sub.forEach(walk);
+  };
+  (query.filters ?? []).forEach(walk);
+  const order = query.order;
+  if (Array.isArray(order)) for (const pair of order) add(Array.isArray(pair) ? pair[0] : undefined);
+  else if (order && typeof order === 'object') Object.keys(order).forEach(add);
+  return out;
+}
+
+/**
+ * `hiddenCubes`: the cubes behind the views. Cube 0.33 runs a query on them and then fails
+ * building the answer (a 500 with a stack trace); refused here first, as the unknown member it is
+ * to the caller, before anything reaches the warehouse.
+ */
+export function guardQuery<Q extends CubeQuery>(query: Q, securityContext: unknown, hiddenCubes: ReadonlySet<string> = new Set()): Q {
   const ctx = securityContext as Partial<SecurityContext> | undefined;
   if (!ctx || !isRole(ctx.role) || typeof ctx.sub !== 'string') throw new QueryRefused('No valid security context');
   if (ctx.role === 'owner' && !ctx.owner_id) throw new QueryRefused('Owner token without owner_id');
+  const hidden = membersOf(query).find((m) => hiddenCubes.has(m.split('.')[0]));
+  if (hidden) throw new QueryRefused(`Unknown member: ${hidden}. Query the views (GET /v1/meta lists them and their members).`);
   return query;
 }

@@ -74,6 +74,9 @@ describe('REST errors', () => {
       assert.equal(r.status, 400);
       assert.match(r.body.error as string, /sales\.foo/);
     }
+    const stack = await call('v1/load', { body: query({ measures: ['sales.foo'] }), requestId: 'unknown-member-1' });
+    assert.match(logOf('unknown-member-1'), /"stack":"[^"]*node_modules/, "Cube's stack trace is in the server log");
+    assert.doesNotMatch(stack.text, /node_modules/);
     const cube = await call('v1/load', { body: query({ dimensions: ['orders.foo'] }) });
     assertCleanError(cube, 'unknown view');
     assert.match(cube.body.error as string, /Unknown member: orders\.foo/);
@@ -115,10 +118,18 @@ describe('REST errors', () => {
     assert.match(log, /Cannot (parse|read)/, "ClickHouse's message is in the server log");
   });
 
-  test('a cube behind the views: an error without internals, the stack in the log', async () => {
-    const r = await call('v1/load', { body: query({ measures: ['paid_orders.revenue'] }) });
-    const id = assertCleanError(r, 'private cube');
-    assert.match(logOf(id), /"stack":"[^"]*node_modules/);
+  test('a cube behind the views: 400 unknown member, wherever the query names it', async () => {
+    for (const q of [
+      { measures: ['paid_orders.revenue'] },
+      { measures: ['sales.revenue'], dimensions: ['customers.region'] },
+      { measures: ['sales.revenue'], filters: [{ or: [{ member: 'customers.region', operator: 'equals', values: ['East'] }] }] },
+      { measures: ['sales.revenue'], timeDimensions: [{ dimension: 'paid_orders.order_date', granularity: 'month' }] },
+    ]) {
+      const r = await call('v1/load', { body: query(q) });
+      assertCleanError(r, `private cube ${JSON.stringify(q)}`);
+      assert.equal(r.status, 400);
+      assert.match(r.body.error as string, /Unknown member: (paid_orders|customers)\./);
+    }
   });
 
   test('meta and load with a bad token: 403 with the reason and a request id', async () => {
