@@ -25,6 +25,8 @@ test.each([
   ['+44 20 7946 0000', "'+44 20 7946 0000"],
   [-Infinity, "'-Infinity"],
   ['a=b', 'a=b'],
+  ['+3.2', '+3.2'],
+  ["'=1+1", "''=1+1"],
 ])('csvCell(%j) = %s', (value, expected) => expect(csvCell(value)).toBe(expected));
 
 test('csvRow ends with CRLF', () => {
