@@ -116,6 +116,7 @@ function logger(msg: string, params: Record<string, unknown> = {}): void {
  * /v1/load), so the role check sits here, on a token verified exactly as checkAuth does.
  */
 const SQL_PATH = /\/v1\/sql\/?$/;
+const HEALTH_PATH = /^\/(readyz|livez)\/?$/;
 /** The path as express's router may match it (absolute-form, any case, a trailing slash), erring towards a match. */
 const routePath = (url: string | undefined): string => {
   const raw = url ?? '/';
@@ -139,7 +140,6 @@ const routePath = (url: string | undefined): string => {
 const apiBoundary: Middleware = (req, res, next) => {
   const requestId = requestIdFor(req.headers['x-request-id']);
   req.headers['x-request-id'] = requestId;
-  delete req.headers.traceparent;
   res.setHeader('x-request-id', requestId);
   const path = routePath(req.url);
   const r = res as JsonResponse;
@@ -158,7 +158,8 @@ const apiBoundary: Middleware = (req, res, next) => {
       const errors = pubs.map(({ e, pub }) => ({ ...e, message: pub.error, extensions: { requestId, type: pub.type } }));
       return json({ ...b, errors, error: errors[0].message, requestId });
     }
-    if (r.statusCode < 400 || !b || typeof b !== 'object') return json(body);
+    // Health probes answer {"health":"DOWN"} with 500 for orchestrators to read as it is.
+    if (r.statusCode < 400 || !b || typeof b !== 'object' || HEALTH_PATH.test(path)) return json(body);
     const raw = typeof b.error === 'string' ? b.error : JSON.stringify(b.error ?? b);
     const pub = publicError(raw, r.statusCode, typeof b.type === 'string' ? b.type : undefined, limits);
     logError(requestId, r.statusCode, path, raw, typeof b.stack === 'string' ? b.stack : undefined);
