@@ -286,6 +286,9 @@ describe('through the dashboard proxy', () => {
       assertCleanError(r, 'proxy with Cube down');
       assert.equal(r.status, 502);
       assert.doesNotMatch(text, /127\.0\.0\.1|ECONNREFUSED/);
+      const blocked = await fetch(`${base}/cubejs-api/v1/run-scheduled-refresh`);
+      const b = await blocked.text();
+      assertCleanError({ status: blocked.status, requestId: blocked.headers.get('x-request-id'), text: b, body: JSON.parse(b) as Reply['body'] }, 'proxy 404');
     } finally {
       await stop(server);
       if (upstream.listening) await stop(upstream);

@@ -80,7 +80,8 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
     if (!ALLOWED.test(path)) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+      const requestId = randomUUID();
+      res.writeHead(404, { 'content-type': 'application/json', 'x-request-id': requestId }).end(JSON.stringify({ error: 'Not found: the semantic layer answers v1/load, v1/meta, v1/sql, v1/dry-run and graphql.', requestId }));
       return;
     }
     const headers: Record<string, string | string[]> = {};
