@@ -118,8 +118,10 @@ async function main(): Promise<void> {
       if (config.url) await ensureAccess(admin.client, { database: admin.database, cluster: admin.cluster }, config.users ?? {}, log);
       if (args.services.size === 1 && args.services.has('migrate')) return stop(0);
     }
-    const wh: Warehouse = await connectWarehouse({ config, as: 'writer' });
-    running.push({ name: 'warehouse (writer)', close: () => wh.close() });
+    // The semantic service alone holds only Cube's user; every other service writes.
+    const writes = (['ingest-api', 'worker', 'web'] as const).some((s) => args.services.has(s));
+    const wh: Warehouse = await connectWarehouse({ config, as: writes ? 'writer' : 'semantic' });
+    running.push({ name: `warehouse (${wh.role})`, close: () => wh.close() });
     if (!migrate) await expectSchema(wh);
     if (args.services.has('worker') || args.services.size === SERVICES.length) {
       await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log });
