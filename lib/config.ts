@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -185,7 +185,8 @@ export function tightenDataDir(dataDir: string): void {
   const tighten = (path: string): void => {
     let stat;
     try {
-      stat = statSync(path);
+      // Not through symlinks: the engine's data/ links into store/, which is walked on its own.
+      stat = lstatSync(path);
     } catch {
       return; // removed meanwhile
     }
