@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { fitClv } from '../clv/fit-clv.ts';
-import { loadPurchaseDays } from '../scoring/purchases.ts';
+import { loadPurchaseDays } from './purchase-days.ts';
 import { fitLogistic1d, predictLogistic1d, recencyFeature, type LogisticFit } from './baselines.ts';
 import { addDays, describeDefinition, resolveDefinition, todayUtc, validationCutoffs, type ChurnDefinition } from './definition.ts';
 import { loadFeatures, type FeatureSet } from './features.ts';

@@ -1,11 +1,13 @@
 /**
  * The CLV models' input: one row per customer and purchase day (amounts of that day's completed
  * orders summed), strictly before the cutoff. Same-day purchases are one purchase in the BG/NBD
- * convention, so merging them in ClickHouse also keeps the transfer small.
+ * convention, so merging them in ClickHouse also keeps the transfer small. It lives with churn
+ * because what counts as a purchase is the churn definition's, and churn's evaluation fits BG/NBD
+ * on it too; scoring composes churn and CLV, so it reads it from here.
  */
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { parseDay } from '../churn/definition.ts';
-import type { BuiltQuery } from '../churn/features.ts';
+import { parseDay } from './definition.ts';
+import type { BuiltQuery } from './features.ts';
 
 export interface PurchaseDay {
   customerId: string;

@@ -9,7 +9,7 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { fitClv, type ClvFit } from '../clv/fit-clv.ts';
 import { addDays, todayUtc } from '../churn/definition.ts';
 import { newModelVersion, saveModelRecord } from '../churn/registry.ts';
-import { loadPurchaseDays } from './purchases.ts';
+import { loadPurchaseDays } from '../churn/purchase-days.ts';
 
 export interface ScoreClvOptions {
   /** Facts before this day are used (default today, UTC). */
