@@ -8,4 +8,4 @@ export { loadMappingFile, validateMapping, MappingError, type Mapping } from './
 export type { IngestFileOptions, IngestProgress, IngestRecordsOptions, IngestSummary, InputFormat, Reject } from './types.ts';
 export { ingestFile, ingestRecords } from './load/job.ts';
 export { sourceRecordsOf, type SourceRecord } from './identity/source-records.ts';
-export { InputError } from './load/errors.ts';
+export { InputError } from './core/input-error.ts';

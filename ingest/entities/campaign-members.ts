@@ -5,6 +5,7 @@ export const campaignMembers: EntitySpec = {
   table: 'campaign_members',
   // One row per campaign and resolved customer (the table's sort key); source + customer_ref name it.
   key: ['campaign_id', 'source', 'customer_ref'],
+  keyColumns: ['campaign_id', 'customer_id'],
   idField: 'customer_ref',
   resolvesCustomer: true,
   sourceIsColumn: false,

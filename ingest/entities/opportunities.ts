@@ -26,7 +26,7 @@ export const opportunities: EntitySpec = {
     { name: 'created_at', type: 'date', required: true, doc: 'creation date' },
     { name: 'closed_at', type: 'date', nullable: true, doc: 'close date (won or lost)' },
     { name: 'expected_close_at', type: 'date', nullable: true, doc: 'expected close date' },
-    { name: 'stage_history', type: 'stage_history', doc: 'JSON array of {"stage","entered_at"}' },
+    { name: 'stage_history', type: 'stage_history', datesLike: 'created_at', doc: 'JSON array of {"stage","entered_at"}' },
     { name: 'notes', type: 'string', doc: 'free text' },
     { name: 'updated_at', type: 'datetime', column: null, doc: 'last change: the newest version wins' },
   ],

@@ -55,6 +55,13 @@ export interface FieldSpec {
    * (e.g. `updated_at` becomes the row's `version`, `currency` becomes `original_currency`).
    */
   column?: string | null;
+  /**
+   * An identity matching key (customer records): stored as given and, normalised, in
+   * `<column>_norm`; the normalised value feeds identity resolution.
+   */
+  matchKey?: 'email' | 'phone';
+  /** stage_history: the entered_at dates may also use the mapping's date format of this field. */
+  datesLike?: string;
   /** One line for the README table. */
   doc: string;
 }
@@ -70,6 +77,19 @@ export interface EntitySpec {
   idField: string;
   /** Facts: `customer_ref` (with `source`) is resolved to `customer_id`. */
   resolvesCustomer?: boolean;
+  /**
+   * Customer records: the whole input is resolved into customers before any row is written (a
+   * first pass collects the matching keys), so the ids do not depend on the order of rows.
+   */
+  resolvesIdentity?: boolean;
+  /** Field whose ISO country code decides how national phone numbers are read (else the mapping's default country). */
+  phoneCountryField?: string;
+  /** A Map column the file does not fill, written empty after the fields. */
+  attributesColumn?: string;
+  /** Stored key columns when they are not the key's fields (e.g. the resolved customer_id instead of the reference). */
+  keyColumns?: readonly string[];
+  /** The table has no row_hash and batch_id: its stored rows are re-hashed to compare instead. */
+  withoutAudit?: boolean;
   /** Field whose time becomes the row version (newest wins); absent: the load's start time. */
   versionField?: string;
   /**

@@ -5,6 +5,8 @@ export const users: EntitySpec = {
   table: 'users',
   key: ['user_id'],
   idField: 'user_id',
+  // The users table is small and upserted by user_id (lib/warehouse/migrations/001-core.ts): it has no audit columns.
+  withoutAudit: true,
   sourceIsColumn: false,
   fields: [
     { name: 'user_id', type: 'id', required: true, doc: 'login id' },

@@ -1,4 +1,4 @@
-import type { WarehouseIO } from '../load/warehouse-io.ts';
+import type { WarehouseIO } from '../core/warehouse-io.ts';
 
 /**
  * customer_aliases: from_id → to_id for merged customers. Always one hop to the survivor (a later

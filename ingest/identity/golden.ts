@@ -1,4 +1,4 @@
-import { chunked, type WarehouseIO } from '../load/warehouse-io.ts';
+import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
 import type { CustomerResolution } from './resolve.ts';
 
 /**

@@ -1,5 +1,5 @@
-import type { IdentityKeys } from '../load/row-encoder.ts';
-import { chunked, type WarehouseIO } from '../load/warehouse-io.ts';
+import type { IdentityKeys } from '../core/customer-id-source.ts';
+import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
 import { loadAliases, rootOf } from './aliases.ts';
 import { customerIdFor } from './customer-id.ts';
 import { externalKeys } from './external-ids.ts';

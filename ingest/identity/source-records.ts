@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { WarehouseIO } from '../load/warehouse-io.ts';
+import { WarehouseIO } from '../core/warehouse-io.ts';
 import { loadAliases, rootOf } from './aliases.ts';
 
 export interface SourceRecord {

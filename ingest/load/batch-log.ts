@@ -1,5 +1,5 @@
 import type { EntityName } from '../entities/types.ts';
-import type { WarehouseIO } from './warehouse-io.ts';
+import type { WarehouseIO } from '../core/warehouse-io.ts';
 
 export interface BatchLogEntry {
   batchId: string;

@@ -1,11 +1,11 @@
-import type { RefResolver } from '../identity/resolve-refs.ts';
+import type { RefResolver } from './resolve-refs.ts';
 import type { Batch } from './batch.ts';
 import { hash53, hashCombine } from './hash.ts';
 import { KeyFilter } from './key-filter.ts';
 import type { RejectSink } from './rejects.ts';
 import type { TableLayout } from './table-layout.ts';
 import type { ScratchKeys } from './scratch-keys.ts';
-import { chunked, type WarehouseIO } from './warehouse-io.ts';
+import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
 
 /** Above this many keys a lookup goes through a scratch table (see ScratchKeys). */
 const SCRATCH_THRESHOLD = 20_000;

@@ -5,7 +5,7 @@ import { entitySpec } from '../entities/index.ts';
 import type { EntityName, EntitySpec } from '../entities/types.ts';
 import { rebuildGolden } from '../identity/golden.ts';
 import { resolveCustomers, type CustomerResolution } from '../identity/resolve.ts';
-import { RefResolver } from '../identity/resolve-refs.ts';
+import { RefResolver } from './resolve-refs.ts';
 import { compileMapping, planColumns, type CompiledMapping } from '../mapping/compile.ts';
 import { loadMappingFile, MappingError, type Mapping } from '../mapping/mapping-file.ts';
 import { CsvReader } from '../sources/csv-reader.ts';
@@ -18,11 +18,12 @@ import type { IngestFileOptions, IngestProgress, IngestRecordsOptions, IngestSum
 import { Batch } from './batch.ts';
 import { BatchLog } from './batch-log.ts';
 import { BatchWriter } from './batch-writer.ts';
-import { InputError } from './errors.ts';
+import { InputError } from '../core/input-error.ts';
 import { RejectSink } from './rejects.ts';
 import { ScratchKeys } from './scratch-keys.ts';
-import { RowEncoder, type IdentityKeys } from './row-encoder.ts';
-import { WarehouseIO } from './warehouse-io.ts';
+import type { IdentityKeys } from '../core/customer-id-source.ts';
+import { RowEncoder } from './row-encoder.ts';
+import { WarehouseIO } from '../core/warehouse-io.ts';
 
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
@@ -175,7 +176,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await ScratchKeys.dropLeftovers(io, warehouse.database);
     await log.record('running', counts());
     await rejects.init();
-    if (spec.name === 'customers') {
+    if (spec.resolvesIdentity) {
       // Pass 1: identity keys of every valid record; resolution needs the whole input so that the
       // ids do not depend on the order of rows in the file.
       const keys: IdentityKeys[] = [];

@@ -3,7 +3,7 @@ import { csvRow } from '../../lib/csv/escape-cell.ts';
 import type { EntityName } from '../entities/types.ts';
 import type { Reject } from '../types.ts';
 import type { RejectRow } from './batch.ts';
-import type { WarehouseIO } from './warehouse-io.ts';
+import type { WarehouseIO } from '../core/warehouse-io.ts';
 
 const KEEP_IN_SUMMARY = 1000;
 

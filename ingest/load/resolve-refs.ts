@@ -1,12 +1,12 @@
-import { tsvUnescape, type Batch } from '../load/batch.ts';
-import { BytesMap } from '../load/bytes-map.ts';
-import { hash53 } from '../load/hash.ts';
-import { KeyFilter } from '../load/key-filter.ts';
-import { OutBuffer } from '../load/out-buffer.ts';
-import type { CustomerIdSource, FastRefs } from '../load/row-encoder.ts';
-import { chunked, type WarehouseIO } from '../load/warehouse-io.ts';
-import { loadAliases, rootOf } from './aliases.ts';
-import { customerIdFor } from './customer-id.ts';
+import { tsvUnescape, type Batch } from './batch.ts';
+import { BytesMap } from './bytes-map.ts';
+import { hash53 } from './hash.ts';
+import { KeyFilter } from './key-filter.ts';
+import { OutBuffer } from './out-buffer.ts';
+import type { CustomerIdSource, FastRefs } from '../core/customer-id-source.ts';
+import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
+import { loadAliases, rootOf } from '../identity/aliases.ts';
+import { customerIdFor } from '../identity/customer-id.ts';
 
 /** Distinct references kept between batches; beyond it the cache starts over (memory stays flat). */
 const CACHE_LIMIT = 1_000_000;

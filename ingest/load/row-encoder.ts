@@ -1,72 +1,25 @@
+import { byteText as text } from '../core/byte-text.ts';
+import type { CustomerIdSource, IdentityKeys } from '../core/customer-id-source.ts';
+import { firstInvalidUtf8, quoteValue, reasonText, showBytes } from '../core/reasons.ts';
 import type { FieldSpec } from '../entities/types.ts';
 import { parseExternalIds } from '../identity/external-ids.ts';
 import { normalizeEmail } from '../identity/normalize-email.ts';
 import { isKnownCountry, normalizePhone } from '../identity/normalize-phone.ts';
 import type { CompiledField, CompiledMapping } from '../mapping/compile.ts';
-import { MAX_DATE_DAYS, MAX_DATETIME_SECONDS, newDateParts, parseIso, toDays, toEpochSeconds, type DateParts } from '../validate/parse-date.ts';
+import type { RowInput } from '../sources/row-input.ts';
+import { currencyCode, currencyCodeProblem, missingRateProblem } from '../validate/check-currency.ts';
+import { dateFormatProblem, dateRangeProblem, daysInRange, secondsInRange } from '../validate/check-date.ts';
+import { firstControlChar, idProblem } from '../validate/check-id.ts';
+import { numberProblem } from '../validate/check-number.ts';
+import { enumProblem, matchEnum } from '../validate/match-enum.ts';
+import { newDateParts, toDays, toEpochSeconds, type DateParser, type DateParts } from '../validate/parse-date.ts';
 import { parseCents, parseInteger } from '../validate/parse-number.ts';
+import { parseStageHistory } from '../validate/parse-stage-history.ts';
 import type { Batch } from './batch.ts';
 import { hash53 } from './hash.ts';
 import type { OutBuffer } from './out-buffer.ts';
-import { firstInvalidUtf8, quoteValue, reasonText, showBytes } from './reasons.ts';
 import { tableLayout, type TableLayout } from './table-layout.ts';
-
-const EMPTY = Buffer.alloc(0);
-
-/** The current input row: one byte range per canonical field (start -1: no value). */
-export class RowInput {
-  readonly bufs: Buffer[];
-  readonly start: Int32Array;
-  readonly end: Int32Array;
-  line = 0;
-  /** Some byte ≥ 0x80 in the row: fields are checked for valid UTF-8. */
-  high = false;
-  /** The row as read, for rejects. */
-  rawBuf: Buffer = EMPTY;
-  rawStart = 0;
-  rawEnd = 0;
-  rawText: string | undefined;
-
-  constructor(readonly fieldCount: number) {
-    this.bufs = new Array<Buffer>(fieldCount).fill(EMPTY);
-    this.start = new Int32Array(fieldCount).fill(-1);
-    this.end = new Int32Array(fieldCount);
-  }
-
-  raw(): string {
-    if (this.rawText !== undefined) return this.rawText;
-    let e = this.rawEnd;
-    while (e > this.rawStart && (this.rawBuf[e - 1] === 10 || this.rawBuf[e - 1] === 13)) e--;
-    return showBytes(this.rawBuf, this.rawStart, Math.min(e, this.rawStart + 4000));
-  }
-}
-
-/** Where a row's customer id comes from: identity resolution (customers) or the identity map (facts). */
-export interface CustomerIdSource {
-  /** The 14 id bytes, or undefined when the id must be looked up before the batch is written. */
-  idFor(source: string, ref: string): Buffer | undefined;
-  /** Byte-level lookup for the fast path (facts): no string per row. */
-  fast?: FastRefs;
-}
-
-export interface FastRefs {
-  /** A small number per source name. */
-  tagOf(source: string): number;
-  /** Offset of the 14 id bytes in `values()` for a known reference (TSV-escaped bytes), else -1. */
-  idOffset(tag: number, b: Uint8Array, s: number, e: number): number;
-  values(): Buffer;
-}
-
-/** What the customers pass of identity resolution needs from each valid record. */
-export interface IdentityKeys {
-  source: string;
-  sourceId: string;
-  emailNorm: string;
-  phoneNorm: string;
-  externalIds: Map<string, string>;
-  version: number;
-  line: number;
-}
+import { writeStageHistory, writeStringMap } from './tsv-values.ts';
 
 const enum Kind {
   Id,
@@ -120,6 +73,8 @@ export class RowEncoder {
   readonly #versionField: CompiledField | undefined;
   readonly #currencyField: CompiledField | undefined;
   readonly #countryField: number;
+  /** The other date format stage_history dates may use (the mapping's, for the field the entity names). */
+  readonly #stageDates: DateParser | undefined;
   readonly #customerKeySlot: number;
   /** Fields with a value map (most mappings have none). */
   readonly #mappedFields: number[];
@@ -156,7 +111,7 @@ export class RowEncoder {
     this.#refField = spec.resolvesCustomer ? idx('customer_ref') : -1;
     this.#versionField = spec.versionField ? mapping.byName.get(spec.versionField) : undefined;
     this.#currencyField = spec.money ? mapping.byName.get(spec.money.currency) : undefined;
-    this.#countryField = spec.name === 'customers' ? idx('country') : -1;
+    this.#countryField = idx(spec.phoneCountryField);
     this.#mappedFields = mapping.fields.filter((f) => f.values).map((f) => f.index);
     const movable = this.layout.movableDateColumn;
     this.steps = [];
@@ -168,14 +123,16 @@ export class RowEncoder {
       }
       if (f.column === null) continue;
       const column = f.column ?? f.name;
-      const kind = spec.name === 'customers' && f.name === 'email' ? Kind.Email : spec.name === 'customers' && f.name === 'phone' ? Kind.Phone : kindOf(f);
+      const kind = f.matchKey === 'email' ? Kind.Email : f.matchKey === 'phone' ? Kind.Phone : kindOf(f);
       const step = this.#step(kind, field, column);
       step.movable = column === movable;
       this.steps.push(step);
     }
-    if (spec.name === 'customers') {
-      this.steps.push({ ...this.#step(Kind.Attributes, mapping.fields[0], 'attributes'), index: -1 });
+    if (spec.attributesColumn) {
+      this.steps.push({ ...this.#step(Kind.Attributes, mapping.fields[0], spec.attributesColumn), index: -1 });
     }
+    const datesLike = mapping.fields.find((f) => f.spec.type === 'stage_history')?.spec.datesLike;
+    this.#stageDates = datesLike ? mapping.byName.get(datesLike)?.parseDate : undefined;
     this.#customerKeySlot = this.layout.keyColumns.indexOf('customer_id');
   }
 
@@ -414,12 +371,12 @@ export class RowEncoder {
     if (s < 0) return;
     const p = this.#parts;
     if (!field.parseDate!(row.bufs[f], s, row.end[f], p)) {
-      this.#error(field.spec.name, `${quoteValue(this.#text(row, f))} is not a date/time (expected ${field.expect})`);
+      this.#error(field.spec.name, dateFormatProblem(this.#text(row, f), false, field.expect!));
       return;
     }
     const secs = toEpochSeconds(p);
-    if (secs < 0 || secs > MAX_DATETIME_SECONDS) {
-      this.#error(field.spec.name, `${quoteValue(this.#text(row, f))} is outside the range the warehouse stores (1970 to 2106)`);
+    if (!secondsInRange(secs)) {
+      this.#error(field.spec.name, dateRangeProblem(this.#text(row, f), false));
       return;
     }
     this.#version = secs * 1000;
@@ -454,11 +411,9 @@ export class RowEncoder {
         out.escaped(b, s, e);
         return;
       case Kind.Id:
-        for (let i = s; i < e; i++) {
-          if (b[i] < 32) {
-            this.#error(st.name, `${quoteValue(text(b, s, e, row.high))} contains control characters`);
-            return;
-          }
+        if (firstControlChar(b, s, e) >= 0) {
+          this.#error(st.name, idProblem(text(b, s, e, row.high)));
+          return;
         }
         out.escaped(b, s, e);
         return;
@@ -508,27 +463,9 @@ export class RowEncoder {
   }
 
   #writeEnum(st: Step, row: RowInput, b: Buffer, s: number, e: number, out: OutBuffer): void {
-    const n = e - s;
-    const allowed = st.allowed;
-    for (let k = 0; k < allowed.length; k++) {
-      const a = allowed[k];
-      if (a.length !== n) continue;
-      let same = true;
-      for (let i = 0; i < n; i++) {
-        let c = b[s + i];
-        if (c >= 65 && c <= 90) c |= 0x20;
-        if (c !== a[i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) {
-        out.raw(a, 0, n);
-        return;
-      }
-    }
-    const values = st.field.spec.values ?? [];
-    this.#error(st.name, `${quoteValue(text(b, s, e, row.high))} is not one of: ${values.join(', ')}`);
+    const k = matchEnum(st.allowed, b, s, e);
+    if (k >= 0) out.raw(st.allowed[k], 0, e - s);
+    else this.#error(st.name, enumProblem(text(b, s, e, row.high), st.field.spec.values ?? []));
   }
 
   #writeDate(st: Step, row: RowInput, b: Buffer, s: number, e: number, out: OutBuffer): void {
@@ -536,23 +473,21 @@ export class RowEncoder {
     const field = st.field;
     const isDate = st.kind === Kind.Date;
     if (!field.parseDate!(b, s, e, p)) {
-      const v = text(b, s, e, row.high);
-      const hint = field.expect!.startsWith('YYYY-MM-DD') && /^\d{1,2}[./]\d{1,2}[./]\d{2,4}/.test(v) ? `; for other formats set dates.${st.name} in the mapping` : '';
-      this.#error(st.name, `${quoteValue(v)} is not a ${isDate ? 'date' : 'date/time'} (expected ${field.expect}${hint})`);
+      this.#error(st.name, dateFormatProblem(text(b, s, e, row.high), isDate, field.expect!, st.name));
       return;
     }
     if (isDate) {
       const days = toDays(p);
-      if (days < 0 || days > MAX_DATE_DAYS) {
-        this.#error(st.name, `${quoteValue(text(b, s, e, row.high))} is outside the range the warehouse stores (1970-01-01 to 2149-06-06)`);
+      if (!daysInRange(days)) {
+        this.#error(st.name, dateRangeProblem(text(b, s, e, row.high), true));
         return;
       }
       if (st.movable) this.#sortDate = days;
       out.date(days);
     } else {
       const secs = toEpochSeconds(p);
-      if (secs < 0 || secs > MAX_DATETIME_SECONDS) {
-        this.#error(st.name, `${quoteValue(text(b, s, e, row.high))} is outside the range the warehouse stores (1970 to 2106)`);
+      if (!secondsInRange(secs)) {
+        this.#error(st.name, dateRangeProblem(text(b, s, e, row.high), false));
         return;
       }
       if (st.movable) this.#sortDate = secs;
@@ -562,25 +497,8 @@ export class RowEncoder {
 
   /** Records why a number was refused (the value text is only made here, on the error path). */
   #numberError(st: Step, raw: string, v: number, decimal: boolean): void {
-    this.#checkNumber(st, raw, v, decimal);
-  }
-
-  #checkNumber(st: Step, raw: string, v: number, decimal: boolean): boolean {
-    if (Number.isNaN(v)) {
-      const sep = String.fromCharCode(this.mapping.numbers.decimal);
-      this.#error(st.name, decimal ? `${quoteValue(raw)} is not a number (decimal separator "${sep}")` : `${quoteValue(raw)} is not a whole number`);
-      return false;
-    }
-    const value = decimal ? v / 100 : v;
-    if (value < st.min) {
-      this.#error(st.name, st.min === 0 ? `${quoteValue(raw)} is negative (must be ≥ 0)` : `${quoteValue(raw)} is below the minimum ${st.min}`);
-      return false;
-    }
-    if (value > st.max) {
-      this.#error(st.name, `${quoteValue(raw)} is above the maximum ${st.max}`);
-      return false;
-    }
-    return true;
+    const problem = numberProblem(raw, v, { decimal, min: st.min, max: st.max, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal) });
+    if (problem) this.#error(st.name, problem);
   }
 
   #writeMoney(st: Step, row: RowInput, out: OutBuffer): void {
@@ -605,17 +523,18 @@ export class RowEncoder {
         code = last;
       } else {
         const raw = this.#text(row, cf.index);
-        code = raw.toUpperCase();
-        if (!/^[A-Z]{3}$/.test(code)) {
-          this.#error(cf.spec.name, `${quoteValue(raw)} is not a 3-letter currency code`);
+        const valid = currencyCode(raw);
+        if (valid === undefined) {
+          this.#error(cf.spec.name, currencyCodeProblem(raw));
           return;
         }
+        code = valid;
         if (code === raw) this.#lastCurrency = code;
       }
     }
     const rate = cur.rates.get(code);
     if (rate === undefined) {
-      this.#error(cf.spec.name, `no conversion rate from ${code} to ${cur.base} (add currency.rates.${code} to the mapping)`);
+      this.#error(cf.spec.name, missingRateProblem(code, cur.base));
       return;
     }
     out.cents(rate === 1 ? cents : Math.round(cents * rate));
@@ -634,92 +553,14 @@ export class RowEncoder {
       return;
     }
     this.#externalIds = ids;
-    out.byte(123);
-    let first = true;
-    for (const [k, v] of ids) {
-      if (!first) out.byte(44);
-      first = false;
-      quoted(out, k);
-      out.byte(58);
-      quoted(out, v);
-    }
-    out.byte(125);
+    writeStringMap(out, ids);
   }
 
   #writeStageHistory(st: Step, raw: string, out: OutBuffer): void {
-    let list: unknown;
-    try {
-      list = JSON.parse(raw);
-    } catch {
-      list = undefined;
-    }
-    const expected = 'is not a JSON array of {"stage": "...", "entered_at": "YYYY-MM-DD"}';
-    if (!Array.isArray(list)) {
-      this.#error(st.name, `${quoteValue(raw)} ${expected}`);
-      return;
-    }
-    const entries: [string, number][] = [];
-    const p = this.#parts;
-    for (let i = 0; i < list.length; i++) {
-      const item = list[i] as { stage?: unknown; entered_at?: unknown } | null;
-      if (!item || typeof item !== 'object' || typeof item.stage !== 'string' || typeof item.entered_at !== 'string') {
-        this.#error(st.name, `entry ${i + 1} ${expected.replace('is not a JSON array of ', 'is not ')}`);
-        return;
-      }
-      const d = Buffer.from(item.entered_at.trim());
-      const other = this.mapping.byName.get('created_at')?.parseDate;
-      const ok = parseIso(d, 0, d.length, p) || (other !== undefined && other(d, 0, d.length, p));
-      if (!ok || toDays(p) < 0 || toDays(p) > MAX_DATE_DAYS) {
-        this.#error(st.name, `entry ${i + 1}: ${quoteValue(item.entered_at)} is not a date (expected YYYY-MM-DD)`);
-        return;
-      }
-      entries.push([item.stage, toDays(p)]);
-    }
-    out.byte(91);
-    entries.forEach(([stage, days], i) => {
-      if (i > 0) out.byte(44);
-      out.byte(40);
-      quoted(out, stage);
-      out.byte(44);
-      out.byte(39);
-      out.date(days);
-      out.byte(39);
-      out.byte(41);
-    });
-    out.byte(93);
+    const history = parseStageHistory(raw, this.#stageDates, this.#parts);
+    if (history.problem !== undefined) this.#error(st.name, history.problem);
+    else writeStageHistory(out, history.entries);
   }
-}
-
-/**
- * A string inside a Map/Array value. ClickHouse reads these from TSV with quoted-string rules
- * directly (one level of backslash escapes, not TSV escaping on top).
- */
-function quoted(out: OutBuffer, s: string): void {
-  out.byte(39);
-  const b = Buffer.from(s, 'utf8');
-  out.reserve(b.length * 2 + 1);
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i];
-    if (c === 92 || c === 39) {
-      out.byte(92);
-      out.byte(c);
-    } else if (c === 9 || c === 10 || c === 13) {
-      out.byte(92);
-      out.byte(c === 9 ? 116 : c === 10 ? 110 : 114);
-    } else out.byte(c);
-  }
-  out.byte(39);
-}
-
-interface FastSlices {
-  latin1Slice(start: number, end: number): string;
-  utf8Slice(start: number, end: number): string;
-}
-
-/** Text of a byte range; ASCII rows skip UTF-8 decoding (Buffer's own slice methods, no argument checks). */
-function text(b: Buffer, s: number, e: number, high: boolean): string {
-  const f = b as unknown as FastSlices;
-  return high ? f.utf8Slice(s, e) : f.latin1Slice(s, e);
 }
 
 function kindOf(f: FieldSpec): Kind {
@@ -744,8 +585,4 @@ function kindOf(f: FieldSpec): Kind {
     case 'stage_history':
       return Kind.StageHistory;
   }
-}
-
-export function rowInputFor(m: CompiledMapping): RowInput {
-  return new RowInput(m.fields.length);
 }

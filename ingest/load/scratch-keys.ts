@@ -1,5 +1,5 @@
 import { OutBuffer } from './out-buffer.ts';
-import type { WarehouseIO } from './warehouse-io.ts';
+import type { WarehouseIO } from '../core/warehouse-io.ts';
 
 const PREFIX = 'ingest_keys_';
 

@@ -1,4 +1,4 @@
-import type { EntitySpec } from '../entities/types.ts';
+import type { EntitySpec, FieldSpec } from '../entities/types.ts';
 
 /**
  * How an entity's rows are laid out in the insert payload: business columns first (they are what
@@ -22,8 +22,6 @@ export interface TableLayout {
   movableCustomer: boolean;
 }
 
-const CUSTOMER_RECORD_EXTRAS: Record<string, string[]> = { email: ['email_norm'], phone: ['phone_norm'] };
-
 export function tableLayout(spec: EntitySpec): TableLayout {
   const business: string[] = [];
   for (const f of spec.fields) {
@@ -33,13 +31,13 @@ export function tableLayout(spec: EntitySpec): TableLayout {
     }
     if (f.column === null) continue;
     business.push(f.column ?? f.name);
-    if (spec.name === 'customers') business.push(...(CUSTOMER_RECORD_EXTRAS[f.name] ?? []));
+    if (f.matchKey) business.push(normColumn(f));
   }
-  if (spec.name === 'customers') business.push('attributes');
-  const hasCustomerId = spec.name === 'customers' || spec.resolvesCustomer === true;
-  const keyColumns = spec.name === 'campaign_members' ? ['campaign_id', 'customer_id'] : spec.key.map((k) => spec.fields.find((f) => f.name === k)?.column ?? k);
+  if (spec.attributesColumn) business.push(spec.attributesColumn);
+  const hasCustomerId = spec.resolvesIdentity === true || spec.resolvesCustomer === true;
+  const keyColumns = spec.keyColumns ? [...spec.keyColumns] : spec.key.map((k) => spec.fields.find((f) => f.name === k)?.column ?? k);
   const movable = spec.movableSortColumns?.find((c) => c !== 'customer_id');
-  const hasAudit = spec.name !== 'users';
+  const hasAudit = spec.withoutAudit !== true;
   return {
     table: spec.table,
     business,
@@ -50,4 +48,9 @@ export function tableLayout(spec: EntitySpec): TableLayout {
     movableDateColumn: movable,
     movableCustomer: spec.movableSortColumns?.includes('customer_id') === true,
   };
+}
+
+/** The column beside a matching key that holds its normalised form. */
+function normColumn(f: FieldSpec): string {
+  return `${f.column ?? f.name}_norm`;
 }

@@ -1,5 +1,5 @@
-import { InputError } from '../load/errors.ts';
-import { RowInput } from '../load/row-encoder.ts';
+import { InputError } from '../core/input-error.ts';
+import { RowInput } from './row-input.ts';
 import { planColumns, type CompiledMapping } from '../mapping/compile.ts';
 import { CsvParser } from './csv-parser.ts';
 import { fileSize, openBytes } from './open-input.ts';

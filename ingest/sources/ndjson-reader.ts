@@ -1,5 +1,5 @@
 import type { CompiledMapping } from '../mapping/compile.ts';
-import { firstInvalidUtf8, showBytes } from '../load/reasons.ts';
+import { firstInvalidUtf8, showBytes } from '../core/reasons.ts';
 import { fileSize, openBytes } from './open-input.ts';
 import { RecordRows } from './record-rows.ts';
 import type { ReaderSink, RowReader } from './reader.ts';

@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { InputError } from '../load/errors.ts';
+import { InputError } from '../core/input-error.ts';
 import type { InputFormat } from '../types.ts';
 
 /** Format from the file name: .csv/.tsv, .ndjson/.jsonl/.json, .parquet; a trailing .gz is looked through. */

@@ -1,6 +1,6 @@
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
-import { InputError } from '../load/errors.ts';
+import { InputError } from '../core/input-error.ts';
 import { planColumns, type CompiledMapping } from '../mapping/compile.ts';
 import { fileSize } from './open-input.ts';
 import { RecordRows } from './record-rows.ts';

@@ -1,4 +1,4 @@
-import type { RowInput } from '../load/row-encoder.ts';
+import type { RowInput } from './row-input.ts';
 
 /** What a reader feeds: rows already split into canonical fields. */
 export interface ReaderSink {

@@ -1,4 +1,4 @@
-import { RowInput } from '../load/row-encoder.ts';
+import { RowInput } from './row-input.ts';
 import { headerKey, type CompiledMapping } from '../mapping/compile.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { RowInput } from '../load/row-encoder.ts';
+import type { RowInput } from './row-input.ts';
 import type { CompiledMapping } from '../mapping/compile.ts';
 import { RecordRows } from './record-rows.ts';
 import type { ReaderSink, RowReader } from './reader.ts';

@@ -5,7 +5,7 @@ import { customerIdFor, isCustomerId } from '../../ingest/identity/customer-id.t
 import { normalizeEmail } from '../../ingest/identity/normalize-email.ts';
 import { normalizePhone } from '../../ingest/identity/normalize-phone.ts';
 import { OutBuffer } from '../../ingest/load/out-buffer.ts';
-import { firstInvalidUtf8 } from '../../ingest/load/reasons.ts';
+import { firstInvalidUtf8 } from '../../ingest/core/reasons.ts';
 import { CsvParser } from '../../ingest/sources/csv-parser.ts';
 import { compileDateFormat, newDateParts, parseIso, toDays, toEpochSeconds } from '../../ingest/validate/parse-date.ts';
 import { parseCents, parseInteger } from '../../ingest/validate/parse-number.ts';
