@@ -115,6 +115,8 @@ export function checkSettings(access: Access, settings: ReadonlyMap<string, stri
 /** What can be decided from the text alone, before the engine sees it. */
 export function checkText(access: Access, text: string): void {
   const tokens = sqlTokens(text);
+  // Settings follow a SETTINGS keyword; before it, `readonly = 1` may be a column compared.
+  let inSettings = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t.kind === 'literal') {
@@ -129,7 +131,8 @@ export function checkText(access: Access, text: string): void {
     if ((word === 'OUTFILE' && prev === 'INTO') || (word === 'INFILE' && prev === 'FROM')) {
       throw accessDenied(access.user, `${prev} ${word} reads or writes files of the server and is not allowed for user ${access.user}`);
     }
-    if (SENSITIVE_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
+    if (word === 'SETTINGS') inSettings = true;
+    if (inSettings && SENSITIVE_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
       throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text}`);
     }
   }

@@ -132,6 +132,8 @@ for (const role of WAREHOUSE_ROLES) {
         'SELECT e.id AS id, n.number AS n FROM events AS e LEFT JOIN numbers(3) AS n ON e.id = n.number ORDER BY id SETTINGS join_use_nulls = 0',
       );
       assert.deepEqual(result.map((r) => [Number(r.id), Number(r.n)]), [[1, 1], [2, 2]]);
+      // A column that shares a refused setting's name is only a column.
+      assert.deepEqual(await rows(client, 'SELECT count() AS n FROM (SELECT number AS dialect FROM numbers(3)) WHERE dialect = 1'), [{ n: '1' }]);
     });
   });
 }
