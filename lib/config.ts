@@ -160,7 +160,16 @@ export function localSecrets(dataDir: string, env: Env = process.env): LocalSecr
  */
 export function privateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  chmodOwn(dir, 0o700);
+}
+
+function chmodOwn(path: string, mode: number): void {
+  try {
+    chmodSync(path, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    throw new Error(`cannot make ${path} private (mode ${mode.toString(8)}): it belongs to another OS user. Run as its owner, or set CRM_DATA_DIR to a directory of yours`, { cause: error });
+  }
 }
 
 /** Writes a file only this OS user can read, replacing it whole (readers never see half of it). */
@@ -181,7 +190,7 @@ const PRIVATE_ENTRIES = ['secrets.json', 'endpoint.json', 'alert-rules.json', 's
  */
 export function tightenDataDir(dataDir: string): void {
   if (!existsSync(dataDir)) return;
-  chmodSync(dataDir, 0o700);
+  chmodOwn(dataDir, 0o700);
   const tighten = (path: string): void => {
     let stat;
     try {
@@ -191,10 +200,10 @@ export function tightenDataDir(dataDir: string): void {
       return; // removed meanwhile
     }
     if (stat.isDirectory()) {
-      if ((stat.mode & 0o077) !== 0) chmodSync(path, 0o700);
+      if ((stat.mode & 0o077) !== 0) chmodOwn(path, 0o700);
       for (const name of readdirSync(path)) tighten(join(path, name));
     } else if (stat.isFile() && (stat.mode & 0o077) !== 0) {
-      chmodSync(path, 0o600);
+      chmodOwn(path, 0o600);
     }
   };
   for (const name of PRIVATE_ENTRIES) tighten(join(dataDir, name));
