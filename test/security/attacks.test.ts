@@ -21,7 +21,8 @@ import { setUserActive, setUserPassword, upsertUser } from '../../web/server/use
 import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser.ts';
 import { startProductStack, type ProductStack } from '../web/stack.ts';
 import { parseCsv, postForm, raw, signInCookie, type RawResponse } from './http.ts';
-import { FORMULA_CUSTOMER, OWNER, plantPayloads } from './plant.ts';
+import { FORMULA_CUSTOMER, OWNER, plantPayloads, xss } from './plant.ts';
+import { loadAlertsConfig, runAlerts } from '../../models/alerts/index.ts';
 
 const PASSWORD = 'demo1234';
 const ROLES = ['executive', 'marketer', 'analyst', 'owner', 'admin'] as const;
@@ -67,6 +68,16 @@ before(async () => {
   );
   assert.equal(rows.length, 1, 'the planted customer is in the semantic layer');
   customerId = String(rows[0]['customer_base.customer_id']);
+  // The texts that do not come through ingest, planted through the product's own paths too: a
+  // saved segment (the marketer's form) and the owner's churn digest (the alerts run).
+  const saved = await postForm(base, '/segments?/save', { name: xss('segment.name'), description: xss('segment.description'), definition: JSON.stringify(EMEA) }, { cookie: cookies.marketer });
+  assert.ok(saved.status < 400, `the payload segment is saved: ${show(saved)}`);
+  const writer = await stack.tw.connectAs('writer');
+  try {
+    await runAlerts({ warehouse: writer, dataDir: stack.tw.dir, config: loadAlertsConfig(stack.tw.dir, {}), ownerId: OWNER, today: DEFAULT_TODAY, rescore: false });
+  } finally {
+    await writer.close();
+  }
 });
 
 after(async () => {
@@ -89,7 +100,8 @@ const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/api/cube-token', ALL],
 ];
 
-const SEGMENT_QUERY = `?definition=${encodeURIComponent(JSON.stringify({ match: 'all', groups: [{ match: 'all', rules: [{ field: 'region', op: 'is', values: ['EMEA'] }] }] }))}`;
+const EMEA = { match: 'all', groups: [{ match: 'all', rules: [{ field: 'region', op: 'is', values: ['EMEA'] }] }] };
+const SEGMENT_QUERY = `?definition=${encodeURIComponent(JSON.stringify(EMEA))}`;
 const withQuery = (path: string): string => (path.startsWith('/segments/export.csv') ? path + SEGMENT_QUERY : path);
 
 /** Ways to spell a path that a router may decode to the same route. */
@@ -223,6 +235,9 @@ describe('sessions are revocable', () => {
     const { email, cookie } = await freshAnalyst();
     await setUserActive(stack.tw.warehouse.client, email, false);
     await assertDead(cookie, 'deactivation');
+    // Re-activating the account does not revive the sessions it had.
+    await setUserActive(stack.tw.warehouse.client, email, true);
+    await assertDead(cookie, 'deactivation and re-activation');
   });
 
   test('signing out ends that session even for a copied cookie', async () => {
@@ -489,6 +504,23 @@ describe('data directory', () => {
 
 // ─── 2. Stored XSS: every page, every chart, in a real browser ───────────────────────────────
 
+const WATCH_FOR_PAYLOADS = `
+  window.__xssSeen = [];
+  window.__cspViolations = [];
+  new MutationObserver(function (records) {
+    for (const r of records) for (const node of r.addedNodes) {
+      if (!(node instanceof Element)) continue;
+      for (const el of [node, ...node.querySelectorAll('[xssmark]')]) {
+        const f = el.getAttribute('xssmark');
+        if (f) window.__xssSeen.push(f);
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
+  document.addEventListener('securitypolicyviolation', function (e) {
+    window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sample);
+  });
+`;
+
 describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
   let browser: Browser;
   before(async () => {
@@ -502,38 +534,31 @@ describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
     const fired: string[] = [];
     const inserted = new Set<string>();
     const violations: string[] = [];
+    /** Planted fields the pages showed (as text, escaped): proof the sweep reached them. */
+    const shown = new Set<string>();
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.exposeBinding('__xss', ({ page }, field: string) => {
+    await context.exposeBinding('xssfired', ({ page }, field: string) => {
       fired.push(`${page.url()}: ${field}`);
     });
     // Watches the whole document (ECharts tooltips are divs appended outside the chart) for any
-    // element a payload would create, even one whose handler the CSP blocks.
-    await context.addInitScript(() => {
-      const w = window as unknown as { __xssSeen: string[]; __cspViolations: string[] };
-      w.__xssSeen = [];
-      w.__cspViolations = [];
-      const scan = (node: Node): void => {
-        if (!(node instanceof Element)) return;
-        for (const el of [node, ...node.querySelectorAll('[data-xss]')]) {
-          const f = el.getAttribute('data-xss');
-          if (f) w.__xssSeen.push(f);
-        }
-      };
-      new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(scan))).observe(document, { childList: true, subtree: true });
-      document.addEventListener('securitypolicyviolation', (e) => w.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample}`));
-    });
+    // element a payload would create, even one whose handler the CSP blocks. A string, not a
+    // function: tsx wraps named inner functions in a __name() helper the page does not have, and
+    // the script would die silently.
+    await context.addInitScript(WATCH_FOR_PAYLOADS);
     const page = await context.newPage();
     await signIn(page, base, emailOf('admin'), PASSWORD);
     await settled(page);
     const collect = async (where: string): Promise<void> => {
       const seen = await page.evaluate(() => {
         const w = window as unknown as { __xssSeen: string[]; __cspViolations: string[] };
-        const out = { seen: [...w.__xssSeen, ...[...document.querySelectorAll('[data-xss]')].map((e) => e.getAttribute('data-xss') ?? '')], csp: [...w.__cspViolations] };
+        const shownAsText = [...document.body.innerText.matchAll(/X ([a-z]+\.[a-z]+)<img/gi)].map((m) => m[1]);
+        const out = { seen: [...w.__xssSeen, ...[...document.querySelectorAll('[xssmark]')].map((e) => e.getAttribute('xssmark') ?? '')], csp: [...w.__cspViolations], shown: shownAsText };
         w.__xssSeen = [];
         w.__cspViolations = [];
         return out;
       });
       for (const f of seen.seen) inserted.add(`${where}: ${f}`);
+      for (const f of seen.shown) shown.add(f);
       violations.push(...seen.csp.map((v) => `${where}: ${v}`));
     };
     const pages = ['/', '/lost-orders', '/customers', `/customers?q=${encodeURIComponent('attack.example')}`, `/customers/${encodeURIComponent(customerId)}`, '/churn-risk', '/segments', `/alerts?owner=${OWNER}`, '/alerts/rules'];
@@ -542,9 +567,10 @@ describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
       await page.goto(`${base}${path}`);
       await settled(page);
       await collect(path);
-      // Hover every chart on a grid (tooltips are built on hover), then click it (drill-downs).
-      const charts = await page.$$('[data-chart]');
-      for (const chart of charts) {
+      // Hover every chart on a grid (tooltips are built on hover)…
+      const count = (await page.$$('[data-chart]')).length;
+      for (let i = 0; i < count; i++) {
+        const chart = (await page.$$('[data-chart]'))[i];
         await chart.scrollIntoViewIfNeeded();
         const box = await chart.boundingBox();
         if (!box) continue;
@@ -555,16 +581,25 @@ describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
             hovers++;
           }
         }
-        await collect(`${path} hover`);
+        await collect(`${path} chart ${i} hover`);
+      }
+      // …then click each one (drill-downs list the underlying rows), one at a time.
+      for (let i = 0; i < count; i++) {
+        const chart = (await page.$$('[data-chart]'))[i];
+        if (!chart) break;
+        await chart.scrollIntoViewIfNeeded();
+        const box = await chart.boundingBox();
+        if (!box) continue;
         await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
-        await page.waitForTimeout(50);
-        const dialog = await page.$('dialog[open]');
+        const dialog = await page.waitForSelector('dialog[open]', { timeout: 1_500 }).catch(() => null);
         if (dialog) {
           await settled(page).catch(() => undefined);
-          await collect(`${path} drill-down`);
+          await collect(`${path} chart ${i} drill-down`);
           await page.keyboard.press('Escape');
+          await page.waitForSelector('dialog[open]', { state: 'detached', timeout: 5_000 }).catch(() => undefined);
         }
-        if (!page.url().startsWith(`${base}${path.split('?')[0]}`)) {
+        await collect(`${path} chart ${i} click`);
+        if (new URL(page.url()).pathname !== new URL(`${base}${path}`).pathname) {
           await page.goto(`${base}${path}`);
           await settled(page);
         }
@@ -575,6 +610,9 @@ describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
     assert.deepEqual(fired, [], 'planted script ran');
     assert.deepEqual([...inserted], [], 'planted HTML was inserted into the page');
     assert.deepEqual(violations, [], 'CSP violations (an inline script or handler tried to run, or the policy blocks the app)');
+    // The sweep proves something only where the payloads were on screen.
+    console.log(`payload fields shown as text: ${[...shown].sort().join(', ')}`);
+    for (const f of ['customer.name', 'customer.company', 'deal.lossreason', 'deal.notes', 'deal.stage', 'interaction.subject', 'segment.name']) assert.ok(shown.has(f), `the sweep saw ${f} on some page (shown: ${[...shown].join(', ')})`);
   });
 });
 

