@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { dataDirFrom } from '../lib/config.ts';
 import { setWebContext, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
+import { cubeGate } from './server/cube-gate.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
 import { sessionRevocations } from './server/sessions.ts';
 import { userStore } from './server/users.ts';
@@ -72,7 +73,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const ownProtocolHeader = !process.env.CRM_WEB_ORIGIN && !process.env.CRM_WEB_PROTOCOL_HEADER;
   if (ownProtocolHeader) process.env.CRM_WEB_PROTOCOL_HEADER = PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
-  const proxy = cubeProxy(context.cubeUrl, { log });
+  const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/cubejs-api/')) return void proxy(req, res);
     // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.

@@ -212,7 +212,7 @@ describe('the role gate decides on the route the router resolves', () => {
 describe('sessions are revocable', () => {
   let n = 0;
   /** A fresh analyst account (so other tests keep theirs), signed in; returns its e-mail and cookie. */
-  async function freshAnalyst(): Promise<{ email: string; cookie: string }> {
+  async function freshAnalyst(): Promise<{ email: string; cookie: string; token: string }> {
     const email = `sec-analyst-${++n}@security.test`;
     await upsertUser(stack.tw.warehouse.client, { userId: `U-SEC-${n}`, email, name: `Security analyst ${n}`, role: 'analyst' });
     await setUserPassword(stack.tw.warehouse.client, email, 'correct horse 1');
@@ -220,9 +220,19 @@ describe('sessions are revocable', () => {
     assert.ok(cookie, `fresh analyst signs in: ${show(res)}`);
     const ok = await get('/churn-risk/export.csv', cookie);
     assert.equal(ok.status, 200, `the live session exports: ${show(ok)}`);
-    return { email, cookie };
+    const token = (JSON.parse((await get('/api/cube-token', cookie)).body) as { token: string }).token;
+    const through = await cubeThroughDashboard(cookie, token);
+    assert.equal(through.status, 200, `the live session reads the semantic API through the dashboard: ${show(through)}`);
+    return { email, cookie, token };
   }
-  async function assertDead(cookie: string, what: string): Promise<void> {
+  const cubeThroughDashboard = (cookie: string, token: string): Promise<RawResponse> =>
+    raw(base, `/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify({ measures: ['customer_base.count'] }))}`, { cookie, headers: { authorization: token } });
+  async function assertDead(cookie: string, what: string, token?: string): Promise<void> {
+    // The Cube token the browser already holds stops working through the dashboard too.
+    if (token) {
+      const r = await cubeThroughDashboard(cookie, token);
+      assert.equal(r.status, 401, `after ${what}, the semantic API through the dashboard answered ${show(r)}`);
+    }
     for (const path of ['/churn-risk/export.csv', `/customers/${encodeURIComponent(customerId)}`, '/api/cube-token', '/', '/customers/__data.json']) {
       const r = await get(path, cookie);
       // A data request (__data.json) answers a redirect as JSON: to sign-in is a refusal.
@@ -232,19 +242,19 @@ describe('sessions are revocable', () => {
   }
 
   test('deactivating an account ends its sessions at once, exports and server-side Cube calls included', async () => {
-    const { email, cookie } = await freshAnalyst();
+    const { email, cookie, token } = await freshAnalyst();
     await setUserActive(stack.tw.warehouse.client, email, false);
-    await assertDead(cookie, 'deactivation');
+    await assertDead(cookie, 'deactivation', token);
     // Re-activating the account does not revive the sessions it had.
     await setUserActive(stack.tw.warehouse.client, email, true);
     await assertDead(cookie, 'deactivation and re-activation');
   });
 
   test('signing out ends that session even for a copied cookie', async () => {
-    const { cookie } = await freshAnalyst();
+    const { cookie, token } = await freshAnalyst();
     const out = await postForm(base, '/signout', {}, { cookie });
     assert.ok(out.status === 303 || out.status === 200, show(out));
-    await assertDead(cookie, 'sign-out');
+    await assertDead(cookie, 'sign-out', token);
   });
 
   test('a password change ends existing sessions', async () => {
@@ -257,6 +267,13 @@ describe('sessions are revocable', () => {
     const { email, cookie } = await freshAnalyst();
     await upsertUser(stack.tw.warehouse.client, { userId: `U-SEC-${n}`, email, name: `Security analyst ${n}`, role: 'marketer' });
     await assertDead(cookie, 'a role change');
+  });
+
+  test("the dashboard's semantic API needs a live session and the session's own token", async () => {
+    const token = (JSON.parse((await get('/api/cube-token', cookies.executive)).body) as { token: string }).token;
+    assert.equal((await cubeThroughDashboard('', token)).status, 401, 'a token alone');
+    assert.equal((await cubeThroughDashboard(cookies.owner, token)).status, 401, "an owner's cookie with an executive's token");
+    assert.equal((await cubeThroughDashboard(cookies.executive, token)).status, 200, 'the executive with their own token');
   });
 
   test('a forged or tampered cookie is refused', async () => {
@@ -371,7 +388,7 @@ describe('errors fail closed and show no internals', () => {
   test('bad semantic queries through the dashboard answer a message and a request id, never internals', async () => {
     const tokenRes = await get('/api/cube-token', cookies.analyst);
     const token = (JSON.parse(tokenRes.body) as { token: string }).token;
-    const auth = { authorization: token, 'content-type': 'application/json' };
+    const auth = { authorization: token, 'content-type': 'application/json', cookie: cookies.analyst };
     const bad: [string, string, string][] = [
       ['unknown member', 'POST', JSON.stringify({ query: { measures: ['orders.nope'] } })],
       ['malformed json', 'POST', '{"query": {'],
@@ -394,7 +411,7 @@ describe('errors fail closed and show no internals', () => {
       const tokenRes = await get('/api/cube-token', cookies[role]);
       const token = (JSON.parse(tokenRes.body) as { token: string }).token;
       const q = encodeURIComponent(JSON.stringify({ measures: ['sales.net_revenue'] }));
-      const r = await raw(base, `/cubejs-api/v1/sql?query=${q}`, { headers: { authorization: token } });
+      const r = await raw(base, `/cubejs-api/v1/sql?query=${q}`, { headers: { authorization: token }, cookie: cookies[role] });
       if (role === 'analyst' || role === 'admin') assert.equal(r.status, 200, `${role}: ${show(r)}`);
       else assert.equal(r.status, 403, `${role} reads generated SQL: ${show(r)}`);
     }

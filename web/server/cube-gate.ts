@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { newRequestId } from '../src/lib/server/errors.ts';
+import { checkLiveSession } from '../src/lib/server/session-check.ts';
+import { SESSION_COOKIE, verifySession } from '../src/lib/server/session.ts';
+import type { WebContext } from '../src/lib/server/context.ts';
+
+/**
+ * The dashboard's door to the semantic layer (/cubejs-api on the web origin) opens only for a live
+ * dashboard session whose user the Cube token belongs to. A browser's Cube token lives 15 minutes;
+ * without this, a deactivated or signed-out user's open tab — or a token an injected script took —
+ * kept reading through the dashboard until it expired. Cube still verifies the token itself.
+ * Analysts' own tokens (npm run token) go to the semantic API's port, which production does not
+ * publish on the web origin.
+ */
+export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>, forward: (req: IncomingMessage, res: ServerResponse) => void) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refuse = (message: string): void => {
+      const requestId = newRequestId();
+      res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-request-id': requestId }).end(JSON.stringify({ error: message, requestId }));
+    };
+    const session = verifySession(cookieValue(req.headers.cookie, SESSION_COOKIE), ctx.secrets.sessionSecret);
+    if (!session) return refuse('Sign in to the dashboard: its semantic API needs a dashboard session.');
+    let live;
+    try {
+      live = await checkLiveSession(session, ctx);
+    } catch {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify({ error: 'The session could not be checked; try again in a moment.' }));
+      return;
+    }
+    if (typeof live === 'string') return refuse('Your session has ended: sign in again.');
+    if (tokenSubject(req.headers.authorization) !== session.sub) return refuse('This token does not belong to the signed-in user: fetch a new one from /api/cube-token.');
+    forward(req, res);
+  };
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The JWT's `sub`, unverified: Cube verifies the signature; here it only has to match the session. */
+function tokenSubject(authorization: string | undefined): string | undefined {
+  const token = (authorization ?? '').replace(/^Bearer\s+/i, '');
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
