@@ -3,9 +3,10 @@
  * defaults on first use and edited by an admin in the dashboard through readRules / writeRules.
  * Every field is described in models/alerts/README.md.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Cron } from 'croner';
+import { privateDir, writePrivateFile } from '../../lib/config.ts';
 import { AlertRulesError, type RuleIssue } from './errors.ts';
 
 export type ValueBasis = 'clv_12m' | 'revenue_12m';
@@ -168,11 +169,10 @@ export function validateRules(input: unknown, defaults: AlertRules = defaultRule
   };
 }
 
+/** Whole or not at all, and private: the rules name owners and their thresholds. */
 function writeAtomically(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, file);
+  privateDir(dirname(file));
+  writePrivateFile(file, text);
 }
 
 /**

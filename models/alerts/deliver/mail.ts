@@ -2,7 +2,8 @@
  * E-mail digests with nodemailer: over SMTP (SMTP_URL), or built as MIME by nodemailer's buffering
  * stream transport and written to the outbox. Both carry the digest's stable Message-ID.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { privateDir } from '../../../lib/config.ts';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
@@ -65,9 +66,11 @@ export interface OutboxWrite {
   written: boolean;
 }
 
+/** Whole or not at all, and private (0600 whatever the umask): a digest names customers and their value. */
 function writeFileAtomically(path: string, data: string | Buffer): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o640 });
+  writeFileSync(tmp, data, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }
 
@@ -81,7 +84,7 @@ export async function writeToOutbox(d: Digest, config: Pick<AlertsConfig, 'from'
   const stem = outboxStem(d);
   const eml = join(dir, `${stem}.eml`);
   if (existsSync(eml)) return { path: eml, written: false };
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   const mime = await buildMime(d, config, ctx);
   writeFileAtomically(join(dir, `${stem}.json`), `${JSON.stringify({ ...digestData(d, ctx.timezone), written_at: new Date().toISOString() }, null, 2)}\n`);
   writeFileAtomically(eml, mime);
