@@ -16,6 +16,7 @@ import { newDateParts, toDays, toEpochSeconds, type DateParser, type DateParts }
 import { parseCents, parseInteger } from '../validate/parse-number.ts';
 import { parseStageHistory } from '../validate/parse-stage-history.ts';
 import type { Batch } from './batch.ts';
+import { CustomerIdColumn } from './customer-id-column.ts';
 import { hash53 } from './hash.ts';
 import type { OutBuffer } from './out-buffer.ts';
 import { tableLayout, type TableLayout } from './table-layout.ts';
@@ -52,8 +53,6 @@ interface Step {
   max: number;
   movable: boolean;
 }
-
-const PLACEHOLDER_ID = Buffer.from('C-????????????');
 
 /**
  * Validates one input row field by field and writes it as a TabSeparated line into the batch.
@@ -92,8 +91,9 @@ export class RowEncoder {
   #externalIds: Map<string, string> | undefined;
   #refStart = 0;
   #refEnd = 0;
-  #lastTagSource = '';
-  #lastTag = -1;
+  readonly #customerId: CustomerIdColumn;
+  /** Facts whose id source finds references by their bytes. */
+  readonly #fastRefs: boolean;
 
   constructor(
     readonly mapping: CompiledMapping,
@@ -134,6 +134,8 @@ export class RowEncoder {
     const datesLike = mapping.fields.find((f) => f.spec.type === 'stage_history')?.spec.datesLike;
     this.#stageDates = datesLike ? mapping.byName.get(datesLike)?.parseDate : undefined;
     this.#customerKeySlot = this.layout.keyColumns.indexOf('customer_id');
+    this.#customerId = new CustomerIdColumn(customerIds);
+    this.#fastRefs = customerIds?.fast !== undefined && this.#refField >= 0;
   }
 
   #step(kind: Kind, field: CompiledField, column: string): Step {
@@ -202,32 +204,8 @@ export class RowEncoder {
     if (this.layout.hasCustomerId) {
       const source = this.#sourceText(row);
       const custStart = out.pos;
-      const fast = this.customerIds?.fast;
-      if (fast && this.#refField >= 0) {
-        // Facts: the reference's bytes as written are the lookup key.
-        if (source !== this.#lastTagSource || this.#lastTag < 0) {
-          this.#lastTag = fast.tagOf(source);
-          this.#lastTagSource = source;
-        }
-        const at = fast.idOffset(this.#lastTag, out.buf, this.#refStart, this.#refEnd);
-        if (at >= 0) out.raw(fast.values(), at, at + 14);
-        else {
-          out.raw(PLACEHOLDER_ID, 0, PLACEHOLDER_ID.length);
-          batch.pendingRef[r] = -2;
-          batch.refTag[r] = this.#lastTag;
-          batch.refStart[r] = this.#refStart;
-          batch.refEnd[r] = this.#refEnd;
-          batch.pendingCount++;
-        }
-      } else {
-        const ref = this.#refField >= 0 ? this.#text(row, this.#refField) : this.#text(row, this.#idField);
-        const id = this.customerIds?.idFor(source, ref);
-        if (id) out.raw(id, 0, id.length);
-        else {
-          out.raw(PLACEHOLDER_ID, 0, PLACEHOLDER_ID.length);
-          batch.pendingRef[r] = batch.pending(source, ref);
-        }
-      }
+      if (this.#fastRefs) this.#customerId.writeByRefBytes(batch, r, source, this.#refStart, this.#refEnd);
+      else this.#customerId.writeByText(batch, r, source, this.#refField >= 0 ? this.#text(row, this.#refField) : this.#text(row, this.#idField));
       batch.custOff[r] = custStart;
       const slot = this.#customerKeySlot;
       if (slot >= 0) {
