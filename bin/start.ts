@@ -12,7 +12,7 @@ import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
-import { describeDelivery, startWorker } from '../models/alerts/index.ts';
+import { describeDelivery, startWorker } from '../alerts/index.ts';
 import { startDerivedRefresher } from '../semantic/derived/auto-refresh.ts';
 import { prepareData } from './prepare-data.ts';
 

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
-import type { AlertsConfig } from '../../models/alerts/config.ts';
-import { listInbox, readInboxMessage } from '../../models/alerts/inbox.ts';
-import { readLedger, readRuns } from '../../models/alerts/ledger.ts';
-import { defaultRules, writeRules, type AlertRules } from '../../models/alerts/rules.ts';
-import { runAlerts, type RunAlertsOptions, type RunResult } from '../../models/alerts/run.ts';
+import type { AlertsConfig } from '../../alerts/config.ts';
+import { listInbox, readInboxMessage } from '../../alerts/inbox.ts';
+import { readLedger, readRuns } from '../../alerts/ledger.ts';
+import { defaultRules, writeRules, type AlertRules } from '../../alerts/rules.ts';
+import { runAlerts, type RunAlertsOptions, type RunResult } from '../../alerts/run.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { ManualClock } from './manual-clock.ts';
 import {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../models/alerts/clock.ts';
+import type { Clock } from '../../alerts/clock.ts';
 
 /** A clock that only moves when told: advance() fires due timers in time order, each at its own instant. */
 export class ManualClock implements Clock {

@@ -4,17 +4,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { describeDelivery, type AlertsConfig } from '../../models/alerts/config.ts';
-import { signWebhook, verifyWebhookSignature } from '../../models/alerts/deliver/webhook.ts';
-import { ownerDirName } from '../../models/alerts/deliver/outbox-files.ts';
-import { withRetry, PermanentDeliveryError } from '../../models/alerts/deliver/retry.ts';
-import { renderHtml, renderText, renderWebhook, type Digest, type DigestItem } from '../../models/alerts/digest.ts';
-import { AlertRulesError, AlertsError } from '../../models/alerts/errors.ts';
-import { decideTrigger, deliveryId, episodeId, messageIdFor, shouldClose, valueAtRisk } from '../../models/alerts/episodes.ts';
-import { acquireRunLock, lockPath } from '../../models/alerts/lock.ts';
-import { DEFAULT_NEXT_STEP, nextStepFor } from '../../models/alerts/next-step.ts';
-import { defaultRules, readRules, rulesPath, validateRules, writeRules } from '../../models/alerts/rules.ts';
-import { describeSchedule, lastFire, lastFireOnDay, nextFireTimes, startScheduler } from '../../models/alerts/schedule.ts';
+import { describeDelivery, type AlertsConfig } from '../../alerts/config.ts';
+import { signWebhook, verifyWebhookSignature } from '../../alerts/deliver/webhook.ts';
+import { ownerDirName } from '../../alerts/deliver/outbox-files.ts';
+import { withRetry, PermanentDeliveryError } from '../../alerts/deliver/retry.ts';
+import { renderHtml, renderText, renderWebhook, type Digest, type DigestItem } from '../../alerts/digest.ts';
+import { AlertRulesError, AlertsError } from '../../alerts/errors.ts';
+import { decideTrigger, deliveryId, episodeId, messageIdFor, shouldClose, valueAtRisk } from '../../alerts/episodes.ts';
+import { acquireRunLock, lockPath } from '../../alerts/lock.ts';
+import { DEFAULT_NEXT_STEP, nextStepFor } from '../../alerts/next-step.ts';
+import { defaultRules, readRules, rulesPath, validateRules, writeRules } from '../../alerts/rules.ts';
+import { describeSchedule, lastFire, lastFireOnDay, nextFireTimes, startScheduler } from '../../alerts/schedule.ts';
 import { ManualClock } from './manual-clock.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'crm-alerts-unit-'));

@@ -22,7 +22,7 @@ import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser
 import { startProductStack, type ProductStack } from '../web/stack.ts';
 import { parseCsv, postForm, raw, signInCookie, type RawResponse } from './http.ts';
 import { FORMULA_CUSTOMER, OWNER, plantPayloads, xss } from './plant.ts';
-import { loadAlertsConfig, runAlerts } from '../../models/alerts/index.ts';
+import { loadAlertsConfig, runAlerts } from '../../alerts/index.ts';
 
 const PASSWORD = 'demo1234';
 const ROLES = ['executive', 'marketer', 'analyst', 'owner', 'admin'] as const;

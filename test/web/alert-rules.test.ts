@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../lib/config.ts';
-import { defaultRules, readRules, rulesPath, writeRules, type AlertRules } from '../../models/alerts/rules.ts';
+import { defaultRules, readRules, rulesPath, writeRules, type AlertRules } from '../../alerts/rules.ts';
 import { chromiumMissing, launchChromium, signIn, watchedPage } from './browser.ts';
 import { startProductStack, type ProductStack } from './stack.ts';
 

@@ -1,8 +1,8 @@
 import type { TableDef } from './ddl.ts';
 
 /**
- * Churn alerts (issue 6, models/alerts): the delivery ledger that makes digests go out once.
- * See models/alerts/README.md for the guarantee these tables carry and its limits.
+ * Churn alerts (issue 6, alerts/): the delivery ledger that makes digests go out once.
+ * See alerts/README.md for the guarantee these tables carry and its limits.
  *
  * All three are sharded by owner on a cluster: one owner's digest rows then land on one shard, so
  * the insert that plans a digest (or records its delivery) is a single block there.

@@ -1,5 +1,5 @@
 import { getWebContext } from '../server/context.ts';
-import type { InboxMessage } from '../../../../models/alerts/inbox.ts';
+import type { InboxMessage } from '../../../../alerts/index.ts';
 
 /**
  * An owner's churn-alert digests, newest first, through the alerts module's listInbox (the outbox
@@ -10,6 +10,6 @@ import type { InboxMessage } from '../../../../models/alerts/inbox.ts';
 export type { InboxMessage };
 
 export async function ownerInbox(ownerId: string, limit = 50): Promise<InboxMessage[]> {
-  const alerts = await import('../../../../models/alerts/inbox.ts');
+  const alerts = await import('../../../../alerts/index.ts');
   return alerts.listInbox(process.env.CRM_ALERTS_OUTBOX_DIR ?? getWebContext().dataDir, ownerId, { limit });
 }

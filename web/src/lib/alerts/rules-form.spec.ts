@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { defaultRules, validateRules, type AlertRules } from '../../../../models/alerts/rules.ts';
+import { defaultRules, validateRules, type AlertRules } from '../../../../alerts/index.ts';
 import { issuesByField, parseNumber, parseOwnerIds, parseRulesForm, rulesToForm, type RulesFormValues } from './rules-form.ts';
 
 const post = (values: Partial<RulesFormValues> & Record<string, string>): FormData => {

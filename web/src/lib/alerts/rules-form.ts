@@ -1,11 +1,10 @@
 /**
- * The alert-rules form (admin page /alerts/rules) ↔ the rules object of models/alerts/rules.ts.
+ * The alert-rules form (admin page /alerts/rules) ↔ the rules object of the alerts module (alerts/index.ts).
  * Pure: parsing only turns the posted strings into the shape validateRules checks; every judgement
  * about a value (ranges, cron, time zone) stays in validateRules, so the form and the file can
  * never disagree about what is valid.
  */
-import type { RuleIssue } from '../../../../models/alerts/errors.ts';
-import type { AlertRules, ValueBasis } from '../../../../models/alerts/rules.ts';
+import type { AlertRules, RuleIssue, ValueBasis } from '../../../../alerts/index.ts';
 
 /** Posted field names: the rules' dotted paths, so an issue's `path` names its input directly. */
 export const RULE_FIELDS = [
@@ -148,7 +147,7 @@ export function issuesByField(issues: readonly RuleIssue[]): FieldIssues {
   return { fields, form };
 }
 
-/** The value-at-risk choices, in the words of models/alerts/README.md. */
+/** The value-at-risk choices, in the words of alerts/README.md. */
 export const VALUE_BASIS_LABELS: Record<ValueBasis, string> = {
   clv_12m: 'Predicted 12-month CLV (last 12 months’ revenue where a customer has no CLV score)',
   revenue_12m: 'Last 12 months’ completed revenue',

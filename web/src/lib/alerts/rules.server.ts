@@ -1,17 +1,16 @@
 /**
  * The alert rules file the worker runs on (`<dataDir>/alert-rules.json`, the data directory the
- * process resolved: see WebContext.dataDir), read and written only through models/alerts/rules.ts.
+ * process resolved: see WebContext.dataDir), read and written only through the alerts module's public API (alerts/index.ts).
  * Loaded lazily, like the inbox, so the dashboard still starts when the alerts module is unavailable.
  */
 import { getWebContext } from '../server/context.ts';
-import type { RuleIssue } from '../../../../models/alerts/errors.ts';
-import type { AlertRules } from '../../../../models/alerts/rules.ts';
+import type { AlertRules, RuleIssue } from '../../../../alerts/index.ts';
 
 /** An invalid file comes with the defaults, for a form to start from. */
 export type RulesRead = { file: string; rules: AlertRules } | { file: string; issues: RuleIssue[]; defaults: AlertRules };
 export type RulesSave = { ok: true; file: string; rules: AlertRules } | { ok: false; file: string; issues: RuleIssue[] };
 
-const alerts = () => import('../../../../models/alerts/rules.ts');
+const alerts = () => import('../../../../alerts/index.ts');
 
 /** The rules in force, or why the file cannot be used (an invalid file stops the digests). */
 export async function readAlertRules(): Promise<RulesRead> {

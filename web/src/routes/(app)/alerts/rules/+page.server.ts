@@ -6,7 +6,7 @@ import type { Session } from '$lib/server/session.ts';
 import { publicError } from '$lib/server/errors.ts';
 
 // hooks.server.ts already answers 403 for other roles; checked again here because writeRules
-// itself trusts its caller (models/alerts/README.md).
+// itself trusts its caller (alerts/README.md).
 function requireAdmin(user: Session | undefined): void {
   if (user?.role !== 'admin') error(403, 'Only an administrator can change the alert rules.');
 }

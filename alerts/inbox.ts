@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { Warehouse } from '../lib/warehouse/index.ts';
 import { publicUrlFrom, type Channel } from './config.ts';
 import { digestData, digestFromRows, type DigestData } from './digest.ts';
 import { ownerDirName, outboxFiles } from './deliver/outbox-files.ts';

@@ -3,11 +3,11 @@
  * customers who fell below the threshold, plan one digest per owner for the customers who start a
  * new episode, write it to the ledger as pending, then deliver every pending or failed digest
  * (this run's and earlier ones') with retries, recording each outcome as soon as it is known.
- * The guarantee this gives, and its limits, are in models/alerts/README.md.
+ * The guarantee this gives, and its limits, are in alerts/README.md.
  */
 import { randomUUID } from 'node:crypto';
-import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { todayUtc } from '../churn/definition.ts';
+import type { Warehouse } from '../lib/warehouse/index.ts';
+import { todayUtc } from '../models/churn/definition.ts';
 import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
@@ -39,7 +39,7 @@ import { lastFire, lastFireOnDay } from './schedule.ts';
 export type ScoreFn = (warehouse: Warehouse, opts: { today?: string; dataDir: string; onProgress: (line: string) => void }) => Promise<unknown>;
 
 export const defaultScore: ScoreFn = async (warehouse, opts) => {
-  const { trainAndScore } = await import('../scoring/train-and-score.ts');
+  const { trainAndScore } = await import('../models/scoring/train-and-score.ts');
   return trainAndScore(warehouse, opts);
 };
 

@@ -4,7 +4,7 @@
  * reads scores that are being rewritten); the rules file is re-read on every tick, so an admin's
  * schedule change applies within a minute.
  */
-import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { Warehouse } from '../lib/warehouse/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { loadAlertsConfig, type AlertsConfig } from './config.ts';
 import { AlertsError } from './errors.ts';

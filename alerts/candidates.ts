@@ -3,7 +3,7 @@
  * at or above the threshold, plus every customer the ledger has alerted before (so a run can see
  * them fall below the threshold and close their episode), with CLV and last-12-months revenue.
  */
-import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { Warehouse } from '../lib/warehouse/index.ts';
 import { ident, type Reason, type SqlQuery } from './ledger.ts';
 
 export interface Candidate {

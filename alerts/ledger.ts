@@ -4,7 +4,7 @@
  * from the database name checked once here.
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
-import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { Warehouse } from '../lib/warehouse/index.ts';
 import type { Channel } from './config.ts';
 import type { ValueBasis } from './rules.ts';
 

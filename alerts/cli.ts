@@ -3,10 +3,10 @@
  * Progress goes to stderr ([alerts] …), what was (or would be) sent to stdout.
  */
 import { parseArgs } from 'node:util';
-import { loadWarehouseConfig } from '../../lib/config.ts';
-import { connectWarehouse } from '../../lib/warehouse/index.ts';
-import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
-import { parseDay } from '../churn/definition.ts';
+import { loadWarehouseConfig } from '../lib/config.ts';
+import { connectWarehouse } from '../lib/warehouse/index.ts';
+import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { parseDay } from '../models/churn/definition.ts';
 import { describeDelivery, loadAlertsConfig } from './config.ts';
 import { listInbox } from './inbox.ts';
 import { readRules, rulesPath } from './rules.ts';
@@ -32,7 +32,7 @@ Options:
 Environment: SMTP_URL (unset: digests go to CRM_DATA_DIR/outbox/<owner>/ as .eml files), ALERT_FROM,
 ALERT_WEBHOOK_URL, CRM_WEBHOOK_SECRET, CRM_PUBLIC_URL, CRM_TIMEZONE (default time zone of a new rules
 file), CLICKHOUSE_URL (unset: the embedded engine). Rules: CRM_DATA_DIR/alert-rules.json.
-See models/alerts/README.md.`;
+See alerts/README.md.`;
 
 const log = (line: string): void => console.error(`[alerts] ${line}`);
 const pct = (p: number): string => `${Math.round(p * 100)}%`;

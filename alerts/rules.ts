@@ -1,12 +1,12 @@
 /**
  * Alert rules: a JSON file in the data directory (`<dataDir>/alert-rules.json`), created with the
  * defaults on first use and edited by an admin in the dashboard through readRules / writeRules.
- * Every field is described in models/alerts/README.md.
+ * Every field is described in alerts/README.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Cron } from 'croner';
-import { privateDir, writePrivateFile } from '../../lib/config.ts';
+import { privateDir, writePrivateFile } from '../lib/config.ts';
 import { AlertRulesError, type RuleIssue } from './errors.ts';
 
 export type ValueBasis = 'clv_12m' | 'revenue_12m';

@@ -11,7 +11,7 @@
  * | CRM_PUBLIC_URL | base of the links to customer pages | CRM_WEB_ORIGIN, else http://127.0.0.1:$CRM_WEB_PORT |
  */
 import { join } from 'node:path';
-import { dataDirFrom, localSecrets } from '../../lib/config.ts';
+import { dataDirFrom, localSecrets } from '../lib/config.ts';
 import { AlertsError } from './errors.ts';
 import { readRules, type AlertRules } from './rules.ts';
 import { describeSchedule } from './schedule.ts';

@@ -3,7 +3,7 @@
  * stream transport and written to the outbox. Both carry the digest's stable Message-ID.
  */
 import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
-import { privateDir } from '../../../lib/config.ts';
+import { privateDir } from '../../lib/config.ts';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
