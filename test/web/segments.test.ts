@@ -20,7 +20,7 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
 import { startProductStack, type ProductStack } from './stack.ts';
 import { segmentFilters, type SegmentDefinition } from '../../web/src/lib/segments/rules.ts';
-import { verifyWebhookSignature } from '../../alerts/index.ts';
+import { verifyWebhookSignature } from '../../lib/webhook/index.ts';
 import { ingestRecords } from '../../ingest/load/job.ts';
 
 interface Delivery {

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pushToWebhook, signPush } from './push.server.ts';
+import { signWebhook } from '../../../../lib/webhook/index.ts';
+import { pushToWebhook } from './push.server.ts';
 
 const servers: ReturnType<typeof createServer>[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
@@ -29,9 +30,14 @@ describe('pushToWebhook', () => {
     expect(r).toMatchObject({ ok: true, attempts: 3, status: 200 });
     expect(rx.got).toHaveLength(3);
     const h = rx.got[2].headers;
-    expect(h['x-crm-signature']).toBe(signPush('s3cret', Number(h['x-crm-timestamp']), rx.got[2].body));
+    expect(h['x-crm-signature']).toBe(signWebhook('s3cret', Number(h['x-crm-timestamp']), rx.got[2].body));
     expect(new Set(rx.got.map((g) => g.headers['x-crm-delivery-id']))).toEqual(new Set([r.pushId]));
     expect(lines).toHaveLength(3);
+  });
+  it('retries 408, 425 and 429 like a 5xx (lib/webhook policy)', async () => {
+    const rx = await receiver([408, 425, 429, 204]);
+    const r = await pushToWebhook({}, { url: rx.url, secret: 's', sleep: async () => {}, log: () => {} });
+    expect(r).toMatchObject({ ok: true, attempts: 4, status: 204 });
   });
   it('does not retry a 4xx', async () => {
     const rx = await receiver([400]);
