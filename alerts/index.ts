@@ -12,7 +12,7 @@ export { runAlerts, type RunAlertsOptions, type RunResult, type DeliveryReport, 
 export { listInbox, readInboxMessage, listDeliveries, readRuns, type InboxMessage, type ChannelStatus, type InboxOptions } from './inbox.ts';
 export { readRules, writeRules, validateRules, defaultRules, rulesPath, type AlertRules, type RulesValidation, type ValueBasis } from './rules.ts';
 export { AlertsError, AlertRulesError, type RuleIssue } from './errors.ts';
-export { verifyWebhookSignature, signWebhook } from './deliver/webhook.ts';
+export { verifyWebhookSignature, signWebhook } from '../lib/webhook/index.ts';
 export type { DigestData } from './digest.ts';
 export type { LedgerRow, DeliveryStatus, RunRecord } from './ledger.ts';
 export { systemClock, type Clock } from './clock.ts';

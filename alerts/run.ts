@@ -11,7 +11,7 @@ import { todayUtc } from '../models/churn/definition.ts';
 import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
-import { digestFromRows, renderWebhook, type Digest } from './digest.ts';
+import { digestFromRows, type Digest } from './digest.ts';
 import { AlertsError } from './errors.ts';
 import { decideTrigger, deliveryId, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
 import {
@@ -28,9 +28,9 @@ import {
   type Trigger,
 } from './ledger.ts';
 import { acquireRunLock } from './lock.ts';
-import { smtpSender, writeToOutbox, type RenderContext, type SmtpSender } from './deliver/mail.ts';
+import { channelSenders, closeSenders } from './deliver/channels.ts';
+import type { RenderContext } from './deliver/mail.ts';
 import { withRetry, type RetryOptions } from './deliver/retry.ts';
-import { postWebhook } from './deliver/webhook.ts';
 import { nextStepFor } from './next-step.ts';
 import { readRules, type AlertRules } from './rules.ts';
 import { lastFire, lastFireOnDay } from './schedule.ts';
@@ -246,7 +246,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     deliveries: [],
     warnings,
   };
-  let smtp: SmtpSender | undefined;
+  const senders = channelSenders(config, { smtpTimeouts: opts.smtpTimeouts, webhookTimeoutMs: opts.webhookTimeoutMs });
   let failure = '';
   try {
     log(`${dryRun ? 'dry run' : 'run'} for the window ${window}${opts.ownerId ? `, owner ${opts.ownerId}` : ''}`);
@@ -333,25 +333,12 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       result.deliveries.push(report);
       if (dryRun) continue;
 
-      let send: () => Promise<void>;
-      if (channel === 'email') {
-        if (!config.smtpUrl) send = () => Promise.reject(new Error('SMTP_URL is not set (this digest was planned for e-mail)'));
-        else {
-          smtp ??= smtpSender(config, opts.smtpTimeouts);
-          const sender = smtp;
-          send = () => sender.send(digest, ctx);
-        }
-      } else if (channel === 'outbox') {
-        send = async () => {
-          const w = await writeToOutbox(digest, config, ctx);
-          report.path = w.path;
-          if (!w.written) log(`${digest.deliveryId} was already in the outbox (a repeat): not written again`);
-        };
-      } else {
-        const url = config.webhookUrl;
-        if (!url) send = () => Promise.reject(new Error('ALERT_WEBHOOK_URL is not set (this digest was planned for the webhook)'));
-        else send = () => postWebhook(url, config.webhookSecret, digest.deliveryId, renderWebhook(digest, ctx.timezone), { timeoutMs: opts.webhookTimeoutMs });
-      }
+      const sender = senders[channel];
+      const send = async (): Promise<void> => {
+        const sent = await sender.send(digest, ctx);
+        if (sent?.path) report.path = sent.path;
+        if (sent?.note) log(sent.note);
+      };
       // Once a channel has failed all its attempts in this run, the rest get one attempt each.
       const outcome = await withRetry(send, down.has(channel) ? { ...opts.retry, attempts: 1 } : opts.retry);
       if (!outcome.ok) down.add(channel);
@@ -382,7 +369,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     failure = (err as Error).message;
     throw err;
   } finally {
-    smtp?.close();
+    closeSenders(senders);
     if (!dryRun) {
       try {
         await writeRun(warehouse, {

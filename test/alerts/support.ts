@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { verifyWebhookSignature } from '../../alerts/deliver/webhook.ts';
+import { verifyWebhookSignature } from '../../lib/webhook/index.ts';
 
 export interface ReceivedMail {
   from: string;

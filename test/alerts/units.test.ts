@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { describeDelivery, type AlertsConfig } from '../../alerts/config.ts';
-import { signWebhook, verifyWebhookSignature } from '../../alerts/deliver/webhook.ts';
+import { signWebhook, verifyWebhookSignature } from '../../lib/webhook/index.ts';
 import { ownerDirName } from '../../alerts/deliver/outbox-files.ts';
 import { withRetry, PermanentDeliveryError } from '../../alerts/deliver/retry.ts';
 import { renderHtml, renderText, renderWebhook, type Digest, type DigestItem } from '../../alerts/digest.ts';
