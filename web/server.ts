@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dataDirFrom } from '../lib/config.ts';
-import { setWebContext, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
+import type { Warehouse } from '../lib/warehouse/index.ts';
+import { setWebContext, type IngestRecordsFn, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
 import { cubeGate } from './server/cube-gate.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
@@ -34,7 +35,8 @@ export interface WebServerOptions {
   port?: number;
   /** Cube REST base as startSemanticServer() returns it, e.g. http://127.0.0.1:4000/cubejs-api (the origin alone works too) */
   cubeUrl: string;
-  warehouse: { client: ClickHouseClient; database?: string };
+  /** The process's connection (connectWarehouse()); `cluster` matters to ingest's loads of campaign pushes. */
+  warehouse: { client: ClickHouseClient; database?: string; cluster?: string };
   secrets: { sessionSecret: string; cubeApiSecret: string };
   /** Mark cookies Secure (serve behind HTTPS). Default: true when CRM_WEB_ORIGIN is https. */
   secureCookies?: boolean;
@@ -127,6 +129,7 @@ export async function createWebContext(
     users: userStore(opts.warehouse.client),
     sessions: sessionRevocations(opts.warehouse.client),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
+    ingestRecords: await ingestWriter(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
     dataDir: opts.dataDir ?? dataDirFrom(),
     warehouse: opts.warehouse,
@@ -153,6 +156,19 @@ async function sourceRecordsReader(
     };
   } catch (err) {
     log(`source records unavailable on the customer page (${(err as Error).message})`);
+    return undefined;
+  }
+}
+
+/** Campaign pushes' rows in ingest's tables, through ingest's public API, when that module loads. */
+async function ingestWriter(warehouse: WebServerOptions['warehouse'], log: (line: string) => void): Promise<IngestRecordsFn | undefined> {
+  try {
+    const ingest = (await import('../ingest/index.ts')) as typeof import('../ingest/index.ts');
+    // ingestRecords reads only the client, database and cluster of its Warehouse.
+    const wh = warehouse as Warehouse;
+    return (entity, records, opts) => ingest.ingestRecords(wh, entity, records, opts);
+  } catch (err) {
+    log(`campaign pushes will not be recorded: ingest unavailable (${(err as Error).message})`);
     return undefined;
   }
 }

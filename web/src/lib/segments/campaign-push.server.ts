@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { IngestRecordsFn } from '../server/context.ts';
 
 /**
  * What a push of a saved segment leaves in the warehouse (migration 004 and the core campaign
@@ -13,12 +14,20 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * - the members as a new evaluation of the segment in `segment_members`;
  * - one `campaign_pushes` row per push, delivered or not.
  *
- * Takes the client explicitly so the warehouse tests drive it without the web server.
+ * `campaigns` and `campaign_members` are ingest's tables: they are written only through ingest's
+ * public API (ingestRecords, passed in as WebContext.ingestRecords), so the rows get ingest's
+ * validation, dedupe, row hashes and versions like any other load. `campaign_pushes` is the
+ * dashboard's own log and is written here.
+ *
+ * Takes the client and the ingest function explicitly so the warehouse tests drive it without the
+ * web server.
  */
 export interface PushDb {
   client: ClickHouseClient;
   database?: string;
 }
+
+export type { IngestRecordsFn };
 
 const q = (db: PushDb, table: string): string => (db.database ? `\`${db.database.replaceAll('`', '')}\`.${table}` : table);
 
@@ -46,12 +55,6 @@ export function webhookOrigin(url: string): string {
   }
 }
 
-/**
- * Pushed members are written with version 1: ingest versions its rows by load time, so anything
- * it loads later about the same membership (a response, a conversion) always wins over `sent`.
- */
-export const SENT_VERSION = 1;
-
 export interface CampaignRecord {
   pushId: string;
   campaignId: string;
@@ -61,7 +64,40 @@ export interface CampaignRecord {
   at: Date;
 }
 
-export async function recordCampaign(db: PushDb, r: CampaignRecord): Promise<{ newMembers: number; createdCampaign: boolean }> {
+/** The ingest load did not take every record: the push is delivered but not (fully) recorded. */
+function checkLoad(what: string, r: Awaited<ReturnType<IngestRecordsFn>>): void {
+  if (r.status === 'completed' && r.rejected === 0) return;
+  const why = r.error ?? r.rejects.slice(0, 3).map((x) => x.reason).join('; ');
+  throw new Error(`ingest did not load the ${what} (batch ${r.batchId}, ${r.rejected} rejected): ${why}`);
+}
+
+/**
+ * A source record of each customer (its `source`, `source_id`), which is how ingest names the
+ * customer of a fact: ingest resolves it back to this customer id (following merges). The pushed
+ * ids are resolved ids (what the semantic layer returns), whose own records map to them.
+ */
+async function sourceRefs(db: PushDb, ids: string[]): Promise<Map<string, { source: string; source_id: string }>> {
+  const refs = new Map<string, { source: string; source_id: string }>();
+  for (let i = 0; i < ids.length; i += 50_000) {
+    const rs = await db.client.query({
+      query: `SELECT customer_id, tupleElement(m, 1) AS source, tupleElement(m, 2) AS source_id
+        FROM (SELECT customer_id, min((source, source_id)) AS m FROM ${q(db, 'identity_map')} FINAL
+              WHERE customer_id IN {ids:Array(String)} GROUP BY customer_id)`,
+      query_params: { ids: ids.slice(i, i + 50_000) },
+      format: 'JSONEachRow',
+    });
+    for (const r of await rs.json<{ customer_id: string; source: string; source_id: string }>()) refs.set(r.customer_id, { source: r.source, source_id: r.source_id });
+  }
+  return refs;
+}
+
+/**
+ * Writes the campaign (first push only) and the members not yet in it through ingest. A member is
+ * `sent` at ingest's version of the load (its start time: campaign_members has no updated_at), so
+ * a response or conversion loaded later has a higher version and replaces it; a member already in
+ * the campaign in any status is not sent again, so a push never reverts a response.
+ */
+export async function recordCampaign(db: PushDb, ingest: IngestRecordsFn, r: CampaignRecord): Promise<{ newMembers: number; createdCampaign: boolean }> {
   const batch = `push:${r.pushId}`;
   const exists = await db.client.query({
     query: `SELECT count() AS n FROM ${q(db, 'campaigns')} WHERE campaign_id = {id:String}`,
@@ -70,14 +106,11 @@ export async function recordCampaign(db: PushDb, r: CampaignRecord): Promise<{ n
   });
   const createdCampaign = Number((await exists.json<{ n: string }>())[0]?.n ?? 0) === 0;
   if (createdCampaign) {
-    await db.client.insert({
-      table: q(db, 'campaigns'),
-      format: 'JSONEachRow',
-      values: [{
-        campaign_id: r.campaignId, name: r.campaignName, channel: 'webhook', objective: '', segment_id: r.segmentId,
-        started_at: r.at.toISOString().slice(0, 10), ended_at: null, budget: '0', batch_id: batch, row_hash: 0, version: r.at.getTime(),
-      }],
-    });
+    const loaded = await ingest('campaigns', [{
+      campaign_id: r.campaignId, name: r.campaignName, channel: 'webhook', objective: '', segment_id: r.segmentId,
+      started_at: r.at.toISOString().slice(0, 10), budget: '0',
+    }], { batchLabel: `${batch}:campaign` });
+    checkLoad('campaign', loaded);
   }
   // Members are compared as resolved ids (what the semantic layer returns), so a member stored under
   // an id that has since been merged into another is still recognised.
@@ -88,17 +121,19 @@ export async function recordCampaign(db: PushDb, r: CampaignRecord): Promise<{ n
   });
   const known = new Set((await rs.json<{ customer_id: string }>()).map((x) => x.customer_id));
   const fresh = [...new Set(r.customerIds)].filter((id) => id && !known.has(id));
-  const addedAt = ts(r.at).slice(0, 19);
-  for (let i = 0; i < fresh.length; i += 50_000) {
-    await db.client.insert({
-      table: q(db, 'campaign_members'),
-      format: 'JSONEachRow',
-      values: fresh.slice(i, i + 50_000).map((customer_id) => ({
-        // customer_ref names a source record; a pushed member has none but its resolved id.
-        campaign_id: r.campaignId, customer_id, customer_ref: customer_id, added_at: addedAt, status: 'sent',
-        responded_at: null, converted_at: null, revenue: '0', batch_id: batch, row_hash: 0, version: SENT_VERSION,
-      })),
-    });
+  let newMembers = 0;
+  if (fresh.length > 0) {
+    const refs = await sourceRefs(db, fresh);
+    const missing = fresh.filter((id) => !refs.has(id));
+    if (missing.length > 0) throw new Error(`no customer record for ${missing.length} pushed member(s), e.g. ${missing.slice(0, 3).join(', ')}`);
+    const addedAt = ts(r.at).slice(0, 19);
+    const loaded = await ingest(
+      'campaign_members',
+      fresh.map((id) => ({ campaign_id: r.campaignId, source: refs.get(id)!.source, customer_ref: refs.get(id)!.source_id, added_at: addedAt, status: 'sent' })),
+      { batchLabel: `${batch}:members` },
+    );
+    checkLoad('members', loaded);
+    newMembers = loaded.loaded + loaded.updated;
   }
   const evaluatedAt = ts(r.at);
   const members = [...new Set(r.customerIds)].filter(Boolean);
@@ -109,7 +144,7 @@ export async function recordCampaign(db: PushDb, r: CampaignRecord): Promise<{ n
       values: members.slice(i, i + 50_000).map((customer_id) => ({ segment_id: r.segmentId, customer_id, evaluated_at: evaluatedAt })),
     });
   }
-  return { newMembers: fresh.length, createdCampaign };
+  return { newMembers, createdCampaign };
 }
 
 export type PushStatus = 'delivered' | 'failed' | 'not_recorded';

@@ -42,6 +42,26 @@ export interface SourceRecordView {
   fields: Record<string, string>;
 }
 
+/** What the dashboard needs of ingest's IngestSummary (ingest/types.ts). */
+export interface IngestResult {
+  batchId: string;
+  status: 'completed' | 'failed';
+  loaded: number;
+  updated: number;
+  duplicates: number;
+  outdated: number;
+  rejected: number;
+  rejects: { reason: string }[];
+  error?: string;
+}
+
+/** ingest/index.ts's ingestRecords, bound to the process's warehouse; only the entities the dashboard records. */
+export type IngestRecordsFn = (
+  entity: 'campaigns' | 'campaign_members',
+  records: Record<string, unknown>[],
+  opts: { batchLabel: string; source?: string },
+) => Promise<IngestResult>;
+
 export interface WebContext {
   secrets: { sessionSecret: string; cubeApiSecret: string };
   /** Cube REST base, e.g. http://127.0.0.1:4000/cubejs-api (server-side calls go straight there). */
@@ -53,6 +73,12 @@ export interface WebContext {
   sessions: SessionRevocations;
   /** A customer's records as each source system sent them (identity resolution's inputs). */
   sourceRecordsOf?(customerId: string): Promise<SourceRecordView[]>;
+  /**
+   * Ingest's public API for the rows the dashboard adds to ingest's tables (a campaign push's
+   * `campaigns` and `campaign_members` rows): validated, deduplicated and versioned like any load.
+   * Absent when the ingest module could not be loaded (a push is then delivered but not recorded).
+   */
+  ingestRecords?: IngestRecordsFn;
   /** Cookies get the Secure flag (set when the site is served over HTTPS). */
   secureCookies: boolean;
   /**

@@ -8,6 +8,7 @@ import { deleteSegment, getSegment, listSegments, saveSegment, segmentDb } from 
 import { pushConfig, pushToWebhook } from '$lib/segments/push.server.ts';
 import { campaignIdFor, logPush, normalizeCampaignName, recentPushes, recordCampaign, type PushLogRow, type PushStatus } from '$lib/segments/campaign-push.server.ts';
 import { pagedRows } from '$lib/format/csv-stream.ts';
+import { getWebContext } from '$lib/server/context.ts';
 
 /** Saved segments (warehouse), their last pushes, and the save / delete / push actions. */
 export const load: PageServerLoad = async ({ locals, route }) => {
@@ -110,7 +111,9 @@ export const actions: Actions = {
     const db = segmentDb();
     if (result.ok) {
       try {
-        ({ newMembers } = await recordCampaign(db, { pushId: result.pushId, campaignId, campaignName, segmentId: segment.id, customerIds: members.map((m) => String(m.customer_id ?? '')), at }));
+        const ingest = getWebContext().ingestRecords;
+        if (!ingest) throw new Error('ingest is unavailable in this process');
+        ({ newMembers } = await recordCampaign(db, ingest, { pushId: result.pushId, campaignId, campaignName, segmentId: segment.id, customerIds: members.map((m) => String(m.customer_id ?? '')), at }));
       } catch (err) {
         status = 'not_recorded';
         error = `delivered, but the campaign could not be written to the warehouse (request ${locals.requestId})`;
