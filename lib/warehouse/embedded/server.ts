@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
@@ -205,6 +205,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const spoolDir = join(dataDir, 'insert-spool');
   rmSync(spoolDir, { recursive: true, force: true });
   privateDir(spoolDir);
+  // The engine creates store/ (every table's data, the users' hashes among them) with its own
+  // modes on a first start, after the tightening above.
+  if (existsSync(join(dataDir, 'store'))) privateDir(join(dataDir, 'store'));
   const users = usersOf(options);
   const inFlight = new Set<Promise<void>>();
 
