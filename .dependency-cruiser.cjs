@@ -77,11 +77,7 @@ module.exports = {
       // reasons through their modules. Issue 12 (structure) gives models/ an index.ts.
       '^models/(churn/(definition|reasons)|scoring/train-and-score)\\.ts$',
     ]),
-    consumer('web', [
-      // The alert rules, their errors and the inbox, from before alerts/ became a top-level part
-      // with alerts/index.ts (issue 12, under way): delete once nothing imports models/alerts/.
-      '^models/alerts/(rules|errors|inbox)\\.ts$',
-    ]),
+    consumer('web'),
     consumer('notebooks'),
     {
       name: 'product-not-to-tests-or-bench',
