@@ -8,7 +8,7 @@ import { e164, emailStyles, formatEmail, formatPhone, type PhoneStyle } from './
 import { buildManifest, FORMAT_VERSION, Stats, type DemoManifest } from './manifest.ts';
 import { makePerson, type Person } from './person.ts';
 import { simulate } from './activity.ts';
-import { Choice, Random, Stream } from './random.ts';
+import { Random, Stream } from './random.ts';
 import { World, type DemoOptions } from './world.ts';
 
 export interface Progress {

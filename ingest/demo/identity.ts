@@ -9,7 +9,7 @@ import { Choice } from './random.ts';
 export type EmailStyle = 'canonical' | 'capitalized' | 'upper' | 'padded' | 'mixed_domain';
 export type PhoneStyle = 'international' | 'national' | 'double_zero' | 'trunk_in_parens' | 'dashed';
 
-const capitalize = (s: string): string => s.replace(/(^|[.\-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase());
+const capitalize = (s: string): string => s.replace(/(^|[.-])([a-z])/g, (_, sep: string, c: string) => sep + c.toUpperCase());
 
 export function formatEmail(email: string, style: EmailStyle): string {
   const at = email.indexOf('@');

@@ -43,7 +43,7 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
   let compiled: CompiledMapping;
   let format: InputFormat;
   let makeReader: () => RowReader;
-  let sha = '';
+  let sha: string;
   try {
     mapping = typeof opts.mapping === 'string' ? loadMappingFile(opts.mapping) : (opts.mapping ?? {});
     compiled = compileMapping(spec, mapping, { source: opts.source });

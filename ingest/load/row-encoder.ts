@@ -80,7 +80,6 @@ export class RowEncoder {
   /** Set by the customers pass: receives the matching keys of every valid record. */
   onIdentity: ((keys: IdentityKeys) => void) | undefined;
   #lastSourceBuf: Buffer | undefined;
-  #lastSourceStart = -1;
   #lastSourceText = '';
   #lastCurrency = '';
   // Per-row scratch filled by steps.
@@ -338,7 +337,6 @@ export class RowEncoder {
       if (same) return this.#lastSourceText;
     }
     this.#lastSourceBuf = b;
-    this.#lastSourceStart = s;
     this.#lastSourceText = b.toString('utf8', s, row.end[f]);
     return this.#lastSourceText;
   }
