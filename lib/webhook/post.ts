@@ -76,8 +76,8 @@ export async function sendWebhook(url: string, secret: string, payload: unknown,
   const deliveryId = opts.deliveryId ?? randomUUID();
   const body = JSON.stringify(payload);
   const sleep = opts.sleep ?? defaultSleep;
-  let last: SendResult = { ok: false, deliveryId, attempts: 0 };
   for (let attempt = 1; ; attempt++) {
+    let last: SendResult;
     let retryAfterMs: number | undefined;
     try {
       const status = await postSignedJson(url, secret, deliveryId, body, opts);
