@@ -95,7 +95,9 @@ async function sourceRefs(db: PushDb, ids: string[]): Promise<Map<string, { sour
  * Writes the campaign (first push only) and the members not yet in it through ingest. A member is
  * `sent` at ingest's version of the load (its start time: campaign_members has no updated_at), so
  * a response or conversion loaded later has a higher version and replaces it; a member already in
- * the campaign in any status is not sent again, so a push never reverts a response.
+ * the campaign in any status is not sent again, so a push never reverts a response. (A response
+ * can only be about a member some push already sent, which this check finds; one loaded in the
+ * instant between the check and the load below would lose to `sent`, ingest's newest load wins.)
  */
 export async function recordCampaign(db: PushDb, ingest: IngestRecordsFn, r: CampaignRecord): Promise<{ newMembers: number; createdCampaign: boolean }> {
   const batch = `push:${r.pushId}`;
