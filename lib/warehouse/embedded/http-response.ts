@@ -37,8 +37,9 @@ export interface Summary {
 export const emptySummary = (): Summary => ({ readRows: 0, readBytes: 0, writtenRows: 0, writtenBytes: 0, resultRows: 0, resultBytes: 0 });
 
 /**
- * Results smaller than this go out in one piece, with an exact summary and, should the query fail,
- * a real error status; larger ones stream (like ClickHouse's http_response_buffer_size).
+ * A result produced whole (not block by block) goes out in one piece with an exact summary when it
+ * is smaller than this, and streams beyond (ClickHouse's 1 MiB HTTP write buffer). Block-by-block
+ * results are flushed after every block instead, as a server's output format does (auto-flush).
  */
 const RESPONSE_BUFFER_BYTES = 1 << 20;
 
@@ -87,7 +88,7 @@ export function sendError(res: ServerResponse, error: EngineError, server: Serve
     return;
   }
   // ClickHouse writes the exception through the same (compressed) output as a result would go.
-  let body = Buffer.from(exceptionText(error, server), 'utf8');
+  let body: Buffer = Buffer.from(exceptionText(error, server), 'utf8');
   if (encoding) body = compressSync(body, encoding);
   res.writeHead(httpStatusFor(error.code), {
     'Content-Type': 'text/plain; charset=UTF-8',
@@ -113,8 +114,9 @@ function compressor(encoding: NonNullable<ResponseContext['encoding']>): Writabl
 }
 
 /**
- * Writes one query's result: buffered up to RESPONSE_BUFFER_BYTES, streamed beyond, with the
- * X-ClickHouse-* headers and optional compression. A failure after bytes went out is appended
+ * Writes one query's result: a whole result buffered up to RESPONSE_BUFFER_BYTES and streamed
+ * beyond, a block-by-block result streamed from its first block (flush), with the X-ClickHouse-*
+ * headers and optional compression. A failure after bytes went out is appended
  * in the tagged form @clickhouse/client (and ClickHouse >= 25.11) uses for mid-stream errors.
  */
 export class ResultWriter {
@@ -141,6 +143,25 @@ export class ResultWriter {
       this.#bufferedBytes = 0;
       for (const b of held) await this.#send(b);
     }
+  }
+
+  /**
+   * The end of an engine block: a server's output format flushes here, so the status and headers
+   * go out with the first block and every row so far reaches the client; a later failure is then
+   * appended to the body, as on a server. Not with wait_end_of_query=1, which holds everything.
+   */
+  async flush(progress: Summary): Promise<void> {
+    if (this.ctx.waitEndOfQuery) return;
+    if (!this.#out) {
+      if (this.#bufferedBytes === 0) return;
+      this.#startStreaming(progress);
+      const held = this.#buffered.splice(0);
+      this.#bufferedBytes = 0;
+      for (const b of held) await this.#send(b);
+    }
+    const out = this.#out as Writable & { flush?: (callback?: () => void) => void };
+    // A compressor holds its input until it has enough; a server's compressed output is flushed per block too.
+    if (out !== this.res && typeof out.flush === 'function') out.flush();
   }
 
   async end(summary: Summary): Promise<void> {
