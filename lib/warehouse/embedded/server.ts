@@ -52,14 +52,22 @@ export interface EmbeddedServer {
 }
 
 /**
- * Engine defaults that chdb changes from clickhouse-server's, set back so that code developed on
- * the embedded warehouse behaves the same against a real server.
+ * Settings whose chdb value differs from clickhouse-server's default (the engine's own `default`
+ * column in system.settings: `SELECT name, value, default FROM system.settings WHERE value != default`
+ * on a bare chdb session), set back so that code developed on the embedded warehouse behaves the
+ * same against a real server. See the README's table. The engine is 26.7, whose server defaults
+ * already are output_format_json_quote_64bit_integers=0 (since 25.8) and
+ * date_time_input_format=best_effort (since 26.5), the same as chdb's: nothing to override there.
  */
 const SERVER_DEFAULTS = [
-  '--output_format_json_quote_64bit_integers=1',
-  '--date_time_input_format=basic',
   // chdb runs a bare expression as a SELECT (`invalid` → unknown identifier); a server answers a syntax error.
   '--implicit_select=0',
+  // chdb allows addressToLine/demangle & co; a server refuses them (ACCESS_DENIED) unless enabled.
+  '--allow_introspection_functions=0',
+  // chdb reads files with mmap; a server with pread (only file()/File tables, admin-only here).
+  '--storage_file_read_method=pread',
+  // chdb keeps the Apache Arrow library writer; a 26.7 server writes Arrow/ArrowStream natively.
+  '--output_format_arrow_use_native_writer=1',
 ];
 
 /** How long close() lets running requests finish before cutting their connections. */
