@@ -254,6 +254,7 @@ async function runSelect(pooled: PooledSession, text: string, options: RequestOp
       summary.resultRows += chunk.rows;
       summary.resultBytes += chunk.bytes.length;
       await writer.write(chunk.bytes, summary);
+      await writer.flush(summary);
     }
   } finally {
     signal.removeEventListener('abort', stop);
