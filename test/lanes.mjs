@@ -18,6 +18,8 @@ export const NODE_TESTS = {
   unit: [
     'test/alerts/units.test.ts',
     'test/ingest/parsing.test.ts',
+    'test/ingest/table-layout.test.ts',
+    'test/ingest/tsv-values.test.ts',
     'test/ingest/validate-fields.test.ts',
     'test/lanes.test.ts',
     'test/lib/config.test.ts',
@@ -58,6 +60,7 @@ export const NODE_TESTS = {
     'test/lib/warehouse/data-dir-ownership.test.ts',
     'test/lib/warehouse/embedded-server.test.ts',
     'test/lib/warehouse/privileges.test.ts',
+    'test/lib/warehouse/server-fidelity.test.ts',
     'test/models/churn/demo.test.ts',
     'test/models/churn/features.test.ts',
     'test/models/churn/forest.test.ts', // a child process (tsx script)

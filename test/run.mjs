@@ -56,7 +56,10 @@ const { lanes, problems } = assignLanes(rel(walk(join(root, 'test'), '.test.ts')
 );
 if (problems.length > 0) {
   console.error(`test/lanes.mjs does not match the test files:\n  ${problems.join('\n  ')}`);
-  process.exit(1);
+  // A whole run refuses to start. A filtered one (someone working on a few files while a colleague's
+  // new test is not listed yet) goes on without the unlisted files; test/lanes.test.ts still fails.
+  if (filters.length === 0) process.exit(1);
+  console.error('(going on with the files that are listed, because of the filter)');
 }
 const specs = rel(walk(join(root, 'web', 'src'), '.spec.ts'));
 
