@@ -176,7 +176,7 @@ async function main(): Promise<void> {
 /** A service started alone must find the schema the migrate service applied. */
 async function expectSchema(wh: Warehouse): Promise<void> {
   const expected = Math.max(0, ...migrations.map((m) => m.version));
-  let current = 0;
+  let current: number;
   try {
     const rs = await wh.client.query({ query: `SELECT max(version) AS v FROM ${wh.database}.schema_migrations`, format: 'JSONEachRow' });
     current = Number((await rs.json<{ v: number }>())[0]?.v ?? 0);

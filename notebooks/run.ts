@@ -157,8 +157,6 @@ interface NotebookJson {
   metadata?: { customer_intelligence?: { needs?: string[] } };
 }
 
-const sourceOf = (cell: { source: string | string[] }): string => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
-
 async function answers(url: string): Promise<boolean> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(5_000) });

@@ -198,6 +198,9 @@ let nativeImport: ((specifier: string) => Promise<unknown>) | undefined;
 
 /** Imports a project module by its path from the repository root, e.g. "models/clv/index.ts". */
 export async function importProject<T>(path: string): Promise<T> {
+  // tslab runs notebooks as CommonJS, where TypeScript would turn import() into require():
+  // import.cjs keeps a real import(), and only require() can load it from here.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   nativeImport ??= require(join(__dirname, 'import.cjs')) as (specifier: string) => Promise<unknown>;
   return (await nativeImport(pathToFileURL(join(PROJECT_ROOT, path)).href)) as T;
 }

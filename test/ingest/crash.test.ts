@@ -60,7 +60,7 @@ describe('a load killed with SIGKILL and run again equals a clean single load', 
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     // Kill as soon as some, but not all, rows are in.
-    let killedAt = 0;
+    let killedAt: number;
     for (;;) {
       const n = Number((await one<{ n: string }>(tw.warehouse, 'SELECT count() AS n FROM crm.transactions')).n);
       if (n > 0) {

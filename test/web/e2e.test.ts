@@ -19,7 +19,7 @@ const STACK_LOG = join(PROJECT_ROOT, 'test-artifacts', 'web-e2e-stack.log');
 
 /** The product's last logged errors, for an assertion message (CI shows only the test output). */
 function productErrors(): string {
-  let lines: string[] = [];
+  let lines: string[];
   try {
     lines = readFileSync(STACK_LOG, 'utf8').split('\n').filter((l) => /"error"|answered [45]\d\d|rollup table race|Error/i.test(l));
   } catch {
@@ -84,15 +84,26 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else if (c !== '\r') field += c;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else if (c !== '\r') field += c;
   }
-  if (field || row.length) row.push(field), rows.push(row);
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 

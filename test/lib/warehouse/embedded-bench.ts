@@ -68,7 +68,7 @@ console.log(`INSERT ${rows} rows TSV, direct chdb Buffer insert:            ${(r
 
 const json = Buffer.from(Array.from({ length: rows }, (_, i) => JSON.stringify({ id: i, customer: `c${i % 50_000}`, amount: (i % 1000) / 10, at: '2024-01-01 12:00:00' })).join('\n'));
 started = performance.now();
-await client.insert({ table: 'bench', values: Readable.from([json], { objectMode: false }), format: 'JSONEachRow' as 'JSONEachRow' }).catch(async () => {
+await client.insert({ table: 'bench', values: Readable.from([json], { objectMode: false }), format: 'JSONEachRow' as const }).catch(async () => {
   // The client only streams JSONEachRow from object streams; send the bytes the way our ingest would, through exec.
   await client.exec({ query: 'INSERT INTO bench FORMAT JSONEachRow', values: Readable.from([json], { objectMode: false }) }).then((r) => r.stream.resume());
 });
