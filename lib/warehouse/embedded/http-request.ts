@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { Codes, EngineError } from './errors.ts';
+import { readSessionParams, type SessionParams } from './http-sessions.ts';
 
 /**
  * What an HTTP request to ClickHouse asks for, read the way ClickHouse's HTTP handler reads it:
@@ -13,6 +14,8 @@ export interface RequestOptions {
   /** `query` URL parameter: the statement, or its beginning when the body carries the rest. */
   urlQuery?: string;
   database: string;
+  /** The request named its database (URL or header); in an HTTP session, otherwise the session's own. */
+  explicitDatabase: boolean;
   defaultFormat: string;
   /** `param_x=...` values as sent (ClickHouse's escaped text form), keyed by name without prefix. */
   params: Record<string, string>;
@@ -24,6 +27,8 @@ export interface RequestOptions {
   waitEndOfQuery: boolean;
   /** Response encoding chosen from Accept-Encoding when the client enabled HTTP compression. */
   responseEncoding?: { name: 'gzip' | 'deflate' | 'br'; level: number };
+  /** `session_id` and its companions; absent: a request on its own. */
+  session?: SessionParams;
 }
 
 /**
@@ -81,10 +86,12 @@ export function parseRequestOptions(url: URL, method: string, headers: IncomingH
   const readonlyParam = Number(search.get('readonly') ?? 0) || 0;
   const encoding = truthy(search.get('enable_http_compression')) ? chooseEncoding(header(headers, 'accept-encoding')) : undefined;
   const level = Number(search.get('http_zlib_compression_level') ?? 3);
+  const database = search.get('database') || header(headers, 'x-clickhouse-database');
   return {
     queryId: search.get('query_id') || randomUUID(),
     urlQuery: search.get('query') ?? undefined,
-    database: search.get('database') || header(headers, 'x-clickhouse-database') || 'default',
+    database: database || 'default',
+    explicitDatabase: Boolean(database),
     defaultFormat: search.get('default_format') || header(headers, 'x-clickhouse-format') || 'TabSeparated',
     params,
     settings,
@@ -92,6 +99,7 @@ export function parseRequestOptions(url: URL, method: string, headers: IncomingH
     readonly: method === 'POST' ? readonlyParam : Math.max(readonlyParam, 2),
     waitEndOfQuery: truthy(search.get('wait_end_of_query')) || truthy(search.get('http_wait_end_of_query')),
     responseEncoding: encoding && { name: encoding, level: Number.isInteger(level) && level >= 1 && level <= 9 ? level : 3 },
+    session: readSessionParams(search),
   };
 }
 

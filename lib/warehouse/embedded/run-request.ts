@@ -7,6 +7,7 @@ import { insertRaw, ResultStream, runQuery } from './chdb-native.ts';
 import { Codes, EngineError, toEngineError } from './errors.ts';
 import { decodedBody, type RequestOptions } from './http-request.ts';
 import { emptySummary, ResultWriter, type ServerIdentity, type Summary } from './http-response.ts';
+import type { HttpSession, HttpSessions } from './http-sessions.ts';
 import { chunkModeFor, InsertTooLargeError, recordChunks } from './insert-chunks.ts';
 import { checkSettings, checkStatement as checkPrivileges, type Access } from './privileges.ts';
 import type { PooledSession, SessionPool } from './session-pool.ts';
@@ -25,6 +26,9 @@ export interface RunContext {
   spoolDir?: string;
   /** The rights of the authenticated user; absent for the admin, who may do anything. */
   access?: Access;
+  /** The authenticated user's name: HTTP sessions belong to it. */
+  user: string;
+  sessions: HttpSessions;
 }
 
 /** SQL text (not INSERT data) kept in memory per request; the engine's own max_query_size is far lower. */
@@ -271,7 +275,16 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
   const { engine, pool } = ctx;
   let writer: ResultWriter | undefined;
   let pooled: PooledSession | undefined;
+  // A request in an HTTP session runs on the session's pinned engine Session, which stays with it.
+  let named: HttpSession | undefined;
+  const take = async (): Promise<PooledSession> => named?.pooled ?? pool.acquire(aborted.signal);
+  const giveBack = (p: PooledSession): void => {
+    if (!named) pool.release(p);
+  };
   try {
+    if (options.session) named = await ctx.sessions.acquire(ctx.user, options.session, aborted.signal);
+    // In a session, a request that names no database uses the session's (USE carries over).
+    const database = named && !options.explicitDatabase ? named.database : options.database;
     const method = req.method ?? 'GET';
     let urlQuery = options.urlQuery;
     let body: Readable | undefined = method === 'POST' ? decodedBody(req) : undefined;
@@ -284,8 +297,8 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     if (ctx.access) {
       // Before the settings reach the Session: some name files or change how SQL is parsed.
       checkSettings(ctx.access, options.settings);
-      pooled = await pool.acquire(aborted.signal);
-      await pooled.prepare(options.database, options.settings);
+      pooled = await take();
+      await pooled.prepare(database, options.settings);
       // The client's own text: a spooled INSERT gets its FROM INFILE only after this.
       await checkPrivileges(pooled.session, ctx.access, statement.kind === 'insert' ? statement.prefix : statement.text, options);
       if (ctx.access.role === 'reader') checkStatement(statement, { ...options, readonly: Math.max(options.readonly, 2) }, method);
@@ -301,9 +314,10 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       waitEndOfQuery: options.waitEndOfQuery,
       signal: aborted.signal,
     });
-    pooled ??= await pool.acquire(aborted.signal);
-    await pooled.prepare(options.database, options.settings);
-    if (leavesSessionState(statement)) pooled.dirty = true;
+    pooled ??= await take();
+    await pooled.prepare(database, options.settings);
+    const changesState = leavesSessionState(statement);
+    if (changesState && !named) pooled.dirty = true;
 
     const summary = emptySummary();
     if (statement.kind === 'insert') {
@@ -315,7 +329,11 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       summary.resultBytes = r.bytes.length;
       await writer.write(r.bytes, summary);
     }
-    pool.release(pooled);
+    if (changesState && named) {
+      await pooled.adoptState();
+      named.database = pooled.database;
+    }
+    giveBack(pooled);
     pooled = undefined;
     await writer.end(summary);
   } catch (error) {
@@ -327,6 +345,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     if (writer) writer.fail(engineError);
     else throw engineError;
   } finally {
-    if (pooled) pool.release(pooled);
+    if (pooled) giveBack(pooled);
+    if (named) ctx.sessions.release(named, options.session?.close ?? false);
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
@@ -9,6 +9,7 @@ import { dataDirInUse, isAlive, lockHolder, readEndpoint, removeEndpoint, writeE
 import { Codes, EngineError, toEngineError } from './errors.ts';
 import { authenticationFailed, credentialsMatch, parseRequestOptions, readCredentials, type RequestOptions } from './http-request.ts';
 import { sendError, sendText } from './http-response.ts';
+import { HttpSessions } from './http-sessions.ts';
 import type { Access, EndpointUser } from './privileges.ts';
 import { runRequest, type EngineInfo } from './run-request.ts';
 import { SessionPool } from './session-pool.ts';
@@ -201,6 +202,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     throw dataDirInUse(dataDir, advertised.pid, advertised.url);
   }
 
+  // The engine creates these lazily (at the first table) with its own modes; made first, they stay
+  // private: store/ holds every table's data, the users' password hashes among them.
+  for (const engineDir of ['store', 'metadata', 'data']) privateDir(join(dataDir, engineDir));
   const pool = await openPool(dataDir, Math.max(1, options.poolSize ?? 4), options.maxQueued ?? 256);
   let engine: EngineInfo;
   try {
@@ -213,10 +217,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const spoolDir = join(dataDir, 'insert-spool');
   rmSync(spoolDir, { recursive: true, force: true });
   privateDir(spoolDir);
-  // The engine creates store/ (every table's data, the users' hashes among them) with its own
-  // modes on a first start, after the tightening above.
-  if (existsSync(join(dataDir, 'store'))) privateDir(join(dataDir, 'store'));
+
   const users = usersOf(options);
+  const sessions = new HttpSessions(pool);
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -239,7 +242,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       const matches = users.filter((u) => credentialsMatch(given, u.credentials));
       if (matches.length !== 1) throw authenticationFailed(given.user);
       request = parseRequestOptions(url, method, req.headers);
-      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access });
+      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access, user: matches[0].credentials.user, sessions });
     } catch (error) {
       sendError(res, toEngineError(error), engine, request?.queryId, request?.responseEncoding);
     }
@@ -285,6 +288,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       server.closeAllConnections();
       await Promise.allSettled([...inFlight]);
       await stopped;
+      sessions.close();
       await pool.close();
       serving = undefined;
     })());

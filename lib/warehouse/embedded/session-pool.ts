@@ -35,8 +35,13 @@ export class PooledSession {
 
   constructor(
     readonly session: Session,
-    private readonly baseline: ReadonlyMap<string, string>,
+    private baseline: ReadonlyMap<string, string>,
   ) {}
+
+  /** The Session's current database as far as requests are concerned. */
+  get database(): string {
+    return this.#database;
+  }
 
   /** Makes the Session's current database and settings exactly what this request asks for. */
   async prepare(database: string, settings: ReadonlyMap<string, string>): Promise<void> {
@@ -61,6 +66,42 @@ export class PooledSession {
       this.#database = database;
     }
   }
+
+  /**
+   * For a Session pinned to an HTTP session, after a statement changed its state (SET, USE): the
+   * request's own settings are undone, and what the engine then has becomes this Session's
+   * baseline, so later requests of the HTTP session see the SET and their own settings on top.
+   */
+  async adoptState(): Promise<void> {
+    if (this.#applied.size > 0) {
+      const undo = [...this.#applied.keys()].map((name) => `${name} = ${quoteString(this.baseline.get(name) ?? '')}`);
+      await runQuery(this.session, `SET ${undo.join(', ')}`, 'TabSeparated');
+      this.#applied = new Map();
+    }
+    // Read under lifted limits (a SET max_result_rows = 7 would cut system.settings short), then
+    // the lifted ones themselves in a one-row query that no sensible limit stops.
+    const settings = await readSettings(this.session, `SETTINGS ${LIFTED.map((name) => `${name} = 0`).join(', ')}`);
+    const r = await runQuery(this.session, `SELECT currentDatabase(), ${LIFTED.map((name) => `toString(getSetting('${name}'))`).join(', ')}`, 'JSONCompactEachRow');
+    const [database, ...lifted] = JSON.parse(Buffer.from(r.bytes).toString('utf8')) as string[];
+    LIFTED.forEach((name, i) => settings.set(name, lifted[i]));
+    this.baseline = settings;
+    this.#database = database;
+  }
+}
+
+/** For our own queries on a Session whose user SET limits (max_result_rows = 7 would cut system.settings). */
+const LIFTED = ['max_result_rows', 'max_result_bytes', 'max_rows_to_read', 'max_bytes_to_read', 'max_execution_time', 'max_rows_to_read_leaf', 'max_bytes_to_read_leaf'];
+
+async function readSettings(session: Session, clause = ''): Promise<Map<string, string>> {
+  const r = await runQuery(session, `SELECT name, value FROM system.settings ${clause}`, 'JSONCompactEachRow');
+  const settings = new Map<string, string>();
+  for (const line of Buffer.from(r.bytes).toString('utf8').split('\n')) {
+    if (line) {
+      const [name, value] = JSON.parse(line) as [string, string];
+      settings.set(name, value);
+    }
+  }
+  return settings;
 }
 
 interface Waiter {
@@ -70,6 +111,10 @@ interface Waiter {
 
 export class SessionPool {
   readonly baseline: ReadonlyMap<string, string>;
+  /** How many Sessions it holds at most (queries that run at once). */
+  get size(): number {
+    return this.options.size;
+  }
   #idle: PooledSession[] = [];
   #busy = new Set<PooledSession>();
   #waiters: Waiter[] = [];
@@ -94,15 +139,7 @@ export class SessionPool {
   static async open(options: PoolOptions): Promise<SessionPool> {
     const first = new Session(options.dataDir, { connectionArgs: options.connectionArgs });
     try {
-      const r = await runQuery(first, 'SELECT name, value FROM system.settings', 'JSONCompactEachRow');
-      const baseline = new Map<string, string>();
-      for (const line of Buffer.from(r.bytes).toString('utf8').split('\n')) {
-        if (line) {
-          const [name, value] = JSON.parse(line) as [string, string];
-          baseline.set(name, value);
-        }
-      }
-      return new SessionPool(options, first, baseline);
+      return new SessionPool(options, first, await readSettings(first));
     } catch (error) {
       first.close();
       throw error;

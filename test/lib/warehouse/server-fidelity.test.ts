@@ -137,3 +137,96 @@ describe('errors after rows', () => {
     assert.equal(res.headers.get('x-clickhouse-exception-code'), '395');
   });
 });
+
+describe('HTTP sessions', () => {
+  // The pool has 4 engine sessions, so 2 HTTP sessions may be open at once: every test closes its own.
+  const close = (id: string, user?: RawInit['user']): Promise<Response> => raw('SELECT 1', { params: { session_id: id, close_session: '1' }, user });
+  const text = async (res: Response): Promise<string> => {
+    const body = await res.text();
+    assert.equal(res.status, 200, body);
+    return body;
+  };
+
+  test('SET and temporary tables carry over to the next request of the session, and only there', async () => {
+    const s = newClient({ session_id: 'fidelity-1' });
+    await s.command({ query: 'SET max_result_rows = 7' });
+    await s.command({ query: 'CREATE TEMPORARY TABLE tmp_19 (x UInt8)' });
+    await s.insert({ table: 'tmp_19', values: [{ x: 1 }, { x: 2 }], format: 'JSONEachRow' });
+    assert.deepEqual(await (await s.query({ query: "SELECT sum(x) AS s, getSetting('max_result_rows') AS m FROM tmp_19", format: 'JSONEachRow' })).json(), [{ s: 3, m: 7 }]);
+    // A per-request setting applies on top of the session's, for that request only.
+    assert.deepEqual(await (await s.query({ query: "SELECT getSetting('max_result_rows') AS m", format: 'JSONEachRow', clickhouse_settings: { max_result_rows: '9' } })).json(), [{ m: 9 }]);
+    assert.deepEqual(await (await s.query({ query: "SELECT getSetting('max_result_rows') AS m", format: 'JSONEachRow' })).json(), [{ m: 7 }]);
+    // Without the session: neither exists.
+    const outside = newClient();
+    assert.deepEqual(await (await outside.query({ query: "SELECT getSetting('max_result_rows') AS m", format: 'JSONEachRow' })).json(), [{ m: 0 }]);
+    await rejectsWith(outside.query({ query: 'SELECT * FROM tmp_19' }), '60', 'UNKNOWN_TABLE');
+    await text(await close('fidelity-1'));
+    // Closed: a new session of the same id starts empty.
+    await rejectsWith(newClient({ session_id: 'fidelity-1' }).query({ query: 'SELECT * FROM tmp_19' }), '60', 'UNKNOWN_TABLE');
+    await text(await close('fidelity-1'));
+  });
+
+  test('USE carries over in the session when a request names no database', async () => {
+    assert.equal(await text(await raw('USE system', { params: { session_id: 'fidelity-use' } })), '');
+    const url = new URL(tw.server.url);
+    url.searchParams.set('session_id', 'fidelity-use');
+    url.searchParams.set('query', 'SELECT currentDatabase()');
+    const res = await fetch(url, { method: 'POST', headers: { 'X-ClickHouse-User': tw.config.user, 'X-ClickHouse-Key': tw.config.password } });
+    assert.equal(await text(res), 'system\n');
+    await text(await close('fidelity-use'));
+  });
+
+  test('session_check=1 on an unknown session is SESSION_NOT_FOUND (372, HTTP 500)', async () => {
+    const res = await raw('SELECT 1', { params: { session_id: 'never-opened', session_check: '1' } });
+    assert.equal(res.status, 500);
+    assert.equal(res.headers.get('x-clickhouse-exception-code'), '372');
+    assert.match(await res.text(), /^Code: 372\. DB::Exception: Session never-opened not found\. \(SESSION_NOT_FOUND\)/);
+    await rejectsWith(newClient({ session_id: 'never-opened-2' }).query({ query: 'SELECT 1', clickhouse_settings: { session_check: 1 } as never }), '372', 'SESSION_NOT_FOUND');
+  });
+
+  test('a session in use answers SESSION_IS_LOCKED (373) to a concurrent request', async () => {
+    const slow = raw('SELECT sleep(1)', { params: { session_id: 'fidelity-lock' } });
+    await new Promise((done) => setTimeout(done, 300));
+    const second = await raw('SELECT 1', { params: { session_id: 'fidelity-lock' } });
+    assert.equal(second.status, 500);
+    assert.equal(second.headers.get('x-clickhouse-exception-code'), '373');
+    assert.match(await second.text(), /Session fidelity-lock is locked by a concurrent client\. \(SESSION_IS_LOCKED\)/);
+    assert.equal(await text(await slow), '0\n');
+    await text(await close('fidelity-lock'));
+  });
+
+  test('session_timeout: default 60 s, at most 3600, a number; the session expires after it', async () => {
+    for (const bad of ['3601', 'abc', '-1']) {
+      const res = await raw('SELECT 1', { params: { session_id: 'fidelity-timeout', session_timeout: bad } });
+      assert.equal(res.status, 500, bad);
+      assert.equal(res.headers.get('x-clickhouse-exception-code'), '374', bad);
+    }
+    await text(await raw('CREATE TEMPORARY TABLE t_exp (x UInt8)', { params: { session_id: 'fidelity-exp', session_timeout: '1' } }));
+    await text(await raw('SELECT * FROM t_exp', { params: { session_id: 'fidelity-exp', session_check: '1' } }));
+    await new Promise((done) => setTimeout(done, 1600));
+    const gone = await raw('SELECT 1', { params: { session_id: 'fidelity-exp', session_check: '1' } });
+    assert.equal(gone.headers.get('x-clickhouse-exception-code'), '372');
+  });
+
+  test("a session belongs to its user: another user's request with the same id does not reach it", async () => {
+    await text(await raw('CREATE TEMPORARY TABLE mine (x UInt8)', { params: { session_id: 'fidelity-owned' } }));
+    const reader = { user: tw.users.reader.user, password: tw.users.reader.password };
+    const checked = await raw('SELECT * FROM mine', { params: { session_id: 'fidelity-owned', session_check: '1' }, user: reader });
+    assert.equal(checked.headers.get('x-clickhouse-exception-code'), '372');
+    const own = await raw('SELECT * FROM mine', { params: { session_id: 'fidelity-owned', close_session: '1' }, user: reader });
+    assert.equal(own.headers.get('x-clickhouse-exception-code'), '60', 'the reader got a session of its own, without the table');
+    await text(await close('fidelity-owned'));
+  });
+
+  test('pinned sessions are bounded (half the pool); beyond, a clear error; other requests keep running', async () => {
+    await text(await raw('SELECT 1', { params: { session_id: 'fidelity-a' } }));
+    await text(await raw('SELECT 1', { params: { session_id: 'fidelity-b' } }));
+    const third = await raw('SELECT 1', { params: { session_id: 'fidelity-c' } });
+    assert.equal(third.headers.get('x-clickhouse-exception-code'), '290');
+    assert.match(await third.text(), /Too many HTTP sessions.*close_session=1/);
+    assert.equal(await text(await raw('SELECT 2')), '2\n');
+    await text(await close('fidelity-a'));
+    await text(await raw('SELECT 3', { params: { session_id: 'fidelity-c', close_session: '1' } }));
+    await text(await close('fidelity-b'));
+  });
+});
