@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshDerived, type RefreshResult } from './refresh.ts';
-import { ident } from './sql.ts';
+import { checkName, quoteIdent, rows } from '../../lib/warehouse/sql.ts';
 
 /**
  * Keeps the derived tables in step with the data: loads arrive from the ingest CLI, the HTTP API or
@@ -17,18 +17,16 @@ export interface DerivedFreshness {
 }
 
 export async function derivedFreshness(client: ClickHouseClient, database: string): Promise<DerivedFreshness> {
-  const db = ident(database);
+  const db = quoteIdent(checkName(database));
   // A load counts when it changed rows; its finish time is compared with the start of the rebuild,
   // so a load that ended while a rebuild was running makes the next check rebuild again.
-  const rs = await client.query({
+  const [row] = await rows<{ snapshot: string | number; last_load: string | number }>(client, {
     query: `SELECT
         (SELECT toUInt64(max(snapshot)) FROM ${db}.derived_snapshots) AS snapshot,
         (SELECT toUInt64(toUnixTimestamp64Milli(max(assumeNotNull(finished_at))))
            FROM ${db}.ingest_batches FINAL
           WHERE status = 'completed' AND rows_loaded + rows_updated > 0 AND finished_at IS NOT NULL) AS last_load`,
-    format: 'JSONEachRow',
   });
-  const [row] = (await rs.json()) as { snapshot: string | number; last_load: string | number }[];
   const snapshot = Number(row?.snapshot ?? 0);
   const lastLoad = Number(row?.last_load ?? 0);
   return { snapshot, lastLoad, stale: lastLoad > 0 && lastLoad >= snapshot };

@@ -1,5 +1,6 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { asOfQuery, customerRetentionInsert, customerValueInsert, ident, paidOrdersInsert } from './sql.ts';
+import { bound, checkName, insertRows, quoteIdent, rows, type BoundQuery } from '../../lib/warehouse/sql.ts';
+import { asOfQuery, customerRetentionInsert, customerValueInsert, paidOrdersInsert } from './sql.ts';
 
 export interface RefreshOptions {
   /** ClickHouse cluster name when the schema was rendered for a cluster (partitions live in `<table>_local`). */
@@ -45,50 +46,43 @@ export async function refreshDerived(client: ClickHouseClient, database: string,
 }
 
 async function rebuild(client: ClickHouseClient, database: string, opts: RefreshOptions): Promise<RefreshResult> {
-  const db = ident(database);
-  const cluster = opts.cluster ? ident(opts.cluster) : undefined;
+  const db = quoteIdent(checkName(database));
+  const cluster = opts.cluster ? quoteIdent(checkName(opts.cluster)) : undefined;
   const log = opts.log ?? (() => {});
   const started = Date.now();
   // On a cluster, inserts through Distributed tables must have landed on every shard before the commit row.
   const settings: ClickHouseSettings = cluster ? { insert_distributed_sync: 1 } : {};
 
-  const asOfRow = await first<{ as_of: string; paid_lines: string }>(client, asOfQuery(db));
+  const asOfRow = await first<{ as_of: string; paid_lines: string }>(client, asOfQuery(database));
   const asOf = Number(asOfRow?.paid_lines ?? 0) > 0 && asOfRow?.as_of ? asOfRow.as_of : new Date().toISOString().slice(0, 10);
-  const last = await first<{ s: string }>(client, { query: `SELECT toString(max(snapshot)) AS s FROM ${db}.derived_snapshots` });
+  const last = await first<{ s: string }>(client, bound(`SELECT toString(max(snapshot)) AS s FROM ${db}.derived_snapshots`));
   const snapshot = Math.max(Date.now(), Number(last?.s ?? 0) + 1);
 
   log(`rebuilding ${DERIVED.join(', ')} as of ${asOf} (snapshot ${snapshot})`);
   const builds = [paidOrdersInsert, customerValueInsert, customerRetentionInsert];
   for (const [i, build] of builds.entries()) {
     const t0 = Date.now();
-    await client.command({ ...build(db, snapshot, asOf), clickhouse_settings: settings });
+    await client.command({ ...build(database, snapshot, asOf), clickhouse_settings: settings });
     log(`  ${DERIVED[i]}: ${Date.now() - t0} ms`);
   }
 
   const counts = {} as Record<DerivedTable, number>;
   for (const table of DERIVED) {
-    const row = await first<{ n: string }>(client, {
-      query: `SELECT toString(count()) AS n FROM ${db}.${table} WHERE snapshot = {snapshot:UInt64}`,
-      query_params: { snapshot },
-    });
+    const row = await first<{ n: string }>(client, bound(`SELECT toString(count()) AS n FROM ${db}.${quoteIdent(table)} WHERE snapshot = {snapshot:UInt64}`, { snapshot }));
     counts[table] = Number(row?.n ?? 0);
   }
-  await client.insert({
-    table: `${db}.derived_snapshots`,
-    values: DERIVED.map((table) => ({ table_name: table, snapshot, as_of: asOf, rows: counts[table] })),
-    format: 'JSONEachRow',
-    clickhouse_settings: settings,
-  });
+  await insertRows(
+    client,
+    `${db}.derived_snapshots`,
+    DERIVED.map((table) => ({ table_name: table, snapshot, as_of: asOf, rows: counts[table] })),
+    settings,
+  );
 
   for (const table of DERIVED) {
-    const rs = await client.query({
-      query: `SELECT DISTINCT toString(snapshot) AS s FROM ${db}.${table} WHERE snapshot < {snapshot:UInt64}`,
-      query_params: { snapshot },
-      format: 'JSONEachRow',
-    });
-    for (const { s } of await rs.json<{ s: string }>()) {
+    const older = await rows<{ s: string }>(client, bound(`SELECT DISTINCT toString(snapshot) AS s FROM ${db}.${quoteIdent(table)} WHERE snapshot < {snapshot:UInt64}`, { snapshot }));
+    for (const { s } of older) {
       if (!/^\d+$/.test(s)) continue;
-      const target = cluster ? `${db}.${table}_local ON CLUSTER ${cluster}` : `${db}.${table}`;
+      const target = cluster ? `${db}.${quoteIdent(`${table}_local`)} ON CLUSTER ${cluster}` : `${db}.${quoteIdent(table)}`;
       await client.command({ query: `ALTER TABLE ${target} DROP PARTITION ${s}` });
     }
   }
@@ -97,8 +91,6 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   return result;
 }
 
-async function first<T>(client: ClickHouseClient, q: { query: string; query_params?: Record<string, unknown> }): Promise<T | undefined> {
-  const rs = await client.query({ ...q, format: 'JSONEachRow' });
-  const rows = await rs.json<T>();
-  return rows[0];
+async function first<T>(client: ClickHouseClient, q: BoundQuery): Promise<T | undefined> {
+  return (await rows<T>(client, q))[0];
 }
