@@ -147,3 +147,22 @@ export function clickHouseCodeIn(text: string): number | undefined {
   }
   return code;
 }
+
+const ROLLUP_SCHEMA = /pre_aggregations/i;
+// Cube's driver formats @clickhouse/client's ClickHouseError with `${e}`, and that client has already
+// cut `Code: N.` and `(TYPE)` off the message: what reaches Cube's answer is often the bare text.
+const TABLE_MISSING_OR_EXISTS = /doesn't exist|does not exist|already exists/i;
+
+/**
+ * Cube's query path and its background rollup refresh race on the rollup tables in
+ * `<database>_pre_aggregations` (cube-js/cube#3832, #8546): the query fails once with UNKNOWN_TABLE
+ * or TABLE_ALREADY_EXISTS and works when asked again. True for an error text (as Cube passes it on)
+ * about a rollup table with one of those codes, or, when the text names no code at all, with their
+ * message ("doesn't exist", "already exists").
+ */
+export function isRollupTableRace(text: string): boolean {
+  if (!ROLLUP_SCHEMA.test(text)) return false;
+  const code = clickHouseCodeIn(text);
+  if (code !== undefined) return code === CLICKHOUSE_CODES.UNKNOWN_TABLE || code === CLICKHOUSE_CODES.TABLE_ALREADY_EXISTS;
+  return TABLE_MISSING_OR_EXISTS.test(text);
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isRollupTableRace } from '../../lib/warehouse/sql.ts';
 
 /**
  * What the semantic API may say when a request fails. Cube 0.33 answers errors with its stack
@@ -25,13 +26,6 @@ const INTERNALS =
   /\bat \S+ \(|\n\s+at |(^|[\s'"(=:])\/(work|home|tmp|usr|opt|app|var|srv|etc|root|data|mnt|proc|Users|private)\/|file:\/\/|[A-Za-z]:\\|node_modules|\.[cm]?[jt]s:\d+|\.ya?ml\b|\b(SELECT|FROM|WHERE|JOIN|INSERT|CREATE|ALTER|DROP)\b|Code: \d+|DB::|query id:|pre_aggregations/;
 
 export const leaksInternals = (text: string): boolean => INTERNALS.test(text);
-
-/**
- * Cube's query path and its background rollup refresh race on rollup tables in ClickHouse
- * (cube-js/cube#3832, #8546): one query fails, the same query asked again works. The dashboard's
- * proxy retries on type RollupRebuilding.
- */
-const ROLLUP_RACE = /(UNKNOWN_TABLE|TABLE_ALREADY_EXISTS|doesn't exist|does not exist|already exists)[\s\S]*pre_aggregations|pre_aggregations[\s\S]*(UNKNOWN_TABLE|TABLE_ALREADY_EXISTS|doesn't exist|does not exist|already exists)/i;
 
 export interface PublicError {
   status: number;
@@ -67,7 +61,9 @@ export function publicError(raw: string, status: number, cubeType: string | unde
       error: `Row limit exceeded: a query may return at most ${limits.maxRows} rows (CUBEJS_DB_QUERY_LIMIT). Ask for a smaller "limit" and page with "offset", or aggregate more.`,
     };
   }
-  if (ROLLUP_RACE.test(raw)) {
+  // Cube's query path and its rollup refresh race on rollup tables (isRollupTableRace): asked
+  // again, the query works. The dashboard's proxy retries on type RollupRebuilding.
+  if (isRollupTableRace(raw)) {
     return { status: 503, type: 'RollupRebuilding', error: 'A rollup (pre-aggregation) table was being rebuilt while this query read it. Ask again in a moment.' };
   }
   if (/request entity too large/i.test(raw)) {

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomUUID } from 'node:crypto';
+import { isRollupTableRace } from '../../lib/warehouse/sql.ts';
 
 /**
  * Same-origin access to the semantic layer: the browser calls /cubejs-api/* on the dashboard's own
@@ -19,8 +20,6 @@ import { randomUUID } from 'node:crypto';
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'cookie', 'content-length']);
 const ALLOWED = /^\/cubejs-api\/(v1\/(load|meta|sql|dry-run)|graphql)(\?|\/|$)/;
 const MAX_REQUEST_BYTES = 1 << 20;
-/** ClickHouse's UNKNOWN_TABLE (60) / TABLE_ALREADY_EXISTS (57) about a rollup table, as Cube passes them on. */
-export const TRANSIENT_ROLLUP_ERROR = /(UNKNOWN_TABLE|TABLE_ALREADY_EXISTS|doesn't exist|does not exist|already exists)[\s\S]*pre_aggregations|pre_aggregations[\s\S]*(UNKNOWN_TABLE|TABLE_ALREADY_EXISTS|doesn't exist|does not exist|already exists)/i;
 
 export interface CubeProxyOptions {
   /** Attempts for a transient rollup error (default 4). */
@@ -96,7 +95,7 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
           return;
         }
         const text = up.errorBody!.toString('utf8');
-        const transient = (up.status === 503 && /"type"\s*:\s*"RollupRebuilding"/.test(text)) || (up.status === 400 && TRANSIENT_ROLLUP_ERROR.test(text));
+        const transient = (up.status === 503 && /"type"\s*:\s*"RollupRebuilding"/.test(text)) || (up.status === 400 && isRollupTableRace(text));
         if (transient && attempt < attempts) {
           log(`semantic layer: rollup table race (attempt ${attempt} of ${attempts}), asking again: ${text.slice(0, 300)}`);
           await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));

@@ -13,6 +13,7 @@ import {
   clickHouseCodeName,
   clickHouseCodeOf,
   isClickHouseError,
+  isRollupTableRace,
   qualified,
   quoteIdent,
 } from '../../../lib/warehouse/sql.ts';
@@ -127,4 +128,20 @@ describe('clickHouseCodeIn', () => {
     ['empty', '', undefined],
   ];
   for (const [what, text, code] of cases) test(what, () => assert.equal(clickHouseCodeIn(text), code));
+});
+
+describe('isRollupTableRace', () => {
+  const cases: [string, string, boolean][] = [
+    ['UNKNOWN_TABLE on a rollup table, in Cube’s JSON body', JSON.stringify({ error: "Error: Code: 60. DB::Exception: Table crm_pre_aggregations.s_1 doesn't exist. (UNKNOWN_TABLE)" }), true],
+    ['TABLE_ALREADY_EXISTS by its type marker only', 'Error during create table: CREATE TABLE crm_pre_aggregations.x_1 …: Table crm_pre_aggregations.x_1 already exists. (TABLE_ALREADY_EXISTS)', true],
+    ['a code with no message words', 'Code: 57. DB::Exception: crm_pre_aggregations.x_1', true],
+    ['no code: the bare message Cube’s driver leaves (missing)', "Query failed: Error: Table crm_pre_aggregations.s_1 doesn't exist. ; query id: q", true],
+    ['no code: the bare message (newer wording)', 'Query failed: Error: Table crm_pre_aggregations.s_1 does not exist. ; query id: q', true],
+    ['no code: the bare message (exists)', 'Query failed: Error: Table crm_pre_aggregations.s_1 already exists. ; query id: q', true],
+    ['a product table, not a rollup', "Error: Code: 60. Table crm.transactions doesn't exist. (UNKNOWN_TABLE)", false],
+    ['another code on a rollup table', "Code: 241. DB::Exception: Memory limit exceeded while reading crm_pre_aggregations.s_1 (MEMORY_LIMIT_EXCEEDED)", false],
+    ['a Cube validation message', "'sales.nope' not found for path 'sales.nope'", false],
+    ['empty', '', false],
+  ];
+  for (const [what, text, race] of cases) test(what, () => assert.equal(isRollupTableRace(text), race));
 });
