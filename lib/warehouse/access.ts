@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { defaultRoleUser, roleVariables, WAREHOUSE_ROLES, type WarehouseCredentials, type WarehouseRole } from '../config.ts';
 import type { RenderContext } from './migrations/ddl.ts';
+import { checkName, isClickHouseError, quoteIdent } from './sql.ts';
 
 /**
  * The least-privileged users on a real ClickHouse server, created by the admin at migrate time.
@@ -21,10 +22,7 @@ import type { RenderContext } from './migrations/ddl.ts';
  * None gets FILE, URL, S3, REMOTE or any other source grant, nor access to other databases.
  */
 
-const ident = (name: string): string => {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid ClickHouse name "${name}": use letters, digits and _`);
-  return `\`${name}\``;
-};
+const ident = (name: string): string => quoteIdent(checkName(name));
 
 const sqlString = (text: string): string => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
@@ -82,8 +80,9 @@ export async function ensureAccess(
     for (const statement of renderRoles(ctx)) await client.command({ query: statement });
     for (const statement of renderUsers(ctx, users)) await client.command({ query: statement });
   } catch (error) {
-    const message = (error as Error).message;
-    if (/ACCESS_DENIED|Not enough privileges|access_management/i.test(message)) {
+    // ACCESS_DENIED ("Not enough privileges"): what a server answers an admin without access management.
+    if (isClickHouseError(error, 'ACCESS_DENIED')) {
+      const message = (error as Error).message;
       throw new Error(
         `the ClickHouse admin user cannot create roles and users (${message.split('\n')[0]}). ` +
           'Give it access management: CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT=1 for the official image, or <access_management>1</access_management> in its users.xml entry',

@@ -1,6 +1,7 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { credentialsFor, loadWarehouseConfig, WAREHOUSE_ROLES, type WarehouseConfig, type WarehouseRole } from '../config.ts';
 import { findRunningEndpoint, startEmbeddedServer, type EmbeddedServer } from './embedded/server.ts';
+import { quoteIdent } from './sql.ts';
 
 /**
  * The one door to ClickHouse. Ingest, models, Cube and the web app all talk HTTP to a ClickHouse
@@ -66,7 +67,7 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
   if (opts.ensureDatabase && opts.withDatabase !== false) {
     const admin = createClient({ url, username: config.user, password: config.password });
     try {
-      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS \`${config.database.replaceAll('`', '')}\`${config.cluster ? ` ON CLUSTER \`${config.cluster}\`` : ''}` });
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdent(config.database)}${config.cluster ? ` ON CLUSTER ${quoteIdent(config.cluster)}` : ''}` });
     } finally {
       await admin.close();
     }

@@ -1,3 +1,5 @@
+import { checkName } from '../sql.ts';
+
 /**
  * Table definitions rendered either for one server or for a cluster. A cluster gets, for every
  * table, a `<name>_local` Replicated table on each shard and a Distributed `<name>` over them, so
@@ -36,10 +38,12 @@ export interface RenderContext {
   cluster?: string;
 }
 
-const ident = (name: string): string => {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier "${name}"`);
-  return name;
-};
+/**
+ * Names in DDL are written bare, after the product's name check: a migration's checksum is the
+ * hash of this text (index.ts), so quoting them now would make every applied migration look edited;
+ * the database name also lands in Keeper paths, where only plain names are safe.
+ */
+const ident = checkName;
 
 function onCluster(ctx: RenderContext): string {
   return ctx.cluster ? ` ON CLUSTER ${ident(ctx.cluster)}` : '';
