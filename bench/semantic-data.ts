@@ -7,6 +7,8 @@
  * a day of 2023-2025 and keeps buying until the end of 2025 with a personal activity level, so
  * cohorts, recency and frequency all vary; order lines come two per order.
  */
+import { checkName, quoteIdent } from '../lib/warehouse/sql.ts';
+
 export interface SyntheticScale {
   customers: number;
   transactions: number;
@@ -25,11 +27,6 @@ export const BENCH_SCALE: SyntheticScale = {
   campaignMembers: 1_000_000,
 };
 
-const ident = (name: string): string => {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier "${name}"`);
-  return name;
-};
-
 /** A uniform number in [0, 1) from the row number and a salt. */
 const u = (expr: string, salt: number): string => `(cityHash64(${expr}, ${salt}) % 1000000) / 1000000.0`;
 const pick = (values: string[], expr: string, salt: number): string =>
@@ -41,7 +38,7 @@ const DAYS = 1095; // 2023-01-01 … 2025-12-31
 
 /** Statements that fill every base table the semantic layer reads. Integers only: nothing to escape. */
 export function syntheticStatements(database: string, scale: SyntheticScale = BENCH_SCALE): string[] {
-  const db = ident(database);
+  const db = quoteIdent(checkName(database));
   for (const [k, v] of Object.entries(scale)) {
     if (!Number.isInteger(v) || v < 0) throw new Error(`scale.${k} must be a non-negative integer`);
   }
