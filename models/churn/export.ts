@@ -13,7 +13,8 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { buildFeatureQuery, FEATURE_NAMES, type BuiltQuery, type FeatureQueryOptions } from './features.ts';
+import type { BoundQuery } from '../../lib/warehouse/sql.ts';
+import { buildFeatureQuery, FEATURE_NAMES, type FeatureQueryOptions } from './features.ts';
 
 export type ExportFormat = 'csv' | 'parquet';
 
@@ -41,7 +42,7 @@ export function formatFromPath(path: string): ExportFormat {
 }
 
 /** Pure: the feature query with the engine's output format appended. */
-export function buildExportQuery(opts: FeatureQueryOptions & { format: ExportFormat }): BuiltQuery {
+export function buildExportQuery(opts: FeatureQueryOptions & { format: ExportFormat }): BoundQuery {
   const q = buildFeatureQuery(opts);
   return { query: `${q.query}\nFORMAT ${ENGINE_FORMAT[opts.format]}`, query_params: q.query_params };
 }

@@ -11,6 +11,7 @@
  * - an opportunity counts as open at the cutoff when created before it and not closed before it.
  */
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { BoundQuery } from '../../lib/warehouse/sql.ts';
 import { parseDay, resolveDefinition, type ChurnDefinition } from './definition.ts';
 
 export interface FeatureSpec {
@@ -117,11 +118,6 @@ export interface FeatureQueryOptions {
   customerIds?: string[];
 }
 
-export interface BuiltQuery {
-  query: string;
-  query_params: Record<string, unknown>;
-}
-
 /** Statuses of orders that were placed and paid before the cutoff (see the header comment). */
 export function placedStatuses(d: ChurnDefinition): string[] {
   return [...new Set([...d.purchaseStatuses, 'refunded'])];
@@ -131,7 +127,7 @@ const C = '{cutoff:Date}';
 const since = (days: number): string => `subtractDays(${C}, ${days})`;
 
 /** Pure: the feature (and label) query for one cutoff. Output columns: customer_id, FEATURES…, [churned]. */
-export function buildFeatureQuery(opts: FeatureQueryOptions): BuiltQuery {
+export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const cutoff = parseDay(opts.cutoff, 'cutoff');
   const d = resolveDefinition(opts.definition);
   const population = opts.population ?? 'definition';

@@ -6,8 +6,8 @@
  * on it too; scoring composes churn and CLV, so it reads it from here.
  */
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { BoundQuery } from '../../lib/warehouse/sql.ts';
 import { parseDay } from './definition.ts';
-import type { BuiltQuery } from './features.ts';
 
 export interface PurchaseDay {
   customerId: string;
@@ -16,7 +16,7 @@ export interface PurchaseDay {
   amount: number;
 }
 
-export function buildPurchaseDaysQuery(cutoff: string, statuses: readonly string[] = ['completed']): BuiltQuery {
+export function buildPurchaseDaysQuery(cutoff: string, statuses: readonly string[] = ['completed']): BoundQuery {
   return {
     query: `SELECT customer_id, toString(toDate(order_date)) AS day, toFloat64(sum(amount)) AS amount
 FROM transactions_resolved
