@@ -405,7 +405,7 @@ describe('Cube ClickHouse driver 1.7.43 traffic', () => {
     assert.deepEqual(json.data, [{ name: 'a', c: '1' }]);
     const joined = await cube.query({ query: 'SELECT b.x FROM (SELECT 1 AS k) a LEFT JOIN (SELECT 2 AS k, 5 AS x) b ON a.k = b.k', format: 'JSONEachRow' });
     assert.deepEqual(await joined.json(), [{ x: null }], 'join_use_nulls applied');
-    const stream = await cube.query({ query: 'SELECT id FROM events ORDER BY id LIMIT 2', format: 'JSONCompactEachRowWithNamesAndTypes', session_id: 'cube-session' });
+    const stream = await cube.query({ query: 'SELECT id FROM events ORDER BY id LIMIT 2', format: 'JSONCompactEachRowWithNamesAndTypes' });
     assert.equal(stream.response_headers['x-clickhouse-format'], 'JSONCompactEachRowWithNamesAndTypes');
     assert.deepEqual(await stream.json(), [['id'], ['UInt64'], ['1'], ['2']]);
     await cube.command({ query: "KILL QUERY WHERE query_id = 'cube-1'" });

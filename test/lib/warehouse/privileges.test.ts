@@ -26,6 +26,8 @@ function clientFor(role: WarehouseRole | 'admin', database?: string): ClickHouse
     database: database ?? tw.config.database,
     // The failures below are on purpose; keep the client's own error log quiet.
     log: { level: 127 as never },
+    // As the product's own client (lib/warehouse/index.ts) asks; the server default is 0 since 25.8.
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
   });
   clients.push(c);
   return c;
