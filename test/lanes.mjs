@@ -28,6 +28,7 @@ export const NODE_TESTS = {
     'test/lib/warehouse/insert-chunks.test.ts',
     'test/lib/warehouse/sql-scan.test.ts',
     'test/lib/warehouse/sql.test.ts',
+    'test/lib/warehouse/sql.test.ts',
     'test/lint/planted-violations.test.ts',
     'test/models/churn/definition.test.ts',
     'test/models/churn/explain.test.ts',
