@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { checkName, insertRows, quoteIdent, rows } from '../sql.ts';
 import { renderDatabase, type RenderContext } from './ddl.ts';
 import { checksum, migrations as allMigrations, renderMigration, type Migration } from './index.ts';
 
@@ -19,22 +20,22 @@ export async function applyMigrations(
   list: Migration[] = allMigrations,
   log: (line: string) => void = () => {},
 ): Promise<MigrationResult> {
-  const db = ctx.database;
   await client.command({ query: renderDatabase(ctx) });
-  const onCluster = ctx.cluster ? ` ON CLUSTER ${ctx.cluster}` : '';
+  const name = checkName(ctx.database);
+  const db = quoteIdent(name);
+  const onCluster = ctx.cluster ? ` ON CLUSTER ${quoteIdent(checkName(ctx.cluster))}` : '';
   // The ledger itself stays a plain (Replicated on a cluster) table, never Distributed: it records
   // what DDL ran, and ON CLUSTER already reaches every node.
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations${onCluster}
       (version UInt32, name String, checksum String, applied_at DateTime64(3) DEFAULT now64(3))
-      ENGINE = ${ctx.cluster ? `ReplicatedReplacingMergeTree('/clickhouse/tables/all/${db}/schema_migrations', '{replica}', applied_at)` : 'ReplacingMergeTree(applied_at)'}
+      ENGINE = ${ctx.cluster ? `ReplicatedReplacingMergeTree('/clickhouse/tables/all/${name}/schema_migrations', '{replica}', applied_at)` : 'ReplacingMergeTree(applied_at)'}
       ORDER BY version`,
   });
-  const rs = await client.query({
+  const recorded = await rows<{ version: number; name: string; checksum: string }>(client, {
     query: `SELECT version, any(name) AS name, any(checksum) AS checksum FROM ${db}.schema_migrations GROUP BY version`,
-    format: 'JSONEachRow',
   });
-  const done = new Map((await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [Number(r.version), r]));
+  const done = new Map(recorded.map((r) => [Number(r.version), r]));
   const applied: MigrationResult['applied'] = [];
   for (const m of [...list].sort((a, b) => a.version - b.version)) {
     const sum = checksum(m);
@@ -50,11 +51,7 @@ export async function applyMigrations(
     }
     log(`applying migration ${m.version} ${m.name}`);
     for (const statement of renderMigration(m, ctx)) await client.command({ query: statement });
-    await client.insert({
-      table: `${db}.schema_migrations`,
-      values: [{ version: m.version, name: m.name, checksum: sum }],
-      format: 'JSONEachRow',
-    });
+    await insertRows(client, `${db}.schema_migrations`, [{ version: m.version, name: m.name, checksum: sum }]);
     applied.push({ version: m.version, name: m.name });
   }
   return { applied, current: Math.max(0, ...list.map((m) => m.version)) };
