@@ -53,7 +53,7 @@ export function bound(query: string, query_params: Record<string, unknown> = {})
 // ─── reading and writing rows ───────────────────────────────────────────────────────────────────
 
 /** Runs `q` and returns its rows as JSON objects (JSONEachRow; 64-bit integers arrive as strings). */
-export async function rows<T>(client: ClickHouseClient, q: BoundQuery | { query: string; query_params?: Record<string, unknown> }, clickhouse_settings?: ClickHouseSettings): Promise<T[]> {
+export async function rows<T>(client: ClickHouseClient, q: { query: string; query_params?: Record<string, unknown> }, clickhouse_settings?: ClickHouseSettings): Promise<T[]> {
   const rs = await client.query({ query: q.query, query_params: q.query_params, format: 'JSONEachRow', ...(clickhouse_settings ? { clickhouse_settings } : {}) });
   return rs.json<T>();
 }
