@@ -4,7 +4,8 @@
  * them fall below the threshold and close their episode), with CLV and last-12-months revenue.
  */
 import type { Warehouse } from '../lib/warehouse/index.ts';
-import { ident, type Reason, type SqlQuery } from './ledger.ts';
+import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
+import type { Reason } from './ledger.ts';
 
 export interface Candidate {
   customer_id: string;
@@ -29,8 +30,8 @@ export interface CandidateQueryInput {
   day: string;
 }
 
-export function candidatesQuery(i: CandidateQueryInput): SqlQuery {
-  const db = ident(i.database);
+export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
+  const db = checkName(i.database);
   const g = i.cluster ? 'GLOBAL ' : '';
   const params: Record<string, unknown> = { threshold: i.threshold, day: i.day };
   let ownerFilter = '';
@@ -111,7 +112,7 @@ export interface ScoreFreshness {
 }
 
 export async function scoreFreshness(warehouse: Warehouse): Promise<ScoreFreshness> {
-  const db = ident(warehouse.database);
+  const db = checkName(warehouse.database);
   const rs = await warehouse.client.query({
     query: `SELECT
       (SELECT if(count() = 0, NULL, toString(toUnixTimestamp64Milli(max(scored_at)))) FROM ${db}.churn_scores) AS churn,
@@ -134,7 +135,7 @@ export async function loadOwnerContacts(warehouse: Warehouse, owners: string[]):
   const rs = await warehouse.client.query({
     query: `SELECT owner_id, tupleElement(best, 1) AS email, tupleElement(best, 2) AS name FROM (
         SELECT owner_id, argMax((email, name), (role = 'owner', email != '', user_id)) AS best
-        FROM ${ident(warehouse.database)}.users FINAL
+        FROM ${checkName(warehouse.database)}.users FINAL
         WHERE owner_id IN {owners:Array(String)} AND active = 1
         GROUP BY owner_id)`,
     query_params: { owners },

@@ -1,10 +1,11 @@
 /**
  * The delivery ledger in ClickHouse (tables in lib/warehouse/migrations/003-alerts.ts). SQL builders
- * are pure functions returning { query, query_params }; values are always bound, identifiers come
- * from the database name checked once here.
+ * are pure functions returning a BoundQuery; values are always bound, identifiers come from the
+ * database name checked by the warehouse kit's checkName().
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
 import type { Warehouse } from '../lib/warehouse/index.ts';
+import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
 import type { Channel } from './config.ts';
 import type { ValueBasis } from './rules.ts';
 
@@ -43,16 +44,6 @@ export interface LedgerRow {
   planned_at: Date;
   sent_at: Date | null;
   version: number;
-}
-
-export interface SqlQuery {
-  query: string;
-  query_params: Record<string, unknown>;
-}
-
-export function ident(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier "${name}"`);
-  return name;
 }
 
 /** DateTime64(3, 'UTC') text. */
@@ -177,7 +168,7 @@ export interface LedgerFilter {
 }
 
 /** Ledger rows (newest version of each) matching a filter, newest digest first. */
-export function ledgerRowsQuery(db: string, f: LedgerFilter = {}): SqlQuery {
+export function ledgerRowsQuery(db: string, f: LedgerFilter = {}): BoundQuery {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   if (f.ownerId !== undefined) {
@@ -196,13 +187,13 @@ export function ledgerRowsQuery(db: string, f: LedgerFilter = {}): SqlQuery {
   if (f.limitDeliveries !== undefined) {
     // The newest N digests of the selection, then all their rows.
     limit = `${where.length ? 'AND' : 'WHERE'} delivery_id IN (
-      SELECT delivery_id FROM ${ident(db)}.alert_ledger FINAL ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      SELECT delivery_id FROM ${checkName(db)}.alert_ledger FINAL ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       GROUP BY delivery_id ORDER BY max(run_window_at) DESC, delivery_id LIMIT {limit_deliveries:UInt32})`;
     params.limit_deliveries = f.limitDeliveries;
   }
   return {
     query: `SELECT ${ROW_COLUMNS}
-FROM ${ident(db)}.alert_ledger FINAL
+FROM ${checkName(db)}.alert_ledger FINAL
 ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${limit}
 ORDER BY run_window_at DESC, owner_id, delivery_id, channel, value_at_risk DESC, customer_id`,
     query_params: params,
@@ -217,7 +208,7 @@ export async function readLedger(warehouse: Warehouse, f: LedgerFilter = {}): Pr
 export async function writeLedger(warehouse: Warehouse, rows: LedgerRow[]): Promise<void> {
   if (!rows.length) return;
   await warehouse.client.insert({
-    table: `${ident(warehouse.database)}.alert_ledger`,
+    table: `${checkName(warehouse.database)}.alert_ledger`,
     values: rows.map(toRaw),
     format: 'JSONEachRow',
     clickhouse_settings: insertSettings(warehouse),
@@ -227,7 +218,7 @@ export async function writeLedger(warehouse: Warehouse, rows: LedgerRow[]): Prom
 /** Owners who already have a digest planned in this window: one digest per owner per window, however often it runs. */
 export async function ownersPlannedIn(warehouse: Warehouse, window: string): Promise<Set<string>> {
   const rs = await warehouse.client.query({
-    query: `SELECT DISTINCT owner_id FROM ${ident(warehouse.database)}.alert_ledger WHERE run_window = {window:String}`,
+    query: `SELECT DISTINCT owner_id FROM ${checkName(warehouse.database)}.alert_ledger WHERE run_window = {window:String}`,
     query_params: { window },
     format: 'JSONEachRow',
   });
@@ -244,8 +235,8 @@ export interface LatestEpisode {
   closed: boolean;
 }
 
-export function latestEpisodesQuery(db: string, ownerId?: string): SqlQuery {
-  const d = ident(db);
+export function latestEpisodesQuery(db: string, ownerId?: string): BoundQuery {
+  const d = checkName(db);
   return {
     query: `SELECT e.owner_id AS owner_id, e.customer_id AS customer_id, e.episode_id AS episode_id,
   toString(e.window_ms) AS window_ms, e.probability AS probability, c.episode_id != '' AS closed
@@ -288,7 +279,7 @@ export interface Closure {
 export async function writeClosures(warehouse: Warehouse, closures: Closure[]): Promise<void> {
   if (!closures.length) return;
   await warehouse.client.insert({
-    table: `${ident(warehouse.database)}.alert_episode_closures`,
+    table: `${checkName(warehouse.database)}.alert_episode_closures`,
     values: closures.map((c) => ({ ...c, closed_at: chTime(c.closed_at) })),
     format: 'JSONEachRow',
     clickhouse_settings: insertSettings(warehouse),
@@ -315,7 +306,7 @@ export interface RunRecord {
 
 export async function writeRun(warehouse: Warehouse, r: RunRecord): Promise<void> {
   await warehouse.client.insert({
-    table: `${ident(warehouse.database)}.alert_runs`,
+    table: `${checkName(warehouse.database)}.alert_runs`,
     values: [
       {
         ...r,
@@ -338,7 +329,7 @@ export async function readRuns(warehouse: Warehouse, limit = 20): Promise<RunRec
       toString(toUnixTimestamp64Milli(started_at)) AS s, toString(toUnixTimestamp64Milli(finished_at)) AS f,
       if(scores_scored_at IS NULL, NULL, toString(toUnixTimestamp64Milli(assumeNotNull(scores_scored_at)))) AS sc,
       rescored, candidates, new_episodes, closed_episodes, deliveries_sent, deliveries_failed, error
-    FROM ${ident(warehouse.database)}.alert_runs ORDER BY started_at DESC LIMIT {limit:UInt32}`,
+    FROM ${checkName(warehouse.database)}.alert_runs ORDER BY started_at DESC LIMIT {limit:UInt32}`,
     query_params: { limit },
     format: 'JSONEachRow',
   });
