@@ -8,37 +8,16 @@
 //   e2e          the browser tests (anything driving chromium) and the whole-product suites:
 //                test/web/e2e*, test/security/, the notebooks.
 //
-// A new test file goes in exactly one list below; `npm test` refuses to run while a file is in
-// none or in two. Entries are paths relative to the repository root; one ending in `/` takes the
-// whole folder.
+// A test file is in the unit lane unless a list below names it (paths from the repository root;
+// one ending in `/` takes the whole folder). So a new pure test needs nothing here, and a new test
+// that starts the engine, a server, a process or a browser fails in the unit lane, saying to list
+// it under integration or e2e. `npm test` refuses to run while a file is in both lists, a list
+// names a file that does not exist, or a file that drives a browser is outside e2e.
 
 export const LANES = ['unit', 'integration', 'e2e'];
 
+/** The test files of the integration and e2e lanes; every other test file is a unit test. */
 export const NODE_TESTS = {
-  unit: [
-    'test/alerts/units.test.ts',
-    'test/ingest/parsing.test.ts',
-    'test/ingest/table-layout.test.ts',
-    'test/ingest/tsv-values.test.ts',
-    'test/ingest/validate-fields.test.ts',
-    'test/lanes.test.ts',
-    'test/lib/config.test.ts',
-    'test/lib/csv/escape-cell.test.ts',
-    'test/lib/webhook.test.ts',
-    'test/lib/warehouse/insert-chunks.test.ts',
-    'test/lib/warehouse/sql-scan.test.ts',
-    'test/lib/warehouse/sql.test.ts',
-    'test/lib/warehouse/sql.test.ts',
-    'test/lint/planted-violations.test.ts',
-    'test/models/churn/definition.test.ts',
-    'test/models/churn/explain.test.ts',
-    'test/models/churn/metrics.test.ts',
-    'test/models/churn/reasons.test.ts',
-    'test/models/clv/',
-    'test/notebooks/lib.test.ts',
-    'test/semantic/errors.test.ts',
-    'test/semantic/model-files.test.ts',
-  ],
   integration: [
     'test/alerts/delivery.test.ts',
     'test/alerts/worker.test.ts',
@@ -94,7 +73,7 @@ const takes = (entry, file) => (entry.endsWith('/') ? file.startsWith(entry) : f
 const BROWSER = /from ['"]([^'"]*\/web\/browser\.ts|\.\/browser\.ts|playwright(-core)?)['"]/;
 
 /**
- * Assigns every test file to its lane.
+ * Assigns every test file to exactly one lane: its list's, else unit.
  * @param {string[]} files test files, relative to the repository root
  * @param {(file: string) => string} read the file's source (for the browser check)
  * @returns {{ lanes: Record<string, string[]>, problems: string[] }}
@@ -103,15 +82,15 @@ export function assignLanes(files, read) {
   const lanes = Object.fromEntries(LANES.map((l) => [l, []]));
   const problems = [];
   for (const file of files) {
-    const found = LANES.filter((lane) => NODE_TESTS[lane].some((entry) => takes(entry, file)));
-    if (found.length === 0) problems.push(`${file}: in no lane (add it to one list in test/lanes.mjs)`);
-    else if (found.length > 1) problems.push(`${file}: in more than one lane (${found.join(', ')})`);
-    else if (found[0] !== 'e2e' && BROWSER.test(read(file)))
-      problems.push(`${file}: drives a browser, so it belongs in the e2e lane (it is in ${found[0]})`);
-    else lanes[found[0]].push(file);
+    const listed = Object.keys(NODE_TESTS).filter((lane) => NODE_TESTS[lane].some((entry) => takes(entry, file)));
+    const lane = listed[0] ?? 'unit';
+    if (listed.length > 1) problems.push(`${file}: in more than one lane (${listed.join(', ')})`);
+    else if (lane !== 'e2e' && BROWSER.test(read(file)))
+      problems.push(`${file}: drives a browser, so it belongs in the e2e list of test/lanes.mjs (it is in ${lane})`);
+    else lanes[lane].push(file);
   }
-  for (const lane of LANES)
-    for (const entry of NODE_TESTS[lane])
+  for (const [lane, entries] of Object.entries(NODE_TESTS))
+    for (const entry of entries)
       if (!files.some((f) => takes(entry, f)))
         problems.push(`test/lanes.mjs: ${lane} entry ${entry} matches no test file`);
   return { lanes, problems };

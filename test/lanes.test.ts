@@ -1,4 +1,4 @@
-/** test/lanes.mjs: every test file in exactly one lane, browser tests in e2e. */
+/** test/lanes.mjs: every test file in exactly one lane (listed, else unit), browser tests in e2e. */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,23 +18,28 @@ test('every test file of the tree is in exactly one lane', () => {
   assert.equal(Object.values(lanes).flat().length, testFiles().length);
 });
 
-test('a file in no lane, in two, or driving a browser outside e2e is reported', () => {
-  const unit = NODE_TESTS.unit[0];
+test('a file in two lists, a stale entry, or a browser test outside e2e is reported; others are unit tests', () => {
   const integration = NODE_TESTS.integration[0];
-  const files = [unit, integration, 'test/new/thing.test.ts'];
+  const files = [integration, 'test/new/pure.test.ts', 'test/new/browser.test.ts'];
   // (Spelt in two pieces so that this file's own source does not look like a browser test.)
-  const sources: Record<string, string> = { [unit]: "import { launchChromium } from '../web/" + "browser.ts';" };
-  NODE_TESTS.integration.push(unit);
+  const sources: Record<string, string> = {
+    'test/new/browser.test.ts': "import { launchChromium } from '../web/" + "browser.ts';",
+  };
+  NODE_TESTS.e2e.push(integration);
   try {
     const { problems } = assignLanes(files, (f) => sources[f] ?? '');
-    assert.ok(problems.includes(`${unit}: in more than one lane (unit, integration)`), problems.join('\n'));
-    assert.ok(problems.includes('test/new/thing.test.ts: in no lane (add it to one list in test/lanes.mjs)'));
+    assert.ok(problems.includes(`${integration}: in more than one lane (integration, e2e)`), problems.join('\n'));
   } finally {
-    NODE_TESTS.integration.pop();
+    NODE_TESTS.e2e.pop();
   }
-  const { problems } = assignLanes(files, (f) => sources[f] ?? '');
+  const { lanes, problems } = assignLanes(files, (f) => sources[f] ?? '');
+  assert.deepEqual(lanes.unit, ['test/new/pure.test.ts']);
+  assert.deepEqual(lanes.integration, [integration]);
   assert.ok(
-    problems.includes(`${unit}: drives a browser, so it belongs in the e2e lane (it is in unit)`),
+    problems.includes(
+      'test/new/browser.test.ts: drives a browser, so it belongs in the e2e list of test/lanes.mjs (it is in unit)',
+    ),
     problems.join('\n'),
   );
+  assert.ok(problems.includes(`test/lanes.mjs: e2e entry ${NODE_TESTS.e2e[0]} matches no test file`));
 });
