@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
 
 /**
  * The few ways ingest talks to the warehouse, all through the shared client: bound-parameter
@@ -11,18 +12,17 @@ export class WarehouseIO {
     readonly client: ClickHouseClient,
     readonly database: string,
   ) {
-    if (database !== '' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Error(`invalid database name "${database}"`);
+    if (database !== '') checkName(database);
   }
 
-  /** `db.name`, or just `name` when the client's own database is meant (database ''). */
+  /** `db`.`name` (quoted), or just `name` when the client's own database is meant (database ''). */
   table(name: string): string {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid table name "${name}"`);
-    return this.database ? `${this.database}.${name}` : name;
+    checkName(name);
+    return this.database ? qualified(this.database, name) : name;
   }
 
   async rows<T>(query: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const rs = await this.client.query({ query, query_params: params, format: 'JSONEachRow' });
-    return rs.json<T>();
+    return rows<T>(this.client, { query, query_params: params });
   }
 
   async command(query: string, params: Record<string, unknown> = {}): Promise<void> {

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createHash } from 'node:crypto';
+import { checkName, qualified } from '../../lib/warehouse/sql.ts';
 import { HttpError } from './errors.ts';
 
 /**
@@ -96,12 +97,9 @@ export function memoryIdempotencyStore(): IdempotencyStore & { rows: Map<string,
   };
 }
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /** `ingest_requests` in the warehouse (migration 001). Values are always bound, never pasted. */
 export function warehouseIdempotencyStore(client: ClickHouseClient, database: string): IdempotencyStore {
-  if (!IDENT.test(database)) throw new Error(`invalid database name "${database}"`);
-  const table = `${database}.ingest_requests`;
+  const table = qualified(checkName(database), 'ingest_requests');
   return {
     async find(key) {
       const rs = await client.query({
