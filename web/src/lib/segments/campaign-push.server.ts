@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { qualified } from '../../../../lib/warehouse/sql.ts';
 import type { IngestRecordsFn } from '../server/context.ts';
 
 /**
@@ -29,7 +30,7 @@ export interface PushDb {
 
 export type { IngestRecordsFn };
 
-const q = (db: PushDb, table: string): string => (db.database ? `\`${db.database.replaceAll('`', '')}\`.${table}` : table);
+const q = (db: PushDb, table: string): string => (db.database ? qualified(db.database, table) : table);
 
 /** UTC DateTime64(3) text. */
 const ts = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { qualified } from '../../../../lib/warehouse/sql.ts';
 import { getWebContext } from '../server/context.ts';
 import { parseDefinition, type SegmentDefinition } from './rules.ts';
 
@@ -32,7 +33,7 @@ export function segmentDb(): Db {
   return getWebContext().warehouse;
 }
 
-const table = (db: Db): string => (db.database ? `\`${db.database.replaceAll('`', '')}\`.segments` : 'segments');
+const table = (db: Db): string => (db.database ? qualified(db.database, 'segments') : 'segments');
 
 interface SegmentRow {
   segment_id: string;
