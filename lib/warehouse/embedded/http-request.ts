@@ -80,7 +80,8 @@ export function parseRequestOptions(url: URL, method: string, headers: IncomingH
     if (key.startsWith('param_')) params[key.slice('param_'.length)] = value;
     else if (!NOT_SETTINGS.has(key)) {
       if (!SETTING_NAME.test(key)) throw EngineError.of(Codes.UNKNOWN_SETTING, 'UNKNOWN_SETTING', `Unknown setting '${key}'`);
-      settings.set(key, value);
+      // chDB never finishes a query with interactive_delay = 0 (privileges.ts); 1 µs is the same to a client.
+      settings.set(key, key === 'interactive_delay' && /^0+$/.test(value.trim()) ? '1' : value);
     }
   }
   const readonlyParam = Number(search.get('readonly') ?? 0) || 0;

@@ -95,6 +95,9 @@ const SENSITIVE_SETTINGS = new Set([
   'readonly', 'dialect', 'format_schema', 'output_format_schema', 'format_schema_source', 'format_template_resultset',
   'format_template_row', 'format_template_row_format', 'format_template_resultset_format', 'format_regexp', 'user_files_path',
   'allow_ddl', 'allow_introspection_functions',
+  // chDB 3.4 never finishes a query run with interactive_delay = 0 (a server does): one such query
+  // would hold an engine session for good. The endpoint turns a URL value of 0 into 1 (µs) itself.
+  'interactive_delay',
 ]);
 
 /** Unquoted identifiers need no quotes; quoted ones may hold anything, which the printed tree would show unescaped. */

@@ -27,6 +27,7 @@ interface RawInit {
   headers?: Record<string, string>;
   params?: Record<string, string>;
   user?: { user: string; password: string };
+  signal?: AbortSignal;
 }
 
 /** A raw POST, for what the client hides (status codes, headers, the body as sent). */
@@ -36,7 +37,7 @@ function raw(query: string, init: RawInit = {}): Promise<Response> {
   url.searchParams.set('database', tw.config.database);
   for (const [k, v] of Object.entries(init.params ?? {})) url.searchParams.set(k, v);
   const who = init.user ?? { user: tw.config.user, password: tw.config.password };
-  return fetch(url, { method: 'POST', body: init.body, headers: { 'X-ClickHouse-User': who.user, 'X-ClickHouse-Key': who.password, ...init.headers } });
+  return fetch(url, { method: 'POST', body: init.body, signal: init.signal, headers: { 'X-ClickHouse-User': who.user, 'X-ClickHouse-Key': who.password, ...init.headers } });
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, type?: string): Promise<void> {
@@ -228,5 +229,20 @@ describe('HTTP sessions', () => {
     await text(await close('fidelity-a'));
     await text(await raw('SELECT 3', { params: { session_id: 'fidelity-c', close_session: '1' } }));
     await text(await close('fidelity-b'));
+  });
+});
+
+describe('chDB hazards', () => {
+  test('interactive_delay = 0 in the URL answers (chDB alone never finishes such a query)', async () => {
+    const res = await raw('SELECT number FROM numbers(3)', { params: { interactive_delay: '0', default_format: 'JSONEachRowWithProgress' }, signal: AbortSignal.timeout(15_000) });
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines.filter((l) => 'row' in l), [{ row: { number: 0 } }, { row: { number: 1 } }, { row: { number: 2 } }]);
+    assert.ok(lines.some((l) => 'progress' in l));
+  });
+
+  test('a non-admin user may not set interactive_delay at all (it would hold an engine session for good)', async () => {
+    const reader = { user: tw.users.reader.user, password: tw.users.reader.password };
+    const res = await raw('SELECT 1 SETTINGS interactive_delay = 0', { user: reader });
+    assert.equal(res.headers.get('x-clickhouse-exception-code'), '497');
   });
 });
