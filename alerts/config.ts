@@ -12,11 +12,13 @@
  */
 import { join } from 'node:path';
 import { dataDirFrom, localSecrets } from '../lib/config.ts';
+import { ConfigError, configFrom, type Config } from '../lib/config/schema.ts';
 import { AlertsError } from './errors.ts';
 import { readRules, type AlertRules } from './rules.ts';
 import { describeSchedule } from './schedule.ts';
 
-type Env = Record<string, string | undefined>;
+/** The environment to parse, or an already parsed Config (lib/config/schema.ts). */
+type Env = Record<string, string | undefined> | Config;
 
 export type Channel = 'email' | 'outbox' | 'webhook';
 
@@ -34,25 +36,32 @@ export interface AlertsConfig {
 }
 
 export function loadAlertsConfig(dataDir: string = dataDirFrom(), env: Env = process.env): AlertsConfig {
-  const smtpUrl = env.SMTP_URL?.trim() || undefined;
-  if (smtpUrl && !/^smtps?:\/\//i.test(smtpUrl)) throw new AlertsError('CONFIG_INVALID', 'SMTP_URL must start with smtp:// or smtps://');
-  const webhookUrl = env.ALERT_WEBHOOK_URL?.trim() || undefined;
-  if (webhookUrl && !/^https?:\/\//i.test(webhookUrl)) throw new AlertsError('CONFIG_INVALID', 'ALERT_WEBHOOK_URL must be an http(s) URL');
-  const publicUrl = publicUrlFrom(env);
+  let config: Config;
+  try {
+    config = configFrom(env);
+  } catch (error) {
+    // SMTP_URL, ALERT_WEBHOOK_URL, … are checked by the schema; callers expect the alerts' error code.
+    if (error instanceof ConfigError) throw new AlertsError('CONFIG_INVALID', error.message);
+    throw error;
+  }
+  const smtpUrl = config.SMTP_URL;
+  const webhookUrl = config.ALERT_WEBHOOK_URL;
+  const publicUrl = publicUrlFrom(config);
   return {
     dataDir,
     outboxDir: join(dataDir, 'outbox'),
     smtpUrl,
-    from: env.ALERT_FROM?.trim() || '"Customer intelligence" <alerts@localhost>',
+    from: config.ALERT_FROM,
     webhookUrl,
-    webhookSecret: localSecrets(dataDir, env).webhookSecret,
+    webhookSecret: localSecrets(dataDir, config).webhookSecret,
     publicUrl,
   };
 }
 
 /** Base of the dashboard links: CRM_PUBLIC_URL, else CRM_WEB_ORIGIN, else the local web port. */
 export function publicUrlFrom(env: Env = process.env): string {
-  return (env.CRM_PUBLIC_URL?.trim() || env.CRM_WEB_ORIGIN?.trim() || `http://127.0.0.1:${env.CRM_WEB_PORT?.trim() || 3000}`).replace(/\/+$/, '');
+  const config = configFrom(env);
+  return (config.CRM_PUBLIC_URL || config.CRM_WEB_ORIGIN || `http://127.0.0.1:${config.CRM_WEB_PORT}`).replace(/\/+$/, '');
 }
 
 /** Channels a run plans digests for: e-mail (SMTP) or else the outbox, plus the webhook when set. */

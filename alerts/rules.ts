@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Cron } from 'croner';
 import { privateDir, writePrivateFile } from '../lib/config.ts';
+import { configFrom, type Config } from '../lib/config/schema.ts';
 import { AlertRulesError, type RuleIssue } from './errors.ts';
 
 export type ValueBasis = 'clv_12m' | 'revenue_12m';
@@ -45,8 +46,8 @@ export function rulesPath(dataDir: string): string {
 }
 
 /** The defaults; the time zone comes from CRM_TIMEZONE when set, else UTC. */
-export function defaultRules(env: Record<string, string | undefined> = process.env): AlertRules {
-  const timezone = env.CRM_TIMEZONE?.trim() || 'UTC';
+export function defaultRules(env: Record<string, string | undefined> | Config = process.env): AlertRules {
+  const timezone = configFrom(env).CRM_TIMEZONE;
   return {
     version: 1,
     schedule: { cron: '0 7 * * *', timezone },

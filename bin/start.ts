@@ -5,6 +5,7 @@
  * order. In containers each service runs alone: `--services web` (see docker-compose.yml).
  */
 import { credentialsFor, loadWarehouseConfig, localSecrets, tightenDataDir } from '../lib/config.ts';
+import { loadConfig } from '../lib/config/schema.ts';
 import { ensureAccess } from '../lib/warehouse/access.ts';
 import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
 import { migrations } from '../lib/warehouse/migrations/index.ts';
@@ -12,7 +13,7 @@ import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
-import { describeDelivery, startWorker } from '../alerts/index.ts';
+import { describeDelivery, loadAlertsConfig, startWorker } from '../alerts/index.ts';
 import { startDerivedRefresher } from '../semantic/derived/auto-refresh.ts';
 import { prepareData } from './prepare-data.ts';
 
@@ -67,19 +68,12 @@ function parseArgs(argv: string[]): { services: Set<Service>; demo: boolean; hel
   return { services, demo, help };
 }
 
-function port(name: string, fallback: number): number {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`${name} must be a port number, got "${process.env[name]}"`);
-  return v;
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     console.log(HELP);
     return;
   }
-  const host = process.env.CRM_BIND_HOST?.trim() || '127.0.0.1';
   const running: Running[] = [];
   let stopping = false;
   const stop = async (code: number): Promise<never> => {
@@ -102,9 +96,12 @@ async function main(): Promise<void> {
   try {
     // Everything this process tree writes (data directory, models, alert outbox) is for this OS user only.
     process.umask(0o077);
-    const config = loadWarehouseConfig();
+    // The one read of the environment: every variable parsed and checked (lib/config/schema.ts).
+    const env = loadConfig();
+    const host = env.CRM_BIND_HOST;
+    const config = loadWarehouseConfig(env);
     tightenDataDir(config.dataDir);
-    const secrets = localSecrets(config.dataDir);
+    const secrets = localSecrets(config.dataDir, env);
     // The admin only migrates (and, embedded, owns the engine); every service gets the least
     // privileged user it can work with. A service running alone against a real server never
     // needs the admin's password.
@@ -128,33 +125,33 @@ async function main(): Promise<void> {
     }
 
     if (args.services.has('ingest-api')) {
-      const ingest = await startIngestServer({ warehouse: wh, token: secrets.ingestToken, host, port: port('CRM_INGEST_PORT', 4100) });
+      const ingest = await startIngestServer({ warehouse: wh, token: secrets.ingestToken, host, port: env.CRM_INGEST_PORT });
       running.push({ name: 'ingest API', url: `${ingest.url}/v1/ingest/<entity>`, close: () => ingest.close() });
     }
-    let semanticUrl = process.env.CRM_SEMANTIC_URL?.replace(/\/$/, '');
+    let semanticUrl = env.CRM_SEMANTIC_URL?.replace(/\/$/, '');
     if (args.services.has('semantic')) {
       const semantic = await startSemanticServer({
         // Cube reads the product database and writes its rollups into <database>_pre_aggregations only.
         warehouse: { url: wh.url, ...credentialsFor(config, 'semantic'), database: wh.database },
         apiSecret: secrets.cubeApiSecret,
         host,
-        port: port('CRM_SEMANTIC_PORT', 4000),
+        port: env.CRM_SEMANTIC_PORT,
       });
       running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
       semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');
     }
     if (args.services.has('worker')) {
-      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, log: (l) => log(`alerts: ${l}`) });
-      running.push({ name: 'alerts worker', note: describeDelivery(), close: () => worker.close() });
-      const checkSeconds = Number(process.env.CRM_DERIVED_CHECK_SECONDS ?? 60);
-      if (!(checkSeconds > 0)) throw new Error(`CRM_DERIVED_CHECK_SECONDS must be a positive number of seconds, got "${process.env.CRM_DERIVED_CHECK_SECONDS}"`);
+      const alertsConfig = loadAlertsConfig(config.dataDir, env);
+      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, config: alertsConfig, log: (l) => log(`alerts: ${l}`) });
+      running.push({ name: 'alerts worker', note: describeDelivery({ config: alertsConfig }), close: () => worker.close() });
+      const checkSeconds = env.CRM_DERIVED_CHECK_SECONDS;
       const derived = startDerivedRefresher({ client: wh.client, database: wh.database, cluster: wh.cluster, intervalMs: checkSeconds * 1000, log: (l) => log(`derived: ${l}`) });
       running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
     }
     const signIn: string[] = [];
     if (args.services.has('web')) {
       if (!semanticUrl) throw new Error('the web app needs the semantic layer: start it too, or set CRM_SEMANTIC_URL');
-      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets: { sessionSecret: secrets.sessionSecret, cubeApiSecret: secrets.cubeApiSecret }, dataDir: config.dataDir, host, port: port('CRM_WEB_PORT', 3000) });
+      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets: { sessionSecret: secrets.sessionSecret, cubeApiSecret: secrets.cubeApiSecret }, dataDir: config.dataDir, config: env, host, port: env.CRM_WEB_PORT });
       running.push({ name: 'dashboard', url: web.url, close: () => web.close() });
       if (!config.url) {
         const users = await ensureDemoUsers(wh.client);

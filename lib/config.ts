@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { configFrom, type Config } from './config/schema.ts';
+
+export { ConfigError, loadConfig, type Config } from './config/schema.ts';
 
 /** Repository root, so default paths do not depend on the caller's working directory. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -37,10 +40,11 @@ export interface WarehouseConfig {
   cluster?: string;
 }
 
-type Env = Record<string, string | undefined>;
+/** The environment to parse, or an already parsed Config (lib/config/schema.ts). */
+type Env = Record<string, string | undefined> | Config;
 
 export function dataDirFrom(env: Env = process.env): string {
-  return resolve(env.CRM_DATA_DIR ?? join(PROJECT_ROOT, '.data'));
+  return configFrom(env).CRM_DATA_DIR;
 }
 
 /**
@@ -49,36 +53,34 @@ export function dataDirFrom(env: Env = process.env): string {
  * credentials and nothing secret has to be typed by a first-time user.
  */
 export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
-  const dataDir = dataDirFrom(env);
-  const url = env.CLICKHOUSE_URL?.trim() || undefined;
-  const database = env.CLICKHOUSE_DATABASE?.trim() || 'crm';
-  const cluster = env.CLICKHOUSE_CLUSTER?.trim() || undefined;
-  const embeddedPort = Number(env.CRM_EMBEDDED_PORT ?? 8124);
-  if (!Number.isInteger(embeddedPort) || embeddedPort < 0 || embeddedPort > 65535) {
-    throw new Error(`CRM_EMBEDDED_PORT must be a port number (0-65535), got "${env.CRM_EMBEDDED_PORT}"`);
-  }
+  const config = configFrom(env);
+  const dataDir = config.CRM_DATA_DIR;
+  const url = config.CLICKHOUSE_URL;
+  const database = config.CLICKHOUSE_DATABASE;
+  const cluster = config.CLICKHOUSE_CLUSTER;
+  const embeddedPort = config.CRM_EMBEDDED_PORT;
   if (url) {
     const users: WarehouseConfig['users'] = {};
     for (const role of WAREHOUSE_ROLES) {
       const { user: userVar, password: passwordVar } = roleVariables(role);
-      const password = env[passwordVar];
+      const password = config[passwordVar];
       // No password: this process was not given that role (docker-compose blanks what a service must not hold).
-      if (password) users[role] = { user: env[userVar]?.trim() || defaultRoleUser(role), password };
+      if (password) users[role] = { user: config[userVar], password };
     }
-    return { url, user: env.CLICKHOUSE_USER ?? 'default', password: env.CLICKHOUSE_PASSWORD ?? '', users, database, dataDir, embeddedPort, cluster };
+    return { url, user: config.CLICKHOUSE_USER ?? 'default', password: config.CLICKHOUSE_PASSWORD ?? '', users, database, dataDir, embeddedPort, cluster };
   }
-  const secrets = localSecrets(dataDir, env);
+  const secrets = localSecrets(dataDir, config);
   const users = Object.fromEntries(
-    WAREHOUSE_ROLES.map((role) => [role, { user: env[roleVariables(role).user]?.trim() || defaultRoleUser(role), password: secrets.clickhouseUsers[role] }]),
+    WAREHOUSE_ROLES.map((role) => [role, { user: config[roleVariables(role).user], password: secrets.clickhouseUsers[role] }]),
   ) as Record<WarehouseRole, WarehouseCredentials>;
-  const admin = env.CLICKHOUSE_USER ?? 'crm';
+  const admin = config.CLICKHOUSE_USER ?? 'crm';
   const names = [admin, ...WAREHOUSE_ROLES.map((r) => users[r].user)];
   if (new Set(names).size !== names.length) {
     throw new Error(`the ClickHouse users must have different names, got ${names.join(', ')}: check CLICKHOUSE_USER and CLICKHOUSE_{WRITER,SEMANTIC,READER}_USER`);
   }
   return {
     user: admin,
-    password: env.CLICKHOUSE_PASSWORD ?? secrets.clickhousePassword,
+    password: config.CLICKHOUSE_PASSWORD ?? secrets.clickhousePassword,
     users,
     database,
     dataDir,
@@ -88,8 +90,8 @@ export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
 }
 
 /** Environment variables naming a role's user and password, e.g. CLICKHOUSE_WRITER_USER. */
-export function roleVariables(role: WarehouseRole): { user: string; password: string } {
-  const prefix = `CLICKHOUSE_${role.toUpperCase()}`;
+export function roleVariables(role: WarehouseRole): { user: `CLICKHOUSE_${Uppercase<WarehouseRole>}_USER`; password: `CLICKHOUSE_${Uppercase<WarehouseRole>}_PASSWORD` } {
+  const prefix = `CLICKHOUSE_${role.toUpperCase() as Uppercase<WarehouseRole>}` as const;
   return { user: `${prefix}_USER`, password: `${prefix}_PASSWORD` };
 }
 
@@ -123,6 +125,7 @@ export interface LocalSecrets {
  * once for this machine in `<dataDir>/secrets.json` (mode 0600) so a first start needs no set-up.
  */
 export function localSecrets(dataDir: string, env: Env = process.env): LocalSecrets {
+  const config = configFrom(env);
   const file = join(dataDir, 'secrets.json');
   const fresh = (): string => randomBytes(24).toString('base64url');
   let stored: Partial<LocalSecrets> = {};
@@ -143,14 +146,14 @@ export function localSecrets(dataDir: string, env: Env = process.env): LocalSecr
     writePrivateFile(file, JSON.stringify(all, null, 2));
   }
   return {
-    clickhousePassword: env.CLICKHOUSE_PASSWORD || all.clickhousePassword,
+    clickhousePassword: config.CLICKHOUSE_PASSWORD || all.clickhousePassword,
     clickhouseUsers: Object.fromEntries(
-      WAREHOUSE_ROLES.map((role) => [role, env[roleVariables(role).password] || all.clickhouseUsers[role]]),
+      WAREHOUSE_ROLES.map((role) => [role, config[roleVariables(role).password] || all.clickhouseUsers[role]]),
     ) as LocalSecrets['clickhouseUsers'],
-    cubeApiSecret: env.CUBEJS_API_SECRET || all.cubeApiSecret,
-    sessionSecret: env.CRM_SESSION_SECRET || all.sessionSecret,
-    ingestToken: env.INGEST_TOKEN || all.ingestToken,
-    webhookSecret: env.CRM_WEBHOOK_SECRET || all.webhookSecret,
+    cubeApiSecret: config.CUBEJS_API_SECRET || all.cubeApiSecret,
+    sessionSecret: config.CRM_SESSION_SECRET || all.sessionSecret,
+    ingestToken: config.INGEST_TOKEN || all.ingestToken,
+    webhookSecret: config.CRM_WEBHOOK_SECRET || all.webhookSecret,
   };
 }
 

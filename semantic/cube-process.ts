@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
+import { loadConfig } from '../lib/config/schema.ts';
 
 const require = createRequire(import.meta.url);
 // Cube 0.33 is CommonJS without usable ESM types; the surface used here is small and typed below.
@@ -68,30 +69,27 @@ interface JsonResponse extends ServerResponse {
   status(code: number): JsonResponse;
 }
 
-const env = process.env;
-const need = (name: string): string => {
+// This process's entry: the environment semantic/server.ts built, parsed once (lib/config/schema.ts).
+// Cube itself reads the CUBEJS_DB_* driver variables from the same environment.
+const env = loadConfig();
+const need = (name: 'CUBEJS_API_SECRET' | 'CUBEJS_SCHEMA_PATH' | 'CUBEJS_DB_NAME'): string => {
   const value = env[name];
   if (!value) throw new Error(`${name} is not set`);
   return value;
 };
-const num = (name: string, fallback: number): number => {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
 
 const apiSecret = need('CUBEJS_API_SECRET');
-const host = env.CRM_SEMANTIC_HOST || '127.0.0.1';
-const port = Number(env.CRM_SEMANTIC_PORT ?? 4000);
-const maxRows = num('CUBEJS_DB_QUERY_LIMIT', 50_000);
-const timeoutSeconds = num('CUBEJS_DB_QUERY_TIMEOUT', 60);
-const logLevel = (env.CUBEJS_LOG_LEVEL ?? 'warn').toLowerCase();
+const host = env.CRM_SEMANTIC_HOST;
+const port = env.CRM_SEMANTIC_PORT;
+const maxRows = env.CUBEJS_DB_QUERY_LIMIT;
+const timeoutSeconds = env.CUBEJS_DB_QUERY_TIMEOUT;
+const logLevel = env.CUBEJS_LOG_LEVEL;
 /**
  * Seconds between background checks of the rollups' refresh keys. Always on: without the refresh
  * scheduler Cube 0.33 treats the instance as a pure API node and refuses (instead of building) a
  * query whose rollup is not built yet.
  */
-const refreshSeconds = Math.max(1, num('CRM_SEMANTIC_REFRESH_SECONDS', 30));
+const refreshSeconds = Math.max(1, env.CRM_SEMANTIC_REFRESH_SECONDS);
 
 /** One JSON line per event on stderr; tokens never, SQL only at trace level. */
 function logger(msg: string, params: Record<string, unknown> = {}): void {

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
-import { loadWarehouseConfig, localSecrets } from '../lib/config.ts';
+import { loadConfig, loadWarehouseConfig, localSecrets } from '../lib/config.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { setWebContext } from './src/lib/server/context.ts';
 import { createWebContext, cubeApiBase } from './server.ts';
@@ -15,19 +15,20 @@ import { createWebContext, cubeApiBase } from './server.ts';
 const WEB_ROOT = fileURLToPath(new URL('.', import.meta.url));
 const log = (line: string): void => console.error(`[web:dev] ${line}`);
 
-const config = loadWarehouseConfig();
-const secrets = localSecrets(config.dataDir);
-const cubeUrl = cubeApiBase(process.env.CRM_SEMANTIC_URL ?? 'http://127.0.0.1:4000/cubejs-api');
+const env = loadConfig();
+const config = loadWarehouseConfig(env);
+const secrets = localSecrets(config.dataDir, env);
+const cubeUrl = cubeApiBase(env.CRM_SEMANTIC_URL ?? 'http://127.0.0.1:4000/cubejs-api');
 const warehouse = await connectWarehouse({ config });
-setWebContext(await createWebContext({ cubeUrl, warehouse, secrets, dataDir: config.dataDir }, log));
+setWebContext(await createWebContext({ cubeUrl, warehouse, secrets, dataDir: config.dataDir, config: env }, log));
 
 // SvelteKit reads svelte.config.js from the working directory.
 process.chdir(WEB_ROOT);
 const server = await createServer({
   configFile: `${WEB_ROOT}vite.config.ts`,
   server: {
-    host: process.env.CRM_BIND_HOST ?? '127.0.0.1',
-    port: Number(process.env.CRM_WEB_DEV_PORT ?? 5173),
+    host: env.CRM_BIND_HOST,
+    port: env.CRM_WEB_DEV_PORT,
     // Same origin for the browser, as in production (web/server/cube-proxy.ts).
     proxy: { '/cubejs-api': { target: new URL(cubeUrl).origin, changeOrigin: true } },
   },

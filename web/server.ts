@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dataDirFrom } from '../lib/config.ts';
+import { loadConfig, type Config } from '../lib/config/schema.ts';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { setWebContext, type IngestRecordsFn, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
@@ -42,6 +43,8 @@ export interface WebServerOptions {
   secureCookies?: boolean;
   /** Data directory of the alerts worker and CLI (alert rules, outbox). Default: CRM_DATA_DIR, else ./.data. */
   dataDir?: string;
+  /** The parsed environment (CRM_WEB_ORIGIN, CRM_WEB_PROTOCOL_HEADER, CRM_DATA_DIR). Default: loadConfig(). */
+  config?: Config;
   /** Progress and errors (default: stderr with a [web] prefix). */
   log?: (line: string) => void;
   /** Skip the staleness check (tests that built once). Default true. */
@@ -72,15 +75,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // SvelteKit's CSRF check would refuse every form posted to plain http://127.0.0.1:3000. The
   // header is set by this server on every request (a client cannot supply its own). Behind a TLS
   // proxy, set CRM_WEB_ORIGIN=https://crm.example.com (or CRM_WEB_PROTOCOL_HEADER) instead.
-  const ownProtocolHeader = !process.env.CRM_WEB_ORIGIN && !process.env.CRM_WEB_PROTOCOL_HEADER;
+  const config = opts.config ?? loadConfig();
+  const ownProtocolHeader = !config.CRM_WEB_ORIGIN && !config.CRM_WEB_PROTOCOL_HEADER;
+  // adapter-node reads its settings from the environment itself: this is the one value we hand it.
   if (ownProtocolHeader) process.env.CRM_WEB_PROTOCOL_HEADER = PROTOCOL_HEADER;
+  const markHttp = ownProtocolHeader || config.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));
   const server = createServer((req, res) => {
     if (req.url?.startsWith('/cubejs-api/')) return void proxy(req, res);
     // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.
     if (req.url === '/favicon.ico') return void res.writeHead(301, { location: '/favicon.svg' }).end();
-    if (ownProtocolHeader || process.env.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER) req.headers[PROTOCOL_HEADER] = 'http';
+    if (markHttp) req.headers[PROTOCOL_HEADER] = 'http';
     handler(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
     });
@@ -120,9 +126,10 @@ export function cubeApiBase(url: string): string {
 
 /** What the SvelteKit server code reads through getWebContext() (also used by web/dev.ts). */
 export async function createWebContext(
-  opts: Pick<WebServerOptions, 'cubeUrl' | 'warehouse' | 'secrets' | 'secureCookies' | 'dataDir'>,
+  opts: Pick<WebServerOptions, 'cubeUrl' | 'warehouse' | 'secrets' | 'secureCookies' | 'dataDir' | 'config'>,
   log: (line: string) => void,
 ): Promise<WebContext> {
+  const config = opts.config ?? loadConfig();
   return {
     secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
     cubeUrl: cubeApiBase(opts.cubeUrl),
@@ -130,8 +137,8 @@ export async function createWebContext(
     sessions: sessionRevocations(opts.warehouse.client),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     ingestRecords: await ingestWriter(opts.warehouse, log),
-    secureCookies: opts.secureCookies ?? /^https:/i.test(process.env.CRM_WEB_ORIGIN ?? ''),
-    dataDir: opts.dataDir ?? dataDirFrom(),
+    secureCookies: opts.secureCookies ?? /^https:/i.test(config.CRM_WEB_ORIGIN ?? ''),
+    dataDir: opts.dataDir ?? dataDirFrom(config),
     warehouse: opts.warehouse,
   };
 }

@@ -24,6 +24,7 @@ import { ScratchKeys } from './scratch-keys.ts';
 import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
 import { WarehouseIO } from '../core/warehouse-io.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
 
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
@@ -263,7 +264,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion);
     phase('golden');
-    if (process.env.INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
+    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     const rejectsFile = await rejects.close();
     await scratch.drop();

@@ -2,6 +2,7 @@ import type { EntitySpec, FieldSpec } from '../entities/types.ts';
 import { compileDateFormat, parseIso, type DateParser } from '../validate/parse-date.ts';
 import { DEFAULT_NUMBER_FORMAT, type NumberFormat } from '../validate/parse-number.ts';
 import { MappingError, normalizeEncoding, type Mapping } from './mapping-file.ts';
+import { configFrom, type Config } from '../../lib/config/schema.ts';
 
 export interface CompiledField {
   index: number;
@@ -31,7 +32,8 @@ export interface CompiledMapping {
 export interface CompileOptions {
   /** --source: wins over the mapping's source. */
   source?: string;
-  env?: Record<string, string | undefined>;
+  /** CRM_BASE_CURRENCY, CRM_DEFAULT_COUNTRY: the environment or a parsed Config (default process.env). */
+  env?: Record<string, string | undefined> | Config;
 }
 
 /** Header spelling forgiveness: `Customer Ref`, `customer-ref` and `CUSTOMER_REF` all name customer_ref. */
@@ -40,7 +42,7 @@ export function headerKey(name: string): string {
 }
 
 export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: CompileOptions = {}): CompiledMapping {
-  const env = opts.env ?? process.env;
+  const env = configFrom(opts.env ?? process.env);
   const byName = new Map<string, CompiledField>();
   const fields = entity.fields.map((spec, index) => {
     const f: CompiledField = { index, spec };

@@ -7,12 +7,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../lib/config/schema.ts';
 import { ClvModelError } from './errors.ts';
 import type { Transaction } from './rfm-summary.ts';
 
 /** Where the sample is read from: $CRM_CDNOW_FILE, else ../shared/data/cdnow/CDNOW_sample.txt from the repository root. */
 export const CDNOW_FILE =
-  process.env.CRM_CDNOW_FILE || fileURLToPath(new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url));
+  loadConfig().CRM_CDNOW_FILE || fileURLToPath(new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url));
 /** End of the calibration period of the published fits (39 weeks from 1997-01-01). */
 export const CDNOW_CALIBRATION_END = '1997-09-30';
 export const CDNOW_HOLDOUT_END = '1998-06-30';

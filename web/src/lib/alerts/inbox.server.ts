@@ -11,5 +11,5 @@ export type { InboxMessage };
 
 export async function ownerInbox(ownerId: string, limit = 50): Promise<InboxMessage[]> {
   const alerts = await import('../../../../alerts/index.ts');
-  return alerts.listInbox(process.env.CRM_ALERTS_OUTBOX_DIR ?? getWebContext().dataDir, ownerId, { limit });
+  return alerts.listInbox(getWebContext().dataDir, ownerId, { limit });
 }

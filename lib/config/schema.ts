@@ -1,0 +1,363 @@
+/**
+ * Every environment variable the product knows, in one typed schema (zod): its type, default,
+ * meaning and which part reads it. Product code does not read `process.env.X` itself: a process
+ * entry calls `loadConfig()` once and hands the typed object (or the parts it needs) to modules.
+ *
+ * `npm run config:docs` renders `.env.example` and the README's variable table from this file
+ * (lib/config/docs.ts); test/lib/config-docs.test.ts fails when either is not current.
+ *
+ * Kinds of variable:
+ * - product: read by this repository's code through loadConfig();
+ * - third-party: read by a library (adapter-node, Cube, docker-compose); listed for documentation,
+ *   passed through untouched;
+ * - internal: set by the product itself for a child process (Cube); never set them yourself.
+ */
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export type Env = Record<string, string | undefined>;
+
+export type Kind = 'product' | 'third-party' | 'internal';
+export type Group = 'warehouse' | 'secrets' | 'servers' | 'logging' | 'web' | 'alerts' | 'ingest' | 'semantic' | 'tools' | 'deploy';
+
+export const GROUP_TITLES: Record<Group, string> = {
+  warehouse: 'Warehouse (ClickHouse)',
+  secrets: 'Secrets (generated into `<CRM_DATA_DIR>/secrets.json` when unset)',
+  servers: 'Processes and ports',
+  logging: 'Logging',
+  web: 'Dashboard behind a proxy (read by adapter-node)',
+  alerts: 'Churn alerts',
+  ingest: 'Ingest',
+  semantic: 'Semantic layer (Cube child process)',
+  tools: 'Notebooks and models',
+  deploy: 'docker-compose',
+};
+
+export interface VariableDoc {
+  /** Human type: "port", "URL", "secret", … */
+  type: string;
+  /** Human default ("unset: embedded"). */
+  default: string;
+  meaning: string;
+  /** Files or parts that read it. */
+  readBy: string;
+  group: Group;
+  kind: Kind;
+  /** Never echo the value in an error (passwords, tokens, URLs with credentials). */
+  secret?: boolean;
+  /** `.env.example` line: a value means the line is active, undefined writes it commented out. */
+  example?: string;
+  /** A comment line written above it in `.env.example`. */
+  exampleComment?: string;
+}
+
+interface Variable<T> {
+  schema: z.ZodType<T, string | undefined>;
+  doc: VariableDoc;
+}
+
+// ── value parsers: each takes the raw string (undefined when unset) ──────────────────────────────
+
+type Check<T> = (raw: string | undefined) => { ok: true; value: T } | { ok: false; message: string };
+
+function parser<T>(check: Check<T>): z.ZodType<T, string | undefined> {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const r = check(raw);
+      if (r.ok) return r.value;
+      ctx.addIssue({ code: 'custom', message: r.message });
+      return z.NEVER;
+    });
+}
+
+const ok = <T>(value: T) => ({ ok: true as const, value });
+const bad = (message: string) => ({ ok: false as const, message });
+const blank = (raw: string | undefined): boolean => raw === undefined || raw.trim() === '';
+
+/** The value as given (not trimmed); unset stays undefined. */
+const raw = () => parser<string | undefined>((v) => ok(v));
+/** Trimmed; unset or blank gives the default. */
+function text(): z.ZodType<string | undefined, string | undefined>;
+function text(dflt: string): z.ZodType<string, string | undefined>;
+function text(dflt?: string) {
+  return parser((v) => ok(v?.trim() || dflt));
+}
+const port = (dflt: number) =>
+  parser<number>((v) => {
+    if (blank(v)) return ok(dflt);
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 0 && n <= 65535 ? ok(n) : bad('must be a port number (0-65535)');
+  });
+const positive = (dflt: number, unit: string) =>
+  parser<number>((v) => {
+    if (blank(v)) return ok(dflt);
+    const n = Number(v);
+    return Number.isFinite(n) && n > 0 ? ok(n) : bad(`must be a positive number${unit ? ` of ${unit}` : ''}`);
+  });
+const url = (schemes: RegExp, what: string) =>
+  parser<string | undefined>((v) => {
+    const t = v?.trim();
+    if (!t) return ok(undefined);
+    return schemes.test(t) ? ok(t) : bad(`must be ${what}`);
+  });
+const httpUrl = () => url(/^https?:\/\/\S+$/i, 'an http(s) URL, e.g. https://host:port');
+
+function variable<T>(schema: z.ZodType<T, string | undefined>, doc: VariableDoc): Variable<T> {
+  return { schema, doc };
+}
+
+const roleUser = (name: 'writer' | 'semantic' | 'reader', who: string, comment?: string) =>
+  variable(text(`crm_${name}`), {
+    type: 'string', default: `\`crm_${name}\``, meaning: `the ${name} user: ${who}`, readBy: 'lib/config.ts', group: 'warehouse', kind: 'product',
+    example: `crm_${name}`, exampleComment: comment,
+  });
+const rolePassword = (name: 'writer' | 'semantic' | 'reader', example: string) =>
+  variable(raw(), {
+    type: 'secret', default: 'generated (embedded); required by the services that use it (server)', meaning: `password of \`CLICKHOUSE_${name.toUpperCase()}_USER\``,
+    readBy: 'lib/config.ts', group: 'warehouse', kind: 'product', secret: true, example,
+  });
+
+// ── the variables ────────────────────────────────────────────────────────────────────────────────
+
+export const VARIABLES = {
+  // warehouse
+  CLICKHOUSE_URL: variable(httpUrl(), {
+    type: 'URL', default: 'unset: embedded ClickHouse', meaning: 'HTTP(S) endpoint of a real ClickHouse, e.g. `https://ch.example.com:8443`',
+    readBy: 'lib/config.ts, notebooks/run.ts', group: 'warehouse', kind: 'product',
+  }),
+  CLICKHOUSE_USER: variable(raw(), {
+    type: 'string', default: '`crm` (embedded) / `default` (server)', meaning: 'the admin: migrations, `CREATE DATABASE`, creating the users below; only the `migrate` service holds it',
+    readBy: 'lib/config.ts', group: 'warehouse', kind: 'product', example: 'crm',
+    exampleComment: 'ClickHouse admin (the server creates this user on first start). Only the migrate service gets\n# it: it applies the schema and creates the three users below with their grants.',
+  }),
+  CLICKHOUSE_PASSWORD: variable(raw(), {
+    type: 'secret', default: 'generated (embedded) / empty (server)', meaning: 'password of `CLICKHOUSE_USER`',
+    readBy: 'lib/config.ts', group: 'warehouse', kind: 'product', secret: true, example: 'change-me-long-random',
+  }),
+  CLICKHOUSE_DATABASE: variable(text('crm'), {
+    type: 'string', default: '`crm`', meaning: 'database the product owns', readBy: 'lib/config.ts', group: 'warehouse', kind: 'product', example: 'crm',
+  }),
+  CLICKHOUSE_WRITER_USER: roleUser('writer', 'ingest, models, derived tables, alerts, the web app; changes tables of `CLICKHOUSE_DATABASE` only',
+    'Least-privileged users, one per kind of service (see README.md, docs/deploy.md).\n# writer: ingest API, worker (models, derived tables, alerts), web: changes tables of CLICKHOUSE_DATABASE only.'),
+  CLICKHOUSE_WRITER_PASSWORD: rolePassword('writer', 'change-me-writer-random'),
+  CLICKHOUSE_SEMANTIC_USER: roleUser('semantic', 'Cube; reads `CLICKHOUSE_DATABASE`, owns `<database>_pre_aggregations` (rollups)',
+    'semantic: Cube; reads CLICKHOUSE_DATABASE, writes its rollups into <database>_pre_aggregations.'),
+  CLICKHOUSE_SEMANTIC_PASSWORD: rolePassword('semantic', 'change-me-semantic-random'),
+  CLICKHOUSE_READER_USER: roleUser('reader', 'read-only (`readonly=2`) on `CLICKHOUSE_DATABASE`: notebooks, BI tools, analysts', 'reader: read-only, for notebooks and BI tools.'),
+  CLICKHOUSE_READER_PASSWORD: rolePassword('reader', 'change-me-reader-random'),
+  CLICKHOUSE_CLUSTER: variable(text(), {
+    type: 'string', default: 'unset: single node', meaning: 'cluster name: migrations render `ON CLUSTER`, Replicated and Distributed tables',
+    readBy: 'lib/config.ts', group: 'warehouse', kind: 'product',
+  }),
+  CRM_DATA_DIR: variable(parser((v) => ok(resolve(v ?? join(PROJECT_ROOT, '.data')))), {
+    type: 'path', default: '`./.data` (in the repository)', meaning: 'embedded warehouse data, local secrets, alert rules, the alert outbox, trained models',
+    readBy: 'lib/config.ts, notebooks/run.ts', group: 'warehouse', kind: 'product',
+  }),
+  CRM_EMBEDDED_PORT: variable(port(8124), {
+    type: 'port', default: '`8124`', meaning: 'port of the embedded ClickHouse endpoint on 127.0.0.1', readBy: 'lib/config.ts', group: 'warehouse', kind: 'product',
+  }),
+
+  // secrets
+  CUBEJS_API_SECRET: variable(raw(), {
+    type: 'secret', default: 'generated', meaning: "signs the semantic layer's JWTs (HS256): at least 32 random characters; passed to Cube",
+    readBy: 'lib/config.ts (localSecrets), semantic/cube-process.ts', group: 'secrets', kind: 'product', secret: true,
+    example: 'change-me-32-random-characters-at-least', exampleComment: "Signs the semantic layer's JWTs (HS256): at least 32 random characters.",
+  }),
+  CRM_SESSION_SECRET: variable(raw(), {
+    type: 'secret', default: 'generated', meaning: 'signs dashboard session cookies', readBy: 'lib/config.ts (localSecrets)', group: 'secrets', kind: 'product', secret: true,
+    example: 'change-me-another-random-secret', exampleComment: 'Signs dashboard session cookies.',
+  }),
+  INGEST_TOKEN: variable(raw(), {
+    type: 'secret', default: 'generated', meaning: 'bearer token for `POST /v1/ingest/…` (real-time event push)', readBy: 'lib/config.ts (localSecrets), ingest/http/token.ts',
+    group: 'secrets', kind: 'product', secret: true, example: 'change-me-ingest-token', exampleComment: 'Bearer token for POST /v1/ingest/... (real-time event push).',
+  }),
+  CRM_WEBHOOK_SECRET: variable(raw(), {
+    type: 'secret', default: 'generated', meaning: 'HMAC key of the campaign and alert webhooks', readBy: 'lib/config.ts (localSecrets)', group: 'secrets', kind: 'product',
+    secret: true, example: 'change-me-webhook-secret', exampleComment: 'HMAC key for campaign and alert webhooks.',
+  }),
+
+  // processes and ports
+  CRM_BIND_HOST: variable(text('127.0.0.1'), {
+    type: 'host', default: '`127.0.0.1`', meaning: 'address the ingest API, Cube and the dashboard listen on (`0.0.0.0` in containers)',
+    readBy: 'bin/start.ts, web/dev.ts', group: 'servers', kind: 'product',
+  }),
+  CRM_WEB_PORT: variable(port(3000), {
+    type: 'port', default: '`3000`', meaning: 'dashboard port', readBy: 'bin/start.ts, alerts/config.ts (default links)', group: 'servers', kind: 'product',
+  }),
+  CRM_SEMANTIC_PORT: variable(port(4000), {
+    type: 'port', default: '`4000`', meaning: 'Cube (REST, GraphQL) port', readBy: 'bin/start.ts, semantic/cube-process.ts, notebooks', group: 'servers', kind: 'product',
+  }),
+  CRM_INGEST_PORT: variable(port(4100), {
+    type: 'port', default: '`4100`', meaning: 'ingest API port', readBy: 'bin/start.ts', group: 'servers', kind: 'product',
+  }),
+  CRM_SEMANTIC_URL: variable(httpUrl(), {
+    type: 'URL', default: 'unset: the Cube this process starts', meaning: 'a semantic layer running elsewhere (`--services web` without `semantic`)',
+    readBy: 'bin/start.ts, web/dev.ts, notebooks', group: 'servers', kind: 'product',
+  }),
+  CRM_DERIVED_CHECK_SECONDS: variable(positive(60, 'seconds'), {
+    type: 'seconds', default: '`60`', meaning: 'how often the worker looks for new loads to rebuild the derived value, RFM and retention tables',
+    readBy: 'bin/start.ts', group: 'servers', kind: 'product',
+  }),
+  CRM_WEB_DEV_PORT: variable(port(5173), {
+    type: 'port', default: '`5173`', meaning: 'port of `npm run dev:web` (Vite dev server)', readBy: 'web/dev.ts', group: 'servers', kind: 'product',
+  }),
+
+  // logging
+  CRM_LOG_LEVEL: variable(raw(), {
+    type: 'level', default: '`info`', meaning: 'server log level (`trace`, `debug`, `info`, `warn`, `error`)', readBy: 'lib/log.ts', group: 'logging', kind: 'product',
+  }),
+  CRM_LOG_FORMAT: variable(raw(), {
+    type: '`json` or `text`', default: '`text` on a terminal, else `json`', meaning: 'server log format', readBy: 'lib/log.ts', group: 'logging', kind: 'product',
+  }),
+
+  // dashboard behind a proxy (adapter-node reads these with its CRM_WEB_ prefix)
+  CRM_WEB_ORIGIN: variable(text(), {
+    type: 'URL', default: 'unset: plain http on the bind address', meaning: "the dashboard's public origin behind a TLS proxy, e.g. `https://crm.example.com` (https makes cookies Secure)",
+    readBy: 'adapter-node, web/server.ts, alerts/config.ts', group: 'web', kind: 'third-party',
+  }),
+  CRM_WEB_PROTOCOL_HEADER: variable(text(), {
+    type: 'header', default: 'unset (the server marks its own requests http)', meaning: 'header carrying the scheme from a proxy, e.g. `x-forwarded-proto`',
+    readBy: 'adapter-node, web/server.ts', group: 'web', kind: 'third-party',
+  }),
+  CRM_WEB_HOST_HEADER: variable(raw(), {
+    type: 'header', default: 'unset', meaning: 'header carrying the host from a proxy, e.g. `x-forwarded-host`', readBy: 'adapter-node', group: 'web', kind: 'third-party',
+  }),
+  CRM_WEB_ADDRESS_HEADER: variable(raw(), {
+    type: 'header', default: 'unset: the socket address', meaning: "header carrying the client's address, e.g. `X-Forwarded-For` (see web/README.md)",
+    readBy: 'adapter-node', group: 'web', kind: 'third-party',
+  }),
+  CRM_WEB_XFF_DEPTH: variable(raw(), {
+    type: 'integer', default: '`1`', meaning: 'trusted proxies in front of the dashboard when `CRM_WEB_ADDRESS_HEADER` is `X-Forwarded-For`', readBy: 'adapter-node', group: 'web', kind: 'third-party',
+  }),
+  CAMPAIGN_WEBHOOK_URL: variable(raw(), {
+    type: 'URL', default: 'unset: segment push disabled', meaning: "where a segment push posts the members (signed with `CRM_WEBHOOK_SECRET`)",
+    readBy: 'web/src/lib/segments/push.server.ts (SvelteKit bundle)', group: 'web', kind: 'product', secret: true,
+  }),
+
+  // alerts
+  SMTP_URL: variable(url(/^smtps?:\/\//i, 'an smtp:// or smtps:// URL (nodemailer connection URL)'), {
+    type: 'URL', default: 'unset: .eml files in `<CRM_DATA_DIR>/outbox/<owner>/`', meaning: 'churn alert e-mail, e.g. `smtps://user:pass@smtp.example.com:465`',
+    readBy: 'alerts/config.ts', group: 'alerts', kind: 'product', secret: true, example: '',
+    exampleComment: 'Churn alert e-mail (nodemailer URL); empty writes .eml files to the outbox instead.',
+  }),
+  ALERT_FROM: variable(text('"Customer intelligence" <alerts@localhost>'), {
+    type: 'address', default: '`"Customer intelligence" <alerts@localhost>`', meaning: 'From address of the digests', readBy: 'alerts/config.ts', group: 'alerts', kind: 'product',
+    example: 'alerts@example.com',
+  }),
+  ALERT_WEBHOOK_URL: variable(url(/^https?:\/\//i, 'an http(s) URL'), {
+    type: 'URL', default: 'unset: no webhook', meaning: 'Slack-compatible webhook for the digests, HMAC-signed', readBy: 'alerts/config.ts', group: 'alerts', kind: 'product', secret: true,
+  }),
+  CRM_PUBLIC_URL: variable(text(), {
+    type: 'URL', default: '`CRM_WEB_ORIGIN`, else `http://127.0.0.1:$CRM_WEB_PORT`', meaning: 'public URL of the dashboard, base of the links in alerts',
+    readBy: 'alerts/config.ts', group: 'alerts', kind: 'product', example: 'http://localhost:3000', exampleComment: 'Public URL of the dashboard, used in alert links.',
+  }),
+  CRM_TIMEZONE: variable(text('UTC'), {
+    type: 'IANA zone', default: '`UTC`', meaning: 'time zone of the default alert schedule (a new rules file)', readBy: 'alerts/rules.ts', group: 'alerts', kind: 'product',
+  }),
+
+  // ingest
+  CRM_BASE_CURRENCY: variable(raw(), {
+    type: 'ISO 4217', default: '`EUR`', meaning: "reporting currency when a mapping file names none", readBy: 'ingest/mapping/compile.ts', group: 'ingest', kind: 'product',
+  }),
+  CRM_DEFAULT_COUNTRY: variable(raw(), {
+    type: 'ISO 3166', default: '`DE`', meaning: 'country of phone numbers and addresses when a mapping file names none', readBy: 'ingest/mapping/compile.ts', group: 'ingest', kind: 'product',
+  }),
+  INGEST_TIMINGS: variable(parser((v) => ok(Boolean(v))), {
+    type: 'flag', default: 'unset: off', meaning: 'any value: print the phases of each load (ms) to stderr', readBy: 'ingest/load/job.ts', group: 'ingest', kind: 'product',
+  }),
+
+  // semantic layer: set by semantic/server.ts for the Cube child process
+  CRM_SEMANTIC_HOST: variable(text('127.0.0.1'), {
+    type: 'host', default: '`127.0.0.1`', meaning: 'address Cube listens on (from `CRM_BIND_HOST`)', readBy: 'semantic/cube-process.ts', group: 'semantic', kind: 'internal',
+  }),
+  CRM_SEMANTIC_REFRESH_SECONDS: variable(positive(30, ''), {
+    type: 'seconds', default: '`30`', meaning: "seconds between checks of the rollups' refresh keys", readBy: 'semantic/cube-process.ts', group: 'semantic', kind: 'internal',
+  }),
+  CUBEJS_DB_QUERY_LIMIT: variable(positive(50_000, ''), {
+    type: 'rows', default: '`50000`', meaning: 'most rows a query may return', readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
+  }),
+  CUBEJS_DB_QUERY_TIMEOUT: variable(positive(60, ''), {
+    type: 'seconds', default: '`60`', meaning: 'query timeout', readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
+  }),
+  CUBEJS_LOG_LEVEL: variable(parser((v) => ok((v ?? 'warn').toLowerCase())), {
+    type: 'level', default: '`warn`', meaning: "Cube's log level (`info`, `trace` log every query)", readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
+  }),
+  CUBEJS_SCHEMA_PATH: variable(raw(), {
+    type: 'path', default: '`semantic/model`', meaning: 'the Cube data model', readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
+  }),
+  CUBEJS_DB_NAME: variable(raw(), {
+    type: 'string', default: '`CLICKHOUSE_DATABASE`', meaning: 'database Cube queries; rollups go to `<name>_pre_aggregations`', readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
+  }),
+  CUBEJS_DB_HOST: variable(raw(), {
+    type: 'various', default: 'from the warehouse settings', meaning: 'with `CUBEJS_DB_PORT`, `_SSL`, `_USER`, `_PASS`, `_TYPE`: the Cube driver settings, derived from the warehouse settings',
+    readBy: 'Cube (set by semantic/server.ts)', group: 'semantic', kind: 'internal',
+  }),
+
+  // notebooks and models
+  CRM_JUPYTER_PYTHON: variable(text(), {
+    type: 'path', default: '`/usr/bin/python3`, else `python3`', meaning: 'Python that runs Jupyter for `npm run notebooks`', readBy: 'notebooks/run.ts', group: 'tools', kind: 'product',
+  }),
+  CRM_CDNOW_FILE: variable(raw(), {
+    type: 'path', default: '`../shared/data/cdnow/CDNOW_sample.txt`', meaning: 'the CDNOW sample the CLV tests and benchmark use', readBy: 'models/clv/cdnow.ts', group: 'tools', kind: 'product',
+  }),
+
+  // docker-compose
+  CRM_ENV_FILE: variable(raw(), {
+    type: 'path', default: '`.env`', meaning: 'env file the compose services read', readBy: 'docker-compose.yml, docker-compose.cluster.yml', group: 'deploy', kind: 'third-party',
+  }),
+  CLICKHOUSE_INTERSERVER_SECRET: variable(raw(), {
+    type: 'secret', default: 'required by the cluster profile', meaning: 'shared secret of the ClickHouse cluster nodes', readBy: 'docker-compose.cluster.yml', group: 'deploy',
+    kind: 'third-party', secret: true, example: 'change-me-interserver-secret', exampleComment: 'Shared secret of the ClickHouse cluster nodes (docker-compose.cluster.yml only).',
+  }),
+} satisfies Record<string, Variable<unknown>>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+type Schemas = { [K in VariableName]: (typeof VARIABLES)[K]['schema'] };
+const shape = Object.fromEntries(Object.entries(VARIABLES).map(([name, v]) => [name, v.schema])) as Schemas;
+export const configSchema = z.object(shape);
+
+/** The parsed environment: every variable typed, defaults applied. */
+export type Config = Readonly<z.output<typeof configSchema>> & { readonly [CONFIG]: true };
+
+const CONFIG = Symbol.for('crm.config');
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses and validates the environment. Throws a ConfigError naming every bad variable, what it
+ * must be and what it was ("CRM_WEB_PORT must be a port number (0-65535…), got 'abc'").
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const input = Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, env[name]]));
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]) as VariableName;
+      const doc = VARIABLES[name]?.doc;
+      const got = doc?.secret ? '(value not shown)' : `'${env[name]}'`;
+      return `${name} ${issue.message}, got ${got}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return Object.defineProperty({ ...result.data }, CONFIG, { value: true, enumerable: false }) as Config;
+}
+
+/** A parsed Config as is; an environment (or part of one, as tests pass) parsed. */
+export function configFrom(source: Env | Config = process.env): Config {
+  return isConfig(source) ? source : loadConfig(source);
+}
+
+export function isConfig(source: unknown): source is Config {
+  return typeof source === 'object' && source !== null && (source as Record<symbol, unknown>)[CONFIG] === true;
+}
