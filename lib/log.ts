@@ -21,6 +21,7 @@
  * stacks) are masked, and URLs and paths lose their query strings (semantic API calls carry the
  * query, with filter values, in `?query=`).
  */
+import { randomUUID } from 'node:crypto';
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 
 export type Part = 'web' | 'semantic' | 'ingest-api' | 'worker' | 'start' | 'warehouse';
@@ -146,6 +147,12 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   return pino(options, destination);
 }
 
+/** A caller's x-request-id when it is a plain token (their logs and ours line up), else a new one. */
+export function requestIdFrom(header: unknown): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/.test(value) ? value : randomUUID();
+}
+
 let root: Logger | undefined;
 
 /** The process's logger (created on first use, from CRM_LOG_LEVEL and CRM_LOG_FORMAT). */
@@ -161,12 +168,13 @@ export function partLogger(part: Part, bindings: Record<string, unknown> = {}): 
 
 /**
  * For the modules whose option is still `log?: (line: string) => void` (tests pass their own):
- * each line becomes one `info` event (`warn` when it says it failed).
+ * each line becomes one `info` event (`warn` when it says it failed), with the fields a caller
+ * passes as a second argument (a request id).
  */
-export function lineLog(logger: Logger): (line: string) => void {
-  return (line: string) => {
-    if (/\b(fail(ed|s|ure)?|error|not rebuilt|did not|cannot|unavailable|warning)\b/i.test(line)) logger.warn(line);
-    else logger.info(line);
+export function lineLog(logger: Logger): (line: string, fields?: Record<string, unknown>) => void {
+  return (line: string, fields: Record<string, unknown> = {}) => {
+    if (/\b(fail(ed|s|ure)?|error|not rebuilt|did not|cannot|unavailable|warning)\b/i.test(line)) logger.warn(fields, line);
+    else logger.info(fields, line);
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Coded errors of the ingest endpoint. Every failure leaves as `{"error": {"code", "message"}}`
+ * Coded errors of the ingest endpoint. Every failure leaves as `{"error": {"code", "message", "requestId"}}`
  * with a status from here; nothing else (no stack, no engine message) reaches the client.
  */
 export type ErrorCode =
@@ -32,9 +32,10 @@ export class HttpError extends Error {
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  /** requestId: the x-request-id of the answer, under which the server log has the details. */
+  error: { code: ErrorCode; message: string; requestId?: string };
 }
 
-export function errorBody(err: HttpError): ErrorBody {
-  return { error: { code: err.code, message: err.message } };
+export function errorBody(err: HttpError, requestId?: string): ErrorBody {
+  return { error: { code: err.code, message: err.message, ...(requestId ? { requestId } : {}) } };
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { partLogger, requestIdFrom } from '../../lib/log.ts';
 import { digestToken, requireBearer } from './auth.ts';
 import { checkDeclaredLength, contentCoding, readBody } from './body.ts';
 import { errorBody, HttpError } from './errors.ts';
@@ -37,8 +38,8 @@ export interface IngestServerOptions {
   maxRecords?: number;
   /** Requests being read or loaded at once; more get 503 + Retry-After (bounds memory at about this × maxBodyBytes). */
   maxConcurrentRequests?: number;
-  /** One line per request; never given tokens or bodies. */
-  log?: (line: string) => void;
+  /** One line per request, with `{ requestId, status, ms }`; never given tokens or bodies. Default: the structured log (lib/log.ts, part "ingest-api"). */
+  log?: (line: string, fields?: Record<string, unknown>) => void;
   /** Where an operator finds the token; part of every 401. */
   tokenHint?: string;
   /** Seams for tests: how a batch is loaded and where idempotency keys live. */
@@ -67,7 +68,11 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
   const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxRecords = opts.maxRecords ?? 10_000;
   const maxConcurrent = opts.maxConcurrentRequests ?? 8;
-  const log = opts.log ?? ((line: string) => console.log(line));
+  const apiLog = partLogger('ingest-api');
+  const log =
+    opts.log ??
+    ((line: string, fields: Record<string, unknown> = {}) =>
+      /^ingest-http error/.test(line) ? apiLog.error(fields, line) : /^ingest-http warning/.test(line) ? apiLog.warn(fields, line) : apiLog.info(fields, line));
   const tokenHint = opts.tokenHint ?? DEFAULT_TOKEN_HINT;
   const expected = digestToken(opts.token);
   const ingest = opts.ingest ?? (await defaultIngest(opts.warehouse));
@@ -75,7 +80,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
   const locks = new KeyedLock();
   let active = 0;
 
-  async function ingestRoute(req: IncomingMessage, res: ServerResponse, entityName: string, query: URLSearchParams): Promise<Outcome> {
+  async function ingestRoute(req: IncomingMessage, res: ServerResponse, entityName: string, query: URLSearchParams, requestId: string): Promise<Outcome> {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST to send a batch.', { Allow: 'POST' });
     requireBearer(req.headers.authorization, expected, tokenHint);
     if (!(HTTP_ENTITIES as readonly string[]).includes(entityName)) {
@@ -119,13 +124,13 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       } catch (err) {
         // The batch is loaded; answering 500 would only make the client resend it. A resend is
         // harmless (upserts by id) but would not be a replay: say so in the log.
-        log(`ingest-http warning: batch ${summary.batch_id} loaded but its idempotency key was not stored: ${(err as Error).message}`);
+        log(`ingest-http warning: batch ${summary.batch_id} loaded but its idempotency key was not stored: ${(err as Error).message}`, { requestId, batchId: summary.batch_id });
       }
       return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}` });
     });
   }
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<Outcome> {
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<Outcome> {
     const url = new URL(req.url ?? '/', 'http://ingest.invalid');
     if (url.pathname === '/v1/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method_not_allowed', 'Use GET.', { Allow: 'GET, HEAD' });
@@ -138,7 +143,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     }
     active++;
     try {
-      return await ingestRoute(req, res, decodeSegment(m[1]!), url.searchParams);
+      return await ingestRoute(req, res, decodeSegment(m[1]!), url.searchParams, requestId);
     } finally {
       active--;
     }
@@ -147,12 +152,15 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const path = safePath(req.url);
-    route(req, res)
+    // One id per request: in the answer's x-request-id, in every error body and on the log lines.
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('X-Request-Id', requestId);
+    route(req, res, requestId)
       .catch((err: unknown) => {
-        if (err instanceof HttpError) return send(res, err.status, errorBody(err), err.headers);
-        log(`ingest-http error ${req.method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
-        const internal = new HttpError(500, 'internal', 'The batch could not be processed; nothing is lost by retrying it. See the server log.');
-        return send(res, 500, errorBody(internal));
+        if (err instanceof HttpError) return send(res, err.status, errorBody(err, requestId), err.headers);
+        log(`ingest-http error ${req.method} ${path} request=${requestId}: ${err instanceof Error ? err.message : String(err)}`, { requestId, err });
+        const internal = new HttpError(500, 'internal', 'The batch could not be processed; nothing is lost by retrying it. See the server log under this request id.');
+        return send(res, 500, errorBody(internal, requestId));
       })
       .then((outcome) => {
         const ms = Math.round(performance.now() - started);
@@ -160,7 +168,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         if (outcome.records !== undefined) parts.push(`records=${outcome.records}`);
         parts.push(`${ms}ms`);
         if (outcome.note) parts.push(outcome.note);
-        log(parts.join(' '));
+        log(parts.join(' '), { requestId, method: req.method, path, status: outcome.status, ms, ...(outcome.records !== undefined ? { records: outcome.records } : {}) });
       })
       .catch(() => {
         /* the socket is gone; nothing left to answer */
@@ -176,8 +184,10 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'bad_request', 'Request Header Fields Too Large']
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'bad_request', 'Request Timeout']
       : [400, 'bad_request', 'Bad Request'];
-    const payload = JSON.stringify({ error: { code, message: `${text}: the request is not valid HTTP/1.1 or took too long.` } });
-    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
+    const requestId = requestIdFrom(undefined);
+    const payload = JSON.stringify({ error: { code, message: `${text}: the request is not valid HTTP/1.1 or took too long.`, requestId } });
+    log(`ingest-http ${status} ${text} (${err.code ?? err.message})`, { requestId, status });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nX-Request-Id: ${requestId}\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
   });
   // Slow-loris guard: a whole request (headers and body) must arrive within this time.
   server.requestTimeout = 120_000;
