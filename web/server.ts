@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dataDirFrom } from '../lib/config.ts';
+import { lineLog, partLogger } from '../lib/log.ts';
 import { loadConfig, type Config } from '../lib/config/schema.ts';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { setWebContext, type IngestRecordsFn, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
@@ -45,7 +46,7 @@ export interface WebServerOptions {
   dataDir?: string;
   /** The parsed environment (CRM_WEB_ORIGIN, CRM_WEB_PROTOCOL_HEADER, CRM_DATA_DIR). Default: loadConfig(). */
   config?: Config;
-  /** Progress and errors (default: stderr with a [web] prefix). */
+  /** Progress and errors (default: the structured log, lib/log.ts, part "web"). */
   log?: (line: string) => void;
   /** Skip the staleness check (tests that built once). Default true. */
   build?: boolean;
@@ -62,7 +63,7 @@ const PROTOCOL_HEADER = 'x-crm-web-protocol';
 type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`[web] ${line}\n`));
+  const log = opts.log ?? lineLog(partLogger('web'));
   if (!opts.secrets?.sessionSecret || opts.secrets.sessionSecret.length < 16) throw new Error('secrets.sessionSecret must be at least 16 characters');
   if (!opts.secrets.cubeApiSecret) throw new Error('secrets.cubeApiSecret is required');
   if (!/^https?:\/\//.test(opts.cubeUrl)) throw new Error(`cubeUrl must be an http(s) URL, got "${opts.cubeUrl}"`);
@@ -140,6 +141,8 @@ export async function createWebContext(
     secureCookies: opts.secureCookies ?? /^https:/i.test(config.CRM_WEB_ORIGIN ?? ''),
     dataDir: opts.dataDir ?? dataDirFrom(config),
     warehouse: opts.warehouse,
+    // SvelteKit's server code (errors.ts, hooks) logs here, with the request id of each request.
+    log: partLogger('web'),
   };
 }
 

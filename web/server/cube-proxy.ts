@@ -26,7 +26,8 @@ export interface CubeProxyOptions {
   attempts?: number;
   /** Pause before the next attempt, doubled each time (default 150 ms). */
   backoffMs?: number;
-  log?: (line: string) => void;
+  /** One line per failure; `fields` carries the request id (lib/log's lineLog makes them structured). */
+  log?: (line: string, fields?: { requestId: string; status?: number }) => void;
 }
 
 interface Upstream {
@@ -85,6 +86,10 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
     }
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+    // One id for the proxy's log and Cube's (Cube keeps a sane x-request-id and answers with it).
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/.test(incoming) ? incoming : randomUUID();
+    headers['x-request-id'] = requestId;
     try {
       const body = await readAll(req, MAX_REQUEST_BYTES);
       for (let attempt = 1; ; attempt++) {
@@ -97,19 +102,18 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
         const text = up.errorBody!.toString('utf8');
         const transient = (up.status === 503 && /"type"\s*:\s*"RollupRebuilding"/.test(text)) || (up.status === 400 && isRollupTableRace(text));
         if (transient && attempt < attempts) {
-          log(`semantic layer: rollup table race (attempt ${attempt} of ${attempts}), asking again: ${text.slice(0, 300)}`);
+          log(`semantic layer: rollup table race (attempt ${attempt} of ${attempts}), asking again: ${text.slice(0, 300)}`, { requestId, status: up.status });
           await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
           continue;
         }
         // Errors are logged without the query string: it can carry filter values about customers.
-        log(`semantic layer answered ${up.status} for ${path.split('?')[0]}: ${text.slice(0, 300)}`);
+        log(`semantic layer answered ${up.status} for ${path.split('?')[0]}: ${text.slice(0, 300)}`, { requestId, status: up.status });
         res.writeHead(up.status, up.headers).end(up.errorBody);
         return;
       }
     } catch (err) {
       const tooLarge = err instanceof RangeError;
-      const requestId = randomUUID();
-      log(`semantic layer request ${requestId} failed in the proxy: ${(err as Error).message}`);
+      log(`semantic layer request ${requestId} failed in the proxy: ${(err as Error).message}`, { requestId });
       if (!res.headersSent) res.writeHead(tooLarge ? 413 : 502, { 'content-type': 'application/json', 'x-request-id': requestId });
       res.end(JSON.stringify({ error: tooLarge ? 'The request body is larger than 1 MB.' : 'The semantic layer is not reachable. Try again in a moment.', requestId }));
     }

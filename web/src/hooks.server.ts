@@ -1,7 +1,7 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit';
 import { actionName, decide } from '$lib/auth/access.ts';
 import { getWebContext } from '$lib/server/context.ts';
-import { newRequestId, publicError } from '$lib/server/errors.ts';
+import { newRequestId, publicError, serverLog } from '$lib/server/errors.ts';
 import { withSecurityHeaders } from '$lib/server/security-headers.ts';
 import { checkLiveSession, type LiveSession } from '$lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '$lib/server/session.ts';
@@ -29,7 +29,7 @@ export const handle: Handle = async ({ event, resolve }) => {
       const message = publicError('Your session could not be checked; try again in a moment', err, requestId);
       return withSecurityHeaders(plain(503, message), requestId);
     }
-    if (typeof checked === 'string') console.warn(`[web] request ${requestId}: session of ${signed.sub} refused (${checked})`);
+    if (typeof checked === 'string') serverLog().warn({ requestId, user: signed.sub, reason: checked }, 'session refused');
     else user = checked;
   }
   if (cookie && !user) event.cookies.delete(SESSION_COOKIE, { path: '/' });

@@ -1,6 +1,7 @@
 import { localSecrets } from '../../../../lib/config.ts';
 import { sendWebhook } from '../../../../lib/webhook/index.ts';
 import { getWebContext } from '../server/context.ts';
+import { serverLog } from '../server/errors.ts';
 
 /**
  * Pushing a segment's members to a campaign tool: one JSON POST to CAMPAIGN_WEBHOOK_URL, signed
@@ -38,7 +39,7 @@ export function pushConfig(env: Record<string, string | undefined> = process.env
   return { url, secret: localSecrets(dataDir, env).webhookSecret };
 }
 
-const defaultLog = (line: string): void => void process.stderr.write(`[segments] ${line}\n`);
+const defaultLog = (line: string): void => serverLog().info({ feature: 'segments' }, line);
 
 export async function pushToWebhook(payload: unknown, opts: PushOptions): Promise<PushResult> {
   const attempts = opts.attempts ?? 4;

@@ -62,6 +62,13 @@ export type IngestRecordsFn = (
   opts: { batchLabel: string; source?: string },
 ) => Promise<IngestResult>;
 
+/** What the SvelteKit server code needs of the process's structured log (lib/log.ts's pino Logger). */
+export interface ServerLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
 export interface WebContext {
   secrets: { sessionSecret: string; cubeApiSecret: string };
   /** Cube REST base, e.g. http://127.0.0.1:4000/cubejs-api (server-side calls go straight there). */
@@ -91,6 +98,8 @@ export interface WebContext {
    * pushes). Passed in for the same reason as dataDir: the bundle cannot find the embedded endpoint.
    */
   warehouse: { client: ClickHouseClient; database?: string };
+  /** The structured log (part "web"); absent in tests that build a context by hand. */
+  log?: ServerLog;
 }
 
 const KEY = Symbol.for('customer-intelligence.web.context');

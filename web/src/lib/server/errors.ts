@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getWebContext, type ServerLog } from './context.ts';
 
 /**
  * What a failure may tell the browser: a clear sentence and a request id, never a stack, a file
@@ -23,11 +24,24 @@ export class UserFacingError extends Error {
 const isUserFacing = (err: unknown): err is Error => err instanceof Error && (err as { userFacing?: unknown }).userFacing === true;
 
 export type ErrorLog = (line: string) => void;
-let log: ErrorLog = (line) => process.stderr.write(`[web] ${line}\n`);
+let override: ErrorLog | undefined;
 
-/** Tests capture the log. */
+/** Tests capture the log (as text lines). */
 export function setErrorLog(next: ErrorLog): void {
-  log = next;
+  override = next;
+}
+
+const stderrLog = (level: string): ((fields: object, msg: string) => void) => (fields, msg) =>
+  void process.stderr.write(`[web] ${level === 'info' ? '' : `${level.toUpperCase()} `}${msg} ${JSON.stringify(fields)}\n`);
+const fallback: ServerLog = { info: stderrLog('info'), warn: stderrLog('warn'), error: stderrLog('error') };
+
+/** The process's structured log (web/server.ts puts it in the web context), else plain stderr. */
+export function serverLog(): ServerLog {
+  try {
+    return getWebContext().log ?? fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /**
@@ -37,7 +51,9 @@ export function setErrorLog(next: ErrorLog): void {
 export function publicError(what: string, err: unknown, requestId: string): string {
   // A user's own mistake needs no stack in the log.
   const detail = isUserFacing(err) ? `${err.name}: ${err.message}` : err instanceof Error ? (err.stack ?? err.message) : String(err);
-  log(`request ${requestId}: ${what}: ${detail}`);
+  if (override) override(`request ${requestId}: ${what}: ${detail}`);
+  else if (isUserFacing(err)) serverLog().warn({ requestId, error: detail }, what);
+  else serverLog().error(err instanceof Error ? { requestId, err } : { requestId, error: detail }, what);
   const own = isUserFacing(err) ? `: ${err.message}` : '';
   return `${what}${own} (request ${requestId}).`;
 }
