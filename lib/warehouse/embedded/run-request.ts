@@ -335,6 +335,10 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     }
     giveBack(pooled);
     pooled = undefined;
+    // The engine is done: the session is free for the client's next request, which may come as
+    // soon as the last byte arrives (before this side sees the response finish).
+    if (named) ctx.sessions.release(named, options.session?.close ?? false);
+    named = undefined;
     await writer.end(summary);
   } catch (error) {
     if (aborted.signal.aborted) {
