@@ -5,6 +5,7 @@
  * schedule change applies within a minute.
  */
 import type { Warehouse } from '../lib/warehouse/index.ts';
+import { lineLog, partLogger } from '../lib/log.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { loadAlertsConfig, type AlertsConfig } from './config.ts';
 import { AlertsError } from './errors.ts';
@@ -45,7 +46,7 @@ export interface Worker {
 
 export function startWorker(opts: WorkerOptions): Worker {
   const clock = opts.clock ?? systemClock;
-  const log = opts.log ?? ((line: string) => console.error(`[alerts] ${line}`));
+  const log = opts.log ?? lineLog(partLogger('worker', { job: 'alerts' }));
   const config = opts.config ?? loadAlertsConfig(opts.dataDir);
   const score = opts.score ?? defaultScore;
   // Creates the rules file with the defaults on first start. An invalid file does not stop the other

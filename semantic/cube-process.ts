@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
+import { createLogger } from '../lib/log.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 
 const require = createRequire(import.meta.url);
@@ -91,17 +92,24 @@ const logLevel = env.CUBEJS_LOG_LEVEL;
  */
 const refreshSeconds = Math.max(1, env.CRM_SEMANTIC_REFRESH_SECONDS);
 
-/** One JSON line per event on stderr; tokens never, SQL only at trace level. */
+/**
+ * One JSON line per event on stderr, with lib/log.ts's fields (level, time, pid, part, msg,
+ * requestId — Cube's own name for it) and its redaction; the parent (semantic/server.ts) passes
+ * them on. CUBEJS_LOG_LEVEL chooses what Cube reports; tokens never, SQL only at trace level.
+ */
+const cubeLog = createLogger({ format: 'json', level: 'trace' }).child({ part: 'semantic' });
 function logger(msg: string, params: Record<string, unknown> = {}): void {
   const { error, warning, token: _token, query, values: _values, ...rest } = params;
   const important = Boolean(error || warning);
   if (!important && logLevel !== 'info' && logLevel !== 'trace') return;
   if (!important && logLevel === 'info' && !['Load Request Success', 'Query Rewrite completed'].includes(msg)) return;
-  const line: Record<string, unknown> = { t: new Date().toISOString(), msg, ...rest };
+  const line: Record<string, unknown> = { ...rest };
   if (error) line.error = String(error).split('\n').slice(0, 3).join(' | ');
   if (warning) line.warning = warning;
   if (logLevel === 'trace' && query) line.query = query;
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  if (error) cubeLog.error(line, msg);
+  else if (warning) cubeLog.warn(line, msg);
+  else cubeLog.info(line, msg);
 }
 
 /**
@@ -189,9 +197,9 @@ const limits = { timeoutSeconds, maxRows };
 
 /** The full story of a refused request, for whoever is asked about its request id. */
 function logError(requestId: string, status: number, path: string, error: string, stack: string | undefined): void {
-  const line: Record<string, unknown> = { t: new Date().toISOString(), msg: 'API error', requestId, status, path, error: error.slice(0, 8000) };
+  const line: Record<string, unknown> = { requestId, status, path, error: error.slice(0, 8000) };
   if (stack) line.stack = stack.split('\n').slice(0, 12).join(' | ');
-  process.stderr.write(`${JSON.stringify(line)}\n`);
+  cubeLog.error(line, 'API error');
 }
 
 /** Names of the model's cubes that are not public (all of them: the views are the surface). */
@@ -294,11 +302,11 @@ async function main(): Promise<void> {
   // Forked by startSemanticServer: leave when the parent goes away.
   process.on('disconnect', () => void stop(0));
   process.send?.({ type: 'ready', port: boundPort });
-  if (!process.send) console.error(`Cube semantic layer on http://${host}:${boundPort}/cubejs-api`);
+  if (!process.send) cubeLog.info(`Cube semantic layer on http://${host}:${boundPort}/cubejs-api`);
 }
 
 main().catch((err: Error) => {
   process.send?.({ type: 'error', message: err.message });
-  console.error(err.stack ?? err.message);
+  cubeLog.fatal({ err }, `the semantic layer did not start: ${err.message}`);
   process.exit(1);
 });

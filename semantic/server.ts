@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../lib/config.ts';
+import { forwardLine, partLogger } from '../lib/log.ts';
 
 /**
  * Starts the Cube semantic layer (REST /cubejs-api/v1/{load,sql,meta}, GraphQL /cubejs-api/graphql)
@@ -44,7 +45,7 @@ export interface SemanticServerOptions {
   modelPath?: string;
   /** error | warn | info | trace (CUBEJS_LOG_LEVEL). Default warn. */
   logLevel?: string;
-  /** Where Cube's log lines go (default: stderr with a [semantic] prefix). */
+  /** Where Cube's log lines go, as the child wrote them (default: the structured log, lib/log.ts, part "semantic"). */
   log?: (line: string) => void;
   /** Ready within this many ms or fail. Default 60,000. */
   startTimeoutMs?: number;
@@ -92,7 +93,8 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
 
 export async function startSemanticServer(opts: SemanticServerOptions): Promise<SemanticServer> {
   const cubeEnv = cubeEnvironment(opts);
-  const log = opts.log ?? ((line: string) => process.stderr.write(`[semantic] ${line}\n`));
+  const semanticLog = partLogger('semantic');
+  const log = opts.log ?? ((line: string) => forwardLine(semanticLog, line));
   // Only what Node needs from the parent's environment, so no unrelated CUBEJS_* or secrets leak in.
   const base: Record<string, string> = {};
   for (const key of ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG']) if (process.env[key]) base[key] = process.env[key]!;
@@ -102,11 +104,21 @@ export async function startSemanticServer(opts: SemanticServerOptions): Promise<
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const forward = (chunk: Buffer): void => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) log(line);
+  // Whole lines only: a JSON event the pipe split in two is joined before it is passed on.
+  const forwarder = (stream: NodeJS.ReadableStream | null): void => {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) log(line);
+    });
+    stream?.on('end', () => {
+      if (partial.trim()) log(partial);
+      partial = '';
+    });
   };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
+  forwarder(child.stdout);
+  forwarder(child.stderr);
 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {

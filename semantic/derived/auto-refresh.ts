@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshDerived, type RefreshResult } from './refresh.ts';
 import { checkName, quoteIdent, rows } from '../../lib/warehouse/sql.ts';
+import { lineLog, partLogger } from '../../lib/log.ts';
 
 /**
  * Keeps the derived tables in step with the data: loads arrive from the ingest CLI, the HTTP API or
@@ -38,6 +39,7 @@ export interface DerivedRefresherOptions {
   cluster?: string;
   /** Between checks (default 60 s; CRM_DERIVED_CHECK_SECONDS in bin/start.ts). */
   intervalMs?: number;
+  /** Default: the structured log (lib/log.ts), part "worker", job "derived". */
   log?: (line: string) => void;
 }
 
@@ -48,7 +50,7 @@ export interface DerivedRefresher {
 }
 
 export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRefresher {
-  const log = opts.log ?? (() => {});
+  const log = opts.log ?? lineLog(partLogger('worker', { job: 'derived' }));
   let current: Promise<RefreshResult | undefined> | undefined;
   let closed = false;
 
