@@ -44,7 +44,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (verdict === 'sign-in') {
     const path = event.url.pathname;
     if (path.startsWith('/api/') || path.endsWith('.csv') || action !== undefined || event.request.headers.get('accept')?.includes('application/json')) {
-      return withSecurityHeaders(new Response(JSON.stringify({ error: 'not signed in' }), { status: 401, headers: { 'content-type': 'application/json' } }), requestId);
+      return withSecurityHeaders(new Response(JSON.stringify({ error: 'not signed in', requestId }), { status: 401, headers: { 'content-type': 'application/json' } }), requestId);
     }
     const next = path === '/' && !event.url.search ? '' : `?next=${encodeURIComponent(path + event.url.search)}`;
     // A client-side navigation asks for __data.json: answer in SvelteKit's data protocol so the

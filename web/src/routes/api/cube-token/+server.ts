@@ -10,6 +10,6 @@ import { issueCubeToken } from '$lib/server/cube-token.ts';
  */
 export const GET: RequestHandler = async ({ locals }) => {
   const user = locals.user;
-  if (!user) return json({ error: 'not signed in' }, { status: 401 });
+  if (!user) return json({ error: 'not signed in', requestId: locals.requestId }, { status: 401 });
   return json(issueCubeToken(user, getWebContext().secrets.cubeApiSecret), { headers: { 'cache-control': 'no-store' } });
 };
