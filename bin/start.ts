@@ -16,6 +16,7 @@ import { ensureDemoUsers, startWebServer } from '../web/server.ts';
 import { describeDelivery, loadAlertsConfig, startWorker } from '../alerts/index.ts';
 import { startDerivedRefresher } from '../semantic/derived/auto-refresh.ts';
 import { prepareData } from './prepare-data.ts';
+import { lineLog, partLogger } from '../lib/log.ts';
 
 const SERVICES = ['migrate', 'ingest-api', 'semantic', 'web', 'worker'] as const;
 type Service = (typeof SERVICES)[number];
@@ -47,7 +48,10 @@ interface Running {
   close(): Promise<void>;
 }
 
-const log = (line: string): void => console.error(`[start] ${line}`);
+// npm start's own lines: structured (lib/log.ts), `[start] …` in a terminal.
+const startLog = partLogger('start');
+const log = lineLog(startLog);
+const warehouseLog = lineLog(partLogger('warehouse'));
 
 function parseArgs(argv: string[]): { services: Set<Service>; demo: boolean; help: boolean } {
   let services = new Set<Service>(SERVICES);
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
         try {
           await r.close();
         } catch (err) {
-          log(`${r.name} did not stop cleanly: ${(err as Error).message}`);
+          startLog.warn({ err }, `${r.name} did not stop cleanly: ${(err as Error).message}`);
         }
       }
     }
@@ -110,9 +114,9 @@ async function main(): Promise<void> {
       const admin: Warehouse = await connectWarehouse({ config, ensureDatabase: true });
       running.push({ name: 'warehouse', url: admin.embedded ? admin.url : undefined, note: admin.embedded ? `embedded ClickHouse, data in ${config.dataDir}` : undefined, close: () => admin.close() });
       log(admin.embedded ? `embedded ClickHouse (chdb) on ${admin.url}, data in ${config.dataDir}` : `ClickHouse at ${admin.url}`);
-      const migrated = await applyMigrations(admin.client, { database: admin.database, cluster: admin.cluster }, undefined, log);
+      const migrated = await applyMigrations(admin.client, { database: admin.database, cluster: admin.cluster }, undefined, warehouseLog);
       log(`schema at version ${migrated.current}${migrated.applied.length ? ` (applied ${migrated.applied.map((m) => m.version).join(', ')})` : ''}`);
-      if (config.url) await ensureAccess(admin.client, { database: admin.database, cluster: admin.cluster }, config.users ?? {}, log);
+      if (config.url) await ensureAccess(admin.client, { database: admin.database, cluster: admin.cluster }, config.users ?? {}, warehouseLog);
       if (args.services.size === 1 && args.services.has('migrate')) return stop(0);
     }
     // The semantic service alone holds only Cube's user; every other service writes.
@@ -142,10 +146,10 @@ async function main(): Promise<void> {
     }
     if (args.services.has('worker')) {
       const alertsConfig = loadAlertsConfig(config.dataDir, env);
-      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, config: alertsConfig, log: (l) => log(`alerts: ${l}`) });
+      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, config: alertsConfig, log: lineLog(partLogger('worker', { job: 'alerts' })) });
       running.push({ name: 'alerts worker', note: describeDelivery({ config: alertsConfig }), close: () => worker.close() });
       const checkSeconds = env.CRM_DERIVED_CHECK_SECONDS;
-      const derived = startDerivedRefresher({ client: wh.client, database: wh.database, cluster: wh.cluster, intervalMs: checkSeconds * 1000, log: (l) => log(`derived: ${l}`) });
+      const derived = startDerivedRefresher({ client: wh.client, database: wh.database, cluster: wh.cluster, intervalMs: checkSeconds * 1000, log: lineLog(partLogger('worker', { job: 'derived' })) });
       running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
     }
     const signIn: string[] = [];
@@ -165,7 +169,7 @@ async function main(): Promise<void> {
     }
     printBanner(running, signIn);
   } catch (err) {
-    log(`failed: ${(err as Error).message}`);
+    startLog.error({ err }, `failed: ${(err as Error).message}`);
     await stop(1);
   }
 }
