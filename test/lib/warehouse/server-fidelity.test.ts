@@ -1,4 +1,4 @@
-import { ClickHouseError, createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseError, createClient, isProgressRow, isRow, type ClickHouseClient } from '@clickhouse/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
@@ -244,5 +244,27 @@ describe('chDB hazards', () => {
     const reader = { user: tw.users.reader.user, password: tw.users.reader.password };
     const res = await raw('SELECT 1 SETTINGS interactive_delay = 0', { user: reader });
     assert.equal(res.headers.get('x-clickhouse-exception-code'), '497');
+  });
+});
+
+describe('JSONEachRowWithProgress', () => {
+  // Documents, not fixes: the events are chDB's (README, "What still differs"); the endpoint passes them unchanged.
+  test('meta, then rows with progress, totals and the final progress, readable with the client helpers', async () => {
+    const rs = await newClient().query({
+      query: 'SELECT number % 3 AS k, count() AS c FROM numbers(30) GROUP BY k WITH TOTALS ORDER BY k',
+      format: 'JSONEachRowWithProgress',
+    });
+    const events = (await rs.json()) as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(events[0]), ['meta']);
+    assert.deepEqual(events.filter((e) => isRow(e)).map((e) => (e as { row: unknown }).row), [
+      { k: 0, c: 10 },
+      { k: 1, c: 10 },
+      { k: 2, c: 10 },
+    ]);
+    const kinds = events.map((e) => Object.keys(e)[0]);
+    assert.ok(kinds.indexOf('totals') > kinds.lastIndexOf('row'));
+    const progress = events.filter((e) => isProgressRow(e));
+    assert.ok(progress.length >= 1);
+    assert.equal((progress.at(-1) as { progress: { read_rows: string } }).progress.read_rows, '30');
   });
 });
