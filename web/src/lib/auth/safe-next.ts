@@ -12,6 +12,7 @@ export function safeNext(next: string | null | undefined): string {
   if (typeof next !== 'string' || next.length === 0 || next.length > 2000) return '/';
   if (next[0] !== '/' || next[1] === '/' || next[1] === '\\') return '/';
   // Control characters (tab, CR, LF, …), DEL and backslashes: raw or percent-encoded.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   if (/[\u0000-\u001f\u007f\\]/.test(next) || /%(?:[01][0-9a-f]|7f|5c)/i.test(next)) return '/';
   let url: URL;
   try {
