@@ -63,6 +63,30 @@ describe('migrations on the embedded engine', () => {
     assert.equal(Number((await count.json<{ n: string }>())[0].n), migrations.length);
   });
 
+  test("the engine's own parser accepts every statement the cluster path renders, and each shard table has the single-node columns", async () => {
+    // chDB cannot run ON CLUSTER / Replicated DDL (no Keeper, no cluster), but it can parse it:
+    // formatQuery is ClickHouse's parser and formatter, so a typo the string checks above would
+    // miss fails here, and the columns are compared as ClickHouse reads them, not as we wrote them.
+    const { client } = tw.warehouse;
+    const parse = async (sql: string): Promise<string> => {
+      const rs = await client.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q: sql }, format: 'JSONEachRow' });
+      return (await rs.json<{ f: string }>())[0].f;
+    };
+    const columnsOf = (formatted: string): string => /\(\n([\s\S]*?)\n\)\nENGINE/.exec(formatted)?.[1] ?? '';
+    const cluster = renderAll({ database: 'crm', cluster: 'crm_cluster' });
+    const single = renderAll({ database: 'crm' });
+    for (const sql of [...cluster, ...single]) {
+      const formatted = await parse(sql).catch((err: Error) => assert.fail(`ClickHouse does not parse:\n${sql.slice(0, 300)}\n${err.message}`));
+      if (cluster.includes(sql)) assert.match(formatted, /ON CLUSTER crm_cluster/, formatted.slice(0, 120));
+    }
+    for (const t of coreTables) {
+      const local = await parse(cluster.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS crm.${t.name}_local `))!);
+      const plain = await parse(single.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS crm.${t.name}\n`) || s.startsWith(`CREATE TABLE IF NOT EXISTS crm.${t.name} `))!);
+      assert.ok(columnsOf(plain), `columns of ${t.name}: ${plain.slice(0, 200)}`);
+      assert.equal(columnsOf(local), columnsOf(plain), `${t.name}_local has the columns the semantic layer's queries run against on one node`);
+    }
+  });
+
   test('an edited migration is refused with advice', async () => {
     const { client, database } = tw.warehouse;
     const edited: Migration[] = migrations.map((m) =>
