@@ -39,8 +39,9 @@ const TEXT_RULES: [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${REDACTED}`],
   // JWTs wherever they appear.
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
-  // key=value and "key":"value" pairs naming a credential.
-  [/\b([\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|authorization|cookie)[\w-]*)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s&,;)"']+)/gi, `$1$2${REDACTED}`],
+  // key=value (and key:value without a space: prose such as "Invalid token: bad signature" stays)
+  // and "key":"value" pairs naming a credential.
+  [/\b([\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|authorization|cookie)[\w-]*)(\s*=\s*|:(?=\S))("[^"]*"|'[^']*'|[^\s&,;)"']+)/gi, `$1$2${REDACTED}`],
   [/("[\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|authorization|cookie)[\w-]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/gi, `$1"${REDACTED}"`],
   // Query strings of semantic API calls (and of any URL): the query names members and filter values.
   [/(\/cubejs-api\/[^\s?#"']*)\?[^\s#]*/g, '$1?[Redacted]'],

@@ -47,20 +47,21 @@ describe('lib/log redaction', () => {
   });
 
   test('credentials inside free text: messages, error messages and stacks', () => {
-    assert.match(redactText('sent Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln to cube'), /^sent Authorization: \[Redacted\]( \[Redacted\])? to cube$/);
+    assert.equal(redactText('sent Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln to cube'), 'sent Authorization: Bearer [Redacted] to cube');
+    assert.equal(redactText('authorization:Basic dXNlcjpwYXNz'), 'authorization:[Redacted] [Redacted]');
     assert.equal(redactText('GET with Bearer abc123'), 'GET with Bearer [Redacted]');
     assert.equal(redactText('connect as user=crm password=hunter2 host=x'), 'connect as user=crm password=[Redacted] host=x');
     assert.equal(redactText('{"user":"a","password":"p\\"w"}'), '{"user":"a","password":"[Redacted]"}');
     assert.equal(redactText('http://h/x?token=abc&y=1'), 'http://h/x?[Redacted]');
     const { logger, lines, events } = capture();
-    logger.error({ err: new Error('login failed for token=abc123') }, 'request failed with secret: s3');
+    logger.error({ err: new Error('login failed for token=abc123') }, 'request failed with secret=s3, Invalid token: bad signature');
     const [e] = events();
     const err = e.err as { type: string; message: string; stack: string };
     assert.equal(err.type, 'Error');
     assert.equal(err.message, 'login failed for token=[Redacted]');
     assert.match(err.stack, /token=\[Redacted\]/);
-    assert.equal(e.msg, 'request failed with secret: [Redacted]');
-    assert.ok(!lines[0].includes('abc123') && !lines[0].includes(' s3'), lines[0]);
+    assert.equal(e.msg, 'request failed with secret=[Redacted], Invalid token: bad signature');
+    assert.ok(!lines[0].includes('abc123') && !lines[0].includes('=s3'), lines[0]);
   });
 
   test('plain values, cycles and buffers pass without harm', () => {
