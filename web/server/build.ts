@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lineLog, partLogger } from '../../lib/log.ts';
 
 /**
  * The dashboard is served from adapter-node's build in web/build. `npm start` builds it when it is
@@ -38,7 +39,7 @@ export function buildIsStale(): string | undefined {
  * Concurrent starts wait for one another through a lock directory.
  */
 export async function ensureWebBuild(opts: { log?: (line: string) => void; force?: boolean } = {}): Promise<{ built: boolean; ms: number }> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(`[web] ${line}\n`));
+  const log = opts.log ?? lineLog(partLogger('web'));
   const started = Date.now();
   const reason = opts.force ? 'forced' : buildIsStale();
   if (!reason) return { built: false, ms: 0 };
