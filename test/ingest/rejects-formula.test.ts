@@ -12,6 +12,7 @@ import { ingestFile, type IngestSummary } from '../../ingest/index.ts';
 import { restoreCell } from '../../lib/csv/escape-cell.ts';
 import type { TestWarehouse } from '../support/warehouse.ts';
 import { rows, warehouseWithSchema } from './helpers.ts';
+import { parseCsv } from '../support/csv.ts';
 
 const HEADER = 'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity,product_id,product_name,category,channel';
 const LINES = [
@@ -23,38 +24,6 @@ const LINES = [
   '\t=1+1,F6,O6,C1,2024-13-45,completed,10.00,EUR,1,P1,tab,office,web', // 7: bad date
   'shop,-5,O7,C1,2024-01-05 10:00:00,lost,10.00,EUR,1,P1,negative id,office,web', // 8: bad status, id a plain number
 ];
-
-/** RFC 4180, enough for the file RejectSink writes. */
-function parseCsv(text: string): string[][] {
-  const out: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n') {
-      row.push(cell);
-      out.push(row);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell !== '' || row.length) {
-    row.push(cell);
-    out.push(row);
-  }
-  return out;
-}
 
 let tw: TestWarehouse;
 let dir: string;

@@ -20,7 +20,8 @@ import { ROUTES } from '../../web/src/lib/auth/access.ts';
 import { setUserActive, setUserPassword, upsertUser } from '../../web/server/users.ts';
 import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser.ts';
 import { startProductStack, type ProductStack } from '../web/stack.ts';
-import { parseCsv, postForm, raw, signInCookie, type RawResponse } from './http.ts';
+import { parseCsv } from '../support/csv.ts';
+import { postForm, raw, signInCookie, type RawResponse } from './http.ts';
 import { FORMULA_CUSTOMER, OWNER, plantPayloads, xss } from './plant.ts';
 import { loadAlertsConfig, runAlerts } from '../../alerts/index.ts';
 
