@@ -260,6 +260,21 @@ export const VARIABLES = {
     type: 'IANA zone', default: '`UTC`', meaning: 'time zone of the default alert schedule (a new rules file)', readBy: 'alerts/rules.ts', group: 'alerts', kind: 'product',
   }),
 
+  // as-of date (lib/as-of.ts)
+  CRM_AS_OF: variable(
+    parser<string | undefined>((v) => {
+      const t = v?.trim();
+      if (!t) return ok(undefined);
+      const d = /^\d{4}-\d{2}-\d{2}$/.test(t) ? new Date(`${t}T00:00:00Z`) : undefined;
+      return d && !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === t ? ok(t) : bad('must be a calendar date YYYY-MM-DD');
+    }),
+    {
+      type: 'date', default: 'unset: today, or the last fact\'s date when the data ends more than 7 days before today',
+      meaning: 'the one as-of date of recency, active customers, RFM, churn training and scoring, alerts, the derived tables and the dashboard\'s default periods',
+      readBy: 'lib/as-of.ts via bin/start.ts, semantic/derived, models/cli.ts, alerts', group: 'servers', kind: 'product',
+    },
+  ),
+
   // ingest
   CRM_BASE_CURRENCY: variable(raw(), {
     type: 'ISO 4217', default: '`EUR`', meaning: "reporting currency when a mapping file names none", readBy: 'ingest/mapping/compile.ts', group: 'ingest', kind: 'product',
