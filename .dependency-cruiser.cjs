@@ -50,10 +50,7 @@ module.exports = {
       name: 'no-circular',
       severity: 'error',
       comment: 'A cycle means neither module can be understood, tested or moved without the other.',
-      // Known, to be removed (issue 12, item 7): ingest/http/pipeline.ts imports a type from
-      // server.ts, which loads pipeline.ts lazily. Both are exempt as the origin of a report, so a
-      // cycle is hidden only if every module in it is one of these two.
-      from: { pathNot: '^ingest/http/(pipeline|server)\\.ts$' },
+      from: {},
       to: { circular: true },
     },
     {

@@ -1,4 +1,6 @@
-export { startIngestServer, HTTP_ENTITIES, DEFAULT_TOKEN_HINT } from './server.ts';
-export type { IngestServer, IngestServerOptions, IngestBatchFn, BatchToIngest, HttpEntity } from './server.ts';
+export { startIngestServer, DEFAULT_TOKEN_HINT } from './server.ts';
+export type { IngestServer, IngestServerOptions } from './server.ts';
+export { HTTP_ENTITIES } from './batch.ts';
+export type { IngestBatchFn, BatchToIngest, HttpEntity } from './batch.ts';
 export type { BatchSummary, BatchReject } from './summary.ts';
 export { ingestTokenFrom } from './token.ts';

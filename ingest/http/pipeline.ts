@@ -1,7 +1,7 @@
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { ingestRecords, InputError, type IngestSummary } from '../index.ts';
 import { HttpError } from './errors.ts';
-import type { IngestBatchFn } from './server.ts';
+import type { IngestBatchFn } from './batch.ts';
 import { toBatchSummary } from './summary.ts';
 
 /**

@@ -7,24 +7,8 @@ import { checkDeclaredLength, contentCoding, readBody } from './body.ts';
 import { errorBody, HttpError } from './errors.ts';
 import { KeyedLock, parseIdempotencyKey, requestDigest, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
 import { batchFormat, parseBatch } from './parse.ts';
+import { HTTP_ENTITIES, type HttpEntity, type IngestBatchFn } from './batch.ts';
 import { summaryBody, summaryStatus, type BatchSummary } from './summary.ts';
-
-/** Entities a source may push. Customers too: a web shop pushing sign-ups as they happen. */
-export const HTTP_ENTITIES = ['interactions', 'transactions', 'customers'] as const;
-export type HttpEntity = (typeof HTTP_ENTITIES)[number];
-
-export interface BatchToIngest {
-  entity: HttpEntity;
-  source: string;
-  records: Record<string, unknown>[];
-  /** `http:<idempotency key>` or `http:sha256:<digest>`; goes to ingest_batches.source_file. */
-  label: string;
-  /** sha256 of the request; stands in for the file hash so a retried batch does not repeat its rejects. */
-  requestSha256: string;
-}
-
-/** The one thing the endpoint needs from the ingest pipeline. */
-export type IngestBatchFn = (batch: BatchToIngest) => Promise<BatchSummary>;
 
 export interface IngestServerOptions {
   warehouse: Warehouse;
