@@ -69,11 +69,7 @@ module.exports = {
       from: { path: '^(ingest|semantic|models)/' },
       to: { path: `^${PARTS}/`, pathNot: ['^$1/', '^lib/'] },
     },
-    consumer('alerts', [
-      // models/ has no public entry yet; the worker re-scores and reads the churn definition and
-      // reasons through their modules. Issue 12 (structure) gives models/ an index.ts.
-      '^models/(churn/(definition|reasons)|scoring/train-and-score)\\.ts$',
-    ]),
+    consumer('alerts'),
     consumer('web'),
     consumer('notebooks'),
     {

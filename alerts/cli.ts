@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadWarehouseConfig } from '../lib/config.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
-import { parseDay } from '../models/churn/definition.ts';
+import { parseDay } from '../models/index.ts';
 import { describeDelivery, loadAlertsConfig } from './config.ts';
 import { listInbox } from './inbox.ts';
 import { readRules, rulesPath } from './rules.ts';

@@ -3,7 +3,7 @@
  * of models/churn/reasons.ts). Deliberately plain: the owner knows the account; the step says
  * where to start.
  */
-import { REASON_TOPICS } from '../models/churn/reasons.ts';
+import { REASON_TOPICS } from '../models/index.ts';
 
 export const NEXT_STEPS: Readonly<Record<string, string>> = {
   complaints: 'Call to resolve the open complaint.',

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../lib/warehouse/index.ts';
-import { todayUtc } from '../models/churn/definition.ts';
+import { todayUtc, trainAndScore } from '../models/index.ts';
 import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
@@ -35,13 +35,10 @@ import { nextStepFor } from './next-step.ts';
 import { readRules, type AlertRules } from './rules.ts';
 import { lastFire, lastFireOnDay } from './schedule.ts';
 
-/** Re-trains and re-scores churn and CLV (default: trainAndScore, loaded only when needed). */
+/** Re-trains and re-scores churn and CLV (default: trainAndScore, which loads the models only when called). */
 export type ScoreFn = (warehouse: Warehouse, opts: { today?: string; dataDir: string; onProgress: (line: string) => void }) => Promise<unknown>;
 
-export const defaultScore: ScoreFn = async (warehouse, opts) => {
-  const { trainAndScore } = await import('../models/scoring/train-and-score.ts');
-  return trainAndScore(warehouse, opts);
-};
+export const defaultScore: ScoreFn = (warehouse, opts) => trainAndScore(warehouse, opts);
 
 export interface RunAlertsOptions {
   warehouse: Warehouse;
