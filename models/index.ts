@@ -17,7 +17,10 @@ export { REASON_TOPICS } from './churn/reasons.ts';
 export type { TrainAndScoreOptions, TrainAndScoreResult };
 
 /** Trains, evaluates and registers the churn model, then scores churn risk and CLV for every customer. */
-export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOptions = {}): Promise<TrainAndScoreResult> {
+export async function trainAndScore(
+  warehouse: Warehouse,
+  opts: TrainAndScoreOptions = {},
+): Promise<TrainAndScoreResult> {
   const { trainAndScore: run } = await import('./scoring/train-and-score.ts');
   return run(warehouse, opts);
 }
