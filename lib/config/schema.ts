@@ -199,6 +199,11 @@ export const VARIABLES = {
     type: 'URL', default: 'unset: the Cube this process starts', meaning: 'a semantic layer running elsewhere (`--services web` without `semantic`)',
     readBy: 'bin/start.ts, web/dev.ts, notebooks', group: 'servers', kind: 'product',
   }),
+  CRM_SEMANTIC_WAIT_SECONDS: variable(positive(60, 'seconds'), {
+    type: 'seconds', default: '`60`',
+    meaning: "how long the semantic API's `/load` and GraphQL wait for a slow or uncached query before answering 504 (instead of Cube's `Continue wait`)",
+    readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
+  }),
   CRM_DERIVED_CHECK_SECONDS: variable(positive(60, 'seconds'), {
     type: 'seconds', default: '`60`', meaning: 'how often the worker looks for new loads to rebuild the derived value, RFM and retention tables',
     readBy: 'bin/start.ts', group: 'servers', kind: 'product',
