@@ -12,6 +12,7 @@ export const interactions: EntitySpec = {
   resolvesCustomer: true,
   movableSortColumns: ['customer_id', 'occurred_at'],
   sourceIsColumn: true,
+  derive: { id: true },
   fields: [
     { name: 'source', type: 'id', required: true, doc: 'system the touchpoint comes from' },
     { name: 'interaction_id', type: 'id', required: true, doc: 'id unique within the source' },

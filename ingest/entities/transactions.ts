@@ -10,6 +10,7 @@ export const transactions: EntitySpec = {
   movableSortColumns: ['customer_id', 'order_date'],
   money: { amount: 'amount', currency: 'currency' },
   sourceIsColumn: true,
+  derive: { id: true, group: { field: 'order_id', customer: 'customer_ref', time: 'order_date' } },
   fields: [
     { name: 'source', type: 'id', required: true, doc: 'system the order comes from' },
     { name: 'transaction_id', type: 'id', required: true, doc: 'order line id, unique within the source' },

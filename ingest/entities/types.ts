@@ -101,4 +101,11 @@ export interface EntitySpec {
   money?: { amount: string; currency: string };
   /** Dimension tables without a `source` column still accept `source` for resolving customer_ref. */
   sourceIsColumn: boolean;
+  /**
+   * Ids the load forms itself when the input has none (exports such as a plain purchase log):
+   * `id` — an input without a column for `idField` gets ids from each row's content and its
+   * occurrence among identical rows; `group` — rows without a value in `field` are grouped by
+   * customer and time (mapping `orders.by`).
+   */
+  derive?: { id?: boolean; group?: { field: string; customer: string; time: string } };
 }
