@@ -23,6 +23,8 @@ export class Batch {
   rowStart: Int32Array;
   hash: Float64Array;
   version: Float64Array;
+  /** Input line (or record position) of each row: duplicate ids in one input are reported by line. */
+  line: Int32Array;
   sortDate: Float64Array;
   /** Offset of the 14 customer_id bytes in `out`, or -1. */
   custOff: Int32Array;
@@ -48,6 +50,7 @@ export class Batch {
     this.rowStart = new Int32Array(capacity + 1);
     this.hash = new Float64Array(capacity);
     this.version = new Float64Array(capacity);
+    this.line = new Int32Array(capacity);
     this.sortDate = new Float64Array(capacity);
     this.custOff = new Int32Array(capacity);
     this.pendingRef = new Int32Array(capacity);
@@ -69,6 +72,7 @@ export class Batch {
     this.rowStart = grow(this.rowStart, n + 1);
     this.hash = grow(this.hash, n);
     this.version = grow(this.version, n);
+    this.line = grow(this.line, n);
     this.sortDate = grow(this.sortDate, n);
     this.custOff = grow(this.custOff, n);
     this.pendingRef = grow(this.pendingRef, n);

@@ -197,6 +197,7 @@ export class RowEncoder {
     batch.rowStart[r] = rowStart;
     batch.hash[r] = hash;
     batch.version[r] = this.#version;
+    batch.line[r] = row.line;
     batch.sortDate[r] = this.#sortDate;
     batch.custOff[r] = -1;
     batch.pendingRef[r] = -1;
