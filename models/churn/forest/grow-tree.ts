@@ -32,7 +32,7 @@ export interface TreeParams {
   minSamplesLeaf: number;
   /** sklearn's min_impurity_decrease: weighted impurity decrease a split must reach. */
   minImpurityDecrease: number;
-  /** Non-constant features examined per split (more are drawn while the drawn ones are constant). */
+  /** Features drawn per split, constant ones included (more only while every drawn one is constant), as sklearn. */
   maxFeatures: number;
   criterion: Criterion;
   bootstrap: boolean;
@@ -358,11 +358,10 @@ export class TreeGrower {
   /**
    * Finds the best split of rows [start, end); false when no valid split exists.
    *
-   * Features are drawn one by one without replacement until maxFeatures of them were non-constant
-   * in the node (sklearn: constant features do not count, the search goes on past max_features
-   * until a non-constant one is seen). Draws happen in batches (as many as still needed) so that one
-   * pass over the rows serves the whole batch; the features examined, and their order, are the
-   * same as drawing one at a time.
+   * Features are drawn without replacement, maxFeatures of them, constant ones included; if every
+   * one was constant in the node, more are drawn until a non-constant one is found (sklearn's
+   * semantics). Draws happen in batches so that one pass over the rows serves the whole batch; the
+   * features examined, and their order, are the same as drawing one at a time.
    */
   private findSplit(start: number, end: number, W: number, P: number): boolean {
     const { nCols: d, nBins, stride } = this.data;
@@ -372,10 +371,14 @@ export class TreeGrower {
     this.bestScore = Infinity;
     this.bestFeature = -1;
 
+    // sklearn's BestSplitter.node_split: every drawn feature counts towards max_features, constant
+    // ones included; only when all of them were constant does the search go on, one more feature
+    // at a time, until a non-constant one is found.
     let visited = 0;
+    let nonConstant = 0;
     let drawn = 0;
-    while (visited < maxFeatures && drawn < d) {
-      const batch = Math.min(maxFeatures - visited, d - drawn);
+    while (drawn < d && (visited < maxFeatures || nonConstant === 0)) {
+      const batch = Math.min(visited < maxFeatures ? maxFeatures - visited : maxFeatures, d - drawn);
       for (let k = 0; k < batch; k++, drawn++) {
         // Partial Fisher–Yates: a uniform draw among the features not drawn yet.
         const j = drawn + rng.nextInt(d - drawn);
@@ -385,12 +388,17 @@ export class TreeGrower {
         slotFeature[k] = f;
       }
       accumulate(rows, stride, start, end, wv, slotFeature, batch, hist, this.hist2);
+      // Past max_features (all constant so far), the first non-constant feature ends the search.
+      const extra = visited >= maxFeatures;
       for (let k = 0; k < batch; k++) {
         const f = slotFeature[k];
         const nb = this.collectNonEmpty(k, f, start, end);
-        if (nb > 1) {
+        if (!(extra && nonConstant > 0)) {
           visited++;
-          this.scanFeature(k, f, nb, nBins[f], N, W, P);
+          if (nb > 1) {
+            nonConstant++;
+            this.scanFeature(k, f, nb, nBins[f], N, W, P);
+          }
         }
         this.clearSlot(k, nb);
       }
