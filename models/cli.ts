@@ -5,9 +5,11 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { loadWarehouseConfig } from '../lib/config.ts';
+import { loadConfig } from '../lib/config/schema.ts';
+import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
-import { addDays, describeDefinition, parseDay, resolveDefinition, todayUtc } from './churn/definition.ts';
+import { addDays, describeDefinition, parseDay, resolveDefinition } from './churn/definition.ts';
 import { evaluateChurn, writeEvaluationReport } from './churn/evaluate.ts';
 import { exportFeatures, formatFromPath, type ExportFormat } from './churn/export.ts';
 import { trainAndRegister } from './churn/pipeline.ts';
@@ -24,7 +26,9 @@ Commands:
   all        train, then score (what the first start and the worker run)
 
 Options:
-  --today YYYY-MM-DD    the day to act as "today" (default: today, UTC); facts before it are used
+  --today YYYY-MM-DD    the day to act as "today" (default: the as-of date: CRM_AS_OF, else today
+                        (UTC), else the last paid order's day when the data ends more than 7 days
+                        before today); facts before it are used
   --cutoff YYYY-MM-DD   train: training cutoff (default today − horizon)
                         export: feature cutoff (default today)
                         evaluate: evaluation cutoff (default today − horizon; training one horizon earlier)
@@ -74,7 +78,7 @@ async function main(): Promise<number> {
     console.error(`unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
-  const today = values.today ? parseDay(values.today, '--today') : todayUtc();
+  const givenToday = values.today ? parseDay(values.today, '--today') : undefined;
   const cutoff = values.cutoff ? parseDay(values.cutoff, '--cutoff') : undefined;
   const trees = positiveInt(values.trees, 'trees');
   const depth = positiveInt(values.depth, 'depth');
@@ -86,7 +90,10 @@ async function main(): Promise<number> {
   const warehouse = await connectWarehouse({ config });
   try {
     await applyMigrations(warehouse.client, { database: warehouse.database, cluster: warehouse.cluster }, undefined, log);
-    log(`warehouse ${warehouse.embedded ? `embedded (${config.dataDir})` : warehouse.url}; today = ${today}`);
+    // Without --today, the product's one as-of date (lib/as-of.ts): old data is trained and scored as of its end.
+    const asOf = givenToday ? undefined : await warehouseAsOf(warehouse.client, warehouse.database, { configured: loadConfig().CRM_AS_OF });
+    const today = givenToday ?? asOf!.date;
+    log(`warehouse ${warehouse.embedded ? `embedded (${config.dataDir})` : warehouse.url}; today = ${today}${asOf ? ` (${describeAsOf(asOf, asOf.lastFactDate)})` : ' (--today)'}`);
     log(describeDefinition(definition));
     const dataDir = config.dataDir;
     if (command === 'train' || command === 'all') {
