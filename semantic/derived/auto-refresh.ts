@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshDerived, type RefreshResult } from './refresh.ts';
 import { checkName, quoteIdent, rows } from '../../lib/warehouse/sql.ts';
+import { describeAsOf, todayUtc, warehouseAsOf } from '../../lib/as-of.ts';
 import { lineLog, partLogger } from '../../lib/log.ts';
 
 /**
@@ -8,6 +9,11 @@ import { lineLog, partLogger } from '../../lib/log.ts';
  * another process, and until refreshDerived() runs the value, RFM and retention cubes answer from
  * the previous rebuild. A poller is simpler than hooks in every loader and also sees loads made by
  * other processes (a cron'd CLI, another node).
+ *
+ * It also follows the calendar: tables built "as of today" are out of date the next day even without
+ * a load (recency, active customers), so once per UTC day it re-resolves the as-of date
+ * (lib/as-of.ts) and rebuilds when it moved. Data that ends in the past keeps its as-of (its end):
+ * no daily rebuild for it.
  */
 export interface DerivedFreshness {
   /** Start of the newest committed rebuild (ms since epoch), 0 when there is none. */
@@ -41,6 +47,10 @@ export interface DerivedRefresherOptions {
   intervalMs?: number;
   /** Default: the structured log (lib/log.ts), part "worker", job "derived". */
   log?: (line: string) => void;
+  /** CRM_AS_OF, when set (lib/as-of.ts). */
+  configuredAsOf?: string;
+  /** The clock (tests move it to a next day); default the system clock. */
+  now?: () => Date;
 }
 
 export interface DerivedRefresher {
@@ -54,13 +64,31 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
   let current: Promise<RefreshResult | undefined> | undefined;
   let closed = false;
 
+  const now = opts.now ?? (() => new Date());
+  // The UTC day whose as-of date the committed tables were last checked against (or built for).
+  let checkedDay: string | undefined;
+
+  /** Why a rebuild is due now, or undefined. */
+  const dueBecause = async (): Promise<string | undefined> => {
+    const f = await derivedFreshness(opts.client, opts.database);
+    if (f.stale) return `new data since the last rebuild (load finished ${new Date(f.lastLoad).toISOString()})`;
+    const day = todayUtc(now());
+    if (f.snapshot === 0 || day === checkedDay) return undefined;
+    const committed = await committedAsOf(opts.client, opts.database);
+    const asOf = await warehouseAsOf(opts.client, opts.database, { configured: opts.configuredAsOf, now: now() });
+    checkedDay = day;
+    return committed !== undefined && committed !== asOf.date ? `the as-of date moved from ${committed}: now ${describeAsOf(asOf, asOf.lastFactDate)}` : undefined;
+  };
+
   const check = (): Promise<RefreshResult | undefined> => {
     current ??= (async () => {
-      const f = await derivedFreshness(opts.client, opts.database);
-      if (!f.stale) return undefined;
-      log(`new data since the last rebuild (load finished ${new Date(f.lastLoad).toISOString()}): rebuilding the derived tables`);
-      const r = await refreshDerived(opts.client, opts.database, { cluster: opts.cluster });
-      log(`derived tables rebuilt as of ${r.asOf} in ${(r.ms / 1000).toFixed(1)} s`);
+      const because = await dueBecause();
+      if (!because) return undefined;
+      log(`${because}: rebuilding the derived tables`);
+      const day = todayUtc(now());
+      const r = await refreshDerived(opts.client, opts.database, { cluster: opts.cluster, configuredAsOf: opts.configuredAsOf, now: now() });
+      checkedDay = day;
+      log(`derived tables rebuilt as of ${r.asOf} (${r.asOfReason}) in ${(r.ms / 1000).toFixed(1)} s`);
       return r;
     })().finally(() => {
       current = undefined;
@@ -87,4 +115,11 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
       await current?.catch(() => undefined);
     },
   };
+}
+
+/** The as-of date of the newest committed rebuild, undefined when there is none. */
+async function committedAsOf(client: ClickHouseClient, database: string): Promise<string | undefined> {
+  const db = quoteIdent(checkName(database));
+  const [row] = await rows<{ as_of: string }>(client, { query: `SELECT toString(as_of) AS as_of FROM ${db}.derived_snapshots ORDER BY snapshot DESC LIMIT 1` });
+  return row?.as_of;
 }

@@ -1,16 +1,23 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { bound, checkName, insertRows, quoteIdent, rows, type BoundQuery } from '../../lib/warehouse/sql.ts';
-import { asOfQuery, customerRetentionInsert, customerValueInsert, paidOrdersInsert } from './sql.ts';
+import { describeAsOf, checkDay, warehouseAsOf, type AsOfReason } from '../../lib/as-of.ts';
+import { customerRetentionInsert, customerValueInsert, paidOrdersInsert } from './sql.ts';
 
 export interface RefreshOptions {
   /** ClickHouse cluster name when the schema was rendered for a cluster (partitions live in `<table>_local`). */
   cluster?: string;
   log?: (line: string) => void;
+  /** CRM_AS_OF (YYYY-MM-DD), when set: the as-of date instead of today or the data's end. */
+  configuredAsOf?: string;
+  /** The clock's "now" for the as-of rule (tests pin it); default the system clock. */
+  now?: Date;
 }
 
 export interface RefreshResult {
   snapshot: number;
   asOf: string;
+  /** Why that date (lib/as-of.ts): CRM_AS_OF, today, or the data's end. */
+  asOfReason: AsOfReason;
   /** Rows written per table. */
   rows: Record<DerivedTable, number>;
   ms: number;
@@ -53,12 +60,13 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   // On a cluster, inserts through Distributed tables must have landed on every shard before the commit row.
   const settings: ClickHouseSettings = cluster ? { insert_distributed_sync: 1 } : {};
 
-  const asOfRow = await first<{ as_of: string; paid_lines: string }>(client, asOfQuery(database));
-  const asOf = Number(asOfRow?.paid_lines ?? 0) > 0 && asOfRow?.as_of ? asOfRow.as_of : new Date().toISOString().slice(0, 10);
+  // The one as-of rule (lib/as-of.ts), so these tables agree with the models, alerts and dashboard.
+  const resolved = await warehouseAsOf(client, database, { configured: opts.configuredAsOf, now: opts.now });
+  const asOf = checkDay(resolved.date, 'as-of');
   const last = await first<{ s: string }>(client, bound(`SELECT toString(max(snapshot)) AS s FROM ${db}.derived_snapshots`));
   const snapshot = Math.max(Date.now(), Number(last?.s ?? 0) + 1);
 
-  log(`rebuilding ${DERIVED.join(', ')} as of ${asOf} (snapshot ${snapshot})`);
+  log(`rebuilding ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot})`);
   const builds = [paidOrdersInsert, customerValueInsert, customerRetentionInsert];
   for (const [i, build] of builds.entries()) {
     const t0 = Date.now();
@@ -86,7 +94,7 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
       await client.command({ query: `ALTER TABLE ${target} DROP PARTITION ${s}` });
     }
   }
-  const result: RefreshResult = { snapshot, asOf, rows: counts, ms: Date.now() - started };
+  const result: RefreshResult = { snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started };
   log(`derived tables rebuilt in ${result.ms} ms: ${counts.paid_orders} orders, ${counts.customer_value} customers, ${counts.customer_retention} cohort cells`);
   return result;
 }

@@ -1,3 +1,4 @@
+import { PAID_STATUSES } from '../../lib/as-of.ts';
 import { checkName, quoteIdent, type BoundQuery } from '../../lib/warehouse/sql.ts';
 
 /**
@@ -10,25 +11,18 @@ import { checkName, quoteIdent, type BoundQuery } from '../../lib/warehouse/sql.
  *   line); `cancelled` and `pending` lines are not sales;
  * - gross revenue = paid lines; net revenue = `completed` lines only (refunds out);
  * - an order is (source, order_id); orders = paid orders;
- * - as_of = the last day with a paid order, so a historical data set is scored as of its own end
- *   and not as of today.
+ * - as_of = the product's one as-of date (lib/as-of.ts: CRM_AS_OF, else today, else the last paid
+ *   order's day when the data ends more than a week ago), so a historical data set is scored as of
+ *   its own end and not as of today; orders after it are left out.
  *
- * paid_orders is built from transactions_resolved (the only read of the 10M-line fact); the other
+ * paid_orders is built from transactions_resolved (the one full read of the 10M-line fact; the
+ * as-of needs only its max date); the other
  * two are built from the snapshot of paid_orders just written, so all three agree with each other.
  */
 /** The database as written in this SQL: checked by the product's name policy, then quoted. */
 const dbIdent = (database: string): string => quoteIdent(checkName(database));
 
-const PAID = "status IN ('completed', 'refunded')";
-
-export function asOfQuery(database: string): BoundQuery {
-  const db = dbIdent(database);
-  return {
-    query: `SELECT toString(max(toDate(order_date))) AS as_of, toString(count()) AS paid_lines
-FROM ${db}.transactions_resolved WHERE ${PAID}`,
-    query_params: {},
-  };
-}
+const PAID = `status IN (${PAID_STATUSES.map((st) => `'${st}'`).join(', ')})`;
 
 /**
  * Named RFM segments from the R and F scores (M is reported beside them). Every one of the 25 (R, F)
