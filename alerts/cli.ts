@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { loadWarehouseConfig } from '../lib/config.ts';
+import { loadConfig } from '../lib/config/schema.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { parseDay } from '../models/index.ts';
@@ -23,7 +24,9 @@ Commands:
 Options:
   --dry-run            run: print what would be sent; send nothing, write nothing (ledger, outbox, scores)
   --owner ID           only this account owner (customers.owner_id, e.g. U-OWN-01)
-  --today YYYY-MM-DD   run: act as the scheduled run of that day (window, scoring day, revenue window)
+  --today YYYY-MM-DD   run: act as the scheduled run of that day (window, scoring day, revenue window);
+                       without it the scoring day and revenue window use the as-of date
+                       (CRM_AS_OF, else today, else the data's end when it is more than 7 days old)
   --no-rescore         run: use the scores there are, however old
   --ledger             inbox: read the ledger in ClickHouse instead of the outbox folder
   --json               print the result as JSON
@@ -118,6 +121,7 @@ async function main(): Promise<number> {
       dryRun: values['dry-run'],
       ownerId: owner,
       today,
+      configuredAsOf: loadConfig().CRM_AS_OF,
       rescore: !values['no-rescore'],
       trigger: 'cli',
     });

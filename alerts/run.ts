@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../lib/warehouse/index.ts';
-import { todayUtc, trainAndScore } from '../models/index.ts';
+import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
+import { trainAndScore } from '../models/index.ts';
 import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
@@ -53,8 +54,14 @@ export interface RunAlertsOptions {
   dryRun?: boolean;
   /** Only this owner (customers.owner_id): their new digest and their undelivered ones. */
   ownerId?: string;
-  /** YYYY-MM-DD: run as the scheduled run of that day (its last fire time in the schedule's zone). */
+  /** YYYY-MM-DD: run as the scheduled run of that day (its last fire time in the schedule's zone); also the data day. */
   today?: string;
+  /**
+   * CRM_AS_OF, when set. Without `today`, the run's data day (scoring day, the 12-month revenue
+   * window) is the product's as-of date (lib/as-of.ts), so data that ends in the past is alerted on
+   * as of its end; the window the digest stands for stays the real scheduled instant.
+   */
+  configuredAsOf?: string;
   /** The scheduled instant this run stands for (the worker passes the fire time). Default: the last fire time ≤ now. */
   at?: Date;
   trigger?: 'schedule' | 'manual' | 'cli';
@@ -247,6 +254,12 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
   let failure = '';
   try {
     log(`${dryRun ? 'dry run' : 'run'} for the window ${window}${opts.ownerId ? `, owner ${opts.ownerId}` : ''}`);
+    let day = opts.today;
+    if (day === undefined) {
+      const asOf = await warehouseAsOf(warehouse.client, warehouse.database, { configured: opts.configuredAsOf, now: startedAt });
+      day = asOf.date;
+      if (asOf.reason !== 'today') log(`data ${describeAsOf(asOf, asOf.lastFactDate)}`);
+    }
 
     // 1. Scores: the newest, refreshed first when older than the configured age.
     let fresh = await scoreFreshness(warehouse);
@@ -259,7 +272,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       else {
         log(`${what}: re-scoring first`);
         try {
-          await (opts.score ?? defaultScore)(warehouse, { today: opts.today, dataDir: opts.dataDir, onProgress: (l) => log(`  ${l}`) });
+          await (opts.score ?? defaultScore)(warehouse, { today: day, dataDir: opts.dataDir, onProgress: (l) => log(`  ${l}`) });
           result.scores.rescored = true;
           fresh = await scoreFreshness(warehouse);
         } catch (err) {
@@ -276,7 +289,6 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       if (!ownerIncluded(opts.ownerId, rules)) warn(`owner ${opts.ownerId} is not among the owners the rules include: only their undelivered digests are retried`);
       owners = [opts.ownerId];
     }
-    const day = opts.today ?? todayUtc(startedAt);
     const candidates = await loadCandidates(warehouse, { threshold: rules.probabilityThreshold, owners, day });
     result.candidates = candidates.filter((c) => c.probability >= rules.probabilityThreshold).length;
     const latest = new Map((await readLatestEpisodes(warehouse, opts.ownerId)).map((e) => [key(e.owner_id, e.customer_id), e]));

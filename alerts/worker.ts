@@ -6,6 +6,7 @@
  */
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { lineLog, partLogger } from '../lib/log.ts';
+import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { loadAlertsConfig, type AlertsConfig } from './config.ts';
 import { AlertsError } from './errors.ts';
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   pollMs?: number;
   /** How long close() waits for a job in progress (default 10 s); the ledger makes an interrupted run safe. */
   closeTimeoutMs?: number;
+  /** CRM_AS_OF, when set: runs and re-scores use the product's as-of date (lib/as-of.ts). */
+  configuredAsOf?: string;
 }
 
 export interface Worker {
@@ -67,13 +70,15 @@ export function startWorker(opts: WorkerOptions): Worker {
   };
 
   const run = (extra: Partial<RunAlertsOptions>): Promise<RunResult> =>
-    serial(() => runAlerts({ warehouse: opts.warehouse, dataDir: opts.dataDir, config, clock, log, score, retry: opts.retry, ...extra }));
+    serial(() => runAlerts({ warehouse: opts.warehouse, dataDir: opts.dataDir, config, clock, log, score, retry: opts.retry, configuredAsOf: opts.configuredAsOf, ...extra }));
 
   const rescore = (): Promise<void> =>
     serial(async () => {
       const t0 = Date.now();
-      log('re-training and re-scoring the churn and CLV models');
-      await score(opts.warehouse, { dataDir: opts.dataDir, onProgress: (l) => log(`  ${l}`) });
+      // Old data is scored as of its end, not as of an empty today (lib/as-of.ts).
+      const asOf = await warehouseAsOf(opts.warehouse.client, opts.warehouse.database, { configured: opts.configuredAsOf, now: clock.now() });
+      log(`re-training and re-scoring the churn and CLV models ${describeAsOf(asOf, asOf.lastFactDate)}`);
+      await score(opts.warehouse, { today: asOf.date, dataDir: opts.dataDir, onProgress: (l) => log(`  ${l}`) });
       log(`models re-scored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     });
 
