@@ -5,11 +5,14 @@ import { loadDemo } from '../ingest/demo/load-demo.ts';
 import { SCALES } from '../ingest/demo/scale.ts';
 import { refreshDerived } from '../semantic/derived/refresh.ts';
 import { trainAndScore } from '../models/scoring/train-and-score.ts';
+import { describeAsOf, todayUtc, warehouseAsOf } from '../lib/as-of.ts';
 
 interface PrepareOptions {
   demo: boolean;
   dataDir: string;
   log: (line: string) => void;
+  /** CRM_AS_OF, when set (lib/as-of.ts). */
+  configuredAsOf?: string;
 }
 
 async function count(wh: Warehouse, table: string): Promise<number> {
@@ -17,25 +20,28 @@ async function count(wh: Warehouse, table: string): Promise<number> {
   return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
 }
 
-const todayUtc = (): string => new Date().toISOString().slice(0, 10);
-
 /**
  * First-start work, each step only when needed: demo data into an empty warehouse (generated as
  * files and loaded through the ingest jobs, like a user's own exports), the derived tables behind
  * the semantic layer, and churn/CLV scores, so the cockpit is full on the first visit.
+ *
+ * Everything is computed as of the product's one as-of date (lib/as-of.ts): a warehouse holding
+ * only an old export (CDNOW ends 1998-06-30) is analysed and scored as of the data's end. Nothing
+ * here stops the product: a model that cannot be trained is logged and the servers start anyway.
  */
 export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<void> {
   const { log } = opts;
-  let today: string | undefined;
-  if ((await count(wh, 'customer_records')) === 0) {
+  // Empty means no customers and no facts: a transactions-only load (an export with no customers
+  // file) is the user's data, never to be topped up with demo data.
+  const held = (await count(wh, 'customer_records')) + (await count(wh, 'transactions')) + (await count(wh, 'interactions'));
+  if (held === 0) {
     if (!opts.demo) {
       log('the warehouse is empty: load your data with `npm run ingest -- --help` (or start without --no-demo for demo data)');
       return;
     }
     const dir = join(opts.dataDir, 'demo');
-    today = todayUtc();
     log(`the warehouse is empty: generating demo data in ${dir}…`);
-    await ensureDemoFiles({ out: dir, scale: SCALES.default, seed: 42, today });
+    await ensureDemoFiles({ out: dir, scale: SCALES.default, seed: 42, today: todayUtc() });
     let last = 0;
     await loadDemo(wh, {
       dir,
@@ -51,10 +57,18 @@ export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<
     });
     log('demo data loaded (rejected demo rows are planted on purpose: see .rejects.csv files)');
   }
-  await refreshDerived(wh.client, wh.database, { cluster: wh.cluster, log });
+  const asOf = await warehouseAsOf(wh.client, wh.database, { configured: opts.configuredAsOf });
+  log(`data ${describeAsOf(asOf, asOf.lastFactDate)}`);
+  await refreshDerived(wh.client, wh.database, { cluster: wh.cluster, log, configuredAsOf: opts.configuredAsOf });
   if ((await count(wh, 'churn_scores')) === 0) {
-    log('training and scoring the churn and CLV models (first start)…');
-    const scored = await trainAndScore(wh, { today, dataDir: opts.dataDir, onProgress: log });
-    log(`models trained and scored in ${scored.seconds.toFixed(1)} s`);
+    log(`training and scoring the churn and CLV models as of ${asOf.date} (first start)…`);
+    try {
+      const scored = await trainAndScore(wh, { today: asOf.date, dataDir: opts.dataDir, onProgress: log });
+      log(`models trained and scored as of ${scored.today} in ${scored.seconds.toFixed(1)} s`);
+    } catch (err) {
+      // Old, short or odd data must not stop the product: the dashboard works without scores, and
+      // the worker's re-score (or `npm run models`) tries again.
+      log(`the churn and CLV models were not trained as of ${asOf.date}: ${(err as Error).message}. The product runs without churn and CLV scores; see \`npm run models -- --help\`.`);
+    }
   }
 }

@@ -39,7 +39,9 @@ Options:
 Environment: CRM_BIND_HOST (default 127.0.0.1), CRM_WEB_PORT (3000), CRM_SEMANTIC_PORT (4000),
 CRM_INGEST_PORT (4100), CRM_SEMANTIC_URL (use a semantic layer running elsewhere),
 CRM_DERIVED_CHECK_SECONDS (60: how often the worker looks for new loads to rebuild the
-derived tables behind the value, RFM and retention metrics).`;
+derived tables behind the value, RFM and retention metrics), CRM_AS_OF (YYYY-MM-DD: the day
+everything relative to "now" is computed for; default today, or the last paid order's day when
+the data ends more than 7 days before today: old data starts, trains and scores as of its end).`;
 
 interface Running {
   name: string;
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
     running.push({ name: `warehouse (${wh.role})`, close: () => wh.close() });
     if (!migrate) await expectSchema(wh);
     if (args.services.has('worker') || args.services.size === SERVICES.length) {
-      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log });
+      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log, configuredAsOf: env.CRM_AS_OF });
     }
 
     if (args.services.has('ingest-api')) {
@@ -146,10 +148,17 @@ async function main(): Promise<void> {
     }
     if (args.services.has('worker')) {
       const alertsConfig = loadAlertsConfig(config.dataDir, env);
-      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, config: alertsConfig, log: lineLog(partLogger('worker', { job: 'alerts' })) });
+      const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, config: alertsConfig, configuredAsOf: env.CRM_AS_OF, log: lineLog(partLogger('worker', { job: 'alerts' })) });
       running.push({ name: 'alerts worker', note: describeDelivery({ config: alertsConfig }), close: () => worker.close() });
       const checkSeconds = env.CRM_DERIVED_CHECK_SECONDS;
-      const derived = startDerivedRefresher({ client: wh.client, database: wh.database, cluster: wh.cluster, intervalMs: checkSeconds * 1000, log: lineLog(partLogger('worker', { job: 'derived' })) });
+      const derived = startDerivedRefresher({
+        client: wh.client,
+        database: wh.database,
+        cluster: wh.cluster,
+        intervalMs: checkSeconds * 1000,
+        configuredAsOf: env.CRM_AS_OF,
+        log: lineLog(partLogger('worker', { job: 'derived' })),
+      });
       running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
     }
     const signIn: string[] = [];
