@@ -1,30 +1,33 @@
+import { CLICKHOUSE_CODES } from '../sql.ts';
+
 /**
  * Errors as ClickHouse's HTTP interface reports them: a status code chosen from the engine's
  * error code, an `X-ClickHouse-Exception-Code` header, and a body starting
  * `Code: N. DB::Exception: ...` that @clickhouse/client parses into ClickHouseError{code, type}.
  */
 
-/** The codes this layer raises itself (numbers as in ClickHouse's ErrorCodes.cpp). */
+/**
+ * The codes this layer raises itself: the product's table (lib/warehouse/sql.ts, the one list the
+ * clients branch on) plus those only the endpoint raises (HTTP sessions, request decoding), with
+ * numbers as in ClickHouse's ErrorCodes.cpp.
+ */
 export const Codes = {
-  SYNTAX_ERROR: 62,
+  ...CLICKHOUSE_CODES,
+  BAD_ARGUMENTS: 36,
   NOT_IMPLEMENTED: 48,
   UNKNOWN_FORMAT: 73,
   UNKNOWN_COMPRESSION_METHOD: 89,
-  UNKNOWN_SETTING: 115,
-  READONLY: 164,
-  TOO_MANY_SIMULTANEOUS_QUERIES: 202,
   QUERY_IS_TOO_LARGE: 229,
   LIMIT_EXCEEDED: 290,
+  ZLIB_INFLATE_FAILED: 354,
   SESSION_NOT_FOUND: 372,
   SESSION_IS_LOCKED: 373,
   INVALID_SESSION_TIMEOUT: 374,
-  ZLIB_INFLATE_FAILED: 354,
-  QUERY_WAS_CANCELLED: 394,
-  AUTHENTICATION_FAILED: 516,
-  ACCESS_DENIED: 497,
-  BAD_ARGUMENTS: 36,
   UNKNOWN_EXCEPTION: 1002,
 } as const;
+
+/** A code's name, which is also the `(TYPE)` at the end of ClickHouse's exception text. */
+export type CodeName = keyof typeof Codes;
 
 export class EngineError extends Error {
   readonly code: number;
@@ -37,8 +40,9 @@ export class EngineError extends Error {
     this.text = text;
   }
 
-  /** An error raised by this layer, phrased the way the engine phrases its own. */
-  static of(code: number, type: string, message: string): EngineError {
+  /** An error raised by this layer, phrased the way the engine phrases its own: `Code: N. DB::Exception: message. (TYPE)`. */
+  static of(type: CodeName, message: string): EngineError {
+    const code = Codes[type];
     return new EngineError(code, `Code: ${code}. DB::Exception: ${message}. (${type})`);
   }
 }
@@ -53,7 +57,7 @@ export function toEngineError(error: unknown): EngineError {
   if (match) return new EngineError(Number(match[1]), message);
   const chdbCode = (error as { clickhouseCode?: unknown } | null)?.clickhouseCode;
   if (typeof chdbCode === 'number') return new EngineError(chdbCode, `Code: ${chdbCode}. DB::Exception: ${message}`);
-  return EngineError.of(Codes.UNKNOWN_EXCEPTION, 'UNKNOWN_EXCEPTION', message.replace(/\.$/, ''));
+  return EngineError.of('UNKNOWN_EXCEPTION', message.replace(/\.$/, ''));
 }
 
 // ClickHouse's src/Server/HTTP/exceptionCodeToHTTPStatus.cpp, by code number.

@@ -2,7 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Codes, EngineError } from './errors.ts';
+import { EngineError } from './errors.ts';
 import { readSessionParams, type SessionParams } from './http-sessions.ts';
 
 /**
@@ -68,9 +68,7 @@ function chooseEncoding(acceptEncoding: string | undefined): 'gzip' | 'deflate' 
 export function parseRequestOptions(url: URL, method: string, headers: IncomingHttpHeaders): RequestOptions {
   const search = url.searchParams;
   if (truthy(search.get('compress')) || truthy(search.get('decompress'))) {
-    throw EngineError.of(
-      Codes.NOT_IMPLEMENTED,
-      'NOT_IMPLEMENTED',
+    throw EngineError.of('NOT_IMPLEMENTED',
       'ClickHouse block compression (compress/decompress=1) is not supported by the embedded warehouse; use enable_http_compression=1 with Accept-Encoding instead',
     );
   }
@@ -79,7 +77,7 @@ export function parseRequestOptions(url: URL, method: string, headers: IncomingH
   for (const [key, value] of search) {
     if (key.startsWith('param_')) params[key.slice('param_'.length)] = value;
     else if (!NOT_SETTINGS.has(key)) {
-      if (!SETTING_NAME.test(key)) throw EngineError.of(Codes.UNKNOWN_SETTING, 'UNKNOWN_SETTING', `Unknown setting '${key}'`);
+      if (!SETTING_NAME.test(key)) throw EngineError.of('UNKNOWN_SETTING', `Unknown setting '${key}'`);
       // chDB never finishes a query with interactive_delay = 0 (privileges.ts); 1 µs is the same to a client.
       settings.set(key, key === 'interactive_delay' && /^0+$/.test(value.trim()) ? '1' : value);
     }
@@ -120,7 +118,7 @@ export function readCredentials(headers: IncomingHttpHeaders, search: URLSearchP
   const authorization = header(headers, 'authorization');
   const inParams = search.has('user') || search.has('password');
   const mixed = (a: string, b: string): EngineError =>
-    EngineError.of(Codes.AUTHENTICATION_FAILED, 'AUTHENTICATION_FAILED', `Invalid authentication: it is not allowed to use ${a} and ${b} simultaneously`);
+    EngineError.of('AUTHENTICATION_FAILED', `Invalid authentication: it is not allowed to use ${a} and ${b} simultaneously`);
 
   if (headerUser || headerKey) {
     if (authorization) throw mixed('X-ClickHouse HTTP headers', 'Authorization HTTP header');
@@ -131,7 +129,7 @@ export function readCredentials(headers: IncomingHttpHeaders, search: URLSearchP
     if (inParams) throw mixed('Authorization HTTP header', 'authentication via parameters');
     const [scheme, encoded = ''] = authorization.split(/\s+/, 2);
     if (scheme.toLowerCase() !== 'basic') {
-      throw EngineError.of(Codes.AUTHENTICATION_FAILED, 'AUTHENTICATION_FAILED', `Invalid authentication: '${scheme}' HTTP Authorization scheme is not supported`);
+      throw EngineError.of('AUTHENTICATION_FAILED', `Invalid authentication: '${scheme}' HTTP Authorization scheme is not supported`);
     }
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -150,9 +148,7 @@ export function credentialsMatch(given: Credentials, expected: Credentials): boo
 }
 
 export function authenticationFailed(user: string): EngineError {
-  return EngineError.of(
-    Codes.AUTHENTICATION_FAILED,
-    'AUTHENTICATION_FAILED',
+  return EngineError.of('AUTHENTICATION_FAILED',
     `${user}: Authentication failed: password is incorrect, or there is no user with such name`,
   );
 }
@@ -167,7 +163,7 @@ export function decodedBody(req: IncomingMessage): Readable {
     : encoding === 'br' ? createBrotliDecompress()
     : undefined;
   if (!decoder) {
-    throw EngineError.of(Codes.UNKNOWN_COMPRESSION_METHOD, 'UNKNOWN_COMPRESSION_METHOD', `Unknown HTTP Content-Encoding '${encoding}'`);
+    throw EngineError.of('UNKNOWN_COMPRESSION_METHOD', `Unknown HTTP Content-Encoding '${encoding}'`);
   }
   req.on('error', (error) => decoder.destroy(error));
   return req.pipe(decoder);

@@ -1,4 +1,4 @@
-import { Codes, EngineError } from './errors.ts';
+import { EngineError } from './errors.ts';
 import type { PooledSession, SessionPool } from './session-pool.ts';
 
 /**
@@ -37,12 +37,10 @@ export function readSessionParams(search: URLSearchParams): SessionParams | unde
   let seconds = DEFAULT_TIMEOUT_S;
   const given = search.get('session_timeout');
   if (given !== null) {
-    if (!/^\+?\d+$/.test(given)) throw EngineError.of(Codes.INVALID_SESSION_TIMEOUT, 'INVALID_SESSION_TIMEOUT', `Invalid session timeout: '${given}'`);
+    if (!/^\+?\d+$/.test(given)) throw EngineError.of('INVALID_SESSION_TIMEOUT', `Invalid session timeout: '${given}'`);
     seconds = Number(given);
     if (seconds > MAX_TIMEOUT_S) {
-      throw EngineError.of(
-        Codes.INVALID_SESSION_TIMEOUT,
-        'INVALID_SESSION_TIMEOUT',
+      throw EngineError.of('INVALID_SESSION_TIMEOUT',
         `Session timeout '${given}' is larger than max_session_timeout: ${MAX_TIMEOUT_S}. Maximum session timeout could be modified in configuration file`,
       );
     }
@@ -86,19 +84,17 @@ export class HttpSessions {
     const existing = this.#sessions.get(key);
     if (existing) {
       if (existing.busy || !existing.pooled) {
-        throw EngineError.of(Codes.SESSION_IS_LOCKED, 'SESSION_IS_LOCKED', `Session ${params.id} is locked by a concurrent client`);
+        throw EngineError.of('SESSION_IS_LOCKED', `Session ${params.id} is locked by a concurrent client`);
       }
       clearTimeout(existing.timer);
       existing.timer = undefined;
       existing.busy = true;
       return existing;
     }
-    if (params.check) throw EngineError.of(Codes.SESSION_NOT_FOUND, 'SESSION_NOT_FOUND', `Session ${params.id} not found`);
-    if (this.#closing) throw EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down');
+    if (params.check) throw EngineError.of('SESSION_NOT_FOUND', `Session ${params.id} not found`);
+    if (this.#closing) throw EngineError.of('QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down');
     if (this.#sessions.size >= this.#max) {
-      throw EngineError.of(
-        Codes.LIMIT_EXCEEDED,
-        'LIMIT_EXCEEDED',
+      throw EngineError.of('LIMIT_EXCEEDED',
         `Too many HTTP sessions: the embedded warehouse keeps at most ${this.#max} open at once (each holds one of its ${this.pool.size} engine sessions). Close one with close_session=1, let one time out (session_timeout), or send the request without session_id`,
       );
     }

@@ -1,6 +1,6 @@
 import type { Session } from 'chdb';
 import { runQuery } from './chdb-native.ts';
-import { Codes, EngineError } from './errors.ts';
+import { EngineError } from './errors.ts';
 import { sqlTokens } from './sql-scan.ts';
 
 /**
@@ -105,7 +105,7 @@ const PLAIN_QUOTED_IDENTIFIER = /^([`"])[A-Za-z0-9_$]*\1$/;
 const NAME = /^[A-Za-z0-9_$]+$/;
 
 export function accessDenied(user: string, what: string): EngineError {
-  return EngineError.of(Codes.ACCESS_DENIED, 'ACCESS_DENIED', `${user}: Not enough privileges: ${what}`);
+  return EngineError.of('ACCESS_DENIED', `${user}: Not enough privileges: ${what}`);
 }
 
 /** Request settings (URL parameters) a non-admin user may not set. */

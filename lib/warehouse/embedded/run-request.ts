@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { insertRaw, ResultStream, runQuery } from './chdb-native.ts';
-import { Codes, EngineError, toEngineError } from './errors.ts';
+import { EngineError, toEngineError } from './errors.ts';
 import { decodedBody, type RequestOptions } from './http-request.ts';
 import { emptySummary, ResultWriter, type ServerIdentity, type Summary } from './http-response.ts';
 import type { HttpSession, HttpSessions } from './http-sessions.ts';
@@ -61,7 +61,7 @@ type Statement =
 function bodyError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('Z_')) {
-    return EngineError.of(Codes.ZLIB_INFLATE_FAILED, 'ZLIB_INFLATE_FAILED', `Cannot decompress the request body: ${(error as Error).message}`);
+    return EngineError.of('ZLIB_INFLATE_FAILED', `Cannot decompress the request body: ${(error as Error).message}`);
   }
   return error;
 }
@@ -118,7 +118,7 @@ async function readStatement(urlQuery: string | undefined, body: Readable | unde
       pieces.push(next.value);
       size += next.value.length;
       if (size > MAX_QUERY_BYTES) {
-        throw EngineError.of(Codes.QUERY_IS_TOO_LARGE, 'QUERY_IS_TOO_LARGE', `The query is larger than ${MAX_QUERY_BYTES} bytes`);
+        throw EngineError.of('QUERY_IS_TOO_LARGE', `The query is larger than ${MAX_QUERY_BYTES} bytes`);
       }
     }
   }
@@ -139,13 +139,13 @@ async function readMultipart(req: IncomingMessage, body: Readable, options: Requ
   for await (const chunk of rethrowingBodyErrors(body)) {
     chunks.push(chunk);
     size += chunk.length;
-    if (size > MAX_QUERY_BYTES) throw EngineError.of(Codes.QUERY_IS_TOO_LARGE, 'QUERY_IS_TOO_LARGE', `The request is larger than ${MAX_QUERY_BYTES} bytes`);
+    if (size > MAX_QUERY_BYTES) throw EngineError.of('QUERY_IS_TOO_LARGE', `The request is larger than ${MAX_QUERY_BYTES} bytes`);
   }
   const form = await new Response(Buffer.concat(chunks), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
   let query: string | undefined;
   for (const [name, value] of form) {
     if (typeof value !== 'string') {
-      throw EngineError.of(Codes.NOT_IMPLEMENTED, 'NOT_IMPLEMENTED', 'External tables in multipart requests are not supported by the embedded warehouse');
+      throw EngineError.of('NOT_IMPLEMENTED', 'External tables in multipart requests are not supported by the embedded warehouse');
     }
     if (name === 'query') query = value;
     else if (name.startsWith('param_')) options.params[name.slice('param_'.length)] = value;
@@ -159,12 +159,10 @@ function checkStatement(statement: Statement, options: RequestOptions, method: s
     return;
   }
   const { head, text } = statement;
-  if (!head.kind) throw EngineError.of(Codes.SYNTAX_ERROR, 'SYNTAX_ERROR', 'Empty query');
+  if (!head.kind) throw EngineError.of('SYNTAX_ERROR', 'Empty query');
   if (head.secondStatementAt !== undefined) {
     const at = head.secondStatementAt;
-    throw EngineError.of(
-      Codes.SYNTAX_ERROR,
-      'SYNTAX_ERROR',
+    throw EngineError.of('SYNTAX_ERROR',
       `Syntax error (Multi-statements are not allowed): failed at position ${at + 1}: ${text.slice(at, at + 40)}`,
     );
   }
@@ -175,7 +173,7 @@ function checkStatement(statement: Statement, options: RequestOptions, method: s
 
 function readonlyError(method: string): EngineError {
   const hint = method === 'POST' ? '' : '. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries';
-  return EngineError.of(Codes.READONLY, 'READONLY', `Cannot execute query in readonly mode${hint}`);
+  return EngineError.of('READONLY', `Cannot execute query in readonly mode${hint}`);
 }
 
 /** Whether a statement changes Session state that later requests must not see. */
@@ -222,7 +220,7 @@ async function runInsert(pooled: PooledSession, statement: Extract<Statement, { 
     if (file) await flush();
   } catch (error) {
     if (file) await unlink(file.path).catch(() => undefined);
-    if (error instanceof InsertTooLargeError) throw EngineError.of(Codes.QUERY_IS_TOO_LARGE, 'QUERY_IS_TOO_LARGE', error.message);
+    if (error instanceof InsertTooLargeError) throw EngineError.of('QUERY_IS_TOO_LARGE', error.message);
     throw error;
   }
 }

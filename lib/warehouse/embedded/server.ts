@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { privateDir, tightenDataDir } from '../../config.ts';
 import { runQuery } from './chdb-native.ts';
 import { dataDirInUse, isAlive, lockHolder, readEndpoint, removeEndpoint, writeEndpoint } from './data-dir.ts';
-import { Codes, EngineError, toEngineError } from './errors.ts';
+import { EngineError, toEngineError } from './errors.ts';
 import { authenticationFailed, credentialsMatch, parseRequestOptions, readCredentials, type RequestOptions } from './http-request.ts';
 import { sendError, sendText } from './http-response.ts';
 import { HttpSessions } from './http-sessions.ts';
@@ -235,7 +235,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     let request: RequestOptions | undefined;
     try {
       if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
-        throw EngineError.of(Codes.BAD_ARGUMENTS, 'BAD_ARGUMENTS', `HTTP method ${method} is not supported; use GET or POST`);
+        throw EngineError.of('BAD_ARGUMENTS', `HTTP method ${method} is not supported; use GET or POST`);
       }
       const given = readCredentials(req.headers, url.searchParams);
       // Compared with every user, so timing does not tell which names exist.

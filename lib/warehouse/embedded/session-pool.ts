@@ -1,6 +1,7 @@
 import { drainPending, Session } from 'chdb';
+import { quoteIdent } from '../sql.ts';
 import { runQuery } from './chdb-native.ts';
-import { Codes, EngineError } from './errors.ts';
+import { EngineError } from './errors.ts';
 
 /**
  * chdb runs one query at a time per Session, while Sessions on the same data directory run in
@@ -23,8 +24,11 @@ export interface PoolOptions {
   maxQueued: number;
 }
 
+/**
+ * A setting's value as a string literal. SET takes literals, not bound parameters, and these values
+ * come from the engine itself (system.settings) or from a request's URL, escaped here either way.
+ */
 const quoteString = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-const quoteName = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
 
 export class PooledSession {
   /** Set when a request may have left state (settings, database, temporary tables) we cannot track. */
@@ -62,7 +66,7 @@ export class PooledSession {
       this.#applied = new Map([...settings].filter(([name, value]) => this.baseline.get(name) !== value));
     }
     if (database !== this.#database) {
-      await runQuery(this.session, `USE ${quoteName(database)}`, 'TabSeparated');
+      await runQuery(this.session, `USE ${quoteIdent(database)}`, 'TabSeparated');
       this.#database = database;
     }
   }
@@ -148,7 +152,7 @@ export class SessionPool {
 
   /** A Session for one request; `signal` abandons the wait (the client went away). */
   acquire(signal?: AbortSignal): Promise<PooledSession> {
-    if (this.#closing) return Promise.reject(EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
+    if (this.#closing) return Promise.reject(EngineError.of('QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
     const idle = this.#idle.pop();
     if (idle) return Promise.resolve(this.#lend(idle));
     if (this.#total < this.options.size) {
@@ -162,7 +166,7 @@ export class SessionPool {
     }
     if (this.#waiters.length >= this.options.maxQueued) {
       return Promise.reject(
-        EngineError.of(Codes.TOO_MANY_SIMULTANEOUS_QUERIES, 'TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${this.options.size + this.options.maxQueued}`),
+        EngineError.of('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${this.options.size + this.options.maxQueued}`),
       );
     }
     return new Promise((resolve, reject) => {
@@ -175,7 +179,7 @@ export class SessionPool {
       };
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'Query was cancelled while waiting for a free session'));
+        reject(EngineError.of('QUERY_WAS_CANCELLED', 'Query was cancelled while waiting for a free session'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
@@ -213,7 +217,7 @@ export class SessionPool {
   async close(): Promise<void> {
     this.#closing = true;
     for (const waiter of this.#waiters.splice(0)) {
-      waiter.reject(EngineError.of(Codes.QUERY_WAS_CANCELLED, 'QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
+      waiter.reject(EngineError.of('QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
     }
     if (this.#busy.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     for (const pooled of this.#idle.splice(0)) pooled.session.close();
