@@ -75,9 +75,17 @@ export function cdnowChurnMatrix(lines: readonly PurchaseLine[], cutoff: string,
     for (const [d, v] of days) {
       first = Math.min(first, d);
       last = Math.max(last, d);
-      if (d >= c - 90) (f.orders_90d++, (f.revenue_90d += v));
-      else if (d >= c - 180) (f.orders_prev_90d++, (f.revenue_prev_90d += v));
-      if (d >= c - 365) (f.orders_365d++, (f.revenue_365d += v));
+      if (d >= c - 90) {
+        f.orders_90d++;
+        f.revenue_90d += v;
+      } else if (d >= c - 180) {
+        f.orders_prev_90d++;
+        f.revenue_prev_90d += v;
+      }
+      if (d >= c - 365) {
+        f.orders_365d++;
+        f.revenue_365d += v;
+      }
     }
     f.recency_days = c - last;
     f.tenure_days = c - first;
