@@ -1,0 +1,127 @@
+import type { EntityName } from '../entities/types.ts';
+
+/**
+ * How real exports name the canonical fields: generic spellings (English and German), and the
+ * headers of the exports people bring most (Shopify orders, Stripe charges, HubSpot contacts and
+ * deals, Salesforce contacts and opportunities, as the products write them). Compared by
+ * headerKey() (case, spaces and punctuation ignored). Earlier entries win when several columns of
+ * a file could fill a field.
+ */
+export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string[]>>> = {
+  transactions: {
+    transaction_id: ['transaction_id', 'transaction', 'txn_id', 'line_id', 'order_line_id', 'line_item_id', 'lineitem_id', 'position_id', 'charge_id', 'payment_id', 'Buchungsnr', 'Positionsnr'],
+    order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'receipt', 'receipt_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
+    customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail'],
+    order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
+    status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand'],
+    amount: ['amount', 'line_amount', 'line_total', 'lineitem_price', 'total', 'revenue', 'sales', 'net_amount', 'gross_amount', 'value', 'price', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Preis', 'Gesamtbetrag'],
+    currency: ['currency', 'currency_code', 'Währung', 'Waehrung'],
+    quantity: ['quantity', 'qty', 'lineitem_quantity', 'units', 'items', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
+    product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
+    product_name: ['product_name', 'product', 'item_name', 'item', 'lineitem_name', 'description', 'title', 'Artikelname', 'Bezeichnung'],
+    category: ['category', 'product_category', 'product_type', 'Kategorie', 'Warengruppe'],
+    channel: ['channel', 'sales_channel', 'source_name', 'Kanal', 'Vertriebskanal'],
+    updated_at: ['updated_at', 'last_modified', 'modified_at', 'Geändert'],
+  },
+  customers: {
+    source_id: ['source_id', 'customer_id', 'contact_id', 'record_id', 'customer_no', 'customer_number', 'client_id', 'account_id', 'id', 'customer', 'Kundennr', 'Kundennummer'],
+    name: ['name', 'full_name', 'customer_name', 'contact_name', 'display_name', 'Kundenname'],
+    email: ['email', 'e_mail', 'email_address', 'mail', 'E-Mail-Adresse'],
+    phone: ['phone', 'phone_number', 'telephone', 'tel', 'mobile', 'mobile_phone', 'Telefon', 'Telefonnummer', 'Handy'],
+    company: ['company', 'company_name', 'account_name', 'organization', 'organisation', 'Firma', 'Unternehmen'],
+    country: ['country', 'country_code', 'country_region', 'mailing_country', 'billing_country', 'Land'],
+    city: ['city', 'town', 'mailing_city', 'billing_city', 'Ort', 'Stadt'],
+    region: ['region', 'state', 'province', 'territory', 'mailing_state', 'Bundesland'],
+    signup_date: ['signup_date', 'customer_since', 'registration_date', 'registered_at', 'first_seen', 'date_joined', 'created_at', 'create_date', 'created_date', 'created', 'Kunde seit', 'Anmeldedatum'],
+    acquisition_channel: ['acquisition_channel', 'lead_source', 'original_source', 'source_channel', 'channel', 'utm_source', 'Kanal'],
+    owner_id: ['owner_id', 'contact_owner', 'account_owner', 'owner', 'sales_rep', 'Betreuer'],
+    customer_type: ['customer_type', 'type', 'Kundentyp'],
+    external_ids: ['external_ids'],
+    updated_at: ['updated_at', 'last_modified_date', 'last_modified', 'lastmodifieddate'],
+  },
+  opportunities: {
+    opportunity_id: ['opportunity_id', 'deal_id', 'opportunity', 'record_id', 'id'],
+    customer_ref: ['customer_ref', 'customer_id', 'contact_id', 'contactid', 'associated_contact_ids', 'associated_contact_id', 'account_id', 'accountid', 'company_id', 'associated_company_ids'],
+    owner_id: ['owner_id', 'ownerid', 'deal_owner', 'opportunity_owner', 'owner'],
+    name: ['name', 'deal_name', 'opportunity_name'],
+    product: ['product', 'product_line'],
+    amount: ['amount', 'deal_amount', 'deal_value', 'value'],
+    currency: ['currency', 'currency_code', 'currencyisocode', 'deal_currency_code'],
+    status: ['status', 'deal_status', 'result'],
+    stage: ['stage', 'deal_stage', 'stagename', 'stage_name'],
+    loss_reason: ['loss_reason', 'closed_lost_reason', 'lost_reason', 'reason_lost'],
+    competitor: ['competitor', 'main_competitor'],
+    created_at: ['created_at', 'create_date', 'created_date', 'createddate', 'created'],
+    closed_at: ['closed_at', 'close_date', 'closedate', 'date_closed'],
+    expected_close_at: ['expected_close_at', 'expected_close_date'],
+    notes: ['notes', 'description'],
+    updated_at: ['updated_at', 'last_modified_date', 'lastmodifieddate'],
+  },
+  interactions: {
+    interaction_id: ['interaction_id', 'activity_id', 'ticket_id', 'event_id', 'id'],
+    customer_ref: ['customer_ref', 'customer_id', 'contact_id', 'customer', 'email'],
+    occurred_at: ['occurred_at', 'activity_date', 'timestamp', 'created_at', 'date', 'time'],
+    type: ['type', 'activity_type', 'event_type', 'interaction_type'],
+    channel: ['channel'],
+    direction: ['direction'],
+    outcome: ['outcome', 'result', 'resolution'],
+    csat: ['csat', 'satisfaction', 'rating'],
+    campaign_id: ['campaign_id', 'campaign'],
+    owner_id: ['owner_id', 'agent', 'owner', 'assignee'],
+    subject: ['subject', 'title'],
+    duration_seconds: ['duration_seconds', 'duration'],
+  },
+};
+
+/** Exports recognised by their headers (headerKey form): the source name the draft proposes and the columns that must be read their way. */
+export interface ExportProfile {
+  product: string;
+  entity: EntityName;
+  /** Every key must be a header of the file. */
+  signature: readonly string[];
+  /** Columns the product fills differently from what the generic synonyms would assume (headerKey → field, or '' for not used). */
+  columns: Record<string, string>;
+}
+
+export const PROFILES: readonly ExportProfile[] = [
+  {
+    product: 'shopify',
+    entity: 'transactions',
+    signature: ['name', 'financial_status', 'lineitem_name'],
+    // One row per line item; Name (#1001) is the order; order-level columns are filled on its first line only.
+    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'amount', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '' },
+  },
+  {
+    product: 'stripe',
+    entity: 'transactions',
+    signature: ['id', 'created_utc', 'amount', 'amount_refunded'],
+    columns: { id: 'transaction_id', customer_id: 'customer_ref', created_utc: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', customer_email: '' },
+  },
+  { product: 'hubspot', entity: 'opportunities', signature: ['record_id', 'deal_stage'], columns: {} },
+  { product: 'hubspot', entity: 'customers', signature: ['record_id', 'lifecycle_stage'], columns: { record_id: 'source_id', contact_owner: 'owner_id', create_date: 'signup_date' } },
+  { product: 'salesforce', entity: 'opportunities', signature: ['stagename', 'iswon'], columns: { id: 'opportunity_id', contactid: 'customer_ref', accountid: '' } },
+  { product: 'salesforce', entity: 'customers', signature: ['contact_id', 'contact_owner'], columns: { contact_id: 'source_id', account_name: 'company', contact_owner: 'owner_id', created_date: 'signup_date' } },
+];
+
+/** Spellings of enum values in real exports → canonical value, per entity and field. */
+export const VALUE_SYNONYMS: Record<string, Record<string, readonly string[]>> = {
+  'transactions.status': {
+    completed: ['paid', 'succeeded', 'success', 'successful', 'complete', 'completed', 'fulfilled', 'closed', 'captured', 'authorized', 'partially_refunded', 'partially refunded', 'shipped', 'delivered', 'bezahlt', 'abgeschlossen', 'geliefert'],
+    refunded: ['refunded', 'returned', 'refund', 'erstattet', 'zurückerstattet', 'retoure'],
+    cancelled: ['cancelled', 'canceled', 'voided', 'void', 'failed', 'declined', 'storniert', 'abgebrochen'],
+    pending: ['pending', 'open', 'unpaid', 'processing', 'on hold', 'on_hold', 'partially_paid', 'offen', 'ausstehend'],
+  },
+  'customers.customer_type': {
+    person: ['person', 'individual', 'private', 'consumer', 'b2c', 'privat', 'privatkunde'],
+    business: ['business', 'company', 'organization', 'organisation', 'b2b', 'firma', 'geschäftskunde'],
+  },
+  'interactions.direction': { inbound: ['in', 'incoming', 'inbound', 'eingehend'], outbound: ['out', 'outgoing', 'outbound', 'ausgehend'] },
+};
+
+/** Deal stages name their outcome: "Closed Won", "closedlost", "Gewonnen"; every other stage is open. */
+export function dealStatusOf(stage: string): 'won' | 'lost' | 'open' {
+  const s = stage.toLowerCase();
+  if (/won|gewonnen/.test(s)) return 'won';
+  if (/lost|verloren/.test(s)) return 'lost';
+  return 'open';
+}

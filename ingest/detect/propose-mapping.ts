@@ -1,0 +1,369 @@
+import { basename } from 'node:path';
+import { ENTITIES, ENTITY_NAMES, type EntityName, type EntitySpec, type FieldSpec } from '../entities/index.ts';
+import { headerKey } from '../mapping/compile.ts';
+import type { Mapping } from '../mapping/mapping-file.ts';
+import { dealStatusOf, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
+import { guessColumn, type ColumnGuess, type ColumnKind } from './guess-column.ts';
+import { guessNumberFormat, type NumberGuess } from './guess-number.ts';
+
+/** A sample as rows of text, whatever the format it came from. */
+export interface SampleTable {
+  file: string;
+  format: 'csv' | 'ndjson' | 'parquet';
+  /** Column names: the header, JSON keys, Parquet columns, or column_1… for a headerless CSV. */
+  names: string[];
+  /** CSV only: the first line names the columns. */
+  header: boolean;
+  rows: string[][];
+  csv?: { delimiter: string; quote: string; encoding: 'utf-8' | 'windows-1252'; bom: boolean; crlf: boolean; why: string; headerWhy: string };
+}
+
+export interface ProposeOptions {
+  /** The entity the user named (--entity); otherwise the best-scoring one. */
+  entity?: EntityName;
+  /** The warehouse's currency (CRM_BASE_CURRENCY, default EUR): a file in another single currency is loaded as that one. */
+  baseCurrency?: string;
+}
+
+export interface ColumnReport {
+  name: string;
+  guess: ColumnGuess;
+  field?: string;
+}
+
+/** A mapping draft plus what was guessed, for the preview and for tests. */
+export interface Draft {
+  entity: EntityName;
+  entitySure: boolean;
+  scores: { entity: EntityName; score: number }[];
+  product?: string;
+  numbers: NumberGuess;
+  columns: ColumnReport[];
+  mapping: Mapping & { $comment: string[]; csv?: Mapping['csv'] & { header?: boolean; names?: string[] }; orders?: { by: string } };
+}
+
+/** Field type → column kinds that can fill it. */
+function fits(f: FieldSpec, kind: ColumnKind): boolean {
+  if (kind === 'empty') return true;
+  switch (f.type) {
+    case 'date':
+    case 'datetime':
+      return kind === 'date' || kind === 'datetime';
+    case 'decimal':
+      return kind === 'decimal' || kind === 'int';
+    case 'int':
+      return kind === 'int' || kind === 'boolean';
+    case 'currency':
+      return kind === 'currency';
+    case 'enum':
+      return kind === 'enum' || kind === 'boolean' || kind === 'text' || kind === 'id';
+    case 'id':
+      return kind !== 'decimal' || f.name.endsWith('_id') || f.name === 'customer_ref';
+    default:
+      if (f.matchKey === 'email') return kind === 'email';
+      if (f.matchKey === 'phone') return kind === 'phone' || kind === 'int' || kind === 'id';
+      return true;
+  }
+}
+
+/** Fields the load can do without: source (mapping), derived transaction ids, a constant purchase status. */
+function fillable(entity: EntityName, field: string): boolean {
+  return field === 'source' || (entity === 'transactions' && (field === 'transaction_id' || field === 'status'));
+}
+
+/** Headerless files: which column kinds fill which field, in order (the first unused column of a kind wins; `last` takes the last). */
+const BY_POSITION: Partial<Record<EntityName, { field: string; kinds: ColumnKind[]; last?: boolean }[]>> = {
+  transactions: [
+    { field: 'customer_ref', kinds: ['id', 'email', 'int'] },
+    { field: 'order_date', kinds: ['datetime', 'date'] },
+    { field: 'amount', kinds: ['decimal'], last: true },
+    { field: 'quantity', kinds: ['int'] },
+    { field: 'currency', kinds: ['currency'] },
+    { field: 'status', kinds: ['enum'] },
+  ],
+  customers: [
+    { field: 'source_id', kinds: ['id', 'int'] },
+    { field: 'email', kinds: ['email'] },
+    { field: 'phone', kinds: ['phone'] },
+    { field: 'signup_date', kinds: ['date', 'datetime'] },
+    { field: 'name', kinds: ['text'] },
+  ],
+  opportunities: [
+    { field: 'opportunity_id', kinds: ['id', 'int'] },
+    { field: 'customer_ref', kinds: ['id', 'int', 'email'] },
+    { field: 'created_at', kinds: ['date', 'datetime'] },
+    { field: 'amount', kinds: ['decimal', 'int'], last: true },
+    { field: 'status', kinds: ['enum'] },
+  ],
+  interactions: [
+    { field: 'interaction_id', kinds: ['id', 'int'] },
+    { field: 'customer_ref', kinds: ['id', 'int', 'email'] },
+    { field: 'occurred_at', kinds: ['datetime', 'date'] },
+    { field: 'type', kinds: ['enum'] },
+  ],
+};
+
+const FILE_HINTS: [RegExp, EntityName][] = [
+  [/order|transaction|charge|payment|sale|purchase|invoice|bestell|umsatz|cdnow/i, 'transactions'],
+  [/contact|customer|client|kunde|lead|account/i, 'customers'],
+  [/deal|opportunit|pipeline/i, 'opportunities'],
+  [/ticket|activit|interaction|event|call/i, 'interactions'],
+];
+
+interface Assignment {
+  entity: EntityName;
+  score: number;
+  /** column index → field */
+  fieldOf: Map<number, string>;
+  profile?: ExportProfile;
+}
+
+function profileFor(keys: string[], entity: EntityName): ExportProfile | undefined {
+  return PROFILES.find((p) => p.entity === entity && p.signature.every((s) => keys.includes(s)));
+}
+
+function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): Assignment {
+  const keys = table.names.map(headerKey);
+  const fieldOf = new Map<number, string>();
+  const taken = new Set<string>();
+  const field = (name: string): FieldSpec | undefined => spec.fields.find((f) => f.name === name);
+  const profile = table.header || table.format !== 'csv' ? profileFor(keys, spec.name) : undefined;
+  const put = (col: number, name: string): void => {
+    fieldOf.set(col, name);
+    taken.add(name);
+  };
+  if (profile) {
+    keys.forEach((k, col) => {
+      const target = profile.columns[k];
+      if (target === undefined || taken.has(target)) return;
+      if (target === '') fieldOf.set(col, '');
+      else if (field(target) && fits(field(target)!, guesses[col].kind)) put(col, target);
+    });
+  }
+  if (table.header || table.format !== 'csv') {
+    const synonyms = SYNONYMS[spec.name] ?? {};
+    for (const f of spec.fields) {
+      if (taken.has(f.name)) continue;
+      const spellings = [f.name, ...(synonyms[f.name] ?? [])].map(headerKey);
+      let best = -1;
+      let rank = Infinity;
+      keys.forEach((k, col) => {
+        const r = spellings.indexOf(k);
+        if (r >= 0 && r < rank && !fieldOf.has(col) && fits(f, guesses[col].kind)) [best, rank] = [col, r];
+      });
+      if (best >= 0) put(best, f.name);
+    }
+  } else {
+    for (const role of BY_POSITION[spec.name] ?? []) {
+      const f = field(role.field);
+      if (!f || taken.has(role.field)) continue;
+      let cols = guesses.map((g, col) => ({ g, col })).filter(({ g, col }) => !fieldOf.has(col) && role.kinds.includes(g.kind));
+      if (f.type === 'enum') cols = cols.filter(({ g, col }) => g.kind === 'enum' && enumMap(spec, f, distinctValues(table, col)).unknown.length === 0);
+      cols.sort((a, b) => role.kinds.indexOf(a.g.kind) - role.kinds.indexOf(b.g.kind) || (role.last ? b.col - a.col : a.col - b.col));
+      if (cols.length > 0) put(cols[0].col, role.field);
+    }
+  }
+  // Deals: the outcome is often only in the stage ("Closed Won"); read status from it.
+  if (spec.name === 'opportunities' && !taken.has('status')) {
+    const stageCol = [...fieldOf].find(([, f]) => f === 'stage')?.[0];
+    if (stageCol !== undefined) put(stageCol, 'status');
+    taken.delete('stage');
+  }
+  let score = 0;
+  for (const f of spec.fields) {
+    if (taken.has(f.name)) score += f.required ? 3 : 1;
+    else if (f.required && !fillable(spec.name, f.name)) score -= 6;
+  }
+  if (profile) score += 10;
+  const fileName = basename(table.file);
+  for (const [re, entity] of FILE_HINTS) if (entity === spec.name && re.test(fileName)) score += 2;
+  return { entity: spec.name, score, fieldOf, profile };
+}
+
+function distinctValues(table: SampleTable, col: number): string[] {
+  return [...new Set(table.rows.map((r) => (r[col] ?? '').trim()).filter((v) => v !== ''))];
+}
+
+/** Value map for an enum field from the sampled spellings; `unknown` lists values nothing maps. */
+function enumMap(spec: EntitySpec, f: FieldSpec, values: string[]): { map: Record<string, string>; unknown: string[] } {
+  const allowed = new Set((f.values ?? []).map((v) => v.toLowerCase()));
+  const synonyms = VALUE_SYNONYMS[`${spec.name}.${f.name}`] ?? {};
+  const map: Record<string, string> = {};
+  const unknown: string[] = [];
+  for (const v of values) {
+    const low = v.toLowerCase();
+    if (allowed.has(low)) continue;
+    if (spec.name === 'opportunities' && f.name === 'status') {
+      map[v] = dealStatusOf(v);
+      continue;
+    }
+    const hit = Object.entries(synonyms).find(([, spellings]) => spellings.some((s) => s === low || s === low.replace(/[\s-]+/g, '_')));
+    if (hit) map[v] = hit[0];
+    else unknown.push(v);
+  }
+  return { map, unknown };
+}
+
+function slug(file: string): string {
+  const name = basename(file).replace(/(\.gz)?$/i, '').replace(/\.[^.]+$/, '');
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'import';
+}
+
+const show = (d: string): string => (d === '\t' ? 'tab' : d === 'whitespace' ? 'runs of spaces/tabs' : `"${d}"`);
+
+/**
+ * Proposes the entity and a mapping draft for a sample. Pure: the same sample gives the same draft.
+ * Everything it decided is listed in `$comment`, with how sure it is.
+ */
+export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): Draft {
+  const width = table.names.length;
+  const numbers = guessNumberFormat(table.rows.flat());
+  const preferDayFirst = numbers.decimal === ',' || table.csv?.delimiter === ';';
+  const guesses = table.names.map((name, col) =>
+    guessColumn(table.header || table.format !== 'csv' ? name : '', table.rows.map((r) => r[col] ?? ''), { numbers, preferDayFirst }),
+  );
+  const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses));
+  const ranked = [...candidates].sort((a, b) => b.score - a.score);
+  const chosen = ranked[0];
+  const spec = ENTITIES[chosen.entity];
+  const entitySure = opts.entity !== undefined || ranked.length < 2 || chosen.score - ranked[1].score >= 3;
+  const comment: string[] = [];
+  const mapping: Draft['mapping'] = { $comment: comment };
+  const fieldOf = chosen.fieldOf;
+  const colOf = (field: string): number => [...fieldOf].find(([, f]) => f === field)?.[0] ?? -1;
+
+  // Format and dialect.
+  if (table.csv) {
+    const c = table.csv;
+    comment.push(
+      `read as CSV: delimiter ${show(c.delimiter)} (${c.why}), quote ${c.quote}, ${c.encoding}${c.bom ? ' with BOM' : ''}${c.crlf ? ', CR LF line ends' : ''}`,
+      `header: ${table.header ? 'yes' : 'no'} (${c.headerWhy})`,
+    );
+    mapping.csv = { delimiter: c.delimiter, quote: c.quote };
+    if (c.encoding !== 'utf-8') {
+      mapping.csv.encoding = c.encoding;
+      comment.push('encoding: the bytes are not UTF-8, read as windows-1252 (latin1 and Excel "CSV" files on Windows)');
+    }
+  } else comment.push(`read as ${table.format === 'ndjson' ? 'NDJSON (one JSON object per line)' : 'Parquet'}`);
+  mapping.format = table.format;
+
+  // Entity.
+  const others = ranked.slice(1, 3).map((r) => `${r.entity} ${r.score}`).join(', ');
+  if (opts.entity) comment.push(`entity: ${spec.name} (given with --entity)`);
+  else comment.push(`entity: ${spec.name} (score ${chosen.score}; next: ${others})${entitySure ? '' : ' — not sure: check it, or pass --entity'}`);
+  if (chosen.profile) comment.push(`recognised: a ${chosen.profile.product} ${spec.name === 'transactions' ? 'orders/charges' : spec.name === 'customers' ? 'contacts' : 'deals'} export`);
+  mapping.source = chosen.profile?.product ?? slug(table.file);
+  comment.push(`source: "${mapping.source}" (${chosen.profile ? 'the product that wrote the file' : 'from the file name'}; records of one system need one source name)`);
+
+  // Columns.
+  const names: string[] = [];
+  const columns: Record<string, string> = {};
+  const ignore: string[] = [];
+  const reports: ColumnReport[] = [];
+  const dates: Record<string, string> = {};
+  for (let col = 0; col < width; col++) {
+    const name = table.names[col];
+    const g = guesses[col];
+    const target = fieldOf.get(col) || undefined;
+    reports.push({ name, guess: g, field: target });
+    const kind = g.kind === 'date' || g.kind === 'datetime' ? `${g.kind} ${g.date!.format}` : g.kind;
+    if (table.format === 'csv' && !table.header) {
+      const n = target ?? name;
+      names.push(n);
+      if (!target) ignore.push(n);
+      comment.push(`column ${col + 1} (${kind}, e.g. ${example(table, col)}) → ${target ?? 'not used'}`);
+    } else {
+      if (target) columns[name] = target;
+      else ignore.push(name);
+      if (target) comment.push(`"${name}" (${kind}) → ${target}`);
+    }
+    if (target && g.date && (spec.fields.find((f) => f.name === target)?.type === 'date' || spec.fields.find((f) => f.name === target)?.type === 'datetime')) {
+      if (g.date.format !== 'ISO') dates[target] = g.date.format;
+      if (g.date.sure === 'low') {
+        comment.push(
+          `${target}: every sampled value fits ${g.date.format} and ${g.date.alternative}; chose ${g.date.format} (${preferDayFirst ? 'the file reads European: decimal comma or ";"' : 'month first unless the file reads European'}) — check`,
+        );
+      }
+    }
+  }
+  if (table.format === 'csv' && !table.header) {
+    mapping.csv!.header = false;
+    mapping.csv!.names = names;
+  } else mapping.columns = columns;
+  if (ignore.length > 0) {
+    mapping.ignore = ignore;
+    comment.push(`not used (in "ignore"): ${ignore.join(', ')}`);
+  }
+  if (Object.keys(dates).length > 0) mapping.dates = dates;
+  if (numbers.decimal !== '.' || numbers.thousands !== '') {
+    mapping.numbers = numbers.thousands ? { decimal: numbers.decimal, thousands: numbers.thousands } : { decimal: numbers.decimal };
+    comment.push(`numbers: decimal ${numbers.decimal === ',' ? 'comma' : 'point'}${numbers.thousands ? `, thousands "${numbers.thousands}"` : ''} (${numbers.evidence} sampled values decided it)`);
+  }
+
+  // Enum values, constants, derived ids.
+  const values: Record<string, Record<string, string>> = {};
+  const constants: Record<string, string> = {};
+  for (const f of spec.fields) {
+    const col = colOf(f.name);
+    if (f.type !== 'enum' || col < 0) continue;
+    const { map, unknown } = enumMap(spec, f, distinctValues(table, col));
+    if (Object.keys(map).length > 0) values[f.name] = map;
+    if (unknown.length > 0) comment.push(`${f.name}: no canonical value for ${unknown.map((u) => `"${u}"`).join(', ')} (allowed: ${f.values!.join(', ')}); add them to "values" or those rows are rejected`);
+    if (spec.name === 'opportunities' && f.name === 'status' && map) comment.push(`status: from "${table.names[col]}" (won/lost where the stage says so, every other stage open)`);
+  }
+  if (spec.name === 'transactions') {
+    const statusCol = colOf('status');
+    if (statusCol < 0) {
+      constants.status = 'completed';
+      comment.push('status: no column; every row is taken as a completed purchase (constants.status)');
+    } else if (guesses[statusCol].empty > 0) {
+      constants.status = 'completed';
+      comment.push(`status: "${table.names[statusCol]}" is empty on some rows (e.g. an order's later lines); those are taken as completed (constants.status)`);
+    }
+    if (colOf('transaction_id') < 0) comment.push('transaction ids: derived from row content (no transaction_id column); identical rows stay separate purchases');
+    if (colOf('order_id') < 0) {
+      mapping.orders = { by: 'customer_timestamp' };
+      comment.push('orders: one per customer and order timestamp (no order_id column; "orders.by" can be customer_day or line)');
+    }
+  }
+  if (Object.keys(values).length > 0) mapping.values = values;
+  if (Object.keys(constants).length > 0) mapping.constants = constants;
+
+  // Money.
+  const curCol = colOf('currency');
+  if (spec.money) {
+    const base = (opts.baseCurrency ?? 'EUR').toUpperCase();
+    const codes = curCol >= 0 ? distinctValues(table, curCol).map((c) => c.toUpperCase()) : [];
+    const unique = [...new Set(codes)];
+    if (unique.length === 1) {
+      mapping.currency = { default: unique[0] };
+      if (unique[0] !== base) {
+        mapping.currency.base = unique[0];
+        comment.push(`currency: every sampled amount is ${unique[0]}; loaded as ${unique[0]} (currency.base). If the warehouse's currency is ${base}, set currency.base to ${base} and add currency.rates.${unique[0]}`);
+      }
+    } else if (unique.length > 1) {
+      const foreign = unique.filter((c) => c !== base);
+      comment.push(`currency: several (${unique.join(', ')}); add currency.rates for ${foreign.join(', ')} to ${base}, or those rows are rejected`);
+    } else if (colOf(spec.money.amount) >= 0) comment.push(`currency: no column; amounts are taken as the warehouse's currency (${base}; currency.default to say otherwise)`);
+  }
+  if (spec.name === 'customers' && colOf('name') < 0 && table.names.some((n) => /first.?name|vorname/i.test(n))) {
+    comment.push('name: first and last name are separate columns and a mapping cannot join them; name stays empty');
+  }
+  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name)).map((f) => f.name);
+  if (missing.length > 0) comment.push(`MISSING required: ${missing.join(', ')} — name the column${missing.length > 1 ? 's' : ''} in "columns"`);
+
+  return {
+    entity: spec.name,
+    entitySure,
+    scores: ranked.map((r) => ({ entity: r.entity, score: r.score })),
+    product: chosen.profile?.product,
+    numbers,
+    columns: reports,
+    mapping,
+  };
+}
+
+function example(table: SampleTable, col: number): string {
+  const v = table.rows.find((r) => (r[col] ?? '').trim() !== '')?.[col]?.trim() ?? '';
+  return `"${v.length > 24 ? `${v.slice(0, 24)}…` : v}"`;
+}

@@ -1,0 +1,125 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { guessDialect } from './guess-dialect.ts';
+import { guessHeader } from './guess-header.ts';
+import { guessNumberFormat } from './guess-number.ts';
+import type { SampleTable } from './propose-mapping.ts';
+import { DetectError, sniffBytes, type SniffedFormat } from './sniff-bytes.ts';
+import { splitRecords } from './split-records.ts';
+
+/** Bytes read for guessing: enough for ~thousands of rows of a typical export, bounded for any file. */
+export const DEFAULT_SAMPLE_BYTES = 1 << 20;
+/** Rows kept for guessing. */
+const SAMPLE_ROWS = 2000;
+
+/** The first `maxBytes` of a file (of its unpacked content for .gz), and whether that is all of it. */
+export function readHead(file: string, maxBytes: number): { bytes: Buffer; whole: boolean } {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new DetectError(`${file} is not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof DetectError) throw e;
+    throw new DetectError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const fd = openSync(file, 'r');
+  try {
+    const gz = file.toLowerCase().endsWith('.gz');
+    // A gzip member cannot be unpacked in part with gunzipSync; read a bounded compressed head and accept a truncation error.
+    const want = Math.min(size, gz ? maxBytes : maxBytes);
+    const buf = Buffer.alloc(want);
+    const n = readSync(fd, buf, 0, want, 0);
+    const head = buf.subarray(0, n);
+    if (!gz) return { bytes: head, whole: n >= size };
+    try {
+      const out = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a cut-off stream */ });
+      return { bytes: out.subarray(0, maxBytes), whole: n >= size && out.length <= maxBytes };
+    } catch (e) {
+      throw new DetectError(`${file}: not a valid gzip file (${(e as Error).message})`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a bounded sample of `file` and turns it into rows of text for guessing. */
+export async function readSample(file: string, opts: { maxBytes?: number; format?: SniffedFormat } = {}): Promise<SampleTable> {
+  const { bytes, whole } = readHead(file, opts.maxBytes ?? DEFAULT_SAMPLE_BYTES);
+  const sniffed = sniffBytes(bytes, file);
+  const format = opts.format ?? sniffed.format;
+  if (format === 'parquet') return parquetSample(file);
+  const text = new TextDecoder(sniffed.encoding).decode(bytes.subarray(sniffed.bom ? 3 : 0));
+  if (format === 'ndjson') return ndjsonSample(file, text, whole);
+  const dialect = guessDialect(text, !whole);
+  const records = splitRecords(text, dialect.delimiter, { quote: dialect.quote, limit: SAMPLE_ROWS + 1, truncated: !whole });
+  if (records.length === 0) throw new DetectError(`${file} has no complete line in its first ${bytes.length} bytes`);
+  const numbers = guessNumberFormat(records.slice(1).flat());
+  const header = guessHeader(records, { numbers, preferDayFirst: numbers.decimal === ',' || dialect.delimiter === ';' });
+  const width = Math.max(dialect.columns, records[0].length);
+  const names = header.header ? records[0].map((n) => n.trim()) : Array.from({ length: width }, (_, i) => `column_${i + 1}`);
+  const sampled = header.header ? records.slice(1) : records;
+  const consistent = sampled.filter((r) => r.length === dialect.columns).length;
+  return {
+    file,
+    format: 'csv',
+    names,
+    header: header.header,
+    rows: sampled.slice(0, SAMPLE_ROWS),
+    csv: {
+      delimiter: dialect.delimiter,
+      quote: dialect.quote,
+      encoding: sniffed.encoding,
+      bom: sniffed.bom,
+      crlf: sniffed.crlf,
+      why: `${consistent} of ${sampled.length} sampled lines split into ${dialect.columns} fields`,
+      headerWhy: header.why,
+    },
+  };
+}
+
+/** JSON values as the loader reads them: text as is, numbers and booleans spelled out, objects as JSON. */
+function textOf(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+}
+
+function tableOf(file: string, format: 'ndjson' | 'parquet', objects: Record<string, unknown>[], names?: string[]): SampleTable {
+  const keys = names ?? [...new Set(objects.flatMap((o) => Object.keys(o)))];
+  return { file, format, names: keys, header: true, rows: objects.map((o) => keys.map((k) => textOf(o[k]))) };
+}
+
+function ndjsonSample(file: string, text: string, whole: boolean): SampleTable {
+  const lines = text.split(/\r?\n/);
+  if (!whole) lines.pop(); // may be cut off
+  const objects: Record<string, unknown>[] = [];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (v && typeof v === 'object' && !Array.isArray(v)) objects.push(v as Record<string, unknown>);
+    } catch {
+      // A malformed line is the loader's to reject (the preview shows it); guessing skips it.
+    }
+    if (objects.length >= SAMPLE_ROWS) break;
+  }
+  return tableOf(file, 'ndjson', objects);
+}
+
+async function parquetSample(file: string): Promise<SampleTable> {
+  try {
+    const buffer = await asyncBufferFromFile(file);
+    const metadata = await parquetMetadataAsync(buffer);
+    const names = parquetSchema(metadata).children.map((c) => c.element.name);
+    const rowEnd = Math.min(Number(metadata.num_rows), SAMPLE_ROWS);
+    const objects = (await parquetReadObjects({ file: buffer, metadata, compressors, rowStart: 0, rowEnd })) as Record<string, unknown>[];
+    return tableOf(file, 'parquet', objects, names);
+  } catch (e) {
+    throw new DetectError(`${file} is not a readable Parquet file: ${(e as Error).message}`);
+  }
+}
