@@ -4,14 +4,15 @@
  * a churn model, score every customer's churn risk, fit CLV and score every customer's value.
  */
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { todayUtc, type ChurnDefinition } from '../churn/definition.ts';
+import { warehouseAsOf } from '../../lib/as-of.ts';
+import type { ChurnDefinition } from '../churn/definition.ts';
 import type { RandomForestOptions } from '../churn/forest/random-forest.ts';
 import { trainAndRegister, type RegisteredModel } from '../churn/pipeline.ts';
 import { scoreChurn, type ChurnScoringResult } from './score-churn.ts';
 import { scoreLifetimeValue, type ClvScoringResult } from './score-clv.ts';
 
 export interface TrainAndScoreOptions {
-  /** YYYY-MM-DD; the demo and tests pin it, production leaves it to the clock (UTC). */
+  /** YYYY-MM-DD; callers pass the product's as-of date; unset: resolved here (lib/as-of.ts, without CRM_AS_OF). */
   today?: string;
   onProgress?: (line: string) => void;
   dataDir?: string;
@@ -33,7 +34,7 @@ export interface TrainAndScoreResult {
 
 export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOptions = {}): Promise<TrainAndScoreResult> {
   const t0 = performance.now();
-  const today = opts.today ?? todayUtc();
+  const today = opts.today ?? (await warehouseAsOf(warehouse.client, warehouse.database)).date;
   const log = opts.onProgress ?? (() => {});
   const forest: RandomForestOptions = { ...opts.forest, ...(opts.trees ? { nEstimators: opts.trees } : {}) };
   const registered = await trainAndRegister(warehouse, {
