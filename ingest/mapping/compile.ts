@@ -1,7 +1,8 @@
 import type { EntitySpec, FieldSpec } from '../entities/types.ts';
 import { compileDateFormat, parseIso, type DateParser } from '../validate/parse-date.ts';
 import { DEFAULT_NUMBER_FORMAT, type NumberFormat } from '../validate/parse-number.ts';
-import { MappingError, normalizeEncoding, type Mapping } from './mapping-file.ts';
+import { InputError } from '../core/input-error.ts';
+import { MappingError, normalizeEncoding, WHITESPACE, type Mapping, type OrdersBy } from './mapping-file.ts';
 import { configFrom, type Config } from '../../lib/config/schema.ts';
 
 export interface CompiledField {
@@ -24,9 +25,26 @@ export interface CompiledMapping {
   numbers: NumberFormat;
   currency: { base: string; fallback?: string; rates: Map<string, number> };
   defaultCountry: string;
-  csv: { delimiter?: number; quote: number; encoding: 'utf-8' | 'windows-1252' };
+  csv: CompiledCsv;
   renames: Map<string, string>;
   ignore: Set<string>;
+  /** Entities with a derivable grouping id (transactions' order_id): how rows without one are grouped. */
+  orders: OrdersBy;
+}
+
+export interface CompiledCsv {
+  /** A one-byte delimiter: the fast parser. Undefined with `separator` or `whitespace`, or when the file type decides (`,` or tab). */
+  delimiter?: number;
+  /** A delimiter of several bytes (`||`, `; `, a multi-byte character). */
+  separator?: Buffer;
+  /** Fields separated by runs of spaces and tabs. */
+  whitespace: boolean;
+  quote: number;
+  encoding: 'utf-8' | 'windows-1252';
+  /** The first line is a header (default). */
+  header: boolean;
+  /** Column names by position (replace the header's, or name a headerless file's columns). */
+  names?: readonly string[];
 }
 
 export interface CompileOptions {
@@ -107,6 +125,8 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
   const rates = new Map<string, number>(Object.entries(mapping.currency?.rates ?? {}).map(([k, v]) => [k.toUpperCase(), v]));
   rates.set(base, 1);
 
+  if (mapping.orders && !entity.derive?.group) throw new MappingError(`mapping "orders": ${entity.name} have no orders to form`);
+
   const encoding = normalizeEncoding(mapping.csv?.encoding ?? 'utf-8');
   if (!encoding) throw new MappingError(`mapping "csv.encoding": unsupported encoding ${mapping.csv?.encoding}`);
   return {
@@ -116,13 +136,24 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     numbers,
     currency: { base, fallback: mapping.currency?.default?.toUpperCase(), rates },
     defaultCountry: (mapping.defaultCountry ?? env.CRM_DEFAULT_COUNTRY ?? 'DE').toUpperCase(),
-    csv: {
-      delimiter: mapping.csv?.delimiter !== undefined ? mapping.csv.delimiter.charCodeAt(0) : undefined,
-      quote: (mapping.csv?.quote ?? '"').charCodeAt(0),
-      encoding,
-    },
+    csv: compileCsv(mapping, encoding),
     renames,
     ignore: new Set(mapping.ignore ?? []),
+    orders: mapping.orders?.by ?? 'customer_timestamp',
+  };
+}
+
+function compileCsv(mapping: Mapping, encoding: 'utf-8' | 'windows-1252'): CompiledCsv {
+  const d = mapping.csv?.delimiter;
+  const bytes = d === undefined || d === WHITESPACE ? undefined : Buffer.from(d, 'utf8');
+  return {
+    delimiter: bytes?.length === 1 ? bytes[0] : undefined,
+    separator: bytes && bytes.length > 1 ? bytes : undefined,
+    whitespace: d === WHITESPACE,
+    quote: (mapping.csv?.quote ?? '"').charCodeAt(0),
+    encoding,
+    header: mapping.csv?.header ?? true,
+    names: mapping.csv?.names,
   };
 }
 
@@ -133,22 +164,47 @@ export interface ColumnPlan {
   unknown: string[];
   /** Required fields with neither a column nor a constant: nothing could load. */
   missingRequired: string[];
+  /** The entity's id field has no column: each row's id is derived from its content (entity.derive.id). */
+  deriveId: boolean;
 }
 
-/** Matches input column names (CSV header, JSON keys, Parquet columns) to canonical fields. */
+/**
+ * Matches input column names (CSV header, JSON keys, Parquet columns) to canonical fields. Two
+ * columns landing on one field (the same header twice, or `Customer Ref` beside `customer_ref`)
+ * are an InputError naming both: silently keeping one would drop the other's data. The mapping
+ * resolves it with `ignore`, a rename in `columns`, or `csv.names`.
+ */
 export function planColumns(m: CompiledMapping, names: readonly string[]): ColumnPlan {
   const colOf = new Int32Array(m.fields.length).fill(-1);
   const unknown: string[] = [];
   const canonicalByKey = new Map(m.fields.map((f) => [headerKey(f.spec.name), f]));
   const renamesByKey = new Map([...m.renames].map(([from, to]) => [headerKey(from), to]));
   const ignoreKeys = new Set([...m.ignore].map(headerKey));
+  const clashes: string[] = [];
   names.forEach((raw, col) => {
     const name = raw.replace(/^\uFEFF/, '');
+    if (m.ignore.has(name) || ignoreKeys.has(headerKey(name))) return;
     const target = m.renames.get(name) ?? renamesByKey.get(headerKey(name));
     const f = target !== undefined ? m.byName.get(target) : canonicalByKey.get(headerKey(name));
-    if (f && colOf[f.index] === -1) colOf[f.index] = col;
-    else if (!f && !ignoreKeys.has(headerKey(name)) && name.trim() !== '') unknown.push(name);
+    if (!f) {
+      if (name.trim() !== '') unknown.push(name);
+      return;
+    }
+    const first = colOf[f.index];
+    if (first === -1) colOf[f.index] = col;
+    else clashes.push(`columns ${describeColumn(names, first)} and ${describeColumn(names, col)} both map to field ${f.spec.name}`);
   });
-  const missingRequired = m.fields.filter((f) => f.spec.required && colOf[f.index] === -1 && !f.constant).map((f) => f.spec.name);
-  return { colOf, unknown, missingRequired };
+  if (clashes.length > 0) {
+    throw new InputError(
+      `${clashes.join('; ')}: list the one to drop in "ignore", rename it in "columns", or name the columns by position with "csv.names" in a mapping file`,
+    );
+  }
+  const idField = m.entity.derive?.id ? m.byName.get(m.entity.idField) : undefined;
+  const deriveId = idField !== undefined && colOf[idField.index] === -1 && !idField.constant;
+  const missingRequired = m.fields.filter((f) => f.spec.required && colOf[f.index] === -1 && !f.constant && !(deriveId && f === idField)).map((f) => f.spec.name);
+  return { colOf, unknown, missingRequired, deriveId };
+}
+
+function describeColumn(names: readonly string[], col: number): string {
+  return `"${names[col]}" (column ${col + 1})`;
 }

@@ -10,8 +10,20 @@ export interface Mapping {
   /** Input format when the extension does not say it. */
   format?: 'csv' | 'ndjson' | 'parquet';
   csv?: {
-    /** Field delimiter, one character (default `,`; `.tsv` files default to tab). */
+    /**
+     * Field delimiter (default `,`; `.tsv` files default to tab): one character, a longer string
+     * (`"||"`, `"; "`), or `"whitespace"`: runs of spaces and tabs, leading and trailing ones ignored
+     * (fixed-width-looking exports such as the CDNOW purchase log). Quotes are honoured in every case.
+     */
     delimiter?: string;
+    /** `false`: the first line is data, not a header; the columns are named by `names` (default true). */
+    header?: boolean;
+    /**
+     * Column names by position. Required with `header: false`; with a header line they replace the
+     * header's names (e.g. to tell apart two columns with the same header). Names go through
+     * `columns` renames and `ignore` like header names do.
+     */
+    names?: string[];
     /** Quote character (default `"`). */
     quote?: string;
     /** `utf-8` (default) or `latin1` / `iso-8859-1` / `windows-1252`. */
@@ -40,13 +52,26 @@ export interface Mapping {
   values?: Record<string, Record<string, string>>;
   /** Source columns to drop without a warning. */
   ignore?: string[];
+  /**
+   * Transactions without an `order_id`: how lines become orders. `customer_timestamp` (default): one
+   * order per customer and order time; `customer_day`: per customer and calendar day; `line`: every
+   * line its own order. Rows that have an order_id keep it.
+   */
+  orders?: { by: OrdersBy };
   /** Default country (ISO alpha-2) for phone numbers without a country code (default: the record's country, else CRM_DEFAULT_COUNTRY, else DE). */
   defaultCountry?: string;
 }
 
+export type OrdersBy = 'customer_timestamp' | 'customer_day' | 'line';
+export const ORDERS_BY: readonly OrdersBy[] = ['customer_timestamp', 'customer_day', 'line'];
+
+/** The `csv.delimiter` value that means runs of spaces and tabs. */
+export const WHITESPACE = 'whitespace';
+
 export class MappingError extends Error {}
 
-const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'defaultCountry', '$comment']);
+const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'orders', 'defaultCountry', '$comment']);
+const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names']);
 
 /** Checks the shape of a mapping object and explains the first problem in plain words. */
 export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
@@ -69,10 +94,30 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
   if (m.format !== undefined && !['csv', 'ndjson', 'parquet'].includes(m.format as string)) fail('"format" must be csv, ndjson or parquet');
   if (m.csv !== undefined) {
     const c = m.csv as Record<string, unknown>;
-    if (!c || typeof c !== 'object') fail('"csv" must be an object');
-    for (const k of ['delimiter', 'quote'] as const) {
-      if (c[k] !== undefined && (typeof c[k] !== 'string' || Buffer.byteLength(c[k] as string) !== 1)) fail(`"csv.${k}" must be a single one-byte character`);
+    if (!c || typeof c !== 'object' || Array.isArray(c)) fail('"csv" must be an object');
+    for (const k of Object.keys(c)) if (!CSV_KEYS.has(k)) fail(`unknown key "csv.${k}" (known: ${[...CSV_KEYS].join(', ')})`);
+    if (c.quote !== undefined && (typeof c.quote !== 'string' || Buffer.byteLength(c.quote) !== 1 || c.quote === '\n' || c.quote === '\r')) fail('"csv.quote" must be a single one-byte character');
+    if (c.delimiter !== undefined) {
+      const d = c.delimiter;
+      if (typeof d !== 'string' || d === '') fail('"csv.delimiter" must be a non-empty string: one character, a longer separator such as "||", or "whitespace"');
+      const ds = d as string;
+      if (ds !== WHITESPACE) {
+        if (/[\r\n]/.test(ds)) fail('"csv.delimiter" cannot contain a line break');
+        if (ds.includes(typeof c.quote === 'string' ? c.quote : '"')) fail(`"csv.delimiter" ${JSON.stringify(ds)} cannot contain the quote character`);
+        if (Buffer.byteLength(ds) > 16) fail('"csv.delimiter" is longer than 16 bytes');
+      }
     }
+    if (c.header !== undefined && typeof c.header !== 'boolean') fail('"csv.header" must be true or false');
+    if (c.names !== undefined) {
+      if (!Array.isArray(c.names) || c.names.length === 0 || c.names.some((x) => typeof x !== 'string')) fail('"csv.names" must be a non-empty array of column names');
+      const names = c.names as string[];
+      names.forEach((n, i) => {
+        if (!n.trim()) fail(`"csv.names[${i}]" is empty: give every column a name (list unused ones in "ignore")`);
+        const j = names.indexOf(n);
+        if (j !== i) fail(`"csv.names" names "${n}" twice (positions ${j + 1} and ${i + 1})`);
+      });
+    }
+    if (c.header === false && c.names === undefined) fail('"csv.header": false needs "csv.names" (the column names by position)');
     if (c.encoding !== undefined && !normalizeEncoding(String(c.encoding))) fail(`"csv.encoding" "${String(c.encoding)}" is not supported (utf-8, latin1, iso-8859-1, windows-1252)`);
   }
   if (m.numbers !== undefined) {
@@ -103,6 +148,12 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
     }
   }
   if (m.ignore !== undefined && (!Array.isArray(m.ignore) || m.ignore.some((x) => typeof x !== 'string'))) fail('"ignore" must be an array of column names');
+  if (m.orders !== undefined) {
+    const o = m.orders as Record<string, unknown>;
+    if (!o || typeof o !== 'object' || Array.isArray(o)) fail('"orders" must be an object such as {"by": "customer_day"}');
+    for (const k of Object.keys(o)) if (k !== 'by') fail(`unknown key "orders.${k}" (known: by)`);
+    if (!ORDERS_BY.includes(o.by as OrdersBy)) fail(`"orders.by" must be one of ${ORDERS_BY.join(', ')}`);
+  }
   if (m.defaultCountry !== undefined && !/^[A-Za-z]{2}$/.test(String(m.defaultCountry))) fail('"defaultCountry" must be an ISO 3166 alpha-2 code');
   return m as Mapping;
 }

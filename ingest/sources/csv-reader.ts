@@ -1,11 +1,16 @@
 import { InputError } from '../core/input-error.ts';
 import { RowInput } from './row-input.ts';
 import { planColumns, type CompiledMapping } from '../mapping/compile.ts';
-import { CsvParser } from './csv-parser.ts';
+import { CsvParser, type CsvRowSink } from './csv-parser.ts';
 import { fileSize, openBytes } from './open-input.ts';
 import type { ReaderSink, RowReader } from './reader.ts';
+import { SeparatedParser } from './separated-parser.ts';
 
-/** CSV/TSV files: the header names the columns, then each record becomes a RowInput. */
+/**
+ * CSV/TSV and other delimited text: the header names the columns (or the mapping's `csv.names`
+ * does, for a file without a header), then each record becomes a RowInput. A one-byte delimiter
+ * takes the fast parser; a longer one or `whitespace` the separated parser.
+ */
 export class CsvReader implements RowReader {
   readonly size: number;
 
@@ -19,26 +24,44 @@ export class CsvReader implements RowReader {
 
   async run(sink: ReaderSink): Promise<void> {
     const m = this.mapping;
-    const delimiter = m.csv.delimiter ?? (this.opts.tsv ? 9 : 44);
-    const input = openBytes(this.file, { gzip: this.opts.gzip, encoding: m.csv.encoding });
+    const csv = m.csv;
+    const delimiter = csv.delimiter ?? (this.opts.tsv ? 9 : 44);
+    const input = openBytes(this.file, { gzip: this.opts.gzip, encoding: csv.encoding });
     const row = new RowInput(m.fields.length);
     const fieldCount = m.fields.length;
     let colOf: Int32Array | undefined;
     let expected = 0;
+    let namedBy = 'as in the header';
     let header: string[] | undefined;
-    let parser: CsvParser | undefined;
-    const onRecord = (buf: Buffer, starts: Int32Array, ends: Int32Array, count: number, line: number, high: boolean, raw: Buffer, rawStart: number, rawEnd: number): void => {
+    const useNames = (names: readonly string[]): void => {
+      header = [...names];
+      expected = names.length;
+      const plan = planColumns(m, header);
+      sink.columns(header);
+      colOf = plan.colOf;
+    };
+    if (!csv.header) {
+      useNames(csv.names ?? []);
+      namedBy = 'as named by csv.names';
+    }
+    const onRecord: CsvRowSink['row'] = (buf, starts, ends, count, line, high, raw, rawStart, rawEnd) => {
       if (!colOf) {
-        header = [];
-        for (let i = 0; i < Math.min(count, starts.length); i++) header.push(buf.toString('utf8', starts[i], ends[i]).trim());
-        expected = count;
-        const plan = planColumns(m, header);
-        sink.columns(header);
-        colOf = plan.colOf;
+        if (csv.names) {
+          // The header line is skipped: the mapping names the columns by position.
+          if (count !== csv.names.length) {
+            throw new InputError(`${this.file}: the header has ${count} columns but "csv.names" names ${csv.names.length}`);
+          }
+          useNames(csv.names);
+          namedBy = 'as named by csv.names';
+          return;
+        }
+        const names: string[] = [];
+        for (let i = 0; i < Math.min(count, starts.length); i++) names.push(buf.toString('utf8', starts[i], ends[i]).trim());
+        useNames(names);
         return;
       }
       if (count !== expected) {
-        sink.bad(line, `expected ${expected} columns (as in the header), found ${count}`, raw.toString('utf8', rawStart, Math.min(rawEnd, rawStart + 4000)).replace(/\r?\n$/, ''));
+        sink.bad(line, `expected ${expected} columns (${namedBy}), found ${count}`, raw.toString('utf8', rawStart, Math.min(rawEnd, rawStart + 4000)).replace(/\r?\n$/, ''));
         return;
       }
       row.line = line;
@@ -57,13 +80,18 @@ export class CsvReader implements RowReader {
       }
       sink.row(row);
     };
-    // The header may be wider than any fixed guess: size the parser from the first line.
+    const rowSink: CsvRowSink = { row: onRecord, bad: (line, detail, raw) => sink.bad(line, detail, raw) };
+    let parser: { push(chunk: Buffer): void; finish(): void } | undefined;
     for await (const chunk of input.chunks) {
       if (!parser) {
-        const firstLine = chunk.subarray(0, Math.max(chunk.indexOf(10), 0) || chunk.length);
-        let cols = 1;
-        for (const b of firstLine) if (b === delimiter) cols++;
-        parser = new CsvParser(delimiter, m.csv.quote, Math.max(cols + 1, 8), { row: onRecord, bad: (line, detail, raw) => sink.bad(line, detail, raw) });
+        if (csv.whitespace || csv.separator) parser = new SeparatedParser(csv.whitespace ? 'whitespace' : csv.separator!, csv.quote, rowSink);
+        else {
+          // The header may be wider than any fixed guess: size the parser from the first line.
+          const firstLine = chunk.subarray(0, Math.max(chunk.indexOf(10), 0) || chunk.length);
+          let cols = csv.names?.length ?? 1;
+          for (const b of firstLine) if (b === delimiter) cols++;
+          parser = new CsvParser(delimiter, csv.quote, Math.max(cols + 1, 8), rowSink);
+        }
       }
       parser.push(chunk);
       await sink.chunkDone(input.bytesRead());

@@ -3,6 +3,14 @@ import { extname } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../core/input-error.ts';
 import type { InputFormat } from '../types.ts';
+import { describeNonText } from './sniff-binary.ts';
+
+/** How much of the start of a file is looked at to tell text from binary data. */
+const SNIFF_BYTES = 64 << 10;
+
+export function notAnInputFile(file: string, what: string): InputError {
+  return new InputError(`${file} is not a CSV/NDJSON/Parquet file (it looks like ${what})`);
+}
 
 /** Format from the file name: .csv/.tsv, .ndjson/.jsonl/.json, .parquet; a trailing .gz is looked through. */
 export function detectFormat(file: string): { format: InputFormat; gzip: boolean; tsv: boolean } {
@@ -39,7 +47,8 @@ export interface ByteInput {
 
 /**
  * The file's bytes in chunks of about 1 MiB, gunzipped when needed and transcoded to UTF-8 when the
- * mapping declares a single-byte encoding (so the parsers only ever see UTF-8).
+ * mapping declares a single-byte encoding (so the parsers only ever see UTF-8). The first chunk (as
+ * unpacked, before transcoding) is checked for being text: binary input is an InputError.
  */
 export function openBytes(file: string, opts: { gzip: boolean; encoding: 'utf-8' | 'windows-1252' }): ByteInput {
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
@@ -48,7 +57,13 @@ export function openBytes(file: string, opts: { gzip: boolean; encoding: 'utf-8'
   const decoder = opts.encoding === 'utf-8' ? undefined : new TextDecoder(opts.encoding);
   async function* chunks(): AsyncGenerator<Buffer> {
     try {
+      let first = true;
       for await (const c of stream as AsyncIterable<Buffer>) {
+        if (first) {
+          first = false;
+          const what = describeNonText(c.subarray(0, SNIFF_BYTES));
+          if (what) throw notAnInputFile(file, what);
+        }
         yield decoder ? Buffer.from(decoder.decode(c, { stream: true }), 'utf8') : c;
       }
     } catch (e) {

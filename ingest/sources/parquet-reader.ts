@@ -2,7 +2,9 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetS
 import { compressors } from 'hyparquet-compressors';
 import { InputError } from '../core/input-error.ts';
 import { planColumns, type CompiledMapping } from '../mapping/compile.ts';
-import { fileSize } from './open-input.ts';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { fileSize, notAnInputFile } from './open-input.ts';
+import { describeNonText } from './sniff-binary.ts';
 import { RecordRows } from './record-rows.ts';
 import type { ReaderSink, RowReader } from './reader.ts';
 
@@ -21,6 +23,7 @@ export class ParquetReader implements RowReader {
   }
 
   async run(sink: ReaderSink): Promise<void> {
+    checkParquetSignature(this.file);
     let buffer;
     let metadata;
     try {
@@ -48,4 +51,20 @@ export class ParquetReader implements RowReader {
       await sink.chunkDone(total > 0 ? Math.round((this.size * start) / total) : this.size);
     }
   }
+}
+
+/** Parquet files start with "PAR1"; anything else is described (text, a ZIP, …) rather than handed to the decoder. */
+function checkParquetSignature(file: string): void {
+  const head = Buffer.alloc(4096);
+  const fd = openSync(file, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const start = head.subarray(0, n);
+  if (n >= 4 && start.toString('latin1', 0, 4) === 'PAR1') return;
+  const what = describeNonText(start);
+  throw notAnInputFile(file, what && !what.startsWith('a Parquet') ? what : n === 0 ? 'an empty file' : 'text, not Parquet: name it .csv or .ndjson, or pass --format');
 }
