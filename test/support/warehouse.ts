@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultRoleUser, WAREHOUSE_ROLES, type WarehouseConfig, type WarehouseCredentials, type WarehouseRole } from '../../lib/config.ts';
+import type { SessionClock } from '../../lib/warehouse/embedded/http-sessions.ts';
 import { startEmbeddedServer, type EmbeddedServer } from '../../lib/warehouse/embedded/server.ts';
 import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
 
@@ -27,6 +28,8 @@ export interface TestWarehouseOptions {
   database?: string;
   /** chdb sessions, i.e. concurrent queries (default 2). */
   poolSize?: number;
+  /** The timers HTTP sessions expire by (default real ones; e.g. test/alerts/manual-clock.ts's ManualClock). */
+  sessionClock?: SessionClock;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function startTestWarehouse(options: TestWarehouseOptions = {}): Pr
       users: WAREHOUSE_ROLES.map((role) => ({ name: users[role].user, password: users[role].password, role })),
       database: config.database,
       poolSize: options.poolSize ?? 2,
+      sessionClock: options.sessionClock,
     });
     config.embeddedPort = server.port;
     // A request naming a missing database fails (as on a real server), so create it first.

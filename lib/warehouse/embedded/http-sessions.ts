@@ -48,6 +48,35 @@ export function readSessionParams(search: URLSearchParams): SessionParams | unde
   return { id, timeoutMs: seconds * 1000, check: truthy(search.get('session_check')), close: truthy(search.get('close_session')) };
 }
 
+/**
+ * The timers sessions expire by. The shape of alerts/clock.ts's Clock (a subset), so a test can pass
+ * its manual clock and move it past a session_timeout instead of waiting for it.
+ */
+export interface SessionClock {
+  /** Calls `fn` once after `ms` milliseconds of this clock's time; returns a handle for clearTimer. */
+  setTimer(ms: number, fn: () => void): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/** Real timers, unref'd: an idle session never keeps the process alive. */
+export const realTimers: SessionClock = {
+  setTimer: (ms, fn) => setTimeout(fn, ms).unref(),
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface HttpSessionsOptions {
+  /** Expiry timers (default: real ones). */
+  clock?: SessionClock;
+  /** Called after every change of the numbers in stats() (a session opened, taken, released or closed). */
+  onChange?: () => void;
+}
+
+/** Open HTTP sessions, and how many have a request running now. */
+export interface HttpSessionStats {
+  open: number;
+  busy: number;
+}
+
 export interface HttpSession {
   readonly id: string;
   readonly user: string;
@@ -61,21 +90,35 @@ interface Entry extends HttpSession {
   key: string;
   timeoutMs: number;
   busy: boolean;
-  timer?: NodeJS.Timeout;
+  /** The expiry timer's handle (the clock's), while the session is idle. */
+  timer?: unknown;
 }
 
 export class HttpSessions {
   readonly #sessions = new Map<string, Entry>();
   readonly #max: number;
+  readonly #clock: SessionClock;
+  readonly #changed: () => void;
   #closing = false;
 
-  constructor(private readonly pool: SessionPool) {
+  constructor(
+    private readonly pool: SessionPool,
+    options: HttpSessionsOptions = {},
+  ) {
     this.#max = Math.max(1, Math.floor(pool.size / 2));
+    this.#clock = options.clock ?? realTimers;
+    this.#changed = options.onChange ?? (() => {});
   }
 
   /** Open sessions (for tests and diagnostics). */
   get open(): number {
     return this.#sessions.size;
+  }
+
+  stats(): HttpSessionStats {
+    let busy = 0;
+    for (const entry of this.#sessions.values()) if (entry.busy) busy++;
+    return { open: this.#sessions.size, busy };
   }
 
   /** The session for one request, created unless session_check; release it when the request is done. */
@@ -86,9 +129,9 @@ export class HttpSessions {
       if (existing.busy || !existing.pooled) {
         throw EngineError.of('SESSION_IS_LOCKED', `Session ${params.id} is locked by a concurrent client`);
       }
-      clearTimeout(existing.timer);
-      existing.timer = undefined;
+      this.#stopTimer(existing);
       existing.busy = true;
+      this.#changed();
       return existing;
     }
     if (params.check) throw EngineError.of('SESSION_NOT_FOUND', `Session ${params.id} not found`);
@@ -101,10 +144,12 @@ export class HttpSessions {
     // In the map before the wait, so a concurrent request with the same id is told it is locked.
     const entry: Entry = { key, id: params.id, user, database: 'default', timeoutMs: params.timeoutMs, busy: true };
     this.#sessions.set(key, entry);
+    this.#changed();
     try {
       entry.pooled = await this.pool.acquire(signal);
     } catch (error) {
       this.#sessions.delete(key);
+      this.#changed();
       throw error;
     }
     return entry;
@@ -119,8 +164,8 @@ export class HttpSessions {
       this.#drop(entry);
       return;
     }
-    entry.timer = setTimeout(() => this.#drop(entry), entry.timeoutMs);
-    entry.timer.unref();
+    entry.timer = this.#clock.setTimer(entry.timeoutMs, () => this.#drop(entry));
+    this.#changed();
   }
 
   /** Closes every idle session; busy ones close when their request releases them. */
@@ -130,12 +175,18 @@ export class HttpSessions {
   }
 
   #drop(entry: Entry): void {
-    clearTimeout(entry.timer);
+    this.#stopTimer(entry);
     this.#sessions.delete(entry.key);
     if (entry.pooled) {
       // Its temporary tables and settings go with it: the pool replaces the engine Session.
       entry.pooled.dirty = true;
       this.pool.release(entry.pooled);
     }
+    this.#changed();
+  }
+
+  #stopTimer(entry: Entry): void {
+    if (entry.timer !== undefined) this.#clock.clearTimer(entry.timer);
+    entry.timer = undefined;
   }
 }

@@ -9,10 +9,10 @@ import { dataDirInUse, isAlive, lockHolder, readEndpoint, removeEndpoint, writeE
 import { EngineError, toEngineError } from './errors.ts';
 import { authenticationFailed, credentialsMatch, parseRequestOptions, readCredentials, type RequestOptions } from './http-request.ts';
 import { sendError, sendText } from './http-response.ts';
-import { HttpSessions } from './http-sessions.ts';
+import { HttpSessions, type HttpSessionStats, type SessionClock } from './http-sessions.ts';
 import type { Access, EndpointUser } from './privileges.ts';
 import { runRequest, type EngineInfo } from './run-request.ts';
-import { SessionPool } from './session-pool.ts';
+import { SessionPool, type PoolStats } from './session-pool.ts';
 
 /**
  * The embedded default of the warehouse: a ClickHouse-HTTP endpoint on loopback, backed by chdb
@@ -42,12 +42,28 @@ export interface EmbeddedServerOptions {
   maxQueued?: number;
   /** Listen on a non-loopback address and accept non-loopback clients. Off by default: think twice. */
   allowRemote?: boolean;
+  /** The timers HTTP sessions expire by (default: real ones; tests pass a manual clock). */
+  sessionClock?: SessionClock;
+}
+
+/** What the endpoint is doing right now: for diagnostics, and for tests to wait on states rather than time. */
+export interface EmbeddedStats {
+  pool: PoolStats;
+  httpSessions: HttpSessionStats;
 }
 
 export interface EmbeddedServer {
   url: string;
   port: number;
   dataDir: string;
+  stats(): EmbeddedStats;
+  /** Starts counting stats().pool.peakBusy afresh. */
+  resetPeak(): void;
+  /**
+   * Resolves with the stats once `ready(stats)` holds, checked now and after every change of the
+   * pool or the HTTP sessions; `signal` gives up (rejects with its reason).
+   */
+  whenStats(ready: (stats: EmbeddedStats) => boolean, signal?: AbortSignal): Promise<EmbeddedStats>;
   /** Stops accepting, lets running queries finish (briefly), releases the engine and the directory. */
   close(): Promise<void>;
 }
@@ -112,9 +128,9 @@ export async function findRunningEndpoint(dataDir: string): Promise<string | und
   return (await pings(record.url)) ? record.url : undefined;
 }
 
-async function openPool(dataDir: string, size: number, maxQueued: number): Promise<SessionPool> {
+async function openPool(dataDir: string, size: number, maxQueued: number, onChange: () => void): Promise<SessionPool> {
   try {
-    return await SessionPool.open({ dataDir, size, maxQueued, connectionArgs: SERVER_DEFAULTS });
+    return await SessionPool.open({ dataDir, size, maxQueued, connectionArgs: SERVER_DEFAULTS, onChange });
   } catch (error) {
     // chdb's ChdbConnectionError (not exported): the directory lock is held, or another one is open here.
     if ((error as { code?: unknown }).code !== 'CHDB_CONNECTION') throw error;
@@ -205,7 +221,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   // The engine creates these lazily (at the first table) with its own modes; made first, they stay
   // private: store/ holds every table's data, the users' password hashes among them.
   for (const engineDir of ['store', 'metadata', 'data']) privateDir(join(dataDir, engineDir));
-  const pool = await openPool(dataDir, Math.max(1, options.poolSize ?? 4), options.maxQueued ?? 256);
+  // Waiters of whenStats(), told after every change of the pool or the HTTP sessions.
+  const watchers = new Set<() => void>();
+  const changed = (): void => {
+    for (const watcher of [...watchers]) watcher();
+  };
+  const pool = await openPool(dataDir, Math.max(1, options.poolSize ?? 4), options.maxQueued ?? 256, changed);
   let engine: EngineInfo;
   try {
     engine = await engineInfo(pool);
@@ -219,7 +240,35 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   privateDir(spoolDir);
 
   const users = usersOf(options);
-  const sessions = new HttpSessions(pool);
+  const sessions = new HttpSessions(pool, { clock: options.sessionClock, onChange: changed });
+  const stats = (): EmbeddedStats => ({ pool: pool.stats(), httpSessions: sessions.stats() });
+  const whenStats = (ready: (s: EmbeddedStats) => boolean, signal?: AbortSignal): Promise<EmbeddedStats> =>
+    new Promise((resolve, reject) => {
+      const stop = (): void => {
+        watchers.delete(check);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        stop();
+        reject(signal?.reason);
+      };
+      // Runs inside the pool's and the sessions' bookkeeping: it must not throw into them.
+      const check = (): void => {
+        try {
+          const now = stats();
+          if (!ready(now)) return;
+          stop();
+          resolve(now);
+        } catch (error) {
+          stop();
+          reject(error);
+        }
+      };
+      if (signal?.aborted) return reject(signal.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      watchers.add(check);
+      check();
+    });
   const inFlight = new Set<Promise<void>>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -293,5 +342,5 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       serving = undefined;
     })());
 
-  return { url, port, dataDir, close };
+  return { url, port, dataDir, stats, resetPeak: () => pool.resetPeak(), whenStats, close };
 }

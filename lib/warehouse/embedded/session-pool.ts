@@ -22,6 +22,20 @@ export interface PoolOptions {
   connectionArgs: string[];
   /** Requests allowed to wait for a Session before new ones are refused. */
   maxQueued: number;
+  /** Called after every change of the numbers in stats() (a Session lent or returned, a request queued). */
+  onChange?: () => void;
+}
+
+/** What the pool is doing right now (see EmbeddedServer.stats). */
+export interface PoolStats {
+  /** Sessions it may hold: queries that run at once. */
+  size: number;
+  /** Sessions lent to requests now. */
+  busy: number;
+  /** Requests waiting for a Session. */
+  queued: number;
+  /** The most Sessions lent at once since the pool opened or since resetPeak(). */
+  peakBusy: number;
 }
 
 /**
@@ -125,6 +139,7 @@ export class SessionPool {
   #total = 0;
   #closing = false;
   #drained: (() => void) | undefined;
+  #peakBusy = 0;
 
   private constructor(
     private readonly options: PoolOptions,
@@ -148,6 +163,15 @@ export class SessionPool {
       first.close();
       throw error;
     }
+  }
+
+  stats(): PoolStats {
+    return { size: this.options.size, busy: this.#busy.size, queued: this.#waiters.length, peakBusy: this.#peakBusy };
+  }
+
+  /** Starts counting peakBusy afresh from what is lent now. */
+  resetPeak(): void {
+    this.#peakBusy = this.#busy.size;
   }
 
   /** A Session for one request; `signal` abandons the wait (the client went away). */
@@ -180,15 +204,25 @@ export class SessionPool {
       const onAbort = (): void => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(EngineError.of('QUERY_WAS_CANCELLED', 'Query was cancelled while waiting for a free session'));
+        this.options.onChange?.();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
+      this.options.onChange?.();
     });
   }
 
   /** Returns a Session after its request is completely done with it (no query still running). */
   release(pooled: PooledSession): void {
     this.#busy.delete(pooled);
+    try {
+      this.#handBack(pooled);
+    } finally {
+      this.options.onChange?.();
+    }
+  }
+
+  #handBack(pooled: PooledSession): void {
     let next = pooled;
     if (pooled.dirty && this.#closing) {
       pooled.session.close();
@@ -232,6 +266,8 @@ export class SessionPool {
 
   #lend(pooled: PooledSession): PooledSession {
     this.#busy.add(pooled);
+    this.#peakBusy = Math.max(this.#peakBusy, this.#busy.size);
+    this.options.onChange?.();
     return pooled;
   }
 

@@ -1,12 +1,15 @@
 import { ClickHouseError, createClient, isProgressRow, isRow, type ClickHouseClient } from '@clickhouse/client';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../alerts/manual-clock.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
 // Issue 19: where a client can tell the embedded endpoint from a ClickHouse 26.7 server. Every
 // expectation here is the server's documented behaviour, not what the endpoint happened to do.
 
 let tw: TestWarehouse;
+/** HTTP sessions expire by this clock: the expiry test moves it instead of waiting. */
+const clock = new ManualClock('2026-01-01T00:00:00Z');
 const clients: ClickHouseClient[] = [];
 
 function newClient(options: Parameters<typeof createClient>[0] = {}): ClickHouseClient {
@@ -50,7 +53,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, type?: strin
 }
 
 before(async () => {
-  tw = await startTestWarehouse({ poolSize: 4 });
+  tw = await startTestWarehouse({ poolSize: 4, sessionClock: clock });
 });
 
 after(async () => {
@@ -187,7 +190,12 @@ describe('HTTP sessions', () => {
 
   test('a session in use answers SESSION_IS_LOCKED (373) to a concurrent request', async () => {
     const slow = raw('SELECT sleep(1)', { params: { session_id: 'fidelity-lock' } });
-    await new Promise((done) => setTimeout(done, 300));
+    // The second request goes once the first holds the session (the endpoint's own state, not a guess
+    // at how long that takes); the first's answer arriving before then fails the test instead.
+    await Promise.race([
+      tw.server.whenStats((s) => s.httpSessions.busy === 1),
+      slow.then(() => assert.fail('SELECT sleep(1) was answered before its session was seen in use')),
+    ]);
     const second = await raw('SELECT 1', { params: { session_id: 'fidelity-lock' } });
     assert.equal(second.status, 500);
     assert.equal(second.headers.get('x-clickhouse-exception-code'), '373');
@@ -203,8 +211,13 @@ describe('HTTP sessions', () => {
       assert.equal(res.headers.get('x-clickhouse-exception-code'), '374', bad);
     }
     await text(await raw('CREATE TEMPORARY TABLE t_exp (x UInt8)', { params: { session_id: 'fidelity-exp', session_timeout: '1' } }));
-    await text(await raw('SELECT * FROM t_exp', { params: { session_id: 'fidelity-exp', session_check: '1' } }));
-    await new Promise((done) => setTimeout(done, 1600));
+    // The timeout counts from the end of the last request: the session is released just after its
+    // answer is sent, so wait for that before moving the clock.
+    await tw.server.whenStats((s) => s.httpSessions.busy === 0);
+    clock.advance(999);
+    assert.equal(await text(await raw('SELECT count() FROM t_exp', { params: { session_id: 'fidelity-exp', session_check: '1' } })), '0\n', 'alive 999 ms after');
+    await tw.server.whenStats((s) => s.httpSessions.busy === 0);
+    clock.advance(1000);
     const gone = await raw('SELECT 1', { params: { session_id: 'fidelity-exp', session_check: '1' } });
     assert.equal(gone.headers.get('x-clickhouse-exception-code'), '372');
   });
