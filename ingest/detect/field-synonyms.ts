@@ -79,6 +79,8 @@ export interface ExportProfile {
   entity: EntityName;
   /** Every key must be a header of the file. */
   signature: readonly string[];
+  /** Said in the draft's $comment: what the mapping cannot express for this export. */
+  note?: string;
   /** Columns the product fills differently from what the generic synonyms would assume (headerKey → field, or '' for not used). */
   columns: Record<string, string>;
 }
@@ -88,8 +90,9 @@ export const PROFILES: readonly ExportProfile[] = [
     product: 'shopify',
     entity: 'transactions',
     signature: ['name', 'financial_status', 'lineitem_name'],
+    note: 'amount is "Lineitem price", the price of one unit: a line with a quantity above 1 is worth price × quantity, which a mapping cannot compute (check the preview)',
     // One row per line item; Name (#1001) is the order; order-level columns are filled on its first line only.
-    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'amount', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '' },
+    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'amount', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '' },
   },
   {
     product: 'stripe',

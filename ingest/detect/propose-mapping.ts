@@ -158,7 +158,8 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
       const f = field(role.field);
       if (!f || taken.has(role.field)) continue;
       let cols = guesses.map((g, col) => ({ g, col })).filter(({ g, col }) => !fieldOf.has(col) && role.kinds.includes(g.kind));
-      if (f.type === 'enum') cols = cols.filter(({ g, col }) => g.kind === 'enum' && enumMap(spec, f, distinctValues(table, col)).unknown.length === 0);
+      // Without a header an enum column must spell the field's values (or their known synonyms).
+      if (f.type === 'enum') cols = cols.filter(({ g, col }) => g.kind === 'enum' && spellsValues(spec, f, distinctValues(table, col)));
       cols.sort((a, b) => role.kinds.indexOf(a.g.kind) - role.kinds.indexOf(b.g.kind) || (role.last ? b.col - a.col : a.col - b.col));
       if (cols.length > 0) put(cols[0].col, role.field);
     }
@@ -178,6 +179,14 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
   const fileName = basename(table.file);
   for (const [re, entity] of FILE_HINTS) if (entity === spec.name && re.test(fileName)) score += 2;
   return { entity: spec.name, score, fieldOf, profile };
+}
+
+function spellsValues(spec: EntitySpec, f: FieldSpec, values: string[]): boolean {
+  if (spec.name === 'opportunities' && f.name === 'status') {
+    const allowed = new Set(f.values);
+    return values.some((v) => allowed.has(v.toLowerCase()) || dealStatusOf(v) !== 'open');
+  }
+  return enumMap(spec, f, values).unknown.length === 0;
 }
 
 function distinctValues(table: SampleTable, col: number): string[] {
@@ -252,6 +261,7 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
   if (opts.entity) comment.push(`entity: ${spec.name} (given with --entity)`);
   else comment.push(`entity: ${spec.name} (score ${chosen.score}; next: ${others})${entitySure ? '' : ' — not sure: check it, or pass --entity'}`);
   if (chosen.profile) comment.push(`recognised: a ${chosen.profile.product} ${spec.name === 'transactions' ? 'orders/charges' : spec.name === 'customers' ? 'contacts' : 'deals'} export`);
+  if (chosen.profile?.note) comment.push(chosen.profile.note);
   mapping.source = chosen.profile?.product ?? slug(table.file);
   comment.push(`source: "${mapping.source}" (${chosen.profile ? 'the product that wrote the file' : 'from the file name'}; records of one system need one source name)`);
 
