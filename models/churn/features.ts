@@ -61,6 +61,46 @@ export const FEATURES: readonly FeatureSpec[] = [
     description: 'days since the last order divided by the usual gap between orders',
     nullable: true,
   },
+  // Rhythm: the customer's own gaps between purchase days, and where today's silence sits in them.
+  {
+    name: 'gap_cv',
+    expr: 'toFloat64(tx.gap_cv)',
+    description: 'coefficient of variation of the gaps between purchase days (0 = clockwork); NULL with fewer than two gaps',
+    nullable: true,
+  },
+  { name: 'gap_max_days', expr: 'toFloat64(tx.gap_max_days)', description: 'longest gap between two purchase days; NULL with one purchase day', nullable: true },
+  {
+    name: 'recency_over_max_gap',
+    expr: 'toFloat64(tx.recency_days / nullIf(tx.gap_max_days, 0))',
+    description: 'days since the last order divided by the longest gap the customer ever came back from',
+    nullable: true,
+  },
+  {
+    name: 'recency_gap_z',
+    expr: 'toFloat64(tx.gap_z)',
+    description: 'days since the last order minus the usual gap, in standard deviations of the gaps; NULL with fewer than two gaps',
+    nullable: true,
+  },
+  // Trends: the last half year against the half year before.
+  {
+    name: 'order_trend_180d',
+    expr: 'toFloat64((tx.orders_180d - tx.orders_prev_180d) / nullIf(tx.orders_180d + tx.orders_prev_180d, 0))',
+    description: 'orders in the last 180 days vs the 180 before, (a − b)/(a + b): −1 = stopped, +1 = new; NULL with neither',
+    nullable: true,
+  },
+  {
+    name: 'spend_trend_180d',
+    expr: 'toFloat64((tx.revenue_180d - tx.revenue_prev_180d) / nullIf(tx.revenue_180d + tx.revenue_prev_180d, 0))',
+    description: 'spend in the last 180 days vs the 180 before, (a − b)/(a + b); NULL with neither',
+    nullable: true,
+  },
+  { name: 'active_months_365d', expr: n0('tx.active_months_365d'), description: 'calendar months with an order in the last 365 days' },
+  // Seasonality: did the customer buy in the same window (the horizon after the cutoff) a year ago?
+  {
+    name: 'orders_same_window_last_year',
+    expr: n0('tx.orders_same_window_last_year'),
+    description: 'orders in the horizon-long window starting 365 days before the cutoff (capped at the cutoff)',
+  },
   { name: 'refunds_365d', expr: n0('tx.refunds_365d'), description: 'refunded orders among those placed in the last 365 days' },
   { name: 'support_tickets_90d', expr: n0('ix.support_tickets_90d'), description: 'support tickets in the last 90 days' },
   { name: 'complaints_90d', expr: n0('ix.complaints_90d'), description: 'complaints in the last 90 days' },
@@ -157,7 +197,19 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       toFloat64(sumIf(value, day >= ${since(90)})) AS revenue_90d,
       toFloat64(sumIf(value, day >= ${since(180)} AND day < ${since(90)})) AS revenue_prev_90d,
       toFloat64(sumIf(value, day >= ${since(365)})) AS revenue_365d,
-      countIf(refunded AND day >= ${since(365)}) AS refunds_365d
+      countIf(refunded AND day >= ${since(365)}) AS refunds_365d,
+      countIf(day >= ${since(180)}) AS orders_180d,
+      countIf(day >= ${since(360)} AND day < ${since(180)}) AS orders_prev_180d,
+      toFloat64(sumIf(value, day >= ${since(180)})) AS revenue_180d,
+      toFloat64(sumIf(value, day >= ${since(360)} AND day < ${since(180)})) AS revenue_prev_180d,
+      uniqExactIf(toStartOfMonth(day), day >= ${since(365)}) AS active_months_365d,
+      countIf(day >= ${since(365)} AND day < least(addDays(${since(365)}, {horizon_days:UInt32}), ${C})) AS orders_same_window_last_year,
+      -- gaps in days between consecutive distinct purchase days (several orders on one day are one visit)
+      arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arraySort(groupUniqArray(day))))) AS gaps,
+      if(length(gaps) = 0, NULL, toFloat64(arrayMax(gaps))) AS gap_max_days,
+      if(length(gaps) < 2, NULL, arrayReduce('stddevPop', gaps) / arrayAvg(gaps)) AS gap_cv,
+      if(length(gaps) < 2 OR arrayReduce('stddevPop', gaps) = 0, NULL,
+         (recency_days - arrayAvg(gaps)) / arrayReduce('stddevPop', gaps)) AS gap_z
     FROM orders
     GROUP BY customer_id${having}
   )`;
@@ -236,13 +288,14 @@ ORDER BY customer_id`;
     cutoff,
     placed_statuses: placedStatuses(d),
     contact_types: [...CONTACT_TYPES],
+    // The seasonality feature's window is as long as the horizon, so the horizon is always bound.
+    horizon_days: d.horizonDays,
   };
   if (population === 'definition') {
     query_params.active_window_days = d.activeWindowDays;
     query_params.min_orders = d.minOrdersInWindow;
   }
   if (opts.withLabels) {
-    query_params.horizon_days = d.horizonDays;
     query_params.purchase_statuses = d.purchaseStatuses;
   }
   if (opts.customerIds) query_params.customer_ids = opts.customerIds;

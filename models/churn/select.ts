@@ -1,0 +1,355 @@
+/**
+ * Validated model selection: rolling-origin, out-of-time validation over the candidates
+ * (candidates.ts), Platt calibration on held-out folds, and the choice of the model to ship.
+ *
+ * Cutoffs c_k = today − (k + 1)·horizon, k = 0 … folds. Fold k trains at c_{k+1} (its labels end by
+ * c_k) and is evaluated at c_k (its labels end by today), so no training label sees the evaluation
+ * period, and every fold is what production does: train on the past, score the next horizon. The
+ * shipped model is then trained at c_0, the newest cutoff whose labels are complete.
+ *
+ * Choice: the candidate with the best mean held-out ROC-AUC; candidates within TIE_MARGIN of it
+ * count as tied and the simplest of those ships. Baselines are candidates and the simplest, so a
+ * complex model ships only when it beats every baseline by more than the margin: the product never
+ * ships a model below its best baseline.
+ *
+ * Calibration: each fold's probabilities come from a Platt map fitted on the other folds' held-out
+ * scores (cross-fitting), so the Brier scores and the calibration curve are honest; the shipped
+ * map is fitted on all folds' held-out scores.
+ *
+ * Budget: the forest grid is the expensive part (one training per grid point and fold); grid points
+ * are skipped, and the card says so, once the search has used `budgetSeconds`.
+ */
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { loadBgnbdColumns, withBgnbdColumns } from './bgnbd-features.ts';
+import { applyPlatt, calibrationPoints, fitPlatt, type CalibrationPoint, type PlattCalibration } from './calibration.ts';
+import {
+  baselineSpecs,
+  fitCandidate,
+  FOREST_GRID,
+  forestSpec,
+  logisticSpecs,
+  rawScores,
+  topFeatures,
+  type CandidateSpec,
+  type FittedCandidate,
+} from './candidates.ts';
+import { addDays, resolveDefinition, type ChurnDefinition } from './definition.ts';
+import { loadFeatures, type FeatureSet } from './features.ts';
+import type { RandomForestOptions } from './forest/random-forest.ts';
+import { brier, prAuc, rocAuc } from './metrics.ts';
+import { ChurnTrainingError } from './train.ts';
+
+/** Mean ROC-AUC differences below this are noise on a few thousand customers: the simpler model wins. */
+export const TIE_MARGIN = 0.005;
+export const DEFAULT_FOLDS = 3;
+export const DEFAULT_TRAINING_CUTOFFS = 2;
+/** Seconds the forest grid may use before its remaining points are skipped (the demo start-up path). */
+export const DEFAULT_BUDGET_SECONDS = 90;
+
+export type LabelledSet = FeatureSet & { labels: Uint8Array };
+
+export interface FoldInfo {
+  trainCutoff: string;
+  evalCutoff: string;
+  trainRows: number;
+  trainChurnRate: number;
+  evalRows: number;
+  evalChurnRate: number;
+}
+
+export interface FoldMetrics {
+  evalCutoff: string;
+  roc_auc: number;
+  pr_auc: number;
+  brier: number;
+}
+
+export interface CandidateResult {
+  name: string;
+  kind: CandidateSpec['kind'];
+  baseline: boolean;
+  description: string;
+  status: 'validated' | 'skipped';
+  /** Why a candidate was skipped. */
+  note?: string;
+  /** Means over the folds (NaN when skipped). */
+  roc_auc: number;
+  pr_auc: number;
+  brier: number;
+  folds: FoldMetrics[];
+  fitSeconds: number;
+}
+
+export interface SelectionResult {
+  today: string;
+  definition: ChurnDefinition;
+  folds: FoldInfo[];
+  candidates: CandidateResult[];
+  chosen: CandidateSpec;
+  reason: string;
+  calibration: PlattCalibration;
+  /** Held-out, cross-fitted calibrated probabilities of the chosen candidate vs what happened. */
+  calibrationPoints: CalibrationPoint[];
+  /** The shipped model, trained at the newest complete cutoff. */
+  model: FittedCandidate;
+  trainSet: LabelledSet;
+  /** The newest training cutoff (the model's cutoff in the registry). */
+  trainCutoff: string;
+  /** Every cutoff whose rows trained the shipped model. */
+  trainCutoffs: string[];
+  topFeatures: { feature: string; importance: number }[];
+  warnings: string[];
+  seconds: number;
+}
+
+export interface SelectOptions {
+  today: string;
+  definition?: Partial<ChurnDefinition>;
+  folds?: number;
+  /** Cutoffs, one horizon apart, stacked into each training set (default 2): more rows on small logs. */
+  trainingCutoffs?: number;
+  budgetSeconds?: number;
+  /** Overrides applied to every forest grid point (e.g. fewer trees in tests, --trees on the CLI). */
+  forest?: RandomForestOptions;
+  /** Replace the grid (tests, benchmarks). */
+  grid?: readonly { name: string; options: RandomForestOptions }[];
+  onProgress?: (line: string) => void;
+}
+
+const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const rate = (y: Uint8Array): number => (y.length ? y.reduce((a, b) => a + b, 0) / y.length : NaN);
+
+/** Features, labels and the BG/NBD columns at one cutoff; undefined when it cannot train or validate. */
+async function loadCutoff(
+  warehouse: Warehouse,
+  cutoff: string,
+  definition: ChurnDefinition,
+  dataStart: string,
+  warnings: string[],
+): Promise<{ set: LabelledSet; bgnbd: boolean } | { problem: string }> {
+  if (cutoff < addDays(dataStart, definition.horizonDays)) {
+    return { problem: `less than one horizon (${definition.horizonDays} days) of history before ${cutoff} (the first order is on ${dataStart})` };
+  }
+  const base = (await loadFeatures(warehouse, { cutoff, definition, withLabels: true })) as LabelledSet;
+  const n = base.customerIds.length;
+  if (n === 0) return { problem: `no customer bought in the ${definition.activeWindowDays} days before ${cutoff}` };
+  const positives = base.labels.reduce((a, b) => a + b, 0);
+  if (positives === 0 || positives === n) return { problem: `all ${n} customers at ${cutoff} are ${positives ? 'churned' : 'retained'}` };
+  const bg = await loadBgnbdColumns(warehouse, cutoff, definition);
+  if (bg.error) warnings.push(`BG/NBD fit at ${cutoff} failed (${bg.error}): BG/NBD candidates sit out`);
+  return { set: withBgnbdColumns(base, bg), bgnbd: !bg.error };
+}
+
+/** The day of the first purchase in the warehouse (cutoffs before it + one horizon teach nothing). */
+async function firstOrderDay(warehouse: Warehouse, definition: ChurnDefinition): Promise<string> {
+  const rs = await warehouse.client.query({
+    query: 'SELECT toString(toDate(min(order_date))) AS day, count() AS n FROM transactions_resolved WHERE status IN {statuses:Array(String)}',
+    query_params: { statuses: definition.purchaseStatuses },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ day: string; n: string | number }>();
+  if (!row || Number(row.n) === 0) throw new ChurnTrainingError('NO_ROWS', `no ${definition.purchaseStatuses.join('/')} order in the warehouse: nothing to train on`);
+  return row.day;
+}
+
+/** Rows of several labelled sets stacked (same feature columns), for training on more than one cutoff. */
+export function stackSets(parts: LabelledSet[]): LabelledSet {
+  if (parts.length === 1) return parts[0];
+  const features = parts[0].features;
+  for (const p of parts) if (p.features.join() !== features.join()) throw new RangeError(`feature sets at ${parts[0].cutoff} and ${p.cutoff} differ`);
+  return {
+    cutoff: parts[0].cutoff,
+    features,
+    customerIds: parts.flatMap((p) => p.customerIds),
+    columns: features.map((_, j) => concat(parts.map((p) => p.columns[j]))),
+    labels: concatLabels(parts.map((p) => p.labels)),
+  };
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function concatLabels(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Probabilities of each fold from a Platt map fitted on the other folds (or the fold itself when there is one). */
+function crossFitted(raw: Float64Array[], labels: Uint8Array[]): Float64Array[] {
+  return raw.map((_, k) => {
+    const others = raw.length > 1 ? raw.map((_, i) => i).filter((i) => i !== k) : [k];
+    const map = fitPlatt(concat(others.map((i) => raw[i])), concatLabels(others.map((i) => labels[i])));
+    return applyPlatt(map, raw[k]);
+  });
+}
+
+export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions): Promise<SelectionResult> {
+  const t0 = performance.now();
+  const definition = resolveDefinition(opts.definition);
+  const log = opts.onProgress ?? (() => {});
+  const h = definition.horizonDays;
+  const nFolds = Math.max(1, opts.folds ?? DEFAULT_FOLDS);
+  const pool = Math.max(1, opts.trainingCutoffs ?? DEFAULT_TRAINING_CUTOFFS);
+  const budget = opts.budgetSeconds ?? DEFAULT_BUDGET_SECONDS;
+  const warnings: string[] = [];
+
+  const dataStart = await firstOrderDay(warehouse, definition);
+  // Load cutoffs from the newest back; stop at the first one that cannot serve (the history begins).
+  const sets: LabelledSet[] = [];
+  let bgnbdEverywhere = true;
+  for (let k = 0; k < nFolds + pool; k++) {
+    const cutoff = addDays(opts.today, -(k + 1) * h);
+    log(`validation data at ${cutoff}…`);
+    const got = await loadCutoff(warehouse, cutoff, definition, dataStart, warnings);
+    if ('problem' in got) {
+      if (k === 0) throw new ChurnTrainingError(got.problem.includes('churned') || got.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS', `${got.problem}: nothing to train on`);
+      if (k <= nFolds) warnings.push(`history ends before ${cutoff} (${got.problem}): ${k - 1 === 1 ? 'one validation fold' : `${k - 1} validation folds`} instead of ${nFolds}`);
+      break;
+    }
+    sets.push(got.set);
+    bgnbdEverywhere &&= got.bgnbd;
+  }
+  // Fold k trains on the `pool` cutoffs before its evaluation cutoff (fewer where the history ends).
+  const trainOf = (k: number): LabelledSet => stackSets(sets.slice(k + 1, k + 1 + pool));
+  const trainSets: LabelledSet[] = [];
+  const folds: FoldInfo[] = [];
+  for (let k = 0; k + 1 < sets.length && k < nFolds; k++) {
+    const train = trainOf(k);
+    trainSets.push(train);
+    folds.push({
+      trainCutoff: sets.slice(k + 1, k + 1 + pool).map((s) => s.cutoff).join(' + '),
+      evalCutoff: sets[k].cutoff,
+      trainRows: train.customerIds.length,
+      trainChurnRate: rate(train.labels),
+      evalRows: sets[k].customerIds.length,
+      evalChurnRate: rate(sets[k].labels),
+    });
+  }
+
+  const specs: CandidateSpec[] = [...baselineSpecs(), ...logisticSpecs()];
+  const grid = (opts.grid ?? FOREST_GRID).map((g, i) => forestSpec(g.name, { ...g.options, ...opts.forest }, false, 4 + i));
+  const results: CandidateResult[] = [];
+  const heldOut = new Map<string, Float64Array[]>();
+  const evalLabels = folds.map((_, k) => sets[k].labels);
+
+  const validate = async (spec: CandidateSpec): Promise<CandidateResult> => {
+    const base = { name: spec.name, kind: spec.kind, baseline: spec.baseline, description: spec.description };
+    if (spec.usesBgnbd && !bgnbdEverywhere) return { ...base, status: 'skipped', note: 'no BG/NBD fit at every cutoff', roc_auc: NaN, pr_auc: NaN, brier: NaN, folds: [], fitSeconds: 0 };
+    if (folds.length === 0) return { ...base, status: 'skipped', note: 'no validation fold', roc_auc: NaN, pr_auc: NaN, brier: NaN, folds: [], fitSeconds: 0 };
+    const ts = performance.now();
+    const raw: Float64Array[] = [];
+    for (let k = 0; k < folds.length; k++) {
+      const fitted = await fitCandidate(spec, trainSets[k]);
+      raw.push(rawScores(fitted, sets[k]));
+    }
+    heldOut.set(spec.name, raw);
+    const calibrated = crossFitted(raw, evalLabels);
+    const fm: FoldMetrics[] = folds.map((f, k) => ({
+      evalCutoff: f.evalCutoff,
+      roc_auc: rocAuc(evalLabels[k], raw[k]),
+      pr_auc: prAuc(evalLabels[k], raw[k]),
+      brier: brier(evalLabels[k], calibrated[k]),
+    }));
+    const r: CandidateResult = {
+      ...base,
+      status: 'validated',
+      roc_auc: mean(fm.map((m) => m.roc_auc)),
+      pr_auc: mean(fm.map((m) => m.pr_auc)),
+      brier: mean(fm.map((m) => m.brier)),
+      folds: fm,
+      fitSeconds: (performance.now() - ts) / 1000,
+    };
+    log(`  ${spec.name.padEnd(16)} ROC-AUC ${r.roc_auc.toFixed(3)}  PR-AUC ${r.pr_auc.toFixed(3)}  Brier ${r.brier.toFixed(3)}  (${r.fitSeconds.toFixed(1)} s)`);
+    return r;
+  };
+
+  for (const spec of specs) results.push(await validate(spec));
+  const searchStart = performance.now();
+  const overBudget = (): boolean => (performance.now() - searchStart) / 1000 > budget;
+  let bestForest: CandidateSpec | undefined;
+  let bestForestAuc = -Infinity;
+  for (const spec of grid) {
+    if (overBudget()) {
+      results.push({ name: spec.name, kind: spec.kind, baseline: false, description: spec.description, status: 'skipped', note: `search budget of ${budget} s used`, roc_auc: NaN, pr_auc: NaN, brier: NaN, folds: [], fitSeconds: 0 });
+      continue;
+    }
+    const r = await validate(spec);
+    results.push(r);
+    if (r.status === 'validated' && r.roc_auc > bestForestAuc) {
+      bestForestAuc = r.roc_auc;
+      bestForest = spec;
+    }
+  }
+  const withBg = bestForest ? forestSpec('forest_bgnbd', bestForest.forest!, true, 4 + grid.length) : undefined;
+  if (withBg) {
+    withBg.description += ` (the best grid point, ${bestForest!.name})`;
+    if (overBudget()) {
+      results.push({ name: withBg.name, kind: 'forest', baseline: false, description: withBg.description, status: 'skipped', note: `search budget of ${budget} s used`, roc_auc: NaN, pr_auc: NaN, brier: NaN, folds: [], fitSeconds: 0 });
+    } else results.push(await validate(withBg));
+  }
+
+  const allSpecs = [...specs, ...grid, ...(withBg ? [withBg] : [])];
+  const specOf = (name: string): CandidateSpec => allSpecs.find((s) => s.name === name)!;
+  const validated = results.filter((r) => r.status === 'validated');
+  let chosen: CandidateSpec;
+  let reason: string;
+  let calibration: PlattCalibration;
+  let points: CalibrationPoint[] = [];
+  if (validated.length === 0) {
+    chosen = specs[0];
+    reason = 'no out-of-time validation was possible (the history holds one usable cutoff): shipping the recency baseline, calibrated on its training cutoff';
+    const fitted = await fitCandidate(chosen, sets[0]);
+    calibration = fitPlatt(rawScores(fitted, sets[0]), sets[0].labels);
+    warnings.push(reason);
+  } else {
+    const best = validated.reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a));
+    const tied = validated.filter((r) => r.roc_auc >= best.roc_auc - TIE_MARGIN);
+    const pick = tied.reduce((a, b) => (specOf(b.name).complexity < specOf(a.name).complexity ? b : a));
+    chosen = specOf(pick.name);
+    const bestBaseline = validated.filter((r) => r.baseline).reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a), validated.find((r) => r.baseline) ?? pick);
+    const f = (x: number): string => x.toFixed(3);
+    reason =
+      pick.name === best.name
+        ? `${pick.name} has the best mean out-of-time ROC-AUC over ${folds.length} fold${folds.length > 1 ? 's' : ''} (${f(pick.roc_auc)})` +
+          (pick.baseline ? '' : `, ${f(pick.roc_auc - bestBaseline.roc_auc)} above the best baseline (${bestBaseline.name}, ${f(bestBaseline.roc_auc)})`)
+        : `${best.name} scored ${f(best.roc_auc)}, but ${pick.name} (${f(pick.roc_auc)}) is within the tie margin of ${TIE_MARGIN} and simpler`;
+    const raw = heldOut.get(pick.name)!;
+    calibration = fitPlatt(concat(raw), concatLabels(evalLabels));
+    const calibrated = crossFitted(raw, evalLabels);
+    points = calibrationPoints(concat(calibrated), concatLabels(evalLabels));
+  }
+  log(`chosen: ${chosen.name} — ${reason}`);
+  const finalSet = stackSets(sets.slice(0, pool));
+  const trainCutoffs = sets.slice(0, pool).map((s) => s.cutoff);
+  log(`training ${chosen.name} at ${trainCutoffs.join(' + ')} on ${finalSet.customerIds.length} rows…`);
+  const model = await fitCandidate(chosen, finalSet);
+  return {
+    today: opts.today,
+    definition,
+    folds,
+    candidates: results,
+    chosen,
+    reason,
+    calibration,
+    calibrationPoints: points,
+    model,
+    trainSet: finalSet,
+    trainCutoff: sets[0].cutoff,
+    trainCutoffs,
+    topFeatures: topFeatures(model),
+    warnings,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
