@@ -1,10 +1,14 @@
 import type { LayoutServerLoad } from './$types';
-import { dataAsOf } from '$lib/server/cube.ts';
+import { asOfNotice, dataAsOf, todayUtc } from '$lib/server/cube.ts';
 
+/** Every page gets the same as-of date (default periods end there) and, when it is not today, the notice. */
 export const load: LayoutServerLoad = async ({ locals }) => {
   const u = locals.user;
+  const today = todayUtc();
+  const asOf = u ? await dataAsOf(u) : today;
   return {
     user: u ? { name: u.name, email: u.email, role: u.role, ownerId: u.ownerId } : undefined,
-    asOf: u ? await dataAsOf(u) : new Date().toISOString().slice(0, 10),
+    asOf,
+    asOfNotice: u ? asOfNotice(asOf, today) : undefined,
   };
 };

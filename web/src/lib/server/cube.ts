@@ -1,4 +1,5 @@
 import type { CubeQuery, Row } from '../cube/types.ts';
+import { formatDate } from '../format/format.ts';
 import { getWebContext } from './context.ts';
 import { issueCubeToken } from './cube-token.ts';
 import type { LiveSession } from './session-check.ts';
@@ -41,7 +42,11 @@ export async function cubeLoad(query: CubeQuery, user: LiveSession, opts: { sign
 
 let asOfCache: { at: number; value: string } | undefined;
 
-/** The last day with data (value_as_of of the derived tables), cached for a minute; today when unknown. */
+/**
+ * The product's as-of date (lib/as-of.ts) as the derived tables were built for it
+ * (customer_base.value_as_of): CRM_AS_OF, today, or the data's end. Every page's default period
+ * ends here. Cached for a minute; today when unknown.
+ */
 export async function dataAsOf(user: LiveSession): Promise<string> {
   if (asOfCache && Date.now() - asOfCache.at < 60_000) return asOfCache.value;
   let value = new Date().toISOString().slice(0, 10);
@@ -56,4 +61,16 @@ export async function dataAsOf(user: LiveSession): Promise<string> {
     // The pages still work with today's date; their own queries will show the error.
   }
   return value;
+}
+
+/** Today (UTC, YYYY-MM-DD), the day the as-of date is compared with. */
+export const todayUtc = (now: Date = new Date()): string => now.toISOString().slice(0, 10);
+
+/**
+ * The line every page shows when the data is not as of today (old data, or CRM_AS_OF): without it
+ * a 1998 export looks like a dashboard of today with nothing in it. Undefined when as-of is today.
+ */
+export function asOfNotice(asOf: string, today: string): string | undefined {
+  if (asOf === today) return undefined;
+  return `Data as of ${formatDate(asOf)}: periods, recency, RFM segments and churn scores are computed as of that day, not as of today (${formatDate(today)}).`;
 }
