@@ -178,11 +178,14 @@ export function planColumns(m: CompiledMapping, names: readonly string[]): Colum
   const colOf = new Int32Array(m.fields.length).fill(-1);
   const unknown: string[] = [];
   const canonicalByKey = new Map(m.fields.map((f) => [headerKey(f.spec.name), f]));
-  const renamesByKey = new Map([...m.renames].map(([from, to]) => [headerKey(from), to]));
-  const ignoreKeys = new Set([...m.ignore].map(headerKey));
+  const clean = names.map((raw) => raw.replace(/^\uFEFF/, ''));
+  // A rename or ignore entry spelled exactly like a column applies to that column only; otherwise
+  // it matches forgivingly (so "Customer Ref" in `ignore` does not also drop a customer_ref column).
+  const exact = new Set(clean);
+  const renamesByKey = new Map([...m.renames].filter(([from]) => !exact.has(from)).map(([from, to]) => [headerKey(from), to]));
+  const ignoreKeys = new Set([...m.ignore].filter((x) => !exact.has(x)).map(headerKey));
   const clashes: string[] = [];
-  names.forEach((raw, col) => {
-    const name = raw.replace(/^\uFEFF/, '');
+  clean.forEach((name, col) => {
     if (m.ignore.has(name) || ignoreKeys.has(headerKey(name))) return;
     const target = m.renames.get(name) ?? renamesByKey.get(headerKey(name));
     const f = target !== undefined ? m.byName.get(target) : canonicalByKey.get(headerKey(name));

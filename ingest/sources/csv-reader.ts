@@ -5,6 +5,7 @@ import { CsvParser, type CsvRowSink } from './csv-parser.ts';
 import { fileSize, openBytes } from './open-input.ts';
 import type { ReaderSink, RowReader } from './reader.ts';
 import { SeparatedParser } from './separated-parser.ts';
+import { DerivedIds } from './derive-ids.ts';
 
 /**
  * CSV/TSV and other delimited text: the header names the columns (or the mapping's `csv.names`
@@ -22,8 +23,16 @@ export class CsvReader implements RowReader {
     this.size = fileSize(file);
   }
 
+  #derived: DerivedIds | undefined;
+
+  describeDerived(): string | undefined {
+    return this.#derived?.describe();
+  }
+
   async run(sink: ReaderSink): Promise<void> {
     const m = this.mapping;
+    const derived = new DerivedIds(m);
+    this.#derived = derived;
     const csv = m.csv;
     const delimiter = csv.delimiter ?? (this.opts.tsv ? 9 : 44);
     const input = openBytes(this.file, { gzip: this.opts.gzip, encoding: csv.encoding });
@@ -38,6 +47,7 @@ export class CsvReader implements RowReader {
       expected = names.length;
       const plan = planColumns(m, header);
       sink.columns(header);
+      derived.useColumns(plan);
       colOf = plan.colOf;
     };
     if (!csv.header) {
@@ -78,7 +88,7 @@ export class CsvReader implements RowReader {
           row.end[f] = ends[c];
         } else row.start[f] = -1;
       }
-      sink.row(row);
+      sink.row(derived.active ? derived.apply(row) : row);
     };
     const rowSink: CsvRowSink = { row: onRecord, bad: (line, detail, raw) => sink.bad(line, detail, raw) };
     let parser: { push(chunk: Buffer): void; finish(): void } | undefined;

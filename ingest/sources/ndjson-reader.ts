@@ -3,6 +3,7 @@ import { firstInvalidUtf8, showBytes } from '../core/reasons.ts';
 import { fileSize, openBytes } from './open-input.ts';
 import { RecordRows } from './record-rows.ts';
 import type { ReaderSink, RowReader } from './reader.ts';
+import { DerivedIds } from './derive-ids.ts';
 
 /** Newline-delimited JSON: one object per line; blank lines are skipped. */
 export class NdjsonReader implements RowReader {
@@ -16,9 +17,18 @@ export class NdjsonReader implements RowReader {
     this.size = fileSize(file);
   }
 
+  #derived: DerivedIds | undefined;
+
+  /** Orders formed for rows without an order_id; record ids are never derived for JSON (a missing one stays a reject). */
+  describeDerived(): string | undefined {
+    return this.#derived?.describe();
+  }
+
   async run(sink: ReaderSink): Promise<void> {
     const input = openBytes(this.file, { gzip: this.opts.gzip, encoding: this.mapping.csv.encoding });
     const rows = new RecordRows(this.mapping, (k) => sink.unknownKey(k));
+    const derived = new DerivedIds(this.mapping);
+    this.#derived = derived;
     let line = 0;
     let leftover: Buffer | undefined;
     const handle = (buf: Buffer, s: number, e: number): void => {
@@ -44,7 +54,7 @@ export class NdjsonReader implements RowReader {
         sink.bad(line, 'is not a JSON object', text.slice(0, 4000));
         return;
       }
-      sink.row(rows.fill(obj as Record<string, unknown>, line, text.length > 4000 ? text.slice(0, 4000) : text));
+      sink.row(derived.apply(rows.fill(obj as Record<string, unknown>, line, text.length > 4000 ? text.slice(0, 4000) : text)));
     };
     let first = true;
     for await (const chunk of input.chunks) {

@@ -5,6 +5,7 @@ import { planColumns, type CompiledMapping } from '../mapping/compile.ts';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { fileSize, notAnInputFile } from './open-input.ts';
 import { describeNonText } from './sniff-binary.ts';
+import { DerivedIds } from './derive-ids.ts';
 import { RecordRows } from './record-rows.ts';
 import type { ReaderSink, RowReader } from './reader.ts';
 
@@ -22,6 +23,12 @@ export class ParquetReader implements RowReader {
     this.size = fileSize(file);
   }
 
+  #derived: DerivedIds | undefined;
+
+  describeDerived(): string | undefined {
+    return this.#derived?.describe();
+  }
+
   async run(sink: ReaderSink): Promise<void> {
     checkParquetSignature(this.file);
     let buffer;
@@ -35,6 +42,9 @@ export class ParquetReader implements RowReader {
     const names = parquetSchema(metadata).children.map((c) => c.element.name);
     const plan = planColumns(this.mapping, names);
     sink.columns(names);
+    const derived = new DerivedIds(this.mapping);
+    this.#derived = derived;
+    derived.useColumns(plan);
     const used = names.filter((n, i) => i >= 0 && !plan.unknown.includes(n));
     const rows = new RecordRows(this.mapping, (k) => sink.unknownKey(k));
     let start = 0;
@@ -45,7 +55,7 @@ export class ParquetReader implements RowReader {
       const objects = await parquetReadObjects({ file: buffer, metadata, compressors, columns: used, rowStart: start, rowEnd: end });
       for (let i = 0; i < objects.length; i++) {
         const obj = objects[i] as Record<string, unknown>;
-        sink.row(rows.fill(obj, start + i + 1, JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).slice(0, 4000)));
+        sink.row(derived.apply(rows.fill(obj, start + i + 1, JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).slice(0, 4000))));
       }
       start = end;
       await sink.chunkDone(total > 0 ? Math.round((this.size * start) / total) : this.size);

@@ -17,4 +17,6 @@ export interface RowReader {
   /** Total input size in bytes when known (progress), else 0. */
   readonly size: number;
   run(sink: ReaderSink): Promise<void>;
+  /** After run: which ids the reader formed itself (derive-ids.ts), for the summary; undefined when none. */
+  describeDerived?(): string | undefined;
 }
