@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { runDetect } from './detect/cli.ts';
 import { ENTITY_NAMES, entitySpec } from './entities/index.ts';
 import { ingestFile } from './load/job.ts';
 import { loadMappingFile, MappingError, type Mapping } from './mapping/mapping-file.ts';
@@ -15,6 +16,9 @@ import type { IngestSummary, InputFormat } from './types.ts';
 const HELP = `Load customer data files into the warehouse.
 
 Usage: npm run ingest -- <entity> <file> [more files] [options]
+       npm run ingest -- detect <file> [--entity E] [--out map.json] [--rows N]
+                      guess format, columns and entity of an export, write a mapping draft and
+                      preview the load (see detect --help)
 
 Entities: ${ENTITY_NAMES.join(', ')}
 Formats:  CSV/TSV (.csv, .tsv), NDJSON (.ndjson, .jsonl), Parquet (.parquet); .gz for CSV/NDJSON
@@ -69,6 +73,8 @@ export function formatSummary(s: IngestSummary): string {
 }
 
 async function main(): Promise<number> {
+  // `detect` only reads the file: no warehouse, no migrations.
+  if (process.argv[2] === 'detect') return runDetect(process.argv.slice(3));
   let parsed;
   try {
     parsed = parseArgs({
