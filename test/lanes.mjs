@@ -22,6 +22,7 @@ export const NODE_TESTS = {
     'test/alerts/delivery.test.ts',
     'test/alerts/worker.test.ts',
     'test/deploy/compose.test.ts', // docker-compose config
+    'test/ingest/cdnow-load.test.ts', // the CDNOW sample into an embedded warehouse
     'test/ingest/cli.test.ts',
     'test/ingest/crash.test.ts',
     'test/ingest/demo-load.test.ts',
