@@ -1,0 +1,23 @@
+/**
+ * `npm run bench:models [-- …]`: the model benchmarks one after another, each in its own process
+ * (as before: warehouse churn bench, forest vs scikit-learn, CLV fits); with `--real`, the
+ * real-data benchmark (real.ts) instead, given the remaining arguments.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+const run = (file: string, extra: string[] = []): void => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...extra], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+};
+if (args.includes('--real')) {
+  run(here('./real.ts'), args);
+} else if (args.includes('--help')) {
+  console.log('npm run bench:models                 synthetic warehouse churn bench, forest vs scikit-learn, CLV fits\nnpm run bench:models -- --real [--help]  the product\'s churn training on the CDNOW sample, out of time (models/bench/real.ts)');
+} else {
+  run(here('./churn-warehouse.ts'), args);
+  run(here('./forest-vs-sklearn.ts'));
+  run(here('../clv/bench.ts'));
+}
