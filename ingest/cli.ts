@@ -62,6 +62,7 @@ export function formatSummary(s: IngestSummary): string {
   if (s.identity) {
     lines.push(`  identity: ${fmt(s.identity.newCustomers)} new customers, ${fmt(s.identity.matchedRecords)} records matched to others, ${fmt(s.identity.merges)} customers merged`);
   }
+  if (s.derivedIds) lines.push(`  ${s.derivedIds}`);
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
   if (s.rejected > 0) {
     for (const r of s.rejects.slice(0, 5)) lines.push(`  rejected: ${r.reason}`);

@@ -79,6 +79,12 @@ export interface IngestSummary {
   /** The first rejects (up to 1 000), for callers that answer with them (HTTP). */
   rejects: Reject[];
   rejectsFile?: string;
+  /**
+   * Ids the load formed itself because the input had none, e.g. "transaction ids derived from row
+   * content (no transaction_id column); orders: one per customer and order timestamp (no order_id
+   * column)" (ingest/sources/derive-ids.ts); absent when every id came from the input.
+   */
+  derivedIds?: string;
   /** Why the load failed (status = failed). */
   error?: string;
 }

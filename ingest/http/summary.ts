@@ -22,6 +22,8 @@ export interface BatchSummary {
   rejects: BatchReject[];
   /** Things worth a look that did not stop anything, e.g. unknown fields that were ignored. */
   warnings: string[];
+  /** Ids formed by the load because the records had none (e.g. orders per customer and order time). */
+  derived_ids?: string;
 }
 
 /**
@@ -52,5 +54,6 @@ export function toBatchSummary(summary: IngestSummary, received: number): BatchS
     // The pipeline numbers records from 1 (like file lines); the API speaks array indexes.
     rejects: summary.rejects.map((r) => ({ index: r.line - 1, record_id: r.recordId, field: r.field, reason: r.reason })),
     warnings: summary.warnings,
+    ...(summary.derivedIds ? { derived_ids: summary.derivedIds } : {}),
   };
 }

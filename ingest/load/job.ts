@@ -290,6 +290,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       warnings,
       rejects: rejects.first,
       rejectsFile,
+      derivedIds: reader.describeDerived?.(),
     };
   } catch (e) {
     const message = (e as Error).message ?? String(e);
