@@ -59,17 +59,19 @@ describe('a load killed with SIGKILL and run again equals a clean single load', 
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-    // Kill as soon as some, but not all, rows are in.
-    let killedAt: number;
-    for (;;) {
+    const endedEarly = exited.then((code) => assert.fail(`the load ended before it could be killed (exit ${code}): ${stderr}`));
+    endedEarly.catch(() => {}); // raced below; after the kill nobody waits for it
+    // Kill as soon as some, but not all, rows are in: looked at each time the endpoint (in this
+    // process) has written an INSERT, which is when the count can have changed.
+    let killedAt = 0;
+    for (let seen = tw.server.stats().inserts; killedAt === 0; ) {
+      const after = seen;
+      seen = (await Promise.race([tw.server.whenStats((s) => s.inserts > after), endedEarly])).inserts;
       const n = Number((await one<{ n: string }>(tw.warehouse, 'SELECT count() AS n FROM crm.transactions')).n);
       if (n > 0) {
         child.kill('SIGKILL');
         killedAt = n;
-        break;
       }
-      if (child.exitCode !== null) assert.fail(`the load ended before it could be killed (exit ${child.exitCode}): ${stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
     }
     await exited;
     const partial = Number((await one<{ n: string }>(tw.warehouse, 'SELECT count() AS n FROM crm.transactions')).n);

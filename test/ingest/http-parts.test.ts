@@ -142,16 +142,29 @@ describe('idempotency keys', () => {
   test('KeyedLock serialises one key and leaves others free', async () => {
     const lock = new KeyedLock();
     const order: string[] = [];
-    const step = (name: string, ms: number) => async () => {
-      order.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, ms));
-      order.push(`${name}-`);
-      return name;
-    };
-    const results = await Promise.all([lock.run('k', step('a', 30)), lock.run('k', step('b', 1)), lock.run('other', step('c', 1))]);
-    assert.deepEqual(results, ['a', 'b', 'c']);
-    assert.ok(order.indexOf('a-') < order.indexOf('b+'), order.join(' '));
-    assert.ok(order.indexOf('c-') < order.indexOf('a-'), order.join(' '));
+    // `a` holds key k until the test opens its gate: no timing involved.
+    const gate = new Gate();
+    const a = lock.run('k', async () => {
+      order.push('a+');
+      await gate.opened;
+      order.push('a-');
+      return 'a';
+    });
+    const b = lock.run('k', async () => {
+      order.push('b+');
+      return 'b';
+    });
+    // Another key runs to its end while k is held, and b waits for a.
+    const c = await lock.run('other', async () => {
+      order.push('c');
+      return 'c';
+    });
+    assert.equal(c, 'c');
+    assert.deepEqual(order, ['a+', 'c']);
+    assert.equal(lock.size, 1);
+    gate.open();
+    assert.deepEqual(await Promise.all([a, b]), ['a', 'b']);
+    assert.deepEqual(order, ['a+', 'c', 'a-', 'b+']);
     assert.equal(lock.size, 0);
   });
   test('KeyedLock releases after a failure', async () => {
@@ -165,18 +178,18 @@ describe('toBatchSummary', () => {
   test('maps the pipeline summary; 1-based reject lines become 0-based indexes', () => {
     const summary = toBatchSummary({
       batchId: 'B', entity: 'transactions', input: 'http:k', status: 'completed', read: 3, loaded: 1, updated: 0, duplicates: 1,
-      outdated: 0, rejected: 1, staleDeleted: 0, unknownCustomers: 0, seconds: 0.1, rowsPerSecond: 30, warnings: ['w'],
+      duplicatesInInput: 0, outdated: 0, rejected: 1, staleDeleted: 0, unknownCustomers: 0, customersCreated: 0, seconds: 0.1, rowsPerSecond: 30, warnings: ['w'],
       rejects: [{ line: 3, recordId: 'T3', field: 'amount', reason: 'negative' }],
     }, 3);
     assert.deepEqual(summary, {
-      batch_id: 'B', received: 3, loaded: 1, updated: 0, duplicates: 1, outdated: 0, rejected: 1,
+      batch_id: 'B', received: 3, loaded: 1, updated: 0, duplicates: 1, duplicates_in_input: 0, customers_created: 0, outdated: 0, rejected: 1,
       rejects: [{ index: 2, record_id: 'T3', field: 'amount', reason: 'negative' }], warnings: ['w'],
     });
   });
 });
 
 describe('summaryStatus', () => {
-  const s = (received: number, rejected: number): BatchSummary => ({ batch_id: 'b', received, loaded: received - rejected, updated: 0, duplicates: 0, outdated: 0, rejected, rejects: [], warnings: [] });
+  const s = (received: number, rejected: number): BatchSummary => ({ batch_id: 'b', received, loaded: received - rejected, updated: 0, duplicates: 0, duplicates_in_input: 0, customers_created: 0, outdated: 0, rejected, rejects: [], warnings: [] });
   test('all good → 200', () => assert.equal(summaryStatus(s(3, 0)), 200));
   test('partly bad → 200', () => assert.equal(summaryStatus(s(3, 2)), 200));
   test('all bad → 422', () => assert.equal(summaryStatus(s(3, 3)), 422));
@@ -188,7 +201,23 @@ describe('summaryStatus', () => {
 
 const TOKEN = 'test-token-0123456789';
 
-async function fakeServer(opts: { maxBodyBytes?: number; maxRecords?: number; delayMs?: number; maxConcurrentRequests?: number } = {}) {
+/** Holds whatever awaits `opened` until the test calls open(); `entered` resolves at the first wait. */
+class Gate {
+  #open!: () => void;
+  #enter!: () => void;
+  readonly opened = new Promise<void>((resolve) => (this.#open = resolve));
+  readonly entered = new Promise<void>((resolve) => (this.#enter = resolve));
+  open(): void {
+    this.#open();
+  }
+  /** Signals `entered`, then waits for open(). */
+  pass(): Promise<void> {
+    this.#enter();
+    return this.opened;
+  }
+}
+
+async function fakeServer({ gate, ...opts }: { maxBodyBytes?: number; maxRecords?: number; maxConcurrentRequests?: number; gate?: Gate } = {}) {
   const loads: BatchToIngest[] = [];
   const lines: string[] = [];
   const store = memoryIdempotencyStore();
@@ -202,7 +231,8 @@ async function fakeServer(opts: { maxBodyBytes?: number; maxRecords?: number; de
     ...opts,
     ingest: async (batch) => {
       loads.push(batch);
-      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      // A load in progress, for as long as the test wants.
+      if (gate) await gate.pass();
       const bad = batch.records.map((r, index) => ({ r, index })).filter(({ r }) => !(r as { id?: string }).id);
       return {
         batch_id: `b${++n}`,
@@ -346,10 +376,23 @@ describe('ingest endpoint against fakes', () => {
   });
 
   test('idempotency: replay, conflict, and racing copies load once', async () => {
-    const { server, loads, store } = await fakeServer({ delayMs: 50 });
+    const gate = new Gate();
+    const { server, loads, store } = await fakeServer({ gate, maxConcurrentRequests: 3 });
     try {
       const batch = { source: 's', records: [{ id: '1' }, { id: '2' }] };
-      const racing = await Promise.all([1, 2, 3].map(() => post(`${server.url}/v1/ingest/transactions`, batch, { 'idempotency-key': 'k1' })));
+      const sent = [1, 2, 3].map(() => post(`${server.url}/v1/ingest/transactions`, batch, { 'idempotency-key': 'k1' }));
+      // The first copy is loading (held by the gate); the load finishes only once all three are in
+      // the endpoint, which then refuses a fourth request as busy. The probe carries no token, so a
+      // probe that gets in is refused at once and holds nothing.
+      await gate.entered;
+      const busy = async () => {
+        const probe = await fetch(`${server.url}/v1/ingest/transactions`, { method: 'POST' });
+        await probe.arrayBuffer();
+        return probe.status === 503;
+      };
+      while (!(await busy()));
+      gate.open();
+      const racing = await Promise.all(sent);
       assert.deepEqual(racing.map((r) => r.status), [200, 200, 200]);
       assert.equal(loads.length, 1);
       const bodies = await Promise.all(racing.map((r) => r.json()));
@@ -423,13 +466,15 @@ describe('ingest endpoint against fakes', () => {
   });
 
   test('over maxConcurrentRequests → 503 with Retry-After', async () => {
-    const { server } = await fakeServer({ delayMs: 200, maxConcurrentRequests: 1 });
+    const gate = new Gate();
+    const { server } = await fakeServer({ gate, maxConcurrentRequests: 1 });
     try {
       const first = post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '1' }] });
-      await new Promise((r) => setTimeout(r, 50));
+      await gate.entered; // the first request is loading
       const second = await post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '2' }] });
       assert.equal(second.status, 503);
       assert.equal(second.headers.get('retry-after'), '1');
+      gate.open();
       assert.equal((await first).status, 200);
     } finally {
       await server.close();

@@ -10,11 +10,15 @@ import { startSemanticServer, type SemanticServer } from '../../semantic/server.
 
 const secret = 'limits-secret-limits-secret';
 let silent: Server;
+/** Requests the stand-in warehouse received (and never answered). */
+let received = 0;
 let semantic: SemanticServer;
 
 before(async () => {
   // Accepts every request and never answers it.
-  silent = createServer(() => {});
+  silent = createServer(() => {
+    received++;
+  });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const address = silent.address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -42,13 +46,14 @@ const post = async (query: object) => {
   return { status: res.status, body: (await res.json()) as { error?: string; type?: string } };
 };
 
-test('a query that outlives the timeout answers 504 with a clear error', async () => {
-  const started = Date.now();
+// No bound on the elapsed time: that the answer comes at all (instead of a hang or Cube's "Continue
+// wait") is the point. A hang fails by the test's timeout, far above any machine's speed.
+test('a query that outlives the timeout answers 504 with a clear error', { timeout: 300_000 }, async () => {
   const answer = await post({ measures: ['sales.net_revenue'] });
   assert.equal(answer.status, 504, JSON.stringify(answer.body));
   assert.equal(answer.body.type, 'QueryTimeout');
   assert.match(answer.body.error!, /timed out after 2 s/);
-  assert.ok(Date.now() - started < 30_000);
+  assert.ok(received > 0, 'the query reached the warehouse, which is what timed out');
 });
 
 test('the row limit is configurable and enforced before the database is asked', async () => {

@@ -29,6 +29,8 @@ export interface RunContext {
   /** The authenticated user's name: HTTP sessions belong to it. */
   user: string;
   sessions: HttpSessions;
+  /** Told when an INSERT (with data, or INSERT … SELECT) has been written by the engine: its rows are visible now. */
+  inserted?: () => void;
 }
 
 /** SQL text (not INSERT data) kept in memory per request; the engine's own max_query_size is far lower. */
@@ -327,6 +329,8 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       summary.resultBytes = r.bytes.length;
       await writer.write(r.bytes, summary);
     }
+    // With data or INSERT … SELECT: its rows are in.
+    if (statement.kind === 'insert' || statement.head.kind === 'INSERT') ctx.inserted?.();
     if (changesState && named) {
       await pooled.adoptState();
       named.database = pooled.database;

@@ -50,6 +50,8 @@ export interface EmbeddedServerOptions {
 export interface EmbeddedStats {
   pool: PoolStats;
   httpSessions: HttpSessionStats;
+  /** INSERT statements the engine has written since the start (their rows are visible). */
+  inserts: number;
 }
 
 export interface EmbeddedServer {
@@ -241,7 +243,12 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   const users = usersOf(options);
   const sessions = new HttpSessions(pool, { clock: options.sessionClock, onChange: changed });
-  const stats = (): EmbeddedStats => ({ pool: pool.stats(), httpSessions: sessions.stats() });
+  let inserts = 0;
+  const inserted = (): void => {
+    inserts++;
+    changed();
+  };
+  const stats = (): EmbeddedStats => ({ pool: pool.stats(), httpSessions: sessions.stats(), inserts });
   const whenStats = (ready: (s: EmbeddedStats) => boolean, signal?: AbortSignal): Promise<EmbeddedStats> =>
     new Promise((resolve, reject) => {
       const stop = (): void => {
@@ -291,7 +298,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       const matches = users.filter((u) => credentialsMatch(given, u.credentials));
       if (matches.length !== 1) throw authenticationFailed(given.user);
       request = parseRequestOptions(url, method, req.headers);
-      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access, user: matches[0].credentials.user, sessions });
+      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access, user: matches[0].credentials.user, sessions, inserted });
     } catch (error) {
       sendError(res, toEngineError(error), engine, request?.queryId, request?.responseEncoding);
     }
