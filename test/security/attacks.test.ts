@@ -94,6 +94,7 @@ const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/customers', ALL],
   ['/churn-risk', ALL],
   ['/churn-risk/export.csv', ALL],
+  ['/models', ['analyst', 'admin']],
   ['/segments', ['executive', 'marketer', 'analyst', 'admin']],
   ['/segments/export.csv', ['executive', 'marketer', 'analyst', 'admin']],
   ['/alerts', ['owner', 'admin']],

@@ -28,6 +28,7 @@ const AUDIENCES: readonly Role[] = ['executive', 'marketer', 'analyst', 'admin']
 const AUDIENCE_WRITERS: readonly Role[] = ['marketer', 'admin'];
 const LOSS_READERS: readonly Role[] = ['executive', 'analyst', 'owner', 'admin'];
 const INBOX: readonly Role[] = ['owner', 'admin'];
+const MODEL_READERS: readonly Role[] = ['analyst', 'admin'];
 
 /** In nav order. */
 export const ROUTES = {
@@ -37,6 +38,7 @@ export const ROUTES = {
   '/(app)/customers/[id]': { roles: EVERYONE },
   '/(app)/churn-risk': { roles: EVERYONE, nav: { href: '/churn-risk', label: 'Churn risk', description: 'Customers likely to leave, why, and the value at risk.' } },
   '/(app)/churn-risk/export.csv': { roles: EVERYONE },
+  '/(app)/models': { roles: MODEL_READERS, nav: { href: '/models', label: 'Models', description: 'The churn model card: validated candidates, the shipped one and why, calibration.' } },
   '/(app)/segments': {
     roles: AUDIENCES,
     actions: { save: AUDIENCE_WRITERS, delete: AUDIENCE_WRITERS, push: AUDIENCE_WRITERS },
