@@ -114,6 +114,52 @@ describe('retention', () => {
     });
   });
 
+  test('cohort counts are distinct customers whichever dimensions are asked (issue 13: the grid was summed)', async () => {
+    // Cohort size straight from the base tables: each customer's first paid (completed or
+    // refunded) order month, counted once.
+    const sql = await fx.tw.warehouse.client.query({
+      query: `SELECT formatDateTime(cohort, '%Y-%m') AS cohort, count() AS customers
+              FROM (SELECT customer_id, toStartOfMonth(min(order_date)) AS cohort FROM ${fx.tw.config.database}.transactions_resolved
+                    WHERE status IN ('completed', 'refunded') GROUP BY customer_id)
+              GROUP BY cohort ORDER BY cohort`,
+      format: 'JSONEachRow',
+    });
+    const expected = Object.fromEntries((await sql.json<{ cohort: string; customers: string }>()).map((r) => [r.cohort, Number(r.customers)]));
+    // By hand: Jan C01, C02, C06, C09; Feb C03, C04, C07; May C08; Jun C05, C10.
+    assert.deepEqual(expected, { '2024-01': 4, '2024-02': 3, '2024-05': 1, '2024-06': 2 });
+
+    const byCohort = await fx.load({
+      measures: ['retention.cohort_customers', 'retention.retained_customers', 'retention.first_month_revenue', 'retention.cohort_revenue'],
+      timeDimensions: [{ dimension: 'retention.cohort_month', granularity: 'month' }],
+    }, exec);
+    assert.deepEqual(Object.fromEntries(byCohort.map((r) => [month(r, 'retention.cohort_month.month'), num(r['retention.cohort_customers'])])), expected);
+    // Without months since, retained = bought in any month of the grid: every customer (month 0).
+    assert.deepEqual(Object.fromEntries(byCohort.map((r) => [month(r, 'retention.cohort_month.month'), num(r['retention.retained_customers'])])), expected);
+    // First-month revenue once per customer, not once per month of the grid: Jan 100 + 30 + 300 + 25.
+    const jan = byCohort.find((r) => month(r, 'retention.cohort_month.month') === '2024-01')!;
+    close(num(jan['retention.first_month_revenue']), 455);
+
+    // No dimension at all: every customer who bought, once (10), not the 6 + 6 + 6 + 6 + 5 + … grid rows.
+    const [all] = await fx.load({ measures: ['retention.cohort_customers'] }, exec);
+    assert.equal(num(all['retention.cohort_customers']), 10);
+
+    // Months 1 to 5 of the January cohort: C01 (every month) and C06 (February) came back.
+    const [back] = await fx.load({
+      measures: ['retention.cohort_customers', 'retention.retained_customers', 'retention.retention_rate'],
+      timeDimensions: [{ dimension: 'retention.cohort_month', dateRange: ['2024-01-01', '2024-01-31'] }],
+      filters: [{ member: 'retention.months_since_first_purchase', operator: 'gte', values: ['1'] }],
+    }, exec);
+    assert.deepEqual([num(back['retention.cohort_customers']), num(back['retention.retained_customers'])], [4, 2]);
+    close(num(back['retention.retention_rate']), 2 / 4);
+
+    // By activity month: the grid's last month (June 2024) holds every cohort's customers once (4 + 3 + 1 + 2).
+    const [june] = await fx.load({
+      measures: ['retention.cohort_customers'],
+      timeDimensions: [{ dimension: 'retention.activity_month', dateRange: ['2024-06-01', '2024-06-30'] }],
+    }, exec);
+    assert.equal(num(june['retention.cohort_customers']), 10);
+  });
+
   test('revenue retention compares each month with the cohort\'s first month', async () => {
     const rows = await fx.load({
       measures: ['retention.revenue_retention', 'retention.cohort_revenue'],
