@@ -1,4 +1,4 @@
-import { guessDateFormat, type DateGuess } from './guess-date.ts';
+import { guessDateFormat, mostly, type DateGuess } from './guess-date.ts';
 import { isNumberIn, type NumberGuess } from './guess-number.ts';
 
 export type ColumnKind = 'empty' | 'date' | 'datetime' | 'int' | 'decimal' | 'email' | 'phone' | 'currency' | 'boolean' | 'enum' | 'id' | 'text';
@@ -59,7 +59,7 @@ export function guessColumn(header: string, values: readonly string[], ctx: Colu
     const long = filled.some((v) => v.replace(/^[+-]/, '').length > 9);
     return is(leadingZero || long || namesAnId(header) ? 'id' : 'int');
   }
-  if (filled.every((v) => isNumberIn(v, ctx.numbers))) return is(namesAnId(header) ? 'id' : 'decimal');
+  if (mostly(filled, (v) => isNumberIn(v, ctx.numbers)) && filled.some((v) => isNumberIn(v, ctx.numbers))) return is(namesAnId(header) ? 'id' : 'decimal');
   if (filled.every((v) => /^[A-Za-z]{3}$/.test(v) && CURRENCIES.has(v.toUpperCase()))) return is('currency');
   if (filled.every((v) => PHONE.test(v) && v.replace(/\D/g, '').length >= 6 && /[+\s()\-/]/.test(v))) return is('phone');
   if (filled.every((v) => BOOLEAN.has(v.toLowerCase())) || (filled.every((v) => v === '0' || v === '1') && base.distinct <= 2)) return is('boolean');

@@ -49,7 +49,18 @@ function fits(p: DateParser, v: string): boolean {
 }
 
 /**
- * Returns the format every (trimmed, non-empty) value fits, or undefined. `epoch` numbers are
+ * Real exports carry the odd bad value (the load rejects it, the preview shows it): a format fits
+ * a column when at most one value in twenty (at least one) does not fit, and those are a third at most.
+ */
+export function mostly(values: readonly string[], test: (v: string) => boolean): boolean {
+  let misses = 0;
+  const allowed = Math.max(1, Math.floor(values.length / 20));
+  for (const v of values) if (!test(v) && ++misses > allowed) return false;
+  return misses * 3 <= values.length;
+}
+
+/**
+ * Returns the format (nearly) every (trimmed, non-empty) value fits, or undefined. `epoch` numbers are
  * only considered when `allowEpoch` (the header says it is a time): otherwise they are ids.
  * `preferDayFirst` decides DD/MM against MM/DD when the values fit both (e.g. the file uses a
  * decimal comma); the guess is then `low` and names the alternative.
@@ -58,13 +69,13 @@ export function guessDateFormat(values: readonly string[], opts: { allowEpoch?: 
   const vs = values.map((v) => v.trim()).filter((v) => v !== '');
   if (vs.length === 0) return undefined;
   const hasTime = vs.some((v) => /\d:\d\d/.test(v));
-  if (vs.every((v) => /^\d{4}-\d\d-\d\d/.test(v) && fits(parseIso, v))) return { format: 'ISO', hasTime, sure: 'high' };
+  if (mostly(vs, (v) => /^\d{4}-\d\d-\d\d/.test(v) && fits(parseIso, v))) return { format: 'ISO', hasTime, sure: 'high' };
   if (opts.allowEpoch) {
     if (vs.every((v) => /^\d{10}(\.\d+)?$/.test(v) && fits(parser('epoch'), v))) return { format: 'epoch', hasTime: true, sure: 'high' };
     if (vs.every((v) => /^\d{13}$/.test(v) && fits(parser('epoch_ms'), v))) return { format: 'epoch_ms', hasTime: true, sure: 'high' };
   }
-  if (vs.some((v) => !/^[\d./: -]+( ?[AaPp][Mm])?( [+-]\d\d:?\d\d)?$/.test(v))) return undefined;
-  const fitting = (hasTime ? WITH_TIME : DATE_ONLY).filter((f) => vs.every((v) => fits(parser(f), v)));
+  if (!mostly(vs, (v) => /^[\d./: -]+( ?[AaPp][Mm])?( [+-]\d\d:?\d\d)?$/.test(v))) return undefined;
+  const fitting = (hasTime ? WITH_TIME : DATE_ONLY).filter((f) => mostly(vs, (v) => fits(parser(f), v)));
   if (fitting.length === 0) return undefined;
   const [first, second] = fitting;
   const swapped = (f: string): string => (f.startsWith('DD') ? `MM${f.slice(2, 3)}DD${f.slice(5)}` : `DD${f.slice(2, 3)}MM${f.slice(5)}`);

@@ -1,0 +1,313 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { dryRun } from '../../ingest/detect/dry-run.ts';
+import { guessColumn, type ColumnKind } from '../../ingest/detect/guess-column.ts';
+import { guessDateFormat } from '../../ingest/detect/guess-date.ts';
+import { guessDialect } from '../../ingest/detect/guess-dialect.ts';
+import { guessHeader } from '../../ingest/detect/guess-header.ts';
+import { guessNumberFormat } from '../../ingest/detect/guess-number.ts';
+import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
+import { readSample } from '../../ingest/detect/read-sample.ts';
+import { DetectError, sniffBytes } from '../../ingest/detect/sniff-bytes.ts';
+import { splitRecords } from '../../ingest/detect/split-records.ts';
+import { fixture } from './helpers.ts';
+
+const dot = { decimal: '.', thousands: '' } as const;
+
+describe('detect: what a file is (sniffBytes)', () => {
+  const ok: [string, Buffer, string, string, boolean][] = [
+    ['CSV in UTF-8', Buffer.from('a,b\n1,2\n'), 'csv', 'utf-8', false],
+    ['CSV with a UTF-8 BOM', Buffer.from('\uFEFFa,b\r\n1,2\r\n'), 'csv', 'utf-8', true],
+    ['latin1 bytes', Buffer.from('name;city\nM\xfcller;K\xf6ln\n', 'latin1'), 'csv', 'windows-1252', false],
+    ['NDJSON', Buffer.from('{"a":1}\n{"a":2}\n'), 'ndjson', 'utf-8', false],
+    ['Parquet', Buffer.from('PAR1\x15\x04', 'latin1'), 'parquet', 'utf-8', false],
+    ['UTF-8 cut inside a character', Buffer.from('a,b\nx,\xc3', 'latin1'), 'csv', 'utf-8', false],
+  ];
+  for (const [what, bytes, format, encoding, bom] of ok) {
+    it(what, () => {
+      const s = sniffBytes(bytes, 'f');
+      assert.deepEqual([s.format, s.encoding, s.bom], [format, encoding, bom]);
+    });
+  }
+  it('CR LF line ends', () => assert.equal(sniffBytes(Buffer.from('a,b\r\n1,2\r\n'), 'f').crlf, true));
+  const binary: [string, Buffer, RegExp][] = [
+    ['gzip', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]), /gzip/],
+    ['xlsx', Buffer.from('PK\x03\x04\x14\x00', 'latin1'), /Excel \.xlsx/],
+    ['PNG', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), /PNG/],
+    ['NUL bytes', Buffer.from([0x61, 0x00, 0x62, 0xfe, 0xfa]), /NUL bytes/],
+    ['UTF-16', Buffer.from([0xff, 0xfe, 0x61, 0x00]), /UTF-16/],
+    ['control characters', Buffer.from(Array.from({ length: 200 }, (_, i) => (i % 3 === 0 ? 2 : 0x41))), /control characters/],
+  ];
+  for (const [what, bytes, re] of binary) {
+    it(`refuses ${what}, saying what it looks like without echoing the bytes`, () => {
+      assert.throws(() => sniffBytes(bytes, 'in.csv'), (e: Error) => {
+        assert.ok(e instanceof DetectError);
+        assert.match(e.message, /^in\.csv is not a CSV\/NDJSON\/Parquet file/);
+        assert.match(e.message, re);
+        assert.ok(![...e.message].some((ch) => ch.charCodeAt(0) < 32), 'no raw bytes in the message');
+        return true;
+      });
+    });
+  }
+});
+
+describe('detect: records and delimiters', () => {
+  const splits: [string, string, string, string[][]][] = [
+    ['quoted delimiter and doubled quote', 'a,"b,c",""\r\n"x""y",2,3\n', ',', [['a', 'b,c', ''], ['x"y', '2', '3']]],
+    ['empty lines skipped', 'a;b\n\n1;2\n', ';', [['a', 'b'], ['1', '2']]],
+    ['runs of whitespace, leading and trailing ignored', ' 00004 0001 19970101  2\t  29.33\r\n 1  2 \n', 'whitespace', [['00004', '0001', '19970101', '2', '29.33'], ['1', '2']]],
+    ['a quoted value with spaces in whitespace mode', 'a "b c" d\n', 'whitespace', [['a', 'b c', 'd']]],
+    ['multi-character delimiter', 'a||b||c\n1||2|x||3\n', '||', [['a', 'b', 'c'], ['1', '2|x', '3']]],
+  ];
+  for (const [what, text, d, want] of splits) it(`splits: ${what}`, () => assert.deepEqual(splitRecords(text, d), want));
+  it('drops a last record the sample may have cut off', () => {
+    assert.deepEqual(splitRecords('a,b\n1,2\n3,', ',', { truncated: true }), [['a', 'b'], ['1', '2']]);
+    assert.deepEqual(splitRecords('a,b\n1,"2\n3', ',', { truncated: false }), [['a', 'b']]);
+  });
+
+  const dialects: [string, string, string, number][] = [
+    ['comma', 'id,name,amount\n1,"Doe, J",2.50\n2,X,3\n', ',', 3],
+    ['semicolon with decimal commas', 'Nr;Betrag;Menge\n1;12,50;2\n2;1.234,00;1\n', ';', 3],
+    ['tab', 'a\tb c\td\n1\t2 3\t4\n', '\t', 3],
+    ['pipe', 'a|b\n1|2\n', '|', 2],
+    ['double pipe', 'a||b||c\n1||2||3\n', '||', 3],
+    ['CDNOW-like aligned columns with one stray tab', ' 00004 0001 19970101  2\t  29.33\r\n 00004 0001 19970118  2   29.73\r\n 00021 0002 19970101  3   63.34\r\n', 'whitespace', 5],
+  ];
+  for (const [what, text, delimiter, columns] of dialects) {
+    it(`delimiter: ${what}`, () => {
+      const d = guessDialect(text);
+      assert.deepEqual([d.delimiter, d.columns], [delimiter, columns]);
+    });
+  }
+});
+
+describe('detect: dates', () => {
+  const cases: [string, string[], { allowEpoch?: boolean; preferDayFirst?: boolean }, string | undefined, 'high' | 'low' | undefined][] = [
+    ['YYYYMMDD', ['19970101', '19980630'], {}, 'YYYYMMDD', 'high'],
+    ['ISO dates and times', ['2024-03-01', '2024-03-01T10:00:00Z', '2024-03-01 10:00'], {}, 'ISO', 'high'],
+    ['ISO with a spaced offset (Shopify)', ['2024-03-01 10:00:00 +0100'], {}, 'YYYY-MM-DD HH:mm:ss Z', 'high'],
+    ['DD.MM.YYYY', ['03.01.2024', '29.02.2024'], {}, 'DD.MM.YYYY', 'high'],
+    ['DD.MM.YYYY HH:mm, some without time', ['03.01.2024 09:15', '29.02.2024'], {}, 'DD.MM.YYYY HH:mm', 'high'],
+    ['month first, decided by a day above 12', ['3/1/2024', '12/31/2024'], {}, 'MM/DD/YYYY', 'high'],
+    ['day first, decided by a day above 12', ['13/1/2024', '1/12/2024'], {}, 'DD/MM/YYYY', 'high'],
+    ['ambiguous: month first by default', ['3/1/2024', '1/12/2024'], {}, 'MM/DD/YYYY', 'low'],
+    ['ambiguous: day first in a European file', ['3/1/2024', '1/12/2024'], { preferDayFirst: true }, 'DD/MM/YYYY', 'low'],
+    ['12-hour clock', ['3/14/2024 1:05 PM'], {}, 'MM/DD/YYYY h:mm A', 'high'],
+    ['epoch seconds when the header says time', ['1709287200', '1709290800'], { allowEpoch: true }, 'epoch', 'high'],
+    ['epoch milliseconds', ['1709287200000'], { allowEpoch: true }, 'epoch_ms', 'high'],
+    ['ten digits without a time header are no date', ['1709287200'], {}, undefined, undefined],
+    ['ids are no dates', ['00004', '00021'], {}, undefined, undefined],
+    ['an impossible date', ['2024-02-30'], {}, undefined, undefined],
+  ];
+  for (const [what, values, opts, format, sure] of cases) {
+    it(what, () => {
+      const g = guessDateFormat(values, opts);
+      assert.equal(g?.format, format);
+      assert.equal(g?.sure, sure);
+    });
+  }
+});
+
+describe('detect: numbers and column kinds', () => {
+  const numbers: [string[], string, string][] = [
+    [['12,50', '1.234,50', '3'], ',', '.'],
+    [['29.33', '1,234.00'], '.', ','],
+    [['19,99', '7,45'], ',', ''],
+    [['1 234,50'], ',', ' '],
+    [['1,234'], '.', ''], // could be either: the default stays
+    [['abc', '2024-01-01'], '.', ''],
+  ];
+  for (const [values, decimal, thousands] of numbers) {
+    it(`numbers ${values.join(' ')} → decimal "${decimal}", thousands "${thousands}"`, () => {
+      const g = guessNumberFormat(values);
+      assert.deepEqual([g.decimal, g.thousands], [decimal, thousands]);
+    });
+  }
+  const kinds: [string, string[], ColumnKind, { decimal: '.' | ','; thousands: '' | '.' | ',' }?][] = [
+    ['customer', ['00004', '00021'], 'id'],
+    ['qty', ['1', '2', '5', '3'], 'int'],
+    ['Order ID', ['10001', '10002'], 'id'],
+    ['amount', ['29.33', '1.5', '3'], 'decimal'],
+    ['Betrag', ['1.249,00', '19,99'], 'decimal', { decimal: ',', thousands: '.' }],
+    ['mail', ['a@b.de', 'x.y@z.com'], 'email'],
+    ['tel', ['+49 30 5550101', '(030) 555-0202'], 'phone'],
+    ['cur', ['usd', 'usd', 'eur'], 'currency'],
+    ['flag', ['true', 'false', 'true'], 'boolean'],
+    ['status', ['paid', 'paid', 'refunded', 'paid', 'paid', 'paid'], 'enum'],
+    ['sku', ['A-1', 'B-2', 'C-3'], 'id'],
+    ['note', ['hello there', 'a longer text', 'more words'], 'text'],
+    ['created', ['2024-01-01 10:00', '2024-01-02 11:00'], 'datetime'],
+    ['day', ['19970101', '19970102'], 'date'],
+    ['empty', ['', ' '], 'empty'],
+  ];
+  for (const [header, values, kind, numbersFmt] of kinds) {
+    it(`column "${header}" ${JSON.stringify(values)} → ${kind}`, () => assert.equal(guessColumn(header, values, { numbers: numbersFmt ?? dot }).kind, kind));
+  }
+});
+
+describe('detect: header or not', () => {
+  const cases: [string, string[][], boolean][] = [
+    ['names over numbers', [['id', 'amount'], ['1', '2.5'], ['2', '3']], true],
+    ['a number in the first line', [['00004', '0001', '19970101'], ['00005', '0002', '19970102']], false],
+    ['a date in the first line', [['C-1', '2024-01-05 10:12:00'], ['C-2', '2024-01-06 11:00:00']], false],
+    ['all text, names not repeated below', [['name', 'city'], ['Ann', 'Berlin'], ['Bo', 'Oslo']], true],
+    ['all text, first values repeated below', [['Ann', 'Berlin'], ['Ann', 'Oslo']], false],
+    ['names over e-mails', [['who', 'mail'], ['Ann', 'a@b.de'], ['Bo', 'b@b.de']], true],
+  ];
+  for (const [what, records, header] of cases) it(what, () => assert.equal(guessHeader(records, { numbers: dot }).header, header));
+});
+
+describe('detect: entity and mapping draft for real export layouts', () => {
+  const cases: {
+    file: string;
+    entity: string;
+    source: string;
+    fields: Record<string, string>;
+    extra?: (m: ReturnType<typeof proposeMapping>['mapping']) => void;
+  }[] = [
+    {
+      file: 'headerless.csv',
+      entity: 'transactions',
+      source: 'headerless',
+      fields: {},
+      extra: (m) => {
+        assert.deepEqual(m.csv?.names, ['customer_ref', 'order_date', 'column_3', 'quantity', 'amount']);
+        assert.equal(m.csv?.header, false);
+        assert.deepEqual(m.ignore, ['column_3']);
+        assert.deepEqual(m.orders, { by: 'customer_timestamp' });
+        assert.deepEqual(m.constants, { status: 'completed' });
+      },
+    },
+    {
+      file: 'whitespace.txt',
+      entity: 'transactions',
+      source: 'whitespace',
+      fields: { customer_id: 'customer_ref', order_date: 'order_date', items: 'quantity', amount: 'amount' },
+      extra: (m) => {
+        assert.equal(m.csv?.delimiter, 'whitespace');
+        assert.deepEqual(m.dates, { order_date: 'MM/DD/YYYY' });
+      },
+    },
+    {
+      file: 'german-semicolon.csv',
+      entity: 'transactions',
+      source: 'german-semicolon',
+      fields: { Bestellnr: 'order_id', Kundennr: 'customer_ref', Bestelldatum: 'order_date', Status: 'status', Betrag: 'amount', Menge: 'quantity', Artikel: 'product_id', Artikelname: 'product_name', Kategorie: 'category' },
+      extra: (m) => {
+        assert.deepEqual(m.csv, { delimiter: ';', quote: '"', encoding: 'windows-1252' });
+        assert.deepEqual(m.numbers, { decimal: ',', thousands: '.' });
+        assert.deepEqual(m.dates, { order_date: 'DD.MM.YYYY HH:mm' });
+        assert.deepEqual(m.values, { status: { Abgeschlossen: 'completed', Erstattet: 'refunded', Storniert: 'cancelled' } });
+      },
+    },
+    {
+      file: 'excel-bom-crlf.csv',
+      entity: 'transactions',
+      source: 'excel-bom-crlf',
+      fields: { 'Order ID': 'order_id', 'Customer ID': 'customer_ref', 'Order Date': 'order_date', Product: 'product_name', Quantity: 'quantity', Amount: 'amount', Status: 'status' },
+      extra: (m) => {
+        assert.deepEqual(m.numbers, { decimal: '.', thousands: ',' });
+        assert.deepEqual(m.dates, { order_date: 'MM/DD/YYYY HH:mm' });
+        assert.ok(m.$comment.some((c) => /with BOM, CR LF/.test(c)));
+      },
+    },
+    {
+      file: 'shopify-orders.csv',
+      entity: 'transactions',
+      source: 'shopify',
+      fields: { Name: 'order_id', Email: 'customer_ref', 'Financial Status': 'status', 'Created at': 'order_date', 'Lineitem price': 'amount', 'Lineitem quantity': 'quantity', Currency: 'currency' },
+      extra: (m) => {
+        assert.deepEqual(m.constants, { status: 'completed' }); // the order's later lines have no Financial Status
+        assert.equal(m.values?.status?.voided, 'cancelled');
+        assert.deepEqual(m.currency, { default: 'EUR' });
+        assert.ok(m.ignore?.includes('Payment ID') && m.ignore.includes('Id') && m.ignore.includes('Total'));
+      },
+    },
+    {
+      file: 'stripe-charges.csv',
+      entity: 'transactions',
+      source: 'stripe',
+      fields: { id: 'transaction_id', 'Customer ID': 'customer_ref', 'Created (UTC)': 'order_date', Amount: 'amount', Currency: 'currency', Status: 'status' },
+      extra: (m) => {
+        assert.deepEqual(m.values, { status: { Paid: 'completed', Failed: 'cancelled' } });
+        assert.deepEqual(m.currency, { default: 'USD', base: 'USD' });
+      },
+    },
+    {
+      file: 'hubspot-contacts.csv',
+      entity: 'customers',
+      source: 'hubspot',
+      fields: { 'Record ID': 'source_id', Email: 'email', 'Phone Number': 'phone', 'Company Name': 'company', 'Create Date': 'signup_date', 'Country/Region': 'country', 'Original Source': 'acquisition_channel' },
+    },
+    {
+      file: 'hubspot-deals.csv',
+      entity: 'opportunities',
+      source: 'hubspot',
+      fields: { 'Record ID': 'opportunity_id', 'Deal Stage': 'status', Amount: 'amount', 'Create Date': 'created_at', 'Close Date': 'closed_at', 'Associated Contact IDs': 'customer_ref' },
+      extra: (m) => assert.deepEqual(m.values?.status, { 'Closed Won': 'won', 'Closed Lost': 'lost', 'Contract Sent': 'open', 'Appointment Scheduled': 'open' }),
+    },
+    {
+      file: 'salesforce-contacts.csv',
+      entity: 'customers',
+      source: 'salesforce',
+      fields: { 'Contact ID': 'source_id', Email: 'email', Phone: 'phone', 'Account Name': 'company', 'Created Date': 'signup_date' },
+      extra: (m) => assert.deepEqual(m.dates, { signup_date: 'MM/DD/YYYY' }),
+    },
+    {
+      file: 'salesforce-opportunities.csv',
+      entity: 'opportunities',
+      source: 'salesforce',
+      fields: { Id: 'opportunity_id', ContactId: 'customer_ref', StageName: 'status', Amount: 'amount', CreatedDate: 'created_at', CloseDate: 'closed_at', LastModifiedDate: 'updated_at' },
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.file} → ${c.entity} from ${c.source}`, async () => {
+      const draft = proposeMapping(await readSample(fixture(`exports/${c.file}`)));
+      assert.equal(draft.entity, c.entity);
+      assert.equal(draft.entitySure, true);
+      assert.equal(draft.mapping.source, c.source);
+      for (const [header, field] of Object.entries(c.fields)) assert.equal(draft.mapping.columns?.[header], field, `${header} → ${field}`);
+      c.extra?.(draft.mapping);
+    });
+  }
+  it('--entity overrides the guess', async () => {
+    const draft = proposeMapping(await readSample(fixture('exports/hubspot-contacts.csv')), { entity: 'interactions' });
+    assert.equal(draft.entity, 'interactions');
+    assert.ok(draft.mapping.$comment.some((c) => /MISSING required/.test(c)));
+  });
+  it('a file in the base currency keeps the base', async () => {
+    const draft = proposeMapping(await readSample(fixture('exports/stripe-charges.csv')), { baseCurrency: 'USD' });
+    assert.deepEqual(draft.mapping.currency, { default: 'USD' });
+  });
+});
+
+describe('detect: dry run through the load path', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'detect-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  it('previews rows as stored and reports the rejects a load would produce, by line and field', async () => {
+    const file = join(dir, 'orders.csv');
+    writeFileSync(file, 'line_id,order,customer,date,amount,status\nL1,O1,C1,2024-01-05,10.50,paid\nL2,O2,C2,2024-13-45,5,paid\nL3,O3,C3,2024-01-07,-3,refunded\nL4,O4,C1,2024-01-08,7.25,paid\n');
+    const draft = proposeMapping(await readSample(file));
+    assert.equal(draft.entity, 'transactions');
+    const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 5 });
+    assert.equal(run.error, undefined);
+    assert.deepEqual([run.checked, run.valid, run.rejectedRows], [4, 2, 2]);
+    assert.deepEqual(run.preview.map((r) => [r.order_id, r.customer_ref, r.amount, r.status]), [['O1', 'C1', '10.50', 'completed'], ['O4', 'C1', '7.25', 'completed']]);
+    assert.equal(run.preview[0].order_date, '2024-01-05 00:00:00');
+    assert.deepEqual(run.rejects.map((r) => [r.line, r.field]), [[3, 'order_date'], [4, 'amount']]);
+  });
+  it('stops after the rows it was asked to check', async () => {
+    const file = join(dir, 'many.csv');
+    writeFileSync(file, `transaction_id,customer,date,amount\n${Array.from({ length: 50 }, (_, i) => `T${i},C${i % 7},2024-01-0${1 + (i % 9)},${i}.00`).join('\n')}\n`);
+    const draft = proposeMapping(await readSample(file));
+    const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 3, checkRows: 20 });
+    assert.deepEqual([run.checked, run.valid, run.preview.length], [20, 20, 3]);
+  });
+  it('a draft the load cannot use says why instead of previewing', async () => {
+    const run = await dryRun(fixture('exports/stripe-charges.csv'), 'transactions', { columns: { id: 'no_such_field' } });
+    assert.match(run.error ?? '', /no_such_field/);
+  });
+});
