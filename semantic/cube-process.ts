@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
+import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { createLogger } from '../lib/log.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 
@@ -85,6 +86,13 @@ const port = env.CRM_SEMANTIC_PORT;
 const maxRows = env.CUBEJS_DB_QUERY_LIMIT;
 const timeoutSeconds = env.CUBEJS_DB_QUERY_TIMEOUT;
 const logLevel = env.CUBEJS_LOG_LEVEL;
+/** How long /load and /graphql hold a request for its answer (wait-for-answer.ts). */
+const waitSeconds = env.CRM_SEMANTIC_WAIT_SECONDS;
+/**
+ * How long Cube itself holds one request before "Continue wait" (its default is 5 s): the
+ * granularity of that wait, and the polling interval of a client that polls itself.
+ */
+const pollSeconds = Math.max(1, Math.min(5, Math.ceil(waitSeconds)));
 /**
  * Seconds between background checks of the rollups' refresh keys. Always on: without the refresh
  * scheduler Cube 0.33 treats the instance as a pure API node and refuses (instead of building) a
@@ -193,7 +201,7 @@ const apiBoundary: Middleware = (req, res, next) => {
   next();
 };
 
-const limits = { timeoutSeconds, maxRows };
+const limits = { timeoutSeconds, maxRows, waitSeconds };
 
 /** The full story of a refused request, for whoever is asked about its request id. */
 function logError(requestId: string, status: number, path: string, error: string, stack: string | undefined): void {
@@ -239,9 +247,12 @@ async function main(): Promise<void> {
     // timeout sits a little above the queue's so the clearer queue timeout answers first.
     driverFactory: () => new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 }),
     orchestratorOptions: {
+      continueWaitTimeout: pollSeconds,
       queryCacheOptions: {
-        // continueWaitTimeout above the execution timeout: a slow query answers with the timeout
-        // error instead of a 200 "Continue wait" that only Cube's client library knows to retry.
+        // The queue's continueWaitTimeout above the execution timeout: a query over the timeout
+        // ends in the timeout error, not in endless "Continue wait". The request-level
+        // continueWaitTimeout above applies first; wait-for-answer.ts turns its "Continue wait"
+        // into one answer for plain HTTP clients.
         queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5 },
       },
     },
@@ -261,9 +272,12 @@ async function main(): Promise<void> {
   const app = express();
   app.disable('x-powered-by');
   // Bearer tokens, no cookies: any origin may call (the browser app reads Cube directly).
-  app.use(cors({ allowedHeaders: 'authorization,content-type,x-request-id' }));
+  app.use(cors({ allowedHeaders: `authorization,content-type,x-request-id,${CONTINUE_WAIT_HEADER}` }));
   app.use(apiBoundary);
   app.use(express.json({ limit: '1mb' }));
+  // Known once the server listens (below).
+  const listening: { at?: { host: string; port: number } } = {};
+  app.use(waitForAnswer({ waitSeconds, self: () => listening.at }));
   await core.initApp(app);
   // Unknown routes answer JSON with a request id like every other error, not express's HTML page.
   app.use(((_req, res) => {
@@ -282,6 +296,9 @@ async function main(): Promise<void> {
   });
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
+  // The loopback requests of wait-for-answer.ts: an unspecified bind address is reached on loopback.
+  const boundHost = typeof address === 'object' && address ? address.address : host;
+  listening.at = { host: boundHost === '0.0.0.0' ? '127.0.0.1' : boundHost === '::' ? '::1' : boundHost, port: boundPort };
 
   let stopping = false;
   const stop = async (code: number): Promise<void> => {

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../lib/config.ts';
+import { loadConfig } from '../lib/config/schema.ts';
 import { forwardLine, partLogger } from '../lib/log.ts';
 
 /**
@@ -39,6 +40,11 @@ export interface SemanticServerOptions {
   defaultRows?: number;
   /** Seconds before a query is abandoned with a 504 (CUBEJS_DB_QUERY_TIMEOUT). Default 60. */
   queryTimeoutSeconds?: number;
+  /**
+   * Seconds /load and /graphql hold a request for its answer instead of Cube's "Continue wait",
+   * then a 504 (semantic/wait-for-answer.ts). Default CRM_SEMANTIC_WAIT_SECONDS (60).
+   */
+  waitSeconds?: number;
   /** Seconds between background checks of the rollups (pre-aggregations) for a rebuild. Default 30. */
   preAggregationRefreshSeconds?: number;
   /** Cube model directory. Default semantic/model. */
@@ -86,6 +92,8 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     CUBEJS_DB_QUERY_TIMEOUT: `${opts.queryTimeoutSeconds ?? 60}`,
     CUBEJS_LOG_LEVEL: opts.logLevel ?? 'warn',
     CRM_SEMANTIC_REFRESH_SECONDS: String(opts.preAggregationRefreshSeconds ?? 30),
+    // The caller's setting, else this process's configuration (npm start does not pass one).
+    CRM_SEMANTIC_WAIT_SECONDS: String(opts.waitSeconds ?? loadConfig().CRM_SEMANTIC_WAIT_SECONDS),
     CRM_SEMANTIC_HOST: opts.host ?? '127.0.0.1',
     CRM_SEMANTIC_PORT: String(opts.port ?? 4000),
   };

@@ -36,6 +36,8 @@ export interface PublicError {
 export interface Limits {
   timeoutSeconds: number;
   maxRows: number;
+  /** How long /load and /graphql wait for an answer (CRM_SEMANTIC_WAIT_SECONDS). */
+  waitSeconds?: number;
 }
 
 const stripErrorPrefix = (message: string): string => message.replace(/^(\s*(Error|UserError|TypeError|SyntaxError):\s*)+/, '').trim();
@@ -47,6 +49,15 @@ const stripErrorPrefix = (message: string): string => message.replace(/^(\s*(Err
  */
 export function publicError(raw: string, status: number, cubeType: string | undefined, limits: Limits): PublicError {
   const message = stripErrorPrefix(raw);
+  // Cube's "not done yet" (semantic/wait-for-answer.ts re-asks until the wait is over): said as
+  // what it means for someone who cannot poll.
+  if (message === 'Continue wait') {
+    return {
+      status: 504,
+      type: 'StillRunning',
+      error: `The query is still running after ${limits.waitSeconds ?? 60} s (CRM_SEMANTIC_WAIT_SECONDS). It keeps running and its answer is cached: ask again in a minute. Or narrow the date range, add filters or group by fewer dimensions.`,
+    };
+  }
   if (/Query execution timeout|Timeout error|timed out/i.test(raw)) {
     return {
       status: 504,
