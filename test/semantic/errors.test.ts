@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { leaksInternals, publicError, requestIdFor } from '../../semantic/security/errors.ts';
+import { isContinueWait } from '../../semantic/wait-for-answer.ts';
 import { guardQuery, membersOf, QueryRefused } from '../../semantic/security/query-guard.ts';
 
 const limits = { timeoutSeconds: 60, maxRows: 50_000 };
@@ -25,6 +26,9 @@ const CASES: [string, number, string | undefined, number, string, RegExp][] = [
   ["TypeError: Cannot read properties of undefined (reading 'measures')\n    at prepareAnnotation (/work/main/node_modules/x.js:1:2)", 500, undefined, 500, 'InternalError', /request id/],
   ['Compile error in /work/main/semantic/model/cubes/x.yml', 400, 'UserError', 400, 'InvalidQuery', /not valid/],
   ['Invalid token: jwt expired', 403, undefined, 403, 'Forbidden', /jwt expired/],
+  // Cube's "not yet", once the server-side wait is over (wait-for-answer.ts): what to do, not the protocol word.
+  ['Continue wait', 504, undefined, 504, 'StillRunning', /still running after 60 s \(CRM_SEMANTIC_WAIT_SECONDS\).*ask again/],
+  ['Error: Continue wait', 400, undefined, 504, 'StillRunning', /still running/],
 ];
 
 test('publicError: each kind gets its status, type and a message without internals', () => {
@@ -77,4 +81,17 @@ test('guardQuery refuses members of hidden cubes wherever the query names them',
   ]) {
     assert.throws(() => guardQuery(bad, ctx, hidden), (e: unknown) => e instanceof QueryRefused && /Unknown member: (paid_orders|customers)\./.test(e.message));
   }
+});
+
+test('isContinueWait: Cube\'s REST "Continue wait" and a GraphQL error typed StillRunning, nothing else', () => {
+  const b = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+  const cases: [number, Buffer, boolean][] = [
+    [200, b({ error: 'Continue wait' }), true],
+    [200, b({ data: [], errors: [{ message: 'The query is still running', extensions: { type: 'StillRunning' } }] }), true],
+    [200, b({ data: [{ 'sales.orders': '3' }] }), false],
+    [400, b({ error: 'Continue wait' }), false],
+    [504, b({ error: 'Query timed out', type: 'QueryTimeout' }), false],
+    [200, b('not json'), false],
+  ];
+  for (const [status, body, want] of cases) assert.equal(isContinueWait(status, body), want, `${status} ${body.toString()}`);
 });
