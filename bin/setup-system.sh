@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs beyond npm: docker-compose (validates the
-# compose files; no engine needed), chromium (end-to-end tests), jupyter + ipykernel (notebooks).
+# compose files; no engine needed), chromium (end-to-end tests), jupyter + ipykernel (notebooks),
+# python3-sklearn (the peer of `npm run bench:models`: the forest is measured against scikit-learn).
 # Idempotent: installs only what is missing. Runs as root (CI) or through sudo when available.
 set -euo pipefail
-packages=(docker-compose chromium jupyter-notebook python3-nbconvert python3-ipykernel)
+packages=(docker-compose chromium jupyter-notebook python3-nbconvert python3-ipykernel python3-sklearn)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
