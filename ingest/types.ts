@@ -61,8 +61,13 @@ export interface IngestSummary {
   loaded: number;
   /** Records that existed with other values and were replaced by a new version. */
   updated: number;
-  /** Records already stored with the same values (or repeated in the input): nothing written. */
+  /** Records already stored with the same values: nothing written. */
   duplicates: number;
+  /**
+   * Rows whose id another row of the same input also has: one row per id is kept (the newest
+   * updated_at, else the last one), these are not. `warnings` names the ids and lines.
+   */
+  duplicatesInInput: number;
   /** Records older than the stored version of the same key (by updated_at): nothing written. */
   outdated: number;
   rejected: number;
@@ -70,6 +75,12 @@ export interface IngestSummary {
   staleDeleted: number;
   /** Facts: distinct customer refs with no customer record in their source (loaded under a placeholder customer id). */
   unknownCustomers: number;
+  /**
+   * Facts: customers created for references without a customer record (first seen = their earliest
+   * fact), so customer lists, RFM and LTV work on facts alone. A customers file loaded later for the
+   * same source id fills in the same customer.
+   */
+  customersCreated: number;
   /** Customers: identity resolution results. */
   identity?: { newCustomers: number; matchedRecords: number; merges: number };
   seconds: number;
@@ -87,4 +98,9 @@ export interface IngestSummary {
   derivedIds?: string;
   /** Why the load failed (status = failed). */
   error?: string;
+  /**
+   * Failed loads: rows sent in an insert that failed, so it is not known whether they are stored
+   * (`loaded`/`updated` count only confirmed writes). Loading the same input again completes it.
+   */
+  unconfirmed?: number;
 }

@@ -10,6 +10,21 @@ export const customers: EntitySpec = {
   attributesColumn: 'attributes',
   versionField: 'updated_at',
   sourceIsColumn: true,
+  // How the golden record picks each attribute from a customer's records (ingest/README.md,
+  // "Survivorship"): how the customer started stays as first recorded, what changes is the newest.
+  survivorship: {
+    acquisition_channel: 'earliest',
+    signup_date: 'earliest',
+    customer_type: 'newest',
+    name: 'newest',
+    email: 'newest',
+    phone: 'newest',
+    company: 'newest',
+    region: 'newest',
+    country: 'newest',
+    city: 'newest',
+    owner_id: 'newest',
+  },
   fields: [
     { name: 'source', type: 'id', required: true, doc: 'system the record comes from (webshop, support, crm…); from the file, the mapping or --source' },
     { name: 'source_id', type: 'id', required: true, doc: "the record's id in that system" },

@@ -10,6 +10,7 @@ export const interactions: EntitySpec = {
   key: ['source', 'interaction_id'],
   idField: 'interaction_id',
   resolvesCustomer: true,
+  firstSeenField: 'occurred_at',
   movableSortColumns: ['customer_id', 'occurred_at'],
   sourceIsColumn: true,
   derive: { id: true },

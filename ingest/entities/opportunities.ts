@@ -6,6 +6,7 @@ export const opportunities: EntitySpec = {
   key: ['source', 'opportunity_id'],
   idField: 'opportunity_id',
   resolvesCustomer: true,
+  firstSeenField: 'created_at',
   versionField: 'updated_at',
   movableSortColumns: ['customer_id', 'created_at'],
   money: { amount: 'amount', currency: 'currency' },

@@ -78,6 +78,18 @@ export interface EntitySpec {
   /** Facts: `customer_ref` (with `source`) is resolved to `customer_id`. */
   resolvesCustomer?: boolean;
   /**
+   * Facts that show a customer exists: the field (and column) whose time it happened. A customer
+   * known only from facts is created with the earliest of these as first seen.
+   */
+  firstSeenField?: string;
+  /**
+   * Customer records: how the golden record picks each attribute from a customer's records.
+   * `earliest`: from the record seen first (first-seen facts such as the acquisition channel must
+   * not be rewritten by a later system); `newest`: from the most recently updated record (contact
+   * details and names change). Every golden attribute is listed.
+   */
+  survivorship?: Readonly<Record<string, 'earliest' | 'newest'>>;
+  /**
    * Customer records: the whole input is resolved into customers before any row is written (a
    * first pass collects the matching keys), so the ids do not depend on the order of rows.
    */

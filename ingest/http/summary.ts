@@ -15,6 +15,10 @@ export interface BatchSummary {
   loaded: number;
   updated: number;
   duplicates: number;
+  /** Records whose id an earlier record of the same batch also had: the newest updated_at (else the last) was kept; `warnings` names them. */
+  duplicates_in_input?: number;
+  /** Customers created for references without a customer record (first seen = their earliest fact). */
+  customers_created?: number;
   /** Older than the stored version of the same record (by updated_at): nothing written. */
   outdated: number;
   rejected: number;
@@ -31,7 +35,7 @@ export interface BatchSummary {
  * were rejected. Counted from the accepted side: a record with two bad fields may give two rejects.
  */
 export function summaryStatus(summary: BatchSummary): 200 | 422 {
-  const accepted = summary.loaded + summary.updated + summary.duplicates + summary.outdated;
+  const accepted = summary.loaded + summary.updated + summary.duplicates + (summary.duplicates_in_input ?? 0) + summary.outdated;
   return accepted === 0 && summary.rejected > 0 ? 422 : 200;
 }
 
@@ -49,6 +53,8 @@ export function toBatchSummary(summary: IngestSummary, received: number): BatchS
     loaded: summary.loaded,
     updated: summary.updated,
     duplicates: summary.duplicates,
+    duplicates_in_input: summary.duplicatesInInput,
+    customers_created: summary.customersCreated,
     outdated: summary.outdated,
     rejected: summary.rejected,
     // The pipeline numbers records from 1 (like file lines); the API speaks array indexes.

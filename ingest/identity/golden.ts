@@ -4,10 +4,16 @@ import type { CustomerResolution } from './resolve.ts';
 /**
  * The golden `customers` row of a resolved customer, built from all its source records.
  *
- * Survivorship: for every attribute, the value of the most recently updated record that has one
- * (record version = its updated_at, else when it was loaded; ties: the larger source:source_id).
- * E-mail and phone use their normalised forms when valid. signup_date is the earliest one known
- * (customer since). source_records counts the records, sources lists their systems.
+ * Survivorship is decided per attribute (the customers entity declares it, see Survivorship):
+ * - `newest`: the value of the most recently updated record that has one (record version = its
+ *   updated_at, else when it was loaded; ties: the larger source:source_id). Names and contact
+ *   details change, the latest system to hear of a change knows best.
+ * - `earliest`: the value of the record seen first (the earliest signup_date; records without one
+ *   after those with one; then the oldest version; ties: the smaller source:source_id). Facts about
+ *   how the customer started (acquisition channel, customer since) must not be rewritten by a
+ *   system that met the customer later.
+ * E-mail and phone use their normalised forms when valid. signup_date is the earliest one known.
+ * source_records counts the records, sources lists their systems.
  */
 export interface SourceRow {
   source: string;
@@ -46,40 +52,70 @@ export interface GoldenRow {
   sources: string[];
 }
 
-const LATEST: (keyof GoldenRow & keyof SourceRow)[] = ['customer_type', 'name', 'company', 'region', 'country', 'city', 'acquisition_channel', 'owner_id'];
+export type Survivorship = Readonly<Record<string, 'earliest' | 'newest'>>;
 
-export function goldenOf(customerId: string, records: readonly SourceRow[]): GoldenRow {
-  const newestFirst = [...records].sort((a, b) => {
-    const d = Number(b.version) - Number(a.version);
-    if (d !== 0) return d;
-    const ka = `${a.source}:${a.source_id}`;
-    const kb = `${b.source}:${b.source_id}`;
-    return ka < kb ? 1 : ka > kb ? -1 : 0;
-  });
-  const pick = (get: (r: SourceRow) => string | null | undefined): string => {
-    for (const r of newestFirst) {
-      const v = get(r);
-      if (v !== null && v !== undefined && v.trim() !== '') return v.trim();
-    }
-    return '';
-  };
+/** Golden attributes chosen by a rule (the others are computed: ids, counts, sources). */
+const CHOSEN = ['customer_type', 'name', 'email', 'phone', 'company', 'region', 'country', 'city', 'acquisition_channel', 'owner_id', 'signup_date'] as const;
+type Chosen = (typeof CHOSEN)[number];
+
+const key = (r: SourceRow): string => `${r.source}:${r.source_id}`;
+
+function newestFirst(a: SourceRow, b: SourceRow): number {
+  const d = Number(b.version) - Number(a.version);
+  if (d !== 0) return d;
+  return key(a) < key(b) ? 1 : key(a) > key(b) ? -1 : 0;
+}
+
+function earliestFirst(a: SourceRow, b: SourceRow): number {
+  if (a.signup_date !== b.signup_date) {
+    if (!a.signup_date) return 1;
+    if (!b.signup_date) return -1;
+    return a.signup_date < b.signup_date ? -1 : 1;
+  }
+  const d = Number(a.version) - Number(b.version);
+  if (d !== 0) return d;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/** The value a record holds for a golden attribute (e-mail and phone normalised when valid). */
+function valueOf(r: SourceRow, field: Chosen): string | null | undefined {
+  if (field === 'email') return r.email_norm || r.email;
+  if (field === 'phone') return r.phone_norm || r.phone;
+  return r[field];
+}
+
+export function goldenOf(customerId: string, records: readonly SourceRow[], rules: Survivorship): GoldenRow {
+  const orders = { newest: [...records].sort(newestFirst), earliest: [...records].sort(earliestFirst) };
   const g: GoldenRow = {
     customer_id: customerId,
     customer_type: '',
     name: '',
-    email: pick((r) => r.email_norm || r.email),
-    phone: pick((r) => r.phone_norm || r.phone),
+    email: '',
+    phone: '',
     company: '',
     region: '',
     country: '',
     city: '',
     acquisition_channel: '',
     owner_id: '',
-    signup_date: records.map((r) => r.signup_date).filter((d): d is string => !!d).sort()[0] ?? null,
+    signup_date: null,
     source_records: records.length,
     sources: [...new Set(records.map((r) => r.source))].sort(),
   };
-  for (const k of LATEST) (g as unknown as Record<string, string>)[k] = pick((r) => r[k] as string);
+  for (const field of CHOSEN) {
+    const rule = rules[field];
+    if (rule === undefined) throw new Error(`no survivorship rule for customers.${field}`);
+    let value: string | null = null;
+    for (const r of orders[rule]) {
+      const v = valueOf(r, field);
+      if (v !== null && v !== undefined && v.trim() !== '') {
+        value = v.trim();
+        break;
+      }
+    }
+    if (field === 'signup_date') g.signup_date = value;
+    else g[field] = value ?? '';
+  }
   return g;
 }
 
@@ -92,7 +128,7 @@ function sameGolden(a: GoldenRow, b: GoldenRow): boolean {
  * removes golden rows of customers merged away. Safe to repeat: a re-run after a crash writes
  * whatever is missing and nothing else.
  */
-export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, runVersion: number): Promise<number> {
+export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, runVersion: number, rules: Survivorship): Promise<number> {
   const members = new Map<string, string[]>();
   for (const root of res.affected) members.set(root, [root]);
   for (const [from, to] of res.aliases) members.get(to)?.push(from);
@@ -123,7 +159,7 @@ export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, ru
     for (const root of roots) {
       const recs = byRoot.get(root);
       if (!recs || recs.length === 0) continue;
-      const g = goldenOf(root, recs);
+      const g = goldenOf(root, recs, rules);
       const prev = storedBy.get(root);
       if (prev && sameGolden(prev as GoldenRow, g)) continue;
       out.push({ ...g, version: runVersion });

@@ -47,6 +47,20 @@ export class BatchLog {
     );
   }
 
+  /**
+   * Earlier loads of the same input (same entity and content hash): a stored row one of them wrote
+   * that differs from this input's row can only come from a later row with the same id.
+   */
+  async earlierLoads(): Promise<Set<string>> {
+    const e = this.entry;
+    if (!e.fileSha256) return new Set();
+    const rows = await this.io.rows<{ batch_id: string }>(
+      `SELECT DISTINCT batch_id FROM ${this.io.table('ingest_batches')} WHERE entity = {entity:String} AND file_sha256 = {sha:String} AND batch_id != {id:String}`,
+      { entity: e.entity, sha: e.fileSha256, id: e.batchId },
+    );
+    return new Set(rows.map((r) => r.batch_id));
+  }
+
   async record(status: 'running' | 'completed' | 'failed', counts: BatchCounts, error = ''): Promise<void> {
     this.#version = Math.max(this.#version + 1, Date.now());
     const e = this.entry;

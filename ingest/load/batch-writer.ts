@@ -14,16 +14,57 @@ export interface WriteCounts {
   loaded: number;
   updated: number;
   duplicates: number;
+  /** Rows whose key an other row of the same input also has: not kept (see DuplicateReport). */
+  duplicatesInInput: number;
   outdated: number;
   staleDeleted: number;
 }
+
+const zeroCounts = (): WriteCounts => ({ loaded: 0, updated: 0, duplicates: 0, duplicatesInInput: 0, outdated: 0, staleDeleted: 0 });
 
 interface Stored {
   customerId: string;
   date: number;
   hash: number;
   version: number;
+  /** The load that wrote it ('' on tables without batch_id). */
+  batch: string;
 }
+
+/** Which loads wrote what: the current one, and earlier loads of the very same input. */
+export interface InputIdentity {
+  batchId: string;
+  /** Batch ids of earlier loads of the same input (same entity and content hash). */
+  earlierLoads: ReadonlySet<string>;
+}
+
+/** A key repeated within one input, as the summary reports it. */
+interface DuplicateReport {
+  label: string;
+  lines: number[];
+  /** An occurrence in an earlier batch of the input (its line is not kept). */
+  earlier: boolean;
+  kept: number;
+  /** The kept row won by its newer updated_at rather than by coming last. */
+  byVersion: boolean;
+}
+
+/** A row held back until the end of the input: a later row with its key may replace it. */
+interface Deferred {
+  line: number;
+  bytes: Buffer;
+  mine: Stored;
+  stored: Stored[];
+}
+
+/**
+ * Rows held back per load at most. A re-load of the same file with another mapping differs on
+ * every row: past this, rows are written as updates again (memory stays bounded).
+ */
+const MAX_DEFER_BYTES = 64 << 20;
+
+/** Detailed duplicate reports kept per load (the count is always exact). */
+const MAX_DUPLICATE_REPORTS = 20;
 
 const enum Fate {
   Write = 1,
@@ -42,7 +83,16 @@ const enum Fate {
  * stale one).
  */
 export class BatchWriter {
-  readonly counts: WriteCounts = { loaded: 0, updated: 0, duplicates: 0, outdated: 0, staleDeleted: 0 };
+  /** Confirmed counts: a batch's rows are added once its insert (and stale deletes) succeeded. */
+  readonly counts: WriteCounts = zeroCounts();
+  /** Rows sent in an insert whose outcome is unknown because it failed: some may be stored. */
+  unconfirmed = 0;
+  /** Counts of the batch being written (moved into `counts` when it is confirmed). */
+  #c: WriteCounts = zeroCounts();
+  readonly #deferred = new Map<string, Deferred>();
+  readonly #reports = new Map<string, DuplicateReport>();
+  #keysRepeated = 0;
+  #deferBytes = 0;
   readonly #filter = new KeyFilter();
   readonly #fresh = new Map<string, boolean>();
   readonly #hasSource: boolean;
@@ -57,6 +107,7 @@ export class BatchWriter {
     /** Tables without row_hash (users): hashes stored rows (business columns as text) the way the encoder would. */
     readonly rehash?: (row: Record<string, string>) => number,
     readonly scratch?: ScratchKeys,
+    readonly input: InputIdentity = { batchId: '', earlierLoads: new Set() },
   ) {
     this.#hasSource = layout.keyColumns[0] === 'source';
     const dateCol = layout.movableDateColumn;
@@ -78,18 +129,92 @@ export class BatchWriter {
     };
     if (this.refs) await this.refs.resolve(batch);
     lap('refs');
+    this.#c = zeroCounts();
     const fate = new Uint8Array(batch.rows);
     const stale = await this.#decide(batch, fate);
     lap('decide');
     let written = 0;
     for (let r = 0; r < batch.rows; r++) written += fate[r];
     const payload = this.#payload(batch, fate, written);
-    if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
-    lap('insert');
-    if (stale.length > 0) await this.#deleteStale(stale);
-    lap('stale');
+    await this.#confirm(written, async () => {
+      if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
+      lap('insert');
+      if (stale.length > 0) await this.#deleteStale(stale);
+      lap('stale');
+    });
     await this.rejects.write(batch.rejects);
     lap('rejects');
+  }
+
+  /** Runs a write; its counts become confirmed when it succeeds, its rows unconfirmed when it fails. */
+  async #confirm(rows: number, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (e) {
+      this.unconfirmed += rows;
+      throw e;
+    }
+    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.counts[k] += this.#c[k];
+    this.#c = zeroCounts();
+  }
+
+  /**
+   * End of the input: rows held back because a later row might have replaced them are written now
+   * (no later row had their key).
+   */
+  async finish(): Promise<void> {
+    if (this.#deferred.size === 0) return;
+    this.#c = zeroCounts();
+    const stale: string[][] = [];
+    const payload: Buffer[] = [];
+    for (const [key, d] of this.#deferred) {
+      payload.push(d.bytes);
+      this.#c.updated++;
+      for (const x of d.stored) if (x.date !== d.mine.date || x.customerId !== d.mine.customerId) stale.push([...key.split('\u001f'), x.customerId, String(x.date)]);
+    }
+    const rows = this.#deferred.size;
+    this.#deferred.clear();
+    await this.#confirm(rows, async () => {
+      await this.io.insertTsv(this.layout.table, this.layout.columns, Buffer.concat(payload));
+      if (stale.length > 0) await this.#deleteStale(stale);
+    });
+  }
+
+  /**
+   * One line per id that more than one row of the input had (the first MAX_DUPLICATE_REPORTS),
+   * naming the rule that chose the kept row.
+   */
+  duplicateWarnings(): string[] {
+    const out: string[] = [];
+    for (const d of this.#reports.values()) {
+      const lines = [...(d.earlier ? ['an earlier batch'] : []), ...d.lines.map(String)];
+      const kept = d.kept > 0 ? `line ${d.kept}` : 'the row of the earlier batch';
+      const n = d.lines.length + (d.earlier ? 1 : 0);
+      out.push(
+        `${d.earlier ? `${n}+` : n} rows share ${d.label} (${d.lines.length === 1 && !d.earlier ? 'line ' : d.earlier ? '' : 'lines '}${lines.join(', ')}): ${kept} was kept ` +
+          `(${d.byVersion ? 'the newest updated_at' : 'the last one; with updated_at the newest wins'})`,
+      );
+    }
+    const more = this.#keysRepeated - this.#reports.size;
+    if (more > 0) out.push(`${more} more id${more === 1 ? '' : 's'} repeated in the input: for each, the row with the newest updated_at (else the last) was kept`);
+    return out;
+  }
+
+  #report(key: string, lines: number[], earlier: boolean, kept: number, byVersion: boolean): void {
+    const known = this.#reports.get(key);
+    if (known) {
+      known.lines.push(...lines.filter((l) => !known.lines.includes(l)));
+      known.kept = kept;
+      known.byVersion = byVersion;
+      return;
+    }
+    this.#keysRepeated++;
+    if (this.#reports.size >= MAX_DUPLICATE_REPORTS) return;
+    const values = key.split('\u001f');
+    const cols = this.layout.keyColumns;
+    // (source, id) keys read as "transaction_id T1"; the source is the load's own.
+    const label = cols.length === 2 && cols[0] === 'source' ? `${cols[1]} ${values[1]}` : cols.map((c, i) => `${c} ${values[i]}`).join(', ');
+    this.#reports.set(key, { label, lines: [...lines], earlier, kept, byVersion });
   }
 
   /**
@@ -143,7 +268,9 @@ export class BatchWriter {
   /** Returns stale rows to delete: [key texts..., customer_id, sort_date]. */
   async #decide(batch: Batch, fate: Uint8Array): Promise<string[][]> {
     const n = batch.rows;
-    const lookup: number[] = [];
+    let lookup: number[] = [];
+    const keyHashes = new Float64Array(n);
+    let seenOnFresh = false;
     let lastSource = '';
     let lastSourceStart = -1;
     let lastSourceEnd = -1;
@@ -162,15 +289,39 @@ export class BatchWriter {
         lastSourceEnd = e;
         fresh = freshLast;
       } else fresh = await this.#isFresh('');
-      const seen = this.#filter.testAndAdd(this.#keyHash(batch, r));
+      const h = this.#keyHash(batch, r);
+      keyHashes[r] = h;
+      const seen = this.#filter.testAndAdd(h);
       if (fresh && !seen) {
         fate[r] = Fate.Write;
-        this.counts.loaded++;
-      } else lookup.push(r);
+        this.#c.loaded++;
+      } else {
+        lookup.push(r);
+        if (fresh) seenOnFresh = true;
+      }
     }
     void lastSource;
+    if (seenOnFresh) lookup = this.#withEarlierRowsOfSameKey(keyHashes, lookup, fate);
     if (lookup.length === 0) return [];
     return this.#decideByLookup(batch, lookup, fate);
+  }
+
+  /**
+   * A row the fast path wrote may share its key with a later row of the batch (the same id twice
+   * in one input): such rows go to the lookup too, where the rows of one key are decided together.
+   */
+  #withEarlierRowsOfSameKey(keyHashes: Float64Array, lookup: number[], fate: Uint8Array): number[] {
+    const suspects = new Set<number>();
+    for (const r of lookup) suspects.add(keyHashes[r]);
+    const out = [...lookup];
+    for (let r = 0; r < keyHashes.length; r++) {
+      if (fate[r] === Fate.Write && suspects.has(keyHashes[r])) {
+        fate[r] = Fate.Skip;
+        this.#c.loaded--;
+        out.push(r);
+      }
+    }
+    return out.sort((a, b) => a - b);
   }
 
   async #decideByLookup(batch: Batch, rows: number[], fate: Uint8Array): Promise<string[][]> {
@@ -187,34 +338,68 @@ export class BatchWriter {
     const root = (id: string): string => (this.refs ? this.refs.root(id) : id);
     for (const [key, list] of byKey) {
       const db = stored.get(key) ?? [];
-      // Live versions of this key: what is stored, then what this batch accepted so far.
-      let live: Stored[] = db;
-      let accepted = -1;
+      const mineOf = (r: number): Stored => ({
+        customerId: this.layout.movableCustomer ? batch.customerId(r) : '',
+        date: batch.sortDate[r],
+        hash: batch.hash[r],
+        version: batch.version[r],
+        batch: this.input.batchId,
+      });
+      // 1. One row per key and input: the newest updated_at, else the last row. Rows of this
+      // batch, plus a row an earlier batch held back.
+      let kept = list[0];
+      for (const r of list) if (batch.version[r] >= batch.version[kept]) kept = r;
+      // Not the last row: it won by its newer updated_at.
+      const byVersion = kept !== list[list.length - 1];
+      const held = this.#deferred.get(key);
+      if (held) {
+        this.#c.duplicatesInInput += list.length;
+        if (held.mine.version > batch.version[kept]) {
+          // The held-back row is newer: it stays held back, every row of this batch is dropped.
+          for (const r of list) fate[r] = Fate.Skip;
+          this.#report(key, [held.line, ...list.map((r) => batch.line[r])], false, held.line, true);
+          continue;
+        }
+        this.#deferred.delete(key);
+        this.#report(key, [held.line, ...list.map((r) => batch.line[r])], false, batch.line[kept], byVersion);
+      } else if (list.length > 1) {
+        this.#c.duplicatesInInput += list.length - 1;
+        this.#report(key, list.map((r) => batch.line[r]), false, batch.line[kept], byVersion);
+      }
+      for (const r of list) fate[r] = Fate.Skip;
+      // 2. The kept row against what is stored.
+      const r = kept;
+      const mine = mineOf(r);
+      const same = db.find((x) => x.hash === mine.hash && x.date === mine.date && root(x.customerId) === root(mine.customerId));
+      const newest = db.reduce((m, x) => Math.max(m, x.version), -1);
+      const ownEarlier = this.input.batchId !== '' && db.some((x) => x.batch === this.input.batchId);
       let winner: Stored | undefined;
-      for (const r of list) {
-        const mine: Stored = { customerId: this.layout.movableCustomer ? batch.customerId(r) : '', date: batch.sortDate[r], hash: batch.hash[r], version: batch.version[r] };
-        const same = live.find((x) => x.hash === mine.hash && x.date === mine.date && root(x.customerId) === root(mine.customerId));
-        if (same) {
-          fate[r] = Fate.Skip;
-          this.counts.duplicates++;
-          winner = same;
-          live = [same];
-          continue;
-        }
-        const newest = live.reduce((m, x) => Math.max(m, x.version), -1);
-        if (newest > mine.version) {
-          fate[r] = Fate.Skip;
-          this.counts.outdated++;
-          continue;
-        }
-        if (live.length > 0) this.counts.updated++;
-        else this.counts.loaded++;
+      if (ownEarlier) {
+        // An earlier batch of this input wrote the key: one more row of the same id.
+        this.#c.duplicatesInInput++;
+        const writeIt = !same && newest <= mine.version;
+        this.#report(key, [batch.line[r]], true, writeIt || same ? batch.line[r] : 0, newest > mine.version);
+        if (writeIt) {
+          fate[r] = Fate.Write;
+          winner = mine;
+        } else winner = same;
+      } else if (same) {
+        this.#c.duplicates++;
+        winner = same;
+      } else if (newest > mine.version) {
+        this.#c.outdated++;
+      } else if (this.#deferBytes < MAX_DEFER_BYTES && db.some((x) => x.version === newest && this.input.earlierLoads.has(x.batch))) {
+        // What is stored came from an earlier load of this very input, yet this row differs: a
+        // later row of the input has the same id and won then. Held back until the input ends.
+        const bytes = Buffer.from(batch.out.buf.subarray(batch.rowStart[r], batch.rowEnd(r)));
+        this.#deferBytes += bytes.length;
+        this.#deferred.set(key, { line: batch.line[r], bytes, mine, stored: db });
+        continue;
+      } else {
+        if (db.length > 0) this.#c.updated++;
+        else this.#c.loaded++;
         fate[r] = Fate.Write;
-        // An earlier line of this batch with the same key is superseded, not written.
-        if (accepted >= 0) fate[accepted] = Fate.Skip;
-        accepted = r;
         winner = mine;
-        live = [mine];
       }
       winner ??= db.reduce<Stored | undefined>((m, x) => (!m || x.version > m.version ? x : m), undefined);
       if (!winner) continue;
@@ -231,11 +416,14 @@ export class BatchWriter {
     const out = new Map<string, Stored[]>();
     const cols = this.layout.keyColumns;
     const t = this.io.table(this.layout.table);
+    // Two rows of one key with the same version (an id repeated in one input without updated_at):
+    // the engine keeps the one inserted last, so ties go to the later ingested_at here too.
+    const newest = this.layout.hasAudit ? '(version, ingested_at)' : 'version';
     const hashExpr = this.layout.hasAudit
-      ? 'toString(argMax(row_hash, version)) AS m_hash'
-      : this.layout.business.map((c) => `toString(argMax(${c}, version)) AS b_${c}`).join(', ');
+      ? `toString(argMax(row_hash, ${newest})) AS m_hash`
+      : this.layout.business.map((c) => `toString(argMax(${c}, ${newest})) AS b_${c}`).join(', ');
     const select = `SELECT ${cols.map((c) => `toString(${c}) AS k_${c}`).join(', ')}, ${this.#selectMovable},
-      ${hashExpr}, toString(max(version)) AS m_version FROM ${t}`;
+      ${hashExpr}, toString(max(version)) AS m_version, ${this.layout.hasAudit ? `argMax(batch_id, ${newest})` : "''"} AS m_batch FROM ${t}`;
     const group = `GROUP BY ${cols.join(', ')}, m_customer, m_date`;
     const add = (rows: Record<string, string>[]): void => {
       for (const row of rows) {
@@ -243,7 +431,7 @@ export class BatchWriter {
         let list = out.get(key);
         if (!list) out.set(key, (list = []));
         const hash = this.layout.hasAudit ? Number(row.m_hash) : this.rehash!(Object.fromEntries(this.layout.business.map((c) => [c, row[`b_${c}`]])));
-        list.push({ customerId: row.m_customer, date: Number(row.m_date), hash, version: Number(row.m_version) });
+        list.push({ customerId: row.m_customer, date: Number(row.m_date), hash, version: Number(row.m_version), batch: row.m_batch });
       }
     };
     if (keys.length > SCRATCH_THRESHOLD && this.scratch) {
@@ -287,7 +475,7 @@ export class BatchWriter {
         { keys: part },
       );
     }
-    this.counts.staleDeleted += stale.length;
+    this.#c.staleDeleted += stale.length;
   }
 }
 

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { entitySpec } from '../entities/index.ts';
+import { ENTITIES, entitySpec } from '../entities/index.ts';
 import type { EntityName, EntitySpec } from '../entities/types.ts';
 import { rebuildGolden } from '../identity/golden.ts';
+import { createPlaceholderCustomers, type FactTime } from '../identity/placeholders.ts';
 import { resolveCustomers, type CustomerResolution } from '../identity/resolve.ts';
 import { RefResolver } from './resolve-refs.ts';
 import { compileMapping, planColumns, type CompiledMapping } from '../mapping/compile.ts';
@@ -133,10 +134,12 @@ function failedSummary(entity: EntityName, input: string, started: number, error
     loaded: 0,
     updated: 0,
     duplicates: 0,
+    duplicatesInInput: 0,
     outdated: 0,
     rejected: 0,
     staleDeleted: 0,
     unknownCustomers: 0,
+    customersCreated: 0,
     seconds: (Date.now() - started) / 1000,
     rowsPerSecond: 0,
     warnings: [],
@@ -205,7 +208,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     }
     const encoder = new RowEncoder(compiled, runVersion, batchId, resolution ?? refs);
     const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion, batchId);
-    writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash, scratch);
+    writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash, scratch, { batchId, earlierLoads: await log.earlierLoads() });
     const w = writer;
     const reader = input.makeReader();
     const keyCount = encoder.layout.keyColumns.length;
@@ -235,10 +238,12 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       if (inflight) await inflight;
       batch = take();
       read += b.read;
-      inflight = w.write(b).then(() => {
+      inflight = w.write(b).then(async () => {
         loadedSoFar = w.counts.loaded + w.counts.updated;
         resetBatch(b);
         pool.push(b);
+        // What is confirmed so far, so a load killed later leaves a log that says it.
+        await log.record('running', counts());
       });
       // Errors surface where `inflight` is awaited; keep Node from reporting them as unhandled first.
       inflight.catch(() => {});
@@ -260,12 +265,16 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await reader.run(sink);
     await flush();
     if (inflight) await inflight;
+    await w.finish();
     progress();
     phase('load');
-    if (resolution) await rebuildGolden(io, resolution, runVersion);
+    if (resolution) await rebuildGolden(io, resolution, runVersion, spec.survivorship ?? {});
     phase('golden');
+    const customersCreated = refs ? await createPlaceholderCustomers(io, refs.sources(), factTimes(), runVersion) : 0;
+    phase('placeholders');
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
+    warnings.push(...w.duplicateWarnings());
     const rejectsFile = await rejects.close();
     await scratch.drop();
     await log.record('completed', counts());
@@ -280,10 +289,12 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       loaded: c.loaded,
       updated: c.updated,
       duplicates: c.duplicates,
+      duplicatesInInput: c.duplicatesInInput,
       outdated: c.outdated,
       rejected: rejects.count,
       staleDeleted: c.staleDeleted,
       unknownCustomers: refs?.unknownCustomers ?? 0,
+      customersCreated,
       identity: resolution?.stats,
       seconds,
       rowsPerSecond: seconds > 0 ? Math.round(read / seconds) : read,
@@ -293,7 +304,10 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       derivedIds: reader.describeDerived?.(),
     };
   } catch (e) {
-    const message = (e as Error).message ?? String(e);
+    let message = (e as Error).message ?? String(e);
+    // Counts are of confirmed writes only; an insert that failed may have stored part of its rows.
+    const unconfirmed = writer?.unconfirmed ?? 0;
+    if (unconfirmed > 0) message += ` (${unconfirmed} rows were being written when the load failed and are not confirmed; loading the same input again writes whatever is missing)`;
     await rejects.close().catch(() => undefined);
     await scratch.drop().catch(() => undefined);
     await log.record('failed', counts(), message).catch(() => undefined);
@@ -303,7 +317,9 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       s.loaded = writer.counts.loaded;
       s.updated = writer.counts.updated;
       s.duplicates = writer.counts.duplicates;
+      s.duplicatesInInput = writer.counts.duplicatesInInput;
       s.outdated = writer.counts.outdated;
+      s.unconfirmed = unconfirmed;
     }
     s.rejected = rejects.count;
     s.rejects = rejects.first;
@@ -314,6 +330,14 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
 }
 
 const PROBE_ID = Buffer.from('C-000000000000');
+
+/** Every fact table whose rows show that a customer exists, with the column saying when. */
+function factTimes(): FactTime[] {
+  return Object.values(ENTITIES).flatMap((e) => {
+    const f = e.firstSeenField ? e.fields.find((x) => x.name === e.firstSeenField) : undefined;
+    return f ? [{ table: e.table, column: f.column ?? f.name, type: f.type === 'date' ? ('date' as const) : ('datetime' as const) }] : [];
+  });
+}
 
 function checkColumns(compiled: CompiledMapping, names: readonly string[]): ReturnType<typeof planColumns> {
   const plan = planColumns(compiled, names);

@@ -43,6 +43,11 @@ export class RefResolver implements CustomerIdSource, FastRefs {
     this.#aliases = await loadAliases(this.io);
   }
 
+  /** The sources whose references this run resolved. */
+  sources(): readonly string[] {
+    return this.#sources;
+  }
+
   tagOf(source: string): number {
     let t = this.#tags.get(source);
     if (t === undefined) {

@@ -161,6 +161,9 @@ export class RowEncoder {
     this.#applyConstantsAndTrim(row);
     const errors = this.#errors;
     errors.length = 0;
+    // A JSON value of the wrong type (object for text, boolean for a number): named before the
+    // field's own check, which would only see its JSON text.
+    for (const p of row.typeProblems) errors.push({ field: this.mapping.fields[p.field].spec.name, detail: p.detail });
     if (row.high) this.#checkUtf8(row);
     batch.ensureRow();
     const out = batch.out;

@@ -1,5 +1,6 @@
 import { RowInput } from './row-input.ts';
 import { headerKey, type CompiledMapping } from '../mapping/compile.ts';
+import { jsonTypeProblem } from '../validate/check-json-type.ts';
 
 /**
  * Turns JS objects (NDJSON lines, Parquet rows, records passed to ingestRecords) into RowInput:
@@ -48,6 +49,11 @@ export class RecordRows {
     row.line = line;
     row.rawText = raw;
     row.high = false;
+    row.typeProblems.length = 0;
+    for (let f = 0; f < values.length; f++) {
+      const problem = jsonTypeProblem(values[f], this.mapping.fields[f].spec.type);
+      if (problem !== undefined) row.typeProblems.push({ field: f, detail: problem });
+    }
     const dec = this.mapping.numbers.decimal;
     let pos = 0;
     const texts: (string | undefined)[] = values.map((v) => toText(v, dec));

@@ -18,6 +18,8 @@ export class RowInput {
   rawStart = 0;
   rawEnd = 0;
   rawText: string | undefined;
+  /** Values whose JSON type the field cannot take (objects, arrays, booleans as numbers): rejects. */
+  readonly typeProblems: { field: number; detail: string }[] = [];
 
   constructor(readonly fieldCount: number) {
     this.bufs = new Array<Buffer>(fieldCount).fill(EMPTY);

@@ -1,0 +1,282 @@
+/**
+ * Issue 13, the load internals: the same record id twice in one input, facts that create their
+ * customers, wrong JSON types, the counts of a failed load, and survivorship per field. Real
+ * embedded engine; expected numbers are computed here from the inputs, not copied from a run.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ingestFile, ingestRecords } from '../../ingest/index.ts';
+import { startIngestServer, type IngestServer } from '../../ingest/http/index.ts';
+import { customerIdFor } from '../../ingest/identity/customer-id.ts';
+import type { TestWarehouse } from '../support/warehouse.ts';
+import { one, rows, warehouseWithSchema } from './helpers.ts';
+
+const HEADER = 'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity';
+
+interface Tx {
+  source: string;
+  transaction_id: string;
+  customer_ref: string;
+  order_date: string;
+  amount: string;
+}
+const line = (t: Tx): string => `${t.source},${t.transaction_id},O-${t.transaction_id},${t.customer_ref},${t.order_date},completed,${t.amount},EUR,1`;
+
+/** What the last occurrence of every id says, and how many rows repeat an earlier id. */
+function lastWins(list: readonly Tx[]): { winners: Map<string, Tx>; repeats: number } {
+  const winners = new Map<string, Tx>();
+  for (const t of list) winners.set(t.transaction_id, t);
+  return { winners, repeats: list.length - winners.size };
+}
+
+describe('load internals (issue 13)', () => {
+  let tw: TestWarehouse;
+  let dir: string;
+  before(async () => {
+    tw = await warehouseWithSchema();
+    dir = mkdtempSync(join(tmpdir(), 'ingest-internals-'));
+  });
+  after(async () => {
+    await tw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sumOf = async (source: string): Promise<string> =>
+    (await one<{ s: string }>(tw.warehouse, 'SELECT toString(sum(amount)) AS s FROM crm.transactions FINAL WHERE source = {s:String}', { s: source })).s;
+  const rawOf = async (source: string): Promise<number> =>
+    Number((await one<{ n: string }>(tw.warehouse, 'SELECT count() AS n FROM crm.transactions WHERE source = {s:String}', { s: source })).n);
+
+  it('the same transaction id twice in one file: counted, reported, the last kept; a re-load adds nothing, raw rows included', async () => {
+    const input: Tx[] = [
+      { source: 'dup', transaction_id: 'T1', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', amount: '10.00' },
+      { source: 'dup', transaction_id: 'T2', customer_ref: 'C1', order_date: '2024-01-06 10:00:00', amount: '20.00' },
+      { source: 'dup', transaction_id: 'T1', customer_ref: 'C2', order_date: '2024-02-07 10:00:00', amount: '30.00' },
+      { source: 'dup', transaction_id: 'T3', customer_ref: 'C2', order_date: '2024-02-08 10:00:00', amount: '40.00' },
+      { source: 'dup', transaction_id: 'T3', customer_ref: 'C2', order_date: '2024-02-08 10:00:00', amount: '40.00' }, // an exact repeat
+    ];
+    const file = join(dir, 'dup.csv');
+    writeFileSync(file, [HEADER, ...input.map(line)].join('\n'));
+    const { winners, repeats } = lastWins(input);
+    const expectedSum = [...winners.values()].reduce((s, t) => s + Number(t.amount), 0);
+
+    const first = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
+    assert.equal(first.status, 'completed', first.error);
+    assert.deepEqual(
+      { read: first.read, loaded: first.loaded, updated: first.updated, duplicates: first.duplicates, duplicatesInInput: first.duplicatesInInput },
+      { read: input.length, loaded: winners.size, updated: 0, duplicates: 0, duplicatesInInput: repeats },
+    );
+    const t1 = first.warnings.find((w) => w.includes('transaction_id T1'));
+    assert.ok(t1, first.warnings.join('\n'));
+    assert.match(t1, /2 rows share transaction_id T1 \(lines 2, 4\): line 4 was kept/);
+    assert.equal(Number(await sumOf('dup')), expectedSum);
+    const t1Row = await one<{ customer_id: string }>(tw.warehouse, "SELECT customer_id FROM crm.transactions FINAL WHERE source = 'dup' AND transaction_id = 'T1'");
+    assert.equal(t1Row.customer_id, customerIdFor('dup', winners.get('T1')!.customer_ref));
+    // Only the kept rows were written.
+    assert.equal(await rawOf('dup'), winners.size);
+
+    const second = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
+    assert.deepEqual(
+      { loaded: second.loaded, updated: second.updated, duplicates: second.duplicates, duplicatesInInput: second.duplicatesInInput },
+      { loaded: 0, updated: 0, duplicates: winners.size, duplicatesInInput: repeats },
+    );
+    assert.equal(await rawOf('dup'), winners.size);
+    assert.equal(Number(await sumOf('dup')), expectedSum);
+  });
+
+  it('a repeated id in another batch of the same file: the last one kept, a re-load writes nothing', async () => {
+    // The CSV reader hands rows on in 1 MiB chunks and a batch ends at a chunk boundary: a file of a
+    // few MiB with a small batch size spans several batches.
+    const n = 30_000;
+    const pad = 'x'.repeat(80);
+    const input: Tx[] = [];
+    for (let i = 0; i < n; i++) {
+      input.push({ source: 'far', transaction_id: `T${i}`, customer_ref: `C${i % 50}`, order_date: '2024-03-01 10:00:00', amount: `${(i % 97) + 1}.25` });
+    }
+    // T5 again at the end (another customer, another amount), T7 again near the start of the second MiB.
+    input.push({ source: 'far', transaction_id: 'T5', customer_ref: 'C49', order_date: '2024-03-02 11:00:00', amount: '999.00' });
+    input.splice(12_000, 0, { source: 'far', transaction_id: 'T7', customer_ref: 'C7', order_date: '2024-03-01 10:00:00', amount: '0.50' });
+    const file = join(dir, 'far.csv');
+    writeFileSync(file, [`${HEADER},product_name`, ...input.map((t) => `${line(t)},${pad}`)].join('\n'));
+    const { winners, repeats } = lastWins(input);
+    const expectedCents = [...winners.values()].reduce((s, t) => s + Math.round(Number(t.amount) * 100), 0);
+
+    const first = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+    assert.equal(first.status, 'completed', first.error);
+    assert.deepEqual([first.read, first.loaded, first.duplicatesInInput], [input.length, winners.size, repeats]);
+    assert.equal(Math.round(Number(await sumOf('far')) * 100), expectedCents);
+    const { final } = await one<{ final: string }>(tw.warehouse, "SELECT toString(count()) AS final FROM crm.transactions FINAL WHERE source = 'far'");
+    assert.equal(Number(final), winners.size);
+    const rawAfterFirst = await rawOf('far');
+
+    const second = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+    assert.deepEqual([second.loaded, second.updated, second.duplicatesInInput], [0, 0, repeats]);
+    assert.equal(await rawOf('far'), rawAfterFirst);
+    assert.equal(Math.round(Number(await sumOf('far')) * 100), expectedCents);
+  });
+
+  it('the same id twice in one HTTP batch: counted, reported, and re-sending the batch adds nothing', async () => {
+    const server: IngestServer = await startIngestServer({ warehouse: tw.warehouse, token: 'internals-token-1', port: 0, log: () => {} });
+    try {
+      const records = [
+        { transaction_id: 'H1', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: 10 },
+        { transaction_id: 'H1', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: 12 },
+        { transaction_id: 'H2', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: 5 },
+      ];
+      const ids = new Set(records.map((r) => r.transaction_id));
+      const send = async (key: string): Promise<Record<string, unknown>> => {
+        const res = await fetch(`${server.url}/v1/ingest/transactions`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer internals-token-1', 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ source: 'http-dup', records }),
+        });
+        assert.equal(res.status, 200);
+        return (await res.json()) as Record<string, unknown>;
+      };
+      const a = await send('k-1');
+      assert.deepEqual([a.loaded, a.duplicates_in_input], [ids.size, records.length - ids.size]);
+      assert.ok((a.warnings as string[]).some((w) => /2 rows share transaction_id H1 \(lines 1, 2\): line 2 was kept/.test(w)), JSON.stringify(a.warnings));
+      const b = await send('k-2'); // another key: a new request with the same content
+      assert.deepEqual([b.loaded, b.updated, b.duplicates, b.duplicates_in_input], [0, 0, ids.size, records.length - ids.size]);
+      assert.equal(await rawOf('http-dup'), ids.size);
+      assert.equal(Number(await sumOf('http-dup')), 12 + 5);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('transactions without a customers file create their customers; a later customers file merges into them', async () => {
+    const input: Tx[] = [
+      { source: 'solo', transaction_id: 'S1', customer_ref: '00004', order_date: '1997-01-03 00:00:00', amount: '10.00' },
+      { source: 'solo', transaction_id: 'S2', customer_ref: '00004', order_date: '1997-01-01 00:00:00', amount: '5.00' },
+      { source: 'solo', transaction_id: 'S3', customer_ref: '00007', order_date: '1997-02-11 00:00:00', amount: '7.00' },
+    ];
+    const file = join(dir, 'solo.csv');
+    writeFileSync(file, [HEADER, ...input.map(line)].join('\n'));
+    const firstSeen = new Map<string, string>();
+    for (const t of input) {
+      const day = t.order_date.slice(0, 10);
+      const prev = firstSeen.get(t.customer_ref);
+      if (!prev || day < prev) firstSeen.set(t.customer_ref, day);
+    }
+    const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
+    assert.equal(s.status, 'completed', s.error);
+    assert.equal(s.customersCreated, firstSeen.size);
+    const golden = await rows<{ customer_id: string; signup_date: string; sources: string[] }>(
+      tw.warehouse,
+      'SELECT customer_id, toString(signup_date) AS signup_date, sources FROM crm.customers_resolved WHERE customer_id IN {ids:Array(String)} ORDER BY customer_id',
+      { ids: [...firstSeen.keys()].map((r) => customerIdFor('solo', r)) },
+    );
+    assert.deepEqual(
+      golden,
+      [...firstSeen].map(([ref, day]) => ({ customer_id: customerIdFor('solo', ref), signup_date: day, sources: ['solo'] })).sort((a, b) => (a.customer_id < b.customer_id ? -1 : 1)),
+    );
+
+    const again = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
+    assert.equal(again.customersCreated, 0);
+    const soloRows = await one<{ raw: string; final: string }>(
+      tw.warehouse,
+      "SELECT (SELECT count() FROM crm.customers WHERE has(sources, 'solo')) AS raw, (SELECT count() FROM crm.customers FINAL WHERE has(sources, 'solo')) AS final",
+    );
+    assert.deepEqual(soloRows, { raw: String(firstSeen.size), final: String(firstSeen.size) });
+
+    const customersFile = join(dir, 'solo-customers.csv');
+    writeFileSync(customersFile, ['source,source_id,name,email', 'solo,00004,Ann Example,ann@example.com'].join('\n'));
+    const c = await ingestFile(tw.warehouse, { entity: 'customers', file: customersFile, rejectsFile: false });
+    assert.equal(c.status, 'completed', c.error);
+    const after = await rows<{ customer_id: string; name: string }>(
+      tw.warehouse,
+      "SELECT customer_id, name FROM crm.customers_resolved WHERE has(sources, 'solo') ORDER BY customer_id",
+    );
+    assert.equal(after.length, firstSeen.size);
+    assert.equal(after.find((r) => r.customer_id === customerIdFor('solo', '00004'))?.name, 'Ann Example');
+  });
+
+  it('an object or array given for a text field is a reject naming record and field, not JSON text in the table', async () => {
+    const records: Record<string, unknown>[] = [
+      { transaction_id: 'J1', customer_ref: { id: 7 }, order_date: '2024-01-05 10:00:00', status: 'completed', amount: 1 },
+      { transaction_id: 'J2', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: 2, product_name: ['a', 'b'] },
+      { transaction_id: 'J3', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: true },
+      { transaction_id: 'J4', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: 4, product_id: 99 },
+    ];
+    const s = await ingestRecords(tw.warehouse, 'transactions', records, { source: 'json', batchLabel: 'json-types' });
+    assert.equal(s.loaded, 1);
+    const byId = new Map(s.rejects.map((r) => [r.recordId, r]));
+    assert.equal(byId.get('J1')?.field, 'customer_ref');
+    assert.match(byId.get('J1')!.reason, /^line 1, field customer_ref: .*object/);
+    assert.equal(byId.get('J2')?.field, 'product_name');
+    assert.match(byId.get('J2')!.reason, /^line 2, field product_name: .*array/);
+    assert.equal(byId.get('J3')?.field, 'amount');
+    assert.match(byId.get('J3')!.reason, /boolean/);
+    const stored = await rows<{ transaction_id: string; product_id: string }>(tw.warehouse, "SELECT transaction_id, product_id FROM crm.transactions FINAL WHERE source = 'json'");
+    assert.deepEqual(stored, [{ transaction_id: 'J4', product_id: '99' }]);
+  });
+
+  it('a load that fails mid-way reports only the rows confirmed written', async () => {
+    const n = 30_000;
+    const pad = 'y'.repeat(80);
+    const input: Tx[] = [];
+    for (let i = 0; i < n; i++) input.push({ source: 'crash', transaction_id: `K${i}`, customer_ref: `C${i % 10}`, order_date: '2024-04-01 10:00:00', amount: '1.00' });
+    input[n - 1].transaction_id = 'BOOM';
+    const file = join(dir, 'crash.csv');
+    writeFileSync(file, [`${HEADER},product_name`, ...input.map((t) => `${line(t)},${pad}`)].join('\n'));
+    // A real engine refusal of the batch holding the last row: a CHECK constraint.
+    await tw.warehouse.client.command({ query: "ALTER TABLE crm.transactions ADD CONSTRAINT no_boom CHECK transaction_id != 'BOOM'" });
+    try {
+      const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+      assert.equal(s.status, 'failed');
+      const present = await rawOf('crash');
+      assert.ok(present > 0 && present < n, `present ${present}`);
+      assert.equal(s.loaded, present);
+      assert.ok((s.unconfirmed ?? 0) > 0, 'the refused batch is reported as not confirmed');
+      const log = await one<{ status: string; rows_loaded: string; error: string }>(
+        tw.warehouse,
+        'SELECT status, toString(rows_loaded) AS rows_loaded, error FROM crm.ingest_batches FINAL WHERE batch_id = {b:String}',
+        { b: s.batchId },
+      );
+      assert.equal(log.status, 'failed');
+      assert.equal(Number(log.rows_loaded), present);
+      assert.match(log.error, new RegExp(`${s.unconfirmed} rows? .*not confirmed`));
+    } finally {
+      await tw.warehouse.client.command({ query: 'ALTER TABLE crm.transactions DROP CONSTRAINT no_boom' });
+    }
+    const rerun = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+    assert.equal(rerun.status, 'completed', rerun.error);
+    assert.equal(await rawOf('crash'), n);
+  });
+
+  it('survivorship: a later record matched by e-mail keeps the acquisition channel and signup date, takes the newer name and contact details', async () => {
+    const older = join(dir, 'crm-customers.csv');
+    writeFileSync(
+      older,
+      ['source,source_id,name,email,phone,city,acquisition_channel,signup_date,updated_at', 'crm,1,Ann Old,ann.s@example.com,,Berlin,Paid search,2021-03-01,2021-03-01 10:00:00'].join('\n'),
+    );
+    const newer = join(dir, 'fair-customers.csv');
+    writeFileSync(
+      newer,
+      ['source,source_id,name,email,phone,city,acquisition_channel,signup_date,updated_at', 'fair,9,Ann New,ANN.S@example.com,+49 30 1234567,Hamburg,Trade fair,2024-05-01,2024-05-01 10:00:00'].join(
+        '\n',
+      ),
+    );
+    assert.equal((await ingestFile(tw.warehouse, { entity: 'customers', file: older, rejectsFile: false })).status, 'completed');
+    const s = await ingestFile(tw.warehouse, { entity: 'customers', file: newer, rejectsFile: false });
+    assert.equal(s.status, 'completed', s.error);
+    assert.equal(s.identity?.matchedRecords, 1);
+    const g = await one<Record<string, string>>(
+      tw.warehouse,
+      'SELECT name, email, phone, city, acquisition_channel, toString(signup_date) AS signup_date, toString(source_records) AS n FROM crm.customers_resolved WHERE customer_id = {id:String}',
+      { id: customerIdFor('crm', '1') },
+    );
+    assert.deepEqual(g, {
+      name: 'Ann New',
+      email: 'ann.s@example.com',
+      phone: '+49301234567',
+      city: 'Hamburg',
+      acquisition_channel: 'Paid search',
+      signup_date: '2021-03-01',
+      n: '2',
+    });
+  });
+});
