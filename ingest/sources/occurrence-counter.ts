@@ -1,7 +1,7 @@
 /**
  * Counts how often each 48-bit key has been seen: an open-addressing table over typed arrays
- * (16 bytes a slot, at most half full), so a file of millions of rows costs tens of MB rather than
- * a Map's hundreds. Keys are content digests of rows; the count is a row's occurrence among
+ * (12 bytes a slot, at most half full: 24–48 bytes per distinct key), so a file of millions of
+ * rows costs tens of MB rather than a Map's hundreds. Keys are content digests of rows; the count is a row's occurrence among
  * identical rows.
  */
 export class OccurrenceCounter {
