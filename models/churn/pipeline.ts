@@ -1,25 +1,36 @@
 /**
- * Train → validate → register. The production model is trained at the newest cutoff whose labels
- * are complete (today − horizon). Its metrics come from the same recipe one period earlier
- * (trained at today − 2·horizon, evaluated at today − horizon): the honest out-of-time estimate of
- * how the registered model will do on today's scores.
+ * Select → train → register. By default every training runs validated model selection
+ * (select.ts): rolling-origin out-of-time folds over the candidates, Platt calibration on held-out
+ * folds, and the best validated candidate (ties to the simpler) trained at the newest cutoffs whose
+ * labels are complete (today − horizon and the one before). The model file records the shipped
+ * candidate and its calibration; the model card (model-card.ts) goes to `model_cards`.
+ *
+ * `evaluate: false` skips the selection and trains the default forest, uncalibrated (quick runs).
+ * Old data is not an error: the as-of date (`today`) is wherever the data ends, and the folds go
+ * back as far as the history allows; the warnings say what was left out.
  */
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { candidateToJSON } from './candidates.ts';
 import { addDays, describeDefinition, resolveDefinition, todayUtc, type ChurnDefinition } from './definition.ts';
-import { ChurnEvaluationError, evaluateChurn, type EvaluationResult } from './evaluate.ts';
 import type { RandomForestOptions } from './forest/random-forest.ts';
+import { buildModelCard, saveModelCard, type ModelCard } from './model-card.ts';
 import { newModelVersion, saveChurnModel, type ChurnModelFile, type LoadedChurnModel } from './registry.ts';
-import { ChurnTrainingError, trainChurnModel } from './train.ts';
+import { selectChurnModel, type SelectionResult } from './select.ts';
+import { trainChurnModel } from './train.ts';
 
 export interface TrainAndRegisterOptions {
   today?: string;
-  /** Training cutoff (default today − horizon). */
+  /** Training cutoff without selection (default today − horizon). */
   cutoff?: string;
   definition?: Partial<ChurnDefinition>;
+  /** Overrides for every forest the selection trains (e.g. fewer trees). */
   forest?: RandomForestOptions;
-  /** Run the out-of-time evaluation first and store its metrics with the model (default true). */
+  /** Run validated model selection (default true); false trains the default forest at `cutoff`. */
   evaluate?: boolean;
+  /** Validation folds (default 3) and the seconds the forest grid may use (default 90). */
+  folds?: number;
+  budgetSeconds?: number;
   dataDir?: string;
   onProgress?: (line: string) => void;
 }
@@ -27,7 +38,8 @@ export interface TrainAndRegisterOptions {
 export interface RegisteredModel {
   model: LoadedChurnModel;
   path: string;
-  evaluation?: EvaluationResult;
+  selection?: SelectionResult;
+  card?: ModelCard;
   warnings: string[];
 }
 
@@ -35,56 +47,82 @@ export async function trainAndRegister(warehouse: Warehouse, opts: TrainAndRegis
   const log = opts.onProgress ?? (() => {});
   const definition = resolveDefinition(opts.definition);
   const today = opts.today ?? todayUtc();
-  const cutoff = opts.cutoff ?? addDays(today, -definition.horizonDays);
-  const warnings: string[] = [];
-  let evaluation: EvaluationResult | undefined;
-  if (opts.evaluate ?? true) {
-    try {
-      evaluation = await evaluateChurn(warehouse, { today: addDays(cutoff, definition.horizonDays), definition, forest: opts.forest, onProgress: log });
-      for (const m of evaluation.metrics) {
-        log(`  ${m.model.padEnd(17)} ROC-AUC ${m.roc_auc.toFixed(3)}  PR-AUC ${m.pr_auc.toFixed(3)}  Brier ${m.brier.toFixed(3)}  lift@10% ${m.lift_top_decile.toFixed(2)}`);
-      }
-    } catch (err) {
-      // Too little history for a second cutoff is normal on a young warehouse: train anyway.
-      if (!(err instanceof ChurnTrainingError || err instanceof ChurnEvaluationError)) throw err;
-      warnings.push(`no out-of-time evaluation: ${err.message}`);
-      log(`warning: ${warnings.at(-1)}`);
-    }
-  }
-  log(`production model: training at ${cutoff}…`);
-  const trained = await trainChurnModel(warehouse, { cutoff, definition, forest: opts.forest, onProgress: log });
   const trainedAt = new Date();
-  const n = trained.train.labels.length;
-  const positives = trained.train.labels.reduce((a, b) => a + b, 0);
+  if (opts.evaluate === false) {
+    const cutoff = opts.cutoff ?? addDays(today, -definition.horizonDays);
+    log(`training the default forest at ${cutoff} (no model selection)…`);
+    const trained = await trainChurnModel(warehouse, { cutoff, definition, forest: opts.forest, onProgress: log });
+    const n = trained.train.labels.length;
+    const positives = trained.train.labels.reduce((a, b) => a + b, 0);
+    const file: ChurnModelFile = {
+      format: 'ci-churn-model',
+      formatVersion: 2,
+      modelVersion: newModelVersion('churn', cutoff, trainedAt),
+      model: 'churn',
+      trainedAt: trainedAt.toISOString(),
+      cutoff,
+      features: [...trained.train.features],
+      definition,
+      metrics: {},
+      params: { forest: trained.forest.options, train_rows: n, train_churn_rate: positives / n, train_seconds: trained.trainSeconds, definition: describeDefinition(definition), warnings: ['not validated'] },
+      forest: trained.forest.toJSON(),
+      predictor: { candidate: 'forest_default', model: { kind: 'forest', features: [...trained.train.features] }, calibration: null, usesBgnbd: false, baseRate: positives / n },
+    };
+    const path = await saveChurnModel(warehouse, file, opts.dataDir ?? dataDirFrom());
+    log(`registered ${file.modelVersion} (${path})`);
+    return { model: { file, forest: trained.forest }, path, warnings: ['not validated'] };
+  }
+
+  const sel = await selectChurnModel(warehouse, {
+    today,
+    definition,
+    forest: opts.forest,
+    folds: opts.folds,
+    budgetSeconds: opts.budgetSeconds,
+    onProgress: log,
+  });
+  for (const w of sel.warnings) log(`warning: ${w}`);
+  const m = sel.model;
+  const modelVersion = newModelVersion('churn', sel.trainCutoff, trainedAt);
+  const y = sel.trainSet.labels;
+  const baseRate = y.reduce((a, b) => a + b, 0) / Math.max(1, y.length);
+  const chosen = sel.candidates.find((c) => c.name === sel.chosen.name);
   const file: ChurnModelFile = {
     format: 'ci-churn-model',
-    formatVersion: 1,
-    modelVersion: newModelVersion('churn', cutoff, trainedAt),
+    formatVersion: 2,
+    modelVersion,
     model: 'churn',
     trainedAt: trainedAt.toISOString(),
-    cutoff,
-    features: [...trained.train.features],
+    cutoff: sel.trainCutoff,
+    features: [...m.features],
     definition,
-    metrics: evaluation
-      ? {
-          evaluated_at: evaluation.evalCutoff,
-          trained_at_cutoff: evaluation.trainCutoff,
-          eval_rows: evaluation.summary.eval_rows,
-          eval_churn_rate: evaluation.summary.eval_churn_rate,
-          ...Object.fromEntries(evaluation.metrics.map((m) => [m.model, { roc_auc: m.roc_auc, pr_auc: m.pr_auc, brier: m.brier, lift_top_decile: m.lift_top_decile }])),
-        }
-      : {},
-    params: {
-      forest: trained.forest.options,
-      train_rows: n,
-      train_churn_rate: positives / n,
-      train_seconds: trained.trainSeconds,
-      definition: describeDefinition(definition),
-      warnings,
+    // The catalogue's metrics: the validated figures of every candidate (means over the folds).
+    metrics: {
+      chosen: sel.chosen.name,
+      folds: sel.folds.length,
+      ...Object.fromEntries(
+        sel.candidates.filter((c) => c.status === 'validated').map((c) => [c.name, { roc_auc: c.roc_auc, pr_auc: c.pr_auc, brier: c.brier }]),
+      ),
     },
-    forest: trained.forest.toJSON(),
+    params: {
+      candidate: sel.chosen.name,
+      description: sel.chosen.description,
+      ...(m.forest ? { forest: m.forest.options } : {}),
+      train_cutoffs: sel.trainCutoffs,
+      train_rows: y.length,
+      train_churn_rate: baseRate,
+      selection_seconds: sel.seconds,
+      definition: describeDefinition(definition),
+      reason: sel.reason,
+      validated_roc_auc: chosen?.roc_auc ?? null,
+      warnings: sel.warnings,
+    },
+    ...(m.forest ? { forest: m.forest.toJSON() } : {}),
+    predictor: { candidate: sel.chosen.name, model: candidateToJSON(m), calibration: sel.calibration, usesBgnbd: m.features.some((f) => f.startsWith('bgnbd_')), baseRate },
   };
   const path = await saveChurnModel(warehouse, file, opts.dataDir ?? dataDirFrom());
-  log(`registered ${file.modelVersion} (${path})`);
-  return { model: { file, forest: trained.forest }, path, evaluation, warnings };
+  const card = buildModelCard(sel, { modelVersion, createdAt: trainedAt.toISOString(), dataStart: sel.dataStart, definition: describeDefinition(definition) });
+  await saveModelCard(warehouse, card);
+  log(`registered ${modelVersion} (${sel.chosen.name}; ${path}) with its model card`);
+  return { model: { file, forest: m.forest, logistic: m.logistic }, path, selection: sel, card, warnings: sel.warnings };
 }

@@ -46,6 +46,17 @@ export const REASON_TOPICS: Readonly<Record<string, string>> = {
   open_deals: 'deals',
   lost_deals_365d: 'deals',
   won_deals_365d: 'deals',
+  recency_gap_z: 'recency',
+  recency_over_max_gap: 'recency',
+  gap_cv: 'frequency',
+  gap_max_days: 'frequency',
+  order_trend_180d: 'frequency',
+  active_months_365d: 'frequency',
+  orders_same_window_last_year: 'seasonality',
+  spend_trend_180d: 'spend',
+  bgnbd_p_alive: 'recency',
+  bgnbd_expected_purchases: 'frequency',
+  bgnbd_clv_12m: 'spend',
 };
 
 type Values = Readonly<Record<string, number>>;
@@ -139,6 +150,25 @@ export const PHRASES: Readonly<Record<string, (v: Values) => string>> = {
   lost_deals_365d: (v) => `${plural(v.lost_deals_365d, 'deal')} lost in the last 12 months`,
   won_deals_365d: (v) => (v.won_deals_365d === 0 ? 'no deals won in the last 12 months' : `${plural(v.won_deals_365d, 'deal')} won in the last 12 months`),
   is_b2b: (v) => (v.is_b2b === 1 ? 'business account' : 'consumer account'),
+  recency_gap_z: (v) =>
+    known(v.order_gap_days) ? `no purchase for ${days(v.recency_days)}, well past their usual ${int(v.order_gap_days)}-day rhythm` : `no purchase for ${days(v.recency_days)}`,
+  recency_over_max_gap: (v) =>
+    known(v.gap_max_days) && v.recency_days > v.gap_max_days
+      ? `no purchase for ${days(v.recency_days)}, longer than any gap they came back from (${int(v.gap_max_days)} days)`
+      : `no purchase for ${days(v.recency_days)}`,
+  gap_cv: (v) => (known(v.gap_cv) ? `irregular buyer (gaps between purchases vary by ${pct(v.gap_cv)})` : 'too few purchases to show a rhythm'),
+  gap_max_days: (v) => (known(v.gap_max_days) ? `has gone ${days(v.gap_max_days)} between purchases before` : 'a single purchase day so far'),
+  order_trend_180d: (v) =>
+    known(v.order_trend_180d) && v.order_trend_180d < 0 ? 'fewer orders in the last 6 months than the 6 before' : 'orders over the last year',
+  spend_trend_180d: (v) =>
+    known(v.spend_trend_180d) && v.spend_trend_180d < 0 ? 'spending less in the last 6 months than the 6 before' : 'spend over the last year',
+  active_months_365d: (v) => `bought in ${plural(v.active_months_365d, 'month')} of the last 12`,
+  orders_same_window_last_year: (v) =>
+    v.orders_same_window_last_year === 0 ? 'did not buy in this season last year' : `${plural(v.orders_same_window_last_year, 'order')} in this season last year`,
+  bgnbd_p_alive: (v) => (known(v.bgnbd_p_alive) ? `purchase pattern says ${pct(v.bgnbd_p_alive)} likely still active` : 'purchase pattern unknown'),
+  bgnbd_expected_purchases: (v) =>
+    known(v.bgnbd_expected_purchases) ? `expected to buy ${v.bgnbd_expected_purchases.toFixed(1)} times in the coming period` : 'no purchase forecast',
+  bgnbd_clv_12m: (v) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m)}` : 'no value forecast'),
 };
 
 /** The words for one feature of one customer. */
@@ -165,7 +195,7 @@ export function topicOf(feature: string, values: Values): string {
 }
 
 /** Features allowed to word a topic (default: any member). */
-const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['recency_days', 'overdue_ratio'] };
+const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['recency_days', 'overdue_ratio', 'recency_over_max_gap'] };
 
 /**
  * Top `limit` reasons for one customer: topics with a positive summed contribution, largest first.

@@ -10,7 +10,10 @@ import { join } from 'node:path';
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { ChurnDefinition } from './definition.ts';
+import type { PlattCalibration } from './calibration.ts';
+import type { CandidateModelJSON } from './candidates.ts';
 import { RandomForest, type RandomForestJSON } from './forest/random-forest.ts';
+import { LogisticModel } from './logistic.ts';
 
 export type ModelKind = 'churn' | 'clv';
 
@@ -26,17 +29,35 @@ export interface ModelVersionRecord {
   params: Record<string, unknown>;
 }
 
+/**
+ * What version 2 files add: which validated candidate shipped (candidates.ts) and the Platt map
+ * from its raw score to the probability the product shows. Version 1 files (a bare forest,
+ * uncalibrated) still load and score as before.
+ */
+export interface ShippedPredictor {
+  candidate: string;
+  model: CandidateModelJSON;
+  /** null: the raw probability is used as is (a model trained without validation). */
+  calibration: PlattCalibration | null;
+  usesBgnbd: boolean;
+  /** Churn rate of the training rows: the reference a single-feature model's reason is measured from. */
+  baseRate: number;
+}
+
 export interface ChurnModelFile extends ModelVersionRecord {
   format: 'ci-churn-model';
-  formatVersion: 1;
+  formatVersion: 1 | 2;
   model: 'churn';
   definition: ChurnDefinition;
-  forest: RandomForestJSON;
+  /** The forest, when the shipped candidate is one (always in version 1). */
+  forest?: RandomForestJSON;
+  predictor?: ShippedPredictor;
 }
 
 export interface LoadedChurnModel {
   file: ChurnModelFile;
-  forest: RandomForest;
+  forest?: RandomForest;
+  logistic?: LogisticModel;
 }
 
 export class ModelRegistryError extends Error {
@@ -120,14 +141,20 @@ export function loadChurnModelFile(dataDir: string, version: string): LoadedChur
   } catch (err) {
     throw new ModelRegistryError('BAD_MODEL_FILE', `cannot read ${path}: ${(err as Error).message}`);
   }
-  if (file.format !== 'ci-churn-model' || file.formatVersion !== 1) {
-    throw new ModelRegistryError('BAD_MODEL_FILE', `${path} is not a ci-churn-model v1 file`);
+  if (file.format !== 'ci-churn-model' || (file.formatVersion !== 1 && file.formatVersion !== 2)) {
+    throw new ModelRegistryError('BAD_MODEL_FILE', `${path} is not a ci-churn-model v1 or v2 file`);
   }
-  const forest = RandomForest.fromJSON(file.forest);
-  if (forest.featureNames.join(',') !== file.features.join(',')) {
-    throw new ModelRegistryError('BAD_MODEL_FILE', `${path}: forest features differ from the recorded feature list`);
+  const loaded: LoadedChurnModel = { file };
+  if (file.forest) {
+    loaded.forest = RandomForest.fromJSON(file.forest);
+    if (loaded.forest.featureNames.join(',') !== file.features.join(',')) {
+      throw new ModelRegistryError('BAD_MODEL_FILE', `${path}: forest features differ from the recorded feature list`);
+    }
   }
-  return { file, forest };
+  const m = file.predictor?.model;
+  if (m?.kind === 'logistic') loaded.logistic = new LogisticModel(m.logistic);
+  if (!loaded.forest && (m === undefined || m.kind === 'forest')) throw new ModelRegistryError('BAD_MODEL_FILE', `${path}: a forest model without its forest`);
+  return loaded;
 }
 
 /**

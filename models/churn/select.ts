@@ -82,6 +82,8 @@ export interface CandidateResult {
 
 export interface SelectionResult {
   today: string;
+  /** Day of the first purchase in the warehouse. */
+  dataStart: string;
   definition: ChurnDefinition;
   folds: FoldInfo[];
   candidates: CandidateResult[];
@@ -126,8 +128,10 @@ async function loadCutoff(
   definition: ChurnDefinition,
   dataStart: string,
   warnings: string[],
+  newest: boolean,
 ): Promise<{ set: LabelledSet; bgnbd: boolean } | { problem: string }> {
-  if (cutoff < addDays(dataStart, definition.horizonDays)) {
+  // The newest cutoff trains whatever history it has; older ones must have a horizon of it behind them.
+  if (!newest && cutoff < addDays(dataStart, definition.horizonDays)) {
     return { problem: `less than one horizon (${definition.horizonDays} days) of history before ${cutoff} (the first order is on ${dataStart})` };
   }
   const base = (await loadFeatures(warehouse, { cutoff, definition, withLabels: true })) as LabelledSet;
@@ -212,7 +216,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   for (let k = 0; k < nFolds + pool; k++) {
     const cutoff = addDays(opts.today, -(k + 1) * h);
     log(`validation data at ${cutoff}…`);
-    const got = await loadCutoff(warehouse, cutoff, definition, dataStart, warnings);
+    const got = await loadCutoff(warehouse, cutoff, definition, dataStart, warnings, k === 0);
     if ('problem' in got) {
       if (k === 0) throw new ChurnTrainingError(got.problem.includes('churned') || got.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS', `${got.problem}: nothing to train on`);
       if (k <= nFolds) warnings.push(`history ends before ${cutoff} (${got.problem}): ${k - 1 === 1 ? 'one validation fold' : `${k - 1} validation folds`} instead of ${nFolds}`);
@@ -337,6 +341,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   const model = await fitCandidate(chosen, finalSet);
   return {
     today: opts.today,
+    dataStart,
     definition,
     folds,
     candidates: results,

@@ -10,10 +10,11 @@
  */
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
-import { todayUtc } from '../churn/definition.ts';
+import { resolveDefinition, todayUtc } from '../churn/definition.ts';
 import { loadFeatures, rowValues, type FeatureSet } from '../churn/features.ts';
 import { latestChurnModel, ModelRegistryError, type LoadedChurnModel } from '../churn/registry.ts';
-import { explainRows } from '../churn/explain.ts';
+import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
+import { predictBlock } from '../churn/predict.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
 
 export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
@@ -69,15 +70,15 @@ export function alignFeatures(set: FeatureSet, modelFeatures: readonly string[])
   return { columns };
 }
 
-/** Probabilities and reasons for a feature set (no I/O). */
+/** Probabilities (calibrated when the model carries a calibration) and reasons for a feature set (no I/O). */
 export function scoreFeatureSet(
   model: LoadedChurnModel,
   set: FeatureSet,
   reasons = 3,
 ): { probability: Float64Array; reasons: Reason[][] } {
-  const x = alignFeatures(set, model.file.features);
+  alignFeatures(set, model.file.features);
   const names = model.file.features;
-  const explained = explainRows(model.forest, x);
+  const explained = predictBlock(model, set);
   const out: Reason[][] = new Array(set.customerIds.length);
   for (let i = 0; i < out.length; i++) out[i] = topReasons(names, explained.contributions, rowValues(set, i), reasons, i * names.length);
   return { probability: explained.probability, reasons: out };
@@ -91,7 +92,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
   const version = model.file.modelVersion;
   log(`scoring with ${version} at ${cutoff}: loading features…`);
   let lastLog = performance.now();
-  const set = await loadFeatures(warehouse, {
+  let set = await loadFeatures(warehouse, {
     cutoff,
     definition: model.file.definition,
     population: 'buyers',
@@ -103,6 +104,11 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
       }
     },
   });
+  if (model.file.predictor?.usesBgnbd) {
+    // The model reads the BG/NBD outputs: fit on the purchases before this cutoff, as in training.
+    log('  BG/NBD features…');
+    set = withBgnbdColumns(set, await loadBgnbdColumns(warehouse, cutoff, resolveDefinition(model.file.definition)));
+  }
   const featuresSeconds = (performance.now() - t0) / 1000;
   let modelMs = 0;
   let insertMs = 0;
@@ -111,15 +117,15 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
   const n = set.customerIds.length;
   const batchSize = opts.batchSize ?? 50_000;
   let sum = 0;
-  const x = alignFeatures(set, model.file.features);
+  alignFeatures(set, model.file.features);
   const names = model.file.features;
   // Score and insert batch by batch, so reasons for a million customers never sit in memory at once.
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
     const tm = performance.now();
     const rows: ChurnScoreRow[] = [];
-    // One pass per tree gives both the probability and the contributions the reasons need.
-    const explained = explainRows(model.forest, x, start, end);
+    // One pass gives both the probability and the contributions the reasons need.
+    const explained = predictBlock(model, set, start, end);
     for (let i = start; i < end; i++) {
       const p = explained.probability[i - start];
       const band = riskBand(p);

@@ -4,6 +4,7 @@ import { semanticTables, semanticViews } from './002-semantic.ts';
 import { alertTables } from './003-alerts.ts';
 import { campaignPushTables } from './004-campaign-push.ts';
 import { sessionStatements, sessionTables } from './005-sessions.ts';
+import { modelCardTables } from './006-model-cards.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -25,6 +26,7 @@ export const migrations: Migration[] = [
   { version: 3, name: 'alerts', tables: alertTables },
   { version: 4, name: 'campaign-push', tables: campaignPushTables },
   { version: 5, name: 'sessions', tables: sessionTables, statements: sessionStatements },
+  { version: 6, name: 'model-cards', tables: modelCardTables },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {

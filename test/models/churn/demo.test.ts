@@ -74,7 +74,7 @@ test('reasons name the planted signal; complaints and low satisfaction for the d
   const set = evaluation.evaluation;
   const model = { forest: evaluation.trained.forest, file: { features: evaluation.trained.train.features } } as LoadedChurnModel;
   const scored = scoreFeatureSet(model, set);
-  const bias = explainRows(model.forest, { columns: set.columns }, 0, 1).bias;
+  const bias = explainRows(evaluation.trained.forest, { columns: set.columns }, 0, 1).bias;
   const windowEnd = addDays(evaluation.evalCutoff, 90);
   const signal = new Set(['recency', 'frequency', 'spend', 'complaints', 'satisfaction', 'email', 'web']);
   const stats = { dissatisfied: { n: 0, service: 0 }, silent: { n: 0, service: 0 } } as Record<string, { n: number; service: number }>;

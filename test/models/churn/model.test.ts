@@ -174,8 +174,26 @@ describe('trainAndScore → churn_scores, clv_scores, model_versions', () => {
     assert.equal(rows.length, 1);
     assert.equal(rows[0].cutoff, addDays(TODAY, -90));
     assert.ok(rows[0].features.includes('complaints_30d'));
-    const metrics = JSON.parse(rows[0].metrics);
-    assert.ok(metrics.random_forest.roc_auc > metrics.recency_logistic.roc_auc);
+    // Validated selection: the shipped candidate is no worse than any baseline out of time, and on
+    // this planted multi-signal history a learner (not a baseline) wins.
+    const metrics = JSON.parse(rows[0].metrics) as Record<string, { roc_auc: number }> & { chosen: string; folds: number };
+    const baselines = ['recency', 'bgnbd_p_alive', 'bgnbd_expected'];
+    const bestBaseline = Math.max(...baselines.map((b) => metrics[b]?.roc_auc ?? -Infinity));
+    assert.ok(metrics[metrics.chosen].roc_auc >= bestBaseline, JSON.stringify(metrics));
+    assert.ok(!baselines.includes(metrics.chosen), JSON.stringify(metrics));
+    assert.ok(metrics.folds >= 1);
+    // The stored model card carries the same figures.
+    const cards = await q<{ chosen: string; roc_auc: number; best_baseline_roc_auc: number; card: string }>(
+      'SELECT chosen, roc_auc, best_baseline_roc_auc, card FROM model_cards FINAL WHERE model_version = {v:String}',
+      { v },
+    );
+    assert.equal(cards.length, 1);
+    assert.equal(cards[0].chosen, metrics.chosen);
+    assert.equal(cards[0].roc_auc, metrics[metrics.chosen].roc_auc);
+    assert.equal(cards[0].best_baseline_roc_auc, bestBaseline);
+    const card = JSON.parse(cards[0].card) as { candidates: { name: string }[]; calibrationPoints: { rows: number }[] };
+    assert.ok(card.candidates.some((c) => c.name === 'logistic') && card.candidates.some((c) => c.name === 'recency'));
+    assert.ok(card.calibrationPoints.reduce((a, p) => a + p.rows, 0) > 1000);
     const latest = await latestChurnModel(tw.warehouse, tw.dir);
     assert.equal(latest.file.modelVersion, v);
     assert.equal(latest.file.definition.horizonDays, 90);

@@ -1,0 +1,210 @@
+/**
+ * Real-data benchmark (`npm run bench:models -- --real`): the product's own training — validated
+ * model selection, calibration, registration, exactly what `npm start` and the worker run — on the
+ * CDNOW sample (../shared/data/cdnow), at several as-of dates and horizons, judged out of time:
+ * the model trained as of day A (it sees purchases before A only; its labels end by A) scores the
+ * customers at A, and the purchases in [A, A + horizon) decide who churned.
+ *
+ * Beside it, on the same customers and labels:
+ * - recency: days since the last order (Platt-calibrated on the previous cutoff for its Brier);
+ * - BG/NBD: expected purchases in the horizon and 1 − P(alive), fitted on the purchases before A;
+ * - scikit-learn: RandomForestClassifier on the same matrix the product trains on (the same
+ *   stacked training cutoffs, the same features including the BG/NBD outputs; missing → −1 since
+ *   sklearn 1.2 takes no NaN), 500 trees, min_samples_leaf 20, max_features sqrt.
+ *
+ * Goal printed per row: shipped ≥ best baseline + 0.01 ROC-AUC, and ≥ sklearn − 0.005.
+ *
+ *   tsx models/bench/real.ts [--horizons 90,180] [--as-of 1997-10-01,1998-01-01,1998-04-01]
+ *     [--budget 90] [--python /usr/bin/python3] [--keep DIR]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { WarehouseConfig } from '../../lib/config.ts';
+import { connectWarehouse } from '../../lib/warehouse/index.ts';
+import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
+import { applyPlatt, fitPlatt } from '../churn/calibration.ts';
+import { baselineSpecs, columnsOf, fitCandidate, rawScores } from '../churn/candidates.ts';
+import { addDays, resolveDefinition } from '../churn/definition.ts';
+import { loadFeatures } from '../churn/features.ts';
+import { brier, prAuc, rocAuc } from '../churn/metrics.ts';
+import { trainAndRegister } from '../churn/pipeline.ts';
+import { predictBlock } from '../churn/predict.ts';
+import { stackSets, type LabelledSet } from '../churn/select.ts';
+import { cdnowAvailable, CDNOW_FILE } from '../clv/cdnow.ts';
+import { CDNOW_END, loadCdnowIntoWarehouse } from './cdnow-load.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    real: { type: 'boolean', default: true },
+    help: { type: 'boolean', default: false },
+    horizons: { type: 'string', default: '90,180' },
+    'as-of': { type: 'string', default: '1997-10-01,1998-01-01,1998-04-01' },
+    budget: { type: 'string', default: '90' },
+    python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
+    keep: { type: 'string' },
+  },
+});
+
+if (args.help) {
+  console.log(`npm run bench:models -- --real [--horizons 90,180] [--as-of 1997-10-01,1998-01-01,1998-04-01] [--budget 90] [--python PATH] [--keep DIR]
+
+The product's churn training (model selection as npm start runs it) on the CDNOW sample, out of
+time, beside recency, BG/NBD and scikit-learn on the same matrix. An as-of date whose horizon runs
+past the data's end (${CDNOW_END}) is skipped. Needs ${CDNOW_FILE}.`);
+  process.exit(0);
+}
+
+const SKLEARN = `
+import json, sys
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+train = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)
+test = np.loadtxt(sys.argv[2], delimiter=",", skiprows=1)
+clf = RandomForestClassifier(n_estimators=500, min_samples_leaf=20, max_features="sqrt", n_jobs=2, random_state=1)
+clf.fit(train[:, :-1], train[:, -1].astype(np.int64))
+proba = clf.predict_proba(test[:, :-1])[:, 1]
+print(json.dumps({"proba": proba.tolist()}))
+`;
+
+function csv(set: { columns: Float64Array[] }, labels: Uint8Array): string {
+  const n = labels.length;
+  const lines = [[...set.columns.map((_, j) => `f${j}`), 'y'].join(',')];
+  for (let i = 0; i < n; i++) lines.push([...set.columns.map((c) => (Number.isFinite(c[i]) ? String(c[i]) : '-1')), String(labels[i])].join(','));
+  return lines.join('\n') + '\n';
+}
+
+const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  —  ');
+
+if (!cdnowAvailable()) {
+  console.log(`bench:models --real: the CDNOW sample is not at ${CDNOW_FILE}; nothing to measure (put ../shared/data/cdnow beside the repository).`);
+  process.exit(0);
+}
+const hasSklearn = spawnSync(args.python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
+const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'churn-real-'));
+const config: WarehouseConfig = { user: 'bench', password: `bench-${process.pid}`, database: 'crm', dataDir: dir, embeddedPort: 0 };
+const admin = await connectWarehouse({ config, withDatabase: false });
+await admin.client.command({ query: 'CREATE DATABASE IF NOT EXISTS crm' });
+await applyMigrations(admin.client, { database: 'crm' });
+const wh = await connectWarehouse({ config });
+interface Row {
+  asOf: string;
+  horizon: number;
+  rows: number;
+  churnRate: number;
+  chosen: string;
+  folds: number;
+  shipped: { auc: number; pr: number; brier: number };
+  recency: { auc: number; pr: number; brier: number };
+  bgExpected: { auc: number; pr: number; brier: number };
+  bgAlive: { auc: number; pr: number; brier: number };
+  sklearn?: { auc: number; pr: number; brier: number };
+  seconds: number;
+}
+const results: Row[] = [];
+try {
+  const loaded = await loadCdnowIntoWarehouse(wh);
+  console.log(`CDNOW sample: ${loaded.customers} customers, ${loaded.orders} orders (same-day lines merged), to ${CDNOW_END}`);
+  console.log(`sklearn peer: ${hasSklearn ? args.python : `not available for ${args.python} (apt-get install -y python3-sklearn); column skipped`}`);
+  for (const horizon of args.horizons.split(',').map(Number)) {
+    const definition = resolveDefinition({ horizonDays: horizon });
+    for (const asOf of args['as-of'].split(',')) {
+      if (addDays(asOf, horizon) > addDays(CDNOW_END, 1)) {
+        console.log(`skip as of ${asOf}, horizon ${horizon}: its labels would run past ${CDNOW_END}`);
+        continue;
+      }
+      const t0 = performance.now();
+      let reg: Awaited<ReturnType<typeof trainAndRegister>>;
+      try {
+        reg = await trainAndRegister(wh, { today: asOf, definition, budgetSeconds: Number(args.budget), dataDir: dir });
+      } catch (err) {
+        console.log(`as of ${asOf}, horizon ${horizon}: the product could not train (${(err as Error).message})`);
+        continue;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const evalSet = withBgnbdColumns(
+        (await loadFeatures(wh, { cutoff: asOf, definition, withLabels: true })) as LabelledSet,
+        await loadBgnbdColumns(wh, asOf, definition),
+      );
+      const y = evalSet.labels;
+      const m = (p: Float64Array, raw: Float64Array = p) => ({ auc: rocAuc(y, raw), pr: prAuc(y, raw), brier: brier(y, p) });
+      const shippedP = predictBlock(reg.model, evalSet).probability;
+      // Baselines fitted (calibrated) on the previous cutoff, scored at the as-of date.
+      const prev = withBgnbdColumns(
+        (await loadFeatures(wh, { cutoff: addDays(asOf, -horizon), definition, withLabels: true })) as LabelledSet,
+        await loadBgnbdColumns(wh, addDays(asOf, -horizon), definition),
+      );
+      const base = async (name: string) => {
+        const spec = baselineSpecs().find((s) => s.name === name)!;
+        const fitted = await fitCandidate(spec, prev);
+        const platt = fitPlatt(rawScores(fitted, prev), prev.labels);
+        const raw = rawScores(fitted, evalSet);
+        return m(applyPlatt(platt, raw), raw);
+      };
+      const row: Row = {
+        asOf,
+        horizon,
+        rows: y.length,
+        churnRate: y.reduce((a, b) => a + b, 0) / y.length,
+        chosen: reg.model.file.predictor?.candidate ?? '?',
+        folds: reg.selection?.folds.length ?? 0,
+        shipped: m(shippedP),
+        recency: await base('recency'),
+        bgExpected: await base('bgnbd_expected'),
+        bgAlive: await base('bgnbd_p_alive'),
+        seconds,
+      };
+      if (hasSklearn) {
+        // The matrix the product trains on: its stacked training cutoffs, every feature it computes.
+        const cutoffs = reg.selection?.trainCutoffs ?? [addDays(asOf, -horizon)];
+        const parts: LabelledSet[] = [];
+        for (const c of cutoffs) {
+          parts.push(withBgnbdColumns((await loadFeatures(wh, { cutoff: c, definition, withLabels: true })) as LabelledSet, await loadBgnbdColumns(wh, c, definition)));
+        }
+        const train = stackSets(parts);
+        const names = train.features;
+        const trainCsv = join(dir, 'sk-train.csv');
+        const testCsv = join(dir, 'sk-test.csv');
+        writeFileSync(trainCsv, csv({ columns: columnsOf(train, names) }, train.labels));
+        writeFileSync(testCsv, csv({ columns: columnsOf(evalSet, names) }, y));
+        const p = spawnSync(args.python, ['-c', SKLEARN, trainCsv, testCsv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+        if (p.status !== 0) throw new Error(`sklearn run failed (${p.status}): ${p.stderr}`);
+        const proba = Float64Array.from((JSON.parse(p.stdout.trim().split('\n').pop()!) as { proba: number[] }).proba);
+        row.sklearn = m(proba);
+      }
+      results.push(row);
+      const best = Math.max(row.recency.auc, row.bgExpected.auc, row.bgAlive.auc);
+      console.log(
+        `as of ${asOf}, horizon ${horizon}: ${row.rows} customers, ${(100 * row.churnRate).toFixed(1)}% churned; shipped ${row.chosen} ` +
+          `(${row.folds} folds, ${seconds.toFixed(1)} s) ROC-AUC ${f3(row.shipped.auc)} vs best baseline ${f3(best)}${row.sklearn ? `, sklearn ${f3(row.sklearn.auc)}` : ''}`,
+      );
+    }
+  }
+} finally {
+  await wh.close();
+  await admin.close();
+  if (!args.keep) rmSync(dir, { recursive: true, force: true });
+}
+
+console.log('\nper cutoff (ROC-AUC / PR-AUC / Brier; out of time)');
+console.log('| as of | horizon | customers | churn | shipped (candidate) | shipped | recency | BG/NBD E[X] | BG/NBD 1−P(alive) | sklearn RF | goal: ≥ best baseline + 0.01 | goal: ≥ sklearn − 0.005 |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+const cell = (x?: { auc: number; pr: number; brier: number }): string => (x ? `${f3(x.auc)} / ${f3(x.pr)} / ${f3(x.brier)}` : '—');
+let metBaseline = 0;
+let metSklearn = 0;
+for (const r of results) {
+  const best = Math.max(r.recency.auc, r.bgExpected.auc, r.bgAlive.auc);
+  const okBase = r.shipped.auc >= best + 0.01;
+  const okSk = r.sklearn ? r.shipped.auc >= r.sklearn.auc - 0.005 : undefined;
+  if (okBase) metBaseline++;
+  if (okSk) metSklearn++;
+  console.log(
+    `| ${r.asOf} | ${r.horizon} | ${r.rows} | ${(100 * r.churnRate).toFixed(1)}% | ${r.chosen} | ${cell(r.shipped)} | ${cell(r.recency)} | ${cell(r.bgExpected)} | ${cell(r.bgAlive)} | ${cell(r.sklearn)} | ` +
+      `${okBase ? 'met' : 'MISSED'} (${r.shipped.auc - best >= 0 ? '+' : ''}${(r.shipped.auc - best).toFixed(3)}) | ${okSk === undefined ? '—' : `${okSk ? 'met' : 'MISSED'} (${(r.shipped.auc - r.sklearn!.auc >= 0 ? '+' : '') + (r.shipped.auc - r.sklearn!.auc).toFixed(3)})`} |`,
+  );
+}
+console.log(`\ngoal "shipped ≥ best baseline + 0.01 ROC-AUC": met at ${metBaseline}/${results.length} cutoffs`);
+if (results.some((r) => r.sklearn)) console.log(`goal "shipped ≥ sklearn − 0.005 ROC-AUC": met at ${metSklearn}/${results.filter((r) => r.sklearn).length} cutoffs`);

@@ -1,0 +1,19 @@
+import { qualified } from '../../../../lib/warehouse/sql.ts';
+import { getWebContext } from '../server/context.ts';
+import type { ModelCardView } from './card.ts';
+
+/**
+ * The newest churn model card from the warehouse's `model_cards` table (migration 006), read with
+ * the dashboard's own warehouse client like the other non-analytics metadata (saved segments).
+ * Undefined before the first training that ran model selection.
+ */
+export async function latestChurnCard(): Promise<ModelCardView | undefined> {
+  const db = getWebContext().warehouse;
+  const table = db.database ? qualified(db.database, 'model_cards') : 'model_cards';
+  const rs = await db.client.query({
+    query: `SELECT card FROM ${table} FINAL WHERE model = 'churn' ORDER BY created_at DESC, model_version DESC LIMIT 1`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ card: string }>();
+  return row ? (JSON.parse(row.card) as ModelCardView) : undefined;
+}

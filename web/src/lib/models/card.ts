@@ -1,0 +1,58 @@
+/**
+ * The churn model card as the dashboard reads it (models/churn/model-card.ts writes it to
+ * `model_cards`): the fields the Models page and the churn page show, and the wording of the
+ * summary. Unvalidated figures are null in the stored JSON.
+ */
+export interface CandidateView {
+  name: string;
+  baseline: boolean;
+  description: string;
+  status: 'validated' | 'skipped';
+  note?: string;
+  roc_auc: number | null;
+  pr_auc: number | null;
+  brier: number | null;
+}
+
+export interface ModelCardView {
+  modelVersion: string;
+  createdAt: string;
+  dataStart: string;
+  asOf: string;
+  trainCutoff: string;
+  horizonDays: number;
+  definition: string;
+  trainRows: number;
+  churnRate: number;
+  chosen: string;
+  chosenDescription: string;
+  reason: string;
+  rocAuc: number | null;
+  prAuc: number | null;
+  brier: number | null;
+  bestBaseline: string;
+  bestBaselineRocAuc: number | null;
+  folds: { trainCutoff: string; evalCutoff: string; evalRows: number; evalChurnRate: number }[];
+  candidates: CandidateView[];
+  calibrationPoints: { lower: number; upper: number; rows: number; meanPredicted: number; observedRate: number }[];
+  topFeatures: { feature: string; importance: number }[];
+  warnings: string[];
+}
+
+export const fmt3 = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—');
+
+/** The card's headline in one line: what shipped, how it validated, against which baseline. */
+export function cardHeadline(card: ModelCardView): string {
+  const auc = fmt3(card.rocAuc);
+  const folds = `${card.folds.length} out-of-time fold${card.folds.length === 1 ? '' : 's'}`;
+  const base = card.bestBaseline && card.chosen !== card.bestBaseline ? ` vs ${card.bestBaseline} ${fmt3(card.bestBaselineRocAuc)}` : '';
+  return `${card.chosen}: ROC-AUC ${auc}${base} (${folds}, ${card.horizonDays}-day horizon)`;
+}
+
+/** Candidates in the table's order: baselines first, then by validated ROC-AUC, skipped last. */
+export function candidateRows(card: ModelCardView): (CandidateView & { chosen: boolean })[] {
+  const key = (c: CandidateView): number => (c.status === 'skipped' ? 2 : c.baseline ? 0 : 1);
+  return [...card.candidates]
+    .sort((a, b) => key(a) - key(b) || (b.roc_auc ?? -1) - (a.roc_auc ?? -1))
+    .map((c) => ({ ...c, chosen: c.name === card.chosen }));
+}
