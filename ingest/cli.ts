@@ -54,11 +54,13 @@ export function formatSummary(s: IngestSummary): string {
   const lines = [
     `${s.status === 'completed' ? 'Loaded' : 'FAILED'} ${s.entity} from ${s.input} (batch ${s.batchId || '-'})`,
     `  read ${fmt(s.read)} · loaded ${fmt(s.loaded)} · updated ${fmt(s.updated)} · duplicates ${fmt(s.duplicates)}` +
+      `${s.duplicatesInInput ? ` · duplicates-in-input ${fmt(s.duplicatesInInput)}` : ''}` +
       `${s.outdated ? ` · outdated ${fmt(s.outdated)}` : ''} · rejected ${fmt(s.rejected)}`,
     `  ${s.seconds.toFixed(1)} s, ${fmt(s.rowsPerSecond)} rows/s`,
   ];
   if (s.staleDeleted) lines.push(`  ${fmt(s.staleDeleted)} stale rows removed (records moved to another customer or date)`);
   if (s.unknownCustomers) lines.push(`  ${fmt(s.unknownCustomers)} unknown customers (references without a customer record; loaded under a placeholder id)`);
+  if (s.customersCreated) lines.push(`  ${fmt(s.customersCreated)} customers created from these facts (first seen = their earliest fact; a customers file for the same ids fills them in)`);
   if (s.identity) {
     lines.push(`  identity: ${fmt(s.identity.newCustomers)} new customers, ${fmt(s.identity.matchedRecords)} records matched to others, ${fmt(s.identity.merges)} customers merged`);
   }
@@ -147,7 +149,7 @@ async function main(): Promise<number> {
   }
   if (values.json) process.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
   if (summaries.some((s) => s.status === 'failed')) return 2;
-  const accepted = summaries.reduce((n, s) => n + s.loaded + s.updated + s.duplicates + s.outdated, 0);
+  const accepted = summaries.reduce((n, s) => n + s.loaded + s.updated + s.duplicates + s.duplicatesInInput + s.outdated, 0);
   return accepted > 0 ? 0 : 1;
 }
 
