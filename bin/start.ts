@@ -199,7 +199,12 @@ async function expectSchema(wh: Warehouse): Promise<void> {
 function printBanner(running: Running[], signIn: string[]): void {
   const lines = running.filter((r) => r.url || r.note).map((r) => (r.url ? `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}` : `  ${r.name.padEnd(14)} ${r.note}`));
   const web = running.find((r) => r.name === 'dashboard');
-  const users = signIn.length ? ['', 'Demo users (embedded default only):', ...signIn] : [];
+  // Without demo data there are no demo accounts: say how to make one instead of leaving a sign-in page nobody can pass.
+  const users = signIn.length
+    ? ['', 'Demo users (embedded default only):', ...signIn]
+    : web
+      ? ['', 'Sign in with a dashboard account (`npm run users -- list`); to add one:', '  npm run users -- add --email you@example.com --name "Your Name" --role admin', '  npm run users -- set-password you@example.com']
+      : [];
   const open = web ? ['', `Open ${web.url} and sign in.`] : [];
   console.log(['', 'Customer intelligence is running:', ...lines, ...users, ...open, '', 'Press Ctrl-C to stop.', ''].join('\n'));
 }

@@ -49,6 +49,7 @@ export const NODE_TESTS = {
     'test/models/churn/forest.test.ts', // a child process (tsx script)
     'test/models/churn/model.test.ts',
     'test/semantic/api-errors.test.ts',
+    'test/semantic/as-of-refresh.test.ts',
     'test/semantic/auth.test.ts', // `npm run token` as a child process
     'test/semantic/auto-refresh.test.ts',
     'test/semantic/limits.test.ts', // a silent upstream on a loopback port
@@ -64,6 +65,7 @@ export const NODE_TESTS = {
     'test/notebooks/notebooks.test.ts',
     'test/security/',
     'test/web/alert-rules.test.ts',
+    'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/e2e.test.ts',
     'test/web/segments.test.ts',
   ],

@@ -1,0 +1,204 @@
+/**
+ * Issue 13's first "Done when", the as-of part: a warehouse holding ONLY the unchanged CDNOW sample
+ * (purchases 1997-01-01 … 1998-06-30), loaded with the hand-written mapping through the ingest CLI,
+ * then `npm start --no-demo` on that data directory — the real bin/start.ts, in its own process,
+ * with its embedded warehouse, Cube, web app and worker. It must start (not exit because the data is
+ * 28 years old), say it works as of the data's end, train and score as of 1998-06-30, and the
+ * cockpit must show 1997–98: its default period ends 1998-06-30 and its revenue equals a sum of the
+ * file computed here, line by line. Chromium reads the cockpit as a user sees it.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { loadWarehouseConfig } from '../../lib/config.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
+import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const CDNOW = process.env.CRM_CDNOW_FILE ?? resolve(ROOT, '../shared/data/cdnow/CDNOW_sample.txt');
+const MAPPING = join(ROOT, 'test/fixtures/ingest/cdnow/transactions.mapping.json');
+const AS_OF = '1998-06-30';
+
+const skip = !existsSync(CDNOW) ? `the CDNOW sample is not at ${CDNOW} (../shared/data beside the repository, or CRM_CDNOW_FILE)` : false;
+
+/** The file as published: customer, unused id, YYYYMMDD, quantity, dollars; runs of spaces or a tab; CRLF. */
+interface Purchase {
+  customer: string;
+  day: string;
+  amount: number;
+}
+function readCdnow(): Purchase[] {
+  return readFileSync(CDNOW, 'latin1')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((line) => {
+      const [customer, , ymd, , amount] = line.trim().split(/\s+/);
+      return { customer, day: `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6, 8)}`, amount: Number(amount) };
+    });
+}
+
+/** Sum in cents, so 6,919 additions of two-decimal amounts stay exact. */
+const cents = (ps: Purchase[]): number => ps.reduce((s, p) => s + Math.round(p.amount * 100), 0);
+
+/** A CLI of this repository in its own process, as a user runs it (`npm run …`). */
+function cliIn(env: NodeJS.ProcessEnv, args: string[], stdin?: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdin.end(stdin ?? '');
+  return new Promise((ok) => child.on('close', (code) => ok({ code, out })));
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+describe('npm start on a warehouse holding only the CDNOW sample', { skip }, () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let start: ChildProcessWithoutNullStreams | undefined;
+  let startExit: Promise<number | null> | undefined;
+  const startLog: string[] = [];
+  let banner = '';
+  let warehouse: Warehouse | undefined;
+  let browser: Browser | undefined;
+  const purchases = skip ? [] : readCdnow();
+  const cli = (args: string[], stdin?: string) => cliIn(env, args, stdin);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'crm-cdnow-start-'));
+    env = {
+      ...process.env,
+      CRM_DATA_DIR: dir,
+      CRM_EMBEDDED_PORT: String(await freePort()),
+      CRM_WEB_PORT: String(await freePort()),
+      CRM_SEMANTIC_PORT: String(await freePort()),
+      CRM_INGEST_PORT: String(await freePort()),
+      CRM_LOG_FORMAT: 'text',
+      // The CDNOW amounts are dollars (see the mapping's $comment).
+      CRM_BASE_CURRENCY: 'USD',
+    };
+    // The as-of date must come from the data, not from a setting of the machine running the test.
+    delete env.CRM_AS_OF;
+    delete env.CLICKHOUSE_URL;
+
+    const ingest = await cli(['ingest/cli.ts', 'transactions', CDNOW, '--mapping', MAPPING]);
+    assert.equal(ingest.code, 0, `the ingest CLI loaded the file:\n${ingest.out}`);
+    assert.match(ingest.out, /read 6,919 · loaded 6,919 .*rejected 0/, ingest.out);
+
+    start = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts', '--no-demo'], { cwd: ROOT, env });
+    startExit = new Promise((ok) => start!.on('exit', (c) => ok(c)));
+    const onData = (d: Buffer): void => {
+      const text = d.toString();
+      banner += text;
+      startLog.push(...text.split('\n').filter(Boolean));
+    };
+    start.stdout.on('data', onData);
+    start.stderr.on('data', onData);
+    // Up when the banner is printed; an exit before it is the failure this issue is about.
+    const up = await Promise.race([
+      new Promise<boolean>((ok) => {
+        const look = (): void => {
+          if (banner.includes('Customer intelligence is running')) ok(true);
+        };
+        start!.stdout.on('data', look);
+        look();
+      }),
+      startExit.then(() => false),
+    ]);
+    assert.ok(up, `npm start exited before it was up:\n${startLog.join('\n')}`);
+    // The running start owns the data directory: this connects to its endpoint (endpoint.json).
+    warehouse = await connectWarehouse({ config: loadWarehouseConfig(loadConfig(env)) });
+  });
+
+  after(async () => {
+    await warehouse?.close();
+    await browser?.close();
+    if (start && start.exitCode === null) {
+      start.kill('SIGTERM');
+      await startExit;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rowsOf = async <T>(query: string): Promise<T[]> => (await warehouse!.client.query({ query, format: 'JSONEachRow' })).json<T>();
+
+  test('start says it works as of the data’s end, trains and scores as of it, and stays up', () => {
+    const log = startLog.join('\n');
+    assert.match(log, /data as of 1998-06-30: the data ends there, more than 7 days before today/);
+    assert.match(log, /rebuilding paid_orders, customer_value, customer_retention as of 1998-06-30/);
+    assert.match(log, /models trained and scored as of 1998-06-30/);
+    assert.equal(start!.exitCode, null, 'still running');
+  });
+
+  test('the derived tables are as of 1998-06-30 and hold the file’s orders, customers and revenue', async () => {
+    const [snap] = await rowsOf<{ as_of: string }>(`SELECT toString(as_of) AS as_of FROM derived_snapshots ORDER BY snapshot DESC LIMIT 1`);
+    assert.equal(snap.as_of, AS_OF);
+    // Independent: one order per customer and day (the mapping's rule), every line a completed sale.
+    const orders = new Set(purchases.map((p) => `${p.customer}|${p.day}`)).size;
+    const customers = new Set(purchases.map((p) => p.customer)).size;
+    const [t] = await rowsOf<{ orders: string; customers: string; cents: string }>(
+      `SELECT toString(count()) AS orders, toString(uniqExact(customer_id)) AS customers, toString(toInt64(sum(net_revenue) * 100)) AS cents FROM paid_orders_current`,
+    );
+    assert.deepEqual({ orders: Number(t.orders), customers: Number(t.customers), cents: Number(t.cents) }, { orders, customers, cents: cents(purchases) });
+    assert.deepEqual([orders, customers, cents(purchases)], [6696, 2357, 24409194]);
+  });
+
+  test('every customer has a churn and a CLV score with cutoff 1998-06-30', async () => {
+    const customers = new Set(purchases.map((p) => p.customer)).size;
+    for (const table of ['churn_scores', 'clv_scores']) {
+      const cutoffs = await rowsOf<{ cutoff: string; n: string }>(`SELECT toString(cutoff) AS cutoff, toString(count()) AS n FROM ${table} FINAL GROUP BY cutoff`);
+      assert.deepEqual(
+        cutoffs.map((r) => [r.cutoff, Number(r.n)]),
+        [[AS_OF, customers]],
+        table,
+      );
+    }
+  });
+
+  test('the cockpit shows 1997–98: default period ends 1998-06-30, revenue equals the file’s sum, the as-of notice is shown', async (t) => {
+    const missing = chromiumMissing();
+    if (missing) return t.skip(missing);
+    const url = /dashboard\s+(http:\/\/\S+)/.exec(banner)?.[1];
+    assert.ok(url, `the banner names the dashboard:\n${banner}`);
+    // No demo data, so no demo accounts: an administrator adds one with the users CLI, as the banner says.
+    const email = 'exec@cdnow.test';
+    const password = 'cdnow-pass-1234';
+    const added = await cli(['web/users-cli.ts', 'add', '--email', email, '--name', 'CDNOW executive', '--role', 'executive']);
+    assert.equal(added.code, 0, added.out);
+    const set = await cli(['web/users-cli.ts', 'set-password', email], password);
+    assert.equal(set.code, 0, set.out);
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const { page, errors } = await watchedPage(context);
+    await signIn(page, url, email, password);
+    await settled(page);
+
+    // The default period: the 12 months ending at the as-of date, from the 1st.
+    assert.equal(await page.inputValue('#f-from'), '1997-07-01');
+    assert.equal(await page.inputValue('#f-to'), AS_OF);
+    const inPeriod = purchases.filter((p) => p.day >= '1997-07-01' && p.day <= AS_OF);
+    const revenue = await page.getAttribute('[data-testid="kpi-revenue"]', 'data-value');
+    assert.equal(Math.round(Number(revenue) * 100), cents(inPeriod), `cockpit revenue ${revenue}`);
+    assert.ok(inPeriod.length > 0 && cents(inPeriod) < cents(purchases), 'the period is a part of the history, not all of it');
+
+    const notice = await page.textContent('[data-testid="as-of-notice"]');
+    assert.match(notice ?? '', /^Data as of 30 Jun 1998: /);
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+});
