@@ -147,6 +147,19 @@ describe('derived ids', () => {
   });
 });
 
+describe('derived interaction ids', () => {
+  it('an interactions file without interaction_id gets ids from content; nothing is grouped', async () => {
+    const file = join(dir, 'interactions.csv');
+    writeFileSync(file, 'customer_ref,occurred_at,type\nc1,2024-01-01 10:00:00,call\nc1,2024-01-01 10:00:00,call\n');
+    const m = compileMapping(entitySpec('interactions'), { source: 'crm' }, { env: {} });
+    const r = await read(new CsvReader(file, m, { gzip: false, tsv: false }), ['interaction_id'], m);
+    const content = 'source=crm\x1fcustomer_ref=c1\x1foccurred_at=2024-01-01 10:00:00\x1ftype=call\x1f';
+    const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
+    assert.deepEqual(r.rows.map((x) => x.interaction_id), [`${digest}-1`, `${digest}-2`]);
+    assert.equal(r.derived, 'interaction ids derived from row content (no interaction_id column)');
+  });
+});
+
 describe('occurrence counter', () => {
   it('counts each key, across growth, for keys up to 2^48', () => {
     const c = new OccurrenceCounter();
