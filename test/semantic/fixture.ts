@@ -56,6 +56,27 @@ export const users = [
 
 export const aliases = [{ from_id: 'C11', to_id: 'C01', rule: 'email', version: 1 }];
 
+/**
+ * Source ids (identity_map, as identity resolution writes it). C11's shop record follows the merge
+ * to C01; C06 was also found in the CRM by e-mail, and that CRM record carries an ERP number
+ * (customer_records.external_ids). Expected lists: C01 "shop:00001, shop:00011", C04 "shop:00004",
+ * C06 "crm:C-17, erp:E-600, shop:00006", C12 "shop:00012"; the others have none.
+ */
+const mapped = (source: string, sourceId: string, customerId: string, rule = 'new') => ({
+  source, source_id: sourceId, customer_id: customerId, rule, matched_on: '', matched_record: '', version: 1,
+});
+export const identityMap = [
+  mapped('shop', '00001', 'C01'),
+  mapped('shop', '00004', 'C04'),
+  mapped('shop', '00006', 'C06'),
+  mapped('crm', 'C-17', 'C06', 'email'),
+  mapped('shop', '00011', 'C11'),
+  mapped('shop', '00012', 'C12'),
+];
+export const customerRecords = [
+  { source: 'crm', source_id: 'C-17', customer_id: 'C06', customer_type: 'person', name: 'Finn', email: 'finn@example.com', external_ids: { erp: 'E-600' }, owner_id: OWNER_BOB, batch_id: 'fixture', row_hash: 0, version: 1 },
+];
+
 let line = 0;
 /** One order line; `order` defaults to one line per order. */
 const tx = (customerId: string, orderId: string, date: string, amount: number, status = 'completed', version = 1, transactionId?: string) => ({
@@ -224,6 +245,8 @@ export async function loadFixture(client: ClickHouseClient, database: string): P
   await put('customers', customers);
   await put('users', users);
   await put('customer_aliases', aliases);
+  await put('identity_map', identityMap);
+  await put('customer_records', customerRecords);
   await put('transactions', transactions);
   await put('opportunities', opportunities);
   await put('interactions', interactions);

@@ -256,6 +256,33 @@ describe('RFM and value', () => {
   });
 });
 
+describe('source ids', () => {
+  // Expected lists from the fixture's identity_map and customer_records (test/semantic/fixture.ts).
+  test('customer_base.source_ids lists each customer\'s system:id pairs, merged customers included', async () => {
+    const rows = await fx.load({ dimensions: ['customer_base.customer_id', 'customer_base.source_ids'], order: { 'customer_base.customer_id': 'asc' } }, exec);
+    const lists = Object.fromEntries(rows.map((r) => [r['customer_base.customer_id'], r['customer_base.source_ids'] ?? '']));
+    assert.deepEqual(lists, {
+      C01: 'shop:00001, shop:00011', // C11's shop record follows the merge into C01
+      C02: '', C03: '', C04: 'shop:00004', C05: '',
+      C06: 'crm:C-17, erp:E-600, shop:00006', // found in the CRM by e-mail; that record carries an ERP number
+      C07: '', C08: '', C09: '', C10: '', C12: 'shop:00012',
+    });
+  });
+
+  test('a customer is found by a source id, exactly or by a part of the list', async () => {
+    const find = async (filters: unknown[]) =>
+      (await fx.load({ dimensions: ['customer_base.customer_id', 'customer_base.customer_name'], filters }, exec)).map((r) => r['customer_base.customer_id']).sort();
+    assert.deepEqual(await find([{ member: 'customer_base.source_id', operator: 'equals', values: ['00004'] }]), ['C04']);
+    assert.deepEqual(await find([{ member: 'customer_base.source_id', operator: 'equals', values: ['00011'] }]), ['C01']);
+    assert.deepEqual(await find([{ member: 'customer_base.source_id', operator: 'equals', values: ['E-600'] }]), ['C06']);
+    assert.deepEqual(await find([{ member: 'customer_base.source_system', operator: 'equals', values: ['crm'] }]), ['C06']);
+    assert.deepEqual(await find([{ member: 'customer_base.source_ids', operator: 'contains', values: ['0001'] }]), ['C01', 'C12']);
+    // Counting through the one-to-many join counts customers, not ids: C01 (2 ids) and C06 (3) once each.
+    const [n] = await fx.load({ measures: ['customer_base.customers'], filters: [{ member: 'customer_base.source_system', operator: 'equals', values: ['shop'] }] }, exec);
+    assert.equal(num(n['customer_base.customers']), 4); // C01, C04, C06, C12
+  });
+});
+
 describe('pipeline', () => {
   test('win rate, won, lost and pipeline value, sales cycle', async () => {
     const [p] = await fx.load({ measures: ['pipeline.win_rate', 'pipeline.won_value', 'pipeline.lost_value', 'pipeline.pipeline_value', 'pipeline.avg_sales_cycle_days', 'pipeline.deals'] }, exec);

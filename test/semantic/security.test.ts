@@ -107,6 +107,23 @@ describe('owner scope', () => {
     assert.deepEqual(rows.map((r) => r['customer_base.customer_id']).sort(), ['C06', 'C07', 'C08', 'C09', 'C10', 'C12']);
   });
 
+  test('source ids: an owner finds only their own customers by a source id (issue 13)', async () => {
+    // C04 (shop:00004) is Ann's, C06 (shop:00006, crm:C-17, erp:E-600) is Bob's.
+    const find = async (token: string, member: string, operator: string, value: string) =>
+      (await fx.load({ dimensions: ['customer_base.customer_id', 'customer_base.source_ids'], filters: [{ member, operator, values: [value] }] }, token)).map((r) => r['customer_base.customer_id']);
+    assert.deepEqual(await find(ann, 'customer_base.source_id', 'equals', '00004'), ['C04']);
+    assert.deepEqual(await find(bob, 'customer_base.source_id', 'equals', '00004'), []);
+    assert.deepEqual(await find(ann, 'customer_base.source_id', 'equals', 'C-17'), []);
+    assert.deepEqual(await find(ann, 'customer_base.source_ids', 'contains', 'E-600'), []);
+    assert.deepEqual(await find(bob, 'customer_base.source_ids', 'contains', 'E-600'), ['C06']);
+    // C11 merged into Ann's C01: its shop id follows the merge, not C11's old owner (Bob).
+    assert.deepEqual(await find(bob, 'customer_base.source_id', 'equals', '00011'), []);
+    assert.deepEqual(await find(ann, 'customer_base.source_id', 'equals', '00011'), ['C01']);
+    // Without any filter, an owner's lists name only their own customers' ids.
+    const all = await fx.load({ dimensions: ['customer_base.source_system', 'customer_base.source_id'], filters: [{ member: 'customer_base.source_id', operator: 'set' }] }, ann);
+    assert.deepEqual(all.map((r) => `${r['customer_base.source_system']}:${r['customer_base.source_id']}`).sort(), ['shop:00001', 'shop:00004', 'shop:00011']);
+  });
+
   test('every view, joined or not, is restricted', async () => {
     // Sales with a join to customers and RFM: Ann 540 + 30 + 480 + 100 + 75, Bob 365 + 200 + 500 + 25 + 35.
     const annSales = await fx.load({ measures: ['sales.net_revenue'], dimensions: ['sales.customer_name', 'sales.rfm_segment'] }, ann);
