@@ -1,0 +1,178 @@
+/**
+ * Benchmark: end-to-end churn scoring (issue 14: 1M customers in ≤ 30 s) — feature SQL, forest
+ * probabilities and contributions, reasons, insert into churn_scores — on a warehouse generated in
+ * SQL (`INSERT … SELECT FROM numbers()`: a million customers load in seconds, where the JS fixture
+ * of churn-warehouse.ts needs ~20 s per 20k). Prints where the time goes, rows/s and the ratio to
+ * the goal; the model part is also broken down (predictProba alone, the contributions kernels).
+ *
+ *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--help]
+ *
+ * The data: every customer buys every 7–96 days from a first order 60–760 days back (at most 30
+ * orders); 45% stop at a random day (the churn signal recency sees); six interactions each. The
+ * model is the product's forest settings trained on 30k of them at today − horizon. A run at a
+ * size below 1M extrapolates linearly and says so (the feature query and the inserts grow about
+ * linearly with customers; the fixed costs make small runs look slower, not faster).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { WarehouseConfig } from '../../lib/config.ts';
+import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
+import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { addDays, resolveDefinition } from '../churn/definition.ts';
+import { explainRows } from '../churn/explain.ts';
+import { loadFeatures } from '../churn/features.ts';
+import { treePathContributions } from '../churn/forest/contributions.ts';
+import { RandomForest } from '../churn/forest/random-forest.ts';
+import { newModelVersion, type LoadedChurnModel } from '../churn/registry.ts';
+import { DEFAULT_FOREST_OPTIONS, matrixOf } from '../churn/train.ts';
+import { scoreChurn } from '../scoring/score-churn.ts';
+
+const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated warehouse.
+
+  --customers N   customers to generate and score (default 200000; the goal is stated for 1000000)
+  --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
+  --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it
+`;
+
+const { values: args } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '200000' },
+    today: { type: 'string', default: '2025-01-01' },
+    keep: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const customers = Number(args.customers);
+if (!Number.isInteger(customers) || customers < 1000) throw new RangeError(`--customers must be an integer >= 1000, got "${args.customers}"`);
+const today = args.today!;
+const GOAL_SECONDS = 30;
+const GOAL_CUSTOMERS = 1_000_000;
+const TRAIN_SAMPLE = 30_000;
+
+/** Customers, orders and interactions for customer numbers [0, n), deterministic (cityHash64). */
+async function generate(wh: Warehouse, n: number): Promise<void> {
+  const params = { n, today };
+  const base = `SELECT number AS k, concat('C', leftPad(toString(number), 8, '0')) AS id,
+      toInt64(60 + cityHash64(number, 1) % 700) AS first_ago, toInt64(7 + cityHash64(number, 2) % 90) AS gap,
+      if(cityHash64(number, 3) % 100 < 45, toInt64(cityHash64(number, 4) % (60 + cityHash64(number, 1) % 700)), 0) AS stop_ago
+    FROM numbers({n:UInt64})`;
+  await wh.client.command({
+    query: `INSERT INTO customers (customer_id, customer_type, name, version)
+      SELECT id, if(cityHash64(k, 9) % 5 = 0, 'business', 'person'), concat('Customer ', toString(k)), 1 FROM (${base})`,
+    query_params: params,
+  });
+  await wh.client.command({
+    query: `INSERT INTO transactions (source, transaction_id, order_id, customer_id, customer_ref, order_date, status, amount, quantity, version)
+      SELECT 'bench', concat(id, '-T', toString(j)), concat(id, '-O', toString(j)), id, id,
+        addSeconds(toDateTime({today:Date}), -((first_ago - j * gap) * 86400) + toInt64(cityHash64(k, j, 5) % 86000)),
+        if(cityHash64(k, j, 7) % 33 = 0, 'refunded', 'completed'), toDecimal64(10 + (cityHash64(k, j, 6) % 30000) / 100, 2), 1, 1
+      FROM (${base}) ARRAY JOIN range(toUInt64(least(30, intDiv(first_ago, gap) + 1))) AS j
+      WHERE first_ago - j * gap > stop_ago`,
+    query_params: params,
+  });
+  await wh.client.command({
+    query: `INSERT INTO interactions (source, interaction_id, customer_id, customer_ref, occurred_at, type, csat, version)
+      SELECT 'bench', concat(id, '-I', toString(j)), id, id,
+        addSeconds(toDateTime({today:Date}), -toInt64((1 + cityHash64(k, j, 11) % 400) * 86400)),
+        ['email_sent', 'email_open', 'web_visit', 'support_ticket', 'complaint', 'call'][1 + cityHash64(k, j, 12) % 6] AS t,
+        if(t IN ('support_ticket', 'complaint'), toNullable(toUInt8(1 + cityHash64(k, j, 13) % 5)), NULL), 1
+      FROM (${base}) ARRAY JOIN range(6) AS j`,
+    query_params: params,
+  });
+}
+
+const s = (sec: number): string => `${sec.toFixed(1)} s`;
+const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'score-bench-'));
+const config: WarehouseConfig = { user: 'bench', password: `bench-${process.pid}`, database: 'crm', dataDir: dir, embeddedPort: 0 };
+const admin = await connectWarehouse({ config, withDatabase: false });
+await admin.client.command({ query: 'CREATE DATABASE IF NOT EXISTS crm' });
+await applyMigrations(admin.client, { database: 'crm' });
+const wh = await connectWarehouse({ config });
+try {
+  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} (wall-clock timings)`);
+  const count = async (table: string): Promise<number> =>
+    Number((await (await wh.client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
+  let t0 = performance.now();
+  if ((await count('customers')) === customers) {
+    console.log(`data:    reusing the ${customers} customers in ${dir}`);
+  } else {
+    if ((await count('customers')) > 0) throw new Error(`${dir} holds another size; use a fresh --keep directory`);
+    await generate(wh, customers);
+    console.log(`data:    ${customers} customers, ${await count('transactions')} order lines, ${await count('interactions')} interactions generated in ${s((performance.now() - t0) / 1000)}`);
+  }
+
+  const definition = resolveDefinition();
+  const trainCutoff = addDays(today, -definition.horizonDays);
+  t0 = performance.now();
+  const sample = Array.from({ length: Math.min(TRAIN_SAMPLE, customers) }, (_, i) => `C${String(Math.floor((i * customers) / Math.min(TRAIN_SAMPLE, customers))).padStart(8, '0')}`);
+  const train = await loadFeatures(wh, { cutoff: trainCutoff, definition, withLabels: true, customerIds: sample });
+  const forest = await RandomForest.train(matrixOf(train), train.labels!, { ...DEFAULT_FOREST_OPTIONS, featureNames: train.features });
+  console.log(`model:   product forest settings on ${train.customerIds.length} customers at ${trainCutoff}: ${forest.nTrees} trees, ${forest.nNodes} nodes (${s((performance.now() - t0) / 1000)})`);
+  const model: LoadedChurnModel = {
+    forest,
+    file: {
+      format: 'ci-churn-model',
+      formatVersion: 1,
+      modelVersion: newModelVersion('churn', trainCutoff),
+      model: 'churn',
+      trainedAt: new Date().toISOString(),
+      cutoff: trainCutoff,
+      features: train.features,
+      definition,
+      metrics: {},
+      params: {},
+      forest: forest.toJSON(),
+    },
+  };
+
+  // chdb runs in this process: its CPU time counts here too (a loaded machine inflates wall time).
+  const cpu0 = process.cpuUsage();
+  const r = await scoreChurn(wh, { today, model });
+  const cpu = process.cpuUsage(cpu0);
+  const cpuS = (cpu.user + cpu.system) / 1e6;
+  const tm = r.timings;
+  const perSecond = r.customers / r.seconds;
+  console.log(
+    `scoring: ${r.customers} customers end to end in ${s(r.seconds)} = ${Math.round(perSecond)} rows/s ` +
+      `(feature query + read ${s(tm.featuresSeconds)}, probabilities + reasons ${s(tm.modelSeconds)}, inserts ${s(tm.insertSeconds)}); ` +
+      `${s(cpuS)} of CPU in this process (engine included)`,
+  );
+
+  // The model part alone, on the same matrix: what the forest kernels cost.
+  const x = await loadFeatures(wh, { cutoff: today, definition, population: 'buyers' });
+  const cols = matrixOf(x);
+  t0 = performance.now();
+  forest.predictProba(cols);
+  const probaS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  explainRows(forest, cols);
+  const explainS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  treePathContributions(forest, cols);
+  const contribS = (performance.now() - t0) / 1000;
+  console.log(
+    `kernels: predictProba ${s(probaS)}, explainRows (probability + contributions) ${s(explainS)}, ` +
+      `treePathContributions (same numbers, lockstep walk) ${s(contribS)} on ${x.customerIds.length} rows`,
+  );
+
+  const scale = GOAL_CUSTOMERS / r.customers;
+  const projected = r.seconds * scale;
+  console.log('\nsummary');
+  console.log(
+    `  end-to-end scoring: ${Math.round(perSecond)} rows/s; ${GOAL_CUSTOMERS} customers ${scale === 1 ? 'took' : `≈ ${s(projected)} (linear extrapolation from ${r.customers}:`} ` +
+      `${scale === 1 ? s(r.seconds) : 'not measured at 1M)'} against the goal of ${GOAL_SECONDS} s: ${(projected / GOAL_SECONDS).toFixed(2)}× the goal ${projected <= GOAL_SECONDS ? 'ok' : 'MISSED'}`,
+  );
+  console.log(
+    `  share of the time: features ${((100 * tm.featuresSeconds) / r.seconds).toFixed(0)}%, model + reasons ${((100 * tm.modelSeconds) / r.seconds).toFixed(0)}%, inserts ${((100 * tm.insertSeconds) / r.seconds).toFixed(0)}%`,
+  );
+} finally {
+  await wh.close();
+  await admin.close();
+  if (!args.keep) rmSync(dir, { recursive: true, force: true });
+}
