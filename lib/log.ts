@@ -23,6 +23,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
+import { LOG_LEVELS, loadVariables, type LogLevel } from './config/schema.ts';
 
 export type Part = 'web' | 'semantic' | 'ingest-api' | 'worker' | 'start' | 'warehouse';
 export type { Logger } from 'pino';
@@ -85,13 +86,11 @@ export function redact(value: unknown, key = '', depth = 0, seen = new WeakSet<o
   return out;
 }
 
-const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+const LEVELS: readonly string[] = LOG_LEVELS;
 
-export function levelFrom(value: string | undefined): Level | 'silent' {
-  const v = (value ?? '').trim().toLowerCase();
-  if (!v) return 'info';
-  if (!LEVELS.includes(v)) throw new Error(`CRM_LOG_LEVEL must be one of ${LEVELS.join(', ')}, got "${value}"`);
-  return v as Level | 'silent';
+/** A level as CRM_LOG_LEVEL takes it (lib/config/schema.ts parses it: one list, one message). */
+export function levelFrom(value: string | undefined): LogLevel {
+  return loadVariables(['CRM_LOG_LEVEL'], { CRM_LOG_LEVEL: value }).CRM_LOG_LEVEL;
 }
 
 /** `[part] msg key=value …`: the terminal format (level shown from warn up). */
@@ -120,11 +119,13 @@ export interface LoggerSettings {
 
 /** A root logger; most code wants partLogger(). */
 export function createLogger(settings: LoggerSettings = {}): Logger {
-  const format = settings.format ?? (process.env.CRM_LOG_FORMAT === 'json' || process.env.CRM_LOG_FORMAT === 'text' ? process.env.CRM_LOG_FORMAT : process.stderr.isTTY ? 'text' : 'json');
+  // Only the log's own variables, and only those the settings leave open: a mistake in another
+  // variable must not stop the log from reporting it.
+  const format = settings.format ?? loadVariables(['CRM_LOG_FORMAT']).CRM_LOG_FORMAT ?? (process.stderr.isTTY ? 'text' : 'json');
   const sink = settings.destination ?? pino.destination({ fd: 2, sync: true });
   const destination: DestinationStream = format === 'text' ? { write: (line: string) => void sink.write(formatText(line)) } : sink;
   const options: LoggerOptions = {
-    level: levelFrom(settings.level ?? process.env.CRM_LOG_LEVEL),
+    level: settings.level === undefined ? loadVariables(['CRM_LOG_LEVEL']).CRM_LOG_LEVEL : levelFrom(settings.level),
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     // redact() has turned errors into { type, message, stack } already.

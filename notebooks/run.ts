@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadVariables } from '../lib/config/schema.ts';
 import { isAlive, readEndpoint } from '../lib/warehouse/embedded/data-dir.ts';
 import { semanticUrl } from './lib/semantic.ts';
 
@@ -72,7 +73,7 @@ export interface RunOptions {
 }
 
 export function jupyterPython(env: Env = process.env): string {
-  return env.CRM_JUPYTER_PYTHON?.trim() || (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+  return loadVariables(['CRM_JUPYTER_PYTHON'], env).CRM_JUPYTER_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
 interface Spawned {
@@ -173,9 +174,9 @@ export async function serviceProblem(service: string, env: Env): Promise<string 
     return (await answers(`${url}/v1/meta`)) ? undefined : `the semantic API at ${url} does not answer (CRM_SEMANTIC_URL)`;
   }
   if (service === 'warehouse') {
-    const url = env.CLICKHOUSE_URL?.trim();
+    // Read through the config schema, which knows these variables' defaults and checks.
+    const { CLICKHOUSE_URL: url, CRM_DATA_DIR: dataDir } = loadVariables(['CLICKHOUSE_URL', 'CRM_DATA_DIR'], env);
     if (url) return (await answers(new URL('/ping', url).href)) ? undefined : `ClickHouse at ${url} does not answer (CLICKHOUSE_URL)`;
-    const dataDir = resolve(env.CRM_DATA_DIR ?? join(ROOT, '.data'));
     const record = readEndpoint(dataDir);
     if (record && isAlive(record.pid) && (await answers(new URL('/ping', record.url).href))) return undefined;
     return `no running warehouse for the data directory ${dataDir} (CRM_DATA_DIR)`;

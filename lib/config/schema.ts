@@ -106,6 +106,20 @@ const url = (schemes: RegExp, what: string) =>
     return schemes.test(t) ? ok(t) : bad(`must be ${what}`);
   });
 const httpUrl = () => url(/^https?:\/\/\S+$/i, 'an http(s) URL, e.g. https://host:port');
+/** One of `choices`, compared case-insensitively and trimmed; unset or blank gives the default. */
+function oneOf<const C extends string>(choices: readonly C[]): z.ZodType<C | undefined, string | undefined>;
+function oneOf<const C extends string>(choices: readonly C[], dflt: C): z.ZodType<C, string | undefined>;
+function oneOf<const C extends string>(choices: readonly C[], dflt?: C) {
+  return parser<C | undefined>((v) => {
+    if (blank(v)) return ok(dflt);
+    const t = v!.trim().toLowerCase() as C;
+    return choices.includes(t) ? ok(t) : bad(`must be one of ${choices.join(', ')}`);
+  });
+}
+
+/** pino's levels, and `silent`. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function variable<T>(schema: z.ZodType<T, string | undefined>, doc: VariableDoc): Variable<T> {
   return { schema, doc };
@@ -213,10 +227,10 @@ export const VARIABLES = {
   }),
 
   // logging
-  CRM_LOG_LEVEL: variable(raw(), {
+  CRM_LOG_LEVEL: variable(oneOf(LOG_LEVELS, 'info'), {
     type: 'level', default: '`info`', meaning: 'server log level (`trace`, `debug`, `info`, `warn`, `error`)', readBy: 'lib/log.ts', group: 'logging', kind: 'product',
   }),
-  CRM_LOG_FORMAT: variable(raw(), {
+  CRM_LOG_FORMAT: variable(oneOf(['json', 'text']), {
     type: '`json` or `text`', default: '`text` on a terminal, else `json`', meaning: 'server log format', readBy: 'lib/log.ts', group: 'logging', kind: 'product',
   }),
 
@@ -239,7 +253,7 @@ export const VARIABLES = {
   CRM_WEB_XFF_DEPTH: variable(raw(), {
     type: 'integer', default: '`1`', meaning: 'trusted proxies in front of the dashboard when `CRM_WEB_ADDRESS_HEADER` is `X-Forwarded-For`', readBy: 'adapter-node', group: 'web', kind: 'third-party',
   }),
-  CAMPAIGN_WEBHOOK_URL: variable(raw(), {
+  CAMPAIGN_WEBHOOK_URL: variable(url(/^https?:\/\//i, 'an http(s) URL'), {
     type: 'URL', default: 'unset: segment push disabled', meaning: "where a segment push posts the members (signed with `CRM_WEBHOOK_SECRET`)",
     readBy: 'web/src/lib/segments/push.server.ts (SvelteKit bundle)', group: 'web', kind: 'product', secret: true,
   }),
@@ -359,18 +373,29 @@ export class ConfigError extends Error {
  * must be and what it was ("CRM_WEB_PORT must be a port number (0-65535…), got 'abc'").
  */
 export function loadConfig(env: Env = process.env): Config {
-  const input = Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, env[name]]));
-  const result = configSchema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const name = String(issue.path[0]) as VariableName;
-      const doc = VARIABLES[name]?.doc;
-      const got = doc?.secret ? '(value not shown)' : `'${env[name]}'`;
-      return `${name} ${issue.message}, got ${got}`;
-    });
-    throw new ConfigError(problems);
-  }
-  return Object.defineProperty({ ...result.data }, CONFIG, { value: true, enumerable: false }) as Config;
+  const data = parseVariables(configSchema, Object.keys(VARIABLES) as VariableName[], env);
+  return Object.defineProperty({ ...data }, CONFIG, { value: true, enumerable: false }) as Config;
+}
+
+/**
+ * Only the named variables, parsed and checked as loadConfig() does. For code that must work even
+ * when another variable is wrong: the log (lib/log.ts), which has to be able to report that error.
+ */
+export function loadVariables<K extends VariableName>(names: readonly K[], env: Env = process.env): Pick<z.output<typeof configSchema>, K> {
+  const picked = z.object(Object.fromEntries(names.map((name) => [name, shape[name]])) as Pick<Schemas, K>);
+  return parseVariables(picked, names, env) as Pick<z.output<typeof configSchema>, K>;
+}
+
+function parseVariables<T>(schema: z.ZodType<T>, names: readonly VariableName[], env: Env): T {
+  const result = schema.safeParse(Object.fromEntries(names.map((name) => [name, env[name]])));
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = String(issue.path[0]) as VariableName;
+    const doc = VARIABLES[name]?.doc;
+    const got = doc?.secret ? '(value not shown)' : `'${env[name]}'`;
+    return `${name} ${issue.message}, got ${got}`;
+  });
+  throw new ConfigError(problems);
 }
 
 /** A parsed Config as is; an environment (or part of one, as tests pass) parsed. */

@@ -82,6 +82,26 @@ describe('lib/log levels and formats', () => {
     assert.deepEqual(events().map((e) => [e.level, e.msg]), [['warn', 'shown']]);
   });
 
+  test('the environment is read through the config schema: a bad CRM_LOG_FORMAT or CRM_LOG_LEVEL is named, another bad variable does not matter', () => {
+    const saved = { ...process.env };
+    const sink = { write: () => {} };
+    try {
+      process.env.CRM_LOG_FORMAT = 'xml';
+      assert.throws(() => createLogger({ destination: sink }), /CRM_LOG_FORMAT must be one of json, text, got 'xml'/);
+      process.env.CRM_LOG_FORMAT = ' JSON ';
+      process.env.CRM_LOG_LEVEL = 'loud';
+      assert.throws(() => createLogger({ destination: sink }), /CRM_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got 'loud'/);
+      process.env.CRM_LOG_LEVEL = 'Warn';
+      process.env.CRM_WEB_PORT = 'not a port';
+      assert.equal(createLogger({ destination: sink }).level, 'warn');
+    } finally {
+      for (const name of ['CRM_LOG_FORMAT', 'CRM_LOG_LEVEL', 'CRM_WEB_PORT']) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+  });
+
   test('JSON lines carry level, time, pid, part and msg', () => {
     const { logger, events } = capture();
     logger.child({ part: 'start' }).info('schema at version 12');

@@ -1,4 +1,5 @@
 import { localSecrets } from '../../../../lib/config.ts';
+import { configFrom, type Config, type Env } from '../../../../lib/config/schema.ts';
 import { sendWebhook } from '../../../../lib/webhook/index.ts';
 import { getWebContext } from '../server/context.ts';
 import { serverLog } from '../server/errors.ts';
@@ -32,11 +33,15 @@ export interface PushResult {
   error?: string;
 }
 
-/** The webhook and its signing secret (CRM_WEBHOOK_SECRET, else the one kept in the data directory). */
-export function pushConfig(env: Record<string, string | undefined> = process.env, dataDir = getWebContext().dataDir): { url: string; secret: string } | undefined {
-  const url = env.CAMPAIGN_WEBHOOK_URL?.trim();
+/**
+ * The webhook (CAMPAIGN_WEBHOOK_URL) and its signing secret (CRM_WEBHOOK_SECRET, else the one kept
+ * in the data directory), both read through the config schema (lib/config/schema.ts).
+ */
+export function pushConfig(env: Env | Config = process.env, dataDir = getWebContext().dataDir): { url: string; secret: string } | undefined {
+  const config = configFrom(env);
+  const url = config.CAMPAIGN_WEBHOOK_URL;
   if (!url) return undefined;
-  return { url, secret: localSecrets(dataDir, env).webhookSecret };
+  return { url, secret: localSecrets(dataDir, config).webhookSecret };
 }
 
 const defaultLog = (line: string): void => serverLog().info({ feature: 'segments' }, line);
