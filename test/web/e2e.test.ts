@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../lib/config.ts';
+import { parseCsv } from '../support/csv.ts';
 import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
 import { startProductStack, type ProductStack } from './stack.ts';
 
@@ -74,38 +75,6 @@ const kpi = async (page: Page, id: string): Promise<number> => {
   assert.ok(v !== null && v !== '', `KPI ${id} has a value`);
   return Number(v);
 };
-
-/** RFC 4180 CSV → rows of fields (quoted fields may hold commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else if (c !== '\r') field += c;
-  }
-  if (field || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 /** "1–50 of 1,234" → 1234 */
 async function pagedTotal(page: Page, scope: string): Promise<number> {
@@ -352,7 +321,7 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
       const csv = await context.request.get(`${stack.baseUrl}/churn-risk/export.csv${query}`);
       assert.equal(csv.status(), 200);
       assert.match(csv.headers()['content-type'], /text\/csv/);
-      const [header, ...rows] = parseCsv((await csv.text()).replace(/^\uFEFF/, ''));
+      const [header, ...rows] = parseCsv(await csv.text());
       const ownerCol = header.indexOf('owner_id');
       assert.ok(ownerCol >= 0);
       assert.deepEqual([...new Set(rows.map((r) => r[ownerCol]))].filter((o) => o !== OWNER), [], 'every exported row is the owner’s');
