@@ -1,0 +1,255 @@
+/**
+ * Real exports load through `detect`'s draft, unedited: every fixture under
+ * test/fixtures/ingest/exports/ is detected, loaded with the draft into an embedded warehouse, and
+ * the semantic layer (a real Cube) answers revenue, orders, customers and won/lost deal value equal
+ * to what this test computes by reading the fixture itself. The CDNOW purchase log
+ * (../shared/data/cdnow) goes through the CLI (`npm run ingest -- detect --out`) and must give the
+ * published counts; it is skipped with a message when the data is absent.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
+import { readSample } from '../../ingest/detect/read-sample.ts';
+import { ingestFile } from '../../ingest/load/job.ts';
+import type { IngestSummary } from '../../ingest/types.ts';
+import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { refreshDerived } from '../../semantic/derived/refresh.ts';
+import { issueToken } from '../../semantic/security/auth.ts';
+import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import { parseCsv } from '../support/csv.ts';
+import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
+import { fixture, one } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CDNOW = join(ROOT, '../shared/data/cdnow/CDNOW_sample.txt');
+const exports = (name: string): string => fixture(`exports/${name}`);
+
+let tw: TestWarehouse;
+let semantic: SemanticServer;
+let token: string;
+const dir = mkdtempSync(join(tmpdir(), 'detect-load-'));
+const summaries: Record<string, IngestSummary> = {};
+
+/** What a user does: detect, save the draft untouched, load with it. */
+async function detectAndLoad(name: string, file = exports(name)): Promise<IngestSummary> {
+  const draft = proposeMapping(await readSample(file), { baseCurrency: 'EUR' });
+  const mappingFile = join(dir, `${name}.mapping.json`);
+  writeFileSync(mappingFile, JSON.stringify(draft.mapping, null, 2));
+  const summary = await ingestFile(tw.warehouse, { entity: draft.entity, file, mapping: mappingFile, rejectsFile: join(dir, `${name}.rejects.csv`) });
+  assert.equal(summary.status, 'completed', `${name}: ${summary.error ?? ''}`);
+  summaries[name] = summary;
+  return summary;
+}
+
+type Row = Record<string, string | null>;
+async function load(query: object): Promise<Row[]> {
+  const res = await fetch(`${semantic.url}/v1/load`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await res.json()) as { data?: Row[]; error?: string };
+  assert.equal(res.status, 200, body.error);
+  return body.data ?? [];
+}
+
+const cents = (n: number): number => Math.round(n * 100);
+
+interface Sales {
+  revenue: number;
+  net: number;
+  orders: number;
+  customers: number;
+}
+
+/** Sales view answers for one source. */
+async function salesOf(source: string): Promise<Sales> {
+  const [r] = await load({
+    measures: ['sales.revenue', 'sales.net_revenue', 'sales.orders', 'sales.active_customers'],
+    filters: [{ member: 'sales.source', operator: 'equals', values: [source] }],
+  });
+  return { revenue: cents(Number(r['sales.revenue'])), net: cents(Number(r['sales.net_revenue'])), orders: Number(r['sales.orders']), customers: Number(r['sales.active_customers']) };
+}
+
+/** Expected sales from lines the test read itself: paid = completed or refunded (refunds counted in revenue, not in net). */
+function expectSales(lines: { order: string; customer: string; amount: number; status: 'completed' | 'refunded' | 'other' }[]): Sales {
+  const paid = lines.filter((l) => l.status !== 'other');
+  return {
+    revenue: paid.reduce((s, l) => s + cents(l.amount), 0),
+    net: paid.filter((l) => l.status === 'completed').reduce((s, l) => s + cents(l.amount), 0),
+    orders: new Set(paid.map((l) => l.order)).size,
+    customers: new Set(paid.map((l) => l.customer)).size,
+  };
+}
+
+/** Header → value objects from a comma CSV (the test's own reading of the fixture). */
+function records(name: string): Record<string, string>[] {
+  const [header, ...rows] = parseCsv(readFileSync(exports(name), 'utf8')).filter((r) => r.length > 1);
+  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+}
+
+before(async () => {
+  tw = await startTestWarehouse();
+  await applyMigrations(tw.warehouse.client, { database: tw.config.database });
+  for (const name of ['headerless.csv', 'whitespace.txt', 'german-semicolon.csv', 'excel-bom-crlf.csv', 'shopify-orders.csv', 'stripe-charges.csv', 'hubspot-contacts.csv', 'hubspot-deals.csv', 'salesforce-contacts.csv', 'salesforce-opportunities.csv']) {
+    await detectAndLoad(name);
+  }
+  if (existsSync(CDNOW)) {
+    // The CLI as a user runs it: the draft goes to a file, nothing is edited.
+    const out = join(dir, 'cdnow.mapping.json');
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'ingest/cli.ts'), 'detect', CDNOW, '--out', out, '--rows', '3'], { cwd: ROOT });
+    const summary = await ingestFile(tw.warehouse, { entity: 'transactions', file: CDNOW, mapping: out, rejectsFile: false });
+    assert.equal(summary.status, 'completed', summary.error);
+    summaries.cdnow = summary;
+  }
+  await refreshDerived(tw.warehouse.client, tw.config.database);
+  const secret = 'detect-load-test-secret-0123456789';
+  semantic = await startSemanticServer({
+    warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
+    apiSecret: secret,
+    port: 0,
+    log: () => {},
+  });
+  token = issueToken({ role: 'executive', name: 'Test', secret });
+});
+
+after(async () => {
+  await semantic?.close();
+  await tw?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('exports load through the detect draft and the semantic layer agrees with the files', () => {
+  test('every fixture loads without a reject', () => {
+    for (const [name, s] of Object.entries(summaries)) {
+      if (name === 'cdnow') continue;
+      assert.deepEqual([s.rejected, s.loaded > 0], [0, true], `${name}: ${s.rejects.map((r) => r.reason).join('; ')}`);
+    }
+  });
+
+  test('headerless CSV: one order per customer and time', async () => {
+    const lines = readFileSync(exports('headerless.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const want = expectSales(lines.map(([customer, at, , , amount]) => ({ order: `${customer}@${at}`, customer, amount: Number(amount), status: 'completed' as const })));
+    assert.equal(want.orders, 10); // 12 lines: C-1002 bought two lines at once, C-1004 the same line twice at once
+    assert.deepEqual(await salesOf('headerless'), want);
+  });
+
+  test('whitespace-separated: identical lines stay two purchases', async () => {
+    const [, ...lines] = readFileSync(exports('whitespace.txt'), 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const want = expectSales(lines.map(([customer, date, , amount]) => ({ order: `${customer}@${date}`, customer, amount: Number(amount), status: 'completed' as const })));
+    assert.deepEqual(await salesOf('whitespace'), want);
+    const stored = await one<{ n: string }>(tw.warehouse, `SELECT count() AS n FROM ${tw.config.database}.transactions FINAL WHERE source = 'whitespace'`);
+    assert.equal(Number(stored.n), lines.length);
+  });
+
+  test('German semicolons, decimal commas, windows-1252', async () => {
+    const text = new TextDecoder('windows-1252').decode(readFileSync(exports('german-semicolon.csv')));
+    const [, ...lines] = text.trim().split(/\r?\n/).map((l) => l.split(';'));
+    const status = (s: string) => (s === 'Abgeschlossen' ? 'completed' : s === 'Erstattet' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
+    const want = expectSales(lines.map(([order, customer, , st, amount]) => ({ order, customer, amount: Number(amount.replace(/\./g, '').replace(',', '.')), status: status(st) })));
+    assert.deepEqual(await salesOf('german-semicolon'), want);
+    // Umlauts read as windows-1252 arrive as the same text the test decoded.
+    const products = await load({ dimensions: ['product_sales.product_name'], filters: [{ member: 'product_sales.product_name', operator: 'equals', values: lines.map((l) => l[7]) }] });
+    assert.deepEqual(products.map((r) => r['product_sales.product_name']).sort(), [...new Set(lines.map((l) => l[7]))].sort());
+  });
+
+  test('Excel CSV with BOM and CR LF, thousands separators and M/D/YYYY times', async () => {
+    const rows = records('excel-bom-crlf.csv');
+    const status = (s: string) => (s === 'Completed' ? 'completed' : s === 'Refunded' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
+    const want = expectSales(rows.map((r) => ({ order: r['Order ID'], customer: r['Customer ID'], amount: Number(r.Amount.replace(/,/g, '')), status: status(r.Status) })));
+    assert.deepEqual(await salesOf('excel-bom-crlf'), want);
+    const [first] = await load({ measures: ['sales.orders'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }], filters: [{ member: 'sales.source', operator: 'equals', values: ['excel-bom-crlf'] }], order: { 'sales.order_date': 'asc' } });
+    assert.equal(String(first['sales.order_date.month']).slice(0, 7), '2024-01');
+  });
+
+  test('Shopify orders: lines grouped by order Name, the order status on its first line only', async () => {
+    const rows = records('shopify-orders.csv');
+    const orderStatus = new Map<string, string>();
+    for (const r of rows) if (r['Financial Status']) orderStatus.set(r.Name, r['Financial Status']);
+    const status = (s: string | undefined) => (s === 'paid' || s === 'partially_refunded' ? 'completed' : s === 'refunded' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
+    const want = expectSales(rows.map((r) => ({ order: r.Name, customer: r.Email, amount: Number(r['Lineitem price']) * Number(r['Lineitem quantity']), status: status(orderStatus.get(r.Name)) })));
+    assert.deepEqual(await salesOf('shopify'), want);
+  });
+
+  test('Stripe charges: paid and refunded charges are sales, failed ones are not', async () => {
+    const rows = records('stripe-charges.csv');
+    const status = (s: string) => (s === 'Paid' ? 'completed' : s === 'Refunded' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
+    const want = expectSales(rows.map((r) => ({ order: r['Invoice ID'], customer: r['Customer ID'], amount: Number(r.Amount), status: status(r.Status) })));
+    assert.deepEqual(await salesOf('stripe'), want);
+  });
+
+  for (const [name, ids, stage] of [
+    ['hubspot-deals.csv', 'Record ID', 'Deal Stage'],
+    ['salesforce-opportunities.csv', 'Id', 'StageName'],
+  ] as const) {
+    test(`${name}: deals, won and lost value`, async () => {
+      const rows = records(name);
+      const sum = (re: RegExp) => rows.filter((r) => re.test(r[stage])).reduce((s, r) => s + cents(Number(r.Amount)), 0);
+      const [got] = await load({
+        measures: ['pipeline.deals', 'pipeline.won_deals', 'pipeline.lost_deals', 'pipeline.won_value', 'pipeline.lost_value', 'pipeline.pipeline_value'],
+        filters: [{ member: 'pipeline.opportunity_id', operator: 'equals', values: rows.map((r) => r[ids]) }],
+      });
+      assert.deepEqual(
+        [Number(got['pipeline.deals']), Number(got['pipeline.won_deals']), Number(got['pipeline.lost_deals']), cents(Number(got['pipeline.won_value'])), cents(Number(got['pipeline.lost_value'])), cents(Number(got['pipeline.pipeline_value']))],
+        [rows.length, rows.filter((r) => /Won/.test(r[stage])).length, rows.filter((r) => /Lost/.test(r[stage])).length, sum(/Won/), sum(/Lost/), sum(/^(?!Closed)/)],
+      );
+    });
+  }
+
+  for (const [name, created, toDay] of [
+    ['hubspot-contacts.csv', 'Create Date', (v: string) => v.slice(0, 10)],
+    ['salesforce-contacts.csv', 'Created Date', (v: string) => { const [m, d, y] = v.split('/'); return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`; }],
+  ] as const) {
+    test(`${name}: one customer per contact, with its sign-up day and its deals' customer`, async () => {
+      const rows = records(name);
+      const got = await load({
+        dimensions: ['customer_base.email', 'customer_base.signup_date'],
+        measures: ['customer_base.customers'],
+        filters: [{ member: 'customer_base.email', operator: 'equals', values: rows.map((r) => r.Email) }],
+      });
+      const byEmail = Object.fromEntries(got.map((r) => [String(r['customer_base.email']), String(r['customer_base.signup_date']).slice(0, 10)]));
+      assert.deepEqual(byEmail, Object.fromEntries(rows.map((r) => [r.Email, toDay(r[created])])));
+      assert.ok(got.every((r) => Number(r['customer_base.customers']) === 1));
+    });
+  }
+
+  test('deals find the contacts they name: same source, the contact\'s customer', async () => {
+    const db = tw.config.database;
+    const r = await one<{ deals: string; linked: string }>(
+      tw.warehouse,
+      `SELECT count() AS deals, countIf(c.customer_id = o.customer_id) AS linked
+       FROM ${db}.opportunities AS o FINAL
+       LEFT JOIN (SELECT source, source_id, customer_id FROM ${db}.customer_records FINAL) AS c ON c.source = o.source AND c.source_id = o.customer_ref
+       WHERE o.source IN ('hubspot', 'salesforce')`,
+    );
+    const deals = records('hubspot-deals.csv').length + records('salesforce-opportunities.csv').length;
+    assert.deepEqual([Number(r.deals), Number(r.linked)], [deals, deals]);
+  });
+});
+
+describe('CDNOW purchase log through `ingest detect`', { skip: existsSync(CDNOW) ? false : `${CDNOW} is absent (../shared/data beside the repository)` }, () => {
+  test('the draft loads 6,919 lines, 6,696 orders, 2,357 customers, revenue 244,091.94', async () => {
+    // The test's own reading: whitespace-separated, customer, (unused), YYYYMMDD, CDs, dollars.
+    const lines = readFileSync(CDNOW, 'utf8').split(/\r?\n/).filter((l) => l.trim()).map((l) => l.trim().split(/\s+/));
+    const want = {
+      lines: lines.length,
+      orders: new Set(lines.map(([c, , d]) => `${c}@${d}`)).size,
+      customers: new Set(lines.map(([c]) => c)).size,
+      revenue: lines.reduce((s, l) => s + cents(Number(l[4])), 0),
+    };
+    assert.deepEqual(want, { lines: 6919, orders: 6696, customers: 2357, revenue: 24409194 });
+    const stored = await one<{ lines: string; orders: string; customers: string; revenue: string }>(
+      tw.warehouse,
+      `SELECT count() AS lines, uniqExact(order_id) AS orders, uniqExact(customer_id) AS customers, toString(sum(amount)) AS revenue
+       FROM ${tw.config.database}.transactions FINAL WHERE source = 'cdnow-sample'`,
+    );
+    assert.deepEqual({ lines: Number(stored.lines), orders: Number(stored.orders), customers: Number(stored.customers), revenue: cents(Number(stored.revenue)) }, want);
+    assert.deepEqual(await salesOf('cdnow-sample'), { revenue: want.revenue, net: want.revenue, orders: want.orders, customers: want.customers });
+  });
+});
