@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { calibrationOption } from '../charts/options/calibration.ts';
-import { candidateRows, cardHeadline, fmt3, type ModelCardView } from './card.ts';
+import { candidateRows, cardHeadline, cardSummary, fmt3, type ModelCardView } from './card.ts';
 
 const card: ModelCardView = {
   modelVersion: 'churn-19980402-abc-0f0f',
@@ -48,6 +48,23 @@ describe('model card view', () => {
     expect(rows.map((r) => r.name)).toEqual(['recency', 'forest_medium', 'logistic', 'forest_deep']);
     expect(rows.filter((r) => r.chosen).map((r) => r.name)).toEqual(['logistic']);
     expect(fmt3(rows[3].roc_auc)).toBe('—');
+  });
+});
+
+describe('cardSummary', () => {
+  test('carries the card’s own figures, nothing recomputed', () => {
+    expect(cardSummary(card)).toEqual({
+      modelVersion: 'churn-19980402-abc-0f0f',
+      chosen: 'logistic',
+      headline: 'logistic: ROC-AUC 0.781 vs recency 0.765 (2 out-of-time folds, 90-day horizon)',
+      rocAuc: 0.7812,
+      brier: 0.13,
+      bestBaseline: 'recency',
+      bestBaselineRocAuc: 0.765,
+      horizonDays: 90,
+      asOf: '1998-07-01',
+      folds: 2,
+    });
   });
 });
 

@@ -56,3 +56,32 @@ export function candidateRows(card: ModelCardView): (CandidateView & { chosen: b
     .sort((a, b) => key(a) - key(b) || (b.roc_auc ?? -1) - (a.roc_auc ?? -1))
     .map((c) => ({ ...c, chosen: c.name === card.chosen }));
 }
+
+/** What the churn page and the digests show of the card: its headline figures, nothing recomputed. */
+export interface CardSummary {
+  modelVersion: string;
+  chosen: string;
+  headline: string;
+  rocAuc: number | null;
+  brier: number | null;
+  bestBaseline: string;
+  bestBaselineRocAuc: number | null;
+  horizonDays: number;
+  asOf: string;
+  folds: number;
+}
+
+export function cardSummary(card: ModelCardView): CardSummary {
+  return {
+    modelVersion: card.modelVersion,
+    chosen: card.chosen,
+    headline: cardHeadline(card),
+    rocAuc: card.rocAuc,
+    brier: card.brier,
+    bestBaseline: card.bestBaseline,
+    bestBaselineRocAuc: card.bestBaselineRocAuc,
+    horizonDays: card.horizonDays,
+    asOf: card.asOf,
+    folds: card.folds.length,
+  };
+}
