@@ -7,7 +7,7 @@ import { checkName, quoteIdent, rows, type BoundQuery } from './warehouse/sql.ts
  * derived tables (issue 13, item 4). One rule, used by every process, so the parts agree:
  *
  * 1. `CRM_AS_OF` (YYYY-MM-DD) when set → that day (reason `configured`), whatever the data holds.
- * 2. else, when the data's last fact (the latest order or interaction date) is more than
+ * 2. else, when the data's last fact (the latest paid order's day; see lastFactQuery) is more than
  *    STALE_AFTER_DAYS (7) days before today → the last fact's date (reason `data-end`): an export
  *    of the past (CDNOW ends 1998-06-30) is analysed as of its own end, not as of an empty today,
  *    and the product says "data as of <date>".
@@ -43,16 +43,19 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** `s` when it is a YYYY-MM-DD calendar day; otherwise an Error naming `what`. */
 export function checkDay(s: string, what: string): string {
   const t = DAY.test(s) ? Date.parse(`${s}T00:00:00Z`) : NaN;
-  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== s) throw new Error(`${what} must be a calendar date YYYY-MM-DD, got "${s}"`);
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== s)
+    throw new Error(`${what} must be a calendar date YYYY-MM-DD, got "${s}"`);
   return s;
 }
 
-const daysBetween = (from: string, to: string): number => (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
+const daysBetween = (from: string, to: string): number =>
+  (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000;
 
 /** The rule above, pure. Throws when a given date is not YYYY-MM-DD (naming which one). */
 export function resolveAsOf(input: ResolveAsOfInput): AsOf {
   const today = checkDay(input.today, 'today');
-  if (input.configured !== undefined && input.configured.trim() !== '') return { date: checkDay(input.configured.trim(), 'CRM_AS_OF'), reason: 'configured' };
+  if (input.configured !== undefined && input.configured.trim() !== '')
+    return { date: checkDay(input.configured.trim(), 'CRM_AS_OF'), reason: 'configured' };
   const last = input.lastFactDate === undefined ? undefined : checkDay(input.lastFactDate, 'the last fact date');
   if (last !== undefined && daysBetween(last, today) > STALE_AFTER_DAYS) return { date: last, reason: 'data-end' };
   return { date: today, reason: 'today' };
@@ -66,33 +69,56 @@ export function describeAsOf(a: AsOf, lastFactDate?: string): string {
     case 'data-end':
       return `as of ${a.date}: the data ends there, more than ${STALE_AFTER_DAYS} days before today (set CRM_AS_OF to choose another day)`;
     default:
-      return lastFactDate ? `as of today, ${a.date} (last fact ${lastFactDate})` : `as of today, ${a.date} (no facts yet)`;
+      return lastFactDate
+        ? `as of today, ${a.date} (last fact ${lastFactDate})`
+        : `as of today, ${a.date} (no facts yet)`;
   }
 }
 
 /** Today's date in UTC (YYYY-MM-DD). */
 export const todayUtc = (now: Date = new Date()): string => now.toISOString().slice(0, 10);
 
+/** Order lines that are sales: `completed`, or `refunded` (a later version of a paid line). */
+export const PAID_STATUSES = ['completed', 'refunded'] as const;
+
 /**
- * The last fact's day: the latest order date (any status) or interaction date. Read from the raw
- * fact tables, not the *_resolved views: max() of a sort-key column is cheap there, and an upsert
- * keeps a fact's date.
+ * The last fact's day: the latest paid order (a pending or cancelled line is not a sale, and every
+ * metric is about sales); with no paid order at all, the latest order line or interaction of any
+ * kind. `FINAL` applies upserts (a line corrected to `cancelled` no longer counts) without the
+ * *_resolved views' alias join, which a date does not need.
  */
 export function lastFactQuery(database: string): BoundQuery {
   const db = quoteIdent(checkName(database));
   return {
-    query: `SELECT toString(max(d)) AS last_fact, toString(sum(n)) AS facts FROM (
-  SELECT max(toDate(order_date)) AS d, count() AS n FROM ${db}.transactions
-  UNION ALL
-  SELECT max(toDate(occurred_at)) AS d, count() AS n FROM ${db}.interactions
-) WHERE n > 0`,
-    query_params: {},
+    query: `SELECT toString(t.last_paid) AS last_paid, toString(t.paid) AS paid, toString(t.last_line) AS last_line, toString(t.lines) AS lines,
+  toString(i.last_interaction) AS last_interaction, toString(i.interactions) AS interactions
+FROM (
+  SELECT maxIf(toDate(order_date), status IN {paid:Array(String)}) AS last_paid, countIf(status IN {paid:Array(String)}) AS paid,
+    max(toDate(order_date)) AS last_line, count() AS lines
+  FROM ${db}.transactions FINAL
+) AS t
+CROSS JOIN (SELECT max(toDate(occurred_at)) AS last_interaction, count() AS interactions FROM ${db}.interactions FINAL) AS i`,
+    query_params: { paid: [...PAID_STATUSES] },
   };
 }
 
+interface LastFactRow {
+  last_paid: string;
+  paid: string;
+  last_line: string;
+  lines: string;
+  last_interaction: string;
+  interactions: string;
+}
+
 export async function readLastFactDate(client: ClickHouseClient, database: string): Promise<string | undefined> {
-  const [row] = await rows<{ last_fact: string; facts: string }>(client, lastFactQuery(database));
-  return row && Number(row.facts) > 0 && DAY.test(row.last_fact) ? row.last_fact : undefined;
+  const [r] = await rows<LastFactRow>(client, lastFactQuery(database));
+  if (!r) return undefined;
+  if (Number(r.paid) > 0) return r.last_paid;
+  const any = [Number(r.lines) > 0 ? r.last_line : '', Number(r.interactions) > 0 ? r.last_interaction : '']
+    .filter((d) => DAY.test(d))
+    .sort();
+  return any.at(-1);
 }
 
 /** The warehouse's as-of date now: reads the last fact and applies resolveAsOf(). */

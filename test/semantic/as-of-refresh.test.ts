@@ -29,12 +29,18 @@ const ORDERS = [
 before(async () => {
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.config.database });
-  await ingestFile(tw.warehouse, { entity: 'customers', file: join(FIXTURES, 'customers-shop.csv'), rejectsFile: false });
+  await ingestFile(tw.warehouse, {
+    entity: 'customers',
+    file: join(FIXTURES, 'customers-shop.csv'),
+    rejectsFile: false,
+  });
   const file = join(tw.dir, 'orders.csv');
   writeFileSync(
     file,
     'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity,product_id,product_name,category,channel,updated_at\n' +
-      ORDERS.map(([t, o, d, s, a]) => `shop,${t},${o},1001,${d},${s},${a},EUR,1,P1,Notebook,office,web,${d}`).join('\n') +
+      ORDERS.map(([t, o, d, s, a]) => `shop,${t},${o},1001,${d},${s},${a},EUR,1,P1,Notebook,office,web,${d}`).join(
+        '\n',
+      ) +
       '\n',
   );
   const r = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
@@ -65,19 +71,32 @@ test('the last fact is the last paid order’s day (the pending order later does
 test('current data: as of today; a new day rebuilds without a load; once the data is over a week old, as of its end', async () => {
   let now = at('2025-03-05T10:00:00Z');
   const logged: string[] = [];
-  const refresher = startDerivedRefresher({ client: tw.warehouse.client, database: tw.config.database, intervalMs: 3_600_000, now: () => now, log: (l) => logged.push(l) });
+  const refresher = startDerivedRefresher({
+    client: tw.warehouse.client,
+    database: tw.config.database,
+    intervalMs: 3_600_000,
+    now: () => now,
+    log: (l) => logged.push(l),
+  });
   try {
     const first = await refresher.check();
     assert.equal(first?.asOf, '2025-03-05');
     assert.equal(first?.asOfReason, 'today');
     // Recency counts to the as-of day: last paid order 03-04.
-    assert.deepEqual(await committed(), { asOf: '2025-03-05', orders: 2, recency: daysBetween('2025-03-04', '2025-03-05') });
+    assert.deepEqual(await committed(), {
+      asOf: '2025-03-05',
+      orders: 2,
+      recency: daysBetween('2025-03-04', '2025-03-05'),
+    });
     assert.equal(await refresher.check(), undefined, 'same day, no load: nothing to do');
 
     now = at('2025-03-06T00:30:00Z');
     const next = await refresher.check();
     assert.equal(next?.asOf, '2025-03-06');
-    assert.ok(logged.some((l) => l.startsWith('the as-of date moved from 2025-03-05')), logged.join('\n'));
+    assert.ok(
+      logged.some((l) => l.startsWith('the as-of date moved from 2025-03-05')),
+      logged.join('\n'),
+    );
     assert.deepEqual(await committed(), { asOf: '2025-03-06', orders: 2, recency: 2 });
 
     // 03-11 is exactly 7 days after 03-04: still today. 03-12 is 8: the data has ended.
@@ -97,13 +116,27 @@ test('current data: as of today; a new day rebuilds without a load; once the dat
 });
 
 test('CRM_AS_OF: the tables are as of that day, and orders after it are left out', async () => {
-  const r = await refreshDerived(tw.warehouse.client, tw.config.database, { configuredAsOf: '2025-03-01', now: at('2025-04-20T08:00:00Z') });
+  const r = await refreshDerived(tw.warehouse.client, tw.config.database, {
+    configuredAsOf: '2025-03-01',
+    now: at('2025-04-20T08:00:00Z'),
+  });
   assert.deepEqual([r.asOf, r.asOfReason], ['2025-03-01', 'configured']);
   // Only the 02-20 order is on or before 03-01; recency 9 days.
-  assert.deepEqual(await committed(), { asOf: '2025-03-01', orders: 1, recency: daysBetween('2025-02-20', '2025-03-01') });
+  assert.deepEqual(await committed(), {
+    asOf: '2025-03-01',
+    orders: 1,
+    recency: daysBetween('2025-02-20', '2025-03-01'),
+  });
 
   // A refresher with the setting sees the committed tables already as of it: nothing to rebuild.
-  const refresher = startDerivedRefresher({ client: tw.warehouse.client, database: tw.config.database, intervalMs: 3_600_000, configuredAsOf: '2025-03-01', now: () => at('2025-04-21T08:00:00Z'), log: () => {} });
+  const refresher = startDerivedRefresher({
+    client: tw.warehouse.client,
+    database: tw.config.database,
+    intervalMs: 3_600_000,
+    configuredAsOf: '2025-03-01',
+    now: () => at('2025-04-21T08:00:00Z'),
+    log: () => {},
+  });
   try {
     assert.equal(await refresher.check(), undefined);
   } finally {

@@ -26,7 +26,9 @@ const CDNOW = process.env.CRM_CDNOW_FILE ?? resolve(ROOT, '../shared/data/cdnow/
 const MAPPING = join(ROOT, 'test/fixtures/ingest/cdnow/transactions.mapping.json');
 const AS_OF = '1998-06-30';
 
-const skip = !existsSync(CDNOW) ? `the CDNOW sample is not at ${CDNOW} (../shared/data beside the repository, or CRM_CDNOW_FILE)` : false;
+const skip = !existsSync(CDNOW)
+  ? `the CDNOW sample is not at ${CDNOW} (../shared/data beside the repository, or CRM_CDNOW_FILE)`
+  : false;
 
 /** The file as published: customer, unused id, YYYYMMDD, quantity, dollars; runs of spaces or a tab; CRLF. */
 interface Purchase {
@@ -136,7 +138,8 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip }, () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const rowsOf = async <T>(query: string): Promise<T[]> => (await warehouse!.client.query({ query, format: 'JSONEachRow' })).json<T>();
+  const rowsOf = async <T>(query: string): Promise<T[]> =>
+    (await warehouse!.client.query({ query, format: 'JSONEachRow' })).json<T>();
 
   test('start says it works as of the data’s end, trains and scores as of it, and stays up', () => {
     const log = startLog.join('\n');
@@ -147,7 +150,9 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip }, () 
   });
 
   test('the derived tables are as of 1998-06-30 and hold the file’s orders, customers and revenue', async () => {
-    const [snap] = await rowsOf<{ as_of: string }>(`SELECT toString(as_of) AS as_of FROM derived_snapshots ORDER BY snapshot DESC LIMIT 1`);
+    const [snap] = await rowsOf<{ as_of: string }>(
+      `SELECT toString(as_of) AS as_of FROM derived_snapshots ORDER BY snapshot DESC LIMIT 1`,
+    );
     assert.equal(snap.as_of, AS_OF);
     // Independent: one order per customer and day (the mapping's rule), every line a completed sale.
     const orders = new Set(purchases.map((p) => `${p.customer}|${p.day}`)).size;
@@ -155,14 +160,19 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip }, () 
     const [t] = await rowsOf<{ orders: string; customers: string; cents: string }>(
       `SELECT toString(count()) AS orders, toString(uniqExact(customer_id)) AS customers, toString(toInt64(sum(net_revenue) * 100)) AS cents FROM paid_orders_current`,
     );
-    assert.deepEqual({ orders: Number(t.orders), customers: Number(t.customers), cents: Number(t.cents) }, { orders, customers, cents: cents(purchases) });
+    assert.deepEqual(
+      { orders: Number(t.orders), customers: Number(t.customers), cents: Number(t.cents) },
+      { orders, customers, cents: cents(purchases) },
+    );
     assert.deepEqual([orders, customers, cents(purchases)], [6696, 2357, 24409194]);
   });
 
   test('every customer has a churn and a CLV score with cutoff 1998-06-30', async () => {
     const customers = new Set(purchases.map((p) => p.customer)).size;
     for (const table of ['churn_scores', 'clv_scores']) {
-      const cutoffs = await rowsOf<{ cutoff: string; n: string }>(`SELECT toString(cutoff) AS cutoff, toString(count()) AS n FROM ${table} FINAL GROUP BY cutoff`);
+      const cutoffs = await rowsOf<{ cutoff: string; n: string }>(
+        `SELECT toString(cutoff) AS cutoff, toString(count()) AS n FROM ${table} FINAL GROUP BY cutoff`,
+      );
       assert.deepEqual(
         cutoffs.map((r) => [r.cutoff, Number(r.n)]),
         [[AS_OF, customers]],
@@ -179,7 +189,16 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip }, () 
     // No demo data, so no demo accounts: an administrator adds one with the users CLI, as the banner says.
     const email = 'exec@cdnow.test';
     const password = 'cdnow-pass-1234';
-    const added = await cli(['web/users-cli.ts', 'add', '--email', email, '--name', 'CDNOW executive', '--role', 'executive']);
+    const added = await cli([
+      'web/users-cli.ts',
+      'add',
+      '--email',
+      email,
+      '--name',
+      'CDNOW executive',
+      '--role',
+      'executive',
+    ]);
     assert.equal(added.code, 0, added.out);
     const set = await cli(['web/users-cli.ts', 'set-password', email], password);
     assert.equal(set.code, 0, set.out);
@@ -195,7 +214,10 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip }, () 
     const inPeriod = purchases.filter((p) => p.day >= '1997-07-01' && p.day <= AS_OF);
     const revenue = await page.getAttribute('[data-testid="kpi-revenue"]', 'data-value');
     assert.equal(Math.round(Number(revenue) * 100), cents(inPeriod), `cockpit revenue ${revenue}`);
-    assert.ok(inPeriod.length > 0 && cents(inPeriod) < cents(purchases), 'the period is a part of the history, not all of it');
+    assert.ok(
+      inPeriod.length > 0 && cents(inPeriod) < cents(purchases),
+      'the period is a part of the history, not all of it',
+    );
 
     const notice = await page.textContent('[data-testid="as-of-notice"]');
     assert.match(notice ?? '', /^Data as of 30 Jun 1998: /);
