@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { byKey, num, startSemanticFixture, type Row, type SemanticFixture } from './support.ts';
+import { byKey, num, startSemanticFixture, type CubeQuery as SupportQuery, type Row, type SemanticFixture } from './support.ts';
 import { segmentFilters, type Rule } from '../../web/src/lib/segments/rules.ts';
+import { customerListQuery, parseListParams } from '../../web/src/lib/customers/queries.ts';
 
 let fx: SemanticFixture;
 let exec: string;
@@ -280,6 +281,18 @@ describe('source ids', () => {
     // Counting through the one-to-many join counts customers, not ids: C01 (2 ids) and C06 (3) once each.
     const [n] = await fx.load({ measures: ['customer_base.customers'], filters: [{ member: 'customer_base.source_system', operator: 'equals', values: ['shop'] }] }, exec);
     assert.equal(num(n['customer_base.customers']), 4); // C01, C04, C06, C12
+  });
+
+  test('the dashboard\'s customer search finds a customer by a source id, and still by name', async () => {
+    const noFilters = { from: '', to: '', region: '', channel: '', owner: '', segment: '' };
+    const search = async (q: string) => {
+      const query = customerListQuery(noFilters, parseListParams(new URLSearchParams({ q })));
+      return (await fx.load(query as SupportQuery, exec)).map((r) => r['customer_base.customer_id']).sort();
+    };
+    assert.deepEqual(await search('00004'), ['C04']);
+    assert.deepEqual(await search('crm:C-17'), ['C06']);
+    assert.deepEqual(await search('Finn'), ['C06']);
+    assert.deepEqual(await search('C12'), ['C12']); // customer id, and shop:00012 does not contain it
   });
 });
 

@@ -20,6 +20,16 @@ test('the list query pages, sorts stably and filters by owner and search', () =>
   expect(q.filters?.[0]).toEqual({ member: 'customer_base.owner_id', operator: 'equals', values: ['U-OWN-03'] });
   expect(q.filters?.[1]).toEqual(searchFilter('anna')[0]);
   expect(searchFilter('')).toEqual([]);
+  // A source system's id (issue 13): typing "00004" matches the customer whose source_ids hold shop:00004.
+  expect(searchFilter('00004')).toEqual([{
+    or: [
+      { member: 'customer_base.customer_name', operator: 'contains', values: ['00004'] },
+      { member: 'customer_base.email', operator: 'contains', values: ['00004'] },
+      { member: 'customer_base.company', operator: 'contains', values: ['00004'] },
+      { member: 'customer_base.source_ids', operator: 'contains', values: ['00004'] },
+      { member: 'customer_base.customer_id', operator: 'equals', values: ['00004'] },
+    ],
+  }]);
   expect(sortKeyOf('customer_base.lifetime_value')).toBe('ltv');
   expect(sortKeyOf('customer_base.email')).toBeUndefined();
 });

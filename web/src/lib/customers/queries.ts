@@ -42,7 +42,11 @@ export function parseListParams(params: URLSearchParams): ListParams {
 
 export const sortKeyOf = (member: string): SortKey | undefined => (Object.entries(SORTS).find(([, m]) => m === member)?.[0] as SortKey | undefined);
 
-/** Name, e-mail or exact customer id. */
+/**
+ * Name, e-mail, company, a source system's id (part of `source_ids`, e.g. "00004" or
+ * "shop:00004": the id the user knows from their export, not the resolved C-… id) or the exact
+ * customer id.
+ */
 export function searchFilter(q: string): CubeFilter[] {
   if (!q) return [];
   return [
@@ -51,6 +55,7 @@ export function searchFilter(q: string): CubeFilter[] {
         { member: 'customer_base.customer_name', operator: 'contains', values: [q] },
         { member: 'customer_base.email', operator: 'contains', values: [q] },
         { member: 'customer_base.company', operator: 'contains', values: [q] },
+        { member: 'customer_base.source_ids', operator: 'contains', values: [q] },
         { member: 'customer_base.customer_id', operator: 'equals', values: [q] },
       ],
     },
