@@ -19,6 +19,7 @@ export const LANES = ['unit', 'integration', 'e2e'];
 /** The test files of the integration and e2e lanes; every other test file is a unit test. */
 export const NODE_TESTS = {
   integration: [
+    'test/alerts/as-of.test.ts',
     'test/alerts/delivery.test.ts',
     'test/alerts/worker.test.ts',
     'test/deploy/compose.test.ts', // docker-compose config
