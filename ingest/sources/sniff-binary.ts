@@ -47,18 +47,18 @@ export function knownSignature(head: Uint8Array): string | undefined {
 }
 
 /**
- * Text exports have no NUL bytes and hardly any other control characters (tab, CR, LF and form feed
- * aside). More than 1 % of them in the sample — random bytes have about 12 % — is binary data.
+ * Text exports have no NUL bytes and hardly any other control characters. More than 1 % of them in the sample — random bytes have about 12 % — is binary data.
  */
 export function binaryContent(head: Uint8Array): string | undefined {
   let control = 0;
   for (let i = 0; i < head.length; i++) {
     const b = head[i];
-    if (b === 0) return 'binary data (it contains NUL bytes)';
-    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++;
+    if (b === 0) return 'binary data: it contains NUL bytes';
+    // Tab, LF, CR, form feed, and Ctrl-Z (the end-of-file mark old DOS exports still append) are text.
+    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 0x1a) control++;
     else if (b === 0x7f) control++;
   }
-  if (head.length > 0 && control * 100 > head.length) return `binary data (${control} of its first ${head.length} bytes are control characters)`;
+  if (head.length > 0 && control * 100 > head.length) return `binary data: ${control} of its first ${head.length} bytes are control characters`;
   return undefined;
 }
 
