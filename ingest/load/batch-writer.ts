@@ -14,7 +14,7 @@ export interface WriteCounts {
   loaded: number;
   updated: number;
   duplicates: number;
-  /** Rows whose key an other row of the same input also has: not kept (see DuplicateReport). */
+  /** Rows whose key another row of the same input also has: not kept (see DuplicateReport). */
   duplicatesInInput: number;
   outdated: number;
   staleDeleted: number;
@@ -187,13 +187,14 @@ export class BatchWriter {
   duplicateWarnings(): string[] {
     const out: string[] = [];
     for (const d of this.#reports.values()) {
-      const lines = [...(d.earlier ? ['an earlier batch'] : []), ...d.lines.map(String)];
+      const rule = d.byVersion ? 'the newest updated_at' : 'the last one; with updated_at the newest wins';
       const kept = d.kept > 0 ? `line ${d.kept}` : 'the row of the earlier batch';
-      const n = d.lines.length + (d.earlier ? 1 : 0);
-      out.push(
-        `${d.earlier ? `${n}+` : n} rows share ${d.label} (${d.lines.length === 1 && !d.earlier ? 'line ' : d.earlier ? '' : 'lines '}${lines.join(', ')}): ${kept} was kept ` +
-          `(${d.byVersion ? 'the newest updated_at' : 'the last one; with updated_at the newest wins'})`,
-      );
+      if (d.earlier) {
+        // The occurrence in an earlier batch was written then; its line is not kept.
+        out.push(`rows share ${d.label} (an earlier batch and line${d.lines.length > 1 ? 's' : ''} ${d.lines.join(', ')}): ${kept} was kept (${rule})`);
+      } else {
+        out.push(`${d.lines.length} rows share ${d.label} (lines ${d.lines.join(', ')}): ${kept} was kept (${rule})`);
+      }
     }
     const more = this.#keysRepeated - this.#reports.size;
     if (more > 0) out.push(`${more} more id${more === 1 ? '' : 's'} repeated in the input: for each, the row with the newest updated_at (else the last) was kept`);

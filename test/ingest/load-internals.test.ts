@@ -89,30 +89,37 @@ describe('load internals (issue 13)', () => {
   it('a repeated id in another batch of the same file: the last one kept, a re-load writes nothing', async () => {
     // The CSV reader hands rows on in 1 MiB chunks and a batch ends at a chunk boundary: a file of a
     // few MiB with a small batch size spans several batches.
-    const n = 30_000;
-    const pad = 'x'.repeat(80);
+    const n = 12_000;
+    const pad = 'x'.repeat(200);
     const input: Tx[] = [];
     for (let i = 0; i < n; i++) {
       input.push({ source: 'far', transaction_id: `T${i}`, customer_ref: `C${i % 50}`, order_date: '2024-03-01 10:00:00', amount: `${(i % 97) + 1}.25` });
     }
-    // T5 again at the end (another customer, another amount), T7 again near the start of the second MiB.
+    // T5 again at the end (another customer, another amount), T7 again in the second MiB.
     input.push({ source: 'far', transaction_id: 'T5', customer_ref: 'C49', order_date: '2024-03-02 11:00:00', amount: '999.00' });
-    input.splice(12_000, 0, { source: 'far', transaction_id: 'T7', customer_ref: 'C7', order_date: '2024-03-01 10:00:00', amount: '0.50' });
+    input.splice(6_000, 0, { source: 'far', transaction_id: 'T7', customer_ref: 'C7', order_date: '2024-03-01 10:00:00', amount: '0.50' });
     const file = join(dir, 'far.csv');
     writeFileSync(file, [`${HEADER},product_name`, ...input.map((t) => `${line(t)},${pad}`)].join('\n'));
     const { winners, repeats } = lastWins(input);
     const expectedCents = [...winners.values()].reduce((s, t) => s + Math.round(Number(t.amount) * 100), 0);
 
-    const first = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+    const first = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 3_000 });
     assert.equal(first.status, 'completed', first.error);
     assert.deepEqual([first.read, first.loaded, first.duplicatesInInput], [input.length, winners.size, repeats]);
+    // Lines: the header is line 1.
+    const lineOf = (index: number): number => index + 2;
+    const t5Last = lineOf(input.length - 1);
+    assert.ok(first.warnings.includes(`rows share transaction_id T5 (an earlier batch and line ${t5Last}): line ${t5Last} was kept (the last one; with updated_at the newest wins)`), first.warnings.join('\n'));
     assert.equal(Math.round(Number(await sumOf('far')) * 100), expectedCents);
     const { final } = await one<{ final: string }>(tw.warehouse, "SELECT toString(count()) AS final FROM crm.transactions FINAL WHERE source = 'far'");
     assert.equal(Number(final), winners.size);
     const rawAfterFirst = await rawOf('far');
 
-    const second = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+    const second = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 3_000 });
     assert.deepEqual([second.loaded, second.updated, second.duplicatesInInput], [0, 0, repeats]);
+    // On the re-load nothing of T5 was written before its last line: both lines are known.
+    const t5First = lineOf(input.findIndex((t) => t.transaction_id === 'T5'));
+    assert.ok(second.warnings.includes(`2 rows share transaction_id T5 (lines ${t5First}, ${t5Last}): line ${t5Last} was kept (the last one; with updated_at the newest wins)`), second.warnings.join('\n'));
     assert.equal(await rawOf('far'), rawAfterFirst);
     assert.equal(Math.round(Number(await sumOf('far')) * 100), expectedCents);
   });
@@ -215,8 +222,8 @@ describe('load internals (issue 13)', () => {
   });
 
   it('a load that fails mid-way reports only the rows confirmed written', async () => {
-    const n = 30_000;
-    const pad = 'y'.repeat(80);
+    const n = 12_000;
+    const pad = 'y'.repeat(200);
     const input: Tx[] = [];
     for (let i = 0; i < n; i++) input.push({ source: 'crash', transaction_id: `K${i}`, customer_ref: `C${i % 10}`, order_date: '2024-04-01 10:00:00', amount: '1.00' });
     input[n - 1].transaction_id = 'BOOM';
@@ -225,7 +232,7 @@ describe('load internals (issue 13)', () => {
     // A real engine refusal of the batch holding the last row: a CHECK constraint.
     await tw.warehouse.client.command({ query: "ALTER TABLE crm.transactions ADD CONSTRAINT no_boom CHECK transaction_id != 'BOOM'" });
     try {
-      const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+      const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 3_000 });
       assert.equal(s.status, 'failed');
       const present = await rawOf('crash');
       assert.ok(present > 0 && present < n, `present ${present}`);
@@ -242,7 +249,7 @@ describe('load internals (issue 13)', () => {
     } finally {
       await tw.warehouse.client.command({ query: 'ALTER TABLE crm.transactions DROP CONSTRAINT no_boom' });
     }
-    const rerun = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 5_000 });
+    const rerun = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 3_000 });
     assert.equal(rerun.status, 'completed', rerun.error);
     assert.equal(await rawOf('crash'), n);
   });
