@@ -15,8 +15,11 @@ import { checkName, quoteIdent, rows, type BoundQuery } from './warehouse/sql.ts
  *    holidays, a weekly export), and counting it as the data's end would freeze live data.
  *    An empty warehouse and facts dated after today also give today.
  *
- * Facts after the as-of date are not deleted; every consumer filters them out (e.g. paid_orders
- * keeps orders up to as-of).
+ * Facts after the as-of date are not deleted; every consumer filters them out. The as-of day
+ * itself: the derived tables include it (paid_orders keeps orders up to and including it, so a
+ * purchase on it has recency 0); models and alerts take it as their `today` cutoff and use facts
+ * strictly before it (models/churn/definition.ts), so a data set's last day is not in the churn
+ * features or the alerts' 12-month revenue.
  */
 export type AsOfReason = 'configured' | 'today' | 'data-end';
 
