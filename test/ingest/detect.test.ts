@@ -273,6 +273,21 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       c.extra?.(draft.mapping);
     });
   }
+  for (const [file, entity] of [
+    ['interactions.ndjson', 'interactions'],
+    ['customers-support.ndjson', 'customers'],
+  ] as const) {
+    it(`NDJSON ${file} → ${entity}, canonical keys kept`, async () => {
+      const draft = proposeMapping(await readSample(fixture(file)));
+      assert.equal(draft.entity, entity);
+      assert.equal(draft.mapping.format, 'ndjson');
+      assert.equal(draft.mapping.csv, undefined);
+      for (const [key, field] of Object.entries(draft.mapping.columns ?? {})) if (key !== 'external_ids') assert.equal(key, field);
+      const run = await dryRun(fixture(file), draft.entity, draft.mapping);
+      assert.equal(run.error, undefined);
+      assert.ok(run.valid > 0);
+    });
+  }
   it('--entity overrides the guess', async () => {
     const draft = proposeMapping(await readSample(fixture('exports/hubspot-contacts.csv')), { entity: 'interactions' });
     assert.equal(draft.entity, 'interactions');
