@@ -26,7 +26,9 @@ export async function cubeLoad(query: CubeQuery, user: LiveSession, opts: { sign
   for (;;) {
     const res = await fetch(`${ctx.cubeUrl}/v1/load`, {
       method: 'POST',
-      headers: { authorization: token, 'content-type': 'application/json' },
+      // Cube's own protocol (semantic/wait-for-answer.ts): this loop polls and keeps its own
+      // deadline (opts.timeoutMs), instead of one request held up to CRM_SEMANTIC_WAIT_SECONDS.
+      headers: { authorization: token, 'content-type': 'application/json', 'x-cube-continue-wait': 'allow' },
       body: JSON.stringify({ query }),
       signal: opts.signal,
     });
