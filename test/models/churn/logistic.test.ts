@@ -13,7 +13,7 @@ import { designMatrix, fitLogisticDesign, learnTransforms, LogisticModel, solveS
 
 const n = 60;
 const X = Array.from({ length: n }, (_, i) => Array.from({ length: 3 }, (_, j) => ((i * 7 + j * 13 + i * j) % 17) / 4 - 2));
-const y = X.map((x, i) => (x[0] + 0.5 * x[1] - x[2] + ((i * 31) % 11) / 5 - 1 > 0 ? 1 : 0));
+const y: number[] = X.map((x, i) => (x[0] + 0.5 * x[1] - x[2] + ((i * 31) % 11) / 5 - 1 > 0 ? 1 : 0));
 const design = Float64Array.from(X.flat());
 
 const SKLEARN: [lambda: number, intercept: number, weights: number[]][] = [
