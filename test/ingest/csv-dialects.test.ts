@@ -68,6 +68,39 @@ describe('CSV dialects through the reader (BOM, CRLF, trailing empty lines in ea
   }
 });
 
+describe('csv.names go through renames and ignore like header names', () => {
+  it('a headerless file named in its own words', async () => {
+    const file = join(dir, 'named.csv');
+    writeFileSync(file, 'c1;junk;05.01.2024;10,50\r\n');
+    const mapping = validateMapping({
+      source: 's',
+      constants: { status: 'completed' },
+      csv: { header: false, delimiter: ';', names: ['Kunde', 'Notiz', 'Datum', 'Betrag'] },
+      columns: { Kunde: 'customer_ref', Datum: 'order_date', Betrag: 'amount' },
+      ignore: ['Notiz'],
+      dates: { order_date: 'DD.MM.YYYY' },
+      numbers: { decimal: ',', thousands: '.' },
+    });
+    const compiled = compileMapping(entitySpec('transactions'), mapping, { env: {} });
+    const got: string[] = [];
+    const unknown: string[] = [];
+    await new CsvReader(file, compiled, { gzip: false, tsv: false }).run({
+      columns: () => {},
+      unknownKey: (k) => unknown.push(k),
+      bad: (line, detail) => got.push(`bad ${line}: ${detail}`),
+      chunkDone: () => {},
+      row: (row) => {
+        for (const f of FIELDS) {
+          const i = compiled.byName.get(f)!.index;
+          got.push(`${f}=${row.bufs[i].toString('utf8', row.start[i], row.end[i])}`);
+        }
+      },
+    });
+    assert.deepEqual(got, ['customer_ref=c1', 'order_date=05.01.2024', 'amount=10,50']);
+    assert.deepEqual(unknown, []);
+  });
+});
+
 describe('the summary says how ids and orders were formed', () => {
   const summary = {
     batchId: 'b1',
