@@ -34,6 +34,13 @@ export interface Digest {
   items: DigestItem[];
   /** Customers who qualified but were over the per-digest limit; they follow in later runs. */
   more: number;
+  /** The churn model card's headline (models' modelCardHeadline) when a card exists. */
+  model?: { headline: string; modelVersion: string };
+}
+
+/** The line that says which model produced the probabilities and how it validated. */
+export function modelLine(d: Pick<Digest, 'model'>): string {
+  return d.model ? `Churn model ${d.model.headline}. Probabilities are calibrated on held-out periods.` : '';
 }
 
 export function customerUrl(publicUrl: string, customerId: string): string {
@@ -117,6 +124,7 @@ export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string 
     '',
     ...d.items.flatMap((item, i) => [...itemLines(item, i + 1), '']),
   ];
+  if (d.model) lines.push(modelLine(d), '');
   if (d.more > 0) lines.push(`${customers(d.more)} more at risk will follow in the next digest.`, '');
   lines.push(`Digest ${d.deliveryId}. You receive it because you own these accounts.`);
   return `${lines.join('\n')}\n`;
@@ -143,6 +151,7 @@ Next step: ${esc(item.nextStep)}
 ${items}
 </ol>
 ${d.more > 0 ? `<p>${customers(d.more)} more at risk will follow in the next digest.</p>` : ''}
+${d.model ? `<p style="color:#666;font-size:small">${esc(modelLine(d))}</p>` : ''}
 <p style="color:#666;font-size:small">Digest ${esc(d.deliveryId)}. You receive it because you own these accounts.</p>
 </body></html>
 `;
@@ -162,7 +171,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
   const notShown = d.items.length - shown.length + d.more;
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: renderSubject(d, timezone).slice(0, 150) } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: mrk(`Owner ${d.ownerId} · run of ${formatInZone(d.windowAt, timezone)}`) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: mrk(`Owner ${d.ownerId} · run of ${formatInZone(d.windowAt, timezone)}${d.model ? ` · ${modelLine(d)}` : ''}`) }] },
     ...shown.map((item) => ({
       type: 'section',
       text: {

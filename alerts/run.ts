@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
-import { trainAndScore } from '../models/index.ts';
+import { latestModelCard, modelCardHeadline, trainAndScore } from '../models/index.ts';
 import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
@@ -319,12 +319,15 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
 
     // 3. Deliver: earlier runs' undelivered digests first, then this run's.
     const retried = new Set(undelivered.map((r) => r.delivery_id));
+    // The card of the model behind the scores, for the digests' model line (optional: none before the first selection).
+    const card = await latestModelCard(warehouse).catch(() => undefined);
     const down = new Set<Channel>();
     for (const group of groupDeliveries([...undelivered, ...plan.rows])) {
       const first = group[0];
       const channel = first.channel;
       const digest: Digest = digestFromRows(group, config.publicUrl);
       if (channel !== 'webhook' && !digest.recipient) digest.recipient = contacts.get(first.owner_id)?.email ?? '';
+      if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion };
       const ctx: RenderContext = { timezone: rules.schedule.timezone, ownerName: contacts.get(first.owner_id)?.name };
       const report: DeliveryReport = {
         ownerId: first.owner_id,

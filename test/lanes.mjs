@@ -47,6 +47,7 @@ export const NODE_TESTS = {
     'test/lib/warehouse/embedded-server.test.ts',
     'test/lib/warehouse/privileges.test.ts',
     'test/lib/warehouse/server-fidelity.test.ts',
+    'test/models/churn/card-pages.test.ts',
     'test/models/churn/demo.test.ts',
     'test/models/churn/features.test.ts',
     'test/models/churn/forest.test.ts', // a child process (tsx script)

@@ -76,6 +76,24 @@ export function buildModelCard(
   };
 }
 
+const f3 = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—');
+
+/**
+ * The card's headline in one line — what shipped, how it validated, against which baseline — as
+ * the Models page, the churn page and the digests print it (one wording for all three).
+ */
+export function modelCardHeadline(
+  card: Pick<ModelCard, 'chosen' | 'bestBaseline' | 'horizonDays'> & {
+    rocAuc: number | null;
+    bestBaselineRocAuc: number | null;
+    folds: readonly unknown[];
+  },
+): string {
+  const folds = `${card.folds.length} out-of-time fold${card.folds.length === 1 ? '' : 's'}`;
+  const base = card.bestBaseline && card.chosen !== card.bestBaseline ? ` vs ${card.bestBaseline} ${f3(card.bestBaselineRocAuc)}` : '';
+  return `${card.chosen}: ROC-AUC ${f3(card.rocAuc)}${base} (${folds}, ${card.horizonDays}-day horizon)`;
+}
+
 /** JSON has no NaN: unvalidated figures travel as null and come back as NaN. */
 const finiteOrNull = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
 const nanOf = (v: number | null): number => (v === null || v === undefined ? NaN : Number(v));

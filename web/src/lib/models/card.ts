@@ -41,7 +41,11 @@ export interface ModelCardView {
 
 export const fmt3 = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—');
 
-/** The card's headline in one line: what shipped, how it validated, against which baseline. */
+/**
+ * The card's headline in one line: what shipped, how it validated, against which baseline. The
+ * same words as models' modelCardHeadline (the digests' line); kept here so the browser bundle
+ * does not pull in the models package, and test/models/churn/card-pages.test.ts holds them equal.
+ */
 export function cardHeadline(card: ModelCardView): string {
   const auc = fmt3(card.rocAuc);
   const folds = `${card.folds.length} out-of-time fold${card.folds.length === 1 ? '' : 's'}`;
