@@ -13,6 +13,9 @@
 //
 // Node test files run under node's own runner (Node 20 has no --test globbing), one at a time in
 // the integration and e2e lanes (each starts its own embedded engine; two would fight over cores).
+// The dashboard's production build (web/build) is made once, before the e2e lane's files that
+// serve the dashboard: they then find it current (web/server/build.ts's staleness check) instead
+// of the first of them building it inside its own setup.
 // System packages (chromium, jupyter, docker-compose) are not installed here: bin/setup-system.sh
 // does that (.ci/run calls it); the tests that need one say so and skip when it is missing.
 import { spawn } from 'node:child_process';
@@ -127,6 +130,28 @@ async function vitestStep(only) {
   return step;
 }
 
+/**
+ * Test files that serve the dashboard: a product stack (test/web/stack.ts) or `npm start`
+ * (bin/start.ts). Each builds web/build when it is stale; the runner builds it for them first.
+ */
+const SERVES_DASHBOARD = /from '(\.\/|\.\.\/web\/)stack\.ts'|'bin\/start\.ts'/;
+
+/** web/build made current once (ensureWebBuild: a `vite build` when missing or older than its sources). */
+async function webBuildStep() {
+  console.log('\n▶ web build: web/build for the suites that serve the dashboard (built when missing or stale)');
+  const build = pathToFileURL(join(root, 'web', 'server', 'build.ts')).href;
+  const script =
+    `const { ensureWebBuild } = await import(${JSON.stringify(build)});` +
+    `const r = await ensureWebBuild({ log: (line) => console.log(line) });` +
+    `console.log(r.built ? 'web/build rebuilt' : 'web/build current: reused');`;
+  const { code, seconds } = await run(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', script],
+    'inherit',
+  );
+  return { name: 'web build', seconds, passed: +(code === 0), failed: +(code !== 0), skipped: 0 };
+}
+
 /** Node test files under node's runner: the spec reporter on stdout, the counts to a file. */
 async function nodeStep(lane, files) {
   console.log(`\n▶ node --test: ${files.length} file(s)`);
@@ -183,7 +208,14 @@ for (const lane of lanesToRun) {
   const steps = [];
   // The whole spec set unfiltered; else the matching spec files (vitest takes them as filters).
   if (laneSpecs.length > 0) steps.push(await vitestStep(filters.length === 0 ? [] : laneSpecs));
-  if (files.length > 0) steps.push(await nodeStep(lane, files));
+  let runnable = files;
+  if (lane === 'e2e' && files.some((f) => SERVES_DASHBOARD.test(readFileSync(join(root, f), 'utf8')))) {
+    const build = await webBuildStep();
+    steps.push(build);
+    // Without a build, each of those files would try again and fail the same way, slowly.
+    if (build.failed > 0) runnable = files.filter((f) => !SERVES_DASHBOARD.test(readFileSync(join(root, f), 'utf8')));
+  }
+  if (runnable.length > 0) steps.push(await nodeStep(lane, runnable));
   const linted = await linting;
   for (const { name, code, script, output } of linted) {
     console.log(`\n▶ ${name} (npm run ${script}): ${code === 0 ? 'ok' : 'FAILED'}`);

@@ -77,6 +77,8 @@ export async function startProductStack(opts: StackOptions = {}): Promise<Produc
       port: 0,
       log: (line) => log(`[semantic] ${line}`),
     });
+    // Builds web/build only when it is missing or stale: `npm test` builds it once before the e2e
+    // lane (test/run.mjs), so every stack of the run serves that one build.
     web = await startWebServer({
       port: 0,
       cubeUrl: semantic.url,
