@@ -15,7 +15,11 @@ export interface BatchCounts {
   loaded: number;
   updated: number;
   duplicates: number;
+  duplicatesInInput: number;
   rejected: number;
+  /** Failed loads: rows of an insert that failed (not confirmed written). */
+  unconfirmed: number;
+  customersCreated: number;
 }
 
 /** ingest_batches: one row per load, re-versioned as it goes from running to completed or failed. */
@@ -35,7 +39,7 @@ export class BatchLog {
     const e = this.entry;
     if (!e.fileSha256) return;
     const stuck = await this.io.rows<Record<string, unknown>>(
-      `SELECT batch_id, entity, source, source_file, file_sha256, rows_read, rows_loaded, rows_updated, rows_duplicate, rows_rejected, started_at
+      `SELECT batch_id, entity, source, source_file, file_sha256, rows_read, rows_loaded, rows_updated, rows_duplicate, rows_rejected, rows_duplicate_in_input, rows_unconfirmed, customers_created, started_at
        FROM ${this.io.table('ingest_batches')} FINAL
        WHERE entity = {entity:String} AND file_sha256 = {sha:String} AND status = 'running' AND batch_id != {id:String}`,
       { entity: e.entity, sha: e.fileSha256, id: e.batchId },
@@ -77,6 +81,9 @@ export class BatchLog {
         rows_updated: counts.updated,
         rows_duplicate: counts.duplicates,
         rows_rejected: counts.rejected,
+        rows_duplicate_in_input: counts.duplicatesInInput,
+        rows_unconfirmed: counts.unconfirmed,
+        customers_created: counts.customersCreated,
         error: error.slice(0, 2000),
         started_at: e.startedAt.getTime(),
         finished_at: status === 'running' ? null : Date.now(),

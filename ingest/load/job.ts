@@ -161,12 +161,16 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   let writer: BatchWriter | undefined;
   let refs: RefResolver | undefined;
   let resolution: CustomerResolution | undefined;
+  let customersCreated = 0;
   const counts = () => ({
     read,
     loaded: writer?.counts.loaded ?? 0,
     updated: writer?.counts.updated ?? 0,
     duplicates: writer?.counts.duplicates ?? 0,
+    duplicatesInInput: writer?.counts.duplicatesInInput ?? 0,
     rejected: rejects.count,
+    unconfirmed: writer?.unconfirmed ?? 0,
+    customersCreated,
   });
   const phases: Record<string, number> = {};
   let phaseStart = performance.now();
@@ -270,7 +274,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion, spec.survivorship ?? {});
     phase('golden');
-    const customersCreated = refs ? await createPlaceholderCustomers(io, refs.sources(), factTimes(), runVersion) : 0;
+    customersCreated = refs ? await createPlaceholderCustomers(io, refs.sources(), factTimes(), runVersion) : 0;
     phase('placeholders');
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);

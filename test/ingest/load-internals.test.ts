@@ -76,6 +76,12 @@ describe('load internals (issue 13)', () => {
     assert.equal(t1Row.customer_id, customerIdFor('dup', winners.get('T1')!.customer_ref));
     // Only the kept rows were written.
     assert.equal(await rawOf('dup'), winners.size);
+    const log = await one<{ loaded: string; repeated: string }>(
+      tw.warehouse,
+      'SELECT toString(rows_loaded) AS loaded, toString(rows_duplicate_in_input) AS repeated FROM crm.ingest_batches FINAL WHERE batch_id = {b:String}',
+      { b: first.batchId },
+    );
+    assert.deepEqual(log, { loaded: String(winners.size), repeated: String(repeats) });
 
     const second = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
     assert.deepEqual(
@@ -171,6 +177,8 @@ describe('load internals (issue 13)', () => {
     const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false });
     assert.equal(s.status, 'completed', s.error);
     assert.equal(s.customersCreated, firstSeen.size);
+    const logged = await one<{ n: string }>(tw.warehouse, 'SELECT toString(customers_created) AS n FROM crm.ingest_batches FINAL WHERE batch_id = {b:String}', { b: s.batchId });
+    assert.equal(Number(logged.n), firstSeen.size);
     const golden = await rows<{ customer_id: string; signup_date: string; sources: string[] }>(
       tw.warehouse,
       'SELECT customer_id, toString(signup_date) AS signup_date, sources FROM crm.customers_resolved WHERE customer_id IN {ids:Array(String)} ORDER BY customer_id',
@@ -238,13 +246,14 @@ describe('load internals (issue 13)', () => {
       assert.ok(present > 0 && present < n, `present ${present}`);
       assert.equal(s.loaded, present);
       assert.ok((s.unconfirmed ?? 0) > 0, 'the refused batch is reported as not confirmed');
-      const log = await one<{ status: string; rows_loaded: string; error: string }>(
+      const log = await one<{ status: string; rows_loaded: string; rows_unconfirmed: string; error: string }>(
         tw.warehouse,
-        'SELECT status, toString(rows_loaded) AS rows_loaded, error FROM crm.ingest_batches FINAL WHERE batch_id = {b:String}',
+        'SELECT status, toString(rows_loaded) AS rows_loaded, toString(rows_unconfirmed) AS rows_unconfirmed, error FROM crm.ingest_batches FINAL WHERE batch_id = {b:String}',
         { b: s.batchId },
       );
       assert.equal(log.status, 'failed');
       assert.equal(Number(log.rows_loaded), present);
+      assert.equal(Number(log.rows_unconfirmed), s.unconfirmed);
       assert.match(log.error, new RegExp(`${s.unconfirmed} rows? .*not confirmed`));
     } finally {
       await tw.warehouse.client.command({ query: 'ALTER TABLE crm.transactions DROP CONSTRAINT no_boom' });

@@ -5,6 +5,7 @@ import { alertTables } from './003-alerts.ts';
 import { campaignPushTables } from './004-campaign-push.ts';
 import { sessionStatements, sessionTables } from './005-sessions.ts';
 import { modelCardTables } from './006-model-cards.ts';
+import { ingestBatchCountStatements } from './007-ingest-batch-counts.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -27,6 +28,7 @@ export const migrations: Migration[] = [
   { version: 4, name: 'campaign-push', tables: campaignPushTables },
   { version: 5, name: 'sessions', tables: sessionTables, statements: sessionStatements },
   { version: 6, name: 'model-cards', tables: modelCardTables },
+  { version: 7, name: 'ingest-batch-counts', statements: ingestBatchCountStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
