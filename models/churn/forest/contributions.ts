@@ -94,11 +94,17 @@ function walkContributions(
     const root = roots[t];
     const levels = depth[t];
     let i = 0;
+    const rootValue = value[root];
     for (; i + 4 <= count; i += 4) {
       let n0 = root;
       let n1 = root;
       let n2 = root;
       let n3 = root;
+      // Current nodes' values, carried along so each step loads only the child's.
+      let w0 = rootValue;
+      let w1 = rootValue;
+      let w2 = rootValue;
+      let w3 = rootValue;
       const b0 = i * nCols;
       const b1 = b0 + nCols;
       const b2 = b1 + nCols;
@@ -112,25 +118,29 @@ function walkContributions(
         const v1 = block[b1 + f1];
         const v2 = block[b2 + f2];
         const v3 = block[b3 + f3];
-        const c0 = child[n0] + (+(v0 > threshold[n0]) | (+(v0 !== v0) & missingRight[n0]));
-        const c1 = child[n1] + (+(v1 > threshold[n1]) | (+(v1 !== v1) & missingRight[n1]));
-        const c2 = child[n2] + (+(v2 > threshold[n2]) | (+(v2 !== v2) & missingRight[n2]));
-        const c3 = child[n3] + (+(v3 > threshold[n3]) | (+(v3 !== v3) & missingRight[n3]));
-        // At a leaf c = n and the change is 0: credited to feature 0 harmlessly.
-        out[b0 + f0] += value[c0] - value[n0];
-        out[b1 + f1] += value[c1] - value[n1];
-        out[b2 + f2] += value[c2] - value[n2];
-        out[b3 + f3] += value[c3] - value[n3];
-        n0 = c0;
-        n1 = c1;
-        n2 = c2;
-        n3 = c3;
+        n0 = child[n0] + (+(v0 > threshold[n0]) | (+(v0 !== v0) & missingRight[n0]));
+        n1 = child[n1] + (+(v1 > threshold[n1]) | (+(v1 !== v1) & missingRight[n1]));
+        n2 = child[n2] + (+(v2 > threshold[n2]) | (+(v2 !== v2) & missingRight[n2]));
+        n3 = child[n3] + (+(v3 > threshold[n3]) | (+(v3 !== v3) & missingRight[n3]));
+        const u0 = value[n0];
+        const u1 = value[n1];
+        const u2 = value[n2];
+        const u3 = value[n3];
+        // At a leaf the node stays put and the change is 0 (credited to feature 0, harmlessly).
+        out[b0 + f0] += u0 - w0;
+        out[b1 + f1] += u1 - w1;
+        out[b2 + f2] += u2 - w2;
+        out[b3 + f3] += u3 - w3;
+        w0 = u0;
+        w1 = u1;
+        w2 = u2;
+        w3 = u3;
         if ((level & 3) === 0 && child[n0] === n0 && child[n1] === n1 && child[n2] === n2 && child[n3] === n3) break;
       }
-      sums[i] += value[n0];
-      sums[i + 1] += value[n1];
-      sums[i + 2] += value[n2];
-      sums[i + 3] += value[n3];
+      sums[i] += w0;
+      sums[i + 1] += w1;
+      sums[i + 2] += w2;
+      sums[i + 3] += w3;
     }
     for (; i < count; i++) {
       let n0 = root;
