@@ -8,9 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -100,6 +101,16 @@ before(async () => {
   for (const name of ['headerless.csv', 'whitespace.txt', 'german-semicolon.csv', 'excel-bom-crlf.csv', 'shopify-orders.csv', 'stripe-charges.csv', 'hubspot-contacts.csv', 'hubspot-deals.csv', 'salesforce-contacts.csv', 'salesforce-opportunities.csv']) {
     await detectAndLoad(name);
   }
+  // A Parquet export with its own names and types, written by the engine: 30 orders of 10 customers, every 7th refunded.
+  const res = await tw.warehouse.client.exec({
+    query: `SELECT concat('P-', toString(number)) AS order_number, concat('K', toString(number % 10)) AS client_id,
+              toDateTime('2024-01-01 00:00:00', 'UTC') + number * 36000 AS ordered_at, toDecimal64(number * 3, 2) + toDecimal64('0.99', 2) AS total,
+              if(number % 7 = 3, 'refunded', 'paid') AS payment_status
+            FROM numbers(30) FORMAT Parquet`,
+    clickhouse_settings: { output_format_parquet_string_as_string: 1 },
+  });
+  await pipeline(res.stream, createWriteStream(join(dir, 'shop-orders.parquet')));
+  await detectAndLoad('shop-orders.parquet', join(dir, 'shop-orders.parquet'));
   if (existsSync(CDNOW)) {
     // The CLI as a user runs it: the draft goes to a file, nothing is edited.
     const out = join(dir, 'cdnow.mapping.json');
@@ -182,6 +193,11 @@ describe('exports load through the detect draft and the semantic layer agrees wi
     const status = (s: string) => (s === 'Paid' ? 'completed' : s === 'Refunded' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
     const want = expectSales(rows.map((r) => ({ order: r['Invoice ID'], customer: r['Customer ID'], amount: Number(r.Amount), status: status(r.Status) })));
     assert.deepEqual(await salesOf('stripe'), want);
+  });
+
+  test('Parquet with its own column names and types', async () => {
+    const lines = Array.from({ length: 30 }, (_, n) => ({ order: `P-${n}`, customer: `K${n % 10}`, amount: n * 3 + 0.99, status: (n % 7 === 3 ? 'refunded' : 'completed') as 'completed' | 'refunded' }));
+    assert.deepEqual(await salesOf('shop-orders'), expectSales(lines));
   });
 
   for (const [name, ids, stage] of [
