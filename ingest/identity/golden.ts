@@ -161,6 +161,9 @@ export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, ru
       if (!recs || recs.length === 0) continue;
       const g = goldenOf(root, recs, rules);
       const prev = storedBy.get(root);
+      // A customer first known from facts (placeholders.ts) keeps that first-seen day when its
+      // records bring no signup date: "customer since" does not get lost by learning a name.
+      if (g.signup_date === null && prev?.signup_date) g.signup_date = prev.signup_date;
       if (prev && sameGolden(prev as GoldenRow, g)) continue;
       out.push({ ...g, version: runVersion });
     }
