@@ -5,8 +5,12 @@
  *
  * Related features (orders in the last 90 days and the 90 before, say) split the credit for one
  * story between them, so contributions are summed per topic; the topic is worded from its member
- * with the largest positive contribution.
+ * with the largest positive contribution. Given the scored population, the text also says where
+ * the customer stands in it (population.ts): "— longer than 80% of customers", and no "only" for a
+ * value that is not low there.
  */
+
+import { againstPopulation, type Population } from './population.ts';
 
 export interface Reason {
   /** The feature the text is about (the topic member with the largest contribution). */
@@ -209,6 +213,7 @@ export function topReasons(
   values: Values,
   limit = 3,
   offset = 0,
+  population?: Population,
 ): Reason[] {
   const keys: string[] = [];
   const sums: number[] = [];
@@ -242,7 +247,7 @@ export function topReasons(
     if (pick < 0) break;
     taken[pick] = true;
     const feature = best[pick] || (TOPIC_WORDING[keys[pick]]?.[0] ?? keys[pick]);
-    out.push({ feature, text: describeFeature(feature, values), contribution: sums[pick] });
+    out.push({ feature, text: againstPopulation(feature, describeFeature(feature, values), values[feature], population), contribution: sums[pick] });
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { loadFeatures, rowValues, type FeatureSet } from '../churn/features.ts';
 import { latestChurnModel, ModelRegistryError, type LoadedChurnModel } from '../churn/registry.ts';
 import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
 import { predictBlock } from '../churn/predict.ts';
+import { populationOf } from '../churn/population.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
 
 export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
@@ -79,8 +80,9 @@ export function scoreFeatureSet(
   alignFeatures(set, model.file.features);
   const names = model.file.features;
   const explained = predictBlock(model, set);
+  const population = populationOf(set);
   const out: Reason[][] = new Array(set.customerIds.length);
-  for (let i = 0; i < out.length; i++) out[i] = topReasons(names, explained.contributions, rowValues(set, i), reasons, i * names.length);
+  for (let i = 0; i < out.length; i++) out[i] = topReasons(names, explained.contributions, rowValues(set, i), reasons, i * names.length, population);
   return { probability: explained.probability, reasons: out };
 }
 
@@ -119,6 +121,8 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
   let sum = 0;
   alignFeatures(set, model.file.features);
   const names = model.file.features;
+  // Reasons say where each customer stands among everyone scored today.
+  const population = populationOf(set);
   // Score and insert batch by batch, so reasons for a million customers never sit in memory at once.
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
@@ -131,7 +135,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
       const band = riskBand(p);
       bands[band]++;
       sum += p;
-      const reasons = topReasons(names, explained.contributions, rowValues(set, i), opts.reasons ?? 3, (i - start) * names.length);
+      const reasons = topReasons(names, explained.contributions, rowValues(set, i), opts.reasons ?? 3, (i - start) * names.length, population);
       rows.push({
         customer_id: set.customerIds[i],
         probability: p,

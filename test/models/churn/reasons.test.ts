@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeFeature, topReasons } from '../../../models/churn/reasons.ts';
 import { FEATURE_NAMES } from '../../../models/churn/features.ts';
+import { againstPopulation, populationOf, sharesAround } from '../../../models/churn/population.ts';
 
 describe('describeFeature words a feature with the customer’s values', () => {
   const cases: [string, Record<string, number>, string][] = [
@@ -70,5 +71,47 @@ describe('topReasons', () => {
       r.map((x) => x.text),
       ['consumer account', 'average satisfaction 1.5/5'],
     );
+  });
+});
+
+describe('reasons against the population', () => {
+  // 100 customers: tenure 1…100 days, recency 1…100 days.
+  const days = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+  const population = populationOf({ features: ['tenure_days', 'recency_days'], columns: [days, days] });
+
+  test('a long silence is compared with everyone: the share strictly below, rounded down', () => {
+    // 90 days: 89 of 100 customers have less.
+    assert.equal(againstPopulation('recency_days', 'no purchase for 90 days', 90, population), 'no purchase for 90 days — longer than 89% of customers');
+    // Below the median nothing is claimed.
+    assert.equal(againstPopulation('recency_days', 'no purchase for 30 days', 30, population), 'no purchase for 30 days');
+  });
+
+  test('never "only" for the maximum; "only" kept in the bottom quarter, with the share above', () => {
+    const longest = againstPopulation('tenure_days', describeFeature('tenure_days', { tenure_days: 100 }), 100, population);
+    assert.equal(longest, 'customer for 100 days');
+    assert.doesNotMatch(longest, /only/);
+    // 10 days: 90 of 100 customers are longer-standing.
+    assert.equal(
+      againstPopulation('tenure_days', describeFeature('tenure_days', { tenure_days: 10 }), 10, population),
+      'customer for only 10 days — newer than 90% of customers',
+    );
+    // 40 days: 60% are longer-standing, not the bottom quarter: no "only".
+    assert.equal(againstPopulation('tenure_days', describeFeature('tenure_days', { tenure_days: 40 }), 40, population), 'customer for 40 days — newer than 60% of customers');
+  });
+
+  test('topReasons words with the population when given one', () => {
+    const r = topReasons(['recency_days', 'tenure_days'], [0.2, 0.1], { recency_days: 95, tenure_days: 100 }, 3, 0, population);
+    assert.deepEqual(
+      r.map((x) => x.text),
+      ['no purchase for 95 days — longer than 94% of customers', 'customer for 100 days'],
+    );
+  });
+
+  test('the sample keeps shares exact for small populations and close for large ones', () => {
+    const big = Float64Array.from({ length: 100_000 }, (_, i) => i);
+    const sample = populationOf({ features: ['recency_days'], columns: [big] }).get('recency_days')!;
+    const { below, above } = sharesAround(sample, 80_000);
+    assert.ok(Math.abs(below - 0.8) < 0.001 && Math.abs(above - 0.2) < 0.001, `${below} ${above}`);
+    assert.deepEqual(sharesAround(population.get('tenure_days')!, 50), { below: 0.49, above: 0.5 });
   });
 });

@@ -1,0 +1,90 @@
+/**
+ * Reasons measured against the population: "no purchase for 201 days — longer than 80% of
+ * customers" instead of a bare number, and no "only" where the value is not low for this customer
+ * base ("customer for only 273 days" when 273 days is the longest tenure there is).
+ *
+ * The population is the set being scored (every buyer at the scoring day), so the share is a true
+ * statement about today's customers. Each feature keeps a sorted sample of at most SAMPLE values
+ * (evenly spaced order statistics), enough for whole percentages.
+ */
+
+const SAMPLE = 2001;
+
+export type Population = ReadonlyMap<string, Float64Array>;
+
+/** Features where a high value is the risk (the share below is quoted) … */
+const HIGH_IS_RISK: Readonly<Record<string, string>> = {
+  recency_days: 'longer',
+  overdue_ratio: 'longer',
+  recency_over_max_gap: 'longer',
+  recency_gap_z: 'longer',
+  order_gap_days: 'longer',
+  gap_max_days: 'longer',
+  days_since_last_contact: 'longer',
+  days_since_last_interaction: 'longer',
+  complaints_30d: 'more',
+  complaints_90d: 'more',
+  refunds_365d: 'more',
+};
+
+/** … and where a low value is (the share above is quoted, and "only" needs the bottom quarter). */
+const LOW_IS_RISK: Readonly<Record<string, string>> = {
+  tenure_days: 'newer',
+  orders_90d: 'fewer',
+  orders_365d: 'fewer',
+  orders_total: 'fewer',
+  active_months_365d: 'fewer',
+  revenue_90d: 'less',
+  revenue_365d: 'less',
+};
+
+/** A sorted sample of the finite values of each listed feature. */
+export function populationOf(set: { features: readonly string[]; columns: readonly ArrayLike<number>[] }, features: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)]): Population {
+  const out = new Map<string, Float64Array>();
+  for (const f of features) {
+    const j = set.features.indexOf(f);
+    if (j < 0) continue;
+    const finite = Float64Array.from(set.columns[j] as ArrayLike<number>).filter(Number.isFinite).sort();
+    if (finite.length === 0) continue;
+    if (finite.length <= SAMPLE) out.set(f, finite);
+    else out.set(f, Float64Array.from({ length: SAMPLE }, (_, k) => finite[Math.round((k * (finite.length - 1)) / (SAMPLE - 1))]));
+  }
+  return out;
+}
+
+/** Index of the first element ≥ v (lower) or > v (upper) in a sorted array. */
+function bound(a: Float64Array, v: number, upper: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < v || (upper && a[mid] === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Shares of the population strictly below and strictly above v. */
+export function sharesAround(sample: Float64Array, v: number): { below: number; above: number } {
+  return { below: bound(sample, v, false) / sample.length, above: (sample.length - bound(sample, v, true)) / sample.length };
+}
+
+/** Whole percent, rounded down so the text never claims more than the data says. */
+const pct = (share: number): string => `${Math.floor(share * 100)}%`;
+
+/**
+ * The reason text with its place in the population: a comparison when the customer is past the
+ * median in the risky direction, and "only" removed unless the value is in the bottom quarter.
+ */
+export function againstPopulation(feature: string, text: string, value: number, population: Population | undefined): string {
+  const sample = population?.get(feature);
+  if (!sample || !Number.isFinite(value)) return text;
+  const { below, above } = sharesAround(sample, value);
+  const high = HIGH_IS_RISK[feature];
+  if (high) return below >= 0.5 ? `${text} — ${high} than ${pct(below)} of customers` : text;
+  const low = LOW_IS_RISK[feature];
+  if (!low) return text;
+  // "only" claims the value is low: keep it for the bottom quarter (most customers above it).
+  const plain = above >= 0.75 ? text : text.replace(/\bonly /g, '');
+  return above >= 0.5 ? `${plain} — ${low} than ${pct(above)} of customers` : plain;
+}
