@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { byKey, num, startSemanticFixture, type CubeQuery as SupportQuery, type Row, type SemanticFixture } from './support.ts';
 import { segmentFilters, type Rule } from '../../web/src/lib/segments/rules.ts';
 import { customerListQuery, parseListParams } from '../../web/src/lib/customers/queries.ts';
+import { cohortQuery } from '../../web/src/lib/cockpit/queries.ts';
 
 let fx: SemanticFixture;
 let exec: string;
@@ -418,6 +419,14 @@ describe('API surface', () => {
     const [sql, params] = kpi.body.sql!.sql;
     assert.match(sql, /FROM\s+\(SELECT \* FROM paid_orders_current WHERE 1 = 1/);
     assert.deepEqual(params, []);
+
+    // The cockpit's retention matrix counts distinct customers (per cell and per cohort alike) on
+    // the grid: no rollup can add distinct counts up (cohort_retention.yml says why there is none).
+    const cockpit = { from: '2024-01-01', to: '2024-06-30', region: '', channel: '', owner: '', segment: '' };
+    const matrix = await fx.post('v1/sql', { query: cohortQuery(cockpit) }, analyst);
+    assert.equal(matrix.status, 200, JSON.stringify(matrix.body));
+    assert.match(matrix.body.sql!.sql[0], /count\(distinct cityHash64\(`cohort_retention`\.customer_id\)\)/);
+    assert.match(matrix.body.sql!.sql[0], /FROM\s+\(SELECT \* FROM customer_retention_current/);
   });
 
   test('GraphQL answers like REST', async () => {
