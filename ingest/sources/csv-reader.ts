@@ -59,19 +59,26 @@ export class CsvReader implements RowReader {
         if (csv.names) {
           // The header line is skipped: the mapping names the columns by position.
           if (count !== csv.names.length) {
-            throw new InputError(`${this.file}: the header has ${count} columns but "csv.names" names ${csv.names.length}`);
+            throw new InputError(
+              `${this.file}: the header has ${count} columns but "csv.names" names ${csv.names.length}`,
+            );
           }
           useNames(csv.names);
           namedBy = 'as named by csv.names';
           return;
         }
         const names: string[] = [];
-        for (let i = 0; i < Math.min(count, starts.length); i++) names.push(buf.toString('utf8', starts[i], ends[i]).trim());
+        for (let i = 0; i < Math.min(count, starts.length); i++)
+          names.push(buf.toString('utf8', starts[i], ends[i]).trim());
         useNames(names);
         return;
       }
       if (count !== expected) {
-        sink.bad(line, `expected ${expected} columns (${namedBy}), found ${count}`, raw.toString('utf8', rawStart, Math.min(rawEnd, rawStart + 4000)).replace(/\r?\n$/, ''));
+        sink.bad(
+          line,
+          `expected ${expected} columns (${namedBy}), found ${count}`,
+          raw.toString('utf8', rawStart, Math.min(rawEnd, rawStart + 4000)).replace(/\r?\n$/, ''),
+        );
         return;
       }
       row.line = line;
@@ -94,7 +101,8 @@ export class CsvReader implements RowReader {
     let parser: { push(chunk: Buffer): void; finish(): void } | undefined;
     for await (const chunk of input.chunks) {
       if (!parser) {
-        if (csv.whitespace || csv.separator) parser = new SeparatedParser(csv.whitespace ? 'whitespace' : csv.separator!, csv.quote, rowSink);
+        if (csv.whitespace || csv.separator)
+          parser = new SeparatedParser(csv.whitespace ? 'whitespace' : csv.separator!, csv.quote, rowSink);
         else {
           // The header may be wider than any fixed guess: size the parser from the first line.
           const firstLine = chunk.subarray(0, Math.max(chunk.indexOf(10), 0) || chunk.length);

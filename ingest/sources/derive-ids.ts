@@ -49,7 +49,8 @@ export class DerivedIds {
     const d = m.entity.derive;
     this.#id = d?.id ? m.byName.get(m.entity.idField) : undefined;
     const g = d?.group;
-    if (g) this.#group = { field: m.byName.get(g.field)!, customer: m.byName.get(g.customer)!, time: m.byName.get(g.time)! };
+    if (g)
+      this.#group = { field: m.byName.get(g.field)!, customer: m.byName.get(g.customer)!, time: m.byName.get(g.time)! };
     this.#versionIndex = m.entity.versionField ? (m.byName.get(m.entity.versionField)?.index ?? -1) : -1;
     this.#names = m.fields.map((f) => Buffer.from(`${f.spec.name}=`));
   }

@@ -54,7 +54,9 @@ export class SeparatedParser {
     const consumed = this.#parse(data, false);
     if (consumed < data.length) {
       if (data.length - consumed > this.maxRecordBytes) {
-        throw new CsvTooLongError(`line ${this.#line}: a record is longer than ${this.maxRecordBytes} bytes (an unbalanced quote?)`);
+        throw new CsvTooLongError(
+          `line ${this.#line}: a record is longer than ${this.maxRecordBytes} bytes (an unbalanced quote?)`,
+        );
       }
       // Copied: `chunk` may be reused by the caller.
       this.#leftover = Buffer.from(data.subarray(consumed));
@@ -127,7 +129,11 @@ export class SeparatedParser {
           for (;;) {
             if (pos >= len) {
               if (!final) return rowStart;
-              this.sink.bad(this.#line, 'a quoted field is not closed before the end of the file', data.toString('utf8', rowStart, Math.min(len, rowStart + 200)));
+              this.sink.bad(
+                this.#line,
+                'a quoted field is not closed before the end of the file',
+                data.toString('utf8', rowStart, Math.min(len, rowStart + 200)),
+              );
               this.#line += newlines + 1;
               return len;
             }
@@ -172,7 +178,8 @@ export class SeparatedParser {
             if (pos >= len) {
               if (!final) return rowStart;
               ended = true;
-            } else if (data[pos] === LF || (data[pos] === CR && (pos + 1 < len ? data[pos + 1] === LF : final))) ended = true;
+            } else if (data[pos] === LF || (data[pos] === CR && (pos + 1 < len ? data[pos + 1] === LF : final)))
+              ended = true;
             else if (data[pos] === CR && pos + 1 >= len) return rowStart;
           }
         } else ended = true;

@@ -14,9 +14,15 @@ interface Magic {
 /** Signatures of the files people most often pick by mistake (https://en.wikipedia.org/wiki/List_of_file_signatures). */
 const MAGICS: readonly Magic[] = [
   { bytes: [0x1f, 0x8b], what: 'gzip-compressed data; name it .csv.gz or .ndjson.gz to have it unpacked' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a ZIP archive (an .xlsx workbook is one): unzip it, or save the sheet as CSV' },
+  {
+    bytes: [0x50, 0x4b, 0x03, 0x04],
+    what: 'a ZIP archive (an .xlsx workbook is one): unzip it, or save the sheet as CSV',
+  },
   { bytes: [0x50, 0x4b, 0x05, 0x06], what: 'an empty ZIP archive' },
-  { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], what: 'an old Office document (.xls/.doc): save the sheet as CSV' },
+  {
+    bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    what: 'an old Office document (.xls/.doc): save the sheet as CSV',
+  },
   { bytes: [0x50, 0x41, 0x52, 0x31], what: 'a Parquet file: name it .parquet or pass --format parquet' },
   { bytes: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image' },
   { bytes: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
@@ -58,7 +64,8 @@ export function binaryContent(head: Uint8Array): string | undefined {
     if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12 && b !== 0x1a) control++;
     else if (b === 0x7f) control++;
   }
-  if (head.length > 0 && control * 100 > head.length) return `binary data: ${control} of its first ${head.length} bytes are control characters`;
+  if (head.length > 0 && control * 100 > head.length)
+    return `binary data: ${control} of its first ${head.length} bytes are control characters`;
   return undefined;
 }
 

@@ -44,7 +44,11 @@ describe('binary input is refused, saying what it looks like', () => {
     ['parquet', Buffer.from('PAR1\x15\x04', 'latin1'), /^a Parquet file/],
     ['utf-16', Buffer.from('\ufeffa,b\n', 'utf16le'), /^UTF-16 text/],
     ['NUL bytes', Buffer.from('a,b\n\x00\x00\n'), /NUL bytes/],
-    ['random bytes', Buffer.from(noise(4096).map((x) => (x === 0 ? 1 : x))), /^binary data: \d+ of its first 4096 bytes are control characters$/],
+    [
+      'random bytes',
+      Buffer.from(noise(4096).map((x) => (x === 0 ? 1 : x))),
+      /^binary data: \d+ of its first 4096 bytes are control characters$/,
+    ],
   ];
   for (const [name, head, expected] of heads) {
     it(`head: ${name}`, () => {
@@ -56,12 +60,42 @@ describe('binary input is refused, saying what it looks like', () => {
 
   const tx = compileMapping(entitySpec('transactions'), {}, { env: {} });
   const readers: [string, Buffer, (f: string) => RowReader, RegExp][] = [
-    ['a PNG named .csv', PNG, (f) => new CsvReader(f, tx, { gzip: false, tsv: false }), /is not a CSV\/NDJSON\/Parquet file \(it looks like a PNG image\)$/],
-    ['a ZIP named .csv', ZIP, (f) => new CsvReader(f, tx, { gzip: false, tsv: false }), /\(it looks like a ZIP archive/],
-    ['random bytes named .ndjson', noise(2000), (f) => new NdjsonReader(f, tx, { gzip: false }), /is not a CSV\/NDJSON\/Parquet file \(it looks like binary data/],
-    ['gzip of a PNG named .csv.gz', gzipSync(PNG), (f) => new CsvReader(f, tx, { gzip: true, tsv: false }), /\(it looks like a PNG image\)$/],
-    ['a gzip file named .csv', gzipSync('a,b\n1,2\n'), (f) => new CsvReader(f, tx, { gzip: false, tsv: false }), /\(it looks like gzip-compressed data; name it \.csv\.gz/],
-    ['a CSV named .parquet', Buffer.from('a,b\n1,2\n'), (f) => new ParquetReader(f, tx), /is not a CSV\/NDJSON\/Parquet file \(it looks like text, not Parquet/],
+    [
+      'a PNG named .csv',
+      PNG,
+      (f) => new CsvReader(f, tx, { gzip: false, tsv: false }),
+      /is not a CSV\/NDJSON\/Parquet file \(it looks like a PNG image\)$/,
+    ],
+    [
+      'a ZIP named .csv',
+      ZIP,
+      (f) => new CsvReader(f, tx, { gzip: false, tsv: false }),
+      /\(it looks like a ZIP archive/,
+    ],
+    [
+      'random bytes named .ndjson',
+      noise(2000),
+      (f) => new NdjsonReader(f, tx, { gzip: false }),
+      /is not a CSV\/NDJSON\/Parquet file \(it looks like binary data/,
+    ],
+    [
+      'gzip of a PNG named .csv.gz',
+      gzipSync(PNG),
+      (f) => new CsvReader(f, tx, { gzip: true, tsv: false }),
+      /\(it looks like a PNG image\)$/,
+    ],
+    [
+      'a gzip file named .csv',
+      gzipSync('a,b\n1,2\n'),
+      (f) => new CsvReader(f, tx, { gzip: false, tsv: false }),
+      /\(it looks like gzip-compressed data; name it \.csv\.gz/,
+    ],
+    [
+      'a CSV named .parquet',
+      Buffer.from('a,b\n1,2\n'),
+      (f) => new ParquetReader(f, tx),
+      /is not a CSV\/NDJSON\/Parquet file \(it looks like text, not Parquet/,
+    ],
     ['a PNG named .parquet', PNG, (f) => new ParquetReader(f, tx), /\(it looks like a PNG image\)$/],
   ];
   for (const [name, bytes, make, message] of readers) {

@@ -18,7 +18,9 @@ import { counts, one, warehouseWithSchema } from './helpers.ts';
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CDNOW = process.env.CRM_CDNOW_FILE || resolve(ROOT, '../shared/data/cdnow/CDNOW_sample.txt');
 const MAPPING = join(ROOT, 'test/fixtures/ingest/cdnow/transactions.mapping.json');
-const skip = existsSync(CDNOW) ? false : `the CDNOW sample is not at ${CDNOW} (../shared/data beside the repository, or set CRM_CDNOW_FILE)`;
+const skip = existsSync(CDNOW)
+  ? false
+  : `the CDNOW sample is not at ${CDNOW} (../shared/data beside the repository, or set CRM_CDNOW_FILE)`;
 
 /** The file parsed independently of the ingest code: whitespace split of each non-blank line. */
 function expected(): { lines: number; orders: number; customers: number; cents: number; identicalLines: number } {
@@ -32,7 +34,13 @@ function expected(): { lines: number; orders: number; customers: number; cents: 
   // Dollars in cents: 6,919 two-decimal additions stay exact.
   const cents = lines.reduce((s, [, , , , dollars]) => s + Math.round(Number(dollars) * 100), 0);
   const distinct = new Set(lines.map((l) => l.join(' ')));
-  return { lines: lines.length, orders: orders.size, customers: customers.size, cents, identicalLines: lines.length - distinct.size };
+  return {
+    lines: lines.length,
+    orders: orders.size,
+    customers: customers.size,
+    cents,
+    identicalLines: lines.length - distinct.size,
+  };
 }
 
 describe('the unchanged CDNOW sample loads with the hand-written mapping', { skip }, () => {
@@ -42,7 +50,12 @@ describe('the unchanged CDNOW sample loads with the hand-written mapping', { ski
   before(async () => {
     want = expected();
     tw = await warehouseWithSchema();
-    first = await ingestFile(tw.warehouse, { entity: 'transactions', file: CDNOW, mapping: MAPPING, rejectsFile: false });
+    first = await ingestFile(tw.warehouse, {
+      entity: 'transactions',
+      file: CDNOW,
+      mapping: MAPPING,
+      rejectsFile: false,
+    });
   });
   after(() => tw?.close());
 
@@ -57,11 +70,23 @@ describe('the unchanged CDNOW sample loads with the hand-written mapping', { ski
     assert.equal(first.status, 'completed', first.error);
     assert.deepEqual([first.read, first.loaded, first.rejected], [want.lines, want.lines, 0]);
     assert.deepEqual(first.warnings, []);
-    assert.equal(first.derivedIds, 'transaction ids derived from row content (no transaction_id column); orders: one per customer and day (no order_id column)');
+    assert.equal(
+      first.derivedIds,
+      'transaction ids derived from row content (no transaction_id column); orders: one per customer and day (no order_id column)',
+    );
   });
 
   it('the warehouse holds one row per line, one order per customer-day, every customer, the revenue to the cent', async () => {
-    const r = await one<{ n: string; ids: string; orders: string; customers: string; refs: string; cents: string; first: string; last: string }>(
+    const r = await one<{
+      n: string;
+      ids: string;
+      orders: string;
+      customers: string;
+      refs: string;
+      cents: string;
+      first: string;
+      last: string;
+    }>(
       tw.warehouse,
       `SELECT count() AS n, uniqExact(transaction_id) AS ids, uniqExact(order_id) AS orders, uniqExact(customer_id) AS customers,
               uniqExact(customer_ref) AS refs, toString(sum(toInt64(round(amount * 100)))) AS cents,
@@ -86,7 +111,12 @@ describe('the unchanged CDNOW sample loads with the hand-written mapping', { ski
 
   it('loading the unchanged file again adds nothing, not even raw rows', async () => {
     const before = await counts(tw.warehouse, 'transactions');
-    const again = await ingestFile(tw.warehouse, { entity: 'transactions', file: CDNOW, mapping: MAPPING, rejectsFile: false });
+    const again = await ingestFile(tw.warehouse, {
+      entity: 'transactions',
+      file: CDNOW,
+      mapping: MAPPING,
+      rejectsFile: false,
+    });
     assert.equal(again.status, 'completed', again.error);
     assert.deepEqual([again.read, again.loaded, again.updated, again.rejected], [want.lines, 0, 0, 0]);
     assert.deepEqual(await counts(tw.warehouse, 'transactions'), before);
@@ -94,7 +124,10 @@ describe('the unchanged CDNOW sample loads with the hand-written mapping', { ski
 
   it('a transactions-only load creates its customers: one per customer id of the file', async () => {
     assert.equal(first.customersCreated, want.customers);
-    const r = await one<{ n: string; ids: string }>(tw.warehouse, 'SELECT count() AS n, uniqExact(customer_id) AS ids FROM crm.customers FINAL');
+    const r = await one<{ n: string; ids: string }>(
+      tw.warehouse,
+      'SELECT count() AS n, uniqExact(customer_id) AS ids FROM crm.customers FINAL',
+    );
     assert.deepEqual([Number(r.n), Number(r.ids)], [want.customers, want.customers]);
   });
 });

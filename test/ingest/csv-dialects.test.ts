@@ -24,18 +24,63 @@ const WANT = [
 /** Every dialect the issue names, each with a BOM, CRLF and trailing empty lines. Lines: data line numbers in the file. */
 const cases: [string, string, Mapping['csv'], number[]][] = [
   ['headerless, comma', `${BOM}c1,2024-01-05,10.50\r\n"c 2",2024-01-06,7\r\n\r\n\r\n`, HEADERLESS, [1, 2]],
-  ['headerless, semicolon', `${BOM}c1;2024-01-05;10.50\r\n"c 2";2024-01-06;7\r\n\r\n`, { ...HEADERLESS, delimiter: ';' }, [1, 2]],
-  ['headerless, tab', `${BOM}c1\t2024-01-05\t10.50\r\n"c 2"\t2024-01-06\t7\r\n\r\n`, { ...HEADERLESS, delimiter: '\t' }, [1, 2]],
-  ['headerless, whitespace', `${BOM}  c1   2024-01-05 \t 10.50  \r\n "c 2" 2024-01-06 7\r\n  \r\n\r\n`, { ...HEADERLESS, delimiter: 'whitespace' }, [1, 2]],
-  ['headerless, ||', `${BOM}c1||2024-01-05||10.50\r\n"c 2"||2024-01-06||7\r\n\r\n`, { ...HEADERLESS, delimiter: '||' }, [1, 2]],
-  ['header, whitespace', `${BOM}customer_ref  order_date  amount\r\nc1 2024-01-05 10.50\r\n"c 2" 2024-01-06 7\r\n\r\n`, { delimiter: 'whitespace' }, [2, 3]],
-  ['header, "; "', `${BOM}customer_ref; order_date; amount\r\nc1; 2024-01-05; 10.50\r\n"c 2"; 2024-01-06; 7\r\n\r\n`, { delimiter: '; ' }, [2, 3]],
-  ['header, ¦ (a multi-byte character)', `${BOM}customer_ref¦order_date¦amount\r\nc1¦2024-01-05¦10.50\r\n"c 2"¦2024-01-06¦7`, { delimiter: '¦' }, [2, 3]],
-  ['Excel CSV: BOM, CRLF, quoted header', `${BOM}"customer_ref","order_date","amount"\r\n"c1","2024-01-05","10.50"\r\n"c 2","2024-01-06","7"\r\n\r\n`, {}, [2, 3]],
+  [
+    'headerless, semicolon',
+    `${BOM}c1;2024-01-05;10.50\r\n"c 2";2024-01-06;7\r\n\r\n`,
+    { ...HEADERLESS, delimiter: ';' },
+    [1, 2],
+  ],
+  [
+    'headerless, tab',
+    `${BOM}c1\t2024-01-05\t10.50\r\n"c 2"\t2024-01-06\t7\r\n\r\n`,
+    { ...HEADERLESS, delimiter: '\t' },
+    [1, 2],
+  ],
+  [
+    'headerless, whitespace',
+    `${BOM}  c1   2024-01-05 \t 10.50  \r\n "c 2" 2024-01-06 7\r\n  \r\n\r\n`,
+    { ...HEADERLESS, delimiter: 'whitespace' },
+    [1, 2],
+  ],
+  [
+    'headerless, ||',
+    `${BOM}c1||2024-01-05||10.50\r\n"c 2"||2024-01-06||7\r\n\r\n`,
+    { ...HEADERLESS, delimiter: '||' },
+    [1, 2],
+  ],
+  [
+    'header, whitespace',
+    `${BOM}customer_ref  order_date  amount\r\nc1 2024-01-05 10.50\r\n"c 2" 2024-01-06 7\r\n\r\n`,
+    { delimiter: 'whitespace' },
+    [2, 3],
+  ],
+  [
+    'header, "; "',
+    `${BOM}customer_ref; order_date; amount\r\nc1; 2024-01-05; 10.50\r\n"c 2"; 2024-01-06; 7\r\n\r\n`,
+    { delimiter: '; ' },
+    [2, 3],
+  ],
+  [
+    'header, ¦ (a multi-byte character)',
+    `${BOM}customer_ref¦order_date¦amount\r\nc1¦2024-01-05¦10.50\r\n"c 2"¦2024-01-06¦7`,
+    { delimiter: '¦' },
+    [2, 3],
+  ],
+  [
+    'Excel CSV: BOM, CRLF, quoted header',
+    `${BOM}"customer_ref","order_date","amount"\r\n"c1","2024-01-05","10.50"\r\n"c 2","2024-01-06","7"\r\n\r\n`,
+    {},
+    [2, 3],
+  ],
 ];
 
 describe('CSV dialects through the reader (BOM, CRLF, trailing empty lines in each)', () => {
-  const m = (csv: Mapping['csv']) => compileMapping(entitySpec('transactions'), validateMapping({ source: 's', constants: { status: 'completed' }, csv }), { env: {} });
+  const m = (csv: Mapping['csv']) =>
+    compileMapping(
+      entitySpec('transactions'),
+      validateMapping({ source: 's', constants: { status: 'completed' }, csv }),
+      { env: {} },
+    );
   for (const [name, text, csv, lines] of cases) {
     it(name, async () => {
       const file = join(dir, `${name.replace(/\W+/g, '-')}.csv`);
@@ -63,7 +108,10 @@ describe('CSV dialects through the reader (BOM, CRLF, trailing empty lines in ea
       });
       assert.deepEqual(bad, []);
       assert.deepEqual(columns, FIELDS);
-      assert.deepEqual(rows, WANT.map((w, i) => ({ ...w, line: lines[i] })));
+      assert.deepEqual(
+        rows,
+        WANT.map((w, i) => ({ ...w, line: lines[i] })),
+      );
     });
   }
 });
@@ -121,7 +169,8 @@ describe('the summary says how ids and orders were formed', () => {
     rowsPerSecond: 3,
     warnings: [],
     rejects: [],
-    derivedIds: 'transaction ids derived from row content (no transaction_id column); orders: one per customer and day (no order_id column)',
+    derivedIds:
+      'transaction ids derived from row content (no transaction_id column); orders: one per customer and day (no order_id column)',
   } as IngestSummary;
 
   it('in the HTTP answer, and not at all when nothing was formed', () => {

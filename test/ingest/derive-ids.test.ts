@@ -54,14 +54,23 @@ async function readCsv(text: string, mapping: Mapping, fields: string[]): Promis
 
 /** The id the contract promises, computed here from scratch: sha256 of name=value\x1f for every non-empty field but the id and updated_at, in contract order. */
 function expectedId(values: Record<string, string>, n: number): string {
-  const order = entitySpec('transactions').fields.map((f) => f.name).filter((f) => f !== 'transaction_id' && f !== 'updated_at');
-  const content = order.filter((f) => values[f]).map((f) => `${f}=${values[f]}\x1f`).join('');
+  const order = entitySpec('transactions')
+    .fields.map((f) => f.name)
+    .filter((f) => f !== 'transaction_id' && f !== 'updated_at');
+  const content = order
+    .filter((f) => values[f])
+    .map((f) => `${f}=${values[f]}\x1f`)
+    .join('');
   return `${createHash('sha256').update(content).digest('hex').slice(0, 16)}-${n}`;
 }
 
 const CDNOW: Mapping = {
   source: 'cdnow',
-  csv: { header: false, delimiter: 'whitespace', names: ['customer_ref', 'unused', 'order_date', 'quantity', 'amount'] },
+  csv: {
+    header: false,
+    delimiter: 'whitespace',
+    names: ['customer_ref', 'unused', 'order_date', 'quantity', 'amount'],
+  },
   ignore: ['unused'],
   constants: { status: 'completed' },
   dates: { order_date: 'YYYYMMDD' },
@@ -69,22 +78,45 @@ const CDNOW: Mapping = {
 
 describe('derived ids', () => {
   it('headerless whitespace file: ids from content + occurrence; identical lines stay two rows', async () => {
-    const text = ' 00004 0001 19970101  2\t  29.33\r\n 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n\r\n';
-    const r = await readCsv(text, CDNOW, ['transaction_id', 'order_id', 'customer_ref', 'order_date', 'quantity', 'amount', 'source', 'status']);
+    const text =
+      ' 00004 0001 19970101  2\t  29.33\r\n 00004 0001 19970101  2   29.33\r\n 00004 0001 19970118  2   29.73\r\n\r\n';
+    const r = await readCsv(text, CDNOW, [
+      'transaction_id',
+      'order_id',
+      'customer_ref',
+      'order_date',
+      'quantity',
+      'amount',
+      'source',
+      'status',
+    ]);
     assert.deepEqual(r.bad, []);
     assert.deepEqual(r.columns, ['customer_ref', 'unused', 'order_date', 'quantity', 'amount']);
     const base = { source: 'cdnow', customer_ref: '00004', status: 'completed', quantity: '2' };
     const a = { ...base, order_date: '19970101', amount: '29.33' };
     const b = { ...base, order_date: '19970118', amount: '29.73' };
-    assert.deepEqual(r.rows.map((x) => x.transaction_id), [expectedId(a, 1), expectedId(a, 2), expectedId(b, 1)]);
+    assert.deepEqual(
+      r.rows.map((x) => x.transaction_id),
+      [expectedId(a, 1), expectedId(a, 2), expectedId(b, 1)],
+    );
     // Default orders: one per customer and order timestamp.
-    assert.deepEqual(r.rows.map((x) => x.order_id), ['00004@1997-01-01 00:00:00', '00004@1997-01-01 00:00:00', '00004@1997-01-18 00:00:00']);
-    assert.equal(r.derived, 'transaction ids derived from row content (no transaction_id column); orders: one per customer and order timestamp (no order_id column)');
+    assert.deepEqual(
+      r.rows.map((x) => x.order_id),
+      ['00004@1997-01-01 00:00:00', '00004@1997-01-01 00:00:00', '00004@1997-01-18 00:00:00'],
+    );
+    assert.equal(
+      r.derived,
+      'transaction ids derived from row content (no transaction_id column); orders: one per customer and order timestamp (no order_id column)',
+    );
   });
 
   it('reading the same file again gives the same ids', async () => {
     const text = 'c1 20240101 5\nc1 20240101 5\nc2 20240101 5\n';
-    const m: Mapping = { ...CDNOW, csv: { header: false, delimiter: 'whitespace', names: ['customer_ref', 'order_date', 'amount'] }, ignore: [] };
+    const m: Mapping = {
+      ...CDNOW,
+      csv: { header: false, delimiter: 'whitespace', names: ['customer_ref', 'order_date', 'amount'] },
+      ignore: [],
+    };
     const first = await readCsv(text, m, ['transaction_id']);
     const second = await readCsv(text, m, ['transaction_id']);
     assert.deepEqual(first.rows, second.rows);
@@ -96,25 +128,43 @@ describe('derived ids', () => {
     const text = `${header}c1,2024-01-01 09:00:00,1,\nc1,2024-01-01 17:30:00,2,\nc1,2024-01-02 09:00:00,3,O-9\n`;
     const base: Mapping = { source: 's', constants: { status: 'completed' } };
     const day = await readCsv(text, { ...base, orders: { by: 'customer_day' } }, ['order_id', 'transaction_id']);
-    assert.deepEqual(day.rows.map((x) => x.order_id), ['c1@2024-01-01', 'c1@2024-01-01', 'O-9']);
-    assert.equal(day.derived, 'transaction ids derived from row content (no transaction_id column); orders: one per customer and day (2 of 3 rows had no order_id)');
+    assert.deepEqual(
+      day.rows.map((x) => x.order_id),
+      ['c1@2024-01-01', 'c1@2024-01-01', 'O-9'],
+    );
+    assert.equal(
+      day.derived,
+      'transaction ids derived from row content (no transaction_id column); orders: one per customer and day (2 of 3 rows had no order_id)',
+    );
     const stamp = await readCsv(text, base, ['order_id']);
-    assert.deepEqual(stamp.rows.map((x) => x.order_id), ['c1@2024-01-01 09:00:00', 'c1@2024-01-01 17:30:00', 'O-9']);
+    assert.deepEqual(
+      stamp.rows.map((x) => x.order_id),
+      ['c1@2024-01-01 09:00:00', 'c1@2024-01-01 17:30:00', 'O-9'],
+    );
     const line = await readCsv(text, { ...base, orders: { by: 'line' } }, ['order_id', 'transaction_id']);
-    assert.deepEqual(line.rows.map((x) => x.order_id), [line.rows[0].transaction_id, line.rows[1].transaction_id, 'O-9']);
+    assert.deepEqual(
+      line.rows.map((x) => x.order_id),
+      [line.rows[0].transaction_id, line.rows[1].transaction_id, 'O-9'],
+    );
     assert.notEqual(line.rows[0].order_id, line.rows[1].order_id);
   });
 
   it('a time zone in the order time is normalised: the same instant is the same order', async () => {
     const text = 'customer_ref,order_date,amount\nc1,2024-01-01T10:00:00+02:00,1\nc1,2024-01-01T08:00:00Z,2\n';
     const r = await readCsv(text, { source: 's', constants: { status: 'completed' } }, ['order_id']);
-    assert.deepEqual(r.rows.map((x) => x.order_id), ['c1@2024-01-01 08:00:00', 'c1@2024-01-01 08:00:00']);
+    assert.deepEqual(
+      r.rows.map((x) => x.order_id),
+      ['c1@2024-01-01 08:00:00', 'c1@2024-01-01 08:00:00'],
+    );
   });
 
   it('a file with a transaction_id column keeps it, and a blank one stays blank (a reject, not a derived id)', async () => {
     const text = 'transaction_id,customer_ref,order_date,amount\nT1,c1,2024-01-01,1\n,c1,2024-01-02,1\n';
     const r = await readCsv(text, { source: 's', constants: { status: 'completed' } }, ['transaction_id']);
-    assert.deepEqual(r.rows.map((x) => x.transaction_id), ['T1', '']);
+    assert.deepEqual(
+      r.rows.map((x) => x.transaction_id),
+      ['T1', ''],
+    );
     assert.equal(r.derived, 'orders: one per customer and order timestamp (no order_id column)');
   });
 
@@ -123,7 +173,15 @@ describe('derived ids', () => {
     const reader = new RecordsReader(
       [
         { source: 's', customer_ref: 'c1', order_date: '2024-01-01 10:00:00', amount: 1, status: 'completed' },
-        { source: 's', transaction_id: 'T2', order_id: 'O2', customer_ref: 'c1', order_date: '2024-01-01 10:00:00', amount: 1, status: 'completed' },
+        {
+          source: 's',
+          transaction_id: 'T2',
+          order_id: 'O2',
+          customer_ref: 'c1',
+          order_date: '2024-01-01 10:00:00',
+          amount: 1,
+          status: 'completed',
+        },
       ],
       m,
     );
@@ -136,13 +194,30 @@ describe('derived ids', () => {
   });
 
   it('headerless with csv.names: a row with another column count is reported, not shifted', async () => {
-    const r = await readCsv('c1 20240101 5\nc1 20240101\n', { ...CDNOW, csv: { header: false, delimiter: 'whitespace', names: ['customer_ref', 'order_date', 'amount'] }, ignore: [] }, ['customer_ref']);
+    const r = await readCsv(
+      'c1 20240101 5\nc1 20240101\n',
+      {
+        ...CDNOW,
+        csv: { header: false, delimiter: 'whitespace', names: ['customer_ref', 'order_date', 'amount'] },
+        ignore: [],
+      },
+      ['customer_ref'],
+    );
     assert.deepEqual(r.bad, ['2: expected 3 columns (as named by csv.names), found 2']);
   });
 
   it('csv.names with a header line replace the header (two columns with the same header told apart)', async () => {
     const text = 'id,ref,date,amount,amount\nT1,c1,2024-01-01,5,6\n';
-    const r = await readCsv(text, { source: 's', constants: { status: 'completed' }, csv: { names: ['transaction_id', 'customer_ref', 'order_date', 'amount', 'gross'] }, ignore: ['gross'] }, ['transaction_id', 'amount']);
+    const r = await readCsv(
+      text,
+      {
+        source: 's',
+        constants: { status: 'completed' },
+        csv: { names: ['transaction_id', 'customer_ref', 'order_date', 'amount', 'gross'] },
+        ignore: ['gross'],
+      },
+      ['transaction_id', 'amount'],
+    );
     assert.deepEqual(r.rows, [{ transaction_id: 'T1', amount: '5' }]);
   });
 });
@@ -155,7 +230,10 @@ describe('derived interaction ids', () => {
     const r = await read(new CsvReader(file, m, { gzip: false, tsv: false }), ['interaction_id'], m);
     const content = 'source=crm\x1fcustomer_ref=c1\x1foccurred_at=2024-01-01 10:00:00\x1ftype=call\x1f';
     const digest = createHash('sha256').update(content).digest('hex').slice(0, 16);
-    assert.deepEqual(r.rows.map((x) => x.interaction_id), [`${digest}-1`, `${digest}-2`]);
+    assert.deepEqual(
+      r.rows.map((x) => x.interaction_id),
+      [`${digest}-1`, `${digest}-2`],
+    );
     assert.equal(r.derived, 'interaction ids derived from row content (no interaction_id column)');
   });
 });

@@ -19,42 +19,93 @@ describe('mapping: csv.header, csv.names, delimiters, orders', () => {
     ['delimiter with a line break', { csv: { delimiter: '|\n' } }, /cannot contain a line break/],
     ['delimiter containing the quote', { csv: { delimiter: '"|' } }, /cannot contain the quote character/],
     ['unknown csv key', { csv: { separator: ';' } }, /unknown key "csv.separator"/],
-    ['orders.by unknown', { orders: { by: 'day' } }, /"orders.by" must be one of customer_timestamp, customer_day, line/],
+    [
+      'orders.by unknown',
+      { orders: { by: 'day' } },
+      /"orders.by" must be one of customer_timestamp, customer_day, line/,
+    ],
     ['orders with another key', { orders: { by: 'line', per: 'x' } }, /unknown key "orders.per"/],
   ];
   for (const [name, raw, message] of refused) {
-    it(`refuses ${name}`, () => assert.throws(() => validateMapping(raw), (e: Error) => e instanceof MappingError && message.test(e.message)));
+    it(`refuses ${name}`, () =>
+      assert.throws(
+        () => validateMapping(raw),
+        (e: Error) => e instanceof MappingError && message.test(e.message),
+      ));
   }
 
-  const dialects: [string, Mapping, { delimiter?: number; separator?: string; whitespace: boolean; header: boolean }][] = [
+  const dialects: [
+    string,
+    Mapping,
+    { delimiter?: number; separator?: string; whitespace: boolean; header: boolean },
+  ][] = [
     ['default', {}, { delimiter: undefined, separator: undefined, whitespace: false, header: true }],
     ['one byte', { csv: { delimiter: ';' } }, { delimiter: 59, separator: undefined, whitespace: false, header: true }],
-    ['two bytes', { csv: { delimiter: '||' } }, { delimiter: undefined, separator: '||', whitespace: false, header: true }],
+    [
+      'two bytes',
+      { csv: { delimiter: '||' } },
+      { delimiter: undefined, separator: '||', whitespace: false, header: true },
+    ],
     ['"; "', { csv: { delimiter: '; ' } }, { delimiter: undefined, separator: '; ', whitespace: false, header: true }],
-    ['a multi-byte character', { csv: { delimiter: '¦' } }, { delimiter: undefined, separator: '¦', whitespace: false, header: true }],
-    ['whitespace, headerless', { csv: { delimiter: 'whitespace', header: false, names: ['a'] } }, { delimiter: undefined, separator: undefined, whitespace: true, header: false }],
+    [
+      'a multi-byte character',
+      { csv: { delimiter: '¦' } },
+      { delimiter: undefined, separator: '¦', whitespace: false, header: true },
+    ],
+    [
+      'whitespace, headerless',
+      { csv: { delimiter: 'whitespace', header: false, names: ['a'] } },
+      { delimiter: undefined, separator: undefined, whitespace: true, header: false },
+    ],
   ];
   for (const [name, m, expected] of dialects) {
     it(`compiles the ${name} dialect`, () => {
       const c = compile(m).csv;
-      assert.deepEqual({ delimiter: c.delimiter, separator: c.separator?.toString('utf8'), whitespace: c.whitespace, header: c.header }, expected);
+      assert.deepEqual(
+        {
+          delimiter: c.delimiter,
+          separator: c.separator?.toString('utf8'),
+          whitespace: c.whitespace,
+          header: c.header,
+        },
+        expected,
+      );
     });
   }
 
   it('orders.by defaults to customer_timestamp and is refused for entities without orders', () => {
     assert.equal(compile({}).orders, 'customer_timestamp');
     assert.equal(compile({ orders: { by: 'customer_day' } }).orders, 'customer_day');
-    assert.throws(() => compileMapping(entitySpec('customers'), { orders: { by: 'line' } }, { env: {} }), /mapping "orders": customers have no orders/);
+    assert.throws(
+      () => compileMapping(entitySpec('customers'), { orders: { by: 'line' } }, { env: {} }),
+      /mapping "orders": customers have no orders/,
+    );
   });
 });
 
 describe('column plans', () => {
-  const field = (m: ReturnType<typeof compile>, names: string[], name: string) => planColumns(m, names).colOf[m.byName.get(name)!.index];
+  const field = (m: ReturnType<typeof compile>, names: string[], name: string) =>
+    planColumns(m, names).colOf[m.byName.get(name)!.index];
 
   const clashes: [string, Mapping, string[], string][] = [
-    ['the same header twice', {}, ['transaction_id', 'amount', 'amount'], 'columns "amount" (column 2) and "amount" (column 3) both map to field amount'],
-    ['two spellings of one field', {}, ['Customer Ref', 'customer_ref'], 'columns "Customer Ref" (column 1) and "customer_ref" (column 2) both map to field customer_ref'],
-    ['a rename onto an existing column', { columns: { Kundennr: 'customer_ref' } }, ['Kundennr', 'customer_ref'], 'columns "Kundennr" (column 1) and "customer_ref" (column 2) both map to field customer_ref'],
+    [
+      'the same header twice',
+      {},
+      ['transaction_id', 'amount', 'amount'],
+      'columns "amount" (column 2) and "amount" (column 3) both map to field amount',
+    ],
+    [
+      'two spellings of one field',
+      {},
+      ['Customer Ref', 'customer_ref'],
+      'columns "Customer Ref" (column 1) and "customer_ref" (column 2) both map to field customer_ref',
+    ],
+    [
+      'a rename onto an existing column',
+      { columns: { Kundennr: 'customer_ref' } },
+      ['Kundennr', 'customer_ref'],
+      'columns "Kundennr" (column 1) and "customer_ref" (column 2) both map to field customer_ref',
+    ],
   ];
   for (const [name, m, names, message] of clashes) {
     it(`${name} is an error naming both columns`, () => {
@@ -67,8 +118,14 @@ describe('column plans', () => {
 
   it('the mapping resolves a clash: ignore one, or rename it elsewhere', () => {
     assert.equal(field(compile({ ignore: ['Customer Ref'] }), ['Customer Ref', 'customer_ref'], 'customer_ref'), 1);
-    assert.equal(field(compile({ columns: { 'Customer Ref': 'product_id' } }), ['Customer Ref', 'customer_ref'], 'customer_ref'), 1);
-    assert.equal(field(compile({ columns: { 'Customer Ref': 'product_id' } }), ['Customer Ref', 'customer_ref'], 'product_id'), 0);
+    assert.equal(
+      field(compile({ columns: { 'Customer Ref': 'product_id' } }), ['Customer Ref', 'customer_ref'], 'customer_ref'),
+      1,
+    );
+    assert.equal(
+      field(compile({ columns: { 'Customer Ref': 'product_id' } }), ['Customer Ref', 'customer_ref'], 'product_id'),
+      0,
+    );
   });
 
   it('an ignored column is dropped even when its name is a field', () => {

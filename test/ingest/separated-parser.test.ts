@@ -30,38 +30,71 @@ const BROKEN_BAR: Separator = Buffer.from('¦');
 
 const cases: [string, Separator, string, Rec[]][] = [
   // The CDNOW log as published: leading spaces, runs of spaces, one tab, CRLF.
-  ['CDNOW lines', WS, ' 00004 0001 19970101  2\t  29.33\r\n 00004 0001 19970118  2   29.73\r\n', [
-    { fields: ['00004', '0001', '19970101', '2', '29.33'], line: 1 },
-    { fields: ['00004', '0001', '19970118', '2', '29.73'], line: 2 },
-  ]],
-  ['trailing whitespace, blank and whitespace-only lines, trailing empty lines', WS, 'a  b  \r\n\r\n   \t \r\nc d\r\n\r\n\r\n', [
-    { fields: ['a', 'b'], line: 1 },
-    { fields: ['c', 'd'], line: 4 },
-  ]],
-  ['BOM and no final newline', WS, '\uFEFFx y\nz  w', [
-    { fields: ['x', 'y'], line: 1 },
-    { fields: ['z', 'w'], line: 2 },
-  ]],
-  ['quotes keep whitespace, doubled quotes and newlines', WS, '"a b"  "say ""hi"""\t"multi\nline" end\r\n', [
-    { fields: ['a b', 'say "hi"', 'multi\nline', 'end'], line: 1 },
-  ]],
+  [
+    'CDNOW lines',
+    WS,
+    ' 00004 0001 19970101  2\t  29.33\r\n 00004 0001 19970118  2   29.73\r\n',
+    [
+      { fields: ['00004', '0001', '19970101', '2', '29.33'], line: 1 },
+      { fields: ['00004', '0001', '19970118', '2', '29.73'], line: 2 },
+    ],
+  ],
+  [
+    'trailing whitespace, blank and whitespace-only lines, trailing empty lines',
+    WS,
+    'a  b  \r\n\r\n   \t \r\nc d\r\n\r\n\r\n',
+    [
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['c', 'd'], line: 4 },
+    ],
+  ],
+  [
+    'BOM and no final newline',
+    WS,
+    '\uFEFFx y\nz  w',
+    [
+      { fields: ['x', 'y'], line: 1 },
+      { fields: ['z', 'w'], line: 2 },
+    ],
+  ],
+  [
+    'quotes keep whitespace, doubled quotes and newlines',
+    WS,
+    '"a b"  "say ""hi"""\t"multi\nline" end\r\n',
+    [{ fields: ['a b', 'say "hi"', 'multi\nline', 'end'], line: 1 }],
+  ],
   ['an empty quoted field is a field', WS, '"" x\n', [{ fields: ['', 'x'], line: 1 }]],
-  ['two-byte separator, empty fields kept', PIPES, 'a||b||||c\r\n||x||\r\n', [
-    { fields: ['a', 'b', '', 'c'], line: 1 },
-    { fields: ['', 'x', ''], line: 2 },
-  ]],
+  [
+    'two-byte separator, empty fields kept',
+    PIPES,
+    'a||b||||c\r\n||x||\r\n',
+    [
+      { fields: ['a', 'b', '', 'c'], line: 1 },
+      { fields: ['', 'x', ''], line: 2 },
+    ],
+  ],
   ['a single | is data', PIPES, 'a|b||c\n', [{ fields: ['a|b', 'c'], line: 1 }]],
   ['quoted separator', PIPES, '"a||b"||c\n', [{ fields: ['a||b', 'c'], line: 1 }]],
   ['"; " separator', SEMI_SPACE, 'a; b;c; d\n', [{ fields: ['a', 'b;c', 'd'], line: 1 }]],
   ['multi-byte character separator', BROKEN_BAR, 'ä¦ö¦ü\n', [{ fields: ['ä', 'ö', 'ü'], line: 1 }]],
-  ['blank lines between records, CRLF', PIPES, 'a||b\r\n\r\nc||d', [
-    { fields: ['a', 'b'], line: 1 },
-    { fields: ['c', 'd'], line: 3 },
-  ]],
-  ['unclosed quote at the end', WS, 'a b\n"open c\n', [
-    { fields: ['a', 'b'], line: 1 },
-    { fields: ['BAD: a quoted field is not closed before the end of the file'], line: 2 },
-  ]],
+  [
+    'blank lines between records, CRLF',
+    PIPES,
+    'a||b\r\n\r\nc||d',
+    [
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['c', 'd'], line: 3 },
+    ],
+  ],
+  [
+    'unclosed quote at the end',
+    WS,
+    'a b\n"open c\n',
+    [
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['BAD: a quoted field is not closed before the end of the file'], line: 2 },
+    ],
+  ],
 ];
 
 describe('separated parser (whitespace and multi-byte separators)', () => {
