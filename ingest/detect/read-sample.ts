@@ -1,5 +1,5 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { guessDialect } from './guess-dialect.ts';
@@ -15,7 +15,7 @@ export const DEFAULT_SAMPLE_BYTES = 1 << 20;
 const SAMPLE_ROWS = 2000;
 
 /** The first `maxBytes` of a file (of its unpacked content for .gz), and whether that is all of it. */
-export function readHead(file: string, maxBytes: number): { bytes: Buffer; whole: boolean } {
+export async function readHead(file: string, maxBytes: number): Promise<{ bytes: Buffer; whole: boolean }> {
   let size: number;
   try {
     const st = statSync(file);
@@ -25,29 +25,43 @@ export function readHead(file: string, maxBytes: number): { bytes: Buffer; whole
     if (e instanceof DetectError) throw e;
     throw new DetectError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
-  const fd = openSync(file, 'r');
-  try {
-    const gz = file.toLowerCase().endsWith('.gz');
-    // A gzip member cannot be unpacked in part with gunzipSync; read a bounded compressed head and accept a truncation error.
-    const want = Math.min(size, gz ? maxBytes : maxBytes);
-    const buf = Buffer.alloc(want);
-    const n = readSync(fd, buf, 0, want, 0);
-    const head = buf.subarray(0, n);
-    if (!gz) return { bytes: head, whole: n >= size };
+  if (!file.toLowerCase().endsWith('.gz')) {
+    const fd = openSync(file, 'r');
     try {
-      const out = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: accept a cut-off stream */ });
-      return { bytes: out.subarray(0, maxBytes), whole: n >= size && out.length <= maxBytes };
-    } catch (e) {
-      throw new DetectError(`${file}: not a valid gzip file (${(e as Error).message})`);
+      const buf = Buffer.alloc(Math.min(size, maxBytes));
+      const n = readSync(fd, buf, 0, buf.length, 0);
+      return { bytes: buf.subarray(0, n), whole: n >= size };
+    } finally {
+      closeSync(fd);
     }
-  } finally {
-    closeSync(fd);
   }
+  // Unpacked as a stream and stopped at maxBytes: a highly compressed file is never unpacked whole.
+  const raw = createReadStream(file, { highWaterMark: 1 << 16 });
+  const gunzip = raw.pipe(createGunzip());
+  const parts: Buffer[] = [];
+  let got = 0;
+  let whole = true;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      got += chunk.length;
+      if (got > maxBytes) {
+        whole = false;
+        break;
+      }
+    }
+  } catch (e) {
+    throw new DetectError(`${file}: not a valid gzip file (${(e as Error).message})`);
+  } finally {
+    raw.destroy();
+    gunzip.destroy();
+  }
+  return { bytes: Buffer.concat(parts).subarray(0, maxBytes), whole };
 }
 
 /** Reads a bounded sample of `file` and turns it into rows of text for guessing. */
 export async function readSample(file: string, opts: { maxBytes?: number; format?: SniffedFormat } = {}): Promise<SampleTable> {
-  const { bytes, whole } = readHead(file, opts.maxBytes ?? DEFAULT_SAMPLE_BYTES);
+  const { bytes, whole } = await readHead(file, opts.maxBytes ?? DEFAULT_SAMPLE_BYTES);
   const sniffed = sniffBytes(bytes, file);
   const format = opts.format ?? sniffed.format;
   if (format === 'parquet') return parquetSample(file);

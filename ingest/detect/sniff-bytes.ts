@@ -1,3 +1,5 @@
+import { describeNonText } from '../sources/sniff-binary.ts';
+
 /**
  * What a file is, from its first bytes: the format (CSV, NDJSON, Parquet) and the text encoding.
  * Known binary formats and bytes that are not text get an error that says what the file looks like,
@@ -16,19 +18,6 @@ export interface SniffedBytes {
 
 export class DetectError extends Error {}
 
-const MAGIC: { bytes: number[]; what: string }[] = [
-  { bytes: [0x1f, 0x8b], what: 'gzip-compressed data (name it .gz to have it unpacked)' },
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a ZIP archive or an Excel .xlsx workbook (save the sheet as CSV)' },
-  { bytes: [0xd0, 0xcf, 0x11, 0xe0], what: 'an old Excel .xls workbook (save the sheet as CSV)' },
-  { bytes: [0x25, 0x50, 0x44, 0x46], what: 'a PDF document' },
-  { bytes: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image' },
-  { bytes: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
-  { bytes: [0x42, 0x5a, 0x68], what: 'bzip2-compressed data' },
-  { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a], what: 'xz-compressed data' },
-  { bytes: [0x28, 0xb5, 0x2f, 0xfd], what: 'zstd-compressed data' },
-  { bytes: [0x53, 0x51, 0x4c, 0x69, 0x74, 0x65], what: 'an SQLite database' },
-];
-
 const startsWith = (b: Uint8Array, sig: number[]): boolean => sig.every((x, i) => b[i] === x);
 
 /**
@@ -41,17 +30,10 @@ export function sniffBytes(sample: Uint8Array, file: string): SniffedBytes {
   };
   if (sample.length === 0) throw new DetectError(`${file} is empty`);
   if (startsWith(sample, [0x50, 0x41, 0x52, 0x31])) return { format: 'parquet', encoding: 'utf-8', bom: false, crlf: false };
-  for (const m of MAGIC) if (startsWith(sample, m.bytes)) notOurs(m.what);
-  if (startsWith(sample, [0xff, 0xfe]) || startsWith(sample, [0xfe, 0xff])) {
-    notOurs('UTF-16 text, e.g. Excel\'s "Unicode text"; save it as "CSV UTF-8" instead');
-  }
+  // The same verdict the load gives (ingest/sources/sniff-binary.ts), before any guessing.
+  const nonText = describeNonText(sample);
+  if (nonText) notOurs(nonText);
   const bom = startsWith(sample, [0xef, 0xbb, 0xbf]);
-  let control = 0;
-  for (const c of sample) {
-    if (c === 0) notOurs('binary data: it contains NUL bytes');
-    if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) control++;
-  }
-  if (control > sample.length * 0.01) notOurs(`binary data: ${Math.round((100 * control) / sample.length)} % of the first bytes are control characters`);
   const encoding = isUtf8(sample) ? 'utf-8' : 'windows-1252';
   const text = new TextDecoder(encoding).decode(sample.subarray(bom ? 3 : 0, Math.min(sample.length, 65536)));
   const firstLineEnd = text.indexOf('\n');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { dryRun } from '../../ingest/detect/dry-run.ts';
 import { guessColumn, type ColumnKind } from '../../ingest/detect/guess-column.ts';
@@ -10,7 +11,7 @@ import { guessDialect } from '../../ingest/detect/guess-dialect.ts';
 import { guessHeader } from '../../ingest/detect/guess-header.ts';
 import { guessNumberFormat } from '../../ingest/detect/guess-number.ts';
 import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
-import { readSample } from '../../ingest/detect/read-sample.ts';
+import { readHead, readSample } from '../../ingest/detect/read-sample.ts';
 import { DetectError, sniffBytes } from '../../ingest/detect/sniff-bytes.ts';
 import { splitRecords } from '../../ingest/detect/split-records.ts';
 import { fixture } from './helpers.ts';
@@ -35,7 +36,7 @@ describe('detect: what a file is (sniffBytes)', () => {
   it('CR LF line ends', () => assert.equal(sniffBytes(Buffer.from('a,b\r\n1,2\r\n'), 'f').crlf, true));
   const binary: [string, Buffer, RegExp][] = [
     ['gzip', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0]), /gzip/],
-    ['xlsx', Buffer.from('PK\x03\x04\x14\x00', 'latin1'), /Excel \.xlsx/],
+    ['xlsx', Buffer.from('PK\x03\x04\x14\x00', 'latin1'), /ZIP archive \(an \.xlsx workbook/],
     ['PNG', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a]), /PNG/],
     ['NUL bytes', Buffer.from([0x61, 0x00, 0x62, 0xfe, 0xfa]), /NUL bytes/],
     ['UTF-16', Buffer.from([0xff, 0xfe, 0x61, 0x00]), /UTF-16/],
@@ -320,6 +321,18 @@ describe('detect: dry run through the load path', () => {
     const draft = proposeMapping(await readSample(file));
     const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 3, checkRows: 20 });
     assert.deepEqual([run.checked, run.valid, run.preview.length], [20, 20, 3]);
+  });
+  it('reads a bounded head, unpacking .gz as a stream', async () => {
+    const big = join(dir, 'big.csv.gz');
+    const text = `id,amount\n${Array.from({ length: 200_000 }, (_, i) => `T${i},${i}.50`).join('\n')}\n`;
+    writeFileSync(big, gzipSync(text));
+    const head = await readHead(big, 65_536);
+    assert.deepEqual([head.bytes.length, head.whole], [65_536, false]);
+    assert.equal(head.bytes.toString(), text.slice(0, 65_536));
+    const small = join(dir, 'small.csv.gz');
+    writeFileSync(small, gzipSync('a,b\n1,2\n'));
+    const all = await readHead(small, 65_536);
+    assert.deepEqual([all.bytes.toString(), all.whole], ['a,b\n1,2\n', true]);
   });
   it('a draft the load cannot use says why instead of previewing', async () => {
     const run = await dryRun(fixture('exports/stripe-charges.csv'), 'transactions', { columns: { id: 'no_such_field' } });
