@@ -29,7 +29,12 @@ interface LoadAnswer {
   type?: string;
 }
 
-/** The API base ending in /cubejs-api: CRM_SEMANTIC_URL (with or without the suffix), else npm start's default port. */
+/**
+ * The API base ending in /cubejs-api: CRM_SEMANTIC_URL (with or without the suffix), else npm start's
+ * default port. Reads the two variables itself rather than through lib/config/schema.ts, where they
+ * are declared: this file runs in the notebook kernel, which tslab compiles as CommonJS and which
+ * cannot import the project's ESM modules statically (see project.ts).
+ */
 export function semanticUrl(env: Record<string, string | undefined> = process.env): string {
   const base = (env.CRM_SEMANTIC_URL?.trim() || `http://127.0.0.1:${env.CRM_SEMANTIC_PORT?.trim() || 4000}`).replace(/\/+$/, '');
   return base.endsWith('/cubejs-api') ? base : `${base}/cubejs-api`;
