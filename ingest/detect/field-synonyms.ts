@@ -9,7 +9,7 @@ import type { EntityName } from '../entities/types.ts';
  */
 export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string[]>>> = {
   transactions: {
-    transaction_id: ['transaction_id', 'transaction', 'txn_id', 'line_id', 'order_line_id', 'line_item_id', 'lineitem_id', 'position_id', 'charge_id', 'payment_id', 'Buchungsnr', 'Positionsnr'],
+    transaction_id: ['transaction_id', 'transaction', 'txn_id', 'line_id', 'order_line_id', 'line_item_id', 'lineitem_id', 'position_id', 'charge_id', 'payment_id', 'Buchungsnr', 'Positionsnr', 'id'],
     order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'receipt', 'receipt_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
     customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail'],
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],

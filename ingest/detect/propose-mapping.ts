@@ -14,6 +14,8 @@ export interface SampleTable {
   names: string[];
   /** CSV only: the first line names the columns. */
   header: boolean;
+  /** CSV only: the header named a column twice or not at all; `names` are distinct and go to csv.names. */
+  renamed?: boolean;
   rows: string[][];
   csv?: { delimiter: string; quote: string; encoding: 'utf-8' | 'windows-1252'; bom: boolean; crlf: boolean; why: string; headerWhy: string };
 }
@@ -299,7 +301,13 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
   if (table.format === 'csv' && !table.header) {
     mapping.csv!.header = false;
     mapping.csv!.names = names;
-  } else mapping.columns = columns;
+  } else {
+    mapping.columns = columns;
+    if (table.renamed) {
+      mapping.csv!.names = [...table.names];
+      comment.push('the header names a column twice or leaves one unnamed: csv.names gives every column its own name (the header line is skipped)');
+    }
+  }
   if (ignore.length > 0) {
     mapping.ignore = ignore;
     comment.push(`not used (in "ignore"): ${ignore.join(', ')}`);

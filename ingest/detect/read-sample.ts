@@ -73,7 +73,7 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
   const numbers = guessNumberFormat(records.slice(1).flat());
   const header = guessHeader(records, { numbers, preferDayFirst: numbers.decimal === ',' || dialect.delimiter === ';' });
   const width = Math.max(dialect.columns, records[0].length);
-  const names = header.header ? records[0].map((n) => n.trim()) : Array.from({ length: width }, (_, i) => `column_${i + 1}`);
+  const names = header.header ? distinctNames(records[0].map((n) => n.trim())) : Array.from({ length: width }, (_, i) => `column_${i + 1}`);
   const sampled = header.header ? records.slice(1) : records;
   const consistent = sampled.filter((r) => r.length === dialect.columns).length;
   return {
@@ -81,6 +81,7 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
     format: 'csv',
     names,
     header: header.header,
+    renamed: header.header && names.some((n, i) => n !== records[0][i].trim()),
     rows: sampled.slice(0, SAMPLE_ROWS),
     csv: {
       delimiter: dialect.delimiter,
@@ -92,6 +93,17 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
       headerWhy: header.why,
     },
   };
+}
+
+/** A header naming a column twice (or leaving names empty) gets `Name (2)`, `column_4`: the draft's csv.names then tells them apart. */
+export function distinctNames(header: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return header.map((raw, i) => {
+    let name = raw === '' ? `column_${i + 1}` : raw;
+    for (let k = 2; seen.has(name); k++) name = `${raw || `column_${i + 1}`} (${k})`;
+    seen.add(name);
+    return name;
+  });
 }
 
 /** JSON values as the loader reads them: text as is, numbers and booleans spelled out, objects as JSON. */

@@ -322,6 +322,15 @@ describe('detect: dry run through the load path', () => {
     const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 3, checkRows: 20 });
     assert.deepEqual([run.checked, run.valid, run.preview.length], [20, 20, 3]);
   });
+  it('a header naming a column twice gets csv.names that tell them apart, and loads', async () => {
+    const file = join(dir, 'dup.csv');
+    writeFileSync(file, 'id,customer,date,amount,Phone,Phone,\nT1,C1,2024-01-05,10.50,+49 30 1,+49 30 2,x\nT2,C2,2024-01-06,3.00,+49 30 3,+49 30 4,y\n');
+    const draft = proposeMapping(await readSample(file));
+    assert.deepEqual(draft.mapping.csv?.names, ['id', 'customer', 'date', 'amount', 'Phone', 'Phone (2)', 'column_7']);
+    assert.equal(draft.mapping.columns?.id, 'transaction_id');
+    const run = await dryRun(file, draft.entity, draft.mapping);
+    assert.deepEqual([run.error, run.valid, run.preview.map((r) => r.transaction_id)], [undefined, 2, ['T1', 'T2']]);
+  });
   it('reads a bounded head, unpacking .gz as a stream', async () => {
     const big = join(dir, 'big.csv.gz');
     const text = `id,amount\n${Array.from({ length: 200_000 }, (_, i) => `T${i},${i}.50`).join('\n')}\n`;
