@@ -339,6 +339,19 @@ export const VARIABLES = {
   CRM_CDNOW_FILE: variable(raw(), {
     type: 'path', default: '`../shared/data/cdnow/CDNOW_sample.txt`', meaning: 'the CDNOW sample the CLV tests and benchmark use', readBy: 'models/clv/cdnow.ts', group: 'tools', kind: 'product',
   }),
+  CRM_CUBE_TOKEN: variable(raw(), {
+    type: 'secret', default: 'a one-day analyst token signed with `CUBEJS_API_SECRET` (or the data directory\'s secret)',
+    meaning: 'token the notebooks send to the semantic API (`npm run -s token -- --role analyst --name Ann`)',
+    readBy: 'notebooks/01-customers-semantic-api.ipynb (kernel)', group: 'tools', kind: 'product', secret: true,
+  }),
+  CRM_NOTEBOOK_TREES: variable(positive(100, 'trees'), {
+    type: 'integer', default: '`100` (production\'s)', meaning: 'trees of the forest the churn notebook trains (fewer: faster, less accurate)',
+    readBy: 'notebooks/02-churn-model-evaluation.ipynb (kernel)', group: 'tools', kind: 'product',
+  }),
+  PYTHON: variable(text('/usr/bin/python3'), {
+    type: 'path', default: '`/usr/bin/python3`', meaning: 'Python with numpy and scikit-learn that the model benchmarks compare against (`--python` overrides it)',
+    readBy: 'models/bench/churn-warehouse.ts, forest-vs-sklearn.ts, real.ts', group: 'tools', kind: 'product',
+  }),
 
   // docker-compose
   CRM_ENV_FILE: variable(raw(), {
