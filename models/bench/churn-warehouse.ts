@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import type { WarehouseConfig } from '../../lib/config.ts';
 import { connectWarehouse } from '../../lib/warehouse/index.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
 import { addDays, resolveDefinition, validationCutoffs } from '../churn/definition.ts';
 import { exportFeatures } from '../churn/export.ts';
 import { RandomForest } from '../churn/forest/random-forest.ts';
@@ -40,7 +41,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '2' },
     seed: { type: 'string', default: '7' },
     today: { type: 'string', default: '2025-01-01' },
-    python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
+    python: { type: 'string', default: loadConfig().PYTHON },
     keep: { type: 'string' },
   },
 });

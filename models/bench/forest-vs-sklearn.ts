@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../../lib/config/schema.ts';
 import { RandomForest, type MaxFeatures } from '../churn/forest/random-forest.ts';
 import { syntheticChurn } from '../churn/forest/synthetic.ts';
 import { rocAuc } from '../churn/metrics.ts';
@@ -57,7 +58,7 @@ const { values: args } = parseArgs({
     'speed-rows': { type: 'string', default: '100000' },
     jobs: { type: 'string', default: '2' },
     'score-rows': { type: 'string', default: '1000000' },
-    python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
+    python: { type: 'string', default: loadConfig().PYTHON },
     help: { type: 'boolean', default: false },
   },
 });

@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import type { WarehouseConfig } from '../../lib/config.ts';
 import { connectWarehouse } from '../../lib/warehouse/index.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
 import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
 import { applyPlatt, fitPlatt } from '../churn/calibration.ts';
 import { baselineSpecs, columnsOf, fitCandidate, rawScores } from '../churn/candidates.ts';
@@ -44,7 +45,7 @@ const { values: args } = parseArgs({
     horizons: { type: 'string', default: '90,180' },
     'as-of': { type: 'string', default: '1997-10-01,1998-01-01,1998-04-01' },
     budget: { type: 'string', default: '90' },
-    python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
+    python: { type: 'string', default: loadConfig().PYTHON },
     keep: { type: 'string' },
   },
 });
