@@ -1,4 +1,4 @@
-import type { WarehouseIO } from '../core/warehouse-io.ts';
+import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
 
 /** A fact table and the column that says when its customer was seen. */
 export interface FactTime {
@@ -19,8 +19,23 @@ export interface FactTime {
  * Idempotent: only customers without a golden row, or placeholders whose first seen moved earlier,
  * are written. Returns how many customers were created (updates not counted).
  */
-export async function createPlaceholderCustomers(io: WarehouseIO, sources: readonly string[], facts: readonly FactTime[], runVersion: number): Promise<number> {
-  if (sources.length === 0 || facts.length === 0) return 0;
+/** References to check: a source's listed refs, or (refs undefined) all of its references. */
+export interface RefScope {
+  source: string;
+  refs?: readonly string[];
+}
+
+export async function createPlaceholderCustomers(io: WarehouseIO, scope: readonly RefScope[], facts: readonly FactTime[], runVersion: number): Promise<number> {
+  let created = 0;
+  for (const { source, refs } of scope) {
+    if (refs === undefined) created += await createFor(io, source, undefined, facts, runVersion);
+    else for (const part of chunked(refs, 50_000)) created += await createFor(io, source, part, facts, runVersion);
+  }
+  return created;
+}
+
+async function createFor(io: WarehouseIO, source: string, refs: readonly string[] | undefined, facts: readonly FactTime[], runVersion: number): Promise<number> {
+  if (facts.length === 0 || refs?.length === 0) return 0;
   const day = (f: FactTime): string => (f.type === 'date' ? `toDate(${f.column})` : `toDate(${f.column}, 'UTC')`);
   const firstSeen = facts
     .map((f) => `SELECT customer_id, ${day(f)} AS d FROM ${io.table(f.table)} WHERE customer_id IN (SELECT customer_id FROM stubs)`)
@@ -29,7 +44,8 @@ export async function createPlaceholderCustomers(io: WarehouseIO, sources: reado
     `WITH stubs AS (
        SELECT customer_id, min(source) AS source
        FROM (SELECT source, source_id, argMax(customer_id, version) AS customer_id, argMax(rule, version) AS rule
-             FROM ${io.table('identity_map')} WHERE source IN {sources:Array(String)} GROUP BY source, source_id)
+             FROM ${io.table('identity_map')}
+             WHERE source = {source:String} ${refs ? 'AND source_id IN {refs:Array(String)}' : ''} GROUP BY source, source_id)
        WHERE rule = 'unmatched'
          AND customer_id NOT IN (SELECT from_id FROM (SELECT from_id, argMax(to_id, version) AS to_id FROM ${io.table('customer_aliases')} GROUP BY from_id)
                                  WHERE to_id != '' AND to_id != from_id)
@@ -41,7 +57,7 @@ export async function createPlaceholderCustomers(io: WarehouseIO, sources: reado
                 WHERE customer_id IN (SELECT customer_id FROM stubs)) AS g ON g.customer_id = s.customer_id
      WHERE g.present = 0 OR (g.source_records = 0 AND (g.signup_date IS NULL OR g.signup_date != f.first_seen))
      SETTINGS join_use_nulls = 0`,
-    { sources: [...sources] },
+    { source, refs: refs ? [...refs] : [] },
   );
   await io.insertRows(
     'customers',

@@ -274,7 +274,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion, spec.survivorship ?? {});
     phase('golden');
-    customersCreated = refs ? await createPlaceholderCustomers(io, refs.sources(), factTimes(), runVersion) : 0;
+    customersCreated = refs ? await createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion) : 0;
     phase('placeholders');
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);

@@ -10,6 +10,8 @@ import { customerIdFor } from '../identity/customer-id.ts';
 
 /** Distinct references kept between batches; beyond it the cache starts over (memory stays flat). */
 const CACHE_LIMIT = 1_000_000;
+/** References without a customer record remembered per run (for customers from facts); beyond it, the whole source is checked. */
+const UNMATCHED_LIMIT = 500_000;
 const ID = 14;
 
 /**
@@ -43,9 +45,26 @@ export class RefResolver implements CustomerIdSource, FastRefs {
     this.#aliases = await loadAliases(this.io);
   }
 
-  /** The sources whose references this run resolved. */
-  sources(): readonly string[] {
-    return this.#sources;
+  #unmatched: Map<string, Set<string>> | undefined = new Map();
+  #unmatchedCount = 0;
+
+  /**
+   * The references of this run that have no customer record, per source (`refs` undefined: too
+   * many to list, take the whole source). Customers from facts alone are created for these.
+   */
+  unmatchedRefs(): { source: string; refs?: string[] }[] {
+    if (!this.#unmatched) return this.#sources.map((source) => ({ source }));
+    return [...this.#unmatched].map(([source, refs]) => ({ source, refs: [...refs] }));
+  }
+
+  #noteUnmatched(source: string, ref: string): void {
+    const all = this.#unmatched;
+    if (!all) return;
+    let refs = all.get(source);
+    if (!refs) all.set(source, (refs = new Set()));
+    if (refs.has(ref)) return;
+    refs.add(ref);
+    if (++this.#unmatchedCount > UNMATCHED_LIMIT) this.#unmatched = undefined;
   }
 
   tagOf(source: string): number {
@@ -130,6 +149,7 @@ export class RefResolver implements CustomerIdSource, FastRefs {
       map.set(entry, Buffer.from(id, 'latin1'));
       this.#written.testAndAdd(keyHash);
       this.#countUnknown(keyHash);
+      this.#noteUnmatched(source, ref);
       // source, source_id, customer_id, rule, version (TabSeparated)
       stubs.text(source);
       stubs.byte(9);
@@ -168,7 +188,10 @@ export class RefResolver implements CustomerIdSource, FastRefs {
           const hit = byRef.get(ref);
           if (hit) {
             map.set(entry, Buffer.from(rootOf(this.#aliases, hit.customer_id), 'latin1'));
-            if (hit.rule === 'unmatched') this.#countUnknown(keyHash);
+            if (hit.rule === 'unmatched') {
+              this.#countUnknown(keyHash);
+              this.#noteUnmatched(source, ref);
+            }
           } else newStub(entry, source, ref, keyHash);
         }
       }

@@ -197,6 +197,18 @@ describe('load internals (issue 13)', () => {
     );
     assert.deepEqual(soloRows, { raw: String(firstSeen.size), final: String(firstSeen.size) });
 
+    // A later load with an earlier purchase moves first seen back (and creates nobody).
+    const earlier: Tx = { source: 'solo', transaction_id: 'S0', customer_ref: '00007', order_date: '1996-12-30 23:00:00', amount: '1.00' };
+    const earlierFile = join(dir, 'solo-earlier.csv');
+    writeFileSync(earlierFile, [HEADER, line(earlier)].join('\n'));
+    const e = await ingestFile(tw.warehouse, { entity: 'transactions', file: earlierFile, rejectsFile: false });
+    assert.equal(e.customersCreated, 0);
+    firstSeen.set('00007', earlier.order_date.slice(0, 10));
+    const moved = await one<{ d: string }>(tw.warehouse, 'SELECT toString(signup_date) AS d FROM crm.customers_resolved WHERE customer_id = {id:String}', {
+      id: customerIdFor('solo', '00007'),
+    });
+    assert.equal(moved.d, firstSeen.get('00007'));
+
     const customersFile = join(dir, 'solo-customers.csv');
     writeFileSync(customersFile, ['source,source_id,name,email', 'solo,00004,Ann Example,ann@example.com'].join('\n'));
     const c = await ingestFile(tw.warehouse, { entity: 'customers', file: customersFile, rejectsFile: false });
