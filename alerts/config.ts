@@ -11,13 +11,17 @@
  * | CRM_PUBLIC_URL | base of the links to customer pages | CRM_WEB_ORIGIN, else http://127.0.0.1:$CRM_WEB_PORT |
  */
 import { join } from 'node:path';
-import { dataDirFrom, localSecrets } from '../lib/config.ts';
+import { localSecrets } from '../lib/config.ts';
 import { ConfigError, configFrom, type Config } from '../lib/config/schema.ts';
 import { AlertsError } from './errors.ts';
 import { readRules, type AlertRules } from './rules.ts';
 import { describeSchedule } from './schedule.ts';
 
-/** The environment to parse, or an already parsed Config (lib/config/schema.ts). */
+/**
+ * The process's Config (lib/config/schema.ts) as its entry point parsed it, or an environment to
+ * parse (tests pass a literal). Left out, configFrom() parses the process's environment: the
+ * schema is the one reader of process.env, so every variable here has its declared default.
+ */
 type Env = Record<string, string | undefined> | Config;
 
 export type Channel = 'email' | 'outbox' | 'webhook';
@@ -35,7 +39,8 @@ export interface AlertsConfig {
   publicUrl: string;
 }
 
-export function loadAlertsConfig(dataDir: string = dataDirFrom(), env: Env = process.env): AlertsConfig {
+/** Delivery settings; `dataDir` defaults to the configuration's CRM_DATA_DIR. */
+export function loadAlertsConfig(dataDir?: string, env?: Env): AlertsConfig {
   let config: Config;
   try {
     config = configFrom(env);
@@ -47,6 +52,7 @@ export function loadAlertsConfig(dataDir: string = dataDirFrom(), env: Env = pro
   const smtpUrl = config.SMTP_URL;
   const webhookUrl = config.ALERT_WEBHOOK_URL;
   const publicUrl = publicUrlFrom(config);
+  dataDir ??= config.CRM_DATA_DIR;
   return {
     dataDir,
     outboxDir: join(dataDir, 'outbox'),
@@ -59,7 +65,7 @@ export function loadAlertsConfig(dataDir: string = dataDirFrom(), env: Env = pro
 }
 
 /** Base of the dashboard links: CRM_PUBLIC_URL, else CRM_WEB_ORIGIN, else the local web port. */
-export function publicUrlFrom(env: Env = process.env): string {
+export function publicUrlFrom(env?: Env): string {
   const config = configFrom(env);
   return (config.CRM_PUBLIC_URL || config.CRM_WEB_ORIGIN || `http://127.0.0.1:${config.CRM_WEB_PORT}`).replace(/\/+$/, '');
 }

@@ -45,8 +45,14 @@ export function rulesPath(dataDir: string): string {
   return join(dataDir, RULES_FILE);
 }
 
+/**
+ * The process's Config (lib/config/schema.ts), or an environment to parse (tests pass a literal).
+ * Left out, configFrom() parses the process's environment: only the schema reads process.env.
+ */
+type Env = Record<string, string | undefined> | Config;
+
 /** The defaults; the time zone comes from CRM_TIMEZONE when set, else UTC. */
-export function defaultRules(env: Record<string, string | undefined> | Config = process.env): AlertRules {
+export function defaultRules(env?: Env): AlertRules {
   const timezone = configFrom(env).CRM_TIMEZONE;
   return {
     version: 1,
@@ -180,7 +186,7 @@ function writeAtomically(file: string, text: string): void {
  * The rules in force. A missing file is created with the defaults; an invalid one throws
  * AlertRulesError (with every issue and the file name) instead of silently alerting on defaults.
  */
-export function readRules(dataDir: string, env: Record<string, string | undefined> = process.env): AlertRules {
+export function readRules(dataDir: string, env?: Env): AlertRules {
   const file = rulesPath(dataDir);
   const defaults = defaultRules(env);
   if (!existsSync(file)) {
@@ -203,7 +209,7 @@ export function readRules(dataDir: string, env: Record<string, string | undefine
  * `issues` (path + message per field) when invalid, leaving the file untouched. The worker reads the
  * file before every run and picks up a changed schedule within a minute.
  */
-export function writeRules(dataDir: string, input: unknown, env: Record<string, string | undefined> = process.env): AlertRules {
+export function writeRules(dataDir: string, input: unknown, env?: Env): AlertRules {
   const file = rulesPath(dataDir);
   const v = validateRules(input, defaultRules(env));
   if (!v.ok) throw new AlertRulesError(v.issues, file);
