@@ -203,7 +203,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       toFloat64(sumIf(value, day >= ${since(180)})) AS revenue_180d,
       toFloat64(sumIf(value, day >= ${since(360)} AND day < ${since(180)})) AS revenue_prev_180d,
       uniqExactIf(toStartOfMonth(day), day >= ${since(365)}) AS active_months_365d,
-      countIf(day >= ${since(365)} AND day < least(addDays(${since(365)}, {horizon_days:UInt32}), ${C})) AS orders_same_window_last_year,
+      countIf(day >= ${since(365)} AND day < subtractDays(${C}, {season_end_days:UInt32})) AS orders_same_window_last_year,
       -- gaps in days between consecutive distinct purchase days (several orders on one day are one visit)
       arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arraySort(groupUniqArray(day))))) AS gaps,
       if(length(gaps) = 0, NULL, toFloat64(arrayMax(gaps))) AS gap_max_days,
@@ -288,14 +288,16 @@ ORDER BY customer_id`;
     cutoff,
     placed_statuses: placedStatuses(d),
     contact_types: [...CONTACT_TYPES],
-    // The seasonality feature's window is as long as the horizon, so the horizon is always bound.
-    horizon_days: d.horizonDays,
+    // The seasonality window is [cutoff − 365, cutoff − 365 + horizon), capped at the cutoff: its end
+    // is bound as days before the cutoff, so no feature expression ever reaches past the cutoff.
+    season_end_days: Math.max(0, 365 - d.horizonDays),
   };
   if (population === 'definition') {
     query_params.active_window_days = d.activeWindowDays;
     query_params.min_orders = d.minOrdersInWindow;
   }
   if (opts.withLabels) {
+    query_params.horizon_days = d.horizonDays;
     query_params.purchase_statuses = d.purchaseStatuses;
   }
   if (opts.customerIds) query_params.customer_ids = opts.customerIds;
