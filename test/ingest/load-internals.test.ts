@@ -160,6 +160,23 @@ describe('load internals (issue 13)', () => {
     }
   });
 
+  it('with updated_at, the newest of the repeated rows is kept, wherever it stands', async () => {
+    const records = [
+      { transaction_id: 'U1', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'refunded', amount: 1, updated_at: '2024-05-01 00:00:00' },
+      { transaction_id: 'U1', customer_ref: 'C1', order_date: '2024-01-05 10:00:00', status: 'completed', amount: 1, updated_at: '2024-01-05 10:00:00' },
+    ];
+    const newest = records.reduce((m, r) => (r.updated_at > m.updated_at ? r : m));
+    const at = records.indexOf(newest) + 1;
+    for (const label of ['newest-1', 'newest-2']) {
+      const s = await ingestRecords(tw.warehouse, 'transactions', records, { source: 'newest', batchLabel: label });
+      assert.equal(s.duplicatesInInput, 1);
+      assert.ok(s.warnings.includes(`2 rows share transaction_id U1 (lines 1, 2): line ${at} was kept (the newest updated_at)`), s.warnings.join('\n'));
+    }
+    const stored = await rows<{ status: string }>(tw.warehouse, "SELECT status FROM crm.transactions FINAL WHERE source = 'newest'");
+    assert.deepEqual(stored, [{ status: newest.status }]);
+    assert.equal(await rawOf('newest'), 1);
+  });
+
   it('transactions without a customers file create their customers; a later customers file merges into them', async () => {
     const input: Tx[] = [
       { source: 'solo', transaction_id: 'S1', customer_ref: '00004', order_date: '1997-01-03 00:00:00', amount: '10.00' },
