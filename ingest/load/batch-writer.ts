@@ -81,6 +81,13 @@ const enum Fate {
  * looked up by key (bloom-filter index on fact ids). Stale rows are deleted after the new ones are
  * written, so a crash in between leaves a state the next run repairs (it sees both and deletes the
  * stale one).
+ *
+ * One row per key and input: rows of a batch sharing a key are decided together (the newest
+ * version, else the last, is kept and compared with what is stored; the others are counted as
+ * duplicates in the input); a key an earlier batch of this load wrote is recognised by the stored
+ * row's batch_id. On a re-load of the same input, a row that differs from what that input stored
+ * before is held back to the end of the input, where a later row with its key may supersede it —
+ * so the unchanged input writes nothing at all.
  */
 export class BatchWriter {
   /** Confirmed counts: a batch's rows are added once its insert (and stale deletes) succeeded. */
