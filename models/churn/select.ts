@@ -149,6 +149,26 @@ async function loadCutoff(
   return { set: withBgnbdColumns(base, bg), bgnbd: !bg.error };
 }
 
+/**
+ * The choice among validated candidates: `best` has the highest mean ROC-AUC; `pick` is the
+ * simplest candidate within TIE_MARGIN of it (equal complexity: the higher ROC-AUC).
+ */
+export function pickCandidate<R extends Pick<CandidateResult, 'name' | 'roc_auc'>>(
+  validated: readonly R[],
+  complexityOf: (name: string) => number,
+  margin = TIE_MARGIN,
+): { best: R; pick: R } {
+  if (validated.length === 0) throw new RangeError('no validated candidate to pick from');
+  const best = validated.reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a));
+  const tied = validated.filter((r) => r.roc_auc >= best.roc_auc - margin);
+  const pick = tied.reduce((a, b) => {
+    const ca = complexityOf(a.name);
+    const cb = complexityOf(b.name);
+    return cb < ca || (cb === ca && b.roc_auc > a.roc_auc) ? b : a;
+  });
+  return { best, pick };
+}
+
 /** The day of the first purchase in the warehouse (cutoffs before it + one horizon teach nothing). */
 async function firstOrderDay(warehouse: Warehouse, definition: ChurnDefinition): Promise<string> {
   const rs = await warehouse.client.query({
@@ -347,9 +367,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     calibration = fitPlatt(rawScores(fitted, sets[0]), sets[0].labels);
     warnings.push(reason);
   } else {
-    const best = validated.reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a));
-    const tied = validated.filter((r) => r.roc_auc >= best.roc_auc - TIE_MARGIN);
-    const pick = tied.reduce((a, b) => (specOf(b.name).complexity < specOf(a.name).complexity ? b : a));
+    const { best, pick } = pickCandidate(validated, (name) => specOf(name).complexity);
     chosen = specOf(pick.name);
     const bestBaseline = validated.filter((r) => r.baseline).reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a), validated.find((r) => r.baseline) ?? pick);
     const f = (x: number): string => x.toFixed(3);
