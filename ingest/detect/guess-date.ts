@@ -75,7 +75,13 @@ export function guessDateFormat(values: readonly string[], opts: { allowEpoch?: 
     if (vs.every((v) => /^\d{13}$/.test(v) && fits(parser('epoch_ms'), v))) return { format: 'epoch_ms', hasTime: true, sure: 'high' };
   }
   if (!mostly(vs, (v) => /^[\d./: -]+( ?[AaPp][Mm])?( [+-]\d\d:?\d\d)?$/.test(v))) return undefined;
-  const fitting = (hasTime ? WITH_TIME : DATE_ONLY).filter((f) => mostly(vs, (v) => fits(parser(f), v)));
+  // The format with the fewest misfits wins (the odd bad value is tolerated, a better fit is not passed over).
+  const misfits = (f: string): number => vs.reduce((n, v) => n + (fits(parser(f), v) ? 0 : 1), 0);
+  const fitting = (hasTime ? WITH_TIME : DATE_ONLY)
+    .filter((f) => mostly(vs, (v) => fits(parser(f), v)))
+    .map((f, i) => ({ f, i, miss: misfits(f) }))
+    .sort((a, b) => a.miss - b.miss || a.i - b.i)
+    .map((x) => x.f);
   if (fitting.length === 0) return undefined;
   const [first, second] = fitting;
   const swapped = (f: string): string => (f.startsWith('DD') ? `MM${f.slice(2, 3)}DD${f.slice(5)}` : `DD${f.slice(2, 3)}MM${f.slice(5)}`);

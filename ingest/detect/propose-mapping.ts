@@ -151,7 +151,8 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
       let rank = Infinity;
       keys.forEach((k, col) => {
         const r = spellings.indexOf(k);
-        if (r >= 0 && r < rank && !fieldOf.has(col) && fits(f, guesses[col].kind)) [best, rank] = [col, r];
+        // A column named exactly like the field is taken whatever its values look like: the load rejects the bad ones.
+        if (r >= 0 && r < rank && !fieldOf.has(col) && (r === 0 || fits(f, guesses[col].kind))) [best, rank] = [col, r];
       });
       if (best >= 0) put(best, f.name);
     }

@@ -41,8 +41,13 @@ export function sniffBytes(sample: Uint8Array, file: string): SniffedBytes {
   return { format: looksLikeNdjson(text) ? 'ndjson' : 'csv', encoding, bom, crlf };
 }
 
-/** Valid UTF-8, allowing a multi-byte character cut off at the end of the sample. */
-export function isUtf8(b: Uint8Array): boolean {
+/**
+ * UTF-8 sequences in the sample: multi-byte characters that are valid and bytes that are not (a
+ * character cut off by the sample's end counts as neither).
+ */
+export function utf8Stats(b: Uint8Array): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
   let i = 0;
   const n = b.length;
   while (i < n) {
@@ -52,12 +57,28 @@ export function isUtf8(b: Uint8Array): boolean {
       continue;
     }
     const len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (len === 0) return false;
-    if (i + len > n) return true; // cut off by the sample's end
-    for (let k = 1; k < len; k++) if ((b[i + k] & 0xc0) !== 0x80) return false;
-    i += len;
+    if (len > 0 && i + len > n) break; // cut off by the sample's end
+    let ok = len > 0;
+    for (let k = 1; ok && k < len; k++) if ((b[i + k] & 0xc0) !== 0x80) ok = false;
+    if (ok) {
+      valid++;
+      i += len;
+    } else {
+      invalid++;
+      i++;
+    }
   }
-  return true;
+  return { valid, invalid };
+}
+
+/**
+ * UTF-8 unless the bytes say otherwise: a file whose non-ASCII bytes are mostly not UTF-8 is
+ * windows-1252 (latin1, Excel's "CSV" on Windows); a bad byte among as many valid UTF-8 characters is a bad
+ * row the load rejects, not a reason to misread every other row.
+ */
+export function isUtf8(b: Uint8Array): boolean {
+  const { valid, invalid } = utf8Stats(b);
+  return invalid === 0 || valid >= invalid;
 }
 
 /** Every non-empty line of the sample (the last may be cut off) is a JSON object. */

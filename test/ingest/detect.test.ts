@@ -26,6 +26,7 @@ describe('detect: what a file is (sniffBytes)', () => {
     ['NDJSON', Buffer.from('{"a":1}\n{"a":2}\n'), 'ndjson', 'utf-8', false],
     ['Parquet', Buffer.from('PAR1\x15\x04', 'latin1'), 'parquet', 'utf-8', false],
     ['UTF-8 cut inside a character', Buffer.from('a,b\nx,\xc3', 'latin1'), 'csv', 'utf-8', false],
+    ['one stray latin1 byte among UTF-8 text', Buffer.concat([Buffer.from('a,b\nCafé,Müller,Köln\n'), Buffer.from('Caf\xe9,x\n', 'latin1')]), 'csv', 'utf-8', false],
   ];
   for (const [what, bytes, format, encoding, bom] of ok) {
     it(what, () => {
@@ -102,6 +103,8 @@ describe('detect: dates', () => {
     ['ten digits without a time header are no date', ['1709287200'], {}, undefined, undefined],
     ['ids are no dates', ['00004', '00021'], {}, undefined, undefined],
     ['an impossible date', ['2024-02-30'], {}, undefined, undefined],
+    ['the format that fits all beats one that tolerates a misfit', ['05.01.2024', '06.01.2024 14:30', '07.01.2024', '08.01.2024'], {}, 'DD.MM.YYYY HH:mm', 'high'],
+    ['one bad value in a column does not hide its format', ['2024-01-05 10:00:00', '2024-13-45', '2024-02-01 09:00:00', '2024-02-02 09:00:00'], {}, 'ISO', 'high'],
   ];
   for (const [what, values, opts, format, sure] of cases) {
     it(what, () => {
@@ -342,6 +345,18 @@ describe('detect: dry run through the load path', () => {
     writeFileSync(small, gzipSync('a,b\n1,2\n'));
     const all = await readHead(small, 65_536);
     assert.deepEqual([all.bytes.toString(), all.whole], ['a,b\n1,2\n', true]);
+  });
+  it('the malformed-rows fixture: its columns are still found, and every bad row shows as the load would reject it', async () => {
+    const file = fixture('transactions-malformed.csv');
+    const draft = proposeMapping(await readSample(file));
+    assert.equal(draft.mapping.columns?.order_date, 'order_date');
+    const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 20 });
+    assert.deepEqual([run.checked, run.valid], [15, 4]);
+    // B7's "shipped" is mapped to completed by the draft; B10's latin1 byte among UTF-8 rows is a reject.
+    assert.deepEqual(run.preview.map((r) => r.transaction_id), ['B1', 'B7', 'B9', 'B14']);
+    assert.equal(run.preview[3].product_name, 'Café ok');
+    assert.ok(run.rejects.some((r) => r.line === 3 && r.field === 'order_date'));
+    assert.ok(run.rejects.some((r) => r.line === 14 && r.field === 'currency'));
   });
   it('a draft the load cannot use says why instead of previewing', async () => {
     const run = await dryRun(fixture('exports/stripe-charges.csv'), 'transactions', { columns: { id: 'no_such_field' } });
