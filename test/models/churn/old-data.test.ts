@@ -1,0 +1,54 @@
+/**
+ * Old data is not an error: on the CDNOW sample (purchases 1997-01-01 … 1998-06-30), training and
+ * scoring as of the data's end run through, with as many validation folds as the history allows,
+ * and say what they did (the card's folds and warnings). As of a day with no history for any fold,
+ * the recency baseline ships and the card says why. Skips without ../shared/data/cdnow.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
+import { loadCdnowIntoWarehouse } from '../../../models/bench/cdnow-load.ts';
+import { trainAndRegister } from '../../../models/churn/pipeline.ts';
+import { cdnowAvailable, CDNOW_FILE } from '../../../models/clv/cdnow.ts';
+import { trainAndScore } from '../../../models/scoring/train-and-score.ts';
+import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
+
+const skip = cdnowAvailable() ? false : `CDNOW sample not found at ${CDNOW_FILE}`;
+let tw: TestWarehouse;
+
+before(async () => {
+  if (skip) return;
+  tw = await startTestWarehouse();
+  await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database });
+  await loadCdnowIntoWarehouse(tw.warehouse);
+});
+
+after(async () => {
+  await tw?.close();
+});
+
+describe('training on old data (CDNOW)', { skip }, () => {
+  test('as of the data’s end: trains with three folds, scores every customer, stores the card', async () => {
+    const r = await trainAndScore(tw.warehouse, { today: '1998-07-01', trees: 30, dataDir: tw.dir });
+    assert.equal(r.churn.customers, 2357, 'every buyer is scored');
+    assert.equal(r.churnModel.metrics.folds, 3);
+    const rows = await (
+      await tw.warehouse.client.query({ query: "SELECT count() AS n, min(probability) AS lo, max(probability) AS hi FROM churn_scores FINAL", format: 'JSONEachRow' })
+    ).json<{ n: string; lo: number; hi: number }>();
+    assert.equal(Number(rows[0].n), 2357);
+    assert.ok(rows[0].lo > 0 && rows[0].hi < 1, 'calibrated probabilities stay inside (0, 1)');
+  });
+
+  test('a long horizon leaves room for fewer folds, and the card says so', async () => {
+    const r = await trainAndRegister(tw.warehouse, { today: '1998-07-01', definition: { horizonDays: 180 }, forest: { nEstimators: 30 }, dataDir: tw.dir });
+    assert.equal(r.selection!.folds.length, 1);
+    assert.ok(r.card!.warnings.some((w) => /one validation fold instead of 3/.test(w)), JSON.stringify(r.card!.warnings));
+  });
+
+  test('no fold possible: the recency baseline ships, and the card says why', async () => {
+    const r = await trainAndRegister(tw.warehouse, { today: '1997-07-01', definition: { horizonDays: 180 }, forest: { nEstimators: 30 }, dataDir: tw.dir });
+    assert.equal(r.selection!.folds.length, 0);
+    assert.equal(r.model.file.predictor!.candidate, 'recency');
+    assert.match(r.card!.reason, /no out-of-time validation was possible/);
+  });
+});
