@@ -74,12 +74,12 @@ function envUses(text: string): EnvUse[] {
   const uses: EnvUse[] = [];
   for (const m of code.matchAll(/\bprocess\s*\.\s*env\b(\s*\??\.\s*([A-Za-z_]\w*)|\s*\[\s*(['"`])([A-Za-z_]\w*)\3\s*\])?/g)) {
     const name = m[2] ?? m[4];
-    uses.push({ line: lineOf(m.index), name, whole: name === undefined });
+    uses.push({ line: lineOf(m.index ?? 0), name, whole: name === undefined });
   }
   // Reads through an env object handed down (env.X, baseEnv.X, cubeEnv?.X): upper-case names only,
   // which is how every variable is spelled; `process.env.X` was counted above.
   for (const m of code.matchAll(/(?<!\w)(?<!\bprocess\s*\.\s*)\w*[eE]nv\s*\??\.\s*([A-Z][A-Z0-9_]+)\b/g)) {
-    uses.push({ line: lineOf(m.index), name: m[1], whole: false });
+    uses.push({ line: lineOf(m.index ?? 0), name: m[1], whole: false });
   }
   return uses;
 }
