@@ -4,6 +4,9 @@ import { checkLiveSession } from '../src/lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '../src/lib/server/session.ts';
 import type { WebContext } from '../src/lib/server/context.ts';
 
+/** Part of the semantic API's contract (semantic/README.md, "One answer"); web reaches semantic/ only over HTTP. */
+const CONTINUE_WAIT_HEADER = 'x-cube-continue-wait';
+
 /**
  * The dashboard's door to the semantic layer (/cubejs-api on the web origin) opens only for a live
  * dashboard session whose user the Cube token belongs to. A browser's Cube token lives 15 minutes;
@@ -11,6 +14,11 @@ import type { WebContext } from '../src/lib/server/context.ts';
  * kept reading through the dashboard until it expired. Cube still verifies the token itself.
  * Analysts' own tokens (npm run token) go to the semantic API's port, which production does not
  * publish on the web origin.
+ *
+ * The dashboard speaks Cube's protocol (@cubejs-client/core polls on "Continue wait" and shows
+ * the chart loading meanwhile), so its requests ask for it: the semantic API's server-side wait
+ * for plain HTTP clients (semantic/wait-for-answer.ts) would end a slow first query with a 504
+ * after CRM_SEMANTIC_WAIT_SECONDS, where the dashboard can simply keep waiting.
  */
 export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>, forward: (req: IncomingMessage, res: ServerResponse) => void) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -29,6 +37,7 @@ export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>
     }
     if (typeof live === 'string') return refuse('Your session has ended: sign in again.');
     if (tokenSubject(req.headers.authorization) !== session.sub) return refuse('This token does not belong to the signed-in user: fetch a new one from /api/cube-token.');
+    req.headers[CONTINUE_WAIT_HEADER] = 'allow';
     forward(req, res);
   };
 }

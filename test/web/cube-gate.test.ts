@@ -1,0 +1,55 @@
+/**
+ * The dashboard's door to the semantic layer (web/server/cube-gate.ts): what it forwards and what it
+ * refuses. In memory: the gate is a function of the request; users and sessions are the context's
+ * two lookups, given here as plain objects.
+ */
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { test } from 'node:test';
+import jwt from 'jsonwebtoken';
+import { cubeGate } from '../../web/server/cube-gate.ts';
+import { SESSION_COOKIE, signSession } from '../../web/src/lib/server/session.ts';
+import type { UserRecord } from '../../web/src/lib/server/context.ts';
+
+const sessionSecret = 'gate-session-secret-0123456789';
+const account: UserRecord = { userId: 'U-1', email: 'e@x.example', name: 'E', role: 'executive', ownerId: '', region: '', passwordHash: 'h', active: true, updatedAt: 0 };
+const ctx = {
+  secrets: { sessionSecret },
+  users: { byEmail: async () => undefined, byId: async (id: string) => (id === account.userId ? account : undefined) },
+  sessions: { isRevoked: async () => false, revoke: async () => {} },
+} as unknown as Parameters<typeof cubeGate>[0];
+
+function call(headers: Record<string, string>) {
+  const forwarded: IncomingMessage[] = [];
+  const answer: { status?: number; body?: string } = {};
+  const req = { headers: { ...headers } } as unknown as IncomingMessage;
+  const res = {
+    writeHead(status: number) {
+      answer.status = status;
+      return this;
+    },
+    end(body: string) {
+      answer.body = body;
+    },
+  } as unknown as ServerResponse;
+  return cubeGate(ctx, (r) => forwarded.push(r))(req, res).then(() => ({ forwarded, answer }));
+}
+
+const cookie = `${SESSION_COOKIE}=${signSession({ sub: 'U-1', email: account.email, name: 'E', role: 'executive' }, sessionSecret)}`;
+const token = (sub: string) => `Bearer ${jwt.sign({ sub, role: 'executive' }, 'any-secret-any-secret', { expiresIn: 60 })}`;
+
+test('a live session with its own token is forwarded, asking for Cube\'s polling protocol (the dashboard polls on "Continue wait")', async () => {
+  const { forwarded, answer } = await call({ cookie, authorization: token('U-1') });
+  assert.equal(answer.status, undefined);
+  assert.equal(forwarded.length, 1);
+  assert.equal(forwarded[0].headers['x-cube-continue-wait'], 'allow');
+});
+
+test('no session, or another user\'s token: 401, nothing forwarded', async () => {
+  const cases: Record<string, string>[] = [{ authorization: token('U-1') }, { cookie, authorization: token('U-2') }];
+  for (const headers of cases) {
+    const { forwarded, answer } = await call(headers);
+    assert.equal(answer.status, 401, JSON.stringify(headers));
+    assert.equal(forwarded.length, 0);
+  }
+});
