@@ -103,8 +103,10 @@ export async function startProductStack(opts: StackOptions = {}): Promise<Produc
         return jwt.sign(payload, cubeSecret, { algorithm: 'HS256', expiresIn: 3600 });
       },
       async load(query, token) {
+        // Cube's own polling protocol: the server-side wait (CRM_SEMANTIC_WAIT_SECONDS) would turn a slow
+        // first query on a loaded machine into a 504; this loop has no deadline of its own to honour.
         for (;;) {
-          const res = await fetch(`${s.url}/v1/load`, { method: 'POST', headers: { authorization: token, 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+          const res = await fetch(`${s.url}/v1/load`, { method: 'POST', headers: { authorization: token, 'content-type': 'application/json', 'x-cube-continue-wait': 'allow' }, body: JSON.stringify({ query }) });
           const body = (await res.json()) as { data?: Record<string, string | number | null>[]; error?: string };
           if (body.error === 'Continue wait') continue;
           if (!res.ok || body.error) throw new Error(`Cube ${res.status}: ${body.error}`);
