@@ -4,7 +4,8 @@
  * calls it batch by batch.
  *
  * Contributions are in probability points, the unit reasons.ts ranks and reports:
- * - forest: tree-path (Saabas) contributions of the raw forest probability (explain.ts), scaled by
+ * - forest: tree-path (Saabas) contributions of the raw forest probability (forest/contributions.ts,
+ *   the forest's own walk: same numbers as explain.ts, about 2.5× faster), scaled by
  *   calibrated / raw probability so they add up to the calibrated probability's distance from the
  *   scaled bias;
  * - logistic: weight × standardised value on the log-odds scale (exact), times p(1 − p) of the
@@ -14,7 +15,7 @@
  */
 import { applyPlatt, logit } from './calibration.ts';
 import { columnsOf, rawScores, type FittedCandidate } from './candidates.ts';
-import { explainRows } from './explain.ts';
+import { treePathContributions } from './forest/contributions.ts';
 import type { FeatureSet } from './features.ts';
 import type { LoadedChurnModel } from './registry.ts';
 
@@ -41,7 +42,7 @@ export function predictBlock(model: LoadedChurnModel, set: Pick<FeatureSet, 'fea
   const calibration = p?.calibration ?? null;
   const kind = p?.model.kind ?? 'forest';
   if (kind === 'forest') {
-    const explained = explainRows(model.forest!, { columns: cols }, start, stop);
+    const explained = treePathContributions(model.forest!, { columns: cols }, start, stop);
     if (!calibration) return { probability: explained.probability, contributions: explained.contributions, features: names };
     const raw = Float64Array.from(explained.probability, logit);
     const probability = applyPlatt(calibration, raw);
