@@ -10,7 +10,9 @@
  * kernel (tslab under tsx) inside the project, in .out/jupyter; check that the services a notebook
  * needs (notebook metadata `customer_intelligence.needs`) answer; then per notebook
  * `python3 -m nbconvert --to notebook --execute` and `--to html`. A failing cell fails the run with
- * the notebook, the cell number and what the cell printed; exit code 1.
+ * the notebook, the cell number and what the cell printed; exit code 1. A notebook whose optional
+ * input file is missing (metadata `customer_intelligence.inputs`, notebooks/lib/inputs.ts) is
+ * skipped with a message saying where the file should be; skips alone do not fail the run.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadVariables } from '../lib/config/schema.ts';
 import { isAlive, readEndpoint } from '../lib/warehouse/embedded/data-dir.ts';
+import { declaredInputs, missingInput, NotebookInputError } from './lib/inputs.ts';
 import { semanticUrl } from './lib/semantic.ts';
 
 type Env = Record<string, string | undefined>;
@@ -47,7 +50,10 @@ export interface CellFailure {
 
 export interface NotebookResult {
   notebook: string;
+  /** False when it failed; true when it ran, or was skipped (then `skipped` says why). */
   ok: boolean;
+  /** Not run because an optional input is missing: where it should be and which variable moves it. */
+  skipped?: string;
   seconds: number;
   /** Executed copy (partial when a cell failed) and its HTML. */
   executed?: string;
@@ -155,7 +161,7 @@ export function listNotebooks(filters: string[] = []): string[] {
 
 interface NotebookJson {
   cells: { cell_type: string; source: string | string[]; outputs?: unknown[]; execution_count?: number | null }[];
-  metadata?: { customer_intelligence?: { needs?: string[] } };
+  metadata?: { customer_intelligence?: { needs?: string[]; inputs?: unknown } };
 }
 
 async function answers(url: string): Promise<boolean> {
@@ -212,6 +218,9 @@ async function executeNotebook(
   const seconds = (): number => (performance.now() - t0) / 1000;
 
   const nb = JSON.parse(readFileSync(path, 'utf8')) as NotebookJson;
+  // Before the services: a notebook that cannot run here is skipped whether or not the product is up.
+  const skipped = missingInput(declaredInputs(basename(path), nb.metadata), ctx.env, ROOT);
+  if (skipped) return { notebook: path, ok: true, skipped, seconds: seconds() };
   for (const service of nb.metadata?.customer_intelligence?.needs ?? []) {
     const problem = await serviceProblem(service, ctx.env);
     if (problem) {
@@ -291,7 +300,9 @@ export async function runNotebooks(opts: RunOptions = {}): Promise<NotebookResul
     log(`${basename(nb)}: executing…`);
     const r = await executeNotebook(nb, { python, env, outDir, timeout: opts.cellTimeoutSeconds ?? 1800, html: opts.html ?? true, log });
     log(
-      r.ok
+      r.skipped
+        ? `${basename(nb)}: ${r.skipped}`
+        : r.ok
         ? `${basename(nb)}: ok in ${r.seconds.toFixed(1)} s → ${relative(process.cwd(), r.html ?? r.executed ?? outDir)}`
         : `${basename(nb)}: FAILED ${r.failure ? `at cell ${r.failure.cell} after ${r.seconds.toFixed(1)} s` : `(${r.error?.split(':')[0] ?? 'not run'})`}`,
     );
@@ -312,11 +323,29 @@ Options:
   --register-only    register the kernel in .out/jupyter and print how to open the notebooks
   --help
 
+A notebook whose input file is missing (the CLV notebook without the CDNOW sample) is skipped with
+a message saying where the file should be. Exit code: 0 when every notebook ran or was skipped so,
+1 when one failed, 2 when Jupyter or tslab is missing.
+
 Environment: CRM_SEMANTIC_URL (default http://127.0.0.1:4000/cubejs-api), CRM_CUBE_TOKEN (default:
 minted with the product's secret), CRM_DATA_DIR (default ./.data) or CLICKHOUSE_URL/USER/PASSWORD,
 CRM_NOTEBOOK_TREES (trees of the churn evaluation forest), CRM_CDNOW_FILE, CRM_JUPYTER_PYTHON.`;
 
-/** The CLI; returns the exit code (0 ok, 1 a notebook failed, 2 setup missing). */
+/** One line per notebook for the end of the run: ok, skipped (and why) or FAILED. */
+export function summaryLines(results: NotebookResult[]): string[] {
+  return results.map((r) => {
+    const status = r.skipped ? 'skipped' : r.ok ? 'ok     ' : 'FAILED ';
+    const tail = r.skipped ? r.skipped.replace(/^skipped: /, '') : `${r.seconds.toFixed(1).padStart(6)} s`;
+    return `${status} ${basename(r.notebook).padEnd(40)} ${tail}`;
+  });
+}
+
+/** 0 when every notebook ran or was skipped for a missing optional input, 1 when one failed. */
+export function exitCode(results: NotebookResult[]): 0 | 1 {
+  return results.some((r) => !r.ok) ? 1 : 0;
+}
+
+/** The CLI; returns the exit code (0 ok or skipped, 1 a notebook failed, 2 setup missing). */
 export async function main(argv: string[], env: Env = process.env): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -344,14 +373,11 @@ export async function main(argv: string[], env: Env = process.env): Promise<numb
     }
     const results = await runNotebooks({ notebooks: positionals, outDir: values.out, html: !values['no-html'], env });
     const failed = results.filter((r) => !r.ok);
-    console.log(results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'} ${basename(r.notebook).padEnd(40)} ${r.seconds.toFixed(1).padStart(6)} s`).join('\n'));
-    if (failed.length) {
-      console.error(`\n${failed.map(describeFailure).join('\n\n')}`);
-      return 1;
-    }
-    return 0;
+    console.log(summaryLines(results).join('\n'));
+    if (failed.length) console.error(`\n${failed.map(describeFailure).join('\n\n')}`);
+    return exitCode(results);
   } catch (error) {
-    if (error instanceof NotebookSetupError) {
+    if (error instanceof NotebookSetupError || error instanceof NotebookInputError) {
       console.error(`notebooks: ${error.message}`);
       return 2;
     }

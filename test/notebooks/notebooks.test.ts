@@ -43,11 +43,11 @@ const readNotebook = (path: string): Notebook => JSON.parse(readFileSync(path, '
 const text = (v: string[] | string | undefined): string => (Array.isArray(v) ? v.join('') : (v ?? ''));
 
 /** A notebook file with these code cells, for the kernel this project registers. */
-function writeNotebook(path: string, cells: string[], needs: string[] = []): string {
+function writeNotebook(path: string, cells: string[], needs: string[] = [], inputs: object[] = []): string {
   const nb = {
     cells: cells.map((source, i) => ({ cell_type: 'code', id: `c${i}`, metadata: {}, execution_count: null, outputs: [], source })),
     metadata: {
-      customer_intelligence: { needs },
+      customer_intelligence: { needs, inputs },
       kernelspec: { name: KERNEL_NAME, display_name: 'TypeScript (customer intelligence)', language: 'typescript' },
     },
     nbformat: 4,
@@ -138,6 +138,28 @@ describe('the runner', () => {
     const out = lines.join('\n');
     assert.match(out, /needs-product\.ipynb: needs the running product, but the semantic API at http:\/\/127\.0\.0\.1:9\/cubejs-api does not answer/);
     assert.match(out, /start it with `npm start` in another terminal/);
+  });
+
+  // Cheap: the input is checked before any kernel starts.
+  test('a notebook whose optional input is missing is skipped with the reason, and the run exits 0', async () => {
+    const absent = join(tmp, 'no-such-cdnow.txt');
+    const nb = writeNotebook(join(tmp, 'needs-file.ipynb'), ['throw new Error("never runs");'], ['semantic'], [
+      { name: 'the CDNOW sample', variable: 'CRM_CDNOW_FILE', default: '../shared/data/cdnow/CDNOW_sample.txt' },
+    ]);
+    const lines: string[] = [];
+    const { log, error } = console;
+    console.log = console.error = (...args: unknown[]) => void lines.push(args.join(' '));
+    let code: number;
+    try {
+      // The semantic API is down too: a notebook that cannot run here is skipped, not failed for that.
+      code = await main([nb, '--out', join(tmp, 'out'), '--no-html'], { CRM_CDNOW_FILE: absent, CRM_SEMANTIC_URL: 'http://127.0.0.1:9/cubejs-api' });
+    } finally {
+      Object.assign(console, { log, error });
+    }
+    const out = lines.join('\n');
+    assert.equal(code, 0, out);
+    const line = lines.find((l) => l.startsWith('skipped '));
+    assert.equal(line?.replace(/ +/g, ' '), `skipped needs-file.ipynb the CDNOW sample is not at ${absent} (put it there, or set CRM_CDNOW_FILE to where it is)`, out);
   });
 });
 
