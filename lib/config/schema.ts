@@ -99,6 +99,13 @@ const positive = (dflt: number, unit: string) =>
     const n = Number(v);
     return Number.isFinite(n) && n > 0 ? ok(n) : bad(`must be a positive number${unit ? ` of ${unit}` : ''}`);
   });
+/** A whole number ≥ min; unset or blank gives the default. */
+const whole = (dflt: number, min: number) =>
+  parser<number>((v) => {
+    if (blank(v)) return ok(dflt);
+    const n = Number(v);
+    return Number.isSafeInteger(n) && n >= min ? ok(n) : bad(`must be a whole number of at least ${min}`);
+  });
 const url = (schemes: RegExp, what: string) =>
   parser<string | undefined>((v) => {
     const t = v?.trim();
@@ -300,6 +307,22 @@ export const VARIABLES = {
   }),
   CRM_DEFAULT_COUNTRY: variable(raw(), {
     type: 'ISO 3166', default: '`DE`', meaning: 'country of phone numbers and addresses when a mapping file names none', readBy: 'ingest/mapping/compile.ts', group: 'ingest', kind: 'product',
+  }),
+  INGEST_HTTP_MAX_CONCURRENT: variable(whole(8, 1), {
+    type: 'integer', default: '`8`', meaning: 'ingest API: batches loading at once; more wait in the queue (memory: about this × the 10 MiB body limit)',
+    readBy: 'ingest/http/server.ts', group: 'ingest', kind: 'product',
+  }),
+  INGEST_HTTP_QUEUE_LENGTH: variable(whole(64, 0), {
+    type: 'integer', default: '`64`', meaning: 'ingest API: requests that may wait for a free slot, first come first served; beyond it 503 with `Retry-After` (0 = no queue)',
+    readBy: 'ingest/http/server.ts', group: 'ingest', kind: 'product',
+  }),
+  INGEST_HTTP_QUEUE_MIB: variable(positive(64, 'MiB'), {
+    type: 'MiB', default: '`64`', meaning: 'ingest API: bodies the waiting requests may hold in memory together (each counted at its `Content-Length`, gzip or chunked ones at the body limit)',
+    readBy: 'ingest/http/server.ts', group: 'ingest', kind: 'product',
+  }),
+  INGEST_HTTP_QUEUE_WAIT_SECONDS: variable(positive(30, 'seconds'), {
+    type: 'seconds', default: '`30`', meaning: 'ingest API: longest a request waits in the queue before a 503 with `Retry-After`',
+    readBy: 'ingest/http/server.ts', group: 'ingest', kind: 'product',
   }),
   INGEST_TIMINGS: variable(parser((v) => ok(Boolean(v))), {
     type: 'flag', default: 'unset: off', meaning: 'any value: print the phases of each load (ms) to stderr', readBy: 'ingest/load/job.ts', group: 'ingest', kind: 'product',
