@@ -25,7 +25,8 @@ Example:
   curl -H "Authorization: Bearer $(npm run -s token -- --role analyst --name Ann)" \\
     'http://127.0.0.1:4000/cubejs-api/v1/meta'`;
 
-export function main(argv: string[], env = process.env): { code: number; out: string } {
+/** `env`: the environment to parse (tests pass one); left out, the process's, parsed by the config schema. */
+export function main(argv: string[], env?: Record<string, string | undefined>): { code: number; out: string } {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({

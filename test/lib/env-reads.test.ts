@@ -24,8 +24,6 @@ const WHOLE_ENV: Record<string, string> = {
   'notebooks/lib/project.ts': 'runs in the notebook kernel (tslab, CommonJS): cannot import the ESM schema',
   'notebooks/lib/semantic.ts': 'runs in the notebook kernel (tslab, CommonJS): cannot import the ESM schema',
   'semantic/server.ts': "hands Node's own PATH, HOME, TMPDIR, TZ, LANG on to the Cube child process",
-  'semantic/secret.ts': 'cubeApiSecret() default argument, parsed by localSecrets()/configFrom()',
-  'semantic/token-cli.ts': "the token CLI entry's environment, parsed by cubeApiSecret()",
 };
 
 /** Undeclared names a file may read through an env object: they are another program's variables. */
