@@ -1,14 +1,10 @@
 /**
- * Delivery settings from the environment. With no SMTP_URL (the embedded default) digests are
+ * Delivery settings from the configuration. With no SMTP_URL (the embedded default) digests are
  * written as .eml files to `<dataDir>/outbox/<owner>/`, which the owner's alerts inbox reads.
  *
- * | variable | meaning | default |
- * |---|---|---|
- * | SMTP_URL | e.g. smtps://user:pass@smtp.example.com:465 (nodemailer connection URL) | unset: outbox |
- * | ALERT_FROM | From address | "Customer intelligence" <alerts@localhost> |
- * | ALERT_WEBHOOK_URL | Slack-compatible webhook, HMAC-signed | unset: no webhook |
- * | CRM_WEBHOOK_SECRET | HMAC key (else generated into <dataDir>/secrets.json) | generated |
- * | CRM_PUBLIC_URL | base of the links to customer pages | CRM_WEB_ORIGIN, else http://127.0.0.1:$CRM_WEB_PORT |
+ * The variables (SMTP_URL, ALERT_FROM, ALERT_WEBHOOK_URL, CRM_WEBHOOK_SECRET, CRM_PUBLIC_URL,
+ * CRM_WEB_ORIGIN, CRM_WEB_PORT) are declared once, with their defaults and meaning, in
+ * lib/config/schema.ts (the README's configuration table is generated from it).
  */
 import { join } from 'node:path';
 import { localSecrets } from '../lib/config.ts';
