@@ -121,6 +121,14 @@ describe('CDNOW through the semantic layer', { skip }, () => {
     // One order per customer and day (the mapping's orders.by).
     assert.equal(num(found[0]['customer_base.lifetime_orders']), days.size);
 
+    // Tenure counts to the as-of date (the data's end, 1998-06-30), not to the real clock: 00004 was
+    // created from its facts, so it signed up on its first purchase day.
+    const [t] = await load({ dimensions: ['customer_base.signup_date', 'customer_base.tenure_days', 'customer_base.value_as_of'], filters: [{ member: 'customer_base.source_id', operator: 'equals', values: ['00004'] }] });
+    const first = [...days].sort()[0];
+    assert.equal(String(t['customer_base.signup_date']).slice(0, 10), first);
+    assert.equal(String(t['customer_base.value_as_of']).slice(0, 10), '1998-06-30');
+    assert.equal(num(t['customer_base.tenure_days']), (Date.parse('1998-06-30') - Date.parse(first)) / 86_400_000);
+
     const noFilters = { from: '', to: '', region: '', channel: '', owner: '', segment: '' };
     const listed = await load(customerListQuery(noFilters, parseListParams(new URLSearchParams({ q: '00004' }))) as unknown as CubeQuery);
     assert.ok(listed.some((r) => r['customer_base.customer_id'] === found[0]['customer_base.customer_id']), JSON.stringify(listed));
