@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { partLogger, requestIdFrom } from '../../lib/log.ts';
 import { digestToken, requireBearer } from './auth.ts';
-import { checkDeclaredLength, contentCoding, readBody } from './body.ts';
+import { checkDeclaredLength, contentCoding, readBody, type ContentCoding } from './body.ts';
 import { errorBody, HttpError } from './errors.ts';
+import { AdmissionQueue, QueueRefusal, type QueueClock, type QueueStats, type Ticket } from './queue.ts';
+import { loadVariables } from '../../lib/config/schema.ts';
 import { KeyedLock, parseIdempotencyKey, requestDigest, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
-import { batchFormat, parseBatch } from './parse.ts';
+import { batchFormat, parseBatch, type BatchFormat } from './parse.ts';
 import { HTTP_ENTITIES, type HttpEntity, type IngestBatchFn } from './batch.ts';
 import { summaryBody, summaryStatus, type BatchSummary } from './summary.ts';
 
@@ -20,8 +22,16 @@ export interface IngestServerOptions {
   /** Largest body accepted, on the wire and after gunzip. */
   maxBodyBytes?: number;
   maxRecords?: number;
-  /** Requests being read or loaded at once; more get 503 + Retry-After (bounds memory at about this × maxBodyBytes). */
+  /** Requests loading at once; more wait in a queue (bounds memory at about this × maxBodyBytes). Default INGEST_HTTP_MAX_CONCURRENT (8). */
   maxConcurrentRequests?: number;
+  /** Requests that may wait for a slot, in arrival order; beyond that 503 + Retry-After. Default INGEST_HTTP_QUEUE_LENGTH (64). */
+  maxQueuedRequests?: number;
+  /** Bytes the waiting requests may buffer (each counted at its Content-Length, or maxBodyBytes when gzip or chunked). Default INGEST_HTTP_QUEUE_MIB (64) MiB. */
+  maxQueuedBytes?: number;
+  /** Longest a request waits for a slot before a 503. Default INGEST_HTTP_QUEUE_WAIT_SECONDS (30) s. */
+  maxQueueWaitMs?: number;
+  /** Seam for tests: the queue's clock (timeouts, service-time estimate). */
+  queueClock?: QueueClock;
   /** One line per request, with `{ requestId, status, ms }`; never given tokens or bodies. Default: the structured log (lib/log.ts, part "ingest-api"). */
   log?: (line: string, fields?: Record<string, unknown>) => void;
   /** Where an operator finds the token; part of every 401. */
@@ -34,11 +44,23 @@ export interface IngestServerOptions {
 export interface IngestServer {
   /** Base URL, e.g. http://127.0.0.1:4100 (POST {url}/v1/ingest/transactions). */
   url: string;
+  /** Requests loading and waiting right now. */
+  queue(): QueueStats;
   close(): Promise<void>;
 }
 
 export const DEFAULT_TOKEN_HINT =
   'The token is INGEST_TOKEN in the server\'s environment or, when that is unset, "ingestToken" in secrets.json in the data directory (CRM_DATA_DIR, default .data/).';
+
+/** What ingestRoute learnt from a request's line and headers before admitting it. */
+interface CheckedRequest {
+  entity: HttpEntity;
+  format: BatchFormat;
+  coding: ContentCoding;
+  key: string | undefined;
+  querySource: string | undefined;
+  requestId: string;
+}
 
 interface Outcome {
   status: number;
@@ -51,7 +73,16 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
   const host = opts.host ?? '127.0.0.1';
   const maxBodyBytes = opts.maxBodyBytes ?? 10 * 1024 * 1024;
   const maxRecords = opts.maxRecords ?? 10_000;
-  const maxConcurrent = opts.maxConcurrentRequests ?? 8;
+  const settings = loadVariables(['INGEST_HTTP_MAX_CONCURRENT', 'INGEST_HTTP_QUEUE_LENGTH', 'INGEST_HTTP_QUEUE_MIB', 'INGEST_HTTP_QUEUE_WAIT_SECONDS']);
+  const queue = new AdmissionQueue(
+    {
+      maxConcurrent: opts.maxConcurrentRequests ?? settings.INGEST_HTTP_MAX_CONCURRENT,
+      maxWaiting: opts.maxQueuedRequests ?? settings.INGEST_HTTP_QUEUE_LENGTH,
+      maxWaitingBytes: opts.maxQueuedBytes ?? settings.INGEST_HTTP_QUEUE_MIB * 1024 * 1024,
+      maxWaitMs: opts.maxQueueWaitMs ?? settings.INGEST_HTTP_QUEUE_WAIT_SECONDS * 1000,
+    },
+    opts.queueClock,
+  );
   const apiLog = partLogger('ingest-api');
   const log =
     opts.log ??
@@ -62,7 +93,6 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
   const ingest = opts.ingest ?? (await defaultIngest(opts.warehouse));
   const store = opts.idempotencyStore ?? warehouseIdempotencyStore(opts.warehouse.client, opts.warehouse.database);
   const locks = new KeyedLock();
-  let active = 0;
 
   async function ingestRoute(req: IncomingMessage, res: ServerResponse, entityName: string, query: URLSearchParams, requestId: string): Promise<Outcome> {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST to send a batch.', { Allow: 'POST' });
@@ -77,10 +107,51 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
     const querySource = query.get('source') ?? undefined;
 
+    // A plain body is counted at its declared length; a gzip or chunked one can grow to the limit.
+    const declared = req.headers['content-length'];
+    const reserve = coding === 'identity' && declared !== undefined ? Number(declared) : maxBodyBytes;
+    const ticket = admit(reserve);
+    // A client that hangs up while waiting gives its place back at once, not when its turn comes.
+    const onGone = (): void => {
+      if (!res.writableFinished) ticket.abandon();
+    };
+    res.once('close', onGone);
+    try {
+      return await admitted(req, res, { entity, format, coding, key, querySource, requestId }, ticket);
+    } finally {
+      res.off('close', onGone);
+      ticket.release();
+    }
+  }
+
+  function admit(reserve: number): Ticket {
+    try {
+      return queue.enter(reserve);
+    } catch (err) {
+      if (err instanceof QueueRefusal) throw busy(err);
+      throw err;
+    }
+  }
+
+  async function admitted(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { entity, format, coding, key, querySource, requestId }: CheckedRequest,
+    ticket: Ticket,
+  ): Promise<Outcome> {
     // Everything that can refuse the request without its body has run: only now ask for it
     // (`Expect: 100-continue`, sent by curl for large bodies), so a refused upload never happens.
     if (/\b100-continue\b/i.test(req.headers.expect ?? '')) res.writeContinue();
-    const body = await readBody(req, coding, maxBodyBytes);
+    // The body is read while the request waits for its turn (it counts against the queue's bytes),
+    // so the sender is done uploading when the slot comes and no request timeout runs out.
+    let body: Buffer;
+    try {
+      [body] = await Promise.all([readBody(req, coding, maxBodyBytes), ticket.granted]);
+    } catch (err) {
+      if (err instanceof QueueRefusal) throw busy(err);
+      throw err;
+    }
+    const waited = ticket.waitedMs() > 0 ? ` waited=${Math.round(ticket.waitedMs())}ms` : '';
     const { source, records } = parseBatch(body, { format, querySource, maxRecords });
     const requestSha256 = requestDigest(entity, querySource, body);
     const label = key ? `http:${key}` : `http:sha256:${requestSha256.slice(0, 16)}`;
@@ -88,7 +159,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
 
     if (!key) {
       const summary = await load();
-      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}` });
+      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}` });
     }
     return locks.run(key, async () => {
       const prior = await store.find(key);
@@ -99,7 +170,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         const summary = JSON.parse(prior.response) as BatchSummary;
         return send(res, summaryStatus(summary), summaryBody(summary), { 'Idempotent-Replayed': 'true' }, {
           records: records.length,
-          note: `batch=${summary.batch_id} replayed`,
+          note: `batch=${summary.batch_id} replayed${waited}`,
         });
       }
       const summary = await load();
@@ -110,7 +181,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         // harmless (upserts by id) but would not be a replay: say so in the log.
         log(`ingest-http warning: batch ${summary.batch_id} loaded but its idempotency key was not stored: ${(err as Error).message}`, { requestId, batchId: summary.batch_id });
       }
-      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}` });
+      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}` });
     });
   }
 
@@ -122,15 +193,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     }
     const m = /^\/v1\/ingest\/([^/]+)\/?$/.exec(url.pathname);
     if (!m) throw new HttpError(404, 'not_found', `No route ${url.pathname.slice(0, 100)}; POST batches to /v1/ingest/{${HTTP_ENTITIES.join('|')}}.`);
-    if (active >= maxConcurrent) {
-      throw new HttpError(503, 'busy', `The ingest endpoint is handling ${maxConcurrent} requests already; retry shortly.`, { 'Retry-After': '1' });
-    }
-    active++;
-    try {
-      return await ingestRoute(req, res, decodeSegment(m[1]!), url.searchParams, requestId);
-    } finally {
-      active--;
-    }
+    return ingestRoute(req, res, decodeSegment(m[1]!), url.searchParams, requestId);
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -189,6 +252,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
 
   return {
     url: `http://${hostForUrl}:${address.port}`,
+    queue: () => queue.stats(),
     close: () =>
       new Promise<void>((resolve) => {
         // Finishes in-flight requests, drops idle keep-alive sockets; a stuck client gets 10 s.
@@ -228,6 +292,11 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
     res.once('finish', () => setTimeout(() => req.socket.destroy(), 200).unref());
   }
   return { status, ...extra };
+}
+
+/** 503 busy, with the queue's estimate of when a retry gets in. */
+function busy(refusal: QueueRefusal): HttpError {
+  return new HttpError(503, 'busy', `${refusal.message} Retry after ${refusal.retryAfterSeconds} s.`, { 'Retry-After': String(refusal.retryAfterSeconds) });
 }
 
 function decodeSegment(segment: string): string {

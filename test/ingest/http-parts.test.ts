@@ -217,7 +217,12 @@ class Gate {
   }
 }
 
-async function fakeServer({ gate, ...opts }: { maxBodyBytes?: number; maxRecords?: number; maxConcurrentRequests?: number; gate?: Gate } = {}) {
+/** Yields to the event loop until `done()` holds: waits for the server's own progress, no clock involved. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+async function fakeServer({ gate, ...opts }: { maxBodyBytes?: number; maxRecords?: number; maxConcurrentRequests?: number; maxQueuedRequests?: number; maxQueuedBytes?: number; gate?: Gate } = {}) {
   const loads: BatchToIngest[] = [];
   const lines: string[] = [];
   const store = memoryIdempotencyStore();
@@ -381,16 +386,10 @@ describe('ingest endpoint against fakes', () => {
     try {
       const batch = { source: 's', records: [{ id: '1' }, { id: '2' }] };
       const sent = [1, 2, 3].map(() => post(`${server.url}/v1/ingest/transactions`, batch, { 'idempotency-key': 'k1' }));
-      // The first copy is loading (held by the gate); the load finishes only once all three are in
-      // the endpoint, which then refuses a fourth request as busy. The probe carries no token, so a
-      // probe that gets in is refused at once and holds nothing.
+      // The first copy is loading (held by the gate); the load finishes only once all three hold
+      // a slot of the endpoint (the other two wait for the key's lock).
       await gate.entered;
-      const busy = async () => {
-        const probe = await fetch(`${server.url}/v1/ingest/transactions`, { method: 'POST' });
-        await probe.arrayBuffer();
-        return probe.status === 503;
-      };
-      while (!(await busy()));
+      await until(() => server.queue().inFlight === 3);
       gate.open();
       const racing = await Promise.all(sent);
       assert.deepEqual(racing.map((r) => r.status), [200, 200, 200]);
@@ -465,9 +464,9 @@ describe('ingest endpoint against fakes', () => {
     }
   });
 
-  test('over maxConcurrentRequests → 503 with Retry-After', async () => {
+  test('over maxConcurrentRequests without a queue → 503 with Retry-After', async () => {
     const gate = new Gate();
-    const { server } = await fakeServer({ gate, maxConcurrentRequests: 1 });
+    const { server } = await fakeServer({ gate, maxConcurrentRequests: 1, maxQueuedRequests: 0 });
     try {
       const first = post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '1' }] });
       await gate.entered; // the first request is loading
@@ -534,5 +533,94 @@ describe('ingest endpoint against fakes', () => {
 
   test('refuses to start without a token', async () => {
     await assert.rejects(startIngestServer({ warehouse: {} as Warehouse, token: '', port: 0 }), /token is required/);
+  });
+});
+
+describe('ingest endpoint: the admission queue (issue 17, item 5)', () => {
+  const records = (sender: number, n: number) => Array.from({ length: n }, (_, j) => ({ id: `s${sender}-r${j}` }));
+
+  test('10 concurrent senders over 8 slots all succeed, with exact counts', async () => {
+    const gate = new Gate();
+    const { server, loads } = await fakeServer({ gate, maxConcurrentRequests: 8 });
+    try {
+      // Sender i sends i + 1 records; all ten are in the endpoint (8 loading, 2 waiting) before any
+      // load finishes — the burst that used to get 503s.
+      const sent = Array.from({ length: 10 }, (_, i) => post(`${server.url}/v1/ingest/transactions`, { source: 's', records: records(i, i + 1) }));
+      await until(() => server.queue().inFlight === 8 && server.queue().waiting === 2);
+      gate.open();
+      const answers = await Promise.all(sent);
+      assert.deepEqual(answers.map((r) => r.status), Array(10).fill(200));
+      const bodies = (await Promise.all(answers.map((r) => r.json()))) as BatchSummary[];
+      assert.deepEqual(bodies.map((b) => b.loaded), Array.from({ length: 10 }, (_, i) => i + 1));
+      assert.equal(loads.length, 10);
+      const ids = loads.flatMap((l) => l.records.map((r) => (r as { id: string }).id)).sort();
+      const expected = Array.from({ length: 10 }, (_, i) => records(i, i + 1).map((r) => r.id)).flat().sort();
+      assert.equal(ids.length, 55);
+      assert.deepEqual(ids, expected);
+      assert.deepEqual(server.queue().inFlight + server.queue().waiting, 0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a full queue (by count or by bytes) → 503 busy with Retry-After from the queue', async () => {
+    const gate = new Gate();
+    const { server, loads } = await fakeServer({ gate, maxConcurrentRequests: 1, maxQueuedRequests: 2, maxQueuedBytes: 1000 });
+    const busyAnswer = async (res: Response) => ({ status: res.status, retryAfter: res.headers.get('retry-after'), code: ((await res.json()) as { error: { code: string } }).error.code });
+    try {
+      const first = post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '1' }] });
+      await gate.entered;
+      const secondBody = JSON.stringify({ source: 's', records: [{ id: '2' }] });
+      const second = post(`${server.url}/v1/ingest/transactions`, secondBody);
+      await until(() => server.queue().waiting === 1);
+      assert.equal(server.queue().waitingBytes, Buffer.byteLength(secondBody));
+
+      // Room for one more request, but not for this one's bytes. Nothing measured yet, so each
+      // request ahead counts 1 s: (1 loading + 1 waiting) × 1 s / 1 slot.
+      const big = JSON.stringify({ source: 's', records: [{ id: '3', pad: 'x'.repeat(1000 - Buffer.byteLength(secondBody)) }] });
+      assert.deepEqual(await busyAnswer(await post(`${server.url}/v1/ingest/transactions`, big)), { status: 503, retryAfter: '2', code: 'busy' });
+
+      const fourth = post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '4' }] });
+      await until(() => server.queue().waiting === 2);
+      // Count bound: 1 loading + 2 waiting ahead → 3 s.
+      assert.deepEqual(await busyAnswer(await post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '5' }] })), { status: 503, retryAfter: '3', code: 'busy' });
+
+      gate.open();
+      assert.deepEqual((await Promise.all([first, second, fourth])).map((r) => r.status), [200, 200, 200]);
+      assert.deepEqual(loads.map((l) => (l.records[0] as { id: string }).id), ['1', '2', '4']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a waiting request whose client disconnects leaves the queue and is never loaded', async () => {
+    const gate = new Gate();
+    const { server, loads } = await fakeServer({ gate, maxConcurrentRequests: 1 });
+    try {
+      const first = post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '1' }] });
+      await gate.entered;
+      const body = JSON.stringify({ source: 's', records: [{ id: 'gone' }] });
+      const leaving = request(`${server.url}/v1/ingest/transactions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      const closed = new Promise<void>((resolve) => leaving.on('close', resolve));
+      leaving.on('error', () => {}); // the hang-up below
+      leaving.end(body);
+      await until(() => server.queue().waiting === 1);
+      leaving.destroy();
+      await closed;
+      await until(() => server.queue().waiting === 0);
+      assert.equal(server.queue().waitingBytes, 0);
+      assert.equal(server.queue().inFlight, 1);
+
+      gate.open();
+      assert.equal((await first).status, 200);
+      const after = await post(`${server.url}/v1/ingest/transactions`, { source: 's', records: [{ id: '3' }] });
+      assert.equal(after.status, 200);
+      assert.deepEqual(loads.map((l) => (l.records[0] as { id: string }).id), ['1', '3']);
+    } finally {
+      await server.close();
+    }
   });
 });
