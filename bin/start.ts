@@ -176,7 +176,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    printBanner(running, signIn);
+    printBanner(running, signIn, env.CAMPAIGN_WEBHOOK_URL);
   } catch (err) {
     startLog.error({ err }, `failed: ${(err as Error).message}`);
     await stop(1);
@@ -196,9 +196,12 @@ async function expectSchema(wh: Warehouse): Promise<void> {
   if (current < expected) throw new Error(`the warehouse schema is at version ${current}, this build needs ${expected}: run the migrate service (--services migrate) first`);
 }
 
-function printBanner(running: Running[], signIn: string[]): void {
+function printBanner(running: Running[], signIn: string[], campaignWebhook: string | undefined): void {
   const lines = running.filter((r) => r.url || r.note).map((r) => (r.url ? `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}` : `  ${r.name.padEnd(14)} ${r.note}`));
   const web = running.find((r) => r.name === 'dashboard');
+  // The segments page's push needs a webhook: say whether it is on, and how to turn it on (only the
+  // origin is shown: the path or query of a webhook URL may carry a token).
+  if (web) lines.push(`  ${'campaign push'.padEnd(14)} ${campaignWebhook ? `on → ${new URL(campaignWebhook).origin}` : 'off (set CAMPAIGN_WEBHOOK_URL to push segments to a campaign tool; README.md, Configuration)'}`);
   // Without demo data there are no demo accounts: say how to make one instead of leaving a sign-in page nobody can pass.
   const users = signIn.length
     ? ['', 'Demo users (embedded default only):', ...signIn]

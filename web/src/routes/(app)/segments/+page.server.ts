@@ -14,7 +14,10 @@ import { getWebContext } from '$lib/server/context.ts';
 export const load: PageServerLoad = async ({ locals, route }) => {
   // The forms show only to roles the access table lets post them (others would get a 403).
   const canEdit = decide(route.id, locals.user?.role, 'save') === 'allow';
-  const canPush = !!pushConfig() && decide(route.id, locals.user?.role, 'push') === 'allow';
+  const mayPush = decide(route.id, locals.user?.role, 'push') === 'allow';
+  const canPush = mayPush && !!pushConfig();
+  // Someone who may push but cannot, because the webhook is unset, sees the button disabled and why.
+  const pushOff = mayPush && !canPush;
   try {
     const segments = await listSegments();
     // The push log is secondary: the page works without it.
@@ -23,9 +26,9 @@ export const load: PageServerLoad = async ({ locals, route }) => {
       const p = pushes.find((x) => x.segment_id === s.id);
       return p ? [[s.id, p]] : [];
     }));
-    return { segments, lastPush, segmentsError: undefined as string | undefined, canPush, canEdit };
+    return { segments, lastPush, segmentsError: undefined as string | undefined, canPush, pushOff, canEdit };
   } catch (err) {
-    return { segments: [], lastPush: {} as Record<string, PushLogRow>, segmentsError: publicError('Saved segments could not be read', err, locals.requestId), canPush, canEdit };
+    return { segments: [], lastPush: {} as Record<string, PushLogRow>, segmentsError: publicError('Saved segments could not be read', err, locals.requestId), canPush, pushOff, canEdit };
   }
 };
 
