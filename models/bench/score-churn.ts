@@ -163,8 +163,8 @@ try {
   const explainS = cpuOf(() => explainRows(forest, cols));
   const contribS = cpuOf(() => treePathContributions(forest, cols));
   console.log(
-    `kernels (CPU, best of 3, ${x.customerIds.length} rows): predictProba ${s(probaS)}, explainRows (probability + contributions, ` +
-      `what scoring calls) ${s(explainS)}, treePathContributions (same numbers, lockstep walk) ${s(contribS)}`,
+    `kernels (CPU, best of 3, ${x.customerIds.length} rows): predictProba ${s(probaS)}, treePathContributions ` +
+      `(probability + contributions, what scoring calls) ${s(contribS)}, explainRows (same numbers, plain per-row walk) ${s(explainS)}`,
   );
 
   const scale = GOAL_CUSTOMERS / r.customers;
