@@ -63,6 +63,11 @@ export interface Deal {
   /** Position of the amount in the product's price range, 0..1 (log scale). */
   size: number;
   discount: number;
+  /**
+   * Open and won deals: the competitor met in the deal ('' none named). Lost deals: the one the
+   * customer chose instead, named only when the loss reason says another vendor won
+   * (LOST_TO_A_RIVAL); '' for a deal nobody won (no decision, timing) or lost on our own service.
+   */
   competitor: string;
   ownerId: string;
   status: 'open' | 'won' | 'lost';
@@ -87,6 +92,13 @@ export interface Activity {
 /** Account owners who lose far more deals on support experience and indecision (planted). */
 export const WEAK_OWNERS = ['U-OWN-02', 'U-OWN-07'] as const;
 
+/**
+ * Loss reasons that mean another vendor won the deal: only these name a competitor on a lost deal
+ * (issue 15: deals lost for "No decision" named one). `competitor` always does (its weight is 0
+ * when no competitor was in the running); price and product_fit do when one was.
+ */
+export const LOST_TO_A_RIVAL: readonly LossReason[] = ['price', 'competitor', 'product_fit'];
+
 /** The planted loss-reason model: base weights and multipliers, also written to the manifest. */
 export const LOSS_MODEL = {
   base: { price: 1.0, competitor: 0.8, product_fit: 0.7, timing: 0.6, no_decision: 0.8, support_experience: 0.25 } as Record<LossReason, number>,
@@ -95,7 +107,8 @@ export const LOSS_MODEL = {
     Acme: { price: 5 },
     Globex: { product_fit: 3 },
     Initech: { competitor: 3 },
-    Umbrella: { timing: 2.5 },
+    // A competitor's multiplier only shows in the data on a reason that names it (LOST_TO_A_RIVAL).
+    Umbrella: { competitor: 2.5 },
     Hooli: { competitor: 2 },
   } as Record<string, Partial<Record<LossReason, number>>>,
   product: {
@@ -473,13 +486,15 @@ function exitStage(rng: Random, reason: LossReason): number {
   }
 }
 
+/** `d.competitor` is the deal's recorded one: a note names a vendor only when the deal does. */
 function lossNote(rng: Random, reason: LossReason, d: { competitor: string; product: string; discount: number }): string {
-  const comp = d.competitor || 'another vendor';
+  const comp = d.competitor;
   const pct = rng.int(8, 25);
+  const named = (text: string): string[] => (comp ? [text] : []);
   const options: Record<LossReason, string[]> = {
-    price: [`Lost on price: ${comp} quoted about ${pct}% below us.`, `Customer said "too expensive" — we offered ${d.discount}% discount, not enough.`, `Budget could not stretch to our quote for ${d.product}.`],
+    price: [...named(`Lost on price: ${comp} quoted about ${pct}% below us.`), `Customer said "too expensive" — we offered ${d.discount}% discount, not enough.`, `Budget could not stretch to our quote for ${d.product}.`],
     competitor: [`Went with ${comp}: longer relationship, bundled services.`, `Chose ${comp}, citing their local account team.`],
-    product_fit: [`Product fit: requirements for ${d.product} (integration, custom sizes) not met.`, `Needed features we do not offer; ${comp} covered them.`],
+    product_fit: [`Product fit: requirements for ${d.product} (integration, custom sizes) not met.`, ...named(`Needed features we do not offer; ${comp} covered them.`)],
     timing: ['Budget frozen until next fiscal year; revisit next quarter.', 'Project postponed — reorganisation at the customer.'],
     no_decision: ['No decision: contact stopped responding after the proposal.', 'Deal stalled, no budget owner identified.'],
     support_experience: ['Customer cited slow support on open tickets as the reason.', 'Lost: "your service desk never called back" — escalations unresolved.'],
@@ -593,7 +608,10 @@ function makeDeal(world: World, rng: Random, p: Person, createdDay: number, owne
   let stage: string = DEAL_STAGES[reached];
   let status: Deal['status'] = 'open';
   let notes: string;
-  const names = { competitor, product: product.name, discount };
+  // A lost deal names the competitor only when the reason says another vendor won.
+  const lost = !open && !won;
+  const recorded = lost && !LOST_TO_A_RIVAL.includes(reason as LossReason) ? '' : competitor;
+  const names = { competitor: recorded, product: product.name, discount };
   if (open) {
     reason = '';
     notes = `Next step: ${rng.pick(['send revised proposal', 'demo with the IT team', 'legal review of the contract', 'pricing call with procurement', 'reference visit'])}.`;
@@ -612,7 +630,7 @@ function makeDeal(world: World, rng: Random, p: Person, createdDay: number, owne
   }
   const lastDay = history[history.length - 1][1];
   return {
-    createdDay, product, amount, currency, size, discount, competitor, ownerId, status, stage,
+    createdDay, product, amount, currency, size, discount, competitor: recorded, ownerId, status, stage,
     lossReason: status === 'lost' ? reason : '',
     closedDay: open ? null : closeDay,
     expectedDay,

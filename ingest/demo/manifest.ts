@@ -25,7 +25,7 @@ export interface FileSummary {
 export type DemoManifest = ReturnType<typeof buildManifest>;
 
 /** Bump when the generated data changes, so stale demo directories are regenerated (ensureDemoFiles). */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2; // 2: lost deals name a competitor only when another vendor won (issue 15)
 
 const round = (x: number, digits = 3): number => Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : 0;
 const share = (a: number, b: number): number => round(b > 0 ? a / b : 0);
@@ -306,6 +306,7 @@ export function buildManifest(world: World, stats: Stats, results: Record<FileKe
           unhappy_account: { when: 'account is a dissatisfied churner in its drift', ...LOSS_MODEL.unhappyAccount },
         },
         win_rate: 'base 45%; Acme −12 pts, Globex −5, no competitor +8, weak owner −15, large deal −8, Office Fit-out −5, unhappy account −20',
+        competitor_on_lost_deals: 'named only when another vendor won: reasons price, competitor (always) and product_fit; blank for no_decision, timing and support_experience',
         stage_where_lost: 'price: negotiation/proposal; competitor: proposal/negotiation; product_fit: qualification/proposal; timing: any; no_decision: qualification/proposal (long cycles); support_experience: proposal/negotiation',
       },
       observed: {
