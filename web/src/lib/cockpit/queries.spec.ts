@@ -1,11 +1,11 @@
 import { expect, test } from 'vitest';
 import type { Filters } from '../filters/url-filters.ts';
-import { cohortQuery, dealKpiQuery, kpiQueries, lossReasonQuery, pipelineStageQuery, revenueTrendQueries, salesKpiQuery, stageRank } from './queries.ts';
+import { cohortQuery, dealKpiQuery, kpiComparisonQueries, kpiQueries, lossReasonQuery, pipelineStageQuery, revenueTrendComparisonQuery, revenueTrendQuery, salesKpiQuery, stageRank } from './queries.ts';
 
 const f: Filters = { from: '2025-11-01', to: '2026-10-31', region: 'DACH', channel: '', owner: '', segment: 'Champions' };
 
 test('revenue KPI: this period and the previous one, same filters', () => {
-  const q = kpiQueries(f);
+  const q = { ...kpiQueries(f), ...kpiComparisonQueries(f)! };
   expect(q.sales).toEqual({
     measures: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.repeat_purchase_rate'],
     timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'] }],
@@ -17,6 +17,24 @@ test('revenue KPI: this period and the previous one, same filters', () => {
   expect(q.salesPrev.timeDimensions).toEqual([{ dimension: 'sales.order_date', dateRange: ['2024-11-01', '2025-10-31'] }]);
   expect(q.salesPrev.filters).toEqual(q.sales.filters);
   expect(salesKpiQuery(f)).toEqual(q.sales);
+});
+
+test.each([
+  // Year to date (named) compares with the same days a year earlier, also as "previous".
+  [{ from: '2026-01-01', to: '2026-10-15', period: 'year_to_date', compare: 'previous' }, ['2025-01-01', '2025-10-15']],
+  [{ from: '2025-11-01', to: '2026-10-31', period: 'last_12_full_months', compare: 'last_year' }, ['2024-11-01', '2025-10-31']],
+  [{ from: '2026-10-02', to: '2026-10-31', period: 'last_30_days', compare: 'last_year' }, ['2025-10-02', '2025-10-31']],
+  [{ from: '2026-10-02', to: '2026-10-31', period: 'last_30_days', compare: 'previous' }, ['2026-09-02', '2026-10-01']],
+] as const)('the comparison the URL chooses: %o → %o', (period, expected) => {
+  const q = kpiComparisonQueries({ ...f, ...period });
+  expect(q?.salesPrev.timeDimensions?.[0].dateRange).toEqual(expected);
+  expect(q?.dealsPrev.timeDimensions?.[0].dateRange).toEqual(expected);
+  expect(revenueTrendComparisonQuery({ ...f, ...period }, 'month')?.timeDimensions?.[0].dateRange).toEqual(expected);
+});
+
+test('no comparison: no comparison queries', () => {
+  expect(kpiComparisonQueries({ ...f, compare: 'none' })).toBeNull();
+  expect(revenueTrendComparisonQuery({ ...f, compare: 'none' }, 'month')).toBeNull();
 });
 
 test('win rate: deals closed in the period, by close date; no segment member on deals', () => {
@@ -35,9 +53,8 @@ test('snapshot KPIs carry the customer filters and no date range', () => {
 });
 
 test('trend, cohort, pipeline and loss-reason queries', () => {
-  const t = revenueTrendQueries(f, 'month');
-  expect(t.current.timeDimensions).toEqual([{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'], granularity: 'month' }]);
-  expect(t.previous.timeDimensions?.[0].dateRange).toEqual(['2024-11-01', '2025-10-31']);
+  expect(revenueTrendQuery(f, f, 'month').timeDimensions).toEqual([{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'], granularity: 'month' }]);
+  expect(revenueTrendComparisonQuery(f, 'month')?.timeDimensions?.[0].dateRange).toEqual(['2024-11-01', '2025-10-31']);
   const c = cohortQuery(f);
   expect(c.timeDimensions).toEqual([{ dimension: 'retention.cohort_month', dateRange: ['2025-11-01', '2026-10-31'], granularity: 'month' }]);
   expect(c.filters).toContainEqual({ member: 'retention.months_since_first_purchase', operator: 'lte', values: ['12'] });

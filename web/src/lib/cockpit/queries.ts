@@ -1,12 +1,14 @@
-import { previousPeriod, type DateRange, type Filters } from '../filters/url-filters.ts';
+import { comparisonOf, type DateRange, type Filters } from '../filters/url-filters.ts';
 import { scopeFilters, timeDimension } from '../cube/scopes.ts';
 import type { CubeFilter, CubeQuery } from '../cube/types.ts';
 import type { Granularity } from '../format/format.ts';
 
 /**
  * Every Cube query of the cockpit, as pure functions of the URL filters (unit-tested; the e2e test
- * checks the page shows what the semantic API answers). Period KPIs run for the selected range and
- * the previous one of the same length; snapshot KPIs (scores, open pipeline) have no history.
+ * checks the page shows what the semantic API answers). Period KPIs run for the selected range and,
+ * in a second set, for the comparison the URL chooses (`compare`: the previous period like for like,
+ * the same period last year, or none; lib/periods.ts); snapshot KPIs (scores, open pipeline) have
+ * no history.
  */
 export const KPI_MEASURES = {
   sales: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.repeat_purchase_rate'],
@@ -27,25 +29,33 @@ export function dealKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
 }
 
 export function kpiQueries(f: Filters) {
-  const prev = previousPeriod(f);
   return {
     sales: salesKpiQuery(f),
-    salesPrev: salesKpiQuery(f, prev),
     deals: dealKpiQuery(f),
-    dealsPrev: dealKpiQuery(f, prev),
     snapshot: { measures: [...KPI_MEASURES.snapshot], filters: scopeFilters('customers', f) } satisfies CubeQuery,
     pipeline: { measures: [...KPI_MEASURES.pipeline], filters: [...scopeFilters('dealsOpen', f), OPEN] } satisfies CubeQuery,
   };
 }
 
-export function revenueTrendQueries(f: Filters, granularity: Granularity) {
-  const q = (range: DateRange): CubeQuery => ({
+/** The period KPIs for the comparison period; null with `compare=none`. */
+export function kpiComparisonQueries(f: Filters) {
+  const range = comparisonOf(f);
+  return range ? { salesPrev: salesKpiQuery(f, range), dealsPrev: dealKpiQuery(f, range) } : null;
+}
+
+export function revenueTrendQuery(f: Filters, range: DateRange, granularity: Granularity): CubeQuery {
+  return {
     measures: ['sales.revenue', 'sales.orders'],
     timeDimensions: timeDimension('sales', range, granularity),
     filters: scopeFilters('sales', f),
     order: [['sales.order_date', 'asc']],
-  });
-  return { current: q(f), previous: q(previousPeriod(f)) };
+  };
+}
+
+/** The revenue trend of the comparison period (the dashed line); null with `compare=none`. */
+export function revenueTrendComparisonQuery(f: Filters, granularity: Granularity): CubeQuery | null {
+  const range = comparisonOf(f);
+  return range ? revenueTrendQuery(f, range, granularity) : null;
 }
 
 export const MAX_COHORT_OFFSET = 12;

@@ -59,6 +59,21 @@ describe('KpiCard', () => {
     expect(card).toHaveTextContent('+5.0 pp');
     expect(card.querySelector('.change')).toHaveClass('bad');
   });
+  test('the comparison is named: same period last year', () => {
+    render(KpiCard, { testid: 'kpi', label: 'Revenue', format: 'currency', value: 900, previous: 1000, vs: 'vs same period last year' });
+    const card = screen.getByTestId('kpi');
+    expect(card).toHaveTextContent('−10.0% vs same period last year');
+    expect(card.querySelector('.change')).toHaveClass('bad');
+  });
+  test('a comparison before the data starts shows the notice, not a percentage', () => {
+    const notice = 'No data before 3 Jan 2025: comparison not available';
+    render(KpiCard, { testid: 'kpi', label: 'Revenue', format: 'currency', value: 3045, previous: 1000, comparisonNotice: notice });
+    const card = screen.getByTestId('kpi');
+    expect(screen.getByTestId('kpi-comparison-notice')).toHaveTextContent(notice);
+    expect(card).not.toHaveTextContent('%');
+    expect(card.dataset.previous).toBe('');
+    expect(card.dataset.value).toBe('3045');
+  });
   test('snapshot KPIs show their note; clickable cards are buttons', async () => {
     const onclick = vi.fn();
     render(KpiCard, { testid: 'kpi', label: 'Churn rate', format: 'percent', value: 0.2, note: 'as of 31 Oct 2026', onclick });

@@ -1,28 +1,48 @@
 import type { Granularity } from '../format/format.ts';
+import {
+  addDays,
+  comparisonRange,
+  COMPARES,
+  DEFAULT_COMPARE,
+  DEFAULT_PERIOD,
+  daysIn,
+  isCompare,
+  PERIOD_IDS,
+  PERIODS,
+  periodOf,
+  periodRange,
+  type Compare,
+  type DayRange,
+  type PeriodId,
+} from '../../../../lib/periods.ts';
+
+export { addDays, daysIn, COMPARES, PERIODS, type Compare, type PeriodId };
 
 /**
- * The one date range and the customer filters every chart honours, kept in the URL so a view can
- * be shared: ?from=2025-11-01&to=2026-10-31&region=DACH&channel=web&owner=U-OWN-01&segment=Champions
+ * The one date range, its comparison and the customer filters every chart honours, kept in the
+ * URL so a view can be shared:
+ *   ?period=year_to_date&compare=last_year&region=DACH&channel=web&owner=U-OWN-01&segment=Champions
+ *   ?from=2026-01-01&to=2026-06-30            (a custom range)
  *
- * Defaults are relative to `asOf` (the last day with data), not to today: demo data and a stale
- * warehouse still open on a full picture. Values equal to the default are left out of the URL.
- * Pure functions; the reactive wrapper is filters.svelte.ts.
+ * A named period (lib/periods.ts, the vocabulary the API docs share) is kept by name, so a shared
+ * link means the same period whatever the as-of day; "All data" also keeps its first day
+ * (`from`). Defaults are relative to `asOf` (the last day with data), not to today. Values equal
+ * to the default are left out of the URL. Pure functions; the reactive wrapper is filters.svelte.ts.
  */
 export const FILTER_KEYS = ['region', 'channel', 'owner', 'segment'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
-export interface DateRange {
-  /** First day, YYYY-MM-DD, inclusive. */
-  from: string;
-  /** Last day, YYYY-MM-DD, inclusive. */
-  to: string;
-}
+export type DateRange = DayRange;
 
 export interface Filters extends DateRange {
   region: string;
   channel: string;
   owner: string;
   segment: string;
+  /** The named period the range is (undefined: a custom range). */
+  period?: PeriodId;
+  /** What the period is compared with (undefined: the default, the previous period). */
+  compare?: Compare;
 }
 
 export const FILTER_LABELS: Record<FilterKey, string> = {
@@ -41,66 +61,17 @@ export function isIsoDay(v: string | null | undefined): v is string {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
 }
 
-const toDate = (day: string): Date => new Date(`${day}T00:00:00Z`);
-const toDay = (d: Date): string => d.toISOString().slice(0, 10);
+const isPeriodId = (v: string | null): v is PeriodId => v !== null && (PERIOD_IDS as readonly string[]).includes(v);
 
-export function addDays(day: string, n: number): string {
-  const d = toDate(day);
-  d.setUTCDate(d.getUTCDate() + n);
-  return toDay(d);
-}
+/** The default period's range (Last 12 full months). */
+export const defaultRange = (asOf: string): DateRange => periodRange(DEFAULT_PERIOD, { asOf })!;
 
-/** Whole days from `from` to `to`, both included. */
-export function daysIn(range: DateRange): number {
-  return Math.round((toDate(range.to).getTime() - toDate(range.from).getTime()) / 86_400_000) + 1;
-}
-
-export type Preset = '30d' | '90d' | '6m' | '12m' | 'ytd' | '24m';
-
-export const PRESETS: { id: Preset; label: string }[] = [
-  { id: '30d', label: 'Last 30 days' },
-  { id: '90d', label: 'Last 90 days' },
-  { id: '6m', label: 'Last 6 months' },
-  { id: '12m', label: 'Last 12 months' },
-  { id: 'ytd', label: 'Year to date' },
-  { id: '24m', label: 'Last 24 months' },
-];
-
-/** Month-based presets start on the 1st, so monthly charts show whole months (the last one to asOf). */
-export function presetRange(preset: Preset, asOf: string): DateRange {
-  const end = toDate(asOf);
-  const monthsBack = (n: number): string => toDay(new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - n, 1)));
-  switch (preset) {
-    case '30d':
-      return { from: addDays(asOf, -29), to: asOf };
-    case '90d':
-      return { from: addDays(asOf, -89), to: asOf };
-    case '6m':
-      return { from: monthsBack(5), to: asOf };
-    case '12m':
-      return { from: monthsBack(11), to: asOf };
-    case '24m':
-      return { from: monthsBack(23), to: asOf };
-    case 'ytd':
-      return { from: `${end.getUTCFullYear()}-01-01`, to: asOf };
-  }
-}
-
-export const defaultRange = (asOf: string): DateRange => presetRange('12m', asOf);
-
-/** The preset a range equals, if any (to highlight it in the picker). */
-export function presetOf(range: DateRange, asOf: string): Preset | undefined {
-  return PRESETS.find((p) => {
-    const r = presetRange(p.id, asOf);
-    return r.from === range.from && r.to === range.to;
-  })?.id;
-}
-
-/** The period of the same length just before `range` (for "change vs previous period"). */
-export function previousPeriod(range: DateRange): DateRange {
-  const n = daysIn(range);
-  return { from: addDays(range.from, -n), to: addDays(range.from, -1) };
-}
+/**
+ * The range a filter set compares with (`compare`, default the previous period; lib/periods.ts
+ * defines "previous" per period: year to date compares with the same days a year earlier), or
+ * undefined for no comparison.
+ */
+export const comparisonOf = (f: Filters): DateRange | undefined => comparisonRange(f, f.compare ?? DEFAULT_COMPARE, f.period);
 
 /** Chart bucket for a range: days up to 5 weeks, weeks up to ~4 months, months beyond. */
 export function granularityFor(range: DateRange): Granularity {
@@ -114,31 +85,54 @@ function cleanValue(v: string | null): string {
   return t.length > MAX_VALUE ? '' : t;
 }
 
+/** The range and named period the URL asks for; anything invalid falls back to the default period. */
+function parseRange(params: URLSearchParams, asOf: string): DateRange & { period?: PeriodId } {
+  const period = params.get('period');
+  const from = params.get('from');
+  if (isPeriodId(period)) {
+    const r = periodRange(period, { asOf, dataStart: isIsoDay(from) ? from : undefined });
+    if (r) return { ...r, period };
+  }
+  let f = from;
+  let to = params.get('to');
+  if (!isIsoDay(f) && !isIsoDay(to)) return { ...defaultRange(asOf), period: DEFAULT_PERIOD };
+  if (!isIsoDay(f)) f = defaultRange(asOf).from;
+  if (!isIsoDay(to)) to = defaultRange(asOf).to;
+  if (f > to) [f, to] = [to, f];
+  // A from/to link that happens to be a named period is labelled as one (links written before
+  // periods had names, e.g. ?from=2025-11-01&to=2026-10-31).
+  return { from: f, to, period: periodOf({ from: f, to }, { asOf }) };
+}
+
 /** Reads filters from a query string; anything invalid falls back to the default. */
 export function parseFilters(params: URLSearchParams, asOf: string): Filters {
-  const def = defaultRange(asOf);
-  let from = params.get('from');
-  let to = params.get('to');
-  if (!isIsoDay(from)) from = def.from;
-  if (!isIsoDay(to)) to = def.to;
-  if (from > to) [from, to] = [to, from];
-  const out: Filters = { from, to, region: '', channel: '', owner: '', segment: '' };
+  const range = parseRange(params, asOf);
+  const compare = params.get('compare');
+  const out: Filters = { from: range.from, to: range.to, region: '', channel: '', owner: '', segment: '', period: range.period, compare: isCompare(compare) ? compare : DEFAULT_COMPARE };
   for (const k of FILTER_KEYS) out[k] = cleanValue(params.get(k));
   return out;
 }
 
 /**
  * Writes filters into `params` (other parameters, e.g. a search term, are kept), leaving out
- * defaults and empty values so URLs stay short and a default view has a clean URL.
+ * defaults and empty values so URLs stay short and a default view has a clean URL. A named period
+ * is written by name; a range that no longer equals its period's (a date was edited) is custom.
  */
 export function writeFilters(filters: Filters, asOf: string, params = new URLSearchParams()): URLSearchParams {
   const out = new URLSearchParams(params);
-  const def = defaultRange(asOf);
-  const isDefault = filters.from === def.from && filters.to === def.to;
-  for (const k of ['from', 'to'] as const) {
-    if (isDefault) out.delete(k);
-    else out.set(k, filters[k]);
+  for (const k of ['period', 'from', 'to'] as const) out.delete(k);
+  const named = filters.period ? periodRange(filters.period, { asOf, dataStart: filters.from }) : undefined;
+  const period = named && named.from === filters.from && named.to === filters.to ? filters.period : periodOf(filters, { asOf });
+  if (period === 'all_data') {
+    out.set('period', period);
+    out.set('from', filters.from);
+  } else if (period && period !== DEFAULT_PERIOD) out.set('period', period);
+  else if (!period) {
+    out.set('from', filters.from);
+    out.set('to', filters.to);
   }
+  if (filters.compare && filters.compare !== DEFAULT_COMPARE) out.set('compare', filters.compare);
+  else out.delete('compare');
   for (const k of FILTER_KEYS) {
     if (filters[k]) out.set(k, filters[k]);
     else out.delete(k);

@@ -1,4 +1,5 @@
-import { previousPeriod, type Filters } from '../filters/url-filters.ts';
+import { comparisonOf, type DateRange, type Filters } from '../filters/url-filters.ts';
+import { previousPeriod } from '../../../../lib/periods.ts';
 import { scopeFilters, timeDimension } from '../cube/scopes.ts';
 import type { CubeFilter, CubeQuery } from '../cube/types.ts';
 import type { Granularity } from '../format/format.ts';
@@ -51,16 +52,27 @@ export function lostByQuery(f: Filters, member: string, limit = 15): CubeQuery {
   };
 }
 
-/** Loss reasons this period and the previous one of the same length (which reasons are growing). */
+/**
+ * The period "growing loss reasons" measures change against: the chosen comparison, or the
+ * previous period when the URL asks for none (a change needs a baseline; the chart says which).
+ */
+export const growthBaseline = (f: Filters): DateRange => comparisonOf(f) ?? previousPeriod(f);
+
+/** Loss reasons this period and in the baseline (which reasons are growing). */
 export function reasonGrowthQueries(f: Filters) {
-  return { current: lossReasonQuery(f, f, 50), previous: lossReasonQuery(f, previousPeriod(f), 50) };
+  return { current: lossReasonQuery(f, f, 50), previous: lossReasonQuery(f, growthBaseline(f), 50) };
 }
 
-export function lostSummaryQueries(f: Filters) {
-  const q = (range: Filters | ReturnType<typeof previousPeriod>): CubeQuery => ({
+export function lostSummaryQuery(f: Filters, range: DateRange = f): CubeQuery {
+  return {
     measures: ['pipeline.lost_deals', 'pipeline.lost_value', 'pipeline.win_rate', 'pipeline.avg_sales_cycle_days'],
     timeDimensions: timeDimension('dealsClosed', range),
     filters: scopeFilters('dealsClosed', f),
-  });
-  return { current: q(f), previous: q(previousPeriod(f)) };
+  };
+}
+
+/** The summary KPIs for the comparison period; null with `compare=none`. */
+export function lostSummaryComparisonQuery(f: Filters): CubeQuery | null {
+  const range = comparisonOf(f);
+  return range ? lostSummaryQuery(f, range) : null;
 }

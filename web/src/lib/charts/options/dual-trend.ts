@@ -1,8 +1,12 @@
 import type { EChartsOption } from 'echarts';
 import { formatPeriod, type Granularity, type ValueFormat } from '../../format/format.ts';
 import { baseOption, COLORS, valueAxis, valueFormatter } from './theme.ts';
+import { hatchPartialBars, incompleteMarkArea } from './incomplete.ts';
 
-/** Two measures over time on two axes (win rate and sales cycle; lost deals and lost value). */
+/**
+ * Two measures over time on two axes (win rate and sales cycle; lost deals and lost value).
+ * Partial buckets (`partial`, see incomplete.ts) are shaded and labelled "Incomplete".
+ */
 export interface DualSeries {
   name: string;
   values: (number | null)[];
@@ -11,12 +15,14 @@ export interface DualSeries {
   color?: string;
 }
 
-export function dualTrendOption(input: { buckets: string[]; granularity: Granularity; left: DualSeries; right: DualSeries }): EChartsOption {
+export function dualTrendOption(input: { buckets: string[]; granularity: Granularity; left: DualSeries; right: DualSeries; partial?: boolean[] }): EChartsOption {
+  const bands = input.left.kind === 'bar' || input.right.kind === 'bar';
   const mk = (s: DualSeries, axis: number) => {
     const fmt = valueFormatter(s.format);
-    const common = { name: s.name, data: s.values, yAxisIndex: axis, tooltip: { valueFormatter: (v: unknown) => fmt(v) } };
+    const markArea = axis === 0 ? incompleteMarkArea(input.buckets, input.partial, bands) : undefined;
+    const common = { name: s.name, data: s.values, yAxisIndex: axis, tooltip: { valueFormatter: (v: unknown) => fmt(v) }, markArea };
     return s.kind === 'bar'
-      ? { ...common, type: 'bar' as const, barMaxWidth: 32, cursor: 'pointer', itemStyle: { color: s.color ?? COLORS.primary, borderRadius: [3, 3, 0, 0] } }
+      ? { ...common, data: hatchPartialBars(s.values, input.partial, s.color ?? COLORS.primary), type: 'bar' as const, barMaxWidth: 32, cursor: 'pointer', itemStyle: { color: s.color ?? COLORS.primary, borderRadius: [3, 3, 0, 0] } }
       : { ...common, type: 'line' as const, smooth: true, symbolSize: 6, connectNulls: true, itemStyle: { color: s.color ?? COLORS.warn }, lineStyle: { width: 2.5 } };
   };
   return {

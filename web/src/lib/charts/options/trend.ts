@@ -1,11 +1,13 @@
-import type { EChartsOption } from 'echarts';
+import type { EChartsOption, SeriesOption } from 'echarts';
 import { formatPeriod, type Granularity, type ValueFormat } from '../../format/format.ts';
 import { baseOption, COLORS, valueAxis, valueFormatter } from './theme.ts';
+import { hatchPartialBars, incompleteMarkArea } from './incomplete.ts';
 
 /**
  * A measure over time: bars for the selected period, optionally a dashed line for the previous
  * period aligned bucket by bucket (bucket i of the previous period sits under bucket i of this one).
- * Category values are the raw bucket keys (ISO timestamps): a click reports the key.
+ * Category values are the raw bucket keys (ISO timestamps): a click reports the key. Partial
+ * buckets (`partial`, see incomplete.ts) are shaded and labelled "Incomplete".
  */
 export interface TrendInput {
   /** Bucket starts as Cube returns them, ascending. */
@@ -19,14 +21,17 @@ export interface TrendInput {
   previousName?: string;
   /** 'bar' (default) or 'line'. */
   kind?: 'bar' | 'line';
+  /** Per bucket, whether it covers only part of its length (partialBuckets()). */
+  partial?: boolean[];
 }
 
 export function trendOption(input: TrendInput): EChartsOption {
   const fmt = valueFormatter(input.format);
-  const series: NonNullable<EChartsOption['series']> = [
+  const markArea = incompleteMarkArea(input.buckets, input.partial, input.kind !== 'line');
+  const series: SeriesOption[] = [
     input.kind === 'line'
-      ? { type: 'line', name: input.name, data: input.values, smooth: true, showSymbol: input.buckets.length <= 24, lineStyle: { width: 2.5 }, areaStyle: { opacity: 0.08 } }
-      : { type: 'bar', name: input.name, data: input.values, barMaxWidth: 36, itemStyle: { color: COLORS.primary, borderRadius: [3, 3, 0, 0] }, emphasis: { itemStyle: { color: '#1d4ed8' } }, cursor: 'pointer' },
+      ? { type: 'line', name: input.name, data: input.values, smooth: true, showSymbol: input.buckets.length <= 24, lineStyle: { width: 2.5 }, areaStyle: { opacity: 0.08 }, markArea }
+      : { type: 'bar', name: input.name, data: hatchPartialBars(input.values, input.partial, COLORS.primary), barMaxWidth: 36, itemStyle: { color: COLORS.primary, borderRadius: [3, 3, 0, 0] }, emphasis: { itemStyle: { color: '#1d4ed8' } }, cursor: 'pointer', markArea },
   ];
   if (input.previous) {
     series.push({

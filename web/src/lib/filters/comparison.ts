@@ -1,0 +1,84 @@
+import { comparability, COMPARE_LABELS, DEFAULT_COMPARE, PERIODS, type Compare } from '../../../../lib/periods.ts';
+import { SCOPES, scopeFilters } from '../cube/scopes.ts';
+import { timeKey, type CubeQuery, type Row } from '../cube/types.ts';
+import { formatDate } from '../format/format.ts';
+import { comparisonOf, type DateRange, type Filters } from './url-filters.ts';
+
+/**
+ * What a page's figures are compared with, and whether they can be (issue 15, item 2): a
+ * comparison period that starts before the first day with data would turn "half a period of
+ * nothing" into +204.5%, so the page shows a notice instead of a percentage. The first day with
+ * data is read per fact and per filter (a region's first sale), through the semantic layer.
+ */
+export interface Comparison {
+  compare: Compare;
+  /** The comparison period; undefined for "No comparison". */
+  range?: DateRange;
+  /** Whether the comparison period has data throughout (see lib/periods.ts comparability). */
+  available: boolean;
+  /** "vs previous period" / "vs same period last year", after a change. */
+  vs: string;
+  /** Shown instead of a change when not available, e.g. "No data before 3 Jan 2025: comparison not available". */
+  notice?: string;
+}
+
+export const VS_TEXT: Record<Compare, string> = { previous: 'vs previous period', last_year: 'vs same period last year', none: '' };
+
+export function comparisonFor(f: Filters, dataStart: string | undefined): Comparison {
+  const compare = f.compare ?? DEFAULT_COMPARE;
+  const range = comparisonOf(f);
+  const c = comparability(range, dataStart);
+  const notice = !c.available && c.reason === 'before-data' ? `No data before ${formatDate(c.dataStart)}: comparison not available` : undefined;
+  return { compare, range, available: c.available, vs: VS_TEXT[compare], notice };
+}
+
+/** A chart subtitle's words for the comparison line, e.g. "dashed: same period last year". */
+export const comparisonName = (compare: Compare): string => COMPARE_LABELS[compare];
+
+/** The facts whose first day is looked up: paid orders (sales) and closed deals. */
+export type FactScope = 'sales' | 'dealsClosed';
+
+/**
+ * The first day with facts of a scope, for the current customer filters (not the date range):
+ * one row, the earliest day bucket.
+ */
+export function dataStartQuery(scope: FactScope, f: Filters): CubeQuery {
+  const time = SCOPES[scope].time;
+  const measure = scope === 'sales' ? 'sales.orders' : 'pipeline.deals';
+  return {
+    measures: [measure],
+    timeDimensions: [{ dimension: time, granularity: 'day' }],
+    filters: [...scopeFilters(scope, f), { member: time, operator: 'set' }],
+    order: [[time, 'asc']],
+    limit: 1,
+  };
+}
+
+/** The first day from dataStartQuery's rows (undefined: no facts, or not loaded yet). */
+export function dataStartOf(rows: Row[] | undefined, scope: FactScope): string | undefined {
+  const v = rows?.[0]?.[timeKey(SCOPES[scope].time, 'day')];
+  return typeof v === 'string' && /^\d{4}-\d{2}-\d{2}/.test(v) ? v.slice(0, 10) : undefined;
+}
+
+/**
+ * Previous-period values with the buckets that start before the data does set to null: the
+ * dashed line shows a gap there, not a fall to nothing. `buckets` are the comparison's bucket keys.
+ */
+export function maskBeforeStart(buckets: string[], values: (number | null)[], dataStart: string | undefined): (number | null)[] {
+  if (!dataStart) return values;
+  return values.map((v, i) => (buckets[i] !== undefined && buckets[i].slice(0, 10) < dataStart ? null : v));
+}
+
+/**
+ * The page header's sentence: the period by name and dates, and what it is compared with, e.g.
+ * "Last 12 full months, 1 Dec 2025 – 30 Nov 2026, compared with the same period last year
+ * (1 Dec 2024 – 30 Nov 2025)".
+ */
+export function describePeriod(f: Filters, c: Comparison): string {
+  const name = f.period ? `${PERIODS.find((p) => p.id === f.period)?.label}, ` : '';
+  const dates = `${name}${formatDate(f.from)} – ${formatDate(f.to)}`;
+  if (!c.range) return dates;
+  const what = c.compare === 'last_year' ? 'the same period last year' : 'the previous period';
+  const tail = c.notice ? `: ${c.notice.charAt(0).toLowerCase()}${c.notice.slice(1)}` : '';
+  return `${dates}, compared with ${what} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})${tail}`;
+}
