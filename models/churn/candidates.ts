@@ -114,8 +114,31 @@ export function columnsOf(set: Pick<FeatureSet, 'features' | 'columns'>, names: 
   });
 }
 
+/**
+ * The candidate's columns that vary in the training rows. A purchase log has no interactions, deals
+ * or campaigns, so a third of the features are one constant there: they cannot split a tree or
+ * earn a weight, but they dilute the forest's draw of features per split.
+ */
+export function informativeFeatures(names: readonly string[], set: Pick<FeatureSet, 'features' | 'columns'>): string[] {
+  const keep = names.filter((f) => {
+    const col = set.columns[set.features.indexOf(f)];
+    if (!col) return true; // columnsOf names the missing one
+    let first = NaN;
+    let missing = false;
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i];
+      if (v !== v) missing = true;
+      else if (first !== first) first = v;
+      else if (v !== first) return true;
+    }
+    return missing && first === first; // known vs unknown still tells something
+  });
+  return keep.length ? keep : [...names];
+}
+
 export async function fitCandidate(spec: CandidateSpec, train: FeatureSet & { labels: Uint8Array }): Promise<FittedCandidate> {
-  const features = candidateFeatures(spec);
+  const all = candidateFeatures(spec);
+  const features = spec.kind === 'logistic' || spec.kind === 'forest' ? informativeFeatures(all, train) : all;
   if (spec.kind === 'logistic') {
     return { spec, features, logistic: LogisticModel.fit(features, columnsOf(train, features), train.labels, { l2: 1 }) };
   }

@@ -1,6 +1,7 @@
 /** The choice rule of model selection (models/churn/select.ts pickCandidate), table-driven. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { informativeFeatures } from '../../../models/churn/candidates.ts';
 import { pickCandidate, stackSets, TIE_MARGIN } from '../../../models/churn/select.ts';
 
 const complexity: Record<string, number> = { recency: 0, bgnbd_p_alive: 1, bgnbd_expected: 1, logistic: 2, forest_medium: 4, forest_bgnbd: 7 };
@@ -50,5 +51,17 @@ describe('stackSets', () => {
     assert.deepEqual([...s.columns[1]], [2, 5, 6]);
     assert.deepEqual([...s.labels], [1, 0, 1]);
     assert.throws(() => stackSets([s1, { ...s2, features: ['a', 'c'] }]), /differ/);
+  });
+});
+
+describe('informativeFeatures', () => {
+  test('drops columns that are one constant in the training rows; keeps known-vs-unknown columns', () => {
+    const set = {
+      features: ['varies', 'zeros', 'all_missing', 'value_or_missing'],
+      columns: [Float64Array.of(1, 2, 1), Float64Array.of(0, 0, 0), Float64Array.of(NaN, NaN, NaN), Float64Array.of(3, NaN, 3)],
+    };
+    assert.deepEqual(informativeFeatures(set.features, set), ['varies', 'value_or_missing']);
+    // Nothing informative at all: keep everything rather than train on no column.
+    assert.deepEqual(informativeFeatures(['zeros'], set), ['zeros']);
   });
 });
