@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { defaultRoleUser, roleVariables, WAREHOUSE_ROLES, type WarehouseCredentials, type WarehouseRole } from '../config.ts';
+import { appendOnlyNames } from './append-only.ts';
 import type { RenderContext } from './migrations/ddl.ts';
 import { checkName, isClickHouseError, quoteIdent } from './sql.ts';
 
@@ -20,6 +21,9 @@ import { checkName, isClickHouseError, quoteIdent } from './sql.ts';
  *   TRUNCATE, ALTER INDEX on `<db>_pre_aggregations`.* (Cube's rollups and their indexes).
  * - reader: SELECT on db.*, readonly = 2 (query-level SETTINGS, such as Cube's join_use_nulls, still work).
  * None gets FILE, URL, S3, REMOTE or any other source grant, nor access to other databases.
+ * The append-only tables (append-only.ts: the audit log) are carved out by partial revokes: the
+ * writer keeps only SELECT and INSERT on them, semantic and reader lose SELECT. The revokes run
+ * right after the database-wide grants on every migrate, so a re-run grant never re-opens them.
  */
 
 const ident = (name: string): string => quoteIdent(checkName(name));
@@ -43,6 +47,10 @@ export function renderRoles(ctx: RenderContext): string[] {
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('semantic')}`,
     `GRANT${on} CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT, TRUNCATE, ALTER INDEX ON ${ident(pre)}.* TO ${role('semantic')}`,
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('reader')}`,
+    ...appendOnlyNames().flatMap((t) => [
+      `REVOKE${on} ALTER DELETE, ALTER UPDATE, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE ON ${ident(db)}.${ident(t)} FROM ${role('writer')}`,
+      `REVOKE${on} SELECT ON ${ident(db)}.${ident(t)} FROM ${role('semantic')}, ${role('reader')}`,
+    ]),
   ];
 }
 

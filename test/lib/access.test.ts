@@ -21,6 +21,17 @@ test('on a cluster every statement runs ON CLUSTER, and the writer may run ON CL
   assert.ok(statements.includes('GRANT ON CLUSTER `crm_cluster` CLUSTER ON *.* TO `crm_writer`'));
 });
 
+test('the audit log is append-only: partial revokes after the grants leave the writer SELECT and INSERT, semantic and reader nothing', () => {
+  const statements = renderRoles({ database: 'crm' });
+  const grant = statements.findIndex((s) => s.includes('ON `crm`.* TO `crm_writer`'));
+  const revoke = statements.indexOf('REVOKE ALTER DELETE, ALTER UPDATE, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE ON `crm`.`audit_log` FROM `crm_writer`');
+  assert.ok(grant >= 0 && revoke > grant, 'the revoke follows the database-wide grant');
+  assert.ok(statements.includes('REVOKE SELECT ON `crm`.`audit_log` FROM `crm_semantic`, `crm_reader`'));
+  const cluster = renderRoles({ database: 'crm', cluster: 'c' });
+  assert.ok(cluster.includes('REVOKE ON CLUSTER `c` SELECT ON `crm`.`audit_log_local` FROM `crm_semantic`, `crm_reader`'));
+  assert.ok(!statements.some((s) => /REVOKE[^;]*\bINSERT\b/.test(s)), 'the writer keeps INSERT');
+});
+
 test('users: created, password set (rotation), role granted and default; the reader is readonly; quotes escaped', () => {
   const statements = renderUsers({ database: 'crm' }, { writer: { user: 'w', password: "it's\\x" }, reader: { user: 'r', password: 'p' } });
   assert.deepEqual(statements.slice(0, 4), [

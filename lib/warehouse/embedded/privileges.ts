@@ -1,4 +1,5 @@
 import type { Session } from 'chdb';
+import { appendOnlyNames } from '../append-only.ts';
 import { runQuery } from './chdb-native.ts';
 import { EngineError } from './errors.ts';
 import { sqlTokens } from './sql-scan.ts';
@@ -18,6 +19,9 @@ import { sqlTokens } from './sql-scan.ts';
  *   `<db>_pre_aggregations` (and create that database).
  * - reader: read the product database.
  * All of them may read the few system tables clients need to find their way (below).
+ * The append-only tables (../append-only.ts: the audit log): the writer may INSERT and SELECT
+ * only — no ALTER, DELETE, TRUNCATE, OPTIMIZE, DROP or CREATE (OR REPLACE) of them; semantic and
+ * reader may not read them.
  */
 
 export type EndpointRole = 'admin' | 'writer' | 'semantic' | 'reader';
@@ -99,6 +103,8 @@ const SENSITIVE_SETTINGS = new Set([
   // would hold an engine session for good. The endpoint turns a URL value of 0 into 1 (µs) itself.
   'interactive_delay',
 ]);
+
+const APPEND_ONLY = new Set(appendOnlyNames());
 
 /** Unquoted identifiers need no quotes; quoted ones may hold anything, which the printed tree would show unescaped. */
 const PLAIN_QUOTED_IDENTIFIER = /^([`"])[A-Za-z0-9_$]*\1$/;
@@ -205,6 +211,18 @@ class Checker {
     if (!this.rights.read.has(database)) {
       this.deny(`user ${this.access.user} may not read ${database}.${table} (it may read ${[...this.rights.read].join(', ')} only)`);
     }
+    if (database === this.access.database && APPEND_ONLY.has(table) && this.access.role !== 'writer') {
+      this.deny(`user ${this.access.user} may not read ${database}.${table} (administrators read it through the dashboard)`);
+    }
+  }
+
+  /** DROP, TRUNCATE, ALTER, DELETE, OPTIMIZE and CREATE name their table last among the top-level identifiers. */
+  appendOnly(root: AstNode, what: string, database = this.headerDatabase(root)): void {
+    const identifiers = root.children.filter((c) => c.type === 'Identifier').map((c) => c.args.split(' ')[0]);
+    const table = identifiers.at(-1) ?? '';
+    if (database === this.access.database && APPEND_ONLY.has(table)) {
+      this.deny(`${table} is append-only: user ${this.access.user} may insert into it, not ${what}`);
+    }
   }
 
   write(database: string, what: string): void {
@@ -297,24 +315,30 @@ class Checker {
           return;
         }
         if (kind !== 'TABLE') this.deny(`CREATE ${kind} is not allowed for user ${this.access.user}`);
+        // The header is `<db> <table>`, or just `<table>` in the current database.
+        const database = names.length >= 2 && names[1] !== '' ? names[0] : this.currentDatabase;
+        this.appendOnly(root, 'create or replace it', database);
         const temporary = /^\s*CREATE\s+(OR\s+REPLACE\s+)?TEMPORARY\b/i.test(text);
         const hasStructure = root.children.some((c) => c.type === 'Columns definition' || c.type.startsWith('Select'));
         if (!hasStructure) this.deny(`CREATE TABLE without columns or SELECT (AS another table) is not allowed for user ${this.access.user}`);
-        if (!temporary) this.write(names.length >= 2 && names[1] !== '' ? names[0] : this.currentDatabase, 'create tables');
+        if (!temporary) this.write(database, 'create tables');
         return;
       }
       case 'DropQuery': {
+        this.appendOnly(root, 'drop it');
         const kind = objectKind(text);
         if (kind !== 'TABLE') this.deny(`DROP ${kind} is not allowed for user ${this.access.user}`);
         if (identifiers.length > 2) this.deny('dropping several tables at once is not allowed for this user');
         return this.write(this.headerDatabase(root), 'drop tables');
       }
       case 'TruncateQuery': {
+        this.appendOnly(root, 'truncate it');
         const kind = objectKind(text);
         if (kind === 'DATABASE' || kind === 'ALL') this.deny(`TRUNCATE ${kind} is not allowed for user ${this.access.user}`);
         return this.write(this.headerDatabase(root), 'truncate tables');
       }
       case 'AlterQuery': {
+        this.appendOnly(root, 'alter it');
         const commands = root.children.filter((c) => c.type === 'ExpressionList').flatMap((c) => c.children);
         for (const command of commands) {
           const name = command.args.split(' ')[0];
@@ -323,8 +347,10 @@ class Checker {
         return this.write(this.headerDatabase(root), 'alter tables');
       }
       case 'DeleteQuery':
+        this.appendOnly(root, 'delete from it');
         return this.write(this.headerDatabase(root), 'delete rows');
       case 'OptimizeQuery':
+        this.appendOnly(root, 'optimize it');
         return this.write(this.headerDatabase(root), 'optimize tables');
       default:
         this.deny(`${root.type || 'this statement'} is not allowed for user ${this.access.user}`);

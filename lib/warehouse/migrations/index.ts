@@ -6,6 +6,8 @@ import { campaignPushTables } from './004-campaign-push.ts';
 import { sessionStatements, sessionTables } from './005-sessions.ts';
 import { modelCardTables } from './006-model-cards.ts';
 import { ingestBatchCountStatements } from './007-ingest-batch-counts.ts';
+import { derivedOverlay, incrementalDerivedStatements } from './010-incremental-derived.ts';
+import { auditLogTables } from './011-audit-log.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -29,6 +31,8 @@ export const migrations: Migration[] = [
   { version: 5, name: 'sessions', tables: sessionTables, statements: sessionStatements },
   { version: 6, name: 'model-cards', tables: modelCardTables },
   { version: 7, name: 'ingest-batch-counts', statements: ingestBatchCountStatements },
+  { version: 10, name: 'incremental-derived', tables: [derivedOverlay], statements: incrementalDerivedStatements },
+  { version: 11, name: 'audit-log', tables: auditLogTables },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {

@@ -235,6 +235,40 @@ describe('the rights that differ by role', () => {
     await deniedAccess(semantic.command({ query: 'CREATE DATABASE elsewhere' }));
   });
 
+  test('the audit log is append-only: the writer inserts and reads it, nobody but the admin changes it, Cube and readers cannot read it', async () => {
+    const admin = clientFor('admin');
+    await admin.command({ query: 'CREATE TABLE IF NOT EXISTS audit_log (event_id String, action String) ENGINE = MergeTree ORDER BY event_id' });
+    const writer = clientFor('writer');
+    await writer.command({ query: "INSERT INTO audit_log VALUES ('e1', 'customer.view')" });
+    await writer.insert({ table: 'audit_log', values: [{ event_id: 'e2', action: 'auth.sign_in' }], format: 'JSONEachRow' });
+    assert.deepEqual(await rows(writer, 'SELECT count() AS n FROM audit_log'), [{ n: '2' }]);
+    const db = tw.config.database;
+    for (const query of [
+      'ALTER TABLE audit_log DELETE WHERE 1',
+      `ALTER TABLE ${db}.audit_log UPDATE action = 'x' WHERE 1`,
+      `ALTER TABLE ${db}.audit_log DROP PARTITION tuple()`,
+      'DELETE FROM audit_log WHERE 1',
+      `TRUNCATE TABLE ${db}.audit_log`,
+      'DROP TABLE audit_log',
+      `OPTIMIZE TABLE ${db}.audit_log FINAL DEDUPLICATE`,
+      'CREATE OR REPLACE TABLE audit_log (event_id String) ENGINE = MergeTree ORDER BY event_id',
+      'RENAME TABLE audit_log TO audit_gone',
+      'EXCHANGE TABLES audit_log AND events',
+      'DROP TABLE audit_log_local',
+    ]) {
+      const passed = await writer.command({ query }).then(
+        () => true,
+        (error: unknown) => (error instanceof ClickHouseError && error.code === '497' ? false : `${query}: ${String(error)}`),
+      );
+      assert.equal(passed, false, `the writer may not run: ${query}`);
+    }
+    for (const role of ['semantic', 'reader'] as const) {
+      await deniedAccess(clientFor(role).query({ query: 'SELECT * FROM audit_log', format: 'JSONEachRow' }), /audit_log/);
+      await deniedAccess(clientFor(role).query({ query: `SELECT count() FROM events WHERE id IN (SELECT length(event_id) FROM ${db}.audit_log)`, format: 'JSONEachRow' }), /audit_log/);
+    }
+    assert.deepEqual(await rows(admin, 'SELECT count() AS n FROM audit_log'), [{ n: '2' }], 'every refused statement left the rows as they were');
+  });
+
   test('the admin keeps every right', async () => {
     const admin = clientFor('admin');
     assert.deepEqual(await rows(admin, 'SELECT s FROM other.secret'), [{ s: 'hidden' }]);
