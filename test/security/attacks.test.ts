@@ -187,10 +187,20 @@ describe('the role gate decides on the route the router resolves', () => {
   });
 
   test("an owner's alerts inbox is theirs whatever ?owner= says, and a marketer has none", async () => {
+    // The owners by name, as the semantic layer gives them to an admin: the admin's picker lists
+    // them; the owner's page names none but the owner (the picker is an admin's only).
+    const names = new Map((await stack.load({ dimensions: ['customer_base.owner_id', 'customer_base.owner_name'], filters: [{ member: 'customer_base.owner_id', operator: 'set' }] }, stack.token('admin')))
+      .map((r) => [String(r['customer_base.owner_id']), String(r['customer_base.owner_name'] ?? '')]));
+    const otherName = names.get('U-OWN-02');
+    assert.ok(otherName && names.get(OWNER), `the demo owners have names: ${JSON.stringify([...names])}`);
+    const picker = await get('/alerts/__data.json', cookies.admin);
+    assert.equal(picker.status, 200, show(picker));
+    for (const [id, name] of names) assert.ok(picker.body.includes(id) && picker.body.includes(JSON.stringify(name)), `the admin's owner picker lists ${id} "${name}"`);
     const own = await get('/alerts/__data.json?owner=U-OWN-02', cookies.owner);
     assert.equal(own.status, 200, show(own));
     assert.match(own.body, new RegExp(OWNER));
     assert.doesNotMatch(own.body, /U-OWN-02/, 'the page data names the other owner');
+    assert.ok(!own.body.includes(JSON.stringify(otherName)), `the owner's page data names the other owner, ${otherName}`);
     for (const path of ['/alerts?owner=U-OWN-02', '/%61lerts?owner=U-OWN-02', '/alerts/__data.json?owner=U-OWN-02']) {
       const r = await get(path, cookies.marketer);
       assert.ok(r.status >= 400, `marketer ${path}: ${show(r)}`);

@@ -1,17 +1,30 @@
 import type { PageServerLoad } from './$types';
 import { ownerInbox, type InboxMessage } from '$lib/alerts/inbox.server.ts';
 import { inboxOwner } from '$lib/alerts/inbox-owner.ts';
+import { OWNER_PICKER_QUERY, ownerChoices, type OwnerChoice } from '$lib/alerts/owner-picker.ts';
+import { cubeLoad } from '$lib/server/cube.ts';
 import { publicError } from '$lib/server/errors.ts';
 
 /**
  * Owners see their own digests, whatever the URL says; only an administrator picks an owner with
- * ?owner= (hooks.server.ts lets no other role in, and this stays right if the table changes).
+ * ?owner= (hooks.server.ts lets no other role in, and this stays right if the table changes), from
+ * a list of owners by name that is loaded for administrators only.
  */
 export const load: PageServerLoad = async ({ locals, url }) => {
   const user = locals.user!;
   const ownerId = inboxOwner(user, url.searchParams.get('owner'));
   let digests: InboxMessage[] = [];
   let error: string | undefined;
+  // Without the list the admin can still type an id (the page falls back to the text field).
+  let owners: OwnerChoice[] | undefined;
+  let ownersError: string | undefined;
+  if (user.role === 'admin') {
+    try {
+      owners = ownerChoices((await cubeLoad(OWNER_PICKER_QUERY, user)).rows, ownerId);
+    } catch (err) {
+      ownersError = publicError('The list of owners could not be read', err, locals.requestId);
+    }
+  }
   if (ownerId) {
     try {
       digests = await ownerInbox(ownerId);
@@ -22,6 +35,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
   return {
     ownerId,
     isOwner: user.role === 'owner',
+    owners,
+    ownersError,
     error,
     digests: digests.map((d) => ({
       id: d.delivery_id,
