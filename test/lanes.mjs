@@ -58,6 +58,7 @@ export const NODE_TESTS = {
     'test/semantic/auth.test.ts', // `npm run token` as a child process
     'test/semantic/auto-refresh.test.ts',
     'test/semantic/cdnow.test.ts',
+    'test/semantic/incremental-refresh.test.ts', // incremental derived tables against a full rebuild, real ingest jobs
     'test/semantic/limits.test.ts', // a silent upstream on a loopback port
     'test/semantic/model.test.ts',
     'test/semantic/one-answer.test.ts', // a real Cube waiting for a slow query
