@@ -1,6 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { safeNext } from '$lib/auth/safe-next.ts';
+import { audit, unknownAccount } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { verifyPassword } from '$lib/server/password.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '$lib/server/session.ts';
@@ -13,7 +14,7 @@ export const load: PageServerLoad = ({ locals, url }) => {
 
 export const actions: Actions = {
   // SvelteKit refuses cross-origin form posts before this runs (csrf.checkOrigin, on by default).
-  default: async ({ request, cookies, url, getClientAddress }) => {
+  default: async ({ request, cookies, url, getClientAddress, locals }) => {
     const form = await request.formData();
     const email = String(form.get('email') ?? '').trim().toLowerCase();
     const password = String(form.get('password') ?? '');
@@ -21,18 +22,37 @@ export const actions: Actions = {
     if (!email || !password) return fail(400, { email, error: 'Enter your e-mail address and password.' });
 
     const client = getClientAddress();
-    if (!signInAllowed(client, email)) return fail(429, { email, error: 'Too many failed attempts. Wait a few minutes and try again.' });
-
     const ctx = getWebContext();
+    // One audit row per attempt. A typed address without an account is recorded only as a keyed hash.
+    const attempt = (outcome: 'ok' | 'denied', detail: string, user?: { userId: string; role: string }) =>
+      audit(undefined, locals.requestId, {
+        action: 'auth.sign_in',
+        actor: user?.userId ?? unknownAccount(email, ctx.secrets.sessionSecret),
+        actorRole: user?.role ?? '',
+        targetKind: 'user',
+        targetIds: user ? [user.userId] : [],
+        outcome,
+        detail,
+      });
+    if (!signInAllowed(client, email)) {
+      await attempt('denied', 'too many failed attempts', await ctx.users.byEmail(email).catch(() => undefined));
+      return fail(429, { email, error: 'Too many failed attempts. Wait a few minutes and try again.' });
+    }
+
     const user = await ctx.users.byEmail(email);
     // verifyPassword spends the same time when the user is missing, so timing reveals nothing.
     const ok = await verifyPassword(password, user?.active ? user.passwordHash : undefined);
     if (!user || !user.active || !ok) {
       recordSignInFailure(client, email);
+      await attempt('denied', !user ? 'no such account' : !user.active ? 'account inactive' : 'wrong password', user);
       return fail(400, { email, error: 'That e-mail and password do not match an account.' });
     }
-    if (user.role === 'owner' && !user.ownerId) return fail(400, { email, error: 'This account owner has no owner id: ask an administrator.' });
+    if (user.role === 'owner' && !user.ownerId) {
+      await attempt('denied', 'account owner without owner id', user);
+      return fail(400, { email, error: 'This account owner has no owner id: ask an administrator.' });
+    }
     recordSignInSuccess(email);
+    await attempt('ok', '', user);
     const session = { sub: user.userId, email: user.email, name: user.name, role: user.role, ownerId: user.role === 'owner' ? user.ownerId : undefined };
     // Never older than the account row it was checked against (see signSession).
     const issuedAt = Math.max(Date.now(), user.updatedAt);

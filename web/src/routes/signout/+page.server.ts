@@ -1,5 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
+import { audit } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { SESSION_COOKIE } from '$lib/server/session.ts';
@@ -19,6 +20,8 @@ export const actions: Actions = {
         // The process still refuses the id (sessions.ts remembers it); other processes would not.
         publicError('Signing out could not be recorded in the warehouse', err, locals.requestId);
       }
+      // Only a live session's sign-out is an action; a stale tab's post changes nothing.
+      await audit(user, locals.requestId, { action: 'auth.sign_out', targetKind: 'user', targetIds: [user.sub], outcome: 'ok' });
     }
     redirect(303, '/signin');
   },

@@ -6,6 +6,7 @@ import { publicError } from '$lib/server/errors.ts';
 import { decide } from '$lib/auth/access.ts';
 import { deleteSegment, getSegment, listSegments, saveSegment, segmentDb } from '$lib/segments/store.server.ts';
 import { pushConfig, pushToWebhook } from '$lib/segments/push.server.ts';
+import { audit, auditFilter } from '$lib/server/audit.ts';
 import { campaignIdFor, logPush, normalizeCampaignName, recentPushes, recordCampaign, type PushLogRow, type PushStatus } from '$lib/segments/campaign-push.server.ts';
 import { pagedRows } from '$lib/format/csv-stream.ts';
 import { getWebContext } from '$lib/server/context.ts';
@@ -83,6 +84,9 @@ export const actions: Actions = {
     const campaignName = normalizeCampaignName(String(form.get('campaign') ?? '')) || segment.name;
     const campaignId = campaignIdFor(segment.id, campaignName);
     const user = locals.user!;
+    // One audit row per push that got as far as reading the members: segment and campaign ids, members sent.
+    const record = (outcome: 'ok' | 'failed', rows: number, detail: string) =>
+      audit(user, locals.requestId, { action: 'segment.push', targetKind: 'segment', targetIds: [segment.id, campaignId], rowCount: rows, filter: auditFilter(segmentFilters(segment.definition)), outcome, detail });
     const members: Record<string, unknown>[] = [];
     try {
       for await (const page of pagedRows(async (limit, offset) => (await cubeLoad(membersQuery(segment.definition, limit, offset, PUSH_COLUMNS), user)).rows, 10_000)) {
@@ -90,6 +94,7 @@ export const actions: Actions = {
         if (members.length >= PUSH_LIMIT) break;
       }
     } catch (err) {
+      await record('failed', 0, 'the semantic layer did not answer');
       return fail(502, { action: 'push', error: publicError('The members could not be read from the semantic layer', err, locals.requestId) });
     }
     const truncated = members.length >= PUSH_LIMIT;
@@ -132,6 +137,7 @@ export const actions: Actions = {
     } catch (err) {
       logError = ` ${publicError('The push could not be logged', err, locals.requestId)}`;
     }
+    await record(result.ok ? 'ok' : 'failed', members.length, result.ok ? (status === 'not_recorded' ? 'delivered, campaign not recorded' : '') : 'the campaign tool did not accept the push');
     if (!result.ok) return fail(502, { action: 'push', error: `The campaign tool did not accept the push after ${result.attempts} attempt(s): ${result.error}.${logError}` });
     if (status === 'not_recorded') return fail(500, { action: 'push', error: `Pushed ${members.length.toLocaleString('en-GB')} members, but ${error}.${logError}` });
     return {

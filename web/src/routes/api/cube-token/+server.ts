@@ -1,5 +1,6 @@
 import { json } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
+import { audit } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { issueCubeToken } from '$lib/server/cube-token.ts';
 
@@ -11,5 +12,8 @@ import { issueCubeToken } from '$lib/server/cube-token.ts';
 export const GET: RequestHandler = async ({ locals }) => {
   const user = locals.user;
   if (!user) return json({ error: 'not signed in', requestId: locals.requestId }, { status: 401 });
-  return json(issueCubeToken(user, getWebContext().secrets.cubeApiSecret), { headers: { 'cache-control': 'no-store' } });
+  const token = issueCubeToken(user, getWebContext().secrets.cubeApiSecret);
+  // The token's subject is the user id; the token itself is never logged.
+  await audit(user, locals.requestId, { action: 'token.issue', targetKind: 'token', targetIds: [user.sub], outcome: 'ok', detail: 'dashboard, 15 minutes' });
+  return json(token, { headers: { 'cache-control': 'no-store' } });
 };

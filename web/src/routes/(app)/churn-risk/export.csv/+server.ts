@@ -4,6 +4,7 @@ import { EXPORT_COLUMNS, parseBand, riskFilters } from '$lib/churn/queries.ts';
 import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
 import type { Row } from '$lib/cube/types.ts';
 import { cubeLoad, dataAsOf } from '$lib/server/cube.ts';
+import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
 
 /**
@@ -24,10 +25,14 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   };
   const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad({ ...query, limit, offset }, user)).rows;
   // The first page is read before answering, so a failure is a proper error status, not a cut file.
+  // One audit row per export, written when the file is complete (or failed): rows in the file and the filter.
+  const record = (rows: number, outcome: 'ok' | 'failed', detail: string) =>
+    audit(user, locals.requestId, { action: 'export.churn_risk', targetKind: 'customers', rowCount: rows, filter: auditFilter(query.filters), outcome, detail });
   let first: Row[];
   try {
     first = await load(PAGE, 0);
   } catch (err) {
+    await record(0, 'failed', 'the semantic layer did not answer');
     return new Response(`${publicError('The export failed: the semantic layer did not answer', err, locals.requestId)}\n`, { status: 502, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
   async function* pages(): AsyncGenerator<Row[]> {
@@ -36,5 +41,5 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     for await (const page of pagedRows((limit, offset) => load(limit, offset + PAGE), PAGE)) yield page;
   }
   const name = `churn-risk-${f.owner || user.ownerId || 'all'}${band ? `-${band}` : ''}-${new Date().toISOString().slice(0, 10)}.csv`;
-  return csvResponse(csvStream(columns, pages()), name);
+  return csvResponse(csvStream(columns, countedPages(pages(), record)), name);
 };

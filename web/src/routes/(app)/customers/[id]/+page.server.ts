@@ -1,6 +1,7 @@
 import { error } from '@sveltejs/kit';
 import type { PageServerLoad } from './$types';
 import { getWebContext, type SourceRecordView } from '$lib/server/context.ts';
+import { audit, idOrMarker } from '$lib/server/audit.ts';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { publicError } from '$lib/server/errors.ts';
 
@@ -17,7 +18,16 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     publicError('Customer visibility check failed', err, locals.requestId);
     return undefined;
   });
-  if (visible && visible.rows.length === 0) error(404, 'No such customer, or not one of yours');
+  const hidden = visible !== undefined && visible.rows.length === 0;
+  // One row per opened 360 view: also a refused one (someone else's customer) and one the semantic layer could not check.
+  await audit(user, locals.requestId, {
+    action: 'customer.view',
+    targetKind: 'customer',
+    targetIds: [idOrMarker(id)],
+    outcome: hidden ? 'denied' : visible ? 'ok' : 'failed',
+    detail: hidden ? 'not visible to this user' : visible ? '' : 'semantic layer did not answer',
+  });
+  if (hidden) error(404, 'No such customer, or not one of yours');
   let sourceRecords: SourceRecordView[] | undefined;
   let sourceError: string | undefined;
   const ctx = getWebContext();

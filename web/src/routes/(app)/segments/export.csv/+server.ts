@@ -1,6 +1,7 @@
 import type { RequestHandler } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { MEMBER_COLUMNS, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
+import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
 import { getSegment } from '$lib/segments/store.server.ts';
@@ -39,11 +40,24 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     return text(400, publicError('Invalid segment', err, requestId));
   }
   const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad(membersQuery(def, limit, offset), user)).rows;
+  // One audit row per export, written when the file is complete (or failed): the saved segment's id
+  // (none for unsaved rules), rows in the file and the filter.
+  const record = (rows: number, outcome: 'ok' | 'failed', detail: string) =>
+    audit(user, requestId, {
+      action: 'export.segment',
+      targetKind: id ? 'segment' : 'customers',
+      targetIds: id ? [id] : [],
+      rowCount: rows,
+      filter: auditFilter(segmentFilters(def)),
+      outcome,
+      detail,
+    });
   // The first page is read before answering, so a failure is an error status, not a cut file.
   let first: Row[];
   try {
     first = await load(PAGE, 0);
   } catch (err) {
+    await record(0, 'failed', 'the semantic layer did not answer');
     return text(502, publicError('The export failed: the semantic layer did not answer', err, requestId));
   }
   async function* pages(): AsyncGenerator<Row[]> {
@@ -51,5 +65,5 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     if (first.length < PAGE) return;
     for await (const page of pagedRows((limit, offset) => load(limit, offset + PAGE), PAGE)) yield page;
   }
-  return csvResponse(csvStream(MEMBER_COLUMNS, pages()), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+  return csvResponse(csvStream(MEMBER_COLUMNS, countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
 };
