@@ -10,7 +10,10 @@ import { loadCdnow, type CdnowTransaction } from '../clv/cdnow.ts';
 
 export const CDNOW_END = '1998-06-30';
 
-export async function loadCdnowIntoWarehouse(warehouse: Warehouse, lines: CdnowTransaction[] = loadCdnow()): Promise<{ orders: number; customers: number }> {
+export async function loadCdnowIntoWarehouse(
+  warehouse: Warehouse,
+  lines: CdnowTransaction[] = loadCdnow(),
+): Promise<{ orders: number; customers: number }> {
   const rows = lines.map((t, i) => ({
     source: 'cdnow',
     transaction_id: `cdnow-${i + 1}`,

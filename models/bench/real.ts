@@ -74,19 +74,28 @@ print(json.dumps({"proba": proba.tolist()}))
 function csv(set: { columns: Float64Array[] }, labels: Uint8Array): string {
   const n = labels.length;
   const lines = [[...set.columns.map((_, j) => `f${j}`), 'y'].join(',')];
-  for (let i = 0; i < n; i++) lines.push([...set.columns.map((c) => (Number.isFinite(c[i]) ? String(c[i]) : '-1')), String(labels[i])].join(','));
+  for (let i = 0; i < n; i++)
+    lines.push([...set.columns.map((c) => (Number.isFinite(c[i]) ? String(c[i]) : '-1')), String(labels[i])].join(','));
   return lines.join('\n') + '\n';
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  —  ');
 
 if (!cdnowAvailable()) {
-  console.log(`bench:models --real: the CDNOW sample is not at ${CDNOW_FILE}; nothing to measure (put ../shared/data/cdnow beside the repository).`);
+  console.log(
+    `bench:models --real: the CDNOW sample is not at ${CDNOW_FILE}; nothing to measure (put ../shared/data/cdnow beside the repository).`,
+  );
   process.exit(0);
 }
 const hasSklearn = spawnSync(args.python, ['-c', 'import sklearn'], { encoding: 'utf8' }).status === 0;
 const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'churn-real-'));
-const config: WarehouseConfig = { user: 'bench', password: `bench-${process.pid}`, database: 'crm', dataDir: dir, embeddedPort: 0 };
+const config: WarehouseConfig = {
+  user: 'bench',
+  password: `bench-${process.pid}`,
+  database: 'crm',
+  dataDir: dir,
+  embeddedPort: 0,
+};
 const admin = await connectWarehouse({ config, withDatabase: false });
 await admin.client.command({ query: 'CREATE DATABASE IF NOT EXISTS crm' });
 await applyMigrations(admin.client, { database: 'crm' });
@@ -108,8 +117,12 @@ interface Row {
 const results: Row[] = [];
 try {
   const loaded = await loadCdnowIntoWarehouse(wh);
-  console.log(`CDNOW sample: ${loaded.customers} customers, ${loaded.orders} orders (same-day lines merged), to ${CDNOW_END}`);
-  console.log(`sklearn peer: ${hasSklearn ? args.python : `not available for ${args.python} (apt-get install -y python3-sklearn); column skipped`}`);
+  console.log(
+    `CDNOW sample: ${loaded.customers} customers, ${loaded.orders} orders (same-day lines merged), to ${CDNOW_END}`,
+  );
+  console.log(
+    `sklearn peer: ${hasSklearn ? args.python : `not available for ${args.python} (apt-get install -y python3-sklearn); column skipped`}`,
+  );
   for (const horizon of args.horizons.split(',').map(Number)) {
     const definition = resolveDefinition({ horizonDays: horizon });
     for (const asOf of args['as-of'].split(',')) {
@@ -131,7 +144,11 @@ try {
         await loadBgnbdColumns(wh, asOf, definition),
       );
       const y = evalSet.labels;
-      const m = (p: Float64Array, raw: Float64Array = p) => ({ auc: rocAuc(y, raw), pr: prAuc(y, raw), brier: brier(y, p) });
+      const m = (p: Float64Array, raw: Float64Array = p) => ({
+        auc: rocAuc(y, raw),
+        pr: prAuc(y, raw),
+        brier: brier(y, p),
+      });
       const shippedP = predictBlock(reg.model, evalSet).probability;
       // Baselines fitted (calibrated) on the previous cutoff, scored at the as-of date.
       const prev = withBgnbdColumns(
@@ -163,7 +180,12 @@ try {
         const cutoffs = reg.selection?.trainCutoffs ?? [addDays(asOf, -horizon)];
         const parts: LabelledSet[] = [];
         for (const c of cutoffs) {
-          parts.push(withBgnbdColumns((await loadFeatures(wh, { cutoff: c, definition, withLabels: true })) as LabelledSet, await loadBgnbdColumns(wh, c, definition)));
+          parts.push(
+            withBgnbdColumns(
+              (await loadFeatures(wh, { cutoff: c, definition, withLabels: true })) as LabelledSet,
+              await loadBgnbdColumns(wh, c, definition),
+            ),
+          );
         }
         const train = stackSets(parts);
         const names = train.features;
@@ -191,9 +213,12 @@ try {
 }
 
 console.log('\nper cutoff (ROC-AUC / PR-AUC / Brier; out of time)');
-console.log('| as of | horizon | customers | churn | shipped (candidate) | shipped | recency | BG/NBD E[X] | BG/NBD 1−P(alive) | sklearn RF | goal: ≥ best baseline + 0.01 | goal: ≥ sklearn − 0.005 |');
+console.log(
+  '| as of | horizon | customers | churn | shipped (candidate) | shipped | recency | BG/NBD E[X] | BG/NBD 1−P(alive) | sklearn RF | goal: ≥ best baseline + 0.01 | goal: ≥ sklearn − 0.005 |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-const cell = (x?: { auc: number; pr: number; brier: number }): string => (x ? `${f3(x.auc)} / ${f3(x.pr)} / ${f3(x.brier)}` : '—');
+const cell = (x?: { auc: number; pr: number; brier: number }): string =>
+  x ? `${f3(x.auc)} / ${f3(x.pr)} / ${f3(x.brier)}` : '—';
 let metBaseline = 0;
 let metSklearn = 0;
 for (const r of results) {
@@ -208,4 +233,7 @@ for (const r of results) {
   );
 }
 console.log(`\ngoal "shipped ≥ best baseline + 0.01 ROC-AUC": met at ${metBaseline}/${results.length} cutoffs`);
-if (results.some((r) => r.sklearn)) console.log(`goal "shipped ≥ sklearn − 0.005 ROC-AUC": met at ${metSklearn}/${results.filter((r) => r.sklearn).length} cutoffs`);
+if (results.some((r) => r.sklearn))
+  console.log(
+    `goal "shipped ≥ sklearn − 0.005 ROC-AUC": met at ${metSklearn}/${results.filter((r) => r.sklearn).length} cutoffs`,
+  );

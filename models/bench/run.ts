@@ -15,7 +15,9 @@ const run = (file: string, extra: string[] = []): void => {
 if (args.includes('--real')) {
   run(here('./real.ts'), args);
 } else if (args.includes('--help')) {
-  console.log('npm run bench:models                 synthetic warehouse churn bench, forest vs scikit-learn, CLV fits\nnpm run bench:models -- --real [--help]  the product\'s churn training on the CDNOW sample, out of time (models/bench/real.ts)');
+  console.log(
+    "npm run bench:models                 synthetic warehouse churn bench, forest vs scikit-learn, CLV fits\nnpm run bench:models -- --real [--help]  the product's churn training on the CDNOW sample, out of time (models/bench/real.ts)",
+  );
 } else {
   run(here('./churn-warehouse.ts'), args);
   run(here('./forest-vs-sklearn.ts'));

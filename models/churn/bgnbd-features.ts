@@ -26,14 +26,29 @@ export function bgnbdColumnsFrom(purchases: PurchaseDay[], cutoff: string, defin
   try {
     const fit = fitClv(purchases, addDays(cutoff, -1), { horizonDays: definition.horizonDays });
     const c = fit.customers;
-    return { customerIds: c.customerIds, pAlive: c.probabilityAlive, expectedPurchases: c.expectedPurchases, clv: c.clv };
+    return {
+      customerIds: c.customerIds,
+      pAlive: c.probabilityAlive,
+      expectedPurchases: c.expectedPurchases,
+      clv: c.clv,
+    };
   } catch (err) {
     // Too few repeat buyers for a fit is a property of the data, not a bug: the caller says so.
-    return { customerIds: [], pAlive: new Float64Array(), expectedPurchases: new Float64Array(), clv: new Float64Array(), error: (err as Error).message };
+    return {
+      customerIds: [],
+      pAlive: new Float64Array(),
+      expectedPurchases: new Float64Array(),
+      clv: new Float64Array(),
+      error: (err as Error).message,
+    };
   }
 }
 
-export async function loadBgnbdColumns(warehouse: Warehouse, cutoff: string, definition: ChurnDefinition): Promise<BgnbdColumns> {
+export async function loadBgnbdColumns(
+  warehouse: Warehouse,
+  cutoff: string,
+  definition: ChurnDefinition,
+): Promise<BgnbdColumns> {
   return bgnbdColumnsFrom(await loadPurchaseDays(warehouse, cutoff, definition.purchaseStatuses), cutoff, definition);
 }
 

@@ -50,7 +50,11 @@ export interface CalibrationPoint {
 }
 
 /** Reliability curve: ten equal-width bins of predicted probability; empty bins are left out. */
-export function calibrationPoints(probability: ArrayLike<number>, labels: ArrayLike<number>, bins = 10): CalibrationPoint[] {
+export function calibrationPoints(
+  probability: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bins = 10,
+): CalibrationPoint[] {
   const n = new Float64Array(bins);
   const sp = new Float64Array(bins);
   const sy = new Float64Array(bins);
@@ -63,7 +67,13 @@ export function calibrationPoints(probability: ArrayLike<number>, labels: ArrayL
   const out: CalibrationPoint[] = [];
   for (let b = 0; b < bins; b++) {
     if (n[b] === 0) continue;
-    out.push({ lower: b / bins, upper: (b + 1) / bins, rows: n[b], meanPredicted: sp[b] / n[b], observedRate: sy[b] / n[b] });
+    out.push({
+      lower: b / bins,
+      upper: (b + 1) / bins,
+      rows: n[b],
+      meanPredicted: sp[b] / n[b],
+      observedRate: sy[b] / n[b],
+    });
   }
   return out;
 }

@@ -58,27 +58,73 @@ export class CandidateInputError extends Error {
  */
 export const FOREST_GRID: readonly { name: string; options: RandomForestOptions }[] = [
   // In order of cost and prior odds: when the budget runs out, the points left out are the dearer ones.
-  { name: 'forest_medium', options: { nEstimators: 100, maxDepth: 8, minSamplesLeaf: 20, maxFeatures: 'sqrt', seed: 1 } },
-  { name: 'forest_deep', options: { nEstimators: 100, maxDepth: 12, minSamplesLeaf: 10, maxFeatures: 'sqrt', seed: 1 } },
+  {
+    name: 'forest_medium',
+    options: { nEstimators: 100, maxDepth: 8, minSamplesLeaf: 20, maxFeatures: 'sqrt', seed: 1 },
+  },
+  {
+    name: 'forest_deep',
+    options: { nEstimators: 100, maxDepth: 12, minSamplesLeaf: 10, maxFeatures: 'sqrt', seed: 1 },
+  },
   { name: 'forest_wide', options: { nEstimators: 100, maxDepth: 6, minSamplesLeaf: 40, maxFeatures: 0.3, seed: 1 } },
 ];
 
 export function baselineSpecs(): CandidateSpec[] {
   return [
-    { name: 'recency', kind: 'recency', complexity: 0, baseline: true, usesBgnbd: false, description: 'days since the last order (log scale)' },
-    { name: 'bgnbd_p_alive', kind: 'bgnbd_p_alive', complexity: 1, baseline: true, usesBgnbd: true, description: 'BG/NBD 1 − P(alive)' },
-    { name: 'bgnbd_expected', kind: 'bgnbd_expected', complexity: 1, baseline: true, usesBgnbd: true, description: 'BG/NBD expected purchases in the horizon (fewer = riskier)' },
+    {
+      name: 'recency',
+      kind: 'recency',
+      complexity: 0,
+      baseline: true,
+      usesBgnbd: false,
+      description: 'days since the last order (log scale)',
+    },
+    {
+      name: 'bgnbd_p_alive',
+      kind: 'bgnbd_p_alive',
+      complexity: 1,
+      baseline: true,
+      usesBgnbd: true,
+      description: 'BG/NBD 1 − P(alive)',
+    },
+    {
+      name: 'bgnbd_expected',
+      kind: 'bgnbd_expected',
+      complexity: 1,
+      baseline: true,
+      usesBgnbd: true,
+      description: 'BG/NBD expected purchases in the horizon (fewer = riskier)',
+    },
   ];
 }
 
 export function logisticSpecs(): CandidateSpec[] {
   return [
-    { name: 'logistic', kind: 'logistic', complexity: 2, baseline: false, usesBgnbd: false, description: 'L2 logistic regression on the standardised features' },
-    { name: 'logistic_bgnbd', kind: 'logistic', complexity: 3, baseline: false, usesBgnbd: true, description: 'L2 logistic regression with the BG/NBD outputs as features' },
+    {
+      name: 'logistic',
+      kind: 'logistic',
+      complexity: 2,
+      baseline: false,
+      usesBgnbd: false,
+      description: 'L2 logistic regression on the standardised features',
+    },
+    {
+      name: 'logistic_bgnbd',
+      kind: 'logistic',
+      complexity: 3,
+      baseline: false,
+      usesBgnbd: true,
+      description: 'L2 logistic regression with the BG/NBD outputs as features',
+    },
   ];
 }
 
-export function forestSpec(name: string, options: RandomForestOptions, usesBgnbd: boolean, complexity: number): CandidateSpec {
+export function forestSpec(
+  name: string,
+  options: RandomForestOptions,
+  usesBgnbd: boolean,
+  complexity: number,
+): CandidateSpec {
   const o = options;
   return {
     name,
@@ -109,7 +155,10 @@ export function candidateFeatures(spec: CandidateSpec): string[] {
 export function columnsOf(set: Pick<FeatureSet, 'features' | 'columns'>, names: readonly string[]): Float64Array[] {
   return names.map((f) => {
     const j = set.features.indexOf(f);
-    if (j < 0) throw new CandidateInputError(`the model needs feature "${f}", which this feature set (cutoff ${(set as FeatureSet).cutoff ?? '?'}) lacks: retrain`);
+    if (j < 0)
+      throw new CandidateInputError(
+        `the model needs feature "${f}", which this feature set (cutoff ${(set as FeatureSet).cutoff ?? '?'}) lacks: retrain`,
+      );
     return set.columns[j];
   });
 }
@@ -136,14 +185,24 @@ export function informativeFeatures(names: readonly string[], set: Pick<FeatureS
   return keep.length ? keep : [...names];
 }
 
-export async function fitCandidate(spec: CandidateSpec, train: FeatureSet & { labels: Uint8Array }): Promise<FittedCandidate> {
+export async function fitCandidate(
+  spec: CandidateSpec,
+  train: FeatureSet & { labels: Uint8Array },
+): Promise<FittedCandidate> {
   const all = candidateFeatures(spec);
   const features = spec.kind === 'logistic' || spec.kind === 'forest' ? informativeFeatures(all, train) : all;
   if (spec.kind === 'logistic') {
-    return { spec, features, logistic: LogisticModel.fit(features, columnsOf(train, features), train.labels, { l2: 1 }) };
+    return {
+      spec,
+      features,
+      logistic: LogisticModel.fit(features, columnsOf(train, features), train.labels, { l2: 1 }),
+    };
   }
   if (spec.kind === 'forest') {
-    const forest = await RandomForest.train({ columns: columnsOf(train, features) }, train.labels, { ...spec.forest, featureNames: features });
+    const forest = await RandomForest.train({ columns: columnsOf(train, features) }, train.labels, {
+      ...spec.forest,
+      featureNames: features,
+    });
     return { spec, features, forest };
   }
   return { spec, features };
@@ -166,7 +225,9 @@ export function rawScores(model: FittedCandidate, set: Pick<FeatureSet, 'feature
     case 'bgnbd_p_alive':
       return fillMissing(Float64Array.from(cols[0], (p) => (Number.isFinite(p) ? logit(1 - p) : NaN)));
     case 'bgnbd_expected':
-      return fillMissing(Float64Array.from(cols[0], (e) => (Number.isFinite(e) ? -Math.log(Math.max(0, e) + 1e-4) : NaN)));
+      return fillMissing(
+        Float64Array.from(cols[0], (e) => (Number.isFinite(e) ? -Math.log(Math.max(0, e) + 1e-4) : NaN)),
+      );
     case 'logistic':
       return Float64Array.from(model.logistic!.predictProba(cols), logit);
     case 'forest':
@@ -178,13 +239,17 @@ export function rawScores(model: FittedCandidate, set: Pick<FeatureSet, 'feature
 export function topFeatures(model: FittedCandidate, k = 10): { feature: string; importance: number }[] {
   if (model.forest) {
     const imp = model.forest.featureImportance();
-    return model.features.map((feature, j) => ({ feature, importance: imp[j] })).sort((a, b) => b.importance - a.importance).slice(0, k);
+    return model.features
+      .map((feature, j) => ({ feature, importance: imp[j] }))
+      .sort((a, b) => b.importance - a.importance)
+      .slice(0, k);
   }
   if (model.logistic) return model.logistic.importance().slice(0, k);
   return [{ feature: model.features[0], importance: 1 }];
 }
 
 export function candidateToJSON(model: FittedCandidate): CandidateModelJSON {
-  if (model.spec.kind === 'logistic') return { kind: 'logistic', features: model.features, logistic: model.logistic!.json };
+  if (model.spec.kind === 'logistic')
+    return { kind: 'logistic', features: model.features, logistic: model.logistic!.json };
   return { kind: model.spec.kind, features: model.features } as CandidateModelJSON;
 }

@@ -57,7 +57,10 @@ export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Ar
       let s = a[i * n + j];
       for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
       if (i === j) {
-        if (!(s > 0)) throw new LogisticFitError(`the Hessian is not positive definite at row ${i} (a constant or duplicated column without penalty?)`);
+        if (!(s > 0))
+          throw new LogisticFitError(
+            `the Hessian is not positive definite at row ${i} (a constant or duplicated column without penalty?)`,
+          );
         l[i * n + i] = Math.sqrt(s);
       } else {
         l[i * n + j] = s / l[j * n + j];
@@ -111,13 +114,23 @@ export function learnTransforms(names: readonly string[], columns: readonly Arra
     const variance = count ? sq / count - mean * mean : 0;
     // A constant column gets scale 1: it standardises to 0 everywhere and the penalty keeps its weight at 0.
     const scale = variance > 1e-12 ? Math.sqrt(variance) : 1;
-    return { name: names[j], log, mean, scale, missingWeight: missing > 0 && missing < col.length ? nextMissing++ : -1 };
+    return {
+      name: names[j],
+      log,
+      mean,
+      scale,
+      missingWeight: missing > 0 && missing < col.length ? nextMissing++ : -1,
+    };
   });
 }
 
 /** The standardised design matrix, row-major n × p (p = columns + missing indicators). */
-export function designMatrix(transforms: readonly ColumnTransform[], columns: readonly ArrayLike<number>[]): { x: Float64Array; n: number; p: number } {
-  if (columns.length !== transforms.length) throw new RangeError(`the model has ${transforms.length} columns, the input ${columns.length}`);
+export function designMatrix(
+  transforms: readonly ColumnTransform[],
+  columns: readonly ArrayLike<number>[],
+): { x: Float64Array; n: number; p: number } {
+  if (columns.length !== transforms.length)
+    throw new RangeError(`the model has ${transforms.length} columns, the input ${columns.length}`);
   const n = columns.length ? columns[0].length : 0;
   const p = transforms.reduce((m, t) => Math.max(m, t.missingWeight + 1), transforms.length);
   const x = new Float64Array(n * p);
@@ -194,7 +207,12 @@ export function fitLogisticDesign(
 export class LogisticModel {
   constructor(readonly json: LogisticModelJSON) {}
 
-  static fit(names: readonly string[], columns: readonly ArrayLike<number>[], y: ArrayLike<number>, opts: LogisticOptions = {}): LogisticModel {
+  static fit(
+    names: readonly string[],
+    columns: readonly ArrayLike<number>[],
+    y: ArrayLike<number>,
+    opts: LogisticOptions = {},
+  ): LogisticModel {
     const transforms = learnTransforms(names, columns);
     const { x, n, p } = designMatrix(transforms, columns);
     const fit = fitLogisticDesign(x, n, p, y, opts);
@@ -223,7 +241,11 @@ export class LogisticModel {
    * (plus the missing indicator's weight when the value is missing). Σ contributions + intercept =
    * the row's log-odds, so the contributions are exact, not an approximation.
    */
-  explain(columns: readonly ArrayLike<number>[]): { probability: Float64Array; contributions: Float64Array; bias: number } {
+  explain(columns: readonly ArrayLike<number>[]): {
+    probability: Float64Array;
+    contributions: Float64Array;
+    bias: number;
+  } {
     const { x, n, p } = designMatrix(this.json.columns, columns);
     const d = this.json.columns.length;
     const w = this.json.weights;
@@ -246,7 +268,11 @@ export class LogisticModel {
   /** |weight| per column (missing indicators added in), for the model card's top features. */
   importance(): { feature: string; importance: number }[] {
     return this.json.columns
-      .map((c, j) => ({ feature: c.name, importance: Math.abs(this.json.weights[j]) + (c.missingWeight >= 0 ? Math.abs(this.json.weights[c.missingWeight]) : 0) }))
+      .map((c, j) => ({
+        feature: c.name,
+        importance:
+          Math.abs(this.json.weights[j]) + (c.missingWeight >= 0 ? Math.abs(this.json.weights[c.missingWeight]) : 0),
+      }))
       .sort((a, b) => b.importance - a.importance);
   }
 }

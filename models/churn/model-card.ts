@@ -44,7 +44,10 @@ export function buildModelCard(
 ): ModelCard {
   const chosen = sel.candidates.find((c) => c.name === sel.chosen.name);
   const baselines = sel.candidates.filter((c) => c.baseline && c.status === 'validated');
-  const bestBaseline = baselines.reduce<CandidateResult | undefined>((a, b) => (!a || b.roc_auc > a.roc_auc ? b : a), undefined);
+  const bestBaseline = baselines.reduce<CandidateResult | undefined>(
+    (a, b) => (!a || b.roc_auc > a.roc_auc ? b : a),
+    undefined,
+  );
   const y = sel.trainSet.labels;
   return {
     modelVersion: meta.modelVersion,
@@ -90,7 +93,10 @@ export function modelCardHeadline(
   },
 ): string {
   const folds = `${card.folds.length} out-of-time fold${card.folds.length === 1 ? '' : 's'}`;
-  const base = card.bestBaseline && card.chosen !== card.bestBaseline ? ` vs ${card.bestBaseline} ${f3(card.bestBaselineRocAuc)}` : '';
+  const base =
+    card.bestBaseline && card.chosen !== card.bestBaseline
+      ? ` vs ${card.bestBaseline} ${f3(card.bestBaselineRocAuc)}`
+      : '';
   return `${card.chosen}: ROC-AUC ${f3(card.rocAuc)}${base} (${folds}, ${card.horizonDays}-day horizon)`;
 }
 
@@ -131,7 +137,8 @@ export async function saveModelCard(warehouse: Warehouse, card: ModelCard): Prom
 export function parseModelCard(json: string): ModelCard {
   const c = JSON.parse(json) as ModelCard;
   for (const k of ['rocAuc', 'prAuc', 'brier', 'bestBaselineRocAuc'] as const) c[k] = nanOf(c[k] as number | null);
-  for (const r of c.candidates) for (const k of ['roc_auc', 'pr_auc', 'brier'] as const) r[k] = nanOf(r[k] as number | null);
+  for (const r of c.candidates)
+    for (const k of ['roc_auc', 'pr_auc', 'brier'] as const) r[k] = nanOf(r[k] as number | null);
   return c;
 }
 

@@ -39,15 +39,24 @@ const LOW_IS_RISK: Readonly<Record<string, string>> = {
 };
 
 /** A sorted sample of the finite values of each listed feature. */
-export function populationOf(set: { features: readonly string[]; columns: readonly ArrayLike<number>[] }, features: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)]): Population {
+export function populationOf(
+  set: { features: readonly string[]; columns: readonly ArrayLike<number>[] },
+  features: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)],
+): Population {
   const out = new Map<string, Float64Array>();
   for (const f of features) {
     const j = set.features.indexOf(f);
     if (j < 0) continue;
-    const finite = Float64Array.from(set.columns[j] as ArrayLike<number>).filter(Number.isFinite).sort();
+    const finite = Float64Array.from(set.columns[j] as ArrayLike<number>)
+      .filter(Number.isFinite)
+      .sort();
     if (finite.length === 0) continue;
     if (finite.length <= SAMPLE) out.set(f, finite);
-    else out.set(f, Float64Array.from({ length: SAMPLE }, (_, k) => finite[Math.round((k * (finite.length - 1)) / (SAMPLE - 1))]));
+    else
+      out.set(
+        f,
+        Float64Array.from({ length: SAMPLE }, (_, k) => finite[Math.round((k * (finite.length - 1)) / (SAMPLE - 1))]),
+      );
   }
   return out;
 }
@@ -66,7 +75,10 @@ function bound(a: Float64Array, v: number, upper: boolean): number {
 
 /** Shares of the population strictly below and strictly above v. */
 export function sharesAround(sample: Float64Array, v: number): { below: number; above: number } {
-  return { below: bound(sample, v, false) / sample.length, above: (sample.length - bound(sample, v, true)) / sample.length };
+  return {
+    below: bound(sample, v, false) / sample.length,
+    above: (sample.length - bound(sample, v, true)) / sample.length,
+  };
 }
 
 /** Whole percent, rounded down so the text never claims more than the data says. */
@@ -76,7 +88,12 @@ const pct = (share: number): string => `${Math.floor(share * 100)}%`;
  * The reason text with its place in the population: a comparison when the customer is past the
  * median in the risky direction, and "only" removed unless the value is in the bottom quarter.
  */
-export function againstPopulation(feature: string, text: string, value: number, population: Population | undefined): string {
+export function againstPopulation(
+  feature: string,
+  text: string,
+  value: number,
+  population: Population | undefined,
+): string {
   const sample = population?.get(feature);
   if (!sample || !Number.isFinite(value)) return text;
   const { below, above } = sharesAround(sample, value);

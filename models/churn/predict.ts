@@ -31,10 +31,15 @@ export function modelColumns(model: LoadedChurnModel, set: Pick<FeatureSet, 'fea
   return columnsOf(set, model.file.features);
 }
 
-export function predictBlock(model: LoadedChurnModel, set: Pick<FeatureSet, 'features' | 'columns'>, start = 0, end?: number): PredictedBlock {
+export function predictBlock(
+  model: LoadedChurnModel,
+  set: Pick<FeatureSet, 'features' | 'columns'>,
+  start = 0,
+  end?: number,
+): PredictedBlock {
   const names = model.file.features;
   const cols = modelColumns(model, set);
-  const stop = end ?? (cols[0]?.length ?? 0);
+  const stop = end ?? cols[0]?.length ?? 0;
   const sliced = cols.map((c) => c.subarray(start, stop));
   const n = stop - start;
   const d = names.length;
@@ -43,7 +48,8 @@ export function predictBlock(model: LoadedChurnModel, set: Pick<FeatureSet, 'fea
   const kind = p?.model.kind ?? 'forest';
   if (kind === 'forest') {
     const explained = treePathContributions(model.forest!, { columns: cols }, start, stop);
-    if (!calibration) return { probability: explained.probability, contributions: explained.contributions, features: names };
+    if (!calibration)
+      return { probability: explained.probability, contributions: explained.contributions, features: names };
     const raw = Float64Array.from(explained.probability, logit);
     const probability = applyPlatt(calibration, raw);
     const contributions = explained.contributions;

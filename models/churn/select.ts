@@ -22,7 +22,13 @@
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { bgnbdColumnsFrom, withBgnbdColumns } from './bgnbd-features.ts';
 import { loadPurchaseDays, type PurchaseDay } from './purchase-days.ts';
-import { applyPlatt, calibrationPoints, fitPlatt, type CalibrationPoint, type PlattCalibration } from './calibration.ts';
+import {
+  applyPlatt,
+  calibrationPoints,
+  fitPlatt,
+  type CalibrationPoint,
+  type PlattCalibration,
+} from './calibration.ts';
 import {
   baselineSpecs,
   fitCandidate,
@@ -137,13 +143,16 @@ async function loadCutoff(
 ): Promise<{ set: LabelledSet; bgnbd: boolean } | { problem: string }> {
   // The newest cutoff trains whatever history it has; older ones must have a horizon of it behind them.
   if (!newest && cutoff < addDays(dataStart, definition.horizonDays)) {
-    return { problem: `less than one horizon (${definition.horizonDays} days) of history before ${cutoff} (the first order is on ${dataStart})` };
+    return {
+      problem: `less than one horizon (${definition.horizonDays} days) of history before ${cutoff} (the first order is on ${dataStart})`,
+    };
   }
   const base = (await loadFeatures(warehouse, { cutoff, definition, withLabels: true })) as LabelledSet;
   const n = base.customerIds.length;
   if (n === 0) return { problem: `no customer bought in the ${definition.activeWindowDays} days before ${cutoff}` };
   const positives = base.labels.reduce((a, b) => a + b, 0);
-  if (positives === 0 || positives === n) return { problem: `all ${n} customers at ${cutoff} are ${positives ? 'churned' : 'retained'}` };
+  if (positives === 0 || positives === n)
+    return { problem: `all ${n} customers at ${cutoff} are ${positives ? 'churned' : 'retained'}` };
   const bg = bgnbdColumnsFrom(purchasesBefore(purchases, cutoff), cutoff, definition);
   if (bg.error) warnings.push(`BG/NBD fit at ${cutoff} failed (${bg.error}): BG/NBD candidates sit out`);
   return { set: withBgnbdColumns(base, bg), bgnbd: !bg.error };
@@ -172,12 +181,17 @@ export function pickCandidate<R extends Pick<CandidateResult, 'name' | 'roc_auc'
 /** The day of the first purchase in the warehouse (cutoffs before it + one horizon teach nothing). */
 async function firstOrderDay(warehouse: Warehouse, definition: ChurnDefinition): Promise<string> {
   const rs = await warehouse.client.query({
-    query: 'SELECT toString(toDate(min(order_date))) AS day, count() AS n FROM transactions_resolved WHERE status IN {statuses:Array(String)}',
+    query:
+      'SELECT toString(toDate(min(order_date))) AS day, count() AS n FROM transactions_resolved WHERE status IN {statuses:Array(String)}',
     query_params: { statuses: definition.purchaseStatuses },
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<{ day: string; n: string | number }>();
-  if (!row || Number(row.n) === 0) throw new ChurnTrainingError('NO_ROWS', `no ${definition.purchaseStatuses.join('/')} order in the warehouse: nothing to train on`);
+  if (!row || Number(row.n) === 0)
+    throw new ChurnTrainingError(
+      'NO_ROWS',
+      `no ${definition.purchaseStatuses.join('/')} order in the warehouse: nothing to train on`,
+    );
   return row.day;
 }
 
@@ -185,7 +199,9 @@ async function firstOrderDay(warehouse: Warehouse, definition: ChurnDefinition):
 export function stackSets(parts: LabelledSet[]): LabelledSet {
   if (parts.length === 1) return parts[0];
   const features = parts[0].features;
-  for (const p of parts) if (p.features.join() !== features.join()) throw new RangeError(`feature sets at ${parts[0].cutoff} and ${p.cutoff} differ`);
+  for (const p of parts)
+    if (p.features.join() !== features.join())
+      throw new RangeError(`feature sets at ${parts[0].cutoff} and ${p.cutoff} differ`);
   return {
     cutoff: parts[0].cutoff,
     features,
@@ -250,8 +266,15 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     log(`validation data at ${cutoff}…`);
     const got = await loadCutoff(warehouse, cutoff, definition, dataStart, warnings, k === 0, purchases);
     if ('problem' in got) {
-      if (k === 0) throw new ChurnTrainingError(got.problem.includes('churned') || got.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS', `${got.problem}: nothing to train on`);
-      if (k <= nFolds) warnings.push(`history ends before ${cutoff} (${got.problem}): ${k - 1 === 1 ? 'one validation fold' : `${k - 1} validation folds`} instead of ${nFolds}`);
+      if (k === 0)
+        throw new ChurnTrainingError(
+          got.problem.includes('churned') || got.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS',
+          `${got.problem}: nothing to train on`,
+        );
+      if (k <= nFolds)
+        warnings.push(
+          `history ends before ${cutoff} (${got.problem}): ${k - 1 === 1 ? 'one validation fold' : `${k - 1} validation folds`} instead of ${nFolds}`,
+        );
       break;
     }
     sets.push(got.set);
@@ -265,7 +288,10 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     const train = trainOf(k);
     trainSets.push(train);
     folds.push({
-      trainCutoff: sets.slice(k + 1, k + 1 + pool).map((s) => s.cutoff).join(' + '),
+      trainCutoff: sets
+        .slice(k + 1, k + 1 + pool)
+        .map((s) => s.cutoff)
+        .join(' + '),
       evalCutoff: sets[k].cutoff,
       trainRows: train.customerIds.length,
       trainChurnRate: rate(train.labels),
@@ -275,15 +301,37 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   }
 
   const specs: CandidateSpec[] = [...baselineSpecs(), ...logisticSpecs()];
-  const grid = (opts.grid ?? FOREST_GRID).map((g, i) => forestSpec(g.name, { ...g.options, ...opts.forest }, false, 4 + i));
+  const grid = (opts.grid ?? FOREST_GRID).map((g, i) =>
+    forestSpec(g.name, { ...g.options, ...opts.forest }, false, 4 + i),
+  );
   const results: CandidateResult[] = [];
   const heldOut = new Map<string, Float64Array[]>();
   const evalLabels = folds.map((_, k) => sets[k].labels);
 
   const validate = async (spec: CandidateSpec): Promise<CandidateResult> => {
     const base = { name: spec.name, kind: spec.kind, baseline: spec.baseline, description: spec.description };
-    if (spec.usesBgnbd && !bgnbdEverywhere) return { ...base, status: 'skipped', note: 'no BG/NBD fit at every cutoff', roc_auc: NaN, pr_auc: NaN, brier: NaN, folds: [], fitSeconds: 0 };
-    if (folds.length === 0) return { ...base, status: 'skipped', note: 'no validation fold', roc_auc: NaN, pr_auc: NaN, brier: NaN, folds: [], fitSeconds: 0 };
+    if (spec.usesBgnbd && !bgnbdEverywhere)
+      return {
+        ...base,
+        status: 'skipped',
+        note: 'no BG/NBD fit at every cutoff',
+        roc_auc: NaN,
+        pr_auc: NaN,
+        brier: NaN,
+        folds: [],
+        fitSeconds: 0,
+      };
+    if (folds.length === 0)
+      return {
+        ...base,
+        status: 'skipped',
+        note: 'no validation fold',
+        roc_auc: NaN,
+        pr_auc: NaN,
+        brier: NaN,
+        folds: [],
+        fitSeconds: 0,
+      };
     const ts = performance.now();
     const raw: Float64Array[] = [];
     for (let k = 0; k < folds.length; k++) {
@@ -307,7 +355,9 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
       folds: fm,
       fitSeconds: (performance.now() - ts) / 1000,
     };
-    log(`  ${spec.name.padEnd(16)} ROC-AUC ${r.roc_auc.toFixed(3)}  PR-AUC ${r.pr_auc.toFixed(3)}  Brier ${r.brier.toFixed(3)}  (${r.fitSeconds.toFixed(1)} s)`);
+    log(
+      `  ${spec.name.padEnd(16)} ROC-AUC ${r.roc_auc.toFixed(3)}  PR-AUC ${r.pr_auc.toFixed(3)}  Brier ${r.brier.toFixed(3)}  (${r.fitSeconds.toFixed(1)} s)`,
+    );
     return r;
   };
 
@@ -362,19 +412,24 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   let points: CalibrationPoint[] = [];
   if (validated.length === 0) {
     chosen = specs[0];
-    reason = 'no out-of-time validation was possible (the history holds one usable cutoff): shipping the recency baseline, calibrated on its training cutoff';
+    reason =
+      'no out-of-time validation was possible (the history holds one usable cutoff): shipping the recency baseline, calibrated on its training cutoff';
     const fitted = await fitCandidate(chosen, sets[0]);
     calibration = fitPlatt(rawScores(fitted, sets[0]), sets[0].labels);
     warnings.push(reason);
   } else {
     const { best, pick } = pickCandidate(validated, (name) => specOf(name).complexity);
     chosen = specOf(pick.name);
-    const bestBaseline = validated.filter((r) => r.baseline).reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a), validated.find((r) => r.baseline) ?? pick);
+    const bestBaseline = validated
+      .filter((r) => r.baseline)
+      .reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a), validated.find((r) => r.baseline) ?? pick);
     const f = (x: number): string => x.toFixed(3);
     reason =
       pick.name === best.name
         ? `${pick.name} has the best mean out-of-time ROC-AUC over ${folds.length} fold${folds.length > 1 ? 's' : ''} (${f(pick.roc_auc)})` +
-          (pick.baseline ? '' : `, ${f(pick.roc_auc - bestBaseline.roc_auc)} above the best baseline (${bestBaseline.name}, ${f(bestBaseline.roc_auc)})`)
+          (pick.baseline
+            ? ''
+            : `, ${f(pick.roc_auc - bestBaseline.roc_auc)} above the best baseline (${bestBaseline.name}, ${f(bestBaseline.roc_auc)})`)
         : `${best.name} scored ${f(best.roc_auc)}, but ${pick.name} (${f(pick.roc_auc)}) is within the tie margin of ${TIE_MARGIN} and simpler`;
     const raw = heldOut.get(pick.name)!;
     calibration = fitPlatt(concat(raw), concatLabels(evalLabels));

@@ -22,7 +22,7 @@ export const modelCards: TableDef = {
     "roc_auc Float64 COMMENT 'chosen candidate, mean out-of-time ROC-AUC over the folds (NaN: not validated)'",
     'pr_auc Float64',
     "brier Float64 COMMENT 'of the calibrated probabilities, cross-fitted on held-out folds'",
-    "best_baseline LowCardinality(String)",
+    'best_baseline LowCardinality(String)',
     'best_baseline_roc_auc Float64',
     'folds UInt8',
     "card String COMMENT 'JSON: candidates, folds, calibration points, top features, warnings'",

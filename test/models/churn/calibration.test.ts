@@ -1,12 +1,17 @@
 /** Platt calibration and the reliability points of the model card (models/churn/calibration.ts). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyPlatt, calibrationPoints, expectedCalibrationError, fitPlatt } from '../../../models/churn/calibration.ts';
+import {
+  applyPlatt,
+  calibrationPoints,
+  expectedCalibrationError,
+  fitPlatt,
+} from '../../../models/churn/calibration.ts';
 
 /** A deterministic uniform generator (LCG), so the test needs no seed library. */
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 describe('fitPlatt', () => {

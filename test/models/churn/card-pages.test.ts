@@ -41,9 +41,16 @@ before(async () => {
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database });
   await loadFixture(tw.warehouse, { customers: 900, today: TODAY });
-  reg = await trainAndRegister(tw.warehouse, { today: TODAY, forest: { nEstimators: 20 }, folds: 2, budgetSeconds: 30, dataDir: tw.dir });
+  reg = await trainAndRegister(tw.warehouse, {
+    today: TODAY,
+    forest: { nEstimators: 20 },
+    folds: 2,
+    budgetSeconds: 30,
+    dataDir: tw.dir,
+  });
   const rs = await tw.warehouse.client.query({
-    query: 'SELECT model_version, chosen, roc_auc, pr_auc, brier, best_baseline, best_baseline_roc_auc, horizon_days, folds, churn_rate, card FROM model_cards FINAL',
+    query:
+      'SELECT model_version, chosen, roc_auc, pr_auc, brier, best_baseline, best_baseline_roc_auc, horizon_days, folds, churn_rate, card FROM model_cards FINAL',
     format: 'JSONEachRow',
   });
   const rows = await rs.json<StoredRow>();
@@ -82,7 +89,9 @@ describe('model card: stored, read by the dashboard, printed by the pages and th
     assert.equal(summary.horizonDays, Number(stored.horizon_days));
     assert.ok(cardHeadline(card).includes(`ROC-AUC ${Number(stored.roc_auc).toFixed(3)}`), cardHeadline(card));
     // Candidates table: every candidate of the stored JSON with its own figures.
-    const json = JSON.parse(stored.card) as { candidates: { name: string; roc_auc: number | null; pr_auc: number | null; brier: number | null }[] };
+    const json = JSON.parse(stored.card) as {
+      candidates: { name: string; roc_auc: number | null; pr_auc: number | null; brier: number | null }[];
+    };
     const rows = candidateRows(card);
     assert.equal(rows.length, json.candidates.length);
     for (const c of json.candidates) {
@@ -91,7 +100,10 @@ describe('model card: stored, read by the dashboard, printed by the pages and th
       assert.equal(fmt3(r.pr_auc), fmt3(c.pr_auc));
       assert.equal(fmt3(r.brier), fmt3(c.brier));
     }
-    assert.deepEqual(rows.filter((r) => r.chosen).map((r) => r.name), [stored.chosen]);
+    assert.deepEqual(
+      rows.filter((r) => r.chosen).map((r) => r.name),
+      [stored.chosen],
+    );
   });
 
   test('digests print the same headline as the pages', async () => {

@@ -9,10 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { designMatrix, fitLogisticDesign, learnTransforms, LogisticModel, solveSpd } from '../../../models/churn/logistic.ts';
+import {
+  designMatrix,
+  fitLogisticDesign,
+  learnTransforms,
+  LogisticModel,
+  solveSpd,
+} from '../../../models/churn/logistic.ts';
 
 const n = 60;
-const X = Array.from({ length: n }, (_, i) => Array.from({ length: 3 }, (_, j) => ((i * 7 + j * 13 + i * j) % 17) / 4 - 2));
+const X = Array.from({ length: n }, (_, i) =>
+  Array.from({ length: 3 }, (_, j) => ((i * 7 + j * 13 + i * j) % 17) / 4 - 2),
+);
 const y: number[] = X.map((x, i) => (x[0] + 0.5 * x[1] - x[2] + ((i * 31) % 11) / 5 - 1 > 0 ? 1 : 0));
 const design = Float64Array.from(X.flat());
 
@@ -31,7 +39,10 @@ const EXACT: [lambda: number, intercept: number, weights: number[]][] = [
 
 describe('fitLogisticDesign', () => {
   test('the data has both classes (29 of 60 positive, as scikit-learn saw it)', () => {
-    assert.equal(y.reduce((a, b) => a + b, 0), 29);
+    assert.equal(
+      y.reduce((a, b) => a + b, 0),
+      29,
+    );
   });
 
   for (const [lambda, intercept, weights] of SKLEARN) {
@@ -49,7 +60,8 @@ describe('fitLogisticDesign', () => {
       weights.forEach((w, j) => assert.ok(Math.abs(fit.weights[j] - w) < 1e-9, `w${j} ${fit.weights[j]} vs ${w}`));
       const g = [0, 0, 0, 0];
       X.forEach((x, i) => {
-        const p = 1 / (1 + Math.exp(-(fit.intercept + x[0] * fit.weights[0] + x[1] * fit.weights[1] + x[2] * fit.weights[2])));
+        const p =
+          1 / (1 + Math.exp(-(fit.intercept + x[0] * fit.weights[0] + x[1] * fit.weights[1] + x[2] * fit.weights[2])));
         x.forEach((v, j) => (g[j] += (y[i] - p) * v));
         g[3] += y[i] - p;
       });
@@ -108,7 +120,9 @@ describe('LogisticModel', () => {
     }
     const w = model.json.weights;
     const imp = model.importance();
-    assert.ok(Math.abs(imp.find((r) => r.feature === 'counts')!.importance - (Math.abs(w[0]) + Math.abs(w[2]))) < 1e-12);
+    assert.ok(
+      Math.abs(imp.find((r) => r.feature === 'counts')!.importance - (Math.abs(w[0]) + Math.abs(w[2]))) < 1e-12,
+    );
     assert.ok(imp[0].importance >= imp[1].importance);
   });
 });

@@ -33,20 +33,36 @@ describe('training on old data (CDNOW)', { skip }, () => {
     assert.equal(r.churn.customers, 2357, 'every buyer is scored');
     assert.equal(r.churnModel.metrics.folds, 3);
     const rows = await (
-      await tw.warehouse.client.query({ query: "SELECT count() AS n, min(probability) AS lo, max(probability) AS hi FROM churn_scores FINAL", format: 'JSONEachRow' })
+      await tw.warehouse.client.query({
+        query: 'SELECT count() AS n, min(probability) AS lo, max(probability) AS hi FROM churn_scores FINAL',
+        format: 'JSONEachRow',
+      })
     ).json<{ n: string; lo: number; hi: number }>();
     assert.equal(Number(rows[0].n), 2357);
     assert.ok(rows[0].lo > 0 && rows[0].hi < 1, 'calibrated probabilities stay inside (0, 1)');
   });
 
   test('a long horizon leaves room for fewer folds, and the card says so', async () => {
-    const r = await trainAndRegister(tw.warehouse, { today: '1998-07-01', definition: { horizonDays: 180 }, forest: { nEstimators: 30 }, dataDir: tw.dir });
+    const r = await trainAndRegister(tw.warehouse, {
+      today: '1998-07-01',
+      definition: { horizonDays: 180 },
+      forest: { nEstimators: 30 },
+      dataDir: tw.dir,
+    });
     assert.equal(r.selection!.folds.length, 1);
-    assert.ok(r.card!.warnings.some((w) => /one validation fold instead of 3/.test(w)), JSON.stringify(r.card!.warnings));
+    assert.ok(
+      r.card!.warnings.some((w) => /one validation fold instead of 3/.test(w)),
+      JSON.stringify(r.card!.warnings),
+    );
   });
 
   test('no fold possible: the recency baseline ships, and the card says why', async () => {
-    const r = await trainAndRegister(tw.warehouse, { today: '1997-07-01', definition: { horizonDays: 180 }, forest: { nEstimators: 30 }, dataDir: tw.dir });
+    const r = await trainAndRegister(tw.warehouse, {
+      today: '1997-07-01',
+      definition: { horizonDays: 180 },
+      forest: { nEstimators: 30 },
+      dataDir: tw.dir,
+    });
     assert.equal(r.selection!.folds.length, 0);
     assert.equal(r.model.file.predictor!.candidate, 'recency');
     assert.match(r.card!.reason, /no out-of-time validation was possible/);

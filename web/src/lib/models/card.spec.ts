@@ -25,10 +25,43 @@ const card: ModelCardView = {
     { trainCutoff: 'c', evalCutoff: 'd', evalRows: 10, evalChurnRate: 0.5 },
   ],
   candidates: [
-    { name: 'forest_deep', baseline: false, description: 'forest', status: 'skipped', note: 'budget', roc_auc: null, pr_auc: null, brier: null },
-    { name: 'logistic', baseline: false, description: 'logistic', status: 'validated', roc_auc: 0.7812, pr_auc: 0.9, brier: 0.13 },
-    { name: 'recency', baseline: true, description: 'recency', status: 'validated', roc_auc: 0.765, pr_auc: 0.88, brier: 0.14 },
-    { name: 'forest_medium', baseline: false, description: 'forest', status: 'validated', roc_auc: 0.79, pr_auc: 0.91, brier: 0.128 },
+    {
+      name: 'forest_deep',
+      baseline: false,
+      description: 'forest',
+      status: 'skipped',
+      note: 'budget',
+      roc_auc: null,
+      pr_auc: null,
+      brier: null,
+    },
+    {
+      name: 'logistic',
+      baseline: false,
+      description: 'logistic',
+      status: 'validated',
+      roc_auc: 0.7812,
+      pr_auc: 0.9,
+      brier: 0.13,
+    },
+    {
+      name: 'recency',
+      baseline: true,
+      description: 'recency',
+      status: 'validated',
+      roc_auc: 0.765,
+      pr_auc: 0.88,
+      brier: 0.14,
+    },
+    {
+      name: 'forest_medium',
+      baseline: false,
+      description: 'forest',
+      status: 'validated',
+      roc_auc: 0.79,
+      pr_auc: 0.91,
+      brier: 0.128,
+    },
   ],
   calibrationPoints: [
     { lower: 0.1, upper: 0.2, rows: 100, meanPredicted: 0.15, observedRate: 0.2 },
@@ -41,7 +74,9 @@ const card: ModelCardView = {
 describe('model card view', () => {
   test('headline: shipped candidate, its validated AUC, the best baseline, folds and horizon', () => {
     expect(cardHeadline(card)).toBe('logistic: ROC-AUC 0.781 vs recency 0.765 (2 out-of-time folds, 90-day horizon)');
-    expect(cardHeadline({ ...card, chosen: 'recency', rocAuc: 0.765, folds: card.folds.slice(0, 1) })).toBe('recency: ROC-AUC 0.765 (1 out-of-time fold, 90-day horizon)');
+    expect(cardHeadline({ ...card, chosen: 'recency', rocAuc: 0.765, folds: card.folds.slice(0, 1) })).toBe(
+      'recency: ROC-AUC 0.765 (1 out-of-time fold, 90-day horizon)',
+    );
   });
   test('candidates: baselines first, then by ROC-AUC, skipped last; the shipped one is marked', () => {
     const rows = candidateRows(card);
@@ -72,7 +107,14 @@ describe('calibrationOption', () => {
   test('a dashed diagonal and one point per bin: (mean predicted, observed, customers)', () => {
     const o = calibrationOption(card.calibrationPoints);
     const series = o.series as { type: string; data: number[][]; lineStyle?: { type: string } }[];
-    expect(series[0]).toMatchObject({ type: 'line', data: [[0, 0], [1, 1]], lineStyle: { type: 'dashed' } });
+    expect(series[0]).toMatchObject({
+      type: 'line',
+      data: [
+        [0, 0],
+        [1, 1],
+      ],
+      lineStyle: { type: 'dashed' },
+    });
     expect(series[1].type).toBe('scatter');
     expect(series[1].data).toEqual([
       [0.15, 0.2, 100],

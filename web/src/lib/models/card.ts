@@ -39,7 +39,8 @@ export interface ModelCardView {
   warnings: string[];
 }
 
-export const fmt3 = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—');
+export const fmt3 = (v: number | null | undefined): string =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—';
 
 /**
  * The card's headline in one line: what shipped, how it validated, against which baseline. The
@@ -49,7 +50,10 @@ export const fmt3 = (v: number | null | undefined): string => (typeof v === 'num
 export function cardHeadline(card: ModelCardView): string {
   const auc = fmt3(card.rocAuc);
   const folds = `${card.folds.length} out-of-time fold${card.folds.length === 1 ? '' : 's'}`;
-  const base = card.bestBaseline && card.chosen !== card.bestBaseline ? ` vs ${card.bestBaseline} ${fmt3(card.bestBaselineRocAuc)}` : '';
+  const base =
+    card.bestBaseline && card.chosen !== card.bestBaseline
+      ? ` vs ${card.bestBaseline} ${fmt3(card.bestBaselineRocAuc)}`
+      : '';
   return `${card.chosen}: ROC-AUC ${auc}${base} (${folds}, ${card.horizonDays}-day horizon)`;
 }
 

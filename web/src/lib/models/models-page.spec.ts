@@ -27,10 +27,43 @@ const card: ModelCardView = {
   bestBaselineRocAuc: 0.8497,
   folds: [{ trainCutoff: '2024-07-05 + 2024-04-06', evalCutoff: '2024-10-03', evalRows: 15000, evalChurnRate: 0.3 }],
   candidates: [
-    { name: 'recency', baseline: true, description: 'days since the last order', status: 'validated', roc_auc: 0.8421, pr_auc: 0.7763, brier: 0.1291 },
-    { name: 'bgnbd_expected', baseline: true, description: 'BG/NBD', status: 'validated', roc_auc: 0.8497, pr_auc: 0.7741, brier: 0.1252 },
-    { name: 'forest_medium', baseline: false, description: 'random forest', status: 'validated', roc_auc: 0.90412, pr_auc: 0.8701, brier: 0.0891 },
-    { name: 'forest_deep', baseline: false, description: 'random forest', status: 'skipped', note: 'search budget of 60 s would be exceeded', roc_auc: null, pr_auc: null, brier: null },
+    {
+      name: 'recency',
+      baseline: true,
+      description: 'days since the last order',
+      status: 'validated',
+      roc_auc: 0.8421,
+      pr_auc: 0.7763,
+      brier: 0.1291,
+    },
+    {
+      name: 'bgnbd_expected',
+      baseline: true,
+      description: 'BG/NBD',
+      status: 'validated',
+      roc_auc: 0.8497,
+      pr_auc: 0.7741,
+      brier: 0.1252,
+    },
+    {
+      name: 'forest_medium',
+      baseline: false,
+      description: 'random forest',
+      status: 'validated',
+      roc_auc: 0.90412,
+      pr_auc: 0.8701,
+      brier: 0.0891,
+    },
+    {
+      name: 'forest_deep',
+      baseline: false,
+      description: 'random forest',
+      status: 'skipped',
+      note: 'search budget of 60 s would be exceeded',
+      roc_auc: null,
+      pr_auc: null,
+      brier: null,
+    },
   ],
   calibrationPoints: [],
   topFeatures: [{ feature: 'recency_days', importance: 0.21 }],
@@ -40,7 +73,9 @@ const card: ModelCardView = {
 describe('Models page', () => {
   test('prints the card’s own figures: headline, churn rate, every candidate’s ROC-AUC / PR-AUC / Brier', () => {
     const { container } = render(ModelsPage, { data: { card, error: undefined } } as never);
-    expect(screen.getByTestId('model-card-headline')).toHaveTextContent('forest_medium: ROC-AUC 0.904 vs bgnbd_expected 0.850 (1 out-of-time fold, 90-day horizon)');
+    expect(screen.getByTestId('model-card-headline')).toHaveTextContent(
+      'forest_medium: ROC-AUC 0.904 vs bgnbd_expected 0.850 (1 out-of-time fold, 90-day horizon)',
+    );
     expect(screen.getByTestId('model-card-churn-rate')).toHaveTextContent('31.3% of 33,093 training rows');
     for (const c of card.candidates) {
       const row = container.querySelector(`tr[data-candidate="${c.name}"]`)!;

@@ -14,18 +14,37 @@ export interface CalibrationPointInput {
 
 const pct = (v: number): string => `${Math.round(v * 100)}%`;
 
-export function calibrationOption(points: readonly CalibrationPointInput[], name = 'held-out customers'): EChartsOption {
+export function calibrationOption(
+  points: readonly CalibrationPointInput[],
+  name = 'held-out customers',
+): EChartsOption {
   const most = Math.max(1, ...points.map((p) => p.rows));
   return {
     ...baseOption,
     grid: { left: 48, right: 16, top: 24, bottom: 40 },
-    xAxis: { type: 'value', min: 0, max: 1, name: 'predicted', nameLocation: 'middle', nameGap: 26, axisLabel: { formatter: pct, color: COLORS.muted } },
-    yAxis: { type: 'value', min: 0, max: 1, name: 'observed churn', axisLabel: { formatter: pct, color: COLORS.muted } },
+    xAxis: {
+      type: 'value',
+      min: 0,
+      max: 1,
+      name: 'predicted',
+      nameLocation: 'middle',
+      nameGap: 26,
+      axisLabel: { formatter: pct, color: COLORS.muted },
+    },
+    yAxis: {
+      type: 'value',
+      min: 0,
+      max: 1,
+      name: 'observed churn',
+      axisLabel: { formatter: pct, color: COLORS.muted },
+    },
     tooltip: {
       trigger: 'item',
       formatter: (p: unknown) => {
         const d = (p as { data?: number[] }).data;
-        return d && d.length === 3 ? `predicted ${pct(d[0])} · observed ${pct(d[1])} · ${d[2].toLocaleString('en-US')} customers` : '';
+        return d && d.length === 3
+          ? `predicted ${pct(d[0])} · observed ${pct(d[1])} · ${d[2].toLocaleString('en-US')} customers`
+          : '';
       },
     },
     series: [
