@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignOptions, campaignResultsQuery, groupResults } from './results.ts';
+import { campaignOptions, campaignResultsQuery, groupResults, renewing, stillAwaited, type JustPushed } from './results.ts';
 
 const row = (segment: string, id: string, name: string, sends: string, responses: string, conversions: string, rr: string | null, cr: string | null, revenue: string | null) => ({
   'campaign_performance.segment_id': segment,
@@ -56,5 +56,24 @@ describe('campaignOptions', () => {
       { 'campaign_performance.campaign_id': '', 'campaign_performance.campaign_name': 'x' },
     ];
     expect(campaignOptions(rows)).toEqual([{ id: 'c1', name: 'Spring' }, { id: 'c2', name: 'c2' }]);
+  });
+});
+
+describe('after a push', () => {
+  it('asks Cube to renew the answer, the query otherwise unchanged', () => {
+    const q = campaignResultsQuery(['a']);
+    expect(renewing(q)).toEqual({ ...q, renewQuery: true });
+    expect(renewing(null)).toBeNull();
+  });
+
+  const pushed: JustPushed = { campaignId: 'CMP-1', campaignName: 'Winback', segmentId: 'seg-a', members: 12 };
+  it.each([
+    ['no rows yet (the stale empty answer)', [], [pushed]],
+    ['another campaign only', [row('seg-a', 'CMP-0', 'Old', '40', '1', '0', '0.025', '0', '0')], [pushed]],
+    ['the campaign with fewer sends than pushed (recorded before this push)', [row('seg-a', 'CMP-1', 'Winback', '7', '0', '0', '0', '0', '0')], [pushed]],
+    ['the campaign with the pushed sends', [row('seg-a', 'CMP-1', 'Winback', '12', '0', '0', '0', '0', '0')], []],
+    ['the campaign with more sends (earlier pushes added members)', [row('seg-a', 'CMP-1', 'Winback', '15', '2', '0', '0.133', '0', '0')], []],
+  ] as [string, ReturnType<typeof row>[], JustPushed[]][])('%s', (_name, rows, expected) => {
+    expect(stillAwaited(rows, [pushed])).toEqual(expected);
   });
 });

@@ -33,6 +33,32 @@ export function campaignResultsQuery(segmentIds: string[]): CubeQuery | null {
   };
 }
 
+/**
+ * A query whose answer must reflect a change the page itself just made: Cube renews its cached
+ * answer in the foreground instead of serving it and renewing in the background (which is why a
+ * push used to leave "No campaign has targeted a saved segment yet" until a reload). Cube re-checks
+ * the campaign tables' refresh key at most every 10 s, so the first renewed answer can still be
+ * the old one: the page asks again until it shows the push (stillAwaited).
+ */
+export function renewing(query: CubeQuery | null): (CubeQuery & { renewQuery: true }) | null {
+  return query ? { ...query, renewQuery: true } : null;
+}
+
+/** A campaign the page has just pushed, until the results show it. */
+export interface JustPushed {
+  campaignId: string;
+  campaignName: string;
+  segmentId: string;
+  /** Members in the push: the campaign has at least this many sends once recorded. */
+  members: number;
+}
+
+/** The pushed campaigns the answer does not show yet, or shows with fewer sends than were pushed. */
+export function stillAwaited(rows: Row[], pushed: JustPushed[]): JustPushed[] {
+  const m = RESULT_MEMBERS;
+  return pushed.filter((p) => !rows.some((r) => String(r[m.campaignId] ?? '') === p.campaignId && num(r[m.sends]) >= p.members));
+}
+
 export interface CampaignResult {
   campaignId: string;
   campaignName: string;

@@ -142,7 +142,8 @@ export const actions: Actions = {
     if (status === 'not_recorded') return fail(500, { action: 'push', error: `Pushed ${members.length.toLocaleString('en-GB')} members, but ${error}.${logError}` });
     return {
       action: 'push',
-      pushed: { campaignId, newMembers, members: members.length },
+      // What the page waits to see in the campaign results (results.ts, JustPushed), and the counts.
+      pushed: { campaignId, campaignName, segmentId: segment.id, newMembers, members: members.length },
       message: `Pushed ${members.length.toLocaleString('en-GB')} members of “${segment.name}” to campaign “${campaignName}” (${newMembers.toLocaleString('en-GB')} new; push ${result.pushId}).${logError}`,
     };
   },
