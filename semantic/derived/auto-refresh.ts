@@ -51,6 +51,11 @@ export interface DerivedRefresherOptions {
   configuredAsOf?: string;
   /** The clock (tests move it to a next day); default the system clock. */
   now?: () => Date;
+  /**
+   * `incremental` (default): a load rebuilds only the customers it changed, and everything when the
+   * as-of date moved or the definitions changed (refreshDerived's rules); `full`: always everything.
+   */
+  mode?: 'full' | 'incremental';
 }
 
 export interface DerivedRefresher {
@@ -86,9 +91,10 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
       if (!because) return undefined;
       log(`${because}: rebuilding the derived tables`);
       const day = todayUtc(now());
-      const r = await refreshDerived(opts.client, opts.database, { cluster: opts.cluster, configuredAsOf: opts.configuredAsOf, now: now() });
+      const r = await refreshDerived(opts.client, opts.database, { cluster: opts.cluster, configuredAsOf: opts.configuredAsOf, now: now(), mode: opts.mode ?? 'incremental' });
       checkedDay = day;
-      log(`derived tables rebuilt as of ${r.asOf} (${r.asOfReason}) in ${(r.ms / 1000).toFixed(1)} s`);
+      const what = r.kind === 'full' ? `rebuilt (full: ${r.why})` : `refreshed for ${r.changedCustomers} changed customers`;
+      log(`derived tables ${what} as of ${r.asOf} (${r.asOfReason}) in ${(r.ms / 1000).toFixed(1)} s`);
       return r;
     })().finally(() => {
       current = undefined;

@@ -1,7 +1,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { bound, checkName, insertRows, quoteIdent, rows, type BoundQuery } from '../../lib/warehouse/sql.ts';
 import { describeAsOf, checkDay, warehouseAsOf, type AsOfReason } from '../../lib/as-of.ts';
-import { customerRetentionInsert, customerValueInsert, paidOrdersInsert } from './sql.ts';
+import { customerRetentionInsert, customerValueInsert, DERIVED_DEFINITION, paidOrdersInsert, type CustomerScope } from './sql.ts';
+import { changedCustomers } from './changes.ts';
 
 export interface RefreshOptions {
   /** ClickHouse cluster name when the schema was rendered for a cluster (partitions live in `<table>_local`). */
@@ -11,6 +12,16 @@ export interface RefreshOptions {
   configuredAsOf?: string;
   /** The clock's "now" for the as-of rule (tests pin it); default the system clock. */
   now?: Date;
+  /**
+   * `full` (default): rebuild every row. `incremental`: rebuild only the customers changed since the
+   * last full rebuild (semantic/derived/changes.ts) when that is sound, else a full rebuild — when
+   * there is none yet, the as-of date moved, the derived SQL changed, on a cluster, or when more
+   * than `maxChangedShare` of the customers changed (then a full rebuild is as cheap and resets the
+   * overlay).
+   */
+  mode?: 'full' | 'incremental';
+  /** Share of the customers above which an incremental refresh rebuilds everything instead (default 0.2). */
+  maxChangedShare?: number;
 }
 
 export interface RefreshResult {
@@ -18,9 +29,16 @@ export interface RefreshResult {
   asOf: string;
   /** Why that date (lib/as-of.ts): CRM_AS_OF, today, or the data's end. */
   asOfReason: AsOfReason;
-  /** Rows written per table. */
+  /** Rows per table in the committed snapshot (what the *_current views show). */
   rows: Record<DerivedTable, number>;
   ms: number;
+  /** What was rebuilt: every customer, or the customers changed since the full rebuild `base`. */
+  kind: 'full' | 'incremental';
+  /** Why that kind (e.g. "the as-of date moved"). */
+  why: string;
+  /** Incremental: the full rebuild the overlay completes, and how many customers it rebuilt. */
+  base?: number;
+  changedCustomers?: number;
 }
 
 /** In build order: the last two are computed from the paid_orders snapshot written first. */
@@ -63,40 +81,108 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   // The one as-of rule (lib/as-of.ts), so these tables agree with the models, alerts and dashboard.
   const resolved = await warehouseAsOf(client, database, { configured: opts.configuredAsOf, now: opts.now });
   const asOf = checkDay(resolved.date, 'as-of');
-  const last = await first<{ s: string }>(client, bound(`SELECT toString(max(snapshot)) AS s FROM ${db}.derived_snapshots`));
-  const snapshot = Math.max(Date.now(), Number(last?.s ?? 0) + 1);
-
-  log(`rebuilding ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot})`);
-  const builds = [paidOrdersInsert, customerValueInsert, customerRetentionInsert];
-  for (const [i, build] of builds.entries()) {
-    const t0 = Date.now();
-    await client.command({ ...build(database, snapshot, asOf), clickhouse_settings: settings });
-    log(`  ${DERIVED[i]}: ${Date.now() - t0} ms`);
-  }
+  const last = await lastCommitted(client, database);
+  const snapshot = Math.max(Date.now(), (last?.snapshot ?? 0) + 1);
+  const plan = await planRefresh(client, database, opts, last, asOf);
 
   const counts = {} as Record<DerivedTable, number>;
-  for (const table of DERIVED) {
-    const row = await first<{ n: string }>(client, bound(`SELECT toString(count()) AS n FROM ${db}.${quoteIdent(table)} WHERE snapshot = {snapshot:UInt64}`, { snapshot }));
-    counts[table] = Number(row?.n ?? 0);
+  const count = async (table: DerivedTable, where: string, params: Record<string, unknown>) =>
+    Number((await first<{ n: string }>(client, bound(`SELECT toString(count()) AS n FROM ${db}.${quoteIdent(table)} WHERE ${where}`, params)))?.n ?? 0);
+  const timed = async (table: DerivedTable, q: BoundQuery) => {
+    const t0 = Date.now();
+    await client.command({ ...q, clickhouse_settings: settings });
+    log(`  ${table}: ${Date.now() - t0} ms`);
+  };
+
+  if (plan.kind === 'full') {
+    log(`rebuilding ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; full: ${plan.why})`);
+    await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf));
+    await timed('customer_value', customerValueInsert(database, snapshot, asOf));
+    await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
+    for (const table of DERIVED) counts[table] = await count(table, 'snapshot = {snapshot:UInt64}', { snapshot });
+  } else {
+    const { base, scope } = plan;
+    log(`refreshing ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; ${scope.customers.length} changed customers over full rebuild ${base})`);
+    // The overlay's customers first: customer_value below reads the base's orders of everyone else.
+    for (const part of chunked(scope.customers, 100_000)) {
+      await insertRows(client, `${db}.derived_overlay`, part.map((customer_id) => ({ snapshot, customer_id })), settings);
+    }
+    await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
+    await timed('customer_value', customerValueInsert(database, snapshot, asOf, base));
+    await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
+    const kept = `snapshot = {snapshot:UInt64} OR (snapshot = {base:UInt64} AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))`;
+    counts.paid_orders = await count('paid_orders', kept, { snapshot, base });
+    counts.customer_value = await count('customer_value', 'snapshot = {snapshot:UInt64}', { snapshot });
+    counts.customer_retention = await count('customer_retention', kept, { snapshot, base });
   }
+  const base = plan.kind === 'incremental' ? plan.base : 0;
   await insertRows(
     client,
     `${db}.derived_snapshots`,
-    DERIVED.map((table) => ({ table_name: table, snapshot, as_of: asOf, rows: counts[table] })),
+    // customer_value is whole in every snapshot; the other two rest on the base after an incremental refresh.
+    DERIVED.map((table) => ({ table_name: table, snapshot, as_of: asOf, rows: counts[table], base_snapshot: table === 'customer_value' ? 0 : base, definition: DERIVED_DEFINITION })),
     settings,
   );
 
-  for (const table of DERIVED) {
+  // Everything older goes, except the full rebuild the committed overlay rests on.
+  for (const table of [...DERIVED, 'derived_overlay'] as const) {
     const older = await rows<{ s: string }>(client, bound(`SELECT DISTINCT toString(snapshot) AS s FROM ${db}.${quoteIdent(table)} WHERE snapshot < {snapshot:UInt64}`, { snapshot }));
     for (const { s } of older) {
       if (!/^\d+$/.test(s)) continue;
+      if (base !== 0 && Number(s) === base && table !== 'customer_value' && table !== 'derived_overlay') continue;
       const target = cluster ? `${db}.${quoteIdent(`${table}_local`)} ON CLUSTER ${cluster}` : `${db}.${quoteIdent(table)}`;
       await client.command({ query: `ALTER TABLE ${target} DROP PARTITION ${s}` });
     }
   }
-  const result: RefreshResult = { snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started };
-  log(`derived tables rebuilt in ${result.ms} ms: ${counts.paid_orders} orders, ${counts.customer_value} customers, ${counts.customer_retention} cohort cells`);
+  const result: RefreshResult = {
+    snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started, kind: plan.kind, why: plan.why,
+    ...(plan.kind === 'incremental' ? { base: plan.base, changedCustomers: plan.scope.customers.length } : {}),
+  };
+  log(`derived tables ${plan.kind === 'full' ? 'rebuilt' : `refreshed for ${plan.scope.customers.length} changed customers`} in ${result.ms} ms: ${counts.paid_orders} orders, ${counts.customer_value} customers, ${counts.customer_retention} cohort cells`);
   return result;
+}
+
+interface Committed {
+  snapshot: number;
+  /** The full rebuild an incremental snapshot rests on; the snapshot itself after a full one. */
+  base: number;
+  asOf: string;
+  definition: string;
+  customers: number;
+}
+
+/** The newest committed snapshot, as its paid_orders and customer_value rows describe it. */
+async function lastCommitted(client: ClickHouseClient, database: string): Promise<Committed | undefined> {
+  const db = quoteIdent(checkName(database));
+  const row = await first<{ s: string; b: string; as_of: string; definition: string; customers: string }>(client, bound(
+    `SELECT toString(snapshot) AS s, toString(argMaxIf(base_snapshot, snapshot, table_name = 'paid_orders')) AS b, toString(any(as_of)) AS as_of,
+       argMaxIf(definition, snapshot, table_name = 'paid_orders') AS definition, toString(maxIf(rows, table_name = 'customer_value')) AS customers
+     FROM ${db}.derived_snapshots WHERE snapshot = (SELECT max(snapshot) FROM ${db}.derived_snapshots) GROUP BY snapshot`,
+  ));
+  if (!row) return undefined;
+  const snapshot = Number(row.s);
+  return { snapshot, base: Number(row.b) || snapshot, asOf: row.as_of, definition: row.definition, customers: Number(row.customers) };
+}
+
+type Plan = { kind: 'full'; why: string } | { kind: 'incremental'; why: string; base: number; scope: CustomerScope };
+
+/** Full or incremental, and why: the rules under RefreshOptions.mode. */
+async function planRefresh(client: ClickHouseClient, database: string, opts: RefreshOptions, last: Committed | undefined, asOf: string): Promise<Plan> {
+  if (opts.mode !== 'incremental') return { kind: 'full', why: 'asked for' };
+  if (opts.cluster) return { kind: 'full', why: 'incremental refreshes run on a single node only' };
+  if (!last) return { kind: 'full', why: 'no rebuild yet' };
+  if (last.asOf !== asOf) return { kind: 'full', why: `the as-of date moved from ${last.asOf} to ${asOf}` };
+  if (last.definition !== DERIVED_DEFINITION) return { kind: 'full', why: 'the derived-table definitions changed' };
+  const scope = await changedCustomers(client, database, { base: last.base });
+  const limit = Math.max(1000, Math.floor((opts.maxChangedShare ?? 0.2) * last.customers));
+  if (scope.customers.length > limit) return { kind: 'full', why: `${scope.customers.length} customers changed since the last full rebuild (more than ${limit})` };
+  return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, scope };
+}
+
+function chunked<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 async function first<T>(client: ClickHouseClient, q: BoundQuery): Promise<T | undefined> {
