@@ -41,11 +41,23 @@ const pageErrors: string[] = [];
 type CubeFilter = { member: string; operator: string; values: string[] };
 const num = (v: unknown): number => Number(v);
 
-/** The cockpit's default range: the 12 months ending at the last day with data, from the 1st. */
+const isoDay = (d: Date): string => d.toISOString().slice(0, 10);
+
+/**
+ * The cockpit's default range, "Last 12 full months": the 12 complete months up to the as-of day
+ * (its month counts when the as-of day is the month's last day). Until issue 15 it ran from the 1st
+ * of the month 11 months back to the as-of day: a partial last month compared with a full one.
+ */
 function defaultRange(day: string): [string, string] {
+  return lastFullMonths(day, 12);
+}
+
+function lastFullMonths(day: string, months: number): [string, string] {
   const d = new Date(`${day}T00:00:00Z`);
-  const from = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 11, 1));
-  return [from.toISOString().slice(0, 10), day];
+  const monthEnd = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));
+  const end = isoDay(monthEnd) === day ? monthEnd : new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 0));
+  const from = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() - (months - 1), 1));
+  return [isoDay(from), isoDay(end)];
 }
 
 async function session(email: string, viewport = { width: 1440, height: 900 }, path = '/'): Promise<Page> {
@@ -344,6 +356,50 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     const seg = await probe.goto(`${stack.baseUrl}/segments`);
     assert.equal(seg?.status(), 403);
     await probe.close();
+  });
+
+  test('periods: named in the URL, compared like for like, incomplete months marked, and a comparison before the data starts says so', async () => {
+    const page = await session('exec@demo.local');
+    const exec = stack.token('executive');
+    const dach = [{ member: 'sales.customer_region', operator: 'equals', values: ['DACH'] }];
+    const revenue = async (range: [string, string], filters: CubeFilter[] = []) =>
+      num((await stack.load({ measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', dateRange: range }], filters }, exec))[0]['sales.revenue']);
+
+    // Same period last year: 12 full months against the 12 months a year earlier.
+    const [from, to] = defaultRange(asOf);
+    const lastYear: [string, string] = [`${Number(from.slice(0, 4)) - 1}${from.slice(4)}`, isoDay(new Date(Date.UTC(Number(to.slice(0, 4)) - 1, Number(to.slice(5, 7)), 0)))];
+    await open(page, '/?compare=last_year');
+    assert.equal(await page.inputValue('#f-preset'), 'last_12_full_months');
+    assert.equal(await page.inputValue('#f-compare'), 'last_year');
+    assert.equal(await kpi(page, 'kpi-revenue'), await revenue([from, to]));
+    assert.equal(Number(await page.getAttribute('[data-testid="kpi-revenue"]', 'data-previous')), await revenue(lastYear), 'previous = same period last year');
+    assert.match((await page.textContent('[data-testid="kpi-revenue"]')) ?? '', /vs same period last year/);
+
+    // Year to date: the as-of month is incomplete unless the as-of day ends it; its bar is marked.
+    await open(page, '/?period=year_to_date');
+    const areas = await page.$eval('[data-testid="chart-revenue"] [data-chart]', (node) => {
+      const chart = (node as HTMLElement & { echartsInstance?: { getOption(): { series: { markArea?: { data?: unknown[] } }[] } } }).echartsInstance!;
+      return chart.getOption().series[0].markArea?.data?.length ?? 0;
+    });
+    const monthEnds = isoDay(new Date(Date.UTC(Number(asOf.slice(0, 4)), Number(asOf.slice(5, 7)), 0))) === asOf;
+    assert.equal(areas, monthEnds ? 0 : 1, 'the incomplete as-of month is marked');
+
+    // Last 24 full months for one region: the previous 24 months begin before the three-year demo
+    // history, so the KPI shows the notice with the region's first sale day, not a percentage.
+    const [first] = await stack.load({ measures: ['sales.orders'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'day' }], filters: dach, order: [['sales.order_date', 'asc']], limit: 1 }, exec);
+    const start = String(first['sales.order_date.day']).slice(0, 10);
+    const [from24, to24] = lastFullMonths(asOf, 24);
+    const prevFrom = isoDay(new Date(Date.UTC(Number(from24.slice(0, 4)) - 2, Number(from24.slice(5, 7)) - 1, 1)));
+    assert.ok(prevFrom < start, `the comparison (from ${prevFrom}) reaches before the data (${start})`);
+    await open(page, '/?period=last_24_full_months&region=DACH');
+    assert.equal(await kpi(page, 'kpi-revenue'), await revenue([from24, to24], dach));
+    const startText = new Date(`${start}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    const notice = `No data before ${startText}: comparison not available`;
+    assert.equal((await page.textContent('[data-testid="kpi-revenue-comparison-notice"]'))?.trim(), notice);
+    assert.equal(await page.getAttribute('[data-testid="kpi-revenue"]', 'data-previous'), '', 'no previous value shown');
+    assert.doesNotMatch((await page.textContent('[data-testid="kpi-revenue"]')) ?? '', /%/);
+    assert.match((await page.textContent('[data-testid="chart-revenue"]')) ?? '', new RegExp(notice));
+    await shot(page, '09b-cockpit-comparison-before-data');
   });
 
   test('every page renders without console errors (screenshots for review)', async () => {
