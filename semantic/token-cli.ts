@@ -4,6 +4,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import jwt from 'jsonwebtoken';
+import { auditTableExists, cliActor, writeAudit } from '../lib/audit/log.ts';
+import { loadWarehouseConfig } from '../lib/config.ts';
+import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { ROLES, isRole, issueToken, MAX_TOKEN_DAYS } from './security/auth.ts';
 import { cubeApiSecret } from './secret.ts';
 
@@ -20,6 +24,10 @@ Options:
   --days <n>         validity in days (default 30, at most ${MAX_TOKEN_DAYS})
   --sub <id>         subject (default: derived from the name)
   --help             show this help
+
+Every token issued is recorded in the warehouse's audit log (who ran the command, the token's
+subject, role and lifetime; never the token). When the warehouse cannot take the row the token is
+still printed, with a warning on stderr.
 
 Example:
   curl -H "Authorization: Bearer $(npm run -s token -- --role analyst --name Ann)" \\
@@ -65,8 +73,35 @@ export function main(argv: string[], env?: Record<string, string | undefined>): 
   }
 }
 
+/**
+ * The audit row of a token main() printed (lib/audit, action token.issue): the operating-system
+ * user, the token's subject (and owner id), role and lifetime. `env` as for main().
+ */
+export async function auditIssued(token: string, env?: Record<string, string | undefined>): Promise<void> {
+  const claims = jwt.decode(token) as { sub?: string; role?: string; owner_id?: string; iat?: number; exp?: number } | null;
+  if (!claims?.sub) throw new Error('the printed token has no subject');
+  const days = claims.exp && claims.iat ? Math.round(((claims.exp - claims.iat) / 86_400) * 100) / 100 : 0;
+  const owner = claims.owner_id && !/[@\s]/.test(claims.owner_id) ? [claims.owner_id] : [];
+  const config = loadWarehouseConfig(env);
+  const wh = await connectWarehouse({ config, withDatabase: false, requestTimeout: 30_000 });
+  try {
+    if (!(await auditTableExists(wh.client, config.database))) throw new Error(`the warehouse has no ${config.database}.audit_log yet (npm start creates it)`);
+    await writeAudit({ client: wh.client, database: config.database }, { action: 'token.issue', actor: cliActor(), actorRole: 'cli', targetKind: 'token', targetIds: [claims.sub, ...owner], outcome: 'ok', detail: `npm run token: role ${claims.role}, ${days} days` });
+  } finally {
+    await wh.close();
+  }
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { code, out } = main(process.argv.slice(2));
+  if (code === 0 && !process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    try {
+      await auditIssued(out);
+    } catch (err) {
+      // Anyone holding the secret can sign a token without this CLI, so the row is a record, not a gate.
+      process.stderr.write(`token: issued, but not recorded in the audit log: ${(err as Error).message.split('\n')[0]}\n`);
+    }
+  }
   (code === 0 ? process.stdout : process.stderr).write(`${out}\n`);
   process.exitCode = code;
 }

@@ -7,10 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliActor, writeAudit } from '../lib/audit/log.ts';
+import type { AuditAction } from '../lib/audit/actions.ts';
 import { loadWarehouseConfig } from '../lib/config.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { ROLES } from './src/lib/auth/roles.ts';
-import { listUsers, setUserActive, setUserPassword, upsertUser } from './server/users.ts';
+import { listUsers, setUserActive, setUserPassword, upsertUser, userStore } from './server/users.ts';
+
+/** The commands, for the audit table's completeness test (lib/audit/actions.ts): every one but list changes an account. */
+export const USERS_COMMANDS = ['list', 'add', 'set-password', 'deactivate', 'activate'] as const;
 
 const HELP = `Usage: npm run users -- <command> [options]
 
@@ -106,6 +111,15 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
   };
 
   const wh = await connectWarehouse({ config: loadWarehouseConfig() });
+  // One audit row per account change, after it was made: the operating-system user, the account's id.
+  const record = async (action: AuditAction, userId: string | undefined, detail = ''): Promise<void> => {
+    try {
+      await writeAudit({ client: wh.client }, { action, actor: cliActor(), actorRole: 'cli', targetKind: 'user', targetIds: userId ? [userId] : [], outcome: 'ok', detail });
+    } catch (err) {
+      io.err(`users: the change was made, but its audit row could not be written: ${(err as Error).message}`);
+    }
+  };
+  const idOf = async (email: string): Promise<string | undefined> => (await userStore(wh.client).byEmail(email))?.userId;
   try {
     switch (command) {
       case 'list': {
@@ -120,6 +134,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         if (!values.email || !values.name || !values.role) throw new UsageError('add needs --email, --name and --role');
         const userId = values.id ?? `U-${randomBytes(6).toString('hex')}`;
         const what = await upsertUser(wh.client, { userId, email: values.email, name: values.name, role: values.role, ownerId: values['owner-id'], region: values.region });
+        await record('user.add', userId, `${what}, role ${values.role}`);
         io.out(`${what} ${values.email} (${values.role}, user id ${userId})${what === 'created' ? `; next: npm run users -- set-password ${values.email}` : ''}`);
         return 0;
       }
@@ -127,6 +142,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         const email = needEmail();
         const password = values.generate ? randomBytes(12).toString('base64url') : await io.readPassword();
         await setUserPassword(wh.client, email, password);
+        await record('user.set_password', await idOf(email), values.generate ? 'generated' : 'typed');
         io.out(values.generate ? `password of ${email} set to: ${password}` : `password of ${email} set`);
         return 0;
       }
@@ -134,6 +150,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case 'activate': {
         const email = needEmail();
         await setUserActive(wh.client, email, command === 'activate');
+        await record(command === 'activate' ? 'user.activate' : 'user.deactivate', await idOf(email));
         io.out(`${email} ${command}d`);
         return 0;
       }

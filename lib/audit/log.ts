@@ -92,6 +92,19 @@ export async function writeAudit(db: AuditDb, entry: AuditEntry): Promise<void> 
   await insertRows(db.client, table(db), [auditRow(entry)]);
 }
 
+/**
+ * Whether the warehouse has the audit log yet (migration 011). A command-line tool may run against
+ * a data directory nobody migrated; it asks first instead of failing an insert. `client` may be
+ * connected without a database.
+ */
+export async function auditTableExists(client: ClickHouseClient, database: string): Promise<boolean> {
+  const [r] = await rows<{ n: string }>(client, {
+    query: 'SELECT count() AS n FROM system.tables WHERE database = {db:String} AND name = {table:String}',
+    query_params: { db: database, table: AUDIT_TABLE },
+  });
+  return Number(r?.n ?? 0) > 0;
+}
+
 /** The actor of a command-line tool: the operating-system user who ran it. */
 export function cliActor(): string {
   let name = 'unknown';
