@@ -57,14 +57,15 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 const WEBHOOK_SECRET = 'e2e-webhook-secret';
 const SHOTS = join(PROJECT_ROOT, 'test-artifacts', 'screenshots');
 
-async function waitFor<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let v = await read();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 250));
-    v = await read();
-  }
-  return v;
+/**
+ * The live audience count once the page shows `expected` (it re-counts after each rule change), or
+ * what it shows when `timeoutMs` has passed, for the assertion to name. Playwright watches the
+ * page for the attribute: no polling interval of ours.
+ */
+async function audienceCount(expected: number, timeoutMs = 30_000): Promise<number> {
+  await page.locator(`[data-testid="audience-count"][data-value="${expected}"]`).waitFor({ timeout: timeoutMs }).catch(() => undefined);
+  const shown = await page.getByTestId('audience-count').getAttribute('data-value', { timeout: 1000 }).catch(() => null);
+  return shown === null ? Number.NaN : Number(shown);
 }
 
 describe('segment builder end to end', { timeout: 1_800_000 }, () => {
@@ -110,8 +111,7 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     const [api] = await stack.load({ measures: ['customer_base.customers'], filters }, token);
     const expected = Number(api['customer_base.customers']);
     assert.ok(expected > 0, 'the demo audience is not empty');
-    const shown = await waitFor(async () => Number(await page.getByTestId('audience-count').getAttribute('data-value').catch(() => 'NaN')), (v) => v === expected);
-    assert.equal(shown, expected, 'live count equals the API count');
+    assert.equal(await audienceCount(expected), expected, 'live count equals the API count');
 
     const csv = await page.request.get(`${stack.baseUrl}/segments/export.csv?definition=${encodeURIComponent(JSON.stringify(def))}`);
     assert.equal(csv.status(), 200);
@@ -170,8 +170,7 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     await page.getByTestId('rule-op').nth(1).selectOption('within_days');
     await page.getByTestId('rule-days').first().fill(String(DAYS));
     await page.getByTestId('group-match').selectOption('any');
-    const shown = await waitFor(async () => Number(await page.getByTestId('audience-count').getAttribute('data-value').catch(() => 'NaN')), (v) => v === expectedIds.length);
-    assert.equal(shown, expectedIds.length, 'live count equals the SQL count');
+    assert.equal(await audienceCount(expectedIds.length), expectedIds.length, 'live count equals the SQL count');
     const def: SegmentDefinition = { match: 'all', groups: [{ match: 'any', rules: [{ field: 'campaign_response', op: 'to_campaign', values: [responded] }, { field: 'campaign_response', op: 'within_days', values: [String(DAYS)] }] }] };
     const [api] = await stack.load({ measures: ['customer_base.customers'], filters: segmentFilters(def) }, token);
     assert.equal(Number(api['customer_base.customers']), expectedIds.length, 'and Cube\'s count for the same rules');
@@ -191,8 +190,21 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
       const before = await message();
       await row.getByTestId('push-campaign-name').fill(campaignName);
       await row.getByTestId('push-segment').click();
-      // Each push names its own push id, so a new message differs from the last one.
-      return waitFor(message, (t) => t !== before && t.includes(campaignName), 60_000);
+      // Each push names its own push id, so a new message differs from the last one; the page is
+      // watched for it (waitForFunction), and no new message within the bound fails the test.
+      await page
+        .waitForFunction(
+          ([previous, name]) => {
+            const text = document.querySelector('[data-testid="segment-message"]')?.textContent ?? '';
+            return text !== previous && text.includes(name);
+          },
+          [before, campaignName] as const,
+          { timeout: 60_000 },
+        )
+        .catch(async (err: unknown) => {
+          throw new Error(`no new push message naming "${campaignName}" within 60 s; the page shows "${await message()}"`, { cause: err });
+        });
+      return message();
     };
     const first = await push();
     assert.match(first, new RegExp(`Pushed ${expectedIds.length.toLocaleString('en-GB')} members .*\\(${expectedIds.length.toLocaleString('en-GB')} new;`));
@@ -242,15 +254,17 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
 
     // Results panel: the numbers Cube returns for that campaign.
     const measures = ['sends', 'responses', 'conversions', 'response_rate', 'conversion_rate', 'campaign_revenue'].map((m) => `campaign_performance.${m}`);
-    const cubeRow = await waitFor(
-      async () => (await stack.load({ measures, filters: [{ member: 'campaign_performance.campaign_id', operator: 'equals', values: [campaignId] }] }, token))[0],
-      (r) => Number(r?.['campaign_performance.sends']) === expectedIds.length && Number(r?.['campaign_performance.responses']) === 2,
-      60_000,
-    );
+    // renewQuery: Cube runs the query now instead of answering from its cache (whose refresh key
+    // changes every 10 s), so one request sees the responses just loaded.
+    const [cubeRow] = await stack.load({ measures, filters: [{ member: 'campaign_performance.campaign_id', operator: 'equals', values: [campaignId] }], renewQuery: true }, token);
+    assert.equal(Number(cubeRow['campaign_performance.sends']), expectedIds.length);
+    assert.equal(Number(cubeRow['campaign_performance.responses']), 2);
     assert.equal(Number(cubeRow['campaign_performance.conversions']), 1);
     assert.equal(Number(cubeRow['campaign_performance.campaign_revenue']), 150);
-    // Cube answers from its cache for up to ~20 s after a change (10 s refresh keys, renewed in the
-    // background), so the page may need a reload or two before it shows the new figures.
+    // The page's query has its own cache entry, which Cube answers for up to ~20 s after a change
+    // (10 s refresh keys, renewed in the background), so the page may need reloading before it
+    // shows the new figures. Each attempt is paced by the reload and the panel's data state (no
+    // delay of ours), within a 60 s bound.
     const result = page.locator(`[data-testid="campaign-result"][data-campaign-id="${campaignId}"]`);
     const panelResponses = async (): Promise<number> => {
       await page.reload();
@@ -258,7 +272,10 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
       await page.getByTestId('campaign-results').locator('[data-state="loaded"], [data-state="empty"], [data-state="error"]').first().waitFor({ timeout: 30_000 });
       return (await result.count()) ? Number(await result.getByTestId('result-responses').getAttribute('data-value')) : -1;
     };
-    assert.equal(await waitFor(panelResponses, (n) => n === 2, 60_000), 2, 'the panel shows the campaign with its responses');
+    const bound = Date.now() + 60_000;
+    let shownResponses = await panelResponses();
+    while (shownResponses !== 2 && Date.now() < bound) shownResponses = await panelResponses();
+    assert.equal(shownResponses, 2, 'the panel shows the campaign with its responses');
     const cell = async (id: string) => Number(await result.getByTestId(id).getAttribute('data-value'));
     assert.equal(await cell('result-sends'), Number(cubeRow['campaign_performance.sends']));
     assert.equal(await cell('result-responses'), Number(cubeRow['campaign_performance.responses']));
