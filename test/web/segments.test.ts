@@ -128,6 +128,20 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     const row = page.getByTestId('saved-segment').filter({ hasText: name });
     await row.waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(SHOTS, 'segments.png'), fullPage: true });
+
+    // Without CAMPAIGN_WEBHOOK_URL (read per request) the push button stays, disabled, and one line
+    // says what to set and where it is documented (issue 15: it used to vanish without a word).
+    delete process.env.CAMPAIGN_WEBHOOK_URL;
+    try {
+      await page.reload();
+      await settled(page);
+      await row.waitFor({ timeout: 30_000 });
+      assert.equal(await row.getByTestId('push-segment').isDisabled(), true, 'the push button is disabled');
+      assert.equal(await row.getByTestId('push-campaign-name').count(), 0, 'no campaign name to fill in');
+      assert.match((await page.getByTestId('push-off').textContent()) ?? '', /Push to campaign is off: set CAMPAIGN_WEBHOOK_URL .*\(README\.md, section “Configuration”\)/);
+    } finally {
+      process.env.CAMPAIGN_WEBHOOK_URL = receiver.url;
+    }
     const stored = await stack.tw.warehouse.client.query({ query: `SELECT name, deleted, definition FROM segments FINAL WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' });
     const [saved] = await stored.json<{ name: string; deleted: number; definition: string }>();
     assert.equal(Number(saved?.deleted), 0);
@@ -215,6 +229,14 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     assert.equal(delivery.body.count, expectedIds.length);
     assert.deepEqual(delivery.body.members.map((m) => m.customer_id).sort(), expectedIds);
     const campaignId = delivery.body.campaign.id;
+
+    // Fresh after the push, without a reload (issue 15: the panel kept saying "No campaign has
+    // targeted a saved segment yet"): the page shows the new campaign with the sends pushed.
+    const freshSends = page.locator(`[data-testid="campaign-result"][data-campaign-id="${campaignId}"] [data-testid="result-sends"][data-value="${expectedIds.length}"]`);
+    await freshSends.waitFor({ timeout: 120_000 }).catch(async (err: unknown) => {
+      const shown = (await page.getByTestId('campaign-results').textContent({ timeout: 1000 }).catch(() => '')) ?? '';
+      throw new Error(`after the push (no reload) the results panel does not show campaign ${campaignId} with ${expectedIds.length} sends: "${shown.replace(/\s+/g, ' ').trim()}"`, { cause: err });
+    });
 
     const campaigns = await sql<{ name: string; segment_id: string }>('SELECT name, segment_id FROM campaigns FINAL WHERE campaign_id = {id:String}', { id: campaignId });
     assert.deepEqual(campaigns, [{ name: campaignName, segment_id: saved.segment_id }], 'the campaign is tied to the segment');
