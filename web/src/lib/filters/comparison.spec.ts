@@ -57,7 +57,7 @@ describe('describePeriod', () => {
     ['', undefined, 'Last 12 full months, 1 Dec 2025 – 30 Nov 2026, compared with the previous period (1 Dec 2024 – 30 Nov 2025)'],
     ['period=year_to_date&compare=last_year', undefined, 'Year to date, 1 Jan 2026 – 5 Dec 2026, compared with the same period last year (1 Jan 2025 – 5 Dec 2025)'],
     ['from=2026-02-03&to=2026-02-10&compare=none', undefined, '3 Feb 2026 – 10 Feb 2026'],
-    ['period=last_24_full_months', '2025-01-03', 'Last 24 full months, 1 Dec 2024 – 30 Nov 2026, compared with the previous period (1 Dec 2022 – 30 Nov 2024): no data before 3 Jan 2025: comparison not available'],
+    ['period=last_24_full_months', '2025-01-03', 'Last 24 full months, 1 Dec 2024 – 30 Nov 2026. Not compared with the previous period (1 Dec 2022 – 30 Nov 2024): there is no data before 3 Jan 2025.'],
   ] as const)('?%s', (qs, start, expected) => {
     const f = at(qs);
     expect(describePeriod(f, comparisonFor(f, start))).toBe(expected);

@@ -20,6 +20,8 @@ export interface Comparison {
   vs: string;
   /** Shown instead of a change when not available, e.g. "No data before 3 Jan 2025: comparison not available". */
   notice?: string;
+  /** The first day with data, when the comparison starts before it. */
+  dataStart?: string;
 }
 
 export const VS_TEXT: Record<Compare, string> = { previous: 'vs previous period', last_year: 'vs same period last year', none: '' };
@@ -28,8 +30,9 @@ export function comparisonFor(f: Filters, dataStart: string | undefined): Compar
   const compare = f.compare ?? DEFAULT_COMPARE;
   const range = comparisonOf(f);
   const c = comparability(range, dataStart);
-  const notice = !c.available && c.reason === 'before-data' ? `No data before ${formatDate(c.dataStart)}: comparison not available` : undefined;
-  return { compare, range, available: c.available, vs: VS_TEXT[compare], notice };
+  const before = !c.available && c.reason === 'before-data' ? c.dataStart : undefined;
+  const notice = before ? `No data before ${formatDate(before)}: comparison not available` : undefined;
+  return { compare, range, available: c.available, vs: VS_TEXT[compare], notice, dataStart: before };
 }
 
 /** A chart subtitle's words for the comparison line, e.g. "dashed: same period last year". */
@@ -78,7 +81,7 @@ export function describePeriod(f: Filters, c: Comparison): string {
   const name = f.period ? `${PERIODS.find((p) => p.id === f.period)?.label}, ` : '';
   const dates = `${name}${formatDate(f.from)} – ${formatDate(f.to)}`;
   if (!c.range) return dates;
-  const what = c.compare === 'last_year' ? 'the same period last year' : 'the previous period';
-  const tail = c.notice ? `: ${c.notice.charAt(0).toLowerCase()}${c.notice.slice(1)}` : '';
-  return `${dates}, compared with ${what} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})${tail}`;
+  const what = `${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})`;
+  if (!c.available && c.dataStart) return `${dates}. Not compared with ${what}: there is no data before ${formatDate(c.dataStart)}.`;
+  return `${dates}, compared with ${what}`;
 }

@@ -2,11 +2,13 @@ import type { EChartsOption } from 'echarts';
 import { escapeHtml } from '../../format/escape-html.ts';
 import { formatNumber, formatPercent, formatPeriod } from '../../format/format.ts';
 import { baseOption, COLORS } from './theme.ts';
+import { INCOMPLETE_CELL_STYLE, monthAfter } from './incomplete.ts';
 
 /**
  * Cohort retention heatmap: one row per first-purchase month (oldest on top), one column per
  * month since, the colour and label the share of the cohort that bought in that month.
- * Data items are [column, row, rate, customers]: a click reports them in `value`.
+ * Data items are [column, row, rate, customers]: a click reports them in `value`. Cells of the
+ * month still running on the as-of day (`incompleteMonth`) have a dashed border and say so.
  */
 export interface CohortCell {
   /** Cohort month as Cube returns it (ISO). */
@@ -33,8 +35,9 @@ export function cohortGrid(cells: CohortCell[], maxOffset = 12): CohortGrid {
   return { cohorts, offsets, data };
 }
 
-export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: number }): EChartsOption {
+export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: number; incompleteMonth?: string }): EChartsOption {
   const grid = cohortGrid(input.cells, input.maxOffset);
+  const running = (d: [number, number, ...unknown[]]): boolean => input.incompleteMonth !== undefined && monthAfter(grid.cohorts[d[1]], d[0]) === input.incompleteMonth;
   // Month 0 is 100 % by definition; scale colours on the later months so differences show.
   const later = grid.data.filter((d) => d[0] > 0 && d[2] !== null).map((d) => d[2] as number);
   const max = later.length ? Math.max(...later) : 1;
@@ -48,7 +51,8 @@ export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: nu
         // Returned as HTML (innerHTML): every piece of data is escaped.
         const e = escapeHtml;
         const cohort = formatPeriod(grid.cohorts[v[1]], 'month');
-        return `Cohort ${e(cohort)}, month ${e(v[0])}<br/>Retained: <b>${e(formatPercent(v[2]))}</b>${v[3] !== null ? `<br/>Cohort size: ${e(formatNumber(v[3]))}` : ''}`;
+        const partial = running(v) ? '<br/><i>Incomplete: the month is still running</i>' : '';
+        return `Cohort ${e(cohort)}, month ${e(v[0])}<br/>Retained: <b>${e(formatPercent(v[2]))}</b>${v[3] !== null ? `<br/>Cohort size: ${e(formatNumber(v[3]))}` : ''}${partial}`;
       },
     },
     xAxis: { type: 'category', data: grid.offsets.map(String), name: 'Months since first purchase', nameLocation: 'middle', nameGap: 26, nameTextStyle: { color: COLORS.muted }, axisLabel: { color: COLORS.muted }, splitArea: { show: true } },
@@ -64,7 +68,7 @@ export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: nu
       {
         type: 'heatmap',
         name: 'Retention',
-        data: grid.data,
+        data: grid.data.map((d) => (running(d) ? { value: d, itemStyle: INCOMPLETE_CELL_STYLE } : d)),
         cursor: 'pointer',
         label: { show: !dense, formatter: (p: unknown) => { const r = (p as { value: unknown[] }).value[2] as number | null; return r === null ? '' : `${Math.round(r * 100)}`; }, fontSize: 10 },
         emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },

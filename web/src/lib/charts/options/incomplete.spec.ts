@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { EChartsOption } from 'echarts';
-import { hatchPartialBars, incompleteMarkArea, INCOMPLETE_LABEL, partialBuckets } from './incomplete.ts';
+import { hatchPartialBars, incompleteMarkArea, INCOMPLETE_LABEL, monthAfter, partialBuckets, runningMonth } from './incomplete.ts';
+import { cohortHeatmapOption } from './cohort-heatmap.ts';
 import { trendOption } from './trend.ts';
 import { dualTrendOption } from './dual-trend.ts';
 
@@ -73,5 +74,32 @@ describe('the mark', () => {
     expect(bars.data[2]).toMatchObject({ value: 30 });
     expect(line.markArea).toBeUndefined();
     expect(line.data).toEqual([1, 2, 1]);
+  });
+});
+
+describe('cohort cells of the running month', () => {
+  test('the running month and calendar months after a cohort', () => {
+    expect(runningMonth('2026-12-05')).toBe('2026-12');
+    expect(runningMonth('2026-11-30')).toBeUndefined();
+    expect(runningMonth('2024-02-29')).toBeUndefined();
+    expect(monthAfter('2025-11-01T00:00:00.000', 1)).toBe('2025-12');
+    expect(monthAfter('2025-11-01T00:00:00.000', 2)).toBe('2026-01');
+    expect(monthAfter('2025-12-01T00:00:00.000', 12)).toBe('2026-12');
+  });
+
+  test('as of 5 Dec 2026 the cells in December 2026 are dashed, the others plain', () => {
+    const cells = [
+      { cohort: '2026-10-01T00:00:00.000', offset: 0, rate: 1 },
+      { cohort: '2026-10-01T00:00:00.000', offset: 1, rate: 0.4 },
+      { cohort: '2026-10-01T00:00:00.000', offset: 2, rate: 0.1 }, // December
+      { cohort: '2026-11-01T00:00:00.000', offset: 1, rate: 0.05 }, // December
+      { cohort: '2026-12-01T00:00:00.000', offset: 0, rate: 1 }, // December
+    ];
+    const data = (cohortHeatmapOption({ cells, incompleteMonth: '2026-12' }).series as { data: unknown[] }[])[0].data;
+    const dashed = data.map((d, i) => (Array.isArray(d) ? -1 : i)).filter((i) => i >= 0);
+    expect(dashed).toEqual([2, 3, 4]);
+    expect(data[2]).toMatchObject({ value: [2, 0, 0.1, null], itemStyle: { borderType: 'dashed' } });
+    const plain = (cohortHeatmapOption({ cells }).series as { data: unknown[] }[])[0].data;
+    expect(plain.every(Array.isArray)).toBe(true);
   });
 });

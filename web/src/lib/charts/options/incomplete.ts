@@ -1,5 +1,5 @@
 import type { BarSeriesOption, MarkAreaComponentOption } from 'echarts';
-import { isPartialBucket, type DayRange } from '../../../../../lib/periods.ts';
+import { isMonthEnd, isPartialBucket, type DayRange } from '../../../../../lib/periods.ts';
 import { bucketRange } from '../../cube/buckets.ts';
 import type { Granularity } from '../../format/format.ts';
 import { COLORS } from './theme.ts';
@@ -32,7 +32,7 @@ export function incompleteMarkArea(buckets: string[], partial: boolean[] | undef
   });
   return {
     silent: true,
-    itemStyle: { color: 'rgba(148, 163, 184, 0.16)', borderColor: COLORS.previous, borderType: 'dashed', borderWidth: 1 },
+    itemStyle: { color: 'rgba(148, 163, 184, 0.22)', borderColor: COLORS.previous, borderType: 'dashed', borderWidth: 1 },
     label: { show: true, position: 'insideTop', color: COLORS.muted, fontSize: 11 },
     data,
   };
@@ -47,3 +47,16 @@ export function hatchPartialBars(values: (number | null)[], partial: boolean[] |
       : v,
   );
 }
+
+/** The month still running on the as-of day ('YYYY-MM'), or undefined when the as-of day ends its month. */
+export const runningMonth = (asOf: string): string | undefined => (isMonthEnd(asOf) ? undefined : asOf.slice(0, 7));
+
+/** The calendar month ('YYYY-MM') `offset` months after a cohort month ('YYYY-MM-…'). */
+export function monthAfter(cohort: string, offset: number): string {
+  const y = Number(cohort.slice(0, 4));
+  const m = Number(cohort.slice(5, 7)) - 1 + offset;
+  return `${y + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+}
+
+/** The style of a heatmap cell that covers a running month: a dashed dark border. */
+export const INCOMPLETE_CELL_STYLE = { borderColor: COLORS.muted, borderType: 'dashed', borderWidth: 1.5 } as const;
