@@ -83,7 +83,9 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   const asOf = checkDay(resolved.date, 'as-of');
   const last = await lastCommitted(client, database);
   const snapshot = Math.max(Date.now(), (last?.snapshot ?? 0) + 1);
+  const tPlan = Date.now();
   const plan = await planRefresh(client, database, opts, last, asOf);
+  if (plan.kind === 'incremental') log(`  changed customers: ${Date.now() - tPlan} ms`);
 
   const counts = {} as Record<DerivedTable, number>;
   const count = async (table: DerivedTable, where: string, params: Record<string, unknown>) =>
@@ -103,12 +105,12 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   } else {
     const { base, scope } = plan;
     log(`refreshing ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; ${scope.customers.length} changed customers over full rebuild ${base})`);
-    // The overlay's customers first: customer_value below reads the base's orders of everyone else.
+    // The overlay's customers first: the builders below read them.
     for (const part of chunked(scope.customers, 100_000)) {
       await insertRows(client, `${db}.derived_overlay`, part.map((customer_id) => ({ snapshot, customer_id })), settings);
     }
     await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
-    await timed('customer_value', customerValueInsert(database, snapshot, asOf, base));
+    await timed('customer_value', customerValueInsert(database, snapshot, asOf, plan.previous));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
     const kept = `snapshot = {snapshot:UInt64} OR (snapshot = {base:UInt64} AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))`;
     counts.paid_orders = await count('paid_orders', kept, { snapshot, base });
@@ -164,7 +166,8 @@ async function lastCommitted(client: ClickHouseClient, database: string): Promis
   return { snapshot, base: Number(row.b) || snapshot, asOf: row.as_of, definition: row.definition, customers: Number(row.customers) };
 }
 
-type Plan = { kind: 'full'; why: string } | { kind: 'incremental'; why: string; base: number; scope: CustomerScope };
+/** Incremental: `base` is the full rebuild the overlay completes, `previous` the last committed snapshot (customer_value's rows). */
+type Plan = { kind: 'full'; why: string } | { kind: 'incremental'; why: string; base: number; previous: number; scope: CustomerScope };
 
 /** Full or incremental, and why: the rules under RefreshOptions.mode. */
 async function planRefresh(client: ClickHouseClient, database: string, opts: RefreshOptions, last: Committed | undefined, asOf: string): Promise<Plan> {
@@ -176,7 +179,7 @@ async function planRefresh(client: ClickHouseClient, database: string, opts: Ref
   const scope = await changedCustomers(client, database, { base: last.base });
   const limit = Math.max(1000, Math.floor((opts.maxChangedShare ?? 0.2) * last.customers));
   if (scope.customers.length > limit) return { kind: 'full', why: `${scope.customers.length} customers changed since the last full rebuild (more than ${limit})` };
-  return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, scope };
+  return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, previous: last.snapshot, scope };
 }
 
 function chunked<T>(items: T[], size: number): T[][] {

@@ -107,42 +107,59 @@ SETTINGS join_use_nulls = 0`,
 }
 
 /**
- * customer_value for a snapshot: always every customer (the RFM quintiles rank all buyers at once).
- * Its orders are the snapshot's paid_orders plus, after an incremental refresh, the base snapshot's
- * orders of the customers the overlay does not replace — what paid_orders_current shows once the
- * snapshot is committed (migration 010). `base` 0 (a full rebuild): the snapshot's own orders only.
+ * customer_value for a snapshot: always every customer, since the RFM quintiles rank all buyers at
+ * once. Per customer the row is its golden record's attributes and its paid orders' totals; the
+ * scores are computed over all of those rows together.
+ *
+ * A full rebuild computes every customer's row from customers_resolved and the snapshot's
+ * paid_orders. An incremental refresh (`previous` = the last committed snapshot) computes the rows
+ * of the overlay's customers the same way, from the overlay's orders, and takes everyone else's
+ * from the previous snapshot: nothing of theirs changed (semantic/derived/changes.ts) and the as-of
+ * date is the same, so their rows are what a full rebuild would compute. Only the scores are then
+ * computed afresh, over all rows.
  */
-export function customerValueInsert(database: string, snapshot: number, asOf: string, base = 0): BoundQuery {
+export function customerValueInsert(database: string, snapshot: number, asOf: string, previous?: number): BoundQuery {
   const db = dbIdent(database);
-  return {
-    query: `INSERT INTO ${db}.customer_value
-SELECT snapshot, as_of, customer_id, owner_id, region, acquisition_channel, customer_type,
-  first_order_at, last_order_at, cohort_month, orders, gross_revenue, refunded_revenue, net_revenue, recency_days,
-  r_score, f_score, m_score, ${RFM_SEGMENT_SQL} AS rfm_segment
-FROM (
-  SELECT {snapshot:UInt64} AS snapshot, {as_of:Date} AS as_of, c.customer_id AS customer_id, c.owner_id AS owner_id,
+  const computed = (customers: string) => `SELECT c.customer_id AS customer_id, c.owner_id AS owner_id,
     c.region AS region, c.acquisition_channel AS acquisition_channel, c.customer_type AS customer_type,
     if(t.orders > 0, toNullable(t.first_order_at), NULL) AS first_order_at,
     if(t.orders > 0, toNullable(t.last_order_at), NULL) AS last_order_at,
     if(t.orders > 0, toNullable(toStartOfMonth(t.first_order_at)), NULL) AS cohort_month,
     toUInt32(t.orders) AS orders,
     t.gross_revenue AS gross_revenue, t.refunded_revenue AS refunded_revenue, t.net_revenue AS net_revenue,
-    if(t.orders > 0, toNullable(toUInt32(greatest(0, dateDiff('day', toDate(t.last_order_at), {as_of:Date})))), NULL) AS recency_days,
-    ${score('ifNull(recency_days, 0) DESC')} AS r_score,
-    ${score('orders ASC')} AS f_score,
-    ${score('net_revenue ASC')} AS m_score
-  FROM ${db}.customers_resolved AS c
+    if(t.orders > 0, toNullable(toUInt32(greatest(0, dateDiff('day', toDate(t.last_order_at), {as_of:Date})))), NULL) AS recency_days
+  FROM ${customers} AS c
   LEFT JOIN (
     SELECT customer_id, min(order_date) AS first_order_at, max(order_date) AS last_order_at, count() AS orders,
       sum(gross_revenue) AS gross_revenue, sum(refunded_revenue) AS refunded_revenue, sum(net_revenue) AS net_revenue
-    FROM ${db}.paid_orders
-    WHERE snapshot = {snapshot:UInt64}
-      OR (snapshot = {base:UInt64} AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))
+    FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
     GROUP BY customer_id
-  ) AS t ON t.customer_id = c.customer_id
+  ) AS t ON t.customer_id = c.customer_id`;
+  const overlay = `(SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`;
+  const rowsOf =
+    previous === undefined
+      ? computed(`${db}.customers_resolved`)
+      : `SELECT customer_id, owner_id, region, acquisition_channel, customer_type, first_order_at, last_order_at, cohort_month,
+    orders, gross_revenue, refunded_revenue, net_revenue, recency_days
+  FROM ${db}.customer_value WHERE snapshot = {previous:UInt64} AND customer_id NOT IN ${overlay}
+  UNION ALL
+  ${computed(`(SELECT * FROM ${db}.customers_resolved WHERE customer_id IN ${overlay})`)}`;
+  return {
+    query: `INSERT INTO ${db}.customer_value
+SELECT snapshot, as_of, customer_id, owner_id, region, acquisition_channel, customer_type,
+  first_order_at, last_order_at, cohort_month, orders, gross_revenue, refunded_revenue, net_revenue, recency_days,
+  r_score, f_score, m_score, ${RFM_SEGMENT_SQL} AS rfm_segment
+FROM (
+  SELECT {snapshot:UInt64} AS snapshot, {as_of:Date} AS as_of, p.*,
+    ${score('ifNull(recency_days, 0) DESC')} AS r_score,
+    ${score('orders ASC')} AS f_score,
+    ${score('net_revenue ASC')} AS m_score
+  FROM (
+  ${rowsOf}
+  ) AS p
 )
 SETTINGS join_use_nulls = 0`,
-    query_params: { snapshot, as_of: asOf, base },
+    query_params: { snapshot, as_of: asOf, ...(previous === undefined ? {} : { previous }) },
   };
 }
 
@@ -195,6 +212,7 @@ export const DERIVED_DEFINITION: string = createHash('sha256')
       paidOrdersInsert('db', 0, '2000-01-01'),
       paidOrdersInsert('db', 0, '2000-01-01', { customers: [], raw: [] }),
       customerValueInsert('db', 0, '2000-01-01'),
+      customerValueInsert('db', 0, '2000-01-01', 0),
       customerRetentionInsert('db', 0, '2000-01-01'),
     ]
       .map((q) => q.query)
