@@ -99,6 +99,7 @@ const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/segments/export.csv', ['executive', 'marketer', 'analyst', 'admin']],
   ['/alerts', ['owner', 'admin']],
   ['/alerts/rules', ['admin']],
+  ['/audit', ['admin']],
   ['/api/cube-token', ALL],
 ];
 

@@ -100,7 +100,7 @@ test('longest prefix wins and the cockpit matches only /', () => {
 test('each role sees its pages in the nav, and only pages it may open', () => {
   expect(navFor('owner').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/alerts']);
   expect(navFor('marketer').map((n) => n.href)).toEqual(['/', '/customers', '/churn-risk', '/segments']);
-  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/segments', '/alerts', '/alerts/rules']);
+  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/models', '/segments', '/alerts', '/alerts/rules', '/audit']);
   for (const role of ROLES) {
     for (const item of navFor(role)) {
       const id = Object.entries(ROUTES).find(([, r]) => 'nav' in r && r.nav.href === item.href)![0];
