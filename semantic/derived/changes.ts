@@ -21,9 +21,11 @@ import type { CustomerScope } from './sql.ts';
  * The window opens at the base rebuild's start, or earlier at the start of any load that was still
  * running then (its rows, stamped before, may have been written after the base read the data).
  *
- * Not seen: an order line that moves to another customer *and* another order in one update (its
- * old order keeps no trace of it). Loads do not do that to orders (an order's lines move together),
- * and any full rebuild (as-of change, `--full`, too many changes) repairs it.
+ * Not seen: an order line that moves to another customer *and* to another order in one update (its
+ * old order keeps no trace of it), and orders whose lines name different customers (the overlay
+ * regroups only the changed customers' lines). Neither is a shape the ingest produces on purpose;
+ * the next full rebuild (a new as-of day, changed definitions, too many changes, mode 'full')
+ * repairs either.
  */
 export interface ChangedSince {
   /** The full rebuild's snapshot (ms since epoch when it started). */
