@@ -19,9 +19,15 @@ import { scoreLifetimeValue } from './scoring/score-clv.ts';
 const HELP = `Usage: npm run models -- <command> [options]
 
 Commands:
-  train      evaluate out of time, then train the churn model at today − horizon and register it
+  train      validated model selection, then register the chosen churn model: rolling-origin
+             out-of-time folds (cutoffs today − horizon, − 2·horizon, …) over recency, BG/NBD,
+             logistic regression and a small forest grid (also with BG/NBD outputs as features);
+             ships the best validated candidate (ties → the simpler, never below the best
+             baseline), Platt-calibrated on held-out folds, trained on the newest cutoffs whose
+             labels are complete (today − horizon and the one before), and stores its model card
   score      score churn risk (newest registered model) and CLV for every customer, write to ClickHouse
-  evaluate   time-based validation of the churn model vs the recency and BG/NBD baselines; writes a report
+  evaluate   time-based validation of the default forest vs the recency and BG/NBD baselines at one
+             cutoff; writes a report
   export     write the churn feature matrix at a cutoff to CSV or Parquet
   all        train, then score (what the first start and the worker run)
 
@@ -29,17 +35,19 @@ Options:
   --today YYYY-MM-DD    the day to act as "today" (default: the as-of date: CRM_AS_OF, else today
                         (UTC), else the last paid order's day when the data ends more than 7 days
                         before today); facts before it are used
-  --cutoff YYYY-MM-DD   train: training cutoff (default today − horizon)
+  --cutoff YYYY-MM-DD   train with --no-evaluate: training cutoff (default today − horizon); ignored
+                        by train with model selection, whose cutoffs follow from today and horizon
                         export: feature cutoff (default today)
                         evaluate: evaluation cutoff (default today − horizon; training one horizon earlier)
-  --trees N             trees in the forest (default 100)
-  --depth N             maximum tree depth (default 10)
+  --trees N             trees in every forest trained (selection grid, --no-evaluate, evaluate; default 100)
+  --depth N             maximum depth of every forest trained (default: the grid's, 10 for the default forest)
   --horizon N           churn horizon in days (default 90)
   --labels              export: add the churned label (needs cutoff + horizon ≤ today)
   --format csv|parquet  export: file format (default from --out's extension)
   --out PATH            export: output file (default ./.out/churn-features-<cutoff>.csv)
                         evaluate: report directory (default ./.out)
-  --no-evaluate         train: skip the out-of-time evaluation
+  --no-evaluate         train: skip model selection and train the default forest at --cutoff,
+                        uncalibrated and not validated (quick runs)
   --help                show this help
 
 Environment: CLICKHOUSE_URL (unset: the embedded engine, data in CRM_DATA_DIR, default ./.data).`;
