@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  currencySymbol,
+  exportHeader,
+  exportValue,
+  formatChange,
+  formatDate,
+  formatDateTime,
+  formatDays,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  formatPeriod,
+  formatPointChange,
+  parseDay,
+  relativeChange,
+  toNumber,
+  type FormatContext,
+} from '../../../lib/format/index.ts';
+
+const EUR: FormatContext = { locale: 'en-GB', currency: 'EUR' };
+const USD: FormatContext = { locale: 'en-GB', currency: 'USD' };
+const DE: FormatContext = { locale: 'de-DE', currency: 'EUR' };
+
+describe('formatMoney: whole units, compact with 3 significant digits from 10,000', () => {
+  const cases: [number | string | null, { compact?: boolean; cents?: boolean }, FormatContext, string][] = [
+    // The issue's pairs, now at one precision.
+    [17_000_000, { compact: true }, EUR, '€17.0m'],
+    [141_400_000, { compact: true }, EUR, '€141m'],
+    [21.21, {}, EUR, '€21'],
+    [244, {}, EUR, '€244'],
+    [58_086.4, {}, EUR, '€58,086'],
+    [14_600_000, { compact: true }, EUR, '€14.6m'],
+    [1_234_567, { compact: true }, EUR, '€1.23m'],
+    [999_999, { compact: true }, EUR, '€1.00m'],
+    [10_000, { compact: true }, EUR, '€10.0k'],
+    [9_999, { compact: true }, EUR, '€9,999'],
+    [2_500_000_000, { compact: true }, EUR, '€2.50bn'],
+    [-45_300, { compact: true }, EUR, '-€45.3k'],
+    [-2500, {}, EUR, '-€2,500'],
+    ['99.5', { cents: true }, EUR, '€99.50'],
+    [0, { compact: true }, EUR, '€0'],
+    [null, {}, EUR, '—'],
+    ['abc', {}, EUR, '—'],
+    // The base currency decides the symbol (narrow: "$", not "US$").
+    [17_000_000, { compact: true }, USD, '$17.0m'],
+    [29_065, {}, USD, '$29,065'],
+    // The locale decides separators and words.
+    [1234.5, { cents: true }, DE, '1.234,50\u00a0€'],
+  ];
+  for (const [v, opts, ctx, expected] of cases) test(`${v} ${JSON.stringify(opts)} ${ctx.currency}/${ctx.locale} → ${expected}`, () => assert.equal(formatMoney(v, opts, ctx), expected));
+  test('default context is EUR, en-GB', () => assert.equal(formatMoney(1200), '€1,200'));
+  test('currencySymbol', () => assert.deepEqual([currencySymbol(EUR), currencySymbol(USD), currencySymbol({ locale: 'en-GB', currency: 'GBP' })], ['€', '$', '£']));
+});
+
+describe('numbers, percents, days, changes', () => {
+  const cases: [string, string][] = [
+    [formatNumber(1234.567), '1,235'],
+    [formatNumber(1234.567, { digits: 1 }), '1,234.6'],
+    [formatNumber(45_300, { compact: true }), '45.3k'],
+    [formatNumber(1_200_000, { compact: true }), '1.20m'],
+    [formatNumber(9_999, { compact: true }), '9,999'],
+    [formatPercent(0.2757756073756999), '27.6%'],
+    [formatPercent('0.5', 0), '50%'],
+    [formatPercent(undefined), '—'],
+    [formatDays(12), '12 d'],
+    [formatDays(1, { long: true }), '1 day'],
+    [formatDays(140.4, { long: true }), '140 days'],
+    [formatDays(1234, { long: true }), '1,234 days'],
+    [formatChange(0.345), '+34.5%'],
+    [formatChange(-0.04), '−4.0%'],
+    [formatChange(0.00001), '±0.0%'],
+    [formatChange(undefined), '—'],
+    [formatPointChange(0.36, 0.358), '+0.2 pp'],
+    [formatPointChange(0.3, 0.35), '−5.0 pp'],
+    [formatPointChange(0.3, undefined), '—'],
+  ];
+  for (const [actual, expected] of cases) test(`${expected}`, () => assert.equal(actual, expected));
+  test('relativeChange and toNumber', () => {
+    assert.equal(relativeChange(110, 100), (110 - 100) / 100);
+    assert.equal(relativeChange(-50, -100), (-50 - -100) / 100);
+    assert.equal(relativeChange(5, 0), undefined);
+    assert.deepEqual(['12.5', '', null, 'x', Number.NaN].map((v) => toNumber(v)), [12.5, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('dates', () => {
+  const cases: [string, string][] = [
+    [formatDate('2026-12-05'), '5 Dec 2026'],
+    [formatDate('2026-03-05T23:30:00.000'), '5 Mar 2026'],
+    [formatDate(null), '—'],
+    [formatDate('2026-12-05', { locale: 'en-US', currency: 'USD' }), 'Dec 5, 2026'],
+    [formatDate('2026-12-05', DE), '5. Dez. 2026'],
+    [formatDateTime('2026-03-05T14:05:00'), '5 Mar 2026, 14:05'],
+    [formatPeriod('2026-03-01T00:00:00.000', 'month'), 'Mar 2026'],
+    [formatPeriod('2026-04-01', 'quarter'), 'Q2 2026'],
+    [formatPeriod('2026-03-09', 'week'), '9 Mar'],
+    [formatPeriod('2026-01-01', 'year'), '2026'],
+  ];
+  for (const [actual, expected] of cases) test(expected, () => assert.equal(actual, expected));
+  test('parseDay reads zone-less timestamps as UTC', () => {
+    assert.equal(parseDay('2026-03-01T00:00:00.000')?.toISOString(), '2026-03-01T00:00:00.000Z');
+    assert.equal(parseDay('nonsense'), undefined);
+  });
+});
+
+describe('export values: rounded numbers, units in headers', () => {
+  const values: [unknown, Parameters<typeof exportValue>[1], string | null][] = [
+    [0.2757756073756999, 'percent', '27.6'],
+    ['0.2757756073756999', 'percent', '27.6'],
+    [1, 'percent', '100.0'],
+    [49_930.456, 'money', '49930.46'],
+    ['21.2', 'money', '21.20'],
+    [-0.004, 'money', '0.00'],
+    [-12.345, 'money', '-12.35'],
+    [140.6, 'days', '141'],
+    [1.234567, 'number', '1.2346'],
+    ['=cmd', 'money', '=cmd'], // not a number: as it came (the CSV writer guards it)
+    [null, 'money', null],
+    ['', 'percent', null],
+    ['Smith', 'text', 'Smith'],
+  ];
+  for (const [v, unit, expected] of values) test(`${String(v)} as ${unit} → ${expected}`, () => assert.equal(exportValue(v, unit), expected));
+  test('headers', () => {
+    assert.equal(exportHeader('churn_probability', 'percent'), 'churn_probability_pct');
+    assert.equal(exportHeader('churn_probability_pct', 'percent'), 'churn_probability_pct');
+    assert.equal(exportHeader('clv', 'money'), 'clv_eur');
+    assert.equal(exportHeader('value_at_risk_eur', 'money', USD), 'value_at_risk_usd');
+    assert.equal(exportHeader('days_since_last_purchase', 'days'), 'days_since_last_purchase');
+    assert.equal(exportHeader('tenure', 'days'), 'tenure_days');
+    assert.equal(exportHeader('region', 'text'), 'region');
+  });
+});
