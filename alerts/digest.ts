@@ -3,6 +3,7 @@
  * customers, numbers and reasons as the first attempt) and rendered as e-mail text, HTML and
  * Slack-compatible JSON. Pure functions; snapshot-free tests check the content.
  */
+import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../lib/format/index.ts';
 import type { LedgerRow, Reason, Trigger } from './ledger.ts';
 import { formatInZone } from './schedule.ts';
 
@@ -36,6 +37,8 @@ export interface Digest {
   more: number;
   /** The churn model card's headline (models' modelCardHeadline) when a card exists. */
   model?: { headline: string; modelVersion: string };
+  /** Locale and base currency of the amounts (lib/format); en-GB and EUR when not given. */
+  format?: FormatContext;
 }
 
 /** The line that says which model produced the probabilities and how it validated. */
@@ -48,7 +51,7 @@ export function customerUrl(publicUrl: string, customerId: string): string {
 }
 
 /** The digest of one delivery from its rows (rows of any one channel; they carry the same content). */
-export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string): Digest {
+export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string, format: FormatContext = DEFAULT_FORMAT): Digest {
   if (!rows.length) throw new Error('a digest needs at least one ledger row');
   const first = rows[0];
   const seen = new Set<string>();
@@ -81,18 +84,20 @@ export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string): D
     plannedAt: first.planned_at,
     items,
     more: first.more_at_risk,
+    format,
   };
 }
 
-const pct = (p: number): string => `${Math.round(p * 100)}%`;
-const money = (v: number): string => Math.round(v).toLocaleString('en-US');
+// The product's one formatting (lib/format): "70%", "€58,086" — the same figures as the dashboard.
+const pct = (p: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatPercent(p, 0, ctx);
+const money = (v: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatMoney(v, {}, ctx);
 const BASIS: Record<DigestItem['valueBasis'], string> = { clv_12m: 'predicted 12-month value', revenue_12m: 'revenue in the last 12 months' };
 const customers = (n: number): string => `${n} customer${n === 1 ? '' : 's'}`;
 
-export function triggerNote(item: Pick<DigestItem, 'trigger' | 'previousProbability'>): string {
+export function triggerNote(item: Pick<DigestItem, 'trigger' | 'previousProbability'>, ctx: FormatContext = DEFAULT_FORMAT): string {
   switch (item.trigger) {
     case 'rise':
-      return item.previousProbability !== null ? `risk up from ${pct(item.previousProbability)} at the last alert` : 'risk up since the last alert';
+      return item.previousProbability !== null ? `risk up from ${pct(item.previousProbability, ctx)} at the last alert` : 'risk up since the last alert';
     case 'reopened':
       return 'at risk again';
     case 'cooldown':
@@ -106,10 +111,10 @@ export function renderSubject(d: Pick<Digest, 'items' | 'windowAt'>, timezone = 
   return `Churn alerts: ${customers(d.items.length)} at risk (${formatInZone(d.windowAt, timezone).slice(0, 10)})`;
 }
 
-function itemLines(item: DigestItem, n: number): string[] {
+function itemLines(item: DigestItem, n: number, ctx: FormatContext): string[] {
   return [
-    `${n}. ${item.customerName || item.customerId} (${item.customerId}) - ${triggerNote(item)}`,
-    `   Churn probability ${pct(item.probability)} - value at risk ${money(item.valueAtRisk)} (${BASIS[item.valueBasis]})`,
+    `${n}. ${item.customerName || item.customerId} (${item.customerId}) - ${triggerNote(item, ctx)}`,
+    `   Churn probability ${pct(item.probability, ctx)} - value at risk ${money(item.valueAtRisk, ctx)} (${BASIS[item.valueBasis]})`,
     ...(item.reasons.length ? [`   Why: ${item.reasons.map((r) => r.text).join('; ')}`] : []),
     `   Next step: ${item.nextStep}`,
     `   Customer page: ${item.url}`,
@@ -122,7 +127,7 @@ export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string 
     '',
     `${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:`,
     '',
-    ...d.items.flatMap((item, i) => [...itemLines(item, i + 1), '']),
+    ...d.items.flatMap((item, i) => [...itemLines(item, i + 1, d.format ?? DEFAULT_FORMAT), '']),
   ];
   if (d.model) lines.push(modelLine(d), '');
   if (d.more > 0) lines.push(`${customers(d.more)} more at risk will follow in the next digest.`, '');
@@ -133,11 +138,12 @@ export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderHtml(d: Digest, timezone = 'UTC', ownerName = ''): string {
+  const ctx = d.format ?? DEFAULT_FORMAT;
   const items = d.items
     .map(
       (item) => `<li style="margin-bottom:1em">
-<a href="${esc(item.url)}"><strong>${esc(item.customerName || item.customerId)}</strong></a> (${esc(item.customerId)}) &middot; ${esc(triggerNote(item))}<br>
-Churn probability <strong>${pct(item.probability)}</strong> &middot; value at risk <strong>${money(item.valueAtRisk)}</strong> (${esc(BASIS[item.valueBasis])})<br>
+<a href="${esc(item.url)}"><strong>${esc(item.customerName || item.customerId)}</strong></a> (${esc(item.customerId)}) &middot; ${esc(triggerNote(item, ctx))}<br>
+Churn probability <strong>${pct(item.probability, ctx)}</strong> &middot; value at risk <strong>${esc(money(item.valueAtRisk, ctx))}</strong> (${esc(BASIS[item.valueBasis])})<br>
 ${item.reasons.length ? `Why: ${item.reasons.map((r) => esc(r.text)).join('; ')}<br>` : ''}
 Next step: ${esc(item.nextStep)}
 </li>`,
@@ -167,6 +173,7 @@ const SLACK_ITEMS = 45;
  * with the same content as data for any other receiver.
  */
 export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unknown> {
+  const ctx = d.format ?? DEFAULT_FORMAT;
   const shown = d.items.slice(0, SLACK_ITEMS);
   const notShown = d.items.length - shown.length + d.more;
   const blocks: Record<string, unknown>[] = [
@@ -177,8 +184,8 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
       text: {
         type: 'mrkdwn',
         text: [
-          `*<${item.url}|${mrk(item.customerName || item.customerId)}>* (${mrk(item.customerId)}) · ${mrk(triggerNote(item))}`,
-          `Churn probability *${pct(item.probability)}* · value at risk *${money(item.valueAtRisk)}* (${BASIS[item.valueBasis]})`,
+          `*<${item.url}|${mrk(item.customerName || item.customerId)}>* (${mrk(item.customerId)}) · ${mrk(triggerNote(item, ctx))}`,
+          `Churn probability *${pct(item.probability, ctx)}* · value at risk *${mrk(money(item.valueAtRisk, ctx))}* (${BASIS[item.valueBasis]})`,
           ...item.reasons.map((r) => `• ${mrk(r.text)}`),
           `_Next step:_ ${mrk(item.nextStep)}`,
         ]

@@ -10,6 +10,7 @@
  * value that is not low there.
  */
 
+import { DEFAULT_FORMAT, formatMoney, type FormatContext } from '../../lib/format/index.ts';
 import { againstPopulation, type Population } from './population.ts';
 
 export interface Reason {
@@ -68,8 +69,11 @@ type Values = Readonly<Record<string, number>>;
 const known = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
 const int = (v: number): string => Math.round(v).toLocaleString('en-US');
 const plural = (n: number, one: string, many = `${one}s`): string => `${int(n)} ${Math.round(n) === 1 ? one : many}`;
-const money = (v: number): string =>
-  Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 0 });
+/**
+ * Amounts with the base currency, in the product's one format (lib/format): "€29,065", "€145" —
+ * issue 15 found "after 29,065 the quarter before" without a currency, and cents on small amounts only.
+ */
+const money = (v: number, f: FormatContext): string => formatMoney(v, {}, f);
 const pct = (v: number): string => `${Math.round(v * 100)}%`;
 
 function days(n: number): string {
@@ -88,17 +92,17 @@ function ordersTrend(v: Values): string {
   return 'few recent orders';
 }
 
-function spendTrend(v: Values): string {
+function spendTrend(v: Values, f: FormatContext = DEFAULT_FORMAT): string {
   const now = v.revenue_90d;
   const before = v.revenue_prev_90d;
   if (known(now) && known(before) && before > 0) {
     const change = now / before - 1;
-    if (now <= 0) return `no spend in the last 90 days, after ${money(before)} the quarter before`;
-    if (change < 0) return `spend down ${pct(-change)} vs the previous quarter (${money(now)} vs ${money(before)})`;
-    return `spend ${money(now)} this quarter vs ${money(before)} the quarter before`;
+    if (now <= 0) return `no spend in the last 90 days, after ${money(before, f)} the quarter before`;
+    if (change < 0) return `spend down ${pct(-change)} vs the previous quarter (${money(now, f)} vs ${money(before, f)})`;
+    return `spend ${money(now, f)} this quarter vs ${money(before, f)} the quarter before`;
   }
   if (known(now) && now === 0) return 'no spend in the last 6 months';
-  if (known(now)) return `spend of ${money(now)} in the last 90 days`;
+  if (known(now)) return `spend of ${money(now, f)} in the last 90 days`;
   return 'low recent spend';
 }
 
@@ -106,7 +110,7 @@ function spendTrend(v: Values): string {
  * How each feature reads for a customer. Values are the customer's own; the wording never claims
  * more than the value says (a positive contribution of "5 orders in 90 days" still reads as 5).
  */
-export const PHRASES: Readonly<Record<string, (v: Values) => string>> = {
+export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => string>> = {
   recency_days: (v) => (v.recency_days >= 30 ? `no purchase for ${days(v.recency_days)}` : `last purchase ${days(v.recency_days)} ago`),
   overdue_ratio: (v) =>
     known(v.overdue_ratio) && known(v.order_gap_days)
@@ -120,8 +124,8 @@ export const PHRASES: Readonly<Record<string, (v: Values) => string>> = {
   revenue_90d: spendTrend,
   revenue_prev_90d: spendTrend,
   spend_change_90d: spendTrend,
-  revenue_365d: (v) => `spent ${money(v.revenue_365d)} in the last 12 months`,
-  aov_365d: (v) => (known(v.aov_365d) ? `average order value ${money(v.aov_365d)}` : 'no orders in the last 12 months'),
+  revenue_365d: (v, f = DEFAULT_FORMAT) => `spent ${money(v.revenue_365d, f)} in the last 12 months`,
+  aov_365d: (v, f = DEFAULT_FORMAT) => (known(v.aov_365d) ? `average order value ${money(v.aov_365d, f)}` : 'no orders in the last 12 months'),
   tenure_days: (v) =>
     v.tenure_days < 365 ? `customer for only ${days(v.tenure_days)}` : `customer for ${(v.tenure_days / 365).toFixed(1)} years`,
   refunds_365d: (v) => `${plural(v.refunds_365d, 'refunded order')} in the last 12 months`,
@@ -172,13 +176,13 @@ export const PHRASES: Readonly<Record<string, (v: Values) => string>> = {
   bgnbd_p_alive: (v) => (known(v.bgnbd_p_alive) ? `purchase pattern says ${pct(v.bgnbd_p_alive)} likely still active` : 'purchase pattern unknown'),
   bgnbd_expected_purchases: (v) =>
     known(v.bgnbd_expected_purchases) ? `expected to buy ${v.bgnbd_expected_purchases.toFixed(1)} times in the coming period` : 'no purchase forecast',
-  bgnbd_clv_12m: (v) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m)}` : 'no value forecast'),
+  bgnbd_clv_12m: (v, f = DEFAULT_FORMAT) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m, f)}` : 'no value forecast'),
 };
 
-/** The words for one feature of one customer. */
-export function describeFeature(feature: string, values: Values): string {
+/** The words for one feature of one customer; amounts in `format`'s currency (default EUR, en-GB). */
+export function describeFeature(feature: string, values: Values, format: FormatContext = DEFAULT_FORMAT): string {
   const phrase = PHRASES[feature];
-  if (phrase) return phrase(values);
+  if (phrase) return phrase(values, format);
   const v = values[feature];
   return `${feature.replaceAll('_', ' ')} = ${known(v) ? +v.toFixed(2) : 'unknown'}`;
 }
@@ -204,7 +208,8 @@ const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['
 /**
  * Top `limit` reasons for one customer: topics with a positive summed contribution, largest first.
  * `contributions[j]` belongs to `features[j]` (`offset` lets a caller pass one row of a row-major
- * block); `values` holds the customer's feature values. Runs once per scored customer, so it avoids
+ * block); `values` holds the customer's feature values; `format` is the locale and currency of
+ * the amounts in the text. Runs once per scored customer, so it avoids
  * per-call maps and sorts and words only the chosen topics.
  */
 export function topReasons(
@@ -214,6 +219,7 @@ export function topReasons(
   limit = 3,
   offset = 0,
   population?: Population,
+  format: FormatContext = DEFAULT_FORMAT,
 ): Reason[] {
   const keys: string[] = [];
   const sums: number[] = [];
@@ -247,7 +253,7 @@ export function topReasons(
     if (pick < 0) break;
     taken[pick] = true;
     const feature = best[pick] || (TOPIC_WORDING[keys[pick]]?.[0] ?? keys[pick]);
-    out.push({ feature, text: againstPopulation(feature, describeFeature(feature, values), values[feature], population), contribution: sums[pick] });
+    out.push({ feature, text: againstPopulation(feature, describeFeature(feature, values, format), values[feature], population), contribution: sums[pick] });
   }
   return out;
 }

@@ -10,9 +10,9 @@ describe('describeFeature words a feature with the customer’s values', () => {
     ['recency_days', { recency_days: 1 }, 'last purchase 1 day ago'],
     ['complaints_30d', { complaints_30d: 3 }, '3 complaints in the last 30 days'],
     ['complaints_30d', { complaints_30d: 1 }, '1 complaint in the last 30 days'],
-    ['spend_change_90d', { revenue_90d: 200, revenue_prev_90d: 500, spend_change_90d: -0.6 }, 'spend down 60% vs the previous quarter (200 vs 500)'],
+    ['spend_change_90d', { revenue_90d: 200, revenue_prev_90d: 500, spend_change_90d: -0.6 }, 'spend down 60% vs the previous quarter (€200 vs €500)'],
     ['revenue_90d', { revenue_90d: 0, revenue_prev_90d: 0 }, 'no spend in the last 6 months'],
-    ['revenue_prev_90d', { revenue_90d: 0, revenue_prev_90d: 144.95 }, 'no spend in the last 90 days, after 144.95 the quarter before'],
+    ['revenue_prev_90d', { revenue_90d: 0, revenue_prev_90d: 144.95 }, 'no spend in the last 90 days, after €145 the quarter before'],
     ['csat_avg_180d', { csat_avg_180d: 1.5 }, 'average satisfaction 1.5/5'],
     ['csat_avg_180d', { csat_avg_180d: NaN }, 'no satisfaction score in the last 6 months'],
     ['orders_90d', { orders_90d: 1, orders_prev_90d: 4 }, '1 order in the last 90 days, down from 4 the quarter before'],
@@ -27,6 +27,15 @@ describe('describeFeature words a feature with the customer’s values', () => {
   for (const [feature, values, text] of cases) {
     test(`${feature} ${JSON.stringify(values)}`, () => assert.equal(describeFeature(feature, values), text));
   }
+
+  test('amounts carry the base currency, in whole units (issue 15: "after 29,065 the quarter before")', () => {
+    const v = { revenue_90d: 0, revenue_prev_90d: 29_065.4, revenue_365d: 1_234.5, aov_365d: 21.21, bgnbd_clv_12m: 244 };
+    assert.equal(describeFeature('revenue_prev_90d', v), 'no spend in the last 90 days, after €29,065 the quarter before');
+    assert.equal(describeFeature('revenue_365d', v), 'spent €1,235 in the last 12 months');
+    assert.equal(describeFeature('aov_365d', v), 'average order value €21');
+    assert.equal(describeFeature('bgnbd_clv_12m', v), 'forecast 12-month value €244');
+    assert.equal(describeFeature('revenue_prev_90d', v, { locale: 'en-GB', currency: 'USD' }), 'no spend in the last 90 days, after $29,065 the quarter before');
+  });
 
   test('every feature has its own wording', () => {
     const values = Object.fromEntries(FEATURE_NAMES.map((f) => [f, 2]));
@@ -57,7 +66,7 @@ describe('topReasons', () => {
     const r = topReasons(names, [0.01, 0.1, 0.05, 0.03], recent);
     assert.deepEqual(
       r.map((x) => x.text),
-      ['1 order in the last 90 days, down from 4 the quarter before', 'spend down 88% vs the previous quarter (50 vs 400)', 'last purchase 20 days ago'],
+      ['1 order in the last 90 days, down from 4 the quarter before', 'spend down 88% vs the previous quarter (€50 vs €400)', 'last purchase 20 days ago'],
     );
   });
 
