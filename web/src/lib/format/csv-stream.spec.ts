@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Row } from '../cube/types.ts';
-import { csvStream, pagedRows, streamText } from './csv-stream.ts';
+import { csvStream, pagedRows, streamText, withUnits } from './csv-stream.ts';
 
 const columns: [string, string][] = [
   ['customer_id', 'c.id'],
@@ -60,6 +60,41 @@ describe('csvStream', () => {
       return people.slice(0, 2);
     };
     await expect(streamText(csvStream(columns, pagedRows(load, 2)))).rejects.toThrow();
+  });
+});
+
+describe('rounded values, units in headers (issue 15: 0.2757756073756999 in an export)', () => {
+  const risk: [string, string][] = [
+    ['customer_id', 'r.id'],
+    ['churn_probability', 'r.p'],
+    ['value_at_risk_eur', 'r.var'],
+    ['predicted_clv_12m', 'r.clv'],
+    ['days_since_last_purchase', 'r.days'],
+    ['reasons', 'r.why'],
+  ];
+  const units = { 'r.p': 'percent', 'r.var': 'money', 'r.clv': 'money', 'r.days': 'days' } as const;
+  const rows: Row[] = [
+    // Cube's strings as they come; the expected cells below are worked out by hand:
+    // 0.2757756073756999 → 27.57…% → "27.6"; 49930.456 → "49930.46"; 21.2 → "21.20"; 140.6 days → "141".
+    { 'r.id': 'C1', 'r.p': '0.2757756073756999', 'r.var': '49930.456', 'r.clv': '21.2', 'r.days': '140.6', 'r.why': 'spend down 60% (€200 vs €500)' },
+    { 'r.id': 'C2', 'r.p': 1, 'r.var': '-0.004', 'r.clv': null, 'r.days': 0, 'r.why': '=HYPERLINK("x")' },
+  ];
+
+  it('names the unit in each numeric header, in the base currency', () => {
+    expect(withUnits(risk, units).map(([h]) => h)).toEqual([
+      'customer_id', 'churn_probability_pct', 'value_at_risk_eur', 'predicted_clv_12m_eur', 'days_since_last_purchase', 'reasons',
+    ]);
+    expect(withUnits(risk, units, { currency: 'USD' })[2][0]).toBe('value_at_risk_usd');
+  });
+
+  it('writes rounded numbers, still formula-guarded', async () => {
+    const text = await streamText(csvStream(withUnits(risk, units), pagedRows(loader(rows).load, 10)));
+    expect(text.replace('\uFEFF', '').split('\r\n')).toEqual([
+      'customer_id,churn_probability_pct,value_at_risk_eur,predicted_clv_12m_eur,days_since_last_purchase,reasons',
+      'C1,27.6,49930.46,21.20,141,spend down 60% (€200 vs €500)',
+      `C2,100.0,0.00,,0,"'=HYPERLINK(""x"")"`,
+      '',
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { csvRow } from './csv.ts';
 import type { Row } from '../cube/types.ts';
+import { DEFAULT_FORMAT, exportHeader, exportValue, type ExportUnit, type FormatContext } from '../../../../lib/format/index.ts';
 
 /**
  * THE CSV writer of every dashboard export (segment members, churn risk): pages through a loader
@@ -7,6 +8,30 @@ import type { Row } from '../cube/types.ts';
  * stays at one page whatever the size. Every cell goes through csv.ts (quoting, formula guard).
  */
 export type PageLoader = (limit: number, offset: number) => Promise<Row[]>;
+
+/**
+ * One column of an export: header, Cube member and, for numbers, the unit its values are rounded
+ * to (lib/format/export-values.ts: money 2 decimals, probabilities as percent with 1 decimal, whole
+ * days). A column without a unit is written as Cube returns it.
+ */
+export type CsvColumn = readonly [header: string, member: string] | readonly [header: string, member: string, unit: ExportUnit];
+
+/**
+ * Columns with their units: the unit goes into the header ("churn_probability" → "churn_probability_pct",
+ * "clv" → "clv_eur" in the base currency) and decides the rounding of every cell.
+ */
+export function withUnits(
+  columns: readonly (readonly [string, string])[],
+  units: Readonly<Record<string, ExportUnit>>,
+  ctx: Pick<FormatContext, 'currency'> = DEFAULT_FORMAT,
+): CsvColumn[] {
+  return columns.map(([header, member]) => {
+    const unit = units[member];
+    return unit ? ([exportHeader(header, unit, ctx), member, unit] as const) : ([header, member] as const);
+  });
+}
+
+const cell = (row: Row, [, member, unit]: CsvColumn): unknown => (unit ? exportValue(row[member], unit) : row[member]);
 
 /** Every row, page by page; stops at the first short page. */
 export async function* pagedRows(load: PageLoader, pageSize: number): AsyncGenerator<Row[]> {
@@ -22,7 +47,7 @@ export async function* pagedRows(load: PageLoader, pageSize: number): AsyncGener
  * row in column order. `first` is an already-loaded first page (so the caller can answer a failed
  * first query with a proper error status instead of a truncated file).
  */
-export function csvStream(columns: [string, string][], pages: AsyncIterator<Row[]>): ReadableStream<Uint8Array> {
+export function csvStream(columns: readonly CsvColumn[], pages: AsyncIterator<Row[]>): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let headerSent = false;
   return new ReadableStream<Uint8Array>({
@@ -35,7 +60,7 @@ export function csvStream(columns: [string, string][], pages: AsyncIterator<Row[
       try {
         const next = await pages.next();
         if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(next.value.map((r) => csvRow(columns.map(([, m]) => r[m]))).join('')));
+        else controller.enqueue(encoder.encode(next.value.map((r) => csvRow(columns.map((c) => cell(r, c)))).join('')));
       } catch (err) {
         controller.error(err);
       }

@@ -1,7 +1,7 @@
 import type { RequestHandler } from './$types';
 import { parseFilters } from '$lib/filters/url-filters.ts';
 import { EXPORT_COLUMNS, parseBand, riskFilters } from '$lib/churn/queries.ts';
-import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
+import { csvResponse, csvStream, pagedRows, withUnits } from '$lib/format/csv-stream.ts';
 import type { Row } from '$lib/cube/types.ts';
 import { cubeLoad, dataAsOf } from '$lib/server/cube.ts';
 import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
@@ -12,12 +12,20 @@ import { publicError } from '$lib/server/errors.ts';
  * layer as the signed-in user (an owner's file holds only their customers: Cube enforces it).
  */
 const PAGE = 10_000;
+/** Rounded values with the unit in the header (lib/format/export-values.ts). */
+const UNITS = {
+  'customer_risk.churn_probability': 'percent',
+  'customer_risk.churn_value_at_risk': 'money',
+  'customer_risk.predicted_clv': 'money',
+  'customer_risk.lifetime_value': 'money',
+  'customer_risk.days_since_last_purchase': 'days',
+} as const;
 
 export const GET: RequestHandler = async ({ url, locals }) => {
   const user = locals.user!;
   const f = parseFilters(url.searchParams, await dataAsOf(user));
   const band = parseBand(url.searchParams.get('band'));
-  const columns = EXPORT_COLUMNS.map(([h, m]): [string, string] => [h, m]);
+  const columns = withUnits(EXPORT_COLUMNS, UNITS);
   const query = {
     dimensions: columns.map(([, m]) => m),
     filters: riskFilters(f, band),

@@ -3,7 +3,7 @@ import { cubeLoad } from '$lib/server/cube.ts';
 import { MEMBER_COLUMNS, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
 import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
-import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
+import { csvResponse, csvStream, pagedRows, withUnits } from '$lib/format/csv-stream.ts';
 import { getSegment } from '$lib/segments/store.server.ts';
 import type { Row } from '$lib/cube/types.ts';
 
@@ -13,6 +13,13 @@ import type { Row } from '$lib/cube/types.ts';
  * `?definition=<rules JSON>` (the builder's unsaved rules).
  */
 const PAGE = 10_000;
+/** Rounded values with the unit in the header (lib/format/export-values.ts). */
+const UNITS = {
+  'customer_base.churn_probability': 'percent',
+  'customer_base.lifetime_value': 'money',
+  'customer_base.predicted_clv': 'money',
+  'customer_base.days_since_last_purchase': 'days',
+} as const;
 const text = (status: number, body: string): Response => new Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 export const GET: RequestHandler = async ({ url, locals }) => {
@@ -65,5 +72,5 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     if (first.length < PAGE) return;
     for await (const page of pagedRows((limit, offset) => load(limit, offset + PAGE), PAGE)) yield page;
   }
-  return csvResponse(csvStream(MEMBER_COLUMNS, countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+  return csvResponse(csvStream(withUnits(MEMBER_COLUMNS, UNITS), countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
 };
