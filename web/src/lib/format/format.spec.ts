@@ -29,8 +29,13 @@ describe('toNumber', () => {
 describe('formatCurrency (EUR, en-GB)', () => {
   test.each([
     [1234567, {}, '€1,234,567'],
-    ['99.5', {}, '€99.50'],
+    // Whole units whatever the size (issue 15: "€21.21" next to "€244"); cents only when asked.
+    ['21.21', {}, '€21'],
+    ['99.5', { cents: true }, '€99.50'],
     [14_600_000, { compact: true }, '€14.6m'],
+    // Compact: three significant digits (issue 15: "€17m" next to "€141.4m").
+    [17_000_000, { compact: true }, '€17.0m'],
+    [141_400_000, { compact: true }, '€141m'],
     [9_999, { compact: true }, '€9,999'],
     [-2500, {}, '-€2,500'],
     [null, {}, '—'],
@@ -43,6 +48,7 @@ describe('formatNumber and formatPercent', () => {
     [formatNumber(1234.567), '1,235'],
     [formatNumber(1234.567, { digits: 1 }), '1,234.6'],
     [formatNumber(45_300, { compact: true }), '45.3k'],
+    [formatNumber(120_000, { compact: true }), '120k'],
     [formatPercent(0.1234), '12.3%'],
     [formatPercent('0.5', 0), '50%'],
     [formatPercent(undefined), '—'],

@@ -133,9 +133,9 @@ describe('dual trend and change bars', () => {
   });
 });
 
-test('axis labels are compact', () => {
-  expect(axisFormatter('currency')(1_500_000)).toBe('€1.5m');
+test('axis labels are compact, with the cards\' three significant digits (lib/format)', () => {
+  expect(axisFormatter('currency')(1_500_000)).toBe('€1.50m');
   expect(axisFormatter('currency')(0)).toBe('€0');
   expect(axisFormatter('percent')(0.25)).toBe('25%');
-  expect(axisFormatter('number')(12_000)).toBe('12k');
+  expect(axisFormatter('number')(12_000)).toBe('12.0k');
 });
