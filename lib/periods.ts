@@ -46,18 +46,79 @@ export interface PeriodDefinition {
 }
 
 export const PERIODS: readonly PeriodDefinition[] = [
-  { id: 'last_30_days', label: 'Last 30 days', definition: 'the 30 days ending on the as-of day', previous: 'the 30 days before' },
-  { id: 'last_90_days', label: 'Last 90 days', definition: 'the 90 days ending on the as-of day', previous: 'the 90 days before' },
-  { id: 'month_to_date', label: 'Month to date', definition: 'the 1st of the as-of month to the as-of day', previous: 'the previous month, 1st to the same day' },
-  { id: 'quarter_to_date', label: 'Quarter to date', definition: 'the first day of the as-of quarter to the as-of day', previous: 'the previous quarter, from its first day to the same day of the same month of it (clamped to the month end)' },
-  { id: 'year_to_date', label: 'Year to date', definition: '1 January of the as-of year to the as-of day', previous: 'the same days one year earlier (1 January to the same day)' },
-  { id: 'last_full_month', label: 'Last full month', definition: 'the last complete month', previous: 'the month before' },
-  { id: 'last_full_quarter', label: 'Last full quarter', definition: 'the last complete calendar quarter', previous: 'the quarter before' },
-  { id: 'last_6_full_months', label: 'Last 6 full months', definition: 'the 6 complete months up to the last full month', previous: 'the 6 months before' },
-  { id: 'last_12_full_months', label: 'Last 12 full months', definition: 'the 12 complete months up to the last full month', previous: 'the 12 months before' },
-  { id: 'last_24_full_months', label: 'Last 24 full months', definition: 'the 24 complete months up to the last full month', previous: 'the 24 months before' },
-  { id: 'last_full_year', label: 'Last full year', definition: 'the last complete calendar year', previous: 'the year before' },
-  { id: 'all_data', label: 'All data', definition: 'the first day with data to the as-of day', previous: 'none: there is no data before it' },
+  {
+    id: 'last_30_days',
+    label: 'Last 30 days',
+    definition: 'the 30 days ending on the as-of day',
+    previous: 'the 30 days before',
+  },
+  {
+    id: 'last_90_days',
+    label: 'Last 90 days',
+    definition: 'the 90 days ending on the as-of day',
+    previous: 'the 90 days before',
+  },
+  {
+    id: 'month_to_date',
+    label: 'Month to date',
+    definition: 'the 1st of the as-of month to the as-of day',
+    previous: 'the previous month, 1st to the same day',
+  },
+  {
+    id: 'quarter_to_date',
+    label: 'Quarter to date',
+    definition: 'the first day of the as-of quarter to the as-of day',
+    previous:
+      'the previous quarter, from its first day to the same day of the same month of it (clamped to the month end)',
+  },
+  {
+    id: 'year_to_date',
+    label: 'Year to date',
+    definition: '1 January of the as-of year to the as-of day',
+    previous: 'the same days one year earlier (1 January to the same day)',
+  },
+  {
+    id: 'last_full_month',
+    label: 'Last full month',
+    definition: 'the last complete month',
+    previous: 'the month before',
+  },
+  {
+    id: 'last_full_quarter',
+    label: 'Last full quarter',
+    definition: 'the last complete calendar quarter',
+    previous: 'the quarter before',
+  },
+  {
+    id: 'last_6_full_months',
+    label: 'Last 6 full months',
+    definition: 'the 6 complete months up to the last full month',
+    previous: 'the 6 months before',
+  },
+  {
+    id: 'last_12_full_months',
+    label: 'Last 12 full months',
+    definition: 'the 12 complete months up to the last full month',
+    previous: 'the 12 months before',
+  },
+  {
+    id: 'last_24_full_months',
+    label: 'Last 24 full months',
+    definition: 'the 24 complete months up to the last full month',
+    previous: 'the 24 months before',
+  },
+  {
+    id: 'last_full_year',
+    label: 'Last full year',
+    definition: 'the last complete calendar year',
+    previous: 'the year before',
+  },
+  {
+    id: 'all_data',
+    label: 'All data',
+    definition: 'the first day with data to the as-of day',
+    previous: 'none: there is no data before it',
+  },
 ];
 
 /** The period a dashboard opens on. */
@@ -73,11 +134,16 @@ export const COMPARE_LABELS: Record<Compare, string> = {
   none: 'No comparison',
 };
 
-export const isCompare = (v: unknown): v is Compare => typeof v === 'string' && (COMPARES as readonly string[]).includes(v);
+export const isCompare = (v: unknown): v is Compare =>
+  typeof v === 'string' && (COMPARES as readonly string[]).includes(v);
 
 // ── calendar arithmetic on YYYY-MM-DD ────────────────────────────────────────────────────────────
 
-const parts = (day: string): [number, number, number] => [Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))];
+const parts = (day: string): [number, number, number] => [
+  Number(day.slice(0, 4)),
+  Number(day.slice(5, 7)) - 1,
+  Number(day.slice(8, 10)),
+];
 const ymd = (y: number, m: number, d: number): string => new Date(Date.UTC(y, m, d)).toISOString().slice(0, 10);
 /** Days in month `m` (0-based, may be out of range: it is normalised) of year `y`. */
 const monthLength = (y: number, m: number): number => new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
@@ -88,7 +154,8 @@ export function addDays(day: string, n: number): string {
 }
 
 /** Whole days from `from` to `to`, both included. */
-export const daysIn = (r: DayRange): number => Math.round((Date.parse(`${r.to}T00:00:00Z`) - Date.parse(`${r.from}T00:00:00Z`)) / 86_400_000) + 1;
+export const daysIn = (r: DayRange): number =>
+  Math.round((Date.parse(`${r.to}T00:00:00Z`) - Date.parse(`${r.from}T00:00:00Z`)) / 86_400_000) + 1;
 
 /** The same day `n` months later (earlier when negative), clamped to the month's end: 31 Mar − 1 → 28/29 Feb. */
 export function addMonths(day: string, n: number): string {
@@ -117,7 +184,10 @@ const monthsSpanned = (r: DayRange): number => {
 export const lastFullMonthEnd = (asOf: string): string => (isMonthEnd(asOf) ? asOf : addDays(monthStart(asOf), -1));
 
 /** `n` whole months ending with the month of `end` (a month's last day). */
-const wholeMonths = (end: string, n: number): DayRange => ({ from: monthStart(addMonths(monthStart(end), -(n - 1))), to: end });
+const wholeMonths = (end: string, n: number): DayRange => ({
+  from: monthStart(addMonths(monthStart(end), -(n - 1))),
+  to: end,
+});
 
 // ── named periods ────────────────────────────────────────────────────────────────────────────────
 
@@ -183,7 +253,10 @@ export function periodOf(range: DayRange, ctx: PeriodContext): PeriodId | undefi
  * 31 May → 28 Feb), and a range ending on a month's last day still ends on one (30 Apr → 31 Mar).
  */
 export function shiftMonths(r: DayRange, n: number): DayRange {
-  return { from: addMonths(r.from, -n), to: isMonthEnd(r.to) ? monthEnd(addMonths(monthStart(r.to), -n)) : addMonths(r.to, -n) };
+  return {
+    from: addMonths(r.from, -n),
+    to: isMonthEnd(r.to) ? monthEnd(addMonths(monthStart(r.to), -n)) : addMonths(r.to, -n),
+  };
 }
 
 /**

@@ -33,7 +33,8 @@ export interface PeriodRow {
 }
 
 export function periodRows(asOf: string, dataStart?: string): PeriodRow[] {
-  const pair = (r: { from: string; to: string } | undefined): [string, string] | undefined => (r ? [r.from, r.to] : undefined);
+  const pair = (r: { from: string; to: string } | undefined): [string, string] | undefined =>
+    r ? [r.from, r.to] : undefined;
   return PERIODS.map((p) => {
     const r = periodRange(p.id, { asOf, dataStart });
     if (!r) return { id: p.id, label: p.label };
@@ -54,7 +55,12 @@ export function main(argv: string[]): { code: number; out: string } {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'as-of': { type: 'string' }, 'data-start': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'as-of': { type: 'string' },
+        'data-start': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (err) {
@@ -73,7 +79,10 @@ export function main(argv: string[]): { code: number; out: string } {
   const rows = periodRows(asOf, dataStart);
   if (values.json) return { code: 0, out: JSON.stringify(rows, null, 2) };
   const fmt = (r?: [string, string]) => (r ? `${r[0]} – ${r[1]}` : '—');
-  const lines = rows.map((r) => `${r.label.padEnd(20)} ${fmt(r.dateRange).padEnd(25)} previous ${fmt(r.previous).padEnd(25)}${r.previousAvailable === false ? ' (before the data)' : ''}  last year ${fmt(r.lastYear)}`);
+  const lines = rows.map(
+    (r) =>
+      `${r.label.padEnd(20)} ${fmt(r.dateRange).padEnd(25)} previous ${fmt(r.previous).padEnd(25)}${r.previousAvailable === false ? ' (before the data)' : ''}  last year ${fmt(r.lastYear)}`,
+  );
   return { code: 0, out: [`as of ${asOf}${dataStart ? `, data from ${dataStart}` : ''}`, ...lines].join('\n') };
 }
 

@@ -61,13 +61,19 @@ describe('named periods', () => {
   }
 
   test('every id has one definition and a distinct label', () => {
-    assert.deepEqual(PERIODS.map((p) => p.id), [...PERIOD_IDS]);
+    assert.deepEqual(
+      PERIODS.map((p) => p.id),
+      [...PERIOD_IDS],
+    );
     assert.equal(new Set(PERIODS.map((p) => p.label)).size, PERIODS.length);
     assert.equal(PERIODS.find((p) => p.id === 'last_12_full_months')?.label, 'Last 12 full months');
   });
 
   test('all data runs from the first day with data; unknown start → no range', () => {
-    assert.deepEqual(periodRange('all_data', { asOf: '2026-12-05', dataStart: '2025-01-03' }), r('2025-01-03', '2026-12-05'));
+    assert.deepEqual(
+      periodRange('all_data', { asOf: '2026-12-05', dataStart: '2025-01-03' }),
+      r('2025-01-03', '2026-12-05'),
+    );
     assert.equal(periodRange('all_data', { asOf: '2026-12-05' }), undefined);
   });
 
@@ -84,11 +90,31 @@ const previous: Array<[string, DayRange, DayRange]> = [
   ['February of a leap year → January', r('2024-02-01', '2024-02-29'), r('2024-01-01', '2024-01-31')],
   ['March → February, to its last day (leap)', r('2024-03-01', '2024-03-31'), r('2024-02-01', '2024-02-29')],
   ['March → February, to its last day', r('2026-03-01', '2026-03-31'), r('2026-02-01', '2026-02-28')],
-  ['year to date (by dates) → the same days a year earlier', r('2026-01-01', '2026-12-05'), r('2025-01-01', '2025-12-05')],
-  ['year to date on 28 Feb of a leap year → the same days a year earlier', r('2024-01-01', '2024-02-28'), r('2023-01-01', '2023-02-28')],
-  ['quarter to date → the previous quarter to the same day', r('2026-10-01', '2026-12-05'), r('2026-07-01', '2026-09-05')],
-  ['1 Apr – 30 May (two calendar months) → 1 Feb – 30 Mar', r('2026-04-01', '2026-05-30'), r('2026-02-01', '2026-03-30')],
-  ['month to date on its first day → the 1st of the month before', r('2024-03-01', '2024-03-01'), r('2024-02-01', '2024-02-01')],
+  [
+    'year to date (by dates) → the same days a year earlier',
+    r('2026-01-01', '2026-12-05'),
+    r('2025-01-01', '2025-12-05'),
+  ],
+  [
+    'year to date on 28 Feb of a leap year → the same days a year earlier',
+    r('2024-01-01', '2024-02-28'),
+    r('2023-01-01', '2023-02-28'),
+  ],
+  [
+    'quarter to date → the previous quarter to the same day',
+    r('2026-10-01', '2026-12-05'),
+    r('2026-07-01', '2026-09-05'),
+  ],
+  [
+    '1 Apr – 30 May (two calendar months) → 1 Feb – 30 Mar',
+    r('2026-04-01', '2026-05-30'),
+    r('2026-02-01', '2026-03-30'),
+  ],
+  [
+    'month to date on its first day → the 1st of the month before',
+    r('2024-03-01', '2024-03-01'),
+    r('2024-02-01', '2024-02-01'),
+  ],
   ['30 days → the 30 days before', r('2026-11-06', '2026-12-05'), r('2026-10-07', '2026-11-05')],
   ['days across a leap day', r('2024-03-02', '2024-03-11'), r('2024-02-21', '2024-03-01')],
   ['ten days from a 1st → the same days a month before', r('2024-03-01', '2024-03-10'), r('2024-02-01', '2024-02-10')],
@@ -112,8 +138,14 @@ describe('previous period, like for like', () => {
     assert.deepEqual(qtd, r('2026-04-01', '2026-05-30'));
     assert.deepEqual(comparisonRange(qtd, 'previous', 'quarter_to_date'), r('2026-01-01', '2026-02-28'));
     // On a month's last day it ends on the matching month's last day.
-    assert.deepEqual(comparisonRange(r('2026-04-01', '2026-05-31'), 'previous', 'quarter_to_date'), r('2026-01-01', '2026-02-28'));
-    assert.deepEqual(comparisonRange(r('2024-04-01', '2024-05-31'), 'previous', 'quarter_to_date'), r('2024-01-01', '2024-02-29'));
+    assert.deepEqual(
+      comparisonRange(r('2026-04-01', '2026-05-31'), 'previous', 'quarter_to_date'),
+      r('2026-01-01', '2026-02-28'),
+    );
+    assert.deepEqual(
+      comparisonRange(r('2024-04-01', '2024-05-31'), 'previous', 'quarter_to_date'),
+      r('2024-01-01', '2024-02-29'),
+    );
   });
 });
 
@@ -142,8 +174,18 @@ describe('same period last year', () => {
 
 describe('a comparison before the data starts', () => {
   const cases: Array<[string, DayRange | undefined, string | undefined, ReturnType<typeof comparability>]> = [
-    ['starts before the data → not available', r('2024-12-01', '2025-11-30'), '2025-01-03', { available: false, reason: 'before-data', dataStart: '2025-01-03' }],
-    ['data starts mid-period of the comparison → not available', r('2025-01-01', '2025-01-31'), '2025-01-03', { available: false, reason: 'before-data', dataStart: '2025-01-03' }],
+    [
+      'starts before the data → not available',
+      r('2024-12-01', '2025-11-30'),
+      '2025-01-03',
+      { available: false, reason: 'before-data', dataStart: '2025-01-03' },
+    ],
+    [
+      'data starts mid-period of the comparison → not available',
+      r('2025-01-01', '2025-01-31'),
+      '2025-01-03',
+      { available: false, reason: 'before-data', dataStart: '2025-01-03' },
+    ],
     ['starts on the first day with data → available', r('2025-01-03', '2025-02-01'), '2025-01-03', { available: true }],
     ['after it → available', r('2025-12-01', '2026-11-30'), '2025-01-03', { available: true }],
     ['unknown start → available', r('1990-01-01', '1990-12-31'), undefined, { available: true }],
@@ -153,7 +195,7 @@ describe('a comparison before the data starts', () => {
     test(name, () => assert.deepEqual(comparability(comparison, dataStart), expected));
   }
 
-  test('the issue\'s case: Last 24 full months as of 5 Dec 2026 with data from 3 Jan 2025', () => {
+  test("the issue's case: Last 24 full months as of 5 Dec 2026 with data from 3 Jan 2025", () => {
     const range = periodRange('last_24_full_months', { asOf: '2026-12-05' })!;
     const prev = comparisonRange(range, 'previous')!;
     assert.deepEqual(prev, r('2022-12-01', '2024-11-30'));
@@ -164,10 +206,34 @@ describe('a comparison before the data starts', () => {
 describe('incomplete buckets', () => {
   const cases: Array<[string, DayRange, DayRange, string, boolean]> = [
     ['the as-of month while it runs', r('2026-12-01', '2026-12-31'), r('2026-01-01', '2026-12-05'), '2026-12-05', true],
-    ['a whole month inside the range', r('2026-11-01', '2026-11-30'), r('2026-01-01', '2026-12-05'), '2026-12-05', false],
-    ['a month ending on the as-of day', r('1998-06-01', '1998-06-30'), r('1997-07-01', '1998-06-30'), '1998-06-30', false],
-    ['a week the range starts inside', r('2026-09-07', '2026-09-13'), r('2026-09-09', '2026-12-05'), '2026-12-05', true],
-    ['a month cut by a range ending before the as-of day', r('2026-06-01', '2026-06-30'), r('2026-01-01', '2026-06-15'), '2026-12-05', true],
+    [
+      'a whole month inside the range',
+      r('2026-11-01', '2026-11-30'),
+      r('2026-01-01', '2026-12-05'),
+      '2026-12-05',
+      false,
+    ],
+    [
+      'a month ending on the as-of day',
+      r('1998-06-01', '1998-06-30'),
+      r('1997-07-01', '1998-06-30'),
+      '1998-06-30',
+      false,
+    ],
+    [
+      'a week the range starts inside',
+      r('2026-09-07', '2026-09-13'),
+      r('2026-09-09', '2026-12-05'),
+      '2026-12-05',
+      true,
+    ],
+    [
+      'a month cut by a range ending before the as-of day',
+      r('2026-06-01', '2026-06-30'),
+      r('2026-01-01', '2026-06-15'),
+      '2026-12-05',
+      true,
+    ],
   ];
   for (const [name, bucket, range, asOf, expected] of cases) {
     test(name, () => assert.equal(isPartialBucket(bucket, range, asOf), expected));

@@ -8,11 +8,36 @@ const at = (qs: string) => parseFilters(new URLSearchParams(qs), asOf);
 describe('comparisonFor', () => {
   test.each([
     // The case: Last 24 full months with data from 3 Jan 2025 → the notice, no percentage.
-    ['period=last_24_full_months', '2025-01-03', { available: false, range: { from: '2022-12-01', to: '2024-11-30' }, notice: 'No data before 3 Jan 2025: comparison not available', vs: 'vs previous period' }],
+    [
+      'period=last_24_full_months',
+      '2025-01-03',
+      {
+        available: false,
+        range: { from: '2022-12-01', to: '2024-11-30' },
+        notice: 'No data before 3 Jan 2025: comparison not available',
+        vs: 'vs previous period',
+      },
+    ],
     // Data starting mid-month inside the comparison: still not comparable.
-    ['period=last_12_full_months', '2024-12-15', { available: false, range: { from: '2024-12-01', to: '2025-11-30' }, notice: 'No data before 15 Dec 2024: comparison not available' }],
-    ['period=last_12_full_months', '2024-12-01', { available: true, range: { from: '2024-12-01', to: '2025-11-30' }, notice: undefined }],
-    ['period=year_to_date&compare=last_year', '2024-01-01', { available: true, range: { from: '2025-01-01', to: '2025-12-05' }, vs: 'vs same period last year' }],
+    [
+      'period=last_12_full_months',
+      '2024-12-15',
+      {
+        available: false,
+        range: { from: '2024-12-01', to: '2025-11-30' },
+        notice: 'No data before 15 Dec 2024: comparison not available',
+      },
+    ],
+    [
+      'period=last_12_full_months',
+      '2024-12-01',
+      { available: true, range: { from: '2024-12-01', to: '2025-11-30' }, notice: undefined },
+    ],
+    [
+      'period=year_to_date&compare=last_year',
+      '2024-01-01',
+      { available: true, range: { from: '2025-01-01', to: '2025-12-05' }, vs: 'vs same period last year' },
+    ],
     // While the first day is unknown the comparison is shown (the notice comes with the answer).
     ['period=last_24_full_months', undefined, { available: true, notice: undefined }],
     ['compare=none', '2025-01-03', { available: false, range: undefined, notice: undefined, vs: '' }],
@@ -35,17 +60,26 @@ describe('first day with data', () => {
       order: [['sales.order_date', 'asc']],
       limit: 1,
     });
-    expect(dataStartQuery('dealsClosed', f).timeDimensions).toEqual([{ dimension: 'pipeline.closed_at', granularity: 'day' }]);
+    expect(dataStartQuery('dealsClosed', f).timeDimensions).toEqual([
+      { dimension: 'pipeline.closed_at', granularity: 'day' },
+    ]);
   });
 
   test('read from the first row', () => {
-    expect(dataStartOf([{ 'sales.order_date.day': '2025-01-03T00:00:00.000', 'sales.orders': '4' }], 'sales')).toBe('2025-01-03');
+    expect(dataStartOf([{ 'sales.order_date.day': '2025-01-03T00:00:00.000', 'sales.orders': '4' }], 'sales')).toBe(
+      '2025-01-03',
+    );
     expect(dataStartOf([], 'sales')).toBeUndefined();
     expect(dataStartOf(undefined, 'dealsClosed')).toBeUndefined();
   });
 
   test('previous-period buckets before the data are gaps, the bucket the data starts in too', () => {
-    const buckets = ['2024-11-01T00:00:00.000', '2024-12-01T00:00:00.000', '2025-01-01T00:00:00.000', '2025-02-01T00:00:00.000'];
+    const buckets = [
+      '2024-11-01T00:00:00.000',
+      '2024-12-01T00:00:00.000',
+      '2025-01-01T00:00:00.000',
+      '2025-02-01T00:00:00.000',
+    ];
     expect(maskBeforeStart(buckets, [0, 0, 12, 30], '2025-01-03')).toEqual([null, null, null, 30]);
     expect(maskBeforeStart(buckets, [0, 0, 12, 30], '2025-01-01')).toEqual([null, null, 12, 30]);
     expect(maskBeforeStart(buckets, [1, 2], undefined)).toEqual([1, 2]);
@@ -54,10 +88,22 @@ describe('first day with data', () => {
 
 describe('describePeriod', () => {
   test.each([
-    ['', undefined, 'Last 12 full months, 1 Dec 2025 – 30 Nov 2026, compared with the previous period (1 Dec 2024 – 30 Nov 2025)'],
-    ['period=year_to_date&compare=last_year', undefined, 'Year to date, 1 Jan 2026 – 5 Dec 2026, compared with the same period last year (1 Jan 2025 – 5 Dec 2025)'],
+    [
+      '',
+      undefined,
+      'Last 12 full months, 1 Dec 2025 – 30 Nov 2026, compared with the previous period (1 Dec 2024 – 30 Nov 2025)',
+    ],
+    [
+      'period=year_to_date&compare=last_year',
+      undefined,
+      'Year to date, 1 Jan 2026 – 5 Dec 2026, compared with the same period last year (1 Jan 2025 – 5 Dec 2025)',
+    ],
     ['from=2026-02-03&to=2026-02-10&compare=none', undefined, '3 Feb 2026 – 10 Feb 2026'],
-    ['period=last_24_full_months', '2025-01-03', 'Last 24 full months, 1 Dec 2024 – 30 Nov 2026. Not compared with the previous period (1 Dec 2022 – 30 Nov 2024): there is no data before 3 Jan 2025.'],
+    [
+      'period=last_24_full_months',
+      '2025-01-03',
+      'Last 24 full months, 1 Dec 2024 – 30 Nov 2026. Not compared with the previous period (1 Dec 2022 – 30 Nov 2024): there is no data before 3 Jan 2025.',
+    ],
   ] as const)('?%s', (qs, start, expected) => {
     const f = at(qs);
     expect(describePeriod(f, comparisonFor(f, start))).toBe(expected);

@@ -24,7 +24,11 @@ export interface Comparison {
   dataStart?: string;
 }
 
-export const VS_TEXT: Record<Compare, string> = { previous: 'vs previous period', last_year: 'vs same period last year', none: '' };
+export const VS_TEXT: Record<Compare, string> = {
+  previous: 'vs previous period',
+  last_year: 'vs same period last year',
+  none: '',
+};
 
 export function comparisonFor(f: Filters, dataStart: string | undefined): Comparison {
   const compare = f.compare ?? DEFAULT_COMPARE;
@@ -67,7 +71,11 @@ export function dataStartOf(rows: Row[] | undefined, scope: FactScope): string |
  * Previous-period values with the buckets that start before the data does set to null: the
  * dashed line shows a gap there, not a fall to nothing. `buckets` are the comparison's bucket keys.
  */
-export function maskBeforeStart(buckets: string[], values: (number | null)[], dataStart: string | undefined): (number | null)[] {
+export function maskBeforeStart(
+  buckets: string[],
+  values: (number | null)[],
+  dataStart: string | undefined,
+): (number | null)[] {
   if (!dataStart) return values;
   return values.map((v, i) => (buckets[i] !== undefined && buckets[i].slice(0, 10) < dataStart ? null : v));
 }
@@ -82,6 +90,7 @@ export function describePeriod(f: Filters, c: Comparison): string {
   const dates = `${name}${formatDate(f.from)} – ${formatDate(f.to)}`;
   if (!c.range) return dates;
   const what = `${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})`;
-  if (!c.available && c.dataStart) return `${dates}. Not compared with ${what}: there is no data before ${formatDate(c.dataStart)}.`;
+  if (!c.available && c.dataStart)
+    return `${dates}. Not compared with ${what}: there is no data before ${formatDate(c.dataStart)}.`;
   return `${dates}, compared with ${what}`;
 }

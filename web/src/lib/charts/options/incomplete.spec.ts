@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import type { EChartsOption } from 'echarts';
-import { hatchPartialBars, incompleteMarkArea, INCOMPLETE_LABEL, monthAfter, partialBuckets, runningMonth } from './incomplete.ts';
+import {
+  hatchPartialBars,
+  incompleteMarkArea,
+  INCOMPLETE_LABEL,
+  monthAfter,
+  partialBuckets,
+  runningMonth,
+} from './incomplete.ts';
 import { cohortHeatmapOption } from './cohort-heatmap.ts';
 import { trendOption } from './trend.ts';
 import { dualTrendOption } from './dual-trend.ts';
@@ -12,23 +19,41 @@ const month = (m: string) => `${m}-01T00:00:00.000`;
 
 describe('which buckets are partial', () => {
   test('year to date as of Saturday 5 Dec 2026: only December (5 of 31 days)', () => {
-    const buckets = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'].map((m) => month(`2026-${m}`));
+    const buckets = ['01', '02', '03', '04', '05', '06', '07', '08', '09', '10', '11', '12'].map((m) =>
+      month(`2026-${m}`),
+    );
     const flags = partialBuckets(buckets, 'month', { from: '2026-01-01', to: '2026-12-05' }, '2026-12-05');
     expect(flags.map((f, i) => (f ? i : -1)).filter((i) => i >= 0)).toEqual([11]);
   });
 
   test('last 12 full months: none', () => {
     const buckets = ['2025-12', '2026-01', '2026-11'].map(month);
-    expect(partialBuckets(buckets, 'month', { from: '2025-12-01', to: '2026-11-30' }, '2026-12-05')).toEqual([false, false, false]);
+    expect(partialBuckets(buckets, 'month', { from: '2025-12-01', to: '2026-11-30' }, '2026-12-05')).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   test('weeks: the week the range starts inside (from Wednesday 9 Sep) and the running week (as of Saturday 5 Dec)', () => {
-    const buckets = ['2026-09-07T00:00:00.000', '2026-09-14T00:00:00.000', '2026-11-23T00:00:00.000', '2026-11-30T00:00:00.000'];
-    expect(partialBuckets(buckets, 'week', { from: '2026-09-09', to: '2026-12-05' }, '2026-12-05')).toEqual([true, false, false, true]);
+    const buckets = [
+      '2026-09-07T00:00:00.000',
+      '2026-09-14T00:00:00.000',
+      '2026-11-23T00:00:00.000',
+      '2026-11-30T00:00:00.000',
+    ];
+    expect(partialBuckets(buckets, 'week', { from: '2026-09-09', to: '2026-12-05' }, '2026-12-05')).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
   });
 
   test('days are never partial', () => {
-    expect(partialBuckets(['2026-12-05T00:00:00.000'], 'day', { from: '2026-11-06', to: '2026-12-05' }, '2026-12-05')).toEqual([false]);
+    expect(
+      partialBuckets(['2026-12-05T00:00:00.000'], 'day', { from: '2026-11-06', to: '2026-12-05' }, '2026-12-05'),
+    ).toEqual([false]);
   });
 });
 
@@ -37,7 +62,15 @@ describe('the mark', () => {
   const partial = [false, false, true];
 
   test('bars: a labelled area over the partial bucket, the bar hatched with its value kept', () => {
-    const o = trendOption({ buckets, values: [10, 20, 3], previous: [9, 18, 2], granularity: 'month', format: 'currency', name: 'Revenue', partial });
+    const o = trendOption({
+      buckets,
+      values: [10, 20, 3],
+      previous: [9, 18, 2],
+      granularity: 'month',
+      format: 'currency',
+      name: 'Revenue',
+      partial,
+    });
     const [bars, prev] = seriesOf(o);
     expect(bars.markArea?.data).toEqual([[{ xAxis: buckets[2], name: INCOMPLETE_LABEL }, { xAxis: buckets[2] }]]);
     expect(bars.markArea?.label.show).toBe(true);
@@ -49,13 +82,32 @@ describe('the mark', () => {
   });
 
   test('a line: the area runs from the bucket before to the partial one', () => {
-    const o = trendOption({ buckets, values: [1, 2, 3], granularity: 'month', format: 'number', name: 'Orders', kind: 'line', partial });
-    expect(seriesOf(o)[0].markArea?.data).toEqual([[{ xAxis: buckets[1], name: INCOMPLETE_LABEL }, { xAxis: buckets[2] }]]);
-    expect(incompleteMarkArea(buckets, [true, false, false], false)?.data).toEqual([[{ xAxis: buckets[0], name: INCOMPLETE_LABEL }, { xAxis: buckets[1] }]]);
+    const o = trendOption({
+      buckets,
+      values: [1, 2, 3],
+      granularity: 'month',
+      format: 'number',
+      name: 'Orders',
+      kind: 'line',
+      partial,
+    });
+    expect(seriesOf(o)[0].markArea?.data).toEqual([
+      [{ xAxis: buckets[1], name: INCOMPLETE_LABEL }, { xAxis: buckets[2] }],
+    ]);
+    expect(incompleteMarkArea(buckets, [true, false, false], false)?.data).toEqual([
+      [{ xAxis: buckets[0], name: INCOMPLETE_LABEL }, { xAxis: buckets[1] }],
+    ]);
   });
 
   test('no partial bucket: no mark, data untouched', () => {
-    const o = trendOption({ buckets, values: [1, 2, 3], granularity: 'month', format: 'number', name: 'Orders', partial: [false, false, false] });
+    const o = trendOption({
+      buckets,
+      values: [1, 2, 3],
+      granularity: 'month',
+      format: 'number',
+      name: 'Orders',
+      partial: [false, false, false],
+    });
     expect(seriesOf(o)[0].markArea).toBeUndefined();
     expect(seriesOf(o)[0].data).toEqual([1, 2, 3]);
     expect(hatchPartialBars([1, null], undefined, '#000')).toEqual([1, null]);

@@ -22,9 +22,16 @@ export function partialBuckets(buckets: string[], granularity: Granularity, rang
  * a bucket to itself covers the bucket's band; a line-only chart has no bands, so the area runs
  * from the neighbouring bucket to the partial one (the segment that leads to the partial point).
  */
-export function incompleteMarkArea(buckets: string[], partial: boolean[] | undefined, bands: boolean): MarkAreaComponentOption | undefined {
+export function incompleteMarkArea(
+  buckets: string[],
+  partial: boolean[] | undefined,
+  bands: boolean,
+): MarkAreaComponentOption | undefined {
   if (!partial?.some(Boolean)) return undefined;
-  const area = (from: string, to: string): NonNullable<MarkAreaComponentOption['data']>[number] => [{ xAxis: from, name: INCOMPLETE_LABEL }, { xAxis: to }];
+  const area = (from: string, to: string): NonNullable<MarkAreaComponentOption['data']>[number] => [
+    { xAxis: from, name: INCOMPLETE_LABEL },
+    { xAxis: to },
+  ];
   const data = buckets.flatMap((b, i) => {
     if (!partial[i]) return [];
     if (bands || buckets.length === 1) return [area(b, b)];
@@ -32,18 +39,44 @@ export function incompleteMarkArea(buckets: string[], partial: boolean[] | undef
   });
   return {
     silent: true,
-    itemStyle: { color: 'rgba(148, 163, 184, 0.22)', borderColor: COLORS.previous, borderType: 'dashed', borderWidth: 1 },
+    itemStyle: {
+      color: 'rgba(148, 163, 184, 0.22)',
+      borderColor: COLORS.previous,
+      borderType: 'dashed',
+      borderWidth: 1,
+    },
     label: { show: true, position: 'insideTop', color: COLORS.muted, fontSize: 11 },
     data,
   };
 }
 
 /** Bar data with the partial buckets hatched and lighter (the value is unchanged: tooltips and clicks read it). */
-export function hatchPartialBars(values: (number | null)[], partial: boolean[] | undefined, color: string): NonNullable<BarSeriesOption['data']> {
+export function hatchPartialBars(
+  values: (number | null)[],
+  partial: boolean[] | undefined,
+  color: string,
+): NonNullable<BarSeriesOption['data']> {
   if (!partial?.some(Boolean)) return values;
   return values.map((v, i) =>
     partial[i]
-      ? { value: v, itemStyle: { color, opacity: 0.55, borderColor: color, borderType: 'dashed', borderWidth: 1, decal: { symbol: 'rect', symbolSize: 1, dashArrayX: [1, 0], dashArrayY: [2, 4], rotation: -Math.PI / 4, color: 'rgba(255, 255, 255, 0.6)' } } }
+      ? {
+          value: v,
+          itemStyle: {
+            color,
+            opacity: 0.55,
+            borderColor: color,
+            borderType: 'dashed',
+            borderWidth: 1,
+            decal: {
+              symbol: 'rect',
+              symbolSize: 1,
+              dashArrayX: [1, 0],
+              dashArrayY: [2, 4],
+              rotation: -Math.PI / 4,
+              color: 'rgba(255, 255, 255, 0.6)',
+            },
+          },
+        }
       : v,
   );
 }
