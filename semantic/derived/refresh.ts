@@ -112,11 +112,14 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
     await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
     await timed('customer_value', customerValueInsert(database, snapshot, asOf, plan.previous));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
+    const tCount = Date.now();
     const kept = `snapshot = {snapshot:UInt64} OR (snapshot = {base:UInt64} AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))`;
     counts.paid_orders = await count('paid_orders', kept, { snapshot, base });
     counts.customer_value = await count('customer_value', 'snapshot = {snapshot:UInt64}', { snapshot });
     counts.customer_retention = await count('customer_retention', kept, { snapshot, base });
+    log(`  counts: ${Date.now() - tCount} ms`);
   }
+  const tCommit = Date.now();
   const base = plan.kind === 'incremental' ? plan.base : 0;
   await insertRows(
     client,
@@ -136,6 +139,7 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
       await client.command({ query: `ALTER TABLE ${target} DROP PARTITION ${s}` });
     }
   }
+  log(`  commit and cleanup: ${Date.now() - tCommit} ms`);
   const result: RefreshResult = {
     snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started, kind: plan.kind, why: plan.why,
     ...(plan.kind === 'incremental' ? { base: plan.base, changedCustomers: plan.scope.customers.length } : {}),

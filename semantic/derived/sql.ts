@@ -70,7 +70,9 @@ export function paidOrdersInsert(database: string, snapshot: number, asOf: strin
   const db = dbIdent(database);
   const facts = scope
     ? `(SELECT t.* REPLACE (if(a.to_id != '', a.to_id, t.customer_id) AS customer_id)
-    FROM (SELECT * FROM ${db}.transactions FINAL WHERE customer_id IN {raw:Array(String)}) AS t
+    FROM (SELECT * FROM ${db}.transactions FINAL WHERE customer_id IN {raw:Array(String)}
+      -- Exact here: a line's versions share its order_date (a sort key column), hence its month partition.
+      SETTINGS do_not_merge_across_partitions_select_final = 1) AS t
     LEFT ANY JOIN (SELECT from_id, argMax(to_id, version) AS to_id FROM ${db}.customer_aliases GROUP BY from_id) AS a ON a.from_id = t.customer_id)`
     : `${db}.transactions_resolved`;
   const inScope = scope ? ' AND customer_id IN {customers:Array(String)}' : '';
