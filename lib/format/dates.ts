@@ -19,13 +19,25 @@ export function formatDate(v: string | Date | null | undefined, ctx: FormatConte
 /** "5 Dec 2026, 14:05" (UTC). */
 export function formatDateTime(v: string | Date | null | undefined, ctx: FormatContext = DEFAULT_FORMAT): string {
   const d = parseDay(v);
-  return d ? dateFormat(ctx.locale, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d) : MISSING;
+  return d
+    ? dateFormat(ctx.locale, {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).format(d)
+    : MISSING;
 }
 
 export type Granularity = 'day' | 'week' | 'month' | 'quarter' | 'year';
 
 /** Label of a time bucket: "Mar 2026" for months, "9 Mar" for days and weeks, "Q2 2026", "2026". */
-export function formatPeriod(v: string | Date | null | undefined, granularity: Granularity, ctx: FormatContext = DEFAULT_FORMAT): string {
+export function formatPeriod(
+  v: string | Date | null | undefined,
+  granularity: Granularity,
+  ctx: FormatContext = DEFAULT_FORMAT,
+): string {
   const d = parseDay(v);
   if (!d) return MISSING;
   switch (granularity) {

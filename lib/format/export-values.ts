@@ -41,8 +41,13 @@ export function exportValue(v: unknown, unit: ExportUnit): string | null {
 }
 
 /** The header with its unit: "clv" + money → "clv_eur", "churn_probability" + percent → "churn_probability_pct". */
-export function exportHeader(name: string, unit: ExportUnit, ctx: Pick<FormatContext, 'currency'> = DEFAULT_FORMAT): string {
-  const suffix = unit === 'money' ? `_${ctx.currency.toLowerCase()}` : unit === 'percent' ? '_pct' : unit === 'days' ? '_days' : '';
+export function exportHeader(
+  name: string,
+  unit: ExportUnit,
+  ctx: Pick<FormatContext, 'currency'> = DEFAULT_FORMAT,
+): string {
+  const suffix =
+    unit === 'money' ? `_${ctx.currency.toLowerCase()}` : unit === 'percent' ? '_pct' : unit === 'days' ? '_days' : '';
   if (!suffix) return name;
   if (unit === 'days' && /(^|_)days(_|$)/.test(name)) return name;
   // Column lists written when every amount was in euros name the unit already ("…_eur").

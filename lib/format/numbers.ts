@@ -2,7 +2,11 @@ import { DEFAULT_FORMAT, MISSING, numberFormat, toNumber, type FormatContext, ty
 import { COMPACT_FROM, COMPACT_SIGNIFICANT_DIGITS } from './money.ts';
 
 /** 12,345 (at most `digits` decimals, default 0) — compact like amounts: "45.3k", "1.20m". */
-export function formatNumber(v: Num, opts: { compact?: boolean; digits?: number } = {}, ctx: FormatContext = DEFAULT_FORMAT): string {
+export function formatNumber(
+  v: Num,
+  opts: { compact?: boolean; digits?: number } = {},
+  ctx: FormatContext = DEFAULT_FORMAT,
+): string {
   const n = toNumber(v);
   if (n === undefined) return MISSING;
   if (opts.compact && Math.abs(n) >= COMPACT_FROM) {
@@ -19,7 +23,11 @@ export function formatNumber(v: Num, opts: { compact?: boolean; digits?: number 
 export function formatPercent(v: Num, digits = 1, ctx: FormatContext = DEFAULT_FORMAT): string {
   const n = toNumber(v);
   if (n === undefined) return MISSING;
-  return numberFormat(ctx.locale, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n);
+  return numberFormat(ctx.locale, {
+    style: 'percent',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(n);
 }
 
 /** Whole days: "12 d" in tables, "12 days" / "1 day" in sentences (`long`). */
@@ -49,7 +57,12 @@ export function formatChange(change: number | undefined, digits = 1, ctx: Format
 }
 
 /** Change of a rate in percentage points: "+1.2 pp". */
-export function formatPointChange(current: Num, previous: Num, digits = 1, ctx: FormatContext = DEFAULT_FORMAT): string {
+export function formatPointChange(
+  current: Num,
+  previous: Num,
+  digits = 1,
+  ctx: FormatContext = DEFAULT_FORMAT,
+): string {
   const c = toNumber(current);
   const p = toNumber(previous);
   if (c === undefined || p === undefined) return MISSING;

@@ -5,12 +5,30 @@ import { renderHtml, renderText, renderWebhook, type Digest } from '../../alerts
 // The digest formats its figures with lib/format, like the dashboard (issue 15: the amount in a
 // digest had no currency and the churn page's had one).
 const digest = (format?: Digest['format']): Digest => ({
-  deliveryId: 'dg-1', messageId: '<dg-1@x>', ownerId: 'U-1', recipient: 'a@x', window: '2024-03-10T11:00:00.000Z',
-  windowAt: new Date('2024-03-10T11:00:00Z'), plannedAt: new Date('2024-03-10T11:00:01Z'), more: 0, format,
-  items: [{
-    customerId: 'C-1', customerName: 'Acme', episodeId: 'e', probability: 0.8649, previousProbability: 0.5551, valueAtRisk: 58_086.4,
-    valueBasis: 'clv_12m', reasons: [], nextStep: 'Call.', trigger: 'rise', url: 'https://crm.test/customers/C-1',
-  }],
+  deliveryId: 'dg-1',
+  messageId: '<dg-1@x>',
+  ownerId: 'U-1',
+  recipient: 'a@x',
+  window: '2024-03-10T11:00:00.000Z',
+  windowAt: new Date('2024-03-10T11:00:00Z'),
+  plannedAt: new Date('2024-03-10T11:00:01Z'),
+  more: 0,
+  format,
+  items: [
+    {
+      customerId: 'C-1',
+      customerName: 'Acme',
+      episodeId: 'e',
+      probability: 0.8649,
+      previousProbability: 0.5551,
+      valueAtRisk: 58_086.4,
+      valueBasis: 'clv_12m',
+      reasons: [],
+      nextStep: 'Call.',
+      trigger: 'rise',
+      url: 'https://crm.test/customers/C-1',
+    },
+  ],
 });
 
 test('amounts carry the base currency, probabilities are whole percents', () => {

@@ -49,9 +49,15 @@ describe('formatMoney: whole units, compact with 3 significant digits from 10,00
     // The locale decides separators and words.
     [1234.5, { cents: true }, DE, '1.234,50\u00a0€'],
   ];
-  for (const [v, opts, ctx, expected] of cases) test(`${v} ${JSON.stringify(opts)} ${ctx.currency}/${ctx.locale} → ${expected}`, () => assert.equal(formatMoney(v, opts, ctx), expected));
+  for (const [v, opts, ctx, expected] of cases)
+    test(`${v} ${JSON.stringify(opts)} ${ctx.currency}/${ctx.locale} → ${expected}`, () =>
+      assert.equal(formatMoney(v, opts, ctx), expected));
   test('default context is EUR, en-GB', () => assert.equal(formatMoney(1200), '€1,200'));
-  test('currencySymbol', () => assert.deepEqual([currencySymbol(EUR), currencySymbol(USD), currencySymbol({ locale: 'en-GB', currency: 'GBP' })], ['€', '$', '£']));
+  test('currencySymbol', () =>
+    assert.deepEqual(
+      [currencySymbol(EUR), currencySymbol(USD), currencySymbol({ locale: 'en-GB', currency: 'GBP' })],
+      ['€', '$', '£'],
+    ));
 });
 
 describe('numbers, percents, days, changes', () => {
@@ -81,7 +87,10 @@ describe('numbers, percents, days, changes', () => {
     assert.equal(relativeChange(110, 100), (110 - 100) / 100);
     assert.equal(relativeChange(-50, -100), (-50 - -100) / 100);
     assert.equal(relativeChange(5, 0), undefined);
-    assert.deepEqual(['12.5', '', null, 'x', Number.NaN].map((v) => toNumber(v)), [12.5, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(
+      ['12.5', '', null, 'x', Number.NaN].map((v) => toNumber(v)),
+      [12.5, undefined, undefined, undefined, undefined],
+    );
   });
 });
 
@@ -121,7 +130,8 @@ describe('export values: rounded numbers, units in headers', () => {
     ['', 'percent', null],
     ['Smith', 'text', 'Smith'],
   ];
-  for (const [v, unit, expected] of values) test(`${String(v)} as ${unit} → ${expected}`, () => assert.equal(exportValue(v, unit), expected));
+  for (const [v, unit, expected] of values)
+    test(`${String(v)} as ${unit} → ${expected}`, () => assert.equal(exportValue(v, unit), expected));
   test('headers', () => {
     assert.equal(exportHeader('churn_probability', 'percent'), 'churn_probability_pct');
     assert.equal(exportHeader('churn_probability_pct', 'percent'), 'churn_probability_pct');
