@@ -7,7 +7,10 @@
  * - every other value becomes `?` (a name or e-mail typed into a filter never reaches the log).
  * Cube's REST filter shape: `{ member, operator, values }`, nested in `{ and: [...] }` / `{ or: [...] }`.
  */
-export type FilterLike = { member?: string; dimension?: string; operator?: string; values?: unknown[] } | { and: FilterLike[] } | { or: FilterLike[] };
+export type FilterLike =
+  | { member?: string; dimension?: string; operator?: string; values?: unknown[] }
+  | { and: FilterLike[] }
+  | { or: FilterLike[] };
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/;

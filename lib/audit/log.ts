@@ -2,7 +2,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createHmac, randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { insertRows, qualified, rows } from '../warehouse/sql.ts';
-import { AUDIT_OUTCOMES, isAuditAction, TARGET_KINDS, type AuditAction, type AuditOutcome, type TargetKind } from './actions.ts';
+import {
+  AUDIT_OUTCOMES,
+  isAuditAction,
+  TARGET_KINDS,
+  type AuditAction,
+  type AuditOutcome,
+  type TargetKind,
+} from './actions.ts';
 
 /**
  * The one owner of the `audit_log` table (migration 011): appends rows, and reads them for the
@@ -58,16 +65,20 @@ export function auditRow(e: AuditEntry): AuditRow {
   const bad = (field: string, why: string): never => {
     throw new Error(`audit row for ${String(e.action)}: ${field} ${why}`);
   };
-  if (!isAuditAction(e.action)) bad('action', `must be one of lib/audit/actions.ts AUDIT_ACTIONS (got ${JSON.stringify(e.action)})`);
-  if (!(AUDIT_OUTCOMES as readonly string[]).includes(e.outcome)) bad('outcome', `must be one of ${AUDIT_OUTCOMES.join(', ')} (got ${JSON.stringify(e.outcome)})`);
-  if (!(TARGET_KINDS as readonly string[]).includes(e.targetKind)) bad('targetKind', `must be one of ${TARGET_KINDS.join(', ')} (got ${JSON.stringify(e.targetKind)})`);
+  if (!isAuditAction(e.action))
+    bad('action', `must be one of lib/audit/actions.ts AUDIT_ACTIONS (got ${JSON.stringify(e.action)})`);
+  if (!(AUDIT_OUTCOMES as readonly string[]).includes(e.outcome))
+    bad('outcome', `must be one of ${AUDIT_OUTCOMES.join(', ')} (got ${JSON.stringify(e.outcome)})`);
+  if (!(TARGET_KINDS as readonly string[]).includes(e.targetKind))
+    bad('targetKind', `must be one of ${TARGET_KINDS.join(', ')} (got ${JSON.stringify(e.targetKind)})`);
   if (!e.actor) bad('actor', 'is empty');
   if (PERSONAL.test(e.actor)) bad('actor', 'looks like an e-mail or a name: record the user id');
   (e.targetIds ?? []).forEach((id, i) => {
     if (typeof id !== 'string' || !id) bad(`targetIds[${i}]`, 'is empty');
     if (PERSONAL.test(id)) bad(`targetIds[${i}]`, 'looks like an e-mail or a name: record ids only');
   });
-  if (e.rowCount !== undefined && !(Number.isInteger(e.rowCount) && e.rowCount >= 0)) bad('rowCount', `must be a whole number ≥ 0 (got ${e.rowCount})`);
+  if (e.rowCount !== undefined && !(Number.isInteger(e.rowCount) && e.rowCount >= 0))
+    bad('rowCount', `must be a whole number ≥ 0 (got ${e.rowCount})`);
   const at = e.at ?? new Date();
   return {
     event_id: randomUUID(),
@@ -153,7 +164,10 @@ export async function readAudit(db: AuditDb, q: AuditQuery = {}): Promise<AuditP
   const where: string[] = [];
   const params: Record<string, unknown> = { limit: pageSize, offset: (page - 1) * pageSize };
   if (q.action) {
-    if (!isAuditAction(q.action)) throw new Error(`audit query: action must be one of lib/audit/actions.ts AUDIT_ACTIONS (got ${JSON.stringify(q.action)})`);
+    if (!isAuditAction(q.action))
+      throw new Error(
+        `audit query: action must be one of lib/audit/actions.ts AUDIT_ACTIONS (got ${JSON.stringify(q.action)})`,
+      );
     where.push('action = {action:String}');
     params.action = q.action;
   }
@@ -161,7 +175,10 @@ export async function readAudit(db: AuditDb, q: AuditQuery = {}): Promise<AuditP
     where.push('actor = {actor:String}');
     params.actor = q.actor;
   }
-  for (const [key, op] of [['from', '>='], ['to', '<=']] as const) {
+  for (const [key, op] of [
+    ['from', '>='],
+    ['to', '<='],
+  ] as const) {
     const day = q[key];
     if (!day) continue;
     if (!DAY.test(day)) throw new Error(`audit query: ${key} must be a day YYYY-MM-DD (got ${JSON.stringify(day)})`);

@@ -19,7 +19,8 @@ const NOT_AUDITED: Record<string, string> = {
   'route /(app) load': 'cockpit: aggregates only, no person',
   'route /(app)/lost-orders load': 'aggregates of deals, no person',
   'route /(app)/customers load': 'the list page; opening a customer is audited (customer.view)',
-  'route /(app)/churn-risk load': 'the on-screen list reads Cube in the browser with the audited token; the file export is audited',
+  'route /(app)/churn-risk load':
+    'the on-screen list reads Cube in the browser with the audited token; the file export is audited',
   'route /(app)/models load': 'model card: aggregates only',
   'route /(app)/segments load': 'saved segments and their counts; export and push are audited',
   'route /(app)/segments save': 'a rule set, no person (its exports and pushes are audited)',
@@ -52,7 +53,8 @@ function operations(): string[] {
     assert.ok(existsSync(dir), `ROUTES names ${id}, which has no folder`);
     if (existsSync(join(dir, '+server.ts'))) ops.push(`route ${id} GET`);
     if (existsSync(join(dir, '+page.svelte')) || existsSync(join(dir, '+page.server.ts'))) ops.push(`route ${id} load`);
-    for (const action of Object.keys((access as { actions?: Record<string, unknown> }).actions ?? {})) ops.push(`route ${id} ${action}`);
+    for (const action of Object.keys((access as { actions?: Record<string, unknown> }).actions ?? {}))
+      ops.push(`route ${id} ${action}`);
   }
   for (const command of USERS_COMMANDS) ops.push(`cli users ${command}`);
   ops.push('cli token issue');
@@ -77,7 +79,10 @@ test('what issue 16 requires is audited, never waved through', () => {
   const required = ops.filter(mustAudit);
   // The rule must match something, or it checks nothing: the exports, the token, sign-in/out, the 360 view, the push, 4 account commands, the token CLI.
   assert.equal(required.length, 2 + 1 + 2 + 1 + 1 + 4 + 1, required.join('\n'));
-  assert.deepEqual(required.filter((op) => !where.has(op)), []);
+  assert.deepEqual(
+    required.filter((op) => !where.has(op)),
+    [],
+  );
   // Admin-only form actions change settings for everyone: audited too.
   const adminActions = Object.entries(ROUTES).flatMap(([id, a]) =>
     Object.entries((a as { actions?: Record<string, readonly string[] | 'public'> }).actions ?? {})
@@ -85,7 +90,10 @@ test('what issue 16 requires is audited, never waved through', () => {
       .map(([action]) => `route ${id} ${action}`),
   );
   assert.ok(adminActions.length >= 1);
-  assert.deepEqual(adminActions.filter((op) => !where.has(op)), []);
+  assert.deepEqual(
+    adminActions.filter((op) => !where.has(op)),
+    [],
+  );
 });
 
 /** Source files that may write audit rows: the dashboard's server code and the CLIs. */
@@ -105,14 +113,24 @@ test('every file named for an action writes it, and no file writes an action wit
       assert.match(text, /\baudit\(|\bwriteAudit\(/, `${file} calls no audit writer`);
     }
   }
-  const files = [...sourceFiles(join(ROOT, 'web', 'src')), join(ROOT, 'web', 'users-cli.ts'), join(ROOT, 'semantic', 'token-cli.ts')];
-  const writers = files.filter((f) => /\baudit\(|\bwriteAudit\(/.test(readFileSync(f, 'utf8')) && !f.endsWith(join('lib', 'server', 'audit.ts')));
+  const files = [
+    ...sourceFiles(join(ROOT, 'web', 'src')),
+    join(ROOT, 'web', 'users-cli.ts'),
+    join(ROOT, 'semantic', 'token-cli.ts'),
+  ];
+  const writers = files.filter(
+    (f) => /\baudit\(|\bwriteAudit\(/.test(readFileSync(f, 'utf8')) && !f.endsWith(join('lib', 'server', 'audit.ts')),
+  );
   assert.ok(writers.length >= 9, writers.join('\n'));
   for (const file of writers) {
     const rel = file.slice(ROOT.length + 1);
     const text = readFileSync(file, 'utf8');
     const written = AUDIT_ACTION_NAMES.filter((name) => text.includes(`'${name}'`));
     assert.ok(written.length > 0, `${rel} calls the audit writer but names no action of lib/audit/actions.ts`);
-    for (const name of written) assert.ok((AUDIT_ACTIONS[name].files as readonly string[]).includes(rel), `${rel} writes ${name} but is not among its files`);
+    for (const name of written)
+      assert.ok(
+        (AUDIT_ACTIONS[name].files as readonly string[]).includes(rel),
+        `${rel} writes ${name} but is not among its files`,
+      );
   }
 });

@@ -19,10 +19,18 @@ export interface Actor {
   role: Role;
 }
 
-export type DashboardAuditEntry = Omit<AuditEntry, 'actor' | 'actorRole' | 'requestId'> & { actor?: string; actorRole?: string };
+export type DashboardAuditEntry = Omit<AuditEntry, 'actor' | 'actorRole' | 'requestId'> & {
+  actor?: string;
+  actorRole?: string;
+};
 
 export async function audit(user: Actor | undefined, requestId: string, entry: DashboardAuditEntry): Promise<void> {
-  const full: AuditEntry = { ...entry, actor: entry.actor ?? user?.sub ?? 'anonymous', actorRole: entry.actorRole ?? user?.role ?? '', requestId };
+  const full: AuditEntry = {
+    ...entry,
+    actor: entry.actor ?? user?.sub ?? 'anonymous',
+    actorRole: entry.actorRole ?? user?.role ?? '',
+    requestId,
+  };
   try {
     const ctx = getWebContext();
     await writeAudit({ client: ctx.warehouse.client, database: ctx.warehouse.database }, full);

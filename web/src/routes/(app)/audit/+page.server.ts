@@ -25,7 +25,8 @@ export const load: PageServerLoad = async ({ url, locals }) => {
     to: DAY.test(p.get('to') ?? '') ? p.get('to')! : '',
   };
   if (action && !filters.action) notes.push(`Unknown action “${action.slice(0, 60)}” ignored.`);
-  for (const key of ['from', 'to'] as const) if (p.get(key) && !filters[key]) notes.push(`The ${key} date must be YYYY-MM-DD; ignored.`);
+  for (const key of ['from', 'to'] as const)
+    if (p.get(key) && !filters[key]) notes.push(`The ${key} date must be YYYY-MM-DD; ignored.`);
   const page = Math.max(1, Math.floor(Number(p.get('page')) || 1));
   const actions = AUDIT_ACTION_NAMES.map((name) => ({ name, label: AUDIT_ACTIONS[name].label }));
   let result: AuditPage = { rows: [], total: 0, page, pageSize: PAGE_SIZE };
@@ -34,7 +35,14 @@ export const load: PageServerLoad = async ({ url, locals }) => {
     const ctx = getWebContext();
     result = await readAudit(
       { client: ctx.warehouse.client, database: ctx.warehouse.database },
-      { action: filters.action || undefined, actor: filters.actor || undefined, from: filters.from || undefined, to: filters.to || undefined, page, pageSize: PAGE_SIZE },
+      {
+        action: filters.action || undefined,
+        actor: filters.actor || undefined,
+        from: filters.from || undefined,
+        to: filters.to || undefined,
+        page,
+        pageSize: PAGE_SIZE,
+      },
     );
   } catch (err) {
     loadError = publicError('The audit log could not be read', err, locals.requestId);
