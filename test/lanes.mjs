@@ -72,6 +72,7 @@ export const NODE_TESTS = {
     'test/notebooks/notebooks.test.ts',
     'test/security/',
     'test/web/alert-rules.test.ts',
+    'test/web/audit.test.ts', // the audit log: every audited action once on the whole stack
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/e2e.test.ts',
     'test/web/segments.test.ts',
