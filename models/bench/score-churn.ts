@@ -13,7 +13,7 @@
  * size below 1M extrapolates linearly and says so (the feature query and the inserts grow about
  * linearly with customers; the fixed costs make small runs look slower, not faster).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,18 +22,23 @@ import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { addDays, resolveDefinition } from '../churn/definition.ts';
 import { explainRows } from '../churn/explain.ts';
-import { loadFeatures } from '../churn/features.ts';
+import { loadFeatures, rowValues } from '../churn/features.ts';
+import { populationOf } from '../churn/population.ts';
+import { predictBlock } from '../churn/predict.ts';
+import { topReasons } from '../churn/reasons.ts';
 import { treePathContributions } from '../churn/forest/contributions.ts';
 import { RandomForest } from '../churn/forest/random-forest.ts';
 import { newModelVersion, type LoadedChurnModel } from '../churn/registry.ts';
 import { DEFAULT_FOREST_OPTIONS, matrixOf } from '../churn/train.ts';
-import { scoreChurn } from '../scoring/score-churn.ts';
+import { riskBand, scoreChurn } from '../scoring/score-churn.ts';
 
 const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated warehouse.
 
   --customers N   customers to generate and score (default 200000; the goal is stated for 1000000)
   --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
-  --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it
+  --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it, and
+                  checks that the scores and reasons are identical to the first run's (the digest
+                  is kept in DIR/scores.digest; delete it to take a new reference)
 `;
 
 const { values: args } = parseArgs({
@@ -137,18 +142,82 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const tm = r.timings;
+
+  // Scores and reasons must not change when scoring gets faster: a digest of every written row
+  // (customer, exact probability bits, band, reasons with their contributions; not the scoring
+  // time) is compared with the first run on the same kept warehouse.
+  const digestRows = await (
+    await wh.client.query({
+      query: `SELECT count() AS n, toString(sum(cityHash64(customer_id, reinterpretAsUInt64(probability), risk_band, toString(top_reasons)))) AS h
+        FROM churn_scores WHERE scored_at = parseDateTime64BestEffort({at:String}, 3)`,
+      query_params: { at: r.scoredAt },
+      format: 'JSONEachRow',
+    })
+  ).json<{ n: string; h: string }>();
+  const digest = `${digestRows[0].n} rows, ${digestRows[0].h}`;
+  if (Number(digestRows[0].n) !== r.customers) throw new Error(`churn_scores holds ${digestRows[0].n} rows of this run, expected ${r.customers}`);
+  const digestFile = join(dir, 'scores.digest');
+  if (args.keep && existsSync(digestFile)) {
+    const want = readFileSync(digestFile, 'utf8').trim();
+    if (want !== digest) throw new Error(`scores or reasons changed: digest ${digest}, the reference run in ${digestFile} had ${want}`);
+    console.log(`check:   scores and reasons identical to the reference run (${digest})`);
+  } else {
+    if (args.keep) writeFileSync(digestFile, `${digest}\n`);
+    console.log(`check:   digest of the written scores and reasons ${digest}${args.keep ? ` (kept as the reference in ${digestFile})` : ''}`);
+  }
   const perSecond = r.customers / r.seconds;
   console.log(
     `scoring: ${r.customers} customers end to end in ${s(r.seconds)} = ${Math.round(perSecond)} rows/s ` +
       `(feature query + read ${s(tm.featuresSeconds)}, probabilities + reasons ${s(tm.modelSeconds)}, inserts ${s(tm.insertSeconds)}); ` +
       `${s(cpuS)} of CPU in this process (engine included)`,
   );
+  const pc = r.cpuSeconds;
+  console.log(`cpu:     feature query + read ${s(pc.features)}, probabilities + reasons ${s(pc.model)}, inserts ${s(pc.insert)} (CPU seconds, all threads)`);
 
   // The model part alone, on the same matrix: what the forest kernels cost. CPU time, the best
   // of three runs: on a shared machine wall-clock times of single-threaded kernels mostly measure
   // the other jobs.
   const x = await loadFeatures(wh, { cutoff: today, definition, population: 'buyers' });
   const cols = matrixOf(x);
+
+  // The same run's rows against the plain path (a fresh values record per customer, the whole
+  // population, rows read back from the engine): every probability, band, reason text and
+  // contribution bit for bit, so a faster insert format or scoring loop cannot change what is stored.
+  {
+    const names = model.file.features;
+    const population = populationOf(x);
+    const BLOCK = 50_000;
+    let compared = 0;
+    for (let start = 0; start < x.customerIds.length; start += BLOCK) {
+      const end = Math.min(x.customerIds.length, start + BLOCK);
+      const stored = await (
+        await wh.client.query({
+          query: `SELECT customer_id, probability, risk_band, arrayMap(r -> r.1, top_reasons) AS f, arrayMap(r -> r.2, top_reasons) AS t,
+              arrayMap(r -> r.3, top_reasons) AS c
+            FROM churn_scores WHERE scored_at = parseDateTime64BestEffort({at:String}, 3) AND customer_id BETWEEN {a:String} AND {b:String}
+            ORDER BY customer_id`,
+          query_params: { at: r.scoredAt, a: x.customerIds[start], b: x.customerIds[end - 1] },
+          format: 'JSONEachRow',
+        })
+      ).json<{ customer_id: string; probability: number; risk_band: string; f: string[]; t: string[]; c: number[] }>();
+      if (stored.length !== end - start) throw new Error(`churn_scores holds ${stored.length} rows for customers ${start}–${end - 1}, expected ${end - start}`);
+      const want = predictBlock(model, x, start, end);
+      for (let i = start; i < end; i++) {
+        const got = stored[i - start];
+        const p = want.probability[i - start];
+        const reasons = topReasons(names, want.contributions, rowValues(x, i), 3, (i - start) * names.length, population);
+        const same =
+          got.customer_id === x.customerIds[i] &&
+          Object.is(got.probability, p) &&
+          got.risk_band === riskBand(p) &&
+          got.f.length === reasons.length &&
+          reasons.every((w, k) => got.f[k] === w.feature && got.t[k] === w.text && Object.is(got.c[k], w.contribution));
+        if (!same) throw new Error(`stored score of ${x.customerIds[i]} differs from the plain path: ${JSON.stringify(got)} vs ${p} ${JSON.stringify(reasons)}`);
+        compared++;
+      }
+    }
+    console.log(`check:   ${compared} stored rows equal the plain scoring path bit for bit (probability, band, reasons, contributions)`);
+  }
   const cpuOf = (fn: () => unknown): number => {
     let best = Infinity;
     for (let k = 0; k < 3; k++) {

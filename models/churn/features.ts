@@ -202,10 +202,13 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       countIf(day >= ${since(360)} AND day < ${since(180)}) AS orders_prev_180d,
       toFloat64(sumIf(value, day >= ${since(180)})) AS revenue_180d,
       toFloat64(sumIf(value, day >= ${since(360)} AND day < ${since(180)})) AS revenue_prev_180d,
-      uniqExactIf(toStartOfMonth(day), day >= ${since(365)}) AS active_months_365d,
+      -- Calendar months with an order, exactly: the last 365 days touch at most 13 months, so one bit
+      -- per month back from the cutoff's month in a UInt64 and its popcount (cheaper than a hash set).
+      bitCount(groupBitOrIf(bitShiftLeft(toUInt64(1), toRelativeMonthNum(${C}) - toRelativeMonthNum(day)), day >= ${since(365)})) AS active_months_365d,
       countIf(day >= ${since(365)} AND day < subtractDays(${C}, {season_end_days:UInt32})) AS orders_same_window_last_year,
-      -- gaps in days between consecutive distinct purchase days (several orders on one day are one visit)
-      arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arraySort(groupUniqArray(day))))) AS gaps,
+      -- gaps in days between consecutive distinct purchase days (several orders on one day are one visit);
+      -- sorting then dropping repeats is cheaper than groupUniqArray's hash set (same array)
+      arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arrayDistinct(arraySort(groupArray(day)))))) AS gaps,
       if(length(gaps) = 0, NULL, toFloat64(arrayMax(gaps))) AS gap_max_days,
       if(length(gaps) < 2, NULL, arrayReduce('stddevPop', gaps) / arrayAvg(gaps)) AS gap_cv,
       if(length(gaps) < 2 OR arrayReduce('stddevPop', gaps) = 0, NULL,
