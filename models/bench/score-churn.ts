@@ -30,7 +30,8 @@ import { treePathContributions } from '../churn/forest/contributions.ts';
 import { RandomForest } from '../churn/forest/random-forest.ts';
 import { newModelVersion, type LoadedChurnModel } from '../churn/registry.ts';
 import { DEFAULT_FOREST_OPTIONS, matrixOf } from '../churn/train.ts';
-import { riskBand, scoreChurn } from '../scoring/score-churn.ts';
+import { Readable } from 'node:stream';
+import { riskBand, scoreChurn, tsvReasons, tsvString, type ChurnScoreRow } from '../scoring/score-churn.ts';
 
 const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated warehouse.
 
@@ -38,7 +39,8 @@ const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated war
   --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
   --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it, and
                   checks that the scores and reasons are identical to the first run's (the digest
-                  is kept in DIR/scores.digest; delete it to take a new reference)
+                  is kept in DIR/scores.digest; delete it to take a new reference after a
+                  deliberate change to the model, the features or the reasons' wording)
 `;
 
 const { values: args } = parseArgs({
@@ -188,6 +190,7 @@ try {
     const population = populationOf(x);
     const BLOCK = 50_000;
     let compared = 0;
+    const sampleRows: ChurnScoreRow[] = [];
     for (let start = 0; start < x.customerIds.length; start += BLOCK) {
       const end = Math.min(x.customerIds.length, start + BLOCK);
       const stored = await (
@@ -212,11 +215,40 @@ try {
           got.risk_band === riskBand(p) &&
           got.f.length === reasons.length &&
           reasons.every((w, k) => got.f[k] === w.feature && got.t[k] === w.text && Object.is(got.c[k], w.contribution));
+        if (start === 0)
+          sampleRows.push({ customer_id: x.customerIds[i], probability: p, risk_band: riskBand(p), top_reasons: reasons, model_version: model.file.modelVersion, cutoff: today, scored_at: r.scoredAt });
         if (!same) throw new Error(`stored score of ${x.customerIds[i]} differs from the plain path: ${JSON.stringify(got)} vs ${p} ${JSON.stringify(reasons)}`);
         compared++;
       }
     }
     console.log(`check:   ${compared} stored rows equal the plain scoring path bit for bit (probability, band, reasons, contributions)`);
+
+    // The insert formats side by side in this run, on the same rows into a copy of churn_scores:
+    // JSONEachRow (what scoring sent before) against TabSeparated (what it sends now). CPU of this
+    // process, engine included, the best of three alternating rounds.
+    await wh.client.command({ query: 'CREATE TABLE IF NOT EXISTS churn_scores_format_probe AS churn_scores' });
+    const settings = { date_time_input_format: 'best_effort' as const };
+    const tsvBody = (): Readable => {
+      const tail = `\t${tsvString(model.file.modelVersion)}\t${today}\t${r.scoredAt}\n`;
+      const lines = sampleRows.map((row) => `${tsvString(row.customer_id)}\t${row.probability}\t${row.risk_band}\t${tsvReasons(row.top_reasons)}${tail}`);
+      return Readable.from([Buffer.from(lines.join(''), 'utf8')], { objectMode: false });
+    };
+    const best = { json: Infinity, tsv: Infinity };
+    for (let round = 0; round < 3; round++) {
+      let c0 = process.cpuUsage();
+      await wh.client.insert({ table: 'churn_scores_format_probe', values: sampleRows, format: 'JSONEachRow', clickhouse_settings: settings });
+      let c = process.cpuUsage(c0);
+      best.json = Math.min(best.json, (c.user + c.system) / 1e6);
+      c0 = process.cpuUsage();
+      await wh.client.insert({ table: 'churn_scores_format_probe', values: tsvBody(), format: 'TabSeparated', clickhouse_settings: settings });
+      c = process.cpuUsage(c0);
+      best.tsv = Math.min(best.tsv, (c.user + c.system) / 1e6);
+    }
+    await wh.client.command({ query: 'DROP TABLE churn_scores_format_probe' });
+    console.log(
+      `inserts: ${sampleRows.length} rows into churn_scores (CPU, best of 3): JSONEachRow ${best.json.toFixed(2)} s, TabSeparated ${best.tsv.toFixed(2)} s = ` +
+        `${(best.tsv / best.json).toFixed(2)}× (building the TSV text included)`,
+    );
   }
   const cpuOf = (fn: () => unknown): number => {
     let best = Infinity;
