@@ -37,17 +37,30 @@ const GOAL_SECONDS = 2;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scale: { type: 'string', default: '1' }, repeat: { type: 'string', default: '1' }, fresh: { type: 'boolean', default: false }, 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      scale: { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '1' },
+      fresh: { type: 'boolean', default: false },
+      'data-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) return void console.log(HELP);
   const factor = Number(values.scale);
   if (!(factor > 0)) throw new Error(`--scale must be a positive number, got ${values.scale}`);
   const repeat = Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a whole number ≥ 1, got ${values.repeat}`);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new Error(`--repeat must be a whole number ≥ 1, got ${values.repeat}`);
   const log = (line: string) => console.error(`[bench] ${line}`);
 
   const base = loadWarehouseConfig();
-  const config = { ...base, url: undefined, dataDir: values['data-dir'] ?? join(PROJECT_ROOT, '.data', 'bench-refresh'), embeddedPort: 0, database: 'crm' };
+  const config = {
+    ...base,
+    url: undefined,
+    dataDir: values['data-dir'] ?? join(PROJECT_ROOT, '.data', 'bench-refresh'),
+    embeddedPort: 0,
+    database: 'crm',
+  };
   if (values.fresh && existsSync(config.dataDir)) rmSync(config.dataDir, { recursive: true, force: true });
   const admin = await connectWarehouse({ config, withDatabase: false });
   await applyMigrations(admin.client, { database: config.database }, undefined, log);
@@ -58,14 +71,18 @@ async function main(): Promise<void> {
       ...BENCH_SCALE,
       customers: Math.max(1000, Math.round(BENCH_SCALE.customers * factor)),
       transactions: Math.max(10_000, Math.round(BENCH_SCALE.transactions * factor)),
-      interactions: 1, opportunities: 1, campaigns: 1, campaignMembers: 1,
+      interactions: 1,
+      opportunities: 1,
+      campaigns: 1,
+      campaignMembers: 1,
     };
     const count = async (query: string) => Number((await rows<{ n: string }>(wh, query))[0]?.n ?? 0);
     const have = await count('SELECT count() AS n FROM transactions');
     if (have === 0) {
       log(`generating ${scale.customers} customers and ${scale.transactions} transactions …`);
       const t0 = performance.now();
-      for (const statement of syntheticStatements(config.database, scale)) await wh.client.command({ query: statement });
+      for (const statement of syntheticStatements(config.database, scale))
+        await wh.client.command({ query: statement });
       // What the background merges of a long-running server would have done by now.
       for (const t of ['customers', 'transactions']) await wh.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
       log(`generated in ${seconds(performance.now() - t0)} s`);
@@ -78,7 +95,8 @@ async function main(): Promise<void> {
 
     // A full rebuild of an earlier run on the same data is as good a base as a new one: reuse it.
     const reusable = values.fresh ? undefined : await reusableFullRebuild(wh);
-    if (reusable) log(`reusing the full rebuild of an earlier run (snapshot ${reusable.snapshot}, ${seconds(reusable.ms)} s)`);
+    if (reusable)
+      log(`reusing the full rebuild of an earlier run (snapshot ${reusable.snapshot}, ${seconds(reusable.ms)} s)`);
     const full1 = reusable ?? (await refreshDerived(wh.client, wh.database, { mode: 'full', log }));
     const runs: RefreshResult[] = [];
     for (let i = 0; i < repeat; i++) {
@@ -102,8 +120,15 @@ async function main(): Promise<void> {
       [
         `bench:refresh — ${customers} customers, ${transactions} transactions (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)})`,
         line(reusable ? 'full rebuild (before the load; an earlier run)' : 'full rebuild (before the load)', full1),
-        line(repeat > 1 ? `incremental refresh, median of ${repeat} loads` : `incremental refresh (${incremental.changedCustomers} changed customers)`, incremental),
-        ...(repeat > 1 ? [line(`incremental refresh, slowest (${slowest.changedCustomers} changed customers)`, slowest)] : []),
+        line(
+          repeat > 1
+            ? `incremental refresh, median of ${repeat} loads`
+            : `incremental refresh (${incremental.changedCustomers} changed customers)`,
+          incremental,
+        ),
+        ...(repeat > 1
+          ? [line(`incremental refresh, slowest (${slowest.changedCustomers} changed customers)`, slowest)]
+          : []),
         line('full rebuild of the same data (baseline)', full2),
         `ratio incremental / full                     ${(incremental.ms / full2.ms).toFixed(3)} (${(full2.ms / incremental.ms).toFixed(1)}× faster)`,
         `goal: incremental < ${GOAL_SECONDS} s at 10M transactions: ${atTen ? (incremental.ms < GOAL_SECONDS * 1000 ? 'met' : 'NOT met') : `not measurable at this size (${transactions} transactions; run --scale 1)`}`,

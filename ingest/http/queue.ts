@@ -91,7 +91,9 @@ export class AdmissionQueue {
   constructor(limits: QueueLimits, clock: QueueClock = systemClock) {
     for (const [name, value] of Object.entries(limits)) {
       if (!Number.isFinite(value) || value < 0 || (name === 'maxConcurrent' && value < 1)) {
-        throw new Error(`AdmissionQueue: ${name} must be a ${name === 'maxConcurrent' ? 'positive' : 'non-negative'} number, got ${value}`);
+        throw new Error(
+          `AdmissionQueue: ${name} must be a ${name === 'maxConcurrent' ? 'positive' : 'non-negative'} number, got ${value}`,
+        );
       }
     }
     this.#limits = limits;
@@ -99,7 +101,12 @@ export class AdmissionQueue {
   }
 
   stats(): QueueStats {
-    return { inFlight: this.#inFlight, waiting: this.#waiting.length, waitingBytes: this.#waitingBytes, serviceSeconds: this.#serviceSeconds };
+    return {
+      inFlight: this.#inFlight,
+      waiting: this.#waiting.length,
+      waitingBytes: this.#waitingBytes,
+      serviceSeconds: this.#serviceSeconds,
+    };
   }
 
   /**
@@ -123,10 +130,18 @@ export class AdmissionQueue {
     }
     const { maxWaiting, maxWaitingBytes, maxConcurrent } = this.#limits;
     if (this.#waiting.length >= maxWaiting) {
-      throw new QueueRefusal('full', this.retryAfterSeconds(), `The ingest endpoint is loading ${this.#inFlight} of ${maxConcurrent} requests at once and ${this.#waiting.length} more are waiting, the most it queues.`);
+      throw new QueueRefusal(
+        'full',
+        this.retryAfterSeconds(),
+        `The ingest endpoint is loading ${this.#inFlight} of ${maxConcurrent} requests at once and ${this.#waiting.length} more are waiting, the most it queues.`,
+      );
     }
     if (this.#waitingBytes + bytes > maxWaitingBytes) {
-      throw new QueueRefusal('too_many_bytes', this.retryAfterSeconds(), `The ingest endpoint's queue holds ${this.#waitingBytes} bytes of waiting requests; this one (up to ${bytes} bytes) would pass the limit of ${maxWaitingBytes}.`);
+      throw new QueueRefusal(
+        'too_many_bytes',
+        this.retryAfterSeconds(),
+        `The ingest endpoint's queue holds ${this.#waitingBytes} bytes of waiting requests; this one (up to ${bytes} bytes) would pass the limit of ${maxWaitingBytes}.`,
+      );
     }
     return this.#wait(bytes);
   }
@@ -159,14 +174,22 @@ export class AdmissionQueue {
     waiter.cancelTimer = this.#clock.after(this.#limits.maxWaitMs, () => {
       if (state !== 'waiting') return;
       this.#remove(waiter);
-      waiter.refuse(new QueueRefusal('timeout', this.retryAfterSeconds(), `The request waited ${Math.round(this.#limits.maxWaitMs / 1000)} s for the ingest endpoint without getting its turn.`));
+      waiter.refuse(
+        new QueueRefusal(
+          'timeout',
+          this.retryAfterSeconds(),
+          `The request waited ${Math.round(this.#limits.maxWaitMs / 1000)} s for the ingest endpoint without getting its turn.`,
+        ),
+      );
     });
     this.#waiting.push(waiter);
     this.#waitingBytes += bytes;
     const leave = (): void => {
       if (state !== 'waiting') return;
       this.#remove(waiter);
-      waiter.refuse(new QueueRefusal('abandoned', this.retryAfterSeconds(), 'The client went away while its request waited.'));
+      waiter.refuse(
+        new QueueRefusal('abandoned', this.retryAfterSeconds(), 'The client went away while its request waited.'),
+      );
     };
     return {
       granted,

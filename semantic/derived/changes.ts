@@ -65,7 +65,11 @@ SELECT DISTINCT id FROM (
  * The changed customers and every id their facts are stored under: themselves and the ids whose
  * current alias points at one of them.
  */
-export async function changedCustomers(client: ClickHouseClient, database: string, since: ChangedSince): Promise<CustomerScope> {
+export async function changedCustomers(
+  client: ClickHouseClient,
+  database: string,
+  since: ChangedSince,
+): Promise<CustomerScope> {
   const customers = (await rows<{ id: string }>(client, changedCustomersQuery(database, since))).map((r) => r.id);
   if (customers.length === 0) return { customers, raw: [] };
   const db = quoteIdent(checkName(database));

@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AdmissionQueue, INITIAL_SERVICE_SECONDS, QueueRefusal, type QueueClock, type QueueLimits } from '../../ingest/http/queue.ts';
+import {
+  AdmissionQueue,
+  INITIAL_SERVICE_SECONDS,
+  QueueRefusal,
+  type QueueClock,
+  type QueueLimits,
+} from '../../ingest/http/queue.ts';
 
 /** A clock the test advances; timers fire only inside advance(). */
 class ManualClock implements QueueClock {
@@ -28,7 +34,13 @@ class ManualClock implements QueueClock {
   }
 }
 
-const limits = (over: Partial<QueueLimits> = {}): QueueLimits => ({ maxConcurrent: 2, maxWaiting: 3, maxWaitingBytes: 1000, maxWaitMs: 30_000, ...over });
+const limits = (over: Partial<QueueLimits> = {}): QueueLimits => ({
+  maxConcurrent: 2,
+  maxWaiting: 3,
+  maxWaitingBytes: 1000,
+  maxWaitMs: 30_000,
+  ...over,
+});
 const refusal = (fn: () => unknown): QueueRefusal => {
   try {
     fn();
@@ -131,7 +143,10 @@ describe('AdmissionQueue', () => {
     clock.advance(4999);
     assert.equal(q.stats().waiting, 1);
     clock.advance(1);
-    const err = await waiter.granted.then(() => undefined, (e: unknown) => e);
+    const err = await waiter.granted.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof QueueRefusal && err.reason === 'timeout', String(err));
     assert.deepEqual([q.stats().waiting, q.stats().waitingBytes], [0, 0]);
     waiter.release(); // what the server's finally does: nothing to give back
@@ -161,7 +176,10 @@ describe('AdmissionQueue', () => {
     const gone = q.enter(5);
     const next = q.enter(3);
     gone.abandon();
-    const err = await gone.granted.then(() => undefined, (e: unknown) => e);
+    const err = await gone.granted.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof QueueRefusal && err.reason === 'abandoned');
     assert.deepEqual([q.stats().waiting, q.stats().waitingBytes], [1, 3]);
     holder.abandon();

@@ -27,12 +27,44 @@ let clock = Date.parse('2024-06-01T00:00:00Z');
 const stamp = (): string => new Date((clock += 60_000)).toISOString().slice(0, 19).replace('T', ' ');
 
 const customer = (source: string, id: string, over: Record<string, string> = {}) => ({
-  source, source_id: id, customer_type: 'person', name: `Customer ${id}`, email: `c${id}@example.com`, phone: '',
-  region: 'north', country: 'DE', city: 'Berlin', acquisition_channel: 'web', owner_id: 'OWN-1', signup_date: '2024-01-01', updated_at: stamp(), ...over,
+  source,
+  source_id: id,
+  customer_type: 'person',
+  name: `Customer ${id}`,
+  email: `c${id}@example.com`,
+  phone: '',
+  region: 'north',
+  country: 'DE',
+  city: 'Berlin',
+  acquisition_channel: 'web',
+  owner_id: 'OWN-1',
+  signup_date: '2024-01-01',
+  updated_at: stamp(),
+  ...over,
 });
-const line = (source: string, txn: string, order: string, ref: string, date: string, amount: number, status = 'completed') => ({
-  source, transaction_id: txn, order_id: order, customer_ref: ref, order_date: `${date} 10:00:00`, status, amount: amount.toFixed(2),
-  currency: 'EUR', quantity: '1', product_id: 'P1', product_name: 'Thing', category: 'misc', channel: 'web', updated_at: stamp(),
+const line = (
+  source: string,
+  txn: string,
+  order: string,
+  ref: string,
+  date: string,
+  amount: number,
+  status = 'completed',
+) => ({
+  source,
+  transaction_id: txn,
+  order_id: order,
+  customer_ref: ref,
+  order_date: `${date} 10:00:00`,
+  status,
+  amount: amount.toFixed(2),
+  currency: 'EUR',
+  quantity: '1',
+  product_id: 'P1',
+  product_name: 'Thing',
+  category: 'misc',
+  channel: 'web',
+  updated_at: stamp(),
 });
 
 let batch = 0;
@@ -48,7 +80,12 @@ const refresh = (mode: 'full' | 'incremental', configuredAsOf = AS_OF): Promise<
 /** What readers see, every column but the snapshot id, in a fixed order. */
 async function visible(): Promise<Record<string, unknown[]>> {
   const read = async (view: string, order: string) =>
-    (await tw.warehouse.client.query({ query: `SELECT * EXCEPT (snapshot) FROM ${view} ORDER BY ${order}`, format: 'JSONEachRow' })).json();
+    (
+      await tw.warehouse.client.query({
+        query: `SELECT * EXCEPT (snapshot) FROM ${view} ORDER BY ${order}`,
+        format: 'JSONEachRow',
+      })
+    ).json();
   return {
     paid_orders: await read('paid_orders_current', 'source, order_id'),
     customer_value: await read('customer_value_current', 'customer_id'),
@@ -76,7 +113,10 @@ const ids = (n: number, from: number) => Array.from({ length: n }, (_, i) => Str
 const BASE = ids(30, 1001);
 
 test('the first refresh is a full one, whatever the mode', async () => {
-  await load('customers', BASE.map((id) => customer('shop', id, { owner_id: Number(id) % 2 ? 'OWN-1' : 'OWN-2' })));
+  await load(
+    'customers',
+    BASE.map((id) => customer('shop', id, { owner_id: Number(id) % 2 ? 'OWN-1' : 'OWN-2' })),
+  );
   // Customer i has i % 4 orders (some none), each of one or two lines, spread over the year.
   const lines = BASE.flatMap((id, i) =>
     Array.from({ length: i % 4 }, (_, k) => {
@@ -96,18 +136,36 @@ test('the first refresh is a full one, whatever the mode', async () => {
 test('new customers, customer updates and refunds: the incremental tables equal a full rebuild', async () => {
   const before = await visible();
 
-  await load('customers', ['2001', '2002', '2003'].map((id) => customer('shop', id)));
-  await load('transactions', [line('shop', 'N1', 'ON1', '2001', '2024-11-02', 40), line('shop', 'N2', 'ON2', '2002', '2024-12-01', 15), line('shop', 'N3', 'ON2', '2002', '2024-12-01', 5)]);
+  await load(
+    'customers',
+    ['2001', '2002', '2003'].map((id) => customer('shop', id)),
+  );
+  await load('transactions', [
+    line('shop', 'N1', 'ON1', '2001', '2024-11-02', 40),
+    line('shop', 'N2', 'ON2', '2002', '2024-12-01', 15),
+    line('shop', 'N3', 'ON2', '2002', '2024-12-01', 5),
+  ]);
   const r1 = await refresh('incremental');
   assert.equal(r1.kind, 'incremental', r1.why);
   assert.deepEqual([r1.changedCustomers, r1.rows.customer_value], [3, 33]);
 
   // Updates: an owner and a region change (newer versions of two customer records).
-  await load('customers', [customer('shop', '1002', { owner_id: 'OWN-9' }), customer('shop', '1003', { region: 'south', owner_id: 'OWN-1' })]);
+  await load('customers', [
+    customer('shop', '1002', { owner_id: 'OWN-9' }),
+    customer('shop', '1003', { region: 'south', owner_id: 'OWN-1' }),
+  ]);
   // Refunds: both lines of customer 1004's order O1004-1 (i = 3, k = 1: two lines, see the first test) become refunded.
-  const refunded = (await tw.warehouse.client.query({ query: `SELECT transaction_id, toString(amount) AS amount, formatDateTime(order_date, '%Y-%m-%d') AS day FROM transactions FINAL WHERE order_id = 'O1004-1' ORDER BY transaction_id`, format: 'JSONEachRow' }).then((rs) => rs.json())) as { transaction_id: string; amount: string; day: string }[];
+  const refunded = (await tw.warehouse.client
+    .query({
+      query: `SELECT transaction_id, toString(amount) AS amount, formatDateTime(order_date, '%Y-%m-%d') AS day FROM transactions FINAL WHERE order_id = 'O1004-1' ORDER BY transaction_id`,
+      format: 'JSONEachRow',
+    })
+    .then((rs) => rs.json())) as { transaction_id: string; amount: string; day: string }[];
   assert.equal(refunded.length, 2);
-  await load('transactions', refunded.map((t) => line('shop', t.transaction_id, 'O1004-1', '1004', t.day, Number(t.amount), 'refunded')));
+  await load(
+    'transactions',
+    refunded.map((t) => line('shop', t.transaction_id, 'O1004-1', '1004', t.day, Number(t.amount), 'refunded')),
+  );
   const r2 = await refresh('incremental');
   assert.equal(r2.kind, 'incremental', r2.why);
   // Since the full rebuild: the 3 new customers, 2 updated ones and the refunded one.
@@ -116,8 +174,13 @@ test('new customers, customer updates and refunds: the incremental tables equal 
 
   const incremental = await visible();
   assert.notDeepEqual(incremental, before, 'the loads changed what readers see');
-  const dan = incremental.customer_value.find((c) => (c as { customer_id: string }).customer_id === customerIdFor('shop', '1004')) as { refunded_revenue: string; net_revenue: string };
-  assert.equal(Number(dan.refunded_revenue), refunded.reduce((s, t) => s + Number(t.amount), 0));
+  const dan = incremental.customer_value.find(
+    (c) => (c as { customer_id: string }).customer_id === customerIdFor('shop', '1004'),
+  ) as { refunded_revenue: string; net_revenue: string };
+  assert.equal(
+    Number(dan.refunded_revenue),
+    refunded.reduce((s, t) => s + Number(t.amount), 0),
+  );
   await assertEqualsFullRebuild(incremental);
 });
 
@@ -131,20 +194,39 @@ test('a merge by e-mail, new facts for existing customers and an order moved to 
   const customersBefore = Number(await scalar('SELECT count() AS v FROM customer_value_current'));
 
   await load('customers', [customer('crm', 'A-1', { email: 'c1005@example.com', phone: '+49 30 5550001' })]);
-  assert.equal(await scalar('SELECT count() AS v FROM customer_aliases FINAL'), '1', 'the bridging record merged two customers');
-  await load('transactions', [line('shop', 'E1', 'OE1', '1007', '2024-12-20', 33), line('shop', 'E2', 'OE2', '1008', '2024-02-02', 12)]);
+  assert.equal(
+    await scalar('SELECT count() AS v FROM customer_aliases FINAL'),
+    '1',
+    'the bridging record merged two customers',
+  );
+  await load('transactions', [
+    line('shop', 'E1', 'OE1', '1007', '2024-12-20', 33),
+    line('shop', 'E2', 'OE2', '1008', '2024-02-02', 12),
+  ]);
   // O1002-0 is customer 1002's one-line order of the first test (i = 1 → one order): it moves to 1010.
-  const moved = (await tw.warehouse.client.query({ query: `SELECT transaction_id, toString(amount) AS amount, formatDateTime(order_date, '%Y-%m-%d') AS day FROM transactions FINAL WHERE order_id = 'O1002-0'`, format: 'JSONEachRow' }).then((rs) => rs.json())) as { transaction_id: string; amount: string; day: string }[];
+  const moved = (await tw.warehouse.client
+    .query({
+      query: `SELECT transaction_id, toString(amount) AS amount, formatDateTime(order_date, '%Y-%m-%d') AS day FROM transactions FINAL WHERE order_id = 'O1002-0'`,
+      format: 'JSONEachRow',
+    })
+    .then((rs) => rs.json())) as { transaction_id: string; amount: string; day: string }[];
   assert.equal(moved.length, 1);
-  await load('transactions', [line('shop', moved[0]!.transaction_id, 'O1002-0', '1010', moved[0]!.day, Number(moved[0]!.amount))]);
+  await load('transactions', [
+    line('shop', moved[0]!.transaction_id, 'O1002-0', '1010', moved[0]!.day, Number(moved[0]!.amount)),
+  ]);
 
   const r2 = await refresh('incremental');
   assert.equal(r2.kind, 'incremental', r2.why);
   const incremental = await visible();
   // One customer fewer: the merged one.
   assert.equal(incremental.customer_value.length, customersBefore - 1);
-  const loser = incremental.paid_orders.filter((o) => (o as { order_id: string }).order_id === 'O1002-0') as { customer_id: string }[];
-  assert.deepEqual(loser.map((o) => o.customer_id), [customerIdFor('shop', '1010')]);
+  const loser = incremental.paid_orders.filter((o) => (o as { order_id: string }).order_id === 'O1002-0') as {
+    customer_id: string;
+  }[];
+  assert.deepEqual(
+    loser.map((o) => o.customer_id),
+    [customerIdFor('shop', '1010')],
+  );
   await assertEqualsFullRebuild(incremental);
 });
 

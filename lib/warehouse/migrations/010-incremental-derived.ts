@@ -45,8 +45,16 @@ SELECT * REPLACE (toUInt64(ifNull(${current}, 0)) AS snapshot) FROM (
 };
 
 export const incrementalDerivedViews: ViewDef[] = [
-  { name: 'paid_orders_current', select: overlaid('paid_orders'), why: 'The last committed paid_orders: a full rebuild, or its base with the overlay of the changed customers.' },
-  { name: 'customer_retention_current', select: overlaid('customer_retention'), why: 'The last committed customer_retention: a full rebuild, or its base with the overlay of the changed customers.' },
+  {
+    name: 'paid_orders_current',
+    select: overlaid('paid_orders'),
+    why: 'The last committed paid_orders: a full rebuild, or its base with the overlay of the changed customers.',
+  },
+  {
+    name: 'customer_retention_current',
+    select: overlaid('customer_retention'),
+    why: 'The last committed customer_retention: a full rebuild, or its base with the overlay of the changed customers.',
+  },
 ];
 
 /** The columns first (ADD COLUMN IF NOT EXISTS is idempotent), then the views that read them. */
