@@ -275,6 +275,11 @@ try {
     `  end-to-end scoring: ${Math.round(perSecond)} rows/s; ${GOAL_CUSTOMERS} customers ${scale === 1 ? 'took' : `≈ ${s(projected)} (linear extrapolation from ${r.customers}:`} ` +
       `${scale === 1 ? s(r.seconds) : 'not measured at 1M)'} against the goal of ${GOAL_SECONDS} s: ${(projected / GOAL_SECONDS).toFixed(2)}× the goal ${projected <= GOAL_SECONDS ? 'ok' : 'MISSED'}`,
   );
+  const cpuPerGoal = cpuS * scale;
+  console.log(
+    `  CPU: ${s(cpuS)} for ${r.customers} customers ≈ ${s(cpuPerGoal)} per ${GOAL_CUSTOMERS} (engine included): on an idle machine of ${cpus().length} cores ` +
+      `at least ${s(cpuPerGoal / cpus().length)} of wall time even if every phase used every core, ${(cpuPerGoal / cpus().length / GOAL_SECONDS).toFixed(2)}× the goal`,
+  );
   console.log(
     `  share of the time: features ${((100 * tm.featuresSeconds) / r.seconds).toFixed(0)}%, model + reasons ${((100 * tm.modelSeconds) / r.seconds).toFixed(0)}%, inserts ${((100 * tm.insertSeconds) / r.seconds).toFixed(0)}%`,
   );
