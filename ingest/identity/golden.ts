@@ -84,9 +84,9 @@ function valueOf(r: SourceRow, field: Chosen): string | null | undefined {
   return r[field];
 }
 
-export function goldenOf(customerId: string, records: readonly SourceRow[], rules: Survivorship): GoldenRow {
-  const orders = { newest: [...records].sort(newestFirst), earliest: [...records].sort(earliestFirst) };
-  const g: GoldenRow = {
+/** A golden row with no attributes yet: what survivorship fills, and a customer known from facts alone. */
+export function blankGolden(customerId: string): GoldenRow {
+  return {
     customer_id: customerId,
     customer_type: '',
     name: '',
@@ -99,6 +99,15 @@ export function goldenOf(customerId: string, records: readonly SourceRow[], rule
     acquisition_channel: '',
     owner_id: '',
     signup_date: null,
+    source_records: 0,
+    sources: [],
+  };
+}
+
+export function goldenOf(customerId: string, records: readonly SourceRow[], rules: Survivorship): GoldenRow {
+  const orders = { newest: [...records].sort(newestFirst), earliest: [...records].sort(earliestFirst) };
+  const g: GoldenRow = {
+    ...blankGolden(customerId),
     source_records: records.length,
     sources: [...new Set(records.map((r) => r.source))].sort(),
   };

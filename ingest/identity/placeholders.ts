@@ -1,4 +1,5 @@
 import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
+import { blankGolden } from './golden.ts';
 
 /** A fact table and the column that says when its customer was seen. */
 export interface FactTime {
@@ -61,23 +62,7 @@ async function createFor(io: WarehouseIO, source: string, refs: readonly string[
   );
   await io.insertRows(
     'customers',
-    rows.map((r) => ({
-      customer_id: r.customer_id,
-      customer_type: '',
-      name: '',
-      email: '',
-      phone: '',
-      company: '',
-      region: '',
-      country: '',
-      city: '',
-      acquisition_channel: '',
-      owner_id: '',
-      signup_date: r.first_seen,
-      source_records: 0,
-      sources: [r.source],
-      version: runVersion,
-    })),
+    rows.map((r) => ({ ...blankGolden(r.customer_id), signup_date: r.first_seen, sources: [r.source], version: runVersion })),
   );
   return rows.filter((r) => Number(r.present) === 0).length;
 }
