@@ -8,6 +8,8 @@ import { modelCardTables } from './006-model-cards.ts';
 import { ingestBatchCountStatements } from './007-ingest-batch-counts.ts';
 import { derivedOverlay, incrementalDerivedStatements } from './010-incremental-derived.ts';
 import { auditLogTables } from './011-audit-log.ts';
+import { consentTables, consentViews } from './012-consent.ts';
+import { winlossStatements, winlossTables } from './015-winloss.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -33,6 +35,8 @@ export const migrations: Migration[] = [
   { version: 7, name: 'ingest-batch-counts', statements: ingestBatchCountStatements },
   { version: 10, name: 'incremental-derived', tables: [derivedOverlay], statements: incrementalDerivedStatements },
   { version: 11, name: 'audit-log', tables: auditLogTables },
+  { version: 12, name: 'consent', tables: consentTables, views: consentViews },
+  { version: 15, name: 'winloss', tables: winlossTables, statements: winlossStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
