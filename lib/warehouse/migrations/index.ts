@@ -9,6 +9,7 @@ import { ingestBatchCountStatements } from './007-ingest-batch-counts.ts';
 import { derivedOverlay, incrementalDerivedStatements } from './010-incremental-derived.ts';
 import { auditLogTables } from './011-audit-log.ts';
 import { consentTables, consentViews } from './012-consent.ts';
+import { modelRunTables, modelRunViews } from './014-model-runs.ts';
 import { winlossStatements, winlossTables } from './015-winloss.ts';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -36,6 +37,7 @@ export const migrations: Migration[] = [
   { version: 10, name: 'incremental-derived', tables: [derivedOverlay], statements: incrementalDerivedStatements },
   { version: 11, name: 'audit-log', tables: auditLogTables },
   { version: 12, name: 'consent', tables: consentTables, views: consentViews },
+  { version: 14, name: 'model-runs', tables: modelRunTables, views: modelRunViews },
   { version: 15, name: 'winloss', tables: winlossTables, statements: winlossStatements },
 ];
 
