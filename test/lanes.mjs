@@ -25,6 +25,7 @@ export const NODE_TESTS = {
     'test/deploy/compose.test.ts', // docker-compose config
     'test/ingest/cdnow-load.test.ts', // the CDNOW sample into an embedded warehouse
     'test/ingest/cli.test.ts',
+    'test/ingest/consents.test.ts', // consent events: file, HTTP, current consent on the embedded engine
     'test/ingest/crash.test.ts',
     'test/ingest/demo-load.test.ts',
     'test/ingest/demo.test.ts', // the demo CLI as a child process
@@ -38,6 +39,7 @@ export const NODE_TESTS = {
     'test/ingest/load-internals.test.ts',
     'test/ingest/malformed.test.ts',
     'test/ingest/mapping.test.ts',
+    'test/ingest/opportunity-deal-fields.test.ts',
     'test/ingest/parquet.test.ts',
     'test/ingest/rejects-formula.test.ts',
     'test/lib/access.test.ts',

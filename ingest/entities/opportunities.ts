@@ -29,6 +29,10 @@ export const opportunities: EntitySpec = {
     { name: 'expected_close_at', type: 'date', nullable: true, doc: 'expected close date' },
     { name: 'stage_history', type: 'stage_history', datesLike: 'created_at', doc: 'JSON array of {"stage","entered_at"}' },
     { name: 'notes', type: 'string', doc: 'free text' },
+    // Issue 18 (win/loss model): optional, so files without them still load (NULL / empty = unknown).
+    { name: 'discount_pct', type: 'decimal', min: 0, max: 100, nullable: true, doc: 'discount given on the deal, percent 0–100 (empty: unknown)' },
+    { name: 'lead_source', type: 'string', doc: 'where the lead came from, e.g. web, referral, event, outbound, partner' },
+    { name: 'contacts_met', type: 'int', min: 0, max: 65535, nullable: true, doc: 'people at the customer the team met during the deal (empty: unknown)' },
     { name: 'updated_at', type: 'datetime', column: null, doc: 'last change: the newest version wins' },
   ],
 };
