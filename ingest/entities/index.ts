@@ -1,5 +1,6 @@
 import { campaignMembers } from './campaign-members.ts';
 import { campaigns } from './campaigns.ts';
+import { consents } from './consents.ts';
 import { customers } from './customers.ts';
 import { interactions } from './interactions.ts';
 import { opportunities } from './opportunities.ts';
@@ -17,6 +18,7 @@ export const ENTITIES: Readonly<Record<EntityName, EntitySpec>> = {
   campaigns,
   campaign_members: campaignMembers,
   users,
+  consents,
 };
 
 export const ENTITY_NAMES = Object.keys(ENTITIES) as EntityName[];

@@ -10,7 +10,8 @@ export type EntityName =
   | 'opportunities'
   | 'campaigns'
   | 'campaign_members'
-  | 'users';
+  | 'users'
+  | 'consents';
 
 export type FieldType =
   /** Free text, copied as given (trimmed). */

@@ -3,8 +3,8 @@ import type { BatchSummary } from './summary.ts';
 // The contract between the HTTP endpoint (server.ts) and the ingest pipeline (pipeline.ts, loaded
 // lazily by the server): in a file of its own so that neither has to import the other for it.
 
-/** Entities a source may push. Customers too: a web shop pushing sign-ups as they happen. */
-export const HTTP_ENTITIES = ['interactions', 'transactions', 'customers'] as const;
+/** Entities a source may push. Customers too: a web shop pushing sign-ups as they happen; consents: a preference centre pushing each opt-in/out. */
+export const HTTP_ENTITIES = ['interactions', 'transactions', 'customers', 'consents'] as const;
 export type HttpEntity = (typeof HTTP_ENTITIES)[number];
 
 export interface BatchToIngest {

@@ -308,6 +308,25 @@ export const VARIABLES = {
   CRM_DEFAULT_COUNTRY: variable(raw(), {
     type: 'ISO 3166', default: '`DE`', meaning: 'country of phone numbers and addresses when a mapping file names none', readBy: 'ingest/mapping/compile.ts', group: 'ingest', kind: 'product',
   }),
+  CRM_CONSENT_PURPOSES: variable(
+    parser<string[]>((v) => {
+      if (blank(v)) return ok(['marketing_email', 'marketing_sms', 'marketing_phone', 'profiling']);
+      const list = [...new Set(v!.split(',').map((p) => p.trim().toLowerCase()).filter(Boolean))];
+      const badName = list.find((p) => !/^[a-z][a-z0-9_]{0,39}$/.test(p));
+      if (badName) return bad(`must be a comma-separated list of purpose names (a-z, 0-9, _; "${badName}" is not one)`);
+      return list.includes('profiling') ? ok(list) : bad('must include profiling (the churn model reads it)');
+    }),
+    {
+      type: 'list', default: '`marketing_email,marketing_sms,marketing_phone,profiling`',
+      meaning: 'consent purposes a consent event may name (lib/consent); every purpose but profiling needs an explicit grant (no event means no consent)',
+      readBy: 'ingest/entities/consents.ts, web (360 page, segments), models/scoring', group: 'ingest', kind: 'product',
+    },
+  ),
+  CRM_CONSENT_PROFILING_DEFAULT: variable(oneOf(['granted', 'denied'], 'granted'), {
+    type: '`granted` \| `denied`', default: '`granted`',
+    meaning: 'profiling consent of a customer with no profiling event: `granted` (legitimate interest, the person may object) or `denied` (opt-in); customers without profiling consent are not churn-scored',
+    readBy: 'lib/consent, models/scoring/score-churn.ts', group: 'ingest', kind: 'product',
+  }),
   INGEST_HTTP_MAX_CONCURRENT: variable(whole(8, 1), {
     type: 'integer', default: '`8`', meaning: 'ingest API: batches loading at once; more wait in the queue (memory: about this × the 10 MiB body limit)',
     readBy: 'ingest/http/server.ts', group: 'ingest', kind: 'product',
