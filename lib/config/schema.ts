@@ -21,7 +21,7 @@ const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export type Env = Record<string, string | undefined>;
 
 export type Kind = 'product' | 'third-party' | 'internal';
-export type Group = 'warehouse' | 'secrets' | 'servers' | 'logging' | 'web' | 'alerts' | 'ingest' | 'semantic' | 'tools' | 'deploy';
+export type Group = 'warehouse' | 'secrets' | 'servers' | 'logging' | 'web' | 'alerts' | 'ingest' | 'privacy' | 'semantic' | 'tools' | 'deploy';
 
 export const GROUP_TITLES: Record<Group, string> = {
   warehouse: 'Warehouse (ClickHouse)',
@@ -31,6 +31,7 @@ export const GROUP_TITLES: Record<Group, string> = {
   web: 'Dashboard behind a proxy (read by adapter-node)',
   alerts: 'Churn alerts',
   ingest: 'Ingest',
+  privacy: 'Privacy: retention (maximum age of raw data, ClickHouse TTL; docs/privacy.md)',
   semantic: 'Semantic layer (Cube child process)',
   tools: 'Notebooks and models',
   deploy: 'docker-compose',
@@ -202,6 +203,12 @@ export const VARIABLES = {
     secret: true, example: 'change-me-webhook-secret', exampleComment: 'HMAC key for campaign and alert webhooks.',
   }),
 
+  CRM_PRIVACY_KEY: variable(raw(), {
+    type: 'secret', default: 'generated', meaning: 'HMAC key of the tombstones of erased people (`npm run privacy`, ingest skips their records); keep it as long as the data: a new key forgets every erasure',
+    readBy: 'lib/config.ts (localSecrets), lib/privacy', group: 'secrets', kind: 'product', secret: true,
+    example: 'change-me-privacy-key', exampleComment: 'HMAC key of the tombstones of erased people (never rotate it without re-keying them).',
+  }),
+
   // processes and ports
   CRM_BIND_HOST: variable(text('127.0.0.1'), {
     type: 'host', default: '`127.0.0.1`', meaning: 'address the ingest API, Cube and the dashboard listen on (`0.0.0.0` in containers)',
@@ -342,6 +349,24 @@ export const VARIABLES = {
   INGEST_HTTP_QUEUE_WAIT_SECONDS: variable(positive(30, 'seconds'), {
     type: 'seconds', default: '`30`', meaning: 'ingest API: longest a request waits in the queue before a 503 with `Retry-After`',
     readBy: 'ingest/http/server.ts', group: 'ingest', kind: 'product',
+  }),
+  CRM_RETENTION_TRANSACTIONS_DAYS: variable(whole(0, 0), {
+    type: 'days', default: '`0`: kept', meaning: 'maximum age of order lines by order date (ClickHouse TTL, applied at migrate)', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
+  }),
+  CRM_RETENTION_INTERACTIONS_DAYS: variable(whole(0, 0), {
+    type: 'days', default: '`0`: kept', meaning: 'maximum age of interactions (calls, e-mails, tickets…) by when they happened', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
+  }),
+  CRM_RETENTION_OPPORTUNITIES_DAYS: variable(whole(0, 0), {
+    type: 'days', default: '`0`: kept', meaning: 'maximum age of closed deals by close date (open deals are kept)', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
+  }),
+  CRM_RETENTION_REJECTS_DAYS: variable(whole(90, 0), {
+    type: 'days', default: '`90`', meaning: 'maximum age of quarantined rows (the rejects table; they hold raw input)', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
+  }),
+  CRM_RETENTION_INGEST_REQUESTS_DAYS: variable(whole(30, 0), {
+    type: 'days', default: '`30`', meaning: 'maximum age of HTTP idempotency records (a retry older than this loads again)', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
+  }),
+  CRM_RETENTION_AUDIT_DAYS: variable(whole(0, 0), {
+    type: 'days', default: '`0`: kept', meaning: 'maximum age of audit log rows (0 keeps them; many regimes ask for years)', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
   }),
   INGEST_TIMINGS: variable(parser((v) => ok(Boolean(v))), {
     type: 'flag', default: 'unset: off', meaning: 'any value: print the phases of each load (ms) to stderr', readBy: 'ingest/load/job.ts', group: 'ingest', kind: 'product',

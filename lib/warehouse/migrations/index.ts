@@ -9,8 +9,10 @@ import { ingestBatchCountStatements } from './007-ingest-batch-counts.ts';
 import { derivedOverlay, incrementalDerivedStatements } from './010-incremental-derived.ts';
 import { auditLogTables } from './011-audit-log.ts';
 import { consentTables, consentViews } from './012-consent.ts';
+import { privacyTables, reconcileRetention } from './013-privacy.ts';
 import { modelRunTables, modelRunViews } from './014-model-runs.ts';
 import { winlossStatements, winlossTables } from './015-winloss.ts';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
 export interface Migration {
@@ -20,6 +22,11 @@ export interface Migration {
   views?: ViewDef[];
   /** Raw statements for what tables/views cannot express; must be idempotent. */
   statements?: (ctx: RenderContext) => string[];
+  /**
+   * Settings that follow the configuration (retention TTLs), brought to what the environment asks
+   * on every migrate, after the DDL; not part of the checksum. Must only change what differs.
+   */
+  reconcile?: (client: ClickHouseClient, ctx: RenderContext, log: (line: string) => void) => Promise<unknown>;
 }
 
 /**
@@ -37,6 +44,7 @@ export const migrations: Migration[] = [
   { version: 10, name: 'incremental-derived', tables: [derivedOverlay], statements: incrementalDerivedStatements },
   { version: 11, name: 'audit-log', tables: auditLogTables },
   { version: 12, name: 'consent', tables: consentTables, views: consentViews },
+  { version: 13, name: 'privacy', tables: privacyTables, reconcile: reconcileRetention },
   { version: 14, name: 'model-runs', tables: modelRunTables, views: modelRunViews },
   { version: 15, name: 'winloss', tables: winlossTables, statements: winlossStatements },
 ];

@@ -54,5 +54,6 @@ export async function applyMigrations(
     await insertRows(client, `${db}.schema_migrations`, [{ version: m.version, name: m.name, checksum: sum }]);
     applied.push({ version: m.version, name: m.name });
   }
+  for (const m of list) if (m.reconcile) await m.reconcile(client, ctx, log);
   return { applied, current: Math.max(0, ...list.map((m) => m.version)) };
 }
