@@ -73,6 +73,12 @@ export const FILES = {
     free: [],
     dirty: { kinds: ['missing_id', 'bad_date', 'unknown_status'], idColumn: 'customer_ref', dateColumn: 'added_at', dateType: 'datetime', enumColumn: 'status', unknownValues: ['maybe', 'forwarded', 'spam'] },
   },
+  consents: {
+    file: 'consents.csv', entity: 'consents', format: 'csv',
+    columns: ['source', 'consent_id', 'customer_ref', 'purpose', 'status', 'occurred_at', 'channel', 'evidence'],
+    free: [],
+    dirty: { kinds: [] },
+  },
   truth: {
     file: 'truth.csv', entity: 'truth', format: 'csv',
     columns: ['person_id', 'customer_type', 'is_prospect', 'shop_id', 'shop_id_2', 'support_id', 'sales_id', 'owner_id', 'region', 'country', 'signup_date', 'is_churner', 'churn_archetype', 'churn_date', 'drift_start', 'last_purchase_date', 'orders', 'email_norm', 'phone_e164'],

@@ -8,6 +8,7 @@ import { e164, emailStyles, formatEmail, formatPhone, type PhoneStyle } from './
 import { buildManifest, FORMAT_VERSION, Stats, type DemoManifest } from './manifest.ts';
 import { makePerson, type Person } from './person.ts';
 import { simulate } from './activity.ts';
+import { consentRows } from './consent-events.ts';
 import { Random, Stream } from './random.ts';
 import { World, type DemoOptions } from './world.ts';
 
@@ -282,6 +283,9 @@ function emitCustomer(world: World, w: Writers, ids: Ids, stats: Stats, index: n
       }
     }
   }
+
+  const consentRef = shopId ? { source: 'shop', id: shopId } : supportId ? { source: 'support', id: supportId } : salesId ? { source: 'sales', id: salesId } : undefined;
+  if (consentRef) for (const row of consentRows(cal, world.options.seed, index, consentRef, p.signupDay, world.today)) w.consents.write(row);
 
   const lastOrder = act.orders.length ? act.orders[act.orders.length - 1].at : undefined;
   w.truth.write([

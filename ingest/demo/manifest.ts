@@ -176,8 +176,8 @@ export class Stats {
   }
 }
 
-const LOAD_ORDER: FileKey[] = ['users', 'customers_shop', 'customers_support', 'customers_sales', 'campaigns', 'transactions', 'interactions', 'opportunities', 'campaign_members'];
-const SOURCE: Partial<Record<FileKey, string>> = { customers_shop: 'shop', customers_support: 'support', customers_sales: 'sales', transactions: 'shop', interactions: 'column', opportunities: 'sales', campaign_members: 'column' };
+const LOAD_ORDER: FileKey[] = ['users', 'customers_shop', 'customers_support', 'customers_sales', 'campaigns', 'transactions', 'interactions', 'opportunities', 'campaign_members', 'consents'];
+const SOURCE: Partial<Record<FileKey, string>> = { customers_shop: 'shop', customers_support: 'support', customers_sales: 'sales', transactions: 'shop', interactions: 'column', opportunities: 'sales', campaign_members: 'column', consents: 'column' };
 
 const DIRTY_ORDER: DirtyKind[] = ['missing_id', 'bad_date', 'negative_quantity', 'invalid_utf8', 'unknown_status', 'unknown_type'];
 const ordered = (d: Partial<Record<DirtyKind, number>>): Partial<Record<DirtyKind, number>> =>
