@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CubeFilter, MemberFilter } from '../cube/types.ts';
-import { audienceQuery, describe as describeDef, emptyDefinition, emptyRule, membersQuery, parseDefinition, segmentFilters, segmentIssues, SegmentRuleError, type Rule, type SegmentDefinition } from './rules.ts';
+import { audienceQuery, describe as describeDef, emptyDefinition, emptyRule, matchQuery, membersQuery, parseDefinition, segmentFilters, segmentIssues, SegmentRuleError, type Rule, type SegmentDefinition } from './rules.ts';
 
 const r = (field: Rule['field'], op: Rule['op'], ...values: string[]): Rule => ({ field, op, values });
 const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } satisfies MemberFilter as MemberFilter;
@@ -41,12 +41,18 @@ describe('segmentFilters', () => {
     expect(segmentFilters(def)).toEqual(expected);
   });
 
-  it('audience and member queries carry the same filters', () => {
+  it('audience and member queries carry the same filters plus the marketing e-mail consent; the match count has no consent filter', () => {
+    const consent = { member: 'customer_base.granted_consents', operator: 'contains', values: ['|marketing\\_email|'] };
     const def = cases[9][1];
-    expect(audienceQuery(def).filters).toEqual(segmentFilters(def));
+    expect(audienceQuery(def).filters).toEqual([...segmentFilters(def), consent]);
     const q = membersQuery(def, 100, 200);
-    expect(q.filters).toEqual(segmentFilters(def));
+    expect(q.filters).toEqual([...segmentFilters(def), consent]);
     expect(q).toMatchObject({ limit: 100, offset: 200, order: [['customer_base.customer_id', 'asc']] });
+    expect(matchQuery(def)).toEqual({ measures: ['customer_base.customers'], filters: segmentFilters(def) });
+    // An OR segment stays one top-level filter, so the consent filter is ANDed with the whole of it.
+    const any = cases[11][1];
+    expect(membersQuery(any, 10, 0).filters).toEqual([...segmentFilters(any), consent]);
+    expect(segmentFilters(any)).toHaveLength(1);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { CubeFilter, CubeQuery, MemberFilter } from '../cube/types.ts';
+import { withConsent } from './consent.ts';
 
 /**
  * Segment definitions: rules on customer traits and scores, in AND/OR groups (one level of
@@ -213,12 +214,20 @@ export function segmentFilters(def: SegmentDefinition): CubeFilter[] {
   return [combine('any', groups)!];
 }
 
-/** Size and value of the audience. */
+/**
+ * Size and value of the audience the export and the push send: matching customers WITH consent for
+ * the segments' purpose (consent.ts).
+ */
 export function audienceQuery(def: SegmentDefinition): CubeQuery {
-  return {
+  return withConsent({
     measures: ['customer_base.customers', 'customer_base.total_lifetime_value', 'customer_base.total_predicted_clv'],
     filters: segmentFilters(def),
-  };
+  });
+}
+
+/** Every customer the rules match, consent or not: the live count's "N match" (excluded = this − audience). */
+export function matchQuery(def: SegmentDefinition): CubeQuery {
+  return { measures: ['customer_base.customers'], filters: segmentFilters(def) };
 }
 
 /** CSV columns of the member export: header → member. */
@@ -237,15 +246,18 @@ export const MEMBER_COLUMNS: [string, string][] = [
   ['days_since_last_purchase', 'customer_base.days_since_last_purchase'],
 ];
 
-/** One page of members, in a stable order (customer id) so paging never skips or repeats anyone. */
+/**
+ * One page of members with consent (consent.ts), in a stable order (customer id) so paging never
+ * skips or repeats anyone.
+ */
 export function membersQuery(def: SegmentDefinition, limit: number, offset: number, columns: [string, string][] = MEMBER_COLUMNS): CubeQuery {
-  return {
+  return withConsent({
     dimensions: columns.map(([, m]) => m),
     filters: segmentFilters(def),
     order: [['customer_base.customer_id', 'asc']],
     limit,
     offset,
-  };
+  });
 }
 
 /** Parses and validates a stored or posted definition; throws with a readable message. */

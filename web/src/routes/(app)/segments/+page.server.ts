@@ -1,7 +1,8 @@
 import { fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
-import { membersQuery, parseDefinition, segmentFilters } from '$lib/segments/rules.ts';
+import { matchQuery, membersQuery, parseDefinition, segmentFilters } from '$lib/segments/rules.ts';
+import { SEGMENT_PURPOSE } from '$lib/segments/consent.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { decide } from '$lib/auth/access.ts';
 import { deleteSegment, getSegment, listSegments, saveSegment, segmentDb } from '$lib/segments/store.server.ts';
@@ -88,7 +89,10 @@ export const actions: Actions = {
     const record = (outcome: 'ok' | 'failed', rows: number, detail: string) =>
       audit(user, locals.requestId, { action: 'segment.push', targetKind: 'segment', targetIds: [segment.id, campaignId], rowCount: rows, filter: auditFilter(segmentFilters(segment.definition)), outcome, detail });
     const members: Record<string, unknown>[] = [];
+    // Members without consent for the purpose are not pushed (membersQuery); the rules alone say how many match.
+    let matching = 0;
     try {
+      matching = Number((await cubeLoad(matchQuery(segment.definition), user)).rows[0]?.['customer_base.customers'] ?? 0);
       for await (const page of pagedRows(async (limit, offset) => (await cubeLoad(membersQuery(segment.definition, limit, offset, PUSH_COLUMNS), user)).rows, 10_000)) {
         for (const r of page) members.push(Object.fromEntries(PUSH_COLUMNS.map(([h, m]) => [h, r[m]])));
         if (members.length >= PUSH_LIMIT) break;
@@ -98,6 +102,8 @@ export const actions: Actions = {
       return fail(502, { action: 'push', error: publicError('The members could not be read from the semantic layer', err, locals.requestId) });
     }
     const truncated = members.length >= PUSH_LIMIT;
+    const excluded = truncated ? 0 : Math.max(0, matching - members.length);
+    const excludedText = `${excluded.toLocaleString('en-GB')} excluded for lack of ${SEGMENT_PURPOSE} consent`;
     const at = new Date();
     const result = await pushToWebhook(
       {
@@ -109,6 +115,7 @@ export const actions: Actions = {
         pushed_at: at.toISOString(),
         truncated,
         count: members.length,
+        consent: { purpose: SEGMENT_PURPOSE, excluded },
         members,
       },
       config,
@@ -137,14 +144,14 @@ export const actions: Actions = {
     } catch (err) {
       logError = ` ${publicError('The push could not be logged', err, locals.requestId)}`;
     }
-    await record(result.ok ? 'ok' : 'failed', members.length, result.ok ? (status === 'not_recorded' ? 'delivered, campaign not recorded' : '') : 'the campaign tool did not accept the push');
+    await record(result.ok ? 'ok' : 'failed', members.length, [result.ok ? (status === 'not_recorded' ? 'delivered, campaign not recorded' : '') : 'the campaign tool did not accept the push', `${excluded} excluded for lack of ${SEGMENT_PURPOSE} consent`].filter(Boolean).join('; '));
     if (!result.ok) return fail(502, { action: 'push', error: `The campaign tool did not accept the push after ${result.attempts} attempt(s): ${result.error}.${logError}` });
     if (status === 'not_recorded') return fail(500, { action: 'push', error: `Pushed ${members.length.toLocaleString('en-GB')} members, but ${error}.${logError}` });
     return {
       action: 'push',
       // What the page waits to see in the campaign results (results.ts, JustPushed), and the counts.
-      pushed: { campaignId, campaignName, segmentId: segment.id, newMembers, members: members.length },
-      message: `Pushed ${members.length.toLocaleString('en-GB')} members of “${segment.name}” to campaign “${campaignName}” (${newMembers.toLocaleString('en-GB')} new; push ${result.pushId}).${logError}`,
+      pushed: { campaignId, campaignName, segmentId: segment.id, newMembers, members: members.length, excluded },
+      message: `Pushed ${members.length.toLocaleString('en-GB')} members of “${segment.name}” to campaign “${campaignName}” (${newMembers.toLocaleString('en-GB')} new; ${excludedText}; push ${result.pushId}).${logError}`,
     };
   },
 };

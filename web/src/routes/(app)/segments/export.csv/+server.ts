@@ -1,6 +1,7 @@
 import type { RequestHandler } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
-import { MEMBER_COLUMNS, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
+import { MEMBER_COLUMNS, audienceQuery, matchQuery, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
+import { exclusion, SEGMENT_PURPOSE } from '$lib/segments/consent.ts';
 import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { csvResponse, csvStream, pagedRows, withUnits } from '$lib/format/csv-stream.ts';
@@ -49,6 +50,11 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad(membersQuery(def, limit, offset), user)).rows;
   // One audit row per export, written when the file is complete (or failed): the saved segment's id
   // (none for unsaved rules), rows in the file and the filter.
+  // Members without consent for the purpose are left out (membersQuery); how many is counted from
+  // the rules alone (matchQuery) minus the rows written, and said in the audit row and a header.
+  let matching: number | undefined;
+  let excludedUpFront = 0;
+  const excludedPhrase = (rows: number): string => (matching === undefined ? '' : `${Math.max(0, matching - rows)} excluded for lack of ${SEGMENT_PURPOSE} consent`);
   const record = (rows: number, outcome: 'ok' | 'failed', detail: string) =>
     audit(user, requestId, {
       action: 'export.segment',
@@ -57,12 +63,15 @@ export const GET: RequestHandler = async ({ url, locals }) => {
       rowCount: rows,
       filter: auditFilter(segmentFilters(def)),
       outcome,
-      detail,
+      detail: [detail, outcome === 'ok' ? excludedPhrase(rows) : ''].filter(Boolean).join('; '),
     });
   // The first page is read before answering, so a failure is an error status, not a cut file.
   let first: Row[];
   try {
     first = await load(PAGE, 0);
+    const count = async (q: ReturnType<typeof matchQuery>): Promise<number> => Number((await cubeLoad(q, user)).rows[0]?.['customer_base.customers'] ?? 0);
+    matching = await count(matchQuery(def));
+    excludedUpFront = exclusion(matching, await count(audienceQuery(def))).excluded;
   } catch (err) {
     await record(0, 'failed', 'the semantic layer did not answer');
     return text(502, publicError('The export failed: the semantic layer did not answer', err, requestId));
@@ -72,5 +81,9 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     if (first.length < PAGE) return;
     for await (const page of pagedRows((limit, offset) => load(limit, offset + PAGE), PAGE)) yield page;
   }
-  return csvResponse(csvStream(withUnits(MEMBER_COLUMNS, UNITS), countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+  const response = csvResponse(csvStream(withUnits(MEMBER_COLUMNS, UNITS), countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+  // Customers the rules match who lack consent, counted before the body (the audit row counts them again from the rows written).
+  response.headers.set('x-excluded-for-consent', String(excludedUpFront));
+  response.headers.set('x-consent-purpose', SEGMENT_PURPOSE);
+  return response;
 };
