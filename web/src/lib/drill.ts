@@ -18,6 +18,12 @@ export interface Column {
   /** Cap for long values (e-mails), e.g. '14rem'; the full text is in the cell's title. */
   maxWidth?: string;
   sortable?: boolean;
+  /**
+   * How much the column matters when the table is narrow (tablets, issue 15): 1 = a key column,
+   * always in the row; 2 (default) and 3 move into the row's detail, 3 first, when the table would
+   * otherwise scroll or clip. The first column counts as 1 unless said otherwise.
+   */
+  priority?: 1 | 2 | 3;
 }
 
 export interface Drill {

@@ -112,23 +112,23 @@ export function riskDrill(f: Filters, extra: CubeFilter[], title: string): Drill
 }
 
 export const DEAL_COLUMNS: Column[] = [
-  { key: 'pipeline.opportunity_id', label: 'Deal' },
-  { key: 'pipeline.deal_name', label: 'Name' },
+  { key: 'pipeline.opportunity_id', label: 'Deal', priority: 3 },
+  { key: 'pipeline.deal_name', label: 'Name', priority: 1 },
   { key: 'pipeline.customer_name', label: 'Customer', href: customerHref('pipeline.customer_id') },
-  { key: 'pipeline.product', label: 'Product' },
+  { key: 'pipeline.product', label: 'Product', priority: 3 },
   { key: 'pipeline.stage', label: 'Stage', format: 'label' },
-  { key: 'pipeline.deal_amount', label: 'Amount', format: 'currency' },
+  { key: 'pipeline.deal_amount', label: 'Amount', format: 'currency', priority: 1 },
   { key: 'pipeline.created_at', label: 'Created', format: 'date' },
 ];
 
 export const LOST_DEAL_COLUMNS: Column[] = [
-  { key: 'pipeline.opportunity_id', label: 'Deal' },
-  { key: 'pipeline.customer_name', label: 'Customer', href: customerHref('pipeline.customer_id') },
-  { key: 'pipeline.product', label: 'Product' },
+  { key: 'pipeline.opportunity_id', label: 'Deal', priority: 3 },
+  { key: 'pipeline.customer_name', label: 'Customer', href: customerHref('pipeline.customer_id'), priority: 1 },
+  { key: 'pipeline.product', label: 'Product', priority: 3 },
   { key: 'pipeline.lost_at_stage', label: 'Lost at stage', format: 'label' },
-  { key: 'pipeline.loss_reason', label: 'Reason', format: 'label' },
-  { key: 'pipeline.competitor', label: 'Competitor' },
-  { key: 'pipeline.deal_amount', label: 'Amount', format: 'currency' },
+  { key: 'pipeline.loss_reason', label: 'Reason', format: 'label', priority: 1 },
+  { key: 'pipeline.competitor', label: 'Competitor', priority: 3 },
+  { key: 'pipeline.deal_amount', label: 'Amount', format: 'currency', priority: 1 },
   { key: 'pipeline.closed_at', label: 'Closed', format: 'date' },
   { key: 'pipeline.notes', label: 'Notes', wrap: true },
 ];

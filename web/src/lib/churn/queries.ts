@@ -52,12 +52,12 @@ export function riskSummaryQuery(f: Filters, band: Band | ''): CubeQuery {
 
 export const RISK_COLUMNS: Column[] = [
   { key: 'customer_risk.customer_name', label: 'Customer', href: customerHref('customer_risk.customer_id') },
-  { key: 'customer_risk.region', label: 'Region' },
-  { key: 'customer_risk.risk_band', label: 'Risk', format: 'label' },
+  { key: 'customer_risk.region', label: 'Region', priority: 3 },
+  { key: 'customer_risk.risk_band', label: 'Risk', format: 'label', priority: 1 },
   { key: 'customer_risk.churn_probability', label: 'Probability', format: 'percent' },
-  { key: 'customer_risk.churn_value_at_risk', label: 'Value at risk', format: 'currency' },
-  { key: 'customer_risk.predicted_clv', label: 'CLV (12 m)', format: 'currency' },
-  { key: 'customer_risk.lifetime_value', label: 'LTV', format: 'currency' },
+  { key: 'customer_risk.churn_value_at_risk', label: 'Value at risk', format: 'currency', priority: 1 },
+  { key: 'customer_risk.predicted_clv', label: 'CLV (12 m)', format: 'currency', priority: 3 },
+  { key: 'customer_risk.lifetime_value', label: 'LTV', format: 'currency', priority: 3 },
   { key: 'customer_risk.top_reasons', label: 'Why (model reasons)', wrap: true },
 ];
 

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { createRawSnippet } from 'svelte';
-import { afterEach, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import type { Resource, ResourceState } from '$lib/cube/resource.svelte.ts';
 import QueryLoad from './QueryLoad.svelte';
 import KpiCard from './KpiCard.svelte';
@@ -100,6 +100,49 @@ describe('DataTable', () => {
     expect(screen.getByRole('columnheader', { name: /LTV/ })).toHaveAttribute('aria-sort', 'descending');
     await fireEvent.click(screen.getByRole('button', { name: /Name/ }));
     expect(onsort).toHaveBeenCalledWith('c.name');
+  });
+});
+
+describe('DataTable on a narrow box: columns move into a row detail', () => {
+  // jsdom lays nothing out: the box is 500 px wide and every shown column takes 200 px.
+  const columns = [
+    { key: 'c.name', label: 'Name' },
+    { key: 'c.email', label: 'E-mail', priority: 3 as const },
+    { key: 'c.ltv', label: 'LTV', format: 'currency' as const, priority: 1 as const },
+    { key: 'c.region', label: 'Region' },
+  ];
+  const rows = [{ 'c.id': 'C1', 'c.name': 'Anna', 'c.email': 'anna@example.com', 'c.ltv': '1500', 'c.region': 'DACH' }];
+  beforeEach(() => {
+    vi.stubGlobal('ResizeObserver', class {
+      constructor(private cb: () => void) {}
+      observe() { this.cb(); }
+      disconnect() {}
+    });
+    vi.spyOn(HTMLElement.prototype, 'clientWidth', 'get').mockReturnValue(500);
+    vi.spyOn(HTMLElement.prototype, 'scrollWidth', 'get').mockImplementation(function (this: HTMLElement) {
+      return 200 * this.querySelectorAll('thead th').length;
+    });
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+  test('the least important columns go into the detail; a button opens it from the keyboard', async () => {
+    const { container } = render(DataTable, { columns, rows, caption: 'Customers', rowKey: 'c.id', testid: 't', rowTestid: 'row' });
+    await vi.waitFor(() => expect(container.querySelector('[data-fit]')?.getAttribute('data-fit')).toBe('done'));
+    // 4 columns × 200 > 500: E-mail (priority 3) first, then Region (priority 2); Name and LTV stay.
+    expect([...container.querySelectorAll('thead th')].map((th) => th.textContent?.trim())).toEqual(['Name', 'LTV']);
+    const detail = container.querySelector('tr[data-detail-for="C1"]') as HTMLElement;
+    expect(detail.hidden).toBe(true);
+    expect(detail).toHaveTextContent('anna@example.com');
+    expect(detail).toHaveTextContent('DACH');
+    const button = screen.getByRole('button', { name: /Show E-mail, Region for Anna/ });
+    expect(button).toHaveAttribute('aria-expanded', 'false');
+    expect(button).toHaveAttribute('aria-controls', detail.id);
+    await fireEvent.click(button);
+    expect(button).toHaveAttribute('aria-expanded', 'true');
+    expect(detail.hidden).toBe(false);
+    expect(screen.getAllByTestId('row')).toHaveLength(1);
   });
 });
 

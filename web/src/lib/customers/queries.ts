@@ -91,14 +91,14 @@ export function customerListQuery(f: Filters, p: ListParams): CubeQuery {
 
 export const LIST_COLUMNS: Column[] = [
   { key: 'customer_base.customer_name', label: 'Customer', href: customerHref('customer_base.customer_id'), sortable: true, maxWidth: '16rem' },
-  { key: 'customer_base.email', label: 'E-mail', maxWidth: '12rem' },
-  { key: 'customer_base.region', label: 'Region', sortable: true },
-  { key: 'customer_base.owner_name', label: 'Owner' },
-  { key: 'customer_base.rfm_segment', label: 'Segment', sortable: true },
-  { key: 'customer_base.lifetime_value', label: 'LTV', format: 'currency', sortable: true },
-  { key: 'customer_base.predicted_clv', label: 'CLV (12 m)', format: 'currency', sortable: true },
-  { key: 'customer_base.churn_probability', label: 'Churn risk', format: 'percent', sortable: true },
-  { key: 'customer_base.days_since_last_purchase', label: 'Last order', format: 'days', sortable: true },
+  { key: 'customer_base.email', label: 'E-mail', maxWidth: '12rem', priority: 3 },
+  { key: 'customer_base.region', label: 'Region', sortable: true, priority: 2 },
+  { key: 'customer_base.owner_name', label: 'Owner', priority: 2 },
+  { key: 'customer_base.rfm_segment', label: 'Segment', sortable: true, priority: 2 },
+  { key: 'customer_base.lifetime_value', label: 'LTV', format: 'currency', sortable: true, priority: 1 },
+  { key: 'customer_base.predicted_clv', label: 'CLV (12 m)', format: 'currency', sortable: true, priority: 1 },
+  { key: 'customer_base.churn_probability', label: 'Churn risk', format: 'percent', sortable: true, priority: 1 },
+  { key: 'customer_base.days_since_last_purchase', label: 'Last order', format: 'days', sortable: true, priority: 1 },
 ];
 
 const id = (customerId: string): CubeFilter[] => [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }];
