@@ -1,13 +1,13 @@
 import { expect, test } from 'vitest';
 import type { Filters } from '../filters/url-filters.ts';
-import { cohortQuery, dealKpiQuery, kpiComparisonQueries, kpiQueries, lossReasonQuery, pipelineStageQuery, revenueTrendComparisonQuery, revenueTrendQuery, salesKpiQuery, stageRank } from './queries.ts';
+import { cohortQuery, dealKpiQuery, kpiComparisonQueries, kpiQueries, lossReasonQuery, pipelineStageQuery, retentionKpiQuery, revenueTrendComparisonQuery, revenueTrendQuery, salesKpiQuery, stageRank } from './queries.ts';
 
 const f: Filters = { from: '2025-11-01', to: '2026-10-31', region: 'DACH', channel: '', owner: '', segment: 'Champions' };
 
 test('revenue KPI: this period and the previous one, same filters', () => {
   const q = { ...kpiQueries(f), ...kpiComparisonQueries(f)! };
   expect(q.sales).toEqual({
-    measures: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.repeat_purchase_rate'],
+    measures: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.average_order_value', 'sales.repeat_purchase_rate'],
     timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'] }],
     filters: [
       { member: 'sales.customer_region', operator: 'equals', values: ['DACH'] },
@@ -66,4 +66,29 @@ test('trend, cohort, pipeline and loss-reason queries', () => {
 
 test('stages sort in funnel order, unknown ones last', () => {
   expect(['negotiation', 'custom', 'prospecting', 'proposal'].sort((a, b) => stageRank(a) - stageRank(b))).toEqual(['prospecting', 'proposal', 'negotiation', 'custom']);
+});
+
+test('retention: the period and, as its base, the previous period of lib/periods (not the comparison choice)', () => {
+  const q = kpiQueries({ ...f, compare: 'last_year' });
+  expect(q.retention).toEqual({
+    measures: ['customer_retention.retention_rate', 'customer_retention.base_customers', 'customer_retention.retained_customers'],
+    timeDimensions: [
+      { dimension: 'customer_retention.period', dateRange: ['2025-11-01', '2026-10-31'] },
+      { dimension: 'customer_retention.base_period', dateRange: ['2024-11-01', '2025-10-31'] },
+    ],
+    filters: [
+      { member: 'customer_retention.customer_region', operator: 'equals', values: ['DACH'] },
+      { member: 'customer_retention.rfm_segment', operator: 'equals', values: ['Champions'] },
+    ],
+  });
+  // A quarter's base is the quarter before (92 days), not the 90 days before.
+  expect(retentionKpiQuery(f, { from: '2026-01-01', to: '2026-03-31' }).timeDimensions).toEqual([
+    { dimension: 'customer_retention.period', dateRange: ['2026-01-01', '2026-03-31'] },
+    { dimension: 'customer_retention.base_period', dateRange: ['2025-10-01', '2025-12-31'] },
+  ]);
+  // Compared with last year: last year's retention, from its own previous period.
+  expect(kpiComparisonQueries({ ...f, compare: 'last_year' })!.retentionPrev.timeDimensions).toEqual([
+    { dimension: 'customer_retention.period', dateRange: ['2024-11-01', '2025-10-31'] },
+    { dimension: 'customer_retention.base_period', dateRange: ['2023-11-01', '2024-10-31'] },
+  ]);
 });

@@ -1,3 +1,4 @@
+import { previousPeriod } from '../../../../lib/periods.ts';
 import { comparisonOf, type DateRange, type Filters } from '../filters/url-filters.ts';
 import { scopeFilters, timeDimension } from '../cube/scopes.ts';
 import type { CubeFilter, CubeQuery } from '../cube/types.ts';
@@ -11,7 +12,8 @@ import type { Granularity } from '../format/format.ts';
  * no history.
  */
 export const KPI_MEASURES = {
-  sales: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.repeat_purchase_rate'],
+  sales: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.average_order_value', 'sales.repeat_purchase_rate'],
+  retention: ['customer_retention.retention_rate', 'customer_retention.base_customers', 'customer_retention.retained_customers'],
   deals: ['pipeline.win_rate', 'pipeline.lost_value', 'pipeline.won_deals', 'pipeline.lost_deals'],
   snapshot: ['customer_base.churn_rate', 'customer_base.avg_lifetime_value', 'customer_base.avg_predicted_clv', 'customer_base.value_at_risk', 'customer_base.customers'],
   pipeline: ['pipeline.pipeline_value', 'pipeline.open_deals'],
@@ -28,9 +30,23 @@ export function dealKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
   return { measures: [...KPI_MEASURES.deals], timeDimensions: timeDimension('dealsClosed', range), filters: scopeFilters('dealsClosed', f) };
 }
 
+/**
+ * Retention in `range`: of the customers active in the period before it (lib/periods.ts
+ * previousPeriod, the same rule as the "previous period" comparison), the share active again.
+ */
+export function retentionKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
+  const base = previousPeriod(range);
+  return {
+    measures: [...KPI_MEASURES.retention],
+    timeDimensions: [...timeDimension('periodRetention', range), { dimension: 'customer_retention.base_period', dateRange: [base.from, base.to] }],
+    filters: scopeFilters('periodRetention', f),
+  };
+}
+
 export function kpiQueries(f: Filters) {
   return {
     sales: salesKpiQuery(f),
+    retention: retentionKpiQuery(f),
     deals: dealKpiQuery(f),
     snapshot: { measures: [...KPI_MEASURES.snapshot], filters: scopeFilters('customers', f) } satisfies CubeQuery,
     pipeline: { measures: [...KPI_MEASURES.pipeline], filters: [...scopeFilters('dealsOpen', f), OPEN] } satisfies CubeQuery,
@@ -40,7 +56,7 @@ export function kpiQueries(f: Filters) {
 /** The period KPIs for the comparison period; null with `compare=none`. */
 export function kpiComparisonQueries(f: Filters) {
   const range = comparisonOf(f);
-  return range ? { salesPrev: salesKpiQuery(f, range), dealsPrev: dealKpiQuery(f, range) } : null;
+  return range ? { salesPrev: salesKpiQuery(f, range), retentionPrev: retentionKpiQuery(f, range), dealsPrev: dealKpiQuery(f, range) } : null;
 }
 
 export function revenueTrendQuery(f: Filters, range: DateRange, granularity: Granularity): CubeQuery {

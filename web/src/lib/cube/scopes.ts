@@ -35,6 +35,14 @@ export const SCOPES = {
     channel: 'retention.customer_acquisition_channel',
     owner: 'retention.customer_owner_id',
   },
+  /** Period retention: customers active in the previous period and again in this one (the date range is `period`). */
+  periodRetention: {
+    time: 'customer_retention.period',
+    region: 'customer_retention.customer_region',
+    channel: 'customer_retention.customer_acquisition_channel',
+    owner: 'customer_retention.customer_owner_id',
+    segment: 'customer_retention.rfm_segment',
+  },
   /** RFM snapshot (as of the last rebuild). */
   rfm: {
     region: 'rfm_segments.region',

@@ -1,0 +1,51 @@
+import { describe, expect, test } from 'vitest';
+import type { Comparison } from '../filters/comparison.ts';
+import { COCKPIT_KPIS, COCKPIT_MEASURES, kpiHelp } from './kpis.ts';
+import { KPI_MEASURES } from './queries.ts';
+
+const byId = (id: string) => COCKPIT_KPIS.find((k) => k.testid === id)!;
+const range = { from: '2025-12-01', to: '2026-11-30' };
+const previous: Comparison = { compare: 'previous', range: { from: '2024-12-01', to: '2025-11-30' }, available: true, vs: 'vs previous period' };
+
+describe('cockpit KPI cards', () => {
+  test('each card shows a measure its query asks for; ids and measures are unique', () => {
+    for (const k of COCKPIT_KPIS) expect(KPI_MEASURES[k.source] as readonly string[]).toContain(k.measure);
+    expect(new Set(COCKPIT_KPIS.map((k) => k.testid)).size).toBe(COCKPIT_KPIS.length);
+    expect(new Set(COCKPIT_MEASURES).size).toBe(COCKPIT_MEASURES.length);
+  });
+
+  test('retention is the period measure and the repeat-purchase rate a card of its own; AOV and value at risk are cards', () => {
+    expect(byId('kpi-retention').measure).toBe('customer_retention.retention_rate');
+    expect(byId('kpi-repeat-purchase').measure).toBe('sales.repeat_purchase_rate');
+    expect(byId('kpi-aov').measure).toBe('sales.average_order_value');
+    expect(byId('kpi-value-at-risk').measure).toBe('customer_base.value_at_risk');
+  });
+});
+
+describe('kpiHelp: definition, period and comparison', () => {
+  test('a period KPI names its days and the comparison period', () => {
+    expect(kpiHelp(byId('kpi-revenue'), { description: 'Revenue of paid orders, before refunds.' }, { range, asOf: '2026-12-05', comparison: previous })).toEqual({
+      definition: 'Revenue of paid orders, before refunds.',
+      period: '1 Dec 2025 – 30 Nov 2026.',
+      comparison: 'Compared with the previous period, 1 Dec 2024 – 30 Nov 2025.',
+    });
+  });
+  test('retention also names the previous period its customers come from', () => {
+    expect(kpiHelp(byId('kpi-retention'), { description: 'x' }, { range, asOf: '2026-12-05', comparison: previous }).period).toBe('1 Dec 2025 – 30 Nov 2026, customers active in the previous period 1 Dec 2024 – 30 Nov 2025.');
+  });
+  test('same period last year, a notice before the data starts, no comparison', () => {
+    const lastYear: Comparison = { ...previous, compare: 'last_year', vs: 'vs same period last year' };
+    expect(kpiHelp(byId('kpi-win-rate'), undefined, { range, asOf: '2026-12-05', comparison: lastYear }).comparison).toBe('Compared with the same period last year, 1 Dec 2024 – 30 Nov 2025.');
+    const notice: Comparison = { ...previous, available: false, notice: 'No data before 3 Jan 2025: comparison not available' };
+    expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05', comparison: notice }).comparison).toBe('No data before 3 Jan 2025: comparison not available.');
+    expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05', comparison: { compare: 'none', available: true, vs: '' } }).comparison).toBe('Not compared (no comparison chosen).');
+    expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05' }).definition).toBe('No definition in the semantic layer.');
+  });
+  test('a snapshot KPI says so and is not compared', () => {
+    expect(kpiHelp(byId('kpi-value-at-risk'), { description: 'd' }, { range, asOf: '2026-12-05', comparison: previous })).toEqual({
+      definition: 'd',
+      period: 'A snapshot as of 5 Dec 2026: the date range does not apply.',
+      comparison: 'Not compared: the layer keeps no history of this figure.',
+    });
+  });
+});

@@ -1,0 +1,81 @@
+import { previousPeriod } from '../../../../lib/periods.ts';
+import type { Comparison } from '../filters/comparison.ts';
+import type { DateRange } from '../filters/url-filters.ts';
+import { formatDate } from '../format/format.ts';
+import type { Metric } from '../metrics/dictionary.ts';
+import type { KPI_MEASURES } from './queries.ts';
+
+/**
+ * The cockpit's KPI cards: which dictionary measure each shows and from which query (queries.ts).
+ * Labels, definitions and formats are not here: they come from the semantic layer's dictionary
+ * (lib/metrics), so a card says what the layer defines and the Definitions page lists the same
+ * words. Pure, so the e2e test can check every card against the measure it names.
+ */
+export type KpiSource = keyof typeof KPI_MEASURES;
+
+export interface KpiSpec {
+  testid: string;
+  /** The dictionary measure the card shows (its value is this member's value). */
+  measure: string;
+  /** The kpiQueries() key whose answer carries the measure. */
+  source: KpiSource;
+  /** Which facts' comparison applies (sales dates or deal close dates); none for snapshots. */
+  compare?: 'sales' | 'deals';
+  /** The kpiComparisonQueries() key for the comparison period's value. */
+  previousSource?: 'salesPrev' | 'retentionPrev' | 'dealsPrev';
+  changeMode?: 'relative' | 'points';
+  goodWhen?: 'up' | 'down';
+}
+
+type Members<K extends KpiSource> = (typeof KPI_MEASURES)[K][number];
+const spec = <K extends KpiSource>(s: Omit<KpiSpec, 'measure' | 'source'> & { source: K; measure: Members<K> }): KpiSpec => s;
+
+export const COCKPIT_KPIS: readonly KpiSpec[] = [
+  spec({ testid: 'kpi-revenue', source: 'sales', measure: 'sales.revenue', compare: 'sales', previousSource: 'salesPrev' }),
+  spec({ testid: 'kpi-active-customers', source: 'sales', measure: 'sales.active_customers', compare: 'sales', previousSource: 'salesPrev' }),
+  spec({ testid: 'kpi-new-customers', source: 'sales', measure: 'sales.new_customers', compare: 'sales', previousSource: 'salesPrev' }),
+  spec({ testid: 'kpi-aov', source: 'sales', measure: 'sales.average_order_value', compare: 'sales', previousSource: 'salesPrev' }),
+  spec({ testid: 'kpi-retention', source: 'retention', measure: 'customer_retention.retention_rate', compare: 'sales', previousSource: 'retentionPrev', changeMode: 'points' }),
+  spec({ testid: 'kpi-repeat-purchase', source: 'sales', measure: 'sales.repeat_purchase_rate', compare: 'sales', previousSource: 'salesPrev', changeMode: 'points' }),
+  spec({ testid: 'kpi-churn-rate', source: 'snapshot', measure: 'customer_base.churn_rate', goodWhen: 'down' }),
+  spec({ testid: 'kpi-avg-ltv', source: 'snapshot', measure: 'customer_base.avg_lifetime_value' }),
+  spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv' }),
+  spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down' }),
+  spec({ testid: 'kpi-pipeline', source: 'pipeline', measure: 'pipeline.pipeline_value' }),
+  spec({ testid: 'kpi-win-rate', source: 'deals', measure: 'pipeline.win_rate', compare: 'deals', previousSource: 'dealsPrev', changeMode: 'points' }),
+  spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down' }),
+];
+
+/** Every measure a cockpit card shows (the Definitions page must list them all). */
+export const COCKPIT_MEASURES: readonly string[] = COCKPIT_KPIS.map((k) => k.measure);
+
+export interface KpiHelp {
+  /** The layer's definition of the measure. */
+  definition: string;
+  /** Which days the figure covers, or "snapshot as of …". */
+  period: string;
+  /** What the change is against, or why there is none. */
+  comparison: string;
+}
+
+const span = (r: DateRange): string => `${formatDate(r.from)} – ${formatDate(r.to)}`;
+
+/**
+ * The (i) text of a card: the definition, the days it covers and what it is compared with, in the
+ * words of the period logic (lib/periods.ts via filters/comparison.ts). Retention also names the
+ * previous period its customers come from.
+ */
+export function kpiHelp(k: KpiSpec, metric: Pick<Metric, 'description'> | undefined, ctx: { range: DateRange; asOf: string; comparison?: Comparison }): KpiHelp {
+  const definition = metric?.description || 'No definition in the semantic layer.';
+  if (!k.compare) {
+    return { definition, period: `A snapshot as of ${formatDate(ctx.asOf)}: the date range does not apply.`, comparison: 'Not compared: the layer keeps no history of this figure.' };
+  }
+  let period = `${span(ctx.range)}.`;
+  if (k.measure === 'customer_retention.retention_rate') period = `${span(ctx.range)}, customers active in the previous period ${span(previousPeriod(ctx.range))}.`;
+  const c = ctx.comparison;
+  let comparison: string;
+  if (!c?.range) comparison = 'Not compared (no comparison chosen).';
+  else if (c.notice) comparison = `${c.notice}.`;
+  else comparison = `Compared with ${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'}, ${span(c.range)}.`;
+  return { definition, period, comparison };
+}

@@ -1,0 +1,47 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
+import KpiCard from './KpiCard.svelte';
+
+afterEach(() => cleanup());
+
+const help = { definition: 'Revenue of paid orders, before refunds.', period: '1 Dec 2025 – 30 Nov 2026.', comparison: 'Compared with the previous period, 1 Dec 2024 – 30 Nov 2025.' };
+
+describe('KpiCard (i)', () => {
+  test('a button, named after the card, shows the definition, period and comparison; Escape closes it', async () => {
+    render(KpiCard, { testid: 'kpi', label: 'Revenue', format: 'currency', value: 1200, help });
+    const info = screen.getByRole('button', { name: 'What is Revenue?' });
+    const tip = screen.getByTestId('kpi-help');
+    expect(info).toHaveAttribute('aria-expanded', 'false');
+    expect(info).toHaveAttribute('aria-describedby', tip.id);
+    expect(tip).not.toBeVisible();
+    await fireEvent.click(info);
+    expect(info).toHaveAttribute('aria-expanded', 'true');
+    expect(tip).toBeVisible();
+    expect(tip).toHaveTextContent('Revenue of paid orders, before refunds.');
+    expect(tip).toHaveTextContent('Period: 1 Dec 2025 – 30 Nov 2026.');
+    expect(tip).toHaveTextContent('Compared with: Compared with the previous period, 1 Dec 2024 – 30 Nov 2025.');
+    await fireEvent.keyDown(info, { key: 'Escape' });
+    expect(tip).not.toBeVisible();
+  });
+
+  test('the (i) does not open the drill; the card body still does', async () => {
+    const onclick = vi.fn();
+    render(KpiCard, { testid: 'kpi', label: 'Revenue', format: 'currency', value: 1200, help, onclick });
+    await fireEvent.click(screen.getByRole('button', { name: 'What is Revenue?' }));
+    expect(onclick).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: /€1,200/ }));
+    expect(onclick).toHaveBeenCalledOnce();
+  });
+
+  test('text from the layer is text, never markup', () => {
+    render(KpiCard, { testid: 'kpi', label: '<b>x</b>', format: 'number', value: 1, help: { ...help, definition: '<img src=x onerror=alert(1)>' } });
+    expect(screen.getByTestId('kpi-help').querySelector('img')).toBeNull();
+    expect(screen.getByTestId('kpi-help')).toHaveTextContent('<img src=x onerror=alert(1)>');
+  });
+
+  test('without help there is no (i)', () => {
+    render(KpiCard, { testid: 'kpi', label: 'Revenue', format: 'currency', value: 1200 });
+    expect(screen.queryByTestId('kpi-info')).toBeNull();
+  });
+});
