@@ -61,6 +61,7 @@ export const NODE_TESTS = {
     'test/semantic/auth.test.ts', // `npm run token` as a child process
     'test/semantic/auto-refresh.test.ts',
     'test/semantic/cdnow.test.ts',
+    'test/semantic/deal-risk.test.ts', // the win/loss cubes on a real Cube, planted scores
     'test/semantic/incremental-refresh.test.ts', // incremental derived tables against a full rebuild, real ingest jobs
     'test/semantic/limits.test.ts', // a silent upstream on a loopback port
     'test/semantic/model.test.ts',

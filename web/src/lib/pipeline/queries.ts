@@ -1,0 +1,86 @@
+import { FILTER_KEYS, type FilterKey, type Filters } from '../filters/url-filters.ts';
+import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
+import { customerHref, type Column } from '../drill.ts';
+import { causesText } from '../lost-orders/causes.ts';
+
+/**
+ * Open deals at risk (issue 18): the win/loss model's scores of the open pipeline, read from the
+ * semantic layer's `deal_risk` view, largest value at risk first. Value at risk of an open deal =
+ * amount × (1 − win probability), defined once in semantic/model/cubes/sales/deal_scores.yml. An
+ * owner's token restricts every row to their customers' deals (row-level security in the cube), so
+ * these builders never add an owner filter for them. Pure functions of the URL filters.
+ */
+export const PAGE_SIZE = 25;
+
+/** Which deal_risk member each dashboard filter maps to; the segment filter has none (deals carry no RFM segment). */
+export const DEAL_RISK_FILTERS: Partial<Record<FilterKey, string>> = {
+  region: 'deal_risk.region',
+  channel: 'deal_risk.acquisition_channel',
+  owner: 'deal_risk.deal_owner_id',
+};
+
+export const OPEN: CubeFilter = { member: 'deal_risk.deal_status', operator: 'equals', values: ['open'] };
+
+export function dealRiskFilters(f: Pick<Filters, FilterKey>): CubeFilter[] {
+  const out: CubeFilter[] = [];
+  for (const [key, member] of Object.entries(DEAL_RISK_FILTERS) as [FilterKey, string][]) {
+    if (f[key]) out.push({ member, operator: 'equals', values: [f[key]] });
+  }
+  return out;
+}
+
+/** Filters set on the page that deal_risk cannot apply (said on the page, never silently ignored). */
+export const unsupportedDealFilters = (f: Pick<Filters, FilterKey>): FilterKey[] => FILTER_KEYS.filter((k) => f[k] !== '' && !DEAL_RISK_FILTERS[k]);
+
+export const OPEN_DEAL_DIMENSIONS = [
+  'deal_risk.opportunity_id',
+  'deal_risk.deal_name',
+  'deal_risk.customer_id',
+  'deal_risk.customer_name',
+  'deal_risk.deal_owner_id',
+  'deal_risk.owner_name',
+  'deal_risk.stage',
+  'deal_risk.deal_amount',
+  'deal_risk.win_probability',
+  'deal_risk.deal_value_at_risk',
+  'deal_risk.causes',
+  'deal_risk.cause_effects',
+  'deal_risk.expected_close_at',
+];
+
+export function openDealsQuery(f: Pick<Filters, FilterKey>, page = 1): CubeQuery {
+  return {
+    dimensions: OPEN_DEAL_DIMENSIONS,
+    filters: [...dealRiskFilters(f), OPEN],
+    order: [['deal_risk.deal_value_at_risk', 'desc'], ['deal_risk.opportunity_id', 'asc']],
+    limit: PAGE_SIZE,
+    offset: (Math.max(1, page) - 1) * PAGE_SIZE,
+    total: true,
+  };
+}
+
+export function openDealsSummaryQuery(f: Pick<Filters, FilterKey>): CubeQuery {
+  return {
+    measures: ['deal_risk.open_deals', 'deal_risk.open_value', 'deal_risk.value_at_risk', 'deal_risk.expected_won_value'],
+    filters: [...dealRiskFilters(f), OPEN],
+  };
+}
+
+/** The scoring run the page shows (run id and when), so a reader knows how fresh the probabilities are. */
+export const scoringRunQuery = (): CubeQuery => ({ dimensions: ['deal_risk.run_id', 'deal_risk.scored_at', 'deal_risk.as_of'], limit: 1 });
+
+/** The reasons cell: each risk in the data with the loss probability it adds (lost-orders/causes.ts). */
+export const REASONS_KEY = 'deal_risk.reasons_text';
+export const withReasons = (r: Row): Row => ({ ...r, [REASONS_KEY]: causesText(r['deal_risk.causes'], r['deal_risk.cause_effects']) });
+
+export const OPEN_DEAL_COLUMNS: Column[] = [
+  { key: 'deal_risk.deal_name', label: 'Deal' },
+  { key: 'deal_risk.customer_name', label: 'Customer', href: customerHref('deal_risk.customer_id') },
+  { key: 'deal_risk.owner_name', label: 'Owner' },
+  { key: 'deal_risk.stage', label: 'Stage', format: 'label' },
+  { key: 'deal_risk.deal_amount', label: 'Amount', format: 'currency' },
+  { key: 'deal_risk.win_probability', label: 'Win probability', format: 'percent' },
+  { key: 'deal_risk.deal_value_at_risk', label: 'Value at risk', format: 'currency' },
+  { key: REASONS_KEY, label: 'Why at risk (model)', wrap: true },
+  { key: 'deal_risk.expected_close_at', label: 'Expected close', format: 'date' },
+];
