@@ -91,7 +91,6 @@ after(async () => {
 const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/', ALL],
   ['/lost-orders', ['executive', 'analyst', 'owner', 'admin']],
-  ['/pipeline', ['executive', 'analyst', 'owner', 'admin']],
   ['/customers', ALL],
   ['/churn-risk', ALL],
   ['/churn-risk/export.csv', ALL],

@@ -34,10 +34,8 @@ const MODEL_READERS: readonly Role[] = ['analyst', 'admin'];
 export const ROUTES = {
   '/(app)': { roles: EVERYONE, nav: { href: '/', label: 'Cockpit', description: 'Where the business stands: revenue, customers, retention, risk and pipeline.' } },
   '/(app)/lost-orders': { roles: LOSS_READERS, nav: { href: '/lost-orders', label: 'Lost orders', description: 'Why deals are lost: reasons, stages, competitors and trends.' } },
-  '/(app)/pipeline': { roles: LOSS_READERS, nav: { href: '/pipeline', label: 'Deals at risk', description: 'Open deals by value at risk, with the win probability and the reasons.' } },
   '/(app)/customers': { roles: EVERYONE, nav: { href: '/customers', label: 'Customers', description: 'Every customer, searchable, with a 360° view.' } },
-  // consent: admins, and owners for their own customers (the action checks the owner on the server).
-  '/(app)/customers/[id]': { roles: EVERYONE, actions: { consent: INBOX } },
+  '/(app)/customers/[id]': { roles: EVERYONE },
   '/(app)/churn-risk': { roles: EVERYONE, nav: { href: '/churn-risk', label: 'Churn risk', description: 'Customers likely to leave, why, and the value at risk.' } },
   '/(app)/churn-risk/export.csv': { roles: EVERYONE },
   '/(app)/models': { roles: MODEL_READERS, nav: { href: '/models', label: 'Models', description: 'The churn model card: validated candidates, the shipped one and why, calibration.' } },
