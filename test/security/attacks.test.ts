@@ -91,6 +91,7 @@ after(async () => {
 const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/', ALL],
   ['/lost-orders', ['executive', 'analyst', 'owner', 'admin']],
+  ['/pipeline', ['executive', 'analyst', 'owner', 'admin']],
   ['/customers', ALL],
   ['/churn-risk', ALL],
   ['/churn-risk/export.csv', ALL],
@@ -100,6 +101,7 @@ const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/alerts', ['owner', 'admin']],
   ['/alerts/rules', ['admin']],
   ['/audit', ['admin']],
+  ['/definitions', ALL],
   ['/definitions', ALL],
   ['/api/cube-token', ALL],
 ];

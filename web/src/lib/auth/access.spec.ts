@@ -48,6 +48,8 @@ test.each([
   ['/(app)', 'owner', 'allow'],
   ['/(app)/lost-orders', 'marketer', 'forbidden'],
   ['/(app)/lost-orders', 'executive', 'allow'],
+  ['/(app)/pipeline', 'owner', 'allow'],
+  ['/(app)/pipeline', 'marketer', 'forbidden'],
   ['/(app)/segments', 'owner', 'forbidden'],
   ['/(app)/segments/export.csv', 'owner', 'forbidden'],
   ['/(app)/segments', 'marketer', 'allow'],
@@ -98,9 +100,9 @@ test('longest prefix wins and the cockpit matches only /', () => {
 });
 
 test('each role sees its pages in the nav, and only pages it may open', () => {
-  expect(navFor('owner').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/alerts', '/definitions']);
+  expect(navFor('owner').map((n) => n.href)).toEqual(['/', '/lost-orders', '/pipeline', '/customers', '/churn-risk', '/alerts', '/definitions']);
   expect(navFor('marketer').map((n) => n.href)).toEqual(['/', '/customers', '/churn-risk', '/segments', '/definitions']);
-  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/customers', '/churn-risk', '/models', '/segments', '/alerts', '/alerts/rules', '/audit', '/definitions']);
+  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/pipeline', '/customers', '/churn-risk', '/models', '/segments', '/alerts', '/alerts/rules', '/audit', '/definitions']);
   for (const role of ROLES) {
     for (const item of navFor(role)) {
       const id = Object.entries(ROUTES).find(([, r]) => 'nav' in r && r.nav.href === item.href)![0];

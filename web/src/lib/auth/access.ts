@@ -34,8 +34,10 @@ const MODEL_READERS: readonly Role[] = ['analyst', 'admin'];
 export const ROUTES = {
   '/(app)': { roles: EVERYONE, nav: { href: '/', label: 'Cockpit', description: 'Where the business stands: revenue, customers, retention, risk and pipeline.' } },
   '/(app)/lost-orders': { roles: LOSS_READERS, nav: { href: '/lost-orders', label: 'Lost orders', description: 'Why deals are lost: reasons, stages, competitors and trends.' } },
+  '/(app)/pipeline': { roles: LOSS_READERS, nav: { href: '/pipeline', label: 'Deals at risk', description: 'Open deals by value at risk, with the win probability and the reasons.' } },
   '/(app)/customers': { roles: EVERYONE, nav: { href: '/customers', label: 'Customers', description: 'Every customer, searchable, with a 360° view.' } },
-  '/(app)/customers/[id]': { roles: EVERYONE },
+  // consent: admins, and owners for their own customers (the action checks the owner on the server).
+  '/(app)/customers/[id]': { roles: EVERYONE, actions: { consent: INBOX } },
   '/(app)/churn-risk': { roles: EVERYONE, nav: { href: '/churn-risk', label: 'Churn risk', description: 'Customers likely to leave, why, and the value at risk.' } },
   '/(app)/churn-risk/export.csv': { roles: EVERYONE },
   '/(app)/models': { roles: MODEL_READERS, nav: { href: '/models', label: 'Models', description: 'The churn model card: validated candidates, the shipped one and why, calibration.' } },
@@ -48,6 +50,7 @@ export const ROUTES = {
   '/(app)/alerts': { roles: INBOX, nav: { href: '/alerts', label: 'Alerts', description: 'Churn alerts for your accounts.' } },
   '/(app)/alerts/rules': { roles: ['admin'], actions: { save: ['admin'] }, nav: { href: '/alerts/rules', label: 'Alert rules', description: 'Who gets churn alerts, for which customers, and when.' } },
   '/(app)/audit': { roles: ['admin'], nav: { href: '/audit', label: 'Audit log', description: 'Who signed in, viewed, exported or pushed which customers, issued tokens and changed accounts.' } },
+  '/(app)/definitions': { roles: EVERYONE, nav: { href: '/definitions', label: 'Definitions', description: 'What every figure means: the semantic layer’s definitions, searchable.' } },
   '/(app)/definitions': { roles: EVERYONE, nav: { href: '/definitions', label: 'Definitions', description: 'What every figure means: the semantic layer’s definitions, searchable.' } },
   '/api/cube-token': { roles: EVERYONE },
   '/signin': { roles: 'public', actions: { default: 'public' } },
