@@ -102,7 +102,6 @@ const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/alerts/rules', ['admin']],
   ['/audit', ['admin']],
   ['/definitions', ALL],
-  ['/definitions', ALL],
   ['/api/cube-token', ALL],
 ];
 

@@ -30,7 +30,6 @@ const NOT_AUDITED: Record<string, string> = {
   'route /(app)/alerts/rules load': 'reading the rules; saving is audited',
   'route /(app)/audit load': 'reading the audit log itself (admins only)',
   'route /(app)/definitions load': 'the semantic layer’s definitions: no data about anyone',
-  'route /(app)/definitions load': 'the semantic layer’s definitions: no data about anyone',
   'route /signin load': 'the form',
   'route /signout load': 'redirects only',
   'cli users list': 'lists accounts; changes nothing',

@@ -51,7 +51,6 @@ export const ROUTES = {
   '/(app)/alerts/rules': { roles: ['admin'], actions: { save: ['admin'] }, nav: { href: '/alerts/rules', label: 'Alert rules', description: 'Who gets churn alerts, for which customers, and when.' } },
   '/(app)/audit': { roles: ['admin'], nav: { href: '/audit', label: 'Audit log', description: 'Who signed in, viewed, exported or pushed which customers, issued tokens and changed accounts.' } },
   '/(app)/definitions': { roles: EVERYONE, nav: { href: '/definitions', label: 'Definitions', description: 'What every figure means: the semantic layer’s definitions, searchable.' } },
-  '/(app)/definitions': { roles: EVERYONE, nav: { href: '/definitions', label: 'Definitions', description: 'What every figure means: the semantic layer’s definitions, searchable.' } },
   '/api/cube-token': { roles: EVERYONE },
   '/signin': { roles: 'public', actions: { default: 'public' } },
   // Public so that a stale tab's "Sign out" still lands on sign-in; it revokes only a live session.
