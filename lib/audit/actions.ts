@@ -29,6 +29,11 @@ export const AUDIT_ACTIONS = {
     where: ['route /(app)/customers/[id] load'],
     files: ['web/src/routes/(app)/customers/[id]/+page.server.ts'],
   },
+  'consent.change': {
+    label: 'Consent granted or withdrawn on the 360 page (purpose and status in the detail)',
+    where: ['route /(app)/customers/[id] consent'],
+    files: ['web/src/lib/consent/page.server.ts'],
+  },
   'export.churn_risk': {
     label: 'Churn-risk CSV export',
     where: ['route /(app)/churn-risk/export.csv GET'],

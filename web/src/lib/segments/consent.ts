@@ -34,7 +34,7 @@ export function consentFilter(purpose: string = SEGMENT_PURPOSE): MemberFilter {
 }
 
 /** The same query restricted to customers with consent for `purpose` (its filters are ANDed). */
-export function withConsent<Q extends CubeQuery>(query: Q, purpose: string = SEGMENT_PURPOSE): Q {
+export function withConsent(query: CubeQuery, purpose: string = SEGMENT_PURPOSE): CubeQuery {
   return { ...query, filters: [...(query.filters ?? []), consentFilter(purpose)] };
 }
 

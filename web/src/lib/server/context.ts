@@ -57,7 +57,7 @@ export interface IngestResult {
 
 /** ingest/index.ts's ingestRecords, bound to the process's warehouse; only the entities the dashboard records. */
 export type IngestRecordsFn = (
-  entity: 'campaigns' | 'campaign_members',
+  entity: 'campaigns' | 'campaign_members' | 'consents',
   records: Record<string, unknown>[],
   opts: { batchLabel: string; source?: string },
 ) => Promise<IngestResult>;

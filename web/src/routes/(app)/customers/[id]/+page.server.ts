@@ -1,9 +1,10 @@
-import { error } from '@sveltejs/kit';
-import type { PageServerLoad } from './$types';
+import { error, fail } from '@sveltejs/kit';
+import type { Actions, PageServerLoad } from './$types';
 import { getWebContext, type SourceRecordView } from '$lib/server/context.ts';
 import { audit, idOrMarker } from '$lib/server/audit.ts';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { publicError } from '$lib/server/errors.ts';
+import { consentPanel, changeConsent } from '$lib/consent/page.server.ts';
 
 /**
  * The merged source records come from the warehouse (ingest's sourceRecordsOf), so the server
@@ -40,5 +41,13 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       sourceError = publicError('Could not read the source records', err, locals.requestId);
     }
   }
-  return { customerId: id, sourceRecords, sourceError };
+  return { customerId: id, sourceRecords, sourceError, consent: visible ? await consentPanel(id, user, locals.requestId) : undefined };
+};
+
+export const actions: Actions = {
+  // Grant or withdraw one purpose (issue 16): admins and the customer's owner; audited as consent.change.
+  consent: async ({ params, request, locals }) => {
+    const r = await changeConsent(params.id ?? '', await request.formData(), locals.user!, locals.requestId);
+    return r.ok ? { action: 'consent', message: r.message } : fail(r.status, { action: 'consent', error: r.message });
+  },
 };
