@@ -4,7 +4,7 @@ import {
   type Channel, type Currency, type DealProduct, type LossReason, type Product,
 } from './catalog.ts';
 import { channelMix, engagementFactor, inDissatisfiedDrift, purchaseFactor, type Person } from './person.ts';
-import { Choice, type Random } from './random.ts';
+import { Choice, Random } from './random.ts';
 import type { CampaignDef, World } from './world.ts';
 
 export type TxStatus = 'completed' | 'refunded' | 'cancelled' | 'pending';
@@ -78,6 +78,14 @@ export interface Deal {
   history: [string, number][];
   notes: string;
   updatedAt: number;
+  /** Where the lead came from: a planted NON-cause (no effect on winning). */
+  leadSource: string;
+  /** People at the customer the team met (planted cause: only one lowers the win chance). */
+  contactsMet: number;
+  /** Planted cause: a meeting in the 21 days before the close (open deals: before today) raises the win chance. */
+  lateMeeting: boolean;
+  /** Planted cause: our replies to the customer's questions take days, not hours; lowers the win chance. */
+  slowReplies: boolean;
 }
 
 export interface Activity {
@@ -88,6 +96,27 @@ export interface Activity {
   /** Day the person opened a second shop account (undefined: none). */
   secondAccountDay: number | undefined;
 }
+
+/**
+ * Planted win/loss causes and non-causes (issue 18), in win-probability points. Each is drawn
+ * independently of everything else, and each pair of adjustments averages to ~0 over the deals,
+ * so the overall win rate stays where the loss-reason model above expects it. No stated loss
+ * reason names the meeting gap or the reply delay: only the data shows them.
+ */
+export const WINLOSS_PLANTED = {
+  causes: {
+    no_meeting_21d: { share: 0.4, when: 'no meeting in the 21 days before the close', win_points: -0.12, otherwise: +0.08 },
+    slow_replies: { share: 0.3, when: 'replies to the customer take 2.5+ days (median), else under 1.2 days', win_points: -0.12, otherwise: +0.05 },
+    single_contact: { share: 0.3, when: 'the team met only one person at the customer (contacts_met = 1)', win_points: -0.1, otherwise: +0.04 },
+  },
+  non_causes: {
+    lead_source: { values: ['web', 'referral', 'event', 'outbound', 'partner'], weights: [30, 20, 15, 25, 10], effect: 'none' },
+    discount_pct: { range: '0–20, uniform', effect: 'none on winning (only on which reason a lost deal states)' },
+  },
+} as const;
+/** Stream id of the planted win/loss draws (ingest/demo/random.ts Stream holds the shared ones). */
+const WINLOSS_STREAM = 0x3d_ea15;
+const leadSourceChoice = new Choice(WINLOSS_PLANTED.non_causes.lead_source.values, WINLOSS_PLANTED.non_causes.lead_source.weights);
 
 /** Account owners who lose far more deals on support experience and indecision (planted). */
 export const WEAK_OWNERS = ['U-OWN-02', 'U-OWN-07'] as const;
@@ -515,10 +544,13 @@ function makeDeals(world: World, rng: Random, p: Person, touches: Touch[]): Deal
   p.owner ??= owners.find((o) => o.user_id === ownerId);
   const todayT = world.today * DAY;
   const from = p.accountDay;
+  // The planted win/loss causes draw from their own stream, so the rest of a person's data stays
+  // what it was before they were added (only deals whose outcome they flip change course).
+  const side = new Random(world.options.seed, WINLOSS_STREAM, p.index);
   for (let i = 0; i < count; i++) {
     let created = from + Math.floor(rng.float() * (world.today - 1 - from));
     if (p.churn && created >= p.churn.day && !rng.chance(0.25)) created = from + Math.floor(rng.float() * (p.churn.day - from));
-    deals.push(makeDeal(world, rng, p, created, ownerId));
+    deals.push(makeDeal(world, rng, side, p, created, ownerId));
   }
   deals.sort((a, b) => a.createdDay - b.createdDay);
 
@@ -533,24 +565,47 @@ function makeDeals(world: World, rng: Random, p: Person, touches: Touch[]): Deal
     const end = Math.max(d.createdDay + 1, d.closedDay ?? world.today);
     const calls = 1 + rng.poisson(2);
     for (let i = 0; i < calls; i++) salesTouch(rng, touches, todayT, ownerId, rng.int(d.createdDay, end - 1), 'call');
+    // Meetings: without the planted late meeting, none in the 21 days before the end (moved
+    // earlier, or dropped when the deal is shorter); with it, one more in those 21 days.
     const meetings = rng.poisson(1.2);
-    for (let i = 0; i < meetings; i++) salesTouch(rng, touches, todayT, ownerId, rng.int(d.createdDay, end - 1), 'meeting');
+    const lastEarly = end - 22;
+    for (let i = 0; i < meetings; i++) {
+      let day = rng.int(d.createdDay, end - 1);
+      if (!d.lateMeeting && day > lastEarly) {
+        if (lastEarly < d.createdDay) continue;
+        day = side.int(d.createdDay, lastEarly);
+      }
+      salesTouch(rng, touches, todayT, ownerId, day, 'meeting');
+    }
+    if (d.lateMeeting) salesTouch(side, touches, todayT, ownerId, side.int(Math.max(d.createdDay, end - 21), end - 1), 'meeting', 'held');
+    // The customer's questions and our answers: the planted reply delay (replies may land after
+    // the close — the model must not see them, the leak test checks that).
+    const asks = 1 + side.poisson(0.3);
+    for (let i = 0; i < asks; i++) {
+      const at = timeOn(side, side.int(d.createdDay, end - 1), 8, 18);
+      if (at >= todayT) continue;
+      touches.push({ source: 'sales', at, type: 'email_sent', channel: 'email', direction: 'inbound', outcome: 'received', csat: null, campaignId: null, ownerId, subject: side.pick(SUBJECTS.question), duration: null });
+      const delayDays = d.slowReplies ? 2.5 + 3 * -Math.log(1 - side.float()) : 1.2 * side.float();
+      const reply = at + Math.round(delayDays * DAY);
+      const call = side.chance(0.4);
+      if (reply < todayT) touches.push({ source: 'sales', at: reply, type: call ? 'call' : 'email_sent', channel: call ? 'phone' : 'email', direction: 'outbound', outcome: call ? 'connected' : 'sent', csat: null, campaignId: null, ownerId, subject: 'Re: your question', duration: call ? side.int(120, 1200) : null });
+    }
   }
   return deals;
 }
 
-function salesTouch(rng: Random, touches: Touch[], todayT: number, ownerId: string, day: number, type: 'call' | 'meeting'): void {
+function salesTouch(rng: Random, touches: Touch[], todayT: number, ownerId: string, day: number, type: 'call' | 'meeting', outcome?: string): void {
   const at = timeOn(rng, day, 8, 18);
   if (at >= todayT) return;
   const call = type === 'call';
   touches.push({
     source: 'sales', at, type, channel: call ? 'phone' : rng.chance(0.6) ? 'video' : 'in_person', direction: call && rng.chance(0.15) ? 'inbound' : 'outbound',
-    outcome: call ? rng.pick(['connected', 'connected', 'connected', 'voicemail', 'no_answer']) : rng.pick(['held', 'held', 'held', 'held', 'rescheduled', 'cancelled']),
+    outcome: outcome ?? (call ? rng.pick(['connected', 'connected', 'connected', 'voicemail', 'no_answer']) : rng.pick(['held', 'held', 'held', 'held', 'rescheduled', 'cancelled'])),
     csat: null, campaignId: null, ownerId, subject: rng.pick(call ? SUBJECTS.sales_call : SUBJECTS.meeting), duration: call ? rng.int(60, 2400) : rng.int(1800, 5400),
   });
 }
 
-function makeDeal(world: World, rng: Random, p: Person, createdDay: number, ownerId: string): Deal {
+function makeDeal(world: World, rng: Random, side: Random, p: Person, createdDay: number, ownerId: string): Deal {
   const product = DEAL_PRODUCTS[rng.weighted(DEAL_PRODUCT_WEIGHTS)];
   const size = rng.float();
   const amountEur = Math.round((product.min * Math.pow(product.max / product.min, size)) / 100) * 100;
@@ -569,7 +624,15 @@ function makeDeal(world: World, rng: Random, p: Person, createdDay: number, owne
   if (size >= 0.75) winP -= 0.08;
   if (product.name === 'Office Fit-out') winP -= 0.05;
   if (unhappy) winP -= 0.2;
-  const won = rng.chance(Math.max(0.05, winP));
+  const planted = WINLOSS_PLANTED.causes;
+  const leadSource = leadSourceChoice.pick(side);
+  const lateMeeting = !side.chance(planted.no_meeting_21d.share);
+  const slowReplies = side.chance(planted.slow_replies.share);
+  const contactsMet = side.chance(planted.single_contact.share) ? 1 : 2 + side.poisson(1.2);
+  winP += lateMeeting ? planted.no_meeting_21d.otherwise : planted.no_meeting_21d.win_points;
+  winP += slowReplies ? planted.slow_replies.win_points : planted.slow_replies.otherwise;
+  winP += contactsMet === 1 ? planted.single_contact.win_points : planted.single_contact.otherwise;
+  const won = rng.chance(Math.min(0.95, Math.max(0.05, winP)));
 
   const planned = Math.min(300, Math.max(14, Math.round((20 + 70 * Math.pow(amountEur / 50_000, 0.35)) * Math.exp(0.3 * rng.normal()))));
   const expectedDay = createdDay + Math.round(planned * (0.8 + 0.2 * rng.float()));
@@ -637,5 +700,9 @@ function makeDeal(world: World, rng: Random, p: Person, createdDay: number, owne
     history,
     notes,
     updatedAt: timeOn(rng, Math.min(lastDay, world.today - 1), 8, 19),
+    leadSource,
+    contactsMet,
+    lateMeeting,
+    slowReplies,
   };
 }

@@ -223,6 +223,7 @@ export const SUBJECTS = {
   complaint: ['Late delivery — again', 'Refund still not received', 'Poor product quality', 'Unfriendly staff in store', 'Charged twice for one order', 'Nobody answers my e-mails'],
   chat: ['Chat: order status', 'Chat: product advice', 'Chat: voucher code', 'Chat: opening hours'],
   support_call: ['Call: delivery status', 'Call: refund', 'Call: warranty'],
+  question: ['Question on the proposal', 'Pricing question', 'Delivery schedule?', 'Can you send the references?'],
   sales_call: ['Call: account review', 'Call: follow-up on proposal', 'Call: renewal', 'Call: introduction'],
   meeting: ['Quarterly business review', 'On-site demo', 'Contract negotiation', 'Kick-off meeting'],
 } as const;

@@ -63,7 +63,7 @@ export const FILES = {
   },
   opportunities: {
     file: 'opportunities.csv', entity: 'opportunities', format: 'csv',
-    columns: ['source', 'opportunity_id', 'customer_ref', 'owner_id', 'name', 'product', 'amount', 'currency', 'stage', 'status', 'loss_reason', 'competitor', 'created_at', 'closed_at', 'expected_close_at', 'stage_history', 'notes', 'updated_at'],
+    columns: ['source', 'opportunity_id', 'customer_ref', 'owner_id', 'name', 'product', 'amount', 'currency', 'stage', 'status', 'loss_reason', 'competitor', 'created_at', 'closed_at', 'expected_close_at', 'stage_history', 'notes', 'updated_at', 'discount_pct', 'lead_source', 'contacts_met'],
     free: ['name', 'product', 'stage_history', 'notes'],
     dirty: { kinds: ['missing_id', 'bad_date', 'invalid_utf8', 'unknown_status'], idColumn: 'opportunity_id', dateColumn: 'created_at', dateType: 'date', textColumn: 'notes', enumColumn: 'status', unknownValues: ['stalled', 'abandoned', 'on_hold'] },
   },

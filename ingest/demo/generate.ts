@@ -260,6 +260,7 @@ function emitCustomer(world: World, w: Writers, ids: Ids, stats: Stats, index: n
     const row: Value[] = [
       'sales', ids.opp(), salesId, d.ownerId, `${p.name} – ${d.product.name}`, d.product.name, money(d.amount), d.currency, d.stage, d.status, d.lossReason, d.competitor,
       cal.date(d.createdDay), d.closedDay === null ? '' : cal.date(d.closedDay), cal.date(d.expectedDay), history, d.notes, cal.dateTime(d.updatedAt),
+      d.discount, d.leadSource, d.contactsMet,
     ];
     w.opportunities.write(row);
     w.opportunities.maybeDirty(rng, row, ids.opp);

@@ -1,7 +1,7 @@
 import { isoDay } from './calendar.ts';
 import { CURRENCY_RATES, DEMO_USERS, LOSS_REASONS, type LossReason } from './catalog.ts';
 import { DAY } from './calendar.ts';
-import { LOSS_MODEL, WEAK_OWNERS, type Activity } from './activity.ts';
+import { LOSS_MODEL, WEAK_OWNERS, WINLOSS_PLANTED, type Activity, type Deal } from './activity.ts';
 import { DIRTY_RATE, FILES, type DirtyKind, type FileKey } from './files.ts';
 import { PHONE_RULES } from './identity.ts';
 import { CHURN_PROBABILITY, type Person } from './person.ts';
@@ -25,7 +25,7 @@ export interface FileSummary {
 export type DemoManifest = ReturnType<typeof buildManifest>;
 
 /** Bump when the generated data changes, so stale demo directories are regenerated (ensureDemoFiles). */
-export const FORMAT_VERSION = 2; // 2: lost deals name a competitor only when another vendor won (issue 15)
+export const FORMAT_VERSION = 3; // 2: lost deals name a competitor only when another vendor won (issue 15); 3: deals carry discount_pct, lead_source, contacts_met and planted win/loss causes (issue 18)
 
 const round = (x: number, digits = 3): number => Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : 0;
 const share = (a: number, b: number): number => round(b > 0 ? a / b : 0);
@@ -66,6 +66,8 @@ export class Stats {
     byOwner: { weak: zeroReasons(), other: zeroReasons() },
   };
   closedByOwner = { weak: { won: 0, lost: 0 }, other: { won: 0, lost: 0 } };
+  /** Closed deals won / lost with and without each planted win/loss cause or non-cause (issue 18). */
+  winloss: Record<string, { with: { won: number; lost: number }; without: { won: number; lost: number } }> = {};
   campaigns: Record<string, { members: number; responded: number; converted: number; revenue: number }> = {};
 
   constructor(private readonly world: World) {
@@ -138,7 +140,13 @@ export class Stats {
     for (const d of act.deals) {
       this.deals[d.status]++;
       const group = (WEAK_OWNERS as readonly string[]).includes(d.ownerId) ? 'weak' : 'other';
-      if (d.status !== 'open') this.closedByOwner[group][d.status]++;
+      if (d.status !== 'open') {
+        this.closedByOwner[group][d.status]++;
+        for (const [name, has] of Object.entries(plantedFlags(d))) {
+          const s = (this.winloss[name] ??= { with: { won: 0, lost: 0 }, without: { won: 0, lost: 0 } });
+          s[has ? 'with' : 'without'][d.status]++;
+        }
+      }
       if (d.status !== 'lost') continue;
       const r = d.lossReason as LossReason;
       this.lost.all[r]++;
@@ -317,6 +325,16 @@ export function buildManifest(world: World, stats: Stats, results: Record<FileKe
         by_owner: { weak: reasonShares(stats.lost.byOwner.weak), other: reasonShares(stats.lost.byOwner.other) },
         win_rate_by_owner: { weak: share(owner.weak.won, owner.weak.won + owner.weak.lost), other: share(owner.other.won, owner.other.won + owner.other.lost) },
       },
+      win_loss: {
+        how: 'win probability = base 45% plus the points above and below; each planted cause is drawn independently of the rest; the non-causes change nothing',
+        planted: WINLOSS_PLANTED,
+        observed_loss_rate: Object.fromEntries(
+          Object.entries(stats.winloss).map(([k, v]) => [k, {
+            with: share(v.with.lost, v.with.won + v.with.lost), without: share(v.without.lost, v.without.won + v.without.lost),
+            n_with: v.with.won + v.with.lost, n_without: v.without.won + v.without.lost,
+          }]),
+        ),
+      },
     },
     campaigns: world.campaigns.map((c) => {
       const s = stats.campaigns[c.id] ?? { members: 0, responded: 0, converted: 0, revenue: 0 };
@@ -335,5 +353,16 @@ export function buildManifest(world: World, stats: Stats, results: Record<FileKe
       },
       users_and_campaigns: 'always clean (small dimension files)',
     },
+  };
+}
+
+/** The planted win/loss flags of a deal, named like the model's factors (models/winloss). */
+function plantedFlags(d: Deal): Record<string, boolean> {
+  return {
+    no_meeting_21d: !d.lateMeeting,
+    slow_replies: d.slowReplies,
+    single_contact: d.contactsMet === 1,
+    big_discount: d.discount >= 15,
+    ...Object.fromEntries(WINLOSS_PLANTED.non_causes.lead_source.values.map((v) => [`lead_source=${v}`, d.leadSource === v])),
   };
 }
