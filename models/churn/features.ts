@@ -156,6 +156,13 @@ export interface FeatureQueryOptions {
   withLabels?: boolean;
   /** Restrict to these customers (tests, spot checks). */
   customerIds?: string[];
+  /**
+   * Leave out customers without profiling consent (issue 16; migration 012's consent_current, the
+   * newest event wins), given what applies to a customer with no profiling event: `granted` drops
+   * those who withdrew, `denied` keeps only those who granted. Scoring sets it
+   * (CRM_CONSENT_PROFILING_DEFAULT); unset reads everyone.
+   */
+  profilingConsent?: 'granted' | 'denied';
 }
 
 /** Statuses of orders that were placed and paid before the cutoff (see the header comment). */
@@ -166,12 +173,19 @@ export function placedStatuses(d: ChurnDefinition): string[] {
 const C = '{cutoff:Date}';
 const since = (days: number): string => `subtractDays(${C}, ${days})`;
 
+/** The population filter of profiling consent (see FeatureQueryOptions.profilingConsent); consent is as of now, not the cutoff. */
+function profilingFilter(byDefault: 'granted' | 'denied' | undefined): string {
+  if (byDefault === undefined) return '';
+  const subject = "SELECT customer_id FROM consent_current WHERE purpose = 'profiling'";
+  return byDefault === 'granted' ? ` AND customer_id NOT IN (${subject} AND status = 'withdrawn')` : ` AND customer_id IN (${subject} AND status = 'granted')`;
+}
+
 /** Pure: the feature (and label) query for one cutoff. Output columns: customer_id, FEATURES…, [churned]. */
 export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const cutoff = parseDay(opts.cutoff, 'cutoff');
   const d = resolveDefinition(opts.definition);
   const population = opts.population ?? 'definition';
-  const idFilter = opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '';
+  const idFilter = (opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '') + profilingFilter(opts.profilingConsent);
 
   const orders = `orders AS (
     SELECT customer_id, order_id, toDate(min(order_date)) AS day, sum(amount) AS value,

@@ -18,6 +18,7 @@ import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
 import { predictBlock } from '../churn/predict.ts';
 import { populationOf } from '../churn/population.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
+import { consentSettings } from '../../lib/consent/purposes.ts';
 
 export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
 export type RiskBand = 'high' | 'medium' | 'low';
@@ -136,6 +137,8 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
     cutoff,
     definition: model.file.definition,
     population: 'buyers',
+    // Customers without profiling consent are not scored (issue 16; lib/consent/purposes.ts).
+    profilingConsent: consentSettings().profilingDefault,
     onProgress: (n) => {
       const now = performance.now();
       if (now - lastLog >= 2000) {
