@@ -22,7 +22,7 @@ export function parseCauses(texts: unknown, effects: unknown): Cause[] {
   });
 }
 
-/** "+18 pts": percentage points of loss probability, 0 decimals under 10 pts rounded to one. */
+/** "+18 pts", "+0.5 pts": percentage points of loss probability (at most one decimal, under 10 pts). */
 export function formatPoints(effect: number | null): string {
   if (effect === null) return '';
   const pts = effect * 100;
