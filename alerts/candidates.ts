@@ -1,5 +1,6 @@
 /**
- * What a run reads from the scores: every customer with an owner whose newest churn probability is
+ * What a run reads from the scores (the published model run only: churn_scores_current and
+ * clv_scores_current, migration 014): every customer with an owner whose churn probability is
  * at or above the threshold, plus every customer the ledger has alerted before (so a run can see
  * them fall below the threshold and close their episode), with CLV and last-12-months revenue.
  */
@@ -39,7 +40,7 @@ export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
     ownerFilter = 'AND owner_id IN {owners:Array(String)}';
     params.owners = i.owners;
   }
-  const scored = `SELECT customer_id FROM ${db}.churn_scores FINAL WHERE probability >= {threshold:Float64}
+  const scored = `SELECT customer_id FROM ${db}.churn_scores_current WHERE probability >= {threshold:Float64}
     UNION DISTINCT SELECT DISTINCT customer_id FROM ${db}.alert_ledger`;
   return {
     query: `SELECT
@@ -54,14 +55,14 @@ export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
   if(v.customer_id = '', NULL, v.clv_12m) AS clv_12m,
   r.revenue_12m AS revenue_12m
 FROM (
-  SELECT customer_id, probability, top_reasons, scored_at FROM ${db}.churn_scores FINAL
+  SELECT customer_id, probability, top_reasons, scored_at FROM ${db}.churn_scores_current
   WHERE customer_id ${g}IN (${scored})
 ) AS s
 INNER JOIN (
   SELECT customer_id, owner_id, name, company FROM ${db}.customers FINAL WHERE owner_id != '' ${ownerFilter}
 ) AS c ON c.customer_id = s.customer_id
 -- join_use_nulls stays 0 (the *_resolved views need it): a missing CLV row shows as customer_id = ''.
-${g}LEFT JOIN (SELECT customer_id, clv_12m FROM ${db}.clv_scores FINAL) AS v ON v.customer_id = s.customer_id
+${g}LEFT JOIN (SELECT customer_id, clv_12m FROM ${db}.clv_scores_current) AS v ON v.customer_id = s.customer_id
 ${g}LEFT JOIN (
   SELECT customer_id, sum(toFloat64(amount)) AS revenue_12m FROM ${db}.transactions_resolved
   WHERE status = 'completed'
@@ -115,8 +116,8 @@ export async function scoreFreshness(warehouse: Warehouse): Promise<ScoreFreshne
   const db = checkName(warehouse.database);
   const rs = await warehouse.client.query({
     query: `SELECT
-      (SELECT if(count() = 0, NULL, toString(toUnixTimestamp64Milli(max(scored_at)))) FROM ${db}.churn_scores) AS churn,
-      (SELECT if(count() = 0, NULL, toString(toUnixTimestamp64Milli(max(scored_at)))) FROM ${db}.clv_scores) AS clv`,
+      (SELECT if(count() = 0, NULL, toString(toUnixTimestamp64Milli(max(scored_at)))) FROM ${db}.churn_scores_current) AS churn,
+      (SELECT if(count() = 0, NULL, toString(toUnixTimestamp64Milli(max(scored_at)))) FROM ${db}.clv_scores_current) AS clv`,
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<{ churn: string | null; clv: string | null }>();

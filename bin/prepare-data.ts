@@ -5,6 +5,7 @@ import { loadDemo } from '../ingest/demo/load-demo.ts';
 import { SCALES } from '../ingest/demo/scale.ts';
 import { refreshDerived } from '../semantic/derived/refresh.ts';
 import { trainAndScore } from '../models/scoring/train-and-score.ts';
+import { recoverModelRuns, type Recovery } from '../models/scoring/recover.ts';
 import { describeAsOf, todayUtc, warehouseAsOf } from '../lib/as-of.ts';
 
 interface PrepareOptions {
@@ -29,7 +30,7 @@ async function count(wh: Warehouse, table: string): Promise<number> {
  * only an old export (CDNOW ends 1998-06-30) is analysed and scored as of the data's end. Nothing
  * here stops the product: a model that cannot be trained is logged and the servers start anyway.
  */
-export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<void> {
+export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<{ models?: Recovery }> {
   const { log } = opts;
   // Empty means no customers and no facts: a transactions-only load (an export with no customers
   // file) is the user's data, never to be topped up with demo data.
@@ -37,7 +38,7 @@ export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<
   if (held === 0) {
     if (!opts.demo) {
       log('the warehouse is empty: load your data with `npm run ingest -- --help` (or start without --no-demo for demo data)');
-      return;
+      return {};
     }
     const dir = join(opts.dataDir, 'demo');
     log(`the warehouse is empty: generating demo data in ${dir}…`);
@@ -60,10 +61,18 @@ export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<
   const asOf = await warehouseAsOf(wh.client, wh.database, { configured: opts.configuredAsOf });
   log(`data ${describeAsOf(asOf, asOf.lastFactDate)}`);
   await refreshDerived(wh.client, wh.database, { cluster: wh.cluster, log, configuredAsOf: opts.configuredAsOf });
-  if ((await count(wh, 'churn_scores')) === 0) {
+  // A scoring run killed last time (models/scoring/recover.ts): marked interrupted and retried.
+  const scoresShown = (await count(wh, 'churn_scores_current')) > 0;
+  const models = await recoverModelRuns(wh, {
+    log,
+    // Without published scores the first-start training below is the retry.
+    retry: scoresShown ? (retryOf) => trainAndScore(wh, { today: asOf.date, dataDir: opts.dataDir, onProgress: log, retryOf }) : undefined,
+  });
+  if (!scoresShown) {
     log(`training and scoring the churn and CLV models as of ${asOf.date} (first start)…`);
     try {
-      const scored = await trainAndScore(wh, { today: asOf.date, dataDir: opts.dataDir, onProgress: log });
+      const retryOf = models.interrupted[0]?.run_id;
+      const scored = await trainAndScore(wh, { today: asOf.date, dataDir: opts.dataDir, onProgress: log, retryOf });
       log(`models trained and scored as of ${scored.today} in ${scored.seconds.toFixed(1)} s`);
     } catch (err) {
       // Old, short or odd data must not stop the product: the dashboard works without scores, and
@@ -71,4 +80,5 @@ export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<
       log(`the churn and CLV models were not trained as of ${asOf.date}: ${(err as Error).message}. The product runs without churn and CLV scores; see \`npm run models -- --help\`.`);
     }
   }
+  return { models };
 }

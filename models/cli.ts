@@ -13,8 +13,8 @@ import { addDays, describeDefinition, parseDay, resolveDefinition } from './chur
 import { evaluateChurn, writeEvaluationReport } from './churn/evaluate.ts';
 import { exportFeatures, formatFromPath, type ExportFormat } from './churn/export.ts';
 import { trainAndRegister } from './churn/pipeline.ts';
-import { scoreChurn } from './scoring/score-churn.ts';
-import { scoreLifetimeValue } from './scoring/score-clv.ts';
+import { beginRun } from './scoring/runs.ts';
+import { scoreIntoRun } from './scoring/train-and-score.ts';
 
 const HELP = `Usage: npm run models -- <command> [options]
 
@@ -25,7 +25,8 @@ Commands:
              ships the best validated candidate (ties → the simpler, never below the best
              baseline), Platt-calibrated on held-out folds, trained on the newest cutoffs whose
              labels are complete (today − horizon and the one before), and stores its model card
-  score      score churn risk (newest registered model) and CLV for every customer, write to ClickHouse
+  score      score churn risk (newest registered model) and CLV for every customer as one run:
+             both are written under a new run id and published together (model_runs)
   evaluate   time-based validation of the default forest vs the recency and BG/NBD baselines at one
              cutoff; writes a report
   export     write the churn feature matrix at a cutoff to CSV or Parquet
@@ -46,6 +47,8 @@ Options:
   --format csv|parquet  export: file format (default from --out's extension)
   --out PATH            export: output file (default ./.out/churn-features-<cutoff>.csv)
                         evaluate: report directory (default ./.out)
+  --batch-size N        score/all: rows per insert of each score table (defaults 50,000 churn,
+                        100,000 CLV)
   --no-evaluate         train: skip model selection and train the default forest at --cutoff,
                         uncalibrated and not validated (quick runs)
   --help                show this help
@@ -73,6 +76,7 @@ async function main(): Promise<number> {
       labels: { type: 'boolean' },
       format: { type: 'string' },
       out: { type: 'string' },
+      'batch-size': { type: 'string' },
       'no-evaluate': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -90,6 +94,7 @@ async function main(): Promise<number> {
   const cutoff = values.cutoff ? parseDay(values.cutoff, '--cutoff') : undefined;
   const trees = positiveInt(values.trees, 'trees');
   const depth = positiveInt(values.depth, 'depth');
+  const batchSize = positiveInt(values['batch-size'], 'batch-size');
   const definition = resolveDefinition({ horizonDays: positiveInt(values.horizon, 'horizon') });
   const forest = { ...(trees ? { nEstimators: trees } : {}), ...(depth ? { maxDepth: depth } : {}) };
   if (values.format && values.format !== 'csv' && values.format !== 'parquet') throw new Error(`--format must be csv or parquet, got "${values.format}"`);
@@ -109,9 +114,11 @@ async function main(): Promise<number> {
       console.log(JSON.stringify({ model_version: r.model.file.modelVersion, path: r.path, metrics: r.model.file.metrics, warnings: r.warnings }, null, 2));
     }
     if (command === 'score' || command === 'all') {
-      const churn = await scoreChurn(warehouse, { today, dataDir, onProgress: log });
-      const clv = await scoreLifetimeValue(warehouse, { today, dataDir, onProgress: log });
-      console.log(JSON.stringify({ churn, clv }, null, 2));
+      // One run: churn and CLV scores switch together when both are written (models/scoring/runs.ts).
+      const run = await beginRun(warehouse, { asOf: today });
+      log(`model run ${run.runId} started`);
+      const r = await scoreIntoRun(warehouse, run, { dataDir, onProgress: log, batchSizes: { churn: batchSize, clv: batchSize } });
+      console.log(JSON.stringify({ run: r.run, churn: r.churn, clv: r.clv }, null, 2));
     }
     if (command === 'evaluate') {
       const evalCutoff = cutoff ?? addDays(today, -definition.horizonDays);

@@ -31,6 +31,7 @@ import { rocAuc } from '../churn/metrics.ts';
 import { newModelVersion, type LoadedChurnModel } from '../churn/registry.ts';
 import { loadFixture } from '../churn/synthetic-history.ts';
 import { scoreChurn } from '../scoring/score-churn.ts';
+import { newRunId } from '../scoring/runs.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -189,7 +190,7 @@ try {
       forest: forest.toJSON(),
     },
   };
-  const scored = await scoreChurn(wh, { today, model });
+  const scored = await scoreChurn(wh, { runId: newRunId(today), today, model });
   const perSecond = scored.customers / scored.seconds;
   const tm = scored.timings;
   console.log(

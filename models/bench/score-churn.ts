@@ -32,6 +32,7 @@ import { newModelVersion, type LoadedChurnModel } from '../churn/registry.ts';
 import { DEFAULT_FOREST_OPTIONS, matrixOf } from '../churn/train.ts';
 import { Readable } from 'node:stream';
 import { riskBand, scoreChurn, tsvReasons, tsvString, type ChurnScoreRow } from '../scoring/score-churn.ts';
+import { newRunId } from '../scoring/runs.ts';
 
 const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated warehouse.
 
@@ -140,7 +141,7 @@ try {
 
   // chdb runs in this process: its CPU time counts here too (a loaded machine inflates wall time).
   const cpu0 = process.cpuUsage();
-  const r = await scoreChurn(wh, { today, model });
+  const r = await scoreChurn(wh, { runId: newRunId(today), today, model });
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const tm = r.timings;
@@ -151,7 +152,7 @@ try {
   const digestRows = await (
     await wh.client.query({
       query: `SELECT count() AS n, toString(sum(cityHash64(customer_id, reinterpretAsUInt64(probability), risk_band, toString(top_reasons)))) AS h
-        FROM churn_scores WHERE scored_at = parseDateTime64BestEffort({at:String}, 3)`,
+        FROM churn_scores_runs WHERE scored_at = parseDateTime64BestEffort({at:String}, 3)`,
       query_params: { at: r.scoredAt },
       format: 'JSONEachRow',
     })
@@ -197,7 +198,7 @@ try {
         await wh.client.query({
           query: `SELECT customer_id, probability, risk_band, arrayMap(r -> r.1, top_reasons) AS f, arrayMap(r -> r.2, top_reasons) AS t,
               arrayMap(r -> r.3, top_reasons) AS c
-            FROM churn_scores WHERE scored_at = parseDateTime64BestEffort({at:String}, 3) AND customer_id BETWEEN {a:String} AND {b:String}
+            FROM churn_scores_runs WHERE scored_at = parseDateTime64BestEffort({at:String}, 3) AND customer_id BETWEEN {a:String} AND {b:String}
             ORDER BY customer_id`,
           query_params: { at: r.scoredAt, a: x.customerIds[start], b: x.customerIds[end - 1] },
           format: 'JSONEachRow',

@@ -1,7 +1,8 @@
 /**
  * Churn scoring: every customer who has ever placed an order gets a probability of churning in the
- * next horizon, a risk band and up to three reasons, written to `churn_scores` (ReplacingMergeTree
- * on scored_at: a re-run replaces each customer's row, so `FINAL` shows one row per customer).
+ * next horizon, a risk band and up to three reasons, written under the scoring run's id to
+ * `churn_scores_runs`; readers see them through `churn_scores_current` once the run is published
+ * together with its CLV scores (models/scoring/runs.ts).
  *
  * Risk bands (on the calibrated probability):
  *   high   ≥ 0.6  — more likely than not to stop buying: call them;
@@ -19,6 +20,7 @@ import { predictBlock } from '../churn/predict.ts';
 import { populationOf } from '../churn/population.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
 import { consentSettings } from '../../lib/consent/purposes.ts';
+import { runInsertSettings } from './runs.ts';
 
 export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
 export type RiskBand = 'high' | 'medium' | 'low';
@@ -28,6 +30,8 @@ export function riskBand(probability: number, t: { high: number; medium: number 
 }
 
 export interface ScoreChurnOptions {
+  /** The scoring run the rows belong to (models/scoring/runs.ts): invisible until it is published. */
+  runId: string;
   /** Cutoff of the features: facts before this day (default today, UTC). */
   today?: string;
   /** A model in memory; default: the newest registered one. */
@@ -39,6 +43,8 @@ export interface ScoreChurnOptions {
   reasons?: number;
   scoredAt?: Date;
   onProgress?: (line: string) => void;
+  /** Stops the run between batches (the rows written so far stay unpublished). */
+  signal?: AbortSignal;
 }
 
 export interface ChurnScoringResult {
@@ -120,7 +126,7 @@ export function tsvReasons(reasons: readonly Reason[]): string {
   return `${out}]`;
 }
 
-export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions = {}): Promise<ChurnScoringResult> {
+export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions): Promise<ChurnScoringResult> {
   const t0 = performance.now();
   const cpuNow = (): number => {
     const c = process.cpuUsage();
@@ -174,6 +180,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
   const values: Record<string, number> = rowValues(set, 0);
   const { features, columns } = set;
   const cutoffField = tsvString(cutoff);
+  const head = `${tsvString(opts.runId)}\t`;
   const tail = `\t${tsvString(version)}\t${cutoffField}\t${tsvString(scoredAt)}\n`;
   // Each batch's insert stays in flight while the next batch is scored: the body is one ready
   // Buffer, and the scoring loop yields every YIELD_ROWS rows so the embedded endpoint (on this
@@ -193,6 +200,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
   };
   for (let start = 0; start < n; start += batchSize) {
     const end = Math.min(n, start + batchSize);
+    opts.signal?.throwIfAborted();
     const tm = performance.now();
     const cm = cpuNow();
     const lines: string[] = new Array(end - start);
@@ -206,7 +214,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
       sum += p;
       for (let j = 0; j < columns.length; j++) values[features[j]] = columns[j][i];
       const reasons = topReasons(names, explained.contributions, values, limit, (i - start) * names.length, population);
-      lines[i - start] = `${tsvString(set.customerIds[i])}\t${p}\t${band}\t${tsvReasons(reasons)}${tail}`;
+      lines[i - start] = `${head}${tsvString(set.customerIds[i])}\t${p}\t${band}\t${tsvReasons(reasons)}${tail}`;
     }
     modelMs += performance.now() - tm;
     cpuModel += cpuNow() - cm;
@@ -217,10 +225,10 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions =
     // endpoint spools a large line-format body to a file, chDB's fastest way in.
     inFlight = warehouse.client
       .insert({
-        table: 'churn_scores',
+        table: 'churn_scores_runs',
         values: Readable.from([Buffer.from(lines.join(''), 'utf8')], { objectMode: false }),
         format: 'TabSeparated',
-        clickhouse_settings: { date_time_input_format: 'best_effort' },
+        clickhouse_settings: runInsertSettings(warehouse),
       })
       .then(
         () => log(`  scored ${end}/${n}`),

@@ -1,8 +1,9 @@
 /**
  * CLV scoring: BG/NBD + Gamma-Gamma fitted on every completed purchase before the cutoff, then per
  * customer P(alive), expected purchases in the next 90 days, expected order value and a 12-month
- * CLV (10% annual discount rate, in revenue), written to `clv_scores` (newest scored_at wins) with
- * the fit recorded in `model_versions`.
+ * CLV (10% annual discount rate, in revenue), written under the scoring run's id to
+ * `clv_scores_runs` (visible through `clv_scores_current` once the run is published, with its churn
+ * scores: models/scoring/runs.ts), with the fit recorded in `model_versions`.
  */
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -10,8 +11,11 @@ import { fitClv, type ClvFit } from '../clv/fit-clv.ts';
 import { addDays, todayUtc } from '../churn/definition.ts';
 import { newModelVersion, saveModelRecord } from '../churn/registry.ts';
 import { loadPurchaseDays } from '../churn/purchase-days.ts';
+import { runInsertSettings } from './runs.ts';
 
 export interface ScoreClvOptions {
+  /** The scoring run the rows belong to (models/scoring/runs.ts): invisible until it is published. */
+  runId: string;
   /** Facts before this day are used (default today, UTC). */
   today?: string;
   dataDir?: string;
@@ -25,6 +29,8 @@ export interface ScoreClvOptions {
   batchSize?: number;
   scoredAt?: Date;
   onProgress?: (line: string) => void;
+  /** Stops the run between batches (the rows written so far stay unpublished). */
+  signal?: AbortSignal;
 }
 
 export interface ClvScoringResult {
@@ -41,7 +47,7 @@ export interface ClvScoringResult {
 
 const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
 
-export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOptions = {}): Promise<ClvScoringResult> {
+export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOptions): Promise<ClvScoringResult> {
   const t0 = performance.now();
   const log = opts.onProgress ?? (() => {});
   const cutoff = opts.today ?? todayUtc();
@@ -74,6 +80,7 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
   let total = 0;
   let nonFinite = 0;
   for (let start = 0; start < n; start += batchSize) {
+    opts.signal?.throwIfAborted();
     const end = Math.min(n, start + batchSize);
     const rows = [];
     for (let i = start; i < end; i++) {
@@ -81,6 +88,7 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
       if (!values.every(Number.isFinite)) nonFinite++;
       total += finite(c.clv[i]);
       rows.push({
+        run_id: opts.runId,
         customer_id: c.customerIds[i],
         p_alive: finite(c.probabilityAlive[i]),
         expected_purchases_90d: finite(c.expectedPurchases[i]),
@@ -91,7 +99,7 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
         scored_at: scoredAt,
       });
     }
-    await warehouse.client.insert({ table: 'clv_scores', values: rows, format: 'JSONEachRow', clickhouse_settings: { date_time_input_format: 'best_effort' } });
+    await warehouse.client.insert({ table: 'clv_scores_runs', values: rows, format: 'JSONEachRow', clickhouse_settings: runInsertSettings(warehouse) });
     log(`  scored ${end}/${n}`);
   }
   const warnings = [...fit.warnings];

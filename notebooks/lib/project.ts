@@ -239,12 +239,12 @@ export async function loadTokens(): Promise<TokenApi> {
 }
 
 /**
- * The day the product's current churn scores were computed (the latest `cutoff` in churn_scores),
+ * The day the product's current churn scores were computed (the latest `cutoff` of the published run, churn_scores_current),
  * or undefined when nothing was scored yet.
  */
 export async function latestChurnCutoff(warehouse: Warehouse): Promise<string | undefined> {
   const rs = await warehouse.client.query({
-    query: 'SELECT toString(max(cutoff)) AS cutoff, count() AS scored FROM churn_scores FINAL',
+    query: 'SELECT toString(max(cutoff)) AS cutoff, count() AS scored FROM churn_scores_current',
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<{ cutoff: string; scored: string }>();

@@ -19,9 +19,9 @@ import { addDays } from '../../../models/churn/definition.ts';
 import { latestChurnModel, type LoadedChurnModel } from '../../../models/churn/registry.ts';
 import { explainRows } from '../../../models/churn/explain.ts';
 import { REASON_TOPICS } from '../../../models/churn/reasons.ts';
-import { riskBand, scoreChurn, scoreFeatureSet } from '../../../models/scoring/score-churn.ts';
-import { scoreLifetimeValue } from '../../../models/scoring/score-clv.ts';
-import { trainAndScore, type TrainAndScoreResult } from '../../../models/scoring/train-and-score.ts';
+import { riskBand, scoreFeatureSet } from '../../../models/scoring/score-churn.ts';
+import { scoreIntoRun, trainAndScore, type TrainAndScoreResult } from '../../../models/scoring/train-and-score.ts';
+import { beginRun, publishedRun } from '../../../models/scoring/runs.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 import { loadFixture, type FixtureTruth } from './fixture.ts';
 
@@ -155,7 +155,7 @@ describe('reasons', () => {
   });
 });
 
-describe('trainAndScore → churn_scores, clv_scores, model_versions', () => {
+describe('trainAndScore → one published run of churn and CLV scores, model_versions', () => {
   let result: TrainAndScoreResult;
   const q = async <T>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> =>
     (await tw.warehouse.client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
@@ -209,7 +209,7 @@ describe('trainAndScore → churn_scores, clv_scores, model_versions', () => {
       top_reasons: { feature: string; text: string; contribution: number }[];
       model_version: string;
       cutoff: string;
-    }>('SELECT customer_id, probability, risk_band, top_reasons, model_version, toString(cutoff) AS cutoff FROM churn_scores FINAL');
+    }>('SELECT customer_id, probability, risk_band, top_reasons, model_version, toString(cutoff) AS cutoff FROM churn_scores_current');
     assert.equal(rows.length, truth.rows.customers);
     assert.equal(result.churn.customers, truth.rows.customers);
     for (const r of rows) {
@@ -227,7 +227,7 @@ describe('trainAndScore → churn_scores, clv_scores, model_versions', () => {
 
   test('CLV scores: P(alive), expected purchases, order value and 12-month CLV per buyer', async () => {
     const rows = await q<{ p_alive: number; expected_purchases_90d: number; expected_order_value: number; clv_12m: number; cutoff: string }>(
-      'SELECT p_alive, expected_purchases_90d, expected_order_value, clv_12m, toString(cutoff) AS cutoff FROM clv_scores FINAL',
+      'SELECT p_alive, expected_purchases_90d, expected_order_value, clv_12m, toString(cutoff) AS cutoff FROM clv_scores_current',
     );
     assert.ok(rows.length >= truth.rows.customers - 10, `${rows.length} CLV rows`);
     for (const r of rows) {
@@ -237,23 +237,29 @@ describe('trainAndScore → churn_scores, clv_scores, model_versions', () => {
     }
     // Customers the churn model calls high risk are worth less on average than low-risk ones.
     const joined = await q<{ band: string; clv: number }>(
-      'SELECT c.risk_band AS band, avg(v.clv_12m) AS clv FROM churn_scores AS c FINAL JOIN clv_scores AS v FINAL ON v.customer_id = c.customer_id GROUP BY band',
+      'SELECT c.risk_band AS band, avg(v.clv_12m) AS clv FROM churn_scores_current AS c JOIN clv_scores_current AS v ON v.customer_id = c.customer_id GROUP BY band',
     );
     const byBand = Object.fromEntries(joined.map((r) => [r.band, Number(r.clv)]));
     assert.ok(byBand.high < byBand.low, JSON.stringify(byBand));
   });
 
-  test('scoring again is idempotent: one row per customer in FINAL, from the newest run', async () => {
-    const again = await scoreChurn(tw.warehouse, { today: TODAY, dataDir: tw.dir });
-    await scoreLifetimeValue(tw.warehouse, { today: TODAY, dataDir: tw.dir });
-    const [c] = await q<{ n: string; customers: string; newest: string }>(
-      'SELECT count() AS n, uniqExact(customer_id) AS customers, countIf(scored_at = parseDateTime64BestEffort({at:String}, 3)) AS newest FROM churn_scores FINAL',
-      { at: again.scoredAt },
+  test('scoring again is one more run: the views switch to it whole, one row per customer, the run before is kept for readers mid-switch', async () => {
+    const first = result.run.run_id;
+    const run = await beginRun(tw.warehouse, { asOf: TODAY });
+    const again = await scoreIntoRun(tw.warehouse, run, { dataDir: tw.dir });
+    assert.equal(again.run.status, 'published');
+    const [c] = await q<{ n: string; customers: string; runs: string[] }>(
+      'SELECT count() AS n, uniqExact(customer_id) AS customers, groupUniqArray(run_id) AS runs FROM churn_scores_current',
     );
     assert.equal(Number(c.n), truth.rows.customers);
     assert.equal(Number(c.customers), truth.rows.customers);
-    assert.equal(Number(c.newest), truth.rows.customers);
-    const [v] = await q<{ n: string; customers: string }>('SELECT count() AS n, uniqExact(customer_id) AS customers FROM clv_scores FINAL');
+    assert.deepEqual(c.runs, [run.runId]);
+    const [v] = await q<{ n: string; customers: string; runs: string[] }>('SELECT count() AS n, uniqExact(customer_id) AS customers, groupUniqArray(run_id) AS runs FROM clv_scores_current');
     assert.equal(v.n, v.customers);
+    assert.deepEqual(v.runs, [run.runId]);
+    const held = await q<{ run_id: string }>('SELECT DISTINCT run_id FROM churn_scores_runs ORDER BY run_id');
+    assert.deepEqual(held.map((h) => h.run_id), [first, run.runId].sort());
+    assert.equal((await publishedRun(tw.warehouse))?.run_id, run.runId);
   });
+
 });

@@ -34,7 +34,7 @@ describe('training on old data (CDNOW)', { skip }, () => {
     assert.equal(r.churnModel.metrics.folds, 3);
     const rows = await (
       await tw.warehouse.client.query({
-        query: 'SELECT count() AS n, min(probability) AS lo, max(probability) AS hi FROM churn_scores FINAL',
+        query: 'SELECT count() AS n, min(probability) AS lo, max(probability) AS hi FROM churn_scores_current',
         format: 'JSONEachRow',
       })
     ).json<{ n: string; lo: number; hi: number }>();
