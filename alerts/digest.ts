@@ -91,7 +91,16 @@ export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string, fo
 // The product's one formatting (lib/format): "70%", "€58,086" — the same figures as the dashboard.
 const pct = (p: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatPercent(p, 0, ctx);
 const money = (v: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatMoney(v, {}, ctx);
-const BASIS: Record<DigestItem['valueBasis'], string> = { clv_12m: 'predicted 12-month value', revenue_12m: 'revenue in the last 12 months' };
+/**
+ * What the value at risk is, after it: "churn probability × 12-month CLV of €58,086" — the one
+ * definition (alerts/episodes.ts valueAtRisk, the semantic layer's churn_value_at_risk), with the
+ * customer's predicted 12-month CLV by its own name. Ledger rows written before issue 15 on the
+ * revenue basis keep their words.
+ */
+export function valueAtRiskNote(item: Pick<DigestItem, 'valueAtRisk' | 'valueBasis' | 'probability'>, ctx: FormatContext = DEFAULT_FORMAT): string {
+  if (item.valueBasis === 'revenue_12m') return 'revenue in the last 12 months';
+  return item.probability > 0 ? `churn probability × 12-month CLV of ${money(item.valueAtRisk / item.probability, ctx)}` : 'churn probability × 12-month CLV';
+}
 const customers = (n: number): string => `${n} customer${n === 1 ? '' : 's'}`;
 
 export function triggerNote(item: Pick<DigestItem, 'trigger' | 'previousProbability'>, ctx: FormatContext = DEFAULT_FORMAT): string {
@@ -114,7 +123,7 @@ export function renderSubject(d: Pick<Digest, 'items' | 'windowAt'>, timezone = 
 function itemLines(item: DigestItem, n: number, ctx: FormatContext): string[] {
   return [
     `${n}. ${item.customerName || item.customerId} (${item.customerId}) - ${triggerNote(item, ctx)}`,
-    `   Churn probability ${pct(item.probability, ctx)} - value at risk ${money(item.valueAtRisk, ctx)} (${BASIS[item.valueBasis]})`,
+    `   Churn probability ${pct(item.probability, ctx)} - value at risk ${money(item.valueAtRisk, ctx)} (${valueAtRiskNote(item, ctx)})`,
     ...(item.reasons.length ? [`   Why: ${item.reasons.map((r) => r.text).join('; ')}`] : []),
     `   Next step: ${item.nextStep}`,
     `   Customer page: ${item.url}`,
@@ -143,7 +152,7 @@ export function renderHtml(d: Digest, timezone = 'UTC', ownerName = ''): string 
     .map(
       (item) => `<li style="margin-bottom:1em">
 <a href="${esc(item.url)}"><strong>${esc(item.customerName || item.customerId)}</strong></a> (${esc(item.customerId)}) &middot; ${esc(triggerNote(item, ctx))}<br>
-Churn probability <strong>${pct(item.probability, ctx)}</strong> &middot; value at risk <strong>${esc(money(item.valueAtRisk, ctx))}</strong> (${esc(BASIS[item.valueBasis])})<br>
+Churn probability <strong>${pct(item.probability, ctx)}</strong> &middot; value at risk <strong>${esc(money(item.valueAtRisk, ctx))}</strong> (${esc(valueAtRiskNote(item, ctx))})<br>
 ${item.reasons.length ? `Why: ${item.reasons.map((r) => esc(r.text)).join('; ')}<br>` : ''}
 Next step: ${esc(item.nextStep)}
 </li>`,
@@ -185,7 +194,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
         type: 'mrkdwn',
         text: [
           `*<${item.url}|${mrk(item.customerName || item.customerId)}>* (${mrk(item.customerId)}) · ${mrk(triggerNote(item, ctx))}`,
-          `Churn probability *${pct(item.probability, ctx)}* · value at risk *${mrk(money(item.valueAtRisk, ctx))}* (${BASIS[item.valueBasis]})`,
+          `Churn probability *${pct(item.probability, ctx)}* · value at risk *${mrk(money(item.valueAtRisk, ctx))}* (${mrk(valueAtRiskNote(item, ctx))})`,
           ...item.reasons.map((r) => `• ${mrk(r.text)}`),
           `_Next step:_ ${mrk(item.nextStep)}`,
         ]

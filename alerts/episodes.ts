@@ -46,14 +46,21 @@ export function shouldClose(
 }
 
 export interface ValueAtRisk {
+  /** Churn probability × predicted 12-month CLV: the semantic layer's customer_risk.churn_value_at_risk. */
   value: number;
+  /** Recorded in the ledger; since issue 15 always the one definition (older rows may say revenue_12m). */
   basis: 'clv_12m' | 'revenue_12m';
 }
 
-/** Value at risk by the configured basis; a customer without a CLV score falls back to revenue_12m. */
-export function valueAtRisk(c: Pick<Candidate, 'clv_12m' | 'revenue_12m'>, basis: AlertRules['valueBasis']): ValueAtRisk {
-  if (basis === 'clv_12m' && c.clv_12m !== null && Number.isFinite(c.clv_12m)) return { value: Math.max(0, c.clv_12m), basis: 'clv_12m' };
-  return { value: Math.max(0, c.revenue_12m), basis: 'revenue_12m' };
+/**
+ * A customer's value at risk, defined once (issue 15): churn probability × predicted 12-month CLV,
+ * 0 without a CLV prediction — the same product, of the same stored numbers, as the semantic
+ * layer's churn_value_at_risk (semantic/model/cubes/value/churn_risk.yml), so the digest, the churn
+ * page and the customer page show one number. The rules' old `valueBasis` no longer changes it.
+ */
+export function valueAtRisk(c: Pick<Candidate, 'probability' | 'clv_12m'>): ValueAtRisk {
+  const clv = c.clv_12m !== null && Number.isFinite(c.clv_12m) ? c.clv_12m : 0;
+  return { value: c.probability * clv, basis: 'clv_12m' };
 }
 
 export function ownerIncluded(ownerId: string, rules: Pick<AlertRules, 'owners'>): boolean {

@@ -29,9 +29,13 @@ export interface AlertRules {
   minRiseSinceLastAlert: number | null;
   /** Days after an alert before the same customer, still at risk, is alerted again (null: not while at risk). */
   cooldownDays: number | null;
-  /** Only customers whose value at risk is at least this (base currency). */
+  /** Only customers whose value at risk (churn probability × predicted 12-month CLV) is at least this (base currency). */
   minValueAtRisk: number;
-  /** Value at risk: predicted 12-month CLV (customers without a CLV score use revenue_12m), or the last 12 months' revenue. */
+  /**
+   * No longer used (issue 15): value at risk is defined once, churn probability × predicted
+   * 12-month CLV, the same number as on the churn and customer pages. Kept, and still checked, so
+   * rules files and forms that carry it stay valid.
+   */
   valueBasis: ValueBasis;
   /** Owners who get digests: "all", or a list of owner ids (customers.owner_id). */
   owners: 'all' | string[];

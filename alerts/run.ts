@@ -152,7 +152,7 @@ export function planRun(input: {
       continue;
     }
     if (!ownerIncluded(c.owner_id, rules) || input.alreadyPlanned?.has(c.owner_id)) continue;
-    const value = valueAtRisk(c, rules.valueBasis);
+    const value = valueAtRisk(c);
     if (value.value < rules.minValueAtRisk) continue;
     const trigger = decideTrigger(c.probability, prev, rules, windowAt);
     if (!trigger) continue;

@@ -21,7 +21,8 @@ const digest = (format?: Digest['format']): Digest => ({
       episodeId: 'e',
       probability: 0.8649,
       previousProbability: 0.5551,
-      valueAtRisk: 58_086.4,
+      // Value at risk as alerts/episodes.ts stores it: probability × 12-month CLV (0.8649 × 67,160 = 58,086.68).
+      valueAtRisk: 0.8649 * 67_160,
       valueBasis: 'clv_12m',
       reasons: [],
       nextStep: 'Call.',
@@ -33,13 +34,19 @@ const digest = (format?: Digest['format']): Digest => ({
 
 test('amounts carry the base currency, probabilities are whole percents', () => {
   const text = renderText(digest());
-  // 0.8649 → 86%, 0.5551 → 56%, 58,086.4 → €58,086 (whole euros).
-  assert.match(text, /Churn probability 86% - value at risk €58,086 \(predicted 12-month value\)/);
+  // 0.8649 → 86%, 0.5551 → 56%, 58,086.68 → €58,087 (whole euros); the CLV it comes from by its own name.
+  assert.match(text, /Churn probability 86% - value at risk €58,087 \(churn probability × 12-month CLV of €67,160\)/);
   assert.match(text, /risk up from 56% at the last alert/);
-  assert.match(renderHtml(digest()), /value at risk <strong>€58,086<\/strong>/);
-  assert.match(JSON.stringify(renderWebhook(digest()).blocks), /value at risk \*€58,086\*/);
+  assert.match(renderHtml(digest()), /value at risk <strong>€58,087<\/strong> \(churn probability × 12-month CLV of €67,160\)/);
+  assert.match(JSON.stringify(renderWebhook(digest()).blocks), /value at risk \*€58,087\* \(churn probability × 12-month CLV of €67,160\)/);
 });
 
 test('the currency is the one the digest is given', () => {
-  assert.match(renderText(digest({ locale: 'en-GB', currency: 'USD' })), /value at risk \$58,086/);
+  assert.match(renderText(digest({ locale: 'en-GB', currency: 'USD' })), /value at risk \$58,087 \(churn probability × 12-month CLV of \$67,160\)/);
+});
+
+test('a ledger row from before issue 15 on the revenue basis keeps its words', () => {
+  const d = digest();
+  d.items[0] = { ...d.items[0], valueAtRisk: 1200, valueBasis: 'revenue_12m' };
+  assert.match(renderText(d), /value at risk €1,200 \(revenue in the last 12 months\)/);
 });

@@ -55,11 +55,9 @@ describe('episodes', () => {
     assert.equal(shouldClose(0.5, prev(0, 0.7), rules, w), false);
     assert.equal(shouldClose(0.5, undefined, rules, w), false);
   });
-  test('valueAtRisk: CLV, else the last 12 months’ revenue', () => {
-    assert.deepEqual(valueAtRisk({ clv_12m: 1200, revenue_12m: 50 }, 'clv_12m'), { value: 1200, basis: 'clv_12m' });
-    assert.deepEqual(valueAtRisk({ clv_12m: null, revenue_12m: 50 }, 'clv_12m'), { value: 50, basis: 'revenue_12m' });
-    assert.deepEqual(valueAtRisk({ clv_12m: 1200, revenue_12m: 50 }, 'revenue_12m'), { value: 50, basis: 'revenue_12m' });
-    assert.deepEqual(valueAtRisk({ clv_12m: -3, revenue_12m: 0 }, 'clv_12m'), { value: 0, basis: 'clv_12m' });
+  test('valueAtRisk: churn probability × 12-month CLV, 0 without a CLV (the semantic layer’s churn_value_at_risk)', () => {
+    assert.deepEqual(valueAtRisk({ probability: 0.75, clv_12m: 1200 }), { value: 900, basis: 'clv_12m' });
+    assert.deepEqual(valueAtRisk({ probability: 0.75, clv_12m: null }), { value: 0, basis: 'clv_12m' });
   });
   test('ids are stable: episode per (owner, customer, window); digest per (owner, window, episodes in any order)', () => {
     assert.equal(episodeId('U-1', 'C-1', 'w'), episodeId('U-1', 'C-1', 'w'));
