@@ -110,4 +110,10 @@ export async function plantPayloads(wh: Warehouse, today: string): Promise<void>
     'campaign_members',
     ids.map((id, i) => ({ campaign_id: 'atk-campaign', customer_ref: id, added_at: `${day(today, -60)}T08:00:00`, status: i % 3 ? 'sent' : 'responded', responded_at: i % 3 ? null : `${day(today, -50)}T08:00:00` })),
   );
+  // Marketing e-mail consent, so the planted customers are in segment exports (issue 16); the
+  // channel is shown on the 360 page's consent panel.
+  await load(
+    'consents',
+    ids.map((id) => ({ consent_id: `${id}-c`, customer_ref: id, purpose: 'marketing_email', status: 'granted', occurred_at: `${day(today, -600)}T08:00:00`, channel: xss('consent.channel'), evidence: xss('consent.evidence') })),
+  );
 }

@@ -111,6 +111,14 @@ describe('audit log', { timeout: 1_800_000 }, () => {
           { source: 'audit', batchLabel: 'audit-test' },
         );
         assert.equal(t.rejected, 0, JSON.stringify(t.rejects));
+        // Marketing e-mail consent (issue 16): without it the segment export and push leave her out.
+        const k = await ingestRecords(
+          wh,
+          'consents',
+          [{ consent_id: 'aud-c1', customer_ref: PLANTED.sourceId, purpose: 'marketing_email', status: 'granted', occurred_at: `${day(1)}T10:00:00` }],
+          { source: 'audit', batchLabel: 'audit-test' },
+        );
+        assert.equal(k.rejected, 0, JSON.stringify(k.rejects));
       },
     });
     base = stack.baseUrl;
