@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { OWNER_ANN, OWNER_BOB, opportunities } from './fixture.ts';
 import { num, startSemanticFixture, type SemanticFixture } from './support.ts';
+import { loadDealsAtRisk } from '../../alerts/deals-at-risk.ts';
 
 let fx: SemanticFixture;
 let admin: string;
@@ -153,6 +154,27 @@ describe('deal_risk', () => {
     assert.equal(num(mine['deal_risk.scored_deals']), 4);
     const names = await fx.load({ dimensions: ['deal_risk.owner_name', 'deal_risk.customer_name'] }, ann);
     assert.ok(names.every((r) => r['deal_risk.owner_name'] === 'Ann Owner'), JSON.stringify(names));
+  });
+});
+
+describe("the owner's digest", () => {
+  test('lists the open deals at risk with the numbers the semantic layer gives the owner', async () => {
+    const writer = await fx.tw.connectAs('writer'); // the alerts worker's connection
+    const deals = await loadDealsAtRisk(writer, [OWNER_ANN, OWNER_BOB, 'U-NOBODY']);
+    assert.deepEqual([...deals.keys()].sort(), [OWNER_ANN, OWNER_BOB]);
+    for (const [owner, token] of [[OWNER_ANN, ann], [OWNER_BOB, bob]] as const) {
+      const cube = await fx.load({
+        dimensions: ['deal_risk.opportunity_id', 'deal_risk.deal_name', 'deal_risk.customer_name', 'deal_risk.win_probability', 'deal_risk.deal_value_at_risk', 'deal_risk.top_cause'],
+        filters: [{ member: 'deal_risk.deal_status', operator: 'equals', values: ['open'] }],
+        order: [['deal_risk.deal_value_at_risk', 'desc']],
+      }, token);
+      assert.deepEqual(
+        deals.get(owner)!.map((d) => [d.opportunityId, d.dealName, d.customerName, d.winProbability, d.valueAtRisk, d.reasons[0] ?? '']),
+        cube.map((r) => [r['deal_risk.opportunity_id'], r['deal_risk.deal_name'], r['deal_risk.customer_name'], num(r['deal_risk.win_probability']), num(r['deal_risk.deal_value_at_risk']), r['deal_risk.top_cause']]),
+      );
+    }
+    assert.ok(Math.abs(deals.get(OWNER_ANN)![0].valueAtRisk - 5000 * (1 - 0.3)) < 1e-9);
+    assert.equal((await loadDealsAtRisk(writer, [OWNER_ANN], 0)).size, 0);
   });
 });
 
