@@ -6,6 +6,7 @@
 import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../lib/format/index.ts';
 import type { LedgerRow, Reason, Trigger } from './ledger.ts';
 import { formatInZone } from './schedule.ts';
+import { dealsData, dealsHtml, dealsMrkdwn, dealsText, type DealAtRisk } from './deals-at-risk.ts';
 
 export interface DigestItem {
   customerId: string;
@@ -37,6 +38,8 @@ export interface Digest {
   more: number;
   /** The churn model card's headline (models' modelCardHeadline) when a card exists. */
   model?: { headline: string; modelVersion: string };
+  /** The owner's open deals at risk, largest value at risk first (issue 18; read at delivery, deals-at-risk.ts). */
+  deals?: DealAtRisk[];
   /** Locale and base currency of the amounts (lib/format); en-GB and EUR when not given. */
   format?: FormatContext;
 }
@@ -138,6 +141,7 @@ export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string 
     '',
     ...d.items.flatMap((item, i) => [...itemLines(item, i + 1, d.format ?? DEFAULT_FORMAT), '']),
   ];
+  lines.push(...dealsText(d.deals, d.format ?? DEFAULT_FORMAT));
   if (d.model) lines.push(modelLine(d), '');
   if (d.more > 0) lines.push(`${customers(d.more)} more at risk will follow in the next digest.`, '');
   lines.push(`Digest ${d.deliveryId}. You receive it because you own these accounts.`);
@@ -166,6 +170,7 @@ Next step: ${esc(item.nextStep)}
 ${items}
 </ol>
 ${d.more > 0 ? `<p>${customers(d.more)} more at risk will follow in the next digest.</p>` : ''}
+${dealsHtml(d.deals, esc, ctx)}
 ${d.model ? `<p style="color:#666;font-size:small">${esc(modelLine(d))}</p>` : ''}
 <p style="color:#666;font-size:small">Digest ${esc(d.deliveryId)}. You receive it because you own these accounts.</p>
 </body></html>
@@ -203,6 +208,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
       },
     })),
   ];
+  if (d.deals?.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: dealsMrkdwn(d.deals, mrk, ctx) } });
   if (notShown > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${customers(notShown)} more at risk not listed here.` }] });
   return {
     text: `${renderSubject(d, timezone)} for ${d.ownerId}`,
@@ -221,6 +227,8 @@ export interface DigestData {
   run_window: string;
   planned_at: string;
   more_at_risk: number;
+  /** The owner's open deals at risk (issue 18); absent when they have none. */
+  deals_at_risk?: ReturnType<typeof dealsData>;
   customers: {
     customer_id: string;
     name: string;
@@ -246,6 +254,7 @@ export function digestData(d: Digest, timezone = 'UTC'): DigestData {
     run_window: d.window,
     planned_at: d.plannedAt.toISOString(),
     more_at_risk: d.more,
+    ...(d.deals?.length ? { deals_at_risk: dealsData(d.deals) } : {}),
     customers: d.items.map((i) => ({
       customer_id: i.customerId,
       name: i.customerName,

@@ -64,3 +64,17 @@ test('the query reads the published run, binds owners and the per-owner limit, a
   assert.match(dealsAtRiskQuery({ database: 'crm', cluster: 'c', owners: [] }).query, /GLOBAL INNER JOIN/);
   assert.throws(() => dealsAtRiskQuery({ database: 'crm; DROP', owners: [] }));
 });
+
+test('the digest carries the section in text, HTML, Slack and data; without deals nothing changes', async () => {
+  const { renderText, renderHtml, renderWebhook, digestData } = await import('../../alerts/digest.ts');
+  const base = { deliveryId: 'dl-1', messageId: 'm-1', ownerId: 'U-OWN-01', recipient: 'ann@example.com', window: 'w', windowAt: new Date('2024-07-01T06:00:00Z'), plannedAt: new Date('2024-07-01T06:00:00Z'), items: [], more: 0 };
+  const withDeals = { ...base, deals: [deal] };
+  assert.ok(renderText(withDeals).includes(dealsText([deal]).join('\n')));
+  assert.ok(!renderText(base).includes('open deals at risk'));
+  const html = renderHtml(withDeals);
+  assert.ok(html.includes(dealsHtml([deal], esc)) && !html.includes('<script>'));
+  const hook = renderWebhook(withDeals) as { blocks: { text?: { text: string } }[]; digest: { deals_at_risk?: unknown[] } };
+  assert.ok(hook.blocks.some((b) => b.text?.text.startsWith('*Open deals at risk*')));
+  assert.deepEqual(hook.digest.deals_at_risk, dealsData([deal]));
+  assert.equal('deals_at_risk' in digestData(base), false);
+});
