@@ -13,6 +13,7 @@ import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
 import { digestFromRows, type Digest } from './digest.ts';
+import { loadDealsAtRisk, type DealAtRisk } from './deals-at-risk.ts';
 import { AlertsError } from './errors.ts';
 import { decideTrigger, deliveryId, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
 import {
@@ -98,6 +99,8 @@ export interface RunResult {
   windowAt: Date;
   dryRun: boolean;
   ownerFilter?: string;
+  /** The data day the run scored and read for (YYYY-MM-DD): `today`, else the product's as-of date (lib/as-of.ts). */
+  dataDay: string;
   scores: { churnScoredAt: Date | null; clvScoredAt: Date | null; stale: boolean; rescored: boolean };
   candidates: number;
   closedEpisodes: number;
@@ -243,6 +246,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     windowAt,
     dryRun,
     ownerFilter: opts.ownerId,
+    dataDay: '',
     scores: { churnScoredAt: null, clvScoredAt: null, stale: false, rescored: false },
     candidates: 0,
     closedEpisodes: 0,
@@ -260,6 +264,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       day = asOf.date;
       if (asOf.reason !== 'today') log(`data ${describeAsOf(asOf, asOf.lastFactDate)}`);
     }
+    result.dataDay = day;
 
     // 1. Scores: the newest, refreshed first when older than the configured age.
     let fresh = await scoreFreshness(warehouse);
@@ -322,12 +327,20 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     // The card of the model behind the scores, for the digests' model line (optional: none before the first selection).
     const card = await latestModelCard(warehouse).catch(() => undefined);
     const down = new Set<Channel>();
-    for (const group of groupDeliveries([...undelivered, ...plan.rows])) {
+    // Each owner's open deals at risk (issue 18), read now for every digest delivered in this run;
+    // optional like the card: without a win/loss run (or on failure) digests carry the churn part only.
+    const deliveries = groupDeliveries([...undelivered, ...plan.rows]);
+    const deals = await loadDealsAtRisk(warehouse, [...new Set(deliveries.map((g) => g[0].owner_id))]).catch((err: unknown) => {
+      warn(`open deals at risk not read: ${(err as Error).message}`);
+      return new Map<string, DealAtRisk[]>();
+    });
+    for (const group of deliveries) {
       const first = group[0];
       const channel = first.channel;
       const digest: Digest = digestFromRows(group, config.publicUrl);
       if (channel !== 'webhook' && !digest.recipient) digest.recipient = contacts.get(first.owner_id)?.email ?? '';
       if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion };
+      digest.deals = deals.get(first.owner_id);
       const ctx: RenderContext = { timezone: rules.schedule.timezone, ownerName: contacts.get(first.owner_id)?.name };
       const report: DeliveryReport = {
         ownerId: first.owner_id,

@@ -173,12 +173,12 @@ export interface FixtureScore {
 
 /**
  * Owners U-OWN-01 (Anna, anna@example.test) and U-OWN-02 (Ben, ben@example.test); U-OWN-03 has no
- * user. With threshold 0.6 and minimum value 100:
+ * user. With threshold 0.6 and minimum value at risk 100 (value at risk = probability × CLV):
  *   C-01 U-OWN-01 0.85 clv 12,000 complaints  → alert
  *   C-02 U-OWN-01 0.72 clv  5,000 recency     → alert
  *   C-03 U-OWN-01 0.40 clv  9,000             → below threshold
  *   C-04 U-OWN-01 0.90 clv     50             → value below minimum
- *   C-05 U-OWN-02 0.66 no clv, revenue 1,234.50 in the last 12 months (satisfaction) → alert, value from revenue
+ *   C-05 U-OWN-02 0.66 clv  2,000 satisfaction → alert (value at risk 1,320); revenue 1,234.50 in the last 12 months
  *   C-06 U-OWN-02 0.95 clv    800 e-mail      → alert
  *   C-07 (no owner) 0.99                      → nobody to tell
  *   C-08 U-OWN-03 0.80 clv  1,000             → alert when U-OWN-03 is included (no e-mail address)
@@ -188,7 +188,7 @@ export const SCORES: FixtureScore[] = [
   { id: 'C-02', owner: 'U-OWN-01', name: 'Birch & Co <Ltd>', p: 0.72, clv: 5000, reasons: [['recency_days', 'no purchase for 200 days', 0.3], ['orders_90d', 'no orders in the last 90 days', 0.05]] },
   { id: 'C-03', owner: 'U-OWN-01', name: 'Calm Corp', p: 0.4, clv: 9000, reasons: [['recency_days', 'no purchase for 40 days', 0.05]] },
   { id: 'C-04', owner: 'U-OWN-01', name: 'Dust Inc', p: 0.9, clv: 50, reasons: [['recency_days', 'no purchase for 300 days', 0.4]] },
-  { id: 'C-05', owner: 'U-OWN-02', name: 'Cedar AG', p: 0.66, reasons: [['csat_avg_180d', 'average satisfaction 1.5/5', 0.18]] },
+  { id: 'C-05', owner: 'U-OWN-02', name: 'Cedar AG', p: 0.66, clv: 2000, reasons: [['csat_avg_180d', 'average satisfaction 1.5/5', 0.18]] },
   { id: 'C-06', owner: 'U-OWN-02', name: 'Delta Oy', p: 0.95, clv: 800, reasons: [['email_open_rate_90d', 'opened none of the 6 e-mails sent in the last 90 days', 0.1]] },
   { id: 'C-07', owner: '', name: 'Orphan Ltd', p: 0.99, clv: 10000, reasons: [['recency_days', 'no purchase for 400 days', 0.5]] },
   { id: 'C-08', owner: 'U-OWN-03', name: 'Echo SA', p: 0.8, clv: 1000, reasons: [['deals', 'lost 2 deals', 0.1]] },
@@ -212,7 +212,7 @@ export async function insertFixture(wh: Warehouse, scoredAt = NOW, scores: Fixtu
     format: 'JSONEachRow',
   });
   await setScores(wh, scores, scoredAt);
-  // C-05 has no CLV score: its value at risk is its completed revenue in the 365 days before the run day.
+  // C-05's orders: the as-of tests read the run's data day from their dates (the data ends 2024-03-11).
   const tx = (id: string, date: string, status: string, amount: number) => ({
     source: 'shop', transaction_id: id, order_id: id, customer_id: 'C-05', customer_ref: 'C-05', order_date: date, status, amount, original_amount: amount,
     original_currency: 'EUR', quantity: 1, batch_id: 'b', row_hash: 1, version,
