@@ -145,7 +145,10 @@ export function parseModelCard(json: string): ModelCard {
 /** The newest churn model's card, or undefined before the first training with selection. */
 export async function latestModelCard(warehouse: Warehouse): Promise<ModelCard | undefined> {
   const rs = await warehouse.client.query({
-    query: `SELECT card FROM model_cards FINAL WHERE model = 'churn' ORDER BY created_at DESC, model_version DESC LIMIT 1`,
+    // The card of the model whose scores are shown (the published run's, migration 014) first: a
+    // newer model whose run failed before publishing is not what the scores come from.
+    query: `SELECT card FROM model_cards FINAL WHERE model = 'churn'
+      ORDER BY model_version = (SELECT any(churn_model_version) FROM model_run_current) DESC, created_at DESC, model_version DESC LIMIT 1`,
     format: 'JSONEachRow',
   });
   const [row] = await rs.json<{ card: string }>();

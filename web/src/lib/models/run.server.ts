@@ -1,0 +1,55 @@
+import { qualified } from '../../../../lib/warehouse/sql.ts';
+import { getWebContext } from '../server/context.ts';
+import type { ModelRunStatus, RunStatus, RunView } from './run.ts';
+
+interface Row {
+  run_id: string;
+  status: RunStatus;
+  phase: string;
+  as_of: string;
+  started_at: string;
+  updated_at: string;
+  churn_model_version: string;
+  clv_model_version: string;
+  retry_of: string;
+  detail: string;
+}
+
+const view = (r: Row): RunView => ({
+  runId: r.run_id,
+  status: r.status,
+  phase: r.phase,
+  asOf: r.as_of,
+  startedAt: r.started_at,
+  updatedAt: r.updated_at,
+  churnModelVersion: r.churn_model_version,
+  clvModelVersion: r.clv_model_version,
+  retryOf: r.retry_of,
+  detail: r.detail,
+});
+
+/**
+ * The published model run and the newest run (migration 014's `model_runs`), read with the
+ * dashboard's own warehouse client like the model card. Run metadata holds no customer data, so
+ * every role that sees scores may see it.
+ */
+export async function modelRunStatus(): Promise<ModelRunStatus> {
+  const db = getWebContext().warehouse;
+  const table = db.database ? qualified(db.database, 'model_runs') : 'model_runs';
+  const columns = `run_id, status, phase, toString(as_of) AS as_of,
+    formatDateTime(started_at, '%Y-%m-%dT%H:%i:%sZ', 'UTC') AS started_at,
+    formatDateTime(updated_at, '%Y-%m-%dT%H:%i:%sZ', 'UTC') AS updated_at,
+    churn_model_version, clv_model_version, retry_of, detail`;
+  // The same published-run rule as the _current views: the newest published row.
+  const rs = await db.client.query({
+    query: `SELECT 'published' AS which, ${columns} FROM ${table} FINAL
+        WHERE status = 'published' AND run_id = (SELECT argMax(run_id, (updated_at, run_id)) FROM ${table} WHERE status = 'published')
+      UNION ALL
+      SELECT 'latest' AS which, ${columns} FROM (SELECT * FROM ${table} FINAL ORDER BY started_at DESC, run_id DESC LIMIT 1)`,
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<Row & { which: 'published' | 'latest' }>();
+  const published = rows.find((r) => r.which === 'published');
+  const latest = rows.find((r) => r.which === 'latest');
+  return { published: published ? view(published) : undefined, latest: latest ? view(latest) : undefined };
+}

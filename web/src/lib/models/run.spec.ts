@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest';
+import { latestNotice, publishedLine, type RunView } from './run.ts';
+
+const run = (over: Partial<RunView>): RunView => ({
+  runId: 'run-20261205-20261206T140501123-a1b2c3',
+  status: 'published',
+  phase: 'published',
+  asOf: '2026-12-05',
+  startedAt: '2026-12-06T14:05:01Z',
+  updatedAt: '2026-12-06T14:07:30Z',
+  churnModelVersion: 'churn-x',
+  clvModelVersion: 'clv-x',
+  retryOf: '',
+  detail: '',
+  ...over,
+});
+
+describe('model run wording', () => {
+  test('the published line names the run, its as-of day and when it switched (UTC)', () => {
+    expect(publishedLine(run({}))).toBe('Scores from model run run-20261205-20261206T140501123-a1b2c3 (as of 5 Dec 2026), published 6 Dec 2026, 14:07 UTC');
+    expect(publishedLine(run({ retryOf: 'run-old' }))).toMatch(/14:07 UTC; it retried the interrupted run run-old$/);
+  });
+
+  test('no notice when the newest run is the published one', () => {
+    const p = run({});
+    expect(latestNotice({ published: p, latest: p })).toBeUndefined();
+    expect(latestNotice({})).toBeUndefined();
+  });
+
+  test('an interrupted run is a warning that says it is retried and which scores stay shown', () => {
+    const n = latestNotice({ published: run({}), latest: run({ runId: 'run-b', status: 'interrupted', phase: 'churn-scored', startedAt: '2026-12-06T15:00:00Z' }) });
+    expect(n?.tone).toBe('warning');
+    expect(n?.text).toBe('Model run run-b (started 6 Dec 2026, 15:00 UTC) was interrupted in step churn-scored and is retried at the next start; the scores shown are still those of the published run.');
+  });
+
+  test('a failed run carries its detail; a running one is information; without a published run it says none are shown', () => {
+    expect(latestNotice({ latest: run({ runId: 'run-c', status: 'failed', detail: 'failed in phase trained: boom' }) })?.text).toContain('failed: failed in phase trained: boom; no scores are shown yet.');
+    const n = latestNotice({ published: run({}), latest: run({ runId: 'run-d', status: 'running', phase: 'clv-scored' }) });
+    expect(n?.tone).toBe('info');
+    expect(n?.text).toContain('is in progress since 6 Dec 2026, 14:05 UTC (step: clv-scored)');
+  });
+});
