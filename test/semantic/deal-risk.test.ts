@@ -139,6 +139,8 @@ describe('deal_risk', () => {
     const [counts] = await fx.load({ measures: ['deal_risk.scored_lost_deals', 'deal_risk.disagreements'] }, admin);
     assert.equal(num(counts['deal_risk.scored_lost_deals']), PLANTED.filter((s) => opportunities.find((o) => o.opportunity_id === s.id)!.status === 'lost').length);
     assert.equal(num(counts['deal_risk.disagreements']), 2); // D2 and D6
+    const disagreeing = await fx.load({ dimensions: ['deal_risk.opportunity_id'], filters: [{ member: 'deal_risk.has_disagreement', operator: 'equals', values: ['true'] }], order: { 'deal_risk.opportunity_id': 'asc' } }, admin);
+    assert.deepEqual(disagreeing.map((r) => r['deal_risk.opportunity_id']), ['D2', 'D6']);
   });
 
   test("an owner sees only their customers' deals, whatever the query asks", async () => {
@@ -192,6 +194,9 @@ describe('loss_drivers', () => {
     const [sig] = await fx.load({ measures: ['loss_drivers.significant_drivers', 'loss_drivers.drivers'] }, admin);
     assert.equal(num(sig['loss_drivers.drivers']), DRIVERS.filter((d) => d.run_id === RUN).length);
     assert.equal(num(sig['loss_drivers.significant_drivers']), DRIVERS.filter((d) => d.run_id === RUN && d.significant).length);
+    // The panel's default: significant only (a boolean filter as the dashboard sends it).
+    const shown = await fx.load({ dimensions: ['loss_drivers.factor'], filters: [{ member: 'loss_drivers.slice_dim', operator: 'equals', values: ['all'] }, { member: 'loss_drivers.is_significant', operator: 'equals', values: ['true'] }] }, admin);
+    assert.deepEqual(shown.map((r) => r['loss_drivers.factor']).sort(), ['no_meeting_21d', 'prior_won']);
   });
 
   test("an owner sees company-wide, region and product slices and their own owner slice, never another owner's", async () => {
