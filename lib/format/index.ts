@@ -10,4 +10,5 @@ export { DEFAULT_FORMAT, MISSING, toNumber, type FormatContext, type Num } from 
 export { COMPACT_FROM, COMPACT_SIGNIFICANT_DIGITS, currencySymbol, formatMoney, type MoneyOptions } from './money.ts';
 export { formatChange, formatDays, formatNumber, formatPercent, formatPointChange, relativeChange } from './numbers.ts';
 export { formatDate, formatDateTime, formatPeriod, parseDay, type Granularity } from './dates.ts';
+export { checkDateInput, parseDateInput, type DateInput } from './date-input.ts';
 export { exportValue, exportHeader, type ExportUnit } from './export-values.ts';

@@ -222,8 +222,10 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     await settled(page);
 
     // The default period: the 12 months ending at the as-of date, from the 1st.
-    assert.equal(await page.inputValue('#f-from'), '1997-07-01');
-    assert.equal(await page.inputValue('#f-to'), AS_OF);
+    // The date fields show the day as pages write it and carry the ISO day (issue 15).
+    assert.equal(await page.getAttribute('#f-from', 'data-iso'), '1997-07-01');
+    assert.equal(await page.inputValue('#f-from'), '1 Jul 1997');
+    assert.equal(await page.getAttribute('#f-to', 'data-iso'), AS_OF);
     const inPeriod = purchases.filter((p) => p.day >= '1997-07-01' && p.day <= AS_OF);
     const revenue = await page.getAttribute('[data-testid="kpi-revenue"]', 'data-value');
     assert.equal(Math.round(Number(revenue) * 100), cents(inPeriod), `cockpit revenue ${revenue}`);

@@ -6,6 +6,7 @@ import type { Resource, ResourceState } from '$lib/cube/resource.svelte.ts';
 import QueryLoad from './QueryLoad.svelte';
 import KpiCard from './KpiCard.svelte';
 import DataTable from './DataTable.svelte';
+import DateField from './DateField.svelte';
 import Pagination from './Pagination.svelte';
 import Tabs from './Tabs.svelte';
 
@@ -143,6 +144,28 @@ describe('DataTable on a narrow box: columns move into a row detail', () => {
     expect(button).toHaveAttribute('aria-expanded', 'true');
     expect(detail.hidden).toBe(false);
     expect(screen.getAllByTestId('row')).toHaveLength(1);
+  });
+});
+
+describe('DateField: a day as pages write it, ISO out', () => {
+  test('shows the ISO value as "5 Dec 2026"; accepts the shown format, refuses a day that does not exist', async () => {
+    const onchange = vi.fn();
+    render(DateField, { id: 'd', label: 'From', value: '2026-12-05', max: '2026-12-31', onchange, testid: 'd' });
+    const input = screen.getByTestId('d') as HTMLInputElement;
+    expect(input.value).toBe('5 Dec 2026');
+    await fireEvent.input(input, { target: { value: '31 Feb 2026' } });
+    await fireEvent.change(input);
+    expect(screen.getByRole('alert')).toHaveTextContent('From: "31 Feb 2026" is not a date: write it like 5 Dec 2026 or 2026-12-05');
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(onchange).not.toHaveBeenCalled();
+    await fireEvent.input(input, { target: { value: '01/03/2026' } });
+    await fireEvent.change(input);
+    expect(onchange).toHaveBeenCalledWith('2026-03-01');
+    expect(input.value).toBe('1 Mar 2026');
+    expect(screen.queryByRole('alert')).toBeNull();
+    await fireEvent.input(input, { target: { value: '2027-01-01' } });
+    await fireEvent.change(input);
+    expect(screen.getByRole('alert')).toHaveTextContent('From must be on or before 31 Dec 2026');
   });
 });
 

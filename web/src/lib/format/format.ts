@@ -17,6 +17,7 @@ import {
   formatPercent as sharedPercent,
   formatPeriod as sharedPeriod,
   formatPointChange as sharedPointChange,
+  checkDateInput as sharedCheckDateInput,
   parseDay,
   relativeChange,
   toNumber,
@@ -65,6 +66,9 @@ export const formatChange = (change: number | undefined, digits = 1): string => 
 
 /** Change in percentage points for rates: "+1.2 pp". */
 export const formatPointChange = (current: Num, previous: Num, digits = 1): string => sharedPointChange(current, previous, digits, context);
+
+/** A day typed into a date field, checked against its bounds (components/DateField.svelte). */
+export const checkDateInput = (text: string, bounds: Parameters<typeof sharedCheckDateInput>[1]) => sharedCheckDateInput(text, bounds, context);
 
 /** `label`: a code from the warehouse shown as words (humanize). */
 export type ValueFormat = 'currency' | 'number' | 'percent' | 'date' | 'datetime' | 'text' | 'days' | 'label';
