@@ -21,6 +21,9 @@ import { prepareData } from '../../../bin/prepare-data.ts';
 import { refreshDerived } from '../../../semantic/derived/refresh.ts';
 import { startSemanticServer, type SemanticServer } from '../../../semantic/server.ts';
 import { issueToken } from '../../../semantic/security/auth.ts';
+import { setWebContext, type WebContext } from '../../../web/src/lib/server/context.ts';
+import { modelRunStatus } from '../../../web/src/lib/models/run.server.ts';
+import { latestNotice } from '../../../web/src/lib/models/run.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
 const TODAY = '2025-01-01';
@@ -146,6 +149,7 @@ before(async () => {
   const a = await trainAndScore(tw.warehouse, { today: TODAY, trees: 10, evaluate: false, dataDir: tw.dir });
   runA = a.run.run_id;
   scoresA = await runScores(runA);
+  setWebContext({ warehouse: { client: tw.warehouse.client, database: tw.warehouse.database } } as WebContext);
   secret = randomBytes(24).toString('base64url');
   semantic = await startSemanticServer({
     warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
@@ -156,6 +160,7 @@ before(async () => {
 });
 
 after(async () => {
+  setWebContext(undefined);
   await semantic?.close();
   await tw?.close();
 });
@@ -191,6 +196,11 @@ describe('an interrupted scoring run never shows', () => {
     await assertReadersShow(runA, scoresA, 'killed mid-CLV');
     const running = (await listRuns(tw.warehouse)).filter((r) => r.status === 'running').map((r) => r.run_id).sort();
     assert.deepEqual(running, [...killed].sort(), 'both killed runs are still recorded as running');
+    // The dashboard names the published run and says a newer one is in progress (it cannot know yet).
+    const status = await modelRunStatus();
+    assert.equal(status.published?.runId, runA);
+    assert.equal(status.latest?.runId, runId);
+    assert.equal(latestNotice(status)?.tone, 'info');
   });
 
   test('aborted in process after its churn scores: marked failed, its rows dropped, readers show A', async () => {
@@ -215,6 +225,10 @@ describe('an interrupted scoring run never shows', () => {
     const [left] = await q<{ n: string }>('SELECT count() AS n FROM churn_scores_runs WHERE run_id = {r:String}', { r: failed.run_id });
     assert.equal(Number(left.n), 0);
     await assertReadersShow(runA, scoresA, 'aborted');
+    const status = await modelRunStatus();
+    assert.equal(status.published?.runId, runA);
+    assert.equal(status.latest?.runId, failed.run_id);
+    assert.match(latestNotice(status)?.text ?? '', /failed: failed in phase churn-scored: stopped by the test; the scores shown are still those of the published run/);
   });
 
   test('the next start marks the killed runs interrupted, retries, and the retry publishes whole', async () => {
@@ -241,6 +255,10 @@ describe('an interrupted scoring run never shows', () => {
     const scoresRetry = await runScores(retry.run_id);
     assert.equal(scoresRetry.size, scoresA.size);
     await assertReadersShow(retry.run_id, scoresRetry, 'after the retry');
+    const status = await modelRunStatus();
+    assert.equal(status.published?.runId, retry.run_id);
+    assert.equal(status.published?.retryOf, killed[1]);
+    assert.equal(latestNotice(status), undefined);
     // Pruned: only the published run and the one before it keep rows.
     const held = await q<{ run_id: string }>('SELECT DISTINCT run_id FROM churn_scores_runs UNION DISTINCT SELECT DISTINCT run_id FROM clv_scores_runs');
     assert.deepEqual(held.map((h) => h.run_id).sort(), [runA, retry.run_id].sort());
