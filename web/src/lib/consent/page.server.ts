@@ -40,7 +40,7 @@ export async function changeConsent(customerId: string, form: FormData, user: Li
   const record = (outcome: 'ok' | 'denied' | 'failed', detail: string) =>
     audit(user, requestId, { action: 'consent.change', targetKind: 'customer', targetIds: [idOrMarker(customerId)], outcome, detail });
   // The owner scope of the semantic layer (what the user's charts show) and the owner column must both agree.
-  let visible = false;
+  let visible: boolean;
   try {
     visible = (await cubeLoad({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }], limit: 1 }, user)).rows.length > 0;
   } catch (err) {

@@ -90,7 +90,7 @@ export const actions: Actions = {
       audit(user, locals.requestId, { action: 'segment.push', targetKind: 'segment', targetIds: [segment.id, campaignId], rowCount: rows, filter: auditFilter(segmentFilters(segment.definition)), outcome, detail });
     const members: Record<string, unknown>[] = [];
     // Members without consent for the purpose are not pushed (membersQuery); the rules alone say how many match.
-    let matching = 0;
+    let matching: number;
     try {
       matching = Number((await cubeLoad(matchQuery(segment.definition), user)).rows[0]?.['customer_base.customers'] ?? 0);
       for await (const page of pagedRows(async (limit, offset) => (await cubeLoad(membersQuery(segment.definition, limit, offset, PUSH_COLUMNS), user)).rows, 10_000)) {

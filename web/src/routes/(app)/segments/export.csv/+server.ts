@@ -53,7 +53,7 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   // Members without consent for the purpose are left out (membersQuery); how many is counted from
   // the rules alone (matchQuery) minus the rows written, and said in the audit row and a header.
   let matching: number | undefined;
-  let excludedUpFront = 0;
+  let excludedUpFront: number;
   const excludedPhrase = (rows: number): string => (matching === undefined ? '' : `${Math.max(0, matching - rows)} excluded for lack of ${SEGMENT_PURPOSE} consent`);
   const record = (rows: number, outcome: 'ok' | 'failed', detail: string) =>
     audit(user, requestId, {
