@@ -67,6 +67,7 @@ export const NODE_TESTS = {
     'test/semantic/limits.test.ts', // a silent upstream on a loopback port
     'test/semantic/model.test.ts',
     'test/semantic/one-answer.test.ts', // a real Cube waiting for a slow query
+    'test/semantic/period-retention.test.ts', // period retention on the fixture through a real Cube
     'test/semantic/security.test.ts',
     'test/typecheck.test.ts', // tsc and svelte-check
     'test/web/campaign-push.test.ts',
