@@ -61,6 +61,7 @@ export function formatSummary(s: IngestSummary): string {
   if (s.staleDeleted) lines.push(`  ${fmt(s.staleDeleted)} stale rows removed (records moved to another customer or date)`);
   if (s.unknownCustomers) lines.push(`  ${fmt(s.unknownCustomers)} unknown customers (references without a customer record; loaded under a placeholder id)`);
   if (s.customersCreated) lines.push(`  ${fmt(s.customersCreated)} customers created from these facts (first seen = their earliest fact; a customers file for the same ids fills them in)`);
+  if (s.erasedSkipped) lines.push(`  ${fmt(s.erasedSkipped)} records of erased people skipped (npm run privacy; their tombstones keep them out)`);
   if (s.identity) {
     lines.push(`  identity: ${fmt(s.identity.newCustomers)} new customers, ${fmt(s.identity.matchedRecords)} records matched to others, ${fmt(s.identity.merges)} customers merged`);
   }

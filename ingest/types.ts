@@ -81,6 +81,8 @@ export interface IngestSummary {
    * same source id fills in the same customer.
    */
   customersCreated: number;
+  /** Records of erased people (lib/privacy tombstones) dropped unread: neither loaded nor rejected. */
+  erasedSkipped?: number;
   /** Customers: identity resolution results. */
   identity?: { newCustomers: number; matchedRecords: number; merges: number };
   seconds: number;

@@ -118,6 +118,8 @@ export interface LocalSecrets {
   sessionSecret: string;
   ingestToken: string;
   webhookSecret: string;
+  /** HMAC key of erased people's tombstones (lib/privacy): losing it forgets every erasure. */
+  privacyKey: string;
 }
 
 /**
@@ -140,6 +142,7 @@ export function localSecrets(dataDir: string, env: Env = process.env): LocalSecr
     sessionSecret: stored.sessionSecret ?? fresh(),
     ingestToken: stored.ingestToken ?? fresh(),
     webhookSecret: stored.webhookSecret ?? fresh(),
+    privacyKey: stored.privacyKey ?? fresh(),
   };
   if (JSON.stringify(stored) !== JSON.stringify(all)) {
     privateDir(dataDir);
@@ -154,6 +157,7 @@ export function localSecrets(dataDir: string, env: Env = process.env): LocalSecr
     sessionSecret: config.CRM_SESSION_SECRET || all.sessionSecret,
     ingestToken: config.INGEST_TOKEN || all.ingestToken,
     webhookSecret: config.CRM_WEBHOOK_SECRET || all.webhookSecret,
+    privacyKey: config.CRM_PRIVACY_KEY || all.privacyKey,
   };
 }
 

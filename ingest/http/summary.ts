@@ -19,6 +19,8 @@ export interface BatchSummary {
   duplicates_in_input?: number;
   /** Customers created for references without a customer record (first seen = their earliest fact). */
   customers_created?: number;
+  /** Records of erased people skipped (their tombstones keep them out; docs/privacy.md). */
+  erased_skipped?: number;
   /** Older than the stored version of the same record (by updated_at): nothing written. */
   outdated: number;
   rejected: number;
@@ -55,6 +57,7 @@ export function toBatchSummary(summary: IngestSummary, received: number): BatchS
     duplicates: summary.duplicates,
     duplicates_in_input: summary.duplicatesInInput,
     customers_created: summary.customersCreated,
+    ...(summary.erasedSkipped ? { erased_skipped: summary.erasedSkipped } : {}),
     outdated: summary.outdated,
     rejected: summary.rejected,
     // The pipeline numbers records from 1 (like file lines); the API speaks array indexes.

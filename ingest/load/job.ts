@@ -21,6 +21,7 @@ import { BatchLog } from './batch-log.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { InputError } from '../core/input-error.ts';
 import { RejectSink } from './rejects.ts';
+import { ErasedRecords } from './erased-records.ts';
 import { ScratchKeys } from './scratch-keys.ts';
 import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
@@ -184,6 +185,8 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await ScratchKeys.dropLeftovers(io, warehouse.database);
     await log.record('running', counts());
     await rejects.init();
+    // Records of erased people (lib/privacy tombstones) are dropped before anything else sees them.
+    const erased = await ErasedRecords.load(warehouse.client, warehouse.database, compiled);
     if (spec.resolvesIdentity) {
       // Pass 1: identity keys of every valid record; resolution needs the whole input so that the
       // ids do not depend on the order of rows in the file.
@@ -195,6 +198,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         columns: (names) => checkColumns(compiled, names),
         unknownKey: () => {},
         row: (row) => {
+          if (erased?.matches(row)) return;
           probe.encode(row, scratch);
           scratch.rows = 0;
           scratch.out.pos = 0;
@@ -258,7 +262,10 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         for (const u of plan.unknown) unknown.add(u);
       },
       unknownKey: (k) => unknown.add(k),
-      row: (row) => void encoder.encode(row, batch),
+      row: (row) => {
+        if (erased?.skip(row)) batch.read++;
+        else encoder.encode(row, batch);
+      },
       bad: (line, detail, raw) => encoder.rejectRow(batch, line, detail, raw),
       chunkDone: async (bytes) => {
         bytesRead = bytes;
@@ -299,6 +306,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       staleDeleted: c.staleDeleted,
       unknownCustomers: refs?.unknownCustomers ?? 0,
       customersCreated,
+      erasedSkipped: erased?.skipped ?? 0,
       identity: resolution?.stats,
       seconds,
       rowsPerSecond: seconds > 0 ? Math.round(read / seconds) : read,

@@ -79,6 +79,16 @@ export const AUDIT_ACTIONS = {
     where: ['route /(app)/alerts/rules save'],
     files: ['web/src/routes/(app)/alerts/rules/+page.server.ts'],
   },
+  'privacy.erase': {
+    label: 'Person erased, or an erasure looked up (dry run)',
+    where: ['route /(app)/privacy erase', 'route /(app)/privacy lookup', 'cli privacy erase'],
+    files: ['lib/privacy/erase.ts'],
+  },
+  'privacy.export': {
+    label: 'Subject access export of a person',
+    where: ['cli privacy export'],
+    files: ['lib/privacy/export.ts'],
+  },
 } as const satisfies Record<string, AuditActionInfo>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

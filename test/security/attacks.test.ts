@@ -101,6 +101,7 @@ const POLICY: [path: string, roles: readonly Role[]][] = [
   ['/alerts', ['owner', 'admin']],
   ['/alerts/rules', ['admin']],
   ['/audit', ['admin']],
+  ['/privacy', ['admin']],
   ['/definitions', ALL],
   ['/api/cube-token', ALL],
 ];

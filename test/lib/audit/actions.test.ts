@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { AUDIT_ACTIONS, AUDIT_ACTION_NAMES } from '../../../lib/audit/actions.ts';
 import { ROUTES } from '../../../web/src/lib/auth/access.ts';
 import { USERS_COMMANDS } from '../../../web/users-cli.ts';
+import { PRIVACY_COMMANDS } from '../../../bin/privacy.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 
@@ -29,6 +30,7 @@ const NOT_AUDITED: Record<string, string> = {
   'route /(app)/alerts load': "an owner's own alert inbox",
   'route /(app)/alerts/rules load': 'reading the rules; saving is audited',
   'route /(app)/audit load': 'reading the audit log itself (admins only)',
+  'route /(app)/privacy load': 'erasure receipts: counts and tombstone hashes, no person (look-ups and erasures are audited)',
   'route /(app)/definitions load': 'the semantic layer’s definitions: no data about anyone',
   'route /signin load': 'the form',
   'route /signout load': 'redirects only',
@@ -44,6 +46,8 @@ function mustAudit(op: string): boolean {
     op === 'route /(app)/customers/[id] load' ||
     op === 'route /(app)/segments push' ||
     op === 'route /(app)/customers/[id] consent' || // consent changes
+    /^route \/\(app\)\/privacy (lookup|erase)$/.test(op) || // erasure and its look-up
+    /^cli privacy /.test(op) || // erasure, subject access
     /^cli (users (?!list)|token )/.test(op) // account and role changes, tokens
   );
 }
@@ -61,6 +65,7 @@ function operations(): string[] {
   }
   for (const command of USERS_COMMANDS) ops.push(`cli users ${command}`);
   ops.push('cli token issue');
+  for (const command of PRIVACY_COMMANDS) ops.push(`cli privacy ${command}`);
   return ops;
 }
 
@@ -81,7 +86,7 @@ test('what issue 16 requires is audited, never waved through', () => {
   const ops = operations();
   const required = ops.filter(mustAudit);
   // The rule must match something, or it checks nothing: the exports, the token, sign-in/out, the 360 view, the push, the consent change, 4 account commands, the token CLI.
-  assert.equal(required.length, 2 + 1 + 2 + 1 + 1 + 1 + 4 + 1, required.join('\n'));
+  assert.equal(required.length, 2 + 1 + 2 + 1 + 1 + 1 + 4 + 1 + 2 + 2, required.join('\n'));
   assert.deepEqual(
     required.filter((op) => !where.has(op)),
     [],

@@ -102,7 +102,7 @@ test('longest prefix wins and the cockpit matches only /', () => {
 test('each role sees its pages in the nav, and only pages it may open', () => {
   expect(navFor('owner').map((n) => n.href)).toEqual(['/', '/lost-orders', '/pipeline', '/customers', '/churn-risk', '/alerts', '/definitions']);
   expect(navFor('marketer').map((n) => n.href)).toEqual(['/', '/customers', '/churn-risk', '/segments', '/definitions']);
-  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/pipeline', '/customers', '/churn-risk', '/models', '/segments', '/alerts', '/alerts/rules', '/audit', '/definitions']);
+  expect(navFor('admin').map((n) => n.href)).toEqual(['/', '/lost-orders', '/pipeline', '/customers', '/churn-risk', '/models', '/segments', '/alerts', '/alerts/rules', '/audit', '/privacy', '/definitions']);
   for (const role of ROLES) {
     for (const item of navFor(role)) {
       const id = Object.entries(ROUTES).find(([, r]) => 'nav' in r && r.nav.href === item.href)![0];

@@ -50,6 +50,11 @@ export const ROUTES = {
   '/(app)/alerts': { roles: INBOX, nav: { href: '/alerts', label: 'Alerts', description: 'Churn alerts for your accounts.' } },
   '/(app)/alerts/rules': { roles: ['admin'], actions: { save: ['admin'] }, nav: { href: '/alerts/rules', label: 'Alert rules', description: 'Who gets churn alerts, for which customers, and when.' } },
   '/(app)/audit': { roles: ['admin'], nav: { href: '/audit', label: 'Audit log', description: 'Who signed in, viewed, exported or pushed which customers, issued tokens and changed accounts.' } },
+  '/(app)/privacy': {
+    roles: ['admin'],
+    actions: { lookup: ['admin'], erase: ['admin'] },
+    nav: { href: '/privacy', label: 'Privacy', description: 'Erase a person everywhere the product keeps data, with a receipt.' },
+  },
   '/(app)/definitions': { roles: EVERYONE, nav: { href: '/definitions', label: 'Definitions', description: 'What every figure means: the semantic layer’s definitions, searchable.' } },
   '/api/cube-token': { roles: EVERYONE },
   '/signin': { roles: 'public', actions: { default: 'public' } },

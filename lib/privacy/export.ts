@@ -1,0 +1,89 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeAudit } from '../audit/log.ts';
+import { csvRow } from '../csv/escape-cell.ts';
+import { rows } from '../warehouse/sql.ts';
+import { discoverTables } from './discover.ts';
+import type { PrivacyWarehouse } from './erase.ts';
+import { csvRecords } from './files.ts';
+import { findPerson, needlePattern, type Person } from './person.ts';
+import { paramSource, personValues, rowCondition, tableName } from './predicates.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { quoteIdent } from '../warehouse/sql.ts';
+
+/**
+ * Subject access (issue 16, item 3): everything the warehouse holds about one person, found the way
+ * erasure finds it (the same tables, the same conditions), written as one JSON document and a folder
+ * of CSVs, one per table — the JSON for portability, the CSVs for a person to open. Audited as
+ * privacy.export with the customer ids and the number of rows.
+ */
+export interface ExportOptions {
+  /** Folder to write (created, private): `person.json` and `<table>.csv`. */
+  outDir: string;
+  actor: string;
+  actorRole: string;
+  requestId?: string;
+}
+
+export interface SubjectExport {
+  dir: string;
+  person: Person;
+  tables: { table: string; rows: number; file: string }[];
+  rejectLines: number;
+  rows: number;
+}
+
+export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: ExportOptions): Promise<SubjectExport> {
+  const plans = await discoverTables(wh.client, wh.database);
+  const person = await findPerson(wh.client, wh.database, plans, query);
+  const values = personValues(person);
+  mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
+  const doc: Record<string, unknown[]> = {};
+  const tables: SubjectExport['tables'] = [];
+  for (const plan of plans.filter((p) => p.mode === 'keyed' || p.mode === 'text' || p.mode === 'rewrite')) {
+    const where = rowCondition(plan, paramSource);
+    if (!where) continue;
+    const found = await rows<Record<string, unknown>>(wh.client, { query: `SELECT * FROM ${tableName(plan)} WHERE ${where}`, query_params: values });
+    if (found.length === 0) continue;
+    const name = plan.database === wh.database ? plan.table : `${plan.database}.${plan.table}`;
+    doc[name] = found;
+    const columns = plan.columns.map((c) => c.name);
+    const text = [csvRow(columns), ...found.map((r) => csvRow(columns.map((c) => cell(r[c]))))].join('\r\n');
+    const file = join(opts.outDir, `${name}.csv`);
+    writeFileSync(file, `\uFEFF${text}\r\n`, { mode: 0o600 });
+    tables.push({ table: name, rows: found.length, file });
+  }
+  // Rejected input lines that name the person, from the rejects CSVs beside loaded files.
+  const pattern = new RegExp(needlePattern(person), 'i');
+  const rejects: string[] = [];
+  const files = await rows<{ f: string }>(wh.client, { query: `SELECT DISTINCT source_file AS f FROM ${quoteIdent(wh.database)}.ingest_batches WHERE rows_rejected > 0` });
+  for (const { f } of files) {
+    const path = `${f}.rejects.csv`;
+    if (!existsSync(path)) continue;
+    for (const r of csvRecords(readFileSync(path, 'utf8')).slice(1)) if (pattern.test(r)) rejects.push(r.trimEnd());
+  }
+  const total = tables.reduce((s, t) => s + t.rows, 0);
+  writeFileSync(
+    join(opts.outDir, 'person.json'),
+    JSON.stringify({ generated_at: new Date().toISOString(), identifiers: person, tables: doc, reject_file_lines: rejects }, null, 2),
+    { mode: 0o600 },
+  );
+  await writeAudit(
+    { client: wh.client, database: wh.database },
+    {
+      action: 'privacy.export',
+      actor: opts.actor,
+      actorRole: opts.actorRole,
+      targetKind: 'customer',
+      targetIds: person.customerIds,
+      rowCount: total,
+      requestId: opts.requestId,
+      outcome: 'ok',
+      detail: 'subject access export',
+    },
+  );
+  return { dir: opts.outDir, person, tables, rejectLines: rejects.length, rows: total };
+}
+
+const cell = (v: unknown): string | number | null =>
+  v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? v : String(v);
