@@ -15,6 +15,7 @@ import { exportFeatures, formatFromPath, type ExportFormat } from './churn/expor
 import { trainAndRegister } from './churn/pipeline.ts';
 import { beginRun } from './scoring/runs.ts';
 import { scoreIntoRun } from './scoring/train-and-score.ts';
+import { runWinLoss } from './winloss/run.ts';
 
 const HELP = `Usage: npm run models -- <command> [options]
 
@@ -30,7 +31,12 @@ Commands:
   evaluate   time-based validation of the default forest vs the recency and BG/NBD baselines at one
              cutoff; writes a report
   export     write the churn feature matrix at a cutoff to CSV or Parquet
-  all        train, then score (what the first start and the worker run)
+  winloss    win/loss model (issue 18): features of every deal as of its close (open deals: as of
+             today), forest vs logistic chosen out of time beside stage-only and amount-only
+             baselines, calibrated; drivers per slice (adjusted loss risk ratios with 95% CIs) and
+             each deal's causes, written to deal_scores / winloss_drivers and published with its
+             model card (needs ≥ 200 closed deals)
+  all        train, then score, then winloss (what the first start and the worker run)
 
 Options:
   --today YYYY-MM-DD    the day to act as "today" (default: the as-of date: CRM_AS_OF, else today
@@ -86,7 +92,7 @@ async function main(): Promise<number> {
     console.log(HELP);
     return command || values.help ? 0 : 2;
   }
-  if (!['train', 'score', 'evaluate', 'export', 'all'].includes(command)) {
+  if (!['train', 'score', 'evaluate', 'export', 'winloss', 'all'].includes(command)) {
     console.error(`unknown command "${command}"\n\n${HELP}`);
     return 2;
   }
@@ -119,6 +125,16 @@ async function main(): Promise<number> {
       log(`model run ${run.runId} started`);
       const r = await scoreIntoRun(warehouse, run, { dataDir, onProgress: log, batchSizes: { churn: batchSize, clv: batchSize } });
       console.log(JSON.stringify({ run: r.run, churn: r.churn, clv: r.clv }, null, 2));
+    }
+    if (command === 'winloss' || command === 'all') {
+      const r = await runWinLoss(warehouse, {
+        today,
+        forest,
+        // Amounts in the causes' text carry the base currency, like the churn reasons and digests.
+        format: { locale: 'en-GB', currency: loadConfig().CRM_BASE_CURRENCY ?? 'EUR' },
+        onProgress: log,
+      });
+      console.log(JSON.stringify(r, null, 2));
     }
     if (command === 'evaluate') {
       const evalCutoff = cutoff ?? addDays(today, -definition.horizonDays);

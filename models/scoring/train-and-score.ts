@@ -16,6 +16,7 @@ import { trainAndRegister, type RegisteredModel } from '../churn/pipeline.ts';
 import { scoreChurn, type ChurnScoringResult } from './score-churn.ts';
 import { scoreLifetimeValue, type ClvScoringResult } from './score-clv.ts';
 import { beginRun, pruneRuns, type ModelRun, type ModelRunRecord } from './runs.ts';
+import { runWinLoss, type WinLossResult } from '../winloss/run.ts';
 
 export interface TrainAndScoreOptions {
   /** YYYY-MM-DD; callers pass the product's as-of date; unset: resolved here (lib/as-of.ts, without CRM_AS_OF). */
@@ -34,6 +35,8 @@ export interface TrainAndScoreOptions {
   signal?: AbortSignal;
   /** Rows per insert of each score table (defaults: the scorers'). */
   batchSizes?: { churn?: number; clv?: number };
+  /** Also train and publish the win/loss model after the churn/CLV run (default true; issue 18). */
+  winloss?: boolean;
 }
 
 export interface TrainAndScoreResult {
@@ -43,6 +46,8 @@ export interface TrainAndScoreResult {
   churnModel: Pick<RegisteredModel, 'path' | 'warnings'> & { modelVersion: string; metrics: Record<string, unknown> };
   churn: ChurnScoringResult;
   clv: ClvScoringResult;
+  /** The win/loss run (its own publish, models/winloss/run.ts), or why it was skipped. */
+  winloss?: WinLossResult | { skipped: string };
   seconds: number;
 }
 
@@ -113,6 +118,18 @@ export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOpt
     throw err;
   }
   const scored = await scoreIntoRun(warehouse, run, { model: registered.model, dataDir: opts.dataDir, onProgress: log, signal: opts.signal, batchSizes: opts.batchSizes });
+  // The win/loss model publishes on its own (its card is the switch): a data set without enough
+  // closed deals (CDNOW has none) or a failure there must not undo the churn/CLV run above.
+  let winloss: TrainAndScoreResult['winloss'];
+  if (opts.winloss !== false) {
+    try {
+      opts.signal?.throwIfAborted();
+      winloss = await runWinLoss(warehouse, { today, onProgress: log });
+    } catch (err) {
+      winloss = { skipped: (err as Error).message };
+      log(`win/loss model skipped: ${(err as Error).message}`);
+    }
+  }
   return {
     today,
     run: scored.run,
@@ -124,6 +141,7 @@ export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOpt
     },
     churn: scored.churn,
     clv: scored.clv,
+    winloss,
     seconds: (performance.now() - t0) / 1000,
   };
 }
