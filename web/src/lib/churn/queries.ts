@@ -50,6 +50,26 @@ export function riskSummaryQuery(f: Filters, band: Band | ''): CubeQuery {
   };
 }
 
+/** Value at risk per band, whatever band tab is open (the chart shows all three side by side). */
+export function riskByBandQuery(f: Filters): CubeQuery {
+  return {
+    measures: ['customer_risk.value_at_risk', 'customer_risk.scored_customers'],
+    dimensions: ['customer_risk.risk_band'],
+    filters: riskFilters(f, ''),
+  };
+}
+
+/** Value at risk per owner (an owner's token answers only their own), largest first. */
+export function riskByOwnerQuery(f: Filters, band: Band | '', limit = 15): CubeQuery {
+  return {
+    measures: ['customer_risk.value_at_risk', 'customer_risk.scored_customers'],
+    dimensions: ['customer_risk.owner_id'],
+    filters: riskFilters(f, band),
+    order: [['customer_risk.value_at_risk', 'desc'], ['customer_risk.owner_id', 'asc']],
+    limit,
+  };
+}
+
 export const RISK_COLUMNS: Column[] = [
   { key: 'customer_risk.customer_name', label: 'Customer', href: customerHref('customer_risk.customer_id') },
   { key: 'customer_risk.region', label: 'Region', priority: 3 },

@@ -6,6 +6,7 @@ import { paretoOption } from './pareto.ts';
 import { cohortHeatmapOption } from './cohort-heatmap.ts';
 import { dualTrendOption } from './dual-trend.ts';
 import { changeBarsOption } from './change-bars.ts';
+import { valueAtRiskOption } from '../../churn/value-at-risk-chart.ts';
 
 /**
  * ECharts puts a tooltip formatter's string into the page with innerHTML, so every formatter of
@@ -23,6 +24,7 @@ const BUILDERS: [string, EChartsOption][] = [
   ['cohort heatmap', cohortHeatmapOption({ cells: [{ cohort: EVIL, offset: 0, rate: 1, customers: 3 }] })],
   ['dual trend', dualTrendOption({ buckets: [EVIL], granularity: 'month', left: { name: EVIL, values: [1], format: 'percent', kind: 'bar' }, right: { name: EVIL, values: [2], format: 'days', kind: 'line' } })],
   ['change bars', changeBarsOption({ items: [{ key: EVIL, current: 3, previous: 1 }], format: 'number', name: EVIL })],
+  ['value at risk', valueAtRiskOption([{ key: EVIL, label: EVIL, value: 1, customers: 2 }])],
   ['change bars, own label', changeBarsOption({ items: [{ key: 'price', current: 3, previous: 1 }], format: 'number', name: 'x', label: evilLabel })],
 ];
 
