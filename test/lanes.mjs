@@ -115,3 +115,4 @@ export function assignLanes(files, read) {
         problems.push(`test/lanes.mjs: ${lane} entry ${entry} matches no test file`);
   return { lanes, problems };
 }
+    'test/models/winloss/demo.test.ts', // a 4,000-customer demo in the embedded engine, two win/loss runs
