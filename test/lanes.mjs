@@ -57,6 +57,7 @@ export const NODE_TESTS = {
     'test/models/churn/forest.test.ts', // a child process (tsx script)
     'test/models/churn/model.test.ts',
     'test/models/churn/old-data.test.ts', // the CDNOW sample in the embedded engine
+    'test/models/winloss/demo.test.ts', // a 4,000-customer demo in the embedded engine, two win/loss runs
     'test/models/scoring/atomic-publish.test.ts', // `npm run models -- score` child processes killed mid-run; a real Cube
     'test/semantic/api-errors.test.ts',
     'test/semantic/as-of-refresh.test.ts',
@@ -115,4 +116,3 @@ export function assignLanes(files, read) {
         problems.push(`test/lanes.mjs: ${lane} entry ${entry} matches no test file`);
   return { lanes, problems };
 }
-    'test/models/winloss/demo.test.ts', // a 4,000-customer demo in the embedded engine, two win/loss runs
