@@ -146,6 +146,7 @@ async function main(): Promise<void> {
       running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
       semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');
     }
+    let derivedCheck: (() => Promise<unknown>) | undefined;
     if (args.services.has('worker')) {
       const alertsConfig = loadAlertsConfig(config.dataDir, env);
       const worker = startWorker({ warehouse: wh, dataDir: config.dataDir, config: alertsConfig, configuredAsOf: env.CRM_AS_OF, log: lineLog(partLogger('worker', { job: 'alerts' })) });
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
         log: lineLog(partLogger('worker', { job: 'derived' })),
       });
       running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
+      derivedCheck = () => derived.check();
     }
     const signIn: string[] = [];
     if (args.services.has('web')) {
@@ -177,6 +179,9 @@ async function main(): Promise<void> {
       }
     }
     printBanner(running, signIn, env.CAMPAIGN_WEBHOOK_URL);
+    // A rebuild a load or a new as-of date made due runs now, in the background: the committed
+    // derived tables serve the first visitors meanwhile (bin/prepare-data.ts; issue 17, cold start).
+    void derivedCheck?.().catch((err: Error) => log(`derived tables not refreshed at start: ${err.message}`));
   } catch (err) {
     startLog.error({ err }, `failed: ${(err as Error).message}`);
     await stop(1);
