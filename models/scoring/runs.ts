@@ -118,8 +118,10 @@ export class ModelRun {
   private write(changes: Partial<ModelRunRecord>): Promise<void> {
     this.record = { ...this.record, ...changes, updated_at: this.now().toISOString() };
     const snapshot = this.record;
-    this.chain = this.chain.then(() => writeRunRow(this.wh, snapshot));
-    return this.chain;
+    // A failed write (a missed heartbeat) must not fail the writes queued after it.
+    const written = this.chain.catch(() => {}).then(() => writeRunRow(this.wh, snapshot));
+    this.chain = written;
+    return written;
   }
 
   startHeartbeat(ms: number): void {
