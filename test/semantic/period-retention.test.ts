@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { OWNER_ANN } from './fixture.ts';
-import { num, startSemanticFixture, type SemanticFixture } from './support.ts';
+import { num, startSemanticFixture, type CubeQuery as SupportQuery, type SemanticFixture } from './support.ts';
 import { retentionKpiQuery } from '../../web/src/lib/cockpit/queries.ts';
 
 let fx: SemanticFixture;
@@ -40,7 +40,7 @@ test('Q2 after Q1: 3 of the 7 customers active in Q1 bought again in Q2', async 
 
 test('the dashboard’s query: the base is the previous period of lib/periods (a quarter → the quarter before)', async () => {
   const q = retentionKpiQuery({ from: Q2[0], to: Q2[1], region: '', channel: '', owner: '', segment: '' });
-  const [r] = await fx.load(q, exec);
+  const [r] = await fx.load(q as SupportQuery, exec);
   assert.equal(num(r['customer_retention.retention_rate']), 3 / 7);
 });
 
