@@ -64,6 +64,7 @@ export const NODE_TESTS = {
     'test/semantic/auth.test.ts', // `npm run token` as a child process
     'test/semantic/auto-refresh.test.ts',
     'test/semantic/cdnow.test.ts',
+    'test/semantic/consent.test.ts', // consent members and the segments' consent filter on the fixture, real Cube
     'test/semantic/deal-risk.test.ts', // the win/loss cubes on a real Cube, planted scores
     'test/semantic/incremental-refresh.test.ts', // incremental derived tables against a full rebuild, real ingest jobs
     'test/semantic/limits.test.ts', // a silent upstream on a loopback port

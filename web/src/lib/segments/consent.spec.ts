@@ -3,15 +3,14 @@ import { consentFilter, exclusion, exclusionText, purposeLabel, purposeToken, wi
 
 describe('consent filter of segments', () => {
   it.each([
-    ['marketing_email', '|marketing\\_email|'],
+    ['marketing_email', '|marketing_email|'],
     ['sms', '|sms|'],
-    ['a%b\\c', '|a\\%b\\\\c|'],
-  ])('%s → %s (LIKE wildcards escaped)', (purpose, token) => {
+  ])('%s → %s (as is: Cube doubles backslashes, so no escape would survive)', (purpose, token) => {
     expect(purposeToken(purpose)).toBe(token);
   });
 
   it('defaults to marketing e-mail and adds to the filters', () => {
-    expect(consentFilter()).toEqual({ member: 'customer_base.granted_consents', operator: 'contains', values: ['|marketing\\_email|'] });
+    expect(consentFilter()).toEqual({ member: 'customer_base.granted_consents', operator: 'contains', values: ['|marketing_email|'] });
     const q = withConsent({ measures: ['customer_base.customers'], filters: [{ member: 'customer_base.region', operator: 'equals', values: ['North'] }] }, 'marketing_sms');
     expect(q.filters).toEqual([{ member: 'customer_base.region', operator: 'equals', values: ['North'] }, consentFilter('marketing_sms')]);
     expect(withConsent({ measures: ['x'] }).filters).toEqual([consentFilter()]);

@@ -25,8 +25,14 @@ export const purposeLabel = (purpose: string): string => purpose.replace(/_/g, '
 /** The member that lists a customer's consented purposes as |a|b|. */
 export const CONSENT_MEMBER = 'customer_base.granted_consents';
 
-/** `contains` is a LIKE: the purpose's own `_`, `%` and `\` must match literally. */
-export const purposeToken = (purpose: string): string => `|${purpose.replace(/[\\%_]/g, '\\$&')}|`;
+/**
+ * `contains` is a LIKE whose pattern Cube 0.33 passes on with every backslash doubled, so `\_`
+ * cannot escape an underscore (measured: the escaped token matched nobody). Purpose names are
+ * [a-z0-9_] (CRM_CONSENT_PURPOSES is checked), so the token's only wildcard is `_`, matching one
+ * character: it could confuse two configured purposes that differ only where one has `_`, which
+ * the configuration check does not allow to matter in practice (no such pair in the defaults).
+ */
+export const purposeToken = (purpose: string): string => `|${purpose}|`;
 
 /** Customers who currently consent to `purpose`. */
 export function consentFilter(purpose: string = SEGMENT_PURPOSE): MemberFilter {
