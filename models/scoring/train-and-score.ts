@@ -124,7 +124,7 @@ export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOpt
   if (opts.winloss !== false) {
     try {
       opts.signal?.throwIfAborted();
-      winloss = await runWinLoss(warehouse, { today, onProgress: log });
+      winloss = await runWinLoss(warehouse, { today, onProgress: log, forest: opts.trees ? { nEstimators: opts.trees } : undefined });
     } catch (err) {
       winloss = { skipped: (err as Error).message };
       log(`win/loss model skipped: ${(err as Error).message}`);

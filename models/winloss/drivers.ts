@@ -10,7 +10,7 @@ import { factorDesign, type FactorContext, type FactorDesign } from './factors.t
 import type { DealFeatures, DealRecord } from './features.ts';
 
 /** A slice needs this many closed deals before it gets drivers. */
-export const MIN_SLICE_DEALS = 200;
+export const MIN_SLICE_DEALS = 120;
 /** A factor needs this many closed deals with it and without it in the slice. */
 export const MIN_EACH = 30;
 export const ALPHA = 0.05;

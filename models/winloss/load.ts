@@ -63,7 +63,18 @@ export function dealAsOf(r: DealRow, asOfDay: number): DealRecord {
   };
 }
 
-export async function loadDeals(warehouse: Warehouse, asOf: string): Promise<DealRecord[]> {
+/**
+ * Customers without profiling consent (issue 16, migration 012's consent_current: the newest event
+ * wins) are left out — their deals are neither learnt from nor scored, like the churn model's
+ * population; `byDefault` is what applies to a customer with no profiling event.
+ */
+export function profilingFilter(db: string, byDefault: 'granted' | 'denied' | undefined): string {
+  if (byDefault === undefined) return '';
+  const subject = `SELECT customer_id FROM ${qualified(db, 'consent_current')} WHERE purpose = 'profiling'`;
+  return byDefault === 'granted' ? ` AND o.customer_id NOT IN (${subject} AND status = 'withdrawn')` : ` AND o.customer_id IN (${subject} AND status = 'granted')`;
+}
+
+export async function loadDeals(warehouse: Warehouse, asOf: string, profilingConsent?: 'granted' | 'denied'): Promise<DealRecord[]> {
   const db = warehouse.database;
   const got = await rows<DealRow>(warehouse.client, {
     query: `SELECT o.source AS source, o.opportunity_id AS opportunity_id, o.customer_id AS customer_id, o.owner_id AS owner_id,
@@ -75,7 +86,7 @@ export async function loadDeals(warehouse: Warehouse, asOf: string): Promise<Dea
       FROM ${qualified(db, 'opportunities_resolved')} AS o
       LEFT JOIN (SELECT customer_id, any(region) AS region FROM ${qualified(db, 'customers_resolved')} GROUP BY customer_id) AS c
         ON c.customer_id = o.customer_id
-      WHERE o.created_at < {asOf:Date}
+      WHERE o.created_at < {asOf:Date}${profilingFilter(db, profilingConsent)}
       ORDER BY o.created_at, o.source, o.opportunity_id`,
     query_params: { asOf },
   });

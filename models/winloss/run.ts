@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClickHouseSettings } from '@clickhouse/client';
 import { DEFAULT_FORMAT, type FormatContext } from '../../lib/format/index.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { consentSettings } from '../../lib/consent/purposes.ts';
 import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
 import type { RandomForestOptions } from '../churn/forest/random-forest.ts';
 import { dealCauses, disagreement, type Cause } from './causes.ts';
@@ -31,6 +32,8 @@ export interface WinLossOptions {
   onProgress?: (line: string) => void;
   /** Runs kept after this one is published (default 1: the previous, for readers mid-switch). */
   keepPrevious?: number;
+  /** What applies to a customer with no profiling consent event (default: CRM_CONSENT_PROFILING_DEFAULT). */
+  profilingConsent?: 'granted' | 'denied';
 }
 
 export interface WinLossResult {
@@ -59,7 +62,8 @@ export class WinLossError extends Error {
 export async function computeWinLoss(warehouse: Warehouse, opts: WinLossOptions): Promise<{ selection: Selection; scored: ScoredDeal[]; drivers: DriverRow[] }> {
   const log = opts.onProgress ?? (() => {});
   const asOfDay = dayNumber(opts.today);
-  const deals = await loadDeals(warehouse, opts.today);
+  // Customers who withdrew profiling consent are neither learnt from nor scored (lib/consent).
+  const deals = await loadDeals(warehouse, opts.today, opts.profilingConsent ?? consentSettings().profilingDefault);
   const closed = deals.map((_, i) => i).filter((i) => deals[i].status !== 'open');
   if (closed.length < MIN_CLOSED_DEALS) {
     throw new WinLossError(`win/loss model: ${closed.length} closed deals before ${opts.today}; at least ${MIN_CLOSED_DEALS} are needed`);

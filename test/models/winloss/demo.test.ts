@@ -9,7 +9,7 @@
  * close to the loss-rate ratio the manifest counted; no non-cause is reported; the chosen model's
  * out-of-time ROC-AUC beats the stage-only and amount-only baselines (printed); per-deal causes
  * agree with the raw data read by independent SQL; value at risk = amount × (1 − win probability)
- * on open deals only; only the published run is visible, an unpublished one never, and old runs
+ * on open deals only; customers who withdrew profiling consent are not scored; only the published run is visible, an unpublished one never, and old runs
  * are pruned.
  */
 import assert from 'node:assert/strict';
@@ -148,11 +148,18 @@ describe('win/loss on the demo', () => {
         countIf(win_probability < 0 OR win_probability > 1) AS bad_p,
         avgIf(1 - win_probability, status != 'open') AS lost_p, avgIf(status = 'lost', status != 'open') AS lost_rate
       FROM ${db}.deal_scores_current`);
+    // Customers who withdrew profiling consent (the demo plants some) are neither learnt from nor scored.
+    const withdrawn = `SELECT customer_id FROM ${db}.consent_current WHERE purpose = 'profiling' AND status = 'withdrawn'`;
     const [o] = await q<{ open: string; closed: string }>(`
       SELECT countIf(closed_at IS NULL OR closed_at >= toDate('${TODAY}') OR status = 'open') AS open,
         countIf(closed_at < toDate('${TODAY}') AND status IN ('won', 'lost')) AS closed
-      FROM ${db}.opportunities_resolved WHERE created_at < toDate('${TODAY}')`);
+      FROM ${db}.opportunities_resolved WHERE created_at < toDate('${TODAY}') AND customer_id NOT IN (${withdrawn})`);
     assert.deepEqual([Number(s.open), Number(s.closed)], [Number(o.open), Number(o.closed)]);
+    const [x] = await q<{ deals: string; scored: string }>(`
+      SELECT (SELECT count() FROM ${db}.opportunities_resolved WHERE customer_id IN (${withdrawn})) AS deals,
+        (SELECT count() FROM ${db}.deal_scores_current WHERE customer_id IN (${withdrawn})) AS scored`);
+    assert.ok(Number(x.deals) > 0, 'the demo has deals of customers who withdrew profiling consent');
+    assert.equal(Number(x.scored), 0);
     assert.equal(Number(s.bad_var), 0);
     assert.equal(Number(s.bad_p), 0);
     // Calibrated: the mean predicted loss of the closed deals (cross-fitted) is near their loss rate.
