@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { dataDirFrom } from '../lib/config.ts';
 import { lineLog, partLogger } from '../lib/log.ts';
+import { formatContextOf } from '../lib/format/context.ts';
 import { loadConfig, type Config } from '../lib/config/schema.ts';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { setWebContext, type IngestRecordsFn, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
@@ -140,6 +141,8 @@ export async function createWebContext(
     ingestRecords: await ingestWriter(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(config.CRM_WEB_ORIGIN ?? ''),
     dataDir: opts.dataDir ?? dataDirFrom(config),
+    // Amounts in the warehouse's base currency (CRM_BASE_CURRENCY), like the digests and exports.
+    format: formatContextOf(config),
     warehouse: opts.warehouse,
     // SvelteKit's server code (errors.ts, hooks) logs here, with the request id of each request.
     log: partLogger('web'),

@@ -13,6 +13,18 @@ export interface FormatContext {
 
 export const DEFAULT_FORMAT: Readonly<FormatContext> = Object.freeze({ locale: 'en-GB', currency: 'EUR' });
 
+/**
+ * The context of the product's configuration (lib/config: CRM_BASE_CURRENCY, default EUR), for
+ * the dashboard, the digests and the churn reasons alike. Takes the parsed values, reads nothing.
+ */
+export function formatContextOf(config: { CRM_BASE_CURRENCY?: string }): FormatContext {
+  const currency = config.CRM_BASE_CURRENCY?.trim().toUpperCase();
+  return {
+    locale: DEFAULT_FORMAT.locale,
+    currency: currency && /^[A-Z]{3}$/.test(currency) ? currency : DEFAULT_FORMAT.currency,
+  };
+}
+
 /** Shown for a missing value (null, '', NaN) everywhere. */
 export const MISSING = '—';
 

@@ -6,7 +6,7 @@
  *
  * Exports (CSV) do not use display strings: see export-values.ts (rounded numbers, units in headers).
  */
-export { DEFAULT_FORMAT, MISSING, toNumber, type FormatContext, type Num } from './context.ts';
+export { DEFAULT_FORMAT, MISSING, formatContextOf, toNumber, type FormatContext, type Num } from './context.ts';
 export { COMPACT_FROM, COMPACT_SIGNIFICANT_DIGITS, currencySymbol, formatMoney, type MoneyOptions } from './money.ts';
 export { formatChange, formatDays, formatNumber, formatPercent, formatPointChange, relativeChange } from './numbers.ts';
 export { formatDate, formatDateTime, formatPeriod, parseDay, type Granularity } from './dates.ts';

@@ -5,6 +5,7 @@ import {
   exportHeader,
   exportValue,
   formatChange,
+  formatContextOf,
   formatDate,
   formatDateTime,
   formatDays,
@@ -140,5 +141,14 @@ describe('export values: rounded numbers, units in headers', () => {
     assert.equal(exportHeader('days_since_last_purchase', 'days'), 'days_since_last_purchase');
     assert.equal(exportHeader('tenure', 'days'), 'tenure_days');
     assert.equal(exportHeader('region', 'text'), 'region');
+  });
+});
+
+describe('formatContextOf: the configured base currency', () => {
+  test('CRM_BASE_CURRENCY, upper-cased; EUR when unset or not a code', () => {
+    assert.deepEqual(formatContextOf({ CRM_BASE_CURRENCY: 'usd' }), { locale: 'en-GB', currency: 'USD' });
+    assert.deepEqual(formatContextOf({}), { locale: 'en-GB', currency: 'EUR' });
+    assert.deepEqual(formatContextOf({ CRM_BASE_CURRENCY: 'dollars' }), { locale: 'en-GB', currency: 'EUR' });
+    assert.equal(formatMoney(29065, {}, formatContextOf({ CRM_BASE_CURRENCY: 'USD' })), '$29,065');
   });
 });

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Role } from '../auth/roles.ts';
+import type { FormatContext } from '../../../../lib/format/context.ts';
 
 /**
  * What the SvelteKit server code needs from the process that runs it: secrets, where Cube is, and
@@ -93,6 +94,8 @@ export interface WebContext {
    * process, because the bundle's own copy of lib/config would look for `.data` under web/build.
    */
   dataDir: string;
+  /** Locale and base currency of every amount the pages show (lib/format; CRM_BASE_CURRENCY). */
+  format?: FormatContext;
   /**
    * The process's warehouse connection, for the dashboard's own records (saved segments, campaign
    * pushes). Passed in for the same reason as dataDir: the bundle cannot find the embedded endpoint.
