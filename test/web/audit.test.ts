@@ -115,7 +115,15 @@ describe('audit log', { timeout: 1_800_000 }, () => {
         const k = await ingestRecords(
           wh,
           'consents',
-          [{ consent_id: 'aud-c1', customer_ref: PLANTED.sourceId, purpose: 'marketing_email', status: 'granted', occurred_at: `${day(1)}T10:00:00` }],
+          [
+            {
+              consent_id: 'aud-c1',
+              customer_ref: PLANTED.sourceId,
+              purpose: 'marketing_email',
+              status: 'granted',
+              occurred_at: `${day(1)}T10:00:00`,
+            },
+          ],
           { source: 'audit', batchLabel: 'audit-test' },
         );
         assert.equal(k.rejected, 0, JSON.stringify(k.rejects));
