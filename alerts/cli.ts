@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadWarehouseConfig } from '../lib/config.ts';
 import { loadConfig } from '../lib/config/schema.ts';
+import { formatContextOf, formatMoney, formatPercent } from '../lib/format/index.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { parseDay } from '../models/index.ts';
@@ -38,9 +39,10 @@ file), CLICKHOUSE_URL (unset: the embedded engine). Rules: CRM_DATA_DIR/alert-ru
 See alerts/README.md.`;
 
 const log = (line: string): void => console.error(`[alerts] ${line}`);
-const pct = (p: number): string => `${Math.round(p * 100)}%`;
-
 function printRun(r: RunResult): void {
+  // The digests' own formats (lib/format) in the configured base currency.
+  const format = formatContextOf(loadConfig());
+  const pct = (p: number): string => formatPercent(p, 0, format);
   const lines = [`${r.dryRun ? 'Dry run' : 'Run'} for the window ${r.window}${r.ownerFilter ? ` (owner ${r.ownerFilter})` : ''}`];
   lines.push(
     `scores: churn ${r.scores.churnScoredAt?.toISOString() ?? 'none'}, CLV ${r.scores.clvScoredAt?.toISOString() ?? 'none'}${r.scores.rescored ? ' (re-scored now)' : r.scores.stale ? ' (stale)' : ''}`,
@@ -54,7 +56,7 @@ function printRun(r: RunResult): void {
       `${verb} ${d.channel} digest ${d.deliveryId} to ${d.ownerId}${d.recipient ? ` <${d.recipient}>` : ''}${d.retry ? ' (retry of an earlier run)' : ''}${d.attempts ? `, ${d.attempts} attempt(s)` : ''}`,
       ...(d.error ? [`  error: ${d.error}`] : []),
       ...(d.path ? [`  file: ${d.path}`] : []),
-      ...d.customers.map((c) => `  - ${c.name || c.customerId} (${c.customerId}): ${pct(c.probability)}, value at risk ${Math.round(c.valueAtRisk).toLocaleString('en-US')}, ${c.trigger}`),
+      ...d.customers.map((c) => `  - ${c.name || c.customerId} (${c.customerId}): ${pct(c.probability)}, value at risk ${formatMoney(c.valueAtRisk, {}, format)}, ${c.trigger}`),
       ...(d.more ? [`  … and ${d.more} more for later digests`] : []),
     );
   }

@@ -12,6 +12,7 @@ import { ConfigError, configFrom, type Config } from '../lib/config/schema.ts';
 import { AlertsError } from './errors.ts';
 import { readRules, type AlertRules } from './rules.ts';
 import { describeSchedule } from './schedule.ts';
+import { formatContextOf, type FormatContext } from '../lib/format/index.ts';
 
 /**
  * The process's Config (lib/config/schema.ts) as its entry point parsed it, or an environment to
@@ -33,6 +34,8 @@ export interface AlertsConfig {
   webhookSecret: string;
   /** Dashboard base URL, no trailing slash; customer links are `<publicUrl>/customers/<id>`. */
   publicUrl: string;
+  /** Locale and base currency of the digests' amounts (CRM_BASE_CURRENCY); en-GB and EUR when not given. */
+  format?: FormatContext;
 }
 
 /** Delivery settings; `dataDir` defaults to the configuration's CRM_DATA_DIR. */
@@ -57,6 +60,7 @@ export function loadAlertsConfig(dataDir?: string, env?: Env): AlertsConfig {
     webhookUrl,
     webhookSecret: localSecrets(dataDir, config).webhookSecret,
     publicUrl,
+    format: formatContextOf(config),
   };
 }
 

@@ -337,7 +337,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     for (const group of deliveries) {
       const first = group[0];
       const channel = first.channel;
-      const digest: Digest = digestFromRows(group, config.publicUrl);
+      const digest: Digest = digestFromRows(group, config.publicUrl, config.format);
       if (channel !== 'webhook' && !digest.recipient) digest.recipient = contacts.get(first.owner_id)?.email ?? '';
       if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion };
       digest.deals = deals.get(first.owner_id);
