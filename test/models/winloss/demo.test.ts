@@ -166,6 +166,18 @@ describe('win/loss on the demo', () => {
     assert.ok(Math.abs(s.lost_p - s.lost_rate) < 0.05, `mean predicted loss ${s.lost_p} vs rate ${s.lost_rate}`);
   });
 
+  test('a second run on the same data writes the same numbers (idempotent for readers)', async () => {
+    const db = tw.warehouse.database;
+    const [diff] = await q<{ a: string; b: string; differ: string }>(`
+      SELECT countIf(run_id = '${first.runId}') AS a, countIf(run_id = '${second.runId}') AS b,
+        (SELECT count() FROM (
+          SELECT opportunity_id, uniqExact(win_probability, value_at_risk, toString(causes), disagreement) AS v
+          FROM ${db}.deal_scores WHERE run_id IN ('${first.runId}', '${second.runId}') GROUP BY opportunity_id HAVING v > 1)) AS differ
+      FROM ${db}.deal_scores`);
+    assert.equal(Number(diff.a), Number(diff.b));
+    assert.equal(Number(diff.differ), 0);
+  });
+
   test('only the published run is visible; an unpublished one never, and it is pruned', async () => {
     const db = tw.warehouse.database;
     const current = await q<{ run_id: string }>(`SELECT DISTINCT run_id FROM ${db}.deal_scores_current`);
