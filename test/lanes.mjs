@@ -84,6 +84,7 @@ export const NODE_TESTS = {
     'test/web/audit.test.ts', // the audit log: every audited action once on the whole stack
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/e2e.test.ts',
+    'test/web/metrics.test.ts', // the metric dictionary: KPI labels and values, the (i), Definitions, one value at risk
     'test/web/segments.test.ts',
   ],
 };
