@@ -146,13 +146,14 @@ before(async () => {
   // Alerts go to account owners: give every fixture customer one.
   await tw.warehouse.client.command({ query: `ALTER TABLE customers UPDATE owner_id = '${OWNER}' WHERE 1`, clickhouse_settings: { mutations_sync: '2' } });
   await refreshDerived(tw.warehouse.client, tw.warehouse.database);
-  const a = await trainAndScore(tw.warehouse, { today: TODAY, trees: 10, evaluate: false, dataDir: tw.dir });
+  const a = await trainAndScore(tw.warehouse, { today: TODAY, trees: 10, evaluate: false, dataDir: tw.dir, winloss: false });
   runA = a.run.run_id;
   scoresA = await runScores(runA);
   setWebContext({ warehouse: { client: tw.warehouse.client, database: tw.warehouse.database } } as WebContext);
   secret = randomBytes(24).toString('base64url');
   semantic = await startSemanticServer({
-    warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
+    // Cube's own least-privileged user, as in production: the _current views must be readable to it.
+    warehouse: { url: tw.warehouse.url, ...tw.users.semantic, database: tw.config.database },
     apiSecret: secret,
     port: 0,
     log: () => {},
@@ -211,6 +212,7 @@ describe('an interrupted scoring run never shows', () => {
         trees: 10,
         evaluate: false,
         dataDir: tw.dir,
+        winloss: false,
         signal: abort.signal,
         onProgress: (line) => {
           if (/churn scores written/.test(line)) abort.abort(new Error('stopped by the test'));
