@@ -20,6 +20,8 @@ import { predictBlock } from '../churn/predict.ts';
 import { populationOf } from '../churn/population.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
 import { consentSettings } from '../../lib/consent/purposes.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { runInsertSettings } from './runs.ts';
 
 export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
@@ -45,6 +47,8 @@ export interface ScoreChurnOptions {
   onProgress?: (line: string) => void;
   /** Stops the run between batches (the rows written so far stay unpublished). */
   signal?: AbortSignal;
+  /** Locale and currency of the amounts in the reasons; default: the configuration's CRM_BASE_CURRENCY. */
+  format?: FormatContext;
 }
 
 export interface ChurnScoringResult {
@@ -92,13 +96,14 @@ export function scoreFeatureSet(
   model: LoadedChurnModel,
   set: FeatureSet,
   reasons = 3,
+  format: FormatContext = DEFAULT_FORMAT,
 ): { probability: Float64Array; reasons: Reason[][] } {
   alignFeatures(set, model.file.features);
   const names = model.file.features;
   const explained = predictBlock(model, set);
   const population = populationOf(set);
   const out: Reason[][] = new Array(set.customerIds.length);
-  for (let i = 0; i < out.length; i++) out[i] = topReasons(names, explained.contributions, rowValues(set, i), reasons, i * names.length, population);
+  for (let i = 0; i < out.length; i++) out[i] = topReasons(names, explained.contributions, rowValues(set, i), reasons, i * names.length, population, format);
   return { probability: explained.probability, reasons: out };
 }
 
@@ -175,6 +180,8 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   const population = populationOf(set);
   // Score and insert batch by batch, so reasons for a million customers never sit in memory at once.
   const limit = opts.reasons ?? 3;
+  // "after €29,065 the quarter before": amounts in the reasons carry the base currency (issue 15).
+  const format = opts.format ?? formatContextOf(loadConfig());
   // One name → value record, refilled for each customer (topReasons reads it and keeps nothing):
   // a fresh 40-key object per customer was a measurable part of the reasons' time.
   const values: Record<string, number> = rowValues(set, 0);
@@ -213,7 +220,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
       bands[band]++;
       sum += p;
       for (let j = 0; j < columns.length; j++) values[features[j]] = columns[j][i];
-      const reasons = topReasons(names, explained.contributions, values, limit, (i - start) * names.length, population);
+      const reasons = topReasons(names, explained.contributions, values, limit, (i - start) * names.length, population, format);
       lines[i - start] = `${head}${tsvString(set.customerIds[i])}\t${p}\t${band}\t${tsvReasons(reasons)}${tail}`;
     }
     modelMs += performance.now() - tm;
