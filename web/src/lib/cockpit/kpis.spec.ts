@@ -27,7 +27,7 @@ describe('kpiHelp: definition, period and comparison', () => {
     expect(kpiHelp(byId('kpi-revenue'), { description: 'Revenue of paid orders, before refunds.' }, { range, asOf: '2026-12-05', comparison: previous })).toEqual({
       definition: 'Revenue of paid orders, before refunds.',
       period: '1 Dec 2025 – 30 Nov 2026.',
-      comparison: 'Compared with the previous period, 1 Dec 2024 – 30 Nov 2025.',
+      comparison: 'The previous period, 1 Dec 2024 – 30 Nov 2025.',
     });
   });
   test('retention also names the previous period its customers come from', () => {
@@ -35,17 +35,17 @@ describe('kpiHelp: definition, period and comparison', () => {
   });
   test('same period last year, a notice before the data starts, no comparison', () => {
     const lastYear: Comparison = { ...previous, compare: 'last_year', vs: 'vs same period last year' };
-    expect(kpiHelp(byId('kpi-win-rate'), undefined, { range, asOf: '2026-12-05', comparison: lastYear }).comparison).toBe('Compared with the same period last year, 1 Dec 2024 – 30 Nov 2025.');
+    expect(kpiHelp(byId('kpi-win-rate'), undefined, { range, asOf: '2026-12-05', comparison: lastYear }).comparison).toBe('The same period last year, 1 Dec 2024 – 30 Nov 2025.');
     const notice: Comparison = { ...previous, available: false, notice: 'No data before 3 Jan 2025: comparison not available' };
     expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05', comparison: notice }).comparison).toBe('No data before 3 Jan 2025: comparison not available.');
-    expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05', comparison: { compare: 'none', available: true, vs: '' } }).comparison).toBe('Not compared (no comparison chosen).');
+    expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05', comparison: { compare: 'none', available: true, vs: '' } }).comparison).toBe('Nothing (no comparison chosen).');
     expect(kpiHelp(byId('kpi-revenue'), undefined, { range, asOf: '2026-12-05' }).definition).toBe('No definition in the semantic layer.');
   });
   test('a snapshot KPI says so and is not compared', () => {
     expect(kpiHelp(byId('kpi-value-at-risk'), { description: 'd' }, { range, asOf: '2026-12-05', comparison: previous })).toEqual({
       definition: 'd',
       period: 'A snapshot as of 5 Dec 2026: the date range does not apply.',
-      comparison: 'Not compared: the layer keeps no history of this figure.',
+      comparison: 'Nothing: the layer keeps no history of this figure.',
     });
   });
 });

@@ -68,14 +68,14 @@ const span = (r: DateRange): string => `${formatDate(r.from)} – ${formatDate(r
 export function kpiHelp(k: KpiSpec, metric: Pick<Metric, 'description'> | undefined, ctx: { range: DateRange; asOf: string; comparison?: Comparison }): KpiHelp {
   const definition = metric?.description || 'No definition in the semantic layer.';
   if (!k.compare) {
-    return { definition, period: `A snapshot as of ${formatDate(ctx.asOf)}: the date range does not apply.`, comparison: 'Not compared: the layer keeps no history of this figure.' };
+    return { definition, period: `A snapshot as of ${formatDate(ctx.asOf)}: the date range does not apply.`, comparison: 'Nothing: the layer keeps no history of this figure.' };
   }
   let period = `${span(ctx.range)}.`;
   if (k.measure === 'customer_retention.retention_rate') period = `${span(ctx.range)}, customers active in the previous period ${span(previousPeriod(ctx.range))}.`;
   const c = ctx.comparison;
   let comparison: string;
-  if (!c?.range) comparison = 'Not compared (no comparison chosen).';
+  if (!c?.range) comparison = 'Nothing (no comparison chosen).';
   else if (c.notice) comparison = `${c.notice}.`;
-  else comparison = `Compared with ${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'}, ${span(c.range)}.`;
+  else comparison = `${c.compare === 'last_year' ? 'The same period last year' : 'The previous period'}, ${span(c.range)}.`;
   return { definition, period, comparison };
 }
