@@ -10,7 +10,10 @@ import { modelRunStatus } from '$lib/models/run.server.ts';
  */
 export const load: PageServerLoad = async ({ locals }) => {
   // Which model run the scores come from (issue 17): secondary like the card.
-  const [card, modelRun] = await Promise.all([latestChurnCard().catch(() => undefined), modelRunStatus().catch(() => undefined)]);
+  const [card, modelRun] = await Promise.all([
+    latestChurnCard().catch(() => undefined),
+    modelRunStatus().catch(() => undefined),
+  ]);
   return {
     modelSummary: card ? cardSummary(card) : undefined,
     modelRun,

@@ -10,6 +10,10 @@ export const load: PageServerLoad = async ({ locals }) => {
     const [card, modelRun] = await Promise.all([latestChurnCard(), modelRunStatus().catch(() => undefined)]);
     return { card, modelRun, error: undefined as string | undefined };
   } catch (err) {
-    return { card: undefined, modelRun: undefined, error: publicError('The model card could not be read', err, locals.requestId) };
+    return {
+      card: undefined,
+      modelRun: undefined,
+      error: publicError('The model card could not be read', err, locals.requestId),
+    };
   }
 };
