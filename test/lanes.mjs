@@ -85,6 +85,7 @@ export const NODE_TESTS = {
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/consent.test.ts', // consent on the 360 page (events, audit rows, owner checks) and profiling consent in scoring
     'test/web/e2e.test.ts',
+    'test/web/metrics.test.ts', // the metric dictionary: KPI labels and values, the (i), Definitions, one value at risk
     'test/web/segments.test.ts',
   ],
 };
