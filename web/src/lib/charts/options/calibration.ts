@@ -1,4 +1,5 @@
 import type { EChartsOption } from 'echarts';
+import { formatNumber, formatPercent } from '../../format/format.ts';
 import { baseOption, COLORS } from './theme.ts';
 
 /**
@@ -12,7 +13,7 @@ export interface CalibrationPointInput {
   rows: number;
 }
 
-const pct = (v: number): string => `${Math.round(v * 100)}%`;
+const pct = (v: number): string => formatPercent(v, 0);
 
 export function calibrationOption(
   points: readonly CalibrationPointInput[],
@@ -43,7 +44,7 @@ export function calibrationOption(
       formatter: (p: unknown) => {
         const d = (p as { data?: number[] }).data;
         return d && d.length === 3
-          ? `predicted ${pct(d[0])} · observed ${pct(d[1])} · ${d[2].toLocaleString('en-US')} customers`
+          ? `predicted ${pct(d[0])} · observed ${pct(d[1])} · ${formatNumber(d[2])} customers`
           : '';
       },
     },

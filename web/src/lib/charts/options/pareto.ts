@@ -1,5 +1,5 @@
 import type { EChartsOption } from 'echarts';
-import { humanize, type ValueFormat } from '../../format/format.ts';
+import { formatPercent, humanize, type ValueFormat } from '../../format/format.ts';
 import { baseOption, COLORS, truncate, valueAxis, valueFormatter } from './theme.ts';
 
 /**
@@ -37,7 +37,7 @@ export function paretoOption(input: { items: ParetoItem[]; name: string; format:
       axisLabel: { formatter: (v: string) => truncate(label(v), 16), color: COLORS.muted, interval: 0, rotate: rows.length > 4 ? 25 : 0 },
       axisTick: { show: false },
     },
-    yAxis: [valueAxis(input.format), { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => `${Math.round(v * 100)} %`, color: COLORS.muted }, splitLine: { show: false } }],
+    yAxis: [valueAxis(input.format), { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => formatPercent(v, 0), color: COLORS.muted }, splitLine: { show: false } }],
     series: [
       {
         type: 'bar',
@@ -55,7 +55,7 @@ export function paretoOption(input: { items: ParetoItem[]; name: string; format:
         data: rows.map((r) => r.cumulative),
         symbolSize: 6,
         itemStyle: { color: COLORS.text },
-        tooltip: { valueFormatter: (v: unknown) => `${((v as number) * 100).toFixed(1)} %` },
+        tooltip: { valueFormatter: (v: unknown) => formatPercent(v as number) },
         markLine: { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: COLORS.muted }, label: { show: false }, data: [{ yAxis: 0.8 }] },
       },
     ],
