@@ -13,14 +13,35 @@ import { Random } from './random.ts';
  * Events name the customer by their first record (shop, else support, else sales), the way a
  * preference centre would know them.
  */
-export const CONSENT_COLUMNS = ['source', 'consent_id', 'customer_ref', 'purpose', 'status', 'occurred_at', 'channel', 'evidence'] as const;
+export const CONSENT_COLUMNS = [
+  'source',
+  'consent_id',
+  'customer_ref',
+  'purpose',
+  'status',
+  'occurred_at',
+  'channel',
+  'evidence',
+] as const;
 
 /** Not one of random.ts's streams (customers 1, campaigns 2): consent draws never shift theirs. */
 const CONSENT_STREAM = 16;
 
-export const CONSENT_RATES = { emailGranted: 0.7, emailWithdrawnOfGranted: 0.2, smsGranted: 0.25, profilingWithdrawn: 0.05 } as const;
+export const CONSENT_RATES = {
+  emailGranted: 0.7,
+  emailWithdrawnOfGranted: 0.2,
+  smsGranted: 0.25,
+  profilingWithdrawn: 0.05,
+} as const;
 
-export function consentRows(cal: Calendar, seed: number, index: number, ref: { source: string; id: string }, signupDay: number, today: number): string[][] {
+export function consentRows(
+  cal: Calendar,
+  seed: number,
+  index: number,
+  ref: { source: string; id: string },
+  signupDay: number,
+  today: number,
+): string[][] {
   const rng = new Random(seed, CONSENT_STREAM, index);
   const rows: string[][] = [];
   let n = 0;
@@ -32,7 +53,8 @@ export function consentRows(cal: Calendar, seed: number, index: number, ref: { s
   };
   if (rng.chance(CONSENT_RATES.emailGranted)) {
     add('marketing_email', 'granted', at(signupDay), 'web_form');
-    if (rng.chance(CONSENT_RATES.emailWithdrawnOfGranted)) add('marketing_email', 'withdrawn', at(later()), 'email_link');
+    if (rng.chance(CONSENT_RATES.emailWithdrawnOfGranted))
+      add('marketing_email', 'withdrawn', at(later()), 'email_link');
   }
   if (rng.chance(CONSENT_RATES.smsGranted)) add('marketing_sms', 'granted', at(signupDay), 'web_form');
   if (rng.chance(CONSENT_RATES.profilingWithdrawn)) add('profiling', 'withdrawn', at(later()), 'phone');

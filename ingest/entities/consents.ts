@@ -34,13 +34,27 @@ export const consents: EntitySpec = {
   derive: { id: true },
   fields: [
     { name: 'source', type: 'id', required: true, doc: 'system the event comes from; customer_ref is an id in it' },
-    { name: 'consent_id', type: 'id', required: true, doc: 'event id unique within the source (derived from the row when the file has none)' },
+    {
+      name: 'consent_id',
+      type: 'id',
+      required: true,
+      doc: 'event id unique within the source (derived from the row when the file has none)',
+    },
     { name: 'customer_ref', type: 'id', required: true, doc: "the customer's source_id in the same source" },
     purpose,
     { name: 'status', type: 'enum', required: true, values: CONSENT_STATUSES, doc: CONSENT_STATUSES.join(' | ') },
-    { name: 'occurred_at', type: 'datetime', required: true, doc: 'when the person granted or withdrew it (the newest event per purpose wins)' },
+    {
+      name: 'occurred_at',
+      type: 'datetime',
+      required: true,
+      doc: 'when the person granted or withdrew it (the newest event per purpose wins)',
+    },
     { name: 'channel', type: 'string', doc: 'how: web_form, email_link, phone, paper, store, dashboard, …' },
-    { name: 'evidence', type: 'string', doc: 'where the proof is: form submission id, recording id, document reference' },
+    {
+      name: 'evidence',
+      type: 'string',
+      doc: 'where the proof is: form submission id, recording id, document reference',
+    },
     { name: 'recorded_by', type: 'id', doc: 'dashboard user id when an employee recorded it (empty for files)' },
   ],
 };

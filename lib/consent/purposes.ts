@@ -27,12 +27,18 @@ export interface ConsentSettings {
 
 /** The configured purposes and the profiling default (throws a ConfigError naming the variable). */
 export function consentSettings(env?: Env): ConsentSettings {
-  const c = env ? loadVariables(['CRM_CONSENT_PURPOSES', 'CRM_CONSENT_PROFILING_DEFAULT'], env) : loadVariables(['CRM_CONSENT_PURPOSES', 'CRM_CONSENT_PROFILING_DEFAULT']);
+  const c = env
+    ? loadVariables(['CRM_CONSENT_PURPOSES', 'CRM_CONSENT_PROFILING_DEFAULT'], env)
+    : loadVariables(['CRM_CONSENT_PURPOSES', 'CRM_CONSENT_PROFILING_DEFAULT']);
   return { purposes: c.CRM_CONSENT_PURPOSES, profilingDefault: c.CRM_CONSENT_PROFILING_DEFAULT };
 }
 
 /** Whether a customer has consent for `purpose`, given their newest event's status (undefined: none). */
-export function hasConsent(purpose: string, latest: ConsentStatus | undefined, settings: Pick<ConsentSettings, 'profilingDefault'>): boolean {
+export function hasConsent(
+  purpose: string,
+  latest: ConsentStatus | undefined,
+  settings: Pick<ConsentSettings, 'profilingDefault'>,
+): boolean {
   if (latest) return latest === 'granted';
   return purpose === PROFILING && settings.profilingDefault === 'granted';
 }

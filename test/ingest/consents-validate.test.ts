@@ -10,9 +10,19 @@ import { RecordsReader } from '../../ingest/sources/records-reader.ts';
 import { hasConsent } from '../../lib/consent/purposes.ts';
 
 const ID = Buffer.from('C-000000000001');
-const good = { source: 'prefs', consent_id: 'K1', customer_ref: 'C1', purpose: 'marketing_email', status: 'granted', occurred_at: '2024-01-10 09:00:00' };
+const good = {
+  source: 'prefs',
+  consent_id: 'K1',
+  customer_ref: 'C1',
+  purpose: 'marketing_email',
+  status: 'granted',
+  occurred_at: '2024-01-10 09:00:00',
+};
 
-function encode(records: Record<string, unknown>[], env?: Record<string, string>): { ok: boolean[]; rejects: { line: number; recordId: string; field: string; reason: string }[] } {
+function encode(
+  records: Record<string, unknown>[],
+  env?: Record<string, string>,
+): { ok: boolean[]; rejects: { line: number; recordId: string; field: string; reason: string }[] } {
   const saved = process.env.CRM_CONSENT_PURPOSES;
   if (env?.CRM_CONSENT_PURPOSES) process.env.CRM_CONSENT_PURPOSES = env.CRM_CONSENT_PURPOSES;
   try {
@@ -21,7 +31,10 @@ function encode(records: Record<string, unknown>[], env?: Record<string, string>
     const batch = new Batch(encoder.layout.keyColumns.length, 16, 1 << 14);
     const reader = new RecordsReader(records, mapping);
     const ok = records.map((r, i) => encoder.encode(reader.rowOf(r, i), batch));
-    return { ok, rejects: batch.rejects.map((r) => ({ line: r.line, recordId: r.recordId, field: r.field, reason: r.reason })) };
+    return {
+      ok,
+      rejects: batch.rejects.map((r) => ({ line: r.line, recordId: r.recordId, field: r.field, reason: r.reason })),
+    };
   } finally {
     if (saved === undefined) delete process.env.CRM_CONSENT_PURPOSES;
     else process.env.CRM_CONSENT_PURPOSES = saved;
@@ -36,8 +49,18 @@ describe('consent events: validation', () => {
   });
 
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
-    ['unknown purpose', { ...good, purpose: 'newsletter' }, 'purpose', /"newsletter" is not one of: marketing_email, marketing_sms, marketing_phone, profiling/],
-    ['status other than granted/withdrawn', { ...good, status: 'maybe' }, 'status', /"maybe" is not one of: granted, withdrawn/],
+    [
+      'unknown purpose',
+      { ...good, purpose: 'newsletter' },
+      'purpose',
+      /"newsletter" is not one of: marketing_email, marketing_sms, marketing_phone, profiling/,
+    ],
+    [
+      'status other than granted/withdrawn',
+      { ...good, status: 'maybe' },
+      'status',
+      /"maybe" is not one of: granted, withdrawn/,
+    ],
     ['no customer', { ...good, customer_ref: '' }, 'customer_ref', /required|missing|empty/i],
     ['impossible date', { ...good, occurred_at: '2024-13-40' }, 'occurred_at', /not a date/],
     ['no time', { ...good, occurred_at: '' }, 'occurred_at', /required|missing|empty/i],
@@ -55,7 +78,13 @@ describe('consent events: validation', () => {
   }
 
   it('the purposes come from CRM_CONSENT_PURPOSES', () => {
-    const r = encode([{ ...good, purpose: 'newsletter' }, { ...good, consent_id: 'K2', purpose: 'marketing_sms' }], { CRM_CONSENT_PURPOSES: 'newsletter,profiling' });
+    const r = encode(
+      [
+        { ...good, purpose: 'newsletter' },
+        { ...good, consent_id: 'K2', purpose: 'marketing_sms' },
+      ],
+      { CRM_CONSENT_PURPOSES: 'newsletter,profiling' },
+    );
     assert.deepEqual(r.ok, [true, false]);
     assert.match(r.rejects[0].reason, /"marketing_sms" is not one of: newsletter, profiling/);
   });

@@ -31,7 +31,19 @@ before(async () => {
     table: `${fx.tw.config.database}.consent_events`,
     format: 'JSONEachRow',
     values: EVENTS.map(([customer, purpose, status, at], i) => ({
-      source: 'fixture', consent_id: `K${i}`, customer_id: customer, customer_ref: customer, purpose, status, occurred_at: at, channel: 'web_form', evidence: '', recorded_by: '', batch_id: 'b', row_hash: i, version: 1,
+      source: 'fixture',
+      consent_id: `K${i}`,
+      customer_id: customer,
+      customer_ref: customer,
+      purpose,
+      status,
+      occurred_at: at,
+      channel: 'web_form',
+      evidence: '',
+      recorded_by: '',
+      batch_id: 'b',
+      row_hash: i,
+      version: 1,
     })),
   });
 });
@@ -42,23 +54,47 @@ after(async () => {
 describe('consent in the semantic layer', () => {
   test('current consent per customer: the newest event per purpose', async () => {
     const rows = await fx.load(
-      { dimensions: ['customer_base.customer_id', 'customer_base.granted_consents', 'customer_base.withdrawn_consents'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: ['C01', 'C02', 'C03', 'C04', 'C05'] }], order: { 'customer_base.customer_id': 'asc' } },
+      {
+        dimensions: ['customer_base.customer_id', 'customer_base.granted_consents', 'customer_base.withdrawn_consents'],
+        filters: [
+          { member: 'customer_base.customer_id', operator: 'equals', values: ['C01', 'C02', 'C03', 'C04', 'C05'] },
+        ],
+        order: { 'customer_base.customer_id': 'asc' },
+      },
       fx.token('admin'),
     );
-    assert.deepEqual(rows.map((r) => [r['customer_base.customer_id'], r['customer_base.granted_consents'], r['customer_base.withdrawn_consents']]), [
-      ['C01', '||', '|marketing_email|'],
-      ['C02', '|marketing_email|', '||'],
-      ['C03', '|marketing_email|', '||'],
-      ['C04', '|marketing_sms|', '||'],
-      ['C05', '||', '||'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [
+        r['customer_base.customer_id'],
+        r['customer_base.granted_consents'],
+        r['customer_base.withdrawn_consents'],
+      ]),
+      [
+        ['C01', '||', '|marketing_email|'],
+        ['C02', '|marketing_email|', '||'],
+        ['C03', '|marketing_email|', '||'],
+        ['C04', '|marketing_sms|', '||'],
+        ['C05', '||', '||'],
+      ],
+    );
   });
 
   test("the segments' consent filter counts exactly the consented customers; an owner only theirs", async () => {
-    const count = async (token: string): Promise<number> => num((await fx.load({ measures: ['customer_base.customers'], filters: [consentFilter('marketing_email')] }, token))[0]['customer_base.customers']);
+    const count = async (token: string): Promise<number> =>
+      num(
+        (
+          await fx.load({ measures: ['customer_base.customers'], filters: [consentFilter('marketing_email')] }, token)
+        )[0]['customer_base.customers'],
+      );
     assert.equal(await count(fx.token('admin')), 3, 'C02, C03 and C06');
     assert.equal(await count(fx.token('owner', OWNER_ANN)), 2, 'Ann: C02 and C03');
-    const annSees = await fx.load({ dimensions: ['customer_base.customer_id', 'customer_base.granted_consents'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: ['C06'] }] }, fx.token('owner', OWNER_ANN));
+    const annSees = await fx.load(
+      {
+        dimensions: ['customer_base.customer_id', 'customer_base.granted_consents'],
+        filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: ['C06'] }],
+      },
+      fx.token('owner', OWNER_ANN),
+    );
     assert.deepEqual(annSees, [], "Bob's customer's consent is not Ann's to see");
   });
 });

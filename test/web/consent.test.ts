@@ -47,37 +47,44 @@ const eventsOf = (customerId: string) =>
   );
 
 const auditOf = (customerId: string) =>
-  sql<AuditRow>("SELECT *, toString(at) AS at FROM audit_log WHERE action = 'consent.change' AND has(target_ids, {id:String}) ORDER BY at", { id: customerId });
+  sql<AuditRow>(
+    "SELECT *, toString(at) AS at FROM audit_log WHERE action = 'consent.change' AND has(target_ids, {id:String}) ORDER BY at",
+    { id: customerId },
+  );
 
-const userId = async (email: string): Promise<string> => (await sql<{ user_id: string }>('SELECT user_id FROM users FINAL WHERE email = {e:String}', { e: email }))[0].user_id;
+const userId = async (email: string): Promise<string> =>
+  (await sql<{ user_id: string }>('SELECT user_id FROM users FINAL WHERE email = {e:String}', { e: email }))[0].user_id;
 
 describe('consent on the 360 page, and profiling consent in scoring', { timeout: 1_800_000 }, () => {
   let customerId: string;
   let ownerEmail: string;
   let otherOwnerEmail: string;
 
-  before(async () => {
-    const missing = chromiumMissing();
-    if (missing) throw new Error(missing);
-    stack = await startProductStack({ scale: 'small' });
-    // A customer with an owner whose newest marketing e-mail event is not a grant (or who has none).
-    const owners = stack.demoUsers.filter((u) => u.role === 'owner');
-    const candidates = await sql<{ customer_id: string; owner_id: string }>(
-      `SELECT customer_id, owner_id FROM customers_resolved
+  before(
+    async () => {
+      const missing = chromiumMissing();
+      if (missing) throw new Error(missing);
+      stack = await startProductStack({ scale: 'small' });
+      // A customer with an owner whose newest marketing e-mail event is not a grant (or who has none).
+      const owners = stack.demoUsers.filter((u) => u.role === 'owner');
+      const candidates = await sql<{ customer_id: string; owner_id: string }>(
+        `SELECT customer_id, owner_id FROM customers_resolved
        WHERE owner_id IN {owners:Array(String)}
          AND customer_id NOT IN (SELECT customer_id FROM consent_current WHERE purpose = 'marketing_email' AND status = 'granted')
        ORDER BY customer_id LIMIT 1`,
-      { owners: owners.map((o) => o.ownerId) },
-    );
-    assert.equal(candidates.length, 1, 'the demo has an owned customer without marketing e-mail consent');
-    customerId = candidates[0].customer_id;
-    ownerEmail = owners.find((o) => o.ownerId === candidates[0].owner_id)!.email;
-    otherOwnerEmail = owners.find((o) => o.ownerId !== candidates[0].owner_id)!.email;
-    browser = await launchChromium();
-    const watched = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 900 } }));
-    page = watched.page;
-    errors = watched.errors;
-  }, { timeout: 1_200_000 });
+        { owners: owners.map((o) => o.ownerId) },
+      );
+      assert.equal(candidates.length, 1, 'the demo has an owned customer without marketing e-mail consent');
+      customerId = candidates[0].customer_id;
+      ownerEmail = owners.find((o) => o.ownerId === candidates[0].owner_id)!.email;
+      otherOwnerEmail = owners.find((o) => o.ownerId !== candidates[0].owner_id)!.email;
+      browser = await launchChromium();
+      const watched = await watchedPage(await browser.newContext({ viewport: { width: 1366, height: 900 } }));
+      page = watched.page;
+      errors = watched.errors;
+    },
+    { timeout: 1_200_000 },
+  );
 
   after(async () => {
     await browser?.close();
@@ -86,7 +93,14 @@ describe('consent on the 360 page, and profiling consent in scoring', { timeout:
 
   const consentedInCube = async (): Promise<number> => {
     const [r] = await stack.load(
-      { measures: ['customer_base.customers'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }, consentFilter('marketing_email')], renewQuery: true },
+      {
+        measures: ['customer_base.customers'],
+        filters: [
+          { member: 'customer_base.customer_id', operator: 'equals', values: [customerId] },
+          consentFilter('marketing_email'),
+        ],
+        renewQuery: true,
+      },
       stack.token('admin'),
     );
     return Number(r['customer_base.customers']);
@@ -101,15 +115,26 @@ describe('consent on the 360 page, and profiling consent in scoring', { timeout:
     const row = page.locator('[data-testid="consent-row"][data-purpose="marketing_email"]');
     assert.equal(await row.getAttribute('data-consented'), 'false');
     await row.getByTestId('consent-grant').click();
-    await page.locator('[data-testid="consent-row"][data-purpose="marketing_email"][data-consented="true"]').waitFor({ timeout: 60_000 });
-    assert.match((await page.getByTestId('consent-message').textContent()) ?? '', /Consent for marketing email granted/);
+    await page
+      .locator('[data-testid="consent-row"][data-purpose="marketing_email"][data-consented="true"]')
+      .waitFor({ timeout: 60_000 });
+    assert.match(
+      (await page.getByTestId('consent-message').textContent()) ?? '',
+      /Consent for marketing email granted/,
+    );
 
     const adminId = await userId(admin.email);
-    assert.deepEqual((await eventsOf(customerId)).map((e) => [e.status, e.channel, e.recorded_by]), [['granted', 'dashboard', adminId]]);
+    assert.deepEqual(
+      (await eventsOf(customerId)).map((e) => [e.status, e.channel, e.recorded_by]),
+      [['granted', 'dashboard', adminId]],
+    );
     assert.equal(await newestEmailConsent(customerId), 'granted');
     const rows = await auditOf(customerId);
     assert.equal(rows.length, 1, JSON.stringify(rows));
-    assert.deepEqual([rows[0].actor, rows[0].actor_role, rows[0].outcome, rows[0].detail, rows[0].target_kind], [adminId, 'admin', 'ok', 'marketing_email granted', 'customer']);
+    assert.deepEqual(
+      [rows[0].actor, rows[0].actor_role, rows[0].outcome, rows[0].detail, rows[0].target_kind],
+      [adminId, 'admin', 'ok', 'marketing_email granted', 'customer'],
+    );
     assert.equal(await consentedInCube(), 1, 'the segments now count the customer');
     assert.deepEqual(errors, [], 'no console errors');
   });
@@ -118,39 +143,86 @@ describe('consent on the 360 page, and profiling consent in scoring', { timeout:
     const path = `/customers/${encodeURIComponent(customerId)}?/consent`;
     const other = await signInCookie(stack.baseUrl, otherOwnerEmail, PASSWORD);
     assert.ok(other.cookie);
-    const refused = await postForm(stack.baseUrl, path, { purpose: 'marketing_email', status: 'withdrawn' }, { cookie: other.cookie });
+    const refused = await postForm(
+      stack.baseUrl,
+      path,
+      { purpose: 'marketing_email', status: 'withdrawn' },
+      { cookie: other.cookie },
+    );
     assert.equal(refused.status, 404, refused.body.slice(0, 200));
-    const marketer = await signInCookie(stack.baseUrl, stack.demoUsers.find((u) => u.role === 'marketer')!.email, PASSWORD);
-    const gate = await postForm(stack.baseUrl, path, { purpose: 'marketing_email', status: 'withdrawn' }, { cookie: marketer.cookie });
+    const marketer = await signInCookie(
+      stack.baseUrl,
+      stack.demoUsers.find((u) => u.role === 'marketer')!.email,
+      PASSWORD,
+    );
+    const gate = await postForm(
+      stack.baseUrl,
+      path,
+      { purpose: 'marketing_email', status: 'withdrawn' },
+      { cookie: marketer.cookie },
+    );
     assert.equal(gate.status, 403, gate.body.slice(0, 200));
     assert.equal((await eventsOf(customerId)).length, 1, 'neither wrote an event');
     const afterRefusals = await auditOf(customerId);
-    assert.deepEqual(afterRefusals.map((r) => r.outcome), ['ok', 'denied'], 'one denied row for the other owner; the marketer is stopped at the role gate');
+    assert.deepEqual(
+      afterRefusals.map((r) => r.outcome),
+      ['ok', 'denied'],
+      'one denied row for the other owner; the marketer is stopped at the role gate',
+    );
     assert.equal(afterRefusals[1].actor, await userId(otherOwnerEmail));
 
     const owner = await signInCookie(stack.baseUrl, ownerEmail, PASSWORD);
-    const done = await postForm(stack.baseUrl, path, { purpose: 'marketing_email', status: 'withdrawn' }, { cookie: owner.cookie });
+    const done = await postForm(
+      stack.baseUrl,
+      path,
+      { purpose: 'marketing_email', status: 'withdrawn' },
+      { cookie: owner.cookie },
+    );
     assert.ok(done.status < 400, done.body.slice(0, 200));
     const ownerId = await userId(ownerEmail);
-    assert.deepEqual((await eventsOf(customerId)).map((e) => [e.status, e.recorded_by]), [['granted', await userId(stack.demoUsers.find((u) => u.role === 'admin')!.email)], ['withdrawn', ownerId]]);
+    assert.deepEqual(
+      (await eventsOf(customerId)).map((e) => [e.status, e.recorded_by]),
+      [
+        ['granted', await userId(stack.demoUsers.find((u) => u.role === 'admin')!.email)],
+        ['withdrawn', ownerId],
+      ],
+    );
     assert.equal(await newestEmailConsent(customerId), 'withdrawn');
     const rows = await auditOf(customerId);
-    assert.deepEqual(rows.map((r) => [r.outcome, r.detail.replace(/:.*/, '')]), [['ok', 'marketing_email granted'], ['denied', 'marketing_email withdrawn'], ['ok', 'marketing_email withdrawn']]);
+    assert.deepEqual(
+      rows.map((r) => [r.outcome, r.detail.replace(/:.*/, '')]),
+      [
+        ['ok', 'marketing_email granted'],
+        ['denied', 'marketing_email withdrawn'],
+        ['ok', 'marketing_email withdrawn'],
+      ],
+    );
     assert.equal(rows[2].actor, ownerId);
     assert.equal(await consentedInCube(), 0, 'out of the consented audience again');
 
     // The consent members are owner-restricted like every cube: the other owner's token sees nothing of this customer.
     const otherOwnerId = stack.demoUsers.find((u) => u.email === otherOwnerEmail)!.ownerId;
     const seen = await stack.load(
-      { dimensions: ['customer_base.customer_id', 'customer_base.withdrawn_consents'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }] },
+      {
+        dimensions: ['customer_base.customer_id', 'customer_base.withdrawn_consents'],
+        filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }],
+      },
       stack.token('owner', otherOwnerId),
     );
     assert.deepEqual(seen, []);
     const own = await stack.load(
-      { dimensions: ['customer_base.customer_id', 'customer_base.withdrawn_consents'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }], renewQuery: true },
+      {
+        dimensions: ['customer_base.customer_id', 'customer_base.withdrawn_consents'],
+        filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }],
+        renewQuery: true,
+      },
       stack.token('owner', stack.demoUsers.find((u) => u.email === ownerEmail)!.ownerId),
     );
-    assert.match(String(own[0]?.['customer_base.withdrawn_consents']), /\|marketing_email\|/, 'the owner sees the withdrawal');
+    assert.match(
+      String(own[0]?.['customer_base.withdrawn_consents']),
+      /\|marketing_email\|/,
+      'the owner sees the withdrawal',
+    );
   });
 
   test('customers who withdrew profiling consent have no churn score; the other buyers do', async () => {
@@ -165,12 +237,23 @@ describe('consent on the 360 page, and profiling consent in scoring', { timeout:
     assert.ok(withdrawn.length > 0, 'the demo has buyers who withdrew profiling consent');
     const token = stack.token('admin');
     const scored = (ids: string[]) =>
-      stack.load({ dimensions: ['customer_base.customer_id', 'customer_base.churn_probability'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: ids }, { member: 'customer_base.churn_probability', operator: 'set' }] }, token);
+      stack.load(
+        {
+          dimensions: ['customer_base.customer_id', 'customer_base.churn_probability'],
+          filters: [
+            { member: 'customer_base.customer_id', operator: 'equals', values: ids },
+            { member: 'customer_base.churn_probability', operator: 'set' },
+          ],
+        },
+        token,
+      );
     assert.deepEqual(await scored(withdrawn), [], 'none of them is shown a score');
-    const others = (await sql<{ customer_id: string }>(
-      `SELECT DISTINCT customer_id FROM transactions_resolved WHERE status = 'completed' AND customer_id NOT IN {ids:Array(String)} ORDER BY customer_id LIMIT 50`,
-      { ids: withdrawn },
-    )).map((r) => r.customer_id);
+    const others = (
+      await sql<{ customer_id: string }>(
+        `SELECT DISTINCT customer_id FROM transactions_resolved WHERE status = 'completed' AND customer_id NOT IN {ids:Array(String)} ORDER BY customer_id LIMIT 50`,
+        { ids: withdrawn },
+      )
+    ).map((r) => r.customer_id);
     assert.equal((await scored(others)).length, others.length, 'every other buyer sampled has a score');
   });
 });

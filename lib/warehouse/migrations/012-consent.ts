@@ -26,7 +26,7 @@ export const consentEvents: TableDef = {
   engine: 'ReplacingMergeTree(version)',
   orderBy: '(customer_id, occurred_at, source, consent_id)',
   shardingKey: 'cityHash64(customer_id)',
-  why: 'Events keyed by (source, consent_id), upserted like interactions (a re-load adds nothing); customer first so one customer\'s history reads together; no partitions: few rows per customer.',
+  why: "Events keyed by (source, consent_id), upserted like interactions (a re-load adds nothing); customer first so one customer's history reads together; no partitions: few rows per customer.",
 };
 
 /** Customer ids mapped through merges, upserts applied (as the *_resolved views of migration 001). */

@@ -28,11 +28,28 @@ export async function currentConsent(db: Db, customerId: string): Promise<Purpos
     query_params: { id: customerId },
     format: 'JSONEachRow',
   });
-  const rows = new Map((await rs.json<{ purpose: string; status: ConsentStatus; changed_at: string; channel: string; recorded_by: string }>()).map((r) => [r.purpose, r]));
+  const rows = new Map(
+    (
+      await rs.json<{
+        purpose: string;
+        status: ConsentStatus;
+        changed_at: string;
+        channel: string;
+        recorded_by: string;
+      }>()
+    ).map((r) => [r.purpose, r]),
+  );
   return settings.purposes.map((purpose) => {
     const r = rows.get(purpose);
     const latest = r && (CONSENT_STATUSES as readonly string[]).includes(r.status) ? r.status : undefined;
-    return { purpose, latest, consented: hasConsent(purpose, latest, settings), changedAt: r?.changed_at, channel: r?.channel, recordedBy: r?.recorded_by };
+    return {
+      purpose,
+      latest,
+      consented: hasConsent(purpose, latest, settings),
+      changedAt: r?.changed_at,
+      channel: r?.channel,
+      recordedBy: r?.recorded_by,
+    };
   });
 }
 
@@ -47,7 +64,10 @@ export async function ownerOf(db: Db, customerId: string): Promise<string | unde
 }
 
 /** A purpose and status posted by the form, checked against the configuration; a message when wrong. */
-export function parseChange(purpose: unknown, status: unknown): { purpose: string; status: ConsentStatus } | { error: string } {
+export function parseChange(
+  purpose: unknown,
+  status: unknown,
+): { purpose: string; status: ConsentStatus } | { error: string } {
   const p = String(purpose ?? '').trim();
   const s = String(status ?? '').trim();
   if (!consentSettings().purposes.includes(p)) return { error: `Unknown consent purpose “${p.slice(0, 40)}”.` };
@@ -80,14 +100,25 @@ export async function recordConsentChange(db: Db, ingest: IngestRecordsFn, c: Co
   const consentId = `dashboard-${randomUUID()}`;
   const r = await ingest(
     'consents',
-    [{
-      source: ref.source, consent_id: consentId, customer_ref: ref.source_id, purpose: c.purpose, status: c.status,
-      occurred_at: c.at.toISOString().slice(0, 19).replace('T', ' '), channel: 'dashboard', evidence: `recorded in the dashboard by ${c.userId}`, recorded_by: c.userId,
-    }],
+    [
+      {
+        source: ref.source,
+        consent_id: consentId,
+        customer_ref: ref.source_id,
+        purpose: c.purpose,
+        status: c.status,
+        occurred_at: c.at.toISOString().slice(0, 19).replace('T', ' '),
+        channel: 'dashboard',
+        evidence: `recorded in the dashboard by ${c.userId}`,
+        recorded_by: c.userId,
+      },
+    ],
     { batchLabel: `dashboard:${consentId}` },
   );
   if (r.status !== 'completed' || r.loaded + r.updated !== 1) {
-    throw new Error(`ingest did not load the consent event (batch ${r.batchId}): ${r.error ?? r.rejects.map((x) => x.reason).join('; ')}`);
+    throw new Error(
+      `ingest did not load the consent event (batch ${r.batchId}): ${r.error ?? r.rejects.map((x) => x.reason).join('; ')}`,
+    );
   }
   return consentId;
 }

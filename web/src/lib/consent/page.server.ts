@@ -34,15 +34,36 @@ export async function consentPanel(customerId: string, user: LiveSession, reques
 
 export type ChangeResult = { ok: true; message: string } | { ok: false; status: number; message: string };
 
-export async function changeConsent(customerId: string, form: FormData, user: LiveSession, requestId: string): Promise<ChangeResult> {
+export async function changeConsent(
+  customerId: string,
+  form: FormData,
+  user: LiveSession,
+  requestId: string,
+): Promise<ChangeResult> {
   const change = parseChange(form.get('purpose'), form.get('status'));
   if ('error' in change) return { ok: false, status: 400, message: change.error };
   const record = (outcome: 'ok' | 'denied' | 'failed', detail: string) =>
-    audit(user, requestId, { action: 'consent.change', targetKind: 'customer', targetIds: [idOrMarker(customerId)], outcome, detail });
+    audit(user, requestId, {
+      action: 'consent.change',
+      targetKind: 'customer',
+      targetIds: [idOrMarker(customerId)],
+      outcome,
+      detail,
+    });
   // The owner scope of the semantic layer (what the user's charts show) and the owner column must both agree.
   let visible: boolean;
   try {
-    visible = (await cubeLoad({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }], limit: 1 }, user)).rows.length > 0;
+    visible =
+      (
+        await cubeLoad(
+          {
+            dimensions: ['customer_base.customer_id'],
+            filters: [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }],
+            limit: 1,
+          },
+          user,
+        )
+      ).rows.length > 0;
   } catch (err) {
     await record('failed', 'semantic layer did not answer');
     return { ok: false, status: 502, message: publicError('The change could not be checked', err, requestId) };
@@ -54,7 +75,13 @@ export async function changeConsent(customerId: string, form: FormData, user: Li
   const ingest = getWebContext().ingestRecords;
   try {
     if (!ingest) throw new Error('ingest is unavailable in this process');
-    await recordConsentChange(db(), ingest, { customerId, purpose: change.purpose, status: change.status, userId: user.sub, at: new Date() });
+    await recordConsentChange(db(), ingest, {
+      customerId,
+      purpose: change.purpose,
+      status: change.status,
+      userId: user.sub,
+      at: new Date(),
+    });
   } catch (err) {
     await record('failed', `${change.purpose} ${change.status}: not recorded`);
     return { ok: false, status: 500, message: publicError('The consent change could not be recorded', err, requestId) };

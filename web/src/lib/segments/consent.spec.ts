@@ -10,9 +10,22 @@ describe('consent filter of segments', () => {
   });
 
   it('defaults to marketing e-mail and adds to the filters', () => {
-    expect(consentFilter()).toEqual({ member: 'customer_base.granted_consents', operator: 'contains', values: ['|marketing_email|'] });
-    const q = withConsent({ measures: ['customer_base.customers'], filters: [{ member: 'customer_base.region', operator: 'equals', values: ['North'] }] }, 'marketing_sms');
-    expect(q.filters).toEqual([{ member: 'customer_base.region', operator: 'equals', values: ['North'] }, consentFilter('marketing_sms')]);
+    expect(consentFilter()).toEqual({
+      member: 'customer_base.granted_consents',
+      operator: 'contains',
+      values: ['|marketing_email|'],
+    });
+    const q = withConsent(
+      {
+        measures: ['customer_base.customers'],
+        filters: [{ member: 'customer_base.region', operator: 'equals', values: ['North'] }],
+      },
+      'marketing_sms',
+    );
+    expect(q.filters).toEqual([
+      { member: 'customer_base.region', operator: 'equals', values: ['North'] },
+      consentFilter('marketing_sms'),
+    ]);
     expect(withConsent({ measures: ['x'] }).filters).toEqual([consentFilter()]);
   });
 
@@ -27,7 +40,9 @@ describe('consent filter of segments', () => {
   });
 
   it('says it in one line', () => {
-    expect(exclusionText(exclusion(1200, 1050), (n) => n.toLocaleString('en-GB'))).toBe('1,200 match · 150 excluded for lack of consent (marketing e-mail)');
+    expect(exclusionText(exclusion(1200, 1050), (n) => n.toLocaleString('en-GB'))).toBe(
+      '1,200 match · 150 excluded for lack of consent (marketing e-mail)',
+    );
     expect(purposeLabel('marketing_sms')).toBe('marketing sms');
   });
 });

@@ -45,13 +45,20 @@ export function withConsent(query: CubeQuery, purpose: string = SEGMENT_PURPOSE)
 }
 
 /** Matching customers and how many of them lack consent (matching − consented, never below 0). */
-export function exclusion(matching: number, consented: number): { matching: number; consented: number; excluded: number } {
+export function exclusion(
+  matching: number,
+  consented: number,
+): { matching: number; consented: number; excluded: number } {
   const m = Number.isFinite(matching) ? matching : 0;
   const c = Number.isFinite(consented) ? consented : 0;
   return { matching: m, consented: c, excluded: Math.max(0, m - c) };
 }
 
 /** "120 match · 15 excluded for lack of consent (marketing e-mail)". */
-export function exclusionText(e: { matching: number; excluded: number }, format: (n: number) => string, purpose: string = SEGMENT_PURPOSE): string {
+export function exclusionText(
+  e: { matching: number; excluded: number },
+  format: (n: number) => string,
+  purpose: string = SEGMENT_PURPOSE,
+): string {
   return `${format(e.matching)} match · ${format(e.excluded)} excluded for lack of consent (${purposeLabel(purpose)})`;
 }
