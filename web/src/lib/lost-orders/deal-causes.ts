@@ -42,7 +42,8 @@ export function withCauses(rows: Row[], causes: Row[] | undefined, dealKeys = { 
 }
 
 export const CAUSE_COLUMNS: Column[] = [
-  { key: CAUSE_KEY, label: 'Causes in the data', wrap: true },
+  // Beside the stated reason (priority 1 like the reason): the point of the drill-down.
+  { key: CAUSE_KEY, label: 'Causes in the data', wrap: true, priority: 1 },
   { key: DISAGREEMENT_KEY, label: 'Stated vs data', wrap: true },
 ];
 

@@ -74,14 +74,15 @@ export const scoringRunQuery = (): CubeQuery => ({ dimensions: ['deal_risk.run_i
 export const REASONS_KEY = 'open_deal_reasons';
 export const withReasons = (r: Row): Row => ({ ...r, [REASONS_KEY]: causesText(r['deal_risk.causes'], r['deal_risk.cause_effects']) });
 
+// The deal, its chances, its value at risk and why stay in the row on narrow screens (priority 1).
 export const OPEN_DEAL_COLUMNS: Column[] = [
-  { key: 'deal_risk.deal_name', label: 'Deal' },
+  { key: 'deal_risk.deal_name', label: 'Deal', priority: 1 },
   { key: 'deal_risk.customer_name', label: 'Customer', href: customerHref('deal_risk.customer_id') },
-  { key: 'deal_risk.owner_name', label: 'Owner' },
-  { key: 'deal_risk.stage', label: 'Stage', format: 'label' },
+  { key: 'deal_risk.owner_name', label: 'Owner', priority: 3 },
+  { key: 'deal_risk.stage', label: 'Stage', format: 'label', priority: 3 },
   { key: 'deal_risk.deal_amount', label: 'Amount', format: 'currency' },
-  { key: 'deal_risk.win_probability', label: 'Win probability', format: 'percent' },
-  { key: 'deal_risk.deal_value_at_risk', label: 'Value at risk', format: 'currency' },
-  { key: REASONS_KEY, label: 'Why at risk (model)', wrap: true },
-  { key: 'deal_risk.expected_close_at', label: 'Expected close', format: 'date' },
+  { key: 'deal_risk.win_probability', label: 'Win probability', format: 'percent', priority: 1 },
+  { key: 'deal_risk.deal_value_at_risk', label: 'Value at risk', format: 'currency', priority: 1 },
+  { key: REASONS_KEY, label: 'Why at risk (model)', wrap: true, priority: 1 },
+  { key: 'deal_risk.expected_close_at', label: 'Expected close', format: 'date', priority: 3 },
 ];
