@@ -4,6 +4,7 @@
  * then starts every server process and prints where to go. Ctrl-C stops everything in reverse
  * order. In containers each service runs alone: `--services web` (see docker-compose.yml).
  */
+import { join } from 'node:path';
 import { credentialsFor, loadWarehouseConfig, localSecrets, tightenDataDir } from '../lib/config.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 import { ensureAccess } from '../lib/warehouse/access.ts';
@@ -142,6 +143,9 @@ async function main(): Promise<void> {
         apiSecret: secrets.cubeApiSecret,
         host,
         port: env.CRM_SEMANTIC_PORT,
+        // The queries people asked before this restart are answered again before the banner, so
+        // the first cockpit after a restart finds them cached (semantic/warm-up.ts; issue 17).
+        warmFile: join(config.dataDir, 'semantic-warm.json'),
       });
       running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
       semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');

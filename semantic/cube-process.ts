@@ -18,6 +18,8 @@ import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from '.
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
+import { withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
+import { AskedRequests, warmUp, type AskedRequest } from './warm-up.ts';
 import { createLogger } from '../lib/log.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 
@@ -28,6 +30,10 @@ const { ClickHouseDriver } = require('@cubejs-backend/clickhouse-driver') as { C
 const { formatMySql } = require('@cubejs-backend/shared') as { formatMySql(sql: string, values: unknown[]): string };
 const { CubejsHandlerError } = require('@cubejs-backend/api-gateway') as {
   CubejsHandlerError: new (status: number, type: string, message: string) => Error;
+};
+// Cube's ClickHouse dialect, from the schema compiler server-core itself loads.
+const { ClickHouseQuery } = createRequire(require.resolve('@cubejs-backend/server-core'))('@cubejs-backend/schema-compiler/dist/src/adapter/ClickHouseQuery.js') as {
+  ClickHouseQuery: QueryClass;
 };
 // The express and cors that @cubejs-backend/server itself uses.
 const serverRequire = createRequire(require.resolve('@cubejs-backend/server'));
@@ -224,6 +230,8 @@ function hiddenCubes(modelPath: string): Set<string> {
   return names;
 }
 
+const DataVersionQuery = withDataVersionKeys(ClickHouseQuery);
+
 async function main(): Promise<void> {
   const hidden = hiddenCubes(need('CUBEJS_SCHEMA_PATH'));
   const core = new CubejsServerCore({
@@ -243,6 +251,9 @@ async function main(): Promise<void> {
     // in 0.33 do not recognise their own primary keys for that check.
     allowUngroupedWithoutPrimaryKey: true,
     logger,
+    // Cubes without a refresh_key of their own expire their cached answers when the data changes,
+    // not every 10 s (Cube's default; the stalls of issue 17): semantic/refresh-keys.ts.
+    dialectFactory: () => DataVersionQuery,
     // Connection settings come from CUBEJS_DB_* (host, port, user, pass, name, ssl); the request
     // timeout sits a little above the queue's so the clearer queue timeout answers first.
     driverFactory: () => new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 }),
@@ -277,6 +288,9 @@ async function main(): Promise<void> {
   app.use(express.json({ limit: '1mb' }));
   // Known once the server listens (below).
   const listening: { at?: { host: string; port: number } } = {};
+  // What people ask is remembered for the next start's warm-up (semantic/warm-up.ts).
+  const asked = new AskedRequests();
+  app.use(asked.recorder(apiSecret));
   app.use(waitForAnswer({ waitSeconds, self: () => listening.at }));
   await core.initApp(app);
   // Unknown routes answer JSON with a request id like every other error, not express's HTML page.
@@ -313,8 +327,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
+  // The parent keeps the list (semantic/server.ts); sent when it changed, and once more on shutdown.
+  const report = (): void => {
+    const entries = asked.takeChanged();
+    if (entries && process.connected) process.send?.({ type: 'asked', entries });
+  };
+  setInterval(report, 15_000).unref();
   process.on('message', (m) => {
-    if ((m as { type?: string })?.type === 'shutdown') void stop(0);
+    const msg = m as { type?: string; entries?: AskedRequest[] };
+    if (msg?.type === 'shutdown') {
+      report();
+      void stop(0);
+    } else if (msg?.type === 'warm') {
+      // The earlier list stays remembered (with its counts) alongside what is asked from now on.
+      for (const e of msg.entries ?? []) asked.add(e);
+      void warmUp(listening.at!, apiSecret, msg.entries ?? []).then(
+        (result) => process.send?.({ type: 'warmed', ...result }),
+        (err: Error) => process.send?.({ type: 'warmed', queries: 0, failed: 1, ms: 0, error: err.message }),
+      );
+    }
   });
   // Forked by startSemanticServer: leave when the parent goes away.
   process.on('disconnect', () => void stop(0));

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { PROJECT_ROOT } from '../lib/config.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 import { forwardLine, partLogger } from '../lib/log.ts';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parseAsked, type AskedRequest, type WarmResult } from './warm-up.ts';
 
 /**
  * Starts the Cube semantic layer (REST /cubejs-api/v1/{load,sql,meta}, GraphQL /cubejs-api/graphql)
@@ -55,12 +57,22 @@ export interface SemanticServerOptions {
   log?: (line: string) => void;
   /** Ready within this many ms or fail. Default 60,000. */
   startTimeoutMs?: number;
+  /**
+   * Where the requests people sent are remembered (JSON, in the data directory) and replayed at the
+   * next start before the server counts as started, so the first visitor finds the model compiled
+   * and the answers cached (semantic/warm-up.ts). Without it only the model is compiled at start.
+   */
+  warmFile?: string;
+  /** The warm-up's share of the start: after this many ms the server is handed over warm or not. Default 90,000. */
+  warmTimeoutMs?: number;
 }
 
 export interface SemanticServer {
   /** Base of the API, e.g. http://127.0.0.1:4000/cubejs-api */
   url: string;
   port: number;
+  /** What the warm-up at start did (undefined: it did not finish within warmTimeoutMs). */
+  warmed?: WarmResult;
   close(): Promise<void>;
 }
 
@@ -149,11 +161,43 @@ export async function startSemanticServer(opts: SemanticServerOptions): Promise<
     });
   });
 
+  // The remembered requests, written whenever the Cube process reports a change (atomically: a
+  // crash mid-write leaves the previous list).
+  const warmFile = opts.warmFile;
+  child.on('message', (m: { type?: string; entries?: AskedRequest[] }) => {
+    if (m?.type !== 'asked' || !warmFile || !Array.isArray(m.entries)) return;
+    try {
+      writeFileSync(`${warmFile}.tmp`, JSON.stringify(m.entries), { mode: 0o600 });
+      renameSync(`${warmFile}.tmp`, warmFile);
+    } catch (err) {
+      semanticLog.warn({ err }, `could not keep the asked queries in ${warmFile}: ${(err as Error).message}`);
+    }
+  });
+  const asked = warmFile && existsSync(warmFile) ? parseAsked(readFileSync(warmFile, 'utf8')) : [];
+  const warmed = await new Promise<WarmResult | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), opts.warmTimeoutMs ?? 90_000);
+    const onMessage = (m: WarmResult & { type?: string }): void => {
+      if (m?.type !== 'warmed') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve({ queries: m.queries, failed: m.failed, ms: m.ms });
+    };
+    child.on('message', onMessage);
+    void exited.then(() => resolve(undefined));
+    child.send({ type: 'warm', entries: asked });
+  });
+  semanticLog.info(
+    warmed
+      ? `warmed up in ${(warmed.ms / 1000).toFixed(1)} s: model compiled, ${warmed.queries} remembered queries answered${warmed.failed ? ` (${warmed.failed} failed)` : ''}`
+      : `warm-up not finished within ${Math.round((opts.warmTimeoutMs ?? 90_000) / 1000)} s: serving anyway, it goes on in the background`,
+  );
+
   const host = cubeEnv.CRM_SEMANTIC_HOST;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}/cubejs-api`,
     port,
+    warmed,
     close() {
       closing ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

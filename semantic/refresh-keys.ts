@@ -1,0 +1,64 @@
+/**
+ * When Cube's cached answers expire. Cube 0.33 gives a cube without a `refresh_key` the key
+ * `every: 10 seconds`: every cached answer over such a cube (opportunities, scores, customers,
+ * interactions, campaigns, … most of the cockpit) expired every 10 s and the next request ran the
+ * query again and waited for it. Under 50 cockpit users that was the periodic whole-server stall of
+ * issue 17: every 10 s all distinct queries (one set per account owner: row-level security makes
+ * their SQL differ) were re-run at once, the queue backed up for 20–40 s and Cube logged "Query is
+ * too slow to be renewed" while serving stale answers.
+ *
+ * Data here changes only when something writes the warehouse (a load, a rebuild, a scoring run,
+ * an erasure). So a cube without a key of its own gets a data-version key instead: a fingerprint of
+ * the product database's tables from system.tables (name, uuid — new on every EXCHANGE/re-create —,
+ * rows, bytes), plus the UTC day. Any insert, mutation, merge or swap changes it; reading it is a
+ * metadata lookup. Tables the product writes while people merely use it, and that no cube reads
+ * (the audit log records every sign-in and token), are left out so using the dashboard does not
+ * expire its own answers.
+ *
+ * Row-level security is unaffected: Cube caches by the generated SQL, which carries the owner's
+ * filter, so two owners never share an answer; the key only decides when an answer is stale.
+ * Cubes that declare their own `refresh_key` keep it.
+ */
+
+/** Written during ordinary use (sign-ins, tokens, 360 views, sign-outs, HTTP ingest retries, alert runs); read by no cube. */
+export const NOT_DATA_TABLES = ['audit_log', 'revoked_sessions', 'ingest_requests', 'alert_runs'] as const;
+
+/** The key query: one string that changes whenever the product database's data does (or the UTC day turns). */
+export function dataVersionSql(excluded: readonly string[] = NOT_DATA_TABLES): string {
+  const names = excluded.map((t) => `'${t.replace(/[^A-Za-z0-9_]/g, '')}'`).join(', ');
+  return (
+    `SELECT concat(toString(toDate(now())), '/', toString(count()), '/', ` +
+    `toString(sum(cityHash64(name, toString(uuid), ifNull(total_rows, 0), ifNull(total_bytes, 0))))) ` +
+    `FROM system.tables WHERE database = currentDatabase()${names ? ` AND name NOT IN (${names})` : ''}`
+  );
+}
+
+/** How often (seconds) Cube re-reads a data-version key. Cheap: a metadata lookup, shared by every query. */
+export const DATA_VERSION_RENEWAL_SECONDS = 5;
+
+type RefreshKeyTuple = [string, { external: boolean; renewalThreshold: number }, unknown];
+type Transform = (cube: string, tuple: RefreshKeyTuple) => RefreshKeyTuple;
+interface QueryBase {
+  cubeEvaluator: { cubeFromPath(cube: string): { refreshKey?: unknown } };
+  refreshKeysByCubes(cubes: string[], transformFn?: Transform): unknown[];
+}
+// A mixin's base must take `any[]` (TypeScript's rule); Cube's query classes are untyped JavaScript.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type QueryClass = new (...args: any[]) => QueryBase;
+
+/**
+ * Cube's query class for the dialect with data-version keys for cubes that have no key of their own
+ * (passed to Cube as `dialectFactory`). Cube runs the key's SQL through the same driver as the data.
+ */
+export function withDataVersionKeys<C extends QueryClass>(Base: C, sql: string = dataVersionSql()): C {
+  class DataVersionKeys extends Base {
+    override refreshKeysByCubes(cubes: string[], transformFn?: Transform): unknown[] {
+      return super.refreshKeysByCubes(cubes, (cube, tuple) => {
+        const own = this.cubeEvaluator.cubeFromPath(cube).refreshKey;
+        const keyed: RefreshKeyTuple = own ? tuple : [sql, { external: false, renewalThreshold: DATA_VERSION_RENEWAL_SECONDS }, tuple[2]];
+        return transformFn ? transformFn(cube, keyed) : keyed;
+      });
+    }
+  }
+  return DataVersionKeys;
+}

@@ -1,0 +1,159 @@
+import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { issueToken, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
+
+/**
+ * Warm start (issue 17, item 3): the first cockpit after a restart took 11 s (31 s when a derived
+ * rebuild was due) because its first visitor paid for compiling the model, the refresh keys, every
+ * query and, for an account owner, the owner's rollup tables. So the Cube process remembers which
+ * /v1/load requests people sent (the request as sent, with the role and owner id of its token:
+ * those decide the generated SQL, hence the cache entry and the rollup) and, at the next start,
+ * asks them again itself before the product says it is ready, most asked first.
+ *
+ * What is kept: path, body and {role, owner_id}, never a token or a user id; the parent process
+ * stores it in the data directory (semantic/server.ts, `warmFile`), which is private to the product.
+ * A replay signs a short-lived token for that role and owner: it reads exactly what that owner
+ * could read, and the answers land in the cache that owner's next request finds (Cube caches by the
+ * generated SQL, which carries the owner's filter; nobody else's request produces that SQL).
+ */
+export interface AskedRequest {
+  method: 'GET' | 'POST';
+  /** Path and query string as received (GET carries the query there). */
+  path: string;
+  body?: string;
+  role: Role;
+  owner_id?: string;
+  /** Times asked since this process started (plus what an earlier file said). */
+  count: number;
+  /** ms since epoch of the last time. */
+  last: number;
+}
+
+const LOAD_PATH = /^\/cubejs-api\/v1\/load\/?(\?|$)/i;
+/** Marks the replays, so they are not recorded as asked. */
+export const WARM_HEADER = 'x-crm-warm-up';
+const MAX_KEPT = 300;
+const MAX_REPLAYED = 120;
+
+export class AskedRequests {
+  readonly #entries = new Map<string, AskedRequest>();
+  #changed = false;
+
+  constructor(initial: AskedRequest[] = []) {
+    for (const e of initial) if (isAsked(e)) this.#entries.set(keyOf(e), { ...e });
+  }
+
+  /** Express middleware (after the JSON body parser): records /v1/load requests with a valid token. */
+  recorder(apiSecret: string) {
+    return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: () => void): void => {
+      try {
+        const method = req.method === 'POST' ? 'POST' : req.method === 'GET' ? 'GET' : undefined;
+        if (method && LOAD_PATH.test(req.url ?? '') && !req.headers[WARM_HEADER]) {
+          const ctx = verifyToken(tokenFromHeader(req.headers.authorization), apiSecret);
+          this.add({ method, path: req.url!, body: method === 'POST' ? JSON.stringify(req.body ?? {}) : undefined, role: ctx.role, owner_id: ctx.owner_id, count: 1, last: Date.now() });
+        }
+      } catch {
+        // A request with a bad token is Cube's to refuse; nothing to remember.
+      }
+      next();
+    };
+  }
+
+  add(e: AskedRequest): void {
+    const key = keyOf(e);
+    const had = this.#entries.get(key);
+    this.#entries.delete(key);
+    this.#entries.set(key, { ...e, count: (had?.count ?? 0) + e.count });
+    // The least recently asked go first when the list is full.
+    while (this.#entries.size > MAX_KEPT) this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#changed = true;
+  }
+
+  /** The list to keep, once per change (undefined when nothing changed since the last call). */
+  takeChanged(): AskedRequest[] | undefined {
+    if (!this.#changed) return undefined;
+    this.#changed = false;
+    return [...this.#entries.values()];
+  }
+
+  all(): AskedRequest[] {
+    return [...this.#entries.values()];
+  }
+}
+
+const keyOf = (e: AskedRequest): string => JSON.stringify([e.method, e.path, e.body ?? '', e.role, e.owner_id ?? '']);
+
+function isAsked(e: unknown): e is AskedRequest {
+  const x = e as Partial<AskedRequest> | null;
+  return (
+    !!x &&
+    (x.method === 'GET' || x.method === 'POST') &&
+    typeof x.path === 'string' &&
+    LOAD_PATH.test(x.path) &&
+    (x.body === undefined || typeof x.body === 'string') &&
+    typeof x.role === 'string' &&
+    (x.owner_id === undefined || typeof x.owner_id === 'string') &&
+    typeof x.count === 'number' &&
+    typeof x.last === 'number'
+  );
+}
+
+/** Only well-formed entries of a stored list (a damaged file warms nothing rather than failing the start). */
+export function parseAsked(text: string): AskedRequest[] {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? parsed.filter(isAsked) : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface WarmResult {
+  queries: number;
+  failed: number;
+  ms: number;
+}
+
+function send(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { authorization: token, [WARM_HEADER]: '1' };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
+    const r = request({ host: target.host, port: target.port, method, path, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
+
+/**
+ * Compiles the model (/v1/meta) and asks the remembered requests again, most asked first, two at a
+ * time (the engine's cores are shared with whatever else starts), through this server's own HTTP
+ * API: the server-side wait (wait-for-answer.ts) holds each until its answer is cached.
+ */
+export async function warmUp(target: { host: string; port: number }, apiSecret: string, asked: AskedRequest[], concurrency = 2): Promise<WarmResult> {
+  const t0 = Date.now();
+  const token = (role: Role, ownerId?: string): string => issueToken({ role, name: 'warm-up', sub: 'warm-up', ownerId: role === 'owner' ? ownerId : undefined, days: 1 / 24, secret: apiSecret });
+  await send(target, 'GET', '/cubejs-api/v1/meta', token('admin')).catch(() => 0);
+  const list = [...asked].sort((a, b) => b.count - a.count || b.last - a.last).slice(0, MAX_REPLAYED);
+  let next = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, concurrency) }, async () => {
+      while (next < list.length) {
+        const e = list[next++];
+        try {
+          const status = await send(target, e.method, e.path, token(e.role, e.owner_id), e.body);
+          if (status !== 200) failed++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  return { queries: list.length, failed, ms: Date.now() - t0 };
+}

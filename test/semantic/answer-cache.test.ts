@@ -1,0 +1,86 @@
+/**
+ * Cube's answer cache under row-level security and data-version refresh keys (semantic/refresh-keys.ts):
+ * answers are shared only between identical generated SQL (two owners asking the same query each get
+ * their own rows, however often they alternate), a cube without a refresh_key of its own is keyed on
+ * the warehouse's data version instead of Cube's every-10-seconds default, and a load makes the next
+ * answer new. Real embedded warehouse, real Cube.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { OWNER_ANN, OWNER_BOB, opportunities } from './fixture.ts';
+import { startSemanticFixture, type Answer, type CubeQuery, type SemanticFixture } from './support.ts';
+
+let fx: SemanticFixture;
+before(async () => {
+  fx = await startSemanticFixture();
+});
+after(async () => {
+  await fx?.close();
+});
+
+const QUERY: CubeQuery = { measures: ['pipeline.deals', 'pipeline.pipeline_value'] };
+
+/** What an owner (or everyone: undefined) must see, counted from the fixture's rows, not through Cube. */
+function expected(deals: { owner_id: string; status: string; amount: string }[], owner?: string): { deals: number; open: number } {
+  const mine = deals.filter((d) => owner === undefined || d.owner_id === owner);
+  return { deals: mine.length, open: mine.filter((d) => d.status === 'open').reduce((s, d) => s + Number(d.amount), 0) };
+}
+
+async function ask(token: string): Promise<{ deals: number; open: number; answer: Answer }> {
+  const answer = await fx.post('v1/load', { query: QUERY }, token);
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  const row = answer.body.data![0];
+  return { deals: Number(row['pipeline.deals']), open: Number(row['pipeline.pipeline_value'] ?? 0), answer };
+}
+
+test('two owners asking the same query get their own rows, alternately and repeatedly; answers are reused, keyed on the data version', async () => {
+  const ann = fx.token('owner', OWNER_ANN);
+  const bob = fx.token('owner', OWNER_BOB);
+  const exec = fx.token('executive');
+  const wantAnn = expected(opportunities, OWNER_ANN);
+  const wantBob = expected(opportunities, OWNER_BOB);
+  assert.notDeepEqual(wantAnn, wantBob, 'the fixture must tell the two owners apart');
+
+  const first = { ann: await ask(ann), bob: await ask(bob) };
+  for (let round = 0; round < 3; round++) {
+    for (const [who, token, want] of [['ann', ann, wantAnn], ['bob', bob, wantBob]] as const) {
+      const got = await ask(token);
+      assert.deepEqual({ deals: got.deals, open: got.open }, want, `${who}, round ${round}`);
+      // The same cached answer (same refresh time), not a re-run and never the other owner's.
+      assert.equal(got.answer.body.lastRefreshTime, first[who].answer.body.lastRefreshTime, `${who} answered from the cache`);
+    }
+  }
+  const all = await ask(exec);
+  assert.deepEqual({ deals: all.deals, open: all.open }, expected(opportunities));
+
+  // The opportunities cube has no refresh_key of its own: its cache key query is the data version
+  // (system.tables), not Cube's floor(now / 10) that expired every answer every 10 seconds.
+  const sql = await fx.post('v1/sql', { query: QUERY }, fx.token('admin'));
+  assert.equal(sql.status, 200, JSON.stringify(sql.body));
+  const keyQueries = ((sql.body.sql as unknown as { cacheKeyQueries?: [string, unknown[]][] }).cacheKeyQueries ?? []).map((q) => q[0]);
+  assert.ok(keyQueries.length > 0, `cache key queries: ${JSON.stringify(sql.body.sql).slice(0, 300)}`);
+  assert.ok(keyQueries.some((q) => q.includes('system.tables')), `a data-version key among ${JSON.stringify(keyQueries)}`);
+  assert.ok(!keyQueries.some((q) => /floor\(/i.test(q)), `no time-bucket key among ${JSON.stringify(keyQueries)}`);
+});
+
+test('a load makes the next answer new: the loading owner sees the new deal, the other owner still only theirs', async () => {
+  const ann = fx.token('owner', OWNER_ANN);
+  const bob = fx.token('owner', OWNER_BOB);
+  const before = await ask(ann);
+  const template = opportunities.find((d) => d.owner_id === OWNER_ANN)!;
+  const added = { ...template, opportunity_id: 'D-CACHE-1', name: 'Deal D-CACHE-1', status: 'open', stage: 'proposal', amount: '777.00', original_amount: '777.00', closed_at: null, loss_reason: '', competitor: '', stage_history: [], batch_id: 'cache-test' };
+  await fx.tw.warehouse.client.insert({ table: `${fx.tw.config.database}.opportunities`, values: [added], format: 'JSONEachRow' });
+  const after = [...opportunities, added];
+
+  // Waits for the state (the data-version key is re-read every few seconds), bounded by a deadline.
+  const deadline = Date.now() + 60_000;
+  let now = await ask(ann);
+  while (now.deals !== expected(after, OWNER_ANN).deals && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    now = await ask(ann);
+  }
+  assert.deepEqual({ deals: now.deals, open: now.open }, expected(after, OWNER_ANN), 'Ann sees the loaded deal');
+  assert.notEqual(now.answer.body.lastRefreshTime, before.answer.body.lastRefreshTime, 'a new answer, not the cached one');
+  const b = await ask(bob);
+  assert.deepEqual({ deals: b.deals, open: b.open }, expected(after, OWNER_BOB), 'Bob still sees only his own deals');
+});
