@@ -221,6 +221,13 @@ with the engine's own INSERT … SELECT FROM file(); prints rows/s of both, thei
         `   native ${r.nativeCpu.main.toFixed(1)} + ${r.nativeCpu.other.toFixed(1)} s in ${r.nativeSeconds.toFixed(1)} s wall`,
     ),
     `load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine slows both loads)`,
+    // On a busy machine wall times mostly measure the other jobs; CPU seconds of both loads do not.
+    'CPU ratio (native CPU seconds / ingest job CPU seconds, all threads; steadier than the wall ratio when the machine is busy):',
+    ...results.map((r) => {
+      const ours = r.oursCpu.main + r.oursCpu.other;
+      const native = r.nativeCpu.main + r.nativeCpu.other;
+      return `${fmt(r.rows).padStart(10)}   ${(native / ours).toFixed(2)}  (${ours.toFixed(1)} s against ${native.toFixed(1)} s; ${fmt(r.rows / ours)} rows per CPU-second)`;
+    }),
     '',
     'Goal: ratio ≥ 0.5 and ≥ 300,000 rows/s; peak RSS flat in file size.',
   ];
