@@ -34,6 +34,8 @@ export interface DealRecord {
   discount_pct: number | null;
   lead_source: string;
   contacts_met: number | null;
+  /** A snapshot of a deal during its life (snapshots.ts): measured as of this day instead of the run's as-of day. */
+  as_of_day?: number;
 }
 
 /** A touch with the customer, seconds since 1970 (UTC). */
@@ -87,7 +89,7 @@ export interface DealFeatures {
 }
 
 export function cutoffDay(d: DealRecord, asOfDay: number): number {
-  return d.closed_day ?? asOfDay;
+  return d.closed_day ?? d.as_of_day ?? asOfDay;
 }
 
 const isClosedStage = (s: string): boolean => /^closed/i.test(s);
@@ -182,20 +184,28 @@ export function ownFeatures(d: DealRecord, touches: readonly TouchRecord[], asOf
   };
 }
 
+const same = (a: DealRecord, b: DealRecord): boolean => a.opportunity_id === b.opportunity_id && a.source === b.source;
+
 /**
  * Features of every deal: its own, plus what depends on the other deals — the product's typical
- * amount, the account's earlier deals and the owner's open load at the cutoff.
+ * amount, the account's earlier deals and the owner's open load at the cutoff. `context` holds the
+ * deals as they are (default `deals`): snapshots of deals are measured against the real ones.
  */
-export function buildFeatures(deals: readonly DealRecord[], touchesByCustomer: ReadonlyMap<string, readonly TouchRecord[]>, asOfDay: number): DealFeatures[] {
+export function buildFeatures(
+  deals: readonly DealRecord[],
+  touchesByCustomer: ReadonlyMap<string, readonly TouchRecord[]>,
+  asOfDay: number,
+  context: readonly DealRecord[] = deals,
+): DealFeatures[] {
   const amountsByProduct = new Map<string, number[]>();
-  for (const d of deals) {
+  for (const d of context) {
     const list = amountsByProduct.get(d.product) ?? [];
     list.push(d.amount);
     amountsByProduct.set(d.product, list);
   }
   const productMedian = new Map([...amountsByProduct].map(([k, v]) => [k, median(v)]));
-  const byAccount = groupBy(deals, (d) => d.customer_id);
-  const byOwner = groupBy(deals, (d) => d.owner_id);
+  const byAccount = groupBy(context, (d) => d.customer_id);
+  const byOwner = groupBy(context, (d) => d.owner_id);
   return deals.map((d) => {
     const own = ownFeatures(d, touchesByCustomer.get(d.customer_id) ?? [], asOfDay);
     const cut = own.cutoff_day;
@@ -204,7 +214,7 @@ export function buildFeatures(deals: readonly DealRecord[], touchesByCustomer: R
     let earlierSum = 0;
     let earlierCount = 0;
     for (const o of byAccount.get(d.customer_id) ?? []) {
-      if (o === d) continue;
+      if (same(o, d)) continue;
       if (o.created_day < d.created_day) {
         earlierSum += o.amount;
         earlierCount++;
@@ -217,7 +227,7 @@ export function buildFeatures(deals: readonly DealRecord[], touchesByCustomer: R
     let load = 0;
     if (d.owner_id) {
       for (const o of byOwner.get(d.owner_id) ?? []) {
-        if (o !== d && o.created_day <= cut && (o.closed_day === null || o.closed_day > cut)) load++;
+        if (!same(o, d) && o.created_day <= cut && (o.closed_day === null || o.closed_day > cut)) load++;
       }
     }
     const typical = productMedian.get(d.product) ?? NaN;

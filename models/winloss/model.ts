@@ -32,8 +32,14 @@ export interface Matrix {
   columns: Float64Array[];
 }
 
-/** The feature matrix (numeric features, then one-hot levels learnt from all deals) for the given deals. */
-export function featureMatrix(deals: readonly DealRecord[], features: readonly DealFeatures[]): { build(rows: readonly number[]): Matrix } {
+/**
+ * The feature matrix (numeric features, then one-hot levels learnt from `deals`) for the given rows;
+ * `build` may be handed other deals (e.g. open ones) to get the same columns for them.
+ */
+export function featureMatrix(
+  deals: readonly DealRecord[],
+  features: readonly DealFeatures[],
+): { build(rows: readonly number[], otherDeals?: readonly DealRecord[], otherFeatures?: readonly DealFeatures[]): Matrix } {
   const levels: { field: (typeof CATEGORICAL_FIELDS)[number]; value: string }[] = [];
   for (const field of CATEGORICAL_FIELDS) {
     const counts = new Map<string, number>();
@@ -42,11 +48,11 @@ export function featureMatrix(deals: readonly DealRecord[], features: readonly D
   }
   const names = [...NUMERIC_FEATURES, ...levels.map((l) => `${l.field.field}=${l.value}`)];
   return {
-    build(rows) {
+    build(rows, otherDeals = deals, otherFeatures = features) {
       const columns = names.map(() => new Float64Array(rows.length));
       rows.forEach((i, r) => {
-        NUMERIC_FEATURES.forEach((name, j) => (columns[j][r] = features[i][name]));
-        levels.forEach((l, k) => (columns[NUMERIC_FEATURES.length + k][r] = categoricalValue(deals[i], l.field) === l.value ? 1 : 0));
+        NUMERIC_FEATURES.forEach((name, j) => (columns[j][r] = otherFeatures[i][name]));
+        levels.forEach((l, k) => (columns[NUMERIC_FEATURES.length + k][r] = categoricalValue(otherDeals[i], l.field) === l.value ? 1 : 0));
       });
       return { names, columns };
     },
@@ -100,19 +106,39 @@ function baselineAuc(trainX: ArrayLike<number>, trainY: Uint8Array, testX: Array
   return rocAuc(testY, score);
 }
 
-/** Out-of-time selection over the closed deals `closed` (indices), ordered by close day. */
-export async function selectModel(deals: readonly DealRecord[], features: readonly DealFeatures[], closed: readonly number[], forest: RandomForestOptions = {}): Promise<Selection> {
+/**
+ * How rows are labelled and ordered in time: by default a closed deal's outcome and close day; the
+ * snapshots of closed deals (snapshots.ts) carry the final outcome and close day of their deal.
+ */
+export interface Labelling {
+  lost(i: number): boolean;
+  closedDay(i: number): number;
+}
+
+export const closedLabelling = (deals: readonly DealRecord[]): Labelling => ({
+  lost: (i) => deals[i].status === 'lost',
+  closedDay: (i) => deals[i].closed_day ?? 0,
+});
+
+/** Out-of-time selection over the rows `closed` (indices), ordered by their deals' close day. */
+export async function selectModel(
+  deals: readonly DealRecord[],
+  features: readonly DealFeatures[],
+  closed: readonly number[],
+  forest: RandomForestOptions = {},
+  labelling: Labelling = closedLabelling(deals),
+): Promise<Selection> {
   const matrix = featureMatrix(deals, features);
-  const ordered = [...closed].sort((a, b) => (deals[a].closed_day ?? 0) - (deals[b].closed_day ?? 0));
-  const dayAt = (q: number): number => deals[ordered[Math.min(ordered.length - 1, Math.floor(q * ordered.length))]].closed_day ?? 0;
-  const label = (rows: readonly number[]): Uint8Array => Uint8Array.from(rows, (i) => (deals[i].status === 'lost' ? 1 : 0));
+  const ordered = [...closed].sort((a, b) => labelling.closedDay(a) - labelling.closedDay(b));
+  const dayAt = (q: number): number => labelling.closedDay(ordered[Math.min(ordered.length - 1, Math.floor(q * ordered.length))]);
+  const label = (rows: readonly number[]): Uint8Array => Uint8Array.from(rows, (i) => (labelling.lost(i) ? 1 : 0));
   const folds: FoldResult[] = [];
   const oot: Record<CandidateName, { p: number[]; y: number[] }> = { logistic: { p: [], y: [] }, forest: { p: [], y: [] } };
   for (let k = 0; k + 1 < FOLD_EDGES.length; k++) {
     const from = dayAt(FOLD_EDGES[k]);
     const to = k + 2 === FOLD_EDGES.length ? Infinity : dayAt(FOLD_EDGES[k + 1]);
-    const train = ordered.filter((i) => deals[i].closed_day! < from);
-    const test = ordered.filter((i) => deals[i].closed_day! >= from && deals[i].closed_day! < to);
+    const train = ordered.filter((i) => labelling.closedDay(i) < from);
+    const test = ordered.filter((i) => labelling.closedDay(i) >= from && labelling.closedDay(i) < to);
     const yTrain = label(train);
     const yTest = label(test);
     if (train.length < 50 || test.length < 20 || new Set(yTest).size < 2 || new Set(yTrain).size < 2) continue;
@@ -130,7 +156,7 @@ export async function selectModel(deals: readonly DealRecord[], features: readon
     auc.stage_only = baselineAuc(col(mTrain, 'stage_count'), yTrain, col(mTest, 'stage_count'), yTest);
     const logAmount = (m: ReturnType<typeof matrix.build>): Float64Array => col(m, 'amount').map((v) => Math.log1p(Math.max(0, v)));
     auc.amount_only = baselineAuc(logAmount(mTrain), yTrain, logAmount(mTest), yTest);
-    folds.push({ train_until_day: from, test_until_day: Number.isFinite(to) ? to : (deals[ordered[ordered.length - 1]].closed_day ?? 0) + 1, train_rows: train.length, test_rows: test.length, roc_auc: auc });
+    folds.push({ train_until_day: from, test_until_day: Number.isFinite(to) ? to : labelling.closedDay(ordered[ordered.length - 1]) + 1, train_rows: train.length, test_rows: test.length, roc_auc: auc });
   }
   if (folds.length === 0) throw new Error(`win/loss model: too few closed deals over time to validate (${closed.length} closed deals)`);
   const mean = (name: string): number => folds.reduce((s, f) => s + f.roc_auc[name], 0) / folds.length;
@@ -151,10 +177,10 @@ export async function selectModel(deals: readonly DealRecord[], features: readon
 }
 
 /**
- * P(lost) for every deal: closed deals cross-fitted over `crossFolds` groups (each predicted by a
- * model trained without it), open deals by the model trained on all closed deals; all calibrated.
+ * P(lost) of the closed deals, cross-fitted over `crossFolds` groups (each predicted by a model
+ * trained without it), calibrated; other entries stay NaN.
  */
-export async function predictLoss(
+export async function crossFittedLoss(
   deals: readonly DealRecord[],
   features: readonly DealFeatures[],
   selection: Selection,
@@ -163,27 +189,39 @@ export async function predictLoss(
 ): Promise<Float64Array> {
   const matrix = featureMatrix(deals, features);
   const closed = deals.map((_, i) => i).filter((i) => deals[i].status !== 'open');
-  const open = deals.map((_, i) => i).filter((i) => deals[i].status === 'open');
   const label = (rows: readonly number[]): Uint8Array => Uint8Array.from(rows, (i) => (deals[i].status === 'lost' ? 1 : 0));
-  const out = new Float64Array(deals.length);
-  // Groups by a hash of the deal id: stable across runs, independent of order.
-  const group = (i: number): number => {
-    let h = 2166136261;
-    for (const ch of deals[i].opportunity_id) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
-    return (h >>> 0) % crossFolds;
-  };
+  const out = new Float64Array(deals.length).fill(NaN);
   for (let g = 0; g < crossFolds; g++) {
-    const train = closed.filter((i) => group(i) !== g);
-    const test = closed.filter((i) => group(i) === g);
+    const train = closed.filter((i) => idGroup(deals[i], crossFolds) !== g);
+    const test = closed.filter((i) => idGroup(deals[i], crossFolds) === g);
     if (test.length === 0) continue;
     const fitted = await fitCandidate(selection.chosen, matrix.build(train), label(train), forest);
     const p = applyPlatt(selection.calibration, fitted.predict(matrix.build(test)));
     test.forEach((i, r) => (out[i] = p[r]));
   }
-  if (open.length > 0) {
-    const fitted = await fitCandidate(selection.chosen, matrix.build(closed), label(closed), forest);
-    const p = applyPlatt(selection.calibration, fitted.predict(matrix.build(open)));
-    open.forEach((i, r) => (out[i] = p[r]));
-  }
   return out;
+}
+
+/** A stable group of a deal from a hash of its id: independent of the order deals come in. */
+export function idGroup(d: DealRecord, groups: number): number {
+  let h = 2166136261;
+  for (const ch of `${d.source}:${d.opportunity_id}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  return (h >>> 0) % groups;
+}
+
+/**
+ * Trains the selected candidate on the training rows (all of them) and predicts, calibrated, the
+ * rows `targets` of other deals (e.g. open deals from a model learnt on snapshots).
+ */
+export async function trainAndPredict(
+  train: { deals: readonly DealRecord[]; features: readonly DealFeatures[]; rows: readonly number[]; labelling: Labelling },
+  target: { deals: readonly DealRecord[]; features: readonly DealFeatures[]; rows: readonly number[] },
+  selection: Selection,
+  forest: RandomForestOptions = {},
+): Promise<Float64Array> {
+  if (target.rows.length === 0) return new Float64Array(0);
+  const matrix = featureMatrix(train.deals, train.features);
+  const y = Uint8Array.from(train.rows, (i) => (train.labelling.lost(i) ? 1 : 0));
+  const fitted = await fitCandidate(selection.chosen, matrix.build(train.rows), y, forest);
+  return applyPlatt(selection.calibration, fitted.predict(matrix.build(target.rows, target.deals, target.features)));
 }

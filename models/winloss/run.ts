@@ -18,7 +18,8 @@ import { allDrivers, type DriverRow } from './drivers.ts';
 import { factorContext } from './factors.ts';
 import { buildFeatures, type DealFeatures, type DealRecord } from './features.ts';
 import { dayNumber, isoOfDay, loadDeals, loadTouches } from './load.ts';
-import { predictLoss, selectModel, type Selection } from './model.ts';
+import { crossFittedLoss, selectModel, trainAndPredict, type Labelling, type Selection } from './model.ts';
+import { snapshotDeals } from './snapshots.ts';
 
 export const MODEL_KIND = 'winloss';
 /** Below this many closed deals there is nothing to learn from: the run stops with a clear error. */
@@ -40,7 +41,10 @@ export interface WinLossResult {
   runId: string;
   asOf: string;
   deals: { closed: number; open: number };
+  /** The model of deals as of their close: closed deals' probabilities, the card's headline. */
   selection: Omit<Selection, 'calibration'>;
+  /** The model of open deals, learnt from snapshots of closed deals during their life. */
+  openSelection: Omit<Selection, 'calibration'>;
   drivers: number;
   significantAll: { factor: string; effect: number; ci_low: number; ci_high: number }[];
   seconds: number;
@@ -59,7 +63,10 @@ export class WinLossError extends Error {
 }
 
 /** Everything a run computes, without writing: the integration test and the CLI share it. */
-export async function computeWinLoss(warehouse: Warehouse, opts: WinLossOptions): Promise<{ selection: Selection; scored: ScoredDeal[]; drivers: DriverRow[] }> {
+export async function computeWinLoss(
+  warehouse: Warehouse,
+  opts: WinLossOptions,
+): Promise<{ selection: Selection; openSelection: Selection; scored: ScoredDeal[]; drivers: DriverRow[] }> {
   const log = opts.onProgress ?? (() => {});
   const asOfDay = dayNumber(opts.today);
   // Customers who withdrew profiling consent are neither learnt from nor scored (lib/consent).
@@ -75,7 +82,24 @@ export async function computeWinLoss(warehouse: Warehouse, opts: WinLossOptions)
   log(
     `win/loss: out-of-time ROC-AUC ${Object.entries(selection.roc_auc).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${selection.chosen}`,
   );
-  const pLost = await predictLoss(deals, features, selection, opts.forest);
+  const pLost = await crossFittedLoss(deals, features, selection, opts.forest);
+  // Open deals: a model of how deals END from how they stood mid-life (snapshots.ts), not at their close.
+  const { snapshots, origin } = snapshotDeals(deals);
+  const snapshotFeatures = buildFeatures(snapshots, touches, asOfDay, deals);
+  const snapshotRows = snapshots.map((_, k) => k);
+  const labelling: Labelling = { lost: (k) => deals[origin[k]].status === 'lost', closedDay: (k) => deals[origin[k]].closed_day ?? 0 };
+  const openSelection = await selectModel(snapshots, snapshotFeatures, snapshotRows, opts.forest, labelling);
+  log(
+    `win/loss open deals (${snapshots.length} snapshots): out-of-time ROC-AUC ${Object.entries(openSelection.roc_auc).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${openSelection.chosen}`,
+  );
+  const open = deals.map((_, i) => i).filter((i) => deals[i].status === 'open');
+  const pOpen = await trainAndPredict(
+    { deals: snapshots, features: snapshotFeatures, rows: snapshotRows, labelling },
+    { deals, features, rows: open },
+    openSelection,
+    opts.forest,
+  );
+  open.forEach((i, r) => (pLost[i] = pOpen[r]));
   const ctx = factorContext(deals, features, opts.format ?? DEFAULT_FORMAT);
   const { all, rows: drivers } = allDrivers(deals, features, ctx);
   log(`win/loss: ${drivers.length} driver rows, ${drivers.filter((d) => d.slice_dim === 'all' && d.significant).length} significant over all deals`);
@@ -89,7 +113,7 @@ export async function computeWinLoss(warehouse: Warehouse, opts: WinLossOptions)
       disagreement: deal.status === 'lost' ? disagreement(deal.stated_reason, causes) : '',
     };
   });
-  return { selection, scored, drivers };
+  return { selection, openSelection, scored, drivers };
 }
 
 export function newWinLossRunId(asOf: string, at = new Date()): string {
@@ -99,7 +123,7 @@ export function newWinLossRunId(asOf: string, at = new Date()): string {
 export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Promise<WinLossResult> {
   const t0 = performance.now();
   const log = opts.onProgress ?? (() => {});
-  const { selection, scored, drivers } = await computeWinLoss(warehouse, opts);
+  const { selection, openSelection, scored, drivers } = await computeWinLoss(warehouse, opts);
   const runId = newWinLossRunId(opts.today);
   const scoredAt = new Date().toISOString();
   const db = warehouse.database;
@@ -135,6 +159,14 @@ export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Pr
     brier: selection.brier,
     folds: selection.folds.map((f) => ({ ...f, train_until: isoOfDay(f.train_until_day), test_until: isoOfDay(f.test_until_day) })),
     calibration: selection.calibration,
+    open_deals: {
+      how: 'open deals are scored by a model learnt from snapshots of closed deals during their life, chosen the same way',
+      chosen: openSelection.chosen,
+      reason: openSelection.reason,
+      roc_auc: openSelection.roc_auc,
+      brier: openSelection.brier,
+      folds: openSelection.folds.length,
+    },
     deals: { closed: closed.length, lost, open: scored.length - closed.length },
     drivers_factors: [...new Set(drivers.filter((d) => d.slice_dim === 'all').map((d) => d.factor))],
     warnings: selection.roc_auc[selection.chosen] <= Math.max(baselines.stage_only, baselines.amount_only) ? ['the model does not beat the best baseline out of time'] : [],
@@ -173,6 +205,13 @@ export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Pr
     asOf: opts.today,
     deals: { closed: closed.length, open: scored.length - closed.length },
     selection: { chosen: selection.chosen, reason: selection.reason, roc_auc: selection.roc_auc, brier: selection.brier, folds: selection.folds },
+    openSelection: {
+      chosen: openSelection.chosen,
+      reason: openSelection.reason,
+      roc_auc: openSelection.roc_auc,
+      brier: openSelection.brier,
+      folds: openSelection.folds,
+    },
     drivers: drivers.length,
     significantAll: drivers
       .filter((d) => d.slice_dim === 'all' && d.significant)

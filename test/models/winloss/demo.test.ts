@@ -79,6 +79,11 @@ describe('win/loss on the demo', () => {
     assert.ok(chosen > auc.stage_only, `model ${chosen} vs stage only ${auc.stage_only}`);
     assert.ok(chosen > auc.amount_only, `model ${chosen} vs amount only ${auc.amount_only}`);
     assert.ok(second.selection.folds.length >= 2);
+    // Open deals are scored by the model learnt from snapshots of closed deals during their life.
+    const open = second.openSelection.roc_auc;
+    t.diagnostic(`open-deal model (snapshots), out-of-time ROC-AUC: ${Object.entries(open).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${second.openSelection.chosen}`);
+    assert.ok(open[second.openSelection.chosen] > open.stage_only, `open model vs stage only ${open.stage_only}`);
+    assert.ok(open[second.openSelection.chosen] > open.amount_only, `open model vs amount only ${open.amount_only}`);
   });
 
   test('every planted cause is a significant driver toward loss, near the loss-rate ratio the generator counted', async (t) => {

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { disagreement } from '../../../models/winloss/causes.ts';
 import { buildFeatures, DAY_SECONDS, ownFeatures, type DealRecord, type TouchRecord } from '../../../models/winloss/features.ts';
 import { dayNumber, dealAsOf } from '../../../models/winloss/load.ts';
+import { snapshotDeals, snapshotOf } from '../../../models/winloss/snapshots.ts';
 
 const D0 = dayNumber('2025-01-01');
 const at = (day: number, hours: number): number => (D0 + day) * DAY_SECONDS + hours * 3600;
@@ -131,5 +132,35 @@ describe('disagreement with the stated reason', () => {
     assert.equal(disagreement('competitor', [cause('competitor=Acme', 'competitor Acme in the deal')]), '');
     assert.equal(disagreement('price', []), '');
     assert.equal(disagreement('reorganisation at HQ', [cause('no_meeting_21d', 'x')]), '');
+  });
+});
+
+describe('snapshots of closed deals during their life (the open-deal model learns from them)', () => {
+  test('the deal as it stood on a day: open, its stage then, only history and touches before it', () => {
+    const s = snapshotOf(deal({}), D0 + 30);
+    assert.deepEqual([s.status, s.stage, s.closed_day, s.stated_reason, s.as_of_day], ['open', 'proposal', null, '', D0 + 30]);
+    assert.deepEqual(s.history.map((h) => h.stage), ['prospecting', 'qualification', 'proposal']);
+    const f = ownFeatures(s, [...touches, ...afterCutoff].sort((a, b) => a.t - b.t), D0 + 400);
+    assert.equal(f.cutoff_day, D0 + 30);
+    assert.equal(f.days_in_stage, 5); // proposal since day 25
+    assert.equal(f.reply_delay_days, 3); // only the question of day 20 (answered on day 23) is before day 30
+    assert.equal(f.meetings, 0); // the meeting of day 35 is after
+  });
+
+  test('two snapshots per closed deal inside its life, none of open deals, the same every time', () => {
+    const deals = [deal({}), deal({ opportunity_id: 'O', status: 'open', closed_day: null }), deal({ opportunity_id: 'S', closed_day: D0 + 1 })];
+    const a = snapshotDeals(deals);
+    assert.deepEqual(a.origin, [0, 0]); // the open deal and the one-day deal have none
+    for (const s of a.snapshots) assert.ok(s.as_of_day! > D0 && s.as_of_day! < D0 + 60, String(s.as_of_day));
+    assert.deepEqual(snapshotDeals(deals).snapshots.map((s) => s.as_of_day), a.snapshots.map((s) => s.as_of_day));
+  });
+});
+
+describe('owner load and account history of a snapshot count the real deals, not the snapshot twice', () => {
+  test('a snapshot does not count its own deal as another open deal of the owner', () => {
+    const real = [deal({}), deal({ opportunity_id: 'C', customer_id: 'C2', amount: 2000, status: 'open', created_day: D0 + 5, closed_day: null, history: [] })];
+    const [f] = buildFeatures([snapshotOf(real[0], D0 + 30)], new Map(), D0 + 400, real);
+    assert.equal(f.owner_open_deals, 1); // C only
+    assert.equal(f.cutoff_day, D0 + 30);
   });
 });
