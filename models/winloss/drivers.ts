@@ -104,7 +104,11 @@ export function sliceDrivers(
 }
 
 /** Drivers for all deals and for every region, product and owner with enough closed deals. */
-export function allDrivers(deals: readonly DealRecord[], features: readonly DealFeatures[], ctx: FactorContext): { all: SliceModel | undefined; rows: DriverRow[] } {
+export function allDrivers(
+  deals: readonly DealRecord[],
+  features: readonly DealFeatures[],
+  ctx: FactorContext,
+): { all: SliceModel | undefined; rows: DriverRow[] } {
   const everyone = deals.map((_, i) => i);
   const all = sliceDrivers(deals, features, everyone, ctx, { dim: 'all', value: '' });
   const out: DriverRow[] = [...(all?.drivers ?? [])];

@@ -26,7 +26,14 @@ export interface LogisticFitWithCovariance {
  * it is added). A small ridge on the coefficients (not the intercept) keeps a factor that
  * perfectly separates a small slice finite; at the default 1e-3 it moves no estimate visibly.
  */
-export function fitLogisticCov(x: Float64Array, n: number, p: number, y: ArrayLike<number>, ridge = 1e-3, maxIterations = 50): LogisticFitWithCovariance {
+export function fitLogisticCov(
+  x: Float64Array,
+  n: number,
+  p: number,
+  y: ArrayLike<number>,
+  ridge = 1e-3,
+  maxIterations = 50,
+): LogisticFitWithCovariance {
   if (x.length !== n * p) throw new RangeError(`design has ${x.length} cells, expected ${n} × ${p}`);
   if (y.length !== n) throw new RangeError(`${y.length} labels for ${n} rows`);
   const q = p + 1;
@@ -124,7 +131,15 @@ export interface RiskRatio {
  * with the other columns at each row's own values. `off` lists columns forced to 0 in both worlds
  * (the other levels of the same categorical: "Acme vs the reference" means no other competitor).
  */
-export function standardizedRiskRatio(fit: LogisticFitWithCovariance, x: Float64Array, n: number, p: number, on: number, off: readonly number[] = [], z = 1.959964): RiskRatio {
+export function standardizedRiskRatio(
+  fit: LogisticFitWithCovariance,
+  x: Float64Array,
+  n: number,
+  p: number,
+  on: number,
+  off: readonly number[] = [],
+  z = 1.959964,
+): RiskRatio {
   const q = p + 1;
   const row = new Float64Array(p);
   const g1 = new Float64Array(q);
@@ -134,7 +149,10 @@ export function standardizedRiskRatio(fit: LogisticFitWithCovariance, x: Float64
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < p; j++) row[j] = x[i * p + j];
     for (const k of off) row[k] = 0;
-    for (const [value, grad] of [[1, g1], [0, g0]] as const) {
+    for (const [value, grad] of [
+      [1, g1],
+      [0, g0],
+    ] as const) {
       row[on] = value;
       const mu = sigmoid(linear(fit.beta, row, 0, p));
       const d = mu * (1 - mu);
@@ -176,7 +194,16 @@ function erfc(x: number): number {
     Math.exp(
       -x * x -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? y : 2 - y;
 }

@@ -34,7 +34,9 @@ export const BINARY_FACTORS: readonly BinaryFactor[] = [
     has: (f) => !(f.days_since_meeting <= 21),
     text: (f, _d, _c, open) =>
       `no meeting in the ${open ? 'last 21 days' : '21 days before close'} (${
-        Number.isNaN(f.days_since_meeting) ? 'none during the deal' : `last one ${days(f.days_since_meeting)} ${open ? 'ago' : 'before'}`
+        Number.isNaN(f.days_since_meeting)
+          ? 'none during the deal'
+          : `last one ${days(f.days_since_meeting)} ${open ? 'ago' : 'before'}`
       })`,
   },
   {
@@ -71,7 +73,8 @@ export const BINARY_FACTORS: readonly BinaryFactor[] = [
     id: 'above_account',
     label: "amount over twice the account's earlier deals",
     has: (f) => f.amount_vs_account > 2,
-    text: (f, _d, c) => `${formatMoney(f.amount, {}, c.format)}, ${f.amount_vs_account.toFixed(1)}× the account's earlier deals on average`,
+    text: (f, _d, c) =>
+      `${formatMoney(f.amount, {}, c.format)}, ${f.amount_vs_account.toFixed(1)}× the account's earlier deals on average`,
   },
   {
     id: 'ticket_during',
@@ -148,12 +151,19 @@ const quantile = (values: number[], q: number): number => {
 };
 
 /** The percentiles the factors compare with, from all deals (not outcomes, so no leak). */
-export function factorContext(deals: readonly DealRecord[], features: readonly DealFeatures[], format: FormatContext): FactorContext {
+export function factorContext(
+  deals: readonly DealRecord[],
+  features: readonly DealFeatures[],
+  format: FormatContext,
+): FactorContext {
   const byProduct = new Map<string, number[]>();
   deals.forEach((d) => byProduct.set(d.product, [...(byProduct.get(d.product) ?? []), d.amount]));
   return {
     productP75: new Map([...byProduct].map(([k, v]) => [k, quantile(v, 0.75)])),
-    ownerLoadP75: quantile(features.map((f) => f.owner_open_deals), 0.75),
+    ownerLoadP75: quantile(
+      features.map((f) => f.owner_open_deals),
+      0.75,
+    ),
     format,
   };
 }
@@ -196,7 +206,8 @@ export function factorDesign(
   for (const c of CATEGORICAL_FIELDS) {
     if (opts.exclude?.includes(c.field)) continue;
     const counts = new Map<string, number>();
-    for (const i of rows) counts.set(categoricalValue(deals[i], c), (counts.get(categoricalValue(deals[i], c)) ?? 0) + 1);
+    for (const i of rows)
+      counts.set(categoricalValue(deals[i], c), (counts.get(categoricalValue(deals[i], c)) ?? 0) + 1);
     const levels = [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     if (levels.length < 2) continue;
     const reference = levels[0][0];

@@ -114,7 +114,11 @@ function median(values: number[]): number {
 }
 
 /** The deal's own features from its record and its customer's touches (sorted by time). */
-export function ownFeatures(d: DealRecord, touches: readonly TouchRecord[], asOfDay: number): Omit<DealFeatures, 'amount_vs_product' | 'amount_vs_account' | 'prior_deals' | 'prior_won' | 'owner_open_deals'> {
+export function ownFeatures(
+  d: DealRecord,
+  touches: readonly TouchRecord[],
+  asOfDay: number,
+): Omit<DealFeatures, 'amount_vs_product' | 'amount_vs_account' | 'prior_deals' | 'prior_won' | 'owner_open_deals'> {
   const cut = cutoffDay(d, asOfDay);
   const from = d.created_day * DAY_SECONDS;
   const to = cut * DAY_SECONDS;

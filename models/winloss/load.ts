@@ -7,7 +7,8 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { qualified, rows } from '../../lib/warehouse/sql.ts';
 import { CONTACT_TOUCHES, DAY_SECONDS, TROUBLE_TOUCHES, type DealRecord, type TouchRecord } from './features.ts';
 
-export const dayNumber = (iso: string): number => Math.floor(Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) / 1000 / DAY_SECONDS);
+export const dayNumber = (iso: string): number =>
+  Math.floor(Date.parse(`${iso.slice(0, 10)}T00:00:00Z`) / 1000 / DAY_SECONDS);
 export const isoOfDay = (day: number): string => new Date(day * DAY_SECONDS * 1000).toISOString().slice(0, 10);
 
 interface DealRow {
@@ -71,10 +72,16 @@ export function dealAsOf(r: DealRow, asOfDay: number): DealRecord {
 export function profilingFilter(db: string, byDefault: 'granted' | 'denied' | undefined): string {
   if (byDefault === undefined) return '';
   const subject = `SELECT customer_id FROM ${qualified(db, 'consent_current')} WHERE purpose = 'profiling'`;
-  return byDefault === 'granted' ? ` AND o.customer_id NOT IN (${subject} AND status = 'withdrawn')` : ` AND o.customer_id IN (${subject} AND status = 'granted')`;
+  return byDefault === 'granted'
+    ? ` AND o.customer_id NOT IN (${subject} AND status = 'withdrawn')`
+    : ` AND o.customer_id IN (${subject} AND status = 'granted')`;
 }
 
-export async function loadDeals(warehouse: Warehouse, asOf: string, profilingConsent?: 'granted' | 'denied'): Promise<DealRecord[]> {
+export async function loadDeals(
+  warehouse: Warehouse,
+  asOf: string,
+  profilingConsent?: 'granted' | 'denied',
+): Promise<DealRecord[]> {
   const db = warehouse.database;
   const got = await rows<DealRow>(warehouse.client, {
     query: `SELECT o.source AS source, o.opportunity_id AS opportunity_id, o.customer_id AS customer_id, o.owner_id AS owner_id,

@@ -39,12 +39,15 @@ export interface Matrix {
 export function featureMatrix(
   deals: readonly DealRecord[],
   features: readonly DealFeatures[],
-): { build(rows: readonly number[], otherDeals?: readonly DealRecord[], otherFeatures?: readonly DealFeatures[]): Matrix } {
+): {
+  build(rows: readonly number[], otherDeals?: readonly DealRecord[], otherFeatures?: readonly DealFeatures[]): Matrix;
+} {
   const levels: { field: (typeof CATEGORICAL_FIELDS)[number]; value: string }[] = [];
   for (const field of CATEGORICAL_FIELDS) {
     const counts = new Map<string, number>();
     for (const d of deals) counts.set(categoricalValue(d, field), (counts.get(categoricalValue(d, field)) ?? 0) + 1);
-    for (const [value, n] of [...counts].sort((a, b) => a[0].localeCompare(b[0]))) if (n >= MIN_LEVEL) levels.push({ field, value });
+    for (const [value, n] of [...counts].sort((a, b) => a[0].localeCompare(b[0])))
+      if (n >= MIN_LEVEL) levels.push({ field, value });
   }
   const names = [...NUMERIC_FEATURES, ...levels.map((l) => `${l.field.field}=${l.value}`)];
   return {
@@ -52,7 +55,10 @@ export function featureMatrix(
       const columns = names.map(() => new Float64Array(rows.length));
       rows.forEach((i, r) => {
         NUMERIC_FEATURES.forEach((name, j) => (columns[j][r] = otherFeatures[i][name]));
-        levels.forEach((l, k) => (columns[NUMERIC_FEATURES.length + k][r] = categoricalValue(otherDeals[i], l.field) === l.value ? 1 : 0));
+        levels.forEach(
+          (l, k) =>
+            (columns[NUMERIC_FEATURES.length + k][r] = categoricalValue(otherDeals[i], l.field) === l.value ? 1 : 0),
+        );
       });
       return { names, columns };
     },
@@ -64,7 +70,12 @@ export interface Fitted {
   predict(m: Matrix): Float64Array;
 }
 
-export async function fitCandidate(name: CandidateName, m: Matrix, y: Uint8Array, forest: RandomForestOptions): Promise<Fitted> {
+export async function fitCandidate(
+  name: CandidateName,
+  m: Matrix,
+  y: Uint8Array,
+  forest: RandomForestOptions,
+): Promise<Fitted> {
   if (name === 'logistic') {
     const model = LogisticModel.fit(m.names, m.columns, y, { l2: 1 });
     return { name, predict: (x) => model.predictProba(x.columns) };
@@ -100,7 +111,12 @@ export interface Selection {
 }
 
 /** One-feature baselines: a 1-D logistic fitted on the training fold (its direction), scored on the test fold. */
-function baselineAuc(trainX: ArrayLike<number>, trainY: Uint8Array, testX: ArrayLike<number>, testY: Uint8Array): number {
+function baselineAuc(
+  trainX: ArrayLike<number>,
+  trainY: Uint8Array,
+  testX: ArrayLike<number>,
+  testY: Uint8Array,
+): number {
   const fit = fitLogistic1d(trainX, trainY);
   const score = Float64Array.from(testX as ArrayLike<number>, (v) => fit.slope * v);
   return rocAuc(testY, score);
@@ -130,10 +146,14 @@ export async function selectModel(
 ): Promise<Selection> {
   const matrix = featureMatrix(deals, features);
   const ordered = [...closed].sort((a, b) => labelling.closedDay(a) - labelling.closedDay(b));
-  const dayAt = (q: number): number => labelling.closedDay(ordered[Math.min(ordered.length - 1, Math.floor(q * ordered.length))]);
+  const dayAt = (q: number): number =>
+    labelling.closedDay(ordered[Math.min(ordered.length - 1, Math.floor(q * ordered.length))]);
   const label = (rows: readonly number[]): Uint8Array => Uint8Array.from(rows, (i) => (labelling.lost(i) ? 1 : 0));
   const folds: FoldResult[] = [];
-  const oot: Record<CandidateName, { p: number[]; y: number[] }> = { logistic: { p: [], y: [] }, forest: { p: [], y: [] } };
+  const oot: Record<CandidateName, { p: number[]; y: number[] }> = {
+    logistic: { p: [], y: [] },
+    forest: { p: [], y: [] },
+  };
   for (let k = 0; k + 1 < FOLD_EDGES.length; k++) {
     const from = dayAt(FOLD_EDGES[k]);
     const to = k + 2 === FOLD_EDGES.length ? Infinity : dayAt(FOLD_EDGES[k + 1]);
@@ -154,11 +174,19 @@ export async function selectModel(
     }
     const col = (m: ReturnType<typeof matrix.build>, name: string): Float64Array => m.columns[m.names.indexOf(name)];
     auc.stage_only = baselineAuc(col(mTrain, 'stage_count'), yTrain, col(mTest, 'stage_count'), yTest);
-    const logAmount = (m: ReturnType<typeof matrix.build>): Float64Array => col(m, 'amount').map((v) => Math.log1p(Math.max(0, v)));
+    const logAmount = (m: ReturnType<typeof matrix.build>): Float64Array =>
+      col(m, 'amount').map((v) => Math.log1p(Math.max(0, v)));
     auc.amount_only = baselineAuc(logAmount(mTrain), yTrain, logAmount(mTest), yTest);
-    folds.push({ train_until_day: from, test_until_day: Number.isFinite(to) ? to : labelling.closedDay(ordered[ordered.length - 1]) + 1, train_rows: train.length, test_rows: test.length, roc_auc: auc });
+    folds.push({
+      train_until_day: from,
+      test_until_day: Number.isFinite(to) ? to : labelling.closedDay(ordered[ordered.length - 1]) + 1,
+      train_rows: train.length,
+      test_rows: test.length,
+      roc_auc: auc,
+    });
   }
-  if (folds.length === 0) throw new Error(`win/loss model: too few closed deals over time to validate (${closed.length} closed deals)`);
+  if (folds.length === 0)
+    throw new Error(`win/loss model: too few closed deals over time to validate (${closed.length} closed deals)`);
   const mean = (name: string): number => folds.reduce((s, f) => s + f.roc_auc[name], 0) / folds.length;
   const roc_auc = Object.fromEntries(['logistic', 'forest', 'stage_only', 'amount_only'].map((n) => [n, mean(n)]));
   const { best, pick } = pickCandidate(
@@ -189,7 +217,8 @@ export async function crossFittedLoss(
 ): Promise<Float64Array> {
   const matrix = featureMatrix(deals, features);
   const closed = deals.map((_, i) => i).filter((i) => deals[i].status !== 'open');
-  const label = (rows: readonly number[]): Uint8Array => Uint8Array.from(rows, (i) => (deals[i].status === 'lost' ? 1 : 0));
+  const label = (rows: readonly number[]): Uint8Array =>
+    Uint8Array.from(rows, (i) => (deals[i].status === 'lost' ? 1 : 0));
   const out = new Float64Array(deals.length).fill(NaN);
   for (let g = 0; g < crossFolds; g++) {
     const train = closed.filter((i) => idGroup(deals[i], crossFolds) !== g);
@@ -214,7 +243,12 @@ export function idGroup(d: DealRecord, groups: number): number {
  * rows `targets` of other deals (e.g. open deals from a model learnt on snapshots).
  */
 export async function trainAndPredict(
-  train: { deals: readonly DealRecord[]; features: readonly DealFeatures[]; rows: readonly number[]; labelling: Labelling },
+  train: {
+    deals: readonly DealRecord[];
+    features: readonly DealFeatures[];
+    rows: readonly number[];
+    labelling: Labelling;
+  },
   target: { deals: readonly DealRecord[]; features: readonly DealFeatures[]; rows: readonly number[] },
   selection: Selection,
   forest: RandomForestOptions = {},

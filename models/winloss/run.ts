@@ -73,24 +73,33 @@ export async function computeWinLoss(
   const deals = await loadDeals(warehouse, opts.today, opts.profilingConsent ?? consentSettings().profilingDefault);
   const closed = deals.map((_, i) => i).filter((i) => deals[i].status !== 'open');
   if (closed.length < MIN_CLOSED_DEALS) {
-    throw new WinLossError(`win/loss model: ${closed.length} closed deals before ${opts.today}; at least ${MIN_CLOSED_DEALS} are needed`);
+    throw new WinLossError(
+      `win/loss model: ${closed.length} closed deals before ${opts.today}; at least ${MIN_CLOSED_DEALS} are needed`,
+    );
   }
   const touches = await loadTouches(warehouse, opts.today);
   log(`win/loss: ${deals.length} deals (${closed.length} closed), touches of ${touches.size} customers`);
   const features = buildFeatures(deals, touches, asOfDay);
   const selection = await selectModel(deals, features, closed, opts.forest);
   log(
-    `win/loss: out-of-time ROC-AUC ${Object.entries(selection.roc_auc).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${selection.chosen}`,
+    `win/loss: out-of-time ROC-AUC ${Object.entries(selection.roc_auc)
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+      .join(', ')}; chosen ${selection.chosen}`,
   );
   const pLost = await crossFittedLoss(deals, features, selection, opts.forest);
   // Open deals: a model of how deals END from how they stood mid-life (snapshots.ts), not at their close.
   const { snapshots, origin } = snapshotDeals(deals);
   const snapshotFeatures = buildFeatures(snapshots, touches, asOfDay, deals);
   const snapshotRows = snapshots.map((_, k) => k);
-  const labelling: Labelling = { lost: (k) => deals[origin[k]].status === 'lost', closedDay: (k) => deals[origin[k]].closed_day ?? 0 };
+  const labelling: Labelling = {
+    lost: (k) => deals[origin[k]].status === 'lost',
+    closedDay: (k) => deals[origin[k]].closed_day ?? 0,
+  };
   const openSelection = await selectModel(snapshots, snapshotFeatures, snapshotRows, opts.forest, labelling);
   log(
-    `win/loss open deals (${snapshots.length} snapshots): out-of-time ROC-AUC ${Object.entries(openSelection.roc_auc).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${openSelection.chosen}`,
+    `win/loss open deals (${snapshots.length} snapshots): out-of-time ROC-AUC ${Object.entries(openSelection.roc_auc)
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+      .join(', ')}; chosen ${openSelection.chosen}`,
   );
   const open = deals.map((_, i) => i).filter((i) => deals[i].status === 'open');
   const pOpen = await trainAndPredict(
@@ -102,7 +111,9 @@ export async function computeWinLoss(
   open.forEach((i, r) => (pLost[i] = pOpen[r]));
   const ctx = factorContext(deals, features, opts.format ?? DEFAULT_FORMAT);
   const { all, rows: drivers } = allDrivers(deals, features, ctx);
-  log(`win/loss: ${drivers.length} driver rows, ${drivers.filter((d) => d.slice_dim === 'all' && d.significant).length} significant over all deals`);
+  log(
+    `win/loss: ${drivers.length} driver rows, ${drivers.filter((d) => d.slice_dim === 'all' && d.significant).length} significant over all deals`,
+  );
   const scored = deals.map((deal, i) => {
     const causes = all ? dealCauses(all, i) : [];
     return {
@@ -127,7 +138,10 @@ export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Pr
   const runId = newWinLossRunId(opts.today);
   const scoredAt = new Date().toISOString();
   const db = warehouse.database;
-  const settings: ClickHouseSettings = { date_time_input_format: 'best_effort', ...(warehouse.cluster ? { insert_distributed_sync: 1 } : {}) };
+  const settings: ClickHouseSettings = {
+    date_time_input_format: 'best_effort',
+    ...(warehouse.cluster ? { insert_distributed_sync: 1 } : {}),
+  };
   const batch = 20_000;
   for (let k = 0; k < scored.length; k += batch) {
     await warehouse.client.insert({
@@ -157,7 +171,11 @@ export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Pr
     roc_auc: selection.roc_auc,
     baselines,
     brier: selection.brier,
-    folds: selection.folds.map((f) => ({ ...f, train_until: isoOfDay(f.train_until_day), test_until: isoOfDay(f.test_until_day) })),
+    folds: selection.folds.map((f) => ({
+      ...f,
+      train_until: isoOfDay(f.train_until_day),
+      test_until: isoOfDay(f.test_until_day),
+    })),
     calibration: selection.calibration,
     open_deals: {
       how: 'open deals are scored by a model learnt from snapshots of closed deals during their life, chosen the same way',
@@ -169,7 +187,10 @@ export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Pr
     },
     deals: { closed: closed.length, lost, open: scored.length - closed.length },
     drivers_factors: [...new Set(drivers.filter((d) => d.slice_dim === 'all').map((d) => d.factor))],
-    warnings: selection.roc_auc[selection.chosen] <= Math.max(baselines.stage_only, baselines.amount_only) ? ['the model does not beat the best baseline out of time'] : [],
+    warnings:
+      selection.roc_auc[selection.chosen] <= Math.max(baselines.stage_only, baselines.amount_only)
+        ? ['the model does not beat the best baseline out of time']
+        : [],
   };
   // Published from here on: the card is the switch (015-winloss.ts).
   await warehouse.client.insert({
@@ -204,7 +225,13 @@ export async function runWinLoss(warehouse: Warehouse, opts: WinLossOptions): Pr
     runId,
     asOf: opts.today,
     deals: { closed: closed.length, open: scored.length - closed.length },
-    selection: { chosen: selection.chosen, reason: selection.reason, roc_auc: selection.roc_auc, brier: selection.brier, folds: selection.folds },
+    selection: {
+      chosen: selection.chosen,
+      reason: selection.reason,
+      roc_auc: selection.roc_auc,
+      brier: selection.brier,
+      folds: selection.folds,
+    },
     openSelection: {
       chosen: openSelection.chosen,
       reason: openSelection.reason,

@@ -36,10 +36,18 @@ describe('opportunities: discount, lead source and contacts met', () => {
     assert.deepEqual([s.read, s.loaded, s.rejected], [4, 2, 2]);
     assert.deepEqual(
       s.rejects.map((r) => [r.line, r.recordId, r.field]),
-      [[4, 'D3', 'discount_pct'], [5, 'D4', 'contacts_met']],
+      [
+        [4, 'D3', 'discount_pct'],
+        [5, 'D4', 'contacts_met'],
+      ],
     );
     assert.match(s.rejects[0].reason, /^line 4, field discount_pct: "120"/);
-    const r = await rows<{ opportunity_id: string; discount_pct: number | null; lead_source: string; contacts_met: number | null }>(
+    const r = await rows<{
+      opportunity_id: string;
+      discount_pct: number | null;
+      lead_source: string;
+      contacts_met: number | null;
+    }>(
       tw.warehouse,
       'SELECT opportunity_id, discount_pct, lead_source, contacts_met FROM crm.opportunities_resolved ORDER BY opportunity_id',
     );

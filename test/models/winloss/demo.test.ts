@@ -30,7 +30,10 @@ let second: WinLossResult;
 let manifest: {
   opportunities: {
     win_loss: {
-      planted: { causes: Record<string, unknown>; non_causes: { lead_source: { values: string[] }; discount_pct: unknown } };
+      planted: {
+        causes: Record<string, unknown>;
+        non_causes: { lead_source: { values: string[] }; discount_pct: unknown };
+      };
       observed_loss_rate: Record<string, { with: number; without: number; n_with: number; n_without: number }>;
     };
   };
@@ -46,7 +49,12 @@ before(async () => {
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database });
   const out = join(tw.dir, 'demo');
-  await generateDemo({ out, scale: { name: '4000', customers: 4000, transactionsPerCustomer: 25 }, seed: 42, today: TODAY });
+  await generateDemo({
+    out,
+    scale: { name: '4000', customers: 4000, transactionsPerCustomer: 25 },
+    seed: 42,
+    today: TODAY,
+  });
   manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   await loadDemo(tw.warehouse, { dir: out, rejectsDir: false });
   first = await runWinLoss(tw.warehouse, { today: TODAY });
@@ -74,27 +82,41 @@ interface Driver {
 describe('win/loss on the demo', () => {
   test('out-of-time ROC-AUC of the chosen model beats the stage-only and amount-only baselines', (t) => {
     const auc = second.selection.roc_auc;
-    t.diagnostic(`out-of-time ROC-AUC: ${Object.entries(auc).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${second.selection.chosen} (${second.selection.reason}); ${second.selection.folds.length} folds`);
+    t.diagnostic(
+      `out-of-time ROC-AUC: ${Object.entries(auc)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(
+          ', ',
+        )}; chosen ${second.selection.chosen} (${second.selection.reason}); ${second.selection.folds.length} folds`,
+    );
     const chosen = auc[second.selection.chosen];
     assert.ok(chosen > auc.stage_only, `model ${chosen} vs stage only ${auc.stage_only}`);
     assert.ok(chosen > auc.amount_only, `model ${chosen} vs amount only ${auc.amount_only}`);
     assert.ok(second.selection.folds.length >= 2);
     // Open deals are scored by the model learnt from snapshots of closed deals during their life.
     const open = second.openSelection.roc_auc;
-    t.diagnostic(`open-deal model (snapshots), out-of-time ROC-AUC: ${Object.entries(open).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}; chosen ${second.openSelection.chosen}`);
+    t.diagnostic(
+      `open-deal model (snapshots), out-of-time ROC-AUC: ${Object.entries(open)
+        .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+        .join(', ')}; chosen ${second.openSelection.chosen}`,
+    );
     assert.ok(open[second.openSelection.chosen] > open.stage_only, `open model vs stage only ${open.stage_only}`);
     assert.ok(open[second.openSelection.chosen] > open.amount_only, `open model vs amount only ${open.amount_only}`);
   });
 
   test('every planted cause is a significant driver toward loss, near the loss-rate ratio the generator counted', async (t) => {
-    const drivers = await q<Driver>(`SELECT * FROM ${tw.warehouse.database}.winloss_drivers_current WHERE slice_dim = 'all'`);
+    const drivers = await q<Driver>(
+      `SELECT * FROM ${tw.warehouse.database}.winloss_drivers_current WHERE slice_dim = 'all'`,
+    );
     const byFactor = new Map(drivers.map((d) => [d.factor, d]));
     const observed = manifest.opportunities.win_loss.observed_loss_rate;
     for (const cause of Object.keys(manifest.opportunities.win_loss.planted.causes)) {
       const d = byFactor.get(cause);
       assert.ok(d, `planted cause ${cause} has no driver row`);
       const raw = observed[cause].with / observed[cause].without;
-      t.diagnostic(`${cause}: effect ${d.effect.toFixed(2)} (95% CI ${d.ci_low.toFixed(2)}–${d.ci_high.toFixed(2)}), raw loss-rate ratio ${raw.toFixed(2)}`);
+      t.diagnostic(
+        `${cause}: effect ${d.effect.toFixed(2)} (95% CI ${d.ci_low.toFixed(2)}–${d.ci_high.toFixed(2)}), raw loss-rate ratio ${raw.toFixed(2)}`,
+      );
       assert.equal(d.significant, true, `${cause} not significant`);
       assert.equal(d.direction, 'loss', cause);
       assert.ok(d.ci_low > 1, `${cause}: CI low ${d.ci_low}`);
@@ -108,9 +130,12 @@ describe('win/loss on the demo', () => {
     const nonCause = (f: string): boolean => f === 'big_discount' || f.startsWith('lead_source=');
     const all = drivers.filter((d) => d.slice_dim === 'all' && nonCause(d.factor));
     assert.ok(all.length >= 3, `non-causes tested over all deals: ${all.map((d) => d.factor)}`);
-    for (const d of all) assert.equal(d.significant, false, `${d.factor}: effect ${d.effect} CI ${d.ci_low}–${d.ci_high}`);
+    for (const d of all)
+      assert.equal(d.significant, false, `${d.factor}: effect ${d.effect} CI ${d.ci_low}–${d.ci_high}`);
     const sliced = drivers.filter((d) => d.slice_dim !== 'all' && nonCause(d.factor));
-    t.diagnostic(`non-causes in region/product/owner slices: ${sliced.filter((d) => d.significant).length} significant of ${sliced.length}`);
+    t.diagnostic(
+      `non-causes in region/product/owner slices: ${sliced.filter((d) => d.significant).length} significant of ${sliced.length}`,
+    );
   });
 
   test('per-deal causes agree with the raw data (independent SQL)', async () => {
@@ -147,7 +172,14 @@ describe('win/loss on the demo', () => {
 
   test('win probability, value at risk and the deals scored match the opportunities (independent SQL)', async () => {
     const db = tw.warehouse.database;
-    const [s] = await q<{ open: string; closed: string; bad_var: string; bad_p: string; lost_p: number; lost_rate: number }>(`
+    const [s] = await q<{
+      open: string;
+      closed: string;
+      bad_var: string;
+      bad_p: string;
+      lost_p: number;
+      lost_rate: number;
+    }>(`
       SELECT countIf(status = 'open') AS open, countIf(status != 'open') AS closed,
         countIf(abs(value_at_risk - if(status = 'open', amount * (1 - win_probability), 0)) > 1e-6) AS bad_var,
         countIf(win_probability < 0 OR win_probability > 1) AS bad_p,
@@ -186,11 +218,21 @@ describe('win/loss on the demo', () => {
   test('only the published run is visible; an unpublished one never, and it is pruned', async () => {
     const db = tw.warehouse.database;
     const current = await q<{ run_id: string }>(`SELECT DISTINCT run_id FROM ${db}.deal_scores_current`);
-    assert.deepEqual(current.map((r) => r.run_id), [second.runId]);
+    assert.deepEqual(
+      current.map((r) => r.run_id),
+      [second.runId],
+    );
     const drivers = await q<{ run_id: string }>(`SELECT DISTINCT run_id FROM ${db}.winloss_drivers_current`);
-    assert.deepEqual(drivers.map((r) => r.run_id), [second.runId]);
+    assert.deepEqual(
+      drivers.map((r) => r.run_id),
+      [second.runId],
+    );
     const stored = await q<{ run_id: string }>(`SELECT DISTINCT run_id FROM ${db}.deal_scores ORDER BY run_id`);
-    assert.deepEqual(stored.map((r) => r.run_id), [first.runId, second.runId].sort(), 'the previous run is kept, the unpublished one pruned');
+    assert.deepEqual(
+      stored.map((r) => r.run_id),
+      [first.runId, second.runId].sort(),
+      'the previous run is kept, the unpublished one pruned',
+    );
     const [card] = await q<{ n: string }>(`SELECT count() AS n FROM ${db}.model_cards FINAL WHERE model = 'winloss'`);
     assert.equal(Number(card.n), 2);
   });

@@ -28,7 +28,10 @@ function cells(spec: [number[], number, number][]): { x: Float64Array; y: Float6
 describe('standardized risk ratio', () => {
   test('one factor: the ratio of loss rates, textbook standard error', () => {
     // With the factor: 90 lost of 120; without: 60 lost of 150.
-    const d = cells([[[1], 90, 30], [[0], 60, 90]]);
+    const d = cells([
+      [[1], 90, 30],
+      [[0], 60, 90],
+    ]);
     const fit = fitLogisticCov(d.x, d.n, d.p, d.y, 0);
     const rr = standardizedRiskRatio(fit, d.x, d.n, d.p, 0);
     const expected = 90 / 120 / (60 / 150);
@@ -50,7 +53,10 @@ describe('standardized risk ratio', () => {
       [[1, 1], 120, 20], // 6/7 (most with A have C)
     ]);
     const fit = fitLogisticCov(d.x, d.n, d.p, d.y, 0);
-    assert.ok(Math.abs(fit.beta[1] - Math.log(3)) < 1e-8 && Math.abs(fit.beta[2] - Math.log(2)) < 1e-8, String(fit.beta));
+    assert.ok(
+      Math.abs(fit.beta[1] - Math.log(3)) < 1e-8 && Math.abs(fit.beta[2] - Math.log(2)) < 1e-8,
+      String(fit.beta),
+    );
     const rr = standardizedRiskRatio(fit, d.x, d.n, d.p, 0);
     const nC0 = 100 + 20;
     const nC1 = 30 + 140;
@@ -58,13 +64,17 @@ describe('standardized risk ratio', () => {
     const p0 = (nC0 * 0.5 + nC1 * (2 / 3)) / (nC0 + nC1);
     assert.ok(Math.abs(rr.withAll - p1) < 1e-9 && Math.abs(rr.withNone - p0) < 1e-9);
     assert.ok(Math.abs(rr.ratio - p1 / p0) < 1e-9, `${rr.ratio} vs ${p1 / p0}`);
-    const crude = (135 / 160) / (70 / 130);
+    const crude = 135 / 160 / (70 / 130);
     assert.ok(crude - rr.ratio > 0.2, `crude ${crude} should overstate ${rr.ratio}`);
   });
 
   test('a categorical level forces its sibling levels off in both worlds', () => {
     // Columns: level B, level C of one field (reference A). Loss rates A 0.2, B 0.6, C 0.4.
-    const d = cells([[[0, 0], 20, 80], [[1, 0], 60, 40], [[0, 1], 40, 60]]);
+    const d = cells([
+      [[0, 0], 20, 80],
+      [[1, 0], 60, 40],
+      [[0, 1], 40, 60],
+    ]);
     const fit = fitLogisticCov(d.x, d.n, d.p, d.y, 0);
     const rr = standardizedRiskRatio(fit, d.x, d.n, d.p, 0, [1]);
     assert.ok(Math.abs(rr.ratio - 0.6 / 0.2) < 1e-8, String(rr.ratio));
@@ -74,7 +84,10 @@ describe('standardized risk ratio', () => {
 describe('holm and the normal tail', () => {
   test('Holm step-down adjusted p-values, in the given order', () => {
     // Sorted: 0.005×4 = 0.02, 0.01×3 = 0.03, 0.03×2 = 0.06, 0.04×1 → kept monotone at 0.06.
-    assert.deepEqual(holm([0.01, 0.04, 0.03, 0.005]).map((p) => Math.round(p * 1e9) / 1e9), [0.03, 0.06, 0.06, 0.02]);
+    assert.deepEqual(
+      holm([0.01, 0.04, 0.03, 0.005]).map((p) => Math.round(p * 1e9) / 1e9),
+      [0.03, 0.06, 0.06, 0.02],
+    );
     // 0.5×2 = 1 (capped), then 0.9 is raised to the running maximum 1.
     assert.deepEqual(holm([0.5, 0.9]), [1, 1]);
   });
