@@ -83,11 +83,14 @@ export const NODE_TESTS = {
     'test/security/',
     'test/web/alert-rules.test.ts',
     'test/web/audit.test.ts', // the audit log: every audited action once on the whole stack
+    'test/web/privacy.test.ts', // erasure on the whole stack: planted through every path, erased from the Privacy page
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/consent.test.ts', // consent on the 360 page (events, audit rows, owner checks) and profiling consent in scoring
     'test/web/e2e.test.ts',
+    'test/web/responsive.test.ts', // every page at 1366 and 768 px per role: screenshots and geometry; date fields; churn chart vs Cube
     'test/web/metrics.test.ts', // the metric dictionary: KPI labels and values, the (i), Definitions, one value at risk
     'test/web/segments.test.ts',
+    'test/web/winloss.test.ts', // issue 18: drivers panel, drill-down causes, /pipeline, 360 deals against Cube; owner scope
   ],
 };
 
