@@ -49,7 +49,10 @@ export class AskedRequests {
         const method = req.method === 'POST' ? 'POST' : req.method === 'GET' ? 'GET' : undefined;
         if (method && LOAD_PATH.test(req.url ?? '') && !req.headers[WARM_HEADER]) {
           const ctx = verifyToken(tokenFromHeader(req.headers.authorization), apiSecret);
-          this.add({ method, path: req.url!, body: method === 'POST' ? JSON.stringify(req.body ?? {}) : undefined, role: ctx.role, owner_id: ctx.owner_id, count: 1, last: Date.now() });
+          const load = method === 'POST' ? loadOf(req.body) : loadOf(Object.fromEntries(new URL(req.url!, 'http://x').searchParams));
+          // Kept as rebuilt from the query alone: whatever else came along (a token in the URL, other
+          // body fields) is not. A query that names a person is not kept at all.
+          if (load && !namesPerson(load.query)) this.add({ method, ...requestOf(method, load), role: ctx.role, owner_id: ctx.owner_id, count: 1, last: Date.now() });
         }
       } catch {
         // A request with a bad token is Cube's to refuse; nothing to remember.
@@ -80,6 +83,69 @@ export class AskedRequests {
   }
 }
 
+/**
+ * Members whose filter values name a person (or a deal, which names its customer): the 360 page
+ * filters on the customer's id, the search boxes on an e-mail, a name or a company. A query with a
+ * value for one of them is not remembered: the file would keep the person after an erasure
+ * (lib/privacy does not rewrite it) and the warm-up would ask for them again at every start.
+ */
+const PERSON_MEMBER = /(^|_)(customer_id|customer_ref|customer_ids|email|phone|name|company|city|address|source_ids?|opportunity_id|deal_key|notes)$/i;
+
+interface Load {
+  query: unknown;
+  queryType?: string;
+}
+
+/** The query (and query type) of a /v1/load request: the POST body or the GET parameters; undefined when unreadable. */
+function loadOf(params: unknown): Load | undefined {
+  const p = params as { query?: unknown; queryType?: unknown } | null | undefined;
+  let query = p?.query;
+  try {
+    if (typeof query === 'string') query = JSON.parse(query) as unknown;
+  } catch {
+    return undefined;
+  }
+  if (!query || typeof query !== 'object') return undefined;
+  return { query, ...(typeof p?.queryType === 'string' ? { queryType: p.queryType } : {}) };
+}
+
+/** Whether any filter of the query (or of one of a multi-query's parts) gives a value for a member naming a person. */
+export function namesPerson(query: unknown): boolean {
+  const walk = (f: unknown): boolean => {
+    if (!f || typeof f !== 'object') return false;
+    const x = f as { member?: unknown; dimension?: unknown; values?: unknown; and?: unknown; or?: unknown };
+    const member = typeof x.member === 'string' ? x.member : typeof x.dimension === 'string' ? x.dimension : '';
+    if (member && PERSON_MEMBER.test(member.split('.').pop() ?? '') && Array.isArray(x.values) && x.values.length > 0) return true;
+    return [x.and, x.or].some((sub) => Array.isArray(sub) && sub.some(walk));
+  };
+  return (Array.isArray(query) ? query : [query]).some((q) => {
+    const filters = (q as { filters?: unknown } | null)?.filters;
+    return Array.isArray(filters) && filters.some(walk);
+  });
+}
+
+/** The request as replayed: the load path with the query alone (GET) or a body of the query alone (POST). */
+function requestOf(method: 'GET' | 'POST', load: Load): { path: string; body?: string } {
+  if (method === 'POST') return { path: '/cubejs-api/v1/load', body: JSON.stringify(load) };
+  const params = new URLSearchParams({ query: JSON.stringify(load.query), ...(load.queryType ? { queryType: load.queryType } : {}) });
+  return { path: `/cubejs-api/v1/load?${params}` };
+}
+
+/** The load a remembered entry replays, read back as the recorder would. */
+const loadOfEntry = (e: AskedRequest): Load | undefined => {
+  try {
+    return e.method === 'POST' ? loadOf(JSON.parse(e.body ?? '{}')) : loadOf(Object.fromEntries(new URL(e.path, 'http://x').searchParams));
+  } catch {
+    return undefined;
+  }
+};
+
+/** An entry whose query can be read back and names no person (an unreadable one is dropped: it cannot be checked). */
+const readableWithoutPerson = (e: AskedRequest): boolean => {
+  const load = loadOfEntry(e);
+  return load !== undefined && !namesPerson(load.query);
+};
+
 const keyOf = (e: AskedRequest): string => JSON.stringify([e.method, e.path, e.body ?? '', e.role, e.owner_id ?? '']);
 
 function isAsked(e: unknown): e is AskedRequest {
@@ -93,7 +159,9 @@ function isAsked(e: unknown): e is AskedRequest {
     typeof x.role === 'string' &&
     (x.owner_id === undefined || typeof x.owner_id === 'string') &&
     typeof x.count === 'number' &&
-    typeof x.last === 'number'
+    typeof x.last === 'number' &&
+    // A file kept before queries naming a person were left out loses those entries here.
+    readableWithoutPerson(x as AskedRequest)
   );
 }
 
