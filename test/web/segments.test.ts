@@ -1,8 +1,10 @@
 /**
  * Segment builder end to end (Chromium, demo data): a marketer builds an OR group of two rules; the
- * live audience count equals Cube's count for the same filters, the CSV export holds exactly those
- * members, and the segment saves to (and deletes from) the warehouse's segments table. Then a
- * segment built on campaign responses: its live count equals plain SQL on the warehouse, a push
+ * live audience count equals Cube's count for the same filters among customers with marketing
+ * e-mail consent and says how many matching customers were excluded for lack of it (issue 16), the
+ * CSV export holds exactly the consented members, and the segment saves to (and deletes from) the warehouse's segments table. Then a
+ * segment built on campaign responses: its live count equals plain SQL on the warehouse (consent
+ * read from the consent events, the newest per purpose winning), a push
  * reaches an HMAC-checking webhook and leaves the campaign with exactly those members (a second
  * push adds none), responses loaded through ingest attach to it, and the results panel shows what
  * Cube returns for the campaign.
@@ -20,13 +22,14 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
 import { startProductStack, type ProductStack } from './stack.ts';
 import { segmentFilters, type SegmentDefinition } from '../../web/src/lib/segments/rules.ts';
+import { consentFilter } from '../../web/src/lib/segments/consent.ts';
 import { verifyWebhookSignature } from '../../lib/webhook/index.ts';
 import { ingestRecords } from '../../ingest/load/job.ts';
 
 interface Delivery {
   signed: boolean;
   deliveryId: string;
-  body: { campaign: { id: string; name: string }; segment: { id: string }; count: number; members: { customer_id: string }[] };
+  body: { campaign: { id: string; name: string }; segment: { id: string }; count: number; consent: { purpose: string; excluded: number }; members: { customer_id: string }[] };
 }
 
 /** A campaign tool's webhook: answers 503 to the first call (the push retries), 200 after; checks every signature. */
@@ -107,14 +110,24 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     await page.getByTestId('rule-value').first().fill('1000');
     await page.getByTestId('group-match').selectOption('any');
 
-    const filters = segmentFilters(def);
+    const filters = [...segmentFilters(def), consentFilter('marketing_email')];
     const [api] = await stack.load({ measures: ['customer_base.customers'], filters }, token);
     const expected = Number(api['customer_base.customers']);
+    const [all] = await stack.load({ measures: ['customer_base.customers'], filters: segmentFilters(def) }, token);
+    const excluded = Number(all['customer_base.customers']) - expected;
     assert.ok(expected > 0, 'the demo audience is not empty');
-    assert.equal(await audienceCount(expected), expected, 'live count equals the API count');
+    assert.ok(excluded > 0, 'some matching demo customers lack marketing e-mail consent');
+    assert.equal(await audienceCount(expected), expected, 'live count equals the API count among consented customers');
+    const line = page.locator(`[data-testid="consent-exclusion"][data-excluded="${excluded}"]`);
+    await line.waitFor({ timeout: 30_000 });
+    assert.equal(
+      (await line.textContent())?.trim(),
+      `${(expected + excluded).toLocaleString('en-GB')} match · ${excluded.toLocaleString('en-GB')} excluded for lack of consent (marketing e-mail)`,
+    );
 
     const csv = await page.request.get(`${stack.baseUrl}/segments/export.csv?definition=${encodeURIComponent(JSON.stringify(def))}`);
     assert.equal(csv.status(), 200);
+    assert.equal(csv.headers()['x-excluded-for-consent'], String(excluded), 'the export says how many it left out');
     const lines = (await csv.text()).replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
     assert.equal(lines[0].split(',')[0], 'customer_id');
     const exported = lines.slice(1).map((l) => l.split(',')[0]).sort();
@@ -145,7 +158,7 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     const stored = await stack.tw.warehouse.client.query({ query: `SELECT name, deleted, definition FROM segments FINAL WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' });
     const [saved] = await stored.json<{ name: string; deleted: number; definition: string }>();
     assert.equal(Number(saved?.deleted), 0);
-    assert.deepEqual(segmentFilters(JSON.parse(saved.definition) as SegmentDefinition), filters, 'the stored rules are the built ones');
+    assert.deepEqual(segmentFilters(JSON.parse(saved.definition) as SegmentDefinition), segmentFilters(def), 'the stored rules are the built ones');
     await row.getByRole('button', { name: `Delete ${name}` }).click();
     await row.waitFor({ state: 'detached', timeout: 30_000 });
     const gone = await stack.tw.warehouse.client.query({ query: `SELECT deleted FROM segments FINAL WHERE name = {name:String}`, query_params: { name }, format: 'JSONEachRow' });
@@ -161,17 +174,26 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     const DAYS = 30;
 
     // Independently, in SQL: customers who responded to that campaign, or to any campaign within
-    // DAYS days of the data's as-of day.
-    const expectedIds = (await sql<{ customer_id: string }>(`
+    // DAYS days of the data's as-of day; of those, the ones whose newest marketing e-mail consent
+    // event (by time, then load) is a grant are the audience, the rest are excluded.
+    const matchingIds = (await sql<{ customer_id: string; consented: number }>(`
       WITH (SELECT argMax(as_of, snapshot) FROM derived_snapshots WHERE table_name = 'customer_value') AS as_of
-      SELECT customer_id FROM customers_resolved WHERE customer_id IN (
+      SELECT customer_id, customer_id IN (
+        SELECT customer_id FROM (
+          SELECT customer_id, argMax(status, (occurred_at, version)) AS newest
+          FROM consent_events_resolved WHERE purpose = 'marketing_email' GROUP BY customer_id)
+        WHERE newest = 'granted') AS consented
+      FROM customers_resolved WHERE customer_id IN (
         SELECT customer_id FROM campaign_members_resolved
         WHERE responded_at IS NOT NULL OR status IN ('responded', 'converted')
         GROUP BY customer_id
         HAVING has(groupArray(campaign_id), {campaign:String})
             OR dateDiff('day', toDate(max(coalesce(responded_at, converted_at))), as_of) <= {days:Int32})
-      ORDER BY customer_id`, { campaign: responded, days: DAYS })).map((r) => r.customer_id);
-    assert.ok(expectedIds.length > 0, 'the demo campaign has responders');
+      ORDER BY customer_id`, { campaign: responded, days: DAYS }));
+    const expectedIds = matchingIds.filter((r) => Number(r.consented) === 1).map((r) => r.customer_id);
+    const excludedCount = matchingIds.length - expectedIds.length;
+    assert.ok(expectedIds.length > 0, 'the demo campaign has responders with consent');
+    assert.ok(excludedCount > 0, 'and responders without it');
 
     await page.goto(`${stack.baseUrl}/segments`);
     await settled(page);
@@ -185,8 +207,9 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
     await page.getByTestId('rule-days').first().fill(String(DAYS));
     await page.getByTestId('group-match').selectOption('any');
     assert.equal(await audienceCount(expectedIds.length), expectedIds.length, 'live count equals the SQL count');
+    await page.locator(`[data-testid="consent-exclusion"][data-excluded="${excludedCount}"][data-matching="${matchingIds.length}"]`).waitFor({ timeout: 30_000 });
     const def: SegmentDefinition = { match: 'all', groups: [{ match: 'any', rules: [{ field: 'campaign_response', op: 'to_campaign', values: [responded] }, { field: 'campaign_response', op: 'within_days', values: [String(DAYS)] }] }] };
-    const [api] = await stack.load({ measures: ['customer_base.customers'], filters: segmentFilters(def) }, token);
+    const [api] = await stack.load({ measures: ['customer_base.customers'], filters: [...segmentFilters(def), consentFilter('marketing_email')] }, token);
     assert.equal(Number(api['customer_base.customers']), expectedIds.length, 'and Cube\'s count for the same rules');
 
     const name = `E2E responders ${Date.now()}`;
@@ -221,12 +244,13 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
       return message();
     };
     const first = await push();
-    assert.match(first, new RegExp(`Pushed ${expectedIds.length.toLocaleString('en-GB')} members .*\\(${expectedIds.length.toLocaleString('en-GB')} new;`));
+    assert.match(first, new RegExp(`Pushed ${expectedIds.length.toLocaleString('en-GB')} members .*\\(${expectedIds.length.toLocaleString('en-GB')} new; ${excludedCount.toLocaleString('en-GB')} excluded for lack of marketing_email consent;`));
     assert.equal(receiver.deliveries.length, 1);
     const delivery = receiver.deliveries[0];
     assert.ok(delivery.signed, 'HMAC signature verified');
     assert.equal(delivery.body.segment.id, saved.segment_id);
     assert.equal(delivery.body.count, expectedIds.length);
+    assert.deepEqual(delivery.body.consent, { purpose: 'marketing_email', excluded: excludedCount }, 'the push says how many it left out');
     assert.deepEqual(delivery.body.members.map((m) => m.customer_id).sort(), expectedIds);
     const campaignId = delivery.body.campaign.id;
 
