@@ -25,8 +25,21 @@ const view = (r: Row): RunView => ({
   churnModelVersion: r.churn_model_version,
   clvModelVersion: r.clv_model_version,
   retryOf: r.retry_of,
-  detail: r.detail,
+  detail: publicDetail(r.detail),
 });
+
+/**
+ * What a page may show of a run's stored detail ("failed in phase X: <the error's first line>"):
+ * the churn page is every role's, and a warehouse exception, a file path or a statement describes
+ * the system to whoever reads it (lib/server/errors.ts). Those keep the "failed in phase X" part and
+ * point to the log, where the scoring run logged the whole error.
+ */
+const SYSTEM_TEXT = /Code: \d+\.|DB::Exception|\b(SELECT|INSERT INTO|ALTER TABLE|CREATE TABLE)\b|(^|[\s'"(=])\/[\w.-]+\/|\b[A-Z]:\\|\.(ts|js|mjs|cjs):\d+|\bat [\w.<>$]+ \(|node_modules|E[A-Z]{3,}:/;
+function publicDetail(detail: string): string {
+  if (!SYSTEM_TEXT.test(detail)) return detail;
+  const cut = detail.indexOf(': ');
+  return `${cut > 0 ? detail.slice(0, cut) : 'failed'} (the error is in the product log)`;
+}
 
 /**
  * The published model run and the newest run (migration 014's `model_runs`), read with the
