@@ -143,6 +143,16 @@ describe('win/loss in the dashboard (Chromium, demo data)', { timeout: 1_800_000
     if (Number(n) === 0) {
       await plantRun(stack);
       planted = true;
+    } else {
+      // The real run: add one driver whose label carries HTML, which the panel must show as text.
+      const db = checkName(stack.tw.config.database);
+      const cards = await stack.tw.warehouse.client.query({ query: `SELECT argMax(model_version, created_at) AS run FROM ${db}.model_cards FINAL WHERE model = 'winloss'`, format: 'JSONEachRow' });
+      const [{ run }] = await cards.json<{ run: string }>();
+      await stack.tw.warehouse.client.insert({
+        table: `${db}.winloss_drivers`,
+        format: 'JSONEachRow',
+        values: [{ run_id: run, slice_dim: 'all', slice_value: '', owner_id: '', factor: 'e2e_escape', label: `${PAYLOAD}a label with HTML`, direction: 'loss', effect: 1.5, ci_low: 1.2, ci_high: 1.9, p_value: 0.001, n_with: 100, n_without: 400, lost_with: 50, lost_without: 120, significant: true, rank: 0 }],
+      });
     }
     // Warm Cube's model and the views' first queries before a browser waits on them with its 30 s sign-in timeout.
     const exec = stack.token('executive');
@@ -180,10 +190,8 @@ describe('win/loss in the dashboard (Chromium, demo data)', { timeout: 1_800_000
     assert.match(shown[0].text, /lost [\d.]+× as often/);
     assert.match(shown[0].text, /95% CI [\d.]+–[\d.]+×/);
     assert.match(await page.textContent('[data-testid="drivers-method"]') ?? '', /not experiments/);
-    if (planted) {
-      assert.ok(!shown.some((d) => d.factor === 'lead_source=event'), 'not-significant drivers are hidden by default');
-      assert.ok(shown.some((d) => d.text.includes(PAYLOAD)), 'a label with HTML is shown as text');
-    }
+    if (planted) assert.ok(!shown.some((d) => d.factor === 'lead_source=event'), 'not-significant drivers are hidden by default');
+    assert.ok(shown.some((d) => d.text.includes(PAYLOAD)), 'a label with HTML is shown as text');
 
     // Every lost deal in the drill-down with its causes from deal_risk, beside the stated reason.
     await page.click('button:has-text("All lost deals")');
