@@ -42,9 +42,9 @@ export function withCauses(rows: Row[], causes: Row[] | undefined, dealKeys = { 
 }
 
 export const CAUSE_COLUMNS: Column[] = [
-  // Beside the stated reason (priority 1 like the reason): the point of the drill-down.
+  // Beside the stated reason (priority 1 like the reason): the point of the drill-down (issue 18).
   { key: CAUSE_KEY, label: 'Causes in the data', wrap: true, priority: 1 },
-  { key: DISAGREEMENT_KEY, label: 'Stated vs data', wrap: true },
+  { key: DISAGREEMENT_KEY, label: 'Stated vs data', wrap: true, priority: 1 },
 ];
 
 /** The drill's columns with the cause columns right after the stated reason. */
