@@ -31,7 +31,8 @@ export type { Logger } from 'pino';
 export const REDACTED = '[Redacted]';
 
 /** Keys whose values never reach a log line (matched case-insensitively, anywhere in the key). */
-export const REDACTED_KEYS = /authorization|cookie|passw(or)?d|token|secret|api[-_]?key|signature|credential/i;
+// privacy key: the tombstones' HMAC key (lib/privacy/tombstone.ts), which turns a guessed e-mail into a match.
+export const REDACTED_KEYS = /authorization|cookie|passw(or)?d|token|secret|api[-_]?key|privacy[-_]?key|signature|credential/i;
 /** Keys that hold a URL or path: logged without the query string. */
 const URL_KEYS = /^(url|path|href|originalUrl|location|referer|referrer|target|endpoint)$/i;
 
@@ -42,8 +43,8 @@ const TEXT_RULES: [RegExp, string][] = [
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, REDACTED],
   // key=value (and key:value without a space: prose such as "Invalid token: bad signature" stays)
   // and "key":"value" pairs naming a credential.
-  [/\b([\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|authorization|cookie)[\w-]*)(\s*=\s*|:(?=\S))("[^"]*"|'[^']*'|[^\s&,;)"']+)/gi, `$1$2${REDACTED}`],
-  [/("[\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|authorization|cookie)[\w-]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/gi, `$1"${REDACTED}"`],
+  [/\b([\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|privacy[-_]?key|authorization|cookie)[\w-]*)(\s*=\s*|:(?=\S))("[^"]*"|'[^']*'|[^\s&,;)"']+)/gi, `$1$2${REDACTED}`],
+  [/("[\w-]*(?:passw(?:or)?d|token|secret|api[-_]?key|privacy[-_]?key|authorization|cookie)[\w-]*"\s*:\s*)("(?:[^"\\]|\\.)*"|[^,}\s]+)/gi, `$1"${REDACTED}"`],
   // Query strings of semantic API calls (and of any URL): the query names members and filter values.
   [/(\/cubejs-api\/[^\s?#"']*)\?[^\s#]*/g, '$1?[Redacted]'],
   [/(https?:\/\/[^\s?#"']+)\?[^\s#"']*/g, '$1?[Redacted]'],
