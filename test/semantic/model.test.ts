@@ -396,7 +396,7 @@ describe('API surface', () => {
     assert.equal(res.status, 200);
     const meta = (await res.json()) as { cubes: { name: string; type: string; measures: { name: string; description?: string }[]; dimensions: { name: string; description?: string }[] }[] };
     assert.deepEqual(meta.cubes.map((c) => c.name).sort(), [
-      'campaign_performance', 'customer_base', 'customer_risk', 'deal_risk', 'engagement', 'loss_drivers', 'pipeline', 'product_sales', 'retention', 'rfm_segments', 'sales', 'segment_membership',
+      'campaign_performance', 'customer_base', 'customer_retention', 'customer_risk', 'deal_risk', 'engagement', 'loss_drivers', 'pipeline', 'product_sales', 'retention', 'rfm_segments', 'sales', 'segment_membership',
     ]);
     for (const cube of meta.cubes) {
       assert.equal(cube.type, 'view');
