@@ -16,6 +16,7 @@ import { exportPerson } from '../lib/privacy/export.ts';
 import { PersonLookupError } from '../lib/privacy/person.ts';
 import { privacyKey } from '../lib/privacy/tombstone.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
+import { isClickHouseError } from '../lib/warehouse/sql.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { refreshDerived } from '../semantic/derived/refresh.ts';
 
@@ -99,7 +100,14 @@ export async function main(argv: string[] = process.argv.slice(2), io: PrivacyIo
     return 2;
   }
   const config = loadWarehouseConfig();
-  const wh = await connectWarehouse({ config, ensureDatabase: true });
+  let wh: Awaited<ReturnType<typeof connectWarehouse>>;
+  try {
+    wh = await connectWarehouse({ config, ensureDatabase: true });
+  } catch (e) {
+    if (!isClickHouseError(e, 'ACCESS_DENIED')) throw e;
+    io.err(`privacy: needs the warehouse administrator (CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, or the embedded default): ${(e as Error).message.split('\n')[0]}`);
+    return 2;
+  }
   try {
     await applyMigrations(wh.client, { database: wh.database, cluster: wh.cluster });
     const target = { client: wh.client, database: wh.database, cluster: wh.cluster };
@@ -125,6 +133,10 @@ export async function main(argv: string[] = process.argv.slice(2), io: PrivacyIo
     if (e instanceof PersonLookupError) {
       io.err(`privacy: ${e.message}`);
       return 1;
+    }
+    if (isClickHouseError(e, 'ACCESS_DENIED')) {
+      io.err(`privacy: needs the warehouse administrator (CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, or the embedded default): ${(e as Error).message.split('\n')[0]}`);
+      return 2;
     }
     throw e;
   } finally {

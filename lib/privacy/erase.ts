@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeAudit } from '../audit/log.ts';
-import { checkName, insertRows, qualified, quoteIdent, rows } from '../warehouse/sql.ts';
+import { checkName, insertRows, isClickHouseError, qualified, quoteIdent, rows } from '../warehouse/sql.ts';
 import { discoverTables, type TablePlan } from './discover.ts';
 import { TOMBSTONE_TABLE } from './erased-filter.ts';
 import { scrubOutbox, scrubRejectsFile, type FileChange } from './files.ts';
@@ -46,7 +46,7 @@ export interface EraseOptions {
   dataDir?: string;
   /** Rebuilds the derived tables (rollups) after the rows are gone; bin/privacy.ts passes semantic's. */
   rebuildDerived?: () => Promise<unknown>;
-  /** How long to wait for the engine to remove replaced parts (default 180 s). */
+  /** How long to wait for the engine to remove replaced parts (default 300 s). */
   cleanupTimeoutMs?: number;
   log?: (line: string) => void;
 }
@@ -83,6 +83,7 @@ export const erasedId = (key: string, customerId: string): string => `erased:${t
 export async function erasePerson(wh: PrivacyWarehouse, query: string, opts: EraseOptions): Promise<Receipt> {
   const log = opts.log ?? (() => {});
   const dryRun = opts.dryRun === true;
+  await requireAdministrator(wh);
   const plans = await discoverTables(wh.client, wh.database);
   const unsupported = plans.filter((p) => p.mode === 'unsupported');
   if (unsupported.length) {
@@ -134,6 +135,8 @@ export async function erasePerson(wh: PrivacyWarehouse, query: string, opts: Era
   const mentioned = await tablesWhoseMutationsName(wh, targets, values.pattern);
   const scratch = await createScratch(wh, erasureId, values, opts.key);
   const touched = new Set<TablePlan>([...masked, ...mentioned]);
+  // The parts that hold the person now: the erasure is done on disk when none of them is left.
+  const before = await activeParts(wh, [...touched, ...[...counts].filter(([, n]) => n > 0).map(([p]) => p)]);
   try {
     const src = scratchSource(scratch);
     for (const [plan, n] of counts) {
@@ -160,7 +163,7 @@ export async function erasePerson(wh: PrivacyWarehouse, query: string, opts: Era
     await opts.rebuildDerived();
     receipt.derivedRebuilt = true;
   }
-  receipt.partsPendingCleanup = await waitForCleanup(wh, [...touched], opts.cleanupTimeoutMs ?? 180_000);
+  receipt.partsPendingCleanup = await waitForCleanup(wh, [...touched], before, opts.cleanupTimeoutMs ?? 300_000);
   for (const plan of touched) await forgetMutations(wh, plan, false);
   await insertRows(wh.client, qualified(wh.database, ERASURES_TABLE), [
     {
@@ -192,6 +195,23 @@ async function audit(wh: PrivacyWarehouse, opts: EraseOptions, r: Receipt, detai
       detail,
     },
   );
+}
+
+/**
+ * Only the warehouse administrator may erase: the audit log it rewrites is append-only for every
+ * other user. Checked first, with a mutation that changes nothing, so a refused erasure has not
+ * deleted anything yet.
+ */
+async function requireAdministrator(wh: PrivacyWarehouse): Promise<void> {
+  const table = qualified(wh.database, wh.cluster ? 'audit_log_local' : 'audit_log');
+  try {
+    await wh.client.command({ query: `ALTER TABLE ${table}${onCluster(wh)} UPDATE actor = actor WHERE 0`, clickhouse_settings: mutationSettings(wh) });
+  } catch (e) {
+    if (isClickHouseError(e, 'ACCESS_DENIED')) {
+      throw new Error('erasure needs the warehouse administrator (CLICKHOUSE_USER / CLICKHOUSE_PASSWORD, or the embedded default): the audit log it rewrites is append-only for every other user', { cause: e });
+    }
+    throw e;
+  }
 }
 
 const onCluster = (wh: PrivacyWarehouse): string => (wh.cluster ? ` ON CLUSTER ${quoteIdent(checkName(wh.cluster))}` : '');
@@ -304,18 +324,34 @@ async function forgetMutations(wh: PrivacyWarehouse, plan: TablePlan, on: boolea
   await wh.client.command({ query: `ALTER TABLE ${tableName(plan)}${onCluster(wh)} ${change}` });
 }
 
-/** Waits until the parts the mutations replaced are gone from disk; returns how many remain. */
-async function waitForCleanup(wh: PrivacyWarehouse, plans: TablePlan[], timeoutMs: number): Promise<number> {
-  if (plans.length === 0) return 0;
-  const parts = wh.cluster ? `clusterAllReplicas(${quoteSql(wh.cluster)}, system.parts)` : 'system.parts';
+const partsTable = (wh: PrivacyWarehouse): string => (wh.cluster ? `clusterAllReplicas(${quoteSql(wh.cluster)}, system.parts)` : 'system.parts');
+
+/** `db.table/part` of every active part of these tables. */
+async function activeParts(wh: PrivacyWarehouse, plans: TablePlan[]): Promise<string[]> {
+  if (plans.length === 0) return [];
+  const found = await rows<{ p: string }>(wh.client, {
+    query: `SELECT DISTINCT concat(database, '.', table, '/', name) AS p FROM ${partsTable(wh)} WHERE active AND concat(database, '.', table) IN {names:Array(String)}`,
+    query_params: { names: plans.map((p) => `${p.database}.${p.table}`) },
+  });
+  return found.map((r) => r.p);
+}
+
+/**
+ * Waits until the parts that held the person (`before`) are gone from disk — the mutations replaced
+ * them; the engine removes replaced parts a little later — and each table keeps no more than its
+ * newest mutation text. Returns what remains (0: done). Parts merged after the erasure do not count:
+ * they never held the person.
+ */
+async function waitForCleanup(wh: PrivacyWarehouse, plans: TablePlan[], before: string[], timeoutMs: number): Promise<number> {
+  if (before.length === 0 && plans.length === 0) return 0;
   const names = plans.map((p) => `${p.database}.${p.table}`);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mutations = wh.cluster ? `clusterAllReplicas(${quoteSql(wh.cluster)}, system.mutations)` : 'system.mutations';
     const [r] = await rows<{ n: string }>(wh.client, {
-      query: `SELECT (SELECT count() FROM ${parts} WHERE NOT active AND concat(database, '.', table) IN {names:Array(String)})
+      query: `SELECT (SELECT count() FROM ${partsTable(wh)} WHERE concat(database, '.', table, '/', name) IN {before:Array(String)})
         + (SELECT countIf(n > 1) FROM (SELECT count() AS n FROM ${mutations} WHERE concat(database, '.', table) IN {names:Array(String)} GROUP BY database, table)) AS n`,
-      query_params: { names },
+      query_params: { names, before },
     });
     const left = Number(r?.n ?? 0);
     if (left === 0 || Date.now() >= deadline) return left;

@@ -72,6 +72,8 @@ async function run(request: Request, locals: App.Locals, dryRun: boolean) {
         requestId: locals.requestId,
         dryRun,
         dataDir: ctx.dataDir,
+        // A page answer cannot wait long; the receipt says when replaced parts were still on disk.
+        cleanupTimeoutMs: 90_000,
       },
     );
     return { who: dryRun ? who : '', receipt };
