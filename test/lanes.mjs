@@ -84,7 +84,6 @@ export const NODE_TESTS = {
     'test/web/alert-rules.test.ts',
     'test/web/audit.test.ts', // the audit log: every audited action once on the whole stack
     'test/web/privacy.test.ts', // erasure on the whole stack: planted through every path, erased from the Privacy page
-    'test/web/privacy.test.ts', // erasure on the whole stack: planted through every path, erased from the Privacy page
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/consent.test.ts', // consent on the 360 page (events, audit rows, owner checks) and profiling consent in scoring
     'test/web/e2e.test.ts',
