@@ -45,6 +45,7 @@ export const NODE_TESTS = {
     'test/lib/access.test.ts',
     'test/lib/migrations.test.ts',
     'test/lib/privacy/erase.test.ts', // erasure and subject access on the engine, through the ingest jobs
+    'test/lib/privacy/export-scope.test.ts', // subject access names no namesake or co-listed customer, on the engine
     'test/lib/privacy/retention.test.ts', // retention TTLs on the embedded engine
     'test/lib/warehouse/data-dir-modes.test.ts',
     'test/lib/warehouse/data-dir-ownership.test.ts',

@@ -36,7 +36,12 @@ export interface SubjectExport {
 export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: ExportOptions): Promise<SubjectExport> {
   const plans = await discoverTables(wh.client, wh.database);
   const person = await findPerson(wh.client, wh.database, plans, query);
-  const values = personValues(person);
+  // Free text (the rejects table and files) is searched by the person's identifiers, not their
+  // name: a namesake's rejected record would otherwise be handed to this person. Erasure keeps the
+  // name (leaving a trace is worse there); an export must name nobody else.
+  const byIdentifiers: Person = { ...person, names: [] };
+  const values = personValues(byIdentifiers);
+  const own = new Set(person.customerIds);
   mkdirSync(opts.outDir, { recursive: true, mode: 0o700 });
   const doc: Record<string, unknown[]> = {};
   const tables: SubjectExport['tables'] = [];
@@ -44,6 +49,9 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
     const where = rowCondition(plan, paramSource);
     if (!where) continue;
     const found = await rows<Record<string, unknown>>(wh.client, { query: `SELECT * FROM ${tableName(plan)} WHERE ${where}`, query_params: values });
+    // A row found by an id list (an audit row of an export, a campaign push) lists other customers too.
+    const idArrays = plan.mode === 'rewrite' ? plan.columns.filter((c) => c.role === 'id_array').map((c) => c.name) : [];
+    for (const r of found) for (const c of idArrays) if (Array.isArray(r[c])) r[c] = (r[c] as unknown[]).map((x) => (own.has(String(x)) ? x : OTHER_CUSTOMER));
     if (found.length === 0) continue;
     const name = plan.database === wh.database ? plan.table : `${plan.database}.${plan.table}`;
     doc[name] = found;
@@ -54,7 +62,7 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
     tables.push({ table: name, rows: found.length, file });
   }
   // Rejected input lines that name the person, from the rejects CSVs beside loaded files.
-  const pattern = new RegExp(needlePattern(person), 'i');
+  const pattern = new RegExp(needlePattern(byIdentifiers), 'i');
   const rejects: string[] = [];
   const files = await rows<{ f: string }>(wh.client, { query: `SELECT DISTINCT source_file AS f FROM ${quoteIdent(wh.database)}.ingest_batches WHERE rows_rejected > 0` });
   for (const { f } of files) {
@@ -84,6 +92,9 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
   );
   return { dir: opts.outDir, person, tables, rejectLines: rejects.length, rows: total };
 }
+
+/** What stands in an exported id list for a customer who is not the person. */
+const OTHER_CUSTOMER = '(another customer)';
 
 const cell = (v: unknown): string | number | null =>
   v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? v : String(v);
