@@ -31,8 +31,8 @@ export interface AskedRequest {
 const LOAD_PATH = /^\/cubejs-api\/v1\/load\/?(\?|$)/i;
 /** Marks the replays, so they are not recorded as asked. */
 export const WARM_HEADER = 'x-crm-warm-up';
-const MAX_KEPT = 300;
-const MAX_REPLAYED = 120;
+const MAX_KEPT = 1000;
+const MAX_REPLAYED = 600;
 
 export class AskedRequests {
   readonly #entries = new Map<string, AskedRequest>();

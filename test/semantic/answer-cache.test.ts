@@ -6,16 +6,23 @@
  * answer new. Real embedded warehouse, real Cube.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startSemanticServer } from '../../semantic/server.ts';
 import { OWNER_ANN, OWNER_BOB, opportunities } from './fixture.ts';
 import { startSemanticFixture, type Answer, type CubeQuery, type SemanticFixture } from './support.ts';
 
 let fx: SemanticFixture;
+const dir = mkdtempSync(join(tmpdir(), 'answer-cache-'));
+const warmFile = join(dir, 'semantic-warm.json');
 before(async () => {
-  fx = await startSemanticFixture();
+  fx = await startSemanticFixture({ warmFile });
 });
 after(async () => {
   await fx?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const QUERY: CubeQuery = { measures: ['pipeline.deals', 'pipeline.pipeline_value'] };
@@ -83,4 +90,36 @@ test('a load makes the next answer new: the loading owner sees the new deal, the
   assert.notEqual(now.answer.body.lastRefreshTime, before.answer.body.lastRefreshTime, 'a new answer, not the cached one');
   const b = await ask(bob);
   assert.deepEqual({ deals: b.deals, open: b.open }, expected(after, OWNER_BOB), 'Bob still sees only his own deals');
+});
+
+test('a restart answers the remembered requests before it is ready: the owner\'s next answer was computed at start', async () => {
+  const ann = fx.token('owner', OWNER_ANN);
+  await ask(ann);
+  await fx.semantic.close(); // the Cube process hands over what was asked as it stops
+  const kept = JSON.parse(readFileSync(warmFile, 'utf8')) as Record<string, unknown>[];
+  const mine = kept.filter((e) => e.role === 'owner' && e.owner_id === OWNER_ANN);
+  assert.ok(mine.length > 0, `Ann's request is remembered: ${JSON.stringify(kept).slice(0, 300)}`);
+  // Role and owner id only: no token, no user id.
+  for (const e of kept) assert.deepEqual(Object.keys(e).filter((k) => !['method', 'path', 'body', 'role', 'owner_id', 'count', 'last'].includes(k)), []);
+  assert.ok(!readFileSync(warmFile, 'utf8').includes(ann.split('.')[2]), 'no token signature in the file');
+
+  const { tw, secret } = fx;
+  const restarted = await startSemanticServer({ warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database }, apiSecret: secret, port: 0, warmFile, log: () => {} });
+  try {
+    assert.ok(restarted.warmed, 'the warm-up finished within its share of the start');
+    assert.equal(restarted.warmed.failed, 0);
+    assert.ok(restarted.warmed.queries >= mine.length);
+    const asked = new Date();
+    const res = await fetch(`${restarted.url}/v1/load`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ann}` }, body: JSON.stringify({ query: QUERY }) });
+    const body = (await res.json()) as Answer['body'];
+    assert.equal(res.status, 200, JSON.stringify(body));
+    // The second test's load is in: Ann's deals with the loaded one.
+    const want = expected([...opportunities, { owner_id: OWNER_ANN, status: 'open', amount: '777.00' }], OWNER_ANN);
+    const row = body.data![0];
+    assert.deepEqual({ deals: Number(row['pipeline.deals']), open: Number(row['pipeline.pipeline_value']) }, want);
+    // Computed before Ann asked: by the warm-up at start, from her remembered request.
+    assert.ok(new Date(String(body.lastRefreshTime)) < asked, `answer computed at ${String(body.lastRefreshTime)}, asked at ${asked.toISOString()}`);
+  } finally {
+    await restarted.close();
+  }
 });
