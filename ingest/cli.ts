@@ -150,7 +150,8 @@ async function main(): Promise<number> {
   }
   if (values.json) process.stdout.write(`${JSON.stringify(summaries.length === 1 ? summaries[0] : summaries, null, 2)}\n`);
   if (summaries.some((s) => s.status === 'failed')) return 2;
-  const accepted = summaries.reduce((n, s) => n + s.loaded + s.updated + s.duplicates + s.duplicatesInInput + s.outdated, 0);
+  // Records of erased people were handled as asked (skipped by their tombstones), not refused.
+  const accepted = summaries.reduce((n, s) => n + s.loaded + s.updated + s.duplicates + s.duplicatesInInput + s.outdated + (s.erasedSkipped ?? 0), 0);
   return accepted > 0 ? 0 : 1;
 }
 
