@@ -193,6 +193,18 @@ describe('win/loss in the dashboard (Chromium, demo data)', { timeout: 1_800_000
     if (planted) assert.ok(!shown.some((d) => d.factor === 'lead_source=event'), 'not-significant drivers are hidden by default');
     assert.ok(shown.some((d) => d.text.includes(PAYLOAD)), 'a label with HTML is shown as text');
 
+    // The largest lost deals on the page carry the same causes as the semantic layer gives them.
+    await page.waitForFunction(() => ![...document.querySelectorAll('[data-testid="largest-lost"] [data-key="deal_causes.text"]')].some((td) => td.textContent?.trim() === '…'));
+    const largest = await tableRows(page, 'largest-lost');
+    assert.ok(largest.length > 0, 'the largest lost deals are listed');
+    const largestCauses = new Map(
+      (await stack.load({ dimensions: ['deal_risk.opportunity_id', 'deal_risk.causes', 'deal_risk.cause_effects'], filters: [{ member: 'deal_risk.opportunity_id', operator: 'equals', values: largest.map((r) => r['pipeline.opportunity_id']) }] }, token)).map((r) => [String(r['deal_risk.opportunity_id']), r]),
+    );
+    for (const r of largest) {
+      const c = largestCauses.get(r['pipeline.opportunity_id']);
+      assert.equal(r['deal_causes.text'], c ? causesText(c['deal_risk.causes'], c['deal_risk.cause_effects']) || 'none found' : 'not scored yet', `largest lost deal ${r['pipeline.opportunity_id']}`);
+    }
+
     // Every lost deal in the drill-down with its causes from deal_risk, beside the stated reason.
     await page.click('button:has-text("All lost deals")');
     await page.waitForSelector('[data-testid="drill-dialog"][open]');
