@@ -190,6 +190,66 @@ describe('the role gate decides on the route the router resolves', () => {
     assert.deepEqual(leaks, []);
   });
 
+  test("consent and privacy actions (issue 16): refused roles, another owner's customer, encoded paths, cross-site posts and GETs change nothing", async () => {
+    const db = stack.tw.config.database;
+    const count = async (sql: string): Promise<number> => {
+      const rs = await stack.tw.warehouse.client.query({ query: sql, format: 'JSONEachRow' });
+      return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
+    };
+    const state = async (): Promise<[number, number]> => [await count(`SELECT count() AS n FROM ${db}.consent_events`), await count(`SELECT count() AS n FROM ${db}.privacy_erasures`)];
+    const [other] = await stack.load(
+      { dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.owner_id', operator: 'equals', values: ['U-OWN-02'] }], limit: 1 },
+      stack.token('admin'),
+    );
+    const otherId = encodeURIComponent(String(other?.['customer_base.customer_id'] ?? ''));
+    assert.ok(otherId, 'a customer of another owner');
+    const own = encodeURIComponent(customerId);
+    // A customer the erase attempts name (not the one other tests read, should an attempt get through).
+    const victim = 'atk-29@attack.example';
+    const before = await state();
+    const consent = { purpose: 'marketing_email', status: 'withdrawn' };
+    const leaks: string[] = [];
+    // A 308 to the canonical path is the router normalising, not the action running.
+    const refused = (r: RawResponse): boolean => r.status >= 400 || r.status === 308;
+    // The owner on another owner's customer, however the path is spelt.
+    for (const path of [`/customers/${otherId}`, `/%63ustomers/${otherId}`, `/customers/${otherId}/`, `//customers/${otherId}`, `/customers/./${otherId}`, `/x/../customers/${otherId}`, `/Customers/${otherId}`, `/customers/${otherId};x`])
+      for (const action of ['consent', 'Consent', '%63onsent']) {
+        const r = await postForm(base, `${path}?/${action}`, consent, { cookie: cookies.owner });
+        if (!refused(r)) leaks.push(`owner POST ${path}?/${action} → ${show(r)}`);
+      }
+    // Roles without the action, on a customer they may view.
+    for (const role of ['executive', 'marketer', 'analyst'] as const) {
+      for (const path of [`/customers/${own}`, `/%63ustomers/${own}`, `/customers/${own}/`]) {
+        const r = await postForm(base, `${path}?/consent`, consent, { cookie: cookies[role] });
+        if (!refused(r)) leaks.push(`${role} POST ${path}?/consent → ${show(r)}`);
+      }
+    }
+    // Non-admins on the Privacy page's actions.
+    for (const role of ['executive', 'marketer', 'analyst', 'owner'] as const)
+      for (const path of ['/privacy', '/%70rivacy', '/privacy/', '/./privacy', '/PRIVACY'])
+        for (const action of ['erase', 'lookup']) {
+          const r = await postForm(base, `${path}?/${action}`, { who: victim, confirm: 'ERASE' }, { cookie: cookies[role] });
+          if (!refused(r) || r.body.includes('atk-29')) leaks.push(`${role} POST ${path}?/${action} → ${show(r)}`);
+        }
+    // Cross-site: the admin's own cookie, posted from another origin (or with none), as a form a page elsewhere would send.
+    for (const origin of ['https://evil.example', 'null', undefined])
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x'])
+        for (const [path, fields] of [[`/customers/${own}?/consent`, consent], ['/privacy?/erase', { who: victim, confirm: 'ERASE' }]] as const) {
+          const body = type.startsWith('multipart') ? `--x\r\nContent-Disposition: form-data; name="who"\r\n\r\n${victim}\r\n--x\r\nContent-Disposition: form-data; name="confirm"\r\n\r\nERASE\r\n--x--\r\n` : new URLSearchParams(fields).toString();
+          const r = await raw(base, path, { method: 'POST', cookie: cookies.admin, body, headers: { 'content-type': type, accept: 'text/html', ...(origin === undefined ? {} : { origin }) } });
+          if (r.status !== 403) leaks.push(`admin cross-site (origin ${origin}, ${type}) POST ${path} → ${show(r)}`);
+        }
+    // Method confusion: the actions as GET (a link or an <img>) only load the page.
+    for (const path of [`/customers/${own}?/consent&purpose=marketing_email&status=withdrawn`, `/privacy?/erase&who=${encodeURIComponent(victim)}&confirm=ERASE`]) {
+      const r = await get(path, cookies.admin);
+      if (r.status >= 500) leaks.push(`admin GET ${path} → ${show(r)}`);
+    }
+    assert.deepEqual(leaks, []);
+    assert.deepEqual(await state(), before, 'consent events and erasure receipts after the refused attempts');
+    const still = await stack.load({ dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.email', operator: 'equals', values: [victim] }] }, stack.token('admin'));
+    assert.equal(still.length, 1, 'the customer named in the refused erasures is still there');
+  });
+
   test("an owner's alerts inbox is theirs whatever ?owner= says, and a marketer has none", async () => {
     // The owners by name, as the semantic layer gives them to an admin: the admin's picker lists
     // them; the owner's page names none but the owner (the picker is an admin's only).
@@ -594,11 +654,13 @@ describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
       for (const f of seen.shown) shown.add(f);
       violations.push(...seen.csp.map((v) => `${where}: ${v}`));
     };
-    const pages = ['/', '/lost-orders', '/customers', `/customers?q=${encodeURIComponent('attack.example')}`, `/customers/${encodeURIComponent(customerId)}`, '/churn-risk', '/segments', `/alerts?owner=${OWNER}`, '/alerts/rules'];
+    const pages = ['/', '/lost-orders', '/customers', `/customers?q=${encodeURIComponent('attack.example')}`, `/customers/${encodeURIComponent(customerId)}`, '/churn-risk', '/segments', `/alerts?owner=${OWNER}`, '/alerts/rules', '/pipeline', '/models', '/definitions', '/audit', '/privacy'];
     let hovers = 0;
     for (const path of pages) {
       await page.goto(`${base}${path}`);
-      await settled(page);
+      await settled(page).catch((err: Error) => {
+        throw new Error(`${path} did not settle (a view stayed busy or a chart never drew): ${err.message}`);
+      });
       await collect(path);
       // Hover every chart on a grid (tooltips are built on hover)…
       const count = (await page.$$('[data-chart]')).length;
@@ -645,7 +707,7 @@ describe('stored XSS sweep in Chromium', { skip: chromiumMissing() }, () => {
     assert.deepEqual(violations, [], 'CSP violations (an inline script or handler tried to run, or the policy blocks the app)');
     // The sweep proves something only where the payloads were on screen.
     console.log(`payload fields shown as text: ${[...shown].sort().join(', ')}`);
-    for (const f of ['customer.name', 'customer.company', 'deal.lossreason', 'deal.notes', 'deal.stage', 'interaction.subject', 'segment.name']) assert.ok(shown.has(f), `the sweep saw ${f} on some page (shown: ${[...shown].join(', ')})`);
+    for (const f of ['customer.name', 'customer.company', 'deal.lossreason', 'deal.notes', 'deal.stage', 'interaction.subject', 'segment.name', 'consent.channel']) assert.ok(shown.has(f), `the sweep saw ${f} on some page (shown: ${[...shown].join(', ')})`);
   });
 });
 
