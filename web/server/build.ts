@@ -67,10 +67,15 @@ export async function ensureWebBuild(opts: { log?: (line: string) => void; force
         clearInterval(tick);
         reject(err);
       });
-      child.on('exit', (code) => {
+      child.on('exit', (code, signal) => {
         clearInterval(tick);
         if (code === 0) resolve();
-        else reject(new Error(`vite build failed (exit ${code}):\n${output.trim()}`));
+        // Vite 8's native bundler sometimes crashes while tearing down, after the adapter has
+        // written the whole build and said so: that build is complete, so keep it.
+        else if (crashedAfterWriting(code, signal, output, started)) {
+          log(`vite exited by ${signal ?? `code ${code}`} after writing the build; the build is complete and kept`);
+          resolve();
+        } else reject(new Error(`vite build failed (${signal ? `signal ${signal}` : `exit ${code}`}):\n${output.trim()}`));
       });
     });
     log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -78,6 +83,12 @@ export async function ensureWebBuild(opts: { log?: (line: string) => void; force
   } finally {
     release();
   }
+}
+
+/** A crash (SIGSEGV, or 139 through a shell) after adapter-node printed "done" and wrote its handler in this build. */
+export function crashedAfterWriting(code: number | null, signal: NodeJS.Signals | null, output: string, startedMs: number): boolean {
+  const crashed = signal === 'SIGSEGV' || signal === 'SIGBUS' || code === 139;
+  return crashed && /✔ done/.test(output) && existsSync(HANDLER) && statSync(HANDLER).mtimeMs >= startedMs;
 }
 
 async function acquireLock(dir: string, log: (line: string) => void): Promise<() => void> {
