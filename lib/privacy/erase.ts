@@ -91,9 +91,13 @@ export async function erasePerson(wh: PrivacyWarehouse, query: string, opts: Era
   }
   const person = await findPerson(wh.client, wh.database, plans, query);
   const targets = plans.filter((p) => p.mode === 'keyed' || p.mode === 'text' || p.mode === 'rewrite');
-  const values = personValues(person);
+  // Free text (rejected lines, idempotency bodies, outbox digests) is matched by the person's
+  // identifiers, never by name alone: a namesake's rejected record is theirs to fix and re-load.
+  // Every line the product writes about a person carries an id, e-mail or source id with the name.
+  const byIdentifiers: Person = { ...person, names: [] };
+  const values = personValues(byIdentifiers);
   const counts = await countRows(wh, targets, values);
-  const pattern = new RegExp(needlePattern(person), 'i');
+  const pattern = new RegExp(needlePattern(byIdentifiers), 'i');
   const rejectFiles = await rejectsFiles(wh);
   const deliveries = await deliveryIds(wh, person);
   const outbox = opts.dataDir ? join(opts.dataDir, 'outbox') : undefined;

@@ -37,8 +37,8 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
   const plans = await discoverTables(wh.client, wh.database);
   const person = await findPerson(wh.client, wh.database, plans, query);
   // Free text (the rejects table and files) is searched by the person's identifiers, not their
-  // name: a namesake's rejected record would otherwise be handed to this person. Erasure keeps the
-  // name (leaving a trace is worse there); an export must name nobody else.
+  // name: a namesake's rejected record would otherwise be handed to this person (erasure matches
+  // the same way, so it never removes a namesake's record either).
   const byIdentifiers: Person = { ...person, names: [] };
   const values = personValues(byIdentifiers);
   const own = new Set(person.customerIds);

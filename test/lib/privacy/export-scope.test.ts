@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { ingestFile } from '../../../ingest/index.ts';
 import { customerIdFor } from '../../../ingest/identity/customer-id.ts';
 import { writeAudit } from '../../../lib/audit/log.ts';
+import { erasePerson } from '../../../lib/privacy/erase.ts';
 import { exportPerson } from '../../../lib/privacy/export.ts';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
@@ -67,4 +68,18 @@ test("the export holds the person's own records and nothing identifying a namesa
   // … and none of the other person's.
   const leaks = [OTHER.email, OTHER.id, OTHER.badId, otherId].filter((v) => text.includes(v));
   assert.deepEqual(leaks, [], `the export for ${ME.email} names another person: ${leaks.join(', ')}`);
+});
+
+test("erasing the person would remove none of a namesake's records (free text is matched by identifiers, not by name)", async () => {
+  const r = await erasePerson({ client: tw.warehouse.client, database: tw.config.database }, ME.email, {
+    key: 'k'.repeat(32),
+    actor: 'u-admin',
+    actorRole: 'admin',
+    dryRun: true,
+  });
+  assert.equal(r.customers, 1);
+  // The only rejected row is the namesake's (it names them by name, e-mail and source id, not ME).
+  assert.equal(r.tables.find((t) => t.table === 'rejects')?.rows ?? 0, 0, JSON.stringify(r.tables));
+  // ME's own customer rows would go.
+  assert.ok((r.tables.find((t) => t.table === 'customers')?.rows ?? 0) >= 1, JSON.stringify(r.tables));
 });
