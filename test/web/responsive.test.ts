@@ -208,14 +208,14 @@ describe('every page at 1366 and 768 px, every role: nothing clipped, key column
     await page.keyboard.press('Enter');
     assert.match((await page.textContent('#f-from-error')) ?? '', /^From: "31 Feb \d{4}" is not a date: write it like 5 Dec 2026 or 2026-12-05$/);
     assert.ok(!page.url().includes(`from=${d.getUTCFullYear()}-02-31`));
-    // The displayed format of the 1st of the from-day's month, typed by hand.
-    const first = `${iso.slice(0, 8)}01`;
-    await page.fill('#f-from', `1 ${d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${d.getUTCFullYear()}`);
+    // The 2nd of the from-day's month (the default period starts on a 1st), typed with the month in full.
+    const first = `${iso.slice(0, 8)}02`;
+    await page.fill('#f-from', `2 ${d.toLocaleString('en-GB', { month: 'long', timeZone: 'UTC' })} ${d.getUTCFullYear()}`);
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.searchParams.get('from') === first, { waitUntil: 'commit' });
     await settled(page);
     assert.equal(await page.getAttribute('#f-from', 'data-iso'), first);
-    assert.equal(await page.inputValue('#f-from'), `1 ${d.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })} ${d.getUTCFullYear()}`);
+    assert.equal(await page.inputValue('#f-from'), `2 ${d.toLocaleString('en-GB', { month: 'short', timeZone: 'UTC' })} ${d.getUTCFullYear()}`);
     assert.equal(await page.$('#f-from-error'), null, 'the message goes once the day is right');
     await context.close();
   });
