@@ -44,12 +44,29 @@ describe('parseDateInput: the displayed format, ISO and the locale numeric order
 });
 
 describe('checkDateInput: bounds named as the page writes dates', () => {
-  test('inside the bounds', () => assert.deepEqual(checkDateInput('1 Mar 2026', { label: 'From', min: '2026-01-01', max: '2026-10-31' }, GB), { ok: true, iso: '2026-03-01' }));
-  test('after the max, with its label', () =>
-    assert.deepEqual(checkDateInput('2026-11-01', { label: 'To', max: '2026-10-31', maxLabel: 'the data as-of day' }, GB), {
-      ok: false,
-      error: 'To must be on or before the data as-of day (31 Oct 2026)',
+  test('inside the bounds', () =>
+    assert.deepEqual(checkDateInput('1 Mar 2026', { label: 'From', min: '2026-01-01', max: '2026-10-31' }, GB), {
+      ok: true,
+      iso: '2026-03-01',
     }));
-  test('before the min', () => assert.deepEqual(checkDateInput('31 Dec 2025', { label: 'To', min: '2026-01-01' }, GB), { ok: false, error: 'To must be on or after 1 Jan 2026' }));
-  test('the field is named in a parse error', () => assert.match(checkDateInput('x', { label: 'From' }, GB).ok ? '' : (checkDateInput('x', { label: 'From' }, GB) as { error: string }).error, /^From: "x" is not a date/));
+  test('after the max, with its label', () =>
+    assert.deepEqual(
+      checkDateInput('2026-11-01', { label: 'To', max: '2026-10-31', maxLabel: 'the data as-of day' }, GB),
+      {
+        ok: false,
+        error: 'To must be on or before the data as-of day (31 Oct 2026)',
+      },
+    ));
+  test('before the min', () =>
+    assert.deepEqual(checkDateInput('31 Dec 2025', { label: 'To', min: '2026-01-01' }, GB), {
+      ok: false,
+      error: 'To must be on or after 1 Jan 2026',
+    }));
+  test('the field is named in a parse error', () =>
+    assert.match(
+      checkDateInput('x', { label: 'From' }, GB).ok
+        ? ''
+        : (checkDateInput('x', { label: 'From' }, GB) as { error: string }).error,
+      /^From: "x" is not a date/,
+    ));
 });
