@@ -330,7 +330,7 @@ export const VARIABLES = {
     },
   ),
   CRM_CONSENT_PROFILING_DEFAULT: variable(oneOf(['granted', 'denied'], 'granted'), {
-    type: '`granted` \| `denied`', default: '`granted`',
+    type: '`granted` | `denied`', default: '`granted`',
     meaning: 'profiling consent of a customer with no profiling event: `granted` (legitimate interest, the person may object) or `denied` (opt-in); customers without profiling consent are not churn-scored',
     readBy: 'lib/consent, models/scoring/score-churn.ts', group: 'ingest', kind: 'product',
   }),

@@ -40,7 +40,10 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function runAt(now: string, configuredAsOf?: string): Promise<{ day: string; c05: { valueAtRisk: number } | undefined; log: string[] }> {
+async function runAt(
+  now: string,
+  configuredAsOf?: string,
+): Promise<{ day: string; c05: { valueAtRisk: number } | undefined; log: string[] }> {
   const config: AlertsConfig = {
     dataDir,
     outboxDir: join(dataDir, 'outbox'),

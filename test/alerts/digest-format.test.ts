@@ -37,12 +37,21 @@ test('amounts carry the base currency, probabilities are whole percents', () => 
   // 0.8649 → 86%, 0.5551 → 56%, 58,086.68 → €58,087 (whole euros); the CLV it comes from by its own name.
   assert.match(text, /Churn probability 86% - value at risk €58,087 \(churn probability × 12-month CLV of €67,160\)/);
   assert.match(text, /risk up from 56% at the last alert/);
-  assert.match(renderHtml(digest()), /value at risk <strong>€58,087<\/strong> \(churn probability × 12-month CLV of €67,160\)/);
-  assert.match(JSON.stringify(renderWebhook(digest()).blocks), /value at risk \*€58,087\* \(churn probability × 12-month CLV of €67,160\)/);
+  assert.match(
+    renderHtml(digest()),
+    /value at risk <strong>€58,087<\/strong> \(churn probability × 12-month CLV of €67,160\)/,
+  );
+  assert.match(
+    JSON.stringify(renderWebhook(digest()).blocks),
+    /value at risk \*€58,087\* \(churn probability × 12-month CLV of €67,160\)/,
+  );
 });
 
 test('the currency is the one the digest is given', () => {
-  assert.match(renderText(digest({ locale: 'en-GB', currency: 'USD' })), /value at risk \$58,087 \(churn probability × 12-month CLV of \$67,160\)/);
+  assert.match(
+    renderText(digest({ locale: 'en-GB', currency: 'USD' })),
+    /value at risk \$58,087 \(churn probability × 12-month CLV of \$67,160\)/,
+  );
 });
 
 test('a ledger row from before issue 15 on the revenue basis keeps its words', () => {

@@ -24,6 +24,10 @@ const WHOLE_ENV: Record<string, string> = {
   'notebooks/lib/project.ts': 'runs in the notebook kernel (tslab, CommonJS): cannot import the ESM schema',
   'notebooks/lib/semantic.ts': 'runs in the notebook kernel (tslab, CommonJS): cannot import the ESM schema',
   'semantic/server.ts': "hands Node's own PATH, HOME, TMPDIR, TZ, LANG on to the Cube child process",
+  'bench/load.ts': 'the bench entry: reads its configuration with the data directory overridden, and hands the environment on to the `npm start` child process it measures',
+  'lib/privacy/tombstone.ts': 'privacyKey() parses process.env through loadConfig() when the caller passes no env (the CLI and the dashboard share it)',
+  'web/src/routes/(app)/privacy/+page.server.ts': 'SvelteKit server code has no entry point of ours: the tombstone key is read through loadConfig() from process.env',
+  'web/src/routes/(app)/privacy/admin-warehouse.server.ts': 'SvelteKit server code has no entry point of ours: the administrator connection is parsed through loadWarehouseConfig() from process.env',
 };
 
 /** Undeclared names a file may read through an env object: they are another program's variables. */

@@ -19,7 +19,8 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 const NOT_AUDITED: Record<string, string> = {
   'route /(app) load': 'cockpit: aggregates only, no person',
   'route /(app)/lost-orders load': 'aggregates of deals, no person',
-  'route /(app)/pipeline load': 'the list reads Cube in the browser with the audited token (like the churn list); no export',
+  'route /(app)/pipeline load':
+    'the list reads Cube in the browser with the audited token (like the churn list); no export',
   'route /(app)/customers load': 'the list page; opening a customer is audited (customer.view)',
   'route /(app)/churn-risk load':
     'the on-screen list reads Cube in the browser with the audited token; the file export is audited',
@@ -30,7 +31,8 @@ const NOT_AUDITED: Record<string, string> = {
   'route /(app)/alerts load': "an owner's own alert inbox",
   'route /(app)/alerts/rules load': 'reading the rules; saving is audited',
   'route /(app)/audit load': 'reading the audit log itself (admins only)',
-  'route /(app)/privacy load': 'erasure receipts: counts and tombstone hashes, no person (look-ups and erasures are audited)',
+  'route /(app)/privacy load':
+    'erasure receipts: counts and tombstone hashes, no person (look-ups and erasures are audited)',
   'route /(app)/definitions load': 'the semantic layer’s definitions: no data about anyone',
   'route /signin load': 'the form',
   'route /signout load': 'redirects only',
