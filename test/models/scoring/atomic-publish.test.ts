@@ -19,6 +19,7 @@ import { listRuns, publishedRun, type ModelRunRecord } from '../../../models/sco
 import { loadCandidates } from '../../../alerts/candidates.ts';
 import { prepareData } from '../../../bin/prepare-data.ts';
 import { refreshDerived } from '../../../semantic/derived/refresh.ts';
+import { DATA_VERSION_RENEWAL_SECONDS } from '../../../semantic/refresh-keys.ts';
 import { startSemanticServer, type SemanticServer } from '../../../semantic/server.ts';
 import { issueToken } from '../../../semantic/security/auth.ts';
 import { setWebContext, type WebContext } from '../../../web/src/lib/server/context.ts';
@@ -51,7 +52,12 @@ async function runScores(runId: string): Promise<Map<string, { p: number; clv: n
 }
 
 /** Every reader shows exactly `expected`'s scores (run id, probability and CLV per customer). */
-async function assertReadersShow(runId: string, expected: Map<string, { p: number; clv: number }>, label: string): Promise<void> {
+async function assertReadersShow(
+  runId: string,
+  expected: Map<string, { p: number; clv: number }>,
+  label: string,
+  previous?: Map<string, { p: number; clv: number }>,
+): Promise<void> {
   // SQL readers: the views.
   const churn = await q<{ run_id: string; customer_id: string; probability: number }>('SELECT run_id, customer_id, probability FROM churn_scores_current');
   const clv = await q<{ run_id: string; customer_id: string; clv_12m: number }>('SELECT run_id, customer_id, clv_12m FROM clv_scores_current');
@@ -74,7 +80,23 @@ async function assertReadersShow(runId: string, expected: Map<string, { p: numbe
   }
 
   // The semantic layer: per customer, and the value at risk the pages show, against the sum here.
+  // Cube re-reads its data-version key at most every DATA_VERSION_RENEWAL_SECONDS, so right after
+  // a publish it may still answer from the run before: that answer must be that run WHOLE (never
+  // mixed), and the new run must show within a few renewals.
   const token = issueToken({ role: 'admin', name: 'Test admin', secret });
+  const deadline = Date.now() + 6 * DATA_VERSION_RENEWAL_SECONDS * 1000;
+  for (;;) {
+    const data = await cubeScores(token, label);
+    if (previous && Date.now() < deadline && data.length === previous.size && data.every((row) => sameScore(row, previous.get(row['customer_risk.customer_id'])))) {
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    assertCubeShows(data, expected, label);
+    return;
+  }
+}
+
+async function cubeScores(token: string, label: string): Promise<Record<string, string>[]> {
   const res = await fetch(`${semantic.url}/v1/load`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -88,7 +110,13 @@ async function assertReadersShow(runId: string, expected: Map<string, { p: numbe
     }),
   });
   assert.equal(res.status, 200, `${label}: Cube answered ${res.status}`);
-  const data = ((await res.json()) as { data: Record<string, string>[] }).data;
+  return ((await res.json()) as { data: Record<string, string>[] }).data;
+}
+
+const sameScore = (row: Record<string, string>, want: { p: number; clv: number } | undefined): boolean =>
+  !!want && Math.abs(Number(row['customer_risk.churn_probability']) - want.p) < 1e-9 && Math.abs(Number(row['customer_risk.predicted_clv']) - want.clv) < 1e-6;
+
+function assertCubeShows(data: Record<string, string>[], expected: Map<string, { p: number; clv: number }>, label: string): void {
   assert.equal(data.length, expected.size, `${label}: Cube rows`);
   let valueAtRisk = 0;
   for (const row of data) {
@@ -256,7 +284,7 @@ describe('an interrupted scoring run never shows', () => {
     assert.equal(retry.retry_of, killed[1]);
     const scoresRetry = await runScores(retry.run_id);
     assert.equal(scoresRetry.size, scoresA.size);
-    await assertReadersShow(retry.run_id, scoresRetry, 'after the retry');
+    await assertReadersShow(retry.run_id, scoresRetry, 'after the retry', scoresA);
     const status = await modelRunStatus();
     assert.equal(status.published?.runId, retry.run_id);
     assert.equal(status.published?.retryOf, killed[1]);
