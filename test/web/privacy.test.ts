@@ -246,7 +246,17 @@ describe('erasure on the whole product', { timeout: 2_400_000 }, () => {
     // The page leaves the rollups' full rebuild to the next refresh; this is that refresh.
     await refreshDerived(writer.client, stack.tw.config.database);
     assert.deepEqual(await sqlHits(stack.tw.warehouse.client, dbs(), needles()), []);
-    assert.deepEqual(diskHits(stack.tw.dir, needles()), []);
+    // The page waits up to 90 s for the engine to drop the replaced parts and says how many were still
+    // on disk when it answered ("the engine removes them shortly"); on a busy machine that happens.
+    // Hold it to that: the bytes must be gone within the CLI's own limit (300 s) of the answer.
+    const pending = /(\d+) replaced parts were still on disk/.exec(erase.body);
+    const deadline = Date.now() + (pending ? 300_000 : 0);
+    let hits = diskHits(stack.tw.dir, needles());
+    while (hits.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      hits = diskHits(stack.tw.dir, needles());
+    }
+    assert.deepEqual(hits, [], pending ? `${pending[1]} parts pending when the page answered` : 'none pending when the page answered');
     assert.deepEqual(diskHits(dir, needles()).filter((h) => h.includes('.rejects.csv')), []);
     assert.equal(await num('SELECT sum(net_revenue) AS n FROM paid_orders_current'), revenueBefore - PERSON_NET);
     assert.equal(await num('SELECT count() AS n FROM customers_resolved'), customersBefore - 1);
