@@ -278,7 +278,7 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="drill-dialog"][open]');
     await settled(page);
-    const reasons = await stack.load({ measures: ['pipeline.lost_deals'], dimensions: ['pipeline.loss_reason'], timeDimensions: [{ dimension: 'pipeline.closed_at', dateRange: [from, to] }], filters: [{ member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] }], order: [['pipeline.lost_value', 'desc']], limit: 10 }, exec);
+    const reasons = await stack.load({ measures: ['pipeline.lost_value', 'pipeline.lost_deals'], dimensions: ['pipeline.loss_reason'], timeDimensions: [{ dimension: 'pipeline.closed_at', dateRange: [from, to] }], filters: [{ member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] }], order: [['pipeline.lost_value', 'desc']], limit: 10 }, exec);
     assert.equal(reasonLabel.toLowerCase().replaceAll(' ', '_'), String(reasons[0]['pipeline.loss_reason']));
     assert.equal(await pagedTotal(page, '[data-testid="drill-dialog"]'), num(reasons[0]['pipeline.lost_deals']), 'lost deals behind the reason');
     const notes = await page.$$eval('[data-testid="drill-table"] tbody tr td:last-child', (tds) => tds.map((td) => td.textContent ?? ''));
