@@ -29,6 +29,6 @@ test('the date range goes on the scope’s time dimension; snapshots have none',
 });
 
 test('members name views only (the public surface), never cubes', () => {
-  const views = ['sales', 'retention', 'rfm_segments', 'customer_base', 'customer_risk', 'pipeline'];
+  const views = ['sales', 'retention', 'customer_retention', 'rfm_segments', 'customer_base', 'customer_risk', 'pipeline'];
   for (const scope of Object.values(SCOPES)) for (const m of Object.values(scope)) expect(views).toContain(String(m).split('.')[0]);
 });
