@@ -9,7 +9,7 @@
  * the same files and records brings nothing back and says how many records it skipped.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +21,7 @@ import { exportPerson } from '../../../lib/privacy/export.ts';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
 import { quoteIdent, rows } from '../../../lib/warehouse/sql.ts';
 import { refreshDerived } from '../../../semantic/derived/refresh.ts';
+import { diskHits as searchFiles, sqlHits as searchTables } from '../../support/privacy-search.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
 const KEY = 'test-privacy-key-0123456789abcdef';
@@ -72,47 +73,9 @@ async function loadAll(): Promise<{ skipped: number; loaded: number; rejected: n
   };
 }
 
-/** Every String-ish column of every table, searched for every needle: `table.column: n` for each hit. */
-async function sqlHits(): Promise<string[]> {
-  const cols = await q<{ table: string; name: string }>(
-    `SELECT table, name FROM system.columns WHERE database = {db:String} AND table NOT LIKE '.inner%'
-       AND table IN (SELECT name FROM system.tables WHERE database = {db:String} AND engine LIKE '%MergeTree')`,
-    { db: tw.config.database },
-  );
-  const hits: string[] = [];
-  const byTable = new Map<string, string[]>();
-  for (const c of cols) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.name]);
-  for (const [table, names] of byTable) {
-    const text = `concat(${names.map((n) => `ifNull(toString(${quoteIdent(n)}), '')`).join(", '|', ")})`;
-    const n = await num(`SELECT count() AS n FROM ${quoteIdent(tw.config.database)}.${quoteIdent(table)} WHERE multiSearchAnyCaseInsensitive(${text}, {needles:Array(String)})`.replace('{needles:Array(String)}', `[${NEEDLES.map((x) => `'${x}'`).join(',')}]`));
-    if (n > 0) hits.push(`${table}: ${n}`);
-  }
-  return hits;
-}
-
-/** Files under `root` whose bytes hold any needle. */
-function diskHits(root: string): string[] {
-  const found: string[] = [];
-  const needles = NEEDLES.map((n) => Buffer.from(n));
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      let st;
-      try {
-        st = statSync(path);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(path);
-      else if (st.isFile()) {
-        const bytes = readFileSync(path);
-        for (const n of needles) if (bytes.includes(n)) found.push(`${path}: ${n.toString()}`);
-      }
-    }
-  };
-  walk(root);
-  return found;
-}
+// The searches are the support module's, written apart from lib/privacy's own discovery.
+const sqlHits = (): Promise<string[]> => searchTables(tw.warehouse.client, [tw.config.database], NEEDLES);
+const diskHits = (root: string): string[] => searchFiles(root, NEEDLES);
 
 describe('erasure and subject access', { timeout: 900_000 }, () => {
   let revenueBefore: number;
@@ -172,7 +135,7 @@ describe('erasure and subject access', { timeout: 900_000 }, () => {
     assert.ok(readFileSync(`${files.tx}.rejects.csv`, 'utf8').includes(P.shopId));
     const hits = await sqlHits();
     for (const t of ['customer_records', 'customers', 'identity_map', 'transactions', 'rejects', 'paid_orders', 'customer_value', 'customer_retention', 'customer_aliases'])
-      assert.ok(hits.some((h) => h.startsWith(`${t}:`)), `${t} holds the person: ${hits.join(', ')}`);
+      assert.ok(hits.some((h) => h.startsWith(`${quoteIdent(tw.config.database)}.${quoteIdent(t)}:`)), `${t} holds the person: ${hits.join(', ')}`);
   });
 
   test('subject access: every record in person.json and a CSV per table; audited', async () => {
