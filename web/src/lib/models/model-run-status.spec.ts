@@ -2,23 +2,9 @@
 import { cleanup, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, test } from 'vitest';
 import ModelRunStatus from './ModelRunStatus.svelte';
-import type { RunView } from './run.ts';
+import { runView as run } from './run-fixture.ts';
 
 afterEach(() => cleanup());
-
-const run = (over: Partial<RunView>): RunView => ({
-  runId: 'run-20261205-20261206T140501123-a1b2c3',
-  status: 'published',
-  phase: 'published',
-  asOf: '2026-12-05',
-  startedAt: '2026-12-06T14:05:01Z',
-  updatedAt: '2026-12-06T14:07:30Z',
-  churnModelVersion: 'churn-x',
-  clvModelVersion: 'clv-x',
-  retryOf: '',
-  detail: '',
-  ...over,
-});
 
 describe('ModelRunStatus', () => {
   test('names the published run; a failed newer run is an alert whose detail is shown as text, never as markup', () => {

@@ -1,19 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { latestNotice, publishedLine, type RunView } from './run.ts';
-
-const run = (over: Partial<RunView>): RunView => ({
-  runId: 'run-20261205-20261206T140501123-a1b2c3',
-  status: 'published',
-  phase: 'published',
-  asOf: '2026-12-05',
-  startedAt: '2026-12-06T14:05:01Z',
-  updatedAt: '2026-12-06T14:07:30Z',
-  churnModelVersion: 'churn-x',
-  clvModelVersion: 'clv-x',
-  retryOf: '',
-  detail: '',
-  ...over,
-});
+import { runView as run } from './run-fixture.ts';
+import { latestNotice, publishedLine } from './run.ts';
 
 describe('model run wording', () => {
   test('the published line names the run, its as-of day and when it switched (UTC)', () => {
