@@ -44,32 +44,10 @@ export function fitLogisticCov(
   beta[0] = Math.log(mean / (1 - mean));
   const h = new Float64Array(q * q);
   const g = new Float64Array(q);
-  const row = new Float64Array(q);
   let it = 0;
   let converged = false;
   for (; it < maxIterations; it++) {
-    h.fill(0);
-    g.fill(0);
-    for (let i = 0; i < n; i++) {
-      row[0] = 1;
-      for (let j = 0; j < p; j++) row[j + 1] = x[i * p + j];
-      let z = 0;
-      for (let j = 0; j < q; j++) z += row[j] * beta[j];
-      const mu = sigmoid(z);
-      const w = Math.max(mu * (1 - mu), 1e-10);
-      const r = y[i] - mu;
-      for (let a = 0; a < q; a++) {
-        g[a] += row[a] * r;
-        const ra = row[a] * w;
-        if (ra === 0) continue;
-        for (let b = 0; b <= a; b++) h[a * q + b] += ra * row[b];
-      }
-    }
-    for (let a = 1; a < q; a++) {
-      h[a * q + a] += ridge;
-      g[a] -= ridge * beta[a];
-    }
-    for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) h[b * q + a] = h[a * q + b];
+    information(x, n, p, beta, ridge, h, { y, gradient: g });
     const step = solveSpd(h, g, q);
     let biggest = 0;
     for (let j = 0; j < q; j++) {
@@ -83,18 +61,7 @@ export function fitLogisticCov(
     }
   }
   // The covariance at the estimate: H⁻¹ column by column (q is small, a few dozen).
-  h.fill(0);
-  for (let i = 0; i < n; i++) {
-    row[0] = 1;
-    for (let j = 0; j < p; j++) row[j + 1] = x[i * p + j];
-    let z = 0;
-    for (let j = 0; j < q; j++) z += row[j] * beta[j];
-    const mu = sigmoid(z);
-    const w = Math.max(mu * (1 - mu), 1e-10);
-    for (let a = 0; a < q; a++) for (let b = 0; b <= a; b++) h[a * q + b] += row[a] * w * row[b];
-  }
-  for (let a = 1; a < q; a++) h[a * q + a] += ridge;
-  for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) h[b * q + a] = h[a * q + b];
+  information(x, n, p, beta, ridge, h);
   const covariance = new Float64Array(q * q);
   const e = new Float64Array(q);
   for (let c = 0; c < q; c++) {
@@ -104,6 +71,49 @@ export function fitLogisticCov(
     for (let r = 0; r < q; r++) covariance[r * q + c] = col[r];
   }
   return { beta, covariance, iterations: it, converged };
+}
+
+/**
+ * The ridge-penalized Fisher information X'WX at `beta` into `h` ((p+1)², symmetric, intercept
+ * first; the ridge on the coefficients only), and with `score` also the penalized score X'(y − μ)
+ * into its `gradient`. One function for the Newton steps and the covariance the standard errors
+ * come from, so the two cannot drift apart.
+ */
+export function information(
+  x: Float64Array,
+  n: number,
+  p: number,
+  beta: ArrayLike<number>,
+  ridge: number,
+  h: Float64Array,
+  score?: { y: ArrayLike<number>; gradient: Float64Array },
+): void {
+  const q = p + 1;
+  const row = new Float64Array(q);
+  h.fill(0);
+  score?.gradient.fill(0);
+  for (let i = 0; i < n; i++) {
+    row[0] = 1;
+    for (let j = 0; j < p; j++) row[j + 1] = x[i * p + j];
+    let z = 0;
+    for (let j = 0; j < q; j++) z += row[j] * beta[j];
+    const mu = sigmoid(z);
+    const w = Math.max(mu * (1 - mu), 1e-10);
+    if (score) {
+      const r = score.y[i] - mu;
+      for (let a = 0; a < q; a++) score.gradient[a] += row[a] * r;
+    }
+    for (let a = 0; a < q; a++) {
+      const ra = row[a] * w;
+      if (ra === 0) continue;
+      for (let b = 0; b <= a; b++) h[a * q + b] += ra * row[b];
+    }
+  }
+  for (let a = 1; a < q; a++) {
+    h[a * q + a] += ridge;
+    if (score) score.gradient[a] -= ridge * beta[a];
+  }
+  for (let a = 0; a < q; a++) for (let b = 0; b < a; b++) h[b * q + a] = h[a * q + b];
 }
 
 /** Linear predictor of one row with an intercept first in beta. */

@@ -9,7 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fitLogisticCov, holm, normalUpperTail, standardizedRiskRatio } from '../../../models/winloss/estimate.ts';
+import {
+  fitLogisticCov,
+  holm,
+  information,
+  normalUpperTail,
+  standardizedRiskRatio,
+} from '../../../models/winloss/estimate.ts';
 
 /** Rows of a design from cell counts: [columns…, lost, won]. */
 function cells(spec: [number[], number, number][]): { x: Float64Array; y: Float64Array; n: number; p: number } {
@@ -78,6 +84,33 @@ describe('standardized risk ratio', () => {
     const fit = fitLogisticCov(d.x, d.n, d.p, d.y, 0);
     const rr = standardizedRiskRatio(fit, d.x, d.n, d.p, 0, [1]);
     assert.ok(Math.abs(rr.ratio - 0.6 / 0.2) < 1e-8, String(rr.ratio));
+  });
+});
+
+describe('logistic fit: information and covariance', () => {
+  test('one factor: the coefficient covariance is the textbook Woolf variance; the score is zero at the estimate', () => {
+    // The same cells as above: lost/won 90/30 with the factor, 60/90 without.
+    const d = cells([
+      [[1], 90, 30],
+      [[0], 60, 90],
+    ]);
+    const fit = fitLogisticCov(d.x, d.n, d.p, d.y, 0);
+    // Intercept = log odds without the factor, slope = log odds ratio; Var = 1/b + 1/d and 1/a + 1/b + 1/c + 1/d.
+    assert.ok(Math.abs(fit.beta[0] - Math.log(60 / 90)) < 1e-9);
+    assert.ok(Math.abs(fit.beta[1] - Math.log(90 / 30 / (60 / 90))) < 1e-9);
+    assert.ok(Math.abs(fit.covariance[0] - (1 / 60 + 1 / 90)) < 1e-9, String(fit.covariance[0]));
+    assert.ok(Math.abs(fit.covariance[3] - (1 / 90 + 1 / 30 + 1 / 60 + 1 / 90)) < 1e-9, String(fit.covariance[3]));
+    assert.ok(Math.abs(fit.covariance[1] + (1 / 60 + 1 / 90)) < 1e-9, 'cov(intercept, slope) = −Var(intercept)');
+    assert.equal(fit.covariance[1], fit.covariance[2]);
+    // At the estimate: the information is Σw over the rows (w = μ(1 − μ) per cell) and the score vanishes.
+    const h = new Float64Array(4);
+    const gradient = new Float64Array(2);
+    information(d.x, d.n, d.p, fit.beta, 0.5, h, { y: d.y, gradient });
+    const w1 = 120 * 0.75 * 0.25;
+    const w0 = 150 * 0.4 * 0.6;
+    assert.ok(Math.abs(h[0] - (w1 + w0)) < 1e-6 && Math.abs(h[1] - w1) < 1e-6 && h[1] === h[2], String(h));
+    assert.ok(Math.abs(h[3] - (w1 + 0.5)) < 1e-6, 'the ridge is on the coefficient, not the intercept');
+    assert.ok(Math.abs(gradient[0]) < 1e-9 && Math.abs(gradient[1] + 0.5 * fit.beta[1]) < 1e-9, String(gradient));
   });
 });
 
