@@ -8,6 +8,8 @@
  * and the previously published scores stay in place.
  */
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { warehouseAsOf } from '../../lib/as-of.ts';
 import type { ChurnDefinition } from '../churn/definition.ts';
 import type { RandomForestOptions } from '../churn/forest/random-forest.ts';
@@ -37,6 +39,8 @@ export interface TrainAndScoreOptions {
   batchSizes?: { churn?: number; clv?: number };
   /** Also train and publish the win/loss model after the churn/CLV run (default true; issue 18). */
   winloss?: boolean;
+  /** Locale and currency of the win/loss causes' amounts; default: the configuration's CRM_BASE_CURRENCY. */
+  format?: FormatContext;
 }
 
 export interface TrainAndScoreResult {
@@ -124,7 +128,9 @@ export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOpt
   if (opts.winloss !== false) {
     try {
       opts.signal?.throwIfAborted();
-      winloss = await runWinLoss(warehouse, { today, onProgress: log, forest: opts.trees ? { nEstimators: opts.trees } : undefined });
+      // The causes' amounts in the configured base currency, as the churn reasons and digests show them.
+      const format = opts.format ?? formatContextOf(loadConfig());
+      winloss = await runWinLoss(warehouse, { today, format, onProgress: log, forest: opts.trees ? { nEstimators: opts.trees } : undefined });
     } catch (err) {
       winloss = { skipped: (err as Error).message };
       log(`win/loss model skipped: ${(err as Error).message}`);

@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { DEFAULT_FORMAT, type FormatContext } from '../../lib/format/index.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { consentSettings } from '../../lib/consent/purposes.ts';
 import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
@@ -28,6 +29,7 @@ export const MIN_CLOSED_DEALS = 200;
 export interface WinLossOptions {
   /** The as-of day, YYYY-MM-DD. */
   today: string;
+  /** Locale and currency of the amounts in the causes' text; default: the configuration's CRM_BASE_CURRENCY. */
   format?: FormatContext;
   forest?: RandomForestOptions;
   onProgress?: (line: string) => void;
@@ -109,7 +111,7 @@ export async function computeWinLoss(
     opts.forest,
   );
   open.forEach((i, r) => (pLost[i] = pOpen[r]));
-  const ctx = factorContext(deals, features, opts.format ?? DEFAULT_FORMAT);
+  const ctx = factorContext(deals, features, opts.format ?? formatContextOf(loadConfig()));
   const { all, rows: drivers } = allDrivers(deals, features, ctx);
   log(
     `win/loss: ${drivers.length} driver rows, ${drivers.filter((d) => d.slice_dim === 'all' && d.significant).length} significant over all deals`,

@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { generateDemo } from '../../../ingest/demo/generate.ts';
 import { loadDemo } from '../../../ingest/demo/load-demo.ts';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
+import { trainAndScore } from '../../../models/scoring/train-and-score.ts';
 import { runWinLoss, type WinLossResult } from '../../../models/winloss/run.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
@@ -235,5 +236,34 @@ describe('win/loss on the demo', () => {
     );
     const [card] = await q<{ n: string }>(`SELECT count() AS n FROM ${db}.model_cards FINAL WHERE model = 'winloss'`);
     assert.equal(Number(card.n), 2);
+  });
+});
+
+// Last: it publishes a third run. trainAndScore is the path the start and the worker take.
+describe('win/loss through trainAndScore', () => {
+  test("the causes' amounts are in the configured base currency (CRM_BASE_CURRENCY), not EUR", async () => {
+    const before = process.env.CRM_BASE_CURRENCY;
+    process.env.CRM_BASE_CURRENCY = 'USD';
+    let result;
+    try {
+      result = await trainAndScore(tw.warehouse, { today: TODAY, trees: 4, evaluate: false, dataDir: tw.dir });
+    } finally {
+      if (before === undefined) delete process.env.CRM_BASE_CURRENCY;
+      else process.env.CRM_BASE_CURRENCY = before;
+    }
+    assert.ok(result.winloss && 'runId' in result.winloss, `win/loss ran: ${JSON.stringify(result.winloss)}`);
+    const texts = await q<{ feature: string; text: string }>(
+      `SELECT c.1 AS feature, c.2 AS text FROM ${tw.warehouse.database}.deal_scores_current ARRAY JOIN causes AS c`,
+    );
+    const amounts = texts.filter((t) => t.feature === 'large_deal' || t.feature === 'above_account');
+    assert.ok(
+      amounts.length > 0,
+      `causes naming an amount: ${new Set(texts.map((t) => t.feature)).size} kinds, none with an amount`,
+    );
+    for (const t of amounts) assert.match(t.text, /^\$\d/, t.text); // lib/format writes USD as a plain $
+    assert.deepEqual(
+      texts.filter((t) => t.text.includes('€')),
+      [],
+    );
   });
 });
