@@ -5,8 +5,13 @@
  * held-out folds (calibration.ts) turns the raw score into the probability the product shows.
  *
  * - recency: log(1 + days since the last order) — the baseline every churn model must beat;
- * - bgnbd_p_alive / bgnbd_expected: 1 − P(alive) and −E[purchases in the horizon] of a BG/NBD fit
- *   on the purchases before the cutoff (unsupervised: nothing is learnt from the labels);
+ * - bgnbd_p_alive / bgnbd_expected / bgnbd_no_purchase: 1 − P(alive), −E[purchases in the horizon]
+ *   and P(no purchase in the horizon) — the label's own event — of a BG/NBD fit on the purchases
+ *   before the cutoff (unsupervised: nothing is learnt from the labels);
+ * - stack_bgnbd: a three-input L2 logistic regression on the BG/NBD no-purchase log-odds, recency
+ *   and the order count: it re-weighs the BG/NBD answer by what the training cutoffs show (on CDNOW
+ *   the BG/NBD under-weighs recency for frequent buyers). Its BG/NBD input is fitted per cutoff on
+ *   that cutoff's past only, so it needs no out-of-fold stacking: no label reaches it;
  * - logistic / logistic_bgnbd: L2 logistic regression on the standardised features (logistic.ts),
  *   without and with the BG/NBD outputs as features;
  * - forest_* : the random forest with a small hyperparameter grid, and forest_bgnbd: the best grid
@@ -18,7 +23,7 @@ import { FEATURE_NAMES, type FeatureSet } from './features.ts';
 import { RandomForest, type RandomForestOptions } from './forest/random-forest.ts';
 import { LogisticModel, type LogisticModelJSON } from './logistic.ts';
 
-export type CandidateKind = 'recency' | 'bgnbd_p_alive' | 'bgnbd_expected' | 'logistic' | 'forest';
+export type CandidateKind = 'recency' | 'bgnbd_p_alive' | 'bgnbd_expected' | 'bgnbd_no_purchase' | 'logistic' | 'forest';
 
 export interface CandidateSpec {
   name: string;
@@ -29,13 +34,15 @@ export interface CandidateSpec {
   baseline: boolean;
   /** Takes the BG/NBD outputs as input columns. */
   usesBgnbd: boolean;
+  /** A learner's own input columns, when not every feature (the stack). */
+  inputs?: readonly string[];
   forest?: RandomForestOptions;
   description: string;
 }
 
 /** What the model file stores to rebuild a fitted candidate (a forest itself sits in file.forest). */
 export type CandidateModelJSON =
-  | { kind: 'recency' | 'bgnbd_p_alive' | 'bgnbd_expected'; features: string[] }
+  | { kind: 'recency' | 'bgnbd_p_alive' | 'bgnbd_expected' | 'bgnbd_no_purchase'; features: string[] }
   | { kind: 'logistic'; features: string[]; logistic: LogisticModelJSON }
   | { kind: 'forest'; features: string[] };
 
@@ -95,11 +102,31 @@ export function baselineSpecs(): CandidateSpec[] {
       usesBgnbd: true,
       description: 'BG/NBD expected purchases in the horizon (fewer = riskier)',
     },
+    {
+      name: 'bgnbd_no_purchase',
+      kind: 'bgnbd_no_purchase',
+      complexity: 1,
+      baseline: true,
+      usesBgnbd: true,
+      description: 'BG/NBD probability of no purchase in the horizon (the churn event itself)',
+    },
   ];
 }
 
+/** The stack's inputs: the BG/NBD's own answer to the label, and the two RFM facts it re-weighs. */
+export const STACK_INPUTS = ['bgnbd_logodds_no_purchase', 'recency_days', 'orders_total'] as const;
+
 export function logisticSpecs(): CandidateSpec[] {
   return [
+    {
+      name: 'stack_bgnbd',
+      kind: 'logistic',
+      complexity: 2,
+      baseline: false,
+      usesBgnbd: true,
+      inputs: STACK_INPUTS,
+      description: 'L2 logistic regression on the BG/NBD no-purchase log-odds, recency and the order count',
+    },
     {
       name: 'logistic',
       kind: 'logistic',
@@ -146,7 +173,10 @@ export function candidateFeatures(spec: CandidateSpec): string[] {
       return ['bgnbd_p_alive'];
     case 'bgnbd_expected':
       return ['bgnbd_expected_purchases'];
+    case 'bgnbd_no_purchase':
+      return ['bgnbd_logodds_no_purchase'];
     default:
+      if (spec.inputs) return [...spec.inputs];
       return spec.usesBgnbd ? [...FEATURE_NAMES, ...BGNBD_FEATURES] : [...FEATURE_NAMES];
   }
 }
@@ -228,6 +258,8 @@ export function rawScores(model: FittedCandidate, set: Pick<FeatureSet, 'feature
       return fillMissing(
         Float64Array.from(cols[0], (e) => (Number.isFinite(e) ? -Math.log(Math.max(0, e) + 1e-4) : NaN)),
       );
+    case 'bgnbd_no_purchase':
+      return fillMissing(Float64Array.from(cols[0]));
     case 'logistic':
       return Float64Array.from(model.logistic!.predictProba(cols), logit);
     case 'forest':

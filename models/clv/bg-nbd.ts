@@ -376,3 +376,54 @@ export function bgNbdExpectedPurchasesNewCustomer(p: BgNbdParams, t: number): nu
   // Eq. 9 is eq. 10 at x = t_x = T = 0, where P(alive) = 1.
   return conditionalExpectation(p, 0, 0, t, 1);
 }
+
+/**
+ * P(Y(t) = 0 | x, t_x, T): the probability of no purchase in the next t weeks — the churn label
+ * "no purchase in the horizon" itself, where E[Y(t)] only ranks by the expected count.
+ *
+ * In the BG/NBD a customer drops out only right after a purchase, so a customer alive at T who
+ * buys nothing in (T, T+t] stays alive throughout, and that happens with probability e^(−λt). Given
+ * alive at T, λ ~ Gamma(r+x, α+T) (the alive branch of the likelihood is λ^x e^(−λT)), whose
+ * Laplace transform at t is ((α+T)/(α+T+t))^(r+x). Hence
+ *
+ *   P(Y(t) = 0) = 1 − P(alive) · (1 − ((α+T)/(α+T+t))^(r+x)),
+ *
+ * which at x = t_x = T = 0 is FHL 2005's P(X(t) = 0) = (α/(α+t))^r for a new customer. No ₂F₁
+ * is needed for zero purchases; the series appears only for P(Y(t) = k), k > 0.
+ */
+export function bgNbdProbabilityNoPurchaseOne(p: BgNbdParams, x: number, tx: number, T: number, t: number): number {
+  if (!(t > 0)) return 1;
+  const buys = -Math.expm1((p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + T + t)));
+  return 1 - bgNbdProbabilityAliveOne(p, x, tx, T) * buys;
+}
+
+/**
+ * log-odds of P(Y(t) = 0 | x, t_x, T), computed without forming 1 − P (which loses every digit when
+ * a customer almost surely buys): logit = ln(1 − A·B) − ln(A·B), A = P(alive), B = 1 − e^(−λt) term.
+ */
+export function bgNbdLogOddsNoPurchaseOne(p: BgNbdParams, x: number, tx: number, T: number, t: number): number {
+  if (!(t > 0)) return Infinity;
+  // ln(1 − e^s), s = ln q: log1p(−q) keeps a tiny q (a heavy buyer: q ≈ 1e-19), log(−expm1(s)) a q near 1.
+  const s = (p.r + x) * (Math.log(p.alpha + T) - Math.log(p.alpha + T + t));
+  const logB = s < -Math.LN2 ? Math.log1p(-Math.exp(s)) : Math.log(-Math.expm1(s));
+  // ln P(alive) = −ln(1 + e^(log odds dropped)), and 0 for x = 0.
+  const logA = x === 0 ? 0 : -softplus(logOddsDropped(p, x, tx, T));
+  const logAB = logA + logB;
+  return Math.log(-Math.expm1(logAB)) - logAB;
+}
+
+/** P(Y(t) = 0 | x, t_x, T) for every customer, t in weeks. */
+export function bgNbdProbabilityNoPurchase(p: BgNbdParams, data: RfmColumns, t: number, out?: Float64Array): Float64Array {
+  const { x, tx, T } = readRfm(data);
+  const res = out ?? new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) res[i] = bgNbdProbabilityNoPurchaseOne(p, x[i], tx[i], T[i], t);
+  return res;
+}
+
+/** log-odds of P(Y(t) = 0 | x, t_x, T) for every customer, t in weeks. */
+export function bgNbdLogOddsNoPurchase(p: BgNbdParams, data: RfmColumns, t: number, out?: Float64Array): Float64Array {
+  const { x, tx, T } = readRfm(data);
+  const res = out ?? new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) res[i] = bgNbdLogOddsNoPurchaseOne(p, x[i], tx[i], T[i], t);
+  return res;
+}

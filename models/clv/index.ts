@@ -18,6 +18,10 @@ export {
   bgNbdExpectedPurchases,
   bgNbdExpectedPurchasesOne,
   bgNbdExpectedPurchasesNewCustomer,
+  bgNbdProbabilityNoPurchase,
+  bgNbdProbabilityNoPurchaseOne,
+  bgNbdLogOddsNoPurchaseOne,
+  bgNbdLogOddsNoPurchase,
 } from './bg-nbd.ts';
 export {
   type GammaGammaFit,

@@ -177,7 +177,7 @@ describe('trainAndScore → one published run of churn and CLV scores, model_ver
     // Validated selection: the shipped candidate is no worse than any baseline out of time, and on
     // this planted multi-signal history a learner (not a baseline) wins.
     const metrics = JSON.parse(rows[0].metrics) as Record<string, { roc_auc: number }> & { chosen: string; folds: number };
-    const baselines = ['recency', 'bgnbd_p_alive', 'bgnbd_expected'];
+    const baselines = ['recency', 'bgnbd_p_alive', 'bgnbd_expected', 'bgnbd_no_purchase'];
     const bestBaseline = Math.max(...baselines.map((b) => metrics[b]?.roc_auc ?? -Infinity));
     assert.ok(metrics[metrics.chosen].roc_auc >= bestBaseline, JSON.stringify(metrics));
     assert.ok(!baselines.includes(metrics.chosen), JSON.stringify(metrics));
