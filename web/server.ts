@@ -9,6 +9,7 @@ import { formatContextOf } from '../lib/format/context.ts';
 import { loadConfig, type Config } from '../lib/config/schema.ts';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { setWebContext, type IngestRecordsFn, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
+import { forgettingRevocations } from './src/lib/server/session-check.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
 import { cubeGate } from './server/cube-gate.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
@@ -136,7 +137,8 @@ export async function createWebContext(
     secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
     cubeUrl: cubeApiBase(opts.cubeUrl),
     users: userStore(opts.warehouse.client),
-    sessions: sessionRevocations(opts.warehouse.client),
+    // A sign-out also ends the session in the Cube proxy's live-session memo at once (session-check.ts).
+    sessions: forgettingRevocations(sessionRevocations(opts.warehouse.client)),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     ingestRecords: await ingestWriter(opts.warehouse, log),
     secureCookies: opts.secureCookies ?? /^https:/i.test(config.CRM_WEB_ORIGIN ?? ''),

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId } from '../src/lib/server/errors.ts';
-import { checkLiveSession } from '../src/lib/server/session-check.ts';
+import { checkLiveSessionMemo } from '../src/lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '../src/lib/server/session.ts';
 import type { WebContext } from '../src/lib/server/context.ts';
 
@@ -30,7 +30,8 @@ export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>
     if (!session) return refuse('Sign in to the dashboard: its semantic API needs a dashboard session.');
     let live;
     try {
-      live = await checkLiveSession(session, ctx);
+      // Remembered for at most a second, forgotten at once on sign-out or any change of the account (session-check.ts).
+      live = await checkLiveSessionMemo(session, ctx);
     } catch {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify({ error: 'The session could not be checked; try again in a moment.' }));
       return;
