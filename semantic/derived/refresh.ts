@@ -1,7 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { bound, checkName, insertRows, quoteIdent, rows, type BoundQuery } from '../../lib/warehouse/sql.ts';
 import { describeAsOf, checkDay, warehouseAsOf, type AsOfReason } from '../../lib/as-of.ts';
-import { customerRetentionInsert, customerValueInsert, DERIVED_DEFINITION, paidOrdersInsert, type CustomerScope } from './sql.ts';
+import { customerRetentionInsert, customerValueInsert, customerValueScoresInsert, DERIVED_DEFINITION, paidOrdersInsert, type CustomerScope } from './sql.ts';
 import { changedCustomers } from './changes.ts';
 
 export interface RefreshOptions {
@@ -90,7 +90,7 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   const counts = {} as Record<DerivedTable, number>;
   const count = async (table: DerivedTable, where: string, params: Record<string, unknown>) =>
     Number((await first<{ n: string }>(client, bound(`SELECT toString(count()) AS n FROM ${db}.${quoteIdent(table)} WHERE ${where}`, params)))?.n ?? 0);
-  const timed = async (table: DerivedTable, q: BoundQuery) => {
+  const timed = async (table: DerivedTable | 'customer_value_scores', q: BoundQuery) => {
     const t0 = Date.now();
     await client.command({ ...q, clickhouse_settings: settings });
     log(`  ${table}: ${Date.now() - t0} ms`);
@@ -100,6 +100,7 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
     log(`rebuilding ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; full: ${plan.why})`);
     await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf));
     await timed('customer_value', customerValueInsert(database, snapshot, asOf));
+    await timed('customer_value_scores', customerValueScoresInsert(database, snapshot));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
     for (const table of DERIVED) counts[table] = await count(table, 'snapshot = {snapshot:UInt64}', { snapshot });
   } else {
@@ -110,13 +111,11 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
       await insertRows(client, `${db}.derived_overlay`, part.map((customer_id) => ({ snapshot, customer_id })), settings);
     }
     await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
-    await timed('customer_value', customerValueInsert(database, snapshot, asOf, plan.previous));
+    await timed('customer_value', customerValueInsert(database, snapshot, asOf, true));
+    await timed('customer_value_scores', customerValueScoresInsert(database, snapshot, base));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
     const tCount = Date.now();
-    const kept = `snapshot = {snapshot:UInt64} OR (snapshot = {base:UInt64} AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))`;
-    counts.paid_orders = await count('paid_orders', kept, { snapshot, base });
-    counts.customer_value = await count('customer_value', 'snapshot = {snapshot:UInt64}', { snapshot });
-    counts.customer_retention = await count('customer_retention', kept, { snapshot, base });
+    Object.assign(counts, await overlaidCounts(client, database, { snapshot, base, asOf }));
     log(`  counts: ${Date.now() - tCount} ms`);
   }
   const tCommit = Date.now();
@@ -124,17 +123,16 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   await insertRows(
     client,
     `${db}.derived_snapshots`,
-    // customer_value is whole in every snapshot; the other two rest on the base after an incremental refresh.
-    DERIVED.map((table) => ({ table_name: table, snapshot, as_of: asOf, rows: counts[table], base_snapshot: table === 'customer_value' ? 0 : base, definition: DERIVED_DEFINITION })),
+    // After an incremental refresh all three rest on the base (customer_value_scores follows customer_value's snapshot).
+    DERIVED.map((table) => ({ table_name: table, snapshot, as_of: asOf, rows: counts[table], base_snapshot: base, definition: DERIVED_DEFINITION })),
     settings,
   );
 
-  // Everything older goes, except the full rebuild the committed overlay rests on.
-  for (const table of [...DERIVED, 'derived_overlay'] as const) {
-    const older = await rows<{ s: string }>(client, bound(`SELECT DISTINCT toString(snapshot) AS s FROM ${db}.${quoteIdent(table)} WHERE snapshot < {snapshot:UInt64}`, { snapshot }));
-    for (const { s } of older) {
-      if (!/^\d+$/.test(s)) continue;
-      if (base !== 0 && Number(s) === base && table !== 'customer_value' && table !== 'derived_overlay') continue;
+  // Everything older goes, except the full rebuild the committed overlay rests on (its cuts are not
+  // read any more: the snapshot has its own).
+  for (const table of [...DERIVED, 'customer_value_scores', 'derived_overlay'] as const) {
+    for (const s of await olderPartitions(client, database, table, snapshot, cluster)) {
+      if (base !== 0 && s === base && (DERIVED as readonly string[]).includes(table)) continue;
       const target = cluster ? `${db}.${quoteIdent(`${table}_local`)} ON CLUSTER ${cluster}` : `${db}.${quoteIdent(table)}`;
       await client.command({ query: `ALTER TABLE ${target} DROP PARTITION ${s}` });
     }
@@ -184,6 +182,57 @@ async function planRefresh(client: ClickHouseClient, database: string, opts: Ref
   const limit = Math.max(1000, Math.floor((opts.maxChangedShare ?? 0.2) * last.customers));
   if (scope.customers.length > limit) return { kind: 'full', why: `${scope.customers.length} customers changed since the last full rebuild (more than ${limit})` };
   return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, previous: last.snapshot, scope };
+}
+
+/**
+ * Rows per table that readers see after an incremental snapshot: the base's count, less the base
+ * rows of the overlay's customers, plus the snapshot's rows. The base rows to leave out are counted
+ * from one read of the base paid_orders (5M rows at 10M transactions, instead of a NOT IN over
+ * paid_orders and the 10M-row retention grid): a customer's grid has one row per month from its
+ * first paid order's month to the as-of month, the rule customerRetentionInsert builds it by.
+ */
+async function overlaidCounts(
+  client: ClickHouseClient,
+  database: string,
+  { snapshot, base, asOf }: { snapshot: number; base: number; asOf: string },
+): Promise<Record<DerivedTable, number>> {
+  const db = quoteIdent(checkName(database));
+  const overlay = `(SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`;
+  const row = await first<Record<string, string>>(client, bound(
+    `SELECT
+      (SELECT toString((sum(orders), sum(toUInt64(dateDiff('month', toStartOfMonth(first), toStartOfMonth({as_of:Date})) + 1))))
+         FROM (SELECT count() AS orders, min(order_date) AS first FROM ${db}.paid_orders
+               PREWHERE snapshot = {base:UInt64} AND customer_id IN ${overlay} GROUP BY customer_id)) AS base_orders_cells,
+      (SELECT toString(count()) FROM ${db}.customer_value WHERE snapshot = {base:UInt64} AND customer_id IN ${overlay}) AS base_customers,
+      (SELECT toString(groupArray((table_name, rows))) FROM ${db}.derived_snapshots WHERE snapshot = {base:UInt64}) AS base_rows,
+      (SELECT toString(count()) FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}) AS orders,
+      (SELECT toString(count()) FROM ${db}.customer_value WHERE snapshot = {snapshot:UInt64}) AS customers,
+      (SELECT toString(count()) FROM ${db}.customer_retention WHERE snapshot = {snapshot:UInt64}) AS cells`,
+    { snapshot, base, as_of: asOf },
+  ));
+  const [removedOrders, removedCells] = (row?.base_orders_cells ?? '(0,0)').replace(/[()]/g, '').split(',').map(Number);
+  const baseRows = new Map([...(row?.base_rows ?? '').matchAll(/\('(\w+)',(\d+)\)/g)].map((m) => [m[1]!, Number(m[2])]));
+  const kept = (table: DerivedTable, removed: number, added: string | undefined) => {
+    const n = baseRows.get(table);
+    if (n === undefined) throw new Error(`derived_snapshots has no ${table} row for the base snapshot ${base}`);
+    return n - removed + Number(added ?? 0);
+  };
+  return {
+    paid_orders: kept('paid_orders', removedOrders ?? 0, row?.orders),
+    customer_value: kept('customer_value', Number(row?.base_customers ?? 0), row?.customers),
+    customer_retention: kept('customer_retention', removedCells ?? 0, row?.cells),
+  };
+}
+
+/** Partitions (snapshots) of a derived table older than `snapshot`: from system.parts on one node, no data read. */
+async function olderPartitions(client: ClickHouseClient, database: string, table: string, snapshot: number, cluster?: string): Promise<number[]> {
+  const found = cluster
+    ? await rows<{ s: string }>(client, bound(`SELECT DISTINCT toString(snapshot) AS s FROM ${quoteIdent(checkName(database))}.${quoteIdent(table)} WHERE snapshot < {snapshot:UInt64}`, { snapshot }))
+    : await rows<{ s: string }>(client, bound(
+        `SELECT DISTINCT partition AS s FROM system.parts WHERE database = {database:String} AND table = {table:String} AND active`,
+        { database, table },
+      ));
+  return found.map((r) => r.s).filter((s) => /^\d+$/.test(s)).map(Number).filter((s) => s < snapshot);
 }
 
 function chunked<T>(items: T[], size: number): T[][] {

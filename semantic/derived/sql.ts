@@ -26,31 +26,6 @@ const dbIdent = (database: string): string => quoteIdent(checkName(database));
 const PAID = `status IN (${PAID_STATUSES.map((st) => `'${st}'`).join(', ')})`;
 
 /**
- * Named RFM segments from the R and F scores (M is reported beside them). Every one of the 25 (R, F)
- * cells maps to exactly one segment; semantic/README.md shows the same table.
- */
-export const RFM_SEGMENT_SQL = `multiIf(
-    orders = 0, 'No Purchases',
-    r_score = 1 AND f_score = 1, 'Lost',
-    r_score <= 2 AND f_score <= 2, 'Hibernating',
-    r_score <= 2 AND f_score <= 4, 'At Risk',
-    r_score <= 2, 'Can''t Lose',
-    r_score = 3 AND f_score <= 2, 'About to Sleep',
-    r_score = 3 AND f_score = 3, 'Need Attention',
-    r_score <= 4 AND f_score >= 4, 'Loyal',
-    r_score = 4 AND f_score = 1, 'Promising',
-    r_score = 5 AND f_score = 1, 'New',
-    f_score <= 3, 'Potential Loyalists',
-    'Champions')`;
-
-/**
- * Quintile score 1–5 from the rank among buyers: 1 + floor(5 · (rank − 1) / buyers). Ties share the
- * lowest rank and therefore the same score, so the result does not depend on row order.
- */
-const score = (orderBy: string): string =>
-  `if(orders = 0, 0, toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY orders > 0 ORDER BY ${orderBy}) - 1), count() OVER (PARTITION BY orders > 0))))`;
-
-/**
  * An incremental refresh's customers (semantic/derived/incremental.ts): `customers` are the resolved
  * ids whose rows are rebuilt, `raw` every id their facts are stored under (themselves and the ids
  * merged into them), so the fact table is read through its primary key instead of in full.
@@ -66,12 +41,17 @@ export interface CustomerScope {
  * 001: FINAL, then the one-hop alias map) with the raw ids filtered first; everything after it is
  * the same SQL, so the overlay rows are what a full rebuild writes for those customers.
  */
+/** The transaction columns paid_orders reads (a scoped read skips the rest). */
+const FACT_COLUMNS = 'source, order_id, customer_id, order_date, status, amount, quantity, channel, transaction_id';
+
 export function paidOrdersInsert(database: string, snapshot: number, asOf: string, scope?: CustomerScope): BoundQuery {
   const db = dbIdent(database);
   const facts = scope
     ? `(SELECT t.* REPLACE (if(a.to_id != '', a.to_id, t.customer_id) AS customer_id)
-    FROM (SELECT * FROM ${db}.transactions FINAL WHERE customer_id IN {raw:Array(String)}
-      -- Exact here: a line's versions share its order_date (a sort key column), hence its month partition.
+    FROM (SELECT ${FACT_COLUMNS} FROM ${db}.transactions FINAL PREWHERE customer_id IN {raw:Array(String)}
+      -- Exact here: a line's versions share its order_date (a sort key column), hence its month
+      -- partition; and its customer_id, so filtering before FINAL drops all of a line's versions or none
+      -- (2.2 s → 1.2 s for 700 customers at 10M lines under load; the engine does not move it itself).
       SETTINGS do_not_merge_across_partitions_select_final = 1) AS t
     LEFT ANY JOIN (SELECT from_id, argMax(to_id, version) AS to_id FROM ${db}.customer_aliases GROUP BY from_id) AS a ON a.from_id = t.customer_id)`
     : `${db}.transactions_resolved`;
@@ -109,59 +89,72 @@ SETTINGS join_use_nulls = 0`,
 }
 
 /**
- * customer_value for a snapshot: always every customer, since the RFM quintiles rank all buyers at
- * once. Per customer the row is its golden record's attributes and its paid orders' totals; the
- * scores are computed over all of those rows together.
- *
- * A full rebuild computes every customer's row from customers_resolved and the snapshot's
- * paid_orders. An incremental refresh (`previous` = the last committed snapshot) computes the rows
- * of the overlay's customers the same way, from the overlay's orders, and takes everyone else's
- * from the previous snapshot: nothing of theirs changed (semantic/derived/changes.ts) and the as-of
- * date is the same, so their rows are what a full rebuild would compute. Only the scores are then
- * computed afresh, over all rows.
+ * customer_value rows for a snapshot, without their scores: of every customer (a full rebuild), or
+ * of the overlay's customers only (`overlay`: an incremental refresh, whose paid_orders snapshot
+ * holds exactly their orders). Per customer the row is its golden record's attributes and its paid
+ * orders' totals, so the overlay rows are what a full rebuild writes for those customers. The RFM
+ * scores rank all buyers together: they are not stored per row but as cuts
+ * (customerValueScoresInsert) that customer_value_current applies (migration 016).
  */
-export function customerValueInsert(database: string, snapshot: number, asOf: string, previous?: number): BoundQuery {
+export function customerValueInsert(database: string, snapshot: number, asOf: string, overlay = false): BoundQuery {
   const db = dbIdent(database);
-  const computed = (customers: string) => `SELECT c.customer_id AS customer_id, c.owner_id AS owner_id,
-    c.region AS region, c.acquisition_channel AS acquisition_channel, c.customer_type AS customer_type,
-    if(t.orders > 0, toNullable(t.first_order_at), NULL) AS first_order_at,
-    if(t.orders > 0, toNullable(t.last_order_at), NULL) AS last_order_at,
-    if(t.orders > 0, toNullable(toStartOfMonth(t.first_order_at)), NULL) AS cohort_month,
-    toUInt32(t.orders) AS orders,
-    t.gross_revenue AS gross_revenue, t.refunded_revenue AS refunded_revenue, t.net_revenue AS net_revenue,
-    if(t.orders > 0, toNullable(toUInt32(greatest(0, dateDiff('day', toDate(t.last_order_at), {as_of:Date})))), NULL) AS recency_days
-  FROM ${customers} AS c
-  LEFT JOIN (
-    SELECT customer_id, min(order_date) AS first_order_at, max(order_date) AS last_order_at, count() AS orders,
-      sum(gross_revenue) AS gross_revenue, sum(refunded_revenue) AS refunded_revenue, sum(net_revenue) AS net_revenue
-    FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
-    GROUP BY customer_id
-  ) AS t ON t.customer_id = c.customer_id`;
-  const overlay = `(SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`;
-  const rowsOf =
-    previous === undefined
-      ? computed(`${db}.customers_resolved`)
-      : `SELECT customer_id, owner_id, region, acquisition_channel, customer_type, first_order_at, last_order_at, cohort_month,
-    orders, gross_revenue, refunded_revenue, net_revenue, recency_days
-  FROM ${db}.customer_value WHERE snapshot = {previous:UInt64} AND customer_id NOT IN ${overlay}
-  UNION ALL
-  ${computed(`(SELECT * FROM ${db}.customers_resolved WHERE customer_id IN ${overlay})`)}`;
+  const customers = overlay
+    ? `(SELECT * FROM ${db}.customers_resolved WHERE customer_id IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))`
+    : `${db}.customers_resolved`;
   return {
     query: `INSERT INTO ${db}.customer_value
-SELECT snapshot, as_of, customer_id, owner_id, region, acquisition_channel, customer_type,
-  first_order_at, last_order_at, cohort_month, orders, gross_revenue, refunded_revenue, net_revenue, recency_days,
-  r_score, f_score, m_score, ${RFM_SEGMENT_SQL} AS rfm_segment
-FROM (
-  SELECT {snapshot:UInt64} AS snapshot, {as_of:Date} AS as_of, p.*,
-    ${score('ifNull(recency_days, 0) DESC')} AS r_score,
-    ${score('orders ASC')} AS f_score,
-    ${score('net_revenue ASC')} AS m_score
-  FROM (
-  ${rowsOf}
-  ) AS p
-)
+SELECT {snapshot:UInt64}, {as_of:Date}, c.customer_id, c.owner_id, c.region, c.acquisition_channel, c.customer_type,
+  if(t.orders > 0, toNullable(t.first_order_at), NULL),
+  if(t.orders > 0, toNullable(t.last_order_at), NULL),
+  if(t.orders > 0, toNullable(toStartOfMonth(t.first_order_at)), NULL),
+  toUInt32(t.orders), t.gross_revenue, t.refunded_revenue, t.net_revenue,
+  if(t.orders > 0, toNullable(toUInt32(greatest(0, dateDiff('day', toDate(t.last_order_at), {as_of:Date})))), NULL),
+  0, 0, 0, ''
+FROM ${customers} AS c
+LEFT JOIN (
+  SELECT customer_id, min(order_date) AS first_order_at, max(order_date) AS last_order_at, count() AS orders,
+    sum(gross_revenue) AS gross_revenue, sum(refunded_revenue) AS refunded_revenue, sum(net_revenue) AS net_revenue
+  FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
+  GROUP BY customer_id
+) AS t ON t.customer_id = c.customer_id
 SETTINGS join_use_nulls = 0`,
-    query_params: { snapshot, as_of: asOf, ...(previous === undefined ? {} : { previous }) },
+    query_params: { snapshot, as_of: asOf },
+  };
+}
+
+/**
+ * The snapshot's RFM cuts (customer_value_scores, migration 016), from every buyer the snapshot
+ * shows: its own customer_value rows, plus, over a `base` full rebuild, the base's rows of every
+ * customer not in the overlay. With n buyers and k_s = ceil((s − 1) · n / 5), the cut for score s
+ * is the k_s-th buyer's value in rank order (R: recency_days descending; F: orders and M:
+ * net_revenue ascending); a score is 1 plus the number of cuts the value is beyond. That equals
+ * 1 + floor(5 · (rank − 1) / n) with rank() over the buyers (ties share the lowest rank), the
+ * definition of these scores: rank − 1 counts the buyers strictly before, and that count reaches
+ * k_s exactly when the value is beyond the k_s-th value.
+ */
+export function customerValueScoresInsert(database: string, snapshot: number, base?: number): BoundQuery {
+  const db = dbIdent(database);
+  const columns = 'recency_days, orders, net_revenue';
+  const rowsOf =
+    base === undefined
+      ? `SELECT ${columns} FROM ${db}.customer_value WHERE snapshot = {snapshot:UInt64}`
+      : `SELECT ${columns} FROM ${db}.customer_value WHERE snapshot = {snapshot:UInt64}
+    UNION ALL
+    SELECT ${columns} FROM ${db}.customer_value WHERE snapshot = {base:UInt64}
+      AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`;
+  const cut = (sorted: string) => `arrayMap(s -> ${sorted}[intDiv((s - 1) * length(${sorted}) + 4, 5)], [2, 3, 4, 5])`;
+  return {
+    query: `INSERT INTO ${db}.customer_value_scores
+SELECT {snapshot:UInt64}, length(r), ${cut('r')}, ${cut('f')}, ${cut('m')}
+FROM (
+  SELECT arrayReverseSort(groupArray(assumeNotNull(recency_days))) AS r, arraySort(groupArray(orders)) AS f,
+    arraySort(groupArray(net_revenue)) AS m
+  FROM (
+    ${rowsOf}
+  )
+  WHERE orders > 0
+)`,
+    query_params: { snapshot, ...(base === undefined ? {} : { base }) },
   };
 }
 
@@ -214,7 +207,9 @@ export const DERIVED_DEFINITION: string = createHash('sha256')
       paidOrdersInsert('db', 0, '2000-01-01'),
       paidOrdersInsert('db', 0, '2000-01-01', { customers: [], raw: [] }),
       customerValueInsert('db', 0, '2000-01-01'),
-      customerValueInsert('db', 0, '2000-01-01', 0),
+      customerValueInsert('db', 0, '2000-01-01', true),
+      customerValueScoresInsert('db', 0),
+      customerValueScoresInsert('db', 0, 0),
       customerRetentionInsert('db', 0, '2000-01-01'),
     ]
       .map((q) => q.query)

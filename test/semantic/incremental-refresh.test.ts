@@ -90,15 +90,66 @@ async function visible(): Promise<Record<string, unknown[]>> {
     paid_orders: await read('paid_orders_current', 'source, order_id'),
     customer_value: await read('customer_value_current', 'customer_id'),
     customer_retention: await read('customer_retention_current', 'customer_id, months_since'),
+    // The committed snapshot's RFM cuts (migration 016).
+    customer_value_scores: await read(
+      `customer_value_scores WHERE snapshot = (SELECT max(snapshot) FROM derived_snapshots WHERE table_name = 'customer_value')`,
+      'buyers',
+    ),
   };
 }
 
+interface ValueRow {
+  customer_id: string;
+  orders: number;
+  net_revenue: string;
+  recency_days: number | null;
+  r_score: number;
+  f_score: number;
+  m_score: number;
+}
+
+/**
+ * The RFM scores by their definition, computed here from the rows' own values: among buyers,
+ * 1 + floor(5 · (rank − 1) / buyers) with rank − 1 = the buyers strictly before (R: more days since
+ * the last order; F: fewer orders; M: less net revenue), 0 without purchases.
+ */
+function assertScoresByRank(rows: unknown[]): void {
+  const value = rows as ValueRow[];
+  const buyers = value.filter((c) => Number(c.orders) > 0);
+  assert.ok(buyers.length >= 10, `enough buyers to rank (${buyers.length})`);
+  const score = (before: (other: ValueRow) => boolean) =>
+    1 + Math.floor((5 * buyers.filter(before).length) / buyers.length);
+  for (const c of value) {
+    const bought = Number(c.orders) > 0;
+    const expected = bought
+      ? [
+          score((o) => Number(o.recency_days) > Number(c.recency_days)),
+          score((o) => Number(o.orders) < Number(c.orders)),
+          score((o) => Number(o.net_revenue) < Number(c.net_revenue)),
+        ]
+      : [0, 0, 0];
+    assert.deepEqual(
+      [Number(c.r_score), Number(c.f_score), Number(c.m_score)],
+      expected,
+      `RFM scores of ${c.customer_id}`,
+    );
+  }
+  // Every score value is used when there are at least five distinct values (here: net revenue).
+  assert.deepEqual([...new Set(buyers.map((c) => Number(c.m_score)))].sort(), [1, 2, 3, 4, 5]);
+}
+
 /** Incremental result first, then a full rebuild of the same data: every table must match. */
-async function assertEqualsFullRebuild(incremental: Record<string, unknown[]>): Promise<void> {
+async function assertEqualsFullRebuild(
+  incremental: Record<string, unknown[]>,
+  refreshed: RefreshResult,
+): Promise<void> {
   const full = await refresh('full');
   assert.equal(full.kind, 'full');
+  // The incremental counts are arithmetic over the base (semantic/derived/refresh.ts): the full rebuild counts rows.
+  assert.deepEqual(refreshed.rows, full.rows, 'rows per table');
   const rebuilt = await visible();
-  for (const table of ['paid_orders', 'customer_value', 'customer_retention']) {
+  assertScoresByRank(incremental.customer_value!);
+  for (const table of ['paid_orders', 'customer_value', 'customer_retention', 'customer_value_scores']) {
     assert.equal(incremental[table]!.length, rebuilt[table]!.length, `${table}: row count`);
     assert.deepEqual(incremental[table], rebuilt[table], table);
   }
@@ -148,6 +199,9 @@ test('new customers, customer updates and refunds: the incremental tables equal 
   const r1 = await refresh('incremental');
   assert.equal(r1.kind, 'incremental', r1.why);
   assert.deepEqual([r1.changedCustomers, r1.rows.customer_value], [3, 33]);
+  // Only the changed customers' rows were written; the other 30 are read from the full rebuild.
+  assert.equal(await scalar(`SELECT count() AS v FROM customer_value WHERE snapshot = ${r1.snapshot}`), '3');
+  assert.equal(await scalar('SELECT count() AS v FROM customer_value_current'), '33');
 
   // Updates: an owner and a region change (newer versions of two customer records).
   await load('customers', [
@@ -181,7 +235,7 @@ test('new customers, customer updates and refunds: the incremental tables equal 
     Number(dan.refunded_revenue),
     refunded.reduce((s, t) => s + Number(t.amount), 0),
   );
-  await assertEqualsFullRebuild(incremental);
+  await assertEqualsFullRebuild(incremental, r2);
 });
 
 test('a merge by e-mail, new facts for existing customers and an order moved to another customer: equal to a full rebuild', async () => {
@@ -227,7 +281,7 @@ test('a merge by e-mail, new facts for existing customers and an order moved to 
     loser.map((o) => o.customer_id),
     [customerIdFor('shop', '1010')],
   );
-  await assertEqualsFullRebuild(incremental);
+  await assertEqualsFullRebuild(incremental, r2);
 });
 
 test('a moved as-of date or an explicit full mode rebuilds everything', async () => {
