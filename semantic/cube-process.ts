@@ -18,7 +18,8 @@ import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from '.
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
-import { withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
+import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
+import { AnswerStore, answerCache, dataVersionReader } from './answer-cache.ts';
 import { AskedRequests, warmUp, type AskedRequest } from './warm-up.ts';
 import { createLogger } from '../lib/log.ts';
 import { loadConfig } from '../lib/config/schema.ts';
@@ -105,6 +106,8 @@ const pollSeconds = Math.max(1, Math.min(5, Math.ceil(waitSeconds)));
  * query whose rollup is not built yet.
  */
 const refreshSeconds = Math.max(1, env.CRM_SEMANTIC_REFRESH_SECONDS);
+/** Budget of the answers shared across users (semantic/answer-cache.ts); 0 turns the cache off. */
+const answerCacheBytes = env.CRM_SEMANTIC_ANSWER_CACHE_MB * 1024 * 1024;
 
 /**
  * One JSON line per event on stderr, with lib/log.ts's fields (level, time, pid, part, msg,
@@ -291,6 +294,25 @@ async function main(): Promise<void> {
   // What people ask is remembered for the next start's warm-up (semantic/warm-up.ts).
   const asked = new AskedRequests();
   app.use(asked.recorder(apiSecret));
+  if (answerCacheBytes > 0) {
+    // The data version as Cube's refresh keys read it (refresh-keys.ts), through a driver of its own.
+    const versionDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
+    const readVersion = async (): Promise<string> => {
+      const [row] = (await versionDriver.query(dataVersionSql())) as Record<string, unknown>[];
+      const value = row && Object.values(row)[0];
+      if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
+      return value;
+    };
+    app.use(
+      answerCache({
+        apiSecret,
+        store: new AnswerStore(answerCacheBytes),
+        dataVersion: dataVersionReader(readVersion, DATA_VERSION_RENEWAL_SECONDS * 1000),
+        renewalMs: DATA_VERSION_RENEWAL_SECONDS * 1000,
+        onError: (err) => cubeLog.warn({ error: err.message }, 'answer cache bypassed: the data version could not be read'),
+      }),
+    );
+  }
   app.use(waitForAnswer({ waitSeconds, self: () => listening.at }));
   await core.initApp(app);
   // Unknown routes answer JSON with a request id like every other error, not express's HTML page.

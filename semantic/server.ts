@@ -65,6 +65,8 @@ export interface SemanticServerOptions {
   warmFile?: string;
   /** The warm-up's share of the start: after this many ms the server is handed over warm or not. Default 90,000. */
   warmTimeoutMs?: number;
+  /** MiB for answers shared across users (semantic/answer-cache.ts); 0 turns it off. Default: CRM_SEMANTIC_ANSWER_CACHE_MB. */
+  answerCacheMb?: number;
 }
 
 export interface SemanticServer {
@@ -106,6 +108,7 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     CRM_SEMANTIC_REFRESH_SECONDS: String(opts.preAggregationRefreshSeconds ?? 30),
     // The caller's setting, else this process's configuration (npm start does not pass one).
     CRM_SEMANTIC_WAIT_SECONDS: String(opts.waitSeconds ?? loadConfig().CRM_SEMANTIC_WAIT_SECONDS),
+    CRM_SEMANTIC_ANSWER_CACHE_MB: String(opts.answerCacheMb ?? loadConfig().CRM_SEMANTIC_ANSWER_CACHE_MB),
     CRM_SEMANTIC_HOST: opts.host ?? '127.0.0.1',
     CRM_SEMANTIC_PORT: String(opts.port ?? 4000),
   };

@@ -232,6 +232,11 @@ export const VARIABLES = {
     meaning: "how long the semantic API's `/load` and GraphQL wait for a slow or uncached query before answering 504 (instead of Cube's `Continue wait`)",
     readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
   }),
+  CRM_SEMANTIC_ANSWER_CACHE_MB: variable(whole(64, 0), {
+    type: 'MiB', default: '`64`',
+    meaning: "memory for /v1/load answers shared across users with the same access (semantic/answer-cache.ts; at most ~5 s stale, as Cube's own cache); `0` turns it off",
+    readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
+  }),
   CRM_DERIVED_CHECK_SECONDS: variable(positive(60, 'seconds'), {
     type: 'seconds', default: '`60`', meaning: 'how often the worker looks for new loads to rebuild the derived value, RFM and retention tables',
     readBy: 'bin/start.ts', group: 'servers', kind: 'product',
