@@ -61,6 +61,7 @@ export const NODE_TESTS = {
     'test/models/winloss/demo.test.ts', // a 4,000-customer demo in the embedded engine, two win/loss runs
     'test/models/scoring/atomic-publish.test.ts', // `npm run models -- score` child processes killed mid-run; a real Cube
     'test/semantic/answer-cache.test.ts', // Cube's answer cache: owners' own rows, data-version refresh keys, a load renews
+    'test/semantic/answer-cache-shared.test.ts', // the answer cache shared across users in front of Cube: scopes, bad tokens, a load shows
     'test/semantic/api-errors.test.ts',
     'test/semantic/as-of-refresh.test.ts',
     'test/semantic/auth.test.ts', // `npm run token` as a child process
