@@ -13,6 +13,7 @@
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { BoundQuery } from '../../lib/warehouse/sql.ts';
 import { parseDay, resolveDefinition, type ChurnDefinition } from './definition.ts';
+import { TsvColumnReader } from './tsv-columns.ts';
 
 export interface FeatureSpec {
   name: string;
@@ -336,33 +337,29 @@ export interface LoadOptions extends FeatureQueryOptions {
   onProgress?: (rows: number) => void;
 }
 
-/** Runs the feature query and streams the rows into typed columns. */
+/**
+ * Runs the feature query and streams the rows into typed columns: TabSeparated bytes cut into
+ * Float64Arrays as they arrive (tsv-columns.ts; the same numbers JSONCompactEachRow gave, at a
+ * fraction of the CPU per row).
+ */
 export async function loadFeatures(warehouse: Warehouse, opts: LoadOptions): Promise<FeatureSet> {
   const { query, query_params } = buildFeatureQuery(opts);
-  const rs = await warehouse.client.query({ query, query_params, format: 'JSONCompactEachRow' });
   const nf = FEATURES.length;
-  const ids: string[] = [];
-  const buffers: number[][] = FEATURES.map(() => []);
-  const labels: number[] = [];
-  for await (const rows of rs.stream<unknown[]>()) {
-    for (const row of rows) {
-      const v = row.json() as (string | number | null)[];
-      ids.push(String(v[0]));
-      for (let j = 0; j < nf; j++) {
-        const x = v[j + 1];
-        buffers[j].push(x === null ? NaN : Number(x));
-      }
-      if (opts.withLabels) labels.push(Number(v[nf + 1]));
-    }
-    opts.onProgress?.(ids.length);
+  const reader = new TsvColumnReader(nf + (opts.withLabels ? 1 : 0), 1 << 14);
+  const { stream } = await warehouse.client.exec({ query: `${query}\nFORMAT TabSeparated`, query_params });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const before = reader.rows;
+    reader.push(chunk);
+    if (reader.rows !== before) opts.onProgress?.(reader.rows);
   }
+  const { keys, columns } = reader.finish();
   const set: FeatureSet = {
     cutoff: opts.cutoff,
     features: [...FEATURE_NAMES],
-    customerIds: ids,
-    columns: buffers.map((b) => Float64Array.from(b)),
+    customerIds: keys,
+    columns: columns.slice(0, nf),
   };
-  if (opts.withLabels) set.labels = Uint8Array.from(labels);
+  if (opts.withLabels) set.labels = Uint8Array.from(columns[nf]);
   return set;
 }
 
