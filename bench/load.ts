@@ -93,6 +93,10 @@ interface PhaseResult {
   queries: Sample[];
   pages: Sample[];
   slowWarnings: number;
+  /** 1-minute load average at the phase's start and end (the machine is shared: every figure needs it beside). */
+  loadavg: [number, number];
+  /** The shared answer cache's counters over the phase (semantic/answer-cache.ts), when the bench can read them. */
+  cache?: { hits: number; misses: number; stored: number; notStored: number; versionChanges: number; bytes: number };
 }
 
 async function freePort(): Promise<number> {
@@ -149,6 +153,8 @@ interface Product {
   startedMs: number;
   /** Cube's "too slow to be renewed" warnings seen in the product's log so far. */
   slowWarnings(): number;
+  /** The semantic process's own origin (its answer-cache counters are at /answer-cache there). */
+  semanticOrigin: string;
   close(): Promise<void>;
 }
 
@@ -185,6 +191,7 @@ async function startProduct(dataDir: string): Promise<Product> {
     url,
     startedMs,
     slowWarnings: () => slow,
+    semanticOrigin: `http://127.0.0.1:${ports.CRM_SEMANTIC_PORT}`,
     async close() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -298,6 +305,17 @@ class User {
   }
 }
 
+type CacheCounters = NonNullable<PhaseResult['cache']>;
+/** The answer cache's counters; undefined when the product has none (turned off, or an older build). */
+async function cacheStats(origin: string): Promise<CacheCounters | undefined> {
+  try {
+    const res = await fetch(`${origin}/answer-cache`);
+    return res.ok ? ((await res.json()) as CacheCounters) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `count` users for `seconds` and returns every answer's timing. */
 async function runPhase(base: string, accounts: Account[], queries: Map<Account['role'], CapturedRequest[]>, opts: { users: number; seconds: number; thinkMs: number; ownerShare: number }, product?: Product): Promise<PhaseResult> {
   const executives = accounts.filter((a) => a.role === 'executive');
@@ -311,7 +329,8 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
   }
   await Promise.all(users.map((u) => u.signIn()));
   const slowBefore = product?.slowWarnings() ?? 0;
-  const result: PhaseResult = { users: opts.users, seconds: opts.seconds, queries: [], pages: [], slowWarnings: 0 };
+  const cacheBefore = product ? await cacheStats(product.semanticOrigin) : undefined;
+  const result: PhaseResult = { users: opts.users, seconds: opts.seconds, queries: [], pages: [], slowWarnings: 0, loadavg: [loadavg()[0], 0] };
   const start = performance.now();
   const stopAt = start + opts.seconds * 1000;
   await Promise.all(
@@ -348,7 +367,19 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
     }),
   );
   result.seconds = (performance.now() - start) / 1000;
+  result.loadavg[1] = loadavg()[0];
   result.slowWarnings = (product?.slowWarnings() ?? 0) - slowBefore;
+  const cacheAfter = product ? await cacheStats(product.semanticOrigin) : undefined;
+  if (cacheBefore && cacheAfter) {
+    result.cache = {
+      hits: cacheAfter.hits - cacheBefore.hits,
+      misses: cacheAfter.misses - cacheBefore.misses,
+      stored: cacheAfter.stored - cacheBefore.stored,
+      notStored: cacheAfter.notStored - cacheBefore.notStored,
+      versionChanges: cacheAfter.versionChanges - cacheBefore.versionChanges,
+      bytes: cacheAfter.bytes,
+    };
+  }
   return result;
 }
 
@@ -396,13 +427,20 @@ function summarize(r: PhaseResult): Summary {
 function report(title: string, r: PhaseResult, s: Summary, goals: boolean): string[] {
   const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const lines = [
-    `${title}: ${r.users} user${r.users === 1 ? '' : 's'}, ${r.seconds.toFixed(0)} s, ${r.pages.length} page views, ${r.queries.length} queries`,
+    `${title}: ${r.users} user${r.users === 1 ? '' : 's'}, ${r.seconds.toFixed(0)} s, ${r.pages.length} page views, ${r.queries.length} queries (load average ${r.loadavg[0].toFixed(1)} → ${r.loadavg[1].toFixed(1)})`,
     `  throughput        ${s.qps.toFixed(1)} queries/s, ${s.pagesPerS.toFixed(2)} page views/s`,
     `  query latency     p50 ${fmtS(s.q.p50)}   p95 ${fmtS(s.q.p95)}${goals ? ` (goal ≤ ${fmtS(GOAL.p95)}: ${mark(s.q.p95 <= GOAL.p95)})` : ''}   max ${fmtS(s.q.max)}${goals ? ` (goal ≤ ${fmtS(GOAL.max)}: ${mark(s.q.max <= GOAL.max)})` : ''}`,
     `  page view (all)   p50 ${fmtS(s.page.p50)}   p95 ${fmtS(s.page.p95)}   max ${fmtS(s.page.max)}`,
     `  errors            ${s.errors}${goals ? ` (goal 0: ${mark(s.errors === 0)})` : ''}; "Continue wait" answers ${s.continueWaits}; Cube "too slow to be renewed" warnings ${r.slowWarnings}`,
     `  worst 5 s window  +${(s.worst.at / 1000).toFixed(0)} s: ${s.worst.answers} answers (mean ${s.worst.meanPerWindow.toFixed(0)} per 5 s), slowest ${fmtS(s.worst.slowest)}; longest stretch without an answer ${fmtS(s.longestGap.ms)} at +${(s.longestGap.at / 1000).toFixed(0)} s`,
   ];
+  if (r.cache) {
+    const c = r.cache;
+    const asked = c.hits + c.misses;
+    lines.push(
+      `  answer cache      ${asked ? ((100 * c.hits) / asked).toFixed(1) : '–'}% hits (${c.hits} hits, ${c.misses} misses; ${c.stored} answers kept, ${c.notStored} not kept; ${c.versionChanges} data-version changes; ${(c.bytes / 1024).toFixed(0)} KiB held)`,
+    );
+  }
   for (const [kind, n] of [...s.errorKinds].slice(0, 5)) lines.push(`    ${n}× ${kind}`);
   return lines;
 }
@@ -482,18 +520,19 @@ async function main(): Promise<void> {
     if (baseline) out.push(`  vs baseline       p95 ×${(mainSummary.q.p95 / baseline.q.p95).toFixed(1)}, throughput ×${(mainSummary.qps / baseline.qps).toFixed(1)} with ×${users} users`);
     out.push('');
     if (sweep.length) {
-      const rows: { n: number; s: Summary }[] = [];
+      const rows: { n: number; s: Summary; r: PhaseResult }[] = [];
       for (const n of sweep) {
         log(`sweep: ${n} users for ${sweepSeconds} s …`);
-        rows.push({ n, s: summarize(await phase(n, sweepSeconds)) });
+        const r = await phase(n, sweepSeconds);
+        rows.push({ n, s: summarize(r), r });
       }
-      out.push(`Saturation sweep (${sweepSeconds} s per step):`, '  users  queries/s  ×1 user  p50      p95      max      errors');
+      out.push(`Saturation sweep (${sweepSeconds} s per step):`, '  users  queries/s  ×1 user  p50      p95      max      errors  hits   load');
       let saturated: number | undefined;
-      rows.forEach(({ n, s }, i) => {
+      rows.forEach(({ n, s, r }, i) => {
         const first = rows[0].s.qps;
         // Throughput stops growing: a step that adds users but less than 10% more answers per second.
         if (saturated === undefined && i > 0 && s.qps < rows[i - 1].s.qps * 1.1) saturated = rows[i - 1].n;
-        out.push(`  ${String(n).padStart(5)}  ${s.qps.toFixed(1).padStart(9)}  ${(s.qps / first).toFixed(1).padStart(7)}  ${fmtS(s.q.p50).padEnd(7)}  ${fmtS(s.q.p95).padEnd(7)}  ${fmtS(s.q.max).padEnd(7)}  ${s.errors}`);
+        out.push(`  ${String(n).padStart(5)}  ${s.qps.toFixed(1).padStart(9)}  ${(s.qps / first).toFixed(1).padStart(7)}  ${fmtS(s.q.p50).padEnd(7)}  ${fmtS(s.q.p95).padEnd(7)}  ${fmtS(s.q.max).padEnd(7)}  ${String(s.errors).padEnd(6)}  ${r.cache && r.cache.hits + r.cache.misses ? `${((100 * r.cache.hits) / (r.cache.hits + r.cache.misses)).toFixed(0)}%`.padEnd(5) : '–    '}  ${r.loadavg[1].toFixed(1)}`);
       });
       out.push(saturated === undefined ? '  throughput still grew at every step' : `  throughput stops growing after ${saturated} users (the next step added < 10%)`, '');
     }
