@@ -80,6 +80,24 @@ function csv(set: { columns: Float64Array[] }, labels: Uint8Array): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * The selection's view: mean ± SD of the shipped candidate's fold ROC-AUCs, the best validated
+ * baseline's, and the SD of their paired per-fold difference (what decides a tie).
+ */
+function validationLine(sel: Awaited<ReturnType<typeof trainAndRegister>>['selection']): string {
+  if (!sel || sel.folds.length === 0) return 'no fold';
+  const ok = sel.candidates.filter((c) => c.status === 'validated');
+  const chosen = ok.find((c) => c.name === sel.chosen.name);
+  const base = ok.filter((c) => c.baseline).reduce((a, b) => (b.roc_auc > a.roc_auc ? b : a));
+  if (!chosen) return 'not validated';
+  const d = chosen.folds.map((f, k) => f.roc_auc - base.folds[k].roc_auc);
+  const m = d.reduce((a, b) => a + b, 0) / d.length;
+  const sd = d.length > 1 ? Math.sqrt(d.reduce((a, x) => a + (x - m) ** 2, 0) / (d.length - 1)) : NaN;
+  const pm = (x: { roc_auc: number; roc_auc_sd?: number }): string =>
+    `${f3(x.roc_auc)}${Number.isFinite(x.roc_auc_sd) ? ` ± ${x.roc_auc_sd!.toFixed(3)}` : ''}`;
+  return `${sel.folds.length} folds: ${chosen.name} ${pm(chosen)} vs ${base.name} ${pm(base)}; paired difference ${m >= 0 ? '+' : ''}${m.toFixed(3)}${Number.isFinite(sd) ? ` ± ${sd.toFixed(3)}` : ''}`;
+}
+
 /** The best baseline's ROC-AUC at one cutoff: recency and every BG/NBD score. */
 const bestBaseline = (r: { recency: { auc: number }; bgExpected: { auc: number }; bgAlive: { auc: number }; bgNone: { auc: number } }): number =>
   Math.max(r.recency.auc, r.bgExpected.auc, r.bgAlive.auc, r.bgNone.auc);
@@ -118,6 +136,8 @@ interface Row {
   bgAlive: { auc: number; pr: number; brier: number };
   bgNone: { auc: number; pr: number; brier: number };
   sklearn?: { auc: number; pr: number; brier: number };
+  /** What the selection saw: the shipped and the best baseline's fold ROC-AUCs. */
+  validation: string;
   seconds: number;
 }
 const results: Row[] = [];
@@ -180,6 +200,7 @@ try {
         bgExpected: await base('bgnbd_expected'),
         bgAlive: await base('bgnbd_p_alive'),
         bgNone: await base('bgnbd_no_purchase'),
+        validation: validationLine(reg.selection),
         seconds,
       };
       if (hasSklearn) {
@@ -239,6 +260,8 @@ for (const r of results) {
       `${okBase ? 'met' : 'MISSED'} (${r.shipped.auc - best >= 0 ? '+' : ''}${(r.shipped.auc - best).toFixed(3)}) | ${okSk === undefined ? '—' : `${okSk ? 'met' : 'MISSED'} (${(r.shipped.auc - r.sklearn!.auc >= 0 ? '+' : '') + (r.shipped.auc - r.sklearn!.auc).toFixed(3)})`} |`,
   );
 }
+console.log('\nwhat the selection saw (validation folds; ROC-AUC mean ± SD over folds)');
+for (const r of results) console.log(`  as of ${r.asOf}, horizon ${r.horizon}: ${r.validation}`);
 console.log(`\ngoal "shipped ≥ best baseline + 0.01 ROC-AUC": met at ${metBaseline}/${results.length} cutoffs`);
 if (results.some((r) => r.sklearn))
   console.log(

@@ -2,10 +2,20 @@
  * Validated model selection: rolling-origin, out-of-time validation over the candidates
  * (candidates.ts), Platt calibration on held-out folds, and the choice of the model to ship.
  *
- * Cutoffs c_k = today − (k + 1)·horizon, k = 0 … folds. Fold k trains at c_{k+1} (its labels end by
- * c_k) and is evaluated at c_k (its labels end by today), so no training label sees the evaluation
- * period, and every fold is what production does: train on the past, score the next horizon. The
- * shipped model is then trained at c_0, the newest cutoff whose labels are complete.
+ * Evaluation cutoffs e_k = today − horizon − k·step, k = 0 … folds − 1 (step: half the horizon by
+ * default). Fold k trains at e_k − horizon, e_k − 2·horizon, … (their labels end by e_k) and is
+ * evaluated at e_k (its labels end by today at the latest), so no training label sees the
+ * evaluation period, and every fold is what production does: train on the past, score the next
+ * horizon. The shipped model is then trained at today − horizon (and the pool before it), the
+ * newest cutoffs whose labels are complete.
+ *
+ * Why a step shorter than the horizon: on a few thousand customers one fold's ROC-AUC moves by
+ * ±0.01–0.02 from one cutoff to the next (CDNOW, models/README.md), so three folds a horizon apart
+ * cannot tell a real +0.01 from noise, and the oldest of them sit at the start of the history,
+ * where customers are weeks old and unlike today's. Six folds half a horizon apart average over
+ * more cutoffs within the same recent stretch. Their evaluation windows overlap, so they are not
+ * independent (the card's fold spread understates the uncertainty), and calibration's cross-fitting
+ * leaves out the folds whose windows overlap the one being scored.
  *
  * Choice: the candidate with the best mean held-out ROC-AUC; candidates within TIE_MARGIN of it
  * count as tied and the simplest of those ships. Baselines are candidates and the simplest, so a
@@ -48,7 +58,9 @@ import { ChurnTrainingError } from './train.ts';
 
 /** Mean ROC-AUC differences below this are noise on a few thousand customers: the simpler model wins. */
 export const TIE_MARGIN = 0.005;
-export const DEFAULT_FOLDS = 3;
+export const DEFAULT_FOLDS = 6;
+/** Days between evaluation cutoffs, as a share of the horizon (rounded up to whole days). */
+export const DEFAULT_FOLD_STEP_SHARE = 0.5;
 export const DEFAULT_TRAINING_CUTOFFS = 2;
 /**
  * Seconds the forest grid (and the BG/NBD forest) may use before the remaining points are skipped:
@@ -84,6 +96,8 @@ export interface CandidateResult {
   note?: string;
   /** Means over the folds (NaN when skipped). */
   roc_auc: number;
+  /** Sample standard deviation of the folds' ROC-AUC (NaN with fewer than two folds). */
+  roc_auc_sd?: number;
   pr_auc: number;
   brier: number;
   folds: FoldMetrics[];
@@ -118,6 +132,8 @@ export interface SelectOptions {
   today: string;
   definition?: Partial<ChurnDefinition>;
   folds?: number;
+  /** Days between evaluation cutoffs (default: half the horizon). */
+  foldStepDays?: number;
   /** Cutoffs, one horizon apart, stacked into each training set (default 2): more rows on small logs. */
   trainingCutoffs?: number;
   budgetSeconds?: number;
@@ -129,6 +145,11 @@ export interface SelectOptions {
 }
 
 const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+const sd = (xs: number[]): number => {
+  if (xs.length < 2) return NaN;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
 const rate = (y: Uint8Array): number => (y.length ? y.reduce((a, b) => a + b, 0) / y.length : NaN);
 
 /** Features, labels and the BG/NBD columns at one cutoff; undefined when it cannot train or validate. */
@@ -236,10 +257,18 @@ function concatLabels(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Probabilities of each fold from a Platt map fitted on the other folds (or the fold itself when there is one). */
-function crossFitted(raw: Float64Array[], labels: Uint8Array[]): Float64Array[] {
+/**
+ * Probabilities of each fold from a Platt map fitted on the other folds whose evaluation windows do
+ * not overlap it (else on all other folds; on the fold itself when it is the only one).
+ */
+function crossFitted(
+  raw: Float64Array[],
+  labels: Uint8Array[],
+  overlapping: (i: number, k: number) => boolean = () => false,
+): Float64Array[] {
   return raw.map((_, k) => {
-    const others = raw.length > 1 ? raw.map((_, i) => i).filter((i) => i !== k) : [k];
+    const apart = raw.map((_, i) => i).filter((i) => i !== k && !overlapping(i, k));
+    const others = apart.length ? apart : raw.length > 1 ? raw.map((_, i) => i).filter((i) => i !== k) : [k];
     const map = fitPlatt(concat(others.map((i) => raw[i])), concatLabels(others.map((i) => labels[i])));
     return applyPlatt(map, raw[k]);
   });
@@ -255,50 +284,73 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   const budget = opts.budgetSeconds ?? DEFAULT_BUDGET_SECONDS;
   const warnings: string[] = [];
 
+  const step = Math.max(1, Math.round(opts.foldStepDays ?? Math.ceil(h * DEFAULT_FOLD_STEP_SHARE)));
   const dataStart = await firstOrderDay(warehouse, definition);
   // Purchase days are read once (before today) and cut per cutoff: one query instead of one per cutoff.
   const purchases = await loadPurchaseDays(warehouse, opts.today, definition.purchaseStatuses);
-  // Load cutoffs from the newest back; stop at the first one that cannot serve (the history begins).
-  const sets: LabelledSet[] = [];
+  // Each cutoff is loaded once, whichever folds share it (with step = horizon/2, fold k's training
+  // cutoffs are the evaluation cutoffs of folds k + 2 and k + 4).
+  const newest = addDays(opts.today, -h);
+  const loaded = new Map<string, { set: LabelledSet; bgnbd: boolean } | { problem: string }>();
+  const cutoffAt = async (cutoff: string) => {
+    let got = loaded.get(cutoff);
+    if (!got) {
+      log(`validation data at ${cutoff}…`);
+      got = await loadCutoff(warehouse, cutoff, definition, dataStart, warnings, cutoff === newest, purchases);
+      loaded.set(cutoff, got);
+    }
+    return got;
+  };
   let bgnbdEverywhere = true;
-  for (let k = 0; k < nFolds + pool; k++) {
-    const cutoff = addDays(opts.today, -(k + 1) * h);
-    log(`validation data at ${cutoff}…`);
-    const got = await loadCutoff(warehouse, cutoff, definition, dataStart, warnings, k === 0, purchases);
-    if ('problem' in got) {
-      if (k === 0)
-        throw new ChurnTrainingError(
-          got.problem.includes('churned') || got.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS',
-          `${got.problem}: nothing to train on`,
-        );
-      if (k <= nFolds)
-        warnings.push(
-          `history ends before ${cutoff} (${got.problem}): ${k - 1 === 1 ? 'one validation fold' : `${k - 1} validation folds`} instead of ${nFolds}`,
-        );
+  /** The labelled sets at `pool` cutoffs a horizon apart from `from` back (fewer where the history ends). */
+  const poolFrom = async (from: string): Promise<LabelledSet[]> => {
+    const out: LabelledSet[] = [];
+    for (let m = 0; m < pool; m++) {
+      const got = await cutoffAt(addDays(from, -m * h));
+      if ('problem' in got) break;
+      out.push(got.set);
+      bgnbdEverywhere &&= got.bgnbd;
+    }
+    return out;
+  };
+  const first = await cutoffAt(newest);
+  if ('problem' in first)
+    throw new ChurnTrainingError(
+      first.problem.includes('churned') || first.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS',
+      `${first.problem}: nothing to train on`,
+    );
+  const finalParts = await poolFrom(newest);
+  const trainSets: LabelledSet[] = [];
+  const evalSets: LabelledSet[] = [];
+  const folds: FoldInfo[] = [];
+  for (let k = 0; k < nFolds; k++) {
+    const evalCutoff = addDays(newest, -k * step);
+    const ev = await cutoffAt(evalCutoff);
+    const parts = 'problem' in ev ? [] : await poolFrom(addDays(evalCutoff, -h));
+    if ('problem' in ev || parts.length === 0) {
+      const why = 'problem' in ev ? ev.problem : (loaded.get(addDays(evalCutoff, -h)) as { problem: string }).problem;
+      warnings.push(
+        `history ends before ${'problem' in ev ? evalCutoff : addDays(evalCutoff, -h)} (${why}): ${k === 1 ? 'one validation fold' : `${k} validation folds`} instead of ${nFolds}`,
+      );
       break;
     }
-    sets.push(got.set);
-    bgnbdEverywhere &&= got.bgnbd;
-  }
-  // Fold k trains on the `pool` cutoffs before its evaluation cutoff (fewer where the history ends).
-  const trainOf = (k: number): LabelledSet => stackSets(sets.slice(k + 1, k + 1 + pool));
-  const trainSets: LabelledSet[] = [];
-  const folds: FoldInfo[] = [];
-  for (let k = 0; k + 1 < sets.length && k < nFolds; k++) {
-    const train = trainOf(k);
+    bgnbdEverywhere &&= ev.bgnbd;
+    const train = stackSets(parts);
     trainSets.push(train);
+    evalSets.push(ev.set);
     folds.push({
-      trainCutoff: sets
-        .slice(k + 1, k + 1 + pool)
-        .map((s) => s.cutoff)
-        .join(' + '),
-      evalCutoff: sets[k].cutoff,
+      trainCutoff: parts.map((p) => p.cutoff).join(' + '),
+      evalCutoff,
       trainRows: train.customerIds.length,
       trainChurnRate: rate(train.labels),
-      evalRows: sets[k].customerIds.length,
-      evalChurnRate: rate(sets[k].labels),
+      evalRows: ev.set.customerIds.length,
+      evalChurnRate: rate(ev.set.labels),
     });
   }
+  // Folds whose evaluation windows overlap fold k's (their labels share days): left out of the
+  // Platt map that calibrates fold k.
+  const overlapping = (i: number, k: number): boolean =>
+    Math.abs(Date.parse(folds[i].evalCutoff) - Date.parse(folds[k].evalCutoff)) < h * 86_400_000;
 
   const specs: CandidateSpec[] = [...baselineSpecs(), ...logisticSpecs()];
   const grid = (opts.grid ?? FOREST_GRID).map((g, i) =>
@@ -306,7 +358,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   );
   const results: CandidateResult[] = [];
   const heldOut = new Map<string, Float64Array[]>();
-  const evalLabels = folds.map((_, k) => sets[k].labels);
+  const evalLabels = evalSets.map((set) => set.labels);
 
   const validate = async (spec: CandidateSpec): Promise<CandidateResult> => {
     const base = { name: spec.name, kind: spec.kind, baseline: spec.baseline, description: spec.description };
@@ -336,10 +388,10 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     const raw: Float64Array[] = [];
     for (let k = 0; k < folds.length; k++) {
       const fitted = await fitCandidate(spec, trainSets[k]);
-      raw.push(rawScores(fitted, sets[k]));
+      raw.push(rawScores(fitted, evalSets[k]));
     }
     heldOut.set(spec.name, raw);
-    const calibrated = crossFitted(raw, evalLabels);
+    const calibrated = crossFitted(raw, evalLabels, overlapping);
     const fm: FoldMetrics[] = folds.map((f, k) => ({
       evalCutoff: f.evalCutoff,
       roc_auc: rocAuc(evalLabels[k], raw[k]),
@@ -350,13 +402,14 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
       ...base,
       status: 'validated',
       roc_auc: mean(fm.map((m) => m.roc_auc)),
+      roc_auc_sd: sd(fm.map((m) => m.roc_auc)),
       pr_auc: mean(fm.map((m) => m.pr_auc)),
       brier: mean(fm.map((m) => m.brier)),
       folds: fm,
       fitSeconds: (performance.now() - ts) / 1000,
     };
     log(
-      `  ${spec.name.padEnd(16)} ROC-AUC ${r.roc_auc.toFixed(3)}  PR-AUC ${r.pr_auc.toFixed(3)}  Brier ${r.brier.toFixed(3)}  (${r.fitSeconds.toFixed(1)} s)`,
+      `  ${spec.name.padEnd(18)} ROC-AUC ${r.roc_auc.toFixed(3)} ± ${(r.roc_auc_sd ?? NaN).toFixed(3)} (folds: ${fm.map((m) => m.roc_auc.toFixed(3)).join(' ')})  PR-AUC ${r.pr_auc.toFixed(3)}  Brier ${r.brier.toFixed(3)}  (${r.fitSeconds.toFixed(1)} s)`,
     );
     return r;
   };
@@ -414,8 +467,8 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     chosen = specs[0];
     reason =
       'no out-of-time validation was possible (the history holds one usable cutoff): shipping the recency baseline, calibrated on its training cutoff';
-    const fitted = await fitCandidate(chosen, sets[0]);
-    calibration = fitPlatt(rawScores(fitted, sets[0]), sets[0].labels);
+    const fitted = await fitCandidate(chosen, first.set);
+    calibration = fitPlatt(rawScores(fitted, first.set), first.set.labels);
     warnings.push(reason);
   } else {
     const { best, pick } = pickCandidate(validated, (name) => specOf(name).complexity);
@@ -433,12 +486,12 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
         : `${best.name} scored ${f(best.roc_auc)}, but ${pick.name} (${f(pick.roc_auc)}) is within the tie margin of ${TIE_MARGIN} and simpler`;
     const raw = heldOut.get(pick.name)!;
     calibration = fitPlatt(concat(raw), concatLabels(evalLabels));
-    const calibrated = crossFitted(raw, evalLabels);
+    const calibrated = crossFitted(raw, evalLabels, overlapping);
     points = calibrationPoints(concat(calibrated), concatLabels(evalLabels));
   }
   log(`chosen: ${chosen.name} — ${reason}`);
-  const finalSet = stackSets(sets.slice(0, pool));
-  const trainCutoffs = sets.slice(0, pool).map((s) => s.cutoff);
+  const finalSet = stackSets(finalParts);
+  const trainCutoffs = finalParts.map((s) => s.cutoff);
   log(`training ${chosen.name} at ${trainCutoffs.join(' + ')} on ${finalSet.customerIds.length} rows…`);
   const model = await fitCandidate(chosen, finalSet);
   return {
@@ -453,7 +506,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     calibrationPoints: points,
     model,
     trainSet: finalSet,
-    trainCutoff: sets[0].cutoff,
+    trainCutoff: newest,
     trainCutoffs,
     topFeatures: topFeatures(model),
     warnings,

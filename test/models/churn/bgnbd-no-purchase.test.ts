@@ -14,7 +14,10 @@ import {
   bgNbdProbabilityNoPurchaseOne,
 } from '../../../models/clv/bg-nbd.ts';
 import { lgamma } from '../../../models/clv/special.ts';
-import { sampleBeta, sampleGamma, seededUniform } from '../../../models/clv/simulate.ts';
+import { sampleBeta, sampleGamma, seededUniform, simulateTransactions } from '../../../models/clv/simulate.ts';
+import { BGNBD_FEATURES, bgnbdColumnsFrom } from '../../../models/churn/bgnbd-features.ts';
+import { resolveDefinition } from '../../../models/churn/definition.ts';
+import { fitClv } from '../../../models/clv/fit-clv.ts';
 import type { BgNbdParams } from '../../../models/clv/types.ts';
 
 // CDNOW's published BG/NBD parameters (FHL 2005): a realistic scale for the checks.
@@ -144,5 +147,55 @@ describe('BG/NBD P(no purchase in t weeks)', () => {
     const share = none / n;
     const se = Math.sqrt((share * (1 - share)) / n);
     assert.ok(Math.abs(predicted / n - share) < 4 * se, `predicted ${predicted / n}, simulated ${share} ± ${se}`);
+  });
+});
+
+describe('BG/NBD churn columns (bgnbd-features.ts)', () => {
+  const definition = resolveDefinition({ horizonDays: 91 });
+  const history = simulateTransactions(P, { p: 6, q: 4, gamma: 16 }, { customers: 400, start: '2022-01-01', days: 730, seed: 7 }).map(
+    (t) => ({ customerId: t.customerId, date: String(t.date).slice(0, 10), amount: t.amount }),
+  );
+  const cutoff = '2023-01-01';
+
+  test('see only purchases before the cutoff: adding or changing later ones changes nothing (no leak)', () => {
+    const before = history.filter((t) => t.date < cutoff);
+    assert.ok(before.length > 400 && before.length < history.length);
+    // The fit is handed the whole log, then a log whose future differs: the columns must not move.
+    const a = bgnbdColumnsFrom(history, cutoff, definition);
+    const future = history.map((t) => (t.date >= cutoff ? { ...t, amount: t.amount * 3 } : t));
+    future.push({ customerId: 'c0', date: cutoff, amount: 50 }, { customerId: 'c1', date: '2023-06-01', amount: 9 });
+    const b = bgnbdColumnsFrom(future, cutoff, definition);
+    assert.equal(a.error, undefined);
+    assert.deepEqual(b.customerIds, a.customerIds);
+    for (const key of ['pAlive', 'expectedPurchases', 'clv', 'logOddsNoPurchase'] as const)
+      assert.deepEqual([...b[key]], [...a[key]], key);
+    assert.equal(BGNBD_FEATURES.length, 4);
+  });
+
+  test('the no-purchase column: log-odds of the closed form at the horizon in weeks, from x, t_x, T of the past', () => {
+    const cols = bgnbdColumnsFrom(history, cutoff, definition);
+    // The same fit the columns use (purchases up to the day before the cutoff), for its parameters.
+    const params = fitClv(
+      history.filter((t) => t.date < cutoff),
+      '2022-12-31',
+    ).bgNbd.params;
+    // x, t_x, T recomputed here from the purchase days (weeks; T runs to the day before the cutoff).
+    const days = new Map<string, Set<number>>();
+    const day = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
+    for (const t of history) {
+      if (t.date >= cutoff) continue;
+      if (!days.has(t.customerId)) days.set(t.customerId, new Set());
+      days.get(t.customerId)!.add(day(t.date));
+    }
+    assert.equal(cols.customerIds.length, days.size);
+    let repeaters = 0;
+    cols.customerIds.forEach((id, i) => {
+      const d = [...days.get(id)!].sort((a, b) => a - b);
+      const x = d.length - 1;
+      if (x > 0) repeaters++;
+      const expected = bgNbdLogOddsNoPurchaseOne(params, x, (d[x] - d[0]) / 7, (day(cutoff) - 1 - d[0]) / 7, 13);
+      assert.ok(Math.abs(cols.logOddsNoPurchase[i] - expected) < 1e-9, `${id}: ${cols.logOddsNoPurchase[i]} vs ${expected}`);
+    });
+    assert.ok(repeaters > 50, 'the check covers repeat buyers too');
   });
 });
