@@ -3,7 +3,8 @@
  *
  * For each size, in a fresh process with a fresh embedded warehouse (temp data dir):
  *   1. writes a deterministic transactions CSV (temp dir),
- *   2. loads it through the ingest job (ingestFile: parse, validate, identity lookups, dedupe, insert over HTTP),
+ *   2. loads it through the ingest job (ingestFile: parse, validate, identity lookups, dedupe, insert: a local
+ *      file the engine reads, or an HTTP body with --http-bodies),
  *   3. loads the same file with the engine's own INSERT INTO … SELECT … FROM file(…, CSVWithNames) into an
  *      identical empty table,
  * and prints rows/s of both, their ratio, and peak RSS (sampled every 25 ms). Two sizes show whether
@@ -16,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { LocalPayloads } from '../ingest/core/local-payloads.ts';
 import { ingestFile } from '../ingest/index.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
       rows: { type: 'string' },
       sizes: { type: 'string' },
       'batch-size': { type: 'string' },
+      'http-bodies': { type: 'boolean' },
       child: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -180,11 +183,14 @@ Loads a generated transactions CSV through the ingest job and, as the baseline i
 with the engine's own INSERT … SELECT FROM file(); prints rows/s of both, their ratio and peak memory.
   --rows <n>        largest size (default 1,000,000; a quarter of it is run too)
   --sizes <a,b,..>  explicit sizes instead
-  --batch-size <n>  rows per insert of the ingest job (default: the job's own)`);
+  --batch-size <n>  rows per insert of the ingest job (default: the job's own)
+  --http-bodies     send every payload as an HTTP body, as before local-file inserts
+                    (ingest/core/local-payloads.ts): the before/after of that lever`);
     return;
   }
   const batchSize = values['batch-size'] ? Number(values['batch-size']) : undefined;
   if (values.child) {
+    if (values['http-bodies']) LocalPayloads.minBytes = Infinity;
     const r = await runSize(Number(values.rows), batchSize);
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
@@ -195,7 +201,7 @@ with the engine's own INSERT … SELECT FROM file(); prints rows/s of both, thei
   for (const rows of sizes) {
     process.stderr.write(`bench:ingest ${rows.toLocaleString('en-US')} rows ...\n`);
     // One process per size: peak RSS of one run is not inflated by the previous one.
-    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--rows', String(rows), ...(batchSize ? ['--batch-size', String(batchSize)] : [])], {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--rows', String(rows), ...(batchSize ? ['--batch-size', String(batchSize)] : []), ...(values['http-bodies'] ? ['--http-bodies'] : [])], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 20,
@@ -205,7 +211,7 @@ with the engine's own INSERT … SELECT FROM file(); prints rows/s of both, thei
   }
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   const lines = [
-    'transactions CSV → warehouse (2 cores; the embedded engine runs in this process, so RSS includes it)',
+    `transactions CSV → warehouse (2 cores; the embedded engine runs in this process, so RSS includes it); payloads ${values['http-bodies'] ? 'as HTTP bodies (--http-bodies)' : 'as local files where the engine can read them'}`,
     '',
     '      rows   file MB   ingest job rows/s   native file() rows/s   ratio   peak RSS ingest / native (baseline)   ingest JS heap+buffers',
     ...results.map(

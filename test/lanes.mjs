@@ -41,6 +41,7 @@ export const NODE_TESTS = {
     'test/ingest/mapping.test.ts',
     'test/ingest/opportunity-deal-fields.test.ts',
     'test/ingest/parquet.test.ts',
+    'test/ingest/payload-paths.test.ts', // HTTP bodies and local-file inserts store the same rows and rejects
     'test/ingest/rejects-formula.test.ts',
     'test/lib/access.test.ts',
     'test/lib/migrations.test.ts',

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
+import { LocalPayloads } from './local-payloads.ts';
 
 /**
  * The few ways ingest talks to the warehouse, all through the shared client: bound-parameter
@@ -8,6 +9,9 @@ import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
  * the entity contract (identifiers, never user input); values are always bound.
  */
 export class WarehouseIO {
+  /** Set by useLocalFiles(): large payloads go to the engine as files when it can read them. */
+  local: LocalPayloads | undefined;
+
   constructor(
     readonly client: ClickHouseClient,
     readonly database: string,
@@ -29,9 +33,22 @@ export class WarehouseIO {
     await this.client.command({ query, query_params: params });
   }
 
+  /**
+   * Lets large payloads go as local files (see LocalPayloads; a file load on the machine of the
+   * embedded engine). Call releaseLocalFiles() when done.
+   */
+  useLocalFiles(): void {
+    this.local ??= new LocalPayloads((query) => this.command(query));
+  }
+
+  async releaseLocalFiles(): Promise<void> {
+    await this.local?.close();
+  }
+
   /** Inserts a TabSeparated payload (the encoder's output) into `columns` of `table`. */
   async insertTsv(table: string, columns: readonly string[], payload: Buffer): Promise<void> {
     if (payload.length === 0) return;
+    if (this.local && (await this.local.insert(this.table(table), columns, payload, 'TabSeparated'))) return;
     await this.client.insert({
       table: this.table(table),
       values: Readable.from([payload], { objectMode: false }),
