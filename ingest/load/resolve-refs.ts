@@ -144,16 +144,19 @@ export class RefResolver implements CustomerIdSource, FastRefs {
     const stubs = new OutBuffer(1 << 16);
     let stubCount = 0;
     const toQuery = new Map<string, { entry: number; ref: string; keyHash: number }[]>();
-    const newStub = (entry: number, source: string, ref: string, keyHash: number): void => {
+    // Per source: fresh or not, and its TSV bytes (asked and encoded once, not once per reference).
+    const sourceInfo = new Map<number, { fresh: boolean; tsv: Buffer }>();
+    const newStub = (entry: number, source: string, sourceTsv: Buffer, ref: string, refTsv: Buffer, keyHash: number): void => {
       const id = customerIdFor(source, ref);
       map.set(entry, Buffer.from(id, 'latin1'));
       this.#written.testAndAdd(keyHash);
       this.#countUnknown(keyHash);
       this.#noteUnmatched(source, ref);
-      // source, source_id, customer_id, rule, version (TabSeparated)
-      stubs.text(source);
+      // source, source_id, customer_id, rule, version (TabSeparated); the cache key is the
+      // reference already TSV-escaped.
+      stubs.raw(sourceTsv, 0, sourceTsv.length);
       stubs.byte(9);
-      stubs.text(ref);
+      stubs.raw(refTsv, 0, refTsv.length);
       stubs.byte(9);
       stubs.ascii(id);
       stubs.ascii('\tunmatched\t');
@@ -162,12 +165,15 @@ export class RefResolver implements CustomerIdSource, FastRefs {
       stubCount++;
     };
     for (const entry of unresolved) {
-      const source = this.#sources[map.tag(entry)];
-      const ref = tsvUnescape(map.key(entry), 0, map.key(entry).length);
-      const k = Buffer.from(`${source}\u001f${ref}`);
-      const keyHash = hash53(k, 0, k.length);
-      if ((await this.#isFresh(source)) && !this.#written.mayHave(keyHash)) {
-        newStub(entry, source, ref, keyHash);
+      const tag = map.tag(entry);
+      const source = this.#sources[tag];
+      let info = sourceInfo.get(tag);
+      if (!info) sourceInfo.set(tag, (info = { fresh: await this.#isFresh(source), tsv: tsvKey(source) }));
+      const refTsv = map.key(entry);
+      const ref = tsvUnescape(refTsv, 0, refTsv.length);
+      const keyHash = refKeyHash(source, ref);
+      if (info.fresh && !this.#written.mayHave(keyHash)) {
+        newStub(entry, source, info.tsv, ref, refTsv, keyHash);
         continue;
       }
       let list = toQuery.get(source);
@@ -192,7 +198,7 @@ export class RefResolver implements CustomerIdSource, FastRefs {
               this.#countUnknown(keyHash);
               this.#noteUnmatched(source, ref);
             }
-          } else newStub(entry, source, ref, keyHash);
+          } else newStub(entry, source, tsvKey(source), ref, map.key(entry), keyHash);
         }
       }
     }
@@ -211,6 +217,12 @@ export class RefResolver implements CustomerIdSource, FastRefs {
   root(id: string): string {
     return rootOf(this.#aliases, id);
   }
+}
+
+/** The in-run filters' key of a reference: hash of `source \x1f ref` (UTF-8). */
+function refKeyHash(source: string, ref: string): number {
+  const k = Buffer.from(`${source}\u001f${ref}`);
+  return hash53(k, 0, k.length);
 }
 
 /** A reference as the payload holds it (TSV-escaped), the cache's key. */
