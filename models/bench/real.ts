@@ -99,8 +99,12 @@ function validationLine(sel: Awaited<ReturnType<typeof trainAndRegister>>['selec
 }
 
 /** The best baseline's ROC-AUC at one cutoff: recency and every BG/NBD score. */
-const bestBaseline = (r: { recency: { auc: number }; bgExpected: { auc: number }; bgAlive: { auc: number }; bgNone: { auc: number } }): number =>
-  Math.max(r.recency.auc, r.bgExpected.auc, r.bgAlive.auc, r.bgNone.auc);
+const bestBaseline = (r: {
+  recency: { auc: number };
+  bgExpected: { auc: number };
+  bgAlive: { auc: number };
+  bgNone: { auc: number };
+}): number => Math.max(r.recency.auc, r.bgExpected.auc, r.bgAlive.auc, r.bgNone.auc);
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '  —  ');
 

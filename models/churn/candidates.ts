@@ -23,7 +23,8 @@ import { FEATURE_NAMES, type FeatureSet } from './features.ts';
 import { RandomForest, type RandomForestOptions } from './forest/random-forest.ts';
 import { LogisticModel, type LogisticModelJSON } from './logistic.ts';
 
-export type CandidateKind = 'recency' | 'bgnbd_p_alive' | 'bgnbd_expected' | 'bgnbd_no_purchase' | 'logistic' | 'forest';
+export type CandidateKind =
+  'recency' | 'bgnbd_p_alive' | 'bgnbd_expected' | 'bgnbd_no_purchase' | 'logistic' | 'forest';
 
 export interface CandidateSpec {
   name: string;

@@ -45,20 +45,31 @@ describe('training on old data (CDNOW)', { skip }, () => {
   });
 
   test('folds half a horizon apart, each trained only on labels that end by its evaluation cutoff; the BG/NBD no-purchase baseline and the stack are validated', async () => {
-    const r = await trainAndRegister(tw.warehouse, { today: '1998-07-01', forest: { nEstimators: 10 }, budgetSeconds: 1, dataDir: tw.dir });
+    const r = await trainAndRegister(tw.warehouse, {
+      today: '1998-07-01',
+      forest: { nEstimators: 10 },
+      budgetSeconds: 1,
+      dataDir: tw.dir,
+    });
     const folds = r.selection!.folds;
     const day = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
     assert.equal(folds[0].evalCutoff, '1998-04-02');
     for (let k = 0; k < folds.length; k++) {
       if (k > 0) assert.equal(day(folds[k - 1].evalCutoff) - day(folds[k].evalCutoff), 45);
       for (const c of folds[k].trainCutoff.split(' + '))
-        assert.ok(day(c) + 90 <= day(folds[k].evalCutoff), `fold ${k}: training cutoff ${c} labels run past ${folds[k].evalCutoff}`);
+        assert.ok(
+          day(c) + 90 <= day(folds[k].evalCutoff),
+          `fold ${k}: training cutoff ${c} labels run past ${folds[k].evalCutoff}`,
+        );
     }
     const byName = new Map(r.selection!.candidates.map((c) => [c.name, c]));
     for (const name of ['bgnbd_no_purchase', 'stack_bgnbd']) {
       assert.equal(byName.get(name)?.status, 'validated', name);
       assert.equal(byName.get(name)!.folds.length, folds.length);
-      assert.ok(r.card!.candidates.some((c) => c.name === name), `${name} on the card`);
+      assert.ok(
+        r.card!.candidates.some((c) => c.name === name),
+        `${name} on the card`,
+      );
     }
     assert.equal(byName.get('bgnbd_no_purchase')!.baseline, true);
     // The fold spread is the sample SD of the folds' ROC-AUCs.
