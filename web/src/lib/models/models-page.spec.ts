@@ -3,6 +3,7 @@ import { cleanup, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, test } from 'vitest';
 import ModelsPage from '../../routes/(app)/models/+page.svelte';
 import { fmt3, type ModelCardView } from './card.ts';
+import type { WinLossCardPage } from './winloss-card.ts';
 
 afterEach(() => cleanup());
 
@@ -94,5 +95,108 @@ describe('Models page', () => {
     cleanup();
     render(ModelsPage, { data: { card: undefined, error: 'The model card could not be read (request r1)' } } as never);
     expect(screen.getByRole('alert')).toHaveTextContent('could not be read');
+  });
+});
+
+/** A win/loss card as latestWinLossCard() returns it (the JSON models/winloss/run.ts stores, and drivers). */
+const winloss: WinLossCardPage = {
+  card: {
+    modelVersion: 'winloss-20261101-20261206T120000000-a1b2c3',
+    createdAt: '2026-12-06T12:00:00.000Z',
+    asOf: '2026-11-01',
+    chosen: 'logistic',
+    reason: 'logistic (0.781) is within 0.005 of forest (0.784) and simpler',
+    roc_auc: { logistic: 0.78149, forest: 0.78431, stage_only: 0.61234, amount_only: 0.55555 },
+    baselines: { stage_only: 0.61234, amount_only: 0.55555 },
+    brier: 0.201,
+    folds: [{}, {}, {}],
+    open_deals: {
+      chosen: 'forest',
+      reason: 'forest had the best mean out-of-time ROC-AUC (0.702)',
+      roc_auc: { forest: 0.702 },
+      folds: 3,
+    },
+    deals: { closed: 1520, lost: 901, open: 410 },
+    warnings: [],
+  },
+  drivers: [
+    {
+      factor: 'no_meeting_21d',
+      label: 'no meeting in the 21 days before close',
+      direction: 'loss',
+      effect: 2.31,
+      ciLow: 1.92,
+      ciHigh: 2.78,
+      n: 1520,
+      nWith: 412,
+      significant: true,
+    },
+    {
+      factor: 'slow_reply',
+      label: '<b>slow</b> replies',
+      direction: 'loss',
+      effect: 1.6,
+      ciLow: 1.3,
+      ciHigh: 1.95,
+      n: 1500,
+      nWith: 300,
+      significant: true,
+    },
+  ],
+};
+
+describe('Models page: the win/loss model card', () => {
+  test("every candidate and baseline with its out-of-time ROC-AUC, the shipped one marked; drivers in the panel's words, as text", () => {
+    const { container } = render(ModelsPage, {
+      data: { card, error: undefined, winloss: { page: winloss, error: undefined } },
+    } as never);
+    expect(screen.getByTestId('winloss-card-headline')).toHaveTextContent(
+      'logistic: ROC-AUC 0.781 vs stage_only 0.612 (3 out-of-time folds, 1,520 closed deals)',
+    );
+    const rows = [...container.querySelectorAll('[data-testid="winloss-candidates"] tbody tr')];
+    // Baselines first, then the candidates by ROC-AUC.
+    expect(rows.map((r) => r.getAttribute('data-candidate'))).toEqual([
+      'stage_only',
+      'amount_only',
+      'forest',
+      'logistic',
+    ]);
+    for (const [name, auc] of Object.entries({
+      logistic: '0.781',
+      forest: '0.784',
+      stage_only: '0.612',
+      amount_only: '0.556',
+    }))
+      expect(
+        container.querySelector(
+          `[data-testid="winloss-candidates"] tr[data-candidate="${name}"] [data-metric="roc_auc"]`,
+        ),
+      ).toHaveTextContent(auc);
+    expect(
+      container.querySelector('[data-testid="winloss-candidates"] tr.chosen')?.getAttribute('data-candidate'),
+    ).toBe('logistic');
+    expect(screen.getByTestId('winloss-card-deals')).toHaveTextContent('1,520 closed (901 lost), 410 open');
+    const drivers = [...container.querySelectorAll('[data-testid="winloss-drivers"] li')].map((li) => li.textContent);
+    expect(drivers).toEqual([
+      'no meeting in the 21 days before close: lost 2.3× as often, 95% CI 1.9–2.8×, n = 1,520',
+      '<b>slow</b> replies: lost 1.6× as often, 95% CI 1.3–2×, n = 1,500',
+    ]);
+    expect(container.querySelector('[data-testid="winloss-card"] b')).toBeNull();
+  });
+
+  test('no win/loss run yet, and a read error, each shown without hiding the churn card', () => {
+    render(ModelsPage, { data: { card, error: undefined, winloss: { page: undefined, error: undefined } } } as never);
+    expect(screen.getByTestId('winloss-card-empty')).toBeInTheDocument();
+    expect(screen.getByTestId('model-card')).toBeInTheDocument();
+    cleanup();
+    render(ModelsPage, {
+      data: {
+        card,
+        error: undefined,
+        winloss: { page: undefined, error: 'The win/loss model card could not be read (request r2)' },
+      },
+    } as never);
+    expect(screen.getByRole('alert')).toHaveTextContent('win/loss model card could not be read');
+    expect(screen.getByTestId('model-card')).toBeInTheDocument();
   });
 });
