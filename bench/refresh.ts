@@ -4,15 +4,20 @@
  * refresh under 2 s at 10M transactions. Also checks that the incremental tables equal the full
  * rebuild that follows (checksums of every table).
  *
+ * Each step's time is printed (RefreshResult.steps), at 1M and 10M transactions by default.
+ *
  * Data: the semantic bench's synthetic rows (bench/semantic-data.ts: INSERT … SELECT FROM numbers())
- * in a warehouse of its own (default .data/bench-refresh), kept between runs. The load is written
+ * in a warehouse of its own per scale (.data/bench-refresh at 10M, .data/bench-refresh-0.1 at 1M),
+ * kept between runs. The load is written
  * the way the ingest writes (new rows, new versions of existing keys, `ingested_at` now): 600 new
  * lines (300 orders) for existing customers, 300 refunds of existing lines, 100 new customers with
  * one line each.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT, loadWarehouseConfig } from '../lib/config.ts';
 import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
@@ -21,50 +26,158 @@ import { refreshDerived, type RefreshResult } from '../semantic/derived/refresh.
 import { DERIVED_DEFINITION } from '../semantic/derived/sql.ts';
 import { BENCH_SCALE, syntheticStatements, type SyntheticScale } from './semantic-data.ts';
 
-const HELP = `Usage: npm run bench:refresh -- [--scale 1] [--repeat 1] [--fresh] [--data-dir <dir>]
+const HELP = `Usage: npm run bench:refresh -- [--scale 0.1,1] [--repeat 1] [--fresh] [--data-dir <dir>]
 
-  --scale <f>     fraction of the full size (500k customers, 10M transactions); default 1
+  --scale <f,..>  fractions of the full size (500k customers, 10M transactions); default 0.1,1
+                  (1M and 10M transactions), each in its own warehouse and process
   --repeat <n>    loads of 1,000 rows, each followed by an incremental refresh (default 1); the
                   median and the slowest are printed (the changed customers add up since the base)
   --fresh         regenerate the synthetic data even if the bench warehouse has it
-  --data-dir <d>  embedded bench warehouse directory (default .data/bench-refresh)
+  --data-dir <d>  embedded bench warehouse directory, one scale only (default .data/bench-refresh
+                  for scale 1, .data/bench-refresh-<scale> for others)
 
-Prints: the full rebuild before the load, the incremental refresh after a 1,000-row load, a full
-rebuild of the same data right after (the baseline), their ratio, the goal (< 2 s at 10M
-transactions), and whether the incremental tables equal the full rebuild.`;
+Prints per scale: the full rebuild before the load, the incremental refresh after a 1,000-row load
+with its time per step, a full rebuild of the same data right after (the baseline, with its steps),
+their ratio, the goal (< 2 s at 10M transactions), the load average at each measurement, and
+whether the incremental tables equal the full rebuild.`;
 
 const GOAL_SECONDS = 2;
+
+interface Timed {
+  ms: number;
+  steps: Record<string, number>;
+  /** 1-minute load average right after the measurement. */
+  load: number;
+  changedCustomers?: number;
+}
+
+interface ScaleResult {
+  customers: number;
+  transactions: number;
+  before: Timed & { reused: boolean };
+  incremental: Timed;
+  slowest: Timed;
+  repeat: number;
+  full: Timed;
+  same: boolean;
+  differences?: { incremental: Record<string, string>; full: Record<string, string> };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      scale: { type: 'string', default: '1' },
+      scale: { type: 'string', default: '0.1,1' },
       repeat: { type: 'string', default: '1' },
       fresh: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      child: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return void console.log(HELP);
-  const factor = Number(values.scale);
-  if (!(factor > 0)) throw new Error(`--scale must be a positive number, got ${values.scale}`);
+  const factors = values.scale.split(',').map((f) => Number(f.trim()));
+  for (const f of factors) if (!(f > 0)) throw new Error(`--scale takes positive numbers, got ${values.scale}`);
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1)
     throw new Error(`--repeat must be a whole number ≥ 1, got ${values.repeat}`);
-  const log = (line: string) => console.error(`[bench] ${line}`);
+  if (values['data-dir'] && factors.length > 1) throw new Error('--data-dir takes one --scale only');
 
+  if (values.child) {
+    const r = await runScale(factors[0]!, repeat, values.fresh, values['data-dir']);
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  const results: ScaleResult[] = [];
+  for (const factor of factors) {
+    console.error(`[bench] scale ${factor} …`);
+    // One process per scale: an embedded engine serves one data directory per process.
+    const args = [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--child',
+      '--scale',
+      String(factor),
+      '--repeat',
+      String(repeat),
+    ];
+    if (values.fresh) args.push('--fresh');
+    if (values['data-dir']) args.push('--data-dir', values['data-dir']);
+    const child = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 20,
+    });
+    if (child.status !== 0) throw new Error(`benchmark run at scale ${factor} failed (exit ${child.status})`);
+    results.push(JSON.parse(child.stdout.trim().split('\n').pop()!) as ScaleResult);
+  }
+  console.log(report(results));
+  if (results.some((r) => !r.same)) process.exitCode = 1;
+}
+
+function report(results: ScaleResult[]): string {
+  const out: string[] = [
+    `bench:refresh (${cpus().length} cores; load average = 1-minute, right after each measurement)`,
+  ];
+  const line = (label: string, r: Timed) =>
+    `  ${label.padEnd(50)} ${seconds(r.ms).padStart(7)} s   load ${r.load.toFixed(1)}`;
+  const steps = (r: Timed) =>
+    `      steps: ${Object.entries(r.steps)
+      .map(([k, v]) => `${k} ${seconds(v)}`)
+      .join(' · ')}`;
+  for (const r of results) {
+    const atTen = r.transactions >= 10_000_000;
+    out.push(
+      '',
+      `${r.customers} customers, ${r.transactions} transactions`,
+      line(
+        r.before.reused ? 'full rebuild (before the load; an earlier run)' : 'full rebuild (before the load)',
+        r.before,
+      ),
+      line(
+        r.repeat > 1
+          ? `incremental refresh, median of ${r.repeat} loads`
+          : `incremental refresh (${r.incremental.changedCustomers} changed customers)`,
+        r.incremental,
+      ),
+      steps(r.incremental),
+      ...(r.repeat > 1
+        ? [
+            line(`incremental refresh, slowest (${r.slowest.changedCustomers} changed customers)`, r.slowest),
+            steps(r.slowest),
+          ]
+        : []),
+      line('full rebuild of the same data (baseline)', r.full),
+      steps(r.full),
+      `  ratio incremental / full                           ${(r.incremental.ms / r.full.ms).toFixed(3)} (${(r.full.ms / r.incremental.ms).toFixed(1)}× faster)`,
+      `  goal: incremental < ${GOAL_SECONDS} s at 10M transactions: ${atTen ? (r.incremental.ms < GOAL_SECONDS * 1000 ? 'met' : 'NOT met') : `not measured at this size (${r.transactions} transactions)`}`,
+      `  incremental tables equal the full rebuild: ${r.same ? 'yes' : `NO\n    incremental ${JSON.stringify(r.differences?.incremental)}\n    full        ${JSON.stringify(r.differences?.full)}`}`,
+    );
+  }
+  out.push('', 'A busy machine slows both paths alike: compare the ratio and the load average beside each time.');
+  return out.join('\n');
+}
+
+async function runScale(
+  factor: number,
+  repeat: number,
+  fresh: boolean,
+  dataDir: string | undefined,
+): Promise<ScaleResult> {
+  const log = (line: string) => console.error(`[bench] ${line}`);
   const base = loadWarehouseConfig();
   const config = {
     ...base,
     url: undefined,
-    dataDir: values['data-dir'] ?? join(PROJECT_ROOT, '.data', 'bench-refresh'),
+    dataDir: dataDir ?? join(PROJECT_ROOT, '.data', factor === 1 ? 'bench-refresh' : `bench-refresh-${factor}`),
     embeddedPort: 0,
     database: 'crm',
   };
-  if (values.fresh && existsSync(config.dataDir)) rmSync(config.dataDir, { recursive: true, force: true });
+  if (fresh && existsSync(config.dataDir)) rmSync(config.dataDir, { recursive: true, force: true });
   const admin = await connectWarehouse({ config, withDatabase: false });
   await applyMigrations(admin.client, { database: config.database }, undefined, log);
-  const wh = await connectWarehouse({ config });
+  // A full rebuild at 10M lines on a busy 2-core machine has taken 8 min: more than the client's default timeout.
+  const wh = await connectWarehouse({ config, requestTimeout: 3_600_000 });
   try {
     // Only what the derived tables read is generated at full size.
     const scale: SyntheticScale = {
@@ -93,50 +206,43 @@ async function main(): Promise<void> {
     const customers = await count('SELECT count() AS n FROM customers');
     log(`data: ${customers} customers, ${transactions} transactions`);
 
+    const timed = (r: RefreshResult): Timed => ({
+      ms: r.ms,
+      steps: r.steps,
+      load: loadavg()[0]!,
+      changedCustomers: r.changedCustomers,
+    });
     // A full rebuild of an earlier run on the same data is as good a base as a new one: reuse it.
-    const reusable = values.fresh ? undefined : await reusableFullRebuild(wh);
+    const reusable = fresh ? undefined : await reusableFullRebuild(wh);
     if (reusable)
       log(`reusing the full rebuild of an earlier run (snapshot ${reusable.snapshot}, ${seconds(reusable.ms)} s)`);
-    const full1 = reusable ?? (await refreshDerived(wh.client, wh.database, { mode: 'full', log }));
-    const runs: RefreshResult[] = [];
+    const before = reusable
+      ? { ms: reusable.ms, steps: {}, load: loadavg()[0]!, reused: true }
+      : { ...timed(await refreshDerived(wh.client, wh.database, { mode: 'full', log })), reused: false };
+    const runs: Timed[] = [];
     for (let i = 0; i < repeat; i++) {
       const loadMs = await loadThousandRows(wh, customers);
       log(`1,000-row load written in ${seconds(loadMs)} s`);
       const r = await refreshDerived(wh.client, wh.database, { mode: 'incremental', log });
       if (r.kind !== 'incremental') throw new Error(`expected an incremental refresh, got a full one: ${r.why}`);
-      runs.push(r);
+      runs.push(timed(r));
     }
     const sorted = [...runs].sort((a, b) => a.ms - b.ms);
-    const incremental = sorted[Math.floor((sorted.length - 1) / 2)]!;
-    const slowest = sorted.at(-1)!;
     const afterIncremental = await checksums(wh);
-    const full2 = await refreshDerived(wh.client, wh.database, { mode: 'full', log });
+    const full = timed(await refreshDerived(wh.client, wh.database, { mode: 'full', log }));
     const afterFull = await checksums(wh);
     const same = JSON.stringify(afterIncremental) === JSON.stringify(afterFull);
-
-    const atTen = transactions >= 10_000_000;
-    const line = (label: string, r: { ms: number }) => `${label.padEnd(44)} ${seconds(r.ms).padStart(7)} s`;
-    console.log(
-      [
-        `bench:refresh — ${customers} customers, ${transactions} transactions (${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)})`,
-        line(reusable ? 'full rebuild (before the load; an earlier run)' : 'full rebuild (before the load)', full1),
-        line(
-          repeat > 1
-            ? `incremental refresh, median of ${repeat} loads`
-            : `incremental refresh (${incremental.changedCustomers} changed customers)`,
-          incremental,
-        ),
-        ...(repeat > 1
-          ? [line(`incremental refresh, slowest (${slowest.changedCustomers} changed customers)`, slowest)]
-          : []),
-        line('full rebuild of the same data (baseline)', full2),
-        `ratio incremental / full                     ${(incremental.ms / full2.ms).toFixed(3)} (${(full2.ms / incremental.ms).toFixed(1)}× faster)`,
-        `goal: incremental < ${GOAL_SECONDS} s at 10M transactions: ${atTen ? (incremental.ms < GOAL_SECONDS * 1000 ? 'met' : 'NOT met') : `not measurable at this size (${transactions} transactions; run --scale 1)`}`,
-        `  (a busy machine slows both paths alike: compare the ratio; load average now ${loadavg()[0]!.toFixed(1)})`,
-        `incremental tables equal the full rebuild: ${same ? 'yes' : `NO\n  incremental ${JSON.stringify(afterIncremental)}\n  full        ${JSON.stringify(afterFull)}`}`,
-      ].join('\n'),
-    );
-    if (!same) process.exitCode = 1;
+    return {
+      customers,
+      transactions,
+      before,
+      incremental: sorted[Math.floor((sorted.length - 1) / 2)]!,
+      slowest: sorted.at(-1)!,
+      repeat,
+      full,
+      same,
+      ...(same ? {} : { differences: { incremental: afterIncremental, full: afterFull } }),
+    };
   } finally {
     await wh.close();
     await admin.close();
@@ -185,18 +291,22 @@ async function loadThousandRows(wh: Warehouse, customers: number): Promise<numbe
 }
 
 /**
- * The committed snapshot when it is a full rebuild that an incremental refresh can rest on (same
- * definitions; the as-of date is checked by refreshDerived itself), with how long it took: the
- * time from its snapshot id (its start) to its commit.
+ * The full rebuild the committed state rests on — the committed snapshot itself, or the base of a
+ * committed incremental one — when it was written with today's definitions (the as-of date is
+ * checked by refreshDerived itself), with how long it took: the time from its snapshot id (its
+ * start) to its commit. Incremental refreshes of an earlier run stay in place: their customers add
+ * to this run's changed ones.
  */
 async function reusableFullRebuild(wh: Warehouse): Promise<{ snapshot: number; ms: number } | undefined> {
-  const [row] = await rows<{ s: string; b: string; definition: string; ms: string }>(
+  const [row] = await rows<{ s: string; definition: string; ms: string }>(
     wh,
-    `SELECT toString(snapshot) AS s, toString(base_snapshot) AS b, definition,
-       toString(toUnixTimestamp64Milli(committed_at) - snapshot) AS ms
-     FROM derived_snapshots WHERE table_name = 'paid_orders' ORDER BY snapshot DESC LIMIT 1`,
+    `SELECT toString(f.snapshot) AS s, f.definition AS definition, toString(toUnixTimestamp64Milli(f.committed_at) - f.snapshot) AS ms
+     FROM derived_snapshots AS f
+     WHERE f.table_name = 'paid_orders' AND f.base_snapshot = 0
+       AND f.snapshot = (SELECT if(base_snapshot = 0, snapshot, base_snapshot) FROM derived_snapshots
+                         WHERE table_name = 'paid_orders' ORDER BY snapshot DESC LIMIT 1)`,
   );
-  if (!row || row.b !== '0' || row.definition !== DERIVED_DEFINITION) return undefined;
+  if (!row || row.definition !== DERIVED_DEFINITION) return undefined;
   return { snapshot: Number(row.s), ms: Number(row.ms) };
 }
 

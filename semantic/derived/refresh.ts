@@ -1,6 +1,7 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { bound, checkName, insertRows, quoteIdent, rows, type BoundQuery } from '../../lib/warehouse/sql.ts';
-import { describeAsOf, checkDay, warehouseAsOf, type AsOfReason } from '../../lib/as-of.ts';
+import { describeAsOf, checkDay, type AsOfReason } from '../../lib/as-of.ts';
+import { derivedAsOf } from './last-paid-day.ts';
 import { customerRetentionInsert, customerValueInsert, customerValueScoresInsert, DERIVED_DEFINITION, paidOrdersInsert, type CustomerScope } from './sql.ts';
 import { changedCustomers } from './changes.ts';
 
@@ -39,6 +40,8 @@ export interface RefreshResult {
   /** Incremental: the full rebuild the overlay completes, and how many customers it rebuilt. */
   base?: number;
   changedCustomers?: number;
+  /** Milliseconds per step, in order (what bench:refresh prints): as-of date, planning, each table, counts, commit. */
+  steps: Record<string, number>;
 }
 
 /** In build order: the last two are computed from the paid_orders snapshot written first. */
@@ -79,13 +82,15 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   const settings: ClickHouseSettings = cluster ? { insert_distributed_sync: 1 } : {};
 
   // The one as-of rule (lib/as-of.ts), so these tables agree with the models, alerts and dashboard.
-  const resolved = await warehouseAsOf(client, database, { configured: opts.configuredAsOf, now: opts.now });
+  const resolved = await derivedAsOf(client, database, { configured: opts.configuredAsOf, now: opts.now, cluster: opts.cluster });
   const asOf = checkDay(resolved.date, 'as-of');
   const last = await lastCommitted(client, database);
   const snapshot = Math.max(Date.now(), (last?.snapshot ?? 0) + 1);
   const tPlan = Date.now();
   const plan = await planRefresh(client, database, opts, last, asOf);
-  if (plan.kind === 'incremental') log(`  changed customers: ${Date.now() - tPlan} ms`);
+  // Planning an incremental refresh is mostly finding the changed customers (changes.ts).
+  const steps: Record<string, number> = { 'as-of date': tPlan - started, [plan.kind === 'incremental' ? 'changed customers' : 'plan']: Date.now() - tPlan };
+  if (plan.kind === 'incremental') log(`  changed customers: ${steps['changed customers']} ms`);
 
   const counts = {} as Record<DerivedTable, number>;
   const count = async (table: DerivedTable, where: string, params: Record<string, unknown>) =>
@@ -93,7 +98,8 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   const timed = async (table: DerivedTable | 'customer_value_scores', q: BoundQuery) => {
     const t0 = Date.now();
     await client.command({ ...q, clickhouse_settings: settings });
-    log(`  ${table}: ${Date.now() - t0} ms`);
+    steps[table] = Date.now() - t0;
+    log(`  ${table}: ${steps[table]} ms`);
   };
 
   if (plan.kind === 'full') {
@@ -102,21 +108,26 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
     await timed('customer_value', customerValueInsert(database, snapshot, asOf));
     await timed('customer_value_scores', customerValueScoresInsert(database, snapshot));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
+    const tCount = Date.now();
     for (const table of DERIVED) counts[table] = await count(table, 'snapshot = {snapshot:UInt64}', { snapshot });
+    steps.counts = Date.now() - tCount;
   } else {
     const { base, scope } = plan;
     log(`refreshing ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; ${scope.customers.length} changed customers over full rebuild ${base})`);
     // The overlay's customers first: the builders below read them.
+    const tOverlay = Date.now();
     for (const part of chunked(scope.customers, 100_000)) {
       await insertRows(client, `${db}.derived_overlay`, part.map((customer_id) => ({ snapshot, customer_id })), settings);
     }
+    steps.derived_overlay = Date.now() - tOverlay;
     await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
     await timed('customer_value', customerValueInsert(database, snapshot, asOf, true));
     await timed('customer_value_scores', customerValueScoresInsert(database, snapshot, base));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
     const tCount = Date.now();
     Object.assign(counts, await overlaidCounts(client, database, { snapshot, base, asOf }));
-    log(`  counts: ${Date.now() - tCount} ms`);
+    steps.counts = Date.now() - tCount;
+    log(`  counts: ${steps.counts} ms`);
   }
   const tCommit = Date.now();
   const base = plan.kind === 'incremental' ? plan.base : 0;
@@ -137,9 +148,10 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
       await client.command({ query: `ALTER TABLE ${target} DROP PARTITION ${s}` });
     }
   }
-  log(`  commit and cleanup: ${Date.now() - tCommit} ms`);
+  steps['commit and cleanup'] = Date.now() - tCommit;
+  log(`  commit and cleanup: ${steps['commit and cleanup']} ms`);
   const result: RefreshResult = {
-    snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started, kind: plan.kind, why: plan.why,
+    snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started, kind: plan.kind, why: plan.why, steps,
     ...(plan.kind === 'incremental' ? { base: plan.base, changedCustomers: plan.scope.customers.length } : {}),
   };
   log(`derived tables ${plan.kind === 'full' ? 'rebuilt' : `refreshed for ${plan.scope.customers.length} changed customers`} in ${result.ms} ms: ${counts.paid_orders} orders, ${counts.customer_value} customers, ${counts.customer_retention} cohort cells`);

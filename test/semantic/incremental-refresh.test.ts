@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ingestRecords } from '../../ingest/index.ts';
 import { customerIdFor } from '../../ingest/identity/customer-id.ts';
+import { readLastFactDate } from '../../lib/as-of.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { lastPaidDay } from '../../semantic/derived/last-paid-day.ts';
 import { refreshDerived, type RefreshResult } from '../../semantic/derived/refresh.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 
@@ -296,4 +298,19 @@ test('a moved as-of date or an explicit full mode rebuilds everything', async ()
   const none = await refresh('incremental', '2024-12-30');
   assert.deepEqual([none.kind, none.changedCustomers], ['incremental', 0]);
   assert.deepEqual(await visible(), before);
+});
+
+test('the last paid day, read from the newest month with a paid line, is the one the as-of rule reads from all lines', async () => {
+  const db = tw.config.database;
+  const both = async () => [
+    await lastPaidDay(tw.warehouse.client, db),
+    await readLastFactDate(tw.warehouse.client, db),
+  ];
+  // The newest paid line so far is L1 (2024-12-30, the test above).
+  assert.deepEqual(await both(), ['2024-12-30', '2024-12-30']);
+  await load('transactions', [line('shop', 'X1', 'OX1', '1012', '2025-02-10', 5)]);
+  assert.deepEqual(await both(), ['2025-02-10', '2025-02-10']);
+  // Its newer version is cancelled: February keeps a line but no paid one, so January … December count.
+  await load('transactions', [line('shop', 'X1', 'OX1', '1012', '2025-02-10', 5, 'cancelled')]);
+  assert.deepEqual(await both(), ['2024-12-30', '2024-12-30']);
 });
