@@ -122,4 +122,19 @@ describe('the live-session memo of the Cube proxy', () => {
     expect(await checkLiveSessionMemo({ ...session, role: 'admin' }, ctx, memo)).toBe('role-changed');
     expect(state.reads).toBe(2);
   });
+
+  test("a page's concurrent requests share one check, but not one begun before a change", async () => {
+    const { state, ctx, hold } = world();
+    const memo = new LiveSessionMemo({ now: () => 0 });
+    hold.next = true;
+    const together = [checkLiveSessionMemo(session, ctx, memo), checkLiveSessionMemo(session, ctx, memo), checkLiveSessionMemo(session, ctx, memo)];
+    expect(state.reads).toBe(1);
+    memo.forgetUser(session.sub);
+    state.account = { ...account, active: false };
+    const afterChange = checkLiveSessionMemo(session, ctx, memo);
+    hold.release();
+    for (const r of await Promise.all(together)) expect(r).toMatchObject({ sid: session.sid });
+    expect(await afterChange, 'asked after the change: its own check').toBe('inactive');
+    expect(state.reads).toBe(2);
+  });
 });

@@ -84,6 +84,23 @@ export class LiveSessionMemo {
     while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
   }
 
+  readonly #pending = new Map<string, { session: Session; generation: number; check: Promise<LiveSession | Refusal> }>();
+
+  /** The check under way for this session, if it began in this generation. */
+  pending(session: Session, generation: number): Promise<LiveSession | Refusal> | undefined {
+    const p = this.#pending.get(session.sid);
+    return p && p.generation === generation && sameSession(p.session, session) ? p.check : undefined;
+  }
+
+  track(session: Session, generation: number, check: Promise<LiveSession | Refusal>): void {
+    const entry = { session, generation, check };
+    this.#pending.set(session.sid, entry);
+    const done = (): void => {
+      if (this.#pending.get(session.sid) === entry) this.#pending.delete(session.sid);
+    };
+    check.then(done, done);
+  }
+
   forgetSession(sessionId: string): void {
     this.#generation++;
     this.#entries.delete(sessionId);
@@ -111,10 +128,16 @@ export function liveSessionMemo(): LiveSessionMemo {
 export async function checkLiveSessionMemo(session: Session, ctx: Pick<WebContext, 'users' | 'sessions'>, memo: LiveSessionMemo = liveSessionMemo()): Promise<LiveSession | Refusal> {
   const known = memo.get(session);
   if (known) return known;
+  // A page's queries arrive together: they share one check (unless something was forgotten since it began).
   const generation = memo.generation();
-  const live = await checkLiveSession(session, ctx);
-  if (typeof live !== 'string') memo.set(live, generation);
-  return live;
+  const inFlight = memo.pending(session, generation);
+  if (inFlight) return inFlight;
+  const check = checkLiveSession(session, ctx).then((live) => {
+    if (typeof live !== 'string') memo.set(live, generation);
+    return live;
+  });
+  memo.track(session, generation, check);
+  return check;
 }
 
 /** The revocation list, forgetting a revoked session in this process's memo before anything else. */
