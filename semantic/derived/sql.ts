@@ -41,6 +41,17 @@ export interface CustomerScope {
  * 001: FINAL, then the one-hop alias map) with the raw ids filtered first; everything after it is
  * the same SQL, so the overlay rows are what a full rebuild writes for those customers.
  */
+/**
+ * customers_resolved (migration 002: golden records FINAL, merged-away ids left out) for some
+ * customers, with the filter on the sort key before FINAL (exact: a record's versions share their
+ * customer_id). Through the view the filter ran after FINAL over every customer: 1.1 s → 0.1 s for
+ * 700 of 500k customers under load.
+ */
+const resolvedCustomersIn = (db: string, ids: string): string => `(SELECT c.* FROM ${db}.customers AS c FINAL PREWHERE c.customer_id IN ${ids}
+    WHERE c.customer_id NOT IN (
+      SELECT from_id FROM (SELECT from_id, argMax(to_id, version) AS to_id FROM ${db}.customer_aliases GROUP BY from_id)
+      WHERE to_id != '' AND to_id != from_id))`;
+
 /** The transaction columns paid_orders reads (a scoped read skips the rest). */
 const FACT_COLUMNS = 'source, order_id, customer_id, order_date, status, amount, quantity, channel, transaction_id';
 
@@ -56,7 +67,7 @@ export function paidOrdersInsert(database: string, snapshot: number, asOf: strin
     LEFT ANY JOIN (SELECT from_id, argMax(to_id, version) AS to_id FROM ${db}.customer_aliases GROUP BY from_id) AS a ON a.from_id = t.customer_id)`
     : `${db}.transactions_resolved`;
   const inScope = scope ? ' AND customer_id IN {customers:Array(String)}' : '';
-  const customers = scope ? `(SELECT * FROM ${db}.customers_resolved WHERE customer_id IN {customers:Array(String)})` : `${db}.customers_resolved`;
+  const customers = scope ? resolvedCustomersIn(db, '{customers:Array(String)}') : `${db}.customers_resolved`;
   // Grouped by a 64-bit hash of (source, order_id) and numbered per cityHash64(customer_id): hashing
   // strings once is several times cheaper than grouping and sorting on them (12 s → 4.6 s and
   // 18 s → 5.6 s at 10M lines on a busy 2-core machine); a collision among millions of orders is
@@ -99,7 +110,7 @@ SETTINGS join_use_nulls = 0`,
 export function customerValueInsert(database: string, snapshot: number, asOf: string, overlay = false): BoundQuery {
   const db = dbIdent(database);
   const customers = overlay
-    ? `(SELECT * FROM ${db}.customers_resolved WHERE customer_id IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64}))`
+    ? resolvedCustomersIn(db, `(SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`)
     : `${db}.customers_resolved`;
   return {
     query: `INSERT INTO ${db}.customer_value
