@@ -20,6 +20,9 @@ import { generateDemo } from '../../../ingest/demo/generate.ts';
 import { loadDemo } from '../../../ingest/demo/load-demo.ts';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
 import { trainAndScore } from '../../../models/scoring/train-and-score.ts';
+import { CARD_DRIVERS, latestWinLossCard } from '../../../web/src/lib/models/card.server.ts';
+import { winLossCandidateRows } from '../../../web/src/lib/models/winloss-card.ts';
+import { setWebContext, type WebContext } from '../../../web/src/lib/server/context.ts';
 import { runWinLoss, type WinLossResult } from '../../../models/winloss/run.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
@@ -236,6 +239,40 @@ describe('win/loss on the demo', () => {
     );
     const [card] = await q<{ n: string }>(`SELECT count() AS n FROM ${db}.model_cards FINAL WHERE model = 'winloss'`);
     assert.equal(Number(card.n), 2);
+  });
+});
+
+describe('the Models page reads the published win/loss card (web/src/lib/models/card.server.ts)', () => {
+  test("the card of the run that published, every candidate's and baseline's ROC-AUC, its strongest significant drivers", async () => {
+    setWebContext({ warehouse: { client: tw.warehouse.client, database: tw.warehouse.database } } as WebContext);
+    let page;
+    try {
+      page = await latestWinLossCard();
+    } finally {
+      setWebContext(undefined);
+    }
+    assert.ok(page, 'a card is read');
+    assert.equal(page.card.modelVersion, second.runId);
+    assert.equal(page.card.chosen, second.selection.chosen);
+    const rows = winLossCandidateRows(page.card);
+    assert.deepEqual(rows.map((r) => r.name).sort(), Object.keys(second.selection.roc_auc).sort());
+    for (const r of rows) assert.equal(r.rocAuc, second.selection.roc_auc[r.name].toFixed(3), r.name);
+    assert.deepEqual(
+      rows
+        .filter((r) => r.baseline)
+        .map((r) => r.name)
+        .sort(),
+      ['amount_only', 'stage_only'],
+    );
+    // The run's own list of significant drivers over all deals, cut at CARD_DRIVERS.
+    assert.equal(page.drivers.length, Math.min(CARD_DRIVERS, second.significantAll.length));
+    for (const d of page.drivers) {
+      const run = second.significantAll.find((x) => x.factor === d.factor);
+      assert.ok(run, `${d.factor} is significant in the run`);
+      assert.ok(Math.abs(run.effect - d.effect) < 1e-9 && Math.abs(run.ci_low - d.ciLow) < 1e-9, d.factor);
+      assert.ok(d.n > d.nWith && d.nWith > 0, `${d.factor}: n ${d.n}, with ${d.nWith}`);
+    }
+    assert.ok(page.drivers.length > 0, 'the demo plants causes: some driver is significant');
   });
 });
 
