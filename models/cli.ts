@@ -21,7 +21,8 @@ const HELP = `Usage: npm run models -- <command> [options]
 
 Commands:
   train      validated model selection, then register the chosen churn model: rolling-origin
-             out-of-time folds (cutoffs today − horizon, − 2·horizon, …) over recency, BG/NBD,
+             out-of-time folds (six cutoffs half a horizon apart: today − horizon, − 1.5·horizon, …)
+             over recency, BG/NBD (E[X], P(no purchase in the horizon)), a stack on it,
              logistic regression and a small forest grid (also with BG/NBD outputs as features);
              ships the best validated candidate (ties → the simpler, never below the best
              baseline), Platt-calibrated on held-out folds, trained on the newest cutoffs whose

@@ -28,7 +28,7 @@ export interface TrainAndRegisterOptions {
   forest?: RandomForestOptions;
   /** Run validated model selection (default true); false trains the default forest at `cutoff`. */
   evaluate?: boolean;
-  /** Validation folds (default 3) and the seconds the forest grid may use (default 90). */
+  /** Validation folds (default 6, half a horizon apart) and the seconds the forest grid may use (default 90). */
   folds?: number;
   budgetSeconds?: number;
   dataDir?: string;
