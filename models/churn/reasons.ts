@@ -62,6 +62,7 @@ export const REASON_TOPICS: Readonly<Record<string, string>> = {
   bgnbd_p_alive: 'recency',
   bgnbd_expected_purchases: 'frequency',
   bgnbd_clv_12m: 'spend',
+  bgnbd_logodds_no_purchase: 'recency',
 };
 
 type Values = Readonly<Record<string, number>>;
@@ -177,6 +178,11 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
   bgnbd_expected_purchases: (v) =>
     known(v.bgnbd_expected_purchases) ? `expected to buy ${v.bgnbd_expected_purchases.toFixed(1)} times in the coming period` : 'no purchase forecast',
   bgnbd_clv_12m: (v, f = DEFAULT_FORMAT) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m, f)}` : 'no value forecast'),
+  // The stack's input is a log-odds (precise at the extremes); people read the probability.
+  bgnbd_logodds_no_purchase: (v) =>
+    known(v.bgnbd_logodds_no_purchase)
+      ? `purchase pattern gives a ${pct(1 / (1 + Math.exp(-v.bgnbd_logodds_no_purchase)))} chance of no purchase in the coming period`
+      : 'no purchase forecast',
 };
 
 /** The words for one feature of one customer; amounts in `format`'s currency (default EUR, en-GB). */

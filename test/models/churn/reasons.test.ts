@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { describeFeature, topReasons } from '../../../models/churn/reasons.ts';
 import { FEATURE_NAMES } from '../../../models/churn/features.ts';
+import { BGNBD_FEATURES } from '../../../models/churn/bgnbd-features.ts';
 import { againstPopulation, populationOf, sharesAround } from '../../../models/churn/population.ts';
 
 describe('describeFeature words a feature with the customer’s values', () => {
@@ -37,9 +38,15 @@ describe('describeFeature words a feature with the customer’s values', () => {
     assert.equal(describeFeature('revenue_prev_90d', v, { locale: 'en-GB', currency: 'USD' }), 'no spend in the last 90 days, after $29,065 the quarter before');
   });
 
-  test('every feature has its own wording', () => {
-    const values = Object.fromEntries(FEATURE_NAMES.map((f) => [f, 2]));
-    for (const f of FEATURE_NAMES) assert.doesNotMatch(describeFeature(f, values), /=/, f);
+  test('every feature a model can use has its own wording (the BG/NBD columns too)', () => {
+    const names = [...FEATURE_NAMES, ...BGNBD_FEATURES];
+    const values = Object.fromEntries(names.map((f) => [f, 2]));
+    for (const f of names) assert.doesNotMatch(describeFeature(f, values), /=/, f);
+  });
+
+  test('the P(no purchase) log-odds reads as a probability', () => {
+    // log-odds 3.19 → 1 / (1 + e^-3.19) = 0.9604
+    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19 }), 'purchase pattern gives a 96% chance of no purchase in the coming period');
   });
 });
 
