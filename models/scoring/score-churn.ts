@@ -9,6 +9,7 @@
  *   medium ≥ 0.3  — clearly above a healthy customer's risk: include in retention campaigns;
  *   low    < 0.3.
  */
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -23,13 +24,10 @@ import { consentSettings } from '../../lib/consent/purposes.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { runInsertSettings } from './runs.ts';
+import { churnRowsTsv, riskBand, tsvString, type RiskBand, type RowContext } from './churn-rows.ts';
+import { ChurnRowsPool } from './churn-rows-pool.ts';
 
-export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
-export type RiskBand = 'high' | 'medium' | 'low';
-
-export function riskBand(probability: number, t: { high: number; medium: number } = RISK_THRESHOLDS): RiskBand {
-  return probability >= t.high ? 'high' : probability >= t.medium ? 'medium' : 'low';
-}
+export { RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
 
 export interface ScoreChurnOptions {
   /** The scoring run the rows belong to (models/scoring/runs.ts): invisible until it is published. */
@@ -49,6 +47,12 @@ export interface ScoreChurnOptions {
   signal?: AbortSignal;
   /** Locale and currency of the amounts in the reasons; default: the configuration's CRM_BASE_CURRENCY. */
   format?: FormatContext;
+  /**
+   * Threads that score (probabilities, reasons, row text) while this one feeds the inserts;
+   * default: the cores, at most 2, from 50,000 customers on (forest models); 1 scores here.
+   * The rows are the same either way.
+   */
+  threads?: number;
 }
 
 export interface ChurnScoringResult {
@@ -107,29 +111,11 @@ export function scoreFeatureSet(
   return { probability: explained.probability, reasons: out };
 }
 
-/** Rows scored between two yields to the event loop while an insert is in flight. */
+/** Rows scored between two yields to the event loop while an insert is in flight (in-thread scoring). */
 const YIELD_ROWS = 4096;
 
-const TSV_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', "'": "\\'", '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
-
-/**
- * A String as ClickHouse's TabSeparated (and its quoted array elements) read it: backslash, quote,
- * tab and line breaks escaped with a backslash, so no raw tab or newline ever splits a row.
- */
-export function tsvString(s: string): string {
-  return /[\\'\t\n\r\0]/.test(s) ? s.replace(/[\\'\t\n\r\0]/g, (c) => TSV_ESCAPES[c]) : s;
-}
-
-/** top_reasons (Array(Tuple(feature, text, contribution))) as a TabSeparated field. */
-export function tsvReasons(reasons: readonly Reason[]): string {
-  let out = '[';
-  for (let k = 0; k < reasons.length; k++) {
-    const r = reasons[k];
-    if (!Number.isFinite(r.contribution)) throw new RangeError(`reason "${r.feature}" has a non-finite contribution ${r.contribution}`);
-    out += `${k ? ',' : ''}('${tsvString(r.feature)}','${tsvString(r.text)}',${r.contribution})`;
-  }
-  return `${out}]`;
-}
+/** From this many customers scoring runs on worker threads: below it, starting them costs more than it saves. */
+const PARALLEL_MIN_ROWS = 50_000;
 
 export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions): Promise<ChurnScoringResult> {
   const t0 = performance.now();
@@ -175,24 +161,21 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   const batchSize = opts.batchSize ?? 50_000;
   let sum = 0;
   alignFeatures(set, model.file.features);
-  const names = model.file.features;
   // Reasons say where each customer stands among everyone scored today.
   const population = populationOf(set);
   // Score and insert batch by batch, so reasons for a million customers never sit in memory at once.
   const limit = opts.reasons ?? 3;
   // "after €29,065 the quarter before": amounts in the reasons carry the base currency (issue 15).
   const format = opts.format ?? formatContextOf(loadConfig());
-  // One name → value record, refilled for each customer (topReasons reads it and keeps nothing):
-  // a fresh 40-key object per customer was a measurable part of the reasons' time.
-  const values: Record<string, number> = rowValues(set, 0);
-  const { features, columns } = set;
-  const cutoffField = tsvString(cutoff);
-  const head = `${tsvString(opts.runId)}\t`;
-  const tail = `\t${tsvString(version)}\t${cutoffField}\t${tsvString(scoredAt)}\n`;
-  // Each batch's insert stays in flight while the next batch is scored: the body is one ready
-  // Buffer, and the scoring loop yields every YIELD_ROWS rows so the embedded endpoint (on this
-  // thread) can take the body in and hand it to the engine, whose own threads parse and write it
-  // meanwhile. At most one insert is in flight, and a failed one fails the run.
+  const ctx: RowContext = { limit, population, format, head: `${tsvString(opts.runId)}\t`, tail: `\t${tsvString(version)}\t${tsvString(cutoff)}\t${tsvString(scoredAt)}\n` };
+  const kind = model.file.predictor?.model.kind ?? 'forest';
+  const threads = Math.max(1, Math.floor(opts.threads ?? (n >= PARALLEL_MIN_ROWS ? Math.min(2, availableParallelism()) : 1)));
+  const pool = threads > 1 && kind === 'forest' && model.forest ? new ChurnRowsPool(model, set.features, ctx, threads) : null;
+  // Each batch's insert stays in flight while the next batch is scored: the body is ready
+  // Buffers, and this thread stays free (workers score) or yields every YIELD_ROWS rows (scoring
+  // here) so the embedded endpoint (on this thread) can take the body in and hand it to the
+  // engine, whose own threads parse and write it meanwhile. At most one insert is in flight, and
+  // a failed one fails the run.
   let inFlight: Promise<void> | undefined;
   let insertError: unknown;
   const waitForInsert = async (): Promise<void> => {
@@ -205,46 +188,60 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
     cpuInsert += cpuNow() - cw;
     if (insertError !== undefined) throw insertError;
   };
-  for (let start = 0; start < n; start += batchSize) {
-    const end = Math.min(n, start + batchSize);
-    opts.signal?.throwIfAborted();
-    const tm = performance.now();
-    const cm = cpuNow();
-    const lines: string[] = new Array(end - start);
-    // One pass gives both the probability and the contributions the reasons need.
-    const explained = predictBlock(model, set, start, end);
-    for (let i = start; i < end; i++) {
-      if (inFlight && (i - start) % YIELD_ROWS === YIELD_ROWS - 1) await new Promise(setImmediate);
-      const p = explained.probability[i - start];
-      const band = riskBand(p);
-      bands[band]++;
-      sum += p;
-      for (let j = 0; j < columns.length; j++) values[features[j]] = columns[j][i];
-      const reasons = topReasons(names, explained.contributions, values, limit, (i - start) * names.length, population, format);
-      lines[i - start] = `${head}${tsvString(set.customerIds[i])}\t${p}\t${band}\t${tsvReasons(reasons)}${tail}`;
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(n, start + batchSize);
+      opts.signal?.throwIfAborted();
+      const tm = performance.now();
+      const cm = cpuNow();
+      let parts: { body: Uint8Array; probability: Float64Array }[];
+      if (pool) {
+        const per = Math.ceil((end - start) / pool.size);
+        const slices: Promise<{ body: Uint8Array; probability: Float64Array }>[] = [];
+        for (let k = 0, a = start; a < end; k++, a += per) slices.push(pool.score(k, set, a, Math.min(end, a + per)));
+        parts = await Promise.all(slices);
+      } else {
+        parts = [];
+        for (let a = start; a < end; a += YIELD_ROWS) {
+          if (inFlight && a > start) await new Promise(setImmediate);
+          const r = churnRowsTsv(model, set, a, Math.min(end, a + YIELD_ROWS), ctx);
+          parts.push({ body: Buffer.from(r.text, 'utf8'), probability: r.probability });
+        }
+      }
+      for (const part of parts) {
+        for (const p of part.probability) {
+          bands[riskBand(p)]++;
+          sum += p;
+        }
+      }
+      modelMs += performance.now() - tm;
+      cpuModel += cpuNow() - cm;
+      await waitForInsert();
+      // TabSeparated, not JSONEachRow: the same numbers written the same way (JS's shortest
+      // round-trip text, which JSON.stringify writes too), and 0.59× JSONEachRow's CPU per 50k rows
+      // with the engine's parse included (bench:scoring measures both in the same run); the embedded
+      // endpoint spools a large line-format body to a file, chDB's fastest way in.
+      inFlight = warehouse.client
+        .insert({
+          table: 'churn_scores_runs',
+          values: Readable.from(
+            parts.map((part) => Buffer.from(part.body.buffer, part.body.byteOffset, part.body.byteLength)),
+            { objectMode: false },
+          ),
+          format: 'TabSeparated',
+          clickhouse_settings: runInsertSettings(warehouse),
+        })
+        .then(
+          () => log(`  scored ${end}/${n}`),
+          (error: unknown) => {
+            insertError = error;
+          },
+        );
     }
-    modelMs += performance.now() - tm;
-    cpuModel += cpuNow() - cm;
     await waitForInsert();
-    // TabSeparated, not JSONEachRow: the same numbers written the same way (JS's shortest
-    // round-trip text, which JSON.stringify writes too), and 0.59× JSONEachRow's CPU per 50k rows
-    // with the engine's parse included (bench:scoring measures both in the same run); the embedded
-    // endpoint spools a large line-format body to a file, chDB's fastest way in.
-    inFlight = warehouse.client
-      .insert({
-        table: 'churn_scores_runs',
-        values: Readable.from([Buffer.from(lines.join(''), 'utf8')], { objectMode: false }),
-        format: 'TabSeparated',
-        clickhouse_settings: runInsertSettings(warehouse),
-      })
-      .then(
-        () => log(`  scored ${end}/${n}`),
-        (error: unknown) => {
-          insertError = error;
-        },
-      );
+  } finally {
+    await pool?.close();
   }
-  await waitForInsert();
   const result: ChurnScoringResult = {
     modelVersion: version,
     cutoff,

@@ -9,10 +9,17 @@ import { Worker } from 'node:worker_threads';
  * whatever the cwd, under `tsx` as under `node --import tsx`.
  */
 export function startWorker(name: 'train-worker' | 'score-worker', workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData });
+  return startModuleWorker(new URL(`./${name}.ts`, import.meta.url), workerData);
+}
+
+/**
+ * Starts the worker module at `entry` (a .ts URL next to its caller: `new URL('./x.ts',
+ * import.meta.url)`), the same way under tsx and compiled (then the .js beside it).
+ */
+export function startModuleWorker(entry: URL, workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(entry.href.replace(/\.ts$/, '.js')), { workerData });
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL(`./${name}.ts`, import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(bootstrap, { eval: true, workerData, execArgv: [] });
 }
 
