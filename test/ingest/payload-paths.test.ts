@@ -5,7 +5,8 @@
  * order into two databases of one embedded warehouse, once with every payload a file and once with
  * none; the stored rows (all columns but the run's version, batch id and insert times), the
  * rejects table and the rejects CSV files must be equal. A generated file big enough for the
- * default threshold runs both ways too, and loading it again writes nothing.
+ * default threshold runs both ways too, and loading it again writes nothing; a user the endpoint
+ * refuses `FROM INFILE` (the writer) loads over HTTP.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -190,5 +191,24 @@ describe('HTTP bodies and local files store the same rows and the same rejects',
     const [a, b] = [await tableDump(genHttp), await tableDump(genFiles)];
     assert.deepEqual(Object.keys(b), Object.keys(a));
     for (const t of Object.keys(a)) assert.deepEqual(b[t], a[t], `table ${t}`);
+  });
+
+  it('a user who may not name FROM INFILE (the writer) fails the probe and loads over HTTP', { timeout: 600_000 }, async () => {
+    const writer = await tw.connectAs('writer');
+    const file = join(dir, 'generated-writer.csv');
+    await writeTransactionsCsv(file, 5_000, 12);
+    LocalPayloads.minBytes = 0; // every payload would be a file, if the probe let it
+    const sent0 = LocalPayloads.sent;
+    try {
+      const s = await ingestFile(writer, { entity: 'transactions', file, rejectsFile: false });
+      assert.equal(s.status, 'completed', s.error);
+      assert.equal(s.read, 5_000);
+      assert.equal(s.rejected, 0);
+      // A few T ids are the golden fixture's (loaded above into crm, the writer's database), some newer.
+      assert.equal(s.loaded + s.updated + s.duplicates + s.outdated, 5_000);
+    } finally {
+      LocalPayloads.minBytes = defaultMin;
+    }
+    assert.equal(LocalPayloads.sent, sent0, 'no payload went as a file');
   });
 });
