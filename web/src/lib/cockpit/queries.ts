@@ -1,8 +1,9 @@
 import { previousPeriod } from '../../../../lib/periods.ts';
 import { comparisonOf, type DateRange, type Filters } from '../filters/url-filters.ts';
 import { scopeFilters, timeDimension } from '../cube/scopes.ts';
-import type { CubeFilter, CubeQuery } from '../cube/types.ts';
+import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
 import type { Granularity } from '../format/format.ts';
+import { totalOf } from './merge.ts';
 
 /**
  * Every Cube query of the cockpit, as pure functions of the URL filters (unit-tested; the e2e test
@@ -57,6 +58,45 @@ export function kpiQueries(f: Filters) {
 export function kpiComparisonQueries(f: Filters) {
   const range = comparisonOf(f);
   return range ? { salesPrev: salesKpiQuery(f, range), retentionPrev: retentionKpiQuery(f, range), dealsPrev: dealKpiQuery(f, range) } : null;
+}
+
+/**
+ * The requests behind the KPI cards (issue 17: fewer requests per view). The sales and deal KPIs
+ * of this period and of the comparison period go as one request each (Cube's compareDateRange:
+ * the same SQL as kpiQueries()/kpiComparisonQueries(), answered per range); the pipeline card is the
+ * total of the pipeline-by-stage chart's query (the page asks it once for both); retention's
+ * comparison cannot ride along (its base period moves with the period) and stays a request of its own.
+ */
+export function kpiRequests(f: Filters) {
+  const previous = comparisonOf(f);
+  const ranges = previous ? [f, previous] : [f];
+  return {
+    ranges,
+    /** Asked as compareQuery(sales, ranges): one request for every range. */
+    sales: salesKpiQuery(f),
+    deals: dealKpiQuery(f),
+    retention: retentionKpiQuery(f),
+    retentionPrev: previous ? retentionKpiQuery(f, previous) : null,
+    snapshot: kpiQueries(f).snapshot,
+    stages: pipelineStageQuery(f),
+  } satisfies Record<string, CubeQuery | DateRange[] | null>;
+}
+
+/** The answers to kpiRequests(): rows per range for the compared ones, rows for the others. */
+export interface KpiAnswers {
+  sales: Row[][];
+  deals: Row[][];
+  retention: Row[];
+  retentionPrev: Row[] | null;
+  snapshot: Row[];
+  stages: Row[];
+}
+
+/** The KPI rows per kpiQueries()/kpiComparisonQueries() key, split from the merged answers. */
+export function splitKpiAnswers(a: KpiAnswers): { current: Record<keyof typeof KPI_MEASURES, Row[]>; previous: { salesPrev: Row[]; dealsPrev: Row[]; retentionPrev: Row[] } | null } {
+  const current = { sales: a.sales[0], retention: a.retention, deals: a.deals[0], snapshot: a.snapshot, pipeline: [totalOf(a.stages, KPI_MEASURES.pipeline)] };
+  const hasPrevious = a.sales.length > 1 && a.deals.length > 1 && a.retentionPrev !== null;
+  return { current, previous: hasPrevious ? { salesPrev: a.sales[1], dealsPrev: a.deals[1], retentionPrev: a.retentionPrev! } : null };
 }
 
 export function revenueTrendQuery(f: Filters, range: DateRange, granularity: Granularity): CubeQuery {
