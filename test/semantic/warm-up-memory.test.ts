@@ -63,3 +63,24 @@ test('a file written before this rule loses its entries that name a person when 
   assert.equal(kept.length, 1, JSON.stringify(kept));
   assert.ok(!JSON.stringify(kept).includes(PERSON.id) && !JSON.stringify(kept).includes('erika'));
 });
+
+test('a merged cockpit request (a KPI and its comparison in one, queryType multi) is remembered with its query type, GET and POST', () => {
+  // Without `queryType: multi` Cube refuses a compareDateRange query ("not supported by the client"),
+  // so a replay that dropped it would warm nothing: the replayed request must carry it.
+  const asked = new AskedRequests();
+  const exec = sign({ role: 'executive' });
+  const merged = {
+    measures: ['sales.revenue', 'sales.active_customers'],
+    timeDimensions: [{ dimension: 'sales.order_date', compareDateRange: [['2025-11-01', '2026-10-31'], ['2024-11-01', '2025-10-31']] }],
+    filters: [],
+  };
+  record(asked, { method: 'GET', url: `/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify(merged))}&queryType=multi`, token: exec });
+  record(asked, { method: 'POST', url: '/cubejs-api/v1/load', body: { query: { ...merged, measures: ['pipeline.win_rate'] }, queryType: 'multi' }, token: exec });
+  const [get, post] = asked.all();
+  const params = new URL(get.path, 'http://x').searchParams;
+  assert.equal(params.get('queryType'), 'multi');
+  assert.deepEqual(JSON.parse(params.get('query')!), merged);
+  assert.deepEqual(JSON.parse(post.body!), { query: { ...merged, measures: ['pipeline.win_rate'] }, queryType: 'multi' });
+  // And read back from the file the next start reads.
+  assert.equal(parseAsked(JSON.stringify(asked.all())).length, 2);
+});
