@@ -60,9 +60,10 @@ const one = (rule: Rule): SegmentDefinition => ({ match: 'all', groups: [{ match
 const responseCases: [string, Rule, CubeFilter[]][] = [
   ['responded in the last N days', r('campaign_response', 'within_days', '30'), [{ member: 'customer_base.days_since_last_campaign_response', operator: 'lte', values: ['30'] }]],
   ['days are whole', r('campaign_response', 'within_days', '7.9'), [{ member: 'customer_base.days_since_last_campaign_response', operator: 'lte', values: ['7'] }]],
-  ['responded to campaigns: |id| tokens, deduplicated', r('campaign_response', 'to_campaign', 'CMP1', ' CMP2', 'CMP1'), [{ member: 'customer_base.responded_campaign_ids', operator: 'contains', values: ['|CMP1|', '|CMP2|'] }]],
-  ['LIKE wildcards in ids are escaped', r('campaign_response', 'to_campaign', 'spring_50%\\x'), [{ member: 'customer_base.responded_campaign_ids', operator: 'contains', values: ['|spring\\_50\\%\\\\x|'] }]],
-  ['responded to none of the campaigns', r('campaign_response', 'not_to_campaign', 'CMP1'), [{ member: 'customer_base.responded_campaign_ids', operator: 'notContains', values: ['|CMP1|'] }]],
+  // Hex of the ids' UTF-8 bytes ('CMP1' = 43 4D 50 31), matched against responded_campaign_keys.
+  ['responded to campaigns: |hex(id)| tokens, deduplicated', r('campaign_response', 'to_campaign', 'CMP1', ' CMP2', 'CMP1'), [{ member: 'customer_base.responded_campaign_keys', operator: 'contains', values: ['|434D5031|', '|434D5032|'] }]],
+  ['LIKE wildcards and backslashes in ids become plain hex', r('campaign_response', 'to_campaign', 'spring_50%\\x'), [{ member: 'customer_base.responded_campaign_keys', operator: 'contains', values: ['|737072696E675F3530255C78|'] }]],
+  ['responded to none of the campaigns', r('campaign_response', 'not_to_campaign', 'CMP1'), [{ member: 'customer_base.responded_campaign_keys', operator: 'notContains', values: ['|434D5031|'] }]],
   ['ever responded', r('campaign_response', 'ever'), [{ member: 'customer_base.campaigns_responded', operator: 'gte', values: ['1'] }]],
   ['never responded', r('campaign_response', 'never'), [{ member: 'customer_base.campaigns_responded', operator: 'equals', values: ['0'] }]],
 ];

@@ -48,16 +48,17 @@ export const OPS_BY_KIND: Record<Kind, Record<string, string>> = { category: CAT
 /** The customer_base members behind the campaign-response rule. */
 export const RESPONSE_MEMBERS = {
   days: 'customer_base.days_since_last_campaign_response',
-  campaigns: 'customer_base.responded_campaign_ids',
+  campaigns: 'customer_base.responded_campaign_keys',
   count: 'customer_base.campaigns_responded',
 } as const;
 
 /**
- * The pattern that finds one campaign in `responded_campaign_ids` ("|id1|id2|"). Cube turns
- * `contains` into a case-insensitive LIKE, so LIKE's wildcards in an id are escaped to match
- * literally.
+ * The pattern that finds one campaign in `responded_campaign_keys` ("|HEX1|HEX2|", the ids'
+ * UTF-8 bytes in hex). Cube turns `contains` into a LIKE and its ClickHouse driver re-escapes
+ * backslashes, so escaping an id's `_` and `%` made such ids never match; hex has no wildcard.
  */
-export const campaignToken = (campaignId: string): string => `|${campaignId.replace(/[\\%_]/g, '\\$&')}|`;
+export const campaignToken = (campaignId: string): string =>
+  `|${Array.from(new TextEncoder().encode(campaignId), (b) => b.toString(16).padStart(2, '0').toUpperCase()).join('')}|`;
 
 /** Response operators that take no value. */
 const VALUELESS: readonly string[] = ['ever', 'never'];
