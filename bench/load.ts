@@ -53,6 +53,7 @@ const HELP = `Usage: npm run bench:load -- [--users 50] [--seconds 60] [--sweep 
   --scale <f>          fraction of the bench size (500k customers, 10M transactions); default 1
   --fresh              regenerate the data even if the bench warehouse has it
   --data-dir <dir>     embedded bench warehouse (default .data/bench-load)
+  --cpu-prof <dir>     write a V8 CPU profile of the product's main process (web, warehouse) there at its exit
 
 The product's log (Cube's warnings among it) is written to test-artifacts/bench-load-product.log.`;
 
@@ -159,12 +160,13 @@ interface Product {
 }
 
 /** `npm start` on the bench warehouse, in a child process; resolves once the banner names the dashboard. */
-async function startProduct(dataDir: string): Promise<Product> {
+async function startProduct(dataDir: string, cpuProfDir?: string): Promise<Product> {
   const ports = { CRM_WEB_PORT: await freePort(), CRM_SEMANTIC_PORT: await freePort(), CRM_INGEST_PORT: await freePort(), CRM_EMBEDDED_PORT: await freePort() };
   mkdirSync(join(PROJECT_ROOT, 'test-artifacts'), { recursive: true });
   const logFile = createWriteStream(join(PROJECT_ROOT, 'test-artifacts', 'bench-load-product.log'));
   const t0 = Date.now();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'bin', 'start.ts'), '--no-demo'], {
+  const profile = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', join(PROJECT_ROOT, 'bin', 'start.ts'), '--no-demo'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, CRM_DATA_DIR: dataDir, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), CRM_LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -461,6 +463,7 @@ async function main(): Promise<void> {
       scale: { type: 'string', default: '1' },
       fresh: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -492,7 +495,7 @@ async function main(): Promise<void> {
       const dataDir = values['data-dir'] ?? join(PROJECT_ROOT, '.data', 'bench-load');
       accounts = await prepareWarehouse(dataDir, num('scale', 0.000001), values.fresh!);
       log('starting the product as npm start does …');
-      product = await startProduct(dataDir);
+      product = await startProduct(dataDir, values['cpu-prof']);
       base = product.url;
       log(`product up in ${fmtS(product.startedMs)} at ${base}`);
     }
