@@ -56,7 +56,13 @@ export class LocalPayloads {
     this.#usable ??= this.#probe(table, columns, format);
     if (!(await this.#usable)) return false;
     const path = join(await this.#directory(), `payload-${++this.#seq}.${format.toLowerCase()}`);
-    await writeFile(path, payload, { mode: 0o600 });
+    try {
+      await writeFile(path, payload, { mode: 0o600 });
+    } catch {
+      // The temp disk is full or gone: nothing was sent yet, so the HTTP body is a clean fallback.
+      await unlink(path).catch(() => undefined);
+      return false;
+    }
     try {
       await this.command(LocalPayloads.statement(table, columns, path, format));
       this.files++;
