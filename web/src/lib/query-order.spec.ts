@@ -31,7 +31,7 @@ export function unselectedOrder(q: CubeQuery): string[] {
   return (q.order ?? []).map(([member]) => member).filter((m) => !selected.has(m));
 }
 
-const f = parseFilters(new URLSearchParams('compare=previous_period'), '2026-11-30');
+const f = parseFilters(new URLSearchParams('compare=previous'), '2026-11-30');
 const range = { from: f.from, to: f.to };
 const def = emptyDefinition();
 def.groups[0].rules[0].values = ['champions'];
@@ -49,7 +49,7 @@ const QUERIES: Record<string, () => Record<string, CubeQuery | null>> = {
   'routes/(app)/churn-risk/export.csv/+server.ts': () => ({ export: { ...riskListQuery(f, '', 1), dimensions: EXPORT_COLUMNS.map(([, m]) => m) } }),
   'lib/cockpit/queries.ts': () => ({
     ...cockpit.kpiQueries(f),
-    ...Object.fromEntries(Object.entries(cockpit.kpiComparisonQueries(f)).map(([k, v]) => [`prev.${k}`, v])),
+    ...Object.fromEntries(Object.entries(cockpit.kpiComparisonQueries(f) ?? {}).map(([k, v]) => [`prev.${k}`, v])),
     trend: cockpit.revenueTrendQuery(f, range, 'month'),
     trendPrev: cockpit.revenueTrendComparisonQuery(f, 'month'),
     cohort: cockpit.cohortQuery(f),
