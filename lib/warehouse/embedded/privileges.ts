@@ -57,6 +57,9 @@ function rightsOf(access: Access): { read: Set<string>; write: Set<string>; crea
  * System tables any user may read: what Cube's driver and @clickhouse/client use to find tables,
  * columns and formats. Not processes, query_log and the like, which carry other users' query text.
  */
+// The writer may also read system.parts: the derived refresh lists its snapshots' partitions there
+// (semantic/derived), as a real server's writer sees its own tables' parts; it says no more about
+// other databases than system.tables already does.
 const READABLE_SYSTEM_TABLES = new Set([
   'one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt', 'tables', 'columns', 'databases', 'functions', 'table_functions',
   'formats', 'data_type_families', 'time_zones', 'settings', 'build_options', 'table_engines', 'collations', 'contributors',
@@ -207,6 +210,7 @@ class Checker {
 
   read(database: string, table: string): void {
     if (database === 'system' && READABLE_SYSTEM_TABLES.has(table.toLowerCase())) return;
+    if (database === 'system' && table.toLowerCase() === 'parts' && this.access.role === 'writer') return;
     if (database.toLowerCase() === 'information_schema' && ['tables', 'columns', 'schemata'].includes(table.toLowerCase())) return;
     if (!this.rights.read.has(database)) {
       this.deny(`user ${this.access.user} may not read ${database}.${table} (it may read ${[...this.rights.read].join(', ')} only)`);

@@ -214,6 +214,16 @@ describe('the rights that differ by role', () => {
     await writer.command({ query: 'DROP TABLE loads' });
   });
 
+  test('writer lists its tables\' partitions in system.parts (the derived refresh does); reader may not', async () => {
+    const writer = clientFor('writer');
+    await writer.command({ query: 'CREATE TABLE IF NOT EXISTS parted (m UInt8, id UInt64) ENGINE = MergeTree PARTITION BY m ORDER BY id' });
+    await writer.command({ query: 'INSERT INTO parted VALUES (1, 1), (2, 2), (2, 3)' });
+    const parts = await rows(writer, `SELECT DISTINCT partition AS p FROM system.parts WHERE database = '${tw.config.database}' AND table = 'parted' AND active ORDER BY p`);
+    assert.deepEqual(parts, [{ p: '1' }, { p: '2' }]);
+    await deniedAccess(rows(clientFor('reader'), 'SELECT partition FROM system.parts'), /system\.parts/);
+    await writer.command({ query: 'DROP TABLE parted' });
+  });
+
   test('writer may not create tables whose engine reads files', async () => {
     const writer = clientFor('writer');
     await deniedAccess(writer.command({ query: "CREATE TABLE leak (line String) ENGINE = File(LineAsString, '/etc/passwd')" }), /File/);
