@@ -180,8 +180,8 @@ async function lastCommitted(client: ClickHouseClient, database: string): Promis
   return { snapshot, base: Number(row.b) || snapshot, asOf: row.as_of, definition: row.definition, customers: Number(row.customers) };
 }
 
-/** Incremental: `base` is the full rebuild the overlay completes, `previous` the last committed snapshot (customer_value's rows). */
-type Plan = { kind: 'full'; why: string } | { kind: 'incremental'; why: string; base: number; previous: number; scope: CustomerScope };
+/** Incremental: `base` is the full rebuild the overlay completes (all three tables rest on it since migration 016). */
+type Plan = { kind: 'full'; why: string } | { kind: 'incremental'; why: string; base: number; scope: CustomerScope };
 
 /** Full or incremental, and why: the rules under RefreshOptions.mode. */
 async function planRefresh(client: ClickHouseClient, database: string, opts: RefreshOptions, last: Committed | undefined, asOf: string): Promise<Plan> {
@@ -193,7 +193,7 @@ async function planRefresh(client: ClickHouseClient, database: string, opts: Ref
   const scope = await changedCustomers(client, database, { base: last.base });
   const limit = Math.max(1000, Math.floor((opts.maxChangedShare ?? 0.2) * last.customers));
   if (scope.customers.length > limit) return { kind: 'full', why: `${scope.customers.length} customers changed since the last full rebuild (more than ${limit})` };
-  return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, previous: last.snapshot, scope };
+  return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, scope };
 }
 
 /**
