@@ -22,6 +22,9 @@ export interface RowsJob {
 
 export type RowsReply = { id: number; body: Uint8Array; probability: Float64Array } | { id: number; error: string };
 
+/** Rows per piece, as scoring in the main thread does (score-churn.ts's YIELD_ROWS). */
+const SUB_ROWS = 4096;
+
 const init = workerData as RowsWorkerInit;
 const model: LoadedChurnModel = { file: init.file, forest: RandomForest.fromJSON(init.forest) };
 const port = parentPort!;
@@ -32,8 +35,17 @@ port.on('message', (job: RowsJob | null) => {
   }
   try {
     const set = { features: init.features, columns: job.columns, customerIds: job.customerIds };
-    const r = churnRowsTsv(model, set, 0, job.customerIds.length, init.ctx);
-    const reply: RowsReply = { id: job.id, body: Buffer.from(r.text, 'utf8'), probability: r.probability };
+    // In pieces of SUB_ROWS: their contributions (rows × features doubles) stay in cache while
+    // the reasons read them, and each piece's text is one short string to encode.
+    const n = job.customerIds.length;
+    const bodies: Buffer[] = [];
+    const probability = new Float64Array(n);
+    for (let a = 0; a < n; a += SUB_ROWS) {
+      const r = churnRowsTsv(model, set, a, Math.min(n, a + SUB_ROWS), init.ctx);
+      bodies.push(Buffer.from(r.text, 'utf8'));
+      probability.set(r.probability, a);
+    }
+    const reply: RowsReply = { id: job.id, body: Buffer.concat(bodies), probability };
     port.postMessage(reply);
   } catch (error) {
     port.postMessage({ id: job.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies RowsReply);
