@@ -10,8 +10,9 @@ import { renderView, type RenderContext, type TableDef, type ViewDef } from './d
  * customers in `derived_overlay`, and commits D with `base_snapshot = B`. paid_orders_current and
  * customer_retention_current then read B's rows of every other customer plus D's rows: one commit
  * row still switches readers atomically, and the tables equal a full rebuild by construction (the
- * same SQL builders, scoped to the changed customers). customer_value is rebuilt whole every time
- * (its RFM quintiles rank all buyers together), from the combined orders, so its view is unchanged.
+ * same SQL builders, scoped to the changed customers). Since migration 016, customer_value is
+ * incremental too: the overlay holds the changed customers' rows, and the RFM scores are applied at
+ * read time from each snapshot's quintile cuts (customer_value_scores), recomputed over all buyers.
  *
  * `definition` records a hash of the derived SQL: a change of definitions forces a full rebuild.
  */
