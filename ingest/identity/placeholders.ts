@@ -29,15 +29,14 @@ export interface RefScope {
 
 export async function createPlaceholderCustomers(io: WarehouseIO, scope: readonly RefScope[], facts: readonly FactTime[], runVersion: number): Promise<number> {
   let created = 0;
-  for (const { source, refs } of scope) {
-    if (refs === undefined) created += await createFor(io, source, undefined, facts, runVersion);
-    else for (const part of chunked(refs, 50_000)) created += await createFor(io, source, part, facts, runVersion);
-  }
+  // Listed refs go in chunks (a bound list stays a size a server accepts), all into one stubs table,
+  // so the facts and customers are read once per source, not once per chunk.
+  for (const { source, refs } of scope) created += await createFor(io, source, refs && [...chunked(refs, 50_000)], facts, runVersion);
   return created;
 }
 
-async function createFor(io: WarehouseIO, source: string, refs: readonly string[] | undefined, facts: readonly FactTime[], runVersion: number): Promise<number> {
-  if (facts.length === 0 || refs?.length === 0) return 0;
+async function createFor(io: WarehouseIO, source: string, chunks: readonly (readonly string[])[] | undefined, facts: readonly FactTime[], runVersion: number): Promise<number> {
+  if (facts.length === 0 || chunks?.length === 0) return 0;
   // Two per-call Memory tables: `stubs` is computed once (as a CTE the engine recomputed it at each
   // of its five uses, 4-5× the CPU), and the golden rows never leave the engine (sent back and
   // re-inserted as JSON objects they cost as much as the query). Plain tables in the load's
@@ -48,18 +47,20 @@ async function createFor(io: WarehouseIO, source: string, refs: readonly string[
   try {
     await io.command(`CREATE TABLE ${stubs} (customer_id String, source String) ENGINE = Memory`);
     await io.command(`CREATE TABLE ${found} (customer_id String, source String, first_seen Date, present UInt8) ENGINE = Memory`);
-    await io.command(
-      `INSERT INTO ${stubs} (customer_id, source)
-       SELECT customer_id, min(source) AS source
-       FROM (SELECT source, source_id, argMax(customer_id, version) AS customer_id, argMax(rule, version) AS rule
-             FROM ${io.table('identity_map')}
-             WHERE source = {source:String} ${refs ? 'AND source_id IN {refs:Array(String)}' : ''} GROUP BY source, source_id)
-       WHERE rule = 'unmatched'
-         AND customer_id NOT IN (SELECT from_id FROM (SELECT from_id, argMax(to_id, version) AS to_id FROM ${io.table('customer_aliases')} GROUP BY from_id)
-                                 WHERE to_id != '' AND to_id != from_id)
-       GROUP BY customer_id`,
-      { source, refs: refs ? [...refs] : [] },
-    );
+    for (const refs of chunks ?? [undefined]) {
+      await io.command(
+        `INSERT INTO ${stubs} (customer_id, source)
+         SELECT customer_id, min(source) AS source
+         FROM (SELECT source, source_id, argMax(customer_id, version) AS customer_id, argMax(rule, version) AS rule
+               FROM ${io.table('identity_map')}
+               WHERE source = {source:String} ${refs ? 'AND source_id IN {refs:Array(String)}' : ''} GROUP BY source, source_id)
+         WHERE rule = 'unmatched'
+           AND customer_id NOT IN (SELECT from_id FROM (SELECT from_id, argMax(to_id, version) AS to_id FROM ${io.table('customer_aliases')} GROUP BY from_id)
+                                   WHERE to_id != '' AND to_id != from_id)
+         GROUP BY customer_id`,
+        { source, refs: refs ? [...refs] : [] },
+      );
+    }
     // GLOBAL: on a cluster the fact and customers tables are read on every shard, the stubs live on
     // the node the client talks to; on one server it is a plain IN.
     const day = (f: FactTime): string => (f.type === 'date' ? `toDate(${f.column})` : `toDate(${f.column}, 'UTC')`);
@@ -69,7 +70,7 @@ async function createFor(io: WarehouseIO, source: string, refs: readonly string[
     await io.command(
       `INSERT INTO ${found} (customer_id, source, first_seen, present)
        SELECT s.customer_id, s.source, f.first_seen, g.present
-       FROM ${stubs} AS s
+       FROM (SELECT customer_id, min(source) AS source FROM ${stubs} GROUP BY customer_id) AS s
        INNER JOIN (SELECT customer_id, min(d) AS first_seen FROM (${firstSeen}) GROUP BY customer_id) AS f ON f.customer_id = s.customer_id
        LEFT JOIN (SELECT customer_id, 1 AS present, source_records, signup_date FROM ${io.table('customers')} FINAL
                   WHERE customer_id GLOBAL IN (SELECT customer_id FROM ${stubs})) AS g ON g.customer_id = s.customer_id
