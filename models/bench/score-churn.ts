@@ -5,7 +5,7 @@
  * of churn-warehouse.ts needs ~20 s per 20k). Prints where the time goes, rows/s and the ratio to
  * the goal; the model part is also broken down (predictProba alone, the contributions kernels).
  *
- *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--help]
+ *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--threads N] [--help]
  *
  * The data: every customer buys every 7–96 days from a first order 60–760 days back (at most 30
  * orders); 45% stop at a random day (the churn signal recency sees); six interactions each. The
@@ -38,6 +38,8 @@ const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated war
 
   --customers N   customers to generate and score (default 200000; the goal is stated for 1000000)
   --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
+  --threads N     threads that score rows (scoreChurn's threads option; default: its own choice,
+                  2 workers from 50k customers on 2+ cores); 1 scores in the main thread
   --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it, and
                   checks that the scores and reasons are identical to the first run's (the digest
                   is kept in DIR/scores.digest; delete it to take a new reference after a
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
     customers: { type: 'string', default: '200000' },
     today: { type: 'string', default: '2025-01-01' },
     keep: { type: 'string' },
+    threads: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -59,6 +62,8 @@ if (args.help) {
 const customers = Number(args.customers);
 if (!Number.isInteger(customers) || customers < 1000) throw new RangeError(`--customers must be an integer >= 1000, got "${args.customers}"`);
 const today = args.today!;
+const threads = args.threads === undefined ? undefined : Number(args.threads);
+if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`--threads must be an integer >= 1, got "${args.threads}"`);
 const GOAL_SECONDS = 30;
 const GOAL_CUSTOMERS = 1_000_000;
 const TRAIN_SAMPLE = 30_000;
@@ -141,7 +146,7 @@ try {
 
   // chdb runs in this process: its CPU time counts here too (a loaded machine inflates wall time).
   const cpu0 = process.cpuUsage();
-  const r = await scoreChurn(wh, { runId: newRunId(today), today, model });
+  const r = await scoreChurn(wh, { runId: newRunId(today), today, model, threads });
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const tm = r.timings;
