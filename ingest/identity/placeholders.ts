@@ -29,6 +29,7 @@ export interface RefScope {
 
 export async function createPlaceholderCustomers(io: WarehouseIO, scope: readonly RefScope[], facts: readonly FactTime[], runVersion: number): Promise<number> {
   let created = 0;
+  await dropLeftovers(io);
   // Listed refs go in chunks (a bound list stays a size a server accepts), all into one stubs table,
   // so the facts and customers are read once per source, not once per chunk.
   for (const { source, refs } of scope) created += await createFor(io, source, refs && [...chunked(refs, 50_000)], facts, runVersion);
@@ -91,6 +92,17 @@ async function createFor(io: WarehouseIO, source: string, chunks: readonly (read
 }
 
 const SCRATCH_PREFIX = 'ingest_placeholders_';
+
+/** Scratch tables of a step killed mid-way (a normal or failed run drops its own): after a day. */
+async function dropLeftovers(io: WarehouseIO): Promise<void> {
+  const old = await io.rows<{ name: string }>(
+    `SELECT name FROM system.tables
+     WHERE database = ${io.database ? '{db:String}' : 'currentDatabase()'} AND startsWith(name, {prefix:String})
+       AND metadata_modification_time < now() - INTERVAL 1 DAY`,
+    { db: io.database, prefix: SCRATCH_PREFIX },
+  );
+  for (const { name } of old) await io.command(`DROP TABLE IF EXISTS ${io.table(name)}`);
+}
 
 /**
  * The golden row of a customer known from facts alone: blankGolden() with first seen and source
