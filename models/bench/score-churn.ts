@@ -38,8 +38,8 @@ const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated war
 
   --customers N   customers to generate and score (default 200000; the goal is stated for 1000000)
   --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
-  --threads N     threads that score rows (scoreChurn's threads option; default: its own choice,
-                  2 workers from 50k customers on 2+ cores); 1 scores in the main thread
+  --threads N     threads that score rows (scoreChurn's threads option; default 1, the main
+                  thread); 2 runs two worker threads
   --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it, and
                   checks that the scores and reasons are identical to the first run's (the digest
                   is kept in DIR/scores.digest; delete it to take a new reference after a

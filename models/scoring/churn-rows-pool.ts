@@ -1,7 +1,9 @@
 /**
  * Worker threads that score blocks of churn rows (churn-rows-worker.ts). The probabilities,
- * reasons and their text are ~40% of scoring's CPU and independent per customer: on two cores,
- * two workers take the blocks while this thread keeps the embedded endpoint's inserts moving.
+ * reasons and their text are ~40% of scoring's CPU and independent per customer, so two workers
+ * could take the blocks while this thread keeps the embedded endpoint's inserts moving. Opt-in
+ * (scoreChurn's `threads`): measured on 2 cores they were slower and dearer than one thread
+ * (models/churn/forest/README.md, "Scoring end to end").
  */
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../churn/forest/worker-start.ts';

@@ -9,7 +9,6 @@
  *   medium ≥ 0.3  — clearly above a healthy customer's risk: include in retention campaigns;
  *   low    < 0.3.
  */
-import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -48,9 +47,10 @@ export interface ScoreChurnOptions {
   /** Locale and currency of the amounts in the reasons; default: the configuration's CRM_BASE_CURRENCY. */
   format?: FormatContext;
   /**
-   * Threads that score (probabilities, reasons, row text) while this one feeds the inserts;
-   * default: the cores, at most 2, from 50,000 customers on (forest models); 1 scores here.
-   * The rows are the same either way.
+   * Threads that score (probabilities, reasons, row text) while this one feeds the inserts
+   * (forest models); default 1: scoring here. bench:scoring at 200k found 2 workers slower and
+   * dearer (model phase 19.4 s wall / 8.7 s CPU against 9.5 s / 4.6 s in this thread), so they are
+   * opt-in until that changes. The rows are the same either way.
    */
   threads?: number;
 }
@@ -114,9 +114,6 @@ export function scoreFeatureSet(
 /** Rows scored between two yields to the event loop while an insert is in flight (in-thread scoring). */
 const YIELD_ROWS = 4096;
 
-/** From this many customers scoring runs on worker threads: below it, starting them costs more than it saves. */
-const PARALLEL_MIN_ROWS = 50_000;
-
 export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions): Promise<ChurnScoringResult> {
   const t0 = performance.now();
   const cpuNow = (): number => {
@@ -169,7 +166,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   const format = opts.format ?? formatContextOf(loadConfig());
   const ctx: RowContext = { limit, population, format, head: `${tsvString(opts.runId)}\t`, tail: `\t${tsvString(version)}\t${tsvString(cutoff)}\t${tsvString(scoredAt)}\n` };
   const kind = model.file.predictor?.model.kind ?? 'forest';
-  const threads = Math.max(1, Math.floor(opts.threads ?? (n >= PARALLEL_MIN_ROWS ? Math.min(2, availableParallelism()) : 1)));
+  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
   const pool = threads > 1 && kind === 'forest' && model.forest ? new ChurnRowsPool(model, set.features, ctx, threads) : null;
   // Each batch's insert stays in flight while the next batch is scored: the body is ready
   // Buffers, and this thread stays free (workers score) or yields every YIELD_ROWS rows (scoring
