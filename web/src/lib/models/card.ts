@@ -10,6 +10,8 @@ export interface CandidateView {
   status: 'validated' | 'skipped';
   note?: string;
   roc_auc: number | null;
+  /** Spread (sample SD) of the folds' ROC-AUC; absent on cards stored before it was recorded. */
+  roc_auc_sd?: number | null;
   pr_auc: number | null;
   brier: number | null;
 }

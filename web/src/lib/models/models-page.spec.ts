@@ -52,6 +52,7 @@ const card: ModelCardView = {
       description: 'random forest',
       status: 'validated',
       roc_auc: 0.90412,
+      roc_auc_sd: 0.01237,
       pr_auc: 0.8701,
       brier: 0.0891,
     },
@@ -81,6 +82,10 @@ describe('Models page', () => {
     for (const c of card.candidates) {
       const row = container.querySelector(`tr[data-candidate="${c.name}"]`)!;
       expect(row.querySelector('[data-metric="roc_auc"]')).toHaveTextContent(fmt3(c.roc_auc));
+      // the folds' spread when the card has it (cards stored before it show a dash)
+      expect(row.querySelector('[data-metric="roc_auc_sd"]')).toHaveTextContent(
+        c.name === 'forest_medium' ? '0.012' : '—',
+      );
       expect(row.querySelector('[data-metric="pr_auc"]')).toHaveTextContent(fmt3(c.pr_auc));
       expect(row.querySelector('[data-metric="brier"]')).toHaveTextContent(fmt3(c.brier));
     }
