@@ -18,7 +18,8 @@ import { quoteIdent } from '../../lib/warehouse/sql.ts';
  * Whether the engine can: decided once per load by inserting an empty file into the target table
  * (nothing is stored). A server elsewhere cannot open the path, ClickHouse's HTTP interface refuses
  * `FROM INFILE`, and the endpoint refuses it to every user but the admin: each of those fails the
- * probe and payloads go over HTTP as before.
+ * probe and payloads go over HTTP as before. The load does not offer files to a non-admin user or an
+ * endpoint off this machine at all (ingest/load/job.ts), which saves the client's error log line.
  */
 export class LocalPayloads {
   /**

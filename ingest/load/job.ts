@@ -117,6 +117,20 @@ interface LoadInput {
   localFiles?: boolean;
 }
 
+/**
+ * Only the admin of an endpoint on this machine can be handed files (see LocalPayloads). Anyone else
+ * would fail the probe anyway, and @clickhouse/client logs every refused statement as an ERROR with
+ * its stack: a writer's or a remote server's every file load printed one, so they are not asked.
+ */
+function mayOfferLocalFiles(warehouse: Warehouse): boolean {
+  if (warehouse.role !== undefined && warehouse.role !== 'admin') return false;
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(warehouse.url).hostname);
+  } catch {
+    return false;
+  }
+}
+
 function newBatchId(): string {
   const t = new Date().toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
   return `${t}-${randomBytes(4).toString('hex')}`;
@@ -155,7 +169,7 @@ function failedSummary(entity: EntityName, input: string, started: number, error
 async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput): Promise<IngestSummary> {
   const started = Date.now();
   const io = new WarehouseIO(warehouse.client, warehouse.database);
-  if (input.localFiles) io.useLocalFiles();
+  if (input.localFiles && mayOfferLocalFiles(warehouse)) io.useLocalFiles();
   const runVersion = started;
   const batchId = input.batchId ?? newBatchId();
   const log = new BatchLog(io, { batchId, entity: spec.name, source: input.source, sourceFile: input.label, fileSha256: input.sha256, startedAt: new Date(started) });
