@@ -7,10 +7,11 @@
  */
 import { cleanup, render, screen } from '@testing-library/svelte';
 import { createRawSnippet } from 'svelte';
-import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Row } from '$lib/cube/types.ts';
 import type { Column, Drill } from '$lib/drill.ts';
 import DrillDialog from './DrillDialog.svelte';
+import { stubDialogsAndCube } from './dialog-spec-support.ts';
 
 const ROWS: Row[] = [
   { 'pipeline.opportunity_id': 'o-1', 'pipeline.deal_amount': '1200' },
@@ -26,23 +27,9 @@ const drill = (title: string): Drill => ({
   ],
 });
 
-const loads: unknown[] = [];
+let loads: unknown[] = [];
 beforeAll(() => {
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.setAttribute('open', '');
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.removeAttribute('open');
-  };
-  vi.stubGlobal('fetch', async (url: string, init?: { body?: string }) => {
-    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
-    if (String(url).endsWith('/api/cube-token')) return json({ token: 't', expiresAt: Date.now() / 1000 + 3600 });
-    const sent = init?.body ? JSON.parse(init.body).query : new URL(String(url), 'http://x').searchParams.get('query');
-    const query = typeof sent === 'string' ? JSON.parse(sent) : sent;
-    loads.push(query);
-    const annotation = { measures: {}, dimensions: {}, segments: {}, timeDimensions: {} };
-    return json({ queryType: 'regularQuery', results: [{ query, data: ROWS, annotation, total: ROWS.length }] });
-  });
+  loads = stubDialogsAndCube(() => ROWS);
 });
 afterEach(() => cleanup());
 

@@ -10,6 +10,7 @@ import { afterEach, beforeAll, expect, test, vi } from 'vitest';
 import type { Row } from '$lib/cube/types.ts';
 import type { Drill } from '$lib/drill.ts';
 import LostDealsDialog from './LostDealsDialog.svelte';
+import { stubDialogsAndCube } from '$lib/components/dialog-spec-support.ts';
 
 const DEALS: Row[] = [
   { 'pipeline.opportunity_id': 'D2', 'pipeline.customer_id': 'C02', 'pipeline.loss_reason': 'price' },
@@ -28,21 +29,7 @@ const drill: Drill = {
 };
 
 beforeAll(() => {
-  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
-    this.setAttribute('open', '');
-  };
-  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
-    this.removeAttribute('open');
-  };
-  vi.stubGlobal('fetch', async (url: string, init?: { body?: string }) => {
-    const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
-    if (String(url).endsWith('/api/cube-token')) return json({ token: 't', expiresAt: Date.now() / 1000 + 3600 });
-    const sent = init?.body ? JSON.parse(init.body).query : new URL(String(url), 'http://x').searchParams.get('query');
-    const query = typeof sent === 'string' ? JSON.parse(sent) : sent;
-    const data = String(query.dimensions?.[0]).startsWith('deal_risk.') ? CAUSES : DEALS;
-    const annotation = { measures: {}, dimensions: {}, segments: {}, timeDimensions: {} };
-    return json({ queryType: 'regularQuery', results: [{ query, data, annotation, total: data.length }] });
-  });
+  stubDialogsAndCube((query) => (String(query.dimensions?.[0]).startsWith('deal_risk.') ? CAUSES : DEALS));
 });
 afterEach(() => cleanup());
 
