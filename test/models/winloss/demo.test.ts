@@ -254,6 +254,8 @@ describe('the Models page reads the published win/loss card (web/src/lib/models/
     assert.ok(page, 'a card is read');
     assert.equal(page.card.modelVersion, second.runId);
     assert.equal(page.card.chosen, second.selection.chosen);
+    assert.equal(page.card.asOf, TODAY, 'the page names the day the run is as of');
+    assert.match(page.card.createdAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const rows = winLossCandidateRows(page.card);
     assert.deepEqual(rows.map((r) => r.name).sort(), Object.keys(second.selection.roc_auc).sort());
     for (const r of rows) assert.equal(r.rocAuc, second.selection.roc_auc[r.name].toFixed(3), r.name);

@@ -36,12 +36,14 @@ export async function latestWinLossCard(): Promise<WinLossCardPage | undefined> 
   const db = getWebContext().warehouse;
   const q = (name: string): string => (db.database ? qualified(db.database, name) : name);
   const rs = await db.client.query({
-    query: `SELECT card FROM ${q('model_cards')} FINAL WHERE model = 'winloss' ORDER BY created_at DESC, model_version DESC LIMIT 1`,
+    query: `SELECT card, toString(as_of) AS as_of, formatDateTime(created_at, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS created_at
+      FROM ${q('model_cards')} FINAL WHERE model = 'winloss' ORDER BY created_at DESC, model_version DESC LIMIT 1`,
     format: 'JSONEachRow',
   });
-  const [row] = await rs.json<{ card: string }>();
+  const [row] = await rs.json<{ card: string; as_of: string; created_at: string }>();
   if (!row) return undefined;
-  const card = JSON.parse(row.card) as WinLossCardView;
+  // The day and the time are the row's columns, not fields of the stored card JSON.
+  const card = { ...(JSON.parse(row.card) as WinLossCardView), asOf: row.as_of, createdAt: row.created_at };
   const drivers = await db.client.query({
     query: `SELECT factor, label, direction, effect, ci_low, ci_high, n_with, n_without FROM ${q('winloss_drivers_current')}
       WHERE slice_dim = 'all' AND significant AND run_id = {run:String} ORDER BY rank, factor LIMIT {limit:UInt32}`,
