@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { cubeProxy } from '../../web/server/cube-proxy.ts';
 import { isRollupTableRace } from '../../lib/warehouse/sql.ts';
 
-type Answer = { status: number; body: unknown };
+type Answer = { status: number; body: unknown; headers?: Record<string, string> };
 let script: Answer[] = [];
 const seen: { method: string; url: string; body: string; auth?: string; cookie?: string }[] = [];
 let upstream: Server;
@@ -27,7 +27,7 @@ before(async () => {
     req.on('end', () => {
       seen.push({ method: req.method!, url: req.url!, body, auth: req.headers.authorization, cookie: req.headers.cookie });
       const a = script.shift() ?? { status: 200, body: { data: [{ n: 1 }] } };
-      res.writeHead(a.status, { 'content-type': 'application/json', 'x-request-id': 'up-1' }).end(JSON.stringify(a.body));
+      res.writeHead(a.status, { 'content-type': 'application/json', 'x-request-id': 'up-1', ...a.headers }).end(JSON.stringify(a.body));
     });
   });
   const upPort = await listen(upstream);
@@ -48,6 +48,23 @@ const reset = (answers: Answer[]): void => {
   seen.length = 0;
   logged.length = 0;
 };
+
+test("customers' data through the proxy is never kept by the browser, sniffed or framed, whatever Cube says", async () => {
+  for (const [what, answer, path] of [
+    ['an answer', { status: 200, body: { data: [{ 'customers.email': 'a@b.example' }] }, headers: { 'cache-control': 'public, max-age=3600', 'x-powered-by': 'Express' } }, '/cubejs-api/v1/load'],
+    ['an error', { status: 400, body: { error: 'bad query' }, headers: { 'cache-control': 'max-age=60' } }, '/cubejs-api/v1/load'],
+    ["the proxy's own refusal", undefined, '/cubejs-api/v1/run-scheduled-refresh'],
+  ] as const) {
+    reset(answer ? [answer] : []);
+    const res = await fetch(`${base}${path}?query=%7B%7D`, { headers: { authorization: 'tok' } });
+    await res.arrayBuffer();
+    assert.equal(res.headers.get('cache-control'), 'private, no-store', what);
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff', what);
+    assert.equal(res.headers.get('x-frame-options'), 'DENY', what);
+    assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, what);
+    assert.equal(res.headers.get('x-powered-by'), null, what);
+  }
+});
 
 const missingTable = { error: "Error: Code: 60. DB::Exception: Table crm_pre_aggregations.sales_monthly_abc_def_1jb5m97 doesn't exist. (UNKNOWN_TABLE)" };
 

@@ -3,6 +3,7 @@ import { newRequestId } from '../src/lib/server/errors.ts';
 import { checkLiveSessionMemo } from '../src/lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '../src/lib/server/session.ts';
 import type { WebContext } from '../src/lib/server/context.ts';
+import { ANSWER_HEADERS } from './cube-proxy.ts';
 
 /** Part of the semantic API's contract (semantic/README.md, "One answer"); web reaches semantic/ only over HTTP. */
 const CONTINUE_WAIT_HEADER = 'x-cube-continue-wait';
@@ -22,6 +23,8 @@ const CONTINUE_WAIT_HEADER = 'x-cube-continue-wait';
  */
 export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>, forward: (req: IncomingMessage, res: ServerResponse) => void) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Its refusals too: no-store, nosniff, no framing (the proxy sets the same on what it forwards).
+    for (const [k, v] of Object.entries(ANSWER_HEADERS)) res.setHeader(k, v);
     const refuse = (message: string): void => {
       const requestId = newRequestId();
       res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-request-id': requestId }).end(JSON.stringify({ error: message, requestId }));

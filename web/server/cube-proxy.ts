@@ -19,6 +19,21 @@ import { isRollupTableRace } from '../../lib/warehouse/sql.ts';
  */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'cookie', 'content-length']);
 const ALLOWED = /^\/cubejs-api\/(v1\/(load|meta|sql|dry-run)|graphql)(\?|\/|$)/;
+/**
+ * On every answer of the proxy, Cube's or its own. Cube sets none of them: its answers are the
+ * customers' data (names, e-mails, values) under the dashboard's origin, so a browser must not keep
+ * them on disk after sign-out (a shared computer's cache), sniff them into something executable, or
+ * show them in a frame. Cube cannot override them.
+ */
+export const ANSWER_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'private, no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+};
+/** Says which server software answers; of no use to the browser. */
+const DROPPED = new Set(['x-powered-by']);
 const MAX_REQUEST_BYTES = 1 << 20;
 
 export interface CubeProxyOptions {
@@ -67,7 +82,7 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
     new Promise((resolve, reject) => {
       const upstream = send({ protocol: target.protocol, hostname: target.hostname, port: target.port, method, path, headers: { ...headers, 'content-length': String(body.length) } }, (up) => {
         const out: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+        for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k) && !DROPPED.has(k) && !Object.hasOwn(ANSWER_HEADERS, k)) out[k] = v;
         const status = up.statusCode ?? 502;
         if (status < 400) resolve({ status, headers: out, stream: up });
         else readAll(up).then((errorBody) => resolve({ status, headers: out, errorBody }), reject);
@@ -78,6 +93,7 @@ export function cubeProxy(cubeUrl: string, opts: CubeProxyOptions = {}) {
     });
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    for (const [k, v] of Object.entries(ANSWER_HEADERS)) res.setHeader(k, v);
     const path = req.url ?? '/';
     if (!ALLOWED.test(path)) {
       const requestId = randomUUID();
