@@ -40,3 +40,32 @@ test("a success clears the account's counter, not the address's", () => {
   recordSignInSuccess(own);
   expect(signInAllowed(ip, `next-${unique()}@x.example`, t)).toBe(false);
 });
+
+test("an attacker spending the admin's account counter again and again does not keep the admin's own browser out", () => {
+  const email = `admin-${unique()}@x.example`;
+  const device = `dev-${unique()}`;
+  let now = t;
+  // The attack: 8 failures every 10 minutes, for a day, from ever-new addresses.
+  for (let round = 0; round < 144; round++, now += ACCOUNT_LIMIT.windowMs) {
+    for (let i = 0; i < ACCOUNT_LIMIT.max; i++) recordSignInFailure(`198.51.${round}.${i}-${unique()}`, email, now);
+    expect(signInAllowed(`192.0.2.1-${unique()}`, email, now)).toBe(false);
+    // The admin's browser, which signed in before, is counted on its own.
+    expect(signInAllowed('192.0.2.1', email, now, device)).toBe(true);
+  }
+  // Its own success does not hand the attacker a fresh account counter.
+  for (let i = 0; i < ACCOUNT_LIMIT.max; i++) recordSignInFailure(`198.51.200.${i}-${unique()}`, email, now);
+  recordSignInSuccess(email, device);
+  expect(signInAllowed(`192.0.2.2-${unique()}`, email, now)).toBe(false);
+  expect(signInAllowed('192.0.2.1', email, now, device)).toBe(true);
+});
+
+test('a stolen device cookie gives no more guesses than the account limit', () => {
+  const email = `victim-${unique()}@x.example`;
+  const device = `dev-${unique()}`;
+  for (let i = 0; i < ACCOUNT_LIMIT.max; i++) {
+    expect(signInAllowed(`203.0.113.${i}-${unique()}`, email, t, device)).toBe(true);
+    recordSignInFailure(`203.0.113.${i}-${unique()}`, email, t, device);
+  }
+  expect(signInAllowed(`203.0.113.99-${unique()}`, email, t, device)).toBe(false);
+  expect(signInAllowed(`203.0.113.99-${unique()}`, email, t)).toBe(false);
+});

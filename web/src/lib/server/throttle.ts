@@ -8,6 +8,10 @@
  *
  * A sign-in is refused while either counter is spent. A success clears only the account counter:
  * an attacker who owns one account must not be able to reset their address's counter with it.
+ *
+ * A browser that signed in to the account before (a valid known-device cookie, device-cookie.ts)
+ * is counted on a third counter of its own instead: an attacker who spends the account's counter
+ * over and over cannot keep its holder — the admin above all — out for good.
  */
 export interface Limit {
   max: number;
@@ -40,17 +44,23 @@ export function clearFailures(key: string): void {
 
 const accountKey = (email: string): string => `account|${email.trim().toLowerCase()}`;
 const clientKey = (address: string): string => `client|${address}`;
+const deviceKey = (device: string): string => `device|${device}`;
 
-/** Whether this client may try to sign in to this account now. */
-export function signInAllowed(address: string, email: string, now = Date.now()): boolean {
+/** Whether this client may try to sign in to this account now; `device`: the verified known-device id for this account. */
+export function signInAllowed(address: string, email: string, now = Date.now(), device?: string): boolean {
+  if (device) return attemptsLeft(deviceKey(device), now, ACCOUNT_LIMIT) > 0;
   return attemptsLeft(accountKey(email), now, ACCOUNT_LIMIT) > 0 && attemptsLeft(clientKey(address), now, CLIENT_LIMIT) > 0;
 }
 
-export function recordSignInFailure(address: string, email: string, now = Date.now()): void {
+// A known device's failures still count on the account and the address: they are failures all the same.
+export function recordSignInFailure(address: string, email: string, now = Date.now(), device?: string): void {
   recordFailure(accountKey(email), now, ACCOUNT_LIMIT);
   recordFailure(clientKey(address), now, CLIENT_LIMIT);
+  if (device) recordFailure(deviceKey(device), now, ACCOUNT_LIMIT);
 }
 
-export function recordSignInSuccess(email: string): void {
-  clearFailures(accountKey(email));
+/** A known device's success clears only its own counter: the account's may be an attack in progress, which its holder signing in must not reset. */
+export function recordSignInSuccess(email: string, device?: string): void {
+  if (device) clearFailures(deviceKey(device));
+  else clearFailures(accountKey(email));
 }

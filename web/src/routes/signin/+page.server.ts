@@ -3,6 +3,7 @@ import type { Actions, PageServerLoad } from './$types';
 import { safeNext } from '$lib/auth/safe-next.ts';
 import { audit, unknownAccount } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
+import { DEVICE_COOKIE, DEVICE_TTL_SECONDS, signDevice, verifyDevice } from '$lib/server/device-cookie.ts';
 import { verifyPassword } from '$lib/server/password.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '$lib/server/session.ts';
 import { recordSignInFailure, recordSignInSuccess, signInAllowed } from '$lib/server/throttle.ts';
@@ -34,7 +35,9 @@ export const actions: Actions = {
         outcome,
         detail,
       });
-    if (!signInAllowed(client, email)) {
+    // A browser that signed in to this account before is throttled on its own (device-cookie.ts).
+    const device = verifyDevice(cookies.get(DEVICE_COOKIE), email, ctx.secrets.sessionSecret);
+    if (!signInAllowed(client, email, Date.now(), device)) {
       await attempt('denied', 'too many failed attempts', await ctx.users.byEmail(email).catch(() => undefined));
       return fail(429, { email, error: 'Too many failed attempts. Wait a few minutes and try again.' });
     }
@@ -43,7 +46,7 @@ export const actions: Actions = {
     // verifyPassword spends the same time when the user is missing, so timing reveals nothing.
     const ok = await verifyPassword(password, user?.active ? user.passwordHash : undefined);
     if (!user || !user.active || !ok) {
-      recordSignInFailure(client, email);
+      recordSignInFailure(client, email, Date.now(), device);
       await attempt('denied', !user ? 'no such account' : !user.active ? 'account inactive' : 'wrong password', user);
       return fail(400, { email, error: 'That e-mail and password do not match an account.' });
     }
@@ -51,18 +54,23 @@ export const actions: Actions = {
       await attempt('denied', 'account owner without owner id', user);
       return fail(400, { email, error: 'This account owner has no owner id: ask an administrator.' });
     }
-    recordSignInSuccess(email);
+    recordSignInSuccess(email, device);
     await attempt('ok', '', user);
     const session = { sub: user.userId, email: user.email, name: user.name, role: user.role, ownerId: user.role === 'owner' ? user.ownerId : undefined };
     // Never older than the account row it was checked against (see signSession).
     const issuedAt = Math.max(Date.now(), user.updatedAt);
+    // Secure whenever the request came over HTTPS, also behind a TLS proxy that says so only in
+    // CRM_WEB_PROTOCOL_HEADER (secureCookies follows CRM_WEB_ORIGIN alone).
+    const secure = ctx.secureCookies || url.protocol === 'https:';
     cookies.set(SESSION_COOKIE, signSession(session, ctx.secrets.sessionSecret, { issuedAt }), {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
-      secure: ctx.secureCookies,
+      secure,
       maxAge: SESSION_TTL_SECONDS,
     });
+    // Sent back to the sign-in form only; a new id on every sign-in.
+    cookies.set(DEVICE_COOKIE, signDevice(email, ctx.secrets.sessionSecret), { path: '/signin', httpOnly: true, sameSite: 'strict', secure, maxAge: DEVICE_TTL_SECONDS });
     redirect(303, next);
   },
 };
