@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tokenFromHeader, verifyToken, type SecurityContext } from './security/auth.ts';
+import { tokenFromHeader, verifyToken, type Secret, type SecurityContext } from './security/auth.ts';
 
 /**
  * Answers shared across users for identical /v1/load queries (issue 17: 50 people on the cockpit).
@@ -221,7 +221,7 @@ function askForFreshKeys(req: IncomingMessage & { body?: unknown; query?: unknow
 type Next = (err?: unknown) => void;
 
 export interface AnswerCacheOptions {
-  apiSecret: string;
+  apiSecret: Secret;
   store: AnswerStore;
   dataVersion: () => Promise<DataVersion>;
   /** How often Cube re-reads the data version (refresh-keys.ts's DATA_VERSION_RENEWAL_SECONDS), in ms. */

@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { AuthError, SQL_ROLES, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
+import { AuthError, SQL_ROLES, secretKey, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
@@ -88,6 +88,8 @@ const need = (name: 'CUBEJS_API_SECRET' | 'CUBEJS_SCHEMA_PATH' | 'CUBEJS_DB_NAME
 };
 
 const apiSecret = need('CUBEJS_API_SECRET');
+/** The secret as a key object for every verification and replay token here (security/auth.ts: secretKey). */
+const apiKey = secretKey(apiSecret);
 const host = env.CRM_SEMANTIC_HOST;
 const port = env.CRM_SEMANTIC_PORT;
 const maxRows = env.CUBEJS_DB_QUERY_LIMIT;
@@ -192,7 +194,7 @@ const apiBoundary: Middleware = (req, res, next) => {
   if (SQL_PATH.test(path)) {
     let role: string | undefined;
     try {
-      role = verifyToken(tokenFromHeader(req.headers.authorization), apiSecret).role;
+      role = verifyToken(tokenFromHeader(req.headers.authorization), apiKey).role;
     } catch {
       // A bad token gets Cube's own 403 from checkAuth, with its reason.
     }
@@ -272,7 +274,7 @@ async function main(): Promise<void> {
     },
     checkAuth: async (req: { securityContext?: unknown }, auth?: string) => {
       try {
-        req.securityContext = verifyToken(auth, apiSecret);
+        req.securityContext = verifyToken(auth, apiKey);
       } catch (err) {
         const message = err instanceof AuthError ? err.message : 'Invalid token';
         throw new CubejsHandlerError(403, 'Forbidden', message);
@@ -293,7 +295,7 @@ async function main(): Promise<void> {
   const listening: { at?: { host: string; port: number } } = {};
   // What people ask is remembered for the next start's warm-up (semantic/warm-up.ts).
   const asked = new AskedRequests();
-  app.use(asked.recorder(apiSecret));
+  app.use(asked.recorder(apiKey));
   if (answerCacheBytes > 0) {
     // The data version as Cube's refresh keys read it (refresh-keys.ts), through a driver of its own.
     const versionDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
@@ -305,7 +307,7 @@ async function main(): Promise<void> {
     };
     app.use(
       answerCache({
-        apiSecret,
+        apiSecret: apiKey,
         store: new AnswerStore(answerCacheBytes),
         dataVersion: dataVersionReader(readVersion, DATA_VERSION_RENEWAL_SECONDS * 1000),
         renewalMs: DATA_VERSION_RENEWAL_SECONDS * 1000,
@@ -363,7 +365,7 @@ async function main(): Promise<void> {
     } else if (msg?.type === 'warm') {
       // The earlier list stays remembered (with its counts) alongside what is asked from now on.
       for (const e of msg.entries ?? []) asked.add(e);
-      void warmUp(listening.at!, apiSecret, msg.entries ?? []).then(
+      void warmUp(listening.at!, apiKey, msg.entries ?? []).then(
         (result) => process.send?.({ type: 'warmed', ...result }),
         (err: Error) => process.send?.({ type: 'warmed', queries: 0, failed: 1, ms: 0, error: err.message }),
       );

@@ -1,5 +1,5 @@
 import { request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { issueToken, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
+import { issueToken, secretKey, tokenFromHeader, verifyToken, type Role, type Secret } from './security/auth.ts';
 
 /**
  * Warm start (issue 17, item 3): the first cockpit after a restart took 11 s (31 s when a derived
@@ -43,7 +43,7 @@ export class AskedRequests {
   }
 
   /** Express middleware (after the JSON body parser): records /v1/load requests with a valid token. */
-  recorder(apiSecret: string) {
+  recorder(apiSecret: Secret) {
     return (req: IncomingMessage & { body?: unknown }, _res: ServerResponse, next: () => void): void => {
       try {
         const method = req.method === 'POST' ? 'POST' : req.method === 'GET' ? 'GET' : undefined;
@@ -203,7 +203,7 @@ function send(target: { host: string; port: number }, method: string, path: stri
  * time (the engine's cores are shared with whatever else starts), through this server's own HTTP
  * API: the server-side wait (wait-for-answer.ts) holds each until its answer is cached.
  */
-export async function warmUp(target: { host: string; port: number }, apiSecret: string, asked: AskedRequest[], concurrency = 2): Promise<WarmResult> {
+export async function warmUp(target: { host: string; port: number }, apiSecret: Secret, asked: AskedRequest[], concurrency = 2): Promise<WarmResult> {
   const t0 = Date.now();
   const token = (role: Role, ownerId?: string): string => issueToken({ role, name: 'warm-up', sub: 'warm-up', ownerId: role === 'owner' ? ownerId : undefined, days: 1 / 24, secret: apiSecret });
   await send(target, 'GET', '/cubejs-api/v1/meta', token('admin')).catch(() => 0);

@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /**
@@ -46,15 +47,39 @@ export function tokenFromHeader(header: string | undefined): string | undefined 
   return parts.length === 1 ? parts[0] : parts[1];
 }
 
+/** A signing secret as given (the env's string) or already as a key object. */
+export type Secret = string | KeyObject;
+
+const keys = new Map<string, KeyObject>();
+/** Secrets a process keeps keys for (the API secret, and a test's few); past this the oldest is rebuilt when asked again. */
+const MAX_KEYS = 16;
+
+/**
+ * The secret as a KeyObject. jsonwebtoken given a string secret first tries to parse it as a PEM
+ * key and fails before using it as an HMAC secret: 2.3 ms per sign or verify on this machine,
+ * against about 0.02 ms with a key object (issue 17: paid on every Cube request and every token
+ * minted). The same string always gives the same key, so it is made once.
+ */
+export function secretKey(secret: Secret): KeyObject {
+  if (typeof secret !== 'string') return secret;
+  let key = keys.get(secret);
+  if (!key) {
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value as string);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /**
  * Verifies signature (HS256 only), expiry (required) and claims; returns the security context.
  * Throws AuthError with a reason a caller can act on.
  */
-export function verifyToken(token: string | undefined, secret: string): SecurityContext {
+export function verifyToken(token: string | undefined, secret: Secret): SecurityContext {
   if (!token) throw new AuthError('Authorization header is missing: send "Authorization: Bearer <token>" (npm run token -- --help)');
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token.replace(/^Bearer\s+/i, ''), secret, { algorithms: ['HS256'] });
+    payload = jwt.verify(token.replace(/^Bearer\s+/i, ''), secretKey(secret), { algorithms: ['HS256'] });
   } catch (err) {
     const e = err as Error;
     if (e.name === 'TokenExpiredError') throw new AuthError('Token expired: ask for a new one (npm run token)');
@@ -82,7 +107,7 @@ export interface TokenRequest {
   sub?: string;
   ownerId?: string;
   days?: number;
-  secret: string;
+  secret: Secret;
   /** For tests: seconds since epoch that counts as now. */
   now?: number;
 }
@@ -100,5 +125,5 @@ export function issueToken(req: TokenRequest): string {
   const now = req.now ?? Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { sub, role: req.role, name: req.name, iat: now, exp: now + Math.round(days * 86_400) };
   if (req.ownerId) payload.owner_id = req.ownerId;
-  return jwt.sign(payload, req.secret, { algorithm: 'HS256' });
+  return jwt.sign(payload, secretKey(req.secret), { algorithm: 'HS256' });
 }
