@@ -94,6 +94,20 @@ export function levelFrom(value: string | undefined): LogLevel {
   return loadVariables(['CRM_LOG_LEVEL'], { CRM_LOG_LEVEL: value }).CRM_LOG_LEVEL;
 }
 
+/**
+ * Control characters as visible escapes. Messages and values carry what clients sent (a path, an
+ * e-mail typed at sign-in, a record's field in an error): on a terminal a raw newline would forge a
+ * log line of its own (`…\n[web] admin signed in`) and an ESC sequence would rewrite or hide
+ * earlier lines. `keepNewlines` for a stack trace, whose lines are then indented under the event.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]|\n|\t/g;
+function escapeControls(text: string, keepNewlines = false): string {
+  return text.replace(CONTROL, (c) =>
+    c === '\n' ? (keepNewlines ? '\n' : '\\n') : c === '\t' ? (keepNewlines ? '\t' : '\\t') : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** `[part] msg key=value …`: the terminal format (level shown from warn up). */
 export function formatText(line: string): string {
   let o: Record<string, unknown>;
@@ -103,12 +117,15 @@ export function formatText(line: string): string {
     return line.endsWith('\n') ? line : `${line}\n`;
   }
   const { level, time: _t, pid: _p, hostname: _h, part, msg, err, ...rest } = o;
-  const tag = part ? `[${String(part)}] ` : '';
+  const tag = part ? `[${escapeControls(String(part))}] ` : '';
   const lvl = level === 'warn' || level === 'error' || level === 'fatal' ? `${String(level).toUpperCase()} ` : '';
-  const extras = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
+  // JSON.stringify escapes control characters, except U+0080–U+009F (C1, which terminals obey too) and U+2028/9.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const extras = Object.entries(rest).map(([k, v]) => `${escapeControls(k)}=${typeof v === 'string' && !/[\s\u0000-\u001f\u007f-\u009f]/.test(v) ? v : escapeControls(JSON.stringify(v) ?? String(v))}`);
   const e = err as { stack?: string; message?: string } | undefined;
-  const tail = e ? `\n${e.stack ?? e.message ?? JSON.stringify(e)}` : '';
-  return `${tag}${lvl}${String(msg ?? '')}${extras.length ? `  ${extras.join(' ')}` : ''}${tail}\n`;
+  // Each line of a stack indented, so no line of it can pass for an event of its own.
+  const tail = e ? `\n${escapeControls(String(e.stack ?? e.message ?? JSON.stringify(e)), true).replace(/^(?!\s)/gm, '  ')}` : '';
+  return `${tag}${lvl}${escapeControls(String(msg ?? ''))}${extras.length ? `  ${extras.join(' ')}` : ''}${tail}\n`;
 }
 
 export interface LoggerSettings {

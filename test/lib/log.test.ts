@@ -122,6 +122,22 @@ describe('lib/log levels and formats', () => {
     assert.equal(formatText('not json'), 'not json\n');
   });
 
+  test('the text format cannot be made to show a forged line or run terminal escapes (log injection)', () => {
+    const { logger, lines } = capture('info', 'text');
+    // What a client controls: a path, a typed e-mail, a value quoted in an error.
+    const forged = 'x\n[web] admin signed in\r\u001b[2K\u001b[1A\u009b2J';
+    logger.child({ part: 'web' }).warn({ path: forged, email: `a\u001b]0;pwned\u0007@x` }, `no such page ${forged}`);
+    const err = new Error(`bad record ${forged}`);
+    logger.child({ part: 'ingest-api' }).error({ err }, 'batch failed');
+    const text = lines.join('');
+    // Every line of the output begins an event ("[part] …") or is indented under one.
+    for (const line of text.split('\n').filter(Boolean)) assert.match(line, /^(\[(web|ingest-api)\] |\s)/, JSON.stringify(line));
+    assert.equal(text.split('\n').filter((l) => l.startsWith('[')).length, 2);
+    // eslint-disable-next-line no-control-regex -- the point
+    assert.doesNotMatch(text, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, 'no raw control characters');
+    assert.match(lines[0], /no such page x\\n\[web\] admin signed in\\r\\u001b\[2K/);
+  });
+
   test("a child process's JSON line goes on with its level and fields, redacted again", () => {
     const { logger, events } = capture();
     const semantic = logger.child({ part: 'semantic' });
