@@ -29,7 +29,8 @@ export interface DealAtRisk {
 /** How many open deals per owner a digest lists. */
 export const DEALS_PER_DIGEST = 5;
 
-export function dealsAtRiskQuery(i: { database: string; cluster?: string; owners: string[]; perOwner?: number }): BoundQuery {
+/** `owners: null` reads every owner's deals (rules.owners = "all"); customers without an owner are nobody's. */
+export function dealsAtRiskQuery(i: { database: string; cluster?: string; owners: string[] | null; perOwner?: number }): BoundQuery {
   const db = checkName(i.database);
   const g = i.cluster ? 'GLOBAL ' : '';
   return {
@@ -45,7 +46,7 @@ export function dealsAtRiskQuery(i: { database: string; cluster?: string; owners
   s.value_at_risk AS value_at_risk,
   arrayMap(r -> tupleElement(r, 2), s.causes) AS reasons
 FROM ${db}.deal_scores_current AS s
-${g}INNER JOIN (SELECT customer_id, owner_id, name, company FROM ${db}.customers_resolved WHERE owner_id IN {owners:Array(String)}) AS c
+${g}INNER JOIN (SELECT customer_id, owner_id, name, company FROM ${db}.customers_resolved WHERE ${i.owners === null ? "owner_id != ''" : 'owner_id IN {owners:Array(String)}'}) AS c
   ON c.customer_id = s.customer_id
 ${g}LEFT JOIN (SELECT source, opportunity_id, name FROM ${db}.opportunities_resolved) AS o
   ON o.source = s.source AND o.opportunity_id = s.opportunity_id
@@ -53,14 +54,14 @@ WHERE s.status = 'open' AND s.value_at_risk > 0
 ORDER BY owner_id, value_at_risk DESC, opportunity_id
 LIMIT {per_owner:UInt32} BY owner_id
 SETTINGS join_use_nulls = 0`,
-    query_params: { owners: i.owners, per_owner: i.perOwner ?? DEALS_PER_DIGEST },
+    query_params: { ...(i.owners === null ? {} : { owners: i.owners }), per_owner: i.perOwner ?? DEALS_PER_DIGEST },
   };
 }
 
-/** Each owner's open deals at risk, largest value at risk first (owners without any are absent). */
-export async function loadDealsAtRisk(warehouse: Warehouse, owners: string[], perOwner = DEALS_PER_DIGEST): Promise<Map<string, DealAtRisk[]>> {
+/** Each owner's open deals at risk, largest value at risk first (owners without any are absent; `null`: every owner). */
+export async function loadDealsAtRisk(warehouse: Warehouse, owners: string[] | null, perOwner = DEALS_PER_DIGEST): Promise<Map<string, DealAtRisk[]>> {
   const out = new Map<string, DealAtRisk[]>();
-  if (!owners.length || perOwner <= 0) return out;
+  if ((owners !== null && !owners.length) || perOwner <= 0) return out;
   const rs = await warehouse.client.query({ ...dealsAtRiskQuery({ database: warehouse.database, cluster: warehouse.cluster, owners, perOwner }), format: 'JSONEachRow' });
   type Raw = { owner_id: string; opportunity_id: string; deal_name: string; customer_id: string; customer_name: string; stage: string; amount: number; win_probability: number; value_at_risk: number; reasons: string[] };
   for (const r of await rs.json<Raw>()) {

@@ -4,7 +4,7 @@
  * Slack-compatible JSON. Pure functions; snapshot-free tests check the content.
  */
 import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../lib/format/index.ts';
-import type { LedgerRow, Reason, Trigger } from './ledger.ts';
+import { DEALS_TRIGGER, type LedgerRow, type Reason, type Trigger } from './ledger.ts';
 import { formatInZone } from './schedule.ts';
 import { dealsData, dealsHtml, dealsMrkdwn, dealsText, type DealAtRisk } from './deals-at-risk.ts';
 
@@ -60,7 +60,8 @@ export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string, fo
   const seen = new Set<string>();
   const items: DigestItem[] = [];
   for (const r of rows) {
-    if (seen.has(r.episode_id)) continue;
+    // A deals-only digest's row is no customer (its deals are read at delivery).
+    if (seen.has(r.episode_id) || r.trigger === DEALS_TRIGGER) continue;
     seen.add(r.episode_id);
     items.push({
       customerId: r.customer_id,
@@ -119,8 +120,19 @@ export function triggerNote(item: Pick<DigestItem, 'trigger' | 'previousProbabil
   }
 }
 
-export function renderSubject(d: Pick<Digest, 'items' | 'windowAt'>, timezone = 'UTC'): string {
-  return `Churn alerts: ${customers(d.items.length)} at risk (${formatInZone(d.windowAt, timezone).slice(0, 10)})`;
+const deals = (n: number): string => `${n} open deal${n === 1 ? '' : 's'}`;
+
+/** A digest without churn alerts is the owner's deals-only digest (run.ts planRun). */
+export function renderSubject(d: Pick<Digest, 'items' | 'windowAt' | 'deals'>, timezone = 'UTC'): string {
+  const day = formatInZone(d.windowAt, timezone).slice(0, 10);
+  if (!d.items.length) return `Deals at risk: ${deals(d.deals?.length ?? 0)} (${day})`;
+  return `Churn alerts: ${customers(d.items.length)} at risk (${day})`;
+}
+
+/** The opening line of the churn part; a deals-only digest says there are no new churn alerts rather than "0 of your accounts". */
+function churnLead(d: Pick<Digest, 'items' | 'deals'>): string {
+  if (d.items.length) return `${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:`;
+  return d.deals?.length ? 'No new churn alerts in this run.' : 'No new churn alerts, and none of your open deals is at risk any more.';
 }
 
 function itemLines(item: DigestItem, n: number, ctx: FormatContext): string[] {
@@ -135,9 +147,9 @@ function itemLines(item: DigestItem, n: number, ctx: FormatContext): string[] {
 
 export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string {
   const lines = [
-    `Churn alerts for ${ownerName || d.ownerId} - run of ${formatInZone(d.windowAt, timezone)}`,
+    `${d.items.length ? 'Churn alerts' : 'Deals at risk'} for ${ownerName || d.ownerId} - run of ${formatInZone(d.windowAt, timezone)}`,
     '',
-    `${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:`,
+    churnLead(d),
     '',
     ...d.items.flatMap((item, i) => [...itemLines(item, i + 1, d.format ?? DEFAULT_FORMAT), '']),
   ];
@@ -164,11 +176,9 @@ Next step: ${esc(item.nextStep)}
     .join('\n');
   return `<!doctype html>
 <html><body style="font-family:sans-serif">
-<p>Churn alerts for ${esc(ownerName || d.ownerId)} &middot; run of ${esc(formatInZone(d.windowAt, timezone))}</p>
-<p>${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:</p>
-<ol>
-${items}
-</ol>
+<p>${d.items.length ? 'Churn alerts' : 'Deals at risk'} for ${esc(ownerName || d.ownerId)} &middot; run of ${esc(formatInZone(d.windowAt, timezone))}</p>
+<p>${esc(churnLead(d))}</p>
+${d.items.length ? `<ol>\n${items}\n</ol>` : ''}
 ${d.more > 0 ? `<p>${customers(d.more)} more at risk will follow in the next digest.</p>` : ''}
 ${dealsHtml(d.deals, esc, ctx)}
 ${d.model ? `<p style="color:#666;font-size:small">${esc(modelLine(d))}</p>` : ''}

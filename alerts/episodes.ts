@@ -63,6 +63,25 @@ export function valueAtRisk(c: Pick<Candidate, 'probability' | 'clv_12m'>): Valu
   return { value: c.probability * clv, basis: 'clv_12m' };
 }
 
+/**
+ * Whether an owner without a new churn alert gets a deals-only digest in this window, like the
+ * churn episodes' rule that unchanged news is not repeated every morning: the first time they
+ * have open deals at risk, when a deal is at risk that their last deals-only digest did not list,
+ * or as a reminder once cooldownDays have passed since it. `previous` is that last digest.
+ */
+export function dealsDigestDue(
+  dealIds: readonly string[],
+  previous: { run_window_at: Date; dealIds: readonly string[] } | undefined,
+  rules: Pick<AlertRules, 'cooldownDays'>,
+  windowAt: Date,
+): boolean {
+  if (!dealIds.length) return false;
+  if (!previous) return true;
+  if (previous.run_window_at.getTime() >= windowAt.getTime()) return false;
+  if (dealIds.some((id) => !previous.dealIds.includes(id))) return true;
+  return rules.cooldownDays !== null && windowAt.getTime() - previous.run_window_at.getTime() >= rules.cooldownDays * DAY_MS;
+}
+
 export function ownerIncluded(ownerId: string, rules: Pick<AlertRules, 'owners'>): boolean {
   return rules.owners === 'all' || rules.owners.includes(ownerId);
 }
@@ -72,6 +91,11 @@ const hash = (...parts: string[]): string => createHash('sha256').update(parts.j
 /** Stable: the same owner, customer and window always give the same episode id. */
 export function episodeId(ownerId: string, customerId: string, window: string): string {
   return `ep-${hash('episode', ownerId, customerId, window).slice(0, 20)}`;
+}
+
+/** Stable id of the non-episode row of an owner's deals-only digest in a window (ledger.ts DEALS_TRIGGER). */
+export function dealsEpisodeId(ownerId: string, window: string): string {
+  return `dl-${hash('deals', ownerId, window).slice(0, 20)}`;
 }
 
 /** The digest's identity: owner, run window and the (sorted) episode ids it carries. */

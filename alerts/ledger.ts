@@ -10,7 +10,15 @@ import type { Channel } from './config.ts';
 import type { ValueBasis } from './rules.ts';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
-export type Trigger = 'first' | 'reopened' | 'cooldown' | 'rise';
+export type Trigger = 'first' | 'reopened' | 'cooldown' | 'rise' | 'deals';
+
+/**
+ * The trigger of a digest's one non-episode row: a digest for an owner with open deals at risk and
+ * no new churn episode in the window (deals-at-risk.ts). Its customer_id is empty and its
+ * episode_id `dl-…`; it exists so the digest has a ledger row (exactly once, retried when it
+ * fails) without being an alert about a customer.
+ */
+export const DEALS_TRIGGER = 'deals' satisfies Trigger;
 
 export interface Reason {
   feature: string;
@@ -243,7 +251,7 @@ export function latestEpisodesQuery(db: string, ownerId?: string): BoundQuery {
 FROM (
   SELECT owner_id, customer_id, episode_id, toUnixTimestamp64Milli(any(run_window_at)) AS window_ms, any(probability) AS probability
   FROM ${d}.alert_ledger FINAL
-  ${ownerId !== undefined ? 'WHERE owner_id = {owner_id:String}' : ''}
+  WHERE trigger != '${DEALS_TRIGGER}'${ownerId !== undefined ? ' AND owner_id = {owner_id:String}' : ''}
   GROUP BY owner_id, customer_id, episode_id
   ORDER BY owner_id, customer_id, window_ms DESC, episode_id DESC
   LIMIT 1 BY owner_id, customer_id
@@ -265,6 +273,21 @@ export async function readLatestEpisodes(warehouse: Warehouse, ownerId?: string)
     probability: Number(r.probability),
     closed: Boolean(Number(r.closed)),
   }));
+}
+
+/** Each owner's newest deals-only digest: its window and the deals it was planned for (reasons' features). */
+export async function readLatestDealsDigests(warehouse: Warehouse, ownerId?: string): Promise<Map<string, { run_window_at: Date; dealIds: string[] }>> {
+  const rs = await warehouse.client.query({
+    query: `SELECT owner_id, toString(toUnixTimestamp64Milli(max(run_window_at))) AS window_ms,
+  argMax(arrayMap(r -> tupleElement(r, 1), reasons), run_window_at) AS deal_ids
+FROM ${checkName(warehouse.database)}.alert_ledger FINAL
+WHERE trigger = '${DEALS_TRIGGER}'${ownerId !== undefined ? ' AND owner_id = {owner_id:String}' : ''}
+GROUP BY owner_id`,
+    query_params: ownerId !== undefined ? { owner_id: ownerId } : {},
+    format: 'JSONEachRow',
+  });
+  const rows = await rs.json<{ owner_id: string; window_ms: string; deal_ids: string[] }>();
+  return new Map(rows.map((r) => [r.owner_id, { run_window_at: new Date(Number(r.window_ms)), dealIds: r.deal_ids }]));
 }
 
 export interface Closure {

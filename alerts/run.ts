@@ -15,10 +15,12 @@ import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Ch
 import { digestFromRows, type Digest } from './digest.ts';
 import { loadDealsAtRisk, type DealAtRisk } from './deals-at-risk.ts';
 import { AlertsError } from './errors.ts';
-import { decideTrigger, deliveryId, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
+import { dealsDigestDue, dealsEpisodeId, decideTrigger, deliveryId, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
 import {
+  DEALS_TRIGGER,
   nextVersion,
   ownersPlannedIn,
+  readLatestDealsDigests,
   readLatestEpisodes,
   readLedger,
   writeClosures,
@@ -142,6 +144,15 @@ export function planRun(input: {
   ownerFilter?: string;
   /** Owners who already got a digest planned in this window: nothing new for them until the next one. */
   alreadyPlanned?: Set<string>;
+  /**
+   * Each owner's open deals at risk now (deals-at-risk.ts). An included owner with some and no new
+   * churn episode in this window still gets a digest: one planned through a single non-episode
+   * ledger row (DEALS_TRIGGER), so it goes out exactly like a churn digest — once per window,
+   * retried until delivered.
+   */
+  deals?: ReadonlyMap<string, readonly DealAtRisk[]>;
+  /** Each owner's newest deals-only digest (ledger.ts readLatestDealsDigests): unchanged deals are not sent again before the cooldown. */
+  latestDeals?: ReadonlyMap<string, { run_window_at: Date; dealIds: readonly string[] }>;
 }): Plan {
   const { rules, windowAt } = input;
   const window = windowAt.toISOString();
@@ -205,6 +216,44 @@ export function planRun(input: {
         }),
       );
     }
+  }
+  for (const [ownerId, deals] of [...(input.deals ?? [])].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!deals.length || byOwner.has(ownerId) || !ownerIncluded(ownerId, rules) || input.alreadyPlanned?.has(ownerId)) continue;
+    if (input.ownerFilter !== undefined && ownerId !== input.ownerFilter) continue;
+    if (!dealsDigestDue(deals.map((d) => d.opportunityId), input.latestDeals?.get(ownerId), rules, windowAt)) continue;
+    const episode = dealsEpisodeId(ownerId, window);
+    const delivery = deliveryId(ownerId, window, [episode]);
+    const email = input.contacts.get(ownerId)?.email ?? '';
+    const version = nextVersion();
+    for (const channel of input.channels)
+      rows.push({
+        owner_id: ownerId,
+        customer_id: '',
+        episode_id: episode,
+        channel,
+        delivery_id: delivery,
+        message_id: messageIdFor(delivery, input.from),
+        run_window: window,
+        run_window_at: windowAt,
+        status: 'pending',
+        attempts: 0,
+        last_error: '',
+        recipient: channel === 'webhook' ? '' : email,
+        customer_name: '',
+        probability: 0,
+        previous_probability: null,
+        // Not a customer's value: 0, so sums of value_at_risk over the ledger stay the churn alerts'.
+        value_at_risk: 0,
+        value_basis: 'clv_12m',
+        // Which deals made the digest, for the record (the digest itself shows the deals as they stand when it is delivered).
+        reasons: deals.map((d) => ({ feature: d.opportunityId, text: d.dealName || d.opportunityId, contribution: d.valueAtRisk })),
+        next_step: '',
+        trigger: DEALS_TRIGGER,
+        more_at_risk: 0,
+        planned_at: input.now,
+        sent_at: null,
+        version,
+      });
   }
   return { closures, rows, newEpisodes };
 }
@@ -298,7 +347,15 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     result.candidates = candidates.filter((c) => c.probability >= rules.probabilityThreshold).length;
     const latest = new Map((await readLatestEpisodes(warehouse, opts.ownerId)).map((e) => [key(e.owner_id, e.customer_id), e]));
     const undelivered = await readLedger(warehouse, { status: ['pending', 'failed'], ownerId: opts.ownerId });
-    const planOwners = [...new Set([...candidates.map((c) => c.owner_id), ...undelivered.map((r) => r.owner_id)])];
+    // Each owner's open deals at risk (issue 18), read before planning: an owner with deals at risk
+    // and no new churn alert gets a digest for the deals. Optional like the model card: without a
+    // win/loss run (or on failure) digests carry the churn part only.
+    const noDeals = (err: unknown): Map<string, DealAtRisk[]> => {
+      warn(`open deals at risk not read: ${(err as Error).message}`);
+      return new Map();
+    };
+    const deals = await loadDealsAtRisk(warehouse, owners).catch(noDeals);
+    const planOwners = [...new Set([...candidates.map((c) => c.owner_id), ...undelivered.map((r) => r.owner_id), ...deals.keys()])];
     const contacts = await loadOwnerContacts(warehouse, planOwners);
     const alreadyPlanned = await ownersPlannedIn(warehouse, window);
     const plan = planRun({
@@ -312,6 +369,8 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       contacts,
       ownerFilter: opts.ownerId,
       alreadyPlanned,
+      deals,
+      latestDeals: deals.size ? await readLatestDealsDigests(warehouse, opts.ownerId) : undefined,
     });
     result.closedEpisodes = plan.closures.length;
     result.newEpisodes = plan.newEpisodes;
@@ -327,13 +386,13 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     // The card of the model behind the scores, for the digests' model line (optional: none before the first selection).
     const card = await latestModelCard(warehouse).catch(() => undefined);
     const down = new Set<Channel>();
-    // Each owner's open deals at risk (issue 18), read now for every digest delivered in this run;
-    // optional like the card: without a win/loss run (or on failure) digests carry the churn part only.
     const deliveries = groupDeliveries([...undelivered, ...plan.rows]);
-    const deals = await loadDealsAtRisk(warehouse, [...new Set(deliveries.map((g) => g[0].owner_id))]).catch((err: unknown) => {
-      warn(`open deals at risk not read: ${(err as Error).message}`);
-      return new Map<string, DealAtRisk[]>();
-    });
+    // Owners of earlier undelivered digests whom the rules no longer list: their deals too.
+    const listedOwners = owners;
+    if (listedOwners !== null) {
+      const missing = [...new Set(deliveries.map((g) => g[0].owner_id))].filter((o) => !listedOwners.includes(o));
+      for (const [o, list] of await loadDealsAtRisk(warehouse, missing).catch(noDeals)) deals.set(o, list);
+    }
     for (const group of deliveries) {
       const first = group[0];
       const channel = first.channel;

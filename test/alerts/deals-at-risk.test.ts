@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dealNumbers, dealsAtRiskQuery, dealsData, dealsHtml, dealsMrkdwn, dealsText, type DealAtRisk } from '../../alerts/deals-at-risk.ts';
+import { renderSubject, renderText } from '../../alerts/digest.ts';
+import { dealsDigestDue } from '../../alerts/episodes.ts';
 
 const deal: DealAtRisk = {
   opportunityId: 'D3',
@@ -77,4 +79,39 @@ test('the digest carries the section in text, HTML, Slack and data; without deal
   assert.ok(hook.blocks.some((b) => b.text?.text.startsWith('*Open deals at risk*')));
   assert.deepEqual(hook.digest.deals_at_risk, dealsData([deal]));
   assert.equal('deals_at_risk' in digestData(base), false);
+});
+
+test('every owner when the rules say "all": no owner list bound, customers without an owner left out', () => {
+  const q = dealsAtRiskQuery({ database: 'crm', owners: null });
+  assert.match(q.query, /WHERE owner_id != ''\) AS c/);
+  assert.equal('owners' in q.query_params, false);
+});
+
+const DAY = 86_400_000;
+const at = (day: number) => new Date(Date.UTC(2024, 2, 1) + day * DAY);
+// Whether an owner without a churn alert gets a deals-only digest: [case, deals now, previous deals digest, cooldownDays, window, due]
+for (const [name, ids, prev, cooldown, windowDay, due] of [
+  ['no deals at risk', [], undefined, 14, 1, false],
+  ['first time', ['O-1'], undefined, 14, 1, true],
+  ['same deals the next day', ['O-1', 'O-2'], { day: 0, ids: ['O-2', 'O-1'] }, 14, 1, false],
+  ['fewer deals than last time', ['O-1'], { day: 0, ids: ['O-1', 'O-2'] }, 14, 1, false],
+  ['a new deal at risk', ['O-1', 'O-3'], { day: 0, ids: ['O-1', 'O-2'] }, 14, 1, true],
+  ['same deals, cooldown passed (14 days)', ['O-1'], { day: 0, ids: ['O-1'] }, 14, 14, true],
+  ['same deals, a day before the cooldown', ['O-1'], { day: 0, ids: ['O-1'] }, 14, 13, false],
+  ['same deals, no cooldown reminders', ['O-1'], { day: 0, ids: ['O-1'] }, null, 400, false],
+  ['a re-run of the window of the last digest', ['O-9'], { day: 3, ids: ['O-1'] }, 14, 3, false],
+] as const) {
+  test(`deals-only digest due: ${name}`, () => {
+    assert.equal(dealsDigestDue(ids, prev && { run_window_at: at(prev.day), dealIds: prev.ids }, { cooldownDays: cooldown }, at(windowDay)), due);
+  });
+}
+
+test('a deals-only digest: subject and opening name the deals, not "0 customers at risk"', () => {
+  const d = { items: [], windowAt: new Date('2024-03-11T07:00:00Z'), deals: [deal, { ...deal, opportunityId: 'D4' }] };
+  assert.equal(renderSubject(d), 'Deals at risk: 2 open deals (2024-03-11)');
+  assert.equal(renderSubject({ ...d, deals: [deal] }), 'Deals at risk: 1 open deal (2024-03-11)');
+  const text = renderText({ ...d, deliveryId: 'dg-1', messageId: '<m>', ownerId: 'U-1', recipient: '', window: '', plannedAt: d.windowAt, more: 0 });
+  assert.match(text, /^Deals at risk for U-1 - run of 2024-03-11 07:00/);
+  assert.match(text, /No new churn alerts in this run\./);
+  assert.doesNotMatch(text, /0 of your accounts/);
 });

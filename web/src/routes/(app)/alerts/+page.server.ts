@@ -44,6 +44,8 @@ export const load: PageServerLoad = async ({ locals, url }) => {
       runWindow: d.run_window,
       plannedAt: d.planned_at,
       moreAtRisk: d.more_at_risk,
+      // The owner's open deals at risk as the digest carried them (a deals-only digest has no customers).
+      deals: (d.deals_at_risk ?? []).map((x) => ({ id: x.opportunity_id, name: x.deal_name || x.opportunity_id, customer: x.customer_name || x.customer_id, customerId: x.customer_id, winProbability: x.win_probability, valueAtRisk: x.value_at_risk, amount: x.amount })),
       customers: d.customers.map((c) => ({
         id: c.customer_id,
         name: c.name,
