@@ -45,3 +45,23 @@ describe('KpiCard (i)', () => {
     expect(screen.queryByTestId('kpi-info')).toBeNull();
   });
 });
+
+// One compact rule for the product (lib/format/money.ts COMPACT_FROM = 10,000, 3 significant
+// digits): a KPI card used to compact only from 1,000,000, so "€58,086" on a card sat beside
+// "€58.1k" in the chart and table of the same figure.
+describe('KpiCard values follow the product compact rule', () => {
+  test.each([
+    ['currency', 9_999, '€9,999'],
+    ['currency', 10_000, '€10.0k'],
+    ['currency', 58_086, '€58.1k'],
+    ['currency', 1_234_567, '€1.23m'],
+    ['number', 9_999, '9,999'],
+    ['number', 12_345, '12.3k'],
+  ] as const)('%s %d → %s, the exact figure in its title', (format, value, shown) => {
+    render(KpiCard, { testid: 'kpi', label: 'X', format, value });
+    const el = screen.getByTestId('kpi').querySelector('.value')!;
+    expect(el.textContent?.trim()).toBe(shown);
+    const full = format === 'currency' ? `€${value.toLocaleString('en-GB')}` : value.toLocaleString('en-GB');
+    expect(el.getAttribute('title')).toBe(full);
+  });
+});
