@@ -2,7 +2,16 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { bound, checkName, insertRows, quoteIdent, rows, type BoundQuery } from '../../lib/warehouse/sql.ts';
 import { describeAsOf, checkDay, type AsOfReason } from '../../lib/as-of.ts';
 import { derivedAsOf } from './last-paid-day.ts';
-import { customerRetentionInsert, customerValueInsert, customerValueScoresInsert, DERIVED_DEFINITION, paidOrdersInsert, type CustomerScope } from './sql.ts';
+import {
+  carriedOverlayInsert,
+  carriedPaidOrdersInsert,
+  customerRetentionInsert,
+  customerValueInsert,
+  customerValueScoresInsert,
+  DERIVED_DEFINITION,
+  paidOrdersInsert,
+  type CustomerScope,
+} from './sql.ts';
 import { changedCustomers } from './changes.ts';
 
 export interface RefreshOptions {
@@ -15,7 +24,8 @@ export interface RefreshOptions {
   now?: Date;
   /**
    * `full` (default): rebuild every row. `incremental`: rebuild only the customers changed since the
-   * last full rebuild (semantic/derived/changes.ts) when that is sound, else a full rebuild — when
+   * last committed refresh (semantic/derived/changes.ts) over the last full rebuild, carrying the
+   * last overlay's other customers over, when that is sound, else a full rebuild — when
    * there is none yet, the as-of date moved, the derived SQL changed, on a cluster, or when more
    * than `maxChangedShare` of the customers changed (then a full rebuild is as cheap and resets the
    * overlay).
@@ -39,7 +49,10 @@ export interface RefreshResult {
   why: string;
   /** Incremental: the full rebuild the overlay completes, and how many customers it rebuilt. */
   base?: number;
+  /** Incremental: customers rebuilt (changed since the last committed refresh). */
   changedCustomers?: number;
+  /** Incremental: customers the overlay holds (changed since the full rebuild `base`, carried over or rebuilt). */
+  overlayCustomers?: number;
   /** Milliseconds per step, in order (what bench:refresh prints): as-of date, planning, each table, counts, commit. */
   steps: Record<string, number>;
 }
@@ -112,15 +125,22 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
     for (const table of DERIVED) counts[table] = await count(table, 'snapshot = {snapshot:UInt64}', { snapshot });
     steps.counts = Date.now() - tCount;
   } else {
-    const { base, scope } = plan;
-    log(`refreshing ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; ${scope.customers.length} changed customers over full rebuild ${base})`);
+    const { base, previous, scope } = plan;
+    log(`refreshing ${DERIVED.join(', ')} ${describeAsOf(resolved, resolved.lastFactDate)} (snapshot ${snapshot}; ${scope.customers.length} changed customers over ${previous === undefined ? `full rebuild ${base}` : `snapshot ${previous} (full rebuild ${base})`})`);
     // The overlay's customers first: the builders below read them.
     const tOverlay = Date.now();
     for (const part of chunked(scope.customers, 100_000)) {
       await insertRows(client, `${db}.derived_overlay`, part.map((customer_id) => ({ snapshot, customer_id })), settings);
     }
+    if (previous !== undefined) await client.command({ ...carriedOverlayInsert(database, snapshot, previous, scope.customers), clickhouse_settings: settings });
     steps.derived_overlay = Date.now() - tOverlay;
     await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
+    if (previous !== undefined) {
+      // The last overlay's unchanged customers: their orders as that refresh wrote them.
+      const t0 = Date.now();
+      await client.command({ ...carriedPaidOrdersInsert(database, snapshot, previous, scope.customers), clickhouse_settings: settings });
+      steps['paid_orders carried over'] = Date.now() - t0;
+    }
     await timed('customer_value', customerValueInsert(database, snapshot, asOf, true));
     await timed('customer_value_scores', customerValueScoresInsert(database, snapshot, base));
     await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
@@ -152,7 +172,7 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   log(`  commit and cleanup: ${steps['commit and cleanup']} ms`);
   const result: RefreshResult = {
     snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started, kind: plan.kind, why: plan.why, steps,
-    ...(plan.kind === 'incremental' ? { base: plan.base, changedCustomers: plan.scope.customers.length } : {}),
+    ...(plan.kind === 'incremental' ? { base: plan.base, changedCustomers: plan.scope.customers.length, overlayCustomers: plan.overlay } : {}),
   };
   log(`derived tables ${plan.kind === 'full' ? 'rebuilt' : `refreshed for ${plan.scope.customers.length} changed customers`} in ${result.ms} ms: ${counts.paid_orders} orders, ${counts.customer_value} customers, ${counts.customer_retention} cohort cells`);
   return result;
@@ -181,7 +201,21 @@ async function lastCommitted(client: ClickHouseClient, database: string): Promis
 }
 
 /** Incremental: `base` is the full rebuild the overlay completes (all three tables rest on it since migration 016). */
-type Plan = { kind: 'full'; why: string } | { kind: 'incremental'; why: string; base: number; scope: CustomerScope };
+type Plan =
+  | { kind: 'full'; why: string }
+  /** `previous`: the committed incremental snapshot whose overlay this one extends (none right after a full rebuild). */
+  | { kind: 'incremental'; why: string; base: number; previous?: number; overlay: number; scope: CustomerScope };
+
+/** Customers in the overlay of `previous` and `changed` together. */
+async function overlaySize(client: ClickHouseClient, database: string, previous: number, changed: string[]): Promise<number> {
+  const db = quoteIdent(checkName(database));
+  const row = await first<{ n: string }>(client, bound(
+    `SELECT toString(count() + length({changed:Array(String)})) AS n FROM ${db}.derived_overlay
+     WHERE snapshot = {previous:UInt64} AND customer_id NOT IN {changed:Array(String)}`,
+    { previous, changed },
+  ));
+  return Number(row?.n ?? changed.length);
+}
 
 /** Full or incremental, and why: the rules under RefreshOptions.mode. */
 async function planRefresh(client: ClickHouseClient, database: string, opts: RefreshOptions, last: Committed | undefined, asOf: string): Promise<Plan> {
@@ -190,10 +224,20 @@ async function planRefresh(client: ClickHouseClient, database: string, opts: Ref
   if (!last) return { kind: 'full', why: 'no rebuild yet' };
   if (last.asOf !== asOf) return { kind: 'full', why: `the as-of date moved from ${last.asOf} to ${asOf}` };
   if (last.definition !== DERIVED_DEFINITION) return { kind: 'full', why: 'the derived-table definitions changed' };
-  const scope = await changedCustomers(client, database, { base: last.base });
+  const scope = await changedCustomers(client, database, { base: last.base, since: last.snapshot });
+  // The last overlay's customers stay in the overlay (carried over unless changed again).
+  const previous = last.snapshot === last.base ? undefined : last.snapshot;
+  const overlay = previous === undefined ? scope.customers.length : await overlaySize(client, database, previous, scope.customers);
   const limit = Math.max(1000, Math.floor((opts.maxChangedShare ?? 0.2) * last.customers));
-  if (scope.customers.length > limit) return { kind: 'full', why: `${scope.customers.length} customers changed since the last full rebuild (more than ${limit})` };
-  return { kind: 'incremental', why: `${scope.customers.length} customers changed since the full rebuild ${last.base}`, base: last.base, scope };
+  if (overlay > limit) return { kind: 'full', why: `${overlay} customers changed since the last full rebuild (more than ${limit})` };
+  return {
+    kind: 'incremental',
+    why: `${scope.customers.length} customers changed since the last refresh, ${overlay} since the full rebuild ${last.base}`,
+    base: last.base,
+    previous,
+    overlay,
+    scope,
+  };
 }
 
 /**

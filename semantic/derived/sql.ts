@@ -100,6 +100,39 @@ SETTINGS join_use_nulls = 0`,
 }
 
 /**
+ * An incremental refresh over an earlier incremental one (`previous`): the earlier overlay's
+ * customers that did not change again stay in the overlay. Their derived rows are exact as that
+ * refresh wrote them (nothing of theirs was written since it started: semantic/derived/changes.ts),
+ * so a chain of refreshes costs each only the customers of its own loads, not everyone changed
+ * since the full rebuild.
+ */
+export function carriedOverlayInsert(database: string, snapshot: number, previous: number, changed: string[]): BoundQuery {
+  const db = dbIdent(database);
+  return {
+    query: `INSERT INTO ${db}.derived_overlay
+SELECT {snapshot:UInt64}, customer_id FROM ${db}.derived_overlay
+WHERE snapshot = {previous:UInt64} AND customer_id NOT IN {changed:Array(String)}`,
+    query_params: { snapshot, previous, changed },
+  };
+}
+
+/**
+ * The earlier overlay's paid_orders rows of its customers that did not change again, copied into
+ * the new snapshot (customer_value and customer_retention are then rebuilt for the whole overlay
+ * from the snapshot's paid_orders, which is cheap: they read only its rows). `SELECT *` leaves out
+ * the MATERIALIZED order_key (migration 017), which the insert computes again.
+ */
+export function carriedPaidOrdersInsert(database: string, snapshot: number, previous: number, changed: string[]): BoundQuery {
+  const db = dbIdent(database);
+  return {
+    query: `INSERT INTO ${db}.paid_orders
+SELECT {snapshot:UInt64}, * EXCEPT (snapshot) FROM ${db}.paid_orders
+WHERE snapshot = {previous:UInt64} AND customer_id NOT IN {changed:Array(String)}`,
+    query_params: { snapshot, previous, changed },
+  };
+}
+
+/**
  * customer_value rows for a snapshot, without their scores: of every customer (a full rebuild), or
  * of the overlay's customers only (`overlay`: an incremental refresh, whose paid_orders snapshot
  * holds exactly their orders). Per customer the row is its golden record's attributes and its paid

@@ -224,9 +224,11 @@ test('new customers, customer updates and refunds: the incremental tables equal 
   );
   const r2 = await refresh('incremental');
   assert.equal(r2.kind, 'incremental', r2.why);
-  // Since the full rebuild: the 3 new customers, 2 updated ones and the refunded one.
-  assert.equal(r2.changedCustomers, 6);
+  // Rebuilt: the 2 updated customers and the refunded one (changed since r1); carried over from r1's
+  // overlay: the 3 new customers, whose rows r1 wrote.
+  assert.deepEqual([r2.changedCustomers, r2.overlayCustomers], [3, 6]);
   assert.equal(r2.base, r1.base);
+  assert.equal(await scalar(`SELECT count() AS v FROM derived_overlay WHERE snapshot = ${r2.snapshot}`), '6');
 
   const incremental = await visible();
   assert.notDeepEqual(incremental, before, 'the loads changed what readers see');
@@ -282,6 +284,38 @@ test('a merge by e-mail, new facts for existing customers and an order moved to 
   assert.deepEqual(
     loser.map((o) => o.customer_id),
     [customerIdFor('shop', '1010')],
+  );
+  await assertEqualsFullRebuild(incremental, r2);
+});
+
+test('refreshes chained over one full rebuild: an order written after it moves to another customer, the carried rows stay exact', async () => {
+  // r1: a new order of 1013 (in no full rebuild: only r1's overlay holds it) and a new order of 1015.
+  await load('transactions', [
+    line('shop', 'M1', 'OM1', '1013', '2024-09-09', 21),
+    line('shop', 'M2', 'OM1', '1013', '2024-09-09', 4),
+    line('shop', 'K1', 'OK1', '1015', '2024-08-08', 17),
+  ]);
+  const r1 = await refresh('incremental');
+  assert.equal(r1.kind, 'incremental', r1.why);
+  assert.deepEqual([r1.changedCustomers, r1.overlayCustomers], [2, 2]);
+  // r2: both lines of OM1 move to 1014. 1013's only trace is r1's paid_orders row of OM1.
+  await load('transactions', [
+    line('shop', 'M1', 'OM1', '1014', '2024-09-09', 21),
+    line('shop', 'M2', 'OM1', '1014', '2024-09-09', 4),
+  ]);
+  const r2 = await refresh('incremental');
+  assert.equal(r2.kind, 'incremental', r2.why);
+  // Rebuilt: 1013 and 1014; carried over from r1: 1015.
+  assert.deepEqual([r2.changedCustomers, r2.overlayCustomers], [2, 3]);
+  const incremental = await visible();
+  const om1 = incremental.paid_orders.filter((o) => (o as { order_id: string }).order_id === 'OM1') as {
+    customer_id: string;
+    lines: number;
+    net_revenue: string;
+  }[];
+  assert.deepEqual(
+    om1.map((o) => [o.customer_id, Number(o.lines), Number(o.net_revenue)]),
+    [[customerIdFor('shop', '1014'), 2, 25]],
   );
   await assertEqualsFullRebuild(incremental, r2);
 });

@@ -13,6 +13,7 @@ import { privacyTables, reconcileRetention } from './013-privacy.ts';
 import { modelRunTables, modelRunViews } from './014-model-runs.ts';
 import { winlossStatements, winlossTables } from './015-winloss.ts';
 import { customerValueScoreStatements, customerValueScores, customerValueView } from './016-customer-value-scores.ts';
+import { paidOrderKeyStatements } from './017-paid-order-keys.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -49,6 +50,7 @@ export const migrations: Migration[] = [
   { version: 14, name: 'model-runs', tables: modelRunTables, views: modelRunViews },
   { version: 15, name: 'winloss', tables: winlossTables, statements: winlossStatements },
   { version: 16, name: 'customer-value-scores', tables: [customerValueScores], views: [customerValueView], statements: customerValueScoreStatements },
+  { version: 17, name: 'paid-order-keys', statements: paidOrderKeyStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
