@@ -68,6 +68,7 @@ export function parseBatch(body: Buffer, opts: ParseOptions): ParsedBatch {
   checkCount(records.length, opts.maxRecords);
   const notObject = records.findIndex((r) => !isPlainObject(r));
   if (notObject !== -1) throw new HttpError(400, 'bad_request', `records[${notObject}] is not a JSON object; every record must be {"field": value, …}.`);
+  (records as Record<string, unknown>[]).forEach((r, i) => checkDepth(r, `records[${i}]`));
   return { source: checkSource(source, '"source" in the body or ?source= in the URL'), records: records as Record<string, unknown>[] };
 }
 
@@ -90,10 +91,34 @@ function parseNdjson(text: string, maxRecords: number): Record<string, unknown>[
       throw new HttpError(400, 'invalid_json', `Line ${line} is not valid JSON: ${(err as Error).message}`);
     }
     if (!isPlainObject(value)) throw new HttpError(400, 'bad_request', `Line ${line} is not a JSON object; every line must be one record {"field": value, …}.`);
+    checkDepth(value, `Line ${line}`);
     records.push(value);
   }
   if (records.length === 0) checkCount(0, maxRecords);
   return records;
+}
+
+/** Deepest nesting a record's values may have: a record is flat fields, a few with an object or array of scalars. */
+export const MAX_RECORD_DEPTH = 16;
+
+/**
+ * JSON.parse reads any depth without recursion, but everything after it that walks a record
+ * (JSON.stringify for the batch's digest, the mappings) recurses: a 2 MB body of one field nested a
+ * million deep overflowed the stack there and answered 500 "retry", which a client would retry
+ * forever. Refused here as what it is, naming the record and field; checked without recursion.
+ */
+function checkDepth(record: Record<string, unknown>, where: string): void {
+  for (const [field, value] of Object.entries(record)) {
+    if (typeof value !== 'object' || value === null) continue;
+    const stack: [unknown, number][] = [[value, 2]];
+    while (stack.length) {
+      const [v, depth] = stack.pop()!;
+      if (depth > MAX_RECORD_DEPTH) {
+        throw new HttpError(400, 'bad_request', `${where}, field "${field.slice(0, 64)}": nested more than ${MAX_RECORD_DEPTH} levels deep; a record's fields are values, or objects and arrays of values.`);
+      }
+      for (const child of Object.values(v as object)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
 }
 
 function checkCount(n: number, maxRecords: number): void {

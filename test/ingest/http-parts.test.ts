@@ -89,6 +89,16 @@ describe('parseBatch', () => {
     const body = Buffer.from('{"a":1}\r\n\n{"a":2}\n');
     assert.deepEqual(parseBatch(body, { format: 'ndjson', querySource: 'shop', maxRecords: 3 }), { source: 'shop', records: [{ a: 1 }, { a: 2 }] });
   });
+  test('a record nested too deep is a 400 naming the record and field, not a stack overflow (500) later', () => {
+    const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const body = Buffer.from(`{"source":"shop","records":[{"a":1},{"id":"x","attrs":${deep(1_000_000)}}]}`);
+    assert.throws(() => parseBatch(body, opts), (err: unknown) => err instanceof HttpError && err.status === 400 && /records\[1\], field "attrs": nested more than 16 levels/.test(err.message));
+    const line = Buffer.from(`{"a":1}\n{"id":"x","attrs":{"b":${deep(20)}}}\n`);
+    assert.throws(() => parseBatch(line, { format: 'ndjson', querySource: 'shop', maxRecords: 3 }), (err: unknown) => err instanceof HttpError && /Line 2, field "attrs"/.test(err.message));
+    // Sixteen levels (the record, then 15 of objects and arrays) still load.
+    const ok = { source: 'shop', records: [{ id: 'y', attrs: JSON.parse(deep(15)) as unknown }] };
+    assert.deepEqual(parseBatch(json(ok), opts), ok);
+  });
   test('UTF-8 BOM is ignored', () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), json({ source: 'shop', records: [{}] })]);
     assert.equal(parseBatch(body, opts).source, 'shop');
