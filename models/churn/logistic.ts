@@ -11,6 +11,12 @@
  * - a missing value becomes the column's mean (0 after centring), and a column that has missing
  *   values also gets a 0/1 "missing" indicator, so "unknown" can carry its own weight.
  *
+ * - optionally (`knots` > 0, the GAM-like candidate): each column also gets hinge terms
+ *   max(0, z − k) at quantiles k of its standardised value z, so the log-odds is a piecewise-linear
+ *   function of the column (a linear spline) instead of a straight line: recency's effect flattens
+ *   after a year, a BG/NBD log-odds is trusted more at one end than the other. The terms of one column
+ *   still add up to that column's contribution, so contributions stay exact per feature.
+ *
  * Objective: minimise −Σ log-likelihood + (λ/2)·‖w‖² over the weights w (the intercept is not
  * penalised), the same as scikit-learn's LogisticRegression(C = 1/λ) on the same design matrix.
  */
@@ -21,6 +27,10 @@ export interface LogisticOptions {
   maxIterations?: number;
   /** Stop when the largest Newton step on any weight is below this (default 1e-8). */
   tolerance?: number;
+  /** Hinge terms per column at this many interior quantiles (default 0: a straight line per column). */
+  knots?: number;
+  /** Only these columns get hinge terms (default: all, when `knots` > 0). */
+  splineColumns?: readonly string[];
 }
 
 export interface ColumnTransform {
@@ -30,6 +40,8 @@ export interface ColumnTransform {
   scale: number;
   /** Index into `weights` of the missing indicator, or −1 when the column had no missing value. */
   missingWeight: number;
+  /** Hinge terms max(0, z − knot) on the standardised value z, each with its index into `weights`. */
+  hinges?: { knot: number; weight: number }[];
 }
 
 export interface LogisticModelJSON {
@@ -82,10 +94,18 @@ export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Ar
   return x;
 }
 
-/** Learns the per-column transforms from the training columns. */
-export function learnTransforms(names: readonly string[], columns: readonly ArrayLike<number>[]): ColumnTransform[] {
+/**
+ * Learns the per-column transforms from the training columns; with `knots` > 0, hinge terms at that
+ * many interior quantiles of each (selected) column's standardised finite values, distinct knots only
+ * (a count column with few values gets fewer).
+ */
+export function learnTransforms(
+  names: readonly string[],
+  columns: readonly ArrayLike<number>[],
+  opts: Pick<LogisticOptions, 'knots' | 'splineColumns'> = {},
+): ColumnTransform[] {
   let nextMissing = columns.length;
-  return columns.map((col, j) => {
+  const transforms = columns.map((col, j) => {
     let min = Infinity;
     let max = -Infinity;
     let missing = 0;
@@ -120,8 +140,28 @@ export function learnTransforms(names: readonly string[], columns: readonly Arra
       mean,
       scale,
       missingWeight: missing > 0 && missing < col.length ? nextMissing++ : -1,
-    };
+    } as ColumnTransform;
   });
+  const k = opts.knots ?? 0;
+  if (k > 0) {
+    transforms.forEach((t, j) => {
+      if (opts.splineColumns && !opts.splineColumns.includes(t.name)) return;
+      const z: number[] = [];
+      const col = columns[j];
+      for (let i = 0; i < col.length; i++)
+        if (Number.isFinite(col[i])) z.push(((t.log ? Math.log1p(Math.max(0, col[i])) : col[i]) - t.mean) / t.scale);
+      if (z.length < 2) return;
+      z.sort((a, b) => a - b);
+      const knots: number[] = [];
+      for (let q = 1; q <= k; q++) {
+        const v = z[Math.min(z.length - 1, Math.floor((q / (k + 1)) * z.length))];
+        // A knot at the maximum would be a term that is 0 everywhere; equal quantiles are one knot.
+        if (v < z[z.length - 1] && v > z[0] && !knots.includes(v)) knots.push(v);
+      }
+      if (knots.length) t.hinges = knots.map((knot) => ({ knot, weight: nextMissing++ }));
+    });
+  }
+  return transforms;
 }
 
 /** The standardised design matrix, row-major n × p (p = columns + missing indicators). */
@@ -132,14 +172,22 @@ export function designMatrix(
   if (columns.length !== transforms.length)
     throw new RangeError(`the model has ${transforms.length} columns, the input ${columns.length}`);
   const n = columns.length ? columns[0].length : 0;
-  const p = transforms.reduce((m, t) => Math.max(m, t.missingWeight + 1), transforms.length);
+  const p = transforms.reduce(
+    (m, t) => Math.max(m, t.missingWeight + 1, ...(t.hinges ?? []).map((h) => h.weight + 1)),
+    transforms.length,
+  );
   const x = new Float64Array(n * p);
   transforms.forEach((t, j) => {
     const col = columns[j];
     for (let i = 0; i < n; i++) {
       const v = col[i];
-      if (Number.isFinite(v)) x[i * p + j] = ((t.log ? Math.log1p(Math.max(0, v)) : v) - t.mean) / t.scale;
-      else if (t.missingWeight >= 0) x[i * p + t.missingWeight] = 1;
+      if (Number.isFinite(v)) {
+        const z = ((t.log ? Math.log1p(Math.max(0, v)) : v) - t.mean) / t.scale;
+        x[i * p + j] = z;
+        // A missing value sits at the mean (z = 0) on the line and leaves the hinges at 0: its
+        // indicator carries the rest.
+        if (t.hinges) for (const h of t.hinges) x[i * p + h.weight] = z > h.knot ? z - h.knot : 0;
+      } else if (t.missingWeight >= 0) x[i * p + t.missingWeight] = 1;
     }
   });
   return { x, n, p };
@@ -213,7 +261,7 @@ export class LogisticModel {
     y: ArrayLike<number>,
     opts: LogisticOptions = {},
   ): LogisticModel {
-    const transforms = learnTransforms(names, columns);
+    const transforms = learnTransforms(names, columns, opts);
     const { x, n, p } = designMatrix(transforms, columns);
     const fit = fitLogisticDesign(x, n, p, y, opts);
     return new LogisticModel({
@@ -257,6 +305,7 @@ export class LogisticModel {
         const t = this.json.columns[j];
         let c = w[j] * x[i * p + j];
         if (t.missingWeight >= 0) c += w[t.missingWeight] * x[i * p + t.missingWeight];
+        if (t.hinges) for (const h of t.hinges) c += w[h.weight] * x[i * p + h.weight];
         contributions[i * d + j] = c;
         z += c;
       }
@@ -265,13 +314,15 @@ export class LogisticModel {
     return { probability, contributions, bias: this.json.intercept };
   }
 
-  /** |weight| per column (missing indicators added in), for the model card's top features. */
+  /** |weight| per column (missing indicators and hinge terms added in), for the model card's top features. */
   importance(): { feature: string; importance: number }[] {
     return this.json.columns
       .map((c, j) => ({
         feature: c.name,
         importance:
-          Math.abs(this.json.weights[j]) + (c.missingWeight >= 0 ? Math.abs(this.json.weights[c.missingWeight]) : 0),
+          Math.abs(this.json.weights[j]) +
+          (c.missingWeight >= 0 ? Math.abs(this.json.weights[c.missingWeight]) : 0) +
+          (c.hinges ?? []).reduce((a, h) => a + Math.abs(this.json.weights[h.weight]), 0),
       }))
       .sort((a, b) => b.importance - a.importance);
   }

@@ -126,3 +126,67 @@ describe('LogisticModel', () => {
     assert.ok(imp[0].importance >= imp[1].importance);
   });
 });
+
+describe('LogisticModel with hinge terms (the GAM-like candidate)', () => {
+  // A U-shaped risk: churn when x is far from 0 on either side. A straight line in x ranks it at
+  // chance; a linear spline can bend at the middle knot.
+  const m = 400;
+  const x = Float64Array.from({ length: m }, (_, i) => (i / (m - 1)) * 4 - 2);
+  const yy = Uint8Array.from(x, (v, i) => (Math.abs(v) + (((i * 37) % 13) - 6) / 12 > 1 ? 1 : 0));
+  const auc = (p: Float64Array): number => {
+    let pairs = 0;
+    let wins = 0;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++)
+        if (yy[i] === 1 && yy[j] === 0) {
+          pairs++;
+          wins += p[i] > p[j] ? 1 : p[i] === p[j] ? 0.5 : 0;
+        }
+    return wins / pairs;
+  };
+
+  test('knots sit at the quantiles of the standardised values, each with its own weight index', () => {
+    const [t] = learnTransforms(['x'], [x], { knots: 3 });
+    const sd = Math.sqrt(x.reduce((a, v) => a + v * v, 0) / m); // x is centred: mean 0
+    const z = [...x].map((v) => v / sd).sort((a, b) => a - b);
+    assert.deepEqual(
+      t.hinges!.map((h) => h.weight),
+      [1, 2, 3],
+    );
+    [0.25, 0.5, 0.75].forEach((q, k) => assert.ok(Math.abs(t.hinges![k].knot - z[Math.floor(q * m)]) < 1e-12));
+    const { x: d, p } = designMatrix([t], [x]);
+    assert.equal(p, 4);
+    const i = m - 1; // the largest value: every hinge is active
+    for (let k = 0; k < 3; k++) assert.ok(Math.abs(d[i * p + 1 + k] - (z[m - 1] - t.hinges![k].knot)) < 1e-12);
+    assert.equal(d[0 * p + 1], 0); // the smallest: none is
+  });
+
+  test('a U-shaped risk: the straight line ranks near chance, the spline ranks it well; contributions still add up', () => {
+    const line = LogisticModel.fit(['x'], [x], yy, { l2: 1 });
+    const spline = LogisticModel.fit(['x'], [x], yy, { l2: 1, knots: 3 });
+    assert.ok(Math.abs(auc(line.predictProba([x])) - 0.5) < 0.1, `line AUC ${auc(line.predictProba([x]))}`);
+    assert.ok(auc(spline.predictProba([x])) > 0.85, `spline AUC ${auc(spline.predictProba([x]))}`);
+    const e = spline.explain([x]);
+    for (let i = 0; i < m; i += 37) {
+      const z = e.bias + e.contributions[i];
+      assert.ok(Math.abs(1 / (1 + Math.exp(-z)) - e.probability[i]) < 1e-12);
+    }
+    const w = spline.json.weights;
+    assert.ok(Math.abs(spline.importance()[0].importance - w.reduce((a, b) => a + Math.abs(b), 0)) < 1e-12);
+  });
+
+  test('splineColumns limits the hinges to the named columns; a missing value leaves them at 0', () => {
+    const withGap = Float64Array.from(x, (v, i) => (i === 5 ? NaN : v));
+    const [a, b] = learnTransforms(['a', 'b'], [withGap, x], { knots: 2, splineColumns: ['a'] });
+    assert.equal(b.hinges, undefined);
+    assert.equal(a.missingWeight, 2);
+    assert.deepEqual(
+      a.hinges!.map((h) => h.weight),
+      [3, 4],
+    );
+    const { x: d, p } = designMatrix([a, b], [withGap, x]);
+    assert.equal(d[5 * p + 2], 1);
+    assert.equal(d[5 * p + 3], 0);
+    assert.equal(d[5 * p + 4], 0);
+  });
+});
