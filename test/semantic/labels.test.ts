@@ -1,0 +1,46 @@
+/**
+ * A label must say what the SQL computes (issue 15 and its review): static checks of the Cube
+ * model's measure labels (meta.label, what the dashboard's cards, tables and the Definitions page
+ * show) against their definitions. No server needed.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DEFAULT_MODEL_PATH } from '../../semantic/server.ts';
+
+const cubeRequire = createRequire(createRequire(import.meta.url).resolve('@cubejs-backend/schema-compiler'));
+const yaml = cubeRequire('js-yaml') as { load(text: string): unknown };
+
+interface Measure { name: string; type: string; sql?: string; description?: string; meta?: { label?: string } }
+const files = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.yml') ? [join(dir, e.name)] : []));
+const measures = files(join(DEFAULT_MODEL_PATH, 'cubes')).flatMap((f) =>
+  ((yaml.load(readFileSync(f, 'utf8')) as { cubes?: { name: string; measures?: Measure[] }[] }).cubes ?? []).flatMap((c) =>
+    (c.measures ?? []).map((m) => ({ cube: c.name, ...m, label: m.meta?.label ?? '' })),
+  ),
+);
+
+test('the model has the measures these checks are about', () => {
+  for (const id of ['customer_value.churn_rate', 'churn_risk.avg_churn_probability', 'predicted_value.avg_predicted_clv']) {
+    assert.ok(measures.some((m) => `${m.cube}.${m.name}` === id), id);
+  }
+});
+
+test('"churn" in a label is the churn model’s (churn_risk): the 180-day lapse share is not called a churn rate', () => {
+  // customer_base.churn_rate is buyers without a paid order in 180 days ÷ buyers — no model. Next to
+  // "Average churn probability" and the Models page's training churn rate, "Churn rate" named a
+  // third figure with the same word.
+  const misnamed = measures.filter((m) => /churn/i.test(m.label) && m.cube !== 'churn_risk').map((m) => `${m.cube}.${m.name}: "${m.label}"`);
+  assert.deepEqual(misnamed, []);
+  const lapse = measures.find((m) => m.cube === 'customer_value' && m.name === 'churn_rate')!;
+  assert.match(lapse.label, /180 days/, 'the window is in the label');
+  assert.match(lapse.description ?? '', /180 days/);
+});
+
+test('averages say so, and predicted CLV names its 12-month horizon', () => {
+  for (const m of measures.filter((x) => x.type === 'avg')) assert.match(m.label, /^Average /, `${m.cube}.${m.name}: "${m.label}" is a mean`);
+  // "Predicted CLV (total)" says 12-month; its average said only "predicted CLV" beside the historical LTV.
+  for (const m of measures.filter((x) => /clv_12m/.test(x.sql ?? '') && /CLV/.test(x.label))) assert.match(m.label, /12-month/, `${m.cube}.${m.name}: "${m.label}" is a 12-month prediction`);
+});
