@@ -44,3 +44,14 @@ test('averages say so, and predicted CLV names its 12-month horizon', () => {
   // "Predicted CLV (total)" says 12-month; its average said only "predicted CLV" beside the historical LTV.
   for (const m of measures.filter((x) => /clv_12m/.test(x.sql ?? '') && /CLV/.test(x.label))) assert.match(m.label, /12-month/, `${m.cube}.${m.name}: "${m.label}" is a 12-month prediction`);
 });
+
+test('a count that leaves customers out for their consent says so in its definition', () => {
+  // churn_risk shows no score for a customer who withdrew profiling consent: "Scored customers"
+  // was defined as "Customers with a churn score", and the page said nothing of who is missing.
+  const cubes = files(join(DEFAULT_MODEL_PATH, 'cubes')).flatMap((f) => (yaml.load(readFileSync(f, 'utf8')) as { cubes?: { name: string; sql?: string }[] }).cubes ?? []);
+  const excluding = cubes.filter((c) => /consent_current/.test(c.sql ?? '')).map((c) => c.name);
+  assert.ok(excluding.includes('churn_risk'));
+  for (const m of measures.filter((x) => excluding.includes(x.cube) && x.type === 'count')) {
+    assert.match(m.description ?? '', /profiling consent/, `${m.cube}.${m.name}: "${m.description}"`);
+  }
+});
