@@ -35,7 +35,7 @@ export const echarts: Action<HTMLElement, EChartsParams> = (node, initial) => {
   let destroyed = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  void import('./echarts-lib.ts').then(({ default: lib }) => {
+  void (params.renderer === 'svg' ? import('./echarts-svg.ts') : import('./echarts-lib.ts')).then(({ default: lib }) => {
     if (destroyed) return;
     chart = lib.init(node, undefined, { renderer: params.renderer ?? 'canvas' });
     (node as HTMLElement & { echartsInstance?: ECharts }).echartsInstance = chart;

@@ -16,23 +16,40 @@ import { kpiRequests, revenueTrendQuery, splitKpiAnswers } from './queries.ts';
  * Answers the page's server load already asked (plan.ts, streamed with the page) are taken from
  * there; a query it did not ask, or whose answer failed there, is asked from the browser.
  */
-/** The server load's answers by queryKey (null: it failed there); undefined without one. */
-export type Prefetched = Record<string, Promise<QueryResult | null>> | undefined;
+/**
+ * The server load's answers by queryKey (null: it failed there); undefined without one. `ready`
+ * came within the server's budget and is in the page itself (the server renders those views);
+ * `pending` is streamed into the page as each answer comes.
+ */
+export type Prefetched = { ready: Record<string, QueryResult | null>; pending: Record<string, Promise<QueryResult | null>> } | undefined;
+
+/** `q`'s answer when the server load has it in the page already; undefined otherwise. */
+export function readyAnswer(pre: Prefetched, q: CubeQuery): QueryResult | undefined {
+  return pre?.ready[queryKey(q)] ?? undefined;
+}
 
 /** `q`'s answer: the server load's when it has one, else the browser's request. */
 export function loadVia(pre: Prefetched, q: CubeQuery): Promise<QueryResult> {
-  const p = pre?.[queryKey(q)];
+  const key = queryKey(q);
+  const ready = pre?.ready[key];
+  if (ready) return Promise.resolve(ready);
+  const p = pre?.pending[key];
   return p ? p.then((r) => r ?? loadQuery(q), () => loadQuery(q)) : loadQuery(q);
 }
 
 /** loadCompared, from the server load's answers to each range's part when it has them all. */
 function loadComparedVia(pre: Prefetched, q: CubeQuery, ranges: readonly DateRange[]): Promise<Row[][]> {
-  const parts = ranges.map((r) => pre?.[queryKey(withRange(q, r))]);
-  if (parts.some((p) => !p)) return loadCompared(q, ranges);
-  return Promise.all(parts).then(
+  const parts = ranges.map((r) => withRange(q, r));
+  if (!pre || parts.some((p) => !(queryKey(p) in pre.ready) && !(queryKey(p) in pre.pending))) return loadCompared(q, ranges);
+  return Promise.all(parts.map((p) => pre.ready[queryKey(p)] ?? pre.pending[queryKey(p)] ?? null)).then(
     (rs) => (rs.every((r) => r) ? rs.map((r) => r!.rows) : loadCompared(q, ranges)),
     () => loadCompared(q, ranges),
   );
+}
+/** readyAnswer for a compared query: rows per range, when the page has every part. */
+function readyCompared(pre: Prefetched, q: CubeQuery, ranges: readonly DateRange[]): Row[][] | undefined {
+  const rs = ranges.map((r) => readyAnswer(pre, withRange(q, r)));
+  return rs.every((r) => r) ? rs.map((r) => r!.rows) : undefined;
 }
 const CACHE_MS = 60_000;
 const compared = new Map<string, { at: number; rows: Promise<Row[][]> }>();
@@ -71,4 +88,28 @@ export async function loadKpis(f: Filters, pre?: Prefetched): Promise<ReturnType
 export async function loadTrend(f: Filters, previous: DateRange | undefined, granularity: Granularity, pre?: Prefetched): Promise<{ current: Row[]; previous?: Row[] }> {
   const [current, prev] = await loadComparedVia(pre, revenueTrendQuery(f, f, granularity), previous ? [f, previous] : [f]);
   return prev ? { current, previous: prev } : { current };
+}
+
+/**
+ * loadKpis from the answers already in the page (the server rendered them), or undefined when one
+ * is missing: what the cards show before (and during) the browser's first look-up, so the server
+ * render and the first browser render agree.
+ */
+export function readyKpis(f: Filters, pre: Prefetched): ReturnType<typeof splitKpiAnswers> | undefined {
+  const r = kpiRequests(f);
+  const sales = readyCompared(pre, r.sales, r.ranges);
+  const deals = readyCompared(pre, r.deals, r.ranges);
+  const retention = readyAnswer(pre, r.retention);
+  const retentionPrev = r.retentionPrev ? readyAnswer(pre, r.retentionPrev) : null;
+  const snapshot = readyAnswer(pre, r.snapshot);
+  const stages = readyAnswer(pre, r.stages);
+  if (!sales || !deals || !retention || retentionPrev === undefined || !snapshot || !stages) return undefined;
+  return splitKpiAnswers({ sales, deals, retention: retention.rows, retentionPrev: retentionPrev?.rows ?? null, snapshot: snapshot.rows, stages: stages.rows });
+}
+
+/** loadTrend from the answers already in the page, or undefined. */
+export function readyTrend(f: Filters, previous: DateRange | undefined, granularity: Granularity, pre: Prefetched): { current: Row[]; previous?: Row[] } | undefined {
+  const rs = readyCompared(pre, revenueTrendQuery(f, f, granularity), previous ? [f, previous] : [f]);
+  if (!rs) return undefined;
+  return rs[1] ? { current: rs[0], previous: rs[1] } : { current: rs[0] };
 }

@@ -24,6 +24,7 @@ function pageQueries(filters: Filters) {
     rfmQuery(filters),
     riskQuery(filters),
     lossReasonQuery(filters),
+    dataStartQuery('sales', filters),
     dataStartQuery('dealsClosed', filters),
   ];
 }

@@ -1,6 +1,6 @@
 import type { CubeQuery, QueryResult, Row } from '../cube/types.ts';
 import { getWebContext } from '../server/context.ts';
-import { issueCubeToken } from '../server/cube-token.ts';
+import { issueCubeToken, type CubeToken } from '../server/cube-token.ts';
 import type { LiveSession } from '../server/session-check.ts';
 import type { Prefetched } from './load.ts';
 import { queryKey } from './plan.ts';
@@ -9,18 +9,22 @@ import { queryKey } from './plan.ts';
  * The cockpit's server load asks its queries here: like server/cube.ts's cubeLoad (Cube's
  * "Continue wait" polled here, the signed-in user's token), but with ONE token for the whole view.
  * bench:load's CPU profile (b6b687a) found 3.6 s of jsonwebtoken key handling per 36 s in this
- * prefetch when every query signed its own (15 per view). Each answer settles on its own (the page
- * streams them as they come); a failed one is null and the browser asks that query itself.
+ * prefetch when every query signed its own (15 per view). Each answer settles on its own; a failed
+ * one is null and the browser asks that query itself.
+ *
+ * The token is returned too: the page hands it to the browser (cube/client.ts primeToken), which
+ * then needs no /api/cube-token round trip before its first own request. It is the user's own
+ * token, in a page only they get (private, no-store).
  */
-export function prefetchQueries(queries: readonly CubeQuery[], user: LiveSession, timeoutMs = 60_000): NonNullable<Prefetched> {
+export function prefetchQueries(queries: readonly CubeQuery[], user: LiveSession, timeoutMs = 60_000): { token: CubeToken; answers: Record<string, Promise<QueryResult | null>> } {
   const ctx = getWebContext();
-  const { token } = issueCubeToken(user, ctx.secrets.cubeApiSecret);
+  const token = issueCubeToken(user, ctx.secrets.cubeApiSecret);
   const deadline = Date.now() + timeoutMs;
   const ask = async (query: CubeQuery): Promise<QueryResult | null> => {
     for (;;) {
       const res = await fetch(`${ctx.cubeUrl}/v1/load`, {
         method: 'POST',
-        headers: { authorization: token, 'content-type': 'application/json', 'x-cube-continue-wait': 'allow' },
+        headers: { authorization: token.token, 'content-type': 'application/json', 'x-cube-continue-wait': 'allow' },
         body: JSON.stringify({ query }),
         signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
       });
@@ -30,7 +34,27 @@ export function prefetchQueries(queries: readonly CubeQuery[], user: LiveSession
       return { rows: body.data ?? [], total: body.total };
     }
   };
-  const out: NonNullable<Prefetched> = {};
-  for (const q of queries) out[queryKey(q)] ??= ask(q).catch(() => null);
-  return out;
+  const answers: Record<string, Promise<QueryResult | null>> = {};
+  for (const q of queries) answers[queryKey(q)] ??= ask(q).catch(() => null);
+  return { token, answers };
+}
+
+/**
+ * The answers that came within `budgetMs` (they go into the page and the server renders them: the
+ * cards and chart boxes are in the HTML, no script needed to show them), and the rest as promises
+ * SvelteKit streams into the page as each settles. A short budget: remembered answers
+ * (semantic/warm-up.ts, Cube's cache) take tens of milliseconds, and holding the HTML longer
+ * delays the scripts it names, which the charts need.
+ */
+export async function settleWithin(answers: Record<string, Promise<QueryResult | null>>, budgetMs: number): Promise<NonNullable<Prefetched>> {
+  const ready: Record<string, QueryResult | null> = {};
+  const all = Promise.all(Object.entries(answers).map(([k, p]) => p.then((r) => void (ready[k] = r))));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+  clearTimeout(timer);
+  // A snapshot: answers that arrive after this moment are streamed, not added to what was sent.
+  const done = { ...ready };
+  const pending: Record<string, Promise<QueryResult | null>> = {};
+  for (const [k, p] of Object.entries(answers)) if (!(k in done)) pending[k] = p;
+  return { ready: done, pending };
 }

@@ -52,6 +52,14 @@ export async function cubeToken(): Promise<string> {
   return token.token;
 }
 
+/**
+ * A token the page brought with it (the cockpit's server load issued it for its own queries):
+ * the browser's first request then needs no /api/cube-token round trip. Browser only.
+ */
+export function primeToken(t: Token | undefined): void {
+  if (t && (!token || t.expiresAt > token.expiresAt)) token = t;
+}
+
 export function cubeApi(): CubeApi {
   api ??= cube(cubeToken, { apiUrl: API_URL });
   return api;
@@ -81,6 +89,22 @@ export function loadQuery(query: CubeQuery): Promise<QueryResult> {
   result.catch(() => cache.delete(key));
   if (cache.size > 300) cache.delete(cache.keys().next().value as string);
   return result;
+}
+
+/**
+ * An answer the page's server load asked for `query` (null: it failed there): loadQuery() then
+ * uses it instead of asking again, and asks Cube itself only when that answer failed. Browser only
+ * (on the server this cache would be shared by every user).
+ */
+export function primeQuery(query: CubeQuery, answer: Promise<QueryResult | null>): void {
+  const key = JSON.stringify(query);
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < CACHE_MS) return;
+  const fallback = () => {
+    cache.delete(key);
+    return loadQuery(query);
+  };
+  cache.set(key, { at: Date.now(), result: answer.then((r) => r ?? fallback(), fallback) });
 }
 
 /** Forget cached answers (after a change the user made, e.g. a saved segment). */

@@ -21,10 +21,13 @@ export function loadDictionary(): Promise<MetricDictionary> {
   return pending;
 }
 
-/** The dictionary as a resource with the four data states (loading, error, empty, loaded). */
-export function useDictionary(): Resource<MetricDictionary> {
+/**
+ * The dictionary as a resource with the four data states (loading, error, empty, loaded).
+ * `wanted` false: nothing is asked (the page brought the entries it shows, rendered on the server).
+ */
+export function useDictionary(wanted: () => boolean = () => true): Resource<MetricDictionary> {
   return createResource(
-    () => 'meta',
+    () => (wanted() ? 'meta' : null),
     () => loadDictionary(),
     (d) => d.groups.length === 0,
   );

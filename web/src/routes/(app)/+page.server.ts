@@ -1,23 +1,46 @@
 import type { PageServerLoad } from './$types';
 import { parseFilters } from '$lib/filters/url-filters.ts';
-import { cockpitPlan } from '$lib/cockpit/plan.ts';
-import { prefetchQueries } from '$lib/cockpit/prefetch.server.ts';
+import { cockpitPlan, filterBarPlan } from '$lib/cockpit/plan.ts';
+import { prefetchQueries, settleWithin } from '$lib/cockpit/prefetch.server.ts';
 import type { Prefetched } from '$lib/cockpit/load.ts';
+import { COCKPIT_KPIS } from '$lib/cockpit/kpis.ts';
+import { metricsOf, serverDictionary } from '$lib/metrics/dictionary.server.ts';
+import type { Metric } from '$lib/metrics/dictionary.ts';
 
 /**
- * The cockpit's data, asked while the page goes out (issue 17, cold start ≤ 3 s): bench:web's
- * profile showed the first Cube request leaving the browser 2–5 s after the HTML (scripts, then the
- * data token), then ~20 requests queueing behind Chromium's six connections. Here the server asks
- * every cockpit query at once, as the signed-in user (one token of theirs: an owner gets exactly their rows,
- * as in the browser), and SvelteKit streams each answer into the page as it comes; the HTML is not
- * held for them. A failed answer is null and the browser asks that query itself. Server loads
- * run again on every filter change (the URL), so a change is one __data.json request too.
+ * The cockpit's data, asked while the page is rendered (issue 17, cold start ≤ 3 s): bench:web's
+ * profile showed the first Cube request leaving the browser seconds after the HTML (scripts, then
+ * the data token, then the dictionary's /v1/meta), then ~20 requests queueing behind Chromium's six
+ * connections. Here the server asks every cockpit query and the filter bar's at once, as the
+ * signed-in user (one token of theirs: an owner gets exactly their rows, as in the browser).
+ * Answers that come within RENDER_BUDGET_MS are rendered into the HTML with the cards' labels
+ * (the dictionary, cached on the server); the rest stream into the page as they come. A failed
+ * answer is null and the browser asks that query itself. The token goes to the browser too, for
+ * its own later requests. Server loads run again on every filter change (the URL).
  */
+const RENDER_BUDGET_MS = 400;
+
 export const load: PageServerLoad = async ({ locals, url, parent }) => {
   const user = locals.user;
   // `?prefetch=off`: the browser asks everything itself (bench:web's same-run baseline).
-  if (!user || url.searchParams.get('prefetch') === 'off') return { prefetch: undefined satisfies Prefetched };
+  if (!user || url.searchParams.get('prefetch') === 'off') return { prefetch: undefined satisfies Prefetched, cubeToken: undefined, metrics: undefined };
   const { asOf } = await parent();
   const f = parseFilters(url.searchParams, asOf);
-  return { prefetch: prefetchQueries(cockpitPlan(f), user) };
+  const { token, answers } = prefetchQueries([...cockpitPlan(f), ...filterBarPlan(f)], user);
+  const metrics = serverDictionary(token.token).then(
+    (d) => metricsOf(d, COCKPIT_KPIS.map((k) => k.measure)),
+    (): Record<string, Metric> | undefined => undefined,
+  );
+  const [prefetch, kpiMetrics] = await Promise.all([settleWithin(answers, RENDER_BUDGET_MS), withinBudget(metrics, RENDER_BUDGET_MS)]);
+  return { prefetch, cubeToken: token, metrics: kpiMetrics };
 };
+
+/** `p`'s value if it settles within `ms`, else undefined (the browser asks then). */
+async function withinBudget<T>(p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([p, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
