@@ -3,6 +3,8 @@ import {
   formatChange,
   formatCurrency,
   formatDate,
+  formatDateTime,
+  MISSING,
   formatNumber,
   formatPercent,
   formatPeriod,
@@ -104,4 +106,14 @@ describe('formatValue and humanize', () => {
     [humanize('closed_lost'), 'Closed lost'],
     [humanize(''), '—'],
   ])('%s === %s', (actual, expected) => expect(actual).toBe(expected));
+});
+
+describe('formatDateTime names its zone', () => {
+  // Shown in UTC whatever the reader's zone: 07:00 UTC is 08:00 in Berlin, 02:00 in New York.
+  test.each([
+    ['2026-12-06T07:00:00.000', '6 Dec 2026, 07:00 UTC'],
+    ['2026-12-06 23:59:00', '6 Dec 2026, 23:59 UTC'],
+    [new Date(Date.UTC(2026, 0, 1, 0, 5)), '1 Jan 2026, 00:05 UTC'],
+  ])('%s → %s', (v, text) => expect(formatDateTime(v)).toBe(text));
+  test('missing stays a dash, without a zone', () => expect(formatDateTime(null)).toBe(MISSING));
 });

@@ -55,8 +55,14 @@ export const formatPercent = (v: Num, digits = 1): string => sharedPercent(v, di
 /** "3 Mar 2026" */
 export const formatDate = (v: string | Date | null | undefined): string => sharedDate(v, context);
 
-/** "3 Mar 2026, 14:05" (UTC) */
-export const formatDateTime = (v: string | Date | null | undefined): string => sharedDateTime(v, context);
+/**
+ * "3 Mar 2026, 14:05 UTC": times are shown in UTC, so the zone is said like a currency — a bare
+ * "07:00" on the alerts inbox, a segment's last push or a customer's timeline read as local time.
+ */
+export const formatDateTime = (v: string | Date | null | undefined): string => {
+  const text = sharedDateTime(v, context);
+  return text === MISSING ? text : `${text} UTC`;
+};
 
 /** Label of a time bucket: "Mar 2026" for months, "3 Mar" for days and weeks, "Q1 2026", "2026". */
 export const formatPeriod = (v: string | null | undefined, granularity: Granularity): string => sharedPeriod(v, granularity, context);

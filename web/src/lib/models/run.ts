@@ -31,7 +31,7 @@ export interface ModelRunStatus {
 /** "Scores from model run run-… (as of 5 Dec 2026), published 6 Dec 2026, 14:05 UTC" (+ the run it retried). */
 export function publishedLine(run: RunView): string {
   const retried = run.retryOf ? `; it retried the interrupted run ${run.retryOf}` : '';
-  return `Scores from model run ${run.runId} (as of ${formatDate(run.asOf)}), published ${formatDateTime(run.updatedAt)} UTC${retried}`;
+  return `Scores from model run ${run.runId} (as of ${formatDate(run.asOf)}), published ${formatDateTime(run.updatedAt)}${retried}`;
 }
 
 /**
@@ -43,13 +43,13 @@ export function latestNotice(status: ModelRunStatus): { tone: 'info' | 'warning'
   if (!run || run.runId === status.published?.runId) return undefined;
   const keep = status.published ? 'the scores shown are still those of the published run' : 'no scores are shown yet';
   if (run.status === 'running') {
-    return { tone: 'info', text: `Model run ${run.runId} is in progress since ${formatDateTime(run.startedAt)} UTC (step: ${run.phase}); ${keep} until it publishes.` };
+    return { tone: 'info', text: `Model run ${run.runId} is in progress since ${formatDateTime(run.startedAt)} (step: ${run.phase}); ${keep} until it publishes.` };
   }
   if (run.status === 'interrupted') {
-    return { tone: 'warning', text: `Model run ${run.runId} (started ${formatDateTime(run.startedAt)} UTC) was interrupted in step ${run.phase} and is retried at the next start; ${keep}.` };
+    return { tone: 'warning', text: `Model run ${run.runId} (started ${formatDateTime(run.startedAt)}) was interrupted in step ${run.phase} and is retried at the next start; ${keep}.` };
   }
   if (run.status === 'failed') {
-    return { tone: 'warning', text: `Model run ${run.runId} (started ${formatDateTime(run.startedAt)} UTC) failed: ${run.detail || 'no detail'}; ${keep}.` };
+    return { tone: 'warning', text: `Model run ${run.runId} (started ${formatDateTime(run.startedAt)}) failed: ${run.detail || 'no detail'}; ${keep}.` };
   }
   return undefined;
 }
