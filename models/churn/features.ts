@@ -188,12 +188,20 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const population = opts.population ?? 'definition';
   const idFilter = (opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '') + profilingFilter(opts.profilingConsent);
 
+  // Orders and customers are grouped and joined on 64-bit hashes (cityHash64 of (customer, order)
+  // and of the customer), not on the String ids: hashing each string once is far cheaper than
+  // grouping, joining and comparing strings (this query was ≈ 35 CPU-s per 1M customers, most of it
+  // the order-level GROUP BY on two Strings; the same output bytes at 200k, see models/churn/README.md).
+  // The derived paid_orders table keys orders and customers the same way (semantic/derived/sql.ts):
+  // a collision needs p ≈ n² / 2^65 (≈ 3·10⁻⁸ for a million customers). Inner aliases are prefixed:
+  // ClickHouse resolves an alias before a column of the same name, even in WHERE.
   const orders = `orders AS (
-    SELECT customer_id, order_id, toDate(min(order_date)) AS day, sum(amount) AS value,
-           max(status = 'refunded') AS refunded
-    FROM transactions_resolved
-    WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
-    GROUP BY customer_id, order_id
+    SELECT o_customer AS customer_id, cityHash64(o_customer) AS ck, day, value, refunded FROM (
+      SELECT cityHash64(customer_id, order_id) AS order_key, any(customer_id) AS o_customer,
+             toDate(min(order_date)) AS day, sum(amount) AS value, max(status = 'refunded') AS refunded
+      FROM transactions_resolved
+      WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
+      GROUP BY order_key)
   )`;
   // The population is tx itself (HAVING), so the orders are scanned once: ClickHouse inlines a
   // CTE at every reference, and an `IN (SELECT … FROM population)` in each sub-query would
@@ -202,7 +210,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const having =
     population === 'definition' ? `\n    HAVING countIf(day >= subtractDays(${C}, {active_window_days:UInt32})) >= {min_orders:UInt32}` : '';
   const tx = `tx AS (
-    SELECT customer_id,
+    SELECT ck, any(customer_id) AS cid,
       dateDiff('day', max(day), ${C}) AS recency_days,
       dateDiff('day', min(day), ${C}) AS tenure_days,
       count() AS orders_total,
@@ -229,10 +237,10 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       if(length(gaps) < 2 OR arrayReduce('stddevPop', gaps) = 0, NULL,
          (recency_days - arrayAvg(gaps)) / arrayReduce('stddevPop', gaps)) AS gap_z
     FROM orders
-    GROUP BY customer_id${having}
+    GROUP BY ck${having}
   )`;
   const ix = `ix AS (
-    SELECT customer_id,
+    SELECT cityHash64(customer_id) AS ck,
       countIf(type = 'support_ticket' AND occurred_at >= ${since(90)}) AS support_tickets_90d,
       countIf(type = 'complaint' AND occurred_at >= ${since(90)}) AS complaints_90d,
       countIf(type = 'complaint' AND occurred_at >= ${since(30)}) AS complaints_30d,
@@ -251,26 +259,26 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       toNullable(dateDiff('day', toDate(max(occurred_at)), ${C})) AS days_since_last_interaction
     FROM interactions_resolved
     WHERE occurred_at < ${C}${idFilter}
-    GROUP BY customer_id
+    GROUP BY ck
   )`;
   const op = `op AS (
-    SELECT customer_id,
+    SELECT cityHash64(customer_id) AS ck,
       countIf(NOT ifNull(closed_at < ${C}, false)) AS open_deals, -- not closed before the cutoff
       countIf(status = 'lost' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS lost_deals_365d,
       countIf(status = 'won' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS won_deals_365d
     FROM opportunities_resolved
     WHERE created_at < ${C}${idFilter}
-    GROUP BY customer_id
+    GROUP BY ck
   )`;
   const cm = `cm AS (
-    SELECT customer_id,
+    SELECT cityHash64(customer_id) AS ck,
       countIf(responded_at IS NOT NULL AND responded_at < ${C} AND responded_at >= ${since(365)}) AS responses_365d
     FROM campaign_members_resolved
     WHERE added_at < ${C}${idFilter}
-    GROUP BY customer_id
+    GROUP BY ck
   )`;
   const cu = `cu AS (
-    SELECT customer_id, toUInt8(customer_type = 'business') AS is_b2b
+    SELECT cityHash64(customer_id) AS ck, toUInt8(customer_type = 'business') AS is_b2b
     FROM customers FINAL${idFilter ? `\n    WHERE ${idFilter.slice(' AND '.length)}` : ''}
   )`;
   const ctes = [orders, tx, ix, op, cm, cu];
@@ -278,27 +286,27 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const labelCol: string[] = [];
   if (opts.withLabels) {
     ctes.push(`lbl AS (
-    SELECT customer_id, uniqExact(order_id) AS orders_after
+    SELECT cityHash64(customer_id) AS ck, uniqExact(order_id) AS orders_after
     FROM transactions_resolved
     WHERE order_date >= ${C} AND order_date < addDays(${C}, {horizon_days:UInt32})
       AND status IN {purchase_statuses:Array(String)}${idFilter}
-    GROUP BY customer_id
+    GROUP BY ck
   )`);
-    labelJoin.push('LEFT JOIN lbl ON lbl.customer_id = tx.customer_id');
+    labelJoin.push('LEFT JOIN lbl ON lbl.ck = tx.ck');
     labelCol.push('toUInt8(ifNull(lbl.orders_after, 0) = 0) AS churned');
   }
   // No join_use_nulls (the *_resolved views refuse it): a customer without rows on the right gets
   // 0 for counts, and NULL for the sub-query columns that are Nullable on purpose.
-  const select = ['tx.customer_id AS customer_id', ...FEATURES.map((f) => `${f.expr} AS ${f.name}`), ...labelCol];
+  const select = ['tx.cid AS customer_id', ...FEATURES.map((f) => `${f.expr} AS ${f.name}`), ...labelCol];
   const query = `WITH
   ${ctes.join(',\n  ')}
 SELECT
   ${select.join(',\n  ')}
 FROM tx
-LEFT JOIN ix ON ix.customer_id = tx.customer_id
-LEFT JOIN op ON op.customer_id = tx.customer_id
-LEFT JOIN cm ON cm.customer_id = tx.customer_id
-LEFT JOIN cu ON cu.customer_id = tx.customer_id
+LEFT JOIN ix ON ix.ck = tx.ck
+LEFT JOIN op ON op.ck = tx.ck
+LEFT JOIN cm ON cm.ck = tx.ck
+LEFT JOIN cu ON cu.ck = tx.ck
 ${labelJoin.join('\n')}
 ORDER BY customer_id`;
 
