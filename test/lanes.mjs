@@ -50,6 +50,7 @@ export const NODE_TESTS = {
     'test/lib/privacy/erase.test.ts', // erasure and subject access on the engine, through the ingest jobs
     'test/lib/privacy/export-scope.test.ts', // subject access names no namesake or co-listed customer, on the engine
     'test/lib/privacy/retention.test.ts', // retention TTLs on the embedded engine
+    'test/lib/webhook-redirect.test.ts', // a webhook receiver and an "internal" server on loopback ports
     'test/lib/warehouse/data-dir-modes.test.ts',
     'test/lib/warehouse/data-dir-ownership.test.ts',
     'test/lib/warehouse/embedded-server.test.ts',

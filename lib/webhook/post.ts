@@ -37,8 +37,21 @@ export async function postSignedJson(url: string, secret: string, deliveryId: st
     method: 'POST',
     headers: signedHeaders(secret, deliveryId, body, now),
     body,
+    // Never followed: the receiver would choose where the product sends next — a 307/308 re-posts the
+    // signed body (customers' ids and names) with its signature to any host, and any redirect reaches
+    // the engine, Cube or the ingest API on 127.0.0.1, or a cloud metadata address, from inside.
+    redirect: 'manual',
     signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
   });
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => undefined);
+    const location = res.headers.get('location');
+    throw new WebhookError(
+      `webhook answered HTTP ${res.status}, a redirect${location ? ` to ${location.split(/[?#]/)[0].slice(0, 200)}` : ''}: redirects are not followed; configure the URL it points to`,
+      res.status,
+      false,
+    );
+  }
   // Drain the body so the connection is released.
   const text = await res.text().catch(() => '');
   if (res.ok) return res.status;
