@@ -15,6 +15,10 @@ import { quoteIdent } from '../../lib/warehouse/sql.ts';
  * statement is the same INSERT (same columns, format and settings), so what is stored and what
  * fails are the same; it is one engine insert per file, as the endpoint's own spooling makes.
  *
+ * With the target's column types the statement is `INSERT INTO t (cols) SELECT * FROM file(path,
+ * format, structure)`, reading LowCardinality columns as plain String and without
+ * `optimize_on_insert` (see `statement`); without them `INSERT … FROM INFILE`.
+ *
  * Whether the engine can: decided once per load by inserting an empty file into the target table
  * (nothing is stored). A server elsewhere cannot open the path, ClickHouse's HTTP interface refuses
  * `FROM INFILE`, and the endpoint refuses it to every user but the admin: each of those fails the
@@ -46,15 +50,36 @@ export class LocalPayloads {
     return this.#dir;
   }
 
-  /** `INSERT INTO <table> (<columns>) FROM INFILE '<path>' FORMAT <format>`. */
-  static statement(table: string, columns: readonly string[], path: string, format: string): string {
-    return `INSERT INTO ${table} (${columns.map(quoteIdent).join(', ')}) FROM INFILE ${sqlString(path)} FORMAT ${format}`;
+  /**
+   * The insert of a payload file. With the target columns' types (`types`, name → type):
+   * `INSERT INTO t (cols) SELECT * FROM file('<path>', <format>, '<structure>') SETTINGS
+   * optimize_on_insert = 0`, else `INSERT INTO t (cols) FROM INFILE '<path>' FORMAT <format>`.
+   *
+   * Why the file() form: the structure names each column's own type except that
+   * LowCardinality(T) is read as T (the insert converts it), so every value is parsed by the same
+   * text parser and stored the same; building dictionaries while parsing is what the engine's
+   * own `file()` load of a CSV avoids too. `optimize_on_insert = 0`: a payload holds one row per
+   * key (the writer decides duplicates of an input before it encodes the payload; stubs are one
+   * per reference), so the replacing merge the engine would run over each inserted block finds
+   * nothing to replace. Measured on 250k rows of transactions TSV (32 MB) into the transactions
+   * table, four interleaved rounds on 2 busy cores (load 24–28): FROM INFILE 1.02–1.31 engine
+   * CPU-s, FROM INFILE without optimize_on_insert 0.77–1.22, the file() form 0.52–0.87.
+   */
+  static statement(table: string, columns: readonly string[], path: string, format: string, types?: ReadonlyMap<string, string>): string {
+    const cols = columns.map(quoteIdent).join(', ');
+    const structure = types && !GLOB.test(path) ? structureOf(columns, types) : undefined;
+    if (structure === undefined) return `INSERT INTO ${table} (${cols}) FROM INFILE ${sqlString(path)} FORMAT ${format}`;
+    return `INSERT INTO ${table} (${cols}) SELECT * FROM file(${sqlString(path)}, ${format}, ${sqlString(structure)}) SETTINGS optimize_on_insert = 0`;
   }
 
-  /** Inserts `payload` from a file when the engine can read one; returns false (nothing done) when it cannot. */
-  async insert(table: string, columns: readonly string[], payload: Buffer, format: string): Promise<boolean> {
+  /**
+   * Inserts `payload` from a file when the engine can read one; returns false (nothing done) when it
+   * cannot. `typesOf` gives the target's column types (name → type; asked only when a file is used).
+   */
+  async insert(table: string, columns: readonly string[], payload: Buffer, format: string, typesOf?: () => Promise<ReadonlyMap<string, string> | undefined>): Promise<boolean> {
     if (payload.length === 0 || payload.length < LocalPayloads.minBytes) return false;
-    this.#usable ??= this.#probe(table, columns, format);
+    const types = await typesOf?.();
+    this.#usable ??= this.#probe(table, columns, format, types);
     if (!(await this.#usable)) return false;
     const path = join(await this.#directory(), `payload-${++this.#seq}.${format.toLowerCase()}`);
     try {
@@ -65,7 +90,7 @@ export class LocalPayloads {
       return false;
     }
     try {
-      await this.command(LocalPayloads.statement(table, columns, path, format));
+      await this.command(LocalPayloads.statement(table, columns, path, format, types));
       this.files++;
       LocalPayloads.sent++;
     } finally {
@@ -74,11 +99,11 @@ export class LocalPayloads {
     return true;
   }
 
-  async #probe(table: string, columns: readonly string[], format: string): Promise<boolean> {
+  async #probe(table: string, columns: readonly string[], format: string, types: ReadonlyMap<string, string> | undefined): Promise<boolean> {
     try {
       const path = join(await this.#directory(), 'probe');
       await writeFile(path, '', { mode: 0o600 });
-      await this.command(LocalPayloads.statement(table, columns, path, format));
+      await this.command(LocalPayloads.statement(table, columns, path, format, types));
       await unlink(path).catch(() => undefined);
       return true;
     } catch {
@@ -115,6 +140,43 @@ function alive(pid: number): boolean {
     // EPERM: it exists, under another user.
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** file() expands `*`, `?`, `{a,b}` and ranges in paths: such a path (an odd TMPDIR) takes FROM INFILE. */
+const GLOB = /[*?{}[\]]/;
+
+/**
+ * `name Type, …` of the payload's columns for file(), LowCardinality(T) read as T; undefined when
+ * a column's type is unknown (the caller falls back to FROM INFILE).
+ */
+export function structureOf(columns: readonly string[], types: ReadonlyMap<string, string>): string | undefined {
+  const parts: string[] = [];
+  for (const c of columns) {
+    const t = types.get(c);
+    if (t === undefined) return undefined;
+    parts.push(`${quoteIdent(c)} ${withoutLowCardinality(t)}`);
+  }
+  return parts.join(', ');
+}
+
+/** `LowCardinality(T)` → `T`, also nested (`Array(LowCardinality(String))` → `Array(String)`). */
+export function withoutLowCardinality(type: string): string {
+  const open = 'LowCardinality(';
+  let out = type;
+  for (let i = out.indexOf(open); i >= 0; i = out.indexOf(open)) {
+    let depth = 0;
+    let end = -1;
+    for (let j = i + open.length - 1; j < out.length; j++) {
+      if (out[j] === '(') depth++;
+      else if (out[j] === ')' && --depth === 0) {
+        end = j;
+        break;
+      }
+    }
+    if (end < 0) return type;
+    out = out.slice(0, i) + out.slice(i + open.length, end) + out.slice(end + 1);
+  }
+  return out;
 }
 
 /** A ClickHouse string literal (the path is ours, from mkdtemp, but quote it properly anyway). */

@@ -48,13 +48,28 @@ export class WarehouseIO {
   /** Inserts a TabSeparated payload (the encoder's output) into `columns` of `table`. */
   async insertTsv(table: string, columns: readonly string[], payload: Buffer): Promise<void> {
     if (payload.length === 0) return;
-    if (this.local && (await this.local.insert(this.table(table), columns, payload, 'TabSeparated'))) return;
+    if (this.local && (await this.local.insert(this.table(table), columns, payload, 'TabSeparated', () => this.columnTypes(table)))) return;
     await this.client.insert({
       table: this.table(table),
       values: Readable.from([payload], { objectMode: false }),
       format: 'TabSeparated',
       columns: columns as [string, ...string[]],
     });
+  }
+
+  readonly #types = new Map<string, Promise<ReadonlyMap<string, string> | undefined>>();
+
+  /** A table's column types (name → type), asked once per table and load; undefined when the engine will not say. */
+  columnTypes(table: string): Promise<ReadonlyMap<string, string> | undefined> {
+    let t = this.#types.get(table);
+    if (!t) {
+      const db = this.database ? '{db:String}' : 'currentDatabase()';
+      t = this.rows<{ name: string; type: string }>(`SELECT name, type FROM system.columns WHERE database = ${db} AND table = {table:String}`, { db: this.database, table })
+        .then((rows) => (rows.length > 0 ? new Map(rows.map((r) => [r.name, r.type])) : undefined))
+        .catch(() => undefined);
+      this.#types.set(table, t);
+    }
+    return t;
   }
 
   async insertRows(table: string, rows: readonly Record<string, unknown>[]): Promise<void> {
