@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { ACCOUNT_LIMIT, attemptsLeft, CLIENT_LIMIT, clearFailures, recordFailure, recordSignInFailure, recordSignInSuccess, signInAllowed } from './throttle.ts';
+import { ACCOUNT_LIMIT, attemptsLeft, CLIENT_LIMIT, clearFailures, clientOf, recordFailure, recordSignInFailure, recordSignInSuccess, signInAllowed } from './throttle.ts';
 
 const unique = (): string => Math.random().toString(36).slice(2);
 const t = 1_000_000;
@@ -68,4 +68,25 @@ test('a stolen device cookie gives no more guesses than the account limit', () =
   }
   expect(signInAllowed(`203.0.113.99-${unique()}`, email, t, device)).toBe(false);
   expect(signInAllowed(`203.0.113.99-${unique()}`, email, t)).toBe(false);
+});
+
+test('a sprayer rotating through the addresses of one IPv6 /64 is one client', () => {
+  const net = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:7`;
+  for (let i = 1; i <= CLIENT_LIMIT.max; i++) {
+    expect(signInAllowed(`${net}::${i.toString(16)}`, `user${i}-${unique()}@x.example`, t)).toBe(true);
+    recordSignInFailure(`${net}:0:0:0:${i.toString(16)}`, `user${i}-${unique()}@x.example`, t);
+  }
+  expect(signInAllowed(`${net}:ffff:ffff:ffff:ffff`, `fresh-${unique()}@x.example`, t)).toBe(false);
+  expect(signInAllowed(`[${net.toUpperCase()}::1234%eth0]`, `fresh-${unique()}@x.example`, t)).toBe(false);
+  // The next /64 is another client.
+  expect(signInAllowed(`${net.slice(0, -1)}8::1`, `fresh-${unique()}@x.example`, t)).toBe(true);
+});
+
+test('client keys: IPv6 by /64, IPv4 and IPv4-mapped IPv6 by address', () => {
+  expect(clientOf('2001:db8:0:1::5')).toBe('2001:db8:0:1::/64');
+  expect(clientOf('2001:0DB8:0000:0001:ffff:0:0:1')).toBe('2001:db8:0:1::/64');
+  expect(clientOf('::1')).toBe('0:0:0:0::/64');
+  expect(clientOf('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+  expect(clientOf('::ffff:203.0.113.9')).toBe('203.0.113.9');
+  expect(clientOf('203.0.113.9')).toBe('203.0.113.9');
 });

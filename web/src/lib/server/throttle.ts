@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Sign-in throttling, in memory (one web process), on two counters at once:
  *
@@ -43,7 +45,30 @@ export function clearFailures(key: string): void {
 }
 
 const accountKey = (email: string): string => `account|${email.trim().toLowerCase()}`;
-const clientKey = (address: string): string => `client|${address}`;
+const clientKey = (address: string): string => `client|${clientOf(address)}`;
+
+/**
+ * The client as the address counter counts it: an IPv4 address, or an IPv6 address's /64. One
+ * subscriber or server gets a whole /64 (2^64 addresses), so counting single IPv6 addresses let a
+ * sprayer take a fresh address for every guess. An IPv4-mapped IPv6 address counts as its IPv4.
+ */
+export function clientOf(address: string): string {
+  const a = address.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return mapped[1];
+  if (isIP(a) !== 6) return a;
+  let s = a;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (v4) {
+    const [b1, b2, b3, b4] = v4.slice(1).map(Number);
+    s = `${s.slice(0, v4.index)}${((b1 << 8) | b2).toString(16)}:${((b3 << 8) | b4).toString(16)}`;
+  }
+  const [head, tail] = s.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
 const deviceKey = (device: string): string => `device|${device}`;
 
 /** Whether this client may try to sign in to this account now; `device`: the verified known-device id for this account. */
