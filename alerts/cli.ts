@@ -58,6 +58,7 @@ function printRun(r: RunResult): void {
       ...(d.path ? [`  file: ${d.path}`] : []),
       ...d.customers.map((c) => `  - ${c.name || c.customerId} (${c.customerId}): ${pct(c.probability)}, value at risk ${formatMoney(c.valueAtRisk, {}, format)}, ${c.trigger}`),
       ...(d.more ? [`  … and ${d.more} more for later digests`] : []),
+      ...(d.deals ? [`  + ${d.deals} open deal${d.deals === 1 ? '' : 's'} at risk${d.customers.length ? '' : ' (a deals-only digest: no new churn alert)'}`] : []),
     );
   }
   for (const w of r.warnings) lines.push(`warning: ${w}`);

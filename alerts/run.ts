@@ -85,6 +85,8 @@ export interface DeliveryReport {
   window: string;
   customers: { customerId: string; name: string; probability: number; valueAtRisk: number; trigger: Trigger }[];
   more: number;
+  /** The owner's open deals at risk the digest lists (read at delivery). */
+  deals: number;
   /** would-send: dry run. */
   outcome: 'sent' | 'failed' | 'would-send';
   /** True when the digest was planned by an earlier run (a retry). */
@@ -410,6 +412,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
         window: first.run_window,
         customers: digest.items.map((i) => ({ customerId: i.customerId, name: i.customerName, probability: i.probability, valueAtRisk: i.valueAtRisk, trigger: i.trigger })),
         more: digest.more,
+        deals: digest.deals?.length ?? 0,
         outcome: 'would-send',
         retry: retried.has(first.delivery_id),
         attempts: 0,

@@ -132,7 +132,7 @@ describe('deals-only digest', () => {
     assert.equal((await readLatestEpisodes(wh, 'U-OWN-02')).length, 0, 'a deals digest is no churn episode');
     assert.equal(first.newEpisodes, 2, 'only the churn customers count as new episodes');
     const benReport = first.deliveries.find((d) => d.ownerId === 'U-OWN-02')!;
-    assert.deepEqual([benReport.outcome, benReport.customers.length], ['sent', 0]);
+    assert.deepEqual([benReport.outcome, benReport.customers.length, benReport.deals], ['sent', 0, 2]);
 
     // Exactly once: the same window again sends nothing and writes no new digest.
     const again = await run(new Date(NOW));
