@@ -218,11 +218,17 @@ test('new customers, customer updates and refunds: the incremental tables equal 
     })
     .then((rs) => rs.json())) as { transaction_id: string; amount: string; day: string }[];
   assert.equal(refunded.length, 2);
+  // No merges until the refresh has read them: both versions of each refunded line stay in the table,
+  // so the overlay's own newest-version pick (semantic/derived/sql.ts, no FINAL) is what is tested.
+  await tw.warehouse.client.command({ query: 'SYSTEM STOP MERGES transactions' });
   await load(
     'transactions',
     refunded.map((t) => line('shop', t.transaction_id, 'O1004-1', '1004', t.day, Number(t.amount), 'refunded')),
   );
-  const r2 = await refresh('incremental');
+  assert.equal(await scalar(`SELECT count() AS v FROM transactions WHERE order_id = 'O1004-1'`), '4', 'old and new versions');
+  const r2 = await refresh('incremental').finally(() =>
+    tw.warehouse.client.command({ query: 'SYSTEM START MERGES transactions' }),
+  );
   assert.equal(r2.kind, 'incremental', r2.why);
   // Rebuilt: the 2 updated customers and the refunded one (changed since r1); carried over from r1's
   // overlay: the 3 new customers, whose rows r1 wrote.
