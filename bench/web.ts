@@ -58,6 +58,10 @@ export interface Profile {
   htmlEnd: number;
   /** Last app script/style loaded (hydration can start). */
   assetsEnd: number;
+  /** The app's scripts the page loaded: how many and their size (kB, uncompressed and as sent compressed). */
+  scripts: number;
+  scriptKb: number;
+  scriptGzipKb: number;
   /** /api/cube-token asked (the page's script runs) and answered (no Cube request can go before). */
   tokenStart: number;
   tokenEnd: number;
@@ -88,6 +92,8 @@ async function profileOf(p: import('playwright-core').Page, charts: number): Pro
       requestStart: e.requestStart,
       responseStart: e.responseStart,
       responseEnd: e.responseEnd,
+      encoded: e.encodedBodySize,
+      decoded: e.decodedBodySize,
     }));
     return { nav: { ttfb: nav.responseStart, end: nav.responseEnd }, res };
   });
@@ -104,6 +110,9 @@ async function profileOf(p: import('playwright-core').Page, charts: number): Pro
     htmlTtfb: raw.nav.ttfb,
     htmlEnd: raw.nav.end,
     assetsEnd: Math.max(0, ...assets.map((e) => e.responseEnd)),
+    scripts: assets.filter((e) => path(e.name).endsWith('.js')).length,
+    scriptKb: assets.filter((e) => path(e.name).endsWith('.js')).reduce((a, e) => a + e.decoded, 0) / 1024,
+    scriptGzipKb: assets.filter((e) => path(e.name).endsWith('.js')).reduce((a, e) => a + e.encoded, 0) / 1024,
     tokenStart: token.length ? Math.min(...token.map((e) => e.start)) : 0,
     tokenEnd: Math.max(0, ...token.map((e) => e.responseEnd)),
     loads: loads.length,
@@ -122,7 +131,7 @@ async function profileOf(p: import('playwright-core').Page, charts: number): Pro
 const ms = (x: number): string => `${Math.round(x)} ms`;
 /** One line per view: where its time went. */
 const profileLine = (r: Profile): string =>
-  `HTML ${ms(r.htmlTtfb)}–${ms(r.htmlEnd)}, assets ${ms(r.assetsEnd)}, token ${ms(r.tokenStart)}–${ms(r.tokenEnd)}, ` +
+  `HTML ${ms(r.htmlTtfb)}–${ms(r.htmlEnd)}, assets ${ms(r.assetsEnd)} (${r.scripts} scripts, ${Math.round(r.scriptKb)} kB, ${Math.round(r.scriptGzipKb)} kB as sent), ${r.tokenEnd ? `token ${ms(r.tokenStart)}–${ms(r.tokenEnd)}` : 'no token request (it came with the page)'}, ` +
   `browser sent ${r.sent ?? '?'} Cube requests, ${r.loads} answered before the charts drew (${r.distinctLoads} distinct, ≤${r.maxInFlight} in flight) ${ms(r.firstLoadStart)}–${ms(r.lastLoadEnd)}, ` +
   `queued in browser median ${ms(r.queuedMedian)} max ${ms(r.queuedMax)}, server median ${ms(r.serverMedian)} max ${ms(r.serverMax)}, ` +
   `drawing after last answer ${ms(r.afterLastAnswer)}`;
