@@ -1,0 +1,13 @@
+import { afterEach, expect, test } from 'vitest';
+import { configureFormat } from './format.ts';
+import { formatWords } from './format-words.ts';
+
+afterEach(() => configureFormat({}));
+
+test('amounts name the configured base currency', () => {
+  expect(formatWords('currency')).toBe('amount in EUR (the base currency)');
+  configureFormat({ currency: 'USD' });
+  expect(formatWords('currency')).toBe('amount in USD (the base currency)');
+  expect(formatWords('percent')).toBe('share, shown as a percentage');
+  expect(formatWords('datetime')).toBe('datetime');
+});
