@@ -188,7 +188,8 @@ async function main(): Promise<void> {
     /** Cube and the dashboard, started as npm start starts them; the stop closes both. */
     const startServers = async () => {
       const t0 = Date.now();
-      const semantic = await startSemanticServer({ warehouse: { url: wh.url, user: wh.user, password: wh.password, database: config.database }, apiSecret: cubeApiSecret, port: 0, queryTimeoutSeconds: 120, warmFile });
+      // A generous start limit: on a shared two-core machine Cube's start has taken over 60 s.
+      const semantic = await startSemanticServer({ warehouse: { url: wh.url, user: wh.user, password: wh.password, database: config.database }, apiSecret: cubeApiSecret, port: 0, queryTimeoutSeconds: 120, warmFile, startTimeoutMs: 300_000 });
       const web = await startWebServer({ port: 0, cubeUrl: semantic.url, warehouse: { client: wh.client, database: config.database }, secrets: { sessionSecret, cubeApiSecret }, log });
       const stop = async () => {
         await web.close();
