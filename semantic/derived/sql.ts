@@ -52,21 +52,18 @@ const resolvedCustomersIn = (db: string, ids: string): string => `(SELECT c.* FR
       SELECT from_id FROM (SELECT from_id, argMax(to_id, version) AS to_id FROM ${db}.customer_aliases GROUP BY from_id)
       WHERE to_id != '' AND to_id != from_id))`;
 
+/** The transaction columns paid_orders reads (a scoped read skips the rest). */
+const FACT_COLUMNS = 'source, order_id, customer_id, order_date, status, amount, quantity, channel, transaction_id';
+
 export function paidOrdersInsert(database: string, snapshot: number, asOf: string, scope?: CustomerScope): BoundQuery {
   const db = dbIdent(database);
   const facts = scope
     ? `(SELECT t.* REPLACE (if(a.to_id != '', a.to_id, t.customer_id) AS customer_id)
-    FROM (SELECT source, transaction_id, customer_id, order_date, tupleElement(l, 1) AS order_id, tupleElement(l, 2) AS status,
-        tupleElement(l, 3) AS amount, tupleElement(l, 4) AS quantity, tupleElement(l, 5) AS channel
-      FROM (SELECT customer_id, order_date, source, transaction_id,
-          argMax((order_id, status, amount, quantity, channel), (version, ingested_at)) AS l
-        FROM ${db}.transactions PREWHERE customer_id IN {raw:Array(String)}
-        -- FINAL's own merge, done by hand on the few rows read: each line (the sort key) keeps its
-        -- newest version (ReplacingMergeTree(version); of equal versions the later write, as a merge
-        -- keeps the last inserted). FINAL merged every part's sort-key columns of all the granules the
-        -- customers touch, i.e. nearly all: 1.4–1.7 CPU-s for 700 customers at 10M lines against
-        -- 0.3 CPU-s read plainly. Deleted rows are masked by a plain read as by FINAL.
-        GROUP BY customer_id, order_date, source, transaction_id)) AS t
+    FROM (SELECT ${FACT_COLUMNS} FROM ${db}.transactions FINAL PREWHERE customer_id IN {raw:Array(String)}
+      -- Exact here: a line's versions share its order_date (a sort key column), hence its month
+      -- partition; and its customer_id, so filtering before FINAL drops all of a line's versions or none
+      -- (2.2 s → 1.2 s for 700 customers at 10M lines under load; the engine does not move it itself).
+      SETTINGS do_not_merge_across_partitions_select_final = 1) AS t
     LEFT ANY JOIN (SELECT from_id, argMax(to_id, version) AS to_id FROM ${db}.customer_aliases GROUP BY from_id) AS a ON a.from_id = t.customer_id)`
     : `${db}.transactions_resolved`;
   const inScope = scope ? ' AND customer_id IN {customers:Array(String)}' : '';

@@ -219,7 +219,7 @@ test('new customers, customer updates and refunds: the incremental tables equal 
     .then((rs) => rs.json())) as { transaction_id: string; amount: string; day: string }[];
   assert.equal(refunded.length, 2);
   // No merges until the refresh has read them: both versions of each refunded line stay in the table,
-  // so the overlay's own newest-version pick (semantic/derived/sql.ts, no FINAL) is what is tested.
+  // so the overlay's own newest-version pick (FINAL within the scoped read, semantic/derived/sql.ts) is what is tested.
   await tw.warehouse.client.command({ query: 'SYSTEM STOP MERGES transactions' });
   await load(
     'transactions',
