@@ -1,7 +1,8 @@
 /**
  * The two ways a load hands its payload to the engine store the same thing: HTTP bodies (any
- * server) and local files (`INSERT … FROM INFILE`, ingest/core/local-payloads.ts, used when the
- * engine can read this machine's files). Every golden and dialect fixture is loaded in the same
+ * server) and local files (`INSERT … SELECT * FROM file(…, structure)`, LowCardinality read as
+ * String and no optimize_on_insert, or `FROM INFILE` without the types; ingest/core/local-payloads.ts,
+ * used when the engine can read this machine's files). Every golden and dialect fixture is loaded in the same
  * order into two databases of one embedded warehouse, once with every payload a file and once with
  * none; the stored rows (all columns but the run's version, batch id and insert times), the
  * rejects table and the rejects CSV files must be equal. A generated file big enough for the
