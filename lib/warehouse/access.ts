@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { defaultRoleUser, roleVariables, WAREHOUSE_ROLES, type WarehouseCredentials, type WarehouseRole } from '../config.ts';
-import { appendOnlyNames } from './append-only.ts';
+import { appendOnlyNames, SECRET_COLUMNS } from './append-only.ts';
 import type { RenderContext } from './migrations/ddl.ts';
 import { checkName, isClickHouseError, quoteIdent } from './sql.ts';
 
@@ -47,6 +47,9 @@ export function renderRoles(ctx: RenderContext): string[] {
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('semantic')}`,
     `GRANT${on} CREATE DATABASE, CREATE TABLE, DROP TABLE, INSERT, SELECT, TRUNCATE, ALTER INDEX ON ${ident(pre)}.* TO ${role('semantic')}`,
     `GRANT${on} SELECT ON ${ident(db)}.* TO ${role('reader')}`,
+    ...Object.entries(SECRET_COLUMNS).flatMap(([t, columns]) =>
+      [t, `${t}_local`].map((name) => `REVOKE${on} SELECT(${columns.map(ident).join(', ')}) ON ${ident(db)}.${ident(name)} FROM ${role('semantic')}, ${role('reader')}`),
+    ),
     ...appendOnlyNames().flatMap((t) => [
       `REVOKE${on} ALTER DELETE, ALTER UPDATE, CREATE TABLE, DROP TABLE, TRUNCATE, OPTIMIZE ON ${ident(db)}.${ident(t)} FROM ${role('writer')}`,
       `REVOKE${on} SELECT ON ${ident(db)}.${ident(t)} FROM ${role('semantic')}, ${role('reader')}`,

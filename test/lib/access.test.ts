@@ -32,6 +32,15 @@ test('the audit log is append-only: partial revokes after the grants leave the w
   assert.ok(!statements.some((s) => /REVOKE[^;]*\bINSERT\b/.test(s)), 'the writer keeps INSERT');
 });
 
+test("the dashboard accounts' password hashes: a column revoke after the grants takes them from semantic and reader", () => {
+  const statements = renderRoles({ database: 'crm' });
+  const grant = statements.findIndex((s) => s === 'GRANT SELECT ON `crm`.* TO `crm_reader`');
+  const revoke = statements.indexOf('REVOKE SELECT(`password_hash`) ON `crm`.`users` FROM `crm_semantic`, `crm_reader`');
+  assert.ok(grant >= 0 && revoke > grant, 'the revoke follows the database-wide grant');
+  assert.ok(renderRoles({ database: 'crm', cluster: 'c' }).includes('REVOKE ON CLUSTER `c` SELECT(`password_hash`) ON `crm`.`users_local` FROM `crm_semantic`, `crm_reader`'));
+  assert.ok(!statements.some((s) => /REVOKE[^;]*password_hash[^;]*crm_writer/.test(s)), 'the writer checks passwords');
+});
+
 test('users: created, password set (rotation), role granted and default; the reader is readonly; quotes escaped', () => {
   const statements = renderUsers({ database: 'crm' }, { writer: { user: 'w', password: "it's\\x" }, reader: { user: 'r', password: 'p' } });
   assert.deepEqual(statements.slice(0, 4), [

@@ -1,5 +1,5 @@
 import type { Session } from 'chdb';
-import { appendOnlyNames } from '../append-only.ts';
+import { appendOnlyNames, SECRET_COLUMNS } from '../append-only.ts';
 import { runQuery } from './chdb-native.ts';
 import { EngineError } from './errors.ts';
 import { sqlTokens } from './sql-scan.ts';
@@ -108,6 +108,10 @@ const SENSITIVE_SETTINGS = new Set([
 ]);
 
 const APPEND_ONLY = new Set(appendOnlyNames());
+/** Table (and its shards' local table) → the columns of it only the writer and the admin read. */
+const SECRET = new Map(Object.entries(SECRET_COLUMNS).flatMap(([t, columns]) => [[t, columns] as const, [`${t}_local`, columns] as const]));
+/** AST nodes that stand for "all columns" (or a pattern of them) without naming one. */
+const ALL_COLUMNS = new Set(['Asterisk', 'QualifiedAsterisk', 'ColumnsRegexpMatcher', 'ColumnsListMatcher', 'QualifiedColumnsRegexpMatcher', 'QualifiedColumnsListMatcher']);
 
 /** Unquoted identifiers need no quotes; quoted ones may hold anything, which the printed tree would show unescaped. */
 const PLAIN_QUOTED_IDENTIFIER = /^([`"])[A-Za-z0-9_$]*\1$/;
@@ -196,6 +200,8 @@ function objectKind(text: string): string {
 
 class Checker {
   readonly rights: ReturnType<typeof rightsOf>;
+  /** Secret columns of the tables this statement reads (SECRET_COLUMNS), when the user may not read them. */
+  readonly secretColumns = new Set<string>();
 
   constructor(
     readonly access: Access,
@@ -218,6 +224,24 @@ class Checker {
     if (database === this.access.database && APPEND_ONLY.has(table) && this.access.role !== 'writer') {
       this.deny(`user ${this.access.user} may not read ${database}.${table} (administrators read it through the dashboard)`);
     }
+    if (database === this.access.database && this.access.role !== 'writer') for (const c of SECRET.get(table) ?? []) this.secretColumns.add(c);
+  }
+
+  /**
+   * After the walk: a statement that reads a table with secret columns may not name one (in any
+   * qualification) nor take all columns, which would include them; `count(*)` only counts rows.
+   */
+  secrets(node: AstNode): void {
+    if (this.secretColumns.size === 0) return;
+    if (node.type === 'Identifier') {
+      const name = node.args.split(' ')[0].split('.').at(-1) ?? '';
+      if (this.secretColumns.has(name)) this.deny(`user ${this.access.user} may not read the column ${name} (only the dashboard checks passwords)`);
+    }
+    if (ALL_COLUMNS.has(node.type)) {
+      const inCount = node.type === 'Asterisk' && node.parent?.type === 'ExpressionList' && node.parent.parent?.type === 'Function' && /^count$/i.test(node.parent.parent.args.split(' ')[0]);
+      if (!inCount) this.deny(`user ${this.access.user} may not select all columns of a table holding ${[...this.secretColumns].join(', ')}: name the columns`);
+    }
+    for (const child of node.children) this.secrets(child);
   }
 
   /** DROP, TRUNCATE, ALTER, DELETE, OPTIMIZE and CREATE name their table last among the top-level identifiers. */
@@ -369,6 +393,7 @@ export function checkAst(access: Access, dump: string, text: string, currentData
   const checker = new Checker(access, currentDatabase);
   checker.statement(top.children[0], text);
   checker.walk(top.children[0]);
+  checker.secrets(top.children[0]);
 }
 
 /**

@@ -279,6 +279,34 @@ describe('the rights that differ by role', () => {
     assert.deepEqual(await rows(admin, 'SELECT count() AS n FROM audit_log'), [{ n: '2' }], 'every refused statement left the rows as they were');
   });
 
+  test("the dashboard accounts' password hashes: the writer reads them, Cube and readers read the other columns of users only", async () => {
+    const admin = clientFor('admin');
+    const db = tw.config.database;
+    await admin.command({ query: 'CREATE TABLE IF NOT EXISTS users (user_id String, owner_id String, name String, email String, region String, password_hash String, version UInt64) ENGINE = MergeTree ORDER BY user_id' });
+    await admin.command({ query: "INSERT INTO users VALUES ('U1', 'O1', 'Ada', 'ada@x.example', 'EMEA', 'scrypt$abc$def', 1)" });
+    assert.deepEqual(await rows(clientFor('writer'), 'SELECT password_hash FROM users'), [{ password_hash: 'scrypt$abc$def' }], 'the writer checks passwords');
+    for (const role of ['semantic', 'reader'] as const) {
+      const c = clientFor(role);
+      // What Cube's account_owners cube and an analyst legitimately ask.
+      assert.deepEqual(await rows(c, 'SELECT owner_id, argMax(name, version) AS owner_name FROM users GROUP BY owner_id'), [{ owner_id: 'O1', owner_name: 'Ada' }], role);
+      assert.deepEqual(await rows(c, `SELECT count(*) AS n FROM ${db}.users`), [{ n: '1' }], role);
+      for (const query of [
+        'SELECT password_hash FROM users',
+        `SELECT u.password_hash AS p FROM ${db}.users AS u`,
+        'SELECT p FROM (SELECT `password_hash` AS p FROM users)',
+        'SELECT * FROM users',
+        'SELECT users.* FROM users',
+        "SELECT COLUMNS('pass') FROM users",
+        'SELECT * EXCEPT (user_id) FROM users',
+        "SELECT tupleElement(t, 'password_hash') FROM (SELECT tuple(*) AS t FROM users)",
+        "SELECT formatRow('JSONEachRow', *) FROM users",
+        'SELECT e.id FROM events AS e WHERE e.name IN (SELECT password_hash FROM users_local)',
+      ]) {
+        await deniedAccess(c.query({ query, format: 'JSONEachRow' }), /password_hash|all columns/);
+      }
+    }
+  });
+
   test('the admin keeps every right', async () => {
     const admin = clientFor('admin');
     assert.deepEqual(await rows(admin, 'SELECT s FROM other.secret'), [{ s: 'hidden' }]);
