@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { defaultRules, validateRules, type AlertRules } from '../../../../alerts/index.ts';
-import { issuesByField, parseNumber, parseOwnerIds, parseRulesForm, rulesToForm, type RulesFormValues } from './rules-form.ts';
+import { configureFormat } from '../format/format.ts';
+import { issuesByField, parseNumber, parseOwnerIds, parseRulesForm, RULE_LABELS, rulesToForm, type RulesFormValues } from './rules-form.ts';
 
 const post = (values: Partial<RulesFormValues> & Record<string, string>): FormData => {
   const form = new FormData();
@@ -127,4 +128,19 @@ test('issuesByField: issues outside the form are kept; two on one field are join
 test('rulesToForm shows "never"/"off" as empty fields and a list one id per line', () => {
   const v = rulesToForm({ ...defaults, minRiseSinceLastAlert: null, cooldownDays: null, rescore: { cron: null, maxScoreAgeHours: null }, owners: ['U-OWN-01', 'U-OWN-03'] });
   expect(v).toMatchObject({ minRiseSinceLastAlert: '', cooldownDays: '', 'rescore.cron': '', 'rescore.maxScoreAgeHours': '', ownersMode: 'list', ownerIds: 'U-OWN-01\nU-OWN-03' });
+});
+
+describe('the minimum value at risk names the base currency', () => {
+  test('CRM_BASE_CURRENCY USD: "(USD)" in the label and in the refusal; EUR by default', () => {
+    expect(RULE_LABELS.minValueAtRisk).toBe('Minimum value at risk (EUR)');
+    configureFormat({ currency: 'USD' });
+    try {
+      expect(RULE_LABELS.minValueAtRisk).toBe('Minimum value at risk (USD)');
+      const v = validateRules(parseRulesForm(filled({ minValueAtRisk: '' })).input, defaults);
+      expect(v.ok).toBe(false);
+      if (!v.ok) expect(issuesByField(v.issues).fields.minValueAtRisk).toBe('Minimum value at risk (USD): must be a number ≥ 0');
+    } finally {
+      configureFormat({});
+    }
+  });
 });

@@ -5,6 +5,7 @@
  * never disagree about what is valid.
  */
 import type { AlertRules, RuleIssue, ValueBasis } from '../../../../alerts/index.ts';
+import { formatContext } from '../format/format.ts';
 
 /** Posted field names: the rules' dotted paths, so an issue's `path` names its input directly. */
 export const RULE_FIELDS = [
@@ -26,7 +27,11 @@ export const RULE_LABELS: Record<RuleField, string> = {
   probabilityThreshold: 'Churn probability threshold',
   minRiseSinceLastAlert: 'Rise since the last alert',
   cooldownDays: 'Cooldown per customer (days)',
-  minValueAtRisk: 'Minimum value at risk (EUR)',
+  // The configured base currency (CRM_BASE_CURRENCY), read when the label is shown: the rule is in
+  // that currency, and a fixed "(EUR)" misnamed it on a USD warehouse.
+  get minValueAtRisk() {
+    return `Minimum value at risk (${formatContext().currency})`;
+  },
   valueBasis: 'Value at risk based on',
   maxCustomersPerDigest: 'Customers listed per digest',
   owners: 'Owners who get digests',
