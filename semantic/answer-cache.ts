@@ -91,12 +91,20 @@ export interface CacheStats {
   maxBytes: number;
   /** Times the data version changed and every entry was dropped. */
   versionChanges: number;
+  /** Misses answered with the answer of an identical request already on its way to Cube (single flight). */
+  shared: number;
+  /** Requests this process sent itself to fill the cache after a data change (warm-up.ts, rewarmOnChange); counted apart from hits and misses. */
+  rewarmAsked: number;
+  /** Re-warm runs done (one per data version that settled with something to replay). */
+  rewarms: number;
 }
 
 interface Entry {
   body: Buffer;
   contentType: string;
 }
+/** A complete 200 answer as written to the client. */
+type Captured = Entry;
 
 /** An LRU map bounded by the bytes of its answers; every entry belongs to one data version. */
 export class AnswerStore {
@@ -106,7 +114,7 @@ export class AnswerStore {
   readonly stats: CacheStats;
 
   constructor(readonly maxBytes: number) {
-    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0 };
+    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0 };
   }
 
   /** Entries of another data version can never be asked for again: dropped at once, not left to the LRU. */
@@ -228,12 +236,14 @@ export interface AnswerCacheOptions {
   renewalMs: number;
   /** Told when the data version cannot be read (the request then goes to Cube as if uncached). */
   onError?: (err: Error) => void;
+  /** Whether a request is this process's own re-warm replay (counted apart from the users' hits and misses). */
+  isReplay?: (req: IncomingMessage) => boolean;
   /** For tests: ms since the epoch. */
   now?: () => number;
 }
 
 /** Allowance for the data-version query's own run time between its start and the time Cube stamps on its value. */
-const KEY_QUERY_MARGIN_MS = 1000;
+export const KEY_QUERY_MARGIN_MS = 1000;
 /** Verified tokens remembered (a browser's token lives 15 minutes; oldest out first). */
 const MAX_TOKENS = 10_000;
 
@@ -252,6 +262,8 @@ export function answerCache(opts: AnswerCacheOptions) {
    * expires, so it is verified once; a token that fails is never remembered.
    */
   const tokens = new Map<string, { ctx: SecurityContext; expiresMs: number }>();
+  /** Misses on their way to Cube, by data version + scope + query: what an identical miss waits for. */
+  const inFlight = new Map<string, Promise<Captured | undefined>>();
   const verified = (token: string | undefined): SecurityContext | undefined => {
     if (!token) return undefined;
     const known = tokens.get(token);
@@ -280,32 +292,65 @@ export function answerCache(opts: AnswerCacheOptions) {
     const key = `${answerScope(ctx)}\n${query}`;
     void opts.dataVersion().then(
       (version) => {
+        const replay = opts.isReplay?.(req) ?? false;
         const hit = store.get(version.value, key);
         if (hit) {
-          store.stats.hits++;
+          if (replay) store.stats.rewarmAsked++;
+          else store.stats.hits++;
           res.writeHead(200, { 'content-type': hit.contentType, [CACHE_HEADER]: 'hit' }).end(hit.body);
           return;
         }
-        store.stats.misses++;
-        res.setHeader(CACHE_HEADER, 'miss');
-        // Cube's own cached answer may be for the data before this version: its refresh key is
-        // re-read only when a request finds it older than the renewal, and then in the background.
-        // renewQuery makes Cube wait for a key at most one renewal old instead; so an answer to a
-        // request sent a renewal (plus a margin for the key query itself) after this version was
-        // first seen is this version's data, or newer.
-        const sentAt = now();
-        const current = sentAt >= version.seenAt + opts.renewalMs + KEY_QUERY_MARGIN_MS;
-        askForFreshKeys(req);
-        capture(res, (status, body) => {
-          if (status !== 200) return;
-          const contentType = String(res.getHeader('content-type') ?? 'application/json');
-          if (!current || !isComplete(body) || !store.set(version.value, key, { body, contentType })) {
-            store.stats.notStored++;
-            return;
+        if (replay) store.stats.rewarmAsked++;
+        else store.stats.misses++;
+        // Single flight: an identical request (same scope, query and data version) already on its
+        // way to Cube answers this one too, as Cube's queue would have joined them anyway; only the
+        // Cube request, its refresh-key checks and its queue bookkeeping are saved. An incomplete
+        // or failed answer is not passed on: this request then asks Cube itself.
+        const flightKey = `${version.value}\n${key}`;
+        const toCube = (): void => {
+          res.setHeader(CACHE_HEADER, 'miss');
+          // Cube's own cached answer may be for the data before this version: its refresh key is
+          // re-read only when a request finds it older than the renewal, and then in the background.
+          // renewQuery makes Cube wait for a key at most one renewal old instead; so an answer to a
+          // request sent a renewal (plus a margin for the key query itself) after this version was
+          // first seen is this version's data, or newer.
+          const sentAt = now();
+          const current = sentAt >= version.seenAt + opts.renewalMs + KEY_QUERY_MARGIN_MS;
+          // This request leads the identical ones that come while it is on its way (unless one leads already).
+          let finish = (_answer: Captured | undefined): void => undefined;
+          if (!inFlight.has(flightKey)) {
+            let settle!: (answer: Captured | undefined) => void;
+            const flight = new Promise<Captured | undefined>((resolve) => (settle = resolve));
+            inFlight.set(flightKey, flight);
+            finish = (answer) => {
+              if (inFlight.get(flightKey) === flight) inFlight.delete(flightKey);
+              settle(answer);
+            };
+            // A response that never ends through end() (the client went away) releases its followers.
+            // Deferred: a response that did end reports its answer first (capture runs right after end()).
+            res.once('close', () => setImmediate(() => finish(undefined)));
           }
-          store.stats.stored++;
+          askForFreshKeys(req);
+          capture(res, (status, body) => {
+            if (status !== 200) return finish(undefined);
+            const contentType = String(res.getHeader('content-type') ?? 'application/json');
+            const complete = isComplete(body);
+            finish(complete ? { body, contentType } : undefined);
+            if (!current || !complete || !store.set(version.value, key, { body, contentType })) {
+              store.stats.notStored++;
+              return;
+            }
+            store.stats.stored++;
+          });
+          next();
+        };
+        const leader = inFlight.get(flightKey);
+        if (!leader) return toCube();
+        void leader.then((answer) => {
+          if (!answer || res.headersSent) return toCube();
+          store.stats.shared++;
+          res.writeHead(200, { 'content-type': answer.contentType, [CACHE_HEADER]: 'shared' }).end(answer.body);
         });
-        next();
       },
       (err: Error) => {
         opts.onError?.(err);

@@ -19,8 +19,8 @@ import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
-import { AnswerStore, answerCache, dataVersionReader } from './answer-cache.ts';
-import { AskedRequests, warmUp, type AskedRequest } from './warm-up.ts';
+import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, dataVersionReader } from './answer-cache.ts';
+import { AskedRequests, WARM_HEADER, rewarmOnChange, warmUp, type AskedRequest } from './warm-up.ts';
 import { createLogger } from '../lib/log.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 
@@ -110,6 +110,16 @@ const pollSeconds = Math.max(1, Math.min(5, Math.ceil(waitSeconds)));
 const refreshSeconds = Math.max(1, env.CRM_SEMANTIC_REFRESH_SECONDS);
 /** Budget of the answers shared across users (semantic/answer-cache.ts); 0 turns the cache off. */
 const answerCacheBytes = env.CRM_SEMANTIC_ANSWER_CACHE_MB * 1024 * 1024;
+/**
+ * How often the data version is read (answer-cache.ts): a metadata lookup of system.tables. Once a
+ * second, so a publish is seen within a second (the re-warm starts from then) instead of within
+ * Cube's key renewal of 5 s; requests in between share the last read.
+ */
+const VERSION_READ_MS = 1000;
+/** Re-warm replays in flight at once after a data change (warm-up.ts, rewarmOnChange): the users' own misses share the engine's two cores with them. */
+const REWARM_CONCURRENCY = 2;
+/** Requests asked within this window are re-warmed: what people look at now (a browser's token lives 15 minutes). */
+const REWARM_RECENT_MS = 15 * 60_000;
 
 /**
  * One JSON line per event on stderr, with lib/log.ts's fields (level, time, pid, part, msg,
@@ -296,6 +306,7 @@ async function main(): Promise<void> {
   // What people ask is remembered for the next start's warm-up (semantic/warm-up.ts).
   const asked = new AskedRequests();
   app.use(asked.recorder(apiKey));
+  let startRewarm: (() => { stop(): void }) | undefined;
   if (answerCacheBytes > 0) {
     // The data version as Cube's refresh keys read it (refresh-keys.ts), through a driver of its own.
     const versionDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
@@ -305,15 +316,36 @@ async function main(): Promise<void> {
       if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
       return value;
     };
+    const store = new AnswerStore(answerCacheBytes);
+    const dataVersion = dataVersionReader(readVersion, VERSION_READ_MS);
+    const renewalMs = DATA_VERSION_RENEWAL_SECONDS * 1000;
     app.use(
       answerCache({
         apiSecret: apiKey,
-        store: new AnswerStore(answerCacheBytes),
-        dataVersion: dataVersionReader(readVersion, DATA_VERSION_RENEWAL_SECONDS * 1000),
-        renewalMs: DATA_VERSION_RENEWAL_SECONDS * 1000,
+        store,
+        dataVersion,
+        renewalMs,
+        isReplay: (req) => Boolean(req.headers[WARM_HEADER]),
         onError: (err) => cubeLog.warn({ error: err.message }, 'answer cache bypassed: the data version could not be read'),
       }),
     );
+    // After every data change the recently asked requests are asked again here, per scope, as soon
+    // as their answers can be kept (warm-up.ts): users find them instead of a cold Cube.
+    startRewarm = () =>
+      rewarmOnChange({
+        target: () => listening.at,
+        apiSecret: apiKey,
+        asked,
+        dataVersion,
+        settleMs: renewalMs + KEY_QUERY_MARGIN_MS,
+        pollMs: VERSION_READ_MS,
+        concurrency: REWARM_CONCURRENCY,
+        recentMs: REWARM_RECENT_MS,
+        onRun: (r) => {
+          store.stats.rewarms++;
+          cubeLog.info({ ...r, version: undefined }, `re-warmed ${r.sent} of ${r.queries} recent queries after a data change in ${r.ms} ms (${r.sinceSeenMs} ms after it was seen)${r.cut ? '; cut short by a newer change' : ''}`);
+        },
+      });
   }
   app.use(waitForAnswer({ waitSeconds, self: () => listening.at }));
   await core.initApp(app);
@@ -337,11 +369,13 @@ async function main(): Promise<void> {
   // The loopback requests of wait-for-answer.ts: an unspecified bind address is reached on loopback.
   const boundHost = typeof address === 'object' && address ? address.address : host;
   listening.at = { host: boundHost === '0.0.0.0' ? '127.0.0.1' : boundHost === '::' ? '::1' : boundHost, port: boundPort };
+  const rewarm = startRewarm?.();
 
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    rewarm?.stop();
     const force = setTimeout(() => process.exit(code), 5_000);
     force.unref();
     server.closeAllConnections?.();

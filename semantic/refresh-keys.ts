@@ -20,8 +20,13 @@
  * Cubes that declare their own `refresh_key` keep it.
  */
 
-/** Written during ordinary use (sign-ins, tokens, 360 views, sign-outs, HTTP ingest retries, alert runs); read by no cube. */
-export const NOT_DATA_TABLES = ['audit_log', 'revoked_sessions', 'ingest_requests', 'alert_runs'] as const;
+/**
+ * Written during ordinary use (sign-ins, tokens, 360 views, sign-outs, HTTP ingest retries, alert
+ * runs) or as a load's bookkeeping (its batch row, written when it starts and again when it ends;
+ * its rejected rows); read by no cube or view of the model. Each write of one would otherwise be a
+ * data change of its own: every shared answer dropped and re-warmed for nothing.
+ */
+export const NOT_DATA_TABLES = ['audit_log', 'revoked_sessions', 'ingest_requests', 'alert_runs', 'ingest_batches', 'rejects'] as const;
 
 /** The key query: one string that changes whenever the product database's data does (or the UTC day turns). */
 export function dataVersionSql(excluded: readonly string[] = NOT_DATA_TABLES): string {
@@ -55,7 +60,12 @@ export function withDataVersionKeys<C extends QueryClass>(Base: C, sql: string =
     override refreshKeysByCubes(cubes: string[], transformFn?: Transform): unknown[] {
       return super.refreshKeysByCubes(cubes, (cube, tuple) => {
         const own = this.cubeEvaluator.cubeFromPath(cube).refreshKey;
-        const keyed: RefreshKeyTuple = own ? tuple : [sql, { external: false, renewalThreshold: DATA_VERSION_RENEWAL_SECONDS }, tuple[2]];
+        // A cube's own key is re-read as often as the data-version key (Cube's default for a sql key
+        // is every 10 s): the answer cache keeps answers asked a data-version renewal after a change
+        // (answer-cache.ts), which holds only when no key an answer depends on is older than that.
+        const keyed: RefreshKeyTuple = own
+          ? [tuple[0], { ...tuple[1], renewalThreshold: Math.min(tuple[1].renewalThreshold, DATA_VERSION_RENEWAL_SECONDS) }, tuple[2]]
+          : [sql, { external: false, renewalThreshold: DATA_VERSION_RENEWAL_SECONDS }, tuple[2]];
         return transformFn ? transformFn(cube, keyed) : keyed;
       });
     }

@@ -225,3 +225,143 @@ export async function warmUp(target: { host: string; port: number }, apiSecret: 
   );
   return { queries: list.length, failed, ms: Date.now() - t0 };
 }
+
+/** A data version as the answer cache reads it (answer-cache.ts, dataVersionReader). */
+export interface SeenVersion {
+  value: string;
+  /** ms since the epoch when the read that first returned it started. */
+  seenAt: number;
+}
+
+export interface RewarmOptions {
+  /** Where this server listens, once it does. */
+  target: () => { host: string; port: number } | undefined;
+  apiSecret: Secret;
+  asked: AskedRequests;
+  dataVersion: () => Promise<SeenVersion>;
+  /**
+   * ms after a version was first seen from which the answer cache keeps answers (Cube's refresh-key
+   * renewal + a margin): a replay sent earlier could be answered from the data before the change.
+   */
+  settleMs: number;
+  /** How often to look for a new version, ms. */
+  pollMs: number;
+  /** Replays in flight at once: the users' own misses share the engine with them. */
+  concurrency: number;
+  /** Only requests asked within this many ms are replayed: what people look at now. */
+  recentMs: number;
+  maxReplayed?: number;
+  /** Told after every run (or when a newer version cut it short). */
+  onRun?: (r: RewarmRun) => void;
+  now?: () => number;
+  /** For tests: how one replay is sent (default: over HTTP to `target`). */
+  send?: (e: AskedRequest, token: string) => Promise<number>;
+}
+
+export interface RewarmRun {
+  version: string;
+  /** Requests chosen for the run. */
+  queries: number;
+  /** Requests sent (fewer when a newer version cut the run short). */
+  sent: number;
+  failed: number;
+  /** ms from the version first being seen until the run ended. */
+  sinceSeenMs: number;
+  ms: number;
+  cut: boolean;
+}
+
+/**
+ * Re-warm after every data change (issue 17): a load, a derived rebuild or a scoring run gives the
+ * data a new version, every shared answer of the old one is gone, and every user's next page asked
+ * Cube at once (full scale: p95 76 s after a load). So this process asks the recently asked
+ * requests itself, for each scope (role + owner) that asked them, most asked first, as soon as the
+ * answer cache would keep their answers (`settleMs` after the version appeared), at most
+ * `concurrency` at a time so users are not starved. Each replay passes through the answer cache
+ * like a user's request: it is stored there, and a user's identical miss while it runs joins it
+ * (single flight) instead of asking again. A newer version stops the run: its answers would be
+ * dropped at once; the newer version's own run follows. The replay tokens are signed per scope,
+ * exactly like the start-up warm-up's, so a replay reads what that scope could read and nothing more.
+ */
+export function rewarmOnChange(opts: RewarmOptions): { stop(): void; idle(): Promise<void> } {
+  const now = opts.now ?? Date.now;
+  const max = opts.maxReplayed ?? MAX_REPLAYED;
+  let latest: string | undefined;
+  let generation = 0;
+  let stopped = false;
+  let poll: NodeJS.Timeout | undefined;
+  let settle: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const key = secretKey(opts.apiSecret);
+  const sendOne =
+    opts.send ??
+    ((e: AskedRequest, token: string): Promise<number> => {
+      const target = opts.target();
+      return target ? send(target, e.method, e.path, token, e.body) : Promise.resolve(0);
+    });
+
+  const run = async (version: SeenVersion, gen: number): Promise<void> => {
+    const t0 = now();
+    const since = t0 - opts.recentMs;
+    const list = opts.asked
+      .all()
+      .filter((e) => e.last >= since)
+      .sort((a, b) => b.count - a.count || b.last - a.last)
+      .slice(0, max);
+    const tokens = new Map<string, string>();
+    const tokenFor = (e: AskedRequest): string => {
+      const scope = `${e.role}\n${e.owner_id ?? ''}`;
+      let t = tokens.get(scope);
+      if (!t) tokens.set(scope, (t = issueToken({ role: e.role, name: 'warm-up', sub: 'warm-up', ownerId: e.role === 'owner' ? e.owner_id : undefined, days: 1 / 24, secret: key })));
+      return t;
+    };
+    let next = 0;
+    let sent = 0;
+    let failed = 0;
+    await Promise.all(
+      Array.from({ length: Math.max(1, opts.concurrency) }, async () => {
+        while (next < list.length && gen === generation && !stopped) {
+          const e = list[next++];
+          sent++;
+          try {
+            if ((await sendOne(e, tokenFor(e))) !== 200) failed++;
+          } catch {
+            failed++;
+          }
+        }
+      }),
+    );
+    if (list.length > 0) opts.onRun?.({ version: version.value, queries: list.length, sent, failed, sinceSeenMs: now() - version.seenAt, ms: now() - t0, cut: gen !== generation || stopped });
+  };
+
+  const tick = async (): Promise<void> => {
+    try {
+      const v = await opts.dataVersion();
+      if (v.value !== latest) {
+        latest = v.value;
+        const gen = ++generation;
+        clearTimeout(settle);
+        settle = setTimeout(
+          () => {
+            // One run at a time: the previous one stops at its next request (its generation is old).
+            running = running.then(() => (gen === generation && !stopped ? run(v, gen) : undefined));
+          },
+          Math.max(0, v.seenAt + opts.settleMs - now()),
+        );
+        settle.unref?.();
+      }
+    } catch {
+      // The version could not be read: the answer cache is bypassed too; look again at the next poll.
+    }
+    if (!stopped) (poll = setTimeout(() => void tick(), opts.pollMs)).unref?.();
+  };
+  void tick();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(poll);
+      clearTimeout(settle);
+    },
+    idle: () => running,
+  };
+}

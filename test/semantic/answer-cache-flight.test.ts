@@ -1,0 +1,207 @@
+/**
+ * Fast answers while data changes (issue 17), the parts that need no Cube: identical misses share
+ * one Cube request (single flight) within one scope and data version and never across scopes, and
+ * the re-warm after a data change replays the recently asked requests with tokens of their own
+ * scope, most asked first, at most `concurrency` at a time, and stops when a newer version appears.
+ * The real-Cube behaviour (answers kept, a load shows) is in answer-cache-shared.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { test } from 'node:test';
+import { AnswerStore, CACHE_HEADER, answerCache, type DataVersion } from '../../semantic/answer-cache.ts';
+import { issueToken, verifyToken } from '../../semantic/security/auth.ts';
+import { AskedRequests, rewarmOnChange, type AskedRequest, type RewarmRun } from '../../semantic/warm-up.ts';
+
+const SECRET = 'answer-cache-flight-test-secret';
+const QUERY = { measures: ['pipeline.deals'] };
+
+/** The parts of a response the middleware and its capture use. */
+class FakeResponse extends EventEmitter {
+  statusCode = 200;
+  headersSent = false;
+  headers: Record<string, string> = {};
+  body: Buffer | undefined;
+  setHeader(name: string, value: string): void {
+    this.headers[name.toLowerCase()] = value;
+  }
+  getHeader(name: string): string | undefined {
+    return this.headers[name.toLowerCase()];
+  }
+  writeHead(status: number, headers: Record<string, string>): this {
+    this.statusCode = status;
+    for (const [k, v] of Object.entries(headers)) this.setHeader(k, v);
+    this.headersSent = true;
+    return this;
+  }
+  write(): boolean {
+    return true;
+  }
+  end(chunk?: string | Buffer): this {
+    this.headersSent = true;
+    this.body = chunk === undefined ? Buffer.alloc(0) : Buffer.from(chunk);
+    this.emit('finish');
+    this.emit('close');
+    return this;
+  }
+}
+
+const request = (token: string): IncomingMessage & { body: unknown } =>
+  ({ method: 'POST', url: '/cubejs-api/v1/load', headers: { authorization: `Bearer ${token}` }, body: { query: QUERY } }) as unknown as IncomingMessage & { body: unknown };
+
+/** Cube's complete answer for a scope, as a body; distinct per scope so a crossed answer shows. */
+const answerFor = (who: string): string => JSON.stringify({ query: QUERY, data: [{ 'pipeline.deals': who }], lastRefreshTime: '2026-01-01T00:00:00.000Z' });
+
+test('identical misses in one scope share the first one’s Cube answer; another scope asks Cube itself', async () => {
+  const store = new AnswerStore(1 << 20);
+  const version: DataVersion = { value: 'v1', seenAt: 0 };
+  const middleware = answerCache({ apiSecret: SECRET, store, dataVersion: async () => version, renewalMs: 5000, now: () => 1 });
+  const passedOn: FakeResponse[] = [];
+  const run = (token: string): Promise<FakeResponse> =>
+    new Promise((resolve) => {
+      const res = new FakeResponse();
+      res.once('finish', () => resolve(res));
+      middleware(request(token), res as unknown as ServerResponse, () => passedOn.push(res));
+    });
+  const ada = issueToken({ role: 'executive', name: 'Ada', sub: 'ada', secret: SECRET });
+  const bea = issueToken({ role: 'executive', name: 'Bea', sub: 'bea', secret: SECRET });
+  const ann = issueToken({ role: 'owner', name: 'Ann', ownerId: 'U-OWN-01', secret: SECRET });
+
+  const first = run(ada);
+  const second = run(bea);
+  const owner = run(ann);
+  // Let the three reach the middleware's version read and decide.
+  while (passedOn.length < 2) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(passedOn.length, 2, 'one Cube request for the two executives, one for the owner');
+  // Cube answers: the executives' leader first, then the owner.
+  const [leader, ownersOwn] = passedOn;
+  leader.statusCode = 200;
+  leader.setHeader('content-type', 'application/json');
+  leader.end(answerFor('executives'));
+  ownersOwn.statusCode = 200;
+  ownersOwn.setHeader('content-type', 'application/json');
+  ownersOwn.end(answerFor('U-OWN-01'));
+
+  const [a, b, o] = await Promise.all([first, second, owner]);
+  assert.equal(a.body?.toString(), answerFor('executives'));
+  assert.equal(b.body?.toString(), answerFor('executives'), 'the second executive got the first one’s answer');
+  assert.equal(b.getHeader(CACHE_HEADER), 'shared');
+  assert.equal(o.body?.toString(), answerFor('U-OWN-01'), 'the owner never gets the executives’ answer');
+  assert.equal(store.stats.shared, 1);
+  assert.equal(store.stats.misses, 3);
+});
+
+test('a failed leader passes nothing on: the waiting identical request asks Cube itself', async () => {
+  const store = new AnswerStore(1 << 20);
+  const middleware = answerCache({ apiSecret: SECRET, store, dataVersion: async () => ({ value: 'v1', seenAt: 0 }), renewalMs: 5000, now: () => 1 });
+  const passedOn: FakeResponse[] = [];
+  const ada = issueToken({ role: 'executive', name: 'Ada', sub: 'ada', secret: SECRET });
+  const results = [0, 1].map(
+    () =>
+      new Promise<FakeResponse>((resolve) => {
+        const res = new FakeResponse();
+        res.once('finish', () => resolve(res));
+        middleware(request(ada), res as unknown as ServerResponse, () => passedOn.push(res));
+      }),
+  );
+  while (passedOn.length < 1) await new Promise((r) => setImmediate(r));
+  passedOn[0].statusCode = 500;
+  passedOn[0].end(JSON.stringify({ error: 'boom' }));
+  while (passedOn.length < 2) await new Promise((r) => setImmediate(r));
+  passedOn[1].statusCode = 200;
+  passedOn[1].end(answerFor('executives'));
+  const [failed, own] = await Promise.all(results);
+  assert.equal(failed.statusCode, 500);
+  assert.equal(own.body?.toString(), answerFor('executives'));
+  assert.equal(store.stats.shared, 0);
+});
+
+test('after a data change the recent requests are replayed per scope, most asked first, bounded, and a newer change cuts the run', async () => {
+  const now = 1_000_000;
+  const entry = (path: string, role: AskedRequest['role'], count: number, last: number, owner_id?: string): AskedRequest => ({
+    method: 'GET',
+    path: `/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify({ measures: [path] }))}`,
+    role,
+    owner_id,
+    count,
+    last,
+  });
+  const asked = new AskedRequests([
+    entry('sales.revenue', 'executive', 5, now - 1000),
+    entry('sales.orders', 'owner', 9, now - 2000, 'U-OWN-02'),
+    entry('pipeline.deals', 'owner', 1, now - 500, 'U-OWN-01'),
+    entry('sales.aov', 'executive', 50, now - 60 * 60_000), // asked long ago: not replayed
+  ]);
+  let version = { value: 'v1', seenAt: now };
+  const sent: { e: AskedRequest; scope: string }[] = [];
+  let inFlight = 0;
+  let peak = 0;
+  const runs: RewarmRun[] = [];
+  let ran!: () => void;
+  let done = new Promise<void>((r) => (ran = r));
+  let gate: (() => void) | undefined;
+  const held = new Promise<void>((r) => (gate = r));
+  let reads = 0;
+  const rewarm = rewarmOnChange({
+    target: () => undefined,
+    apiSecret: SECRET,
+    asked,
+    dataVersion: async () => {
+      reads++;
+      return version;
+    },
+    settleMs: 0,
+    pollMs: 1,
+    concurrency: 2,
+    recentMs: 10 * 60_000,
+    now: () => now,
+    send: async (e, token) => {
+      const ctx = verifyToken(token, SECRET);
+      sent.push({ e, scope: `${ctx.role}/${ctx.owner_id ?? ''}` });
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      // The second run's requests are all held until the test lets them go.
+      if (runs.length === 1) await held;
+      await new Promise((r) => setImmediate(r));
+      inFlight--;
+      return 200;
+    },
+    onRun: (r) => {
+      runs.push(r);
+      ran();
+    },
+  });
+  try {
+    await done;
+    assert.deepEqual(
+      sent.map((s) => [s.e.path.includes('sales.orders') ? 'orders' : s.e.path.includes('sales.revenue') ? 'revenue' : 'deals', s.scope]),
+      [
+        ['orders', 'owner/U-OWN-02'],
+        ['revenue', 'executive/'],
+        ['deals', 'owner/U-OWN-01'],
+      ],
+      'most asked first, each with a token of its own scope; the old one left out',
+    );
+    assert.ok(peak <= 2, `at most 2 in flight, saw ${peak}`);
+    assert.deepEqual({ queries: runs[0].queries, sent: runs[0].sent, failed: runs[0].failed, cut: runs[0].cut }, { queries: 3, sent: 3, failed: 0, cut: false });
+
+    // A second change: its run's requests are held while a third change appears; the run stops after them.
+    sent.length = 0;
+    done = new Promise<void>((r) => (ran = r));
+    version = { value: 'v2', seenAt: now };
+    while (sent.length < 2) await new Promise((r) => setImmediate(r));
+    version = { value: 'v3', seenAt: now };
+    // The poll reads v3 before the held request returns.
+    const readsBefore = reads;
+    while (reads <= readsBefore) await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    gate!();
+    await done;
+    assert.equal(runs[1].version, 'v2');
+    assert.equal(runs[1].cut, true, 'the newer version cut the run short');
+    assert.equal(runs[1].sent, 2, 'the cut run sent the 2 it had in flight, not the third');
+  } finally {
+    rewarm.stop();
+  }
+});
