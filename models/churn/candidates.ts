@@ -12,10 +12,11 @@
  *   and the order count: it re-weighs the BG/NBD answer by what the training cutoffs show (on CDNOW
  *   the BG/NBD under-weighs recency for frequent buyers). Its BG/NBD input is fitted per cutoff on
  *   that cutoff's past only, so it needs no out-of-fold stacking: no label reaches it;
- * - gam_bgnbd: the stack's inputs plus recency relative to the customer's own rhythm and tenure,
- *   each as a linear spline (hinge terms at three quantiles, logistic.ts) instead of a straight line —
- *   a GAM-like logistic on top of the BG/NBD log-odds: it can trust the BG/NBD more at one end of its
- *   range than the other, and let recency's effect flatten after a point;
+ *   (not a candidate: a GAM-like logistic — linear splines, logistic.ts `knots`, of the stack's inputs,
+ *   recency over the usual gap and tenure. Over every 15-day CDNOW cutoff it trailed the stack:
+ *   +0.005 ± 0.012 over the best baseline at 90 days, −0.011 ± 0.007 at 180, against +0.010 ± 0.006
+ *   and +0.010 ± 0.003; bench/candidates-cdnow.ts --variants. Splines fitted on young cohorts
+ *   extrapolate badly to older ones.)
  * - logistic / logistic_bgnbd: L2 logistic regression on the standardised features (logistic.ts),
  *   without and with the BG/NBD outputs as features;
  * - forest_* : the random forest with a small hyperparameter grid, and forest_bgnbd: the best grid
@@ -123,11 +124,6 @@ export function baselineSpecs(): CandidateSpec[] {
 /** The stack's inputs: the BG/NBD's own answer to the label, and the two RFM facts it re-weighs. */
 export const STACK_INPUTS = ['bgnbd_logodds_no_purchase', 'recency_days', 'orders_total'] as const;
 
-/** The GAM's inputs: the stack's, plus how overdue the customer is by their own rhythm, and tenure. */
-export const GAM_INPUTS = [...STACK_INPUTS, 'overdue_ratio', 'tenure_days'] as const;
-/** Hinge knots per GAM input: three quantiles bend the line where most customers are, no more. */
-export const GAM_KNOTS = 3;
-
 export function logisticSpecs(): CandidateSpec[] {
   return [
     {
@@ -138,17 +134,6 @@ export function logisticSpecs(): CandidateSpec[] {
       usesBgnbd: true,
       inputs: STACK_INPUTS,
       description: 'L2 logistic regression on the BG/NBD no-purchase log-odds, recency and the order count',
-    },
-    {
-      name: 'gam_bgnbd',
-      kind: 'logistic',
-      complexity: 3,
-      baseline: false,
-      usesBgnbd: true,
-      inputs: GAM_INPUTS,
-      logistic: { knots: GAM_KNOTS },
-      description:
-        'L2 logistic regression on linear splines (hinges at 3 quantiles) of the BG/NBD no-purchase log-odds, recency, the order count, recency over the usual gap and tenure',
     },
     {
       name: 'logistic',
