@@ -1,7 +1,8 @@
 import type { PageServerLoad } from './$types';
 import { parseFilters } from '$lib/filters/url-filters.ts';
 import { cockpitPlan, filterBarPlan } from '$lib/cockpit/plan.ts';
-import { prefetchQueries, settleWithin } from '$lib/cockpit/prefetch.server.ts';
+import { prefetchQueries } from '$lib/cockpit/prefetch.server.ts';
+import { settleWithin } from '$lib/cockpit/settle-within.ts';
 import type { Prefetched } from '$lib/cockpit/load.ts';
 import { COCKPIT_KPIS } from '$lib/cockpit/kpis.ts';
 import { metricsOf, serverDictionary } from '$lib/metrics/dictionary.server.ts';
