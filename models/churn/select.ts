@@ -465,8 +465,14 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   let points: CalibrationPoint[] = [];
   if (validated.length === 0) {
     chosen = specs[0];
+    const span = Math.round((Date.parse(opts.today) - Date.parse(dataStart)) / 86_400_000);
+    // Why not validate on folds with overlapping label windows, or at a shorter horizon: the first
+    // lets training labels see the evaluation period, the second answers another question; neither
+    // is out-of-time evidence for this horizon, so the baseline ships and the card says why.
     reason =
-      'no out-of-time validation was possible (the history holds one usable cutoff): shipping the recency baseline, calibrated on its training cutoff';
+      span < 3 * h
+        ? `no out-of-time validation was possible: a validation fold needs three horizons (${3 * h} days) of purchases before ${opts.today} — one of history behind its training cutoff, one of training labels, one of evaluation labels — and the first order is ${span} days before it (${dataStart}). Shipping the recency baseline, calibrated on its training cutoff`
+        : 'no out-of-time validation was possible (the history holds one usable cutoff): shipping the recency baseline, calibrated on its training cutoff';
     const fitted = await fitCandidate(chosen, first.set);
     calibration = fitPlatt(rawScores(fitted, first.set), first.set.labels);
     warnings.push(reason);

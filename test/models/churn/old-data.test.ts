@@ -103,5 +103,8 @@ describe('training on old data (CDNOW)', { skip }, () => {
     assert.equal(r.selection!.folds.length, 0);
     assert.equal(r.model.file.predictor!.candidate, 'recency');
     assert.match(r.card!.reason, /no out-of-time validation was possible/);
+    // CDNOW's first order is on 1997-01-01: 181 days before 1997-07-01, against 3 × 180 needed.
+    const span = (Date.UTC(1997, 6, 1) - Date.UTC(1997, 0, 1)) / 86_400_000;
+    assert.match(r.card!.reason, new RegExp(`three horizons \\(540 days\\).*${span} days before it \\(1997-01-01\\)`));
   });
 });
