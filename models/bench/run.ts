@@ -16,7 +16,7 @@ if (args.includes('--real')) {
   run(here('./real.ts'), args);
 } else if (args.includes('--help')) {
   console.log(
-    "npm run bench:models                 synthetic warehouse churn bench, forest vs scikit-learn, CLV fits\nnpm run bench:models -- --real [--help]  the product's churn training on the CDNOW sample, out of time (models/bench/real.ts)",
+    "npm run bench:models                 synthetic warehouse churn bench, forest vs scikit-learn, CLV fits\nnpm run bench:models -- --real [--help]  the product's churn training on the CDNOW sample, out of time, with the scikit-learn ceiling (models/bench/real.ts)\ntsx models/bench/candidates-cdnow.ts --help  every churn candidate on every 15-day CDNOW cutoff",
   );
 } else {
   run(here('./churn-warehouse.ts'), args);
