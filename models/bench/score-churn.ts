@@ -106,7 +106,9 @@ const config: WarehouseConfig = { user: 'bench', password: `bench-${process.pid}
 const admin = await connectWarehouse({ config, withDatabase: false });
 await admin.client.command({ query: 'CREATE DATABASE IF NOT EXISTS crm' });
 await applyMigrations(admin.client, { database: 'crm' });
-const wh = await connectWarehouse({ config });
+// Generating a million customers' orders is one INSERT … SELECT of minutes on a loaded machine: the
+// client's default 300 s request timeout cut it (6 Dec 2026, load 25–31); half an hour instead.
+const wh = await connectWarehouse({ config, requestTimeout: 1_800_000 });
 try {
   console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} (wall-clock timings)`);
   const count = async (table: string): Promise<number> =>
