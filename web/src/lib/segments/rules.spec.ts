@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CubeFilter, MemberFilter } from '../cube/types.ts';
-import { audienceQuery, describe as describeDef, emptyDefinition, emptyRule, matchQuery, membersQuery, parseDefinition, segmentFilters, segmentIssues, SegmentRuleError, type Rule, type SegmentDefinition } from './rules.ts';
+import { configureFormat } from '../format/format.ts';
+import { audienceQuery, describe as describeDef, FIELDS, emptyDefinition, emptyRule, matchQuery, membersQuery, parseDefinition, segmentFilters, segmentIssues, SegmentRuleError, type Rule, type SegmentDefinition } from './rules.ts';
 
 const r = (field: Rule['field'], op: Rule['op'], ...values: string[]): Rule => ({ field, op, values });
 const champions = { member: 'customer_base.rfm_segment', operator: 'equals', values: ['Champions'] } satisfies MemberFilter as MemberFilter;
@@ -106,6 +107,21 @@ describe('describe', () => {
   it('reads like the rules', () => {
     expect(describeDef(cases[10][1])).toBe('(RFM segment is any of Champions AND Predicted CLV (EUR) ≥ 500) OR Region is any of North, South');
     expect(describeDef(emptyDefinition())).toBe('All customers');
+  });
+});
+
+describe('amount rules name the configured base currency', () => {
+  it('CRM_BASE_CURRENCY USD: "(USD)" in the field labels, the summary and the refusal; EUR by default', () => {
+    expect([FIELDS.clv.label, FIELDS.ltv.label]).toEqual(['Predicted CLV (EUR)', 'Lifetime spend (EUR)']);
+    configureFormat({ currency: 'USD' });
+    try {
+      expect([FIELDS.clv.label, FIELDS.ltv.label]).toEqual(['Predicted CLV (USD)', 'Lifetime spend (USD)']);
+      expect(describeDef(one(r('ltv', 'gte', '500')))).toBe('Lifetime spend (USD) ≥ 500');
+      expect(() => segmentFilters(one(r('clv', 'gte', 'abc')))).toThrow(/rule 1 \(Predicted CLV \(USD\)\): "abc" is not a number/);
+    } finally {
+      configureFormat({});
+    }
+    expect(FIELDS.clv.label).toBe('Predicted CLV (EUR)');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { CubeFilter, CubeQuery, MemberFilter } from '../cube/types.ts';
 import { withConsent } from './consent.ts';
+import { formatContext } from '../format/format.ts';
 
 /**
  * Segment definitions: rules on customer traits and scores, in AND/OR groups (one level of
@@ -13,8 +14,22 @@ export const FIELDS = {
   rfm_segment: { label: 'RFM segment', member: 'customer_base.rfm_segment', kind: 'category' },
   churn_band: { label: 'Churn risk band', member: 'customer_base.churn_risk_band', kind: 'category' },
   churn_probability: { label: 'Churn probability (0–1)', member: 'customer_base.churn_probability', kind: 'number' },
-  clv: { label: 'Predicted CLV (EUR)', member: 'customer_base.predicted_clv', kind: 'number' },
-  ltv: { label: 'Lifetime spend (EUR)', member: 'customer_base.lifetime_value', kind: 'number' },
+  // Amounts are in the configured base currency (CRM_BASE_CURRENCY), read when the label is shown:
+  // a fixed "(EUR)" misnamed the rule's threshold on a USD warehouse (like the alert rules form).
+  clv: {
+    get label() {
+      return `Predicted CLV (${formatContext().currency})`;
+    },
+    member: 'customer_base.predicted_clv',
+    kind: 'number',
+  },
+  ltv: {
+    get label() {
+      return `Lifetime spend (${formatContext().currency})`;
+    },
+    member: 'customer_base.lifetime_value',
+    kind: 'number',
+  },
   orders: { label: 'Lifetime orders', member: 'customer_base.lifetime_orders', kind: 'number' },
   recency_days: { label: 'Days since last purchase', member: 'customer_base.days_since_last_purchase', kind: 'number' },
   channel: { label: 'Acquisition channel', member: 'customer_base.acquisition_channel', kind: 'category' },
