@@ -156,13 +156,14 @@ def main():
         m = make(best).fit(X[fin], y[fin])
         auc = float(roc_auc_score(yt, m.predict_proba(Xt)[:, 1]))
         out["learners"][name] = {
-            "inner_auc": best_auc,
+            # JSON has no NaN: no inner fold → null (untuned, the grid's middle point).
+            "inner_auc": best_auc if best_auc == best_auc else None,
             "params": best,
             "test_auc": auc,
             "cpu_seconds": time.process_time() - t0,
         }
     ls = out["learners"]
-    tuned = {k: v for k, v in ls.items() if v["inner_auc"] == v["inner_auc"]}
+    tuned = {k: v for k, v in ls.items() if v["inner_auc"] is not None}
     pick = max(tuned, key=lambda k: tuned[k]["inner_auc"]) if tuned else "hist_gradient_boosting"
     out["pick"] = pick
     out["best"] = max(ls, key=lambda k: ls[k]["test_auc"])
