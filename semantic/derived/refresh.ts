@@ -4,7 +4,7 @@ import { describeAsOf, checkDay, type AsOfReason } from '../../lib/as-of.ts';
 import { derivedAsOf } from './last-paid-day.ts';
 import {
   carriedOverlayInsert,
-  carriedPaidOrdersInsert,
+  carriedRowsInsert,
   customerRetentionInsert,
   customerValueInsert,
   customerValueScoresInsert,
@@ -134,16 +134,22 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
     }
     if (previous !== undefined) await client.command({ ...carriedOverlayInsert(database, snapshot, previous, scope.customers), clickhouse_settings: settings });
     steps.derived_overlay = Date.now() - tOverlay;
-    await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
-    if (previous !== undefined) {
-      // The last overlay's unchanged customers: their orders as that refresh wrote them.
+    // After an earlier incremental refresh, only the customers changed since it are rebuilt; its
+    // overlay's other customers are copied over (exact: nothing of theirs was written since).
+    const only = previous === undefined ? undefined : scope.customers;
+    const carry = async (table: DerivedTable) => {
+      if (previous === undefined) return;
       const t0 = Date.now();
-      await client.command({ ...carriedPaidOrdersInsert(database, snapshot, previous, scope.customers), clickhouse_settings: settings });
-      steps['paid_orders carried over'] = Date.now() - t0;
-    }
-    await timed('customer_value', customerValueInsert(database, snapshot, asOf, true));
+      await client.command({ ...carriedRowsInsert(database, table, snapshot, previous, scope.customers), clickhouse_settings: settings });
+      steps[`${table} carried over`] = Date.now() - t0;
+    };
+    await timed('paid_orders', paidOrdersInsert(database, snapshot, asOf, scope));
+    await carry('paid_orders');
+    await timed('customer_value', customerValueInsert(database, snapshot, asOf, true, only));
+    await carry('customer_value');
     await timed('customer_value_scores', customerValueScoresInsert(database, snapshot, base));
-    await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf));
+    await timed('customer_retention', customerRetentionInsert(database, snapshot, asOf, only));
+    await carry('customer_retention');
     const tCount = Date.now();
     Object.assign(counts, await overlaidCounts(client, database, { snapshot, base, asOf }));
     steps.counts = Date.now() - tCount;

@@ -117,16 +117,21 @@ WHERE snapshot = {previous:UInt64} AND customer_id NOT IN {changed:Array(String)
 }
 
 /**
- * The earlier overlay's paid_orders rows of its customers that did not change again, copied into
- * the new snapshot (customer_value and customer_retention are then rebuilt for the whole overlay
- * from the snapshot's paid_orders, which is cheap: they read only its rows). `SELECT *` leaves out
- * the MATERIALIZED order_key (migration 017), which the insert computes again.
+ * The earlier overlay's rows of its customers that did not change again, copied into the new
+ * snapshot; the builders then write only the changed customers' rows (`only`). `SELECT *` leaves
+ * out paid_orders' MATERIALIZED order_key (migration 017), which the insert computes again.
  */
-export function carriedPaidOrdersInsert(database: string, snapshot: number, previous: number, changed: string[]): BoundQuery {
+export function carriedRowsInsert(
+  database: string,
+  table: 'paid_orders' | 'customer_value' | 'customer_retention',
+  snapshot: number,
+  previous: number,
+  changed: string[],
+): BoundQuery {
   const db = dbIdent(database);
   return {
-    query: `INSERT INTO ${db}.paid_orders
-SELECT {snapshot:UInt64}, * EXCEPT (snapshot) FROM ${db}.paid_orders
+    query: `INSERT INTO ${db}.${quoteIdent(table)}
+SELECT {snapshot:UInt64}, * EXCEPT (snapshot) FROM ${db}.${quoteIdent(table)}
 WHERE snapshot = {previous:UInt64} AND customer_id NOT IN {changed:Array(String)}`,
     query_params: { snapshot, previous, changed },
   };
@@ -140,9 +145,12 @@ WHERE snapshot = {previous:UInt64} AND customer_id NOT IN {changed:Array(String)
  * scores rank all buyers together: they are not stored per row but as cuts
  * (customerValueScoresInsert) that customer_value_current applies (migration 016).
  */
-export function customerValueInsert(database: string, snapshot: number, asOf: string, overlay = false): BoundQuery {
+export function customerValueInsert(database: string, snapshot: number, asOf: string, overlay = false, only?: string[]): BoundQuery {
   const db = dbIdent(database);
-  const customers = overlay
+  // `only`: of these overlay customers (a chained refresh's changed ones; the others are carried over).
+  const customers = only
+    ? resolvedCustomersIn(db, '{only:Array(String)}')
+    : overlay
     ? resolvedCustomersIn(db, `(SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`)
     : `${db}.customers_resolved`;
   return {
@@ -162,7 +170,7 @@ LEFT JOIN (
   GROUP BY customer_id
 ) AS t ON t.customer_id = c.customer_id
 SETTINGS join_use_nulls = 0`,
-    query_params: { snapshot, as_of: asOf },
+    query_params: { snapshot, as_of: asOf, ...(only ? { only } : {}) },
   };
 }
 
@@ -206,7 +214,7 @@ FROM (
  * customer_retention rows of the customers whose paid_orders the snapshot holds: all of them after a
  * full rebuild, the overlay's after an incremental one (each customer's grid needs only its orders).
  */
-export function customerRetentionInsert(database: string, snapshot: number, asOf: string): BoundQuery {
+export function customerRetentionInsert(database: string, snapshot: number, asOf: string, only?: string[]): BoundQuery {
   const db = dbIdent(database);
   return {
     query: `INSERT INTO ${db}.customer_retention
@@ -230,14 +238,14 @@ FROM (
       SELECT customer_id, any(owner_id) AS owner_id, any(region) AS region, any(acquisition_channel) AS acquisition_channel,
         any(customer_type) AS customer_type, toStartOfMonth(order_date) AS month,
         sum(net_revenue) AS revenue, toUInt32(count()) AS orders
-      FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
+      FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}${only ? ' AND customer_id IN {only:Array(String)}' : ''}
       GROUP BY customer_id, month
     )
     GROUP BY customer_id
   ) AS g
   ARRAY JOIN range(toUInt32(dateDiff('month', g.cohort_month, toStartOfMonth({as_of:Date})) + 1)) AS k
 )`,
-    query_params: { snapshot, as_of: asOf },
+    query_params: { snapshot, as_of: asOf, ...(only ? { only } : {}) },
   };
 }
 
