@@ -1,7 +1,8 @@
 import type { Filters } from '../filters/url-filters.ts';
 import { scopeFilters } from '../cube/scopes.ts';
-import type { CubeFilter, CubeQuery } from '../cube/types.ts';
+import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
 import { customerHref, type Column } from '../drill.ts';
+import { formatDate } from '../format/format.ts';
 
 /**
  * Customer list and customer 360 queries (customer_base view, plus sales / engagement / pipeline
@@ -74,6 +75,8 @@ export const LIST_DIMENSIONS = [
   'customer_base.churn_probability',
   'customer_base.churn_risk_band',
   'customer_base.predicted_clv',
+  // The day days_since_last_purchase counts to (the figures' as-of day), for the column's name.
+  'customer_base.value_as_of',
 ];
 
 export function customerListQuery(f: Filters, p: ListParams): CubeQuery {
@@ -98,8 +101,19 @@ export const LIST_COLUMNS: Column[] = [
   { key: 'customer_base.lifetime_value', label: 'LTV', format: 'currency', sortable: true, priority: 1 },
   { key: 'customer_base.predicted_clv', label: 'CLV (12 m)', format: 'currency', sortable: true, priority: 1 },
   { key: 'customer_base.churn_probability', label: 'Churn risk', format: 'percent', sortable: true, priority: 1 },
-  { key: 'customer_base.days_since_last_purchase', label: 'Last order', format: 'days', sortable: true, priority: 1 },
+  { key: 'customer_base.days_since_last_purchase', label: 'Days since last order', format: 'days', sortable: true, priority: 1 },
 ];
+
+/**
+ * The list's columns, the recency one named with the day it counts to. "Last order 180 d" read as a
+ * date or as days before today; the days run to the figures' as-of day (value_as_of: the data's end
+ * for an old export), which every row of one answer shares.
+ */
+export function listColumns(rows: readonly Row[]): Column[] {
+  const asOf = rows.map((r) => r['customer_base.value_as_of']).find((v): v is string => typeof v === 'string' && v !== '');
+  if (!asOf) return LIST_COLUMNS;
+  return LIST_COLUMNS.map((c) => (c.key === 'customer_base.days_since_last_purchase' ? { ...c, label: `Days since last order (to ${formatDate(asOf)})` } : c));
+}
 
 const id = (customerId: string): CubeFilter[] => [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }];
 
