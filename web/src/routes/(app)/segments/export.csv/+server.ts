@@ -1,10 +1,13 @@
 import type { RequestHandler } from './$types';
 import { cubeLoad } from '$lib/server/cube.ts';
-import { MEMBER_COLUMNS, audienceQuery, matchQuery, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
+import { audienceQuery, matchQuery, membersQuery, parseDefinition, segmentFilters, type SegmentDefinition } from '$lib/segments/rules.ts';
 import { exclusion, SEGMENT_PURPOSE } from '$lib/segments/consent.ts';
 import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
-import { csvResponse, csvStream, pagedRows, withUnits } from '$lib/format/csv-stream.ts';
+import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
+import { memberExportColumns } from '$lib/segments/export-columns.ts';
+import { getWebContext } from '$lib/server/context.ts';
+import { formatContext } from '$lib/format/format.ts';
 import { getSegment } from '$lib/segments/store.server.ts';
 import type { Row } from '$lib/cube/types.ts';
 
@@ -14,13 +17,6 @@ import type { Row } from '$lib/cube/types.ts';
  * `?definition=<rules JSON>` (the builder's unsaved rules).
  */
 const PAGE = 10_000;
-/** Rounded values with the unit in the header (lib/format/export-values.ts). */
-const UNITS = {
-  'customer_base.churn_probability': 'percent',
-  'customer_base.lifetime_value': 'money',
-  'customer_base.predicted_clv': 'money',
-  'customer_base.days_since_last_purchase': 'days',
-} as const;
 const text = (status: number, body: string): Response => new Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
 export const GET: RequestHandler = async ({ url, locals }) => {
@@ -81,7 +77,7 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     if (first.length < PAGE) return;
     for await (const page of pagedRows((limit, offset) => load(limit, offset + PAGE), PAGE)) yield page;
   }
-  const response = csvResponse(csvStream(withUnits(MEMBER_COLUMNS, UNITS), countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
+  const response = csvResponse(csvStream(memberExportColumns(getWebContext().format ?? formatContext()), countedPages(pages(), record)), `${name}-${new Date().toISOString().slice(0, 10)}.csv`);
   // Customers the rules match who lack consent, counted before the body (the audit row counts them again from the rows written).
   response.headers.set('x-excluded-for-consent', String(excludedUpFront));
   response.headers.set('x-consent-purpose', SEGMENT_PURPOSE);
