@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Comparison } from '../filters/comparison.ts';
-import { COCKPIT_KPIS, COCKPIT_MEASURES, kpiHelp } from './kpis.ts';
+import { COCKPIT_KPIS, COCKPIT_MEASURES, kpiHelp, kpiValue } from './kpis.ts';
 import { KPI_MEASURES } from './queries.ts';
 
 const byId = (id: string) => COCKPIT_KPIS.find((k) => k.testid === id)!;
@@ -47,5 +47,21 @@ describe('kpiHelp: definition, period and comparison', () => {
       period: 'A snapshot as of 5 Dec 2026: the date range does not apply.',
       comparison: 'Nothing: the layer keeps no history of this figure.',
     });
+  });
+});
+
+describe('kpiValue', () => {
+  const lost = byId('kpi-lost-value');
+  test('lost value over no lost deals is 0, not missing; with deals it is the sum', () => {
+    expect(lost.countOf).toBe('pipeline.lost_deals');
+    expect(KPI_MEASURES[lost.source] as readonly string[]).toContain(lost.countOf);
+    expect(kpiValue(lost, [{ 'pipeline.lost_value': null, 'pipeline.lost_deals': '0' }])).toBe(0);
+    expect(kpiValue(lost, [{ 'pipeline.lost_value': '1250.5', 'pipeline.lost_deals': '2' }])).toBe(1250.5);
+  });
+  test('without a count or an answer the value stays missing; other cards pass their value through', () => {
+    expect(kpiValue(lost, [{ 'pipeline.lost_value': null, 'pipeline.lost_deals': null }])).toBeNull();
+    expect(kpiValue(lost, undefined)).toBeUndefined();
+    expect(kpiValue(byId('kpi-revenue'), [{ 'sales.revenue': null, 'sales.orders': '0' }])).toBeNull();
+    expect(kpiValue(byId('kpi-revenue'), [{ 'sales.revenue': '99.5' }])).toBe('99.5');
   });
 });

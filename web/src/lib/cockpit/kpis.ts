@@ -2,6 +2,8 @@ import { previousPeriod } from '../../../../lib/periods.ts';
 import type { Comparison } from '../filters/comparison.ts';
 import type { DateRange } from '../filters/url-filters.ts';
 import { formatDate } from '../format/format.ts';
+import { sumOrZero } from '../format/sum-or-zero.ts';
+import type { Row } from '../cube/types.ts';
 import type { Metric } from '../metrics/dictionary.ts';
 import type { KPI_MEASURES } from './queries.ts';
 
@@ -25,6 +27,11 @@ export interface KpiSpec {
   previousSource?: 'salesPrev' | 'retentionPrev' | 'dealsPrev';
   changeMode?: 'relative' | 'points';
   goodWhen?: 'up' | 'down';
+  /**
+   * For a sum: the count over the same rows, in the same answer. A sum over no rows is NULL ("—"),
+   * which read as "no data" beside "Lost deals 0"; with the count at 0 the card shows 0.
+   */
+  countOf?: string;
 }
 
 type Members<K extends KpiSource> = (typeof KPI_MEASURES)[K][number];
@@ -43,7 +50,7 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down' }),
   spec({ testid: 'kpi-pipeline', source: 'pipeline', measure: 'pipeline.pipeline_value' }),
   spec({ testid: 'kpi-win-rate', source: 'deals', measure: 'pipeline.win_rate', compare: 'deals', previousSource: 'dealsPrev', changeMode: 'points' }),
-  spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down' }),
+  spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down', countOf: 'pipeline.lost_deals' }),
 ];
 
 /** Every measure a cockpit card shows (the Definitions page must list them all). */
@@ -56,6 +63,14 @@ export interface KpiHelp {
   period: string;
   /** What the change is against, or why there is none. */
   comparison: string;
+}
+
+/** A card's value from its answer's first row (sumOrZero for a sum with its count). */
+export function kpiValue(k: KpiSpec, rows: Row[] | undefined): number | string | null | undefined {
+  const row = rows?.[0];
+  const v = row?.[k.measure] as number | string | null | undefined;
+  if (!k.countOf || !row) return v;
+  return sumOrZero(v, row[k.countOf] as number | string | null | undefined) ?? v;
 }
 
 const span = (r: DateRange): string => `${formatDate(r.from)} – ${formatDate(r.to)}`;
