@@ -1,6 +1,6 @@
 import type { PageServerLoad } from './$types';
 import { parseFilters } from '$lib/filters/url-filters.ts';
-import { cockpitPlan, filterBarPlan } from '$lib/cockpit/plan.ts';
+import { cockpitPlan, filterBarPlan, queryKey } from '$lib/cockpit/plan.ts';
 import { prefetchQueries } from '$lib/cockpit/prefetch.server.ts';
 import { settleWithin } from '$lib/cockpit/settle-within.ts';
 import type { Prefetched } from '$lib/cockpit/load.ts';
@@ -16,8 +16,9 @@ import type { Metric } from '$lib/metrics/dictionary.ts';
  * signed-in user (one token of theirs: an owner gets exactly their rows, as in the browser).
  * Answers that come within RENDER_BUDGET_MS are rendered into the HTML with the cards' labels
  * (the dictionary, cached on the server); the rest stream into the page as they come. A failed
- * answer is null and the browser asks that query itself. The token goes to the browser too, for
- * its own later requests. Server loads run again on every filter change (the URL).
+ * answer is null and the browser asks that query itself (the filter bar's: when not ready in time).
+ * The token goes to the browser too, for its own later requests. Server loads run again on every
+ * filter change (the URL).
  */
 const RENDER_BUDGET_MS = 400;
 
@@ -27,12 +28,17 @@ export const load: PageServerLoad = async ({ locals, url, parent }) => {
   if (!user || url.searchParams.get('prefetch') === 'off') return { prefetch: undefined satisfies Prefetched, cubeToken: undefined, metrics: undefined };
   const { asOf } = await parent();
   const f = parseFilters(url.searchParams, asOf);
-  const { token, answers } = prefetchQueries([...cockpitPlan(f), ...filterBarPlan(f)], user);
+  const plan = cockpitPlan(f);
+  const { token, answers } = prefetchQueries([...plan, ...filterBarPlan(f)], user);
   const metrics = serverDictionary(token.token).then(
     (d) => metricsOf(d, COCKPIT_KPIS.map((k) => k.measure)),
     (): Record<string, Metric> | undefined => undefined,
   );
   const [prefetch, kpiMetrics] = await Promise.all([settleWithin(answers, RENDER_BUDGET_MS), withinBudget(metrics, RENDER_BUDGET_MS)]);
+  // The filter bar's answers go with the page only when they are ready: streamed, they would hold
+  // the document (its load event) open for options nobody waits for; the browser asks for those.
+  const own = new Set(plan.map(queryKey));
+  for (const k of Object.keys(prefetch.pending)) if (!own.has(k)) delete prefetch.pending[k];
   return { prefetch, cubeToken: token, metrics: kpiMetrics };
 };
 
