@@ -21,7 +21,7 @@ import { setUserActive, setUserPassword, upsertUser } from '../../web/server/use
 import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser.ts';
 import { startProductStack, type ProductStack } from '../web/stack.ts';
 import { parseCsv } from '../support/csv.ts';
-import { postForm, raw, signInCookie, type RawResponse } from './http.ts';
+import { postForm, raw, setCookieLine, signInCookie, type RawResponse } from './http.ts';
 import { FORMULA_CUSTOMER, OWNER, plantPayloads, xss } from './plant.ts';
 import { loadAlertsConfig, runAlerts } from '../../alerts/index.ts';
 
@@ -34,6 +34,8 @@ let stack: ProductStack;
 let base: string;
 let customerId: string;
 const cookies = {} as Record<Role, string>;
+/** Each role's known-device cookie from its sign-in (what its browser keeps for the sign-in form). */
+const devices = {} as Record<Role, string | undefined>;
 
 const emailOf = (role: Role): string => {
   const u = stack.demoUsers.find((d) => d.role === role && (role !== 'owner' || d.ownerId === OWNER));
@@ -59,9 +61,10 @@ before(async () => {
   stack = await startProductStack({ plant: (wh) => plantPayloads(wh, DEFAULT_TODAY) });
   base = stack.baseUrl;
   for (const role of ROLES) {
-    const { cookie, res } = await signInCookie(base, emailOf(role), PASSWORD);
+    const { cookie, device, res } = await signInCookie(base, emailOf(role), PASSWORD);
     assert.ok(cookie, `${role} signs in: ${show(res)}`);
     cookies[role] = cookie;
+    devices[role] = device;
   }
   const rows = await stack.load(
     { dimensions: ['customer_base.customer_id'], filters: [{ member: 'customer_base.email', operator: 'equals', values: [`${FORMULA_CUSTOMER}@attack.example`] }] },
@@ -448,6 +451,44 @@ describe('security headers', () => {
   });
 });
 
+describe('answers that carry data are not kept, sniffed or framed', () => {
+  test("pages, data requests, exports, the Cube token and the semantic API through the dashboard say no-store and nosniff", async () => {
+    const token = (JSON.parse((await get('/api/cube-token', cookies.executive)).body) as { token: string }).token;
+    const load = `/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify({ dimensions: ['customer_base.email'], limit: 3 }))}`;
+    const bad: string[] = [];
+    for (const [what, r] of [
+      ['cockpit', await get('/', cookies.executive)],
+      ['customers data request', await get('/customers/__data.json', cookies.executive)],
+      ['churn-risk export', await get('/churn-risk/export.csv', cookies.executive)],
+      ['cube token', await get('/api/cube-token', cookies.executive)],
+      ['semantic API answer', await raw(base, load, { cookie: cookies.executive, headers: { authorization: token } })],
+      ['semantic API refusal', await raw(base, load, { cookie: cookies.owner, headers: { authorization: token } })],
+      ['semantic API unknown path', await raw(base, '/cubejs-api/v1/run-scheduled-refresh', { cookie: cookies.executive, headers: { authorization: token } })],
+    ] as const) {
+      const cache = String(r.headers['cache-control'] ?? '');
+      if (!/\bno-store\b/.test(cache)) bad.push(`${what} (${r.status}): Cache-Control "${cache}"`);
+      if (r.headers['x-content-type-options'] !== 'nosniff') bad.push(`${what} (${r.status}): no nosniff`);
+      if (r.headers['x-frame-options'] !== 'DENY' && !/frame-ancestors 'none'/.test(String(r.headers['content-security-policy'] ?? ''))) bad.push(`${what} (${r.status}): may be framed`);
+      if (r.headers['x-powered-by']) bad.push(`${what}: X-Powered-By ${String(r.headers['x-powered-by'])}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+
+  test('the session cookie is HttpOnly and SameSite, with a new session id at every sign-in (no fixation)', async () => {
+    const a = await signInCookie(base, emailOf('analyst'), PASSWORD);
+    const b = await signInCookie(base, emailOf('analyst'), PASSWORD, { cookie: a.cookie });
+    const line = setCookieLine(b.res, 'crm_session') ?? '';
+    assert.match(line, /;\s*HttpOnly/i, line);
+    assert.match(line, /;\s*SameSite=(Lax|Strict)/i, line);
+    const sid = (cookie: string | undefined): string => (JSON.parse(Buffer.from(String(cookie).split('=')[1].split('.')[0], 'base64url').toString('utf8')) as { sid: string }).sid;
+    assert.notEqual(sid(a.cookie), sid(b.cookie), 'signing in again (with the old cookie sent) issues a new session id');
+    const device = setCookieLine(b.res, 'crm_device') ?? '';
+    assert.match(device, /;\s*HttpOnly/i, device);
+    assert.match(device, /;\s*SameSite=Strict/i, device);
+    assert.match(device, /;\s*Path=\/signin/i, device);
+  });
+});
+
 // ─── 6. Fail closed, and errors without internals ────────────────────────────────────────────
 
 describe('errors fail closed and show no internals', () => {
@@ -722,6 +763,22 @@ describe('sign-in throttling', () => {
       statuses.push(res.status);
     }
     assert.ok(statuses.slice(-3).every((s) => s === 429), `statuses ${statuses.join(' ')}`);
+  });
+
+  test("an attacker who keeps failing on the admin's account locks out new browsers, never the admin's own", async () => {
+    const email = emailOf('admin');
+    assert.ok(devices.admin, 'the admin kept a known-device cookie from signing in');
+    // Every round spends the account's counter again, from ever-new addresses.
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 10; i++) await signInCookie(base, email, `guess-${round}-${i}`, { from: `127.0.1.${round * 10 + i + 1}` });
+      const stranger = await signInCookie(base, email, PASSWORD, { from: '127.0.2.1' });
+      assert.equal(stranger.res.status, 429, `a browser that never signed in to the account is throttled: ${show(stranger.res)}`);
+      const admin = await signInCookie(base, email, PASSWORD, { from: '127.0.1.1', cookie: devices.admin });
+      assert.ok(admin.cookie, `round ${round}: the admin's own browser signs in during the attack: ${show(admin.res)}`);
+    }
+    // A known-device cookie of another account vouches for nothing here.
+    const borrowed = await signInCookie(base, email, PASSWORD, { from: '127.0.2.2', cookie: devices.analyst });
+    assert.equal(borrowed.res.status, 429, show(borrowed.res));
   });
 
   test('one client spraying one password across many accounts gets throttled', async () => {

@@ -78,9 +78,19 @@ export function postForm(baseUrl: string, path: string, fields: Record<string, s
   });
 }
 
-/** Signs in through the form; the session cookie header, or the refused response. */
-export async function signInCookie(baseUrl: string, email: string, password: string, opts: RawOptions = {}): Promise<{ cookie?: string; res: RawResponse }> {
+/**
+ * Signs in through the form: the session cookie header (`crm_session=…`), the known-device cookie
+ * header the browser keeps for the sign-in form (`crm_device=…`), or the refused response.
+ */
+export async function signInCookie(baseUrl: string, email: string, password: string, opts: RawOptions = {}): Promise<{ cookie?: string; device?: string; res: RawResponse }> {
   const res = await postForm(baseUrl, '/signin', { email, password }, opts);
   const jar = cookiesOf(res);
-  return { cookie: res.status === 303 && Object.keys(jar).length ? cookieHeader(jar) : undefined, res };
+  const only = (name: string): string | undefined => (res.status === 303 && jar[name] ? cookieHeader({ [name]: jar[name] }) : undefined);
+  return { cookie: only('crm_session'), device: only('crm_device'), res };
+}
+
+/** The Set-Cookie line for one cookie name, attributes included. */
+export function setCookieLine(res: RawResponse, name: string): string | undefined {
+  const set = res.headers['set-cookie'];
+  return (Array.isArray(set) ? set : set ? [set] : []).find((line) => line.startsWith(`${name}=`));
 }
