@@ -105,30 +105,30 @@ describe('parseDefinition', () => {
 
 describe('describe', () => {
   it('reads like the rules', () => {
-    expect(describeDef(cases[10][1])).toBe('(RFM segment is any of Champions AND Predicted CLV (EUR) ≥ 500) OR Region is any of North, South');
+    expect(describeDef(cases[10][1])).toBe('(RFM segment is any of Champions AND Predicted 12-month CLV (EUR) ≥ 500) OR Region is any of North, South');
     expect(describeDef(emptyDefinition())).toBe('All customers');
   });
 });
 
 describe('amount rules name the configured base currency', () => {
   it('CRM_BASE_CURRENCY USD: "(USD)" in the field labels, the summary and the refusal; EUR by default', () => {
-    expect([FIELDS.clv.label, FIELDS.ltv.label]).toEqual(['Predicted CLV (EUR)', 'Lifetime spend (EUR)']);
+    expect([FIELDS.clv.label, FIELDS.ltv.label]).toEqual(['Predicted 12-month CLV (EUR)', 'Lifetime spend (EUR)']);
     configureFormat({ currency: 'USD' });
     try {
-      expect([FIELDS.clv.label, FIELDS.ltv.label]).toEqual(['Predicted CLV (USD)', 'Lifetime spend (USD)']);
+      expect([FIELDS.clv.label, FIELDS.ltv.label]).toEqual(['Predicted 12-month CLV (USD)', 'Lifetime spend (USD)']);
       expect(describeDef(one(r('ltv', 'gte', '500')))).toBe('Lifetime spend (USD) ≥ 500');
-      expect(() => segmentFilters(one(r('clv', 'gte', 'abc')))).toThrow(/rule 1 \(Predicted CLV \(USD\)\): "abc" is not a number/);
+      expect(() => segmentFilters(one(r('clv', 'gte', 'abc')))).toThrow(/rule 1 \(Predicted 12-month CLV \(USD\)\): "abc" is not a number/);
     } finally {
       configureFormat({});
     }
-    expect(FIELDS.clv.label).toBe('Predicted CLV (EUR)');
+    expect(FIELDS.clv.label).toBe('Predicted 12-month CLV (EUR)');
   });
 });
 
 describe('fails closed: a rule that cannot be applied is an error naming it, never dropped', () => {
   const bad: [string, Rule, RegExp][] = [
-    ['a non-numeric number', r('clv', 'gte', 'abc'), /Group 2, rule 2 \(Predicted CLV \(EUR\)\): "abc" is not a number/],
-    ['an empty number', r('clv', 'gte', ''), /rule 2 \(Predicted CLV \(EUR\)\): nothing is not a number/],
+    ['a non-numeric number', r('clv', 'gte', 'abc'), /Group 2, rule 2 \(Predicted 12-month CLV \(EUR\)\): "abc" is not a number/],
+    ['an empty number', r('clv', 'gte', ''), /rule 2 \(Predicted 12-month CLV \(EUR\)\): nothing is not a number/],
     ['a non-numeric upper bound', r('recency_days', 'between', '1', 'soon'), /"soon" is not a number/],
     ['Infinity', r('orders', 'lt', 'Infinity'), /"Infinity" is not a number/],
     ['no category value', r('region', 'is'), /\(Region\): choose at least one value/],

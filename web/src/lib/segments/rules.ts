@@ -18,7 +18,7 @@ export const FIELDS = {
   // a fixed "(EUR)" misnamed the rule's threshold on a USD warehouse (like the alert rules form).
   clv: {
     get label() {
-      return `Predicted CLV (${formatContext().currency})`;
+      return `Predicted 12-month CLV (${formatContext().currency})`;
     },
     member: 'customer_base.predicted_clv',
     kind: 'number',
@@ -163,7 +163,7 @@ export interface RuleIssue {
   message: string;
 }
 
-/** Every rule that cannot become a filter, named by its position: "Group 1, rule 2 (Predicted CLV (EUR)): "abc" is not a number". */
+/** Every rule that cannot become a filter, named by its position: "Group 1, rule 2 (Predicted 12-month CLV (EUR)): "abc" is not a number". */
 export function segmentIssues(def: SegmentDefinition): RuleIssue[] {
   return def.groups.flatMap((g, gi) =>
     g.rules.flatMap((r, ri) => {
