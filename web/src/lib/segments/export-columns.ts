@@ -1,4 +1,5 @@
 import { withUnits, type CsvColumn } from '../format/csv-stream.ts';
+import type { Row } from '../cube/types.ts';
 import type { FormatContext } from '../format/format.ts';
 import { MEMBER_COLUMNS } from './rules.ts';
 
@@ -16,3 +17,9 @@ export const MEMBER_UNITS = {
 } as const;
 
 export const memberExportColumns = (ctx: Pick<FormatContext, 'currency'>): CsvColumn[] => withUnits(MEMBER_COLUMNS, MEMBER_UNITS, ctx);
+
+/** A member row as the file holds it: the as-of day as a plain date ("1998-06-30"), which spreadsheets read, not Cube's timestamp. */
+export function exportRow(row: Row): Row {
+  const day = row['customer_base.value_as_of'];
+  return typeof day === 'string' && /^\d{4}-\d{2}-\d{2}/.test(day) ? { ...row, 'customer_base.value_as_of': day.slice(0, 10) } : row;
+}

@@ -260,6 +260,9 @@ export const MEMBER_COLUMNS: [string, string][] = [
   ['lifetime_value_eur', 'customer_base.lifetime_value'],
   ['predicted_clv_eur', 'customer_base.predicted_clv'],
   ['days_since_last_purchase', 'customer_base.days_since_last_purchase'],
+  // The day those days count to (the figures' as-of day, the data's end for an old export): without
+  // it the file's recency read as days before the day it was downloaded.
+  ['days_counted_to', 'customer_base.value_as_of'],
 ];
 
 /**

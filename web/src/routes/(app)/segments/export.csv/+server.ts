@@ -5,7 +5,7 @@ import { exclusion, SEGMENT_PURPOSE } from '$lib/segments/consent.ts';
 import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { csvResponse, csvStream, pagedRows } from '$lib/format/csv-stream.ts';
-import { memberExportColumns } from '$lib/segments/export-columns.ts';
+import { exportRow, memberExportColumns } from '$lib/segments/export-columns.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { formatContext } from '$lib/format/format.ts';
 import { getSegment } from '$lib/segments/store.server.ts';
@@ -43,7 +43,7 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   } catch (err) {
     return text(400, publicError('Invalid segment', err, requestId));
   }
-  const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad(membersQuery(def, limit, offset), user)).rows;
+  const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad(membersQuery(def, limit, offset), user)).rows.map(exportRow);
   // One audit row per export, written when the file is complete (or failed): the saved segment's id
   // (none for unsaved rules), rows in the file and the filter.
   // Members without consent for the purpose are left out (membersQuery); how many is counted from
