@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Comparison } from '../filters/comparison.ts';
-import { COCKPIT_KPIS, COCKPIT_MEASURES, kpiHelp, kpiValue } from './kpis.ts';
+import { COCKPIT_KPIS, COCKPIT_MEASURES, kpiHelp, kpiValue, snapshotNote } from './kpis.ts';
 import { KPI_MEASURES } from './queries.ts';
 
 const byId = (id: string) => COCKPIT_KPIS.find((k) => k.testid === id)!;
@@ -63,5 +63,17 @@ describe('kpiValue', () => {
     expect(kpiValue(lost, undefined)).toBeUndefined();
     expect(kpiValue(byId('kpi-revenue'), [{ 'sales.revenue': null, 'sales.orders': '0' }])).toBeNull();
     expect(kpiValue(byId('kpi-revenue'), [{ 'sales.revenue': '99.5' }])).toBe('99.5');
+  });
+});
+
+describe('snapshotNote', () => {
+  test('the score cards name the published run\'s as-of day; other snapshots only the dashboard\'s', () => {
+    expect(COCKPIT_KPIS.filter((k) => k.scores).map((k) => k.testid).sort()).toEqual(['kpi-avg-clv', 'kpi-value-at-risk']);
+    const run = { asOf: '2026-11-30' };
+    expect(snapshotNote(byId('kpi-value-at-risk'), 'as of 6 Dec 2026', run)).toBe('as of 6 Dec 2026 (scores as of 30 Nov 2026)');
+    expect(snapshotNote(byId('kpi-avg-clv'), 'as of 6 Dec 2026', run)).toBe('as of 6 Dec 2026 (scores as of 30 Nov 2026)');
+    expect(snapshotNote(byId('kpi-avg-ltv'), 'as of 6 Dec 2026', run)).toBe('as of 6 Dec 2026');
+    // Without a published run nothing is claimed about the scores.
+    expect(snapshotNote(byId('kpi-value-at-risk'), 'as of 6 Dec 2026', undefined)).toBe('as of 6 Dec 2026');
   });
 });

@@ -3,6 +3,7 @@ import type { Comparison } from '../filters/comparison.ts';
 import type { DateRange } from '../filters/url-filters.ts';
 import { formatDate } from '../format/format.ts';
 import { sumOrZero } from '../format/sum-or-zero.ts';
+import { scoresAsOf } from '../format/scores-as-of.ts';
 import type { Row } from '../cube/types.ts';
 import type { Metric } from '../metrics/dictionary.ts';
 import type { KPI_MEASURES } from './queries.ts';
@@ -32,6 +33,8 @@ export interface KpiSpec {
    * which read as "no data" beside "Lost deals 0"; with the count at 0 the card shows 0.
    */
   countOf?: string;
+  /** A figure of the published model run's scores: its note names the run's as-of day too. */
+  scores?: boolean;
 }
 
 type Members<K extends KpiSource> = (typeof KPI_MEASURES)[K][number];
@@ -46,8 +49,8 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   spec({ testid: 'kpi-repeat-purchase', source: 'sales', measure: 'sales.repeat_purchase_rate', compare: 'sales', previousSource: 'salesPrev', changeMode: 'points' }),
   spec({ testid: 'kpi-churn-rate', source: 'snapshot', measure: 'customer_base.churn_rate', goodWhen: 'down' }),
   spec({ testid: 'kpi-avg-ltv', source: 'snapshot', measure: 'customer_base.avg_lifetime_value' }),
-  spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv' }),
-  spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down' }),
+  spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv', scores: true }),
+  spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down', scores: true }),
   spec({ testid: 'kpi-pipeline', source: 'pipeline', measure: 'pipeline.pipeline_value' }),
   spec({ testid: 'kpi-win-rate', source: 'deals', measure: 'pipeline.win_rate', compare: 'deals', previousSource: 'dealsPrev', changeMode: 'points' }),
   spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down', countOf: 'pipeline.lost_deals' }),
@@ -71,6 +74,15 @@ export function kpiValue(k: KpiSpec, rows: Row[] | undefined): number | string |
   const v = row?.[k.measure] as number | string | null | undefined;
   if (!k.countOf || !row) return v;
   return sumOrZero(v, row[k.countOf] as number | string | null | undefined) ?? v;
+}
+
+/**
+ * A snapshot card's note: "as of <dashboard day>", and for a score figure the published run's day
+ * (scoresAsOf): the scores can be days older than the dashboard's as-of date, and the card said
+ * only the latter.
+ */
+export function snapshotNote(k: KpiSpec, asOfText: string, published: { asOf: string } | undefined | null): string {
+  return k.scores ? `${asOfText}${scoresAsOf(published)}` : asOfText;
 }
 
 const span = (r: DateRange): string => `${formatDate(r.from)} – ${formatDate(r.to)}`;

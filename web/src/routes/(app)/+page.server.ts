@@ -7,6 +7,7 @@ import type { Prefetched } from '$lib/cockpit/load.ts';
 import { COCKPIT_KPIS } from '$lib/cockpit/kpis.ts';
 import { metricsOf, serverDictionary } from '$lib/metrics/dictionary.server.ts';
 import type { Metric } from '$lib/metrics/dictionary.ts';
+import { modelRunStatus } from '$lib/models/run.server.ts';
 
 /**
  * The cockpit's data, asked while the page is rendered (issue 17, cold start ≤ 3 s): bench:web's
@@ -25,7 +26,7 @@ const RENDER_BUDGET_MS = 400;
 export const load: PageServerLoad = async ({ locals, url, parent }) => {
   const user = locals.user;
   // `?prefetch=off`: the browser asks everything itself (bench:web's same-run baseline).
-  if (!user || url.searchParams.get('prefetch') === 'off') return { prefetch: undefined satisfies Prefetched, cubeToken: undefined, metrics: undefined };
+  if (!user || url.searchParams.get('prefetch') === 'off') return { prefetch: undefined satisfies Prefetched, cubeToken: undefined, metrics: undefined, publishedRun: undefined };
   const { asOf } = await parent();
   const f = parseFilters(url.searchParams, asOf);
   const plan = cockpitPlan(f);
@@ -34,12 +35,17 @@ export const load: PageServerLoad = async ({ locals, url, parent }) => {
     (d) => metricsOf(d, COCKPIT_KPIS.map((k) => k.measure)),
     (): Record<string, Metric> | undefined => undefined,
   );
-  const [prefetch, kpiMetrics] = await Promise.all([settleWithin(answers, RENDER_BUDGET_MS), withinBudget(metrics, RENDER_BUDGET_MS)]);
+  // The published model run's as-of day, for the score cards' notes (secondary: none in time, none said).
+  const run = modelRunStatus().then(
+    (r) => (r.published ? { asOf: r.published.asOf } : undefined),
+    () => undefined,
+  );
+  const [prefetch, kpiMetrics, publishedRun] = await Promise.all([settleWithin(answers, RENDER_BUDGET_MS), withinBudget(metrics, RENDER_BUDGET_MS), withinBudget(run, RENDER_BUDGET_MS)]);
   // The filter bar's answers go with the page only when they are ready: streamed, they would hold
   // the document (its load event) open for options nobody waits for; the browser asks for those.
   const own = new Set(plan.map(queryKey));
   for (const k of Object.keys(prefetch.pending)) if (!own.has(k)) delete prefetch.pending[k];
-  return { prefetch, cubeToken: token, metrics: kpiMetrics };
+  return { prefetch, cubeToken: token, metrics: kpiMetrics, publishedRun };
 };
 
 /** `p`'s value if it settles within `ms`, else undefined (the browser asks then). */
