@@ -81,14 +81,14 @@ describe('rounded values, units in headers (issue 15: 0.2757756073756999 in an e
   ];
 
   it('names the unit in each numeric header, in the base currency', () => {
-    expect(withUnits(risk, units).map(([h]) => h)).toEqual([
+    expect(withUnits(risk, units, { currency: 'EUR' }).map(([h]) => h)).toEqual([
       'customer_id', 'churn_probability_pct', 'value_at_risk_eur', 'predicted_clv_12m_eur', 'days_since_last_purchase', 'reasons',
     ]);
     expect(withUnits(risk, units, { currency: 'USD' })[2][0]).toBe('value_at_risk_usd');
   });
 
   it('writes rounded numbers, still formula-guarded', async () => {
-    const text = await streamText(csvStream(withUnits(risk, units), pagedRows(loader(rows).load, 10)));
+    const text = await streamText(csvStream(withUnits(risk, units, { currency: 'EUR' }), pagedRows(loader(rows).load, 10)));
     expect(text.replace('\uFEFF', '').split('\r\n')).toEqual([
       'customer_id,churn_probability_pct,value_at_risk_eur,predicted_clv_12m_eur,days_since_last_purchase,reasons',
       'C1,27.6,49930.46,21.20,141,spend down 60% (€200 vs €500)',

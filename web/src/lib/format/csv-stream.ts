@@ -1,6 +1,6 @@
 import { csvRow } from './csv.ts';
 import type { Row } from '../cube/types.ts';
-import { DEFAULT_FORMAT, exportHeader, exportValue, type ExportUnit, type FormatContext } from '../../../../lib/format/index.ts';
+import { exportHeader, exportValue, type ExportUnit, type FormatContext } from '../../../../lib/format/index.ts';
 
 /**
  * THE CSV writer of every dashboard export (segment members, churn risk): pages through a loader
@@ -18,12 +18,13 @@ export type CsvColumn = readonly [header: string, member: string] | readonly [he
 
 /**
  * Columns with their units: the unit goes into the header ("churn_probability" → "churn_probability_pct",
- * "clv" → "clv_eur" in the base currency) and decides the rounding of every cell.
+ * "clv" → "clv_eur" in the base currency) and decides the rounding of every cell. The currency has
+ * no default: with one, the churn-risk export wrote "_eur" above a USD warehouse's amounts.
  */
 export function withUnits(
   columns: readonly (readonly [string, string])[],
   units: Readonly<Record<string, ExportUnit>>,
-  ctx: Pick<FormatContext, 'currency'> = DEFAULT_FORMAT,
+  ctx: Pick<FormatContext, 'currency'>,
 ): CsvColumn[] {
   return columns.map(([header, member]) => {
     const unit = units[member];

@@ -6,6 +6,8 @@ import type { Row } from '$lib/cube/types.ts';
 import { cubeLoad, dataAsOf } from '$lib/server/cube.ts';
 import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
+import { getWebContext } from '$lib/server/context.ts';
+import { formatContext } from '$lib/format/format.ts';
 
 /**
  * CSV of the churn-risk list with the page's filters, streamed page by page from the semantic
@@ -25,7 +27,8 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   const user = locals.user!;
   const f = parseFilters(url.searchParams, await dataAsOf(user));
   const band = parseBand(url.searchParams.get('band'));
-  const columns = withUnits(EXPORT_COLUMNS, UNITS);
+  // The configured base currency names the amount columns ("value_at_risk_usd" in a USD warehouse).
+  const columns = withUnits(EXPORT_COLUMNS, UNITS, getWebContext().format ?? formatContext());
   const query = {
     dimensions: columns.map(([, m]) => m),
     filters: riskFilters(f, band),
