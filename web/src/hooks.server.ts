@@ -3,12 +3,12 @@ import { actionName, decide } from '$lib/auth/access.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { newRequestId, publicError, serverLog } from '$lib/server/errors.ts';
 import { withSecurityHeaders } from '$lib/server/security-headers.ts';
-import { checkLiveSession, type LiveSession } from '$lib/server/session-check.ts';
+import { checkLiveSessionMemo, type LiveSession } from '$lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '$lib/server/session.ts';
 
 /**
  * Every request: verify the session (signature, expiry, and that it is still live: account active
- * and unchanged, not signed out); decide access on the route the router matched (event.route.id,
+ * and unchanged, not signed out — answered from the live-session memo for at most a second); decide access on the route the router matched (event.route.id,
  * after it decoded the path) with the one table in access.ts — deny by default; add the security
  * headers to every answer, the hand-written ones included. Static assets under /_app are served by
  * adapter-node before this runs.
@@ -23,7 +23,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (signed) {
     let checked;
     try {
-      checked = await checkLiveSession(signed, ctx);
+      // Memoized like the Cube gate's check (session-check.ts): a page view and its Cube requests
+      // share one check per second instead of two warehouse reads each (issue 17); sign-out and
+      // every write of the user's row in this process forget it at once.
+      checked = await checkLiveSessionMemo(signed, ctx);
     } catch (err) {
       // Fail closed, but keep the cookie: the warehouse being down is not the user signing out.
       const message = publicError('Your session could not be checked; try again in a moment', err, requestId);
