@@ -304,7 +304,8 @@ try {
               cutoffs.map(day).join(','),
             ],
             // One OpenMP thread: on a shared, oversubscribed machine the boosting's spinning threads
-            // burnt 10× the CPU of one thread for the same answer.
+            // burnt 10× the CPU of one thread for the same answer. The rest of the environment is
+            // the child's own (PATH, PYTHONPATH for Debian's sklearn), not ours to parse.
             { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } },
           );
           if (c.status !== 0) throw new Error(`ceiling.py failed (${c.status}): ${c.stderr}`);

@@ -18,6 +18,7 @@ const DECLARED = new Set(Object.keys(VARIABLES));
  */
 const WHOLE_ENV: Record<string, string> = {
   'web/server/build.ts': 'passes the environment on to the `vite build` child process',
+  'models/bench/real.ts': 'hands the environment (PATH, PYTHONPATH) on to the scikit-learn ceiling child process, with OMP_NUM_THREADS=1',
   'web/src/lib/segments/push.server.ts': 'pushConfig() parses process.env through configFrom() by default (SvelteKit server code has no entry point of ours)',
   'ingest/mapping/compile.ts': 'compileMapping() parses process.env through configFrom() when the caller passes no env',
   'notebooks/run.ts': 'the notebooks CLI entry, and the environment handed on to the Jupyter child process',

@@ -225,7 +225,11 @@ test('new customers, customer updates and refunds: the incremental tables equal 
     'transactions',
     refunded.map((t) => line('shop', t.transaction_id, 'O1004-1', '1004', t.day, Number(t.amount), 'refunded')),
   );
-  assert.equal(await scalar(`SELECT count() AS v FROM transactions WHERE order_id = 'O1004-1'`), '4', 'old and new versions');
+  assert.equal(
+    await scalar(`SELECT count() AS v FROM transactions WHERE order_id = 'O1004-1'`),
+    '4',
+    'old and new versions',
+  );
   const r2 = await refresh('incremental').finally(() =>
     tw.warehouse.client.command({ query: 'SYSTEM START MERGES transactions' }),
   );

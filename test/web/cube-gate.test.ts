@@ -21,11 +21,16 @@ const ctx = {
 
 function call(headers: Record<string, string>) {
   const forwarded: IncomingMessage[] = [];
-  const answer: { status?: number; body?: string } = {};
+  const answer: { status?: number; body?: string; headers: Record<string, string> } = { headers: {} };
   const req = { headers: { ...headers } } as unknown as IncomingMessage;
   const res = {
-    writeHead(status: number) {
+    setHeader(name: string, value: string) {
+      answer.headers[name.toLowerCase()] = value;
+      return this;
+    },
+    writeHead(status: number, more: Record<string, string> = {}) {
       answer.status = status;
+      for (const [k, v] of Object.entries(more)) answer.headers[k.toLowerCase()] = v;
       return this;
     },
     end(body: string) {
@@ -51,5 +56,8 @@ test('no session, or another user\'s token: 401, nothing forwarded', async () =>
     const { forwarded, answer } = await call(headers);
     assert.equal(answer.status, 401, JSON.stringify(headers));
     assert.equal(forwarded.length, 0);
+    // A refusal is no more cacheable or sniffable than an answer.
+    assert.match(answer.headers['cache-control'] ?? '', /no-store/);
+    assert.equal(answer.headers['x-content-type-options'], 'nosniff');
   }
 });
