@@ -229,7 +229,11 @@ class Checker {
 
   /**
    * After the walk: a statement that reads a table with secret columns may not name one (in any
-   * qualification) nor take all columns, which would include them; `count(*)` only counts rows.
+   * qualification) nor take all columns of a SELECT that reads that table itself, which would
+   * include them; `count(*)` only counts rows. A `*` over a subquery or another table is that
+   * source's columns: Cube's customer queries join the owners' names (read from users by name) to
+   * `SELECT *` of the customers, and refusing every `*` in such a statement broke the customers
+   * list and the 360 page.
    */
   secrets(node: AstNode): void {
     if (this.secretColumns.size === 0) return;
@@ -239,9 +243,28 @@ class Checker {
     }
     if (ALL_COLUMNS.has(node.type)) {
       const inCount = node.type === 'Asterisk' && node.parent?.type === 'ExpressionList' && node.parent.parent?.type === 'Function' && /^count$/i.test(node.parent.parent.args.split(' ')[0]);
-      if (!inCount) this.deny(`user ${this.access.user} may not select all columns of a table holding ${[...this.secretColumns].join(', ')}: name the columns`);
+      if (!inCount && this.selectsFromSecretTable(node)) {
+        this.deny(`user ${this.access.user} may not select all columns of a table holding ${[...this.secretColumns].join(', ')}: name the columns`);
+      }
     }
     for (const child of node.children) this.secrets(child);
+  }
+
+  /** Whether the SELECT that holds `node` reads a table with secret columns in its own FROM/JOIN (not in a subquery); true when there is no SELECT to tell. */
+  selectsFromSecretTable(node: AstNode): boolean {
+    let select = node.parent;
+    while (select && select.type !== 'SelectQuery') select = select.parent;
+    if (!select) return true;
+    const sources = select.children.find((c) => c.type === 'TablesInSelectQuery')?.children ?? [];
+    for (const element of sources) {
+      for (const expression of element.children.filter((c) => c.type === 'TableExpression')) {
+        for (const table of expression.children.filter((c) => c.type === 'TableIdentifier')) {
+          const [database, name] = this.tableName(table.args.split(' ')[0]);
+          if (database === this.access.database && SECRET.has(name)) return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** DROP, TRUNCATE, ALTER, DELETE, OPTIMIZE and CREATE name their table last among the top-level identifiers. */

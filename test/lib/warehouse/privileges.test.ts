@@ -290,6 +290,14 @@ describe('the rights that differ by role', () => {
       // What Cube's account_owners cube and an analyst legitimately ask.
       assert.deepEqual(await rows(c, 'SELECT owner_id, argMax(name, version) AS owner_name FROM users GROUP BY owner_id'), [{ owner_id: 'O1', owner_name: 'Ada' }], role);
       assert.deepEqual(await rows(c, `SELECT count(*) AS n FROM ${db}.users`), [{ n: '1' }], role);
+      // Cube's customer queries: all columns of another source, with the owners' names joined by
+      // name from users (a statement-wide refusal of every * broke the customers list and the 360 page).
+      const joined = await rows(
+        c,
+        "SELECT e.*, o.owner_name FROM (SELECT 'O1' AS owner_id, 'x' AS note) AS e LEFT JOIN (SELECT owner_id, argMax(name, version) AS owner_name FROM users GROUP BY owner_id) AS o ON e.owner_id = o.owner_id",
+      );
+      assert.deepEqual(joined, [{ owner_id: 'O1', note: 'x', owner_name: 'Ada' }], role);
+      assert.deepEqual(await rows(c, 'SELECT * FROM (SELECT owner_id FROM users)'), [{ owner_id: 'O1' }], role);
       for (const query of [
         'SELECT password_hash FROM users',
         `SELECT u.password_hash AS p FROM ${db}.users AS u`,
@@ -300,6 +308,9 @@ describe('the rights that differ by role', () => {
         'SELECT * EXCEPT (user_id) FROM users',
         "SELECT tupleElement(t, 'password_hash') FROM (SELECT tuple(*) AS t FROM users)",
         "SELECT formatRow('JSONEachRow', *) FROM users",
+        'SELECT * FROM (SELECT * FROM users)',
+        "SELECT * FROM (SELECT 'O1' AS o) AS e JOIN users AS u ON e.o = u.owner_id",
+        'WITH x AS (SELECT * FROM users) SELECT user_id FROM x',
         'SELECT e.id FROM events AS e WHERE e.name IN (SELECT password_hash FROM users_local)',
       ]) {
         await deniedAccess(c.query({ query, format: 'JSONEachRow' }), /password_hash|all columns/);
