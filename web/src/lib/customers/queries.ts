@@ -105,14 +105,14 @@ export const LIST_COLUMNS: Column[] = [
 ];
 
 /**
- * The list's columns, the recency one named with the day it counts to. "Last order 180 d" read as a
- * date or as days before today; the days run to the figures' as-of day (value_as_of: the data's end
- * for an old export), which every row of one answer shares.
+ * What the recency column counts to, said above the list: "Last order 180 d" read as a date or as
+ * days before today; the days run to the figures' as-of day (value_as_of: the data's end for an old
+ * export), which every row of one answer shares. Not in the column's name: a header that long
+ * widened the table enough to move the owner column into the row details on a laptop screen.
  */
-export function listColumns(rows: readonly Row[]): Column[] {
+export function recencyNote(rows: readonly Row[]): string | undefined {
   const asOf = rows.map((r) => r['customer_base.value_as_of']).find((v): v is string => typeof v === 'string' && v !== '');
-  if (!asOf) return LIST_COLUMNS;
-  return LIST_COLUMNS.map((c) => (c.key === 'customer_base.days_since_last_purchase' ? { ...c, label: `Days since last order (to ${formatDate(asOf)})` } : c));
+  return asOf ? `Days since last order are counted to ${formatDate(asOf)}, the figures' as-of day.` : undefined;
 }
 
 const id = (customerId: string): CubeFilter[] => [{ member: 'customer_base.customer_id', operator: 'equals', values: [customerId] }];
