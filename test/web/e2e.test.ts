@@ -98,6 +98,8 @@ async function pagedTotal(page: Page, scope: string): Promise<number> {
 
 /** Clicks data item `index` of series 0 of the chart in `card` at its real pixel position. */
 async function clickBar(page: Page, card: string, index: number): Promise<void> {
+  // In view first, as a user would scroll: a click below the fold reaches nothing.
+  await page.locator(`[data-testid="${card}"] [data-chart]`).scrollIntoViewIfNeeded();
   const point = await page.$eval(`[data-testid="${card}"] [data-chart]`, (node, i) => {
     const chart = (node as HTMLElement & { echartsInstance?: { getOption(): { series: { data: unknown[] }[] }; convertToPixel(finder: object, value: unknown[]): number[] } }).echartsInstance!;
     const opt = chart.getOption();
