@@ -25,6 +25,7 @@ import { segmentFilters, type SegmentDefinition } from '../../web/src/lib/segmen
 import { consentFilter } from '../../web/src/lib/segments/consent.ts';
 import { verifyWebhookSignature } from '../../lib/webhook/index.ts';
 import { ingestRecords } from '../../ingest/load/job.ts';
+import { DATA_VERSION_RENEWAL_SECONDS } from '../../semantic/refresh-keys.ts';
 
 interface Delivery {
   signed: boolean;
@@ -300,9 +301,15 @@ describe('segment builder end to end', { timeout: 1_800_000 }, () => {
 
     // Results panel: the numbers Cube returns for that campaign.
     const measures = ['sends', 'responses', 'conversions', 'response_rate', 'conversion_rate', 'campaign_revenue'].map((m) => `campaign_performance.${m}`);
-    // renewQuery: Cube runs the query now instead of answering from its cache (whose refresh key
-    // changes every 10 s), so one request sees the responses just loaded.
-    const [cubeRow] = await stack.load({ measures, filters: [{ member: 'campaign_performance.campaign_id', operator: 'equals', values: [campaignId] }], renewQuery: true }, token);
+    // renewQuery runs the query again, but Cube re-reads the data-version key it depends on at most
+    // every DATA_VERSION_RENEWAL_SECONDS: an answer cached just before the load may come back once
+    // more. Asked until the responses show (bounded), then every number is checked.
+    const askCube = async () => (await stack.load({ measures, filters: [{ member: 'campaign_performance.campaign_id', operator: 'equals', values: [campaignId] }], renewQuery: true }, token))[0];
+    let cubeRow = await askCube();
+    for (const deadline = Date.now() + 3 * DATA_VERSION_RENEWAL_SECONDS * 1000; Number(cubeRow['campaign_performance.responses']) !== 2 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      cubeRow = await askCube();
+    }
     assert.equal(Number(cubeRow['campaign_performance.sends']), expectedIds.length);
     assert.equal(Number(cubeRow['campaign_performance.responses']), 2);
     assert.equal(Number(cubeRow['campaign_performance.conversions']), 1);
