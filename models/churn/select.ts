@@ -152,6 +152,18 @@ const sd = (xs: number[]): number => {
 };
 const rate = (y: Uint8Array): number => (y.length ? y.reduce((a, b) => a + b, 0) / y.length : NaN);
 
+/**
+ * Whether a cutoff has the history the selection asks of it: the newest cutoff trains whatever
+ * history it has; older ones must have a horizon of it behind them (else their customers are weeks
+ * old and unlike today's). Exported for the benchmarks that train as the selection does.
+ */
+export function hasTrainingHistory(
+  cutoff: string,
+  opts: { newest: boolean; dataStart: string; horizonDays: number },
+): boolean {
+  return opts.newest || cutoff >= addDays(opts.dataStart, opts.horizonDays);
+}
+
 /** Features, labels and the BG/NBD columns at one cutoff; undefined when it cannot train or validate. */
 async function loadCutoff(
   warehouse: Warehouse,
@@ -162,8 +174,7 @@ async function loadCutoff(
   newest: boolean,
   purchases: PurchaseDay[],
 ): Promise<{ set: LabelledSet; bgnbd: boolean } | { problem: string }> {
-  // The newest cutoff trains whatever history it has; older ones must have a horizon of it behind them.
-  if (!newest && cutoff < addDays(dataStart, definition.horizonDays)) {
+  if (!hasTrainingHistory(cutoff, { newest, dataStart, horizonDays: definition.horizonDays })) {
     return {
       problem: `less than one horizon (${definition.horizonDays} days) of history before ${cutoff} (the first order is on ${dataStart})`,
     };
