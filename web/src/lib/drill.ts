@@ -29,6 +29,8 @@ export interface Column {
 export interface Drill {
   title: string;
   description?: string;
+  /** A line above the rows that needs the answer (the day the recency days count to); none when it returns undefined. */
+  rowsNote?: (rows: readonly Row[]) => string | undefined;
   /** Without limit/offset: the dialog pages through it. */
   query: CubeQuery;
   columns: Column[];

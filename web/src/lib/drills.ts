@@ -2,6 +2,7 @@ import type { DateRange, Filters } from './filters/url-filters.ts';
 import { scopeFilters, timeDimension, type ScopeName } from './cube/scopes.ts';
 import type { CubeFilter } from './cube/types.ts';
 import { customerHref, type Column, type Drill } from './drill.ts';
+import { recencyNote } from './customers/queries.ts';
 import { formatDate, humanize } from './format/format.ts';
 
 /**
@@ -45,6 +46,8 @@ export function customersDrill(f: Filters, extra: CubeFilter[], title: string, d
         'customer_base.rfm_segment',
         'customer_base.lifetime_value',
         'customer_base.days_since_last_purchase',
+        // The day the recency days count to (the figures' as-of day), said above the rows.
+        'customer_base.value_as_of',
       ],
       filters: [...scopeFilters('customers', f), ...extra],
       order: [['customer_base.lifetime_value', 'desc'], ['customer_base.customer_id', 'asc']],
@@ -55,8 +58,11 @@ export function customersDrill(f: Filters, extra: CubeFilter[], title: string, d
       { key: 'customer_base.owner_name', label: 'Owner' },
       { key: 'customer_base.rfm_segment', label: 'Segment' },
       { key: 'customer_base.lifetime_value', label: 'LTV', format: 'currency' },
-      { key: 'customer_base.days_since_last_purchase', label: 'Since last order', format: 'days' },
+      { key: 'customer_base.days_since_last_purchase', label: 'Days since last order', format: 'days' },
     ],
+    // As on the customers list: "180" counts to the as-of day (the data's end for an old export),
+    // not to today; the day goes in a line, not the header (a long header widens the table).
+    rowsNote: recencyNote,
   };
 }
 

@@ -61,3 +61,18 @@ describe('DrillDialog', () => {
     expect(screen.getByTestId('drill-dialog').querySelector('b')).toBeNull();
   });
 });
+
+describe('DrillDialog rows note', () => {
+  test('a drill whose note needs the answer shows it above the rows, as text', async () => {
+    const withNote: Drill = { ...drill('Lapsed'), rowsNote: (rows) => `${rows.length} rows <i>counted</i> to 30 Jun 1998` };
+    render(DrillDialog, { drill: withNote, onclose: () => {} });
+    expect(await screen.findByTestId('drill-rows-note')).toHaveTextContent('2 rows <i>counted</i> to 30 Jun 1998');
+    expect(screen.getByTestId('drill-dialog').querySelector('i')).toBeNull();
+  });
+
+  test('no note when the drill has none', async () => {
+    render(DrillDialog, { drill: drill('Plain'), onclose: () => {} });
+    expect(await screen.findByText('o-2')).toBeInTheDocument();
+    expect(screen.queryByTestId('drill-rows-note')).toBeNull();
+  });
+});
