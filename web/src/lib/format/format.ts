@@ -31,50 +31,59 @@ export { MISSING, parseDay, relativeChange, toNumber, type FormatContext, type G
 export const LOCALE = DEFAULT_FORMAT.locale;
 export const CURRENCY = DEFAULT_FORMAT.currency;
 
-/** The dashboard's locale and base currency (en-GB, EUR unless configured with configureFormat). */
-let context: FormatContext = { ...DEFAULT_FORMAT };
+/**
+ * The dashboard's locale and base currency (en-GB, EUR unless configured with configureFormat),
+ * kept on globalThis under a registered symbol like the web context: the server process has two
+ * copies of this module (web/server.ts's and the built bundle's), and the base currency must be
+ * the one the process configured from its first request — a page's server load, an export or a
+ * data request runs before (or without) the root layout that also configures it, and formatted
+ * amounts in EUR until some page had rendered (lib/server/context.ts setWebContext configures it).
+ */
+const KEY = Symbol.for('customer-intelligence.web.format');
+type Holder = { [KEY]?: Readonly<FormatContext> };
+const holder = globalThis as Holder;
 
-/** Sets the locale and base currency every formatter below uses (once, from the app's configuration). */
-export function configureFormat(ctx: Partial<FormatContext>): void {
-  context = { locale: ctx.locale || DEFAULT_FORMAT.locale, currency: ctx.currency || DEFAULT_FORMAT.currency };
+/** Sets the locale and base currency every formatter below uses (from the app's configuration). */
+export function configureFormat(ctx: Partial<FormatContext> | undefined): void {
+  holder[KEY] = Object.freeze({ locale: ctx?.locale || DEFAULT_FORMAT.locale, currency: ctx?.currency || DEFAULT_FORMAT.currency });
 }
 
-export const formatContext = (): Readonly<FormatContext> => context;
+export const formatContext = (): Readonly<FormatContext> => holder[KEY] ?? DEFAULT_FORMAT;
 
 /** "€1,234,567" (whole units; `cents` for two decimals) — or "€1.23m" when compact (from €10,000 on). */
 export function formatCurrency(v: Num, opts: { compact?: boolean; cents?: boolean } = {}): string {
-  return formatMoney(v, opts, context);
+  return formatMoney(v, opts, formatContext());
 }
 
 /** "12,345" — or "12.3k" when compact; `digits` fraction digits at most (default 0). */
-export const formatNumber = (v: Num, opts: { compact?: boolean; digits?: number } = {}): string => sharedNumber(v, opts, context);
+export const formatNumber = (v: Num, opts: { compact?: boolean; digits?: number } = {}): string => sharedNumber(v, opts, formatContext());
 
 /** A 0-1 share as "12.3%". */
-export const formatPercent = (v: Num, digits = 1): string => sharedPercent(v, digits, context);
+export const formatPercent = (v: Num, digits = 1): string => sharedPercent(v, digits, formatContext());
 
 /** "3 Mar 2026" */
-export const formatDate = (v: string | Date | null | undefined): string => sharedDate(v, context);
+export const formatDate = (v: string | Date | null | undefined): string => sharedDate(v, formatContext());
 
 /**
  * "3 Mar 2026, 14:05 UTC": times are shown in UTC, so the zone is said like a currency — a bare
  * "07:00" on the alerts inbox, a segment's last push or a customer's timeline read as local time.
  */
 export const formatDateTime = (v: string | Date | null | undefined): string => {
-  const text = sharedDateTime(v, context);
+  const text = sharedDateTime(v, formatContext());
   return text === MISSING ? text : `${text} UTC`;
 };
 
 /** Label of a time bucket: "Mar 2026" for months, "3 Mar" for days and weeks, "Q1 2026", "2026". */
-export const formatPeriod = (v: string | null | undefined, granularity: Granularity): string => sharedPeriod(v, granularity, context);
+export const formatPeriod = (v: string | null | undefined, granularity: Granularity): string => sharedPeriod(v, granularity, formatContext());
 
 /** "+12.3%" / "−4.0%" / "±0.0%", with a real minus sign. */
-export const formatChange = (change: number | undefined, digits = 1): string => sharedChange(change, digits, context);
+export const formatChange = (change: number | undefined, digits = 1): string => sharedChange(change, digits, formatContext());
 
 /** Change in percentage points for rates: "+1.2 pp". */
-export const formatPointChange = (current: Num, previous: Num, digits = 1): string => sharedPointChange(current, previous, digits, context);
+export const formatPointChange = (current: Num, previous: Num, digits = 1): string => sharedPointChange(current, previous, digits, formatContext());
 
 /** A day typed into a date field, checked against its bounds (components/DateField.svelte). */
-export const checkDateInput = (text: string, bounds: Parameters<typeof sharedCheckDateInput>[1]) => sharedCheckDateInput(text, bounds, context);
+export const checkDateInput = (text: string, bounds: Parameters<typeof sharedCheckDateInput>[1]) => sharedCheckDateInput(text, bounds, formatContext());
 
 /** `label`: a code from the warehouse shown as words (humanize). */
 export type ValueFormat = 'currency' | 'number' | 'percent' | 'date' | 'datetime' | 'text' | 'days' | 'label';
@@ -89,7 +98,7 @@ export function formatValue(v: unknown, format: ValueFormat, opts: { compact?: b
     case 'percent':
       return formatPercent(v as Num);
     case 'days':
-      return formatDays(v as Num, {}, context);
+      return formatDays(v as Num, {}, formatContext());
     case 'date':
       return formatDate(v as string);
     case 'datetime':

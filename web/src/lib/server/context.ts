@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Role } from '../auth/roles.ts';
 import type { FormatContext } from '../../../../lib/format/context.ts';
+import { configureFormat } from '../format/format.ts';
 
 /**
  * What the SvelteKit server code needs from the process that runs it: secrets, where Cube is, and
@@ -8,7 +9,8 @@ import type { FormatContext } from '../../../../lib/format/context.ts';
  *
  * web/server.ts (run by tsx) creates the context and the adapter-node bundle reads it. The two are
  * separate module graphs (the bundle has its own copies of every module), so the bridge is a
- * well-known symbol on globalThis rather than a module-level variable. A leaf module.
+ * well-known symbol on globalThis rather than a module-level variable. Its one import sets the
+ * formatters' base currency with the context (same bridge), so no request formats in EUR first.
  */
 export interface UserRecord {
   userId: string;
@@ -110,6 +112,9 @@ type Holder = { [KEY]?: WebContext };
 
 export function setWebContext(ctx: WebContext | undefined): void {
   (globalThis as Holder)[KEY] = ctx;
+  // Before any request: a page's server load, an export or a data request may run before (or
+  // without) the root layout, which used to be the only place the base currency was set.
+  configureFormat(ctx?.format);
 }
 
 export function getWebContext(): WebContext {
