@@ -16,6 +16,14 @@ import { tokenFromHeader, verifyToken, type Secret, type SecurityContext } from 
  * known to be of the current data version (see the miss path below: an older answer Cube still
  * serves from its own cache during its renewal window is passed on but not kept), bounded in bytes,
  * least recently used out first.
+ *
+ * Staleness rule (stale-while-revalidate, issue 17: at 10M transactions every data change sent all
+ * 50 cockpit users to a cold Cube at once, page views p95 61 s): after the data changes, a key's
+ * answer of an earlier version is still served — only for that same key, so only within its scope —
+ * until its answer of the new version is kept (the re-warm, warm-up.ts, recomputes it in the
+ * background), and never later than `maxStaleMs` after the first change after that answer's version
+ * was seen. So no answer is served more than maxStaleMs (+ one version read) after the data it was
+ * computed from changed. A re-warm replay never takes a stale answer: it asks Cube.
  */
 
 /**
@@ -79,7 +87,14 @@ export function loadKeyOf(req: IncomingMessage & { body?: unknown }): string | u
   return stableJson({ query, queryType: queryType ?? null });
 }
 
+/** The cache key of a /v1/load request in the scope of a verified context; undefined when it is not cacheable (as loadKeyOf). */
+export function answerKeyOf(req: IncomingMessage & { body?: unknown }, ctx: SecurityContext): string | undefined {
+  const query = loadKeyOf(req);
+  return query === undefined ? undefined : `${answerScope(ctx)}\n${query}`;
+}
+
 export interface CacheStats {
+  /** Requests answered from here (fresh, or stale within the bound: counted in `stale` too). */
   hits: number;
   misses: number;
   /** Answers kept. */
@@ -97,6 +112,10 @@ export interface CacheStats {
   rewarmAsked: number;
   /** Re-warm runs done (one per data version that settled with something to replay). */
   rewarms: number;
+  /** Answers of an earlier data version served while the current one's was not kept yet (within the staleness bound). */
+  stale: number;
+  /** Data-version reads that found a change but kept the published version because a writer had not finished (dataVersionReader's hold). */
+  held: number;
 }
 
 interface Entry {
@@ -105,36 +124,90 @@ interface Entry {
 }
 /** A complete 200 answer as written to the client. */
 type Captured = Entry;
+interface Kept extends Entry {
+  /** The data version the answer is of. */
+  version: string;
+}
 
-/** An LRU map bounded by the bytes of its answers; every entry belongs to one data version. */
+/** What a lookup found: an answer of the current version, or (stale) one of an earlier version still within the staleness bound. */
+export interface Found extends Entry {
+  stale: boolean;
+}
+
+/** Versions whose staleness start is remembered; an answer of a version older than these is never served. */
+const VERSIONS_KEPT = 256;
+
+/**
+ * An LRU map bounded by the bytes of its answers. Each key holds its newest answer, tagged with its
+ * data version; an answer of an earlier version is served (as stale) only within `maxStaleMs` of the
+ * first change seen after that version (the staleness rule above), and dropped once past it.
+ */
 export class AnswerStore {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new Map<string, Kept>();
   #bytes = 0;
   #version: string | undefined;
+  /** For each version left behind: when the data was first seen to change after it (ms since the epoch). */
+  readonly #staleSince = new Map<string, number>();
   readonly stats: CacheStats;
 
-  constructor(readonly maxBytes: number) {
-    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0 };
+  /** `maxStaleMs` 0: no stale answers at all (every change sends the next requests to Cube). */
+  constructor(
+    readonly maxBytes: number,
+    readonly maxStaleMs = 0,
+  ) {
+    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0, stale: 0, held: 0 };
   }
 
-  /** Entries of another data version can never be asked for again: dropped at once, not left to the LRU. */
-  #useVersion(version: string): void {
+  /**
+   * Moves to `version`. `changedAt`: when the data was first seen to change after the version the
+   * store was at (the start of the new version's publish hold, dataVersionReader); its answers are
+   * stale from then on.
+   */
+  #useVersion(version: string, changedAt: number): void {
     if (this.#version === version) return;
-    if (this.#version !== undefined) this.stats.versionChanges++;
+    if (this.#version !== undefined) {
+      this.stats.versionChanges++;
+      if (!this.#staleSince.has(this.#version)) this.#staleSince.set(this.#version, changedAt);
+      while (this.#staleSince.size > VERSIONS_KEPT) this.#staleSince.delete(this.#staleSince.keys().next().value as string);
+    }
+    // A version seen again (the data went back) is current again, not stale.
+    this.#staleSince.delete(version);
     this.#version = version;
-    this.#entries.clear();
-    this.#bytes = 0;
-    this.#sync();
+    if (this.maxStaleMs <= 0) {
+      this.#entries.clear();
+      this.#bytes = 0;
+      this.#sync();
+    }
   }
 
-  get(version: string, key: string): Entry | undefined {
-    this.#useVersion(version);
+  /**
+   * The key's answer of `version`, or of an earlier version within the staleness bound when
+   * `allowStale` (a user's request; never a re-warm replay). An answer past the bound is dropped.
+   */
+  lookup(version: DataVersion, key: string, now: number, allowStale: boolean): Found | undefined {
+    this.#useVersion(version.value, version.changedAt ?? version.seenAt);
     const e = this.#entries.get(key);
     if (!e) return undefined;
+    let stale = false;
+    if (e.version !== version.value) {
+      const since = this.#staleSince.get(e.version);
+      if (since === undefined || now - since > this.maxStaleMs) {
+        this.#drop(key, e);
+        return undefined;
+      }
+      if (!allowStale) return undefined;
+      stale = true;
+    }
     // Most recently used last: Map keeps insertion order.
     this.#entries.delete(key);
     this.#entries.set(key, e);
-    return e;
+    return { body: e.body, contentType: e.contentType, stale };
+  }
+
+  /** The current version's answer only (no stale one). */
+  get(version: string, key: string): Entry | undefined {
+    const found = this.lookup({ value: version, seenAt: 0 }, key, 0, false);
+    return found && !found.stale ? found : undefined;
   }
 
   /** Kept only under the version the store is at (the one the last lookup used): an answer of an older one is useless. */
@@ -144,19 +217,31 @@ export class AnswerStore {
     // One answer may take at most a quarter of the budget, so a huge one cannot flush everything.
     if (size > this.maxBytes / 4) return false;
     const had = this.#entries.get(key);
-    if (had) {
-      this.#bytes -= had.body.length + key.length;
-      this.#entries.delete(key);
-    }
-    this.#entries.set(key, entry);
+    if (had) this.#drop(key, had);
+    this.#entries.set(key, { ...entry, version });
     this.#bytes += size;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(k);
-      this.#bytes -= e.body.length + k.length;
+      this.#drop(k, e);
     }
     this.#sync();
     return true;
+  }
+
+  /** When the answers of `version` became stale (undefined: current, or not remembered). For the re-warm's order. */
+  staleSince(version: string): number | undefined {
+    return this.#staleSince.get(version);
+  }
+
+  /** The version of the key's kept answer, if any. */
+  versionOf(key: string): string | undefined {
+    return this.#entries.get(key)?.version;
+  }
+
+  #drop(key: string, e: Kept): void {
+    this.#entries.delete(key);
+    this.#bytes -= e.body.length + key.length;
+    this.#sync();
   }
 
   #sync(): void {
@@ -169,23 +254,59 @@ export interface DataVersion {
   value: string;
   /** ms since the epoch when the read that first returned this value started. */
   seenAt: number;
+  /**
+   * ms since the epoch when the data was first seen to differ from the previously published version
+   * (≤ seenAt; earlier when the publish was held for a writer to finish). Undefined: seenAt.
+   */
+  changedAt?: number;
+}
+
+export interface PublishHold {
+  /** Whether a writer is between its first and its last write (a load whose derived refresh has not committed yet). */
+  busy: () => Promise<boolean>;
+  /** The longest a change waits for its writer, ms from the first change seen. */
+  maxHoldMs: number;
+  /** Told each time a read keeps the published version because of the hold. */
+  onHeld?: () => void;
 }
 
 /**
  * The data version, re-read when the last read is older than `renewalMs`; concurrent callers share
  * one read. A failed read is thrown to every waiting caller (the request then bypasses the cache).
+ *
+ * With `hold`, one data change is one version change: a load writes its rows, then the derived
+ * refresh it triggers writes and commits its snapshot; each write moves the raw fingerprint. A new
+ * fingerprint is published only once no writer is busy, or `maxHoldMs` after the first change was
+ * seen, whichever comes first; until then the published version stays and answers stay shared.
  */
-export function dataVersionReader(read: () => Promise<string>, renewalMs: number, now: () => number = Date.now): () => Promise<DataVersion> {
+export function dataVersionReader(
+  read: () => Promise<string>,
+  renewalMs: number,
+  now: () => number = Date.now,
+  opts: { hold?: PublishHold; maxWaitMs?: number } = {},
+): () => Promise<DataVersion> {
+  const { hold, maxWaitMs = Infinity } = opts;
   let current: DataVersion | undefined;
   let readAt = -Infinity;
   let pending: Promise<DataVersion> | undefined;
-  return () => {
-    if (current && now() - readAt < renewalMs) return Promise.resolve(current);
+  /** The newest raw value that differs from the published one, and when it and the first change were seen. */
+  let next: { value: string; seenAt: number; changedAt: number } | undefined;
+  const due = (): Promise<DataVersion> => {
     pending ??= (async () => {
       const started = now();
       try {
         const value = await read();
-        if (!current || current.value !== value) current = { value, seenAt: started };
+        if (!current) current = { value, seenAt: started, changedAt: started };
+        else if (current.value === value) next = undefined;
+        else {
+          next = next?.value === value ? next : { value, seenAt: started, changedAt: next?.changedAt ?? started };
+          const held = hold !== undefined && started - next.changedAt < hold.maxHoldMs && (await hold.busy().catch(() => false));
+          if (held) hold.onHeld?.();
+          else {
+            current = { ...next };
+            next = undefined;
+          }
+        }
         readAt = started;
         return current;
       } finally {
@@ -193,6 +314,20 @@ export function dataVersionReader(read: () => Promise<string>, renewalMs: number
       }
     })();
     return pending;
+  };
+  return () => {
+    if (current && now() - readAt < renewalMs) return Promise.resolve(current);
+    const reading = due();
+    // A version read queued behind a busy warehouse must not hold every request up: after
+    // maxWaitMs the last version read answers (the read goes on; answers kept meanwhile are checked
+    // against the version's own time as always), so it adds at most one read's delay to staleness.
+    const known = current;
+    if (!known || !Number.isFinite(maxWaitMs)) return reading;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<DataVersion>((resolve) => (timer = setTimeout(() => resolve(known), maxWaitMs)));
+    // A read that fails after the wait was given up is reported to nobody: the next caller reads again.
+    reading.catch(() => undefined);
+    return Promise.race([reading, late]).finally(() => clearTimeout(timer));
   };
 }
 
@@ -238,6 +373,14 @@ export interface AnswerCacheOptions {
   onError?: (err: Error) => void;
   /** Whether a request is this process's own re-warm replay (counted apart from the users' hits and misses). */
   isReplay?: (req: IncomingMessage) => boolean;
+  /**
+   * Asks Cube again in the background for a request that was just answered stale, at `at` (ms since
+   * the epoch: once an answer can be kept), as a replay (isReplay) with the request's own token, so
+   * its answer is kept for the scope that asked. Without it a stale key is renewed only by the
+   * re-warm, which does not replay what it was not allowed to remember (a query naming a person).
+   * One at a time per key and version.
+   */
+  revalidate?: (req: IncomingMessage & { body?: unknown }, at: number) => Promise<unknown>;
   /** For tests: ms since the epoch. */
   now?: () => number;
 }
@@ -264,6 +407,8 @@ export function answerCache(opts: AnswerCacheOptions) {
   const tokens = new Map<string, { ctx: SecurityContext; expiresMs: number }>();
   /** Misses on their way to Cube, by data version + scope + query: what an identical miss waits for. */
   const inFlight = new Map<string, Promise<Captured | undefined>>();
+  /** Stale keys being asked again (revalidate), by data version + scope + query. */
+  const revalidating = new Set<string>();
   const verified = (token: string | undefined): SecurityContext | undefined => {
     if (!token) return undefined;
     const known = tokens.get(token);
@@ -285,19 +430,28 @@ export function answerCache(opts: AnswerCacheOptions) {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(store.stats));
       return;
     }
-    const query = loadKeyOf(req);
-    if (query === undefined) return next();
+    if (loadKeyOf(req) === undefined) return next();
     const ctx = verified(tokenFromHeader(req.headers.authorization));
     if (!ctx) return next();
-    const key = `${answerScope(ctx)}\n${query}`;
+    const key = answerKeyOf(req, ctx)!;
     void opts.dataVersion().then(
       (version) => {
         const replay = opts.isReplay?.(req) ?? false;
-        const hit = store.get(version.value, key);
+        // A replay is there to compute the current version's answer: it never takes a stale one.
+        const hit = store.lookup(version, key, now(), !replay);
         if (hit) {
           if (replay) store.stats.rewarmAsked++;
           else store.stats.hits++;
-          res.writeHead(200, { 'content-type': hit.contentType, [CACHE_HEADER]: 'hit' }).end(hit.body);
+          if (hit.stale) store.stats.stale++;
+          res.writeHead(200, { 'content-type': hit.contentType, [CACHE_HEADER]: hit.stale ? 'stale' : 'hit' }).end(hit.body);
+          const again = `${version.value}\n${key}`;
+          if (hit.stale && opts.revalidate && !revalidating.has(again)) {
+            revalidating.add(again);
+            void opts
+              .revalidate(req, Math.max(now(), version.seenAt + opts.renewalMs + KEY_QUERY_MARGIN_MS))
+              .catch(() => undefined)
+              .finally(() => revalidating.delete(again));
+          }
           return;
         }
         if (replay) store.stats.rewarmAsked++;

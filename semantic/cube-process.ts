@@ -19,8 +19,9 @@ import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
-import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, dataVersionReader } from './answer-cache.ts';
-import { AskedRequests, WARM_HEADER, rewarmOnChange, warmUp, type AskedRequest } from './warm-up.ts';
+import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader } from './answer-cache.ts';
+import { writerBusySql } from './derived/auto-refresh.ts';
+import { AskedRequests, WARM_HEADER, replayRequest, rewarmOnChange, warmUp, type AskedRequest } from './warm-up.ts';
 import { createLogger } from '../lib/log.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 
@@ -118,6 +119,24 @@ const answerCacheBytes = env.CRM_SEMANTIC_ANSWER_CACHE_MB * 1024 * 1024;
 const VERSION_READ_MS = 1000;
 /** Re-warm replays in flight at once after a data change (warm-up.ts, rewarmOnChange): the users' own misses share the engine's two cores with them. */
 const REWARM_CONCURRENCY = 2;
+/**
+ * The staleness bound (answer-cache.ts): after the data changes, a key's earlier answer is served
+ * until its new one is kept by the re-warm, and never later than this after the change was first
+ * seen. Chosen so a load is in every cockpit answer within ~30 s of its derived refresh committing,
+ * while the re-warm at 10M transactions (~300 answers per change for 20 owners and the executives)
+ * finishes inside it (bench:load --load-every 15).
+ */
+const MAX_STALE_MS = 30_000;
+/**
+ * The longest a change waits for its writer before it is published (dataVersionReader's hold): a
+ * load and the derived refresh it triggers normally publish as one version; a refresh that takes
+ * longer publishes the load first. Half the staleness bound, so the re-warm has the other half.
+ */
+const MAX_HOLD_MS = MAX_STALE_MS / 2;
+/** Queries Cube runs against the warehouse at once (its queue holds the rest); see orchestratorOptions below. */
+const CUBE_QUERY_CONCURRENCY = 3;
+/** How long a request waits for a due data-version read before the last version read answers it. */
+const VERSION_WAIT_MS = 250;
 /** Requests asked within this window are re-warmed: what people look at now (a browser's token lives 15 minutes). */
 const REWARM_RECENT_MS = 15 * 60_000;
 
@@ -279,7 +298,11 @@ async function main(): Promise<void> {
         // ends in the timeout error, not in endless "Continue wait". The request-level
         // continueWaitTimeout above applies first; wait-for-answer.ts turns its "Continue wait"
         // into one answer for plain HTTP clients.
-        queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5 },
+        // concurrency: Cube's ClickHouse default is 10 queries at once, but the embedded warehouse
+        // runs 4 sessions on 2 cores and queues the rest — ahead of the version reads, the web's
+        // session checks and the as-of read every page view needs (bench:load at 10M: Cube's queue
+        // held ~295 queries after a load). 3 keeps a session free for those short reads.
+        queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5, concurrency: CUBE_QUERY_CONCURRENCY },
       },
     },
     checkAuth: async (req: { securityContext?: unknown }, auth?: string) => {
@@ -316,8 +339,29 @@ async function main(): Promise<void> {
       if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
       return value;
     };
-    const store = new AnswerStore(answerCacheBytes);
-    const dataVersion = dataVersionReader(readVersion, VERSION_READ_MS);
+    const store = new AnswerStore(answerCacheBytes, MAX_STALE_MS);
+    const writerBusy = async (): Promise<boolean> => {
+      const [row] = (await versionDriver.query(writerBusySql())) as { busy?: unknown }[];
+      return Number(row?.busy) === 1;
+    };
+    const dataVersion = dataVersionReader(readVersion, VERSION_READ_MS, Date.now, {
+      hold: { busy: writerBusy, maxHoldMs: MAX_HOLD_MS, onHeld: () => store.stats.held++ },
+      maxWaitMs: VERSION_WAIT_MS,
+    });
+    /** The re-warm's order: answers not of the current version, the ones stale longest first; none for a current one. */
+    const replayOrder = (e: AskedRequest, version: string): number | undefined => {
+      let key: string | undefined;
+      try {
+        const req = { method: e.method, url: e.path, headers: {}, body: e.body === undefined ? undefined : (JSON.parse(e.body) as unknown) } as unknown as IncomingMessage & { body?: unknown };
+        key = answerKeyOf(req, { sub: 'warm-up', role: e.role, ...(e.role === 'owner' && e.owner_id ? { owner_id: e.owner_id } : {}) });
+      } catch {
+        key = undefined;
+      }
+      const kept = key === undefined ? undefined : store.versionOf(key);
+      if (kept === version) return undefined;
+      // Never kept (or not cacheable): after every stale one, which users are being served meanwhile.
+      return kept === undefined ? Number.MAX_SAFE_INTEGER : (store.staleSince(kept) ?? Number.MAX_SAFE_INTEGER - 1);
+    };
     const renewalMs = DATA_VERSION_RENEWAL_SECONDS * 1000;
     app.use(
       answerCache({
@@ -326,6 +370,17 @@ async function main(): Promise<void> {
         dataVersion,
         renewalMs,
         isReplay: (req) => Boolean(req.headers[WARM_HEADER]),
+        // A stale answer's own request asked again once it can be kept: the key is renewed even when
+        // the re-warm does not reach it (or may not remember it), with the asker's token and scope.
+        revalidate: async (req, at) => {
+          const wait = at - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+          const target = listening.at;
+          const token = req.headers.authorization;
+          if (!target || !token) return;
+          const post = req.method === 'POST';
+          await replayRequest(target, post ? 'POST' : 'GET', req.url ?? '/', token, post ? JSON.stringify(req.body ?? {}) : undefined);
+        },
         onError: (err) => cubeLog.warn({ error: err.message }, 'answer cache bypassed: the data version could not be read'),
       }),
     );
@@ -341,6 +396,7 @@ async function main(): Promise<void> {
         pollMs: VERSION_READ_MS,
         concurrency: REWARM_CONCURRENCY,
         recentMs: REWARM_RECENT_MS,
+        order: replayOrder,
         onRun: (r) => {
           store.stats.rewarms++;
           cubeLog.info({ ...r, version: undefined }, `re-warmed ${r.sent} of ${r.queries} recent queries after a data change in ${r.ms} ms (${r.sinceSeenMs} ms after it was seen)${r.cut ? '; cut short by a newer change' : ''}`);

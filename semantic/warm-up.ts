@@ -181,6 +181,11 @@ export interface WarmResult {
   ms: number;
 }
 
+/** Sends one request to this server as a replay (WARM_HEADER: not recorded as asked, never answered stale); resolves with its status. */
+export function replayRequest(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<number> {
+  return send(target, method, path, token, body);
+}
+
 function send(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { authorization: token, [WARM_HEADER]: '1' };
@@ -251,6 +256,13 @@ export interface RewarmOptions {
   /** Only requests asked within this many ms are replayed: what people look at now. */
   recentMs: number;
   maxReplayed?: number;
+  /**
+   * Which remembered requests a run replays, and in what order (stale-while-revalidate,
+   * answer-cache.ts): undefined skips a request (its answer is of `version` already); otherwise
+   * smaller first — the answers that have been stale longest, so none outlives the staleness bound
+   * while fresher ones are redone. Ties: most asked first. Default: every request, most asked first.
+   */
+  order?: (e: AskedRequest, version: string) => number | undefined;
   /** Told after every run (or when a newer version cut it short). */
   onRun?: (r: RewarmRun) => void;
   now?: () => number;
@@ -280,7 +292,8 @@ export interface RewarmRun {
  * `concurrency` at a time so users are not starved. Each replay passes through the answer cache
  * like a user's request: it is stored there, and a user's identical miss while it runs joins it
  * (single flight) instead of asking again. A newer version stops the run: its answers would be
- * dropped at once; the newer version's own run follows. The replay tokens are signed per scope,
+ * stale at once; the newer version's own run follows, the answers stale longest first (`order`), so
+ * what the cut run did not reach comes first. The replay tokens are signed per scope,
  * exactly like the start-up warm-up's, so a replay reads what that scope could read and nothing more.
  */
 export function rewarmOnChange(opts: RewarmOptions): { stop(): void; idle(): Promise<void> } {
@@ -303,11 +316,15 @@ export function rewarmOnChange(opts: RewarmOptions): { stop(): void; idle(): Pro
   const run = async (version: SeenVersion, gen: number): Promise<void> => {
     const t0 = now();
     const since = t0 - opts.recentMs;
-    const list = opts.asked
+    const ranked = opts.asked
       .all()
       .filter((e) => e.last >= since)
-      .sort((a, b) => b.count - a.count || b.last - a.last)
-      .slice(0, max);
+      .map((e) => ({ e, rank: opts.order ? opts.order(e, version.value) : 0 }))
+      .filter((x): x is { e: AskedRequest; rank: number } => x.rank !== undefined);
+    const list = ranked
+      .sort((a, b) => a.rank - b.rank || b.e.count - a.e.count || b.e.last - a.e.last)
+      .slice(0, max)
+      .map((x) => x.e);
     const tokens = new Map<string, string>();
     const tokenFor = (e: AskedRequest): string => {
       const scope = `${e.role}\n${e.owner_id ?? ''}`;

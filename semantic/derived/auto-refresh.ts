@@ -39,6 +39,23 @@ export async function derivedFreshness(client: ClickHouseClient, database: strin
   return { snapshot, lastLoad, stale: lastLoad > 0 && lastLoad >= snapshot };
 }
 
+/**
+ * Whether a load is between its first and its last write, for the answer cache's publish hold
+ * (semantic/answer-cache.ts, dataVersionReader): its batch row says `running` (written before its
+ * first row and rewritten after its last; started within the last 10 minutes, as a crashed load's
+ * row stays `running`). A load writes facts, customers, identities in turn: without the hold each
+ * write was a data version of its own, each dropping and re-warming every shared answer. The
+ * derived refresh a load triggers needs no hold: its tables count only through their commit row
+ * (semantic/refresh-keys.ts). Not held for that refresh either: a dashboard would then wait up to
+ * CRM_DERIVED_CHECK_SECONDS for the load's live figures (order lines, interactions, consents).
+ * One row, `busy` 0 or 1. Without `database`, unqualified names: the connection's database (Cube's
+ * driver reads it so, as the data version).
+ */
+export function writerBusySql(database?: string): string {
+  const t = (name: string): string => (database ? `${quoteIdent(checkName(database))}.${name}` : name);
+  return `SELECT toUInt8((SELECT count() FROM ${t('ingest_batches')} FINAL WHERE status = 'running' AND started_at > now64(3) - INTERVAL 10 MINUTE) > 0) AS busy`;
+}
+
 export interface DerivedRefresherOptions {
   client: ClickHouseClient;
   database: string;

@@ -205,3 +205,128 @@ test('after a data change the recent requests are replayed per scope, most asked
     rewarm.stop();
   }
 });
+
+test('after a change each scope is answered its own earlier answer while the new one is computed; a replay and an unknown scope go to Cube', async () => {
+  const store = new AnswerStore(1 << 20, 30_000);
+  let version: DataVersion = { value: 'v1', seenAt: 0, changedAt: 0 };
+  let t = 10_000;
+  const revalidations: { token: string; at: number }[] = [];
+  let releaseRevalidations!: () => void;
+  const revalidationsHeld = new Promise<void>((r) => (releaseRevalidations = r));
+  const middleware = answerCache({
+    apiSecret: SECRET,
+    store,
+    dataVersion: async () => version,
+    renewalMs: 5000,
+    now: () => t,
+    isReplay: (req) => Boolean(req.headers['x-replay']),
+    revalidate: async (req, at) => {
+      revalidations.push({ token: String(req.headers.authorization), at });
+      await revalidationsHeld;
+    },
+  });
+  const passedOn: FakeResponse[] = [];
+  const run = (token: string, replay = false): Promise<FakeResponse> =>
+    new Promise((resolve) => {
+      const res = new FakeResponse();
+      res.once('finish', () => resolve(res));
+      const req = request(token);
+      if (replay) (req.headers as Record<string, string>)['x-replay'] = '1';
+      middleware(req, res as unknown as ServerResponse, () => passedOn.push(res));
+    });
+  const answer = async (pending: Promise<FakeResponse>, who: string): Promise<FakeResponse> => {
+    while (passedOn.length === 0) await new Promise((r) => setImmediate(r));
+    const res = passedOn.shift()!;
+    res.setHeader('content-type', 'application/json');
+    res.end(answerFor(who));
+    return pending;
+  };
+  const ada = issueToken({ role: 'executive', name: 'Ada', sub: 'ada', secret: SECRET });
+  const ann = issueToken({ role: 'owner', name: 'Ann', ownerId: 'U-OWN-01', secret: SECRET });
+  const bob = issueToken({ role: 'owner', name: 'Bob', ownerId: 'U-OWN-02', secret: SECRET });
+  // Version 1: the executives' and Ann's answers are kept (asked more than a renewal after v1 was seen).
+  await answer(run(ada), 'executives');
+  await answer(run(ann), 'U-OWN-01');
+  assert.equal(store.stats.stored, 2);
+
+  // The data changes: v2 published at 20 s, first change seen at 18 s.
+  version = { value: 'v2', seenAt: 18_000, changedAt: 18_000 };
+  t = 20_000;
+  const annStale = await run(ann);
+  assert.equal(annStale.body?.toString(), answerFor('U-OWN-01'), "Ann gets her own earlier answer at once");
+  assert.equal(annStale.getHeader(CACHE_HEADER), 'stale');
+  const adaStale = await run(ada);
+  assert.equal(adaStale.body?.toString(), answerFor('executives'), 'the executives get theirs, never an owner’s');
+  const bobs = run(bob);
+  const bobRes = await answer(bobs, 'U-OWN-02');
+  assert.equal(bobRes.getHeader(CACHE_HEADER), 'miss', 'Bob had no answer: his request went to Cube, not to anyone else’s answer');
+  await run(ann);
+  assert.equal(store.stats.stale, 3);
+  // Each stale key is asked again once, with its asker's own token, when an answer can be kept
+  // (a renewal + margin after v2 was seen: 18 s + 5 s + 1 s), while earlier ones are still on their way.
+  assert.deepEqual(revalidations, [
+    { token: `Bearer ${ann}`, at: 24_000 },
+    { token: `Bearer ${ada}`, at: 24_000 },
+  ]);
+  releaseRevalidations();
+
+  // The re-warm's replay of Ann's query is not answered stale: it asks Cube, and its answer (v2, sent
+  // a renewal + margin after v2 was seen) replaces the stale one.
+  t = 25_000;
+  const replay = run(ann, true);
+  assert.equal(await Promise.race([replay.then(() => 'answered'), new Promise((r) => setImmediate(() => r('waiting')))]), 'waiting');
+  await answer(replay, 'U-OWN-01 v2');
+  const fresh = await run(ann);
+  assert.equal(fresh.getHeader(CACHE_HEADER), 'hit');
+  assert.equal(fresh.body?.toString(), answerFor('U-OWN-01 v2'));
+
+  // Past the bound (30 s after the change at 18 s) the executives' v1 answer is not served: Cube is asked.
+  t = 48_001;
+  const late = run(ada);
+  const lateRes = await answer(late, 'executives v2');
+  assert.equal(lateRes.getHeader(CACHE_HEADER), 'miss');
+});
+
+test('the re-warm replays the answers stale longest first and skips those of the current version', async () => {
+  const now = 1_000_000;
+  const entry = (measure: string, count: number): AskedRequest => ({
+    method: 'GET',
+    path: `/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify({ measures: [measure] }))}`,
+    role: 'executive',
+    count,
+    last: now - 1000,
+  });
+  const asked = new AskedRequests([entry('a', 9), entry('b', 5), entry('c', 1), entry('d', 3)]);
+  // a: current already; b: stale since 20 s; c: stale since 10 s; d: never kept.
+  const rank: Record<string, number | undefined> = { a: undefined, b: 20_000, c: 10_000, d: Number.MAX_SAFE_INTEGER };
+  const sent: string[] = [];
+  let ran!: (r: RewarmRun) => void;
+  const done = new Promise<RewarmRun>((r) => (ran = r));
+  const rewarm = rewarmOnChange({
+    target: () => undefined,
+    apiSecret: SECRET,
+    asked,
+    dataVersion: async () => ({ value: 'v9', seenAt: now }),
+    settleMs: 0,
+    pollMs: 1,
+    concurrency: 1,
+    recentMs: 60_000,
+    now: () => now,
+    order: (e, version) => {
+      assert.equal(version, 'v9');
+      return rank[JSON.parse(new URL(e.path, 'http://x').searchParams.get('query')!).measures[0] as string];
+    },
+    send: async (e) => {
+      sent.push(JSON.parse(new URL(e.path, 'http://x').searchParams.get('query')!).measures[0] as string);
+      return 200;
+    },
+    onRun: (r) => ran(r),
+  });
+  try {
+    const r = await done;
+    assert.deepEqual(sent, ['c', 'b', 'd'], 'stale longest first, then the never kept; the current one not at all');
+    assert.equal(r.queries, 3);
+  } finally {
+    rewarm.stop();
+  }
+});

@@ -60,7 +60,7 @@ test('a query is keyed the same however its keys are ordered, GET or POST; other
   assert.equal(stableJson({ b: [2, { d: 1, c: 2 }], a: null }), '{"a":null,"b":[2,{"c":2,"d":1}]}');
 });
 
-test('the store evicts the least recently used answers beyond its bytes and drops every answer of an older data version', () => {
+test('the store evicts the least recently used answers beyond its bytes; without a staleness bound it drops every answer of an older data version', () => {
   const body = (n: number) => ({ body: Buffer.alloc(n, 120), contentType: 'application/json' });
   const store = new AnswerStore(1000);
   // Each entry: 200 bytes of body + its 1-character key.
@@ -91,16 +91,16 @@ test('the data version is read at most once per renewal, by one read for all con
   const current = dataVersionReader(read, 5000, () => t);
   const [a, b] = await Promise.all([current(), current()]);
   assert.equal(reads, 1);
-  assert.deepEqual(a, { value: 'v1', seenAt: 1000 });
+  assert.deepEqual(a, { value: 'v1', seenAt: 1000, changedAt: 1000 });
   assert.equal(a, b);
   t = 5999;
   await current();
   assert.equal(reads, 1, 'within the renewal');
   t = 6000;
-  assert.deepEqual(await current(), { value: 'v1', seenAt: 1000 }, 'the same value keeps the time it was first seen');
+  assert.deepEqual(await current(), { value: 'v1', seenAt: 1000, changedAt: 1000 }, 'the same value keeps the time it was first seen');
   assert.equal(reads, 2);
   t = 11_000;
-  assert.deepEqual(await current(), { value: 'v2', seenAt: 11_000 });
+  assert.deepEqual(await current(), { value: 'v2', seenAt: 11_000, changedAt: 11_000 });
   const failing = dataVersionReader(async () => Promise.reject(new Error('warehouse down')), 5000, () => t);
   await assert.rejects(failing(), /warehouse down/);
 });
@@ -115,4 +115,102 @@ test('only complete answers count: every result with data and a refresh time, no
   assert.equal(isComplete(json({ results: [] })), false);
   assert.equal(isComplete(json({ data: [] })), false, 'no refresh time: not an answer Cube computed');
   assert.equal(isComplete(Buffer.from('not json')), false);
+});
+
+test('stale-while-revalidate: an earlier answer serves only its own key, never a replay, and never later than the bound after the first change', () => {
+  const body = (text: string) => ({ body: Buffer.from(text), contentType: 'application/json' });
+  const store = new AnswerStore(1 << 20, 30_000);
+  const v1 = { value: 'v1', seenAt: 0, changedAt: 0 };
+  assert.equal(store.lookup(v1, 'ann', 0, true), undefined);
+  assert.ok(store.set('v1', 'ann', body('ann-1')));
+  assert.ok(store.set('v1', 'bob', body('bob-1')));
+  // The data changed at 12 s (a load); its version was published at 15 s, once the writer finished.
+  const v2 = { value: 'v2', seenAt: 14_000, changedAt: 12_000 };
+  const stale = store.lookup(v2, 'ann', 20_000, true);
+  assert.deepEqual([stale?.body.toString(), stale?.stale], ['ann-1', true], "Ann's own earlier answer, marked stale");
+  assert.equal(store.lookup(v2, 'ann', 20_000, false), undefined, 'a re-warm replay never gets a stale answer: it asks Cube');
+  assert.equal(store.lookup(v2, 'carl', 20_000, true), undefined, 'a key without an answer of its own gets nothing (no other key’s)');
+  assert.equal(store.set('v1', 'bob', body('bob-late')), false, 'an answer of the older version arriving late is not kept');
+  assert.ok(store.set('v2', 'ann', body('ann-2')));
+  assert.deepEqual(store.lookup(v2, 'ann', 20_000, true), { body: Buffer.from('ann-2'), contentType: 'application/json', stale: false }, 'the new answer replaces it');
+  // Bob's v1 answer: stale from the first change (12 s), served until 12 s + 30 s and never after.
+  assert.equal(store.lookup(v2, 'bob', 42_000, true)?.body.toString(), 'bob-1');
+  assert.equal(store.lookup(v2, 'bob', 42_001, true), undefined, 'past the bound: no answer, the request goes to Cube');
+  assert.equal(store.versionOf('bob'), undefined, 'and the expired answer is gone');
+  // Another change at 50 s: Ann's v2 answer is stale from then, for 30 s.
+  const v3 = { value: 'v3', seenAt: 50_000 };
+  assert.equal(store.staleSince('v1'), 12_000);
+  assert.equal(store.lookup(v3, 'ann', 80_000, true)?.body.toString(), 'ann-2');
+  assert.equal(store.staleSince('v2'), 50_000);
+  assert.equal(store.lookup(v3, 'ann', 80_001, true), undefined);
+  assert.equal(store.stats.versionChanges, 2);
+});
+
+test('one data change is one version change: a change waits while a writer is busy, at most the hold, and keeps the times it was seen', async () => {
+  let t = 0;
+  let raw = 'v1';
+  let busy = false;
+  let held = 0;
+  let failBusy = false;
+  const current = dataVersionReader(async () => raw, 1000, () => t, {
+    hold: {
+      busy: async () => {
+        if (failBusy) throw new Error('warehouse down');
+        return busy;
+      },
+      maxHoldMs: 15_000,
+      onHeld: () => held++,
+    },
+  });
+  assert.deepEqual(await current(), { value: 'v1', seenAt: 0, changedAt: 0 });
+  // A load writes its rows: the fingerprint moves, its derived refresh is still to come.
+  raw = 'v2';
+  busy = true;
+  t = 1000;
+  assert.equal((await current()).value, 'v1', 'held while the writer is busy');
+  // The refresh writes and commits (another fingerprint), still busy until the commit is seen.
+  raw = 'v3';
+  t = 5000;
+  assert.equal((await current()).value, 'v1');
+  busy = false;
+  t = 8000;
+  assert.deepEqual(await current(), { value: 'v3', seenAt: 5000, changedAt: 1000 }, 'one version for the load and its refresh, stale-dated from the first write');
+  assert.equal(held, 2);
+  // A writer that never finishes is waited for at most maxHoldMs from the first change.
+  raw = 'v4';
+  busy = true;
+  t = 10_000;
+  assert.equal((await current()).value, 'v3');
+  t = 24_000;
+  assert.equal((await current()).value, 'v3', 'still within the hold');
+  t = 25_000;
+  assert.deepEqual(await current(), { value: 'v4', seenAt: 10_000, changedAt: 10_000 });
+  // The data back at the published value: nothing pending any more.
+  raw = 'v5';
+  t = 26_000;
+  assert.equal((await current()).value, 'v4');
+  raw = 'v4';
+  t = 27_000;
+  assert.equal((await current()).value, 'v4');
+  // A busy check that fails does not hold anything.
+  raw = 'v6';
+  failBusy = true;
+  t = 28_000;
+  assert.deepEqual(await current(), { value: 'v6', seenAt: 28_000, changedAt: 28_000 });
+});
+
+test('a version read that does not answer within maxWaitMs leaves the request with the last version read', async () => {
+  let t = 0;
+  let reads = 0;
+  let release!: (v: string) => void;
+  const current = dataVersionReader(async () => (reads++ === 0 ? 'v1' : new Promise<string>((r) => (release = r))), 1000, () => t, { maxWaitMs: 1 });
+  assert.equal((await current()).value, 'v1', 'the first read is waited for: there is nothing else');
+  t = 2000;
+  assert.equal((await current()).value, 'v1', 'the late read: the last version answers');
+  assert.equal(reads, 2);
+  assert.equal((await current()).value, 'v1', 'one read at a time: no second one while it runs');
+  assert.equal(reads, 2);
+  release('v2');
+  while ((await current()).value !== 'v2') await new Promise((r) => setImmediate(r));
+  assert.equal(reads, 2, 'the late read itself brought the new version');
 });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startSemanticServer } from '../../semantic/server.ts';
+import { writerBusySql } from '../../semantic/derived/auto-refresh.ts';
 import { OWNER_ANN, OWNER_BOB, opportunities } from './fixture.ts';
 import { startSemanticFixture, type Answer, type CubeQuery, type SemanticFixture } from './support.ts';
 
@@ -122,4 +123,23 @@ test('a restart answers the remembered requests before it is ready: the owner\'s
   } finally {
     await restarted.close();
   }
+});
+
+test('the publish hold’s writer check: busy while a load runs, not once it finished', async () => {
+  const db = fx.tw.config.database;
+  const busy = async (): Promise<number> => Number((await (await fx.tw.warehouse.client.query({ query: writerBusySql(db), format: 'JSONEachRow' })).json<{ busy: number | string }>())[0].busy);
+  const stamp = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+  const batch = (id: string, status: string, version: number, startedMs: number) => ({
+    batch_id: id, entity: 'transactions', source: 'test', source_file: `http:${id}`, file_sha256: '', status,
+    rows_read: 3, rows_loaded: status === 'running' ? 0 : 3, rows_updated: 0, rows_duplicate: 0, rows_rejected: 0, error: '',
+    started_at: stamp(startedMs), finished_at: status === 'running' ? null : stamp(startedMs + 500), version,
+  });
+  const insert = (rows: object[]) => fx.tw.warehouse.client.insert({ table: `${db}.ingest_batches`, values: rows, format: 'JSONEachRow' });
+  assert.equal(await busy(), 0, 'the fixture loads no batch');
+  await insert([batch('busy-check-1', 'running', 1, Date.now())]);
+  assert.equal(await busy(), 1, 'a load that is still running');
+  await insert([batch('busy-check-1', 'completed', 2, Date.now())]);
+  assert.equal(await busy(), 0, 'the same load once its batch row says completed');
+  await insert([batch('busy-check-2', 'running', 1, Date.now() - 11 * 60_000)]);
+  assert.equal(await busy(), 0, 'a load left running for more than 10 minutes (crashed) holds nothing');
 });
