@@ -15,7 +15,7 @@ import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Ch
 import { digestFromRows, type Digest } from './digest.ts';
 import { loadDealsAtRisk, type DealAtRisk } from './deals-at-risk.ts';
 import { AlertsError } from './errors.ts';
-import { dealsDigestDue, dealsEpisodeId, decideTrigger, deliveryId, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
+import { dealsDigestDue, dealsEpisodeId, decideTrigger, deliveryId as deliveryIdOf, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
 import {
   DEALS_TRIGGER,
   nextVersion,
@@ -183,39 +183,25 @@ export function planRun(input: {
     const listed = list.slice(0, rules.maxCustomersPerDigest);
     const more = list.length - listed.length;
     const episodes = listed.map((x) => episodeId(ownerId, x.c.customer_id, window));
-    const delivery = deliveryId(ownerId, window, episodes);
-    const messageId = messageIdFor(delivery, input.from);
-    const email = input.contacts.get(ownerId)?.email ?? '';
+    const digest = digestOf(ownerId, episodes, input);
     newEpisodes += listed.length;
-    const version = nextVersion();
     for (const channel of input.channels) {
       listed.forEach((x, i) =>
-        rows.push({
-          owner_id: ownerId,
-          customer_id: x.c.customer_id,
-          episode_id: episodes[i],
-          channel,
-          delivery_id: delivery,
-          message_id: messageId,
-          run_window: window,
-          run_window_at: windowAt,
-          status: 'pending',
-          attempts: 0,
-          last_error: '',
-          recipient: channel === 'webhook' ? '' : email,
-          customer_name: x.c.customer_name,
-          probability: x.c.probability,
-          previous_probability: x.prev ? x.prev.probability : null,
-          value_at_risk: x.value.value,
-          value_basis: x.value.basis,
-          reasons: x.c.reasons.slice(0, 3),
-          next_step: nextStepFor(x.c.reasons[0]?.feature),
-          trigger: x.trigger,
-          more_at_risk: more,
-          planned_at: input.now,
-          sent_at: null,
-          version,
-        }),
+        rows.push(
+          pendingRow(digest, channel, {
+            customer_id: x.c.customer_id,
+            episode_id: episodes[i],
+            customer_name: x.c.customer_name,
+            probability: x.c.probability,
+            previous_probability: x.prev ? x.prev.probability : null,
+            value_at_risk: x.value.value,
+            value_basis: x.value.basis,
+            reasons: x.c.reasons.slice(0, 3),
+            next_step: nextStepFor(x.c.reasons[0]?.feature),
+            trigger: x.trigger,
+            more_at_risk: more,
+          }),
+        ),
       );
     }
   }
@@ -224,40 +210,83 @@ export function planRun(input: {
     if (input.ownerFilter !== undefined && ownerId !== input.ownerFilter) continue;
     if (!dealsDigestDue(deals.map((d) => d.opportunityId), input.latestDeals?.get(ownerId), rules, windowAt)) continue;
     const episode = dealsEpisodeId(ownerId, window);
-    const delivery = deliveryId(ownerId, window, [episode]);
-    const email = input.contacts.get(ownerId)?.email ?? '';
-    const version = nextVersion();
+    const digest = digestOf(ownerId, [episode], input);
     for (const channel of input.channels)
-      rows.push({
-        owner_id: ownerId,
-        customer_id: '',
-        episode_id: episode,
-        channel,
-        delivery_id: delivery,
-        message_id: messageIdFor(delivery, input.from),
-        run_window: window,
-        run_window_at: windowAt,
-        status: 'pending',
-        attempts: 0,
-        last_error: '',
-        recipient: channel === 'webhook' ? '' : email,
-        customer_name: '',
-        probability: 0,
-        previous_probability: null,
-        // Not a customer's value: 0, so sums of value_at_risk over the ledger stay the churn alerts'.
-        value_at_risk: 0,
-        value_basis: 'clv_12m',
-        // Which deals made the digest, for the record (the digest itself shows the deals as they stand when it is delivered).
-        reasons: deals.map((d) => ({ feature: d.opportunityId, text: d.dealName || d.opportunityId, contribution: d.valueAtRisk })),
-        next_step: '',
-        trigger: DEALS_TRIGGER,
-        more_at_risk: 0,
-        planned_at: input.now,
-        sent_at: null,
-        version,
-      });
+      rows.push(
+        pendingRow(digest, channel, {
+          customer_id: '',
+          episode_id: episode,
+          customer_name: '',
+          probability: 0,
+          previous_probability: null,
+          // Not a customer's value: 0, so sums of value_at_risk over the ledger stay the churn alerts'.
+          value_at_risk: 0,
+          value_basis: 'clv_12m',
+          // Which deals made the digest, for the record (the digest itself shows the deals as they stand when it is delivered).
+          reasons: deals.map((d) => ({ feature: d.opportunityId, text: d.dealName || d.opportunityId, contribution: d.valueAtRisk })),
+          next_step: '',
+          trigger: DEALS_TRIGGER,
+          more_at_risk: 0,
+        }),
+      );
   }
   return { closures, rows, newEpisodes };
+}
+
+/** What every ledger row of one digest shares, whichever kind of row (a customer, or the deals-only row) it is. */
+interface PlannedDigest {
+  ownerId: string;
+  window: string;
+  windowAt: Date;
+  deliveryId: string;
+  messageId: string;
+  /** The owner's address for the e-mail and outbox rows. */
+  email: string;
+  plannedAt: Date;
+  version: number;
+}
+
+/** The delivery (id, Message-ID, recipient, version) of one owner's digest of `episodes` in this window. */
+function digestOf(ownerId: string, episodes: string[], input: { windowAt: Date; now: Date; from: string; contacts: Map<string, OwnerContact> }): PlannedDigest {
+  const window = input.windowAt.toISOString();
+  const deliveryId = deliveryIdOf(ownerId, window, episodes);
+  return {
+    ownerId,
+    window,
+    windowAt: input.windowAt,
+    deliveryId,
+    messageId: messageIdFor(deliveryId, input.from),
+    email: input.contacts.get(ownerId)?.email ?? '',
+    plannedAt: input.now,
+    version: nextVersion(),
+  };
+}
+
+/** What a row says about its customer (or, for the deals-only digest, about its deals). */
+type RowContent = Pick<
+  LedgerRow,
+  'customer_id' | 'episode_id' | 'customer_name' | 'probability' | 'previous_probability' | 'value_at_risk' | 'value_basis' | 'reasons' | 'next_step' | 'trigger' | 'more_at_risk'
+>;
+
+/** One pending ledger row of a digest on one channel: the one builder for churn and deals-only rows. */
+export function pendingRow(d: PlannedDigest, channel: Channel, content: RowContent): LedgerRow {
+  return {
+    owner_id: d.ownerId,
+    ...content,
+    channel,
+    delivery_id: d.deliveryId,
+    message_id: d.messageId,
+    run_window: d.window,
+    run_window_at: d.windowAt,
+    status: 'pending',
+    attempts: 0,
+    last_error: '',
+    // The webhook has no addressee; e-mail and outbox rows carry the owner's address.
+    recipient: channel === 'webhook' ? '' : d.email,
+    planned_at: d.plannedAt,
+    sent_at: null,
+    version: d.version,
+  };
 }
 
 /** Rows grouped per (delivery, channel), older digests first. */

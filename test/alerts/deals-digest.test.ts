@@ -1,7 +1,8 @@
 /**
  * An owner with open deals at risk but no new churn alert still gets a digest — for the deals
  * (issue 18, left over): planned through one non-episode ledger row, delivered over a real SMTP
- * server (smtp-server on loopback) by the embedded engine, exactly once per window.
+ * server (smtp-server on loopback) and over the webhook channel (a signed POST to a receiver on
+ * loopback) by the embedded engine, exactly once per window.
  *
  * Fixture (support.ts): U-OWN-01 keeps its churn alerts (C-01, C-02); U-OWN-02's customers are put
  * below the threshold, so U-OWN-02 has no churn alert — only the open deals planted here:
@@ -22,13 +23,15 @@ import { defaultRules, type AlertRules } from '../../alerts/rules.ts';
 import { runAlerts, type RunResult } from '../../alerts/run.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { ManualClock } from './manual-clock.ts';
-import { NOW, SCORES, header, insertFixture, setScores, startSmtpSink, textPart, type SmtpSink } from './support.ts';
+import { NOW, SCORES, header, insertFixture, setScores, startSmtpSink, startWebhookSink, textPart, truncateAlerts, type SmtpSink, type WebhookSink } from './support.ts';
 
 const DAY = 86_400_000;
 let tw: TestWarehouse;
 let wh: Warehouse;
 let smtp: SmtpSink;
+let hook: WebhookSink;
 let dataDir: string;
+const WEBHOOK_SECRET = 'deals-webhook-secret';
 
 const rules: AlertRules = { ...defaultRules({}), probabilityThreshold: 0.6, minValueAtRisk: 100, owners: ['U-OWN-01', 'U-OWN-02'] };
 
@@ -40,13 +43,24 @@ const DEALS: Deal[] = [
   { id: 'O-4', customer: 'C-01', status: 'open', amount: 2000, p: 0.9, name: 'Acme add-on' },
 ];
 const RUN = 'winloss-2024-03-10-fixture';
+/** Planted by the second test: a deal at risk the first digest did not list (no opportunity row: shown by its id). */
+const LATER: Deal = { id: 'O-5', customer: 'C-05', status: 'open', amount: 3000, p: 0.5, name: 'O-5' };
 
-function run(at: Date): Promise<RunResult> {
+/** E-mail over SMTP; `{ webhook: true }` adds the webhook channel (a run always has a mail channel: SMTP or the outbox). */
+function run(at: Date, channels: { webhook?: boolean } = {}): Promise<RunResult> {
   return runAlerts({
     warehouse: wh,
     dataDir,
     rules,
-    config: { dataDir, outboxDir: join(dataDir, 'outbox'), smtpUrl: smtp.url, from: '"CRM alerts" <alerts@crm.example.test>', webhookSecret: 's', publicUrl: 'https://crm.example.test' },
+    config: {
+      dataDir,
+      outboxDir: join(dataDir, 'outbox'),
+      smtpUrl: smtp.url,
+      ...(channels.webhook ? { webhookUrl: hook.url } : {}),
+      from: '"CRM alerts" <alerts@crm.example.test>',
+      webhookSecret: WEBHOOK_SECRET,
+      publicUrl: 'https://crm.example.test',
+    },
     clock: new ManualClock(at),
     at,
     rescore: false,
@@ -86,19 +100,21 @@ before(async () => {
     format: 'JSONEachRow',
   });
   smtp = await startSmtpSink();
+  hook = await startWebhookSink(WEBHOOK_SECRET);
   dataDir = mkdtempSync(join(tmpdir(), 'crm-alerts-deals-'));
 });
 
 after(async () => {
   await smtp?.close();
+  await hook?.close();
   await tw?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 const mailTo = (addr: string) => smtp.messages.filter((m) => m.to.includes(addr));
 // Value at risk computed here from what was planted: open deals' amount × (1 − win probability), largest first.
-const expected = (customers: string[]) =>
-  DEALS.filter((d) => d.status === 'open' && customers.includes(d.customer))
+const expected = (customers: string[], planted: Deal[] = DEALS) =>
+  planted.filter((d) => d.status === 'open' && customers.includes(d.customer))
     .map((d) => ({ ...d, var: d.amount * (1 - d.p) }))
     .sort((a, b) => b.var - a.var);
 
@@ -152,7 +168,7 @@ describe('deals-only digest', () => {
     // A new deal at risk (O-5: 3,000 × (1 − 0.5) = 1,500) with the SMTP server down: planned, failed.
     await wh.client.insert({
       table: `${wh.database}.deal_scores`,
-      values: [{ run_id: RUN, scored_at: '2024-03-10 03:00:00.000', as_of: '2024-03-10', source: 'crm', opportunity_id: 'O-5', customer_id: 'C-05', owner_id: '', region: '', product: 'p', status: 'open', stage: 'proposal', amount: 3000, created_at: '2024-01-01', closed_at: null, stated_reason: '', competitor: '', win_probability: 0.5, value_at_risk: 1500, causes: [], top_cause: '', disagreement: '' }],
+      values: [{ run_id: RUN, scored_at: '2024-03-10 03:00:00.000', as_of: '2024-03-10', source: 'crm', opportunity_id: LATER.id, customer_id: LATER.customer, owner_id: '', region: '', product: 'p', status: 'open', stage: 'proposal', amount: LATER.amount, created_at: '2024-01-01', closed_at: null, stated_reason: '', competitor: '', win_probability: LATER.p, value_at_risk: LATER.amount * (1 - LATER.p), causes: [], top_cause: '', disagreement: '' }],
       format: 'JSONEachRow',
     });
     const day2 = new Date(Date.parse(NOW) + 2 * DAY);
@@ -176,5 +192,63 @@ describe('deals-only digest', () => {
     assert.equal(rules.cooldownDays, 14);
     assert.equal(ownerTwo(await run(new Date(day2.getTime() + 13 * DAY))).length, 0);
     assert.deepEqual(ownerTwo(await run(new Date(day2.getTime() + 14 * DAY))).map((d) => d.outcome), ['sent']);
+  });
+  test('the deals-only digest over the webhook: one signed POST with the deals computed here, no customers; once per window', async () => {
+    // A fresh ledger: the webhook's first window (beside e-mail), the deals of both tests above planted.
+    await truncateAlerts(wh);
+    hook.received.length = 0;
+    const benMailsBefore = mailTo('ben@example.test').length;
+    const at = new Date(NOW);
+    const first = await run(at, { webhook: true });
+    const ben = first.deliveries.filter((d) => d.ownerId === 'U-OWN-02');
+    assert.deepEqual(
+      ben.map((d) => [d.channel, d.outcome, d.customers.length, d.deals, d.recipient]),
+      [
+        ['email', 'sent', 0, 3, 'ben@example.test'],
+        ['webhook', 'sent', 0, 3, `${new URL(hook.url).origin}/…`],
+      ],
+    );
+    assert.equal(mailTo('ben@example.test').length - benMailsBefore, 1, 'the same digest by e-mail, once');
+    assert.equal(ben[0].deliveryId, ben[1].deliveryId, 'one digest on both channels');
+
+    const posts = hook.received.filter((h) => (h.json.digest as { owner_id: string }).owner_id === 'U-OWN-02');
+    assert.equal(posts.length, 1);
+    const [post] = posts;
+    assert.equal(post.signatureValid, true, 'HMAC-SHA256 signature verifies with the webhook secret');
+    type Data = { delivery_id: string; subject: string; customers: unknown[]; deals_at_risk: { opportunity_id: string; deal_name: string; customer_id: string; amount: number; win_probability: number; value_at_risk: number }[] };
+    const digest = post.json.digest as Data;
+    assert.equal(post.headers['x-crm-delivery-id'], digest.delivery_id);
+    assert.equal(digest.delivery_id, ben[0].deliveryId);
+    assert.equal(digest.subject, 'Deals at risk: 3 open deals (2024-03-11)');
+    assert.deepEqual(digest.customers, []);
+    // Largest value at risk first, amount × (1 − win probability) computed here: 7,500, 1,600, 1,500.
+    const want = expected(['C-05', 'C-06'], [...DEALS, LATER]);
+    assert.deepEqual(want.map((d) => d.var), [7500, 1600, 1500]);
+    assert.deepEqual(
+      digest.deals_at_risk.map((d) => [d.opportunity_id, d.customer_id, d.amount, d.win_probability, d.value_at_risk]),
+      want.map((d) => [d.id, d.customer, d.amount, d.p, d.var]),
+    );
+    // Slack's blocks: the subject as the header and the deals as one section, no customer sections.
+    const blocks = post.json.blocks as { type: string; text?: { text: string } }[];
+    assert.equal(blocks[0].text?.text, 'Deals at risk: 3 open deals (2024-03-11)');
+    const sections = blocks.filter((b) => b.type === 'section');
+    assert.equal(sections.length, 1);
+    assert.match(sections[0].text!.text, /^\*Open deals at risk\*\n• Cedar renewal \(Cedar AG\): win probability 25% - value at risk €7,500 of €10,000/);
+    assert.match(sections[0].text!.text, /• Delta &lt;upsell&gt; \(Delta Oy\): win probability 60% - value at risk €1,600 of €4,000/);
+    assert.equal(post.json.text, 'Deals at risk: 3 open deals (2024-03-11) for U-OWN-02');
+
+    // One ledger row per channel, the webhook's with no addressee; the same window again posts nothing.
+    const rows = await readLedger(wh, { ownerId: 'U-OWN-02' });
+    assert.deepEqual(
+      rows.map((r) => [r.channel, r.trigger, r.status, r.recipient, r.customer_id]).sort(),
+      [
+        ['email', 'deals', 'sent', 'ben@example.test', ''],
+        ['webhook', 'deals', 'sent', '', ''],
+      ],
+    );
+    const again = await run(at, { webhook: true });
+    assert.equal(again.deliveries.length, 0);
+    assert.equal(hook.received.filter((h) => (h.json.digest as { owner_id: string }).owner_id === 'U-OWN-02').length, 1);
+    assert.equal(mailTo('ben@example.test').length - benMailsBefore, 1);
   });
 });
