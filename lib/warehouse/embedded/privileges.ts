@@ -2,7 +2,7 @@ import type { Session } from 'chdb';
 import { appendOnlyNames, SECRET_COLUMNS } from '../append-only.ts';
 import { runQuery } from './chdb-native.ts';
 import { EngineError } from './errors.ts';
-import { sqlTokens } from './sql-scan.ts';
+import { sqlTokens, type SqlToken } from './sql-scan.ts';
 
 /**
  * Least privilege for the embedded endpoint. chdb has no access control (CREATE USER is refused,
@@ -128,16 +128,49 @@ export function checkSettings(access: Access, settings: ReadonlyMap<string, stri
   }
 }
 
+/**
+ * Text whose extent ClickHouse's lexer and sqlTokens() could read differently, refused before the
+ * engine sees it: the checks below (and the endpoint's one-statement rule) see sqlTokens()' reading,
+ * the engine runs its own. ClickHouse also takes `# ` and `#!` for comments, `$` as a letter of bare
+ * words (`a$x$` is one word, to sqlTokens() `a` and a heredoc running to the next `$x$`), and
+ * Unicode whitespace for whitespace (to sqlTokens() a letter). Each let text the check never read
+ * run: a `TRUNCATE` after `# '` or `a$x$ ;`, `INTO\u00a0OUTFILE` — and chDB runs every statement of
+ * a text, the check's own `EXPLAIN AST …` included. None of these has a use outside strings,
+ * quoted names and comments, where they stay allowed.
+ */
+function checkLexable(access: Access, tokens: readonly SqlToken[]): void {
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const prev = tokens[i - 1];
+    if (t.kind === 'literal') {
+      // A heredoc straight after a word: ClickHouse reads the `$` on as part of that word.
+      if (t.text.startsWith('$') && prev && prev.kind !== 'punct' && prev.start + prev.text.length === t.start) {
+        throw accessDenied(access.user, `a $ inside a word cannot be checked (use a quoted name or a string; near ${JSON.stringify(prev.text + t.text.slice(0, 20))})`);
+      }
+      continue;
+    }
+    if (t.text === '#' || t.text === '$') throw accessDenied(access.user, `${t.text} outside strings and comments cannot be checked (ClickHouse reads it as a comment or a letter)`);
+    // eslint-disable-next-line no-control-regex
+    if (/[^\x00-\x7f]/.test(t.text)) throw accessDenied(access.user, `characters beyond ASCII outside strings, quoted names and comments cannot be checked (ClickHouse reads some as whitespace; near ${JSON.stringify(t.text.slice(0, 20))})`);
+  }
+}
+
 /** What can be decided from the text alone, before the engine sees it. */
 export function checkText(access: Access, text: string): void {
   const tokens = sqlTokens(text);
+  checkLexable(access, tokens);
   // Settings follow a SETTINGS keyword; before it, `readonly = 1` may be a column compared.
   let inSettings = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     if (t.kind === 'literal') {
-      if ((t.text.startsWith('`') || t.text.startsWith('"')) && !PLAIN_QUOTED_IDENTIFIER.test(t.text)) {
+      const quotedName = t.text.startsWith('`') || t.text.startsWith('"');
+      if (quotedName && !PLAIN_QUOTED_IDENTIFIER.test(t.text)) {
         throw accessDenied(access.user, `user ${access.user} may only use quoted names made of letters, digits and _ (got ${t.text.slice(0, 60)})`);
+      }
+      // A setting's name may be quoted too (SETTINGS `dialect` = …).
+      if (quotedName && inSettings && SENSITIVE_SETTINGS.has(t.text.slice(1, -1).toLowerCase()) && tokens[i + 1]?.text === '=') {
+        throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text.slice(1, -1)}`);
       }
       continue;
     }
@@ -197,6 +230,9 @@ function objectKind(text: string): string {
   while (['OR', 'REPLACE', 'TEMPORARY', 'IF', 'EXISTS', 'NOT'].includes(words[i] ?? '')) i++;
   return words[i] ?? '';
 }
+
+/** Statements a non-admin may run that can end in INTO OUTFILE (ClickHouse's ASTQueryWithOutput). */
+const OUTPUT_STATEMENTS = new Set(['SelectWithUnionQuery', 'SelectIntersectExceptQuery', 'Explain', 'DescribeQuery', 'ShowTables', 'ShowCreateTableQuery', 'ExistsTableQuery', 'KillQueryQuery']);
 
 class Checker {
   readonly rights: ReturnType<typeof rightsOf>;
@@ -330,6 +366,12 @@ class Checker {
 
   statement(root: AstNode, text: string): void {
     const identifiers = root.children.filter((c) => c.type === 'Identifier').map((c) => c.args.split(' ')[0]);
+    // INTO OUTFILE in the parsed tree, not only in the text (checkText): the output file (and its
+    // compression) are literals directly under the statement, where FORMAT is an Identifier and
+    // SETTINGS a Set; these statements have no other literal there.
+    if (OUTPUT_STATEMENTS.has(root.type) && root.children.some((c) => c.type === 'Literal')) {
+      this.deny(`INTO OUTFILE writes files of the server and is not allowed for user ${this.access.user}`);
+    }
     switch (root.type) {
       case 'SelectWithUnionQuery':
       case 'SelectIntersectExceptQuery':
