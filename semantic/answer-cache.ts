@@ -60,22 +60,38 @@ export const STATS_PATH = '/answer-cache';
 /** Tells a client (and a test) whether its answer came from here. */
 export const CACHE_HEADER = 'x-crm-answer-cache';
 
+/**
+ * A GET parameter as Cube's route reads it: from express's parsed `req.query` (qs), not from a
+ * parse of the URL of our own. The two differ — a name given twice is an array to qs and its first
+ * value to URLSearchParams, qs drops everything after 1,000 parameters, `name[]` is an array — and
+ * where they differ, a request stored under one key what Cube answered to another reading: with
+ * `queryType=multi` twice, Cube's plain-shaped answer sat under the key of the dashboard's multi
+ * request for every user of the scope (test/security/answer-cache-spelling.test.ts). Without
+ * express (a bare http server), the URL read the way express would be is the fallback.
+ */
+function getParam(req: IncomingMessage & { query?: unknown }, name: string): unknown {
+  if (req.query && typeof req.query === 'object') return (req.query as Record<string, unknown>)[name];
+  const params = new URLSearchParams((req.url ?? '').split('?', 2)[1] ?? '');
+  const all = params.getAll(name);
+  return all.length === 0 ? undefined : all.length === 1 ? all[0] : all;
+}
+
 /** The request's query, normalized; undefined when it is not a cacheable /v1/load. */
-export function loadKeyOf(req: IncomingMessage & { body?: unknown }): string | undefined {
-  const [path, search = ''] = (req.url ?? '/').split('?', 2);
+export function loadKeyOf(req: IncomingMessage & { body?: unknown; query?: unknown }): string | undefined {
+  const [path] = (req.url ?? '/').split('?', 2);
   if (!LOAD_PATH.test(path)) return undefined;
   let query: unknown;
   let queryType: unknown;
   if (req.method === 'GET') {
-    const params = new URLSearchParams(search);
-    const raw = params.get('query');
-    if (raw === null) return undefined;
+    const raw = getParam(req, 'query');
+    queryType = getParam(req, 'queryType');
+    // Not one plain string each: Cube reads the request its own way (an array, nothing); not kept.
+    if (typeof raw !== 'string' || (queryType !== undefined && typeof queryType !== 'string')) return undefined;
     try {
       query = JSON.parse(raw);
     } catch {
       return undefined;
     }
-    queryType = params.get('queryType') ?? undefined;
   } else if (req.method === 'POST') {
     const body = req.body as { query?: unknown; queryType?: unknown } | undefined;
     query = body?.query;
@@ -354,7 +370,8 @@ function askForFreshKeys(req: IncomingMessage & { body?: unknown; query?: unknow
   }
   const [path, search = ''] = (req.url ?? '/').split('?', 2);
   const params = new URLSearchParams(search);
-  const query = renew(JSON.parse(params.get('query')!));
+  // The very string the key was made of (loadKeyOf), so Cube answers the query the answer is kept under.
+  const query = renew(JSON.parse(getParam(req, 'query') as string));
   params.set('query', JSON.stringify(query));
   req.url = `${path}?${params.toString()}`;
   // Express parsed the query string before any middleware ran.
