@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId } from '../src/lib/server/errors.ts';
 import { checkLiveSessionMemo } from '../src/lib/server/session-check.ts';
 import { SESSION_COOKIE, verifySession } from '../src/lib/server/session.ts';
+import { cubeTokenOf, tokenMismatch } from '../src/lib/server/token-scope.ts';
 import type { WebContext } from '../src/lib/server/context.ts';
 import { ANSWER_HEADERS } from './cube-proxy.ts';
 
@@ -40,7 +41,12 @@ export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>
       return;
     }
     if (typeof live === 'string') return refuse('Your session has ended: sign in again.');
-    if (tokenSubject(req.headers.authorization) !== session.sub) return refuse('This token does not belong to the signed-in user: fetch a new one from /api/cube-token.');
+    // The token as Cube will read it must be this user's, with the role and owner id the session has now (token-scope.ts).
+    const token = cubeTokenOf(req.headers.authorization);
+    const mismatch = tokenMismatch(token, live);
+    if (mismatch) return refuse(mismatch);
+    // Cube gets exactly the token checked here, whatever else the header held.
+    req.headers.authorization = `Bearer ${token}`;
     req.headers[CONTINUE_WAIT_HEADER] = 'allow';
     forward(req, res);
   };
@@ -52,17 +58,4 @@ function cookieValue(header: string | undefined, name: string): string | undefin
     if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
   }
   return undefined;
-}
-
-/** The JWT's `sub`, unverified: Cube verifies the signature; here it only has to match the session. */
-function tokenSubject(authorization: string | undefined): string | undefined {
-  const token = (authorization ?? '').replace(/^Bearer\s+/i, '');
-  const payload = token.split('.')[1];
-  if (!payload) return undefined;
-  try {
-    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
-    return typeof sub === 'string' ? sub : undefined;
-  } catch {
-    return undefined;
-  }
 }
