@@ -28,12 +28,13 @@ import {
   STACK_INPUTS,
   type CandidateSpec,
 } from '../churn/candidates.ts';
-import { addDays, resolveDefinition } from '../churn/definition.ts';
+import { resolveDefinition } from '../churn/definition.ts';
 import { loadFeatures } from '../churn/features.ts';
 import { rocAuc } from '../churn/metrics.ts';
 import { stackSets, type LabelledSet } from '../churn/select.ts';
 import { cdnowAvailable, CDNOW_FILE } from '../clv/cdnow.ts';
-import { CDNOW_END, loadCdnowIntoWarehouse } from './cdnow-load.ts';
+import { loadCdnowIntoWarehouse } from './cdnow-load.ts';
+import { evaluationCutoffs, trainingCutoffs } from './cdnow-cutoffs.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,7 +64,6 @@ const horizon = Number(args.horizon);
 const step = Number(args.step);
 if (!(horizon > 0) || !(step > 0)) throw new RangeError('--horizon and --step must be positive numbers of days');
 const definition = resolveDefinition({ horizonDays: horizon });
-const DATA_START = '1997-01-01';
 
 const dir = mkdtempSync(join(tmpdir(), 'churn-cands-'));
 const config: WarehouseConfig = {
@@ -82,7 +82,7 @@ const wh = await connectWarehouse({ config });
 function ranks(x: Float64Array): Float64Array {
   const idx = [...x.keys()].sort((a, b) => x[a] - x[b]);
   const r = new Float64Array(x.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[idx[j + 1]] === x[idx[i]]) j++;
     for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 / Math.max(1, x.length - 1);
@@ -134,12 +134,9 @@ const at = async (c: string): Promise<LabelledSet> => {
 try {
   await loadCdnowIntoWarehouse(wh);
   const lines: string[] = [];
-  for (let e = args.from!; addDays(e, horizon) <= addDays(CDNOW_END, 1); e = addDays(e, step)) {
-    // The selection's rule: the newest training cutoff trains on whatever history it has, an older
-    // one needs a horizon of history behind it.
-    const cuts = [addDays(e, -horizon), addDays(e, -2 * horizon)].filter(
-      (c, m) => c >= DATA_START && (m === 0 || c >= addDays(DATA_START, horizon)),
-    );
+  for (const e of evaluationCutoffs(args.from!, step, horizon)) {
+    // Trained as the selection's folds train (its pool of cutoffs and its history rule).
+    const cuts = trainingCutoffs(e, horizon);
     if (cuts.length === 0) continue;
     const train = stackSets(await Promise.all(cuts.map(at)));
     const ev = await at(e);
@@ -157,7 +154,13 @@ try {
     for (const [a, b] of ENSEMBLES) {
       const ra = ranks(raw.get(a)!);
       const rb = ranks(raw.get(b)!);
-      auc.set(`rank(${a}+${b})`, rocAuc(ev.labels, Float64Array.from(ra, (v, i) => v + rb[i])));
+      auc.set(
+        `rank(${a}+${b})`,
+        rocAuc(
+          ev.labels,
+          Float64Array.from(ra, (v, i) => v + rb[i]),
+        ),
+      );
     }
     const best = Math.max(...specs.filter((s) => s.baseline).map((s) => auc.get(s.name)!));
     for (const [name, v] of auc) gaps.set(name, [...(gaps.get(name) ?? []), v - best]);
@@ -173,7 +176,9 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const n = [...gaps.values()][0]?.length ?? 0;
-console.log(`\nROC-AUC gap to the best baseline at the same cutoff, horizon ${horizon}, ${n} cutoffs ${step} days apart`);
+console.log(
+  `\nROC-AUC gap to the best baseline at the same cutoff, horizon ${horizon}, ${n} cutoffs ${step} days apart`,
+);
 console.log('| candidate | mean | SD | worst | cutoffs ≥ +0.01 | CPU-s (all fits) |');
 console.log('|---|---|---|---|---|---|');
 for (const [name, g] of gaps) {

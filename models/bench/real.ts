@@ -39,6 +39,7 @@ import { predictBlock } from '../churn/predict.ts';
 import { stackSets, type LabelledSet } from '../churn/select.ts';
 import { cdnowAvailable, CDNOW_FILE } from '../clv/cdnow.ts';
 import { CDNOW_END, loadCdnowIntoWarehouse } from './cdnow-load.ts';
+import { labelsWithinSample } from './cdnow-cutoffs.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -195,7 +196,7 @@ try {
   for (const horizon of args.horizons.split(',').map(Number)) {
     const definition = resolveDefinition({ horizonDays: horizon });
     for (const asOf of args['as-of'].split(',')) {
-      if (addDays(asOf, horizon) > addDays(CDNOW_END, 1)) {
+      if (!labelsWithinSample(asOf, horizon)) {
         console.log(`skip as of ${asOf}, horizon ${horizon}: its labels would run past ${CDNOW_END}`);
         continue;
       }
