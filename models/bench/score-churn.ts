@@ -5,7 +5,7 @@
  * of churn-warehouse.ts needs ~20 s per 20k). Prints where the time goes, rows/s and the ratio to
  * the goal; the model part is also broken down (predictProba alone, the contributions kernels).
  *
- *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--threads N] [--help]
+ *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--shards N] [--help]
  *
  * The data: every customer buys every 7–96 days from a first order 60–760 days back (at most 30
  * orders); 45% stop at a random day (the churn signal recency sees); six interactions each. The
@@ -38,8 +38,8 @@ const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated war
 
   --customers N   customers to generate and score (default 200000; the goal is stated for 1000000)
   --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
-  --threads N     threads that score rows (scoreChurn's threads option; default 1, the main
-                  thread); 2 runs two worker threads
+  --shards N      feature queries the population is read in (scoreChurn's shards; default
+                  DEFAULT_SHARDS): each shard is scored while the engine computes the next; 1 = one query
   --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it, and
                   checks that the scores and reasons are identical to the first run's (the digest
                   is kept in DIR/scores.digest; delete it to take a new reference after a
@@ -51,7 +51,7 @@ const { values: args } = parseArgs({
     customers: { type: 'string', default: '200000' },
     today: { type: 'string', default: '2025-01-01' },
     keep: { type: 'string' },
-    threads: { type: 'string' },
+    shards: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -62,8 +62,8 @@ if (args.help) {
 const customers = Number(args.customers);
 if (!Number.isInteger(customers) || customers < 1000) throw new RangeError(`--customers must be an integer >= 1000, got "${args.customers}"`);
 const today = args.today!;
-const threads = args.threads === undefined ? undefined : Number(args.threads);
-if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`--threads must be an integer >= 1, got "${args.threads}"`);
+const shards = args.shards === undefined ? undefined : Number(args.shards);
+if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new RangeError(`--shards must be an integer >= 1, got "${args.shards}"`);
 const GOAL_SECONDS = 30;
 const GOAL_CUSTOMERS = 1_000_000;
 const TRAIN_SAMPLE = 30_000;
@@ -148,7 +148,7 @@ try {
 
   // chdb runs in this process: its CPU time counts here too (a loaded machine inflates wall time).
   const cpu0 = process.cpuUsage();
-  const r = await scoreChurn(wh, { runId: newRunId(today), today, model, threads });
+  const r = await scoreChurn(wh, { runId: newRunId(today), today, model, shards });
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const tm = r.timings;
@@ -178,11 +178,11 @@ try {
   const perSecond = r.customers / r.seconds;
   console.log(
     `scoring: ${r.customers} customers end to end in ${s(r.seconds)} = ${Math.round(perSecond)} rows/s ` +
-      `(feature query + read ${s(tm.featuresSeconds)}, probabilities + reasons ${s(tm.modelSeconds)}, inserts ${s(tm.insertSeconds)}); ` +
+      `(features read ${s(tm.featuresSeconds)} from the start, blocks scored meanwhile; this thread scoring ${s(tm.modelSeconds)} in all; insert waits ${s(tm.insertSeconds)}); ` +
       `${s(cpuS)} of CPU in this process (engine included)`,
   );
   const pc = r.cpuSeconds;
-  console.log(`cpu:     feature query + read ${s(pc.features)}, probabilities + reasons ${s(pc.model)}, inserts ${s(pc.insert)} (CPU seconds, all threads)`);
+  console.log(`cpu:     until the features were read (engine, reading, blocks scored meanwhile) ${s(pc.features)}, scoring after that (population, text) ${s(pc.model)}, insert waits ${s(pc.insert)} (CPU seconds, all threads)`);
 
   // The model part alone, on the same matrix: what the forest kernels cost. CPU time, the best
   // of three runs: on a shared machine wall-clock times of single-threaded kernels mostly measure
@@ -289,7 +289,7 @@ try {
       `at least ${s(cpuPerGoal / cpus().length)} of wall time even if every phase used every core, ${(cpuPerGoal / cpus().length / GOAL_SECONDS).toFixed(2)}× the goal`,
   );
   console.log(
-    `  share of the time: features ${((100 * tm.featuresSeconds) / r.seconds).toFixed(0)}%, model + reasons ${((100 * tm.modelSeconds) / r.seconds).toFixed(0)}%, inserts ${((100 * tm.insertSeconds) / r.seconds).toFixed(0)}%`,
+    `  share of the wall time: until the features were read ${((100 * tm.featuresSeconds) / r.seconds).toFixed(0)}% (scoring overlaps it), this thread scoring ${((100 * tm.modelSeconds) / r.seconds).toFixed(0)}%, insert waits ${((100 * tm.insertSeconds) / r.seconds).toFixed(0)}%`,
   );
 } finally {
   await wh.close();

@@ -164,6 +164,11 @@ export interface FeatureQueryOptions {
    * (CRM_CONSENT_PROFILING_DEFAULT); unset reads everyone.
    */
   profilingConsent?: 'granted' | 'denied';
+  /**
+   * Only the customers whose cityHash64(customer_id) % count = index (the resolved id): scoring
+   * reads the population in such shards so it can score one while the engine computes the next.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** Statuses of orders that were placed and paid before the cutoff (see the header comment). */
@@ -186,7 +191,14 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const cutoff = parseDay(opts.cutoff, 'cutoff');
   const d = resolveDefinition(opts.definition);
   const population = opts.population ?? 'definition';
-  const idFilter = (opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '') + profilingFilter(opts.profilingConsent);
+  const shard = opts.shard;
+  if (shard && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
+    throw new RangeError(`shard must be { index, count } with 0 <= index < count, got ${JSON.stringify(shard)}`);
+  }
+  const idFilter =
+    (opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '') +
+    (shard && shard.count > 1 ? ' AND cityHash64(customer_id) % {shard_count:UInt32} = {shard_index:UInt32}' : '') +
+    profilingFilter(opts.profilingConsent);
 
   // Orders and customers are grouped and joined on 64-bit hashes (cityHash64 of (customer, order)
   // and of the customer), not on the String ids: hashing each string once is far cheaper than
@@ -327,6 +339,10 @@ ORDER BY customer_id`;
     query_params.purchase_statuses = d.purchaseStatuses;
   }
   if (opts.customerIds) query_params.customer_ids = opts.customerIds;
+  if (shard && shard.count > 1) {
+    query_params.shard_count = shard.count;
+    query_params.shard_index = shard.index;
+  }
   return { query, query_params };
 }
 
@@ -369,6 +385,35 @@ export async function loadFeatures(warehouse: Warehouse, opts: LoadOptions): Pro
   };
   if (opts.withLabels) set.labels = Uint8Array.from(columns[nf]);
   return set;
+}
+
+/**
+ * The feature query's rows in blocks of about `blockRows` as they stream in: `onBlock` gets each
+ * block (the same rows, order and values as loadFeatures) and the next is read only after it
+ * resolves. Scoring works on a block while the engine writes the rest.
+ */
+export async function streamFeatures(
+  warehouse: Warehouse,
+  opts: FeatureQueryOptions,
+  blockRows: number,
+  onBlock: (block: FeatureSet) => Promise<void> | void,
+): Promise<number> {
+  if (opts.withLabels) throw new Error('streamFeatures reads scoring features only (no labels)');
+  const { query, query_params } = buildFeatureQuery(opts);
+  const reader = new TsvColumnReader(FEATURES.length, Math.min(blockRows, 1 << 16));
+  const { stream } = await warehouse.client.exec({ query: `${query}\nFORMAT TabSeparated`, query_params });
+  let rows = 0;
+  const emit = async (cols: { keys: string[]; columns: Float64Array[] }): Promise<void> => {
+    if (cols.keys.length === 0) return;
+    rows += cols.keys.length;
+    await onBlock({ cutoff: opts.cutoff, features: [...FEATURE_NAMES], customerIds: cols.keys, columns: cols.columns });
+  };
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    reader.push(chunk);
+    if (reader.rows >= blockRows) await emit(reader.take());
+  }
+  await emit(reader.finish());
+  return rows;
 }
 
 /** The feature values of row i as a name → value record (reasons, the CLI, tests). */

@@ -38,10 +38,13 @@ const LOW_IS_RISK: Readonly<Record<string, string>> = {
   revenue_365d: 'less',
 };
 
+/** The features whose texts are compared with the population, in the population's order. */
+export const POPULATION_FEATURES: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)];
+
 /** A sorted sample of the finite values of each listed feature. */
 export function populationOf(
   set: { features: readonly string[]; columns: readonly ArrayLike<number>[] },
-  features: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)],
+  features: readonly string[] = POPULATION_FEATURES,
 ): Population {
   const out = new Map<string, Float64Array>();
   for (const f of features) {

@@ -68,7 +68,12 @@ export const REASON_TOPICS: Readonly<Record<string, string>> = {
 type Values = Readonly<Record<string, number>>;
 
 const known = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
-const int = (v: number): string => Math.round(v).toLocaleString('en-US');
+const int = (v: number): string => {
+  const r = Math.round(v);
+  // en-US groups thousands only, so a whole number from 0 to 999 reads as String() writes it;
+  // toLocaleString goes through Intl (about a microsecond), several times per scored customer.
+  return r >= 0 && r < 1000 && !Object.is(r, -0) ? String(r) : r.toLocaleString('en-US');
+};
 const plural = (n: number, one: string, many = `${one}s`): string => `${int(n)} ${Math.round(n) === 1 ? one : many}`;
 /**
  * Amounts with the base currency, in the product's one format (lib/format): "€29,065", "€145" —
@@ -212,6 +217,57 @@ export function topicOf(feature: string, values: Values): string {
 const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['recency_days', 'overdue_ratio', 'recency_over_max_gap'] };
 
 /**
+ * topicOf and TOPIC_WORDING for every feature of a model's list, in its three recency cases
+ * (unknown or under 90 days, 90–179, 180 and more): pickReasons runs per scored customer, and
+ * looking a topic up by name for each of ~40 features was a measurable part of scoring.
+ */
+interface TopicTable {
+  names: string[];
+  /** [case][j]: the topic (index into names) of feature j. */
+  topic: Int32Array[];
+  /** [case][j]: 1 when feature j may word its topic. */
+  wordable: Uint8Array[];
+  /** Scratch of pickReasons: a topic's slot in the current call, valid while seen[id] === calls. */
+  seen: Float64Array;
+  slot: Int32Array;
+  calls: number;
+}
+
+const topicTables = new WeakMap<readonly string[], TopicTable>();
+
+function topicTableOf(features: readonly string[]): TopicTable {
+  let table = topicTables.get(features);
+  if (table) return table;
+  const names: string[] = [];
+  const idOf = (name: string): number => {
+    let id = names.indexOf(name);
+    if (id < 0) id = names.push(name) - 1;
+    return id;
+  };
+  const cases = [0, 90, 180].map((recency) => {
+    const topic = new Int32Array(features.length);
+    const wordable = new Uint8Array(features.length);
+    features.forEach((f, j) => {
+      const key = topicOf(f, { recency_days: recency });
+      topic[j] = idOf(key);
+      const wording = TOPIC_WORDING[key];
+      wordable[j] = !wording || wording.includes(f) ? 1 : 0;
+    });
+    return { topic, wordable };
+  });
+  table = {
+    names,
+    topic: cases.map((c) => c.topic),
+    wordable: cases.map((c) => c.wordable),
+    seen: new Float64Array(names.length),
+    slot: new Int32Array(names.length),
+    calls: 0,
+  };
+  topicTables.set(features, table);
+  return table;
+}
+
+/**
  * Top `limit` reasons for one customer: topics with a positive summed contribution, largest first.
  * `contributions[j]` belongs to `features[j]` (`offset` lets a caller pass one row of a row-major
  * block); `values` holds the customer's feature values; `format` is the locale and currency of
@@ -227,6 +283,32 @@ export function topReasons(
   population?: Population,
   format: FormatContext = DEFAULT_FORMAT,
 ): Reason[] {
+  const out = pickReasons(features, contributions, values, limit, offset, format);
+  for (const r of out) r.text = againstPopulation(r.feature, r.text, values[r.feature], population);
+  return out;
+}
+
+/**
+ * topReasons without the population: the same reasons, each with the text before its place in the
+ * population is added (`againstPopulation(feature, text, values[feature], population)` finishes
+ * it). Scoring picks the reasons of a block of customers while the engine computes the next one,
+ * before the whole population (which the comparison needs) is in.
+ */
+export function pickReasons(
+  features: readonly string[],
+  contributions: ArrayLike<number>,
+  values: Values,
+  limit = 3,
+  offset = 0,
+  format: FormatContext = DEFAULT_FORMAT,
+): Reason[] {
+  const table = topicTableOf(features);
+  const recency = values.recency_days;
+  // topicOf's three cases, decided once per customer instead of once per feature.
+  const regime = known(recency) && recency >= 90 ? (recency >= 180 ? 2 : 1) : 0;
+  const topicOfFeature = table.topic[regime];
+  const wordable = table.wordable[regime];
+  const stamp = ++table.calls;
   const keys: string[] = [];
   const sums: number[] = [];
   const best: string[] = [];
@@ -234,20 +316,22 @@ export function topReasons(
   for (let j = 0; j < features.length; j++) {
     const c = contributions[offset + j];
     if (!Number.isFinite(c) || c === 0) continue;
-    const f = features[j];
-    const key = topicOf(f, values);
-    let t = keys.indexOf(key);
-    if (t < 0) {
+    const id = topicOfFeature[j];
+    // Topics keep the order they first appear in (ties between sums go to the earlier one).
+    let t: number;
+    if (table.seen[id] === stamp) t = table.slot[id];
+    else {
       t = keys.length;
-      keys.push(key);
+      table.seen[id] = stamp;
+      table.slot[id] = t;
+      keys.push(table.names[id]);
       sums.push(0);
       best.push('');
       bestValue.push(-Infinity);
     }
     sums[t] += c;
-    const wording = TOPIC_WORDING[key];
-    if (c > bestValue[t] && (!wording || wording.includes(f))) {
-      best[t] = f;
+    if (c > bestValue[t] && wordable[j] === 1) {
+      best[t] = features[j];
       bestValue[t] = c;
     }
   }
@@ -259,7 +343,7 @@ export function topReasons(
     if (pick < 0) break;
     taken[pick] = true;
     const feature = best[pick] || (TOPIC_WORDING[keys[pick]]?.[0] ?? keys[pick]);
-    out.push({ feature, text: againstPopulation(feature, describeFeature(feature, values, format), values[feature], population), contribution: sums[pick] });
+    out.push({ feature, text: describeFeature(feature, values, format), contribution: sums[pick] });
   }
   return out;
 }

@@ -78,6 +78,16 @@ export class TsvColumnReader {
     this.#lines(buf);
   }
 
+  /**
+   * The complete rows read so far, handed over: the reader starts again empty (a partial line
+   * stays for the next chunk). Lets a caller work on a block while the rest of the answer streams.
+   */
+  take(): TsvColumns {
+    const out = { keys: this.#keys.splice(0), columns: this.#columns.map((c) => c.slice(0, this.#rows)) };
+    this.#rows = 0;
+    return out;
+  }
+
   finish(): TsvColumns {
     if (this.#rest && this.#rest.length > 0) this.#lines(Buffer.concat([this.#rest, Buffer.from('\n')]));
     this.#rest = null;

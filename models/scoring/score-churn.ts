@@ -13,18 +13,17 @@ import { Readable } from 'node:stream';
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { resolveDefinition, todayUtc } from '../churn/definition.ts';
-import { loadFeatures, rowValues, type FeatureSet } from '../churn/features.ts';
+import { loadFeatures, rowValues, streamFeatures, type FeatureSet } from '../churn/features.ts';
 import { latestChurnModel, ModelRegistryError, type LoadedChurnModel } from '../churn/registry.ts';
 import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
 import { predictBlock } from '../churn/predict.ts';
-import { populationOf } from '../churn/population.ts';
+import { POPULATION_FEATURES, populationOf } from '../churn/population.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
 import { consentSettings } from '../../lib/consent/purposes.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { runInsertSettings } from './runs.ts';
-import { churnRowsTsv, riskBand, tsvString, type RiskBand, type RowContext } from './churn-rows.ts';
-import { ChurnRowsPool } from './churn-rows-pool.ts';
+import { pendingRows, pendingRowsTsv, riskBand, tsvString, type PendingRows, type RiskBand, type RowContext } from './churn-rows.ts';
 
 export { RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
 
@@ -47,12 +46,11 @@ export interface ScoreChurnOptions {
   /** Locale and currency of the amounts in the reasons; default: the configuration's CRM_BASE_CURRENCY. */
   format?: FormatContext;
   /**
-   * Threads that score (probabilities, reasons, row text) while this one feeds the inserts
-   * (forest models); default 1: scoring here. bench:scoring at 200k found 2 workers slower and
-   * dearer (model phase 19.4 s wall / 8.7 s CPU against 9.5 s / 4.6 s in this thread), so they are
-   * opt-in until that changes. The rows are the same either way.
+   * Feature queries the population is read in (customers by cityHash64 of their id, default
+   * DEFAULT_SHARDS): while this thread scores one shard's customers, the engine computes the next
+   * shard's features. 1 reads everyone in one query. The rows written are the same either way.
    */
-  threads?: number;
+  shards?: number;
 }
 
 export interface ChurnScoringResult {
@@ -64,13 +62,16 @@ export interface ChurnScoringResult {
   meanProbability: number;
   seconds: number;
   /**
-   * Where the time went: feature query, probabilities + reasons, and the wait for inserts (each
-   * insert runs while the next batch is scored: only the part that did not overlap shows here).
+   * Where the time went (wall): until every feature row was read (blocks are scored meanwhile, so
+   * this includes most of the scoring), this thread's time scoring (blocks, the population and the
+   * rows' text), and the wait for inserts (each runs while the next batch's text is built: only
+   * the part that did not overlap shows here).
    */
   timings: { featuresSeconds: number; modelSeconds: number; insertSeconds: number };
   /**
-   * CPU seconds of this process per phase (user + system, all threads: with the embedded engine
-   * its work counts here too). On a shared machine wall time mostly measures the other jobs.
+   * CPU seconds of this process (user + system, all threads: with the embedded engine its work
+   * counts here too): until every feature row was read (engine, reading and the blocks scored
+   * meanwhile), the scoring after that (population, rows' text), and during the insert waits.
    */
   cpuSeconds: { features: number; model: number; insert: number };
 }
@@ -111,8 +112,12 @@ export function scoreFeatureSet(
   return { probability: explained.probability, reasons: out };
 }
 
-/** Rows scored between two yields to the event loop while an insert is in flight (in-thread scoring). */
+/** Rows scored between two yields to the event loop (the embedded endpoint shares this thread). */
 const YIELD_ROWS = 4096;
+/** Feature queries per run (ScoreChurnOptions.shards). */
+export const DEFAULT_SHARDS = 4;
+/** Rows of the feature answer scored as one block while the engine streams the rest. */
+const BLOCK_ROWS = 32_768;
 
 export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions): Promise<ChurnScoringResult> {
   const t0 = performance.now();
@@ -125,54 +130,126 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   const cutoff = opts.today ?? todayUtc();
   const model = opts.model ?? (await latestChurnModel(warehouse, opts.dataDir ?? dataDirFrom()));
   const version = model.file.modelVersion;
-  log(`scoring with ${version} at ${cutoff}: loading features…`);
-  let lastLog = performance.now();
-  let set = await loadFeatures(warehouse, {
-    cutoff,
-    definition: model.file.definition,
-    population: 'buyers',
-    // Customers without profiling consent are not scored (issue 16; lib/consent/purposes.ts).
-    profilingConsent: consentSettings().profilingDefault,
-    onProgress: (n) => {
-      const now = performance.now();
-      if (now - lastLog >= 2000) {
-        lastLog = now;
-        log(`  ${n} customers read`);
-      }
-    },
-  });
-  if (model.file.predictor?.usesBgnbd) {
-    // The model reads the BG/NBD outputs: fit on the purchases before this cutoff, as in training.
-    log('  BG/NBD features…');
-    set = withBgnbdColumns(set, await loadBgnbdColumns(warehouse, cutoff, resolveDefinition(model.file.definition)));
-  }
-  const featuresSeconds = (performance.now() - t0) / 1000;
-  const cpuFeatures = cpuNow() - cpu0;
-  let cpuModel = 0;
-  let cpuInsert = 0;
-  let modelMs = 0;
-  let insertMs = 0;
-  const scoredAt = (opts.scoredAt ?? new Date()).toISOString();
-  const bands: Record<RiskBand, number> = { high: 0, medium: 0, low: 0 };
-  const n = set.customerIds.length;
-  const batchSize = opts.batchSize ?? 50_000;
-  let sum = 0;
-  alignFeatures(set, model.file.features);
-  // Reasons say where each customer stands among everyone scored today.
-  const population = populationOf(set);
-  // Score and insert batch by batch, so reasons for a million customers never sit in memory at once.
   const limit = opts.reasons ?? 3;
   // "after €29,065 the quarter before": amounts in the reasons carry the base currency (issue 15).
   const format = opts.format ?? formatContextOf(loadConfig());
+  log(`scoring with ${version} at ${cutoff}: loading features…`);
+  let lastLog = performance.now();
+  let read = 0;
+  const progress = (n: number): void => {
+    const now = performance.now();
+    if (now - lastLog >= 2000) {
+      lastLog = now;
+      log(`  ${n} customers read`);
+    }
+  };
+  const shards = opts.shards ?? DEFAULT_SHARDS;
+  if (!(Number.isInteger(shards) && shards >= 1)) throw new RangeError(`shards must be an integer >= 1, got ${shards}`);
+  const featureOptions = {
+    cutoff,
+    definition: model.file.definition,
+    population: 'buyers' as const,
+    // Customers without profiling consent are not scored (issue 16; lib/consent/purposes.ts).
+    profilingConsent: consentSettings().profilingDefault,
+  };
+
+  // Phase 1: every block of customers is scored (probabilities, contributions, the reasons and
+  // their words) as soon as the feature answer delivers it, while the engine writes the next: all
+  // but the reasons' place in the population, which needs every customer's values first
+  // (population.ts). The population's features of each block are kept for it.
+  const blocks: PendingRows[] = [];
+  const popFeatures: string[] = [];
+  const popColumns: Float64Array[][] = [];
+  let modelMs = 0;
+  let aligned = false;
+  const scoreBlock = async (set: FeatureSet): Promise<void> => {
+    if (!aligned) {
+      alignFeatures(set, model.file.features);
+      for (const f of POPULATION_FEATURES) if (set.features.includes(f)) popFeatures.push(f);
+      aligned = true;
+    }
+    popColumns.push(popFeatures.map((f) => set.columns[set.features.indexOf(f)]));
+    const n = set.customerIds.length;
+    for (let a = 0; a < n; a += YIELD_ROWS) {
+      // Lets the endpoint take the engine's next answer bytes in (and the reader cut them) meanwhile.
+      if (a > 0) await new Promise(setImmediate);
+      const tm = performance.now();
+      blocks.push(pendingRows(model, set, a, Math.min(n, a + YIELD_ROWS), limit, format));
+      modelMs += performance.now() - tm;
+    }
+    read += n;
+    progress(read);
+  };
+  if (model.file.predictor?.usesBgnbd) {
+    // The model reads the BG/NBD outputs, fitted on the purchases before this cutoff as in training:
+    // a column over the whole population, so the features are read whole first.
+    let set = await loadFeatures(warehouse, { ...featureOptions, onProgress: progress });
+    log('  BG/NBD features…');
+    set = withBgnbdColumns(set, await loadBgnbdColumns(warehouse, cutoff, resolveDefinition(model.file.definition)));
+    for (let a = 0; a < set.customerIds.length; a += BLOCK_ROWS) {
+      const end = Math.min(set.customerIds.length, a + BLOCK_ROWS);
+      await scoreBlock({ ...set, customerIds: set.customerIds.slice(a, end), columns: set.columns.map((c) => c.subarray(a, end)) });
+    }
+  } else {
+    // The reader queues blocks and the scorer takes them, so neither waits for the other: the
+    // answer keeps streaming (its bytes cut into columns) between the scorer's slices.
+    const queue: FeatureSet[] = [];
+    let done = false;
+    let wake: (() => void) | undefined;
+    const push = (block: FeatureSet): void => {
+      queue.push(block);
+      wake?.();
+    };
+    // Shard after shard: the engine computes the next shard's features (on its own threads) while
+    // this thread scores the blocks of the last one.
+    const reading = (async () => {
+      for (let k = 0; k < shards; k++) await streamFeatures(warehouse, { ...featureOptions, shard: { index: k, count: shards } }, BLOCK_ROWS, push);
+    })().finally(() => {
+      done = true;
+      wake?.();
+    });
+    // A failed read ends the loop below; its error is thrown by the await after it.
+    reading.catch(() => undefined);
+    for (;;) {
+      opts.signal?.throwIfAborted();
+      const block = queue.shift();
+      if (block) await scoreBlock(block);
+      else if (done) break;
+      else await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+    await reading;
+  }
+  const featuresSeconds = (performance.now() - t0) / 1000;
+  const cpuFeatures = cpuNow() - cpu0;
+
+  // Phase 2: where each customer stands among everyone scored today, then the rows' text and the
+  // inserts, batch by batch.
+  const cm0 = cpuNow();
+  const tp = performance.now();
+  const population = populationOf({ features: popFeatures, columns: popFeatures.map((_, k) => concat(popColumns.map((c) => c[k]))) }, popFeatures);
+  popColumns.length = 0;
+  modelMs += performance.now() - tp;
+  let cpuModel = cpuNow() - cm0;
+  let cpuInsert = 0;
+  let insertMs = 0;
+  const scoredAt = (opts.scoredAt ?? new Date()).toISOString();
+  const bands: Record<RiskBand, number> = { high: 0, medium: 0, low: 0 };
+  let n = 0;
+  let sum = 0;
+  for (const b of blocks) {
+    n += b.customerIds.length;
+    for (const p of b.probability) {
+      bands[riskBand(p)]++;
+      sum += p;
+    }
+  }
+  const batchSize = opts.batchSize ?? 50_000;
   const ctx: RowContext = { limit, population, format, head: `${tsvString(opts.runId)}\t`, tail: `\t${tsvString(version)}\t${tsvString(cutoff)}\t${tsvString(scoredAt)}\n` };
-  const kind = model.file.predictor?.model.kind ?? 'forest';
-  const threads = Math.max(1, Math.floor(opts.threads ?? 1));
-  const pool = threads > 1 && kind === 'forest' && model.forest ? new ChurnRowsPool(model, set.features, ctx, threads) : null;
-  // Each batch's insert stays in flight while the next batch is scored: the body is ready
-  // Buffers, and this thread stays free (workers score) or yields every YIELD_ROWS rows (scoring
-  // here) so the embedded endpoint (on this thread) can take the body in and hand it to the
-  // engine, whose own threads parse and write it meanwhile. At most one insert is in flight, and
-  // a failed one fails the run.
+  // Each batch's insert stays in flight while the next batch's text is built: the body is ready
+  // Buffers, and this thread yields every block of rows so the embedded endpoint (on this thread)
+  // can take the body in and hand it to the engine, whose own threads parse and write it
+  // meanwhile. At most one insert is in flight, and a failed one fails the run.
   let inFlight: Promise<void> | undefined;
   let insertError: unknown;
   const waitForInsert = async (): Promise<void> => {
@@ -185,60 +262,46 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
     cpuInsert += cpuNow() - cw;
     if (insertError !== undefined) throw insertError;
   };
-  try {
-    for (let start = 0; start < n; start += batchSize) {
-      const end = Math.min(n, start + batchSize);
-      opts.signal?.throwIfAborted();
-      const tm = performance.now();
-      const cm = cpuNow();
-      let parts: { body: Uint8Array; probability: Float64Array }[];
-      if (pool) {
-        const per = Math.ceil((end - start) / pool.size);
-        const slices: Promise<{ body: Uint8Array; probability: Float64Array }>[] = [];
-        for (let k = 0, a = start; a < end; k++, a += per) slices.push(pool.score(k, set, a, Math.min(end, a + per)));
-        parts = await Promise.all(slices);
-      } else {
-        parts = [];
-        for (let a = start; a < end; a += YIELD_ROWS) {
-          if (inFlight && a > start) await new Promise(setImmediate);
-          const r = churnRowsTsv(model, set, a, Math.min(end, a + YIELD_ROWS), ctx);
-          parts.push({ body: Buffer.from(r.text, 'utf8'), probability: r.probability });
-        }
-      }
-      for (const part of parts) {
-        for (const p of part.probability) {
-          bands[riskBand(p)]++;
-          sum += p;
-        }
-      }
-      modelMs += performance.now() - tm;
-      cpuModel += cpuNow() - cm;
-      await waitForInsert();
-      // TabSeparated, not JSONEachRow: the same numbers written the same way (JS's shortest
-      // round-trip text, which JSON.stringify writes too), and 0.59× JSONEachRow's CPU per 50k rows
-      // with the engine's parse included (bench:scoring measures both in the same run); the embedded
-      // endpoint spools a large line-format body to a file, chDB's fastest way in.
-      inFlight = warehouse.client
-        .insert({
-          table: 'churn_scores_runs',
-          values: Readable.from(
-            parts.map((part) => Buffer.from(part.body.buffer, part.body.byteOffset, part.body.byteLength)),
-            { objectMode: false },
-          ),
-          format: 'TabSeparated',
-          clickhouse_settings: runInsertSettings(warehouse),
-        })
-        .then(
-          () => log(`  scored ${end}/${n}`),
-          (error: unknown) => {
-            insertError = error;
-          },
-        );
-    }
+  let written = 0;
+  let parts: Buffer[] = [];
+  let partRows = 0;
+  const send = async (): Promise<void> => {
     await waitForInsert();
-  } finally {
-    await pool?.close();
+    const body = parts;
+    const upTo = (written += partRows);
+    parts = [];
+    partRows = 0;
+    // TabSeparated, not JSONEachRow: the same numbers written the same way (JS's shortest
+    // round-trip text, which JSON.stringify writes too), and 0.59× JSONEachRow's CPU per 50k rows
+    // with the engine's parse included (bench:scoring measures both in the same run); the embedded
+    // endpoint spools a large line-format body to a file, chDB's fastest way in.
+    inFlight = warehouse.client
+      .insert({
+        table: 'churn_scores_runs',
+        values: Readable.from(body, { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: runInsertSettings(warehouse),
+      })
+      .then(
+        () => log(`  scored ${upTo}/${n}`),
+        (error: unknown) => {
+          insertError = error;
+        },
+      );
+  };
+  for (const b of blocks) {
+    opts.signal?.throwIfAborted();
+    if (inFlight) await new Promise(setImmediate);
+    const tm = performance.now();
+    const cw = cpuNow();
+    parts.push(Buffer.from(pendingRowsTsv(model, b, 0, b.customerIds.length, ctx), 'utf8'));
+    partRows += b.customerIds.length;
+    modelMs += performance.now() - tm;
+    cpuModel += cpuNow() - cw;
+    if (partRows >= batchSize) await send();
   }
+  if (partRows > 0) await send();
+  await waitForInsert();
   const result: ChurnScoringResult = {
     modelVersion: version,
     cutoff,
@@ -253,4 +316,17 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   log(`churn scores written: ${n} customers (high ${bands.high}, medium ${bands.medium}, low ${bands.low}) in ${result.seconds.toFixed(1)} s ` +
       `(features ${featuresSeconds.toFixed(1)} s, model and reasons ${(modelMs / 1000).toFixed(1)} s, inserts ${(insertMs / 1000).toFixed(1)} s)`);
   return result;
+}
+
+/** One array of the values of several, in order. */
+function concat(parts: readonly Float64Array[]): Float64Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -15,13 +15,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
 import { evaluateChurn, writeEvaluationReport, type EvaluationResult } from '../../../models/churn/evaluate.ts';
-import { addDays } from '../../../models/churn/definition.ts';
+import { addDays, resolveDefinition } from '../../../models/churn/definition.ts';
+import { loadBgnbdColumns, withBgnbdColumns } from '../../../models/churn/bgnbd-features.ts';
 import { latestChurnModel, type LoadedChurnModel } from '../../../models/churn/registry.ts';
 import { explainRows } from '../../../models/churn/explain.ts';
 import { REASON_TOPICS } from '../../../models/churn/reasons.ts';
-import { riskBand, scoreFeatureSet } from '../../../models/scoring/score-churn.ts';
+import { riskBand, scoreChurn, scoreFeatureSet } from '../../../models/scoring/score-churn.ts';
+import { loadFeatures } from '../../../models/churn/features.ts';
+import { RandomForest } from '../../../models/churn/forest/random-forest.ts';
+import { matrixOf } from '../../../models/churn/train.ts';
+import { consentSettings } from '../../../lib/consent/purposes.ts';
 import { scoreIntoRun, trainAndScore, type TrainAndScoreResult } from '../../../models/scoring/train-and-score.ts';
-import { beginRun, publishedRun } from '../../../models/scoring/runs.ts';
+import { beginRun, newRunId, publishedRun } from '../../../models/scoring/runs.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 import { loadFixture, type FixtureTruth } from './fixture.ts';
 
@@ -260,6 +265,45 @@ describe('trainAndScore → one published run of churn and CLV scores, model_ver
     const held = await q<{ run_id: string }>('SELECT DISTINCT run_id FROM churn_scores_runs ORDER BY run_id');
     assert.deepEqual(held.map((h) => h.run_id), [first, run.runId].sort());
     assert.equal((await publishedRun(tw.warehouse))?.run_id, run.runId);
+  });
+
+  test('scoring in shards writes the rows one feature query writes, each equal to the plain path (whole population, topReasons)', async () => {
+    // The shipped candidate, and a plain forest (the path that streams the features shard by shard
+    // whatever candidate this fixture ships).
+    const shipped = await latestChurnModel(tw.warehouse, tw.dir);
+    const trainSet = await loadFeatures(tw.warehouse, { cutoff: addDays(TODAY, -90), withLabels: true });
+    const forest = await RandomForest.train(matrixOf(trainSet), trainSet.labels!, { nEstimators: 20, maxDepth: 8, nJobs: 1, seed: 5, featureNames: trainSet.features });
+    const plainForest = { forest, file: { ...shipped.file, predictor: undefined, features: trainSet.features, forest: forest.toJSON() } } as LoadedChurnModel;
+    const format = { locale: 'en-GB', currency: 'EUR' };
+    const scoredAt = new Date('2025-01-01T06:00:00Z');
+    type Row = { customer_id: string; probability: number; risk_band: string; top_reasons: [string, string, number][] };
+    const rowsOf = (runId: string): Promise<Row[]> =>
+      q<Row>(
+        "SELECT customer_id, probability, risk_band, arrayMap(r -> (r.1, r.2, r.3), top_reasons) AS top_reasons FROM churn_scores_runs WHERE run_id = {r:String} ORDER BY customer_id",
+        { r: runId },
+      );
+    const set = await loadFeatures(tw.warehouse, { cutoff: TODAY, population: 'buyers', profilingConsent: consentSettings().profilingDefault });
+    for (const model of [shipped, plainForest]) {
+      const runs: string[] = [];
+      for (const shards of [1, 3]) {
+        const runId = newRunId(TODAY);
+        runs.push(runId);
+        // Small insert batches: several batches and blocks, each from more than one shard.
+        await scoreChurn(tw.warehouse, { runId, today: TODAY, model, shards, format, scoredAt, batchSize: 700 });
+      }
+      const [one, three] = [await rowsOf(runs[0]), await rowsOf(runs[1])];
+      assert.equal(one.length, set.customerIds.length);
+      assert.deepEqual(three, one);
+      // The plain path, computed here apart: every customer's probability and reasons against the whole population.
+      const withInputs = model.file.predictor?.usesBgnbd ? withBgnbdColumns(set, await loadBgnbdColumns(tw.warehouse, TODAY, resolveDefinition(model.file.definition))) : set;
+      const plain = scoreFeatureSet(model, withInputs, 3, format);
+      one.forEach((row, i) => {
+        assert.equal(row.customer_id, set.customerIds[i]);
+        assert.ok(Object.is(row.probability, plain.probability[i]), `${row.customer_id}: ${row.probability} vs ${plain.probability[i]}`);
+        assert.deepEqual(row.top_reasons, plain.reasons[i].map((r) => [r.feature, r.text, r.contribution]));
+      });
+      assert.ok(one.some((r) => r.top_reasons.some((t) => t[1].includes(' than '))), 'some reason is worded against the population');
+    }
   });
 
 });

@@ -131,3 +131,13 @@ describe('reasons against the population', () => {
     assert.deepEqual(sharesAround(population.get('tenure_days')!, 50), { below: 0.49, above: 0.5 });
   });
 });
+
+test('whole numbers in reasons read as en-US writes them (the String() shortcut below 1,000 included)', () => {
+  for (const v of [0, 0.4, 0.5, 1, 2.5, 7, 998.6, 999.4, 999.5, 1000, 12_345.6, 1_234_567]) {
+    const n = Math.round(v);
+    const want = `${n.toLocaleString('en-US')} ${n === 1 ? 'refunded order' : 'refunded orders'} in the last 12 months`;
+    assert.equal(describeFeature('refunds_365d', { refunds_365d: v }), want, String(v));
+  }
+  assert.equal(describeFeature('lost_deals_365d', { lost_deals_365d: -0.2 }), `${(-0).toLocaleString('en-US')} deals lost in the last 12 months`);
+  assert.equal(describeFeature('lost_deals_365d', { lost_deals_365d: -3 }), '-3 deals lost in the last 12 months');
+});

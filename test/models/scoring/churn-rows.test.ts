@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { FEATURE_NAMES, rowValues } from '../../../models/churn/features.ts';
+import { RandomForest } from '../../../models/churn/forest/random-forest.ts';
+import { predictBlock } from '../../../models/churn/predict.ts';
+import { describeFeature, topicOf, type Reason } from '../../../models/churn/reasons.ts';
+import { againstPopulation, populationOf, type Population } from '../../../models/churn/population.ts';
+import type { LoadedChurnModel } from '../../../models/churn/registry.ts';
+import { churnRowsTsv, pendingRows, pendingRowsTsv, riskBand, tsvReasons, tsvString, type RowContext } from '../../../models/scoring/churn-rows.ts';
+
+/** A seeded LCG, so the data (and so the forest) is the same on every run. */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 48271) % 2147483647) / 2147483647;
+}
+
+/**
+ * The reasons as they were worded before scoring was split into blocks (topic looked up by name
+ * per feature, the text against the population at once): what the scoring path must still write.
+ */
+function referenceReasons(features: readonly string[], contributions: ArrayLike<number>, values: Record<string, number>, offset: number, population: Population, format: { locale: string; currency: string }): Reason[] {
+  const wording: Record<string, string[]> = { recency: ['recency_days', 'overdue_ratio', 'recency_over_max_gap'] };
+  const keys: string[] = [];
+  const sums: number[] = [];
+  const best: string[] = [];
+  const bestValue: number[] = [];
+  features.forEach((f, j) => {
+    const c = contributions[offset + j];
+    if (!Number.isFinite(c) || c === 0) return;
+    const key = topicOf(f, values);
+    let t = keys.indexOf(key);
+    if (t < 0) t = keys.push(key) - 1;
+    sums[t] = (sums[t] ?? 0) + c;
+    if (c > (bestValue[t] ?? -Infinity) && (!wording[key] || wording[key].includes(f))) {
+      best[t] = f;
+      bestValue[t] = c;
+    }
+  });
+  const out: Reason[] = [];
+  const taken = new Set<number>();
+  while (out.length < 3) {
+    let pick = -1;
+    for (let t = 0; t < keys.length; t++) if (!taken.has(t) && sums[t] > 1e-9 && (pick < 0 || sums[t] > sums[pick])) pick = t;
+    if (pick < 0) break;
+    taken.add(pick);
+    const feature = best[pick] || (wording[keys[pick]]?.[0] ?? keys[pick]);
+    out.push({ feature, text: againstPopulation(feature, describeFeature(feature, values, format), values[feature], population), contribution: sums[pick] });
+  }
+  return out;
+}
+
+test('rows scored in blocks before the population is known, finished after it, equal the plain path line for line', async () => {
+  const rnd = lcg(11);
+  const n = 2500;
+  const features = [...FEATURE_NAMES];
+  const columns = features.map((f, j) =>
+    Float64Array.from({ length: n }, () => (j % 4 === 1 && rnd() < 0.15 ? NaN : Math.floor(rnd() * (f.includes('days') ? 500 : f.includes('revenue') ? 40_000 : 9)))),
+  );
+  const r = features.indexOf('recency_days');
+  const y = Uint8Array.from({ length: n }, (_, i) => (columns[r][i] + 150 * rnd() > 300 ? 1 : 0));
+  const forest = await RandomForest.train({ columns }, y, { nEstimators: 10, maxDepth: 7, nJobs: 1, seed: 4, featureNames: features });
+  const model = { forest, file: { features, modelVersion: 'churn-test', definition: {} } } as unknown as LoadedChurnModel;
+  const set = { cutoff: '2025-01-01', features, columns, customerIds: Array.from({ length: n }, (_, i) => `C${i}${i % 9 === 0 ? "\t'" : ''}`) };
+  const format = { locale: 'en-GB', currency: 'USD' };
+  const ctx: RowContext = { limit: 3, population: populationOf(set), format, head: 'run\t', tail: '\tv\n' };
+
+  // The plain path: the whole set at once, a fresh values record per customer, reasons against the population.
+  const whole = predictBlock(model, set);
+  let want = '';
+  for (let i = 0; i < n; i++) {
+    const p = whole.probability[i];
+    const reasons = referenceReasons(features, whole.contributions, rowValues(set, i), i * features.length, ctx.population, format);
+    want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\tv\n`;
+  }
+
+  // Uneven blocks, scored without the population; their text finished afterwards in other cuts.
+  const cuts = [0, 1, 700, 701, 1999, n];
+  const blocks = cuts.slice(1).map((end, k) => pendingRows(model, set, cuts[k], end, 3, format));
+  const got = blocks.map((b) => pendingRowsTsv(model, b, 0, Math.floor(b.customerIds.length / 2), ctx) + pendingRowsTsv(model, b, Math.floor(b.customerIds.length / 2), b.customerIds.length, ctx)).join('');
+  assert.equal(got, want);
+  assert.equal(churnRowsTsv(model, set, 0, n, ctx).text, want);
+  assert.ok(want.includes(' than '), 'some reason is worded against the population');
+  assert.ok(want.includes('$'), 'amounts carry the currency given');
+});
