@@ -63,6 +63,13 @@ const HELP = `Usage: npm run bench:load -- [--users 50] [--seconds 60] [--sweep 
 The product's log (Cube's warnings among it) is written to test-artifacts/bench-load-product.log.`;
 
 const GOAL = { p95: 2000, max: 5000 };
+/**
+ * How soon a load must show in the cockpit's order count (from the ingest API's answer): the derived
+ * refresh's check interval (--load-every, here 15 s) and the refresh itself, then the answer cache's
+ * staleness bound (30 s, semantic/cube-process.ts MAX_STALE_MS) at the very most; the re-warm
+ * renews the order count, the most asked answer, within a few seconds of the commit.
+ */
+const SHOWN_GOAL_MS = 45_000;
 /** The cockpit KPI a load must reach: paid orders (each loaded line is its own completed order). */
 const SHOWN_QUERY = { measures: ['sales.orders'] };
 /** Chromium opens at most 6 connections per origin (HTTP/1.1): the page's queries queue behind them. */
@@ -93,6 +100,8 @@ interface Sample {
   ok: boolean;
   continueWaits: number;
   error?: string;
+  /** Page views: ms until the HTML's first byte (session check, the layout's as-of day, the page's render budget); the rest is the streamed answers. */
+  firstByteMs?: number;
 }
 
 interface PhaseResult {
@@ -147,6 +156,12 @@ async function prepareWarehouse(dataDir: string, factor: number, fresh: boolean)
       for (const statement of syntheticStatements(wh.database, scale)) await wh.client.command({ query: statement });
       for (const t of ['customers', 'transactions', 'interactions', 'opportunities', 'campaign_members']) await wh.client.command({ query: `OPTIMIZE TABLE ${wh.database}.${t} FINAL` });
       await refreshDerived(wh.client, wh.database, { log });
+    } else {
+      // The derived tables brought up to date before the product starts (loads of an earlier run, a
+      // changed definition): otherwise the product's start-up refresh — a full rebuild after a
+      // definition change, 60 s at 10M — runs inside the measured phase and is counted as the loads'.
+      const r = await refreshDerived(wh.client, wh.database, { mode: 'incremental' });
+      log(`derived tables ${r.kind === 'full' ? `rebuilt (${r.why})` : `refreshed (${r.changedCustomers} changed customers)`} in ${fmtS(r.ms)} before the start`);
     }
     log(`data: ${await count('customers')} customers, ${await count('transactions')} transactions (${dataDir})`);
     // Passwords only this run knows; the synthetic owners (U-OWN-xx, ownerN@example.com) get one each.
@@ -479,8 +494,11 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
         let pageOk = true;
         let waits = 0;
         const html = await fetch(`${base}/`, { headers: { cookie: user.cookie, accept: 'text/html' } }).then(
-          async (r) => ({ ok: r.ok, text: await r.text(), status: r.status }),
-          (err: Error) => ({ ok: false, text: err.message, status: 0 }),
+          async (r) => {
+            const firstByteMs = performance.now() - p0;
+            return { ok: r.ok, text: await r.text(), status: r.status, firstByteMs };
+          },
+          (err: Error) => ({ ok: false, text: err.message, status: 0, firstByteMs: undefined }),
         );
         if (!html.ok) {
           pageOk = false;
@@ -497,7 +515,7 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
             }
           }),
         );
-        result.pages.push({ end: performance.now() - start, ms: performance.now() - p0, ok: pageOk, continueWaits: waits });
+        result.pages.push({ end: performance.now() - start, ms: performance.now() - p0, ok: pageOk, continueWaits: waits, firstByteMs: html.firstByteMs });
         await new Promise((res) => setTimeout(res, opts.thinkMs));
       }
     }),
@@ -534,6 +552,9 @@ interface Summary {
   slowestWindow: { at: number; answers: number; p95: number; max: number };
   longestGap: { at: number; ms: number };
   errorKinds: Map<string, number>;
+  /** Page views split at the HTML's first byte. */
+  firstByte: { p50: number; p95: number; max: number };
+  streamed: { p50: number; p95: number; max: number };
 }
 
 function summarize(r: PhaseResult): Summary {
@@ -559,7 +580,14 @@ function summarize(r: PhaseResult): Summary {
   }
   let gap = { at: 0, ms: ends[0] ?? durationMs };
   for (let i = 1; i < ends.length; i++) if (ends[i] - ends[i - 1] > gap.ms) gap = { at: ends[i - 1], ms: ends[i] - ends[i - 1] };
+  const spread = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { p50: pct(sorted, 50), p95: pct(sorted, 95), max: sorted.at(-1) ?? NaN };
+  };
+  const split = r.pages.filter((p) => p.firstByteMs !== undefined);
   return {
+    firstByte: spread(split.map((p) => p.firstByteMs!)),
+    streamed: spread(split.map((p) => p.ms - p.firstByteMs!)),
     qps: r.queries.length / r.seconds,
     pagesPerS: r.pages.length / r.seconds,
     q: { p50: pct(lat, 50), p95: pct(lat, 95), max: lat.at(-1) ?? NaN },
@@ -579,10 +607,13 @@ function report(title: string, r: PhaseResult, s: Summary, goals: boolean): stri
   const lines = [
     `${title}: ${r.users} user${r.users === 1 ? '' : 's'}, ${r.seconds.toFixed(0)} s, ${r.pages.length} page views, ${r.queries.length} queries (load average ${r.loadavg[0].toFixed(1)} → ${r.loadavg[1].toFixed(1)})`,
     `  throughput        ${s.qps.toFixed(1)} queries/s, ${s.pagesPerS.toFixed(2)} page views/s`,
-    `  query latency     p50 ${fmtS(s.q.p50)}   p95 ${fmtS(s.q.p95)}${goals ? ` (goal ≤ ${fmtS(GOAL.p95)}: ${mark(s.q.p95 <= GOAL.p95)})` : ''}   max ${fmtS(s.q.max)}${goals ? ` (goal ≤ ${fmtS(GOAL.max)}: ${mark(s.q.max <= GOAL.max)})` : ''}`,
+    pageGoals
+      ? `  query latency     – (the page sent no query from the browser: its server-side prefetch answers with the page, so the goals apply to page views)`
+      : `  query latency     p50 ${fmtS(s.q.p50)}   p95 ${fmtS(s.q.p95)}${goals ? ` (goal ≤ ${fmtS(GOAL.p95)}: ${mark(s.q.p95 <= GOAL.p95)})` : ''}   max ${fmtS(s.q.max)}${goals ? ` (goal ≤ ${fmtS(GOAL.max)}: ${mark(s.q.max <= GOAL.max)})` : ''}`,
     // The cockpit may send no query from the browser (its server-side prefetch streams the answers
     // with the page): then the page view is what a user waits for, and the goal applies to it.
     `  page view (all)   p50 ${fmtS(s.page.p50)}   p95 ${fmtS(s.page.p95)}${goals && pageGoals ? ` (goal ≤ ${fmtS(GOAL.p95)}: ${mark(s.page.p95 <= GOAL.p95)})` : ''}   max ${fmtS(s.page.max)}${goals && pageGoals ? ` (goal ≤ ${fmtS(GOAL.max)}: ${mark(s.page.max <= GOAL.max)})` : ''}`,
+    `  page view steps   first byte (session check, layout's as-of day, ≤ 400 ms render budget) p50 ${fmtS(s.firstByte.p50)} p95 ${fmtS(s.firstByte.p95)} max ${fmtS(s.firstByte.max)}; the streamed answers after it p50 ${fmtS(s.streamed.p50)} p95 ${fmtS(s.streamed.p95)} max ${fmtS(s.streamed.max)}`,
     `  errors            ${s.errors}${goals ? ` (goal 0: ${mark(s.errors === 0)})` : ''}; "Continue wait" answers ${s.continueWaits}; Cube "too slow to be renewed" warnings ${r.slowWarnings}`,
     `  worst 5 s window  +${(s.worst.at / 1000).toFixed(0)} s: ${s.worst.answers} answers (mean ${s.worst.meanPerWindow.toFixed(0)} per 5 s), slowest ${fmtS(s.worst.slowest)}; longest stretch without an answer ${fmtS(s.longestGap.ms)} at +${(s.longestGap.at / 1000).toFixed(0)} s`,
   ];
@@ -592,7 +623,7 @@ function report(title: string, r: PhaseResult, s: Summary, goals: boolean): stri
     const ingest = ok.map((l) => l.ingestMs).sort((a, b) => a - b);
     const shown = ok.filter((l) => l.shownMs !== undefined).map((l) => l.shownMs!).sort((a, b) => a - b);
     lines.push(
-      `  loads             ${ok.length} of ${r.loads.length} ok; ingest answer p50 ${fmtS(pct(ingest, 50))} max ${fmtS(ingest.at(-1) ?? NaN)}; shown in the cockpit's order count after p50 ${fmtS(pct(shown, 50))} max ${fmtS(shown.at(-1) ?? NaN)}${shown.length < ok.length ? `; ${ok.length - shown.length} not shown within the run + 30 s` : ''}`,
+      `  loads             ${ok.length} of ${r.loads.length} ok; ingest answer p50 ${fmtS(pct(ingest, 50))} max ${fmtS(ingest.at(-1) ?? NaN)}; shown in the cockpit's order count after p50 ${fmtS(pct(shown, 50))} max ${fmtS(shown.at(-1) ?? NaN)}${goals ? ` (goal: each ≤ ${fmtS(SHOWN_GOAL_MS)}: ${mark(ok.length > 0 && shown.length === ok.length && (shown.at(-1) ?? Infinity) <= SHOWN_GOAL_MS)})` : ''}${shown.length < ok.length ? `; ${ok.length - shown.length} not shown within the run + 30 s` : ''}`,
       `    per load (sent at +s: shown after) ${r.loads.map((l) => `+${(l.at / 1000).toFixed(0)}: ${l.ok ? (l.shownMs === undefined ? 'not shown' : fmtS(l.shownMs)) : `failed (${l.error})`}`).join(', ')}`,
     );
   }
@@ -600,8 +631,9 @@ function report(title: string, r: PhaseResult, s: Summary, goals: boolean): stri
     const c = r.cache;
     const asked = c.hits + c.misses;
     lines.push(
-      `  answer cache      ${asked ? ((100 * c.hits) / asked).toFixed(1) : '–'}% hits (${c.hits} hits, ${c.misses} misses; ${c.stored} answers kept, ${c.notStored} not kept; ${c.versionChanges} data-version changes; ${(c.bytes / 1024).toFixed(0)} KiB held)`,
+      `  answer cache      ${asked ? ((100 * c.hits) / asked).toFixed(1) : '–'}% hits (${c.hits} hits${c.stale !== undefined ? `, ${c.stale} of them stale within the bound` : ''}, ${c.misses} misses; ${c.stored} answers kept, ${c.notStored} not kept; ${c.versionChanges} data-version changes${c.held !== undefined ? `, ${c.held} reads held for a writer` : ''}; ${(c.bytes / 1024).toFixed(0)} KiB held)`,
     );
+    if (c.rewarms !== undefined) lines.push(`  re-warm           ${c.rewarms} runs, ${c.rewarmAsked ?? 0} requests replayed, ${c.shared ?? 0} misses joined an identical request in flight`);
   }
   for (const [kind, n] of [...s.errorKinds].slice(0, 5)) lines.push(`    ${n}× ${kind}`);
   return lines;
@@ -689,7 +721,13 @@ async function main(): Promise<void> {
     const main = await phase(users, seconds, true);
     const mainSummary = summarize(main);
     out.push(...report('Main', main, mainSummary, true));
-    if (baseline) out.push(`  vs baseline       p95 ×${(mainSummary.q.p95 / baseline.q.p95).toFixed(1)}, throughput ×${(mainSummary.qps / baseline.qps).toFixed(1)} with ×${users} users`);
+    if (baseline) {
+      // Page views when the page sends no browser query (see the sweep).
+      const byPage = !main.queries.some((q) => q.ok);
+      const [m, b] = byPage ? [mainSummary.page.p95, baseline.page.p95] : [mainSummary.q.p95, baseline.q.p95];
+      const [mt, bt] = byPage ? [mainSummary.pagesPerS, baseline.pagesPerS] : [mainSummary.qps, baseline.qps];
+      out.push(`  vs baseline       ${byPage ? 'page view ' : ''}p95 ×${(m / b).toFixed(1)}, throughput ×${(mt / bt).toFixed(1)} with ×${users} users`);
+    }
     out.push('');
     if (sweep.length) {
       const rows: { n: number; s: Summary; r: PhaseResult }[] = [];
@@ -698,15 +736,21 @@ async function main(): Promise<void> {
         const r = await phase(n, sweepSeconds);
         rows.push({ n, s: summarize(r), r });
       }
-      out.push(`Saturation sweep (${sweepSeconds} s per step):`, '  users  queries/s  ×1 user  p50      p95      max      errors  hits   load');
+      // Page views when the page sends no browser query (its answers come with the page): then a page
+      // view is the unit of work and of waiting, and queries/s would be 0 and its latencies NaN.
+      const byPage = rows.every(({ r }) => !r.queries.some((q) => q.ok));
+      const unit = byPage ? 'page views/s' : 'queries/s';
+      const rate = (x: Summary): number => (byPage ? x.pagesPerS : x.qps);
+      const lat = (x: Summary) => (byPage ? x.page : x.q);
+      out.push(`Saturation sweep (${sweepSeconds} s per step; ${byPage ? 'page views: the page sends no browser query' : 'browser queries'}):`, `  users  ${unit.padStart(12)}  ×1 user  p50      p95      max      errors  hits   load`);
       let saturated: number | undefined;
       rows.forEach(({ n, s, r }, i) => {
-        const first = rows[0].s.qps;
+        const first = rate(rows[0].s);
         // Throughput stops growing: a step that adds users but less than 10% more answers per second.
-        if (saturated === undefined && i > 0 && s.qps < rows[i - 1].s.qps * 1.1) saturated = rows[i - 1].n;
-        out.push(`  ${String(n).padStart(5)}  ${s.qps.toFixed(1).padStart(9)}  ${(s.qps / first).toFixed(1).padStart(7)}  ${fmtS(s.q.p50).padEnd(7)}  ${fmtS(s.q.p95).padEnd(7)}  ${fmtS(s.q.max).padEnd(7)}  ${String(s.errors).padEnd(6)}  ${r.cache && r.cache.hits + r.cache.misses ? `${((100 * r.cache.hits) / (r.cache.hits + r.cache.misses)).toFixed(0)}%`.padEnd(5) : '–    '}  ${r.loadavg[1].toFixed(1)}`);
+        if (saturated === undefined && i > 0 && rate(s) < rate(rows[i - 1].s) * 1.1) saturated = rows[i - 1].n;
+        out.push(`  ${String(n).padStart(5)}  ${rate(s).toFixed(1).padStart(12)}  ${(rate(s) / first).toFixed(1).padStart(7)}  ${fmtS(lat(s).p50).padEnd(7)}  ${fmtS(lat(s).p95).padEnd(7)}  ${fmtS(lat(s).max).padEnd(7)}  ${String(s.errors).padEnd(6)}  ${r.cache && r.cache.hits + r.cache.misses ? `${((100 * r.cache.hits) / (r.cache.hits + r.cache.misses)).toFixed(0)}%`.padEnd(5) : '–    '}  ${r.loadavg[1].toFixed(1)}`);
       });
-      out.push(saturated === undefined ? '  throughput still grew at every step' : `  throughput stops growing after ${saturated} users (the next step added < 10%)`, '');
+      out.push(saturated === undefined ? `  throughput (${unit}) still grew at every step` : `  throughput (${unit}) stops growing after ${saturated} users (the next step added < 10%)`, '');
     }
     out.push(`load average at the end ${loadavg()[0].toFixed(2)}`, '');
     console.log(out.join('\n'));
