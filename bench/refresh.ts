@@ -26,7 +26,7 @@ import { refreshDerived, type RefreshResult } from '../semantic/derived/refresh.
 import { DERIVED_DEFINITION } from '../semantic/derived/sql.ts';
 import { BENCH_SCALE, syntheticStatements, type SyntheticScale } from './semantic-data.ts';
 
-const HELP = `Usage: npm run bench:refresh -- [--scale 0.1,1] [--repeat 1] [--fresh] [--no-baseline] [--data-dir <dir>]
+const HELP = `Usage: npm run bench:refresh -- [--scale 0.1,1] [--repeat 1] [--fresh] [--no-baseline] [--profile] [--data-dir <dir>]
 
   --scale <f,..>  fractions of the full size (500k customers, 10M transactions); default 0.1,1
                   (1M and 10M transactions), each in its own warehouse and process
@@ -35,6 +35,8 @@ const HELP = `Usage: npm run bench:refresh -- [--scale 0.1,1] [--repeat 1] [--fr
   --fresh         regenerate the synthetic data even if the bench warehouse has it
   --no-baseline   skip the full rebuild after the loads (minutes at 10M on this machine) and with it
                   the ratio and the equality check: for profiling the incremental steps only
+  --profile       print every statement of each incremental refresh with its wall time and the
+                  process's CPU time during it (the engine runs in the bench's process)
   --data-dir <d>  embedded bench warehouse directory, one scale only (default .data/bench-refresh
                   for scale 1, .data/bench-refresh-<scale> for others)
 
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
       repeat: { type: 'string', default: '1' },
       fresh: { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       child: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -93,7 +96,14 @@ async function main(): Promise<void> {
   if (values['data-dir'] && factors.length > 1) throw new Error('--data-dir takes one --scale only');
 
   if (values.child) {
-    const r = await runScale(factors[0]!, repeat, values.fresh, values['data-dir'], !values['no-baseline']);
+    const r = await runScale(
+      factors[0]!,
+      repeat,
+      values.fresh,
+      values['data-dir'],
+      !values['no-baseline'],
+      values.profile,
+    );
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
@@ -113,6 +123,7 @@ async function main(): Promise<void> {
     ];
     if (values.fresh) args.push('--fresh');
     if (values['no-baseline']) args.push('--no-baseline');
+    if (values.profile) args.push('--profile');
     if (values['data-dir']) args.push('--data-dir', values['data-dir']);
     const child = spawnSync(process.execPath, args, {
       encoding: 'utf8',
@@ -179,6 +190,7 @@ async function runScale(
   fresh: boolean,
   dataDir: string | undefined,
   baseline: boolean,
+  profile = false,
 ): Promise<ScaleResult> {
   const log = (line: string) => console.error(`[bench] ${line}`);
   const base = loadWarehouseConfig();
@@ -247,7 +259,10 @@ async function runScale(
       const loadMs = await loadThousandRows(wh, customers);
       log(`1,000-row load written in ${seconds(loadMs)} s`);
       cpuStart = cpu();
-      const r = await refreshDerived(wh.client, wh.database, { mode: 'incremental', log });
+      const statements: Profiled[] = [];
+      const client = profile ? profiled(wh.client, statements) : wh.client;
+      const r = await refreshDerived(client, wh.database, { mode: 'incremental', log });
+      if (profile) printProfile(statements, log);
       if (r.kind !== 'incremental') throw new Error(`expected an incremental refresh, got a full one: ${r.why}`);
       runs.push(timed(r));
     }
@@ -335,6 +350,71 @@ async function reusableFullRebuild(wh: Warehouse): Promise<{ snapshot: number; m
   );
   if (!row || row.definition !== DERIVED_DEFINITION) return undefined;
   return { snapshot: Number(row.s), ms: Number(row.ms) };
+}
+
+interface Profiled {
+  sql: string;
+  ms: number;
+  cpuMs: number;
+  readRows?: number;
+}
+
+/**
+ * The client with every command, query and insert timed (wall, and this process's CPU, which is the
+ * embedded engine's work, background merges included): where an incremental refresh spends its time.
+ */
+function profiled(client: Warehouse['client'], out: Profiled[]): Warehouse['client'] {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const record = (sql: string, t0: number, c0: number, summary?: { read_rows?: string }) =>
+    out.push({
+      sql: sql.replace(/\s+/g, ' ').slice(0, 110),
+      ms: performance.now() - t0,
+      cpuMs: cpu() - c0,
+      readRows: summary?.read_rows === undefined ? undefined : Number(summary.read_rows),
+    });
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'command' || prop === 'insert') {
+        return async (params: { query?: string; table?: string }) => {
+          const t0 = performance.now();
+          const c0 = cpu();
+          const result = await (target[prop] as (p: unknown) => Promise<{ summary?: { read_rows?: string } }>).call(
+            target,
+            params,
+          );
+          record(params.query ?? `INSERT INTO ${params.table}`, t0, c0, result.summary);
+          return result;
+        };
+      }
+      if (prop === 'query') {
+        return async (params: { query: string }) => {
+          const t0 = performance.now();
+          const c0 = cpu();
+          const rs = await target.query(params as Parameters<typeof target.query>[0]);
+          const json = rs.json.bind(rs);
+          // The work ends when the rows have been read.
+          (rs as { json: typeof json }).json = (async () => {
+            const v = await json();
+            record(params.query, t0, c0);
+            return v;
+          }) as typeof json;
+          return rs;
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+function printProfile(statements: Profiled[], log: (line: string) => void): void {
+  log('  statements (wall ms, cpu ms, rows read):');
+  for (const s of statements)
+    log(
+      `    ${s.ms.toFixed(0).padStart(6)} ${s.cpuMs.toFixed(0).padStart(6)} ${String(s.readRows ?? '').padStart(9)}  ${s.sql}`,
+    );
 }
 
 /** Counts and sums of what readers see in every derived table. */

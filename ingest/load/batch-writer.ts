@@ -6,6 +6,7 @@ import type { RejectSink } from './rejects.ts';
 import type { TableLayout } from './table-layout.ts';
 import type { ScratchKeys } from './scratch-keys.ts';
 import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
+import { COPIES_OF } from '../../lib/warehouse/migrations/018-transactions-by-customer.ts';
 
 /** Above this many keys a lookup goes through a scratch table (see ScratchKeys). */
 const SCRATCH_THRESHOLD = 20_000;
@@ -477,11 +478,14 @@ export class BatchWriter {
     const dateExpr = date ? (isDateColumn(date) ? `toString(toUInt16(${date}))` : `toString(toUnixTimestamp(${date}))`) : "'0'";
     const parts = [...cols.map((c) => `toString(${c})`), 'customer_id', dateExpr];
     const keys = stale.map((s) => s.join('\u001f'));
+    // A copy kept by a materialized view (transactions_by_customer, migration 018) sees inserts only:
+    // the stale row goes from it too, where it exists (not on a cluster), by the same columns.
+    const tables = [this.layout.table];
+    for (const copy of COPIES_OF[this.layout.table] ?? []) if (await this.io.columnTypes(copy)) tables.push(copy);
     for (const part of chunked(keys, 5_000)) {
-      await this.io.command(
-        `DELETE FROM ${this.io.table(this.layout.table)} WHERE concat(${parts.join(", '\\x1F', ")}) IN {keys:Array(String)}`,
-        { keys: part },
-      );
+      for (const table of tables) {
+        await this.io.command(`DELETE FROM ${this.io.table(table)} WHERE concat(${parts.join(", '\\x1F', ")}) IN {keys:Array(String)}`, { keys: part });
+      }
     }
     this.#c.staleDeleted += stale.length;
   }

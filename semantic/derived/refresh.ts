@@ -212,6 +212,21 @@ type Plan =
   /** `previous`: the committed incremental snapshot whose overlay this one extends (none right after a full rebuild). */
   | { kind: 'incremental'; why: string; base: number; previous?: number; overlay: number; scope: CustomerScope };
 
+/**
+ * Months of transactions not yet copied into transactions_by_customer, which the incremental
+ * refresh reads (migration 018 fills it at migrate); undefined when the copy does not exist.
+ */
+async function copyPending(client: ClickHouseClient, database: string): Promise<number | undefined> {
+  const tables = await rows<{ name: string }>(client, bound(
+    `SELECT name FROM system.tables WHERE database = {database:String} AND name IN ('transactions_by_customer', 'transactions_by_customer_backfill')`,
+    { database },
+  ));
+  if (tables.length !== 2) return undefined;
+  const db = quoteIdent(checkName(database));
+  const row = await first<{ n: string }>(client, bound(`SELECT toString(count()) AS n FROM ${db}.transactions_by_customer_backfill FINAL WHERE done = 0`));
+  return Number(row?.n ?? 0);
+}
+
 /** Customers in the overlay of `previous` and `changed` together. */
 async function overlaySize(client: ClickHouseClient, database: string, previous: number, changed: string[]): Promise<number> {
   const db = quoteIdent(checkName(database));
@@ -230,6 +245,8 @@ async function planRefresh(client: ClickHouseClient, database: string, opts: Ref
   if (!last) return { kind: 'full', why: 'no rebuild yet' };
   if (last.asOf !== asOf) return { kind: 'full', why: `the as-of date moved from ${last.asOf} to ${asOf}` };
   if (last.definition !== DERIVED_DEFINITION) return { kind: 'full', why: 'the derived-table definitions changed' };
+  const filling = await copyPending(client, database);
+  if (filling !== 0) return { kind: 'full', why: filling === undefined ? 'transactions_by_customer is missing (migration 018)' : `transactions_by_customer is still being filled (${filling} months to copy, migration 018)` };
   const scope = await changedCustomers(client, database, { base: last.base, since: last.snapshot });
   // The last overlay's customers stay in the overlay (carried over unless changed again).
   const previous = last.snapshot === last.base ? undefined : last.snapshot;

@@ -220,19 +220,23 @@ test('new customers, customer updates and refunds: the incremental tables equal 
   assert.equal(refunded.length, 2);
   // No merges until the refresh has read them: both versions of each refunded line stay in the table,
   // so the overlay's own newest-version pick (FINAL within the scoped read, semantic/derived/sql.ts) is what is tested.
-  await tw.warehouse.client.command({ query: 'SYSTEM STOP MERGES transactions' });
+  // The refresh reads the lines from transactions_by_customer (migration 018), the full rebuild from transactions.
+  for (const table of ['transactions', 'transactions_by_customer'])
+    await tw.warehouse.client.command({ query: `SYSTEM STOP MERGES ${table}` });
   await load(
     'transactions',
     refunded.map((t) => line('shop', t.transaction_id, 'O1004-1', '1004', t.day, Number(t.amount), 'refunded')),
   );
-  assert.equal(
-    await scalar(`SELECT count() AS v FROM transactions WHERE order_id = 'O1004-1'`),
-    '4',
-    'old and new versions',
-  );
-  const r2 = await refresh('incremental').finally(() =>
-    tw.warehouse.client.command({ query: 'SYSTEM START MERGES transactions' }),
-  );
+  for (const table of ['transactions', 'transactions_by_customer'])
+    assert.equal(
+      await scalar(`SELECT count() AS v FROM ${table} WHERE order_id = 'O1004-1'`),
+      '4',
+      `old and new versions in ${table}`,
+    );
+  const r2 = await refresh('incremental').finally(async () => {
+    for (const table of ['transactions', 'transactions_by_customer'])
+      await tw.warehouse.client.command({ query: `SYSTEM START MERGES ${table}` });
+  });
   assert.equal(r2.kind, 'incremental', r2.why);
   // Rebuilt: the 2 updated customers and the refunded one (changed since r1); carried over from r1's
   // overlay: the 3 new customers, whose rows r1 wrote.

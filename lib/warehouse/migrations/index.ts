@@ -14,6 +14,7 @@ import { modelRunTables, modelRunViews } from './014-model-runs.ts';
 import { winlossStatements, winlossTables } from './015-winloss.ts';
 import { customerValueScoreStatements, customerValueScores, customerValueView } from './016-customer-value-scores.ts';
 import { paidOrderKeyStatements } from './017-paid-order-keys.ts';
+import { reconcileTransactionsByCustomer, transactionsByCustomerStatements } from './018-transactions-by-customer.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -51,6 +52,7 @@ export const migrations: Migration[] = [
   { version: 15, name: 'winloss', tables: winlossTables, statements: winlossStatements },
   { version: 16, name: 'customer-value-scores', tables: [customerValueScores], views: [customerValueView], statements: customerValueScoreStatements },
   { version: 17, name: 'paid-order-keys', statements: paidOrderKeyStatements },
+  { version: 18, name: 'transactions-by-customer', statements: transactionsByCustomerStatements, reconcile: reconcileTransactionsByCustomer },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
