@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { DEFAULT_CHURN_DEFINITION } from '../../models/churn/definition.ts';
 import { DEFAULT_MODEL_PATH } from '../../semantic/server.ts';
 
 const cubeRequire = createRequire(createRequire(import.meta.url).resolve('@cubejs-backend/schema-compiler'));
@@ -54,4 +55,29 @@ test('a count that leaves customers out for their consent says so in its definit
   for (const m of measures.filter((x) => excluding.includes(x.cube) && x.type === 'count')) {
     assert.match(m.description ?? '', /profiling consent/, `${m.cube}.${m.name}: "${m.description}"`);
   }
+});
+
+test('revenue says gross or net in its label: before refunds is gross, refunds out is net', () => {
+  // "Revenue" on the cockpit was the paid orders' value before refunds, beside "Net revenue" on the
+  // RFM chart: the two differ by every refund, and nothing on the card said which it was.
+  const gross = measures.filter((m) => /before refunds/i.test(m.description ?? ''));
+  assert.ok(gross.some((m) => m.cube === 'paid_orders' && m.name === 'revenue'), 'sales.revenue is defined as before refunds');
+  for (const m of gross) assert.match(m.label, /gross/i, `${m.cube}.${m.name}: "${m.label}" is before refunds`);
+  const net = measures.filter((m) => /revenue/i.test(m.label) && /net revenue|refunds out/i.test(m.description ?? ''));
+  assert.ok(net.length >= 3, net.map((m) => m.name).join());
+  for (const m of net) assert.match(m.label, /\bnet\b/i, `${m.cube}.${m.name}: "${m.label}" is after refunds`);
+});
+
+test('the churn probability says what churn is: no purchase in the model horizon, whose default is the code’s', () => {
+  // "Model probability that the customer churns" named no window: within a quarter, a year, ever?
+  // churn_probability is a dimension (one customer's), expected_churners a measure.
+  const churnRisk = files(join(DEFAULT_MODEL_PATH, 'cubes'))
+    .flatMap((f) => (yaml.load(readFileSync(f, 'utf8')) as { cubes?: { name: string; measures?: Measure[]; dimensions?: Measure[] }[] }).cubes ?? [])
+    .find((c) => c.name === 'churn_risk')!;
+  const byName = (n: string) => [...(churnRisk.dimensions ?? []), ...(churnRisk.measures ?? [])].find((m) => m.name === n)!;
+  for (const n of ['churn_probability', 'expected_churners']) {
+    assert.match(byName(n).description ?? '', /no purchase in the churn model's horizon after the scores' as-of day/, n);
+  }
+  const days = /\((\d+) days unless/.exec(byName('churn_probability').description ?? '')?.[1];
+  assert.equal(Number(days), DEFAULT_CHURN_DEFINITION.horizonDays, 'the default horizon the description names is the model’s');
 });
