@@ -9,11 +9,13 @@ import { DEFAULT_FORMAT, toNumber, type FormatContext, type Num } from './contex
  *            chosen over a 0–1 value because the dashboard shows probabilities as percentages,
  *            so the file and the page read alike;
  * - days:    whole days, header says "days";
- * - number:  at most 4 decimals; text: as it is.
+ * - number:  at most 4 decimals; text: as it is;
+ * - date:    a calendar day as YYYY-MM-DD (Cube answers a day as a timestamp, which spreadsheets
+ *            read as text or as a time of day), header unchanged.
  * A numeric column's cell that is not a number is written as it came (the CSV writer still
  * neutralises formulas), so one odd value never breaks a whole export.
  */
-export type ExportUnit = 'money' | 'percent' | 'days' | 'number' | 'text';
+export type ExportUnit = 'money' | 'percent' | 'days' | 'number' | 'text' | 'date';
 
 const fixed = (n: number, digits: number): string => {
   const scale = 10 ** digits;
@@ -26,6 +28,7 @@ const fixed = (n: number, digits: number): string => {
 export function exportValue(v: unknown, unit: ExportUnit): string | null {
   if (v === null || v === undefined || v === '') return null;
   if (unit === 'text') return String(v);
+  if (unit === 'date') return /^\d{4}-\d{2}-\d{2}/.exec(String(v))?.[0] ?? String(v);
   const n = typeof v === 'number' || typeof v === 'string' ? toNumber(v as Num) : undefined;
   if (n === undefined) return String(v);
   switch (unit) {

@@ -130,6 +130,11 @@ describe('export values: rounded numbers, units in headers', () => {
     [null, 'money', null],
     ['', 'percent', null],
     ['Smith', 'text', 'Smith'],
+    // A day: Cube's timestamp as the plain date spreadsheets read (the churn export's days_counted_to).
+    ['1998-06-30T00:00:00.000', 'date', '1998-06-30'],
+    ['1998-06-30', 'date', '1998-06-30'],
+    ['not a day', 'date', 'not a day'],
+    [null, 'date', null],
   ];
   for (const [v, unit, expected] of values)
     test(`${String(v)} as ${unit} → ${expected}`, () => assert.equal(exportValue(v, unit), expected));
@@ -140,6 +145,7 @@ describe('export values: rounded numbers, units in headers', () => {
     assert.equal(exportHeader('value_at_risk_eur', 'money', USD), 'value_at_risk_usd');
     assert.equal(exportHeader('days_since_last_purchase', 'days'), 'days_since_last_purchase');
     assert.equal(exportHeader('tenure', 'days'), 'tenure_days');
+    assert.equal(exportHeader('days_counted_to', 'date'), 'days_counted_to');
     assert.equal(exportHeader('region', 'text'), 'region');
   });
 });

@@ -93,5 +93,7 @@ export const EXPORT_COLUMNS: [string, string][] = [
   ['predicted_clv_12m_eur', 'customer_risk.predicted_clv'],
   ['lifetime_value_eur', 'customer_risk.lifetime_value'],
   ['days_since_last_purchase', 'customer_risk.days_since_last_purchase'],
+  // The day those days count to (the figures' as-of day, not the download's), as the segment export says it.
+  ['days_counted_to', 'customer_risk.value_as_of'],
   ['reasons', 'customer_risk.top_reasons'],
 ];

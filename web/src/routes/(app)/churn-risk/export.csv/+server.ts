@@ -21,6 +21,7 @@ const UNITS = {
   'customer_risk.predicted_clv': 'money',
   'customer_risk.lifetime_value': 'money',
   'customer_risk.days_since_last_purchase': 'days',
+  'customer_risk.value_as_of': 'date',
 } as const;
 
 export const GET: RequestHandler = async ({ url, locals }) => {
