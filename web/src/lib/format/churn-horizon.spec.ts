@@ -1,0 +1,28 @@
+import { describe, expect, test } from 'vitest';
+import { churnIntro, churnWindow, expectedChurnersNote } from './churn-horizon.ts';
+
+describe('the churn page names the model horizon', () => {
+  test('the window comes from the model card: 90 days (the default), 180 when trained so', () => {
+    expect(churnWindow(90)).toBe("no completed purchase in the 90 days after the scores' as-of day");
+    expect(churnWindow(180)).toBe("no completed purchase in the 180 days after the scores' as-of day");
+    expect(churnWindow(1)).toBe("no completed purchase in the 1 day after the scores' as-of day");
+  });
+
+  test('the intro says what leaving means, then the scores day', () => {
+    expect(churnIntro(90, ' (scores as of 30 Jun 1998)')).toBe(
+      "Customers the churn model expects to leave (no completed purchase in the 90 days after the scores' as-of day), why, and what they are worth (scores as of 30 Jun 1998).",
+    );
+  });
+
+  test('without a model card (or a nonsense horizon) nothing is claimed', () => {
+    for (const h of [undefined, 0, -5, Number.NaN]) {
+      expect(churnWindow(h)).toBeUndefined();
+      expect(expectedChurnersNote(h)).toBe('sum of probabilities');
+    }
+    expect(churnIntro(undefined, '')).toBe('Customers the churn model expects to leave, why, and what they are worth.');
+  });
+
+  test('the expected churners note names the window', () => {
+    expect(expectedChurnersNote(90)).toBe('sum of probabilities, next 90 days');
+  });
+});

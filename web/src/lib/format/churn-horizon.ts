@@ -1,0 +1,31 @@
+/**
+ * What "churn" means on the churn page, in days: the model's probability is of no completed purchase
+ * in its horizon (the published model card's horizon_days, 90 by default) after the scores' as-of
+ * day. The page said "customers the churn model expects to leave" and "Expected churners: sum of
+ * probabilities" with no window, which read as "ever" or "this year". Without a card nothing is
+ * claimed.
+ */
+import { formatNumber } from './format.ts';
+
+const days = (n: number | undefined): number | undefined =>
+  n !== undefined && Number.isFinite(n) && n > 0 ? Math.round(n) : undefined;
+
+/** "no completed purchase in the 90 days after the scores' as-of day", or undefined without a horizon. */
+export function churnWindow(horizonDays: number | undefined): string | undefined {
+  const h = days(horizonDays);
+  return h === undefined
+    ? undefined
+    : `no completed purchase in the ${formatNumber(h)} day${h === 1 ? '' : 's'} after the scores' as-of day`;
+}
+
+/** The churn page's opening line; `asOf` is scoresAsOf()'s " (scores as of …)" or ''. */
+export function churnIntro(horizonDays: number | undefined, asOf: string): string {
+  const w = churnWindow(horizonDays);
+  return `Customers the churn model expects to leave${w ? ` (${w})` : ''}, why, and what they are worth${asOf}.`;
+}
+
+/** The "Expected churners" card's note: a sum of probabilities over the model's horizon. */
+export function expectedChurnersNote(horizonDays: number | undefined): string {
+  const h = days(horizonDays);
+  return h === undefined ? 'sum of probabilities' : `sum of probabilities, next ${formatNumber(h)} days`;
+}
