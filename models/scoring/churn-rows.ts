@@ -1,7 +1,7 @@
 /**
  * A block of scored customers as churn_scores_runs rows in TabSeparated: probability, risk band
- * and reasons, built the same way in this thread and in scoring workers (churn-rows-worker.ts),
- * so where a row is scored cannot change what is stored. No I/O.
+ * and reasons. Scoring builds them in two steps (pendingRows per block as the features arrive,
+ * pendingRowsTsv once the population is known); churnRowsTsv does both at once. No I/O.
  */
 import type { FeatureSet } from '../churn/features.ts';
 import { predictBlock } from '../churn/predict.ts';
