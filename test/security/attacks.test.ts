@@ -353,6 +353,11 @@ describe('sessions are revocable', () => {
     assert.equal((await cubeThroughDashboard('', token)).status, 401, 'a token alone');
     assert.equal((await cubeThroughDashboard(cookies.owner, token)).status, 401, "an owner's cookie with an executive's token");
     assert.equal((await cubeThroughDashboard(cookies.executive, token)).status, 200, 'the executive with their own token');
+    // Third review: the executive's token behind a made-up scheme whose dotted part carries the
+    // owner's own claims (the gate once read those, Cube the executive's token).
+    const ownerToken = (JSON.parse((await get('/api/cube-token', cookies.owner)).body) as { token: string }).token;
+    const smuggled = `x.${ownerToken.split('.')[1]}.y ${token}`;
+    assert.equal((await cubeThroughDashboard(cookies.owner, smuggled)).status, 401, "an owner's cookie with an executive's token behind the owner's own claims");
   });
 
   test('a forged or tampered cookie is refused', async () => {
@@ -585,6 +590,11 @@ describe('warehouse users hold only their own rights', () => {
     ['INTO OUTFILE', "SELECT 1 INTO OUTFILE '/tmp/crm-attack-2.txt'"],
     ['another database', 'SELECT * FROM system.processes'],
     ['a subquery on a table function', "SELECT (SELECT count() FROM file('/etc/passwd', 'LineAsString'))"],
+    // Third review: text the check's lexer reads differently from ClickHouse's (a # comment, a $ inside
+    // a word, Unicode whitespace) once hid a second statement or split INTO OUTFILE.
+    ['a second statement behind a # comment', "SELECT 1 # '\n; SELECT * FROM file('/etc/passwd', 'LineAsString')"],
+    ['a second statement behind a $ inside a word', "SELECT 1 AS a$x$ ; SELECT * FROM file('/etc/passwd', 'LineAsString') -- $x$"],
+    ['INTO OUTFILE with a no-break space', "SELECT 1 INTO\u00a0OUTFILE '/tmp/crm-attack-3.txt'"],
   ];
 
   test('every non-admin user is refused every way out of the database, and keeps its own work', async () => {
