@@ -132,14 +132,16 @@ export interface CacheStats {
   stale: number;
   /** Data-version reads that found a change but kept the published version because a writer had not finished (dataVersionReader's hold). */
   held: number;
+  /** Requests with a stale answer that got their revalidation's new answer within the wait instead. */
+  revalidated: number;
 }
 
-interface Entry {
+export interface Entry {
   body: Buffer;
   contentType: string;
 }
 /** A complete 200 answer as written to the client. */
-type Captured = Entry;
+export type Captured = Entry;
 interface Kept extends Entry {
   /** The data version the answer is of. */
   version: string;
@@ -171,7 +173,7 @@ export class AnswerStore {
     readonly maxBytes: number,
     readonly maxStaleMs = 0,
   ) {
-    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0, stale: 0, held: 0 };
+    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0, stale: 0, held: 0, revalidated: 0 };
   }
 
   /**
@@ -391,13 +393,21 @@ export interface AnswerCacheOptions {
   /** Whether a request is this process's own re-warm replay (counted apart from the users' hits and misses). */
   isReplay?: (req: IncomingMessage) => boolean;
   /**
-   * Asks Cube again in the background for a request that was just answered stale, at `at` (ms since
-   * the epoch: once an answer can be kept), as a replay (isReplay) with the request's own token, so
-   * its answer is kept for the scope that asked. Without it a stale key is renewed only by the
-   * re-warm, which does not replay what it was not allowed to remember (a query naming a person).
-   * One at a time per key and version.
+   * Asks Cube again for a request that found only a stale answer, as a replay (isReplay) with the
+   * request's own token, and resolves with its complete 200 answer (else undefined); the replay
+   * passes through this middleware, so its answer is kept when it can be. One at a time per key
+   * and version, at most `maxRevalidations` at once. Without it a stale key is renewed only by the
+   * re-warm, which does not replay what it may not remember (a query naming a person).
    */
-  revalidate?: (req: IncomingMessage & { body?: unknown }, at: number) => Promise<unknown>;
+  revalidate?: (req: IncomingMessage & { body?: unknown }) => Promise<Captured | undefined>;
+  /**
+   * How long a request with a stale answer waits for its revalidation (ms): when Cube answers within
+   * it the request gets the new answer (`x-crm-answer-cache: revalidated`), as before stale answers
+   * existed; when Cube is backed up it gets the stale one. 0: never waits.
+   */
+  staleWaitMs?: number;
+  /** Revalidations in flight at once; beyond it a stale answer is served at once and the re-warm renews the key. */
+  maxRevalidations?: number;
   /** For tests: ms since the epoch. */
   now?: () => number;
 }
@@ -424,8 +434,20 @@ export function answerCache(opts: AnswerCacheOptions) {
   const tokens = new Map<string, { ctx: SecurityContext; expiresMs: number }>();
   /** Misses on their way to Cube, by data version + scope + query: what an identical miss waits for. */
   const inFlight = new Map<string, Promise<Captured | undefined>>();
-  /** Stale keys being asked again (revalidate), by data version + scope + query. */
-  const revalidating = new Set<string>();
+  /** Stale keys being asked again (revalidate), by data version + scope + query: their answers. */
+  const revalidating = new Map<string, Promise<Captured | undefined>>();
+  const staleWaitMs = opts.staleWaitMs ?? 0;
+  const maxRevalidations = opts.maxRevalidations ?? Infinity;
+  /** The revalidation's answer if it comes within staleWaitMs, else undefined. */
+  const within = async (p: Promise<Captured | undefined>): Promise<Captured | undefined> => {
+    if (staleWaitMs <= 0) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([p, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), staleWaitMs)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const verified = (token: string | undefined): SecurityContext | undefined => {
     if (!token) return undefined;
     const known = tokens.get(token);
@@ -452,23 +474,32 @@ export function answerCache(opts: AnswerCacheOptions) {
     if (!ctx) return next();
     const key = answerKeyOf(req, ctx)!;
     void opts.dataVersion().then(
-      (version) => {
+      async (version) => {
         const replay = opts.isReplay?.(req) ?? false;
         // A replay is there to compute the current version's answer: it never takes a stale one.
         const hit = store.lookup(version, key, now(), !replay);
+        if (hit?.stale && opts.revalidate) {
+          const again = `${version.value}\n${key}`;
+          let asking = revalidating.get(again);
+          if (!asking && revalidating.size < maxRevalidations) {
+            asking = opts
+              .revalidate(req)
+              .catch(() => undefined)
+              .finally(() => revalidating.delete(again));
+            revalidating.set(again, asking);
+          }
+          const fresh = asking ? await within(asking) : undefined;
+          if (fresh && !res.headersSent) {
+            store.stats.revalidated++;
+            res.writeHead(200, { 'content-type': fresh.contentType, [CACHE_HEADER]: 'revalidated' }).end(fresh.body);
+            return;
+          }
+        }
         if (hit) {
           if (replay) store.stats.rewarmAsked++;
           else store.stats.hits++;
           if (hit.stale) store.stats.stale++;
           res.writeHead(200, { 'content-type': hit.contentType, [CACHE_HEADER]: hit.stale ? 'stale' : 'hit' }).end(hit.body);
-          const again = `${version.value}\n${key}`;
-          if (hit.stale && opts.revalidate && !revalidating.has(again)) {
-            revalidating.add(again);
-            void opts
-              .revalidate(req, Math.max(now(), version.seenAt + opts.renewalMs + KEY_QUERY_MARGIN_MS))
-              .catch(() => undefined)
-              .finally(() => revalidating.delete(again));
-          }
           return;
         }
         if (replay) store.stats.rewarmAsked++;

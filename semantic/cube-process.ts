@@ -19,7 +19,7 @@ import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
-import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader } from './answer-cache.ts';
+import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader, isComplete } from './answer-cache.ts';
 import { writerBusySql } from './derived/auto-refresh.ts';
 import { AskedRequests, WARM_HEADER, replayRequest, rewarmOnChange, warmUp, type AskedRequest } from './warm-up.ts';
 import { createLogger } from '../lib/log.ts';
@@ -133,8 +133,10 @@ const MAX_STALE_MS = 30_000;
  * longer publishes the load first. Half the staleness bound, so the re-warm has the other half.
  */
 const MAX_HOLD_MS = MAX_STALE_MS / 2;
-/** Queries Cube runs against the warehouse at once (its queue holds the rest); see orchestratorOptions below. */
-const CUBE_QUERY_CONCURRENCY = 3;
+/** How long a request that found only a stale answer waits for Cube's new one before the stale one is served. */
+const STALE_WAIT_MS = 1000;
+/** Those waits' Cube requests at once (beyond: the stale answer at once; the re-warm renews the key). */
+const MAX_REVALIDATIONS = 4;
 /** How long a request waits for a due data-version read before the last version read answers it. */
 const VERSION_WAIT_MS = 250;
 /** Requests asked within this window are re-warmed: what people look at now (a browser's token lives 15 minutes). */
@@ -298,11 +300,7 @@ async function main(): Promise<void> {
         // ends in the timeout error, not in endless "Continue wait". The request-level
         // continueWaitTimeout above applies first; wait-for-answer.ts turns its "Continue wait"
         // into one answer for plain HTTP clients.
-        // concurrency: Cube's ClickHouse default is 10 queries at once, but the embedded warehouse
-        // runs 4 sessions on 2 cores and queues the rest — ahead of the version reads, the web's
-        // session checks and the as-of read every page view needs (bench:load at 10M: Cube's queue
-        // held ~295 queries after a load). 3 keeps a session free for those short reads.
-        queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5, concurrency: CUBE_QUERY_CONCURRENCY },
+        queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5 },
       },
     },
     checkAuth: async (req: { securityContext?: unknown }, auth?: string) => {
@@ -370,17 +368,19 @@ async function main(): Promise<void> {
         dataVersion,
         renewalMs,
         isReplay: (req) => Boolean(req.headers[WARM_HEADER]),
-        // A stale answer's own request asked again once it can be kept: the key is renewed even when
-        // the re-warm does not reach it (or may not remember it), with the asker's token and scope.
-        revalidate: async (req, at) => {
-          const wait = at - Date.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        // A request that found only a stale answer asks Cube again (its own request, token and scope)
+        // and waits for it up to STALE_WAIT_MS: on a quiet server it gets the new data as before;
+        // on a backed-up one the stale answer, and at most MAX_REVALIDATIONS such asks run at once.
+        revalidate: async (req) => {
           const target = listening.at;
           const token = req.headers.authorization;
-          if (!target || !token) return;
+          if (!target || !token) return undefined;
           const post = req.method === 'POST';
-          await replayRequest(target, post ? 'POST' : 'GET', req.url ?? '/', token, post ? JSON.stringify(req.body ?? {}) : undefined);
+          const r = await replayRequest(target, post ? 'POST' : 'GET', req.url ?? '/', token, post ? JSON.stringify(req.body ?? {}) : undefined);
+          return r.status === 200 && isComplete(r.body) ? { body: r.body, contentType: r.contentType } : undefined;
         },
+        staleWaitMs: STALE_WAIT_MS,
+        maxRevalidations: MAX_REVALIDATIONS,
         onError: (err) => cubeLog.warn({ error: err.message }, 'answer cache bypassed: the data version could not be read'),
       }),
     );

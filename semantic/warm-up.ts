@@ -181,9 +181,23 @@ export interface WarmResult {
   ms: number;
 }
 
-/** Sends one request to this server as a replay (WARM_HEADER: not recorded as asked, never answered stale); resolves with its status. */
-export function replayRequest(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<number> {
-  return send(target, method, path, token, body);
+/** Sends one request to this server as a replay (WARM_HEADER: not recorded as asked, never answered stale); resolves with its status, type and body. */
+export function replayRequest(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<{ status: number; contentType: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { authorization: token, [WARM_HEADER]: '1' };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
+    }
+    const r = request({ host: target.host, port: target.port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? 'application/json'), body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
 }
 
 function send(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<number> {
