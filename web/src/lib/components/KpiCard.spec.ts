@@ -65,3 +65,22 @@ describe('KpiCard values follow the product compact rule', () => {
     expect(el.getAttribute('title')).toBe(full);
   });
 });
+
+// A rate on 4 deals and a rate on 400 read the same: the count it rests on is the card's note,
+// shown under the change too (it used to show only on cards without a comparison).
+describe('KpiCard note beside a comparison', () => {
+  test('the note shows under the change, as text', () => {
+    render(KpiCard, { testid: 'kpi', label: 'Win rate', format: 'percent', changeMode: 'points', value: 0.75, previous: 0.5, note: '3 won of 4 closed deals (too few to compare)' });
+    // 75% − 50% = +25.0 pp.
+    expect(screen.getByTestId('kpi')).toHaveTextContent('+25.0 pp');
+    expect(screen.getByTestId('kpi-note')).toHaveTextContent('3 won of 4 closed deals (too few to compare)');
+  });
+
+  test('without a comparison the note is where it was; without a note nothing is added', () => {
+    render(KpiCard, { testid: 'a', label: 'Pipeline', format: 'currency', value: 1200, note: '4 open deals now' });
+    expect(screen.getByTestId('a')).toHaveTextContent('4 open deals now');
+    expect(screen.queryByTestId('a-note')).toBeNull();
+    render(KpiCard, { testid: 'b', label: 'Revenue', format: 'currency', value: 1200, previous: 1000 });
+    expect(screen.queryByTestId('b-note')).toBeNull();
+  });
+});

@@ -65,7 +65,8 @@ export function reasonGrowthQueries(f: Filters) {
 
 export function lostSummaryQuery(f: Filters, range: DateRange = f): CubeQuery {
   return {
-    measures: ['pipeline.lost_deals', 'pipeline.lost_value', 'pipeline.win_rate', 'pipeline.avg_sales_cycle_days'],
+    // Won deals too: the win rate and the sales cycle say how many deals they rest on.
+    measures: ['pipeline.lost_deals', 'pipeline.lost_value', 'pipeline.win_rate', 'pipeline.avg_sales_cycle_days', 'pipeline.won_deals'],
     timeDimensions: timeDimension('dealsClosed', range),
     filters: scopeFilters('dealsClosed', f),
   };

@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { FEW, overWonDeals, retentionBase, winRateBase } from './rate-base.ts';
+
+describe('the count behind a rate', () => {
+  test('won of closed deals, the closed count being won + lost (as the win rate divides)', () => {
+    // 30 won, 90 lost: win rate 30 / 120 = 25% rests on 120 closed deals.
+    expect(winRateBase('30', '90')).toBe('30 won of 120 closed deals');
+    expect(winRateBase(1200, 34)).toBe('1,200 won of 1,234 closed deals');
+  });
+
+  test(`fewer than ${FEW} closed deals: said to be too few to compare`, () => {
+    expect(FEW).toBe(10);
+    expect(winRateBase(1, 0)).toBe('1 won of 1 closed deal (too few to compare)');
+    expect(winRateBase(3, 6)).toBe('3 won of 9 closed deals (too few to compare)');
+    expect(winRateBase(3, 7)).toBe('3 won of 10 closed deals');
+  });
+
+  test('none closed, or no counts in the answer', () => {
+    expect(winRateBase(0, 0)).toBe('no deal won or lost in the period');
+    expect(winRateBase(undefined, 3)).toBeUndefined();
+    expect(winRateBase('', '')).toBeUndefined();
+  });
+
+  test('an average over won deals says over how many', () => {
+    expect(overWonDeals('12')).toBe('over 12 won deals');
+    expect(overWonDeals(1)).toBe('over 1 won deal (too few to compare)');
+    expect(overWonDeals(0)).toBe('no deal won in the period');
+    expect(overWonDeals(null)).toBeUndefined();
+  });
+
+  test("retention says how many of the previous period's customers it rests on", () => {
+    // 120 retained of 300 active before: 40%.
+    expect(retentionBase('120', '300')).toBe('120 of 300 customers active before');
+    expect(retentionBase(2, 3)).toBe('2 of 3 customers active before (too few to compare)');
+    expect(retentionBase(0, 0)).toBe('no customer active in the previous period');
+    expect(retentionBase(undefined, 5)).toBeUndefined();
+  });
+});

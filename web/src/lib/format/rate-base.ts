@@ -1,0 +1,36 @@
+/**
+ * The count a rate is taken of, said beside it: "100%" of 1 closed deal and "100%" of 400 read the
+ * same on a card. Callers show it as the card's note, so a rate on a handful of cases reads as one.
+ */
+import type { Num } from '../../../../lib/format/index.ts';
+import { formatNumber, toNumber } from './format.ts';
+
+/** Below this many cases a rate is said to rest on too few to compare. */
+export const FEW = 10;
+
+/** "3 won of 4 closed deals (too few to compare)", "30 won of 120 closed deals"; undefined without counts. */
+export function winRateBase(won: Num, lost: Num): string | undefined {
+  const w = toNumber(won);
+  const l = toNumber(lost);
+  if (w === undefined || l === undefined) return undefined;
+  const closed = w + l;
+  if (closed === 0) return 'no deal won or lost in the period';
+  return `${formatNumber(w)} won of ${formatNumber(closed)} closed deal${closed === 1 ? '' : 's'}${closed < FEW ? ' (too few to compare)' : ''}`;
+}
+
+/** "over 12 won deals", for an average over the won deals (the sales cycle); undefined without a count. */
+export function overWonDeals(won: Num): string | undefined {
+  const w = toNumber(won);
+  if (w === undefined) return undefined;
+  if (w === 0) return 'no deal won in the period';
+  return `over ${formatNumber(w)} won deal${w === 1 ? '' : 's'}${w < FEW ? ' (too few to compare)' : ''}`;
+}
+
+/** "120 of 300 customers active before" for retention (retained ÷ customers active in the previous period). */
+export function retentionBase(retained: Num, base: Num): string | undefined {
+  const r = toNumber(retained);
+  const b = toNumber(base);
+  if (r === undefined || b === undefined) return undefined;
+  if (b === 0) return 'no customer active in the previous period';
+  return `${formatNumber(r)} of ${formatNumber(b)} customers active before${b < FEW ? ' (too few to compare)' : ''}`;
+}
