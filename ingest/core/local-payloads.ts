@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteIdent } from '../../lib/warehouse/sql.ts';
+import { PayloadStream } from './payload-stream.ts';
 
 /**
  * Large insert payloads handed to the engine as files instead of HTTP bodies, when the engine can
@@ -31,10 +32,18 @@ export class LocalPayloads {
    * and two syscalls more. The parity test sets 0 (every payload a file) or Infinity (none).
    */
   static minBytes = 1 << 20;
+  /**
+   * Whether an entity's own table may be fed through a named pipe (PayloadStream) instead of a file
+   * per batch; the parity test runs both ways.
+   */
+  static streams = true;
   /** Payloads sent as files by this process, all loads (the parity test checks which path ran). */
   static sent = 0;
+  /** Payloads sent through pipes by this process, all loads. */
+  static streamed = 0;
   #dir: Promise<string> | undefined;
   #usable: Promise<boolean> | undefined;
+  #pipe: Promise<string | undefined> | undefined;
   #seq = 0;
   /** Payloads sent as files (for tests and timings). */
   files = 0;
@@ -99,6 +108,45 @@ export class LocalPayloads {
     return true;
   }
 
+  /**
+   * An insert into `table` fed through a named pipe (see PayloadStream), or undefined when the
+   * engine cannot read this machine's files, a column type is unknown or no pipe can be made: the
+   * caller then sends each payload on its own. Only rows whose last column equals `lastColumnIs`
+   * are kept (a row cut by a writer killed mid-write is not). One stream at a time per load.
+   */
+  async stream(table: string, columns: readonly string[], lastColumnIs: string, typesOf: () => Promise<ReadonlyMap<string, string> | undefined>): Promise<PayloadStream | undefined> {
+    if (!LocalPayloads.streams) return undefined;
+    const types = await typesOf();
+    if (!types) return undefined;
+    this.#usable ??= this.#probe(table, columns, 'TabSeparated', types);
+    if (!(await this.#usable)) return undefined;
+    const pipe = await this.#pipeFile();
+    const structure = pipe === undefined ? undefined : structureOf(columns, types);
+    if (pipe === undefined || structure === undefined) return undefined;
+    const cols = columns.map(quoteIdent).join(', ');
+    const statement =
+      `INSERT INTO ${table} (${cols}) SELECT * FROM file(${sqlString(pipe)}, TabSeparated, ${sqlString(structure)}) ` +
+      `WHERE ${quoteIdent(columns[columns.length - 1])} = ${sqlString(lastColumnIs)} SETTINGS optimize_on_insert = 0`;
+    const stream = await PayloadStream.open(pipe, statement, this.command);
+    if (stream) LocalPayloads.streamed++;
+    return stream;
+  }
+
+  /** The load's pipe, made once; undefined where mkfifo is missing or the path would be a glob. */
+  #pipeFile(): Promise<string | undefined> {
+    this.#pipe ??= (async () => {
+      const path = join(await this.#directory(), 'payload.pipe');
+      if (GLOB.test(path)) return undefined;
+      try {
+        await PayloadStream.makePipe(path);
+        return path;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.#pipe;
+  }
+
   async #probe(table: string, columns: readonly string[], format: string, types: ReadonlyMap<string, string> | undefined): Promise<boolean> {
     try {
       const path = join(await this.#directory(), 'probe');
@@ -116,6 +164,7 @@ export class LocalPayloads {
   async close(): Promise<void> {
     const dir = this.#dir;
     this.#dir = undefined;
+    this.#pipe = undefined;
     if (dir) await rm(await dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }

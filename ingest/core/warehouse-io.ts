@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
 import { LocalPayloads } from './local-payloads.ts';
+import type { PayloadStream } from './payload-stream.ts';
 
 /**
  * The few ways ingest talks to the warehouse, all through the shared client: bound-parameter
@@ -55,6 +56,16 @@ export class WarehouseIO {
       format: 'TabSeparated',
       columns: columns as [string, ...string[]],
     });
+  }
+
+  /**
+   * An insert into `table` that successive payloads are written into (LocalPayloads.stream), for a
+   * first payload of `bytes`; undefined where payloads go one by one (no local files, or a payload
+   * small enough for HTTP).
+   */
+  async openStream(table: string, columns: readonly string[], lastColumnIs: string, bytes: number): Promise<PayloadStream | undefined> {
+    if (!this.local || bytes === 0 || bytes < LocalPayloads.minBytes) return undefined;
+    return this.local.stream(this.table(table), columns, lastColumnIs, () => this.columnTypes(table));
   }
 
   readonly #types = new Map<string, Promise<ReadonlyMap<string, string> | undefined>>();

@@ -7,9 +7,16 @@ import type { TableLayout } from './table-layout.ts';
 import type { ScratchKeys } from './scratch-keys.ts';
 import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
 import { COPIES_OF } from '../../lib/warehouse/migrations/018-transactions-by-customer.ts';
+import type { PayloadStream } from '../core/payload-stream.ts';
 
 /** Above this many keys a lookup goes through a scratch table (see ScratchKeys). */
 const SCRATCH_THRESHOLD = 20_000;
+
+/**
+ * Payload bytes per insert stream (PayloadStream): a larger input is several inserts, each well
+ * inside the client's request timeout (≈ 3M transactions rows).
+ */
+const MAX_STREAM_BYTES = 512 << 20;
 
 export interface WriteCounts {
   loaded: number;
@@ -106,6 +113,15 @@ export class BatchWriter {
   readonly #hasSource: boolean;
   readonly #selectMovable: string;
   #kept = Buffer.allocUnsafe(0);
+  /**
+   * The open insert stream, if any (file loads on the engine's machine, see PayloadStream): batches
+   * that needed no lookup are written into it; their counts are confirmed when it closes.
+   */
+  #stream: PayloadStream | undefined;
+  #streamCounts: WriteCounts = zeroCounts();
+  #streamRows = 0;
+  /** The batch being decided looked stored rows up (its payload then goes on its own). */
+  #lookedUp = false;
 
   constructor(
     readonly io: WarehouseIO,
@@ -138,20 +154,92 @@ export class BatchWriter {
     if (this.refs) await this.refs.resolve(batch);
     lap('refs');
     this.#c = zeroCounts();
+    this.#lookedUp = false;
     const fate = new Uint8Array(batch.rows);
     const stale = await this.#decide(batch, fate);
     lap('decide');
     let written = 0;
     for (let r = 0; r < batch.rows; r++) written += fate[r];
     const payload = this.#payload(batch, fate, written);
-    await this.#confirm(written, async () => {
-      if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
+    if (written > 0 && !this.#lookedUp && (await this.#streaming(payload.length))) {
+      // Nothing of this batch was looked up, so nothing in it needs the table to hold the rows
+      // before it (no stale rows either): it joins the open insert.
+      await this.#toStream(payload, written);
       lap('insert');
-      if (stale.length > 0) await this.#deleteStale(stale);
-      lap('stale');
-    });
+    } else {
+      await this.#confirm(written, async () => {
+        if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
+        lap('insert');
+        if (stale.length > 0) await this.#deleteStale(stale);
+        lap('stale');
+      });
+    }
     await this.rejects.write(batch.rejects);
     lap('rejects');
+  }
+
+  /** Whether the batch's payload goes into an insert stream (one is open, or could be opened for it). */
+  async #streaming(bytes: number): Promise<boolean> {
+    if (this.#stream && this.#stream.bytes >= MAX_STREAM_BYTES) await this.settle();
+    if (!this.#stream && this.layout.hasAudit && this.input.batchId !== '') {
+      // batch_id is the payload's last column: the stream keeps only rows that end with it.
+      this.#stream = await this.io.openStream(this.layout.table, this.layout.columns, this.input.batchId, bytes);
+    }
+    return this.#stream !== undefined;
+  }
+
+  async #toStream(payload: Buffer, rows: number): Promise<void> {
+    try {
+      await this.#stream!.write(payload);
+    } catch (e) {
+      // The insert failed: whatever it carried may be partly stored.
+      await this.#stream?.abort();
+      this.#stream = undefined;
+      this.unconfirmed += this.#streamRows + rows;
+      this.#streamRows = 0;
+      this.#streamCounts = zeroCounts();
+      throw e;
+    }
+    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.#streamCounts[k] += this.#c[k];
+    this.#c = zeroCounts();
+    this.#streamRows += rows;
+  }
+
+  /** Rows written into the open insert stream, not confirmed yet (for progress). */
+  get streamedRows(): number {
+    return this.#streamRows;
+  }
+
+  /**
+   * Ends the open insert stream, if any: its rows are stored and counted when this returns. Called
+   * before anything reads the table (lookups), at the end of the input, and between streams.
+   */
+  async settle(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream) return;
+    this.#stream = undefined;
+    const rows = this.#streamRows;
+    const counts = this.#streamCounts;
+    this.#streamRows = 0;
+    this.#streamCounts = zeroCounts();
+    try {
+      await stream.close();
+    } catch (e) {
+      this.unconfirmed += rows;
+      throw e;
+    }
+    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.counts[k] += counts[k];
+  }
+
+  /** The load failed: ends the open stream without waiting for its outcome to count (its rows are unconfirmed). */
+  async abort(): Promise<void> {
+    const stream = this.#stream;
+    if (!stream) return;
+    this.#stream = undefined;
+    this.unconfirmed += this.#streamRows;
+    this.#streamRows = 0;
+    this.#streamCounts = zeroCounts();
+    await stream.abort();
   }
 
   /** Runs a write; its counts become confirmed when it succeeds, its rows unconfirmed when it fails. */
@@ -171,6 +259,7 @@ export class BatchWriter {
    * (no later row had their key).
    */
   async finish(): Promise<void> {
+    await this.settle();
     if (this.#deferred.size === 0) return;
     this.#c = zeroCounts();
     const stale: string[][] = [];
@@ -312,6 +401,9 @@ export class BatchWriter {
     void lastSource;
     if (seenOnFresh) lookup = this.#withEarlierRowsOfSameKey(keyHashes, lookup, fate);
     if (lookup.length === 0) return [];
+    // Stored rows are about to be read: earlier batches' rows must be in the table.
+    this.#lookedUp = true;
+    await this.settle();
     return this.#decideByLookup(batch, lookup, fate);
   }
 

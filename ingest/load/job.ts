@@ -272,7 +272,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       batch = take();
       read += b.read;
       inflight = w.write(b).then(async () => {
-        loadedSoFar = w.counts.loaded + w.counts.updated;
+        loadedSoFar = w.counts.loaded + w.counts.updated + w.streamedRows;
         resetBatch(b);
         pool.push(b);
         // What is confirmed so far, so a load killed later leaves a log that says it.
@@ -343,6 +343,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     };
   } catch (e) {
     let message = (e as Error).message ?? String(e);
+    await writer?.abort().catch(() => undefined);
     // Counts are of confirmed writes only; an insert that failed may have stored part of its rows.
     const unconfirmed = writer?.unconfirmed ?? 0;
     if (unconfirmed > 0) message += ` (${unconfirmed} rows were being written when the load failed and are not confirmed; loading the same input again writes whatever is missing)`;

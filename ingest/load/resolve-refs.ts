@@ -208,7 +208,10 @@ export class RefResolver implements CustomerIdSource, FastRefs {
     for (let r = 0; r < batch.rows; r++) {
       const entry = rowEntry[r];
       if (entry < 0) continue;
-      values.copy(out, batch.custOff[r], entry * ID, entry * ID + ID);
+      // 14 bytes: a loop beats Buffer.copy's per-call cost (a million calls per million rows).
+      const to = batch.custOff[r];
+      const from = entry * ID;
+      for (let i = 0; i < ID; i++) out[to + i] = values[from + i];
       batch.pendingRef[r] = -1;
     }
   }
