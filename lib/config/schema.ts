@@ -234,7 +234,7 @@ export const VARIABLES = {
   }),
   CRM_SEMANTIC_ANSWER_CACHE_MB: variable(whole(64, 0), {
     type: 'MiB', default: '`64`',
-    meaning: "memory for /v1/load answers shared across users with the same access (semantic/answer-cache.ts; at most ~5 s stale, as Cube's own cache); `0` turns it off",
+    meaning: "memory for /v1/load answers shared across users with the same access (semantic/answer-cache.ts; after a data change an answer is served at most 30 s stale, only to its own access scope, while the new one is computed); `0` turns it off",
     readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
   }),
   CRM_DERIVED_CHECK_SECONDS: variable(positive(60, 'seconds'), {
