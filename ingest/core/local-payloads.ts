@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quoteIdent } from '../../lib/warehouse/sql.ts';
@@ -177,7 +177,13 @@ async function removeLeftovers(): Promise<void> {
   for (const name of names) {
     const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(name);
     if (!m || alive(Number(m[1]))) continue;
-    await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+    const path = join(tmpdir(), name);
+    // The temp directory is everyone's: only a real directory this user owns (mkdtemp made it 0700, so
+    // nobody else can have planted links inside) is ours to remove. A same-named directory or link of
+    // another user could steer a recursive removal anywhere this process may delete.
+    const st = await lstat(path).catch(() => undefined);
+    if (!st || !st.isDirectory() || (typeof process.getuid === 'function' && st.uid !== process.getuid())) continue;
+    await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

@@ -37,14 +37,7 @@ after(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/**
- * Open finding (docs/security.md, third review): the fix — remove only real directories owned by
- * process.getuid() — belongs in ingest/core/local-payloads.ts, which its owner was changing during the
- * review. `todo` until it is in: the run reports this test, not fails on it. Drop `todo` with the fix.
- */
-const TODO = 'open: removeLeftovers must lstat each candidate and remove only real directories owned by process.getuid() (ingest/core/local-payloads.ts)';
-
-test("a load removes its own killed loads' payload directories, never another user's of the same name", { skip: isRoot ? false : 'needs root to create a directory owned by another user', todo: TODO }, async () => {
+test("a load removes its own killed loads' payload directories, never another user's of the same name", { skip: isRoot ? false : 'needs root to create a directory owned by another user' }, async () => {
   const ours = join(scratch, `crm-ingest-${DEAD_PID}-ours`);
   mkdirSync(ours, { mode: 0o700 });
   writeFileSync(join(ours, 'payload-1.tsv'), 'left by a killed load\n');
