@@ -172,6 +172,8 @@ test('after a data change the recent requests are replayed per scope, most asked
       ran();
     },
   });
+  // The re-warm's timers are unref'd: a ref'd one holds the event loop open while runs are awaited.
+  const holdOpen = setInterval(() => undefined, 1000);
   try {
     await done;
     assert.deepEqual(
@@ -202,6 +204,7 @@ test('after a data change the recent requests are replayed per scope, most asked
     assert.equal(runs[1].cut, true, 'the newer version cut the run short');
     assert.equal(runs[1].sent, 2, 'the cut run sent the 2 it had in flight, not the third');
   } finally {
+    clearInterval(holdOpen);
     rewarm.stop();
   }
 });
@@ -337,11 +340,16 @@ test('the re-warm replays the answers stale longest first and skips those of the
     },
     onRun: (r) => ran(r),
   });
+  // The re-warm's timers are unref'd (it must never keep a stopping server alive), so nothing else
+  // here holds the event loop open while the run is awaited: node --test ended the test as "still
+  // pending" once, in the CI of 87b0a66. A ref'd timer holds it for the test's length.
+  const holdOpen = setInterval(() => undefined, 1000);
   try {
     const r = await done;
     assert.deepEqual(sent, ['c', 'b', 'd'], 'stale longest first, then the never kept; the current one not at all');
     assert.equal(r.queries, 3);
   } finally {
+    clearInterval(holdOpen);
     rewarm.stop();
   }
 });
