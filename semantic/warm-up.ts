@@ -200,21 +200,9 @@ export function replayRequest(target: { host: string; port: number }, method: st
   });
 }
 
+/** A replay whose answer only counts by its status (warm-up and re-warm fill the cache; nobody reads the body). */
 function send(target: { host: string; port: number }, method: string, path: string, token: string, body?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { authorization: token, [WARM_HEADER]: '1' };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(body));
-    }
-    const r = request({ host: target.host, port: target.port, method, path, headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    r.on('error', reject);
-    r.end(body);
-  });
+  return replayRequest(target, method, path, token, body).then((r) => r.status);
 }
 
 /**
