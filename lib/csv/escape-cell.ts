@@ -26,12 +26,21 @@ export function restoreCell(value: string): string {
   return NEUTRALISED.test(value) ? value.slice(1) : value;
 }
 
+/**
+ * Characters that make a field quoted. Beyond RFC 4180's comma, quote and line breaks: `;` and tab,
+ * because Excel in a locale whose list separator is `;` (German, French, Dutch, …) splits an opened
+ * .csv on `;` and tab, not on commas: `Müller;=cmd|' /C calc'!A0` unquoted became a second cell that
+ * starts with `=` and ran (fourth security review). Quoted, every reader keeps it one cell.
+ * Leading or trailing spaces are quoted too, so that no reader trims them away.
+ */
+const NEEDS_QUOTES = /[",;\t\n\r]/;
+
 /** One CSV field (RFC 4180 quoting), neutralised. null and undefined are empty. */
-export function csvCell(value: string | number | bigint | boolean | null | undefined): string {
+export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const s = neutraliseFormula(String(value));
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return NEEDS_QUOTES.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** One CSV record, without the line break. */
-export const csvRow = (values: readonly (string | number | bigint | boolean | null | undefined)[]): string => values.map(csvCell).join(',');
+export const csvRow = (values: readonly unknown[]): string => values.map(csvCell).join(',');

@@ -12,10 +12,10 @@ const CASES: [string, string][] = [
   ['+1+1', "'+1+1"],
   ['-1+1', "'-1+1"],
   ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
-  ['\t=1+1', "'\t=1+1"],
+  ['\t=1+1', `"'\t=1+1"`],
   ['\r=1+1', `"'\r=1+1"`],
   ['\n=1+1', '"\n=1+1"'], // a line break inside a quoted cell starts no formula
-  [' =1+1', ' =1+1'],
+  [' =1+1', '" =1+1"'], // padded: quoted, so no reader trims the space away
   ['a=1', 'a=1'],
   // Plain numbers are data, not formulas.
   ['-5', '-5'],
@@ -50,4 +50,41 @@ test('no written cell starts with a formula character unless it is a plain numbe
 
 test('csvRow: numbers, empty values, and a row', () => {
   assert.equal(csvRow(['a', 1, -2, null, undefined, true, 3n, '=x']), "a,1,-2,,,true,3,'=x");
+});
+
+/**
+ * A line read the way Excel reads a .csv in a locale whose list separator is `;` (German, French,
+ * Dutch…): fields split on `;` and tab, double quotes still group. Written here, not imported, so
+ * the test does not share a bug with the writer.
+ */
+function excelSemicolonCells(line: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ';' || c === '\t') {
+      cells.push(cell);
+      cell = '';
+    }
+    else cell += c;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+test('fourth review: a `;` or tab inside a value starts no formula cell in a `;` locale', () => {
+  const planted = ["Müller;=cmd|' /C calc'!A0", 'x;@SUM(1+1)*cmd|\' /C calc\'!A0', 'a\t=1+1', 'GmbH; +1+1', "ok;'=x"];
+  const line = csvRow(['C-1', ...planted, 'done']);
+  const cells = excelSemicolonCells(line);
+  for (const c of cells) assert.ok(!/^[=+\-@]/.test(c), `cell ${JSON.stringify(c)} of ${JSON.stringify(line)} starts a formula`);
+  // There the line's commas are no separators and every `;` and tab is inside quotes: one cell.
+  assert.equal(cells.length, 1, JSON.stringify(cells));
 });
