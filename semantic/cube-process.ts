@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { AuthError, SQL_ROLES, secretKey, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
+import { queryFanoutGuard } from './security/query-fanout.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
 import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader, isComplete } from './answer-cache.ts';
@@ -117,6 +118,20 @@ const answerCacheBytes = env.CRM_SEMANTIC_ANSWER_CACHE_MB * 1024 * 1024;
  * Cube's key renewal of 5 s; requests in between share the last read.
  */
 const VERSION_READ_MS = 1000;
+/**
+ * Queries Cube sends the warehouse at once (its orchestrator queue), and rollup builds at once (the
+ * pre-aggregation queue). The ClickHouse driver's default is 10 each. Against the embedded warehouse
+ * — a pool of 4 engine sessions with one FIFO queue, on 2 cores — that let Cube hold every session
+ * and queue ~16 more analytical queries (seconds each) in front of every statement of the product
+ * itself: each page view's session check waited up to 16 s and a 1,000-row HTTP load, ~20
+ * statements in a row each queued at the back, 20–29 s (bench:load --load-every 15 at 10M,
+ * issue 17; the endpoint's per-request timings). Two at a time already keep both cores busy (each
+ * query uses every core), a third adds nothing but queueing; one rollup build at a time. Cube then
+ * holds at most 3 of the 4 sessions and queues the rest in its own queue, by priority, where they
+ * wait anyway.
+ */
+const QUERY_CONCURRENCY = 2;
+const ROLLUP_BUILD_CONCURRENCY = 1;
 /** Re-warm replays in flight at once after a data change (warm-up.ts, rewarmOnChange): the users' own misses share the engine's two cores with them. */
 const REWARM_CONCURRENCY = 2;
 /**
@@ -300,8 +315,9 @@ async function main(): Promise<void> {
         // ends in the timeout error, not in endless "Continue wait". The request-level
         // continueWaitTimeout above applies first; wait-for-answer.ts turns its "Continue wait"
         // into one answer for plain HTTP clients.
-        queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5 },
+        queueOptions: { executionTimeout: timeoutSeconds, continueWaitTimeout: timeoutSeconds + 5, concurrency: QUERY_CONCURRENCY },
       },
+      preAggregationsOptions: { queueOptions: { concurrency: ROLLUP_BUILD_CONCURRENCY } },
     },
     checkAuth: async (req: { securityContext?: unknown }, auth?: string) => {
       try {
@@ -322,6 +338,8 @@ async function main(): Promise<void> {
   app.use(cors({ allowedHeaders: `authorization,content-type,x-request-id,${CONTINUE_WAIT_HEADER}` }));
   app.use(apiBoundary);
   app.use(express.json({ limit: '1mb' }));
+  // One request, a bounded number of warehouse queries (query arrays, compareDateRange, GraphQL aliases).
+  app.use(queryFanoutGuard() as Middleware);
   // Known once the server listens (below).
   const listening: { at?: { host: string; port: number } } = {};
   // What people ask is remembered for the next start's warm-up (semantic/warm-up.ts).

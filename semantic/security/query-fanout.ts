@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+
+interface GraphqlParser {
+  parse(source: string, options?: { noLocation?: boolean }): unknown;
+  visit(root: unknown, visitor: Record<string, (node: { name: { value: string } }) => void>): unknown;
+}
+// The graphql that Cube's own GraphQL endpoint (express-graphql in api-gateway) parses with, so both read a document alike.
+const requireHere = createRequire(import.meta.url);
+const gatewayRequire = createRequire(createRequire(requireHere.resolve('@cubejs-backend/server')).resolve('@cubejs-backend/api-gateway'));
+const graphql = gatewayRequire('graphql') as GraphqlParser;
+
+/**
+ * How many warehouse queries one API request may fan out to. Cube 0.33 runs one query per element
+ * of a query array (data blending), one per range of a `compareDateRange`, and one per `cube` field
+ * of a GraphQL document (aliases make as many as the text holds), each up to the row limit, and
+ * holds every answer in memory until the last is in. Within the 1 MB body limit that was tens of
+ * thousands of queries from any signed-in user — an owner included, through the dashboard — each
+ * queued against everyone's, and answers that ran the Cube process out of memory (fourth security
+ * review). The dashboard asks at most 3 per request (a period, its comparison, the year before).
+ */
+export const MAX_QUERIES_PER_REQUEST = 12;
+
+/** Warehouse queries a REST `query` (object, array, or its JSON text) runs: 1 when it cannot be read (Cube answers that itself). */
+export function restQueryCount(query: unknown): number {
+  let q = query;
+  if (typeof q === 'string') {
+    try {
+      q = JSON.parse(q) as unknown;
+    } catch {
+      return 1;
+    }
+  }
+  if (Array.isArray(q)) return Math.max(1, q.length);
+  if (!q || typeof q !== 'object') return 1;
+  const tds = (q as { timeDimensions?: unknown }).timeDimensions;
+  if (!Array.isArray(tds)) return 1;
+  let n = 1;
+  for (const td of tds) {
+    const ranges = td && typeof td === 'object' ? (td as { compareDateRange?: unknown }).compareDateRange : undefined;
+    if (Array.isArray(ranges)) n = Math.max(n, ranges.length);
+  }
+  return n;
+}
+
+/**
+ * `cube` fields in a GraphQL document, fragments included: every field that executes appears in
+ * the text under its own response key, so this bounds the loads it runs. 1 when it does not parse
+ * (Cube answers that itself).
+ */
+export function graphqlCubeFields(document: unknown): number {
+  if (typeof document !== 'string') return 1;
+  let n = 0;
+  try {
+    graphql.visit(graphql.parse(document, { noLocation: true }), {
+      Field: (node) => {
+        if (node.name.value === 'cube') n++;
+      },
+    });
+  } catch {
+    return 1;
+  }
+  return Math.max(1, n);
+}
+
+type Req = IncomingMessage & { body?: unknown; query?: Record<string, unknown> };
+type Next = (err?: unknown) => void;
+
+const GRAPHQL = /^\/cubejs-api\/graphql(\/|\?|$)/;
+const REST = /^\/cubejs-api\/v1\/(load|sql|dry-run)(\/|\?|$)/;
+
+/** The number a request asks for, or undefined when it is not a data request. */
+export function queriesOf(req: Req): number | undefined {
+  const url = req.url ?? '';
+  if (GRAPHQL.test(url)) {
+    const body = req.body as { query?: unknown } | undefined;
+    const text = req.method === 'POST' ? body?.query : req.query?.query;
+    return Array.isArray(text) ? text.reduce<number>((sum, t) => sum + graphqlCubeFields(t), 0) : graphqlCubeFields(text);
+  }
+  if (REST.test(url)) {
+    const q = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query?.query;
+    // Repeated ?query= parameters (express's qs reads an array): each one counts.
+    return Array.isArray(q) && q.every((x) => typeof x === 'string') ? q.reduce<number>((sum, x) => sum + restQueryCount(x), 0) : restQueryCount(q);
+  }
+  return undefined;
+}
+
+/**
+ * Express middleware (after the JSON body parser, before the answer cache and Cube): a request
+ * that would run more than `max` warehouse queries is a 400 naming both numbers. GraphQL is read
+ * from JSON bodies and GET only: express-graphql would parse other body types itself, after this
+ * check, so a POST to /graphql of another type is a 415.
+ */
+export function queryFanoutGuard(max = MAX_QUERIES_PER_REQUEST) {
+  return (req: Req, res: ServerResponse, next: Next): void => {
+    const json = (status: number, error: string): void => {
+      const r = res as ServerResponse & { status?: (s: number) => { json: (b: unknown) => void } };
+      // Through express's res.json, so the API boundary adds the request id like every error.
+      if (typeof r.status === 'function') r.status(status).json({ error, type: 'UserError' });
+      else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
+    };
+    const url = req.url ?? '';
+    if (req.method === 'POST' && GRAPHQL.test(url) && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+      json(415, 'GraphQL requests are accepted as application/json (POST) or as ?query= (GET).');
+      return;
+    }
+    const n = queriesOf(req);
+    if (n !== undefined && n > max) {
+      json(400, `This request asks for ${n} queries; one request may run at most ${max} (query arrays, compareDateRange ranges and GraphQL cube fields each count). Send them in separate requests.`);
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Fourth security review: one API request fanned out to any number of warehouse queries. Cube 0.33
+ * runs one query per element of a query array, per `compareDateRange` range and per GraphQL `cube`
+ * field (aliases), each up to the row limit, all held in memory until the last answers; within the
+ * 1 MB body limit that was tens of thousands of queries from any token, an owner's included. Now a
+ * request over MAX_QUERIES_PER_REQUEST is a 400 naming the numbers, before Cube sees it.
+ *
+ * A real Cube (the product's semantic server) against a stand-in warehouse that never answers: a
+ * refused request answers 400 at once; one that got through would wait for the 2 s query timeout
+ * and answer 504, so the refusal is told apart by status, not by time.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import { issueToken } from '../../semantic/security/auth.ts';
+import { graphqlCubeFields, MAX_QUERIES_PER_REQUEST, restQueryCount } from '../../semantic/security/query-fanout.ts';
+import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+
+const secret = 'fanout-secret-fanout-secret';
+let silent: Server;
+let semantic: SemanticServer;
+
+before(async () => {
+  silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  semantic = await startSemanticServer({
+    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
+    apiSecret: secret,
+    port: 0,
+    queryTimeoutSeconds: 2,
+    waitSeconds: 5,
+    answerCacheMb: 0,
+    log: () => {},
+  });
+});
+after(async () => {
+  await semantic?.close();
+  silent?.closeAllConnections();
+  await new Promise<void>((resolve) => silent.close(() => resolve()));
+});
+
+// The lowest-privilege data token there is: an account owner's.
+const token = () => issueToken({ role: 'owner', ownerId: 'U-OWN-01', name: 'O', secret });
+const ranges = (n: number): [string, string][] => Array.from({ length: n }, (_, i) => [`2020-01-${String((i % 28) + 1).padStart(2, '0')}`, '2020-02-01']);
+const compared = (n: number) => ({ measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'day', compareDateRange: ranges(n) }] });
+const aliases = (n: number): string => `{ ${Array.from({ length: n }, (_, i) => `a${i}: cube { sales { revenue } }`).join(' ')} }`;
+
+async function call(path: string, init: { method?: string; body?: unknown; contentType?: string } = {}) {
+  const res = await fetch(`${semantic.url}${path}`, {
+    method: init.method ?? 'GET',
+    headers: { authorization: `Bearer ${token()}`, 'content-type': init.contentType ?? 'application/json' },
+    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+  });
+  return { status: res.status, body: (await res.json()) as { error?: string; requestId?: string } };
+}
+
+const refused = (r: { status: number; body: { error?: string; requestId?: string } }, n: number) => {
+  assert.equal(r.status, 400, JSON.stringify(r.body));
+  assert.match(r.body.error ?? '', new RegExp(`asks for ${n} queries; one request may run at most ${MAX_QUERIES_PER_REQUEST}`));
+  assert.ok(r.body.requestId, 'the refusal carries a request id like every error');
+};
+
+test('counting: arrays, compareDateRange ranges, GraphQL cube fields (aliases and fragments)', () => {
+  assert.equal(restQueryCount(compared(7)), 7);
+  assert.equal(restQueryCount(JSON.stringify([{}, {}, {}])), 3);
+  assert.equal(restQueryCount({ measures: ['sales.revenue'] }), 1);
+  assert.equal(restQueryCount('not json'), 1);
+  assert.equal(graphqlCubeFields(aliases(5)), 5);
+  assert.equal(graphqlCubeFields('query { ...F ...G } fragment F on Query { a: cube { x } } fragment G on Query { b: cube { x } c: cube { x } }'), 3);
+  assert.equal(graphqlCubeFields('{ not closed'), 1);
+});
+
+test('a compareDateRange of many ranges is refused, GET and POST', { timeout: 120_000 }, async () => {
+  const n = 500;
+  refused(await call('/v1/load', { method: 'POST', body: { query: compared(n) } }), n);
+  // A URL stays under Node's 16 KB header limit (beyond it Node itself answers 431).
+  refused(await call(`/v1/load?query=${encodeURIComponent(JSON.stringify(compared(100)))}`), 100);
+  refused(await call('/v1/dry-run', { method: 'POST', body: { query: compared(n) } }), n);
+});
+
+test('a blending array of many queries is refused, also split over repeated ?query= parameters', { timeout: 120_000 }, async () => {
+  const q = { measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'day' }] };
+  refused(await call('/v1/load', { method: 'POST', body: { query: Array.from({ length: 40 }, () => q) } }), 40);
+  const many = Array.from({ length: 20 }, () => `query=${encodeURIComponent(JSON.stringify([q]))}`).join('&');
+  refused(await call(`/v1/load?${many}`), 20);
+});
+
+test('a GraphQL document of many aliased cube fields is refused; other body types are 415', { timeout: 120_000 }, async () => {
+  refused(await call('/graphql', { method: 'POST', body: { query: aliases(200) } }), 200);
+  refused(await call(`/graphql?query=${encodeURIComponent(aliases(30))}`), 30);
+  const raw = await call('/graphql', { method: 'POST', body: aliases(200), contentType: 'application/graphql' });
+  assert.equal(raw.status, 415, JSON.stringify(raw.body));
+});
+
+test('the dashboard’s own shape (a period and two comparisons) still reaches the warehouse', { timeout: 120_000 }, async () => {
+  // The stand-in never answers: a request that got past the guard ends in the query timeout.
+  const r = await call('/v1/load', { method: 'POST', body: { query: compared(3) } });
+  assert.notEqual(r.status, 400, JSON.stringify(r.body));
+  assert.equal(r.status, 504, JSON.stringify(r.body));
+});
