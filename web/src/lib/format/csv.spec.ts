@@ -14,9 +14,9 @@ test.each([
   ['@SUM(A1)', "'@SUM(A1)"],
   [' padded ', '" padded "'],
   ['-2+3+cmd|\' /C calc\'!A0', "'-2+3+cmd|' /C calc'!A0"],
-  ['\t=1+1', `"'\t=1+1"`],
-  // Excel in a `;` locale splits on `;` and tab: quoted, the part after it is no cell (formula) of its own.
-  ["Müller;=cmd|' /C calc'!A0", `"Müller;=cmd|' /C calc'!A0"`],
+  ['\t=1+1', `"'\t'=1+1"`],
+  // Excel in a `;` locale splits on `;` and tab (quotes or not): the formula after one gets an apostrophe.
+  ["Müller;=cmd|' /C calc'!A0", `"Müller;'=cmd|' /C calc'!A0"`],
   ['a\tb', '"a\tb"'],
   ['\r=1+1', "\"'\r=1+1\""],
   ['-', "'-"],
