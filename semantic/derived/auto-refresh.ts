@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshDerived, type RefreshResult } from './refresh.ts';
+import { backgroundClient } from './background-client.ts';
 import { checkName, quoteIdent, rows } from '../../lib/warehouse/sql.ts';
 import { describeAsOf, todayUtc, warehouseAsOf } from '../../lib/as-of.ts';
 import { lineLog, partLogger } from '../../lib/log.ts';
@@ -83,6 +84,9 @@ export interface DerivedRefresher {
 
 export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRefresher {
   const log = opts.log ?? lineLog(partLogger('worker', { job: 'derived' }));
+  // The refresh runs beside people using the dashboard: one core at most, and no statement holding
+  // the embedded engine's process-wide parameter lock (background-client.ts; issue 17).
+  const client = backgroundClient(opts.client);
   let current: Promise<RefreshResult | undefined> | undefined;
   let closed = false;
 
@@ -92,12 +96,12 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
 
   /** Why a rebuild is due now, or undefined. */
   const dueBecause = async (): Promise<string | undefined> => {
-    const f = await derivedFreshness(opts.client, opts.database);
+    const f = await derivedFreshness(client, opts.database);
     if (f.stale) return `new data since the last rebuild (load finished ${new Date(f.lastLoad).toISOString()})`;
     const day = todayUtc(now());
     if (f.snapshot === 0 || day === checkedDay) return undefined;
-    const committed = await committedAsOf(opts.client, opts.database);
-    const asOf = await warehouseAsOf(opts.client, opts.database, { configured: opts.configuredAsOf, now: now() });
+    const committed = await committedAsOf(client, opts.database);
+    const asOf = await warehouseAsOf(client, opts.database, { configured: opts.configuredAsOf, now: now() });
     checkedDay = day;
     return committed !== undefined && committed !== asOf.date ? `the as-of date moved from ${committed}: now ${describeAsOf(asOf, asOf.lastFactDate)}` : undefined;
   };
@@ -108,7 +112,7 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
       if (!because) return undefined;
       log(`${because}: rebuilding the derived tables`);
       const day = todayUtc(now());
-      const r = await refreshDerived(opts.client, opts.database, { cluster: opts.cluster, configuredAsOf: opts.configuredAsOf, now: now(), mode: opts.mode ?? 'incremental' });
+      const r = await refreshDerived(client, opts.database, { cluster: opts.cluster, configuredAsOf: opts.configuredAsOf, now: now(), mode: opts.mode ?? 'incremental' });
       checkedDay = day;
       const what = r.kind === 'full' ? `rebuilt (full: ${r.why})` : `refreshed for ${r.changedCustomers} changed customers`;
       log(`derived tables ${what} as of ${r.asOf} (${r.asOfReason}) in ${(r.ms / 1000).toFixed(1)} s`);
