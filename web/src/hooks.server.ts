@@ -1,5 +1,5 @@
 import type { Handle, HandleServerError } from '@sveltejs/kit';
-import { actionName, decide } from '$lib/auth/access.ts';
+import { actionName, decide, startedByAnotherSite } from '$lib/auth/access.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { newRequestId, publicError, serverLog } from '$lib/server/errors.ts';
 import { withSecurityHeaders } from '$lib/server/security-headers.ts';
@@ -60,6 +60,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (verdict === 'forbidden') {
     // Refused here, before any load, form action or endpoint of the route runs.
     return withSecurityHeaders(forbiddenPage(user!.role), requestId);
+  }
+  if (startedByAnotherSite(routeId, event.request.headers)) {
+    // A download or token that another site's link asked for (access.ts, sameOriginGet): nothing runs, nothing is audited.
+    return withSecurityHeaders(html(403, 'Start this from the dashboard', '<p>This download was started by a link on another site. Open it from the dashboard’s own page.</p>'), requestId);
   }
 
   const response = await resolve(event);

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { actionName, decide, navFor, navItemFor, ROUTES, routeAccess } from './access.ts';
+import { actionName, decide, navFor, navItemFor, ROUTES, routeAccess, startedByAnotherSite } from './access.ts';
 import { ROLES } from './roles.ts';
 
 const routesDir = fileURLToPath(new URL('../../routes', import.meta.url));
@@ -109,4 +109,21 @@ test('each role sees its pages in the nav, and only pages it may open', () => {
       expect(decide(id, role)).toBe('allow');
     }
   }
+});
+
+describe('downloads and tokens another site starts (fourth review)', () => {
+  const h = (site?: string): Headers => new Headers(site ? { 'sec-fetch-site': site } : {});
+  test.each(['/(app)/churn-risk/export.csv', '/(app)/segments/export.csv', '/api/cube-token'])('%s: refused from another site, allowed from the dashboard', (id) => {
+    expect(startedByAnotherSite(id, h('cross-site'))).toBe(true);
+    expect(startedByAnotherSite(id, h('same-site'))).toBe(true);
+    for (const ok of ['same-origin', 'none', undefined]) expect(startedByAnotherSite(id, h(ok))).toBe(false);
+  });
+  test('pages still open from another site’s link (a shared view)', () => {
+    for (const id of ['/(app)', '/(app)/customers/[id]', '/(app)/segments', '/signin']) expect(startedByAnotherSite(id, h('cross-site'))).toBe(false);
+  });
+  test('every endpoint (+server.ts) of the dashboard is one of them', () => {
+    const endpoints = routeIds().filter((r) => r.files.some((f) => f.startsWith('+server.'))).map((r) => r.id);
+    expect(endpoints.length).toBeGreaterThan(0);
+    for (const id of endpoints) expect(startedByAnotherSite(id, h('cross-site')), id).toBe(true);
+  });
 });

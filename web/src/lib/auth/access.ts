@@ -21,6 +21,12 @@ export interface RouteAccess {
   /** Form actions of the page (`default` for an unnamed one) and who may post each. None declared: no posts. */
   actions?: Readonly<Record<string, readonly Role[] | 'public'>>;
   nav?: NavEntry;
+  /**
+   * GETs that do something the person must mean — a download of customers, a token — each an
+   * audited action: refused when a browser says another site started them (Sec-Fetch-Site), since
+   * the SameSite=Lax session cookie goes along with a top-level navigation from any site.
+   */
+  sameOriginGet?: true;
 }
 
 const EVERYONE: readonly Role[] = ['executive', 'marketer', 'analyst', 'owner', 'admin'];
@@ -39,14 +45,14 @@ export const ROUTES = {
   // consent: admins, and owners for their own customers (the action checks the owner on the server).
   '/(app)/customers/[id]': { roles: EVERYONE, actions: { consent: INBOX } },
   '/(app)/churn-risk': { roles: EVERYONE, nav: { href: '/churn-risk', label: 'Churn risk', description: 'Customers likely to leave, why, and the value at risk.' } },
-  '/(app)/churn-risk/export.csv': { roles: EVERYONE },
+  '/(app)/churn-risk/export.csv': { roles: EVERYONE, sameOriginGet: true },
   '/(app)/models': { roles: MODEL_READERS, nav: { href: '/models', label: 'Models', description: 'The churn model card: validated candidates, the shipped one and why, calibration.' } },
   '/(app)/segments': {
     roles: AUDIENCES,
     actions: { save: AUDIENCE_WRITERS, delete: AUDIENCE_WRITERS, push: AUDIENCE_WRITERS },
     nav: { href: '/segments', label: 'Segments', description: 'Build audiences from traits and scores and send them to campaigns.' },
   },
-  '/(app)/segments/export.csv': { roles: AUDIENCES },
+  '/(app)/segments/export.csv': { roles: AUDIENCES, sameOriginGet: true },
   '/(app)/alerts': { roles: INBOX, nav: { href: '/alerts', label: 'Alerts', description: 'Churn alerts for your accounts.' } },
   '/(app)/alerts/rules': { roles: ['admin'], actions: { save: ['admin'] }, nav: { href: '/alerts/rules', label: 'Alert rules', description: 'Who gets churn alerts, for which customers, and when.' } },
   '/(app)/audit': { roles: ['admin'], nav: { href: '/audit', label: 'Audit log', description: 'Who signed in, viewed, exported or pushed which customers, issued tokens and changed accounts.' } },
@@ -56,7 +62,7 @@ export const ROUTES = {
     nav: { href: '/privacy', label: 'Privacy', description: 'Erase a person everywhere the product keeps data, with a receipt.' },
   },
   '/(app)/definitions': { roles: EVERYONE, nav: { href: '/definitions', label: 'Definitions', description: 'What every figure means: the semantic layer’s definitions, searchable.' } },
-  '/api/cube-token': { roles: EVERYONE },
+  '/api/cube-token': { roles: EVERYONE, sameOriginGet: true },
   '/signin': { roles: 'public', actions: { default: 'public' } },
   // Public so that a stale tab's "Sign out" still lands on sign-in; it revokes only a live session.
   '/signout': { roles: 'public', actions: { default: 'public' } },
@@ -92,6 +98,19 @@ export function decide(routeId: string | null | undefined, role: Role | undefine
   if (page !== 'allow' || action === undefined) return page;
   const roles = entry.actions && Object.hasOwn(entry.actions, action) ? entry.actions[action] : undefined;
   return roles ? allowed(roles) : role ? 'forbidden' : 'sign-in';
+}
+
+/**
+ * True when a browser says another site started this request to a `sameOriginGet` route: a link on
+ * a web page or in a mail made the signed-in browser download every customer of a segment (the
+ * file lands in the victim's downloads) and wrote an export row in the audit log under their name
+ * (fourth security review). `same-origin` (the dashboard's own links), `none` (typed, a bookmark)
+ * and no header (scripts, older browsers) pass; `same-site` is another application of the domain.
+ */
+export function startedByAnotherSite(routeId: string | null | undefined, headers: Headers): boolean {
+  if (!routeAccess(routeId)?.sameOriginGet) return false;
+  const site = headers.get('sec-fetch-site');
+  return site === 'cross-site' || site === 'same-site';
 }
 
 export interface NavItem extends NavEntry {
