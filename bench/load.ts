@@ -70,6 +70,8 @@ const GOAL = { p95: 2000, max: 5000 };
  * renews the order count, the most asked answer, within a few seconds of the commit.
  */
 const SHOWN_GOAL_MS = 45_000;
+/** How soon the HTTP ingest must answer a load: when its batch is written, not after any derived refresh (issue 17). */
+const INGEST_GOAL_MS = 2_000;
 /** The cockpit KPI a load must reach: paid orders (each loaded line is its own completed order). */
 const SHOWN_QUERY = { measures: ['sales.orders'] };
 /** Chromium opens at most 6 connections per origin (HTTP/1.1): the page's queries queue behind them. */
@@ -627,8 +629,8 @@ function report(title: string, r: PhaseResult, s: Summary, goals: boolean): stri
     const ingest = ok.map((l) => l.ingestMs).sort((a, b) => a - b);
     const shown = ok.filter((l) => l.shownMs !== undefined).map((l) => l.shownMs!).sort((a, b) => a - b);
     lines.push(
-      `  loads             ${ok.length} of ${r.loads.length} ok; ingest answer p50 ${fmtS(pct(ingest, 50))} max ${fmtS(ingest.at(-1) ?? NaN)}; shown in the cockpit's order count after p50 ${fmtS(pct(shown, 50))} max ${fmtS(shown.at(-1) ?? NaN)}${goals ? ` (goal: each ≤ ${fmtS(SHOWN_GOAL_MS)}: ${mark(ok.length > 0 && shown.length === ok.length && (shown.at(-1) ?? Infinity) <= SHOWN_GOAL_MS)})` : ''}${shown.length < ok.length ? `; ${ok.length - shown.length} not shown within the run + 30 s` : ''}`,
-      `    per load (sent at +s: shown after) ${r.loads.map((l) => `+${(l.at / 1000).toFixed(0)}: ${l.ok ? (l.shownMs === undefined ? 'not shown' : fmtS(l.shownMs)) : `failed (${l.error})`}`).join(', ')}`,
+      `  loads             ${ok.length} of ${r.loads.length} ok; ingest answer p50 ${fmtS(pct(ingest, 50))} max ${fmtS(ingest.at(-1) ?? NaN)}${goals ? ` (goal each ≤ ${fmtS(INGEST_GOAL_MS)}: ${mark(ok.length > 0 && ok.length === r.loads.length && (ingest.at(-1) ?? Infinity) <= INGEST_GOAL_MS)})` : ''}; shown in the cockpit's order count after p50 ${fmtS(pct(shown, 50))} max ${fmtS(shown.at(-1) ?? NaN)}${goals ? ` (goal: each ≤ ${fmtS(SHOWN_GOAL_MS)}: ${mark(ok.length > 0 && shown.length === ok.length && (shown.at(-1) ?? Infinity) <= SHOWN_GOAL_MS)})` : ''}${shown.length < ok.length ? `; ${ok.length - shown.length} not shown within the run + 30 s` : ''}`,
+      `    per load (sent at +s: answered after, shown after) ${r.loads.map((l) => `+${(l.at / 1000).toFixed(0)}: ${fmtS(l.ingestMs)}, ${l.ok ? (l.shownMs === undefined ? 'not shown' : fmtS(l.shownMs)) : `failed (${l.error})`}`).join('; ')}`,
     );
   }
   if (r.cache) {
