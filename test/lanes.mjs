@@ -42,6 +42,7 @@ export const NODE_TESTS = {
     'test/ingest/mapping.test.ts',
     'test/ingest/opportunity-deal-fields.test.ts',
     'test/ingest/parquet.test.ts',
+    'test/ingest/parse-worker.test.ts', // worker-thread parsing against the job thread's, on the embedded engine
     'test/ingest/placeholders.test.ts', // customers from facts alone, on the embedded engine
     'test/ingest/payload-paths.test.ts', // HTTP bodies and local-file inserts store the same rows and rejects
     'test/ingest/rejects-formula.test.ts',

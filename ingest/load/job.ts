@@ -7,7 +7,7 @@ import { rebuildGolden } from '../identity/golden.ts';
 import { createPlaceholderCustomers, type FactTime } from '../identity/placeholders.ts';
 import { resolveCustomers, type CustomerResolution } from '../identity/resolve.ts';
 import { RefResolver } from './resolve-refs.ts';
-import { compileMapping, planColumns, type CompiledMapping } from '../mapping/compile.ts';
+import { compileMapping, type CompiledMapping } from '../mapping/compile.ts';
 import { loadMappingFile, MappingError, type Mapping } from '../mapping/mapping-file.ts';
 import { CsvReader } from '../sources/csv-reader.ts';
 import { NdjsonReader } from '../sources/ndjson-reader.ts';
@@ -27,6 +27,8 @@ import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
 import { WarehouseIO } from '../core/warehouse-io.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
+import { checkColumns } from '../sources/required-columns.ts';
+import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
 
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
@@ -47,6 +49,7 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
   let format: InputFormat;
   let makeReader: () => RowReader;
   let sha: string;
+  let parse: LoadInput['parse'];
   try {
     mapping = typeof opts.mapping === 'string' ? loadMappingFile(opts.mapping) : (opts.mapping ?? {});
     compiled = compileMapping(spec, mapping, { source: opts.source });
@@ -60,6 +63,10 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
           : new ParquetReader(opts.file, compiled);
     makeReader(); // checks the file exists
     sha = await sha256File(opts.file);
+    parse =
+      format === 'csv' || format === 'ndjson'
+        ? { entity: spec.name, mapping, source: opts.source, file: opts.file, format, gzip: detected.gzip, tsv: detected.tsv }
+        : undefined;
   } catch (e) {
     if (!(e instanceof InputError) && !(e instanceof MappingError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
     return failedSummary(spec.name, opts.file, started, (e as Error).message);
@@ -74,6 +81,7 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
     onProgress: opts.onProgress,
     source: opts.source ?? mapping.source ?? '',
     localFiles: true,
+    parse,
   });
 }
 
@@ -115,6 +123,8 @@ interface LoadInput {
   batchId?: string;
   /** Large payloads may go to the engine as local files (LocalPayloads): file loads, not HTTP pushes. */
   localFiles?: boolean;
+  /** A CSV/NDJSON file: what a parse worker needs to read it (see ParseWorker). */
+  parse?: Pick<ParseJob, 'entity' | 'mapping' | 'source' | 'file' | 'format' | 'gzip' | 'tsv'>;
 }
 
 /**
@@ -205,6 +215,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     cpuStart = process.cpuUsage();
   };
   const scratch = new ScratchKeys(io, batchId, warehouse.cluster);
+  let worker: ParseWorker | undefined;
   try {
     await log.markInterrupted();
     await ScratchKeys.dropLeftovers(io, warehouse.database);
@@ -255,13 +266,15 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     let inflight: Promise<void> | undefined;
     let bytesRead = 0;
     let loadedSoFar = 0;
+    // A parse worker's own counts (its batches not yet written included), when one parses.
+    let parsed: { rows: number; rejected: number } | undefined;
     const progress = (): void => {
       input.onProgress?.({
         bytesRead,
         bytesTotal: reader.size,
-        rowsRead: read + batch.read,
+        rowsRead: parsed ? parsed.rows : read + batch.read,
         rowsLoaded: loadedSoFar,
-        rowsRejected: rejects.count + batch.rejects.length,
+        rowsRejected: parsed ? Math.max(parsed.rejected, rejects.count) : rejects.count + batch.rejects.length,
         elapsedMs: Date.now() - started,
       });
     };
@@ -298,8 +311,37 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         progress();
       },
     };
-    await reader.run(sink);
-    await flush();
+    worker = parseWorkerFor(input, reader.size, !erased && !spec.resolvesIdentity && (refs !== undefined || !encoder.layout.hasCustomerId), runVersion, batchId, refs);
+    if (worker) {
+      const pw = worker;
+      parsed = { rows: 0, rejected: 0 };
+      const counted = parsed;
+      await pw.run({
+        unknown: (names) => {
+          for (const u of names) unknown.add(u);
+        },
+        progress: (bytes, rows, rejected) => {
+          bytesRead = bytes;
+          counted.rows = rows;
+          counted.rejected = rejected;
+          progress();
+        },
+        batch: async (b) => {
+          if (inflight) await inflight;
+          read += b.read;
+          inflight = w.write(b).then(async () => {
+            loadedSoFar = w.counts.loaded + w.counts.updated + w.streamedRows;
+            resetBatch(b);
+            pw.recycle(b);
+            await log.record('running', counts());
+          });
+          inflight.catch(() => {});
+        },
+      });
+    } else {
+      await reader.run(sink);
+      await flush();
+    }
     if (inflight) await inflight;
     await w.finish();
     progress();
@@ -339,10 +381,11 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       warnings,
       rejects: rejects.first,
       rejectsFile,
-      derivedIds: reader.describeDerived?.(),
+      derivedIds: worker ? worker.derived : reader.describeDerived?.(),
     };
   } catch (e) {
     let message = (e as Error).message ?? String(e);
+    await worker?.stop().catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     // Counts are of confirmed writes only; an insert that failed may have stored part of its rows.
     const unconfirmed = writer?.unconfirmed ?? 0;
@@ -371,23 +414,21 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
 
 const PROBE_ID = Buffer.from('C-000000000000');
 
+/** The parse worker for a large CSV/NDJSON file whose rows need no identity resolution (that needs every row here), else undefined. */
+function parseWorkerFor(input: LoadInput, size: number, eligible: boolean, runVersion: number, batchId: string, refs: RefResolver | undefined): ParseWorker | undefined {
+  if (!input.parse || !eligible || size < ParseWorker.minBytes || ParseWorker.bootstrap() === null) return undefined;
+  return new ParseWorker(
+    { ...input.parse, runVersion, batchId, batchSize: input.batchSize, maxBatchBytes: MAX_BATCH_BYTES, refs: refs !== undefined, maxBatches: 2 },
+    refs ? (source) => refs.tagOf(source) : undefined,
+  );
+}
+
 /** Every fact table whose rows show that a customer exists, with the column saying when. */
 function factTimes(): FactTime[] {
   return Object.values(ENTITIES).flatMap((e) => {
     const f = e.firstSeenField ? e.fields.find((x) => x.name === e.firstSeenField) : undefined;
     return f ? [{ table: e.table, column: f.column ?? f.name, type: f.type === 'date' ? ('date' as const) : ('datetime' as const) }] : [];
   });
-}
-
-function checkColumns(compiled: CompiledMapping, names: readonly string[]): ReturnType<typeof planColumns> {
-  const plan = planColumns(compiled, names);
-  if (plan.missingRequired.length > 0) {
-    throw new InputError(
-      `no column for required field${plan.missingRequired.length > 1 ? 's' : ''} ${plan.missingRequired.join(', ')} ` +
-        `(columns: ${names.join(', ')}); rename yours with "columns" in a mapping file${plan.missingRequired.includes('source') ? ', or pass --source' : ''}`,
-    );
-  }
-  return plan;
 }
 
 function resetBatch(b: Batch): void {
