@@ -3,7 +3,7 @@
  * with default country DE, `030/1234567` all become the same key. A national number uses the
  * record's country (ISO alpha-2) or the default country: its trunk prefix (0 in most of Europe, 1 in
  * North America) is dropped and the calling code put in front. Returns '' for anything that does
- * not look like a phone number (fewer than 7 or more than 15 digits).
+ * not look like a phone number (fewer than 7 or more than 15 digits, more than MAX_PHONE_CHARS characters).
  */
 interface Country {
   code: string;
@@ -33,9 +33,17 @@ export function isKnownCountry(iso: string): boolean {
   return COUNTRIES[iso.toUpperCase()] !== undefined;
 }
 
+/**
+ * Longer than any phone number, however written ("+49 (0)30 1234 5678 ext. 1234" is 30). Checked
+ * before the patterns below: their leading `\s*` is tried at every position, so a value of spaces
+ * cost quadratic time — 2.4 CPU-s for 40 KB, hours for a 10 MB ingest body's one field, the whole
+ * process frozen meanwhile (fourth security review).
+ */
+export const MAX_PHONE_CHARS = 100;
+
 export function normalizePhone(raw: string, country: string): string {
   const v = raw.trim();
-  if (!v) return '';
+  if (!v || v.length > MAX_PHONE_CHARS) return '';
   // Extensions ("ext. 12", "x12", "#12") are not part of the number.
   // "+49 (0)30 …" writes the trunk 0 in brackets for callers inside the country; it is not dialled
   // after the country code.
