@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Comparison } from '../filters/comparison.ts';
-import { COCKPIT_KPIS, COCKPIT_MEASURES, kpiHelp, kpiValue, snapshotNote } from './kpis.ts';
+import { COCKPIT_KPIS, COCKPIT_MEASURES, joinNotes, kpiHelp, kpiValue, medianNote, snapshotNote } from './kpis.ts';
 import { KPI_MEASURES } from './queries.ts';
 
 const byId = (id: string) => COCKPIT_KPIS.find((k) => k.testid === id)!;
@@ -75,5 +75,24 @@ describe('snapshotNote', () => {
     expect(snapshotNote(byId('kpi-avg-ltv'), 'as of 6 Dec 2026', run)).toBe('as of 6 Dec 2026');
     // Without a published run nothing is claimed about the scores.
     expect(snapshotNote(byId('kpi-value-at-risk'), 'as of 6 Dec 2026', undefined)).toBe('as of 6 Dec 2026');
+  });
+});
+
+describe('medians beside the averages of skewed figures', () => {
+  const usd = (v: number) => `$${v}`;
+  test('AOV and average LTV carry their median, asked in the same query', () => {
+    expect(byId('kpi-aov').median).toBe('sales.median_order_value');
+    expect(byId('kpi-avg-ltv').median).toBe('customer_base.median_lifetime_value');
+    for (const k of COCKPIT_KPIS) if (k.median) expect(KPI_MEASURES[k.source] as readonly string[]).toContain(k.median);
+  });
+  test('the note names the median; none without a value or a median member', () => {
+    expect(medianNote(byId('kpi-aov'), [{ 'sales.median_order_value': '26.36' }], usd)).toBe('median $26.36');
+    expect(medianNote(byId('kpi-aov'), [{ 'sales.median_order_value': null }], usd)).toBeUndefined();
+    expect(medianNote(byId('kpi-revenue'), [{ 'sales.revenue': '10' }], usd)).toBeUndefined();
+    expect(joinNotes('median $26', undefined, 'as of 30 Jun 1998')).toBe('median $26 · as of 30 Jun 1998');
+    expect(joinNotes(undefined, '')).toBeUndefined();
+  });
+  test('the deal cards are marked, so a log without deals says none were loaded', () => {
+    expect(COCKPIT_KPIS.filter((k) => k.deals).map((k) => k.testid)).toEqual(['kpi-pipeline', 'kpi-win-rate', 'kpi-lost-value']);
   });
 });

@@ -1,7 +1,7 @@
 import { previousPeriod } from '../../../../lib/periods.ts';
 import type { Comparison } from '../filters/comparison.ts';
 import type { DateRange } from '../filters/url-filters.ts';
-import { formatDate } from '../format/format.ts';
+import { formatDate, toNumber } from '../format/format.ts';
 import { sumOrZero } from '../format/sum-or-zero.ts';
 import { scoresAsOf } from '../format/scores-as-of.ts';
 import type { Row } from '../cube/types.ts';
@@ -35,6 +35,13 @@ export interface KpiSpec {
   countOf?: string;
   /** A figure of the published model run's scores: its note names the run's as-of day too. */
   scores?: boolean;
+  /**
+   * For an average of a skewed quantity (order value, LTV): the median over the same rows, in the
+   * same answer, said beside it. A mean pulled up by a few large orders read as the typical one.
+   */
+  median?: string;
+  /** A deal figure: with no deals in the data it says so instead of "$0" or "—". */
+  deals?: boolean;
 }
 
 type Members<K extends KpiSource> = (typeof KPI_MEASURES)[K][number];
@@ -44,16 +51,16 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   spec({ testid: 'kpi-revenue', source: 'sales', measure: 'sales.revenue', compare: 'sales', previousSource: 'salesPrev' }),
   spec({ testid: 'kpi-active-customers', source: 'sales', measure: 'sales.active_customers', compare: 'sales', previousSource: 'salesPrev' }),
   spec({ testid: 'kpi-new-customers', source: 'sales', measure: 'sales.new_customers', compare: 'sales', previousSource: 'salesPrev' }),
-  spec({ testid: 'kpi-aov', source: 'sales', measure: 'sales.average_order_value', compare: 'sales', previousSource: 'salesPrev' }),
+  spec({ testid: 'kpi-aov', source: 'sales', measure: 'sales.average_order_value', compare: 'sales', previousSource: 'salesPrev', median: 'sales.median_order_value' }),
   spec({ testid: 'kpi-retention', source: 'retention', measure: 'customer_retention.retention_rate', compare: 'sales', previousSource: 'retentionPrev', changeMode: 'points' }),
   spec({ testid: 'kpi-repeat-purchase', source: 'sales', measure: 'sales.repeat_purchase_rate', compare: 'sales', previousSource: 'salesPrev', changeMode: 'points' }),
   spec({ testid: 'kpi-churn-rate', source: 'snapshot', measure: 'customer_base.churn_rate', goodWhen: 'down' }),
-  spec({ testid: 'kpi-avg-ltv', source: 'snapshot', measure: 'customer_base.avg_lifetime_value' }),
+  spec({ testid: 'kpi-avg-ltv', source: 'snapshot', measure: 'customer_base.avg_lifetime_value', median: 'customer_base.median_lifetime_value' }),
   spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv', scores: true }),
   spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down', scores: true }),
-  spec({ testid: 'kpi-pipeline', source: 'pipeline', measure: 'pipeline.pipeline_value' }),
-  spec({ testid: 'kpi-win-rate', source: 'deals', measure: 'pipeline.win_rate', compare: 'deals', previousSource: 'dealsPrev', changeMode: 'points' }),
-  spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down', countOf: 'pipeline.lost_deals' }),
+  spec({ testid: 'kpi-pipeline', source: 'pipeline', measure: 'pipeline.pipeline_value', deals: true }),
+  spec({ testid: 'kpi-win-rate', source: 'deals', measure: 'pipeline.win_rate', compare: 'deals', previousSource: 'dealsPrev', changeMode: 'points', deals: true }),
+  spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down', countOf: 'pipeline.lost_deals', deals: true }),
 ];
 
 /** Every measure a cockpit card shows (the Definitions page must list them all). */
@@ -84,6 +91,19 @@ export function kpiValue(k: KpiSpec, rows: Row[] | undefined): number | string |
 export function snapshotNote(k: KpiSpec, asOfText: string, published: { asOf: string } | undefined | null): string {
   return k.scores ? `${asOfText}${scoresAsOf(published)}` : asOfText;
 }
+
+/**
+ * "median $26 · mean above: a few large values pull it up" is too long for a card: "median $26"
+ * beside a card labelled "Average …" says which is which. Undefined without the median's value.
+ */
+export function medianNote(k: KpiSpec, rows: Row[] | undefined, format: (v: number) => string): string | undefined {
+  if (!k.median) return undefined;
+  const v = toNumber(rows?.[0]?.[k.median] as number | string | null | undefined);
+  return v === undefined ? undefined : `median ${format(v)}`;
+}
+
+/** The card's note parts joined, leaving out the missing ones ("median $26 · as of 30 Jun 1998"). */
+export const joinNotes = (...parts: (string | undefined)[]): string | undefined => parts.filter((p) => p).join(' · ') || undefined;
 
 const span = (r: DateRange): string => `${formatDate(r.from)} – ${formatDate(r.to)}`;
 

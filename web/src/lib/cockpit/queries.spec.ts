@@ -7,7 +7,7 @@ const f: Filters = { from: '2025-11-01', to: '2026-10-31', region: 'DACH', chann
 test('revenue KPI: this period and the previous one, same filters', () => {
   const q = { ...kpiQueries(f), ...kpiComparisonQueries(f)! };
   expect(q.sales).toEqual({
-    measures: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.average_order_value', 'sales.repeat_purchase_rate'],
+    measures: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.average_order_value', 'sales.median_order_value', 'sales.repeat_purchase_rate', 'sales.returning_customers'],
     timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2025-11-01', '2026-10-31'] }],
     filters: [
       { member: 'sales.customer_region', operator: 'equals', values: ['DACH'] },

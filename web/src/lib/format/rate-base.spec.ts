@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FEW, overWonDeals, retentionBase, winRateBase } from './rate-base.ts';
+import { FEW, overWonDeals, repeatBase, retentionBase, winRateBase } from './rate-base.ts';
 
 describe('the count behind a rate', () => {
   test('won of closed deals, the closed count being won + lost (as the win rate divides)', () => {
@@ -34,5 +34,16 @@ describe('the count behind a rate', () => {
     expect(retentionBase(2, 3)).toBe('2 of 3 customers active before (too few to compare)');
     expect(retentionBase(0, 0)).toBe('no customer active in the previous period');
     expect(retentionBase(undefined, 5)).toBeUndefined();
+  });
+});
+
+describe('the repeat-purchase rate names its base', () => {
+  test.each([
+    ['812', '812', '812 of 812 buying customers had bought before'],
+    [3, 4, '3 of 4 buying customers had bought before (too few to compare)'],
+    [0, 0, 'no customer bought in the period'],
+    [null, 5, undefined],
+  ] as const)('%j returning of %j active → %j', (r, a, want) => {
+    expect(repeatBase(r, a)).toBe(want);
   });
 });

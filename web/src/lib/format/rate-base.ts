@@ -34,3 +34,15 @@ export function retentionBase(retained: Num, base: Num): string | undefined {
   if (b === 0) return 'no customer active in the previous period';
   return `${formatNumber(r)} of ${formatNumber(b)} customers active before${b < FEW ? ' (too few to compare)' : ''}`;
 }
+
+/**
+ * "812 of 812 buying customers had bought before" for the repeat-purchase rate: on an old purchase
+ * log whose customers were all acquired before the period, "100%" alone read as a loyalty record.
+ */
+export function repeatBase(returning: Num, active: Num): string | undefined {
+  const r = toNumber(returning);
+  const a = toNumber(active);
+  if (r === undefined || a === undefined) return undefined;
+  if (a === 0) return 'no customer bought in the period';
+  return `${formatNumber(r)} of ${formatNumber(a)} buying customers had bought before${a < FEW ? ' (too few to compare)' : ''}`;
+}
