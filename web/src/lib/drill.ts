@@ -24,6 +24,23 @@ export interface Column {
    * otherwise scroll or clip. The first column counts as 1 unless said otherwise.
    */
   priority?: 1 | 2 | 3;
+  /**
+   * What the cell says when its value is empty: e.g. a customer without a name (a purchase log
+   * such as CDNOW has none) showed "—" on every row of the list; `id` shows the row's id instead,
+   * `text` a fixed word.
+   */
+  fallback?: { id: string } | { text: string };
+}
+
+/** A cell's text: the formatted value, or the column's fallback when the value is empty. */
+export function cellText(row: Row, c: Column, format: (v: unknown, f: ValueFormat) => string): string {
+  const v = row[c.key];
+  if ((v === null || v === undefined || v === '') && c.fallback) {
+    if ('text' in c.fallback) return c.fallback.text;
+    const id = row[c.fallback.id];
+    if (id !== null && id !== undefined && id !== '') return `${String(id)} (no name)`;
+  }
+  return format(v, c.format ?? 'text');
 }
 
 export interface Drill {

@@ -71,7 +71,7 @@ export function riskByOwnerQuery(f: Filters, band: Band | '', limit = 15): CubeQ
 }
 
 export const RISK_COLUMNS: Column[] = [
-  { key: 'customer_risk.customer_name', label: 'Customer', href: customerHref('customer_risk.customer_id') },
+  { key: 'customer_risk.customer_name', label: 'Customer', href: customerHref('customer_risk.customer_id'), fallback: { id: 'customer_risk.customer_id' } },
   { key: 'customer_risk.region', label: 'Region', priority: 3 },
   { key: 'customer_risk.risk_band', label: 'Risk', format: 'label', priority: 1 },
   { key: 'customer_risk.churn_probability', label: 'Probability', format: 'percent' },

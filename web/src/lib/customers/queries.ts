@@ -93,7 +93,7 @@ export function customerListQuery(f: Filters, p: ListParams): CubeQuery {
 }
 
 export const LIST_COLUMNS: Column[] = [
-  { key: 'customer_base.customer_name', label: 'Customer', href: customerHref('customer_base.customer_id'), sortable: true, maxWidth: '16rem' },
+  { key: 'customer_base.customer_name', label: 'Customer', href: customerHref('customer_base.customer_id'), sortable: true, maxWidth: '16rem', fallback: { id: 'customer_base.customer_id' } },
   { key: 'customer_base.email', label: 'E-mail', maxWidth: '12rem', priority: 3 },
   { key: 'customer_base.region', label: 'Region', sortable: true, priority: 2 },
   { key: 'customer_base.owner_name', label: 'Owner', priority: 2 },
