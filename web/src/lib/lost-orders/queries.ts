@@ -66,7 +66,8 @@ export function reasonGrowthQueries(f: Filters) {
 export function lostSummaryQuery(f: Filters, range: DateRange = f): CubeQuery {
   return {
     // Won deals too: the win rate and the sales cycle say how many deals they rest on.
-    measures: ['pipeline.lost_deals', 'pipeline.lost_value', 'pipeline.win_rate', 'pipeline.avg_sales_cycle_days', 'pipeline.won_deals'],
+    // The median cycle beside the average: a few stalled deals pull the mean up.
+    measures: ['pipeline.lost_deals', 'pipeline.lost_value', 'pipeline.win_rate', 'pipeline.avg_sales_cycle_days', 'pipeline.median_sales_cycle_days', 'pipeline.won_deals'],
     timeDimensions: timeDimension('dealsClosed', range),
     filters: scopeFilters('dealsClosed', f),
   };
