@@ -48,3 +48,16 @@ export function thin<T>(points: readonly T[], max = 400): T[] {
   for (let i = 0; i < max; i++) out.push(points[Math.round(i * step)]);
   return out;
 }
+
+/**
+ * Bars of an average that some categories do not have (a segment without buyers has no average
+ * LTV): the value stays null, a gap, and the category's label says why. Drawn as 0 it read as
+ * "these customers are worth nothing", not "there are none to average".
+ */
+export function barsWithGaps(categories: readonly string[], values: readonly (number | null | undefined)[], gap: string, digits = 0): { categories: string[]; data: (number | null)[] } {
+  const data = categories.map((_, i) => {
+    const v = values[i];
+    return v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toFixed(digits));
+  });
+  return { categories: categories.map((c, i) => (data[i] === null ? `${c} (${gap})` : c)), data };
+}

@@ -18,7 +18,7 @@ import {
   rocCurve,
   trapezoid,
 } from '../../notebooks/lib/curves.ts';
-import { renderSvg, thin } from '../../notebooks/lib/charts.ts';
+import { barsWithGaps, renderSvg, thin } from '../../notebooks/lib/charts.ts';
 import { formatCell, htmlTable, recordsTable } from '../../notebooks/lib/frames.ts';
 import { semanticUrl, shortName, toRows } from '../../notebooks/lib/semantic.ts';
 
@@ -162,5 +162,13 @@ describe('tables and charts', () => {
     assert.match(svg, /^<svg width="300" height="200"/);
     const pts = thin(Array.from({ length: 1000 }, (_, i) => i), 11);
     assert.deepEqual(pts, [0, 100, 200, 300, 400, 500, 599, 699, 799, 899, 999]);
+  });
+});
+
+describe('barsWithGaps: an average a category does not have is a gap, not 0', () => {
+  test('a segment without buyers keeps null and says so in its label', () => {
+    const bars = barsWithGaps(['Champions', 'No purchases', 'Lost'], [1234.56, null, 88.4], 'no buyers');
+    assert.deepEqual(bars, { categories: ['Champions', 'No purchases (no buyers)', 'Lost'], data: [1235, null, 88] });
+    assert.deepEqual(barsWithGaps(['a'], [Number.NaN], 'none'), { categories: ['a (none)'], data: [null] });
   });
 });
