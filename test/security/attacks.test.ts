@@ -22,7 +22,7 @@ import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser
 import { startProductStack, type ProductStack } from '../web/stack.ts';
 import { parseCsv } from '../support/csv.ts';
 import { postForm, raw, setCookieLine, signInCookie, type RawResponse } from './http.ts';
-import { FORMULA_CUSTOMER, OWNER, plantPayloads, xss } from './plant.ts';
+import { FORMULA_CUSTOMER, OWNER, plantPayloads, SEMICOLON_FORMULA, xss } from './plant.ts';
 import { loadAlertsConfig, runAlerts } from '../../alerts/index.ts';
 
 const PASSWORD = 'demo1234';
@@ -571,6 +571,67 @@ describe('CSV exports', () => {
     assert.equal(seg.status, 200, show(seg));
     assert.match(seg.body, /HYPERLINK/, 'the planted customer is in the segment export');
     assert.deepEqual(formulaCells(seg.body), [], 'segment export');
+  });
+
+  /** The cells a `;`-locale Excel sees: split on `;` and tab; a quote is special only at a cell's start. */
+  const semicolonCells = (line: string): string[] => {
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"' && cell === '') quoted = true;
+      else if (c === ';' || c === '\t') {
+        cells.push(cell);
+        cell = '';
+      } else cell += c;
+    }
+    return [...cells, cell];
+  };
+
+  test('fourth review: opened by Excel in a `;` locale, no export has a formula cell', async () => {
+    const files = [
+      ['churn-risk', await get('/churn-risk/export.csv', cookies.admin)],
+      ['segment', await get(`/segments/export.csv${SEGMENT_QUERY}`, cookies.marketer)],
+    ] as const;
+    for (const [what, r] of files) {
+      assert.equal(r.status, 200, show(r));
+      assert.ok(r.body.includes(SEMICOLON_FORMULA.split(';')[0]), `the planted ; customer is in the ${what} export`);
+      const live = r.body.replace(/^\uFEFF/, '').split(/\r?\n/).flatMap(semicolonCells).filter((c) => /^ *[=+\-@]/.test(c) && !/^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(c));
+      assert.deepEqual(live, [], `${what} export`);
+    }
+  });
+});
+
+// ─── Fourth review: what another site can start; one request, bounded work ─────────────────────
+
+describe('fourth review: cross-site downloads and fan-out', () => {
+  test('a download or token started by another site is refused; the dashboard\'s own link works', async () => {
+    for (const [path, role] of [['/churn-risk/export.csv', 'executive'], [`/segments/export.csv${SEGMENT_QUERY}`, 'marketer'], ['/api/cube-token', 'owner']] as const) {
+      for (const site of ['cross-site', 'same-site']) {
+        const r = await get(path, cookies[role], { 'sec-fetch-site': site, 'sec-fetch-mode': 'navigate' });
+        assert.equal(r.status, 403, `${path} from ${site}: ${show(r)}`);
+        assert.doesNotMatch(String(r.headers['content-type']), /csv|json/, `${path} from ${site} sends no data`);
+      }
+      const own = await get(path, cookies[role], { 'sec-fetch-site': 'same-origin' });
+      assert.equal(own.status, 200, `${path} from the dashboard: ${show(own)}`);
+    }
+  });
+
+  test("an owner's request of many queries through the dashboard is a 400, not a thousand queries", async () => {
+    const tokenRes = await get('/api/cube-token', cookies.owner);
+    const token = (JSON.parse(tokenRes.body) as { token: string }).token;
+    const ranges = Array.from({ length: 400 }, (_, i) => [`2020-01-${String((i % 28) + 1).padStart(2, '0')}`, '2024-12-31']);
+    const query = { measures: ['sales.revenue'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'day', compareDateRange: ranges }] };
+    const r = await raw(base, '/cubejs-api/v1/load', { method: 'POST', headers: { authorization: token, 'content-type': 'application/json', cookie: cookies.owner }, body: JSON.stringify({ query }) });
+    assert.equal(r.status, 400, show(r));
+    assert.match(r.body, /asks for 400 queries; one request may run at most \d+/);
   });
 });
 

@@ -23,6 +23,10 @@ export const OWNER = 'U-OWN-01';
 export const CUSTOMERS = 30;
 /** The customer whose name is the spreadsheet formula (the others carry HTML payloads). */
 export const FORMULA_CUSTOMER = 'atk-0';
+/** A formula after a `;`: Excel in a `;` locale (German, French…) starts a cell there (fourth review). */
+export const SEMICOLON_FORMULA = "Müller;=cmd|' /C calc'!A0";
+/** In EMEA (even index) like the formula customer, so it is in the suite's segment export too. */
+export const SEMICOLON_CUSTOMER = 'atk-2';
 
 const day = (iso: string, plusDays: number): string => new Date(Date.parse(`${iso}T00:00:00Z`) + plusDays * 86_400_000).toISOString().slice(0, 10);
 
@@ -38,7 +42,7 @@ export async function plantPayloads(wh: Warehouse, today: string): Promise<void>
     ids.map((id, i) => ({
       source_id: id,
       customer_type: 'business',
-      name: id === FORMULA_CUSTOMER ? FORMULA : xss('customer.name'),
+      name: id === FORMULA_CUSTOMER ? FORMULA : id === SEMICOLON_CUSTOMER ? SEMICOLON_FORMULA : xss('customer.name'),
       email: `${id}@attack.example`,
       company: xss('customer.company'),
       city: xss('customer.city'),
