@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LocalPayloads } from '../ingest/core/local-payloads.ts';
 import { ingestFile } from '../ingest/index.ts';
+import { ParseWorker } from '../ingest/sources/worker-parse.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { writeTransactionsCsv } from './ingest-generate.ts';
@@ -38,8 +39,8 @@ interface SizeResult {
   baselineRssMB: number;
   oursSeconds: number;
   nativeSeconds: number;
-  /** CPU seconds (user + system) during each load: the JS main thread, and all other threads (the engine). */
-  oursCpu: { main: number; other: number };
+  /** CPU seconds (user + system) during each load: the JS main thread, the parse worker thread (ingest/sources/worker-parse.ts), all other threads (the engine). */
+  oursCpu: { main: number; worker: number; other: number };
   nativeCpu: { main: number; other: number };
 }
 
@@ -115,10 +116,14 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
       const rss = new RssSampler();
       rss.start();
       const cpu0 = threadCpu();
+      const worker0 = ParseWorker.cpuSeconds;
       const t0 = performance.now();
       const s = await ingestFile(warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize });
       const oursSeconds = (performance.now() - t0) / 1000;
-      const oursCpu = cpuSince(cpu0);
+      const threads = cpuSince(cpu0);
+      // The worker's thread is among the "other" threads of /proc; it reports its own CPU.
+      const workerCpu = ParseWorker.cpuSeconds - worker0;
+      const oursCpu = { main: threads.main, worker: workerCpu, other: threads.other - workerCpu };
       const oursPeak = rss.stop();
       if (s.status !== 'completed' || s.loaded !== rows) throw new Error(`ingest did not load all rows: ${JSON.stringify({ ...s, rejects: s.rejects.slice(0, 3) })}`);
 
@@ -237,28 +242,29 @@ with the engine's own INSERT … SELECT FROM file(); prints rows/s of both, thei
         `${`${fmt(r.oursPeakRssMB)} MB / ${fmt(r.nativePeakRssMB)} MB (${fmt(r.baselineRssMB)} MB)`.padEnd(37)}   ${fmt(r.oursPeakJsMB)} MB`,
     ),
     '',
-    'CPU seconds (user + system) per load: JS main thread + other threads (the engine, HTTP, libuv):',
+    'CPU seconds (user + system) per load: JS main thread + parse worker thread + other threads (the engine, HTTP, libuv):',
     ...results.map(
       (r) =>
-        `${fmt(r.rows).padStart(10)}   ingest job ${r.oursCpu.main.toFixed(1)} + ${r.oursCpu.other.toFixed(1)} s in ${r.oursSeconds.toFixed(1)} s wall` +
+        `${fmt(r.rows).padStart(10)}   ingest job ${r.oursCpu.main.toFixed(1)} + ${r.oursCpu.worker.toFixed(1)} + ${r.oursCpu.other.toFixed(1)} s in ${r.oursSeconds.toFixed(1)} s wall` +
         `   native ${r.nativeCpu.main.toFixed(1)} + ${r.nativeCpu.other.toFixed(1)} s in ${r.nativeSeconds.toFixed(1)} s wall`,
     ),
     `load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (other work on the machine slows both loads)`,
     // On a busy machine wall times mostly measure the other jobs; CPU seconds of both loads do not.
     'CPU ratio (native CPU seconds / ingest job CPU seconds, all threads; steadier than the wall ratio when the machine is busy):',
     ...results.map((r) => {
-      const ours = r.oursCpu.main + r.oursCpu.other;
+      const ours = r.oursCpu.main + r.oursCpu.worker + r.oursCpu.other;
       const native = r.nativeCpu.main + r.nativeCpu.other;
       return `${fmt(r.rows).padStart(10)}   ${(native / ours).toFixed(2)}  (${ours.toFixed(1)} s against ${native.toFixed(1)} s; ${fmt(r.rows / ours)} rows per CPU-second)`;
     }),
     '',
-    'Goal: ratio ≥ 0.5 and ≥ 300,000 rows/s; peak RSS flat in file size. Against the goal:',
+    'Goal: ratio ≥ 0.5 and ≥ 300,000 rows/s, the JS main thread ≤ 2 CPU-s per million rows; peak RSS flat in file size. Against the goal:',
     ...(repeat > 1 ? sizes.map((rows) => medianRun(results.filter((r) => r.rows === rows))) : results).map((r) => {
-      const cpuRatio = (r.nativeCpu.main + r.nativeCpu.other) / (r.oursCpu.main + r.oursCpu.other);
+      const cpuRatio = (r.nativeCpu.main + r.nativeCpu.other) / (r.oursCpu.main + r.oursCpu.worker + r.oursCpu.other);
       const met = (ok: boolean): string => (ok ? 'met' : 'not met');
       return (
         `${fmt(r.rows).padStart(10)}   wall ratio ${r.ratio.toFixed(2)} (${met(r.ratio >= 0.5)}), CPU ratio ${cpuRatio.toFixed(2)} (${met(cpuRatio >= 0.5)}), ` +
-        `${fmt(r.oursRowsPerSec)} rows/s (${met(r.oursRowsPerSec >= 300_000)}; native ${fmt(r.nativeRowsPerSec)} rows/s on this machine)` +
+        `${fmt(r.oursRowsPerSec)} rows/s (${met(r.oursRowsPerSec >= 300_000)}; native ${fmt(r.nativeRowsPerSec)} rows/s on this machine), ` +
+        `JS main thread ${((r.oursCpu.main * 1e6) / r.rows).toFixed(1)} CPU-s per million rows (${met((r.oursCpu.main * 1e6) / r.rows <= 2)}: ≤ 2)` +
         (repeat > 1 ? ` (the run with the median wall ratio of ${repeat})` : '')
       );
     }),
