@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, unlinkSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, fchmodSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
 import { csvRow } from '../../lib/csv/escape-cell.ts';
 import type { EntityName } from '../entities/types.ts';
 import type { Reject } from '../types.ts';
@@ -51,7 +51,7 @@ export class RejectSink {
     for (const r of rows) if (this.first.length < KEEP_IN_SUMMARY) this.first.push({ line: r.line, recordId: r.recordId, field: r.field, reason: r.reason });
     if (this.csvPath) {
       if (!this.#file) {
-        this.#file = createWriteStream(this.csvPath);
+        this.#file = createWriteStream('', { fd: openPrivate(this.csvPath) });
         this.#file.write('source_file,line,record_id,field,reason,raw\n');
       }
       const text = rows.map((r) => csvRow([this.sourceFile, r.line, r.recordId, r.field, r.reason, r.raw])).join('\n');
@@ -86,4 +86,22 @@ export class RejectSink {
     if (this.csvPath && existsSync(this.csvPath)) unlinkSync(this.csvPath);
     return undefined;
   }
+}
+
+/**
+ * The rejects file for writing, readable by this user only: it holds rejected lines as read —
+ * names, e-mails, phones. Created with the default umask (0644) it let any local user read what a
+ * 0600 source file kept from them (fourth security review). An existing file is truncated and made
+ * 0600 too; one that belongs to another user (a colleague's file planted at that name in a shared
+ * folder) is refused instead of being written into.
+ */
+function openPrivate(path: string): number {
+  const fd = openSync(path, 'w', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+  } catch (err) {
+    closeSync(fd);
+    throw new Error(`the rejects file ${path} belongs to another user; remove it or load from a folder of your own`, { cause: err });
+  }
+  return fd;
 }
