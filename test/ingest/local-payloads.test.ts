@@ -35,7 +35,7 @@ describe('local payload statements', () => {
     ]);
     assert.equal(
       LocalPayloads.statement('`crm`.`t`', ['source', 'amount'], "/tmp/x/it's.tsv", 'TabSeparated', types),
-      "INSERT INTO `crm`.`t` (`source`, `amount`) SELECT * FROM file('/tmp/x/it\\'s.tsv', TabSeparated, '`source` String, `amount` Decimal(18, 2)') SETTINGS optimize_on_insert = 0",
+      "INSERT INTO `crm`.`t` (`source`, `amount`) SELECT * FROM file('/tmp/x/it\\'s.tsv', TabSeparated, '`source` String, `amount` Decimal(18, 2)') SETTINGS optimize_on_insert = 0, input_format_parallel_parsing = 0",
     );
     assert.equal(LocalPayloads.statement('`crm`.`t`', ['source'], '/tmp/x/p.tsv', 'TabSeparated'), "INSERT INTO `crm`.`t` (`source`) FROM INFILE '/tmp/x/p.tsv' FORMAT TabSeparated");
     for (const path of ['/tmp/a*/p.tsv', '/tmp/{a,b}/p.tsv', '/tmp/a?/p.tsv', '/tmp/[ab]/p.tsv']) {
