@@ -44,6 +44,26 @@ describe('comparisonFor', () => {
   ] as const)('?%s with data from %s', (qs, start, expected) => {
     expect(comparisonFor(at(qs), start)).toMatchObject(expected);
   });
+
+  // A custom range past the data's end (CDNOW ends 30 Jun 1998): half a year of data against a
+  // whole one read as −50%. Not like for like, so not compared; a range ending on the day is.
+  test('a period running past the as-of day is not compared', () => {
+    const oldData = (qs: string) => parseFilters(new URLSearchParams(qs), '1998-06-30');
+    expect(comparisonFor(oldData('from=1998-01-01&to=1998-12-31'), '1997-01-01', '1998-06-30')).toMatchObject({
+      available: false,
+      range: { from: '1997-01-01', to: '1997-12-31' },
+      notice: 'Data ends 30 Jun 1998, before the period does: not compared',
+      dataEnd: '1998-06-30',
+    });
+    expect(comparisonFor(oldData('from=1998-01-01&to=1998-06-30'), '1997-01-01', '1998-06-30')).toMatchObject({ available: true, notice: undefined });
+    expect(comparisonFor(oldData('from=1998-01-01&to=1998-12-31&compare=none'), '1997-01-01', '1998-06-30')).toMatchObject({ available: false, notice: undefined });
+    // No data before the comparison starts wins: that notice says more.
+    expect(comparisonFor(oldData('from=1997-06-01&to=1998-12-31'), '1997-01-01', '1998-06-30').notice).toBe('No data before 1 Jan 1997: comparison not available');
+    const f = oldData('from=1998-01-01&to=1998-12-31');
+    expect(describePeriod(f, comparisonFor(f, '1997-01-01', '1998-06-30'))).toBe(
+      '1 Jan 1998 – 31 Dec 1998. Not compared with the previous period (1 Jan 1997 – 31 Dec 1997): the data ends 30 Jun 1998, so this period has fewer days with data than that one.',
+    );
+  });
 });
 
 describe('first day with data', () => {

@@ -22,6 +22,8 @@ export interface Comparison {
   notice?: string;
   /** The first day with data, when the comparison starts before it. */
   dataStart?: string;
+  /** The as-of day, when the period runs past it: its days after it have no data yet. */
+  dataEnd?: string;
 }
 
 export const VS_TEXT: Record<Compare, string> = {
@@ -30,13 +32,20 @@ export const VS_TEXT: Record<Compare, string> = {
   none: '',
 };
 
-export function comparisonFor(f: Filters, dataStart: string | undefined): Comparison {
+/**
+ * `asOf`: the day the data ends. A period running past it (a custom range to 31 December on data
+ * to 20 June) holds fewer days with data than its comparison, which has them all: "−48%" would be
+ * half a year against a whole one, not a fall. Such a comparison is not like for like and says so.
+ */
+export function comparisonFor(f: Filters, dataStart: string | undefined, asOf?: string): Comparison {
   const compare = f.compare ?? DEFAULT_COMPARE;
   const range = comparisonOf(f);
   const c = comparability(range, dataStart);
   const before = !c.available && c.reason === 'before-data' ? c.dataStart : undefined;
-  const notice = before ? `No data before ${formatDate(before)}: comparison not available` : undefined;
-  return { compare, range, available: c.available, vs: VS_TEXT[compare], notice, dataStart: before };
+  if (before) return { compare, range, available: false, vs: VS_TEXT[compare], notice: `No data before ${formatDate(before)}: comparison not available`, dataStart: before };
+  if (range && asOf && f.to > asOf)
+    return { compare, range, available: false, vs: VS_TEXT[compare], notice: `Data ends ${formatDate(asOf)}, before the period does: not compared`, dataEnd: asOf };
+  return { compare, range, available: c.available, vs: VS_TEXT[compare], notice: undefined };
 }
 
 /** A chart subtitle's words for the comparison line, e.g. "dashed: same period last year". */
@@ -92,5 +101,7 @@ export function describePeriod(f: Filters, c: Comparison): string {
   const what = `${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})`;
   if (!c.available && c.dataStart)
     return `${dates}. Not compared with ${what}: there is no data before ${formatDate(c.dataStart)}.`;
+  if (!c.available && c.dataEnd)
+    return `${dates}. Not compared with ${what}: the data ends ${formatDate(c.dataEnd)}, so this period has fewer days with data than that one.`;
   return `${dates}, compared with ${what}`;
 }
