@@ -8,7 +8,7 @@
  * but a Parquet file would come out as several files glued together. Parquet is therefore asked
  * for in one block (`max_block_size`), and the file is checked for a glued boundary afterwards.
  */
-import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, fchmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -56,7 +56,9 @@ export async function exportFeatures(warehouse: Warehouse, opts: ExportOptions):
   const format = opts.format ?? formatFromPath(opts.out);
   const { query, query_params } = buildExportQuery({ ...opts, format });
   const columns = ['customer_id', ...FEATURE_NAMES, ...(opts.withLabels ? ['churned'] : [])];
-  mkdirSync(dirname(opts.out), { recursive: true });
+  // Customer ids with their features (spend, recency, scores): this user's only, like every file of
+  // the product that holds customers (fourth security review: it was written with the umask, 0644).
+  mkdirSync(dirname(opts.out), { recursive: true, mode: 0o700 });
   const res = await warehouse.client.exec({
     query,
     query_params,
@@ -66,7 +68,15 @@ export async function exportFeatures(warehouse: Warehouse, opts: ExportOptions):
           { output_format_parquet_string_as_string: 1, max_block_size: String(PARQUET_BLOCK_ROWS) }
         : {},
   });
-  const file = createWriteStream(opts.out);
+  const file = createWriteStream(opts.out, { mode: 0o600 });
+  // mode applies to a new file only: an earlier export's looser file is tightened too.
+  file.once('open', (fd) => {
+    try {
+      fchmodSync(fd, 0o600);
+    } catch (err) {
+      file.destroy(new Error(`${opts.out} belongs to another user; export to a folder of your own`, { cause: err }));
+    }
+  });
   // CSVWithNames would repeat its header in every piece of a split result: write it once here.
   if (format === 'csv') file.write(columns.map((c) => `"${c}"`).join(',') + '\n');
   await pipeline(res.stream as Readable, file);
