@@ -236,6 +236,57 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
 
     const notice = await page.textContent('[data-testid="as-of-notice"]');
     assert.match(notice ?? '', /^Data as of 30 Jun 1998: /);
+
+    // Issue: a number a user can misread, on a purchase log alone. No deals were loaded: the deal
+    // cards and charts say so, not "$0" and "no deal lost in this period" (a quiet quarter).
+    for (const id of ['kpi-pipeline', 'kpi-win-rate', 'kpi-lost-value']) {
+      assert.equal(await page.getAttribute(`[data-testid="${id}"]`, 'data-value'), '', `${id} shows no figure`);
+      assert.match((await page.textContent(`[data-testid="${id}"]`)) ?? '', /no deals loaded/, id);
+    }
+    for (const id of ['chart-pipeline', 'chart-loss-reasons']) {
+      assert.match((await page.textContent(`[data-testid="${id}"]`)) ?? '', /No deals loaded: this data has no sales deals/, id);
+    }
+    // Medians beside the averages: an order, a customer's LTV (as of the data's end), from the file.
+    const orderCents = new Map<string, number>();
+    for (const p of inPeriod) orderCents.set(`${p.customer}|${p.day}`, (orderCents.get(`${p.customer}|${p.day}`) ?? 0) + Math.round(p.amount * 100));
+    const ltvCents = new Map<string, number>();
+    for (const p of purchases) ltvCents.set(p.customer, (ltvCents.get(p.customer) ?? 0) + Math.round(p.amount * 100));
+    // ClickHouse's quantileExact(0.5): the element at floor(n / 2) of the sorted values.
+    const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] / 100;
+    const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length / 100;
+    const shownMedian = async (id: string): Promise<number> => {
+      const text = (await page.textContent(`[data-testid="${id}"]`)) ?? '';
+      const m = /median \$([\d,.]+)/.exec(text);
+      assert.ok(m, `${id} names its median: ${text}`);
+      return Number(m[1].replace(/,/g, ''));
+    };
+    for (const [id, values] of [['kpi-aov', [...orderCents.values()]], ['kpi-avg-ltv', [...ltvCents.values()]]] as const) {
+      const shown = await shownMedian(id);
+      // Shown to the cent or to the dollar; either way far from the mean it sits beside.
+      assert.ok(Math.abs(shown - median(values)) <= 0.5, `${id}: median ${shown}, from the file ${median(values)}`);
+      assert.ok(mean(values) - median(values) > 5, `${id}: the mean ${mean(values)} is not the median ${median(values)}`);
+    }
+    // The repeat-purchase rate names its base: the period's buyers, of whom those who had bought before.
+    const firstDay = new Map<string, string>();
+    for (const p of purchases) if (!firstDay.has(p.customer) || p.day < firstDay.get(p.customer)!) firstDay.set(p.customer, p.day);
+    const buyers = new Set(inPeriod.map((p) => p.customer));
+    const returning = new Set(inPeriod.filter((p) => p.day > firstDay.get(p.customer)!).map((p) => p.customer));
+    assert.match(
+      (await page.textContent('[data-testid="kpi-repeat-purchase"]')) ?? '',
+      new RegExp(`${returning.size.toLocaleString('en-US')} of ${buyers.size.toLocaleString('en-US')} buying customers had bought before`),
+    );
+
+    // Customers without a name (the file has none) are told apart by their id, not a column of "—".
+    await page.goto(`${url}/customers`);
+    await settled(page);
+    const names = await page.locator(`[data-testid="customer-table"] tbody td[data-key="customer_base.customer_name"]`).allTextContents();
+    assert.ok(names.length > 0, 'the list shows customers');
+    for (const n of names) assert.match(n.trim(), /^[▸▾]?\s*C-\w+ \(no name\)$/);
+
+    // The lost-orders page says once that there are no deals, above its empty figures.
+    await page.goto(`${url}/lost-orders`);
+    await settled(page);
+    assert.match((await page.textContent('[data-testid="no-deals"]')) ?? '', /^No deals loaded: /);
     assert.deepEqual(errors, [], 'no console errors');
   });
 });
