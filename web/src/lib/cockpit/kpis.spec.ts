@@ -84,6 +84,8 @@ describe('medians beside the averages of skewed figures', () => {
     expect(byId('kpi-aov').median).toBe('sales.median_order_value');
     expect(byId('kpi-avg-ltv').median).toBe('customer_base.median_lifetime_value');
     for (const k of COCKPIT_KPIS) if (k.median) expect(KPI_MEASURES[k.source] as readonly string[]).toContain(k.median);
+    // The Definitions page marks them as the cockpit's too.
+    expect(COCKPIT_MEASURES).toEqual(expect.arrayContaining(['sales.median_order_value', 'customer_base.median_lifetime_value']));
   });
   test('the note names the median; none without a value or a median member', () => {
     expect(medianNote(byId('kpi-aov'), [{ 'sales.median_order_value': '26.36' }], usd)).toBe('median $26.36');

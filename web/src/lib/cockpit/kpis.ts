@@ -63,8 +63,8 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down', countOf: 'pipeline.lost_deals', deals: true }),
 ];
 
-/** Every measure a cockpit card shows (the Definitions page must list them all). */
-export const COCKPIT_MEASURES: readonly string[] = COCKPIT_KPIS.map((k) => k.measure);
+/** Every measure a cockpit card shows, its median too (the Definitions page must list them all). */
+export const COCKPIT_MEASURES: readonly string[] = COCKPIT_KPIS.flatMap((k) => (k.median ? [k.measure, k.median] : [k.measure]));
 
 export interface KpiHelp {
   /** The layer's definition of the measure. */
