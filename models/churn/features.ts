@@ -400,8 +400,14 @@ export async function streamFeatures(
 ): Promise<number> {
   if (opts.withLabels) throw new Error('streamFeatures reads scoring features only (no labels)');
   const { query, query_params } = buildFeatureQuery(opts);
-  const reader = new TsvColumnReader(FEATURES.length, Math.min(blockRows, 1 << 16));
-  const { stream } = await warehouse.client.exec({ query: `${query}\nFORMAT TabSeparated`, query_params });
+  // TabSeparatedWithNames (the header line skipped), not TabSeparated: the embedded endpoint streams
+  // a TabSeparated answer, and chDB's StreamQuery computes its first block — here the whole
+  // GROUP BY and ORDER BY, seconds per shard at 1M customers — synchronously on this thread,
+  // which then cannot score the shard before it; a format with a header runs whole on a libuv
+  // thread (lib/warehouse/embedded/run-request.ts), so the engine computes this shard while this
+  // thread scores the last one. A server streams either format alike.
+  const reader = new TsvColumnReader(FEATURES.length, Math.min(blockRows, 1 << 16), 1);
+  const { stream } = await warehouse.client.exec({ query: `${query}\nFORMAT TabSeparatedWithNames`, query_params });
   let rows = 0;
   const emit = async (cols: { keys: string[]; columns: Float64Array[] }): Promise<void> => {
     if (cols.keys.length === 0) return;

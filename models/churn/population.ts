@@ -83,6 +83,16 @@ function bound(a: Float64Array, v: number, upper: boolean): number {
   return lo;
 }
 
+/** Share of the sorted sample strictly below v (as sharesAround's `below`). */
+export function shareBelow(sample: Float64Array, v: number): number {
+  return bound(sample, v, false) / sample.length;
+}
+
+/** Share of the sorted sample strictly above v (as sharesAround's `above`). */
+export function shareAbove(sample: Float64Array, v: number): number {
+  return (sample.length - bound(sample, v, true)) / sample.length;
+}
+
 /** Shares of the population strictly below and strictly above v. */
 export function sharesAround(sample: Float64Array, v: number): { below: number; above: number } {
   return {
@@ -93,6 +103,34 @@ export function sharesAround(sample: Float64Array, v: number): { below: number; 
 
 /** Whole percent, rounded down so the text never claims more than the data says. */
 const pct = (share: number): string => `${Math.floor(share * 100)}%`;
+
+/**
+ * againstPopulation's rule for one feature, prepared once per scoring run: scoring words a million
+ * customers' reasons against the same population, and a Map lookup, an object per comparison and a
+ * fresh suffix string per reason were most of the time of that step.
+ */
+export interface Comparison {
+  sample: Float64Array;
+  /** True where a high value is the risk (the share below is quoted), false where a low one is. */
+  high: boolean;
+  /** The suffix for a whole percent p: " — longer than p% of customers" (built once per p). */
+  suffix: (percent: number) => string;
+}
+
+/** The comparison of `feature` against `population`, or undefined when its text is never changed. */
+export function comparisonOf(feature: string, population: Population | undefined): Comparison | undefined {
+  const sample = population?.get(feature);
+  const high = HIGH_IS_RISK[feature];
+  const word = high ?? LOW_IS_RISK[feature];
+  if (!sample || !word) return undefined;
+  const cache: string[] = [];
+  return { sample, high: high !== undefined, suffix: (p) => (cache[p] ??= ` — ${word} than ${p}% of customers`) };
+}
+
+/** The text with "only " removed as againstPopulation removes it. */
+export function withoutOnly(text: string): string {
+  return text.includes('only ') ? text.replace(/\bonly /g, '') : text;
+}
 
 /**
  * The reason text with its place in the population: a comparison when the customer is past the

@@ -11,6 +11,7 @@
  */
 
 import { DEFAULT_FORMAT, formatMoney, type FormatContext } from '../../lib/format/index.ts';
+import { numberFormat } from '../../lib/format/context.ts';
 import { againstPopulation, type Population } from './population.ts';
 
 export interface Reason {
@@ -79,7 +80,19 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${int(n)} 
  * Amounts with the base currency, in the product's one format (lib/format): "€29,065", "€145" —
  * issue 15 found "after 29,065 the quarter before" without a currency, and cents on small amounts only.
  */
-const money = (v: number, f: FormatContext): string => formatMoney(v, {}, f);
+const money = (v: number, f: FormatContext): string => {
+  if (!Number.isFinite(v)) return formatMoney(v, {}, f);
+  // formatMoney's full format (whole units, narrow symbol) with its formatter looked up once per
+  // context: formatMoney builds its options and their JSON key on every call, a few times per
+  // scored customer (test/models/churn/reasons.test.ts checks the two agree).
+  let nf = moneyFormats.get(f);
+  if (!nf) {
+    nf = numberFormat(f.locale, { style: 'currency', currency: f.currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: 0, maximumFractionDigits: 0 });
+    moneyFormats.set(f, nf);
+  }
+  return nf.format(v);
+};
+const moneyFormats = new WeakMap<FormatContext, Intl.NumberFormat>();
 const pct = (v: number): string => `${Math.round(v * 100)}%`;
 
 function days(n: number): string {

@@ -58,8 +58,12 @@ export class TsvColumnReader {
   #rows = 0;
   #rest: Buffer | null = null;
 
-  constructor(nCols: number, capacity = 1024) {
+  #skip: number;
+
+  /** `headerLines`: lines at the start of the answer that are not rows (TabSeparatedWithNames: 1). */
+  constructor(nCols: number, capacity = 1024, headerLines = 0) {
     this.#nCols = nCols;
+    this.#skip = headerLines;
     this.#columns = Array.from({ length: nCols }, () => new Float64Array(Math.max(16, capacity)));
   }
 
@@ -68,6 +72,17 @@ export class TsvColumnReader {
   }
 
   push(chunk: Buffer): void {
+    while (this.#skip > 0) {
+      const line = this.#rest ? Buffer.concat([this.#rest, chunk]) : chunk;
+      const eol = line.indexOf(NEWLINE);
+      if (eol < 0) {
+        this.#rest = line;
+        return;
+      }
+      this.#skip--;
+      this.#rest = null;
+      chunk = line.subarray(eol + 1);
+    }
     const last = chunk.lastIndexOf(NEWLINE);
     if (last < 0) {
       this.#rest = this.#rest ? Buffer.concat([this.#rest, chunk]) : chunk;
@@ -89,6 +104,7 @@ export class TsvColumnReader {
   }
 
   finish(): TsvColumns {
+    if (this.#skip > 0) this.#rest = null; // an answer that ended inside its header has no rows
     if (this.#rest && this.#rest.length > 0) this.#lines(Buffer.concat([this.#rest, Buffer.from('\n')]));
     this.#rest = null;
     return { keys: this.#keys, columns: this.#columns.map((c) => c.slice(0, this.#rows)) };

@@ -5,7 +5,7 @@
  */
 import type { FeatureSet } from '../churn/features.ts';
 import { predictBlock } from '../churn/predict.ts';
-import { againstPopulation, type Population } from '../churn/population.ts';
+import { comparisonOf, POPULATION_FEATURES, shareAbove, shareBelow, withoutOnly, type Comparison, type Population } from '../churn/population.ts';
 import { pickReasons, type Reason } from '../churn/reasons.ts';
 import type { LoadedChurnModel } from '../churn/registry.ts';
 import type { FormatContext } from '../../lib/format/index.ts';
@@ -54,28 +54,48 @@ export type RowSet = Pick<FeatureSet, 'features' | 'columns' | 'customerIds'>;
 
 /**
  * Rows [start, end) of set scored up to everything but the reasons' place in the population:
- * probabilities and each customer's reasons (feature, text before the comparison, the value it is
- * compared by, contribution). `pendingRowsTsv` finishes them once the population is known, so a
- * block can be scored while the engine still computes the next one.
+ * probabilities, and each row's text (customer id to the reasons' closing bracket) already encoded
+ * as UTF-8 with the places marked where the population's comparison goes. `pendingRowsTsv` /
+ * `pendingRowsBytes` finish them once the population is known, so a block is scored (and its text
+ * written) while the engine still computes the next, and finishing is copying bytes.
+ *
+ * Why bytes: scoring keeps every row until the population is in. Kept as strings (several per
+ * customer), a million customers' rows made the garbage collector the largest cost of the run,
+ * and the final UTF-8 encoding of the joined text the next; bytes are off the JS heap and are
+ * encoded once, a block at a time, while they are young.
  */
 export interface PendingRows {
   customerIds: string[];
   probability: Float64Array;
-  /** Reasons per row, at most `limit`. */
-  count: Uint8Array;
-  limit: number;
-  /** [row * limit + k]: the reason's feature (index into the model's features), … */
-  feature: Uint16Array;
-  /** … its text before the population's comparison, … */
-  text: string[];
-  /** … the customer's value of that feature, and the topic's summed contribution. */
-  value: Float64Array;
-  contribution: Float64Array;
+  /** The rows' text without the run's head and tail and without the comparisons. */
+  bytes: Buffer;
+  /** Byte offset where row r's text ends (it starts where row r − 1's ends). */
+  rowEnd: Int32Array;
+  /** Reasons whose text may be compared with the population, in row order: … */
+  cuts: number;
+  /** … the row, … */
+  cutRow: Int32Array;
+  /** … the byte offset where the comparison goes (the end of the reason's text), … */
+  cutAt: Int32Array;
+  /** … the byte offset of the text's "only " (−1: none), dropped unless the value is low, … */
+  onlyAt: Int32Array;
+  /** … the feature (index into the model's features) and the customer's value of it. */
+  cutFeature: Uint16Array;
+  cutValue: Float64Array;
+}
+
+/** Features whose reason text placeAgainst may change (populated on first use per feature list). */
+const comparedFeatures = new WeakMap<readonly string[], Uint8Array>();
+function comparedOf(names: readonly string[]): Uint8Array {
+  let c = comparedFeatures.get(names);
+  if (!c) comparedFeatures.set(names, (c = Uint8Array.from(names, (f) => (POPULATION_FEATURES.includes(f) ? 1 : 0))));
+  return c;
 }
 
 export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number, end: number, limit: number, format: FormatContext): PendingRows {
   const names = model.file.features;
-  const index = new Map(names.map((f, j) => [f, j]));
+  const index = indexOf(names);
+  const compared = comparedOf(names);
   const { features, columns } = set;
   const n = end - start;
   // One name → value record, refilled for each customer (pickReasons reads it and keeps nothing):
@@ -83,49 +103,176 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
   const values: Record<string, number> = {};
   // One pass gives both the probability and the contributions the reasons need.
   const explained = predictBlock(model, set, start, end);
-  const out: PendingRows = {
-    customerIds: set.customerIds.slice(start, end),
-    probability: explained.probability,
-    count: new Uint8Array(n),
-    limit,
-    feature: new Uint16Array(n * limit),
-    text: new Array<string>(n * limit),
-    value: new Float64Array(n * limit),
-    contribution: new Float64Array(n * limit),
+  const probability = explained.probability;
+  const rowEnd = new Int32Array(n);
+  const cutRow = new Int32Array(n * limit);
+  const cutAt = new Int32Array(n * limit);
+  const onlyAt = new Int32Array(n * limit);
+  const cutFeature = new Uint16Array(n * limit);
+  const cutValue = new Float64Array(n * limit);
+  let cuts = 0;
+  // The text is encoded piece by piece into one Buffer: each write says how many bytes it took, so
+  // the marked places are byte offsets at once. (One string for the whole block, encoded at the
+  // end, was slower: flattening and encoding a rope of ~60k pieces cost more than the scoring.)
+  let bytes = Buffer.allocUnsafe(n * 384 + 1024);
+  let w = 0;
+  const put = (piece: string): void => {
+    // A UTF-16 unit takes at most 3 bytes of UTF-8.
+    if (bytes.length - w < piece.length * 3) {
+      const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, w + piece.length * 3));
+      bytes.copy(bigger, 0, 0, w);
+      bytes = bigger;
+    }
+    w += bytes.write(piece, w, 'utf8');
   };
   for (let i = start; i < end; i++) {
     for (let j = 0; j < columns.length; j++) values[features[j]] = columns[j][i];
     const reasons = pickReasons(names, explained.contributions, values, limit, (i - start) * names.length, format);
     const r = i - start;
-    out.count[r] = reasons.length;
+    const p = probability[r];
+    let piece = `${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t[`;
     for (let k = 0; k < reasons.length; k++) {
-      const at = r * limit + k;
-      out.feature[at] = index.get(reasons[k].feature)!;
-      out.text[at] = reasons[k].text;
-      out.value[at] = values[reasons[k].feature];
-      out.contribution[at] = reasons[k].contribution;
+      const { feature, text: words, contribution } = reasons[k];
+      if (!Number.isFinite(contribution)) throw new RangeError(`reason "${feature}" has a non-finite contribution ${contribution}`);
+      piece += `${k ? ',' : ''}('${tsvString(feature)}','`;
+      const f = index.get(feature)!;
+      const escaped = tsvString(words);
+      if (compared[f] === 1) {
+        const only = onlyOffset(words);
+        if (only >= 0) {
+          const cut = tsvString(words.slice(0, only)).length;
+          put(piece + escaped.slice(0, cut));
+          onlyAt[cuts] = w;
+          put(escaped.slice(cut));
+        } else {
+          put(piece + escaped);
+          onlyAt[cuts] = -1;
+        }
+        piece = '';
+        cutRow[cuts] = r;
+        cutAt[cuts] = w;
+        cutFeature[cuts] = f;
+        cutValue[cuts] = values[feature];
+        cuts++;
+      } else piece += escaped;
+      piece += `',${contribution})`;
     }
+    put(`${piece}]`);
+    rowEnd[r] = w;
   }
-  return out;
+  return {
+    customerIds: set.customerIds.slice(start, end),
+    probability,
+    bytes: bytes.subarray(0, w),
+    rowEnd,
+    cuts,
+    cutRow: cutRow.subarray(0, cuts),
+    cutAt: cutAt.subarray(0, cuts),
+    onlyAt: onlyAt.subarray(0, cuts),
+    cutFeature: cutFeature.subarray(0, cuts),
+    cutValue: cutValue.subarray(0, cuts),
+  };
+}
+
+/**
+ * Where the one "only " that withoutOnly removes starts in text, −1 when it removes none. A text
+ * with more than one (no phrase has that) is refused rather than finished wrongly.
+ */
+function onlyOffset(text: string): number {
+  const plain = withoutOnly(text);
+  if (plain === text) return -1;
+  const at = text.search(/\bonly /);
+  if (plain.length !== text.length - 5 || text.slice(0, at) + text.slice(at + 5) !== plain) {
+    throw new Error(`reason text "${text}" has more than one "only " to weigh against the population`);
+  }
+  return at;
+}
+
+const indexes = new WeakMap<readonly string[], Map<string, number>>();
+function indexOf(names: readonly string[]): Map<string, number> {
+  let m = indexes.get(names);
+  if (!m) indexes.set(names, (m = new Map(names.map((f, j) => [f, j]))));
+  return m;
+}
+
+/** Each model feature's comparison with the population (undefined: its text is never changed), per population. */
+const comparisonCache = new WeakMap<Population, WeakMap<readonly string[], (Comparison | undefined)[]>>();
+function comparisonsOf(names: readonly string[], population: Population): (Comparison | undefined)[] {
+  let byNames = comparisonCache.get(population);
+  if (!byNames) comparisonCache.set(population, (byNames = new WeakMap()));
+  let c = byNames.get(names);
+  if (!c) byNames.set(names, (c = names.map((f) => comparisonOf(f, population))));
+  return c;
+}
+
+/** Encoded strings, built once each (the run's head and tail, the comparisons' suffixes). */
+const encoded = new Map<string, Buffer>();
+function bytesOf(s: string): Buffer {
+  let b = encoded.get(s);
+  if (!b) {
+    if (encoded.size > 10_000) encoded.clear();
+    encoded.set(s, (b = Buffer.from(s, 'utf8')));
+  }
+  return b;
+}
+
+/** Rows [start, end) of pending rows as TabSeparated lines (UTF-8), with their reasons' place in ctx.population. */
+export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, start: number, end: number, ctx: RowContext): Buffer {
+  const comparisons = comparisonsOf(model.file.features, ctx.population);
+  const { bytes, rowEnd, cuts, cutRow, cutAt, onlyAt, cutFeature, cutValue } = rows;
+  const head = bytesOf(ctx.head);
+  const tail = bytesOf(ctx.tail);
+  const from = start > 0 ? rowEnd[start - 1] : 0;
+  const to = end > start ? rowEnd[end - 1] : from;
+  // The longest suffix is " — longer than 100% of customers" (34 bytes): 64 per reason is ample.
+  let c = 0;
+  while (c < cuts && cutRow[c] < start) c++;
+  let last = c;
+  while (last < cuts && cutRow[last] < end) last++;
+  const out = Buffer.allocUnsafe(to - from + (end - start) * (head.length + tail.length) + (last - c) * 64);
+  let w = 0;
+  let pos = from;
+  for (let r = start; r < end; r++) {
+    w += head.copy(out, w);
+    for (; c < last && cutRow[c] === r; c++) {
+      const comparison = comparisons[cutFeature[c]];
+      if (!comparison) continue;
+      const place = placeOf(comparison, cutValue[c]);
+      if (place === KEEP) continue;
+      // The text up to its "only " (dropped when the value is not in the bottom quarter) …
+      if (onlyAt[c] >= 0 && (place & KEEP_ONLY) === 0) {
+        w += bytes.copy(out, w, pos, onlyAt[c]);
+        pos = onlyAt[c] + 5;
+      }
+      // … the rest of the text and the comparison.
+      w += bytes.copy(out, w, pos, cutAt[c]);
+      pos = cutAt[c];
+      const percent = place >> 2;
+      if (place & WITH_SUFFIX) w += bytesOf(comparison.suffix(percent)).copy(out, w);
+    }
+    w += bytes.copy(out, w, pos, rowEnd[r]);
+    pos = rowEnd[r];
+    w += tail.copy(out, w);
+  }
+  return out.subarray(0, w);
+}
+
+/** placeOf's answer: bit 0 = keep "only", bit 1 = add the suffix, the bits above = the percent. */
+const KEEP_ONLY = 1;
+const WITH_SUFFIX = 2;
+const KEEP = KEEP_ONLY;
+
+/** What placeAgainst does to a text of comparison c for value, as placeOf's bits. */
+function placeOf(c: Comparison, value: number): number {
+  if (!(value - value === 0)) return KEEP;
+  const share = c.high ? shareBelow(c.sample, value) : shareAbove(c.sample, value);
+  const only = c.high || share >= 0.75 ? KEEP_ONLY : 0;
+  return share >= 0.5 ? only | WITH_SUFFIX | (Math.floor(share * 100) << 2) : only;
 }
 
 /** Rows [start, end) of pending rows as TabSeparated lines, joined, with their reasons' place in ctx.population. */
 export function pendingRowsTsv(model: LoadedChurnModel, rows: PendingRows, start: number, end: number, ctx: RowContext): string {
-  const names = model.file.features;
-  const { limit } = rows;
-  let text = '';
-  const reasons: Reason[] = [];
-  for (let r = start; r < end; r++) {
-    const p = rows.probability[r];
-    reasons.length = rows.count[r];
-    for (let k = 0; k < reasons.length; k++) {
-      const at = r * limit + k;
-      const feature = names[rows.feature[at]];
-      reasons[k] = { feature, text: againstPopulation(feature, rows.text[at], rows.value[at], ctx.population), contribution: rows.contribution[at] };
-    }
-    text += `${ctx.head}${tsvString(rows.customerIds[r])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}${ctx.tail}`;
-  }
-  return text;
+  return pendingRowsBytes(model, rows, start, end, ctx).toString('utf8');
 }
 
 /** Rows [start, end) of set: their TabSeparated lines, joined, and their probabilities. */

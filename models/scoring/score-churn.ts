@@ -23,7 +23,7 @@ import { consentSettings } from '../../lib/consent/purposes.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { runInsertSettings } from './runs.ts';
-import { pendingRows, pendingRowsTsv, riskBand, tsvString, type PendingRows, type RiskBand, type RowContext } from './churn-rows.ts';
+import { pendingRows, pendingRowsBytes, riskBand, tsvString, type PendingRows, type RiskBand, type RowContext } from './churn-rows.ts';
 
 export { RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
 
@@ -294,7 +294,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
     if (inFlight) await new Promise(setImmediate);
     const tm = performance.now();
     const cw = cpuNow();
-    parts.push(Buffer.from(pendingRowsTsv(model, b, 0, b.customerIds.length, ctx), 'utf8'));
+    parts.push(pendingRowsBytes(model, b, 0, b.customerIds.length, ctx));
     partRows += b.customerIds.length;
     modelMs += performance.now() - tm;
     cpuModel += cpuNow() - cw;

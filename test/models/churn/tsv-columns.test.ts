@@ -55,3 +55,21 @@ describe('TsvColumnReader reads TabSeparated key + numbers into typed columns', 
     assert.throws(() => read('A\t1\t2\nCode: 241. DB::Exception: Memory limit exceeded\n', 2, 100), /line 2 has 1 field where 3 were expected: "Code: 241/);
   });
 });
+
+test('a header line (TabSeparatedWithNames) is skipped, in any chunking, and a header-only answer has no rows', () => {
+  const text = 'customer_id\trecency_days\torders_90d\nC1\t5\t\\N\nC2\t-1\t2.5\n';
+  for (const size of [1, 2, 5, 11, 1 << 16]) {
+    const reader = new TsvColumnReader(2, 1, 1);
+    const bytes = Buffer.from(text, 'utf8');
+    for (let i = 0; i < bytes.length; i += size) reader.push(bytes.subarray(i, i + size));
+    const got = reader.finish();
+    assert.deepEqual(got.keys, ['C1', 'C2'], `chunks of ${size}`);
+    assert.deepEqual([...got.columns[0]], [5, -1]);
+    assert.deepEqual([...got.columns[1]], [NaN, 2.5]);
+  }
+  for (const header of ['customer_id\trecency_days\n', 'customer_id\trecency']) {
+    const reader = new TsvColumnReader(1, 1, 1);
+    reader.push(Buffer.from(header));
+    assert.deepEqual(reader.finish().keys, []);
+  }
+});

@@ -4,6 +4,7 @@ import { FEATURE_NAMES, rowValues } from '../../../models/churn/features.ts';
 import { RandomForest } from '../../../models/churn/forest/random-forest.ts';
 import { predictBlock } from '../../../models/churn/predict.ts';
 import { describeFeature, topicOf, type Reason } from '../../../models/churn/reasons.ts';
+import { formatMoney } from '../../../lib/format/index.ts';
 import { againstPopulation, populationOf, type Population } from '../../../models/churn/population.ts';
 import type { LoadedChurnModel } from '../../../models/churn/registry.ts';
 import { churnRowsTsv, pendingRows, pendingRowsTsv, riskBand, tsvReasons, tsvString, type RowContext } from '../../../models/scoring/churn-rows.ts';
@@ -81,4 +82,40 @@ test('rows scored in blocks before the population is known, finished after it, e
   assert.equal(churnRowsTsv(model, set, 0, n, ctx).text, want);
   assert.ok(want.includes(' than '), 'some reason is worded against the population');
   assert.ok(want.includes('$'), 'amounts carry the currency given');
+});
+
+test('amounts in the reasons are formatMoney\'s (the wording keeps one formatter per format context)', () => {
+  for (const format of [{ locale: 'en-GB', currency: 'EUR' }, { locale: 'en-US', currency: 'USD' }, { locale: 'de-DE', currency: 'EUR' }]) {
+    for (const v of [0, 0.4, 0.5, 1.5, 99.99, 1234.5, 29065, -17.2, 1e9, NaN]) {
+      assert.equal(describeFeature('revenue_365d', { revenue_365d: v }, format), `spent ${formatMoney(v, {}, format)} in the last 12 months`);
+    }
+  }
+});
+
+test('finished rows: a text with its "only " kept or dropped against the population, multi-byte text, and any cut of the rows', async () => {
+  // tenure_days is low-is-risk ("customer for only 12 days": "only" stays in the bottom quarter);
+  // aov_365d carries a currency sign (multi-byte in UTF-8) beside it.
+  const features = ['tenure_days', 'aov_365d'];
+  const n = 400;
+  const columns = [Float64Array.from({ length: n }, (_, i) => i % 200), Float64Array.from({ length: n }, (_, i) => (i * 37) % 500)];
+  const y = Uint8Array.from({ length: n }, (_, i) => (i % 200 < 60 ? 1 : 0));
+  const forest = await RandomForest.train({ columns }, y, { nEstimators: 5, maxDepth: 4, nJobs: 1, seed: 2, featureNames: features });
+  const model = { forest, file: { features, modelVersion: 'churn-test', definition: {} } } as unknown as LoadedChurnModel;
+  const set = { cutoff: '2025-01-01', features, columns, customerIds: Array.from({ length: n }, (_, i) => `Ç${i}`) };
+  const format = { locale: 'en-GB', currency: 'EUR' };
+  const population = populationOf(set);
+  const ctx: RowContext = { limit: 3, population, format, head: 'rün\t', tail: '\tv€\n' };
+  const whole = predictBlock(model, set);
+  let want = '';
+  for (let i = 0; i < n; i++) {
+    const p = whole.probability[i];
+    const reasons = referenceReasons(features, whole.contributions, rowValues(set, i), i * features.length, population, format);
+    want += `rün\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\tv€\n`;
+  }
+  assert.match(want, /customer for only \d+ days — newer than/, 'some text keeps its "only"');
+  assert.match(want, /customer for \d+ days — newer than/, 'some text loses it');
+  assert.match(want, /€/);
+  const rows = pendingRows(model, set, 0, n, 3, format);
+  const cuts = [0, 1, 2, 150, 151, 399, n];
+  assert.equal(cuts.slice(1).map((end, k) => pendingRowsTsv(model, rows, cuts[k], end, ctx)).join(''), want);
 });
