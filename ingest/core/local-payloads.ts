@@ -178,7 +178,7 @@ export class LocalPayloads {
  * transactions table (its copy view included), five interleaved rounds at load 16–20: 5.15–6.87
  * engine CPU-s (median 5.91) with it, 4.11–6.87 (median 4.96) without, lower in 4 of 5 pairs.
  */
-const INSERT_SETTINGS = 'optimize_on_insert = 0, input_format_parallel_parsing = 0';
+export const INSERT_SETTINGS = 'optimize_on_insert = 0, input_format_parallel_parsing = 0';
 
 const PREFIX = 'crm-ingest-';
 
