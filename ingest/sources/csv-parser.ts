@@ -18,6 +18,8 @@ export class CsvTooLongError extends Error {}
 
 const LF = 10;
 const CR = 13;
+/** Bytes of a new chunk copied behind a cut record to finish it (longer records take the whole chunk). */
+const STITCH_BYTES = 64 << 10;
 
 export class CsvParser {
   readonly starts: Int32Array;
@@ -44,6 +46,21 @@ export class CsvParser {
   /** Parses every complete record in `chunk` (plus what was left from the previous chunk). */
   push(chunk: Buffer): void {
     let data = chunk;
+    if (this.#leftover && !this.#first && chunk.length > STITCH_BYTES) {
+      // The record cut by the previous chunk is finished in a small stitch buffer (its start plus the
+      // head of this chunk); the rest of the chunk is parsed where it is, not copied.
+      const left = this.#leftover;
+      const need = left.length + STITCH_BYTES;
+      if (this.#work.length < need) this.#work = Buffer.allocUnsafe(Math.max(need, this.#work.length * 2));
+      left.copy(this.#work, 0);
+      chunk.copy(this.#work, left.length, 0, STITCH_BYTES);
+      const done = this.#parse(this.#work.subarray(0, need), false);
+      if (done > left.length) {
+        this.#leftover = undefined;
+        data = chunk.subarray(done - left.length);
+      }
+      // else: a record longer than the stitch; the whole chunk is appended below
+    }
     if (this.#leftover) {
       // Leftover + chunk in a reused work buffer (records are only read during the sink call).
       const need = this.#leftover.length + chunk.length;

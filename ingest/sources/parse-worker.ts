@@ -68,7 +68,9 @@ async function main(): Promise<void> {
     if (b) return b;
     if (allocated < job.maxBatches) {
       allocated++;
-      return new Batch(keyCount, Math.min(job.batchSize, 1 << 16) + 16_384, 4 << 20);
+      // Sized for a whole batch at once: the input is large (see ParseWorker.minBytes), and growing
+      // a payload buffer 4 → 8 → 16 → 32 MiB copied ~60 MiB per batch buffer.
+      return new Batch(keyCount, Math.min(job.batchSize, 1 << 20) + 16_384, job.maxBatchBytes + (4 << 20));
     }
     return new Promise<Batch>((resolve) => (waiting = resolve));
   };

@@ -137,6 +137,34 @@ describe('CSV parser', () => {
       { fields: ['BAD: a quoted field is not closed before the end of the file'], line: 2 },
     ]);
   });
+  it('chunks larger than the stitch (64 KiB): records cut at any point, one longer than the stitch', () => {
+    // Records of every shape, and the expected fields written down as they are generated.
+    const lines: string[] = [];
+    const expected: { fields: string[]; line: number }[] = [];
+    let line = 1;
+    for (let i = 0; lines.join('').length < 600_000; i++) {
+      const kind = i % 5;
+      const long = i === 1234 ? 'L'.repeat(100_000) : `v${i}`;
+      if (kind === 0) {
+        lines.push(`${i},"q, ${i}","a""b"\r\n`);
+        expected.push({ fields: [String(i), `q, ${i}`, 'a"b'], line });
+        line++;
+      } else if (kind === 1) {
+        lines.push(`${i},"multi\nline ${long}",z\n`);
+        expected.push({ fields: [String(i), `multi\nline ${long}`, 'z'], line });
+        line += 2;
+      } else if (kind === 2) {
+        lines.push('\n');
+        line++;
+      } else {
+        lines.push(`${i},${long},,end\n`);
+        expected.push({ fields: [String(i), long, '', 'end'], line });
+        line++;
+      }
+    }
+    const text = lines.join('');
+    for (const chunk of [65_537, 70_001, 131_072, 250_000]) assert.deepEqual(parse(text, chunk), expected, `chunk ${chunk}`);
+  });
   it('reads tab-separated text', () => {
     assert.deepEqual(parse('a\tb\n1\t2\n', 4, 9), [
       { fields: ['a', 'b'], line: 1 },
