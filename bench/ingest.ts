@@ -75,11 +75,18 @@ interface ThreadCpu {
 const V8_POOL_SIZE = 4;
 const V8_PLATFORM_THREADS = V8_POOL_SIZE + 1;
 
-/** Per-thread CPU from /proc (Linux): tells JS work from engine work, and stays meaningful on a busy machine. */
+/**
+ * CPU by kind of thread (Linux): the main and V8 platform threads from /proc (they live as long as
+ * the process), the rest as the process's total (getrusage, which keeps the time of threads that
+ * have ended: the parse worker's, engine pool threads retired when idle) minus those two. Summing
+ * /proc's live threads instead lost every ended thread's time. Tells JS work from engine work, and
+ * stays meaningful on a busy machine.
+ */
 function threadCpu(): ThreadCpu {
   let main = 0;
   let v8 = 0;
-  let other = 0;
+  const usage = process.cpuUsage();
+  const all = (usage.user + usage.system) / 1e6;
   try {
     const tids = readdirSync('/proc/self/task')
       .map(Number)
@@ -92,7 +99,7 @@ function threadCpu(): ThreadCpu {
         const t = (Number(f[11]) + Number(f[12])) / 100;
         if (tid === process.pid) main += t;
         else if (platform++ < V8_PLATFORM_THREADS) v8 += t;
-        else other += t;
+        else break;
       } catch {
         // the thread ended meanwhile
       }
@@ -100,7 +107,7 @@ function threadCpu(): ThreadCpu {
   } catch {
     // not Linux
   }
-  return { main, v8, other };
+  return { main, v8, other: Math.max(0, all - main - v8) };
 }
 
 function cpuSince(a: ThreadCpu): ThreadCpu {
@@ -160,7 +167,7 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
       const s = await ingestFile(warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize });
       const oursSeconds = (performance.now() - t0) / 1000;
       const threads = cpuSince(cpu0);
-      // The worker's thread is among the "other" threads of /proc; it reports its own CPU.
+      // The worker's thread (ended by now) is in the process's total; it reports its own CPU.
       const workerCpu = ParseWorker.cpuSeconds - worker0;
       const oursCpu = { main: threads.main, worker: workerCpu, v8: threads.v8, other: threads.other - workerCpu };
       const oursPeak = rss.stop();
