@@ -112,7 +112,7 @@ describe('CDNOW through the semantic layer', { skip }, () => {
   // Order values and LTV are skewed on real data: the mean sits far above the typical figure, so the
   // layer has medians beside the averages (issue: a number a user can misread). Computed here from
   // the file: an order is a customer's day (the mapping's rule), its value the day's dollars.
-  test('median order value and median LTV are the file’s medians, and well below the averages', async () => {
+  test('median order value and median LTV are the file’s (textbook) medians, and well below the averages', async () => {
     const cents = new Map<string, number>();
     for (const line of readFileSync(CDNOW, 'latin1').split('\n')) {
       const [customer, , ymd, , amount] = line.trim().split(/[ \t]+/);
@@ -122,18 +122,22 @@ describe('CDNOW through the semantic layer', { skip }, () => {
     }
     const perCustomer = new Map<string, number>();
     for (const [key, c] of cents) perCustomer.set(key.split('|')[0], (perCustomer.get(key.split('|')[0]) ?? 0) + c);
-    // ClickHouse's quantileExact(0.5): the element at floor(n / 2) of the sorted values.
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] / 100;
+    // The textbook median: the middle value, or the mean of the two middle ones for an even count.
+    const median = (xs: number[]): number => {
+      const s = [...xs].sort((a, b) => a - b);
+      const h = s.length >> 1;
+      return (s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2) / 100;
+    };
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length / 100;
     const orders = [...cents.values()];
     const ltv = [...perCustomer.values()];
     assert.equal(orders.length, 6696);
 
     const [s] = await load({ measures: ['sales.median_order_value', 'sales.average_order_value'] });
-    assert.equal(num(s['sales.median_order_value']), median(orders));
+    assert.ok(Math.abs(num(s['sales.median_order_value']) - median(orders)) < 0.005, `median order value ${num(s['sales.median_order_value'])} vs ${median(orders)}`);
     assert.ok(Math.abs(num(s['sales.average_order_value']) - mean(orders)) < 0.005);
     const [c] = await load({ measures: ['customer_base.median_lifetime_value', 'customer_base.avg_lifetime_value'] });
-    assert.equal(num(c['customer_base.median_lifetime_value']), median(ltv));
+    assert.ok(Math.abs(num(c['customer_base.median_lifetime_value']) - median(ltv)) < 0.005, `median LTV ${num(c['customer_base.median_lifetime_value'])} vs ${median(ltv)}`);
     assert.ok(Math.abs(num(c['customer_base.avg_lifetime_value']) - mean(ltv)) < 0.005);
     // Why both are shown: on this file the mean is far above the median.
     assert.ok(mean(ltv) > 1.5 * median(ltv), `mean LTV ${mean(ltv)} vs median ${median(ltv)}`);

@@ -299,12 +299,14 @@ describe('source ids', () => {
 
 describe('pipeline', () => {
   test('win rate, won, lost and pipeline value, sales cycle', async () => {
-    const [p] = await fx.load({ measures: ['pipeline.win_rate', 'pipeline.won_value', 'pipeline.lost_value', 'pipeline.pipeline_value', 'pipeline.avg_sales_cycle_days', 'pipeline.deals'] }, exec);
+    const [p] = await fx.load({ measures: ['pipeline.win_rate', 'pipeline.won_value', 'pipeline.lost_value', 'pipeline.pipeline_value', 'pipeline.avg_sales_cycle_days', 'pipeline.median_sales_cycle_days', 'pipeline.deals'] }, exec);
     close(num(p['pipeline.win_rate']), 2 / 6); // won D1, D5; lost D2, D4, D6, D8; open deals do not count
     assert.equal(num(p['pipeline.won_value']), 4000); // 1000 + 3000
     assert.equal(num(p['pipeline.lost_value']), 4800); // 500 + 2000 + 800 + 1500
     assert.equal(num(p['pipeline.pipeline_value']), 5400); // D3 5000 + D7 400
     assert.equal(num(p['pipeline.avg_sales_cycle_days']), 60); // won: D1 30 days, D5 90 days
+    // The median of an even count is the mean of the middle two (not the upper one, 90); lost and open deals do not count.
+    assert.equal(num(p['pipeline.median_sales_cycle_days']), 60);
     assert.equal(num(p['pipeline.deals']), 8);
   });
 

@@ -234,6 +234,7 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       'the period is a part of the history, not all of it',
     );
 
+    const firstDayOf = (customer: string): string => purchases.filter((p) => p.customer === customer).reduce((d, p) => (p.day < d ? p.day : d), '9999-12-31');
     const notice = await page.textContent('[data-testid="as-of-notice"]');
     assert.match(notice ?? '', /^Data as of 30 Jun 1998: /);
 
@@ -246,13 +247,21 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     for (const id of ['chart-pipeline', 'chart-loss-reasons']) {
       assert.match((await page.textContent(`[data-testid="${id}"]`)) ?? '', /No deals loaded: this data has no sales deals/, id);
     }
+    // Every customer of the file first bought in Q1 1997: no cohort starts in the default period,
+    // and the chart says why and where they are, not only that there are none.
+    assert.ok(new Set(inPeriod.map((p) => p.customer)).size > 0 && purchases.every((p) => p.day < '1997-07-01' || firstDayOf(p.customer) < '1997-07-01'));
+    assert.match((await page.textContent('[data-testid="chart-cohorts"]')) ?? '', /every customer who bought in it had first bought before 1 Jul 1997\. Start the period on 1 Jan 1997/);
     // Medians beside the averages: an order, a customer's LTV (as of the data's end), from the file.
     const orderCents = new Map<string, number>();
     for (const p of inPeriod) orderCents.set(`${p.customer}|${p.day}`, (orderCents.get(`${p.customer}|${p.day}`) ?? 0) + Math.round(p.amount * 100));
     const ltvCents = new Map<string, number>();
     for (const p of purchases) ltvCents.set(p.customer, (ltvCents.get(p.customer) ?? 0) + Math.round(p.amount * 100));
-    // ClickHouse's quantileExact(0.5): the element at floor(n / 2) of the sorted values.
-    const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] / 100;
+    // The textbook median: the middle value, or the mean of the two middle ones for an even count.
+    const median = (xs: readonly number[]): number => {
+      const s = [...xs].sort((a, b) => a - b);
+      const h = s.length >> 1;
+      return (s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2) / 100;
+    };
     const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length / 100;
     const shownMedian = async (id: string): Promise<number> => {
       const text = (await page.textContent(`[data-testid="${id}"]`)) ?? '';
