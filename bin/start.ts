@@ -146,6 +146,8 @@ async function main(): Promise<void> {
         // The queries people asked before this restart are answered again before the banner, so
         // the first cockpit after a restart finds them cached (semantic/warm-up.ts; issue 17).
         warmFile: join(config.dataDir, 'semantic-warm.json'),
+        // A server has its own cores and sessions for Cube; the embedded engine shares its 4 with us.
+        queryConcurrency: env.CRM_SEMANTIC_QUERY_CONCURRENCY || (config.url ? 10 : 2),
       });
       running.push({ name: 'semantic API', url: semantic.url, close: () => semantic.close() });
       semanticUrl = semantic.url.replace(/\/cubejs-api$/, '');

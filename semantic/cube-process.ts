@@ -120,18 +120,19 @@ const answerCacheBytes = env.CRM_SEMANTIC_ANSWER_CACHE_MB * 1024 * 1024;
 const VERSION_READ_MS = 1000;
 /**
  * Queries Cube sends the warehouse at once (its orchestrator queue), and rollup builds at once (the
- * pre-aggregation queue). The ClickHouse driver's default is 10 each. Against the embedded warehouse
- * — a pool of 4 engine sessions with one FIFO queue, on 2 cores — that let Cube hold every session
- * and queue ~16 more analytical queries (seconds each) in front of every statement of the product
- * itself: each page view's session check waited up to 16 s and a 1,000-row HTTP load, ~20
- * statements in a row each queued at the back, 20–29 s (bench:load --load-every 15 at 10M,
- * issue 17; the endpoint's per-request timings). Two at a time already keep both cores busy (each
- * query uses every core), a third adds nothing but queueing; one rollup build at a time. Cube then
- * holds at most 3 of the 4 sessions and queues the rest in its own queue, by priority, where they
- * wait anyway.
+ * pre-aggregation queue); semantic/server.ts passes the number (CRM_SEMANTIC_QUERY_CONCURRENCY).
+ * The ClickHouse driver's default is 10 each. Against the embedded warehouse — a pool of 4 engine
+ * sessions with one FIFO queue, on 2 cores — that let Cube hold every session and queue ~16 more
+ * analytical queries (seconds each) in front of every statement of the product itself: each page
+ * view's session check waited up to 16 s and a 1,000-row HTTP load, ~20 statements in a row each
+ * queued at the back, 20–29 s (bench:load --load-every 15 at 10M, issue 17; the endpoint's
+ * per-request timings). There two at a time already keep both cores busy (each query uses every
+ * core), a third adds nothing but queueing; one rollup build at a time. Cube then holds at most 3
+ * of the 4 sessions and queues the rest in its own queue, by priority, where they wait anyway. A
+ * ClickHouse server has its own cores and sessions: bin/start.ts gives it Cube's usual 10.
  */
-const QUERY_CONCURRENCY = 2;
-const ROLLUP_BUILD_CONCURRENCY = 1;
+const QUERY_CONCURRENCY = env.CRM_SEMANTIC_QUERY_CONCURRENCY || 2;
+const ROLLUP_BUILD_CONCURRENCY = Math.max(1, Math.floor(QUERY_CONCURRENCY / 2));
 /** Re-warm replays in flight at once after a data change (warm-up.ts, rewarmOnChange): the users' own misses share the engine's two cores with them. */
 const REWARM_CONCURRENCY = 2;
 /**

@@ -67,6 +67,12 @@ export interface SemanticServerOptions {
   warmTimeoutMs?: number;
   /** MiB for answers shared across users (semantic/answer-cache.ts); 0 turns it off. Default: CRM_SEMANTIC_ANSWER_CACHE_MB. */
   answerCacheMb?: number;
+  /**
+   * Warehouse queries Cube runs at once; rollup builds get half, at least 1. Default 2, right for the
+   * embedded warehouse, whose 4 engine sessions the product's own statements share (bin/start.ts
+   * gives a ClickHouse server 10, Cube's usual; CRM_SEMANTIC_QUERY_CONCURRENCY overrides both).
+   */
+  queryConcurrency?: number;
 }
 
 export interface SemanticServer {
@@ -109,6 +115,7 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     // The caller's setting, else this process's configuration (npm start does not pass one).
     CRM_SEMANTIC_WAIT_SECONDS: String(opts.waitSeconds ?? loadConfig().CRM_SEMANTIC_WAIT_SECONDS),
     CRM_SEMANTIC_ANSWER_CACHE_MB: String(opts.answerCacheMb ?? loadConfig().CRM_SEMANTIC_ANSWER_CACHE_MB),
+    CRM_SEMANTIC_QUERY_CONCURRENCY: String(opts.queryConcurrency || loadConfig().CRM_SEMANTIC_QUERY_CONCURRENCY || 2),
     CRM_SEMANTIC_HOST: opts.host ?? '127.0.0.1',
     CRM_SEMANTIC_PORT: String(opts.port ?? 4000),
   };
