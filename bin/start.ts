@@ -165,6 +165,8 @@ async function main(): Promise<void> {
         intervalMs: checkSeconds * 1000,
         configuredAsOf: env.CRM_AS_OF,
         log: lineLog(partLogger('worker', { job: 'derived' })),
+        // One engine thread keeps a core for the dashboard on the embedded engine; a server has more.
+        maxThreads: config.url ? 0 : 1,
       });
       running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
       derivedCheck = () => derived.check();

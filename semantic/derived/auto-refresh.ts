@@ -74,6 +74,11 @@ export interface DerivedRefresherOptions {
    * as-of date moved or the definitions changed (refreshDerived's rules); `full`: always everything.
    */
   mode?: 'full' | 'incremental';
+  /**
+   * Engine threads per refresh statement: default 1, so on the embedded engine's two cores the
+   * dashboard keeps one; 0 leaves the engine's default (bin/start.ts, for a ClickHouse server).
+   */
+  maxThreads?: number;
 }
 
 export interface DerivedRefresher {
@@ -86,7 +91,7 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
   const log = opts.log ?? lineLog(partLogger('worker', { job: 'derived' }));
   // The refresh runs beside people using the dashboard: one core at most, and no statement holding
   // the embedded engine's process-wide parameter lock (background-client.ts; issue 17).
-  const client = backgroundClient(opts.client);
+  const client = backgroundClient(opts.client, { maxThreads: opts.maxThreads ?? 1 });
   let current: Promise<RefreshResult | undefined> | undefined;
   let closed = false;
 

@@ -78,8 +78,8 @@ export function inlineParams(query: string, params: Record<string, unknown> | un
 
 type Call = { query?: string; query_params?: Record<string, unknown>; clickhouse_settings?: ClickHouseSettings };
 
-function background<T extends Call>(params: T): T {
-  const out: T = { ...params, clickhouse_settings: { ...BACKGROUND_SETTINGS, ...params.clickhouse_settings } };
+function background<T extends Call>(params: T, settings: ClickHouseSettings): T {
+  const out: T = { ...params, clickhouse_settings: { ...settings, ...params.clickhouse_settings } };
   if (typeof params.query === 'string') {
     const { query, query_params } = inlineParams(params.query, params.query_params);
     out.query = query;
@@ -89,13 +89,18 @@ function background<T extends Call>(params: T): T {
   return out;
 }
 
-/** `client` for background work: every query, command, exec and insert with BACKGROUND_SETTINGS and inlined parameters. */
-export function backgroundClient(client: ClickHouseClient): ClickHouseClient {
+/**
+ * `client` for background work: every query, command, exec and insert with BACKGROUND_SETTINGS and
+ * inlined parameters. `maxThreads` 0 leaves the engine's own thread count: a ClickHouse server has
+ * cores to spare for its readers, and one thread there would only make the refresh many times longer.
+ */
+export function backgroundClient(client: ClickHouseClient, opts: { maxThreads?: number } = {}): ClickHouseClient {
+  const settings: ClickHouseSettings = opts.maxThreads === 0 ? {} : { ...BACKGROUND_SETTINGS, ...(opts.maxThreads ? { max_threads: opts.maxThreads } : {}) };
   return new Proxy(client, {
     get(target, prop, receiver) {
       if (prop === 'query' || prop === 'command' || prop === 'exec' || prop === 'insert') {
         const method = Reflect.get(target, prop, receiver) as (p: Call) => unknown;
-        return (params: Call) => method.call(target, background(params));
+        return (params: Call) => method.call(target, background(params, settings));
       }
       const value = Reflect.get(target, prop, receiver) as unknown;
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;

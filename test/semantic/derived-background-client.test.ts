@@ -70,3 +70,14 @@ test('backgroundClient sends every call with max_threads 1 (a caller setting of 
     { method: 'exec', params: { query: "SELECT CAST('2024-01-02' AS Date)", clickhouse_settings: { max_threads: 1 } } },
   ]);
 });
+
+test('backgroundClient with maxThreads 0 (a ClickHouse server) leaves the engine its own thread count, still inlining parameters', async () => {
+  const calls: Record<string, unknown>[] = [];
+  const fake = { command: async (params: Record<string, unknown>) => calls.push(params) } as unknown as ClickHouseClient;
+  await backgroundClient(fake, { maxThreads: 0 }).command({ query: 'SELECT {n:UInt8}', query_params: { n: 7 } });
+  await backgroundClient(fake, { maxThreads: 4 }).command({ query: 'SELECT 1' });
+  assert.deepEqual(calls, [
+    { query: "SELECT CAST('7' AS UInt8)", clickhouse_settings: {} },
+    { query: 'SELECT 1', clickhouse_settings: { max_threads: 4 } },
+  ]);
+});
