@@ -234,7 +234,8 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       'the period is a part of the history, not all of it',
     );
 
-    const firstDayOf = (customer: string): string => purchases.filter((p) => p.customer === customer).reduce((d, p) => (p.day < d ? p.day : d), '9999-12-31');
+    const firstDayOf = (customer: string): string =>
+      purchases.filter((p) => p.customer === customer).reduce((d, p) => (p.day < d ? p.day : d), '9999-12-31');
     const notice = await page.textContent('[data-testid="as-of-notice"]');
     assert.match(notice ?? '', /^Data as of 30 Jun 1998: /);
 
@@ -245,15 +246,29 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       assert.match((await page.textContent(`[data-testid="${id}"]`)) ?? '', /no deals loaded/, id);
     }
     for (const id of ['chart-pipeline', 'chart-loss-reasons']) {
-      assert.match((await page.textContent(`[data-testid="${id}"]`)) ?? '', /No deals loaded: this data has no sales deals/, id);
+      assert.match(
+        (await page.textContent(`[data-testid="${id}"]`)) ?? '',
+        /No deals loaded: this data has no sales deals/,
+        id,
+      );
     }
     // Every customer of the file first bought in Q1 1997: no cohort starts in the default period,
     // and the chart says why and where they are, not only that there are none.
-    assert.ok(new Set(inPeriod.map((p) => p.customer)).size > 0 && purchases.every((p) => p.day < '1997-07-01' || firstDayOf(p.customer) < '1997-07-01'));
-    assert.match((await page.textContent('[data-testid="chart-cohorts"]')) ?? '', /every customer who bought in it had first bought before 1 Jul 1997\. Start the period on 1 Jan 1997/);
+    assert.ok(
+      new Set(inPeriod.map((p) => p.customer)).size > 0 &&
+        purchases.every((p) => p.day < '1997-07-01' || firstDayOf(p.customer) < '1997-07-01'),
+    );
+    assert.match(
+      (await page.textContent('[data-testid="chart-cohorts"]')) ?? '',
+      /every customer who bought in it had first bought before 1 Jul 1997\. Start the period on 1 Jan 1997/,
+    );
     // Medians beside the averages: an order, a customer's LTV (as of the data's end), from the file.
     const orderCents = new Map<string, number>();
-    for (const p of inPeriod) orderCents.set(`${p.customer}|${p.day}`, (orderCents.get(`${p.customer}|${p.day}`) ?? 0) + Math.round(p.amount * 100));
+    for (const p of inPeriod)
+      orderCents.set(
+        `${p.customer}|${p.day}`,
+        (orderCents.get(`${p.customer}|${p.day}`) ?? 0) + Math.round(p.amount * 100),
+      );
     const ltvCents = new Map<string, number>();
     for (const p of purchases) ltvCents.set(p.customer, (ltvCents.get(p.customer) ?? 0) + Math.round(p.amount * 100));
     // The textbook median: the middle value, or the mean of the two middle ones for an even count.
@@ -269,26 +284,37 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       assert.ok(m, `${id} names its median: ${text}`);
       return Number(m[1].replace(/,/g, ''));
     };
-    for (const [id, values] of [['kpi-aov', [...orderCents.values()]], ['kpi-avg-ltv', [...ltvCents.values()]]] as const) {
+    for (const [id, values] of [
+      ['kpi-aov', [...orderCents.values()]],
+      ['kpi-avg-ltv', [...ltvCents.values()]],
+    ] as const) {
       const shown = await shownMedian(id);
       // Shown to the cent or to the dollar; either way far from the mean it sits beside.
       assert.ok(Math.abs(shown - median(values)) <= 0.5, `${id}: median ${shown}, from the file ${median(values)}`);
-      assert.ok(mean(values) - median(values) > 5, `${id}: the mean ${mean(values)} is not the median ${median(values)}`);
+      assert.ok(
+        mean(values) - median(values) > 5,
+        `${id}: the mean ${mean(values)} is not the median ${median(values)}`,
+      );
     }
     // The repeat-purchase rate names its base: the period's buyers, of whom those who had bought before.
     const firstDay = new Map<string, string>();
-    for (const p of purchases) if (!firstDay.has(p.customer) || p.day < firstDay.get(p.customer)!) firstDay.set(p.customer, p.day);
+    for (const p of purchases)
+      if (!firstDay.has(p.customer) || p.day < firstDay.get(p.customer)!) firstDay.set(p.customer, p.day);
     const buyers = new Set(inPeriod.map((p) => p.customer));
     const returning = new Set(inPeriod.filter((p) => p.day > firstDay.get(p.customer)!).map((p) => p.customer));
     assert.match(
       (await page.textContent('[data-testid="kpi-repeat-purchase"]')) ?? '',
-      new RegExp(`${returning.size.toLocaleString('en-US')} of ${buyers.size.toLocaleString('en-US')} buying customers had bought before`),
+      new RegExp(
+        `${returning.size.toLocaleString('en-US')} of ${buyers.size.toLocaleString('en-US')} buying customers had bought before`,
+      ),
     );
 
     // Customers without a name (the file has none) are told apart by their id, not a column of "—".
     await page.goto(`${url}/customers`);
     await settled(page);
-    const names = await page.locator(`[data-testid="customer-table"] tbody td[data-key="customer_base.customer_name"]`).allTextContents();
+    const names = await page
+      .locator(`[data-testid="customer-table"] tbody td[data-key="customer_base.customer_name"]`)
+      .allTextContents();
     assert.ok(names.length > 0, 'the list shows customers');
     for (const n of names) assert.match(n.trim(), /^[▸▾]?\s*C-\w+ \(no name\)$/);
 

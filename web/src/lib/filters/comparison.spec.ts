@@ -55,10 +55,17 @@ describe('comparisonFor', () => {
       notice: 'Data ends 30 Jun 1998, before the period does: not compared',
       dataEnd: '1998-06-30',
     });
-    expect(comparisonFor(oldData('from=1998-01-01&to=1998-06-30'), '1997-01-01', '1998-06-30')).toMatchObject({ available: true, notice: undefined });
-    expect(comparisonFor(oldData('from=1998-01-01&to=1998-12-31&compare=none'), '1997-01-01', '1998-06-30')).toMatchObject({ available: false, notice: undefined });
+    expect(comparisonFor(oldData('from=1998-01-01&to=1998-06-30'), '1997-01-01', '1998-06-30')).toMatchObject({
+      available: true,
+      notice: undefined,
+    });
+    expect(
+      comparisonFor(oldData('from=1998-01-01&to=1998-12-31&compare=none'), '1997-01-01', '1998-06-30'),
+    ).toMatchObject({ available: false, notice: undefined });
     // No data before the comparison starts wins: that notice says more.
-    expect(comparisonFor(oldData('from=1997-06-01&to=1998-12-31'), '1997-01-01', '1998-06-30').notice).toBe('No data before 1 Jan 1997: comparison not available');
+    expect(comparisonFor(oldData('from=1997-06-01&to=1998-12-31'), '1997-01-01', '1998-06-30').notice).toBe(
+      'No data before 1 Jan 1997: comparison not available',
+    );
     const f = oldData('from=1998-01-01&to=1998-12-31');
     expect(describePeriod(f, comparisonFor(f, '1997-01-01', '1998-06-30'))).toBe(
       '1 Jan 1998 – 31 Dec 1998. Not compared with the previous period (1 Jan 1997 – 31 Dec 1997): the data ends 30 Jun 1998, so this period has fewer days with data than that one.',

@@ -42,9 +42,24 @@ export function comparisonFor(f: Filters, dataStart: string | undefined, asOf?: 
   const range = comparisonOf(f);
   const c = comparability(range, dataStart);
   const before = !c.available && c.reason === 'before-data' ? c.dataStart : undefined;
-  if (before) return { compare, range, available: false, vs: VS_TEXT[compare], notice: `No data before ${formatDate(before)}: comparison not available`, dataStart: before };
+  if (before)
+    return {
+      compare,
+      range,
+      available: false,
+      vs: VS_TEXT[compare],
+      notice: `No data before ${formatDate(before)}: comparison not available`,
+      dataStart: before,
+    };
   if (range && asOf && f.to > asOf)
-    return { compare, range, available: false, vs: VS_TEXT[compare], notice: `Data ends ${formatDate(asOf)}, before the period does: not compared`, dataEnd: asOf };
+    return {
+      compare,
+      range,
+      available: false,
+      vs: VS_TEXT[compare],
+      notice: `Data ends ${formatDate(asOf)}, before the period does: not compared`,
+      dataEnd: asOf,
+    };
   return { compare, range, available: c.available, vs: VS_TEXT[compare], notice: undefined };
 }
 
