@@ -4,27 +4,14 @@ import { Batch, type RejectRow } from '../load/batch.ts';
  * A Batch as it crosses between the parse worker and the main thread: its typed arrays and payload
  * buffer are transferred (moved, not copied), so a batch costs no copy either way.
  */
-export interface BatchParts {
-  keyCount: number;
-  rows: number;
-  read: number;
-  bytesRead: number;
-  pendingCount: number;
+export type BatchParts = Pick<
+  Batch,
+  'keyCount' | 'rows' | 'read' | 'bytesRead' | 'pendingCount' | 'rowStart' | 'hash' | 'version' | 'line' | 'sortDate' | 'custOff' | 'pendingRef' | 'refTag' | 'refStart' | 'refEnd' | 'keyOff'
+> & {
   out: ArrayBuffer;
   outPos: number;
-  rowStart: Int32Array;
-  hash: Float64Array;
-  version: Float64Array;
-  line: Int32Array;
-  sortDate: Float64Array;
-  custOff: Int32Array;
-  pendingRef: Int32Array;
-  refTag: Int32Array;
-  refStart: Int32Array;
-  refEnd: Int32Array;
-  keyOff: Int32Array;
   rejects: RejectRow[];
-}
+};
 
 /** The batch's parts and the buffers to transfer with them; the batch is unusable afterwards. */
 export function toParts(b: Batch): { parts: BatchParts; transfer: ArrayBuffer[] } {
