@@ -20,7 +20,7 @@ import { ROUTES } from '../../web/src/lib/auth/access.ts';
 import { setUserActive, setUserPassword, upsertUser } from '../../web/server/users.ts';
 import { chromiumMissing, launchChromium, settled, signIn } from '../web/browser.ts';
 import { startProductStack, type ProductStack } from '../web/stack.ts';
-import { parseCsv } from '../support/csv.ts';
+import { excelSemicolonCells, parseCsv } from '../support/csv.ts';
 import { postForm, raw, setCookieLine, signInCookie, type RawResponse } from './http.ts';
 import { FORMULA_CUSTOMER, OWNER, plantPayloads, SEMICOLON_FORMULA, xss } from './plant.ts';
 import { loadAlertsConfig, runAlerts } from '../../alerts/index.ts';
@@ -573,28 +573,6 @@ describe('CSV exports', () => {
     assert.deepEqual(formulaCells(seg.body), [], 'segment export');
   });
 
-  /** The cells a `;`-locale Excel sees: split on `;` and tab; a quote is special only at a cell's start. */
-  const semicolonCells = (line: string): string[] => {
-    const cells: string[] = [];
-    let cell = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const c = line[i];
-      if (quoted) {
-        if (c === '"' && line[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else if (c === '"') quoted = false;
-        else cell += c;
-      } else if (c === '"' && cell === '') quoted = true;
-      else if (c === ';' || c === '\t') {
-        cells.push(cell);
-        cell = '';
-      } else cell += c;
-    }
-    return [...cells, cell];
-  };
-
   test('fourth review: opened by Excel in a `;` locale, no export has a formula cell', async () => {
     const files = [
       ['churn-risk', await get('/churn-risk/export.csv', cookies.admin)],
@@ -603,7 +581,7 @@ describe('CSV exports', () => {
     for (const [what, r] of files) {
       assert.equal(r.status, 200, show(r));
       assert.ok(r.body.includes(SEMICOLON_FORMULA.split(';')[0]), `the planted ; customer is in the ${what} export`);
-      const live = r.body.replace(/^\uFEFF/, '').split(/\r?\n/).flatMap(semicolonCells).filter((c) => /^ *[=+\-@]/.test(c) && !/^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(c));
+      const live = r.body.replace(/^\uFEFF/, '').split(/\r?\n/).flatMap(excelSemicolonCells).filter((c) => /^ *[=+\-@]/.test(c) && !/^[+-]?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(c));
       assert.deepEqual(live, [], `${what} export`);
     }
   });

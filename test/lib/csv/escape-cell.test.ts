@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { csvCell, csvRow, neutraliseFormula, restoreCell } from '../../../lib/csv/escape-cell.ts';
+import { excelSemicolonCells } from '../../support/csv.ts';
 
 // [value as read, cell written to the CSV (after quoting)]
 const CASES: [string, string][] = [
@@ -52,33 +53,6 @@ test('csvRow: numbers, empty values, and a row', () => {
   assert.equal(csvRow(['a', 1, -2, null, undefined, true, 3n, '=x']), "a,1,-2,,,true,3,'=x");
 });
 
-/**
- * A line read the way Excel reads a .csv in a locale whose list separator is `;` (German, French,
- * Dutch…): fields split on `;` and tab; a double quote is special only at the start of a field
- * (the commas of our file are no separators there, so our quoted fields mostly start mid-field).
- * Written here, not imported, so the test does not share a bug with the writer.
- */
-function excelSemicolonCells(line: string): string[] {
-  const cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"' && cell === '') quoted = true;
-    else if (c === ';' || c === '\t') {
-      cells.push(cell);
-      cell = '';
-    } else cell += c;
-  }
-  cells.push(cell);
-  return cells;
-}
 
 const SEMICOLON_CASES = ["Müller;=cmd|' /C calc'!A0", "x;@SUM(1+1)*cmd|' /C calc'!A0", 'a\t=1+1', 'GmbH; +1+1', "ok;'=x", ';-2+3', 'a;;=1', '=1;=2'];
 
