@@ -234,6 +234,63 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       'the period is a part of the history, not all of it',
     );
 
+    // The chart compares only what the cards compare. The default period's previous 12 months
+    // (Jul 1996 – Jun 1997) start before the file does: the card says so, and the revenue chart
+    // draws no dashed line over the half of it that has data (it drew Jan – Jun 1997 before).
+    const fileStart = purchases.reduce((d, p) => (p.day < d ? p.day : d), '9999-12-31');
+    assert.ok(fileStart > '1996-07-01', `the file starts ${fileStart}, inside the comparison period`);
+    const dayText = (iso: string): string =>
+      new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', {
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+        timeZone: 'UTC',
+      });
+    type Series = { type: string; data: (number | null)[] };
+    const revenueSeries = (): Promise<Series[]> =>
+      page.$eval('[data-testid="chart-revenue"] [data-chart]', (node) => {
+        const chart = (node as HTMLElement & { echartsInstance?: { getOption(): { series: Series[] } } })
+          .echartsInstance!;
+        return chart.getOption().series.map((x) => ({ type: x.type, data: x.data }));
+      });
+    assert.equal(
+      (await page.textContent('[data-testid="kpi-revenue-comparison-notice"]'))?.trim(),
+      `No data before ${dayText(fileStart)}: comparison not available`,
+    );
+    assert.deepEqual(
+      (await revenueSeries()).map((x) => x.type),
+      ['bar'],
+      'no previous-period line beside a card that does not compare',
+    );
+    assert.doesNotMatch((await page.textContent('[data-testid="chart-revenue"]')) ?? '', /dashed/);
+    // A custom period running past the data's end: not compared, not drawn.
+    await page.goto(`${url}/?from=1998-01-01&to=1998-12-31`);
+    await settled(page);
+    assert.match(
+      (await page.textContent('[data-testid="kpi-revenue-comparison-notice"]')) ?? '',
+      /Data ends 30 Jun 1998, before the period does: not compared/,
+    );
+    assert.deepEqual(
+      (await revenueSeries()).map((x) => x.type),
+      ['bar'],
+    );
+    // Like for like (Jan – Jun 1998 against Jan – Jun 1997): the line is drawn, month by month the
+    // file's sums a year earlier.
+    await page.goto(`${url}/?from=1998-01-01&to=1998-06-30`);
+    await settled(page);
+    const drawn = await revenueSeries();
+    assert.deepEqual(
+      drawn.map((x) => x.type),
+      ['bar', 'line'],
+    );
+    const monthCents = (month: string): number => cents(purchases.filter((p) => p.day.startsWith(month)));
+    assert.deepEqual(
+      drawn[1].data.map((v) => Math.round(Number(v) * 100)),
+      ['01', '02', '03', '04', '05', '06'].map((m) => monthCents(`1997-${m}`)),
+    );
+    await page.goto(url);
+    await settled(page);
+
     const firstDayOf = (customer: string): string =>
       purchases.filter((p) => p.customer === customer).reduce((d, p) => (p.day < d ? p.day : d), '9999-12-31');
     const notice = await page.textContent('[data-testid="as-of-notice"]');

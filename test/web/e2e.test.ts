@@ -401,6 +401,12 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     assert.equal(await page.getAttribute('[data-testid="kpi-revenue"]', 'data-previous'), '', 'no previous value shown');
     assert.doesNotMatch((await page.textContent('[data-testid="kpi-revenue"]')) ?? '', /%/);
     assert.match((await page.textContent('[data-testid="chart-revenue"]')) ?? '', new RegExp(notice));
+    // The chart compares only what the card compares: no dashed line over the months with data.
+    const seriesTypes = await page.$eval('[data-testid="chart-revenue"] [data-chart]', (node) => {
+      const chart = (node as HTMLElement & { echartsInstance?: { getOption(): { series: { type: string }[] } } }).echartsInstance!;
+      return chart.getOption().series.map((x) => x.type);
+    });
+    assert.deepEqual(seriesTypes, ['bar'], 'no previous-period line beside a card that does not compare');
     await shot(page, '09b-cockpit-comparison-before-data');
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { comparisonFor, dataStartOf, dataStartQuery, describePeriod, maskBeforeStart } from './comparison.ts';
+import { comparisonFor, dataStartOf, dataStartQuery, describePeriod, drawnComparison } from './comparison.ts';
 import { parseFilters } from './url-filters.ts';
 
 const asOf = '2026-12-05';
@@ -100,16 +100,24 @@ describe('first day with data', () => {
     expect(dataStartOf(undefined, 'dealsClosed')).toBeUndefined();
   });
 
-  test('previous-period buckets before the data are gaps, the bucket the data starts in too', () => {
-    const buckets = [
-      '2024-11-01T00:00:00.000',
-      '2024-12-01T00:00:00.000',
-      '2025-01-01T00:00:00.000',
-      '2025-02-01T00:00:00.000',
-    ];
-    expect(maskBeforeStart(buckets, [0, 0, 12, 30], '2025-01-03')).toEqual([null, null, null, 30]);
-    expect(maskBeforeStart(buckets, [0, 0, 12, 30], '2025-01-01')).toEqual([null, null, 12, 30]);
-    expect(maskBeforeStart(buckets, [1, 2], undefined)).toEqual([1, 2]);
+  // The chart draws what the cards compare and nothing else: CDNOW (1 Jan 1997 – 30 Jun 1998) on its
+  // default period Jul 1997 – Jun 1998 drew a dashed Jan – Jun 1997 under a card saying "not compared".
+  test('a chart draws the previous period only where the cards compare it', () => {
+    const cdnow = (qs: string) => parseFilters(new URLSearchParams(qs), '1998-06-30');
+    const defaultPeriod = comparisonFor(cdnow(''), '1997-01-01', '1998-06-30');
+    expect(defaultPeriod.range).toEqual({ from: '1996-07-01', to: '1997-06-30' });
+    expect(defaultPeriod.notice).toBe('No data before 1 Jan 1997: comparison not available');
+    expect(drawnComparison(defaultPeriod)).toBeUndefined();
+    // Past the data's end: not compared, not drawn.
+    expect(
+      drawnComparison(comparisonFor(cdnow('from=1998-01-01&to=1998-12-31'), '1997-01-01', '1998-06-30')),
+    ).toBeUndefined();
+    // Like for like (1 Jan – 30 Jun 1998 is year to date on the as-of day): drawn, the whole comparison.
+    expect(drawnComparison(comparisonFor(cdnow('from=1998-01-01&to=1998-06-30'), '1997-01-01', '1998-06-30'))).toEqual({
+      from: '1997-01-01',
+      to: '1997-06-30',
+    });
+    expect(drawnComparison(comparisonFor(cdnow('compare=none'), '1997-01-01', '1998-06-30'))).toBeUndefined();
   });
 });
 

@@ -92,17 +92,13 @@ export function dataStartOf(rows: Row[] | undefined, scope: FactScope): string |
 }
 
 /**
- * Previous-period values with the buckets that start before the data does set to null: the
- * dashed line shows a gap there, not a fall to nothing. `buckets` are the comparison's bucket keys.
+ * The comparison period a chart draws beside this one, or none: a chart compares only what the
+ * cards compare. A comparison starting before the data, or a period running past the data's end,
+ * is refused by the cards ("not compared"); a dashed line drawn over the months that have data
+ * beside such a card is read as the comparison the card refuses (on CDNOW the default period,
+ * Jul 1997 – Jun 1998, drew Jan – Jun 1997 under the card's "No data before 1 Jan 1997").
  */
-export function maskBeforeStart(
-  buckets: string[],
-  values: (number | null)[],
-  dataStart: string | undefined,
-): (number | null)[] {
-  if (!dataStart) return values;
-  return values.map((v, i) => (buckets[i] !== undefined && buckets[i].slice(0, 10) < dataStart ? null : v));
-}
+export const drawnComparison = (c: Comparison): DateRange | undefined => (c.available ? c.range : undefined);
 
 /**
  * The page header's sentence: the period by name and dates, and what it is compared with, e.g.
