@@ -14,10 +14,13 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
     customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail'],
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
     status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand'],
-    amount: ['amount', 'line_amount', 'line_total', 'lineitem_price', 'total', 'revenue', 'sales', 'net_amount', 'gross_amount', 'value', 'price', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Preis', 'Gesamtbetrag'],
+    amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross_amount', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
+    // Prices of one unit: the load computes amount = unit_price × quantity. A bare "Price"/"Preis" is
+    // a unit price only beside a quantity column (AMBIGUOUS_UNIT_PRICES; else it is the amount).
+    unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'item_price', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
     currency: ['currency', 'currency_code', 'Währung', 'Waehrung'],
     quantity: ['quantity', 'qty', 'lineitem_quantity', 'units', 'items', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
-    product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
+    product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'stock_code', 'item_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
     product_name: ['product_name', 'product', 'item_name', 'item', 'lineitem_name', 'description', 'title', 'Artikelname', 'Bezeichnung'],
     category: ['category', 'product_category', 'product_type', 'Kategorie', 'Warengruppe'],
     channel: ['channel', 'sales_channel', 'source_name', 'Kanal', 'Vertriebskanal'],
@@ -73,6 +76,9 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
   },
 };
 
+/** unit_price spellings that mean the amount when the file has no quantity column. */
+export const AMBIGUOUS_UNIT_PRICES: readonly string[] = ['price', 'preis'];
+
 /** Exports recognised by their headers (headerKey form): the source name the draft proposes and the columns that must be read their way. */
 export interface ExportProfile {
   product: string;
@@ -90,9 +96,9 @@ export const PROFILES: readonly ExportProfile[] = [
     product: 'shopify',
     entity: 'transactions',
     signature: ['name', 'financial_status', 'lineitem_name'],
-    note: 'amount is "Lineitem price", the price of one unit: a line with a quantity above 1 is worth price × quantity, which a mapping cannot compute (check the preview)',
+    note: '"Lineitem price" is the price of one unit: each line\'s amount is Lineitem price × Lineitem quantity (unit_price); the order-level Subtotal and Total are not used',
     // One row per line item; Name (#1001) is the order; order-level columns are filled on its first line only.
-    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'amount', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '' },
+    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'unit_price', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '' },
   },
   {
     product: 'stripe',

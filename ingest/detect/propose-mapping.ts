@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { ENTITIES, ENTITY_NAMES, type EntityName, type EntitySpec, type FieldSpec } from '../entities/index.ts';
 import { headerKey } from '../mapping/compile.ts';
 import type { Mapping } from '../mapping/mapping-file.ts';
-import { dealStatusOf, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
+import { AMBIGUOUS_UNIT_PRICES, dealStatusOf, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
 import { guessColumn, type ColumnGuess, type ColumnKind } from './guess-column.ts';
 import { guessNumberFormat, type NumberGuess } from './guess-number.ts';
 
@@ -71,6 +71,11 @@ function fits(f: FieldSpec, kind: ColumnKind): boolean {
 /** Fields the load can do without: source (mapping), derived transaction ids, a constant purchase status. */
 function fillable(entity: EntityName, field: string): boolean {
   return field === 'source' || (entity === 'transactions' && (field === 'transaction_id' || field === 'status'));
+}
+
+/** The amount is filled per row by unit_price × quantity (a unit-price column and no amount column). */
+function pricedAmount(spec: EntitySpec, field: string, taken: { has(f: string): boolean }): boolean {
+  return spec.money?.unitPrice !== undefined && field === spec.money.amount && !taken.has(field) && taken.has(spec.money.unitPrice);
 }
 
 /** Headerless files: which column kinds fill which field, in order (the first unused column of a kind wins; `last` takes the last). */
@@ -144,13 +149,18 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
   }
   if (table.header || table.format !== 'csv') {
     const synonyms = SYNONYMS[spec.name] ?? {};
+    // CamelCase headers (CustomerID, InvoiceDate, UnitPrice) match the spellings' words run together.
+    const squash = (k: string): string => k.replace(/_/g, '');
+    const squashed = keys.map(squash);
     for (const f of spec.fields) {
       if (taken.has(f.name)) continue;
       const spellings = [f.name, ...(synonyms[f.name] ?? [])].map(headerKey);
+      const runTogether = spellings.map(squash);
       let best = -1;
       let rank = Infinity;
       keys.forEach((k, col) => {
-        const r = spellings.indexOf(k);
+        let r = spellings.indexOf(k);
+        if (r < 0) r = runTogether.indexOf(squashed[col]);
         // A column named exactly like the field is taken whatever its values look like: the load rejects the bad ones.
         if (r >= 0 && r < rank && !fieldOf.has(col) && (r === 0 || fits(f, guesses[col].kind))) [best, rank] = [col, r];
       });
@@ -167,6 +177,15 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
       if (cols.length > 0) put(cols[0].col, role.field);
     }
   }
+  // A bare "Price" is per unit only beside a quantity; alone it is the line's amount.
+  const money = spec.money;
+  if (money?.unitPrice && money.quantity && taken.has(money.unitPrice) && !taken.has(money.quantity) && !taken.has(money.amount)) {
+    const col = [...fieldOf].find(([, f]) => f === money.unitPrice)![0];
+    if (AMBIGUOUS_UNIT_PRICES.includes(headerKey(table.names[col]))) {
+      taken.delete(money.unitPrice);
+      put(col, money.amount);
+    }
+  }
   // Deals: the outcome is often only in the stage ("Closed Won"); read status from it.
   if (spec.name === 'opportunities' && !taken.has('status')) {
     const stageCol = [...fieldOf].find(([, f]) => f === 'stage')?.[0];
@@ -176,6 +195,7 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
   let score = 0;
   for (const f of spec.fields) {
     if (taken.has(f.name)) score += f.required ? 3 : 1;
+    else if (pricedAmount(spec, f.name, taken)) score += 3;
     else if (f.required && !fillable(spec.name, f.name)) score -= 6;
   }
   if (profile) score += 10;
@@ -368,7 +388,27 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
   if (spec.name === 'customers' && colOf('name') < 0 && table.names.some((n) => /first.?name|vorname/i.test(n))) {
     comment.push('name: first and last name are separate columns and a mapping cannot join them; name stays empty');
   }
-  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name)).map((f) => f.name);
+  const taken = { has: (f: string) => colOf(f) >= 0 };
+  if (spec.money?.unitPrice && colOf(spec.money.unitPrice) >= 0) {
+    const price = `"${table.names[colOf(spec.money.unitPrice)]}"`;
+    const qty = spec.money.quantity && colOf(spec.money.quantity) >= 0 ? `"${table.names[colOf(spec.money.quantity)]}"` : 'the quantity (1 when absent)';
+    if (colOf(spec.money.amount) < 0) comment.push(`amount: ${price} is the price of one unit; each line's amount is ${price} × ${qty}, rounded to cents (unit_price)`);
+    else comment.push(`amount: from "${table.names[colOf(spec.money.amount)]}"; ${price} (unit price × ${qty}) fills only rows where it is empty`);
+  }
+  for (const f of spec.fields) {
+    const col = colOf(f.name);
+    if (!f.required || col < 0 || guesses[col].empty === 0 || (spec.name === 'transactions' && f.name === 'status')) continue;
+    const n = guesses[col].empty;
+    comment.push(`${f.name}: "${table.names[col]}" is empty on ${n} sampled row${n === 1 ? '' : 's'}; ${n === 1 ? 'it is' : 'they are'} rejected (${f.name} is required)`);
+  }
+  const credits = (spec.creditSigns ?? []).filter((f) => colOf(f) >= 0);
+  const negative = table.rows.filter((r) => credits.some((f) => /^\s*-\s*\d/.test(r[colOf(f)] ?? ''))).length;
+  if (negative > 0) {
+    comment.push(
+      `${negative} sampled row${negative === 1 ? ' has' : 's have'} a negative ${credits.join(' or ')}: return/credit lines (e.g. a cancelled invoice's lines) are rejected and counted, not loaded as sales (ingest/README.md, "Returns and credit lines")`,
+    );
+  }
+  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);
   if (missing.length > 0) comment.push(`MISSING required: ${missing.join(', ')} — name the column${missing.length > 1 ? 's' : ''} in "columns"`);
 
   return {

@@ -110,8 +110,19 @@ export interface EntitySpec {
    * are ordered by customer and date): a changed value leaves a stale row that must be deleted.
    */
   movableSortColumns?: readonly string[];
-  /** Money conversion: amount field and currency field (amount in base currency, original kept). */
-  money?: { amount: string; currency: string };
+  /**
+   * Money conversion: amount field and currency field (amount in base currency, original kept).
+   * `unitPrice`/`quantity`: a row without an amount but with a unit price is worth unit price ×
+   * quantity (exports that price lines per unit: Shopify's `Lineitem price`, invoice lines'
+   * `UnitPrice`); the amount field is then not required of the file.
+   */
+  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string };
+  /**
+   * Fields whose negative value marks a return or credit line (a cancelled invoice's lines, a
+   * credit note): refused with a reason that says so, and counted apart in the summary, because
+   * the product records a refund as the original line's status, not as a line of its own.
+   */
+  creditSigns?: readonly string[];
   /** Dimension tables without a `source` column still accept `source` for resolving customer_ref. */
   sourceIsColumn: boolean;
   /**

@@ -6,6 +6,8 @@ export interface RejectRow {
   field: string;
   reason: string;
   raw: string;
+  /** A return/credit line (a negative quantity, amount or unit price): counted apart in the summary. */
+  credit?: boolean;
 }
 
 /**

@@ -353,6 +353,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings, cpu, localFiles: io.local?.files ?? 0 }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     warnings.push(...w.duplicateWarnings());
+    if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
     const rejectsFile = await rejects.close();
     await scratch.drop();
     await io.releaseLocalFiles();
@@ -454,4 +455,12 @@ function storedRowHasher(spec: EntitySpec, runVersion: number, batchId: string):
     const ok = encoder.encode(rows.rowOf(stored, 0), batch);
     return ok ? batch.hash[0] : -1;
   };
+}
+
+/**
+ * Return/credit lines are refused, not lost in the reject count: the summary says how many and why
+ * (a refund is the original line's status; a credit line loaded as a sale would count as one).
+ */
+export function creditLinesWarning(count: number): string {
+  return `${count.toLocaleString('en-US')} return/credit line${count === 1 ? '' : 's'} (negative quantity, amount or unit price) rejected: credit lines are not loaded as sales; a refund is recorded as the original line's status "refunded" (ingest/README.md, "Returns and credit lines")`;
 }

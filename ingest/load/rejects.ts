@@ -19,6 +19,8 @@ const KEEP_IN_SUMMARY = 1000;
 export class RejectSink {
   /** Rejected rows (a row with two bad fields is one row, two rejects). */
   count = 0;
+  /** Of them, return/credit lines (a negative quantity, amount or unit price: entity.creditSigns). */
+  creditLines = 0;
   readonly first: Reject[] = [];
   #known = new Set<string>();
   #file: WriteStream | undefined;
@@ -45,7 +47,10 @@ export class RejectSink {
     if (rows.length === 0) return;
     let prevLine = -1;
     for (const r of rows) {
-      if (r.line !== prevLine) this.count++;
+      if (r.line !== prevLine) {
+        this.count++;
+        if (r.credit) this.creditLines++;
+      }
       prevLine = r.line;
     }
     for (const r of rows) if (this.first.length < KEEP_IN_SUMMARY) this.first.push({ line: r.line, recordId: r.recordId, field: r.field, reason: r.reason });

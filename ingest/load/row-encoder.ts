@@ -13,9 +13,9 @@ import { firstControlChar, idProblem } from '../validate/check-id.ts';
 import { numberProblem } from '../validate/check-number.ts';
 import { enumProblem, matchEnum } from '../validate/match-enum.ts';
 import { newDateParts, toDays, toEpochSeconds, type DateParser, type DateParts } from '../validate/parse-date.ts';
-import { parseCents, parseInteger } from '../validate/parse-number.ts';
+import { parseCents, parseInteger, parseScaled, timesToCents } from '../validate/parse-number.ts';
 import { parseStageHistory } from '../validate/parse-stage-history.ts';
-import type { Batch } from './batch.ts';
+import type { Batch, RejectRow } from './batch.ts';
 import { CustomerIdColumn } from './customer-id-column.ts';
 import { hash53 } from './hash.ts';
 import type { OutBuffer } from './out-buffer.ts';
@@ -71,6 +71,13 @@ export class RowEncoder {
   readonly #refField: number;
   readonly #versionField: CompiledField | undefined;
   readonly #currencyField: CompiledField | undefined;
+  /** Rows priced per unit: the unit price and quantity fields an absent amount is computed from. */
+  readonly #unitPriceField: CompiledField | undefined;
+  readonly #quantityField: CompiledField | undefined;
+  /** Fields whose negative value marks a return/credit line (entity.creditSigns). */
+  readonly #creditSigns: ReadonlySet<string>;
+  /** This row was refused as a return/credit line (a negative value in a creditSigns field). */
+  #creditLine = false;
   readonly #countryField: number;
   /** The other date format stage_history dates may use (the mapping's, for the field the entity names). */
   readonly #stageDates: DateParser | undefined;
@@ -110,6 +117,9 @@ export class RowEncoder {
     this.#refField = spec.resolvesCustomer ? idx('customer_ref') : -1;
     this.#versionField = spec.versionField ? mapping.byName.get(spec.versionField) : undefined;
     this.#currencyField = spec.money ? mapping.byName.get(spec.money.currency) : undefined;
+    this.#unitPriceField = spec.money?.unitPrice ? mapping.byName.get(spec.money.unitPrice) : undefined;
+    this.#quantityField = spec.money?.quantity ? mapping.byName.get(spec.money.quantity) : undefined;
+    this.#creditSigns = new Set(spec.creditSigns ?? []);
     this.#countryField = idx(spec.phoneCountryField);
     this.#mappedFields = mapping.fields.filter((f) => f.values).map((f) => f.index);
     const movable = this.layout.movableDateColumn;
@@ -161,6 +171,7 @@ export class RowEncoder {
     this.#applyConstantsAndTrim(row);
     const errors = this.#errors;
     errors.length = 0;
+    this.#creditLine = false;
     // A JSON value of the wrong type (object for text, boolean for a number): named before the
     // field's own check, which would only see its JSON text.
     for (const p of row.typeProblems) errors.push({ field: this.mapping.fields[p.field].spec.name, detail: p.detail });
@@ -257,7 +268,9 @@ export class RowEncoder {
     for (const { field, detail } of this.#errors) {
       if (seen.has(field)) continue;
       seen.add(field);
-      batch.rejects.push({ line: row.line, recordId, field, reason: reasonText(row.line, field, detail), raw });
+      const r: RejectRow = { line: row.line, recordId, field, reason: reasonText(row.line, field, detail), raw };
+      if (this.#creditLine) r.credit = true;
+      batch.rejects.push(r);
     }
   }
 
@@ -477,6 +490,11 @@ export class RowEncoder {
 
   /** Records why a number was refused (the value text is only made here, on the error path). */
   #numberError(st: Step, raw: string, v: number, decimal: boolean): void {
+    if (v < 0 && this.#creditSigns.has(st.name)) {
+      this.#creditLine = true;
+      this.#error(st.name, creditLineProblem(raw));
+      return;
+    }
     const problem = numberProblem(raw, v, { decimal, min: st.min, max: st.max, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal) });
     if (problem) this.#error(st.name, problem);
   }
@@ -484,9 +502,14 @@ export class RowEncoder {
   #writeMoney(st: Step, row: RowInput, out: OutBuffer): void {
     const f = st.index;
     let cents = 0;
+    const up = this.#unitPriceField;
     if (row.start[f] >= 0) {
       cents = parseCents(row.bufs[f], row.start[f], row.end[f], this.mapping.numbers);
       if (!(cents / 100 >= st.min && cents / 100 <= st.max)) return this.#numberError(st, this.#text(row, f), cents, true);
+    } else if (up && row.start[up.index] >= 0) {
+      const priced = this.#pricedCents(up, row);
+      if (priced === undefined) return;
+      cents = priced;
     } else if (st.required) {
       this.#error(st.name, 'required value is missing');
       return;
@@ -524,6 +547,37 @@ export class RowEncoder {
     out.ascii(code);
   }
 
+  /**
+   * unit price × quantity in hundredths, the unit price read to 6 places so that 0.065 × 1000 is
+   * 65.00 (not 0.07 × 1000), then rounded half away from zero like every amount. Undefined after
+   * recording the problem; a bad quantity is left to the quantity field's own check.
+   */
+  #pricedCents(up: CompiledField, row: RowInput): number | undefined {
+    const scale = 6;
+    const s = row.start[up.index];
+    const price = parseScaled(row.bufs[up.index], s, row.end[up.index], this.mapping.numbers, scale);
+    const min = up.spec.min ?? -Infinity;
+    if (!(price >= min * 10 ** scale)) {
+      const raw = this.#text(row, up.index);
+      if (price < 0 && this.#creditSigns.has(up.spec.name)) {
+        this.#creditLine = true;
+        this.#error(up.spec.name, creditLineProblem(raw));
+      } else this.#error(up.spec.name, `${quoteValue(raw)} is not a number (decimal separator "${String.fromCharCode(this.mapping.numbers.decimal)}"; at most 9 digits before it)`);
+      return undefined;
+    }
+    const q = this.#quantityField;
+    let count = 1;
+    if (q && row.start[q.index] >= 0) count = parseInteger(row.bufs[q.index], row.start[q.index], row.end[q.index], this.mapping.numbers);
+    else if (q?.spec.default !== undefined) count = Number(q.spec.default);
+    if (!(count >= 0)) return undefined;
+    const cents = timesToCents(price, scale, count);
+    if (cents > 999999999999999) {
+      this.#error(up.spec.name, `${quoteValue(this.#text(row, up.index))} × ${count} is above the largest amount 9999999999999.99`);
+      return undefined;
+    }
+    return cents;
+  }
+
   #writeExternalIds(st: Step, raw: string, out: OutBuffer): void {
     let ids: Map<string, string>;
     try {
@@ -541,6 +595,11 @@ export class RowEncoder {
     if (history.problem !== undefined) this.#error(st.name, history.problem);
     else writeStageHistory(out, history.entries);
   }
+}
+
+/** Why a negative quantity, amount or unit price is refused: what such a line is and what to do with it. */
+export function creditLineProblem(raw: string): string {
+  return `${quoteValue(raw)} is negative: a return or credit line (e.g. a cancelled invoice's line), which is not loaded — a refund is the original line's status "refunded", not a line of its own; these lines are counted in the summary (see ingest/README.md, "Returns and credit lines")`;
 }
 
 function kindOf(f: FieldSpec): Kind {

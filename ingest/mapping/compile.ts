@@ -204,7 +204,14 @@ export function planColumns(m: CompiledMapping, names: readonly string[]): Colum
   }
   const idField = m.entity.derive?.id ? m.byName.get(m.entity.idField) : undefined;
   const deriveId = idField !== undefined && colOf[idField.index] === -1 && !idField.constant;
-  const missingRequired = m.fields.filter((f) => f.spec.required && colOf[f.index] === -1 && !f.constant && !(deriveId && f === idField)).map((f) => f.spec.name);
+  // An amount the rows price per unit instead: unit_price × quantity fills it (checked per row).
+  const money = m.entity.money;
+  const unitPrice = money?.unitPrice ? m.byName.get(money.unitPrice) : undefined;
+  const priced = unitPrice !== undefined && (colOf[unitPrice.index] >= 0 || unitPrice.constant !== undefined);
+  const fromPrice = (f: CompiledField): boolean => priced && f.spec.name === money!.amount;
+  const missingRequired = m.fields
+    .filter((f) => f.spec.required && colOf[f.index] === -1 && !f.constant && !(deriveId && f === idField) && !fromPrice(f))
+    .map((f) => f.spec.name);
   return { colOf, unknown, missingRequired, deriveId };
 }
 

@@ -57,6 +57,71 @@ export function parseCents(b: Uint8Array, s: number, e: number, fmt: NumberForma
   return neg ? -cents : cents;
 }
 
+/**
+ * A decimal in units of 10^-scale (a unit price to 6 places: 0.065 → 65000), rounded half away
+ * from zero beyond them; NaN when not a plain decimal or when the value would not be exact in a
+ * double (integer digits + scale above 15).
+ */
+export function parseScaled(b: Uint8Array, s: number, e: number, fmt: NumberFormat, scale: number): number {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === 45 || b[i] === 43)) {
+    neg = b[i] === 45;
+    i++;
+  }
+  let v = 0;
+  let digits = 0;
+  let sawDigit = false;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      if (v !== 0 || digits > 0) digits++;
+      sawDigit = true;
+    } else if (c === fmt.thousands && sawDigit) continue;
+    else break;
+  }
+  if (digits + scale > 15) return Number.NaN;
+  let f = 0;
+  let n = 0;
+  let roundUp = false;
+  if (i < e && b[i] === fmt.decimal) {
+    i++;
+    for (; i < e; i++) {
+      const c = b[i];
+      if (c < 48 || c > 57) break;
+      if (n < scale) f = f * 10 + (c - 48);
+      else if (n === scale) roundUp = c >= 53;
+      n++;
+      sawDigit = true;
+    }
+  }
+  if (i !== e || !sawDigit) return Number.NaN;
+  for (let k = Math.min(n, scale); k < scale; k++) f *= 10;
+  const scaled = v * 10 ** scale + f + (roundUp ? 1 : 0);
+  return neg ? -scaled : scaled;
+}
+
+/**
+ * Hundredths of `scaled` (units of 10^-scale) × a whole `count`, rounded half away from zero: the
+ * amount of a line priced per unit. BigInt only when the product leaves a double's exact range.
+ */
+export function timesToCents(scaled: number, scale: number, count: number): number {
+  const drop = scale - 2;
+  const p = scaled * count;
+  if (Number.isSafeInteger(p)) {
+    const d = 10 ** drop;
+    const a = Math.abs(p);
+    const q = Math.floor(a / d) + (a % d >= d / 2 ? 1 : 0);
+    return p < 0 ? -q : q;
+  }
+  const big = BigInt(scaled) * BigInt(count);
+  const d = 10n ** BigInt(drop);
+  const a = big < 0n ? -big : big;
+  const q = a / d + (2n * (a % d) >= d ? 1n : 0n);
+  return Number(big < 0n ? -q : q);
+}
+
 /** Writes hundredths as `123.45` (always two fraction digits). */
 export function centsToString(cents: number): string {
   const neg = cents < 0;

@@ -101,6 +101,8 @@ before(async () => {
   for (const name of ['headerless.csv', 'whitespace.txt', 'german-semicolon.csv', 'excel-bom-crlf.csv', 'shopify-orders.csv', 'stripe-charges.csv', 'hubspot-contacts.csv', 'hubspot-deals.csv', 'salesforce-contacts.csv', 'salesforce-opportunities.csv']) {
     await detectAndLoad(name);
   }
+  // Invoice lines priced per unit, with cancelled invoices and lines without a customer: loads with rejects by design.
+  await detectAndLoad('online-retail.csv');
   // A Parquet export with its own names and types, written by the engine: 30 orders of 10 customers, every 7th refunded.
   const res = await tw.warehouse.client.exec({
     query: `SELECT concat('P-', toString(number)) AS order_number, concat('K', toString(number % 10)) AS client_id,
@@ -139,7 +141,7 @@ after(async () => {
 describe('exports load through the detect draft and the semantic layer agrees with the files', () => {
   test('every fixture loads without a reject', () => {
     for (const [name, s] of Object.entries(summaries)) {
-      if (name === 'cdnow') continue;
+      if (name === 'cdnow' || name === 'online-retail.csv') continue;
       assert.deepEqual([s.rejected, s.loaded > 0], [0, true], `${name}: ${s.rejects.map((r) => r.reason).join('; ')}`);
     }
   });
@@ -186,6 +188,38 @@ describe('exports load through the detect draft and the semantic layer agrees wi
     const status = (s: string | undefined) => (s === 'paid' || s === 'partially_refunded' ? 'completed' : s === 'refunded' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
     const want = expectSales(rows.map((r) => ({ order: r.Name, customer: r.Email, amount: Number(r['Lineitem price']) * Number(r['Lineitem quantity']), status: status(orderStatus.get(r.Name)) })));
     assert.deepEqual(await salesOf('shopify'), want);
+  });
+
+  test('invoice lines priced per unit (UCI Online Retail shape): amount = UnitPrice × Quantity, credit lines and lines without a customer rejected and counted', async () => {
+    const rows = records('online-retail.csv');
+    // The test's own reading: a price in millionths (no float), × quantity, rounded half away from zero to cents.
+    const micros = (p: string): bigint => {
+      const [whole, frac = ''] = p.replace('-', '').split('.');
+      const v = BigInt(whole) * 1_000_000n + BigInt((frac + '000000').slice(0, 6));
+      return p.startsWith('-') ? -v : v;
+    };
+    const lineCents = (r: Record<string, string>): number => {
+      const m = micros(r.UnitPrice) * BigInt(r.Quantity);
+      return Number(m / 10_000n + (m % 10_000n >= 5_000n ? 1n : 0n));
+    };
+    const credit = rows.filter((r) => Number(r.Quantity) < 0 || Number(r.UnitPrice) < 0);
+    const kept = rows.filter((r) => r.CustomerID !== '' && !credit.includes(r));
+    const s = summaries['online-retail.csv'];
+    assert.deepEqual([s.read, s.loaded, s.rejected], [rows.length, kept.length, rows.length - kept.length]);
+    assert.equal(credit.length, 7);
+    assert.ok(s.warnings.some((w) => w.startsWith('7 return/credit lines (negative quantity, amount or unit price) rejected')), s.warnings.join('; '));
+    const want = { revenue: kept.reduce((t, r) => t + lineCents(r), 0), net: 0, orders: new Set(kept.map((r) => r.InvoiceNo)).size, customers: new Set(kept.map((r) => r.CustomerID)).size };
+    want.net = want.revenue;
+    assert.deepEqual(await salesOf('online-retail'), want);
+    // Quantity above 1 is priced per unit: 0.065 × 1000 is 65.00 (a price rounded to cents first would give 70.00).
+    const line = await one<{ amount: string; n: string }>(
+      tw.warehouse,
+      `SELECT toString(sum(amount)) AS amount, toString(count()) AS n FROM ${tw.config.database}.transactions FINAL WHERE source = 'online-retail' AND product_id = '21166'`,
+    );
+    assert.deepEqual([line.amount, line.n], ['65', '1']);
+    // Two identical lines of one invoice stay two lines.
+    const twice = await one<{ n: string }>(tw.warehouse, `SELECT toString(count()) AS n FROM ${tw.config.database}.transactions FINAL WHERE source = 'online-retail' AND product_id = '22927'`);
+    assert.equal(twice.n, '2');
   });
 
   test('Stripe charges: paid and refunded charges are sales, failed ones are not', async () => {

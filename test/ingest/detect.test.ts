@@ -222,8 +222,10 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       file: 'shopify-orders.csv',
       entity: 'transactions',
       source: 'shopify',
-      fields: { Name: 'order_id', Email: 'customer_ref', 'Financial Status': 'status', 'Created at': 'order_date', 'Lineitem price': 'amount', 'Lineitem quantity': 'quantity', Currency: 'currency' },
+      fields: { Name: 'order_id', Email: 'customer_ref', 'Financial Status': 'status', 'Created at': 'order_date', 'Lineitem price': 'unit_price', 'Lineitem quantity': 'quantity', Currency: 'currency' },
       extra: (m) => {
+        assert.equal(m.columns?.Total, undefined); // order-level: the line's amount is Lineitem price × quantity
+        assert.ok(m.$comment.some((c) => /"Lineitem price" is the price of one unit/.test(c)));
         assert.deepEqual(m.constants, { status: 'completed' }); // the order's later lines have no Financial Status
         assert.equal(m.values?.status?.voided, 'cancelled');
         assert.deepEqual(m.currency, { default: 'EUR' });
@@ -267,6 +269,21 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       fields: { Id: 'opportunity_id', ContactId: 'customer_ref', StageName: 'status', Amount: 'amount', CreatedDate: 'created_at', CloseDate: 'closed_at', LastModifiedDate: 'updated_at' },
     },
   ];
+  cases.push({
+    file: 'online-retail.csv',
+    entity: 'transactions',
+    source: 'online-retail',
+    fields: { InvoiceNo: 'order_id', StockCode: 'product_id', Description: 'product_name', Quantity: 'quantity', InvoiceDate: 'order_date', UnitPrice: 'unit_price', CustomerID: 'customer_ref' },
+    extra: (m) => {
+      assert.deepEqual(m.dates, { order_date: 'MM/DD/YYYY HH:mm' });
+      assert.deepEqual(m.ignore, ['Country']);
+      assert.deepEqual(m.constants, { status: 'completed' });
+      assert.ok(m.$comment.some((c) => c.startsWith('amount: "UnitPrice" is the price of one unit; each line\'s amount is "UnitPrice" × "Quantity"')));
+      assert.ok(m.$comment.some((c) => /^customer_ref: "CustomerID" is empty on 7 sampled rows/.test(c)));
+      assert.ok(m.$comment.some((c) => /^7 sampled rows have a negative unit_price or quantity: return\/credit lines/.test(c)));
+      assert.ok(!m.$comment.some((c) => /MISSING/.test(c)));
+    },
+  });
   for (const c of cases) {
     it(`${c.file} → ${c.entity} from ${c.source}`, async () => {
       const draft = proposeMapping(await readSample(fixture(`exports/${c.file}`)));
@@ -292,6 +309,19 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       assert.ok(run.valid > 0);
     });
   }
+  it('a unit price: "Price" beside a quantity is per unit, alone it is the amount; German Einzelpreis', () => {
+    const table = (names: string[], rows: string[][]) => ({ file: 'orders.csv', format: 'csv' as const, names, header: true, rows });
+    const rows = [['A1', 'C1', '2024-01-05', '3', '2.50'], ['A2', 'C2', '2024-01-06', '1', '9.99']];
+    const withQty = proposeMapping(table(['Order', 'Customer', 'Date', 'Qty', 'Price'], rows)).mapping;
+    assert.deepEqual([withQty.columns?.Price, withQty.columns?.Qty], ['unit_price', 'quantity']);
+    const alone = proposeMapping(table(['Order', 'Customer', 'Date', 'Price'], rows.map((r) => [r[0], r[1], r[2], r[4]]))).mapping;
+    assert.equal(alone.columns?.Price, 'amount');
+    const both = proposeMapping(table(['Order', 'Customer', 'Date', 'Qty', 'Price', 'Total'], rows.map((r) => [...r, '7.50']))).mapping;
+    assert.deepEqual([both.columns?.Price, both.columns?.Total], ['unit_price', 'amount']);
+    assert.ok(both.$comment.some((c) => /^amount: from "Total"; "Price" \(unit price × "Qty"\) fills only rows where it is empty/.test(c)));
+    const de = proposeMapping(table(['Bestellnr', 'Kundennr', 'Datum', 'Menge', 'Einzelpreis'], rows)).mapping;
+    assert.deepEqual([de.columns?.Einzelpreis, de.columns?.Menge], ['unit_price', 'quantity']);
+  });
   it('--entity overrides the guess', async () => {
     const draft = proposeMapping(await readSample(fixture('exports/hubspot-contacts.csv')), { entity: 'interactions' });
     assert.equal(draft.entity, 'interactions');

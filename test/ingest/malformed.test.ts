@@ -45,8 +45,10 @@ describe('a malformed file loads its good rows and quarantines each bad one', ()
   it('counts: 15 rows read, 3 loaded, 12 rejected, unknown column warned about', () => {
     assert.equal(summary.status, 'completed', summary.error);
     assert.deepEqual([summary.read, summary.loaded, summary.rejected], [15, 3, 12]);
-    assert.equal(summary.warnings.length, 1);
+    assert.equal(summary.warnings.length, 2);
     assert.match(summary.warnings[0], /coupon_code/);
+    // Line 4's negative quantity and line 5's negative amount: return/credit lines, counted apart.
+    assert.match(summary.warnings[1], /^2 return\/credit lines \(negative quantity, amount or unit price\) rejected/);
   });
 
   it('loads exactly the good rows', async () => {
@@ -64,7 +66,8 @@ describe('a malformed file loads its good rows and quarantines each bad one', ()
     assert.ok(r.every((x) => x.source_file === file));
     const reason = (line: number, field: string): string => r.find((x) => Number(x.line) === line && x.field === field)!.reason;
     assert.equal(reason(3, 'order_date'), 'line 3, field order_date: "2024-13-45" is not a date/time (expected YYYY-MM-DD HH:MM:SS or ISO 8601)');
-    assert.equal(reason(4, 'quantity'), 'line 4, field quantity: "-2" is negative (must be ≥ 0)');
+    // A negative quantity is a return/credit line: said so, and counted apart (summary warning).
+    assert.match(reason(4, 'quantity'), /^line 4, field quantity: "-2" is negative: a return or credit line .*not loaded/);
     assert.equal(reason(6, 'transaction_id'), 'line 6, field transaction_id: required value is missing');
     assert.equal(reason(8, 'status'), 'line 8, field status: "shipped" is not one of: completed, refunded, cancelled, pending');
     assert.equal(reason(9, ''), 'line 9: expected 14 columns (as in the header), found 9');

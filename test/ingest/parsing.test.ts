@@ -8,7 +8,7 @@ import { OutBuffer } from '../../ingest/load/out-buffer.ts';
 import { firstInvalidUtf8 } from '../../ingest/core/reasons.ts';
 import { CsvParser } from '../../ingest/sources/csv-parser.ts';
 import { compileDateFormat, newDateParts, parseIso, toDays, toEpochSeconds } from '../../ingest/validate/parse-date.ts';
-import { parseCents, parseInteger } from '../../ingest/validate/parse-number.ts';
+import { parseCents, parseInteger, parseScaled, timesToCents } from '../../ingest/validate/parse-number.ts';
 
 const b = (s: string): Buffer => Buffer.from(s);
 
@@ -72,6 +72,31 @@ describe('numbers', () => {
   for (const [v, f, expected] of cents) it(`cents ${JSON.stringify(v)}`, () => assert.equal(parseCents(b(v), 0, v.length, f), expected));
   const ints: [string, number][] = [['3', 3], ['3.0', 3], ['3.5', NaN], ['-2', -2], ['', NaN], ['1,000', NaN]];
   for (const [v, expected] of ints) it(`integer ${JSON.stringify(v)}`, () => assert.equal(parseInteger(b(v), 0, v.length, dot), expected));
+  // Unit prices to 6 places: more are rounded half away from zero; 10 integer digits would not be exact.
+  const scaled: [string, typeof dot, number][] = [
+    ['0.065', dot, 65000],
+    ['2.55', dot, 2550000],
+    ['18', dot, 18000000],
+    ['0.0000005', dot, 1],
+    ['-11062.06', dot, -11062060000],
+    ['1.234,5', de, 1234500000],
+    ['999999999.999999', dot, 999999999999999],
+    ['1000000000', dot, NaN],
+    ['2.5x', dot, NaN],
+    ['', dot, NaN],
+  ];
+  for (const [v, f, expected] of scaled) it(`unit price ${JSON.stringify(v)}`, () => assert.equal(parseScaled(b(v), 0, v.length, f, 6), expected));
+  // price × quantity in cents, rounded half away from zero, exact beyond 2^53 (the BigInt path).
+  const times: [number, number, number][] = [
+    [65000, 1000, 6500], // 0.065 × 1000 = 65.00, where a price rounded to cents first would give 70.00
+    [195000, 3, 59], // 0.585 → 0.59
+    [194999, 3, 58], // 0.584997 → 0.58
+    [2550000, 6, 1530],
+    [-65000, 1, -7], // -0.065 → -0.07 (away from zero)
+    [0, 5, 0],
+    [900000000005909, 11, 990000000006], // 9900000000064999e-6: a double would make it …65000 and round up
+  ];
+  for (const [price, qty, expected] of times) it(`${price}e-6 × ${qty} → ${expected} cents`, () => assert.equal(timesToCents(price, 6, qty), expected));
 });
 
 describe('TSV output', () => {
