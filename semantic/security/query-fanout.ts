@@ -66,8 +66,13 @@ export function graphqlCubeFields(document: unknown): number {
 type Req = IncomingMessage & { body?: unknown; query?: Record<string, unknown> };
 type Next = (err?: unknown) => void;
 
-const GRAPHQL = /^\/cubejs-api\/graphql(\/|\?|$)/;
-const REST = /^\/cubejs-api\/v1\/(load|sql|dry-run)(\/|\?|$)/;
+/**
+ * Matched as express routes Cube's paths: case-insensitively, with or without a trailing slash. A
+ * guard stricter than the router is one a caller walks around (`/v1/LOAD`, `/GraphQL` ran any
+ * number of queries: fifth security review). `subscribe` is Cube's load under another name.
+ */
+const GRAPHQL = /^\/cubejs-api\/graphql(\/|\?|$)/i;
+const REST = /^\/cubejs-api\/v1\/(load|subscribe|sql|dry-run)(\/|\?|$)/i;
 
 /** The number a request asks for, or undefined when it is not a data request. */
 export function queriesOf(req: Req): number | undefined {

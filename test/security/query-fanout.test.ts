@@ -100,3 +100,17 @@ test('the dashboard’s own shape (a period and two comparisons) still reaches t
   assert.notEqual(r.status, 400, JSON.stringify(r.body));
   assert.equal(r.status, 504, JSON.stringify(r.body));
 });
+
+// Fifth review: express routes paths case-insensitively and with a trailing slash, and Cube serves
+// /v1/subscribe (a load by another name); the guard matched only the lower-case spellings of load,
+// sql, dry-run and graphql, so `/v1/LOAD`, `/GraphQL` or `/v1/subscribe` ran any number of queries.
+test('every spelling express routes to a data endpoint is counted (case, trailing slash, /v1/subscribe)', { timeout: 180_000 }, async () => {
+  for (const path of ['/v1/LOAD', '/v1/Load/', '/V1/load', '/v1/subscribe', '/v1/SUBSCRIBE', '/v1/DRY-RUN']) {
+    refused(await call(`${path}?query=${encodeURIComponent(JSON.stringify(compared(40)))}&queryType=multi`), 40);
+  }
+  refused(await call('/v1/LOAD', { method: 'POST', body: { query: compared(40), queryType: 'multi' } }), 40);
+  refused(await call(`/GraphQL?query=${encodeURIComponent(aliases(30))}`), 30);
+  refused(await call('/GRAPHQL/', { method: 'POST', body: { query: aliases(30) } }), 30);
+  const raw = await call('/GraphQL', { method: 'POST', body: aliases(200), contentType: 'application/graphql' });
+  assert.equal(raw.status, 415, JSON.stringify(raw.body));
+});
