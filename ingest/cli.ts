@@ -4,11 +4,13 @@
  * Loads files into the warehouse through the ingest API; see --help and ingest/README.md.
  */
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config/schema.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { runDetect } from './detect/cli.ts';
 import { ENTITY_NAMES, entitySpec } from './entities/index.ts';
 import { ingestFile } from './load/job.ts';
+import { baseCurrencyMismatch } from './mapping/base-currency.ts';
 import { loadMappingFile, MappingError, type Mapping } from './mapping/mapping-file.ts';
 import { ProgressReporter } from './progress.ts';
 import type { IngestSummary, InputFormat } from './types.ts';
@@ -122,6 +124,8 @@ async function main(): Promise<number> {
       if (e instanceof MappingError) fail(e.message);
       throw e;
     }
+    const mismatch = baseCurrencyMismatch(mapping, loadConfig().CRM_BASE_CURRENCY, values.mapping);
+    if (mismatch) fail(mismatch);
   }
 
   // Qualified table names everywhere, so connecting without a database lets migrations create it.

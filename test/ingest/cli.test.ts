@@ -15,11 +15,11 @@ describe('npm run ingest', () => {
   let tw: TestWarehouse;
   let dir: string;
   // Asynchronous on purpose: the endpoint the CLI talks to runs in this process.
-  const run = (...args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
+  const runIn = (extra: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
     new Promise((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, CLICKHOUSE_URL: tw.server.url, CLICKHOUSE_USER: tw.config.user, CLICKHOUSE_PASSWORD: tw.config.password, CLICKHOUSE_DATABASE: 'crm' },
+        env: { ...process.env, ...extra, CLICKHOUSE_URL: tw.server.url, CLICKHOUSE_USER: tw.config.user, CLICKHOUSE_PASSWORD: tw.config.password, CLICKHOUSE_DATABASE: 'crm' },
       });
       let out = '';
       let err = '';
@@ -27,6 +27,7 @@ describe('npm run ingest', () => {
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.on('close', (code) => resolve({ code, out, err }));
     });
+  const run = (...args: string[]) => runIn({}, ...args);
   before(async () => {
     tw = await warehouseWithSchema();
     dir = mkdtempSync(join(tmpdir(), 'ingest-cli-'));
@@ -80,5 +81,24 @@ describe('npm run ingest', () => {
     const unknownFormat = await run('transactions', copy);
     assert.equal(unknownFormat.code, 2);
     assert.match(unknownFormat.out, /--format/);
+  });
+
+  // The CDNOW mapping says its amounts are dollars (currency.base USD); the dashboard labels every
+  // amount with CRM_BASE_CURRENCY. Loaded under the default EUR, $98,000 showed as €98.0k.
+  it('a mapping whose base currency is not the reporting currency is refused before anything loads', async () => {
+    const file = join(dir, 'usd.csv');
+    writeFileSync(file, 'source,transaction_id,customer_ref,order_date,status,amount\nusd,U1,C9,2024-01-01,completed,10.50\n');
+    const mapping = join(dir, 'usd.mapping.json');
+    writeFileSync(mapping, JSON.stringify({ currency: { default: 'USD', base: 'USD' } }));
+    const before = (await counts(tw.warehouse, 'transactions')).final;
+    const refused = await runIn({ CRM_BASE_CURRENCY: '' }, 'transactions', file, '--mapping', mapping, '--quiet');
+    assert.equal(refused.code, 2, refused.out + refused.err);
+    assert.match(refused.err, /currency\.base is USD, but the dashboard, digests and exports show every amount in EUR \(CRM_BASE_CURRENCY is unset, so EUR\)/);
+    assert.match(refused.err, /CRM_BASE_CURRENCY=USD/);
+    assert.equal((await counts(tw.warehouse, 'transactions')).final, before, 'nothing was written');
+    // Under the matching reporting currency the same file loads, its amount unconverted.
+    const loaded = await runIn({ CRM_BASE_CURRENCY: 'usd' }, 'transactions', file, '--mapping', mapping, '--quiet');
+    assert.equal(loaded.code, 0, loaded.out + loaded.err);
+    assert.equal((await counts(tw.warehouse, 'transactions')).final, before + 1);
   });
 });
