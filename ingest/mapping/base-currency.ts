@@ -8,11 +8,17 @@ import type { Mapping } from './mapping-file.ts';
  * the two ways out. Undefined when the mapping agrees or names no base (it then converts to the
  * configured one).
  */
-export function baseCurrencyMismatch(mapping: Mapping, configured: string | undefined, path: string): string | undefined {
+export function baseCurrencyMismatch(
+  mapping: Mapping,
+  configured: string | undefined,
+  path: string,
+): string | undefined {
   const stated = mapping.currency?.base?.trim().toUpperCase();
   const reporting = configured?.trim().toUpperCase() || 'EUR';
   if (!stated || stated === reporting) return undefined;
-  const setting = configured?.trim() ? `CRM_BASE_CURRENCY is ${reporting}` : `CRM_BASE_CURRENCY is unset, so ${reporting}`;
+  const setting = configured?.trim()
+    ? `CRM_BASE_CURRENCY is ${reporting}`
+    : `CRM_BASE_CURRENCY is unset, so ${reporting}`;
   return (
     `mapping ${path}: currency.base is ${stated}, but the dashboard, digests and exports show every amount in ${reporting} (${setting}); ` +
     `these amounts would be stored as ${stated} and labelled ${reporting}. ` +
