@@ -36,6 +36,10 @@ export interface WarehouseConfig {
   dataDir: string;
   /** Port of the embedded HTTP endpoint; 0 picks a free one. */
   embeddedPort: number;
+  /** Engine sessions of the embedded endpoint kept for the product's own statements (embedded/server.ts). */
+  embeddedReservedSessions?: number;
+  /** File the embedded endpoint appends per-request timings to (embedded/request-trace.ts). */
+  embeddedTrace?: string;
   /** ClickHouse cluster name: when set, migrations render ON CLUSTER / Replicated / Distributed DDL. */
   cluster?: string;
 }
@@ -85,6 +89,8 @@ export function loadWarehouseConfig(env: Env = process.env): WarehouseConfig {
     database,
     dataDir,
     embeddedPort,
+    embeddedReservedSessions: config.CRM_EMBEDDED_RESERVED_SESSIONS,
+    embeddedTrace: config.CRM_EMBEDDED_TRACE,
     cluster,
   };
 }

@@ -57,6 +57,7 @@ export const NODE_TESTS = {
     'test/lib/warehouse/embedded-server.test.ts',
     'test/lib/warehouse/privileges.test.ts',
     'test/lib/warehouse/server-fidelity.test.ts',
+    'test/lib/warehouse/session-lanes.test.ts', // the endpoint's lanes on a real engine
     'test/models/churn/card-pages.test.ts',
     'test/models/churn/demo.test.ts',
     'test/models/churn/features.test.ts',

@@ -183,6 +183,16 @@ export const VARIABLES = {
   CRM_EMBEDDED_PORT: variable(port(8124), {
     type: 'port', default: '`8124`', meaning: 'port of the embedded ClickHouse endpoint on 127.0.0.1', readBy: 'lib/config.ts', group: 'warehouse', kind: 'product',
   }),
+  CRM_EMBEDDED_RESERVED_SESSIONS: variable(whole(1, 0), {
+    type: 'sessions', default: '`1`',
+    meaning: "engine sessions of the embedded warehouse's 4 that Cube's queries and the derived refresher never hold, so the product's own statements (session checks, a load's lookups and writes) never queue behind analytic ones; `0`: one first-come queue for all",
+    readBy: 'lib/config.ts', group: 'warehouse', kind: 'product',
+  }),
+  CRM_EMBEDDED_TRACE: variable(text(), {
+    type: 'path', default: 'unset: off',
+    meaning: 'append one JSON line per statement of the embedded warehouse to this file: user, lane, queue wait, run time, statement shape without its values (chDB keeps no query log)',
+    readBy: 'lib/config.ts', group: 'warehouse', kind: 'product',
+  }),
 
   // secrets
   CUBEJS_API_SECRET: variable(raw(), {

@@ -60,6 +60,8 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
           return c ? [{ name: c.user, password: c.password, role: r }] : [];
         }),
         database: config.database,
+        reservedSessions: config.embeddedReservedSessions,
+        traceFile: config.embeddedTrace,
       });
       url = embedded.url;
     }

@@ -50,7 +50,7 @@ test('inlineParams leaves a statement whose literals would pass MAX_INLINE_BYTES
   assert.deepEqual(inlineParams(q, { ids: few }), { query: "SELECT count() FROM t WHERE id IN CAST(['C0000000','C0000001','C0000002'] AS Array(String))" });
 });
 
-test('backgroundClient sends every call with max_threads 1 (a caller setting of its own kept) and parameters inlined', async () => {
+test('backgroundClient sends every call with max_threads 1 (a caller setting of its own kept), parameters inlined and the background lane header', async () => {
   const calls: { method: string; params: Record<string, unknown> }[] = [];
   const record = (method: string) => async (params: Record<string, unknown>) => {
     calls.push({ method, params });
@@ -61,13 +61,14 @@ test('backgroundClient sends every call with max_threads 1 (a caller setting of 
   await bg.command({ query: 'INSERT INTO t SELECT {snapshot:UInt64}', query_params: { snapshot: 3 }, clickhouse_settings: { insert_distributed_sync: 1 } });
   await bg.query({ query: 'SELECT 1', format: 'JSONEachRow' });
   await bg.insert({ table: 't', values: [{ a: 1 }], format: 'JSONEachRow' });
-  await bg.exec({ query: 'SELECT {d:Date}', query_params: { d: '2024-01-02' } });
+  await bg.exec({ query: 'SELECT {d:Date}', query_params: { d: '2024-01-02' }, http_headers: { 'x-other': 'kept' } });
   assert.equal(await bg.close(), 'closed');
+  const lane = { 'x-crm-lane': 'background' };
   assert.deepEqual(calls, [
-    { method: 'command', params: { query: "INSERT INTO t SELECT CAST('3' AS UInt64)", clickhouse_settings: { max_threads: 1, insert_distributed_sync: 1 } } },
-    { method: 'query', params: { query: 'SELECT 1', format: 'JSONEachRow', clickhouse_settings: { max_threads: 1 } } },
-    { method: 'insert', params: { table: 't', values: [{ a: 1 }], format: 'JSONEachRow', clickhouse_settings: { max_threads: 1 } } },
-    { method: 'exec', params: { query: "SELECT CAST('2024-01-02' AS Date)", clickhouse_settings: { max_threads: 1 } } },
+    { method: 'command', params: { query: "INSERT INTO t SELECT CAST('3' AS UInt64)", clickhouse_settings: { max_threads: 1, insert_distributed_sync: 1 }, http_headers: lane } },
+    { method: 'query', params: { query: 'SELECT 1', format: 'JSONEachRow', clickhouse_settings: { max_threads: 1 }, http_headers: lane } },
+    { method: 'insert', params: { table: 't', values: [{ a: 1 }], format: 'JSONEachRow', clickhouse_settings: { max_threads: 1 }, http_headers: lane } },
+    { method: 'exec', params: { query: "SELECT CAST('2024-01-02' AS Date)", clickhouse_settings: { max_threads: 1 }, http_headers: { 'x-other': 'kept', ...lane } } },
   ]);
 });
 
@@ -76,8 +77,9 @@ test('backgroundClient with maxThreads 0 (a ClickHouse server) leaves the engine
   const fake = { command: async (params: Record<string, unknown>) => calls.push(params) } as unknown as ClickHouseClient;
   await backgroundClient(fake, { maxThreads: 0 }).command({ query: 'SELECT {n:UInt8}', query_params: { n: 7 } });
   await backgroundClient(fake, { maxThreads: 4 }).command({ query: 'SELECT 1' });
+  const lane = { 'x-crm-lane': 'background' };
   assert.deepEqual(calls, [
-    { query: "SELECT CAST('7' AS UInt8)", clickhouse_settings: {} },
-    { query: 'SELECT 1', clickhouse_settings: { max_threads: 4 } },
+    { query: "SELECT CAST('7' AS UInt8)", clickhouse_settings: {}, http_headers: lane },
+    { query: 'SELECT 1', clickhouse_settings: { max_threads: 4 }, http_headers: lane },
   ]);
 });

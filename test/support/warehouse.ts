@@ -28,6 +28,10 @@ export interface TestWarehouseOptions {
   database?: string;
   /** chdb sessions, i.e. concurrent queries (default 2). */
   poolSize?: number;
+  /** Sessions Cube's and background queries never hold (default: the endpoint's, 1). */
+  reservedSessions?: number;
+  /** Write the endpoint's per-request trace to `<dir>/trace.ndjson`. */
+  trace?: boolean;
   /** The timers HTTP sessions expire by (default real ones; e.g. test/alerts/manual-clock.ts's ManualClock). */
   sessionClock?: SessionClock;
 }
@@ -67,6 +71,8 @@ export async function startTestWarehouse(options: TestWarehouseOptions = {}): Pr
       users: WAREHOUSE_ROLES.map((role) => ({ name: users[role].user, password: users[role].password, role })),
       database: config.database,
       poolSize: options.poolSize ?? 2,
+      reservedSessions: options.reservedSessions,
+      traceFile: options.trace ? join(dir, 'trace.ndjson') : undefined,
       sessionClock: options.sessionClock,
     });
     config.embeddedPort = server.port;

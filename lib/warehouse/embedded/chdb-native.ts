@@ -76,8 +76,22 @@ function connectionOf(session: Session): unknown {
  */
 let bindTail: Promise<unknown> = Promise.resolve();
 
-function serializedBind<T>(start: () => Promise<T> | T): Promise<T> {
-  const run = bindTail.then(start);
+/** ms each Session's bound calls waited for the chain, until takeBindWait (the endpoint's request trace). */
+const bindWaits = new WeakMap<Session, number>();
+
+/** How long `session`'s bound calls waited for the process-wide chain since the last call; resets it. */
+export function takeBindWait(session: Session): number {
+  const ms = bindWaits.get(session) ?? 0;
+  bindWaits.delete(session);
+  return ms;
+}
+
+function serializedBind<T>(session: Session, start: () => Promise<T> | T): Promise<T> {
+  const queued = performance.now();
+  const run = bindTail.then(() => {
+    bindWaits.set(session, (bindWaits.get(session) ?? 0) + performance.now() - queued);
+    return start();
+  });
   bindTail = run.then(
     () => undefined,
     () => undefined,
@@ -93,7 +107,7 @@ export function runQuery(session: Session, sql: string, format: string, params?:
   const native = loadNative();
   const conn = connectionOf(session);
   if (!hasParams(params)) return native.QueryAsyncConnection(conn, sql, format);
-  return serializedBind(() => native.QueryAsyncConnection(conn, sql, format, params));
+  return serializedBind(session, () => native.QueryAsyncConnection(conn, sql, format, params));
 }
 
 /** Runs `prefix` (an INSERT ending where its data begins) with `data` as the inline payload. */
@@ -126,7 +140,7 @@ export class ResultStream {
     const conn = connectionOf(session);
     // The bind happens inside StreamQuery (synchronous), so holding the chain for that call is enough.
     const handle = hasParams(params)
-      ? await serializedBind(() => native.StreamQuery(conn, sql, format, params))
+      ? await serializedBind(session, () => native.StreamQuery(conn, sql, format, params))
       : native.StreamQuery(conn, sql, format);
     return new ResultStream(handle);
   }

@@ -3,14 +3,15 @@ import { appendFile, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { insertRaw, ResultStream, runQuery } from './chdb-native.ts';
+import { insertRaw, ResultStream, runQuery, takeBindWait } from './chdb-native.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import { decodedBody, type RequestOptions } from './http-request.ts';
 import { emptySummary, ResultWriter, type ServerIdentity, type Summary } from './http-response.ts';
 import type { HttpSession, HttpSessions } from './http-sessions.ts';
 import { chunkModeFor, InsertTooLargeError, recordChunks } from './insert-chunks.ts';
 import { checkSettings, checkStatement as checkPrivileges, type Access } from './privileges.ts';
-import type { PooledSession, SessionPool } from './session-pool.ts';
+import { statementShape, type Trace } from './request-trace.ts';
+import type { Lane, PooledSession, SessionPool } from './session-pool.ts';
 import { scanStatement, type StatementHead } from './sql-scan.ts';
 
 export interface EngineInfo extends ServerIdentity {
@@ -31,6 +32,10 @@ export interface RunContext {
   sessions: HttpSessions;
   /** Told when an INSERT (with data, or INSERT … SELECT) has been written by the engine: its rows are visible now. */
   inserted?: () => void;
+  /** The queue this request waits in for an engine Session (session-pool.ts). */
+  lane?: Lane;
+  /** Per-request timings (CRM_EMBEDDED_TRACE). */
+  trace?: Trace;
 }
 
 /** SQL text (not INSERT data) kept in memory per request; the engine's own max_query_size is far lower. */
@@ -273,11 +278,36 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     if (!res.writableFinished) aborted.abort();
   });
   const { engine, pool } = ctx;
+  const lane = ctx.lane ?? 'product';
   let writer: ResultWriter | undefined;
   let pooled: PooledSession | undefined;
   // A request in an HTTP session runs on the session's pinned engine Session, which stays with it.
   let named: HttpSession | undefined;
-  const take = async (): Promise<PooledSession> => named?.pooled ?? pool.acquire(aborted.signal);
+  const arrival = ctx.trace ? { at: Date.now(), t0: performance.now(), ...pool.stats() } : undefined;
+  let tookAt: number | undefined;
+  let shape = '';
+  const take = async (): Promise<PooledSession> => {
+    const p = named?.pooled ?? (await pool.acquire(aborted.signal, lane));
+    tookAt ??= performance.now();
+    return p;
+  };
+  const traced = (p: PooledSession | undefined, ok: boolean): void => {
+    if (!arrival || !ctx.trace) return;
+    const now = performance.now();
+    const took = tookAt ?? now;
+    ctx.trace({
+      at: arrival.at,
+      user: ctx.user,
+      lane,
+      queuedAhead: arrival.queued,
+      busyAtArrival: arrival.busy,
+      waitMs: Math.round(took - arrival.t0),
+      runMs: Math.round(now - took),
+      bindWaitMs: p ? Math.round(takeBindWait(p.session)) : 0,
+      ok,
+      shape,
+    });
+  };
   const giveBack = (p: PooledSession): void => {
     if (!named) pool.release(p);
   };
@@ -293,6 +323,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       body = undefined;
     }
     const statement = await readStatement(urlQuery, body, engine);
+    if (ctx.trace) shape = statementShape(statement.kind === 'insert' ? statement.prefix : statement.text);
     checkStatement(statement, options, method);
     if (ctx.access) {
       // Before the settings reach the Session: some name files or change how SQL is parsed.
@@ -335,6 +366,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       await pooled.adoptState();
       named.database = pooled.database;
     }
+    traced(pooled, true);
     giveBack(pooled);
     pooled = undefined;
     // The engine is done: the session is free for the client's next request, which may come as
@@ -343,6 +375,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     named = undefined;
     await writer.end(summary);
   } catch (error) {
+    if (pooled) traced(pooled, false);
     if (aborted.signal.aborted) {
       res.destroy();
       return;

@@ -11,8 +11,9 @@ import { authenticationFailed, credentialsMatch, parseRequestOptions, readCreden
 import { sendError, sendText } from './http-response.ts';
 import { HttpSessions, type HttpSessionStats, type SessionClock } from './http-sessions.ts';
 import type { Access, EndpointUser } from './privileges.ts';
+import { openTrace } from './request-trace.ts';
 import { runRequest, type EngineInfo } from './run-request.ts';
-import { SessionPool, type PoolStats } from './session-pool.ts';
+import { SessionPool, type Lane, type PoolStats } from './session-pool.ts';
 
 /**
  * The embedded default of the warehouse: a ClickHouse-HTTP endpoint on loopback, backed by chdb
@@ -38,6 +39,13 @@ export interface EmbeddedServerOptions {
   database?: string;
   /** chdb Sessions, i.e. queries that run at once (default 4). */
   poolSize?: number;
+  /**
+   * Sessions of the pool that Cube's queries (the semantic user) and background work never hold, so
+   * the product's own short statements find one free (default 1; 0: one first-come queue for all).
+   */
+  reservedSessions?: number;
+  /** Append one line of timings per request to this file (request-trace.ts). */
+  traceFile?: string;
   /** Requests that may wait for a Session before new ones are refused (default 256). */
   maxQueued?: number;
   /** Listen on a non-loopback address and accept non-loopback clients. Off by default: think twice. */
@@ -130,9 +138,9 @@ export async function findRunningEndpoint(dataDir: string): Promise<string | und
   return (await pings(record.url)) ? record.url : undefined;
 }
 
-async function openPool(dataDir: string, size: number, maxQueued: number, onChange: () => void): Promise<SessionPool> {
+async function openPool(dataDir: string, size: number, reserved: number, maxQueued: number, onChange: () => void): Promise<SessionPool> {
   try {
-    return await SessionPool.open({ dataDir, size, maxQueued, connectionArgs: SERVER_DEFAULTS, onChange });
+    return await SessionPool.open({ dataDir, size, reserved, maxQueued, connectionArgs: SERVER_DEFAULTS, onChange });
   } catch (error) {
     // chdb's ChdbConnectionError (not exported): the directory lock is held, or another one is open here.
     if ((error as { code?: unknown }).code !== 'CHDB_CONNECTION') throw error;
@@ -177,6 +185,18 @@ function listen(server: Server, host: string, port: number): Promise<number> {
       done(typeof address === 'object' && address ? address.port : port);
     });
   });
+}
+
+/** The header a client sends to run its statements in the background lane (the derived refresher does). */
+export const LANE_HEADER = 'x-crm-lane';
+
+/**
+ * The queue a request waits in. Cube connects as the semantic user: analytic. A client may ask for
+ * the background lane by header, never for a better one than its user's.
+ */
+function laneOf(access: Access | undefined, header: string | string[] | undefined): Lane {
+  if (header === 'background') return 'background';
+  return access?.role === 'semantic' ? 'analytic' : 'product';
 }
 
 const NO_HANDLER =
@@ -228,7 +248,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const changed = (): void => {
     for (const watcher of [...watchers]) watcher();
   };
-  const pool = await openPool(dataDir, Math.max(1, options.poolSize ?? 4), options.maxQueued ?? 256, changed);
+  const pool = await openPool(dataDir, Math.max(1, options.poolSize ?? 4), options.reservedSessions ?? 1, options.maxQueued ?? 256, changed);
   let engine: EngineInfo;
   try {
     engine = await engineInfo(pool);
@@ -277,6 +297,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       check();
     });
   const inFlight = new Set<Promise<void>>();
+  const tracing = openTrace(options.traceFile);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -298,7 +319,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       const matches = users.filter((u) => credentialsMatch(given, u.credentials));
       if (matches.length !== 1) throw authenticationFailed(given.user);
       request = parseRequestOptions(url, method, req.headers);
-      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access, user: matches[0].credentials.user, sessions, inserted });
+      const lane = laneOf(matches[0].access, req.headers[LANE_HEADER]);
+      await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access, user: matches[0].credentials.user, sessions, inserted, lane, trace: tracing?.trace });
     } catch (error) {
       sendError(res, toEngineError(error), engine, request?.queryId, request?.responseEncoding);
     }
@@ -346,6 +368,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       await stopped;
       sessions.close();
       await pool.close();
+      await tracing?.close();
       serving = undefined;
     })());
 

@@ -22,9 +22,26 @@ export interface PoolOptions {
   connectionArgs: string[];
   /** Requests allowed to wait for a Session before new ones are refused. */
   maxQueued: number;
+  /**
+   * Sessions only the product lane may take (see Lane): the analytic and background lanes together
+   * hold at most `size - reserved`. 0: one first-come queue for every request.
+   */
+  reserved?: number;
   /** Called after every change of the numbers in stats() (a Session lent or returned, a request queued). */
   onChange?: () => void;
 }
+
+/**
+ * Which queue a request waits in. Issue 17: with one first-come queue, Cube's 3–13 s analytic
+ * queries held every Session during a data change, and each page view's session check and each
+ * statement of a load (~20 in a row) waited behind them (p95 12 s).
+ * - `product`: the product's own statements (session checks, point reads, a load's lookups and
+ *   writes); served first, and may take any Session, the reserved ones included.
+ * - `analytic`: Cube's queries (the semantic user), seconds each.
+ * - `background`: work nobody waits on (the derived refresher asks for it by header).
+ * The last two share one first-come queue and never hold the reserved Sessions.
+ */
+export type Lane = 'product' | 'analytic' | 'background';
 
 /** What the pool is doing right now (see EmbeddedServer.stats). */
 export interface PoolStats {
@@ -36,6 +53,10 @@ export interface PoolStats {
   queued: number;
   /** The most Sessions lent at once since the pool opened or since resetPeak(). */
   peakBusy: number;
+  /** Sessions lent to the analytic and background lanes now (at most size - reserved). */
+  longBusy: number;
+  /** Sessions only the product lane may take. */
+  reserved: number;
 }
 
 /**
@@ -123,6 +144,7 @@ async function readSettings(session: Session, clause = ''): Promise<Map<string, 
 }
 
 interface Waiter {
+  long: boolean;
   resolve(session: PooledSession): void;
   reject(error: unknown): void;
 }
@@ -135,6 +157,11 @@ export class SessionPool {
   }
   #idle: PooledSession[] = [];
   #busy = new Set<PooledSession>();
+  /** Sessions lent to the analytic and background lanes. */
+  #long = new Set<PooledSession>();
+  /** Product-lane waiters, served first (each queue first-come). */
+  #short: Waiter[] = [];
+  /** The long lanes' waiters; every request's when no Session is reserved. */
   #waiters: Waiter[] = [];
   #total = 0;
   #closing = false;
@@ -166,7 +193,7 @@ export class SessionPool {
   }
 
   stats(): PoolStats {
-    return { size: this.options.size, busy: this.#busy.size, queued: this.#waiters.length, peakBusy: this.#peakBusy };
+    return { size: this.options.size, busy: this.#busy.size, queued: this.#short.length + this.#waiters.length, peakBusy: this.#peakBusy, longBusy: this.#long.size, reserved: this.#reserved };
   }
 
   /** Starts counting peakBusy afresh from what is lent now. */
@@ -174,27 +201,43 @@ export class SessionPool {
     this.#peakBusy = this.#busy.size;
   }
 
+  /** Sessions held back for the product lane (never more than all but one). */
+  get #reserved(): number {
+    return Math.min(Math.max(0, this.options.reserved ?? 0), this.options.size - 1);
+  }
+
+  /** Whether a long-lane request may take a Session now (the reserved ones aside). */
+  #longMayTake(): boolean {
+    return this.#long.size < this.options.size - this.#reserved;
+  }
+
   /** A Session for one request; `signal` abandons the wait (the client went away). */
-  acquire(signal?: AbortSignal): Promise<PooledSession> {
+  acquire(signal?: AbortSignal, lane: Lane = 'product'): Promise<PooledSession> {
     if (this.#closing) return Promise.reject(EngineError.of('QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
-    const idle = this.#idle.pop();
-    if (idle) return Promise.resolve(this.#lend(idle));
-    if (this.#total < this.options.size) {
-      this.#total++;
-      try {
-        return Promise.resolve(this.#lend(this.#fresh()));
-      } catch (error) {
-        this.#total--;
-        return Promise.reject(error);
+    // Without reserved Sessions every lane is one first-come queue, as before issue 17's lanes.
+    const long = lane !== 'product' && this.#reserved > 0;
+    if (!long || this.#longMayTake()) {
+      const idle = this.#idle.pop();
+      if (idle) return Promise.resolve(this.#lend(idle, long));
+      if (this.#total < this.options.size) {
+        this.#total++;
+        try {
+          return Promise.resolve(this.#lend(this.#fresh(), long));
+        } catch (error) {
+          this.#total--;
+          return Promise.reject(error);
+        }
       }
     }
-    if (this.#waiters.length >= this.options.maxQueued) {
+    const queue = long || this.#reserved === 0 ? this.#waiters : this.#short;
+    if (this.#short.length + this.#waiters.length >= this.options.maxQueued) {
       return Promise.reject(
         EngineError.of('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries. Maximum: ${this.options.size + this.options.maxQueued}`),
       );
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
+        long,
         resolve: (session) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(session);
@@ -202,12 +245,13 @@ export class SessionPool {
         reject,
       };
       const onAbort = (): void => {
+        this.#short = this.#short.filter((w) => w !== waiter);
         this.#waiters = this.#waiters.filter((w) => w !== waiter);
         reject(EngineError.of('QUERY_WAS_CANCELLED', 'Query was cancelled while waiting for a free session'));
         this.options.onChange?.();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
+      queue.push(waiter);
       this.options.onChange?.();
     });
   }
@@ -215,6 +259,7 @@ export class SessionPool {
   /** Returns a Session after its request is completely done with it (no query still running). */
   release(pooled: PooledSession): void {
     this.#busy.delete(pooled);
+    this.#long.delete(pooled);
     try {
       this.#handBack(pooled);
     } finally {
@@ -236,13 +281,13 @@ export class SessionPool {
         next = this.#fresh();
       } catch (error) {
         this.#total--;
-        this.#waiters.shift()?.reject(error);
+        (this.#short.shift() ?? this.#waiters.shift())?.reject(error);
         this.#checkDrained();
         return;
       }
     }
-    const waiter = this.#waiters.shift();
-    if (waiter && !this.#closing) waiter.resolve(this.#lend(next));
+    const waiter = this.#next();
+    if (waiter && !this.#closing) waiter.resolve(this.#lend(next, waiter.long));
     else this.#idle.push(next);
     this.#checkDrained();
   }
@@ -250,7 +295,7 @@ export class SessionPool {
   /** Refuses new work, waits for running requests to release their Sessions, then closes all. */
   async close(): Promise<void> {
     this.#closing = true;
-    for (const waiter of this.#waiters.splice(0)) {
+    for (const waiter of [...this.#short.splice(0), ...this.#waiters.splice(0)]) {
       waiter.reject(EngineError.of('QUERY_WAS_CANCELLED', 'The embedded warehouse is shutting down'));
     }
     if (this.#busy.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
@@ -264,8 +309,18 @@ export class SessionPool {
     return new PooledSession(new Session(this.options.dataDir, { connectionArgs: this.options.connectionArgs }), this.baseline);
   }
 
-  #lend(pooled: PooledSession): PooledSession {
+  /** Who gets a Session just handed back: a product-lane waiter first, else the oldest long one that may. */
+  #next(): Waiter | undefined {
+    const short = this.#short.shift();
+    if (short) return short;
+    const first = this.#waiters[0];
+    if (first && (!first.long || this.#longMayTake())) return this.#waiters.shift();
+    return undefined;
+  }
+
+  #lend(pooled: PooledSession, long = false): PooledSession {
     this.#busy.add(pooled);
+    if (long) this.#long.add(pooled);
     this.#peakBusy = Math.max(this.#peakBusy, this.#busy.size);
     this.options.onChange?.();
     return pooled;
