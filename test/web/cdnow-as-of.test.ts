@@ -366,6 +366,21 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       ),
     );
 
+    // The lapse rate names its base: every buyer, of whom those with no order in the 180 days
+    // before the as-of day (more than 180 days from the last purchase day to 1998-06-30).
+    const lastDay = new Map<string, string>();
+    for (const p of purchases)
+      if (!lastDay.has(p.customer) || p.day > lastDay.get(p.customer)!) lastDay.set(p.customer, p.day);
+    const daysTo = (day: string): number =>
+      (Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
+    const lapsed = [...lastDay.values()].filter((d) => daysTo(d) > 180).length;
+    const lapseText = (await page.textContent('[data-testid="kpi-churn-rate"]')) ?? '';
+    assert.match(
+      lapseText,
+      new RegExp(`${lapsed.toLocaleString('en-US')} of ${lastDay.size.toLocaleString('en-US')} buyers`),
+    );
+    assert.match(lapseText, new RegExp(`${((100 * lapsed) / lastDay.size).toFixed(1)}%`));
+
     // Customers without a name (the file has none) are told apart by their id, not a column of "—".
     await page.goto(`${url}/customers`);
     await settled(page);
