@@ -55,6 +55,20 @@ interface DriverBase {
  * no rows go through the driver's command() instead.
  */
 class ClickHouseDriverFor033 extends ClickHouseDriver {
+  /**
+   * `maxExecutionSeconds`: the engine stops a statement after this long (max_execution_time), the
+   * time Cube waits for it. Without it a statement Cube had given up on ran to its end: the embedded
+   * engine cannot interrupt a grouped query when the client hangs up, and Cube meanwhile started the
+   * next one of its queue, so abandoned heavy queries took every engine session and page views'
+   * session checks waited minutes (fifth security review, test/security/abandoned-queries.test.ts).
+   */
+  constructor(config: { requestTimeout: number; maxExecutionSeconds?: number }) {
+    super(config);
+    const self = this as unknown as { readOnlyMode?: boolean; config: { clickhouseSettings: Record<string, unknown> } };
+    // A readonly=1 server user may not send settings (the driver leaves its own out then too).
+    if (config.maxExecutionSeconds && !self.readOnlyMode) self.config.clickhouseSettings.max_execution_time = config.maxExecutionSeconds;
+  }
+
   override async query(sql: string, values: unknown[] = [], options?: object): Promise<unknown[]> {
     if (/^\s*(CREATE|ALTER|DROP|INSERT|RENAME|TRUNCATE|OPTIMIZE)\b/i.test(sql)) {
       await this.command(formatMySql(sql, values), options);
@@ -308,7 +322,7 @@ async function main(): Promise<void> {
     dialectFactory: () => DataVersionQuery,
     // Connection settings come from CUBEJS_DB_* (host, port, user, pass, name, ssl); the request
     // timeout sits a little above the queue's so the clearer queue timeout answers first.
-    driverFactory: () => new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 }),
+    driverFactory: () => new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000, maxExecutionSeconds: timeoutSeconds }),
     orchestratorOptions: {
       continueWaitTimeout: pollSeconds,
       queryCacheOptions: {
