@@ -119,6 +119,7 @@ export const VALUE_SYNONYMS: Record<string, Record<string, readonly string[]>> =
     refunded: ['refunded', 'returned', 'refund', 'erstattet', 'zurückerstattet', 'retoure'],
     cancelled: ['cancelled', 'canceled', 'voided', 'void', 'failed', 'declined', 'storniert', 'abgebrochen'],
     pending: ['pending', 'open', 'unpaid', 'processing', 'on hold', 'on_hold', 'partially_paid', 'offen', 'ausstehend'],
+    credit: ['credit', 'credit_note', 'credit note', 'credit memo', 'credit_memo', 'gutschrift'],
   },
   'customers.customer_type': {
     person: ['person', 'individual', 'private', 'consumer', 'b2c', 'privat', 'privatkunde'],

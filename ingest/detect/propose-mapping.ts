@@ -401,11 +401,12 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
     const n = guesses[col].empty;
     comment.push(`${f.name}: "${table.names[col]}" is empty on ${n} sampled row${n === 1 ? '' : 's'}; ${n === 1 ? 'it is' : 'they are'} rejected (${f.name} is required)`);
   }
-  const credits = (spec.creditSigns ?? []).filter((f) => colOf(f) >= 0);
-  const negative = table.rows.filter((r) => credits.some((f) => /^\s*-\s*\d/.test(r[colOf(f)] ?? ''))).length;
+  const signs = (spec.credits?.signs ?? []).filter((f) => colOf(f) >= 0);
+  const negative = table.rows.filter((r) => signs.some((f) => /^\s*-\s*\d/.test(r[colOf(f)] ?? ''))).length;
   if (negative > 0) {
+    mapping.credits = { sign: true };
     comment.push(
-      `${negative} sampled row${negative === 1 ? ' has' : 's have'} a negative ${credits.join(' or ')}: return/credit lines (e.g. a cancelled invoice's lines) are rejected and counted, not loaded as sales (ingest/README.md, "Returns and credit lines")`,
+      `${negative} sampled row${negative === 1 ? ' has' : 's have'} a negative ${signs.join(' or ')}: return/credit lines (e.g. a cancelled invoice's lines), loaded as status ${spec.credits!.status.value} with positive amounts: they reduce net revenue and are not purchases ("credits": {"sign": true}; remove it to reject and count them instead)`,
     );
   }
   const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);

@@ -10,7 +10,7 @@ export const transactions: EntitySpec = {
   versionField: 'updated_at',
   movableSortColumns: ['customer_id', 'order_date'],
   money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity' },
-  creditSigns: ['amount', 'unit_price', 'quantity'],
+  credits: { signs: ['amount', 'unit_price', 'quantity'], status: { field: 'status', value: 'credit' }, marker: 'order_id' },
   sourceIsColumn: true,
   derive: { id: true, group: { field: 'order_id', customer: 'customer_ref', time: 'order_date' } },
   fields: [
@@ -19,7 +19,13 @@ export const transactions: EntitySpec = {
     { name: 'order_id', type: 'id', doc: 'groups the lines of one order' },
     { name: 'customer_ref', type: 'id', required: true, doc: "the customer's source_id in the same source" },
     { name: 'order_date', type: 'datetime', required: true, doc: 'when the order was placed' },
-    { name: 'status', type: 'enum', required: true, values: ['completed', 'refunded', 'cancelled', 'pending'], doc: 'completed | refunded | cancelled | pending' },
+    {
+      name: 'status',
+      type: 'enum',
+      required: true,
+      values: ['completed', 'refunded', 'cancelled', 'pending', 'credit'],
+      doc: 'completed | refunded | cancelled | pending | credit (a return/credit line of its own: amount and quantity as positive magnitudes)',
+    },
     { name: 'amount', type: 'decimal', required: true, min: 0, doc: 'line amount (≥ 0; refunds are a status, not a sign), converted to the base currency; may come from unit_price × quantity instead' },
     {
       name: 'unit_price',

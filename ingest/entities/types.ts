@@ -118,11 +118,12 @@ export interface EntitySpec {
    */
   money?: { amount: string; currency: string; unitPrice?: string; quantity?: string };
   /**
-   * Fields whose negative value marks a return or credit line (a cancelled invoice's lines, a
-   * credit note): refused with a reason that says so, and counted apart in the summary, because
-   * the product records a refund as the original line's status, not as a line of its own.
+   * Return/credit lines (a cancelled invoice's lines, a credit note): `signs` are the fields whose
+   * negative value marks one, `status` the status a credit line gets when the mapping loads them
+   * (`credits`), `marker` the field whose prefix may mark one (`credits.orderPrefix`). Without the
+   * mapping option they are refused, with a reason that says so, and counted apart in the summary.
    */
-  creditSigns?: readonly string[];
+  credits?: { signs: readonly string[]; status: { field: string; value: string }; marker?: string };
   /** Dimension tables without a `source` column still accept `source` for resolving customer_ref. */
   sourceIsColumn: boolean;
   /**

@@ -458,9 +458,9 @@ function storedRowHasher(spec: EntitySpec, runVersion: number, batchId: string):
 }
 
 /**
- * Return/credit lines are refused, not lost in the reject count: the summary says how many and why
- * (a refund is the original line's status; a credit line loaded as a sale would count as one).
+ * Return/credit lines the mapping does not load (no `credits`) are refused, not lost in the reject
+ * count: the summary says how many and which mapping option loads them.
  */
 export function creditLinesWarning(count: number): string {
-  return `${count.toLocaleString('en-US')} return/credit line${count === 1 ? '' : 's'} (negative quantity, amount or unit price) rejected: credit lines are not loaded as sales; a refund is recorded as the original line's status "refunded" (ingest/README.md, "Returns and credit lines")`;
+  return `${count.toLocaleString('en-US')} return/credit line${count === 1 ? '' : 's'} (negative quantity, amount or unit price) rejected: "credits": {"sign": true} in the mapping loads them as credit lines, which reduce net revenue and are not purchases (ingest/README.md, "Returns and credit lines")`;
 }

@@ -54,6 +54,15 @@ interface Step {
   movable: boolean;
 }
 
+/** Mapping `credits` by field index: the sign fields, the marker field and its prefix, the status field and its credit value. */
+interface CreditRule {
+  signs: number[];
+  marker: number;
+  prefix?: Buffer;
+  status: number;
+  value: Buffer;
+}
+
 /**
  * Validates one input row field by field and writes it as a TabSeparated line into the batch.
  * A row with any bad field is not written: each problem becomes a reject with line, field and a
@@ -74,8 +83,10 @@ export class RowEncoder {
   /** Rows priced per unit: the unit price and quantity fields an absent amount is computed from. */
   readonly #unitPriceField: CompiledField | undefined;
   readonly #quantityField: CompiledField | undefined;
-  /** Fields whose negative value marks a return/credit line (entity.creditSigns). */
+  /** Fields whose negative value marks a return/credit line (entity.credits.signs). */
   readonly #creditSigns: ReadonlySet<string>;
+  /** Mapping `credits`: the sign fields' and marker's indexes, and the status a credit line gets. */
+  readonly #credits: CreditRule | undefined;
   /** This row was refused as a return/credit line (a negative value in a creditSigns field). */
   #creditLine = false;
   readonly #countryField: number;
@@ -119,7 +130,18 @@ export class RowEncoder {
     this.#currencyField = spec.money ? mapping.byName.get(spec.money.currency) : undefined;
     this.#unitPriceField = spec.money?.unitPrice ? mapping.byName.get(spec.money.unitPrice) : undefined;
     this.#quantityField = spec.money?.quantity ? mapping.byName.get(spec.money.quantity) : undefined;
-    this.#creditSigns = new Set(spec.creditSigns ?? []);
+    this.#creditSigns = new Set(spec.credits?.signs ?? []);
+    const c = mapping.credits;
+    this.#credits =
+      c && spec.credits
+        ? {
+            signs: c.sign ? spec.credits.signs.map((n) => idx(n)).filter((i) => i >= 0) : [],
+            marker: idx(spec.credits.marker),
+            prefix: c.orderPrefix,
+            status: idx(spec.credits.status.field),
+            value: Buffer.from(spec.credits.status.value),
+          }
+        : undefined;
     this.#countryField = idx(spec.phoneCountryField);
     this.#mappedFields = mapping.fields.filter((f) => f.values).map((f) => f.index);
     const movable = this.layout.movableDateColumn;
@@ -169,6 +191,7 @@ export class RowEncoder {
   encode(row: RowInput, batch: Batch): boolean {
     batch.read++;
     this.#applyConstantsAndTrim(row);
+    if (this.#credits) this.#markCredit(row, this.#credits);
     const errors = this.#errors;
     errors.length = 0;
     this.#creditLine = false;
@@ -307,6 +330,33 @@ export class RowEncoder {
         }
       }
     }
+  }
+
+  /**
+   * Mapping `credits`: a row with a negative sign field (or an order id with the prefix) is a
+   * return/credit line. Its minus signs are skipped, so amount, unit price and quantity are stored as
+   * magnitudes, and its status becomes `credit` whatever the file says: the derived tables subtract
+   * it from net revenue and never count it as a purchase (semantic/derived/sql.ts). Runs after the
+   * content-derived line id was formed, so a credit line's id differs from the sale it reverses.
+   */
+  #markCredit(row: RowInput, c: CreditRule): void {
+    let credit = false;
+    for (const f of c.signs) {
+      const s = row.start[f];
+      if (s >= 0 && row.bufs[f][s] === 45) {
+        row.start[f] = s + 1;
+        credit = true;
+      }
+    }
+    const p = c.prefix;
+    if (!credit && p && c.marker >= 0) {
+      const s = row.start[c.marker];
+      credit = s >= 0 && row.end[c.marker] - s >= p.length && row.bufs[c.marker].subarray(s, s + p.length).equals(p);
+    }
+    if (!credit || c.status < 0) return;
+    row.bufs[c.status] = c.value;
+    row.start[c.status] = 0;
+    row.end[c.status] = c.value.length;
   }
 
   #checkUtf8(row: RowInput): void {
@@ -599,7 +649,7 @@ export class RowEncoder {
 
 /** Why a negative quantity, amount or unit price is refused: what such a line is and what to do with it. */
 export function creditLineProblem(raw: string): string {
-  return `${quoteValue(raw)} is negative: a return or credit line (e.g. a cancelled invoice's line), which is not loaded — a refund is the original line's status "refunded", not a line of its own; these lines are counted in the summary (see ingest/README.md, "Returns and credit lines")`;
+  return `${quoteValue(raw)} is negative: a return or credit line (e.g. a cancelled invoice's line); set "credits": {"sign": true} in the mapping to load such lines as credits (status credit: they reduce net revenue and are not purchases)`;
 }
 
 function kindOf(f: FieldSpec): Kind {

@@ -30,6 +30,8 @@ export interface CompiledMapping {
   ignore: Set<string>;
   /** Entities with a derivable grouping id (transactions' order_id): how rows without one are grouped. */
   orders: OrdersBy;
+  /** Mapping `credits`: which rows are return/credit lines loaded as such (entity.credits). */
+  credits?: { sign: boolean; orderPrefix?: Buffer };
 }
 
 export interface CompiledCsv {
@@ -127,6 +129,12 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
 
   if (mapping.orders && !entity.derive?.group) throw new MappingError(`mapping "orders": ${entity.name} have no orders to form`);
 
+  if (mapping.credits && !entity.credits) throw new MappingError(`mapping "credits": ${entity.name} have no credit lines`);
+  const credits =
+    mapping.credits && (mapping.credits.sign || mapping.credits.orderPrefix)
+      ? { sign: mapping.credits.sign === true, orderPrefix: mapping.credits.orderPrefix ? Buffer.from(mapping.credits.orderPrefix.trim(), 'utf8') : undefined }
+      : undefined;
+
   const encoding = normalizeEncoding(mapping.csv?.encoding ?? 'utf-8');
   if (!encoding) throw new MappingError(`mapping "csv.encoding": unsupported encoding ${mapping.csv?.encoding}`);
   return {
@@ -140,6 +148,7 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     renames,
     ignore: new Set(mapping.ignore ?? []),
     orders: mapping.orders?.by ?? 'customer_timestamp',
+    credits,
   };
 }
 

@@ -58,6 +58,13 @@ export interface Mapping {
    * line its own order. Rows that have an order_id keep it.
    */
   orders?: { by: OrdersBy };
+  /**
+   * Transactions: return/credit lines of their own (a cancelled invoice's lines, credit notes) are
+   * loaded as status `credit`, amount and quantity as magnitudes: `sign` — a row with a negative
+   * quantity, amount or unit price is one; `orderPrefix` — a row whose order id starts with it is one
+   * (`"C"` for C536379). Without it such rows are rejected and counted.
+   */
+  credits?: { sign?: boolean; orderPrefix?: string };
   /** Default country (ISO alpha-2) for phone numbers without a country code (default: the record's country, else CRM_DEFAULT_COUNTRY, else DE). */
   defaultCountry?: string;
 }
@@ -70,7 +77,7 @@ export const WHITESPACE = 'whitespace';
 
 export class MappingError extends Error {}
 
-const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'orders', 'defaultCountry', '$comment']);
+const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'orders', 'credits', 'defaultCountry', '$comment']);
 const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names']);
 
 /** Checks the shape of a mapping object and explains the first problem in plain words. */
@@ -153,6 +160,13 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
     if (!o || typeof o !== 'object' || Array.isArray(o)) fail('"orders" must be an object such as {"by": "customer_day"}');
     for (const k of Object.keys(o)) if (k !== 'by') fail(`unknown key "orders.${k}" (known: by)`);
     if (!ORDERS_BY.includes(o.by as OrdersBy)) fail(`"orders.by" must be one of ${ORDERS_BY.join(', ')}`);
+  }
+  if (m.credits !== undefined) {
+    const c = m.credits as Record<string, unknown>;
+    if (!c || typeof c !== 'object' || Array.isArray(c)) fail('"credits" must be an object such as {"sign": true} or {"orderPrefix": "C"}');
+    for (const k of Object.keys(c)) if (k !== 'sign' && k !== 'orderPrefix') fail(`unknown key "credits.${k}" (known: sign, orderPrefix)`);
+    if (c.sign !== undefined && typeof c.sign !== 'boolean') fail('"credits.sign" must be true or false');
+    if (c.orderPrefix !== undefined && (typeof c.orderPrefix !== 'string' || c.orderPrefix.trim() === '')) fail('"credits.orderPrefix" must be a non-empty string such as "C"');
   }
   if (m.defaultCountry !== undefined && !/^[A-Za-z]{2}$/.test(String(m.defaultCountry))) fail('"defaultCountry" must be an ISO 3166 alpha-2 code');
   return m as Mapping;

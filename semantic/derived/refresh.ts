@@ -268,7 +268,9 @@ async function planRefresh(client: ClickHouseClient, database: string, opts: Ref
  * rows of the overlay's customers, plus the snapshot's rows. The base rows to leave out are counted
  * from one read of the base paid_orders (5M rows at 10M transactions, instead of a NOT IN over
  * paid_orders and the 10M-row retention grid): a customer's grid has one row per month from its
- * first paid order's month to the as-of month, the rule customerRetentionInsert builds it by.
+ * first paid order's month to the as-of month, the rule customerRetentionInsert builds it by (a
+ * paid_orders row of credits only, lines = 0, is a row but no purchase: a customer with only those
+ * has no grid).
  */
 async function overlaidCounts(
   client: ClickHouseClient,
@@ -279,8 +281,8 @@ async function overlaidCounts(
   const overlay = `(SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`;
   const row = await first<Record<string, string>>(client, bound(
     `SELECT
-      (SELECT toString((sum(orders), sum(toUInt64(dateDiff('month', toStartOfMonth(first), toStartOfMonth({as_of:Date})) + 1))))
-         FROM (SELECT count() AS orders, min(order_date) AS first FROM ${db}.paid_orders
+      (SELECT toString((sum(orders), sum(if(buys > 0, toUInt64(dateDiff('month', toStartOfMonth(first), toStartOfMonth({as_of:Date})) + 1), 0))))
+         FROM (SELECT count() AS orders, countIf(lines > 0) AS buys, minIf(order_date, lines > 0) AS first FROM ${db}.paid_orders
                PREWHERE snapshot = {base:UInt64} AND customer_id IN ${overlay} GROUP BY customer_id)) AS base_orders_cells,
       (SELECT toString(count()) FROM ${db}.customer_value WHERE snapshot = {base:UInt64} AND customer_id IN ${overlay}) AS base_customers,
       (SELECT toString(groupArray((table_name, rows))) FROM ${db}.derived_snapshots WHERE snapshot = {base:UInt64}) AS base_rows,

@@ -10,8 +10,15 @@ import { checkName, quoteIdent, type BoundQuery } from '../../lib/warehouse/sql.
  * Definitions used everywhere in the semantic layer:
  * - a *paid* order line has status `completed` or `refunded` (a refund is a later version of a paid
  *   line); `cancelled` and `pending` lines are not sales;
- * - gross revenue = paid lines; net revenue = `completed` lines only (refunds out);
- * - an order is (source, order_id); orders = paid orders;
+ * - gross revenue = paid lines; net revenue = `completed` lines only (refunds out), less `credit`
+ *   lines (a return or credit note loaded as a line of its own, amount positive: ingest/README.md,
+ *   "Returns and credit lines"); refunds = `refunded` lines plus `credit` lines, so gross − refunds
+ *   = net still holds;
+ * - an order is (source, order_id); orders = paid orders. An order of credit lines only (a
+ *   cancelled invoice) gets a paid_orders row with status `credit`, 0 lines, 0 gross and its credit
+ *   as refunds, so net revenue by month includes it; it is not a purchase: not counted in orders,
+ *   customer_order_number 0, and first/last orders, recency, frequency and retention activity
+ *   leave it out (customers whose only rows are credits are not buyers);
  * - as_of = the product's one as-of date (lib/as-of.ts: CRM_AS_OF, else today, else the last paid
  *   order's day when the data ends more than a week ago), so a historical data set is scored as of
  *   its own end and not as of today; orders after it are left out.
@@ -23,7 +30,10 @@ import { checkName, quoteIdent, type BoundQuery } from '../../lib/warehouse/sql.
 /** The database as written in this SQL: checked by the product's name policy, then quoted. */
 const dbIdent = (database: string): string => quoteIdent(checkName(database));
 
-const PAID = `status IN (${PAID_STATUSES.map((st) => `'${st}'`).join(', ')})`;
+/** A return/credit line of its own (ingest's transactions.status `credit`): subtracted, never a purchase. */
+export const CREDIT_STATUS = 'credit';
+const PAID = `status IN (${[...PAID_STATUSES, CREDIT_STATUS].map((st) => `'${st}'`).join(', ')})`;
+const CREDIT = `'${CREDIT_STATUS}'`;
 
 /**
  * An incremental refresh's customers (semantic/derived/incremental.ts): `customers` are the resolved
@@ -79,24 +89,28 @@ export function paidOrdersInsert(database: string, snapshot: number, asOf: strin
   return {
     query: `INSERT INTO ${db}.paid_orders
 SELECT {snapshot:UInt64}, o.o_source, o.o_order_id, o.o_customer_id, o.o_customer_key, o.o_date,
-  multiIf(o.o_refunded_lines = 0, 'completed', o.o_refunded_lines = o.o_lines, 'refunded', 'partially_refunded'),
+  multiIf(o.o_lines = 0, ${CREDIT}, o.o_refunded_lines = 0 AND o.o_credit_lines = 0, 'completed', o.o_refunded_lines = o.o_lines, 'refunded', 'partially_refunded'),
   o.o_channel, o.o_lines, o.o_quantity, o.o_gross, o.o_refunded, o.o_net,
-  toUInt32(row_number() OVER w), toStartOfMonth(first_value(o.o_date) OVER w),
+  toUInt32(if(o.o_lines = 0, 0, countIf(o.o_lines > 0) OVER w)),
+  -- The first purchase's month (a credit before it does not start a cohort); a customer with credits only: the first credit's.
+  toStartOfMonth(if(countIf(o.o_lines > 0) OVER c_all > 0, minIf(o.o_date, o.o_lines > 0) OVER c_all, min(o.o_date) OVER c_all)),
   c.owner_id, c.region, c.acquisition_channel, c.customer_type
 FROM (
   SELECT cityHash64(source, order_id) AS o_key, any(source) AS o_source, any(order_id) AS o_order_id,
     any(customer_id) AS o_customer_id, cityHash64(o_customer_id) AS o_customer_key, min(order_date) AS o_date,
-    argMin(channel, transaction_id) AS o_channel, toUInt32(count()) AS o_lines,
-    toUInt32(countIf(status = 'refunded')) AS o_refunded_lines, toUInt64(sum(quantity)) AS o_quantity,
-    toDecimal128(sum(amount), 2) AS o_gross,
-    toDecimal128(sumIf(amount, status = 'refunded'), 2) AS o_refunded,
-    toDecimal128(sumIf(amount, status = 'completed'), 2) AS o_net
+    argMin(channel, transaction_id) AS o_channel, toUInt32(countIf(status != ${CREDIT})) AS o_lines,
+    toUInt32(countIf(status = 'refunded')) AS o_refunded_lines, toUInt32(countIf(status = ${CREDIT})) AS o_credit_lines,
+    toUInt64(sumIf(quantity, status != ${CREDIT})) AS o_quantity,
+    toDecimal128(sumIf(amount, status != ${CREDIT}), 2) AS o_gross,
+    toDecimal128(sumIf(amount, status IN ('refunded', ${CREDIT})), 2) AS o_refunded,
+    toDecimal128(sumIf(amount, status = 'completed') - sumIf(amount, status = ${CREDIT}), 2) AS o_net
   FROM ${facts}
   WHERE ${PAID} AND toDate(order_date) <= {as_of:Date}${inScope}
   GROUP BY o_key
 ) AS o
 LEFT JOIN ${customers} AS c ON c.customer_id = o.o_customer_id
-WINDOW w AS (PARTITION BY o.o_customer_key ORDER BY o.o_date, o.o_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+WINDOW w AS (PARTITION BY o.o_customer_key ORDER BY o.o_date, o.o_key ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+  c_all AS (PARTITION BY o.o_customer_key)
 SETTINGS join_use_nulls = 0`,
     query_params: { snapshot, as_of: asOf, ...(scope ? { raw: scope.raw, customers: scope.customers } : {}) },
   };
@@ -167,7 +181,7 @@ SELECT {snapshot:UInt64}, {as_of:Date}, c.customer_id, c.owner_id, c.region, c.a
   0, 0, 0, ''
 FROM ${customers} AS c
 LEFT JOIN (
-  SELECT customer_id, min(order_date) AS first_order_at, max(order_date) AS last_order_at, count() AS orders,
+  SELECT customer_id, minIf(order_date, lines > 0) AS first_order_at, maxIf(order_date, lines > 0) AS last_order_at, countIf(lines > 0) AS orders,
     sum(gross_revenue) AS gross_revenue, sum(refunded_revenue) AS refunded_revenue, sum(net_revenue) AS net_revenue
   FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}
   GROUP BY customer_id
@@ -227,24 +241,26 @@ FROM (
   SELECT {snapshot:UInt64} AS snapshot, g.customer_id AS customer_id, g.owner_id AS owner_id, g.region AS region,
     g.acquisition_channel AS acquisition_channel, g.customer_type AS customer_type, g.cohort_month AS cohort_month,
     toUInt16(k) AS months_since, addMonths(g.cohort_month, k) AS activity_month,
-    indexOf(g.months, activity_month) AS i, toUInt8(i > 0) AS is_active,
+    indexOf(g.months, activity_month) AS i, toUInt8(i > 0 AND g.month_orders[i] > 0) AS is_active,
     if(i > 0, g.month_orders[i], 0) AS orders,
     if(i > 0, g.month_revenue[i], toDecimal128(0, 2)) AS net_revenue,
-    g.month_revenue[1] AS cohort_month_revenue
+    g.month_revenue[indexOf(g.months, g.cohort_month)] AS cohort_month_revenue
   FROM (
     SELECT customer_id, any(owner_id) AS owner_id, any(region) AS region, any(acquisition_channel) AS acquisition_channel,
-      any(customer_type) AS customer_type, min(month) AS cohort_month,
+      any(customer_type) AS customer_type, minIf(month, orders > 0) AS cohort_month,
       arraySort(groupArray(month)) AS months,
       arraySort((r, m) -> m, groupArray(revenue), groupArray(month)) AS month_revenue,
       arraySort((o, m) -> m, groupArray(orders), groupArray(month)) AS month_orders
     FROM (
       SELECT customer_id, any(owner_id) AS owner_id, any(region) AS region, any(acquisition_channel) AS acquisition_channel,
         any(customer_type) AS customer_type, toStartOfMonth(order_date) AS month,
-        sum(net_revenue) AS revenue, toUInt32(count()) AS orders
+        sum(net_revenue) AS revenue, toUInt32(countIf(lines > 0)) AS orders
       FROM ${db}.paid_orders WHERE snapshot = {snapshot:UInt64}${only ? ' AND customer_id IN {only:Array(String)}' : ''}
       GROUP BY customer_id, month
     )
     GROUP BY customer_id
+    -- A month of credits only is not activity, and a customer with credits only has no cohort.
+    HAVING max(orders) > 0
   ) AS g
   ARRAY JOIN range(toUInt32(dateDiff('month', g.cohort_month, toStartOfMonth({as_of:Date})) + 1)) AS k
 )`,

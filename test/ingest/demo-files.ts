@@ -147,7 +147,7 @@ interface Rule {
 /** The ingest contract's row checks (schema comments in lib/warehouse/migrations/001-core.ts). */
 export const RULES: Record<string, Rule> = {
   customers: { id: 'source_id', date: 'signup_date', dateType: 'date', enumColumn: 'customer_type', enumKind: 'unknown_type', allowed: ['person', 'business'] },
-  transactions: { id: 'transaction_id', date: 'order_date', dateType: 'datetime', enumColumn: 'status', enumKind: 'unknown_status', allowed: ['completed', 'refunded', 'cancelled', 'pending'], quantity: 'quantity' },
+  transactions: { id: 'transaction_id', date: 'order_date', dateType: 'datetime', enumColumn: 'status', enumKind: 'unknown_status', allowed: ['completed', 'refunded', 'cancelled', 'pending', 'credit'], quantity: 'quantity' },
   interactions: {
     id: 'interaction_id', date: 'occurred_at', dateType: 'datetime', enumColumn: 'type', enumKind: 'unknown_type',
     allowed: ['email_sent', 'email_open', 'email_click', 'call', 'meeting', 'web_visit', 'support_ticket', 'complaint', 'chat', 'campaign_response'],

@@ -280,7 +280,8 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       assert.deepEqual(m.constants, { status: 'completed' });
       assert.ok(m.$comment.some((c) => c.startsWith('amount: "UnitPrice" is the price of one unit; each line\'s amount is "UnitPrice" × "Quantity"')));
       assert.ok(m.$comment.some((c) => /^customer_ref: "CustomerID" is empty on 7 sampled rows/.test(c)));
-      assert.ok(m.$comment.some((c) => /^7 sampled rows have a negative unit_price or quantity: return\/credit lines/.test(c)));
+      assert.ok(m.$comment.some((c) => /^7 sampled rows have a negative unit_price or quantity: return\/credit lines .*loaded as status credit/.test(c)));
+      assert.deepEqual(m.credits, { sign: true });
       assert.ok(!m.$comment.some((c) => /MISSING/.test(c)));
     },
   });
@@ -343,10 +344,31 @@ describe('detect: dry run through the load path', () => {
     assert.equal(draft.entity, 'transactions');
     const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 5 });
     assert.equal(run.error, undefined);
-    assert.deepEqual([run.checked, run.valid, run.rejectedRows], [4, 2, 2]);
-    assert.deepEqual(run.preview.map((r) => [r.order_id, r.customer_ref, r.amount, r.status]), [['O1', 'C1', '10.50', 'completed'], ['O4', 'C1', '7.25', 'completed']]);
+    assert.deepEqual([run.checked, run.valid, run.rejectedRows], [4, 3, 1]);
+    // The negative amount is a credit line: the draft loads it as one ("credits": {"sign": true}).
+    assert.deepEqual(run.preview.map((r) => [r.order_id, r.customer_ref, r.amount, r.status]), [['O1', 'C1', '10.50', 'completed'], ['O3', 'C3', '3.00', 'credit'], ['O4', 'C1', '7.25', 'completed']]);
     assert.equal(run.preview[0].order_date, '2024-01-05 00:00:00');
-    assert.deepEqual(run.rejects.map((r) => [r.line, r.field]), [[3, 'order_date'], [4, 'amount']]);
+    assert.deepEqual(run.rejects.map((r) => [r.line, r.field]), [[3, 'order_date']]);
+    const { credits: _, ...strict } = draft.mapping;
+    const refused = await dryRun(file, draft.entity, strict, { previewRows: 5 });
+    assert.deepEqual(refused.rejects.map((r) => [r.line, r.field]), [[3, 'order_date'], [4, 'amount']]);
+    assert.match(refused.rejects[1].reason, /^line 4, field amount: "-3" is negative: a return or credit line .*set "credits": \{"sign": true\} in the mapping/);
+  });
+  it('unit price × quantity, and credit lines by sign or by an order-number prefix, as the load stores them', async () => {
+    const file = join(dir, 'invoices.csv');
+    writeFileSync(
+      file,
+      'Invoice,Customer,Date,Qty,Price\nI1,C1,2024-01-05,3,0.065\nI1,C1,2024-01-05,1000,0.065\nC2,C1,2024-01-06,-2,4.995\nC3,C2,2024-01-07,1,5\nI4,C2,2024-01-08,2,-1.5\n',
+    );
+    const base = { source: 'inv', columns: { Invoice: 'order_id', Customer: 'customer_ref', Date: 'order_date', Qty: 'quantity', Price: 'unit_price' }, constants: { status: 'completed' } };
+    const shown = (m: object) => dryRun(file, 'transactions', m).then((r) => [r.preview.map((p) => [p.order_id, p.status, p.amount, p.quantity]), r.rejects.map((x) => [x.line, x.field])]);
+    // Without "credits": negative lines are refused; 0.065 × 3 = 0.195 → 0.20, × 1000 = 65.00.
+    assert.deepEqual(await shown(base), [[['I1', 'completed', '0.20', '3'], ['I1', 'completed', '65.00', '1000'], ['C3', 'completed', '5.00', '1']], [[4, 'quantity'], [6, 'unit_price']]]);
+    // By sign: magnitudes, status credit (4.995 × 2 = 9.99; 1.5 × 2 = 3.00).
+    assert.deepEqual((await shown({ ...base, credits: { sign: true } }))[0], [['I1', 'completed', '0.20', '3'], ['I1', 'completed', '65.00', '1000'], ['C2', 'credit', '9.99', '2'], ['C3', 'completed', '5.00', '1'], ['I4', 'credit', '3.00', '2']]);
+    // By prefix alone: C3 (positive) is a credit; the negative lines are still refused.
+    const byPrefix = await shown({ ...base, credits: { orderPrefix: 'C' } });
+    assert.deepEqual(byPrefix[0], [['I1', 'completed', '0.20', '3'], ['I1', 'completed', '65.00', '1000'], ['C3', 'credit', '5.00', '1']]);
   });
   it('stops after the rows it was asked to check', async () => {
     const file = join(dir, 'many.csv');
@@ -381,10 +403,11 @@ describe('detect: dry run through the load path', () => {
     const draft = proposeMapping(await readSample(file));
     assert.equal(draft.mapping.columns?.order_date, 'order_date');
     const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 20 });
-    assert.deepEqual([run.checked, run.valid], [15, 4]);
-    // B7's "shipped" is mapped to completed by the draft; B10's latin1 byte among UTF-8 rows is a reject.
-    assert.deepEqual(run.preview.map((r) => r.transaction_id), ['B1', 'B7', 'B9', 'B14']);
-    assert.equal(run.preview[3].product_name, 'Café ok');
+    assert.deepEqual([run.checked, run.valid], [15, 6]);
+    // B7's "shipped" is mapped to completed by the draft; B10's latin1 byte among UTF-8 rows is a reject;
+    // B3's negative quantity and B4's negative amount are credit lines the draft loads as such.
+    assert.deepEqual(run.preview.map((r) => [r.transaction_id, r.status]), [['B1', 'completed'], ['B3', 'credit'], ['B4', 'credit'], ['B7', 'completed'], ['B9', 'completed'], ['B14', 'completed']]);
+    assert.equal(run.preview[5].product_name, 'Café ok');
     assert.ok(run.rejects.some((r) => r.line === 3 && r.field === 'order_date'));
     assert.ok(run.rejects.some((r) => r.line === 14 && r.field === 'currency'));
   });

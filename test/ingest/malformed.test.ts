@@ -67,9 +67,9 @@ describe('a malformed file loads its good rows and quarantines each bad one', ()
     const reason = (line: number, field: string): string => r.find((x) => Number(x.line) === line && x.field === field)!.reason;
     assert.equal(reason(3, 'order_date'), 'line 3, field order_date: "2024-13-45" is not a date/time (expected YYYY-MM-DD HH:MM:SS or ISO 8601)');
     // A negative quantity is a return/credit line: said so, and counted apart (summary warning).
-    assert.match(reason(4, 'quantity'), /^line 4, field quantity: "-2" is negative: a return or credit line .*not loaded/);
+    assert.match(reason(4, 'quantity'), /^line 4, field quantity: "-2" is negative: a return or credit line .*; set "credits": \{"sign": true\} in the mapping to load such lines as credits/);
     assert.equal(reason(6, 'transaction_id'), 'line 6, field transaction_id: required value is missing');
-    assert.equal(reason(8, 'status'), 'line 8, field status: "shipped" is not one of: completed, refunded, cancelled, pending');
+    assert.equal(reason(8, 'status'), 'line 8, field status: "shipped" is not one of: completed, refunded, cancelled, pending, credit');
     assert.equal(reason(9, ''), 'line 9: expected 14 columns (as in the header), found 9');
     assert.match(reason(11, 'product_name'), /^line 11, field product_name: contains bytes that are not valid UTF-8 \(0xE9/);
     assert.match(reason(13, 'order_date'), /set dates\.order_date in the mapping/);

@@ -154,7 +154,7 @@ export function customer360Queries(customerId: string) {
       limit: 1,
     },
     orders: {
-      dimensions: ['sales.order_id', 'sales.order_date', 'sales.order_status', 'sales.sales_channel', 'sales.order_value', 'sales.order_lines'],
+      dimensions: ['sales.order_id', 'sales.order_date', 'sales.order_status', 'sales.sales_channel', 'sales.order_value', 'sales.order_lines', 'sales.order_refunds'],
       filters: [{ member: 'sales.customer_id', operator: 'equals', values: [customerId] }],
       order: [['sales.order_date', 'desc']],
       limit: 200,

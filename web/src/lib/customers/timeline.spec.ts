@@ -19,6 +19,15 @@ test('orders, interactions and deals merge newest first; deals sort by close dat
   expect(items[3].detail).toContain('Open · Proposal');
 });
 
+test('a credit-only order shows the money given back, negative', () => {
+  const [item] = buildTimeline(
+    [{ 'sales.order_id': 'C536379', 'sales.order_date': '2010-12-01T09:41:00.000', 'sales.order_value': '0', 'sales.order_refunds': '27.5', 'sales.order_status': 'credit', 'sales.sales_channel': '', 'sales.order_lines': 0 }],
+    [],
+    [],
+  );
+  expect(item).toMatchObject({ kind: 'order', title: 'Credit C536379', amount: -27.5, status: 'credit' });
+});
+
 test('a subject that already names the type is not prefixed twice', () => {
   const [item] = buildTimeline([], [{ 'engagement.interaction_id': 'I9', 'engagement.occurred_at': '2026-01-01T00:00:00.000', 'engagement.interaction_type': 'call', 'engagement.subject': 'Call: account review' }], []);
   expect(item.title).toBe('Call: account review');

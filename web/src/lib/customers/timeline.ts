@@ -27,13 +27,16 @@ const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v
 export function buildTimeline(orders: Row[], interactions: Row[], deals: Row[]): TimelineItem[] {
   const items: TimelineItem[] = [];
   for (const o of orders) {
+    // A credit-only order (a return loaded as credit lines, semantic/README.md) has no paid lines:
+    // what it is worth is the money given back, shown negative.
+    const credit = s(o['sales.order_status']) === 'credit';
     items.push({
       kind: 'order',
       id: s(o['sales.order_id']),
       at: s(o['sales.order_date']),
-      title: `Order ${s(o['sales.order_id'])}`,
-      detail: [humanize(s(o['sales.sales_channel'])), `${s(o['sales.order_lines']) || '?'} line(s)`].join(' · '),
-      amount: Number(o['sales.order_value']),
+      title: `${credit ? 'Credit' : 'Order'} ${s(o['sales.order_id'])}`,
+      detail: credit ? humanize(s(o['sales.sales_channel'])) : [humanize(s(o['sales.sales_channel'])), `${s(o['sales.order_lines']) || '?'} line(s)`].join(' · '),
+      amount: credit ? -Number(o['sales.order_refunds']) : Number(o['sales.order_value']),
       status: s(o['sales.order_status']),
     });
   }
