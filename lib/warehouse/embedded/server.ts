@@ -191,12 +191,15 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 export const LANE_HEADER = 'x-crm-lane';
 
 /**
- * The queue a request waits in. Cube connects as the semantic user: analytic. A client may ask for
- * the background lane by header, never for a better one than its user's.
+ * The queue a request waits in. Cube connects as the semantic user, analysts' notebooks and BI tools
+ * as the reader: analytic. The product lane is the writer's and the admin's, held by the product's
+ * own processes only; a reader there took the session kept for page views' session checks (fifth
+ * security review). A client may ask for the background lane by header, never for a better one
+ * than its user's.
  */
 function laneOf(access: Access | undefined, header: string | string[] | undefined): Lane {
   if (header === 'background') return 'background';
-  return access?.role === 'semantic' ? 'analytic' : 'product';
+  return access?.role === 'semantic' || access?.role === 'reader' ? 'analytic' : 'product';
 }
 
 const NO_HANDLER =
