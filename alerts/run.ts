@@ -405,7 +405,9 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     });
     result.closedEpisodes = plan.closures.length;
     result.newEpisodes = plan.newEpisodes;
-    log(`${result.candidates} customers at or above ${rules.probabilityThreshold}; ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
+    // Only customers with an owner can be alerted: on data without owners (CDNOW) "0 customers at or above
+    // 0.6" read as "nobody at risk" beside a churn page of 2,181 high-risk customers.
+    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
     if (!dryRun) {
       await writeClosures(warehouse, plan.closures);
       // Pending rows first: from here on a digest can be retried but never planned a second time.

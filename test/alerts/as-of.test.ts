@@ -78,6 +78,12 @@ test('data that ended in the past: the last paid order’s day (2024-03-11)', as
     log.some((l) => l.startsWith('data as of 2024-03-11: the data ends there')),
     log.join('\n'),
   );
+  // The count is of customers who can be alerted (with an owner), and says so: on data without
+  // owners "0 customers at or above 0.6" read as nobody at risk.
+  assert.ok(
+    log.some((l) => new RegExp(`^\\d+ customers with an owner at or above ${rules.probabilityThreshold};`).test(l)),
+    log.join('\n'),
+  );
 });
 
 test('current data (ended yesterday): the run’s own day', async () => {
