@@ -16,6 +16,8 @@ import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts'
  */
 
 let tw: TestWarehouse;
+/** The reader's bound in this test (the product's is READER_MAX_EXECUTION_SECONDS). */
+const READER_BOUND = 2;
 const clients: ClickHouseClient[] = [];
 
 function clientAs(user: string, password: string): ClickHouseClient {
@@ -47,7 +49,7 @@ function endless(c: ClickHouseClient): { stop(): Promise<void> } {
 }
 
 before(async () => {
-  tw = await startTestWarehouse({ poolSize: 2, reservedSessions: 1 });
+  tw = await startTestWarehouse({ poolSize: 2, reservedSessions: 1, readerMaxExecutionSeconds: READER_BOUND });
 });
 
 after(async () => {
@@ -72,4 +74,30 @@ test("a reader's queries never take the session kept for the product's statement
   assert.equal(tw.server.stats().pool.queued, 1, "the reader's second query was still waiting");
   await first.stop();
   await second.stop();
+});
+
+/**
+ * The reader's statements also end in the engine: a notebook's query that its client gave up on
+ * ran on to its end (the endpoint cannot interrupt a grouped query), holding an engine session —
+ * `SELECT count() FROM numbers(1e14)` for hours. The endpoint gives each reader statement at most
+ * READER_BOUND here (a request may ask for less, never more, and not in the SQL text).
+ */
+test("a reader's statement ends in the engine after the reader's bound, whatever it asks", { timeout: 120_000 }, async () => {
+  const { user, password } = tw.users.reader;
+  const ask = async (sql: string, settings: Record<string, string> = {}) => {
+    const url = new URL(tw.server.url);
+    url.search = new URLSearchParams({ database: tw.config.database, ...settings }).toString();
+    const r = await fetch(url, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` }, body: sql, signal: AbortSignal.timeout(100_000) });
+    return { code: r.headers.get('x-clickhouse-exception-code'), text: await r.text() };
+  };
+  // Days of counting on this machine: it can only end by the bound (TIMEOUT_EXCEEDED).
+  const HEAVY = 'SELECT count() FROM numbers(100000000000000) WHERE number % 7 = 3';
+  const bounded = await ask(HEAVY, { max_execution_time: '0' });
+  assert.equal(bounded.code, '159', `TIMEOUT_EXCEEDED expected: ${bounded.text.slice(0, 300)}`);
+  // Asking for no bound in the text is refused before the engine runs it.
+  const inText = await ask(`${HEAVY} SETTINGS max_execution_time = 0`);
+  assert.equal(inText.code, '497', `ACCESS_DENIED expected: ${inText.text.slice(0, 300)}`);
+  // Less than the bound is the reader's choice.
+  const shorter = await ask(HEAVY, { max_execution_time: '1' });
+  assert.equal(shorter.code, '159', shorter.text.slice(0, 300));
 });

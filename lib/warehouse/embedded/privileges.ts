@@ -107,6 +107,32 @@ const SENSITIVE_SETTINGS = new Set([
   'interactive_delay',
 ]);
 
+/**
+ * Longest a reader statement runs in the engine, in seconds. The reader is the user people hold
+ * (notebooks, BI tools), and a statement runs on after its client gives up: the endpoint stops a
+ * streamed result only between blocks and chDB cannot interrupt a single-shot query, so an
+ * abandoned `count()` over a huge range held an engine session for hours (fifth security review).
+ */
+export const READER_MAX_EXECUTION_SECONDS = 300;
+/** Settings that bound a reader statement's time: a request may lower them, the SQL text may not name them. */
+const READER_TIME_SETTINGS = new Set(['max_execution_time', 'timeout_overflow_mode']);
+
+/**
+ * The request's settings with the user's bound on statement time: for the reader, max_execution_time
+ * is at most `maxSeconds` (0, "no limit", is the bound too). Other users' settings as given.
+ */
+export function boundedSettings(access: Access | undefined, settings: ReadonlyMap<string, string>, maxSeconds = READER_MAX_EXECUTION_SECONDS): Map<string, string> {
+  const out = new Map(settings);
+  if (access?.role !== 'reader') return out;
+  const key = [...out.keys()].find((k) => k.toLowerCase() === 'max_execution_time');
+  const asked = key === undefined ? NaN : Number(out.get(key));
+  if (key !== undefined) out.delete(key);
+  out.set('max_execution_time', String(Number.isFinite(asked) && asked > 0 && asked < maxSeconds ? asked : maxSeconds));
+  // 'break' would answer a partial result as if complete; the bound is an error.
+  for (const k of [...out.keys()]) if (k.toLowerCase() === 'timeout_overflow_mode') out.delete(k);
+  return out;
+}
+
 const APPEND_ONLY = new Set(appendOnlyNames());
 /** Table (and its shards' local table) → the columns of it only the writer and the admin read. */
 const SECRET = new Map(Object.entries(SECRET_COLUMNS).flatMap(([t, columns]) => [[t, columns] as const, [`${t}_local`, columns] as const]));
@@ -169,7 +195,8 @@ export function checkText(access: Access, text: string): void {
         throw accessDenied(access.user, `user ${access.user} may only use quoted names made of letters, digits and _ (got ${t.text.slice(0, 60)})`);
       }
       // A setting's name may be quoted too (SETTINGS `dialect` = …).
-      if (quotedName && inSettings && SENSITIVE_SETTINGS.has(t.text.slice(1, -1).toLowerCase()) && tokens[i + 1]?.text === '=') {
+      const quotedSetting = t.text.slice(1, -1).toLowerCase();
+      if (quotedName && inSettings && (SENSITIVE_SETTINGS.has(quotedSetting) || (access.role === 'reader' && READER_TIME_SETTINGS.has(quotedSetting))) && tokens[i + 1]?.text === '=') {
         throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text.slice(1, -1)}`);
       }
       continue;
@@ -183,6 +210,9 @@ export function checkText(access: Access, text: string): void {
     if (word === 'SETTINGS') inSettings = true;
     if (inSettings && SENSITIVE_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
       throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text}`);
+    }
+    if (inSettings && access.role === 'reader' && READER_TIME_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
+      throw accessDenied(access.user, `user ${access.user} may not set ${t.text} in the query (a statement runs at most ${READER_MAX_EXECUTION_SECONDS} s; ask for less with the URL parameter max_execution_time)`);
     }
   }
 }
