@@ -169,6 +169,12 @@ export interface FeatureQueryOptions {
    * reads the population in such shards so it can score one while the engine computes the next.
    */
   shard?: { index: number; count: number };
+  /**
+   * Rows in customer_id order (default true: training, exports and tests read them so). Scoring
+   * turns it off: nothing it stores depends on the order, and sorting a million String ids is
+   * ≈ 2 CPU-s of the engine's (models/churn/README.md).
+   */
+  ordered?: boolean;
 }
 
 /** Statuses of orders that were placed and paid before the cutoff (see the header comment). */
@@ -200,55 +206,70 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
     (shard && shard.count > 1 ? ' AND cityHash64(customer_id) % {shard_count:UInt32} = {shard_index:UInt32}' : '') +
     profilingFilter(opts.profilingConsent);
 
-  // Orders and customers are grouped and joined on 64-bit hashes (cityHash64 of (customer, order)
-  // and of the customer), not on the String ids: hashing each string once is far cheaper than
-  // grouping, joining and comparing strings (this query was ≈ 35 CPU-s per 1M customers, most of it
-  // the order-level GROUP BY on two Strings; the same output bytes at 200k, see models/churn/README.md).
-  // The derived paid_orders table keys orders and customers the same way (semantic/derived/sql.ts):
-  // a collision needs p ≈ n² / 2^65 (≈ 3·10⁻⁸ for a million customers). Inner aliases are prefixed:
-  // ClickHouse resolves an alias before a column of the same name, even in WHERE.
-  const orders = `orders AS (
-    SELECT o_customer AS customer_id, cityHash64(o_customer) AS ck, day, value, refunded FROM (
-      SELECT cityHash64(customer_id, order_id) AS order_key, any(customer_id) AS o_customer,
-             toDate(min(order_date)) AS day, sum(amount) AS value, max(status = 'refunded') AS refunded
-      FROM transactions_resolved
-      WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
-      GROUP BY order_key)
+  // Customers are grouped and joined on 64-bit hashes (cityHash64 of the customer; orders on
+  // cityHash64(customer, order)), not on the String ids: hashing each string once is far cheaper
+  // than grouping, joining and comparing strings. The derived paid_orders table keys orders and
+  // customers the same way (semantic/derived/sql.ts): a collision needs p ≈ n² / 2^65 (≈ 3·10⁻⁸ for
+  // a million customers). Inner aliases are prefixed: ClickHouse resolves an alias before a column
+  // of the same name, even in WHERE.
+  const lines = `lines AS (
+    SELECT customer_id AS l_customer, cityHash64(customer_id) AS ck, cityHash64(customer_id, order_id) AS l_order,
+           order_date AS l_at, amount AS l_amount, status = 'refunded' AS l_refunded
+    FROM transactions_resolved
+    WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
   )`;
-  // The population is tx itself (HAVING), so the orders are scanned once: ClickHouse inlines a
+  // The population is tx itself (HAVING), so the lines are scanned once: ClickHouse inlines a
   // CTE at every reference, and an `IN (SELECT … FROM population)` in each sub-query would
   // re-read the transactions every time. The other sub-queries aggregate every customer and the
   // LEFT JOINs on tx keep the population's rows.
   const having =
-    population === 'definition' ? `\n    HAVING countIf(day >= subtractDays(${C}, {active_window_days:UInt32})) >= {min_orders:UInt32}` : '';
+    population === 'definition' ? `\n    HAVING arrayCount(d -> d >= subtractDays(${C}, {active_window_days:UInt32}), day) >= {min_orders:UInt32}` : '';
+  // One aggregation of the lines by customer, into one array each; orders and every figure are
+  // then computed from that array. The engine's aggregates touch each group's state once per row
+  // and per function: the order-level GROUP BY (9M orders at 1M customers) and the ~20 countIf /
+  // sumIf per customer after it were ~25 random accesses per line into hundreds of MB of state, the
+  // bulk of this query's CPU; array functions walk each customer's values in sequence. An order is
+  // its lines with the same key, sorted together and cut where the key changes (arraySplit): its
+  // day is its first line's day, its value the sum of its lines, refunded if any line is — what the
+  // GROUP BY order_key gave. Same output bytes at 1M customers and on lines with several per order,
+  // statuses and aliases (models/churn/README.md, session 8).
   const tx = `tx AS (
-    SELECT ck, any(customer_id) AS cid,
-      dateDiff('day', max(day), ${C}) AS recency_days,
-      dateDiff('day', min(day), ${C}) AS tenure_days,
-      count() AS orders_total,
-      countIf(day >= ${since(90)}) AS orders_90d,
-      countIf(day >= ${since(180)} AND day < ${since(90)}) AS orders_prev_90d,
-      countIf(day >= ${since(365)}) AS orders_365d,
-      toFloat64(sumIf(value, day >= ${since(90)})) AS revenue_90d,
-      toFloat64(sumIf(value, day >= ${since(180)} AND day < ${since(90)})) AS revenue_prev_90d,
-      toFloat64(sumIf(value, day >= ${since(365)})) AS revenue_365d,
-      countIf(refunded AND day >= ${since(365)}) AS refunds_365d,
-      countIf(day >= ${since(180)}) AS orders_180d,
-      countIf(day >= ${since(360)} AND day < ${since(180)}) AS orders_prev_180d,
-      toFloat64(sumIf(value, day >= ${since(180)})) AS revenue_180d,
-      toFloat64(sumIf(value, day >= ${since(360)} AND day < ${since(180)})) AS revenue_prev_180d,
-      -- Calendar months with an order, exactly: the last 365 days touch at most 13 months, so one bit
-      -- per month back from the cutoff's month in a UInt64 and its popcount (cheaper than a hash set).
-      bitCount(groupBitOrIf(bitShiftLeft(toUInt64(1), toRelativeMonthNum(${C}) - toRelativeMonthNum(day)), day >= ${since(365)})) AS active_months_365d,
-      countIf(day >= ${since(365)} AND day < subtractDays(${C}, {season_end_days:UInt32})) AS orders_same_window_last_year,
-      -- gaps in days between consecutive distinct purchase days (several orders on one day are one visit);
-      -- sorting then dropping repeats is cheaper than groupUniqArray's hash set (same array)
-      arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arrayDistinct(arraySort(groupArray(day)))))) AS gaps,
-      if(length(gaps) = 0, NULL, toFloat64(arrayMax(gaps))) AS gap_max_days,
-      if(length(gaps) < 2, NULL, arrayReduce('stddevPop', gaps) / arrayAvg(gaps)) AS gap_cv,
-      if(length(gaps) < 2 OR arrayReduce('stddevPop', gaps) = 0, NULL,
-         (recency_days - arrayAvg(gaps)) / arrayReduce('stddevPop', gaps)) AS gap_z
-    FROM orders
+    SELECT ck, any(l_customer) AS cid,
+      arraySort(x -> x.1, groupArray((l_order, l_at, l_amount, l_refunded))) AS ls,
+      arraySplit((x, first) -> first, ls, arrayMap((a, b) -> a != b, ls.1, arrayPushFront(arrayPopBack(ls.1), bitNot(ls.1[1])))) AS os,
+      arrayMap(o -> toDate(arrayMin(o.2)), os) AS day,
+      arrayMap(o -> arraySum(o.3), os) AS value,
+      arrayMap(o -> arrayMax(o.4), os) AS refunded,
+      arraySort(day) AS days_sorted,
+      dateDiff('day', days_sorted[-1], ${C}) AS recency_days,
+      dateDiff('day', days_sorted[1], ${C}) AS tenure_days,
+      length(day) AS orders_total,
+      arrayCount(d -> d >= ${since(90)}, day) AS orders_90d,
+      arrayCount(d -> d >= ${since(180)} AND d < ${since(90)}, day) AS orders_prev_90d,
+      arrayCount(d -> d >= ${since(365)}, day) AS orders_365d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(90)}, value, day))) AS revenue_90d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(180)} AND d < ${since(90)}, value, day))) AS revenue_prev_90d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(365)}, value, day))) AS revenue_365d,
+      arrayCount((r, d) -> r AND d >= ${since(365)}, refunded, day) AS refunds_365d,
+      arrayCount(d -> d >= ${since(180)}, day) AS orders_180d,
+      arrayCount(d -> d >= ${since(360)} AND d < ${since(180)}, day) AS orders_prev_180d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(180)}, value, day))) AS revenue_180d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(360)} AND d < ${since(180)}, value, day))) AS revenue_prev_180d,
+      -- calendar months with an order in the last 365 days: distinct months of the sorted days
+      length(arrayCompact(arrayMap(d -> toRelativeMonthNum(d), arrayFilter(d -> d >= ${since(365)}, days_sorted)))) AS active_months_365d,
+      arrayCount(d -> d >= ${since(365)} AND d < subtractDays(${C}, {season_end_days:UInt32}), day) AS orders_same_window_last_year,
+      -- gaps in days between consecutive distinct purchase days (several orders on one day are one visit)
+      arrayPopFront(arrayDifference(arrayMap(d -> toInt64(toRelativeDayNum(d)), arrayCompact(days_sorted)))) AS gaps,
+      length(gaps) AS n_gaps,
+      toFloat64(arraySum(gaps)) AS gaps_sum,
+      -- stddevPop as ClickHouse computes it (sqrt of max(0, (Σx² − (Σx)²/n) / n) in Float64; the sums
+      -- are exact integers), without an aggregate state per customer: the same bits as arrayReduce
+      toFloat64(arraySum(g -> g * g, gaps)) AS gaps_sq,
+      sqrt(greatest(0., (gaps_sq - gaps_sum * gaps_sum / n_gaps) / n_gaps)) AS gaps_sd,
+      if(n_gaps = 0, NULL, toFloat64(arrayMax(gaps))) AS gap_max_days,
+      if(n_gaps < 2, NULL, gaps_sd / (gaps_sum / n_gaps)) AS gap_cv,
+      if(n_gaps < 2 OR gaps_sd = 0, NULL, (recency_days - gaps_sum / n_gaps) / gaps_sd) AS gap_z
+    FROM lines
     GROUP BY ck${having}
   )`;
   const ix = `ix AS (
@@ -293,7 +314,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
     SELECT cityHash64(customer_id) AS ck, toUInt8(customer_type = 'business') AS is_b2b
     FROM customers FINAL${idFilter ? `\n    WHERE ${idFilter.slice(' AND '.length)}` : ''}
   )`;
-  const ctes = [orders, tx, ix, op, cm, cu];
+  const ctes = [lines, tx, ix, op, cm, cu];
   const labelJoin: string[] = [];
   const labelCol: string[] = [];
   if (opts.withLabels) {
@@ -319,8 +340,7 @@ LEFT JOIN ix ON ix.ck = tx.ck
 LEFT JOIN op ON op.ck = tx.ck
 LEFT JOIN cm ON cm.ck = tx.ck
 LEFT JOIN cu ON cu.ck = tx.ck
-${labelJoin.join('\n')}
-ORDER BY customer_id`;
+${labelJoin.join('\n')}${opts.ordered === false ? '' : '\nORDER BY customer_id'}`;
 
   const query_params: Record<string, unknown> = {
     cutoff,

@@ -76,7 +76,9 @@ describe('feature query builder', () => {
     assert.doesNotMatch(scoring.query, /lbl|horizon_days|churned/);
     assert.equal(scoring.query_params.horizon_days, undefined);
     assert.doesNotMatch(scoring.query, /HAVING/, 'every buyer');
-    assert.match(q.query, /HAVING countIf\(day >= subtractDays\(\{cutoff:Date\}, \{active_window_days:UInt32\}\)\) >= \{min_orders:UInt32\}/);
+    assert.match(scoring.query, /\nORDER BY customer_id$/, 'rows in customer order by default');
+    assert.doesNotMatch(buildFeatureQuery({ cutoff: '2024-06-30', population: 'buyers', ordered: false }).query, /ORDER BY/, 'scoring reads them unsorted');
+    assert.match(q.query, /HAVING arrayCount\(d -> d >= subtractDays\(\{cutoff:Date\}, \{active_window_days:UInt32\}\), day\) >= \{min_orders:UInt32\}/);
   });
 
   test('customer filter and export format', () => {

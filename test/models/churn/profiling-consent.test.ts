@@ -7,7 +7,7 @@ import { buildFeatureQuery } from '../../../models/churn/features.ts';
 
 describe('profiling consent in the churn feature query', () => {
   const orders = (q: string): string =>
-    q.slice(q.indexOf('orders AS ('), q.indexOf('GROUP BY', q.indexOf('orders AS (')));
+    q.slice(q.indexOf('lines AS ('), q.indexOf('GROUP BY', q.indexOf('lines AS (')));
   test('unset: everyone (training, tests)', () => {
     assert.doesNotMatch(buildFeatureQuery({ cutoff: '2024-06-30', population: 'buyers' }).query, /consent_current/);
   });
