@@ -408,6 +408,16 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     });
     assert.deepEqual(seriesTypes, ['bar'], 'no previous-period line beside a card that does not compare');
     await shot(page, '09b-cockpit-comparison-before-data');
+
+    // Lost orders, same period: the first closed deal is after the baseline's start, so "Growing
+    // loss reasons" says so instead of a change of part of a period against a whole one.
+    const [firstDeal] = await stack.load({ measures: ['pipeline.deals'], timeDimensions: [{ dimension: 'pipeline.closed_at', granularity: 'day' }], filters: [{ member: 'pipeline.closed_at', operator: 'set' }], order: [['pipeline.closed_at', 'asc']], limit: 1 }, exec);
+    const dealStart = String(firstDeal['pipeline.closed_at.day']).slice(0, 10);
+    assert.ok(prevFrom < dealStart, `the baseline (from ${prevFrom}) reaches before the first closed deal (${dealStart})`);
+    await open(page, '/lost-orders?period=last_24_full_months&compare=none');
+    const dealStartText = new Date(`${dealStart}T00:00:00Z`).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    assert.equal((await page.textContent('[data-testid="growth-not-compared"]'))?.trim(), `No data before ${dealStartText}: comparison not available.`);
+    assert.equal(await page.locator('[data-testid="chart-growth"] [data-chart]').count(), 0, 'no change bars');
   });
 
   test('every page renders without console errors (screenshots for review)', async () => {

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { comparisonFor, dataStartOf, dataStartQuery, describePeriod, drawnComparison } from './comparison.ts';
+import {
+  comparisonFor,
+  dataStartOf,
+  dataStartQuery,
+  describePeriod,
+  drawnComparison,
+  baselineComparison,
+} from './comparison.ts';
 import { parseFilters } from './url-filters.ts';
 
 const asOf = '2026-12-05';
@@ -134,6 +141,17 @@ describe('describePeriod', () => {
       'Year to date, 1 Jan 2026 – 5 Dec 2026, compared with the same period last year (1 Jan 2025 – 5 Dec 2025)',
     ],
     ['from=2026-02-03&to=2026-02-10&compare=none', undefined, '3 Feb 2026 – 10 Feb 2026'],
+    // November against October: a 3.2% fall in a total by the missing day alone.
+    [
+      'period=last_full_month',
+      undefined,
+      'Last full month, 1 Nov 2026 – 30 Nov 2026, compared with the previous period (1 Oct 2026 – 31 Oct 2026), 30 days against 31',
+    ],
+    [
+      'from=2026-02-01&to=2026-02-28',
+      undefined,
+      '1 Feb 2026 – 28 Feb 2026, compared with the previous period (1 Jan 2026 – 31 Jan 2026), 28 days against 31',
+    ],
     [
       'period=last_24_full_months',
       '2025-01-03',
@@ -142,5 +160,34 @@ describe('describePeriod', () => {
   ] as const)('?%s', (qs, start, expected) => {
     const f = at(qs);
     expect(describePeriod(f, comparisonFor(f, start))).toBe(expected);
+  });
+
+  // "Growing loss reasons" compares even under "No comparison" (with the previous period), and must
+  // refuse what the cards refuse: a baseline before the data, a period past the data's end.
+  test('a change chart’s baseline is judged like the cards’ comparison', () => {
+    const none = baselineComparison(at('period=last_24_full_months&compare=none'), '2025-01-03');
+    expect(none).toMatchObject({
+      available: false,
+      range: { from: '2022-12-01', to: '2024-11-30' },
+      dataStart: '2025-01-03',
+    });
+    expect(none.notice).toBe('No data before 3 Jan 2025: comparison not available');
+    const cdnow = (qs: string) => parseFilters(new URLSearchParams(qs), '1998-06-30');
+    expect(
+      baselineComparison(cdnow('from=1998-01-01&to=1998-12-31&compare=none'), '1997-01-01', '1998-06-30'),
+    ).toMatchObject({
+      available: false,
+      range: { from: '1997-01-01', to: '1997-12-31' },
+      dataEnd: '1998-06-30',
+    });
+    expect(
+      baselineComparison(cdnow('from=1998-01-01&to=1998-03-31&compare=none'), '1997-01-01', '1998-06-30'),
+    ).toMatchObject({
+      available: true,
+      range: { from: '1997-10-01', to: '1997-12-31' },
+    });
+    expect(baselineComparison(at('compare=last_year'), '2020-01-01')).toEqual(
+      comparisonFor(at('compare=last_year'), '2020-01-01'),
+    );
   });
 });

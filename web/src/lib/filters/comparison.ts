@@ -1,7 +1,14 @@
-import { comparability, COMPARE_LABELS, DEFAULT_COMPARE, PERIODS, type Compare } from '../../../../lib/periods.ts';
+import {
+  comparability,
+  COMPARE_LABELS,
+  daysIn,
+  DEFAULT_COMPARE,
+  PERIODS,
+  type Compare,
+} from '../../../../lib/periods.ts';
 import { SCOPES, scopeFilters } from '../cube/scopes.ts';
 import { timeKey, type CubeQuery, type Row } from '../cube/types.ts';
-import { formatDate } from '../format/format.ts';
+import { formatDate, formatNumber } from '../format/format.ts';
 import { comparisonOf, type DateRange, type Filters } from './url-filters.ts';
 
 /**
@@ -63,6 +70,16 @@ export function comparisonFor(f: Filters, dataStart: string | undefined, asOf?: 
   return { compare, range, available: c.available, vs: VS_TEXT[compare], notice: undefined };
 }
 
+/**
+ * The comparison a "change since" chart makes even when the page compares with nothing ("Growing
+ * loss reasons" needs a baseline): the chosen one, or the previous period under "No comparison".
+ * Refused on the same grounds as the cards' (before the data, past its end): the chart then shows
+ * the notice, not a change of half a period against a whole one.
+ */
+export function baselineComparison(f: Filters, dataStart: string | undefined, asOf?: string): Comparison {
+  return comparisonFor((f.compare ?? DEFAULT_COMPARE) === 'none' ? { ...f, compare: 'previous' } : f, dataStart, asOf);
+}
+
 /** A chart subtitle's words for the comparison line, e.g. "dashed: same period last year". */
 export const comparisonName = (compare: Compare): string => COMPARE_LABELS[compare];
 
@@ -114,5 +131,8 @@ export function describePeriod(f: Filters, c: Comparison): string {
     return `${dates}. Not compared with ${what}: there is no data before ${formatDate(c.dataStart)}.`;
   if (!c.available && c.dataEnd)
     return `${dates}. Not compared with ${what}: the data ends ${formatDate(c.dataEnd)}, so this period has fewer days with data than that one.`;
-  return `${dates}, compared with ${what}`;
+  // Calendar periods of different lengths (30 days of November against 31 of October, February
+  // against January): a total changes by the length alone, so the header says both.
+  const [days, against] = [daysIn(f), daysIn(c.range)];
+  return `${dates}, compared with ${what}${days === against ? '' : `, ${formatNumber(days)} days against ${formatNumber(against)}`}`;
 }

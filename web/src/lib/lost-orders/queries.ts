@@ -54,9 +54,10 @@ export function lostByQuery(f: Filters, member: string, limit = 15): CubeQuery {
 
 /**
  * The period "growing loss reasons" measures change against: the chosen comparison, or the
- * previous period when the URL asks for none (a change needs a baseline; the chart says which).
+ * previous period when the URL asks for none (a change needs a baseline; the chart says which) —
+ * the range baselineComparison() judges, so the chart and its notice speak of the same days.
  */
-export const growthBaseline = (f: Filters): DateRange => comparisonOf(f) ?? previousPeriod(f);
+export const growthBaseline = (f: Filters): DateRange => comparisonOf(f) ?? comparisonOf({ ...f, compare: 'previous' }) ?? previousPeriod(f);
 
 /** Loss reasons this period and in the baseline (which reasons are growing). */
 export function reasonGrowthQueries(f: Filters) {
