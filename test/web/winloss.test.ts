@@ -249,6 +249,13 @@ describe('win/loss in the dashboard (Chromium, demo data)', { timeout: 1_800_000
     assert.equal(await kpi('pipeline-open-deals'), num(mine['deal_risk.open_deals']));
     assert.ok(Math.abs((await kpi('pipeline-value-at-risk')) - num(mine['deal_risk.value_at_risk'])) < 0.01);
     assert.ok(Math.abs((await kpi('pipeline-open-value')) - num(mine['deal_risk.open_value'])) < 0.01);
+    // The scored cards say what part of the owner's open pipeline (the cockpit's count) they cover.
+    const [pipe] = await stack.load({ measures: ['pipeline.open_deals'], filters: [{ member: 'pipeline.deal_status', operator: 'equals', values: ['open'] }] }, token);
+    const unscored = num(pipe['pipeline.open_deals']) - num(mine['deal_risk.open_deals']);
+    assert.ok(unscored >= 0, 'the run scores no deal the pipeline does not hold');
+    const dealsNote = (await page.textContent('[data-testid="pipeline-open-deals"]')) ?? '';
+    if (unscored > 0) assert.match(dealsNote, new RegExp(`of ${num(pipe['pipeline.open_deals']).toLocaleString('en-GB')} open deals: ${unscored.toLocaleString('en-GB')} not scored`));
+    else assert.match(dealsNote, /latest win\/loss run/);
 
     const rows = await tableRows(page, 'open-deals-table');
     const expected = await stack.load({

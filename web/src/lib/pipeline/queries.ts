@@ -1,4 +1,6 @@
 import { FILTER_KEYS, type FilterKey, type Filters } from '../filters/url-filters.ts';
+import { scopeFilters } from '../cube/scopes.ts';
+import { formatCurrency, formatNumber, toNumber } from '../format/format.ts';
 import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
 import { customerHref, type Column } from '../drill.ts';
 import { causesText } from '../lost-orders/causes.ts';
@@ -63,6 +65,38 @@ export function openDealsSummaryQuery(f: Pick<Filters, FilterKey>): CubeQuery {
   return {
     measures: ['deal_risk.open_deals', 'deal_risk.open_value', 'deal_risk.value_at_risk', 'deal_risk.expected_won_value'],
     filters: [...dealRiskFilters(f), OPEN],
+  };
+}
+
+/**
+ * Every open deal, scored or not (the pipeline view, as the cockpit's "Open pipeline" counts them):
+ * the run scores only deals of customers who did not withdraw profiling consent and that were open
+ * on its as-of day, so the cards say what part of the pipeline they cover.
+ */
+export function allOpenDealsQuery(f: Filters): CubeQuery {
+  return {
+    measures: ['pipeline.open_deals', 'pipeline.pipeline_value'],
+    filters: [...scopeFilters('dealsOpen', f), { member: 'pipeline.deal_status', operator: 'equals', values: ['open'] }],
+  };
+}
+
+/**
+ * The cards' notes: "Open value €44.7m" beside the cockpit's "Open pipeline €47.7m" read as two
+ * answers to one question; it is the scored deals' part. The plain notes while an answer is
+ * missing or when every open deal is scored.
+ */
+export function coverageNotes(
+  scored: unknown,
+  open: unknown,
+  openValue: unknown,
+): { deals: string; value: string } {
+  const s = toNumber(scored as string);
+  const o = toNumber(open as string);
+  const v = toNumber(openValue as string);
+  if (s === undefined || o === undefined || s >= o) return { deals: 'latest win/loss run', value: 'sum of amounts' };
+  return {
+    deals: `of ${formatNumber(o)} open deals: ${formatNumber(o - s)} not scored by the latest run`,
+    value: `sum of the scored deals' amounts; all open deals: ${v === undefined ? '—' : formatCurrency(v, { compact: true })}`,
   };
 }
 
