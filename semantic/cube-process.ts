@@ -18,6 +18,7 @@ import { AuthError, SQL_ROLES, secretKey, tokenFromHeader, verifyToken, type Rol
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { queryFanoutGuard } from './security/query-fanout.ts';
+import { routePath } from './security/route-path.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
 import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader, isComplete } from './answer-cache.ts';
@@ -203,26 +204,6 @@ function logger(msg: string, params: Record<string, unknown> = {}): void {
  */
 const SQL_PATH = /\/v1\/sql\/?$/;
 const HEALTH_PATH = /^\/(readyz|livez)\/?$/;
-/** The path as express's router may match it (absolute-form, any case, a trailing slash), erring towards a match. */
-const routePath = (url: string | undefined): string => {
-  const raw = url ?? '/';
-  let pathname = raw.split(/[?#]/)[0];
-  if (!raw.startsWith('/')) {
-    try {
-      pathname = new URL(raw).pathname;
-    } catch {
-      // Not absolute-form either: checked as it is.
-    }
-  }
-  let decoded = pathname;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    // An undecodable path matches no route of Cube's; the raw one is checked.
-  }
-  return decoded.replace(/\/+/g, '/').toLowerCase();
-};
-
 const apiBoundary: Middleware = (req, res, next) => {
   const requestId = requestIdFor(req.headers['x-request-id']);
   req.headers['x-request-id'] = requestId;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { routePath } from './route-path.ts';
 
 interface GraphqlParser {
   parse(source: string, options?: { noLocation?: boolean }): unknown;
@@ -67,22 +68,23 @@ type Req = IncomingMessage & { body?: unknown; query?: Record<string, unknown> }
 type Next = (err?: unknown) => void;
 
 /**
- * Matched as express routes Cube's paths: case-insensitively, with or without a trailing slash. A
- * guard stricter than the router is one a caller walks around (`/v1/LOAD`, `/GraphQL` ran any
- * number of queries: fifth security review). `subscribe` is Cube's load under another name.
+ * Matched on the path as express's router reads it (routePath: absolute-form targets, any case,
+ * a trailing slash): a guard stricter than the router is one a caller walks around (`/v1/LOAD`,
+ * `/GraphQL` or `GET http://host/cubejs-api/v1/load` ran any number of queries: fifth security
+ * review). `subscribe` is Cube's load under another name.
  */
-const GRAPHQL = /^\/cubejs-api\/graphql(\/|\?|$)/i;
-const REST = /^\/cubejs-api\/v1\/(load|subscribe|sql|dry-run)(\/|\?|$)/i;
+const GRAPHQL = /^\/cubejs-api\/graphql\/?$/;
+const REST = /^\/cubejs-api\/v1\/(load|subscribe|sql|dry-run)\/?$/;
 
 /** The number a request asks for, or undefined when it is not a data request. */
 export function queriesOf(req: Req): number | undefined {
-  const url = req.url ?? '';
-  if (GRAPHQL.test(url)) {
+  const path = routePath(req.url);
+  if (GRAPHQL.test(path)) {
     const body = req.body as { query?: unknown } | undefined;
     const text = req.method === 'POST' ? body?.query : req.query?.query;
     return Array.isArray(text) ? text.reduce<number>((sum, t) => sum + graphqlCubeFields(t), 0) : graphqlCubeFields(text);
   }
-  if (REST.test(url)) {
+  if (REST.test(path)) {
     const q = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query?.query;
     // Repeated ?query= parameters (express's qs reads an array): each one counts.
     return Array.isArray(q) && q.every((x) => typeof x === 'string') ? q.reduce<number>((sum, x) => sum + restQueryCount(x), 0) : restQueryCount(q);
@@ -104,8 +106,7 @@ export function queryFanoutGuard(max = MAX_QUERIES_PER_REQUEST) {
       if (typeof r.status === 'function') r.status(status).json({ error, type: 'UserError' });
       else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error }));
     };
-    const url = req.url ?? '';
-    if (req.method === 'POST' && GRAPHQL.test(url) && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    if (req.method === 'POST' && GRAPHQL.test(routePath(req.url)) && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       json(415, 'GraphQL requests are accepted as application/json (POST) or as ?query= (GET).');
       return;
     }

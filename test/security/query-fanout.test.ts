@@ -10,7 +10,7 @@
  * and answer 504, so the refusal is told apart by status, not by time.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { issueToken } from '../../semantic/security/auth.ts';
 import { graphqlCubeFields, MAX_QUERIES_PER_REQUEST, restQueryCount } from '../../semantic/security/query-fanout.ts';
@@ -113,4 +113,26 @@ test('every spelling express routes to a data endpoint is counted (case, trailin
   refused(await call('/GRAPHQL/', { method: 'POST', body: { query: aliases(30) } }), 30);
   const raw = await call('/GraphQL', { method: 'POST', body: aliases(200), contentType: 'application/graphql' });
   assert.equal(raw.status, 415, JSON.stringify(raw.body));
+});
+
+// The same in absolute form (`GET http://host/cubejs-api/v1/load?… HTTP/1.1`): Node hands the
+// whole URL to express, whose router matches its path; the guard read the raw req.url.
+test('a request target in absolute form is counted too', { timeout: 180_000 }, async () => {
+  const base = new URL(semantic.url);
+  const absolute = (path: string, body?: string) =>
+    new Promise<{ status: number; body: { error?: string; requestId?: string } }>((resolve, reject) => {
+      const req = request(
+        { host: base.hostname, port: base.port, method: body === undefined ? 'GET' : 'POST', path: `http://${base.host}${path}`, headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { error?: string } }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  refused(await absolute(`/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify(compared(40)))}&queryType=multi`), 40);
+  refused(await absolute('/cubejs-api/v1/load', JSON.stringify({ query: compared(40), queryType: 'multi' })), 40);
+  refused(await absolute(`/cubejs-api/graphql?query=${encodeURIComponent(aliases(30))}`), 30);
 });
