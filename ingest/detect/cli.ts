@@ -50,7 +50,7 @@ export function report(file: string, draft: Draft, run: DryRun, out: string | un
   if (run.error) lines.push(`Dry run: nothing would load: ${run.error}`);
   else {
     lines.push(`Preview: the first ${run.preview.length} rows as they would load (customer ids are resolved at load time):`, previewTable(run.preview), '');
-    lines.push(`Checked ${run.checked} rows: ${run.valid} would load, ${run.rejectedRows} would be rejected.`);
+    lines.push(`Checked ${run.checked} rows: ${run.valid} would load, ${run.rejectedRows} would be rejected${run.skipped > 0 ? `, ${run.skipped} left out by "skip"` : ''}.`);
     for (const r of run.rejects.slice(0, 10)) lines.push(`  rejected: ${r.reason}`);
   }
   lines.push('', out ? `Mapping draft written to ${out}. Load with:` : 'Load with (after saving the draft):');

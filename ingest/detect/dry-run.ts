@@ -19,6 +19,8 @@ export interface DryRun {
   checked: number;
   /** Of those, rows that would load. */
   valid: number;
+  /** Rows the mapping's `skip` would leave out. */
+  skipped: number;
   /** Rows that would be rejected, and the first rejects. */
   rejectedRows: number;
   rejects: RejectRow[];
@@ -43,7 +45,7 @@ export async function dryRun(
 ): Promise<DryRun> {
   const previewRows = opts.previewRows ?? 10;
   const checkRows = Math.max(opts.checkRows ?? 1000, previewRows);
-  const result: DryRun = { preview: [], checked: 0, valid: 0, rejectedRows: 0, rejects: [] };
+  const result: DryRun = { preview: [], checked: 0, valid: 0, skipped: 0, rejectedRows: 0, rejects: [] };
   let reader: RowReader;
   let encoder: RowEncoder;
   try {
@@ -130,5 +132,6 @@ export async function dryRun(
   } catch (e) {
     if (!(e instanceof Enough)) result.error = (e as Error).message;
   }
+  result.skipped = encoder.skipped;
   return result;
 }

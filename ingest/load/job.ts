@@ -311,7 +311,15 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         progress();
       },
     };
-    worker = parseWorkerFor(input, reader.size, !erased && !spec.resolvesIdentity && (refs !== undefined || !encoder.layout.hasCustomerId), runVersion, batchId, refs);
+    // A mapping that skips rows parses here: the count of skipped rows lives on this encoder.
+    worker = parseWorkerFor(
+      input,
+      reader.size,
+      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && (refs !== undefined || !encoder.layout.hasCustomerId),
+      runVersion,
+      batchId,
+      refs,
+    );
     if (worker) {
       const pw = worker;
       parsed = { rows: 0, rejected: 0 };
@@ -354,6 +362,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     warnings.push(...w.duplicateWarnings());
     if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
+    if (encoder.skipped > 0) warnings.push(`${encoder.skipped.toLocaleString('en-US')} row${encoder.skipped === 1 ? '' : 's'} left out by the mapping's "skip" (neither loaded nor rejected)`);
     const rejectsFile = await rejects.close();
     await scratch.drop();
     await io.releaseLocalFiles();

@@ -95,6 +95,8 @@ export class RowEncoder {
   readonly #customerKeySlot: number;
   /** Fields with a value map (most mappings have none). */
   readonly #mappedFields: number[];
+  /** Rows the mapping's `skip` left out (counted as read, neither loaded nor rejected). */
+  skipped = 0;
   /** Set by the customers pass: receives the matching keys of every valid record. */
   onIdentity: ((keys: IdentityKeys) => void) | undefined;
   #lastSourceBuf: Buffer | undefined;
@@ -191,6 +193,10 @@ export class RowEncoder {
   encode(row: RowInput, batch: Batch): boolean {
     batch.read++;
     this.#applyConstantsAndTrim(row);
+    if (this.mapping.skip.length > 0 && this.#skips(row)) {
+      this.skipped++;
+      return false;
+    }
     if (this.#credits) this.#markCredit(row, this.#credits);
     const errors = this.#errors;
     errors.length = 0;
@@ -330,6 +336,15 @@ export class RowEncoder {
         }
       }
     }
+  }
+
+  /** Mapping `skip`: the row's value of a listed field is one of the values to leave out. */
+  #skips(row: RowInput): boolean {
+    for (const rule of this.mapping.skip) {
+      const s = row.start[rule.index];
+      if (s >= 0 && rule.values.has(row.bufs[rule.index].toString('utf8', s, row.end[rule.index]).toLowerCase())) return true;
+    }
+    return false;
   }
 
   /**
@@ -649,7 +664,7 @@ export class RowEncoder {
 
 /** Why a negative quantity, amount or unit price is refused: what such a line is and what to do with it. */
 export function creditLineProblem(raw: string): string {
-  return `${quoteValue(raw)} is negative: a return or credit line (e.g. a cancelled invoice's line); set "credits": {"sign": true} in the mapping to load such lines as credits (status credit: they reduce net revenue and are not purchases)`;
+  return `${quoteValue(raw)} is negative: a return or credit line (e.g. a cancelled invoice's line); set "credits": {"sign": true} in the mapping to load such lines as credits, or send them with status "credit" and a positive amount (credits reduce net revenue and are not purchases)`;
 }
 
 function kindOf(f: FieldSpec): Kind {

@@ -30,6 +30,8 @@ export interface CompiledMapping {
   ignore: Set<string>;
   /** Entities with a derivable grouping id (transactions' order_id): how rows without one are grouped. */
   orders: OrdersBy;
+  /** Mapping `skip`: rows left out by a field's value (lower-cased, trimmed), counted by the encoder. */
+  skip: { index: number; values: Set<string> }[];
   /** Mapping `credits`: which rows are return/credit lines loaded as such (entity.credits). */
   credits?: { sign: boolean; orderPrefix?: Buffer };
 }
@@ -129,6 +131,10 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
 
   if (mapping.orders && !entity.derive?.group) throw new MappingError(`mapping "orders": ${entity.name} have no orders to form`);
 
+  const skip = Object.entries(mapping.skip ?? {}).map(([name, list]) => ({
+    index: known(name, 'mapping "skip"').index,
+    values: new Set(list.map((v) => v.trim().toLowerCase())),
+  }));
   if (mapping.credits && !entity.credits) throw new MappingError(`mapping "credits": ${entity.name} have no credit lines`);
   const credits =
     mapping.credits && (mapping.credits.sign || mapping.credits.orderPrefix)
@@ -148,6 +154,7 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     renames,
     ignore: new Set(mapping.ignore ?? []),
     orders: mapping.orders?.by ?? 'customer_timestamp',
+    skip,
     credits,
   };
 }

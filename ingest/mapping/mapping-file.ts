@@ -53,6 +53,12 @@ export interface Mapping {
   /** Source columns to drop without a warning. */
   ignore?: string[];
   /**
+   * Rows to leave out, by a field's value (as loaded: trimmed, after `values`; case-insensitive):
+   * `{"product_id": ["POST", "DOT", "AMAZONFEE"]}` keeps postage and fee lines out of sales. They are
+   * counted in the summary, neither loaded nor rejected.
+   */
+  skip?: Record<string, string[]>;
+  /**
    * Transactions without an `order_id`: how lines become orders. `customer_timestamp` (default): one
    * order per customer and order time; `customer_day`: per customer and calendar day; `line`: every
    * line its own order. Rows that have an order_id keep it.
@@ -77,7 +83,7 @@ export const WHITESPACE = 'whitespace';
 
 export class MappingError extends Error {}
 
-const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'orders', 'credits', 'defaultCountry', '$comment']);
+const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'skip', 'orders', 'credits', 'defaultCountry', '$comment']);
 const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names']);
 
 /** Checks the shape of a mapping object and explains the first problem in plain words. */
@@ -160,6 +166,12 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
     if (!o || typeof o !== 'object' || Array.isArray(o)) fail('"orders" must be an object such as {"by": "customer_day"}');
     for (const k of Object.keys(o)) if (k !== 'by') fail(`unknown key "orders.${k}" (known: by)`);
     if (!ORDERS_BY.includes(o.by as OrdersBy)) fail(`"orders.by" must be one of ${ORDERS_BY.join(', ')}`);
+  }
+  if (m.skip !== undefined) {
+    if (!m.skip || typeof m.skip !== 'object' || Array.isArray(m.skip)) fail('"skip" must be an object such as {"product_id": ["POST", "DOT"]}');
+    for (const [field, list] of Object.entries(m.skip as object)) {
+      if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== 'string' || x.trim() === '')) fail(`"skip.${field}" must be a non-empty array of values`);
+    }
   }
   if (m.credits !== undefined) {
     const c = m.credits as Record<string, unknown>;

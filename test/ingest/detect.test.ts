@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -410,6 +410,18 @@ describe('detect: dry run through the load path', () => {
     assert.equal(run.preview[5].product_name, 'Café ok');
     assert.ok(run.rejects.some((r) => r.line === 3 && r.field === 'order_date'));
     assert.ok(run.rejects.some((r) => r.line === 14 && r.field === 'currency'));
+  });
+  it('"skip" leaves non-product lines out: neither shown nor rejected, counted', async () => {
+    const file = fixture('exports/online-retail.csv');
+    const draft = proposeMapping(await readSample(file));
+    const codes = ['POST', 'DOT', 'M', 'D', 'B'];
+    const run = await dryRun(file, draft.entity, { ...draft.mapping, skip: { product_id: codes } }, { previewRows: 100 });
+    const lines = readFileSync(file, 'utf8').trim().split('\n').slice(1);
+    const skipped = lines.filter((l) => codes.includes(l.split(',')[1]));
+    assert.deepEqual([run.checked, run.skipped], [lines.length, skipped.length]);
+    assert.equal(run.valid + run.rejectedRows + run.skipped, run.checked);
+    assert.ok(!run.preview.some((r) => codes.includes(r.product_id)));
+    assert.ok(!run.rejects.some((r) => /Adjust bad debt|DOTCOM/.test(r.raw)));
   });
   it('a draft the load cannot use says why instead of previewing', async () => {
     const run = await dryRun(fixture('exports/stripe-charges.csv'), 'transactions', { columns: { id: 'no_such_field' } });

@@ -25,6 +25,20 @@ describe('mapping: csv.header, csv.names, delimiters, orders', () => {
       /"orders.by" must be one of customer_timestamp, customer_day, line/,
     ],
     ['orders with another key', { orders: { by: 'line', per: 'x' } }, /unknown key "orders.per"/],
+    ['skip not an object', { skip: ['POST'] }, /"skip" must be an object such as/],
+    ['skip with an empty list', { skip: { product_id: [] } }, /"skip.product_id" must be a non-empty array of values/],
+    ['credits not an object', { credits: true }, /"credits" must be an object such as \{"sign": true\}/],
+    [
+      'credits with another key',
+      { credits: { sign: true, prefix: 'C' } },
+      /unknown key "credits.prefix" \(known: sign, orderPrefix\)/,
+    ],
+    ['credits.sign not a boolean', { credits: { sign: 'yes' } }, /"credits.sign" must be true or false/],
+    [
+      'an empty credits.orderPrefix',
+      { credits: { orderPrefix: ' ' } },
+      /"credits.orderPrefix" must be a non-empty string/,
+    ],
   ];
   for (const [name, raw, message] of refused) {
     it(`refuses ${name}`, () =>
@@ -142,5 +156,26 @@ describe('column plans', () => {
     // Entities without derivable ids still need theirs.
     const opp = compileMapping(entitySpec('opportunities'), { source: 's' }, { env: {} });
     assert.deepEqual(planColumns(opp, ['customer_ref', 'status', 'created_at']).missingRequired, ['opportunity_id']);
+  });
+});
+
+describe('mapping: skip and credits compile against the entity', () => {
+  it('skip names a field; values compare trimmed and case-insensitive', () => {
+    const m = compile({ skip: { product_id: [' POST ', 'Dot'] } });
+    assert.deepEqual(m.skip, [
+      { index: tx.fields.findIndex((f) => f.name === 'product_id'), values: new Set(['post', 'dot']) },
+    ]);
+    assert.throws(
+      () => compile({ skip: { stock_code: ['POST'] } }),
+      /mapping "skip": "stock_code" is not a field of transactions/,
+    );
+  });
+  it('credits only for an entity that has credit lines', () => {
+    assert.deepEqual(compile({ credits: { sign: true } }).credits, { sign: true, orderPrefix: undefined });
+    assert.equal(compile({ credits: { sign: false } }).credits, undefined);
+    assert.throws(
+      () => compileMapping(entitySpec('opportunities'), validateMapping({ credits: { sign: true } }), { env: {} }),
+      /mapping "credits": opportunities have no credit lines/,
+    );
   });
 });
