@@ -409,6 +409,16 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
       `${negative} sampled row${negative === 1 ? ' has' : 's have'} a negative ${signs.join(' or ')}: return/credit lines (e.g. a cancelled invoice's lines), loaded as status ${spec.credits!.status.value} with positive amounts: they reduce net revenue and are not purchases ("credits": {"sign": true}; remove it to reject and count them instead)`,
     );
   }
+  // Ids a spreadsheet or pandas wrote as floats (17850.0): kept as written, so another file that
+  // writes 17850 names a different record. Said, not changed: the draft cannot rewrite values.
+  for (const f of spec.fields) {
+    const col = colOf(f.name);
+    if (f.type !== 'id' || col < 0) continue;
+    const vs = distinctValues(table, col);
+    if (vs.length > 0 && vs.every((v) => /^\d+\.0+$/.test(v))) {
+      comment.push(`${f.name}: "${table.names[col]}" writes whole numbers as decimals (${example(table, col)}); they are kept as written, so a file that writes ${vs[0].replace(/\.0+$/, '')} names another record`);
+    }
+  }
   const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);
   if (missing.length > 0) comment.push(`MISSING required: ${missing.join(', ')} — name the column${missing.length > 1 ? 's' : ''} in "columns"`);
 

@@ -282,6 +282,7 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       assert.ok(m.$comment.some((c) => /^customer_ref: "CustomerID" is empty on 7 sampled rows/.test(c)));
       assert.ok(m.$comment.some((c) => /^7 sampled rows have a negative unit_price or quantity: return\/credit lines .*loaded as status credit/.test(c)));
       assert.deepEqual(m.credits, { sign: true });
+      assert.ok(m.$comment.some((c) => c.startsWith('customer_ref: "CustomerID" writes whole numbers as decimals ("17850.0"); they are kept as written, so a file that writes 17850 names another record')));
       assert.ok(!m.$comment.some((c) => /MISSING/.test(c)));
     },
   });
