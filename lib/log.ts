@@ -24,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import pino, { type DestinationStream, type Level, type Logger, type LoggerOptions } from 'pino';
 import { LOG_LEVELS, loadVariables, type LogLevel } from './config/schema.ts';
+import { maskUrlPasswords } from './url-password.ts';
 
 export type Part = 'web' | 'semantic' | 'ingest-api' | 'worker' | 'start' | 'warehouse';
 export type { Logger } from 'pino';
@@ -52,7 +53,7 @@ const TEXT_RULES: [RegExp, string][] = [
 
 /** A text with credentials and query strings masked. */
 export function redactText(text: string): string {
-  let out = text;
+  let out = maskUrlPasswords(text, REDACTED);
   for (const [re, to] of TEXT_RULES) out = out.replace(re, to);
   return out;
 }

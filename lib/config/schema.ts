@@ -15,6 +15,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { maskUrlPasswords } from '../url-password.ts';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -492,7 +493,8 @@ function parseVariables<T>(schema: z.ZodType<T>, names: readonly VariableName[],
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0]) as VariableName;
     const doc = VARIABLES[name]?.doc;
-    const got = doc?.secret ? '(value not shown)' : `'${env[name]}'`;
+    // A URL variable is not secret, but its user-info may carry a password.
+    const got = doc?.secret ? '(value not shown)' : `'${maskUrlPasswords(String(env[name]))}'`;
     return `${name} ${issue.message}, got ${got}`;
   });
   throw new ConfigError(problems);
