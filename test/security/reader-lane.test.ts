@@ -16,7 +16,7 @@ import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts'
  */
 
 let tw: TestWarehouse;
-/** The reader's bound in this test (the product's is READER_MAX_EXECUTION_SECONDS). */
+/** The reader's bound in this test (the product's is MAX_EXECUTION_SECONDS). */
 const READER_BOUND = 2;
 const clients: ClickHouseClient[] = [];
 
@@ -49,7 +49,7 @@ function endless(c: ClickHouseClient): { stop(): Promise<void> } {
 }
 
 before(async () => {
-  tw = await startTestWarehouse({ poolSize: 2, reservedSessions: 1, readerMaxExecutionSeconds: READER_BOUND });
+  tw = await startTestWarehouse({ poolSize: 2, reservedSessions: 1, maxExecutionSeconds: READER_BOUND });
 });
 
 after(async () => {
@@ -100,4 +100,18 @@ test("a reader's statement ends in the engine after the reader's bound, whatever
   // Less than the bound is the reader's choice.
   const shorter = await ask(HEAVY, { max_execution_time: '1' });
   assert.equal(shorter.code, '159', shorter.text.slice(0, 300));
+});
+
+test("the semantic user's statements (whoever holds Cube's password) have the same bound", { timeout: 120_000 }, async () => {
+  const { user, password } = tw.users.semantic;
+  const url = new URL(tw.server.url);
+  url.search = new URLSearchParams({ database: tw.config.database, max_execution_time: '0' }).toString();
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+    body: 'SELECT count() FROM numbers(100000000000000) WHERE number % 7 = 3',
+    signal: AbortSignal.timeout(100_000),
+  });
+  const text = await r.text();
+  assert.equal(r.headers.get('x-clickhouse-exception-code'), '159', text.slice(0, 300));
 });

@@ -32,8 +32,8 @@ export interface TestWarehouseOptions {
   reservedSessions?: number;
   /** Write the endpoint's per-request trace to `<dir>/trace.ndjson`. */
   trace?: boolean;
-  /** Longest a reader statement runs (default: the endpoint's, READER_MAX_EXECUTION_SECONDS). */
-  readerMaxExecutionSeconds?: number;
+  /** Longest a reader or semantic statement runs (default: the endpoint's, MAX_EXECUTION_SECONDS). */
+  maxExecutionSeconds?: number;
   /** The timers HTTP sessions expire by (default real ones; e.g. test/alerts/manual-clock.ts's ManualClock). */
   sessionClock?: SessionClock;
 }
@@ -75,7 +75,7 @@ export async function startTestWarehouse(options: TestWarehouseOptions = {}): Pr
       poolSize: options.poolSize ?? 2,
       reservedSessions: options.reservedSessions,
       traceFile: options.trace ? join(dir, 'trace.ndjson') : undefined,
-      readerMaxExecutionSeconds: options.readerMaxExecutionSeconds,
+      maxExecutionSeconds: options.maxExecutionSeconds,
       sessionClock: options.sessionClock,
     });
     config.embeddedPort = server.port;

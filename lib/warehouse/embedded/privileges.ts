@@ -108,22 +108,27 @@ const SENSITIVE_SETTINGS = new Set([
 ]);
 
 /**
- * Longest a reader statement runs in the engine, in seconds. The reader is the user people hold
- * (notebooks, BI tools), and a statement runs on after its client gives up: the endpoint stops a
- * streamed result only between blocks and chDB cannot interrupt a single-shot query, so an
- * abandoned `count()` over a huge range held an engine session for hours (fifth security review).
+ * Longest a statement of the reader or the semantic user runs in the engine, in seconds. The reader
+ * is the user people hold (notebooks, BI tools), the semantic user Cube's (which bounds its own
+ * statements to its query timeout, semantic/cube-process.ts; this bounds whoever else holds its
+ * password). A statement runs on after its client gives up: the endpoint stops a streamed result
+ * only between blocks and chDB cannot interrupt a single-shot query, so an abandoned `count()` over
+ * a huge range held an engine session for hours (fifth security review). The writer and the admin
+ * are the product's own processes (loads, refreshes, scoring at 10M rows): not bounded.
  */
-export const READER_MAX_EXECUTION_SECONDS = 300;
-/** Settings that bound a reader statement's time: a request may lower them, the SQL text may not name them. */
-const READER_TIME_SETTINGS = new Set(['max_execution_time', 'timeout_overflow_mode']);
+export const MAX_EXECUTION_SECONDS = 300;
+const TIME_BOUNDED_ROLES: ReadonlySet<string> = new Set(['reader', 'semantic']);
+/** Settings that bound a statement's time: a request may lower them, the SQL text of a bounded user may not name them. */
+const TIME_SETTINGS = new Set(['max_execution_time', 'timeout_overflow_mode']);
 
 /**
- * The request's settings with the user's bound on statement time: for the reader, max_execution_time
- * is at most `maxSeconds` (0, "no limit", is the bound too). Other users' settings as given.
+ * The request's settings with the user's bound on statement time: for the reader and the semantic
+ * user, max_execution_time is at most `maxSeconds` (0, "no limit", is the bound too). Other users'
+ * settings as given.
  */
-export function boundedSettings(access: Access | undefined, settings: ReadonlyMap<string, string>, maxSeconds = READER_MAX_EXECUTION_SECONDS): Map<string, string> {
+export function boundedSettings(access: Access | undefined, settings: ReadonlyMap<string, string>, maxSeconds = MAX_EXECUTION_SECONDS): Map<string, string> {
   const out = new Map(settings);
-  if (access?.role !== 'reader') return out;
+  if (!access || !TIME_BOUNDED_ROLES.has(access.role)) return out;
   const key = [...out.keys()].find((k) => k.toLowerCase() === 'max_execution_time');
   const asked = key === undefined ? NaN : Number(out.get(key));
   if (key !== undefined) out.delete(key);
@@ -196,7 +201,7 @@ export function checkText(access: Access, text: string): void {
       }
       // A setting's name may be quoted too (SETTINGS `dialect` = …).
       const quotedSetting = t.text.slice(1, -1).toLowerCase();
-      if (quotedName && inSettings && (SENSITIVE_SETTINGS.has(quotedSetting) || (access.role === 'reader' && READER_TIME_SETTINGS.has(quotedSetting))) && tokens[i + 1]?.text === '=') {
+      if (quotedName && inSettings && (SENSITIVE_SETTINGS.has(quotedSetting) || (TIME_BOUNDED_ROLES.has(access.role) && TIME_SETTINGS.has(quotedSetting))) && tokens[i + 1]?.text === '=') {
         throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text.slice(1, -1)}`);
       }
       continue;
@@ -211,8 +216,8 @@ export function checkText(access: Access, text: string): void {
     if (inSettings && SENSITIVE_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
       throw accessDenied(access.user, `user ${access.user} may not change the setting ${t.text}`);
     }
-    if (inSettings && access.role === 'reader' && READER_TIME_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
-      throw accessDenied(access.user, `user ${access.user} may not set ${t.text} in the query (a statement runs at most ${READER_MAX_EXECUTION_SECONDS} s; ask for less with the URL parameter max_execution_time)`);
+    if (inSettings && TIME_BOUNDED_ROLES.has(access.role) && TIME_SETTINGS.has(t.text.toLowerCase()) && tokens[i + 1]?.text === '=') {
+      throw accessDenied(access.user, `user ${access.user} may not set ${t.text} in the query (a statement runs at most ${MAX_EXECUTION_SECONDS} s; ask for less with the URL parameter max_execution_time)`);
     }
   }
 }

@@ -46,8 +46,8 @@ export interface EmbeddedServerOptions {
   reservedSessions?: number;
   /** Append one line of timings per request to this file (request-trace.ts). */
   traceFile?: string;
-  /** Longest a reader statement runs, seconds (default READER_MAX_EXECUTION_SECONDS, privileges.ts). */
-  readerMaxExecutionSeconds?: number;
+  /** Longest a statement of the reader or the semantic user runs, seconds (default MAX_EXECUTION_SECONDS, privileges.ts). */
+  maxExecutionSeconds?: number;
   /** Requests that may wait for a Session before new ones are refused (default 256). */
   maxQueued?: number;
   /** Listen on a non-loopback address and accept non-loopback clients. Off by default: think twice. */
@@ -324,8 +324,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       const matches = users.filter((u) => credentialsMatch(given, u.credentials));
       if (matches.length !== 1) throw authenticationFailed(given.user);
       request = parseRequestOptions(url, method, req.headers);
-      // The reader's statements end in the engine within its bound, whatever the request asks.
-      request.settings = boundedSettings(matches[0].access, request.settings, options.readerMaxExecutionSeconds);
+      // The reader's and the semantic user's statements end in the engine within the bound, whatever the request asks.
+      request.settings = boundedSettings(matches[0].access, request.settings, options.maxExecutionSeconds);
       const lane = laneOf(matches[0].access, req.headers[LANE_HEADER]);
       await runRequest(req, res, request, { pool, engine, spoolDir, access: matches[0].access, user: matches[0].credentials.user, sessions, inserted, lane, trace: tracing?.trace });
     } catch (error) {
