@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { loadWarehouseConfig } from '../../lib/config.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
+import { DEFAULT_CHURN_DEFINITION } from '../../models/index.ts';
 import { connectWarehouse, type Warehouse } from '../../lib/warehouse/index.ts';
 import { chromiumMissing, launchChromium, settled, signIn, watchedPage } from './browser.ts';
 
@@ -389,6 +390,26 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       .allTextContents();
     assert.ok(names.length > 0, 'the list shows customers');
     for (const n of names) assert.match(n.trim(), /^[▸▾]?\s*C-\w+ \(no name\)$/);
+
+    // The list's churn column says its window too (the model's horizon), and CLV its own.
+    assert.equal(
+      (await page.textContent('[data-testid="churn-window-note"]'))?.trim(),
+      `Churn risk: the probability of no completed purchase in the ${DEFAULT_CHURN_DEFINITION.horizonDays} days after the scores' as-of day; CLV: the next 12 months.`,
+    );
+    // A customer's churn probability says its window (the model's horizon), not only its band.
+    const first = await page
+      .locator('[data-testid="customer-table"] tbody a[href^="/customers/"]')
+      .first()
+      .getAttribute('href');
+    assert.ok(first, 'the list links to a customer');
+    await page.goto(`${url}${first}`);
+    await settled(page);
+    assert.match(
+      (await page.textContent('[data-testid="c360-churn-window"]')) ?? '',
+      new RegExp(
+        `^(High|Medium|Low) risk band · no completed purchase in the ${DEFAULT_CHURN_DEFINITION.horizonDays} days after the scores' as-of day$`,
+      ),
+    );
 
     // The lost-orders page says once that there are no deals, above its empty figures.
     await page.goto(`${url}/lost-orders`);

@@ -5,6 +5,7 @@ import { audit, idOrMarker } from '$lib/server/audit.ts';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { consentPanel, changeConsent } from '$lib/consent/page.server.ts';
+import { latestChurnCard } from '$lib/models/card.server.ts';
 
 /**
  * The merged source records come from the warehouse (ingest's sourceRecordsOf), so the server
@@ -41,7 +42,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
       sourceError = publicError('Could not read the source records', err, locals.requestId);
     }
   }
-  return { customerId: id, sourceRecords, sourceError, consent: visible ? await consentPanel(id, user, locals.requestId) : undefined };
+  // The churn probability's window (the model card's horizon): "99.8%" alone read as "will leave, ever".
+  const churnHorizonDays = (await latestChurnCard().catch(() => undefined))?.horizonDays;
+  return { customerId: id, sourceRecords, sourceError, consent: visible ? await consentPanel(id, user, locals.requestId) : undefined, churnHorizonDays };
 };
 
 export const actions: Actions = {
