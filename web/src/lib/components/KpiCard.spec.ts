@@ -84,3 +84,22 @@ describe('KpiCard note beside a comparison', () => {
     expect(screen.queryByTestId('b-note')).toBeNull();
   });
 });
+
+// The arrow and colour say what the shown change says: a change that rounds to ±0.0% is flat.
+describe('KpiCard change direction', () => {
+  test.each([
+    // 100,001 against 100,000: +0.001%, shown ±0.0%: no arrow, not green.
+    ['relative', 100_001, 100_000, '±0.0%', '', 'flat'],
+    // 50.04% against 50.00%: +0.04 pp, shown ±0.0 pp.
+    ['points', 0.5004, 0.5, '±0.0 pp', '', 'flat'],
+    ['relative', 110, 100, '+10.0%', '▲', 'good'],
+    ['relative', 99, 100, '−1.0%', '▼', 'bad'],
+    ['points', 0.49, 0.5, '−1.0 pp', '▼', 'bad'],
+  ] as const)('%s %d vs %d → %s', (changeMode, value, previous, text, arrow, tone) => {
+    render(KpiCard, { testid: 'k', label: 'X', format: changeMode === 'points' ? 'percent' : 'number', changeMode, value, previous, vs: 'vs previous period' });
+    const change = screen.getByTestId('k').querySelector('.change')!;
+    expect(change.textContent).toContain(text);
+    expect(change.querySelector('[aria-hidden="true"]')?.textContent ?? '').toBe(arrow);
+    expect(change.classList.contains(tone)).toBe(true);
+  });
+});
