@@ -1,6 +1,7 @@
 import { fail, redirect } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { safeNext } from '$lib/auth/safe-next.ts';
+import { MAX_EMAIL_CHARS, signInEmail } from '$lib/auth/sign-in-email.ts';
 import { audit, unknownAccount } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { DEVICE_COOKIE, DEVICE_TTL_SECONDS, signDevice, verifyDevice } from '$lib/server/device-cookie.ts';
@@ -17,10 +18,13 @@ export const actions: Actions = {
   // SvelteKit refuses cross-origin form posts before this runs (csrf.checkOrigin, on by default).
   default: async ({ request, cookies, url, getClientAddress, locals }) => {
     const form = await request.formData();
-    const email = String(form.get('email') ?? '').trim().toLowerCase();
+    const typed = String(form.get('email') ?? '');
     const password = String(form.get('password') ?? '');
     const next = safeNext(String(form.get('next') ?? url.searchParams.get('next') ?? ''));
-    if (!email || !password) return fail(400, { email, error: 'Enter your e-mail address and password.' });
+    if (!typed.trim() || !password) return fail(400, { email: typed.trim().toLowerCase().slice(0, MAX_EMAIL_CHARS), error: 'Enter your e-mail address and password.' });
+    // Before the throttle's counters and the account lookup see it (sign-in-email.ts).
+    const email = signInEmail(typed);
+    if (!email) return fail(400, { email: '', error: `That is not an e-mail address (at most ${MAX_EMAIL_CHARS} characters).` });
 
     const client = getClientAddress();
     const ctx = getWebContext();
