@@ -220,6 +220,9 @@ describe('exports load through the detect draft and the semantic layer agrees wi
     // Orders and active customers are purchases only: C536391's customer (17548) returned goods and bought nothing here.
     const want = { revenue: gross, net: gross - credited, orders: new Set(sales.map((r) => r.InvoiceNo)).size, customers: new Set(sales.map((r) => r.CustomerID)).size };
     assert.deepEqual(await salesOf('online-retail'), want);
+    // The cockpit's orders drill lists purchases the way sales.orders counts them (web/src/lib/drills.ts).
+    const listed = await load({ dimensions: ['sales.order_id'], filters: [{ member: 'sales.source', operator: 'equals', values: ['online-retail'] }, { member: 'sales.order_lines', operator: 'gt', values: ['0'] }] });
+    assert.deepEqual(listed.map((r) => r['sales.order_id']).sort(), [...new Set(sales.map((r) => r.InvoiceNo))].sort());
     const [refunds] = await load({ measures: ['sales.refunds', 'sales.items_sold'], filters: [{ member: 'sales.source', operator: 'equals', values: ['online-retail'] }] });
     assert.deepEqual(
       [cents(Number(refunds['sales.refunds'])), Number(refunds['sales.items_sold'])],

@@ -19,7 +19,8 @@ export function ordersDrill(f: Filters, range: DateRange, extra: CubeFilter[] = 
     query: {
       dimensions: ['sales.order_id', 'sales.order_date', 'sales.customer_id', 'sales.customer_name', 'sales.order_status', 'sales.sales_channel', 'sales.order_value'],
       timeDimensions: timeDimension('sales', range),
-      filters: [...scopeFilters('sales', f), ...extra],
+      // Purchases only, as sales.orders counts them: a credit-only row (a return loaded as credit lines) has no paid line.
+      filters: [...scopeFilters('sales', f), { member: 'sales.order_lines', operator: 'gt', values: ['0'] }, ...extra],
       order: [['sales.order_date', 'desc'], ['sales.order_id', 'asc']],
     },
     columns: [
