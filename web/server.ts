@@ -13,6 +13,7 @@ import { forgettingRevocations } from './src/lib/server/session-check.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
 import { cubeGate } from './server/cube-gate.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
+import { unrebindableHost } from './server/host-check.ts';
 import { sessionRevocations } from './server/sessions.ts';
 import { userStore } from './server/users.ts';
 
@@ -86,6 +87,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));
   const server = createServer((req, res) => {
+    // Served directly, the origin is the Host header's: only names nobody else can re-point (host-check.ts).
+    if (ownProtocolHeader && !unrebindableHost(req.headers.host)) {
+      res
+        .writeHead(421, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' })
+        .end('This dashboard answers at 127.0.0.1 or localhost. To open it under a host name, set CRM_WEB_ORIGIN to the address people use (e.g. https://crm.example.com).\n');
+      return;
+    }
     if (req.url?.startsWith('/cubejs-api/')) return void proxy(req, res);
     // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.
     if (req.url === '/favicon.ico') return void res.writeHead(301, { location: '/favicon.svg' }).end();
