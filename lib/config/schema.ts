@@ -271,7 +271,7 @@ export const VARIABLES = {
 
   // dashboard behind a proxy (adapter-node reads these with its CRM_WEB_ prefix)
   CRM_WEB_ORIGIN: variable(text(), {
-    type: 'URL', default: 'unset: plain http on the bind address', meaning: "the dashboard's public origin behind a TLS proxy, e.g. `https://crm.example.com` (https makes cookies Secure)",
+    type: 'URL', default: 'unset: plain http on the bind address', meaning: "the dashboard's public origin behind a TLS proxy, e.g. `https://crm.example.com` (https makes cookies Secure); unset, the dashboard answers only at IP addresses and localhost (a host name could be re-pointed at it: DNS rebinding)",
     readBy: 'adapter-node, web/server.ts, alerts/config.ts', group: 'web', kind: 'third-party',
   }),
   CRM_WEB_PROTOCOL_HEADER: variable(text(), {
