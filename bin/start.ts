@@ -15,7 +15,7 @@ import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
 import { describeDelivery, loadAlertsConfig, startWorker } from '../alerts/index.ts';
-import { startDerivedRefresher } from '../semantic/derived/auto-refresh.ts';
+import { startDerivedRefresher, WORKER_MAX_THREADS } from '../semantic/derived/auto-refresh.ts';
 import { prepareData } from './prepare-data.ts';
 import { lineLog, partLogger } from '../lib/log.ts';
 
@@ -165,8 +165,8 @@ async function main(): Promise<void> {
         intervalMs: checkSeconds * 1000,
         configuredAsOf: env.CRM_AS_OF,
         log: lineLog(partLogger('worker', { job: 'derived' })),
-        // One engine thread keeps a core for the dashboard on the embedded engine; a server has more.
-        maxThreads: config.url ? 0 : 1,
+        // The embedded endpoint's background lane decides the engine threads (auto-refresh.ts WORKER_MAX_THREADS).
+        maxThreads: WORKER_MAX_THREADS,
       });
       running.push({ name: 'derived tables', note: `rebuilt within ${checkSeconds} s of a load`, close: () => derived.close() });
       derivedCheck = () => derived.check();

@@ -74,12 +74,19 @@ export interface DerivedRefresherOptions {
    * as-of date moved or the definitions changed (refreshDerived's rules); `full`: always everything.
    */
   mode?: 'full' | 'incremental';
-  /**
-   * Engine threads per refresh statement: default 1, so on the embedded engine's two cores the
-   * dashboard keeps one; 0 leaves the engine's default (bin/start.ts, for a ClickHouse server).
-   */
+  /** Engine threads per refresh statement: default WORKER_MAX_THREADS (0: the engine decides). */
   maxThreads?: number;
 }
+
+/**
+ * 0: the refresher sets no thread count. On the embedded engine its statements run in the
+ * endpoint's background lane, which gives a statement one engine thread while any other request
+ * runs or waits, and every core when it is alone (lib/warehouse/embedded/run-request.ts,
+ * backgroundSettings): a dashboard in use keeps a core, and a refresh on an idle machine is not held
+ * to one (issue 17: a 1,000-row refresh at 10M took about its CPU time, ~2.6 s, with one thread
+ * always). A ClickHouse server ignores the lane and keeps its own thread count.
+ */
+export const WORKER_MAX_THREADS = 0;
 
 export interface DerivedRefresher {
   /** Checks now and rebuilds when a load is newer than the derived tables; undefined when fresh. */
@@ -89,9 +96,9 @@ export interface DerivedRefresher {
 
 export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRefresher {
   const log = opts.log ?? lineLog(partLogger('worker', { job: 'derived' }));
-  // The refresh runs beside people using the dashboard: one core at most, and no statement holding
-  // the embedded engine's process-wide parameter lock (background-client.ts; issue 17).
-  const client = backgroundClient(opts.client, { maxThreads: opts.maxThreads ?? 1 });
+  // The refresh runs beside people using the dashboard: in the background lane, and no statement
+  // holding the embedded engine's process-wide parameter lock (background-client.ts; issue 17).
+  const client = backgroundClient(opts.client, { maxThreads: opts.maxThreads ?? WORKER_MAX_THREADS });
   let current: Promise<RefreshResult | undefined> | undefined;
   let closed = false;
 

@@ -1,5 +1,5 @@
 /**
- * The worker's derived refresher runs its statements through backgroundClient (max_threads 1,
+ * The worker's derived refresher runs its statements through backgroundClient (the embedded endpoint's background lane,
  * values as typed literals instead of query parameters; semantic/derived/background-client.ts).
  * This checks, on the real embedded engine with real ingest jobs, that a full rebuild and then an
  * incremental refresh made that way show exactly what a full rebuild through the plain client shows,

@@ -86,7 +86,10 @@ export function takeBindWait(session: Session): number {
   return ms;
 }
 
-function serializedBind<T>(session: Session, start: () => Promise<T> | T): Promise<T> {
+function serializedBind<T>(session: Session, start: () => Promise<T> | T, held?: BindLock, keep = false): Promise<T> {
+  // The caller took the lock before its engine Session (holdBindLock): it runs now, and lets go
+  // after unless a later bound call of the same request follows (keep: the privilege check).
+  if (held && !held.released) return keep ? Promise.resolve().then(start) : Promise.resolve().then(start).finally(() => held.release());
   const queued = performance.now();
   const run = bindTail.then(() => {
     bindWaits.set(session, (bindWaits.get(session) ?? 0) + performance.now() - queued);
@@ -99,15 +102,59 @@ function serializedBind<T>(session: Session, start: () => Promise<T> | T): Promi
   return run;
 }
 
+/** The process-wide parameter lock, held by one request; release() is idempotent. */
+export interface BindLock {
+  release(): void;
+  /** Let go already: a later bound call takes the lock in turn again. */
+  readonly released: boolean;
+  /** ms the request waited for it. */
+  waitedMs: number;
+}
+
+/**
+ * Takes the parameter lock for a request before it asks for an engine Session (run-request.ts):
+ * a bound statement that held a Session while it waited for the lock kept that Session from
+ * every other statement (issue 17: under 50 users the session checks, all bound, filled every
+ * Session waiting on each other while Cube's queries waited 55 s). Pass it to runQuery or
+ * ResultStream.open, which release it when the bound call is done; release() on any other way out.
+ */
+export async function holdBindLock(): Promise<BindLock> {
+  const queued = performance.now();
+  let free!: () => void;
+  const held = new Promise<void>((resolve) => (free = resolve));
+  const before = bindTail;
+  bindTail = before.then(() => held);
+  await before;
+  let released = false;
+  return {
+    waitedMs: performance.now() - queued,
+    get released() {
+      return released;
+    },
+    release() {
+      if (released) return;
+      released = true;
+      free();
+    },
+  };
+}
+
 function hasParams(params: Params | undefined): params is Params {
   return params !== undefined && Object.keys(params).length > 0;
 }
 
-export function runQuery(session: Session, sql: string, format: string, params?: Params): Promise<NativeQueryResult> {
+/**
+ * `held`: the request's parameter lock (holdBindLock), let go once this call is done unless `keep`
+ * (a later bound call of the same request follows).
+ */
+export function runQuery(session: Session, sql: string, format: string, params?: Params, held?: BindLock, keep = false): Promise<NativeQueryResult> {
   const native = loadNative();
   const conn = connectionOf(session);
-  if (!hasParams(params)) return native.QueryAsyncConnection(conn, sql, format);
-  return serializedBind(session, () => native.QueryAsyncConnection(conn, sql, format, params));
+  if (!hasParams(params)) {
+    if (!keep) held?.release();
+    return native.QueryAsyncConnection(conn, sql, format);
+  }
+  return serializedBind(session, () => native.QueryAsyncConnection(conn, sql, format, params), held, keep);
 }
 
 /** Runs `prefix` (an INSERT ending where its data begins) with `data` as the inline payload. */
@@ -135,12 +182,13 @@ export class ResultStream {
   }
 
   /** Starts the query; syntax and analysis errors are thrown here, before any row. */
-  static async open(session: Session, sql: string, format: string, params?: Params): Promise<ResultStream> {
+  static async open(session: Session, sql: string, format: string, params?: Params, held?: BindLock): Promise<ResultStream> {
     const native = loadNative();
     const conn = connectionOf(session);
+    if (!hasParams(params)) held?.release();
     // The bind happens inside StreamQuery (synchronous), so holding the chain for that call is enough.
     const handle = hasParams(params)
-      ? await serializedBind(session, () => native.StreamQuery(conn, sql, format, params))
+      ? await serializedBind(session, () => native.StreamQuery(conn, sql, format, params), held)
       : native.StreamQuery(conn, sql, format);
     return new ResultStream(handle);
   }

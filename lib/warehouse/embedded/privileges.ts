@@ -1,6 +1,6 @@
 import type { Session } from 'chdb';
 import { appendOnlyNames, SECRET_COLUMNS } from '../append-only.ts';
-import { runQuery } from './chdb-native.ts';
+import { runQuery, type BindLock } from './chdb-native.ts';
 import { EngineError } from './errors.ts';
 import { sqlTokens, type SqlToken } from './sql-scan.ts';
 
@@ -505,9 +505,11 @@ export async function checkStatement(
   access: Access,
   text: string,
   options: { database: string; params: Record<string, string>; settings: ReadonlyMap<string, string> },
+  held?: BindLock,
 ): Promise<void> {
   checkSettings(access, options.settings);
   checkText(access, text);
-  const dump = Buffer.from((await runQuery(session, `EXPLAIN AST ${text}`, 'TSVRaw', options.params)).bytes).toString('utf8');
+  // Under the request's parameter lock, if it holds one, kept for the statement itself.
+  const dump = Buffer.from((await runQuery(session, `EXPLAIN AST ${text}`, 'TSVRaw', options.params, held, true)).bytes).toString('utf8');
   checkAst(access, dump, text, options.database);
 }

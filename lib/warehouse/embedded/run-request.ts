@@ -3,7 +3,7 @@ import { appendFile, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { insertRaw, ResultStream, runQuery, takeBindWait } from './chdb-native.ts';
+import { holdBindLock, insertRaw, ResultStream, runQuery, takeBindWait, type BindLock } from './chdb-native.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import { decodedBody, type RequestOptions } from './http-request.ts';
 import { emptySummary, ResultWriter, type ServerIdentity, type Summary } from './http-response.ts';
@@ -247,10 +247,10 @@ const BLOCK_CONCATENABLE_FORMATS = new Set([
   'values', 'lineasstring', 'rawblob', 'customseparated',
 ]);
 
-async function runSelect(pooled: PooledSession, text: string, options: RequestOptions, writer: ResultWriter, summary: Summary, signal: AbortSignal): Promise<boolean> {
+async function runSelect(pooled: PooledSession, text: string, options: RequestOptions, writer: ResultWriter, summary: Summary, signal: AbortSignal, held?: BindLock): Promise<boolean> {
   let stream: ResultStream;
   try {
-    stream = await ResultStream.open(pooled.session, text, options.defaultFormat, options.params);
+    stream = await ResultStream.open(pooled.session, text, options.defaultFormat, options.params, held);
   } catch (error) {
     // Some SELECT forms (INTO OUTFILE, ...) cannot stream; they run whole instead.
     if (/Streaming query is not supported/.test(String((error as Error)?.message))) return false;
@@ -272,6 +272,19 @@ async function runSelect(pooled: PooledSession, text: string, options: RequestOp
   return true;
 }
 
+/**
+ * A background statement's settings: one engine thread while any other request holds or waits for a
+ * Session, so the dashboard and the loads keep the other core; alone, the client's own (the
+ * engine's thread count unless it set one), so a refresh on an idle machine takes every core
+ * (issue 17: one thread always made the worker's 1,000-row refresh at 10M take about its CPU time,
+ * 2.6 s, where two took 1.5 s). Decided when the statement gets its Session.
+ */
+function backgroundSettings(settings: ReadonlyMap<string, string>, pool: SessionPool): ReadonlyMap<string, string> {
+  const { busy, queued } = pool.stats();
+  if (busy <= 1 && queued === 0) return settings;
+  return new Map([...settings, ['max_threads', '1']]);
+}
+
 export async function runRequest(req: IncomingMessage, res: ServerResponse, options: RequestOptions, ctx: RunContext): Promise<void> {
   const aborted = new AbortController();
   res.on('close', () => {
@@ -286,9 +299,20 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
   const arrival = ctx.trace ? { at: Date.now(), t0: performance.now(), ...pool.stats() } : undefined;
   let tookAt: number | undefined;
   let shape = '';
+  let settings: ReadonlyMap<string, string> = options.settings;
+  // With lanes, a statement with query parameters waits for the process-wide parameter lock before
+  // it takes an engine Session, not while holding one (chdb-native.ts holdBindLock). Not with one
+  // first-come queue: there the lock's holder would wait for a Session behind Cube's queries.
+  let bindLock: BindLock | undefined;
+  let bindWaitedMs = 0;
   const take = async (): Promise<PooledSession> => {
+    if (!named && !bindLock && pool.stats().reserved > 0 && Object.keys(options.params).length > 0) {
+      bindLock = await holdBindLock();
+      bindWaitedMs = bindLock.waitedMs;
+    }
     const p = named?.pooled ?? (await pool.acquire(aborted.signal, lane));
     tookAt ??= performance.now();
+    if (lane === 'background') settings = backgroundSettings(options.settings, pool);
     return p;
   };
   const traced = (p: PooledSession | undefined, ok: boolean): void => {
@@ -303,7 +327,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       busyAtArrival: arrival.busy,
       waitMs: Math.round(took - arrival.t0),
       runMs: Math.round(now - took),
-      bindWaitMs: p ? Math.round(takeBindWait(p.session)) : 0,
+      bindWaitMs: Math.round(bindWaitedMs + (p ? takeBindWait(p.session) : 0)),
       ok,
       shape,
     });
@@ -329,9 +353,9 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       // Before the settings reach the Session: some name files or change how SQL is parsed.
       checkSettings(ctx.access, options.settings);
       pooled = await take();
-      await pooled.prepare(database, options.settings);
+      await pooled.prepare(database, settings);
       // The client's own text: a spooled INSERT gets its FROM INFILE only after this.
-      await checkPrivileges(pooled.session, ctx.access, statement.kind === 'insert' ? statement.prefix : statement.text, options);
+      await checkPrivileges(pooled.session, ctx.access, statement.kind === 'insert' ? statement.prefix : statement.text, options, bindLock);
       if (ctx.access.role === 'reader') checkStatement(statement, { ...options, readonly: Math.max(options.readonly, 2) }, method);
     }
 
@@ -346,15 +370,16 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
       signal: aborted.signal,
     });
     pooled ??= await take();
-    await pooled.prepare(database, options.settings);
+    await pooled.prepare(database, settings);
     const changesState = leavesSessionState(statement);
     if (changesState && !named) pooled.dirty = true;
 
     const summary = emptySummary();
     if (statement.kind === 'insert') {
+      bindLock?.release();
       await runInsert(pooled, statement, summary, ctx.spoolDir);
-    } else if (!STREAMED_KINDS.has(statement.head.kind) || !BLOCK_CONCATENABLE_FORMATS.has(format.toLowerCase()) || !(await runSelect(pooled, statement.text, options, writer, summary, aborted.signal))) {
-      const r = await runQuery(pooled.session, statement.text, options.defaultFormat, options.params);
+    } else if (!STREAMED_KINDS.has(statement.head.kind) || !BLOCK_CONCATENABLE_FORMATS.has(format.toLowerCase()) || !(await runSelect(pooled, statement.text, options, writer, summary, aborted.signal, bindLock))) {
+      const r = await runQuery(pooled.session, statement.text, options.defaultFormat, options.params, bindLock);
       summary.readRows = r.rowsRead;
       summary.readBytes = r.bytesRead;
       summary.resultBytes = r.bytes.length;
@@ -384,6 +409,7 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     if (writer) writer.fail(engineError);
     else throw engineError;
   } finally {
+    bindLock?.release();
     if (pooled) giveBack(pooled);
     if (named) ctx.sessions.release(named, options.session?.close ?? false);
   }

@@ -134,6 +134,43 @@ test('a product statement is served before a long one that has waited longer', a
   await idle();
 });
 
+test('a background statement gets one engine thread while another statement runs, the engine\'s own when alone', async () => {
+  await idle();
+  const writer = clientAs(tw.users.writer.user, tw.users.writer.password);
+  const threads = async (headers?: Record<string, string>) =>
+    ((await (await writer.query({ query: "SELECT toString(getSetting('max_threads')) AS t", format: 'JSONEachRow', http_headers: headers })).json()) as { t: string }[])[0]!.t;
+  const engines = await threads();
+  await idle();
+  assert.equal(await threads({ 'x-crm-lane': 'background' }), engines, 'alone: the engine\'s thread count');
+  // A slow product statement running on the other session.
+  const product = endless(clientAs(tw.config.user, tw.config.password));
+  await until((s) => s.pool.busy === 1);
+  assert.equal(await threads({ 'x-crm-lane': 'background' }), '1', 'beside a running statement: one thread');
+  await product.stop();
+  await idle();
+  assert.equal(await threads({ 'x-crm-lane': 'background' }), engines, 'alone again: the setting did not stay on the session');
+});
+
+test('bound statements take the parameter lock before a session: several at once answer, a non-admin\'s privilege check runs under it', async () => {
+  await idle();
+  const writer = clientAs(tw.users.writer.user, tw.users.writer.password);
+  const cube = endless(clientAs(tw.users.semantic.user, tw.users.semantic.password));
+  await until((s) => s.pool.longBusy === 1);
+  // Beside Cube's query, six bound reads at once (each waits for the lock, not in a session).
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, async (_, i) => {
+      const rs = await writer.query({ query: 'SELECT {n:UInt32} * 2 AS n, {s:String} AS s', query_params: { n: i, s: `v${i}` }, format: 'JSONEachRow' });
+      return rs.json();
+    }),
+  );
+  assert.deepEqual(
+    answers,
+    Array.from({ length: 6 }, (_, i) => [{ n: i * 2, s: `v${i}` }]),
+  );
+  await cube.stop();
+  await idle();
+});
+
 test('the trace has one line per statement: user, lane, waits, and the statement without its values', async () => {
   await idle();
   await tw.warehouse.client.query({ query: "SELECT 'alice@example.com' AS e, 12345 AS n", format: 'JSONEachRow' }).then((rs) => rs.json());
