@@ -28,14 +28,14 @@ describe('local payload statements', () => {
     assert.equal(structureOf(['amount', 'missing'], types), undefined);
   });
 
-  it('inserts through file() without optimize_on_insert when the types are known, FROM INFILE otherwise', () => {
+  it('inserts through file() without optimize_on_insert, in half-size blocks, when the types are known, FROM INFILE otherwise', () => {
     const types = new Map([
       ['source', 'LowCardinality(String)'],
       ['amount', 'Decimal(18, 2)'],
     ]);
     assert.equal(
       LocalPayloads.statement('`crm`.`t`', ['source', 'amount'], "/tmp/x/it's.tsv", 'TabSeparated', types),
-      "INSERT INTO `crm`.`t` (`source`, `amount`) SELECT * FROM file('/tmp/x/it\\'s.tsv', TabSeparated, '`source` String, `amount` Decimal(18, 2)') SETTINGS optimize_on_insert = 0, input_format_parallel_parsing = 0",
+      "INSERT INTO `crm`.`t` (`source`, `amount`) SELECT * FROM file('/tmp/x/it\\'s.tsv', TabSeparated, '`source` String, `amount` Decimal(18, 2)') SETTINGS optimize_on_insert = 0, input_format_parallel_parsing = 0, min_insert_block_size_rows = 524288, min_insert_block_size_bytes = 134217728",
     );
     assert.equal(LocalPayloads.statement('`crm`.`t`', ['source'], '/tmp/x/p.tsv', 'TabSeparated'), "INSERT INTO `crm`.`t` (`source`) FROM INFILE '/tmp/x/p.tsv' FORMAT TabSeparated");
     for (const path of ['/tmp/a*/p.tsv', '/tmp/{a,b}/p.tsv', '/tmp/a?/p.tsv', '/tmp/[ab]/p.tsv']) {
