@@ -64,6 +64,7 @@ export const NODE_TESTS = {
     'test/models/churn/forest.test.ts', // a child process (tsx script)
     'test/models/churn/model.test.ts',
     'test/models/churn/old-data.test.ts', // the CDNOW sample in the embedded engine
+    'test/models/churn/reasons-cdnow.test.ts', // the CDNOW sample in the embedded engine
     'test/models/winloss/demo.test.ts', // a 4,000-customer demo in the embedded engine, two win/loss runs
     'test/models/scoring/atomic-publish.test.ts', // `npm run models -- score` child processes killed mid-run; a real Cube
     'test/semantic/answer-cache.test.ts', // Cube's answer cache: owners' own rows, data-version refresh keys, a load renews

@@ -15,6 +15,7 @@ import { candidateToJSON } from './candidates.ts';
 import { addDays, describeDefinition, resolveDefinition, todayUtc, type ChurnDefinition } from './definition.ts';
 import type { RandomForestOptions } from './forest/random-forest.ts';
 import { buildModelCard, saveModelCard, type ModelCard } from './model-card.ts';
+import { explanationReference } from './predict.ts';
 import { newModelVersion, saveChurnModel, type ChurnModelFile, type LoadedChurnModel } from './registry.ts';
 import { selectChurnModel, type SelectionResult } from './select.ts';
 import { trainChurnModel } from './train.ts';
@@ -68,6 +69,8 @@ export async function trainAndRegister(warehouse: Warehouse, opts: TrainAndRegis
       forest: trained.forest.toJSON(),
       predictor: { candidate: 'forest_default', model: { kind: 'forest', features: [...trained.train.features] }, calibration: null, usesBgnbd: false, baseRate: positives / n },
     };
+    const reference = explanationReference({ file, forest: trained.forest }, trained.train);
+    if (reference) file.predictor!.reference = reference;
     const path = await saveChurnModel(warehouse, file, opts.dataDir ?? dataDirFrom());
     log(`registered ${file.modelVersion} (${path})`);
     return { model: { file, forest: trained.forest }, path, warnings: ['not validated'] };
@@ -120,6 +123,9 @@ export async function trainAndRegister(warehouse: Warehouse, opts: TrainAndRegis
     ...(m.forest ? { forest: m.forest.toJSON() } : {}),
     predictor: { candidate: sel.chosen.name, model: candidateToJSON(m), calibration: sel.calibration, usesBgnbd: m.features.some((f) => f.startsWith('bgnbd_')), baseRate },
   };
+  // Reasons are measured from the training customers the model scores at low risk (predict.ts).
+  const reference = explanationReference({ file, forest: m.forest, logistic: m.logistic }, sel.trainSet);
+  if (reference) file.predictor!.reference = reference;
   const path = await saveChurnModel(warehouse, file, opts.dataDir ?? dataDirFrom());
   const card = buildModelCard(sel, { modelVersion, createdAt: trainedAt.toISOString(), dataStart: sel.dataStart, definition: describeDefinition(definition) });
   await saveModelCard(warehouse, card);

@@ -25,6 +25,7 @@ const HIGH_IS_RISK: Readonly<Record<string, string>> = {
   complaints_30d: 'more',
   complaints_90d: 'more',
   refunds_365d: 'more',
+  bgnbd_logodds_no_purchase: 'higher',
 };
 
 /** … and where a low value is (the share above is quoted, and "only" needs the bottom quarter). */
@@ -36,6 +37,8 @@ const LOW_IS_RISK: Readonly<Record<string, string>> = {
   active_months_365d: 'fewer',
   revenue_90d: 'less',
   revenue_365d: 'less',
+  bgnbd_expected_purchases: 'fewer',
+  bgnbd_p_alive: 'lower',
 };
 
 /** The features whose texts are compared with the population, in the population's order. */

@@ -60,10 +60,12 @@ export const REASON_TOPICS: Readonly<Record<string, string>> = {
   active_months_365d: 'frequency',
   orders_same_window_last_year: 'seasonality',
   spend_trend_180d: 'spend',
-  bgnbd_p_alive: 'recency',
-  bgnbd_expected_purchases: 'frequency',
+  // The BG/NBD forecast is its own story, worded in the customer's terms ("expected 0.2 purchases in
+  // the next 90 days"): under recency it could only be worded as the days since the last order.
+  bgnbd_p_alive: 'forecast',
+  bgnbd_expected_purchases: 'forecast',
   bgnbd_clv_12m: 'spend',
-  bgnbd_logodds_no_purchase: 'recency',
+  bgnbd_logodds_no_purchase: 'forecast',
 };
 
 type Values = Readonly<Record<string, number>>;
@@ -94,6 +96,14 @@ const money = (v: number, f: FormatContext): string => {
 };
 const moneyFormats = new WeakMap<FormatContext, Intl.NumberFormat>();
 const pct = (v: number): string => `${Math.round(v * 100)}%`;
+
+/**
+ * "the next 90 days": the BG/NBD columns forecast the model's horizon, which the caller puts in the
+ * values as `horizon_days` (scoring does); "the coming period" when it did not.
+ */
+const nextDays = (v: Values): string => (known(v.horizon_days) ? `the next ${days(v.horizon_days)}` : 'the coming period');
+/** A whole percent that never rounds a near-certainty up to "100%" (or a remote chance down to "0%"). */
+const chance = (p: number): string => (p > 0.99 ? 'over 99%' : p < 0.01 ? 'under 1%' : pct(p));
 
 function days(n: number): string {
   return plural(n, 'day');
@@ -194,13 +204,11 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
     v.orders_same_window_last_year === 0 ? 'did not buy in this season last year' : `${plural(v.orders_same_window_last_year, 'order')} in this season last year`,
   bgnbd_p_alive: (v) => (known(v.bgnbd_p_alive) ? `purchase pattern says ${pct(v.bgnbd_p_alive)} likely still active` : 'purchase pattern unknown'),
   bgnbd_expected_purchases: (v) =>
-    known(v.bgnbd_expected_purchases) ? `expected to buy ${v.bgnbd_expected_purchases.toFixed(1)} times in the coming period` : 'no purchase forecast',
+    known(v.bgnbd_expected_purchases) ? `expected ${v.bgnbd_expected_purchases.toFixed(1)} purchases in ${nextDays(v)}` : 'no purchase forecast',
   bgnbd_clv_12m: (v, f = DEFAULT_FORMAT) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m, f)}` : 'no value forecast'),
   // The stack's input is a log-odds (precise at the extremes); people read the probability.
   bgnbd_logodds_no_purchase: (v) =>
-    known(v.bgnbd_logodds_no_purchase)
-      ? `purchase pattern gives a ${pct(1 / (1 + Math.exp(-v.bgnbd_logodds_no_purchase)))} chance of no purchase in the coming period`
-      : 'no purchase forecast',
+    known(v.bgnbd_logodds_no_purchase) ? `${chance(1 / (1 + Math.exp(-v.bgnbd_logodds_no_purchase)))} chance of no purchase in ${nextDays(v)}` : 'no purchase forecast',
 };
 
 /** The words for one feature of one customer; amounts in `format`'s currency (default EUR, en-GB). */

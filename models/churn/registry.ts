@@ -12,6 +12,7 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { ChurnDefinition } from './definition.ts';
 import type { PlattCalibration } from './calibration.ts';
 import type { CandidateModelJSON } from './candidates.ts';
+import type { ExplanationReference } from './predict.ts';
 import { RandomForest, type RandomForestJSON } from './forest/random-forest.ts';
 import { LogisticModel } from './logistic.ts';
 
@@ -40,8 +41,13 @@ export interface ShippedPredictor {
   /** null: the raw probability is used as is (a model trained without validation). */
   calibration: PlattCalibration | null;
   usesBgnbd: boolean;
-  /** Churn rate of the training rows: the reference a single-feature model's reason is measured from. */
+  /** Churn rate of the training rows (what a single-feature model's reason was measured from before `reference`). */
   baseRate: number;
+  /**
+   * What reasons are measured from: the training customers scored at low risk (predict.ts).
+   * Absent in files trained before it; they score as they did.
+   */
+  reference?: ExplanationReference;
 }
 
 export interface ChurnModelFile extends ModelVersionRecord {

@@ -100,7 +100,8 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
   const n = end - start;
   // One name → value record, refilled for each customer (pickReasons reads it and keeps nothing):
   // a fresh 40-key object per customer was a measurable part of the reasons' time.
-  const values: Record<string, number> = {};
+  // horizon_days is not a feature: the BG/NBD reasons say "in the next 90 days" from it.
+  const values: Record<string, number> = { horizon_days: model.file.definition?.horizonDays ?? NaN };
   // One pass gives both the probability and the contributions the reasons need.
   const explained = predictBlock(model, set, start, end);
   const probability = explained.probability;

@@ -108,7 +108,11 @@ export function scoreFeatureSet(
   const explained = predictBlock(model, set);
   const population = populationOf(set);
   const out: Reason[][] = new Array(set.customerIds.length);
-  for (let i = 0; i < out.length; i++) out[i] = topReasons(names, explained.contributions, rowValues(set, i), reasons, i * names.length, population, format);
+  const horizon = model.file.definition?.horizonDays ?? NaN;
+  for (let i = 0; i < out.length; i++) {
+    const values = { ...rowValues(set, i), horizon_days: horizon };
+    out[i] = topReasons(names, explained.contributions, values, reasons, i * names.length, population, format);
+  }
   return { probability: explained.probability, reasons: out };
 }
 
