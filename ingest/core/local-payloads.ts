@@ -45,6 +45,7 @@ export class LocalPayloads {
   #usable: Promise<boolean> | undefined;
   #pipe: Promise<string | undefined> | undefined;
   #seq = 0;
+  #noStream = false;
   /** Payloads sent as files (for tests and timings). */
   files = 0;
 
@@ -115,7 +116,7 @@ export class LocalPayloads {
    * are kept (a row cut by a writer killed mid-write is not). One stream at a time per load.
    */
   async stream(table: string, columns: readonly string[], lastColumnIs: string, typesOf: () => Promise<ReadonlyMap<string, string> | undefined>): Promise<PayloadStream | undefined> {
-    if (!LocalPayloads.streams) return undefined;
+    if (!LocalPayloads.streams || this.#noStream) return undefined;
     const types = await typesOf();
     if (!types) return undefined;
     this.#usable ??= this.#probe(table, columns, 'TabSeparated', types);
@@ -129,6 +130,9 @@ export class LocalPayloads {
       `WHERE ${quoteIdent(columns[columns.length - 1])} = ${sqlString(lastColumnIs)} SETTINGS ${INSERT_SETTINGS}`;
     const stream = await PayloadStream.open(pipe, statement, this.command);
     if (stream) LocalPayloads.streamed++;
+    // No stream (the engine runs in another process): later batches of this load go one by one
+    // without asking again (each refusal costs a started insert and PayloadStream's wait).
+    else this.#noStream = true;
     return stream;
   }
 

@@ -78,7 +78,16 @@ export class PayloadStream {
         await Promise.race([new Promise((r) => setTimeout(r, wait)), stream.#insert.catch(() => undefined)]);
       }
     }
-    if ((await openersInThisProcess(pipe)) < 2) {
+    // The engine's read end is in /proc/self/fd only once its open() has returned, and that open
+    // returns only after ours succeeded: on a busy machine the engine's thread may not have run yet
+    // when we look (the parity test saw "no stream" under load 15). Look again for up to ~0.5 s;
+    // a reader in another process never shows up, and LocalPayloads asks only once per load then.
+    let openers = await openersInThisProcess(pipe);
+    for (let wait = 2; openers === 1 && wait <= 256; wait *= 2) {
+      await new Promise((r) => setTimeout(r, wait));
+      openers = await openersInThisProcess(pipe);
+    }
+    if (openers < 2) {
       // Only our own end: the reader is another process. Ending the pipe now inserts nothing.
       await probe.close();
       await stream.#insert.catch(() => undefined);
