@@ -87,7 +87,9 @@ export const NODE_TESTS = {
     'test/semantic/period-retention.test.ts', // period retention on the fixture through a real Cube
     'test/semantic/security.test.ts',
     'test/typecheck.test.ts', // tsc and svelte-check
+    'test/web/build-lock.test.ts', // real processes (a dead and a live owner) hold the dashboard's build lock
     'test/web/campaign-push.test.ts',
+    'test/web/static-guard.test.ts', // adapter-node's real handler from a copy of web/build, on a loopback port
     'test/web/cube-proxy.test.ts', // the proxy and a fake Cube on loopback ports
     'test/web/users-cli.test.ts',
   ],

@@ -13,6 +13,7 @@ import { forgettingRevocations } from './src/lib/server/session-check.ts';
 import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
 import { cubeGate } from './server/cube-gate.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
+import { staticGuard } from './server/static-guard.ts';
 import { unrebindableHost } from './server/host-check.ts';
 import { sessionRevocations } from './server/sessions.ts';
 import { userStore } from './server/users.ts';
@@ -86,6 +87,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const markHttp = ownProtocolHeader || config.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));
+  // A built file gone or unreadable since the handler listed it answers 404/500, never ends the process.
+  const guardStatic = staticGuard(join(BUILD_DIR, 'client'), log);
   const server = createServer((req, res) => {
     // Served directly, the origin is the Host header's: only names nobody else can re-point (host-check.ts).
     if (ownProtocolHeader && !unrebindableHost(req.headers.host)) {
@@ -97,6 +100,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (req.url?.startsWith('/cubejs-api/')) return void proxy(req, res);
     // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.
     if (req.url === '/favicon.ico') return void res.writeHead(301, { location: '/favicon.svg' }).end();
+    if (guardStatic(req, res)) return;
     if (markHttp) req.headers[PROTOCOL_HEADER] = 'http';
     handler(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');

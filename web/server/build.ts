@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineLog, partLogger } from '../../lib/log.ts';
+import { acquireBuildLock } from './build-lock.ts';
 
 /**
  * The dashboard is served from adapter-node's build in web/build. `npm start` builds it when it is
@@ -36,7 +37,7 @@ export function buildIsStale(): string | undefined {
 
 /**
  * Runs `vite build` in web/ (a child process: Vite's memory goes away with it) when needed.
- * Concurrent starts wait for one another through a lock directory.
+ * Concurrent starts wait for one another through a lock directory (build-lock.ts: a dead owner's lock is taken over).
  */
 export async function ensureWebBuild(opts: { log?: (line: string) => void; force?: boolean } = {}): Promise<{ built: boolean; ms: number }> {
   const log = opts.log ?? lineLog(partLogger('web'));
@@ -44,7 +45,7 @@ export async function ensureWebBuild(opts: { log?: (line: string) => void; force
   const reason = opts.force ? 'forced' : buildIsStale();
   if (!reason) return { built: false, ms: 0 };
   const lock = join(WEB_ROOT, '.build-lock');
-  const release = await acquireLock(lock, log);
+  const release = await acquireBuildLock(lock, log);
   try {
     // Another process may have built while we waited.
     if (!opts.force && !buildIsStale()) return { built: false, ms: Date.now() - started };
@@ -89,26 +90,4 @@ export async function ensureWebBuild(opts: { log?: (line: string) => void; force
 export function crashedAfterWriting(code: number | null, signal: NodeJS.Signals | null, output: string, startedMs: number): boolean {
   const crashed = signal === 'SIGSEGV' || signal === 'SIGBUS' || code === 139;
   return crashed && /✔ done/.test(output) && existsSync(HANDLER) && statSync(HANDLER).mtimeMs >= startedMs;
-}
-
-async function acquireLock(dir: string, log: (line: string) => void): Promise<() => void> {
-  let warned = false;
-  for (let waited = 0; ; waited += 500) {
-    try {
-      mkdirSync(dir);
-      return () => rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A lock older than 10 minutes belongs to a build that died.
-      if (Date.now() - statSync(dir, { throwIfNoEntry: false })!.mtimeMs > 600_000) {
-        rmSync(dir, { recursive: true, force: true });
-        continue;
-      }
-      if (!warned) {
-        log('another process is building the dashboard; waiting for it…');
-        warned = true;
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 }
