@@ -3,6 +3,11 @@
  * clv_scores_current, migration 014): every customer with an owner whose churn probability is
  * at or above the threshold, plus every customer the ledger has alerted before (so a run can see
  * them fall below the threshold and close their episode), with CLV and last-12-months revenue.
+ *
+ * Each candidate says whether it is lapsed: no purchase in the churn model's active window
+ * (definition.activeWindowDays) before the scores' as-of date. The model is trained on customers who
+ * bought in that window only, so its probability for a customer gone for years is an extrapolation,
+ * not a risk an owner can act on: run.ts leaves lapsed customers out of the alerts and counts them.
  */
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
@@ -19,7 +24,12 @@ export interface Candidate {
   clv_12m: number | null;
   /** Completed revenue in the 365 days before the run day. */
   revenue_12m: number;
+  /** No purchase (placed order) in [asOf − activeWindowDays, asOf): outside the model's population. */
+  lapsed: boolean;
 }
+
+/** The statuses of a placed order, as the model's population counts them (features.ts placedStatuses). */
+const PLACED = ['completed', 'refunded'];
 
 export interface CandidateQueryInput {
   database: string;
@@ -29,12 +39,23 @@ export interface CandidateQueryInput {
   owners: string[] | null;
   /** Run day (UTC, YYYY-MM-DD): revenue_12m covers [day − 365 d, day). */
   day: string;
+  /** The scores' as-of date (YYYY-MM-DD): the active window ends the day before it. */
+  asOf: string;
+  /** The model's active window in days (definition.activeWindowDays). */
+  activeWindowDays: number;
 }
 
 export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
   const db = checkName(i.database);
   const g = i.cluster ? 'GLOBAL ' : '';
-  const params: Record<string, unknown> = { threshold: i.threshold, day: i.day };
+  if (!Number.isInteger(i.activeWindowDays) || i.activeWindowDays < 1) throw new RangeError(`activeWindowDays must be a positive integer, got ${i.activeWindowDays}`);
+  const params: Record<string, unknown> = {
+    threshold: i.threshold,
+    day: i.day,
+    as_of: i.asOf,
+    active_window_days: i.activeWindowDays,
+    placed: PLACED,
+  };
   let ownerFilter = '';
   if (i.owners) {
     ownerFilter = 'AND owner_id IN {owners:Array(String)}';
@@ -53,7 +74,8 @@ export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
   arrayMap(r -> tupleElement(r, 3), s.top_reasons) AS reason_contributions,
   toString(toUnixTimestamp64Milli(s.scored_at)) AS scored_ms,
   if(v.customer_id = '', NULL, v.clv_12m) AS clv_12m,
-  r.revenue_12m AS revenue_12m
+  r.revenue_12m AS revenue_12m,
+  a.active = 0 AS lapsed
 FROM (
   SELECT customer_id, probability, top_reasons, scored_at FROM ${db}.churn_scores_current
   WHERE customer_id ${g}IN (${scored})
@@ -71,6 +93,14 @@ ${g}LEFT JOIN (
     AND customer_id ${g}IN (${scored})
   GROUP BY customer_id
 ) AS r ON r.customer_id = s.customer_id
+${g}LEFT JOIN (
+  SELECT customer_id, 1 AS active FROM ${db}.transactions_resolved
+  WHERE status IN {placed:Array(String)}
+    AND order_date >= toDateTime(subtractDays(toDate({as_of:String}), {active_window_days:UInt32}), 'UTC')
+    AND order_date < toDateTime(toDate({as_of:String}), 'UTC')
+    AND customer_id ${g}IN (${scored})
+  GROUP BY customer_id
+) AS a ON a.customer_id = s.customer_id
 ORDER BY c.owner_id, s.customer_id`,
     query_params: params,
   };
@@ -92,6 +122,7 @@ export async function loadCandidates(warehouse: Warehouse, input: Omit<Candidate
     scored_ms: string;
     clv_12m: number | null;
     revenue_12m: number;
+    lapsed: number | boolean;
   };
   return (await rs.json<Raw>()).map((r) => ({
     customer_id: r.customer_id,
@@ -102,6 +133,7 @@ export async function loadCandidates(warehouse: Warehouse, input: Omit<Candidate
     scored_at: new Date(Number(r.scored_ms)),
     clv_12m: r.clv_12m === null ? null : Number(r.clv_12m),
     revenue_12m: Number(r.revenue_12m),
+    lapsed: Boolean(Number(r.lapsed)),
   }));
 }
 
@@ -122,6 +154,16 @@ export async function scoreFreshness(warehouse: Warehouse): Promise<ScoreFreshne
   });
   const [row] = await rs.json<{ churn: string | null; clv: string | null }>();
   return { churn: row?.churn ? new Date(Number(row.churn)) : null, clv: row?.clv ? new Date(Number(row.clv)) : null };
+}
+
+/** The as-of date of the published scoring run (migration 014), or undefined before the first one. */
+export async function scoresAsOf(warehouse: Warehouse): Promise<string | undefined> {
+  const rs = await warehouse.client.query({
+    query: `SELECT toString(as_of) AS as_of FROM ${checkName(warehouse.database)}.model_run_current LIMIT 1`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ as_of: string }>();
+  return row?.as_of || undefined;
 }
 
 export interface OwnerContact {

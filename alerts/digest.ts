@@ -40,6 +40,11 @@ export interface Digest {
   model?: { headline: string; modelVersion: string };
   /** The owner's open deals at risk, largest value at risk first (issue 18; read at delivery, deals-at-risk.ts). */
   deals?: DealAtRisk[];
+  /**
+   * Customers at or above the threshold left out because they bought nothing in the model's active
+   * window before the scores' as-of date: lapsed, not at risk (the model is not trained on them).
+   */
+  lapsed?: { count: number; activeWindowDays: number; asOf: string };
   /** Locale and base currency of the amounts (lib/format); en-GB and EUR when not given. */
   format?: FormatContext;
 }
@@ -47,6 +52,13 @@ export interface Digest {
 /** The line that says which model produced the probabilities and how it validated. */
 export function modelLine(d: Pick<Digest, 'model'>): string {
   return d.model ? `Churn model ${d.model.headline}. Probabilities are calibrated on held-out periods.` : '';
+}
+
+/** The line that says how many lapsed customers were left out, or '' when none were. */
+export function lapsedLine(d: Pick<Digest, 'lapsed'>): string {
+  if (!d.lapsed?.count) return '';
+  const { count, activeWindowDays, asOf } = d.lapsed;
+  return `${customers(count)} with no purchase in the ${activeWindowDays} days before ${asOf} ${count === 1 ? 'is' : 'are'} lapsed, not at risk: left out of these alerts (the churn model is trained on active customers only).`;
 }
 
 export function customerUrl(publicUrl: string, customerId: string): string {
@@ -156,6 +168,7 @@ export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string 
   lines.push(...dealsText(d.deals, d.format ?? DEFAULT_FORMAT));
   if (d.model) lines.push(modelLine(d), '');
   if (d.more > 0) lines.push(`${customers(d.more)} more at risk will follow in the next digest.`, '');
+  if (d.lapsed?.count) lines.push(lapsedLine(d), '');
   lines.push(`Digest ${d.deliveryId}. You receive it because you own these accounts.`);
   return `${lines.join('\n')}\n`;
 }
@@ -180,6 +193,7 @@ Next step: ${esc(item.nextStep)}
 <p>${esc(churnLead(d))}</p>
 ${d.items.length ? `<ol>\n${items}\n</ol>` : ''}
 ${d.more > 0 ? `<p>${customers(d.more)} more at risk will follow in the next digest.</p>` : ''}
+${d.lapsed?.count ? `<p>${esc(lapsedLine(d))}</p>` : ''}
 ${dealsHtml(d.deals, esc, ctx)}
 ${d.model ? `<p style="color:#666;font-size:small">${esc(modelLine(d))}</p>` : ''}
 <p style="color:#666;font-size:small">Digest ${esc(d.deliveryId)}. You receive it because you own these accounts.</p>
@@ -219,6 +233,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
     })),
   ];
   if (d.deals?.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: dealsMrkdwn(d.deals, mrk, ctx) } });
+  if (d.lapsed?.count) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrk(lapsedLine(d)) }] });
   if (notShown > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${customers(notShown)} more at risk not listed here.` }] });
   return {
     text: `${renderSubject(d, timezone)} for ${d.ownerId}`,
@@ -237,6 +252,8 @@ export interface DigestData {
   run_window: string;
   planned_at: string;
   more_at_risk: number;
+  /** Lapsed customers left out (no purchase in the active window before as_of); absent when none. */
+  lapsed_left_out?: { count: number; active_window_days: number; as_of: string };
   /** The owner's open deals at risk (issue 18); absent when they have none. */
   deals_at_risk?: ReturnType<typeof dealsData>;
   customers: {
@@ -264,6 +281,7 @@ export function digestData(d: Digest, timezone = 'UTC'): DigestData {
     run_window: d.window,
     planned_at: d.plannedAt.toISOString(),
     more_at_risk: d.more,
+    ...(d.lapsed?.count ? { lapsed_left_out: { count: d.lapsed.count, active_window_days: d.lapsed.activeWindowDays, as_of: d.lapsed.asOf } } : {}),
     ...(d.deals?.length ? { deals_at_risk: dealsData(d.deals) } : {}),
     customers: d.items.map((i) => ({
       customer_id: i.customerId,

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
-import { latestModelCard, modelCardHeadline, trainAndScore } from '../models/index.ts';
-import { loadCandidates, loadOwnerContacts, scoreFreshness, type Candidate, type OwnerContact } from './candidates.ts';
+import { DEFAULT_CHURN_DEFINITION, latestModelCard, modelCardHeadline, trainAndScore } from '../models/index.ts';
+import { loadCandidates, loadOwnerContacts, scoreFreshness, scoresAsOf, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
 import { digestFromRows, type Digest } from './digest.ts';
@@ -107,6 +107,10 @@ export interface RunResult {
   dataDay: string;
   scores: { churnScoredAt: Date | null; clvScoredAt: Date | null; stale: boolean; rescored: boolean };
   candidates: number;
+  /** Customers at or above the threshold left out as lapsed (no purchase in the model's active window). */
+  lapsed: number;
+  /** The window and as-of date `lapsed` was measured with. */
+  lapsedRule: { activeWindowDays: number; asOf: string } | null;
   closedEpisodes: number;
   newEpisodes: number;
   deliveries: DeliveryReport[];
@@ -131,6 +135,8 @@ interface Plan {
   closures: Closure[];
   rows: LedgerRow[];
   newEpisodes: number;
+  /** Per included owner: customers at or above the threshold left out because they are lapsed. */
+  lapsedByOwner: Map<string, number>;
 }
 
 /** Pure planning step: closures and the new digests' ledger rows. */
@@ -159,6 +165,7 @@ export function planRun(input: {
   const { rules, windowAt } = input;
   const window = windowAt.toISOString();
   const closures: Closure[] = [];
+  const lapsedByOwner = new Map<string, number>();
   const byOwner = new Map<string, { c: Candidate; trigger: Trigger; value: ReturnType<typeof valueAtRisk>; prev?: LatestEpisode }[]>();
   for (const c of input.candidates) {
     if (input.ownerFilter !== undefined && c.owner_id !== input.ownerFilter) continue;
@@ -167,7 +174,13 @@ export function planRun(input: {
       closures.push({ owner_id: c.owner_id, customer_id: c.customer_id, episode_id: prev!.episode_id, probability: c.probability, run_window: window, closed_at: input.now });
       continue;
     }
-    if (!ownerIncluded(c.owner_id, rules) || input.alreadyPlanned?.has(c.owner_id)) continue;
+    if (!ownerIncluded(c.owner_id, rules)) continue;
+    // Lapsed customers are outside the population the model was trained on: counted, never alerted.
+    if (c.lapsed) {
+      if (c.probability >= rules.probabilityThreshold) lapsedByOwner.set(c.owner_id, (lapsedByOwner.get(c.owner_id) ?? 0) + 1);
+      continue;
+    }
+    if (input.alreadyPlanned?.has(c.owner_id)) continue;
     const value = valueAtRisk(c);
     if (value.value < rules.minValueAtRisk) continue;
     const trigger = decideTrigger(c.probability, prev, rules, windowAt);
@@ -230,7 +243,7 @@ export function planRun(input: {
         }),
       );
   }
-  return { closures, rows, newEpisodes };
+  return { closures, rows, newEpisodes, lapsedByOwner };
 }
 
 /** What every ledger row of one digest shares, whichever kind of row (a customer, or the deals-only row) it is. */
@@ -329,6 +342,8 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     dataDay: '',
     scores: { churnScoredAt: null, clvScoredAt: null, stale: false, rescored: false },
     candidates: 0,
+    lapsed: 0,
+    lapsedRule: null,
     closedEpisodes: 0,
     newEpisodes: 0,
     deliveries: [],
@@ -374,8 +389,15 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       if (!ownerIncluded(opts.ownerId, rules)) warn(`owner ${opts.ownerId} is not among the owners the rules include: only their undelivered digests are retried`);
       owners = [opts.ownerId];
     }
-    const candidates = await loadCandidates(warehouse, { threshold: rules.probabilityThreshold, owners, day });
-    result.candidates = candidates.filter((c) => c.probability >= rules.probabilityThreshold).length;
+    // The card of the model behind the scores, for the active window and the digests' model line
+    // (optional: none before the first selection; cards before session 8 do not store the window).
+    const card = await latestModelCard(warehouse).catch(() => undefined);
+    const activeWindowDays = card?.activeWindowDays ?? DEFAULT_CHURN_DEFINITION.activeWindowDays;
+    if (card && card.activeWindowDays === undefined) log(`the model card does not store its active window: lapsed customers measured with the default ${activeWindowDays} days`);
+    const asOf = (await scoresAsOf(warehouse).catch(() => undefined)) ?? day;
+    result.lapsedRule = { activeWindowDays, asOf };
+    const candidates = await loadCandidates(warehouse, { threshold: rules.probabilityThreshold, owners, day, asOf, activeWindowDays });
+    result.candidates = candidates.filter((c) => c.probability >= rules.probabilityThreshold && !c.lapsed).length;
     const latest = new Map((await readLatestEpisodes(warehouse, opts.ownerId)).map((e) => [key(e.owner_id, e.customer_id), e]));
     const undelivered = await readLedger(warehouse, { status: ['pending', 'failed'], ownerId: opts.ownerId });
     // Each owner's open deals at risk (issue 18), read before planning: an owner with deals at risk
@@ -405,9 +427,10 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     });
     result.closedEpisodes = plan.closures.length;
     result.newEpisodes = plan.newEpisodes;
+    result.lapsed = [...plan.lapsedByOwner.values()].reduce((a, b) => a + b, 0);
     // Only customers with an owner can be alerted: on data without owners (CDNOW) "0 customers at or above
     // 0.6" read as "nobody at risk" beside a churn page of 2,181 high-risk customers.
-    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
+    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${result.lapsed} lapsed left out (no purchase in the ${activeWindowDays} days before ${asOf}); ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
     if (!dryRun) {
       await writeClosures(warehouse, plan.closures);
       // Pending rows first: from here on a digest can be retried but never planned a second time.
@@ -416,8 +439,6 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
 
     // 3. Deliver: earlier runs' undelivered digests first, then this run's.
     const retried = new Set(undelivered.map((r) => r.delivery_id));
-    // The card of the model behind the scores, for the digests' model line (optional: none before the first selection).
-    const card = await latestModelCard(warehouse).catch(() => undefined);
     const down = new Set<Channel>();
     const deliveries = groupDeliveries([...undelivered, ...plan.rows]);
     // Owners of earlier undelivered digests whom the rules no longer list: their deals too.
@@ -433,6 +454,9 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       if (channel !== 'webhook' && !digest.recipient) digest.recipient = contacts.get(first.owner_id)?.email ?? '';
       if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion };
       digest.deals = deals.get(first.owner_id);
+      // Measured in this run, like the deals: a retried digest says how many are lapsed now.
+      const lapsed = plan.lapsedByOwner.get(first.owner_id) ?? 0;
+      if (lapsed > 0) digest.lapsed = { count: lapsed, activeWindowDays, asOf };
       const ctx: RenderContext = { timezone: rules.schedule.timezone, ownerName: contacts.get(first.owner_id)?.name };
       const report: DeliveryReport = {
         ownerId: first.owner_id,

@@ -20,6 +20,7 @@ export const LANES = ['unit', 'integration', 'e2e'];
 export const NODE_TESTS = {
   integration: [
     'test/alerts/as-of.test.ts',
+    'test/alerts/lapsed.test.ts',
     'test/alerts/deals-digest.test.ts', // a deals-only digest over a real SMTP server, on the embedded engine
     'test/alerts/delivery.test.ts',
     'test/alerts/worker.test.ts',

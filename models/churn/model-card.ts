@@ -17,6 +17,12 @@ export interface ModelCard {
   trainCutoff: string;
   trainCutoffs: string[];
   horizonDays: number;
+  /**
+   * Days before the as-of date in which a customer must have bought to be in the model's population
+   * (definition.activeWindowDays); customers outside it are lapsed, not scored as at risk. Absent in
+   * cards written before it was stored: unknown.
+   */
+  activeWindowDays?: number;
   definition: string;
   trainRows: number;
   churnRate: number;
@@ -58,6 +64,7 @@ export function buildModelCard(
     trainCutoff: sel.trainCutoff,
     trainCutoffs: sel.trainCutoffs,
     horizonDays: sel.definition.horizonDays,
+    activeWindowDays: sel.definition.activeWindowDays,
     definition: meta.definition,
     trainRows: y.length,
     churnRate: y.reduce((a, b) => a + b, 0) / Math.max(1, y.length),

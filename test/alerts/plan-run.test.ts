@@ -26,6 +26,7 @@ const candidate = (customer_id: string, probability: number, clv: number): Candi
   scored_at: now,
   clv_12m: clv,
   revenue_12m: 0,
+  lapsed: false,
 });
 const deal: DealAtRisk = {
   opportunityId: 'O-1',

@@ -225,6 +225,11 @@ export async function insertFixture(wh: Warehouse, scoredAt = NOW, scores: Fixtu
       tx('T-3', '2024-01-15 09:00:00', 'refunded', 500), // refunded: not revenue
       tx('T-4', '2023-03-10 12:00:00', 'completed', 9999), // before the 365-day window
       tx('T-5', '2024-03-11 00:00:00', 'completed', 7777), // on the run day: not before it
+      // One purchase each for the other scored customers, inside the model's 365-day active window
+      // before the run day: without it they would be lapsed and left out of the alerts (candidates.ts).
+      ...scores
+        .filter((s) => s.id !== 'C-05')
+        .map((s) => ({ ...tx(`T-${s.id}`, '2024-01-02 12:00:00', 'completed', 100), customer_id: s.id, customer_ref: s.id })),
     ],
     format: 'JSONEachRow',
   });

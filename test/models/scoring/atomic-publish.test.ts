@@ -71,7 +71,7 @@ async function assertReadersShow(
   assert.equal(current?.run_id, runId, `${label}: model_run_current`);
 
   // The alerts read the published run only: every candidate's probability and CLV are the run's.
-  const candidates = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: TODAY });
+  const candidates = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: TODAY, asOf: TODAY, activeWindowDays: 365 });
   assert.equal(candidates.length, expected.size, `${label}: alert candidates`);
   for (const c of candidates) {
     const want = expected.get(c.customer_id);
