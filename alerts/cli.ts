@@ -48,6 +48,8 @@ function printRun(r: RunResult): void {
     `scores: churn ${r.scores.churnScoredAt?.toISOString() ?? 'none'}, CLV ${r.scores.clvScoredAt?.toISOString() ?? 'none'}${r.scores.rescored ? ' (re-scored now)' : r.scores.stale ? ' (stale)' : ''}`,
     `${r.candidates} customers at risk; ${r.newEpisodes} new alerts; ${r.closedEpisodes} episodes closed`,
   );
+  // Lapsed customers are their own count, never "at risk" (issue 14; alerts/README.md).
+  if (r.lapsed && r.lapsedRule) lines.push(`${r.lapsed} lapsed customers left out (no purchase in the ${r.lapsedRule.activeWindowDays} days before ${r.lapsedRule.asOf})`);
   if (!r.deliveries.length) lines.push('nothing to send');
   for (const d of r.deliveries) {
     const verb = d.outcome === 'would-send' ? 'WOULD SEND' : d.outcome === 'sent' ? 'SENT' : 'FAILED';
