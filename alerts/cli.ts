@@ -8,6 +8,7 @@ import { loadConfig } from '../lib/config/schema.ts';
 import { formatContextOf, formatMoney, formatPercent } from '../lib/format/index.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { adoptReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
 import { parseDay } from '../models/index.ts';
 import { describeDelivery, loadAlertsConfig } from './config.ts';
 import { listInbox } from './inbox.ts';
@@ -106,10 +107,12 @@ async function main(): Promise<number> {
     return 0;
   }
   const today = values.today ? parseDay(values.today, '--today') : undefined;
-  const config = loadAlertsConfig(dataDir);
   const warehouse = await connectWarehouse({ config: warehouseConfig, ensureDatabase: true });
   try {
     await applyMigrations(warehouse.client, { database: warehouse.database, cluster: warehouse.cluster }, undefined, log);
+    // Digests carry the warehouse's recorded currency (CRM_BASE_CURRENCY must agree or be unset).
+    await adoptReportingCurrency(warehouse.client, warehouse.database);
+    const config = loadAlertsConfig(dataDir);
     if (command === 'inbox') {
       const messages = await listInbox(warehouse, owner!, { publicUrl: config.publicUrl });
       if (values.json) console.log(JSON.stringify(messages, null, 2));

@@ -7,6 +7,7 @@ import { refreshDerived } from '../semantic/derived/refresh.ts';
 import { derivedFreshness } from '../semantic/derived/auto-refresh.ts';
 import { trainAndScore } from '../models/scoring/train-and-score.ts';
 import { recoverModelRuns, type Recovery } from '../models/scoring/recover.ts';
+import { recordReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
 import { describeAsOf, todayUtc, warehouseAsOf } from '../lib/as-of.ts';
 
 interface PrepareOptions {
@@ -15,6 +16,8 @@ interface PrepareOptions {
   log: (line: string) => void;
   /** CRM_AS_OF, when set (lib/as-of.ts). */
   configuredAsOf?: string;
+  /** Recorded as the warehouse's currency after a demo load (set when none is recorded yet). */
+  reportingCurrency?: string;
 }
 
 async function count(wh: Warehouse, table: string): Promise<number> {
@@ -57,6 +60,8 @@ export async function prepareData(wh: Warehouse, opts: PrepareOptions): Promise<
         }
       },
     });
+    // The demo's amounts are in the reporting currency (EUR unless CRM_BASE_CURRENCY says otherwise).
+    if (opts.reportingCurrency) await recordReportingCurrency(wh.client, wh.database, opts.reportingCurrency);
     log('demo data loaded (rejected demo rows are planted on purpose: see .rejects.csv files)');
   }
   const asOf = await warehouseAsOf(wh.client, wh.database, { configured: opts.configuredAsOf });

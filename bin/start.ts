@@ -11,6 +11,7 @@ import { ensureAccess } from '../lib/warehouse/access.ts';
 import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
 import { migrations } from '../lib/warehouse/migrations/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { adoptReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     // Everything this process tree writes (data directory, models, alert outbox) is for this OS user only.
     process.umask(0o077);
     // The one read of the environment: every variable parsed and checked (lib/config/schema.ts).
-    const env = loadConfig();
+    let env = loadConfig();
     const host = env.CRM_BIND_HOST;
     const config = loadWarehouseConfig(env);
     tightenDataDir(config.dataDir);
@@ -127,8 +128,14 @@ async function main(): Promise<void> {
     const wh: Warehouse = await connectWarehouse({ config, as: writes ? 'writer' : 'semantic' });
     running.push({ name: `warehouse (${wh.role})`, close: () => wh.close() });
     if (!migrate) await expectSchema(wh);
+    // The amounts' currency is the warehouse's (recorded by its first load of money), not the
+    // environment's: a USD load shown by a plain npm start was labelled "€". Everything started
+    // below (web, alerts, models, the demo load) reads CRM_BASE_CURRENCY, so it is set to that here.
+    const { currency, recorded: currencyRecorded } = await adoptReportingCurrency(wh.client, wh.database);
+    env = loadConfig();
+    log(`amounts in ${currency}${currencyRecorded ? ' (recorded by the warehouse)' : ''}`);
     if (args.services.has('worker') || args.services.size === SERVICES.length) {
-      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log, configuredAsOf: env.CRM_AS_OF });
+      await prepareData(wh, { demo: args.demo, dataDir: config.dataDir, log, configuredAsOf: env.CRM_AS_OF, reportingCurrency: currencyRecorded ? undefined : currency });
     }
 
     if (args.services.has('ingest-api')) {

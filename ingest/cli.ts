@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config/schema.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { readReportingCurrency, recordReportingCurrency, resolveReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
 import { runDetect } from './detect/cli.ts';
 import { ENTITY_NAMES, entitySpec } from './entities/index.ts';
 import { ingestFile } from './load/job.ts';
@@ -124,15 +125,33 @@ async function main(): Promise<number> {
       if (e instanceof MappingError) fail(e.message);
       throw e;
     }
-    const mismatch = baseCurrencyMismatch(mapping, loadConfig().CRM_BASE_CURRENCY, values.mapping);
-    if (mismatch) fail(mismatch);
   }
+
 
   // Qualified table names everywhere, so connecting without a database lets migrations create it.
   const warehouse = await connectWarehouse({ withDatabase: false });
   const summaries: IngestSummary[] = [];
   try {
     await applyMigrations(warehouse.client, { database: warehouse.database, cluster: warehouse.cluster });
+    // The amounts' currency is the warehouse's once recorded; CRM_BASE_CURRENCY only chooses it for
+    // the first load that writes money. Checked before anything is written.
+    const configured = loadConfig().CRM_BASE_CURRENCY;
+    const recorded = await readReportingCurrency(warehouse.client, warehouse.database);
+    const money = Boolean(entitySpec(entity).money);
+    let reporting: string;
+    try {
+      reporting = money ? resolveReportingCurrency(recorded, configured) : (recorded ?? configured ?? 'EUR');
+    } catch (e) {
+      await warehouse.close();
+      fail((e as Error).message);
+    }
+    const mismatch = mapping && values.mapping ? baseCurrencyMismatch(mapping, configured, values.mapping, recorded) : undefined;
+    if (mismatch) {
+      await warehouse.close();
+      fail(mismatch);
+    }
+    // A mapping that names no base converts into the reporting currency (compile.ts reads it here).
+    if (money) process.env.CRM_BASE_CURRENCY = reporting;
     for (const file of files) {
       const progress = values.quiet || values.json ? undefined : new ProgressReporter(process.stderr, file);
       const summary = await ingestFile(warehouse, {
@@ -148,6 +167,9 @@ async function main(): Promise<number> {
       progress?.done();
       summaries.push(summary);
       if (!values.json) process.stdout.write(`${formatSummary(summary)}\n`);
+    }
+    if (money && !recorded && summaries.some((s) => s.loaded + s.updated > 0)) {
+      await recordReportingCurrency(warehouse.client, warehouse.database, reporting);
     }
   } finally {
     await warehouse.close();

@@ -9,6 +9,7 @@ import { loadConfig } from '../lib/config/schema.ts';
 import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
+import { adoptReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
 import { addDays, describeDefinition, parseDay, resolveDefinition } from './churn/definition.ts';
 import { evaluateChurn, writeEvaluationReport } from './churn/evaluate.ts';
 import { exportFeatures, formatFromPath, type ExportFormat } from './churn/export.ts';
@@ -110,6 +111,8 @@ async function main(): Promise<number> {
   const warehouse = await connectWarehouse({ config });
   try {
     await applyMigrations(warehouse.client, { database: warehouse.database, cluster: warehouse.cluster }, undefined, log);
+    // Reasons and causes carry the warehouse's recorded currency (CRM_BASE_CURRENCY must agree or be unset).
+    await adoptReportingCurrency(warehouse.client, warehouse.database);
     // Without --today, the product's one as-of date (lib/as-of.ts): old data is trained and scored as of its end.
     const asOf = givenToday ? undefined : await warehouseAsOf(warehouse.client, warehouse.database, { configured: loadConfig().CRM_AS_OF });
     const today = givenToday ?? asOf!.date;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { readReportingCurrency, reportingCurrencyOf } from '../../lib/warehouse/reporting-currency.ts';
 import type { TestWarehouse } from '../support/warehouse.ts';
 import { counts, fixture, warehouseWithSchema } from './helpers.ts';
 
@@ -19,7 +20,7 @@ describe('npm run ingest', () => {
     new Promise((resolve) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'ingest/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, ...extra, CLICKHOUSE_URL: tw.server.url, CLICKHOUSE_USER: tw.config.user, CLICKHOUSE_PASSWORD: tw.config.password, CLICKHOUSE_DATABASE: 'crm' },
+        env: { ...process.env, ...extra, CLICKHOUSE_URL: tw.server.url, CLICKHOUSE_USER: tw.config.user, CLICKHOUSE_PASSWORD: tw.config.password, CLICKHOUSE_DATABASE: extra.CLICKHOUSE_DATABASE ?? 'crm' },
       });
       let out = '';
       let err = '';
@@ -84,21 +85,46 @@ describe('npm run ingest', () => {
   });
 
   // The CDNOW mapping says its amounts are dollars (currency.base USD); the dashboard labels every
-  // amount with CRM_BASE_CURRENCY. Loaded under the default EUR, $98,000 showed as €98.0k.
-  it('a mapping whose base currency is not the reporting currency is refused before anything loads', async () => {
+  // amount with the reporting currency. Loaded under the default EUR, $98,000 showed as €98.0k.
+  // A database of its own: the loads above recorded this one's currency (EUR).
+  it('a mapping whose base currency is not the reporting currency is refused before anything loads; the first load records its currency', async () => {
+    const db = { CLICKHOUSE_DATABASE: 'crm_usd' };
     const file = join(dir, 'usd.csv');
     writeFileSync(file, 'source,transaction_id,customer_ref,order_date,status,amount\nusd,U1,C9,2024-01-01,completed,10.50\n');
     const mapping = join(dir, 'usd.mapping.json');
     writeFileSync(mapping, JSON.stringify({ currency: { default: 'USD', base: 'USD' } }));
-    const before = (await counts(tw.warehouse, 'transactions')).final;
-    const refused = await runIn({ CRM_BASE_CURRENCY: '' }, 'transactions', file, '--mapping', mapping, '--quiet');
+    const refused = await runIn({ ...db, CRM_BASE_CURRENCY: '' }, 'transactions', file, '--mapping', mapping, '--quiet');
     assert.equal(refused.code, 2, refused.out + refused.err);
     assert.match(refused.err, /currency\.base is USD, but the dashboard, digests and exports show every amount in EUR \(CRM_BASE_CURRENCY is unset, so EUR\)/);
     assert.match(refused.err, /CRM_BASE_CURRENCY=USD/);
-    assert.equal((await counts(tw.warehouse, 'transactions')).final, before, 'nothing was written');
-    // Under the matching reporting currency the same file loads, its amount unconverted.
-    const loaded = await runIn({ CRM_BASE_CURRENCY: 'usd' }, 'transactions', file, '--mapping', mapping, '--quiet');
+    const amounts = async () => (await tw.warehouse.client.query({ query: 'SELECT count() AS n, sum(amount) AS s FROM crm_usd.transactions FINAL', format: 'JSONEachRow' })).json<{ n: string; s: number }>();
+    assert.deepEqual((await amounts())[0], { n: '0', s: 0 }, 'nothing was written');
+    assert.equal(await readReportingCurrency(tw.warehouse.client, 'crm_usd'), undefined, 'nothing was recorded');
+
+    // Under the matching reporting currency the same file loads, its amount unconverted, and the
+    // warehouse records USD: what npm start then uses without the variable.
+    const loaded = await runIn({ ...db, CRM_BASE_CURRENCY: 'usd' }, 'transactions', file, '--mapping', mapping, '--quiet');
     assert.equal(loaded.code, 0, loaded.out + loaded.err);
-    assert.equal((await counts(tw.warehouse, 'transactions')).final, before + 1);
+    assert.deepEqual((await amounts())[0], { n: '1', s: 10.5 });
+    assert.equal(await reportingCurrencyOf(tw.warehouse.client, 'crm_usd', undefined), 'USD');
+    assert.equal(await reportingCurrencyOf(tw.warehouse.client, 'crm_usd', 'usd'), 'USD');
+    await assert.rejects(reportingCurrencyOf(tw.warehouse.client, 'crm_usd', 'EUR'), /amounts are in USD .* but CRM_BASE_CURRENCY is EUR: unset CRM_BASE_CURRENCY \(or set it to USD\)/);
+
+    // Later loads need no variable: the recorded currency is the reporting one.
+    writeFileSync(file, 'source,transaction_id,customer_ref,order_date,status,amount\nusd,U2,C9,2024-01-02,completed,4.25\n');
+    const again = await runIn({ ...db, CRM_BASE_CURRENCY: '' }, 'transactions', file, '--mapping', mapping, '--quiet');
+    assert.equal(again.code, 0, again.out + again.err);
+    assert.deepEqual((await amounts())[0], { n: '2', s: 14.75 });
+    // Another base, or a variable naming another currency, is refused and names both.
+    const eurMapping = join(dir, 'eur.mapping.json');
+    writeFileSync(eurMapping, JSON.stringify({ currency: { base: 'EUR' } }));
+    const other = await runIn({ ...db, CRM_BASE_CURRENCY: '' }, 'transactions', file, '--mapping', eurMapping, '--quiet');
+    assert.equal(other.code, 2, other.out + other.err);
+    assert.match(other.err, /currency\.base is EUR, but this warehouse's amounts are in USD \(recorded by its first load\)/);
+    const envOther = await runIn({ ...db, CRM_BASE_CURRENCY: 'GBP' }, 'transactions', file, '--mapping', mapping, '--quiet');
+    assert.equal(envOther.code, 2, envOther.out + envOther.err);
+    assert.match(envOther.err, /amounts are in USD .* but CRM_BASE_CURRENCY is GBP/);
+    assert.deepEqual((await amounts())[0], { n: '2', s: 14.75 }, 'the refused loads wrote nothing');
+    assert.equal(await readReportingCurrency(tw.warehouse.client, 'crm_usd'), 'USD');
   });
 });

@@ -15,6 +15,7 @@ import { winlossStatements, winlossTables } from './015-winloss.ts';
 import { customerValueScoreStatements, customerValueScores, customerValueView } from './016-customer-value-scores.ts';
 import { paidOrderKeyStatements } from './017-paid-order-keys.ts';
 import { reconcileTransactionsByCustomer, transactionsByCustomerStatements } from './018-transactions-by-customer.ts';
+import { warehouseSettingsTables } from './019-warehouse-settings.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -53,6 +54,7 @@ export const migrations: Migration[] = [
   { version: 16, name: 'customer-value-scores', tables: [customerValueScores], views: [customerValueView], statements: customerValueScoreStatements },
   { version: 17, name: 'paid-order-keys', statements: paidOrderKeyStatements },
   { version: 18, name: 'transactions-by-customer', statements: transactionsByCustomerStatements, reconcile: reconcileTransactionsByCustomer },
+  { version: 19, name: 'warehouse-settings', tables: warehouseSettingsTables },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
