@@ -331,7 +331,7 @@ export const VARIABLES = {
 
   // ingest
   CRM_BASE_CURRENCY: variable(raw(), {
-    type: 'ISO 4217', default: '`EUR`', meaning: "reporting currency: what a mapping file that names none converts to, and what the dashboard, digests and churn reasons show amounts in", readBy: 'ingest/mapping/compile.ts; lib/format via web/server.ts, alerts/config.ts, models/scoring', group: 'ingest', kind: 'product',
+    type: 'ISO 4217', default: '`EUR`', meaning: "reporting currency of the first load that writes money, which the warehouse then records (warehouse_settings) and npm start, the dashboard, digests and churn reasons use; once recorded, leave it unset or equal (another is refused)", readBy: 'ingest/cli.ts, bin/start.ts, models/cli.ts, alerts/cli.ts via lib/warehouse/reporting-currency.ts; ingest/mapping/compile.ts; lib/format', group: 'ingest', kind: 'product',
   }),
   CRM_DEFAULT_COUNTRY: variable(raw(), {
     type: 'ISO 3166', default: '`DE`', meaning: 'country of phone numbers and addresses when a mapping file names none', readBy: 'ingest/mapping/compile.ts', group: 'ingest', kind: 'product',
