@@ -94,7 +94,7 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       CRM_SEMANTIC_PORT: String(await freePort()),
       CRM_INGEST_PORT: String(await freePort()),
       CRM_LOG_FORMAT: 'text',
-      // The CDNOW amounts are dollars (see the mapping's $comment).
+      // The CDNOW amounts are dollars (see the mapping's $comment): the load says so once.
       CRM_BASE_CURRENCY: 'USD',
     };
     // The as-of date must come from the data, not from a setting of the machine running the test.
@@ -107,7 +107,10 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
 
     // Plain `npm start`, demo data allowed: a warehouse holding only facts is the user's data and must
     // not be topped up with the demo (the revenue checks below would see it).
-    start = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { cwd: ROOT, env });
+    // Without CRM_BASE_CURRENCY: the warehouse recorded USD at the load, and start must show dollars.
+    const startEnv = { ...env };
+    delete startEnv.CRM_BASE_CURRENCY;
+    start = spawn(process.execPath, ['--import', 'tsx', 'bin/start.ts'], { cwd: ROOT, env: startEnv });
     startExit = new Promise((ok) => start!.on('exit', (c) => ok(c)));
     const onData = (d: Buffer): void => {
       const text = d.toString();
@@ -151,6 +154,8 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     assert.match(log, /rebuilding paid_orders, customer_value, customer_retention as of 1998-06-30/);
     assert.match(log, /models trained and scored as of 1998-06-30/);
     assert.doesNotMatch(log, /generating demo data/);
+    // Started without CRM_BASE_CURRENCY: the currency the load recorded.
+    assert.match(log, /amounts in USD \(recorded by the warehouse\)/);
     assert.equal(start!.exitCode, null, 'still running');
   });
 
