@@ -27,23 +27,13 @@ import { applyPlatt, logit, type PlattCalibration } from './calibration.ts';
 import { columnsOf, rawScores, type FittedCandidate } from './candidates.ts';
 import { treePathContributions } from './forest/contributions.ts';
 import type { FeatureSet } from './features.ts';
-import type { LoadedChurnModel } from './registry.ts';
+import type { ExplanationReference, LoadedChurnModel } from './registry.ts';
 
 export interface PredictedBlock {
   probability: Float64Array;
   /** contributions[i * features.length + j]. */
   contributions: Float64Array;
   features: readonly string[];
-}
-
-/** What reasons are measured from (ShippedPredictor.reference). */
-export interface ExplanationReference {
-  /** Mean raw contribution per model feature over the reference rows (log-odds for the logistic, raw probability for the forest, the probability for a baseline). */
-  contributions: number[];
-  /** The calibrated probability of the reference: a row scored above it has a positive contribution sum. */
-  probability: number;
-  /** Training rows averaged (those scored at low risk). */
-  rows: number;
 }
 
 /** The input columns of the model (file.features), from a set that may carry more. */

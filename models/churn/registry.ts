@@ -12,11 +12,20 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { ChurnDefinition } from './definition.ts';
 import type { PlattCalibration } from './calibration.ts';
 import type { CandidateModelJSON } from './candidates.ts';
-import type { ExplanationReference } from './predict.ts';
 import { RandomForest, type RandomForestJSON } from './forest/random-forest.ts';
 import { LogisticModel } from './logistic.ts';
 
 export type ModelKind = 'churn' | 'clv';
+
+/** What reasons are measured from (ShippedPredictor.reference in predict.ts; stored in the model file so a model explains against its own training population). */
+export interface ExplanationReference {
+  /** Mean raw contribution per model feature over the reference rows (log-odds for the logistic, raw probability for the forest, the probability for a baseline). */
+  contributions: number[];
+  /** The calibrated probability of the reference: a row scored above it has a positive contribution sum. */
+  probability: number;
+  /** Training rows averaged (those scored at low risk). */
+  rows: number;
+}
 
 export interface ModelVersionRecord {
   modelVersion: string;
