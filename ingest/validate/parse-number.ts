@@ -11,50 +11,9 @@ export interface NumberFormat {
 
 export const DEFAULT_NUMBER_FORMAT: NumberFormat = { decimal: 46, thousands: -1 };
 
-/** 13 integer digits keep hundredths below 2^53 (exact in a double). */
-const MAX_INT_DIGITS = 13;
-
-/** Returns the value in hundredths, or NaN when the bytes are not a plain decimal number. */
+/** Returns the value in hundredths, or NaN when the bytes are not a plain decimal number (13 integer digits at most: hundredths stay exact in a double). */
 export function parseCents(b: Uint8Array, s: number, e: number, fmt: NumberFormat): number {
-  let i = s;
-  let neg = false;
-  if (i < e && (b[i] === 45 || b[i] === 43)) {
-    neg = b[i] === 45;
-    i++;
-  }
-  let v = 0;
-  let digits = 0;
-  let sawDigit = false;
-  for (; i < e; i++) {
-    const c = b[i];
-    if (c >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
-      if (v !== 0 || digits > 0) digits++;
-      sawDigit = true;
-    } else if (c === fmt.thousands && sawDigit) {
-      continue;
-    } else break;
-  }
-  if (digits > MAX_INT_DIGITS) return Number.NaN;
-  let cents = v * 100;
-  if (i < e && b[i] === fmt.decimal) {
-    i++;
-    let f = 0;
-    let n = 0;
-    let roundUp = false;
-    for (; i < e; i++) {
-      const c = b[i];
-      if (c < 48 || c > 57) break;
-      if (n < 2) f = f * 10 + (c - 48);
-      else if (n === 2) roundUp = c >= 53;
-      n++;
-      sawDigit = true;
-    }
-    if (n === 1) f *= 10;
-    cents += f + (roundUp ? 1 : 0);
-  }
-  if (i !== e || !sawDigit) return Number.NaN;
-  return neg ? -cents : cents;
+  return parseScaled(b, s, e, fmt, 2);
 }
 
 /**
