@@ -1,7 +1,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
+import { holdSession, startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 
 /**
  * Fifth security review: the reader is the warehouse user people hold (analysts' notebooks, a BI
@@ -29,24 +29,7 @@ function clientAs(user: string, password: string): ClickHouseClient {
 /** Runs until cancelled (~60 s of 0.5 s blocks), streamed, so aborting the request stops it. */
 const ENDLESS = 'SELECT sleepEachRow(0.5) AS s FROM numbers(120) SETTINGS max_block_size = 1';
 
-function endless(c: ClickHouseClient): { stop(): Promise<void> } {
-  const abort = new AbortController();
-  let result: { close(): void } | undefined;
-  const done = c
-    .query({ query: ENDLESS, format: 'JSONEachRow', abort_signal: abort.signal })
-    .then((rs) => {
-      result = rs;
-      return rs.text();
-    })
-    .catch(() => undefined);
-  return {
-    async stop() {
-      abort.abort();
-      result?.close();
-      await done;
-    },
-  };
-}
+const endless = (c: ClickHouseClient) => holdSession(c, ENDLESS);
 
 before(async () => {
   tw = await startTestWarehouse({ poolSize: 2, reservedSessions: 1, maxExecutionSeconds: READER_BOUND });

@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -112,4 +113,28 @@ export async function startTestWarehouse(options: TestWarehouseOptions = {}): Pr
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Starts `query` (a long one, e.g. `sleepEachRow`) so it holds an engine session; `stop()` cancels it
+ * before or after its first rows (the client's abort covers the wait for the answer's head; after
+ * that, closing the result hangs up) and resolves once the client let go.
+ */
+export function holdSession(c: ClickHouseClient, query: string, headers?: Record<string, string>): { stop(): Promise<void> } {
+  const abort = new AbortController();
+  let result: { close(): void } | undefined;
+  const done = c
+    .query({ query, format: 'JSONEachRow', abort_signal: abort.signal, http_headers: headers })
+    .then((rs) => {
+      result = rs;
+      return rs.text();
+    })
+    .catch(() => undefined);
+  return {
+    async stop() {
+      abort.abort();
+      result?.close();
+      await done;
+    },
+  };
 }

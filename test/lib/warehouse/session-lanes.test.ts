@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { TraceEntry } from '../../../lib/warehouse/embedded/request-trace.ts';
-import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
+import { holdSession, startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
 /**
  * The embedded endpoint's lanes (lib/warehouse/embedded/session-pool.ts): with 2 engine sessions and
@@ -26,26 +26,8 @@ function clientAs(user: string, password: string): ClickHouseClient {
 /** A query that runs until it is cancelled (~60 s of 0.5 s blocks): streamed, so aborting the request stops it. */
 const ENDLESS = "SELECT sleepEachRow(0.5) AS s, 'C-SECRET-1' AS who FROM numbers(120) SETTINGS max_block_size = 1";
 
-/** Starts ENDLESS; `stop()` cancels it (before or after its first rows) and resolves once the client let go. */
-function endless(c: ClickHouseClient, headers?: Record<string, string>): { stop(): Promise<void> } {
-  const abort = new AbortController();
-  // The client's abort covers the wait for the answer's head; after that, closing the result hangs up.
-  let result: { close(): void } | undefined;
-  const done = c
-    .query({ query: ENDLESS, format: 'JSONEachRow', abort_signal: abort.signal, http_headers: headers })
-    .then((rs) => {
-      result = rs;
-      return rs.text();
-    })
-    .catch(() => undefined);
-  return {
-    async stop() {
-      abort.abort();
-      result?.close();
-      await done;
-    },
-  };
-}
+/** Starts ENDLESS, holding an engine session until `stop()`. */
+const endless = (c: ClickHouseClient, headers?: Record<string, string>) => holdSession(c, ENDLESS, headers);
 
 before(async () => {
   tw = await startTestWarehouse({ poolSize: 2, reservedSessions: 1, trace: true });
