@@ -275,6 +275,9 @@ export function bgNbdExpectedPurchasesOne(p: BgNbdParams, x: number, tx: number,
  */
 const SERIES_TERM_BUDGET = 20_000;
 
+/** Below this lower parameter of the series (see conditionalExpectation) the quadrature is used. */
+const MIN_SERIES_C = 0.5;
+
 /** The expectation above, given P(alive) (so multi-horizon callers compute it once). */
 export function conditionalExpectation(p: BgNbdParams, x: number, T: number, t: number, pAlive: number): number {
   if (!(t > 0)) return 0;
@@ -282,6 +285,10 @@ export function conditionalExpectation(p: BgNbdParams, x: number, T: number, t: 
   const lnOneMinusZ = Math.log(alpha + T) - Math.log(alpha + T + t);
   const z = t / (alpha + T + t);
   if ((Math.abs(a - 1) * z + 40) / (1 - z) > SERIES_TERM_BUDGET) return expectationByQuadrature(p, x, T, t, pAlive);
+  // The series' lower parameter a+b+x−1 is ≤ 0 for a customer without repeat purchases when the fit
+  // has a + b ≤ 1 (sparse logs of one-time buyers reach it); ₂F₁ is still defined there but our
+  // series refuses c ≤ 0 and is ill-conditioned near it, while the integral holds for every a, b.
+  if (a + b + x - 1 < MIN_SERIES_C) return expectationByQuadrature(p, x, T, t, pAlive);
   if (Math.abs(a - 1) < A_NEAR_ONE) {
     let u = 1;
     let s = 0;

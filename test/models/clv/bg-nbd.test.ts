@@ -132,6 +132,41 @@ describe('BG/NBD predictions', () => {
     }
   });
 
+  test('a + b ≤ 1 (₂F₁ lower parameter ≤ 0 for a one-time buyer): finite, equal to the textbook form by a plain series', () => {
+    // A fit on a log of 60 accounts reached a + b < 1; scoring a customer with x = 0 then threw
+    // "hyp2f1: c must be > 0". The plain power series of ₂F₁(r, b; a+b−1; z) converges for |z| < 1
+    // whenever c is not 0, −1, −2, …: summed here term by term, independently of the product's code.
+    const plain2f1 = (A: number, B: number, C: number, z: number): number => {
+      let term = 1;
+      let sum = 1;
+      for (let n = 0; n < 100_000; n++) {
+        term *= ((A + n) * (B + n) * z) / ((C + n) * (n + 1));
+        sum += term;
+        if (Math.abs(term) < 1e-16 * Math.abs(sum) && n > 10) break;
+      }
+      return sum;
+    };
+    for (const p of [
+      { r: 0.7, alpha: 9, a: 0.3, b: 0.4 },
+      { r: 2, alpha: 30, a: 0.05, b: 0.2 },
+      { r: 0.5, alpha: 4, a: 0.6, b: 0.9 }, // c = 0.5: the series' own side of the switch
+    ]) {
+      for (const [T, t] of [[0, 13], [20, 13], [40, 52]]) {
+        const z = t / (p.alpha + T + t);
+        const c = p.a + p.b - 1;
+        const bracket = 1 - ((p.alpha + T) / (p.alpha + T + t)) ** p.r * plain2f1(p.r, p.b, c, z);
+        const textbook = (c / (p.a - 1)) * bracket; // x = 0: P(alive) = 1
+        const got = bgNbdExpectedPurchasesOne(p, 0, 0, T, t);
+        assert.ok(Number.isFinite(got) && got > 0, JSON.stringify({ p, T, t, got }));
+        assertRel(got, textbook, 1e-8, JSON.stringify({ p, T, t }));
+      }
+    }
+    // Through the array path the CLV scorer uses, too.
+    const data = { frequency: [0, 0, 3], recency: [0, 0, 10], T: [5, 30, 30] };
+    const e = bgNbdExpectedPurchases({ r: 0.7, alpha: 9, a: 0.3, b: 0.4 }, data, 13);
+    assert.ok([...e].every((v) => Number.isFinite(v) && v > 0));
+  });
+
   test('a → 1 (0/0 in the formula) is continuous', () => {
     const at = (a: number) => bgNbdExpectedPurchasesOne({ ...PUBLISHED, a }, 2, 30.43, 38.86, 39);
     assertClose(at(1), (at(1 - 1e-4) + at(1 + 1e-4)) / 2, 1e-8);
