@@ -31,7 +31,7 @@ import { RandomForest } from '../churn/forest/random-forest.ts';
 import { newModelVersion, type LoadedChurnModel } from '../churn/registry.ts';
 import { DEFAULT_FOREST_OPTIONS, matrixOf } from '../churn/train.ts';
 import { Readable } from 'node:stream';
-import { riskBand, scoreChurn, tsvReasons, tsvString, type ChurnScoreRow } from '../scoring/score-churn.ts';
+import { riskBand, scoreChurn, tsvReasons, tsvString, type ChurnScoreRow, type RiskBand } from '../scoring/score-churn.ts';
 import { newRunId } from '../scoring/runs.ts';
 
 const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated warehouse.
@@ -196,6 +196,10 @@ try {
   {
     const names = model.file.features;
     const population = populationOf(x);
+    // Lapsed as the model's definition says: the last order more than its active window before the cutoff.
+    const recency = x.columns[x.features.indexOf('recency_days')];
+    const window = model.file.definition?.activeWindowDays ?? 365;
+    const bandOf = (i: number, p: number): RiskBand => (recency[i] <= window ? riskBand(p) : 'lapsed');
     const BLOCK = 50_000;
     let compared = 0;
     const sampleRows: ChurnScoreRow[] = [];
@@ -220,11 +224,11 @@ try {
         const same =
           got.customer_id === x.customerIds[i] &&
           Object.is(got.probability, p) &&
-          got.risk_band === riskBand(p) &&
+          got.risk_band === bandOf(i, p) &&
           got.f.length === reasons.length &&
           reasons.every((w, k) => got.f[k] === w.feature && got.t[k] === w.text && Object.is(got.c[k], w.contribution));
         if (start === 0)
-          sampleRows.push({ customer_id: x.customerIds[i], probability: p, risk_band: riskBand(p), top_reasons: reasons, model_version: model.file.modelVersion, cutoff: today, scored_at: r.scoredAt });
+          sampleRows.push({ customer_id: x.customerIds[i], probability: p, risk_band: bandOf(i, p), top_reasons: reasons, model_version: model.file.modelVersion, cutoff: today, scored_at: r.scoredAt });
         if (!same) throw new Error(`stored score of ${x.customerIds[i]} differs from the plain path: ${JSON.stringify(got)} vs ${p} ${JSON.stringify(reasons)}`);
         compared++;
       }

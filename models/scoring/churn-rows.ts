@@ -11,10 +11,30 @@ import type { LoadedChurnModel } from '../churn/registry.ts';
 import type { FormatContext } from '../../lib/format/index.ts';
 
 export const RISK_THRESHOLDS = Object.freeze({ high: 0.6, medium: 0.3 });
-export type RiskBand = 'high' | 'medium' | 'low';
+/**
+ * `lapsed`: no placed order in the model's active window before the as-of date. Such a customer is
+ * outside the population the model was trained and validated on, so its probability is an
+ * extrapolation, not a risk: the band says lapsed whatever the probability, and every surface
+ * (churn page, semantic layer, alerts, segments) reads this one stored state.
+ */
+export type RiskBand = 'high' | 'medium' | 'low' | 'lapsed';
+export const RISK_BANDS: readonly RiskBand[] = Object.freeze(['high', 'medium', 'low', 'lapsed']);
 
-export function riskBand(probability: number, t: { high: number; medium: number } = RISK_THRESHOLDS): RiskBand {
+export function riskBand(probability: number, lapsed = false, t: { high: number; medium: number } = RISK_THRESHOLDS): RiskBand {
+  if (lapsed) return 'lapsed';
   return probability >= t.high ? 'high' : probability >= t.medium ? 'medium' : 'low';
+}
+
+/** The active window when the model file does not name one (cards before it): the default definition's. */
+export const DEFAULT_ACTIVE_WINDOW_DAYS = 365;
+
+/**
+ * Lapsed at the cutoff: the last placed order is more than activeWindowDays days before it, or
+ * there is none. recency_days is dateDiff('day', last order day, cutoff) (features.ts), and the
+ * window is [cutoff − activeWindowDays, cutoff), so "in the window" is recency ≤ activeWindowDays.
+ */
+export function isLapsed(recencyDays: number, activeWindowDays: number): boolean {
+  return !(recencyDays <= activeWindowDays);
 }
 
 const TSV_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', "'": "\\'", '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
@@ -67,6 +87,8 @@ export type RowSet = Pick<FeatureSet, 'features' | 'columns' | 'customerIds'>;
 export interface PendingRows {
   customerIds: string[];
   probability: Float64Array;
+  /** 1 where the customer is lapsed (isLapsed at the model's active window): the row's band says so. */
+  lapsed: Uint8Array;
   /** The rows' text without the run's head and tail and without the comparisons. */
   bytes: Buffer;
   /** Byte offset where row r's text ends (it starts where row r − 1's ends). */
@@ -102,6 +124,10 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
   // a fresh 40-key object per customer was a measurable part of the reasons' time.
   // horizon_days is not a feature: the BG/NBD reasons say "in the next 90 days" from it.
   const values: Record<string, number> = { horizon_days: model.file.definition?.horizonDays ?? NaN };
+  const recency = columns[features.indexOf('recency_days')];
+  if (!recency) throw new Error('the feature set has no recency_days column: a lapsed customer could not be told from an active one');
+  const window = model.file.definition?.activeWindowDays ?? DEFAULT_ACTIVE_WINDOW_DAYS;
+  const lapsed = new Uint8Array(n);
   // One pass gives both the probability and the contributions the reasons need.
   const explained = predictBlock(model, set, start, end);
   const probability = explained.probability;
@@ -131,7 +157,9 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
     const reasons = pickReasons(names, explained.contributions, values, limit, (i - start) * names.length, format);
     const r = i - start;
     const p = probability[r];
-    let piece = `${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t[`;
+    const gone = isLapsed(recency[i], window);
+    lapsed[r] = gone ? 1 : 0;
+    let piece = `${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p, gone)}\t[`;
     for (let k = 0; k < reasons.length; k++) {
       const { feature, text: words, contribution } = reasons[k];
       if (!Number.isFinite(contribution)) throw new RangeError(`reason "${feature}" has a non-finite contribution ${contribution}`);
@@ -164,6 +192,7 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
   return {
     customerIds: set.customerIds.slice(start, end),
     probability,
+    lapsed,
     bytes: bytes.subarray(0, w),
     rowEnd,
     cuts,
@@ -277,7 +306,7 @@ export function pendingRowsTsv(model: LoadedChurnModel, rows: PendingRows, start
 }
 
 /** Rows [start, end) of set: their TabSeparated lines, joined, and their probabilities. */
-export function churnRowsTsv(model: LoadedChurnModel, set: RowSet, start: number, end: number, ctx: RowContext): { text: string; probability: Float64Array } {
+export function churnRowsTsv(model: LoadedChurnModel, set: RowSet, start: number, end: number, ctx: RowContext): { text: string; probability: Float64Array; lapsed: Uint8Array } {
   const rows = pendingRows(model, set, start, end, ctx.limit, ctx.format);
-  return { text: pendingRowsTsv(model, rows, 0, end - start, ctx), probability: rows.probability };
+  return { text: pendingRowsTsv(model, rows, 0, end - start, ctx), probability: rows.probability, lapsed: rows.lapsed };
 }

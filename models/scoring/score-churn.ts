@@ -25,7 +25,7 @@ import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/f
 import { runInsertSettings } from './runs.ts';
 import { pendingRows, pendingRowsBytes, riskBand, tsvString, type PendingRows, type RiskBand, type RowContext } from './churn-rows.ts';
 
-export { RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
+export { DEFAULT_ACTIVE_WINDOW_DAYS, isLapsed, RISK_BANDS, RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
 
 export interface ScoreChurnOptions {
   /** The scoring run the rows belong to (models/scoring/runs.ts): invisible until it is published. */
@@ -240,13 +240,14 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   let cpuInsert = 0;
   let insertMs = 0;
   const scoredAt = (opts.scoredAt ?? new Date()).toISOString();
-  const bands: Record<RiskBand, number> = { high: 0, medium: 0, low: 0 };
+  const bands: Record<RiskBand, number> = { high: 0, medium: 0, low: 0, lapsed: 0 };
   let n = 0;
   let sum = 0;
   for (const b of blocks) {
     n += b.customerIds.length;
-    for (const p of b.probability) {
-      bands[riskBand(p)]++;
+    for (let r = 0; r < b.probability.length; r++) {
+      const p = b.probability[r];
+      bands[riskBand(p, b.lapsed[r] === 1)]++;
       sum += p;
     }
   }
@@ -319,7 +320,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
     timings: { featuresSeconds, modelSeconds: modelMs / 1000, insertSeconds: insertMs / 1000 },
     cpuSeconds: { features: cpuFeatures, model: cpuModel, insert: cpuInsert },
   };
-  log(`churn scores written: ${n} customers (high ${bands.high}, medium ${bands.medium}, low ${bands.low}) in ${result.seconds.toFixed(1)} s ` +
+  log(`churn scores written: ${n} customers (high ${bands.high}, medium ${bands.medium}, low ${bands.low} among the active; lapsed ${bands.lapsed}) in ${result.seconds.toFixed(1)} s ` +
       `(features ${featuresSeconds.toFixed(1)} s, model and reasons ${(modelMs / 1000).toFixed(1)} s, inserts ${(insertMs / 1000).toFixed(1)} s)`);
   return result;
 }

@@ -179,7 +179,8 @@ export interface ChurnApi {
   /** Feature → the topic its reason belongs to (recency, frequency, spend, complaints, …). */
   REASON_TOPICS: Readonly<Record<string, string>>;
   rowValues(set: FeatureSet, i: number): Record<string, number>;
-  riskBand(probability: number): 'high' | 'medium' | 'low';
+  /** The band among active customers; lapsed (no order in the model's active window) is its own state, decided by the caller. */
+  riskBand(probability: number, lapsed?: boolean): 'high' | 'medium' | 'low' | 'lapsed';
 }
 
 // ── semantic/ ─────────────────────────────────────────────────────────────────────────────────

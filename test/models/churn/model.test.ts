@@ -217,9 +217,19 @@ describe('trainAndScore → one published run of churn and CLV scores, model_ver
     }>('SELECT customer_id, probability, risk_band, top_reasons, model_version, toString(cutoff) AS cutoff FROM churn_scores_current');
     assert.equal(rows.length, truth.rows.customers);
     assert.equal(result.churn.customers, truth.rows.customers);
+    // Lapsed, computed here from the orders: no completed or refunded order in the 365 days before TODAY.
+    const active = new Set(
+      (
+        await q<{ customer_id: string }>(
+          `SELECT DISTINCT customer_id FROM transactions_resolved WHERE status IN ('completed', 'refunded')
+             AND order_date >= toDateTime('2024-01-02', 'UTC') AND order_date < toDateTime({t:String}, 'UTC')`,
+          { t: TODAY },
+        )
+      ).map((r) => r.customer_id),
+    );
     for (const r of rows) {
       assert.ok(r.probability >= 0 && r.probability <= 1);
-      assert.equal(r.risk_band, riskBand(r.probability));
+      assert.equal(r.risk_band, active.has(r.customer_id) ? riskBand(r.probability) : 'lapsed', r.customer_id);
       assert.equal(r.model_version, result.churnModel.modelVersion);
       assert.equal(r.cutoff, TODAY);
       assert.ok(r.top_reasons.length <= 3);
@@ -227,7 +237,8 @@ describe('trainAndScore → one published run of churn and CLV scores, model_ver
       if (r.risk_band === 'high') assert.ok(r.top_reasons.length > 0, `high-risk ${r.customer_id} without reasons`);
     }
     const bands = new Set(rows.map((r) => r.risk_band));
-    assert.deepEqual([...bands].sort(), ['high', 'low', 'medium']);
+    assert.deepEqual([...bands].sort(), ['high', 'lapsed', 'low', 'medium']);
+    assert.equal(result.churn.bands.lapsed, rows.length - active.size);
   });
 
   test('CLV scores: P(alive), expected purchases, order value and 12-month CLV per buyer', async () => {

@@ -7,7 +7,7 @@ import { describeFeature, topicOf, type Reason } from '../../../models/churn/rea
 import { formatMoney } from '../../../lib/format/index.ts';
 import { againstPopulation, populationOf, type Population } from '../../../models/churn/population.ts';
 import type { LoadedChurnModel } from '../../../models/churn/registry.ts';
-import { churnRowsTsv, pendingRows, pendingRowsTsv, riskBand, tsvReasons, tsvString, type RowContext } from '../../../models/scoring/churn-rows.ts';
+import { churnRowsTsv, isLapsed, pendingRows, pendingRowsTsv, riskBand, tsvReasons, tsvString, type RowContext } from '../../../models/scoring/churn-rows.ts';
 
 /** A seeded LCG, so the data (and so the forest) is the same on every run. */
 function lcg(seed: number): () => number {
@@ -71,7 +71,9 @@ test('rows scored in blocks before the population is known, finished after it, e
   for (let i = 0; i < n; i++) {
     const p = whole.probability[i];
     const reasons = referenceReasons(features, whole.contributions, rowValues(set, i), i * features.length, ctx.population, format);
-    want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\tv\n`;
+    // Lapsed: the last order more than the default 365-day window before the cutoff (or none).
+    const band = !(columns[r][i] <= 365) ? 'lapsed' : p >= 0.6 ? 'high' : p >= 0.3 ? 'medium' : 'low';
+    want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${band}\t${tsvReasons(reasons)}\tv\n`;
   }
 
   // Uneven blocks, scored without the population; their text finished afterwards in other cuts.
@@ -82,6 +84,37 @@ test('rows scored in blocks before the population is known, finished after it, e
   assert.equal(churnRowsTsv(model, set, 0, n, ctx).text, want);
   assert.ok(want.includes(' than '), 'some reason is worded against the population');
   assert.ok(want.includes('$'), 'amounts carry the currency given');
+  assert.match(want, /\tlapsed\t/, 'some customers are lapsed');
+  assert.match(want, /\thigh\t/, 'some active customers are high risk');
+});
+
+test('lapsed: no placed order in the model\'s active window before the cutoff, whatever the probability', async () => {
+  assert.equal(isLapsed(0, 365), false);
+  assert.equal(isLapsed(365, 365), false, 'an order exactly 365 days before the cutoff is inside [cutoff − 365 d, cutoff)');
+  assert.equal(isLapsed(366, 365), true);
+  assert.equal(isLapsed(NaN, 365), true, 'no order at all');
+  assert.equal(riskBand(0.99, true), 'lapsed');
+  assert.equal(riskBand(0.01, true), 'lapsed');
+  assert.equal(riskBand(0.6), 'high');
+  assert.equal(riskBand(0.3), 'medium');
+  assert.equal(riskBand(0.29), 'low');
+  // The window comes from the model's definition: 100 days here, so recency 101 is lapsed.
+  const features = ['recency_days', 'tenure_days'];
+  const recency = Float64Array.from([5, 100, 101, 400, NaN, 50]);
+  const columns = [recency, Float64Array.from([900, 900, 900, 900, 900, 60])];
+  const forest = await RandomForest.train({ columns }, Uint8Array.from([0, 0, 1, 1, 1, 0]), { nEstimators: 3, maxDepth: 3, nJobs: 1, seed: 1, featureNames: features });
+  const model = { forest, file: { features, modelVersion: 'churn-test', definition: { activeWindowDays: 100 } } } as unknown as LoadedChurnModel;
+  const set = { cutoff: '2025-01-01', features, columns, customerIds: ['a', 'b', 'c', 'd', 'e', 'f'] };
+  const format = { locale: 'en-GB', currency: 'EUR' };
+  const rows = pendingRows(model, set, 0, 6, 2, format);
+  assert.deepEqual([...rows.lapsed], [0, 0, 1, 1, 1, 0]);
+  const ctx: RowContext = { limit: 2, population: populationOf(set), format, head: '', tail: '\n' };
+  const bands = pendingRowsTsv(model, rows, 0, 6, ctx).trim().split('\n').map((l) => l.split('\t')[2]);
+  assert.deepEqual(bands.map((b) => b === 'lapsed'), [false, false, true, true, true, false]);
+  // A model file without a window (written before it was stored) uses the default 365 days.
+  const old = { ...model, file: { ...model.file, definition: {} } } as unknown as LoadedChurnModel;
+  assert.deepEqual([...pendingRows(old, set, 0, 6, 2, format).lapsed], [0, 0, 0, 1, 1, 0]);
+  assert.throws(() => pendingRows(model, { ...set, features: ['tenure_days', 'x'] }, 0, 6, 2, format), /recency_days/);
 });
 
 test('amounts in the reasons are formatMoney\'s (the wording keeps one formatter per format context)', () => {
@@ -101,9 +134,10 @@ test('finished rows: a text with its "only " kept or dropped against the populat
   const y = Uint8Array.from({ length: n }, (_, i) => (i % 200 < 60 ? 1 : 0));
   const forest = await RandomForest.train({ columns }, y, { nEstimators: 5, maxDepth: 4, nJobs: 1, seed: 2, featureNames: features });
   const model = { forest, file: { features, modelVersion: 'churn-test', definition: {} } } as unknown as LoadedChurnModel;
-  const set = { cutoff: '2025-01-01', features, columns, customerIds: Array.from({ length: n }, (_, i) => `Ç${i}`) };
+  // recency_days (not a model feature here) tells lapsed customers: all bought within the window.
+  const set = { cutoff: '2025-01-01', features: [...features, 'recency_days'], columns: [...columns, Float64Array.from({ length: n }, (_, i) => i % 300)], customerIds: Array.from({ length: n }, (_, i) => `Ç${i}`) };
   const format = { locale: 'en-GB', currency: 'EUR' };
-  const population = populationOf(set);
+  const population = populationOf({ features, columns });
   const ctx: RowContext = { limit: 3, population, format, head: 'rün\t', tail: '\tv€\n' };
   const whole = predictBlock(model, set);
   let want = '';
