@@ -16,6 +16,7 @@ import { customerValueScoreStatements, customerValueScores, customerValueView } 
 import { paidOrderKeyStatements } from './017-paid-order-keys.ts';
 import { reconcileTransactionsByCustomer, transactionsByCustomerStatements } from './018-transactions-by-customer.ts';
 import { warehouseSettingsTables } from './019-warehouse-settings.ts';
+import { lapsedBandStatements } from './020-lapsed-band.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -55,6 +56,7 @@ export const migrations: Migration[] = [
   { version: 17, name: 'paid-order-keys', statements: paidOrderKeyStatements },
   { version: 18, name: 'transactions-by-customer', statements: transactionsByCustomerStatements, reconcile: reconcileTransactionsByCustomer },
   { version: 19, name: 'warehouse-settings', tables: warehouseSettingsTables },
+  { version: 20, name: 'lapsed-band', statements: lapsedBandStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
