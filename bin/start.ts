@@ -12,6 +12,7 @@ import { connectWarehouse, type Warehouse } from '../lib/warehouse/index.ts';
 import { migrations } from '../lib/warehouse/migrations/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { adoptReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
+import { checkDemoAccounts } from '../lib/warehouse/demo-accounts.ts';
 import { startIngestServer } from '../ingest/http/index.ts';
 import { startSemanticServer } from '../semantic/server.ts';
 import { ensureDemoUsers, startWebServer } from '../web/server.ts';
@@ -179,12 +180,18 @@ async function main(): Promise<void> {
       derivedCheck = () => derived.check();
     }
     const signIn: string[] = [];
+    let demoOff = false;
     if (args.services.has('web')) {
       if (!semanticUrl) throw new Error('the web app needs the semantic layer: start it too, or set CRM_SEMANTIC_URL');
-      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets: { sessionSecret: secrets.sessionSecret, cubeApiSecret: secrets.cubeApiSecret }, dataDir: config.dataDir, config: env, host, port: env.CRM_WEB_PORT });
+      // Demo accounts exist on the embedded default only, and only while it holds nothing but the
+      // demo's data: the first load of one's own turns them off (lib/warehouse/demo-accounts.ts).
+      const demoDir = config.url ? undefined : join(config.dataDir, 'demo');
+      const web = await startWebServer({ cubeUrl: `${semanticUrl}/cubejs-api`, warehouse: wh, secrets: { sessionSecret: secrets.sessionSecret, cubeApiSecret: secrets.cubeApiSecret }, dataDir: config.dataDir, config: env, host, port: env.CRM_WEB_PORT, demoDir });
       running.push({ name: 'dashboard', url: web.url, close: () => web.close() });
-      if (!config.url) {
-        const users = await ensureDemoUsers(wh.client);
+      if (demoDir) {
+        const demo = await checkDemoAccounts(wh.client, wh.database, demoDir);
+        if (demo.ownLoads > 0) demoOff = true;
+        const users = demo.ownLoads > 0 ? [] : await ensureDemoUsers(wh.client);
         const owners = users.filter((u) => u.role === 'owner');
         for (const u of users.filter((u) => u.role !== 'owner')) signIn.push(`  ${u.role.padEnd(10)} ${u.email.padEnd(24)} ${u.password}`);
         if (owners.length) {
@@ -193,7 +200,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    printBanner(running, signIn, env.CAMPAIGN_WEBHOOK_URL);
+    printBanner(running, signIn, env.CAMPAIGN_WEBHOOK_URL, demoOff);
     // A rebuild a load or a new as-of date made due runs now, in the background: the committed
     // derived tables serve the first visitors meanwhile (bin/prepare-data.ts; issue 17, cold start).
     void derivedCheck?.().catch((err: Error) => log(`derived tables not refreshed at start: ${err.message}`));
@@ -216,7 +223,7 @@ async function expectSchema(wh: Warehouse): Promise<void> {
   if (current < expected) throw new Error(`the warehouse schema is at version ${current}, this build needs ${expected}: run the migrate service (--services migrate) first`);
 }
 
-function printBanner(running: Running[], signIn: string[], campaignWebhook: string | undefined): void {
+function printBanner(running: Running[], signIn: string[], campaignWebhook: string | undefined, demoOff: boolean): void {
   const lines = running.filter((r) => r.url || r.note).map((r) => (r.url ? `  ${r.name.padEnd(14)} ${r.url}${r.note ? `  (${r.note})` : ''}` : `  ${r.name.padEnd(14)} ${r.note}`));
   const web = running.find((r) => r.name === 'dashboard');
   // The segments page's push needs a webhook: say whether it is on, and how to turn it on (only the
@@ -226,7 +233,10 @@ function printBanner(running: Running[], signIn: string[], campaignWebhook: stri
   const users = signIn.length
     ? ['', 'Demo users (embedded default only):', ...signIn]
     : web
-      ? ['', 'Sign in with a dashboard account (`npm run users -- list`); to add one:', '  npm run users -- add --email you@example.com --name "Your Name" --role admin', '  npm run users -- set-password you@example.com']
+      ? [
+          '',
+          ...(demoOff ? ['The demo accounts are off: this warehouse holds your own data, and their password is published.'] : []),
+          'Sign in with a dashboard account (`npm run users -- list`); to add one:', '  npm run users -- add --email you@example.com --name "Your Name" --role admin', '  npm run users -- set-password you@example.com']
       : [];
   const open = web ? ['', `Open ${web.url} and sign in.`] : [];
   console.log(['', 'Customer intelligence is running:', ...lines, ...users, ...open, '', 'Press Ctrl-C to stop.', ''].join('\n'));

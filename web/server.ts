@@ -17,6 +17,7 @@ import { staticGuard } from './server/static-guard.ts';
 import { unrebindableHost } from './server/host-check.ts';
 import { sessionRevocations } from './server/sessions.ts';
 import { userStore } from './server/users.ts';
+import { demoAccountsGate } from './server/demo-guard.ts';
 
 export { ensureDemoUsers, setUserPassword, DEMO_PASSWORD, type DemoUser } from './server/users.ts';
 export { ensureWebBuild, buildIsStale } from './server/build.ts';
@@ -52,6 +53,12 @@ export interface WebServerOptions {
   config?: Config;
   /** Progress and errors (default: the structured log, lib/log.ts, part "web"). */
   log?: (line: string) => void;
+  /**
+   * Where `npm start` generated the demo data (`<CRM_DATA_DIR>/demo`): set only where demo accounts
+   * with the published password are handed out. The demo accounts are then turned off once the
+   * warehouse holds a load from anywhere else (web/server/demo-guard.ts).
+   */
+  demoDir?: string;
   /** Skip the staleness check (tests that built once). Default true. */
   build?: boolean;
 }
@@ -74,6 +81,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   if (opts.build !== false) await ensureWebBuild({ log });
 
   const context = await createWebContext(opts, log);
+  let demoGate: ReturnType<typeof demoAccountsGate> | undefined;
+  if (opts.demoDir) {
+    if (!opts.warehouse.database) throw new Error('demoDir needs warehouse.database (the demo accounts are checked against its load log)');
+    demoGate = demoAccountsGate(opts.warehouse.client, opts.warehouse.database, opts.demoDir, log);
+    context.demoAccounts = demoGate;
+  }
   setWebContext(context);
 
   // adapter-node assumes https unless told the scheme (or given CRM_WEB_ORIGIN): without this,
@@ -124,6 +137,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     port,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        demoGate?.close();
         server.close(() => resolve());
         server.closeAllConnections();
         setWebContext(undefined);

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { refreshDerived, type RefreshResult } from './refresh.ts';
+import { DERIVED_DEFINITION } from './sql.ts';
 import { backgroundClient } from './background-client.ts';
 import { checkName, quoteIdent, rows } from '../../lib/warehouse/sql.ts';
 import { describeAsOf, todayUtc, warehouseAsOf } from '../../lib/as-of.ts';
@@ -115,7 +116,11 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
     const committed = await committedAsOf(client, opts.database);
     const asOf = await warehouseAsOf(client, opts.database, { configured: opts.configuredAsOf, now: now() });
     checkedDay = day;
-    return committed !== undefined && committed !== asOf.date ? `the as-of date moved from ${committed}: now ${describeAsOf(asOf, asOf.lastFactDate)}` : undefined;
+    if (committed === undefined) return undefined;
+    // New code with another definition (e.g. how RFM scores are cut) must not keep showing the old
+    // tables until the next load: the refresh then rebuilds everything (refreshDerived's rule).
+    if (committed.definition !== DERIVED_DEFINITION) return 'the derived-table definitions changed';
+    return committed.asOf !== asOf.date ? `the as-of date moved from ${committed.asOf}: now ${describeAsOf(asOf, asOf.lastFactDate)}` : undefined;
   };
 
   const check = (): Promise<RefreshResult | undefined> => {
@@ -157,8 +162,10 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
 }
 
 /** The as-of date of the newest committed rebuild, undefined when there is none. */
-async function committedAsOf(client: ClickHouseClient, database: string): Promise<string | undefined> {
+async function committedAsOf(client: ClickHouseClient, database: string): Promise<{ asOf: string; definition: string } | undefined> {
   const db = quoteIdent(checkName(database));
-  const [row] = await rows<{ as_of: string }>(client, { query: `SELECT toString(as_of) AS as_of FROM ${db}.derived_snapshots ORDER BY snapshot DESC LIMIT 1` });
-  return row?.as_of;
+  const [row] = await rows<{ as_of: string; definition: string }>(client, {
+    query: `SELECT toString(as_of) AS as_of, definition FROM ${db}.derived_snapshots ORDER BY snapshot DESC LIMIT 1`,
+  });
+  return row ? { asOf: row.as_of, definition: row.definition } : undefined;
 }

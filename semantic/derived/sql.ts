@@ -192,14 +192,31 @@ SETTINGS join_use_nulls = 0`,
 }
 
 /**
+ * Days without a paid order after which a buyer is lapsed: R ≤ 2 and only the lapsed segments (Lost,
+ * Hibernating, At Risk, Can't Lose); a buyer within it gets R ≥ 3 and never those. The same 180 days
+ * as the lapse rate (`customer_value.churned_customers`, semantic/model/cubes/value/customer_value.yml),
+ * so a segment never contradicts the cockpit's lapsed count.
+ */
+export const RFM_ACTIVE_DAYS = 180;
+
+/**
  * The snapshot's RFM cuts (customer_value_scores, migration 016), from every buyer the snapshot
  * shows: its own customer_value rows, plus, over a `base` full rebuild, the base's rows of every
- * customer not in the overlay. With n buyers and k_s = ceil((s − 1) · n / 5), the cut for score s
- * is the k_s-th buyer's value in rank order (R: recency_days descending; F: orders and M:
- * net_revenue ascending); a score is 1 plus the number of cuts the value is beyond. That equals
- * 1 + floor(5 · (rank − 1) / n) with rank() over the buyers (ties share the lowest rank), the
- * definition of these scores: rank − 1 counts the buyers strictly before, and that count reaches
- * k_s exactly when the value is beyond the k_s-th value.
+ * customer not in the overlay. A score is 1 plus the number of cuts the value is beyond.
+ *
+ * F and M are quintiles among all buyers: with n buyers and k_s = ceil((s − 1) · n / 5), the cut for
+ * score s is the k_s-th buyer's value in rank order (ascending); that equals 1 + floor(5 · (rank − 1) / n)
+ * with rank() over the buyers (ties share the lowest rank): rank − 1 counts the buyers strictly
+ * before, and that count reaches k_s exactly when the value is beyond the k_s-th value.
+ *
+ * R is not a quintile of all buyers: on a mostly dormant base (CDNOW: ~80 % of buyers lapsed) the
+ * quintile put customers last seen 445 days ago at R = 3, in "Loyal". R is scored against the
+ * customer's own population instead: a lapsed buyer (recency_days > RFM_ACTIVE_DAYS) gets
+ * 1 + floor(2 · (rank − 1) / lapsed) among the lapsed (R 1–2), an active one
+ * 3 + floor(3 · (rank − 1) / active) among the active (R 3–5), rank 1 = longest since the last order.
+ * The same cut rule gives the four cuts (recency_days descending): the ceil(lapsed / 2)-th lapsed
+ * value, RFM_ACTIVE_DAYS + 1, and the ceil(active / 3)-th and ceil(2 · active / 3)-th active values;
+ * an empty group's cuts place nobody in it (recency_days < cut: RFM_ACTIVE_DAYS + 1 and 0).
  */
 export function customerValueScoresInsert(database: string, snapshot: number, base?: number): BoundQuery {
   const db = dbIdent(database);
@@ -212,12 +229,18 @@ export function customerValueScoresInsert(database: string, snapshot: number, ba
     SELECT ${columns} FROM ${db}.customer_value WHERE snapshot = {base:UInt64}
       AND customer_id NOT IN (SELECT customer_id FROM ${db}.derived_overlay WHERE snapshot = {snapshot:UInt64})`;
   const cut = (sorted: string) => `arrayMap(s -> ${sorted}[intDiv((s - 1) * length(${sorted}) + 4, 5)], [2, 3, 4, 5])`;
+  const active = RFM_ACTIVE_DAYS;
+  // k-th of `sorted` with k = ceil(part · n / parts); `none` when the group is empty.
+  const nth = (sorted: string, part: number, parts: number, none: number) =>
+    `if(empty(${sorted}), toUInt32(${none}), ${sorted}[intDiv(${part} * length(${sorted}) + ${parts - 1}, ${parts})])`;
+  const recencyCuts = `[${nth('lapsed', 1, 2, active + 1)}, toUInt32(${active + 1}), ${nth('recent', 1, 3, 0)}, ${nth('recent', 2, 3, 0)}]`;
   return {
     query: `INSERT INTO ${db}.customer_value_scores
-SELECT {snapshot:UInt64}, length(r), ${cut('r')}, ${cut('f')}, ${cut('m')}
+SELECT {snapshot:UInt64}, length(f), ${recencyCuts}, ${cut('f')}, ${cut('m')}
 FROM (
-  SELECT arrayReverseSort(groupArray(assumeNotNull(recency_days))) AS r, arraySort(groupArray(orders)) AS f,
-    arraySort(groupArray(net_revenue)) AS m
+  SELECT arrayReverseSort(groupArrayIf(assumeNotNull(recency_days), assumeNotNull(recency_days) > ${active})) AS lapsed,
+    arrayReverseSort(groupArrayIf(assumeNotNull(recency_days), assumeNotNull(recency_days) <= ${active})) AS recent,
+    arraySort(groupArray(orders)) AS f, arraySort(groupArray(net_revenue)) AS m
   FROM (
     ${rowsOf}
   )

@@ -95,3 +95,19 @@ test('concurrent checks share one rebuild', async () => {
   assert.equal(a, b, 'the same rebuild');
   assert.equal(await snapshots(), n0 + 3, 'one commit row per derived table, once');
 });
+
+test('tables written by other derived SQL (an upgrade) are rebuilt at the first check, without a new load', async () => {
+  await tw.warehouse.client.command({ query: "ALTER TABLE derived_snapshots UPDATE definition = 'before-upgrade' WHERE 1 SETTINGS mutations_sync = 2" });
+  const lines: string[] = [];
+  // A new process (npm start after the upgrade): its first check of the day looks at the definitions.
+  const restarted = startDerivedRefresher({ client: tw.warehouse.client, database: tw.config.database, intervalMs: 3_600_000, log: (l) => lines.push(l) });
+  try {
+    const r = await restarted.check();
+    assert.ok(r, 'rebuilt');
+    assert.equal(r.kind, 'full');
+    assert.ok(lines.some((l) => /definitions changed: rebuilding/.test(l)), lines.join('\n'));
+    assert.equal(await restarted.check(), undefined, 'then nothing is due');
+  } finally {
+    await restarted.close();
+  }
+});

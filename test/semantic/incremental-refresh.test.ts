@@ -111,9 +111,11 @@ interface ValueRow {
 }
 
 /**
- * The RFM scores by their definition, computed here from the rows' own values: among buyers,
- * 1 + floor(5 · (rank − 1) / buyers) with rank − 1 = the buyers strictly before (R: more days since
- * the last order; F: fewer orders; M: less net revenue), 0 without purchases.
+ * The RFM scores by their definition, computed here from the rows' own values: F and M among buyers,
+ * 1 + floor(5 · (rank − 1) / buyers) with rank − 1 = the buyers strictly before (F: fewer orders;
+ * M: less net revenue); R within the customer's own group: lapsed (> 180 days) 1 + floor(2 · before /
+ * lapsed), active 3 + floor(3 · before / active), before = more days since the last order; 0 without
+ * purchases.
  */
 function assertScoresByRank(rows: unknown[]): void {
   const value = rows as ValueRow[];
@@ -121,11 +123,17 @@ function assertScoresByRank(rows: unknown[]): void {
   assert.ok(buyers.length >= 10, `enough buyers to rank (${buyers.length})`);
   const score = (before: (other: ValueRow) => boolean) =>
     1 + Math.floor((5 * buyers.filter(before).length) / buyers.length);
+  const lapsed = (c: ValueRow) => Number(c.recency_days) > 180;
+  const recency = (c: ValueRow) => {
+    const group = buyers.filter((o) => lapsed(o) === lapsed(c));
+    const before = group.filter((o) => Number(o.recency_days) > Number(c.recency_days)).length;
+    return lapsed(c) ? 1 + Math.floor((2 * before) / group.length) : 3 + Math.floor((3 * before) / group.length);
+  };
   for (const c of value) {
     const bought = Number(c.orders) > 0;
     const expected = bought
       ? [
-          score((o) => Number(o.recency_days) > Number(c.recency_days)),
+          recency(c),
           score((o) => Number(o.orders) < Number(c.orders)),
           score((o) => Number(o.net_revenue) < Number(c.net_revenue)),
         ]

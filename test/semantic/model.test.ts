@@ -183,20 +183,23 @@ describe('RFM and value', () => {
       order: { 'customer_base.customer_id': 'asc' },
     }, exec);
     const seg = Object.fromEntries(rows.map((r) => [r['customer_base.customer_id'], `${r['customer_base.rfm_segment']} ${r['customer_base.rfm_score']}`]));
-    // Ten buyers: score = 1 + floor(5·(rank−1)/10), ties share the lowest rank.
-    // R (days before as_of 2024-06-30, oldest first): C02 167, C09 157, C06 131, C04 117, C07 66, C08 31, C10 20, C03 10, C01 2, C05 0.
+    // Ten buyers: F and M = 1 + floor(5·(rank−1)/10), ties share the lowest rank. R within the buyer's
+    // own group: all ten bought within 180 days of as_of (none lapsed), so R = 3 + floor(3·(rank−1)/10).
+    // R (days before as_of 2024-06-30, oldest first): C02 167, C09 157, C06 131, C04 117 (ranks 1-4 → 3),
+    // C07 66, C08 31, C10 20 (5-7 → 4), C03 10, C01 2, C05 0 (8-10 → 5).
     // F (orders): C02, C05, C08, C10 = 1 (rank 1 → 1); C04, C09 = 2 (rank 5 → 3); C06 3 (rank 7 → 4); C03 4 (rank 8 → 4); C07 5, C01 6 (→ 5).
     // M (net): C09 25, C02 30, C10 35, C05 75, C04 100, C07 200, C06 365, C03 480, C08 500, C01 540.
+    // No one is Lost, Hibernating, At Risk or Can't Lose: those name lapsed buyers only.
     assert.deepEqual(seg, {
       C01: 'Champions 555',
-      C02: 'Lost 111',
-      C03: 'Loyal 444',
-      C04: 'At Risk 233',
+      C02: 'About to Sleep 311',
+      C03: 'Champions 544',
+      C04: 'Need Attention 333',
       C05: 'New 512',
-      C06: 'At Risk 244',
-      C07: 'Loyal 353',
-      C08: 'About to Sleep 315',
-      C09: 'At Risk 131',
+      C06: 'Loyal 344',
+      C07: 'Loyal 453',
+      C08: 'Promising 415',
+      C09: 'Need Attention 331',
       C10: 'Promising 412',
       C12: 'No Purchases 000',
     });
@@ -205,9 +208,9 @@ describe('RFM and value', () => {
   test('segment sizes and value', async () => {
     const rows = await fx.load({ measures: ['rfm_segments.customer_count', 'rfm_segments.total_lifetime_value'], dimensions: ['rfm_segments.rfm_segment'] }, exec);
     assert.deepEqual(byKey(rows, 'rfm_segments.rfm_segment', 'rfm_segments.customer_count'), {
-      Champions: 1, Lost: 1, Loyal: 2, 'At Risk': 3, New: 1, 'About to Sleep': 1, Promising: 1, 'No Purchases': 1,
+      Champions: 2, 'About to Sleep': 1, 'Need Attention': 2, New: 1, Loyal: 2, Promising: 2, 'No Purchases': 1,
     });
-    assert.equal(byKey(rows, 'rfm_segments.rfm_segment', 'rfm_segments.total_lifetime_value')['At Risk'], 490); // 100 + 365 + 25
+    assert.equal(byKey(rows, 'rfm_segments.rfm_segment', 'rfm_segments.total_lifetime_value')['Need Attention'], 125); // C04 100 + C09 25
   });
 
   test('historical LTV per customer and averages per cohort and segment', async () => {
@@ -236,7 +239,7 @@ describe('RFM and value', () => {
       '2024-06': 55, // (75 + 35) / 2
     });
     const segs = await fx.load({ measures: ['rfm_segments.avg_lifetime_value'], dimensions: ['rfm_segments.rfm_segment'] }, exec);
-    close(byKey(segs, 'rfm_segments.rfm_segment', 'rfm_segments.avg_lifetime_value')['At Risk'], 490 / 3);
+    close(byKey(segs, 'rfm_segments.rfm_segment', 'rfm_segments.avg_lifetime_value')['Loyal'], 565 / 2); // C06 365 + C07 200
   });
 
   test('value as of the last paid day; churn, CLV and value at risk from the model tables', async () => {

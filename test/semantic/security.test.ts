@@ -142,9 +142,10 @@ describe('owner scope', () => {
       '2024-01': 2, '2024-02': 2, '2024-06': 1, // C01, C02 | C03, C04 | C05
     });
 
-    // RFM segment sizes for Ann: Champions C01, Lost C02, Loyal C03, At Risk C04, New C05.
+    // RFM segment sizes for Ann (scores among all buyers, test/semantic/model.test.ts): Champions C01 and C03,
+    // About to Sleep C02, Need Attention C04, New C05.
     const segs = await fx.load({ measures: ['rfm_segments.customer_count'], dimensions: ['rfm_segments.rfm_segment'] }, ann);
-    assert.deepEqual(byKey(segs, 'rfm_segments.rfm_segment', 'rfm_segments.customer_count'), { Champions: 1, Lost: 1, Loyal: 1, 'At Risk': 1, New: 1 });
+    assert.deepEqual(byKey(segs, 'rfm_segments.rfm_segment', 'rfm_segments.customer_count'), { Champions: 2, 'About to Sleep': 1, 'Need Attention': 1, New: 1 });
 
     // Pipeline: Ann's customers' deals D1, D2, D3, D8.
     const [deals] = await fx.load({ measures: ['pipeline.deals', 'pipeline.lost_value', 'pipeline.win_rate'] }, ann);

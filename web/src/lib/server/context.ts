@@ -65,6 +65,17 @@ export type IngestRecordsFn = (
   opts: { batchLabel: string; source?: string },
 ) => Promise<IngestResult>;
 
+/**
+ * The demo accounts' gate (web/server/demo-guard.ts), set only by `npm start` on the embedded
+ * default, where demo accounts with the published password exist.
+ */
+export interface DemoAccountsGate {
+  /** False once the warehouse holds own data (the demo accounts are then deactivated too). */
+  usable(): Promise<boolean>;
+  /** Whether the sign-in page may name the demo accounts (as last checked). */
+  hintShown(): boolean;
+}
+
 /** What the SvelteKit server code needs of the process's structured log (lib/log.ts's pino Logger). */
 export interface ServerLog {
   info(fields: object, msg: string): void;
@@ -103,6 +114,8 @@ export interface WebContext {
    * pushes). Passed in for the same reason as dataDir: the bundle cannot find the embedded endpoint.
    */
   warehouse: { client: ClickHouseClient; database?: string };
+  /** Absent where no demo accounts are handed out (deployments, tests' stacks). */
+  demoAccounts?: DemoAccountsGate;
   /** The structured log (part "web"); absent in tests that build a context by hand. */
   log?: ServerLog;
 }

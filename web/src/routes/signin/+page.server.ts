@@ -11,8 +11,11 @@ import { recordSignInFailure, recordSignInSuccess, signInAllowed } from '$lib/se
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
-  return {};
+  // The demo accounts are named only where npm start hands them out, and only while they work.
+  return { demoHint: getWebContext().demoAccounts?.hintShown() ?? false };
 };
+
+const isDemoAccount = (email: string): boolean => email.trim().toLowerCase().endsWith('@demo.local');
 
 export const actions: Actions = {
   // SvelteKit refuses cross-origin form posts before this runs (csrf.checkOrigin, on by default).
@@ -57,6 +60,12 @@ export const actions: Actions = {
     if (user.role === 'owner' && !user.ownerId) {
       await attempt('denied', 'account owner without owner id', user);
       return fail(400, { email, error: 'This account owner has no owner id: ask an administrator.' });
+    }
+    // A load of one's own data turns the demo accounts off (web/server/demo-guard.ts): look again
+    // now, not at the gate's next round, so no session starts on a real company's data.
+    if (ctx.demoAccounts && isDemoAccount(user.email) && !(await ctx.demoAccounts.usable())) {
+      await attempt('denied', 'demo account after own data was loaded', user);
+      return fail(403, { email, error: 'The demo accounts are turned off: this warehouse holds your own data. Sign in with your own account (an administrator adds one: npm run users -- add).' });
     }
     recordSignInSuccess(email, device);
     await attempt('ok', '', user);

@@ -1,0 +1,114 @@
+/**
+ * Sixth security review: the demo accounts beside one's own data. `npm start` gives the
+ * `@demo.local` accounts the password demo1234, prints it and shows it on the sign-in page; the
+ * README's next step loads one's own exports into the same warehouse. Anyone who had read the
+ * README could then sign in to a real company's customers as admin@demo.local.
+ *
+ * Now the demo accounts work only while every load of customers or facts came from the demo
+ * directory: the first other load turns them off, ends the sessions they hold, and the sign-in
+ * page stops naming them (real warehouse, real ingest jobs, the real web server over HTTP).
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { checkDemoAccounts, countOwnDataLoads } from '../../lib/warehouse/demo-accounts.ts';
+import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
+import { ingestFile, ingestRecords } from '../../ingest/index.ts';
+import { ensureDemoUsers, upsertUser } from '../../web/server/users.ts';
+import { startWebServer, type WebServer } from '../../web/server.ts';
+import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
+import { cookiesOf, raw } from './http.ts';
+
+let tw: TestWarehouse;
+let writer: TestWarehouse['warehouse'];
+let web: WebServer;
+let demoDir: string;
+let ownDir: string;
+
+const csv = (dir: string, name: string, text: string): string => {
+  mkdirSync(dir, { recursive: true });
+  const f = join(dir, name);
+  writeFileSync(f, text);
+  return f;
+};
+
+before(async () => {
+  tw = await startTestWarehouse();
+  await applyMigrations(tw.warehouse.client, { database: tw.config.database });
+  writer = await tw.connectAs('writer');
+  demoDir = join(tw.dir, 'demo');
+  ownDir = join(tw.dir, 'exports');
+  // The demo world in small: its accounts and a customers file loaded from the demo directory, as prepareData does.
+  await upsertUser(writer.client, { userId: 'U-ADM-01', email: 'admin@demo.local', name: 'Alex Admin', role: 'admin' });
+  await upsertUser(writer.client, { userId: 'U-MKT-01', email: 'marketer@demo.local', name: 'Marco Bauer', role: 'marketer' });
+  const demo = await ingestFile(writer, { entity: 'customers', file: csv(demoDir, 'shop_customers.csv', 'source_id,name,email\nd1,Demo One,d1@example.com\n'), source: 'shop', rejectsFile: false });
+  assert.equal(demo.status, 'completed', JSON.stringify(demo));
+  assert.equal((await ensureDemoUsers(writer.client)).length, 2, 'both demo accounts get the demo password');
+  web = await startWebServer({
+    port: 0,
+    // Never asked here: the sign-in and the token endpoint need only the warehouse.
+    cubeUrl: 'http://127.0.0.1:9/cubejs-api',
+    warehouse: { client: writer.client, database: tw.config.database },
+    secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: randomBytes(24).toString('base64url') },
+    dataDir: tw.dir,
+    demoDir,
+    config: loadConfig({ ...process.env, CRM_WEB_ORIGIN: '', CRM_WEB_PROTOCOL_HEADER: '' }),
+    log: () => {},
+  });
+});
+after(async () => {
+  await web?.close();
+  await tw?.close();
+});
+
+const signIn = (email: string) =>
+  raw(web.url, '/signin', {
+    method: 'POST',
+    headers: { origin: web.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email, password: 'demo1234' }).toString(),
+  });
+const tokenWith = (cookie: string) => raw(web.url, '/api/cube-token', { cookie, headers: { 'sec-fetch-site': 'same-origin' } });
+
+test('demo accounts work on demo data, and stop at the first load of own data: no sign-in, no session, not named', { timeout: 300_000 }, async () => {
+  const first = await signIn('admin@demo.local');
+  const jar = cookiesOf(first);
+  assert.ok(jar.crm_session, `the demo admin signs in on demo data: ${first.status} ${first.body.slice(0, 200)}`);
+  const cookie = `crm_session=${jar.crm_session}`;
+  assert.equal((await tokenWith(cookie)).status, 200, 'the demo session reads');
+  assert.match((await raw(web.url, '/signin')).body, /demo1234/, 'the sign-in page names the demo accounts on demo data');
+  assert.equal(await countOwnDataLoads(writer.client, tw.config.database, demoDir), 0, 'the demo directory\'s load is not own data');
+
+  // The README's next step: one's own export, loaded with the ingest jobs into the same warehouse.
+  const own = await ingestFile(writer, { entity: 'customers', file: csv(ownDir, 'crm_customers.csv', 'source_id,name,email\nc1,Real Customer,real@example.com\n'), source: 'crm', rejectsFile: false });
+  assert.equal(own.status, 'completed', JSON.stringify(own));
+
+  const again = await signIn('marketer@demo.local');
+  assert.equal(cookiesOf(again).crm_session, undefined, `a demo account signed in beside own data: ${again.status}`);
+  assert.equal(again.status, 403, again.body.slice(0, 300));
+  assert.match(again.body, /demo accounts are turned off/);
+  const old = await tokenWith(cookie);
+  assert.notEqual(old.status, 200, 'the demo session opened before the load still read');
+  assert.doesNotMatch((await raw(web.url, '/signin')).body, /demo1234/, 'the sign-in page still names the demo accounts');
+
+  // What npm start finds at its next start: nothing left to turn off, no demo account active.
+  assert.deepEqual(await checkDemoAccounts(writer.client, tw.config.database, demoDir), { ownLoads: 1, retired: 0, active: 0 });
+  assert.deepEqual(await ensureDemoUsers(writer.client), [], 'npm start would print a demo account');
+});
+
+test('what the dashboard itself writes through ingest (a campaign push, a consent) is not own data; an HTTP push is', { timeout: 120_000 }, async () => {
+  const database = tw.config.database;
+  const before = await countOwnDataLoads(writer.client, database, demoDir);
+  const push = await ingestRecords(writer, 'campaign_members', [{ campaign_id: 'cmp-1', source: 'shop', customer_ref: 'd1', added_at: '2026-11-20 10:00:00', status: 'sent' }], { batchLabel: 'segment-push:cmp-1' });
+  assert.equal(push.status, 'completed', JSON.stringify(push));
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), before);
+  const http = await ingestRecords(writer, 'transactions', [{ transaction_id: 't1', order_id: 'o1', customer_ref: 'd1', order_date: '2026-11-01T10:00:00', status: 'completed', amount: '10.00' }], { source: 'shop', batchLabel: 'http:key-1' });
+  assert.equal(http.status, 'completed', JSON.stringify(http));
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), before + 1);
+  // A file whose path only begins like the demo directory is not in it.
+  const lookalike = await ingestFile(writer, { entity: 'customers', file: csv(`${demoDir}-mine`, 'c.csv', 'source_id,name\nx1,X\n'), source: 'crm', rejectsFile: false });
+  assert.equal(lookalike.status, 'completed', JSON.stringify(lookalike));
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), before + 2);
+});

@@ -1,0 +1,37 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { checkDemoAccounts } from '../../lib/warehouse/demo-accounts.ts';
+import type { DemoAccountsGate } from '../src/lib/server/context.ts';
+
+/** How often a running dashboard looks for a load of own data while demo accounts are active. */
+export const DEMO_CHECK_MS = 30_000;
+
+/**
+ * The running dashboard's side of lib/warehouse/demo-accounts.ts: a load of one's own data while
+ * `npm start` runs (the ingest CLI against the same endpoint, the HTTP API) deactivates the demo
+ * accounts within DEMO_CHECK_MS — which ends the demo sessions already open — and a demo account's
+ * sign-in looks again first, so no new session starts in between.
+ */
+export function demoAccountsGate(client: ClickHouseClient, database: string, demoDir: string, log: (line: string) => void): DemoAccountsGate & { close(): void } {
+  let active = true;
+  let timer: NodeJS.Timeout | undefined;
+  const check = async (): Promise<boolean> => {
+    const r = await checkDemoAccounts(client, database, demoDir);
+    if (r.retired > 0) log(`demo accounts turned off: the warehouse holds ${r.ownLoads} load(s) of your own data (add your own accounts: npm run users -- --help)`);
+    active = r.active > 0;
+    if (!active && timer) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+    return r.ownLoads === 0;
+  };
+  timer = setInterval(() => void check().catch((err: Error) => log(`demo accounts not checked: ${err.message}`)), DEMO_CHECK_MS);
+  timer.unref();
+  return {
+    usable: check,
+    hintShown: () => active,
+    close() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
