@@ -87,8 +87,8 @@ export const NODE_TESTS = {
     'test/semantic/model.test.ts',
     'test/semantic/one-answer.test.ts', // a real Cube waiting for a slow query
     'test/semantic/period-retention.test.ts', // period retention on the fixture through a real Cube
-    'test/semantic/security.test.ts',
     'test/semantic/rfm-recency.test.ts', // RFM segments against each buyer's recency, real ingest jobs and engine
+    'test/semantic/security.test.ts',
     'test/typecheck.test.ts', // tsc and svelte-check
     'test/web/build-lock.test.ts', // real processes (a dead and a live owner) hold the dashboard's build lock
     'test/web/campaign-push.test.ts',
