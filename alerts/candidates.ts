@@ -4,10 +4,13 @@
  * at or above the threshold, plus every customer the ledger has alerted before (so a run can see
  * them fall below the threshold and close their episode), with CLV and last-12-months revenue.
  *
- * Each candidate says whether it is lapsed: no purchase in the churn model's active window
- * (definition.activeWindowDays) before the scores' as-of date. The model is trained on customers who
- * bought in that window only, so its probability for a customer gone for years is an extrapolation,
- * not a risk an owner can act on: run.ts leaves lapsed customers out of the alerts and counts them.
+ * Each candidate says whether it is lapsed, as scoring stored it (churn_scores.risk_band = 'lapsed':
+ * no placed order in the churn model's active window before the scores' as-of date,
+ * models/scoring/churn-rows.ts). The model is trained on customers who bought in that window only,
+ * so its probability for a customer gone for years is an extrapolation, not a risk an owner can act
+ * on: lapsed customers are never candidates by probability (only through the ledger, so an episode
+ * opened before they lapsed can close), and lapsedCounts counts them per owner for the digests —
+ * the same stored state the churn page and the semantic layer read, one definition.
  */
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
@@ -24,12 +27,9 @@ export interface Candidate {
   clv_12m: number | null;
   /** Completed revenue in the 365 days before the run day. */
   revenue_12m: number;
-  /** No purchase (placed order) in [asOf − activeWindowDays, asOf): outside the model's population. */
+  /** Stored lapsed (risk_band 'lapsed'): outside the model's population, never alerted. */
   lapsed: boolean;
 }
-
-/** The statuses of a placed order, as the model's population counts them (features.ts placedStatuses). */
-const PLACED = ['completed', 'refunded'];
 
 export interface CandidateQueryInput {
   database: string;
@@ -39,29 +39,21 @@ export interface CandidateQueryInput {
   owners: string[] | null;
   /** Run day (UTC, YYYY-MM-DD): revenue_12m covers [day − 365 d, day). */
   day: string;
-  /** The scores' as-of date (YYYY-MM-DD): the active window ends the day before it. */
-  asOf: string;
-  /** The model's active window in days (definition.activeWindowDays). */
-  activeWindowDays: number;
 }
 
 export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
   const db = checkName(i.database);
   const g = i.cluster ? 'GLOBAL ' : '';
-  if (!Number.isInteger(i.activeWindowDays) || i.activeWindowDays < 1) throw new RangeError(`activeWindowDays must be a positive integer, got ${i.activeWindowDays}`);
   const params: Record<string, unknown> = {
     threshold: i.threshold,
     day: i.day,
-    as_of: i.asOf,
-    active_window_days: i.activeWindowDays,
-    placed: PLACED,
   };
   let ownerFilter = '';
   if (i.owners) {
     ownerFilter = 'AND owner_id IN {owners:Array(String)}';
     params.owners = i.owners;
   }
-  const scored = `SELECT customer_id FROM ${db}.churn_scores_current WHERE probability >= {threshold:Float64}
+  const scored = `SELECT customer_id FROM ${db}.churn_scores_current WHERE probability >= {threshold:Float64} AND risk_band != 'lapsed'
     UNION DISTINCT SELECT DISTINCT customer_id FROM ${db}.alert_ledger`;
   return {
     query: `SELECT
@@ -75,9 +67,9 @@ export function candidatesQuery(i: CandidateQueryInput): BoundQuery {
   toString(toUnixTimestamp64Milli(s.scored_at)) AS scored_ms,
   if(v.customer_id = '', NULL, v.clv_12m) AS clv_12m,
   r.revenue_12m AS revenue_12m,
-  a.active = 0 AS lapsed
+  s.risk_band = 'lapsed' AS lapsed
 FROM (
-  SELECT customer_id, probability, top_reasons, scored_at FROM ${db}.churn_scores_current
+  SELECT customer_id, probability, risk_band, top_reasons, scored_at FROM ${db}.churn_scores_current
   WHERE customer_id ${g}IN (${scored})
 ) AS s
 INNER JOIN (
@@ -93,14 +85,6 @@ ${g}LEFT JOIN (
     AND customer_id ${g}IN (${scored})
   GROUP BY customer_id
 ) AS r ON r.customer_id = s.customer_id
-${g}LEFT JOIN (
-  SELECT customer_id, 1 AS active FROM ${db}.transactions_resolved
-  WHERE status IN {placed:Array(String)}
-    AND order_date >= toDateTime(subtractDays(toDate({as_of:String}), {active_window_days:UInt32}), 'UTC')
-    AND order_date < toDateTime(toDate({as_of:String}), 'UTC')
-    AND customer_id ${g}IN (${scored})
-  GROUP BY customer_id
-) AS a ON a.customer_id = s.customer_id
 ORDER BY c.owner_id, s.customer_id`,
     query_params: params,
   };
@@ -185,4 +169,37 @@ export async function loadOwnerContacts(warehouse: Warehouse, owners: string[]):
     format: 'JSONEachRow',
   });
   return new Map((await rs.json<OwnerContact>()).map((r) => [r.owner_id, r]));
+}
+
+/**
+ * Lapsed customers per owner in the published run, as stored at scoring (risk_band 'lapsed'), with
+ * the semantic layer's filters (churn_risk.yml: no score shown for a customer who withdrew
+ * profiling consent; owners through customers_resolved), so a digest's count is the churn page's
+ * lapsed count for that owner.
+ */
+export function lapsedCountsQuery(i: { database: string; cluster?: string; owners: string[] | null }): BoundQuery {
+  const db = checkName(i.database);
+  const g = i.cluster ? 'GLOBAL ' : '';
+  const params: Record<string, unknown> = {};
+  let ownerFilter = '';
+  if (i.owners) {
+    ownerFilter = 'AND owner_id IN {owners:Array(String)}';
+    params.owners = i.owners;
+  }
+  return {
+    query: `SELECT c.owner_id AS owner_id, toString(count()) AS n
+FROM (
+  SELECT customer_id FROM ${db}.churn_scores_current
+  WHERE risk_band = 'lapsed'
+    AND customer_id ${g}NOT IN (SELECT customer_id FROM ${db}.consent_current WHERE purpose = 'profiling' AND status = 'withdrawn')
+) AS s
+${g}INNER JOIN (SELECT customer_id, owner_id FROM ${db}.customers_resolved WHERE owner_id != '' ${ownerFilter}) AS c ON c.customer_id = s.customer_id
+GROUP BY c.owner_id`,
+    query_params: params,
+  };
+}
+
+export async function loadLapsedCounts(warehouse: Warehouse, owners: string[] | null): Promise<Map<string, number>> {
+  const rs = await warehouse.client.query({ ...lapsedCountsQuery({ database: warehouse.database, cluster: warehouse.cluster, owners }), format: 'JSONEachRow' });
+  return new Map((await rs.json<{ owner_id: string; n: string }>()).map((r) => [r.owner_id, Number(r.n)]));
 }

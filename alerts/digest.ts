@@ -41,8 +41,9 @@ export interface Digest {
   /** The owner's open deals at risk, largest value at risk first (issue 18; read at delivery, deals-at-risk.ts). */
   deals?: DealAtRisk[];
   /**
-   * Customers at or above the threshold left out because they bought nothing in the model's active
-   * window before the scores' as-of date: lapsed, not at risk (the model is not trained on them).
+   * The owner's customers stored as lapsed at scoring (no purchase in the model's active window
+   * before the scores' as-of date): not at risk, never alerted (the model is not trained on them).
+   * The same count as the churn page's lapsed line for this owner.
    */
   lapsed?: { count: number; activeWindowDays: number; asOf: string };
   /** Locale and base currency of the amounts (lib/format); en-GB and EUR when not given. */
@@ -54,11 +55,11 @@ export function modelLine(d: Pick<Digest, 'model'>): string {
   return d.model ? `Churn model ${d.model.headline}. Probabilities are calibrated on held-out periods.` : '';
 }
 
-/** The line that says how many lapsed customers were left out, or '' when none were. */
+/** The line that says how many of the owner's customers are lapsed, or '' when none are. */
 export function lapsedLine(d: Pick<Digest, 'lapsed'>): string {
   if (!d.lapsed?.count) return '';
   const { count, activeWindowDays, asOf } = d.lapsed;
-  return `${customers(count)} with no purchase in the ${activeWindowDays} days before ${asOf} ${count === 1 ? 'is' : 'are'} lapsed, not at risk: left out of these alerts (the churn model is trained on active customers only).`;
+  return `${customers(count)} with no purchase in the ${activeWindowDays} days before ${asOf} ${count === 1 ? 'is' : 'are'} lapsed, not at risk: never in these alerts (the churn model is trained on active customers only; the churn page lists them for win-back).`;
 }
 
 export function customerUrl(publicUrl: string, customerId: string): string {
@@ -252,7 +253,7 @@ export interface DigestData {
   run_window: string;
   planned_at: string;
   more_at_risk: number;
-  /** Lapsed customers left out (no purchase in the active window before as_of); absent when none. */
+  /** The owner's lapsed customers (stored at scoring: no purchase in the active window before as_of), never alerted; absent when none. */
   lapsed_left_out?: { count: number; active_window_days: number; as_of: string };
   /** The owner's open deals at risk (issue 18); absent when they have none. */
   deals_at_risk?: ReturnType<typeof dealsData>;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
 import { DEFAULT_CHURN_DEFINITION, latestModelCard, modelCardHeadline, trainAndScore } from '../models/index.ts';
-import { loadCandidates, loadOwnerContacts, scoreFreshness, scoresAsOf, type Candidate, type OwnerContact } from './candidates.ts';
+import { loadCandidates, loadLapsedCounts, loadOwnerContacts, scoreFreshness, scoresAsOf, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
 import { digestFromRows, type Digest } from './digest.ts';
@@ -107,9 +107,12 @@ export interface RunResult {
   dataDay: string;
   scores: { churnScoredAt: Date | null; clvScoredAt: Date | null; stale: boolean; rescored: boolean };
   candidates: number;
-  /** Customers at or above the threshold left out as lapsed (no purchase in the model's active window). */
+  /**
+   * The included owners' lapsed customers (stored at scoring: no purchase in the model's active
+   * window before the as-of date), never alerted; the churn page's lapsed count for those owners.
+   */
   lapsed: number;
-  /** The window and as-of date `lapsed` was measured with. */
+  /** The window and as-of date the scores' lapsed state was set with. */
   lapsedRule: { activeWindowDays: number; asOf: string } | null;
   closedEpisodes: number;
   newEpisodes: number;
@@ -135,8 +138,6 @@ interface Plan {
   closures: Closure[];
   rows: LedgerRow[];
   newEpisodes: number;
-  /** Per included owner: customers at or above the threshold left out because they are lapsed. */
-  lapsedByOwner: Map<string, number>;
 }
 
 /** Pure planning step: closures and the new digests' ledger rows. */
@@ -165,7 +166,6 @@ export function planRun(input: {
   const { rules, windowAt } = input;
   const window = windowAt.toISOString();
   const closures: Closure[] = [];
-  const lapsedByOwner = new Map<string, number>();
   const byOwner = new Map<string, { c: Candidate; trigger: Trigger; value: ReturnType<typeof valueAtRisk>; prev?: LatestEpisode }[]>();
   for (const c of input.candidates) {
     if (input.ownerFilter !== undefined && c.owner_id !== input.ownerFilter) continue;
@@ -175,11 +175,9 @@ export function planRun(input: {
       continue;
     }
     if (!ownerIncluded(c.owner_id, rules)) continue;
-    // Lapsed customers are outside the population the model was trained on: counted, never alerted.
-    if (c.lapsed) {
-      if (c.probability >= rules.probabilityThreshold) lapsedByOwner.set(c.owner_id, (lapsedByOwner.get(c.owner_id) ?? 0) + 1);
-      continue;
-    }
+    // Lapsed customers are outside the population the model was trained on: never alerted (the run
+    // counts them from the stored state, loadLapsedCounts).
+    if (c.lapsed) continue;
     if (input.alreadyPlanned?.has(c.owner_id)) continue;
     const value = valueAtRisk(c);
     if (value.value < rules.minValueAtRisk) continue;
@@ -243,7 +241,7 @@ export function planRun(input: {
         }),
       );
   }
-  return { closures, rows, newEpisodes, lapsedByOwner };
+  return { closures, rows, newEpisodes };
 }
 
 /** What every ledger row of one digest shares, whichever kind of row (a customer, or the deals-only row) it is. */
@@ -393,10 +391,11 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     // (optional: none before the first selection; cards before session 8 do not store the window).
     const card = await latestModelCard(warehouse).catch(() => undefined);
     const activeWindowDays = card?.activeWindowDays ?? DEFAULT_CHURN_DEFINITION.activeWindowDays;
-    if (card && card.activeWindowDays === undefined) log(`the model card does not store its active window: lapsed customers measured with the default ${activeWindowDays} days`);
+    if (card && card.activeWindowDays === undefined) log(`the model card does not store its active window: scoring used the default ${activeWindowDays} days for lapsed customers`);
     const asOf = (await scoresAsOf(warehouse).catch(() => undefined)) ?? day;
     result.lapsedRule = { activeWindowDays, asOf };
-    const candidates = await loadCandidates(warehouse, { threshold: rules.probabilityThreshold, owners, day, asOf, activeWindowDays });
+    const candidates = await loadCandidates(warehouse, { threshold: rules.probabilityThreshold, owners, day });
+    const lapsedByOwner = await loadLapsedCounts(warehouse, owners);
     result.candidates = candidates.filter((c) => c.probability >= rules.probabilityThreshold && !c.lapsed).length;
     const latest = new Map((await readLatestEpisodes(warehouse, opts.ownerId)).map((e) => [key(e.owner_id, e.customer_id), e]));
     const undelivered = await readLedger(warehouse, { status: ['pending', 'failed'], ownerId: opts.ownerId });
@@ -427,10 +426,10 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     });
     result.closedEpisodes = plan.closures.length;
     result.newEpisodes = plan.newEpisodes;
-    result.lapsed = [...plan.lapsedByOwner.values()].reduce((a, b) => a + b, 0);
+    result.lapsed = [...lapsedByOwner.values()].reduce((a, b) => a + b, 0);
     // Only customers with an owner can be alerted: on data without owners (CDNOW) "0 customers at or above
     // 0.6" read as "nobody at risk" beside a churn page of 2,181 high-risk customers.
-    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${result.lapsed} lapsed left out (no purchase in the ${activeWindowDays} days before ${asOf}); ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
+    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${result.lapsed} lapsed, not alerted (no purchase in the ${activeWindowDays} days before ${asOf}); ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
     if (!dryRun) {
       await writeClosures(warehouse, plan.closures);
       // Pending rows first: from here on a digest can be retried but never planned a second time.
@@ -455,7 +454,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion };
       digest.deals = deals.get(first.owner_id);
       // Measured in this run, like the deals: a retried digest says how many are lapsed now.
-      const lapsed = plan.lapsedByOwner.get(first.owner_id) ?? 0;
+      const lapsed = lapsedByOwner.get(first.owner_id) ?? 0;
       if (lapsed > 0) digest.lapsed = { count: lapsed, activeWindowDays, asOf };
       const ctx: RenderContext = { timezone: rules.schedule.timezone, ownerName: contacts.get(first.owner_id)?.name };
       const report: DeliveryReport = {

@@ -1,19 +1,20 @@
 /**
- * Lapsed customers (no purchase in the churn model's active window before the scores' as-of date)
- * are not alert candidates: the run leaves them out and counts them, and the digest says how many.
- * Real engine, support.ts's fixture (every scored customer bought on 2024-01-02, C-05 also on
- * 2024-03-10 and 2024-03-11) plus three customers written here with their orders' dates:
- *   C-09 U-OWN-01 0.88, last order 2022-05-01            → lapsed at or above 0.6: counted
- *   C-10 U-OWN-02 0.30, no order                          → lapsed, below the threshold: not counted
- *   C-11 U-OWN-02 0.70, only order on 2024-03-11 (as-of) → lapsed: the window ends the day before
- *   C-12 U-OWN-02 0.75, order on 2023-03-12 = 2024-03-11 − 365 d → active (first day of the window)
+ * Lapsed customers (stored by scoring as risk_band 'lapsed': no purchase in the churn model's active
+ * window before the scores' as-of date, models/scoring/churn-rows.ts) are not alert candidates: the
+ * run leaves them out and counts every lapsed customer of the owners it covers, and the digest says
+ * how many — the stored state the churn page and the semantic layer read too. Real engine,
+ * support.ts's fixture (every scored customer active) plus four customers written here:
+ *   C-09 U-OWN-01 0.88 lapsed (last order 2022-05-01)          → counted for U-OWN-01
+ *   C-10 U-OWN-02 0.30 lapsed (no order)                       → counted for U-OWN-02 (below the threshold too)
+ *   C-11 U-OWN-02 0.70 lapsed (only order on the as-of day)    → counted for U-OWN-02
+ *   C-12 U-OWN-02 0.75 active (order on the window's first day) → alerted
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadCandidates } from '../../alerts/candidates.ts';
+import { loadCandidates, loadLapsedCounts } from '../../alerts/candidates.ts';
 import type { AlertsConfig } from '../../alerts/config.ts';
 import { digestData, renderText, type Digest } from '../../alerts/digest.ts';
 import { defaultRules, type AlertRules } from '../../alerts/rules.ts';
@@ -27,10 +28,10 @@ let tw: TestWarehouse;
 let dataDir: string;
 const AS_OF = '2024-03-11';
 const EXTRA = [
-  { id: 'C-09', owner: 'U-OWN-01', name: 'Gone GmbH', p: 0.88, clv: 7000, reasons: [], orders: ['2022-05-01 10:00:00'] },
-  { id: 'C-10', owner: 'U-OWN-02', name: 'Never Ltd', p: 0.3, clv: 100, reasons: [], orders: [] },
-  { id: 'C-11', owner: 'U-OWN-02', name: 'Today AG', p: 0.7, clv: 3000, reasons: [], orders: ['2024-03-11 08:00:00'] },
-  { id: 'C-12', owner: 'U-OWN-02', name: 'Edge Oy', p: 0.75, clv: 3000, reasons: [], orders: ['2023-03-12 00:00:00'] },
+  { id: 'C-09', owner: 'U-OWN-01', name: 'Gone GmbH', p: 0.88, clv: 7000, reasons: [], orders: ['2022-05-01 10:00:00'], lapsed: true },
+  { id: 'C-10', owner: 'U-OWN-02', name: 'Never Ltd', p: 0.3, clv: 100, reasons: [], orders: [], lapsed: true },
+  { id: 'C-11', owner: 'U-OWN-02', name: 'Today AG', p: 0.7, clv: 3000, reasons: [], orders: ['2024-03-11 08:00:00'], lapsed: true },
+  { id: 'C-12', owner: 'U-OWN-02', name: 'Edge Oy', p: 0.75, clv: 3000, reasons: [], orders: ['2023-03-12 00:00:00'], lapsed: false },
 ];
 
 before(async () => {
@@ -62,13 +63,14 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('lapsed flag: no purchase in [as-of − 365 d, as-of)', async () => {
-  const c = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: AS_OF, asOf: AS_OF, activeWindowDays: 365 });
-  const lapsed = c.filter((x) => x.lapsed).map((x) => x.customer_id).sort();
-  assert.deepEqual(lapsed, ['C-09', 'C-10', 'C-11']);
-  // A shorter window: C-12's order (364 days before) falls out, the fixture's 2024-01-02 orders stay in.
-  const short = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: AS_OF, asOf: AS_OF, activeWindowDays: 100 });
-  assert.deepEqual(short.filter((x) => x.lapsed).map((x) => x.customer_id).sort(), ['C-09', 'C-10', 'C-11', 'C-12']);
+test('lapsed customers, as stored, are not candidates; the counts per owner are the stored state', async () => {
+  const c = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: AS_OF });
+  const ids = c.map((x) => x.customer_id);
+  for (const gone of ['C-09', 'C-10', 'C-11']) assert.ok(!ids.includes(gone), ids.join(','));
+  assert.ok(ids.includes('C-12'));
+  assert.ok(c.every((x) => !x.lapsed));
+  assert.deepEqual(Object.fromEntries(await loadLapsedCounts(tw.warehouse, null)), { 'U-OWN-01': 1, 'U-OWN-02': 2 });
+  assert.deepEqual(Object.fromEntries(await loadLapsedCounts(tw.warehouse, ['U-OWN-02'])), { 'U-OWN-02': 2 });
 });
 
 test('a run leaves lapsed customers out of the alerts and counts them', async () => {
@@ -80,10 +82,10 @@ test('a run leaves lapsed customers out of the alerts and counts them', async ()
   const alerted = r.deliveries.flatMap((d) => d.customers.map((x) => x.customerId));
   assert.ok(!alerted.includes('C-09') && !alerted.includes('C-11'), alerted.join(','));
   assert.ok(alerted.includes('C-12') && alerted.includes('C-01'), alerted.join(','));
-  // At or above 0.6, owner included, lapsed: C-09 and C-11 (C-10 is below the threshold).
-  assert.equal(r.lapsed, 2);
+  // Every lapsed customer of the included owners: C-09, C-10 and C-11 (whatever their probability).
+  assert.equal(r.lapsed, 3);
   assert.deepEqual(r.lapsedRule, { activeWindowDays: 365, asOf: AS_OF });
-  assert.ok(log.some((l) => l.includes('2 lapsed left out (no purchase in the 365 days before 2024-03-11)')), log.join('\n'));
+  assert.ok(log.some((l) => l.includes('3 lapsed, not alerted (no purchase in the 365 days before 2024-03-11)')), log.join('\n'));
 });
 
 test('the digest says how many lapsed customers were left out', () => {

@@ -169,6 +169,8 @@ export interface FixtureScore {
   p: number;
   clv?: number;
   reasons: [string, string, number][];
+  /** Stored as lapsed by scoring (risk_band 'lapsed'): what the alerts read, whatever the probability. */
+  lapsed?: boolean;
 }
 
 /**
@@ -226,7 +228,7 @@ export async function insertFixture(wh: Warehouse, scoredAt = NOW, scores: Fixtu
       tx('T-4', '2023-03-10 12:00:00', 'completed', 9999), // before the 365-day window
       tx('T-5', '2024-03-11 00:00:00', 'completed', 7777), // on the run day: not before it
       // One purchase each for the other scored customers, inside the model's 365-day active window
-      // before the run day: without it they would be lapsed and left out of the alerts (candidates.ts).
+      // before the run day, so the data agrees with their stored (active) bands.
       ...scores
         .filter((s) => s.id !== 'C-05')
         .map((s) => ({ ...tx(`T-${s.id}`, '2024-01-02 12:00:00', 'completed', 100), customer_id: s.id, customer_ref: s.id })),
@@ -243,7 +245,7 @@ export async function setScores(wh: Warehouse, scores: FixtureScore[], scoredAt:
     values: scores.map((s) => ({
       customer_id: s.id,
       probability: s.p,
-      risk_band: s.p >= 0.6 ? 'high' : s.p >= 0.3 ? 'medium' : 'low',
+      risk_band: s.lapsed ? 'lapsed' : s.p >= 0.6 ? 'high' : s.p >= 0.3 ? 'medium' : 'low',
       top_reasons: s.reasons.map(([feature, text, contribution]) => ({ feature, text, contribution })),
       model_version: 'churn-test',
       cutoff: scoredAt.slice(0, 10),
