@@ -36,27 +36,27 @@ let semantic: SemanticServer;
 let secret: string;
 /** Run A as written: customer → [churn probability, 12-month CLV]. */
 let runA: string;
-let scoresA: Map<string, { p: number; clv: number }>;
+let scoresA: Map<string, { p: number; clv: number; lapsed?: boolean }>;
 
 const q = async <T>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> =>
   (await tw.warehouse.client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
 
-async function runScores(runId: string): Promise<Map<string, { p: number; clv: number }>> {
-  const rows = await q<{ customer_id: string; p: number; clv: number }>(
-    `SELECT c.customer_id AS customer_id, c.probability AS p, v.clv_12m AS clv
-     FROM (SELECT customer_id, probability FROM churn_scores_runs WHERE run_id = {run:String}) AS c
+async function runScores(runId: string): Promise<Map<string, { p: number; clv: number; lapsed?: boolean }>> {
+  const rows = await q<{ customer_id: string; p: number; clv: number; lapsed: number }>(
+    `SELECT c.customer_id AS customer_id, c.probability AS p, v.clv_12m AS clv, c.risk_band = 'lapsed' AS lapsed
+     FROM (SELECT customer_id, probability, risk_band FROM churn_scores_runs WHERE run_id = {run:String}) AS c
      INNER JOIN (SELECT customer_id, clv_12m FROM clv_scores_runs WHERE run_id = {run:String}) AS v ON v.customer_id = c.customer_id`,
     { run: runId },
   );
-  return new Map(rows.map((r) => [r.customer_id, { p: Number(r.p), clv: Number(r.clv) }]));
+  return new Map(rows.map((r) => [r.customer_id, { p: Number(r.p), clv: Number(r.clv), lapsed: Number(r.lapsed) === 1 }]));
 }
 
 /** Every reader shows exactly `expected`'s scores (run id, probability and CLV per customer). */
 async function assertReadersShow(
   runId: string,
-  expected: Map<string, { p: number; clv: number }>,
+  expected: Map<string, { p: number; clv: number; lapsed?: boolean }>,
   label: string,
-  previous?: Map<string, { p: number; clv: number }>,
+  previous?: Map<string, { p: number; clv: number; lapsed?: boolean }>,
 ): Promise<void> {
   // SQL readers: the views.
   const churn = await q<{ run_id: string; customer_id: string; probability: number }>('SELECT run_id, customer_id, probability FROM churn_scores_current');
@@ -70,9 +70,10 @@ async function assertReadersShow(
   const [current] = await q<{ run_id: string }>('SELECT run_id FROM model_run_current');
   assert.equal(current?.run_id, runId, `${label}: model_run_current`);
 
-  // The alerts read the published run only: every candidate's probability and CLV are the run's.
-  const candidates = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: TODAY, asOf: TODAY, activeWindowDays: 365 });
-  assert.equal(candidates.length, expected.size, `${label}: alert candidates`);
+  // The alerts read the published run only: every candidate's probability and CLV are the run's
+  // (lapsed customers, as the run stored them, are never candidates).
+  const candidates = await loadCandidates(tw.warehouse, { threshold: 0, owners: null, day: TODAY });
+  assert.equal(candidates.length, [...expected.values()].filter((e) => !e.lapsed).length, `${label}: alert candidates`);
   for (const c of candidates) {
     const want = expected.get(c.customer_id);
     assert.equal(c.probability, want?.p, `${label}: alert probability of ${c.customer_id}`);
@@ -116,7 +117,7 @@ async function cubeScores(token: string, label: string): Promise<Record<string, 
 const sameScore = (row: Record<string, string>, want: { p: number; clv: number } | undefined): boolean =>
   !!want && Math.abs(Number(row['customer_risk.churn_probability']) - want.p) < 1e-9 && Math.abs(Number(row['customer_risk.predicted_clv']) - want.clv) < 1e-6;
 
-function assertCubeShows(data: Record<string, string>[], expected: Map<string, { p: number; clv: number }>, label: string): void {
+function assertCubeShows(data: Record<string, string>[], expected: Map<string, { p: number; clv: number; lapsed?: boolean }>, label: string): void {
   assert.equal(data.length, expected.size, `${label}: Cube rows`);
   let valueAtRisk = 0;
   for (const row of data) {
