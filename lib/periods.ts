@@ -12,6 +12,11 @@
  * day is the last day of its month, that month is full (CDNOW ends on 30 June 1998, so its last 12
  * full months are July 1997 – June 1998); otherwise the last full month is the one before.
  */
+/** The one reporting time zone: every day above starts at its midnight (README "Time zones"). */
+export const REPORTING_ZONE = 'UTC';
+/** What the dashboard says beside its dates. */
+export const REPORTING_DAYS_NOTE = `Days run from midnight to midnight ${REPORTING_ZONE}, whatever this browser's time zone; an order at 23:30 in New York on 31 January is a 1 February order.`;
+
 export interface DayRange {
   /** First day, YYYY-MM-DD, inclusive. */
   from: string;

@@ -68,6 +68,11 @@ class ClickHouseDriverFor033 extends ClickHouseDriver {
     const self = this as unknown as { readOnlyMode?: boolean; config: { clickhouseSettings: Record<string, unknown> } };
     // A readonly=1 server user may not send settings (the driver leaves its own out then too).
     if (config.maxExecutionSeconds && !self.readOnlyMode) self.config.clickhouseSettings.max_execution_time = config.maxExecutionSeconds;
+    // The reporting time zone is UTC (README "Time zones"), like the product's own connections
+    // (lib/warehouse/index.ts). Cube turns a Date column into a time with toDateTime() in the
+    // session's zone: on a server (or an embedded engine on a machine) east of UTC every cohort
+    // month read a month early (2024-01-01 00:00 in Tokyo is 2023-12-31 in UTC).
+    if (!self.readOnlyMode) self.config.clickhouseSettings.session_timezone = 'UTC';
   }
 
   override async query(sql: string, values: unknown[] = [], options?: object): Promise<unknown[]> {

@@ -86,6 +86,12 @@ export async function connectWarehouse(opts: ConnectOptions = {}): Promise<Wareh
       // load balancers from closing an idle-looking connection.
       send_progress_in_http_headers: 1,
       http_headers_progress_interval_ms: '110000',
+      // The reporting time zone is UTC (README "Time zones"): days, months, cohorts and recency are
+      // cut at UTC midnight, as Cube cuts its time dimensions. Without this the cuts followed the
+      // server's zone (the embedded engine takes the machine's: a 23:30 UTC order on 31 January
+      // counted in February on a laptop in Tokyo while Cube's revenue showed it in January), and
+      // zone-less DateTime text was written and read in that zone.
+      session_timezone: 'UTC',
       ...(opts.settings ?? {}),
     } as ClickHouseSettings,
   });

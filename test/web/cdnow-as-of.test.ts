@@ -213,7 +213,12 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     const set = await cli(['web/users-cli.ts', 'set-password', email], password);
     assert.equal(set.code, 0, set.out);
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // The browser 14 hours east of UTC (its 1 July starts on 30 June, 10:00 UTC): every day, period
+    // and figure below must still be the UTC ones, the product's one reporting zone.
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      timezoneId: 'Pacific/Kiritimati',
+    });
     const { page, errors } = await watchedPage(context);
     try {
       await signIn(page, url, email, password);
@@ -232,6 +237,8 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     assert.equal(await page.getAttribute('#f-from', 'data-iso'), '1997-07-01');
     assert.equal(await page.inputValue('#f-from'), '1 Jul 1997');
     assert.equal(await page.getAttribute('#f-to', 'data-iso'), AS_OF);
+    assert.equal(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'Pacific/Kiritimati');
+    assert.equal((await page.textContent('[data-testid="filter-zone"]'))?.trim(), 'UTC days');
     const inPeriod = purchases.filter((p) => p.day >= '1997-07-01' && p.day <= AS_OF);
     const revenue = await page.getAttribute('[data-testid="kpi-revenue"]', 'data-value');
     assert.equal(Math.round(Number(revenue) * 100), cents(inPeriod), `cockpit revenue ${revenue}`);
