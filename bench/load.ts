@@ -38,6 +38,7 @@ import { refreshDerived } from '../semantic/derived/refresh.ts';
 import { setUserPassword } from '../web/server.ts';
 import { launchChromium, settled } from '../test/web/browser.ts';
 import { BENCH_SCALE, syntheticStatements, type SyntheticScale } from './semantic-data.ts';
+import { unfilledAnswers } from './unfilled-answers.ts';
 
 const HELP = `Usage: npm run bench:load -- [--users 50] [--seconds 60] [--sweep 1,5,10,25,50] [options]
 
@@ -59,6 +60,10 @@ const HELP = `Usage: npm run bench:load -- [--users 50] [--seconds 60] [--sweep 
                        tables are checked every <s> seconds too); prints each load's time to show in the
                        cockpit's order count beside the figures (default 0: no loads)
   --load-rows <n>      rows per load (default 1000)
+  --trace <dir>        write timings to <dir>: semantic.jsonl (Cube's queue and cache events and the
+                       semantic API's requests, CRM_SEMANTIC_TRACE), engine.jsonl (the embedded
+                       warehouse's statements, CRM_EMBEDDED_TRACE) and bench.jsonl (each page view's and
+                       load's start and end, on the same clock: ms since the epoch)
 
 The product's log (Cube's warnings among it) is written to test-artifacts/bench-load-product.log.`;
 
@@ -78,6 +83,9 @@ const SHOWN_QUERY = { measures: ['sales.orders'] };
 const PER_USER_CONNECTIONS = 6;
 const WINDOW_MS = 5000;
 
+/** --trace: the bench's own events, on the epoch clock the product's traces use. */
+let benchTrace: ReturnType<typeof createWriteStream> | undefined;
+const traceEvent = (ev: string, fields: Record<string, unknown>): void => void benchTrace?.write(`${JSON.stringify({ t: Date.now(), ev, ...fields })}\n`);
 const fmtS = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const pct = (sorted: number[], p: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN);
 const log = (line: string): void => console.error(`[bench:load] ${line}`);
@@ -104,6 +112,8 @@ interface Sample {
   error?: string;
   /** Page views: ms until the HTML's first byte (session check, the layout's as-of day, the page's render budget); the rest is the streamed answers. */
   firstByteMs?: number;
+  /** Page views: the page's own answers (its server-side prefetch) that came as null: the prefetch gave up (timeout, error, "Continue wait" to the end) and the chart is empty until a browser asks again. */
+  unfilled?: number;
 }
 
 interface PhaseResult {
@@ -433,7 +443,7 @@ async function runLoads(base: string, account: Account, product: Product, start:
   const base0 = first;
   const loads: LoadResult[] = [];
   const run = randomBytes(4).toString('hex');
-  const shownBy: { want: number; answeredAt: number; load: LoadResult }[] = [];
+  const shownBy: { want: number; answeredAt: number; load: LoadResult; k: number }[] = [];
   let sent = 0;
   const loader = (async () => {
     for (let k = 1; start + k * plan.every * 1000 < stopAt; k++) {
@@ -442,10 +452,12 @@ async function runLoads(base: string, account: Account, product: Product, start:
       const wait = start + k * plan.every * 1000 - performance.now();
       if (wait > 0) await new Promise((res) => setTimeout(res, wait));
       const at = performance.now() - start;
+      traceEvent('load sent', { k });
       const r = await sendLoad(product, `${run}-${k}`, plan);
       const load: LoadResult = { at, ingestMs: r.ms, ok: r.ok, error: r.error };
       loads.push(load);
-      if (r.ok) shownBy.push({ want: base0 + ++sent * plan.rows, answeredAt: performance.now(), load });
+      traceEvent('load answered', { k, ms: Math.round(r.ms), ok: r.ok, error: r.error });
+      if (r.ok) shownBy.push({ want: base0 + ++sent * plan.rows, answeredAt: performance.now(), load, k });
     }
   })();
   let loaderDone = false;
@@ -454,7 +466,11 @@ async function runLoads(base: string, account: Account, product: Product, start:
   while (performance.now() < probeUntil && !(loaderDone && shownBy.every((s) => s.load.shownMs !== undefined))) {
     const n = await orders();
     const now = performance.now();
-    for (const s of shownBy) if (s.load.shownMs === undefined && n !== undefined && n >= s.want) s.load.shownMs = now - s.answeredAt;
+    for (const s of shownBy)
+      if (s.load.shownMs === undefined && n !== undefined && n >= s.want) {
+        s.load.shownMs = now - s.answeredAt;
+        traceEvent('load shown', { k: s.k, shownMs: Math.round(s.load.shownMs) });
+      }
     await new Promise((res) => setTimeout(res, 500));
   }
   await loader;
@@ -489,6 +505,8 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
   const result: PhaseResult = { users: opts.users, seconds: opts.seconds, queries: [], pages: [], slowWarnings: 0, loadavg: [loadavg()[0], 0] };
   const start = performance.now();
   const stopAt = start + opts.seconds * 1000;
+  let sampled = false;
+  let sampledEmpty = false;
   const loading = opts.load && product ? runLoads(base, executives[0], product, start, stopAt, opts.load) : undefined;
   await Promise.all(
     users.map(async (user, i) => {
@@ -521,7 +539,15 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
             }
           }),
         );
-        result.pages.push({ end: performance.now() - start, ms: performance.now() - p0, ok: pageOk, continueWaits: waits, firstByteMs: html.firstByteMs });
+        const unfilled = html.ok ? unfilledAnswers(html.text) : 0;
+        result.pages.push({ end: performance.now() - start, ms: performance.now() - p0, ok: pageOk, continueWaits: waits, firstByteMs: html.firstByteMs, unfilled });
+        traceEvent('page view', { user: i, role: user.account.role, ms: Math.round(performance.now() - p0), firstByteMs: html.firstByteMs && Math.round(html.firstByteMs), ok: pageOk, unfilled });
+        // One page as the bench read it, and the first one with an empty chart: what unfilledAnswers() counted.
+        if (benchTrace && (!sampled || (unfilled > 0 && !sampledEmpty))) {
+          sampled = true;
+          sampledEmpty ||= unfilled > 0;
+          benchTrace.write(`${JSON.stringify({ t: Date.now(), ev: 'page html sample', unfilled, html: html.text })}\n`);
+        }
         await new Promise((res) => setTimeout(res, opts.thinkMs));
       }
     }),
@@ -552,6 +578,9 @@ interface Summary {
   q: { p50: number; p95: number; max: number };
   page: { p50: number; p95: number; max: number };
   errors: number;
+  /** Page views with at least one empty chart (unfilled answers), and those answers in all. */
+  notFilled: number;
+  emptyCharts: number;
   continueWaits: number;
   worst: { at: number; answers: number; slowest: number; meanPerWindow: number };
   /** The 5-second window whose answers had the highest p95 (where a load's cold answers show). */
@@ -599,6 +628,8 @@ function summarize(r: PhaseResult): Summary {
     q: { p50: pct(lat, 50), p95: pct(lat, 95), max: lat.at(-1) ?? NaN },
     page: { p50: pct(pages, 50), p95: pct(pages, 95), max: pages.at(-1) ?? NaN },
     errors: r.queries.filter((s) => !s.ok).length,
+    notFilled: r.pages.filter((p) => (p.unfilled ?? 0) > 0).length,
+    emptyCharts: r.pages.reduce((n, p) => n + (p.unfilled ?? 0), 0),
     continueWaits: r.queries.reduce((n, s) => n + s.continueWaits, 0),
     worst,
     slowestWindow,
@@ -620,7 +651,9 @@ function report(title: string, r: PhaseResult, s: Summary, goals: boolean): stri
     // with the page): then the page view is what a user waits for, and the goal applies to it.
     `  page view (all)   p50 ${fmtS(s.page.p50)}   p95 ${fmtS(s.page.p95)}${goals && pageGoals ? ` (goal ≤ ${fmtS(GOAL.p95)}: ${mark(s.page.p95 <= GOAL.p95)})` : ''}   max ${fmtS(s.page.max)}${goals && pageGoals ? ` (goal ≤ ${fmtS(GOAL.max)}: ${mark(s.page.max <= GOAL.max)})` : ''}`,
     `  page view steps   first byte (session check, layout's as-of day, ≤ 400 ms render budget) p50 ${fmtS(s.firstByte.p50)} p95 ${fmtS(s.firstByte.p95)} max ${fmtS(s.firstByte.max)}; the streamed answers after it p50 ${fmtS(s.streamed.p50)} p95 ${fmtS(s.streamed.p95)} max ${fmtS(s.streamed.max)}`,
-    `  errors            ${s.errors}${goals ? ` (goal 0: ${mark(s.errors === 0)})` : ''}; "Continue wait" answers ${s.continueWaits}; Cube "too slow to be renewed" warnings ${r.slowWarnings}`,
+    // A page whose prefetch gave up renders that chart empty (a browser then asks itself, the bench
+    // does not): not an HTTP error, but not a filled page either; the goal counts both.
+    `  errors            ${s.errors}; page views not filled ${s.notFilled} of ${r.pages.length} (${s.emptyCharts} charts left empty by the server's prefetch)${goals ? ` (goal 0 and 0: ${mark(s.errors === 0 && s.notFilled === 0)})` : ''}; "Continue wait" answers ${s.continueWaits}; Cube "too slow to be renewed" warnings ${r.slowWarnings}`,
     `  worst 5 s window  +${(s.worst.at / 1000).toFixed(0)} s: ${s.worst.answers} answers (mean ${s.worst.meanPerWindow.toFixed(0)} per 5 s), slowest ${fmtS(s.worst.slowest)}; longest stretch without an answer ${fmtS(s.longestGap.ms)} at +${(s.longestGap.at / 1000).toFixed(0)} s`,
   ];
   lines.push(`  slowest 5 s window (${pageGoals ? 'page views' : 'queries'}) +${(s.slowestWindow.at / 1000).toFixed(0)} s: ${s.slowestWindow.answers} answers, p95 ${fmtS(s.slowestWindow.p95)}, max ${fmtS(s.slowestWindow.max)}${goals ? ` (goal p95 ≤ ${fmtS(GOAL.p95)}: ${mark(s.slowestWindow.p95 <= GOAL.p95)})` : ''}`);
@@ -664,6 +697,7 @@ async function main(): Promise<void> {
       'cpu-prof': { type: 'string' },
       'load-every': { type: 'string', default: '0' },
       'load-rows': { type: 'string', default: '1000' },
+      trace: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -699,7 +733,15 @@ async function main(): Promise<void> {
       ({ accounts, customers } = await prepareWarehouse(dataDir, num('scale', 0.000001), values.fresh!));
       log('starting the product as npm start does …');
       // With loads, the derived tables are checked as often as loads come (the product's default is every 60 s).
-      product = await startProduct(dataDir, values['cpu-prof'], loadEvery > 0 ? { CRM_DERIVED_CHECK_SECONDS: String(Math.max(1, Math.round(loadEvery))) } : {});
+      const traceEnv: Record<string, string> = {};
+      if (values.trace) {
+        mkdirSync(values.trace, { recursive: true });
+        traceEnv.CRM_SEMANTIC_TRACE = join(values.trace, 'semantic.jsonl');
+        traceEnv.CRM_EMBEDDED_TRACE = join(values.trace, 'engine.jsonl');
+        benchTrace = createWriteStream(join(values.trace, 'bench.jsonl'), { flags: 'a' });
+        log(`tracing into ${values.trace}`);
+      }
+      product = await startProduct(dataDir, values['cpu-prof'], { ...traceEnv, ...(loadEvery > 0 ? { CRM_DERIVED_CHECK_SECONDS: String(Math.max(1, Math.round(loadEvery))) } : {}) });
       base = product.url;
       log(`product up in ${fmtS(product.startedMs)} at ${base}`);
     }

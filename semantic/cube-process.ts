@@ -25,6 +25,7 @@ import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersion
 import { writerBusySql } from './derived/auto-refresh.ts';
 import { AskedRequests, WARM_HEADER, replayRequest, rewarmOnChange, warmUp, type AskedRequest } from './warm-up.ts';
 import { createLogger } from '../lib/log.ts';
+import { keyId, openTrace, traceFields } from './trace.ts';
 import { loadConfig } from '../lib/config/schema.ts';
 
 const require = createRequire(import.meta.url);
@@ -184,7 +185,10 @@ const REWARM_RECENT_MS = 15 * 60_000;
  * them on. CUBEJS_LOG_LEVEL chooses what Cube reports; tokens never, SQL only at trace level.
  */
 const cubeLog = createLogger({ format: 'json', level: 'trace' }).child({ part: 'semantic' });
+/** CRM_SEMANTIC_TRACE: every event of Cube's orchestrator and of our layers, timed (semantic/trace.ts). */
+const trace = openTrace(env.CRM_SEMANTIC_TRACE);
 function logger(msg: string, params: Record<string, unknown> = {}): void {
+  trace?.(msg, traceFields(params));
   const { error, warning, token: _token, query, values: _values, ...rest } = params;
   const important = Boolean(error || warning);
   if (!important && logLevel !== 'info' && logLevel !== 'trace') return;
@@ -284,6 +288,37 @@ function hiddenCubes(modelPath: string): Set<string> {
 
 const DataVersionQuery = withDataVersionKeys(ClickHouseQuery);
 
+/**
+ * With CRM_SEMANTIC_TRACE: one line per API request when it is answered: how long it took, what the
+ * answer cache did with it (x-crm-answer-cache), whether it was a "Continue wait", and whether it
+ * was a loopback poll (wait-for-answer.ts) or a re-warm replay.
+ */
+const traceRequests: Middleware = (req, res, next) => {
+  const t0 = Date.now();
+  const path = routePath(req.url);
+  let continueWait = false;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  (res as { end: unknown }).end = (...args: unknown[]): ServerResponse => {
+    const chunk = args[0];
+    if (chunk && typeof chunk !== 'function' && String(chunk).length < 4096) continueWait = String(chunk).includes('"Continue wait"');
+    return end(...args);
+  };
+  res.on('close', () =>
+    trace?.('request', {
+      requestId: req.headers['x-request-id'],
+      path,
+      ms: Date.now() - t0,
+      status: res.statusCode,
+      cache: res.getHeader('x-crm-answer-cache'),
+      continueWait,
+      poll: req.headers[CONTINUE_WAIT_HEADER] === 'allow',
+      replay: Boolean(req.headers[WARM_HEADER]),
+      finished: res.writableEnded,
+    }),
+  );
+  next();
+};
+
 async function main(): Promise<void> {
   const hidden = hiddenCubes(need('CUBEJS_SCHEMA_PATH'));
   const core = new CubejsServerCore({
@@ -346,14 +381,17 @@ async function main(): Promise<void> {
   // What people ask is remembered for the next start's warm-up (semantic/warm-up.ts).
   const asked = new AskedRequests();
   app.use(asked.recorder(apiKey));
+  if (trace) app.use(traceRequests);
   let startRewarm: (() => { stop(): void }) | undefined;
   if (answerCacheBytes > 0) {
     // The data version as Cube's refresh keys read it (refresh-keys.ts), through a driver of its own.
     const versionDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
     const readVersion = async (): Promise<string> => {
+      const t0 = Date.now();
       const [row] = (await versionDriver.query(dataVersionSql())) as Record<string, unknown>[];
       const value = row && Object.values(row)[0];
       if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
+      trace?.('data version read', { ms: Date.now() - t0, version: keyId(value) });
       return value;
     };
     const store = new AnswerStore(answerCacheBytes, MAX_STALE_MS);

@@ -105,7 +105,8 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     CUBEJS_DB_USER: opts.warehouse.user,
     CUBEJS_DB_PASS: opts.warehouse.password,
     CUBEJS_DB_NAME: opts.warehouse.database,
-    CUBEJS_SCHEMA_PATH: opts.modelPath ?? DEFAULT_MODEL_PATH,
+    // CUBEJS_SCHEMA_PATH: another model for the whole product (a bench's same-run baseline of an older model).
+    CUBEJS_SCHEMA_PATH: opts.modelPath ?? (loadConfig().CUBEJS_SCHEMA_PATH || DEFAULT_MODEL_PATH),
     CUBEJS_CACHE_AND_QUEUE_DRIVER: 'memory',
     CUBEJS_DB_QUERY_LIMIT: String(maxRows),
     CUBEJS_DB_QUERY_DEFAULT_LIMIT: String(defaultRows),
@@ -116,6 +117,8 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     CRM_SEMANTIC_WAIT_SECONDS: String(opts.waitSeconds ?? loadConfig().CRM_SEMANTIC_WAIT_SECONDS),
     CRM_SEMANTIC_ANSWER_CACHE_MB: String(opts.answerCacheMb ?? loadConfig().CRM_SEMANTIC_ANSWER_CACHE_MB),
     CRM_SEMANTIC_QUERY_CONCURRENCY: String(opts.queryConcurrency || loadConfig().CRM_SEMANTIC_QUERY_CONCURRENCY || 2),
+    // Set only when asked for (semantic/trace.ts): the child's environment is built here, not inherited.
+    ...(loadConfig().CRM_SEMANTIC_TRACE ? { CRM_SEMANTIC_TRACE: loadConfig().CRM_SEMANTIC_TRACE! } : {}),
     CRM_SEMANTIC_HOST: opts.host ?? '127.0.0.1',
     CRM_SEMANTIC_PORT: String(opts.port ?? 4000),
   };

@@ -243,6 +243,11 @@ export const VARIABLES = {
     meaning: "how long the semantic API's `/load` and GraphQL wait for a slow or uncached query before answering 504 (instead of Cube's `Continue wait`)",
     readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
   }),
+  CRM_SEMANTIC_TRACE: variable(text(), {
+    type: 'path', default: 'unset: off',
+    meaning: "append one JSON line per event of the semantic layer to this file: Cube's queue and cache events (queued, waiting, performing, renewing, rollup builds) and each API request's time and answer-cache outcome; queries appear as short hashes, never their SQL, values or tokens (semantic/trace.ts)",
+    readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
+  }),
   CRM_SEMANTIC_ANSWER_CACHE_MB: variable(whole(64, 0), {
     type: 'MiB', default: '`64`',
     meaning: "memory for /v1/load answers shared across users with the same access (semantic/answer-cache.ts; after a data change an answer is served at most 30 s stale, only to its own access scope, while the new one is computed); `0` turns it off",
@@ -410,7 +415,7 @@ export const VARIABLES = {
     type: 'level', default: '`warn`', meaning: "Cube's log level (`info`, `trace` log every query)", readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
   }),
   CUBEJS_SCHEMA_PATH: variable(raw(), {
-    type: 'path', default: '`semantic/model`', meaning: 'the Cube data model', readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
+    type: 'path', default: '`semantic/model`', meaning: 'the Cube data model', readBy: 'semantic/server.ts, semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
   }),
   CUBEJS_DB_NAME: variable(raw(), {
     type: 'string', default: '`CLICKHOUSE_DATABASE`', meaning: 'database Cube queries; rollups go to `<name>_pre_aggregations`', readBy: 'semantic/cube-process.ts, Cube', group: 'semantic', kind: 'internal',
