@@ -84,6 +84,7 @@ export const NODE_TESTS = {
     'test/semantic/derived-copy.test.ts', // migration 018's customer-ordered copy of transactions: fill, resume, view, TTL
     'test/semantic/incremental-refresh.test.ts', // incremental derived tables against a full rebuild, real ingest jobs
     'test/semantic/limits.test.ts', // a silent upstream on a loopback port
+    'test/semantic/lapsed-agreement.test.ts', // churn page queries, a real Cube and the alerts on one lapsed count
     'test/semantic/model.test.ts',
     'test/semantic/one-answer.test.ts', // a real Cube waiting for a slow query
     'test/semantic/period-retention.test.ts', // period retention on the fixture through a real Cube
