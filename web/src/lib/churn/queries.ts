@@ -8,8 +8,10 @@ import { customerHref, type Column } from '../drill.ts';
  * first, filtered by the URL filters and an optional risk band. The export runs the same query
  * server-side with the user's own token, so an owner's file holds only their customers.
  */
-export const BANDS = ['high', 'medium', 'low'] as const;
+export const BANDS = ['high', 'medium', 'low', 'lapsed'] as const;
 export type Band = (typeof BANDS)[number];
+/** The bands of active customers: value at risk exists for these only (lapsed.ts). */
+export const RISK_BANDS = ['high', 'medium', 'low'] as const;
 export const PAGE_SIZE = 25;
 
 export const parseBand = (v: string | null): Band | '' => (BANDS as readonly string[]).includes(v ?? '') ? (v as Band) : '';
@@ -36,7 +38,8 @@ export function riskListQuery(f: Filters, band: Band | '', page: number): CubeQu
   return {
     dimensions: RISK_DIMENSIONS,
     filters: riskFilters(f, band),
-    order: [['customer_risk.churn_value_at_risk', 'desc'], ['customer_risk.customer_id', 'asc']],
+    // Lapsed customers have no value at risk: their list is the win-back list, largest predicted CLV first.
+    order: band === 'lapsed' ? [['customer_risk.predicted_clv', 'desc'], ['customer_risk.customer_id', 'asc']] : [['customer_risk.churn_value_at_risk', 'desc'], ['customer_risk.customer_id', 'asc']],
     limit: PAGE_SIZE,
     offset: (page - 1) * PAGE_SIZE,
     total: true,
@@ -45,12 +48,20 @@ export function riskListQuery(f: Filters, band: Band | '', page: number): CubeQu
 
 export function riskSummaryQuery(f: Filters, band: Band | ''): CubeQuery {
   return {
-    measures: ['customer_risk.scored_customers', 'customer_risk.high_risk_customers', 'customer_risk.value_at_risk', 'customer_risk.expected_churners'],
+    measures: [
+      'customer_risk.scored_customers',
+      'customer_risk.active_scored_customers',
+      'customer_risk.high_risk_customers',
+      'customer_risk.value_at_risk',
+      'customer_risk.expected_churners',
+      'customer_risk.lapsed_customers',
+      'customer_risk.lapsed_predicted_clv',
+    ],
     filters: riskFilters(f, band),
   };
 }
 
-/** Value at risk per band, whatever band tab is open (the chart shows all three side by side). */
+/** Value at risk per band, whatever band tab is open (the chart shows high, medium and low side by side; lapsed have none). */
 export function riskByBandQuery(f: Filters): CubeQuery {
   return {
     measures: ['customer_risk.value_at_risk', 'customer_risk.scored_customers'],

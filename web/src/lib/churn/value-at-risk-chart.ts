@@ -4,7 +4,7 @@ import { COLORS, RISK_COLORS } from '../charts/options/theme.ts';
 import { escapeHtml } from '../format/escape-html.ts';
 import { formatCurrency, formatNumber, humanize } from '../format/format.ts';
 import type { Row } from '../cube/types.ts';
-import { BANDS } from './queries.ts';
+import { RISK_BANDS } from './queries.ts';
 
 /**
  * The churn page's charts (issue 15): value at risk (customer_risk.value_at_risk, probability ×
@@ -21,9 +21,9 @@ export interface RiskBar {
 
 const num = (v: unknown): number | null => (v === null || v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
 
-/** Bars in band order (high, medium, low), a band without customers as an empty bar. */
+/** Bars in band order (high, medium, low), a band without customers as an empty bar; lapsed customers have no value at risk and no bar. */
 export function bandBars(rows: Row[]): RiskBar[] {
-  return BANDS.map((band) => {
+  return RISK_BANDS.map((band) => {
     const r = rows.find((x) => x['customer_risk.risk_band'] === band);
     return { key: band, label: humanize(band), value: r ? num(r['customer_risk.value_at_risk']) : 0, customers: r ? num(r['customer_risk.scored_customers']) : 0 };
   });

@@ -97,6 +97,7 @@ describe('cardSummary', () => {
       bestBaseline: 'recency',
       bestBaselineRocAuc: 0.765,
       horizonDays: 90,
+      activeWindowDays: 365,
       asOf: '1998-07-01',
       folds: 2,
     });

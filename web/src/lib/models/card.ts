@@ -23,6 +23,8 @@ export interface ModelCardView {
   asOf: string;
   trainCutoff: string;
   horizonDays: number;
+  /** The model's active window in days (its population; older cards lack it: 365 was the default). */
+  activeWindowDays?: number;
   definition: string;
   trainRows: number;
   churnRate: number;
@@ -77,6 +79,8 @@ export interface CardSummary {
   bestBaseline: string;
   bestBaselineRocAuc: number | null;
   horizonDays: number;
+  /** Lapsed = no order in this many days before the scores' as-of day (the card's, else the default 365). */
+  activeWindowDays: number;
   asOf: string;
   folds: number;
 }
@@ -91,6 +95,7 @@ export function cardSummary(card: ModelCardView): CardSummary {
     bestBaseline: card.bestBaseline,
     bestBaselineRocAuc: card.bestBaselineRocAuc,
     horizonDays: card.horizonDays,
+    activeWindowDays: card.activeWindowDays ?? 365,
     asOf: card.asOf,
     folds: card.folds.length,
   };

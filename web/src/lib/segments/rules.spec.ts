@@ -103,6 +103,13 @@ describe('parseDefinition', () => {
   });
 });
 
+describe('win-back', () => {
+  it('targets lapsed customers (no order in the churn model\'s active window) by their stored band', () => {
+    const def: SegmentDefinition = { match: 'all', groups: [{ match: 'all', rules: [r('churn_band', 'is', 'lapsed'), r('clv', 'gte', '500')] }] };
+    expect(segmentFilters(def)).toEqual([{ member: 'customer_base.churn_risk_band', operator: 'equals', values: ['lapsed'] }, clv500]);
+  });
+});
+
 describe('describe', () => {
   it('reads like the rules', () => {
     expect(describeDef(cases[10][1])).toBe('(RFM segment is any of Champions AND Predicted 12-month CLV (EUR) ≥ 500) OR Region is any of North, South');

@@ -12,7 +12,7 @@ export type Match = 'all' | 'any';
 
 export const FIELDS = {
   rfm_segment: { label: 'RFM segment', member: 'customer_base.rfm_segment', kind: 'category' },
-  churn_band: { label: 'Churn risk band', member: 'customer_base.churn_risk_band', kind: 'category' },
+  churn_band: { label: 'Churn risk band (high, medium, low; lapsed: no order in the model’s active window)', member: 'customer_base.churn_risk_band', kind: 'category' },
   churn_probability: { label: 'Churn probability (0–1)', member: 'customer_base.churn_probability', kind: 'number' },
   // Amounts are in the configured base currency (CRM_BASE_CURRENCY), read when the label is shown:
   // a fixed "(EUR)" misnamed the rule's threshold on a USD warehouse (like the alert rules form).

@@ -16,7 +16,7 @@ export const COLORS = {
 export const PALETTE = ['#2563eb', '#0d9488', '#d97706', '#7c3aed', '#dc2626', '#0891b2', '#65a30d', '#db2777', '#475569', '#ca8a04'];
 
 /** Risk bands and a few known categories keep their colour everywhere. */
-export const RISK_COLORS: Record<string, string> = { high: '#dc2626', medium: '#d97706', low: '#059669' };
+export const RISK_COLORS: Record<string, string> = { high: '#dc2626', medium: '#d97706', low: '#059669', lapsed: '#94a3b8' };
 
 export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 

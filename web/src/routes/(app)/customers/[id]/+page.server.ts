@@ -43,8 +43,11 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     }
   }
   // The churn probability's window (the model card's horizon): "99.8%" alone read as "will leave, ever".
-  const churnHorizonDays = (await latestChurnCard().catch(() => undefined))?.horizonDays;
-  return { customerId: id, sourceRecords, sourceError, consent: visible ? await consentPanel(id, user, locals.requestId) : undefined, churnHorizonDays };
+  const card = await latestChurnCard().catch(() => undefined);
+  const churnHorizonDays = card?.horizonDays;
+  // The window scoring called a customer lapsed with (lapsed.ts; undefined: the default).
+  const churnActiveWindowDays = card?.activeWindowDays;
+  return { customerId: id, sourceRecords, sourceError, consent: visible ? await consentPanel(id, user, locals.requestId) : undefined, churnHorizonDays, churnActiveWindowDays };
 };
 
 export const actions: Actions = {
