@@ -73,8 +73,15 @@ const deviceKey = (device: string): string => `device|${device}`;
 
 /** Whether this client may try to sign in to this account now; `device`: the verified known-device id for this account. */
 export function signInAllowed(address: string, email: string, now = Date.now(), device?: string): boolean {
-  if (device) return attemptsLeft(deviceKey(device), now, ACCOUNT_LIMIT) > 0;
-  return attemptsLeft(accountKey(email), now, ACCOUNT_LIMIT) > 0 && attemptsLeft(clientKey(address), now, CLIENT_LIMIT) > 0;
+  return spentCounter(address, email, now, device) === undefined;
+}
+
+/** The counter that refuses this attempt (its key: the refusals of one key are tallied together, refusal-tally.ts), or undefined. */
+export function spentCounter(address: string, email: string, now = Date.now(), device?: string): string | undefined {
+  if (device) return attemptsLeft(deviceKey(device), now, ACCOUNT_LIMIT) > 0 ? undefined : deviceKey(device);
+  if (attemptsLeft(accountKey(email), now, ACCOUNT_LIMIT) <= 0) return accountKey(email);
+  if (attemptsLeft(clientKey(address), now, CLIENT_LIMIT) <= 0) return clientKey(address);
+  return undefined;
 }
 
 // A known device's failures still count on the account and the address: they are failures all the same.

@@ -7,13 +7,40 @@ import { getWebContext } from '$lib/server/context.ts';
 import { DEVICE_COOKIE, DEVICE_TTL_SECONDS, signDevice, verifyDevice } from '$lib/server/device-cookie.ts';
 import { verifyPassword } from '$lib/server/password.ts';
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '$lib/server/session.ts';
-import { recordSignInFailure, recordSignInSuccess, signInAllowed } from '$lib/server/throttle.ts';
+import { RefusalTally } from '$lib/server/refusal-tally.ts';
+import { recordSignInFailure, recordSignInSuccess, spentCounter } from '$lib/server/throttle.ts';
 
 export const load: PageServerLoad = ({ locals, url }) => {
   if (locals.user) redirect(303, safeNext(url.searchParams.get('next')));
   // The demo accounts are named only where npm start hands them out, and only while they work.
   return { demoHint: getWebContext().demoAccounts?.hintShown() ?? false };
 };
+
+interface FirstRefusal {
+  actor: string;
+  actorRole: string;
+  requestId: string;
+}
+
+const refusals = new RefusalTally<FirstRefusal>();
+
+/** The ended windows' counts, one audit row each (the first refusal's actor; `row_count` = refusals after it). */
+async function writeDueRefusals(now: number): Promise<void> {
+  for (const t of refusals.due(now))
+    await audit(undefined, t.first.requestId, {
+      action: 'auth.sign_in',
+      actor: t.first.actor,
+      actorRole: t.first.actorRole,
+      targetKind: 'user',
+      targetIds: t.first.actor.startsWith('unknown-account:') ? [] : [t.first.actor],
+      rowCount: t.count,
+      outcome: 'denied',
+      detail: 'too many failed attempts: further refusals in the window after the first, counted',
+      at: new Date(Math.min(now, t.until)),
+    });
+}
+// Windows that end while nobody posts are written within a minute (not keeping the process alive).
+setInterval(() => void writeDueRefusals(Date.now()), 60_000).unref();
 
 const isDemoAccount = (email: string): boolean => email.trim().toLowerCase().endsWith('@demo.local');
 
@@ -44,8 +71,20 @@ export const actions: Actions = {
       });
     // A browser that signed in to this account before is throttled on its own (device-cookie.ts).
     const device = verifyDevice(cookies.get(DEVICE_COOKIE), email, ctx.secrets.sessionSecret);
-    if (!signInAllowed(client, email, Date.now(), device)) {
-      await attempt('denied', 'too many failed attempts', await ctx.users.byEmail(email).catch(() => undefined));
+    const now = Date.now();
+    const spent = spentCounter(client, email, now, device);
+    if (spent) {
+      // Past the first refusal of a spent counter in a window, a refusal costs no lookup and no row:
+      // it is counted, and the window's count written as one row when it ends (refusal-tally.ts).
+      await writeDueRefusals(now);
+      if (refusals.isFirst(spent, now)) {
+        // Opened before the lookup's await, so refusals arriving meanwhile are counted, not recorded too.
+        const first: FirstRefusal = { actor: unknownAccount(email, ctx.secrets.sessionSecret), actorRole: '', requestId: locals.requestId };
+        refusals.opened(spent, first, now);
+        const user = await ctx.users.byEmail(email).catch(() => undefined);
+        if (user) Object.assign(first, { actor: user.userId, actorRole: user.role });
+        await attempt('denied', 'too many failed attempts', user);
+      }
       return fail(429, { email, error: 'Too many failed attempts. Wait a few minutes and try again.' });
     }
 
