@@ -13,11 +13,13 @@
  *   data's last paid day, so the as-of date is 2024-03-31.
  * Real embedded engine, real ingest jobs, real Cube.
  */
-process.env.TZ = 'Asia/Tokyo';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import type { Row } from './support.ts';
 
-const assert = (await import('node:assert/strict')).default;
-const { randomBytes } = await import('node:crypto');
-const { after, before, test } = await import('node:test');
+// Before any module that may load the engine (the imports below are dynamic for that reason).
+process.env.TZ = 'Asia/Tokyo';
 const { ingestRecords } = await import('../../ingest/index.ts');
 const { customerIdFor } = await import('../../ingest/identity/customer-id.ts');
 const { refreshDerived } = await import('../../semantic/derived/refresh.ts');
@@ -25,7 +27,6 @@ const { issueToken } = await import('../../semantic/security/auth.ts');
 const { startSemanticServer } = await import('../../semantic/server.ts');
 const { warehouseWithSchema } = await import('../ingest/helpers.ts');
 const { num } = await import('./support.ts');
-type Row = Record<string, unknown>;
 
 let tw: Awaited<ReturnType<typeof warehouseWithSchema>>;
 let semantic: Awaited<ReturnType<typeof startSemanticServer>>;
