@@ -15,7 +15,7 @@
  * skipped with a message saying where the file should be; skips alone do not fail the run.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -122,6 +122,20 @@ export interface RegisteredKernel {
  * so that cells can import the project's TypeScript modules (notebooks/lib/project.ts). Written on
  * every run: the paths are absolute and follow the current checkout and Node.
  */
+/**
+ * The executed notebooks hold the company's figures (revenue by month, segments' value, model
+ * metrics; the kernel's runtime directory its connection files) and nbconvert writes them with the
+ * umask's modes (0644): created 0700, so other users of the machine cannot read them. The default
+ * directories are tightened when an earlier run left them open; a directory given with --out that
+ * exists already is the user's and keeps its mode (sixth security review).
+ */
+export function privateDir(dir: string, tighten = false): void {
+  const created = !existsSync(dir);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if ((created || tighten) && st.isDirectory() && st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
 export function registerKernel(kernelDir: string = DEFAULT_KERNEL_DIR): RegisteredKernel {
   const require = createRequire(import.meta.url);
   let tslab: string;
@@ -285,9 +299,10 @@ export async function runNotebooks(opts: RunOptions = {}): Promise<NotebookResul
   const kernelDir = resolve(opts.kernelDir ?? DEFAULT_KERNEL_DIR);
   const kernel = registerKernel(kernelDir);
   const outDir = resolve(opts.outDir ?? DEFAULT_OUT_DIR);
-  mkdirSync(outDir, { recursive: true });
+  privateDir(outDir, outDir === DEFAULT_OUT_DIR);
   const runtimeDir = join(kernelDir, 'runtime');
-  mkdirSync(runtimeDir, { recursive: true });
+  privateDir(kernelDir, kernelDir === DEFAULT_KERNEL_DIR);
+  privateDir(runtimeDir, true);
   const env: Env = {
     ...baseEnv,
     JUPYTER_PATH: [kernel.jupyterPath, baseEnv.JUPYTER_PATH].filter(Boolean).join(':'),
