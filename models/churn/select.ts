@@ -58,6 +58,21 @@ import { ChurnTrainingError } from './train.ts';
 
 /** Mean ROC-AUC differences below this are noise on a few thousand customers: the simpler model wins. */
 export const TIE_MARGIN = 0.005;
+
+/**
+ * The ROC-AUC a fold's evaluation set gives by chance has mean 0.5 and SD √((n₀+n₁+1)/(12·n₀·n₁))
+ * (the Mann–Whitney statistic under no signal; n₁ churned, n₀ retained). The best candidate must
+ * clear 0.5 + 2 SD (the folds' mean SD: they overlap, so no √k) before its ranking counts as
+ * validated; on 100 customers that is ≈ 0.63, on CDNOW's ≈ 2,000 ≈ 0.53.
+ */
+export function chanceLevel(folds: readonly Pick<FoldInfo, 'evalRows' | 'evalChurnRate'>[]): number {
+  const sds = folds.map((f) => {
+    const n1 = Math.round(f.evalRows * f.evalChurnRate);
+    const n0 = f.evalRows - n1;
+    return n0 > 0 && n1 > 0 ? Math.sqrt((n0 + n1 + 1) / (12 * n0 * n1)) : 0.5;
+  });
+  return 0.5 + (2 * sds.reduce((a, b) => a + b, 0)) / Math.max(1, sds.length);
+}
 export const DEFAULT_FOLDS = 6;
 /** Days between evaluation cutoffs, as a share of the horizon (rounded up to whole days). */
 export const DEFAULT_FOLD_STEP_SHARE = 0.5;
@@ -227,6 +242,35 @@ async function firstOrderDay(warehouse: Warehouse, definition: ChurnDefinition):
   return row.day;
 }
 
+/**
+ * The newest training cutoff (one horizon before today) is on or before the first purchase: nobody
+ * can be labelled. Said in the user's terms, with the horizon that would fit, instead of "no customer
+ * bought before the cutoff", which reads as a data problem.
+ */
+export function historyTooShort(
+  today: string,
+  dataStart: string,
+  h: number,
+  definition: ChurnDefinition,
+): ChurnTrainingError {
+  const span = Math.round((Date.parse(today) - Date.parse(dataStart)) / 86_400_000);
+  const orders = `${definition.purchaseStatuses.join('/')} order`;
+  const held =
+    span > 0
+      ? `the first ${orders} is on ${dataStart}, ${span} day${span === 1 ? '' : 's'} before ${today}`
+      : `there is no ${orders} before ${today} (the first is on ${dataStart})`;
+  // One validation fold needs three horizons of history (see the "no validation was possible" reason below).
+  const fits = Math.floor(span / 3);
+  const advice =
+    fits >= 7
+      ? `train with a shorter horizon (\`npm run models -- all --horizon ${fits}\` leaves room for one validation fold; --horizon ${span - 1} trains without validation) or load a longer history`
+      : 'load a longer history';
+  return new ChurnTrainingError(
+    'HISTORY_TOO_SHORT',
+    `history too short for the ${h}-day churn horizon: ${held}; a model needs customers who bought before its training cutoff (${addDays(today, -h)}, one horizon before ${today}) and the ${h} days after it to label them, so more than ${h} days of history (${3 * h} for out-of-time validation). No churn model was trained: ${advice}`,
+  );
+}
+
 /** Rows of several labelled sets stacked (same feature columns), for training on more than one cutoff. */
 export function stackSets(parts: LabelledSet[]): LabelledSet {
   if (parts.length === 1) return parts[0];
@@ -325,6 +369,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     return out;
   };
   const first = await cutoffAt(newest);
+  if ('problem' in first && dataStart >= newest) throw historyTooShort(opts.today, dataStart, h, definition);
   if ('problem' in first)
     throw new ChurnTrainingError(
       first.problem.includes('churned') || first.problem.includes('retained') ? 'ONE_CLASS' : 'NO_ROWS',
@@ -470,6 +515,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   const allSpecs = [...specs, ...grid, ...(withBg ? [withBg] : [])];
   const specOf = (name: string): CandidateSpec => allSpecs.find((s) => s.name === name)!;
   const validated = results.filter((r) => r.status === 'validated');
+  const picked = validated.length ? pickCandidate(validated, (name) => specOf(name).complexity) : undefined;
   let chosen: CandidateSpec;
   let reason: string;
   let calibration: PlattCalibration;
@@ -487,8 +533,19 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     const fitted = await fitCandidate(chosen, first.set);
     calibration = fitPlatt(rawScores(fitted, first.set), first.set.labels);
     warnings.push(reason);
+  } else if (picked!.best.roc_auc < chanceLevel(folds)) {
+    // Folds exist but nothing ranked the customers better than chance could on sets this small: a
+    // "tie-margin" pick among them would ship as validated what the evidence cannot tell from noise.
+    const { best } = picked!;
+    chosen = specs[0];
+    const churned = folds.reduce((a, f) => a + Math.round(f.evalRows * f.evalChurnRate), 0);
+    const rows = folds.reduce((a, f) => a + f.evalRows, 0);
+    reason = `not validated: no candidate ranked customers better than chance out of time — the best, ${best.name}, scored ${best.roc_auc.toFixed(3)} over ${folds.length} fold${folds.length === 1 ? '' : 's'} (${rows} customers evaluated, ${churned} churned, ${rows - churned} retained), and telling a ranking from chance on sets this small needs ${chanceLevel(folds).toFixed(3)}. Shipping the recency baseline, calibrated on its training cutoff, as a rule of thumb; its scores are not a validated prediction (more customers or a longer history would let validation decide)`;
+    const fitted = await fitCandidate(chosen, first.set);
+    calibration = fitPlatt(rawScores(fitted, first.set), first.set.labels);
+    warnings.push(reason);
   } else {
-    const { best, pick } = pickCandidate(validated, (name) => specOf(name).complexity);
+    const { best, pick } = picked!;
     chosen = specOf(pick.name);
     const bestBaseline = validated
       .filter((r) => r.baseline)

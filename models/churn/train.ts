@@ -38,7 +38,7 @@ export interface TrainedChurnModel {
 
 export class ChurnTrainingError extends Error {
   constructor(
-    readonly code: 'NO_ROWS' | 'ONE_CLASS',
+    readonly code: 'NO_ROWS' | 'ONE_CLASS' | 'HISTORY_TOO_SHORT',
     message: string,
   ) {
     super(message);
