@@ -3,6 +3,7 @@ import { scopeFilters } from '../cube/scopes.ts';
 import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
 import { customerHref, type Column } from '../drill.ts';
 import { formatDate } from '../format/format.ts';
+import { TIMELINE_LIMITS } from './timeline.ts';
 
 /**
  * Customer list and customer 360 queries (customer_base view, plus sales / engagement / pipeline
@@ -157,19 +158,19 @@ export function customer360Queries(customerId: string) {
       dimensions: ['sales.order_id', 'sales.order_date', 'sales.order_status', 'sales.sales_channel', 'sales.order_value', 'sales.order_lines', 'sales.order_refunds'],
       filters: [{ member: 'sales.customer_id', operator: 'equals', values: [customerId] }],
       order: [['sales.order_date', 'desc']],
-      limit: 200,
+      limit: TIMELINE_LIMITS.order,
     },
     interactions: {
       dimensions: ['engagement.interaction_id', 'engagement.occurred_at', 'engagement.interaction_type', 'engagement.channel', 'engagement.direction', 'engagement.outcome', 'engagement.subject', 'engagement.csat'],
       filters: [{ member: 'engagement.customer_id', operator: 'equals', values: [customerId] }],
       order: [['engagement.occurred_at', 'desc']],
-      limit: 200,
+      limit: TIMELINE_LIMITS.interaction,
     },
     deals: {
       dimensions: ['pipeline.opportunity_id', 'pipeline.deal_name', 'pipeline.created_at', 'pipeline.closed_at', 'pipeline.stage', 'pipeline.deal_status', 'pipeline.deal_amount', 'pipeline.loss_reason', 'pipeline.notes'],
       filters: [{ member: 'pipeline.customer_id', operator: 'equals', values: [customerId] }],
       order: [['pipeline.created_at', 'desc']],
-      limit: 100,
+      limit: TIMELINE_LIMITS.deal,
     },
     segments: {
       dimensions: ['segment_membership.segment_name'],

@@ -1,5 +1,5 @@
-import { expect, test } from 'vitest';
-import { buildTimeline, splitReasons } from './timeline.ts';
+import { describe, expect, test } from 'vitest';
+import { buildTimeline, splitReasons, timelineNote } from './timeline.ts';
 
 test('orders, interactions and deals merge newest first; deals sort by close date', () => {
   const items = buildTimeline(
@@ -36,4 +36,31 @@ test('a subject that already names the type is not prefixed twice', () => {
 test('reasons split on semicolons', () => {
   expect(splitReasons('no purchase for 90 days; 2 complaints ;')).toEqual(['no purchase for 90 days', '2 complaints']);
   expect(splitReasons(null)).toEqual([]);
+});
+
+describe('timelineNote says what a cut timeline leaves out', () => {
+  const none = { order: 0, interaction: 0, deal: 0 };
+  const all = ['order', 'interaction', 'deal'] as const;
+  test('everything loaded and shown: no note', () => {
+    expect(timelineNote(150, { ...none, order: 120, interaction: 30 }, all)).toBeUndefined();
+  });
+  test('everything loaded, more than shown: the total is the customer’s', () => {
+    expect(timelineNote(190, { order: 120, interaction: 60, deal: 10 }, all)).toBe('Showing the latest 150 of 190.');
+  });
+  test('a full query: no total, and the kind that was cut is named (it said "150 of 200" for 350 orders)', () => {
+    expect(timelineNote(200, { ...none, order: 200 }, ['order'])).toBe(
+      'Showing 150: only the latest 200 orders are loaded here; older ones, if any, are not shown.',
+    );
+    expect(timelineNote(330, { order: 200, interaction: 30, deal: 100 }, all)).toBe(
+      'Showing 150: only the latest 200 orders and 100 deals are loaded here; older ones, if any, are not shown.',
+    );
+  });
+  test('a cut kind outside the tab in view does not count', () => {
+    expect(timelineNote(30, { order: 200, interaction: 30, deal: 0 }, ['interaction'])).toBeUndefined();
+  });
+  test('a full deals query shorter than the list still says so', () => {
+    expect(timelineNote(100, { ...none, deal: 100 }, ['deal'])).toBe(
+      'Showing 100: only the latest 100 deals are loaded here; older ones, if any, are not shown.',
+    );
+  });
 });

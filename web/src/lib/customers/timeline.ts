@@ -1,5 +1,5 @@
 import type { Row } from '../cube/types.ts';
-import { formatCurrency, humanize } from '../format/format.ts';
+import { formatCurrency, formatNumber, humanize } from '../format/format.ts';
 
 /**
  * The customer 360 timeline: orders, interactions and deals merged into one list, newest first.
@@ -23,6 +23,25 @@ export interface TimelineItem {
 }
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** Rows the 360 page asks for per kind (customer360Queries), newest first, and the items it lists. */
+export const TIMELINE_LIMITS: Readonly<Record<TimelineKind, number>> = { order: 200, interaction: 200, deal: 100 };
+export const TIMELINE_SHOWN = 150;
+const NAMES: Record<TimelineKind, string> = { order: 'orders', interaction: 'interactions', deal: 'deals' };
+
+/**
+ * The line under a timeline that does not show everything, or undefined. A kind whose query came
+ * back full may have older rows that were never loaded: then the count of what was loaded is not
+ * the customer's total, and the note says what was cut instead of "of 400" (it said "the latest
+ * 150 of 200" for a customer with 350 orders).
+ */
+export function timelineNote(items: number, loaded: Readonly<Record<TimelineKind, number>>, kinds: readonly TimelineKind[]): string | undefined {
+  const cut = kinds.filter((k) => loaded[k] >= TIMELINE_LIMITS[k]);
+  const shown = Math.min(items, TIMELINE_SHOWN);
+  if (cut.length === 0) return items > TIMELINE_SHOWN ? `Showing the latest ${TIMELINE_SHOWN} of ${formatNumber(items)}.` : undefined;
+  const what = cut.map((k) => `${TIMELINE_LIMITS[k]} ${NAMES[k]}`).join(' and ');
+  return `Showing ${formatNumber(shown)}: only the latest ${what} are loaded here; older ones, if any, are not shown.`;
+}
 
 export function buildTimeline(orders: Row[], interactions: Row[], deals: Row[]): TimelineItem[] {
   const items: TimelineItem[] = [];
