@@ -387,6 +387,10 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     const daysTo = (day: string): number =>
       (Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
     const lapsed = [...lastDay.values()].filter((d) => daysTo(d) > 180).length;
+    // The churn model's lapsed (its 365-day active window before the as-of day, not the lapse rate's 180).
+    const windowStart = '1997-06-30';
+    const activeIds = new Set(purchases.filter((p) => p.day >= windowStart && p.day < AS_OF).map((p) => p.customer));
+    const lapsedIds = new Set([...lastDay.keys()].filter((c) => !activeIds.has(c)));
     const lapseText = (await page.textContent('[data-testid="kpi-churn-rate"]')) ?? '';
     assert.match(
       lapseText,
@@ -416,12 +420,49 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     assert.ok(first, 'the list links to a customer');
     await page.goto(`${url}${first}`);
     await settled(page);
-    assert.match(
-      (await page.textContent('[data-testid="c360-churn-window"]')) ?? '',
-      new RegExp(
-        `^(High|Medium|Low) risk band · no completed purchase in the ${DEFAULT_CHURN_DEFINITION.horizonDays} days after the scores' as-of day$`,
-      ),
+    // A lapsed customer (no purchase in the 365 days before the as-of day) shows since when instead.
+    const firstId = decodeURIComponent(first.replace(/^\/customers\//, '').split('?')[0]);
+    assert.match(firstId, /^[\w-]+$/);
+    const [firstBand] = await rowsOf<{ risk_band: string }>(
+      `SELECT risk_band FROM churn_scores_current WHERE customer_id = '${firstId}'`,
     );
+    if (firstBand?.risk_band === 'lapsed') {
+      assert.match(
+        (await page.textContent('[data-testid="c360-churn-probability"]')) ?? '',
+        /^lapsed — no order since \d+ \w+ 199\d$/,
+      );
+    } else {
+      assert.match(
+        (await page.textContent('[data-testid="c360-churn-window"]')) ?? '',
+        new RegExp(
+          `^(High|Medium|Low) risk band · no completed purchase in the ${DEFAULT_CHURN_DEFINITION.horizonDays} days after the scores' as-of day$`,
+        ),
+      );
+    }
+
+    // Issue 14 point 4: lapsed customers are counted on their own, never as high risk. Independent:
+    // the file's customers with no purchase in [as-of − 365 d, as-of) = [1997-06-30, 1998-06-30).
+    await page.goto(`${url}/churn-risk`);
+    await settled(page);
+    const [stored] = await rowsOf<{ lapsed: string; high: string }>(
+      `SELECT toString(countIf(risk_band = 'lapsed')) AS lapsed, toString(countIf(risk_band = 'high')) AS high FROM churn_scores_current`,
+    );
+    assert.equal(Number(stored.lapsed), lapsedIds.size, "stored lapsed = the file's");
+    assert.equal(
+      Number(await page.getAttribute('[data-testid="risk-lapsed"]', 'data-value')),
+      lapsedIds.size,
+      'churn page lapsed card',
+    );
+    assert.equal(
+      Number(await page.getAttribute('[data-testid="risk-high"]', 'data-value')),
+      Number(stored.high),
+      'churn page high risk',
+    );
+    assert.match(
+      (await page.textContent('[data-testid="lapsed-definition"]')) ?? '',
+      /^Lapsed: no order in the 365 days before 30 Jun 1998\. /,
+    );
+    console.log(`CDNOW: ${lapsedIds.size} lapsed of ${lastDay.size} scored; high risk among the active ${stored.high}`);
 
     // The lost-orders page says once that there are no deals, above its empty figures.
     await page.goto(`${url}/lost-orders`);

@@ -329,6 +329,12 @@ describe('dashboard end to end (Chromium, demo data)', { timeout: 1_800_000 }, (
     await open(page, '/churn-risk');
     const [scored] = await stack.load({ measures: ['customer_risk.scored_customers'] }, ownerToken);
     assert.equal(await kpi(page, 'risk-scored'), num(scored['customer_risk.scored_customers']));
+    // Lapsed customers are their own card, never inside High risk: the page shows the layer's split.
+    const [split] = await stack.load({ measures: ['customer_risk.high_risk_customers', 'customer_risk.lapsed_customers', 'customer_risk.active_scored_customers'] }, ownerToken);
+    assert.equal(await kpi(page, 'risk-high'), num(split['customer_risk.high_risk_customers']));
+    assert.equal(await kpi(page, 'risk-lapsed'), num(split['customer_risk.lapsed_customers']));
+    assert.equal(num(split['customer_risk.active_scored_customers']) + num(split['customer_risk.lapsed_customers']), num(scored['customer_risk.scored_customers']));
+    assert.match((await page.textContent('[data-testid="lapsed-definition"]')) ?? '', /^Lapsed: no order in the 365 days before /);
     await shot(page, '08-churn-risk-owner');
     const context = page.context();
     for (const query of ['', `?owner=${OTHER_OWNER}`]) {

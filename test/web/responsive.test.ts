@@ -238,6 +238,9 @@ describe('every page at 1366 and 768 px, every role: nothing clipped, key column
       await signIn(page, stack.baseUrl, user.email, PASSWORD);
       await openSettled(page, '/churn-risk');
       assert.deepEqual(await tableOf(page, 'chart-risk-band'), expectBands(await stack.load(bandQuery, token)), `${user.role}: value at risk by band`);
+      // Lapsed customers have no value-at-risk bar; their card holds the layer's count.
+      const [lapsedNow] = await stack.load({ measures: ['customer_risk.lapsed_customers'] }, token);
+      assert.equal(await page.getAttribute('[data-testid="risk-lapsed"]', 'data-value'), String(Number(lapsedNow['customer_risk.lapsed_customers'] ?? 0)), `${user.role}: lapsed card`);
       if (user.role === 'owner') {
         assert.equal(await page.$('[data-testid="chart-risk-owner"]'), null, 'an owner gets no by-owner chart');
       } else {
