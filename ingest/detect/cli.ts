@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config/schema.ts';
-import { ENTITY_NAMES, type EntityName } from '../entities/index.ts';
+import { ENTITIES, ENTITY_NAMES, type EntityName } from '../entities/index.ts';
 import { dryRun, type DryRun } from './dry-run.ts';
 import { proposeMapping, type Draft } from './propose-mapping.ts';
 import { DEFAULT_SAMPLE_BYTES, readSample } from './read-sample.ts';
@@ -49,7 +49,15 @@ export function report(file: string, draft: Draft, run: DryRun, out: string | un
   lines.push('');
   if (run.error) lines.push(`Dry run: nothing would load: ${run.error}`);
   else {
-    lines.push(`Preview: the first ${run.preview.length} rows as they would load (customer ids are resolved at load time):`, previewTable(run.preview), '');
+    lines.push(`Preview: the first ${run.preview.length} rows as they would load (customer ids are resolved at load time):`, previewTable(run.preview));
+    // A time with an offset shows as its UTC instant, which can be another day than the file's:
+    // without this line "2024-02-01 04:30:00" for "2024-01-31 23:30:00 -0500" reads as a parsing error.
+    // Days only (a date-only column loads at midnight) have no time to explain.
+    const times = ENTITIES[draft.entity].fields.filter(
+      (f) => f.type === 'datetime' && run.preview.some((r) => /\d\d:\d\d:\d\d$/.test(r[f.column ?? f.name] ?? '') && !r[f.column ?? f.name]!.endsWith(' 00:00:00')),
+    );
+    if (times.length > 0) lines.push(`  Times are in UTC, the reporting time zone: each row counts on the UTC day shown (a time with an offset is its instant, 23:30 -05:00 on 31 January is 1 February 04:30; one without is read as UTC).`);
+    lines.push('');
     lines.push(`Checked ${run.checked} rows: ${run.valid} would load, ${run.rejectedRows} would be rejected${run.skipped > 0 ? `, ${run.skipped} left out by "skip"` : ''}.`);
     for (const r of run.rejects.slice(0, 10)) lines.push(`  rejected: ${r.reason}`);
   }

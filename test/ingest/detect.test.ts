@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
+import { report } from '../../ingest/detect/cli.ts';
 import { dryRun } from '../../ingest/detect/dry-run.ts';
 import { guessColumn, type ColumnKind } from '../../ingest/detect/guess-column.ts';
 import { guessDateFormat } from '../../ingest/detect/guess-date.ts';
@@ -424,6 +425,22 @@ describe('detect: dry run through the load path', () => {
     assert.ok(!run.preview.some((r) => codes.includes(r.product_id)));
     assert.ok(!run.rejects.some((r) => /Adjust bad debt|DOTCOM/.test(r.raw)));
   });
+  it('a time with an offset previews as its UTC instant, and the report says which day it counts on', async () => {
+    const file = join(dir, 'orders_export.csv');
+    // Shopify's spelling: a space before the offset. 23:30 in New York on 31 January is 1 February, 04:30 UTC.
+    writeFileSync(file, 'Name,Email,Financial Status,Created at,Currency,Lineitem name,Lineitem price,Lineitem quantity\n#1001,a@example.com,paid,2024-01-31 23:30:00 -0500,USD,Thing,10.00,1\n#1002,b@example.com,paid,2024-02-01 07:59:00 -0500,USD,Thing,20.00,1\n');
+    const draft = proposeMapping(await readSample(file));
+    const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 5 });
+    assert.deepEqual(run.preview.map((r) => r.order_date), ['2024-02-01 04:30:00', '2024-02-01 12:59:00']);
+    const text = report(file, draft, run, undefined);
+    assert.match(text, /Times are in UTC, the reporting time zone: each row counts on the UTC day shown/);
+    // A file of days only has no times to explain.
+    const days = join(dir, 'days.csv');
+    writeFileSync(days, 'line_id,order,customer,date,amount,status\nL1,O1,C1,2024-01-05,10.50,paid\n');
+    const dayDraft = proposeMapping(await readSample(days));
+    assert.doesNotMatch(report(days, dayDraft, await dryRun(days, dayDraft.entity, dayDraft.mapping, { previewRows: 5 }), undefined), /Times are in UTC/);
+  });
+
   it('a draft the load cannot use says why instead of previewing', async () => {
     const run = await dryRun(fixture('exports/stripe-charges.csv'), 'transactions', { columns: { id: 'no_such_field' } });
     assert.match(run.error ?? '', /no_such_field/);
