@@ -43,3 +43,55 @@ export function isNumberIn(value: string, fmt: Pick<NumberGuess, 'decimal' | 'th
   const grouped = fmt.thousands ? `\\d{1,3}(${esc(fmt.thousands)}\\d{3})+|` : '';
   return new RegExp(`^[+-]?(${grouped}\\d+)(${esc(fmt.decimal)}\\d+)?$`).test(value.trim());
 }
+
+/** Signs written beside amounts in exports, longest first so "US$" wins over "$". */
+const CURRENCY_SIGNS = ['US$', 'CA$', 'AU$', 'R$', 'USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'JPY', '$', '€', '£', '¥', '₹'];
+/** The currency a sign names; "$" alone is most often US dollars, and the draft says it is a guess. */
+const SIGN_CURRENCY: Record<string, string> = { US$: 'USD', CA$: 'CAD', AU$: 'AUD', R$: 'BRL', $: 'USD', '€': 'EUR', '£': 'GBP', '¥': 'JPY', '₹': 'INR' };
+
+export interface CurrencySignGuess {
+  /** As written (`numbers.currencySymbol`). */
+  symbol: string;
+  /** ISO code it names (`currency.default`). */
+  currency: string;
+  /** True when the sign names one currency only (not "$" or "¥"). */
+  sure: boolean;
+  /** Sampled values written with it. */
+  count: number;
+}
+
+const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const NUMBER = '[+-]?\\d[\\d.,\\u00a0 ]*';
+const SIGN_RES = CURRENCY_SIGNS.map((sign) => ({
+  sign,
+  re: new RegExp(`^(?:[+-]?${escape(sign)}[\\u00a0 ]*${NUMBER}|${NUMBER}[\\u00a0 ]*${escape(sign)})$`, 'u'),
+}));
+
+/**
+ * The one currency sign the sample's numbers are written with ("$24,000.00", "1.234,50 €"), when
+ * at least three values use it and no other sign appears; undefined otherwise (two signs in one
+ * file need a currency column, not a sign).
+ */
+export function guessCurrencySign(values: Iterable<string>): CurrencySignGuess | undefined {
+  const counts = new Map<string, number>();
+  for (const raw of values) {
+    const v = raw.trim();
+    if (v === '' || v.length > 40 || !/\d/.test(v)) continue;
+    const hit = SIGN_RES.find((s) => s.re.test(v));
+    if (hit) counts.set(hit.sign, (counts.get(hit.sign) ?? 0) + 1);
+  }
+  if (counts.size !== 1) return undefined;
+  const [[symbol, count]] = [...counts];
+  if (count < 3) return undefined;
+  const currency = SIGN_CURRENCY[symbol] ?? symbol;
+  return { symbol, currency, sure: symbol !== '$' && symbol !== '¥', count };
+}
+
+/** The value without the sign (and the spaces beside it), for the number and column guesses. */
+export function withoutCurrencySign(value: string, symbol: string): string {
+  const v = value.trim();
+  if (v.startsWith(symbol)) return v.slice(symbol.length).trim();
+  if ((v.startsWith('-') || v.startsWith('+')) && v.slice(1).startsWith(symbol)) return v[0] + v.slice(1 + symbol.length).trim();
+  if (v.endsWith(symbol)) return v.slice(0, -symbol.length).trim();
+  return value;
+}

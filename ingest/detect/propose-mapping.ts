@@ -4,7 +4,7 @@ import { headerKey } from '../mapping/compile.ts';
 import type { Mapping } from '../mapping/mapping-file.ts';
 import { AMBIGUOUS_UNIT_PRICES, dealStatusOf, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
 import { guessColumn, type ColumnGuess, type ColumnKind } from './guess-column.ts';
-import { guessNumberFormat, type NumberGuess } from './guess-number.ts';
+import { guessCurrencySign, guessNumberFormat, withoutCurrencySign, type NumberGuess } from './guess-number.ts';
 
 /** A sample as rows of text, whatever the format it came from. */
 export interface SampleTable {
@@ -249,10 +249,14 @@ const show = (d: string): string => (d === '\t' ? 'tab' : d === 'whitespace' ? '
  */
 export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): Draft {
   const width = table.names.length;
-  const numbers = guessNumberFormat(table.rows.flat());
+  // Amounts written with a currency sign ("$24,000.00") are numbers once the sign is set aside; the
+  // load does the same with numbers.currencySymbol.
+  const sign = guessCurrencySign(table.rows.flat());
+  const rows = sign ? table.rows.map((r) => r.map((v) => withoutCurrencySign(v, sign.symbol))) : table.rows;
+  const numbers = guessNumberFormat(rows.flat());
   const preferDayFirst = numbers.decimal === ',' || table.csv?.delimiter === ';';
   const guesses = table.names.map((name, col) =>
-    guessColumn(table.header || table.format !== 'csv' ? name : '', table.rows.map((r) => r[col] ?? ''), { numbers, preferDayFirst }),
+    guessColumn(table.header || table.format !== 'csv' ? name : '', rows.map((r) => r[col] ?? ''), { numbers, preferDayFirst }),
   );
   const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses));
   const ranked = [...candidates].sort((a, b) => b.score - a.score);
@@ -338,6 +342,10 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
     mapping.numbers = numbers.thousands ? { decimal: numbers.decimal, thousands: numbers.thousands } : { decimal: numbers.decimal };
     comment.push(`numbers: decimal ${numbers.decimal === ',' ? 'comma' : 'point'}${numbers.thousands ? `, thousands "${numbers.thousands}"` : ''} (${numbers.evidence} sampled values decided it)`);
   }
+  if (sign) {
+    mapping.numbers = { ...mapping.numbers, currencySymbol: sign.symbol };
+    comment.push(`numbers: ${sign.count} sampled values are written with "${sign.symbol}" (numbers.currencySymbol: the load reads "${sign.symbol}1,234.50" as 1234.50)`);
+  }
 
   // Enum values, constants, derived ids.
   const values: Record<string, Record<string, string>> = {};
@@ -383,6 +391,15 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
     } else if (unique.length > 1) {
       const foreign = unique.filter((c) => c !== base);
       comment.push(`currency: several (${unique.join(', ')}); add currency.rates for ${foreign.join(', ')} to ${base}, or those rows are rejected`);
+    } else if (sign && (colOf(spec.money.amount) >= 0 || (spec.money.unitPrice && colOf(spec.money.unitPrice) >= 0))) {
+      // The sign is the file's only statement of its currency: loading "$" amounts as the warehouse's
+      // euros would be a number a user misreads.
+      mapping.currency = { default: sign.currency };
+      const guess = sign.sure ? '' : ` ("${sign.symbol}" is also other dollars/yen: set currency.default to the right code if it is not ${sign.currency})`;
+      if (sign.currency !== base) {
+        mapping.currency.base = sign.currency;
+        comment.push(`currency: amounts are written in "${sign.symbol}", read as ${sign.currency}${guess}; loaded as ${sign.currency} (currency.base). If the warehouse's currency is ${base}, set currency.base to ${base} and add currency.rates.${sign.currency}`);
+      } else comment.push(`currency: amounts are written in "${sign.symbol}", read as ${sign.currency}${guess}`);
     } else if (colOf(spec.money.amount) >= 0) comment.push(`currency: no column; amounts are taken as the warehouse's currency (${base}; currency.default to say otherwise)`);
   }
   if (spec.name === 'customers' && colOf('name') < 0 && table.names.some((n) => /first.?name|vorname/i.test(n))) {
@@ -402,7 +419,7 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
     comment.push(`${f.name}: "${table.names[col]}" is empty on ${n} sampled row${n === 1 ? '' : 's'}; ${n === 1 ? 'it is' : 'they are'} rejected (${f.name} is required)`);
   }
   const signs = (spec.credits?.signs ?? []).filter((f) => colOf(f) >= 0);
-  const negative = table.rows.filter((r) => signs.some((f) => /^\s*-\s*\d/.test(r[colOf(f)] ?? ''))).length;
+  const negative = rows.filter((r) => signs.some((f) => /^\s*-\s*\d/.test(r[colOf(f)] ?? ''))).length;
   if (negative > 0) {
     mapping.credits = { sign: true };
     comment.push(

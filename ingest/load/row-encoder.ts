@@ -560,7 +560,8 @@ export class RowEncoder {
       this.#error(st.name, creditLineProblem(raw));
       return;
     }
-    const problem = numberProblem(raw, v, { decimal, min: st.min, max: st.max, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal) });
+    const sym = this.mapping.numbers.symbol;
+    const problem = numberProblem(raw, v, { decimal, min: st.min, max: st.max, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal), currencySymbol: sym && new TextDecoder().decode(sym) });
     if (problem) this.#error(st.name, problem);
   }
 

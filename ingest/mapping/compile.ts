@@ -124,6 +124,7 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     thousands: byte(mapping.numbers?.thousands, DEFAULT_NUMBER_FORMAT.thousands),
   };
   if (numbers.decimal < 0) numbers.decimal = 46;
+  if (mapping.numbers?.currencySymbol) numbers.symbol = new TextEncoder().encode(mapping.numbers.currencySymbol);
 
   const base = (mapping.currency?.base ?? env.CRM_BASE_CURRENCY ?? 'EUR').toUpperCase();
   const rates = new Map<string, number>(Object.entries(mapping.currency?.rates ?? {}).map(([k, v]) => [k.toUpperCase(), v]));

@@ -39,7 +39,7 @@ export interface Mapping {
    */
   dates?: Record<string, string>;
   /** Number format for decimals and integers: `{"decimal": ",", "thousands": "."}`. */
-  numbers?: { decimal?: string; thousands?: string };
+  numbers?: { decimal?: string; thousands?: string; currencySymbol?: string };
   currency?: {
     /** Currency of the amounts when the row has none (per file). */
     default?: string;
@@ -139,6 +139,8 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
       if (n[k] !== undefined && (typeof n[k] !== 'string' || (n[k] as string).length > 1)) fail(`"numbers.${k}" must be one character (or "" for none)`);
     }
     if (n.decimal !== undefined && n.decimal === n.thousands) fail('"numbers.decimal" and "numbers.thousands" must differ');
+    if (n.currencySymbol !== undefined && (typeof n.currencySymbol !== 'string' || !/^[^\d\s+\-.,]{1,4}$/u.test(n.currencySymbol)))
+      fail('"numbers.currencySymbol" must be the 1–4 characters written beside amounts ("$", "€", "USD"), without digits, signs, spaces or separators');
   }
   if (m.currency !== undefined) {
     const c = m.currency as Record<string, unknown>;

@@ -7,6 +7,8 @@ export interface NumberRule {
   max: number;
   /** The mapping's decimal separator, named in the reason. */
   decimalSeparator: string;
+  /** The mapping's numbers.currencySymbol, named in the reason when set. */
+  currencySymbol?: string;
 }
 
 /**
@@ -15,7 +17,12 @@ export interface NumberRule {
  */
 export function numberProblem(raw: string, v: number, rule: NumberRule): string | undefined {
   if (Number.isNaN(v)) {
-    return rule.decimal ? `${quoteValue(raw)} is not a number (decimal separator "${rule.decimalSeparator}")` : `${quoteValue(raw)} is not a whole number`;
+    if (!rule.decimal) return `${quoteValue(raw)} is not a whole number`;
+    // A currency sign ("$", "€": Unicode's currency symbols) or an ISO code beside the digits.
+    const sign = /\p{Sc}|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])/u.exec(raw.trim());
+    // An amount written with a currency sign ("$1,234.50") is the common case: name the option.
+    const hint = sign ? `; a currency sign beside the number ("${sign[0]}") needs "numbers.currencySymbol" in the mapping${rule.currencySymbol ? ` (it is "${rule.currencySymbol}")` : ''}` : '';
+    return `${quoteValue(raw)} is not a number (decimal separator "${rule.decimalSeparator}"${hint})`;
   }
   const value = rule.decimal ? v / 100 : v;
   if (value < rule.min) return rule.min === 0 ? `${quoteValue(raw)} is negative (must be ≥ 0)` : `${quoteValue(raw)} is below the minimum ${rule.min}`;

@@ -7,6 +7,45 @@ export interface NumberFormat {
   decimal: number;
   /** Byte of the thousands separator, or -1 for none. */
   thousands: number;
+  /**
+   * UTF-8 bytes of a currency sign written beside decimals (`$1,234.50`, `-$5.00`, `$-5.00`,
+   * `1.234,50 €`), the mapping's `numbers.currencySymbol`; absent: a sign makes the value unparsable.
+   */
+  symbol?: Uint8Array;
+}
+
+const at = (b: Uint8Array, i: number, e: number, sym: Uint8Array): boolean => {
+  if (i < 0 || i + sym.length > e) return false;
+  for (let k = 0; k < sym.length; k++) if (b[i + k] !== sym[k]) return false;
+  return true;
+};
+
+/** A space or a no-break space (UTF-8 C2 A0) at i, as its byte length; 0 when neither. */
+const space = (b: Uint8Array, i: number, e: number): number => (i < e && b[i] === 32 ? 1 : i + 1 < e && b[i] === 0xc2 && b[i + 1] === 0xa0 ? 2 : 0);
+const spaceBefore = (b: Uint8Array, s: number, j: number): number => (j > s && b[j - 1] === 32 ? 1 : j - 1 > s && b[j - 2] === 0xc2 && b[j - 1] === 0xa0 ? 2 : 0);
+
+/**
+ * The number's bytes without the currency sign around it: [start, end, minus written before the
+ * sign]. A value without the sign is returned as it is (a file may write some amounts bare).
+ */
+function withoutSymbol(b: Uint8Array, s: number, e: number, sym: Uint8Array): [number, number, boolean] {
+  let i = s;
+  let neg = false;
+  if (i < e && (b[i] === 45 || b[i] === 43) && at(b, i + 1, e, sym)) {
+    neg = b[i] === 45;
+    i++;
+  }
+  if (at(b, i, e, sym)) {
+    i += sym.length;
+    for (let n = space(b, i, e); n > 0; n = space(b, i, e)) i += n;
+    return [i, e, neg];
+  }
+  if (at(b, e - sym.length, e, sym)) {
+    let j = e - sym.length;
+    for (let n = spaceBefore(b, s, j); n > 0; n = spaceBefore(b, s, j)) j -= n;
+    return [s, j, false];
+  }
+  return [s, e, false];
 }
 
 export const DEFAULT_NUMBER_FORMAT: NumberFormat = { decimal: 46, thousands: -1 };
@@ -24,6 +63,10 @@ export function parseCents(b: Uint8Array, s: number, e: number, fmt: NumberForma
 export function parseScaled(b: Uint8Array, s: number, e: number, fmt: NumberFormat, scale: number): number {
   let i = s;
   let neg = false;
+  if (fmt.symbol) {
+    [i, e, neg] = withoutSymbol(b, s, e, fmt.symbol);
+    if (neg && i < e && (b[i] === 45 || b[i] === 43)) return Number.NaN; // "-$-5"
+  }
   if (i < e && (b[i] === 45 || b[i] === 43)) {
     neg = b[i] === 45;
     i++;
