@@ -8,6 +8,7 @@ import { audit, auditFilter, countedPages } from '$lib/server/audit.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { formatContext } from '$lib/format/format.ts';
+import { withoutLapsedProbability } from '$lib/churn/lapsed.ts';
 
 /**
  * CSV of the churn-risk list with the page's filters, streamed page by page from the semantic
@@ -35,7 +36,9 @@ export const GET: RequestHandler = async ({ url, locals }) => {
     filters: riskFilters(f, band),
     order: [['customer_risk.churn_value_at_risk', 'desc'], ['customer_risk.customer_id', 'asc']] as [string, 'asc' | 'desc'][],
   };
-  const load = async (limit: number, offset: number): Promise<Row[]> => (await cubeLoad({ ...query, limit, offset }, user)).rows;
+  // A lapsed customer's probability is an extrapolation, not a risk (lapsed.ts): the file, like the page, leaves it empty.
+  const load = async (limit: number, offset: number): Promise<Row[]> =>
+    (await cubeLoad({ ...query, limit, offset }, user)).rows.map((r) => withoutLapsedProbability(r, 'customer_risk.risk_band', 'customer_risk.churn_probability'));
   // The first page is read before answering, so a failure is a proper error status, not a cut file.
   // One audit row per export, written when the file is complete (or failed): rows in the file and the filter.
   const record = (rows: number, outcome: 'ok' | 'failed', detail: string) =>
