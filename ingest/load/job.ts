@@ -250,6 +250,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   };
   const scratch = new ScratchKeys(io, batchId, warehouse.cluster);
   let worker: ParseWorker | undefined;
+  let placeholders: Promise<number> | undefined;
   try {
     await log.markInterrupted();
     await ScratchKeys.dropLeftovers(io, warehouse.database);
@@ -391,15 +392,27 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       await flush();
     }
     mark('inputParsed');
-    if (inflight) await inflight;
-    mark('lastWritten');
-    await w.finish();
-    mark('inserted');
+    const last = inflight;
+    const stored = (async (): Promise<void> => {
+      if (last) await last;
+      mark('lastWritten');
+      await w.finish();
+      mark('inserted');
+    })();
+    stored.catch(() => {});
+    // Through the worker every batch's references are resolved (prepared) by now, so the list of
+    // customers known from facts alone is complete: the step's identity_map part runs beside the
+    // insert's tail, its facts part once the facts are stored.
+    if (refs && worker) {
+      placeholders = createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion, stored);
+      placeholders.catch(() => {});
+    }
+    await stored;
     progress();
     phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion, spec.survivorship ?? {});
     phase('golden');
-    customersCreated = refs ? await createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion) : 0;
+    customersCreated = placeholders ? await placeholders : refs ? await createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion) : 0;
     phase('placeholders');
     mark('placeholders');
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings, cpu, at, localFiles: io.local?.files ?? 0 }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
@@ -440,6 +453,8 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   } catch (e) {
     let message = (e as Error).message ?? String(e);
     await (worker ?? input.worker)?.stop().catch(() => undefined);
+    // Its scratch tables are dropped by itself once the facts' promise has failed.
+    await placeholders?.catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     // Counts are of confirmed writes only; an insert that failed may have stored part of its rows.
     const unconfirmed = writer?.unconfirmed ?? 0;
