@@ -19,14 +19,30 @@ interface Serializer {
 // A build-time constant of SvelteKit's (the production value, as in the built dashboard).
 (globalThis as { __SVELTEKIT_DEV__?: boolean }).__SVELTEKIT_DEV__ = false;
 const kit = dirname(createRequire(import.meta.url).resolve('@sveltejs/kit/package.json'));
-const { server_data_serializer } = (await import(pathToFileURL(join(kit, 'src/runtime/server/page/data_serializer.js')).href)) as {
+const { server_data_serializer } = (await import(
+  pathToFileURL(join(kit, 'src/runtime/server/page/data_serializer.js')).href
+)) as {
   server_data_serializer(event: unknown, state: unknown, options: unknown): Serializer;
 };
 
 /** The page's HTML data part and its streamed chunks, as SvelteKit writes them for this `prefetch`. */
-async function page(prefetch: { ready: Record<string, unknown>; pending: Record<string, Promise<unknown>> }): Promise<string> {
-  const s = server_data_serializer({ route: { id: '/(app)' } }, {}, { hooks: { transport: {} }, version_hash: 'test', app_dir: '_app' });
-  const uses = { dependencies: new Set(), params: new Set(), parent: false, route: false, url: false, search_params: new Set(['period']) };
+async function page(prefetch: {
+  ready: Record<string, unknown>;
+  pending: Record<string, Promise<unknown>>;
+}): Promise<string> {
+  const s = server_data_serializer(
+    { route: { id: '/(app)' } },
+    {},
+    { hooks: { transport: {} }, version_hash: 'test', app_dir: '_app' },
+  );
+  const uses = {
+    dependencies: new Set(),
+    params: new Set(),
+    parent: false,
+    route: false,
+    url: false,
+    search_params: new Set(['period']),
+  };
   s.add_node(0, { data: { prefetch, cubeToken: { token: 'x' }, metrics: undefined }, uses });
   const { data, chunks } = s.get_data({ script_needs_nonce: false });
   let html = `<script>${data}</script>`;
@@ -34,12 +50,19 @@ async function page(prefetch: { ready: Record<string, unknown>; pending: Record<
   return html;
 }
 
-const key = (measures: string[]) => JSON.stringify({ measures, timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2025-01-01', '2025-12-31'] }] });
+const key = (measures: string[]) =>
+  JSON.stringify({
+    measures,
+    timeDimensions: [{ dimension: 'sales.order_date', dateRange: ['2025-01-01', '2025-12-31'] }],
+  });
 const answer = (member: string, value: string | null) => ({ rows: [{ [member]: value }], total: null });
 
 test('a page whose answers all came counts 0, also with null values inside the rows', async () => {
   const html = await page({
-    ready: { [key(['sales.orders'])]: answer('sales.orders', '12'), [key(['sales.revenue'])]: answer('sales.revenue', null) },
+    ready: {
+      [key(['sales.orders'])]: answer('sales.orders', '12'),
+      [key(['sales.revenue'])]: answer('sales.revenue', null),
+    },
     pending: { [key(['pipeline.win_rate'])]: Promise.resolve(answer('pipeline.win_rate', null)) },
   });
   assert.equal(unfilledAnswers(html), 0);
@@ -47,7 +70,11 @@ test('a page whose answers all came counts 0, also with null values inside the r
 
 test('nulls ready in the page data and nulls streamed after it are both counted', async () => {
   const html = await page({
-    ready: { [key(['sales.orders'])]: null, [key(['sales.revenue'])]: answer('sales.revenue', '5.00'), [key(['customer_base.churn_rate'])]: null },
+    ready: {
+      [key(['sales.orders'])]: null,
+      [key(['sales.revenue'])]: answer('sales.revenue', '5.00'),
+      [key(['customer_base.churn_rate'])]: null,
+    },
     pending: {
       [key(['pipeline.win_rate'])]: Promise.resolve(null),
       [key(['customer_retention.retention_rate'])]: Promise.resolve(answer('customer_retention.retention_rate', '0.9')),
