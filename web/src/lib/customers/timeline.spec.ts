@@ -64,3 +64,15 @@ describe('timelineNote says what a cut timeline leaves out', () => {
     );
   });
 });
+
+test('an order or interaction stamped at midnight is shown as its day: a days-only source (CDNOW) has no time of day', () => {
+  const items = buildTimeline(
+    [
+      { 'sales.order_id': 'O1', 'sales.order_date': '1997-04-11T00:00:00.000', 'sales.order_value': '65', 'sales.order_status': 'completed', 'sales.order_lines': 1 },
+      { 'sales.order_id': 'O2', 'sales.order_date': '1997-04-12T23:30:00.000', 'sales.order_value': '10', 'sales.order_status': 'completed', 'sales.order_lines': 1 },
+    ],
+    [{ 'engagement.interaction_id': 'I1', 'engagement.occurred_at': '1997-04-10 00:00:00', 'engagement.interaction_type': 'call' }],
+    [],
+  );
+  expect(Object.fromEntries(items.map((i) => [i.id, Boolean(i.dateOnly)]))).toEqual({ O2: false, O1: true, I1: true });
+});

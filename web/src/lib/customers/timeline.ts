@@ -24,6 +24,13 @@ export interface TimelineItem {
 
 const s = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 
+/**
+ * A source that only has days (CDNOW, many exports) loads each at midnight: showing "00:00 UTC" would
+ * state a time of day the data never had. A midnight stamp is shown as its day (a real order placed
+ * at exactly 00:00:00 loses only a time that says nothing).
+ */
+const atMidnight = (at: string): boolean => /[T ]00:00:00(\.0+)?Z?$/.test(at);
+
 /** Rows the 360 page asks for per kind (customer360Queries), newest first, and the items it lists. */
 export const TIMELINE_LIMITS: Readonly<Record<TimelineKind, number>> = { order: 200, interaction: 200, deal: 100 };
 export const TIMELINE_SHOWN = 150;
@@ -57,6 +64,7 @@ export function buildTimeline(orders: Row[], interactions: Row[], deals: Row[]):
       detail: credit ? humanize(s(o['sales.sales_channel'])) : [humanize(s(o['sales.sales_channel'])), `${s(o['sales.order_lines']) || '?'} line(s)`].join(' · '),
       amount: credit ? -Number(o['sales.order_refunds']) : Number(o['sales.order_value']),
       status: s(o['sales.order_status']),
+      dateOnly: atMidnight(s(o['sales.order_date'])),
     });
   }
   for (const i of interactions) {
@@ -66,6 +74,7 @@ export function buildTimeline(orders: Row[], interactions: Row[], deals: Row[]):
       kind: 'interaction',
       id: s(i['engagement.interaction_id']),
       at: s(i['engagement.occurred_at']),
+      dateOnly: atMidnight(s(i['engagement.occurred_at'])),
       // Sources often start the subject with the type already ("Call: follow-up").
       title: !subject ? type : subject.toLowerCase().startsWith(type.toLowerCase()) ? subject : `${type}: ${subject}`,
       detail: [humanize(s(i['engagement.channel'])), s(i['engagement.direction']), s(i['engagement.outcome']) && humanize(s(i['engagement.outcome'])), i['engagement.csat'] ? `CSAT ${s(i['engagement.csat'])}/5` : '']
