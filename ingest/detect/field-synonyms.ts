@@ -89,6 +89,8 @@ export interface ExportProfile {
   note?: string;
   /** Columns the product fills differently from what the generic synonyms would assume (headerKey → field, or '' for not used). */
   columns: Record<string, string>;
+  /** Amounts are in the currency's minor unit (cents): the draft sets currency.minorUnits. */
+  minorUnits?: boolean;
 }
 
 export const PROFILES: readonly ExportProfile[] = [
@@ -105,6 +107,15 @@ export const PROFILES: readonly ExportProfile[] = [
     entity: 'transactions',
     signature: ['id', 'created_utc', 'amount', 'amount_refunded'],
     columns: { id: 'transaction_id', customer_id: 'customer_ref', created_utc: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', customer_email: '' },
+  },
+  {
+    // The API's (and Sigma's) charge objects, not the dashboard's export: amounts in cents, times as epoch seconds.
+    product: 'stripe',
+    entity: 'transactions',
+    signature: ['id', 'amount', 'amount_refunded', 'created', 'currency'],
+    note: 'amounts are in the currency\'s minor unit, as Stripe\'s API writes them (4900 = 49.00 USD; currency.minorUnits). amount_refunded and refunded are not read: a refunded charge loads as its status says (succeeded → completed); load refunds as status refunded to lower net revenue',
+    columns: { id: 'transaction_id', customer: 'customer_ref', created: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', amount_refunded: '', refunded: '', amount_captured: '' },
+    minorUnits: true,
   },
   { product: 'hubspot', entity: 'opportunities', signature: ['record_id', 'deal_stage'], columns: {} },
   { product: 'hubspot', entity: 'customers', signature: ['record_id', 'lifecycle_stage'], columns: { record_id: 'source_id', contact_owner: 'owner_id', create_date: 'signup_date' } },

@@ -402,6 +402,7 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
       } else comment.push(`currency: amounts are written in "${sign.symbol}", read as ${sign.currency}${guess}`);
     } else if (colOf(spec.money.amount) >= 0) comment.push(`currency: no column; amounts are taken as the warehouse's currency (${base}; currency.default to say otherwise)`);
   }
+  if (chosen.profile?.minorUnits && spec.money) mapping.currency = { ...mapping.currency, minorUnits: true };
   if (spec.name === 'customers' && colOf('name') < 0 && table.names.some((n) => /first.?name|vorname/i.test(n))) {
     comment.push('name: first and last name are separate columns and a mapping cannot join them; name stays empty');
   }

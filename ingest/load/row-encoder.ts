@@ -13,7 +13,7 @@ import { firstControlChar, idProblem } from '../validate/check-id.ts';
 import { numberProblem } from '../validate/check-number.ts';
 import { enumProblem, matchEnum } from '../validate/match-enum.ts';
 import { newDateParts, toDays, toEpochSeconds, type DateParser, type DateParts } from '../validate/parse-date.ts';
-import { parseCents, parseInteger, parseScaled, timesToCents } from '../validate/parse-number.ts';
+import { minorUnitsToCents, parseCents, parseInteger, parseScaled, timesToCents } from '../validate/parse-number.ts';
 import { parseStageHistory } from '../validate/parse-stage-history.ts';
 import type { Batch, RejectRow } from './batch.ts';
 import { CustomerIdColumn } from './customer-id-column.ts';
@@ -605,6 +605,16 @@ export class RowEncoder {
     if (rate === undefined) {
       this.#error(cf.spec.name, missingRateProblem(code, cur.base));
       return;
+    }
+    if (cur.minorUnits && row.start[f] >= 0) {
+      // "199.00" under minor units is 199 cents or a major amount: either way not what the option says.
+      const written = this.#text(row, f);
+      const major = written.includes(String.fromCharCode(this.mapping.numbers.decimal)) ? undefined : minorUnitsToCents(cents, code);
+      if (major === undefined) {
+        this.#error(st.name, `${quoteValue(written)} is not a whole number of ${code} minor units (the mapping's currency.minorUnits reads 4900 as 49.00)`);
+        return;
+      }
+      cents = major;
     }
     out.cents(rate === 1 ? cents : Math.round(cents * rate));
     out.byte(9);

@@ -23,7 +23,7 @@ export interface CompiledMapping {
   fields: CompiledField[];
   byName: Map<string, CompiledField>;
   numbers: NumberFormat;
-  currency: { base: string; fallback?: string; rates: Map<string, number> };
+  currency: { base: string; fallback?: string; rates: Map<string, number>; minorUnits: boolean };
   defaultCountry: string;
   csv: CompiledCsv;
   renames: Map<string, string>;
@@ -149,7 +149,7 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     fields,
     byName,
     numbers,
-    currency: { base, fallback: mapping.currency?.default?.toUpperCase(), rates },
+    currency: { base, fallback: mapping.currency?.default?.toUpperCase(), rates, minorUnits: mapping.currency?.minorUnits === true },
     defaultCountry: (mapping.defaultCountry ?? env.CRM_DEFAULT_COUNTRY ?? 'DE').toUpperCase(),
     csv: compileCsv(mapping, encoding),
     renames,

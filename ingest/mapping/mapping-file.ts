@@ -45,6 +45,8 @@ export interface Mapping {
     default?: string;
     /** Canonical currency of the warehouse (default: CRM_BASE_CURRENCY or EUR). */
     base?: string;
+    /** Amounts are whole numbers of the currency's minor unit (4900 = 49.00 USD), as Stripe's API writes them. */
+    minorUnits?: boolean;
     /** Conversion rates to the base currency: amount = original_amount × rate. */
     rates?: Record<string, number>;
   };
@@ -147,6 +149,7 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
     for (const k of ['default', 'base'] as const) {
       if (c[k] !== undefined && !/^[A-Za-z]{3}$/.test(String(c[k]))) fail(`"currency.${k}" must be a 3-letter ISO 4217 code`);
     }
+    if (c.minorUnits !== undefined && typeof c.minorUnits !== 'boolean') fail('"currency.minorUnits" must be true or false');
     if (c.rates !== undefined) {
       if (!c.rates || typeof c.rates !== 'object') fail('"currency.rates" must be an object');
       for (const [k, r] of Object.entries(c.rates as object)) {

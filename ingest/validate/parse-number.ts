@@ -104,6 +104,24 @@ export function parseScaled(b: Uint8Array, s: number, e: number, fmt: NumberForm
   return neg ? -scaled : scaled;
 }
 
+/** ISO 4217 currencies without minor units, and those with three decimals (Stripe's lists). */
+const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
+
+/**
+ * An amount written in the currency's minor unit (4900 = 49.00 USD, 500 = 500 JPY, as payment
+ * APIs write them), given as parsed hundredths (490000), in hundredths of the major unit;
+ * undefined when it is not a whole number of minor units. Three-decimal currencies are rounded half
+ * away from zero to hundredths like every amount.
+ */
+export function minorUnitsToCents(parsedCents: number, code: string): number | undefined {
+  if (parsedCents % 100 !== 0) return undefined;
+  const minor = parsedCents / 100;
+  if (ZERO_DECIMAL.has(code)) return minor * 100;
+  if (THREE_DECIMAL.has(code)) return Math.sign(minor) * Math.round(Math.abs(minor) / 10);
+  return minor;
+}
+
 /**
  * Hundredths of `scaled` (units of 10^-scale) × a whole `count`, rounded half away from zero: the
  * amount of a line priced per unit. BigInt only when the product leaves a double's exact range.
