@@ -206,9 +206,14 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
   bgnbd_expected_purchases: (v) =>
     known(v.bgnbd_expected_purchases) ? `expected ${v.bgnbd_expected_purchases.toFixed(1)} purchases in ${nextDays(v)}` : 'no purchase forecast',
   bgnbd_clv_12m: (v, f = DEFAULT_FORMAT) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m, f)}` : 'no value forecast'),
-  // The stack's input is a log-odds (precise at the extremes); people read the probability.
+  // The stack's input is a log-odds (precise at the extremes); people read the probability. Named
+  // as the purchase pattern's own: beside the model's churn probability of the same customer and
+  // horizon (50.1 %, "36% chance of no purchase in the next 90 days") the bare words read as a
+  // second, contradicting churn probability.
   bgnbd_logodds_no_purchase: (v) =>
-    known(v.bgnbd_logodds_no_purchase) ? `${chance(1 / (1 + Math.exp(-v.bgnbd_logodds_no_purchase)))} chance of no purchase in ${nextDays(v)}` : 'no purchase forecast',
+    known(v.bgnbd_logodds_no_purchase)
+      ? `purchase pattern alone: ${chance(1 / (1 + Math.exp(-v.bgnbd_logodds_no_purchase)))} chance of no purchase in ${nextDays(v)}`
+      : 'no purchase forecast',
 };
 
 /** The words for one feature of one customer; amounts in `format`'s currency (default EUR, en-GB). */

@@ -46,9 +46,9 @@ describe('describeFeature words a feature with the customer’s values', () => {
 
   test('the P(no purchase) log-odds reads as a probability', () => {
     // log-odds 3.19 → 1 / (1 + e^-3.19) = 0.9604
-    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19 }), '96% chance of no purchase in the coming period');
-    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19, horizon_days: 90 }), '96% chance of no purchase in the next 90 days');
-    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 5, horizon_days: 90 }), 'over 99% chance of no purchase in the next 90 days');
+    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19 }), 'purchase pattern alone: 96% chance of no purchase in the coming period');
+    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19, horizon_days: 90 }), 'purchase pattern alone: 96% chance of no purchase in the next 90 days');
+    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 5, horizon_days: 90 }), 'purchase pattern alone: over 99% chance of no purchase in the next 90 days');
     assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, horizon_days: 90 }), 'expected 0.2 purchases in the next 90 days');
   });
 });
