@@ -12,7 +12,10 @@ import type { RenderContext } from './ddl.ts';
  * purchase statuses is re-banded at the default; its next scoring run writes its own. Idempotent:
  * a row already `lapsed` is not touched, and an active customer stays as it was. On a cluster the
  * shards' local tables are rewritten (ON CLUSTER); mutations_sync = 2 waits for every replica so
- * the migration is recorded only once the rows read right.
+ * the migration is recorded only once the rows read right. A Replicated table refuses a mutation
+ * that reads other tables unless allow_nondeterministic_mutations is on: every replica computes
+ * the same set from the same Distributed tables, so it is set there (and only there: the
+ * single-node text, which the checksum is taken from, is unchanged).
  */
 function relabel(db: string, target: string, source: string, runKey: string, on: string): string {
   return `ALTER TABLE ${db}.${target}${on} UPDATE risk_band = 'lapsed'
@@ -24,7 +27,7 @@ WHERE risk_band != 'lapsed' AND (${runKey}, customer_id) NOT IN (
   ) AS t
   WHERE t.day >= subtractDays(r.cutoff, 365) AND t.day < r.cutoff
 )
-SETTINGS mutations_sync = 2`;
+SETTINGS mutations_sync = 2${on ? ', allow_nondeterministic_mutations = 1' : ''}`;
 }
 
 export function lapsedBandStatements(ctx: RenderContext): string[] {
