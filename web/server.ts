@@ -59,6 +59,8 @@ export interface WebServerOptions {
    * warehouse holds a load from anywhere else (web/server/demo-guard.ts).
    */
   demoDir?: string;
+  /** How often the demo accounts are checked while they may be used (default 30 s; tests shorten it). */
+  demoCheckMs?: number;
   /** Skip the staleness check (tests that built once). Default true. */
   build?: boolean;
 }
@@ -84,7 +86,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   let demoGate: ReturnType<typeof demoAccountsGate> | undefined;
   if (opts.demoDir) {
     if (!opts.warehouse.database) throw new Error('demoDir needs warehouse.database (the demo accounts are checked against its load log)');
-    demoGate = demoAccountsGate(opts.warehouse.client, opts.warehouse.database, opts.demoDir, log);
+    demoGate = demoAccountsGate(opts.warehouse.client, opts.warehouse.database, opts.demoDir, log, opts.demoCheckMs);
     context.demoAccounts = demoGate;
   }
   setWebContext(context);
@@ -97,6 +99,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const ownProtocolHeader = !config.CRM_WEB_ORIGIN && !config.CRM_WEB_PROTOCOL_HEADER;
   // adapter-node reads its settings from the environment itself: this is the one value we hand it.
   if (ownProtocolHeader) process.env.CRM_WEB_PROTOCOL_HEADER = PROTOCOL_HEADER;
+  // adapter-node refuses to load when a variable with its prefix is not one of its own settings:
+  // CRM_WEB_DEV_PORT (the port of npm run dev:web, in the configuration table) is ours, and a .env
+  // holding it stopped npm start ("You should change envPrefix"). It is never read in this process.
+  delete process.env.CRM_WEB_DEV_PORT;
   const markHttp = ownProtocolHeader || config.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));

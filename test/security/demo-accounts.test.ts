@@ -55,6 +55,8 @@ before(async () => {
     secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: randomBytes(24).toString('base64url') },
     dataDir: tw.dir,
     demoDir,
+    // Short rounds, so the test sees a round end the open demo session without any sign-in.
+    demoCheckMs: 300,
     config: loadConfig({ ...process.env, CRM_WEB_ORIGIN: '', CRM_WEB_PROTOCOL_HEADER: '' }),
     log: () => {},
   });
@@ -85,12 +87,18 @@ test('demo accounts work on demo data, and stop at the first load of own data: n
   const own = await ingestFile(writer, { entity: 'customers', file: csv(ownDir, 'crm_customers.csv', 'source_id,name,email\nc1,Real Customer,real@example.com\n'), source: 'crm', rejectsFile: false });
   assert.equal(own.status, 'completed', JSON.stringify(own));
 
+  // No sign-in needed: the dashboard's next round turns the demo accounts off and the session ends.
+  let old = await tokenWith(cookie);
+  for (let i = 0; i < 100 && old.status === 200; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    old = await tokenWith(cookie);
+  }
+  assert.notEqual(old.status, 200, 'the demo session opened before the load still read 20 s after it');
+
   const again = await signIn('marketer@demo.local');
   assert.equal(cookiesOf(again).crm_session, undefined, `a demo account signed in beside own data: ${again.status}`);
   assert.equal(again.status, 403, again.body.slice(0, 300));
   assert.match(again.body, /demo accounts are turned off/);
-  const old = await tokenWith(cookie);
-  assert.notEqual(old.status, 200, 'the demo session opened before the load still read');
   assert.doesNotMatch((await raw(web.url, '/signin')).body, /demo1234/, 'the sign-in page still names the demo accounts');
 
   // What npm start finds at its next start: nothing left to turn off, no demo account active.

@@ -11,21 +11,27 @@ export const DEMO_CHECK_MS = 30_000;
  * accounts within DEMO_CHECK_MS — which ends the demo sessions already open — and a demo account's
  * sign-in looks again first, so no new session starts in between.
  */
-export function demoAccountsGate(client: ClickHouseClient, database: string, demoDir: string, log: (line: string) => void): DemoAccountsGate & { close(): void } {
+export function demoAccountsGate(client: ClickHouseClient, database: string, demoDir: string, log: (line: string) => void, intervalMs = DEMO_CHECK_MS): DemoAccountsGate & { close(): void } {
   let active = true;
   let timer: NodeJS.Timeout | undefined;
   const check = async (): Promise<boolean> => {
     const r = await checkDemoAccounts(client, database, demoDir);
     if (r.retired > 0) log(`demo accounts turned off: the warehouse holds ${r.ownLoads} load(s) of your own data (add your own accounts: npm run users -- --help)`);
-    active = r.active > 0;
-    if (!active && timer) {
+    active = r.active > 0 && r.ownLoads === 0;
+    // Own data stays: from then on a demo account can only come back through a sign-in, which
+    // checks again. Before, the rounds go on even with no demo account active — one may be added
+    // (users CLI, a demo load) and signed in before the first own load.
+    if (r.ownLoads > 0 && timer) {
       clearInterval(timer);
       timer = undefined;
     }
     return r.ownLoads === 0;
   };
-  timer = setInterval(() => void check().catch((err: Error) => log(`demo accounts not checked: ${err.message}`)), DEMO_CHECK_MS);
+  const round = (): void => void check().catch((err: Error) => log(`demo accounts not checked: ${err.message}`));
+  timer = setInterval(round, intervalMs);
   timer.unref();
+  // At once too: the sign-in page must not name the demo accounts for a round on a warehouse with own data.
+  round();
   return {
     usable: check,
     hintShown: () => active,

@@ -89,6 +89,13 @@ export const actions: Actions = {
     }
 
     const user = await ctx.users.byEmail(email);
+    // A load of one's own data turns the demo accounts off (web/server/demo-guard.ts): look again
+    // now, not at the gate's next round, so no session starts on a real company's data. Said
+    // before the password check: the demo password is published, and the person needs the way on.
+    if (user && ctx.demoAccounts && isDemoAccount(user.email) && !(await ctx.demoAccounts.usable())) {
+      await attempt('denied', 'demo account after own data was loaded', user);
+      return fail(403, { email, error: 'The demo accounts are turned off: this warehouse holds your own data. Sign in with your own account (an administrator adds one: npm run users -- add).' });
+    }
     // verifyPassword spends the same time when the user is missing, so timing reveals nothing.
     const ok = await verifyPassword(password, user?.active ? user.passwordHash : undefined);
     if (!user || !user.active || !ok) {
@@ -99,12 +106,6 @@ export const actions: Actions = {
     if (user.role === 'owner' && !user.ownerId) {
       await attempt('denied', 'account owner without owner id', user);
       return fail(400, { email, error: 'This account owner has no owner id: ask an administrator.' });
-    }
-    // A load of one's own data turns the demo accounts off (web/server/demo-guard.ts): look again
-    // now, not at the gate's next round, so no session starts on a real company's data.
-    if (ctx.demoAccounts && isDemoAccount(user.email) && !(await ctx.demoAccounts.usable())) {
-      await attempt('denied', 'demo account after own data was loaded', user);
-      return fail(403, { email, error: 'The demo accounts are turned off: this warehouse holds your own data. Sign in with your own account (an administrator adds one: npm run users -- add).' });
     }
     recordSignInSuccess(email, device);
     await attempt('ok', '', user);
