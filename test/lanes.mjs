@@ -108,6 +108,7 @@ export const NODE_TESTS = {
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/consent.test.ts', // consent on the 360 page (events, audit rows, owner checks) and profiling consent in scoring
     'test/web/e2e.test.ts',
+    'test/web/dev-port-env.test.ts', // the dashboard server (its real build) with CRM_WEB_DEV_PORT in the environment
     'test/web/responsive.test.ts', // every page at 1366 and 768 px per role: screenshots and geometry; date fields; churn chart vs Cube
     'test/web/metrics.test.ts', // the metric dictionary: KPI labels and values, the (i), Definitions, one value at risk
     'test/web/segments.test.ts',
