@@ -103,10 +103,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // CRM_WEB_DEV_PORT (the port of npm run dev:web, in the configuration table) is ours, and a .env
   // holding it stopped npm start ("You should change envPrefix"). It is never read in this process.
   delete process.env.CRM_WEB_DEV_PORT;
-  // adapter-node refuses to load when a variable with its prefix is not one of its own settings:
-  // CRM_WEB_DEV_PORT (the port of npm run dev:web, in the configuration table) is ours, and a .env
-  // holding it stopped npm start ("You should change envPrefix"). It is never read in this process.
-  delete process.env.CRM_WEB_DEV_PORT;
   const markHttp = ownProtocolHeader || config.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER;
   const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));
