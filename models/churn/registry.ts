@@ -159,16 +159,24 @@ export function loadChurnModelFile(dataDir: string, version: string): LoadedChur
   if (file.format !== 'ci-churn-model' || (file.formatVersion !== 1 && file.formatVersion !== 2)) {
     throw new ModelRegistryError('BAD_MODEL_FILE', `${path} is not a ci-churn-model v1 or v2 file`);
   }
+  return loadedChurnModelOf(file, path);
+}
+
+/**
+ * The model of a parsed churn model file (its forest or logistic model built from the file's JSON);
+ * `where` names the file in errors. Scoring's worker threads build their copy with it.
+ */
+export function loadedChurnModelOf(file: ChurnModelFile, where: string): LoadedChurnModel {
   const loaded: LoadedChurnModel = { file };
   if (file.forest) {
     loaded.forest = RandomForest.fromJSON(file.forest);
     if (loaded.forest.featureNames.join(',') !== file.features.join(',')) {
-      throw new ModelRegistryError('BAD_MODEL_FILE', `${path}: forest features differ from the recorded feature list`);
+      throw new ModelRegistryError('BAD_MODEL_FILE', `${where}: forest features differ from the recorded feature list`);
     }
   }
   const m = file.predictor?.model;
   if (m?.kind === 'logistic') loaded.logistic = new LogisticModel(m.logistic);
-  if (!loaded.forest && (m === undefined || m.kind === 'forest')) throw new ModelRegistryError('BAD_MODEL_FILE', `${path}: a forest model without its forest`);
+  if (!loaded.forest && (m === undefined || m.kind === 'forest')) throw new ModelRegistryError('BAD_MODEL_FILE', `${where}: a forest model without its forest`);
   return loaded;
 }
 

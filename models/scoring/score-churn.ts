@@ -24,6 +24,7 @@ import { loadConfig } from '../../lib/config/schema.ts';
 import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { runInsertSettings } from './runs.ts';
 import { pendingRows, pendingRowsBytes, riskBand, tsvString, type PendingRows, type RiskBand, type RowContext } from './churn-rows.ts';
+import { defaultRowWorkers, RowWorkerPool } from './row-workers.ts';
 
 export { DEFAULT_ACTIVE_WINDOW_DAYS, isLapsed, RISK_BANDS, RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
 
@@ -51,6 +52,13 @@ export interface ScoreChurnOptions {
    * shard's features. 1 reads everyone in one query. The rows written are the same either way.
    */
   shards?: number;
+  /**
+   * Worker threads that score the blocks (row-workers.ts). Default: one per core, at most 4,
+   * started with the first full block of rows (a small population is scored on this thread without
+   * paying their start). A number starts that many with the first block; 0 scores every block on
+   * this thread. The rows written are the same bytes either way.
+   */
+  workers?: number;
 }
 
 export interface ChurnScoringResult {
@@ -161,11 +169,15 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   // their words) as soon as the feature answer delivers it, while the engine writes the next: all
   // but the reasons' place in the population, which needs every customer's values first
   // (population.ts). The population's features of each block are kept for it.
-  const blocks: PendingRows[] = [];
+  // Blocks in the order they were read: scored here, or promised by a worker.
+  const scored: (PendingRows | Promise<PendingRows>)[] = [];
   const popFeatures: string[] = [];
   const popColumns: Float64Array[][] = [];
   let modelMs = 0;
   let aligned = false;
+  const workers = opts.workers ?? defaultRowWorkers();
+  if (!(Number.isInteger(workers) && workers >= 0)) throw new RangeError(`workers must be an integer >= 0, got ${workers}`);
+  let pool: RowWorkerPool | undefined;
   const scoreBlock = async (set: FeatureSet): Promise<void> => {
     if (!aligned) {
       alignFeatures(set, model.file.features);
@@ -174,57 +186,77 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
     }
     popColumns.push(popFeatures.map((f) => set.columns[set.features.indexOf(f)]));
     const n = set.customerIds.length;
+    // By default only a population of more than one block pays the workers' start (~0.5 s each
+    // under tsx); a caller that names a number gets them on the first block.
+    if (!pool && workers > 0 && (n >= BLOCK_ROWS || opts.workers !== undefined)) pool = new RowWorkerPool(model, workers, limit, format);
+    if (pool) {
+      if (pool.error) throw pool.error;
+      const rows = pool.score(set);
+      // A failure surfaces through pool.error and the await after reading; this keeps an early one unhandled-safe.
+      rows.catch(() => undefined);
+      scored.push(rows);
+      read += n;
+      progress(read);
+      return;
+    }
     for (let a = 0; a < n; a += YIELD_ROWS) {
       // Lets the endpoint take the engine's next answer bytes in (and the reader cut them) meanwhile.
       if (a > 0) await new Promise(setImmediate);
       const tm = performance.now();
-      blocks.push(pendingRows(model, set, a, Math.min(n, a + YIELD_ROWS), limit, format));
+      scored.push(pendingRows(model, set, a, Math.min(n, a + YIELD_ROWS), limit, format));
       modelMs += performance.now() - tm;
     }
     read += n;
     progress(read);
   };
-  if (model.file.predictor?.usesBgnbd) {
-    // The model reads the BG/NBD outputs, fitted on the purchases before this cutoff as in training:
-    // a column over the whole population, so the features are read whole first.
-    let set = await loadFeatures(warehouse, { ...featureOptions, onProgress: progress });
-    log('  BG/NBD features…');
-    set = withBgnbdColumns(set, await loadBgnbdColumns(warehouse, cutoff, resolveDefinition(model.file.definition)));
-    for (let a = 0; a < set.customerIds.length; a += BLOCK_ROWS) {
-      const end = Math.min(set.customerIds.length, a + BLOCK_ROWS);
-      await scoreBlock({ ...set, customerIds: set.customerIds.slice(a, end), columns: set.columns.map((c) => c.subarray(a, end)) });
+  let blocks: PendingRows[];
+  try {
+    if (model.file.predictor?.usesBgnbd) {
+      // The model reads the BG/NBD outputs, fitted on the purchases before this cutoff as in training:
+      // a column over the whole population, so the features are read whole first.
+      let set = await loadFeatures(warehouse, { ...featureOptions, onProgress: progress });
+      log('  BG/NBD features…');
+      set = withBgnbdColumns(set, await loadBgnbdColumns(warehouse, cutoff, resolveDefinition(model.file.definition)));
+      for (let a = 0; a < set.customerIds.length; a += BLOCK_ROWS) {
+        const end = Math.min(set.customerIds.length, a + BLOCK_ROWS);
+        await scoreBlock({ ...set, customerIds: set.customerIds.slice(a, end), columns: set.columns.map((c) => c.subarray(a, end)) });
+      }
+    } else {
+      // The reader queues blocks and the scorer takes them, so neither waits for the other: the
+      // answer keeps streaming (its bytes cut into columns) between the scorer's slices.
+      const queue: FeatureSet[] = [];
+      let done = false;
+      let wake: (() => void) | undefined;
+      const push = (block: FeatureSet): void => {
+        queue.push(block);
+        wake?.();
+      };
+      // Shard after shard: the engine computes the next shard's features (on its own threads) while
+      // this thread scores the blocks of the last one.
+      const reading = (async () => {
+        // Unordered: the rows' order changes nothing stored (the population is sorted values), and the
+        // engine skips sorting the shard's ids.
+        for (let k = 0; k < shards; k++) await streamFeatures(warehouse, { ...featureOptions, shard: { index: k, count: shards }, ordered: false }, BLOCK_ROWS, push);
+      })().finally(() => {
+        done = true;
+        wake?.();
+      });
+      // A failed read ends the loop below; its error is thrown by the await after it.
+      reading.catch(() => undefined);
+      for (;;) {
+        opts.signal?.throwIfAborted();
+        const block = queue.shift();
+        if (block) await scoreBlock(block);
+        else if (done) break;
+        else await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      await reading;
     }
-  } else {
-    // The reader queues blocks and the scorer takes them, so neither waits for the other: the
-    // answer keeps streaming (its bytes cut into columns) between the scorer's slices.
-    const queue: FeatureSet[] = [];
-    let done = false;
-    let wake: (() => void) | undefined;
-    const push = (block: FeatureSet): void => {
-      queue.push(block);
-      wake?.();
-    };
-    // Shard after shard: the engine computes the next shard's features (on its own threads) while
-    // this thread scores the blocks of the last one.
-    const reading = (async () => {
-      // Unordered: the rows' order changes nothing stored (the population is sorted values), and the
-      // engine skips sorting the shard's ids.
-      for (let k = 0; k < shards; k++) await streamFeatures(warehouse, { ...featureOptions, shard: { index: k, count: shards }, ordered: false }, BLOCK_ROWS, push);
-    })().finally(() => {
-      done = true;
-      wake?.();
-    });
-    // A failed read ends the loop below; its error is thrown by the await after it.
-    reading.catch(() => undefined);
-    for (;;) {
-      opts.signal?.throwIfAborted();
-      const block = queue.shift();
-      if (block) await scoreBlock(block);
-      else if (done) break;
-      else await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-    await reading;
+    // The workers' blocks, in the order they were read; a worker's error fails the run here.
+    blocks = await Promise.all(scored);
+  } finally {
+    await pool?.close();
   }
   const featuresSeconds = (performance.now() - t0) / 1000;
   const cpuFeatures = cpuNow() - cpu0;
