@@ -73,6 +73,9 @@ export function guessDateFormat(values: readonly string[], opts: { allowEpoch?: 
   if (opts.allowEpoch) {
     if (vs.every((v) => /^\d{10}(\.\d+)?$/.test(v) && fits(parser('epoch'), v))) return { format: 'epoch', hasTime: true, sure: 'high' };
     if (vs.every((v) => /^\d{13}$/.test(v) && fits(parser('epoch_ms'), v))) return { format: 'epoch_ms', hasTime: true, sure: 'high' };
+    // Serial days of a spreadsheet saved as CSV: five digits from 1954 (20000) to 2119 (80000).
+    if (vs.every((v) => /^\d{5}(\.\d+)?$/.test(v) && Number(v) >= 20_000 && Number(v) < 80_000))
+      return { format: 'excel', hasTime: vs.some((v) => /\.\d*[1-9]/.test(v)), sure: 'high' };
   }
   if (!mostly(vs, (v) => /^[\d./: -]+( ?[AaPp][Mm])?( [+-]\d\d:?\d\d)?$/.test(v))) return undefined;
   // The format with the fewest misfits wins (the odd bad value is tolerated, a better fit is not passed over).

@@ -35,7 +35,7 @@ export interface Mapping {
   constants?: Record<string, string>;
   /**
    * Date/time formats per canonical field (or `"*"` for all date fields): tokens YYYY MM M DD D HH H
-   * mm ss SSS, any other character is literal; or `ISO`, `epoch` (seconds), `epoch_ms`.
+   * mm ss SSS, any other character is literal; or `ISO`, `epoch` (seconds), `epoch_ms`, `excel` (serial days).
    */
   dates?: Record<string, string>;
   /** Number format for decimals and integers: `{"decimal": ",", "thousands": "."}`. */

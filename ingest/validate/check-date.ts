@@ -16,7 +16,13 @@ export function secondsInRange(secs: number): boolean {
  * looks like a day-first or month-first date and the field expects ISO.
  */
 export function dateFormatProblem(value: string, isDate: boolean, expect: string, hintField?: string): string {
-  const hint = hintField !== undefined && expect.startsWith('YYYY-MM-DD') && /^\d{1,2}[./]\d{1,2}[./]\d{2,4}/.test(value) ? `; for other formats set dates.${hintField} in the mapping` : '';
+  const iso = hintField !== undefined && expect.startsWith('YYYY-MM-DD');
+  const hint =
+    iso && /^\d{1,2}[./]\d{1,2}[./]\d{2,4}/.test(value)
+      ? `; for other formats set dates.${hintField} in the mapping`
+      : iso && /^\d{5}(\.\d+)?$/.test(value.trim())
+        ? `; a spreadsheet's serial day number (45292 = 2024-01-01) reads with "dates": {"${hintField}": "excel"} in the mapping`
+        : '';
   return `${quoteValue(value)} is not a ${isDate ? 'date' : 'date/time'} (expected ${expect}${hint})`;
 }
 

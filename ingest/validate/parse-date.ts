@@ -163,6 +163,31 @@ export function epochParser(unit: 's' | 'ms'): DateParser {
   };
 }
 
+/** Excel's day 0 in its 1900 date system, as Unix seconds: serial 45292 is 2024-01-01. */
+const EXCEL_EPOCH = Date.UTC(1899, 11, 30) / 1000;
+
+/**
+ * An Excel serial date as a CSV saved from a spreadsheet writes it: whole days since 1899-12-30 (so
+ * 45292 is 2024-01-01; serials from 61 on, i.e. 1900-03-01, are right despite Excel's phantom
+ * 1900-02-29) and the time of day as the fraction (45292.75 is 18:00), to the second.
+ */
+export const excelSerialParser: DateParser = (b, s, e, p) => {
+  reset(p);
+  let i = s;
+  let days = 0;
+  while (i < e && isDigit(b[i])) days = days * 10 + (b[i++] - D0);
+  if (i === s || i - s > 7 || days < 61 || days > 2_958_465) return false;
+  let frac = 0;
+  if (i < e && b[i] === 46) {
+    i++;
+    let scale = 1;
+    for (; i < e && isDigit(b[i]); i++) if (scale < 1e12) frac += (b[i] - D0) / (scale *= 10);
+  }
+  if (i !== e) return false;
+  p.epochSeconds = EXCEL_EPOCH + days * 86_400 + Math.round(frac * 86_400);
+  return true;
+};
+
 type Token =
   | { kind: 'num'; part: 'y' | 'm' | 'd' | 'hh' | 'mi' | 'ss'; min: number; max: number }
   | { kind: 'yy' }
@@ -193,13 +218,15 @@ export class DateFormatError extends Error {}
 
 /**
  * Compiles a format such as `DD.MM.YYYY`, `MM/DD/YYYY HH:mm`, `D.M.YY`, `YYYYMMDD`; also `ISO`,
- * `epoch` (seconds) and `epoch_ms`. A date-only format given for a date-time field means midnight.
+ * `epoch` (seconds), `epoch_ms` and `excel` (serial days, see excelSerialParser). A date-only format
+ * given for a date-time field means midnight.
  */
 export function compileDateFormat(format: string): DateParser {
   const f = format.trim();
   if (/^iso(8601)?$/i.test(f)) return parseIso;
   if (/^(epoch|unix|epoch_s)$/i.test(f)) return epochParser('s');
   if (/^(epoch_ms|unix_ms)$/i.test(f)) return epochParser('ms');
+  if (/^excel$/i.test(f)) return excelSerialParser;
   const tokens: Token[] = [];
   let i = 0;
   let hasY = false;
