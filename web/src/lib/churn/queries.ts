@@ -70,10 +70,10 @@ export function riskByBandQuery(f: Filters): CubeQuery {
   };
 }
 
-/** Value at risk per owner (an owner's token answers only their own), largest first. */
+/** Value at risk per owner (an owner's token answers only their own), largest first, with the active customers it is summed over. */
 export function riskByOwnerQuery(f: Filters, band: Band | '', limit = 15): CubeQuery {
   return {
-    measures: ['customer_risk.value_at_risk', 'customer_risk.scored_customers'],
+    measures: ['customer_risk.value_at_risk', 'customer_risk.active_scored_customers'],
     dimensions: ['customer_risk.owner_id'],
     filters: riskFilters(f, band),
     order: [['customer_risk.value_at_risk', 'desc'], ['customer_risk.owner_id', 'asc']],

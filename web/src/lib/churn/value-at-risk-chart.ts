@@ -8,7 +8,7 @@ import { RISK_BANDS } from './queries.ts';
 
 /**
  * The churn page's charts (issue 15): value at risk (customer_risk.value_at_risk, probability ×
- * 12-month CLV summed) by risk band and by owner, with the scored customers behind each bar in the
+ * 12-month CLV summed) by risk band and by owner, with the active customers behind each bar (lapsed customers have no value at risk) in the
  * tooltip. Band and owner names come from data (owner names are typed by admins): the tooltip
  * builds HTML, so every piece of text is escaped here.
  */
@@ -33,7 +33,8 @@ export function bandBars(rows: Row[]): RiskBar[] {
 export function ownerBars(rows: Row[], names: Map<string, string>): RiskBar[] {
   return rows.map((r) => {
     const id = String(r['customer_risk.owner_id'] ?? '');
-    return { key: id, label: id ? (names.get(id) ?? id) : 'No owner', value: num(r['customer_risk.value_at_risk']), customers: num(r['customer_risk.scored_customers']) };
+    // The customers the value is summed over: the active ones (lapsed customers have no value at risk).
+    return { key: id, label: id ? (names.get(id) ?? id) : 'No owner', value: num(r['customer_risk.value_at_risk']), customers: num(r['customer_risk.active_scored_customers'] ?? r['customer_risk.scored_customers']) };
   });
 }
 
@@ -55,7 +56,7 @@ export function valueAtRiskOption(bars: RiskBar[], opts: { byBand?: boolean } = 
         const p = (Array.isArray(params) ? params[0] : params) as { dataIndex?: number } | undefined;
         const bar = p && typeof p.dataIndex === 'number' ? bars[p.dataIndex] : undefined;
         if (!bar) return '';
-        return `<strong>${escapeHtml(bar.label)}</strong><br/>Value at risk ${escapeHtml(formatCurrency(bar.value))}<br/>${escapeHtml(formatNumber(bar.customers))} scored customers`;
+        return `<strong>${escapeHtml(bar.label)}</strong><br/>Value at risk ${escapeHtml(formatCurrency(bar.value))}<br/>${escapeHtml(formatNumber(bar.customers))} active customers`;
       },
     },
   };
