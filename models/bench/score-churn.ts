@@ -5,7 +5,7 @@
  * of churn-warehouse.ts needs ~20 s per 20k). Prints where the time goes, rows/s and the ratio to
  * the goal; the model part is also broken down (predictProba alone, the contributions kernels).
  *
- *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--shards N] [--help]
+ *   tsx models/bench/score-churn.ts [--customers 200000] [--today 2025-01-01] [--keep DIR] [--shards N] [--workers N] [--help]
  *
  * The data: every customer buys every 7–96 days from a first order 60–760 days back (at most 30
  * orders); 45% stop at a random day (the churn signal recency sees); six interactions each. The
@@ -33,6 +33,7 @@ import { DEFAULT_FOREST_OPTIONS, matrixOf } from '../churn/train.ts';
 import { Readable } from 'node:stream';
 import { riskBand, scoreChurn, tsvReasons, tsvString, type ChurnScoreRow, type RiskBand } from '../scoring/score-churn.ts';
 import { newRunId } from '../scoring/runs.ts';
+import { defaultRowWorkers } from '../scoring/row-workers.ts';
 
 const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated warehouse.
 
@@ -40,6 +41,9 @@ const HELP = `score-churn bench: end-to-end churn scoring on a SQL-generated war
   --today DAY     scoring cutoff, YYYY-MM-DD (default 2025-01-01)
   --shards N      feature queries the population is read in (scoreChurn's shards; default
                   DEFAULT_SHARDS): each shard is scored while the engine computes the next; 1 = one query
+  --workers N    worker threads that score the blocks (scoreChurn's workers; default one per core,
+                  at most 4); 0 scores every block on the main thread, as before the workers: the
+                  two on the same kept warehouse, one after the other, are a same-minutes pair
   --keep DIR      keep the warehouse in DIR; a later run with the same DIR and size reuses it, and
                   checks that the scores and reasons are identical to the first run's (the digest
                   is kept in DIR/scores.digest; delete it to take a new reference after a
@@ -52,6 +56,7 @@ const { values: args } = parseArgs({
     today: { type: 'string', default: '2025-01-01' },
     keep: { type: 'string' },
     shards: { type: 'string' },
+    workers: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -64,6 +69,8 @@ if (!Number.isInteger(customers) || customers < 1000) throw new RangeError(`--cu
 const today = args.today!;
 const shards = args.shards === undefined ? undefined : Number(args.shards);
 if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new RangeError(`--shards must be an integer >= 1, got "${args.shards}"`);
+const workers = args.workers === undefined ? undefined : Number(args.workers);
+if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) throw new RangeError(`--workers must be an integer >= 0, got "${args.workers}"`);
 const GOAL_SECONDS = 30;
 const GOAL_CUSTOMERS = 1_000_000;
 const TRAIN_SAMPLE = 30_000;
@@ -110,7 +117,10 @@ await applyMigrations(admin.client, { database: 'crm' });
 // client's default 300 s request timeout cut it (6 Dec 2026, load 25–31); half an hour instead.
 const wh = await connectWarehouse({ config, requestTimeout: 1_800_000 });
 try {
-  console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} (wall-clock timings)`);
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg().map((v) => v.toFixed(1)).join(' ')} (wall-clock timings); ` +
+      `scoring workers: ${workers === undefined ? `default (${defaultRowWorkers()})` : workers === 0 ? '0 (main thread)' : workers}`,
+  );
   const count = async (table: string): Promise<number> =>
     Number((await (await wh.client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' })).json<{ n: string }>())[0].n);
   let t0 = performance.now();
@@ -148,7 +158,7 @@ try {
 
   // chdb runs in this process: its CPU time counts here too (a loaded machine inflates wall time).
   const cpu0 = process.cpuUsage();
-  const r = await scoreChurn(wh, { runId: newRunId(today), today, model, shards });
+  const r = await scoreChurn(wh, { runId: newRunId(today), today, model, shards, workers });
   const cpu = process.cpuUsage(cpu0);
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const tm = r.timings;
