@@ -184,10 +184,10 @@ describe('owner scope', () => {
     assert.deepEqual(lines, []);
   });
 
-  test('rollups (pre-aggregations) are built per owner: one owner never reads another\'s or the full one', async () => {
+  test('the monthly trend and the retention matrix: each owner gets their own totals, the executive all', async () => {
     const trend = { measures: ['sales.net_revenue', 'sales.orders'], timeDimensions: [{ dimension: 'sales.order_date', granularity: 'month' }] };
     const total = (rows: { [k: string]: string | null }[]) => rows.reduce((s, r) => s + num(r['sales.net_revenue']), 0);
-    // The executive's query builds (or reuses) the unrestricted rollup first.
+    // These once read per-owner rollups (removed: paid_orders.yml); the totals must not depend on the order asked.
     assert.equal(total(await fx.load(trend, fx.token('executive'))), 2350);
     assert.equal(total(await fx.load(trend, ann)), 1225);
     assert.equal(total(await fx.load(trend, bob)), 1125);
