@@ -6,6 +6,8 @@
  * scores: models/scoring/runs.ts), with the fit recorded in `model_versions`.
  */
 import { dataDirFrom } from '../../lib/config.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { formatContextOf, formatMoney } from '../../lib/format/index.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { fitClv, type ClvFit } from '../clv/fit-clv.ts';
 import { addDays, todayUtc } from '../churn/definition.ts';
@@ -125,6 +127,7 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
     opts.dataDir ?? dataDirFrom(),
   );
   const seconds = (performance.now() - t0) / 1000;
-  log(`CLV scores written: ${n} customers, total 12-month CLV ${Math.round(total).toLocaleString('en-US')} in ${seconds.toFixed(1)} s`);
+  // In the reporting currency: a bare "69,186" read as euros on a dollar warehouse (CDNOW).
+  log(`CLV scores written: ${n} customers, total 12-month CLV ${formatMoney(total, {}, formatContextOf(loadConfig()))} in ${seconds.toFixed(1)} s`);
   return { modelVersion: version, cutoff, scoredAt, customers: n, params: { ...bg, ...gg }, totalClv12m: total, warnings, fitSeconds, seconds };
 }

@@ -46,13 +46,14 @@ const recency = new Map([...purchaseDays].map(([id, days]) => [id, dayNumber(TOD
 const orders = new Map([...purchaseDays].map(([id, days]) => [id, days.size]));
 
 let rows: ScoredRow[] = [];
+const progress: string[] = [];
 
 before(async () => {
   if (skip) return;
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database });
   await loadCdnowIntoWarehouse(tw.warehouse, slice);
-  await trainAndScore(tw.warehouse, { today: TODAY, trees: 20, dataDir: tw.dir });
+  await trainAndScore(tw.warehouse, { today: TODAY, trees: 20, dataDir: tw.dir, onProgress: (l) => progress.push(l) });
   rows = await (
     await tw.warehouse.client.query({
       query: 'SELECT customer_id, probability, top_reasons FROM churn_scores_current ORDER BY customer_id',
@@ -66,6 +67,19 @@ after(async () => {
 });
 
 describe('churn reasons on a CDNOW slice', { skip }, () => {
+  test("the run's CLV total is logged in the reporting currency and equals the stored scores' sum", async () => {
+    const [stored] = await (
+      await tw.warehouse.client.query({ query: 'SELECT count() AS n, sum(clv_12m) AS total FROM clv_scores_current', format: 'JSONEachRow' })
+    ).json<{ n: string; total: number }>();
+    const line = progress.find((l) => l.startsWith('CLV scores written: '));
+    const m = /^CLV scores written: (\d+) customers, total 12-month CLV (\D*?)([\d,]+) in /.exec(line ?? '');
+    assert.ok(m, `the CLV line: ${line}`);
+    assert.equal(Number(m[1]), Number(stored!.n));
+    // A currency symbol before the amount (it was a bare "69,186" on a dollar warehouse), whole units.
+    assert.match(m[2]!, /^[^\s\d]+$/, `currency of "${line}"`);
+    assert.equal(Number(m[3]!.replaceAll(',', '')), Math.round(stored!.total));
+  });
+
   test('every buyer of the slice is scored, with ids the test can follow back to the file', () => {
     assert.ok(purchaseDays.size > 1000 && purchaseDays.size <= 2001, `slice of ${purchaseDays.size} customers`);
     assert.equal(rows.length, purchaseDays.size);
