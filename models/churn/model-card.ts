@@ -29,6 +29,11 @@ export interface ModelCard {
   chosen: string;
   chosenDescription: string;
   reason: string;
+  /**
+   * Whether out-of-time validation chose the shipped model; false when no fold fitted or nothing
+   * beat chance (the reason says which). Absent in cards written before it: validated iff folds.
+   */
+  validated?: boolean;
   /** The chosen candidate's validated figures (NaN when it could not be validated). */
   rocAuc: number;
   prAuc: number;
@@ -71,6 +76,7 @@ export function buildModelCard(
     chosen: sel.chosen.name,
     chosenDescription: sel.chosen.description,
     reason: sel.reason,
+    validated: sel.validated,
     rocAuc: chosen?.roc_auc ?? NaN,
     prAuc: chosen?.pr_auc ?? NaN,
     brier: chosen?.brier ?? NaN,
@@ -93,7 +99,7 @@ const f3 = (v: number | null | undefined): string => (typeof v === 'number' && N
  * the Models page, the churn page and the digests print it (one wording for all three).
  */
 export function modelCardHeadline(
-  card: Pick<ModelCard, 'chosen' | 'bestBaseline' | 'horizonDays'> & {
+  card: Pick<ModelCard, 'chosen' | 'bestBaseline' | 'horizonDays' | 'validated'> & {
     rocAuc: number | null;
     bestBaselineRocAuc: number | null;
     folds: readonly unknown[];
@@ -104,7 +110,10 @@ export function modelCardHeadline(
     card.bestBaseline && card.chosen !== card.bestBaseline
       ? ` vs ${card.bestBaseline} ${f3(card.bestBaselineRocAuc)}`
       : '';
-  return `${card.chosen}: ROC-AUC ${f3(card.rocAuc)}${base} (${folds}, ${card.horizonDays}-day horizon)`;
+  // A choice validation did not make is named as such wherever the headline is printed.
+  const unvalidated =
+    card.validated === false || card.folds.length === 0 ? '; not validated: a rule of thumb, see the model card' : '';
+  return `${card.chosen}: ROC-AUC ${f3(card.rocAuc)}${base} (${folds}, ${card.horizonDays}-day horizon)${unvalidated}`;
 }
 
 /** JSON has no NaN: unvalidated figures travel as null and come back as NaN. */

@@ -128,6 +128,8 @@ export interface SelectionResult {
   candidates: CandidateResult[];
   chosen: CandidateSpec;
   reason: string;
+  /** False when the shipped model was not chosen by out-of-time validation (no fold, or nothing beat chance). */
+  validated: boolean;
   calibration: PlattCalibration;
   /** Held-out, cross-fitted calibrated probabilities of the chosen candidate vs what happened. */
   calibrationPoints: CalibrationPoint[];
@@ -520,6 +522,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
   let reason: string;
   let calibration: PlattCalibration;
   let points: CalibrationPoint[] = [];
+  let validatedChoice = false;
   if (validated.length === 0) {
     chosen = specs[0];
     const span = Math.round((Date.parse(opts.today) - Date.parse(dataStart)) / 86_400_000);
@@ -545,6 +548,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     calibration = fitPlatt(rawScores(fitted, first.set), first.set.labels);
     warnings.push(reason);
   } else {
+    validatedChoice = true;
     const { best, pick } = picked!;
     chosen = specOf(pick.name);
     const bestBaseline = validated
@@ -576,6 +580,7 @@ export async function selectChurnModel(warehouse: Warehouse, opts: SelectOptions
     candidates: results,
     chosen,
     reason,
+    validated: validatedChoice,
     calibration,
     calibrationPoints: points,
     model,

@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { ingestRecords } from '../../../ingest/index.ts';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
+import { modelCardHeadline } from '../../../models/churn/model-card.ts';
 import { trainAndRegister } from '../../../models/churn/pipeline.ts';
+import { cardHeadline, cardSummary, type ModelCardView } from '../../../web/src/lib/models/card.ts';
 import { ChurnTrainingError } from '../../../models/churn/train.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
@@ -143,6 +145,13 @@ describe('a memoryless shop of ten weeks', () => {
     assert.ok(sel.reason.includes(level.toFixed(3)), sel.reason);
     assert.ok(r.card!.warnings.includes(sel.reason), 'the card carries it among its warnings');
     assert.equal(r.card!.reason, sel.reason);
+    // Wherever the headline is printed (Models and churn pages, digests) it says so; the churn page
+    // does not claim held-out calibration.
+    assert.equal(r.card!.validated, false);
+    assert.match(modelCardHeadline(r.card!), /^recency: .*; not validated: a rule of thumb/);
+    const view = JSON.parse(JSON.stringify(r.card)) as ModelCardView;
+    assert.equal(cardHeadline(view), modelCardHeadline(r.card!));
+    assert.equal(cardSummary(view).validated, false);
   });
 });
 
@@ -168,6 +177,9 @@ describe('a small log with a real signal (200 customers, half of them leave)', (
     assert.ok(best >= chance(sel.folds), `best ${best} vs chance ${chance(sel.folds)}`);
     assert.doesNotMatch(sel.reason, /not validated/);
     assert.match(sel.reason, /out-of-time ROC-AUC|within the tie margin/);
+    assert.equal(r.card!.validated, true);
+    assert.doesNotMatch(modelCardHeadline(r.card!), /not validated/);
+    assert.equal(cardSummary(JSON.parse(JSON.stringify(r.card)) as ModelCardView).validated, true);
   });
 
   test('`models all` on orders without deals: churn and CLV published, win/loss reported as skipped, exit 0; `winloss` alone fails', async () => {

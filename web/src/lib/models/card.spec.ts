@@ -100,7 +100,16 @@ describe('cardSummary', () => {
       activeWindowDays: 365,
       asOf: '1998-07-01',
       folds: 2,
+      validated: true,
     });
+  });
+  test('a card validation did not choose says so in the headline and the summary', () => {
+    const unvalidated = { ...card, validated: false };
+    expect(cardHeadline(unvalidated)).toBe(
+      'logistic: ROC-AUC 0.781 vs recency 0.765 (2 out-of-time folds, 90-day horizon); not validated: a rule of thumb, see the model card',
+    );
+    expect(cardSummary(unvalidated).validated).toBe(false);
+    expect(cardSummary({ ...card, folds: [] }).validated).toBe(false);
   });
 });
 

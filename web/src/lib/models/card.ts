@@ -31,6 +31,8 @@ export interface ModelCardView {
   chosen: string;
   chosenDescription: string;
   reason: string;
+  /** Whether out-of-time validation chose the model (absent in older cards: validated iff folds). */
+  validated?: boolean;
   rocAuc: number | null;
   prAuc: number | null;
   brier: number | null;
@@ -58,7 +60,13 @@ export function cardHeadline(card: ModelCardView): string {
     card.bestBaseline && card.chosen !== card.bestBaseline
       ? ` vs ${card.bestBaseline} ${fmt3(card.bestBaselineRocAuc)}`
       : '';
-  return `${card.chosen}: ROC-AUC ${auc}${base} (${folds}, ${card.horizonDays}-day horizon)`;
+  const unvalidated = !isValidated(card) ? '; not validated: a rule of thumb, see the model card' : '';
+  return `${card.chosen}: ROC-AUC ${auc}${base} (${folds}, ${card.horizonDays}-day horizon)${unvalidated}`;
+}
+
+/** Chosen by out-of-time validation: not when no fold fitted or nothing beat chance. */
+export function isValidated(card: Pick<ModelCardView, 'validated' | 'folds'>): boolean {
+  return card.validated !== false && card.folds.length > 0;
 }
 
 /** Candidates in the table's order: baselines first, then by validated ROC-AUC, skipped last. */
@@ -83,6 +91,8 @@ export interface CardSummary {
   activeWindowDays: number;
   asOf: string;
   folds: number;
+  /** False: the probabilities are calibrated on the training cutoff, not on held-out periods. */
+  validated: boolean;
 }
 
 export function cardSummary(card: ModelCardView): CardSummary {
@@ -98,5 +108,6 @@ export function cardSummary(card: ModelCardView): CardSummary {
     activeWindowDays: card.activeWindowDays ?? 365,
     asOf: card.asOf,
     folds: card.folds.length,
+    validated: isValidated(card),
   };
 }
