@@ -192,10 +192,11 @@ SETTINGS join_use_nulls = 0`,
 }
 
 /**
- * Days without a paid order after which a buyer is lapsed: R ≤ 2 and only the lapsed segments (Lost,
+ * Days without a paid order after which a buyer is dormant: R ≤ 2 and only the dormant segments (Lost,
  * Hibernating, At Risk, Can't Lose); a buyer within it gets R ≥ 3 and never those. The same 180 days
- * as the lapse rate (`customer_value.churned_customers`, semantic/model/cubes/value/customer_value.yml),
- * so a segment never contradicts the cockpit's lapsed count.
+ * as the dormancy rate (`customer_value.dormant_customers`, semantic/model/cubes/value/customer_value.yml),
+ * so a segment never contradicts the cockpit's dormant count. Not the churn model's lapsed state
+ * (its own active window, 365 days by default: models/README.md "Lapsed").
  */
 export const RFM_ACTIVE_DAYS = 180;
 

@@ -40,6 +40,27 @@ test('"churn" in a label is the churn model’s (churn_risk): the 180-day lapse 
   assert.match(lapse.description ?? '', /180 days/);
 });
 
+test('"lapsed" is the churn model’s state only: the 180-day figures are dormant, and say they are not it', () => {
+  // The cockpit's "Lapse rate" card drilled to "Lapsed customers" (180 days) while the churn page's
+  // lapsed count is the model's (its active window, 365 days by default): two counts, one word.
+  const lapsedOutside = measures.filter((m) => /laps/i.test(m.label) && m.cube !== 'churn_risk').map((m) => `${m.cube}.${m.name}: "${m.label}"`);
+  assert.deepEqual(lapsedOutside, []);
+  const byName = (name: string) => measures.find((m) => m.cube === 'customer_value' && m.name === name)!;
+  assert.equal(byName('dormant_customers').label, 'Dormant customers (no order in 180 days)');
+  assert.equal(byName('dormancy_rate').label, 'Dormancy rate (no order in 180 days)');
+  for (const name of ['dormant_customers', 'dormancy_rate']) {
+    assert.match(byName(name).description ?? '', /180 days before value_as_of/);
+    assert.match(byName(name).description ?? '', /Not the churn model's .*lapsed/, `${name} says it is not the model's lapsed`);
+  }
+  // The old names stay as aliases of the same numbers, and say they are deprecated.
+  assert.equal(byName('churned_customers').sql, '{dormant_customers}');
+  assert.equal(byName('churn_rate').sql, '{dormancy_rate}');
+  for (const name of ['churned_customers', 'churn_rate']) assert.match(byName(name).description ?? '', /^Deprecated name of dorman/);
+  // The model's lapsed members name their window as the model's.
+  const lapsed = measures.find((m) => m.cube === 'churn_risk' && m.name === 'lapsed_customers')!;
+  assert.match(lapsed.description ?? '', /churn model's active window \(365 days unless the model says otherwise\)/);
+});
+
 test('averages say so, and predicted CLV names its 12-month horizon', () => {
   for (const m of measures.filter((x) => x.type === 'avg')) assert.match(m.label, /^Average /, `${m.cube}.${m.name}: "${m.label}" is a mean`);
   // "Predicted CLV (total)" says 12-month; its average said only "predicted CLV" beside the historical LTV.

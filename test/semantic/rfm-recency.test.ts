@@ -123,7 +123,7 @@ test("the segment builder's hint names the same lapse window and the same segmen
   const [active, lapsed] = RFM_SEGMENT_HINT.split(';');
   for (const s of ACTIVE_SEGMENTS) assert.ok(active!.includes(s), `${s} named as active`);
   for (const s of LAPSED_SEGMENTS) assert.ok(lapsed!.includes(s), `${s} named as lapsed`);
-  // The cockpit's lapse rate counts the same buyers as lapsed.
+  // The cockpit's dormancy rate counts the same buyers as RFM's dormant segments.
   const cube = readFileSync(new URL('../../semantic/model/cubes/value/customer_value.yml', import.meta.url), 'utf8');
-  assert.ok(cube.includes(`{CUBE}.orders > 0 AND {CUBE}.recency_days > ${RFM_ACTIVE_DAYS}`), 'churned_customers uses the same window');
+  assert.ok(cube.includes(`{CUBE}.orders > 0 AND {CUBE}.recency_days > ${RFM_ACTIVE_DAYS}`), 'dormant_customers uses the same window');
 });

@@ -379,7 +379,7 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       ),
     );
 
-    // The lapse rate names its base: every buyer, of whom those with no order in the 180 days
+    // The dormancy rate names its base: every buyer, of whom those with no order in the 180 days
     // before the as-of day (more than 180 days from the last purchase day to 1998-06-30).
     const lastDay = new Map<string, string>();
     for (const p of purchases)
@@ -387,7 +387,7 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     const daysTo = (day: string): number =>
       (Date.parse(`${AS_OF}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
     const lapsed = [...lastDay.values()].filter((d) => daysTo(d) > 180).length;
-    // The churn model's lapsed (its 365-day active window before the as-of day, not the lapse rate's 180).
+    // The churn model's lapsed (its 365-day active window before the as-of day, not the dormancy rate's 180).
     const windowStart = '1997-06-30';
     const activeIds = new Set(purchases.filter((p) => p.day >= windowStart && p.day < AS_OF).map((p) => p.customer));
     const lapsedIds = new Set([...lastDay.keys()].filter((c) => !activeIds.has(c)));

@@ -10,7 +10,12 @@ import { parseFilters } from './filters/url-filters.ts';
 const f = parseFilters(new URLSearchParams(), '1998-06-30');
 
 describe('customersDrill', () => {
-  const drill = customersDrill(f, [], 'Lapsed customers', 'No paid order in the last 180 days');
+  const drill = customersDrill(
+    f,
+    [],
+    'Dormant customers (no order in 180 days)',
+    'No paid order in the 180 days before the as-of day',
+  );
 
   test('the recency column is "Days since last order", and the query reads the day it counts to', () => {
     expect(drill.columns.find((c) => c.key === 'customer_base.days_since_last_purchase')?.label).toBe(

@@ -54,7 +54,8 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   spec({ testid: 'kpi-aov', source: 'sales', measure: 'sales.average_order_value', compare: 'sales', previousSource: 'salesPrev', median: 'sales.median_order_value' }),
   spec({ testid: 'kpi-retention', source: 'retention', measure: 'customer_retention.retention_rate', compare: 'sales', previousSource: 'retentionPrev', changeMode: 'points' }),
   spec({ testid: 'kpi-repeat-purchase', source: 'sales', measure: 'sales.repeat_purchase_rate', compare: 'sales', previousSource: 'salesPrev', changeMode: 'points' }),
-  spec({ testid: 'kpi-churn-rate', source: 'snapshot', measure: 'customer_base.churn_rate', goodWhen: 'down' }),
+  // The testid keeps its old name (e2e and saved links); the figure is the dormancy rate (dormant.ts).
+  spec({ testid: 'kpi-churn-rate', source: 'snapshot', measure: 'customer_base.dormancy_rate', goodWhen: 'down' }),
   spec({ testid: 'kpi-avg-ltv', source: 'snapshot', measure: 'customer_base.avg_lifetime_value', median: 'customer_base.median_lifetime_value' }),
   spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv', scores: true }),
   spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down', scores: true }),

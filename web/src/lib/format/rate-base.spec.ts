@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FEW, lapseBase, overWonDeals, repeatBase, retentionBase, winRateBase } from './rate-base.ts';
+import { FEW, overWonDeals, repeatBase, retentionBase, winRateBase } from './rate-base.ts';
 
 describe('the count behind a rate', () => {
   test('won of closed deals, the closed count being won + lost (as the win rate divides)', () => {
@@ -45,16 +45,5 @@ describe('the repeat-purchase rate names its base', () => {
     [null, 5, undefined],
   ] as const)('%j returning of %j active → %j', (r, a, want) => {
     expect(repeatBase(r, a)).toBe(want);
-  });
-});
-
-describe('the lapse rate names its base', () => {
-  test.each([
-    ['1843', '2357', '1,843 of 2,357 buyers'],
-    [2, 3, '2 of 3 buyers (too few to compare)'],
-    [0, 0, 'no customer has bought'],
-    [5, undefined, undefined],
-  ] as const)('%j lapsed of %j buyers → %j', (l, b, want) => {
-    expect(lapseBase(l, b)).toBe(want);
   });
 });

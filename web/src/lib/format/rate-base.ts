@@ -46,16 +46,3 @@ export function repeatBase(returning: Num, active: Num): string | undefined {
   if (a === 0) return 'no customer bought in the period';
   return `${formatNumber(r)} of ${formatNumber(a)} buying customers had bought before${a < FEW ? ' (too few to compare)' : ''}`;
 }
-
-/**
- * "1,843 of 2,357 buyers" for the lapse rate (buyers with no paid order in the 180 days before the
- * as-of day): on a purchase log whose customers all arrived in one quarter, "78.2%" alone did not say
- * it was of every customer who ever bought, not of the period's.
- */
-export function lapseBase(lapsed: Num, buyers: Num): string | undefined {
-  const l = toNumber(lapsed);
-  const b = toNumber(buyers);
-  if (l === undefined || b === undefined) return undefined;
-  if (b === 0) return 'no customer has bought';
-  return `${formatNumber(l)} of ${formatNumber(b)} buyers${b < FEW ? ' (too few to compare)' : ''}`;
-}

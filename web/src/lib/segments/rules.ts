@@ -47,7 +47,7 @@ export const FIELD_KEYS = Object.keys(FIELDS) as Field[];
  * the lapsed or the active buyers, semantic/README.md "RFM"), and a marketer picks on that.
  */
 export const RFM_SEGMENT_HINT =
-  "Champions, Loyal, Potential Loyalists, New, Promising, Need Attention and About to Sleep bought in the 180 days before the data's as-of date; At Risk, Can't Lose, Hibernating and Lost did not (lapsed).";
+  "Champions, Loyal, Potential Loyalists, New, Promising, Need Attention and About to Sleep bought in the 180 days before the data's as-of date; At Risk, Can't Lose, Hibernating and Lost did not (dormant).";
 
 export const CATEGORY_OPS = { is: 'is any of', is_not: 'is none of' } as const;
 export const NUMBER_OPS = { gt: '>', gte: '≥', lt: '<', lte: '≤', between: 'between' } as const;
