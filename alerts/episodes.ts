@@ -35,14 +35,36 @@ export function decideTrigger(
   return null;
 }
 
-/** An open episode ends when a later run sees the customer below the threshold. */
+/**
+ * Why an open episode ends, stored with its closure (alert_episode_closures.reason):
+ * - lapsed:          a later run finds the customer lapsed (stored risk_band, no order in the churn
+ *                    model's active window), whatever the probability — the model's probability for
+ *                    them is an extrapolation, so waiting for it to fall kept a gone customer's
+ *                    episode open for good;
+ * - below_threshold: a later run sees the probability below the threshold.
+ * Null: no open episode from an earlier window, or still at risk.
+ */
+export type CloseReason = 'lapsed' | 'below_threshold';
+
+export function closeReason(
+  c: { probability: number; lapsed: boolean },
+  previous: Pick<LatestEpisode, 'run_window_at' | 'closed'> | undefined,
+  rules: Pick<AlertRules, 'probabilityThreshold'>,
+  windowAt: Date,
+): CloseReason | null {
+  if (!previous || previous.closed || previous.run_window_at.getTime() >= windowAt.getTime()) return null;
+  if (c.lapsed) return 'lapsed';
+  return c.probability < rules.probabilityThreshold ? 'below_threshold' : null;
+}
+
+/** An open episode of an active customer ends when a later run sees them below the threshold. */
 export function shouldClose(
   probability: number,
   previous: Pick<LatestEpisode, 'run_window_at' | 'closed'> | undefined,
   rules: Pick<AlertRules, 'probabilityThreshold'>,
   windowAt: Date,
 ): boolean {
-  return !!previous && !previous.closed && probability < rules.probabilityThreshold && previous.run_window_at.getTime() < windowAt.getTime();
+  return closeReason({ probability, lapsed: false }, previous, rules, windowAt) !== null;
 }
 
 export interface ValueAtRisk {

@@ -8,6 +8,7 @@ import type { Warehouse } from '../lib/warehouse/index.ts';
 import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
 import type { Channel } from './config.ts';
 import type { ValueBasis } from './rules.ts';
+import type { CloseReason } from './episodes.ts';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
 export type Trigger = 'first' | 'reopened' | 'cooldown' | 'rise' | 'deals';
@@ -297,6 +298,8 @@ export interface Closure {
   probability: number;
   run_window: string;
   closed_at: Date;
+  /** Why it closed (episodes.ts closeReason); rows before migration 021 read 'below_threshold'. */
+  reason: CloseReason;
 }
 
 export async function writeClosures(warehouse: Warehouse, closures: Closure[]): Promise<void> {

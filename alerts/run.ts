@@ -15,7 +15,7 @@ import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Ch
 import { digestFromRows, type Digest } from './digest.ts';
 import { loadDealsAtRisk, type DealAtRisk } from './deals-at-risk.ts';
 import { AlertsError } from './errors.ts';
-import { dealsDigestDue, dealsEpisodeId, decideTrigger, deliveryId as deliveryIdOf, episodeId, messageIdFor, ownerIncluded, shouldClose, valueAtRisk } from './episodes.ts';
+import { closeReason, dealsDigestDue, dealsEpisodeId, decideTrigger, deliveryId as deliveryIdOf, episodeId, messageIdFor, ownerIncluded, valueAtRisk } from './episodes.ts';
 import {
   DEALS_TRIGGER,
   nextVersion,
@@ -170,8 +170,9 @@ export function planRun(input: {
   for (const c of input.candidates) {
     if (input.ownerFilter !== undefined && c.owner_id !== input.ownerFilter) continue;
     const prev = input.latest.get(key(c.owner_id, c.customer_id));
-    if (shouldClose(c.probability, prev, rules, windowAt)) {
-      closures.push({ owner_id: c.owner_id, customer_id: c.customer_id, episode_id: prev!.episode_id, probability: c.probability, run_window: window, closed_at: input.now });
+    const reason = closeReason(c, prev, rules, windowAt);
+    if (reason) {
+      closures.push({ owner_id: c.owner_id, customer_id: c.customer_id, episode_id: prev!.episode_id, probability: c.probability, run_window: window, closed_at: input.now, reason });
       continue;
     }
     if (!ownerIncluded(c.owner_id, rules)) continue;
@@ -429,7 +430,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
     result.lapsed = [...lapsedByOwner.values()].reduce((a, b) => a + b, 0);
     // Only customers with an owner can be alerted: on data without owners (CDNOW) "0 customers at or above
     // 0.6" read as "nobody at risk" beside a churn page of 2,181 high-risk customers.
-    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${result.lapsed} lapsed, not alerted (no purchase in the ${activeWindowDays} days before ${asOf}); ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed; ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
+    log(`${result.candidates} customers with an owner at or above ${rules.probabilityThreshold}; ${result.lapsed} lapsed, not alerted (no purchase in the ${activeWindowDays} days before ${asOf}); ${plan.newEpisodes} new episodes; ${plan.closures.length} episodes closed (${plan.closures.filter((x) => x.reason === 'lapsed').length} because the customer lapsed); ${groupDeliveries(undelivered).length} undelivered from earlier runs`);
     if (!dryRun) {
       await writeClosures(warehouse, plan.closures);
       // Pending rows first: from here on a digest can be retried but never planned a second time.

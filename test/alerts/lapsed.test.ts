@@ -22,7 +22,7 @@ import { runAlerts } from '../../alerts/run.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { ManualClock } from './manual-clock.ts';
-import { insertFixture, setScores } from './support.ts';
+import { insertFixture, setScores, truncateAlerts } from './support.ts';
 
 let tw: TestWarehouse;
 let dataDir: string;
@@ -96,4 +96,43 @@ test('the digest says how many lapsed customers were left out', () => {
   assert.match(renderText(d), /3 customers with no purchase in the 365 days before 2024-03-11 are lapsed, not at risk/);
   assert.deepEqual(digestData(d).lapsed_left_out, { count: 3, active_window_days: 365, as_of: AS_OF });
   assert.equal(digestData({ ...d, lapsed: undefined }).lapsed_left_out, undefined);
+});
+
+test('an episode opened while the customer was active closes when they lapse, with that reason, once', async () => {
+  // Before: the episode closed only when the probability fell below the threshold, and the model's
+  // probability for a lapsed customer is an extrapolation that can stay high for good.
+  await truncateAlerts(tw.warehouse);
+  const db = tw.warehouse.database;
+  const rules: AlertRules = { ...defaultRules({}), probabilityThreshold: 0.6, minValueAtRisk: 100, owners: ['U-OWN-02'] };
+  const config: AlertsConfig = { dataDir, outboxDir: join(dataDir, 'outbox-episodes'), from: 'alerts@crm.example.test', webhookSecret: 's', publicUrl: 'https://crm.example.test' };
+  const day = (n: number): Date => new Date(Date.parse('2024-03-11T07:00:00Z') + n * 86_400_000);
+  const go = (at: Date) => runAlerts({ warehouse: tw.warehouse, dataDir, config, rules, clock: new ManualClock(at), at, today: AS_OF, rescore: false, log: () => {} });
+  const closures = async () =>
+    (await (await tw.warehouse.client.query({ query: `SELECT episode_id, reason, probability FROM ${db}.alert_episode_closures FINAL WHERE customer_id = 'C-12'`, format: 'JSONEachRow' })).json<{ episode_id: string; reason: string; probability: number }>());
+  const edge = EXTRA.find((s) => s.id === 'C-12')!;
+
+  const first = await go(day(0));
+  assert.ok(first.deliveries.some((d) => d.customers.some((c) => c.customerId === 'C-12')), 'C-12 is alerted while active');
+  const ledger = await (await tw.warehouse.client.query({ query: `SELECT DISTINCT episode_id FROM ${db}.alert_ledger FINAL WHERE customer_id = 'C-12'`, format: 'JSONEachRow' })).json<{ episode_id: string }>();
+  assert.equal(ledger.length, 1);
+
+  // Scoring now stores C-12 lapsed, its probability still above the threshold (0.95 ≥ 0.6).
+  await setScores(tw.warehouse, [{ ...edge, p: 0.95, lapsed: true }], day(1).toISOString());
+  const second = await go(day(1));
+  assert.deepEqual(await closures(), [{ episode_id: ledger[0]!.episode_id, reason: 'lapsed', probability: 0.95 }]);
+  assert.ok(!second.deliveries.some((d) => d.customers.some((c) => c.customerId === 'C-12')), 'a lapsed customer is not alerted again');
+
+  // Idempotent: the next run finds the episode closed and writes nothing more.
+  const third = await go(day(2));
+  assert.equal(third.closedEpisodes, 0);
+  assert.equal((await closures()).length, 1);
+
+  // An active customer's episode still closes on the probability, with that reason.
+  await setScores(tw.warehouse, [{ ...edge, p: 0.75, lapsed: false }], day(3).toISOString());
+  const back = await go(day(3));
+  assert.ok(back.deliveries.some((d) => d.customers.some((c) => c.customerId === 'C-12' && c.trigger === 'reopened')), 'active again: a new episode');
+  await setScores(tw.warehouse, [{ ...edge, p: 0.4, lapsed: false }], day(4).toISOString());
+  await go(day(4));
+  assert.deepEqual((await closures()).map((c) => [c.reason, c.probability]).sort(), [['below_threshold', 0.4], ['lapsed', 0.95]]);
+  await setScores(tw.warehouse, [edge], day(5).toISOString());
 });

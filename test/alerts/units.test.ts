@@ -10,7 +10,7 @@ import { ownerDirName } from '../../alerts/deliver/outbox-files.ts';
 import { withRetry, PermanentDeliveryError } from '../../alerts/deliver/retry.ts';
 import { renderHtml, renderText, renderWebhook, type Digest, type DigestItem } from '../../alerts/digest.ts';
 import { AlertRulesError, AlertsError } from '../../alerts/errors.ts';
-import { decideTrigger, deliveryId, episodeId, messageIdFor, shouldClose, valueAtRisk } from '../../alerts/episodes.ts';
+import { closeReason, decideTrigger, deliveryId, episodeId, messageIdFor, shouldClose, valueAtRisk } from '../../alerts/episodes.ts';
 import { acquireRunLock, lockPath } from '../../alerts/lock.ts';
 import { DEFAULT_NEXT_STEP, nextStepFor } from '../../alerts/next-step.ts';
 import { defaultRules, readRules, rulesPath, validateRules, writeRules } from '../../alerts/rules.ts';
@@ -54,6 +54,16 @@ describe('episodes', () => {
     assert.equal(shouldClose(0.5, prev(1, 0.7, true), rules, w), false);
     assert.equal(shouldClose(0.5, prev(0, 0.7), rules, w), false);
     assert.equal(shouldClose(0.5, undefined, rules, w), false);
+  });
+  test('closeReason: a lapsed customer’s open episode closes as lapsed whatever the probability; an active one on the probability', () => {
+    assert.equal(closeReason({ probability: 0.95, lapsed: true }, prev(1, 0.7), rules, w), 'lapsed');
+    assert.equal(closeReason({ probability: 0.2, lapsed: true }, prev(1, 0.7), rules, w), 'lapsed');
+    assert.equal(closeReason({ probability: 0.5, lapsed: false }, prev(1, 0.7), rules, w), 'below_threshold');
+    assert.equal(closeReason({ probability: 0.95, lapsed: false }, prev(1, 0.7), rules, w), null);
+    // Closed already, opened in this window, or never opened: nothing to close.
+    assert.equal(closeReason({ probability: 0.95, lapsed: true }, prev(1, 0.7, true), rules, w), null);
+    assert.equal(closeReason({ probability: 0.95, lapsed: true }, prev(0, 0.7), rules, w), null);
+    assert.equal(closeReason({ probability: 0.95, lapsed: true }, undefined, rules, w), null);
   });
   test('valueAtRisk: churn probability × 12-month CLV, 0 without a CLV (the semantic layer’s churn_value_at_risk)', () => {
     assert.deepEqual(valueAtRisk({ probability: 0.75, clv_12m: 1200 }), { value: 900, basis: 'clv_12m' });

@@ -17,6 +17,7 @@ import { paidOrderKeyStatements } from './017-paid-order-keys.ts';
 import { reconcileTransactionsByCustomer, transactionsByCustomerStatements } from './018-transactions-by-customer.ts';
 import { warehouseSettingsTables } from './019-warehouse-settings.ts';
 import { lapsedBandStatements } from './020-lapsed-band.ts';
+import { episodeClosureReasonStatements } from './021-episode-closure-reason.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -57,6 +58,7 @@ export const migrations: Migration[] = [
   { version: 18, name: 'transactions-by-customer', statements: transactionsByCustomerStatements, reconcile: reconcileTransactionsByCustomer },
   { version: 19, name: 'warehouse-settings', tables: warehouseSettingsTables },
   { version: 20, name: 'lapsed-band', statements: lapsedBandStatements },
+  { version: 21, name: 'episode-closure-reason', statements: episodeClosureReasonStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
