@@ -367,7 +367,12 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
       constants.status = 'completed';
       comment.push(`status: "${table.names[statusCol]}" is empty on some rows (e.g. an order's later lines); those are taken as completed (constants.status)`);
     }
-    if (colOf('transaction_id') < 0) comment.push('transaction ids: derived from row content (no transaction_id column); identical rows stay separate purchases');
+    if (colOf('transaction_id') < 0 && colOf('order_id') >= 0) {
+      // Keyed by the order, not the whole row: a re-export where an order was refunded or its amount
+      // corrected must update that order, not add a second one beside it.
+      mapping.orders = { ...mapping.orders, lineIds: true };
+      comment.push(`transaction ids: one per order line, from "${table.names[colOf('order_id')]}" and the product (orders.lineIds; no transaction_id column), so a re-export with a changed status or amount updates the line instead of adding one`);
+    } else if (colOf('transaction_id') < 0) comment.push('transaction ids: derived from row content (no transaction_id column); identical rows stay separate purchases');
     if (colOf('order_id') < 0) {
       mapping.orders = { by: 'customer_timestamp' };
       comment.push('orders: one per customer and order timestamp (no order_id column; "orders.by" can be customer_day or line)');

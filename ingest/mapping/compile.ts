@@ -30,6 +30,8 @@ export interface CompiledMapping {
   ignore: Set<string>;
   /** Entities with a derivable grouping id (transactions' order_id): how rows without one are grouped. */
   orders: OrdersBy;
+  /** mapping orders.lineIds: derived transaction ids from order id + product, not the whole row. */
+  lineIds: boolean;
   /** Mapping `skip`: rows left out by a field's value (lower-cased, trimmed), counted by the encoder. */
   skip: { index: number; values: Set<string> }[];
   /** Mapping `credits`: which rows are return/credit lines loaded as such (entity.credits). */
@@ -155,6 +157,7 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     renames,
     ignore: new Set(mapping.ignore ?? []),
     orders: mapping.orders?.by ?? 'customer_timestamp',
+    lineIds: mapping.orders?.lineIds === true,
     skip,
     credits,
   };

@@ -65,7 +65,15 @@ export interface Mapping {
    * order per customer and order time; `customer_day`: per customer and calendar day; `line`: every
    * line its own order. Rows that have an order_id keep it.
    */
-  orders?: { by: OrdersBy };
+  orders?: {
+    by?: OrdersBy;
+    /**
+     * Without a transaction_id column, derive each line's id from its order id, product and place
+     * among that order's lines with the same product, not from the whole row: a re-export in which
+     * a status, amount or date changed then updates the line instead of adding another.
+     */
+    lineIds?: boolean;
+  };
   /**
    * Transactions: return/credit lines of their own (a cancelled invoice's lines, credit notes) are
    * loaded as status `credit`, amount and quantity as magnitudes: `sign` — a row with a negative
@@ -169,8 +177,9 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
   if (m.orders !== undefined) {
     const o = m.orders as Record<string, unknown>;
     if (!o || typeof o !== 'object' || Array.isArray(o)) fail('"orders" must be an object such as {"by": "customer_day"}');
-    for (const k of Object.keys(o)) if (k !== 'by') fail(`unknown key "orders.${k}" (known: by)`);
-    if (!ORDERS_BY.includes(o.by as OrdersBy)) fail(`"orders.by" must be one of ${ORDERS_BY.join(', ')}`);
+    for (const k of Object.keys(o)) if (k !== 'by' && k !== 'lineIds') fail(`unknown key "orders.${k}" (known: by, lineIds)`);
+    if (o.by !== undefined && !ORDERS_BY.includes(o.by as OrdersBy)) fail(`"orders.by" must be one of ${ORDERS_BY.join(', ')}`);
+    if (o.lineIds !== undefined && typeof o.lineIds !== 'boolean') fail('"orders.lineIds" must be true or false');
   }
   if (m.skip !== undefined) {
     if (!m.skip || typeof m.skip !== 'object' || Array.isArray(m.skip)) fail('"skip" must be an object such as {"product_id": ["POST", "DOT"]}');

@@ -35,6 +35,8 @@ export class DerivedIds {
   readonly #counter = new OccurrenceCounter();
   readonly #parts = newDateParts();
   #deriveId = false;
+  /** order_id first: rows with an order id are keyed by these fields only (mapping orders.lineIds). */
+  readonly #lineKey: CompiledField[] | undefined;
   /** Whether the input has a column for the grouping field: known for files with a header or schema. */
   #groupColumn: boolean | undefined;
   #content = Buffer.allocUnsafe(1 << 12);
@@ -53,6 +55,8 @@ export class DerivedIds {
       this.#group = { field: m.byName.get(g.field)!, customer: m.byName.get(g.customer)!, time: m.byName.get(g.time)! };
     this.#versionIndex = m.entity.versionField ? (m.byName.get(m.entity.versionField)?.index ?? -1) : -1;
     this.#names = m.fields.map((f) => Buffer.from(`${f.spec.name}=`));
+    if (m.lineIds && m.byName.has('order_id'))
+      this.#lineKey = ['order_id', 'product_id', 'product_name'].flatMap((n) => m.byName.get(n) ?? []);
   }
 
   /** Anything to do for this entity at all (else the job need not call apply). */
@@ -77,8 +81,11 @@ export class DerivedIds {
   #applyId(row: RowInput): void {
     const m = this.#m;
     const idIndex = this.#id!.index;
+    // orders.lineIds: a line is its order and product (its place among equal ones is the occurrence
+    // below), so a re-export with another status or amount gives the same id and updates the line.
+    const lineKey = this.#lineKey !== undefined && hasValue(row, this.#lineKey[0]) ? this.#lineKey : undefined;
     let w = 0;
-    for (const f of m.fields) {
+    for (const f of lineKey ?? m.fields) {
       const i = f.index;
       if (i === idIndex || i === this.#versionIndex) continue;
       let b: Buffer;
@@ -151,7 +158,9 @@ export class DerivedIds {
     const parts: string[] = [];
     if (this.idsDerived > 0) {
       const field = this.#m.entity.idField;
-      parts.push(`${noun(field)} ids derived from row content (no ${field} column)`);
+      parts.push(
+        `${noun(field)} ids derived from ${this.#lineKey ? 'order id and product (orders.lineIds)' : 'row content'} (no ${field} column)`,
+      );
     }
     const g = this.#group;
     if (g && this.groupsDerived > 0) {
