@@ -440,6 +440,35 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       );
     }
 
+    // A lapsed customer's page says what is true of them (last order, how long before the as-of day,
+    // what they bought while active), not "Why this churn risk" (reasons for an extrapolation).
+    const [gone] = await rowsOf<{ id: string; first: string; last: string }>(
+      `SELECT s.customer_id AS id, toString(min(toDate(t.order_date, 'UTC'))) AS first, toString(max(toDate(t.order_date, 'UTC'))) AS last
+       FROM churn_scores_current AS s INNER JOIN transactions_resolved AS t ON t.customer_id = s.customer_id
+       WHERE s.risk_band = 'lapsed' AND t.status = 'completed' GROUP BY s.customer_id ORDER BY s.customer_id LIMIT 1`,
+    );
+    assert.ok(gone, 'CDNOW has lapsed customers');
+    await page.goto(`${url}/customers/${encodeURIComponent(gone.id)}`);
+    await settled(page);
+    assert.equal(await page.locator('#reasons-title').count(), 0, 'no churn explanation for a lapsed customer');
+    const dayRe = (d: string): string => `${Number(d.slice(8, 10))} \\w+\\.? ${d.slice(0, 4)}`;
+    assert.match(
+      (await page.textContent('[data-testid="lapsed-last-order"]'))?.trim() ?? '',
+      new RegExp(
+        `^Last order ${dayRe(gone.last)} · ${daysTo(gone.last).toLocaleString('en-US')} days before 30 Jun 1998 \\(as of\\)$`,
+      ),
+    );
+    assert.match(
+      (await page.textContent('[data-testid="lapsed-while-active"]'))?.trim() ?? '',
+      new RegExp(
+        `^While active: [\\d,]+ paid orders?, .+ net revenue, (on ${dayRe(gone.last)}|${dayRe(gone.first)} – ${dayRe(gone.last)})$`,
+      ),
+    );
+    assert.match(
+      (await page.textContent('[data-testid="lapsed-why"]')) ?? '',
+      /^No order in the churn model's active window \(365 days /,
+    );
+
     // Issue 14 point 4: lapsed customers are counted on their own, never as high risk. Independent:
     // the file's customers with no purchase in [as-of − 365 d, as-of) = [1997-06-30, 1998-06-30).
     await page.goto(`${url}/churn-risk`);

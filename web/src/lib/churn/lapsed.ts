@@ -5,7 +5,8 @@
  * "lapsed" for them, counts them on their own line and leaves them out of value at risk. The words
  * live here so the churn page, the cockpit and the customer page say the same thing.
  */
-import { formatDate, formatNumber } from '../format/format.ts';
+import { formatCurrency, formatDate, formatNumber, toNumber } from '../format/format.ts';
+import { daysSinceLastOrder } from '../format/recency.ts';
 
 /** The window scoring used when the card does not name one (cards before it was stored). */
 export const DEFAULT_ACTIVE_WINDOW_DAYS = 365;
@@ -36,4 +37,40 @@ export function valueAtRiskBase(lapsed: unknown): string {
 /** The customer page's small print under "lapsed — no order since …". */
 export function lapsedNote(windowDays: number | undefined): string {
   return `no order in the ${formatNumber(windowDays ?? DEFAULT_ACTIVE_WINDOW_DAYS)} days before the scores' as-of day: outside the churn model's customers, no churn probability`;
+}
+
+export interface LapsedFacts {
+  /** "Last order 12 Mar 1997" or "No order on record". */
+  lastOrder: string;
+  /** "475 days before 30 Jun 1998 (as of)", when both figures are known. */
+  since?: string;
+  /** "While active: 5 paid orders, $312.40 net revenue, 3 Jan 1997 – 12 Mar 1997". */
+  whileActive?: string;
+  /** Why no churn reasons are shown. */
+  why: string;
+}
+
+/**
+ * What is true of a lapsed customer, shown where an active customer's churn reasons are: the forest's
+ * reasons for them explain an extrapolated probability ("why this churn risk" of someone gone for
+ * years), so the page gives the last order, how long ago and what they were worth while active.
+ */
+export function lapsedFacts(c: {
+  lastPurchaseAt: string | null | undefined;
+  firstPurchaseAt: string | null | undefined;
+  daysSinceLastPurchase: number | string | null | undefined;
+  lifetimeValue: number | string | null | undefined;
+  lifetimeOrders: number | string | null | undefined;
+  windowDays: number | undefined;
+}): LapsedFacts {
+  const orders = toNumber(c.lifetimeOrders ?? undefined);
+  const value = toNumber(c.lifetimeValue ?? undefined);
+  const span = c.firstPurchaseAt && c.lastPurchaseAt ? (formatDate(c.firstPurchaseAt) === formatDate(c.lastPurchaseAt) ? `on ${formatDate(c.lastPurchaseAt)}` : `${formatDate(c.firstPurchaseAt)} – ${formatDate(c.lastPurchaseAt)}`) : undefined;
+  const parts = [orders !== undefined ? `${formatNumber(orders)} paid order${orders === 1 ? '' : 's'}` : undefined, value !== undefined ? `${formatCurrency(value)} net revenue` : undefined, span].filter(Boolean);
+  return {
+    lastOrder: c.lastPurchaseAt ? `Last order ${formatDate(c.lastPurchaseAt)}` : 'No order on record',
+    since: daysSinceLastOrder(c.lastPurchaseAt, c.daysSinceLastPurchase),
+    whileActive: c.lastPurchaseAt && parts.length ? `While active: ${parts.join(', ')}` : undefined,
+    why: `No order in the churn model's active window (${formatNumber(c.windowDays ?? DEFAULT_ACTIVE_WINDOW_DAYS)} days before the scores' as-of day): the model does not score such customers as a risk, so there are no churn reasons. A win-back audience.`,
+  };
 }
