@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { runView as run } from './run-fixture.ts';
-import { latestNotice, publishedLine } from './run.ts';
+import { latestNotice, noScoresText, publishedLine } from './run.ts';
 
 describe('model run wording', () => {
   test('the published line names the run, its as-of day and when it switched (UTC)', () => {
@@ -25,5 +25,16 @@ describe('model run wording', () => {
     const n = latestNotice({ published: run({}), latest: run({ runId: 'run-d', status: 'running', phase: 'clv-scored' }) });
     expect(n?.tone).toBe('info');
     expect(n?.text).toContain('is in progress since 6 Dec 2026, 14:05 UTC (step: clv-scored)');
+  });
+
+  test('the cockpit without scores says why the newest run failed, else that nothing scored yet', () => {
+    const detail =
+      'failed in phase started: history too short for the 90-day churn horizon: the first completed order is on 2024-01-01, 74 days before 2024-03-15; a model needs …';
+    expect(noScoresText({ latest: run({ status: 'failed', detail }) })).toBe(
+      'No churn scores yet: the last model run failed (history too short for the 90-day churn horizon: the first completed order is on 2024-01-01, 74 days before 2024-03-15). The Models and Churn risk pages say what to do.',
+    );
+    expect(noScoresText(undefined)).toBe('No churn scores yet: the churn model has not scored these customers.');
+    // Published scores exist: an empty card is a filter's, not a failure's.
+    expect(noScoresText({ published: run({}), latest: run({ status: 'failed', detail }) })).toMatch(/has not scored/);
   });
 });

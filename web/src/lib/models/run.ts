@@ -53,3 +53,17 @@ export function latestNotice(status: ModelRunStatus): { tone: 'info' | 'warning'
   }
   return undefined;
 }
+
+/**
+ * The cockpit's churn card when no scores are published: why, when the newest run failed (its
+ * detail's first clause: "history too short for the 90-day churn horizon: … 74 days before …"),
+ * so a new user with a short history is not left guessing.
+ */
+export function noScoresText(status: ModelRunStatus | undefined): string {
+  const run = status?.latest;
+  if (!status?.published && run?.status === 'failed' && run.detail) {
+    const why = run.detail.replace(/^failed in phase [\w-]+: /, '').split('; ')[0];
+    return `No churn scores yet: the last model run failed (${why}). The Models and Churn risk pages say what to do.`;
+  }
+  return 'No churn scores yet: the churn model has not scored these customers.';
+}

@@ -8,6 +8,7 @@ import { COCKPIT_KPIS } from '$lib/cockpit/kpis.ts';
 import { metricsOf, serverDictionary } from '$lib/metrics/dictionary.server.ts';
 import type { Metric } from '$lib/metrics/dictionary.ts';
 import { modelRunStatus } from '$lib/models/run.server.ts';
+import { noScoresText } from '$lib/models/run.ts';
 
 /**
  * The cockpit's data, asked while the page is rendered (issue 17, cold start ≤ 3 s): bench:web's
@@ -36,16 +37,22 @@ export const load: PageServerLoad = async ({ locals, url, parent }) => {
     (): Record<string, Metric> | undefined => undefined,
   );
   // The published model run's as-of day, for the score cards' notes (secondary: none in time, none said).
-  const run = modelRunStatus().then(
+  const status = modelRunStatus();
+  const run = status.then(
     (r) => (r.published ? { asOf: r.published.asOf } : undefined),
     () => undefined,
   );
-  const [prefetch, kpiMetrics, publishedRun] = await Promise.all([settleWithin(answers, RENDER_BUDGET_MS), withinBudget(metrics, RENDER_BUDGET_MS), withinBudget(run, RENDER_BUDGET_MS)]);
+  // Without published scores, the churn card says why the newest run failed (a short history, …).
+  const noScores = status.then(
+    (r) => noScoresText(r),
+    () => undefined,
+  );
+  const [prefetch, kpiMetrics, publishedRun, noScoresNote] = await Promise.all([settleWithin(answers, RENDER_BUDGET_MS), withinBudget(metrics, RENDER_BUDGET_MS), withinBudget(run, RENDER_BUDGET_MS), withinBudget(noScores, RENDER_BUDGET_MS)]);
   // The filter bar's answers go with the page only when they are ready: streamed, they would hold
   // the document (its load event) open for options nobody waits for; the browser asks for those.
   const own = new Set(plan.map(queryKey));
   for (const k of Object.keys(prefetch.pending)) if (!own.has(k)) delete prefetch.pending[k];
-  return { prefetch, cubeToken: token, metrics: kpiMetrics, publishedRun };
+  return { prefetch, cubeToken: token, metrics: kpiMetrics, publishedRun, noScoresNote };
 };
 
 /** `p`'s value if it settles within `ms`, else undefined (the browser asks then). */
