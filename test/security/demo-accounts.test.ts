@@ -99,6 +99,10 @@ test('demo accounts work on demo data, and stop at the first load of own data: n
   assert.equal(cookiesOf(again).crm_session, undefined, `a demo account signed in beside own data: ${again.status}`);
   assert.equal(again.status, 403, again.body.slice(0, 300));
   assert.match(again.body, /demo accounts are turned off/);
+  // Anyone can post that: each is a failure, so the flood is throttled like any other.
+  const statuses: number[] = [];
+  for (let i = 0; i < 9 && statuses.at(-1) !== 429; i++) statuses.push((await signIn('marketer@demo.local')).status);
+  assert.equal(statuses.at(-1), 429, `demo sign-ins after own data are not throttled: ${statuses.join(' ')}`);
   assert.doesNotMatch((await raw(web.url, '/signin')).body, /demo1234/, 'the sign-in page still names the demo accounts');
 
   // What npm start finds at its next start: nothing left to turn off, no demo account active.

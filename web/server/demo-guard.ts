@@ -13,9 +13,13 @@ export const DEMO_CHECK_MS = 30_000;
  */
 export function demoAccountsGate(client: ClickHouseClient, database: string, demoDir: string, log: (line: string) => void, intervalMs = DEMO_CHECK_MS): DemoAccountsGate & { close(): void } {
   let active = true;
+  let ownData = false;
   let timer: NodeJS.Timeout | undefined;
   const check = async (): Promise<boolean> => {
+    // Own data never leaves: once seen, a demo sign-in (which anyone can post) costs no query.
+    if (ownData) return false;
     const r = await checkDemoAccounts(client, database, demoDir);
+    ownData = r.ownLoads > 0;
     if (r.retired > 0) log(`demo accounts turned off: the warehouse holds ${r.ownLoads} load(s) of your own data (add your own accounts: npm run users -- --help)`);
     active = r.active > 0 && r.ownLoads === 0;
     // Own data stays: from then on a demo account can only come back through a sign-in, which

@@ -93,6 +93,8 @@ export const actions: Actions = {
     // now, not at the gate's next round, so no session starts on a real company's data. Said
     // before the password check: the demo password is published, and the person needs the way on.
     if (user && ctx.demoAccounts && isDemoAccount(user.email) && !(await ctx.demoAccounts.usable())) {
+      // A failure like any other: anyone can post it, so it is throttled (and then tallied) too.
+      recordSignInFailure(client, email, Date.now(), device);
       await attempt('denied', 'demo account after own data was loaded', user);
       return fail(403, { email, error: 'The demo accounts are turned off: this warehouse holds your own data. Sign in with your own account (an administrator adds one: npm run users -- add).' });
     }
