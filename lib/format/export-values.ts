@@ -5,7 +5,9 @@ import { DEFAULT_FORMAT, toNumber, type FormatContext, type Num } from './contex
  * spreadsheet can sum, rounded to what they mean, with the unit in the column header instead of
  * in every cell (issue 15 found "0.2757756073756999" in an export):
  * - money:   2 decimals, header ends with the currency code ("value_at_risk_eur");
- * - percent: a 0–1 share written as a percentage with 1 decimal ("27.6"), header ends "_pct" —
+ * - percent: a 0–1 share written as a percentage with 1 decimal ("27.6"), header ends "_pct"; a
+ *            share that 1 decimal would write as 0.0 or 100.0 without being it keeps its digits
+ *            ("0.04", "99.96": the dashboard shows these as "<0.1%" / ">99.9%") —
  *            chosen over a 0–1 value because the dashboard shows probabilities as percentages,
  *            so the file and the page read alike;
  * - days:    whole days, header says "days";
@@ -34,8 +36,13 @@ export function exportValue(v: unknown, unit: ExportUnit): string | null {
   switch (unit) {
     case 'money':
       return fixed(n, 2);
-    case 'percent':
-      return fixed(n * 100, 1);
+    case 'percent': {
+      const pct = fixed(n * 100, 1);
+      // 1 decimal would write a 0.04 % chance as 0.0 and a 99.96 % one as 100.0: those keep their
+      // digits (to 12 significant, past a float's noise) so the file never says zero or certain.
+      const extreme = (Number(pct) === 0 && n !== 0) || (Number(pct) === 100 && n > 0 && n < 1);
+      return extreme ? String(Number((n * 100).toPrecision(12))) : pct;
+    }
     case 'days':
       return fixed(n, 0);
     default:

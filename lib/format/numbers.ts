@@ -1,7 +1,8 @@
 import { DEFAULT_FORMAT, MISSING, numberFormat, toNumber, type FormatContext, type Num } from './context.ts';
 import { COMPACT_FROM, COMPACT_SIGNIFICANT_DIGITS } from './money.ts';
+import { beyondShownDigits, localeMinus } from './shown-digits.ts';
 
-/** 12,345 (at most `digits` decimals, default 0) — compact like amounts: "45.3k", "1.20m". */
+/** 12,345 (at most `digits` decimals, default 0) — compact like amounts: "45.3k", "1.20m"; 0.3 is "<1". */
 export function formatNumber(
   v: Num,
   opts: { compact?: boolean; digits?: number } = {},
@@ -16,25 +17,34 @@ export function formatNumber(
       maximumSignificantDigits: COMPACT_SIGNIFICANT_DIGITS,
     }).format(n);
   }
-  return numberFormat(ctx.locale, { maximumFractionDigits: opts.digits ?? 0 }).format(n);
+  const digits = opts.digits ?? 0;
+  const f = numberFormat(ctx.locale, { maximumFractionDigits: digits });
+  return beyondShownDigits(n, (m) => f.format(m), 10 ** -digits, { minus: localeMinus(ctx.locale) }) ?? f.format(n);
 }
 
-/** A 0–1 share as "12.3%" (`digits` decimals, always shown so a column lines up). */
+/**
+ * A 0–1 share as "12.3%" (`digits` decimals, always shown so a column lines up). Never "0.0%" for a
+ * share that is not zero nor "100.0%" for one below one: "<0.1%", ">99.9%" (a 99.96 % churn
+ * probability is not a certainty).
+ */
 export function formatPercent(v: Num, digits = 1, ctx: FormatContext = DEFAULT_FORMAT): string {
   const n = toNumber(v);
   if (n === undefined) return MISSING;
-  return numberFormat(ctx.locale, {
+  const f = numberFormat(ctx.locale, {
     style: 'percent',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
-  }).format(n);
+  });
+  const minus = localeMinus(ctx.locale);
+  return beyondShownDigits(n, (m) => f.format(m), 10 ** -digits / 100, { belowOne: true, minus }) ?? f.format(n);
 }
 
 /** Whole days: "12 d" in tables, "12 days" / "1 day" in sentences (`long`). */
 export function formatDays(v: Num, opts: { long?: boolean } = {}, ctx: FormatContext = DEFAULT_FORMAT): string {
   const n = toNumber(v);
   if (n === undefined) return MISSING;
-  const whole = Math.round(n);
+  // Math.round(-0.4) is -0, which Intl writes "-0".
+  const whole = Math.round(n) || 0;
   const text = formatNumber(whole, {}, ctx);
   if (!opts.long) return `${text} d`;
   return `${text} ${Math.abs(whole) === 1 ? 'day' : 'days'}`;
@@ -48,15 +58,25 @@ export function relativeChange(current: Num, previous: Num): number | undefined 
   return (c - p) / Math.abs(p);
 }
 
-/** "+12.3%" / "−4.0%" / "±0.0%", with a real minus sign; the sign follows the shown digits. */
+/**
+ * "+12.3%" / "−4.0%" / "±0.0%", with a real minus sign. "±0.0%" only for no change: a change too
+ * small for the digits is "+<0.1%" / "−<0.1%" (it was "±0.0%", which read as "unchanged").
+ */
 export function formatChange(change: number | undefined, digits = 1, ctx: FormatContext = DEFAULT_FORMAT): string {
   if (change === undefined || !Number.isFinite(change)) return MISSING;
-  const abs = formatPercent(Math.abs(change), digits, ctx);
-  const rounded = Number((change * 100).toFixed(digits));
-  return rounded > 0 ? `+${abs}` : rounded < 0 ? `−${abs}` : `±${abs}`;
+  const f = numberFormat(ctx.locale, {
+    style: 'percent',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  // A fall of 99.96 % is not a fall to nothing: "−>99.9%", not "−100.0%".
+  const small = beyondShownDigits(change, (m) => f.format(m), 10 ** -digits / 100, { sign: 'always', belowOne: true });
+  if (small) return small;
+  const abs = f.format(Math.abs(change));
+  return change > 0 ? `+${abs}` : change < 0 ? `−${abs}` : `±${abs}`;
 }
 
-/** Change of a rate in percentage points: "+1.2 pp". */
+/** Change of a rate in percentage points: "+1.2 pp"; "+<0.1 pp" for a change the digits cannot show. */
 export function formatPointChange(
   current: Num,
   previous: Num,
@@ -66,7 +86,12 @@ export function formatPointChange(
   const c = toNumber(current);
   const p = toNumber(previous);
   if (c === undefined || p === undefined) return MISSING;
-  const pp = Number(((c - p) * 100).toFixed(digits));
-  const text = `${numberFormat(ctx.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Math.abs(pp))} pp`;
-  return pp > 0 ? `+${text}` : pp < 0 ? `−${text}` : `±${text}`;
+  // In points, then rounded to 12 significant digits: 0.3 − 0.1 is 0.19999999999999998, a float's
+  // noise and not a change of the rates as stored.
+  const pp = Number(((c - p) * 100).toPrecision(12));
+  const f = numberFormat(ctx.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const num = (m: number): string => `${f.format(m)} pp`;
+  const small = beyondShownDigits(pp, (m) => f.format(m), 10 ** -digits, { sign: 'always' });
+  if (small) return `${small} pp`;
+  return pp > 0 ? `+${num(Math.abs(pp))}` : pp < 0 ? `−${num(Math.abs(pp))}` : `±${num(0)}`;
 }

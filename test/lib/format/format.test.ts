@@ -77,7 +77,9 @@ describe('numbers, percents, days, changes', () => {
     [formatDays(1234, { long: true }), '1,234 days'],
     [formatChange(0.345), '+34.5%'],
     [formatChange(-0.04), '−4.0%'],
-    [formatChange(0.00001), '±0.0%'],
+    // A change of 0.001 % happened: not "±0.0%" (which now means no change at all).
+    [formatChange(0.00001), '+<0.1%'],
+    [formatChange(0), '±0.0%'],
     [formatChange(undefined), '—'],
     [formatPointChange(0.36, 0.358), '+0.2 pp'],
     [formatPointChange(0.3, 0.35), '−5.0 pp'],

@@ -85,13 +85,16 @@ describe('KpiCard note beside a comparison', () => {
   });
 });
 
-// The arrow and colour say what the shown change says: a change that rounds to ±0.0% is flat.
+// The arrow and colour say what the shown change says: a change below the shown step is said
+// ("+<0.1%": it is not "±0.0%", which means no change) but flat: no arrow, no colour.
 describe('KpiCard change direction', () => {
   test.each([
-    // 100,001 against 100,000: +0.001%, shown ±0.0%: no arrow, not green.
-    ['relative', 100_001, 100_000, '±0.0%', '', 'flat'],
-    // 50.04% against 50.00%: +0.04 pp, shown ±0.0 pp.
-    ['points', 0.5004, 0.5, '±0.0 pp', '', 'flat'],
+    // 100,001 against 100,000: +0.001%, shown +<0.1%: no arrow, not green.
+    ['relative', 100_001, 100_000, '+<0.1%', '', 'flat'],
+    // 50.04% against 50.00%: +0.04 pp, shown +<0.1 pp.
+    ['points', 0.5004, 0.5, '+<0.1 pp', '', 'flat'],
+    ['points', 0.4996, 0.5, '−<0.1 pp', '', 'flat'],
+    ['relative', 100, 100, '±0.0%', '', 'flat'],
     ['relative', 110, 100, '+10.0%', '▲', 'good'],
     ['relative', 99, 100, '−1.0%', '▼', 'bad'],
     ['points', 0.49, 0.5, '−1.0 pp', '▼', 'bad'],
