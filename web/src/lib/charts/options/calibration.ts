@@ -1,6 +1,6 @@
 import type { EChartsOption } from 'echarts';
 import { formatNumber, formatPercent } from '../../format/format.ts';
-import { baseOption, COLORS } from './theme.ts';
+import { baseOption, COLORS, tickDigits } from './theme.ts';
 
 /**
  * Reliability chart of a churn model: per bin of predicted probability, the mean prediction (x)
@@ -14,6 +14,7 @@ export interface CalibrationPointInput {
 }
 
 const pct = (v: number): string => formatPercent(v, 0);
+const tick = (v: number): string => formatPercent(v, tickDigits(v * 100));
 
 export function calibrationOption(
   points: readonly CalibrationPointInput[],
@@ -30,14 +31,14 @@ export function calibrationOption(
       name: 'predicted',
       nameLocation: 'middle',
       nameGap: 26,
-      axisLabel: { formatter: pct, color: COLORS.muted },
+      axisLabel: { formatter: tick, color: COLORS.muted },
     },
     yAxis: {
       type: 'value',
       min: 0,
       max: 1,
       name: 'observed churn',
-      axisLabel: { formatter: pct, color: COLORS.muted },
+      axisLabel: { formatter: tick, color: COLORS.muted },
     },
     tooltip: {
       trigger: 'item',

@@ -70,7 +70,7 @@ export function cohortHeatmapOption(input: { cells: CohortCell[]; maxOffset?: nu
         name: 'Retention',
         data: grid.data.map((d) => (running(d) ? { value: d, itemStyle: INCOMPLETE_CELL_STYLE } : d)),
         cursor: 'pointer',
-        label: { show: !dense, formatter: (p: unknown) => { const r = (p as { value: unknown[] }).value[2] as number | null; return r === null ? '' : `${Math.round(r * 100)}`; }, fontSize: 10 },
+        label: { show: !dense, formatter: (p: unknown) => { const r = (p as { value: unknown[] }).value[2] as number | null; return r === null ? '' : formatPercent(r, 0); }, fontSize: 10 },
         emphasis: { itemStyle: { borderColor: COLORS.text, borderWidth: 1 } },
         itemStyle: { borderColor: '#fff', borderWidth: 1 },
       },

@@ -6,7 +6,7 @@ import { paretoOption, paretoRows } from './pareto.ts';
 import { cohortGrid, cohortHeatmapOption } from './cohort-heatmap.ts';
 import { dualTrendOption } from './dual-trend.ts';
 import { changeBarsOption, changeRows } from './change-bars.ts';
-import { axisFormatter, RISK_COLORS } from './theme.ts';
+import { axisFormatter, RISK_COLORS, tickDigits } from './theme.ts';
 
 type Series = { type: string; name?: string; data: unknown[]; yAxisIndex?: number; xAxisIndex?: number; lineStyle?: { type?: string } };
 const seriesOf = (o: EChartsOption): Series[] => o.series as Series[];
@@ -95,6 +95,19 @@ describe('cohort heatmap', () => {
       [1, 0, 0.3, 50],
     ]);
   });
+  test('cell labels never round a retention that is not 0 or 1 to "0" or "100"', () => {
+    const o = cohortHeatmapOption({
+      cells: [
+        { cohort: '2026-01-01T00:00:00.000', offset: 0, rate: 1 },
+        { cohort: '2026-01-01T00:00:00.000', offset: 1, rate: 0.004 },
+        { cohort: '2026-01-01T00:00:00.000', offset: 2, rate: 0.996 },
+        { cohort: '2026-01-01T00:00:00.000', offset: 3, rate: 0.25 },
+      ],
+      maxOffset: 3,
+    });
+    const label = (seriesOf(o)[0] as { label: { formatter: (p: unknown) => string } }).label.formatter;
+    expect([1, 0.004, 0.996, 0.25, null].map((r) => label({ value: [0, 0, r] }))).toEqual(['100%', '<1%', '>99%', '25%', '']);
+  });
   test('colour scale ignores month 0 (always 100 %)', () => {
     const o = cohortHeatmapOption({ cells, maxOffset: 12 });
     expect((o.visualMap as { max: number }).max).toBe(0.3);
@@ -138,4 +151,18 @@ test('axis labels are compact, with the cards\' three significant digits (lib/fo
   expect(axisFormatter('currency')(0)).toBe('€0');
   expect(axisFormatter('percent')(0.25)).toBe('25%');
   expect(axisFormatter('number')(12_000)).toBe('12.0k');
+});
+
+// A tick is a position on the axis, shown exactly: the value formatters' "<1" / "<1%" (for a
+// measured value too small for the digits) would mislabel a tick at 0.2 or 0.5 %.
+test('axis ticks show the decimals they need (tickDigits)', () => {
+  expect([0, 3, 0.5, 0.25, 0.125, 0.0625].map(tickDigits)).toEqual([0, 0, 1, 2, 3, 3]);
+  expect(axisFormatter('number')(0.2)).toBe('0.2');
+  expect(axisFormatter('number')(1.5)).toBe('1.5');
+  expect(axisFormatter('percent')(0.005)).toBe('0.5%');
+  expect(axisFormatter('percent')(0.0025)).toBe('0.25%');
+  expect(axisFormatter('percent')(1)).toBe('100%');
+  expect(axisFormatter('currency')(0.5)).toBe('€0.50');
+  expect(axisFormatter('currency')(2500)).toBe('€2,500');
+  expect(axisFormatter('days')(0.5)).toBe('0.5 d');
 });

@@ -1,6 +1,6 @@
 import type { EChartsOption } from 'echarts';
 import { formatPercent, humanize, type ValueFormat } from '../../format/format.ts';
-import { baseOption, COLORS, truncate, valueAxis, valueFormatter } from './theme.ts';
+import { baseOption, COLORS, tickDigits, truncate, valueAxis, valueFormatter } from './theme.ts';
 
 /**
  * Pareto chart: categories sorted by value (largest first) as bars, the cumulative share as a line
@@ -37,7 +37,7 @@ export function paretoOption(input: { items: ParetoItem[]; name: string; format:
       axisLabel: { formatter: (v: string) => truncate(label(v), 16), color: COLORS.muted, interval: 0, rotate: rows.length > 4 ? 25 : 0 },
       axisTick: { show: false },
     },
-    yAxis: [valueAxis(input.format), { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => formatPercent(v, 0), color: COLORS.muted }, splitLine: { show: false } }],
+    yAxis: [valueAxis(input.format), { type: 'value', min: 0, max: 1, axisLabel: { formatter: (v: number) => formatPercent(v, tickDigits(v * 100)), color: COLORS.muted }, splitLine: { show: false } }],
     series: [
       {
         type: 'bar',

@@ -29,17 +29,27 @@ export const baseOption = {
   ...ANIMATION,
 };
 
-/** Axis labels: compact (€1.2M, 12.3K, 45 %). */
+/**
+ * Decimals a tick needs to be shown as it is (at most 3): ECharts puts ticks on round values, and
+ * an axis label is a position, not a measurement — a tick at 0.2 is "0.2", not "0" (or "<1", which
+ * is what the value formatters say of a measured 0.2), a tick at 0.5 % is "0.5%", not "1%".
+ */
+export function tickDigits(v: number): number {
+  for (let d = 0; d < 3; d++) if (Math.abs(Number(v.toFixed(d)) - v) < 1e-9 * Math.max(1, Math.abs(v))) return d;
+  return 3;
+}
+
+/** Axis labels: compact (€1.2M, 12.3K, 45 %), with the decimals a tick needs. */
 export function axisFormatter(format: ValueFormat): (v: number) => string {
   switch (format) {
     case 'currency':
-      return (v) => formatCurrency(v, { compact: true, cents: false });
+      return (v) => formatCurrency(v, { compact: true, cents: tickDigits(v) > 0 });
     case 'percent':
-      return (v) => formatPercent(v, 0);
+      return (v) => formatPercent(v, tickDigits(v * 100));
     case 'days':
-      return (v) => `${formatNumber(v)} d`;
+      return (v) => `${formatNumber(v, { digits: tickDigits(v) })} d`;
     default:
-      return (v) => formatNumber(v, { compact: true });
+      return (v) => formatNumber(v, { compact: true, digits: tickDigits(v) });
   }
 }
 
