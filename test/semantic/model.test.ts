@@ -227,6 +227,17 @@ describe('RFM and value', () => {
     assert.equal(num(all['customer_base.buyers']), 10);
     assert.equal(num(all['customer_base.avg_lifetime_value']), 235); // 2350 / 10 buyers
 
+    // The dormancy members and their deprecated aliases (churned_customers, churn_rate) answer one
+    // number through Cube: no buyer of the fixture is 180 days past their last order (see RFM above).
+    const [dormant] = await fx.load({ measures: ['customer_base.dormant_customers', 'customer_base.churned_customers', 'customer_base.dormancy_rate', 'customer_base.churn_rate'] }, exec);
+    assert.equal(num(dormant['customer_base.dormant_customers']), 0);
+    assert.equal(num(dormant['customer_base.churned_customers']), 0);
+    assert.equal(num(dormant['customer_base.dormancy_rate']), 0);
+    assert.equal(num(dormant['customer_base.churn_rate']), 0);
+    const [rfmDormant] = await fx.load({ measures: ['rfm_segments.dormancy_rate', 'rfm_segments.churn_rate'] }, exec);
+    assert.equal(num(rfmDormant['rfm_segments.dormancy_rate']), 0);
+    assert.equal(num(rfmDormant['rfm_segments.churn_rate']), 0);
+
     const cohorts = await fx.load({
       measures: ['customer_base.avg_lifetime_value'],
       timeDimensions: [{ dimension: 'customer_base.cohort_month', granularity: 'month' }],

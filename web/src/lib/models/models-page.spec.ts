@@ -78,7 +78,7 @@ describe('Models page', () => {
     expect(screen.getByTestId('model-card-headline')).toHaveTextContent(
       'forest_medium: ROC-AUC 0.904 vs bgnbd_expected 0.850 (1 out-of-time fold, 90-day horizon)',
     );
-    // The training rows' churn share within the horizon, named apart from the cockpit's 180-day lapse rate.
+    // The training rows' churn share within the horizon, named apart from the cockpit's 180-day dormancy rate.
     expect(screen.getByTestId('model-card-churn-rate')).toHaveTextContent(
       '31.3% of 33,093 training rows churned within 90 days',
     );
