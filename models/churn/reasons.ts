@@ -10,7 +10,7 @@
  * value that is not low there.
  */
 
-import { DEFAULT_FORMAT, formatMoney, type FormatContext } from '../../lib/format/index.ts';
+import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../../lib/format/index.ts';
 import { numberFormat } from '../../lib/format/context.ts';
 import { againstPopulation, type Population } from './population.ts';
 
@@ -83,7 +83,8 @@ const plural = (n: number, one: string, many = `${one}s`): string => `${int(n)} 
  * issue 15 found "after 29,065 the quarter before" without a currency, and cents on small amounts only.
  */
 const money = (v: number, f: FormatContext): string => {
-  if (!Number.isFinite(v)) return formatMoney(v, {}, f);
+  // An amount that rounds to nothing ("<€1", never "€0" or "-€0") takes formatMoney's own rule.
+  if (!Number.isFinite(v) || (v !== 0 && Math.abs(v) < 0.5)) return formatMoney(v, {}, f);
   // formatMoney's full format (whole units, narrow symbol) with its formatter looked up once per
   // context: formatMoney builds its options and their JSON key on every call, a few times per
   // scored customer (test/models/churn/reasons.test.ts checks the two agree).
@@ -95,7 +96,11 @@ const money = (v: number, f: FormatContext): string => {
   return nf.format(v);
 };
 const moneyFormats = new WeakMap<FormatContext, Intl.NumberFormat>();
-const pct = (v: number): string => `${Math.round(v * 100)}%`;
+/** A whole percent; a share that rounds to 0 % or 100 % without being it takes formatPercent's "<1%" / ">99%". */
+const pct = (v: number): string => {
+  const r = Math.round(v * 100);
+  return (r === 0 && v !== 0) || (r === 100 && v > 0 && v < 1) ? formatPercent(v, 0) : `${r}%`;
+};
 
 /**
  * "the next 90 days": the BG/NBD columns forecast the model's horizon, which the caller puts in the

@@ -38,6 +38,17 @@ describe('describeFeature words a feature with the customer’s values', () => {
     assert.equal(describeFeature('revenue_prev_90d', v, { locale: 'en-GB', currency: 'USD' }), 'no spend in the last 90 days, after $29,065 the quarter before');
   });
 
+  // Whole percents and whole units at the extremes (task E2): 0.4 % is not "0%", 99.6 % is not "100%",
+  // €0.40 is not "€0"; exact 0 and 1 keep their plain text.
+  test('shares and amounts that round to 0 % / 100 % / €0 without being it say so', () => {
+    assert.equal(describeFeature('email_open_rate_90d', { email_open_rate_90d: 0.004, emails_sent_90d: 250 }), 'opened <1% of e-mails in the last 90 days');
+    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 0.996 }), 'purchase pattern says >99% likely still active');
+    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 1 }), 'purchase pattern says 100% likely still active');
+    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 0.5 }), 'purchase pattern says 50% likely still active');
+    assert.equal(describeFeature('aov_365d', { aov_365d: 0.4 }), 'average order value <€1');
+    assert.equal(describeFeature('aov_365d', { aov_365d: 0.5 }), 'average order value €1');
+  });
+
   test('every feature a model can use has its own wording (the BG/NBD columns too)', () => {
     const names = [...FEATURE_NAMES, ...BGNBD_FEATURES];
     const values = Object.fromEntries(names.map((f) => [f, 2]));
