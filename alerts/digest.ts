@@ -237,7 +237,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
   if (d.lapsed?.count) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: mrk(lapsedLine(d)) }] });
   if (notShown > 0) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${customers(notShown)} more at risk not listed here.` }] });
   return {
-    text: `${renderSubject(d, timezone)} for ${d.ownerId}`,
+    text: mrk(`${renderSubject(d, timezone)} for ${d.ownerId}`),
     blocks,
     digest: digestData(d, timezone),
   };

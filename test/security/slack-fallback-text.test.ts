@@ -4,8 +4,8 @@
  * parses — carries the owner id unescaped. Owner ids come from source data (any customers file or
  * HTTP push: ids refuse only control characters), so an owner id `<!channel>` pings the whole
  * channel at every digest, and `<https://phish.example|Open the CRM>` shows a link of the
- * loader's choosing. The blocks escape it already (`mrk`). A `todo` until the fix; it fails on the
- * code as reviewed.
+ * loader's choosing. The blocks escaped it already (`mrk`); the text now does too (it failed on the
+ * code as reviewed).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -23,7 +23,7 @@ const digestFor = (ownerId: string): Digest => ({
   more: 0,
 });
 
-test('an owner id from source data is no Slack mention or link in the notification text', { todo: 'alerts/digest.ts renderWebhook: escape ownerId in `text` with mrk()' }, () => {
+test('an owner id from source data is no Slack mention or link in the notification text', () => {
   for (const ownerId of ['<!channel>', '<https://phish.example|Open the CRM>', '<@U024BE7LH>']) {
     const body = renderWebhook(digestFor(ownerId));
     const text = String(body.text);
