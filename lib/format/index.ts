@@ -9,7 +9,15 @@
 export { DEFAULT_FORMAT, MISSING, formatContextOf, toNumber, type FormatContext, type Num } from './context.ts';
 export { COMPACT_FROM, COMPACT_SIGNIFICANT_DIGITS, currencySymbol, formatMoney, type MoneyOptions } from './money.ts';
 export { beyondShownDigits } from './shown-digits.ts';
-export { formatChange, formatDays, formatNumber, formatPercent, formatPointChange, relativeChange } from './numbers.ts';
+export {
+  formatChange,
+  formatDays,
+  formatNumber,
+  formatPercent,
+  formatPointChange,
+  formatScore,
+  relativeChange,
+} from './numbers.ts';
 export { formatDate, formatDateTime, formatPeriod, parseDay, type Granularity } from './dates.ts';
 export { checkDateInput, parseDateInput, type DateInput } from './date-input.ts';
 export { exportValue, exportHeader, type ExportUnit } from './export-values.ts';

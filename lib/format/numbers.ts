@@ -39,6 +39,23 @@ export function formatPercent(v: Num, digits = 1, ctx: FormatContext = DEFAULT_F
   return beyondShownDigits(n, (m) => f.format(m), 10 ** -digits / 100, { belowOne: true, minus }) ?? f.format(n);
 }
 
+/**
+ * A model score in [0, 1] (ROC-AUC, PR-AUC, Brier, a feature's importance) with `digits` fixed
+ * decimals, "0.812". Never "1.000" for a score below one (a leaky feature's 0.9996 AUC is not a
+ * perfect model) nor "0.000" for one above zero: ">0.999", "<0.001".
+ */
+export function formatScore(v: Num, digits = 3, ctx: FormatContext = DEFAULT_FORMAT): string {
+  const n = toNumber(v);
+  if (n === undefined) return MISSING;
+  const f = numberFormat(ctx.locale, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+    useGrouping: false,
+  });
+  const minus = localeMinus(ctx.locale);
+  return beyondShownDigits(n, (m) => f.format(m), 10 ** -digits, { belowOne: true, minus }) ?? f.format(n);
+}
+
 /** Whole days: "12 d" in tables, "12 days" / "1 day" in sentences (`long`). */
 export function formatDays(v: Num, opts: { long?: boolean } = {}, ctx: FormatContext = DEFAULT_FORMAT): string {
   const n = toNumber(v);

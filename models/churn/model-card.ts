@@ -4,6 +4,7 @@
  * points and top features. Built from the selection (select.ts), stored in `model_cards`
  * (migration 006) and read back by the dashboard and the digests.
  */
+import { formatScore } from '../../lib/format/index.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { CalibrationPoint, PlattCalibration } from './calibration.ts';
 import type { CandidateResult, FoldInfo, SelectionResult } from './select.ts';
@@ -92,7 +93,8 @@ export function buildModelCard(
   };
 }
 
-const f3 = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—');
+// The Models page's fmt3 (web/src/lib/models/card.ts): never a false "1.000" / "0.000".
+const f3 = (v: number | null | undefined): string => formatScore(v);
 
 /**
  * The card's headline in one line — what shipped, how it validated, against which baseline — as

@@ -17,6 +17,7 @@ import {
   formatPercent as sharedPercent,
   formatPeriod as sharedPeriod,
   formatPointChange as sharedPointChange,
+  formatScore as sharedScore,
   checkDateInput as sharedCheckDateInput,
   parseDay,
   relativeChange,
@@ -60,6 +61,9 @@ export const formatNumber = (v: Num, opts: { compact?: boolean; digits?: number 
 
 /** A 0-1 share as "12.3%". */
 export const formatPercent = (v: Num, digits = 1): string => sharedPercent(v, digits, formatContext());
+
+/** A model score in [0, 1] with 3 decimals: "0.812", ">0.999", "<0.001". */
+export const formatScore = (v: Num, digits = 3): string => sharedScore(v, digits, formatContext());
 
 /** "3 Mar 2026" */
 export const formatDate = (v: string | Date | null | undefined): string => sharedDate(v, formatContext());

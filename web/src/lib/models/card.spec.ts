@@ -134,3 +134,15 @@ describe('calibrationOption', () => {
     expect([x.min, x.max]).toEqual([0, 1]);
   });
 });
+
+// A leaky feature's 0.9996 ROC-AUC is not a perfect model; a tiny importance is not none.
+describe('scores at the extremes', () => {
+  test.each([
+    [0.8125, '0.813'],
+    [0.9996, '>0.999'],
+    [1, '1.000'],
+    [0.0004, '<0.001'],
+    [0, '0.000'],
+    [null, '—'],
+  ] as const)('fmt3(%s) → %s', (v, text) => expect(fmt3(v)).toBe(text));
+});

@@ -3,6 +3,7 @@
  * `model_cards`): the fields the Models page and the churn page show, and the wording of the
  * summary. Unvalidated figures are null in the stored JSON.
  */
+import { formatScore } from '../format/format.ts';
 export interface CandidateView {
   name: string;
   baseline: boolean;
@@ -45,8 +46,8 @@ export interface ModelCardView {
   warnings: string[];
 }
 
-export const fmt3 = (v: number | null | undefined): string =>
-  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—';
+/** Scores with 3 decimals, never a false "1.000" or "0.000" (lib/format formatScore; models' headline too). */
+export const fmt3 = (v: number | null | undefined): string => formatScore(v);
 
 /**
  * The card's headline in one line: what shipped, how it validated, against which baseline. The

@@ -4,7 +4,7 @@
  * each candidate's out-of-time ROC-AUC beside the stage-only and amount-only baselines, the one
  * that shipped and why, and the significant drivers over all deals in the lost-orders panel's words.
  */
-import { formatNumber } from '../format/format.ts';
+import { formatNumber, formatScore } from '../format/format.ts';
 import type { Driver } from '../lost-orders/drivers.ts';
 
 /** The fields of the stored card the page reads (unvalidated figures are null in the JSON). */
@@ -30,7 +30,7 @@ export interface WinLossCardPage {
   drivers: Driver[];
 }
 
-const fmt3 = (v: number | null | undefined): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : '—');
+const fmt3 = (v: number | null | undefined): string => formatScore(v);
 
 const BASELINES: Record<string, string> = { stage_only: 'the deal’s stage alone', amount_only: 'the deal’s amount alone' };
 const CANDIDATES: Record<string, string> = { logistic: 'logistic regression', forest: 'random forest, calibrated' };
