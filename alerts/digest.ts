@@ -182,7 +182,7 @@ export function renderHtml(d: Digest, timezone = 'UTC', ownerName = ''): string 
     .map(
       (item) => `<li style="margin-bottom:1em">
 <a href="${esc(item.url)}"><strong>${esc(item.customerName || item.customerId)}</strong></a> (${esc(item.customerId)}) &middot; ${esc(triggerNote(item, ctx))}<br>
-Churn probability <strong>${pct(item.probability, ctx)}</strong> &middot; value at risk <strong>${esc(money(item.valueAtRisk, ctx))}</strong> (${esc(valueAtRiskNote(item, ctx))})<br>
+Churn probability <strong>${esc(pct(item.probability, ctx))}</strong> &middot; value at risk <strong>${esc(money(item.valueAtRisk, ctx))}</strong> (${esc(valueAtRiskNote(item, ctx))})<br>
 ${item.reasons.length ? `Why: ${item.reasons.map((r) => esc(r.text)).join('; ')}<br>` : ''}
 Next step: ${esc(item.nextStep)}
 </li>`,
@@ -224,7 +224,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
         type: 'mrkdwn',
         text: [
           `*<${item.url}|${mrk(item.customerName || item.customerId)}>* (${mrk(item.customerId)}) · ${mrk(triggerNote(item, ctx))}`,
-          `Churn probability *${pct(item.probability, ctx)}* · value at risk *${mrk(money(item.valueAtRisk, ctx))}* (${mrk(valueAtRiskNote(item, ctx))})`,
+          `Churn probability *${mrk(pct(item.probability, ctx))}* · value at risk *${mrk(money(item.valueAtRisk, ctx))}* (${mrk(valueAtRiskNote(item, ctx))})`,
           ...item.reasons.map((r) => `• ${mrk(r.text)}`),
           `_Next step:_ ${mrk(item.nextStep)}`,
         ]

@@ -59,3 +59,19 @@ test('a ledger row from before issue 15 on the revenue basis keeps its words', (
   d.items[0] = { ...d.items[0], valueAtRisk: 1200, valueBasis: 'revenue_12m' };
   assert.match(renderText(d), /value at risk €1,200 \(revenue in the last 12 months\)/);
 });
+
+// A 99.6 % churn probability is not a certainty (task E2): whole percents say ">99%", and the
+// character is escaped where the channel reads markup (HTML e-mail, Slack mrkdwn).
+test('a probability that rounds to 100 % reads ">99%", escaped for HTML and Slack', () => {
+  const d = digest();
+  d.items[0] = { ...d.items[0], probability: 0.996, previousProbability: 0.004, valueAtRisk: 0.996 * 67_160 };
+  const text = renderText(d);
+  assert.match(text, /Churn probability >99% - value at risk €66,891 /);
+  assert.match(text, /risk up from <1% at the last alert/);
+  const html = renderHtml(d);
+  assert.match(html, /Churn probability <strong>&gt;99%<\/strong>/);
+  assert.match(html, /risk up from &lt;1% at the last alert/);
+  const slack = JSON.stringify(renderWebhook(d).blocks);
+  assert.match(slack, /Churn probability \*&gt;99%\*/);
+  assert.doesNotMatch(slack, /[^&]<1%/);
+});
