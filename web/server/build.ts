@@ -13,7 +13,10 @@ import { acquireBuildLock } from './build-lock.ts';
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BUILD_DIR = join(WEB_ROOT, 'build');
 const HANDLER = join(BUILD_DIR, 'handler.js');
-const SOURCES = ['src', 'svelte.config.js', 'vite.config.ts', join('..', 'package.json')];
+// The bundle also compiles what the pages import from outside web/: lib/ (formatting, periods,
+// consent…) and alerts/. Without them a change to lib/format was served stale by a build that
+// looked current.
+const SOURCES = ['src', 'svelte.config.js', 'vite.config.ts', join('..', 'package.json'), join('..', 'lib'), join('..', 'alerts')];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;
