@@ -121,6 +121,8 @@ describe('one metric dictionary (Chromium, demo data)', { timeout: 1_800_000 }, 
     assert.equal((await page.textContent('[data-testid="kpi-repeat-purchase"] .label'))?.trim(), 'Repeat-purchase rate');
     assert.equal((await page.textContent('[data-testid="kpi-value-at-risk"] .label'))?.trim(), 'Value at risk');
     assert.equal((await page.textContent('[data-testid="kpi-aov"] .label'))?.trim(), 'Average order value');
+    // The 180-day figure is dormant, not "lapsed" (the churn model's state, its own window).
+    assert.equal((await page.textContent('[data-testid="kpi-churn-rate"] .label'))?.trim(), 'Dormancy rate (no order in 180 days)');
     assert.doesNotMatch((await page.textContent('[data-testid="kpis"]')) ?? '', /Revenue at risk/);
 
     // The comparison values: the 12 months before (retention: of the customers active the 12 months before those).
