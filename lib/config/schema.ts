@@ -429,6 +429,18 @@ export const VARIABLES = {
   CRM_JUPYTER_PYTHON: variable(text(), {
     type: 'path', default: '`/usr/bin/python3`, else `python3`', meaning: 'Python that runs Jupyter for `npm run notebooks`', readBy: 'notebooks/run.ts', group: 'tools', kind: 'product',
   }),
+  CRM_CHURN_HORIZON_DAYS: variable(
+    parser<number | undefined>((v) => {
+      if (blank(v)) return ok(undefined);
+      const n = Number(v);
+      return Number.isInteger(n) && n >= 1 && n <= 3660 ? ok(n) : bad('must be a whole number of days in 1…3660');
+    }),
+    {
+      type: 'integer', default: 'unset: the horizon of the latest trained churn model (`npm run models -- all --horizon N` sets it), else `90`',
+      meaning: 'churn horizon in days (churned = no purchase in this many days) of the training at the first `npm start` and the worker\'s scheduled re-score; a history shorter than it is refused',
+      readBy: 'models/churn/horizon.ts via models/scoring/train-and-score.ts (bin/prepare-data.ts, alerts/run.ts)', group: 'tools', kind: 'product',
+    },
+  ),
   CRM_CDNOW_FILE: variable(raw(), {
     type: 'path', default: '`../shared/data/cdnow/CDNOW_sample.txt`', meaning: 'the CDNOW sample the CLV tests and benchmark use', readBy: 'models/clv/cdnow.ts', group: 'tools', kind: 'product',
   }),

@@ -265,7 +265,7 @@ export function historyTooShort(
   const fits = Math.floor(span / 3);
   const advice =
     fits >= 7
-      ? `train with a shorter horizon (\`npm run models -- all --horizon ${fits}\` leaves room for one validation fold; --horizon ${span - 1} trains without validation) or load a longer history`
+      ? `train with a shorter horizon (\`npm run models -- all --horizon ${fits}\` leaves room for one validation fold; --horizon ${span - 1} trains without validation; the first start and the worker then keep the latest model's horizon, or set CRM_CHURN_HORIZON_DAYS=${fits}) or load a longer history`
       : 'load a longer history';
   return new ChurnTrainingError(
     'HISTORY_TOO_SHORT',

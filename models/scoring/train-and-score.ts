@@ -15,6 +15,7 @@ import type { ChurnDefinition } from '../churn/definition.ts';
 import type { RandomForestOptions } from '../churn/forest/random-forest.ts';
 import type { LoadedChurnModel } from '../churn/registry.ts';
 import { trainAndRegister, type RegisteredModel } from '../churn/pipeline.ts';
+import { resolveChurnHorizon } from '../churn/horizon.ts';
 import { scoreChurn, type ChurnScoringResult } from './score-churn.ts';
 import { scoreLifetimeValue, type ClvScoringResult } from './score-clv.ts';
 import { beginRun, pruneRuns, type ModelRun, type ModelRunRecord } from './runs.ts';
@@ -106,9 +107,12 @@ export async function trainAndScore(warehouse: Warehouse, opts: TrainAndScoreOpt
   log(`model run ${run.runId} started${opts.retryOf ? ` (retries the interrupted run ${opts.retryOf})` : ''}`);
   let registered: RegisteredModel;
   try {
+    // The horizon the user chose last (models/churn/horizon.ts): a scheduled run must not fall back to 90 days.
+    const horizon = await resolveChurnHorizon(warehouse, { explicit: opts.definition?.horizonDays, dataDir: opts.dataDir });
+    log(horizon.describe);
     registered = await trainAndRegister(warehouse, {
       today,
-      definition: opts.definition,
+      definition: { ...opts.definition, horizonDays: horizon.horizonDays },
       forest,
       evaluate: opts.evaluate,
       dataDir: opts.dataDir,

@@ -13,6 +13,9 @@ import { modelCardHeadline } from '../../../models/churn/model-card.ts';
 import { trainAndRegister } from '../../../models/churn/pipeline.ts';
 import { cardHeadline, cardSummary, type ModelCardView } from '../../../web/src/lib/models/card.ts';
 import { ChurnTrainingError } from '../../../models/churn/train.ts';
+import { latestChurnModel } from '../../../models/churn/registry.ts';
+import { resolveChurnHorizon } from '../../../models/churn/horizon.ts';
+import { trainAndScore } from '../../../models/scoring/train-and-score.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 
 const DAY = 86_400_000;
@@ -152,6 +155,28 @@ describe('a memoryless shop of ten weeks', () => {
     const view = JSON.parse(JSON.stringify(r.card)) as ModelCardView;
     assert.equal(cardHeadline(view), modelCardHeadline(r.card!));
     assert.equal(cardSummary(view).validated, false);
+  });
+
+  test('the horizon sticks: after `models all --horizon 24` the worker\'s run (trainAndScore, no horizon given) trains at 24 days and publishes', async () => {
+    const today = '2024-03-15';
+    const cli = await modelsCli(tw, ['all', '--today', today, '--horizon', '24', '--trees', '10']);
+    assert.equal(cli.status, 0, cli.stderr.slice(-2000));
+    const chosen = await latestChurnModel(tw.warehouse, tw.dir);
+    assert.equal(chosen.file.definition.horizonDays, 24);
+    // What the worker (alerts/run.ts defaultScore) and the first start call: no definition passed.
+    const lines: string[] = [];
+    const r = await trainAndScore(tw.warehouse, { today, dataDir: tw.dir, trees: 10, winloss: false, onProgress: (l) => lines.push(l) });
+    assert.notEqual(r.churnModel.modelVersion, chosen.file.modelVersion, 'a new model was trained');
+    const latest = await latestChurnModel(tw.warehouse, tw.dir);
+    assert.equal(latest.file.modelVersion, r.churnModel.modelVersion);
+    assert.equal(latest.file.definition.horizonDays, 24);
+    assert.equal(r.run.status, 'published');
+    assert.ok(lines.some((l) => l.startsWith(`churn horizon 24 days (the horizon of the latest churn model, ${chosen.file.modelVersion}`)), lines.join('\n'));
+    // The variable overrides the model's horizon; an explicit option overrides both.
+    assert.equal((await resolveChurnHorizon(tw.warehouse, { configured: 30, dataDir: tw.dir })).horizonDays, 30);
+    assert.equal((await resolveChurnHorizon(tw.warehouse, { explicit: 20, configured: 30, dataDir: tw.dir })).horizonDays, 20);
+    // The refusal names the variable.
+    await assert.rejects(trainAndScore(tw.warehouse, { today, dataDir: tw.dir, trees: 10, winloss: false, definition: { horizonDays: 90 } }), /CRM_CHURN_HORIZON_DAYS=24/);
   });
 });
 
