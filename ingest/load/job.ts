@@ -79,7 +79,7 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
     // The parse worker starts before the file is hashed and the tables are prepared, so its
     // start-up and first batch overlap them (runLoad stops it if the load turns out to need the
     // job's own thread after all, e.g. erased records to drop).
-    if (parse && !spec.resolvesIdentity && compiled.skip.length === 0 && size >= ParseWorker.minBytes) {
+    if (parse && !spec.resolvesIdentity && compiled.skip.length === 0 && size >= ParseWorker.minBytes && ParseWorker.bootstrap() !== null) {
       early = new ParseWorker(workerJob(parse, runVersion, batchId, batchSize, spec.resolvesCustomer === true), undefined);
       early.start();
     }
