@@ -50,7 +50,8 @@ Options:
                         evaluate: evaluation cutoff (default today − horizon; training one horizon earlier)
   --trees N             trees in every forest trained (selection grid, --no-evaluate, evaluate; default 100)
   --depth N             maximum depth of every forest trained (default: the grid's, 10 for the default forest)
-  --horizon N           churn horizon in days (default 90)
+  --horizon N           churn horizon in days (default 90); the first start and the worker then train
+                        at the latest model's horizon unless CRM_CHURN_HORIZON_DAYS is set
   --labels              export: add the churned label (needs cutoff + horizon ≤ today)
   --format csv|parquet  export: file format (default from --out's extension)
   --out PATH            export: output file (default ./.out/churn-features-<cutoff>.csv)
