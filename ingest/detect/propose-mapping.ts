@@ -41,7 +41,7 @@ export interface Draft {
   product?: string;
   numbers: NumberGuess;
   columns: ColumnReport[];
-  mapping: Mapping & { $comment: string[]; csv?: Mapping['csv'] & { header?: boolean; names?: string[] }; orders?: { by: string } };
+  mapping: Mapping & { $comment: string[]; csv?: Mapping['csv'] & { header?: boolean; names?: string[] }; orders?: { by?: string; lineIds?: boolean } };
 }
 
 /** Field type → column kinds that can fill it. */
