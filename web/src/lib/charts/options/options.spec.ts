@@ -105,7 +105,7 @@ describe('cohort heatmap', () => {
       ],
       maxOffset: 3,
     });
-    const label = (seriesOf(o)[0] as { label: { formatter: (p: unknown) => string } }).label.formatter;
+    const label = (seriesOf(o)[0] as unknown as { label: { formatter: (p: unknown) => string } }).label.formatter;
     expect([1, 0.004, 0.996, 0.25, null].map((r) => label({ value: [0, 0, r] }))).toEqual(['100%', '<1%', '>99%', '25%', '']);
   });
   test('colour scale ignores month 0 (always 100 %)', () => {
