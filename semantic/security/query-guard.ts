@@ -13,6 +13,7 @@ export interface CubeQuery {
   filters?: unknown[];
   segments?: string[];
   limit?: number;
+  timezone?: unknown;
   [key: string]: unknown;
 }
 
@@ -48,6 +49,33 @@ export function membersOf(query: CubeQuery): string[] {
 }
 
 /**
+ * Cube 0.33's ClickHouse dialect writes the query's timezone between quotes into the SQL
+ * (`toTimeZone(x, '<timezone>')`, ClickHouseQuery.convertTz and timeGroupedColumn) without
+ * escaping it, and the API only checks that it is a string: a quote in it ended the string and the
+ * rest ran as SQL outside the owner condition (an owner token read every owner's customer ids).
+ * Only a name the runtime knows as a zone, spelled with the characters zone names use, goes on.
+ */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+export function checkTimezone(timezone: unknown): void {
+  if (timezone === undefined) return;
+  let known = false;
+  if (typeof timezone === 'string' && ZONE_NAME.test(timezone)) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+      known = true;
+    } catch {
+      // RangeError: not a zone the runtime knows
+    }
+  }
+  if (!known) {
+    // The value is named back only when it looks like a zone name: anything else may be SQL, which
+    // the API's error boundary would hide behind a generic message.
+    const shown = typeof timezone === 'string' && ZONE_NAME.test(timezone) ? ` "${timezone}" is not a known zone` : ' (not a zone name)';
+    throw new QueryRefused(`Invalid timezone${shown}: give an IANA time zone name such as "UTC" or "Europe/Berlin".`);
+  }
+}
+
+/**
  * `hiddenCubes`: the cubes behind the views. Cube 0.33 runs a query on them and then fails
  * building the answer (a 500 with a stack trace); refused here first, as the unknown member it is
  * to the caller, before anything reaches the warehouse.
@@ -58,5 +86,6 @@ export function guardQuery<Q extends CubeQuery>(query: Q, securityContext: unkno
   if (ctx.role === 'owner' && !ctx.owner_id) throw new QueryRefused('Owner token without owner_id');
   const hidden = membersOf(query).find((m) => hiddenCubes.has(m.split('.')[0]));
   if (hidden) throw new QueryRefused(`Unknown member: ${hidden}. Query the views (GET /v1/meta lists them and their members).`);
+  checkTimezone(query.timezone);
   return query;
 }

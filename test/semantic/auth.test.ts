@@ -51,6 +51,14 @@ test('the query guard refuses a request without a verified context', () => {
   assert.throws(() => guardQuery(q, { sub: 'a', role: 'owner' }), QueryRefused);
 });
 
+test('the query guard lets only zone names through as the timezone (Cube pastes it into the SQL unescaped)', () => {
+  const ctx = { sub: 'a', role: 'analyst' };
+  for (const timezone of ['UTC', 'Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5']) assert.doesNotThrow(() => guardQuery({ measures: ['sales.revenue'], timezone }, ctx), timezone);
+  for (const timezone of ["UTC') --", "UTC'", 'UTC ', 'Not/AZone', '', 7, ['UTC'], 'A'.repeat(65)]) {
+    assert.throws(() => guardQuery({ measures: ['sales.revenue'], timezone }, ctx), (e: Error) => e instanceof QueryRefused && /^Invalid timezone/.test(e.message), String(timezone));
+  }
+});
+
 test('token CLI: --help, errors, and a token signed with the local secret', () => {
   const dir = mkdtempSync(join(tmpdir(), 'crm-token-'));
   try {
