@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Candidate } from './candidates.ts';
-import type { LatestEpisode, Trigger } from './ledger.ts';
+import type { CloseReason, LatestEpisode, Trigger } from './ledger.ts';
 import type { AlertRules } from './rules.ts';
 
 const DAY_MS = 86_400_000;
@@ -44,8 +44,6 @@ export function decideTrigger(
  * - below_threshold: a later run sees the probability below the threshold.
  * Null: no open episode from an earlier window, or still at risk.
  */
-export type CloseReason = 'lapsed' | 'below_threshold';
-
 export function closeReason(
   c: { probability: number; lapsed: boolean },
   previous: Pick<LatestEpisode, 'run_window_at' | 'closed'> | undefined,

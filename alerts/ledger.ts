@@ -8,7 +8,6 @@ import type { Warehouse } from '../lib/warehouse/index.ts';
 import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
 import type { Channel } from './config.ts';
 import type { ValueBasis } from './rules.ts';
-import type { CloseReason } from './episodes.ts';
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
 export type Trigger = 'first' | 'reopened' | 'cooldown' | 'rise' | 'deals';
@@ -301,6 +300,10 @@ export interface Closure {
   /** Why it closed (episodes.ts closeReason); rows before migration 021 read 'below_threshold'. */
   reason: CloseReason;
 }
+
+/** Why an open episode closed (episodes.ts closeReason decides). Lives here, beside the rows that store it, so
+ * the ledger does not import the episode rules (a cycle). */
+export type CloseReason = 'lapsed' | 'below_threshold';
 
 export async function writeClosures(warehouse: Warehouse, closures: Closure[]): Promise<void> {
   if (!closures.length) return;
