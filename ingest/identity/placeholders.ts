@@ -28,28 +28,14 @@ export interface RefScope {
   refs?: readonly string[];
 }
 
-export async function createPlaceholderCustomers(
-  io: WarehouseIO,
-  scope: readonly RefScope[],
-  facts: readonly FactTime[],
-  runVersion: number,
-  /**
-   * Settles when the load's facts are stored. The steps that read only identity_map (which stubs
-   * are customers from facts alone) run before it, beside the end of the load's insert; the facts
-   * are read after it. Rejected: nothing is written.
-   */
-  factsStored: Promise<void> = Promise.resolve(),
-): Promise<number> {
-  // Awaited below, after the identity_map part: its failure is raised there, not as unhandled first.
-  factsStored.catch(() => {});
+export async function createPlaceholderCustomers(io: WarehouseIO, scope: readonly RefScope[], facts: readonly FactTime[], runVersion: number): Promise<number> {
   let created = 0;
   await dropLeftovers(io);
-  for (const { source, refs } of scope) created += await createFor(io, source, refs, facts, runVersion, factsStored);
-  await factsStored;
+  for (const { source, refs } of scope) created += await createFor(io, source, refs, facts, runVersion);
   return created;
 }
 
-async function createFor(io: WarehouseIO, source: string, refs: readonly string[] | undefined, facts: readonly FactTime[], runVersion: number, factsStored: Promise<void>): Promise<number> {
+async function createFor(io: WarehouseIO, source: string, refs: readonly string[] | undefined, facts: readonly FactTime[], runVersion: number): Promise<number> {
   if (facts.length === 0 || refs?.length === 0) return 0;
   // Two per-call Memory tables: `stubs` is computed once (as a CTE the engine recomputed it at each
   // of its five uses, 4-5× the CPU), and the golden rows never leave the engine (sent back and
@@ -87,7 +73,6 @@ async function createFor(io: WarehouseIO, source: string, refs: readonly string[
        GROUP BY customer_id`,
       { source },
     );
-    await factsStored;
     // GLOBAL: on a cluster the fact and customers tables are read on every shard, the stubs live on
     // the node the client talks to; on one server it is a plain IN.
     const day = (f: FactTime): string => (f.type === 'date' ? `toDate(${f.column})` : `toDate(${f.column}, 'UTC')`);

@@ -74,17 +74,6 @@ const MAX_DEFER_BYTES = 64 << 20;
 /** Detailed duplicate reports kept per load (the count is always exact). */
 const MAX_DUPLICATE_REPORTS = 20;
 
-/** A batch decided and not yet written (BatchWriter.prepare → commit). */
-export interface PreparedBatch {
-  batch: Batch;
-  fate: Uint8Array;
-  written: number;
-  stale: string[][];
-  counts: WriteCounts;
-  lookedUp: boolean;
-  payload: Buffer;
-}
-
 const enum Fate {
   Write = 1,
   Skip = 0,
@@ -123,10 +112,7 @@ export class BatchWriter {
   readonly #fresh = new Map<string, boolean>();
   readonly #hasSource: boolean;
   readonly #selectMovable: string;
-  readonly #kept = [Buffer.allocUnsafe(0), Buffer.allocUnsafe(0)];
-  #keptTurn = 0;
-  /** The commit in progress (settled, never rejecting): what a lookup must wait for. */
-  #committing: Promise<void> = Promise.resolve();
+  #kept = Buffer.allocUnsafe(0);
   /**
    * The open insert stream, if any (file loads on the engine's machine, see PayloadStream): batches
    * that needed no lookup are written into it; their counts are confirmed when it closes.
@@ -159,65 +145,36 @@ export class BatchWriter {
   readonly timings = { refs: 0, decide: 0, insert: 0, stale: 0, rejects: 0 };
 
   async write(batch: Batch): Promise<void> {
-    await this.commit(await this.prepare(batch));
-  }
-
-  /**
-   * The first half of write(): resolves the batch's customer references (their identity stubs are
-   * inserted here) and decides its rows, without writing them. A load may prepare batch N+1 while
-   * batch N is still being committed (streamed into the engine): the engine then never waits for
-   * this thread's lookups between batches. Batches are prepared and committed in input order, one
-   * commit at a time; a decision that must read the table waits for the commit before it.
-   */
-  async prepare(batch: Batch): Promise<PreparedBatch> {
-    let t = performance.now();
-    if (this.refs) await this.refs.resolve(batch);
-    const now = performance.now();
-    this.timings.refs += now - t;
-    t = now;
-    this.#c = zeroCounts();
-    this.#lookedUp = false;
-    const fate = new Uint8Array(batch.rows);
-    const stale = await this.#decide(batch, fate);
-    this.timings.decide += performance.now() - t;
-    let written = 0;
-    for (let r = 0; r < batch.rows; r++) written += fate[r];
-    const counts = this.#c;
-    this.#c = zeroCounts();
-    // A partial payload is copied into one of two buffers: the other may still be in the commit.
-    const kept = written === 0 || written === batch.rows ? undefined : (this.#keptTurn ^= 1);
-    return { batch, fate, written, stale, counts, lookedUp: this.#lookedUp, payload: this.#payload(batch, fate, written, kept ?? 0) };
-  }
-
-  /** The second half of write(): the prepared batch's rows into the table, its counts confirmed. */
-  commit(p: PreparedBatch): Promise<void> {
-    const done = this.#commit(p);
-    this.#committing = done.catch(() => undefined);
-    return done;
-  }
-
-  async #commit(p: PreparedBatch): Promise<void> {
     let t = performance.now();
     const lap = (k: keyof BatchWriter['timings']): void => {
       const now = performance.now();
       this.timings[k] += now - t;
       t = now;
     };
-    const { payload, written, stale, counts } = p;
-    if (written > 0 && !p.lookedUp && (await this.#streaming(payload.length))) {
+    if (this.refs) await this.refs.resolve(batch);
+    lap('refs');
+    this.#c = zeroCounts();
+    this.#lookedUp = false;
+    const fate = new Uint8Array(batch.rows);
+    const stale = await this.#decide(batch, fate);
+    lap('decide');
+    let written = 0;
+    for (let r = 0; r < batch.rows; r++) written += fate[r];
+    const payload = this.#payload(batch, fate, written);
+    if (written > 0 && !this.#lookedUp && (await this.#streaming(payload.length))) {
       // Nothing of this batch was looked up, so nothing in it needs the table to hold the rows
       // before it (no stale rows either): it joins the open insert.
-      await this.#toStream(payload, written, counts);
+      await this.#toStream(payload, written);
       lap('insert');
     } else {
-      await this.#confirm(written, counts, async () => {
+      await this.#confirm(written, async () => {
         if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
         lap('insert');
-        if (stale.length > 0) await this.#deleteStale(stale, counts);
+        if (stale.length > 0) await this.#deleteStale(stale);
         lap('stale');
       });
     }
-    await this.rejects.write(p.batch.rejects);
+    await this.rejects.write(batch.rejects);
     lap('rejects');
   }
 
@@ -231,7 +188,7 @@ export class BatchWriter {
     return this.#stream !== undefined;
   }
 
-  async #toStream(payload: Buffer, rows: number, c: WriteCounts): Promise<void> {
+  async #toStream(payload: Buffer, rows: number): Promise<void> {
     try {
       await this.#stream!.write(payload);
     } catch (e) {
@@ -243,7 +200,8 @@ export class BatchWriter {
       this.#streamCounts = zeroCounts();
       throw e;
     }
-    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.#streamCounts[k] += c[k];
+    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.#streamCounts[k] += this.#c[k];
+    this.#c = zeroCounts();
     this.#streamRows += rows;
   }
 
@@ -285,14 +243,15 @@ export class BatchWriter {
   }
 
   /** Runs a write; its counts become confirmed when it succeeds, its rows unconfirmed when it fails. */
-  async #confirm(rows: number, c: WriteCounts, write: () => Promise<void>): Promise<void> {
+  async #confirm(rows: number, write: () => Promise<void>): Promise<void> {
     try {
       await write();
     } catch (e) {
       this.unconfirmed += rows;
       throw e;
     }
-    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.counts[k] += c[k];
+    for (const k of Object.keys(this.counts) as (keyof WriteCounts)[]) this.counts[k] += this.#c[k];
+    this.#c = zeroCounts();
   }
 
   /**
@@ -300,22 +259,21 @@ export class BatchWriter {
    * (no later row had their key).
    */
   async finish(): Promise<void> {
-    await this.#committing;
     await this.settle();
     if (this.#deferred.size === 0) return;
-    const c = zeroCounts();
+    this.#c = zeroCounts();
     const stale: string[][] = [];
     const payload: Buffer[] = [];
     for (const [key, d] of this.#deferred) {
       payload.push(d.bytes);
-      c.updated++;
+      this.#c.updated++;
       for (const x of d.stored) if (x.date !== d.mine.date || x.customerId !== d.mine.customerId) stale.push([...key.split('\u001f'), x.customerId, String(x.date)]);
     }
     const rows = this.#deferred.size;
     this.#deferred.clear();
-    await this.#confirm(rows, c, async () => {
+    await this.#confirm(rows, async () => {
       await this.io.insertTsv(this.layout.table, this.layout.columns, Buffer.concat(payload));
-      if (stale.length > 0) await this.#deleteStale(stale, c);
+      if (stale.length > 0) await this.#deleteStale(stale);
     });
   }
 
@@ -362,14 +320,14 @@ export class BatchWriter {
    * one engine insert (the embedded endpoint spools it; a server squashes it into one block), which
    * writes one part per partition whatever the order.
    */
-  #payload(batch: Batch, fate: Uint8Array, written: number, turn: number): Buffer {
+  #payload(batch: Batch, fate: Uint8Array, written: number): Buffer {
     if (written === 0) return Buffer.alloc(0);
     if (written === batch.rows) return batch.out.bytes();
     let bytes = 0;
     for (let r = 0; r < batch.rows; r++) if (fate[r] === Fate.Write) bytes += batch.rowEnd(r) - batch.rowStart[r];
-    // One commit at a time, one batch prepared beside it: two payload buffers serve every batch.
-    if (this.#kept[turn].length < bytes) this.#kept[turn] = Buffer.allocUnsafe(Math.max(bytes, this.#kept[turn].length * 2));
-    const out = this.#kept[turn];
+    // Writes are sequential: one payload buffer serves every batch.
+    if (this.#kept.length < bytes) this.#kept = Buffer.allocUnsafe(Math.max(bytes, this.#kept.length * 2));
+    const out = this.#kept;
     const src = batch.out.buf;
     let at = 0;
     for (let r = 0; r < batch.rows; ) {
@@ -445,7 +403,6 @@ export class BatchWriter {
     if (lookup.length === 0) return [];
     // Stored rows are about to be read: earlier batches' rows must be in the table.
     this.#lookedUp = true;
-    await this.#committing;
     await this.settle();
     return this.#decideByLookup(batch, lookup, fate);
   }
@@ -607,7 +564,7 @@ export class BatchWriter {
     return out;
   }
 
-  async #deleteStale(stale: string[][], c: WriteCounts): Promise<void> {
+  async #deleteStale(stale: string[][]): Promise<void> {
     const cols = this.layout.keyColumns;
     const date = this.layout.movableDateColumn;
     const dateExpr = date ? (isDateColumn(date) ? `toString(toUInt16(${date}))` : `toString(toUnixTimestamp(${date}))`) : "'0'";
@@ -622,7 +579,7 @@ export class BatchWriter {
         await this.io.command(`DELETE FROM ${this.io.table(table)} WHERE concat(${parts.join(", '\\x1F', ")}) IN {keys:Array(String)}`, { keys: part });
       }
     }
-    c.staleDeleted += stale.length;
+    this.#c.staleDeleted += stale.length;
   }
 }
 

@@ -40,12 +40,6 @@ import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
 const DEFAULT_BATCH_SIZE = 250_000;
 const MAX_BATCH_BYTES = 30 << 20;
 
-/**
- * The first batch of a parse worker is this part of a batch: until it is parsed and its references
- * resolved the engine has nothing to insert, and the whole load waits for that.
- */
-const FIRST_BATCH_PART = 4;
-
 /** Loads one file (CSV, NDJSON, Parquet; CSV/NDJSON optionally gzipped) into the entity's table. Never throws for bad input: see `status` and `error`. */
 export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions): Promise<IngestSummary> {
   const started = Date.now();
@@ -56,10 +50,6 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
   let makeReader: () => RowReader;
   let sha: string;
   let parse: LoadInput['parse'];
-  const runVersion = started;
-  const batchId = newBatchId();
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  let early: ParseWorker | undefined;
   try {
     mapping = typeof opts.mapping === 'string' ? loadMappingFile(opts.mapping) : (opts.mapping ?? {});
     compiled = compileMapping(spec, mapping, { source: opts.source });
@@ -71,21 +61,13 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
         : format === 'ndjson'
           ? new NdjsonReader(opts.file, compiled, { gzip: detected.gzip })
           : new ParquetReader(opts.file, compiled);
-    const size = makeReader().size; // checks the file exists
+    makeReader(); // checks the file exists
+    sha = await sha256File(opts.file);
     parse =
       format === 'csv' || format === 'ndjson'
         ? { entity: spec.name, mapping, source: opts.source, file: opts.file, format, gzip: detected.gzip, tsv: detected.tsv }
         : undefined;
-    // The parse worker starts before the file is hashed and the tables are prepared, so its
-    // start-up and first batch overlap them (runLoad stops it if the load turns out to need the
-    // job's own thread after all, e.g. erased records to drop).
-    if (parse && !spec.resolvesIdentity && compiled.skip.length === 0 && size >= ParseWorker.minBytes && ParseWorker.bootstrap() !== null) {
-      early = new ParseWorker(workerJob(parse, runVersion, batchId, batchSize, spec.resolvesCustomer === true), undefined);
-      early.start();
-    }
-    sha = await sha256File(opts.file);
   } catch (e) {
-    await early?.stop();
     if (!(e instanceof InputError) && !(e instanceof MappingError) && (e as NodeJS.ErrnoException).code === undefined) throw e;
     return failedSummary(spec.name, opts.file, started, (e as Error).message);
   }
@@ -95,14 +77,11 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
     sha256: sha,
     makeReader,
     rejectsFile,
-    batchSize,
+    batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     onProgress: opts.onProgress,
     source: opts.source ?? mapping.source ?? '',
     localFiles: true,
     parse,
-    started,
-    batchId,
-    worker: early,
   });
 }
 
@@ -145,14 +124,8 @@ interface LoadInput {
   /** Large payloads may go to the engine as local files (LocalPayloads): file loads, not HTTP pushes. */
   localFiles?: boolean;
   /** A CSV/NDJSON file: what a parse worker needs to read it (see ParseWorker). */
-  parse?: ParseInput;
-  /** When the load began (its run version; default: now). */
-  started?: number;
-  /** A parse worker already started for `parse` with this load's run version and batch id (ingestFile). */
-  worker?: ParseWorker;
+  parse?: Pick<ParseJob, 'entity' | 'mapping' | 'source' | 'file' | 'format' | 'gzip' | 'tsv'>;
 }
-
-type ParseInput = Pick<ParseJob, 'entity' | 'mapping' | 'source' | 'file' | 'format' | 'gzip' | 'tsv'>;
 
 /**
  * Only the admin of an endpoint on this machine can be handed files (see LocalPayloads). Anyone else
@@ -204,7 +177,7 @@ function failedSummary(entity: EntityName, input: string, started: number, error
 }
 
 async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput): Promise<IngestSummary> {
-  const started = input.started ?? Date.now();
+  const started = Date.now();
   const io = new WarehouseIO(warehouse.client, warehouse.database);
   if (input.localFiles && mayOfferLocalFiles(warehouse)) io.useLocalFiles();
   const runVersion = started;
@@ -229,13 +202,6 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     customersCreated,
   });
   const phases: Record<string, number> = {};
-  // Milliseconds from the start of the load to its milestones (INGEST_TIMINGS): where the serial
-  // head and tail are.
-  const at: Record<string, number> = {};
-  const mark = (name: string): void => {
-    at[name] ??= Math.round(performance.now() - startedAt);
-  };
-  const startedAt = performance.now() - (Date.now() - started);
   // CPU of the whole process per phase (the embedded engine's threads included when it runs here):
   // on a busy machine wall times mostly measure the other jobs.
   const cpu: Record<string, number> = {};
@@ -250,7 +216,6 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   };
   const scratch = new ScratchKeys(io, batchId, warehouse.cluster);
   let worker: ParseWorker | undefined;
-  let placeholders: Promise<number> | undefined;
   try {
     await log.markInterrupted();
     await ScratchKeys.dropLeftovers(io, warehouse.database);
@@ -346,7 +311,6 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         progress();
       },
     };
-    mark('setup');
     // A mapping that skips rows parses here: the count of skipped rows lives on this encoder.
     worker = parseWorkerFor(
       input,
@@ -371,14 +335,9 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
           progress();
         },
         batch: async (b) => {
-          mark('firstBatch');
-          // Decided while the previous batch is still streaming into the engine: the engine is not
-          // left without input during this thread's lookups (BatchWriter.prepare).
-          const prepared = await w.prepare(b);
           if (inflight) await inflight;
           read += b.read;
-          inflight = w.commit(prepared).then(async () => {
-            mark('firstWritten');
+          inflight = w.write(b).then(async () => {
             loadedSoFar = w.counts.loaded + w.counts.updated + w.streamedRows;
             resetBatch(b);
             pw.recycle(b);
@@ -391,31 +350,15 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       await reader.run(sink);
       await flush();
     }
-    mark('inputParsed');
-    const last = inflight;
-    const stored = (async (): Promise<void> => {
-      if (last) await last;
-      mark('lastWritten');
-      await w.finish();
-      mark('inserted');
-    })();
-    stored.catch(() => {});
-    // Through the worker every batch's references are resolved (prepared) by now, so the list of
-    // customers known from facts alone is complete: the step's identity_map part runs beside the
-    // insert's tail, its facts part once the facts are stored.
-    if (refs && worker) {
-      placeholders = createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion, stored);
-      placeholders.catch(() => {});
-    }
-    await stored;
+    if (inflight) await inflight;
+    await w.finish();
     progress();
     phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion, spec.survivorship ?? {});
     phase('golden');
-    customersCreated = placeholders ? await placeholders : refs ? await createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion) : 0;
+    customersCreated = refs ? await createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion) : 0;
     phase('placeholders');
-    mark('placeholders');
-    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings, cpu, at, localFiles: io.local?.files ?? 0 }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
+    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings, cpu, localFiles: io.local?.files ?? 0 }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     warnings.push(...w.duplicateWarnings());
     if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
@@ -452,9 +395,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     };
   } catch (e) {
     let message = (e as Error).message ?? String(e);
-    await (worker ?? input.worker)?.stop().catch(() => undefined);
-    // Its scratch tables are dropped by itself once the facts' promise has failed.
-    await placeholders?.catch(() => undefined);
+    await worker?.stop().catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     // Counts are of confirmed writes only; an insert that failed may have stored part of its rows.
     const unconfirmed = writer?.unconfirmed ?? 0;
@@ -485,23 +426,11 @@ const PROBE_ID = Buffer.from('C-000000000000');
 
 /** The parse worker for a large CSV/NDJSON file whose rows need no identity resolution (that needs every row here), else undefined. */
 function parseWorkerFor(input: LoadInput, size: number, eligible: boolean, runVersion: number, batchId: string, refs: RefResolver | undefined): ParseWorker | undefined {
-  const tagOf = refs ? (source: string) => refs.tagOf(source) : undefined;
-  const early = input.worker;
-  if (early) {
-    // Started by ingestFile with the same job, unless the load needs its own thread after all.
-    if (eligible && early.job.refs === (refs !== undefined) && early.job.runVersion === runVersion && early.job.batchId === batchId) {
-      early.tagOf = tagOf;
-      return early;
-    }
-    void early.stop();
-  }
   if (!input.parse || !eligible || size < ParseWorker.minBytes || ParseWorker.bootstrap() === null) return undefined;
-  return new ParseWorker(workerJob(input.parse, runVersion, batchId, input.batchSize, refs !== undefined), tagOf);
-}
-
-function workerJob(parse: ParseInput, runVersion: number, batchId: string, batchSize: number, refs: boolean): ParseJob {
-  // Three batches: one being parsed, one being decided (its lookups) and one being written.
-  return { ...parse, runVersion, batchId, batchSize, firstBatchSize: Math.ceil(batchSize / FIRST_BATCH_PART), maxBatchBytes: MAX_BATCH_BYTES, refs, maxBatches: 3 };
+  return new ParseWorker(
+    { ...input.parse, runVersion, batchId, batchSize: input.batchSize, maxBatchBytes: MAX_BATCH_BYTES, refs: refs !== undefined, maxBatches: 2 },
+    refs ? (source) => refs.tagOf(source) : undefined,
+  );
 }
 
 /** Every fact table whose rows show that a customer exists, with the column saying when. */

@@ -79,9 +79,7 @@ async function main(): Promise<void> {
   let rowsRead = 0;
   let rejected = 0;
   const unknown = new Set<string>();
-  let sent = 0;
   const send = (b: Batch): void => {
-    sent++;
     b.bytesRead = bytesRead;
     rowsRead += b.read;
     rejected += b.rejects.length;
@@ -104,8 +102,7 @@ async function main(): Promise<void> {
     bad: (line, detail, raw) => encoder.rejectRow(batch, line, detail, raw),
     chunkDone: async (bytes) => {
       bytesRead = bytes;
-      const limit = sent === 0 ? (job.firstBatchSize ?? job.batchSize) : job.batchSize;
-      if (batch.rows + batch.rejects.length >= limit || batch.out.pos >= job.maxBatchBytes) {
+      if (batch.rows + batch.rejects.length >= job.batchSize || batch.out.pos >= job.maxBatchBytes) {
         send(batch);
         batch = await take();
       }

@@ -22,11 +22,6 @@ export interface ParseJob {
   /** Facts: leave every customer reference for the main thread's lookup. */
   refs: boolean;
   maxBatches: number;
-  /**
-   * Rows of the first batch (default batchSize): the engine gets its first rows, and the main
-   * thread its first lookups, after this many rows are parsed rather than a whole batch.
-   */
-  firstBatchSize?: number;
 }
 
 export type FromWorker =
@@ -69,7 +64,7 @@ export class ParseWorker {
   constructor(
     readonly job: ParseJob,
     /** The main thread's tag of a source (RefResolver.tagOf). */
-    public tagOf: ((source: string) => number) | undefined,
+    readonly tagOf: ((source: string) => number) | undefined,
   ) {}
 
   static #bootstrap: string | null | undefined;
@@ -88,28 +83,14 @@ export class ParseWorker {
     return ParseWorker.#bootstrap;
   }
 
-  #done: Promise<void> | undefined;
-  #sink: Promise<ParsedSink> | undefined;
-  #setSink: ((sink: ParsedSink) => void) | undefined;
-
-  /**
-   * Starts the worker thread now; its batches wait for run()'s sink. A load starts it before it
-   * hashes the file and prepares its tables, so that the thread's start-up (~0.3-0.5 s of module
-   * loading) and its first batch overlap them instead of following them.
-   */
-  start(): void {
-    if (this.#done) return;
+  /** Runs the worker to the end of the input; rejects with the reader's error (same class and message) or the sink's. */
+  run(sink: ParsedSink): Promise<void> {
     const code = ParseWorker.bootstrap();
-    if (code === null) {
-      this.#done = Promise.reject(new Error('the parse worker cannot start here'));
-      this.#done.catch(() => {});
-      return;
-    }
-    this.#sink = new Promise<ParsedSink>((resolve) => (this.#setSink = resolve));
-    const sinkReady = this.#sink;
+    if (code === null) return Promise.reject(new Error('the parse worker cannot start here'));
     const worker = new Worker(code, { eval: true, workerData: this.job });
+    ParseWorker.started++;
     this.#worker = worker;
-    this.#done = new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       let settled = false;
       let chain: Promise<void> = Promise.resolve();
       const fail = (e: unknown): void => {
@@ -120,7 +101,6 @@ export class ParseWorker {
       };
       const handle = async (m: FromWorker): Promise<void> => {
         if (settled) return;
-        const sink = await sinkReady;
         switch (m.type) {
           case 'unknown':
             sink.unknown(m.names);
@@ -161,20 +141,6 @@ export class ParseWorker {
         chain = chain.then(() => fail(new Error(`the parse worker stopped (exit code ${code}) before the end of the input`)));
       });
     });
-    // A worker stopped before run() (the load failed or parses in its own thread after all) is not an unhandled rejection.
-    this.#done.catch(() => {});
-  }
-
-  /**
-   * Runs the worker (started now unless start() was called) to the end of the input; rejects with
-   * the reader's error (same class and message) or the sink's. `tagOf` replaces the constructor's.
-   */
-  run(sink: ParsedSink, tagOf?: (source: string) => number): Promise<void> {
-    this.start();
-    if (tagOf) this.tagOf = tagOf;
-    ParseWorker.started++;
-    this.#setSink?.(sink);
-    return this.#done!;
   }
 
   /** Gives a written batch back to the worker to fill again (the caller has emptied it). */
