@@ -146,7 +146,9 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   // "after €29,065 the quarter before": amounts in the reasons carry the base currency (issue 15).
   const format = opts.format ?? formatContextOf(loadConfig());
   log(`scoring with ${version} at ${cutoff}: loading features…`);
-  let lastLog = performance.now();
+  // The first block's line at once (then every 2 s): a run says it is reading before the first 2 s
+  // pass, and a caller watching the lines can stop it while blocks are in hand.
+  let lastLog = -Infinity;
   let read = 0;
   const progress = (n: number): void => {
     const now = performance.now();
