@@ -82,6 +82,7 @@ export const NODE_TESTS = {
     'test/semantic/cdnow.test.ts',
     'test/semantic/consent.test.ts', // consent members and the segments' consent filter on the fixture, real Cube
     'test/semantic/credit-lines.test.ts', // credit lines through ingest and the derived tables, incremental against full, real engine
+    'test/semantic/data-version-scratch.test.ts', // the data version on a real engine: the ingest's scratch tables left out
     'test/semantic/deal-risk.test.ts', // the win/loss cubes on a real Cube, planted scores
     'test/semantic/derived-background.test.ts', // the worker's refresher through backgroundClient against a plain full rebuild, real ingest jobs
     'test/semantic/derived-copy.test.ts', // migration 018's customer-ordered copy of transactions: fill, resume, view, TTL

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SCRATCH_TABLE_PREFIXES } from '../../lib/warehouse/scratch-tables.ts';
 import type { WarehouseIO } from '../core/warehouse-io.ts';
 import { OutBuffer } from '../load/out-buffer.ts';
 import { blankGolden } from './golden.ts';
@@ -103,7 +104,7 @@ async function createFor(io: WarehouseIO, source: string, refs: readonly string[
   }
 }
 
-const SCRATCH_PREFIX = 'ingest_placeholders_';
+const SCRATCH_PREFIX = SCRATCH_TABLE_PREFIXES.placeholders;
 
 /** Scratch tables of a step killed mid-way (a normal or failed run drops its own): after a day. */
 async function dropLeftovers(io: WarehouseIO): Promise<void> {

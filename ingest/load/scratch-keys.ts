@@ -1,7 +1,8 @@
+import { SCRATCH_TABLE_PREFIXES } from '../../lib/warehouse/scratch-tables.ts';
 import { OutBuffer } from './out-buffer.ts';
 import type { WarehouseIO } from '../core/warehouse-io.ts';
 
-const PREFIX = 'ingest_keys_';
+const PREFIX = SCRATCH_TABLE_PREFIXES.keys;
 
 /**
  * A per-load Memory table holding the keys of one batch, so "which of these keys exist" is one
