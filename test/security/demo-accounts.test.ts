@@ -9,16 +9,15 @@
  * page stops naming them (real warehouse, real ingest jobs, the real web server over HTTP).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../lib/config/schema.ts';
 import { checkDemoAccounts, countOwnDataLoads } from '../../lib/warehouse/demo-accounts.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { ingestFile, ingestRecords } from '../../ingest/index.ts';
 import { ensureDemoUsers, upsertUser } from '../../web/server/users.ts';
-import { startWebServer, type WebServer } from '../../web/server.ts';
+import type { WebServer } from '../../web/server.ts';
+import { startDashboardOnly } from '../support/dashboard.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { cookiesOf, raw } from './http.ts';
 
@@ -47,18 +46,10 @@ before(async () => {
   const demo = await ingestFile(writer, { entity: 'customers', file: csv(demoDir, 'shop_customers.csv', 'source_id,name,email\nd1,Demo One,d1@example.com\n'), source: 'shop', rejectsFile: false });
   assert.equal(demo.status, 'completed', JSON.stringify(demo));
   assert.equal((await ensureDemoUsers(writer.client)).length, 2, 'both demo accounts get the demo password');
-  web = await startWebServer({
-    port: 0,
-    // Never asked here: the sign-in and the token endpoint need only the warehouse.
-    cubeUrl: 'http://127.0.0.1:9/cubejs-api',
-    warehouse: { client: writer.client, database: tw.config.database },
-    secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: randomBytes(24).toString('base64url') },
-    dataDir: tw.dir,
+  web = await startDashboardOnly(tw, writer.client, {
     demoDir,
     // Short rounds, so the test sees a round end the open demo session without any sign-in.
     demoCheckMs: 300,
-    config: loadConfig({ ...process.env, CRM_WEB_ORIGIN: '', CRM_WEB_PROTOCOL_HEADER: '' }),
-    log: () => {},
   });
 });
 after(async () => {

@@ -11,12 +11,11 @@
  * to host names that cannot be re-pointed by someone else: IP literals and localhost.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../lib/config/schema.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { setUserPassword, upsertUser } from '../../web/server/users.ts';
-import { startWebServer, type WebServer } from '../../web/server.ts';
+import type { WebServer } from '../../web/server.ts';
+import { startDashboardOnly } from '../support/dashboard.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { raw } from './http.ts';
 
@@ -31,17 +30,7 @@ before(async () => {
   const writer = await tw.connectAs('writer');
   await upsertUser(writer.client, { userId: 'U-REBIND', email: EMAIL, name: 'Admin', role: 'admin' });
   await setUserPassword(writer.client, EMAIL, PASSWORD);
-  web = await startWebServer({
-    port: 0,
-    // Never asked here: the sign-in needs only the warehouse.
-    cubeUrl: 'http://127.0.0.1:9/cubejs-api',
-    warehouse: { client: writer.client, database: tw.config.database },
-    secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: randomBytes(24).toString('base64url') },
-    dataDir: tw.dir,
-    // Served directly, as npm start does: no origin configured, no proxy.
-    config: loadConfig({ ...process.env, CRM_WEB_ORIGIN: '', CRM_WEB_PROTOCOL_HEADER: '' }),
-    log: () => {},
-  });
+  web = await startDashboardOnly(tw, writer.client);
 });
 after(async () => {
   await web?.close();

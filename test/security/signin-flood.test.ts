@@ -8,12 +8,11 @@
  * refusals is one row per spent counter and window (real warehouse, real web server over HTTP).
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../lib/config/schema.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { setUserPassword, upsertUser } from '../../web/server/users.ts';
-import { startWebServer, type WebServer } from '../../web/server.ts';
+import type { WebServer } from '../../web/server.ts';
+import { startDashboardOnly } from '../support/dashboard.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { raw } from './http.ts';
 
@@ -29,15 +28,7 @@ before(async () => {
   writer = await tw.connectAs('writer');
   await upsertUser(writer.client, { userId: 'U-FLOOD', email: EMAIL, name: 'Admin', role: 'admin' });
   await setUserPassword(writer.client, EMAIL, 'the right one 1');
-  web = await startWebServer({
-    port: 0,
-    cubeUrl: 'http://127.0.0.1:9/cubejs-api',
-    warehouse: { client: writer.client, database: tw.config.database },
-    secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: randomBytes(24).toString('base64url') },
-    dataDir: tw.dir,
-    config: loadConfig({ ...process.env, CRM_WEB_ORIGIN: '', CRM_WEB_PROTOCOL_HEADER: '' }),
-    log: () => {},
-  });
+  web = await startDashboardOnly(tw, writer.client);
 });
 after(async () => {
   await web?.close();

@@ -6,11 +6,10 @@
  * CRM_WEB_DEV_PORT"). Found by starting the product with every port of one's own set in the shell.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../lib/config/schema.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
-import { startWebServer, type WebServer } from '../../web/server.ts';
+import type { WebServer } from '../../web/server.ts';
+import { startDashboardOnly } from '../support/dashboard.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 
 let tw: TestWarehouse;
@@ -21,15 +20,7 @@ before(async () => {
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.config.database });
   const writer = await tw.connectAs('writer');
-  web = await startWebServer({
-    port: 0,
-    cubeUrl: 'http://127.0.0.1:9/cubejs-api',
-    warehouse: { client: writer.client, database: tw.config.database },
-    secrets: { sessionSecret: randomBytes(24).toString('base64url'), cubeApiSecret: randomBytes(24).toString('base64url') },
-    dataDir: tw.dir,
-    config: loadConfig({ ...process.env, CRM_WEB_ORIGIN: '', CRM_WEB_PROTOCOL_HEADER: '' }),
-    log: () => {},
-  });
+  web = await startDashboardOnly(tw, writer.client);
 });
 after(async () => {
   await web?.close();
