@@ -157,13 +157,28 @@ test('the trace has one line per statement: user, lane, waits, and the statement
   await idle();
   await tw.warehouse.client.query({ query: "SELECT 'alice@example.com' AS e, 12345 AS n", format: 'JSONEachRow' }).then((rs) => rs.json());
   await idle();
-  const lines = readFileSync(traceFile, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as TraceEntry);
+  // The line is appended through a write stream after the answer is sent: wait for it (bounded),
+  // and skip a line still being written.
+  const ownLine = (l: TraceEntry) => /^SELECT \? AS e, \? AS n/.test(l.shape);
+  const readLines = () =>
+    readFileSync(traceFile, 'utf8')
+      .split('\n')
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l) as TraceEntry];
+        } catch {
+          return [];
+        }
+      });
+  const deadline = Date.now() + BOUND_MS;
+  let lines = readLines();
+  while (!lines.some(ownLine) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    lines = readLines();
+  }
   // This statement's own line, not the file's last: a statement the test before stopped (Cube's
   // endless one) may write its line after this one's.
-  const last = lines.filter((l) => /^SELECT \? AS e, \? AS n/.test(l.shape)).at(-1);
+  const last = lines.filter(ownLine).at(-1);
   assert.ok(last, 'the statement has its line');
   assert.equal(last.user, tw.config.user);
   assert.equal(last.lane, 'product');
