@@ -15,6 +15,8 @@ export {
   formatNumber,
   formatPercent,
   formatPointChange,
+  formatPoints,
+  formatRatio,
   formatScore,
   relativeChange,
 } from './numbers.ts';

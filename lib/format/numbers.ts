@@ -112,3 +112,42 @@ export function formatPointChange(
   if (small) return `${small} pp`;
   return pp > 0 ? `+${num(Math.abs(pp))}` : pp < 0 ? `−${num(Math.abs(pp))}` : `±${num(0)}`;
 }
+
+/**
+ * A difference of two probabilities (0–1) in points: "+18 pts", "+0.5 pts" (one decimal under
+ * 10 points, whole points above, where a tenth is noise). The added loss probability of a deal's
+ * cause is one. A difference the digits cannot show is "+<0.1 pts", never "+0.0 pts", which reads
+ * as "no effect"; only 0 is "±0.0 pts".
+ */
+export function formatPoints(delta: Num, ctx: FormatContext = DEFAULT_FORMAT): string {
+  const d = toNumber(delta);
+  if (d === undefined) return MISSING;
+  // 12 significant digits: 0.0995 × 100 is 9.950000000000001, which must take the branch 9.95 takes.
+  const pts = Number((d * 100).toPrecision(12));
+  // 9.95 would show as "10.0" with one decimal: from there on whole points.
+  const digits = Math.abs(pts) < 9.95 ? 1 : 0;
+  const f = numberFormat(ctx.locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const small = beyondShownDigits(pts, (m) => f.format(m), 10 ** -digits, { sign: 'always' });
+  if (small) return `${small} pts`;
+  const abs = `${f.format(Math.abs(pts))} pts`;
+  return pts > 0 ? `+${abs}` : pts < 0 ? `−${abs}` : `±${abs}`;
+}
+
+/**
+ * A ratio, "how many times as often": "2.3×", "0.96×", "12×" (two significant digits below 10,
+ * whole numbers above). One is the line between more and less, so a ratio that is not one never
+ * shows as one: 1.04 takes a third digit ("1.04×"), and one that still rounds to one says which
+ * side it is on ("<1.00×", ">1.00×"). Before, 0.96 read "1.0×" — a drop shown as no change.
+ */
+export function formatRatio(v: Num, ctx: FormatContext = DEFAULT_FORMAT): string {
+  const n = toNumber(v);
+  if (n === undefined) return MISSING;
+  if (Math.abs(n) >= 10) return `${numberFormat(ctx.locale, { maximumFractionDigits: 0 }).format(n)}×`;
+  let f = numberFormat(ctx.locale, {});
+  for (const digits of [2, 3]) {
+    f = numberFormat(ctx.locale, { minimumSignificantDigits: digits, maximumSignificantDigits: digits });
+    const text = f.format(n);
+    if (n === 1 || text !== f.format(1)) return `${text}×`;
+  }
+  return `${n < 1 ? '<' : '>'}${f.format(1)}×`;
+}

@@ -14,6 +14,8 @@ import {
   formatPercent,
   formatPeriod,
   formatPointChange,
+  formatPoints,
+  formatRatio,
   parseDay,
   relativeChange,
   toNumber,
@@ -94,6 +96,55 @@ describe('numbers, percents, days, changes', () => {
       ['12.5', '', null, 'x', Number.NaN].map((v) => toNumber(v)),
       [12.5, undefined, undefined, undefined, undefined],
     );
+  });
+});
+
+describe('formatPoints: a difference of two probabilities in points', () => {
+  // The expected texts are written from the arithmetic by hand: 0.21 is 21 points, 0.0049 is
+  // 0.49 points (one decimal under 10 points), 0.0004 is 0.04 points, which one decimal cannot show.
+  const cases: [number | null | undefined, string][] = [
+    [0.21, '+21 pts'],
+    [0.05, '+5.0 pts'],
+    [0.0049, '+0.5 pts'],
+    [-0.03, '−3.0 pts'],
+    [0.1, '+10 pts'],
+    // Not "+0.0 pts" nor "+0 pts": the cause adds something, less than the digits show.
+    [0.0004, '+<0.1 pts'],
+    [-0.0004, '−<0.1 pts'],
+    [0, '±0.0 pts'],
+    [null, '—'],
+    [undefined, '—'],
+  ];
+  for (const [effect, expected] of cases)
+    test(`${String(effect)} → ${expected}`, () => assert.equal(formatPoints(effect), expected));
+  test('the locale writes the digits', () => assert.equal(formatPoints(0.0049, DE), '+0,5 pts'));
+});
+
+describe('formatRatio: how many times as often', () => {
+  const cases: [number, string][] = [
+    [2.34, '2.3×'],
+    [12.4, '12×'],
+    // A ratio below one is a drop: 0.96 is not "1.0×" (no change); 0.06 is not "0.1×" (two thirds off).
+    [0.96, '0.96×'],
+    [0.06, '0.060×'],
+    [0.45, '0.45×'],
+    // Two significant digits that round to one take a third, then say which side of one it is.
+    [1.04, '1.04×'],
+    [0.996, '0.996×'],
+    [0.9996, '<1.00×'],
+    [1.0004, '>1.00×'],
+    [1, '1.0×'],
+  ];
+  for (const [x, expected] of cases) test(`${x} → ${expected}`, () => assert.equal(formatRatio(x), expected));
+  test('no number, no ratio', () => assert.equal(formatRatio(Number.NaN), '—'));
+  test('every ratio below one reads below one, every one above reads above', () => {
+    for (let i = 1; i < 2000; i++) {
+      const x = i / 1000;
+      const shown = formatRatio(x);
+      const value = Number(shown.replace(/[<>×]/g, ''));
+      if (x < 1) assert.ok(value < 1 || shown.startsWith('<'), `${x} shown as ${shown}`);
+      if (x > 1) assert.ok(value > 1 || shown.startsWith('>'), `${x} shown as ${shown}`);
+    }
   });
 });
 

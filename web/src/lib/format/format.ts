@@ -17,6 +17,8 @@ import {
   formatPercent as sharedPercent,
   formatPeriod as sharedPeriod,
   formatPointChange as sharedPointChange,
+  formatPoints as sharedPoints,
+  formatRatio as sharedRatio,
   formatScore as sharedScore,
   checkDateInput as sharedCheckDateInput,
   parseDay,
@@ -85,6 +87,12 @@ export const formatChange = (change: number | undefined, digits = 1): string => 
 
 /** Change in percentage points for rates: "+1.2 pp". */
 export const formatPointChange = (current: Num, previous: Num, digits = 1): string => sharedPointChange(current, previous, digits, formatContext());
+
+/** A difference of two probabilities in points: "+18 pts", "+0.5 pts", "+<0.1 pts" (never "+0.0 pts"). */
+export const formatPoints = (delta: Num): string => sharedPoints(delta, formatContext());
+
+/** "How many times as often": "2.3×", "0.96×", "12×"; a ratio that is not one never shows as "1.0×". */
+export const formatRatio = (v: Num): string => sharedRatio(v, formatContext());
 
 /** A day typed into a date field, checked against its bounds (components/DateField.svelte). */
 export const checkDateInput = (text: string, bounds: Parameters<typeof sharedCheckDateInput>[1]) => sharedCheckDateInput(text, bounds, formatContext());

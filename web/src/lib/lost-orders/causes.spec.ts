@@ -17,10 +17,12 @@ test.each([
 
 test.each([
   [0.21, '+21 pts'],
-  [0.05, '+5 pts'],
+  [0.05, '+5.0 pts'],
   [0.0049, '+0.5 pts'],
   [0.1, '+10 pts'],
-  [-0.03, '−3 pts'],
+  [-0.03, '−3.0 pts'],
+  // A cause that adds 0.04 points adds something: not "+0 pts".
+  [0.0004, '+<0.1 pts'],
   [null, ''],
 ] as const)('points of loss probability: %s → %s', (effect, text) => expect(formatPoints(effect)).toBe(text));
 

@@ -1,4 +1,4 @@
-import { formatNumber } from '../format/format.ts';
+import { formatPoints as points } from '../format/format.ts';
 
 /**
  * Per-deal causes as the semantic layer gives them (deal_risk.causes: texts joined by '; ',
@@ -22,13 +22,8 @@ export function parseCauses(texts: unknown, effects: unknown): Cause[] {
   });
 }
 
-/** "+18 pts", "+0.5 pts": percentage points of loss probability (at most one decimal, under 10 pts). */
-export function formatPoints(effect: number | null): string {
-  if (effect === null) return '';
-  const pts = effect * 100;
-  const digits = Math.abs(pts) < 9.95 ? 1 : 0;
-  return `${pts >= 0 ? '+' : '−'}${formatNumber(Math.abs(pts), { digits })} pts`;
-}
+/** "+18 pts", "+0.5 pts", "+<0.1 pts": points of loss probability ('' when the layer gave none). */
+export const formatPoints = (effect: number | null): string => (effect === null ? '' : points(effect));
 
 export const causeLine = (c: Cause): string => (c.effect === null ? c.text : `${c.text} (${formatPoints(c.effect)})`);
 

@@ -63,7 +63,13 @@ test('the sentence the issue asks for', () => {
   const d = toDriver(row('all', '', 'no_meeting_21d', 2.3));
   expect(d).toMatchObject({ effect: 2.3, ciLow: 1.9, ciHigh: 2.8, n: 1912, nWith: 412, significant: true, direction: 'loss' });
   expect(driverSentence(d)).toBe('label no_meeting_21d: lost 2.3× as often, 95% CI 1.9–2.8×, n = 1,912');
-  expect(effectText({ effect: 0.6 })).toBe('lost 0.6× as often (less)');
-  expect(ciText({ ciLow: 0.45, ciHigh: 0.8 })).toBe('95% CI 0.5–0.8×');
+  expect(effectText({ effect: 0.6 })).toBe('lost 0.60× as often (less)');
+  expect(ciText({ ciLow: 0.45, ciHigh: 0.8 })).toBe('95% CI 0.45–0.80×');
+});
+
+test('a ratio below one never reads as no change', () => {
+  // 0.96 was "lost 1.0× as often (less)" and an interval 0.96–1.04 was "1.0–1.0×".
+  expect(effectText({ effect: 0.96 })).toBe('lost 0.96× as often (less)');
+  expect(ciText({ ciLow: 0.96, ciHigh: 1.04 })).toBe('95% CI 0.96–1.04×');
   expect(toDriver({ ...row('all', '', 'x', 1.1), 'loss_drivers.is_significant': 'false' }).significant).toBe(false);
 });

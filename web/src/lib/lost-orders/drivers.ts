@@ -1,6 +1,6 @@
 import type { Filters } from '../filters/url-filters.ts';
 import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
-import { formatNumber, toNumber } from '../format/format.ts';
+import { formatNumber, formatRatio, toNumber } from '../format/format.ts';
 
 /**
  * The drivers panel of the lost-orders page (issue 18): which factors move how often deals are
@@ -102,10 +102,7 @@ export function toDriver(r: Row): Driver {
   };
 }
 
-/** A ratio as the panel writes it: "2.3×" (two significant digits below 10). */
-export const formatRatio = (x: number): string => `${formatNumber(x, { digits: x < 10 ? 1 : 0 })}×`;
-
-/** "lost 2.3× as often" / "lost 0.6× as often (less)". */
+/** "lost 2.3× as often" / "lost 0.96× as often (less)" (formatRatio: never "1.0×" for a ratio that is not one). */
 export const effectText = (d: Pick<Driver, 'effect'>): string => `lost ${formatRatio(d.effect)} as often${d.effect < 1 ? ' (less)' : ''}`;
 
 /** "95% CI 1.9–2.8". */
