@@ -8,7 +8,8 @@
  * `;` and tab, not on commas, and treats a double quote as special only at the start of what it
  * sees as a cell: `Müller;=cmd|' /C calc'!A0` became a cell `=cmd|…` that ran, quoted or not
  * (fourth security review). So a formula character after a `;` or tab (spaces and apostrophes
- * between) gets an apostrophe too: `Müller;'=cmd|…`.
+ * between) gets an apostrophe too: `Müller;'=cmd|…`; so does one after a line break, where that
+ * Excel starts a record.
  *
  * The change is reversible (restoreCell): a value that already starts with apostrophes followed
  * by a formula character gets one more, so stripping one apostrophe from any cell that starts with
@@ -22,9 +23,14 @@ const FORMULA_START = /^'*[=+\-@\t\r]/;
 const NEUTRALISED = /^'+[=+\-@\t\r]/;
 const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** After a `;` or tab (and spaces): where a `;`-locale Excel starts a cell. The apostrophe goes here. */
-const INNER_FORMULA = /([;\t] *)(?='*[=+\-@])/g;
-const INNER_NEUTRALISED = /([;\t] *)'(?='*[=+\-@])/g;
+/**
+ * After a `;` or tab (and spaces): where a `;`-locale Excel starts a cell. After a line break too:
+ * that Excel honours our quotes only where they open a cell, so a line break inside a quoted name
+ * that follows an id ends the record there, and the text after it is the first cell of a record
+ * of its own (seventh security review). The apostrophe goes here.
+ */
+const INNER_FORMULA = /([;\t\r\n] *)(?='*[=+\-@])/g;
+const INNER_NEUTRALISED = /([;\t\r\n] *)'(?='*[=+\-@])/g;
 
 /** The value as text a spreadsheet will not evaluate, in a `,` or a `;` locale. */
 export function neutraliseFormula(value: string): string {

@@ -63,3 +63,42 @@ export function excelSemicolonCells(line: string): string[] {
   cells.push(cell);
   return cells;
 }
+
+/**
+ * A whole file read the way the same `;`-locale Excel reads it: records end at a line break unless
+ * it falls inside a double quote that opened a cell; a quote anywhere else is a character, so a
+ * line break inside one of our quoted fields that does not start a cell there (a name after an id)
+ * ends the record, and what follows starts a cell of the next one (seventh security review).
+ */
+export function excelSemicolonRecords(text: string): string[][] {
+  const records: string[][] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const s = text.replace(/^\uFEFF/, '');
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quoted) {
+      if (c === '"' && s[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"' && cell === '') quoted = true;
+    else if (c === ';' || c === '\t') {
+      cells.push(cell);
+      cell = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && s[i + 1] === '\n') i++;
+      cells.push(cell);
+      records.push(cells);
+      cells = [];
+      cell = '';
+    } else cell += c;
+  }
+  if (cell !== '' || cells.length) {
+    cells.push(cell);
+    records.push(cells);
+  }
+  return records;
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { csvCell, csvRow, neutraliseFormula, restoreCell } from '../../../lib/csv/escape-cell.ts';
-import { excelSemicolonCells } from '../../support/csv.ts';
+import { excelSemicolonCells, excelSemicolonRecords } from '../../support/csv.ts';
 
 // [value as read, cell written to the CSV (after quoting)]
 const CASES: [string, string][] = [
@@ -14,8 +14,10 @@ const CASES: [string, string][] = [
   ['-1+1', "'-1+1"],
   ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
   ['\t=1+1', `"'\t'=1+1"`], // the tab is a separator in a `;` locale: the formula after it is neutralised too
-  ['\r=1+1', `"'\r=1+1"`],
-  ['\n=1+1', '"\n=1+1"'], // a line break inside a quoted cell starts no formula
+  ['\r=1+1', `"'\r'=1+1"`],
+  // A line break ends the record where a `;`-locale Excel does not honour the quotes (seventh review).
+  ['\n=1+1', `"\n'=1+1"`],
+  ["a\r\n =1+1", `"a\r\n '=1+1"`],
   [' =1+1', '" =1+1"'], // padded: quoted, so no reader trims the space away
   ['a=1', 'a=1'],
   // Plain numbers are data, not formulas.
@@ -65,4 +67,26 @@ test('fourth review: no value starts a formula cell in a `;` locale, first on it
   }
   assert.equal(neutraliseFormula("Müller;=cmd|' /C calc'!A0"), "Müller;'=cmd|' /C calc'!A0");
   assert.equal(neutraliseFormula('a; b'), 'a; b');
+});
+
+// A name, note or loss reason with a line break, then a formula built without double quotes (which
+// the CSV quoting would double): `CHAR()` spells the address, `;` ends the cell before our quote.
+const LINE_BREAK_CASES = [
+  'Müller\n=HYPERLINK(CHAR(104)&CHAR(116)&CHAR(116)&CHAR(112)&CHAR(58)&CHAR(47)&CHAR(47)&CHAR(101)&A1);',
+  "x\r\n=cmd|' /C calc'!A0;",
+  'x\r@SUM(1+1);',
+  'line one\n  -2+3;',
+  "a\n'=1;",
+  'a\n\n+1+1',
+];
+
+test('seventh review: a line break inside a field starts no formula cell in a `;` locale', () => {
+  for (const v of LINE_BREAK_CASES) {
+    for (const file of [[csvRow(['id', 'name', 'x']), csvRow(['C-1', v, 'done'])].join('\r\n'), csvRow([v, 'done'])]) {
+      for (const record of excelSemicolonRecords(file))
+        for (const c of record) assert.ok(!/^ *[=+\-@]/.test(c) || /^[+-]?\d+$/.test(c), `cell ${JSON.stringify(c)} of ${JSON.stringify(file)} starts a formula`);
+    }
+    assert.equal(restoreCell(neutraliseFormula(v)), v, `restored: ${JSON.stringify(v)}`);
+  }
+  assert.equal(neutraliseFormula('line one\nline two'), 'line one\nline two');
 });
