@@ -113,7 +113,12 @@ export async function dryRun(
         const start = batch.out.pos;
         if (encoder.encode(row, batch)) {
           result.valid++;
-          if (result.preview.length < previewRows) result.preview.push(decode(start, batch.out.pos));
+          // One input row may write two (a partial refund's credit line follows its sale).
+          for (let at = start; at < batch.out.pos && result.preview.length < previewRows; ) {
+            const end = batch.out.buf.indexOf(10, at) + 1;
+            result.preview.push(decode(at, end));
+            at = end;
+          }
         }
         collectRejects();
         if (batch.rows > 512) {

@@ -25,6 +25,8 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
     category: ['category', 'product_category', 'product_type', 'Kategorie', 'Warengruppe'],
     channel: ['channel', 'sales_channel', 'source_name', 'Kanal', 'Vertriebskanal'],
     updated_at: ['updated_at', 'last_modified', 'modified_at', 'Geändert'],
+    // Per line: the part of this line's amount given back (an order-level refund is not: see Shopify).
+    refunded_amount: ['refunded_amount', 'amount_refunded', 'refund_amount', 'total_refunded', 'Erstattungsbetrag', 'erstattet_betrag'],
   },
   customers: {
     source_id: ['source_id', 'customer_id', 'contact_id', 'record_id', 'customer_no', 'customer_number', 'client_id', 'account_id', 'id', 'customer', 'Kundennr', 'Kundennummer'],
@@ -98,23 +100,24 @@ export const PROFILES: readonly ExportProfile[] = [
     product: 'shopify',
     entity: 'transactions',
     signature: ['name', 'financial_status', 'lineitem_name'],
-    note: '"Lineitem price" is the price of one unit: each line\'s amount is Lineitem price × Lineitem quantity (unit_price); the order-level Subtotal and Total are not used',
+    note: '"Lineitem price" is the price of one unit: each line\'s amount is Lineitem price × Lineitem quantity (unit_price); the order-level Subtotal and Total are not used. "Refunded Amount" is the order\'s, on its first line only, and is not read: a partially_refunded order counts in full (load its refunds as credit lines, or as status refunded per line, to lower net revenue)',
     // One row per line item; Name (#1001) is the order; order-level columns are filled on its first line only.
-    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'unit_price', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '' },
+    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'unit_price', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '', refunded_amount: '' },
   },
   {
     product: 'stripe',
     entity: 'transactions',
     signature: ['id', 'created_utc', 'amount', 'amount_refunded'],
-    columns: { id: 'transaction_id', customer_id: 'customer_ref', created_utc: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', customer_email: '' },
+    note: 'Amount Refunded is read (refunded_amount): a charge refunded in full loads as refunded, one refunded in part stays a sale and its refunded part loads as a credit line of its own (dated like the charge: the export does not say when the refund was made)',
+    columns: { id: 'transaction_id', customer_id: 'customer_ref', created_utc: 'order_date', amount: 'amount', amount_refunded: 'refunded_amount', currency: 'currency', status: 'status', description: 'product_name', customer_email: '', converted_amount: '', converted_amount_refunded: '' },
   },
   {
     // The API's (and Sigma's) charge objects, not the dashboard's export: amounts in cents, times as epoch seconds.
     product: 'stripe',
     entity: 'transactions',
     signature: ['id', 'amount', 'amount_refunded', 'created', 'currency'],
-    note: 'amounts are in the currency\'s minor unit, as Stripe\'s API writes them (4900 = 49.00 USD; currency.minorUnits). amount_refunded and refunded are not read: a refunded charge loads as its status says (succeeded → completed); load refunds as status refunded to lower net revenue',
-    columns: { id: 'transaction_id', customer: 'customer_ref', created: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', amount_refunded: '', refunded: '', amount_captured: '' },
+    note: 'amounts are in the currency\'s minor unit, as Stripe\'s API writes them (4900 = 49.00 USD; currency.minorUnits). amount_refunded is read (refunded_amount, also in minor units): a charge refunded in full loads as refunded (its status says succeeded), one refunded in part stays a sale and its refunded part loads as a credit line of its own, dated like the charge',
+    columns: { id: 'transaction_id', customer: 'customer_ref', created: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', amount_refunded: 'refunded_amount', refunded: '', amount_captured: '' },
     minorUnits: true,
   },
   { product: 'hubspot', entity: 'opportunities', signature: ['record_id', 'deal_stage'], columns: {} },

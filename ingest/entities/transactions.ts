@@ -9,7 +9,7 @@ export const transactions: EntitySpec = {
   firstSeenField: 'order_date',
   versionField: 'updated_at',
   movableSortColumns: ['customer_id', 'order_date'],
-  money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity' },
+  money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity', refunded: 'refunded_amount' },
   credits: { signs: ['amount', 'unit_price', 'quantity'], status: { field: 'status', value: 'credit' }, marker: 'order_id' },
   sourceIsColumn: true,
   derive: { id: true, group: { field: 'order_id', customer: 'customer_ref', time: 'order_date' } },
@@ -41,5 +41,12 @@ export const transactions: EntitySpec = {
     { name: 'category', type: 'string', doc: 'product category' },
     { name: 'channel', type: 'string', doc: 'sales channel (web, store, phone, …)' },
     { name: 'updated_at', type: 'datetime', column: null, doc: 'last change (e.g. the refund): the newest version wins' },
+    {
+      name: 'refunded_amount',
+      type: 'decimal',
+      min: 0,
+      column: null,
+      doc: "part of the line's amount refunded (Stripe's amount_refunded), written like amount: all of it makes the line refunded; part of it adds a credit line of that amount",
+    },
   ],
 };

@@ -114,9 +114,11 @@ export interface EntitySpec {
    * Money conversion: amount field and currency field (amount in base currency, original kept).
    * `unitPrice`/`quantity`: a row without an amount but with a unit price is worth unit price ×
    * quantity (exports that price lines per unit: Shopify's `Lineitem price`, invoice lines'
-   * `UnitPrice`); the amount field is then not required of the file.
+   * `UnitPrice`); the amount field is then not required of the file. `refunded`: the part of the
+   * amount refunded (Stripe's `amount_refunded`): all of it makes the line refunded, part of it
+   * adds a credit line of that part (the row encoder writes it).
    */
-  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string };
+  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string; refunded?: string };
   /**
    * Return/credit lines (a cancelled invoice's lines, a credit note): `signs` are the fields whose
    * negative value marks one, `status` the status a credit line gets when the mapping loads them

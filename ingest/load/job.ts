@@ -311,11 +311,12 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         progress();
       },
     };
-    // A mapping that skips rows parses here: the count of skipped rows lives on this encoder.
+    // A mapping that skips rows, or renames a column to refunded_amount, parses here: the counts of
+    // skipped rows and of partial refunds' credit lines live on this encoder.
     worker = parseWorkerFor(
       input,
       reader.size,
-      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && (refs !== undefined || !encoder.layout.hasCustomerId),
+      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && !readsRefunds(compiled) && (refs !== undefined || !encoder.layout.hasCustomerId),
       runVersion,
       batchId,
       refs,
@@ -362,6 +363,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     warnings.push(...w.duplicateWarnings());
     if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
+    if (encoder.refundCredits > 0) warnings.push(refundCreditsNote(encoder.refundCredits));
     if (encoder.skipped > 0) warnings.push(`${encoder.skipped.toLocaleString('en-US')} row${encoder.skipped === 1 ? '' : 's'} left out by the mapping's "skip" (neither loaded nor rejected)`);
     const rejectsFile = await rejects.close();
     await scratch.drop();
@@ -423,6 +425,17 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
 }
 
 const PROBE_ID = Buffer.from('C-000000000000');
+
+/** The mapping names a column for the entity's refunded amount (so the encoder may add credit lines). */
+function readsRefunds(compiled: CompiledMapping): boolean {
+  const field = compiled.entity.money?.refunded;
+  return field !== undefined && [...compiled.renames.values()].includes(field);
+}
+
+/** Why the load wrote more rows than it read: each partial refund became a credit line of its own. */
+export function refundCreditsNote(count: number): string {
+  return `${count.toLocaleString('en-US')} partially refunded line${count === 1 ? '' : 's'}: the refunded part of each is loaded as a credit line of its own (transaction id "<id>:refund", dated like the line), which lowers net revenue and is not a purchase`;
+}
 
 /** The parse worker for a large CSV/NDJSON file whose rows need no identity resolution (that needs every row here), else undefined. */
 function parseWorkerFor(input: LoadInput, size: number, eligible: boolean, runVersion: number, batchId: string, refs: RefResolver | undefined): ParseWorker | undefined {

@@ -63,6 +63,22 @@ interface CreditRule {
   value: Buffer;
 }
 
+/** Field indexes for `refunded_amount` (entity.money.refunded): see #readRefund. */
+interface RefundRule {
+  refunded: CompiledField;
+  amount: CompiledField;
+  status: number;
+  id: number;
+  unitPrice: number;
+  quantity: number;
+}
+
+const REFUNDED = Buffer.from('refunded');
+const COMPLETED = Buffer.from('completed');
+const CREDIT = Buffer.from('credit');
+const NO_UNITS = Buffer.from('0');
+const REFUND_SUFFIX = ':refund';
+
 /**
  * Validates one input row field by field and writes it as a TabSeparated line into the batch.
  * A row with any bad field is not written: each problem becomes a reject with line, field and a
@@ -89,6 +105,10 @@ export class RowEncoder {
   readonly #credits: CreditRule | undefined;
   /** This row was refused as a return/credit line (a negative value in a creditSigns field). */
   #creditLine = false;
+  /** Fields a refunded amount is checked against and the credit line for a partial refund is written with (transactions). */
+  readonly #refund: RefundRule | undefined;
+  /** Partial refunds written as credit lines of their own (rows beyond the input's). */
+  refundCredits = 0;
   readonly #countryField: number;
   /** The other date format stage_history dates may use (the mapping's, for the field the entity names). */
   readonly #stageDates: DateParser | undefined;
@@ -142,6 +162,18 @@ export class RowEncoder {
             prefix: c.orderPrefix,
             status: idx(spec.credits.status.field),
             value: Buffer.from(spec.credits.status.value),
+          }
+        : undefined;
+    const refunded = spec.money?.refunded ? mapping.byName.get(spec.money.refunded) : undefined;
+    this.#refund =
+      refunded && spec.money && spec.credits
+        ? {
+            refunded,
+            amount: mapping.byName.get(spec.money.amount)!,
+            status: idx(spec.credits.status.field),
+            id: this.#idField,
+            unitPrice: idx(spec.money.unitPrice),
+            quantity: idx(spec.money.quantity),
           }
         : undefined;
     this.#countryField = idx(spec.phoneCountryField);
@@ -205,6 +237,86 @@ export class RowEncoder {
     // field's own check, which would only see its JSON text.
     for (const p of row.typeProblems) errors.push({ field: this.mapping.fields[p.field].spec.name, detail: p.detail });
     if (row.high) this.#checkUtf8(row);
+    const refund = this.#refund;
+    const partial = refund !== undefined && row.start[refund.refunded.index] >= 0 && this.#readRefund(row, refund);
+    if (!this.#encodeRow(row, batch)) return false;
+    if (partial) this.#writeRefundCredit(row, batch, refund);
+    return true;
+  }
+
+  /**
+   * `refunded_amount` (Stripe's amount_refunded): a paid line refunded in full becomes `refunded`
+   * whatever its status said (Stripe's API says "succeeded" with refunded true); refunded in part,
+   * it stays `completed` and returns true: the caller adds a credit line of the refunded part, so
+   * gross revenue keeps the charge and net revenue loses only what was given back. A partially
+   * refunded charge used to count in full. More than the amount, or not a number, is the row's reject.
+   */
+  #readRefund(row: RowInput, r: RefundRule): boolean {
+    const f = r.refunded.index;
+    const refund = parseCents(row.bufs[f], row.start[f], row.end[f], this.mapping.numbers);
+    if (!(refund >= 0)) {
+      const sym = this.mapping.numbers.symbol;
+      const raw = this.#text(row, f);
+      this.#error(
+        r.refunded.spec.name,
+        numberProblem(raw, refund, { decimal: true, min: 0, max: Infinity, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal), currencySymbol: sym && new TextDecoder().decode(sym) }) ??
+          `${quoteValue(raw)} is not a refunded amount`,
+      );
+      return false;
+    }
+    if (refund === 0 || r.status < 0 || row.start[r.status] < 0) return false;
+    // Only a paid line has something to refund: a failed, pending or credit line keeps its status.
+    const sb = row.bufs[r.status];
+    const st = matchEnum([COMPLETED, REFUNDED], sb, row.start[r.status], row.end[r.status]);
+    if (st < 0) return false;
+    const a = r.amount.index;
+    let paid: number;
+    if (row.start[a] >= 0) paid = parseCents(row.bufs[a], row.start[a], row.end[a], this.mapping.numbers);
+    else if (r.unitPrice >= 0 && row.start[r.unitPrice] >= 0 && this.#unitPriceField) {
+      const errors = this.#errors.length;
+      paid = this.#pricedCents(this.#unitPriceField, row) ?? Number.NaN;
+      this.#errors.length = errors; // the amount's own step reports them
+    } else return false;
+    if (!(paid >= 0)) return false; // the amount's own check rejects the row
+    if (refund > paid) {
+      const amount = row.start[a] >= 0 ? quoteValue(this.#text(row, a)) : `${(paid / 100).toFixed(2)}, unit price × quantity`;
+      this.#error(r.refunded.spec.name, `${quoteValue(this.#text(row, f))} is more than the line's amount (${amount}): a refund cannot exceed what was paid`);
+      return false;
+    }
+    const to = refund === paid ? REFUNDED : COMPLETED;
+    row.bufs[r.status] = to;
+    row.start[r.status] = 0;
+    row.end[r.status] = to.length;
+    return refund < paid;
+  }
+
+  /** The credit line of a partial refund: the same line with id `<id>:refund`, status credit, the refunded part as its amount, no units. */
+  #writeRefundCredit(row: RowInput, batch: Batch, r: RefundRule): void {
+    const id = Buffer.concat([row.bufs[r.id].subarray(row.start[r.id], row.end[r.id]), Buffer.from(REFUND_SUFFIX)]);
+    row.bufs[r.id] = id;
+    row.start[r.id] = 0;
+    row.end[r.id] = id.length;
+    row.bufs[r.status] = CREDIT;
+    row.start[r.status] = 0;
+    row.end[r.status] = CREDIT.length;
+    const a = r.amount.index;
+    const f = r.refunded.index;
+    row.bufs[a] = row.bufs[f];
+    row.start[a] = row.start[f];
+    row.end[a] = row.end[f];
+    if (r.unitPrice >= 0) row.start[r.unitPrice] = -1;
+    if (r.quantity >= 0) {
+      row.bufs[r.quantity] = NO_UNITS;
+      row.start[r.quantity] = 0;
+      row.end[r.quantity] = 1;
+    }
+    this.#errors.length = 0;
+    if (this.#encodeRow(row, batch)) this.refundCredits++;
+  }
+
+  /** Writes the row's fields (already trimmed, mapped and checked for UTF-8) into the batch, or its rejects. */
+  #encodeRow(row: RowInput, batch: Batch): boolean {
+    const errors = this.#errors;
     batch.ensureRow();
     const out = batch.out;
     const r = batch.rows;

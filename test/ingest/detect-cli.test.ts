@@ -57,7 +57,7 @@ describe('ingest detect CLI', () => {
     const r = await detect(fixture('exports/stripe-charges.csv'), '--out', out, '--json');
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { entity: string; draft: { source: string }; dryRun: { checked: number; valid: number } };
-    assert.deepEqual([report.entity, report.draft.source, report.dryRun.checked, report.dryRun.valid], ['transactions', 'stripe', 8, 8]);
+    assert.deepEqual([report.entity, report.draft.source, report.dryRun.checked, report.dryRun.valid], ['transactions', 'stripe', 9, 9]);
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), report.draft);
   });
 

@@ -269,11 +269,16 @@ describe('exports load through the detect draft and the semantic layer agrees wi
     );
   });
 
-  test('Stripe charges: paid and refunded charges are sales, failed ones are not', async () => {
+  test('Stripe charges: paid and refunded charges are sales, failed ones are not; a partial refund lowers net revenue by its amount', async () => {
     const rows = records('stripe-charges.csv');
     const status = (s: string) => (s === 'Paid' ? 'completed' : s === 'Refunded' ? 'refunded' : 'other') as 'completed' | 'refunded' | 'other';
     const want = expectSales(rows.map((r) => ({ order: r['Invoice ID'], customer: r['Customer ID'], amount: Number(r.Amount), status: status(r.Status) })));
+    // Refunded in part: the charge stays a sale (gross, orders) and only its refunded part leaves net revenue.
+    const partial = rows.filter((r) => r.Status === 'Paid' && Number(r['Amount Refunded']) > 0);
+    assert.equal(partial.length, 1);
+    want.net -= partial.reduce((t, r) => t + cents(Number(r['Amount Refunded'])), 0);
     assert.deepEqual(await salesOf('stripe'), want);
+    assert.deepEqual([summaries['stripe-charges.csv'].read, summaries['stripe-charges.csv'].loaded], [rows.length, rows.length + partial.length]);
   });
 
   test('Parquet with its own column names and types', async () => {

@@ -237,7 +237,7 @@ describe('detect: entity and mapping draft for real export layouts', () => {
       file: 'stripe-charges.csv',
       entity: 'transactions',
       source: 'stripe',
-      fields: { id: 'transaction_id', 'Customer ID': 'customer_ref', 'Created (UTC)': 'order_date', Amount: 'amount', Currency: 'currency', Status: 'status' },
+      fields: { id: 'transaction_id', 'Customer ID': 'customer_ref', 'Created (UTC)': 'order_date', Amount: 'amount', 'Amount Refunded': 'refunded_amount', Currency: 'currency', Status: 'status' },
       extra: (m) => {
         assert.deepEqual(m.values, { status: { Paid: 'completed', Failed: 'cancelled' } });
         assert.deepEqual(m.currency, { default: 'USD', base: 'USD' });

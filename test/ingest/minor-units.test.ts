@@ -34,17 +34,25 @@ describe('detect: Stripe charge objects (API/Sigma shape)', () => {
     assert.equal(draft.entity, 'transactions');
     assert.equal(draft.mapping.source, 'stripe');
     assert.equal(draft.mapping.currency?.minorUnits, true);
-    assert.ok(draft.mapping.$comment.some((c) => /minor unit/.test(c) && /amount_refunded and refunded are not read/.test(c)));
+    assert.ok(draft.mapping.$comment.some((c) => /minor unit/.test(c) && /amount_refunded is read/.test(c)));
+    assert.equal(draft.mapping.columns?.amount_refunded, 'refunded_amount');
     const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 100 });
     assert.deepEqual(run.rejects, []);
+    // id, amount, amount_refunded, currency, …, status: refunded in full → refunded; in part → the sale plus a credit line of the refunded part.
     const want = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
       .slice(1)
       .map((l) => l.split(','))
-      .map((c) => [c[0], (Number(c[1]) / 100).toFixed(2), c[3].toUpperCase()]);
+      .flatMap((c) => {
+        const [amount, refunded] = [Number(c[1]), Number(c[2])];
+        const status = c[7] !== 'succeeded' ? 'cancelled' : refunded === amount ? 'refunded' : 'completed';
+        const sale = [c[0], (amount / 100).toFixed(2), c[3].toUpperCase(), status];
+        return refunded > 0 && refunded < amount ? [sale, [`${c[0]}:refund`, (refunded / 100).toFixed(2), c[3].toUpperCase(), 'credit']] : [sale];
+      });
+    assert.equal(want.filter((w) => w[3] === 'credit').length, 1);
     assert.deepEqual(
-      run.preview.map((r) => [r.transaction_id, r.amount, r.original_currency]),
+      run.preview.map((r) => [r.transaction_id, r.amount, r.original_currency, r.status]),
       want,
     );
   });
