@@ -17,6 +17,7 @@ export {
   formatPointChange,
   formatPoints,
   formatRatio,
+  formatRatioRange,
   formatScore,
   relativeChange,
 } from './numbers.ts';

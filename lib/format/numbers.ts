@@ -151,3 +151,29 @@ export function formatRatio(v: Num, ctx: FormatContext = DEFAULT_FORMAT): string
   }
   return `${n < 1 ? '<' : '>'}${f.format(1)}×`;
 }
+
+/**
+ * A confidence interval of a ratio, "1.25–1.33×": both bounds with the same significant digits,
+ * the fewest (2 to 4) at which the bounds differ and neither reads as 1 without being it. Two
+ * digits alone wrote 1.2527–1.3285 as "1.3–1.3×": an interval shown as a point, as if exact.
+ * When four digits cannot tell a bound from 1, it is 1 to three ("0.874–1.00×").
+ */
+export function formatRatioRange(low: Num, high: Num, ctx: FormatContext = DEFAULT_FORMAT): string {
+  const lo = toNumber(low);
+  const hi = toNumber(high);
+  if (lo === undefined || hi === undefined) return MISSING;
+  if (Math.min(lo, hi) >= 10) {
+    const f = numberFormat(ctx.locale, { maximumFractionDigits: 0 });
+    return `${f.format(lo)}–${f.format(hi)}×`;
+  }
+  const at = (digits: number) => {
+    const f = numberFormat(ctx.locale, { minimumSignificantDigits: digits, maximumSignificantDigits: digits });
+    return { a: f.format(lo), b: f.format(hi), one: f.format(1) };
+  };
+  for (const digits of [2, 3, 4]) {
+    const { a, b, one } = at(digits);
+    if ((a !== b || lo === hi) && (lo === 1 || a !== one) && (hi === 1 || b !== one)) return `${a}–${b}×`;
+  }
+  const { a, b } = at(3);
+  return `${a}–${b}×`;
+}

@@ -16,6 +16,7 @@ import {
   formatPointChange,
   formatPoints,
   formatRatio,
+  formatRatioRange,
   parseDay,
   relativeChange,
   toNumber,
@@ -146,6 +147,33 @@ describe('formatRatio: how many times as often', () => {
       if (x > 1) assert.ok(value > 1 || shown.startsWith('>'), `${x} shown as ${shown}`);
     }
   });
+});
+
+describe('formatRatioRange: a confidence interval of a ratio', () => {
+  // The win/loss model's intervals on the demo data: 1.2527–1.3285 read "1.3–1.3×", an interval
+  // shown as a point (as if the estimate were exact).
+  const cases: [number, number, string][] = [
+    [0.705, 0.813, '0.71–0.81×'],
+    [1.2527, 1.3285, '1.25–1.33×'],
+    [1.1814, 1.2519, '1.2–1.3×'],
+    [1.0303, 1.1365, '1.03–1.14×'],
+    // A bound that is not 1 does not read as 1 while four digits can tell them apart; past that
+    // it is 1 to the digits shown.
+    [0.9326, 1.003, '0.9326–1.003×'],
+    [0.874, 1.0004, '0.874–1.00×'],
+    [12.4, 30.2, '12–30×'],
+  ];
+  for (const [low, high, expected] of cases)
+    test(`${low}, ${high} → ${expected}`, () => assert.equal(formatRatioRange(low, high), expected));
+  test('the two bounds of an interval that is not a point never read alike', () => {
+    for (let i = 0; i < 500; i++) {
+      const low = 0.5 + i / 400;
+      const high = low * 1.01;
+      const [a, b] = formatRatioRange(low, high).replace('×', '').split('–');
+      assert.notEqual(a, b, `${low}–${high}`);
+    }
+  });
+  test('no number, no interval', () => assert.equal(formatRatioRange(Number.NaN, 1.2), '—'));
 });
 
 describe('dates', () => {

@@ -19,6 +19,7 @@ import {
   formatPointChange as sharedPointChange,
   formatPoints as sharedPoints,
   formatRatio as sharedRatio,
+  formatRatioRange as sharedRatioRange,
   formatScore as sharedScore,
   checkDateInput as sharedCheckDateInput,
   parseDay,
@@ -93,6 +94,9 @@ export const formatPoints = (delta: Num): string => sharedPoints(delta, formatCo
 
 /** "How many times as often": "2.3×", "0.96×", "12×"; a ratio that is not one never shows as "1.0×". */
 export const formatRatio = (v: Num): string => sharedRatio(v, formatContext());
+
+/** A ratio's confidence interval, "1.25–1.33×": never two equal bounds for an interval that is not a point. */
+export const formatRatioRange = (low: Num, high: Num): string => sharedRatioRange(low, high, formatContext());
 
 /** A day typed into a date field, checked against its bounds (components/DateField.svelte). */
 export const checkDateInput = (text: string, bounds: Parameters<typeof sharedCheckDateInput>[1]) => sharedCheckDateInput(text, bounds, formatContext());

@@ -70,6 +70,11 @@ test('the sentence the issue asks for', () => {
 test('a ratio below one never reads as no change', () => {
   // 0.96 was "lost 1.0× as often (less)" and an interval 0.96–1.04 was "1.0–1.0×".
   expect(effectText({ effect: 0.96 })).toBe('lost 0.96× as often (less)');
-  expect(ciText({ ciLow: 0.96, ciHigh: 1.04 })).toBe('95% CI 0.96–1.04×');
+  expect(ciText({ ciLow: 0.96, ciHigh: 1.04 })).toBe('95% CI 0.960–1.04×');
+});
+
+test('an interval is never shown as a point', () => {
+  // no_meeting_21d on the demo data: 1.2527–1.3285 read "95% CI 1.3–1.3×".
+  expect(ciText({ ciLow: 1.2526924016875771, ciHigh: 1.3284928947723733 })).toBe('95% CI 1.25–1.33×');
   expect(toDriver({ ...row('all', '', 'x', 1.1), 'loss_drivers.is_significant': 'false' }).significant).toBe(false);
 });

@@ -1,6 +1,6 @@
 import type { Filters } from '../filters/url-filters.ts';
 import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
-import { formatNumber, formatRatio, toNumber } from '../format/format.ts';
+import { formatNumber, formatRatio, formatRatioRange, toNumber } from '../format/format.ts';
 
 /**
  * The drivers panel of the lost-orders page (issue 18): which factors move how often deals are
@@ -105,8 +105,8 @@ export function toDriver(r: Row): Driver {
 /** "lost 2.3× as often" / "lost 0.96× as often (less)" (formatRatio: never "1.0×" for a ratio that is not one). */
 export const effectText = (d: Pick<Driver, 'effect'>): string => `lost ${formatRatio(d.effect)} as often${d.effect < 1 ? ' (less)' : ''}`;
 
-/** "95% CI 1.9–2.8". */
-export const ciText = (d: Pick<Driver, 'ciLow' | 'ciHigh'>): string => `95% CI ${formatRatio(d.ciLow).replace('×', '')}–${formatRatio(d.ciHigh)}`;
+/** "95% CI 1.9–2.8×", "95% CI 1.25–1.33×" (digits enough that the bounds differ: formatRatioRange). */
+export const ciText = (d: Pick<Driver, 'ciLow' | 'ciHigh'>): string => `95% CI ${formatRatioRange(d.ciLow, d.ciHigh)}`;
 
 /** "no meeting in the 21 days before close: lost 2.3× as often, 95% CI 1.9–2.8×, n = 412". */
 export const driverSentence = (d: Driver): string => `${d.label}: ${effectText(d)}, ${ciText(d)}, n = ${formatNumber(d.n)}`;
