@@ -134,6 +134,8 @@ export interface CacheStats {
   held: number;
   /** Requests with a stale answer that got their revalidation's new answer within the wait instead. */
   revalidated: number;
+  /** Lookups that found an answer of an earlier version still current: the change touched none of the tables it reads (tables-read.ts). */
+  unchanged: number;
 }
 
 export interface Entry {
@@ -143,8 +145,12 @@ export interface Entry {
 /** A complete 200 answer as written to the client. */
 export type Captured = Entry;
 interface Kept extends Entry {
-  /** The data version the answer is of. */
+  /** The data version the answer is of (the whole version, as published). */
   version: string;
+  /** Its place in the store's list of published versions. */
+  seq: number;
+  /** The key's view of that version (the day and the hashes of the tables it reads): what decides whether it is current. */
+  projected: string;
 }
 
 /** What a lookup found: an answer of the current version, or (stale) one of an earlier version still within the staleness bound. */
@@ -152,50 +158,81 @@ export interface Found extends Entry {
   stale: boolean;
 }
 
-/** Versions whose staleness start is remembered; an answer of a version older than these is never served. */
+/** Published versions remembered; an answer kept under an older one is served only while current, never stale. */
 const VERSIONS_KEPT = 256;
+
+/** A key's view of a data version (semantic/tables-read.ts ReadSets.project); the default: the whole version. */
+export type Projection = (key: string, value: string) => string;
+
+interface Published {
+  value: string;
+  seenAt: number;
+  changedAt: number;
+}
 
 /**
  * An LRU map bounded by the bytes of its answers. Each key holds its newest answer, tagged with its
- * data version; an answer of an earlier version is served (as stale) only within `maxStaleMs` of the
- * first change seen after that version (the staleness rule above), and dropped once past it.
+ * data version. With a projection (answers keyed by the tables they read, tables-read.ts) an answer
+ * stays current across versions that changed none of its tables; otherwise it is current only at
+ * its own version. An answer that is not current is served (as stale) only within `maxStaleMs` of
+ * the first published change to what it reads (the staleness rule above), and dropped once past it.
  */
 export class AnswerStore {
   readonly #entries = new Map<string, Kept>();
   #bytes = 0;
-  #version: string | undefined;
-  /** For each version left behind: when the data was first seen to change after it (ms since the epoch). */
-  readonly #staleSince = new Map<string, number>();
+  /** The published versions, oldest first; #history[i] has sequence number #firstSeq + i. */
+  readonly #history: Published[] = [];
+  #firstSeq = 0;
+  readonly #project: Projection;
   readonly stats: CacheStats;
 
   /** `maxStaleMs` 0: no stale answers at all (every change sends the next requests to Cube). */
   constructor(
     readonly maxBytes: number,
     readonly maxStaleMs = 0,
+    project?: Projection,
   ) {
-    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0, stale: 0, held: 0, revalidated: 0 };
+    this.#project = project ?? ((_key, value) => value);
+    this.stats = { hits: 0, misses: 0, stored: 0, notStored: 0, entries: 0, bytes: 0, maxBytes, versionChanges: 0, shared: 0, rewarmAsked: 0, rewarms: 0, stale: 0, held: 0, revalidated: 0, unchanged: 0 };
+  }
+
+  get #latest(): Published | undefined {
+    return this.#history[this.#history.length - 1];
+  }
+  get #latestSeq(): number {
+    return this.#firstSeq + this.#history.length - 1;
   }
 
   /**
    * Moves to `version`. `changedAt`: when the data was first seen to change after the version the
-   * store was at (the start of the new version's publish hold, dataVersionReader); its answers are
-   * stale from then on.
+   * store was at (the start of the new version's publish hold, dataVersionReader); answers whose
+   * tables that version changed are stale from then on.
    */
-  #useVersion(version: string, changedAt: number): void {
-    if (this.#version === version) return;
-    if (this.#version !== undefined) {
-      this.stats.versionChanges++;
-      if (!this.#staleSince.has(this.#version)) this.#staleSince.set(this.#version, changedAt);
-      while (this.#staleSince.size > VERSIONS_KEPT) this.#staleSince.delete(this.#staleSince.keys().next().value as string);
+  #useVersion(version: DataVersion): void {
+    const latest = this.#latest;
+    if (latest?.value === version.value) return;
+    if (latest) this.stats.versionChanges++;
+    this.#history.push({ value: version.value, seenAt: version.seenAt, changedAt: version.changedAt ?? version.seenAt });
+    while (this.#history.length > VERSIONS_KEPT) {
+      this.#history.shift();
+      this.#firstSeq++;
     }
-    // A version seen again (the data went back) is current again, not stale.
-    this.#staleSince.delete(version);
-    this.#version = version;
-    if (this.maxStaleMs <= 0) {
-      this.#entries.clear();
-      this.#bytes = 0;
-      this.#sync();
+    // No stale answers: what the change made old can never be served again.
+    if (this.maxStaleMs <= 0) for (const [key, e] of this.#entries) if (!this.#isCurrent(key, e, version.value)) this.#drop(key, e);
+  }
+
+  /** When an answer that is not current became stale: the first later published version that changed its view; undefined when past the remembered versions. */
+  #staleStart(key: string, e: Kept): number | undefined {
+    for (let i = Math.max(0, e.seq - this.#firstSeq + 1); e.seq >= this.#firstSeq && i < this.#history.length; i++) {
+      const h = this.#history[i];
+      if (h.value !== e.version && this.#project(key, h.value) !== e.projected) return h.changedAt;
     }
+    return undefined;
+  }
+
+  /** Whether a kept answer is of the data `value` stands for, as far as its key reads. */
+  #isCurrent(key: string, e: Kept, value: string): boolean {
+    return e.version === value || this.#project(key, value) === e.projected;
   }
 
   /**
@@ -203,18 +240,25 @@ export class AnswerStore {
    * `allowStale` (a user's request; never a re-warm replay). An answer past the bound is dropped.
    */
   lookup(version: DataVersion, key: string, now: number, allowStale: boolean): Found | undefined {
-    this.#useVersion(version.value, version.changedAt ?? version.seenAt);
+    this.#useVersion(version);
     const e = this.#entries.get(key);
     if (!e) return undefined;
     let stale = false;
     if (e.version !== version.value) {
-      const since = this.#staleSince.get(e.version);
-      if (since === undefined || now - since > this.maxStaleMs) {
-        this.#drop(key, e);
-        return undefined;
+      if (this.#isCurrent(key, e, version.value)) {
+        // None of its tables changed: current, and from now on dated at this version.
+        this.stats.unchanged++;
+        e.version = version.value;
+        e.seq = this.#latestSeq;
+      } else {
+        const since = this.#staleStart(key, e);
+        if (since === undefined || this.maxStaleMs <= 0 || now - since > this.maxStaleMs) {
+          this.#drop(key, e);
+          return undefined;
+        }
+        if (!allowStale) return undefined;
+        stale = true;
       }
-      if (!allowStale) return undefined;
-      stale = true;
     }
     // Most recently used last: Map keeps insertion order.
     this.#entries.delete(key);
@@ -228,15 +272,22 @@ export class AnswerStore {
     return found && !found.stale ? found : undefined;
   }
 
-  /** Kept only under the version the store is at (the one the last lookup used): an answer of an older one is useless. */
+  /**
+   * Kept only when it is of the version the store is at (the one the last lookup used), as far as
+   * the key reads: an answer asked at an earlier version still counts when that version and the
+   * current one agree on the key's tables.
+   */
   set(version: string, key: string, entry: Entry): boolean {
-    if (version !== this.#version) return false;
+    const latest = this.#latest;
+    if (!latest) return false;
+    const projected = this.#project(key, latest.value);
+    if (version !== latest.value && this.#project(key, version) !== projected) return false;
     const size = entry.body.length + key.length;
     // One answer may take at most a quarter of the budget, so a huge one cannot flush everything.
     if (size > this.maxBytes / 4) return false;
     const had = this.#entries.get(key);
     if (had) this.#drop(key, had);
-    this.#entries.set(key, { ...entry, version });
+    this.#entries.set(key, { ...entry, version: latest.value, seq: this.#latestSeq, projected });
     this.#bytes += size;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;
@@ -246,14 +297,51 @@ export class AnswerStore {
     return true;
   }
 
-  /** When the answers of `version` became stale (undefined: current, or not remembered). For the re-warm's order. */
+  /** When the answers of `version` became stale, in the whole-version sense: the change after it (undefined: current, or not remembered). */
   staleSince(version: string): number | undefined {
-    return this.#staleSince.get(version);
+    for (let i = this.#history.length - 2; i >= 0; i--) if (this.#history[i].value === version) return this.#history[i + 1].changedAt;
+    return undefined;
   }
 
   /** The version of the key's kept answer, if any. */
   versionOf(key: string): string | undefined {
     return this.#entries.get(key)?.version;
+  }
+
+  /**
+   * The re-warm's order for a key at `value` (the newest published version): undefined when its kept
+   * answer is current (nothing to do); else when its answer went stale (longest stale first), then
+   * answers past the remembered versions, then keys with no answer at all.
+   */
+  replayRank(key: string, value: string): number | undefined {
+    const e = this.#entries.get(key);
+    if (!e) return Number.MAX_SAFE_INTEGER;
+    if (this.#isCurrent(key, e, value)) return undefined;
+    return this.#staleStart(key, e) ?? Number.MAX_SAFE_INTEGER - 1;
+  }
+
+  /**
+   * When the key's view of `version` was first seen: the oldest of the trailing published versions
+   * that all agree with it on the key's tables. An answer asked a key renewal after this is of the
+   * data as the key reads it (answerCache's miss path); for a key whose tables did not change in the
+   * latest versions, that is long ago.
+   */
+  seenAtFor(key: string, version: DataVersion): number {
+    const projected = this.#project(key, version.value);
+    let at = version.seenAt;
+    let from = this.#history.length - 1;
+    while (from >= 0 && this.#history[from].value !== version.value) from--;
+    for (let i = from; i >= 0; i--) {
+      const h = this.#history[i];
+      if (h.value !== version.value && this.#project(key, h.value) !== projected) break;
+      at = Math.min(at, h.seenAt);
+    }
+    return at;
+  }
+
+  /** The key's view of a version: what its flights and revalidations are shared under. */
+  projection(key: string, value: string): string {
+    return this.#project(key, value);
   }
 
   #drop(key: string, e: Kept): void {
@@ -479,7 +567,7 @@ export function answerCache(opts: AnswerCacheOptions) {
         // A replay is there to compute the current version's answer: it never takes a stale one.
         const hit = store.lookup(version, key, now(), !replay);
         if (hit?.stale && opts.revalidate) {
-          const again = `${version.value}\n${key}`;
+          const again = `${store.projection(key, version.value)}\n${key}`;
           let asking = revalidating.get(again);
           if (!asking && revalidating.size < maxRevalidations) {
             asking = opts
@@ -508,7 +596,8 @@ export function answerCache(opts: AnswerCacheOptions) {
         // way to Cube answers this one too, as Cube's queue would have joined them anyway; only the
         // Cube request, its refresh-key checks and its queue bookkeeping are saved. An incomplete
         // or failed answer is not passed on: this request then asks Cube itself.
-        const flightKey = `${version.value}\n${key}`;
+        // Under the key's view of the version: a change to tables it does not read does not split the flight.
+        const flightKey = `${store.projection(key, version.value)}\n${key}`;
         const toCube = (): void => {
           res.setHeader(CACHE_HEADER, 'miss');
           // Cube's own cached answer may be for the data before this version: its refresh key is
@@ -517,7 +606,8 @@ export function answerCache(opts: AnswerCacheOptions) {
           // request sent a renewal (plus a margin for the key query itself) after this version was
           // first seen is this version's data, or newer.
           const sentAt = now();
-          const current = sentAt >= version.seenAt + opts.renewalMs + KEY_QUERY_MARGIN_MS;
+          // The version's time as the key sees it: a key none of whose tables changed lately was current long before.
+          const current = sentAt >= store.seenAtFor(key, version) + opts.renewalMs + KEY_QUERY_MARGIN_MS;
           // This request leads the identical ones that come while it is on its way (unless one leads already).
           let finish = (_answer: Captured | undefined): void => undefined;
           if (!inFlight.has(flightKey)) {

@@ -20,7 +20,8 @@ import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { queryFanoutGuard } from './security/query-fanout.ts';
 import { routePath } from './security/route-path.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
-import { DATA_VERSION_RENEWAL_SECONDS, dataVersionSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
+import { DATA_VERSION_RENEWAL_SECONDS, tableVersionsSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
+import { ModelReads, ReadSets, TABLE_DEFINITIONS_SQL, type TableDefinition } from './tables-read.ts';
 import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader, isComplete } from './answer-cache.ts';
 import { writerBusySql } from './derived/auto-refresh.ts';
 import { AskedRequests, WARM_HEADER, replayRequest, rewarmOnChange, warmUp, type AskedRequest } from './warm-up.ts';
@@ -272,15 +273,21 @@ function logError(requestId: string, status: number, path: string, error: string
   cubeLog.error(line, 'API error');
 }
 
-/** Names of the model's cubes that are not public (all of them: the views are the surface). */
-function hiddenCubes(modelPath: string): Set<string> {
-  // The js-yaml Cube itself parses the model with.
+/** The model's files parsed (the js-yaml Cube itself parses the model with), and whether every model file was YAML. */
+function modelDocs(modelPath: string): { docs: unknown[]; allYaml: boolean } {
   const yaml = createRequire(require.resolve('@cubejs-backend/schema-compiler'))('js-yaml') as { load(text: string): unknown };
-  const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : []));
+  const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  const all = files(modelPath);
+  const yamlFiles = all.filter((f) => /\.ya?ml$/.test(f));
+  // Cube also compiles .js and .yml.jinja models: the read sets (tables-read.ts) would not see them.
+  const allYaml = all.every((f) => /\.ya?ml$/.test(f) || !/\.(js|jinja|py)$/.test(f));
+  return { docs: yamlFiles.map((f) => yaml.load(readFileSync(f, 'utf8'))), allYaml };
+}
+
+/** Names of the model's cubes that are not public (all of them: the views are the surface). */
+function hiddenCubes(docs: unknown[]): Set<string> {
   const names = new Set<string>();
-  for (const file of files(modelPath)) {
-    const doc = yaml.load(readFileSync(file, 'utf8')) as { cubes?: { name?: unknown; public?: unknown; shown?: unknown }[] } | null;
+  for (const doc of docs as ({ cubes?: { name?: unknown; public?: unknown; shown?: unknown }[] } | null)[]) {
     for (const cube of doc?.cubes ?? []) if (typeof cube.name === 'string' && (cube.public === false || cube.shown === false)) names.add(cube.name);
   }
   return names;
@@ -320,7 +327,8 @@ const traceRequests: Middleware = (req, res, next) => {
 };
 
 async function main(): Promise<void> {
-  const hidden = hiddenCubes(need('CUBEJS_SCHEMA_PATH'));
+  const model = modelDocs(need('CUBEJS_SCHEMA_PATH'));
+  const hidden = hiddenCubes(model.docs);
   const core = new CubejsServerCore({
     dbType: 'clickhouse',
     // Cube joins the schema path onto the working directory, so an absolute one must be made relative.
@@ -384,17 +392,22 @@ async function main(): Promise<void> {
   if (trace) app.use(traceRequests);
   let startRewarm: (() => { stop(): void }) | undefined;
   if (answerCacheBytes > 0) {
-    // The data version as Cube's refresh keys read it (refresh-keys.ts), through a driver of its own.
+    // The data version as Cube's refresh keys read it (refresh-keys.ts), table by table, through a driver of its own.
     const versionDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
+    // Answers keyed by the tables they read (tables-read.ts): a load of transactions leaves answers over deals current.
+    const byTables = env.CRM_SEMANTIC_ANSWERS_KEYED_BY === 'tables';
+    const readSets = new ReadSets(new ModelReads(model.docs, model.allYaml));
     const readVersion = async (): Promise<string> => {
       const t0 = Date.now();
-      const [row] = (await versionDriver.query(dataVersionSql())) as Record<string, unknown>[];
+      const [row] = (await versionDriver.query(tableVersionsSql())) as Record<string, unknown>[];
       const value = row && Object.values(row)[0];
       if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
+      // Before the version is used: a table added, dropped or re-created may read other tables now.
+      if (byTables && readSets.needsDefinitions(value)) readSets.update((await versionDriver.query(TABLE_DEFINITIONS_SQL)) as TableDefinition[], value);
       trace?.('data version read', { ms: Date.now() - t0, version: keyId(value) });
       return value;
     };
-    const store = new AnswerStore(answerCacheBytes, MAX_STALE_MS);
+    const store = new AnswerStore(answerCacheBytes, MAX_STALE_MS, byTables ? (key, value) => readSets.project(key, value) : undefined);
     const writerBusy = async (): Promise<boolean> => {
       const [row] = (await versionDriver.query(writerBusySql())) as { busy?: unknown }[];
       return Number(row?.busy) === 1;
@@ -403,7 +416,7 @@ async function main(): Promise<void> {
       hold: { busy: writerBusy, maxHoldMs: MAX_HOLD_MS, onHeld: () => store.stats.held++ },
       maxWaitMs: VERSION_WAIT_MS,
     });
-    /** The re-warm's order: answers not of the current version, the ones stale longest first; none for a current one. */
+    /** The re-warm's order: answers not current, the ones stale longest first; none for a current one (its tables did not change). */
     const replayOrder = (e: AskedRequest, version: string): number | undefined => {
       let key: string | undefined;
       try {
@@ -412,10 +425,8 @@ async function main(): Promise<void> {
       } catch {
         key = undefined;
       }
-      const kept = key === undefined ? undefined : store.versionOf(key);
-      if (kept === version) return undefined;
       // Never kept (or not cacheable): after every stale one, which users are being served meanwhile.
-      return kept === undefined ? Number.MAX_SAFE_INTEGER : (store.staleSince(kept) ?? Number.MAX_SAFE_INTEGER - 1);
+      return key === undefined ? Number.MAX_SAFE_INTEGER : store.replayRank(key, version);
     };
     const renewalMs = DATA_VERSION_RENEWAL_SECONDS * 1000;
     app.use(

@@ -63,6 +63,42 @@ export function dataVersionSql(excluded: readonly string[] = OUTSIDE_DATA_VERSIO
   );
 }
 
+/**
+ * The same fingerprint table by table, for answers keyed by the tables they read
+ * (semantic/tables-read.ts): `<UTC day>|<name>=<hash>;<name>=<hash>…`, names sorted. Each table's
+ * hash covers exactly what the whole fingerprint above covers for it (same tables left out), so the
+ * two change together; an answer over deals keeps its version while a load writes transactions.
+ */
+export function tableVersionsSql(excluded: readonly string[] = OUTSIDE_DATA_VERSION, excludedPrefixes: readonly string[] = OUTSIDE_DATA_VERSION_PREFIXES): string {
+  const quoted = (t: string): string => `'${t.replace(/[^A-Za-z0-9_]/g, '')}'`;
+  const names = excluded.map(quoted).join(', ');
+  const prefixes = excludedPrefixes.map((p) => ` AND NOT startsWith(name, ${quoted(p)})`).join('');
+  return (
+    `SELECT concat(toString(toDate(now())), '|', arrayStringConcat(arraySort(groupArray(concat(name, '=', ` +
+    `toString(cityHash64(name, toString(uuid), ifNull(total_rows, 0), ifNull(total_bytes, 0)))))), ';')) ` +
+    `FROM system.tables WHERE database = currentDatabase()${names ? ` AND name NOT IN (${names})` : ''}${prefixes}`
+  );
+}
+
+/** tableVersionsSql's value as the UTC day and each table's hash. */
+export function parseTableVersions(value: string): { day: string; tables: Map<string, string> } {
+  const bar = value.indexOf('|');
+  const tables = new Map<string, string>();
+  if (bar < 0) return { day: value, tables };
+  for (const pair of value.slice(bar + 1).split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) tables.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+  return { day: value.slice(0, bar), tables };
+}
+
+/**
+ * Tables left out of the data version that a reader still depends on, and the table whose change
+ * stands for theirs: a derived table changes for readers when its snapshot is committed. An answer
+ * that names one of these reads the other (semantic/tables-read.ts).
+ */
+export const REPRESENTED_BY: ReadonlyMap<string, string> = new Map(COMMITTED_BY_SNAPSHOT.flatMap((t) => [[t, 'derived_snapshots'] as const, [`${t}_local`, 'derived_snapshots'] as const]));
+
 /** How often (seconds) Cube re-reads a data-version key. Cheap: a metadata lookup, shared by every query. */
 export const DATA_VERSION_RENEWAL_SECONDS = 5;
 

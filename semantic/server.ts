@@ -116,6 +116,7 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     // The caller's setting, else this process's configuration (npm start does not pass one).
     CRM_SEMANTIC_WAIT_SECONDS: String(opts.waitSeconds ?? loadConfig().CRM_SEMANTIC_WAIT_SECONDS),
     CRM_SEMANTIC_ANSWER_CACHE_MB: String(opts.answerCacheMb ?? loadConfig().CRM_SEMANTIC_ANSWER_CACHE_MB),
+    CRM_SEMANTIC_ANSWERS_KEYED_BY: loadConfig().CRM_SEMANTIC_ANSWERS_KEYED_BY,
     CRM_SEMANTIC_QUERY_CONCURRENCY: String(opts.queryConcurrency || loadConfig().CRM_SEMANTIC_QUERY_CONCURRENCY || 2),
     // Set only when asked for (semantic/trace.ts): the child's environment is built here, not inherited.
     ...(loadConfig().CRM_SEMANTIC_TRACE ? { CRM_SEMANTIC_TRACE: loadConfig().CRM_SEMANTIC_TRACE! } : {}),

@@ -95,6 +95,7 @@ export const NODE_TESTS = {
     'test/semantic/reporting-timezone.test.ts', // boundary orders with the engine in Tokyo: derived tables and Cube in UTC
     'test/semantic/rfm-recency.test.ts', // RFM segments against each buyer's recency, real ingest jobs and engine
     'test/semantic/security.test.ts',
+    'test/semantic/tables-read.test.ts', // answers keyed by the tables they read: read sets against Cube's SQL, writes on a real Cube
     'test/typecheck.test.ts', // tsc and svelte-check
     'test/web/build-lock.test.ts', // real processes (a dead and a live owner) hold the dashboard's build lock
     'test/web/campaign-push.test.ts',

@@ -253,6 +253,11 @@ export const VARIABLES = {
     meaning: "memory for /v1/load answers shared across users with the same access (semantic/answer-cache.ts; after a data change an answer is served at most 30 s stale, only to its own access scope, while the new one is computed); `0` turns it off",
     readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
   }),
+  CRM_SEMANTIC_ANSWERS_KEYED_BY: variable(oneOf(['tables', 'database'], 'tables'), {
+    type: '`tables` or `database`', default: '`tables`',
+    meaning: "what makes a shared answer stale after a data change: `tables`, a change to a table the answer reads (its cubes' SQL, the scope's row filter and the views under them; semantic/tables-read.ts), so a load of transactions leaves answers over deals current; `database`, any change (one data version for every answer)",
+    readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
+  }),
   CRM_SEMANTIC_QUERY_CONCURRENCY: variable(whole(0, 0), {
     type: 'queries', default: '`0`: 2 on the embedded warehouse, 10 on a ClickHouse server',
     meaning: "warehouse queries Cube runs at once (rollup builds: half of it, at least 1). The embedded warehouse's 4 engine sessions also serve the product's own statements (session checks, loads), so Cube keeps to 2 there; a server or cluster takes Cube's usual 10",

@@ -1,0 +1,84 @@
+/**
+ * Answers keyed by the tables they read (semantic/answer-cache.ts AnswerStore with a projection,
+ * semantic/tables-read.ts ReadSets.project): a data change to tables an answer does not read leaves
+ * it current (a hit, not a stale answer to renew), a change to one it reads makes it stale from that
+ * change's first sight, for at most the bound. Pure: versions are tableVersionsSql-shaped strings.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AnswerStore } from '../../semantic/answer-cache.ts';
+import { parseTableVersions } from '../../semantic/refresh-keys.ts';
+
+/** A version as tableVersionsSql writes it. */
+const v = (tables: Record<string, number>, day = '2026-12-07'): string =>
+  `${day}|${Object.entries(tables)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([t, h]) => `${t}=${h}`)
+    .join(';')}`;
+/** Which tables each key reads (what ReadSets resolves from the model; fixed here). */
+const READS: Record<string, string[]> = { deals: ['opportunities', 'customer_aliases'], orders: ['derived_snapshots', 'customers'] };
+const project = (key: string, value: string): string => {
+  const { day, tables } = parseTableVersions(value);
+  return `${day}|${READS[key].map((t) => `${t}=${tables.get(t) ?? ''}`).join(';')}`;
+};
+const body = (text: string) => ({ body: Buffer.from(text), contentType: 'application/json' });
+
+test('the version string reads back as the day and each table’s hash', () => {
+  assert.deepEqual(parseTableVersions(v({ b: 2, a: 1 })), { day: '2026-12-07', tables: new Map([['a', '1'], ['b', '2']]) });
+});
+
+test('a change to tables an answer does not read leaves it current; a change to one it reads makes it stale from that change, within the bound', () => {
+  const store = new AnswerStore(1 << 20, 30_000, project);
+  const base = { opportunities: 1, customer_aliases: 1, derived_snapshots: 1, customers: 1, transactions: 1 };
+  const v1 = { value: v(base), seenAt: 0, changedAt: 0 };
+  assert.equal(store.lookup(v1, 'deals', 0, true), undefined);
+  assert.ok(store.set(v1.value, 'deals', body('deals-1')));
+  assert.ok(store.set(v1.value, 'orders', body('orders-1')));
+
+  // A load writes transactions: neither key reads it.
+  const v2 = { value: v({ ...base, transactions: 2 }), seenAt: 10_000, changedAt: 9_000 };
+  assert.deepEqual(store.lookup(v2, 'deals', 10_500, true), { ...body('deals-1'), stale: false }, 'deals: current, not stale');
+  assert.equal(store.replayRank('deals', v2.value), undefined, 'nothing for the re-warm to do');
+  // Its derived refresh commits: the orders answer reads that, deals do not.
+  const v3 = { value: v({ ...base, transactions: 2, derived_snapshots: 2 }), seenAt: 20_000, changedAt: 18_000 };
+  assert.deepEqual(store.lookup(v3, 'deals', 20_500, true), { ...body('deals-1'), stale: false });
+  assert.deepEqual(store.lookup(v3, 'orders', 20_500, true), { ...body('orders-1'), stale: true }, 'orders: stale');
+  assert.equal(store.lookup(v3, 'orders', 20_500, false), undefined, 'a replay asks Cube');
+  assert.equal(store.replayRank('orders', v3.value), 18_000, 'stale since the commit was first seen, not since the transactions load');
+  // The bound counts from 18 s (the change to what it reads), not from 9 s (the first change of any table).
+  assert.equal(store.lookup(v3, 'orders', 48_000, true)?.stale, true);
+  assert.equal(store.lookup(v3, 'orders', 48_001, true), undefined, 'past the bound: dropped');
+  assert.equal(store.stats.unchanged > 0, true);
+  assert.equal(store.stats.versionChanges, 2);
+});
+
+test('an answer asked at an earlier version is kept when that version and the current one agree on its tables, and dated by when its tables last changed', () => {
+  const store = new AnswerStore(1 << 20, 30_000, project);
+  const base = { opportunities: 1, customer_aliases: 1, derived_snapshots: 1, customers: 1, transactions: 1 };
+  const v1 = { value: v(base), seenAt: 1_000 };
+  store.lookup(v1, 'deals', 1_000, true);
+  const v2 = { value: v({ ...base, transactions: 2 }), seenAt: 50_000 };
+  store.lookup(v2, 'deals', 50_000, true);
+  // A deals answer asked at v1 arrives after v2 was published: still of the deals' data now.
+  assert.ok(store.set(v1.value, 'deals', body('deals-1')), 'kept: v2 changed nothing it reads');
+  assert.equal(store.seenAtFor('deals', v2), 1_000, 'the deals’ view of v2 has been there since v1');
+  assert.equal(store.seenAtFor('orders', v2), 1_000);
+  const v3 = { value: v({ ...base, transactions: 2, customers: 2 }), seenAt: 60_000 };
+  store.lookup(v3, 'orders', 60_000, true);
+  assert.equal(store.seenAtFor('orders', v3), 60_000, 'customers changed at v3: the orders’ view is new');
+  assert.equal(store.set(v2.value, 'orders', body('orders-2')), false, 'an orders answer of v2 is of older customers: not kept');
+  assert.equal(store.projection('deals', v3.value), store.projection('deals', v1.value), 'one flight for deals across the three versions');
+  // Another day is a change for every key (answers relative to today).
+  const tomorrow = { value: v({ ...base, transactions: 2, customers: 2 }, '2026-12-08'), seenAt: 90_000 };
+  assert.equal(store.lookup(tomorrow, 'deals', 90_000, true)?.stale, true);
+});
+
+test('without a projection every change makes every answer stale, as before', () => {
+  const store = new AnswerStore(1 << 20, 30_000);
+  const v1 = { value: v({ a: 1, b: 1 }), seenAt: 0 };
+  store.lookup(v1, 'deals', 0, true);
+  assert.ok(store.set(v1.value, 'deals', body('deals-1')));
+  const v2 = { value: v({ a: 1, b: 2 }), seenAt: 5_000 };
+  assert.equal(store.lookup(v2, 'deals', 5_000, true)?.stale, true);
+  assert.equal(store.replayRank('deals', v2.value), 5_000);
+});
