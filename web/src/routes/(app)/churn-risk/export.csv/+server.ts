@@ -9,6 +9,7 @@ import { publicError } from '$lib/server/errors.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { formatContext } from '$lib/format/format.ts';
 import { withoutLapsedProbability } from '$lib/churn/lapsed.ts';
+import { inExportSlot } from '$lib/server/export-slots.ts';
 
 /**
  * CSV of the churn-risk list with the page's filters, streamed page by page from the semantic
@@ -25,7 +26,10 @@ const UNITS = {
   'customer_risk.value_as_of': 'date',
 } as const;
 
-export const GET: RequestHandler = async ({ url, locals }) => {
+// At most two exports at once per account (export-slots.ts): beyond, a 429 before any query.
+export const GET: RequestHandler = ({ url, locals }) => inExportSlot(locals.user!.sub, locals.requestId, () => exportChurnRisk(url, locals));
+
+async function exportChurnRisk(url: URL, locals: App.Locals): Promise<Response> {
   const user = locals.user!;
   const f = parseFilters(url.searchParams, await dataAsOf(user));
   const band = parseBand(url.searchParams.get('band'));
@@ -57,4 +61,4 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   }
   const name = `churn-risk-${f.owner || user.ownerId || 'all'}${band ? `-${band}` : ''}-${new Date().toISOString().slice(0, 10)}.csv`;
   return csvResponse(csvStream(columns, countedPages(pages(), record)), name);
-};
+}

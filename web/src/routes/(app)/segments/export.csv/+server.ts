@@ -10,6 +10,7 @@ import { getWebContext } from '$lib/server/context.ts';
 import { formatContext } from '$lib/format/format.ts';
 import { getSegment } from '$lib/segments/store.server.ts';
 import type { Row } from '$lib/cube/types.ts';
+import { inExportSlot } from '$lib/server/export-slots.ts';
 
 /**
  * Every member of a segment as CSV, streamed page by page from the semantic layer as the signed-in
@@ -19,7 +20,10 @@ import type { Row } from '$lib/cube/types.ts';
 const PAGE = 10_000;
 const text = (status: number, body: string): Response => new Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 
-export const GET: RequestHandler = async ({ url, locals }) => {
+// At most two exports at once per account (export-slots.ts): beyond, a 429 before any query.
+export const GET: RequestHandler = ({ url, locals }) => inExportSlot(locals.user!.sub, locals.requestId, () => exportSegment(url, locals));
+
+async function exportSegment(url: URL, locals: App.Locals): Promise<Response> {
   const user = locals.user!;
   const requestId = locals.requestId;
   let def: SegmentDefinition;
@@ -82,4 +86,4 @@ export const GET: RequestHandler = async ({ url, locals }) => {
   response.headers.set('x-excluded-for-consent', String(excludedUpFront));
   response.headers.set('x-consent-purpose', SEGMENT_PURPOSE);
   return response;
-};
+}
