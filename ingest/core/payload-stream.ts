@@ -16,9 +16,9 @@ import { open as openFile, readdir, readlink, type FileHandle } from 'node:fs/pr
  *
  * Rows are committed by the engine block by block; a batch's counts are confirmed when the insert
  * that carried it returned (BatchWriter closes the stream before anything reads the table).
- * A writer killed mid-row leaves a cut last row: the statement keeps only rows whose last column,
- * batch_id, is the load's own (a cut before it fails the parse, a cut inside it fails the
- * comparison), so no truncated row is ever stored.
+ * A writer killed mid-row leaves a cut last row: the statement keeps only rows that end with the
+ * one-byte row-end marker (row-end.ts; a cut before the marker's field fails the parse, a cut just
+ * before the marker leaves it empty and fails the comparison), so no truncated row is ever stored.
  */
 export class PayloadStream {
   #file: FileHandle | undefined;

@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { checkName, qualified, rows } from '../../lib/warehouse/sql.ts';
 import { LocalPayloads } from './local-payloads.ts';
 import type { PayloadStream } from './payload-stream.ts';
+import { withLastColumn } from './row-end.ts';
 
 /**
  * The few ways ingest talks to the warehouse, all through the shared client: bound-parameter
@@ -46,13 +47,18 @@ export class WarehouseIO {
     await this.local?.close();
   }
 
-  /** Inserts a TabSeparated payload (the encoder's output) into `columns` of `table`. */
-  async insertTsv(table: string, columns: readonly string[], payload: Buffer): Promise<void> {
+  /**
+   * Inserts a TabSeparated payload (the encoder's output) into `columns` of `table`. With
+   * `lastColumn`, each row's last field is the ROW_END marker (row-end.ts) and the last column gets
+   * `lastColumn`: a constant of the statement where the engine reads a file, else written back
+   * into each row.
+   */
+  async insertTsv(table: string, columns: readonly string[], payload: Buffer, lastColumn?: string): Promise<void> {
     if (payload.length === 0) return;
-    if (this.local && (await this.local.insert(this.table(table), columns, payload, 'TabSeparated', () => this.columnTypes(table)))) return;
+    if (this.local && (await this.local.insert(this.table(table), columns, payload, 'TabSeparated', () => this.columnTypes(table), lastColumn))) return;
     await this.client.insert({
       table: this.table(table),
-      values: Readable.from([payload], { objectMode: false }),
+      values: Readable.from([lastColumn === undefined ? payload : withLastColumn(payload, lastColumn)], { objectMode: false }),
       format: 'TabSeparated',
       columns: columns as [string, ...string[]],
     });
@@ -61,11 +67,12 @@ export class WarehouseIO {
   /**
    * An insert into `table` that successive payloads are written into (LocalPayloads.stream), for a
    * first payload of `bytes`; undefined where payloads go one by one (no local files, or a payload
-   * small enough for HTTP).
+   * small enough for HTTP). The payloads' rows end in the ROW_END marker; the last column gets
+   * `lastColumn`.
    */
-  async openStream(table: string, columns: readonly string[], lastColumnIs: string, bytes: number): Promise<PayloadStream | undefined> {
+  async openStream(table: string, columns: readonly string[], lastColumn: string, bytes: number): Promise<PayloadStream | undefined> {
     if (!this.local || bytes === 0 || bytes < LocalPayloads.minBytes) return undefined;
-    return this.local.stream(this.table(table), columns, lastColumnIs, () => this.columnTypes(table));
+    return this.local.stream(this.table(table), columns, lastColumn, () => this.columnTypes(table));
   }
 
   readonly #types = new Map<string, Promise<ReadonlyMap<string, string> | undefined>>();

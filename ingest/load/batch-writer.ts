@@ -122,6 +122,11 @@ export class BatchWriter {
   #streamRows = 0;
   /** The batch being decided looked stored rows up (its payload then goes on its own). */
   #lookedUp = false;
+  /**
+   * batch_id of the rows written, on tables that have it: the encoder ends each row with the
+   * row-end marker where it goes (ingest/core/row-end.ts), and every insert puts this in its place.
+   */
+  readonly #lastColumn: string | undefined;
 
   constructor(
     readonly io: WarehouseIO,
@@ -134,6 +139,7 @@ export class BatchWriter {
     readonly input: InputIdentity = { batchId: '', earlierLoads: new Set() },
   ) {
     this.#hasSource = layout.keyColumns[0] === 'source';
+    this.#lastColumn = layout.hasAudit ? input.batchId : undefined;
     const dateCol = layout.movableDateColumn;
     this.#selectMovable = [
       layout.movableCustomer ? 'customer_id AS m_customer' : "'' AS m_customer",
@@ -168,7 +174,7 @@ export class BatchWriter {
       lap('insert');
     } else {
       await this.#confirm(written, async () => {
-        if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload);
+        if (written > 0) await this.io.insertTsv(this.layout.table, this.layout.columns, payload, this.#lastColumn);
         lap('insert');
         if (stale.length > 0) await this.#deleteStale(stale);
         lap('stale');
@@ -182,7 +188,7 @@ export class BatchWriter {
   async #streaming(bytes: number): Promise<boolean> {
     if (this.#stream && this.#stream.bytes >= MAX_STREAM_BYTES) await this.settle();
     if (!this.#stream && this.layout.hasAudit && this.input.batchId !== '') {
-      // batch_id is the payload's last column: the stream keeps only rows that end with it.
+      // batch_id is the payload's last column, written as the row-end marker (row-end.ts).
       this.#stream = await this.io.openStream(this.layout.table, this.layout.columns, this.input.batchId, bytes);
     }
     return this.#stream !== undefined;
@@ -272,7 +278,7 @@ export class BatchWriter {
     const rows = this.#deferred.size;
     this.#deferred.clear();
     await this.#confirm(rows, async () => {
-      await this.io.insertTsv(this.layout.table, this.layout.columns, Buffer.concat(payload));
+      await this.io.insertTsv(this.layout.table, this.layout.columns, Buffer.concat(payload), this.#lastColumn);
       if (stale.length > 0) await this.#deleteStale(stale);
     });
   }

@@ -26,6 +26,7 @@ import { ScratchKeys } from './scratch-keys.ts';
 import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
 import { WarehouseIO } from '../core/warehouse-io.ts';
+import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { checkColumns } from '../sources/required-columns.ts';
 import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
@@ -227,7 +228,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       // Pass 1: identity keys of every valid record; resolution needs the whole input so that the
       // ids do not depend on the order of rows in the file.
       const keys: IdentityKeys[] = [];
-      const probe = new RowEncoder(compiled, runVersion, batchId, { idFor: () => PROBE_ID });
+      const probe = new RowEncoder(compiled, runVersion, ROW_END, { idFor: () => PROBE_ID });
       probe.onIdentity = (k) => keys.push(k);
       const scratch = new Batch(probe.layout.keyColumns.length, 1024, 1 << 16);
       await input.makeReader().run({
@@ -250,8 +251,8 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       refs = new RefResolver(io, runVersion);
       await refs.init();
     }
-    const encoder = new RowEncoder(compiled, runVersion, batchId, resolution ?? refs);
-    const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion, batchId);
+    const encoder = new RowEncoder(compiled, runVersion, ROW_END, resolution ?? refs);
+    const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion);
     writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash, scratch, { batchId, earlierLoads: await log.earlierLoads() });
     const w = writer;
     const reader = input.makeReader();
@@ -318,7 +319,6 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       reader.size,
       !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && !readsRefunds(compiled) && (refs !== undefined || !encoder.layout.hasCustomerId),
       runVersion,
-      batchId,
       refs,
     );
     if (worker) {
@@ -438,10 +438,10 @@ export function refundCreditsNote(count: number): string {
 }
 
 /** The parse worker for a large CSV/NDJSON file whose rows need no identity resolution (that needs every row here), else undefined. */
-function parseWorkerFor(input: LoadInput, size: number, eligible: boolean, runVersion: number, batchId: string, refs: RefResolver | undefined): ParseWorker | undefined {
+function parseWorkerFor(input: LoadInput, size: number, eligible: boolean, runVersion: number, refs: RefResolver | undefined): ParseWorker | undefined {
   if (!input.parse || !eligible || size < ParseWorker.minBytes || ParseWorker.bootstrap() === null) return undefined;
   return new ParseWorker(
-    { ...input.parse, runVersion, batchId, batchSize: input.batchSize, maxBatchBytes: MAX_BATCH_BYTES, refs: refs !== undefined, maxBatches: 2 },
+    { ...input.parse, runVersion, batchSize: input.batchSize, maxBatchBytes: MAX_BATCH_BYTES, refs: refs !== undefined, maxBatches: 2 },
     refs ? (source) => refs.tagOf(source) : undefined,
   );
 }
@@ -465,9 +465,9 @@ function resetBatch(b: Batch): void {
 }
 
 /** Users have no row_hash column: stored rows are hashed by encoding them again. */
-function storedRowHasher(spec: EntitySpec, runVersion: number, batchId: string): (row: Record<string, string>) => number {
+function storedRowHasher(spec: EntitySpec, runVersion: number): (row: Record<string, string>) => number {
   const canonical = compileMapping(spec, {}, {});
-  const encoder = new RowEncoder(canonical, runVersion, batchId, undefined);
+  const encoder = new RowEncoder(canonical, runVersion, ROW_END, undefined);
   const batch = new Batch(encoder.layout.keyColumns.length, 4, 1 << 12);
   const rows = new RecordsReader([], canonical);
   return (stored) => {

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FastRefs } from '../core/customer-id-source.ts';
+import { ROW_END } from '../core/row-end.ts';
 import { entitySpec } from '../entities/index.ts';
 import { Batch } from '../load/batch.ts';
 import { RowEncoder } from '../load/row-encoder.ts';
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const compiled = compileMapping(spec, job.mapping, { source: job.source });
   const reader: RowReader =
     job.format === 'csv' ? new CsvReader(job.file, compiled, { gzip: job.gzip, tsv: job.tsv }) : new NdjsonReader(job.file, compiled, { gzip: job.gzip });
-  const encoder = new RowEncoder(compiled, job.runVersion, job.batchId, job.refs ? { idFor: () => undefined, fast } : undefined);
+  const encoder = new RowEncoder(compiled, job.runVersion, ROW_END, job.refs ? { idFor: () => undefined, fast } : undefined);
   const keyCount = encoder.layout.keyColumns.length;
   // At most `maxBatches` exist: one being filled here, the others being written; the main thread
   // returns each once written, so memory stays at that many payload buffers.

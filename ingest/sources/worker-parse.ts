@@ -16,7 +16,6 @@ export interface ParseJob {
   gzip: boolean;
   tsv: boolean;
   runVersion: number;
-  batchId: string;
   batchSize: number;
   maxBatchBytes: number;
   /** Facts: leave every customer reference for the main thread's lookup. */

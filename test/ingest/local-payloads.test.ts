@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LocalPayloads, structureOf, withoutLowCardinality } from '../../ingest/core/local-payloads.ts';
+import { ROW_END, withLastColumn } from '../../ingest/core/row-end.ts';
 
 describe('local payload statements', () => {
   it('reads LowCardinality columns as their inner type, nested too, and leaves other types alone', () => {
@@ -41,5 +42,29 @@ describe('local payload statements', () => {
     for (const path of ['/tmp/a*/p.tsv', '/tmp/{a,b}/p.tsv', '/tmp/a?/p.tsv', '/tmp/[ab]/p.tsv']) {
       assert.match(LocalPayloads.statement('t', ['source'], path, 'TabSeparated', types), /FROM INFILE/, path);
     }
+  });
+
+  it('with rows ending in the row-end marker, selects the batch id as a constant and keeps only rows whose marker is there', () => {
+    const types = new Map([
+      ['source', 'LowCardinality(String)'],
+      ['amount', 'Decimal(18, 2)'],
+      ['batch_id', 'String'],
+    ]);
+    assert.equal(
+      LocalPayloads.statement('`crm`.`t`', ['source', 'amount', 'batch_id'], '/tmp/x/p.tsv', 'TabSeparated', types, "B-1'"),
+      "INSERT INTO `crm`.`t` (`source`, `amount`, `batch_id`) SELECT `source`, `amount`, 'B-1\\'' FROM file('/tmp/x/p.tsv', TabSeparated, '`source` String, `amount` Decimal(18, 2), `row_end_marker` String') WHERE `row_end_marker` = '.' SETTINGS optimize_on_insert = 0, input_format_parallel_parsing = 0, min_insert_block_size_rows = 524288, min_insert_block_size_bytes = 134217728",
+    );
+    // No types: FROM INFILE reads the rows as they are (the caller writes the batch id back into them).
+    assert.match(LocalPayloads.statement('t', ['source', 'batch_id'], '/tmp/x/p.tsv', 'TabSeparated', undefined, 'B-1'), /FROM INFILE/);
+  });
+
+  it('writes the batch id back in place of each row\'s marker, escaped, and refuses a row without one', () => {
+    const rows = Buffer.from(`a\\tb\t1\t${ROW_END}\nc\t2\t${ROW_END}\n`);
+    assert.equal(withLastColumn(rows, 'B-2026').toString(), 'a\\tb\t1\tB-2026\nc\t2\tB-2026\n');
+    assert.equal(withLastColumn(rows, 'tab\there\\').toString(), 'a\\tb\t1\ttab\\there\\\\\nc\t2\ttab\\there\\\\\n');
+    assert.equal(withLastColumn(rows, 'é').toString(), 'a\\tb\t1\té\nc\t2\té\n');
+    assert.equal(withLastColumn(Buffer.alloc(0), 'B').length, 0);
+    assert.throws(() => withLastColumn(Buffer.from('a\t1\tB-2026\n'), 'B'), /does not end with the row-end marker/);
+    assert.throws(() => withLastColumn(Buffer.from(`a\t1\t${ROW_END}\nb\t2`), 'B'), /ends inside a row/);
   });
 });

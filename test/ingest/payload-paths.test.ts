@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { writeTransactionsCsv } from '../../bench/ingest-generate.ts';
 import { LocalPayloads } from '../../ingest/core/local-payloads.ts';
+import { ROW_END } from '../../ingest/core/row-end.ts';
 import { WarehouseIO } from '../../ingest/core/warehouse-io.ts';
 import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
 import { readSample } from '../../ingest/detect/read-sample.ts';
@@ -122,7 +123,12 @@ function rejectsCsv(name: string, path: string): string {
 }
 
 /** Every row of every table the loads write, as sorted text, without the columns that differ per run. */
-async function tableDump(wh: Warehouse): Promise<Record<string, string[]>> {
+/**
+ * Every row of every table the loads write, as sorted text, without the columns that differ per run.
+ * With `loads` (batch id → the load's name), batch_id is kept as the name of the load that wrote the
+ * row, so each path must store each load's own batch id on the rows it wrote.
+ */
+async function tableDump(wh: Warehouse, loads?: ReadonlyMap<string, string>): Promise<Record<string, string[]>> {
   const tables = await rows<{ name: string }>(
     wh,
     `SELECT name FROM system.tables WHERE database = {db:String} AND name NOT IN ('ingest_batches', 'schema_migrations') AND name NOT LIKE 'ingest_keys_%' AND total_rows > 0 ORDER BY name`,
@@ -135,8 +141,14 @@ async function tableDump(wh: Warehouse): Promise<Record<string, string[]>> {
       'SELECT name, default_expression FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position',
       { db: wh.database, t: name },
     );
-    const keep = cols.filter((c) => !RUN_COLUMNS.has(c.name) && !/now/i.test(c.default_expression)).map((c) => `toString(\`${c.name}\`)`);
-    const rs = await wh.client.query({ query: `SELECT ${keep.join(', ')} FROM \`${wh.database}\`.\`${name}\``, format: 'TabSeparated' });
+    const keep = cols
+      .filter((c) => (loads && c.name === 'batch_id') || (!RUN_COLUMNS.has(c.name) && !/now/i.test(c.default_expression)))
+      .map((c) => (c.name === 'batch_id' ? "if(batch_id = '', '', transform(batch_id, {ids:Array(String)}, {names:Array(String)}, concat('batch id of no load: ', batch_id)))" : `toString(\`${c.name}\`)`));
+    const rs = await wh.client.query({
+      query: `SELECT ${keep.join(', ')} FROM \`${wh.database}\`.\`${name}\``,
+      format: 'TabSeparated',
+      query_params: { ids: [...(loads?.keys() ?? [])], names: [...(loads?.values() ?? [])] },
+    });
     out[name] = (await rs.text()).split('\n').filter((l) => l !== '').sort();
   }
   return out;
@@ -165,8 +177,10 @@ describe('HTTP bodies and local files store the same rows and the same rejects',
     let files = 0;
     let streamed = 0;
     let rejected = 0;
+    const batches = { http: new Map<string, string>(), files: new Map<string, string>(), pipe: new Map<string, string>() };
     for (const load of loads) {
       const r = await loadAllWays(load);
+      for (const way of ['http', 'files', 'pipe'] as const) batches[way].set(r[way].batchId, load.name);
       sameSummary(`${load.name} (files)`, r.http, r.files);
       sameSummary(`${load.name} (pipe)`, r.http, r.pipe);
       for (const way of ['files', 'pipe']) {
@@ -186,14 +200,24 @@ describe('HTTP bodies and local files store the same rows and the same rejects',
     // with), nor a load whose every row was rejected or looked up (its payload goes on its own).
     assert.ok(streamed >= Math.ceil(loads.length / 2), `loads that streamed: ${streamed} of ${loads.length}`);
     assert.ok(rejected > 0, 'the fixtures produced rejects');
-    const [a, b, c] = [await tableDump(viaHttp), await tableDump(viaFiles), await tableDump(viaPipe)];
+    const [a, b, c] = [await tableDump(viaHttp, batches.http), await tableDump(viaFiles, batches.files), await tableDump(viaPipe, batches.pipe)];
     assert.deepEqual(Object.keys(b), Object.keys(a));
     assert.deepEqual(Object.keys(c), Object.keys(a));
     for (const t of Object.keys(a)) {
       assert.deepEqual(b[t], a[t], `table ${t} (files)`);
       assert.deepEqual(c[t], a[t], `table ${t} (pipe)`);
+      assert.ok(!a[t].some((row) => row.includes('batch id of no load')), `table ${t}: every batch_id is a load's own`);
     }
     assert.ok(a.transactions.length > 0 && (a.rejects?.length ?? 0) > 0, 'stored facts and rejects were compared');
+    // Every stored fact carries the batch id of a load of its own path (none empty).
+    for (const [wh, ids] of [
+      [viaHttp, batches.http],
+      [viaFiles, batches.files],
+      [viaPipe, batches.pipe],
+    ] as const) {
+      const bad = await rows<{ n: string }>(wh, `SELECT toString(count()) AS n FROM \`${wh.database}\`.transactions WHERE batch_id NOT IN {ids:Array(String)}`, { ids: [...ids.keys()] });
+      assert.equal(bad[0].n, '0', `${wh.database}: transactions rows without a load's batch id`);
+    }
   });
 
   it('a file above the default threshold goes as files or through a pipe, equals the HTTP load, and loads once', { timeout: 600_000 }, async () => {
@@ -244,10 +268,11 @@ describe('HTTP bodies and local files store the same rows and the same rejects',
     await wh.client.command({ query: 'CREATE TABLE crm_cut.cut (id String, n UInt32, batch_id String) ENGINE = MergeTree ORDER BY id' });
     const io = new WarehouseIO(wh.client, 'crm_cut');
     io.useLocalFiles();
-    const whole = 'a1\t1\tB-2026\na2\t2\tB-2026\n';
+    // Rows end in the row-end marker where batch_id goes; the statement stores the load's batch id.
+    const whole = `a1\t1\t${ROW_END}\na2\t2\t${ROW_END}\n`;
     try {
-      // Cut inside the last column (batch_id), just before it, inside an earlier column.
-      for (const cut of ['a3\t3\tB-20', 'a3\t3\t', 'a3\t3']) {
+      // Cut just before the marker, inside an earlier column, right after an earlier column.
+      for (const cut of ['a3\t3\t', 'a3\t3', 'a3\t']) {
         await wh.client.command({ query: 'TRUNCATE TABLE crm_cut.cut' });
         const stream = await io.openStream('cut', ['id', 'n', 'batch_id'], 'B-2026', 1 << 30);
         assert.ok(stream, 'the embedded engine takes a pipe');
@@ -256,11 +281,27 @@ describe('HTTP bodies and local files store the same rows and the same rejects',
         await stream.close().catch(() => {
           failed = true;
         });
-        const ids = (await rows<{ id: string }>(wh, 'SELECT id FROM crm_cut.cut ORDER BY id')).map((r) => r.id);
+        const stored = await rows<{ id: string; batch_id: string }>(wh, 'SELECT id, batch_id FROM crm_cut.cut ORDER BY id');
+        const ids = stored.map((r) => r.id);
         assert.ok(!ids.includes('a3'), `${JSON.stringify(cut)}: the cut row is not stored (${ids.join(', ')})`);
         // Either the cut row is left out and the rest stored, or the insert fails (nothing confirmed).
-        if (!failed) assert.deepEqual(ids, ['a1', 'a2'], JSON.stringify(cut));
+        if (!failed) {
+          assert.deepEqual(ids, ['a1', 'a2'], JSON.stringify(cut));
+          assert.deepEqual(
+            stored.map((r) => r.batch_id),
+            ['B-2026', 'B-2026'],
+          );
+        }
       }
+      // The whole rows alone: stored with the load's batch id, not the marker.
+      await wh.client.command({ query: 'TRUNCATE TABLE crm_cut.cut' });
+      const stream = await io.openStream('cut', ['id', 'n', 'batch_id'], 'B-2026', 1 << 30);
+      await stream!.write(Buffer.from(whole));
+      await stream!.close();
+      assert.deepEqual(await rows<{ id: string; batch_id: string }>(wh, 'SELECT id, batch_id FROM crm_cut.cut ORDER BY id'), [
+        { id: 'a1', batch_id: 'B-2026' },
+        { id: 'a2', batch_id: 'B-2026' },
+      ]);
     } finally {
       await io.releaseLocalFiles();
     }
