@@ -42,7 +42,7 @@ test('each deal with its causes and the disagreement beside the stated reason; a
   const headers = [...container.querySelectorAll('[data-testid="drill-table"] thead th')].map((th) => th.textContent?.trim());
   expect(headers.slice(0, 4)).toEqual(['Deal', 'Stated reason', 'Causes in the data', 'Stated vs data']);
   const cells = (key: string) => [...container.querySelectorAll(`[data-testid="drill-table"] tbody [data-key="${key}"]`)].map((td) => td.textContent?.trim());
-  expect(cells('deal_causes.text')).toEqual(['no meeting <b>21</b> days (+18 pts)\none contact (+5 pts)', 'not scored yet']);
+  expect(cells('deal_causes.text')).toEqual(['no meeting <b>21</b> days (+18 pts)\none contact (+5.0 pts)', 'not scored yet']);
   expect(cells('deal_causes.disagreement')).toEqual(['stated: price — data: no meeting', '—']); // empty: the table's missing-value dash
   expect(container.querySelector('[data-testid="drill-table"] b')).toBeNull();
   expect(screen.getByTestId('drill-note')).toHaveTextContent('Causes in the data: the factors that add most');

@@ -20,7 +20,7 @@ test('causes and disagreement are joined to the right deal; unscored deals say s
   ];
   const out = withCauses(rows, causes);
   expect(out.map((r) => [r[CAUSE_KEY], r[DISAGREEMENT_KEY]])).toEqual([
-    ['a (+21 pts)\nb (+5 pts)', 'stated: price — data: a'],
+    ['a (+21 pts)\nb (+5.0 pts)', 'stated: price — data: a'],
     ['competitor Globex in the deal (+12 pts)', ''],
     [NOT_SCORED, ''],
   ]);

@@ -22,7 +22,7 @@ test('open deals only, largest value at risk first, paged', () => {
 });
 
 test('the reasons cell carries each risk with the points it adds', () => {
-  expect(withReasons({ 'deal_risk.causes': 'a; b', 'deal_risk.cause_effects': '0.17;0.08' })[REASONS_KEY]).toBe('a (+17 pts)\nb (+8 pts)');
+  expect(withReasons({ 'deal_risk.causes': 'a; b', 'deal_risk.cause_effects': '0.17;0.08' })[REASONS_KEY]).toBe('a (+17 pts)\nb (+8.0 pts)');
 });
 
 // The demo's pipeline: 1,040 open deals (€47.7m, the cockpit's "Open pipeline"), 987 scored (€44.7m):
