@@ -20,7 +20,7 @@ import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { queryFanoutGuard } from './security/query-fanout.ts';
 import { routePath } from './security/route-path.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
-import { DATA_VERSION_RENEWAL_SECONDS, tableVersionsSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
+import { DATA_VERSION_RENEWAL_SECONDS, parseTableVersions, tableVersionsSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
 import { ModelReads, ReadSets, TABLE_DEFINITIONS_SQL, type TableDefinition } from './tables-read.ts';
 import { AnswerStore, KEY_QUERY_MARGIN_MS, answerCache, answerKeyOf, dataVersionReader, isComplete } from './answer-cache.ts';
 import { writerBusySql } from './derived/auto-refresh.ts';
@@ -175,6 +175,8 @@ const MAX_HOLD_MS = MAX_STALE_MS / 2;
 const STALE_WAIT_MS = 1000;
 /** Those waits' Cube requests at once (beyond: the stale answer at once; the re-warm renews the key). */
 const MAX_REVALIDATIONS = 4;
+/** After a failed read of the table definitions (tables-read.ts), the next try waits this long; meanwhile every answer reads everything. */
+const DEFINITIONS_RETRY_MS = 60_000;
 /** How long a request waits for a due data-version read before the last version read answers it. */
 const VERSION_WAIT_MS = 250;
 /** Requests asked within this window are re-warmed: what people look at now (a browser's token lives 15 minutes). */
@@ -295,6 +297,14 @@ function hiddenCubes(docs: unknown[]): Set<string> {
 
 const DataVersionQuery = withDataVersionKeys(ClickHouseQuery);
 
+/** The tables whose hash differs between two table versions (added or dropped ones too), and `day` when the day turned. */
+function changedTables(before: string, after: string): string[] {
+  const a = parseTableVersions(before);
+  const b = parseTableVersions(after);
+  const names = new Set([...a.tables.keys(), ...b.tables.keys()]);
+  return [...(a.day !== b.day ? ['day'] : []), ...[...names].filter((n) => a.tables.get(n) !== b.tables.get(n)).sort()];
+}
+
 /**
  * With CRM_SEMANTIC_TRACE: one line per API request when it is answered: how long it took, what the
  * answer cache did with it (x-crm-answer-cache), whether it was a "Continue wait", and whether it
@@ -397,14 +407,28 @@ async function main(): Promise<void> {
     // Answers keyed by the tables they read (tables-read.ts): a load of transactions leaves answers over deals current.
     const byTables = env.CRM_SEMANTIC_ANSWERS_KEYED_BY === 'tables';
     const readSets = new ReadSets(new ModelReads(model.docs, model.allYaml));
+    let lastRead: string | undefined;
+    let definitionsFailedAt = -Infinity;
     const readVersion = async (): Promise<string> => {
       const t0 = Date.now();
       const [row] = (await versionDriver.query(tableVersionsSql())) as Record<string, unknown>[];
       const value = row && Object.values(row)[0];
       if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
       // Before the version is used: a table added, dropped or re-created may read other tables now.
-      if (byTables && readSets.needsDefinitions(value)) readSets.update((await versionDriver.query(TABLE_DEFINITIONS_SQL)) as TableDefinition[], value);
-      trace?.('data version read', { ms: Date.now() - t0, version: keyId(value) });
+      if (byTables && readSets.needsDefinitions(value) && Date.now() - definitionsFailedAt > DEFINITIONS_RETRY_MS) {
+        try {
+          readSets.update((await versionDriver.query(TABLE_DEFINITIONS_SQL)) as TableDefinition[], value);
+        } catch (err) {
+          // A server that hides definitions from this user: every answer reads everything (one version for all) until a read works.
+          readSets.forget();
+          definitionsFailedAt = Date.now();
+          cubeLog.warn({ error: (err as Error).message }, 'table definitions could not be read: answers are keyed by the whole data version');
+        }
+      }
+      // Which tables moved since the last read (names only): what a change made stale.
+      const changed = trace && lastRead !== undefined && lastRead !== value ? changedTables(lastRead, value) : undefined;
+      lastRead = value;
+      trace?.('data version read', { ms: Date.now() - t0, version: keyId(value), ...(changed ? { changed } : {}) });
       return value;
     };
     const store = new AnswerStore(answerCacheBytes, MAX_STALE_MS, byTables ? (key, value) => readSets.project(key, value) : undefined);

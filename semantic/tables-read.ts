@@ -345,6 +345,12 @@ export class ReadSets {
     this.#memo.clear();
   }
 
+  /** Definitions no longer known (their read failed): every key reads everything until the next update. */
+  forget(): void {
+    this.#graph = undefined;
+    this.#memo.clear();
+  }
+
   /** The tables a key's answer reads; undefined: everything (see tablesReadBy). */
   tables(key: string): string[] | undefined {
     if (!this.#graph) return undefined;

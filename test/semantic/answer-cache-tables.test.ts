@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AnswerStore } from '../../semantic/answer-cache.ts';
 import { parseTableVersions } from '../../semantic/refresh-keys.ts';
+import { ModelReads, ReadSets, TableGraph, renderScopeFilters, tablesReadBy } from '../../semantic/tables-read.ts';
 
 /** A version as tableVersionsSql writes it. */
 const v = (tables: Record<string, number>, day = '2026-12-07'): string =>
@@ -81,4 +82,69 @@ test('without a projection every change makes every answer stale, as before', ()
   const v2 = { value: v({ a: 1, b: 2 }), seenAt: 5_000 };
   assert.equal(store.lookup(v2, 'deals', 5_000, true)?.stale, true);
   assert.equal(store.replayRank('deals', v2.value), 5_000);
+});
+
+/** A small model and schema, by hand: deals through a view, owners' filter over people, orders over a derived table. */
+const DOCS = [
+  {
+    cubes: [
+      {
+        name: 'deals',
+        sql: 'SELECT * FROM deals_v WHERE {SECURITY_CONTEXT.owner_id.filter(lambda owner: f"cid IN (SELECT cid FROM people WHERE owner = {owner})")}',
+        joins: [{ name: 'people', relationship: 'many_to_one', sql: '{CUBE}.cid = {people.cid}' }],
+        measures: [{ name: 'count', type: 'count' }],
+        dimensions: [{ name: 'stage', sql: 'stage', type: 'string' }],
+      },
+      { name: 'people', sql_table: 'people', dimensions: [{ name: 'name', sql: 'name', type: 'string' }] },
+      { name: 'orders', sql: 'SELECT * FROM orders_current', measures: [{ name: 'count', type: 'count' }] },
+    ],
+  },
+  { views: [{ name: 'v_deals', cubes: [{ join_path: 'deals', includes: '*' }, { join_path: 'deals.people', includes: [{ name: 'name', alias: 'person' }] }] }] },
+];
+const ROWS = [
+  { name: 'deals', engine: 'ReplacingMergeTree', create_table_query: 'CREATE TABLE db.deals (cid String) ENGINE = ReplacingMergeTree' },
+  { name: 'aliases', engine: 'MergeTree', create_table_query: 'CREATE TABLE db.aliases (people String) ENGINE = MergeTree' },
+  { name: 'people', engine: 'ReplacingMergeTree', create_table_query: 'CREATE TABLE db.people (cid String) ENGINE = ReplacingMergeTree' },
+  { name: 'deals_v', engine: 'View', create_table_query: 'CREATE VIEW db.deals_v AS SELECT * FROM db.deals AS d LEFT JOIN db.aliases AS a ON a.x = d.cid' },
+  { name: 'orders_current', engine: 'View', create_table_query: 'CREATE VIEW db.orders_current AS SELECT * FROM db.paid_orders' },
+  { name: 'paid_orders', engine: 'MergeTree', create_table_query: 'CREATE TABLE db.paid_orders (x UInt8) ENGINE = MergeTree' },
+  { name: 'derived_snapshots', engine: 'MergeTree', create_table_query: 'CREATE TABLE db.derived_snapshots (x UInt8) ENGINE = MergeTree' },
+  { name: 'transactions', engine: 'MergeTree', create_table_query: 'CREATE TABLE db.transactions (x UInt8) ENGINE = MergeTree' },
+];
+const key = (query: unknown, scope: [string, string][] = [['role', 'executive']]): string => `${JSON.stringify(scope)}\n${JSON.stringify({ query, queryType: null })}`;
+
+test('read sets: join paths, the scope’s row filter as Cube renders it, views expanded, derived tables by their commit row; unresolved reads everything', () => {
+  const model = new ModelReads(DOCS);
+  const g = new TableGraph(ROWS);
+  const reads = (query: unknown, scope?: [string, string][]) => tablesReadBy(key(query, scope), model, g);
+  assert.deepEqual(reads({ measures: ['v_deals.count'] }), ['aliases', 'deals', 'deals_v'], 'an executive: the view and what it reads, not people');
+  assert.deepEqual(reads({ measures: ['v_deals.count'] }, [['owner_id', 'U1'], ['role', 'owner']]), ['aliases', 'deals', 'deals_v', 'people'], "an owner's filter reads people");
+  assert.deepEqual(reads({ measures: ['v_deals.count'], filters: [{ member: 'v_deals.person', operator: 'equals', values: ['x'] }] }), ['aliases', 'deals', 'deals_v', 'people'], 'a filter on a joined member');
+  assert.deepEqual(reads({ measures: ['v_deals.count'], order: { 'v_deals.person': 'asc' } }), ['aliases', 'deals', 'deals_v', 'people'], 'a member named as an order key');
+  assert.deepEqual(reads({ measures: ['v_deals.no_such_member'] }), ['aliases', 'deals', 'deals_v', 'people'], 'an unknown member of a view: every path');
+  assert.deepEqual(reads({ measures: ['orders.count'] }), ['derived_snapshots', 'orders_current', 'paid_orders'], 'a derived table counts as its commit row');
+  assert.equal(reads({ measures: ['elsewhere.count'] }), undefined, 'no known member: everything');
+  assert.equal(tablesReadBy(key({ measures: ['v_deals.count'] }), new ModelReads(DOCS, false), g), undefined, 'a model with files the resolver cannot read: everything');
+  assert.equal(renderScopeFilters('a {SECURITY_CONTEXT.owner_id.filter(lambda o: f"x = {o}")} b', {}), 'a 1 = 1 b');
+  assert.equal(renderScopeFilters('a {SECURITY_CONTEXT.owner_id.filter(lambda o: f"x = {o}")} b', { owner_id: '' }), 'a 1 = 1 b', 'an empty claim renders 1 = 1 too');
+  assert.match(renderScopeFilters('a {SECURITY_CONTEXT.owner_id.filter(lambda o: f"x = {o}")} b', { owner_id: 'U1' }), /x = \{o\}/);
+  assert.match(renderScopeFilters('a {SECURITY_CONTEXT.owner_id.filter(lambda o: f"x = {o}" b', {}), /x = \{o\}/, 'no end found: kept whole');
+});
+
+test('ReadSets: a key sees the day and its tables; definitions are re-read when a table comes or a view is re-created; until then, or when forgotten, everything', () => {
+  const sets = new ReadSets(new ModelReads(DOCS));
+  const hashes = Object.fromEntries(ROWS.map((r) => [r.name, 1]));
+  const value = v(hashes);
+  const deals = key({ measures: ['v_deals.count'] });
+  assert.equal(sets.project(deals, value), value, 'before any definitions: the whole version');
+  assert.equal(sets.needsDefinitions(value), true);
+  sets.update(ROWS, value);
+  assert.equal(sets.needsDefinitions(value), false);
+  assert.equal(sets.project(deals, value), '2026-12-07|aliases=1;deals=1;deals_v=1');
+  assert.equal(sets.project(deals, v({ ...hashes, transactions: 2 })), sets.project(deals, value), 'transactions: not read');
+  assert.equal(sets.needsDefinitions(v({ ...hashes, transactions: 2 })), false, 'rows changed: same definitions');
+  assert.equal(sets.needsDefinitions(v({ ...hashes, deals_v: 2 })), true, 'a view re-created');
+  assert.equal(sets.needsDefinitions(v({ ...hashes, new_table: 1 })), true, 'a table added');
+  sets.forget();
+  assert.equal(sets.project(deals, value), value);
 });
