@@ -71,7 +71,9 @@ export function riskByBandQuery(f: Filters): CubeQuery {
 }
 
 /** Value at risk per owner (an owner's token answers only their own), largest first, with the active customers it is summed over. */
-export function riskByOwnerQuery(f: Filters, band: Band | '', limit = 15): CubeQuery {
+export const OWNER_BARS = 15;
+
+export function riskByOwnerQuery(f: Filters, band: Band | '', limit = OWNER_BARS): CubeQuery {
   return {
     measures: ['customer_risk.value_at_risk', 'customer_risk.active_scored_customers'],
     dimensions: ['customer_risk.owner_id'],

@@ -64,6 +64,9 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   spec({ testid: 'kpi-lost-value', source: 'deals', measure: 'pipeline.lost_value', compare: 'deals', previousSource: 'dealsPrev', goodWhen: 'down', countOf: 'pipeline.lost_deals', deals: true }),
 ];
 
+/** The Lost value card: the total the loss-reason chart's largest reasons are part of. */
+export const LOST_VALUE_CARD: KpiSpec = COCKPIT_KPIS.find((k) => k.testid === 'kpi-lost-value')!;
+
 /** Every measure a cockpit card shows, its median too (the Definitions page must list them all). */
 export const COCKPIT_MEASURES: readonly string[] = COCKPIT_KPIS.flatMap((k) => (k.median ? [k.measure, k.median] : [k.measure]));
 

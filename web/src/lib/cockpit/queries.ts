@@ -151,7 +151,10 @@ export function pipelineStageQuery(f: Filters): CubeQuery {
   };
 }
 
-export function lossReasonQuery(f: Filters, range: DateRange = f, limit = 10): CubeQuery {
+/** The cockpit's loss reasons chart: the largest, the rest said in a note (charts/rest-of-total.ts). */
+export const TOP_LOSS_REASONS = 10;
+
+export function lossReasonQuery(f: Filters, range: DateRange = f, limit = TOP_LOSS_REASONS): CubeQuery {
   return {
     measures: ['pipeline.lost_value', 'pipeline.lost_deals'],
     dimensions: ['pipeline.loss_reason'],

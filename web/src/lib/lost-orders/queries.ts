@@ -11,14 +11,18 @@ import { lossReasonQuery } from '../cockpit/queries.ts';
  */
 export const LOST: CubeFilter = { member: 'pipeline.deal_status', operator: 'equals', values: ['lost'] };
 
-/** The breakdowns the "lost by" chart offers: label and the pipeline member. */
+/** The breakdowns the "lost by" chart offers: label, the pipeline member, and its values' name. */
 export const BREAKDOWNS = [
-  { id: 'stage', label: 'Stage where lost', member: 'pipeline.lost_at_stage' },
-  { id: 'competitor', label: 'Competitor', member: 'pipeline.competitor' },
-  { id: 'owner', label: 'Owner', member: 'pipeline.deal_owner_id' },
-  { id: 'product', label: 'Product', member: 'pipeline.product' },
-  { id: 'region', label: 'Region', member: 'pipeline.region' },
+  { id: 'stage', label: 'Stage where lost', member: 'pipeline.lost_at_stage', plural: 'stages' },
+  { id: 'competitor', label: 'Competitor', member: 'pipeline.competitor', plural: 'competitors' },
+  { id: 'owner', label: 'Owner', member: 'pipeline.deal_owner_id', plural: 'owners' },
+  { id: 'product', label: 'Product', member: 'pipeline.product', plural: 'products' },
+  { id: 'region', label: 'Region', member: 'pipeline.region', plural: 'regions' },
 ] as const;
+
+/** Bars of the "lost by" chart, and reasons of the Pareto: the largest; the rest is said in a note. */
+export const BREAKDOWN_LIMIT = 15;
+export const REASON_LIMIT = 50;
 export type BreakdownId = (typeof BREAKDOWNS)[number]['id'];
 
 export const breakdown = (id: string) => BREAKDOWNS.find((b) => b.id === id) ?? BREAKDOWNS[0];
@@ -41,7 +45,7 @@ export function winTrendQuery(f: Filters, granularity: Granularity): CubeQuery {
   };
 }
 
-export function lostByQuery(f: Filters, member: string, limit = 15): CubeQuery {
+export function lostByQuery(f: Filters, member: string, limit = BREAKDOWN_LIMIT): CubeQuery {
   return {
     measures: ['pipeline.lost_value', 'pipeline.lost_deals'],
     dimensions: [member],
@@ -61,7 +65,7 @@ export const growthBaseline = (f: Filters): DateRange => comparisonOf(f) ?? comp
 
 /** Loss reasons this period and in the baseline (which reasons are growing). */
 export function reasonGrowthQueries(f: Filters) {
-  return { current: lossReasonQuery(f, f, 50), previous: lossReasonQuery(f, growthBaseline(f), 50) };
+  return { current: lossReasonQuery(f, f, REASON_LIMIT), previous: lossReasonQuery(f, growthBaseline(f), REASON_LIMIT) };
 }
 
 export function lostSummaryQuery(f: Filters, range: DateRange = f): CubeQuery {

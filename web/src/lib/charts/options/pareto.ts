@@ -11,19 +11,25 @@ export interface ParetoItem {
   value: number;
 }
 
-/** Sorted items with their cumulative share (0-1); pure, shared with the table view. */
-export function paretoRows(items: ParetoItem[]): (ParetoItem & { share: number; cumulative: number })[] {
+/**
+ * Sorted items with their cumulative share (0-1); pure, shared with the table view. `total`: the
+ * whole the items are the largest part of (a query with a limit), so the shares are of it and the
+ * line ends below 100 % when reasons are left out; the items' own sum when absent or smaller.
+ */
+export function paretoRows(items: ParetoItem[], total?: number): (ParetoItem & { share: number; cumulative: number })[] {
   const sorted = [...items].filter((i) => Number.isFinite(i.value)).sort((a, b) => b.value - a.value || a.key.localeCompare(b.key));
-  const total = sorted.reduce((s, i) => s + i.value, 0);
+  const shownTotal = sorted.reduce((s, i) => s + i.value, 0);
+  const whole = total !== undefined && Number.isFinite(total) ? total : 0;
+  const base = Math.max(whole, shownTotal);
   let running = 0;
   return sorted.map((i) => {
     running += i.value;
-    return { ...i, share: total ? i.value / total : 0, cumulative: total ? running / total : 0 };
+    return { ...i, share: base ? i.value / base : 0, cumulative: base ? running / base : 0 };
   });
 }
 
-export function paretoOption(input: { items: ParetoItem[]; name: string; format: ValueFormat; label?: (key: string) => string }): EChartsOption {
-  const rows = paretoRows(input.items);
+export function paretoOption(input: { items: ParetoItem[]; name: string; format: ValueFormat; label?: (key: string) => string; total?: number }): EChartsOption {
+  const rows = paretoRows(input.items, input.total);
   const label = input.label ?? humanize;
   const fmt = valueFormatter(input.format);
   return {
