@@ -390,6 +390,10 @@ describe('redirects after sign-in stay on the site', () => {
     'javascript:alert(1)',
     '/%0D%0ALocation:%20https://evil.example',
     '//%65vil.example',
+    // Seventh review: dot segments that resolve to "//evil.example".
+    '/.//evil.example',
+    '/%2e%2e//evil.example',
+    '/a/..//evil.example',
   ];
   const sameSite = (location: string | undefined): boolean => {
     if (!location) return true;

@@ -40,4 +40,12 @@ test.each([
   'https:evil.example',
   '/\u0000/evil.example',
   '/' + 'a'.repeat(3000),
+  // Seventh security review: dot segments that resolve to a path starting with "//" ("/.//evil"
+  // resolves to "//evil", which a browser reads as another host).
+  '/.//evil.example',
+  '/%2e//evil.example',
+  '/%2E%2E//evil.example',
+  '/a/..//evil.example',
+  '/a/b/../..//evil.example',
+  '/././/evil.example/path?q=1',
 ])('refuses %j', (next) => expect(safeNext(next)).toBe('/'));

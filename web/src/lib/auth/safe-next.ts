@@ -4,7 +4,9 @@
  * origin — so "/\t/evil.example" or "/\\evil.example" leave the site although they start with
  * one "/". The raw value must start with exactly one "/" (not "//" nor "/\"), contain no control
  * characters or backslashes (nor their percent-encoded forms, which a later decode could revive),
- * and resolve to the same origin as a relative URL.
+ * and resolve to the same origin as a relative URL. What is returned is the resolved path, so it
+ * is checked again: dot segments resolve "/.//evil.example" (also "/%2e%2e//…", "/a/..//…") to
+ * "//evil.example", another host to a browser (seventh security review).
  */
 const BASE = 'http://x';
 
@@ -23,5 +25,6 @@ export function safeNext(next: string | null | undefined): string {
   if (url.origin !== BASE) return '/';
   // A decoded "/" at the start ("/%2F/evil") is harmless for the router but not for every proxy.
   if (/^\/(?:%2f|%5c)/i.test(next)) return '/';
-  return `${url.pathname}${url.search}${url.hash}`;
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return path.startsWith('//') ? '/' : path;
 }
