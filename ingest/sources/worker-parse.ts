@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../core/input-error.ts';
 import type { EntityName } from '../entities/types.ts';
@@ -5,6 +6,7 @@ import type { Batch } from '../load/batch.ts';
 import type { Mapping } from '../mapping/mapping-file.ts';
 import { MappingError } from '../mapping/mapping-file.ts';
 import { fromParts, toParts, type BatchParts } from './batch-transfer.ts';
+import { BUNDLE_DIR, bundled } from './worker-bundle.ts';
 
 /** What the parse worker is asked to do: the same inputs the job's own reader and encoder get. */
 export interface ParseJob {
@@ -45,15 +47,20 @@ export interface ParsedSink {
  * rest the engine's). Rows, rejects and messages are the ones the in-thread path produces: the
  * worker runs the same reader and RowEncoder.
  *
- * The worker loads TypeScript through tsx's API (workers do not inherit the main thread's loader
- * hooks on Node 20); where that is not available, `available()` says so and the job parses in
- * its own thread.
+ * The worker runs a bundle of its modules (worker-bundle.ts: one JavaScript file, rebuilt when a
+ * source changes), else loads the TypeScript through tsx's API (workers do not inherit the main
+ * thread's loader hooks on Node 20); where neither is available, `bootstrap()` says so and the job
+ * parses in its own thread.
  */
 export class ParseWorker {
   /** Inputs smaller than this are parsed in the job's thread: starting a worker costs ~0.2-0.5 s. */
   static minBytes = 16 << 20;
   /** Workers started in this process (tests check that a load really parsed in one). */
   static started = 0;
+  /** Of those, started from the bundle (worker-bundle.ts) rather than through tsx. */
+  static fromBundle = 0;
+  /** Whether workers start from the bundle when one can be made (tests run both ways). */
+  static useBundle = true;
   /** CPU seconds the workers of this process spent (Linux; the benchmark reports them beside the main thread's). */
   static cpuSeconds = 0;
   /** After run: which ids the reader formed itself (see RowReader.describeDerived). */
@@ -82,11 +89,24 @@ export class ParseWorker {
     return ParseWorker.#bootstrap;
   }
 
+  static #bundle: Promise<string | undefined> | undefined;
+
+  /**
+   * The worker's code as one JavaScript file (worker-bundle.ts), built once per process when its
+   * sources changed; undefined where none can be made (the worker then loads through tsx).
+   */
+  static bundle(): Promise<string | undefined> {
+    ParseWorker.#bundle ??= bundled(fileURLToPath(new URL('./parse-worker.ts', import.meta.url)), BUNDLE_DIR).catch(() => undefined);
+    return ParseWorker.#bundle;
+  }
+
   /** Runs the worker to the end of the input; rejects with the reader's error (same class and message) or the sink's. */
-  run(sink: ParsedSink): Promise<void> {
+  async run(sink: ParsedSink): Promise<void> {
     const code = ParseWorker.bootstrap();
-    if (code === null) return Promise.reject(new Error('the parse worker cannot start here'));
-    const worker = new Worker(code, { eval: true, workerData: this.job });
+    if (code === null) throw new Error('the parse worker cannot start here');
+    const bundle = ParseWorker.useBundle ? await ParseWorker.bundle() : undefined;
+    const worker = bundle ? new Worker(new URL(bundle), { workerData: this.job }) : new Worker(code, { eval: true, workerData: this.job });
+    if (bundle) ParseWorker.fromBundle++;
     ParseWorker.started++;
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {

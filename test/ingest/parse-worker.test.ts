@@ -6,18 +6,21 @@
  * warnings, derived ids), rejects CSV files and every stored row (all columns but the run's version,
  * batch id and insert times) must be equal. A generated file of several batches, with bad rows,
  * repeated ids and unknown columns, runs both ways too (and loads once), and an input the reader
- * refuses fails with the same message either way.
+ * refuses fails with the same message either way. Workers run the bundle of their modules
+ * (worker-bundle.ts; one test loads through tsx's loader instead), rebuilt when a source changes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { writeTransactionsCsv } from '../../bench/ingest-generate.ts';
 import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
 import { readSample } from '../../ingest/detect/read-sample.ts';
 import type { EntityName } from '../../ingest/entities/types.ts';
 import { ingestFile } from '../../ingest/load/job.ts';
+import { bundled } from '../../ingest/sources/worker-bundle.ts';
 import { ParseWorker } from '../../ingest/sources/worker-parse.ts';
 import type { IngestFileOptions, IngestSummary } from '../../ingest/types.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -145,6 +148,7 @@ describe('a file parsed in the worker thread loads what the job thread loads', (
     }
     let workers = 0;
     let rejected = 0;
+    const fromBundle = ParseWorker.fromBundle;
     for (const load of loads) {
       const r = await loadBothWays(load, inThread, inWorker);
       sameSummary(load.name, r.thread, r.worker);
@@ -155,6 +159,7 @@ describe('a file parsed in the worker thread loads what the job thread loads', (
     // The comparison means something: most loads (all but customers, which resolve identities in
     // the job's thread) ran in a worker, and the fixtures have rejects.
     assert.ok(workers >= loads.length - 2, `loads parsed in a worker: ${workers} of ${loads.length}`);
+    assert.equal(ParseWorker.fromBundle - fromBundle, workers, 'every worker ran the bundle (worker-bundle.ts), not tsx');
     assert.ok(rejected > 0, 'the fixtures produced rejects');
     const dump = await sameTables(inThread, inWorker);
     assert.ok(dump.transactions.length > 0 && (dump.rejects?.length ?? 0) > 0, 'stored facts and rejects were compared');
@@ -203,5 +208,39 @@ describe('a file parsed in the worker thread loads what the job thread loads', (
     assert.match(r.thread.error ?? '', /no column for required field amount/);
     assert.equal(r.worker.status, 'failed');
     assert.equal(r.worker.error, r.thread.error);
+    // The same through tsx's loader, where no bundle can be made.
+    ParseWorker.useBundle = false;
+    try {
+      const viaTsx = await loadBothWays({ name: 'no-amount-tsx', entity: 'transactions', file }, inThread, inWorker);
+      assert.equal(viaTsx.workers, 1);
+      assert.equal(viaTsx.worker.error, r.thread.error);
+    } finally {
+      ParseWorker.useBundle = true;
+    }
+  });
+
+  it('the bundle a worker runs is rebuilt when one of its sources changes, and reused while none does', { timeout: 120_000 }, async () => {
+    const src = mkdtempSync(join(tmpdir(), 'worker-bundle-src-'));
+    const out = mkdtempSync(join(tmpdir(), 'worker-bundle-out-'));
+    try {
+      writeFileSync(join(src, 'entry.ts'), "import { value } from './dep.ts';\nexport const answer: number = value * 2;\n");
+      writeFileSync(join(src, 'dep.ts'), 'export const value: number = 20;\n');
+      const first = await bundled(join(src, 'entry.ts'), out);
+      assert.ok(first, 'a bundle was built');
+      assert.equal(((await import(first)) as { answer: number }).answer, 40);
+      assert.equal(await bundled(join(src, 'entry.ts'), out), first, 'unchanged sources: the same bundle');
+      writeFileSync(join(src, 'dep.ts'), 'export const value: number = 21;\n');
+      const second = await bundled(join(src, 'entry.ts'), out);
+      assert.ok(second && second !== first, 'a changed import: another bundle');
+      assert.equal(((await import(second)) as { answer: number }).answer, 42);
+      assert.deepEqual(
+        readdirSync(out).filter((f) => f.endsWith('.mjs')),
+        [basename(fileURLToPath(second))],
+        'the stale bundle is removed',
+      );
+    } finally {
+      rmSync(src, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
