@@ -61,6 +61,7 @@ export const NODE_TESTS = {
     'test/lib/warehouse/session-lanes.test.ts', // the endpoint's lanes on a real engine
     'test/models/churn/card-pages.test.ts',
     'test/models/churn/demo.test.ts',
+    'test/models/churn/feature-ranges.test.ts', // features read in ranges of ids against the views, on the embedded engine
     'test/models/churn/features.test.ts',
     'test/models/churn/forest.test.ts', // a child process (tsx script)
     'test/models/churn/model.test.ts',

@@ -165,16 +165,75 @@ export interface FeatureQueryOptions {
    */
   profilingConsent?: 'granted' | 'denied';
   /**
-   * Only the customers whose cityHash64(customer_id) % count = index (the resolved id): scoring
-   * reads the population in such shards so it can score one while the engine computes the next.
+   * Only the customers whose resolved id is in [from, below) (an absent end is open): scoring reads
+   * the population in such ranges (featureRanges) so it can score one while the engine computes the
+   * next. Each range's query reads only its part of every fact table (their primary keys start with
+   * customer_id) plus the lines of the aliases that resolve into it.
    */
-  shard?: { index: number; count: number };
+  range?: IdRange;
+  /** The warehouse is a cluster (Distributed tables): the alias join and set are GLOBAL, as in the *_resolved views. */
+  onCluster?: boolean;
   /**
    * Rows in customer_id order (default true: training, exports and tests read them so). Scoring
    * turns it off: nothing it stores depends on the order, and sorting a million String ids is
    * ≈ 2 CPU-s of the engine's (models/churn/README.md).
    */
   ordered?: boolean;
+}
+
+/** Resolved customer ids from `from` (inclusive) to `below` (exclusive); an absent end is open. */
+export interface IdRange {
+  from?: string;
+  below?: string;
+}
+
+/** The customer_aliases map as the *_resolved views read it (migrations/001-core.ts: the newest version of each alias wins). */
+const ALIAS_MAP = 'SELECT from_id, argMax(to_id, version) AS to_id FROM customer_aliases GROUP BY from_id';
+
+/**
+ * A fact table with its customers resolved, as `<table>_resolved` (001-core.ts) gives it, reading
+ * only what a range of resolved ids needs. The view cannot be filtered before its join (the
+ * resolved id depends on the alias), so a range read through it scans every line: four ranges read
+ * the 9M lines of a million customers four times (≈ 3 CPU-s, models/churn/README.md, session 10).
+ * Here the lines are cut before the join to those whose own id is in the range or is an alias that
+ * resolves into it — a superset of the range's customers, which the primary key (customer_id
+ * first) reads by granules — and the caller's filter on the resolved id keeps exactly the range.
+ * The body is the view's: FINAL, the same alias map, the same LEFT ANY JOIN and if().
+ */
+function resolvedSource(table: string, range: IdRange | undefined, global: string): string {
+  if (!range || (range.from === undefined && range.below === undefined)) return `${table}_resolved`;
+  const within = (col: string): string =>
+    [range.from === undefined ? '' : `${col} >= {range_from:String}`, range.below === undefined ? '' : `${col} < {range_below:String}`].filter(Boolean).join(' AND ');
+  return `(SELECT t.* REPLACE (if(a.to_id != '', a.to_id, t.customer_id) AS customer_id)
+      FROM ${table} AS t FINAL
+      ${global}LEFT ANY JOIN (${ALIAS_MAP}) AS a ON a.from_id = t.customer_id
+      WHERE (${within('t.customer_id')}) OR t.customer_id ${global}IN (SELECT from_id FROM (${ALIAS_MAP}) WHERE to_id != '' AND ${within('to_id')}))`;
+}
+
+/**
+ * Up to `count` ranges of customer ids that cover every id, of about equal numbers of customers
+ * (bounds from a sample of ~16k ids of the customers table, taken by hash). Only the balance depends
+ * on the sample: the ranges always cover every id exactly once. Fewer ranges come back when the
+ * sample has fewer distinct ids (a small or empty table: one range, everyone).
+ */
+export async function featureRanges(warehouse: Warehouse, count: number): Promise<IdRange[]> {
+  if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`count must be an integer >= 1, got ${count}`);
+  if (count === 1) return [{}];
+  const rows = await (
+    await warehouse.client.query({
+      query: `SELECT arraySort(groupUniqArray(customer_id)) AS ids FROM customers
+        WHERE cityHash64(customer_id) % greatest(1, intDiv((SELECT count() FROM customers), 16384)) = 0`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ ids: string[] }>();
+  const ids = rows[0]?.ids ?? [];
+  const bounds: string[] = [];
+  for (let k = 1; k < count; k++) {
+    const b = ids[Math.floor((k * ids.length) / count)];
+    // Strictly increasing bounds (the sample is sorted and distinct; a small one repeats an index).
+    if (b !== undefined && b !== bounds[bounds.length - 1]) bounds.push(b);
+  }
+  return [...bounds, undefined].map((below, k) => ({ from: k === 0 ? undefined : bounds[k - 1], below }));
 }
 
 /** Statuses of orders that were placed and paid before the cutoff (see the header comment). */
@@ -197,13 +256,16 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   const cutoff = parseDay(opts.cutoff, 'cutoff');
   const d = resolveDefinition(opts.definition);
   const population = opts.population ?? 'definition';
-  const shard = opts.shard;
-  if (shard && !(Number.isInteger(shard.count) && shard.count >= 1 && Number.isInteger(shard.index) && shard.index >= 0 && shard.index < shard.count)) {
-    throw new RangeError(`shard must be { index, count } with 0 <= index < count, got ${JSON.stringify(shard)}`);
+  const range = opts.range;
+  for (const end of ['from', 'below'] as const) {
+    if (range?.[end] !== undefined && typeof range[end] !== 'string') throw new TypeError(`range.${end} must be a string, got ${JSON.stringify(range[end])}`);
   }
+  const global = opts.onCluster ? 'GLOBAL ' : '';
+  const src = (table: string): string => resolvedSource(table, range, global);
   const idFilter =
     (opts.customerIds ? ' AND customer_id IN {customer_ids:Array(String)}' : '') +
-    (shard && shard.count > 1 ? ' AND cityHash64(customer_id) % {shard_count:UInt32} = {shard_index:UInt32}' : '') +
+    (range?.from !== undefined ? ' AND customer_id >= {range_from:String}' : '') +
+    (range?.below !== undefined ? ' AND customer_id < {range_below:String}' : '') +
     profilingFilter(opts.profilingConsent);
 
   // Customers are grouped and joined on 64-bit hashes (cityHash64 of the customer; orders on
@@ -212,10 +274,13 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   // customers the same way (semantic/derived/sql.ts): a collision needs p ≈ n² / 2^65 (≈ 3·10⁻⁸ for
   // a million customers). Inner aliases are prefixed: ClickHouse resolves an alias before a column
   // of the same name, even in WHERE.
+  // l_cents: the amount's Decimal(18, 2) as its raw Int64 count of cents, so that groupArray keeps it
+  // in a plain numeric array (a Decimal or a tuple goes through groupArray's generic path, one
+  // serialized arena node per line: ≈ 2 CPU-s of 9M lines, models/churn/README.md, session 10).
   const lines = `lines AS (
     SELECT customer_id AS l_customer, cityHash64(customer_id) AS ck, cityHash64(customer_id, order_id) AS l_order,
-           order_date AS l_at, amount AS l_amount, status = 'refunded' AS l_refunded
-    FROM transactions_resolved
+           order_date AS l_at, reinterpretAsInt64(amount) AS l_cents, status = 'refunded' AS l_refunded
+    FROM ${src('transactions')}
     WHERE order_date < ${C} AND status IN {placed_statuses:Array(String)}${idFilter}
   )`;
   // The population is tx itself (HAVING), so the lines are scanned once: ClickHouse inlines a
@@ -235,10 +300,14 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   // statuses and aliases (models/churn/README.md, session 8).
   const tx = `tx AS (
     SELECT ck, any(l_customer) AS cid,
-      arraySort(x -> x.1, groupArray((l_order, l_at, l_amount, l_refunded))) AS ls,
+      -- four numeric groupArrays of one aggregation receive the lines in the same order (zipped back here)
+      arraySort(x -> x.1, arrayZip(groupArray(l_order), groupArray(l_at), groupArray(l_cents), groupArray(l_refunded))) AS ls,
       arraySplit((x, first) -> first, ls, arrayMap((a, b) -> a != b, ls.1, arrayPushFront(arrayPopBack(ls.1), bitNot(ls.1[1])))) AS os,
       arrayMap(o -> toDate(arrayMin(o.2)), os) AS day,
-      arrayMap(o -> arraySum(o.3), os) AS value,
+      -- an order's value in cents, summed in Int128 as arraySum summed the Decimal(18, 2) amounts (into
+      -- Decimal128): no overflow, and toFloat64(cents) / 100 is how ClickHouse turns that Decimal into
+      -- a Float64 (the raw integer's double over 100.0), so the revenue features keep their bits
+      arrayMap(o -> arraySum(c -> toInt128(c), o.3), os) AS value,
       arrayMap(o -> arrayMax(o.4), os) AS refunded,
       arraySort(day) AS days_sorted,
       dateDiff('day', days_sorted[-1], ${C}) AS recency_days,
@@ -247,14 +316,14 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       arrayCount(d -> d >= ${since(90)}, day) AS orders_90d,
       arrayCount(d -> d >= ${since(180)} AND d < ${since(90)}, day) AS orders_prev_90d,
       arrayCount(d -> d >= ${since(365)}, day) AS orders_365d,
-      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(90)}, value, day))) AS revenue_90d,
-      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(180)} AND d < ${since(90)}, value, day))) AS revenue_prev_90d,
-      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(365)}, value, day))) AS revenue_365d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(90)}, value, day))) / 100 AS revenue_90d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(180)} AND d < ${since(90)}, value, day))) / 100 AS revenue_prev_90d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(365)}, value, day))) / 100 AS revenue_365d,
       arrayCount((r, d) -> r AND d >= ${since(365)}, refunded, day) AS refunds_365d,
       arrayCount(d -> d >= ${since(180)}, day) AS orders_180d,
       arrayCount(d -> d >= ${since(360)} AND d < ${since(180)}, day) AS orders_prev_180d,
-      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(180)}, value, day))) AS revenue_180d,
-      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(360)} AND d < ${since(180)}, value, day))) AS revenue_prev_180d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(180)}, value, day))) / 100 AS revenue_180d,
+      toFloat64(arraySum(arrayFilter((v, d) -> d >= ${since(360)} AND d < ${since(180)}, value, day))) / 100 AS revenue_prev_180d,
       -- calendar months with an order in the last 365 days: distinct months of the sorted days
       length(arrayCompact(arrayMap(d -> toRelativeMonthNum(d), arrayFilter(d -> d >= ${since(365)}, days_sorted)))) AS active_months_365d,
       arrayCount(d -> d >= ${since(365)} AND d < subtractDays(${C}, {season_end_days:UInt32}), day) AS orders_same_window_last_year,
@@ -290,7 +359,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       if(countIf(type IN {contact_types:Array(String)}) = 0, NULL,
          dateDiff('day', toDate(maxIf(occurred_at, type IN {contact_types:Array(String)})), ${C})) AS days_since_last_contact,
       toNullable(dateDiff('day', toDate(max(occurred_at)), ${C})) AS days_since_last_interaction
-    FROM interactions_resolved
+    FROM ${src('interactions')}
     WHERE occurred_at < ${C}${idFilter}
     GROUP BY ck
   )`;
@@ -299,14 +368,14 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       countIf(NOT ifNull(closed_at < ${C}, false)) AS open_deals, -- not closed before the cutoff
       countIf(status = 'lost' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS lost_deals_365d,
       countIf(status = 'won' AND closed_at < ${C} AND closed_at >= ${since(365)}) AS won_deals_365d
-    FROM opportunities_resolved
+    FROM ${src('opportunities')}
     WHERE created_at < ${C}${idFilter}
     GROUP BY ck
   )`;
   const cm = `cm AS (
     SELECT cityHash64(customer_id) AS ck,
       countIf(responded_at IS NOT NULL AND responded_at < ${C} AND responded_at >= ${since(365)}) AS responses_365d
-    FROM campaign_members_resolved
+    FROM ${src('campaign_members')}
     WHERE added_at < ${C}${idFilter}
     GROUP BY ck
   )`;
@@ -320,7 +389,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
   if (opts.withLabels) {
     ctes.push(`lbl AS (
     SELECT cityHash64(customer_id) AS ck, uniqExact(order_id) AS orders_after
-    FROM transactions_resolved
+    FROM ${src('transactions')}
     WHERE order_date >= ${C} AND order_date < addDays(${C}, {horizon_days:UInt32})
       AND status IN {purchase_statuses:Array(String)}${idFilter}
     GROUP BY ck
@@ -359,10 +428,8 @@ ${labelJoin.join('\n')}${opts.ordered === false ? '' : '\nORDER BY customer_id'}
     query_params.purchase_statuses = d.purchaseStatuses;
   }
   if (opts.customerIds) query_params.customer_ids = opts.customerIds;
-  if (shard && shard.count > 1) {
-    query_params.shard_count = shard.count;
-    query_params.shard_index = shard.index;
-  }
+  if (range?.from !== undefined) query_params.range_from = range.from;
+  if (range?.below !== undefined) query_params.range_below = range.below;
   return { query, query_params };
 }
 
@@ -387,7 +454,7 @@ export interface LoadOptions extends FeatureQueryOptions {
  * fraction of the CPU per row).
  */
 export async function loadFeatures(warehouse: Warehouse, opts: LoadOptions): Promise<FeatureSet> {
-  const { query, query_params } = buildFeatureQuery(opts);
+  const { query, query_params } = buildFeatureQuery({ onCluster: warehouse.cluster !== undefined, ...opts });
   const nf = FEATURES.length;
   const reader = new TsvColumnReader(nf + (opts.withLabels ? 1 : 0), 1 << 14);
   const { stream } = await warehouse.client.exec({ query: `${query}\nFORMAT TabSeparated`, query_params });
@@ -419,7 +486,7 @@ export async function streamFeatures(
   onBlock: (block: FeatureSet) => Promise<void> | void,
 ): Promise<number> {
   if (opts.withLabels) throw new Error('streamFeatures reads scoring features only (no labels)');
-  const { query, query_params } = buildFeatureQuery(opts);
+  const { query, query_params } = buildFeatureQuery({ onCluster: warehouse.cluster !== undefined, ...opts });
   // TabSeparatedWithNames (the header line skipped), not TabSeparated: the embedded endpoint streams
   // a TabSeparated answer, and chDB's StreamQuery computes its first block — here the whole
   // GROUP BY and ORDER BY, seconds per shard at 1M customers — synchronously on this thread,

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { dataDirFrom } from '../../lib/config.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { resolveDefinition, todayUtc } from '../churn/definition.ts';
-import { loadFeatures, rowValues, streamFeatures, type FeatureSet } from '../churn/features.ts';
+import { featureRanges, loadFeatures, rowValues, streamFeatures, type FeatureSet } from '../churn/features.ts';
 import { latestChurnModel, ModelRegistryError, type LoadedChurnModel } from '../churn/registry.ts';
 import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
 import { predictBlock } from '../churn/predict.ts';
@@ -47,9 +47,9 @@ export interface ScoreChurnOptions {
   /** Locale and currency of the amounts in the reasons; default: the configuration's CRM_BASE_CURRENCY. */
   format?: FormatContext;
   /**
-   * Feature queries the population is read in (customers by cityHash64 of their id, default
-   * DEFAULT_SHARDS): while this thread scores one shard's customers, the engine computes the next
-   * shard's features. 1 reads everyone in one query. The rows written are the same either way.
+   * Feature queries the population is read in (ranges of customer ids, features.ts featureRanges;
+   * default DEFAULT_SHARDS): while this thread scores one shard's customers, the engine computes the
+   * next shard's features. 1 reads everyone in one query. The rows written are the same either way.
    */
   shards?: number;
   /**
@@ -238,7 +238,9 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
       const reading = (async () => {
         // Unordered: the rows' order changes nothing stored (the population is sorted values), and the
         // engine skips sorting the shard's ids.
-        for (let k = 0; k < shards; k++) await streamFeatures(warehouse, { ...featureOptions, shard: { index: k, count: shards }, ordered: false }, BLOCK_ROWS, push);
+        // Ranges of customer ids: each query reads its range of every fact table, not all of it.
+        const ranges = await featureRanges(warehouse, shards);
+        for (const range of ranges) await streamFeatures(warehouse, { ...featureOptions, range, ordered: false }, BLOCK_ROWS, push);
       })().finally(() => {
         done = true;
         wake?.();
