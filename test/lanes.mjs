@@ -33,6 +33,7 @@ export const NODE_TESTS = {
     'test/ingest/demo.test.ts', // the demo CLI as a child process
     'test/ingest/detect-cli.test.ts', // the detect CLI as a child process
     'test/ingest/detect-load.test.ts', // detect's drafts loaded into the engine, answered by a real Cube; the detect CLI
+    'test/ingest/exports-sweep.test.ts', // Xero, QuickBooks, Pipedrive, Zendesk exports through detect's drafts, answered by a real Cube
     'test/ingest/entities.test.ts',
     'test/ingest/http-parts.test.ts', // the ingest HTTP server on a loopback port, against fakes
     'test/ingest/http.test.ts',

@@ -10,18 +10,20 @@ import type { EntityName } from '../entities/types.ts';
 export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string[]>>> = {
   transactions: {
     transaction_id: ['transaction_id', 'transaction', 'txn_id', 'line_id', 'order_line_id', 'line_item_id', 'lineitem_id', 'position_id', 'charge_id', 'payment_id', 'Buchungsnr', 'Positionsnr', 'id'],
-    order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'receipt', 'receipt_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
-    customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail'],
+    order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'invoice_num', 'receipt', 'receipt_number', 'no', 'num', 'number', 'doc_number', 'document_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
+    // Ids first, then e-mails, then names (NAME_REFS): B2B exports are often keyed by the account's name only.
+    customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail', 'email_address', 'from_email_address', 'billing_email', 'payer_email', 'buyer_email', 'Kunden-E-Mail', 'contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'account', 'organization', 'organisation', 'billing_company', 'billing_name', 'Kundenname', 'Firma'],
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
-    status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand'],
+    // A report's transaction type says Invoice or Credit Memo (QuickBooks): the status when there is no status column.
+    status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand', 'transaction_type', 'Belegart'],
     amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross_amount', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
     // Prices of one unit: the load computes amount = unit_price × quantity. A bare "Price"/"Preis" is
     // a unit price only beside a quantity column (AMBIGUOUS_UNIT_PRICES; else it is the amount).
-    unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'item_price', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
+    unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'unit_amount', 'item_price', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
     currency: ['currency', 'currency_code', 'Währung', 'Waehrung'],
     quantity: ['quantity', 'qty', 'lineitem_quantity', 'units', 'items', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
-    product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'stock_code', 'item_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
-    product_name: ['product_name', 'product', 'item_name', 'item', 'lineitem_name', 'description', 'title', 'Artikelname', 'Bezeichnung'],
+    product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'stock_code', 'item_code', 'inventory_item_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
+    product_name: ['product_name', 'product', 'item_name', 'item', 'lineitem_name', 'description', 'memo_description', 'item_title', 'memo', 'title', 'Artikelname', 'Bezeichnung'],
     category: ['category', 'product_category', 'product_type', 'Kategorie', 'Warengruppe'],
     channel: ['channel', 'sales_channel', 'source_name', 'Kanal', 'Vertriebskanal'],
     updated_at: ['updated_at', 'last_modified', 'modified_at', 'Geändert'],
@@ -45,38 +47,42 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
     updated_at: ['updated_at', 'last_modified_date', 'last_modified', 'lastmodifieddate'],
   },
   opportunities: {
+    // Pipedrive writes "Deal - Title", "Deal - Value", …: their keys are listed with the deal_ prefix.
     opportunity_id: ['opportunity_id', 'deal_id', 'opportunity', 'record_id', 'id'],
-    customer_ref: ['customer_ref', 'customer_id', 'contact_id', 'contactid', 'associated_contact_ids', 'associated_contact_id', 'account_id', 'accountid', 'company_id', 'associated_company_ids'],
+    customer_ref: ['customer_ref', 'customer_id', 'contact_id', 'contactid', 'associated_contact_ids', 'associated_contact_id', 'account_id', 'accountid', 'company_id', 'associated_company_ids', 'contact_email', 'email', 'organization', 'organisation', 'deal_organization', 'account_name', 'company', 'company_name', 'associated_company', 'contact_person', 'deal_contact_person', 'customer', 'customer_name', 'client'],
     owner_id: ['owner_id', 'ownerid', 'deal_owner', 'opportunity_owner', 'owner'],
-    name: ['name', 'deal_name', 'opportunity_name'],
+    name: ['name', 'deal_name', 'opportunity_name', 'deal_title', 'title'],
     product: ['product', 'product_line'],
     amount: ['amount', 'deal_amount', 'deal_value', 'value'],
-    currency: ['currency', 'currency_code', 'currencyisocode', 'deal_currency_code'],
+    currency: ['currency', 'currency_code', 'currencyisocode', 'deal_currency_code', 'deal_currency', 'currency_of_value', 'deal_currency_of_value'],
     status: ['status', 'deal_status', 'result'],
-    stage: ['stage', 'deal_stage', 'stagename', 'stage_name'],
-    loss_reason: ['loss_reason', 'closed_lost_reason', 'lost_reason', 'reason_lost'],
+    stage: ['stage', 'deal_stage', 'stagename', 'stage_name', 'pipeline_stage'],
+    loss_reason: ['loss_reason', 'closed_lost_reason', 'lost_reason', 'reason_lost', 'deal_lost_reason'],
     competitor: ['competitor', 'main_competitor'],
-    created_at: ['created_at', 'create_date', 'created_date', 'createddate', 'created'],
-    closed_at: ['closed_at', 'close_date', 'closedate', 'date_closed'],
-    expected_close_at: ['expected_close_at', 'expected_close_date'],
+    created_at: ['created_at', 'create_date', 'created_date', 'createddate', 'created', 'deal_created', 'deal_deal_created', 'add_time', 'deal_add_time'],
+    closed_at: ['closed_at', 'close_date', 'closedate', 'date_closed', 'deal_closed_on', 'deal_deal_closed_on', 'close_time', 'deal_close_time'],
+    expected_close_at: ['expected_close_at', 'expected_close_date', 'deal_expected_close_date'],
     notes: ['notes', 'description'],
     updated_at: ['updated_at', 'last_modified_date', 'lastmodifieddate'],
   },
   interactions: {
     interaction_id: ['interaction_id', 'activity_id', 'ticket_id', 'event_id', 'id'],
-    customer_ref: ['customer_ref', 'customer_id', 'contact_id', 'customer', 'email'],
-    occurred_at: ['occurred_at', 'activity_date', 'timestamp', 'created_at', 'date', 'time'],
-    type: ['type', 'activity_type', 'event_type', 'interaction_type'],
+    customer_ref: ['customer_ref', 'customer_id', 'contact_id', 'requester_id', 'customer', 'email', 'requester_email', 'email_address', 'customer_email', 'requester', 'organization', 'company', 'account_name', 'customer_name'],
+    occurred_at: ['occurred_at', 'activity_date', 'timestamp', 'created_at', 'created', 'date', 'time', 'sent_time', 'timestamp_utc'],
+    type: ['type', 'activity_type', 'event_type', 'interaction_type', 'action'],
     channel: ['channel'],
     direction: ['direction'],
     outcome: ['outcome', 'result', 'resolution'],
     csat: ['csat', 'satisfaction', 'rating'],
     campaign_id: ['campaign_id', 'campaign'],
-    owner_id: ['owner_id', 'agent', 'owner', 'assignee'],
+    owner_id: ['owner_id', 'agent', 'owner', 'assignee', 'assignee_id'],
     subject: ['subject', 'title'],
     duration_seconds: ['duration_seconds', 'duration'],
   },
 };
+
+/** customer_ref spellings that name the customer rather than identify it: the draft says what keying by a name means. */
+export const NAME_REFS: readonly string[] = ['contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'account', 'organization', 'organisation', 'deal_organization', 'billing_company', 'billing_name', 'kundenname', 'firma', 'associated_company', 'contact_person', 'deal_contact_person', 'requester'];
 
 /** unit_price spellings that mean the amount when the file has no quantity column. */
 export const AMBIGUOUS_UNIT_PRICES: readonly string[] = ['price', 'preis'];
@@ -129,15 +135,24 @@ export const PROFILES: readonly ExportProfile[] = [
 /** Spellings of enum values in real exports → canonical value, per entity and field. */
 export const VALUE_SYNONYMS: Record<string, Record<string, readonly string[]>> = {
   'transactions.status': {
-    completed: ['paid', 'succeeded', 'success', 'successful', 'complete', 'completed', 'fulfilled', 'closed', 'captured', 'authorized', 'partially_refunded', 'partially refunded', 'shipped', 'delivered', 'bezahlt', 'abgeschlossen', 'geliefert'],
+    completed: ['paid', 'succeeded', 'success', 'successful', 'complete', 'completed', 'fulfilled', 'closed', 'captured', 'authorized', 'authorised', 'awaiting payment', 'invoice', 'sales receipt', 'sale', 'rechnung', 'partially_refunded', 'partially refunded', 'shipped', 'delivered', 'bezahlt', 'abgeschlossen', 'geliefert'],
     refunded: ['refunded', 'returned', 'refund', 'erstattet', 'zurückerstattet', 'retoure'],
-    cancelled: ['cancelled', 'canceled', 'voided', 'void', 'failed', 'declined', 'storniert', 'abgebrochen'],
-    pending: ['pending', 'open', 'unpaid', 'processing', 'on hold', 'on_hold', 'partially_paid', 'offen', 'ausstehend'],
-    credit: ['credit', 'credit_note', 'credit note', 'credit memo', 'credit_memo', 'gutschrift'],
+    cancelled: ['cancelled', 'canceled', 'voided', 'void', 'deleted', 'failed', 'declined', 'denied', 'storniert', 'abgebrochen'],
+    // Xero's invoices: AUTHORISED (approved, awaiting payment) is a sale made, as an authorized card payment is; DRAFT and SUBMITTED are not yet.
+    pending: ['pending', 'open', 'unpaid', 'processing', 'on hold', 'on_hold', 'partially_paid', 'draft', 'submitted', 'awaiting approval', 'offen', 'ausstehend', 'entwurf'],
+    credit: ['credit', 'credit_note', 'credit note', 'credit memo', 'credit_memo', 'refund receipt', 'gutschrift'],
   },
   'customers.customer_type': {
     person: ['person', 'individual', 'private', 'consumer', 'b2c', 'privat', 'privatkunde'],
     business: ['business', 'company', 'organization', 'organisation', 'b2b', 'firma', 'geschäftskunde'],
+  },
+  // Mailchimp's campaign activity ("Action": open, click, bounce) and ticket systems.
+  'interactions.type': {
+    email_open: ['open', 'opened', 'email_opened'],
+    email_click: ['click', 'clicked', 'email_clicked'],
+    email_sent: ['sent', 'delivered', 'email_delivered'],
+    support_ticket: ['ticket', 'question', 'incident', 'problem', 'task'],
+    call: ['phone', 'phone_call', 'call_logged'],
   },
   'interactions.direction': { inbound: ['in', 'incoming', 'inbound', 'eingehend'], outbound: ['out', 'outgoing', 'outbound', 'ausgehend'] },
 };

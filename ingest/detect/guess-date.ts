@@ -80,15 +80,16 @@ export function guessDateFormat(values: readonly string[], opts: { allowEpoch?: 
   if (!mostly(vs, (v) => /^[\d./: -]+( ?[AaPp][Mm])?( [+-]\d\d:?\d\d)?$/.test(v))) return undefined;
   // The format with the fewest misfits wins (the odd bad value is tolerated, a better fit is not passed over).
   const misfits = (f: string): number => vs.reduce((n, v) => n + (fits(parser(f), v) ? 0 : 1), 0);
-  const fitting = (hasTime ? WITH_TIME : DATE_ONLY)
+  const ranked = (hasTime ? WITH_TIME : DATE_ONLY)
     .filter((f) => mostly(vs, (v) => fits(parser(f), v)))
     .map((f, i) => ({ f, i, miss: misfits(f) }))
-    .sort((a, b) => a.miss - b.miss || a.i - b.i)
-    .map((x) => x.f);
-  if (fitting.length === 0) return undefined;
-  const [first, second] = fitting;
+    .sort((a, b) => a.miss - b.miss || a.i - b.i);
+  if (ranked.length === 0) return undefined;
+  const [first, second] = ranked.map((x) => x.f);
   const swapped = (f: string): string => (f.startsWith('DD') ? `MM${f.slice(2, 3)}DD${f.slice(5)}` : `DD${f.slice(2, 3)}MM${f.slice(5)}`);
-  if (second !== undefined && second === swapped(first)) {
+  // "03/13/2024" fits month first only: one value above 12 decides, even where the other order's
+  // misfit would be tolerated as the odd bad value.
+  if (second !== undefined && second === swapped(first) && ranked[0].miss === ranked[1].miss) {
     const dayFirst = first.startsWith('DD') ? first : second;
     const monthFirst = first.startsWith('MM') ? first : second;
     const format = opts.preferDayFirst ? dayFirst : monthFirst;

@@ -9,6 +9,8 @@ export interface NumberGuess {
   thousands: '' | '.' | ',' | ' ';
   /** How many values decided it (0: nothing in the sample did; the default `.` was kept). */
   evidence: number;
+  /** A lone grouped value ("7,200") decided the thousands separator, nothing the decimal: said in the draft. */
+  loneGroups?: string;
 }
 
 const COMMA_DECIMAL = [/^[+-]?\d{1,3}(\.\d{3})+,\d+$/, /^[+-]?\d+,\d{1,2}$/, /^[+-]?\d+,\d{4,}$/, /^[+-]?\d{1,3}( \d{3})+,\d+$/];
@@ -23,6 +25,8 @@ export function guessNumberFormat(values: Iterable<string>): NumberGuess {
   let dotGroups = 0;
   let commaGroups = 0;
   let spaceGroups = 0;
+  let loneComma: string | undefined;
+  let loneDot: string | undefined;
   for (const raw of values) {
     const v = raw.trim();
     if (v === '' || !/^[+-]?\d[\d.,  ]*$/.test(v)) continue;
@@ -31,10 +35,17 @@ export function guessNumberFormat(values: Iterable<string>): NumberGuess {
     if (DOT_GROUPS.test(v) && (v.includes(',') || (v.match(/\./g) ?? []).length > 1)) dotGroups++;
     if (COMMA_GROUPS.test(v) && (v.includes('.') || (v.match(/,/g) ?? []).length > 1)) commaGroups++;
     if (SPACE_GROUPS.test(v)) spaceGroups++;
+    if (/^[+-]?\d{1,3}(,\d{3})+$/.test(v)) loneComma ??= v;
+    if (/^[+-]?\d{1,3}(\.\d{3})+$/.test(v)) loneDot ??= v;
   }
   const decimal = comma > point ? ',' : '.';
-  const thousands = decimal === ',' ? (dotGroups > 0 ? '.' : spaceGroups > 0 ? ' ' : '') : commaGroups > 0 ? ',' : '';
-  return { decimal, thousands, evidence: Math.max(comma, point) };
+  // "7,200" beside whole numbers or decimal points is seven thousand two hundred (a price is not
+  // written to three decimals); "7.200" beside decimal commas the same.
+  let thousands: NumberGuess['thousands'] = decimal === ',' ? (dotGroups > 0 ? '.' : spaceGroups > 0 ? ' ' : '') : commaGroups > 0 ? ',' : '';
+  let loneGroups: string | undefined;
+  if (thousands === '' && decimal === '.' && comma === 0 && loneComma) [thousands, loneGroups] = [',', loneComma];
+  else if (thousands === '' && decimal === ',' && loneDot) [thousands, loneGroups] = ['.', loneDot];
+  return { decimal, thousands, evidence: Math.max(comma, point), ...(loneGroups ? { loneGroups } : {}) };
 }
 
 /** A plain number in the given format (sign, digits, optional thousands groups and fraction). */
@@ -94,4 +105,10 @@ export function withoutCurrencySign(value: string, symbol: string): string {
   if ((v.startsWith('-') || v.startsWith('+')) && v.slice(1).startsWith(symbol)) return v[0] + v.slice(1 + symbol.length).trim();
   if (v.endsWith(symbol)) return v.slice(0, -symbol.length).trim();
   return value;
+}
+
+/** An accounting negative, "(12.50)" or "($1,234.00)", as the minus-signed number the guesses read ("-12.50"); any other value as it is. */
+export function withMinusForParens(value: string): string {
+  const m = /^\s*\(\s*([^()\s-][^()]*?)\s*\)\s*$/.exec(value);
+  return m && /\d/.test(m[1]) ? `-${m[1]}` : value;
 }

@@ -2,9 +2,9 @@ import { basename } from 'node:path';
 import { ENTITIES, ENTITY_NAMES, type EntityName, type EntitySpec, type FieldSpec } from '../entities/index.ts';
 import { headerKey } from '../mapping/compile.ts';
 import type { Mapping } from '../mapping/mapping-file.ts';
-import { AMBIGUOUS_UNIT_PRICES, dealStatusOf, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
+import { AMBIGUOUS_UNIT_PRICES, dealStatusOf, NAME_REFS, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
 import { guessColumn, type ColumnGuess, type ColumnKind } from './guess-column.ts';
-import { guessCurrencySign, guessNumberFormat, withoutCurrencySign, type NumberGuess } from './guess-number.ts';
+import { guessCurrencySign, guessNumberFormat, withMinusForParens, withoutCurrencySign, type NumberGuess } from './guess-number.ts';
 
 /** A sample as rows of text, whatever the format it came from. */
 export interface SampleTable {
@@ -17,7 +17,9 @@ export interface SampleTable {
   /** CSV only: the header named a column twice or not at all; `names` are distinct and go to csv.names. */
   renamed?: boolean;
   rows: string[][];
-  csv?: { delimiter: string; quote: string; encoding: 'utf-8' | 'windows-1252'; bom: boolean; crlf: boolean; why: string; headerWhy: string };
+  /** CSV only, when the sample is not the whole file: the records of its last bytes (total rows live there). */
+  tail?: string[][];
+  csv?: { delimiter: string; quote: string; encoding: 'utf-8' | 'windows-1252'; bom: boolean; crlf: boolean; why: string; headerWhy: string; skipLines?: number };
 }
 
 export interface ProposeOptions {
@@ -68,9 +70,12 @@ function fits(f: FieldSpec, kind: ColumnKind): boolean {
   }
 }
 
-/** Fields the load can do without: source (mapping), derived transaction ids, a constant purchase status. */
-function fillable(entity: EntityName, field: string): boolean {
-  return field === 'source' || (entity === 'transactions' && (field === 'transaction_id' || field === 'status'));
+/** Fields the load can do without: source (mapping), derived line ids, a constant purchase status, an interaction type the file's name says. */
+function fillable(entity: EntityName, field: string, table?: SampleTable): boolean {
+  if (field === 'source') return true;
+  if (entity === 'transactions') return field === 'transaction_id' || field === 'status';
+  if (entity === 'interactions') return field === 'interaction_id' || (field === 'type' && table !== undefined && interactionKind(table) !== undefined);
+  return false;
 }
 
 /** The amount is filled per row by unit_price × quantity (a unit-price column and no amount column). */
@@ -161,6 +166,9 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
       keys.forEach((k, col) => {
         let r = spellings.indexOf(k);
         if (r < 0) r = runTogether.indexOf(squashed[col]);
+        // A required field prefers a column filled on every sampled row: Xero's EmailAddress is empty
+        // for contacts without one, its ContactName never is (every empty one would be a reject).
+        if (r > 0 && f.required && guesses[col].empty > 0) r += spellings.length;
         // A column named exactly like the field is taken whatever its values look like: the load rejects the bad ones.
         if (r >= 0 && r < rank && !fieldOf.has(col) && (r === 0 || fits(f, guesses[col].kind))) [best, rank] = [col, r];
       });
@@ -196,7 +204,7 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
   for (const f of spec.fields) {
     if (taken.has(f.name)) score += f.required ? 3 : 1;
     else if (pricedAmount(spec, f.name, taken)) score += 3;
-    else if (f.required && !fillable(spec.name, f.name)) score -= 6;
+    else if (f.required && !fillable(spec.name, f.name, table)) score -= 6;
   }
   if (profile) score += 10;
   const fileName = basename(table.file);
@@ -247,17 +255,37 @@ const show = (d: string): string => (d === '\t' ? 'tab' : d === 'whitespace' ? '
  * Proposes the entity and a mapping draft for a sample. Pure: the same sample gives the same draft.
  * Everything it decided is listed in `$comment`, with how sure it is.
  */
-export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): Draft {
+export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): Draft {
+  // Total rows are set aside first: a "TOTAL" in the date column is not a date that misfits, nor an empty customer.
+  const totals = totalRows(sample);
+  const table = totals.length > 0 ? { ...sample, rows: sample.rows.filter((r) => !totals.some((t) => t.row === r)) } : sample;
   const width = table.names.length;
   // Amounts written with a currency sign ("$24,000.00") are numbers once the sign is set aside; the
   // load does the same with numbers.currencySymbol.
-  const sign = guessCurrencySign(table.rows.flat());
-  const rows = sign ? table.rows.map((r) => r.map((v) => withoutCurrencySign(v, sign.symbol))) : table.rows;
+  // Accounting negatives ("(12.50)") are read by the load as minus amounts; guessed as such.
+  const signed = table.rows.map((r) => r.map(withMinusForParens));
+  const sign = guessCurrencySign(signed.flat());
+  const rows = sign ? signed.map((r) => r.map((v) => withoutCurrencySign(v, sign.symbol))) : signed;
   const numbers = guessNumberFormat(rows.flat());
-  const preferDayFirst = numbers.decimal === ',' || table.csv?.delimiter === ';';
-  const guesses = table.names.map((name, col) =>
-    guessColumn(table.header || table.format !== 'csv' ? name : '', rows.map((r) => r[col] ?? ''), { numbers, preferDayFirst }),
-  );
+  let preferDayFirst = numbers.decimal === ',' || table.csv?.delimiter === ';';
+  const guessAll = (): ColumnGuess[] =>
+    table.names.map((name, col) => guessColumn(table.header || table.format !== 'csv' ? name : '', rows.map((r) => r[col] ?? ''), { numbers, preferDayFirst }));
+  let guesses = guessAll();
+  // One file, one locale: a date column that tells day from month (a value above 12) decides it for
+  // the columns whose values fit both (03/04/2024 beside a due date of 17/04/2024).
+  const slashOrder = (g: ColumnGuess): string | undefined => (g.date && /^(DD|MM)[/.-]/.test(g.date.format) ? g.date.format.slice(0, 2) : undefined);
+  const decided = [...new Set(guesses.filter((g) => g.date?.sure === 'high').map(slashOrder).filter((o) => o !== undefined))];
+  const unsure = guesses.some((g) => g.date?.sure === 'low');
+  let dayOrderFrom: string | undefined;
+  if (unsure && decided.length === 1 && (decided[0] === 'DD') !== preferDayFirst) {
+    preferDayFirst = decided[0] === 'DD';
+    guesses = guessAll();
+  }
+  if (unsure && decided.length === 1) {
+    const by = guesses.findIndex((g) => g.date?.sure === 'high' && slashOrder(g) === decided[0]);
+    dayOrderFrom = table.names[by];
+    for (const g of guesses) if (g.date?.sure === 'low' && slashOrder(g) === decided[0]) g.date = { ...g.date, sure: 'high', alternative: undefined };
+  }
   const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses));
   const ranked = [...candidates].sort((a, b) => b.score - a.score);
   const chosen = ranked[0];
@@ -276,6 +304,10 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
       `header: ${table.header ? 'yes' : 'no'} (${c.headerWhy})`,
     );
     mapping.csv = { delimiter: c.delimiter, quote: c.quote };
+    if (c.skipLines) {
+      mapping.csv.skipLines = c.skipLines;
+      comment.push(`the first ${c.skipLines} line${c.skipLines === 1 ? ' is' : 's are'} a title above the table (a report's name, company, dates): left out (csv.skipLines)`);
+    }
     if (c.encoding !== 'utf-8') {
       mapping.csv.encoding = c.encoding;
       comment.push('encoding: the bytes are not UTF-8, read as windows-1252 (latin1 and Excel "CSV" files on Windows)');
@@ -340,7 +372,9 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
   if (Object.keys(dates).length > 0) mapping.dates = dates;
   if (numbers.decimal !== '.' || numbers.thousands !== '') {
     mapping.numbers = numbers.thousands ? { decimal: numbers.decimal, thousands: numbers.thousands } : { decimal: numbers.decimal };
-    comment.push(`numbers: decimal ${numbers.decimal === ',' ? 'comma' : 'point'}${numbers.thousands ? `, thousands "${numbers.thousands}"` : ''} (${numbers.evidence} sampled values decided it)`);
+    comment.push(
+      `numbers: decimal ${numbers.decimal === ',' ? 'comma' : 'point'}${numbers.thousands ? `, thousands "${numbers.thousands}"` : ''} (${numbers.evidence} sampled values decided it${numbers.loneGroups ? `; "${numbers.loneGroups}" read as ${numbers.loneGroups.replace(/[.,]/g, '')}: if it means ${numbers.loneGroups.replace(/[.,](?=\d{3}$)/, '.').replace(/,/g, '')}, set numbers.decimal to "${numbers.thousands}" and remove numbers.thousands` : ''})`,
+    );
   }
   if (sign) {
     mapping.numbers = { ...mapping.numbers, currencySymbol: sign.symbol };
@@ -376,6 +410,14 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
     if (colOf('order_id') < 0) {
       mapping.orders = { by: 'customer_timestamp' };
       comment.push('orders: one per customer and order timestamp (no order_id column; "orders.by" can be customer_day or line)');
+    }
+  }
+  if (spec.name === 'interactions' && colOf('type') < 0) {
+    // Exports of one kind of interaction say which in their name or headers, not per row.
+    const kind = interactionKind(table);
+    if (kind) {
+      constants.type = kind[1];
+      comment.push(`type: no column; every row is a ${kind[1]} (constants.type: the file's name or headers say ${kind[2]})`);
     }
   }
   if (Object.keys(values).length > 0) mapping.values = values;
@@ -442,7 +484,34 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
       comment.push(`${f.name}: "${table.names[col]}" writes whole numbers as decimals (${example(table, col)}); they are kept as written, so a file that writes ${vs[0].replace(/\.0+$/, '')} names another record`);
     }
   }
-  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);
+  if (dayOrderFrom !== undefined) comment.push(`dates: ${preferDayFirst ? 'day' : 'month'} first in every date column, as "${dayOrderFrom}" shows (a value above 12); the others' values fit either order`);
+  // Total and summary rows ("TOTAL", "Grand Total", "Summe") that reports and spreadsheets append:
+  // left out by "skip", so a file's own sum never loads as one more sale.
+  if (totals.length > 0) {
+    const skip: Record<string, string[]> = {};
+    const unmapped: string[] = [];
+    for (const t of totals) {
+      const field = fieldOf.get(t.col);
+      const list = field ? (skip[field] ??= []) : unmapped;
+      if (!list.includes(t.value)) list.push(t.value);
+    }
+    if (Object.keys(skip).length > 0) {
+      mapping.skip = skip;
+      const where = Object.entries(skip).map(([f, vs]) => `${vs.map((v) => `"${v}"`).join(', ')} in ${f}`);
+      comment.push(
+        `${totals.length} row${totals.length === 1 ? ' is a total or summary' : 's are totals or summaries'}, not ${totals.length === 1 ? 'a record' : 'records'} (${where.join('; ')}): left out by "skip" (counted, neither loaded nor rejected)${table.tail ? '; the end of the file was read for them' : ''}`,
+      );
+    }
+    if (unmapped.length > 0) comment.push(`total rows (${[...new Set(unmapped)].map((v) => `"${v}"`).join(', ')}) are in a column no field reads: they are rejected for their empty fields, never loaded`);
+  }
+  // Keyed by a name (B2B exports by account name): said, because a name is a weaker key than an id.
+  const refCol = colOf('customer_ref');
+  if (refCol >= 0 && table.header && NAME_REFS.some((n) => n.replace(/_/g, '') === headerKey(table.names[refCol]).replace(/_/g, ''))) {
+    comment.push(
+      `customer_ref: "${table.names[refCol]}" names the customer (no customer id, nor an e-mail on every row): each distinct name as written is one customer of source "${mapping.source}" — two spellings of one company are two customers (merge them in the file or with a customers load whose source_id is the name), two companies of one name are one`,
+    );
+  }
+  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name, table) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);
   if (missing.length > 0) comment.push(`MISSING required: ${missing.join(', ')} — name the column${missing.length > 1 ? 's' : ''} in "columns"`);
 
   return {
@@ -454,6 +523,36 @@ export function proposeMapping(table: SampleTable, opts: ProposeOptions = {}): D
     columns: reports,
     mapping,
   };
+}
+
+/** Interaction files of one kind, by what their name or headers say: [pattern, type, what it says]. */
+const INTERACTION_KINDS: [RegExp, string, string][] = [
+  [/ticket|zendesk|freshdesk|helpdesk|help desk/, 'support_ticket', 'tickets'],
+  [/complaint|beschwerde/, 'complaint', 'complaints'],
+  [/\bcalls?\b|call_log|anruf/, 'call', 'calls'],
+  [/\bchats?\b|conversation|intercom/, 'chat', 'chats'],
+  [/meeting|termin/, 'meeting', 'meetings'],
+];
+
+function interactionKind(table: SampleTable): [RegExp, string, string] | undefined {
+  const said = `${basename(table.file)} ${table.names.join(' ')}`.toLowerCase();
+  return INTERACTION_KINDS.find(([re]) => re.test(said));
+}
+
+/** A cell that labels its row as a sum: "TOTAL", "Grand total", "Total for Acme", "Subtotal", "Summe", "Gesamt". */
+const TOTAL_LABEL = /^(grand\s*|sub\s*)?totals?(\s+(for|of|:)\b.*|:)?$|^(summe|gesamt|gesamtsumme|zwischensumme|endsumme|sum)(\s*:)?$/i;
+
+/** Rows whose first filled cell is a total label and that fill at most a third of the columns (a product called "Total Gym" fills its row). */
+function totalRows(table: SampleTable): { col: number; value: string; row: string[] }[] {
+  if (table.format !== 'csv' || !table.header) return [];
+  const width = table.names.length;
+  const found: { col: number; value: string; row: string[] }[] = [];
+  for (const r of [...table.rows.slice(-50), ...(table.tail ?? [])]) {
+    const filled = r.map((v, col) => ({ v: v.trim(), col })).filter((c) => c.v !== '');
+    if (filled.length === 0 || filled.length > Math.max(2, Math.ceil(width / 3))) continue;
+    if (TOTAL_LABEL.test(filled[0].v)) found.push({ col: filled[0].col, value: filled[0].v, row: r });
+  }
+  return found;
 }
 
 function example(table: SampleTable, col: number): string {

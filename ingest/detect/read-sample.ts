@@ -68,7 +68,9 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
   const text = new TextDecoder(sniffed.encoding).decode(bytes.subarray(sniffed.bom ? 3 : 0));
   if (format === 'ndjson') return ndjsonSample(file, text, whole);
   const dialect = guessDialect(text, !whole);
-  const records = splitRecords(text, dialect.delimiter, { quote: dialect.quote, limit: SAMPLE_ROWS + 1, truncated: !whole });
+  const skipLines = preambleLines(text, dialect.delimiter, dialect.quote, dialect.columns);
+  const body = skipLines > 0 ? text.split('\n').slice(skipLines).join('\n') : text;
+  const records = splitRecords(body, dialect.delimiter, { quote: dialect.quote, limit: SAMPLE_ROWS + 1, truncated: !whole });
   if (records.length === 0) throw new DetectError(`${file} has no complete line in its first ${bytes.length} bytes`);
   const numbers = guessNumberFormat(records.slice(1).flat());
   const header = guessHeader(records, { numbers, preferDayFirst: numbers.decimal === ',' || dialect.delimiter === ';' });
@@ -76,6 +78,7 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
   const names = header.header ? distinctNames(records[0].map((n) => n.trim())) : Array.from({ length: width }, (_, i) => `column_${i + 1}`);
   const sampled = header.header ? records.slice(1) : records;
   const consistent = sampled.filter((r) => r.length === dialect.columns).length;
+  const tail = whole ? undefined : readTail(file, sniffed.encoding, dialect.delimiter, dialect.quote);
   return {
     file,
     format: 'csv',
@@ -83,6 +86,7 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
     header: header.header,
     renamed: header.header && names.some((n, i) => n !== records[0][i].trim()),
     rows: sampled.slice(0, SAMPLE_ROWS),
+    ...(tail ? { tail } : {}),
     csv: {
       delimiter: dialect.delimiter,
       quote: dialect.quote,
@@ -91,8 +95,50 @@ export async function readSample(file: string, opts: { maxBytes?: number; format
       crlf: sniffed.crlf,
       why: `${consistent} of ${sampled.length} sampled lines split into ${dialect.columns} fields`,
       headerWhy: header.why,
+      skipLines,
     },
   };
+}
+
+/**
+ * Title lines above the table, as accounting reports write them ("Invoice List", the company, the
+ * date range, a blank line): the physical lines before the first line that splits into the file's
+ * number of fields and is followed by another such line, when every line before it splits into
+ * fewer. 0 when the table starts at the top (or nothing like a table follows within 30 lines).
+ */
+export function preambleLines(text: string, delimiter: string, quote: string, columns: number): number {
+  if (delimiter === 'whitespace' || columns < 3) return 0;
+  const lines = text.split('\n').slice(0, 32);
+  const width = (line: string): number => (line.trim() === '' ? 0 : (splitRecords(line, delimiter, { quote })[0]?.length ?? 0));
+  for (let i = 0; i < lines.length - 1; i++) {
+    const w = width(lines[i]);
+    if (w > columns) return 0;
+    if (w < columns) continue;
+    let j = i + 1;
+    while (j < lines.length && lines[j].trim() === '') j++;
+    return j < lines.length && width(lines[j]) === columns ? i : 0;
+  }
+  return 0;
+}
+
+/** Bytes read from the end of a file larger than the sample: where reports put their total rows. */
+const TAIL_BYTES = 16 << 10;
+
+/** The records of a plain file's last bytes (the first, likely cut, line dropped); undefined for .gz (the end is not reachable without unpacking all). */
+function readTail(file: string, encoding: 'utf-8' | 'windows-1252', delimiter: string, quote: string): string[][] | undefined {
+  if (file.toLowerCase().endsWith('.gz')) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const size = statSync(file).size;
+    const buf = Buffer.alloc(Math.min(size, TAIL_BYTES));
+    const n = readSync(fd, buf, 0, buf.length, size - buf.length);
+    const text = new TextDecoder(encoding).decode(buf.subarray(0, n));
+    const firstLine = text.indexOf('\n');
+    // A quoted field spanning the cut would shift every record after it: the tail is a hint only.
+    return firstLine < 0 ? [] : splitRecords(text.slice(firstLine + 1), delimiter, { quote });
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A header naming a column twice (or leaving names empty) gets `Name (2)`, `column_4`: the draft's csv.names then tells them apart. */

@@ -470,8 +470,15 @@ export class RowEncoder {
     let credit = false;
     for (const f of c.signs) {
       const s = row.start[f];
-      if (s >= 0 && row.bufs[f][s] === 45) {
+      if (s < 0) continue;
+      const b = row.bufs[f];
+      if (b[s] === 45) {
         row.start[f] = s + 1;
+        credit = true;
+      } else if (b[s] === 40 && row.end[f] - s > 2 && b[row.end[f] - 1] === 41) {
+        // An accounting negative, "(12.50)": the magnitude is what is inside.
+        row.start[f] = s + 1;
+        row.end[f]--;
         credit = true;
       }
     }

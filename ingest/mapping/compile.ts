@@ -51,6 +51,8 @@ export interface CompiledCsv {
   header: boolean;
   /** Column names by position (replace the header's, or name a headerless file's columns). */
   names?: readonly string[];
+  /** Physical lines above the header (a report's title lines) that are not read. */
+  skipLines: number;
 }
 
 export interface CompileOptions {
@@ -174,6 +176,7 @@ function compileCsv(mapping: Mapping, encoding: 'utf-8' | 'windows-1252'): Compi
     encoding,
     header: mapping.csv?.header ?? true,
     names: mapping.csv?.names,
+    skipLines: mapping.csv?.skipLines ?? 0,
   };
 }
 

@@ -26,6 +26,11 @@ export interface Mapping {
     names?: string[];
     /** Quote character (default `"`). */
     quote?: string;
+    /**
+     * Lines before the header (or, without one, before the first record) to leave out: the title,
+     * company and date-range lines that accounting reports (QuickBooks, Xero) put above the table.
+     */
+    skipLines?: number;
     /** `utf-8` (default) or `latin1` / `iso-8859-1` / `windows-1252`. */
     encoding?: string;
   };
@@ -94,7 +99,7 @@ export const WHITESPACE = 'whitespace';
 export class MappingError extends Error {}
 
 const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'skip', 'orders', 'credits', 'defaultCountry', '$comment']);
-const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names']);
+const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names', 'skipLines']);
 
 /** Checks the shape of a mapping object and explains the first problem in plain words. */
 export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
@@ -131,6 +136,7 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
       }
     }
     if (c.header !== undefined && typeof c.header !== 'boolean') fail('"csv.header" must be true or false');
+    if (c.skipLines !== undefined && !(Number.isInteger(c.skipLines) && (c.skipLines as number) >= 0 && (c.skipLines as number) <= 1000)) fail('"csv.skipLines" must be a whole number from 0 to 1000 (lines above the header to leave out)');
     if (c.names !== undefined) {
       if (!Array.isArray(c.names) || c.names.length === 0 || c.names.some((x) => typeof x !== 'string')) fail('"csv.names" must be a non-empty array of column names');
       const names = c.names as string[];

@@ -54,7 +54,10 @@ export class CsvReader implements RowReader {
       useNames(csv.names ?? []);
       namedBy = 'as named by csv.names';
     }
+    const skipLines = csv.skipLines;
     const onRecord: CsvRowSink['row'] = (buf, starts, ends, count, line, high, raw, rawStart, rawEnd) => {
+      // A report's title lines above the table (csv.skipLines); line numbers stay the file's own.
+      if (line <= skipLines) return;
       if (!colOf) {
         if (csv.names) {
           // The header line is skipped: the mapping names the columns by position.
@@ -97,7 +100,10 @@ export class CsvReader implements RowReader {
       }
       sink.row(derived.active ? derived.apply(row) : row);
     };
-    const rowSink: CsvRowSink = { row: onRecord, bad: (line, detail, raw) => sink.bad(line, detail, raw) };
+    const rowSink: CsvRowSink = {
+      row: onRecord,
+      bad: (line, detail, raw) => (line <= skipLines ? undefined : sink.bad(line, detail, raw)),
+    };
     let parser: { push(chunk: Buffer): void; finish(): void } | undefined;
     for await (const chunk of input.chunks) {
       if (!parser) {
@@ -105,7 +111,10 @@ export class CsvReader implements RowReader {
           parser = new SeparatedParser(csv.whitespace ? 'whitespace' : csv.separator!, csv.quote, rowSink);
         else {
           // The header may be wider than any fixed guess: size the parser from the first line.
-          const firstLine = chunk.subarray(0, Math.max(chunk.indexOf(10), 0) || chunk.length);
+          let from = 0;
+          for (let k = 0; k < skipLines && from < chunk.length; k++) from = chunk.indexOf(10, from) + 1 || chunk.length;
+          const rest = chunk.subarray(from);
+          const firstLine = rest.subarray(0, Math.max(rest.indexOf(10), 0) || rest.length);
           let cols = csv.names?.length ?? 1;
           for (const b of firstLine) if (b === delimiter) cols++;
           parser = new CsvParser(delimiter, csv.quote, Math.max(cols + 1, 8), rowSink);

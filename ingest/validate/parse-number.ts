@@ -61,16 +61,30 @@ export function parseCents(b: Uint8Array, s: number, e: number, fmt: NumberForma
  * double (integer digits + scale above 15).
  */
 export function parseScaled(b: Uint8Array, s: number, e: number, fmt: NumberFormat, scale: number): number {
+  // Accounting negatives, as QuickBooks, Xero and spreadsheets write them: "(12.50)", "($12.50)", "$(12.50)".
+  let paren = e - s > 2 && b[s] === 40 && b[e - 1] === 41;
+  if (paren) {
+    s++;
+    e--;
+  }
   let i = s;
   let neg = false;
   if (fmt.symbol) {
     [i, e, neg] = withoutSymbol(b, s, e, fmt.symbol);
     if (neg && i < e && (b[i] === 45 || b[i] === 43)) return Number.NaN; // "-$-5"
+    if (!paren && !neg && e - i > 2 && b[i] === 40 && b[e - 1] === 41) {
+      paren = true;
+      i++;
+      e--;
+    }
+    if (paren && neg) return Number.NaN; // "(-$5)"
   }
   if (i < e && (b[i] === 45 || b[i] === 43)) {
+    if (paren) return Number.NaN; // "(-5)": two signs
     neg = b[i] === 45;
     i++;
   }
+  neg = neg || paren;
   let v = 0;
   let digits = 0;
   let sawDigit = false;

@@ -122,7 +122,9 @@ describe('detect: numbers and column kinds', () => {
     [['29.33', '1,234.00'], '.', ','],
     [['19,99', '7,45'], ',', ''],
     [['1 234,50'], ',', ' '],
-    [['1,234'], '.', ''], // could be either: the default stays
+    // Could be either: read as a thousands comma (a price is rarely written to three decimals), and the draft says how to read it as 1.234.
+    [['1,234'], '.', ','],
+    [['1,234', '2,5'], ',', ''], // a decimal comma elsewhere: "1,234" is 1.234
     [['abc', '2024-01-01'], '.', ''],
   ];
   for (const [values, decimal, thousands] of numbers) {
