@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { graphqlShapeProblem } from './graphql-shape.ts';
 import { routePath } from './route-path.ts';
 
 interface GraphqlParser {
@@ -92,6 +93,17 @@ export function queriesOf(req: Req): number | undefined {
   return undefined;
 }
 
+/** Why a GraphQL request's document (or one of them) is refused, or undefined. */
+function graphqlProblem(req: Req): string | undefined {
+  if (!GRAPHQL.test(routePath(req.url))) return undefined;
+  const text = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query?.query;
+  for (const t of Array.isArray(text) ? text : [text]) {
+    const problem = graphqlShapeProblem(t);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
 /**
  * Express middleware (after the JSON body parser, before the answer cache and Cube): a request
  * that would run more than `max` warehouse queries is a 400 naming both numbers. GraphQL is read
@@ -108,6 +120,12 @@ export function queryFanoutGuard(max = MAX_QUERIES_PER_REQUEST) {
     };
     if (req.method === 'POST' && GRAPHQL.test(routePath(req.url)) && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
       json(415, 'GraphQL requests are accepted as application/json (POST) or as ?query= (GET).');
+      return;
+    }
+    // Aliases that repeat a field, and introspection nested past GraphiQL's (graphql-shape.ts).
+    const shape = graphqlProblem(req);
+    if (shape) {
+      json(400, shape);
       return;
     }
     const n = queriesOf(req);
