@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { noClosedDealsText, noDeals, noDealsCard, noDealsText } from './no-deals.ts';
+import { noClosedDealsCard, noClosedDealsText, noDeals, noDealsCard, noDealsText } from './no-deals.ts';
 
 describe('noDeals: whether the deal figures rest on any deal', () => {
   test.each([
@@ -22,5 +22,11 @@ describe('noDeals: whether the deal figures rest on any deal', () => {
     expect(noDealsText(true)).toMatch(/^No deals in this view: /);
     expect(noClosedDealsText(false)).toMatch(/^No deals loaded: /);
     expect(noClosedDealsText(true)).toMatch(/^No closed deals in this view: /);
+  });
+
+  test('a lost-orders card without closed deals says why instead of "0" and "$0"', () => {
+    // CDNOW on /lost-orders: "Lost deals 0", "Lost value $0" under a banner saying no deals are loaded.
+    expect(noClosedDealsCard(false)).toBe('no deals loaded');
+    expect(noClosedDealsCard(true)).toBe('no closed deals in this view');
   });
 });

@@ -27,3 +27,6 @@ export function noClosedDealsText(filtered: boolean): string {
     ? 'No closed deals in this view: none was won or lost, at any time, for these filters or accounts. Every figure below is about closed deals.'
     : 'No deals loaded: this data has no closed sales deals, so every figure below is empty (load them with npm run ingest -- opportunities <file>).';
 }
+
+/** The short form on a lost-orders card, which shows no figure then (not "0", "$0"). */
+export const noClosedDealsCard = (filtered: boolean): string => (filtered ? 'no closed deals in this view' : 'no deals loaded');
