@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -17,7 +17,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  *
  * The file is named by a digest of the sources it was built from (the build's own list of inputs,
  * kept beside it), so a bundle is used only while every one of those files still has the content
- * it was built from; otherwise it is built again (≈ 0.1 CPU-s, in esbuild's process). Packages stay
+ * it was built from; otherwise it is built again (≈ 0.1 CPU-s, in esbuild's process), and bundles
+ * superseded a day ago or more are removed. Packages stay
  * imports (resolved from node_modules, as the sources do). Undefined when no bundle can be made
  * (esbuild missing, node_modules not writable): the caller falls back to tsx.
  */
@@ -27,7 +28,8 @@ export async function bundled(entry: string, outDir: string): Promise<string | u
   const inputs = await readFile(listFile, 'utf8')
     .then((t) => JSON.parse(t) as unknown)
     .catch(() => undefined);
-  if (Array.isArray(inputs) && inputs.every((x) => typeof x === 'string')) {
+  // The list names the entry it was built for: another checkout sharing node_modules keeps its own.
+  if (Array.isArray(inputs) && inputs.every((x) => typeof x === 'string') && inputs.includes(resolve(entry))) {
     const digest = await digestOf(inputs as string[]);
     const file = digest && join(outDir, `${name}-${digest}.mjs`);
     if (file && (await readFile(file).then(() => true, () => false))) return pathToFileURL(file).href;
@@ -61,9 +63,13 @@ async function build(entry: string, outDir: string, name: string, listFile: stri
   await rename(tmp, file);
   await writeFile(`${listFile}.${process.pid}.tmp`, JSON.stringify(inputs));
   await rename(`${listFile}.${process.pid}.tmp`, listFile);
-  // Earlier builds of the same entry are of sources that changed since.
+  // Earlier builds are of sources that changed since; one a process started with may still be
+  // what its next worker starts from, so only day-old ones go.
   for (const f of await readdir(outDir).catch(() => [] as string[])) {
-    if (f.startsWith(`${name}-`) && f.endsWith('.mjs') && join(outDir, f) !== file) await rm(join(outDir, f), { force: true });
+    const path = join(outDir, f);
+    if (!f.startsWith(`${name}-`) || !f.endsWith('.mjs') || path === file) continue;
+    const st = await stat(path).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_MS) await rm(path, { force: true });
   }
   return pathToFileURL(file).href;
 }
@@ -92,6 +98,9 @@ function esbuildOf(): Esbuild | undefined {
     return undefined;
   }
 }
+
+/** How old a superseded bundle must be before a build removes it. */
+export const STALE_MS = 24 * 3600 * 1000;
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 

@@ -10,7 +10,7 @@
  * (worker-bundle.ts; one test loads through tsx's loader instead), rebuilt when a source changes.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
 import { readSample } from '../../ingest/detect/read-sample.ts';
 import type { EntityName } from '../../ingest/entities/types.ts';
 import { ingestFile } from '../../ingest/load/job.ts';
-import { bundled } from '../../ingest/sources/worker-bundle.ts';
+import { bundled, STALE_MS } from '../../ingest/sources/worker-bundle.ts';
 import { ParseWorker } from '../../ingest/sources/worker-parse.ts';
 import type { IngestFileOptions, IngestSummary } from '../../ingest/types.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
@@ -229,14 +229,29 @@ describe('a file parsed in the worker thread loads what the job thread loads', (
       assert.ok(first, 'a bundle was built');
       assert.equal(((await import(first)) as { answer: number }).answer, 40);
       assert.equal(await bundled(join(src, 'entry.ts'), out), first, 'unchanged sources: the same bundle');
+      // The same entry under another path (another checkout sharing node_modules): a bundle of its own.
+      const copy = mkdtempSync(join(tmpdir(), 'worker-bundle-copy-'));
+      writeFileSync(join(copy, 'entry.ts'), readFileSync(join(src, 'entry.ts')));
+      writeFileSync(join(copy, 'dep.ts'), 'export const value: number = 5;\n');
+      const other = await bundled(join(copy, 'entry.ts'), out);
+      assert.equal(((await import(other!)) as { answer: number }).answer, 10);
+      rmSync(copy, { recursive: true, force: true });
+      assert.equal(await bundled(join(src, 'entry.ts'), out), first, 'and the first checkout still finds its own');
       writeFileSync(join(src, 'dep.ts'), 'export const value: number = 21;\n');
       const second = await bundled(join(src, 'entry.ts'), out);
       assert.ok(second && second !== first, 'a changed import: another bundle');
       assert.equal(((await import(second)) as { answer: number }).answer, 42);
+      // A superseded bundle stays a day (a running process may start its next worker from it), then goes.
+      assert.equal(readdirSync(out).filter((f) => f.endsWith('.mjs')).length, 3, 'first, the other checkout\'s, second');
+      const old = new Date(Date.now() - STALE_MS - 60_000);
+      utimesSync(fileURLToPath(first), old, old);
+      writeFileSync(join(src, 'dep.ts'), 'export const value: number = 22;\n');
+      const third = await bundled(join(src, 'entry.ts'), out);
+      assert.equal(((await import(third!)) as { answer: number }).answer, 44);
       assert.deepEqual(
-        readdirSync(out).filter((f) => f.endsWith('.mjs')),
-        [basename(fileURLToPath(second))],
-        'the stale bundle is removed',
+        readdirSync(out).filter((f) => f.endsWith('.mjs')).sort(),
+        [other!, second, third!].map((u) => basename(fileURLToPath(u))).sort(),
+        'the day-old bundle is removed',
       );
     } finally {
       rmSync(src, { recursive: true, force: true });
