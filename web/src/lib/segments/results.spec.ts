@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignOptions, campaignResultsQuery, groupResults, renewing, stillAwaited, type JustPushed } from './results.ts';
+import { campaignOptions, campaignResultsQuery, groupResults, RESULT_HEADERS, renewing, stillAwaited, type JustPushed } from './results.ts';
 
 const row = (segment: string, id: string, name: string, sends: string, responses: string, conversions: string, rr: string | null, cr: string | null, revenue: string | null) => ({
   'campaign_performance.segment_id': segment,
@@ -75,5 +75,16 @@ describe('after a push', () => {
     ['the campaign with more sends (earlier pushes added members)', [row('seg-a', 'CMP-1', 'Winback', '15', '2', '0', '0.133', '0', '0')], []],
   ] as [string, ReturnType<typeof row>[], JustPushed[]][])('%s', (_name, rows, expected) => {
     expect(stillAwaited(rows, [pushed])).toEqual(expected);
+  });
+});
+
+describe('the results table says what each rate is of', () => {
+  // Both rates are Cube's ÷ sends (campaign_members.yml). "Conversion rate" alone reads as
+  // conversions ÷ responses to a marketer: 30 conversions of 1,000 sends and 60 responses is 3 %
+  // of sends but 50 % of responses.
+  it('names the base of both rates and the revenue as attributed', () => {
+    expect(RESULT_HEADERS.responseRate).toBe('Response rate (of sends)');
+    expect(RESULT_HEADERS.conversionRate).toBe('Conversion rate (of sends)');
+    expect(RESULT_HEADERS.revenue).toBe('Attributed revenue');
   });
 });

@@ -19,6 +19,20 @@ export const RESULT_MEMBERS = {
   revenue: 'campaign_performance.campaign_revenue',
 } as const;
 
+/**
+ * The results table's headers. Both rates are of sends (Cube's measures): "Conversion rate" alone
+ * reads as conversions ÷ responses to a marketer. The revenue is what the members' conversions were
+ * attributed (loaded with the campaign members), not the orders' revenue.
+ */
+export const RESULT_HEADERS = {
+  sends: 'Sends',
+  responses: 'Responses',
+  responseRate: 'Response rate (of sends)',
+  conversions: 'Conversions',
+  conversionRate: 'Conversion rate (of sends)',
+  revenue: 'Attributed revenue',
+} as const;
+
 /** The query for these segments, or null when there are none (nothing to ask). */
 export function campaignResultsQuery(segmentIds: string[]): CubeQuery | null {
   const ids = [...new Set(segmentIds.filter(Boolean))].sort();
