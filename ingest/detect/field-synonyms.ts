@@ -16,7 +16,7 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
     // A report's transaction type says Invoice or Credit Memo (QuickBooks): the status when there is no status column.
     status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand', 'transaction_type', 'Belegart'],
-    amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross_amount', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
+    amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross', 'gross_amount', 'gross_sales', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
     // Prices of one unit: the load computes amount = unit_price × quantity. A bare "Price"/"Preis" is
     // a unit price only beside a quantity column (AMBIGUOUS_UNIT_PRICES; else it is the amount).
     unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'unit_amount', 'item_price', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
@@ -99,6 +99,10 @@ export interface ExportProfile {
   columns: Record<string, string>;
   /** Amounts are in the currency's minor unit (cents): the draft sets currency.minorUnits. */
   minorUnits?: boolean;
+  /** Rows that are not sales by a field's value (the draft's "skip"). */
+  skip?: Record<string, readonly string[]>;
+  /** How rows become orders when the export has no order id (the draft's orders.by). */
+  ordersBy?: 'line';
 }
 
 export const PROFILES: readonly ExportProfile[] = [
@@ -126,6 +130,20 @@ export const PROFILES: readonly ExportProfile[] = [
     columns: { id: 'transaction_id', customer: 'customer_ref', created: 'order_date', amount: 'amount', currency: 'currency', status: 'status', description: 'product_name', amount_refunded: 'refunded_amount', refunded: '', amount_captured: '' },
     minorUnits: true,
   },
+  {
+    // PayPal's activity download: one row per money movement, in its own currency. Refunds and
+    // reversals are rows of their own with a negative Gross; conversions, withdrawals, holds and
+    // deposits move money without selling anything.
+    product: 'paypal',
+    entity: 'transactions',
+    signature: ['gross', 'fee', 'net', 'transaction_id', 'type'],
+    note: 'Gross is the sale (Fee and Net are PayPal\'s cut and what you kept: not read); each payment is its own order (orders.by line); Type is kept as the channel and rows that sell nothing (currency conversions, withdrawals, deposits, holds, authorizations) are left out by "skip" — add other such types you see. A refund row (negative Gross) loads as a credit line; PayPal writes your own address in its From Email Address, so the credit lowers net revenue but is not attached to the buyer (Reference Txn ID names the payment it refunds; not read)',
+    columns: { date: 'order_date', time: '', timezone: '', time_zone: '', name: '', type: 'channel', status: 'status', currency: 'currency', gross: 'amount', fee: '', net: '', from_email_address: 'customer_ref', to_email_address: '', transaction_id: 'transaction_id', item_title: 'product_name', item_id: 'product_id', quantity: 'quantity', reference_txn_id: '', invoice_number: '', receipt_id: '', balance: '', subject: '', note: '', balance_impact: '', shipping_and_handling_amount: '', insurance_amount: '', sales_tax: '' },
+    skip: {
+      channel: ['General Currency Conversion', 'Currency Conversion', 'General Withdrawal', 'General Credit Card Withdrawal', 'General Credit Card Deposit', 'Bank Deposit to PP Account', 'General Authorization', 'Void of Authorization', 'Hold on Balance for Dispute Investigation', 'Reversal of General Account Hold', 'Account Hold for Open Authorization', 'Payment Review Hold', 'Payment Review Release', 'Transfer to PayPal account', 'General Hold', 'General Hold Release', 'User Initiated Withdrawal'],
+    },
+    ordersBy: 'line',
+  },
   { product: 'hubspot', entity: 'opportunities', signature: ['record_id', 'deal_stage'], columns: {} },
   { product: 'hubspot', entity: 'customers', signature: ['record_id', 'lifecycle_stage'], columns: { record_id: 'source_id', contact_owner: 'owner_id', create_date: 'signup_date' } },
   { product: 'salesforce', entity: 'opportunities', signature: ['stagename', 'iswon'], columns: { id: 'opportunity_id', contactid: 'customer_ref', accountid: '' } },
@@ -136,7 +154,7 @@ export const PROFILES: readonly ExportProfile[] = [
 export const VALUE_SYNONYMS: Record<string, Record<string, readonly string[]>> = {
   'transactions.status': {
     completed: ['paid', 'succeeded', 'success', 'successful', 'complete', 'completed', 'fulfilled', 'closed', 'captured', 'authorized', 'authorised', 'awaiting payment', 'invoice', 'sales receipt', 'sale', 'rechnung', 'partially_refunded', 'partially refunded', 'shipped', 'delivered', 'bezahlt', 'abgeschlossen', 'geliefert'],
-    refunded: ['refunded', 'returned', 'refund', 'erstattet', 'zurückerstattet', 'retoure'],
+    refunded: ['refunded', 'returned', 'refund', 'reversed', 'erstattet', 'zurückerstattet', 'retoure'],
     cancelled: ['cancelled', 'canceled', 'voided', 'void', 'deleted', 'failed', 'declined', 'denied', 'storniert', 'abgebrochen'],
     // Xero's invoices: AUTHORISED (approved, awaiting payment) is a sale made, as an authorized card payment is; DRAFT and SUBMITTED are not yet.
     pending: ['pending', 'open', 'unpaid', 'processing', 'on hold', 'on_hold', 'partially_paid', 'draft', 'submitted', 'awaiting approval', 'offen', 'ausstehend', 'entwurf'],

@@ -289,6 +289,16 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses));
   const ranked = [...candidates].sort((a, b) => b.score - a.score);
   const chosen = ranked[0];
+  // Rows the export's profile leaves out (PayPal's currency conversions, withdrawals) are guessed
+  // without: their empty payer and negative amounts are not the sales' (the draft's "skip" keeps them out of the load too).
+  const leftOut = Object.entries(chosen.profile?.skip ?? {}).flatMap(([f, vs]) => {
+    const col = [...chosen.fieldOf].find(([, x]) => x === f)?.[0];
+    return col === undefined ? [] : [{ col, values: new Set(vs.map((v) => v.toLowerCase())) }];
+  });
+  if (leftOut.length > 0) {
+    const kept = sample.rows.filter((r) => !leftOut.some(({ col, values }) => values.has((r[col] ?? '').trim().toLowerCase())));
+    if (kept.length > 0 && kept.length < sample.rows.length) return proposeMapping({ ...sample, rows: kept }, opts);
+  }
   const spec = ENTITIES[chosen.entity];
   const entitySure = opts.entity !== undefined || ranked.length < 2 || chosen.score - ranked[1].score >= 3;
   const comment: string[] = [];
@@ -407,7 +417,8 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
       mapping.orders = { ...mapping.orders, lineIds: true };
       comment.push(`transaction ids: one per order line, from "${table.names[colOf('order_id')]}" and the product (orders.lineIds; no transaction_id column), so a re-export with a changed status or amount updates the line instead of adding one`);
     } else if (colOf('transaction_id') < 0) comment.push('transaction ids: derived from row content (no transaction_id column); identical rows stay separate purchases');
-    if (colOf('order_id') < 0) {
+    if (colOf('order_id') < 0 && chosen.profile?.ordersBy) mapping.orders = { by: chosen.profile.ordersBy };
+    else if (colOf('order_id') < 0) {
       mapping.orders = { by: 'customer_timestamp' };
       comment.push('orders: one per customer and order timestamp (no order_id column; "orders.by" can be customer_day or line)');
     }
@@ -487,6 +498,8 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   if (dayOrderFrom !== undefined) comment.push(`dates: ${preferDayFirst ? 'day' : 'month'} first in every date column, as "${dayOrderFrom}" shows (a value above 12); the others' values fit either order`);
   // Total and summary rows ("TOTAL", "Grand Total", "Summe") that reports and spreadsheets append:
   // left out by "skip", so a file's own sum never loads as one more sale.
+  const profileSkip = Object.entries(chosen.profile?.skip ?? {}).filter(([f]) => colOf(f) >= 0);
+  if (profileSkip.length > 0) mapping.skip = Object.fromEntries(profileSkip.map(([f, vs]) => [f, [...vs]]));
   if (totals.length > 0) {
     const skip: Record<string, string[]> = {};
     const unmapped: string[] = [];
@@ -496,7 +509,9 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
       if (!list.includes(t.value)) list.push(t.value);
     }
     if (Object.keys(skip).length > 0) {
-      mapping.skip = skip;
+      const merged: Record<string, string[]> = { ...mapping.skip };
+      for (const [f, vs] of Object.entries(skip)) merged[f] = [...(merged[f] ?? []), ...vs];
+      mapping.skip = merged;
       const where = Object.entries(skip).map(([f, vs]) => `${vs.map((v) => `"${v}"`).join(', ')} in ${f}`);
       comment.push(
         `${totals.length} row${totals.length === 1 ? ' is a total or summary' : 's are totals or summaries'}, not ${totals.length === 1 ? 'a record' : 'records'} (${where.join('; ')}): left out by "skip" (counted, neither loaded nor rejected)${table.tail ? '; the end of the file was read for them' : ''}`,

@@ -7,7 +7,10 @@
  *   a credit memo written "($85.00)", a TOTAL row at the end, month-first dates decided by the due
  *   date column;
  * - Pipedrive deals ("Deal - Value", the organization's name as the customer, "7,200");
- * - Zendesk tickets (no type column: every row a support ticket).
+ * - Zendesk tickets (no type column: every row a support ticket);
+ * - PayPal's activity download: Gross in each row's currency (USD and EUR), a refund as a negative
+ *   row, conversions and withdrawals that sell nothing; the draft says which rates to add, the test
+ *   adds them as a user would and checks the converted sums.
  * Stripe's partial refunds, the other shapes of this sweep, are in detect-load.test.ts and
  * refunded-amount.test.ts.
  */
@@ -16,6 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { dryRun } from '../../ingest/detect/dry-run.ts';
 import { proposeMapping, type Draft } from '../../ingest/detect/propose-mapping.ts';
 import { readSample } from '../../ingest/detect/read-sample.ts';
 import { ingestFile } from '../../ingest/load/job.ts';
@@ -33,7 +37,8 @@ let tw: TestWarehouse;
 let semantic: SemanticServer;
 let token: string;
 const dir = mkdtempSync(join(tmpdir(), 'exports-sweep-'));
-const loaded: Record<string, { draft: Draft; summary: IngestSummary }> = {};
+const loaded: Record<string, { draft: Draft; summary: IngestSummary; unedited?: Awaited<ReturnType<typeof dryRun>> }> = {};
+const USD_TO_EUR = 0.92;
 
 async function detectAndLoad(name: string): Promise<void> {
   const draft = proposeMapping(await readSample(file(name)), { baseCurrency: 'EUR' });
@@ -78,6 +83,14 @@ before(async () => {
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.config.database });
   for (const name of ['xero-invoices.csv', 'quickbooks-invoice-list.csv', 'pipedrive-deals.csv', 'zendesk-tickets.csv']) await detectAndLoad(name);
+  // PayPal: two currencies; the draft names the rate it needs and the user adds it (the one edit).
+  const paypal = proposeMapping(await readSample(file('paypal-activity.csv')), { baseCurrency: 'EUR' });
+  const unedited = await dryRun(file('paypal-activity.csv'), 'transactions', paypal.mapping, { previewRows: 0 });
+  const mappingFile = join(dir, 'paypal.mapping.json');
+  writeFileSync(mappingFile, JSON.stringify({ ...paypal.mapping, currency: { rates: { USD: USD_TO_EUR } } }, null, 2));
+  const summary = await ingestFile(tw.warehouse, { entity: 'transactions', file: file('paypal-activity.csv'), mapping: mappingFile, rejectsFile: false });
+  assert.equal(summary.status, 'completed', summary.error);
+  loaded['paypal-activity.csv'] = { draft: paypal, summary, unedited };
   await refreshDerived(tw.warehouse.client, tw.config.database);
   const secret = 'exports-sweep-test-secret-0123456789';
   semantic = await startSemanticServer({
@@ -176,5 +189,35 @@ describe('export shapes of the second sweep load through the unedited detect dra
       [got['engagement.interaction_type'], Number(got['engagement.interactions']), Number(got['engagement.interacting_customers'])],
       ['support_ticket', rows.length, new Set(rows.map((r) => r['Requester id'])).size],
     );
+  });
+
+  test('PayPal activity: Gross per currency, a refund row a credit, conversions and withdrawals left out', async () => {
+    const { draft, summary, unedited } = loaded['paypal-activity.csv'];
+    assert.equal(draft.mapping.source, 'paypal');
+    assert.deepEqual([draft.mapping.columns?.Gross, draft.mapping.columns?.['From Email Address'], draft.mapping.orders], ['amount', 'customer_ref', { by: 'line' }]);
+    assert.ok(draft.mapping.$comment.some((c) => /currency: several \(USD, EUR\); add currency\.rates for USD to EUR/.test(c)));
+    const rows = records(readFileSync(file('paypal-activity.csv'), 'utf8'));
+    const notSales = (r: Record<string, string>): boolean => /Conversion|Withdrawal/.test(r.Type);
+    const kept = rows.filter((r) => !notSales(r));
+    // Unedited: every USD row is a reject that names its line and the currency; the EUR rows load.
+    const usdLines = rows.map((r, i) => ({ r, line: i + 2 })).filter(({ r }) => !notSales(r) && r.Currency === 'USD').map(({ line }) => line);
+    assert.deepEqual(unedited!.rejects.map((x) => [x.line, x.field]), usdLines.map((l) => [l, 'currency']));
+    assert.deepEqual([unedited!.valid, unedited!.skipped], [kept.length - usdLines.length, rows.length - kept.length]);
+    // With the rate: the test's own conversion, cents × rate rounded half away from zero per row.
+    const eur = (r: Record<string, string>): number => {
+      const c = Math.abs(cents(Number(r.Gross.replace(/,/g, ''))));
+      return r.Currency === 'USD' ? Math.round(c * USD_TO_EUR) : c;
+    };
+    const sales = kept.filter((r) => r.Status === 'Completed' && !r.Gross.startsWith('-'));
+    const refunds = kept.filter((r) => r.Gross.startsWith('-'));
+    assert.deepEqual([sales.length, refunds.length], [4, 1]);
+    assert.deepEqual([summary.read, summary.loaded, summary.rejected], [rows.length, kept.length, 0]);
+    const revenue = sales.reduce((t, r) => t + eur(r), 0);
+    assert.deepEqual(await salesOf('paypal'), {
+      revenue,
+      net: revenue - refunds.reduce((t, r) => t + eur(r), 0),
+      orders: sales.length,
+      customers: new Set(sales.map((r) => r['From Email Address'])).size,
+    });
   });
 });
