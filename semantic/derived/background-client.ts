@@ -1,4 +1,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { inlineParams } from '../../lib/warehouse/inline-params.ts';
+
+// The rendering lives in lib/warehouse (the HTTP ingest's client uses it too); tests import it from here.
+export { inlineParams, literalOf, MAX_INLINE_BYTES } from '../../lib/warehouse/inline-params.ts';
 
 /**
  * The client the worker's derived refresher talks through (auto-refresh.ts): the same warehouse
@@ -24,57 +28,6 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
  * plain client: the tables written are the same either way (test/semantic/derived-background.test.ts).
  */
 export const BACKGROUND_SETTINGS: ClickHouseSettings = { max_threads: 1 };
-
-/**
- * Statements above this size keep their parameters: the engine's default max_query_size is
- * 256 KiB of SQL text (parameter values do not count against it).
- */
-export const MAX_INLINE_BYTES = 200_000;
-
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g;
-const INTEGER_TYPE = /^U?Int(8|16|32|64|128|256)$/;
-
-/** A ClickHouse string literal: backslash and quote escaped (the engine reads every other byte as is). */
-function stringLiteral(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** The literal for a value of `type`, or undefined when it is not one this renders (then it stays a parameter). */
-export function literalOf(type: string, value: unknown): string | undefined {
-  const t = type.trim();
-  if (INTEGER_TYPE.test(t)) {
-    const text = typeof value === 'bigint' ? value.toString() : typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' ? value : undefined;
-    return text !== undefined && /^-?\d{1,78}$/.test(text) ? `CAST(${stringLiteral(text)} AS ${t})` : undefined;
-  }
-  if (t === 'String') return typeof value === 'string' ? `CAST(${stringLiteral(value)} AS String)` : undefined;
-  if (t === 'Date') return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) ? `CAST(${stringLiteral(value)} AS Date)` : undefined;
-  if (t === 'Array(String)') {
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return undefined;
-    return `CAST([${(value as string[]).map(stringLiteral).join(',')}] AS Array(String))`;
-  }
-  return undefined;
-}
-
-/**
- * `query` with every placeholder whose value renders (literalOf) replaced by its literal, and the
- * parameters left over; the statement unchanged when the result would pass MAX_INLINE_BYTES.
- */
-export function inlineParams(query: string, params: Record<string, unknown> | undefined): { query: string; query_params?: Record<string, unknown> } {
-  if (!params || Object.keys(params).length === 0) return { query, query_params: params };
-  const rendered = new Map<string, string | undefined>();
-  const left = new Set<string>();
-  const text = query.replace(PLACEHOLDER, (whole, name: string, type: string) => {
-    if (!(name in params)) return whole;
-    const key = `${name}:${type}`;
-    if (!rendered.has(key)) rendered.set(key, literalOf(type, params[name]));
-    const literal = rendered.get(key);
-    if (literal === undefined) left.add(name);
-    return literal ?? whole;
-  });
-  if (Buffer.byteLength(text) > MAX_INLINE_BYTES) return { query, query_params: params };
-  const rest = Object.fromEntries(Object.entries(params).filter(([name]) => left.has(name)));
-  return Object.keys(rest).length > 0 ? { query: text, query_params: rest } : { query: text };
-}
 
 type Call = { query?: string; query_params?: Record<string, unknown>; clickhouse_settings?: ClickHouseSettings; http_headers?: Record<string, string> };
 
