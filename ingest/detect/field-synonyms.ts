@@ -16,14 +16,14 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
     // A report's transaction type says Invoice or Credit Memo (QuickBooks): the status when there is no status column.
     status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand', 'transaction_type', 'Belegart'],
-    amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross', 'gross_amount', 'gross_sales', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
+    amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross', 'gross_amount', 'gross_sales', 'net_sales', 'total_sales', 'order_total', 'order_total_amount', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
     // Prices of one unit: the load computes amount = unit_price × quantity. A bare "Price"/"Preis" is
     // a unit price only beside a quantity column (AMBIGUOUS_UNIT_PRICES; else it is the amount).
     unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'unit_amount', 'item_price', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
     currency: ['currency', 'currency_code', 'Währung', 'Waehrung'],
-    quantity: ['quantity', 'qty', 'lineitem_quantity', 'units', 'items', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
+    quantity: ['quantity', 'qty', 'lineitem_quantity', 'units', 'items', 'items_sold', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
     product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'stock_code', 'item_code', 'inventory_item_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
-    product_name: ['product_name', 'product', 'item_name', 'item', 'lineitem_name', 'description', 'memo_description', 'item_title', 'memo', 'title', 'Artikelname', 'Bezeichnung'],
+    product_name: ['product_name', 'product', 'product_s', 'products', 'item_name', 'item', 'lineitem_name', 'description', 'memo_description', 'item_title', 'memo', 'title', 'Artikelname', 'Bezeichnung'],
     category: ['category', 'product_category', 'product_type', 'Kategorie', 'Warengruppe'],
     channel: ['channel', 'sales_channel', 'source_name', 'Kanal', 'Vertriebskanal'],
     updated_at: ['updated_at', 'last_modified', 'modified_at', 'Geändert'],

@@ -521,7 +521,10 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   }
   // Keyed by a name (B2B exports by account name): said, because a name is a weaker key than an id.
   const refCol = colOf('customer_ref');
-  if (refCol >= 0 && table.header && NAME_REFS.some((n) => n.replace(/_/g, '') === headerKey(table.names[refCol]).replace(/_/g, ''))) {
+  const namedByHeader = refCol >= 0 && NAME_REFS.some((n) => n.replace(/_/g, '') === headerKey(table.names[refCol]).replace(/_/g, ''));
+  // WooCommerce's "Customer" holds "Ava Johnson": names by their values too (words, no digits).
+  const namedByValues = refCol >= 0 && (guesses[refCol].kind === 'text' || guesses[refCol].kind === 'enum') && distinctValues(table, refCol).every((v) => /\s/.test(v) && !/\d/.test(v));
+  if (refCol >= 0 && table.header && (namedByHeader || namedByValues)) {
     comment.push(
       `customer_ref: "${table.names[refCol]}" names the customer (no customer id, nor an e-mail on every row): each distinct name as written is one customer of source "${mapping.source}" — two spellings of one company are two customers (merge them in the file or with a customers load whose source_id is the name), two companies of one name are one`,
     );

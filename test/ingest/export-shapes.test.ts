@@ -17,6 +17,7 @@ import { proposeMapping } from '../../ingest/detect/propose-mapping.ts';
 import { preambleLines, readSample } from '../../ingest/detect/read-sample.ts';
 import { validateMapping } from '../../ingest/mapping/mapping-file.ts';
 import { parseCents } from '../../ingest/validate/parse-number.ts';
+import { fixture } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'export-shapes-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -120,5 +121,25 @@ describe('thousands separators and names as references', () => {
     assert.ok(draft.mapping.$comment.some((c) => /"Company" names the customer .* two spellings of one company are two customers/.test(c)));
     const withIds = write('orders-ids.csv', 'Invoice,Customer ID,Company,Date,Amount\nI1,K1,Acme Ltd,2024-01-02,10.00\nI2,K2,Globex,2024-01-03,20.00\n');
     assert.equal(proposeMapping(await readSample(withIds)).mapping.columns?.['Customer ID'], 'customer_ref');
+  });
+
+  it('WooCommerce orders (Analytics export): Net Sales, Items sold, the customer by name, statuses as WooCommerce spells them', async () => {
+    const f = fixture('exports/woocommerce-orders.csv');
+    const draft = proposeMapping(await readSample(f));
+    assert.deepEqual(draft.mapping.columns, { Date: 'order_date', 'Order #': 'order_id', Status: 'status', Customer: 'customer_ref', 'Product(s)': 'product_name', 'Items sold': 'quantity', 'Net Sales': 'amount' });
+    assert.ok(draft.mapping.$comment.some((c) => /"Customer" names the customer/.test(c)));
+    const run = await dryRun(f, draft.entity, draft.mapping, { previewRows: 50 });
+    assert.deepEqual(run.rejects, []);
+    assert.deepEqual(
+      run.preview.map((p) => [p.order_id, p.status, p.amount, p.quantity]),
+      [
+        ['1041', 'completed', '58.50', '2'],
+        ['1042', 'pending', '80.91', '1'],
+        ['1043', 'refunded', '1150.00', '1'],
+        ['1044', 'completed', '36.00', '3'],
+        ['1045', 'cancelled', '45.00', '1'],
+        ['1046', 'pending', '39.00', '1'],
+      ],
+    );
   });
 });
