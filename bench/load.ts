@@ -670,7 +670,7 @@ function report(title: string, r: PhaseResult, s: Summary, goals: boolean): stri
     const c = r.cache;
     const asked = c.hits + c.misses;
     lines.push(
-      `  answer cache      ${asked ? ((100 * c.hits) / asked).toFixed(1) : '–'}% hits (${c.hits} hits${c.stale !== undefined ? `, ${c.stale} of them stale within the bound` : ''}, ${c.misses} misses; ${c.stored} answers kept, ${c.notStored} not kept; ${c.versionChanges} data-version changes${c.held !== undefined ? `, ${c.held} reads held for a writer` : ''}; ${(c.bytes / 1024).toFixed(0)} KiB held)`,
+      `  answer cache      ${asked ? ((100 * c.hits) / asked).toFixed(1) : '–'}% hits (${c.hits} hits${c.stale !== undefined ? `, ${c.stale} of them stale within the bound` : ''}, ${c.misses} misses; ${c.stored} answers kept, ${c.notStored} not kept; ${c.versionChanges} data-version changes${c.held !== undefined ? `, ${c.held} reads held for a writer` : ''}${c.unchanged !== undefined ? `, ${c.unchanged} answers still current through a change to tables they do not read` : ''}; ${(c.bytes / 1024).toFixed(0)} KiB held)`,
     );
     if (c.rewarms !== undefined) lines.push(`  re-warm           ${c.rewarms} runs, ${c.rewarmAsked ?? 0} requests replayed, ${c.shared ?? 0} misses joined an identical request in flight`);
   }
