@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { withOwnConnections, type Warehouse } from '../../lib/warehouse/index.ts';
+import { inliningClient } from '../../lib/warehouse/inline-params.ts';
 import { partLogger, requestIdFrom } from '../../lib/log.ts';
 import { digestToken, requireBearer } from './auth.ts';
 import { checkDeclaredLength, contentCoding, readBody, type ContentCoding } from './body.ts';
@@ -10,6 +11,7 @@ import { loadVariables } from '../../lib/config/schema.ts';
 import { KeyedLock, parseIdempotencyKey, requestDigest, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
 import { batchFormat, parseBatch, type BatchFormat } from './parse.ts';
 import { HTTP_ENTITIES, type HttpEntity, type IngestBatchFn } from './batch.ts';
+import { PhaseClock } from './phases.ts';
 import { summaryBody, summaryStatus, type BatchSummary } from './summary.ts';
 
 export interface IngestServerOptions {
@@ -66,6 +68,8 @@ interface Outcome {
   status: number;
   records?: number;
   note?: string;
+  /** ms per step of an admitted request (phases.ts), for the log line. */
+  phases?: Record<string, number>;
 }
 
 export async function startIngestServer(opts: IngestServerOptions): Promise<IngestServer> {
@@ -90,8 +94,14 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       /^ingest-http error/.test(line) ? apiLog.error(fields, line) : /^ingest-http warning/.test(line) ? apiLog.warn(fields, line) : apiLog.info(fields, line));
   const tokenHint = opts.tokenHint ?? DEFAULT_TOKEN_HINT;
   const expected = digestToken(opts.token);
-  const ingest = opts.ingest ?? (await defaultIngest(opts.warehouse));
-  const store = opts.idempotencyStore ?? warehouseIdempotencyStore(opts.warehouse.client, opts.warehouse.database);
+  // A batch is ~28 statements in a row; under many dashboard users each of them waited its turn
+  // twice (issue 17, README "Time under load"): for one of the 10 connections of the client the
+  // dashboard's session checks kept busy, so the endpoint talks over connections of its own; and
+  // for the embedded engine's process-wide parameter lock, which every statement with query
+  // parameters takes one after the other, so its values go as typed literals (inline-params.ts).
+  const own = opts.ingest && opts.idempotencyStore ? undefined : ownWarehouse(opts.warehouse);
+  const ingest = opts.ingest ?? (await defaultIngest(own!));
+  const store = opts.idempotencyStore ?? warehouseIdempotencyStore(own!.client, own!.database);
   const locks = new KeyedLock();
 
   async function ingestRoute(req: IncomingMessage, res: ServerResponse, entityName: string, query: URLSearchParams, requestId: string): Promise<Outcome> {
@@ -144,25 +154,35 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     if (/\b100-continue\b/i.test(req.headers.expect ?? '')) res.writeContinue();
     // The body is read while the request waits for its turn (it counts against the queue's bytes),
     // so the sender is done uploading when the slot comes and no request timeout runs out.
+    const phases = new PhaseClock();
     let body: Buffer;
     try {
-      [body] = await Promise.all([readBody(req, coding, maxBodyBytes), ticket.granted]);
+      [body] = await Promise.all([readBody(req, coding, maxBodyBytes).finally(() => phases.mark('body')), ticket.granted]);
     } catch (err) {
       if (err instanceof QueueRefusal) throw busy(err);
       throw err;
     }
+    phases.set('queue', ticket.waitedMs());
+    phases.lap('admitted');
     const waited = ticket.waitedMs() > 0 ? ` waited=${Math.round(ticket.waitedMs())}ms` : '';
     const { source, records } = parseBatch(body, { format, querySource, maxRecords });
     const requestSha256 = requestDigest(entity, querySource, body);
+    phases.lap('parse');
     const label = key ? `http:${key}` : `http:sha256:${requestSha256.slice(0, 16)}`;
-    const load = () => ingest({ entity, source, records, label, requestSha256 });
+    const load = async () => {
+      const summary = await ingest({ entity, source, records, label, requestSha256 });
+      phases.lap('load');
+      return summary;
+    };
 
     if (!key) {
       const summary = await load();
-      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}` });
+      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}`, phases: phases.done() });
     }
     return locks.run(key, async () => {
+      phases.lap('keyLock');
       const prior = await store.find(key);
+      phases.lap('keyLookup');
       if (prior) {
         if (prior.requestSha256 !== requestSha256) {
           throw new HttpError(422, 'idempotency_conflict', 'This Idempotency-Key was already used for a different request; use a new key for a new batch.');
@@ -171,6 +191,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         return send(res, summaryStatus(summary), summaryBody(summary), { 'Idempotent-Replayed': 'true' }, {
           records: records.length,
           note: `batch=${summary.batch_id} replayed${waited}`,
+          phases: phases.done(),
         });
       }
       const summary = await load();
@@ -181,7 +202,8 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         // harmless (upserts by id) but would not be a replay: say so in the log.
         log(`ingest-http warning: batch ${summary.batch_id} loaded but its idempotency key was not stored: ${(err as Error).message}`, { requestId, batchId: summary.batch_id });
       }
-      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}` });
+      phases.lap('keySave');
+      return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}`, phases: phases.done() });
     });
   }
 
@@ -215,7 +237,15 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         if (outcome.records !== undefined) parts.push(`records=${outcome.records}`);
         parts.push(`${ms}ms`);
         if (outcome.note) parts.push(outcome.note);
-        log(parts.join(' '), { requestId, method: req.method, path, status: outcome.status, ms, ...(outcome.records !== undefined ? { records: outcome.records } : {}) });
+        log(parts.join(' '), {
+          requestId,
+          method: req.method,
+          path,
+          status: outcome.status,
+          ms,
+          ...(outcome.records !== undefined ? { records: outcome.records } : {}),
+          ...(outcome.phases ? { phases: outcome.phases } : {}),
+        });
       })
       .catch(() => {
         /* the socket is gone; nothing left to answer */
@@ -246,6 +276,9 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       server.off('error', reject);
       resolve();
     });
+  }).catch(async (err: unknown) => {
+    await own?.close();
+    throw err;
   });
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -260,7 +293,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
         force.unref();
         server.close(() => {
           clearTimeout(force);
-          resolve();
+          void (own?.close() ?? Promise.resolve()).finally(resolve);
         });
         server.closeIdleConnections();
       }),
@@ -311,6 +344,12 @@ function safePath(url: string | undefined): string {
   // Only the path goes to the log: query strings are the client's business.
   const path = (url ?? '/').split('?')[0]!;
   return path.length > 100 ? `${path.slice(0, 100)}…` : path;
+}
+
+/** The warehouse the endpoint loads through: `warehouse`'s endpoint and user, its own connections, values as literals. */
+function ownWarehouse(warehouse: Warehouse): Warehouse {
+  const own = withOwnConnections(warehouse);
+  return { ...own, client: inliningClient(own.client) };
 }
 
 async function defaultIngest(warehouse: Warehouse): Promise<IngestBatchFn> {
