@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineLog, partLogger } from '../../lib/log.ts';
@@ -53,6 +53,7 @@ export async function ensureWebBuild(opts: { log?: (line: string) => void; force
     // Another process may have built while we waited.
     if (!opts.force && !buildIsStale()) return { built: false, ms: Date.now() - started };
     log(`building the dashboard (${reason}); this takes about a minute…`);
+    const buildStarted = new Date();
     const vite = join(WEB_ROOT, '..', 'node_modules', 'vite', 'bin', 'vite.js');
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], {
@@ -82,6 +83,10 @@ export async function ensureWebBuild(opts: { log?: (line: string) => void; force
         } else reject(new Error(`vite build failed (${signal ? `signal ${signal}` : `exit ${code}`}):\n${output.trim()}`));
       });
     });
+    // The build holds the sources as they were when it started: stamped with that time, a source
+    // edited while Vite ran is newer than the build and the next start builds again (stamped with
+    // its end, such an edit was served stale as "current").
+    utimesSync(HANDLER, buildStarted, buildStarted);
     log(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { built: true, ms: Date.now() - started };
   } finally {
