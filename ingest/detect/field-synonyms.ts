@@ -12,7 +12,7 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
     transaction_id: ['transaction_id', 'transaction', 'txn_id', 'line_id', 'order_line_id', 'line_item_id', 'lineitem_id', 'position_id', 'charge_id', 'payment_id', 'Buchungsnr', 'Positionsnr', 'id'],
     order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'invoice_num', 'receipt', 'receipt_number', 'no', 'num', 'number', 'doc_number', 'document_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
     // Ids first, then e-mails, then names (NAME_REFS): B2B exports are often keyed by the account's name only.
-    customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail', 'email_address', 'from_email_address', 'billing_email', 'payer_email', 'buyer_email', 'Kunden-E-Mail', 'contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'account', 'organization', 'organisation', 'billing_company', 'billing_name', 'Kundenname', 'Firma'],
+    customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail', 'email_address', 'from_email_address', 'billing_email', 'payer_email', 'buyer_email', 'Kunden-E-Mail', 'contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'organization', 'organisation', 'billing_company', 'billing_name', 'Kundenname', 'Firma'],
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
     // A report's transaction type says Invoice or Credit Memo (QuickBooks): the status when there is no status column.
     status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand', 'transaction_type', 'Belegart'],
@@ -82,7 +82,7 @@ export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string
 };
 
 /** customer_ref spellings that name the customer rather than identify it: the draft says what keying by a name means. */
-export const NAME_REFS: readonly string[] = ['contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'account', 'organization', 'organisation', 'deal_organization', 'billing_company', 'billing_name', 'kundenname', 'firma', 'associated_company', 'contact_person', 'deal_contact_person', 'requester'];
+export const NAME_REFS: readonly string[] = ['contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'organization', 'organisation', 'deal_organization', 'billing_company', 'billing_name', 'kundenname', 'firma', 'associated_company', 'contact_person', 'deal_contact_person', 'requester'];
 
 /** unit_price spellings that mean the amount when the file has no quantity column. */
 export const AMBIGUOUS_UNIT_PRICES: readonly string[] = ['price', 'preis'];

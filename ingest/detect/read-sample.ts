@@ -113,7 +113,11 @@ export function preambleLines(text: string, delimiter: string, quote: string, co
   for (let i = 0; i < lines.length - 1; i++) {
     const w = width(lines[i]);
     if (w > columns) return 0;
-    if (w < columns) continue;
+    // A title line is a cell or two; a header one field short of its rows (data lines ending in a
+    // delimiter) is not a title, and its file is left as it is.
+    if (w > Math.max(2, Math.floor(columns / 3))) {
+      if (w < columns) return 0;
+    } else if (w < columns) continue;
     let j = i + 1;
     while (j < lines.length && lines[j].trim() === '') j++;
     return j < lines.length && width(lines[j]) === columns ? i : 0;

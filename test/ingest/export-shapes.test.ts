@@ -61,6 +61,8 @@ describe('title lines above the table (csv.skipLines)', () => {
     const text = 'Invoice List\nAcme Ltd\n"January 1 - March 31, 2024"\n\nDate,No.,Customer,Amount\n01/05/2024,1,A,5\n01/06/2024,2,B,6\n';
     assert.equal(preambleLines(text, ',', '"', 4), 4);
     assert.equal(preambleLines('Date,No.,Customer,Amount\n01/05/2024,1,A,5\n', ',', '"', 4), 0);
+    // A header one short of rows that end in a delimiter is not a title: nothing is skipped.
+    assert.equal(preambleLines('Date,No.,Customer,Amount,Note\n01/05/2024,1,A,5,x,\n01/06/2024,2,B,6,y,\n', ',', '"', 6), 0);
   });
   it('the load leaves them out and names lines as the file numbers them', async () => {
     const f = write('report.csv', 'Sales report\n\norder_id,customer_ref,order_date,amount\nI1,C1,2024-01-02,40.00\nI2,C2,not a date,5.00\n');
