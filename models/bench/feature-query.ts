@@ -15,7 +15,12 @@ import { parseArgs } from 'node:util';
 import type { WarehouseConfig } from '../../lib/config.ts';
 import { connectWarehouse } from '../../lib/warehouse/index.ts';
 import { consentSettings } from '../../lib/consent/purposes.ts';
-import { buildFeatureQuery as buildHere, featureRanges as rangesHere, type FeatureQueryOptions, type IdRange } from '../churn/features.ts';
+import {
+  buildFeatureQuery as buildHere,
+  featureRanges as rangesHere,
+  type FeatureQueryOptions,
+  type IdRange,
+} from '../churn/features.ts';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { BoundQuery } from '../../lib/warehouse/sql.ts';
 
@@ -51,9 +56,12 @@ if (args.help) {
 if (!args.dir) throw new Error('--dir is required (a warehouse kept by bench:scoring --keep DIR)');
 const shards = Number(args.shards);
 const rounds = Number(args.rounds);
-if (!(Number.isInteger(shards) && shards >= 1)) throw new RangeError(`--shards must be an integer >= 1, got "${args.shards}"`);
-if (!(Number.isInteger(rounds) && rounds >= 1)) throw new RangeError(`--rounds must be an integer >= 1, got "${args.rounds}"`);
-if (args.format !== 'Null' && args.format !== 'TabSeparatedWithNames') throw new RangeError(`--format must be Null or TabSeparatedWithNames, got "${args.format}"`);
+if (!(Number.isInteger(shards) && shards >= 1))
+  throw new RangeError(`--shards must be an integer >= 1, got "${args.shards}"`);
+if (!(Number.isInteger(rounds) && rounds >= 1))
+  throw new RangeError(`--rounds must be an integer >= 1, got "${args.rounds}"`);
+if (args.format !== 'Null' && args.format !== 'TabSeparatedWithNames')
+  throw new RangeError(`--format must be Null or TabSeparatedWithNames, got "${args.format}"`);
 
 // A features.ts of another commit may shard by hash (`shard: { index, count }`, before session 10)
 // or by id ranges (`range`, featureRanges): each part gets both options and reads the one it knows.
@@ -70,12 +78,30 @@ if (args.against) {
   variants.push({ name: args.against, build: mod.buildFeatureQuery, ranges: mod.featureRanges });
 }
 
-const config: WarehouseConfig = { user: 'bench', password: `bench-${process.pid}`, database: 'crm', dataDir: args.dir, embeddedPort: 0 };
+const config: WarehouseConfig = {
+  user: 'bench',
+  password: `bench-${process.pid}`,
+  database: 'crm',
+  dataDir: args.dir,
+  embeddedPort: 0,
+};
 const wh = await connectWarehouse({ config, requestTimeout: 1_800_000 });
-const EVENTS = ['SelectedRows', 'SelectedBytes', 'UserTimeMicroseconds', 'SystemTimeMicroseconds', 'ArenaAllocBytes', 'ReadCompressedBytes', 'ExternalSortWritePart'];
+const EVENTS = [
+  'SelectedRows',
+  'SelectedBytes',
+  'UserTimeMicroseconds',
+  'SystemTimeMicroseconds',
+  'ArenaAllocBytes',
+  'ReadCompressedBytes',
+  'ExternalSortWritePart',
+];
 const events = async (): Promise<Map<string, number>> => {
   const rows = await (
-    await wh.client.query({ query: 'SELECT event, value FROM system.events WHERE event IN {e:Array(String)}', query_params: { e: EVENTS }, format: 'JSONEachRow' })
+    await wh.client.query({
+      query: 'SELECT event, value FROM system.events WHERE event IN {e:Array(String)}',
+      query_params: { e: EVENTS },
+      format: 'JSONEachRow',
+    })
   ).json<{ event: string; value: string }>();
   return new Map(rows.map((r) => [r.event, Number(r.value)]));
 };
@@ -85,11 +111,15 @@ const cpuNow = (): number => {
 };
 const consent = consentSettings().profilingDefault;
 /** The options of each shard's query, as scoring (or training, --labels) builds them; the ranges' sample query runs here, as in scoring. */
-async function shardOptions(v: Variant): Promise<(FeatureQueryOptions & { shard?: { index: number; count: number } })[]> {
+async function shardOptions(
+  v: Variant,
+): Promise<(FeatureQueryOptions & { shard?: { index: number; count: number } })[]> {
   const ranges = v.ranges ? await v.ranges(wh, shards) : undefined;
   return Array.from({ length: ranges?.length ?? shards }, (_, k) => {
     const part = { shard: { index: k, count: shards }, range: ranges?.[k], onCluster: false };
-    return args.labels ? { cutoff: args.today!, withLabels: true, ...part } : { cutoff: args.today!, population: 'buyers', profilingConsent: consent, ordered: false, ...part };
+    return args.labels
+      ? { cutoff: args.today!, withLabels: true, ...part }
+      : { cutoff: args.today!, population: 'buyers', profilingConsent: consent, ordered: false, ...part };
   });
 }
 
@@ -115,7 +145,9 @@ const load = (): string => loadavg()[0].toFixed(1);
 const fmtEv = (ev: Map<string, number>): string =>
   `rows read ${(ev.get('SelectedRows')! / 1e6).toFixed(1)}M, engine user+sys ${((ev.get('UserTimeMicroseconds')! + ev.get('SystemTimeMicroseconds')!) / 1e6).toFixed(1)} s, arena ${(ev.get('ArenaAllocBytes')! / 2 ** 20).toFixed(0)} MiB`;
 try {
-  console.log(`feature query, ${args.labels ? 'training (labels)' : 'scoring'} at ${args.today}, ${shards} shard(s), FORMAT ${args.format}, ${rounds} round(s)`);
+  console.log(
+    `feature query, ${args.labels ? 'training (labels)' : 'scoring'} at ${args.today}, ${shards} shard(s), FORMAT ${args.format}, ${rounds} round(s)`,
+  );
   const totals = variants.map(() => [] as number[]);
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? variants.map((_, i) => i) : variants.map((_, i) => variants.length - 1 - i);
@@ -140,7 +172,11 @@ try {
       for (const part of await shardOptions(v)) {
         const { query, query_params } = v.build(part);
         const got = await (
-          await wh.client.query({ query: `SELECT count() AS n, toString(sum(cityHash64(formatRow('TabSeparated', *)))) AS h FROM (${query})`, query_params, format: 'JSONEachRow' })
+          await wh.client.query({
+            query: `SELECT count() AS n, toString(sum(cityHash64(formatRow('TabSeparated', *)))) AS h FROM (${query})`,
+            query_params,
+            format: 'JSONEachRow',
+          })
         ).json<{ n: string; h: string }>();
         n += Number(got[0].n);
         h = (h + BigInt(got[0].h)) % 2n ** 64n;

@@ -9,7 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { applyMigrations } from '../../../lib/warehouse/migrations/runner.ts';
-import { featureRanges, loadFeatures, type FeatureSet, type IdRange, type LoadOptions } from '../../../models/churn/features.ts';
+import {
+  featureRanges,
+  loadFeatures,
+  type FeatureSet,
+  type IdRange,
+  type LoadOptions,
+} from '../../../models/churn/features.ts';
 import { startTestWarehouse, type TestWarehouse } from '../../support/warehouse.ts';
 import { loadFixture } from './fixture.ts';
 
@@ -17,7 +23,8 @@ const TODAY = '2025-01-01';
 const CUTOFF = '2024-09-01';
 
 let tw: TestWarehouse;
-const insert = (table: string, values: Record<string, unknown>[]) => tw.warehouse.client.insert({ table, values, format: 'JSONEachRow' });
+const insert = (table: string, values: Record<string, unknown>[]) =>
+  tw.warehouse.client.insert({ table, values, format: 'JSONEachRow' });
 
 before(async () => {
   tw = await startTestWarehouse();
@@ -59,13 +66,49 @@ before(async () => {
     line('C000290', 'T-x1', 'O-x1', '2024-08-30 23:59:59', '-15.00', 'refunded'),
   ]);
   await insert('interactions', [
-    { source: 't', interaction_id: 'I-a1', customer_id: 'A-legacy-1', customer_ref: 'A-legacy-1', occurred_at: '2024-08-15 10:00:00', type: 'complaint', csat: 2, version: 1 },
-    { source: 't', interaction_id: 'I-z1', customer_id: 'ZZ-legacy-2', customer_ref: 'ZZ-legacy-2', occurred_at: '2024-08-25 10:00:00', type: 'call', version: 1 },
+    {
+      source: 't',
+      interaction_id: 'I-a1',
+      customer_id: 'A-legacy-1',
+      customer_ref: 'A-legacy-1',
+      occurred_at: '2024-08-15 10:00:00',
+      type: 'complaint',
+      csat: 2,
+      version: 1,
+    },
+    {
+      source: 't',
+      interaction_id: 'I-z1',
+      customer_id: 'ZZ-legacy-2',
+      customer_ref: 'ZZ-legacy-2',
+      occurred_at: '2024-08-25 10:00:00',
+      type: 'call',
+      version: 1,
+    },
   ]);
   await insert('opportunities', [
-    { source: 't', opportunity_id: 'P-a1', customer_id: 'A-legacy-1', status: 'open', stage: 'proposal', amount: '500', created_at: '2024-06-01', closed_at: null, version: 1 },
+    {
+      source: 't',
+      opportunity_id: 'P-a1',
+      customer_id: 'A-legacy-1',
+      status: 'open',
+      stage: 'proposal',
+      amount: '500',
+      created_at: '2024-06-01',
+      closed_at: null,
+      version: 1,
+    },
   ]);
-  await insert('campaign_members', [{ campaign_id: 'K1', customer_id: 'C000004', added_at: '2024-06-01 10:00:00', status: 'sent', responded_at: '2024-06-02 10:00:00', version: 1 }]);
+  await insert('campaign_members', [
+    {
+      campaign_id: 'K1',
+      customer_id: 'C000004',
+      added_at: '2024-06-01 10:00:00',
+      status: 'sent',
+      responded_at: '2024-06-02 10:00:00',
+      version: 1,
+    },
+  ]);
 });
 
 after(async () => {
@@ -93,14 +136,22 @@ function assertSame(want: FeatureSet, got: FeatureSet, what: string): void {
     for (let i = 0; i < want.customerIds.length; i++) {
       const x = want.columns[j][i];
       const y = got.columns[j][i];
-      assert.ok(Object.is(x, y), `${what}: ${want.customerIds[i]} ${want.features[j]}: ${x} through the views, ${y} by ranges`);
+      assert.ok(
+        Object.is(x, y),
+        `${what}: ${want.customerIds[i]} ${want.features[j]}: ${x} through the views, ${y} by ranges`,
+      );
     }
   }
   if (want.labels) assert.deepEqual([...got.labels!], [...want.labels], `${what}: labels`);
 }
 
 // Bounds right at the aliases' ids (a bound is the first id of its range), and the ranges scoring asks for.
-const HAND: IdRange[] = [{ below: 'C000004' }, { from: 'C000004', below: 'C000150' }, { from: 'C000150', below: 'C000290' }, { from: 'C000290' }];
+const HAND: IdRange[] = [
+  { below: 'C000004' },
+  { from: 'C000004', below: 'C000150' },
+  { from: 'C000150', below: 'C000290' },
+  { from: 'C000290' },
+];
 
 test('featureRanges cover every id once, in order, about evenly', async () => {
   const ranges = await featureRanges(tw.warehouse, 3);
@@ -148,5 +199,8 @@ test('training population with labels: the ranges give the same rows and labels'
 });
 
 test('a range bound that is not a string is refused', async () => {
-  await assert.rejects(loadFeatures(tw.warehouse, { cutoff: CUTOFF, range: { from: 5 as unknown as string } }), /range\.from must be a string/);
+  await assert.rejects(
+    loadFeatures(tw.warehouse, { cutoff: CUTOFF, range: { from: 5 as unknown as string } }),
+    /range\.from must be a string/,
+  );
 });

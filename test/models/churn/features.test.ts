@@ -172,6 +172,78 @@ describe('features and labels on hand-made customers', () => {
   });
 });
 
+describe('interaction features on a hand-made customer', () => {
+  test('counts by type and window, the CSAT mean, e-mail rates, days since the last contact and interaction', async () => {
+    const at = (type: string, when: string, csat: number | null = null) => ({
+      source: 'h',
+      interaction_id: `H-ix-${type}-${when}`,
+      customer_id: 'H-ix',
+      customer_ref: 'H-ix',
+      occurred_at: when,
+      type,
+      csat,
+      version: 1,
+    });
+    await insert('transactions', [
+      { source: 'h', transaction_id: 'H-ix-T1', order_id: 'H-ix-O1', customer_id: 'H-ix', order_date: '2024-08-01 12:00:00', status: 'completed', amount: '10', version: 1 },
+    ]);
+    // Cutoff 2024-09-01: 30 days back is 2024-08-02, 90 days 2024-06-03, 180 days 2024-03-05, 365 days 2023-09-02.
+    await insert('interactions', [
+      at('complaint', '2024-08-25 10:00:00', 2), // 30 and 90 days
+      at('complaint', '2024-07-01 10:00:00'), // 90 days only
+      at('support_ticket', '2024-08-31 23:00:00', 5), // the last contact and interaction, 1 day before
+      at('chat', '2024-06-10 10:00:00'),
+      at('meeting', '2024-05-01 10:00:00'), // outside 90 days
+      at('email_sent', '2024-08-01 10:00:00'),
+      at('email_sent', '2024-08-02 10:00:00'),
+      at('email_open', '2024-08-03 10:00:00'),
+      at('email_click', '2024-08-03 11:00:00'),
+      at('email_click', '2024-08-04 11:00:00'),
+      at('email_click', '2024-08-05 11:00:00'), // 3 clicks on 2 e-mails: the rate is capped at 1
+      at('campaign_response', '2024-01-15 10:00:00'), // within 365 days
+      at('call', '2024-02-01 10:00:00', 1), // outside 90 days; its CSAT outside 180 days
+      at('web_visit', '2024-09-01 00:00:00', 1), // on the cutoff: not a feature
+    ]);
+    const set = await loadFeatures(tw.warehouse, { cutoff: CUTOFF, population: 'buyers', customerIds: ['H-ix'] });
+    assert.deepEqual(set.customerIds, ['H-ix']);
+    const v = rowValues(set, 0);
+    assert.deepEqual(
+      {
+        complaints_30d: v.complaints_30d,
+        complaints_90d: v.complaints_90d,
+        support_tickets_90d: v.support_tickets_90d,
+        chats_90d: v.chats_90d,
+        meetings_90d: v.meetings_90d,
+        calls_90d: v.calls_90d,
+        web_visits_90d: v.web_visits_90d,
+        emails_sent_90d: v.emails_sent_90d,
+        email_open_rate_90d: v.email_open_rate_90d,
+        email_click_rate_90d: v.email_click_rate_90d,
+        campaign_responses_365d: v.campaign_responses_365d,
+        csat_avg_180d: v.csat_avg_180d,
+        days_since_last_contact: v.days_since_last_contact,
+        days_since_last_interaction: v.days_since_last_interaction,
+      },
+      {
+        complaints_30d: 1,
+        complaints_90d: 2,
+        support_tickets_90d: 1,
+        chats_90d: 1,
+        meetings_90d: 0,
+        calls_90d: 0,
+        web_visits_90d: 0,
+        emails_sent_90d: 2,
+        email_open_rate_90d: 0.5,
+        email_click_rate_90d: 1,
+        campaign_responses_365d: 1,
+        csat_avg_180d: 3.5,
+        days_since_last_contact: 1,
+        days_since_last_interaction: 1,
+      },
+    );
+  });
+});
+
 describe('export', () => {
   test('Parquet and CSV exports hold the same matrix as the in-memory features', async () => {
     const set = await loadFeatures(tw.warehouse, { cutoff: CUTOFF, withLabels: true });
