@@ -52,7 +52,7 @@ export class AskedRequests {
           const load = method === 'POST' ? loadOf(req.body) : loadOf(Object.fromEntries(new URL(req.url!, 'http://x').searchParams));
           // Kept as rebuilt from the query alone: whatever else came along (a token in the URL, other
           // body fields) is not. A query that names a person is not kept at all.
-          if (load && !namesPerson(load.query)) this.add({ method, ...requestOf(method, load), role: ctx.role, owner_id: ctx.owner_id, count: 1, last: Date.now() });
+          if (load && !namesPerson(load.query) && !renews(load.query)) this.add({ method, ...requestOf(method, load), role: ctx.role, owner_id: ctx.owner_id, count: 1, last: Date.now() });
         }
       } catch {
         // A request with a bad token is Cube's to refuse; nothing to remember.
@@ -124,6 +124,18 @@ export function namesPerson(query: unknown): boolean {
   });
 }
 
+/**
+ * Whether the query (or a part of a multi-query) carries `renewQuery`. Such a request is never kept
+ * by the answer cache and always makes Cube run its SQL, and the answer cache itself sets it on
+ * every miss it sends to Cube, which wait-for-answer.ts's loopback polls repeat: each cold answer
+ * was remembered twice, once as a replay that feeds nothing. Half of a 1,000-entry list was such
+ * entries (bench:load, 2026-12-07), replayed last by every re-warm straight into Cube's two lanes
+ * and crowding real entries out of the list. Not remembered, and dropped from a file that has them.
+ */
+export function renews(query: unknown): boolean {
+  return (Array.isArray(query) ? query : [query]).some((q) => Boolean((q as { renewQuery?: unknown } | null)?.renewQuery));
+}
+
 /** The request as replayed: the load path with the query alone (GET) or a body of the query alone (POST). */
 function requestOf(method: 'GET' | 'POST', load: Load): { path: string; body?: string } {
   if (method === 'POST') return { path: '/cubejs-api/v1/load', body: JSON.stringify(load) };
@@ -143,7 +155,7 @@ const loadOfEntry = (e: AskedRequest): Load | undefined => {
 /** An entry whose query can be read back and names no person (an unreadable one is dropped: it cannot be checked). */
 const readableWithoutPerson = (e: AskedRequest): boolean => {
   const load = loadOfEntry(e);
-  return load !== undefined && !namesPerson(load.query);
+  return load !== undefined && !namesPerson(load.query) && !renews(load.query);
 };
 
 const keyOf = (e: AskedRequest): string => JSON.stringify([e.method, e.path, e.body ?? '', e.role, e.owner_id ?? '']);
@@ -160,7 +172,7 @@ function isAsked(e: unknown): e is AskedRequest {
     (x.owner_id === undefined || typeof x.owner_id === 'string') &&
     typeof x.count === 'number' &&
     typeof x.last === 'number' &&
-    // A file kept before queries naming a person were left out loses those entries here.
+    // A file kept before queries naming a person (or asking for fresh keys) were left out loses those entries here.
     readableWithoutPerson(x as AskedRequest)
   );
 }

@@ -84,3 +84,18 @@ test('a merged cockpit request (a KPI and its comparison in one, queryType multi
   // And read back from the file the next start reads.
   assert.equal(parseAsked(JSON.stringify(asked.all())).length, 2);
 });
+
+test('a request asking for fresh keys (renewQuery: the answer cache’s own misses as its loopback polls repeat them) is not remembered, and a file loses such entries', () => {
+  const asked = new AskedRequests();
+  const exec = sign({ role: 'executive' });
+  const query = { measures: ['pipeline.deals'] };
+  record(asked, { method: 'POST', url: '/cubejs-api/v1/load', body: { query }, token: exec });
+  record(asked, { method: 'POST', url: '/cubejs-api/v1/load', body: { query: { ...query, renewQuery: true } }, token: exec });
+  record(asked, { method: 'GET', url: `/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify({ ...query, renewQuery: true }))}&queryType=multi`, token: exec });
+  record(asked, { method: 'POST', url: '/cubejs-api/v1/load', body: { query: [query, { ...query, renewQuery: true }], queryType: 'multi' }, token: exec });
+  const kept = asked.all();
+  assert.equal(kept.length, 1, JSON.stringify(kept));
+  assert.ok(!JSON.stringify(kept).includes('renewQuery'));
+  const entry = (q: unknown) => ({ method: 'POST', path: '/cubejs-api/v1/load', body: JSON.stringify({ query: q }), role: 'executive', count: 3, last: 1 });
+  assert.deepEqual(parseAsked(JSON.stringify([entry(query), entry({ ...query, renewQuery: true })])), [entry(query)]);
+});
