@@ -18,6 +18,7 @@ import { AuthError, SQL_ROLES, secretKey, tokenFromHeader, verifyToken, type Rol
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { queryFanoutGuard } from './security/query-fanout.ts';
+import { accountQueues } from './security/account-queues.ts';
 import { routePath } from './security/route-path.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, parseTableVersions, tableVersionsSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
@@ -496,6 +497,23 @@ async function main(): Promise<void> {
       });
   }
   app.use(waitForAnswer({ waitSeconds, self: () => listening.at }));
+  // Turns at Cube's queue per account (security/account-queues.ts): after the cache and the wait, so
+  // only what reaches Cube takes one. All accounts together: four rounds of Cube's concurrency.
+  app.use(
+    accountQueues({
+      slots: env.CRM_SEMANTIC_ACCOUNT_SLOTS,
+      queueBound: env.CRM_SEMANTIC_ACCOUNT_QUEUE,
+      total: Math.max(env.CRM_SEMANTIC_ACCOUNT_SLOTS * 2, QUERY_CONCURRENCY * 4),
+      waitMs: timeoutSeconds * 1000,
+      account: (req) => {
+        try {
+          return verifyToken(tokenFromHeader(req.headers.authorization), apiKey).sub;
+        } catch {
+          return undefined;
+        }
+      },
+    }) as Middleware,
+  );
   await core.initApp(app);
   // Unknown routes answer JSON with a request id like every other error, not express's HTML page.
   app.use(((_req, res) => {

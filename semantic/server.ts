@@ -73,6 +73,10 @@ export interface SemanticServerOptions {
    * gives a ClickHouse server 10, Cube's usual; CRM_SEMANTIC_QUERY_CONCURRENCY overrides both).
    */
   queryConcurrency?: number;
+  /** Requests of one account (token subject) in Cube at once; the rest wait their turn (security/account-queues.ts). Default CRM_SEMANTIC_ACCOUNT_SLOTS. */
+  accountSlots?: number;
+  /** Requests of one account waiting for a turn; beyond, 429. Default CRM_SEMANTIC_ACCOUNT_QUEUE. */
+  accountQueue?: number;
 }
 
 export interface SemanticServer {
@@ -117,6 +121,8 @@ export function cubeEnvironment(opts: SemanticServerOptions): Record<string, str
     CRM_SEMANTIC_WAIT_SECONDS: String(opts.waitSeconds ?? loadConfig().CRM_SEMANTIC_WAIT_SECONDS),
     CRM_SEMANTIC_ANSWER_CACHE_MB: String(opts.answerCacheMb ?? loadConfig().CRM_SEMANTIC_ANSWER_CACHE_MB),
     CRM_SEMANTIC_ANSWERS_KEYED_BY: loadConfig().CRM_SEMANTIC_ANSWERS_KEYED_BY,
+    CRM_SEMANTIC_ACCOUNT_SLOTS: String(opts.accountSlots ?? loadConfig().CRM_SEMANTIC_ACCOUNT_SLOTS),
+    CRM_SEMANTIC_ACCOUNT_QUEUE: String(opts.accountQueue ?? loadConfig().CRM_SEMANTIC_ACCOUNT_QUEUE),
     CRM_SEMANTIC_QUERY_CONCURRENCY: String(opts.queryConcurrency || loadConfig().CRM_SEMANTIC_QUERY_CONCURRENCY || 2),
     // Set only when asked for (semantic/trace.ts): the child's environment is built here, not inherited.
     ...(loadConfig().CRM_SEMANTIC_TRACE ? { CRM_SEMANTIC_TRACE: loadConfig().CRM_SEMANTIC_TRACE! } : {}),

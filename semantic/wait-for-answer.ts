@@ -48,7 +48,8 @@ export function isContinueWait(status: number, body: Buffer): boolean {
   return Array.isArray(parsed?.errors) && parsed.errors.some((e) => e?.extensions?.type === 'StillRunning');
 }
 
-const PASSED_HEADERS = ['content-type', 'x-request-id', 'cache-control'];
+// retry-after: a 429 of the account queues (security/account-queues.ts) says when to ask again.
+const PASSED_HEADERS = ['content-type', 'x-request-id', 'cache-control', 'retry-after'];
 
 function ask(target: { host: string; port: number }, req: IncomingMessage, body: Buffer | undefined, signal: AbortSignal): Promise<Answer> {
   const headers: Record<string, string> = { [CONTINUE_WAIT_HEADER]: 'allow' };

@@ -263,6 +263,16 @@ export const VARIABLES = {
     meaning: "warehouse queries Cube runs at once (rollup builds: half of it, at least 1). The embedded warehouse's 4 engine sessions also serve the product's own statements (session checks, loads), so Cube keeps to 2 there; a server or cluster takes Cube's usual 10",
     readBy: 'bin/start.ts, semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
   }),
+  CRM_SEMANTIC_ACCOUNT_SLOTS: variable(whole(4, 1), {
+    type: 'requests', default: '`4`',
+    meaning: "data requests of one account (token subject: a dashboard user, an analyst's token) in Cube's queue at once; the account's further requests wait in a queue of their own, served round-robin with other accounts' (semantic/security/account-queues.ts), so one account's flood delays only itself. Answers from the answer cache take no turn",
+    readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
+  }),
+  CRM_SEMANTIC_ACCOUNT_QUEUE: variable(whole(200, 0), {
+    type: 'requests', default: '`200`',
+    meaning: "data requests of one account that may wait for a turn at Cube (CRM_SEMANTIC_ACCOUNT_SLOTS); beyond, 429 with Retry-After. A wait longer than the query timeout is answered like a query still running (`Continue wait`, or 504 after CRM_SEMANTIC_WAIT_SECONDS for plain HTTP clients)",
+    readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
+  }),
   CRM_DERIVED_CHECK_SECONDS: variable(positive(60, 'seconds'), {
     type: 'seconds', default: '`60`', meaning: 'how often the worker looks for new loads to rebuild the derived value, RFM and retention tables',
     readBy: 'bin/start.ts', group: 'servers', kind: 'product',
