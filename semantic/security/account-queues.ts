@@ -49,9 +49,10 @@ export interface AccountQueueStats {
   inFlight: number;
   parked: number;
   waiting: number;
-  /** Requests let into Cube; of them, how many had waited here first. */
+  /** Requests let into Cube on a turn of their own; of them, how many had waited here first; requests that took back their parked turn. */
   admitted: number;
   queued: number;
+  resumed: number;
   /** 429s, queue waits that ended in "Continue wait", and waiters whose client hung up. */
   refused: number;
   timedOut: number;
@@ -123,6 +124,7 @@ export function accountQueues(opts: AccountQueueOptions) {
     waiting: 0,
     admitted: 0,
     queued: 0,
+    resumed: 0,
     refused: 0,
     timedOut: 0,
     abandoned: 0,
@@ -156,8 +158,8 @@ export function accountQueues(opts: AccountQueueOptions) {
       stats.inFlight++;
       stats.peakPerAccount = Math.max(stats.peakPerAccount, acct.inFlight);
       stats.peakTotal = Math.max(stats.peakTotal, stats.inFlight);
-    }
-    stats.admitted++;
+      stats.admitted++;
+    } else stats.resumed++;
     const asked = requestKey(w.req);
     let continueWait = false;
     let settled = false;
