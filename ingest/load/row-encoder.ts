@@ -238,20 +238,23 @@ export class RowEncoder {
     for (const p of row.typeProblems) errors.push({ field: this.mapping.fields[p.field].spec.name, detail: p.detail });
     if (row.high) this.#checkUtf8(row);
     const refund = this.#refund;
-    const partial = refund !== undefined && row.start[refund.refunded.index] >= 0 && this.#readRefund(row, refund);
+    const refunded = refund !== undefined && row.start[refund.refunded.index] >= 0 ? this.#readRefund(row, refund) : undefined;
     if (!this.#encodeRow(row, batch)) return false;
-    if (partial) this.#writeRefundCredit(row, batch, refund);
+    if (refunded) this.#writeRefundCredit(row, batch, refund!, refunded);
     return true;
   }
 
   /**
    * `refunded_amount` (Stripe's amount_refunded): a paid line refunded in full becomes `refunded`
    * whatever its status said (Stripe's API says "succeeded" with refunded true); refunded in part,
-   * it stays `completed` and returns true: the caller adds a credit line of the refunded part, so
+   * it stays `completed` and returns 'partial': the caller adds a credit line of the refunded part, so
    * gross revenue keeps the charge and net revenue loses only what was given back. A partially
-   * refunded charge used to count in full. More than the amount, or not a number, is the row's reject.
+   * refunded charge used to count in full. Refunded in full it returns 'full': the caller writes
+   * that credit line with 0, so a charge first exported refunded in part and later in full does not
+   * keep its earlier credit beside the refunded line (net revenue lost the part twice). More than
+   * the amount, or not a number, is the row's reject.
    */
-  #readRefund(row: RowInput, r: RefundRule): boolean {
+  #readRefund(row: RowInput, r: RefundRule): 'partial' | 'full' | undefined {
     const f = r.refunded.index;
     const refund = parseCents(row.bufs[f], row.start[f], row.end[f], this.mapping.numbers);
     if (!(refund >= 0)) {
@@ -262,13 +265,13 @@ export class RowEncoder {
         numberProblem(raw, refund, { decimal: true, min: 0, max: Infinity, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal), currencySymbol: sym && new TextDecoder().decode(sym) }) ??
           `${quoteValue(raw)} is not a refunded amount`,
       );
-      return false;
+      return undefined;
     }
-    if (refund === 0 || r.status < 0 || row.start[r.status] < 0) return false;
+    if (refund === 0 || r.status < 0 || row.start[r.status] < 0) return undefined;
     // Only a paid line has something to refund: a failed, pending or credit line keeps its status.
     const sb = row.bufs[r.status];
     const st = matchEnum([COMPLETED, REFUNDED], sb, row.start[r.status], row.end[r.status]);
-    if (st < 0) return false;
+    if (st < 0) return undefined;
     const a = r.amount.index;
     let paid: number;
     if (row.start[a] >= 0) paid = parseCents(row.bufs[a], row.start[a], row.end[a], this.mapping.numbers);
@@ -276,22 +279,25 @@ export class RowEncoder {
       const errors = this.#errors.length;
       paid = this.#pricedCents(this.#unitPriceField, row) ?? Number.NaN;
       this.#errors.length = errors; // the amount's own step reports them
-    } else return false;
-    if (!(paid >= 0)) return false; // the amount's own check rejects the row
+    } else return undefined;
+    if (!(paid >= 0)) return undefined; // the amount's own check rejects the row
     if (refund > paid) {
       const amount = row.start[a] >= 0 ? quoteValue(this.#text(row, a)) : `${(paid / 100).toFixed(2)}, unit price × quantity`;
       this.#error(r.refunded.spec.name, `${quoteValue(this.#text(row, f))} is more than the line's amount (${amount}): a refund cannot exceed what was paid`);
-      return false;
+      return undefined;
     }
     const to = refund === paid ? REFUNDED : COMPLETED;
     row.bufs[r.status] = to;
     row.start[r.status] = 0;
     row.end[r.status] = to.length;
-    return refund < paid;
+    return refund < paid ? 'partial' : 'full';
   }
 
-  /** The credit line of a partial refund: the same line with id `<id>:refund`, status credit, the refunded part as its amount, no units. */
-  #writeRefundCredit(row: RowInput, batch: Batch, r: RefundRule): void {
+  /**
+   * The credit line of a refund: the same line with id `<id>:refund`, status credit, the refunded
+   * part as its amount (0 for a full refund: the line itself is refunded), no units.
+   */
+  #writeRefundCredit(row: RowInput, batch: Batch, r: RefundRule, refunded: 'partial' | 'full'): void {
     const id = Buffer.concat([row.bufs[r.id].subarray(row.start[r.id], row.end[r.id]), Buffer.from(REFUND_SUFFIX)]);
     row.bufs[r.id] = id;
     row.start[r.id] = 0;
@@ -301,9 +307,15 @@ export class RowEncoder {
     row.end[r.status] = CREDIT.length;
     const a = r.amount.index;
     const f = r.refunded.index;
-    row.bufs[a] = row.bufs[f];
-    row.start[a] = row.start[f];
-    row.end[a] = row.end[f];
+    if (refunded === 'partial') {
+      row.bufs[a] = row.bufs[f];
+      row.start[a] = row.start[f];
+      row.end[a] = row.end[f];
+    } else {
+      row.bufs[a] = NO_UNITS;
+      row.start[a] = 0;
+      row.end[a] = 1;
+    }
     if (r.unitPrice >= 0) row.start[r.unitPrice] = -1;
     if (r.quantity >= 0) {
       row.bufs[r.quantity] = NO_UNITS;
@@ -311,7 +323,7 @@ export class RowEncoder {
       row.end[r.quantity] = 1;
     }
     this.#errors.length = 0;
-    if (this.#encodeRow(row, batch)) this.refundCredits++;
+    if (this.#encodeRow(row, batch) && refunded === 'partial') this.refundCredits++;
   }
 
   /** Writes the row's fields (already trimmed, mapped and checked for UTF-8) into the batch, or its rejects. */

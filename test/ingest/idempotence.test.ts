@@ -87,4 +87,32 @@ describe('idempotence and updates', () => {
     assert.deepEqual([again.loaded, again.updated, again.staleDeleted], [0, 0, 0]);
     assert.deepEqual(await snapshot(tw.warehouse), snap);
   });
+  it('a charge exported refunded in part, then in full: net revenue loses the charge once, not the part twice', async () => {
+    const mapping = join(dir, 'refunds.mapping.json');
+    writeFileSync(mapping, JSON.stringify({ source: 'pay', columns: { refunded: 'refunded_amount' }, currency: { default: 'EUR' } }));
+    const header = 'transaction_id,customer_ref,order_date,status,amount,refunded';
+    const partFile = join(dir, 'charges-1.csv');
+    const fullFile = join(dir, 'charges-2.csv');
+    writeFileSync(partFile, `${header}\nR1,K1,2024-06-01,completed,100.00,30.00\nR2,K1,2024-06-02,completed,50.00,0.00\n`);
+    writeFileSync(fullFile, `${header}\nR1,K1,2024-06-01,completed,100.00,100.00\nR2,K1,2024-06-02,completed,50.00,0.00\n`);
+    // Net = completed lines less credit lines (semantic/model order_lines.line_net_revenue), over R1 and R2 only.
+    const net = async () =>
+      Number(
+        (
+          await one<{ net: number }>(
+            tw.warehouse,
+            "SELECT sumIf(amount, status = 'completed') - sumIf(amount, status = 'credit') AS net FROM crm.transactions FINAL WHERE source = 'pay' AND startsWith(transaction_id, 'R')",
+          )
+        ).net,
+      );
+    for (const [file, want] of [
+      [partFile, 120], // 100 + 50 - 30
+      [fullFile, 50], // R1 refunded in full: only R2 remains; the earlier 30 credit is gone
+      [fullFile, 50], // again: nothing changes
+    ] as const) {
+      const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, mapping, rejectsFile: false });
+      assert.equal(s.status, 'completed', s.error);
+      assert.equal(await net(), want, file);
+    }
+  });
 });

@@ -48,9 +48,11 @@ describe('detect: Stripe charge objects (API/Sigma shape)', () => {
         const [amount, refunded] = [Number(c[1]), Number(c[2])];
         const status = c[7] !== 'succeeded' ? 'cancelled' : refunded === amount ? 'refunded' : 'completed';
         const sale = [c[0], (amount / 100).toFixed(2), c[3].toUpperCase(), status];
-        return refunded > 0 && refunded < amount ? [sale, [`${c[0]}:refund`, (refunded / 100).toFixed(2), c[3].toUpperCase(), 'credit']] : [sale];
+        if (status === 'cancelled' || !(refunded > 0)) return [sale];
+        // Refunded in full: a credit line of 0 (it replaces an earlier export's partial refund).
+        return [sale, [`${c[0]}:refund`, refunded < amount ? (refunded / 100).toFixed(2) : '0.00', c[3].toUpperCase(), 'credit']];
       });
-    assert.equal(want.filter((w) => w[3] === 'credit').length, 1);
+    assert.equal(want.filter((w) => w[3] === 'credit' && w[1] !== '0.00').length, 1);
     assert.deepEqual(
       run.preview.map((r) => [r.transaction_id, r.amount, r.original_currency, r.status]),
       want,

@@ -1,7 +1,8 @@
 /**
  * refunded_amount (Stripe's amount_refunded, any export's per-line refund): refunded in full, the
  * line loads as refunded whatever its status said; refunded in part, it stays a sale and the
- * refunded part loads as a credit line of its own (<id>:refund); more than the line's amount, or
+ * refunded part loads as a credit line of its own (<id>:refund), written with 0 when refunded in
+ * full (so a later full refund replaces an earlier partial one's credit); more than the line's amount, or
  * not a number, is a reject naming the record and the field. Expected rows are written out here
  * from the inline file, not computed by the code under test.
  */
@@ -48,10 +49,13 @@ describe('refunded_amount', () => {
       [
         ['A', 'completed', '49.00', '1'],
         ['B', 'refunded', '49.00', '1'],
+        // Refunded in full, the credit line is written with 0: it replaces an earlier partial refund's.
+        ['B:refund', 'credit', '0.00', '0'],
         ['C', 'completed', '120.00', '1'],
         ['C:refund', 'credit', '20.50', '0'],
         ['D', 'cancelled', '30.00', '1'],
         ['E', 'refunded', '80.00', '1'],
+        ['E:refund', 'credit', '0.00', '0'],
         // A status that says refunded while only part was: the amount refunded decides.
         ['F', 'completed', '80.00', '1'],
         ['F:refund', 'credit', '10.00', '0'],
@@ -72,6 +76,7 @@ describe('refunded_amount', () => {
         ['O1', 'completed', '10.00', '4'],
         ['O1', 'credit', '2.50', '0'],
         ['O2', 'refunded', '10.00', '4'],
+        ['O2', 'credit', '0.00', '0'],
       ],
     );
   });
