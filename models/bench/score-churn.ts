@@ -227,10 +227,12 @@ try {
       ).json<{ customer_id: string; probability: number; risk_band: string; f: string[]; t: string[]; c: number[] }>();
       if (stored.length !== end - start) throw new Error(`churn_scores holds ${stored.length} rows for customers ${start}–${end - 1}, expected ${end - start}`);
       const want = predictBlock(model, x, start, end);
+      // Scoring measures the reasons' direction against the training medians (reasons.ts pickReasons).
+      const medians = model.file.predictor?.reference?.medians ?? null;
       for (let i = start; i < end; i++) {
         const got = stored[i - start];
         const p = want.probability[i - start];
-        const reasons = topReasons(names, want.contributions, rowValues(x, i), 3, (i - start) * names.length, population);
+        const reasons = topReasons(names, want.contributions, rowValues(x, i), 3, (i - start) * names.length, population, undefined, medians);
         const same =
           got.customer_id === x.customerIds[i] &&
           Object.is(got.probability, p) &&

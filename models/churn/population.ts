@@ -41,6 +41,25 @@ const LOW_IS_RISK: Readonly<Record<string, string>> = {
   bgnbd_p_alive: 'lower',
 };
 
+/**
+ * The plain reading's direction of a feature: 1 where a high value is the risk, −1 where a low one
+ * is, 0 where the words do not say (reasons.ts keeps a reason that raises the risk only when the
+ * value points this way against the population).
+ */
+export function riskDirection(feature: string): 1 | -1 | 0 {
+  return HIGH_IS_RISK[feature] ? 1 : LOW_IS_RISK[feature] ? -1 : 0;
+}
+
+/** The median of each feature's sorted sample: where "more than most customers" starts. */
+export function mediansOf(population: Population): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [f, sample] of population) {
+    const n = sample.length;
+    if (n > 0) out[f] = n % 2 === 1 ? sample[(n - 1) / 2] : (sample[n / 2 - 1] + sample[n / 2]) / 2;
+  }
+  return out;
+}
+
 /** The features whose texts are compared with the population, in the population's order. */
 export const POPULATION_FEATURES: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)];
 

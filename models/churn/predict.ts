@@ -27,6 +27,7 @@ import { applyPlatt, logit, type PlattCalibration } from './calibration.ts';
 import { columnsOf, rawScores, type FittedCandidate } from './candidates.ts';
 import { treePathContributions } from './forest/contributions.ts';
 import type { FeatureSet } from './features.ts';
+import { mediansOf, populationOf } from './population.ts';
 import type { ExplanationReference, LoadedChurnModel } from './registry.ts';
 
 export interface PredictedBlock {
@@ -158,7 +159,22 @@ export function explanationReference(
     for (let j = 0; j < d; j++) mean[j] += contributions[i * d + j];
   }
   for (let j = 0; j < d; j++) mean[j] /= rows;
-  return { contributions: mean, probability: referenceProbability(model, mean), rows };
+  // Where a value starts to point toward churn (reasons.ts pickReasons): the medians of these same
+  // rows. The whole training population's were tried first; on CDNOW (80% churn) the median customer
+  // is a churner, and 98 customers scored high lost every reason.
+  const kept: number[] = [];
+  for (let i = 0; i < n; i++) if (take(i)) kept.push(i);
+  return {
+    contributions: mean,
+    probability: referenceProbability(model, mean),
+    rows,
+    medians: mediansOf(
+      populationOf({
+        features: set.features,
+        columns: set.columns.map((c) => Float64Array.from({ length: rows }, (_, k) => c[kept[k]])),
+      }),
+    ),
+  };
 }
 
 /** The calibrated probability of a row whose raw contributions are `mean`. */

@@ -12,7 +12,7 @@
 
 import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../../lib/format/index.ts';
 import { numberFormat } from '../../lib/format/context.ts';
-import { againstPopulation, type Population } from './population.ts';
+import { againstPopulation, mediansOf, riskDirection, type Population } from './population.ts';
 
 export interface Reason {
   /** The feature the text is about (the topic member with the largest contribution). */
@@ -302,7 +302,8 @@ function topicTableOf(features: readonly string[]): TopicTable {
  * Top `limit` reasons for one customer: topics with a positive summed contribution, largest first.
  * `contributions[j]` belongs to `features[j]` (`offset` lets a caller pass one row of a row-major
  * block); `values` holds the customer's feature values; `format` is the locale and currency of
- * the amounts in the text. Runs once per scored customer, so it avoids
+ * the amounts in the text; `medians` (default: the population's; null: none) are where a feature's
+ * value starts to point toward churn (pickReasons). Runs once per scored customer, so it avoids
  * per-call maps and sorts and words only the chosen topics.
  */
 export function topReasons(
@@ -313,10 +314,37 @@ export function topReasons(
   offset = 0,
   population?: Population,
   format: FormatContext = DEFAULT_FORMAT,
+  medians: Readonly<Record<string, number>> | null = population ? mediansOfCached(population) : null,
 ): Reason[] {
-  const out = pickReasons(features, contributions, values, limit, offset, format);
+  const out = pickReasons(features, contributions, values, limit, offset, format, medians ?? undefined);
   for (const r of out) r.text = againstPopulation(r.feature, r.text, values[r.feature], population);
   return out;
+}
+
+const populationMedians = new WeakMap<Population, Readonly<Record<string, number>>>();
+function mediansOfCached(population: Population): Readonly<Record<string, number>> {
+  let m = populationMedians.get(population);
+  if (!m) populationMedians.set(population, (m = mediansOf(population)));
+  return m;
+}
+
+/**
+ * Per feature of a model's list, the population median and the plain reading's direction
+ * (population.ts riskDirection; NaN / 0: no rule), looked up once per list and set of medians.
+ */
+const sideTables = new WeakMap<Readonly<Record<string, number>>, WeakMap<readonly string[], { median: Float64Array; direction: Int8Array }>>();
+function sideTableOf(features: readonly string[], medians: Readonly<Record<string, number>>): { median: Float64Array; direction: Int8Array } {
+  let byFeatures = sideTables.get(medians);
+  if (!byFeatures) sideTables.set(medians, (byFeatures = new WeakMap()));
+  let t = byFeatures.get(features);
+  if (!t) {
+    t = {
+      median: Float64Array.from(features, (f) => (known(medians[f]) ? medians[f] : NaN)),
+      direction: Int8Array.from(features, (f) => riskDirection(f)),
+    };
+    byFeatures.set(features, t);
+  }
+  return t;
 }
 
 /**
@@ -332,8 +360,17 @@ export function pickReasons(
   limit = 3,
   offset = 0,
   format: FormatContext = DEFAULT_FORMAT,
+  medians?: Readonly<Record<string, number>>,
 ): Reason[] {
   const table = topicTableOf(features);
+  // A contribution is measured against the model's reference, not against the plain reading: a
+  // collinear coefficient or a forest split can credit "expected 8.0 purchases in the next 90 days"
+  // with raising the risk of a customer who expects more purchases than most (issue 14 point 5: a
+  // 91.5 % churn probability with that as its reason). A feature whose words have a direction
+  // (population.ts) may only raise the risk when its value is past `medians` that way (scoring: the
+  // reference rows', predict.ts); at the median or beyond it counts. Otherwise its positive credit
+  // is not counted, so it neither words nor inflates a reason.
+  const sides = medians && sideTableOf(features, medians);
   const recency = values.recency_days;
   // topicOf's three cases, decided once per customer instead of once per feature.
   const regime = known(recency) && recency >= 90 ? (recency >= 180 ? 2 : 1) : 0;
@@ -347,6 +384,12 @@ export function pickReasons(
   for (let j = 0; j < features.length; j++) {
     const c = contributions[offset + j];
     if (!Number.isFinite(c) || c === 0) continue;
+    if (c > 0 && sides && sides.direction[j] !== 0) {
+      const m = sides.median[j];
+      const v = values[features[j]];
+      // Unknown values (no e-mail sent, a single order) keep their credit: their words say so.
+      if (known(v) && m === m && (sides.direction[j] > 0 ? v < m : v > m)) continue;
+    }
     const id = topicOfFeature[j];
     // Topics keep the order they first appear in (ties between sums go to the earlier one).
     let t: number;

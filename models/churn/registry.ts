@@ -25,6 +25,12 @@ export interface ExplanationReference {
   probability: number;
   /** Training rows averaged (those scored at low risk). */
   rows: number;
+  /**
+   * Median over the reference rows (the ones averaged) of each feature whose words have a direction
+   * (population.ts): a reason that raises the risk must point toward churn against the customers the
+   * contributions are measured from (reasons.ts pickReasons). Absent in older files.
+   */
+  medians?: Record<string, number>;
 }
 
 export interface ModelVersionRecord {

@@ -130,6 +130,8 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
   const lapsed = new Uint8Array(n);
   // One pass gives both the probability and the contributions the reasons need.
   const explained = predictBlock(model, set, start, end);
+  // The reference rows' medians (reasons.ts pickReasons): what a value is measured against.
+  const medians = model.file.predictor?.reference?.medians;
   const probability = explained.probability;
   const rowEnd = new Int32Array(n);
   const cutRow = new Int32Array(n * limit);
@@ -154,7 +156,7 @@ export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number,
   };
   for (let i = start; i < end; i++) {
     for (let j = 0; j < columns.length; j++) values[features[j]] = columns[j][i];
-    const reasons = pickReasons(names, explained.contributions, values, limit, (i - start) * names.length, format);
+    const reasons = pickReasons(names, explained.contributions, values, limit, (i - start) * names.length, format, medians);
     const r = i - start;
     const p = probability[r];
     const gone = isLapsed(recency[i], window);

@@ -115,11 +115,13 @@ export function scoreFeatureSet(
   const names = model.file.features;
   const explained = predictBlock(model, set);
   const population = populationOf(set);
+  const medians = model.file.predictor?.reference?.medians ?? null;
   const out: Reason[][] = new Array(set.customerIds.length);
   const horizon = model.file.definition?.horizonDays ?? NaN;
   for (let i = 0; i < out.length; i++) {
     const values = { ...rowValues(set, i), horizon_days: horizon };
-    out[i] = topReasons(names, explained.contributions, values, reasons, i * names.length, population, format);
+    // The model's training medians, as scoring in blocks uses (churn-rows.ts): the same reasons either way.
+    out[i] = topReasons(names, explained.contributions, values, reasons, i * names.length, population, format, medians);
   }
   return { probability: explained.probability, reasons: out };
 }

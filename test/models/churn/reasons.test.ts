@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeFeature, topReasons } from '../../../models/churn/reasons.ts';
+import { describeFeature, pickReasons, topReasons } from '../../../models/churn/reasons.ts';
 import { FEATURE_NAMES } from '../../../models/churn/features.ts';
 import { BGNBD_FEATURES } from '../../../models/churn/bgnbd-features.ts';
-import { againstPopulation, populationOf, sharesAround } from '../../../models/churn/population.ts';
+import { againstPopulation, mediansOf, populationOf, sharesAround } from '../../../models/churn/population.ts';
 
 describe('describeFeature words a feature with the customer’s values', () => {
   const cases: [string, Record<string, number>, string][] = [
@@ -130,10 +130,15 @@ describe('reasons against the population', () => {
   });
 
   test('topReasons words with the population when given one', () => {
-    const r = topReasons(['recency_days', 'tenure_days'], [0.2, 0.1], { recency_days: 95, tenure_days: 100 }, 3, 0, population);
+    const r = topReasons(['recency_days', 'tenure_days'], [0.2, 0.1], { recency_days: 95, tenure_days: 40 }, 3, 0, population);
     assert.deepEqual(
       r.map((x) => x.text),
-      ['no purchase for 95 days — longer than 94% of customers', 'customer for 100 days'],
+      ['no purchase for 95 days — longer than 94% of customers', 'customer for 40 days — newer than 60% of customers'],
+    );
+    // The longest tenure there is (100 days, past the median 50.5) is no reason to leave, whatever the model credits it with.
+    assert.deepEqual(
+      topReasons(['recency_days', 'tenure_days'], [0.2, 0.1], { recency_days: 95, tenure_days: 100 }, 3, 0, population).map((x) => x.feature),
+      ['recency_days'],
     );
   });
 
@@ -154,4 +159,70 @@ test('whole numbers in reasons read as en-US writes them (the String() shortcut 
   }
   assert.equal(describeFeature('lost_deals_365d', { lost_deals_365d: -0.2 }), `${(-0).toLocaleString('en-US')} deals lost in the last 12 months`);
   assert.equal(describeFeature('lost_deals_365d', { lost_deals_365d: -3 }), '-3 deals lost in the last 12 months');
+});
+
+// Issue 14 point 5 (session 10): the demo showed "expected 8.0 purchases in the next 90 days" as a
+// reason for a 91.5 % churn probability. A contribution is measured against the model's reference,
+// so a collinear weight or a forest split can credit a value that reads as a reason to stay. A
+// reason shown as raising the risk must point toward churn against the population.
+describe('a reason that raises the risk points toward churn against the population', () => {
+  // Seven customers: the medians, counted here by hand, are expected purchases 2, P(alive) 0.6,
+  // recency 60 days, complaints 0.
+  const population = populationOf({
+    features: ['bgnbd_expected_purchases', 'bgnbd_p_alive', 'recency_days', 'complaints_30d'],
+    columns: [
+      Float64Array.of(0.1, 0.5, 1, 2, 3, 4, 5),
+      Float64Array.of(0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9),
+      Float64Array.of(10, 20, 40, 60, 90, 120, 200),
+      Float64Array.of(0, 0, 0, 0, 0, 1, 2),
+    ],
+  });
+  const features = ['recency_days', 'bgnbd_expected_purchases', 'bgnbd_p_alive', 'complaints_30d'];
+  // The model credits the forecast with +0.30 (its largest contribution), P(alive) with −0.02.
+  const contributions = [0.05, 0.3, -0.02, 0.1];
+  const customer = { recency_days: 150, bgnbd_expected_purchases: 8, bgnbd_p_alive: 0.748, complaints_30d: 3, horizon_days: 90 };
+
+  test('8.0 expected purchases (more than the median 2) is not a reason, nor counted in its topic', () => {
+    const r = topReasons(features, contributions, customer, 3, 0, population);
+    // Complaints (3 > median 0) and recency (150 > median 60) stay; the forecast topic sums to −0.02 without the +0.30.
+    assert.deepEqual(
+      r.map((x) => [x.feature, x.contribution]),
+      [
+        ['complaints_30d', 0.1],
+        ['recency_days', 0.05],
+      ],
+    );
+    assert.ok(r.every((x) => !x.text.includes('expected')));
+  });
+
+  test('0.5 expected purchases (fewer than the median) is the top reason, worded against the population', () => {
+    const r = topReasons(features, contributions, { ...customer, bgnbd_expected_purchases: 0.5 }, 3, 0, population);
+    assert.equal(r[0].feature, 'bgnbd_expected_purchases');
+    assert.ok(Math.abs(r[0].contribution - 0.28) < 1e-12, String(r[0].contribution));
+    // 5 of the 7 customers expect more than 0.5: 71%.
+    assert.equal(r[0].text, 'expected 0.5 purchases in the next 90 days — fewer than 71% of customers');
+  });
+
+  test('a value at the median keeps its credit (ties on counts: 1 order where most have 1); one below it does not', () => {
+    assert.deepEqual(
+      topReasons(['recency_days'], [0.2], { recency_days: 60 }, 3, 0, population).map((x) => x.feature),
+      ['recency_days'],
+    );
+    assert.deepEqual(topReasons(['recency_days'], [0.2], { recency_days: 59 }, 3, 0, population), []);
+  });
+
+  test('pickReasons takes the medians given (scoring: the reference rows’), none without them (older model files)', () => {
+    const medians = { bgnbd_expected_purchases: 10 };
+    assert.equal(pickReasons(features, contributions, customer, 3, 0, undefined, medians)[0].feature, 'bgnbd_expected_purchases');
+    assert.equal(pickReasons(features, contributions, customer, 3, 0, undefined, { bgnbd_expected_purchases: 2 })[0].feature, 'complaints_30d');
+    assert.equal(pickReasons(features, contributions, customer)[0].feature, 'bgnbd_expected_purchases');
+    // null: the population words the texts but does not filter (scoring a model file without medians).
+    assert.equal(topReasons(features, contributions, customer, 3, 0, population, undefined, null)[0].feature, 'bgnbd_expected_purchases');
+  });
+
+  test('mediansOf is the middle of the sorted sample (the mean of the two middles for an even count)', () => {
+    assert.deepEqual(mediansOf(population), { bgnbd_expected_purchases: 2, bgnbd_p_alive: 0.6, recency_days: 60, complaints_30d: 0 });
+    const even = populationOf({ features: ['recency_days'], columns: [Float64Array.of(40, 10, 30, 20)] });
+    assert.deepEqual(mediansOf(even), { recency_days: 25 });
+  });
 });
