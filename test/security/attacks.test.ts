@@ -555,6 +555,10 @@ describe('errors fail closed and show no internals', () => {
       const r = await get(path, cookies.admin);
       assertNoLeak(r.body.replace(/<script[\s\S]*?<\/script>/g, ''), path);
     }
+    // An unknown band is refused, not answered with every band's customers.
+    const band = await get('/churn-risk/export.csv?band=hihg', cookies.admin);
+    assert.equal(band.status, 400, show(band));
+    assert.match(band.body, /Unknown band "hihg": use one of high, medium, low, lapsed/);
   });
 });
 

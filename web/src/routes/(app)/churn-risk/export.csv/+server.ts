@@ -1,6 +1,6 @@
 import type { RequestHandler } from './$types';
 import { parseFilters } from '$lib/filters/url-filters.ts';
-import { EXPORT_COLUMNS, parseBand, riskFilters } from '$lib/churn/queries.ts';
+import { BANDS, EXPORT_COLUMNS, parseBand, riskFilters } from '$lib/churn/queries.ts';
 import { csvResponse, csvStream, pagedRows, withUnits } from '$lib/format/csv-stream.ts';
 import type { Row } from '$lib/cube/types.ts';
 import { cubeLoad, dataAsOf } from '$lib/server/cube.ts';
@@ -32,7 +32,10 @@ export const GET: RequestHandler = ({ url, locals }) => inExportSlot(locals.user
 async function exportChurnRisk(url: URL, locals: App.Locals): Promise<Response> {
   const user = locals.user!;
   const f = parseFilters(url.searchParams, await dataAsOf(user));
-  const band = parseBand(url.searchParams.get('band'));
+  const asked = url.searchParams.get('band');
+  const band = parseBand(asked);
+  // A misspelt band must not hand out the whole list under a name that says it is one band.
+  if (asked && !band) return new Response(`Unknown band ${JSON.stringify(asked.slice(0, 40))}: use one of ${BANDS.join(', ')}, or leave band out for every band.\n`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   // The configured base currency names the amount columns ("value_at_risk_usd" in a USD warehouse).
   const columns = withUnits(EXPORT_COLUMNS, UNITS, getWebContext().format ?? formatContext());
   const query = {
