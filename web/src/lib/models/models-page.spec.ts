@@ -188,7 +188,7 @@ describe('Models page: the win/loss model card', () => {
     const drivers = [...container.querySelectorAll('[data-testid="winloss-drivers"] li')].map((li) => li.textContent);
     expect(drivers).toEqual([
       'no meeting in the 21 days before close: lost 2.3× as often, 95% CI 1.9–2.8×, n = 1,520',
-      '<b>slow</b> replies: lost 1.6× as often, 95% CI 1.3–2×, n = 1,500',
+      '<b>slow</b> replies: lost 1.6× as often, 95% CI 1.3–2.0×, n = 1,500',
     ]);
     expect(container.querySelector('[data-testid="winloss-card"] b')).toBeNull();
   });
