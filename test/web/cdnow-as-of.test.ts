@@ -497,6 +497,13 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     await page.goto(`${url}/lost-orders`);
     await settled(page);
     assert.match((await page.textContent('[data-testid="no-deals"]')) ?? '', /^No deals loaded: /);
+    // ...and its header names no comparison period: it read "…, compared with the previous period
+    // (1 Jul 1996 – 30 Jun 1997)" over a page with no deal in either.
+    assert.equal(
+      await page.textContent('[data-testid="period-description"]'),
+      'Last 12 full months, 1 Jul 1997 – 30 Jun 1998. Nothing to compare: no deals loaded.',
+    );
+    assert.equal(await page.textContent('[data-testid="growth-not-compared"]'), 'Nothing to compare: no deals loaded.');
     assert.deepEqual(errors, [], 'no console errors');
   });
 });

@@ -5,6 +5,7 @@ import {
   dataStartQuery,
   describePeriod,
   drawnComparison,
+  nothingToCompare,
   baselineComparison,
 } from './comparison.ts';
 import { parseFilters } from './url-filters.ts';
@@ -160,6 +161,21 @@ describe('describePeriod', () => {
   ] as const)('?%s', (qs, start, expected) => {
     const f = at(qs);
     expect(describePeriod(f, comparisonFor(f, start))).toBe(expected);
+  });
+
+  // Lost orders on a purchase log (no deal ever closed): the header named a comparison period.
+  test('nothing to compare: no period named, the cards and charts see no comparison', () => {
+    const f = at('');
+    const c = nothingToCompare(comparisonFor(f, undefined, asOf), 'no deals loaded');
+    expect(describePeriod(f, c)).toBe(
+      'Last 12 full months, 1 Dec 2025 – 30 Nov 2026. Nothing to compare: no deals loaded.',
+    );
+    expect(c).toMatchObject({ available: false, notice: 'Nothing to compare: no deals loaded' });
+    expect(drawnComparison(c)).toBeUndefined();
+    const none = at('compare=none');
+    expect(describePeriod(none, nothingToCompare(comparisonFor(none, undefined), 'no closed deals in this view'))).toBe(
+      'Last 12 full months, 1 Dec 2025 – 30 Nov 2026. Nothing to compare: no closed deals in this view.',
+    );
   });
 
   // "Growing loss reasons" compares even under "No comparison" (with the previous period), and must

@@ -31,6 +31,8 @@ export interface Comparison {
   dataStart?: string;
   /** The as-of day, when the period runs past it: its days after it have no data yet. */
   dataEnd?: string;
+  /** Why there is nothing to compare at all (no facts of the page's kind, for these filters or loaded). */
+  nothing?: string;
 }
 
 export const VS_TEXT: Record<Compare, string> = {
@@ -80,6 +82,23 @@ export function baselineComparison(f: Filters, dataStart: string | undefined, as
   return comparisonFor((f.compare ?? DEFAULT_COMPARE) === 'none' ? { ...f, compare: 'previous' } : f, dataStart, asOf);
 }
 
+/**
+ * The comparison of a page whose facts do not exist at all (lost orders on a purchase log without
+ * deals): its header named a comparison period, "compared with the previous period (1 Jul 1996 –
+ * 30 Jun 1997)", on a page whose every figure is empty. `why` says what is missing, e.g. "no deals
+ * loaded"; the cards and change charts see an unavailable comparison with that notice.
+ */
+export function nothingToCompare(c: Comparison, why: string): Comparison {
+  return {
+    ...c,
+    available: false,
+    notice: `Nothing to compare: ${why}`,
+    dataStart: undefined,
+    dataEnd: undefined,
+    nothing: why,
+  };
+}
+
 /** A chart subtitle's words for the comparison line, e.g. "dashed: same period last year". */
 export const comparisonName = (compare: Compare): string => COMPARE_LABELS[compare];
 
@@ -125,6 +144,7 @@ export const drawnComparison = (c: Comparison): DateRange | undefined => (c.avai
 export function describePeriod(f: Filters, c: Comparison): string {
   const name = f.period ? `${PERIODS.find((p) => p.id === f.period)?.label}, ` : '';
   const dates = `${name}${formatDate(f.from)} – ${formatDate(f.to)}`;
+  if (c.nothing) return `${dates}. Nothing to compare: ${c.nothing}.`;
   if (!c.range) return dates;
   const what = `${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})`;
   if (!c.available && c.dataStart)
