@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadWarehouseConfig } from '../lib/config.ts';
 import { loadConfig } from '../lib/config/schema.ts';
-import { formatContextOf, formatMoney, formatPercent } from '../lib/format/index.ts';
+import { formatContextOf, formatMoney, formatProbability } from '../lib/format/index.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { adoptReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
@@ -43,7 +43,7 @@ const log = (line: string): void => console.error(`[alerts] ${line}`);
 function printRun(r: RunResult): void {
   // The digests' own formats (lib/format) in the configured base currency.
   const format = formatContextOf(loadConfig());
-  const pct = (p: number): string => formatPercent(p, 0, format);
+  const pct = (p: number): string => formatProbability(p, format);
   const lines = [`${r.dryRun ? 'Dry run' : 'Run'} for the window ${r.window}${r.ownerFilter ? ` (owner ${r.ownerFilter})` : ''}`];
   lines.push(
     `scores: churn ${r.scores.churnScoredAt?.toISOString() ?? 'none'}, CLV ${r.scores.clvScoredAt?.toISOString() ?? 'none'}${r.scores.rescored ? ' (re-scored now)' : r.scores.stale ? ' (stale)' : ''}`,

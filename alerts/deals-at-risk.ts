@@ -9,7 +9,7 @@
  * they stand at the retry (the churn part stays as planned). Pure builders and renderers; one
  * loader.
  */
-import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../lib/format/index.ts';
+import { DEFAULT_FORMAT, formatMoney, formatProbability, type FormatContext } from '../lib/format/index.ts';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { checkName, type BoundQuery } from '../lib/warehouse/sql.ts';
 
@@ -84,9 +84,9 @@ export async function loadDealsAtRisk(warehouse: Warehouse, owners: string[] | n
 
 const title = (d: DealAtRisk): string => `${d.dealName || d.opportunityId} (${d.customerName || d.customerId})`;
 
-/** One line of numbers per deal: "win probability 30% - value at risk €3,500 of €5,000". */
+/** One line of numbers per deal: "win probability 30.0% - value at risk €3,500 of €5,000". */
 export function dealNumbers(d: DealAtRisk, ctx: FormatContext = DEFAULT_FORMAT): string {
-  return `win probability ${formatPercent(d.winProbability, 0, ctx)} - value at risk ${formatMoney(d.valueAtRisk, {}, ctx)} of ${formatMoney(d.amount, {}, ctx)}`;
+  return `win probability ${formatProbability(d.winProbability, ctx)} - value at risk ${formatMoney(d.valueAtRisk, {}, ctx)} of ${formatMoney(d.amount, {}, ctx)}`;
 }
 
 /** The plain-text section (empty when there are no deals). */

@@ -3,7 +3,7 @@
  * customers, numbers and reasons as the first attempt) and rendered as e-mail text, HTML and
  * Slack-compatible JSON. Pure functions; snapshot-free tests check the content.
  */
-import { DEFAULT_FORMAT, formatMoney, formatPercent, type FormatContext } from '../lib/format/index.ts';
+import { DEFAULT_FORMAT, formatMoney, formatProbability, type FormatContext } from '../lib/format/index.ts';
 import { DEALS_TRIGGER, type LedgerRow, type Reason, type Trigger } from './ledger.ts';
 import { formatInZone } from './schedule.ts';
 import { dealsData, dealsHtml, dealsMrkdwn, dealsText, type DealAtRisk } from './deals-at-risk.ts';
@@ -105,8 +105,8 @@ export function digestFromRows(rows: readonly LedgerRow[], publicUrl: string, fo
   };
 }
 
-// The product's one formatting (lib/format): "70%", "€58,086" — the same figures as the dashboard.
-const pct = (p: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatPercent(p, 0, ctx);
+// The product's one formatting (lib/format): "70.4%", "€58,086" — the same figures as the dashboard.
+const pct = (p: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatProbability(p, ctx);
 const money = (v: number, ctx: FormatContext = DEFAULT_FORMAT): string => formatMoney(v, {}, ctx);
 /**
  * What the value at risk is, after it: "churn probability × 12-month CLV of €58,086" — the one

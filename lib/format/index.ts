@@ -16,6 +16,7 @@ export {
   formatPercent,
   formatPointChange,
   formatPoints,
+  formatProbability,
   formatRatio,
   formatRatioRange,
   formatScore,

@@ -40,6 +40,16 @@ export function formatPercent(v: Num, digits = 1, ctx: FormatContext = DEFAULT_F
 }
 
 /**
+ * A probability (churn, a deal's win) as a percent with one decimal, "0.4%", "99.6%" — the one form
+ * the dashboard's pages, the e-mail digests and the alerts inbox all show, so a digest and the
+ * customer's page say the same number (digests said whole percents: a 0.4 % risk read "<1%" where
+ * the page said "0.4%", 86.5 % read "86%" beside "86.5%"). ">99.9%" and "<0.1%" like any share.
+ */
+export function formatProbability(v: Num, ctx: FormatContext = DEFAULT_FORMAT): string {
+  return formatPercent(v, 1, ctx);
+}
+
+/**
  * A model score in [0, 1] (ROC-AUC, PR-AUC, Brier, a feature's importance) with `digits` fixed
  * decimals, "0.812". Never "1.000" for a score below one (a leaky feature's 0.9996 AUC is not a
  * perfect model) nor "0.000" for one above zero: ">0.999", "<0.001".

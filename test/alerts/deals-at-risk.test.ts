@@ -23,15 +23,15 @@ const deal: DealAtRisk = {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 test('numbers: win probability and value at risk of the amount', () => {
-  assert.equal(dealNumbers(deal), 'win probability 30% - value at risk €3,500 of €5,000');
-  assert.equal(dealNumbers(deal, { locale: 'en-US', currency: 'USD' }), 'win probability 30% - value at risk $3,500 of $5,000');
+  assert.equal(dealNumbers(deal), 'win probability 30.0% - value at risk €3,500 of €5,000');
+  assert.equal(dealNumbers(deal, { locale: 'en-US', currency: 'USD' }), 'win probability 30.0% - value at risk $3,500 of $5,000');
 });
 
 test('text section: one numbered deal with its reasons; nothing without deals', () => {
   assert.deepEqual(dealsText([deal]), [
     'Your open deals at risk (value at risk = amount x (1 - win probability)):',
     '',
-    '1. Fit-out <script>alert(1)</script> (Cora & Co) - win probability 30% - value at risk €3,500 of €5,000',
+    '1. Fit-out <script>alert(1)</script> (Cora & Co) - win probability 30.0% - value at risk €3,500 of €5,000',
     '   Why: no meeting in the 21 days before 1 Jul 2024; one contact met',
     '',
   ]);

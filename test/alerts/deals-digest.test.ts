@@ -130,15 +130,15 @@ describe('deals-only digest', () => {
     // The deals, largest value at risk first, with the numbers computed here.
     const want = expected(['C-05', 'C-06']);
     assert.deepEqual(want.map((d) => [d.id, d.var]), [['O-1', 7500], ['O-2', 1600]]);
-    const lines = [...text.matchAll(/^\d+\. (.+) - win probability (\d+)% - value at risk €([\d,]+) of €([\d,]+)$/gm)].map((m) => [m[1], Number(m[2]), Number(m[3].replace(/,/g, '')), Number(m[4].replace(/,/g, ''))]);
-    assert.deepEqual(lines, want.map((d) => [`${d.name} (${SCORES.find((s) => s.id === d.customer)!.name})`, Math.round(d.p * 100), d.var, d.amount]));
+    const lines = [...text.matchAll(/^\d+\. (.+) - win probability (\d+\.\d)% - value at risk €([\d,]+) of €([\d,]+)$/gm)].map((m) => [m[1], Number(m[2]), Number(m[3].replace(/,/g, '')), Number(m[4].replace(/,/g, ''))]);
+    assert.deepEqual(lines, want.map((d) => [`${d.name} (${SCORES.find((s) => s.id === d.customer)!.name})`, Math.round(d.p * 1000) / 10, d.var, d.amount]));
     assert.match(text, /Why: no contact in the last 14 days/);
 
     // The owner with churn alerts gets the churn digest, with their deal in it — not a second digest.
     const anna = mailTo('anna@example.test');
     assert.equal(anna.length, 1);
     assert.match(header(anna[0].raw, 'Subject') ?? '', /^Churn alerts: 2 customers at risk/);
-    assert.match(textPart(anna[0].raw), /Acme add-on \(Acme GmbH\) - win probability 90% - value at risk €200 of €2,000/);
+    assert.match(textPart(anna[0].raw), /Acme add-on \(Acme GmbH\) - win probability 90.0% - value at risk €200 of €2,000/);
 
     // The deals digest has one ledger row, no customer, and is not an episode.
     const rows = await readLedger(wh, { ownerId: 'U-OWN-02' });
@@ -233,8 +233,8 @@ describe('deals-only digest', () => {
     assert.equal(blocks[0].text?.text, 'Deals at risk: 3 open deals (2024-03-11)');
     const sections = blocks.filter((b) => b.type === 'section');
     assert.equal(sections.length, 1);
-    assert.match(sections[0].text!.text, /^\*Open deals at risk\*\n• Cedar renewal \(Cedar AG\): win probability 25% - value at risk €7,500 of €10,000/);
-    assert.match(sections[0].text!.text, /• Delta &lt;upsell&gt; \(Delta Oy\): win probability 60% - value at risk €1,600 of €4,000/);
+    assert.match(sections[0].text!.text, /^\*Open deals at risk\*\n• Cedar renewal \(Cedar AG\): win probability 25.0% - value at risk €7,500 of €10,000/);
+    assert.match(sections[0].text!.text, /• Delta &lt;upsell&gt; \(Delta Oy\): win probability 60.0% - value at risk €1,600 of €4,000/);
     assert.equal(post.json.text, 'Deals at risk: 3 open deals (2024-03-11) for U-OWN-02');
 
     // One ledger row per channel, the webhook's with no addressee; the same window again posts nothing.

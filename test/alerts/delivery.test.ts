@@ -130,8 +130,8 @@ describe('a digest per owner', () => {
     const text = textPart(anna.raw);
     // Highest value at risk first; only this owner's qualifying customers.
     assert.deepEqual(customersIn(anna.raw), ['C-01', 'C-02']);
-    assert.match(text, /1\. Acme GmbH \(C-01\) - new\n {3}Churn probability 85% - value at risk €10,200 \(churn probability × 12-month CLV of €12,000\)\n {3}Why: 3 complaints in the last 30 days; no purchase for 140 days\n {3}Next step: Call to resolve the open complaint\.\n {3}Customer page: https:\/\/crm\.example\.test\/customers\/C-01\n/);
-    assert.match(text, /2\. Birch & Co <Ltd> \(C-02\) - new\n {3}Churn probability 72% - value at risk €3,600 \(churn probability × 12-month CLV of €5,000\)/);
+    assert.match(text, /1\. Acme GmbH \(C-01\) - new\n {3}Churn probability 85.0% - value at risk €10,200 \(churn probability × 12-month CLV of €12,000\)\n {3}Why: 3 complaints in the last 30 days; no purchase for 140 days\n {3}Next step: Call to resolve the open complaint\.\n {3}Customer page: https:\/\/crm\.example\.test\/customers\/C-01\n/);
+    assert.match(text, /2\. Birch & Co <Ltd> \(C-02\) - new\n {3}Churn probability 72.0% - value at risk €3,600 \(churn probability × 12-month CLV of €5,000\)/);
     assert.match(text, /Next step: Call to check in and make an offer tailored to what they used to buy\./);
     assert.match(text, /Churn alerts for Anna Berg - run of 2024-03-11 07:00 UTC/);
     const html = textPart(anna.raw.replace(/text\/plain/g, 'x/plain').replace(/text\/html/, 'text/plain'));
@@ -141,7 +141,7 @@ describe('a digest per owner', () => {
     const [ben] = mailTo('ben@example.test');
     assert.deepEqual(customersIn(ben.raw), ['C-05', 'C-06']);
     // Value at risk = churn probability × 12-month CLV: 0.66 × 2,000 = 1,320 (the churn page's number).
-    assert.match(textPart(ben.raw), /Cedar AG \(C-05\) - new\n {3}Churn probability 66% - value at risk €1,320 \(churn probability × 12-month CLV of €2,000\)\n {3}Why: average satisfaction 1\.5\/5\n {3}Next step: Call to ask what went wrong and agree a fix\./);
+    assert.match(textPart(ben.raw), /Cedar AG \(C-05\) - new\n {3}Churn probability 66.0% - value at risk €1,320 \(churn probability × 12-month CLV of €2,000\)\n {3}Why: average satisfaction 1\.5\/5\n {3}Next step: Call to ask what went wrong and agree a fix\./);
     assert.match(textPart(ben.raw), /Next step: Stop the automated e-mails and reach out personally\./);
 
     assert.equal(hook.received.length, 2);
@@ -215,7 +215,7 @@ describe('exactly once', () => {
     const r2 = await run({ at: day(2) });
     assert.equal(r2.closedEpisodes, 1);
     assert.deepEqual(r2.deliveries.filter((d) => d.channel === 'email').map((d) => d.customers.map((c) => [c.customerId, c.trigger])), [[['C-02', 'rise']]]);
-    assert.match(textPart(smtp.messages[2].raw), /Birch & Co <Ltd> \(C-02\) - risk up from 72% at the last alert/);
+    assert.match(textPart(smtp.messages[2].raw), /Birch & Co <Ltd> \(C-02\) - risk up from 72.0% at the last alert/);
 
     // C-01 is back above the threshold: a new episode, although inside the cooldown.
     await setScores(wh, SCORES.map((s) => (s.id === 'C-02' ? { ...s, p: 0.9 } : s)), day(3).toISOString());

@@ -272,7 +272,7 @@ describe('rendering, signing, retries, lock, banner', () => {
     const text = renderText(d, 'America/New_York');
     assert.match(text, /run of 2024-03-10 07:00 America\/New_York/);
     assert.match(text, /1 of your accounts is at risk of churning:/);
-    assert.match(text, /A & <B> \(C-1\) - risk up from 55% at the last alert/);
+    assert.match(text, /A & <B> \(C-1\) - risk up from 55.0% at the last alert/);
     const html = renderHtml(d);
     assert.match(html, /<strong>A &amp; &lt;B&gt;<\/strong>/);
     assert.doesNotMatch(html, /<B>/);

@@ -18,6 +18,7 @@ import {
   formatPeriod as sharedPeriod,
   formatPointChange as sharedPointChange,
   formatPoints as sharedPoints,
+  formatProbability as sharedProbability,
   formatRatio as sharedRatio,
   formatRatioRange as sharedRatioRange,
   formatScore as sharedScore,
@@ -64,6 +65,9 @@ export const formatNumber = (v: Num, opts: { compact?: boolean; digits?: number 
 
 /** A 0-1 share as "12.3%". */
 export const formatPercent = (v: Num, digits = 1): string => sharedPercent(v, digits, formatContext());
+
+/** A probability as the digests show it too: "0.4%", "99.6%" (lib/format formatProbability). */
+export const formatProbability = (v: Num): string => sharedProbability(v, formatContext());
 
 /** A model score in [0, 1] with 3 decimals: "0.812", ">0.999", "<0.001". */
 export const formatScore = (v: Num, digits = 3): string => sharedScore(v, digits, formatContext());
