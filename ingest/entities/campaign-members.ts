@@ -17,6 +17,7 @@ export const campaignMembers: EntitySpec = {
     { name: 'status', type: 'enum', required: true, values: ['sent', 'opened', 'clicked', 'responded', 'converted', 'bounced', 'unsubscribed'], doc: 'sent | opened | clicked | responded | converted | bounced | unsubscribed' },
     { name: 'responded_at', type: 'datetime', nullable: true, doc: 'response time' },
     { name: 'converted_at', type: 'datetime', nullable: true, doc: 'conversion time' },
-    { name: 'revenue', type: 'decimal', min: 0, default: '0', doc: 'attributed revenue in the base currency (≥ 0)' },
+    // Empty or absent is "not reported", stored NULL: a 0 default read as "earned nothing" (migration 023).
+    { name: 'revenue', type: 'decimal', min: 0, nullable: true, doc: 'attributed revenue in the base currency (≥ 0); empty: not reported (NULL, not 0)' },
   ],
 };

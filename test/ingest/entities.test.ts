@@ -82,13 +82,14 @@ describe('each entity loads from a fixture', () => {
     const budget = await one<{ b: number; ended: string | null }>(tw.warehouse, "SELECT sum(budget) AS b, anyIf(ended_at, campaign_id = 'CMP2') AS ended FROM crm.campaigns FINAL");
     assert.deepEqual(budget, { b: 2300, ended: null });
     // Members resolve customer refs through the identity map: the transactions' C100 and C101.
-    const members = await rows<{ campaign_id: string; customer_id: string; revenue: number }>(tw.warehouse, 'SELECT campaign_id, customer_id, revenue FROM crm.campaign_members FINAL ORDER BY campaign_id, customer_id');
+    // An empty revenue cell is "not reported", stored NULL (it was 0, read on the segments page as "earned nothing").
+    const members = await rows<{ campaign_id: string; customer_id: string; revenue: number | null }>(tw.warehouse, 'SELECT campaign_id, customer_id, revenue FROM crm.campaign_members FINAL ORDER BY campaign_id, customer_id');
     assert.deepEqual(
       members,
       [
-        { campaign_id: 'CMP1', customer_id: customerIdFor('shop', 'C100'), revenue: 0 },
+        { campaign_id: 'CMP1', customer_id: customerIdFor('shop', 'C100'), revenue: null },
         { campaign_id: 'CMP1', customer_id: customerIdFor('shop', 'C101'), revenue: 99.9 },
-        { campaign_id: 'CMP2', customer_id: customerIdFor('shop', 'C100'), revenue: 0 },
+        { campaign_id: 'CMP2', customer_id: customerIdFor('shop', 'C100'), revenue: null },
       ].sort((a, b) => (a.campaign_id + a.customer_id < b.campaign_id + b.customer_id ? -1 : 1)),
     );
     const roles = await rows<{ user_id: string; role: string; active: number }>(tw.warehouse, 'SELECT user_id, role, active FROM crm.users FINAL ORDER BY user_id');

@@ -189,20 +189,22 @@ export const campaigns = [
   { campaign_id: 'CMP2', name: 'VIP upsell', channel: 'email', objective: 'upsell', segment_id: '', started_at: '2024-06-01', ended_at: '2024-06-30', budget: '400.00', batch_id: 'fixture', row_hash: 0, version: 1 },
 ];
 
-const member = (campaign: string, customerId: string, status: string, revenue = 0) => ({
+/** revenue null: not reported (stored NULL since migration 023). */
+const member = (campaign: string, customerId: string, status: string, revenue: number | null = 0) => ({
   campaign_id: campaign, customer_id: customerId, customer_ref: customerId, added_at: '2024-05-01 09:00:00', status,
   responded_at: ['responded', 'converted'].includes(status) ? '2024-05-10 09:00:00' : null,
   converted_at: status === 'converted' ? '2024-05-12 09:00:00' : null,
-  revenue: revenue.toFixed(2), batch_id: 'fixture', row_hash: 0, version: 1,
+  revenue: revenue === null ? null : revenue.toFixed(2), batch_id: 'fixture', row_hash: 0, version: 1,
 });
 
 export const campaignMembers = [
   member('CMP1', 'C02', 'sent'),
-  member('CMP1', 'C06', 'responded'),
+  member('CMP1', 'C06', 'responded', null),
   member('CMP1', 'C08', 'converted', 500),
   member('CMP1', 'C09', 'bounced'),
-  member('CMP2', 'C01', 'converted', 90),
-  member('CMP2', 'C03', 'sent'),
+  // CMP2's tool reported no revenue: its conversion's is unknown, not 0.
+  member('CMP2', 'C01', 'converted', null),
+  member('CMP2', 'C03', 'sent', null),
 ];
 
 export const segments = [

@@ -360,7 +360,7 @@ describe('engagement and campaigns', () => {
 
   test('campaign sends, responses, conversions, revenue and segment', async () => {
     const rows = await fx.load({
-      measures: ['campaign_performance.sends', 'campaign_performance.responses', 'campaign_performance.conversions', 'campaign_performance.response_rate', 'campaign_performance.campaign_revenue', 'campaign_performance.budget'],
+      measures: ['campaign_performance.sends', 'campaign_performance.responses', 'campaign_performance.conversions', 'campaign_performance.response_rate', 'campaign_performance.campaign_revenue', 'campaign_performance.conversions_with_revenue', 'campaign_performance.budget'],
       dimensions: ['campaign_performance.campaign_name', 'campaign_performance.segment_name'],
     }, exec);
     const cmp1 = rows.find((r) => r['campaign_performance.campaign_name'] === 'Spring winback')!;
@@ -369,8 +369,14 @@ describe('engagement and campaigns', () => {
     assert.equal(num(cmp1['campaign_performance.responses']), 2); // C06 responded, C08 converted
     assert.equal(num(cmp1['campaign_performance.conversions']), 1);
     close(num(cmp1['campaign_performance.response_rate']), 0.5);
-    assert.equal(num(cmp1['campaign_performance.campaign_revenue']), 500);
+    assert.equal(num(cmp1['campaign_performance.campaign_revenue']), 500); // C08's; C06's not reported, C02's and C09's 0
+    assert.equal(num(cmp1['campaign_performance.conversions_with_revenue']), 1);
     assert.equal(num(cmp1['campaign_performance.budget']), 1000); // not multiplied by the 4 members
+    // CMP2 reported no member's revenue: the sum is unknown (null), not €0, and rests on none of its conversion.
+    const cmp2 = rows.find((r) => r['campaign_performance.campaign_name'] === 'VIP upsell')!;
+    assert.equal(num(cmp2['campaign_performance.conversions']), 1);
+    assert.equal(cmp2['campaign_performance.campaign_revenue'], null);
+    assert.equal(num(cmp2['campaign_performance.conversions_with_revenue']), 0);
   });
 
   test('campaign response per customer, as the segment builder\'s rule reads it', async () => {

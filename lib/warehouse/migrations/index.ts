@@ -19,6 +19,7 @@ import { warehouseSettingsTables } from './019-warehouse-settings.ts';
 import { lapsedBandStatements } from './020-lapsed-band.ts';
 import { episodeClosureReasonStatements } from './021-episode-closure-reason.ts';
 import { lapsedBandCardWindowStatements } from './022-lapsed-band-card-window.ts';
+import { campaignMemberRevenueStatements } from './023-campaign-member-revenue-unknown.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -61,6 +62,7 @@ export const migrations: Migration[] = [
   { version: 20, name: 'lapsed-band', statements: lapsedBandStatements },
   { version: 21, name: 'episode-closure-reason', statements: episodeClosureReasonStatements },
   { version: 22, name: 'lapsed-band-card-window', statements: lapsedBandCardWindowStatements },
+  { version: 23, name: 'campaign-member-revenue-unknown', statements: campaignMemberRevenueStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {

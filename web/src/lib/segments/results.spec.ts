@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { campaignOptions, campaignResultsQuery, groupResults, RESULT_HEADERS, renewing, stillAwaited, type JustPushed } from './results.ts';
+import { campaignOptions, campaignResultsQuery, groupResults, RESULT_HEADERS, renewing, revenueCell, stillAwaited, type JustPushed } from './results.ts';
 
-const row = (segment: string, id: string, name: string, sends: string, responses: string, conversions: string, rr: string | null, cr: string | null, revenue: string | null) => ({
+const row = (segment: string, id: string, name: string, sends: string, responses: string, conversions: string, rr: string | null, cr: string | null, revenue: string | null, withRevenue = conversions) => ({
   'campaign_performance.segment_id': segment,
   'campaign_performance.campaign_id': id,
   'campaign_performance.campaign_name': name,
@@ -11,6 +11,7 @@ const row = (segment: string, id: string, name: string, sends: string, responses
   'campaign_performance.response_rate': rr,
   'campaign_performance.conversion_rate': cr,
   'campaign_performance.campaign_revenue': revenue,
+  'campaign_performance.conversions_with_revenue': withRevenue,
 });
 
 describe('campaignResultsQuery', () => {
@@ -24,6 +25,7 @@ describe('campaignResultsQuery', () => {
     expect(q?.measures).toEqual([
       'campaign_performance.sends', 'campaign_performance.responses', 'campaign_performance.conversions',
       'campaign_performance.response_rate', 'campaign_performance.conversion_rate', 'campaign_performance.campaign_revenue',
+      'campaign_performance.conversions_with_revenue',
     ]);
     expect(q?.dimensions).toContain('campaign_performance.campaign_id');
   });
@@ -38,12 +40,33 @@ describe('groupResults', () => {
       row('gone', 'c9', 'Of a deleted segment', '1', '1', '1', '1', '1', '5'),
     ];
     expect(groupResults(rows, [{ id: 's1', name: 'One' }, { id: 's2', name: 'Two' }, { id: 's3', name: 'No campaigns' }])).toEqual([
-      { segmentId: 's1', segmentName: 'One', campaigns: [{ campaignId: 'c1', campaignName: 'c1', sends: 0, responses: 0, conversions: 0, responseRate: null, conversionRate: null, revenue: 0 }] },
+      { segmentId: 's1', segmentName: 'One', campaigns: [{ campaignId: 'c1', campaignName: 'c1', sends: 0, responses: 0, conversions: 0, responseRate: null, conversionRate: null, revenue: null, conversionsWithRevenue: 0 }] },
       { segmentId: 's2', segmentName: 'Two', campaigns: [
-        { campaignId: 'c3', campaignName: 'Winback', sends: 10, responses: 3, conversions: 1, responseRate: 0.3, conversionRate: 0.1, revenue: 250.5 },
-        { campaignId: 'c2', campaignName: 'Upsell', sends: 4, responses: 0, conversions: 0, responseRate: 0, conversionRate: 0, revenue: 0 },
+        { campaignId: 'c3', campaignName: 'Winback', sends: 10, responses: 3, conversions: 1, responseRate: 0.3, conversionRate: 0.1, revenue: 250.5, conversionsWithRevenue: 1 },
+        { campaignId: 'c2', campaignName: 'Upsell', sends: 4, responses: 0, conversions: 0, responseRate: 0, conversionRate: 0, revenue: 0, conversionsWithRevenue: 0 },
       ] },
     ]);
+  });
+});
+
+// Revenue not reported is not "€0" (session 11): ingest keeps it NULL, Cube's sum answers null
+// when no member's is known, and a sum over some of the conversions says what it rests on.
+describe('revenueCell', () => {
+  const money = (v: number) => `€${v.toFixed(2)}`;
+  const count = (v: number) => String(v);
+  it.each([
+    ['none reported', { revenue: null, conversions: 4, conversionsWithRevenue: 0 }, { text: '—', note: 'not reported' }],
+    ['no conversions, nothing reported', { revenue: null, conversions: 0, conversionsWithRevenue: 0 }, { text: '—', note: 'not reported' }],
+    ['every conversion reported', { revenue: 250.5, conversions: 2, conversionsWithRevenue: 2 }, { text: '€250.50', note: '' }],
+    ['a reported zero is zero', { revenue: 0, conversions: 1, conversionsWithRevenue: 1 }, { text: '€0.00', note: '' }],
+    ['some reported', { revenue: 90, conversions: 5, conversionsWithRevenue: 3 }, { text: '€90.00', note: 'reported for 3 of 5 conversions' }],
+  ] as const)('%s', (_name, c, expected) => {
+    expect(revenueCell(c, money, count)).toEqual(expected);
+  });
+  it('a row without revenue reads as not reported, not €0', () => {
+    const [g] = groupResults([row('s', 'c', 'C', '10', '4', '4', '0.4', '0.4', null, '0')], [{ id: 's', name: 'S' }]);
+    expect(g.campaigns[0].revenue).toBeNull();
+    expect(revenueCell(g.campaigns[0], money, count)).toEqual({ text: '—', note: 'not reported' });
   });
 });
 

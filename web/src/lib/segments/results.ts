@@ -17,6 +17,7 @@ export const RESULT_MEMBERS = {
   responseRate: 'campaign_performance.response_rate',
   conversionRate: 'campaign_performance.conversion_rate',
   revenue: 'campaign_performance.campaign_revenue',
+  conversionsWithRevenue: 'campaign_performance.conversions_with_revenue',
 } as const;
 
 /**
@@ -40,7 +41,7 @@ export function campaignResultsQuery(segmentIds: string[]): CubeQuery | null {
   const m = RESULT_MEMBERS;
   return {
     dimensions: [m.segmentId, m.campaignId, m.campaignName],
-    measures: [m.sends, m.responses, m.conversions, m.responseRate, m.conversionRate, m.revenue],
+    measures: [m.sends, m.responses, m.conversions, m.responseRate, m.conversionRate, m.revenue, m.conversionsWithRevenue],
     filters: [{ member: m.segmentId, operator: 'equals', values: ids }],
     order: [[m.campaignName, 'asc']],
     limit: 5000,
@@ -82,7 +83,10 @@ export interface CampaignResult {
   /** null when the campaign has no sends (Cube's nullIf guard). */
   responseRate: number | null;
   conversionRate: number | null;
-  revenue: number;
+  /** null when no member's revenue was reported (not 0: "€0" read as "earned nothing"). */
+  revenue: number | null;
+  /** Conversions whose revenue was reported: the revenue rests on these alone. */
+  conversionsWithRevenue: number;
 }
 
 export interface SegmentResults {
@@ -109,13 +113,30 @@ export function groupResults(rows: Row[], segments: { id: string; name: string }
       conversions: num(r[m.conversions]),
       responseRate: rate(r[m.responseRate]),
       conversionRate: rate(r[m.conversionRate]),
-      revenue: num(r[m.revenue]),
+      revenue: rate(r[m.revenue]),
+      conversionsWithRevenue: num(r[m.conversionsWithRevenue]),
     });
     bySegment.set(id, list);
   }
   return segments
     .filter((s) => bySegment.has(s.id))
     .map((s) => ({ segmentId: s.id, segmentName: s.name, campaigns: bySegment.get(s.id)! }));
+}
+
+/**
+ * The attributed revenue cell: the amount, and what it rests on when that is not every conversion.
+ * Revenue is reported with the campaign members and may be missing (ingest stores it NULL, not 0):
+ * none reported is "—" with "not reported", not "€0"; a sum over some of the conversions says so
+ * ("reported for 3 of 5 conversions"), since it is not the campaign's revenue.
+ */
+export function revenueCell(
+  c: Pick<CampaignResult, 'revenue' | 'conversions' | 'conversionsWithRevenue'>,
+  money: (v: number) => string,
+  count: (v: number) => string,
+): { text: string; note: string } {
+  if (c.revenue === null) return { text: '—', note: 'not reported' };
+  const note = c.conversionsWithRevenue < c.conversions ? `reported for ${count(c.conversionsWithRevenue)} of ${count(c.conversions)} conversions` : '';
+  return { text: money(c.revenue), note };
 }
 
 /** Campaigns to offer in the "responded to campaign" rule: id and name, newest first. */
