@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId } from '../src/lib/server/errors.ts';
 import { checkLiveSessionMemo } from '../src/lib/server/session-check.ts';
-import { SESSION_COOKIE, verifySession } from '../src/lib/server/session.ts';
+import { sessionCookieName, verifySession } from '../src/lib/server/session.ts';
 import { cubeTokenOf, tokenMismatch } from '../src/lib/server/token-scope.ts';
 import type { WebContext } from '../src/lib/server/context.ts';
 import { ANSWER_HEADERS } from './cube-proxy.ts';
@@ -22,7 +22,7 @@ const CONTINUE_WAIT_HEADER = 'x-cube-continue-wait';
  * for plain HTTP clients (semantic/wait-for-answer.ts) would end a slow first query with a 504
  * after CRM_SEMANTIC_WAIT_SECONDS, where the dashboard can simply keep waiting.
  */
-export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>, forward: (req: IncomingMessage, res: ServerResponse) => void) {
+export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'> & { secureCookies?: boolean }, forward: (req: IncomingMessage, res: ServerResponse) => void) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Its refusals too: no-store, nosniff, no framing (the proxy sets the same on what it forwards).
     for (const [k, v] of Object.entries(ANSWER_HEADERS)) res.setHeader(k, v);
@@ -30,7 +30,7 @@ export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>
       const requestId = newRequestId();
       res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-request-id': requestId }).end(JSON.stringify({ error: message, requestId }));
     };
-    const session = verifySession(cookieValue(req.headers.cookie, SESSION_COOKIE), ctx.secrets.sessionSecret);
+    const session = verifySession(sessionCookieOf(req.headers.cookie, ctx.secureCookies === true), ctx.secrets.sessionSecret);
     if (!session) return refuse('Sign in to the dashboard: its semantic API needs a dashboard session.');
     let live;
     try {
@@ -50,6 +50,17 @@ export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>
     req.headers[CONTINUE_WAIT_HEADER] = 'allow';
     forward(req, res);
   };
+}
+
+/**
+ * The session cookie as the pages read it (hooks.server.ts, session.ts): with an https origin only
+ * the __Host- one, which a sibling subdomain cannot set. Behind a proxy that says https only in its
+ * protocol header the gate does not see the scheme: the __Host- cookie first, then the plain one. A
+ * plain one planted there reads nothing anyway: the tokens this gate wants come from
+ * /api/cube-token, which takes only the __Host- cookie over https.
+ */
+function sessionCookieOf(header: string | undefined, secure: boolean): string | undefined {
+  return cookieValue(header, sessionCookieName(true)) ?? (secure ? undefined : cookieValue(header, sessionCookieName(false)));
 }
 
 function cookieValue(header: string | undefined, name: string): string | undefined {

@@ -4,7 +4,7 @@ import { getWebContext } from '$lib/server/context.ts';
 import { newRequestId, publicError, serverLog } from '$lib/server/errors.ts';
 import { withSecurityHeaders } from '$lib/server/security-headers.ts';
 import { checkLiveSessionMemo, type LiveSession } from '$lib/server/session-check.ts';
-import { SESSION_COOKIE, verifySession } from '$lib/server/session.ts';
+import { sessionCookieName, verifySession } from '$lib/server/session.ts';
 
 /**
  * Every request: verify the session (signature, expiry, and that it is still live: account active
@@ -17,7 +17,10 @@ export const handle: Handle = async ({ event, resolve }) => {
   const requestId = newRequestId();
   event.locals.requestId = requestId;
   const ctx = getWebContext();
-  const cookie = event.cookies.get(SESSION_COOKIE);
+  // Over HTTPS only the __Host- cookie counts: a crm_session a sibling subdomain set is not ours (session.ts).
+  const secure = ctx.secureCookies || event.url.protocol === 'https:';
+  const cookieName = sessionCookieName(secure);
+  const cookie = event.cookies.get(cookieName);
   const signed = verifySession(cookie, ctx.secrets.sessionSecret);
   let user: LiveSession | undefined;
   if (signed) {
@@ -35,7 +38,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     if (typeof checked === 'string') serverLog().warn({ requestId, user: signed.sub, reason: checked }, 'session refused');
     else user = checked;
   }
-  if (cookie && !user) event.cookies.delete(SESSION_COOKIE, { path: '/' });
+  if (cookie && !user) event.cookies.delete(cookieName, { path: '/', secure });
   event.locals.user = user;
 
   const method = event.request.method;

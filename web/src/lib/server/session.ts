@@ -32,6 +32,19 @@ export interface Session extends SessionUser {
 }
 
 export const SESSION_COOKIE = 'crm_session';
+/**
+ * The name over HTTPS (eighth security review). A page on a sibling subdomain (same site) can set a
+ * cookie for the parent domain, and a plain `crm_session` from there reached us like our own: the
+ * attacker's session planted in the victim's browser (what they type, save or export goes to the
+ * attacker's account). A `__Host-` cookie can only come from this exact origin, over HTTPS, with
+ * `Path=/` and no `Domain`, so over HTTPS only this name is read. Plain HTTP keeps `crm_session`:
+ * Chromium would take a `__Host-` cookie from http://127.0.0.1 too, other browsers not, and served
+ * directly the dashboard answers only IP literals and localhost, which have no sibling subdomains.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-crm_session';
+
+/** The session cookie's name for a request over HTTPS (`secure`) or plain HTTP: the only one read for it. */
+export const sessionCookieName = (secure: boolean): string => (secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE);
 /** Eight hours: a working day. */
 export const SESSION_TTL_SECONDS = 8 * 3600;
 

@@ -6,7 +6,7 @@ import { audit, unknownAccount } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { DEVICE_COOKIE, DEVICE_TTL_SECONDS, signDevice, verifyDevice } from '$lib/server/device-cookie.ts';
 import { verifyPassword } from '$lib/server/password.ts';
-import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '$lib/server/session.ts';
+import { SESSION_TTL_SECONDS, sessionCookieName, signSession } from '$lib/server/session.ts';
 import { RefusalTally } from '$lib/server/refusal-tally.ts';
 import { recordSignInFailure, recordSignInSuccess, spentCounter } from '$lib/server/throttle.ts';
 
@@ -117,7 +117,8 @@ export const actions: Actions = {
     // Secure whenever the request came over HTTPS, also behind a TLS proxy that says so only in
     // CRM_WEB_PROTOCOL_HEADER (secureCookies follows CRM_WEB_ORIGIN alone).
     const secure = ctx.secureCookies || url.protocol === 'https:';
-    cookies.set(SESSION_COOKIE, signSession(session, ctx.secrets.sessionSecret, { issuedAt }), {
+    // Over HTTPS the __Host- name: a cookie only this origin can set (session.ts).
+    cookies.set(sessionCookieName(secure), signSession(session, ctx.secrets.sessionSecret, { issuedAt }), {
       path: '/',
       httpOnly: true,
       sameSite: 'lax',

@@ -3,16 +3,17 @@ import type { Actions, PageServerLoad } from './$types';
 import { audit } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { publicError } from '$lib/server/errors.ts';
-import { SESSION_COOKIE } from '$lib/server/session.ts';
+import { sessionCookieName } from '$lib/server/session.ts';
 
 export const load: PageServerLoad = () => redirect(303, '/');
 
 export const actions: Actions = {
   // Deleting the cookie is not enough (a copy of it would stay valid until it expires): the
   // session id is revoked server-side, and hooks.server.ts refuses it from now on.
-  default: async ({ cookies, locals }) => {
+  default: async ({ cookies, locals, url }) => {
     const user = locals.user;
-    cookies.delete(SESSION_COOKIE, { path: '/' });
+    const secure = getWebContext().secureCookies || url.protocol === 'https:';
+    cookies.delete(sessionCookieName(secure), { path: '/', secure });
     if (user) {
       try {
         await getWebContext().sessions.revoke({ sessionId: user.sid, userId: user.sub, expiresAt: user.exp });
