@@ -5,6 +5,7 @@ import type { Role } from '../auth/roles.ts';
 import { FIELDS, RESPONSE_MEMBERS } from '../segments/rules.ts';
 import { getWebContext } from './context.ts';
 import { serverLog } from './errors.ts';
+import { AuditRepeats } from './audit-repeats.ts';
 
 /**
  * The dashboard's side of the audit log (lib/audit, issue 16): one call per audited action, with
@@ -37,6 +38,25 @@ export async function audit(user: Actor | undefined, requestId: string, entry: D
   } catch (err) {
     serverLog().error({ requestId, err, audit: { ...full, at: undefined } }, 'audit row not written');
   }
+}
+
+const repeats = new AuditRepeats();
+
+async function writeDueRepeats(now: number): Promise<void> {
+  for (const r of repeats.due(now)) await audit(r.actor, r.requestId, r.entry);
+}
+// Windows that end while the user is idle are written within a minute (not keeping the process alive).
+setInterval(() => void writeDueRepeats(Date.now()), 60_000).unref();
+
+/**
+ * For actions a signed-in user can repeat at will and cheaply (a Cube token, a customer's 360 page):
+ * the same row as audit(), but repeats and a flood are counted into one row per window
+ * (audit-repeats.ts) instead of one append-only row per request.
+ */
+export async function auditRepeatable(user: Actor, requestId: string, entry: DashboardAuditEntry): Promise<void> {
+  const now = Date.now();
+  void writeDueRepeats(now);
+  if (repeats.admit(user, requestId, entry, now)) await audit(user, requestId, entry);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
 import type { RequestHandler } from './$types';
-import { audit } from '$lib/server/audit.ts';
+import { auditRepeatable } from '$lib/server/audit.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { issueCubeToken } from '$lib/server/cube-token.ts';
 
@@ -13,7 +13,8 @@ export const GET: RequestHandler = async ({ locals }) => {
   const user = locals.user;
   if (!user) return json({ error: 'not signed in', requestId: locals.requestId }, { status: 401 });
   const token = issueCubeToken(user, getWebContext().secrets.cubeApiSecret);
-  // The token's subject is the user id; the token itself is never logged.
-  await audit(user, locals.requestId, { action: 'token.issue', targetKind: 'token', targetIds: [user.sub], outcome: 'ok', detail: 'dashboard, 15 minutes' });
+  // The token's subject is the user id; the token itself is never logged. Repeats within a window
+  // are counted into one row (audit-repeats.ts): a script could otherwise write rows at will.
+  await auditRepeatable(user, locals.requestId, { action: 'token.issue', targetKind: 'token', targetIds: [user.sub], outcome: 'ok', detail: 'dashboard, 15 minutes' });
   return json(token, { headers: { 'cache-control': 'no-store' } });
 };

@@ -1,7 +1,7 @@
 import { error, fail } from '@sveltejs/kit';
 import type { Actions, PageServerLoad } from './$types';
 import { getWebContext, type SourceRecordView } from '$lib/server/context.ts';
-import { audit, idOrMarker } from '$lib/server/audit.ts';
+import { auditRepeatable, idOrMarker } from '$lib/server/audit.ts';
 import { cubeLoad } from '$lib/server/cube.ts';
 import { publicError } from '$lib/server/errors.ts';
 import { consentPanel, changeConsent } from '$lib/consent/page.server.ts';
@@ -21,8 +21,9 @@ export const load: PageServerLoad = async ({ params, locals }) => {
     return undefined;
   });
   const hidden = visible !== undefined && visible.rows.length === 0;
-  // One row per opened 360 view: also a refused one (someone else's customer) and one the semantic layer could not check.
-  await audit(user, locals.requestId, {
+  // One row per opened 360 view: also a refused one (someone else's customer) and one the semantic
+  // layer could not check; the same view again within a window, or a flood, counted (audit-repeats.ts).
+  await auditRepeatable(user, locals.requestId, {
     action: 'customer.view',
     targetKind: 'customer',
     targetIds: [idOrMarker(id)],
