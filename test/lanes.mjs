@@ -34,6 +34,7 @@ export const NODE_TESTS = {
     'test/ingest/detect-cli.test.ts', // the detect CLI as a child process
     'test/ingest/detect-load.test.ts', // detect's drafts loaded into the engine, answered by a real Cube; the detect CLI
     'test/ingest/exports-sweep.test.ts', // Xero, QuickBooks, Pipedrive, Zendesk exports through detect's drafts, answered by a real Cube
+    'test/ingest/exports-refunds-sweep.test.ts', // Shopify order refunds, multi-currency Xero (and the rest of the third sweep) through detect's drafts, answered by a real Cube
     'test/ingest/entities.test.ts',
     'test/ingest/http-connections.test.ts', // a push while the given client's connections are all taken
     'test/ingest/http-parts.test.ts', // the ingest HTTP server on a loopback port, against fakes

@@ -110,9 +110,9 @@ export const PROFILES: readonly ExportProfile[] = [
     product: 'shopify',
     entity: 'transactions',
     signature: ['name', 'financial_status', 'lineitem_name'],
-    note: '"Lineitem price" is the price of one unit: each line\'s amount is Lineitem price × Lineitem quantity (unit_price); the order-level Subtotal and Total are not used. "Refunded Amount" is the order\'s, on its first line only, and is not read: a partially_refunded order counts in full (load its refunds as credit lines, or as status refunded per line, to lower net revenue)',
+    note: '"Lineitem price" is the price of one unit: each line\'s amount is Lineitem price × Lineitem quantity (unit_price); the order-level Subtotal and Total are not used. "Refunded Amount" is the whole order\'s, on its first line only (order_refunded_amount): each refunded order gets one credit line "<order>:order-refund" of that amount, dated like the order (the export does not say when the refund was made), so net revenue falls by it once per order, however often the order is re-exported; a fully refunded order\'s first line is refunded and its credit is the rest of the refund. Shopify\'s Refunded Amount also holds refunded shipping and taxes, which the lines\' revenue does not include: check it against the refunds report if you refund shipping',
     // One row per line item; Name (#1001) is the order; order-level columns are filled on its first line only.
-    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'unit_price', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '', refunded_amount: '' },
+    columns: { name: 'order_id', email: 'customer_ref', created_at: 'order_date', financial_status: 'status', lineitem_price: 'unit_price', lineitem_quantity: 'quantity', lineitem_sku: 'product_id', lineitem_name: 'product_name', currency: 'currency', source: 'channel', id: '', total: '', subtotal: '', paid_at: '', payment_id: '', payment_reference: '', refunded_amount: 'order_refunded_amount' },
   },
   {
     product: 'stripe',

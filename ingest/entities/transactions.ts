@@ -9,7 +9,7 @@ export const transactions: EntitySpec = {
   firstSeenField: 'order_date',
   versionField: 'updated_at',
   movableSortColumns: ['customer_id', 'order_date'],
-  money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity', refunded: 'refunded_amount' },
+  money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity', refunded: 'refunded_amount', orderRefunded: 'order_refunded_amount' },
   credits: { signs: ['amount', 'unit_price', 'quantity'], status: { field: 'status', value: 'credit' }, marker: 'order_id' },
   sourceIsColumn: true,
   derive: { id: true, group: { field: 'order_id', customer: 'customer_ref', time: 'order_date' } },
@@ -47,6 +47,13 @@ export const transactions: EntitySpec = {
       min: 0,
       column: null,
       doc: "part of the line's amount refunded (Stripe's amount_refunded), written like amount: all of it makes the line refunded; part of it adds a credit line of that amount",
+    },
+    {
+      name: 'order_refunded_amount',
+      type: 'decimal',
+      min: 0,
+      column: null,
+      doc: "amount refunded for the whole order (Shopify's Refunded Amount, on the order's first line), written like amount: adds one credit line per order, id <order_id>:order-refund (less the line's own amount when that line is refunded)",
     },
   ],
 };

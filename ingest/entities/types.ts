@@ -116,9 +116,10 @@ export interface EntitySpec {
    * quantity (exports that price lines per unit: Shopify's `Lineitem price`, invoice lines'
    * `UnitPrice`); the amount field is then not required of the file. `refunded`: the part of the
    * amount refunded (Stripe's `amount_refunded`): all of it makes the line refunded, part of it
-   * adds a credit line of that part (the row encoder writes it).
+   * adds a credit line of that part (the row encoder writes it). `orderRefunded`: a refund of the
+   * whole order written on one of its lines (Shopify's `Refunded Amount`): one credit line per order.
    */
-  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string; refunded?: string };
+  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string; refunded?: string; orderRefunded?: string };
   /**
    * Return/credit lines (a cancelled invoice's lines, a credit note): `signs` are the fields whose
    * negative value marks one, `status` the status a credit line gets when the mapping loads them

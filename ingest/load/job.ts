@@ -364,6 +364,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     warnings.push(...w.duplicateWarnings());
     if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
     if (encoder.refundCredits > 0) warnings.push(refundCreditsNote(encoder.refundCredits));
+    if (encoder.orderRefundCredits > 0) warnings.push(orderRefundCreditsNote(encoder.orderRefundCredits));
     if (encoder.skipped > 0) warnings.push(`${encoder.skipped.toLocaleString('en-US')} row${encoder.skipped === 1 ? '' : 's'} left out by the mapping's "skip" (neither loaded nor rejected)`);
     const rejectsFile = await rejects.close();
     await scratch.drop();
@@ -428,8 +429,14 @@ const PROBE_ID = Buffer.from('C-000000000000');
 
 /** The mapping names a column for the entity's refunded amount (so the encoder may add credit lines). */
 function readsRefunds(compiled: CompiledMapping): boolean {
-  const field = compiled.entity.money?.refunded;
-  return field !== undefined && [...compiled.renames.values()].includes(field);
+  const money = compiled.entity.money;
+  const fields = [money?.refunded, money?.orderRefunded].filter((f) => f !== undefined);
+  return [...compiled.renames.values()].some((to) => fields.includes(to));
+}
+
+/** Why the load wrote more rows than it read: each order's refund became a credit line of its own. */
+export function orderRefundCreditsNote(count: number): string {
+  return `${count.toLocaleString('en-US')} order${count === 1 ? '' : 's'} with a refund of the whole order (order_refunded_amount): each is loaded as one credit line (transaction id "<order id>:order-refund", dated like the order, less the line's own amount where that line is itself refunded), which lowers net revenue and is not a purchase`;
 }
 
 /** Why the load wrote more rows than it read: each partial refund became a credit line of its own. */

@@ -78,6 +78,14 @@ const COMPLETED = Buffer.from('completed');
 const CREDIT = Buffer.from('credit');
 const NO_UNITS = Buffer.from('0');
 const REFUND_SUFFIX = ':refund';
+const ORDER_REFUND_SUFFIX = ':order-refund';
+
+/** Field indexes for `order_refunded_amount` (entity.money.orderRefunded): see #readOrderRefund. */
+interface OrderRefundRule {
+  refunded: CompiledField;
+  order: number;
+  products: number[];
+}
 
 /**
  * Validates one input row field by field and writes it as a TabSeparated line into the batch.
@@ -109,6 +117,12 @@ export class RowEncoder {
   readonly #refund: RefundRule | undefined;
   /** Partial refunds written as credit lines of their own (rows beyond the input's). */
   refundCredits = 0;
+  /** Order-level refunds written as credit lines of their own (one per order and input). */
+  orderRefundCredits = 0;
+  /** Fields an order-level refund's credit line is written with (transactions). */
+  readonly #orderRefund: OrderRefundRule | undefined;
+  /** The amount of the credit line being written, in cents of the row's currency (bypasses the amount column). */
+  #centsOverride: number | undefined;
   readonly #countryField: number;
   /** The other date format stage_history dates may use (the mapping's, for the field the entity names). */
   readonly #stageDates: DateParser | undefined;
@@ -176,6 +190,11 @@ export class RowEncoder {
             quantity: idx(spec.money.quantity),
           }
         : undefined;
+    const orderRefunded = spec.money?.orderRefunded ? mapping.byName.get(spec.money.orderRefunded) : undefined;
+    this.#orderRefund =
+      orderRefunded && this.#refund && spec.credits?.marker
+        ? { refunded: orderRefunded, order: idx(spec.credits.marker), products: ['product_id', 'product_name'].map(idx).filter((i) => i >= 0) }
+        : undefined;
     this.#countryField = idx(spec.phoneCountryField);
     this.#mappedFields = mapping.fields.filter((f) => f.values).map((f) => f.index);
     const movable = this.layout.movableDateColumn;
@@ -239,9 +258,97 @@ export class RowEncoder {
     if (row.high) this.#checkUtf8(row);
     const refund = this.#refund;
     const refunded = refund !== undefined && row.start[refund.refunded.index] >= 0 ? this.#readRefund(row, refund) : undefined;
+    const order = this.#orderRefund;
+    const orderCredit = order !== undefined && row.start[order.refunded.index] >= 0 ? this.#readOrderRefund(row, order, refund!) : undefined;
     if (!this.#encodeRow(row, batch)) return false;
     if (refunded) this.#writeRefundCredit(row, batch, refund!, refunded);
+    if (orderCredit !== undefined) this.#writeOrderRefundCredit(row, batch, order!, refund!, orderCredit);
     return true;
+  }
+
+  /**
+   * `order_refunded_amount` (Shopify's `Refunded Amount`: the whole order's, written on its first
+   * line only): the cents of the order's credit line, or undefined when there is none to write (no
+   * refund, an unpaid order) or the value is bad (recorded as the row's reject). When this line
+   * itself is `refunded` (Shopify's financial status `refunded`, on the first line only) its amount
+   * already leaves net revenue, so the credit is the rest: an order of 59 + 24 refunded 83 nets 0,
+   * not -59. A refund of 0 writes nothing; any refund above 0 writes the credit, 0 included, so a
+   * re-export where a partial refund became a full one replaces the earlier credit.
+   */
+  #readOrderRefund(row: RowInput, o: OrderRefundRule, r: RefundRule): number | undefined {
+    const f = o.refunded.index;
+    const name = o.refunded.spec.name;
+    let refund = parseCents(row.bufs[f], row.start[f], row.end[f], this.mapping.numbers);
+    if (!(refund >= 0)) {
+      const sym = this.mapping.numbers.symbol;
+      const raw = this.#text(row, f);
+      this.#error(
+        name,
+        numberProblem(raw, refund, { decimal: true, min: 0, max: Infinity, decimalSeparator: String.fromCharCode(this.mapping.numbers.decimal), currencySymbol: sym && new TextDecoder().decode(sym) }) ??
+          `${quoteValue(raw)} is not a refunded amount`,
+      );
+      return undefined;
+    }
+    if (refund === 0 || r.status < 0 || row.start[r.status] < 0) return undefined;
+    const st = matchEnum([COMPLETED, REFUNDED], row.bufs[r.status], row.start[r.status], row.end[r.status]);
+    if (st < 0) return undefined;
+    if (o.order < 0 || row.start[o.order] < 0 || row.end[o.order] === row.start[o.order]) {
+      this.#error(name, `${quoteValue(this.#text(row, f))} is an order's refund but the row has no order id to attach it to`);
+      return undefined;
+    }
+    if (this.mapping.currency.minorUnits) {
+      const cf = this.#currencyField;
+      const code = cf && row.start[cf.index] >= 0 ? (currencyCode(this.#text(row, cf.index)) ?? '') : (this.mapping.currency.fallback ?? this.mapping.currency.base);
+      const major = minorUnitsToCents(refund, code);
+      if (major === undefined) {
+        this.#error(name, `${quoteValue(this.#text(row, f))} is not a whole number of ${code} minor units (the mapping's currency.minorUnits)`);
+        return undefined;
+      }
+      refund = major;
+    }
+    if (st === 1) {
+      const a = r.amount.index;
+      let line = Number.NaN;
+      if (row.start[a] >= 0) {
+        line = parseCents(row.bufs[a], row.start[a], row.end[a], this.mapping.numbers);
+        if (this.mapping.currency.minorUnits) line = Number.NaN; // the amount's own step reads it; the whole refund is credited
+      } else if (r.unitPrice >= 0 && row.start[r.unitPrice] >= 0 && this.#unitPriceField) {
+        const errors = this.#errors.length;
+        line = this.#pricedCents(this.#unitPriceField, row) ?? Number.NaN;
+        this.#errors.length = errors;
+      }
+      if (line >= 0) refund = Math.max(0, refund - line);
+    }
+    return refund;
+  }
+
+  /**
+   * The credit line of an order-level refund: id `<order id>:order-refund` (one per order, whatever
+   * line of which export carries the refund, so a re-load or a later export updates it instead of
+   * adding one), status credit, no product, no units, dated like the line that carried it.
+   */
+  #writeOrderRefundCredit(row: RowInput, batch: Batch, o: OrderRefundRule, r: RefundRule, cents: number): void {
+    const id = Buffer.concat([row.bufs[o.order].subarray(row.start[o.order], row.end[o.order]), Buffer.from(ORDER_REFUND_SUFFIX)]);
+    row.bufs[r.id] = id;
+    row.start[r.id] = 0;
+    row.end[r.id] = id.length;
+    row.bufs[r.status] = CREDIT;
+    row.start[r.status] = 0;
+    row.end[r.status] = CREDIT.length;
+    for (const p of o.products) row.start[p] = -1;
+    if (r.unitPrice >= 0) row.start[r.unitPrice] = -1;
+    if (r.quantity >= 0) {
+      row.bufs[r.quantity] = NO_UNITS;
+      row.start[r.quantity] = 0;
+      row.end[r.quantity] = 1;
+    }
+    this.#errors.length = 0;
+    this.#centsOverride = cents;
+    try {
+      if (this.#encodeRow(row, batch)) this.orderRefundCredits++;
+    } finally {
+      this.#centsOverride = undefined;
+    }
   }
 
   /**
@@ -700,7 +807,9 @@ export class RowEncoder {
     const f = st.index;
     let cents = 0;
     const up = this.#unitPriceField;
-    if (row.start[f] >= 0) {
+    const override = this.#centsOverride;
+    if (override !== undefined) cents = override;
+    else if (row.start[f] >= 0) {
       cents = parseCents(row.bufs[f], row.start[f], row.end[f], this.mapping.numbers);
       if (!(cents / 100 >= st.min && cents / 100 <= st.max)) return this.#numberError(st, this.#text(row, f), cents, true);
     } else if (up && row.start[up.index] >= 0) {
@@ -737,7 +846,7 @@ export class RowEncoder {
       this.#error(cf.spec.name, missingRateProblem(code, cur.base));
       return;
     }
-    if (cur.minorUnits && row.start[f] >= 0) {
+    if (cur.minorUnits && row.start[f] >= 0 && override === undefined) {
       // "199.00" under minor units is 199 cents or a major amount: either way not what the option says.
       const written = this.#text(row, f);
       const major = written.includes(String.fromCharCode(this.mapping.numbers.decimal)) ? undefined : minorUnitsToCents(cents, code);

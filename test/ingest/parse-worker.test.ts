@@ -156,9 +156,10 @@ describe('a file parsed in the worker thread loads what the job thread loads', (
       workers += r.workers;
       rejected += r.thread.rejected;
     }
-    // The comparison means something: most loads (all but customers, which resolve identities in
-    // the job's thread) ran in a worker, and the fixtures have rejects.
-    assert.ok(workers >= loads.length - 2, `loads parsed in a worker: ${workers} of ${loads.length}`);
+    // The comparison means something: most loads ran in a worker (all but customers, which resolve
+    // identities in the job's thread, and Stripe's and Shopify's drafts, which read refunded amounts
+    // whose credit lines are counted there), and the fixtures have rejects.
+    assert.ok(workers >= loads.length - 3, `loads parsed in a worker: ${workers} of ${loads.length}`);
     assert.equal(ParseWorker.fromBundle - fromBundle, workers, 'every worker ran the bundle (worker-bundle.ts), not tsx');
     assert.ok(rejected > 0, 'the fixtures produced rejects');
     const dump = await sameTables(inThread, inWorker);
