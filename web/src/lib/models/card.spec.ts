@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { calibrationOption } from '../charts/options/calibration.ts';
-import { candidateRows, cardHeadline, cardSummary, fmt3, type ModelCardView } from './card.ts';
+import { candidateRows, cardHeadline, cardSummary, featureWeightNote, fmt3, type ModelCardView } from './card.ts';
 
 const card: ModelCardView = {
   modelVersion: 'churn-19980402-abc-0f0f',
@@ -83,6 +83,29 @@ describe('model card view', () => {
     expect(rows.map((r) => r.name)).toEqual(['recency', 'forest_medium', 'logistic', 'forest_deep']);
     expect(rows.filter((r) => r.chosen).map((r) => r.name)).toEqual(['logistic']);
     expect(fmt3(rows[3].roc_auc)).toBe('—');
+  });
+});
+
+// The Models page listed "bgnbd_logodds_no_purchase 2.101 … overdue_ratio 0.999" with no word on
+// what the numbers are: read as shares, although a logistic model's add up to far more than 1
+// (logistic.test.ts: |weights|; forest.test.ts: a forest's sum to 1).
+describe('featureWeightNote', () => {
+  const withKind = (chosen: string, kind: string | undefined) => ({
+    chosen,
+    candidates: [{ ...card.candidates[0], name: chosen, kind }],
+  });
+  test('says what the numbers are for the shipped model’s kind', () => {
+    expect(featureWeightNote(withKind('logistic_bgnbd', 'logistic'))).toMatch(
+      /log-odds of churn per standard deviation .* Not a share: they do not add up to 1\.$/,
+    );
+    expect(featureWeightNote(withKind('forest_medium', 'forest'))).toMatch(
+      /share of the forest’s split improvements .* all features add up to 1/,
+    );
+    expect(featureWeightNote(withKind('recency', 'recency'))).toBe(
+      'The shipped model is a baseline that ranks customers by this one feature.',
+    );
+    // A card stored without kinds says it cannot tell, rather than guessing.
+    expect(featureWeightNote(withKind('logistic', undefined))).toMatch(/does not say which model kind/);
   });
 });
 

@@ -6,6 +6,8 @@
 import { formatScore } from '../format/format.ts';
 export interface CandidateView {
   name: string;
+  /** models' CandidateSpec kind: 'logistic', 'forest' or a baseline's ('recency', 'bgnbd_…'). */
+  kind?: string;
   baseline: boolean;
   description: string;
   status: 'validated' | 'skipped';
@@ -68,6 +70,21 @@ export function cardHeadline(card: ModelCardView): string {
 /** Chosen by out-of-time validation: not when no fold fitted or nothing beat chance. */
 export function isValidated(card: Pick<ModelCardView, 'validated' | 'folds'>): boolean {
   return card.validated !== false && card.folds.length > 0;
+}
+
+/**
+ * What the number beside each top feature is: the models measure weight differently, and a bare
+ * "2.101" beside "0.999" read as a share or a percentage (the logistic model's weights add up to
+ * far more than 1; a forest's importances add up to 1). The chosen candidate's kind decides.
+ */
+export function featureWeightNote(card: Pick<ModelCardView, 'chosen' | 'candidates'>): string {
+  const kind = card.candidates.find((c) => c.name === card.chosen)?.kind;
+  if (kind === 'logistic')
+    return 'Each number is the size of the feature’s weights in the logistic model: the change in the log-odds of churn per standard deviation of the feature (absolute, with its missing-value and bend terms added). Not a share: they do not add up to 1.';
+  if (kind === 'forest')
+    return 'Each number is the feature’s share of the forest’s split improvements (impurity decrease): all features add up to 1, the ten largest are shown.';
+  if (kind) return 'The shipped model is a baseline that ranks customers by this one feature.';
+  return 'Each number is the feature’s weight by the model’s own measure (this card does not say which model kind it is).';
 }
 
 /** Candidates in the table's order: baselines first, then by validated ROC-AUC, skipped last. */
