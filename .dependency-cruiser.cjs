@@ -136,7 +136,7 @@ module.exports = {
   options: {
     // The whole tree (npm run lint:deps cruises `.`) but dot-files and dot-folders (.data, scratch),
     // generated code and artifacts; node_modules is reached, never followed.
-    exclude: { path: '^\\.|^web/\\.svelte-kit/|^web/build/|^test-artifacts/|^deploy/|^docs/' },
+    exclude: { path: '^\\.|^web/\\.svelte-kit/|^web/build/|^web/builds/|^test-artifacts/|^deploy/|^docs/' },
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

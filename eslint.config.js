@@ -18,6 +18,7 @@ export default ts.config(
       '.scratch/**',
       'test-artifacts/**',
       'web/build/**',
+      'web/builds/**',
       'web/.svelte-kit/**',
     ],
   },

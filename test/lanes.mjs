@@ -104,6 +104,7 @@ export const NODE_TESTS = {
     'test/web/build-lock.test.ts', // real processes (a dead and a live owner) hold the dashboard's build lock
     'test/web/campaign-push.test.ts',
     'test/web/static-guard.test.ts', // adapter-node's real handler from a copy of web/build, on a loopback port
+    'test/web/previous-assets.test.ts', // earlier builds' chunks from temp build folders, on a loopback port
     'test/web/cube-proxy.test.ts', // the proxy and a fake Cube on loopback ports
     'test/web/users-cli.test.ts',
   ],
@@ -116,6 +117,7 @@ export const NODE_TESTS = {
     'test/web/cdnow-as-of.test.ts', // npm start (bin/start.ts) on the CDNOW sample alone, chromium on its cockpit
     'test/web/consent.test.ts', // consent on the 360 page (events, audit rows, owner checks) and profiling consent in scoring
     'test/web/e2e.test.ts',
+    'test/web/rebuild-open-tab.test.ts', // chromium on a dashboard across a real rebuild and a restart
     'test/web/dev-port-env.test.ts', // the dashboard server (its real build) with CRM_WEB_DEV_PORT in the environment
     'test/web/responsive.test.ts', // every page at 1366 and 768 px per role: screenshots and geometry; date fields; churn chart vs Cube
     'test/web/metrics.test.ts', // the metric dictionary: KPI labels and values, the (i), Definitions, one value at risk

@@ -10,7 +10,9 @@ import { loadConfig, type Config } from '../lib/config/schema.ts';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { setWebContext, type IngestRecordsFn, type SourceRecordView, type WebContext } from './src/lib/server/context.ts';
 import { forgettingRevocations } from './src/lib/server/session-check.ts';
-import { BUILD_DIR, ensureWebBuild } from './server/build.ts';
+import { ensureWebBuild } from './server/build.ts';
+import { claimBuild, currentBuildDir } from './server/build-dirs.js';
+import { previousAssets } from './server/previous-assets.ts';
 import { cubeGate } from './server/cube-gate.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
 import { staticGuard } from './server/static-guard.ts';
@@ -104,10 +106,18 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // holding it stopped npm start ("You should change envPrefix"). It is never read in this process.
   delete process.env.CRM_WEB_DEV_PORT;
   const markHttp = ownProtocolHeader || config.CRM_WEB_PROTOCOL_HEADER === PROTOCOL_HEADER;
-  const { handler } = (await import(pathToFileURL(join(BUILD_DIR, 'handler.js')).href)) as { handler: Handler };
+  // The build's own directory, not the web/build symlink: a rebuild switches the link to a new
+  // directory, and this server goes on serving the build it started with, all of it (pages and the
+  // chunks its tabs load), until it restarts. Marked as in use so that pruning leaves it alone.
+  const buildDir = currentBuildDir();
+  if (!buildDir) throw new Error('web/build is missing: start with build enabled, or run npm run build:web');
+  const releaseBuild = claimBuild(buildDir);
+  const { handler } = (await import(pathToFileURL(join(buildDir, 'handler.js')).href)) as { handler: Handler };
   const proxy = cubeGate(context, cubeProxy(context.cubeUrl, { log }));
   // A built file gone or unreadable since the handler listed it answers 404/500, never ends the process.
-  const guardStatic = staticGuard(join(BUILD_DIR, 'client'), log);
+  const guardStatic = staticGuard(join(buildDir, 'client'), log);
+  // Chunks of earlier builds for tabs opened before this server's build (previous-assets.ts).
+  const servePrevious = previousAssets(buildDir, log);
   const server = createServer((req, res) => {
     // Served directly, the origin is the Host header's: only names nobody else can re-point (host-check.ts).
     if (ownProtocolHeader && !unrebindableHost(req.headers.host)) {
@@ -120,6 +130,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     // Browsers ask for /favicon.ico on their own (e.g. on a 403 page); the icon is an SVG.
     if (req.url === '/favicon.ico') return void res.writeHead(301, { location: '/favicon.svg' }).end();
     if (guardStatic(req, res)) return;
+    if (servePrevious(req, res)) return;
     if (markHttp) req.headers[PROTOCOL_HEADER] = 'http';
     handler(req, res, () => {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
@@ -130,9 +141,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new Error(`port ${opts.port ?? 3000} on ${host} is in use: choose another (WEB_PORT)`) : err),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      releaseBuild();
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${opts.port ?? 3000} on ${host} is in use: choose another (WEB_PORT)`) : err);
+    });
     server.listen(opts.port ?? 3000, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
@@ -144,7 +156,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     close() {
       closing ??= new Promise<void>((resolve) => {
         demoGate?.close();
-        server.close(() => resolve());
+        server.close(() => {
+          releaseBuild();
+          resolve();
+        });
         server.closeAllConnections();
         setWebContext(undefined);
       });

@@ -3,6 +3,7 @@
 import adapter from '@sveltejs/adapter-node';
 import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
+import { newBuildDir, pruneBuilds, switchBuild } from './server/build-dirs.js';
 
 /** @param {string} path */
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -10,25 +11,32 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 /**
  * adapter-node reads `package.json` from the working directory to decide which packages stay
  * external. The project has one package.json, at the repository root (no web/package.json), so
- * the adapter runs there: root dependencies stay in node_modules, resolved from web/build.
+ * the adapter runs there: root dependencies stay in node_modules, resolved from web/builds/<id>.
+ *
+ * Each build is written into a fresh web/builds/<id> and only then made current by switching the
+ * web/build symlink (server/build-dirs.js): writing over the served directory (adapter-node empties
+ * its `out` first) broke running servers and the tabs open on them until a restart.
  */
 /**
- * @param {import('@sveltejs/adapter-node').AdapterOptions & { out: string }} options
+ * @param {Omit<import('@sveltejs/adapter-node').AdapterOptions, 'out'>} options
  * @returns {import('@sveltejs/kit').Adapter}
  */
 function nodeAdapter(options) {
-  const inner = adapter({ ...options, out: here(options.out) });
   return {
-    ...inner,
+    ...adapter(options),
     /** @param {import('@sveltejs/kit').Builder} builder */
     async adapt(builder) {
+      const out = newBuildDir();
       const cwd = process.cwd();
       process.chdir(here('..'));
       try {
-        await inner.adapt(builder);
+        await adapter({ ...options, out }).adapt(builder);
       } finally {
         process.chdir(cwd);
       }
+      switchBuild(out);
+      const removed = pruneBuilds();
+      builder.log.minor(`web/build → ${out}${removed.length ? ` (removed ${removed.length} old build(s))` : ''}`);
     },
   };
 }
@@ -40,7 +48,7 @@ const config = {
   kit: {
     // envPrefix: adapter-node reads CRM_WEB_ORIGIN, CRM_WEB_PROTOCOL_HEADER, … instead of bare
     // HOST/PORT/ORIGIN, so unrelated variables in a developer's shell never change the server.
-    adapter: nodeAdapter({ out: './build', precompress: false, envPrefix: 'CRM_WEB_' }),
+    adapter: nodeAdapter({ precompress: false, envPrefix: 'CRM_WEB_' }),
     // Kept on (the default): form posts whose Origin differs from the site's are refused.
     csrf: { trustedOrigins: [] },
     alias: { $lib: 'src/lib' },

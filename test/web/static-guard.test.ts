@@ -6,7 +6,17 @@
  * unhandled stream error would end the test process itself.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,7 +38,8 @@ const logged: string[] = [];
 before(async () => {
   await ensureWebBuild();
   dir = mkdtempSync(join(tmpdir(), 'crm-static-guard-'));
-  cpSync(BUILD_DIR, join(dir, 'build'), { recursive: true });
+  // The build's real directory: web/build is a symlink, and copying it would copy the link.
+  cpSync(realpathSync(BUILD_DIR), join(dir, 'build'), { recursive: true });
   // The handler's bare imports (@sveltejs/kit …) resolve from the repository's packages.
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   // …and its .js files are ES modules, as the repository's package.json says for web/build.

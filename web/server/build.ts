@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineLog, partLogger } from '../../lib/log.ts';
 import { acquireBuildLock } from './build-lock.ts';
+import { BUILD_LINK } from './build-dirs.js';
 
 /**
  * The dashboard is served from adapter-node's build in web/build. `npm start` builds it when it is
  * missing or older than its sources (a minute on two cores), so a fresh clone needs no extra step
- * and an edited page is never served stale.
+ * and an edited page is never served stale. web/build is a symlink to the current build under
+ * web/builds: a build lands beside the previous one and replaces it atomically (build-dirs.js).
  */
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const BUILD_DIR = join(WEB_ROOT, 'build');
+export const BUILD_DIR = BUILD_LINK;
 const HANDLER = join(BUILD_DIR, 'handler.js');
 // The bundle also compiles what the pages import from outside web/: lib/ (formatting, periods,
 // consent…) and alerts/. Without them a change to lib/format was served stale by a build that
