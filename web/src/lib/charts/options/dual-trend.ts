@@ -13,6 +13,11 @@ export interface DualSeries {
   format: ValueFormat;
   kind: 'bar' | 'line';
   color?: string;
+  /**
+   * Per bucket, what the value rests on, said after it in the tooltip: "100.0% · 1 won of 1 closed
+   * deal (too few to compare)". A monthly win rate alone read 100 % from one deal like from 400.
+   */
+  bases?: (string | undefined)[];
 }
 
 export function dualTrendOption(input: { buckets: string[]; granularity: Granularity; left: DualSeries; right: DualSeries; partial?: boolean[] }): EChartsOption {
@@ -20,7 +25,9 @@ export function dualTrendOption(input: { buckets: string[]; granularity: Granula
   const mk = (s: DualSeries, axis: number) => {
     const fmt = valueFormatter(s.format);
     const markArea = axis === 0 ? incompleteMarkArea(input.buckets, input.partial, bands) : undefined;
-    const common = { name: s.name, data: s.values, yAxisIndex: axis, tooltip: { valueFormatter: (v: unknown) => fmt(v) }, markArea };
+    // ECharts passes the data index as the second argument (5.5 and later).
+    const text = (v: unknown, i: number): string => (s.bases?.[i] ? `${fmt(v)} · ${s.bases[i]}` : fmt(v));
+    const common = { name: s.name, data: s.values, yAxisIndex: axis, tooltip: { valueFormatter: text }, markArea };
     return s.kind === 'bar'
       ? { ...common, data: hatchPartialBars(s.values, input.partial, s.color ?? COLORS.primary), type: 'bar' as const, barMaxWidth: 32, cursor: 'pointer', itemStyle: { color: s.color ?? COLORS.primary, borderRadius: [3, 3, 0, 0] } }
       : { ...common, type: 'line' as const, smooth: true, symbolSize: 6, connectNulls: true, itemStyle: { color: s.color ?? COLORS.warn }, lineStyle: { width: 2.5 } };

@@ -7,6 +7,7 @@ import { cohortGrid, cohortHeatmapOption } from './cohort-heatmap.ts';
 import { dualTrendOption } from './dual-trend.ts';
 import { changeBarsOption, changeRows } from './change-bars.ts';
 import { axisFormatter, RISK_COLORS, tickDigits } from './theme.ts';
+import { winRateBase } from '../../format/rate-base.ts';
 
 type Series = { type: string; name?: string; data: unknown[]; yAxisIndex?: number; xAxisIndex?: number; lineStyle?: { type?: string } };
 const seriesOf = (o: EChartsOption): Series[] => o.series as Series[];
@@ -128,6 +129,22 @@ describe('dual trend and change bars', () => {
       ['line', 1],
     ]);
     expect((o.yAxis as unknown[]).length).toBe(2);
+  });
+  // A monthly win rate's tooltip said "100.0%" for one deal as for 400 (session 11): each bucket's
+  // rate now carries its deals, counted here by hand: 5 won + 8 lost; 1 won + 0 lost.
+  test('a rate’s tooltip says what it rests on, per bucket', () => {
+    const won = [5, 1];
+    const lost = [8, 0];
+    const o = dualTrendOption({
+      buckets: ['2026-01-01T00:00:00.000', '2026-02-01T00:00:00.000'],
+      granularity: 'month',
+      left: { name: 'Win rate', values: [5 / 13, 1], format: 'percent', kind: 'bar', bases: won.map((w, i) => winRateBase(w, lost[i])) },
+      right: { name: 'Cycle', values: [30, null], format: 'days', kind: 'line' },
+    });
+    const fmt = (i: number) => (seriesOf(o)[i].tooltip as { valueFormatter: (v: unknown, i: number) => string }).valueFormatter;
+    expect(fmt(0)(5 / 13, 0)).toBe('38.5% · 5 won of 13 closed deals');
+    expect(fmt(0)(1, 1)).toBe('100.0% · 1 won of 1 closed deal (too few to compare)');
+    expect(fmt(1)(30, 0)).toBe('30 days');
   });
   test('growing reasons: sorted by change, red when losses grow', () => {
     const items = [
