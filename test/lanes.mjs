@@ -75,6 +75,7 @@ export const NODE_TESTS = {
     'test/models/scoring/atomic-publish.test.ts', // `npm run models -- score` child processes killed mid-run; a real Cube
     'test/models/scoring/lapsed-band-migration.test.ts', // migration 020 on a real engine
     'test/models/scoring/lapsed-band-card-window.test.ts', // migration 022 on a real engine
+    'test/models/scoring/clv-card.test.ts', // CLV scoring on CDNOW writes the card the Models page reads, on the embedded engine
     'test/models/scoring/score-workers.test.ts', // scoring on worker threads against this thread's, on the embedded engine
     'test/semantic/answer-cache.test.ts', // Cube's answer cache: owners' own rows, data-version refresh keys, a load renews
     'test/semantic/answer-cache-shared.test.ts', // the answer cache shared across users in front of Cube: scopes, bad tokens, a load shows

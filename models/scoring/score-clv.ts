@@ -14,6 +14,8 @@ import { addDays, todayUtc } from '../churn/definition.ts';
 import { newModelVersion, saveModelRecord } from '../churn/registry.ts';
 import { loadPurchaseDays } from '../churn/purchase-days.ts';
 import { runInsertSettings } from './runs.ts';
+import { validateClv } from '../clv/validate.ts';
+import { saveClvCard } from './clv-card.ts';
 
 export interface ScoreClvOptions {
   /** The scoring run the rows belong to (models/scoring/runs.ts): invisible until it is published. */
@@ -126,6 +128,12 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
     },
     opts.dataDir ?? dataDirFrom(),
   );
+  // The proof the Models page shows: clv_12m and the 90-day purchases against what customers did
+  // after earlier cutoffs, beside the baselines (models/clv/validate.ts).
+  const tv = performance.now();
+  const card = validateClv(purchases, cutoff);
+  await saveClvCard(warehouse, { ...card, modelVersion: version, createdAt: scoredAt, params: { ...bg, ...gg }, warnings: [...warnings, ...card.warnings] });
+  log(`  validation (${((performance.now() - tv) / 1000).toFixed(1)} s): ${card.headline}`);
   const seconds = (performance.now() - t0) / 1000;
   // In the reporting currency: a bare "69,186" read as euros on a dollar warehouse (CDNOW).
   log(`CLV scores written: ${n} customers, total 12-month CLV ${formatMoney(total, {}, formatContextOf(loadConfig()))} in ${seconds.toFixed(1)} s`);

@@ -1,6 +1,7 @@
 import { qualified } from '../../../../lib/warehouse/sql.ts';
 import { getWebContext } from '../server/context.ts';
 import type { ModelCardView } from './card.ts';
+import type { ClvCardView } from './clv-card.ts';
 import type { WinLossCardPage, WinLossCardView } from './winloss-card.ts';
 
 /**
@@ -22,6 +23,23 @@ export async function latestChurnCard(): Promise<ModelCardView | undefined> {
   });
   const [row] = await rs.json<{ card: string }>();
   return row ? (JSON.parse(row.card) as ModelCardView) : undefined;
+}
+
+/**
+ * The CLV model card of the published run's CLV fit (model_run_current), else the newest: the
+ * out-of-time check of clv_12m and the 90-day purchases against the baselines. Undefined before the
+ * first CLV scoring that wrote one.
+ */
+export async function latestClvCard(): Promise<ClvCardView | undefined> {
+  const db = getWebContext().warehouse;
+  const q = (name: string): string => (db.database ? qualified(db.database, name) : name);
+  const rs = await db.client.query({
+    query: `SELECT card FROM ${q('model_cards')} FINAL WHERE model = 'clv'
+      ORDER BY model_version = (SELECT any(clv_model_version) FROM ${q('model_run_current')}) DESC, created_at DESC, model_version DESC LIMIT 1`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ card: string }>();
+  return row ? (JSON.parse(row.card) as ClvCardView) : undefined;
 }
 
 /** Drivers shown on the card: the strongest significant ones over all deals (the lost-orders page has every slice). */

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import ModelsPage from '../../routes/(app)/models/+page.svelte';
 import { fmt3, type ModelCardView } from './card.ts';
 import type { WinLossCardPage } from './winloss-card.ts';
+import type { ClvCardView } from './clv-card.ts';
 
 afterEach(() => cleanup());
 
@@ -206,6 +207,122 @@ describe('Models page: the win/loss model card', () => {
       },
     } as never);
     expect(screen.getByRole('alert')).toHaveTextContent('win/loss model card could not be read');
+    expect(screen.getByTestId('model-card')).toBeInTheDocument();
+  });
+});
+
+/** A CLV card as latestClvCard() returns it: one validated check, one too short to validate. */
+const score = (total: number, totalError: number, mae: number, spearman: number | null, top: number | null) => ({
+  total,
+  totalError,
+  mae,
+  rmse: mae * 2,
+  spearman,
+  topDecileCapture: top,
+});
+const clvCard: ClvCardView = {
+  modelVersion: 'clv-19980701-abc',
+  createdAt: '2026-12-07T12:00:00.000Z',
+  asOf: '1998-07-01',
+  dataStart: '1997-01-01',
+  validated: true,
+  headline: 'expected_purchases_90d: total −14.2% to +25.3% vs actual over 2 folds',
+  checks: [
+    {
+      key: 'spend_12m',
+      figure: 'clv_12m',
+      measure: 'spend',
+      horizonDays: 365,
+      validated: false,
+      reason: 'not validated: 181 days of purchases; checking clv_12m needs 455 (90 to fit on, 365 to compare with)',
+      folds: [],
+      mean: {} as ClvCardView['checks'][number]['mean'],
+      losses: [],
+    },
+    {
+      key: 'purchases_90d',
+      figure: 'expected_purchases_90d',
+      measure: 'purchases',
+      horizonDays: 90,
+      validated: true,
+      reason: '',
+      folds: [
+        {
+          cutoff: '1998-04-01',
+          holdoutEnd: '1998-06-30',
+          customers: 2357,
+          actualTotal: 495,
+          oracleTopDecileCapture: 0.95,
+          scores: {
+            model: score(620.2, 0.253, 0.278, 0.387, 0.551),
+            past_rate: score(1372, 1.773, 0.52, 0.371, 0.525),
+            last_period: score(661, 0.335, 0.275, 0.44, 0.517),
+            cohort_average: score(661, 0.335, 0.419, null, 0.1),
+          },
+          modelDeciles: [{ decile: 1, customers: 235, meanPredicted: 0.031, meanActual: 0.052 }],
+        },
+        {
+          cutoff: '1997-12-31',
+          holdoutEnd: '1998-03-31',
+          customers: 2357,
+          actualTotal: 656,
+          oracleTopDecileCapture: 0.9,
+          scores: {
+            model: score(563, -0.142, 0.3, 0.36, 0.5),
+            past_rate: score(1900, 1.9, 0.7, 0.37, 0.48),
+            last_period: score(700, 0.067, 0.31, 0.4, 0.47),
+            cohort_average: score(700, 0.067, 0.5, null, 0.1),
+          },
+          modelDeciles: [],
+        },
+      ],
+      mean: {
+        model: { totalError: 0.0555, absTotalError: 0.1975, mae: 0.289, spearman: 0.3735, topDecileCapture: 0.525 },
+        past_rate: { totalError: 1.83, absTotalError: 1.83, mae: 0.61, spearman: 0.3705, topDecileCapture: 0.5025 },
+        last_period: { totalError: 0.201, absTotalError: 0.201, mae: 0.2925, spearman: 0.42, topDecileCapture: 0.4935 },
+        cohort_average: { totalError: 0.201, absTotalError: 0.201, mae: 0.4595, spearman: null, topDecileCapture: 0.1 },
+      },
+      losses: [
+        "on the ranking of customers (Spearman) of purchases, last_period does better: 0.420 against the model's 0.374",
+      ],
+    },
+  ],
+  warnings: [],
+};
+
+describe('Models page: the CLV model card', () => {
+  test('each figure’s folds, every predictor’s total error per fold and means, the losses in words; a short history says not validated', () => {
+    const { container } = render(ModelsPage, {
+      data: { card, error: undefined, clv: { card: clvCard, error: undefined } },
+    } as never);
+    expect(screen.getByTestId('clv-card-headline')).toHaveTextContent(clvCard.headline);
+    expect(container.querySelector('[data-testid="clv-not-validated"][data-check="spend_12m"]')).toHaveTextContent(
+      'checking clv_12m needs 455',
+    );
+    const row = (p: string) => container.querySelector(`[data-testid="clv-predictors"] tr[data-predictor="${p}"]`)!;
+    // Signed per fold, newest first, never averaged into one number that cancels out.
+    expect(row('model').querySelector('[data-metric="total_error"]')).toHaveTextContent('+25.3% / −14.2%');
+    expect(row('last_period').querySelector('[data-metric="total_error"]')).toHaveTextContent('+33.5% / +6.7%');
+    expect(row('model').querySelector('[data-metric="mae"]')).toHaveTextContent('0.29');
+    expect(row('last_period').querySelector('[data-metric="spearman"]')).toHaveTextContent('0.420');
+    expect(row('cohort_average').querySelector('[data-metric="spearman"]')).toHaveTextContent('—');
+    expect(row('model').querySelector('[data-metric="top_tenth"]')).toHaveTextContent('52.5%');
+    expect(screen.getByTestId('clv-losses')).toHaveTextContent('last_period does better: 0.420');
+    expect(screen.getByTestId('clv-folds')).toHaveTextContent('1998-04-01 → 1998-06-30 (2,357 customers, actual 495)');
+  });
+
+  test('no CLV card yet, and a read error, without hiding the churn card', () => {
+    render(ModelsPage, { data: { card, error: undefined, clv: { card: undefined, error: undefined } } } as never);
+    expect(screen.getByTestId('clv-card-empty')).toBeInTheDocument();
+    cleanup();
+    render(ModelsPage, {
+      data: {
+        card,
+        error: undefined,
+        clv: { card: undefined, error: 'The CLV model card could not be read (request r3)' },
+      },
+    } as never);
+    expect(screen.getByRole('alert')).toHaveTextContent('CLV model card could not be read');
     expect(screen.getByTestId('model-card')).toBeInTheDocument();
   });
 });

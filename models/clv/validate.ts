@@ -1,0 +1,244 @@
+/**
+ * Rolling-origin validation of the CLV figures the product shows, on the user's own purchases: each
+ * figure at its own horizon — `clv_12m` (spend over 12 months) and `expected_purchases_90d`
+ * (purchases over 90 days) — at cutoffs a quarter apart, holdout ending at the last day of data,
+ * against the baselines of holdout.ts. What comes out is the CLV model card (models/scoring/clv-card.ts
+ * stores it, the Models page shows it): the folds, the means, and in plain words where the model
+ * loses to a baseline, or "not validated" with the history it would need.
+ */
+import { epochDayToIso, toEpochDay } from './dates.ts';
+import { BASELINES, evaluateClvHoldout, type HoldoutEvaluation, type PredictionScore, type PredictorName } from './holdout.ts';
+import type { CustomerId, Transaction } from './rfm-summary.ts';
+
+/** The figures checked: what each predicts and over how long. */
+export const CLV_CHECKS = [
+  { key: 'spend_12m', figure: 'clv_12m', measure: 'spend', horizonDays: 365 },
+  { key: 'purchases_90d', figure: 'expected_purchases_90d', measure: 'purchases', horizonDays: 90 },
+] as const;
+
+export interface ClvValidationOptions {
+  /** Validation folds per figure (default 4), the newest ending at the last day of data. */
+  folds?: number;
+  /** Days between fold cutoffs (default 91, a quarter). */
+  stepDays?: number;
+  /** A fold needs this many days of purchases before its cutoff (default 90). */
+  minCalibrationDays?: number;
+  /** Above this many customers, a fixed hash sample of them is validated (default 50,000). */
+  maxCustomers?: number;
+}
+
+/** One fold's figures for one check: actual total and every predictor's scores. */
+export interface ClvFoldCard {
+  cutoff: string;
+  holdoutEnd: string;
+  calibrationDays: number;
+  customers: number;
+  actualTotal: number;
+  oracleTopDecileCapture: number;
+  scores: Record<PredictorName, Omit<PredictionScore, 'deciles'>>;
+  /** Predicted against actual per decile of the model's prediction. */
+  modelDeciles: PredictionScore['deciles'];
+}
+
+export interface ClvCheckCard {
+  key: (typeof CLV_CHECKS)[number]['key'];
+  figure: string;
+  measure: 'spend' | 'purchases';
+  horizonDays: number;
+  validated: boolean;
+  /** Why not validated (history too short), or empty. */
+  reason: string;
+  folds: ClvFoldCard[];
+  /** Means over the folds, per predictor. */
+  mean: Record<PredictorName, { totalError: number; absTotalError: number; mae: number; spearman: number; topDecileCapture: number }>;
+  /** Sentences naming each metric where a baseline beats the model on average ("" when none). */
+  losses: string[];
+}
+
+export interface ClvCard {
+  model: 'clv';
+  asOf: string;
+  dataStart: string;
+  validated: boolean;
+  headline: string;
+  checks: ClvCheckCard[];
+  sample?: { customers: number; of: number };
+  warnings: string[];
+}
+
+const METRICS = ['absTotalError', 'mae', 'spearman', 'topDecileCapture'] as const;
+/** Differences smaller than these are ties, not losses (CDNOW moves this much from fold to fold). */
+const MARGIN: Record<(typeof METRICS)[number], number> = { absTotalError: 0.02, mae: 0, spearman: 0.01, topDecileCapture: 0.01 };
+const LOWER_IS_BETTER = new Set(['absTotalError', 'mae']);
+const METRIC_WORDS: Record<(typeof METRICS)[number], string> = {
+  absTotalError: 'the total (sum over customers)',
+  mae: 'the error per customer (MAE)',
+  spearman: 'the ranking of customers (Spearman)',
+  topDecileCapture: 'the top tenth’s share of actual',
+};
+
+/** FNV-1a of the id: a sample that is the same on every run and independent of input order. */
+function hashId(id: CustomerId): number {
+  const s = String(id);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const pct = (x: number): string => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}%`;
+const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');
+
+/**
+ * Validates on `purchases` (purchase days with their amounts, all before `today`): the newest fold's
+ * holdout ends the day before `today`.
+ */
+export function validateClv<TId extends CustomerId>(
+  purchases: readonly Transaction<TId>[],
+  today: string,
+  options: ClvValidationOptions = {},
+): ClvCard {
+  const folds = options.folds ?? 4;
+  const step = options.stepDays ?? 91;
+  const minCal = options.minCalibrationDays ?? 90;
+  const maxCustomers = options.maxCustomers ?? 50_000;
+  const lastDay = toEpochDay(today) - 1;
+  let dataStart = Infinity;
+  const ids = new Set<TId>();
+  for (const t of purchases) {
+    const d = toEpochDay(t.date);
+    if (d < dataStart) dataStart = d;
+    ids.add(t.customerId);
+  }
+  const warnings: string[] = [];
+  let rows = purchases;
+  let sample: ClvCard['sample'];
+  if (ids.size > maxCustomers) {
+    const keepBelow = Math.floor((maxCustomers / ids.size) * 2 ** 32);
+    rows = purchases.filter((t) => hashId(t.customerId) < keepBelow);
+    sample = { customers: new Set(rows.map((t) => t.customerId)).size, of: ids.size };
+  }
+
+  const checks: ClvCheckCard[] = CLV_CHECKS.map((c) => {
+    const out: ClvFoldCard[] = [];
+    for (let k = 0; k < folds; k++) {
+      const end = lastDay - k * step;
+      const cutoff = end - c.horizonDays;
+      if (!Number.isFinite(dataStart) || cutoff - dataStart + 1 < minCal) break;
+      let ev: HoldoutEvaluation;
+      try {
+        ev = evaluateClvHoldout(rows, { cutoff: epochDayToIso(cutoff), holdoutEnd: epochDayToIso(end) });
+      } catch (err) {
+        warnings.push(`${c.figure}: fold ${epochDayToIso(cutoff)} could not be fitted (${(err as Error).message})`);
+        continue;
+      }
+      const m = ev[c.measure];
+      const scores = Object.fromEntries(
+        Object.entries(m).map(([k2, s]) => {
+          const { deciles: _d, ...rest } = s;
+          return [k2, rest];
+        }),
+      ) as ClvFoldCard['scores'];
+      out.push({
+        cutoff: ev.cutoff,
+        holdoutEnd: ev.holdoutEnd,
+        calibrationDays: ev.calibrationDays,
+        customers: ev.customers,
+        actualTotal: ev.actual[c.measure],
+        oracleTopDecileCapture: ev.oracleTopDecileCapture[c.measure],
+        scores,
+        modelDeciles: m.model.deciles,
+      });
+    }
+    const needed = c.horizonDays + minCal;
+    const history = Number.isFinite(dataStart) ? lastDay - dataStart + 1 : 0;
+    const reason = out.length
+      ? ''
+      : `not validated: ${history} days of purchases; checking ${c.figure} needs ${needed} (${minCal} to fit on, ${c.horizonDays} to compare with)`;
+    const mean = meanScores(out);
+    return {
+      key: c.key,
+      figure: c.figure,
+      measure: c.measure,
+      horizonDays: c.horizonDays,
+      validated: out.length > 0,
+      reason,
+      folds: out,
+      mean,
+      losses: out.length ? lossSentences(mean, c.measure) : [],
+    };
+  });
+  const validated = checks.some((c) => c.validated);
+  return {
+    model: 'clv',
+    asOf: today,
+    dataStart: Number.isFinite(dataStart) ? epochDayToIso(dataStart) : '',
+    validated,
+    headline: clvHeadline(checks),
+    checks,
+    sample,
+    warnings,
+  };
+}
+
+function meanScores(folds: ClvFoldCard[]): ClvCheckCard['mean'] {
+  const names: PredictorName[] = ['model', ...BASELINES];
+  const avg = (f: (s: Omit<PredictionScore, 'deciles'>) => number, n: PredictorName): number =>
+    folds.length ? folds.reduce((a, fold) => a + f(fold.scores[n]), 0) / folds.length : NaN;
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      {
+        totalError: avg((s) => s.totalError, n),
+        absTotalError: avg((s) => Math.abs(s.totalError), n),
+        mae: avg((s) => s.mae, n),
+        spearman: avg((s) => s.spearman, n),
+        topDecileCapture: avg((s) => s.topDecileCapture, n),
+      },
+    ]),
+  ) as ClvCheckCard['mean'];
+}
+
+/** Per metric, the best baseline when it beats the model by more than the margin. */
+function lossSentences(mean: ClvCheckCard['mean'], measure: string): string[] {
+  const out: string[] = [];
+  for (const metric of METRICS) {
+    const lower = LOWER_IS_BETTER.has(metric);
+    let best: { name: string; v: number } | undefined;
+    for (const b of BASELINES) {
+      const v = mean[b][metric];
+      if (!Number.isFinite(v)) continue;
+      if (!best || (lower ? v < best.v : v > best.v)) best = { name: b, v };
+    }
+    const m = mean.model[metric];
+    if (!best) continue;
+    const loses = lower ? best.v < m - MARGIN[metric] : best.v > m + MARGIN[metric];
+    if (!loses) continue;
+    const show = (v: number): string => (metric === 'absTotalError' ? `${(100 * v).toFixed(1)}% off` : metric === 'mae' ? v.toFixed(2) : f3(v));
+    out.push(`on ${METRIC_WORDS[metric]} of ${measure}, ${best.name} does better: ${show(best.v)} against the model's ${show(m)}`);
+  }
+  return out;
+}
+
+/**
+ * One line: each figure's total error per fold (the range, never a mean of signed errors that can
+ * cancel to "right on" between −20% and +25%) beside the best baseline's, and the top tenth's share.
+ */
+export function clvHeadline(checks: readonly ClvCheckCard[]): string {
+  const range = (v: number[]): string => {
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    return v.length === 1 || lo === hi ? pct(lo) : `${pct(lo)} to ${pct(hi)}`;
+  };
+  const parts = checks.map((c) => {
+    if (!c.validated) return `${c.figure}: not validated (history too short)`;
+    const bestAgg = BASELINES.reduce((a, b) => (c.mean[b].absTotalError < c.mean[a].absTotalError ? b : a));
+    const bestTop = BASELINES.reduce((a, b) => (c.mean[b].topDecileCapture > c.mean[a].topDecileCapture ? b : a));
+    const n = c.folds.length;
+    return (
+      `${c.figure}: total ${range(c.folds.map((f) => f.scores.model.totalError))} vs actual over ${n} fold${n === 1 ? '' : 's'} ` +
+      `(${bestAgg} ${range(c.folds.map((f) => f.scores[bestAgg].totalError))}); top tenth holds ` +
+      `${(100 * c.mean.model.topDecileCapture).toFixed(0)}% of actual (${bestTop} ${(100 * c.mean[bestTop].topDecileCapture).toFixed(0)}%)`
+    );
+  });
+  return parts.join('; ');
+}
