@@ -9,7 +9,7 @@ export const transactions: EntitySpec = {
   firstSeenField: 'order_date',
   versionField: 'updated_at',
   movableSortColumns: ['customer_id', 'order_date'],
-  money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity', refunded: 'refunded_amount', orderRefunded: 'order_refunded_amount' },
+  money: { amount: 'amount', currency: 'currency', unitPrice: 'unit_price', quantity: 'quantity', refunded: 'refunded_amount', orderRefunded: 'order_refunded_amount', reference: 'reference_id' },
   credits: { signs: ['amount', 'unit_price', 'quantity'], status: { field: 'status', value: 'credit' }, marker: 'order_id' },
   sourceIsColumn: true,
   derive: { id: true, group: { field: 'order_id', customer: 'customer_ref', time: 'order_date' } },
@@ -47,6 +47,12 @@ export const transactions: EntitySpec = {
       min: 0,
       column: null,
       doc: "part of the line's amount refunded (Stripe's amount_refunded), written like amount: all of it makes the line refunded; part of it adds a credit line of that amount",
+    },
+    {
+      name: 'reference_id',
+      type: 'id',
+      column: null,
+      doc: "the transaction a credit line reverses (PayPal's Reference Txn ID): the credit takes that sale's customer and order, looked up in the same input, else among the source's loaded transactions",
     },
     {
       name: 'order_refunded_amount',

@@ -118,8 +118,10 @@ export interface EntitySpec {
    * amount refunded (Stripe's `amount_refunded`): all of it makes the line refunded, part of it
    * adds a credit line of that part (the row encoder writes it). `orderRefunded`: a refund of the
    * whole order written on one of its lines (Shopify's `Refunded Amount`): one credit line per order.
+   * `reference`: the transaction a credit line reverses (PayPal's `Reference Txn ID`): the credit
+   * takes that transaction's customer and order (the job looks them up before encoding).
    */
-  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string; refunded?: string; orderRefunded?: string };
+  money?: { amount: string; currency: string; unitPrice?: string; quantity?: string; refunded?: string; orderRefunded?: string; reference?: string };
   /**
    * Return/credit lines (a cancelled invoice's lines, a credit note): `signs` are the fields whose
    * negative value marks one, `status` the status a credit line gets when the mapping loads them

@@ -25,6 +25,7 @@ import { ErasedRecords } from './erased-records.ts';
 import { ScratchKeys } from './scratch-keys.ts';
 import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
+import { readsReferences, referencedSales } from './referenced-sales.ts';
 import { WarehouseIO } from '../core/warehouse-io.ts';
 import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
@@ -252,6 +253,8 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       await refs.init();
     }
     const encoder = new RowEncoder(compiled, runVersion, ROW_END, resolution ?? refs);
+    // Credit lines that name the sale they reverse (PayPal's Reference Txn ID) take its customer and order.
+    if (readsReferences(compiled)) encoder.references = await referencedSales(warehouse, compiled, input.makeReader(), erased ? (row) => erased.matches(row) : undefined);
     const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion);
     writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash, scratch, { batchId, earlierLoads: await log.earlierLoads() });
     const w = writer;
@@ -431,7 +434,7 @@ const PROBE_ID = Buffer.from('C-000000000000');
 function readsRefunds(compiled: CompiledMapping): boolean {
   const money = compiled.entity.money;
   const fields = [money?.refunded, money?.orderRefunded].filter((f) => f !== undefined);
-  return [...compiled.renames.values()].some((to) => fields.includes(to));
+  return readsReferences(compiled) || [...compiled.renames.values()].some((to) => fields.includes(to));
 }
 
 /** Why the load wrote more rows than it read: each order's refund became a credit line of its own. */

@@ -117,6 +117,14 @@ export class RowEncoder {
   readonly #refund: RefundRule | undefined;
   /** Partial refunds written as credit lines of their own (rows beyond the input's). */
   refundCredits = 0;
+  /**
+   * The transactions credit lines reverse (the mapping reads `reference_id`, e.g. PayPal's Reference
+   * Txn ID): `<source>\x1f<transaction id>` → that sale's customer_ref and order_id. Set by the job
+   * before encoding (referenced-sales.ts); undefined, references are not followed (detect's preview).
+   */
+  references: ReadonlyMap<string, { ref: string; order: string }> | undefined;
+  /** The reference field, the status a credit line has and the order id field (transactions). */
+  readonly #reference: { field: CompiledField; status: number; order: number; ref: number } | undefined;
   /** Order-level refunds written as credit lines of their own (one per order and input). */
   orderRefundCredits = 0;
   /** Fields an order-level refund's credit line is written with (transactions). */
@@ -195,6 +203,9 @@ export class RowEncoder {
       orderRefunded && this.#refund && spec.credits?.marker
         ? { refunded: orderRefunded, order: idx(spec.credits.marker), products: ['product_id', 'product_name'].map(idx).filter((i) => i >= 0) }
         : undefined;
+    const reference = spec.money?.reference ? mapping.byName.get(spec.money.reference) : undefined;
+    this.#reference =
+      reference && spec.credits ? { field: reference, status: idx(spec.credits.status.field), order: idx(spec.credits.marker), ref: this.#refField } : undefined;
     this.#countryField = idx(spec.phoneCountryField);
     this.#mappedFields = mapping.fields.filter((f) => f.values).map((f) => f.index);
     const movable = this.layout.movableDateColumn;
@@ -256,6 +267,7 @@ export class RowEncoder {
     // field's own check, which would only see its JSON text.
     for (const p of row.typeProblems) errors.push({ field: this.mapping.fields[p.field].spec.name, detail: p.detail });
     if (row.high) this.#checkUtf8(row);
+    if (this.references && this.#reference) this.#attachReference(row, this.#reference, this.references);
     const refund = this.#refund;
     const refunded = refund !== undefined && row.start[refund.refunded.index] >= 0 ? this.#readRefund(row, refund) : undefined;
     const order = this.#orderRefund;
@@ -264,6 +276,40 @@ export class RowEncoder {
     if (refunded) this.#writeRefundCredit(row, batch, refund!, refunded);
     if (orderCredit !== undefined) this.#writeOrderRefundCredit(row, batch, order!, refund!, orderCredit);
     return true;
+  }
+
+  /**
+   * A credit line that names the sale it reverses (PayPal's refund rows name the merchant as their
+   * sender, the buyer only as the recipient) is the buyer's: it takes the sale's customer and order,
+   * so it lowers that customer's net revenue and joins that order instead of creating a customer of
+   * the merchant's own address. A sale found neither in this input nor among the source's loaded
+   * transactions is the row's reject: its revenue was never counted, so neither is its refund.
+   * Other rows keep their own customer (a subscription payment's reference names an agreement).
+   */
+  #attachReference(row: RowInput, r: { field: CompiledField; status: number; order: number; ref: number }, refs: ReadonlyMap<string, { ref: string; order: string }>): void {
+    const f = r.field.index;
+    if (row.start[f] < 0 || r.status < 0 || row.start[r.status] < 0 || r.ref < 0) return;
+    if (matchEnum([CREDIT], row.bufs[r.status], row.start[r.status], row.end[r.status]) < 0) return;
+    const id = this.#text(row, f);
+    const source = this.#sourceText(row);
+    const sale = refs.get(`${source}\x1f${id}`);
+    if (!sale) {
+      this.#error(
+        r.field.spec.name,
+        `${quoteValue(id)} is the sale this credit reverses, and it is neither in this input nor loaded for source "${source}": load the export with that sale first, then this one again`,
+      );
+      return;
+    }
+    const ref = Buffer.from(sale.ref);
+    row.bufs[r.ref] = ref;
+    row.start[r.ref] = 0;
+    row.end[r.ref] = ref.length;
+    if (r.order >= 0 && sale.order !== '') {
+      const order = Buffer.from(sale.order);
+      row.bufs[r.order] = order;
+      row.start[r.order] = 0;
+      row.end[r.order] = order.length;
+    }
   }
 
   /**

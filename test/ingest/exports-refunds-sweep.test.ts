@@ -5,7 +5,10 @@
  *   the later lines repeating the order): an export taken before the refunds, then one taken after,
  *   then the same again, nets each refund once per order — as loading the later export alone does;
  * - Xero invoices in several currencies (a `Currency` column): each row converted by its own
- *   currency's rate, and a currency without a rate a reject naming the line and the field.
+ *   currency's rate, and a currency without a rate a reject naming the line and the field;
+ * - PayPal's activity download, January's then February's: a refund row names the merchant as its
+ *   sender; matched to its payment by Reference Txn ID (in the same download or an earlier one) it
+ *   is the buyer's credit, and a refund of a payment never loaded is a reject.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,10 @@ const drafts: Record<string, Draft> = {};
 const summaries: Record<string, IngestSummary> = {};
 /** Rates a user adds to the Xero draft (to EUR); GBP is left without one on purpose. */
 const XERO_RATES = { NZD: 0.56, AUD: 0.61, USD: 0.92 };
+const USD_TO_EUR = 0.92;
+const PAYPAL = ['paypal-activity.csv', 'paypal-activity-2024-02.csv'];
+/** PayPal rows that move money without selling anything (the draft's "skip" leaves them out). */
+const notSale = (r: Record<string, string>): boolean => /Conversion|Withdrawal/.test(r.Type);
 
 async function draftOf(name: string): Promise<Draft> {
   drafts[name] ??= proposeMapping(await readSample(file(name)), { baseCurrency: 'EUR' });
@@ -111,6 +118,8 @@ before(async () => {
   await detectAndLoad('shopify-orders-after-refunds.csv', { as: 'shopify-after-only', source: 'shopify-after-only' });
   // Xero in several currencies: the draft asks for rates; the user adds those of NZD, AUD and USD.
   await detectAndLoad('xero-invoices-multicurrency.csv', { edit: (m) => ({ ...m, currency: { ...m.currency, rates: XERO_RATES } }) });
+  // PayPal: two currencies; the draft names the rate it needs and the user adds it (the one edit).
+  for (const name of PAYPAL) await detectAndLoad(name, { edit: (m) => ({ ...m, currency: { rates: { USD: USD_TO_EUR } } }) });
   await refreshDerived(tw.warehouse.client, tw.config.database);
   const secret = 'exports-refunds-test-secret-0123456789';
   semantic = await startSemanticServer({
@@ -175,6 +184,57 @@ describe('export shapes of the third sweep load through the unedited detect draf
       net: revenue,
       orders: new Set(sold.map((r) => r['*InvoiceNumber'])).size,
       customers: new Set(sold.map((r) => r['*ContactName'])).size,
+    });
+  });
+
+  test('PayPal refunds: matched to their payment by Reference Txn ID, in the same download or an earlier one, they are the buyer\'s credits', async () => {
+    const draft = await draftOf('paypal-activity.csv');
+    assert.equal(draft.mapping.columns?.['Reference Txn ID'], 'reference_id');
+    assert.ok(draft.mapping.$comment.some((c) => /credit line of the buyer/.test(c)));
+    const files = PAYPAL.map((name) => records(name).map((r, i) => ({ r, line: i + 2, name })));
+    const all = files.flat().filter(({ r }) => !notSale(r));
+    const eur = (r: Record<string, string>): number => {
+      const c = Math.abs(cents(r.Gross));
+      return r.Currency === 'USD' ? Math.round(c * USD_TO_EUR) : c;
+    };
+    const sales = all.filter(({ r }) => r.Status === 'Completed' && !r.Gross.startsWith('-'));
+    const saleById = new Map(sales.map(({ r }) => [r['Transaction ID'], r]));
+    const refunds = all.filter(({ r }) => r.Gross.startsWith('-'));
+    // A refund whose payment is in neither download: the reject names its line and the field.
+    const orphans = refunds.filter(({ r }) => !saleById.has(r['Reference Txn ID']));
+    assert.deepEqual(orphans.map(({ name }) => name), ['paypal-activity-2024-02.csv']);
+    const feb = summaries['paypal-activity-2024-02.csv'];
+    assert.deepEqual(
+      feb.rejects.map((x) => [x.line, x.field]),
+      orphans.map(({ line }) => [line, 'reference_id']),
+    );
+    assert.match(feb.rejects[0].reason, /"0AB12345CD678901E" is the sale this credit reverses, and it is neither in this input nor loaded for source "paypal"/);
+    // Each buyer's refunds: the matched refunds of the payments they made (one of them a January payment refunded in February).
+    const matched = refunds.filter(({ r }) => saleById.has(r['Reference Txn ID']));
+    const january = new Set(records(PAYPAL[0]).map((r) => r['Transaction ID']));
+    assert.ok(matched.some(({ r, name }) => name === PAYPAL[1] && january.has(r['Reference Txn ID'])), 'a February refund of a January payment');
+    const refundsOf = new Map<string, number>();
+    // Every payer is a customer (a denied payment's too: customers come from facts), the merchant is not.
+    for (const { r } of all) if (!r.Gross.startsWith('-')) refundsOf.set(r['From Email Address'], 0);
+    for (const { r } of matched) {
+      const buyer = saleById.get(r['Reference Txn ID'])!['From Email Address'];
+      refundsOf.set(buyer, refundsOf.get(buyer)! + eur(r));
+    }
+    const customers = await load({
+      dimensions: ['customer_base.source_id', 'customer_base.lifetime_refunds'],
+      filters: [{ member: 'customer_base.source_system', operator: 'equals', values: ['paypal'] }],
+    });
+    // The merchant's own address is no customer: every customer is a payer, with the refunds of their payments.
+    assert.deepEqual(
+      Object.fromEntries(customers.map((c) => [c['customer_base.source_id'], cents(c['customer_base.lifetime_refunds'] ?? 0)])),
+      Object.fromEntries(refundsOf),
+    );
+    const revenue = sales.reduce((t, { r }) => t + eur(r), 0);
+    assert.deepEqual(await salesOf('paypal'), {
+      revenue,
+      net: revenue - matched.reduce((t, { r }) => t + eur(r), 0),
+      orders: sales.length,
+      customers: new Set(sales.map(({ r }) => r['From Email Address'])).size,
     });
   });
 });

@@ -1,0 +1,97 @@
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { quoteIdent } from '../../lib/warehouse/sql.ts';
+import type { CompiledField, CompiledMapping } from '../mapping/compile.ts';
+import type { RowReader } from '../sources/reader.ts';
+import type { RowInput } from '../sources/row-input.ts';
+import { checkColumns } from '../sources/required-columns.ts';
+
+/** A sale a credit line may name: whose it is and which order it belongs to. */
+export interface ReferencedSale {
+  ref: string;
+  order: string;
+}
+
+/** `<source>\x1f<transaction id>`: how references are keyed (a reference names a sale of its own source). */
+export const saleKey = (source: string, id: string): string => `${source}\x1f${id}`;
+
+const IDS_PER_QUERY = 10_000;
+
+/** The mapping reads the entity's reference field (PayPal's Reference Txn ID → reference_id). */
+export function readsReferences(compiled: CompiledMapping): boolean {
+  const field = compiled.entity.money?.reference;
+  return field !== undefined && ([...compiled.renames.values()].includes(field) || compiled.byName.get(field)?.constant !== undefined);
+}
+
+/**
+ * The sales that rows of an input refer to (PayPal's refund rows name the payment they reverse by
+ * Reference Txn ID), found before the load encodes anything: first among the input's own rows (a
+ * refund in the same download as its payment), then among the transactions already loaded for the
+ * source (a refund in February's download of a payment in January's). One extra pass over the
+ * input; memory: the id, customer and order of every row without a reference while it runs (about
+ * 150 bytes a row), then of the referenced sales only.
+ */
+export async function referencedSales(warehouse: Warehouse, compiled: CompiledMapping, reader: RowReader, skip?: (row: RowInput) => boolean): Promise<Map<string, ReferencedSale>> {
+  const entity = compiled.entity;
+  const field = (name: string | undefined): CompiledField | undefined => (name ? compiled.byName.get(name) : undefined);
+  const reference = field(entity.money?.reference)!;
+  const source = field('source');
+  const id = field(entity.idField)!;
+  const customer = field('customer_ref')!;
+  const order = field(entity.credits?.marker);
+  const own = new Map<string, ReferencedSale>();
+  const wanted = new Set<string>();
+  await reader.run({
+    columns: (names) => checkColumns(compiled, names),
+    unknownKey: () => {},
+    row: (row) => {
+      if (skip?.(row)) return;
+      const src = (source && valueOf(row, source)) ?? '';
+      const ref = valueOf(row, reference);
+      if (ref) {
+        wanted.add(saleKey(src, ref));
+        return;
+      }
+      const txn = valueOf(row, id);
+      const who = valueOf(row, customer);
+      if (txn && who) own.set(saleKey(src, txn), { ref: who, order: (order && valueOf(row, order)) ?? '' });
+    },
+    bad: () => {},
+    chunkDone: () => {},
+  });
+  const found = new Map<string, ReferencedSale>();
+  const missing = new Map<string, string[]>();
+  for (const key of wanted) {
+    const sale = own.get(key);
+    if (sale) found.set(key, sale);
+    else {
+      const [src, txn] = key.split('\x1f');
+      const list = missing.get(src) ?? [];
+      list.push(txn);
+      missing.set(src, list);
+    }
+  }
+  own.clear();
+  for (const [src, ids] of missing) {
+    for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+      const rs = await warehouse.client.query({
+        // The newest version of each sale; credit lines are never the sale a credit reverses.
+        query: `SELECT transaction_id, argMax(customer_ref, version) AS ref, argMax(order_id, version) AS ord
+          FROM ${quoteIdent(warehouse.database)}.${quoteIdent(entity.table)}
+          WHERE source = {source:String} AND transaction_id IN {ids:Array(String)} AND status != 'credit'
+          GROUP BY transaction_id`,
+        query_params: { source: src, ids: ids.slice(i, i + IDS_PER_QUERY) },
+        format: 'JSONEachRow',
+      });
+      for (const r of await rs.json<{ transaction_id: string; ref: string; ord: string }>()) found.set(saleKey(src, r.transaction_id), { ref: r.ref, order: r.ord });
+    }
+  }
+  return found;
+}
+
+/** The field's trimmed value, its constant when empty, or undefined. */
+function valueOf(row: RowInput, f: CompiledField): string | undefined {
+  const s = row.start[f.index];
+  const v = s >= 0 ? row.bufs[f.index].toString('utf8', s, row.end[f.index]).trim() : '';
+  if (v !== '') return v;
+  return f.constant ? f.constant.toString('utf8') : undefined;
+}
