@@ -10,7 +10,7 @@ const token: DashboardAuditEntry = { action: 'token.issue', targetKind: 'token',
 const view = (id: string, outcome: 'ok' | 'denied' = 'ok'): DashboardAuditEntry => ({ action: 'customer.view', targetKind: 'customer', targetIds: [id], outcome, detail: '' });
 
 test('the same action and target again in the window is counted, written as one row when the window ends', () => {
-  const r = new AuditRepeats(W, 100);
+  const r = new AuditRepeats<DashboardAuditEntry, { sub: string; role: string }>(W, 100);
   expect(r.admit(ann, 'req-1', token, t0)).toBe(true);
   for (let i = 1; i <= 5000; i++) expect(r.admit(ann, `req-${i + 1}`, token, t0 + i)).toBe(false);
   expect(r.due(t0 + W - 1)).toEqual([]);
@@ -27,7 +27,7 @@ test('the same action and target again in the window is counted, written as one 
 });
 
 test('another actor, target or outcome is a row of its own; a window with no repeat writes nothing more', () => {
-  const r = new AuditRepeats(W, 100);
+  const r = new AuditRepeats<DashboardAuditEntry, { sub: string; role: string }>(W, 100);
   expect(r.admit(ann, 'a', view('C-1'), t0)).toBe(true);
   expect(r.admit(bob, 'b', view('C-1'), t0)).toBe(true);
   expect(r.admit(ann, 'c', view('C-2'), t0)).toBe(true);
@@ -38,7 +38,7 @@ test('another actor, target or outcome is a row of its own; a window with no rep
 });
 
 test('past the rows of a window, distinct targets are counted into one row with how many there were', () => {
-  const r = new AuditRepeats(W, 100);
+  const r = new AuditRepeats<DashboardAuditEntry, { sub: string; role: string }>(W, 100);
   let written = 0;
   for (let i = 0; i < 1000; i++) if (r.admit(ann, `r${i}`, view(`C-${i % 400}`), t0 + i)) written++;
   expect(written).toBe(100);
@@ -56,7 +56,7 @@ test('past the rows of a window, distinct targets are counted into one row with 
 });
 
 test('memory stays bounded: past maxOpen every open window is written early', () => {
-  const r = new AuditRepeats(W, 100, 50);
+  const r = new AuditRepeats<DashboardAuditEntry, { sub: string; role: string }>(W, 100, 50);
   for (let i = 0; i < 60; i++) {
     r.admit({ sub: `U-${i}`, role: 'owner' }, 'x', view('C-1'), t0);
     r.admit({ sub: `U-${i}`, role: 'owner' }, 'y', view('C-1'), t0 + 1);

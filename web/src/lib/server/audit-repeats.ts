@@ -1,4 +1,3 @@
-import type { Actor, DashboardAuditEntry } from './audit.ts';
 
 /**
  * Audit rows a signed-in user's requests write, bounded (eighth security review). Each
@@ -20,9 +19,20 @@ export const ROWS_PER_WINDOW = 100;
 /** Open windows kept at once; beyond, all are written early (memory stays bounded). */
 export const MAX_OPEN = 10_000;
 
-interface Repeats {
-  entry: DashboardAuditEntry;
-  actor: Actor;
+/** What this needs of an audit entry (audit.ts's DashboardAuditEntry; not imported: audit.ts imports this). */
+export interface RepeatableEntry {
+  action: string;
+  targetKind: string;
+  targetIds?: readonly string[];
+  outcome: string;
+  detail?: string;
+  rowCount?: number;
+  at?: Date;
+}
+
+interface Repeats<E, A> {
+  entry: E;
+  actor: A;
   requestId: string;
   count: number;
   /** For the overflow: the distinct targets counted (up to a bound). */
@@ -35,19 +45,19 @@ interface Window {
   until: number;
 }
 
-export interface DueRow {
-  actor: Actor;
+export interface DueRow<E, A> {
+  actor: A;
   requestId: string;
-  entry: DashboardAuditEntry;
+  entry: E;
 }
 
 const MAX_TARGETS_COUNTED = 10_000;
 
-export class AuditRepeats {
+export class AuditRepeats<E extends RepeatableEntry, A extends { sub: string }> {
   readonly #windows = new Map<string, Window>();
-  readonly #repeats = new Map<string, Repeats>();
+  readonly #repeats = new Map<string, Repeats<E, A>>();
   /** Overflow windows replaced before due() saw them end. */
-  readonly #overdue: Repeats[] = [];
+  readonly #overdue: Repeats<E, A>[] = [];
 
   constructor(
     readonly windowMs = REPEAT_WINDOW_MS,
@@ -56,7 +66,7 @@ export class AuditRepeats {
   ) {}
 
   /** Whether this action is written now (true) or counted for the window's summary (false). */
-  admit(actor: { sub: string; role: string }, requestId: string, entry: DashboardAuditEntry, now: number): boolean {
+  admit(actor: A, requestId: string, entry: E, now: number): boolean {
     const who = `${actor.sub}\n${entry.action}`;
     const target = `${who}\n${(entry.targetIds ?? []).join(',')}\n${entry.outcome}\n${entry.detail ?? ''}`;
     const seen = this.#repeats.get(target);
@@ -84,9 +94,9 @@ export class AuditRepeats {
   }
 
   /** Summary rows of the windows that have ended (of all of them past `maxOpen`), removed. */
-  due(now: number): DueRow[] {
+  due(now: number): DueRow<E, A>[] {
     const all = this.#repeats.size + this.#windows.size > this.maxOpen;
-    const ended: Repeats[] = this.#overdue.splice(0);
+    const ended: Repeats<E, A>[] = this.#overdue.splice(0);
     for (const [k, r] of this.#repeats) {
       if (!all && now < r.until) continue;
       this.#repeats.delete(k);
@@ -96,15 +106,13 @@ export class AuditRepeats {
     return ended.filter((r) => r.count > 0).map((r) => ({ actor: r.actor, requestId: r.requestId, entry: this.#summary(r, Math.min(now, r.until)) }));
   }
 
-  #summary(r: Repeats, at: number): DashboardAuditEntry {
+  #summary(r: Repeats<E, A>, at: number): E {
     const minutes = Math.round(this.windowMs / 60_000);
     if (r.targets)
       return {
-        action: r.entry.action,
-        targetKind: r.entry.targetKind,
+        ...r.entry,
         targetIds: [],
         rowCount: r.count,
-        outcome: r.entry.outcome,
         detail: `more than ${this.rowsPerWindow} rows in ${minutes} minutes: the further ones counted (${r.targets.size} distinct targets)`,
         at: new Date(at),
       };

@@ -40,7 +40,7 @@ export async function audit(user: Actor | undefined, requestId: string, entry: D
   }
 }
 
-const repeats = new AuditRepeats();
+const repeats = new AuditRepeats<DashboardAuditEntry, Actor>();
 
 async function writeDueRepeats(now: number): Promise<void> {
   for (const r of repeats.due(now)) await audit(r.actor, r.requestId, r.entry);
