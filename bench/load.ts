@@ -35,6 +35,7 @@ import { loadConfig } from '../lib/config/schema.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { refreshDerived } from '../semantic/derived/refresh.ts';
+import { issueToken } from '../semantic/security/auth.ts';
 import { setUserPassword } from '../web/server.ts';
 import { launchChromium, settled } from '../test/web/browser.ts';
 import { BENCH_SCALE, syntheticStatements, type SyntheticScale } from './semantic-data.ts';
@@ -210,6 +211,8 @@ interface Product {
   /** The ingest API's origin and token (for --load-every). */
   ingestOrigin: string;
   ingestToken: string;
+  /** A token of the semantic API: the counters want one (docs/security.md, eighth review). */
+  statsToken: string;
   close(): Promise<void>;
 }
 
@@ -251,6 +254,12 @@ async function startProduct(dataDir: string, cpuProfDir?: string, extraEnv: Reco
     ingestOrigin: `http://127.0.0.1:${ports.CRM_INGEST_PORT}`,
     // The product wrote (or found) its secrets in the data directory at start.
     ingestToken: process.env.INGEST_TOKEN || (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { ingestToken: string }).ingestToken,
+    statsToken: issueToken({
+      role: 'analyst',
+      name: 'bench load',
+      days: 1,
+      secret: process.env.CUBEJS_API_SECRET || (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as { cubeApiSecret: string }).cubeApiSecret,
+    }),
     async close() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -479,9 +488,9 @@ async function runLoads(base: string, account: Account, product: Product, start:
 
 type CacheCounters = NonNullable<PhaseResult['cache']>;
 /** The answer cache's counters; undefined when the product has none (turned off, or an older build). */
-async function cacheStats(origin: string): Promise<CacheCounters | undefined> {
+async function cacheStats(origin: string, token: string): Promise<CacheCounters | undefined> {
   try {
-    const res = await fetch(`${origin}/answer-cache`);
+    const res = await fetch(`${origin}/answer-cache`, { headers: { authorization: `Bearer ${token}` } });
     return res.ok ? ((await res.json()) as CacheCounters) : undefined;
   } catch {
     return undefined;
@@ -501,7 +510,7 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
   }
   await Promise.all(users.map((u) => u.signIn()));
   const slowBefore = product?.slowWarnings() ?? 0;
-  const cacheBefore = product ? await cacheStats(product.semanticOrigin) : undefined;
+  const cacheBefore = product ? await cacheStats(product.semanticOrigin, product.statsToken) : undefined;
   const result: PhaseResult = { users: opts.users, seconds: opts.seconds, queries: [], pages: [], slowWarnings: 0, loadavg: [loadavg()[0], 0] };
   const start = performance.now();
   const stopAt = start + opts.seconds * 1000;
@@ -556,7 +565,7 @@ async function runPhase(base: string, accounts: Account[], queries: Map<Account[
   result.loadavg[1] = loadavg()[0];
   if (loading) result.loads = await loading;
   result.slowWarnings = (product?.slowWarnings() ?? 0) - slowBefore;
-  const cacheAfter = product ? await cacheStats(product.semanticOrigin) : undefined;
+  const cacheAfter = product ? await cacheStats(product.semanticOrigin, product.statsToken) : undefined;
   if (cacheBefore && cacheAfter) {
     result.cache = {
       hits: cacheAfter.hits - cacheBefore.hits,

@@ -55,8 +55,14 @@ export function stableJson(value: unknown): string {
 }
 
 const LOAD_PATH = /^\/cubejs-api\/v1\/load\/?$/i;
-/** Unauthenticated counters (no data, no keys), like /livez; not under /cubejs-api, so the dashboard does not proxy it. */
+/** Counters (no data, no keys) for a valid token; not under /cubejs-api, so the dashboard does not proxy it. */
 export const STATS_PATH = '/answer-cache';
+/** The counters' refusal without a valid token (also used by security/account-queues.ts). */
+export function statsRefused(res: ServerResponse): void {
+  res
+    .writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    .end(JSON.stringify({ error: 'These counters need a token of the semantic API: send "Authorization: Bearer <token>" (npm run token -- --help).', type: 'Unauthorized' }));
+}
 /** Tells a client (and a test) whether its answer came from here. */
 export const CACHE_HEADER = 'x-crm-answer-cache';
 
@@ -554,6 +560,10 @@ export function answerCache(opts: AnswerCacheOptions) {
   };
   return (req: IncomingMessage & { body?: unknown }, res: ServerResponse, next: Next): void => {
     if (req.method === 'GET' && (req.url ?? '').split('?')[0] === STATS_PATH) {
+      // Only for a token of the semantic layer (eighth security review): Cube answers every origin
+      // with Access-Control-Allow-Origin: *, so any web page the machine's user opened could read
+      // how busy the product was, and when someone asked what, from 127.0.0.1.
+      if (!verified(tokenFromHeader(req.headers.authorization))) return void statsRefused(res);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(store.stats));
       return;
     }

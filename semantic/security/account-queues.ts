@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { statsRefused } from '../answer-cache.ts';
 import { isContinueWait } from '../wait-for-answer.ts';
 import { queriesOf } from './query-fanout.ts';
 import { routePath } from './route-path.ts';
@@ -223,6 +224,8 @@ export function accountQueues(opts: AccountQueueOptions) {
 
   const middleware = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, next: (err?: unknown) => void): void => {
     if (req.method === 'GET' && routePath(req.url) === ACCOUNT_QUEUES_STATS_PATH) {
+      // For a token of the semantic layer only, as the answer cache's counters (answer-cache.ts).
+      if (opts.account(req) === undefined) return void statsRefused(res);
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(JSON.stringify(stats));
       return;
     }

@@ -70,7 +70,7 @@ const ask = (token: string, i: number) =>
   });
 
 async function stats(): Promise<AccountQueueStats> {
-  const res = await fetch(new URL(ACCOUNT_QUEUES_STATS_PATH, semantic.url));
+  const res = await fetch(new URL(ACCOUNT_QUEUES_STATS_PATH, semantic.url), { headers: { authorization: `Bearer ${other}` } });
   assert.equal(res.status, 200, `the scheduler's stats at ${ACCOUNT_QUEUES_STATS_PATH}`);
   return (await res.json()) as AccountQueueStats;
 }
