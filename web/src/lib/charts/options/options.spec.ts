@@ -141,7 +141,7 @@ describe('dual trend and change bars', () => {
       left: { name: 'Win rate', values: [5 / 13, 1], format: 'percent', kind: 'bar', bases: won.map((w, i) => winRateBase(w, lost[i])) },
       right: { name: 'Cycle', values: [30, null], format: 'days', kind: 'line' },
     });
-    const fmt = (i: number) => (seriesOf(o)[i].tooltip as { valueFormatter: (v: unknown, i: number) => string }).valueFormatter;
+    const fmt = (i: number) => (seriesOf(o)[i] as unknown as { tooltip: { valueFormatter: (v: unknown, i: number) => string } }).tooltip.valueFormatter;
     expect(fmt(0)(5 / 13, 0)).toBe('38.5% · 5 won of 13 closed deals');
     expect(fmt(0)(1, 1)).toBe('100.0% · 1 won of 1 closed deal (too few to compare)');
     expect(fmt(1)(30, 0)).toBe('30 days');
