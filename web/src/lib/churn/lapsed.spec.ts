@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { lapsedDefinition, lapsedFacts, lapsedNote, lapsedSince, valueAtRiskBase, withoutLapsedProbability } from './lapsed.ts';
+import { activeCustomersBase, lapsedDefinition, lapsedFacts, lapsedNote, lapsedSince, valueAtRiskBase, withoutLapsedProbability } from './lapsed.ts';
 import { formatCurrency } from '../format/format.ts';
 
 describe('lapsed words', () => {
@@ -43,5 +43,15 @@ describe('what the customer page shows of a lapsed customer instead of churn rea
     expect(none.since).toBeUndefined();
     expect(none.whileActive).toBeUndefined();
     expect(none.why).toMatch(/\(180 days/);
+  });
+});
+
+// "of 817 active customers" beside the cockpit's "Active customers 812" (CDNOW): the churn page
+// names its window, the model's, so the two counts are not read as one measure.
+describe('activeCustomersBase', () => {
+  test('names the window and the scores’ as-of day', () => {
+    expect(activeCustomersBase(817, 365, '1998-06-30')).toBe('of 817 active customers (an order in the 365 days before 30 Jun 1998)');
+    expect(activeCustomersBase(16599, 730, undefined)).toBe("of 16,599 active customers (an order in the 730 days before the scores' as-of day)");
+    expect(activeCustomersBase(12, undefined, '2026-12-07')).toBe('of 12 active customers (an order in the 365 days before 7 Dec 2026)');
   });
 });

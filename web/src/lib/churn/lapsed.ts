@@ -34,6 +34,18 @@ export function valueAtRiskBase(lapsed: unknown): string {
   return Number.isFinite(n) && n > 0 ? `active customers; ${formatNumber(n)} lapsed not included` : 'active customers';
 }
 
+/**
+ * The churn page's base of its at-risk figures: "of 817 active customers (an order in the 365 days
+ * before 30 Jun 1998)". Active here is the churn model's population, not the cockpit's "Active
+ * customers" (bought in the chosen period): on CDNOW the two read 817 and 812 side by side, the
+ * window ending the day before the as-of day and the period on it.
+ */
+export function activeCustomersBase(count: number | undefined, windowDays: number | undefined, asOf: string | undefined): string {
+  const days = formatNumber(windowDays ?? DEFAULT_ACTIVE_WINDOW_DAYS);
+  const before = asOf ? ` before ${formatDate(asOf)}` : ` before the scores' as-of day`;
+  return `of ${formatNumber(count)} active customers (an order in the ${days} days${before})`;
+}
+
 /** The customer page's small print under "lapsed — no order since …". */
 export function lapsedNote(windowDays: number | undefined): string {
   return `no order in the ${formatNumber(windowDays ?? DEFAULT_ACTIVE_WINDOW_DAYS)} days before the scores' as-of day: outside the churn model's customers, no churn probability`;
