@@ -79,12 +79,14 @@ test('demo accounts work on demo data, and stop at the first load of own data: n
   assert.equal(own.status, 'completed', JSON.stringify(own));
 
   // No sign-in needed: the dashboard's next round turns the demo accounts off and the session ends.
+  // Rounds every 300 ms here; the bound is wide because on a loaded machine one round (a warehouse
+  // read) can take seconds, and what is checked is that the session ends, not how fast.
   let old = await tokenWith(cookie);
-  for (let i = 0; i < 100 && old.status === 200; i++) {
+  for (const deadline = Date.now() + 90_000; old.status === 200 && Date.now() < deadline; ) {
     await new Promise((r) => setTimeout(r, 200));
     old = await tokenWith(cookie);
   }
-  assert.notEqual(old.status, 200, 'the demo session opened before the load still read 20 s after it');
+  assert.notEqual(old.status, 200, 'the demo session opened before the load still read 90 s after it');
 
   const again = await signIn('marketer@demo.local');
   assert.equal(cookiesOf(again).crm_session, undefined, `a demo account signed in beside own data: ${again.status}`);

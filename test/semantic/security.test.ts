@@ -233,10 +233,13 @@ describe('owner scope', () => {
     const movedWithin = async (token: string, before: number, after: number): Promise<number> => {
       const started = Date.now();
       for (;;) {
+        const asked = Date.now();
         const value = await netOf(token);
         if (value === after) return Date.now() - started;
         assert.equal(value, before, 'an answer other than before or after the move');
-        assert.ok(Date.now() - started < (DATA_VERSION_RENEWAL_SECONDS + 5) * 1000, `still ${before} after ${DATA_VERSION_RENEWAL_SECONDS + 5} s`);
+        // Bounded by when the question was asked, not answered: on a loaded machine one answer can
+        // take longer than the renewal itself, and a question asked in time may rightly get the old value.
+        assert.ok(asked - started < (DATA_VERSION_RENEWAL_SECONDS + 5) * 1000, `still ${before} for a question asked ${((asked - started) / 1000).toFixed(1)} s after the move`);
         await new Promise((r) => setTimeout(r, 250));
       }
     };
