@@ -109,6 +109,13 @@ export function withoutCurrencySign(value: string, symbol: string): string {
 
 /** An accounting negative, "(12.50)" or "($1,234.00)", as the minus-signed number the guesses read ("-12.50"); any other value as it is. */
 export function withMinusForParens(value: string): string {
-  const m = /^\s*\(\s*([^()\s-][^()]*?)\s*\)\s*$/.exec(value);
-  return m && /\d/.test(m[1]) ? `-${m[1]}` : value;
+  // Not a pattern: /^\s*\(\s*([^()\s-][^()]*?)\s*\)\s*$/ tried the trailing spaces at every
+  // position of its lazy group, quadratic in a cell's spaces — a 1 MB sample's cell of "(a", spaces
+  // and no ")" (any text field of a source system) held detect for most of an hour (eighth security
+  // review). trim() removes exactly what \s matches.
+  const v = value.trim();
+  if (v.length < 3 || v[0] !== '(' || v[v.length - 1] !== ')') return value;
+  const inner = v.slice(1, -1).trim();
+  if (inner === '' || inner[0] === '-' || inner.includes('(') || inner.includes(')')) return value;
+  return /\d/.test(inner) ? `-${inner}` : value;
 }
