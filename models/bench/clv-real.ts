@@ -100,7 +100,7 @@ for (const measure of ['spend', 'purchases'] as const) {
     const amount = (v: number): string => (measure === 'spend' ? `$${v.toFixed(0)}` : v.toFixed(0));
     console.log(
       `| ${ev.cutoff} | ${horizon} | ${ev.calibrationDays} | ${amount(ev.actual[measure])} | ${pct(s.model.totalError)} | ${bt.name} ${pct(s[bt.name as 'past_rate'].totalError)} (${g('absTotal')}) | ` +
-        `${s.model.mae.toFixed(2)} / ${bm.v.toFixed(2)} ${bm.name} (${g('mae')}) | ${f3(s.model.spearman)} / ${f3(bs.v)} ${bs.name} (${g('spearman')}) | ` +
+        `${s.model.mae.toFixed(2)} / ${bm.v.toFixed(2)} ${bm.name} (${g('mae')}) | ${f3(s.model.spearman)} (one-timers tied ${f3(ev.modelSpearmanOneTimersTied[measure])}) / ${f3(bs.v)} ${bs.name} (${g('spearman')}) | ` +
         `${f3(s.model.topDecileCapture)} / ${f3(bp.v)} ${bp.name} (${f3(ev.oracleTopDecileCapture[measure])}) (${g('top')}) |`,
     );
   }

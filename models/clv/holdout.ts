@@ -61,6 +61,13 @@ export interface HoldoutEvaluation {
   customers: number;
   repeatCustomers: number;
   actual: { purchases: number; spend: number; buyers: number };
+  /**
+   * The model's Spearman with the one-time buyers' predictions replaced by their mean. Spearman
+   * counts a fine order within a large group that mostly buys nothing against a predictor (the
+   * rank spread adds variance, not correlation); a count of past purchases ties those customers.
+   * This says how much of a Spearman gap is that, and how much is the ordering of everyone else.
+   */
+  modelSpearmanOneTimersTied: { purchases: number; spend: number };
   /** What the best possible ranking would capture in the top tenth (the ceiling for topDecileCapture). */
   oracleTopDecileCapture: { purchases: number; spend: number };
   purchases: Record<PredictorName, PredictionScore>;
@@ -141,6 +148,16 @@ export function evaluateClvHoldout<TId extends CustomerId>(
     last_period: scorePredictions(last(lastSpend), actualSpend),
     cohort_average: scorePredictions(cohort(lastSpend), actualSpend),
   };
+  const tieOneTimers = (p: Float64Array): Float64Array => {
+    let sumOne = 0;
+    let nOne = 0;
+    for (let i = 0; i < n; i++) {
+      if (summary.frequency[i] !== 0) continue;
+      sumOne += p[i];
+      nOne++;
+    }
+    return p.map((v, i) => (summary.frequency[i] === 0 ? sumOne / nOne : v));
+  };
   let buyers = 0;
   for (let i = 0; i < n; i++) if (actualPurchases[i] > 0) buyers++;
   return {
@@ -151,6 +168,10 @@ export function evaluateClvHoldout<TId extends CustomerId>(
     customers: n,
     repeatCustomers: summary.frequency.filter((x) => x > 0).length,
     actual: { purchases: sum(actualPurchases), spend: sum(actualSpend), buyers },
+    modelSpearmanOneTimersTied: {
+      purchases: spearman(tieOneTimers(modelPurchases), actualPurchases),
+      spend: spearman(tieOneTimers(modelSpend), actualSpend),
+    },
     oracleTopDecileCapture: {
       purchases: topDecileCapture(actualPurchases, actualPurchases),
       spend: topDecileCapture(actualSpend, actualSpend),

@@ -35,6 +35,8 @@ export interface ClvFoldCard {
   customers: number;
   actualTotal: number;
   oracleTopDecileCapture: number;
+  /** The model's Spearman with its one-time buyers tied (holdout.ts). */
+  modelSpearmanOneTimersTied: number;
   scores: Record<PredictorName, Omit<PredictionScore, 'deciles'>>;
   /** Predicted against actual per decile of the model's prediction. */
   modelDeciles: PredictionScore['deciles'];
@@ -145,6 +147,7 @@ export function validateClv<TId extends CustomerId>(
         customers: ev.customers,
         actualTotal: ev.actual[c.measure],
         oracleTopDecileCapture: ev.oracleTopDecileCapture[c.measure],
+        modelSpearmanOneTimersTied: ev.modelSpearmanOneTimersTied[c.measure],
         scores,
         modelDeciles: m.model.deciles,
       });
@@ -164,7 +167,7 @@ export function validateClv<TId extends CustomerId>(
       reason,
       folds: out,
       mean,
-      losses: out.length ? lossSentences(mean, c.measure) : [],
+      losses: out.length ? lossSentences(mean, c.measure, avg(out.map((f) => f.modelSpearmanOneTimersTied))) : [],
     };
   });
   const validated = checks.some((c) => c.validated);
@@ -198,8 +201,14 @@ function meanScores(folds: ClvFoldCard[]): ClvCheckCard['mean'] {
   ) as ClvCheckCard['mean'];
 }
 
-/** Per metric, the best baseline when it beats the model by more than the margin. */
-function lossSentences(mean: ClvCheckCard['mean'], measure: string): string[] {
+const avg = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
+
+/**
+ * Per metric, the best baseline when it beats the model by more than the margin. A Spearman loss
+ * says what the model's Spearman is with its one-time buyers tied, so a reader can tell the order
+ * of the buyers who matter from the metric's penalty on fine order among those who mostly do not.
+ */
+function lossSentences(mean: ClvCheckCard['mean'], measure: string, tiedSpearman: number): string[] {
   const out: string[] = [];
   for (const metric of METRICS) {
     const lower = LOWER_IS_BETTER.has(metric);
@@ -214,7 +223,11 @@ function lossSentences(mean: ClvCheckCard['mean'], measure: string): string[] {
     const loses = lower ? best.v < m - MARGIN[metric] : best.v > m + MARGIN[metric];
     if (!loses) continue;
     const show = (v: number): string => (metric === 'absTotalError' ? `${(100 * v).toFixed(1)}% off` : metric === 'mae' ? v.toFixed(2) : f3(v));
-    out.push(`on ${METRIC_WORDS[metric]} of ${measure}, ${best.name} does better: ${show(best.v)} against the model's ${show(m)}`);
+    const note =
+      metric === 'spearman' && Number.isFinite(tiedSpearman)
+        ? ` (${f3(tiedSpearman)} with the model's one-time buyers tied: Spearman counts its fine order among them, most of whom buy nothing, against it)`
+        : '';
+    out.push(`on ${METRIC_WORDS[metric]} of ${measure}, ${best.name} does better: ${show(best.v)} against the model's ${show(m)}${note}`);
   }
   return out;
 }

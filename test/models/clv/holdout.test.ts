@@ -11,6 +11,8 @@ import { describe, test } from 'node:test';
 import { CDNOW_FILE, cdnowAvailable, loadCdnow } from '../../../models/clv/cdnow.ts';
 import { deciles, evaluateClvHoldout, spearman, topDecileCapture } from '../../../models/clv/holdout.ts';
 import { validateClv } from '../../../models/clv/validate.ts';
+import { fitClv } from '../../../models/clv/fit-clv.ts';
+import { buildRfmSummary } from '../../../models/clv/rfm-summary.ts';
 import { assertClose, assertRel } from './helpers.ts';
 
 const skip = cdnowAvailable()
@@ -108,9 +110,15 @@ describe('CDNOW: out of time against the baselines', { skip }, () => {
     assertClose(ev!.actual.spend, dollars, 1e-6, 'holdout dollars');
   });
 
-  test('the model’s total is the sum of FHL’s eq. 10 over customers; the baselines’ totals are what the file says', () => {
-    const c = dayOf(CUT);
-    const H = dayOf(END) - c;
+  // The published split (the last period is the whole history) and a quarter whose last period starts inside it.
+  for (const [cut, end] of [
+    [CUT, END],
+    ['1998-03-31', '1998-06-30'],
+  ] as const)
+    test(`${cut} → ${end}: the model’s total is the sum of FHL’s eq. 10 over customers; the baselines’ totals are what the file says`, () => {
+    const e = cut === CUT ? ev! : evaluateClvHoldout(tx, { cutoff: cut, holdoutEnd: end });
+    const c = dayOf(cut);
+    const H = dayOf(end) - c;
     const byId = new Map<string, { days: Set<number>; spend: number; last: number }>();
     for (const l of raw) {
       if (l.day > c) continue;
@@ -128,14 +136,14 @@ describe('CDNOW: out of time against the baselines', { skip }, () => {
     for (const s of byId.values()) {
       const d = [...s.days].sort((a, b) => a - b);
       const x = d.length - 1;
-      model += expected(ev!.params.bgNbd, x, (d[x] - d[0]) / 7, (c - d[0]) / 7, H / 7);
+      model += expected(e.params.bgNbd, x, (d[x] - d[0]) / 7, (c - d[0]) / 7, H / 7);
       pastRate += (s.spend / (c - d[0] + 1)) * H;
       last += s.last * scale;
     }
-    assertRel(ev!.purchases.model.total, model, 1e-6, 'Σ E[X(t)]');
-    assertRel(ev!.spend.past_rate.total, pastRate, 1e-9, 'past_rate total');
-    assertRel(ev!.spend.last_period.total, last, 1e-9, 'last_period total');
-    assertRel(ev!.spend.cohort_average.total, last, 1e-9, 'cohort_average total');
+    assertRel(e.purchases.model.total, model, 1e-6, 'Σ E[X(t)]');
+    assertRel(e.spend.past_rate.total, pastRate, 1e-9, 'past_rate total');
+    assertRel(e.spend.last_period.total, last, 1e-9, 'last_period total');
+    assertRel(e.spend.cohort_average.total, last, 1e-9, 'cohort_average total');
   });
 
   test('on the aggregate the model is nearer than every baseline here; spend error = its own total vs the file’s', () => {
@@ -145,6 +153,18 @@ describe('CDNOW: out of time against the baselines', { skip }, () => {
       assert.ok(Math.abs(s.model.totalError) < Math.abs(s[b].totalError), `${b}: ${s[b].totalError} vs ${s.model.totalError}`);
     // The published split's own figure (a guard on our numbers): 15.6% under.
     assertClose(s.model.totalError, -0.156, 0.001);
+  });
+
+  test('the Spearman with one-time buyers tied is the model’s with their predictions replaced by their mean', () => {
+    const fit = fitClv(tx, CUT, { horizonDays: 273, holdoutEnd: END });
+    const c = fit.customers;
+    const rfm = buildRfmSummary(tx, CUT, { holdoutEnd: END });
+    const ones = [...c.frequency.keys()].filter((i) => c.frequency[i] === 0);
+    const m = ones.reduce((a, i) => a + c.expectedPurchases[i], 0) / ones.length;
+    const tied = c.expectedPurchases.map((v, i) => (c.frequency[i] === 0 ? m : v));
+    assertClose(ev!.modelSpearmanOneTimersTied.purchases, spearman(tied, rfm.holdoutFrequency!), 1e-9);
+    // Higher than the untied one on CDNOW: most one-time buyers buy nothing, their fine order is noise to Spearman.
+    assert.ok(ev!.modelSpearmanOneTimersTied.purchases > ev!.purchases.model.spearman + 0.01);
   });
 
   test('the card as of 1998-07-01: 2 twelve-month folds, 4 ninety-day folds, each newest ending on the last day', () => {
@@ -164,6 +184,7 @@ describe('CDNOW: out of time against the baselines', { skip }, () => {
     const c = dayOf('1997-06-30');
     const e = dayOf('1998-06-30');
     assertClose(spend12.folds[0].actualTotal, raw.filter((l) => l.day > c && l.day <= e).reduce((a, l) => a + l.amount, 0), 1e-6);
+    assert.match(purch90.losses.join(' '), /Spearman.*last_period does better.*with the model's one-time buyers tied/);
     // The headline gives the fold range, not a mean that cancels.
     assert.match(card.headline, /^clv_12m: total −19\.8% to \+25\.2% vs actual over 2 folds/);
   });

@@ -16,6 +16,8 @@ export interface ClvFoldView {
   customers: number;
   actualTotal: number;
   oracleTopDecileCapture: number | null;
+  /** The model's Spearman with its one-time buyers tied (absent on cards before it). */
+  modelSpearmanOneTimersTied?: number | null;
   scores: Record<Predictor, Score>;
   modelDeciles: { decile: number; customers: number; meanPredicted: number; meanActual: number }[];
 }
