@@ -487,6 +487,19 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       Number(stored.high),
       'churn page high risk',
     );
+    // Its "active" is the model's window, and the card says so: the cockpit's Active customers are
+    // the buyers of its period [1997-07-01, 1998-06-30] (812 on the file), these the customers with an
+    // order in [1997-06-30, 1998-06-30) (817): two counts side by side under one word.
+    const buyersOfPeriod = new Set(
+      purchases.filter((p) => p.day >= '1997-07-01' && p.day <= AS_OF).map((p) => p.customer),
+    );
+    assert.notEqual(buyersOfPeriod.size, activeIds.size, 'the file has customers in one window and not the other');
+    assert.match(
+      (await page.textContent('[data-testid="risk-high"]')) ?? '',
+      new RegExp(
+        `in the high band, of ${activeIds.size.toLocaleString('en-US')} active customers \\(an order in the 365 days before 30 Jun 1998\\)`,
+      ),
+    );
     assert.match(
       (await page.textContent('[data-testid="lapsed-definition"]')) ?? '',
       /^Lapsed: no order in the 365 days before 30 Jun 1998\. /,
