@@ -49,6 +49,7 @@ export const NODE_TESTS = {
     'test/ingest/parse-worker.test.ts', // worker-thread parsing against the job thread's, on the embedded engine
     'test/ingest/placeholders.test.ts', // customers from facts alone, on the embedded engine
     'test/ingest/payload-paths.test.ts', // HTTP bodies and local-file inserts store the same rows and rejects
+    'test/ingest/engine-parse.test.ts', // the engine path for local CSV files stores what the JS path stores
     'test/ingest/rejects-formula.test.ts',
     'test/lib/access.test.ts',
     'test/lib/migrations.test.ts',

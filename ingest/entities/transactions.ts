@@ -6,6 +6,7 @@ export const transactions: EntitySpec = {
   key: ['source', 'transaction_id'],
   idField: 'transaction_id',
   resolvesCustomer: true,
+  engineParse: true,
   firstSeenField: 'order_date',
   versionField: 'updated_at',
   movableSortColumns: ['customer_id', 'order_date'],

@@ -79,6 +79,11 @@ export interface EntitySpec {
   /** Facts: `customer_ref` (with `source`) is resolved to `customer_id`. */
   resolvesCustomer?: boolean;
   /**
+   * Local CSV files may be loaded by the engine's own parser (ingest/load/engine-parse.ts) when the
+   * mapping allows: set only where the engine path's tables were shown equal to the JS path's.
+   */
+  engineParse?: boolean;
+  /**
    * Facts that show a customer exists: the field (and column) whose time it happened. A customer
    * known only from facts is created with the earliest of these as first seen.
    */

@@ -31,6 +31,8 @@ import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { checkColumns } from '../sources/required-columns.ts';
 import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
+import { engineParseBlocker, engineParseLoad, type EngineParseResult } from './engine-parse.ts';
+import { tableLayout } from './table-layout.ts';
 
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
@@ -84,6 +86,7 @@ export async function ingestFile(warehouse: Warehouse, opts: IngestFileOptions):
     source: opts.source ?? mapping.source ?? '',
     localFiles: true,
     parse,
+    engine: format === 'csv' ? { file: opts.file, gzip: detectFormat(opts.file).gzip, tsv: detectFormat(opts.file).tsv, mapping } : undefined,
   });
 }
 
@@ -127,6 +130,8 @@ interface LoadInput {
   localFiles?: boolean;
   /** A CSV/NDJSON file: what a parse worker needs to read it (see ParseWorker). */
   parse?: Pick<ParseJob, 'entity' | 'mapping' | 'source' | 'file' | 'format' | 'gzip' | 'tsv'>;
+  /** A CSV file the engine may parse itself (engine-parse.ts; CRM_INGEST_ENGINE_PARSE). */
+  engine?: { file: string; gzip: boolean; tsv: boolean; mapping: Mapping };
 }
 
 /**
@@ -193,9 +198,11 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   let refs: RefResolver | undefined;
   let resolution: CustomerResolution | undefined;
   let customersCreated = 0;
+  // Rows the engine path loaded (engine-parse.ts): it has no writer.
+  let engineLoaded = 0;
   const counts = () => ({
     read,
-    loaded: writer?.counts.loaded ?? 0,
+    loaded: writer?.counts.loaded ?? engineLoaded,
     updated: writer?.counts.updated ?? 0,
     duplicates: writer?.counts.duplicates ?? 0,
     duplicatesInInput: writer?.counts.duplicatesInInput ?? 0,
@@ -225,6 +232,37 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await rejects.init();
     // Records of erased people (lib/privacy tombstones) are dropped before anything else sees them.
     const erased = await ErasedRecords.load(warehouse.client, warehouse.database, compiled);
+    const engineDone = erased || !io.local ? undefined : await engineParse(io, spec, compiled, input, batchId, runVersion);
+    if (engineDone) {
+      read = engineLoaded = engineDone.read;
+      phase('engine');
+      customersCreated = await createPlaceholderCustomers(io, engineDone.sources.map((source) => ({ source })), factTimes(), runVersion);
+      phase('placeholders');
+      if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, cpu, engineParse: true })}\n`);
+      if (engineDone.unknownColumns.length > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${engineDone.unknownColumns.join(', ')}`);
+      const rejectsFile = await rejects.close();
+      await scratch.drop();
+      await io.releaseLocalFiles();
+      await log.record('completed', counts());
+      input.onProgress?.({ bytesRead: 0, bytesTotal: 0, rowsRead: read, rowsLoaded: read, rowsRejected: 0, elapsedMs: Date.now() - started });
+      const seconds = (Date.now() - started) / 1000;
+      return {
+        ...failedSummary(spec.name, input.label, started, '', batchId),
+        status: 'completed',
+        error: undefined,
+        read,
+        loaded: read,
+        unknownCustomers: engineDone.unknownCustomers,
+        customersCreated,
+        erasedSkipped: 0,
+        seconds,
+        rowsPerSecond: seconds > 0 ? Math.round(read / seconds) : read,
+        warnings,
+        rejects: rejects.first,
+        rejectsFile,
+        derivedIds: undefined,
+      };
+    }
     if (spec.resolvesIdentity) {
       // Pass 1: identity keys of every valid record; resolution needs the whole input so that the
       // ids do not depend on the order of rows in the file.
@@ -429,6 +467,23 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
 }
 
 const PROBE_ID = Buffer.from('C-000000000000');
+
+/**
+ * The engine path for a local CSV (engine-parse.ts) when CRM_INGEST_ENGINE_PARSE allows and the
+ * mapping and the warehouse's stored rows let it load exactly what the JS path would; undefined
+ * (nothing written) when the JS path loads the file.
+ */
+async function engineParse(io: WarehouseIO, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput, batchId: string, runVersion: number): Promise<EngineParseResult | undefined> {
+  const e = input.engine;
+  if (!e || loadConfig().CRM_INGEST_ENGINE_PARSE === 'off') return undefined;
+  const layout = tableLayout(spec);
+  const blocker = engineParseBlocker(spec, compiled, e.mapping, layout);
+  if (blocker !== undefined) {
+    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest: JS path (${blocker})\n`);
+    return undefined;
+  }
+  return engineParseLoad(io, spec, compiled, layout, { file: e.file, gzip: e.gzip, tsv: e.tsv, batchId, runVersion });
+}
 
 /** The mapping names a column for the entity's refunded amount (so the encoder may add credit lines). */
 function readsRefunds(compiled: CompiledMapping): boolean {

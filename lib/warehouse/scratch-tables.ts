@@ -11,4 +11,6 @@ export const SCRATCH_TABLE_PREFIXES = {
   placeholders: 'ingest_placeholders_',
   /** ingest/load/scratch-keys.ts: one batch's keys, per load. */
   keys: 'ingest_keys_',
+  /** ingest/load/engine-parse.ts: a file's rows as the engine parsed and checked them, per load. */
+  engineParse: 'ingest_engine_',
 } as const;

@@ -1,0 +1,468 @@
+import { open } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { WarehouseIO } from '../core/warehouse-io.ts';
+import type { EntitySpec, FieldSpec } from '../entities/types.ts';
+import type { CompiledField, CompiledMapping } from '../mapping/compile.ts';
+import type { Mapping } from '../mapping/mapping-file.ts';
+import { checkColumns } from '../sources/required-columns.ts';
+import { MAX_DATETIME_SECONDS } from '../validate/parse-date.ts';
+import { INSERT_SETTINGS } from '../core/local-payloads.ts';
+import type { TableLayout } from './table-layout.ts';
+import { loadConfig } from '../../lib/config/schema.ts';
+import { SCRATCH_TABLE_PREFIXES } from '../../lib/warehouse/scratch-tables.ts';
+
+/**
+ * The engine parses (issue 17 item 6): a local CSV whose mapping SQL can express is loaded by
+ * `INSERT … SELECT … FROM file(<the file>)` statements in which the engine reads, checks and
+ * converts every row, instead of the job parsing and encoding it in JavaScript.
+ *
+ * Only the case where that is provably the same load as the JS path's is taken, and everything is
+ * decided before anything is written:
+ * - a first load of its sources (no stored rows of the entity's table and no identity_map rows for
+ *   any source of the file): every row is new and every reference unknown, so there is nothing to
+ *   look up, compare or update;
+ * - every row passes checks that accept a strict subset of what the JS checks accept (plain
+ *   digits, ISO dates in two shapes, no control characters or backslashes, which also means the
+ *   row's TSV text needs no escaping) — a row the checks do not accept may still be valid, but the
+ *   JS path decides it, with its reject messages;
+ * - no id repeats within the file (the JS path decides which one wins and names them in warnings).
+ * Anything else returns undefined and the caller runs the JS path on the whole file: nothing was
+ * written. The values written are the JS encoder's byte for byte, row_hash included (hash53 below
+ * is ingest/load/hash.ts in SQL), so a later JS load of the same or a newer export sees these rows
+ * exactly as if the JS path had written them (`test/ingest/engine-parse.test.ts` compares every
+ * table both paths write).
+ *
+ * Crash safety is the JS path's: identity stubs are inserted before the facts, ids are
+ * deterministic, and a re-run after a kill finds stored rows for the source, so the JS path takes
+ * it and writes what is missing.
+ */
+
+export interface EngineParseInput {
+  file: string;
+  gzip: boolean;
+  tsv: boolean;
+  batchId: string;
+  runVersion: number;
+}
+
+export interface EngineParseResult {
+  read: number;
+  unknownCustomers: number;
+  /** Sources whose references all became identity stubs (fresh sources: all of their unmatched refs are this run's). */
+  sources: string[];
+  unknownColumns: string[];
+}
+
+/** Kinds of field the SQL below reproduces; an entity with another kind of field keeps the JS path. */
+/** How many loads took the engine path in this process (tests check that it was taken). */
+export const engineParseStats = { loads: 0 };
+
+const SUPPORTED = new Set(['id', 'string', 'enum', 'datetime', 'int', 'currency', 'decimal']);
+const MAX_SOURCES = 100;
+const MAPPING_KEYS = new Set(['$comment', 'source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'ignore', 'defaultCountry', 'orders']);
+const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names']);
+const COMPILED_CSV_KEYS = new Set(['delimiter', 'separator', 'whitespace', 'quote', 'encoding', 'header', 'names', 'skipLines']);
+/** Rows of up to 4 KiB of TSV text (the row hash's query has one level per 4 bytes of the longest). */
+const MAX_WORDS = 1024;
+
+/** Why a file cannot take the engine path (for INGEST_TIMINGS), or undefined when it may. */
+export function engineParseBlocker(spec: EntitySpec, compiled: CompiledMapping, mapping: Mapping, layout: TableLayout): string | undefined {
+  if (spec.engineParse !== true) return 'entity';
+  // Mapping keys and CSV options this path knows; any other (a later feature) keeps the JS path.
+  const other = Object.keys(mapping).find((k) => !MAPPING_KEYS.has(k));
+  if (other !== undefined) return `mapping key ${other}`;
+  const otherCsv = Object.keys(mapping.csv ?? {}).find((k) => !CSV_KEYS.has(k));
+  if (otherCsv !== undefined) return `csv.${otherCsv}`;
+  const compiledCsv = Object.entries(compiled.csv).find(([k, v]) => !COMPILED_CSV_KEYS.has(k) && v !== undefined && v !== false);
+  if (compiledCsv !== undefined) return `csv.${compiledCsv[0]}`;
+  const csv = compiled.csv;
+  if (csv.whitespace || csv.separator || csv.quote !== 34 || csv.encoding !== 'utf-8' || !csv.header || csv.skipLines !== 0) return 'csv dialect';
+  if (csv.delimiter !== undefined && (csv.delimiter === 34 || csv.delimiter < 32 ? csv.delimiter !== 9 : false)) return 'delimiter';
+  if (compiled.numbers.decimal !== 46 || compiled.numbers.symbol) return 'numbers';
+  if (compiled.currency.minorUnits) return 'minor units';
+  if (compiled.skip.length > 0 || compiled.credits) return 'skip/credits';
+  if (compiled.fields.some((f) => f.values)) return 'values';
+  if (mapping.dates && Object.values(mapping.dates).some((d) => d !== 'ISO')) return 'dates';
+  if (!layout.hasAudit || !layout.hasCustomerId || !spec.resolvesCustomer || spec.resolvesIdentity) return 'layout';
+  for (const f of spec.fields) {
+    if (!SUPPORTED.has(f.type)) return `field ${f.name}`;
+    if (f.type === 'decimal' && f.name !== spec.money?.amount && f.column !== null) return `field ${f.name}`;
+    if (f.matchKey) return `field ${f.name}`;
+  }
+  return undefined;
+}
+
+/** Loads the file in the engine, or returns undefined (nothing written) for the JS path to load it. */
+export async function engineParseLoad(
+  io: WarehouseIO,
+  spec: EntitySpec,
+  compiled: CompiledMapping,
+  layout: TableLayout,
+  input: EngineParseInput,
+): Promise<EngineParseResult | undefined> {
+  const path = resolvePath(input.file);
+  // A glob character would make file() read other files; a quote or control byte is not a path to quote.
+  if (/[*?{}[\]\\']/.test(path) || hasControlOrBackslash(path)) return undefined;
+  const delimiter = compiled.csv.delimiter ?? (input.tsv ? 9 : 44);
+  const header = await firstLine(path, input.gzip);
+  if (header === undefined || header.includes('"')) return undefined;
+  const names = compiled.csv.names ? [...compiled.csv.names] : header.split(String.fromCharCode(delimiter));
+  let plan: ReturnType<typeof checkColumns>;
+  try {
+    plan = checkColumns(compiled, names);
+  } catch {
+    return undefined; // the JS path reports it
+  }
+  if (plan.deriveId) return undefined;
+  for (const f of compiled.fields) {
+    const mapped = plan.colOf[f.index] >= 0 || f.constant !== undefined;
+    // A field without a column of its own changes the rows the JS path writes (prices per unit,
+    // refunded amounts, credit lines they add), except the currency and the version read below.
+    const own = f.spec.column !== null || f.spec.name === spec.money?.currency || f.spec.name === spec.versionField;
+    if (mapped && !own) return undefined;
+    if (f.constant && !plainText(f.constant.toString('utf8'))) return undefined;
+  }
+  const group = spec.derive?.group;
+  let sql: RowSql;
+  try {
+    sql = new RowSql(spec, compiled, plan.colOf, input.runVersion);
+    sql.typedBusiness(layout.business);
+  } catch {
+    return undefined; // a field or column this SQL does not write
+  }
+  if (group) sql.requirePresent(group.field); // a derived order id is the JS path's
+
+  const structure = names.map((_n, i) => `c${i} String`).join(', ');
+  const settings = [
+    `format_csv_delimiter = ${sqlString(String.fromCharCode(delimiter))}`,
+    'format_csv_allow_single_quotes = 0',
+    'format_csv_allow_double_quotes = 1',
+    'input_format_csv_trim_whitespaces = 0',
+    'input_format_with_names_use_header = 0',
+    'input_format_csv_allow_variable_number_of_columns = 0',
+    'input_format_allow_errors_num = 0',
+    'input_format_csv_skip_trailing_empty_lines = 1',
+  ].join(', ');
+  const from = `file(${sqlString(path)}, 'CSVWithNames', ${sqlString(structure)}${input.gzip ? ", 'gzip'" : ''})`;
+  // One parse: the rows, checked and converted, go into a Memory table of this load, which the
+  // check, the stubs and the insert read (three reads of the file cost three parses).
+  const staging = io.table(`${STAGING_PREFIX}${input.batchId.replace(/[^A-Za-z0-9_]/g, '_')}`);
+  const keys = spec.key.map((_k, i) => `key_${i}`);
+  const timings: Record<string, number> = {};
+  let mark = process.cpuUsage();
+  const step = (name: string): void => {
+    const c = process.cpuUsage(mark);
+    timings[name] = Math.round((c.user + c.system) / 1000);
+    mark = process.cpuUsage();
+  };
+  await dropLeftovers(io);
+  try {
+    try {
+      await io.command(
+        `CREATE TABLE ${staging} ENGINE = Memory AS
+         SELECT ok, ${sql.keyExpr().map((k, i) => `${k} AS ${keys[i]}`).join(', ')}, src, ref, cid, row_text AS hs, version,
+                ${sql.typedBusiness(layout.business).map((e, i) => `${e} AS b_${i}`).join(', ')}
+         FROM (SELECT ${sql.selectList()} FROM ${from}) SETTINGS ${settings}`,
+      );
+    } catch {
+      // A line the engine's CSV reader refuses (a wrong number of columns, a stray quote, an empty
+      // line): the JS path reads the file and rejects that line with its own reason.
+      return undefined;
+    }
+    step('parse');
+    const [stats] = await io.rows<{ n: string; bad: string; keys: string; refs: string; sources: string[]; longest: string }>(
+      `SELECT count() AS n, countIf(NOT ok) AS bad, max(length(hs)) AS longest, uniqExact(${keys.join(', ')}) AS keys, uniqExact(src, ref) AS refs,
+              groupUniqArray(${MAX_SOURCES + 1})(src) AS sources
+       FROM ${staging}`,
+    );
+    step('check');
+    const n = Number(stats?.n ?? 0);
+    if (!stats || n === 0 || Number(stats.bad) > 0 || Number(stats.keys) !== n || stats.sources.length > MAX_SOURCES) return undefined;
+    // One level of the row hash's query per word of the longest row (hash53Query).
+    const words = Math.ceil(Number(stats.longest) / 4);
+    if (words > MAX_WORDS) return undefined;
+    const sources = stats.sources;
+    const [stored] = await io.rows<{ facts: string; ids: string }>(
+      `SELECT (SELECT count() FROM ${io.table(layout.table)} WHERE source IN {sources:Array(String)}) AS facts,
+              (SELECT count() FROM ${io.table('identity_map')} WHERE source IN {sources:Array(String)}) AS ids`,
+      { sources },
+    );
+    if (Number(stored?.facts ?? 1) > 0 || Number(stored?.ids ?? 1) > 0) return undefined;
+
+    // Stubs first, as the JS path: a crash after them leaves only ids a re-run computes again.
+    await io.command(
+      `INSERT INTO ${io.table('identity_map')} (source, source_id, customer_id, rule, version)
+       SELECT DISTINCT src, ref, cid, 'unmatched', ${input.runVersion} FROM ${staging}`,
+    );
+    step('stubs');
+    const cols = [...layout.business, 'customer_id', 'row_hash', 'version', 'batch_id'];
+    await io.command(
+      `INSERT INTO ${io.table(layout.table)} (${cols.map((c) => `\`${c}\``).join(', ')})
+       SELECT ${layout.business.map((_c, i) => `b_${i}`).join(', ')}, cid, h, version, ${sqlString(input.batchId)}
+       FROM (${hash53Query(`SELECT * FROM ${staging}`, words)}) SETTINGS ${INSERT_SETTINGS}`,
+    );
+    step('facts');
+    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`engine parse CPU ms per statement: ${JSON.stringify(timings)}\n`);
+    engineParseStats.loads++;
+    return { read: n, unknownCustomers: Number(stats.refs), sources, unknownColumns: plan.unknown };
+  } finally {
+    await io.command(`DROP TABLE IF EXISTS ${staging}`);
+  }
+}
+
+const STAGING_PREFIX = SCRATCH_TABLE_PREFIXES.engineParse;
+
+/** Staging tables of a load killed mid-way (a finished or failed load drops its own): after a day. */
+async function dropLeftovers(io: WarehouseIO): Promise<void> {
+  const old = await io.rows<{ name: string }>(
+    `SELECT name FROM system.tables
+     WHERE database = ${io.database ? '{db:String}' : 'currentDatabase()'} AND startsWith(name, {prefix:String})
+       AND metadata_modification_time < now() - INTERVAL 1 DAY`,
+    { db: io.database, prefix: STAGING_PREFIX },
+  );
+  for (const { name } of old) await io.command(`DROP TABLE IF EXISTS ${io.table(name)}`);
+}
+
+/** The first line of the (unpacked) file, without its line end; undefined when none ends within 64 KiB. */
+async function firstLine(path: string, gzip: boolean): Promise<string | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    let bytes = buf.subarray(0, bytesRead);
+    if (gzip) {
+      try {
+        bytes = gunzipSync(bytes, { finishFlush: 2 /* Z_SYNC_FLUSH: a partial stream */ });
+      } catch {
+        return undefined;
+      }
+    }
+    const nl = bytes.indexOf(10);
+    if (nl < 0) return undefined;
+    let line = bytes.subarray(0, nl).toString('utf8');
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    return line.replace(/^\uFEFF/, '');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Text that needs no TSV escaping and passes the id checks: valid UTF-8 without control characters or backslashes. */
+function plainText(s: string): boolean {
+  return !hasControlOrBackslash(s) && !s.includes('\uFFFD');
+}
+
+function hasControlOrBackslash(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 32 || c === 127 || c === 92) return true;
+  }
+  return false;
+}
+
+function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The SELECT list over the file's String columns: per field its trimmed value `v_<field>` (a
+ * constant where empty), `ok` (every field passes), the TSV text of each business column `t_<col>`
+ * as the JS encoder writes it, and `row_hash`, `version`, `cid`, `src`, `ref`.
+ */
+class RowSql {
+  readonly #items: string[] = [];
+  readonly #checks: string[] = [];
+  readonly #text = new Map<string, string>();
+  readonly #typed = new Map<string, string>();
+
+  constructor(
+    readonly spec: EntitySpec,
+    readonly compiled: CompiledMapping,
+    readonly colOf: Int32Array,
+    readonly runVersion: number,
+  ) {
+    for (const f of compiled.fields) {
+      const col = colOf[f.index];
+      const raw = col >= 0 ? `trim(BOTH ' \\t' FROM c${col})` : `''`;
+      const v = f.constant ? `if(${raw} = '', ${sqlString(f.constant.toString('utf8'))}, ${raw})` : raw;
+      this.#items.push(`${v} AS ${this.v(f)}`);
+      if (f.spec.required) this.#checks.push(`${this.v(f)} != ''`);
+    }
+    // Every value: valid UTF-8 (the JS path rejects other bytes), and no byte the TSV text would
+    // escape or an id check refuse (such values are the JS path's to write). Checked once per row
+    // over all values: joined by \x1F for the UTF-8 check (a cut sequence stays invalid), and
+    // joined by nothing for the bytes (so \x1F itself is found).
+    const all = compiled.fields.map((f) => this.v(f));
+    this.#checks.push(`isValidUTF8(concatWithSeparator('\\x1F', ${all.join(', ')}))`, `NOT match(concat(${all.join(', ')}, ''), '[\\\\x00-\\\\x1f\\\\x7f\\\\\\\\]')`);
+    const money = spec.money;
+    for (const f of compiled.fields) {
+      const s = f.spec;
+      if (money && s.name === money.amount) this.#money(f);
+      else if (s.column === null) continue;
+      else this.#field(f);
+    }
+    const version = spec.versionField ? compiled.byName.get(spec.versionField) : undefined;
+    if (version) {
+      const secs = this.#datetime(version);
+      this.#items.push(`if(${this.v(version)} = '', ${runVersion}, toUInt64(${secs}) * 1000) AS version`);
+    } else this.#items.push(`toUInt64(${runVersion}) AS version`);
+    const src = compiled.byName.get('source')!;
+    const ref = compiled.byName.get('customer_ref')!;
+    this.#items.push(`${this.v(src)} AS src`, `${this.v(ref)} AS ref`, ...customerIdSql('src', 'ref', 'cid'));
+  }
+
+  v(f: CompiledField): string {
+    return `v_${f.spec.name}`;
+  }
+
+  requirePresent(field: string): void {
+    const f = this.compiled.byName.get(field);
+    if (f) this.#checks.push(`${this.v(f)} != ''`);
+  }
+
+  keyExpr(): string[] {
+    return this.spec.key.map((k) => this.v(this.compiled.byName.get(k)!));
+  }
+
+  selectList(): string {
+    const business = [...this.#text.values()];
+    const row = `concat(${business.flatMap((t, i) => (i === 0 ? [t] : [`'\\t'`, t])).join(', ')})`;
+    return [...this.#items, `(${this.#checks.join(' AND ')}) AS ok`, `${row} AS row_text`].join(',\n  ');
+  }
+
+  typedBusiness(columns: readonly string[]): string[] {
+    return columns.map((c) => {
+      const e = this.#typed.get(c);
+      if (e === undefined) throw new Error(`engine parse: no expression for column ${c}`);
+      return e;
+    });
+  }
+
+  #column(f: FieldSpec): string {
+    return f.column ?? f.name;
+  }
+
+  #field(f: CompiledField): void {
+    const s = f.spec;
+    const v = this.v(f);
+    const col = this.#column(s);
+    switch (s.type) {
+      case 'id':
+      case 'string':
+      case 'currency':
+        this.#text.set(col, v);
+        this.#typed.set(col, v);
+        return;
+      case 'enum': {
+        const allowed = (s.values ?? []).map(sqlString).join(', ');
+        this.#checks.push(`(${v} = '' OR (match(${v}, '^[A-Za-z_]+$') AND lower(${v}) IN (${allowed})))`);
+        this.#text.set(col, `lower(${v})`);
+        this.#typed.set(col, `lower(${v})`);
+        return;
+      }
+      case 'datetime': {
+        const secs = this.#datetime(f);
+        const t = `if(${v} = '', '', leftPad(toString(${secs}), 10, '0'))`;
+        this.#text.set(col, t);
+        // A field that is not required and empty would be NULL or the column's default: not expressed.
+        if (!s.required) this.#checks.push(`${v} != ''`);
+        this.#typed.set(col, `toDateTime(${secs}, 'UTC')`);
+        return;
+      }
+      case 'int': {
+        const max = Math.min(s.max ?? 999_999_999, 999_999_999);
+        const dflt = s.default !== undefined ? String(Number(s.default)) : '0';
+        this.#checks.push(`(${v} = '' OR (match(${v}, '^[0-9]{1,9}$') AND toUInt64OrZero(${v}) >= ${s.min ?? 0} AND toUInt64OrZero(${v}) <= ${max}))`);
+        const t = `if(${v} = '', '${dflt}', toString(toUInt64OrZero(${v})))`;
+        this.#text.set(col, t);
+        this.#typed.set(col, `toUInt64OrZero(${t})`);
+        return;
+      }
+      default:
+        throw new Error(`engine parse: field ${s.name} of type ${s.type}`);
+    }
+  }
+
+  /** Unix seconds of an ISO date or date-time in the two plain shapes (naive = UTC), checked by a round trip. */
+  #datetime(f: CompiledField): string {
+    const v = this.v(f);
+    const norm = `concat(substring(${v}, 1, 10), ' ', if(length(${v}) > 10, substring(${v}, 12, 8), '00:00:00'))`;
+    const dt = `parseDateTimeOrNull(${norm}, '%Y-%m-%d %H:%i:%s', 'UTC')`;
+    const name = `dt_${f.spec.name}`;
+    this.#items.push(`${dt} AS ${name}`);
+    this.#checks.push(
+      `(${v} = '' OR (match(${v}, '^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}:[0-9]{2})?$') AND ${name} IS NOT NULL` +
+        ` AND formatDateTime(assumeNotNull(${name}), '%Y-%m-%d %H:%i:%s', 'UTC') = ${norm}` +
+        ` AND toUnixTimestamp(assumeNotNull(${name})) <= ${MAX_DATETIME_SECONDS}))`,
+    );
+    return `toUnixTimestamp(assumeNotNull(${name}))`;
+  }
+
+  /** amount, original_amount, original_currency: the JS #writeMoney for plain decimals. */
+  #money(f: CompiledField): void {
+    const v = this.v(f);
+    const cur = this.compiled.currency;
+    const currencyField = this.compiled.byName.get(this.spec.money!.currency);
+    const fallback = sqlString(cur.fallback ?? cur.base);
+    const cv = currencyField ? this.v(currencyField) : `''`;
+    this.#items.push(`if(${cv} = '', ${fallback}, upper(${cv})) AS cur_code`);
+    if (currencyField) this.#checks.push(`(${cv} = '' OR match(${cv}, '^[A-Za-z]{3}$'))`);
+    const codes = [...cur.rates.keys()];
+    if (codes.length === 0 || codes.some((c) => !/^[A-Z]{3}$/.test(c))) throw new Error('engine parse: currency rates');
+    this.#checks.push(`cur_code IN (${codes.map(sqlString).join(', ')})`);
+    const rates = codes.map((c) => cur.rates.get(c)!);
+    if (rates.some((r) => !Number.isFinite(r))) throw new Error('engine parse: currency rates');
+    this.#items.push(`transform(cur_code, [${codes.map(sqlString).join(', ')}], [${rates.map((r) => `toFloat64(${String(r)})`).join(', ')}], toFloat64(0)) AS cur_rate`);
+    // Digits, an optional point and up to 9 decimals; the JS parser reads the first two and rounds
+    // half away from zero by the third (parseScaled).
+    this.#checks.push(`match(${v}, '^[0-9]{1,13}(\\\\.[0-9]{1,9})?$')`);
+    const frac = `if(position(${v}, '.') > 0, substring(${v}, position(${v}, '.') + 1), '')`;
+    const whole = `toUInt64OrZero(if(position(${v}, '.') > 0, substring(${v}, 1, position(${v}, '.') - 1), ${v}))`;
+    this.#items.push(`${whole} * 100 + toUInt64OrZero(rightPad(substring(${frac}, 1, 2), 2, '0')) + if(substring(${frac}, 3, 1) >= '5', 1, 0) AS orig_cents`);
+    // Math.round(cents × rate) exactly: floor, plus one when the fraction is at least a half.
+    const x = `(toFloat64(orig_cents) * cur_rate)`;
+    this.#items.push(`if(cur_rate = 1, orig_cents, toUInt64(floor(${x}) + if(${x} - floor(${x}) >= 0.5, 1, 0))) AS base_cents`);
+    const text = (c: string): string => `concat(toString(intDiv(${c}, 100)), '.', leftPad(toString(${c} % 100), 2, '0'))`;
+    this.#text.set('amount', text('base_cents'));
+    this.#text.set('original_amount', text('orig_cents'));
+    this.#text.set('original_currency', 'cur_code');
+    this.#typed.set('amount', `toDecimal64(${text('base_cents')}, 2)`);
+    this.#typed.set('original_amount', `toDecimal64(${text('orig_cents')}, 2)`);
+    this.#typed.set('original_currency', 'cur_code');
+  }
+}
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** customerIdFor (ingest/identity/customer-id.ts) in SQL: `C-` + the first 60 bits of sha256(source \x1f ref) in Crockford base32. Items of the SELECT list, the last named `as`. */
+function customerIdSql(source: string, ref: string, as: string): string[] {
+  const x = `reinterpretAsUInt64(reverse(substring(SHA256(concat(${source}, '\\x1F', ${ref})), 1, 8)))`;
+  const chars = Array.from({ length: 12 }, (_v, i) => `substring('${ALPHABET}', toUInt8(bitAnd(bitShiftRight(${as}_h64, ${59 - 5 * i}), 31)) + 1, 1)`);
+  return [`${x} AS ${as}_h64`, `concat('C-', ${chars.join(', ')}) AS ${as}`];
+}
+
+/**
+ * hash53 (ingest/load/hash.ts) in SQL: a query over `inner` (which has the row's text as `hs`)
+ * adding it as `h`. The two 32-bit multiply-rotate lanes take one little-endian word per level of
+ * nesting (`maxWords` levels, rows with fewer words keep their state), then the tail bytes, then
+ * the final mix. One level per word, not one expression: aliases are inlined, and a word's state
+ * used three times made the expression tree grow threefold per word; `arrayFold` over the words
+ * cost 3.4 of the parse's 6.1 CPU-s at 1M rows (load 18).
+ */
+export function hash53Query(inner: string, maxWords: number): string {
+  const imul = (a: string, b: number): string => `bitAnd(${a} * ${b}, 4294967295)`;
+  const rotl = (a: string, r: number): string => `bitOr(bitAnd(bitShiftLeft(${a}, ${r}), 4294967295), bitShiftRight(${a}, ${32 - r}))`;
+  let q = `SELECT *, length(hs) AS hlen, intDiv(length(hs), 4) AS hnw, toUInt64(bitXor(3735928559, length(hs))) AS hx, toUInt64(1103547991) AS hy FROM (${inner})`;
+  for (let j = 0; j < maxWords; j++) {
+    const w = `toUInt64(reinterpretAsUInt32(substring(hs, ${4 * j + 1}, 4)))`;
+    q = `SELECT * REPLACE (if(hnw > ${j}, ${rotl(imul(`bitXor(hx, ${w})`, 2654435761), 13)}, hx) AS hx, if(hnw > ${j}, ${rotl(imul(`bitXor(hy, ${w})`, 1597334677), 17)}, hy) AS hy) FROM (${q})`;
+  }
+  for (let k = 0; k < 3; k++) {
+    const t = `toUInt64(reinterpretAsUInt8(substring(hs, hnw * 4 + ${k + 1}, 1)))`;
+    q = `SELECT * REPLACE (if(hnw * 4 + ${k} < hlen, ${imul(`bitXor(hx, ${t})`, 2654435761)}, hx) AS hx, if(hnw * 4 + ${k} < hlen, ${imul(`bitXor(hy, ${t})`, 1597334677)}, hy) AS hy) FROM (${q})`;
+  }
+  return `SELECT *, ${imul('bitXor(hx, bitShiftRight(hx, 16))', 2246822507)} AS ha1, bitXor(ha1, ${imul('bitXor(hy, bitShiftRight(hy, 13))', 3266489909)}) AS hb1,
+    ${imul('bitXor(hy, bitShiftRight(hy, 16))', 2246822507)} AS ha2, bitXor(ha2, ${imul('bitXor(hb1, bitShiftRight(hb1, 13))', 3266489909)}) AS hb2,
+    bitAnd(hb2, 2097151) * 4294967296 + hb1 AS h FROM (${q})`;
+}

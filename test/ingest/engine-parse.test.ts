@@ -1,0 +1,235 @@
+/**
+ * The engine path for local CSV files (ingest/load/engine-parse.ts, CRM_INGEST_ENGINE_PARSE) stores
+ * exactly what the JS path stores. The same sequence of loads — the bench's generated file, a
+ * re-load, a newer export with changed statuses, an older export, duplicates inside a file, a
+ * second source, a gzipped file, a file in another currency with a rate, files with rows the JS
+ * checks reject or the SQL checks are too strict for, the golden fixtures — goes into two fresh
+ * databases of one embedded warehouse, one with the engine path on and one with it off. Every
+ * table the loads write must hold the same rows (all columns; `version` where it is a run's own
+ * time is replaced by the load's name, batch_id by the load's name), and summaries, rejects and
+ * rejects files must be the same. The engine path must have taken the loads it is meant for, so
+ * the comparison is not of the JS path with itself.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { writeTransactionsCsv } from '../../bench/ingest-generate.ts';
+import { engineParseStats } from '../../ingest/load/engine-parse.ts';
+import { ingestFile } from '../../ingest/load/job.ts';
+import type { IngestSummary } from '../../ingest/types.ts';
+import type { Warehouse } from '../../lib/warehouse/index.ts';
+import type { TestWarehouse } from '../support/warehouse.ts';
+import { fixture, otherDatabase, rows, warehouseWithSchema } from './helpers.ts';
+
+interface Load {
+  name: string;
+  file: string;
+  mapping?: object | string;
+  /** The engine path must take this load (when on). */
+  engine: boolean;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'engine-parse-'));
+let tw: TestWarehouse;
+let viaEngine: Warehouse;
+let viaJs: Warehouse;
+
+const HEADER = 'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity,product_id,product_name,category,channel,updated_at';
+
+function write(name: string, lines: string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+async function loads(): Promise<Load[]> {
+  const gen = join(dir, 'gen.csv');
+  await writeTransactionsCsv(gen, 3000, 7);
+  const genLines = readFileSync(gen, 'utf8').trimEnd().split('\n');
+  const body = genLines.slice(1);
+  // A newer export: a tenth of the lines refunded, updated a year later.
+  const newer = body.filter((_l, i) => i % 10 === 0).map((l) => {
+    const c = l.split(',');
+    c[5] = 'refunded';
+    c[13] = c[13].replace(/^(\d{4})/, (y) => String(Number(y) + 1));
+    return c.join(',');
+  });
+  // An older export of other lines: cancelled, a year before (must not win).
+  const older = body.filter((_l, i) => i % 10 === 5).map((l) => {
+    const c = l.split(',');
+    c[5] = 'cancelled';
+    c[13] = c[13].replace(/^(\d{4})/, (y) => String(Number(y) - 1));
+    return c.join(',');
+  });
+  const second = body.slice(0, 500).map((l) => l.replace(/^shop,/, 'pos,'));
+  const gz = join(dir, 'gz.csv.gz');
+  writeFileSync(gz, gzipSync(`${HEADER}\n${body.slice(500, 900).map((l) => l.replace(/^shop,/, 'web,')).join('\n')}\n`));
+  const dupes = [...body.slice(0, 50), ...body.slice(0, 20).map((l) => l.replace(/,(\d+\.\d\d),EUR,/, ',1.00,EUR,'))].map((l) => l.replace(/^shop,/, 'dup,'));
+  // Rows the JS path rejects, in a source no row of which is stored yet: the engine path must not load them.
+  const bad = [
+    'bad,B1,O1,K1,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,ok,office,web,',
+    'bad,B2,O2,K1,2024-13-45,completed,10.00,EUR,1,P1,bad date,office,web,',
+    'bad,B3,O3,K2,2024-02-30 10:00:00,completed,10.00,EUR,1,P1,no such day,office,web,',
+    'bad,B4,O4,K2,2024-01-05 10:00:00,shipped,10.00,EUR,1,P1,bad status,office,web,',
+    'bad,B5,O5,K3,2024-01-05 10:00:00,completed,-4.00,EUR,1,P1,credit line,office,web,',
+    'bad,B6,O6,K3,2024-01-05 10:00:00,completed,10.00,EUR,x,P1,bad quantity,office,web,',
+    'bad,B7,O7,K4,2024-01-05 10:00:00,completed,10.00,XXX,1,P1,no rate,office,web,',
+    'bad,B8,O8,,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,no customer,office,web,',
+    'bad,B9,O9,K5,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,bad updated_at,office,web,2024-99-01',
+  ];
+  // Each bad row alone beside a good one, in a source of its own (a first load: the engine path's case).
+  const badOne = (i: number, row: string): string => write(`bad-${i}.csv`, [HEADER, `bad${i},B0,O0,K0,2024-01-05 10:00:00,completed,1.00,EUR,1,P1,ok,office,web,`, row.replace(/^bad,/, `bad${i},`)]);
+  // Valid rows the SQL checks do not take (offsets, decimal shapes, thousands): the JS path loads them.
+  const lenient = [
+    'len,L1,O1,M1,2024-02-10T12:30:00Z,Completed,120.00,eur,1,P3,Chair,furniture,store,2024-02-20T09:00:00Z',
+    'len,L2,O2,M2,2024-03-01,pending,0,,,P4,Sample,office,web,',
+    'len,L3,O3,M2,2024-03-01 10:00:00,completed,5.,EUR,2,P4,Sample,office,web,',
+  ];
+  // Exact conversions and rounding: amounts with more decimals, a second currency with a rate.
+  const fx = [
+    'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity',
+    'fx,F1,O1,X1,2024-01-05 10:00:00,completed,10.005,USD,1',
+    'fx,F2,O1,X1,2024-01-05,COMPLETED,0.125,EUR,3',
+    'fx,F3,O2,X2,2024-01-06T00:00:01,refunded,1234567.899,usd,0',
+    'fx,F4,O3,X3,1970-01-01 00:00:00,pending,0.994,USD,',
+    'fx,F5,O4,X 4,2024-01-07 10:00:00,cancelled,  7.50 ,USD,  2  ',
+    'fx,F6,O5,"X,5",2024-01-08 10:00:00,completed,"3.335",USD,1',
+  ];
+  return [
+    { name: 'generated', file: gen, engine: true },
+    { name: 'generated again', file: gen, engine: false },
+    { name: 'newer export', file: write('newer.csv', [HEADER, ...newer]), engine: false },
+    { name: 'older export', file: write('older.csv', [HEADER, ...older]), engine: false },
+    { name: 'second source', file: write('second.csv', [HEADER, ...second]), engine: true },
+    { name: 'gzipped', file: gz, engine: true },
+    { name: 'duplicates in the file', file: write('dupes.csv', [HEADER, ...dupes]), engine: false },
+    { name: 'rows the JS path rejects', file: write('bad.csv', [HEADER, ...bad]), engine: false },
+    ...bad.map((row, i) => ({ name: `bad row ${i + 1} alone`, file: badOne(i + 1, row), engine: i === 0 })),
+    { name: 'rows the SQL checks leave to JS', file: write('lenient.csv', [HEADER, ...lenient]), engine: false },
+    { name: 'currencies and rounding', file: write('fx.csv', fx), mapping: { currency: { base: 'EUR', rates: { USD: 0.9137 } } }, engine: true },
+    { name: 'constants and renames', file: write('renamed.csv', ['Order,Line,Kunde,Datum,Betrag,Notiz', 'O1,R1,Z1,2024-05-01 08:00:00,12.30,hi', 'O2,R2,Z2,2024-05-02 09:00:00,1.00,']), mapping: { source: 'renamed', columns: { Order: 'order_id', Line: 'transaction_id', Kunde: 'customer_ref', Datum: 'order_date', Betrag: 'amount' }, constants: { status: 'completed', channel: 'phone' }, ignore: ['Notiz'] }, engine: true },
+    { name: 'fixture transactions', file: fixture('transactions.csv'), engine: false },
+    { name: 'fixture malformed', file: fixture('transactions-malformed.csv'), engine: false },
+    { name: 'fixture de', file: fixture('transactions-de.csv'), mapping: fixture('mapping-de.json'), engine: false },
+  ];
+}
+
+/** Every row of every table the loads write, sorted, with batch ids and run versions named by load. */
+async function tableDump(wh: Warehouse, names: ReadonlyMap<string, string>, versions: ReadonlyMap<number, string>): Promise<Record<string, string[]>> {
+  const tables = await rows<{ name: string }>(
+    wh,
+    `SELECT name FROM system.tables WHERE database = {db:String} AND name NOT IN ('ingest_batches', 'schema_migrations') AND name NOT LIKE 'ingest_keys_%' AND total_rows > 0 ORDER BY name`,
+    { db: wh.database },
+  );
+  const out: Record<string, string[]> = {};
+  for (const { name } of tables) {
+    const cols = await rows<{ name: string; type: string; default_expression: string }>(
+      wh,
+      'SELECT name, type, default_expression FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position',
+      { db: wh.database, t: name },
+    );
+    const keep = cols
+      .filter((c) => !/now/i.test(c.default_expression) || c.name === 'version')
+      .map((c) => {
+        if (c.name === 'batch_id') return "transform(batch_id, {ids:Array(String)}, {names:Array(String)}, concat('batch id of no load: ', batch_id))";
+        if (c.name === 'version' && /Int/.test(c.type)) return "transform(toUInt64(version), {vs:Array(UInt64)}, {vnames:Array(String)}, toString(version))";
+        return `toString(\`${c.name}\`)`;
+      });
+    const rs = await wh.client.query({
+      query: `SELECT ${keep.join(', ')} FROM \`${wh.database}\`.\`${name}\``,
+      format: 'TabSeparated',
+      query_params: { ids: [...names.keys()], names: [...names.values()], vs: [...versions.keys()], vnames: [...versions.values()] },
+    });
+    out[name] = (await rs.text()).split('\n').filter((l) => l !== '').sort();
+  }
+  return out;
+}
+
+/** A run's own version (its start in ms) by load name, from the batch log. */
+async function runVersions(wh: Warehouse, names: ReadonlyMap<string, string>): Promise<Map<number, string>> {
+  const log = await rows<{ batch_id: string; v: string }>(wh, `SELECT batch_id, toString(toUnixTimestamp64Milli(started_at)) AS v FROM \`${wh.database}\`.ingest_batches FINAL`);
+  return new Map(log.map((r) => [Number(r.v), `run of ${names.get(r.batch_id) ?? r.batch_id}`]));
+}
+
+function pick(s: IngestSummary): Record<string, unknown> {
+  return {
+    status: s.status,
+    read: s.read,
+    loaded: s.loaded,
+    updated: s.updated,
+    duplicates: s.duplicates,
+    duplicatesInInput: s.duplicatesInInput,
+    outdated: s.outdated,
+    rejected: s.rejected,
+    staleDeleted: s.staleDeleted,
+    rejects: s.rejects,
+    unknownCustomers: s.unknownCustomers,
+    customersCreated: s.customersCreated,
+    warnings: s.warnings,
+    derivedIds: s.derivedIds,
+    error: s.error,
+  };
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '(none)';
+  }
+}
+
+async function load(wh: Warehouse, mode: 'on' | 'off', l: Load, tag: string): Promise<IngestSummary> {
+  const before = process.env.CRM_INGEST_ENGINE_PARSE;
+  process.env.CRM_INGEST_ENGINE_PARSE = mode;
+  try {
+    return await ingestFile(wh, { entity: 'transactions', file: l.file, mapping: l.mapping as never, rejectsFile: join(dir, `${tag}.${mode}.rejects.csv`) });
+  } finally {
+    if (before === undefined) delete process.env.CRM_INGEST_ENGINE_PARSE;
+    else process.env.CRM_INGEST_ENGINE_PARSE = before;
+  }
+}
+
+describe('the engine path stores what the JS path stores', () => {
+  before(async () => {
+    tw = await warehouseWithSchema();
+    viaJs = tw.warehouse;
+    viaEngine = await otherDatabase(tw, 'crm_engine');
+  });
+  after(async () => {
+    await tw.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('same tables, summaries and rejects for every load, in the same order', { timeout: 600_000 }, async () => {
+    const all = await loads();
+    const names = { on: new Map<string, string>(), off: new Map<string, string>() };
+    let tookEngine = 0;
+    for (const [i, l] of all.entries()) {
+      const tag = `load-${i}`;
+      const taken = engineParseStats.loads;
+      const on = await load(viaEngine, 'on', l, tag);
+      const engine = engineParseStats.loads - taken;
+      assert.equal(engine, l.engine ? 1 : 0, `${l.name}: the engine path ${l.engine ? 'should have' : 'should not have'} taken it`);
+      tookEngine += engine;
+      const off = await load(viaJs, 'off', l, tag);
+      assert.equal(engineParseStats.loads - taken, engine, `${l.name}: off means the JS path`);
+      names.on.set(on.batchId, l.name);
+      names.off.set(off.batchId, l.name);
+      assert.deepEqual(pick(on), pick(off), `${l.name}: summary`);
+      assert.equal(readOr(join(dir, `${tag}.on.rejects.csv`)), readOr(join(dir, `${tag}.off.rejects.csv`)), `${l.name}: rejects file`);
+    }
+    assert.ok(tookEngine >= 5, `loads the engine path took: ${tookEngine}`);
+    const dumpOn = await tableDump(viaEngine, names.on, await runVersions(viaEngine, names.on));
+    const dumpOff = await tableDump(viaJs, names.off, await runVersions(viaJs, names.off));
+    assert.deepEqual(Object.keys(dumpOn), Object.keys(dumpOff), 'the same tables were written');
+    for (const t of Object.keys(dumpOff)) assert.deepEqual(dumpOn[t], dumpOff[t], `table ${t}`);
+    // The comparison covers what it should: the generated rows, unknown customers and rejects.
+    assert.ok(dumpOff.transactions.length > 3000, `transactions rows: ${dumpOff.transactions.length}`);
+    assert.ok(dumpOff.customers.length > 300, `customers: ${dumpOff.customers.length}`);
+    assert.ok(dumpOff.rejects.length >= 8, `rejects: ${dumpOff.rejects.length}`);
+  });
+});
