@@ -23,6 +23,44 @@ const graphql = gatewayRequire('graphql') as GraphqlParser;
  */
 export const MAX_QUERIES_PER_REQUEST = 12;
 
+/**
+ * How deep a REST query may nest (objects and arrays; the query itself is 1). The dashboard's
+ * deepest, a segment's groups of rules, is under 10. A query of `{"or":[{"or":[…]}]}` twenty
+ * thousand deep (180 KB) overflowed the stack in the answer cache's key and Cube's own walks: a
+ * 500 "failed to answer" that clients retry, where the asker needs to hear the query is too deep
+ * (eighth security review).
+ */
+export const MAX_QUERY_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, counted without recursion and up to `limit + 1`. */
+export function jsonDepth(value: unknown, limit = MAX_QUERY_DEPTH): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** The REST request's query (parsed when sent as text), or undefined when it is not a REST data request. */
+function restQueryOf(req: Req): unknown {
+  if (!REST.test(routePath(req.url))) return undefined;
+  const q = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query?.query;
+  const parse = (x: unknown): unknown => {
+    if (typeof x !== 'string') return x;
+    try {
+      return JSON.parse(x) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  return Array.isArray(q) ? q.map(parse) : parse(q);
+}
+
 /** Warehouse queries a REST `query` (object, array, or its JSON text) runs: 1 when it cannot be read (Cube answers that itself). */
 export function restQueryCount(query: unknown): number {
   let q = query;
@@ -126,6 +164,12 @@ export function queryFanoutGuard(max = MAX_QUERIES_PER_REQUEST) {
     const shape = graphqlProblem(req);
     if (shape) {
       json(400, shape);
+      return;
+    }
+    // Before anything walks it (the answer cache's key, Cube): a nesting that would overflow the stack.
+    const depth = jsonDepth(restQueryOf(req));
+    if (depth > MAX_QUERY_DEPTH) {
+      json(400, `This query nests more than ${MAX_QUERY_DEPTH} levels deep (filters inside "or" and "and" count); write it with fewer levels.`);
       return;
     }
     const n = queriesOf(req);

@@ -10,36 +10,23 @@
  * and answer 504, so the refusal is told apart by status, not by time.
  */
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { issueToken } from '../../semantic/security/auth.ts';
-import { graphqlCubeFields, MAX_QUERIES_PER_REQUEST, restQueryCount } from '../../semantic/security/query-fanout.ts';
-import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import { graphqlCubeFields, jsonDepth, MAX_QUERIES_PER_REQUEST, MAX_QUERY_DEPTH, restQueryCount } from '../../semantic/security/query-fanout.ts';
+import type { SemanticServer } from '../../semantic/server.ts';
+import { startSemanticOverStandIn, type SemanticOverStandIn } from '../support/semantic.ts';
 
 const secret = 'fanout-secret-fanout-secret';
-let silent: Server;
+let stack: SemanticOverStandIn;
 let semantic: SemanticServer;
 
 before(async () => {
-  silent = createServer(() => {});
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const address = silent.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  semantic = await startSemanticServer({
-    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
-    apiSecret: secret,
-    port: 0,
-    queryTimeoutSeconds: 2,
-    waitSeconds: 5,
-    answerCacheMb: 0,
-    log: () => {},
-  });
+  // A stand-in warehouse that never answers.
+  stack = await startSemanticOverStandIn(() => {}, { apiSecret: secret, queryTimeoutSeconds: 2, waitSeconds: 5, answerCacheMb: 0 });
+  semantic = stack.semantic;
 });
-after(async () => {
-  await semantic?.close();
-  silent?.closeAllConnections();
-  await new Promise<void>((resolve) => silent.close(() => resolve()));
-});
+after(() => stack?.close());
 
 // The lowest-privilege data token there is: an account owner's.
 const token = () => issueToken({ role: 'owner', ownerId: 'U-OWN-01', name: 'O', secret });
@@ -135,4 +122,25 @@ test('a request target in absolute form is counted too', { timeout: 180_000 }, a
   refused(await absolute(`/cubejs-api/v1/load?query=${encodeURIComponent(JSON.stringify(compared(40)))}&queryType=multi`), 40);
   refused(await absolute('/cubejs-api/v1/load', JSON.stringify({ query: compared(40), queryType: 'multi' })), 40);
   refused(await absolute(`/cubejs-api/graphql?query=${encodeURIComponent(aliases(30))}`), 30);
+});
+
+test('a query nested past the limit is a 400 that says so, GET and POST, not a 500 (eighth review)', { timeout: 180_000 }, async () => {
+  // 20,000 nested "or" filters (180 KB): before, the answer cache's key and Cube's walks overflowed
+  // the stack and the answer was a 500 "failed to answer", which clients retry.
+  const nested = (n: number): string => `{"measures":["sales.revenue"],"filters":[${'{"or":['.repeat(n)}{"member":"sales.order_date","operator":"set"}${']}'.repeat(n)}]}`;
+  const deep = nested(20_000);
+  assert.equal(jsonDepth(JSON.parse(deep)), MAX_QUERY_DEPTH + 1, 'counted up to one past the limit');
+  for (const r of [
+    await call('/v1/load', { method: 'POST', body: `{"query":${deep}}` }),
+    // A URL holds less (Node's 16 KB of headers): 100 levels.
+    await call(`/v1/load?query=${encodeURIComponent(nested(100))}`),
+    await call('/v1/load', { method: 'POST', body: `{"query":[${deep}]}` }),
+  ]) {
+    assert.equal(r.status, 400, JSON.stringify(r.body).slice(0, 300));
+    assert.match(r.body.error ?? '', new RegExp(`nests more than ${MAX_QUERY_DEPTH} levels deep`));
+    assert.ok(r.body.requestId);
+  }
+  // A segment-like query of a few levels is not refused by it.
+  const shallow = { measures: ['sales.revenue'], filters: [{ or: [{ and: [{ member: 'sales.order_date', operator: 'set' }] }] }] };
+  assert.ok(jsonDepth(shallow) < 10);
 });
