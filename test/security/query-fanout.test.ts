@@ -10,23 +10,36 @@
  * and answer 504, so the refusal is told apart by status, not by time.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { issueToken } from '../../semantic/security/auth.ts';
 import { graphqlCubeFields, jsonDepth, MAX_QUERIES_PER_REQUEST, MAX_QUERY_DEPTH, restQueryCount } from '../../semantic/security/query-fanout.ts';
-import type { SemanticServer } from '../../semantic/server.ts';
-import { startSemanticOverStandIn, type SemanticOverStandIn } from '../support/semantic.ts';
+import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
 
 const secret = 'fanout-secret-fanout-secret';
-let stack: SemanticOverStandIn;
+let silent: Server;
 let semantic: SemanticServer;
 
 before(async () => {
-  // A stand-in warehouse that never answers.
-  stack = await startSemanticOverStandIn(() => {}, { apiSecret: secret, queryTimeoutSeconds: 2, waitSeconds: 5, answerCacheMb: 0 });
-  semantic = stack.semantic;
+  silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  semantic = await startSemanticServer({
+    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
+    apiSecret: secret,
+    port: 0,
+    queryTimeoutSeconds: 2,
+    waitSeconds: 5,
+    answerCacheMb: 0,
+    log: () => {},
+  });
 });
-after(() => stack?.close());
+after(async () => {
+  await semantic?.close();
+  silent?.closeAllConnections();
+  await new Promise<void>((resolve) => silent.close(() => resolve()));
+});
 
 // The lowest-privilege data token there is: an account owner's.
 const token = () => issueToken({ role: 'owner', ownerId: 'U-OWN-01', name: 'O', secret });
