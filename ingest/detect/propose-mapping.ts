@@ -257,8 +257,12 @@ const show = (d: string): string => (d === '\t' ? 'tab' : d === 'whitespace' ? '
  */
 export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): Draft {
   // Total rows are set aside first: a "TOTAL" in the date column is not a date that misfits, nor an empty customer.
-  const totals = totalRows(sample);
-  const table = totals.length > 0 ? { ...sample, rows: sample.rows.filter((r) => !totals.some((t) => t.row === r)) } : sample;
+  // A report grouped under headings (a customer's name alone on a line, its rows below): guessed on
+  // its data rows with each heading carried down, as the load reads it with csv.groupHeading.
+  const grouped = groupedLayout(sample);
+  const source: SampleTable = grouped ? { ...sample, rows: grouped.rows, tail: undefined } : sample;
+  const totals = grouped ? [] : totalRows(source);
+  const table = totals.length > 0 ? { ...source, rows: source.rows.filter((r) => !totals.some((t) => t.row === r)) } : source;
   const width = table.names.length;
   // Amounts written with a currency sign ("$24,000.00") are numbers once the sign is set aside; the
   // load does the same with numbers.currencySymbol.
@@ -305,6 +309,10 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   const mapping: Draft['mapping'] = { $comment: comment };
   const fieldOf = chosen.fieldOf;
   const colOf = (field: string): number => [...fieldOf].find(([, f]) => f === field)?.[0] ?? -1;
+  // The headings name what the rows are grouped by: the customer, unless another column names it.
+  const groupField =
+    grouped && !fieldOf.get(grouped.col) ? ['customer_ref', 'product_name'].find((f) => spec.fields.some((x) => x.name === f) && colOf(f) < 0) : undefined;
+  if (grouped && groupField) fieldOf.set(grouped.col, groupField);
 
   // Format and dialect.
   if (table.csv) {
@@ -317,6 +325,12 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
     if (c.skipLines) {
       mapping.csv.skipLines = c.skipLines;
       comment.push(`the first ${c.skipLines} line${c.skipLines === 1 ? ' is' : 's are'} a title above the table (a report's name, company, dates): left out (csv.skipLines)`);
+    }
+    if (grouped && groupField) {
+      mapping.csv.groupHeading = groupField;
+      comment.push(
+        `rows are grouped under headings (${grouped.headings} in the sample, e.g. "${grouped.example}"): each heading is the ${groupField} of the rows below it, and heading, "Total for …" and empty lines are not records (csv.groupHeading)`,
+      );
     }
     if (c.encoding !== 'utf-8') {
       mapping.csv.encoding = c.encoding;
@@ -555,6 +569,47 @@ const INTERACTION_KINDS: [RegExp, string, string][] = [
 function interactionKind(table: SampleTable): [RegExp, string, string] | undefined {
   const said = `${basename(table.file)} ${table.names.join(' ')}`.toLowerCase();
   return INTERACTION_KINDS.find(([re]) => re.test(said));
+}
+
+/**
+ * A report grouped under headings (QuickBooks' Sales by Customer Detail): in the first or second
+ * column, a row with that cell filled has every other cell empty (a heading: the customer's name) or
+ * is a total ("Total for …", "TOTAL"); data rows leave it empty. Returns the data rows with each
+ * heading carried down, or undefined when any row fills that cell beside other values (an ordinary
+ * table whose column is sometimes empty).
+ */
+function groupedLayout(table: SampleTable): { col: number; rows: string[][]; headings: number; example: string } | undefined {
+  if (table.format !== 'csv' || !table.header || table.names.length < 3) return undefined;
+  const filled = (v: string | undefined): boolean => (v ?? '').trim() !== '';
+  for (const col of [0, 1]) {
+    const rows: string[][] = [];
+    let headings = 0;
+    let example = '';
+    let heading: string | undefined;
+    let grouped = true;
+    for (const r of table.rows) {
+      const others = r.some((v, i) => i !== col && filled(v));
+      if (filled(r[col])) {
+        const v = r[col].trim();
+        if (TOTAL_LABEL.test(v)) heading = undefined;
+        else if (others) {
+          grouped = false;
+          break;
+        } else {
+          heading = v;
+          example ||= v;
+          headings++;
+        }
+        continue;
+      }
+      if (!others) continue;
+      const row = [...r];
+      row[col] = heading ?? '';
+      rows.push(row);
+    }
+    if (grouped && headings > 0 && rows.length >= headings) return { col, rows, headings, example };
+  }
+  return undefined;
 }
 
 /** A cell that labels its row as a sum: "TOTAL", "Grand total", "Total for Acme", "Subtotal", "Summe", "Gesamt". */

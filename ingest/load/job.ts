@@ -358,7 +358,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     worker = parseWorkerFor(
       input,
       reader.size,
-      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && !readsRefunds(compiled) && (refs !== undefined || !encoder.layout.hasCustomerId),
+      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && compiled.csv.groupHeading === undefined && !readsRefunds(compiled) && (refs !== undefined || !encoder.layout.hasCustomerId),
       runVersion,
       refs,
     );
@@ -406,6 +406,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
     if (encoder.refundCredits > 0) warnings.push(refundCreditsNote(encoder.refundCredits));
     if (encoder.orderRefundCredits > 0) warnings.push(orderRefundCreditsNote(encoder.orderRefundCredits));
+    if (reader.groupRows) warnings.push(`${reader.groupRows.toLocaleString('en-US')} heading, total or empty row${reader.groupRows === 1 ? '' : 's'} of a grouped report left out (csv.groupHeading: each heading is carried down to the rows below it; neither loaded nor rejected)`);
     if (encoder.skipped > 0) warnings.push(`${encoder.skipped.toLocaleString('en-US')} row${encoder.skipped === 1 ? '' : 's'} left out by the mapping's "skip" (neither loaded nor rejected)`);
     const rejectsFile = await rejects.close();
     await scratch.drop();

@@ -53,6 +53,8 @@ export interface CompiledCsv {
   names?: readonly string[];
   /** Physical lines above the header (a report's title lines) that are not read. */
   skipLines: number;
+  /** mapping csv.groupHeading: the field whose column holds a grouped report's headings, carried down to the rows below. */
+  groupHeading?: CompiledField;
 }
 
 export interface CompileOptions {
@@ -155,7 +157,7 @@ export function compileMapping(entity: EntitySpec, mapping: Mapping = {}, opts: 
     numbers,
     currency: { base, fallback: mapping.currency?.default?.toUpperCase(), rates, minorUnits: mapping.currency?.minorUnits === true },
     defaultCountry: (mapping.defaultCountry ?? env.CRM_DEFAULT_COUNTRY ?? 'DE').toUpperCase(),
-    csv: compileCsv(mapping, encoding),
+    csv: { ...compileCsv(mapping, encoding), groupHeading: mapping.csv?.groupHeading ? known(mapping.csv.groupHeading, 'mapping "csv.groupHeading"') : undefined },
     renames,
     ignore: new Set(mapping.ignore ?? []),
     orders: mapping.orders?.by ?? 'customer_timestamp',

@@ -33,6 +33,14 @@ export interface Mapping {
     skipLines?: number;
     /** `utf-8` (default) or `latin1` / `iso-8859-1` / `windows-1252`. */
     encoding?: string;
+    /**
+     * A report grouped under headings (QuickBooks' Sales by Customer Detail: a line with the
+     * customer's name alone, its rows below with that cell empty, a "Total for …" line): the field
+     * (e.g. `customer_ref`) whose column holds the headings. A row with that cell filled is a heading
+     * or a total, not a record (counted, neither loaded nor rejected); a row with it empty takes the
+     * last heading above it. Rows with every cell empty are left out too.
+     */
+    groupHeading?: string;
   };
   /** Header renames: `{"Their header": "canonical_field"}`. */
   columns?: Record<string, string>;
@@ -99,7 +107,7 @@ export const WHITESPACE = 'whitespace';
 export class MappingError extends Error {}
 
 const TOP_KEYS = new Set(['source', 'format', 'csv', 'columns', 'constants', 'dates', 'numbers', 'currency', 'values', 'ignore', 'skip', 'orders', 'credits', 'defaultCountry', '$comment']);
-const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names', 'skipLines']);
+const CSV_KEYS = new Set(['delimiter', 'quote', 'encoding', 'header', 'names', 'skipLines', 'groupHeading']);
 
 /** Checks the shape of a mapping object and explains the first problem in plain words. */
 export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
@@ -146,6 +154,7 @@ export function validateMapping(raw: unknown, where = 'mapping'): Mapping {
         if (j !== i) fail(`"csv.names" names "${n}" twice (positions ${j + 1} and ${i + 1})`);
       });
     }
+    if (c.groupHeading !== undefined && (typeof c.groupHeading !== 'string' || !c.groupHeading.trim())) fail('"csv.groupHeading" must name the field whose column holds the group headings, e.g. "customer_ref"');
     if (c.header === false && c.names === undefined) fail('"csv.header": false needs "csv.names" (the column names by position)');
     if (c.encoding !== undefined && !normalizeEncoding(String(c.encoding))) fail(`"csv.encoding" "${String(c.encoding)}" is not supported (utf-8, latin1, iso-8859-1, windows-1252)`);
   }

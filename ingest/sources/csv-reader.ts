@@ -24,6 +24,8 @@ export class CsvReader implements RowReader {
   }
 
   #derived: DerivedIds | undefined;
+  /** Rows left out as a grouped report's headings, totals or empty lines (csv.groupHeading). */
+  groupRows = 0;
 
   describeDerived(): string | undefined {
     return this.#derived?.describe();
@@ -55,6 +57,9 @@ export class CsvReader implements RowReader {
       namedBy = 'as named by csv.names';
     }
     const skipLines = csv.skipLines;
+    const group = csv.groupHeading?.index ?? -1;
+    // The heading's bytes, copied: the parser reuses its buffer from one chunk to the next.
+    let heading: Buffer | undefined;
     const onRecord: CsvRowSink['row'] = (buf, starts, ends, count, line, high, raw, rawStart, rawEnd) => {
       // A report's title lines above the table (csv.skipLines); line numbers stay the file's own.
       if (line <= skipLines) return;
@@ -98,6 +103,24 @@ export class CsvReader implements RowReader {
           row.end[f] = ends[c];
         } else row.start[f] = -1;
       }
+      if (group >= 0) {
+        const c = map[group];
+        const cell = c >= 0 ? trimmed(buf, starts[c], ends[c]) : undefined;
+        if (cell || allEmpty(buf, starts, ends, count)) {
+          // A heading names the group below it; a total ("Total for …", "TOTAL") or a report's footer ends it.
+          if (cell)
+            heading = TOTAL_LINE.test(buf.toString('utf8', cell[0], cell[1]))
+              ? undefined
+              : Buffer.from(buf.subarray(cell[0], cell[1]));
+          this.groupRows++;
+          return;
+        }
+        if (heading) {
+          row.bufs[group] = heading;
+          row.start[group] = 0;
+          row.end[group] = heading.length;
+        }
+      }
       sink.row(derived.active ? derived.apply(row) : row);
     };
     const rowSink: CsvRowSink = {
@@ -127,4 +150,19 @@ export class CsvReader implements RowReader {
     if (!header) throw new InputError(`${this.file} is empty (no header line)`);
     await sink.chunkDone(input.bytesRead());
   }
+}
+
+/** A grouped report's total line: "Total for Amy's Bird Sanctuary", "TOTAL", "Grand Total", "Subtotal". */
+const TOTAL_LINE = /^\s*(grand\s*|sub\s*)?totals?(\s+(for|of)\b.*|\s*:.*)?\s*$/i;
+
+/** [start, end] of a cell without its spaces and tabs, or undefined when nothing is left. */
+function trimmed(buf: Buffer, s: number, e: number): [number, number] | undefined {
+  while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
+  while (e > s && (buf[e - 1] === 32 || buf[e - 1] === 9)) e--;
+  return s < e ? [s, e] : undefined;
+}
+
+function allEmpty(buf: Buffer, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): boolean {
+  for (let i = 0; i < count; i++) if (trimmed(buf, starts[i], ends[i])) return false;
+  return true;
 }

@@ -19,4 +19,6 @@ export interface RowReader {
   run(sink: ReaderSink): Promise<void>;
   /** After run: which ids the reader formed itself (derive-ids.ts), for the summary; undefined when none. */
   describeDerived?(): string | undefined;
+  /** After run: rows left out as a grouped report's headings, totals or empty lines (CSV's csv.groupHeading). */
+  readonly groupRows?: number;
 }

@@ -8,7 +8,9 @@
  *   currency's rate, and a currency without a rate a reject naming the line and the field;
  * - PayPal's activity download, January's then February's: a refund row names the merchant as its
  *   sender; matched to its payment by Reference Txn ID (in the same download or an earlier one) it
- *   is the buyer's credit, and a refund of a payment never loaded is a reject.
+ *   is the buyer's credit, and a refund of a payment never loaded is a reject;
+ * - QuickBooks' Sales by Customer Detail: rows grouped under customer headings, "Total for …"
+ *   lines, a footer; the draft carries each heading down (csv.groupHeading) and the load does it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,6 +122,7 @@ before(async () => {
   await detectAndLoad('xero-invoices-multicurrency.csv', { edit: (m) => ({ ...m, currency: { ...m.currency, rates: XERO_RATES } }) });
   // PayPal: two currencies; the draft names the rate it needs and the user adds it (the one edit).
   for (const name of PAYPAL) await detectAndLoad(name, { edit: (m) => ({ ...m, currency: { rates: { USD: USD_TO_EUR } } }) });
+  await detectAndLoad('quickbooks-sales-by-customer-detail.csv');
   await refreshDerived(tw.warehouse.client, tw.config.database);
   const secret = 'exports-refunds-test-secret-0123456789';
   semantic = await startSemanticServer({
@@ -236,5 +239,53 @@ describe('export shapes of the third sweep load through the unedited detect draf
       orders: sales.length,
       customers: new Set(sales.map(({ r }) => r['From Email Address'])).size,
     });
+  });
+
+  test('QuickBooks Sales by Customer Detail: each customer heading carried down to its rows; headings, totals and the footer are not records', async () => {
+    const name = 'quickbooks-sales-by-customer-detail.csv';
+    const draft = await draftOf(name);
+    assert.equal(draft.mapping.csv?.groupHeading, 'customer_ref');
+    assert.equal(draft.mapping.csv?.skipLines, 4);
+    // The test's own reading: after the title lines and the header, a line with its first cell alone
+    // is a heading, one with the first cell empty a row of the last heading, "Total for X" X's net.
+    const lines = parseCsv(readFileSync(file(name), 'utf8')).slice(5);
+    const money = (v: string): number => cents(v.replace(/[$,]/g, ''));
+    const byCustomer = new Map<string, { gross: number; refunds: number; total?: number }>();
+    const orders = new Set<string>();
+    let heading = '';
+    let dataRows = 0;
+    for (const cells of lines) {
+      const [first, ...rest] = cells;
+      if (first?.startsWith('Total for ')) byCustomer.get(first.slice('Total for '.length))!.total = money(cells[8]);
+      else if (first && rest.every((c) => c === '')) byCustomer.set((heading = first), { gross: 0, refunds: 0 });
+      else if (!first && rest.some((c) => c !== '')) {
+        dataRows++;
+        const c = byCustomer.get(heading)!;
+        const amount = money(cells[8]);
+        if (amount < 0) c.refunds -= amount;
+        else {
+          c.gross += amount;
+          orders.add(cells[3]);
+        }
+      }
+    }
+    // The footer's timestamp reads like a heading with no rows: no customer of it.
+    for (const [k, v] of byCustomer) if (v.total === undefined) byCustomer.delete(k);
+    const summary = summaries[name];
+    assert.deepEqual([summary.read, summary.loaded, summary.rejected], [dataRows, dataRows, 0]);
+    assert.ok(summary.warnings.some((w) => /heading, total or empty rows of a grouped report left out/.test(w)));
+    const got = await load({
+      dimensions: ['customer_base.source_id', 'customer_base.lifetime_gross_revenue', 'customer_base.lifetime_refunds'],
+      filters: [{ member: 'customer_base.source_system', operator: 'equals', values: ['quickbooks-sales-by-customer-detail'] }],
+    });
+    assert.deepEqual(
+      Object.fromEntries(got.map((r) => [r['customer_base.source_id'], [cents(r['customer_base.lifetime_gross_revenue'] ?? 0), cents(r['customer_base.lifetime_refunds'] ?? 0)]])),
+      Object.fromEntries([...byCustomer].map(([k, v]) => [k, [v.gross, v.refunds]])),
+    );
+    // Each customer's net is the report's own "Total for" line.
+    for (const [k, v] of byCustomer) assert.equal(v.gross - v.refunds, v.total, k);
+    const sales = await salesOf('quickbooks-sales-by-customer-detail');
+    const gross = [...byCustomer.values()].reduce((t, v) => t + v.gross, 0);
+    assert.deepEqual(sales, { revenue: gross, net: gross - [...byCustomer.values()].reduce((t, v) => t + v.refunds, 0), orders: orders.size, customers: byCustomer.size });
   });
 });
