@@ -15,42 +15,31 @@
  * embedded engine stopping a statement over that time.
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { after, before, test } from 'node:test';
 import { issueToken } from '../../semantic/security/auth.ts';
-import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import type { SemanticServer } from '../../semantic/server.ts';
+import { startSemanticOverStandIn, type SemanticOverStandIn } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 
 const secret = 'abandoned-secret-abandoned-secret';
 const TIMEOUT_SECONDS = 2;
-let silent: Server;
+let stack: SemanticOverStandIn;
 let semantic: SemanticServer;
 /** The query string of every request Cube sent the stand-in warehouse. */
 const sent: URLSearchParams[] = [];
 
 before(async () => {
   // Records each request and never answers: Cube's query times out, as a heavy one would.
-  silent = createServer((req: IncomingMessage) => {
-    sent.push(new URL(req.url ?? '/', 'http://warehouse.invalid').searchParams);
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const address = silent.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  semantic = await startSemanticServer({
-    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
-    apiSecret: secret,
-    port: 0,
-    queryTimeoutSeconds: TIMEOUT_SECONDS,
-    waitSeconds: 5,
-    answerCacheMb: 0,
-    log: () => {},
-  });
+  stack = await startSemanticOverStandIn(
+    (req: IncomingMessage) => {
+      sent.push(new URL(req.url ?? '/', 'http://warehouse.invalid').searchParams);
+    },
+    { apiSecret: secret, queryTimeoutSeconds: TIMEOUT_SECONDS, waitSeconds: 5, answerCacheMb: 0 },
+  );
+  semantic = stack.semantic;
 });
-after(async () => {
-  await semantic?.close();
-  silent?.closeAllConnections();
-  await new Promise<void>((resolve) => silent.close(() => resolve()));
-});
+after(() => stack?.close());
 
 test('every statement Cube sends carries its own query timeout as max_execution_time', { timeout: 120_000 }, async () => {
   const token = issueToken({ role: 'owner', ownerId: 'U-OWN-01', name: 'O', secret });

@@ -10,36 +10,23 @@
  * and answer 504, so the refusal is told apart by status, not by time.
  */
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { issueToken } from '../../semantic/security/auth.ts';
 import { graphqlCubeFields, jsonDepth, MAX_QUERIES_PER_REQUEST, MAX_QUERY_DEPTH, restQueryCount } from '../../semantic/security/query-fanout.ts';
-import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import type { SemanticServer } from '../../semantic/server.ts';
+import { startSemanticOverStandIn, type SemanticOverStandIn } from '../support/semantic.ts';
 
 const secret = 'fanout-secret-fanout-secret';
-let silent: Server;
+let stack: SemanticOverStandIn;
 let semantic: SemanticServer;
 
 before(async () => {
-  silent = createServer(() => {});
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const address = silent.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  semantic = await startSemanticServer({
-    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
-    apiSecret: secret,
-    port: 0,
-    queryTimeoutSeconds: 2,
-    waitSeconds: 5,
-    answerCacheMb: 0,
-    log: () => {},
-  });
+  // A stand-in warehouse that never answers.
+  stack = await startSemanticOverStandIn(() => {}, { apiSecret: secret, queryTimeoutSeconds: 2, waitSeconds: 5, answerCacheMb: 0 });
+  semantic = stack.semantic;
 });
-after(async () => {
-  await semantic?.close();
-  silent?.closeAllConnections();
-  await new Promise<void>((resolve) => silent.close(() => resolve()));
-});
+after(() => stack?.close());
 
 // The lowest-privilege data token there is: an account owner's.
 const token = () => issueToken({ role: 'owner', ownerId: 'U-OWN-01', name: 'O', secret });

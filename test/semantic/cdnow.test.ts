@@ -16,9 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { ingestFile } from '../../ingest/index.ts';
 import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
-import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import type { SemanticServer } from '../../semantic/server.ts';
 import { customerListQuery, parseListParams } from '../../web/src/lib/customers/queries.ts';
 import { warehouseWithSchema } from '../ingest/helpers.ts';
+import { loadRows, startSemanticOver } from '../support/semantic.ts';
 import type { TestWarehouse } from '../support/warehouse.ts';
 import { num, type CubeQuery, type Row } from './support.ts';
 
@@ -61,30 +62,15 @@ describe('CDNOW through the semantic layer', { skip }, () => {
     await refreshDerived(tw.warehouse.client, tw.config.database);
     const secret = randomBytes(24).toString('base64url');
     token = issueToken({ role: 'analyst', name: 'CDNOW test', secret });
-    semantic = await startSemanticServer({
-      warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
-      apiSecret: secret,
-      port: 0,
-      // A first query compiles the model: on a busy machine that alone took over a minute.
-      waitSeconds: 300,
-      log: () => {},
-    });
+    // A first query compiles the model: on a busy machine that alone took over a minute.
+    semantic = await startSemanticOver(tw, { apiSecret: secret, waitSeconds: 300 });
   });
   after(async () => {
     await semantic?.close();
     await tw?.close();
   });
 
-  const load = async (query: CubeQuery): Promise<Row[]> => {
-    const res = await fetch(`${semantic.url}/v1/load`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    const body = (await res.json()) as { data?: Row[]; error?: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
-    return body.data ?? [];
-  };
+  const load = (query: CubeQuery): Promise<Row[]> => loadRows<Row>(semantic, token, query);
 
   test('cohort sizes are distinct customers, with or without months since (781 in January 1997, not 14,058)', async () => {
     // A check on the independent parse: the literature's 2,357 customers, all first seen in Q1 1997.

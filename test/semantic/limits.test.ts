@@ -3,39 +3,28 @@
  * "Continue wait". (A stand-in HTTP endpoint: Cube compiles the model without the database.)
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { issueToken } from '../../semantic/security/auth.ts';
-import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import type { SemanticServer } from '../../semantic/server.ts';
+import { startSemanticOverStandIn, type SemanticOverStandIn } from '../support/semantic.ts';
 
 const secret = 'limits-secret-limits-secret';
-let silent: Server;
+let stack: SemanticOverStandIn;
 /** Requests the stand-in warehouse received (and never answered). */
 let received = 0;
 let semantic: SemanticServer;
 
 before(async () => {
   // Accepts every request and never answers it.
-  silent = createServer(() => {
-    received++;
-  });
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const address = silent.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  semantic = await startSemanticServer({
-    warehouse: { url: `http://127.0.0.1:${port}`, user: 'crm', password: 'x', database: 'crm' },
-    apiSecret: secret,
-    port: 0,
-    queryTimeoutSeconds: 2,
-    maxRows: 100,
-    log: () => {},
-  });
+  stack = await startSemanticOverStandIn(
+    () => {
+      received++;
+    },
+    { apiSecret: secret, queryTimeoutSeconds: 2, maxRows: 100 },
+  );
+  semantic = stack.semantic;
 });
-after(async () => {
-  await semantic?.close();
-  silent?.closeAllConnections();
-  await new Promise<void>((resolve) => silent.close(() => resolve()));
-});
+after(() => stack?.close());
 
 const post = async (query: object) => {
   const res = await fetch(`${semantic.url}/v1/load`, {

@@ -19,8 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import cubejs from '@cubejs-client/core';
-import { DEFAULT_MODEL_PATH, startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import { DEFAULT_MODEL_PATH, type SemanticServer } from '../../semantic/server.ts';
 import { CONTINUE_WAIT_HEADER } from '../../semantic/wait-for-answer.ts';
+import { startSemanticOver } from '../support/semantic.ts';
 import { num, startSemanticFixture, type SemanticFixture } from './support.ts';
 
 const ROWS = 8;
@@ -54,14 +55,7 @@ before(async () => {
   cpSync(DEFAULT_MODEL_PATH, modelDir, { recursive: true });
   writeFileSync(join(modelDir, 'cubes', 'slow_probe.yml'), SLOW_CUBE);
   fx = await startSemanticFixture({ modelPath: modelDir, waitSeconds: 300 });
-  impatient = await startSemanticServer({
-    warehouse: { url: fx.tw.warehouse.url, user: fx.tw.warehouse.user, password: fx.tw.warehouse.password, database: fx.tw.config.database },
-    apiSecret: fx.secret,
-    port: 0,
-    modelPath: modelDir,
-    waitSeconds: 1,
-    log: () => {},
-  });
+  impatient = await startSemanticOver(fx.tw, { apiSecret: fx.secret, modelPath: modelDir, waitSeconds: 1 });
 });
 after(async () => {
   await impatient?.close();

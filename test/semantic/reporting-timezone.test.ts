@@ -24,12 +24,12 @@ const { ingestRecords } = await import('../../ingest/index.ts');
 const { customerIdFor } = await import('../../ingest/identity/customer-id.ts');
 const { refreshDerived } = await import('../../semantic/derived/refresh.ts');
 const { issueToken } = await import('../../semantic/security/auth.ts');
-const { startSemanticServer } = await import('../../semantic/server.ts');
+const { loadRows, startSemanticOver } = await import('../support/semantic.ts');
 const { warehouseWithSchema } = await import('../ingest/helpers.ts');
 const { num } = await import('./support.ts');
 
 let tw: Awaited<ReturnType<typeof warehouseWithSchema>>;
-let semantic: Awaited<ReturnType<typeof startSemanticServer>>;
+let semantic: Awaited<ReturnType<typeof startSemanticOver>>;
 let token: string;
 
 const ORDERS: [customer: string, at: string, amount: number][] = [
@@ -67,28 +67,15 @@ before(async () => {
   await refreshDerived(tw.warehouse.client, tw.config.database);
   const secret = randomBytes(24).toString('base64url');
   token = issueToken({ role: 'analyst', name: 'time zone test', secret });
-  semantic = await startSemanticServer({
-    warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
-    apiSecret: secret,
-    port: 0,
-    waitSeconds: 300,
-    log: () => {},
-  });
+  semantic = await startSemanticOver(tw, { apiSecret: secret, waitSeconds: 300 });
 });
 after(async () => {
   await semantic?.close();
   await tw?.close();
 });
 
-async function load(query: object): Promise<Row[]> {
-  const res = await fetch(`${semantic.url}/v1/load`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: Row[]; error?: string };
-  assert.equal(res.status, 200, JSON.stringify(body));
-  return body.data ?? [];
+function load(query: object): Promise<Row[]> {
+  return loadRows<Row>(semantic, token, query);
 }
 
 test('the engine itself is in Tokyo here (else this test proves nothing); the product\'s sessions are in UTC', async () => {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken, type Role } from '../../semantic/security/auth.ts';
-import { startSemanticServer, type SemanticServer, type SemanticServerOptions } from '../../semantic/server.ts';
+import type { SemanticServer, SemanticServerOptions } from '../../semantic/server.ts';
+import { startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { loadFixture } from './fixture.ts';
 
@@ -49,10 +50,8 @@ export async function startSemanticFixture(options: Partial<SemanticServerOption
     await refreshDerived(client, tw.config.database);
     const secret = randomBytes(24).toString('base64url');
     const log: string[] = [];
-    semantic = await startSemanticServer({
-      warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
+    semantic = await startSemanticOver(tw, {
       apiSecret: secret,
-      port: 0,
       log: (line) => {
         log.push(line);
         if (process.env.SEMANTIC_TEST_LOG) process.stderr.write(`[semantic] ${line}\n`);
