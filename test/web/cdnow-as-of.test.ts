@@ -379,6 +379,20 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
       ),
     );
 
+    // Retention's base is the previous period, 1 Jul 1996 – 30 Jun 1997, of which the file holds six
+    // months: the card says so beside its count (of the customers who bought in 1997's first half,
+    // those who bought again in the period), not "active before" as if of a whole year.
+    const before = new Set(
+      purchases.filter((p) => p.day >= '1996-07-01' && p.day <= '1997-06-30').map((p) => p.customer),
+    );
+    const retained = [...before].filter((c) => buyers.has(c)).length;
+    assert.match(
+      (await page.textContent('[data-testid="kpi-retention"]')) ?? '',
+      new RegExp(
+        `${retained.toLocaleString('en-US')} of ${before.size.toLocaleString('en-US')} customers active before; the previous period \\(1 Jul 1996 – 30 Jun 1997\\) has data from 1 Jan 1997 only`,
+      ),
+    );
+
     // The dormancy rate names its base: every buyer, of whom those with no order in the 180 days
     // before the as-of day (more than 180 days from the last purchase day to 1998-06-30).
     const lastDay = new Map<string, string>();

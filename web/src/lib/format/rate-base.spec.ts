@@ -35,6 +35,22 @@ describe('the count behind a rate', () => {
     expect(retentionBase(0, 0)).toBe('no customer active in the previous period');
     expect(retentionBase(undefined, 5)).toBeUndefined();
   });
+
+  // CDNOW's default period, 1 Jul 1997 – 30 Jun 1998: retention's base is the 12 months before it,
+  // of which the data (from 1 Jan 1997) holds six; the card said "812 of 2,357 customers active
+  // before" as if of a whole year. A base period wholly before the data said "no customer active".
+  test('a previous period the data covers only in part, or not at all, says so', () => {
+    const year = { from: '1997-07-01', to: '1998-06-30' };
+    expect(retentionBase(812, 2357, year, '1997-01-01')).toBe(
+      '812 of 2,357 customers active before; the previous period (1 Jul 1996 – 30 Jun 1997) has data from 1 Jan 1997 only',
+    );
+    expect(retentionBase(0, 0, { from: '1997-03-01', to: '1997-03-31' }, '1997-03-10')).toBe(
+      'no data in the previous period (1 Feb 1997 – 28 Feb 1997): the data starts 10 Mar 1997',
+    );
+    // Covered from its first day: nothing added.
+    expect(retentionBase(120, 300, year, '1996-07-01')).toBe('120 of 300 customers active before');
+    expect(retentionBase(120, 300, year, undefined)).toBe('120 of 300 customers active before');
+  });
 });
 
 describe('the repeat-purchase rate names its base', () => {

@@ -3,7 +3,8 @@
  * same on a card. Callers show it as the card's note, so a rate on a handful of cases reads as one.
  */
 import type { Num } from '../../../../lib/format/index.ts';
-import { formatNumber, toNumber } from './format.ts';
+import { previousPeriod } from '../../../../lib/periods.ts';
+import { formatDate, formatNumber, toNumber } from './format.ts';
 
 /** Below this many cases a rate is said to rest on too few to compare. */
 export const FEW = 10;
@@ -26,13 +27,31 @@ export function overWonDeals(won: Num): string | undefined {
   return `over ${formatNumber(w)} won deal${w === 1 ? '' : 's'}${w < FEW ? ' (too few to compare)' : ''}`;
 }
 
-/** "120 of 300 customers active before" for retention (retained ÷ customers active in the previous period). */
-export function retentionBase(retained: Num, base: Num): string | undefined {
+/**
+ * "120 of 300 customers active before" for retention (retained ÷ customers active in the previous
+ * period). `range` and `dataStart`: the period shown and the first day with data. A previous period
+ * that starts before the data holds fewer days of customers than it says (on CDNOW the default
+ * period's, 1 Jul 1996 – 30 Jun 1997, has six months), and one that ends before it holds none: "no
+ * customer active in the previous period" read as a fact about customers, not about the data.
+ */
+export function retentionBase(
+  retained: Num,
+  base: Num,
+  range?: { from: string; to: string },
+  dataStart?: string,
+): string | undefined {
   const r = toNumber(retained);
   const b = toNumber(base);
   if (r === undefined || b === undefined) return undefined;
-  if (b === 0) return 'no customer active in the previous period';
-  return `${formatNumber(r)} of ${formatNumber(b)} customers active before${b < FEW ? ' (too few to compare)' : ''}`;
+  const prev = range && dataStart ? previousPeriod(range) : undefined;
+  if (prev && dataStart! > prev.to)
+    return `no data in the previous period (${formatDate(prev.from)} – ${formatDate(prev.to)}): the data starts ${formatDate(dataStart)}`;
+  const partial =
+    prev && dataStart! > prev.from
+      ? `; the previous period (${formatDate(prev.from)} – ${formatDate(prev.to)}) has data from ${formatDate(dataStart)} only`
+      : '';
+  if (b === 0) return `no customer active in the previous period${partial}`;
+  return `${formatNumber(r)} of ${formatNumber(b)} customers active before${b < FEW ? ' (too few to compare)' : ''}${partial}`;
 }
 
 /**
