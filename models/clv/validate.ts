@@ -7,7 +7,7 @@
  * loses to a baseline, or "not validated" with the history it would need.
  */
 import { epochDayToIso, toEpochDay } from './dates.ts';
-import { BASELINES, evaluateClvHoldout, type HoldoutEvaluation, type PredictionScore, type PredictorName } from './holdout.ts';
+import { BASELINES, cachedDays, evaluateClvHoldout, type HoldoutEvaluation, type PredictionScore, type PredictorName } from './holdout.ts';
 import type { CustomerId, Transaction } from './rfm-summary.ts';
 
 /** The figures checked: what each predicts and over how long. */
@@ -23,7 +23,10 @@ export interface ClvValidationOptions {
   stepDays?: number;
   /** A fold needs this many days of purchases before its cutoff (default 90). */
   minCalibrationDays?: number;
-  /** Above this many customers, a fixed hash sample of them is validated (default 50,000). */
+  /**
+   * Above this many customers, a fixed hash sample of them is validated (default 20,000: at 1M
+   * customers the 50,000 first tried cost 12 CPU-s, 20,000 cost 4 with the sorts shared).
+   */
   maxCustomers?: number;
 }
 
@@ -102,12 +105,13 @@ export function validateClv<TId extends CustomerId>(
   const folds = options.folds ?? 4;
   const step = options.stepDays ?? 91;
   const minCal = options.minCalibrationDays ?? 90;
-  const maxCustomers = options.maxCustomers ?? 50_000;
+  const maxCustomers = options.maxCustomers ?? 20_000;
   const lastDay = toEpochDay(today) - 1;
   let dataStart = Infinity;
   const ids = new Set<TId>();
+  const dayOf = cachedDays();
   for (const t of purchases) {
-    const d = toEpochDay(t.date);
+    const d = dayOf(t.date);
     if (d < dataStart) dataStart = d;
     ids.add(t.customerId);
   }
@@ -116,8 +120,10 @@ export function validateClv<TId extends CustomerId>(
   let sample: ClvCard['sample'];
   if (ids.size > maxCustomers) {
     const keepBelow = Math.floor((maxCustomers / ids.size) * 2 ** 32);
-    rows = purchases.filter((t) => hashId(t.customerId) < keepBelow);
-    sample = { customers: new Set(rows.map((t) => t.customerId)).size, of: ids.size };
+    const kept = new Set<TId>();
+    for (const id of ids) if (hashId(id) < keepBelow) kept.add(id);
+    rows = purchases.filter((t) => kept.has(t.customerId));
+    sample = { customers: kept.size, of: ids.size };
   }
 
   const checks: ClvCheckCard[] = CLV_CHECKS.map((c) => {
