@@ -51,6 +51,19 @@ export interface ClvScoringResult {
 
 const finite = (v: number): number => (Number.isFinite(v) ? v : 0);
 
+/** Credit lines' value as a share of completed purchases' before the cutoff (0 without either). */
+async function creditShare(warehouse: Warehouse, cutoff: string): Promise<{ share: number }> {
+  const rs = await warehouse.client.query({
+    query: `SELECT toFloat64(sumIf(amount, status = 'credit')) AS credit, toFloat64(sumIf(amount, status = 'completed')) AS completed
+      FROM transactions_resolved WHERE order_date < {cutoff:Date}`,
+    query_params: { cutoff },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ credit: number; completed: number }>();
+  const completed = Number(row?.completed ?? 0);
+  return { share: completed > 0 ? Number(row.credit) / completed : 0 };
+}
+
 export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOptions): Promise<ClvScoringResult> {
   const t0 = performance.now();
   const log = opts.onProgress ?? (() => {});
@@ -132,6 +145,16 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
   // after earlier cutoffs, beside the baselines (models/clv/validate.ts).
   const tv = performance.now();
   const card = validateClv(purchases, cutoff);
+  const credits = await creditShare(warehouse, cutoff);
+  if (credits.share > 0.01) {
+    // Net revenue (order_lines' net_revenue) subtracts credit lines; the CLV fits completed
+    // purchases only, so on a log with returns its money is gross and reads high against net.
+    warnings.push(
+      `credit lines (returns, refunded parts) were ${(100 * credits.share).toFixed(1)}% of completed purchase value before ${cutoff}: ` +
+        'clv_12m and the validation’s spend are gross of them, so against net revenue they read that much high',
+    );
+    log(`  warning: ${warnings[warnings.length - 1]}`);
+  }
   await saveClvCard(warehouse, { ...card, modelVersion: version, createdAt: scoredAt, params: { ...bg, ...gg }, warnings: [...warnings, ...card.warnings] });
   log(`  validation (${((performance.now() - tv) / 1000).toFixed(1)} s): ${card.headline}`);
   const seconds = (performance.now() - t0) / 1000;

@@ -26,6 +26,20 @@ describe('CLV model card on CDNOW', { skip }, () => {
     tw = await startTestWarehouse();
     await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database });
     await loadCdnowIntoWarehouse(tw.warehouse);
+    // Returns on CDNOW (it has none): credit lines worth $2,500 before the as-of day, one after it.
+    await tw.warehouse.client.insert({
+      table: 'transactions',
+      values: [
+        ['c1', 'cdnow-00004', '1997-03-01', 1000],
+        ['c2', 'cdnow-00021', '1998-01-15', 1500],
+        ['c3', 'cdnow-00004', '1998-07-02', 9999],
+      ].map(([id, customer, day, amount]) => ({
+        source: 'cdnow', transaction_id: `credit-${id}`, order_id: `credit-${id}`, customer_id: customer,
+        customer_ref: String(customer).slice(6), order_date: `${day} 00:00:00`, status: 'credit', amount: Number(amount).toFixed(2),
+        original_amount: Number(amount).toFixed(2), original_currency: 'USD', quantity: 1, batch_id: 'credits', row_hash: 0, version: 1,
+      })),
+      format: 'JSONEachRow',
+    });
     const res = await scoreLifetimeValue(tw.warehouse, { runId: 'run-clv-card-test', today: TODAY, dataDir: tw.dir });
     version = res.modelVersion;
     setWebContext({ warehouse: { client: tw.warehouse.client, database: tw.warehouse.database } } as WebContext);
@@ -48,6 +62,16 @@ describe('CLV model card on CDNOW', { skip }, () => {
       card.checks.map((c) => c.folds.map((f) => [f.cutoff, f.actualTotal.toFixed(2), f.scores.model.total.toFixed(2)]));
     assert.deepEqual(folds(page as unknown as typeof fromFile), folds(fromFile));
     assert.equal((await latestStoredClvCard(tw.warehouse))?.modelVersion, version);
+  });
+
+  test('credits are named on the card with their share of completed purchase value, from the file', async () => {
+    const page = (await latestClvCard())!;
+    const completed = loadCdnow().reduce((a, t) => a + t.amount, 0);
+    const share = ((100 * 2500) / completed).toFixed(1);
+    assert.ok(
+      page.warnings.some((w) => w.startsWith(`credit lines (returns, refunded parts) were ${share}% of completed purchase value before ${TODAY}`)),
+      page.warnings.join(' | '),
+    );
   });
 
   test('each fold’s actual total is the warehouse’s own count of purchase days and dollars in its holdout', async () => {
