@@ -158,7 +158,27 @@ function itemLines(item: DigestItem, n: number, ctx: FormatContext): string[] {
   ];
 }
 
-export function renderText(d: Digest, timezone = 'UTC', ownerName = ''): string {
+/**
+ * A value from the data (a customer's, deal's or owner's name, a reason) on one line: control
+ * characters and line or paragraph separators become a space. Whoever controls a source system's
+ * name field could otherwise start lines of their own in the owner's digest — "IMPORTANT: your CRM
+ * password expires, renew at https://…" as a paragraph of the company's own e-mail, or a Slack line
+ * (eighth security review). HTML folds them already; the text and Slack bodies did not.
+ */
+// eslint-disable-next-line no-control-regex
+export const oneLine = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+
+/** Every string inside the digest's items and deals on one line (Dates and numbers as they are). */
+function oneLineStrings<T>(v: T): T {
+  if (typeof v === 'string') return oneLine(v) as T;
+  if (Array.isArray(v)) return v.map(oneLineStrings) as T;
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, oneLineStrings(x)])) as T;
+  return v;
+}
+
+export function renderText(digest: Digest, timezone = 'UTC', owner = ''): string {
+  const d: Digest = { ...digest, ownerId: oneLine(digest.ownerId), items: oneLineStrings(digest.items), deals: oneLineStrings(digest.deals) };
+  const ownerName = oneLine(owner);
   const lines = [
     `${d.items.length ? 'Churn alerts' : 'Deals at risk'} for ${ownerName || d.ownerId} - run of ${formatInZone(d.windowAt, timezone)}`,
     '',
@@ -203,7 +223,7 @@ ${d.model ? `<p style="color:#666;font-size:small">${esc(modelLine(d))}</p>` : '
 }
 
 /** Slack's mrkdwn needs &, < and > escaped; links are <url|label>. */
-const mrk = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const mrk = (s: string): string => oneLine(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** Slack allows 50 blocks per message: header + context + this many customers + the "more" line. */
 const SLACK_ITEMS = 45;
 
