@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createReadStream } from 'node:fs';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { ENTITIES, entitySpec } from '../entities/index.ts';
@@ -232,7 +233,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await rejects.init();
     // Records of erased people (lib/privacy tombstones) are dropped before anything else sees them.
     const erased = await ErasedRecords.load(warehouse.client, warehouse.database, compiled);
-    const engineDone = erased || !io.local ? undefined : await engineParse(io, spec, compiled, input, batchId, runVersion);
+    const engineDone = erased || !io.local ? undefined : await engineParse(warehouse, io, spec, compiled, input, batchId, runVersion);
     if (engineDone) {
       read = engineLoaded = engineDone.read;
       phase('engine');
@@ -474,7 +475,7 @@ const PROBE_ID = Buffer.from('C-000000000000');
  * mapping and the warehouse's stored rows let it load exactly what the JS path would; undefined
  * (nothing written) when the JS path loads the file.
  */
-async function engineParse(io: WarehouseIO, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput, batchId: string, runVersion: number): Promise<EngineParseResult | undefined> {
+async function engineParse(warehouse: Warehouse, io: WarehouseIO, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput, batchId: string, runVersion: number): Promise<EngineParseResult | undefined> {
   const e = input.engine;
   if (!e || loadConfig().CRM_INGEST_ENGINE_PARSE === 'off') return undefined;
   const layout = tableLayout(spec);
@@ -483,7 +484,12 @@ async function engineParse(io: WarehouseIO, spec: EntitySpec, compiled: Compiled
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest: JS path (${blocker})\n`);
     return undefined;
   }
-  return engineParseLoad(io, spec, compiled, layout, { file: e.file, gzip: e.gzip, tsv: e.tsv, batchId, runVersion });
+  const quiet = createClient({ url: warehouse.url, username: warehouse.user, password: warehouse.password, database: warehouse.database || undefined, request_timeout: 3_600_000, log: { level: ClickHouseLogLevel.OFF } });
+  try {
+    return await engineParseLoad(io, spec, compiled, layout, { quietCommand: (query) => quiet.command({ query }).then(() => undefined), file: e.file, gzip: e.gzip, tsv: e.tsv, batchId, runVersion });
+  } finally {
+    await quiet.close();
+  }
 }
 
 /** The mapping names a column for the entity's refunded amount (so the encoder may add credit lines). */
