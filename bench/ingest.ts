@@ -4,7 +4,9 @@
  * For each size, in a fresh process with a fresh embedded warehouse (temp data dir):
  *   1. writes a deterministic transactions CSV (temp dir),
  *   2. loads it through the ingest job (ingestFile: parse, validate, identity lookups, dedupe, insert: a local
- *      file the engine reads, or an HTTP body with --http-bodies),
+ *      file the engine reads, or an HTTP body with --http-bodies; with CRM_INGEST_ENGINE_PARSE=on the engine
+ *      itself reads, checks and converts the file instead, ingest/load/engine-parse.ts: the same rows, and the
+ *      JS main thread and parse worker then do almost nothing),
  *   3. loads the same file with the engine's own INSERT INTO … SELECT … FROM file(…, CSVWithNames) twice: into
  *      an empty table like transactions alone (`CREATE TABLE … AS`, no view; the engine's default insert
  *      settings: the baseline the issue's figures used), and into the transactions table of a second,
