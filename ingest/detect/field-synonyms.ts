@@ -103,6 +103,10 @@ export interface ExportProfile {
   skip?: Record<string, readonly string[]>;
   /** How rows become orders when the export has no order id (the draft's orders.by). */
   ordersBy?: 'line';
+  /** Added to the entity's score when the signature matches (default 10): more for an export that another profile's signature also matches (an unsubscribe export is an audience export too). */
+  bonus?: number;
+  /** Fields the export says by what it is, not per row (the draft's constants): an unsubscribe export's status. */
+  constants?: Record<string, string>;
 }
 
 export const PROFILES: readonly ExportProfile[] = [
@@ -143,6 +147,25 @@ export const PROFILES: readonly ExportProfile[] = [
       channel: ['General Currency Conversion', 'Currency Conversion', 'General Withdrawal', 'General Credit Card Withdrawal', 'General Credit Card Deposit', 'Bank Deposit to PP Account', 'General Authorization', 'Void of Authorization', 'Hold on Balance for Dispute Investigation', 'Reversal of General Account Hold', 'Account Hold for Open Authorization', 'Payment Review Hold', 'Payment Review Release', 'Transfer to PayPal account', 'General Hold', 'General Hold Release', 'User Initiated Withdrawal'],
     },
     ordersBy: 'line',
+  },
+  {
+    // Mailchimp's audience export, unsubscribed_members_export_*.csv: one row per address that
+    // unsubscribed, UNSUB_TIME in UTC. Each is a withdrawal of e-mail marketing consent.
+    product: 'mailchimp',
+    entity: 'consents',
+    signature: ['email_address', 'unsub_time'],
+    note: 'an unsubscribed-members export: every row is a withdrawal of e-mail marketing consent (constants: status withdrawn, purpose marketing_email — set your own purpose if CRM_CONSENT_PURPOSES names it differently — channel email_link) at UNSUB_TIME (UTC), the evidence the campaign it was unsubscribed from (UNSUB_CAMPAIGN_TITLE); the reason (UNSUB_REASON) is not read. The customer is EUID, Mailchimp\'s id of the address: load the audience exports as customers first (detect --entity customers: source_id EUID, email Email Address, which links them to your other systems\' customers by e-mail)',
+    columns: { euid: 'customer_ref', email_address: '', unsub_time: 'occurred_at', unsub_campaign_title: 'evidence', optin_time: '', confirm_time: '', last_changed: '', cc: '', region: '', leid: '' },
+    constants: { status: 'withdrawn', purpose: 'marketing_email', channel: 'email_link' },
+    bonus: 20,
+  },
+  {
+    // Mailchimp's audience exports (subscribed, unsubscribed, cleaned members): EUID is Mailchimp's
+    // id of the address, the customer the unsubscribes (consents) name.
+    product: 'mailchimp',
+    entity: 'customers',
+    signature: ['email_address', 'euid', 'leid'],
+    columns: { euid: 'source_id', email_address: 'email', phone_number: 'phone', cc: 'country', region: 'region', last_changed: 'updated_at', leid: '', optin_time: '', confirm_time: '', unsub_time: '' },
   },
   { product: 'hubspot', entity: 'opportunities', signature: ['record_id', 'deal_stage'], columns: {} },
   { product: 'hubspot', entity: 'customers', signature: ['record_id', 'lifecycle_stage'], columns: { record_id: 'source_id', contact_owner: 'owner_id', create_date: 'signup_date' } },

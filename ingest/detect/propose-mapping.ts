@@ -70,9 +70,10 @@ function fits(f: FieldSpec, kind: ColumnKind): boolean {
   }
 }
 
-/** Fields the load can do without: source (mapping), derived line ids, a constant purchase status, an interaction type the file's name says. */
-function fillable(entity: EntityName, field: string, table?: SampleTable): boolean {
-  if (field === 'source') return true;
+/** Fields the load can do without: source (mapping), derived line ids, a constant purchase status, an interaction type the file's name says, what the export's profile sets. */
+function fillable(entity: EntityName, field: string, table?: SampleTable, profile?: ExportProfile): boolean {
+  if (field === 'source' || profile?.constants?.[field] !== undefined) return true;
+  if (entity === 'consents') return field === 'consent_id';
   if (entity === 'transactions') return field === 'transaction_id' || field === 'status';
   if (entity === 'interactions') return field === 'interaction_id' || (field === 'type' && table !== undefined && interactionKind(table) !== undefined);
   return false;
@@ -204,9 +205,9 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
   for (const f of spec.fields) {
     if (taken.has(f.name)) score += f.required ? 3 : 1;
     else if (pricedAmount(spec, f.name, taken)) score += 3;
-    else if (f.required && !fillable(spec.name, f.name, table)) score -= 6;
+    else if (f.required && !fillable(spec.name, f.name, table, profile)) score -= 6;
   }
-  if (profile) score += 10;
+  if (profile) score += profile.bonus ?? 10;
   const fileName = basename(table.file);
   for (const [re, entity] of FILE_HINTS) if (entity === spec.name && re.test(fileName)) score += 2;
   return { entity: spec.name, score, fieldOf, profile };
@@ -343,7 +344,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   const others = ranked.slice(1, 3).map((r) => `${r.entity} ${r.score}`).join(', ');
   if (opts.entity) comment.push(`entity: ${spec.name} (given with --entity)`);
   else comment.push(`entity: ${spec.name} (score ${chosen.score}; next: ${others})${entitySure ? '' : ' — not sure: check it, or pass --entity'}`);
-  if (chosen.profile) comment.push(`recognised: a ${chosen.profile.product} ${spec.name === 'transactions' ? 'orders/charges' : spec.name === 'customers' ? 'contacts' : 'deals'} export`);
+  if (chosen.profile) comment.push(`recognised: a ${chosen.profile.product} ${spec.name === 'transactions' ? 'orders/charges' : spec.name === 'customers' ? 'contacts' : spec.name === 'consents' ? 'unsubscribes' : 'deals'} export`);
   if (chosen.profile?.note) comment.push(chosen.profile.note);
   mapping.source = chosen.profile?.product ?? slug(table.file);
   comment.push(`source: "${mapping.source}" (${chosen.profile ? 'the product that wrote the file' : 'from the file name'}; records of one system need one source name)`);
@@ -445,6 +446,8 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
       comment.push(`type: no column; every row is a ${kind[1]} (constants.type: the file's name or headers say ${kind[2]})`);
     }
   }
+  // What the export is says some fields for every row (an unsubscribe export: withdrawn).
+  for (const [f, v] of Object.entries(chosen.profile?.constants ?? {})) if (colOf(f) < 0) constants[f] = v;
   if (Object.keys(values).length > 0) mapping.values = values;
   if (Object.keys(constants).length > 0) mapping.constants = constants;
 
@@ -543,7 +546,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
       `customer_ref: "${table.names[refCol]}" names the customer (no customer id, nor an e-mail on every row): each distinct name as written is one customer of source "${mapping.source}" — two spellings of one company are two customers (merge them in the file or with a customers load whose source_id is the name), two companies of one name are one`,
     );
   }
-  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name, table) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);
+  const missing = spec.fields.filter((f) => f.required && colOf(f.name) < 0 && !fillable(spec.name, f.name, table, chosen.profile) && !pricedAmount(spec, f.name, taken)).map((f) => f.name);
   if (missing.length > 0) comment.push(`MISSING required: ${missing.join(', ')} — name the column${missing.length > 1 ? 's' : ''} in "columns"`);
 
   return {

@@ -10,7 +10,8 @@
  *   sender; matched to its payment by Reference Txn ID (in the same download or an earlier one) it
  *   is the buyer's credit, and a refund of a payment never loaded is a reject;
  * - QuickBooks' Sales by Customer Detail: rows grouped under customer headings, "Total for …"
- *   lines, a footer; the draft carries each heading down (csv.groupHeading) and the load does it.
+ *   lines, a footer; the draft carries each heading down (csv.groupHeading) and the load does it;
+ * - Mailchimp's unsubscribed-members export: each row a withdrawal of e-mail marketing consent.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,8 +51,8 @@ async function draftOf(name: string): Promise<Draft> {
 }
 
 /** What a user does: detect, save the draft (with `edit` the one change its $comment asks for, if any), load. */
-async function detectAndLoad(name: string, opts: { as?: string; source?: string; edit?: (m: Draft['mapping']) => Draft['mapping'] } = {}): Promise<IngestSummary> {
-  const draft = await draftOf(name);
+async function detectAndLoad(name: string, opts: { as?: string; source?: string; draft?: Draft; edit?: (m: Draft['mapping']) => Draft['mapping'] } = {}): Promise<IngestSummary> {
+  const draft = opts.draft ?? (await draftOf(name));
   const mappingFile = join(dir, `${opts.as ?? name}.mapping.json`);
   writeFileSync(mappingFile, JSON.stringify(opts.edit ? opts.edit(draft.mapping) : draft.mapping, null, 2));
   const summary = await ingestFile(tw.warehouse, { entity: draft.entity, file: file(name), mapping: mappingFile, source: opts.source, rejectsFile: false });
@@ -123,6 +124,11 @@ before(async () => {
   // PayPal: two currencies; the draft names the rate it needs and the user adds it (the one edit).
   for (const name of PAYPAL) await detectAndLoad(name, { edit: (m) => ({ ...m, currency: { rates: { USD: USD_TO_EUR } } }) });
   await detectAndLoad('quickbooks-sales-by-customer-detail.csv');
+  // Mailchimp: the audience export as customers (detect --entity customers), then as consents.
+  drafts['mailchimp-members'] = proposeMapping(await readSample(file('mailchimp-unsubscribed-members.csv')), { baseCurrency: 'EUR', entity: 'customers' });
+  await detectAndLoad('mailchimp-unsubscribed-members.csv', { as: 'mailchimp-members', draft: drafts['mailchimp-members'] });
+  await detectAndLoad('mailchimp-unsubscribed-members.csv');
+  await detectAndLoad('mailchimp-unsubscribed-members.csv', { as: 'mailchimp-again' });
   await refreshDerived(tw.warehouse.client, tw.config.database);
   const secret = 'exports-refunds-test-secret-0123456789';
   semantic = await startSemanticServer({
@@ -287,5 +293,26 @@ describe('export shapes of the third sweep load through the unedited detect draf
     const sales = await salesOf('quickbooks-sales-by-customer-detail');
     const gross = [...byCustomer.values()].reduce((t, v) => t + v.gross, 0);
     assert.deepEqual(sales, { revenue: gross, net: gross - [...byCustomer.values()].reduce((t, v) => t + v.refunds, 0), orders: orders.size, customers: byCustomer.size });
+  });
+
+  test('Mailchimp unsubscribed members: each address has withdrawn e-mail marketing consent, at UNSUB_TIME', async () => {
+    const name = 'mailchimp-unsubscribed-members.csv';
+    const draft = await draftOf(name);
+    assert.equal(draft.entity, 'consents');
+    assert.deepEqual(draft.mapping.constants, { status: 'withdrawn', purpose: 'marketing_email', channel: 'email_link' });
+    assert.equal(draft.mapping.columns?.EUID, 'customer_ref');
+    const members = drafts['mailchimp-members'].mapping;
+    assert.deepEqual([members.columns?.EUID, members.columns?.['Email Address']], ['source_id', 'email']);
+    const rows = records(name);
+    assert.deepEqual([summaries[name].read, summaries[name].loaded, summaries[name].rejected], [rows.length, rows.length, 0]);
+    assert.deepEqual([summaries['mailchimp-again'].loaded, summaries['mailchimp-again'].updated], [0, 0]);
+    const got = await load({
+      dimensions: ['customer_base.email', 'customer_base.granted_consents', 'customer_base.withdrawn_consents', 'customer_base.consent_changed_at'],
+      filters: [{ member: 'customer_base.source_system', operator: 'equals', values: ['mailchimp'] }],
+    });
+    assert.deepEqual(
+      Object.fromEntries(got.map((r) => [r['customer_base.email'], [r['customer_base.granted_consents'], r['customer_base.withdrawn_consents'], String(r['customer_base.consent_changed_at']).slice(0, 19)]])),
+      Object.fromEntries(rows.map((r) => [r['Email Address'], ['||', '|marketing_email|', r.UNSUB_TIME.replace(' ', 'T')]])),
+    );
   });
 });
