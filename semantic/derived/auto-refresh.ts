@@ -106,11 +106,17 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
   const now = opts.now ?? (() => new Date());
   // The UTC day whose as-of date the committed tables were last checked against (or built for).
   let checkedDay: string | undefined;
+  // The newest load a refresh that found nothing to change has covered: a refresh commits no
+  // snapshot then (refreshDerived's `committed: false`), so the committed snapshot stays older than
+  // that load and the freshness check alone would ask for the same empty refresh at every tick.
+  let coveredLoad = 0;
+  let lastLoadSeen = 0;
 
   /** Why a rebuild is due now, or undefined. */
   const dueBecause = async (): Promise<string | undefined> => {
     const f = await derivedFreshness(client, opts.database);
-    if (f.stale) return `new data since the last rebuild (load finished ${new Date(f.lastLoad).toISOString()})`;
+    lastLoadSeen = f.lastLoad;
+    if (f.stale && f.lastLoad > coveredLoad) return `new data since the last rebuild (load finished ${new Date(f.lastLoad).toISOString()})`;
     const day = todayUtc(now());
     if (f.snapshot === 0 || day === checkedDay) return undefined;
     const committed = await committedAsOf(client, opts.database);
@@ -131,7 +137,9 @@ export function startDerivedRefresher(opts: DerivedRefresherOptions): DerivedRef
       const day = todayUtc(now());
       const r = await refreshDerived(client, opts.database, { cluster: opts.cluster, configuredAsOf: opts.configuredAsOf, now: now(), mode: opts.mode ?? 'incremental' });
       checkedDay = day;
-      const what = r.kind === 'full' ? `rebuilt (full: ${r.why})` : `refreshed for ${r.changedCustomers} changed customers`;
+      // Every load seen before the refresh started was visible to it (it reads the changes after).
+      if (!r.committed) coveredLoad = Math.max(coveredLoad, lastLoadSeen);
+      const what = r.kind === 'full' ? `rebuilt (full: ${r.why})` : r.committed ? `refreshed for ${r.changedCustomers} changed customers` : 'unchanged (no customer changed: nothing committed)';
       log(`derived tables ${what} as of ${r.asOf} (${r.asOfReason}) in ${(r.ms / 1000).toFixed(1)} s`);
       return r;
     })().finally(() => {

@@ -55,6 +55,11 @@ export interface RefreshResult {
   overlayCustomers?: number;
   /** Milliseconds per step, in order (what bench:refresh prints): as-of date, planning, each table, counts, commit. */
   steps: Record<string, number>;
+  /**
+   * False when an incremental refresh found no changed customer: nothing was written and the
+   * committed snapshot (`snapshot`) stands, so what readers see keeps its data version.
+   */
+  committed: boolean;
 }
 
 /** In build order: the last two are computed from the paid_orders snapshot written first. */
@@ -104,6 +109,20 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   // Planning an incremental refresh is mostly finding the changed customers (changes.ts).
   const steps: Record<string, number> = { 'as-of date': tPlan - started, [plan.kind === 'incremental' ? 'changed customers' : 'plan']: Date.now() - tPlan };
   if (plan.kind === 'incremental') log(`  changed customers: ${steps['changed customers']} ms`);
+
+  // Nothing of any customer changed since the committed snapshot (a load of deals, interactions or
+  // campaigns; a load whose lines were already there): a new snapshot would hold the same rows, and
+  // its commit row would still be a data change — every answer over the derived tables (most of the
+  // cockpit) renewed for nothing (issue 17). The window of the next refresh opens at the committed
+  // snapshot as before, so it finds everything a later load changes.
+  if (plan.kind === 'incremental' && plan.scope.customers.length === 0 && last) {
+    const rows = await committedRows(client, database, last.snapshot);
+    log(`derived tables unchanged: no customer changed since snapshot ${last.snapshot} (nothing written)`);
+    return {
+      snapshot: last.snapshot, asOf, asOfReason: resolved.reason, rows, ms: Date.now() - started, kind: 'incremental', why: plan.why, steps,
+      base: plan.base, changedCustomers: 0, overlayCustomers: plan.overlay, committed: false,
+    };
+  }
 
   const counts = {} as Record<DerivedTable, number>;
   const count = async (table: DerivedTable, where: string, params: Record<string, unknown>) =>
@@ -179,6 +198,7 @@ async function rebuild(client: ClickHouseClient, database: string, opts: Refresh
   const result: RefreshResult = {
     snapshot, asOf, asOfReason: resolved.reason, rows: counts, ms: Date.now() - started, kind: plan.kind, why: plan.why, steps,
     ...(plan.kind === 'incremental' ? { base: plan.base, changedCustomers: plan.scope.customers.length, overlayCustomers: plan.overlay } : {}),
+    committed: true,
   };
   log(`derived tables ${plan.kind === 'full' ? 'rebuilt' : `refreshed for ${plan.scope.customers.length} changed customers`} in ${result.ms} ms: ${counts.paid_orders} orders, ${counts.customer_value} customers, ${counts.customer_retention} cohort cells`);
   return result;
@@ -204,6 +224,17 @@ async function lastCommitted(client: ClickHouseClient, database: string): Promis
   if (!row) return undefined;
   const snapshot = Number(row.s);
   return { snapshot, base: Number(row.b) || snapshot, asOf: row.as_of, definition: row.definition, customers: Number(row.customers) };
+}
+
+/** Rows per table of a committed snapshot, as its commit rows say (what the *_current views show). */
+async function committedRows(client: ClickHouseClient, database: string, snapshot: number): Promise<Record<DerivedTable, number>> {
+  const found = await rows<{ table_name: string; rows: string }>(client, bound(
+    `SELECT table_name, toString(rows) AS rows FROM ${quoteIdent(checkName(database))}.derived_snapshots WHERE snapshot = {snapshot:UInt64}`,
+    { snapshot },
+  ));
+  const counts = {} as Record<DerivedTable, number>;
+  for (const table of DERIVED) counts[table] = Number(found.find((r) => r.table_name === table)?.rows ?? 0);
+  return counts;
 }
 
 /** Incremental: `base` is the full rebuild the overlay completes (all three tables rest on it since migration 016). */

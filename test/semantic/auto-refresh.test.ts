@@ -37,7 +37,7 @@ async function paidOrders(): Promise<{ orders: number; asOf: string }> {
   return { orders: Number(r.orders), asOf: r.as_of };
 }
 
-const load = (entity: 'customers' | 'transactions', file: string) => ingestFile(tw.warehouse, { entity, file, rejectsFile: false });
+const load = (entity: 'customers' | 'transactions' | 'campaigns', file: string) => ingestFile(tw.warehouse, { entity, file, rejectsFile: false });
 
 test('an empty warehouse is not stale; nothing is rebuilt', async () => {
   assert.deepEqual(await derivedFreshness(tw.warehouse.client, tw.config.database), { snapshot: 0, lastLoad: 0, stale: false });
@@ -94,6 +94,32 @@ test('concurrent checks share one rebuild', async () => {
   assert.ok(a);
   assert.equal(a, b, 'the same rebuild');
   assert.equal(await snapshots(), n0 + 3, 'one commit row per derived table, once');
+});
+
+test('a load that changes no customer (campaigns) commits no snapshot, and the next check does not refresh again', async () => {
+  const snapshot = async () => (await derivedFreshness(tw.warehouse.client, tw.config.database)).snapshot;
+  const s0 = await snapshot();
+  const campaigns = await load('campaigns', join(FIXTURES, 'campaigns.csv'));
+  assert.ok(campaigns.loaded > 0, 'the campaigns load wrote rows');
+  assert.ok((await derivedFreshness(tw.warehouse.client, tw.config.database)).stale, 'a load with rows makes the check look');
+  const r = await refresher.check();
+  assert.ok(r, 'refreshed');
+  assert.deepEqual([r.kind, r.changedCustomers, r.committed], ['incremental', 0, false]);
+  assert.equal(await snapshot(), s0, 'no new commit row');
+  assert.equal(await refresher.check(), undefined, 'the same load does not ask for the same empty refresh again');
+  // A load that does change a customer is refreshed and committed as before.
+  const file = join(tw.dir, 'order-after-campaigns.csv');
+  writeFileSync(
+    file,
+    'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency,quantity,product_id,product_name,category,channel,updated_at\n' +
+      'shop,T-NEW-3,O-NEW-3,1003,2025-03-05 09:00:00,completed,12.00,EUR,1,P1,Notebook,office,web,2025-03-05 09:00:00\n',
+  );
+  const orders = (await paidOrders()).orders;
+  await load('transactions', file);
+  const next = await refresher.check();
+  assert.deepEqual([next?.changedCustomers, next?.committed], [1, true]);
+  assert.ok((await snapshot()) > s0);
+  assert.equal((await paidOrders()).orders, orders + 1);
 });
 
 test('tables written by other derived SQL (an upgrade) are rebuilt at the first check, without a new load', async () => {

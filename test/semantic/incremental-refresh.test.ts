@@ -13,6 +13,7 @@ import { readLastFactDate } from '../../lib/as-of.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { lastPaidDay } from '../../semantic/derived/last-paid-day.ts';
 import { refreshDerived, type RefreshResult } from '../../semantic/derived/refresh.ts';
+import { parseTableVersions, tableVersionsSql } from '../../semantic/refresh-keys.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 
 const AS_OF = '2024-12-31';
@@ -356,13 +357,55 @@ test('a moved as-of date or an explicit full mode rebuilds everything', async ()
   assert.deepEqual(await visible(), before);
 });
 
+/** The data version of the derived tables as the answer cache reads it (semantic/refresh-keys.ts): their commit row's hash. */
+async function derivedVersion(): Promise<string> {
+  const { tables } = parseTableVersions(await scalar(`SELECT (${tableVersionsSql()}) AS v`));
+  const hash = tables.get('derived_snapshots');
+  assert.ok(hash, 'derived_snapshots is in the data version');
+  return hash;
+}
+
+test('a refresh that changes no customer leaves the data version of the derived tables as it was; one that changes one advances it, equal to a full rebuild', async () => {
+  await refresh('full');
+  const version = await derivedVersion();
+  const before = await visible();
+  // Twice: an empty refresh after an empty refresh is still empty (its window did not move).
+  for (const k of [1, 2]) {
+    const none = await refresh('incremental');
+    assert.deepEqual(
+      [none.kind, none.changedCustomers, none.committed],
+      ['incremental', 0, false],
+      `empty refresh ${k}`,
+    );
+    assert.equal(await derivedVersion(), version, `empty refresh ${k}: the commit row is not written again`);
+    assert.deepEqual(
+      none.rows,
+      {
+        paid_orders: before.paid_orders!.length,
+        customer_value: before.customer_value!.length,
+        customer_retention: before.customer_retention!.length,
+      },
+      'the committed rows per table',
+    );
+  }
+  assert.deepEqual(await visible(), before);
+  // The window of the next refresh still opens at the committed snapshot: a line loaded after the empty ones is found.
+  await load('transactions', [line('shop', 'Z1', 'OZ1', '1016', '2024-11-11', 33)]);
+  const one = await refresh('incremental');
+  assert.deepEqual([one.kind, one.changedCustomers, one.committed], ['incremental', 1, true]);
+  assert.notEqual(await derivedVersion(), version, 'a changed customer commits: the version advances');
+  const incremental = await visible();
+  assert.equal(incremental.paid_orders!.length, before.paid_orders!.length + 1);
+  await assertEqualsFullRebuild(incremental, one);
+});
+
 test('the last paid day, read from the newest month with a paid line, is the one the as-of rule reads from all lines', async () => {
   const db = tw.config.database;
   const both = async () => [
     await lastPaidDay(tw.warehouse.client, db),
     await readLastFactDate(tw.warehouse.client, db),
   ];
-  // The newest paid line so far is L1 (2024-12-30, the test above).
+  // The newest paid line so far is L1 (2024-12-30, the moved-as-of test above).
   assert.deepEqual(await both(), ['2024-12-30', '2024-12-30']);
   await load('transactions', [line('shop', 'X1', 'OX1', '1012', '2025-02-10', 5)]);
   assert.deepEqual(await both(), ['2025-02-10', '2025-02-10']);
