@@ -82,7 +82,7 @@ interface AssetAnswer {
 async function navigate(page: Page, label: string, heading: string): Promise<boolean> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
   await page.waitForFunction((h) => document.querySelector('main h1')?.textContent?.trim() === h, heading, {
-    timeout: 60_000,
+    timeout: 120_000,
   });
   return page.evaluate(() => (window as unknown as { openedBeforeRebuild?: boolean }).openedBeforeRebuild === true);
 }
@@ -108,13 +108,13 @@ test(
     await page.fill('#email', ADMIN.email);
     await page.fill('#password', ADMIN.password);
     await Promise.all([
-      page.waitForURL((u) => u.pathname === '/audit', { timeout: 60_000 }),
+      page.waitForURL((u) => u.pathname === '/audit', { timeout: 120_000 }),
       page.click('button[type=submit]'),
     ]);
     await page.waitForFunction(
       () => document.querySelector('main h1')?.textContent?.trim() === 'Audit log',
       undefined,
-      { timeout: 60_000 },
+      { timeout: 120_000 },
     );
     await page.waitForSelector('html[data-hydrated="true"]');
     // Gone after a full page load: tells a navigation inside the page from a reload.
