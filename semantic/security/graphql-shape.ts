@@ -47,7 +47,10 @@ export function graphqlShapeProblem(document: unknown): string | undefined {
   let doc: Node;
   try {
     doc = graphql.parse(document, { noLocation: true });
-  } catch {
+  } catch (err) {
+    // graphql's parser recurses: a document nested thousands deep (selections or a `where` of
+    // nested OR) overflows the stack, and Cube's answer was that engine message (eighth review).
+    if (err instanceof RangeError) return 'This GraphQL document nests too deep to be read (selections, or OR and AND inside each other); write it with fewer levels.';
     return undefined;
   }
   const fragments = new Map<string, Node>();

@@ -82,3 +82,11 @@ test('the guard answers 400 with the sentence for POST and GET, before anything 
     assert.match(JSON.stringify(body), /__schema is asked 3 times under one parent/);
   }
 });
+
+test('a document nested thousands deep is a 400 with a sentence, not the engine\'s stack message (eighth review)', () => {
+  const where = `{ cube(where: ${'{OR: ['.repeat(30_000)}{customer_base: {customer_id: {set: true}}}${']}'.repeat(30_000)}) { customer_base { customers } } }`;
+  const selections = `{ ${'a { '.repeat(30_000)}b${' }'.repeat(30_000)} }`;
+  for (const doc of [where, selections]) assert.match(graphqlShapeProblem(doc) ?? '', /nests too deep to be read/);
+  // An ordinary query is still not this guard's business.
+  assert.equal(graphqlShapeProblem('{ cube(where: {OR: [{customer_base: {customer_id: {set: true}}}]}) { customer_base { customers } } }'), undefined);
+});
