@@ -7,5 +7,6 @@ export function newBuildDir(): string;
 export function switchBuild(dir: string): void;
 export function currentBuildDir(): string | undefined;
 export function claimBuild(dir: string): () => void;
-export function listBuilds(): string[];
+export function listBuilds(buildsDir?: string): string[];
 export function pruneBuilds(keep?: number): string[];
+export function pruneBuildsIn(buildsDir: string, current: string | undefined, keep: number): string[];

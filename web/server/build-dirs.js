@@ -18,10 +18,9 @@ import {
   renameSync,
   rmSync,
   symlinkSync,
-  unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -141,12 +140,15 @@ function servedByALiveProcess(dir) {
   });
 }
 
-/** Directories under web/builds, newest first. */
-export function listBuilds() {
-  if (!existsSync(BUILDS_DIR)) return [];
-  return readdirSync(BUILDS_DIR, { withFileTypes: true })
+/**
+ * Build directories under `buildsDir` (default web/builds), newest first.
+ * @param {string} [buildsDir]
+ */
+export function listBuilds(buildsDir = BUILDS_DIR) {
+  if (!existsSync(buildsDir)) return [];
+  return readdirSync(buildsDir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => join(BUILDS_DIR, e.name))
+    .map((e) => join(buildsDir, e.name))
     .sort()
     .reverse();
 }
@@ -158,10 +160,27 @@ export function listBuilds() {
  * @param {number} [keep]
  */
 export function pruneBuilds(keep = KEEP_PREVIOUS) {
-  const current = currentBuildDir();
+  const removed = pruneBuildsIn(BUILDS_DIR, currentBuildDir(), keep);
+  // A symlink left by a switch that died between its two steps.
+  for (const name of readdirSync(WEB_ROOT)) {
+    if (!name.startsWith('.build-link-')) continue;
+    const pid = Number(name.slice('.build-link-'.length));
+    if (!alive(pid)) rmSync(join(WEB_ROOT, name), { force: true });
+  }
+  return removed;
+}
+
+/**
+ * pruneBuilds on any folder of builds (tests use a temp one): `current` is never removed.
+ * @param {string} buildsDir
+ * @param {string | undefined} current
+ * @param {number} keep
+ * @returns {string[]}
+ */
+export function pruneBuildsIn(buildsDir, current, keep) {
   const removed = [];
   let kept = 0;
-  for (const dir of listBuilds()) {
+  for (const dir of listBuilds(buildsDir)) {
     if (dir === current) continue;
     if (kept < keep) {
       kept++;
@@ -169,7 +188,7 @@ export function pruneBuilds(keep = KEEP_PREVIOUS) {
     }
     if (servedByALiveProcess(dir)) continue;
     // Renamed aside first: a server starting now cannot find half a directory under its old name.
-    const aside = join(BUILDS_DIR, `.removing-${process.pid}-${dir.slice(BUILDS_DIR.length + 1)}`);
+    const aside = join(buildsDir, `.removing-${process.pid}-${basename(dir)}`);
     try {
       renameSync(dir, aside);
       rmSync(aside, { recursive: true, force: true });
@@ -177,12 +196,6 @@ export function pruneBuilds(keep = KEEP_PREVIOUS) {
     } catch {
       // Another process pruned it first.
     }
-  }
-  // A symlink left by a switch that died between its two steps.
-  for (const name of readdirSync(WEB_ROOT)) {
-    if (!name.startsWith('.build-link-')) continue;
-    const pid = Number(name.slice('.build-link-'.length));
-    if (!alive(pid)) unlinkSync(join(WEB_ROOT, name));
   }
   return removed;
 }
