@@ -8,15 +8,24 @@
  *
  * The read set of a /v1/load answer, from the model files and the engine's own view definitions:
  * - the members the query names (any string `<view or cube>.<member>` anywhere in it: selected,
- *   filtered, ordered) → the cubes on each member's join path in its view (Cube joins along it);
- *   a member the model does not resolve counts as every cube of its view;
- * - each cube's SQL (`sql`, `sql_table`, `refresh_key`, every member's and segment's `sql`) with the
- *   scope's row filter as Cube renders it: `{SECURITY_CONTEXT.<claim>.filter(…)}` is `1 = 1` for a
- *   scope without that claim, so an executive's deals do not read customers, an owner's do; the SQL
- *   of a join only when a path takes it; a cube named in another cube's SQL counts too;
+ *   filtered, ordered) → the cubes on each member's join path in its view (Cube joins along it)
+ *   and the member in its cube; a member the model does not resolve counts as every cube of its
+ *   view, whole;
+ * - of each cube on a path, its own SQL (`sql`, `sql_table`) and its primary key's SQL (Cube
+ *   groups by it when a join multiplies rows); of the member, its own SQL (with its filters, its
+ *   cases) and, through the `{…}` references in it, the members and cubes that SQL names
+ *   (transitively: a sub-query dimension over another cube reads that cube and the join to it).
+ *   Only the members a query names count: the customers cube's `source_ids` reads the identity
+ *   map, which every load writes, and counting it for every query over the customers made every
+ *   customer and sales answer due at each load (session 10);
+ * - the scope's row filter as Cube renders it: `{SECURITY_CONTEXT.<claim>.filter(…)}` is `1 = 1`
+ *   for a scope without that claim, so an executive's deals do not read customers, an owner's do;
+ *   the SQL of a join only when a path takes it;
  * - every table name in that SQL, then through the engine's definitions of views, materialized
  *   views and other non-MergeTree tables, transitively; a derived table stands for the commit row
  *   that publishes it (refresh-keys.ts REPRESENTED_BY).
+ * A cube's `refresh_key` is not part of it: it decides when Cube's own cache expires, not what an
+ * answer is computed from, and every answer this cache does not hold is asked with renewQuery.
  * Anything the resolver cannot tell (a model file that is not YAML, a query naming no known member)
  * reads everything: such an answer goes stale on every change, as all did before. Over-counting
  * costs a re-computation; under-counting would serve old data, so every doubt counts as a read.
@@ -28,19 +37,32 @@ type Obj = Record<string, unknown>;
 
 /** What the resolver knows of one cube. */
 interface CubeReads {
-  /** Every SQL text of the cube but its joins: read by any query that touches the cube. */
-  sql: string;
+  /** Its own SQL (`sql`, `sql_table`) and its primary key's: read by any query that touches the cube. */
+  base: string;
+  /** Each measure's, dimension's and segment's own SQL (its `sql`, its filters', its cases'), by name; '' for none (a plain count). */
+  members: Map<string, string>;
+  /** Every SQL text of the cube but its joins: a cube read whole (a member the resolver cannot place). */
+  whole: string;
   /** A join's SQL by the cube it joins: read when a join path goes from this cube to that one. */
   joins: Map<string, string>;
-  /** Names of its measures, dimensions and segments (a view's `includes: "*"`). */
-  members: Set<string>;
 }
 
-/** A view member's join paths: the cubes each path passes (Cube joins them all to reach the member). */
-type Paths = string[][];
+/** One way a view member is reached: the join path to its cube, and its name there (undefined: the last cube whole). */
+interface Reach {
+  path: string[];
+  member?: string;
+}
 
 const IDENT = /[A-Za-z_][A-Za-z0-9_]*/g;
 const MEMBER = /^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)/;
+/**
+ * A Cube reference: `{CUBE}`, `{CUBE.member}`, `{member}`, `{cube.member}`, `{cube}` — the name
+ * right after an opening brace. Cube compiles YAML SQL as a template whose `{…}` are its
+ * references; a name outside braces is the SQL's own (a column, a table).
+ */
+const REFERENCE = /\{\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_]*))?/g;
+/** Names after a brace that are Cube's context objects, not cubes or members. */
+const CONTEXT_NAMES = new Set(['SECURITY_CONTEXT', 'FILTER_PARAMS', 'COMPILE_CONTEXT', 'SQL_UTILS']);
 
 const isObj = (v: unknown): v is Obj => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
@@ -56,13 +78,24 @@ function sqlStrings(value: unknown, skip: ReadonlySet<string>, out: string[] = [
   return out;
 }
 
-function memberNames(cube: Obj): Set<string> {
-  const names = new Set<string>();
-  for (const kind of ['measures', 'dimensions', 'segments']) {
+const MEMBER_KINDS = ['measures', 'dimensions', 'segments'] as const;
+
+/** The cube's members' own SQL by name, and its primary key's SQL. */
+function membersOf(cube: Obj): { members: Map<string, string>; primaryKey: string[] } {
+  const members = new Map<string, string>();
+  const primaryKey: string[] = [];
+  for (const kind of MEMBER_KINDS) {
     const list = cube[kind];
-    if (Array.isArray(list)) for (const m of list) if (isObj(m) && typeof m.name === 'string') names.add(m.name);
+    if (!Array.isArray(list)) continue;
+    for (const m of list) {
+      if (!isObj(m) || typeof m.name !== 'string') continue;
+      const sql = sqlStrings(m, new Set()).join('\n');
+      // Two members of one name (not valid Cube): both count.
+      members.set(m.name, members.has(m.name) ? `${members.get(m.name)}\n${sql}` : sql);
+      if (m.primary_key === true || m.primaryKey === true) primaryKey.push(sql);
+    }
   }
-  return names;
+  return { members, primaryKey };
 }
 
 /**
@@ -98,8 +131,8 @@ export function renderScopeFilters(sql: string, claims: Readonly<Record<string, 
 /** The model's cubes and views as the resolver needs them, from the parsed YAML documents. */
 export class ModelReads {
   readonly #cubes = new Map<string, CubeReads>();
-  /** view → member → join paths; `*` → every path of the view (a member it does not resolve). */
-  readonly #views = new Map<string, Map<string, Paths>>();
+  /** view → member → how it is reached; `*` → every path of the view, cubes whole (a member it does not resolve). */
+  readonly #views = new Map<string, Map<string, Reach[]>>();
   /** False when something in the model is beyond this resolver: every answer then reads everything. */
   readonly complete: boolean;
 
@@ -114,19 +147,21 @@ export class ModelReads {
         if (cube.extends !== undefined) complete = false;
         const joins = new Map<string, string>();
         for (const j of Array.isArray(cube.joins) ? cube.joins : []) if (isObj(j) && typeof j.name === 'string') joins.set(j.name, sqlStrings(j, new Set()).join('\n'));
-        this.#cubes.set(cube.name, { sql: sqlStrings(cube, new Set(['joins'])).join('\n'), joins, members: memberNames(cube) });
+        const { members, primaryKey } = membersOf(cube);
+        const own = [cube.sql, cube.sql_table].filter((t): t is string => typeof t === 'string');
+        this.#cubes.set(cube.name, { base: [...own, ...primaryKey].join('\n'), members, whole: sqlStrings(cube, new Set(['joins'])).join('\n'), joins });
       }
     }
     for (const doc of docs) {
       if (!isObj(doc)) continue;
       for (const view of Array.isArray(doc.views) ? doc.views : []) {
         if (!isObj(view) || typeof view.name !== 'string') continue;
-        const members = new Map<string, Paths>();
-        const every: Paths = [];
-        const add = (name: string, path: string[]): void => {
-          const paths = members.get(name) ?? [];
-          paths.push(path);
-          members.set(name, paths);
+        const members = new Map<string, Reach[]>();
+        const every: Reach[] = [];
+        const add = (name: string, reach: Reach): void => {
+          const reaches = members.get(name) ?? [];
+          reaches.push(reach);
+          members.set(name, reaches);
         };
         for (const entry of Array.isArray(view.cubes) ? view.cubes : []) {
           if (!isObj(entry) || typeof entry.join_path !== 'string') {
@@ -134,17 +169,18 @@ export class ModelReads {
             continue;
           }
           const path = entry.join_path.split('.').map((s) => s.trim());
-          every.push(path);
+          every.push({ path });
           const last = path[path.length - 1];
           const alias = typeof entry.alias === 'string' ? entry.alias : last;
           const full = (name: string): string => (entry.prefix ? `${alias}_${name}` : name);
           const excludes = new Set(Array.isArray(entry.excludes) ? entry.excludes.filter((e): e is string => typeof e === 'string') : []);
           if (entry.includes === '*') {
-            for (const name of this.#cubes.get(last)?.members ?? []) if (!excludes.has(name)) add(full(name), path);
+            for (const name of this.#cubes.get(last)?.members.keys() ?? []) if (!excludes.has(name)) add(full(name), { path, member: name });
           } else if (Array.isArray(entry.includes)) {
             for (const inc of entry.includes) {
-              if (typeof inc === 'string') add(full(inc), path);
-              else if (isObj(inc) && typeof (inc.alias ?? inc.name) === 'string') add(full(String(inc.alias ?? inc.name)), path);
+              if (typeof inc === 'string') add(full(inc), { path, member: inc });
+              else if (isObj(inc) && typeof inc.name === 'string') add(full(String(inc.alias ?? inc.name)), { path, member: inc.name });
+              else if (isObj(inc) && typeof inc.alias === 'string') add(full(inc.alias), { path });
             }
           }
         }
@@ -165,46 +201,90 @@ export class ModelReads {
   }
 
   /**
-   * The SQL a query over these members reads in a scope (join SQL along the paths, every cube's SQL
-   * with the scope's filters rendered, and the cubes named in it, transitively); undefined when the
-   * query names no member the model knows.
+   * The SQL a query over these members reads in a scope: of every cube on the members' join paths
+   * its own SQL and primary key, the joins along the paths, the members' own SQL and what it
+   * references (members, cubes and the joins to them, transitively), each with the scope's filters
+   * rendered; undefined when the query names no member the model knows.
    */
   sqlRead(query: unknown, claims: Readonly<Record<string, unknown>>): string | undefined {
-    const cubes = new Set<string>();
-    const joinSql: string[] = [];
-    let named = false;
+    const texts: string[] = [];
+    const taken = new Set<string>();
+    /** SQL texts still to render and scan for references, each with the cube its `{CUBE}` means. */
+    const work: { cube: string; text: string }[] = [];
+    const once = (tag: string): boolean => !taken.has(tag) && Boolean(taken.add(tag));
+    const takeCube = (c: string): void => {
+      const cube = this.#cubes.get(c);
+      if (cube && once(`cube ${c}`)) work.push({ cube: c, text: cube.base });
+    };
+    const takeWhole = (c: string): void => {
+      const cube = this.#cubes.get(c);
+      if (!cube || !once(`whole ${c}`)) return;
+      takeCube(c);
+      work.push({ cube: c, text: cube.whole });
+    };
+    const takeMember = (c: string, m: string): void => {
+      const cube = this.#cubes.get(c);
+      if (!cube || !once(`member ${c}.${m}`)) return;
+      takeCube(c);
+      const sql = cube.members.get(m);
+      if (sql === undefined) takeWhole(c);
+      else work.push({ cube: c, text: sql });
+    };
+    /** The join between two cubes, declared on either (Cube joins along whichever the graph has). */
+    const takeJoin = (a: string, b: string): void => {
+      for (const [from, to] of [[a, b], [b, a]]) {
+        const sql = this.#cubes.get(from)?.joins.get(to);
+        if (sql !== undefined && once(`join ${from}>${to}`)) work.push({ cube: from, text: sql });
+      }
+    };
     const takePath = (path: string[]): void => {
       path.forEach((c, i) => {
-        cubes.add(c);
-        if (i > 0) joinSql.push(this.#cubes.get(path[i - 1])?.joins.get(c) ?? '', this.#cubes.get(c)?.joins.get(path[i - 1]) ?? '');
+        takeCube(c);
+        if (i > 0) takeJoin(path[i - 1], c);
       });
     };
+    let named = false;
     for (const s of strings(query)) {
       const m = MEMBER.exec(s);
       if (!m) continue;
       const view = this.#views.get(m[1]);
       if (view) {
         named = true;
-        for (const path of view.get(m[2]) ?? view.get('*') ?? []) takePath(path);
+        const reaches = view.get(m[2]);
+        if (reaches)
+          for (const { path, member } of reaches) {
+            takePath(path);
+            const last = path[path.length - 1];
+            if (member === undefined) takeWhole(last);
+            else takeMember(last, member);
+          }
+        else
+          for (const { path } of view.get('*') ?? []) {
+            takePath(path);
+            for (const c of path) takeWhole(c);
+          }
       } else if (this.#cubes.has(m[1])) {
         named = true;
-        cubes.add(m[1]);
+        takeMember(m[1], m[2]);
       }
     }
     if (!named) return undefined;
-    const texts: string[] = [...joinSql];
-    const seen = new Set<string>();
-    // A cube named in a join's SQL is read with it.
-    const queue = [...cubes, ...joinSql.flatMap((t) => (t.match(IDENT) ?? []).filter((token) => this.#cubes.has(token)))];
-    while (queue.length) {
-      const name = queue.pop()!;
-      if (seen.has(name)) continue;
-      seen.add(name);
-      const cube = this.#cubes.get(name);
-      if (!cube) continue;
-      const sql = renderScopeFilters(cube.sql, claims);
+    while (work.length) {
+      const { cube, text } = work.pop()!;
+      const sql = renderScopeFilters(text, claims);
       texts.push(sql);
-      for (const token of sql.match(IDENT) ?? []) if (token !== name && this.#cubes.has(token) && !seen.has(token)) queue.push(token);
+      for (const [, first, second] of sql.matchAll(REFERENCE)) {
+        if (CONTEXT_NAMES.has(first)) continue;
+        if (first === 'CUBE') {
+          if (second !== undefined) takeMember(cube, second);
+        } else if (this.#cubes.has(first) && first !== cube) {
+          // Another cube's member (a sub-query dimension, a join's other side): that cube, joined to this one.
+          takeJoin(cube, first);
+          if (second !== undefined) takeMember(first, second);
+          else takeWhole(first);
+        } else if (this.#cubes.get(cube)?.members.has(first)) takeMember(cube, first);
+        else if (first === cube && second !== undefined) takeMember(cube, second);
+      }
     }
     return texts.join('\n');
   }

@@ -148,3 +148,67 @@ test('ReadSets: a key sees the day and its tables; definitions are re-read when 
   sets.forget();
   assert.equal(sets.project(deals, value), value);
 });
+
+/**
+ * Per-member read sets (session 11): a cube's member that reads another table through a sub-query
+ * (the customers' source ids over the identity map) counts only for the queries that name it, so a
+ * load writing that table leaves the others current; what a member references counts with it.
+ */
+const MEMBER_DOCS = [
+  {
+    cubes: [
+      {
+        name: 'people',
+        sql: 'SELECT * FROM people_v WHERE {SECURITY_CONTEXT.owner_id.filter("owner")}',
+        // Cube's own cache key: not what an answer is computed from.
+        refresh_key: { sql: 'SELECT max(x) FROM audit' },
+        joins: [{ name: 'ids', relationship: 'one_to_many', sql: '{CUBE}.pid = {ids.pid}' }],
+        dimensions: [
+          { name: 'pid', sql: '{CUBE}.pid', type: 'string', primary_key: true },
+          { name: 'region', sql: '{CUBE}.region', type: 'string' },
+          { name: 'tenure', sql: "dateDiff('day', {CUBE}.signup, (SELECT max(as_of) FROM derived_snapshots))", type: 'number' },
+          { name: 'tenure_band', sql: "if({tenure} < 90, 'new', 'old')", type: 'string' },
+          { name: 'id_list', sql: '{ids.list}', type: 'string', sub_query: true },
+        ],
+        measures: [
+          { name: 'count', type: 'count' },
+          { name: 'long_standing', type: 'count', filters: [{ sql: '{CUBE.tenure} > (SELECT max(days) FROM thresholds)' }] },
+        ],
+      },
+      {
+        name: 'ids',
+        sql: 'SELECT pid, source_id FROM identity_map',
+        dimensions: [{ name: 'pid', sql: '{CUBE}.pid', type: 'string' }, { name: 'source_key', sql: '{CUBE}.source_id', type: 'string', primary_key: true }],
+        measures: [{ name: 'list', sql: 'groupArray({CUBE}.source_id)', type: 'string' }],
+      },
+    ],
+  },
+  {
+    views: [
+      {
+        name: 'base',
+        cubes: [
+          { join_path: 'people', includes: ['region', 'tenure_band', 'id_list', 'long_standing', { name: 'count', alias: 'people_count' }] },
+          { join_path: 'people.ids', includes: [{ name: 'source_key', alias: 'source' }] },
+        ],
+      },
+    ],
+  },
+];
+const MEMBER_ROWS = ['people', 'identity_map', 'derived_snapshots', 'thresholds', 'audit'].map((name) => ({ name, engine: 'MergeTree', create_table_query: `CREATE TABLE db.${name} (x UInt8) ENGINE = MergeTree` }));
+MEMBER_ROWS.push({ name: 'people_v', engine: 'View', create_table_query: 'CREATE VIEW db.people_v AS SELECT * FROM db.people' });
+
+test('per-member read sets: only the members a query names (and what they reference) count; a sub-query member reads its cube; refresh keys do not count', () => {
+  const model = new ModelReads(MEMBER_DOCS);
+  const g = new TableGraph(MEMBER_ROWS);
+  const reads = (query: unknown, scope?: [string, string][]) => tablesReadBy(key(query, scope), model, g);
+  assert.deepEqual(reads({ measures: ['base.people_count'], dimensions: ['base.region'] }), ['people', 'people_v'], 'not the identity map, not the derived tables, not the refresh key’s table');
+  assert.deepEqual(reads({ dimensions: ['base.id_list'] }), ['identity_map', 'people', 'people_v'], 'the sub-query member reads the other cube');
+  assert.deepEqual(reads({ dimensions: ['base.source'] }), ['identity_map', 'people', 'people_v'], 'a member over the joined cube: its path');
+  assert.deepEqual(reads({ dimensions: ['base.tenure_band'] }), ['derived_snapshots', 'people', 'people_v'], 'a member referencing another member reads what that one reads');
+  assert.deepEqual(reads({ measures: ['base.long_standing'] }), ['derived_snapshots', 'people', 'people_v', 'thresholds'], "a measure's filter SQL and the member it references");
+  assert.deepEqual(reads({ measures: ['base.people_count'], filters: [{ member: 'base.tenure_band', operator: 'equals', values: ['new'] }] }), ['derived_snapshots', 'people', 'people_v'], 'a member named only in a filter');
+  assert.deepEqual(reads({ measures: ['base.no_such_member'] }), ['audit', 'derived_snapshots', 'identity_map', 'people', 'people_v', 'thresholds'], 'an unknown member: every cube of the view, whole');
+  assert.deepEqual(reads({ measures: ['people.count'] }), ['people', 'people_v'], 'a cube named directly: its member');
+  assert.deepEqual(reads({ measures: ['people.nothing'] }), ['audit', 'derived_snapshots', 'identity_map', 'people', 'people_v', 'thresholds'], 'an unknown member of a cube: the cube whole');
+});
