@@ -269,7 +269,8 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   // load does the same with numbers.currencySymbol.
   // Accounting negatives ("(12.50)") are read by the load as minus amounts; guessed as such.
   const signed = table.rows.map((r) => r.map(withMinusForParens));
-  const sign = guessCurrencySign(signed.flat());
+  // A grouped report writes its sign on the total lines only ("$1,710.50"): they say the currency too.
+  const sign = guessCurrencySign([...signed.flat(), ...(grouped?.totals.flat() ?? [])]);
   const rows = sign ? signed.map((r) => r.map((v) => withoutCurrencySign(v, sign.symbol))) : signed;
   const numbers = guessNumberFormat(rows.flat());
   let preferDayFirst = numbers.decimal === ',' || table.csv?.delimiter === ';';
@@ -581,11 +582,12 @@ function interactionKind(table: SampleTable): [RegExp, string, string] | undefin
  * heading carried down, or undefined when any row fills that cell beside other values (an ordinary
  * table whose column is sometimes empty).
  */
-function groupedLayout(table: SampleTable): { col: number; rows: string[][]; headings: number; example: string } | undefined {
+function groupedLayout(table: SampleTable): { col: number; rows: string[][]; totals: string[][]; headings: number; example: string } | undefined {
   if (table.format !== 'csv' || !table.header || table.names.length < 3) return undefined;
   const filled = (v: string | undefined): boolean => (v ?? '').trim() !== '';
   for (const col of [0, 1]) {
     const rows: string[][] = [];
+    const totals: string[][] = [];
     let headings = 0;
     let example = '';
     let heading: string | undefined;
@@ -594,8 +596,10 @@ function groupedLayout(table: SampleTable): { col: number; rows: string[][]; hea
       const others = r.some((v, i) => i !== col && filled(v));
       if (filled(r[col])) {
         const v = r[col].trim();
-        if (TOTAL_LABEL.test(v)) heading = undefined;
-        else if (others) {
+        if (TOTAL_LABEL.test(v)) {
+          heading = undefined;
+          totals.push(r.filter((_, i) => i !== col));
+        } else if (others) {
           grouped = false;
           break;
         } else {
@@ -610,7 +614,7 @@ function groupedLayout(table: SampleTable): { col: number; rows: string[][]; hea
       row[col] = heading ?? '';
       rows.push(row);
     }
-    if (grouped && headings > 0 && rows.length >= headings) return { col, rows, headings, example };
+    if (grouped && headings > 0 && rows.length >= headings) return { col, rows, totals, headings, example };
   }
   return undefined;
 }

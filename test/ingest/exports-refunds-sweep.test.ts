@@ -252,6 +252,8 @@ describe('export shapes of the third sweep load through the unedited detect draf
     const draft = await draftOf(name);
     assert.equal(draft.mapping.csv?.groupHeading, 'customer_ref');
     assert.equal(draft.mapping.csv?.skipLines, 4);
+    // The "$" is written on the total lines only: it still says the currency.
+    assert.deepEqual([draft.mapping.numbers?.currencySymbol, draft.mapping.currency?.default], ['$', 'USD']);
     // The test's own reading: after the title lines and the header, a line with its first cell alone
     // is a heading, one with the first cell empty a row of the last heading, "Total for X" X's net.
     const lines = parseCsv(readFileSync(file(name), 'utf8')).slice(5);
