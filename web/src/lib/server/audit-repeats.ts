@@ -8,8 +8,9 @@
  * Now, per actor and action, in a window of `windowMs`:
  * - the same target with the same outcome is recorded once; its repeats are counted;
  * - at most `rowsPerWindow` rows are recorded; what comes after is counted;
- * and when the window ends, the counted ones are one row each (the repeats of one target; the rest
- * of the actor's action, with how many distinct targets) with their number in `row_count`. What an
+ * and when the window ends, the counted ones are one row each (the repeats of one target, under the
+ * first row's request id; the rest of the actor's action, with how many distinct targets) with
+ * their number in `row_count` and no target ids. What an
  * honest user does — a token every 14 minutes per tab, a customer opened again — costs the same
  * rows as before or fewer; a flood costs at most `rowsPerWindow` + its summaries per window.
  */
@@ -116,8 +117,10 @@ export class AuditRepeats<E extends RepeatableEntry, A extends { sub: string }> 
         detail: `more than ${this.rowsPerWindow} rows in ${minutes} minutes: the further ones counted (${r.targets.size} distinct targets)`,
         at: new Date(at),
       };
+    // No target ids in a row written later: a privacy erasure in between (lib/privacy) replaced
+    // them in the rows already there; the request id leads to the first row, which has them.
     const why = r.entry.detail ? `${r.entry.detail}; ` : '';
-    return { ...r.entry, rowCount: r.count, detail: `${why}repeated in the ${minutes} minutes after this row's first: counted`, at: new Date(at) };
+    return { ...r.entry, targetIds: [], rowCount: r.count, detail: `${why}repeats of this request's row in the ${minutes} minutes after it: counted`, at: new Date(at) };
   }
 
   get size(): number {
