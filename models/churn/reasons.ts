@@ -107,8 +107,65 @@ const pct = (v: number): string => {
  * values as `horizon_days` (scoring does); "the coming period" when it did not.
  */
 const nextDays = (v: Values): string => (known(v.horizon_days) ? `the next ${days(v.horizon_days)}` : 'the coming period');
-/** A whole percent that never rounds a near-certainty up to "100%" (or a remote chance down to "0%"). */
-const chance = (p: number): string => (p > 0.99 ? 'over 99%' : p < 0.01 ? 'under 1%' : pct(p));
+
+/**
+ * The customer's usual purchases in a horizon-long window: the horizon over their average gap
+ * between orders while they bought (order_gap_days, the gap the recency reason quotes), NaN with a
+ * single order, all orders on one day or no horizon. A fact of their history, so the forecast is
+ * read against what they did, not as a probability beside the churn probability.
+ */
+function usualPurchases(v: Values): number {
+  const gap = v.order_gap_days;
+  return known(gap) && gap > 0 && known(v.horizon_days) ? v.horizon_days / gap : NaN;
+}
+
+/**
+ * An expected count with one decimal; "under 0.1" where it would show "0.0" without being 0 (a
+ * 0.03 expectation is not a certainty of none).
+ */
+const count = (n: number): string => (n > 0 && n < 0.05 ? 'under 0.1' : n.toFixed(1));
+/** The number count() shows ("under 0.1" as 0): the direction rule compares what the reader sees. */
+const tenths = (n: number): number => Number(n.toFixed(1));
+
+/**
+ * The BG/NBD forecast in the customer's terms: "expected 0.3 purchases in the next 90 days,
+ * usually 2.1". Without the expectation (a caller that passes only one column) the words say which
+ * outcome the pattern finds likelier, never a percentage.
+ */
+function forecast(v: Values): string {
+  const e = v.bgnbd_expected_purchases;
+  if (known(e)) {
+    const head = `expected ${count(e)} purchases in ${nextDays(v)}`;
+    const usual = usualPurchases(v);
+    if (known(usual)) return `${head}, usually ${count(usual)}`;
+    if (known(v.orders_total) && v.orders_total <= 1) return `${head}, after a single order`;
+    if (known(v.orders_total) && v.order_gap_days === 0) return `${head}, after ${int(v.orders_total)} orders on one day`;
+    return head;
+  }
+  const logOdds = v.bgnbd_logodds_no_purchase;
+  if (known(logOdds)) return `purchase pattern: ${logOdds > 0 ? 'no purchase is likelier than one' : 'a purchase is likelier than none'} in ${nextDays(v)}`;
+  const alive = v.bgnbd_p_alive;
+  if (known(alive)) return alive < 0.5 ? 'purchase pattern: more likely to have stopped buying than not' : 'purchase pattern: more likely still buying than not';
+  return 'no forecast from the purchase pattern';
+}
+
+/**
+ * Whether forecast()'s words point toward churn: fewer expected purchases than usual (as shown, to
+ * a tenth), under one when there is no usual pace, no purchase the likelier outcome. pickReasons
+ * counts no positive credit of the forecast topic otherwise: "expected 2.4 purchases in the next
+ * 90 days, usually 2.1" is no reason to leave, whatever a model credits it with. Unknown values
+ * keep their credit, as for the other features.
+ */
+export function forecastPointsToChurn(v: Values): boolean {
+  const e = v.bgnbd_expected_purchases;
+  if (known(e)) {
+    const usual = usualPurchases(v);
+    return tenths(e) < (known(usual) ? tenths(usual) : 1);
+  }
+  if (known(v.bgnbd_logodds_no_purchase)) return v.bgnbd_logodds_no_purchase > 0;
+  if (known(v.bgnbd_p_alive)) return v.bgnbd_p_alive < 0.5;
+  return true;
+}
 
 function days(n: number): string {
   return plural(n, 'day');
@@ -198,7 +255,16 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
     known(v.gap_max_days) && v.recency_days > v.gap_max_days
       ? `no purchase for ${days(v.recency_days)}, longer than any gap they came back from (${int(v.gap_max_days)} days)`
       : `no purchase for ${days(v.recency_days)}`,
-  gap_cv: (v) => (known(v.gap_cv) ? `irregular buyer (gaps between purchases vary by ${pct(v.gap_cv)})` : 'too few purchases to show a rhythm'),
+  // The coefficient of variation in words, not as "vary by 45%" (a percentage beside the churn
+  // probability), and a steady buyer is not called irregular.
+  gap_cv: (v) =>
+    !known(v.gap_cv)
+      ? 'too few purchases to show a rhythm'
+      : v.gap_cv >= 1
+        ? 'irregular buyer: gaps between purchases vary by more than their average length'
+        : v.gap_cv >= 0.5
+          ? 'irregular buyer: gaps between purchases vary by over half their average length'
+          : 'steady buyer: gaps between purchases vary by under half their average length',
   gap_max_days: (v) => (known(v.gap_max_days) ? `has gone ${days(v.gap_max_days)} between purchases before` : 'a single purchase day so far'),
   order_trend_180d: (v) =>
     known(v.order_trend_180d) && v.order_trend_180d < 0 ? 'fewer orders in the last 6 months than the 6 before' : 'orders over the last year',
@@ -207,18 +273,14 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
   active_months_365d: (v) => `bought in ${plural(v.active_months_365d, 'month')} of the last 12`,
   orders_same_window_last_year: (v) =>
     v.orders_same_window_last_year === 0 ? 'did not buy in this season last year' : `${plural(v.orders_same_window_last_year, 'order')} in this season last year`,
-  bgnbd_p_alive: (v) => (known(v.bgnbd_p_alive) ? `purchase pattern says ${pct(v.bgnbd_p_alive)} likely still active` : 'purchase pattern unknown'),
-  bgnbd_expected_purchases: (v) =>
-    known(v.bgnbd_expected_purchases) ? `expected ${v.bgnbd_expected_purchases.toFixed(1)} purchases in ${nextDays(v)}` : 'no purchase forecast',
+  // The three BG/NBD outputs word one fact, the forecast against the customer's own pace (forecast
+  // below): a probability here sat beside the model's churn probability as a second, contradicting
+  // one ("purchase pattern alone: 29% chance of no purchase" next to "churn probability 87.9%"),
+  // and a low one listed as raising the risk read backwards.
+  bgnbd_p_alive: forecast,
+  bgnbd_expected_purchases: forecast,
   bgnbd_clv_12m: (v, f = DEFAULT_FORMAT) => (known(v.bgnbd_clv_12m) ? `forecast 12-month value ${money(v.bgnbd_clv_12m, f)}` : 'no value forecast'),
-  // The stack's input is a log-odds (precise at the extremes); people read the probability. Named
-  // as the purchase pattern's own: beside the model's churn probability of the same customer and
-  // horizon (50.1 %, "36% chance of no purchase in the next 90 days") the bare words read as a
-  // second, contradicting churn probability.
-  bgnbd_logodds_no_purchase: (v) =>
-    known(v.bgnbd_logodds_no_purchase)
-      ? `purchase pattern alone: ${chance(1 / (1 + Math.exp(-v.bgnbd_logodds_no_purchase)))} chance of no purchase in ${nextDays(v)}`
-      : 'no purchase forecast',
+  bgnbd_logodds_no_purchase: forecast,
 };
 
 /** The words for one feature of one customer; amounts in `format`'s currency (default EUR, en-GB). */
@@ -244,8 +306,36 @@ export function topicOf(feature: string, values: Values): string {
   return REASON_TOPICS[feature] ?? feature;
 }
 
-/** Features allowed to word a topic (default: any member). */
-const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = { recency: ['recency_days', 'overdue_ratio', 'recency_over_max_gap'] };
+/**
+ * Features allowed to word a topic (default: any member). The forecast is worded by the expected
+ * purchases whichever of its columns carries the credit: the text is about them, so the population
+ * comparison must be theirs too ("fewer than 71% of customers"), not the P(no purchase)'s "higher than".
+ */
+const TOPIC_WORDING: Readonly<Record<string, readonly string[]>> = {
+  recency: ['recency_days', 'overdue_ratio', 'recency_over_max_gap'],
+  forecast: ['bgnbd_expected_purchases'],
+};
+
+/**
+ * The features a reason of a model with these features may name: its own and the topics' wording
+ * fallbacks (the stack has the P(no purchase) column but its forecast reads as the expected
+ * purchases). Scoring compares each named feature with the population, so it indexes this list.
+ */
+export function reasonFeaturesOf(features: readonly string[]): readonly string[] {
+  let out = reasonFeatureLists.get(features);
+  if (!out) {
+    const extra = new Set<string>();
+    for (const f of features) {
+      for (const recency of [0, 90, 180]) {
+        const wording = TOPIC_WORDING[topicOf(f, { recency_days: recency })];
+        if (wording && !features.includes(wording[0])) extra.add(wording[0]);
+      }
+    }
+    reasonFeatureLists.set(features, (out = [...features, ...extra]));
+  }
+  return out;
+}
+const reasonFeatureLists = new WeakMap<readonly string[], readonly string[]>();
 
 /**
  * topicOf and TOPIC_WORDING for every feature of a model's list, in its three recency cases
@@ -262,6 +352,8 @@ interface TopicTable {
   seen: Float64Array;
   slot: Int32Array;
   calls: number;
+  /** The forecast topic's id in names, −1 when no feature of the list is in it. */
+  forecast: number;
 }
 
 const topicTables = new WeakMap<readonly string[], TopicTable>();
@@ -293,6 +385,7 @@ function topicTableOf(features: readonly string[]): TopicTable {
     seen: new Float64Array(names.length),
     slot: new Int32Array(names.length),
     calls: 0,
+    forecast: names.indexOf('forecast'),
   };
   topicTables.set(features, table);
   return table;
@@ -377,6 +470,8 @@ export function pickReasons(
   const topicOfFeature = table.topic[regime];
   const wordable = table.wordable[regime];
   const stamp = ++table.calls;
+  // The forecast's words have their own direction (forecastPointsToChurn), decided once per customer.
+  const forecastOff = table.forecast >= 0 && !forecastPointsToChurn(values) ? table.forecast : -1;
   const keys: string[] = [];
   const sums: number[] = [];
   const best: string[] = [];
@@ -384,13 +479,14 @@ export function pickReasons(
   for (let j = 0; j < features.length; j++) {
     const c = contributions[offset + j];
     if (!Number.isFinite(c) || c === 0) continue;
+    const id = topicOfFeature[j];
+    if (c > 0 && id === forecastOff) continue;
     if (c > 0 && sides && sides.direction[j] !== 0) {
       const m = sides.median[j];
       const v = values[features[j]];
       // Unknown values (no e-mail sent, a single order) keep their credit: their words say so.
       if (known(v) && m === m && (sides.direction[j] > 0 ? v < m : v > m)) continue;
     }
-    const id = topicOfFeature[j];
     // Topics keep the order they first appear in (ties between sums go to the earlier one).
     let t: number;
     if (table.seen[id] === stamp) t = table.slot[id];

@@ -6,7 +6,7 @@
 import type { FeatureSet } from '../churn/features.ts';
 import { predictBlock } from '../churn/predict.ts';
 import { comparisonOf, POPULATION_FEATURES, shareAbove, shareBelow, withoutOnly, type Comparison, type Population } from '../churn/population.ts';
-import { pickReasons, type Reason } from '../churn/reasons.ts';
+import { pickReasons, reasonFeaturesOf, type Reason } from '../churn/reasons.ts';
 import type { LoadedChurnModel } from '../churn/registry.ts';
 import type { FormatContext } from '../../lib/format/index.ts';
 
@@ -101,7 +101,7 @@ export interface PendingRows {
   cutAt: Int32Array;
   /** … the byte offset of the text's "only " (−1: none), dropped unless the value is low, … */
   onlyAt: Int32Array;
-  /** … the feature (index into the model's features) and the customer's value of it. */
+  /** … the feature (index into reasonFeaturesOf(the model's features)) and the customer's value of it. */
   cutFeature: Uint16Array;
   cutValue: Float64Array;
 }
@@ -116,8 +116,11 @@ function comparedOf(names: readonly string[]): Uint8Array {
 
 export function pendingRows(model: LoadedChurnModel, set: RowSet, start: number, end: number, limit: number, format: FormatContext): PendingRows {
   const names = model.file.features;
-  const index = indexOf(names);
-  const compared = comparedOf(names);
+  // A reason may name a feature outside the model's list (the stack's forecast reads as the
+  // expected purchases): the comparisons index the list of what reasons may name.
+  const named = reasonFeaturesOf(names);
+  const index = indexOf(named);
+  const compared = comparedOf(named);
   const { features, columns } = set;
   const n = end - start;
   // One name → value record, refilled for each customer (pickReasons reads it and keeps nothing):
@@ -250,7 +253,7 @@ function bytesOf(s: string): Buffer {
 
 /** Rows [start, end) of pending rows as TabSeparated lines (UTF-8), with their reasons' place in ctx.population. */
 export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, start: number, end: number, ctx: RowContext): Buffer {
-  const comparisons = comparisonsOf(model.file.features, ctx.population);
+  const comparisons = comparisonsOf(reasonFeaturesOf(model.file.features), ctx.population);
   const { bytes, rowEnd, cuts, cutRow, cutAt, onlyAt, cutFeature, cutValue } = rows;
   const head = bytesOf(ctx.head);
   const tail = bytesOf(ctx.tail);

@@ -44,6 +44,13 @@ for (const t of slice) {
 const dayNumber = (d: string): number => Date.parse(`${d}T00:00:00Z`) / 86_400_000;
 const recency = new Map([...purchaseDays].map(([id, days]) => [id, dayNumber(TODAY) - Math.max(...[...days].map(dayNumber))]));
 const orders = new Map([...purchaseDays].map(([id, days]) => [id, days.size]));
+/** Average days between purchase days while buying (last − first over gaps), NaN with one: the loader writes one order per customer and day. */
+const usualGap = new Map(
+  [...purchaseDays].map(([id, days]) => {
+    const d = [...days].map(dayNumber);
+    return [id, d.length < 2 ? NaN : (Math.max(...d) - Math.min(...d)) / (d.length - 1)];
+  }),
+);
 
 let rows: ScoredRow[] = [];
 const progress: string[] = [];
@@ -131,5 +138,38 @@ describe('churn reasons on a CDNOW slice', { skip }, () => {
       }
     }
     assert.ok(checked > 100, `${checked} comparisons checked`);
+  });
+
+  // Session 11: "purchase pattern alone: 29% chance of no purchase in the next 90 days" beside the
+  // churn probability read as a second churn number. The forecast reason says what the customer did.
+  test('the purchase-pattern forecast reads as expected purchases under the usual pace this test counts from the file, never as a probability', () => {
+    const file = readdirSync(join(tw.dir, 'models')).find((f) => f.startsWith('churn-'))!;
+    const model = JSON.parse(readFileSync(join(tw.dir, 'models', file), 'utf8')) as { features: string[] };
+    const usesForecast = model.features.some((f) => f.startsWith('bgnbd_') && f !== 'bgnbd_clv_12m');
+    let checked = 0;
+    for (const r of rows) {
+      for (const reason of r.top_reasons) {
+        assert.doesNotMatch(reason.text, /chance|likely still active|purchase pattern/, `${r.customer_id}: ${reason.text}`);
+        if (!['bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase', 'bgnbd_p_alive'].includes(reason.feature)) continue;
+        // Named by the expected purchases whichever column carried the credit: the comparison is theirs.
+        assert.equal(reason.feature, 'bgnbd_expected_purchases', `${r.customer_id}: ${reason.text}`);
+        const m = /^expected (\d+\.\d|under 0\.1) purchases in the next (\d+) days(?:, usually (\d+\.\d|under 0\.1)|, after a single order)( — fewer than \d+% of customers)?$/.exec(reason.text);
+        assert.ok(m, `${r.customer_id}: ${reason.text}`);
+        const [, shown, horizon, usual] = m;
+        const expected = shown === 'under 0.1' ? 0 : Number(shown);
+        const gap = usualGap.get(r.customer_id)!;
+        if (Number.isNaN(gap)) {
+          assert.equal(usual, undefined, `${r.customer_id} bought on one day: ${reason.text}`);
+          assert.ok(expected < 1, `${r.customer_id}: ${reason.text}`);
+        } else {
+          const pace = Number(horizon) / gap;
+          assert.equal(usual, pace > 0 && pace < 0.05 ? 'under 0.1' : pace.toFixed(1), `${r.customer_id} (every ${gap} days): ${reason.text}`);
+          // Shown as raising the risk: fewer purchases expected than usual, in the plain reading.
+          assert.ok(expected < (usual === 'under 0.1' ? 0 : Number(usual)), `${r.customer_id}: ${reason.text}`);
+        }
+        checked++;
+      }
+    }
+    if (usesForecast) assert.ok(checked > 50, `${checked} forecast reasons checked`);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { describeFeature, pickReasons, topReasons } from '../../../models/churn/reasons.ts';
+import { describeFeature, forecastPointsToChurn, pickReasons, reasonFeaturesOf, topReasons } from '../../../models/churn/reasons.ts';
 import { FEATURE_NAMES } from '../../../models/churn/features.ts';
 import { BGNBD_FEATURES } from '../../../models/churn/bgnbd-features.ts';
 import { againstPopulation, mediansOf, populationOf, sharesAround } from '../../../models/churn/population.ts';
@@ -24,6 +24,10 @@ describe('describeFeature words a feature with the customer’s values', () => {
     ['days_since_last_contact', { days_since_last_contact: NaN }, 'never contacted (no call, meeting or chat on record)'],
     ['lost_deals_365d', { lost_deals_365d: 2 }, '2 deals lost in the last 12 months'],
     ['tenure_days', { tenure_days: 45 }, 'customer for only 45 days'],
+    // The gaps' coefficient of variation (SD / mean) in words, not a percentage beside the churn probability.
+    ['gap_cv', { gap_cv: 1.2 }, 'irregular buyer: gaps between purchases vary by more than their average length'],
+    ['gap_cv', { gap_cv: 0.5 }, 'irregular buyer: gaps between purchases vary by over half their average length'],
+    ['gap_cv', { gap_cv: 0.45 }, 'steady buyer: gaps between purchases vary by under half their average length'],
   ];
   for (const [feature, values, text] of cases) {
     test(`${feature} ${JSON.stringify(values)}`, () => assert.equal(describeFeature(feature, values), text));
@@ -42,9 +46,6 @@ describe('describeFeature words a feature with the customer’s values', () => {
   // €0.40 is not "€0"; exact 0 and 1 keep their plain text.
   test('shares and amounts that round to 0 % / 100 % / €0 without being it say so', () => {
     assert.equal(describeFeature('email_open_rate_90d', { email_open_rate_90d: 0.004, emails_sent_90d: 250 }), 'opened <1% of e-mails in the last 90 days');
-    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 0.996 }), 'purchase pattern says >99% likely still active');
-    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 1 }), 'purchase pattern says 100% likely still active');
-    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 0.5 }), 'purchase pattern says 50% likely still active');
     assert.equal(describeFeature('aov_365d', { aov_365d: 0.4 }), 'average order value <€1');
     assert.equal(describeFeature('aov_365d', { aov_365d: 0.5 }), 'average order value €1');
   });
@@ -55,12 +56,126 @@ describe('describeFeature words a feature with the customer’s values', () => {
     for (const f of names) assert.doesNotMatch(describeFeature(f, values), /=/, f);
   });
 
-  test('the P(no purchase) log-odds reads as a probability', () => {
-    // log-odds 3.19 → 1 / (1 + e^-3.19) = 0.9604
-    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19 }), 'purchase pattern alone: 96% chance of no purchase in the coming period');
-    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19, horizon_days: 90 }), 'purchase pattern alone: 96% chance of no purchase in the next 90 days');
-    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 5, horizon_days: 90 }), 'purchase pattern alone: over 99% chance of no purchase in the next 90 days');
+  test('no reason text holds "; ", which joins a customer’s reasons (semantic top_reasons, digests) and splits them on the customer page', () => {
+    const names = [...FEATURE_NAMES, ...BGNBD_FEATURES];
+    for (const fill of [0, 0.3, 1, 2, 45, NaN]) {
+      const values = { ...Object.fromEntries(names.map((f) => [f, fill])), horizon_days: 90 };
+      for (const f of names) assert.doesNotMatch(describeFeature(f, values), /;/, `${f} = ${fill}`);
+    }
+  });
+
+});
+
+// Session 11: "purchase pattern alone: 29% chance of no purchase in the next 90 days" stood beside
+// "Churn probability 87.9%" as a second, contradicting churn number, and a 29% chance of no purchase
+// listed as raising the risk read backwards. The forecast now says what the customer did.
+describe('the purchase-pattern forecast reads as purchases against the customer’s own pace, never as a probability', () => {
+  const FORECAST = ['bgnbd_p_alive', 'bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase'];
+
+  test('expected purchases in the horizon against their usual count in as many days', () => {
+    // Usual: 90 days over a 42-day average gap between orders = 2.142857… → "2.1".
+    const v = { bgnbd_expected_purchases: 0.27, bgnbd_p_alive: 0.31, bgnbd_logodds_no_purchase: 1.2, order_gap_days: 42, orders_total: 5, horizon_days: 90 };
+    for (const f of FORECAST) assert.equal(describeFeature(f, v), 'expected 0.3 purchases in the next 90 days, usually 2.1', f);
+    // 180-day horizon, 25-day gap: 7.2 usually.
+    assert.equal(describeFeature('bgnbd_expected_purchases', { ...v, horizon_days: 180, order_gap_days: 25 }), 'expected 0.3 purchases in the next 180 days, usually 7.2');
     assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, horizon_days: 90 }), 'expected 0.2 purchases in the next 90 days');
+    // 0.03 is not "0.0" (a certainty of none); a usual pace of 90 / 2,000 = 0.045 neither.
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, horizon_days: 90 }), 'expected under 0.1 purchases in the next 90 days');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, order_gap_days: 2000, horizon_days: 90 }), 'expected under 0.1 purchases in the next 90 days, usually under 0.1');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.05, horizon_days: 90 }), 'expected 0.1 purchases in the next 90 days');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0, horizon_days: 90 }), 'expected 0.0 purchases in the next 90 days');
+    // Without a horizon there is no window to count the usual pace in.
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, order_gap_days: 42 }), 'expected 0.2 purchases in the coming period');
+  });
+
+  test('no usual pace: a single order, or every order on one day, says so', () => {
+    assert.equal(
+      describeFeature('bgnbd_logodds_no_purchase', { bgnbd_expected_purchases: 0.23, orders_total: 1, order_gap_days: NaN, horizon_days: 90 }),
+      'expected 0.2 purchases in the next 90 days, after a single order',
+    );
+    assert.equal(
+      describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.4, orders_total: 3, order_gap_days: 0, horizon_days: 90 }),
+      'expected 0.4 purchases in the next 90 days, after 3 orders on one day',
+    );
+  });
+
+  test('without the expectation (one column passed) the likelier outcome, no percentage', () => {
+    // log-odds 3.19: P(no purchase) = 0.96; −1: 0.27.
+    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: 3.19, horizon_days: 90 }), 'purchase pattern: no purchase is likelier than one in the next 90 days');
+    assert.equal(describeFeature('bgnbd_logodds_no_purchase', { bgnbd_logodds_no_purchase: -1 }), 'purchase pattern: a purchase is likelier than none in the coming period');
+    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 0.3 }), 'purchase pattern: more likely to have stopped buying than not');
+    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: 0.996 }), 'purchase pattern: more likely still buying than not');
+    assert.equal(describeFeature('bgnbd_p_alive', { bgnbd_p_alive: NaN }), 'no forecast from the purchase pattern');
+  });
+
+  test('no forecast text carries a percentage or a chance, whatever the values', () => {
+    let s = 7;
+    const rnd = (): number => (s = (s * 48271) % 2147483647) / 2147483647;
+    for (let i = 0; i < 500; i++) {
+      const v = {
+        bgnbd_expected_purchases: rnd() < 0.1 ? NaN : rnd() * 10,
+        bgnbd_p_alive: rnd(),
+        bgnbd_logodds_no_purchase: (rnd() - 0.5) * 12,
+        order_gap_days: rnd() < 0.2 ? NaN : rnd() < 0.1 ? 0 : rnd() * 400,
+        orders_total: 1 + Math.floor(rnd() * 20),
+        horizon_days: 90,
+      };
+      for (const f of FORECAST) assert.doesNotMatch(describeFeature(f, v), /%|chance|probab|likely still active/, `${f} ${JSON.stringify(v)}`);
+    }
+  });
+
+  test('the forecast points toward churn only when fewer purchases are expected than usual, as shown', () => {
+    const v = { order_gap_days: 42, orders_total: 5, horizon_days: 90 };
+    assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 0.3 }), true);
+    // 2.14 and 90 / 42 = 2.1428… both read "2.1": equal, not fewer.
+    assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.14 }), false);
+    assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.04 }), true);
+    assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.4 }), false);
+    // Both "under 0.1": not fewer as shown.
+    assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.03, order_gap_days: 2000, horizon_days: 90 }), false);
+    // No usual pace: under one purchase.
+    assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.94, orders_total: 1, horizon_days: 90 }), true);
+    assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.96, orders_total: 1, horizon_days: 90 }), false);
+    assert.equal(forecastPointsToChurn({ bgnbd_logodds_no_purchase: 0.4 }), true);
+    assert.equal(forecastPointsToChurn({ bgnbd_logodds_no_purchase: -0.4 }), false);
+    assert.equal(forecastPointsToChurn({}), true);
+  });
+
+  // The stack's inputs: the P(no purchase) log-odds, recency and orders; the other columns are in the values as scoring has them.
+  const stack = ['bgnbd_logodds_no_purchase', 'recency_days', 'orders_total'];
+
+  test('a forecast that does not point toward churn is no reason, and its credit is not counted', () => {
+    // P(no purchase) 0.6 (log-odds 0.4) is credited +0.30, but 2.4 expected purchases against a usual 2.1 is no reason to leave.
+    const customer = { bgnbd_logodds_no_purchase: 0.4, bgnbd_expected_purchases: 2.4, bgnbd_p_alive: 0.9, recency_days: 40, orders_total: 5, order_gap_days: 42, horizon_days: 90 };
+    const r = topReasons(stack, [0.3, 0.05, 0.02], customer);
+    assert.deepEqual(
+      r.map((x) => [x.feature, x.contribution]),
+      [
+        ['recency_days', 0.05],
+        ['orders_total', 0.02],
+      ],
+    );
+    // 0.3 expected: the top reason, named by the expected purchases (what its words are about).
+    const low = topReasons(stack, [0.3, 0.05, 0.02], { ...customer, bgnbd_expected_purchases: 0.3 });
+    assert.deepEqual(low[0], { feature: 'bgnbd_expected_purchases', text: 'expected 0.3 purchases in the next 90 days, usually 2.1', contribution: 0.3 });
+  });
+
+  test('the forecast is compared with the population on the expected purchases, not on P(no purchase)', () => {
+    // Ten customers expect 0.1, 0.2, … 1.0 purchases; P(no purchase) log-odds all higher than this customer's.
+    const population = populationOf({
+      features: ['bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase'],
+      columns: [Float64Array.from({ length: 10 }, (_, i) => (i + 1) / 10), Float64Array.from({ length: 10 }, () => 5)],
+    });
+    const customer = { bgnbd_logodds_no_purchase: 1, bgnbd_expected_purchases: 0.25, recency_days: 40, orders_total: 5, order_gap_days: 30, horizon_days: 90 };
+    const r = topReasons(stack, [0.3, 0, 0], customer, 3, 0, population, undefined, null);
+    // 8 of the 10 expect more than 0.25: "fewer than 80%"; usual 90 / 30 = 3.0.
+    assert.equal(r[0].text, 'expected 0.3 purchases in the next 90 days, usually 3.0 — fewer than 80% of customers');
+  });
+
+  test('reasonFeaturesOf adds the wording features a model lacks (scoring compares what a reason names)', () => {
+    assert.deepEqual(reasonFeaturesOf(stack), [...stack, 'bgnbd_expected_purchases']);
+    assert.deepEqual(reasonFeaturesOf(['orders_90d']), ['orders_90d', 'recency_days']);
+    assert.deepEqual(reasonFeaturesOf(['recency_days', 'complaints_30d']), ['recency_days', 'complaints_30d']);
   });
 });
 
@@ -180,7 +295,9 @@ describe('a reason that raises the risk points toward churn against the populati
   const features = ['recency_days', 'bgnbd_expected_purchases', 'bgnbd_p_alive', 'complaints_30d'];
   // The model credits the forecast with +0.30 (its largest contribution), P(alive) with −0.02.
   const contributions = [0.05, 0.3, -0.02, 0.1];
-  const customer = { recency_days: 150, bgnbd_expected_purchases: 8, bgnbd_p_alive: 0.748, complaints_30d: 3, horizon_days: 90 };
+  // A 5-day average gap: 18 purchases in a usual 90 days, so 8.0 expected reads as fewer than usual and
+  // only the median rule is under test here.
+  const customer = { recency_days: 150, bgnbd_expected_purchases: 8, bgnbd_p_alive: 0.748, complaints_30d: 3, order_gap_days: 5, horizon_days: 90 };
 
   test('8.0 expected purchases (more than the median 2) is not a reason, nor counted in its topic', () => {
     const r = topReasons(features, contributions, customer, 3, 0, population);
@@ -200,7 +317,7 @@ describe('a reason that raises the risk points toward churn against the populati
     assert.equal(r[0].feature, 'bgnbd_expected_purchases');
     assert.ok(Math.abs(r[0].contribution - 0.28) < 1e-12, String(r[0].contribution));
     // 5 of the 7 customers expect more than 0.5: 71%.
-    assert.equal(r[0].text, 'expected 0.5 purchases in the next 90 days — fewer than 71% of customers');
+    assert.equal(r[0].text, 'expected 0.5 purchases in the next 90 days, usually 18.0 — fewer than 71% of customers');
   });
 
   test('a value at the median keeps its credit (ties on counts: 1 order where most have 1); one below it does not', () => {
