@@ -34,6 +34,7 @@ import { checkColumns } from '../sources/required-columns.ts';
 import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
 import { engineParseBlocker, engineParseLoad, type EngineParseResult } from './engine-parse.ts';
 import { tableLayout } from './table-layout.ts';
+import { servedByThisProcess } from '../../lib/warehouse/embedded/server.ts';
 
 /**
  * Rows per insert. Larger batches mean fewer, larger parts in the engine (one per partition per
@@ -478,6 +479,9 @@ const PROBE_ID = Buffer.from('C-000000000000');
 async function engineParse(warehouse: Warehouse, io: WarehouseIO, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput, batchId: string, runVersion: number): Promise<EngineParseResult | undefined> {
   const e = input.engine;
   if (!e || loadConfig().CRM_INGEST_ENGINE_PARSE === 'off') return undefined;
+  // Only an engine of this process: a CLI killed beside a running `npm start` would leave that
+  // engine's insert running while a re-run already decides what is new (the pipe's rule too).
+  if (!servedByThisProcess(warehouse.url)) return undefined;
   const layout = tableLayout(spec);
   const blocker = engineParseBlocker(spec, compiled, e.mapping, layout);
   if (blocker !== undefined) {

@@ -105,6 +105,19 @@ const CLOSE_GRACE_MS = 5_000;
 /** chdb binds one data directory per process; this is the one this process serves, if any. */
 let serving: { dataDir: string; url: string } | undefined;
 
+/**
+ * Whether `url` is the endpoint this process serves, i.e. its engine runs in this process (a
+ * statement then ends with the process; one sent to another process's engine runs on after a kill).
+ */
+export function servedByThisProcess(url: string): boolean {
+  if (!serving) return false;
+  try {
+    return new URL(serving.url).host === new URL(url).host;
+  } catch {
+    return false;
+  }
+}
+
 function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
