@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { FEATURE_NAMES, rowValues } from '../../../models/churn/features.ts';
 import { RandomForest } from '../../../models/churn/forest/random-forest.ts';
 import { predictBlock } from '../../../models/churn/predict.ts';
-import { describeFeature, topicOf, type Reason } from '../../../models/churn/reasons.ts';
+import { describeFeature, topicOf, topReasons, type Reason } from '../../../models/churn/reasons.ts';
 import { formatMoney } from '../../../lib/format/index.ts';
 import { againstPopulation, populationOf, type Population } from '../../../models/churn/population.ts';
 import type { LoadedChurnModel } from '../../../models/churn/registry.ts';
@@ -152,4 +152,33 @@ test('finished rows: a text with its "only " kept or dropped against the populat
   const rows = pendingRows(model, set, 0, n, 3, format);
   const cuts = [0, 1, 2, 150, 151, 399, n];
   assert.equal(cuts.slice(1).map((end, k) => pendingRowsTsv(model, rows, cuts[k], end, ctx)).join(''), want);
+});
+
+test('a reason named outside the model\'s features (the stack\'s forecast reads as the expected purchases) is compared with the population as the plain path compares it', async () => {
+  // The stack's inputs; the set carries the other columns scoring loads (expected purchases, the gap between orders).
+  const features = ['bgnbd_logodds_no_purchase', 'recency_days', 'orders_total'];
+  const rnd = lcg(23);
+  const n = 600;
+  const logOdds = Float64Array.from({ length: n }, () => (rnd() - 0.5) * 6);
+  const columns = [logOdds, Float64Array.from({ length: n }, () => Math.floor(rnd() * 300)), Float64Array.from({ length: n }, () => 1 + Math.floor(rnd() * 9))];
+  const expected = Float64Array.from(logOdds, (l) => Math.max(0, 1.5 - l / 2) * rnd());
+  const gap = Float64Array.from({ length: n }, () => 10 + Math.floor(rnd() * 90));
+  const y = Uint8Array.from(logOdds, (l) => (l + rnd() - 0.5 > 0 ? 1 : 0));
+  const forest = await RandomForest.train({ columns }, y, { nEstimators: 8, maxDepth: 5, nJobs: 1, seed: 3, featureNames: features });
+  const model = { forest, file: { features, modelVersion: 'churn-test', definition: { horizonDays: 90 } } } as unknown as LoadedChurnModel;
+  const set = { cutoff: '2025-01-01', features: [...features, 'bgnbd_expected_purchases', 'order_gap_days'], columns: [...columns, expected, gap], customerIds: Array.from({ length: n }, (_, i) => `S${i}`) };
+  const format = { locale: 'en-GB', currency: 'EUR' };
+  const population = populationOf(set);
+  const ctx: RowContext = { limit: 3, population, format, head: 'run\t', tail: '\n' };
+  const whole = predictBlock(model, set);
+  let want = '';
+  for (let i = 0; i < n; i++) {
+    const p = whole.probability[i];
+    const reasons = topReasons(features, whole.contributions, { ...rowValues(set, i), horizon_days: 90 }, 3, i * features.length, population, format, null);
+    want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\n`;
+  }
+  assert.match(want, /\('bgnbd_expected_purchases','expected [\d.]+ purchases in the next 90 days, usually [\d.]+ — fewer than \d+% of customers'/, 'some forecast reason is compared on the expected purchases');
+  assert.doesNotMatch(want, /bgnbd_logodds_no_purchase'|chance/);
+  const rows = pendingRows(model, set, 0, n, 3, format);
+  assert.equal([0, 250, n].slice(1).map((end, k) => pendingRowsTsv(model, rows, [0, 250][k], end, ctx)).join(''), want);
 });
