@@ -43,6 +43,7 @@ export const NODE_TESTS = {
     'test/ingest/identity.test.ts',
     'test/ingest/load-internals.test.ts',
     'test/ingest/malformed.test.ts',
+    'test/ingest/reference-id.test.ts', // reference_id named by a CSV header, an NDJSON or HTTP record's key, on the embedded engine
     'test/ingest/mapping.test.ts',
     'test/ingest/opportunity-deal-fields.test.ts',
     'test/ingest/parquet.test.ts',

@@ -26,7 +26,7 @@ import { ErasedRecords } from './erased-records.ts';
 import { ScratchKeys } from './scratch-keys.ts';
 import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
-import { readsReferences, referencedSales } from './referenced-sales.ts';
+import { inputFills, readsReferences, referencedSales } from './referenced-sales.ts';
 import { WarehouseIO } from '../core/warehouse-io.ts';
 import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
@@ -293,8 +293,11 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       await refs.init();
     }
     const encoder = new RowEncoder(compiled, runVersion, ROW_END, resolution ?? refs);
-    // Credit lines that name the sale they reverse (PayPal's Reference Txn ID) take its customer and order.
-    if (readsReferences(compiled)) encoder.references = await referencedSales(warehouse, compiled, input.makeReader(), erased ? (row) => erased.matches(row) : undefined);
+    // Credit lines that name the sale they reverse (PayPal's Reference Txn ID) take its customer and
+    // order, whether the mapping renames a column to reference_id or the input names it so itself.
+    const own = await ownMoneyFields(compiled, input);
+    const references = readsReferences(compiled) || own.has(spec.money?.reference ?? '');
+    if (references) encoder.references = await referencedSales(warehouse, compiled, input.makeReader(), erased ? (row) => erased.matches(row) : undefined);
     const rehash = encoder.layout.hasAudit ? undefined : storedRowHasher(spec, runVersion);
     writer = new BatchWriter(io, encoder.layout, rejects, refs, rehash, scratch, { batchId, earlierLoads: await log.earlierLoads() });
     const w = writer;
@@ -355,12 +358,13 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         progress();
       },
     };
-    // A mapping that skips rows, or renames a column to refunded_amount, parses here: the counts of
-    // skipped rows and of partial refunds' credit lines live on this encoder.
+    // A mapping that skips rows, or an input with refunded amounts or references (renamed or named
+    // so), parses here: the counts of skipped rows and of refunds' credit lines, and the referenced
+    // sales, live on this encoder.
     worker = parseWorkerFor(
       input,
       reader.size,
-      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && compiled.csv.groupHeading === undefined && !readsRefunds(compiled) && (refs !== undefined || !encoder.layout.hasCustomerId),
+      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && compiled.csv.groupHeading === undefined && !references && !readsRefunds(compiled) && own.size === 0 && (refs !== undefined || !encoder.layout.hasCustomerId),
       runVersion,
       refs,
     );
@@ -501,6 +505,18 @@ function readsRefunds(compiled: CompiledMapping): boolean {
   const money = compiled.entity.money;
   const fields = [money?.refunded, money?.orderRefunded].filter((f) => f !== undefined);
   return readsReferences(compiled) || [...compiled.renames.values()].some((to) => fields.includes(to));
+}
+
+/**
+ * The refund and reference fields the input fills without a rename (a column or JSON key named
+ * `reference_id`, `refunded_amount`, …): they act as when renamed. Only asked for those the mapping
+ * does not rename already; a CSV or Parquet input answers from its header.
+ */
+async function ownMoneyFields(compiled: CompiledMapping, input: LoadInput): Promise<Set<string>> {
+  const money = compiled.entity.money;
+  const renamed = new Set(compiled.renames.values());
+  const fields = [money?.reference, money?.refunded, money?.orderRefunded].filter((f): f is string => f !== undefined && !renamed.has(f));
+  return fields.length === 0 ? new Set() : inputFills(compiled, input.makeReader(), fields);
 }
 
 /** Why the load wrote more rows than it read: each order's refund became a credit line of its own. */

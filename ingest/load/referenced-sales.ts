@@ -1,6 +1,6 @@
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { quoteIdent } from '../../lib/warehouse/sql.ts';
-import type { CompiledField, CompiledMapping } from '../mapping/compile.ts';
+import { planColumns, type CompiledField, type CompiledMapping } from '../mapping/compile.ts';
 import type { RowReader } from '../sources/reader.ts';
 import type { RowInput } from '../sources/row-input.ts';
 import { checkColumns } from '../sources/required-columns.ts';
@@ -20,6 +20,46 @@ const IDS_PER_QUERY = 10_000;
 export function readsReferences(compiled: CompiledMapping): boolean {
   const field = compiled.entity.money?.reference;
   return field !== undefined && ([...compiled.renames.values()].includes(field) || compiled.byName.get(field)?.constant !== undefined);
+}
+
+/** Ends the probe's read early: the answer is known. */
+class Decided extends Error {}
+
+/**
+ * Which of the fields the input fills by itself, with no rename in the mapping: a column spelled
+ * like one (`reference_id`, `Reference ID`) in a CSV header or Parquet schema, a key of a JSON
+ * record. A field must act the same however it arrives, and what depends on it (the sales looked up
+ * before the load, counts kept on the job's own encoder) is decided before the rows are read. CSV
+ * and Parquet: the header only (the read stops at the first row). NDJSON and HTTP records have no
+ * header: read until each field has had a value, to the end when one never has.
+ */
+export async function inputFills(compiled: CompiledMapping, reader: RowReader, names: readonly string[]): Promise<Set<string>> {
+  const fields = names.map((n) => compiled.byName.get(n)).filter((f): f is CompiledField => f !== undefined);
+  const filled = new Set<string>();
+  if (fields.length === 0) return filled;
+  let header = false;
+  try {
+    await reader.run({
+      // Decided here, ended at the first row: a CSV named by csv.names announces its columns before
+      // its file is read, and ending the read from inside it closes the file.
+      columns: (cols) => {
+        const plan = planColumns(compiled, cols);
+        header = true;
+        for (const f of fields) if (plan.colOf[f.index] >= 0) filled.add(f.spec.name);
+      },
+      unknownKey: () => {},
+      row: (row) => {
+        if (header) throw new Decided();
+        for (const f of fields) if (row.start[f.index] >= 0 && row.end[f.index] > row.start[f.index]) filled.add(f.spec.name);
+        if (filled.size === fields.length) throw new Decided();
+      },
+      bad: () => {},
+      chunkDone: () => {},
+    });
+  } catch (e) {
+    if (!(e instanceof Decided)) throw e;
+  }
+  return filled;
 }
 
 /**
