@@ -111,6 +111,15 @@ async function loads(): Promise<Load[]> {
     { name: 'rows the SQL checks leave to JS', file: write('lenient.csv', [HEADER, ...lenient]), engine: false },
     { name: 'currencies and rounding', file: write('fx.csv', fx), mapping: { currency: { base: 'EUR', rates: { USD: 0.9137 } } }, engine: true },
     { name: 'constants and renames', file: write('renamed.csv', ['Order,Line,Kunde,Datum,Betrag,Notiz', 'O1,R1,Z1,2024-05-01 08:00:00,12.30,hi', 'O2,R2,Z2,2024-05-02 09:00:00,1.00,']), mapping: { source: 'renamed', columns: { Order: 'order_id', Line: 'transaction_id', Kunde: 'customer_ref', Datum: 'order_date', Betrag: 'amount' }, constants: { status: 'completed', channel: 'phone' }, ignore: ['Notiz'] }, engine: true },
+    {
+      name: 'text beyond ASCII, quotes and padding',
+      file: write('text.csv', [
+        HEADER,
+        'uni,U1,O1,Zoë,2024-06-01 12:00:00,completed,9.90,EUR,1,P1,Café crème — 東京,Bücher,"web, mobile",',
+        'uni,U2,"O""2",R 2,2024-06-02 12:00:00,refunded,19.90,EUR,2,"  P2  ",Dinner for 2 😀,"",store,2024-06-03 08:00:00',
+      ]),
+      engine: true,
+    },
     { name: 'fixture transactions', file: fixture('transactions.csv'), engine: false },
     { name: 'fixture malformed', file: fixture('transactions-malformed.csv'), engine: false },
     { name: 'fixture de', file: fixture('transactions-de.csv'), mapping: fixture('mapping-de.json'), engine: false },
