@@ -116,7 +116,7 @@ export async function engineParseLoad(
   // keeps the JS path, whose memory does not grow with the file.
   if ((await stat(path)).size > (input.gzip ? MAX_FILE_BYTES / 8 : MAX_FILE_BYTES)) return undefined;
   const delimiter = compiled.csv.delimiter ?? (input.tsv ? 9 : 44);
-  const header = await firstLine(path, input.gzip);
+  const [header, firstRow] = await firstLines(path, input.gzip);
   if (header === undefined || header.includes('"')) return undefined;
   const names = compiled.csv.names ? [...compiled.csv.names] : header.split(String.fromCharCode(delimiter));
   let plan: ReturnType<typeof checkColumns>;
@@ -126,6 +126,15 @@ export async function engineParseLoad(
     return undefined; // the JS path reports it
   }
   if (plan.deriveId) return undefined;
+  // A re-load or a later export of a source already stored is the JS path's: told by the first
+  // row's source before the engine reads the whole file (the check below covers every row).
+  const sourceField = compiled.byName.get('source');
+  if (sourceField && firstRow !== undefined && !firstRow.includes('"')) {
+    const col = plan.colOf[sourceField.index];
+    const cell = col >= 0 ? (firstRow.split(String.fromCharCode(delimiter))[col] ?? '').replace(/^[ \t]+|[ \t]+$/g, '') : '';
+    const first = cell !== '' ? cell : (sourceField.constant?.toString('utf8') ?? '');
+    if (first !== '' && !(await freshSources(io, layout.table, [first]))) return undefined;
+  }
   for (const f of compiled.fields) {
     const mapped = plan.colOf[f.index] >= 0 || f.constant !== undefined;
     // A field without a column of its own changes the rows the JS path writes (prices per unit,
@@ -194,12 +203,7 @@ export async function engineParseLoad(
     const words = Math.ceil(Number(stats.longest) / 4);
     if (words > MAX_WORDS) return undefined;
     const sources = stats.sources;
-    const [stored] = await io.rows<{ facts: string; ids: string }>(
-      `SELECT (SELECT count() FROM ${io.table(layout.table)} WHERE source IN {sources:Array(String)}) AS facts,
-              (SELECT count() FROM ${io.table('identity_map')} WHERE source IN {sources:Array(String)}) AS ids`,
-      { sources },
-    );
-    if (Number(stored?.facts ?? 1) > 0 || Number(stored?.ids ?? 1) > 0) return undefined;
+    if (!(await freshSources(io, layout.table, sources))) return undefined;
 
     // Stubs first, as the JS path: a crash after them leaves only ids a re-run computes again.
     await io.command(
@@ -235,8 +239,18 @@ async function dropLeftovers(io: WarehouseIO): Promise<void> {
   for (const { name } of old) await io.command(`DROP TABLE IF EXISTS ${io.table(name)}`);
 }
 
-/** The first line of the (unpacked) file, without its line end; undefined when none ends within 64 KiB. */
-async function firstLine(path: string, gzip: boolean): Promise<string | undefined> {
+/** No stored fact of `table` and no identity_map row for any of `sources`: a first load of them. */
+async function freshSources(io: WarehouseIO, table: string, sources: readonly string[]): Promise<boolean> {
+  const [stored] = await io.rows<{ facts: string; ids: string }>(
+    `SELECT (SELECT count() FROM ${io.table(table)} WHERE source IN {sources:Array(String)}) AS facts,
+            (SELECT count() FROM ${io.table('identity_map')} WHERE source IN {sources:Array(String)}) AS ids`,
+    { sources },
+  );
+  return Number(stored?.facts ?? 1) === 0 && Number(stored?.ids ?? 1) === 0;
+}
+
+/** The first two lines of the (unpacked) file without their line ends (undefined where none ends within 64 KiB). */
+async function firstLines(path: string, gzip: boolean): Promise<[string | undefined, string | undefined]> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(1 << 16);
@@ -246,14 +260,17 @@ async function firstLine(path: string, gzip: boolean): Promise<string | undefine
       try {
         bytes = gunzipSync(bytes, { finishFlush: 2 /* Z_SYNC_FLUSH: a partial stream */ });
       } catch {
-        return undefined;
+        return [undefined, undefined];
       }
     }
     const nl = bytes.indexOf(10);
-    if (nl < 0) return undefined;
-    let line = bytes.subarray(0, nl).toString('utf8');
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    return line.replace(/^\uFEFF/, '');
+    if (nl < 0) return [undefined, undefined];
+    const line = (from: number, to: number): string => {
+      const text = bytes.subarray(from, to).toString('utf8');
+      return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    const nl2 = bytes.indexOf(10, nl + 1);
+    return [line(0, nl).replace(/^\uFEFF/, ''), nl2 < 0 ? undefined : line(nl + 1, nl2)];
   } finally {
     await fh.close();
   }
