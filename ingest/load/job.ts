@@ -26,7 +26,7 @@ import { ErasedRecords } from './erased-records.ts';
 import { ScratchKeys } from './scratch-keys.ts';
 import type { IdentityKeys } from '../core/customer-id-source.ts';
 import { RowEncoder } from './row-encoder.ts';
-import { inputFills, readsReferences, referencedSales } from './referenced-sales.ts';
+import { inputFills, mayNameMoneyFields, readsReferences, referencedSales } from './referenced-sales.ts';
 import { WarehouseIO } from '../core/warehouse-io.ts';
 import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
@@ -516,7 +516,10 @@ async function ownMoneyFields(compiled: CompiledMapping, input: LoadInput): Prom
   const money = compiled.entity.money;
   const renamed = new Set(compiled.renames.values());
   const fields = [money?.reference, money?.refunded, money?.orderRefunded].filter((f): f is string => f !== undefined && !renamed.has(f));
-  return fields.length === 0 ? new Set() : inputFills(compiled, input.makeReader(), fields);
+  if (fields.length === 0) return new Set();
+  // An NDJSON file has no header: a byte scan rules the keys out before a parse looks for them.
+  if (input.parse?.format === 'ndjson' && !(await mayNameMoneyFields(input.parse.file, input.parse.gzip))) return new Set();
+  return inputFills(compiled, input.makeReader(), fields);
 }
 
 /** Why the load wrote more rows than it read: each order's refund became a credit line of its own. */

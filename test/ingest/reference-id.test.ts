@@ -107,6 +107,20 @@ describe('reference_id named by the input itself', () => {
     assert.equal(await merchantCustomers('ndjson'), 0);
   });
 
+  test('an NDJSON key spelled with a JSON escape (\\u0072eference_id) is still reference_id', async () => {
+    const file = join(dir, 'escaped.ndjson');
+    const rows = [
+      `{"transaction_id":"R1","order_id":"R-1","customer_ref":"${MERCHANT}","order_date":"2024-01-20 10:00:00","status":"completed","amount":-20,"\\u0072eference_id":"S1"}`,
+      '{"transaction_id":"S1","order_id":"O-1","customer_ref":"buyer@example.com","order_date":"2024-01-05 09:00:00","status":"completed","amount":50}',
+      '{"transaction_id":"S2","order_id":"O-2","customer_ref":"other@example.com","order_date":"2024-01-06 09:00:00","status":"completed","amount":30}',
+    ];
+    assert.equal((JSON.parse(rows[0]) as Record<string, string>).reference_id, 'S1');
+    writeFileSync(file, rows.join('\n') + '\n');
+    const summary = await ingestFile(tw.warehouse, { entity: 'transactions', file, mapping: mappingFor('ndjson-escaped'), rejectsFile: false });
+    assert.equal(summary.status, 'completed', summary.error);
+    assert.deepEqual(await linesOf('ndjson-escaped'), EXPECTED);
+  });
+
   test('HTTP records: a refund in a later batch finds the sale loaded before; one naming a sale never loaded is a reject naming reference_id', async () => {
     const sales = await ingestRecords(
       tw.warehouse,
