@@ -20,6 +20,7 @@ import { guardQuery, type CubeQuery } from './security/query-guard.ts';
 import { queryFanoutGuard } from './security/query-fanout.ts';
 import { accountQueues } from './security/account-queues.ts';
 import { routePath } from './security/route-path.ts';
+import { AccountSnapshots, REVOKED_SQL, USERS_SQL, checkSessionToken, sessionTokenGate, snapshotOf } from './security/account-check.ts';
 import { CONTINUE_WAIT_HEADER, waitForAnswer } from './wait-for-answer.ts';
 import { DATA_VERSION_RENEWAL_SECONDS, parseTableVersions, tableVersionsSql, withDataVersionKeys, type QueryClass } from './refresh-keys.ts';
 import { ModelReads, ReadSets, TABLE_DEFINITIONS_SQL, type TableDefinition } from './tables-read.ts';
@@ -340,6 +341,18 @@ const traceRequests: Middleware = (req, res, next) => {
 async function main(): Promise<void> {
   const model = modelDocs(need('CUBEJS_SCHEMA_PATH'));
   const hidden = hiddenCubes(model.docs);
+  // Dashboard tokens end with their session (security/account-check.ts): the accounts and signed-out
+  // sessions, read through a driver of its own at most every 2 s while such tokens arrive.
+  const accountDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
+  const accounts = new AccountSnapshots(async () => {
+    try {
+      const [users, revoked] = await Promise.all([accountDriver.query(USERS_SQL), accountDriver.query(REVOKED_SQL)]);
+      return snapshotOf(users as Record<string, unknown>[], revoked as Record<string, unknown>[]);
+    } catch (err) {
+      cubeLog.warn({ error: (err as Error).message }, 'dashboard accounts could not be read: dashboard tokens are refused until a read works');
+      throw err;
+    }
+  });
   const core = new CubejsServerCore({
     dbType: 'clickhouse',
     // Cube joins the schema path onto the working directory, so an absolute one must be made relative.
@@ -381,6 +394,9 @@ async function main(): Promise<void> {
         const message = err instanceof AuthError ? err.message : 'Invalid token';
         throw new CubejsHandlerError(403, 'Forbidden', message);
       }
+      // Also here, not only in the gate below: every path into Cube (GraphQL included) passes checkAuth.
+      const live = await checkSessionToken(auth, apiKey, accounts);
+      if (!live.ok) throw new CubejsHandlerError(live.status, live.status === 403 ? 'Forbidden' : 'AccountCheckUnavailable', live.message);
     },
     queryRewrite: async (query: CubeQuery, context: { securityContext?: unknown }) => guardQuery(query, context.securityContext, hidden),
     // Every role gets the same API surface; what it sees is decided by the security context in SQL.
@@ -392,6 +408,8 @@ async function main(): Promise<void> {
   // Bearer tokens, no cookies: any origin may call (the browser app reads Cube directly).
   app.use(cors({ allowedHeaders: `authorization,content-type,x-request-id,${CONTINUE_WAIT_HEADER}` }));
   app.use(apiBoundary);
+  // Before the answer cache, which serves kept answers without Cube's checkAuth.
+  app.use(sessionTokenGate(apiKey, accounts) as Middleware);
   app.use(express.json({ limit: '1mb' }));
   // One request, a bounded number of warehouse queries (query arrays, compareDateRange, GraphQL aliases).
   app.use(queryFanoutGuard() as Middleware);

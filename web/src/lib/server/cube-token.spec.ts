@@ -18,3 +18,14 @@ test('non-owners get no owner_id; owners without one get no token', () => {
   expect((jwt.decode(token) as Record<string, unknown>).owner_id).toBeUndefined();
   expect(() => issueCubeToken({ sub: 'u', email: 'e', name: 'n', role: 'owner' }, secret)).toThrow(/owner id/);
 });
+
+test("a session's token carries a digest of its id (never the id) and its issue time", () => {
+  const session = { sub: 'U-1', email: 'a@x', name: 'A', role: 'analyst' as const, sid: 'session-id-0123456789', iat: 1_800_000_000_123 };
+  const claims = jwt.decode(issueCubeToken(session, secret).token) as Record<string, unknown>;
+  expect(claims.siat).toBe(1_800_000_000_123);
+  expect(typeof claims.sid).toBe('string');
+  expect(claims.sid).not.toContain('session-id');
+  expect(claims.sid).toHaveLength(22);
+  // Another session of the same user: another digest.
+  expect((jwt.decode(issueCubeToken({ ...session, sid: 'session-id-other' }, secret).token) as Record<string, unknown>).sid).not.toBe(claims.sid);
+});

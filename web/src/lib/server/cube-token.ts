@@ -1,10 +1,16 @@
+import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { SessionUser } from './session.ts';
+import type { Session, SessionUser } from './session.ts';
 
 /**
  * Short-lived Cube tokens for the browser: HS256 JWTs signed with the Cube API secret, carrying
  * the claims semantic/security/auth.ts verifies (sub, role, name, and owner_id for owners — Cube
  * then restricts every cube to the owner's customers). The browser gets the token, never the secret.
+ *
+ * Minted for a session, it also carries `sid` (a digest of the session id: the id itself stays in
+ * the HttpOnly cookie) and `siat` (the session's issue time, ms), so the semantic layer ends the
+ * token with the session — deactivation, a role, owner or password change, sign-out — within
+ * seconds on its own port too (semantic/security/account-check.ts), not only at the dashboard's gate.
  */
 export const CUBE_TOKEN_TTL_SECONDS = 15 * 60;
 
@@ -14,7 +20,10 @@ export interface CubeToken {
   expiresAt: number;
 }
 
-export function issueCubeToken(user: SessionUser, secret: string, opts: { now?: number; ttlSeconds?: number } = {}): CubeToken {
+/** semantic/security/account-check.ts sessionTag(): the same digest (test/security/session-token-end.test.ts fails if they part). */
+const sessionTag = (sessionId: string): string => createHash('sha256').update(sessionId).digest('base64url').slice(0, 22);
+
+export function issueCubeToken(user: SessionUser & Partial<Pick<Session, 'sid' | 'iat'>>, secret: string, opts: { now?: number; ttlSeconds?: number } = {}): CubeToken {
   if (!secret) throw new Error('no Cube API secret');
   const now = opts.now ?? Math.floor(Date.now() / 1000);
   const expiresAt = now + (opts.ttlSeconds ?? CUBE_TOKEN_TTL_SECONDS);
@@ -22,6 +31,10 @@ export function issueCubeToken(user: SessionUser, secret: string, opts: { now?: 
   if (user.role === 'owner') {
     if (!user.ownerId) throw new Error('an owner needs an owner id');
     payload.owner_id = user.ownerId;
+  }
+  if (user.sid !== undefined && user.iat !== undefined) {
+    payload.sid = sessionTag(user.sid);
+    payload.siat = user.iat;
   }
   return { token: jwt.sign(payload, secret, { algorithm: 'HS256' }), expiresAt };
 }
