@@ -115,6 +115,7 @@ console.log(
 console.log(`\ncalibration by decile of predicted spend, ${CDNOW_CALIBRATION_END} → ${CDNOW_HOLDOUT_END} (mean predicted / mean actual)`);
 console.log('  ' + split.spend.model.deciles.map((d) => `${d.decile}: ${d.meanPredicted.toFixed(1)}/${d.meanActual.toFixed(1)}`).join('  '));
 
+// The child gets our environment (PATH, PYTHONPATH find python3's numpy/scipy) with one BLAS thread.
 const py = spawnSync(
   args.python,
   [fileURLToPath(new URL('./clv_check.py', import.meta.url)), CDNOW_FILE, CDNOW_CALIBRATION_END, CDNOW_HOLDOUT_END],

@@ -19,6 +19,7 @@ const DECLARED = new Set(Object.keys(VARIABLES));
 const WHOLE_ENV: Record<string, string> = {
   'web/server/build.ts': 'passes the environment on to the `vite build` child process',
   'models/bench/real.ts': 'hands the environment (PATH, PYTHONPATH) on to the scikit-learn ceiling child process, with OMP_NUM_THREADS=1',
+  'models/bench/clv-real.ts': 'hands the environment (PATH, PYTHONPATH) on to the scipy cross-check child process, with OMP_NUM_THREADS=1',
   'web/src/lib/segments/push.server.ts': 'pushConfig() parses process.env through configFrom() by default (SvelteKit server code has no entry point of ours)',
   'ingest/mapping/compile.ts': 'compileMapping() parses process.env through configFrom() when the caller passes no env',
   'notebooks/run.ts': 'the notebooks CLI entry, and the environment handed on to the Jupyter child process',
@@ -39,7 +40,8 @@ const FOREIGN_NAMES: Record<string, string[]> = {
 
 const SOURCE = /\.(ts|js|mjs|cjs|svelte|ipynb)$/;
 const NOT_PRODUCT = /\.(test|spec)\.(ts|js)$/;
-const SKIP_DIRS = new Set(['node_modules', 'test', 'test-artifacts', 'build', 'dist']);
+// web/builds holds the dashboard's compiled builds (web/build links to the newest): generated code, not ours.
+const SKIP_DIRS = new Set(['node_modules', 'test', 'test-artifacts', 'build', 'builds', 'dist']);
 
 function productFiles(dir = PROJECT_ROOT): string[] {
   const out: string[] = [];
