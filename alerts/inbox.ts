@@ -85,7 +85,8 @@ export function readInboxMessage(dataDir: string, ownerId: string, deliveryId: s
   for (const eml of outboxFiles(join(dataDir, 'outbox'), ownerId)) {
     if (!eml.endsWith(`-${deliveryId}.eml`)) continue;
     const data = readJson(eml.replace(/\.eml$/, '.json'));
-    if (!data || !existsSync(eml)) return null;
+    // An older folder name may hold another owner's digests (outbox-files.ts): the .json says whose.
+    if (!data || data.owner_id !== ownerId || !existsSync(eml)) return null;
     return { data, eml: readFileSync(eml, 'utf8'), emlPath: eml };
   }
   return null;

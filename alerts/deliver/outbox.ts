@@ -8,7 +8,7 @@ import { privateDir } from '../../lib/config.ts';
 import type { AlertsConfig } from '../config.ts';
 import { digestData, type Digest } from '../digest.ts';
 import { buildMime, type RenderContext } from './mail.ts';
-import { ownerDirName, outboxStem } from './outbox-files.ts';
+import { legacyOwnerDirName, ownerDirName, outboxStem } from './outbox-files.ts';
 import type { Sender } from './sender.ts';
 
 export interface OutboxWrite {
@@ -35,6 +35,11 @@ export async function writeToOutbox(d: Digest, config: Pick<AlertsConfig, 'from'
   const stem = outboxStem(d);
   const eml = join(dir, `${stem}.eml`);
   if (existsSync(eml)) return { path: eml, written: false };
+  // Delivered before the folder name changed (a retry after an upgrade): the delivery id is the
+  // owner's own (episodes.ts hashes the owner id into it), so the file there is this digest.
+  const legacy = legacyOwnerDirName(d.ownerId);
+  const oldEml = legacy === undefined ? undefined : join(config.outboxDir, legacy, `${stem}.eml`);
+  if (oldEml && existsSync(oldEml)) return { path: oldEml, written: false };
   privateDir(dir);
   const mime = await buildMime(d, config, ctx);
   writeFileAtomically(join(dir, `${stem}.json`), `${JSON.stringify({ ...digestData(d, ctx.timezone), written_at: new Date().toISOString() }, null, 2)}\n`);
