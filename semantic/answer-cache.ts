@@ -151,12 +151,18 @@ export interface Entry {
 /** A complete 200 answer as written to the client. */
 export type Captured = Entry;
 interface Kept extends Entry {
-  /** The data version the answer is of (the whole version, as published). */
+  /** The newest published version the answer was found current at (the whole version). */
   version: string;
-  /** Its place in the store's list of published versions. */
+  /** The place in the store's list of published versions of the version it was kept at: where the search for its stale start begins. */
   seq: number;
-  /** The key's view of that version (the day and the hashes of the tables it reads): what decides whether it is current. */
-  projected: string;
+  /**
+   * The data version the answer was asked at, never moved: whether it is current is decided by
+   * projecting this and the version asked about with the read sets known at that moment, not with
+   * a projection frozen when it was kept. A projection frozen before the table definitions were
+   * read (or while they could not be) was the whole version, which no later per-table view ever
+   * equals: such an answer went stale at the first change to any table (tables-read.test.ts).
+   */
+  of: string;
 }
 
 /** What a lookup found: an answer of the current version, or (stale) one of an earlier version still within the staleness bound. */
@@ -229,16 +235,17 @@ export class AnswerStore {
 
   /** When an answer that is not current became stale: the first later published version that changed its view; undefined when past the remembered versions. */
   #staleStart(key: string, e: Kept): number | undefined {
+    const projected = this.#project(key, e.of);
     for (let i = Math.max(0, e.seq - this.#firstSeq + 1); e.seq >= this.#firstSeq && i < this.#history.length; i++) {
       const h = this.#history[i];
-      if (h.value !== e.version && this.#project(key, h.value) !== e.projected) return h.changedAt;
+      if (h.value !== e.of && this.#project(key, h.value) !== projected) return h.changedAt;
     }
     return undefined;
   }
 
-  /** Whether a kept answer is of the data `value` stands for, as far as its key reads. */
+  /** Whether a kept answer is of the data `value` stands for, as far as its key reads (by the read sets known now). */
   #isCurrent(key: string, e: Kept, value: string): boolean {
-    return e.version === value || this.#project(key, value) === e.projected;
+    return e.of === value || this.#project(key, value) === this.#project(key, e.of);
   }
 
   /**
@@ -250,12 +257,13 @@ export class AnswerStore {
     const e = this.#entries.get(key);
     if (!e) return undefined;
     let stale = false;
-    if (e.version !== version.value) {
+    // Judged against the version it was asked at every time (not only on the first lookup after a
+    // change): the read sets may have become known, or changed, since it was last found current.
+    if (e.of !== version.value) {
       if (this.#isCurrent(key, e, version.value)) {
-        // None of its tables changed: current, and from now on dated at this version.
-        this.stats.unchanged++;
+        // None of its tables changed: current (counted once per version it is found current at).
+        if (e.version !== version.value) this.stats.unchanged++;
         e.version = version.value;
-        e.seq = this.#latestSeq;
       } else {
         const since = this.#staleStart(key, e);
         if (since === undefined || this.maxStaleMs <= 0 || now - since > this.maxStaleMs) {
@@ -286,14 +294,13 @@ export class AnswerStore {
   set(version: string, key: string, entry: Entry): boolean {
     const latest = this.#latest;
     if (!latest) return false;
-    const projected = this.#project(key, latest.value);
-    if (version !== latest.value && this.#project(key, version) !== projected) return false;
+    if (version !== latest.value && this.#project(key, version) !== this.#project(key, latest.value)) return false;
     const size = entry.body.length + key.length;
     // One answer may take at most a quarter of the budget, so a huge one cannot flush everything.
     if (size > this.maxBytes / 4) return false;
     const had = this.#entries.get(key);
     if (had) this.#drop(key, had);
-    this.#entries.set(key, { ...entry, version: latest.value, seq: this.#latestSeq, projected });
+    this.#entries.set(key, { ...entry, version: latest.value, seq: this.#latestSeq, of: version });
     this.#bytes += size;
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.maxBytes) break;

@@ -177,8 +177,14 @@ const MAX_HOLD_MS = MAX_STALE_MS / 2;
 const STALE_WAIT_MS = 1000;
 /** Those waits' Cube requests at once (beyond: the stale answer at once; the re-warm renews the key). */
 const MAX_REVALIDATIONS = 4;
-/** After a failed read of the table definitions (tables-read.ts), the next try waits this long; meanwhile every answer reads everything. */
-const DEFINITIONS_RETRY_MS = 60_000;
+/**
+ * After a failed read of the table definitions (tables-read.ts) the next try waits this long, doubled
+ * after each failure up to DEFINITIONS_RETRY_MAX_MS (a server that hides the definitions from this
+ * user is not asked every second); meanwhile every answer reads everything. A read that failed once
+ * on a busy engine is retried within seconds: until it works, every change makes every answer due.
+ */
+const DEFINITIONS_RETRY_MS = 2_000;
+const DEFINITIONS_RETRY_MAX_MS = 60_000;
 /** How long a request waits for a due data-version read before the last version read answers it. */
 const VERSION_WAIT_MS = 250;
 /** Requests asked within this window are re-warmed: what people look at now (a browser's token lives 15 minutes). */
@@ -428,18 +434,22 @@ async function main(): Promise<void> {
     const readSets = new ReadSets(new ModelReads(model.docs, model.allYaml));
     let lastRead: string | undefined;
     let definitionsFailedAt = -Infinity;
+    let definitionsRetryMs = DEFINITIONS_RETRY_MS;
     const readVersion = async (): Promise<string> => {
       const t0 = Date.now();
       const [row] = (await versionDriver.query(tableVersionsSql())) as Record<string, unknown>[];
       const value = row && Object.values(row)[0];
       if (typeof value !== 'string') throw new Error(`the data-version query answered ${JSON.stringify(row)}`);
       // Before the version is used: a table added, dropped or re-created may read other tables now.
-      if (byTables && readSets.needsDefinitions(value) && Date.now() - definitionsFailedAt > DEFINITIONS_RETRY_MS) {
+      if (byTables && readSets.needsDefinitions(value) && Date.now() - definitionsFailedAt > definitionsRetryMs) {
         try {
           readSets.update((await versionDriver.query(TABLE_DEFINITIONS_SQL)) as TableDefinition[], value);
+          definitionsFailedAt = -Infinity;
+          definitionsRetryMs = DEFINITIONS_RETRY_MS;
         } catch (err) {
           // A server that hides definitions from this user: every answer reads everything (one version for all) until a read works.
           readSets.forget();
+          if (definitionsFailedAt !== -Infinity) definitionsRetryMs = Math.min(definitionsRetryMs * 2, DEFINITIONS_RETRY_MAX_MS);
           definitionsFailedAt = Date.now();
           cubeLog.warn({ error: (err as Error).message }, 'table definitions could not be read: answers are keyed by the whole data version');
         }

@@ -149,6 +149,36 @@ test('ReadSets: a key sees the day and its tables; definitions are re-read when 
   assert.equal(sets.project(deals, value), value);
 });
 
+test('an answer kept while the read sets were unknown is judged by them once known: current through a change it does not read, stale through one it does', () => {
+  const sets = new ReadSets(new ModelReads(DOCS));
+  const store = new AnswerStore(1 << 20, 30_000, (k, value) => sets.project(k, value));
+  const hashes = Object.fromEntries(ROWS.map((r) => [r.name, 1]));
+  const deals = key({ measures: ['v_deals.count'] });
+  // Kept before the definitions were read (or while they could not be): its key's view was the whole version.
+  const v1 = { value: v(hashes), seenAt: 0 };
+  store.lookup(v1, deals, 0, true);
+  assert.ok(store.set(v1.value, deals, body('deals-1')));
+  sets.update(ROWS, v1.value);
+  // A load writes transactions: the deals do not read it. On 1c294ad..efca37f this answer came back stale.
+  const v2 = { value: v({ ...hashes, transactions: 2 }), seenAt: 10_000 };
+  assert.deepEqual(store.lookup(v2, deals, 10_000, true), { ...body('deals-1'), stale: false }, 'current: transactions are not read');
+  assert.equal(store.replayRank(deals, v2.value), undefined);
+  const v3 = { value: v({ ...hashes, transactions: 2, aliases: 2 }), seenAt: 20_000, changedAt: 19_000 };
+  assert.deepEqual(store.lookup(v3, deals, 20_000, true), { ...body('deals-1'), stale: true }, 'aliases are read (through the view): stale');
+  assert.equal(store.replayRank(deals, v3.value), 19_000, 'stale since the aliases changed, not since the transactions load');
+
+  // The other way: definitions forgotten (a failed read) after it was kept; every key reads everything again.
+  const again = new ReadSets(new ModelReads(DOCS));
+  again.update(ROWS, v1.value);
+  const store2 = new AnswerStore(1 << 20, 30_000, (k, value) => again.project(k, value));
+  store2.lookup(v1, deals, 0, true);
+  assert.ok(store2.set(v1.value, deals, body('deals-1')));
+  again.forget();
+  assert.equal(store2.lookup(v2, deals, 10_000, true)?.stale, true, 'unknown read sets: any change makes it stale, never current by a set no longer known');
+  again.update(ROWS, v2.value);
+  assert.equal(store2.lookup(v2, deals, 10_500, true)?.stale, false, 'known again: current, not due for the rest of its life');
+});
+
 /**
  * Per-member read sets (session 11): a cube's member that reads another table through a sub-query
  * (the customers' source ids over the identity map) counts only for the queries that name it, so a
