@@ -128,13 +128,17 @@ async function loads(): Promise<Load[]> {
 
 /** Every row of every table the loads write, sorted, with batch ids and run versions named by load. */
 async function tableDump(wh: Warehouse, names: ReadonlyMap<string, string>, versions: ReadonlyMap<number, string>): Promise<Record<string, string[]>> {
-  const tables = await rows<{ name: string }>(
+  const tables = await rows<{ name: string; engine: string }>(
     wh,
-    `SELECT name FROM system.tables WHERE database = {db:String} AND name NOT IN ('ingest_batches', 'schema_migrations') AND name NOT LIKE 'ingest_keys_%' AND total_rows > 0 ORDER BY name`,
+    `SELECT name, engine FROM system.tables WHERE database = {db:String} AND name NOT IN ('ingest_batches', 'schema_migrations') AND name NOT LIKE 'ingest_keys_%' AND total_rows > 0 ORDER BY name`,
     { db: wh.database },
   );
   const out: Record<string, string[]> = {};
-  for (const { name } of tables) {
+  for (const { name, engine } of tables) {
+    // Rows as the product sees them: a replaced version is gone once its parts merge, and when the
+    // engine merges in the background differs between the two databases (the engine path writes
+    // its facts as two parts), so both are merged before they are read.
+    if (/MergeTree$/.test(engine)) await wh.client.command({ query: `OPTIMIZE TABLE \`${wh.database}\`.\`${name}\` FINAL` });
     const cols = await rows<{ name: string; type: string; default_expression: string }>(
       wh,
       'SELECT name, type, default_expression FROM system.columns WHERE database = {db:String} AND table = {t:String} ORDER BY position',
