@@ -22,8 +22,9 @@ import type { IngestSummary } from '../../ingest/types.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
-import { startSemanticServer, type SemanticServer } from '../../semantic/server.ts';
+import type { SemanticServer } from '../../semantic/server.ts';
 import { parseCsv } from '../support/csv.ts';
+import { startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { fixture, one } from './helpers.ts';
 
@@ -129,12 +130,7 @@ before(async () => {
   }
   await refreshDerived(tw.warehouse.client, tw.config.database);
   const secret = 'detect-load-test-secret-0123456789';
-  semantic = await startSemanticServer({
-    warehouse: { url: tw.warehouse.url, user: tw.warehouse.user, password: tw.warehouse.password, database: tw.config.database },
-    apiSecret: secret,
-    port: 0,
-    log: () => {},
-  });
+  semantic = await startSemanticOver(tw, { apiSecret: secret });
   token = issueToken({ role: 'executive', name: 'Test', secret });
 });
 
