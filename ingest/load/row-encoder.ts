@@ -77,6 +77,13 @@ const REFUNDED = Buffer.from('refunded');
 const COMPLETED = Buffer.from('completed');
 const CREDIT = Buffer.from('credit');
 const NO_UNITS = Buffer.from('0');
+
+/** A field's value replaced by a whole buffer (a derived id, a status, a constant). */
+function setField(row: RowInput, f: number, value: Buffer): void {
+  row.bufs[f] = value;
+  row.start[f] = 0;
+  row.end[f] = value.length;
+}
 const REFUND_SUFFIX = ':refund';
 const ORDER_REFUND_SUFFIX = ':order-refund';
 
@@ -301,14 +308,10 @@ export class RowEncoder {
       return;
     }
     const ref = Buffer.from(sale.ref);
-    row.bufs[r.ref] = ref;
-    row.start[r.ref] = 0;
-    row.end[r.ref] = ref.length;
+    setField(row, r.ref, ref);
     if (r.order >= 0 && sale.order !== '') {
       const order = Buffer.from(sale.order);
-      row.bufs[r.order] = order;
-      row.start[r.order] = 0;
-      row.end[r.order] = order.length;
+      setField(row, r.order, order);
     }
   }
 
@@ -375,18 +378,12 @@ export class RowEncoder {
    */
   #writeOrderRefundCredit(row: RowInput, batch: Batch, o: OrderRefundRule, r: RefundRule, cents: number): void {
     const id = Buffer.concat([row.bufs[o.order].subarray(row.start[o.order], row.end[o.order]), Buffer.from(ORDER_REFUND_SUFFIX)]);
-    row.bufs[r.id] = id;
-    row.start[r.id] = 0;
-    row.end[r.id] = id.length;
-    row.bufs[r.status] = CREDIT;
-    row.start[r.status] = 0;
-    row.end[r.status] = CREDIT.length;
+    setField(row, r.id, id);
+    setField(row, r.status, CREDIT);
     for (const p of o.products) row.start[p] = -1;
     if (r.unitPrice >= 0) row.start[r.unitPrice] = -1;
     if (r.quantity >= 0) {
-      row.bufs[r.quantity] = NO_UNITS;
-      row.start[r.quantity] = 0;
-      row.end[r.quantity] = 1;
+      setField(row, r.quantity, NO_UNITS);
     }
     this.#errors.length = 0;
     this.#centsOverride = cents;
@@ -440,9 +437,7 @@ export class RowEncoder {
       return undefined;
     }
     const to = refund === paid ? REFUNDED : COMPLETED;
-    row.bufs[r.status] = to;
-    row.start[r.status] = 0;
-    row.end[r.status] = to.length;
+    setField(row, r.status, to);
     return refund < paid ? 'partial' : 'full';
   }
 
@@ -452,12 +447,8 @@ export class RowEncoder {
    */
   #writeRefundCredit(row: RowInput, batch: Batch, r: RefundRule, refunded: 'partial' | 'full'): void {
     const id = Buffer.concat([row.bufs[r.id].subarray(row.start[r.id], row.end[r.id]), Buffer.from(REFUND_SUFFIX)]);
-    row.bufs[r.id] = id;
-    row.start[r.id] = 0;
-    row.end[r.id] = id.length;
-    row.bufs[r.status] = CREDIT;
-    row.start[r.status] = 0;
-    row.end[r.status] = CREDIT.length;
+    setField(row, r.id, id);
+    setField(row, r.status, CREDIT);
     const a = r.amount.index;
     const f = r.refunded.index;
     if (refunded === 'partial') {
@@ -465,15 +456,11 @@ export class RowEncoder {
       row.start[a] = row.start[f];
       row.end[a] = row.end[f];
     } else {
-      row.bufs[a] = NO_UNITS;
-      row.start[a] = 0;
-      row.end[a] = 1;
+      setField(row, a, NO_UNITS);
     }
     if (r.unitPrice >= 0) row.start[r.unitPrice] = -1;
     if (r.quantity >= 0) {
-      row.bufs[r.quantity] = NO_UNITS;
-      row.start[r.quantity] = 0;
-      row.end[r.quantity] = 1;
+      setField(row, r.quantity, NO_UNITS);
     }
     this.#errors.length = 0;
     if (this.#encodeRow(row, batch) && refunded === 'partial') this.refundCredits++;
@@ -595,9 +582,7 @@ export class RowEncoder {
       }
       const c = fields[f].constant;
       if (c) {
-        row.bufs[f] = c;
-        row.start[f] = 0;
-        row.end[f] = c.length;
+        setField(row, f, c);
       } else row.start[f] = -1;
     }
     for (const f of this.#mappedFields) {
@@ -653,9 +638,7 @@ export class RowEncoder {
       credit = s >= 0 && row.end[c.marker] - s >= p.length && row.bufs[c.marker].subarray(s, s + p.length).equals(p);
     }
     if (!credit || c.status < 0) return;
-    row.bufs[c.status] = c.value;
-    row.start[c.status] = 0;
-    row.end[c.status] = c.value.length;
+    setField(row, c.status, c.value);
   }
 
   #checkUtf8(row: RowInput): void {
