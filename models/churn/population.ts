@@ -39,6 +39,18 @@ const LOW_IS_RISK: Readonly<Record<string, string>> = {
   revenue_365d: 'less',
   bgnbd_expected_purchases: 'fewer',
   bgnbd_p_alive: 'lower',
+  // 1-5, 5 the most satisfied: without a direction a forest's credit put "average satisfaction
+  // 4.8/5" among a customer's churn reasons, and nothing said whether 4.8 was good or bad here.
+  csat_avg_180d: 'lower',
+};
+
+/**
+ * Whom the share counts where the population is not every customer: a feature that is unknown for
+ * a customer without such facts leaves them out of its sample (populationOf keeps finite values), and
+ * "lower than 62% of customers" read as all customers when a tenth of them had ever given a score.
+ */
+const POPULATION_OF: Readonly<Record<string, string>> = {
+  csat_avg_180d: 'customers with a score',
 };
 
 /**
@@ -146,7 +158,8 @@ export function comparisonOf(feature: string, population: Population | undefined
   const word = high ?? LOW_IS_RISK[feature];
   if (!sample || !word) return undefined;
   const cache: string[] = [];
-  return { sample, high: high !== undefined, suffix: (p) => (cache[p] ??= ` — ${word} than ${p}% of customers`) };
+  const of = POPULATION_OF[feature] ?? 'customers';
+  return { sample, high: high !== undefined, suffix: (p) => (cache[p] ??= ` — ${word} than ${p}% of ${of}`) };
 }
 
 /** The text with "only " removed as againstPopulation removes it. */
@@ -168,10 +181,11 @@ export function againstPopulation(
   if (!sample || !Number.isFinite(value)) return text;
   const { below, above } = sharesAround(sample, value);
   const high = HIGH_IS_RISK[feature];
-  if (high) return below >= 0.5 ? `${text} — ${high} than ${pct(below)} of customers` : text;
+  const of = POPULATION_OF[feature] ?? 'customers';
+  if (high) return below >= 0.5 ? `${text} — ${high} than ${pct(below)} of ${of}` : text;
   const low = LOW_IS_RISK[feature];
   if (!low) return text;
   // "only" claims the value is low: keep it for the bottom quarter (most customers above it).
   const plain = above >= 0.75 ? text : text.replace(/\bonly /g, '');
-  return above >= 0.5 ? `${plain} — ${low} than ${pct(above)} of customers` : plain;
+  return above >= 0.5 ? `${plain} — ${low} than ${pct(above)} of ${of}` : plain;
 }

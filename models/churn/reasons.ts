@@ -222,7 +222,9 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
   refunds_365d: (v) => `${plural(v.refunds_365d, 'refunded order')} in the last 12 months`,
   complaints_30d: (v) => (v.complaints_30d > 0 ? `${plural(v.complaints_30d, 'complaint')} in the last 30 days` : 'no complaints in the last 30 days'),
   complaints_90d: (v) => (v.complaints_90d > 0 ? `${plural(v.complaints_90d, 'complaint')} in the last 90 days` : 'no complaints in the last 90 days'),
-  csat_avg_180d: (v) => (known(v.csat_avg_180d) ? `average satisfaction ${v.csat_avg_180d.toFixed(1)}/5` : 'no satisfaction score in the last 6 months'),
+  // The scale's best end named: a reason may be kept at the median, where no comparison is added.
+  csat_avg_180d: (v) =>
+    known(v.csat_avg_180d) ? `average satisfaction ${v.csat_avg_180d.toFixed(1)}/5 (5 is most satisfied)` : 'no satisfaction score in the last 6 months',
   support_tickets_90d: (v) => `${plural(v.support_tickets_90d, 'support ticket')} in the last 90 days`,
   chats_90d: (v) => `${plural(v.chats_90d, 'chat')} in the last 90 days`,
   calls_90d: (v) => (v.calls_90d === 0 ? 'no calls in the last 90 days' : `${plural(v.calls_90d, 'call')} in the last 90 days`),

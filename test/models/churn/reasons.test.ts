@@ -14,7 +14,7 @@ describe('describeFeature words a feature with the customer’s values', () => {
     ['spend_change_90d', { revenue_90d: 200, revenue_prev_90d: 500, spend_change_90d: -0.6 }, 'spend down 60% vs the previous quarter (€200 vs €500)'],
     ['revenue_90d', { revenue_90d: 0, revenue_prev_90d: 0 }, 'no spend in the last 6 months'],
     ['revenue_prev_90d', { revenue_90d: 0, revenue_prev_90d: 144.95 }, 'no spend in the last 90 days, after €145 the quarter before'],
-    ['csat_avg_180d', { csat_avg_180d: 1.5 }, 'average satisfaction 1.5/5'],
+    ['csat_avg_180d', { csat_avg_180d: 1.5 }, 'average satisfaction 1.5/5 (5 is most satisfied)'],
     ['csat_avg_180d', { csat_avg_180d: NaN }, 'no satisfaction score in the last 6 months'],
     ['orders_90d', { orders_90d: 1, orders_prev_90d: 4 }, '1 order in the last 90 days, down from 4 the quarter before'],
     ['orders_prev_90d', { orders_90d: 0, orders_prev_90d: 3 }, 'no orders in the last 90 days, after 3 orders the quarter before'],
@@ -214,7 +214,7 @@ describe('topReasons', () => {
     const r = topReasons(features, [0.1, NaN, 0, 0, 0, 0.3, 0.2], values, 2);
     assert.deepEqual(
       r.map((x) => x.text),
-      ['consumer account', 'average satisfaction 1.5/5'],
+      ['consumer account', 'average satisfaction 1.5/5 (5 is most satisfied)'],
     );
   });
 });
@@ -263,6 +263,35 @@ describe('reasons against the population', () => {
     const { below, above } = sharesAround(sample, 80_000);
     assert.ok(Math.abs(below - 0.8) < 0.001 && Math.abs(above - 0.2) < 0.001, `${below} ${above}`);
     assert.deepEqual(sharesAround(population.get('tenure_days')!, 50), { below: 0.49, above: 0.5 });
+  });
+});
+
+// Numbers a user could misread, ninth pass (session 12): satisfaction had no risk direction, so a
+// forest's positive credit put "average satisfaction 4.8/5" among a churn reason list and nothing
+// said whether 4.8 was good or bad; the population comparison never said which end was risky.
+describe('satisfaction reads with its direction: low is the risk', () => {
+  // Ten customers with a score (others have none and are not in the sample): averages counted by hand.
+  const scores = Float64Array.of(1, 2, 2.5, 3, 4, 4, 4.5, 5, 5, 5);
+  // A customer without a score is NaN (features.ts): left out of the sample, so not "customers".
+  const withUnknown = Float64Array.from([...scores, NaN, NaN, NaN, NaN, NaN]);
+  const population = populationOf({ features: ['csat_avg_180d', 'recency_days'], columns: [withUnknown, Float64Array.from(withUnknown, () => 30)] });
+
+  test('a high score credited by the model is not a reason to leave; a low one is, placed against those with a score', () => {
+    // The model credits satisfaction with +0.2 (its largest), recency with +0.05. Median of the ten: 4.
+    const high = topReasons(['csat_avg_180d', 'recency_days'], [0.2, 0.05], { csat_avg_180d: 4.8, recency_days: 30 }, 3, 0, population);
+    assert.deepEqual(
+      high.map((x) => x.feature),
+      ['recency_days'],
+    );
+    const low = topReasons(['csat_avg_180d', 'recency_days'], [0.2, 0.05], { csat_avg_180d: 2, recency_days: 30 }, 3, 0, population);
+    // 2.0: 8 of the 10 scored customers (2.5 … 5) rate higher; the 5 without a score are not counted (8 of 15 would be 53%).
+    assert.equal(low[0].text, 'average satisfaction 2.0/5 (5 is most satisfied) — lower than 80% of customers with a score');
+  });
+
+  test('at the median the reason stays, without a share, and the scale still says which end is best', () => {
+    const r = topReasons(['csat_avg_180d'], [0.2], { csat_avg_180d: 4 }, 3, 0, population);
+    // 4.0: 4 of 10 rate higher (4.5, 5, 5, 5), under half: no comparison.
+    assert.equal(r[0].text, 'average satisfaction 4.0/5 (5 is most satisfied)');
   });
 });
 
