@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, existsSync, fchmodSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, ftruncateSync, lstatSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
 import { csvRow } from '../../lib/csv/escape-cell.ts';
 import type { EntityName } from '../entities/types.ts';
 import type { Reject } from '../types.ts';
@@ -88,7 +88,7 @@ export class RejectSink {
       await new Promise<void>((res, rej) => f.end((err?: Error | null) => (err ? rej(err) : res())));
       return this.csvPath;
     }
-    if (this.csvPath && existsSync(this.csvPath)) unlinkSync(this.csvPath);
+    if (this.csvPath && isOwnPlainFile(this.csvPath)) unlinkSync(this.csvPath);
     return undefined;
   }
 }
@@ -96,17 +96,46 @@ export class RejectSink {
 /**
  * The rejects file for writing, readable by this user only: it holds rejected lines as read —
  * names, e-mails, phones. Created with the default umask (0644) it let any local user read what a
- * 0600 source file kept from them (fourth security review). An existing file is truncated and made
- * 0600 too; one that belongs to another user (a colleague's file planted at that name in a shared
- * folder) is refused instead of being written into.
+ * 0600 source file kept from them (fourth security review). An existing file is emptied and made
+ * 0600 too.
+ *
+ * The file sits beside the loaded export, often in a folder others can write to. What is found at
+ * its name is written into only when it is a plain file of this user with no other name: a
+ * symbolic link (O_NOFOLLOW) or a hard link planted there by a colleague would have had the load
+ * truncate and overwrite the file it points to — `.data/secrets.json`, `~/.bashrc` — with rows
+ * the colleague chose (ninth review). Nothing is truncated before these checks (no O_TRUNC), and
+ * ownership is compared, not inferred from fchmod failing, which it never does for root.
  */
 function openPrivate(path: string): number {
-  const fd = openSync(path, 'w', 0o600);
+  let fd: number;
   try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw refused(path, 'is a symbolic link', err);
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw refused(path, 'is not a plain file');
+    const uid = process.getuid?.();
+    if (uid !== undefined && st.uid !== uid) throw refused(path, 'belongs to another user');
+    if (st.nlink > 1) throw refused(path, 'has other names (a hard link)');
     fchmodSync(fd, 0o600);
+    ftruncateSync(fd, 0);
   } catch (err) {
     closeSync(fd);
-    throw new Error(`the rejects file ${path} belongs to another user; remove it or load from a folder of your own`, { cause: err });
+    throw err;
   }
   return fd;
+}
+
+/** A stale rejects file this load may remove: its own kind, not a link or another user's file left at the name. */
+function isOwnPlainFile(path: string): boolean {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  const uid = process.getuid?.();
+  return st !== undefined && st.isFile() && st.nlink === 1 && (uid === undefined || st.uid === uid);
+}
+
+function refused(path: string, why: string, cause?: unknown): Error {
+  return new Error(`the rejects file ${path} ${why}; nothing was written to it: remove it or load from a folder of your own`, { cause });
 }
