@@ -37,7 +37,12 @@ export interface Digest {
   /** Customers who qualified but were over the per-digest limit; they follow in later runs. */
   more: number;
   /** The churn model card's headline (models' modelCardHeadline) when a card exists. */
-  model?: { headline: string; modelVersion: string };
+  model?: {
+    headline: string;
+    modelVersion: string;
+    /** The card's `validated`: false for a rule of thumb shipped because validation could not choose. */
+    validated?: boolean;
+  };
   /** The owner's open deals at risk, largest value at risk first (issue 18; read at delivery, deals-at-risk.ts). */
   deals?: DealAtRisk[];
   /**
@@ -52,7 +57,11 @@ export interface Digest {
 
 /** The line that says which model produced the probabilities and how it validated. */
 export function modelLine(d: Pick<Digest, 'model'>): string {
-  return d.model ? `Churn model ${d.model.headline}. Probabilities are calibrated on held-out periods.` : '';
+  if (!d.model) return '';
+  // As the churn page says it: an unvalidated model's probabilities are fitted on its training
+  // cutoff, and the digest claimed held-out calibration for them too.
+  const calibration = d.model.validated === false ? 'calibrated on its training cutoff, not on held-out periods' : 'calibrated on held-out periods';
+  return `Churn model ${d.model.headline}. Probabilities are ${calibration}.`;
 }
 
 /** The line that says how many of the owner's customers are lapsed, or '' when none are. */

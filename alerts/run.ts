@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Warehouse } from '../lib/warehouse/index.ts';
 import { describeAsOf, warehouseAsOf } from '../lib/as-of.ts';
-import { DEFAULT_CHURN_DEFINITION, latestModelCard, modelCardHeadline, trainAndScore } from '../models/index.ts';
+import { DEFAULT_CHURN_DEFINITION, latestModelCard, modelCardHeadline, modelCardValidated, trainAndScore } from '../models/index.ts';
 import { loadCandidates, loadLapsedCounts, loadOwnerContacts, scoreFreshness, scoresAsOf, type Candidate, type OwnerContact } from './candidates.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { activeChannels, loadAlertsConfig, redactUrl, type AlertsConfig, type Channel } from './config.ts';
@@ -452,7 +452,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       const channel = first.channel;
       const digest: Digest = digestFromRows(group, config.publicUrl, config.format);
       if (channel !== 'webhook' && !digest.recipient) digest.recipient = contacts.get(first.owner_id)?.email ?? '';
-      if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion };
+      if (card) digest.model = { headline: modelCardHeadline(card), modelVersion: card.modelVersion, validated: modelCardValidated(card) };
       digest.deals = deals.get(first.owner_id);
       // Measured in this run, like the deals: a retried digest says how many are lapsed now.
       const lapsed = lapsedByOwner.get(first.owner_id) ?? 0;

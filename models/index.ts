@@ -15,7 +15,7 @@ import type { TrainAndScoreOptions, TrainAndScoreResult } from './scoring/train-
 
 export { DEFAULT_CHURN_DEFINITION, parseDay, todayUtc, type ChurnDefinition } from './churn/definition.ts';
 export { REASON_TOPICS } from './churn/reasons.ts';
-export { latestModelCard, modelCardHeadline, type ModelCard } from './churn/model-card.ts';
+export { latestModelCard, modelCardHeadline, modelCardValidated, type ModelCard } from './churn/model-card.ts';
 export type { TrainAndScoreOptions, TrainAndScoreResult };
 
 /** Trains, evaluates and registers the churn model, then scores churn risk and CLV for every customer. */

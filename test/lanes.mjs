@@ -21,6 +21,7 @@ export const NODE_TESTS = {
   integration: [
     'test/alerts/as-of.test.ts',
     'test/alerts/lapsed.test.ts',
+    'test/alerts/model-line.test.ts', // the digest's model line from a stored card, a real run to the outbox
     'test/alerts/deals-digest.test.ts', // a deals-only digest over a real SMTP server, on the embedded engine
     'test/alerts/delivery.test.ts',
     'test/alerts/worker.test.ts',

@@ -113,9 +113,13 @@ export function modelCardHeadline(
       ? ` vs ${card.bestBaseline} ${f3(card.bestBaselineRocAuc)}`
       : '';
   // A choice validation did not make is named as such wherever the headline is printed.
-  const unvalidated =
-    card.validated === false || card.folds.length === 0 ? '; not validated: a rule of thumb, see the model card' : '';
+  const unvalidated = !modelCardValidated(card) ? '; not validated: a rule of thumb, see the model card' : '';
   return `${card.chosen}: ROC-AUC ${f3(card.rocAuc)}${base} (${folds}, ${card.horizonDays}-day horizon)${unvalidated}`;
+}
+
+/** Whether validation chose the shipped model (cards written before `validated`: iff folds ran). */
+export function modelCardValidated(card: Pick<ModelCard, 'validated'> & { folds: readonly unknown[] }): boolean {
+  return card.validated !== false && card.folds.length > 0;
 }
 
 /** JSON has no NaN: unvalidated figures travel as null and come back as NaN. */
