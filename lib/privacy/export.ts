@@ -5,10 +5,10 @@ import { csvRow } from '../csv/escape-cell.ts';
 import { rows } from '../warehouse/sql.ts';
 import { discoverTables } from './discover.ts';
 import type { PrivacyWarehouse } from './erase.ts';
-import { csvRecords } from './files.ts';
+import { csvRecords, isRejectsFileOfOurs } from './files.ts';
 import { findPerson, needlePattern, type Person } from './person.ts';
 import { paramSource, personValues, rowCondition, tableName } from './predicates.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { quoteIdent } from '../warehouse/sql.ts';
 
 /**
@@ -67,7 +67,7 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
   const files = await rows<{ f: string }>(wh.client, { query: `SELECT DISTINCT source_file AS f FROM ${quoteIdent(wh.database)}.ingest_batches WHERE rows_rejected > 0` });
   for (const { f } of files) {
     const path = `${f}.rejects.csv`;
-    if (!existsSync(path)) continue;
+    if (!isRejectsFileOfOurs(path)) continue;
     for (const r of csvRecords(readFileSync(path, 'utf8')).slice(1)) if (pattern.test(r)) rejects.push(r.trimEnd());
   }
   const total = tables.reduce((s, t) => s + t.rows, 0);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -31,16 +31,34 @@ export function csvRecords(text: string): string[] {
   return out;
 }
 
+/**
+ * Whether `path` is a rejects file as the loads write it: a plain file of this user with one name
+ * (ingest/load/rejects.ts refuses to write through anything else). These files sit beside loaded
+ * exports, in folders others may write to; a link a colleague planted at such a name is not the
+ * product's file, and reading or rewriting through it would reach whatever it points to (ninth
+ * security review).
+ */
+export function isRejectsFileOfOurs(path: string): boolean {
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  const uid = process.getuid?.();
+  return st !== undefined && st.isFile() && st.nlink === 1 && (uid === undefined || st.uid === uid);
+}
+
 /** Removes the records that mention the person from a rejects CSV (the header stays). */
 export function scrubRejectsFile(path: string, pattern: RegExp, dryRun: boolean): FileChange | undefined {
-  if (!existsSync(path)) return undefined;
+  if (!isRejectsFileOfOurs(path)) return undefined;
   const records = csvRecords(readFileSync(path, 'utf8'));
   const keep = records.filter((r, i) => i === 0 || !pattern.test(r));
   const removed = records.length - keep.length;
   if (removed === 0) return undefined;
   if (!dryRun) {
     const temp = `${path}.${process.pid}.tmp`;
-    writeFileSync(temp, keep.join(''), { mode: statSync(path).mode & 0o777 });
+    // 'wx': a name planted at the temporary name (a link to a file of ours) is an error, not a target.
+    try {
+      writeFileSync(temp, keep.join(''), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      throw new Error(`could not rewrite the rejects file ${path}: ${temp} is in the way (${(err as NodeJS.ErrnoException).code}); remove it and erase again`, { cause: err });
+    }
     renameSync(temp, path);
   }
   return { path, action: 'rewritten', records: removed };
