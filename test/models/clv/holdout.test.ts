@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { CDNOW_FILE, cdnowAvailable, loadCdnow } from '../../../models/clv/cdnow.ts';
 import { deciles, evaluateClvHoldout, spearman, topDecileCapture } from '../../../models/clv/holdout.ts';
-import { validateClv } from '../../../models/clv/validate.ts';
+import { lossSentences, validateClv } from '../../../models/clv/validate.ts';
 import { fitClv } from '../../../models/clv/fit-clv.ts';
 import { buildRfmSummary } from '../../../models/clv/rfm-summary.ts';
 import { assertClose, assertRel } from './helpers.ts';
@@ -189,6 +189,21 @@ describe('CDNOW: out of time against the baselines', { skip }, () => {
     assert.match(card.headline, /^clv_12m: total −19\.8% to \+25\.2% vs actual over 2 folds/);
   });
 
+  // Numbers a user could misread, ninth pass (2026-12-07): as of 1998-06-30 (the product's as-of day
+  // on CDNOW) the Models page read "last_period does better: 0.33 against the model's 0.33" — MAE
+  // 0.33072 against 0.33098, 0.08% apart, reported as a loss and written as equal figures.
+  test('as of 1998-06-30 a 0.08% MAE difference is no loss; every loss shows two different figures', () => {
+    const [, purch90] = validateClv(tx, '1998-06-30').checks;
+    const { model, last_period: last } = purch90.mean;
+    // The two MAEs, as the card holds them: under 1% apart, the baseline's the smaller.
+    assert.ok(last.mae < model.mae && (model.mae - last.mae) / model.mae < 0.01, `${last.mae} vs ${model.mae}`);
+    assert.doesNotMatch(purch90.losses.join(' '), /MAE/);
+    for (const line of purch90.losses) {
+      const [, a, b] = /does better: (\S+) against the model's (\S+)/.exec(line) ?? [];
+      assert.notEqual(a, b, line);
+    }
+  });
+
   test('a history too short for a figure says so, with the days it would need', () => {
     const card = validateClv(
       tx.filter((t) => t.date < '1997-05-01'),
@@ -209,4 +224,24 @@ describe('CDNOW: out of time against the baselines', { skip }, () => {
     assert.deepEqual(a.sample, b.sample);
     assert.equal(a.checks[1].folds[0].actualTotal, b.checks[1].folds[0].actualTotal);
   });
+});
+
+test('a CLV loss is written with digits enough that its two figures differ; an MAE under 1% better is a tie', () => {
+  const none = { totalError: NaN, absTotalError: NaN, mae: NaN, spearman: NaN, topDecileCapture: NaN };
+  const mean = (model: number, last: number) => ({
+    model: { ...none, mae: model },
+    last_period: { ...none, mae: last },
+    past_rate: none,
+    cohort_average: none,
+  });
+  // 0.3290 vs 0.3330: 1.2% better; two decimals write both 0.33, three 0.329 and 0.333.
+  assert.deepEqual(lossSentences(mean(0.333, 0.329) as never, 'purchases', NaN), [
+    "on the error per customer (MAE) of purchases, last_period does better: 0.329 against the model's 0.333",
+  ]);
+  // 0.3307 vs 0.3310 (CDNOW's 0.08%): under the 1% margin, a tie.
+  assert.deepEqual(lossSentences(mean(0.331, 0.3307) as never, 'purchases', NaN), []);
+  // In dollars the margin scales with the figure: $55.93 against $53.00 (5% better) at two decimals.
+  assert.deepEqual(lossSentences(mean(55.93, 53) as never, 'spend', NaN), [
+    "on the error per customer (MAE) of spend, last_period does better: 53.00 against the model's 55.93",
+  ]);
 });
