@@ -1,4 +1,5 @@
-import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, ftruncateSync, lstatSync, openSync, unlinkSync, type WriteStream } from 'node:fs';
+import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs';
+import { isOwnPlainFile, openOwnFileForWriting } from '../../lib/files/own-file.ts';
 import { csvRow } from '../../lib/csv/escape-cell.ts';
 import type { EntityName } from '../entities/types.ts';
 import type { Reject } from '../types.ts';
@@ -96,46 +97,10 @@ export class RejectSink {
 /**
  * The rejects file for writing, readable by this user only: it holds rejected lines as read —
  * names, e-mails, phones. Created with the default umask (0644) it let any local user read what a
- * 0600 source file kept from them (fourth security review). An existing file is emptied and made
- * 0600 too.
- *
- * The file sits beside the loaded export, often in a folder others can write to. What is found at
- * its name is written into only when it is a plain file of this user with no other name: a
- * symbolic link (O_NOFOLLOW) or a hard link planted there by a colleague would have had the load
- * truncate and overwrite the file it points to — `.data/secrets.json`, `~/.bashrc` — with rows
- * the colleague chose (ninth review). Nothing is truncated before these checks (no O_TRUNC), and
- * ownership is compared, not inferred from fchmod failing, which it never does for root.
+ * 0600 source file kept from them (fourth security review). It sits beside the loaded export, often
+ * in a folder others can write to: a link planted at its name is refused, not written through
+ * (ninth review, lib/files/own-file.ts).
  */
 function openPrivate(path: string): number {
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw refused(path, 'is a symbolic link', err);
-    throw err;
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw refused(path, 'is not a plain file');
-    const uid = process.getuid?.();
-    if (uid !== undefined && st.uid !== uid) throw refused(path, 'belongs to another user');
-    if (st.nlink > 1) throw refused(path, 'has other names (a hard link)');
-    fchmodSync(fd, 0o600);
-    ftruncateSync(fd, 0);
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-  return fd;
-}
-
-/** A stale rejects file this load may remove: its own kind, not a link or another user's file left at the name. */
-function isOwnPlainFile(path: string): boolean {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  const uid = process.getuid?.();
-  return st !== undefined && st.isFile() && st.nlink === 1 && (uid === undefined || st.uid === uid);
-}
-
-function refused(path: string, why: string, cause?: unknown): Error {
-  return new Error(`the rejects file ${path} ${why}; nothing was written to it: remove it or load from a folder of your own`, { cause });
+  return openOwnFileForWriting(path, 'the rejects file');
 }

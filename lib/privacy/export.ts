@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, writeFileSync } from 'node:fs';
+import { openOwnFileForWriting } from '../files/own-file.ts';
 import { join } from 'node:path';
 import { writeAudit } from '../audit/log.ts';
 import { csvRow } from '../csv/escape-cell.ts';
@@ -58,7 +59,7 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
     const columns = plan.columns.map((c) => c.name);
     const text = [csvRow(columns), ...found.map((r) => csvRow(columns.map((c) => cell(r[c]))))].join('\r\n');
     const file = join(opts.outDir, `${name}.csv`);
-    writeFileSync(file, `\uFEFF${text}\r\n`, { mode: 0o600 });
+    writeOwnFile(file, `\uFEFF${text}\r\n`);
     tables.push({ table: name, rows: found.length, file });
   }
   // Rejected input lines that name the person, from the rejects CSVs beside loaded files.
@@ -71,11 +72,7 @@ export async function exportPerson(wh: PrivacyWarehouse, query: string, opts: Ex
     for (const r of csvRecords(readFileSync(path, 'utf8')).slice(1)) if (pattern.test(r)) rejects.push(r.trimEnd());
   }
   const total = tables.reduce((s, t) => s + t.rows, 0);
-  writeFileSync(
-    join(opts.outDir, 'person.json'),
-    JSON.stringify({ generated_at: new Date().toISOString(), identifiers: person, tables: doc, reject_file_lines: rejects }, null, 2),
-    { mode: 0o600 },
-  );
+  writeOwnFile(join(opts.outDir, 'person.json'), JSON.stringify({ generated_at: new Date().toISOString(), identifiers: person, tables: doc, reject_file_lines: rejects }, null, 2));
   await writeAudit(
     { client: wh.client, database: wh.database },
     {
@@ -98,3 +95,13 @@ const OTHER_CUSTOMER = '(another customer)';
 
 const cell = (v: unknown): string | number | null =>
   v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'number' ? v : String(v);
+
+/** A file of the export, 0600; a link planted at its name (an --out folder others write to) is refused (ninth security review). */
+function writeOwnFile(path: string, text: string): void {
+  const fd = openOwnFileForWriting(path, 'the subject access file');
+  try {
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}

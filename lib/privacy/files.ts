@@ -1,5 +1,6 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isOwnPlainFile } from '../files/own-file.ts';
 
 /**
  * Files the product writes that can hold a person: the rejects CSV beside each loaded file
@@ -33,16 +34,11 @@ export function csvRecords(text: string): string[] {
 
 /**
  * Whether `path` is a rejects file as the loads write it: a plain file of this user with one name
- * (ingest/load/rejects.ts refuses to write through anything else). These files sit beside loaded
- * exports, in folders others may write to; a link a colleague planted at such a name is not the
- * product's file, and reading or rewriting through it would reach whatever it points to (ninth
- * security review).
+ * (ingest/load/rejects.ts writes through nothing else). A link a colleague planted at such a name
+ * is not the product's file; reading or rewriting through it would reach whatever it points to
+ * (ninth security review).
  */
-export function isRejectsFileOfOurs(path: string): boolean {
-  const st = lstatSync(path, { throwIfNoEntry: false });
-  const uid = process.getuid?.();
-  return st !== undefined && st.isFile() && st.nlink === 1 && (uid === undefined || st.uid === uid);
-}
+export const isRejectsFileOfOurs = isOwnPlainFile;
 
 /** Removes the records that mention the person from a rejects CSV (the header stays). */
 export function scrubRejectsFile(path: string, pattern: RegExp, dryRun: boolean): FileChange | undefined {

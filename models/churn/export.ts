@@ -8,7 +8,8 @@
  * but a Parquet file would come out as several files glued together. Parquet is therefore asked
  * for in one block (`max_block_size`), and the file is checked for a glued boundary afterwards.
  */
-import { createReadStream, createWriteStream, fchmodSync, mkdirSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
+import { openOwnFileForWriting } from '../../lib/files/own-file.ts';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -59,7 +60,11 @@ export async function exportFeatures(warehouse: Warehouse, opts: ExportOptions):
   // Customer ids with their features (spend, recency, scores): this user's only, like every file of
   // the product that holds customers (fourth security review: it was written with the umask, 0644).
   mkdirSync(dirname(opts.out), { recursive: true, mode: 0o700 });
-  const res = await warehouse.client.exec({
+  // 0600, an earlier export's looser file tightened; a link planted at the name (a shared folder)
+  // is refused before the query, not written through (ninth security review).
+  const fd = openOwnFileForWriting(opts.out, 'the feature export');
+  const res = await warehouse.client
+    .exec({
     query,
     query_params,
     clickhouse_settings:
@@ -67,16 +72,12 @@ export async function exportFeatures(warehouse: Warehouse, opts: ExportOptions):
         ? // Strings as strings (not binary) so pandas/pyarrow read customer_id as text.
           { output_format_parquet_string_as_string: 1, max_block_size: String(PARQUET_BLOCK_ROWS) }
         : {},
-  });
-  const file = createWriteStream(opts.out, { mode: 0o600 });
-  // mode applies to a new file only: an earlier export's looser file is tightened too.
-  file.once('open', (fd) => {
-    try {
-      fchmodSync(fd, 0o600);
-    } catch (err) {
-      file.destroy(new Error(`${opts.out} belongs to another user; export to a folder of your own`, { cause: err }));
-    }
-  });
+  })
+    .catch((err: unknown) => {
+      closeSync(fd);
+      throw err;
+    });
+  const file = createWriteStream('', { fd });
   // CSVWithNames would repeat its header in every piece of a split result: write it once here.
   if (format === 'csv') file.write(columns.map((c) => `"${c}"`).join(',') + '\n');
   await pipeline(res.stream as Readable, file);

@@ -5,7 +5,7 @@
  * export's looser file. On the embedded engine.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
@@ -36,4 +36,14 @@ test('the feature export is its user’s only, in a folder it creates and over a
   chmodSync(join(old, 'features.csv'), 0o644);
   const again = await exportFeatures(tw.warehouse, { cutoff: '2024-09-01', out: join(old, 'features.csv') });
   assert.equal(modeOf(again.path), '600');
+});
+
+test('ninth review: a link planted at the export’s name (a shared folder) is refused, its target untouched', async () => {
+  const shared = join(tw.dir, 'export-shared');
+  mkdirSync(shared, { recursive: true });
+  const victim = join(tw.dir, 'secrets.json');
+  writeFileSync(victim, '{"kept":true}\n', { mode: 0o600 });
+  symlinkSync(victim, join(shared, 'features.csv'));
+  await assert.rejects(exportFeatures(tw.warehouse, { cutoff: '2024-09-01', out: join(shared, 'features.csv') }), /feature export .*features\.csv is a symbolic link/);
+  assert.equal(readFileSync(victim, 'utf8'), '{"kept":true}\n');
 });
