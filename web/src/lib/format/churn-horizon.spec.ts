@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { churnIntro, churnWindow, expectedChurnersNote } from './churn-horizon.ts';
+import { churnIntro, churnWindow, expectedChurnersNote, pAliveNote } from './churn-horizon.ts';
 
 describe('the churn page names the model horizon', () => {
   test('the window comes from the model card: 90 days (the default), 180 when trained so', () => {
@@ -24,5 +24,23 @@ describe('the churn page names the model horizon', () => {
 
   test('the expected churners note names the window', () => {
     expect(expectedChurnersNote(90)).toBe('sum of probabilities, next 90 days');
+  });
+});
+
+// Numbers a user could misread, ninth pass (2026-12-07): the 360 showed "P(alive) 86.9% · BG/NBD"
+// beside "Churn probability 50.1%" (CDNOW, C-TEE0Y17H63VQ): 86.9 + 50.1 > 100, read as one event.
+describe('the P(alive) card says which event it is the chance of', () => {
+  test('not stopping for good, not buying in the horizon', () => {
+    expect(pAliveNote(90)).toBe(
+      'chance they have not stopped buying for good (BG/NBD); not of buying in the next 90 days',
+    );
+    expect(pAliveNote(1)).toBe(
+      'chance they have not stopped buying for good (BG/NBD); not of buying in the next 1 day',
+    );
+  });
+  test('without a model card it still says it is not the churn probability', () => {
+    expect(pAliveNote(undefined)).toBe(
+      'chance they have not stopped buying for good (BG/NBD); not the churn probability',
+    );
   });
 });

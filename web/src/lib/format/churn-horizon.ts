@@ -29,3 +29,18 @@ export function expectedChurnersNote(horizonDays: number | undefined): string {
   const h = days(horizonDays);
   return h === undefined ? 'sum of probabilities' : `sum of probabilities, next ${formatNumber(h)} days`;
 }
+
+/**
+ * The 360's P(alive) card's note. BG/NBD's P(alive) is the chance the customer has not stopped
+ * buying for good, a different event from the churn probability beside it (no purchase in the
+ * horizon): CDNOW's C-TEE0Y17H63VQ read "P(alive) 86.9%" next to "Churn probability 50.1%", two
+ * figures that look like one event's chances and do not add up to 100%.
+ */
+export function pAliveNote(horizonDays: number | undefined): string {
+  const h = days(horizonDays);
+  const not =
+    h === undefined
+      ? 'not the churn probability'
+      : `not of buying in the next ${formatNumber(h)} day${h === 1 ? '' : 's'}`;
+  return `chance they have not stopped buying for good (BG/NBD); ${not}`;
+}
