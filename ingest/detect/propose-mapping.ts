@@ -54,6 +54,7 @@ function fits(f: FieldSpec, kind: ColumnKind): boolean {
     case 'datetime':
       return kind === 'date' || kind === 'datetime';
     case 'decimal':
+    case 'quantity':
       return kind === 'decimal' || kind === 'int';
     case 'int':
       return kind === 'int' || kind === 'boolean';

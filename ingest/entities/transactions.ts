@@ -36,7 +36,7 @@ export const transactions: EntitySpec = {
       doc: 'price of one unit (≥ 0): a row without an amount is worth unit_price × quantity, rounded to cents like amounts',
     },
     { name: 'currency', type: 'currency', column: null, doc: 'ISO 4217 code; default: the mapping’s currency, else the base currency' },
-    { name: 'quantity', type: 'int', min: 0, max: 4294967295, default: '1', doc: 'units (≥ 0, default 1)' },
+    { name: 'quantity', type: 'quantity', min: 0, default: '1', doc: 'units, hours or weight (≥ 0, default 1; up to 8 decimals: 7.5)' },
     { name: 'product_id', type: 'id', doc: 'product id' },
     { name: 'product_name', type: 'string', doc: 'product name' },
     { name: 'category', type: 'string', doc: 'product category' },

@@ -28,6 +28,11 @@ export type FieldType =
   | 'decimal'
   /** Whole number. */
   | 'int'
+  /**
+   * A measured amount kept exactly (hours, weights, units: `7.5`): up to 8 decimals, more is a
+   * reject (ingest/validate/parse-quantity.ts); stored without trailing zeros, whole numbers as `3`.
+   */
+  | 'quantity'
   /** ISO 4217 code, three letters. */
   | 'currency'
   /** `{"shop":"1001"}` or `shop:1001;crm:A-7`. */
@@ -43,7 +48,7 @@ export interface FieldSpec {
   required?: boolean;
   /** Allowed values of an enum (canonical lower-case spelling). */
   values?: readonly string[];
-  /** Lower bound for int/decimal (e.g. 0 for quantities and amounts). */
+  /** Lower bound for int/decimal/quantity (e.g. 0 for quantities and amounts). */
   min?: number;
   /** Upper bound for int/decimal. */
   max?: number;

@@ -14,6 +14,7 @@ import { numberProblem } from '../validate/check-number.ts';
 import { enumProblem, matchEnum } from '../validate/match-enum.ts';
 import { newDateParts, toDays, toEpochSeconds, type DateParser, type DateParts } from '../validate/parse-date.ts';
 import { minorUnitsToCents, parseCents, parseInteger, parseScaled, timesToCents } from '../validate/parse-number.ts';
+import { newQuantity, parseQuantity, quantityProblem, quantityScaled, QuantityStatus, timesQuantityToCents } from '../validate/parse-quantity.ts';
 import { parseStageHistory } from '../validate/parse-stage-history.ts';
 import type { Batch, RejectRow } from './batch.ts';
 import { CustomerIdColumn } from './customer-id-column.ts';
@@ -30,6 +31,7 @@ const enum Kind {
   DateTime,
   Decimal,
   Int,
+  Quantity,
   Money,
   ExternalIds,
   StageHistory,
@@ -103,6 +105,7 @@ export class RowEncoder {
   readonly layout: TableLayout;
   readonly steps: Step[];
   readonly #parts: DateParts = newDateParts();
+  readonly #quantity = newQuantity();
   readonly #errors: { field: string; detail: string }[] = [];
   readonly #batchIdBytes: Buffer;
   readonly #fieldCount: number;
@@ -721,7 +724,7 @@ export class RowEncoder {
       else if (st.nullable) out.nul();
       else if (st.dflt) this.#writeValue(st, row, st.dflt, 0, st.dflt.length, out);
       else if (st.kind === Kind.Decimal) out.cents(0);
-      else if (st.kind === Kind.Int) out.byte(48);
+      else if (st.kind === Kind.Int || st.kind === Kind.Quantity) out.byte(48);
       else if (st.kind === Kind.ExternalIds) out.ascii('{}');
       else if (st.kind === Kind.StageHistory) out.ascii('[]');
       else if (st.kind === Kind.Email || st.kind === Kind.Phone) out.byte(9);
@@ -761,6 +764,9 @@ export class RowEncoder {
         out.uint(v);
         return;
       }
+      case Kind.Quantity:
+        this.#writeQuantity(st, row, b, s, e, out);
+        return;
       case Kind.ExternalIds:
         this.#writeExternalIds(st, text(b, s, e, row.high), out);
         return;
@@ -817,6 +823,29 @@ export class RowEncoder {
       }
       if (st.movable) this.#sortDate = secs;
       out.epoch(secs);
+    }
+  }
+
+  /**
+   * A quantity as its canonical text: the whole part, then the fraction's significant digits as
+   * written (no trailing zeros). A whole number is written as the whole-number encoder wrote it, so
+   * rows loaded before quantities became decimal keep their row_hash.
+   */
+  #writeQuantity(st: Step, row: RowInput, b: Buffer, s: number, e: number, out: OutBuffer): void {
+    const q = this.#quantity;
+    const status = parseQuantity(b, s, e, this.mapping.numbers, q);
+    if (status !== QuantityStatus.Ok) {
+      this.#error(st.name, quantityProblem(text(b, s, e, row.high), status, String.fromCharCode(this.mapping.numbers.decimal)));
+      return;
+    }
+    if (q.negative) {
+      // Below every minimum a quantity field has (0): a credit line, or a plain negative.
+      return this.#numberError(st, text(b, s, e, row.high), -1, false);
+    }
+    out.uint(q.whole);
+    if (q.fracLen > 0) {
+      out.byte(46);
+      out.raw(b, q.fracStart, q.fracStart + q.fracLen);
     }
   }
 
@@ -911,11 +940,20 @@ export class RowEncoder {
       return undefined;
     }
     const q = this.#quantityField;
-    let count = 1;
-    if (q && row.start[q.index] >= 0) count = parseInteger(row.bufs[q.index], row.start[q.index], row.end[q.index], this.mapping.numbers);
-    else if (q?.spec.default !== undefined) count = Number(q.spec.default);
-    if (!(count >= 0)) return undefined;
-    const cents = timesToCents(price, scale, count);
+    let cents: number;
+    let count = '1';
+    if (q && row.start[q.index] >= 0) {
+      const b = row.bufs[q.index];
+      const qty = this.#quantity;
+      // A bad quantity is the quantity step's reject; a negative one a credit line's.
+      if (parseQuantity(b, row.start[q.index], row.end[q.index], this.mapping.numbers, qty) !== QuantityStatus.Ok || qty.negative) return undefined;
+      count = this.#text(row, q.index);
+      // Whole quantities as before (the same rounding, so the same amounts and row hashes).
+      cents = qty.fracLen === 0 ? timesToCents(price, scale, qty.whole) : timesQuantityToCents(price, scale, quantityScaled(b, qty));
+    } else {
+      if (q?.spec.default !== undefined) count = q.spec.default;
+      cents = timesToCents(price, scale, Number(count));
+    }
     if (cents > 999999999999999) {
       this.#error(up.spec.name, `${quoteValue(this.#text(row, up.index))} × ${count} is above the largest amount 9999999999999.99`);
       return undefined;
@@ -964,6 +1002,8 @@ function kindOf(f: FieldSpec): Kind {
       return Kind.Decimal;
     case 'int':
       return Kind.Int;
+    case 'quantity':
+      return Kind.Quantity;
     case 'external_ids':
       return Kind.ExternalIds;
     case 'stage_history':

@@ -8,7 +8,7 @@ import type { FieldType } from '../entities/types.ts';
  */
 export function jsonTypeProblem(value: unknown, type: FieldType): string | undefined {
   if (value === null || value === undefined || typeof value !== 'object') {
-    if (typeof value === 'boolean' && (type === 'int' || type === 'decimal' || type === 'date' || type === 'datetime')) {
+    if (typeof value === 'boolean' && (type === 'int' || type === 'decimal' || type === 'quantity' || type === 'date' || type === 'datetime')) {
       return `is a JSON boolean (${String(value)}), expected ${expected(type)}`;
     }
     return undefined;
@@ -24,6 +24,7 @@ function expected(type: FieldType): string {
   switch (type) {
     case 'int':
     case 'decimal':
+    case 'quantity':
       return 'a number';
     case 'date':
     case 'datetime':

@@ -17,6 +17,7 @@ export {
   formatPointChange,
   formatPoints,
   formatProbability,
+  formatQuantity,
   formatRatio,
   formatRatioRange,
   formatScore,

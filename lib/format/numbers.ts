@@ -23,6 +23,17 @@ export function formatNumber(
 }
 
 /**
+ * Units, hours or weights summed from order lines (transactions.quantity, decimal since migration
+ * 024): "12,345" for whole numbers as before, "7.5" and "0.3333" with up to four decimals and never
+ * trailing zeros ("7.5", not "7.5000"); compact like counts. A count's formatter (no decimals) showed
+ * 7.5 hours as "8".
+ */
+export function formatQuantity(v: Num, opts: { compact?: boolean } = {}, ctx: FormatContext = DEFAULT_FORMAT): string {
+  return formatNumber(v, { compact: opts.compact, digits: QUANTITY_DIGITS }, ctx);
+}
+const QUANTITY_DIGITS = 4;
+
+/**
  * A 0–1 share as "12.3%" (`digits` decimals, always shown so a column lines up). Never "0.0%" for a
  * share that is not zero nor "100.0%" for one below one: "<0.1%", ">99.9%" (a 99.96 % churn
  * probability is not a certainty).

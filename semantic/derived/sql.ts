@@ -100,7 +100,7 @@ FROM (
     any(customer_id) AS o_customer_id, cityHash64(o_customer_id) AS o_customer_key, min(order_date) AS o_date,
     argMin(channel, transaction_id) AS o_channel, toUInt32(countIf(status != ${CREDIT})) AS o_lines,
     toUInt32(countIf(status = 'refunded')) AS o_refunded_lines, toUInt32(countIf(status = ${CREDIT})) AS o_credit_lines,
-    toUInt64(sumIf(quantity, status != ${CREDIT})) AS o_quantity,
+    toDecimal128(sumIf(quantity, status != ${CREDIT}), 8) AS o_quantity,
     toDecimal128(sumIf(amount, status != ${CREDIT}), 2) AS o_gross,
     toDecimal128(sumIf(amount, status IN ('refunded', ${CREDIT})), 2) AS o_refunded,
     toDecimal128(sumIf(amount, status = 'completed') - sumIf(amount, status = ${CREDIT}), 2) AS o_net

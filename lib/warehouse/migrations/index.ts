@@ -20,6 +20,7 @@ import { lapsedBandStatements } from './020-lapsed-band.ts';
 import { episodeClosureReasonStatements } from './021-episode-closure-reason.ts';
 import { lapsedBandCardWindowStatements } from './022-lapsed-band-card-window.ts';
 import { campaignMemberRevenueStatements } from './023-campaign-member-revenue-unknown.ts';
+import { decimalQuantityStatements } from './024-decimal-quantity.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -63,6 +64,7 @@ export const migrations: Migration[] = [
   { version: 21, name: 'episode-closure-reason', statements: episodeClosureReasonStatements },
   { version: 22, name: 'lapsed-band-card-window', statements: lapsedBandCardWindowStatements },
   { version: 23, name: 'campaign-member-revenue-unknown', statements: campaignMemberRevenueStatements },
+  { version: 24, name: 'decimal-quantity', statements: decimalQuantityStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {

@@ -15,6 +15,7 @@ import {
   formatPeriod,
   formatPointChange,
   formatPoints,
+  formatQuantity,
   formatRatio,
   formatRatioRange,
   parseDay,
@@ -97,6 +98,19 @@ describe('numbers, percents, days, changes', () => {
       ['12.5', '', null, 'x', Number.NaN].map((v) => toNumber(v)),
       [12.5, undefined, undefined, undefined, undefined],
     );
+  });
+});
+
+describe('formatQuantity: units, hours and weights summed from order lines', () => {
+  test('whole numbers as counts are shown; decimals up to four places, never trailing zeros', () => {
+    assert.equal(formatQuantity(12345), '12,345');
+    assert.equal(formatQuantity('22.08330000'), '22.0833'); // Cube's Decimal(38, 8) text
+    assert.equal(formatQuantity('7.50000000'), '7.5');
+    assert.equal(formatQuantity('3.00000000'), '3');
+    assert.equal(formatQuantity(0.3333333), '0.3333');
+    assert.equal(formatQuantity(0.00001), '<0.0001'); // not zero: never shown as "0"
+    assert.equal(formatQuantity(24567.5, { compact: true }), '24.6k');
+    assert.equal(formatQuantity(null), '—');
   });
 });
 

@@ -58,4 +58,4 @@ export const customerHref = (key: string) => (row: Row): string | undefined => {
   return id ? `/customers/${encodeURIComponent(String(id))}` : undefined;
 };
 
-export const isNumericFormat = (f: ValueFormat | undefined): boolean => f === 'currency' || f === 'number' || f === 'percent' || f === 'days';
+export const isNumericFormat = (f: ValueFormat | undefined): boolean => f === 'currency' || f === 'number' || f === 'quantity' || f === 'percent' || f === 'days';

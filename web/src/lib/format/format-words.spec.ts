@@ -11,3 +11,7 @@ test('amounts name the configured base currency', () => {
   expect(formatWords('percent')).toBe('share, shown as a percentage');
   expect(formatWords('datetime')).toBe('datetime');
 });
+
+test('quantities (decimal since migration 024) say that decimals are shown where the data has them', () => {
+  expect(formatWords('quantity')).toBe('units, hours or weight (decimals where the data has them)');
+});

@@ -4,7 +4,7 @@
  */
 import { formatContext } from './format.ts';
 
-const WORDS: Record<string, string> = { percent: 'share, shown as a percentage', number: 'count or number', days: 'days' };
+const WORDS: Record<string, string> = { percent: 'share, shown as a percentage', number: 'count or number', quantity: 'units, hours or weight (decimals where the data has them)', days: 'days' };
 
 export function formatWords(format: string, currency: string = formatContext().currency): string {
   if (format === 'currency') return `amount in ${currency} (the base currency)`;

@@ -102,6 +102,9 @@ describe('formatValue and humanize', () => {
   test.each([
     [formatValue('1200', 'currency'), '€1,200'],
     [formatValue(12, 'days'), '12 d'],
+    // A quantity column (Decimal(38, 8) from Cube): 7.5 hours read "8" under the count's format.
+    [formatValue('7.50000000', 'quantity'), '7.5'],
+    [formatValue('7.50000000', 'number'), '8'],
     [formatValue('price_too_high', 'label'), 'Price too high'],
     [formatValue('', 'text'), '—'],
     [formatValue('2026-01-02', 'date'), '2 Jan 2026'],

@@ -19,6 +19,7 @@ import {
   formatPointChange as sharedPointChange,
   formatPoints as sharedPoints,
   formatProbability as sharedProbability,
+  formatQuantity as sharedQuantity,
   formatRatio as sharedRatio,
   formatRatioRange as sharedRatioRange,
   formatScore as sharedScore,
@@ -63,6 +64,9 @@ export function formatCurrency(v: Num, opts: { compact?: boolean; cents?: boolea
 /** "12,345" — or "12.3k" when compact; `digits` fraction digits at most (default 0). */
 export const formatNumber = (v: Num, opts: { compact?: boolean; digits?: number } = {}): string => sharedNumber(v, opts, formatContext());
 
+/** Units, hours, weights: "12,345", "7.5" (up to four decimals, no trailing zeros). */
+export const formatQuantity = (v: Num, opts: { compact?: boolean } = {}): string => sharedQuantity(v, opts, formatContext());
+
 /** A 0-1 share as "12.3%". */
 export const formatPercent = (v: Num, digits = 1): string => sharedPercent(v, digits, formatContext());
 
@@ -106,7 +110,7 @@ export const formatRatioRange = (low: Num, high: Num): string => sharedRatioRang
 export const checkDateInput = (text: string, bounds: Parameters<typeof sharedCheckDateInput>[1]) => sharedCheckDateInput(text, bounds, formatContext());
 
 /** `label`: a code from the warehouse shown as words (humanize). */
-export type ValueFormat = 'currency' | 'number' | 'percent' | 'date' | 'datetime' | 'text' | 'days' | 'label';
+export type ValueFormat = 'currency' | 'number' | 'quantity' | 'percent' | 'date' | 'datetime' | 'text' | 'days' | 'label';
 
 /** Dispatch by column format (tables, tooltips). */
 export function formatValue(v: unknown, format: ValueFormat, opts: { compact?: boolean } = {}): string {
@@ -115,6 +119,8 @@ export function formatValue(v: unknown, format: ValueFormat, opts: { compact?: b
       return formatCurrency(v as Num, opts);
     case 'number':
       return formatNumber(v as Num, opts);
+    case 'quantity':
+      return formatQuantity(v as Num, opts);
     case 'percent':
       return formatPercent(v as Num);
     case 'days':

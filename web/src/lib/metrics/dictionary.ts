@@ -65,7 +65,7 @@ export interface MetricDictionary {
   byName: Map<string, Metric>;
 }
 
-const FORMATS: readonly ValueFormat[] = ['currency', 'percent', 'number', 'days', 'date', 'datetime', 'label', 'text'];
+const FORMATS: readonly ValueFormat[] = ['currency', 'percent', 'number', 'quantity', 'days', 'date', 'datetime', 'label', 'text'];
 
 function formatOf(m: MetaMember, kind: Metric['kind']): ValueFormat {
   const declared = typeof m.meta?.format === 'string' ? m.meta.format : m.format;

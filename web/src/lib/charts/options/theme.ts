@@ -1,4 +1,4 @@
-import { formatCurrency, formatNumber, formatPercent, type ValueFormat } from '../../format/format.ts';
+import { formatCurrency, formatNumber, formatPercent, formatQuantity, type ValueFormat } from '../../format/format.ts';
 
 /** Colours and shared option pieces, so every chart looks like one product. */
 export const COLORS = {
@@ -62,6 +62,8 @@ export function valueFormatter(format: ValueFormat): (v: unknown) => string {
       return (v) => formatPercent(v as number);
     case 'days':
       return (v) => `${formatNumber(v as number, { digits: 1 })} days`;
+    case 'quantity':
+      return (v) => formatQuantity(v as number);
     default:
       return (v) => formatNumber(v as number, { digits: 2 });
   }
