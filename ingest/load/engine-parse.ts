@@ -441,7 +441,7 @@ class RowSql {
         const dflt = s.default ?? '0';
         if (!/^(0|[1-9][0-9]{0,8})$/.test(dflt)) throw new Error(`engine parse: default of ${s.name}`);
         if ((s.min ?? 0) !== 0 || s.max !== undefined) throw new Error(`engine parse: bounds of ${s.name}`);
-        this.#checks.push(`(${v} = '' OR match(${v}, '^[0-9]{1,${QUANTITY_INTEGER_DIGITS}}(\\.[0-9]{1,${QUANTITY_SCALE}})?$'))`);
+        this.#shape.set(f, `(?:[0-9]{1,${QUANTITY_INTEGER_DIGITS}}(?:\\.[0-9]{1,${QUANTITY_SCALE}})?)?`);
         const dot = `position(${v}, '.')`;
         const whole = `toString(toUInt64OrZero(if(${dot} > 0, substring(${v}, 1, ${dot} - 1), ${v})))`;
         const frac = `replaceRegexpOne(if(${dot} > 0, substring(${v}, ${dot} + 1), ''), '0+$', '')`;

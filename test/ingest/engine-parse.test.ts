@@ -79,6 +79,12 @@ async function loads(): Promise<Load[]> {
     'bad,B7,O7,K4,2024-01-05 10:00:00,completed,10.00,XXX,1,P1,no rate,office,web,',
     'bad,B8,O8,,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,no customer,office,web,',
     'bad,B9,O9,K5,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,bad updated_at,office,web,2024-99-01',
+    // Quantities (decimal since migration 024): a dot that is not a point, too many decimals, too
+    // large, exponents; each a reject naming quantity on both paths.
+    'bad,B10,O10,K6,2024-01-05 10:00:00,completed,10.00,EUR,7x5,P1,quantity 7x5,office,web,',
+    'bad,B11,O11,K6,2024-01-05 10:00:00,completed,10.00,EUR,1.123456789,P1,nine decimals,office,web,',
+    'bad,B12,O12,K6,2024-01-05 10:00:00,completed,10.00,EUR,10000000000,P1,eleven digits,office,web,',
+    'bad,B13,O13,K6,2024-01-05 10:00:00,completed,10.00,EUR,1e3,P1,exponent,office,web,',
   ];
   // Each bad row alone beside a good one, in a source of its own (a first load: the engine path's case).
   const badOne = (i: number, row: string): string => write(`bad-${i}.csv`, [HEADER, `bad${i},B0,O0,K0,2024-01-05 10:00:00,completed,1.00,EUR,1,P1,ok,office,web,`, row.replace(/^bad,/, `bad${i},`)]);
@@ -87,6 +93,24 @@ async function loads(): Promise<Load[]> {
     'len,L1,O1,M1,2024-02-10T12:30:00Z,Completed,120.00,eur,1,P3,Chair,furniture,store,2024-02-20T09:00:00Z',
     'len,L2,O2,M2,2024-03-01,pending,0,,,P4,Sample,office,web,',
     'len,L3,O3,M2,2024-03-01 10:00:00,completed,5.,EUR,2,P4,Sample,office,web,',
+    // Valid quantities the SQL shape does not take: a sign, a bare point, zeros beyond 8 decimals.
+    'len,L4,O4,M3,2024-03-02 10:00:00,completed,5.00,EUR,+2,P4,Sample,office,web,',
+    'len,L5,O4,M3,2024-03-02 10:00:00,completed,5.00,EUR,.5,P5,Sample,office,web,',
+    'len,L6,O4,M3,2024-03-02 10:00:00,completed,5.00,EUR,7.500000000,P6,Sample,office,web,',
+  ];
+  // Decimal quantities the engine path writes itself: the same canonical text (no trailing zeros,
+  // no leading zeros, a whole number without a point), hence the same row_hash, as the JS encoder.
+  const hours = [
+    HEADER,
+    'hrs,H1,O1,T1,2024-04-08 09:00:00,completed,1125.00,EUR,7.5,CONS,Consulting hours,services,web,',
+    'hrs,H2,O1,T1,2024-04-08 09:00:00,completed,37.50,EUR,0.25,TRV,Travel time,services,web,',
+    'hrs,H3,O2,T2,2024-04-09 09:00:00,completed,50.00,EUR,0.3333333,SUP,Support,services,web,',
+    'hrs,H4,O2,T2,2024-04-09 09:00:00,completed,90.00,EUR,007.50,SUP2,Support,services,web,',
+    'hrs,H5,O3,T3,2024-04-10 09:00:00,refunded,20.00,EUR,2.00000000,KG,Oak,goods,store,2024-04-11 10:00:00',
+    'hrs,H6,O3,T3,2024-04-10 09:00:00,completed,1.00,EUR,9999999999.99999999,MAX,Largest,goods,store,',
+    'hrs,H7,O4,T4,2024-04-11 09:00:00,completed,3.00,EUR,,DFLT,Default one,goods,store,',
+    'hrs,H8,O4,T4,2024-04-11 09:00:00,completed,0.00,EUR,0.0,ZERO,Zero,goods,store,',
+    'hrs,H9,O4,T4,2024-04-11 09:00:00,completed,0.00,EUR,0.00000001,TINY,Smallest,goods,store,',
   ];
   // Exact conversions and rounding: amounts with more decimals, a second currency with a rate.
   const fx = [
@@ -109,6 +133,7 @@ async function loads(): Promise<Load[]> {
     { name: 'rows the JS path rejects', file: write('bad.csv', [HEADER, ...bad]), engine: false },
     ...bad.map((row, i) => ({ name: `bad row ${i + 1} alone`, file: badOne(i + 1, row), engine: i === 0 })),
     { name: 'rows the SQL checks leave to JS', file: write('lenient.csv', [HEADER, ...lenient]), engine: false },
+    { name: 'decimal quantities', file: write('hours.csv', hours), engine: true },
     { name: 'currencies and rounding', file: write('fx.csv', fx), mapping: { currency: { base: 'EUR', rates: { USD: 0.9137 } } }, engine: true },
     { name: 'constants and renames', file: write('renamed.csv', ['Order,Line,Kunde,Datum,Betrag,Notiz', 'O1,R1,Z1,2024-05-01 08:00:00,12.30,hi', 'O2,R2,Z2,2024-05-02 09:00:00,1.00,']), mapping: { source: 'renamed', columns: { Order: 'order_id', Line: 'transaction_id', Kunde: 'customer_ref', Datum: 'order_date', Betrag: 'amount' }, constants: { status: 'completed', channel: 'phone' }, ignore: ['Notiz'] }, engine: true },
     {
@@ -251,5 +276,10 @@ describe('the engine path stores what the JS path stores', () => {
     assert.ok(dumpOff.transactions.length > 3000, `transactions rows: ${dumpOff.transactions.length}`);
     assert.ok(dumpOff.customers.length > 300, `customers: ${dumpOff.customers.length}`);
     assert.ok(dumpOff.rejects.length >= 8, `rejects: ${dumpOff.rejects.length}`);
+    // The engine path's quantities as the file says them (not only equal to the JS path's).
+    const hours = await rows<{ id: string; q: string }>(viaEngine, `SELECT transaction_id AS id, toString(quantity) AS q FROM \`${viaEngine.database}\`.transactions FINAL WHERE source = 'hrs' ORDER BY id`);
+    assert.deepEqual(Object.fromEntries(hours.map((r) => [r.id, r.q])), {
+      H1: '7.5', H2: '0.25', H3: '0.3333333', H4: '7.5', H5: '2', H6: '9999999999.99999999', H7: '1', H8: '0', H9: '0.00000001',
+    });
   });
 });
