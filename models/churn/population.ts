@@ -149,17 +149,52 @@ export interface Comparison {
   high: boolean;
   /** The suffix for a whole percent p: " — longer than p% of customers" (built once per p). */
   suffix: (percent: number) => string;
+  /** The model's reference median (referenceSuffix's rule), NaN without one. */
+  reference: number;
+  /** " — longer than the median low-risk customer". */
+  referenceSuffix: string;
 }
 
-/** The comparison of `feature` against `population`, or undefined when its text is never changed. */
-export function comparisonOf(feature: string, population: Population | undefined): Comparison | undefined {
+/**
+ * The words for a reason past the reference median (the customers the model scores at low risk,
+ * predict.ts) but not past the population's. A reason is kept when its value is past the former
+ * (reasons.ts pickReasons), so without these words it had no direction at all: on the CDNOW sample,
+ * where most buyers bought once or twice, "16 orders so far" was a churn reason (the low-risk
+ * customers' median is 17) and read as a reason to stay.
+ */
+const referenceWords = (word: string): string => ` — ${word} than the median low-risk customer`;
+
+/** Whether `value` is strictly past the reference median `m` the risky way (`high`: above it). */
+const pastReference = (high: boolean, value: number, m: number): boolean => (high ? value > m : value < m);
+
+/**
+ * The comparison of `feature` against `population` (and the model's reference medians, when
+ * given), or undefined when its text is never changed.
+ */
+export function comparisonOf(
+  feature: string,
+  population: Population | undefined,
+  medians?: Readonly<Record<string, number>>,
+): Comparison | undefined {
   const sample = population?.get(feature);
   const high = HIGH_IS_RISK[feature];
   const word = high ?? LOW_IS_RISK[feature];
   if (!sample || !word) return undefined;
   const cache: string[] = [];
   const of = POPULATION_OF[feature] ?? 'customers';
-  return { sample, high: high !== undefined, suffix: (p) => (cache[p] ??= ` — ${word} than ${p}% of ${of}`) };
+  const m = medians?.[feature];
+  return {
+    sample,
+    high: high !== undefined,
+    suffix: (p) => (cache[p] ??= ` — ${word} than ${p}% of ${of}`),
+    reference: m !== undefined && Number.isFinite(m) ? m : NaN,
+    referenceSuffix: referenceWords(word),
+  };
+}
+
+/** Whether comparison c adds its reference words to a text of value (no population share quoted). */
+export function referencePlace(c: Comparison, value: number): boolean {
+  return c.reference === c.reference && pastReference(c.high, value, c.reference);
 }
 
 /** The text with "only " removed as againstPopulation removes it. */
@@ -170,22 +205,28 @@ export function withoutOnly(text: string): string {
 /**
  * The reason text with its place in the population: a comparison when the customer is past the
  * median in the risky direction, and "only" removed unless the value is in the bottom quarter.
+ * Given the model's reference medians (scoring's), a value not past the population's median but
+ * past the reference's says so: "16 orders so far — fewer than the median low-risk customer".
  */
 export function againstPopulation(
   feature: string,
   text: string,
   value: number,
   population: Population | undefined,
+  medians?: Readonly<Record<string, number>>,
 ): string {
   const sample = population?.get(feature);
   if (!sample || !Number.isFinite(value)) return text;
   const { below, above } = sharesAround(sample, value);
   const high = HIGH_IS_RISK[feature];
   const of = POPULATION_OF[feature] ?? 'customers';
-  if (high) return below >= 0.5 ? `${text} — ${high} than ${pct(below)} of ${of}` : text;
+  const m = medians?.[feature];
+  const reference = (word: string): string =>
+    m !== undefined && Number.isFinite(m) && pastReference(word === high, value, m) ? referenceWords(word) : '';
+  if (high) return below >= 0.5 ? `${text} — ${high} than ${pct(below)} of ${of}` : `${text}${reference(high)}`;
   const low = LOW_IS_RISK[feature];
   if (!low) return text;
   // "only" claims the value is low: keep it for the bottom quarter (most customers above it).
   const plain = above >= 0.75 ? text : text.replace(/\bonly /g, '');
-  return above >= 0.5 ? `${plain} — ${low} than ${pct(above)} of ${of}` : plain;
+  return above >= 0.5 ? `${plain} — ${low} than ${pct(above)} of ${of}` : `${plain}${reference(low)}`;
 }

@@ -398,7 +398,8 @@ function topicTableOf(features: readonly string[]): TopicTable {
  * `contributions[j]` belongs to `features[j]` (`offset` lets a caller pass one row of a row-major
  * block); `values` holds the customer's feature values; `format` is the locale and currency of
  * the amounts in the text; `medians` (default: the population's; null: none) are where a feature's
- * value starts to point toward churn (pickReasons). Runs once per scored customer, so it avoids
+ * value starts to point toward churn (pickReasons); given, they are the model's reference medians
+ * and a reason past them says so (population.ts againstPopulation). Runs once per scored customer, so it avoids
  * per-call maps and sorts and words only the chosen topics.
  */
 export function topReasons(
@@ -409,10 +410,12 @@ export function topReasons(
   offset = 0,
   population?: Population,
   format: FormatContext = DEFAULT_FORMAT,
-  medians: Readonly<Record<string, number>> | null = population ? mediansOfCached(population) : null,
+  medians?: Readonly<Record<string, number>> | null,
 ): Reason[] {
-  const out = pickReasons(features, contributions, values, limit, offset, format, medians ?? undefined);
-  for (const r of out) r.text = againstPopulation(r.feature, r.text, values[r.feature], population);
+  const out = pickReasons(features, contributions, values, limit, offset, format, (medians === undefined ? population && mediansOfCached(population) : medians) ?? undefined);
+  // Medians given are the model's reference (scoring): a reason past them but not past the
+  // population's median says so. The population's own add nothing the share would not say.
+  for (const r of out) r.text = againstPopulation(r.feature, r.text, values[r.feature], population, medians ?? undefined);
   return out;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { FeatureSet } from '../churn/features.ts';
 import { predictBlock } from '../churn/predict.ts';
-import { comparisonOf, POPULATION_FEATURES, shareAbove, shareBelow, withoutOnly, type Comparison, type Population } from '../churn/population.ts';
+import { comparisonOf, POPULATION_FEATURES, referencePlace, shareAbove, shareBelow, withoutOnly, type Comparison, type Population } from '../churn/population.ts';
 import { pickReasons, reasonFeaturesOf, type Reason } from '../churn/reasons.ts';
 import type { LoadedChurnModel } from '../churn/registry.ts';
 import type { FormatContext } from '../../lib/format/index.ts';
@@ -231,13 +231,14 @@ function indexOf(names: readonly string[]): Map<string, number> {
 }
 
 /** Each model feature's comparison with the population (undefined: its text is never changed), per population. */
-const comparisonCache = new WeakMap<Population, WeakMap<readonly string[], (Comparison | undefined)[]>>();
-function comparisonsOf(names: readonly string[], population: Population): (Comparison | undefined)[] {
+const comparisonCache = new WeakMap<Population, WeakMap<readonly string[], { medians: unknown; list: (Comparison | undefined)[] }>>();
+function comparisonsOf(names: readonly string[], population: Population, medians: Readonly<Record<string, number>> | undefined): (Comparison | undefined)[] {
   let byNames = comparisonCache.get(population);
   if (!byNames) comparisonCache.set(population, (byNames = new WeakMap()));
   let c = byNames.get(names);
-  if (!c) byNames.set(names, (c = names.map((f) => comparisonOf(f, population))));
-  return c;
+  // The reference medians are the model's: another model with the same feature list has its own.
+  if (!c || c.medians !== medians) byNames.set(names, (c = { medians, list: names.map((f) => comparisonOf(f, population, medians)) }));
+  return c.list;
 }
 
 /** Encoded strings, built once each (the run's head and tail, the comparisons' suffixes). */
@@ -253,7 +254,7 @@ function bytesOf(s: string): Buffer {
 
 /** Rows [start, end) of pending rows as TabSeparated lines (UTF-8), with their reasons' place in ctx.population. */
 export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, start: number, end: number, ctx: RowContext): Buffer {
-  const comparisons = comparisonsOf(reasonFeaturesOf(model.file.features), ctx.population);
+  const comparisons = comparisonsOf(reasonFeaturesOf(model.file.features), ctx.population, model.file.predictor?.reference?.medians);
   const { bytes, rowEnd, cuts, cutRow, cutAt, onlyAt, cutFeature, cutValue } = rows;
   const head = bytesOf(ctx.head);
   const tail = bytesOf(ctx.tail);
@@ -282,8 +283,9 @@ export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, sta
       // … the rest of the text and the comparison.
       w += bytes.copy(out, w, pos, cutAt[c]);
       pos = cutAt[c];
-      const percent = place >> 2;
+      const percent = place >> 3;
       if (place & WITH_SUFFIX) w += bytesOf(comparison.suffix(percent)).copy(out, w);
+      else if (place & WITH_REFERENCE) w += bytesOf(comparison.referenceSuffix).copy(out, w);
     }
     w += bytes.copy(out, w, pos, rowEnd[r]);
     pos = rowEnd[r];
@@ -292,17 +294,22 @@ export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, sta
   return out.subarray(0, w);
 }
 
-/** placeOf's answer: bit 0 = keep "only", bit 1 = add the suffix, the bits above = the percent. */
+/**
+ * placeOf's answer: bit 0 = keep "only", bit 1 = add the population suffix, bit 2 = add the
+ * reference words instead, the bits above = the percent.
+ */
 const KEEP_ONLY = 1;
 const WITH_SUFFIX = 2;
+const WITH_REFERENCE = 4;
 const KEEP = KEEP_ONLY;
 
-/** What placeAgainst does to a text of comparison c for value, as placeOf's bits. */
+/** What againstPopulation does to a text of comparison c for value, as placeOf's bits. */
 function placeOf(c: Comparison, value: number): number {
   if (!(value - value === 0)) return KEEP;
   const share = c.high ? shareBelow(c.sample, value) : shareAbove(c.sample, value);
   const only = c.high || share >= 0.75 ? KEEP_ONLY : 0;
-  return share >= 0.5 ? only | WITH_SUFFIX | (Math.floor(share * 100) << 2) : only;
+  if (share >= 0.5) return only | WITH_SUFFIX | (Math.floor(share * 100) << 3);
+  return referencePlace(c, value) ? only | WITH_REFERENCE : only;
 }
 
 /** Rows [start, end) of pending rows as TabSeparated lines, joined, with their reasons' place in ctx.population. */

@@ -111,6 +111,17 @@ describe('churn reasons on a CDNOW slice', { skip }, () => {
 
   test("a reason's place in the population is the share of the scored customers this test counts", () => {
     const scored = rows.map((r) => r.customer_id);
+    // Where no share is quoted, the words against the shipped model's reference medians (session 12:
+    // "16 orders so far" read as no reason at all): from the model file, compared here.
+    const file = readdirSync(join(tw.dir, 'models')).find((f) => f.startsWith('churn-'))!;
+    const medians = (JSON.parse(readFileSync(join(tw.dir, 'models', file), 'utf8')) as { predictor: { reference: { medians: Record<string, number> } } }).predictor.reference.medians;
+    let referenced = 0;
+    const reference = (id: string, text: string, past: boolean, words: string): void => {
+      if (past) {
+        assert.ok(text.endsWith(words), `${id}: ${text}`);
+        referenced++;
+      } else assert.doesNotMatch(text, /median low-risk customer/, `${id}: ${text}`);
+    };
     const share = (values: Map<string, number>, v: number, side: 'below' | 'above'): number =>
       Math.floor((100 * scored.filter((id) => (side === 'below' ? values.get(id)! < v : values.get(id)! > v)).length) / scored.length);
     let checked = 0;
@@ -123,7 +134,10 @@ describe('churn reasons on a CDNOW slice', { skip }, () => {
           if (p >= 50) {
             assert.ok(reason.text.endsWith(` — longer than ${p}% of customers`), `${r.customer_id} (${v} days, longer than ${p}%): ${reason.text}`);
             checked++;
-          } else assert.doesNotMatch(reason.text, /than \d+% of customers/, `${r.customer_id}: ${reason.text}`);
+          } else {
+            assert.doesNotMatch(reason.text, /than \d+% of customers/, `${r.customer_id}: ${reason.text}`);
+            reference(r.customer_id, reason.text, v > medians.recency_days, ' — longer than the median low-risk customer');
+          }
         }
         if (reason.feature === 'orders_total') {
           const v = orders.get(r.customer_id)!;
@@ -131,13 +145,17 @@ describe('churn reasons on a CDNOW slice', { skip }, () => {
           if (p >= 50) {
             assert.ok(reason.text.endsWith(` — fewer than ${p}% of customers`), `${r.customer_id} (${v} orders, fewer than ${p}%): ${reason.text}`);
             checked++;
-          } else assert.doesNotMatch(reason.text, /than \d+% of customers/, `${r.customer_id}: ${reason.text}`);
+          } else {
+            assert.doesNotMatch(reason.text, /than \d+% of customers/, `${r.customer_id}: ${reason.text}`);
+            reference(r.customer_id, reason.text, v < medians.orders_total, ' — fewer than the median low-risk customer');
+          }
           // "only" is for the bottom quarter, never for a count most customers do not exceed.
           if (reason.text.includes('only')) assert.ok(p >= 75, `${r.customer_id}: ${reason.text}`);
         }
       }
     }
     assert.ok(checked > 100, `${checked} comparisons checked`);
+    assert.ok(referenced > 100, `${referenced} reference words checked`);
   });
 
   // Session 11: "purchase pattern alone: 29% chance of no purchase in the next 90 days" beside the
@@ -153,7 +171,7 @@ describe('churn reasons on a CDNOW slice', { skip }, () => {
         if (!['bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase', 'bgnbd_p_alive'].includes(reason.feature)) continue;
         // Named by the expected purchases whichever column carried the credit: the comparison is theirs.
         assert.equal(reason.feature, 'bgnbd_expected_purchases', `${r.customer_id}: ${reason.text}`);
-        const m = /^expected (\d+\.\d|under 0\.1) purchases in the next (\d+) days(?:, usually (\d+\.\d|under 0\.1)|, after a single order)( — fewer than \d+% of customers)?$/.exec(reason.text);
+        const m = /^expected (\d+\.\d|under 0\.1) purchases in the next (\d+) days(?:, usually (\d+\.\d|under 0\.1)|, after a single order)( — fewer than \d+% of customers| — fewer than the median low-risk customer)?$/.exec(reason.text);
         assert.ok(m, `${r.customer_id}: ${reason.text}`);
         const [, shown, horizon, usual] = m;
         const expected = shown === 'under 0.1' ? 0 : Number(shown);

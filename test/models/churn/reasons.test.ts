@@ -295,6 +295,41 @@ describe('satisfaction reads with its direction: low is the risk', () => {
   });
 });
 
+// Numbers a user could misread, ninth pass (2026-12-07): on the CDNOW sample 791 of the 817 active
+// customers' reasons read "N orders so far" with no comparison, up to "16 orders so far" when 16
+// is more than 98% of the buyers: kept because the low-risk customers' median is 17 (pickReasons),
+// not past the population's median (1), so nothing said which way it pointed.
+describe('a reason past the model\'s reference median says so when the population share does not', () => {
+  // Ten buyers: six with 1 order, two with 2, one with 3, one with 4 (population median 1.5).
+  const population = populationOf({ features: ['orders_total'], columns: [Float64Array.of(1, 1, 1, 1, 1, 1, 2, 2, 3, 4)] });
+  // The low-risk customers' median, as a model file stores it (predictor.reference.medians).
+  const medians = { orders_total: 17 };
+
+  test('16 orders: more than all ten buyers, fewer than the median low-risk customer', () => {
+    const r = topReasons(['orders_total'], [0.2], { orders_total: 16 }, 3, 0, population, undefined, medians);
+    assert.equal(r[0].text, '16 orders so far — fewer than the median low-risk customer');
+  });
+
+  test('the population share, when it is quoted, is the comparison; at the reference median nothing is added', () => {
+    // 1 order: 4 of 10 have more (40%, under half): the reference words.
+    assert.equal(topReasons(['orders_total'], [0.2], { orders_total: 1 }, 3, 0, population, undefined, medians)[0].text, 'a single order so far — fewer than the median low-risk customer');
+    // 17 orders (the reference median): kept (at the median counts), no words that would claim fewer.
+    assert.equal(topReasons(['orders_total'], [0.2], { orders_total: 17 }, 3, 0, population, undefined, medians)[0].text, '17 orders so far');
+    // A share of half or more is quoted as before: 0 orders, 10 of 10 have more.
+    assert.equal(againstPopulation('orders_total', 'no orders so far', 0, population, medians), 'no orders so far — fewer than 100% of customers');
+  });
+
+  test('without reference medians (the population\'s own, a notebook) the text is as before', () => {
+    assert.equal(againstPopulation('orders_total', '16 orders so far', 16, population), '16 orders so far');
+  });
+
+  test('a high-is-risk feature likewise: 5 days without a purchase, longer than 1 of 4 buyers, past a reference median of 4', () => {
+    const silences = populationOf({ features: ['recency_days'], columns: [Float64Array.of(1, 10, 20, 30)] });
+    assert.equal(againstPopulation('recency_days', 'no purchase for 5 days', 5, silences, { recency_days: 4 }), 'no purchase for 5 days — longer than the median low-risk customer');
+    assert.equal(againstPopulation('recency_days', 'no purchase for 4 days', 4, silences, { recency_days: 4 }), 'no purchase for 4 days');
+  });
+});
+
 test('whole numbers in reasons read as en-US writes them (the String() shortcut below 1,000 included)', () => {
   for (const v of [0, 0.4, 0.5, 1, 2.5, 7, 998.6, 999.4, 999.5, 1000, 12_345.6, 1_234_567]) {
     const n = Math.round(v);

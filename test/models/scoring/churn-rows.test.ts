@@ -182,3 +182,38 @@ test('a reason named outside the model\'s features (the stack\'s forecast reads 
   const rows = pendingRows(model, set, 0, n, 3, format);
   assert.equal([0, 250, n].slice(1).map((end, k) => pendingRowsTsv(model, rows, [0, 250][k], end, ctx)).join(''), want);
 });
+
+// Numbers a user could misread, ninth pass (2026-12-07): a reason past the model's reference
+// median but not the population's had no direction ("16 orders so far" as a churn reason on CDNOW,
+// where most buyers bought once or twice and the low-risk customers' median is 17 orders).
+test('with the model\'s reference medians, scoring writes the reference words as topReasons does, in any cut of the rows', async () => {
+  const features = ['tenure_days', 'recency_days'];
+  const n = 400;
+  // tenure 0…199 days twice over; recency 0…299 days (all within the active window).
+  const columns = [Float64Array.from({ length: n }, (_, i) => i % 200), Float64Array.from({ length: n }, (_, i) => (i * 7) % 300)];
+  const y = Uint8Array.from({ length: n }, (_, i) => (i % 200 < 120 || (i * 7) % 300 > 150 ? 1 : 0));
+  const forest = await RandomForest.train({ columns }, y, { nEstimators: 6, maxDepth: 4, nJobs: 1, seed: 5, featureNames: features });
+  // Reference medians past the population's (tenure 99.5, recency 149.5): the low-risk customers are
+  // older (150 days) and bought more recently (40 days).
+  const medians = { tenure_days: 150, recency_days: 40 };
+  const model = { forest, file: { features, modelVersion: 'churn-test', definition: {}, predictor: { model: { kind: 'forest' }, reference: { medians } } } } as unknown as LoadedChurnModel;
+  const set = { cutoff: '2025-01-01', features, columns, customerIds: Array.from({ length: n }, (_, i) => `R${i}`) };
+  const format = { locale: 'en-GB', currency: 'EUR' };
+  const population = populationOf({ features, columns });
+  const ctx: RowContext = { limit: 3, population, format, head: 'run\t', tail: '\n' };
+  const whole = predictBlock(model, set);
+  let want = '';
+  for (let i = 0; i < n; i++) {
+    const p = whole.probability[i];
+    const reasons = topReasons(features, whole.contributions, rowValues(set, i), 3, i * features.length, population, format, medians);
+    want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\n`;
+  }
+  // A tenure of 100-149 days: older than half the population (no share quoted), newer than the median low-risk customer.
+  assert.match(want, /customer for 1[0-4]\d days — newer than the median low-risk customer'/);
+  // A silence of 41-149 days: shorter than half the population's, longer than the median low-risk customer's.
+  assert.match(want, /no purchase for (4[1-9]|[5-9]\d|1[0-4]\d) days — longer than the median low-risk customer'/);
+  assert.doesNotMatch(want, /median low-risk customer — /);
+  const rows = pendingRows(model, set, 0, n, 3, format);
+  const cuts = [0, 1, 77, 200, n];
+  assert.equal(cuts.slice(1).map((end, k) => pendingRowsTsv(model, rows, cuts[k], end, ctx)).join(''), want);
+});
