@@ -9,6 +9,7 @@ import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
 import { readReportingCurrency, recordReportingCurrency, resolveReportingCurrency } from '../lib/warehouse/reporting-currency.ts';
 import { runDetect } from './detect/cli.ts';
+import { runSourceToken } from './http/source-token-cli.ts';
 import { ENTITY_NAMES, entitySpec } from './entities/index.ts';
 import { ingestFile } from './load/job.ts';
 import { baseCurrencyMismatch } from './mapping/base-currency.ts';
@@ -22,6 +23,8 @@ Usage: npm run ingest -- <entity> <file> [more files] [options]
        npm run ingest -- detect <file> [--entity E] [--out map.json] [--rows N]
                       guess format, columns and entity of an export, write a mapping draft and
                       preview the load (see detect --help)
+       npm run ingest -- source-token <source>
+                      print an HTTP ingest token that sends batches of that source only
 
 Entities: ${ENTITY_NAMES.join(', ')}
 Formats:  CSV/TSV (.csv, .tsv), NDJSON (.ndjson, .jsonl), Parquet (.parquet); .gz for CSV/NDJSON
@@ -82,6 +85,7 @@ export function formatSummary(s: IngestSummary): string {
 async function main(): Promise<number> {
   // `detect` only reads the file: no warehouse, no migrations.
   if (process.argv[2] === 'detect') return runDetect(process.argv.slice(3));
+  if (process.argv[2] === 'source-token') return runSourceToken(process.argv.slice(3));
   let parsed;
   try {
     parsed = parseArgs({

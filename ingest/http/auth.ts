@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { HttpError } from './errors.ts';
 
 /**
@@ -36,4 +36,46 @@ export function requireBearer(authorization: string | undefined, expected: Token
   throw new HttpError(401, 'invalid_token', `The bearer token is not valid. ${tokenHint}`, {
     'WWW-Authenticate': 'Bearer realm="ingest", error="invalid_token"',
   });
+}
+
+/**
+ * A token bound to one source (ninth security review). The ingest token reaches every source: a
+ * web shop's webhook holding it could rewrite the CRM's customers — their e-mail, their owner id,
+ * which moves them into another account owner's scope. A source token is `src1.<source>.<mac>`,
+ * the mac an HMAC of the source with the ingest token, so nothing new is stored or configured:
+ * the endpoint recomputes it, and rotating the ingest token revokes every source token with it.
+ */
+const SOURCE_TOKEN = /^src1\.([A-Za-z0-9][A-Za-z0-9_.:-]{0,63})\.([A-Za-z0-9_-]{43})$/;
+
+const sourceMac = (master: string, source: string): string => createHmac('sha256', master).update(`crm-ingest-source\0${source}`).digest('base64url');
+
+/** The token that lets its holder send batches of `source` only (`npm run ingest -- source-token <source>`). */
+export function sourceToken(master: string, source: string): string {
+  return `src1.${source}.${sourceMac(master, source)}`;
+}
+
+/**
+ * Checks the bearer token and says what it may write: undefined for the ingest token (every
+ * source), else the one source a source token names. Throws the 401 otherwise.
+ */
+export function requireTokenScope(authorization: string | undefined, master: string, expected: TokenDigest, tokenHint: string): string | undefined {
+  const given = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')?.[1];
+  const scoped = given ? SOURCE_TOKEN.exec(given) : null;
+  if (!scoped) {
+    requireBearer(authorization, expected, tokenHint);
+    return undefined;
+  }
+  const [, source, mac] = scoped;
+  if (!timingSafeEqual(Buffer.from(mac!), Buffer.from(sourceMac(master, source!)))) {
+    throw new HttpError(401, 'invalid_token', `The bearer token is not valid. ${tokenHint}`, {
+      'WWW-Authenticate': 'Bearer realm="ingest", error="invalid_token"',
+    });
+  }
+  return source;
+}
+
+/** A source token's holder naming another source: refused before anything is read or loaded. */
+export function requireSourceInScope(scope: string | undefined, source: string | undefined): void {
+  if (scope === undefined || source === undefined || source === scope) return;
+  throw new HttpError(403, 'forbidden_source', `This token sends batches of source "${scope}" only; the batch names "${source.slice(0, 80)}".`);
 }

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'unauthorized'
   | 'invalid_token'
+  | 'forbidden_source'
   | 'unknown_entity'
   | 'unsupported_media_type'
   | 'unsupported_encoding'

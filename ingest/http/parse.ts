@@ -1,4 +1,5 @@
 import { HttpError } from './errors.ts';
+import { headerKey } from '../mapping/compile.ts';
 
 export type BatchFormat = 'json' | 'ndjson';
 
@@ -38,7 +39,9 @@ export function parseBatch(body: Buffer, opts: ParseOptions): ParsedBatch {
   const text = decodeUtf8(body);
   if (opts.format === 'ndjson') {
     const records = parseNdjson(text, opts.maxRecords);
-    return { source: checkSource(opts.querySource, 'the ?source= URL parameter (required for NDJSON)'), records };
+    const source = checkSource(opts.querySource, 'the ?source= URL parameter (required for NDJSON)');
+    checkRecordSources(records, source, (i) => `Record ${i + 1} (NDJSON, blank lines not counted)`);
+    return { source, records };
   }
   let value: unknown;
   try {
@@ -69,7 +72,9 @@ export function parseBatch(body: Buffer, opts: ParseOptions): ParsedBatch {
   const notObject = records.findIndex((r) => !isPlainObject(r));
   if (notObject !== -1) throw new HttpError(400, 'bad_request', `records[${notObject}] is not a JSON object; every record must be {"field": value, …}.`);
   (records as Record<string, unknown>[]).forEach((r, i) => checkDepth(r, `records[${i}]`));
-  return { source: checkSource(source, '"source" in the body or ?source= in the URL'), records: records as Record<string, unknown>[] };
+  const checked = checkSource(source, '"source" in the body or ?source= in the URL');
+  checkRecordSources(records as Record<string, unknown>[], checked, (i) => `records[${i}]`);
+  return { source: checked, records: records as Record<string, unknown>[] };
 }
 
 function parseNdjson(text: string, maxRecords: number): Record<string, unknown>[] {
@@ -119,6 +124,24 @@ function checkDepth(record: Record<string, unknown>, where: string): void {
       for (const child of Object.values(v as object)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
     }
   }
+}
+
+/**
+ * A batch carries one source, the one its URL or body names. A record's own `source` field (any
+ * spelling the pipeline maps to it: `SOURCE`, ` Source `) won over the batch's, so a sender of
+ * `?source=shop` rewrote the CRM's records — e-mail, owner id (ninth security review). A record
+ * may repeat the batch's source (spaces and tabs around it, as the pipeline trims) or leave it
+ * out; another is a 400 naming the record and field.
+ */
+function checkRecordSources(records: readonly Record<string, unknown>[], source: string, where: (i: number) => string): void {
+  records.forEach((record, i) => {
+    for (const [key, value] of Object.entries(record)) {
+      if (headerKey(key.replace(/^\uFEFF/, '')) !== 'source' || value === null || value === undefined) continue;
+      const given = typeof value === 'string' ? value.replace(/^[ \t]+|[ \t]+$/g, '') : JSON.stringify(value);
+      if (given === '' || given === source) continue;
+      throw new HttpError(400, 'bad_request', `${where(i)}, field "${key.slice(0, 64)}": source "${given.slice(0, 80)}" is not this batch's source "${source}"; a batch carries one source (send other sources' records in batches of their own).`);
+    }
+  });
 }
 
 function checkCount(n: number, maxRecords: number): void {

@@ -6,7 +6,8 @@ import { toBatchSummary } from './summary.ts';
 
 /**
  * The endpoint's door to the ingest pipeline: the same validation, quarantine, identity lookup and
- * upserts as file ingest. The batch's source applies to records that do not name their own.
+ * upserts as file ingest. The batch's source applies to every record (parse.ts refuses a record
+ * naming another).
  */
 export function pipelineIngest(warehouse: Warehouse): IngestBatchFn {
   return async ({ entity, source, records, label }) => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { withOwnConnections, type Warehouse } from '../../lib/warehouse/index.ts';
 import { inliningClient } from '../../lib/warehouse/inline-params.ts';
 import { partLogger, requestIdFrom } from '../../lib/log.ts';
-import { digestToken, requireBearer } from './auth.ts';
+import { digestToken, requireSourceInScope, requireTokenScope } from './auth.ts';
 import { checkDeclaredLength, contentCoding, readBody, type ContentCoding } from './body.ts';
 import { errorBody, HttpError } from './errors.ts';
 import { AdmissionQueue, QueueRefusal, type QueueClock, type QueueStats, type Ticket } from './queue.ts';
@@ -61,6 +61,8 @@ interface CheckedRequest {
   coding: ContentCoding;
   key: string | undefined;
   querySource: string | undefined;
+  /** The one source a source token may send; undefined for the ingest token (any). */
+  scope: string | undefined;
   requestId: string;
 }
 
@@ -106,7 +108,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
 
   async function ingestRoute(req: IncomingMessage, res: ServerResponse, entityName: string, query: URLSearchParams, requestId: string): Promise<Outcome> {
     if (req.method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'Use POST to send a batch.', { Allow: 'POST' });
-    requireBearer(req.headers.authorization, expected, tokenHint);
+    const scope = requireTokenScope(req.headers.authorization, opts.token, expected, tokenHint);
     if (!(HTTP_ENTITIES as readonly string[]).includes(entityName)) {
       throw new HttpError(404, 'unknown_entity', `Unknown entity "${entityName.slice(0, 40)}"; POST to /v1/ingest/{${HTTP_ENTITIES.join('|')}}.`);
     }
@@ -116,6 +118,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     checkDeclaredLength(req.headers['content-length'], maxBodyBytes);
     const key = parseIdempotencyKey(req.headers['idempotency-key']);
     const querySource = query.get('source') ?? undefined;
+    requireSourceInScope(scope, querySource);
 
     // A plain body is counted at its declared length; a gzip or chunked one can grow to the limit.
     const declared = req.headers['content-length'];
@@ -127,7 +130,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     };
     res.once('close', onGone);
     try {
-      return await admitted(req, res, { entity, format, coding, key, querySource, requestId }, ticket);
+      return await admitted(req, res, { entity, format, coding, key, querySource, scope, requestId }, ticket);
     } finally {
       res.off('close', onGone);
       ticket.release();
@@ -146,7 +149,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
   async function admitted(
     req: IncomingMessage,
     res: ServerResponse,
-    { entity, format, coding, key, querySource, requestId }: CheckedRequest,
+    { entity, format, coding, key, querySource, scope, requestId }: CheckedRequest,
     ticket: Ticket,
   ): Promise<Outcome> {
     // Everything that can refuse the request without its body has run: only now ask for it
@@ -166,6 +169,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     phases.lap('admitted');
     const waited = ticket.waitedMs() > 0 ? ` waited=${Math.round(ticket.waitedMs())}ms` : '';
     const { source, records } = parseBatch(body, { format, querySource, maxRecords });
+    requireSourceInScope(scope, source);
     const requestSha256 = requestDigest(entity, querySource, body);
     phases.lap('parse');
     const label = key ? `http:${key}` : `http:sha256:${requestSha256.slice(0, 16)}`;
