@@ -157,7 +157,7 @@ const SAME_TABLES_SETTINGS = 'optimize_on_insert = 0';
 
 const NATIVE_STRUCTURE =
   'source String, transaction_id String, order_id String, customer_ref String, order_date DateTime, status String, amount Decimal(18, 2), ' +
-  'currency String, quantity UInt32, product_id String, product_name String, category String, channel String, updated_at DateTime';
+  'currency String, quantity Decimal(18, 8), product_id String, product_name String, category String, channel String, updated_at DateTime';
 
 async function runSize(rows: number, batchSize: number | undefined): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
