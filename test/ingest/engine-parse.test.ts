@@ -79,6 +79,11 @@ async function loads(): Promise<Load[]> {
     'bad,B7,O7,K4,2024-01-05 10:00:00,completed,10.00,XXX,1,P1,no rate,office,web,',
     'bad,B8,O8,,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,no customer,office,web,',
     'bad,B9,O9,K5,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,bad updated_at,office,web,2024-99-01',
+    // One second past the last a DateTime holds: the engine's parser wraps it to 1970.
+    'bad,B20,O20,K8,2106-02-07 06:28:16,completed,10.00,EUR,1,P1,past 2106,office,web,',
+    // The separator the SQL checks join a row's values with, inside a value.
+    'bad,B21,O21,K8,2024-01-05 10:00:00,completed,10.00,EUR,1,P1,unit\x1Fseparator,office,web,',
+    'bad,B22,O22,K8,2024-01-05 10:00:00,completed\x1F,10.00,EUR,1,P1,separator after a status,office,web,',
     // Quantities (decimal since migration 024): a dot that is not a point, too many decimals, too
     // large, exponents; each a reject naming quantity on both paths.
     'bad,B10,O10,K6,2024-01-05 10:00:00,completed,10.00,EUR,7x5,P1,quantity 7x5,office,web,',
@@ -121,6 +126,7 @@ async function loads(): Promise<Load[]> {
     'fx,F4,O3,X3,1970-01-01 00:00:00,pending,0.994,USD,',
     'fx,F5,O4,X 4,2024-01-07 10:00:00,cancelled,  7.50 ,USD,  2  ',
     'fx,F6,O5,"X,5",2024-01-08 10:00:00,completed,"3.335",USD,1',
+    'fx,F7,O6,X6,2106-02-07 06:28:15,completed,1.00,EUR,1',
   ];
   return [
     { name: 'generated', file: gen, engine: true },
