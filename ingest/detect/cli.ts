@@ -2,7 +2,8 @@
  * npm run ingest -- detect <file> [--entity E] [--out mapping.json] [--rows N]
  * Guesses how to load a file and writes a mapping draft; previews what loading it would do.
  */
-import { writeFileSync } from 'node:fs';
+import { closeSync, writeFileSync } from 'node:fs';
+import { openOwnFileForWriting } from '../../lib/files/own-file.ts';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { ENTITIES, ENTITY_NAMES, type EntityName } from '../entities/index.ts';
@@ -106,7 +107,21 @@ export async function runDetect(argv: string[]): Promise<number> {
   }
   const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: rows });
   const json = `${JSON.stringify(draft.mapping, null, 2)}\n`;
-  if (values.out) writeFileSync(values.out, json);
+  if (values.out) {
+    // The draft often goes beside the export, in a folder others may write to: a link planted at
+    // its name is refused, not written through (ninth security review).
+    let fd: number;
+    try {
+      fd = openOwnFileForWriting(values.out, 'the mapping draft', { shareable: true });
+    } catch (e) {
+      fail((e as Error).message);
+    }
+    try {
+      writeFileSync(fd, json);
+    } finally {
+      closeSync(fd);
+    }
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ entity: draft.entity, entitySure: draft.entitySure, scores: draft.scores, columns: draft.columns, draft: draft.mapping, dryRun: run }, null, 2)}\n`);
   } else {

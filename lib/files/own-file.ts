@@ -19,13 +19,14 @@ export function isOwnPlainFile(path: string): boolean {
 /**
  * Opens `path` for writing, emptied and 0600, created if missing; refuses a link, anything but a
  * plain file, or another user's file, before a byte of it is touched. `what` names the file in the
- * refusal ("the rejects file"). Returns the file descriptor.
+ * refusal ("the rejects file"). `shareable`: a file without customers (a mapping draft) is created
+ * with the umask's usual mode and an existing one keeps its mode. Returns the file descriptor.
  */
-export function openOwnFileForWriting(path: string, what: string): number {
+export function openOwnFileForWriting(path: string, what: string, { shareable = false }: { shareable?: boolean } = {}): number {
   let fd: number;
   try {
     // No O_TRUNC: nothing is emptied before the checks. O_NONBLOCK: a FIFO at the name fails at once.
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, shareable ? 0o666 : 0o600);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw refused(path, what, 'is a symbolic link', err);
     throw err;
@@ -37,7 +38,7 @@ export function openOwnFileForWriting(path: string, what: string): number {
     const uid = process.getuid?.();
     if (uid !== undefined && st.uid !== uid) throw refused(path, what, 'belongs to another user');
     if (st.nlink > 1) throw refused(path, what, 'has other names (a hard link)');
-    fchmodSync(fd, 0o600);
+    if (!shareable) fchmodSync(fd, 0o600);
     ftruncateSync(fd, 0);
   } catch (err) {
     closeSync(fd);

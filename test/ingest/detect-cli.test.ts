@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -59,6 +59,18 @@ describe('ingest detect CLI', () => {
     const report = JSON.parse(r.stdout) as { entity: string; draft: { source: string }; dryRun: { checked: number; valid: number } };
     assert.deepEqual([report.entity, report.draft.source, report.dryRun.checked, report.dryRun.valid], ['transactions', 'stripe', 9, 9]);
     assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), report.draft);
+  });
+
+  test('--out at a name planted as a link (a shared folder): exit 2, the link target untouched (ninth security review)', async () => {
+    const victim = join(dir, 'victim.txt');
+    writeFileSync(victim, 'kept\n');
+    const out = join(dir, 'planted.mapping.json');
+    symlinkSync(victim, out);
+    const r = await detect(fixture('exports/stripe-charges.csv'), '--out', out);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /the mapping draft .*planted\.mapping\.json is a symbolic link/);
+    assert.equal(readFileSync(victim, 'utf8'), 'kept\n');
+    assert.ok(lstatSync(out).isSymbolicLink());
   });
 
   test('rejects a dry run would produce are shown by line and field', async () => {

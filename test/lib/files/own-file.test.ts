@@ -57,3 +57,19 @@ test('its own earlier file is emptied and made 0600; a new one is 0600', () => {
   closeSync(openOwnFileForWriting(fresh, 'the test file'));
   assert.equal((statSync(fresh).mode & 0o777).toString(8), '600');
 });
+
+test('shareable: a new file gets the umask’s mode, an existing one keeps its mode; links are still refused', () => {
+  const path = join(dir, 'draft.json');
+  writeFileSync(path, 'old draft, longer than the new one\n', { mode: 0o640 });
+  const fd = openOwnFileForWriting(path, 'the mapping draft', { shareable: true });
+  writeSync(fd, '{}\n');
+  closeSync(fd);
+  assert.equal(readFileSync(path, 'utf8'), '{}\n');
+  assert.equal((statSync(path).mode & 0o777).toString(8), '640');
+
+  const target = join(dir, 'draft-target');
+  writeFileSync(target, KEPT);
+  symlinkSync(target, join(dir, 'draft-link.json'));
+  assert.throws(() => openOwnFileForWriting(join(dir, 'draft-link.json'), 'the mapping draft', { shareable: true }), /symbolic link/);
+  assert.equal(readFileSync(target, 'utf8'), KEPT);
+});
