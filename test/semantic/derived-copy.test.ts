@@ -44,8 +44,11 @@ test('on a warehouse with lines, migration 018 copies each month once, newest ve
   await run('SYSTEM STOP MERGES transactions');
   await insertLines(2, 'refunded', 'number % 3 = 0');
   const logged: string[] = [];
-  await applyMigrations(tw.warehouse.client, { database }, migrations, (l) => logged.push(l));
+  // Up to 018 only while merges are stopped: a later migration that changes a column's type (024)
+  // waits for its mutation, which stopped merges hold back.
+  await applyMigrations(tw.warehouse.client, { database }, migrations.filter((m) => m.version <= 18), (l) => logged.push(l));
   await run('SYSTEM START MERGES transactions');
+  await applyMigrations(tw.warehouse.client, { database }, migrations, (l) => logged.push(l));
 
   const copied = logged.filter((l) => l.startsWith('transactions_by_customer: month'));
   assert.equal(copied.length, 3, logged.join('\n'));
