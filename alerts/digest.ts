@@ -51,6 +51,8 @@ export interface Digest {
    * The same count as the churn page's lapsed line for this owner.
    */
   lapsed?: { count: number; activeWindowDays: number; asOf: string };
+  /** The published scores' as-of day (YYYY-MM-DD) and the churn model's horizon, when known. */
+  scores?: { asOf: string; horizonDays?: number };
   /** Locale and base currency of the amounts (lib/format); en-GB and EUR when not given. */
   format?: FormatContext;
 }
@@ -151,6 +153,19 @@ export function renderSubject(d: Pick<Digest, 'items' | 'windowAt' | 'deals'>, t
   return `Churn alerts: ${customers(d.items.length)} at risk (${day})`;
 }
 
+/**
+ * What the customers' figures are counted to. The run's day heads the digest, but the scores are
+ * as of the data's day: on data that ended in the past (the CDNOW sample: 30 Jun 1998) "no purchase
+ * for 54 days" and the churn probability read as counted to the run's day, and a stale score as
+ * today's. The dashboard says "Data as of …"; the digest said nothing but on its lapsed line.
+ */
+export function scoresLine(d: Pick<Digest, 'scores' | 'items'>): string {
+  if (!d.scores || !d.items.length) return '';
+  const { asOf, horizonDays } = d.scores;
+  const horizon = horizonDays && horizonDays > 0 ? ` each churn probability is the chance of no completed purchase in the ${horizonDays} days after it, and` : '';
+  return `Scores as of ${asOf}:${horizon} days without a purchase are counted to it.`;
+}
+
 /** The opening line of the churn part; a deals-only digest says there are no new churn alerts rather than "0 of your accounts". */
 function churnLead(d: Pick<Digest, 'items' | 'deals'>): string {
   if (d.items.length) return `${d.items.length} of your accounts ${d.items.length === 1 ? 'is' : 'are'} at risk of churning:`;
@@ -193,6 +208,7 @@ export function renderText(digest: Digest, timezone = 'UTC', owner = ''): string
     '',
     churnLead(d),
     '',
+    ...(scoresLine(d) ? [scoresLine(d), ''] : []),
     ...d.items.flatMap((item, i) => [...itemLines(item, i + 1, d.format ?? DEFAULT_FORMAT), '']),
   ];
   lines.push(...dealsText(d.deals, d.format ?? DEFAULT_FORMAT));
@@ -221,6 +237,7 @@ Next step: ${esc(item.nextStep)}
 <html><body style="font-family:sans-serif">
 <p>${d.items.length ? 'Churn alerts' : 'Deals at risk'} for ${esc(ownerName || d.ownerId)} &middot; run of ${esc(formatInZone(d.windowAt, timezone))}</p>
 <p>${esc(churnLead(d))}</p>
+${scoresLine(d) ? `<p>${esc(scoresLine(d))}</p>` : ''}
 ${d.items.length ? `<ol>\n${items}\n</ol>` : ''}
 ${d.more > 0 ? `<p>${customers(d.more)} more at risk will follow in the next digest.</p>` : ''}
 ${d.lapsed?.count ? `<p>${esc(lapsedLine(d))}</p>` : ''}
@@ -246,7 +263,7 @@ export function renderWebhook(d: Digest, timezone = 'UTC'): Record<string, unkno
   const notShown = d.items.length - shown.length + d.more;
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: renderSubject(d, timezone).slice(0, 150) } },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: mrk(`Owner ${d.ownerId} · run of ${formatInZone(d.windowAt, timezone)}${d.model ? ` · ${modelLine(d)}` : ''}`) }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: mrk(`Owner ${d.ownerId} · run of ${formatInZone(d.windowAt, timezone)}${scoresLine(d) ? ` · ${scoresLine(d)}` : ''}${d.model ? ` · ${modelLine(d)}` : ''}`) }] },
     ...shown.map((item) => ({
       type: 'section',
       text: {
@@ -284,6 +301,8 @@ export interface DigestData {
   more_at_risk: number;
   /** The owner's lapsed customers (stored at scoring: no purchase in the active window before as_of), never alerted; absent when none. */
   lapsed_left_out?: { count: number; active_window_days: number; as_of: string };
+  /** The day the customers' scores are as of (scoresLine), when known. */
+  scores_as_of?: string;
   /** The owner's open deals at risk (issue 18); absent when they have none. */
   deals_at_risk?: ReturnType<typeof dealsData>;
   customers: {
@@ -312,6 +331,7 @@ export function digestData(d: Digest, timezone = 'UTC'): DigestData {
     planned_at: d.plannedAt.toISOString(),
     more_at_risk: d.more,
     ...(d.lapsed?.count ? { lapsed_left_out: { count: d.lapsed.count, active_window_days: d.lapsed.activeWindowDays, as_of: d.lapsed.asOf } } : {}),
+    ...(d.scores && d.items.length ? { scores_as_of: d.scores.asOf } : {}),
     ...(d.deals?.length ? { deals_at_risk: dealsData(d.deals) } : {}),
     customers: d.items.map((i) => ({
       customer_id: i.customerId,

@@ -457,6 +457,7 @@ export async function runAlerts(opts: RunAlertsOptions): Promise<RunResult> {
       // Measured in this run, like the deals: a retried digest says how many are lapsed now.
       const lapsed = lapsedByOwner.get(first.owner_id) ?? 0;
       if (lapsed > 0) digest.lapsed = { count: lapsed, activeWindowDays, asOf };
+      digest.scores = { asOf, horizonDays: card?.horizonDays };
       const ctx: RenderContext = { timezone: rules.schedule.timezone, ownerName: contacts.get(first.owner_id)?.name };
       const report: DeliveryReport = {
         ownerId: first.owner_id,

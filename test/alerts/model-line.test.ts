@@ -1,5 +1,8 @@
 /**
- * The digest's model line says how the probabilities were calibrated as the churn page says it
+ * What a digest says its figures rest on. The scores' day (numbers a user could misread, ninth pass,
+ * 2026-12-07): the digest named only the run's day, so on data that ended in the past "no purchase
+ * for 54 days" and the churn probability read as counted to the run's day. And the model line: it
+ * says how the probabilities were calibrated as the churn page says it
  * (numbers a user could misread, ninth pass, 2026-12-07). A model shipped because validation could
  * not choose (a short or small history: short-history.test.ts trains one) has probabilities fitted
  * on its training cutoff; the churn page said so, the digest still wrote "Probabilities are
@@ -70,13 +73,13 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** A real run to a fresh outbox; the text part of U-OWN-01's digest. */
-async function digestText(outbox: string): Promise<string> {
+/** A real run to a fresh outbox (at AS_OF, or at `at` with the as-of date found from the data); the text part of U-OWN-01's digest. */
+async function digestText(outbox: string, at = new Date(`${AS_OF}T07:00:00Z`)): Promise<string> {
   await truncateAlerts(tw.warehouse);
   const rules: AlertRules = { ...defaultRules({}), probabilityThreshold: 0.6, minValueAtRisk: 100, owners: ['U-OWN-01'] };
   const config: AlertsConfig = { dataDir, outboxDir: join(dataDir, outbox), from: 'alerts@crm.example.test', webhookSecret: 's', publicUrl: 'https://crm.example.test' };
-  const at = new Date(`${AS_OF}T07:00:00Z`);
-  const r = await runAlerts({ warehouse: tw.warehouse, dataDir, config, rules, clock: new ManualClock(at), at, today: AS_OF, rescore: false, log: () => {} });
+  const today = at.toISOString().startsWith(AS_OF) ? AS_OF : undefined;
+  const r = await runAlerts({ warehouse: tw.warehouse, dataDir, config, rules, clock: new ManualClock(at), at, today, rescore: false, log: () => {} });
   assert.deepEqual(
     r.deliveries.map((d) => [d.ownerId, d.outcome]),
     [['U-OWN-01', 'sent']],
@@ -100,4 +103,22 @@ test('a validated model: the digest says its probabilities are calibrated on hel
   const text = await digestText('outbox-validated');
   assert.match(text, /Churn model recency: ROC-AUC 0\.740 \(1 out-of-time fold, 90-day horizon\)\. Probabilities are calibrated on held-out periods\./);
   assert.doesNotMatch(text, /not validated/);
+});
+
+test('a run months after the data ends: the digest says the day the scores are as of, and what the probability is of', async () => {
+  // The fixture's last paid order, read here from the facts: the as-of date the run finds (lib/as-of.ts).
+  const [last] = await (
+    await tw.warehouse.client.query({
+      query: `SELECT toString(max(toDate(order_date))) AS day FROM ${tw.warehouse.database}.transactions WHERE status = 'completed'`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ day: string }>();
+  assert.equal(last.day, AS_OF);
+  const text = await digestText('outbox-later', new Date('2024-06-01T07:00:00Z'));
+  assert.match(text, /run of 2024-06-01 07:00 UTC/);
+  // The horizon is the stored card's (90 days).
+  assert.ok(
+    text.includes(`Scores as of ${last.day}: each churn probability is the chance of no completed purchase in the 90 days after it, and days without a purchase are counted to it.`),
+    text,
+  );
 });
