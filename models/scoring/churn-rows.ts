@@ -260,7 +260,8 @@ export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, sta
   const tail = bytesOf(ctx.tail);
   const from = start > 0 ? rowEnd[start - 1] : 0;
   const to = end > start ? rowEnd[end - 1] : from;
-  // The longest suffix is " — longer than 100% of customers" (34 bytes): 64 per reason is ample.
+  // The longest suffixes are " — lower than 100% of customers with a score" (46 bytes) and " — longer
+  // than the median low-risk customer" (45): 64 per reason is enough.
   let c = 0;
   while (c < cuts && cutRow[c] < start) c++;
   let last = c;
