@@ -203,10 +203,14 @@ export async function engineParseLoad(
     }
     step('parse');
     const [stats] = await io.rows<{ n: string; bad: string; keys: string; refs: string; sources: string[]; longest: string; shortest: string }>(
-      `SELECT count() AS n, countIf(NOT ok) AS bad, max(length(hs)) AS longest, min(length(hs)) AS shortest, uniqExact(${keys.join(', ')}) AS keys, uniqExact(src, ref) AS refs,
+      `SELECT count() AS n, countIf(NOT ok) AS bad, max(length(hs)) AS longest, min(length(hs)) AS shortest, uniqExact(cityHash64(${keys.join(', ')})) AS keys, uniqExact(src, ref) AS refs,
               groupUniqArray(${MAX_SOURCES + 1})(src) AS sources
        FROM ${staging}`,
     );
+    // Keys are counted by a 64-bit hash of them (0.28–0.33 CPU-s at 1M rows against 0.48–0.66 for
+    // the strings, four interleaved rounds at load 13–14): two keys sharing a hash can only make
+    // the count short, i.e. look like a repeated id, and send the file to the JS path. The
+    // references stay exact: their count is the summary's unknownCustomers.
     step('check');
     const n = Number(stats?.n ?? 0);
     if (!stats || n === 0 || Number(stats.bad) > 0 || Number(stats.keys) !== n || stats.sources.length > MAX_SOURCES) return undefined;
