@@ -245,3 +245,15 @@ test('a CLV loss is written with digits enough that its two figures differ; an M
     "on the error per customer (MAE) of spend, last_period does better: 53.00 against the model's 55.93",
   ]);
 });
+
+// Numbers a user could misread, ninth pass (2026-12-07): the demo's CLV card read "past_rate does
+// better: 0.644 against the model's 0.606 (0.580 with the model's one-time buyers tied: Spearman
+// counts its fine order among them, most of whom buy nothing, against it)": tying them lowered it.
+test('the one-time-buyers note is given only when tying them raises the model\'s Spearman', () => {
+  const none = { totalError: NaN, absTotalError: NaN, mae: NaN, spearman: NaN, topDecileCapture: NaN };
+  const mean = { model: { ...none, spearman: 0.606 }, last_period: none, past_rate: { ...none, spearman: 0.644 }, cohort_average: none };
+  assert.deepEqual(lossSentences(mean as never, 'spend', 0.58), ["on the ranking of customers (Spearman) of spend, past_rate does better: 0.644 against the model's 0.606"]);
+  assert.deepEqual(lossSentences(mean as never, 'spend', 0.62), [
+    "on the ranking of customers (Spearman) of spend, past_rate does better: 0.644 against the model's 0.606 (0.620 with the model's one-time buyers tied: Spearman counts its fine order among them, most of whom buy nothing, against it)",
+  ]);
+});
