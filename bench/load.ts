@@ -63,7 +63,8 @@ const HELP = `Usage: npm run bench:load -- [--users 50] [--seconds 60] [--sweep 
   --load-rows <n>      rows per load (default 1000)
   --trace <dir>        write timings to <dir>: semantic.jsonl (Cube's queue and cache events and the
                        semantic API's requests, CRM_SEMANTIC_TRACE), engine.jsonl (the embedded
-                       warehouse's statements, CRM_EMBEDDED_TRACE) and bench.jsonl (each page view's and
+                       warehouse's statements, CRM_EMBEDDED_TRACE), web.jsonl (each dashboard request's
+                       session check and first byte, the event loop's delay; CRM_DASHBOARD_TRACE) and bench.jsonl (each page view's and
                        load's start and end, on the same clock: ms since the epoch)
 
 The product's log (Cube's warnings among it) is written to test-artifacts/bench-load-product.log.`;
@@ -747,6 +748,7 @@ async function main(): Promise<void> {
         mkdirSync(values.trace, { recursive: true });
         traceEnv.CRM_SEMANTIC_TRACE = join(values.trace, 'semantic.jsonl');
         traceEnv.CRM_EMBEDDED_TRACE = join(values.trace, 'engine.jsonl');
+        traceEnv.CRM_DASHBOARD_TRACE = join(values.trace, 'web.jsonl');
         benchTrace = createWriteStream(join(values.trace, 'bench.jsonl'), { flags: 'a' });
         log(`tracing into ${values.trace}`);
       }

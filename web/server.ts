@@ -14,6 +14,7 @@ import { ensureWebBuild } from './server/build.ts';
 import { claimBuild, currentBuildDir } from './server/build-dirs.js';
 import { previousAssets } from './server/previous-assets.ts';
 import { cubeGate } from './server/cube-gate.ts';
+import { openWebTrace } from './server/web-trace.ts';
 import { cubeProxy } from './server/cube-proxy.ts';
 import { staticGuard } from './server/static-guard.ts';
 import { unrebindableHost } from './server/host-check.ts';
@@ -85,6 +86,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   if (opts.build !== false) await ensureWebBuild({ log });
 
   const context = await createWebContext(opts, log);
+  const webTrace = openWebTrace((opts.config ?? loadConfig()).CRM_DASHBOARD_TRACE);
+  if (webTrace) context.trace = webTrace.trace;
   let demoGate: ReturnType<typeof demoAccountsGate> | undefined;
   if (opts.demoDir) {
     if (!opts.warehouse.database) throw new Error('demoDir needs warehouse.database (the demo accounts are checked against its load log)');
@@ -158,7 +161,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         demoGate?.close();
         server.close(() => {
           releaseBuild();
-          resolve();
+          void webTrace?.close().then(resolve, resolve);
+          if (!webTrace) resolve();
         });
         server.closeAllConnections();
         setWebContext(undefined);
@@ -184,7 +188,7 @@ export async function createWebContext(
     secrets: { sessionSecret: opts.secrets.sessionSecret, cubeApiSecret: opts.secrets.cubeApiSecret },
     cubeUrl: cubeApiBase(opts.cubeUrl),
     users: userStore(opts.warehouse.client),
-    // A sign-out also ends the session in the Cube proxy's live-session memo at once (session-check.ts).
+    // A sign-out also ends the session in this process's session checks at once (session-check.ts).
     sessions: forgettingRevocations(sessionRevocations(opts.warehouse.client)),
     sourceRecordsOf: await sourceRecordsReader(opts.warehouse, log),
     ingestRecords: await ingestWriter(opts.warehouse, log),

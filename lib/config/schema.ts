@@ -248,6 +248,11 @@ export const VARIABLES = {
     meaning: "append one JSON line per event of the semantic layer to this file: Cube's queue and cache events (queued, waiting, performing, renewing, rollup builds) and each API request's time and answer-cache outcome; queries appear as short hashes, never their SQL, values or tokens (semantic/trace.ts)",
     readBy: 'semantic/server.ts, semantic/cube-process.ts', group: 'servers', kind: 'product',
   }),
+  CRM_DASHBOARD_TRACE: variable(text(), {
+    type: 'path', default: 'unset: off',
+    meaning: "append one JSON line per dashboard request to this file: its route, how long its session check and the rest of the server's work until the first byte took, and the Node event loop's delay each second (web/server/web-trace.ts); no cookie, user, query string or data",
+    readBy: 'web/server.ts', group: 'servers', kind: 'product',
+  }),
   CRM_SEMANTIC_ANSWER_CACHE_MB: variable(whole(64, 0), {
     type: 'MiB', default: '`64`',
     meaning: "memory for /v1/load answers shared across users with the same access (semantic/answer-cache.ts; after a data change an answer is served at most 30 s stale, only to its own access scope, while the new one is computed); `0` turns it off",

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import type { AccountSnapshot, AccountSnapshots } from '../../lib/accounts/account-snapshots.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { secretKey, tokenFromHeader, type Secret } from './auth.ts';
@@ -17,98 +17,16 @@ import { secretKey, tokenFromHeader, type Secret } from './auth.ts';
  * Tokens without `sid` (npm run token, the re-warm's) belong to no session and keep their
  * documented life: they read until they expire; the API secret's rotation revokes them.
  *
- * The accounts and the signed-out sessions are read as one snapshot (two small queries) at most
- * every FRESH_MS and only while dashboard tokens arrive; a request waits for a read only when the
- * snapshot is older than MAX_AGE_MS, so a change is seen within MAX_AGE_MS plus one read, and no
- * request pays a warehouse round trip of its own. A refusal by a snapshot read before the token's
- * session began (a new account signing in within the 2 s) is checked again on a new read.
+ * The accounts and the signed-out sessions come from lib/accounts/account-snapshots.ts (the
+ * dashboard's own session check reads the same snapshot): at most one read every FRESH_MS and only
+ * while dashboard tokens arrive; a request waits for a read only when the snapshot is older than
+ * MAX_AGE_MS, so a change is seen within MAX_AGE_MS plus one read. A refusal by a snapshot read
+ * before the token's session began (a new account signing in within the 2 s) is checked again on a
+ * new read.
  */
-export const FRESH_MS = 2_000;
-export const MAX_AGE_MS = 5_000;
+export { AccountSnapshots, FRESH_MS, MAX_AGE_MS, REVOKED_SQL, USERS_SQL, sessionTag, snapshotOf, type AccountRow, type AccountSnapshot } from '../../lib/accounts/account-snapshots.ts';
 /** How far the dashboard's clock (the session's issue time) may run ahead of this process's. */
 const CLOCK_MARGIN_MS = 2_000;
-
-/** The digest of a session id a dashboard token carries as `sid` (base64url of SHA-256, 22 characters). */
-export const sessionTag = (sessionId: string): string => createHash('sha256').update(sessionId).digest('base64url').slice(0, 22);
-
-export interface AccountRow {
-  role: string;
-  ownerId: string;
-  active: boolean;
-  /** users.updated_at in ms. */
-  updatedMs: number;
-}
-
-export interface AccountSnapshot {
-  users: ReadonlyMap<string, AccountRow>;
-  /** sessionTag() of every signed-out session whose cookie has not expired yet. */
-  revoked: ReadonlySet<string>;
-}
-
-export const USERS_SQL = 'SELECT user_id, role, owner_id, active, toString(toUnixTimestamp64Milli(updated_at)) AS updated_ms FROM users FINAL';
-export const REVOKED_SQL = 'SELECT session_id FROM revoked_sessions WHERE expires_at > now()';
-
-/** The snapshot from the two queries' rows. */
-export function snapshotOf(users: Record<string, unknown>[], revoked: Record<string, unknown>[]): AccountSnapshot {
-  const map = new Map<string, AccountRow>();
-  for (const r of users) {
-    map.set(String(r.user_id), { role: String(r.role), ownerId: String(r.owner_id ?? ''), active: Number(r.active) === 1, updatedMs: Number(r.updated_ms) });
-  }
-  return { users: map, revoked: new Set(revoked.map((r) => sessionTag(String(r.session_id)))) };
-}
-
-/** The last snapshot while fresh; a new read after FRESH_MS (served the old one meanwhile up to MAX_AGE_MS); one read at a time. */
-export class AccountSnapshots {
-  #current?: { snapshot: AccountSnapshot; readAt: number };
-  #inFlight?: Promise<AccountSnapshot>;
-  readonly #read: () => Promise<AccountSnapshot>;
-  readonly #now: () => number;
-  readonly #freshMs: number;
-  readonly #maxAgeMs: number;
-
-  constructor(read: () => Promise<AccountSnapshot>, opts: { now?: () => number; freshMs?: number; maxAgeMs?: number } = {}) {
-    this.#read = read;
-    this.#now = opts.now ?? Date.now;
-    this.#freshMs = opts.freshMs ?? FRESH_MS;
-    this.#maxAgeMs = opts.maxAgeMs ?? MAX_AGE_MS;
-  }
-
-  async get(): Promise<{ snapshot: AccountSnapshot; readAt: number }> {
-    const current = this.#current;
-    const age = current ? this.#now() - current.readAt : Infinity;
-    if (current && age <= this.#freshMs) return current;
-    const next = this.#refresh();
-    if (current && age <= this.#maxAgeMs) {
-      next.catch(() => undefined);
-      return current;
-    }
-    await next;
-    return this.#current!;
-  }
-
-  /** A snapshot whose read began at or after `since` (capped at now): reads again when the last one is older. */
-  async readSince(since: number): Promise<{ snapshot: AccountSnapshot; readAt: number }> {
-    const at = Math.min(since, this.#now());
-    // Twice at most: a read already in flight may have begun before `at`.
-    for (let i = 0; i < 2 && !(this.#current && this.#current.readAt >= at); i++) await this.#refresh();
-    return this.#current!;
-  }
-
-  #refresh(): Promise<AccountSnapshot> {
-    this.#inFlight ??= (async () => {
-      // The age counts from the read's start: a change committed during the read may be missing from it.
-      const startedAt = this.#now();
-      try {
-        const snapshot = await this.#read();
-        this.#current = { snapshot, readAt: startedAt };
-        return snapshot;
-      } finally {
-        this.#inFlight = undefined;
-      }
-    })();
-    return this.#inFlight;
-  }
-}
 
 /** Why a dashboard token's session is over, or undefined while it is live. */
 export function sessionTokenRefusal(claims: jwt.JwtPayload, snapshot: AccountSnapshot): string | undefined {

@@ -6,7 +6,7 @@
  * kept reading with the old scope — an executive demoted to account owner still read every
  * customer, an owner moved to another book still read the old one — until it expired.
  *
- * Pure: the gate with the context's two lookups as plain objects; tokens are signed but the gate
+ * Pure: the gate with its accounts snapshot read from a plain list (test/support/live-sessions.ts); tokens are signed but the gate
  * does not verify signatures (Cube does), so any key serves.
  */
 import assert from 'node:assert/strict';
@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { cubeGate } from '../../web/server/cube-gate.ts';
+import { liveSessionsOf } from '../support/live-sessions.ts';
 import type { UserRecord } from '../../web/src/lib/server/context.ts';
 import { SESSION_COOKIE, signSession, type SessionUser } from '../../web/src/lib/server/session.ts';
 
@@ -22,8 +23,7 @@ const sessionSecret = 'gate-scope-session-secret-0123456789';
 function gateFor(account: UserRecord) {
   const ctx = {
     secrets: { sessionSecret },
-    users: { byEmail: async () => undefined, byId: async (id: string) => (id === account.userId ? account : undefined) },
-    sessions: { isRevoked: async () => false, revoke: async () => {} },
+    liveSessions: liveSessionsOf(account),
   } as unknown as Parameters<typeof cubeGate>[0];
   return async (user: SessionUser, claims: Record<string, unknown> | string): Promise<{ status?: number; forwarded: number; authorization?: string }> => {
     const forwarded: IncomingMessage[] = [];

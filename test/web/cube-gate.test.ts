@@ -1,13 +1,14 @@
 /**
  * The dashboard's door to the semantic layer (web/server/cube-gate.ts): what it forwards and what it
- * refuses. In memory: the gate is a function of the request; users and sessions are the context's
- * two lookups, given here as plain objects.
+ * refuses. In memory: the gate is a function of the request; the accounts snapshot it judges sessions
+ * by is read from a plain list (test/support/live-sessions.ts).
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import jwt from 'jsonwebtoken';
 import { cubeGate } from '../../web/server/cube-gate.ts';
+import { liveSessionsOf } from '../support/live-sessions.ts';
 import { SESSION_COOKIE, signSession } from '../../web/src/lib/server/session.ts';
 import type { UserRecord } from '../../web/src/lib/server/context.ts';
 
@@ -15,8 +16,7 @@ const sessionSecret = 'gate-session-secret-0123456789';
 const account: UserRecord = { userId: 'U-1', email: 'e@x.example', name: 'E', role: 'executive', ownerId: '', region: '', passwordHash: 'h', active: true, updatedAt: 0 };
 const ctx = {
   secrets: { sessionSecret },
-  users: { byEmail: async () => undefined, byId: async (id: string) => (id === account.userId ? account : undefined) },
-  sessions: { isRevoked: async () => false, revoke: async () => {} },
+  liveSessions: liveSessionsOf(account),
 } as unknown as Parameters<typeof cubeGate>[0];
 
 function call(headers: Record<string, string>) {

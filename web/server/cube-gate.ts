@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { newRequestId } from '../src/lib/server/errors.ts';
-import { checkLiveSessionMemo } from '../src/lib/server/session-check.ts';
+import { checkLiveSession, type LiveSessions } from '../src/lib/server/session-check.ts';
 import { sessionCookieName, verifySession } from '../src/lib/server/session.ts';
 import { cubeTokenOf, tokenMismatch } from '../src/lib/server/token-scope.ts';
 import type { WebContext } from '../src/lib/server/context.ts';
@@ -22,7 +22,7 @@ const CONTINUE_WAIT_HEADER = 'x-cube-continue-wait';
  * for plain HTTP clients (semantic/wait-for-answer.ts) would end a slow first query with a 504
  * after CRM_SEMANTIC_WAIT_SECONDS, where the dashboard can simply keep waiting.
  */
-export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'> & { secureCookies?: boolean }, forward: (req: IncomingMessage, res: ServerResponse) => void) {
+export function cubeGate(ctx: Pick<WebContext, 'secrets'> & { secureCookies?: boolean; liveSessions?: LiveSessions }, forward: (req: IncomingMessage, res: ServerResponse) => void) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Its refusals too: no-store, nosniff, no framing (the proxy sets the same on what it forwards).
     for (const [k, v] of Object.entries(ANSWER_HEADERS)) res.setHeader(k, v);
@@ -34,8 +34,8 @@ export function cubeGate(ctx: Pick<WebContext, 'secrets' | 'users' | 'sessions'>
     if (!session) return refuse('Sign in to the dashboard: its semantic API needs a dashboard session.');
     let live;
     try {
-      // Remembered for at most a second, forgotten at once on sign-out or any change of the account (session-check.ts).
-      live = await checkLiveSessionMemo(session, ctx);
+      // The process's accounts snapshot; sign-out and any change of the account in this process count at once (session-check.ts).
+      live = await checkLiveSession(session, ctx.liveSessions);
     } catch {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' }).end(JSON.stringify({ error: 'The session could not be checked; try again in a moment.' }));
       return;

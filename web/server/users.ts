@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { hashPassword } from '../src/lib/server/password.ts';
 import { isRole } from '../src/lib/auth/roles.ts';
 import type { UserRecord } from '../src/lib/server/context.ts';
-import { liveSessionMemo } from '../src/lib/server/session-check.ts';
+import { localAccountChanges } from '../src/lib/server/session-check.ts';
 
 /**
  * Dashboard accounts live in the warehouse's `users` table (lib/warehouse/migrations/001-core.ts),
@@ -72,8 +72,8 @@ async function writeVersion(client: ClickHouseClient, row: UserRow, changes: Par
   // updated_at is left to the column DEFAULT (now64(3)): the new version's time ends older sessions.
   const { updated_ms: _readOnly, ...current } = row;
   await client.insert({ table: 'users', values: [{ ...current, ...changes, version: String(version) }], format: 'JSONEachRow' });
-  // The new row ends older sessions; the Cube proxy's live-session memo of this process forgets them now, not in a second.
-  liveSessionMemo().forgetUser(row.user_id);
+  // The new row ends older sessions: this process's next session check waits for an accounts read that sees it.
+  localAccountChanges().userChanged();
 }
 
 const writePassword = (client: ClickHouseClient, row: UserRow, passwordHash: string): Promise<void> => writeVersion(client, row, { password_hash: passwordHash });

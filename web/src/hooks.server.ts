@@ -3,12 +3,12 @@ import { actionName, decide, startedByAnotherSite } from '$lib/auth/access.ts';
 import { getWebContext } from '$lib/server/context.ts';
 import { newRequestId, publicError, serverLog } from '$lib/server/errors.ts';
 import { withSecurityHeaders } from '$lib/server/security-headers.ts';
-import { checkLiveSessionMemo, type LiveSession } from '$lib/server/session-check.ts';
+import { checkLiveSession, type LiveSession } from '$lib/server/session-check.ts';
 import { sessionCookieName, verifySession } from '$lib/server/session.ts';
 
 /**
  * Every request: verify the session (signature, expiry, and that it is still live: account active
- * and unchanged, not signed out — answered from the live-session memo for at most a second); decide access on the route the router matched (event.route.id,
+ * and unchanged, not signed out — answered from this process's accounts snapshot, session-check.ts); decide access on the route the router matched (event.route.id,
  * after it decoded the path) with the one table in access.ts — deny by default; add the security
  * headers to every answer, the hand-written ones included. Static assets under /_app are served by
  * adapter-node before this runs.
@@ -23,18 +23,20 @@ export const handle: Handle = async ({ event, resolve }) => {
   const cookie = event.cookies.get(cookieName);
   const signed = verifySession(cookie, ctx.secrets.sessionSecret);
   let user: LiveSession | undefined;
+  const t0 = performance.now();
+  let checkMs: number | undefined;
   if (signed) {
     let checked;
     try {
-      // Memoized like the Cube gate's check (session-check.ts): a page view and its Cube requests
-      // share one check per second instead of two warehouse reads each (issue 17); sign-out and
-      // every write of the user's row in this process forget it at once.
-      checked = await checkLiveSessionMemo(signed, ctx);
+      // From the process's accounts snapshot (session-check.ts): no warehouse read of its own on the
+      // page's first byte (issue 17); sign-out and every write of a user's row in this process count at once.
+      checked = await checkLiveSession(signed);
     } catch (err) {
       // Fail closed, but keep the cookie: the warehouse being down is not the user signing out.
       const message = publicError('Your session could not be checked; try again in a moment', err, requestId);
       return withSecurityHeaders(plain(503, message), requestId);
     }
+    checkMs = performance.now() - t0;
     if (typeof checked === 'string') serverLog().warn({ requestId, user: signed.sub, reason: checked }, 'session refused');
     else user = checked;
   }
@@ -70,6 +72,8 @@ export const handle: Handle = async ({ event, resolve }) => {
   }
 
   const response = await resolve(event);
+  // CRM_DASHBOARD_TRACE (web/server/web-trace.ts): the route only, never the path's values or the user.
+  ctx.trace?.('request', { route: routeId, data: event.isDataRequest, status: response.status, checkMs: checkMs && Math.round(checkMs), firstByteMs: Math.round(performance.now() - t0) });
   if (user) response.headers.set('cache-control', 'private, no-store');
   return withSecurityHeaders(response, requestId);
 };

@@ -1,3 +1,4 @@
+import { Snapshots } from '../../../../lib/accounts/account-snapshots.ts';
 import { qualified } from '../../../../lib/warehouse/sql.ts';
 import { getWebContext } from '../server/context.ts';
 import type { ModelRunStatus, RunStatus, RunView } from './run.ts';
@@ -65,4 +66,22 @@ export async function modelRunStatus(): Promise<ModelRunStatus> {
   const published = rows.find((r) => r.which === 'published');
   const latest = rows.find((r) => r.which === 'latest');
   return { published: published ? view(published) : undefined, latest: latest ? view(latest) : undefined };
+}
+
+const STATUS_KEY = Symbol.for('customer-intelligence.web.model-run-status');
+
+/**
+ * modelRunStatus for the cockpit, read at most once every 2 s for all page views (Snapshots: the
+ * last status answers while the next is read, up to 5 s old). The cockpit only names the published
+ * run's day in its score cards' notes; a page view asked the warehouse for it every time, one of
+ * its three engine statements under 50 users (issue 17). The churn and model pages read it fresh.
+ * One per warehouse connection (test stacks run one dashboard after another in a process).
+ */
+export function sharedModelRunStatus(): Promise<ModelRunStatus> {
+  const { client } = getWebContext().warehouse;
+  const holder = globalThis as { [STATUS_KEY]?: WeakMap<object, Snapshots<ModelRunStatus>> };
+  const all = (holder[STATUS_KEY] ??= new WeakMap());
+  let status = all.get(client);
+  if (!status) all.set(client, (status = new Snapshots(modelRunStatus)));
+  return status.get().then((s) => s.snapshot);
 }

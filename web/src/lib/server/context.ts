@@ -118,6 +118,8 @@ export interface WebContext {
   demoAccounts?: DemoAccountsGate;
   /** The structured log (part "web"); absent in tests that build a context by hand. */
   log?: ServerLog;
+  /** CRM_DASHBOARD_TRACE: one line per request's timings (web/server/web-trace.ts); absent when off. */
+  trace?: (event: string, fields: Record<string, unknown>) => void;
 }
 
 const KEY = Symbol.for('customer-intelligence.web.context');

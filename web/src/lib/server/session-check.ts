@@ -1,5 +1,6 @@
-import type { SessionRevocations, UserRecord, WebContext } from './context.ts';
-import type { Session } from './session.ts';
+import { AccountSnapshots, REVOKED_SQL, USERS_SQL, sessionTag, snapshotOf, type AccountSnapshot } from '../../../../lib/accounts/account-snapshots.ts';
+import { getWebContext, type SessionRevocations, type UserRecord } from './context.ts';
+import { SESSION_TTL_SECONDS, type Session } from './session.ts';
 
 /**
  * Whether a correctly signed session is still live. The cookie alone cannot say: the account may
@@ -10,7 +11,7 @@ import type { Session } from './session.ts';
  */
 export type Refusal = 'no-account' | 'inactive' | 'role-changed' | 'owner-changed' | 'account-changed' | 'revoked';
 
-export function sessionRefusal(session: Session, account: UserRecord | undefined, revoked: boolean): Refusal | undefined {
+export function sessionRefusal(session: Session, account: (Pick<UserRecord, 'ownerId' | 'active' | 'updatedAt'> & { role: string }) | undefined, revoked: boolean): Refusal | undefined {
   if (revoked) return 'revoked';
   if (!account) return 'no-account';
   if (!account.active) return 'inactive';
@@ -23,129 +24,146 @@ export function sessionRefusal(session: Session, account: UserRecord | undefined
 
 declare const live: unique symbol;
 /**
- * A session this request verified as live. Only checkLiveSession makes one, and the functions that
+ * A session this request verified as live. Only LiveSessions.check makes one, and the functions that
  * mint Cube tokens for a user (cube.ts, /api/cube-token) take nothing else, so no code path can
  * reach Cube on behalf of a cookie that was merely well signed.
  */
 export type LiveSession = Session & { readonly [live]: true };
 
-/** Reads the account and the revocation list; throws when the warehouse cannot answer (callers fail closed). */
-export async function checkLiveSession(session: Session, ctx: Pick<WebContext, 'users' | 'sessions'>): Promise<LiveSession | Refusal> {
-  const [account, revoked] = await Promise.all([ctx.users.byId(session.sub), ctx.sessions.isRevoked(session.sid)]);
-  return sessionRefusal(session, account, revoked) ?? (session as LiveSession);
+/**
+ * What this process changed itself, which its next session check must see at once: sessions signed
+ * out here (refused from this list, before the warehouse write is even visible) and how many writes
+ * of users' rows were made here (a check after one waits for an accounts read that began after it).
+ * One per process on globalThis, like the web context (context.ts): web/server.ts (tsx) and the
+ * adapter-node bundle are separate module graphs, and a write in one must reach both.
+ */
+export class LocalAccountChanges {
+  /** Session id → the cookie's expiry (s since the epoch). */
+  readonly #signedOut = new Map<string, number>();
+  /** Writes of a user's row acknowledged in this process so far. */
+  changes = 0;
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  signedOut(sessionId: string, expiresAt = Math.floor(this.#now() / 1000) + SESSION_TTL_SECONDS): void {
+    this.#signedOut.set(sessionId, expiresAt);
+    if (this.#signedOut.size > 10_000) for (const [id, until] of this.#signedOut) if (until * 1000 <= this.#now()) this.#signedOut.delete(id);
+  }
+
+  isSignedOut(sessionId: string): boolean {
+    const until = this.#signedOut.get(sessionId);
+    return until !== undefined && until * 1000 > this.#now();
+  }
+
+  /** Called once the write of a user's row was acknowledged. */
+  userChanged(): void {
+    this.changes++;
+  }
+}
+
+const CHANGES_KEY = Symbol.for('customer-intelligence.web.local-account-changes');
+
+/** This process's own account changes (shared by every module graph in it). */
+export function localAccountChanges(): LocalAccountChanges {
+  const holder = globalThis as { [CHANGES_KEY]?: LocalAccountChanges };
+  return (holder[CHANGES_KEY] ??= new LocalAccountChanges());
 }
 
 /**
- * Live-session answers remembered for a moment (issue 17). The dashboard's Cube proxy
- * (web/server/cube-gate.ts) checks the session on every Cube request: two warehouse queries each,
- * 13 per cockpit view, which under 50 users competed with the analytics on the same embedded
- * warehouse. A session found live is trusted for at most `ttlMs` (1 s); anything that can end a
- * session in this process — sign-out, and every write of a user's row (deactivation, password, role,
- * owner) — forgets it at once. Changes made by another process (the users CLI) take effect within
- * the ttl. Only live answers are kept: a refusal is asked again every time.
- *
- * One memo per process on globalThis, like the web context (context.ts): web/server.ts (tsx) and
- * the adapter-node bundle are separate module graphs, and an invalidation in one must reach both.
+ * Live-session checks answered from this process's memory (issue 17). Every page view, action,
+ * export and Cube request through the dashboard's proxy checks its session; under 50 users with data
+ * arriving, those per-session warehouse reads (two bound point reads each, once per session per
+ * second) queued in the engine behind Cube's queries, a load's writes and the parameter lock, and
+ * carried the page's first byte. Now every check reads one snapshot of all accounts and signed-out
+ * sessions (lib/accounts/account-snapshots.ts, the rule the semantic port's dashboard-token check
+ * uses): at most one read every 2 s for any number of sessions, the old snapshot answering while
+ * the next is read, a request waiting only when it is older than 5 s. So a change made by another
+ * process (the users CLI, another dashboard) takes effect within 5 s plus one read; one made by this
+ * process (LocalAccountChanges: sign-out, deactivation, password, role, owner) at its next request.
+ * A refusal by a snapshot read before the session began (an account created, re-activated or
+ * re-roled just before it signed in) is checked again on a new read.
  */
-export class LiveSessionMemo {
-  readonly #entries = new Map<string, { session: LiveSession; until: number }>();
-  /** Bumped by every forget: a check that started before one must not store its (possibly stale) answer. */
-  #generation = 0;
-  readonly #ttlMs: number;
-  readonly #now: () => number;
-  readonly #maxEntries: number;
+export class LiveSessions {
+  readonly #snapshots: AccountSnapshots;
+  readonly #local: LocalAccountChanges;
+  /** Of each snapshot, this process's writes of users' rows counted when its read began. */
+  readonly #writesBefore = new WeakMap<AccountSnapshot, number>();
 
-  constructor(opts: { ttlMs?: number; now?: () => number; maxEntries?: number } = {}) {
-    this.#ttlMs = opts.ttlMs ?? 1000;
-    this.#now = opts.now ?? Date.now;
-    this.#maxEntries = opts.maxEntries ?? 10_000;
-  }
-
-  /** Same session id, same signed claims, still within the ttl. */
-  get(session: Session): LiveSession | undefined {
-    const e = this.#entries.get(session.sid);
-    if (!e) return undefined;
-    if (e.until <= this.#now() || !sameSession(e.session, session)) {
-      this.#entries.delete(session.sid);
-      return undefined;
-    }
-    return e.session;
-  }
-
-  generation(): number {
-    return this.#generation;
-  }
-
-  /** Kept only when nothing was forgotten since `generation` (taken before the check read the warehouse). */
-  set(session: LiveSession, generation: number): void {
-    if (generation !== this.#generation) return;
-    this.#entries.delete(session.sid);
-    this.#entries.set(session.sid, { session, until: this.#now() + this.#ttlMs });
-    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
-  }
-
-  readonly #pending = new Map<string, { session: Session; generation: number; check: Promise<LiveSession | Refusal> }>();
-
-  /** The check under way for this session, if it began in this generation. */
-  pending(session: Session, generation: number): Promise<LiveSession | Refusal> | undefined {
-    const p = this.#pending.get(session.sid);
-    return p && p.generation === generation && sameSession(p.session, session) ? p.check : undefined;
-  }
-
-  track(session: Session, generation: number, check: Promise<LiveSession | Refusal>): void {
-    const entry = { session, generation, check };
-    this.#pending.set(session.sid, entry);
-    const done = (): void => {
-      if (this.#pending.get(session.sid) === entry) this.#pending.delete(session.sid);
+  constructor(read: () => Promise<AccountSnapshot>, opts: { now?: () => number; freshMs?: number; maxAgeMs?: number; local?: LocalAccountChanges } = {}) {
+    const local = (this.#local = opts.local ?? localAccountChanges());
+    const counted = async (): Promise<AccountSnapshot> => {
+      const writes = local.changes;
+      const snapshot = await read();
+      this.#writesBefore.set(snapshot, writes);
+      return snapshot;
     };
-    check.then(done, done);
+    this.#snapshots = new AccountSnapshots(counted, { now: opts.now, freshMs: opts.freshMs, maxAgeMs: opts.maxAgeMs });
   }
 
-  forgetSession(sessionId: string): void {
-    this.#generation++;
-    this.#entries.delete(sessionId);
+  /** Throws when the snapshot is too old and cannot be read (callers fail closed). */
+  async check(session: Session): Promise<LiveSession | Refusal> {
+    if (this.#local.isSignedOut(session.sid)) return 'revoked';
+    let { snapshot, readAt } = await this.#snapshots.get();
+    const writes = this.#local.changes;
+    // A write here since the read began: a read that began after it (one for every check waiting; at most three, then fail closed).
+    const seesWrites = (c: { snapshot: AccountSnapshot }): boolean => (this.#writesBefore.get(c.snapshot) ?? -1) >= writes;
+    if (!seesWrites({ snapshot })) {
+      ({ snapshot, readAt } = await this.#snapshots.readUntil(seesWrites, 3));
+      if (!seesWrites({ snapshot })) throw new Error("the accounts could not be read after this process's last change to them");
+    }
+    let refusal = refusalBy(session, snapshot);
+    if (refusal && readAt < session.iat + CLOCK_MARGIN_MS) refusal = refusalBy(session, (await this.#snapshots.readSince(session.iat + CLOCK_MARGIN_MS)).snapshot);
+    return refusal ?? (session as LiveSession);
   }
+}
 
-  forgetUser(userId: string): void {
-    this.#generation++;
-    for (const [sid, e] of this.#entries) if (e.session.sub === userId) this.#entries.delete(sid);
+/** How far the clock of the process that issued a session may run ahead of this one's. */
+const CLOCK_MARGIN_MS = 2_000;
+
+function refusalBy(session: Session, snapshot: AccountSnapshot): Refusal | undefined {
+  const row = snapshot.users.get(session.sub);
+  const account = row && { role: row.role, ownerId: row.ownerId, active: row.active, updatedAt: row.updatedMs };
+  return sessionRefusal(session, account, snapshot.revoked.has(sessionTag(session.sid)));
+}
+
+const SESSIONS_KEY = Symbol.for('customer-intelligence.web.live-sessions');
+
+/**
+ * The checks of the warehouse the web context names, one per warehouse connection: a process that
+ * serves one dashboard after another (the test stacks) never judges a session by another
+ * warehouse's accounts.
+ */
+export function liveSessions(): LiveSessions {
+  const { client } = getWebContext().warehouse;
+  const holder = globalThis as { [SESSIONS_KEY]?: WeakMap<object, LiveSessions> };
+  const all = (holder[SESSIONS_KEY] ??= new WeakMap());
+  let live = all.get(client);
+  if (!live) {
+    // Statements without parameters: the embedded warehouse runs bound ones one at a time process-wide.
+    const rows = async (query: string): Promise<Record<string, unknown>[]> => (await client.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>();
+    live = new LiveSessions(async () => {
+      const [users, revoked] = await Promise.all([rows(USERS_SQL), rows(REVOKED_SQL)]);
+      return snapshotOf(users, revoked);
+    });
+    all.set(client, live);
   }
+  return live;
 }
 
-function sameSession(a: Session, b: Session): boolean {
-  return a.sid === b.sid && a.sub === b.sub && a.role === b.role && a.ownerId === b.ownerId && a.iat === b.iat && a.exp === b.exp;
+/** Whether the signed session is still live, by this process's accounts snapshot (LiveSessions). */
+export function checkLiveSession(session: Session, sessions: LiveSessions = liveSessions()): Promise<LiveSession | Refusal> {
+  return sessions.check(session);
 }
 
-const MEMO_KEY = Symbol.for('customer-intelligence.web.live-session-memo');
-
-/** This process's memo (shared by every module graph in it). */
-export function liveSessionMemo(): LiveSessionMemo {
-  const holder = globalThis as { [MEMO_KEY]?: LiveSessionMemo };
-  return (holder[MEMO_KEY] ??= new LiveSessionMemo());
-}
-
-/** checkLiveSession, answered from the memo when the session was found live within the last second. */
-export async function checkLiveSessionMemo(session: Session, ctx: Pick<WebContext, 'users' | 'sessions'>, memo: LiveSessionMemo = liveSessionMemo()): Promise<LiveSession | Refusal> {
-  const known = memo.get(session);
-  if (known) return known;
-  // A page's queries arrive together: they share one check (unless something was forgotten since it began).
-  const generation = memo.generation();
-  const inFlight = memo.pending(session, generation);
-  if (inFlight) return inFlight;
-  const check = checkLiveSession(session, ctx).then((live) => {
-    if (typeof live !== 'string') memo.set(live, generation);
-    return live;
-  });
-  memo.track(session, generation, check);
-  return check;
-}
-
-/** The revocation list, forgetting a revoked session in this process's memo before anything else. */
-export function forgettingRevocations(sessions: SessionRevocations, memo: () => LiveSessionMemo = liveSessionMemo): SessionRevocations {
+/** The revocation list, with a revoked session refused by this process before the write is even sent. */
+export function forgettingRevocations(sessions: SessionRevocations, local: () => LocalAccountChanges = localAccountChanges): SessionRevocations {
   return {
     isRevoked: (sessionId) => sessions.isRevoked(sessionId),
     async revoke(entry) {
-      memo().forgetSession(entry.sessionId);
+      local().signedOut(entry.sessionId, entry.expiresAt);
       await sessions.revoke(entry);
     },
   };

@@ -7,7 +7,7 @@ import type { Prefetched } from '$lib/cockpit/load.ts';
 import { COCKPIT_KPIS } from '$lib/cockpit/kpis.ts';
 import { metricsOf, serverDictionary } from '$lib/metrics/dictionary.server.ts';
 import type { Metric } from '$lib/metrics/dictionary.ts';
-import { modelRunStatus } from '$lib/models/run.server.ts';
+import { sharedModelRunStatus } from '$lib/models/run.server.ts';
 import { noScoresText } from '$lib/models/run.ts';
 
 /**
@@ -37,7 +37,7 @@ export const load: PageServerLoad = async ({ locals, url, parent }) => {
     (): Record<string, Metric> | undefined => undefined,
   );
   // The published model run's as-of day, for the score cards' notes (secondary: none in time, none said).
-  const status = modelRunStatus();
+  const status = sharedModelRunStatus();
   const run = status.then(
     (r) => (r.published ? { asOf: r.published.asOf } : undefined),
     () => undefined,
