@@ -6,6 +6,7 @@
  * stores it, the Models page shows it): the folds, the means, and in plain words where the model
  * loses to a baseline, or "not validated" with the history it would need.
  */
+import { DEFAULT_FORMAT, numberFormat, type FormatContext } from '../../lib/format/context.ts';
 import { epochDayToIso, toEpochDay } from './dates.ts';
 import { BASELINES, cachedDays, evaluateClvHoldout, type HoldoutEvaluation, type PredictionScore, type PredictorName } from './holdout.ts';
 import type { CustomerId, Transaction } from './rfm-summary.ts';
@@ -28,6 +29,8 @@ export interface ClvValidationOptions {
    * customers the 50,000 first tried cost 12 CPU-s, 20,000 cost 4 with the sorts shared).
    */
   maxCustomers?: number;
+  /** The locale and currency of the loss sentences' amounts (default the product's DEFAULT_FORMAT). */
+  format?: FormatContext;
 }
 
 /** One fold's figures for one check: actual total and every predictor's scores. */
@@ -178,7 +181,7 @@ export function validateClv<TId extends CustomerId>(
       reason,
       folds: out,
       mean,
-      losses: out.length ? lossSentences(mean, c.measure, avg(out.map((f) => f.modelSpearmanOneTimersTied))) : [],
+      losses: out.length ? lossSentences(mean, c.measure, avg(out.map((f) => f.modelSpearmanOneTimersTied)), options.format) : [],
     };
   });
   const validated = checks.some((c) => c.validated);
@@ -219,7 +222,7 @@ const avg = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / 
  * says what the model's Spearman is with its one-time buyers tied, so a reader can tell the order
  * of the buyers who matter from the metric's penalty on fine order among those who mostly do not.
  */
-export function lossSentences(mean: ClvCheckCard['mean'], measure: string, tiedSpearman: number): string[] {
+export function lossSentences(mean: ClvCheckCard['mean'], measure: string, tiedSpearman: number, format: FormatContext = DEFAULT_FORMAT): string[] {
   const out: string[] = [];
   for (const metric of METRICS) {
     const lower = LOWER_IS_BETTER.has(metric);
@@ -236,7 +239,14 @@ export function lossSentences(mean: ClvCheckCard['mean'], measure: string, tiedS
     if (!loses) continue;
     // Digits enough that the two figures of a loss differ as written (up to 4 more than usual).
     const base = metric === 'absTotalError' ? 1 : metric === 'mae' ? 2 : 3;
-    const at = (d: number) => (v: number): string => (metric === 'absTotalError' ? `${(100 * v).toFixed(d)}% off` : v.toFixed(d));
+    // An error per customer of spend is money: written "53.00" it had no currency beside it.
+    const money = metric === 'mae' && measure === 'spend';
+    const at = (d: number) => (v: number): string =>
+      metric === 'absTotalError'
+        ? `${(100 * v).toFixed(d)}% off`
+        : money
+          ? numberFormat(format.locale, { style: 'currency', currency: format.currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: d, maximumFractionDigits: d }).format(v)
+          : v.toFixed(d);
     let digits = base;
     while (digits < base + 4 && at(digits)(best.v) === at(digits)(m)) digits++;
     const show = at(digits);

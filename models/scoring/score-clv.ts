@@ -144,7 +144,7 @@ export async function scoreLifetimeValue(warehouse: Warehouse, opts: ScoreClvOpt
   // The proof the Models page shows: clv_12m and the 90-day purchases against what customers did
   // after earlier cutoffs, beside the baselines (models/clv/validate.ts).
   const tv = performance.now();
-  const card = validateClv(purchases, cutoff);
+  const card = validateClv(purchases, cutoff, { format: formatContextOf(loadConfig()) });
   const credits = await creditShare(warehouse, cutoff);
   if (credits.share > 0.01) {
     // Net revenue (order_lines' net_revenue) subtracts credit lines; the CLV fits completed

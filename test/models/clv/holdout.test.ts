@@ -240,9 +240,14 @@ test('a CLV loss is written with digits enough that its two figures differ; an M
   ]);
   // 0.3307 vs 0.3310 (CDNOW's 0.08%): under the 1% margin, a tie.
   assert.deepEqual(lossSentences(mean(0.331, 0.3307) as never, 'purchases', NaN), []);
-  // In dollars the margin scales with the figure: $55.93 against $53.00 (5% better) at two decimals.
-  assert.deepEqual(lossSentences(mean(55.93, 53) as never, 'spend', NaN), [
-    "on the error per customer (MAE) of spend, last_period does better: 53.00 against the model's 55.93",
+  // In dollars the margin scales with the figure: $55.93 against $53.00 (5% better) at two decimals,
+  // written as money in the warehouse's currency (until 2026-12-07 a bare "53.00").
+  assert.deepEqual(lossSentences(mean(55.93, 53) as never, 'spend', NaN, { locale: 'en-GB', currency: 'USD' }), [
+    "on the error per customer (MAE) of spend, last_period does better: $53.00 against the model's $55.93",
+  ]);
+  // The product's default currency when none is given, with digits enough that the two differ.
+  assert.deepEqual(lossSentences(mean(0.333, 0.329) as never, 'spend', NaN), [
+    "on the error per customer (MAE) of spend, last_period does better: €0.329 against the model's €0.333",
   ]);
 });
 
