@@ -206,8 +206,12 @@ export const VARIABLES = {
     example: 'change-me-another-random-secret', exampleComment: 'Signs dashboard session cookies.',
   }),
   INGEST_TOKEN: variable(raw(), {
-    type: 'secret', default: 'generated', meaning: 'bearer token for `POST /v1/ingest/…` (real-time event push)', readBy: 'lib/config.ts (localSecrets), ingest/http/token.ts',
-    group: 'secrets', kind: 'product', secret: true, example: 'change-me-ingest-token', exampleComment: 'Bearer token for POST /v1/ingest/... (real-time event push).',
+    type: 'secret', default: 'generated',
+    meaning:
+      'bearer token for `POST /v1/ingest/…` (real-time event push); it sends every source. Give each sending system its source token instead (`npm run ingest -- source-token <source>`), which sends that source only; source tokens are derived from this one, so rotating it revokes them all',
+    readBy: 'lib/config.ts (localSecrets), ingest/http/token.ts, ingest/http/auth.ts',
+    group: 'secrets', kind: 'product', secret: true, example: 'change-me-ingest-token',
+    exampleComment: 'Bearer token for POST /v1/ingest/... (real-time event push): sends every source. Give each sending system a source token instead: npm run ingest -- source-token <source>.',
   }),
   CRM_WEBHOOK_SECRET: variable(raw(), {
     type: 'secret', default: 'generated', meaning: 'HMAC key of the campaign and alert webhooks', readBy: 'lib/config.ts (localSecrets)', group: 'secrets', kind: 'product',
