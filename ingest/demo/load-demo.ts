@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
+import { recordDemoFiles } from '../../lib/warehouse/demo-accounts.ts';
 import { ingestFile, type EntityName, type IngestProgress, type IngestSummary, type Mapping } from '../index.ts';
 import type { DemoManifest } from './manifest.ts';
 
@@ -53,6 +54,14 @@ export async function loadDemo(warehouse: Warehouse, opts: LoadDemoOptions): Pro
   const mapping: Mapping = { currency: { base: manifest.base_currency, rates: manifest.currency_rates } };
   const summaries: LoadDemoResult['summaries'] = [];
   const files = manifest.load_order;
+  // The demo accounts stay on only beside these files' loads (lib/warehouse/demo-accounts.ts): the
+  // generator's digests, recorded before any of them loads, so no load of them is ever own data.
+  // A file changed since it was generated has another digest and counts as one's own.
+  await recordDemoFiles(
+    warehouse.client,
+    warehouse.database,
+    files.map((file) => ({ file, entity: manifest.files[file].entity, sha256: manifest.files[file].sha256 })),
+  );
   for (const [i, file] of files.entries()) {
     const entity = manifest.files[file].entity as EntityName;
     const base = { file, entity, index: i + 1, files: files.length };

@@ -1,6 +1,7 @@
-import { sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { quoteIdent } from './sql.ts';
+import { insertRows, qualified, quoteIdent } from './sql.ts';
 
 /**
  * The demo accounts (`…@demo.local`, password `demo1234`, printed by `npm start` and shown on the
@@ -14,6 +15,14 @@ import { quoteIdent } from './sql.ts';
  * `campaigns`, `campaign_members`, `consents` and `users` are left out: the dashboard itself writes
  * the first three through ingest (a campaign push, a consent change), and an accounts file brings
  * no customer into the warehouse.
+ *
+ * A load is the demo's when its entity and content digest are a file the demo generator wrote: the
+ * generator records each file's SHA-256 in its manifest, and the demo loader copies those into
+ * warehouse_settings (`demo_file:<entity>:<sha256>`) before loading. Not by path: until the ninth
+ * security review's follow-up a load counted as demo data when its path began with
+ * `<CRM_DATA_DIR>/demo/`, so one's own export kept there (or named `…/demo/../orders.csv`) left the
+ * published demo accounts on beside it. A file's digest cannot be matched by anything but the
+ * generated file itself, wherever it is kept.
  */
 export const DEMO_DOMAIN = '@demo.local';
 export const OWN_DATA_ENTITIES = ['customers', 'transactions', 'interactions', 'opportunities'] as const;
@@ -32,17 +41,57 @@ async function count(client: ClickHouseClient, query: string, params: Record<str
   return Number((await rs.json<{ n: string }>())[0]?.n ?? 0);
 }
 
-/** `demoDir` as a prefix of ingest_batches.source_file (the demo loader records each file's path under it). */
-function demoPrefix(demoDir: string): string {
-  return demoDir.endsWith(sep) ? demoDir : `${demoDir}${sep}`;
+const DEMO_FILE_KEY = 'demo_file:';
+const demoFileKey = (entity: string, sha256: string): string => `${DEMO_FILE_KEY}${entity}:${sha256.toLowerCase()}`;
+
+export interface DemoFileDigest {
+  file: string;
+  entity: string;
+  sha256: string;
 }
 
+/** The files the demo generator wrote into `demoDir`, as its manifest records them (none when there is no readable manifest). */
+export async function demoManifestDigests(demoDir: string): Promise<DemoFileDigest[]> {
+  let manifest: { files?: Record<string, { entity?: unknown; sha256?: unknown }> };
+  try {
+    manifest = JSON.parse(await readFile(join(demoDir, 'manifest.json'), 'utf8')) as typeof manifest;
+  } catch {
+    return [];
+  }
+  return Object.entries(manifest.files ?? {}).flatMap(([file, f]) =>
+    typeof f?.entity === 'string' && typeof f.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(f.sha256) ? [{ file, entity: f.entity, sha256: f.sha256 }] : [],
+  );
+}
+
+/**
+ * Records the demo generator's files as the demo's (the demo loader calls it before it loads them),
+ * so they stay the demo's whatever later happens to the demo directory. Idempotent: one key per file.
+ */
+export async function recordDemoFiles(client: ClickHouseClient, database: string, files: readonly DemoFileDigest[]): Promise<void> {
+  if (files.length === 0) return;
+  const setAt = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  await insertRows(
+    client,
+    qualified(database, 'warehouse_settings'),
+    files.map((f) => ({ key: demoFileKey(f.entity, f.sha256), value: f.file, set_at: setAt })),
+  );
+}
+
+/**
+ * Loads of customers or facts whose (entity, digest) is no demo file: neither one recorded by the
+ * demo loader nor one the manifest in `demoDir` names (warehouses loaded before the loader recorded
+ * them). The path a load was made from plays no part.
+ */
 export async function countOwnDataLoads(client: ClickHouseClient, database: string, demoDir: string): Promise<number> {
   const db = quoteIdent(database);
+  const manifest = (await demoManifestDigests(demoDir)).map((f) => demoFileKey(f.entity, f.sha256));
   return count(
     client,
-    `SELECT uniqExact(batch_id) AS n FROM ${db}.ingest_batches WHERE entity IN {entities:Array(String)} AND NOT startsWith(source_file, {demo:String})`,
-    { entities: [...OWN_DATA_ENTITIES], demo: demoPrefix(demoDir) },
+    `SELECT uniqExact(batch_id) AS n FROM ${db}.ingest_batches
+     WHERE entity IN {entities:Array(String)}
+       AND concat({prefix:String}, entity, ':', lower(file_sha256)) NOT IN (SELECT key FROM ${db}.warehouse_settings WHERE startsWith(key, {prefix:String}))
+       AND NOT has({manifest:Array(String)}, concat({prefix:String}, entity, ':', lower(file_sha256)))`,
+    { entities: [...OWN_DATA_ENTITIES], prefix: DEMO_FILE_KEY, manifest },
   );
 }
 

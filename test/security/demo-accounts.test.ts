@@ -9,12 +9,14 @@
  * page stops naming them (real warehouse, real ingest jobs, the real web server over HTTP).
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { checkDemoAccounts, countOwnDataLoads } from '../../lib/warehouse/demo-accounts.ts';
 import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { ingestFile, ingestRecords } from '../../ingest/index.ts';
+import { loadDemo } from '../../ingest/demo/load-demo.ts';
 import { ensureDemoUsers, upsertUser } from '../../web/server/users.ts';
 import type { WebServer } from '../../web/server.ts';
 import { startDashboardOnly } from '../support/dashboard.ts';
@@ -34,17 +36,29 @@ const csv = (dir: string, name: string, text: string): string => {
   return f;
 };
 
+/** A demo directory as the generator leaves it: the file and a manifest with its SHA-256. */
+function writeDemo(text: string): void {
+  const file = csv(demoDir, 'shop_customers.csv', text);
+  const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+  writeFileSync(
+    join(demoDir, 'manifest.json'),
+    JSON.stringify({ base_currency: 'EUR', currency_rates: {}, load_order: ['shop_customers.csv'], files: { 'shop_customers.csv': { entity: 'customers', sha256 } } }),
+  );
+}
+
 before(async () => {
   tw = await startTestWarehouse();
   await applyMigrations(tw.warehouse.client, { database: tw.config.database });
   writer = await tw.connectAs('writer');
   demoDir = join(tw.dir, 'demo');
   ownDir = join(tw.dir, 'exports');
-  // The demo world in small: its accounts and a customers file loaded from the demo directory, as prepareData does.
+  // The demo world in small: its accounts and a customers file with the generator's manifest (its
+  // digest), loaded by the demo loader as prepareData does.
   await upsertUser(writer.client, { userId: 'U-ADM-01', email: 'admin@demo.local', name: 'Alex Admin', role: 'admin' });
   await upsertUser(writer.client, { userId: 'U-MKT-01', email: 'marketer@demo.local', name: 'Marco Bauer', role: 'marketer' });
-  const demo = await ingestFile(writer, { entity: 'customers', file: csv(demoDir, 'shop_customers.csv', 'source_id,name,email\nd1,Demo One,d1@example.com\n'), source: 'shop', rejectsFile: false });
-  assert.equal(demo.status, 'completed', JSON.stringify(demo));
+  writeDemo('source,source_id,name,email\nshop,d1,Demo One,d1@example.com\n');
+  const demo = await loadDemo(writer, { dir: demoDir, rejectsDir: false });
+  assert.equal(demo.summaries[0]?.summary.status, 'completed', JSON.stringify(demo.summaries));
   assert.equal((await ensureDemoUsers(writer.client)).length, 2, 'both demo accounts get the demo password');
   web = await startDashboardOnly(tw, writer.client, {
     demoDir,
@@ -116,4 +130,29 @@ test('what the dashboard itself writes through ingest (a campaign push, a consen
   const lookalike = await ingestFile(writer, { entity: 'customers', file: csv(`${demoDir}-mine`, 'c.csv', 'source_id,name\nx1,X\n'), source: 'crm', rejectsFile: false });
   assert.equal(lookalike.status, 'completed', JSON.stringify(lookalike));
   assert.equal(await countOwnDataLoads(writer.client, database, demoDir), before + 2);
+});
+
+test('a load counts as the demo\'s by the generator\'s digest, not by its path: own files in the demo folder or reached through it are own data', { timeout: 120_000 }, async () => {
+  const database = tw.config.database;
+  const own = async (file: string, text: string): Promise<void> => {
+    const r = await ingestFile(writer, { entity: 'customers', file: csv(demoDir, file, text), source: 'crm', rejectsFile: false });
+    assert.equal(r.status, 'completed', JSON.stringify(r));
+  };
+  let n = await countOwnDataLoads(writer.client, database, demoDir);
+  // One's own export kept in the demo folder.
+  await own('my_customers.csv', 'source_id,name\nm1,Mine\n');
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), ++n, 'an own file in the demo folder counted as demo data');
+  // Named through the demo folder: <demo>/../exports/x.csv starts with "<demo>/".
+  mkdirSync(ownDir, { recursive: true });
+  const through = `${demoDir}/../exports/through.csv`;
+  writeFileSync(join(ownDir, 'through.csv'), 'source_id,name\nt1,Through\n');
+  const r = await ingestFile(writer, { entity: 'customers', file: through, source: 'crm', rejectsFile: false });
+  assert.equal(r.status, 'completed', JSON.stringify(r));
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), ++n, 'a file named through demo/../ counted as demo data');
+  // The demo file itself, overwritten in place with one's own rows (same name, same entity).
+  await own('shop_customers.csv', 'source,source_id,name,email\nshop,d2,Replaced,r@example.com\n');
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), ++n, 'a demo file rewritten in place counted as demo data');
+  // The generated file's loads stay the demo's without the folder: the loader recorded the digest.
+  rmSync(demoDir, { recursive: true, force: true });
+  assert.equal(await countOwnDataLoads(writer.client, database, demoDir), n, 'the demo load became own data when the demo folder went away');
 });
