@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { graphqlShapeProblem } from './graphql-shape.ts';
+import { graphqlDateProblem, queryDateProblem } from './date-filters.ts';
 import { routePath } from './route-path.ts';
 
 interface GraphqlParser {
@@ -142,6 +143,16 @@ function graphqlProblem(req: Req): string | undefined {
   return undefined;
 }
 
+/** Why the request's dates are refused (date-filters.ts), on the query as sent. */
+function datesProblem(req: Req): string | undefined {
+  const path = routePath(req.url);
+  const text = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query?.query;
+  const each = Array.isArray(text) ? text : [text];
+  if (GRAPHQL.test(path)) return each.map(graphqlDateProblem).find(Boolean);
+  if (REST.test(path)) return each.map(queryDateProblem).find(Boolean);
+  return undefined;
+}
+
 /**
  * Express middleware (after the JSON body parser, before the answer cache and Cube): a request
  * that would run more than `max` warehouse queries is a 400 naming both numbers. GraphQL is read
@@ -170,6 +181,12 @@ export function queryFanoutGuard(max = MAX_QUERIES_PER_REQUEST) {
     const depth = jsonDepth(restQueryOf(req));
     if (depth > MAX_QUERY_DEPTH) {
       json(400, `This query nests more than ${MAX_QUERY_DEPTH} levels deep (filters inside "or" and "and" count); write it with fewer levels.`);
+      return;
+    }
+    // A date that does not exist, or a range that runs backwards, answered 200 with no rows.
+    const dates = datesProblem(req);
+    if (dates) {
+      json(400, dates);
       return;
     }
     const n = queriesOf(req);

@@ -1,4 +1,5 @@
 import { isRole, type SecurityContext } from './auth.ts';
+import { queryDateProblem } from './date-filters.ts';
 
 /**
  * Cube's queryRewrite hook. Row-level security does NOT live here: it is in the SQL of every cube
@@ -87,5 +88,8 @@ export function guardQuery<Q extends CubeQuery>(query: Q, securityContext: unkno
   const hidden = membersOf(query).find((m) => hiddenCubes.has(m.split('.')[0]));
   if (hidden) throw new QueryRefused(`Unknown member: ${hidden}. Query the views (GET /v1/meta lists them and their members).`);
   checkTimezone(query.timezone);
+  // Also here, on the query as Cube normalized it: what the middleware could not see (GraphQL variables).
+  const dates = queryDateProblem(query);
+  if (dates) throw new QueryRefused(dates);
   return query;
 }

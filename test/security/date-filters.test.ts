@@ -1,0 +1,117 @@
+/**
+ * Ninth security review's follow-up: a filter with a date that does not exist (`beforeDate
+ * "2020-13-45"`, `inDateRange` with February 30th) or a range that runs backwards answered 200 with
+ * empty data, which a user reads as "no customers then". Now a 400 naming the member and the value,
+ * on a real Cube server over the semantic fixture, through REST (/v1/load, /v1/sql) and GraphQL
+ * (a literal, and a variable, which only queryRewrite sees). Real dates still answer, with the
+ * fixture's own customers, counted here from the fixture.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { customers, OWNER_ANN } from '../semantic/fixture.ts';
+import { startSemanticFixture, type Answer, type SemanticFixture } from '../semantic/support.ts';
+
+let fx: SemanticFixture;
+let ann: string;
+
+before(async () => {
+  fx = await startSemanticFixture();
+  ann = fx.token('owner', OWNER_ANN);
+});
+after(async () => {
+  await fx?.close();
+});
+
+// Ann's customers by their latest version (C04 moved to her in version 2), with their signup days.
+const latest = new Map<string, (typeof customers)[number]>();
+for (const c of customers) if ((latest.get(c.customer_id)?.version ?? 0) <= c.version) latest.set(c.customer_id, c);
+const annSignups = [...latest.values()].filter((c) => c.owner_id === OWNER_ANN).map((c) => ({ id: c.customer_id, day: c.signup_date }));
+const annSignedUp = (test: (day: string) => boolean): string[] => annSignups.filter((c) => test(c.day)).map((c) => c.id).sort();
+
+const MEMBER = 'customer_base.signup_date';
+const ids = { dimensions: ['customer_base.customer_id'], ungrouped: true };
+const withFilter = (operator: string, values: string[]) => ({ ...ids, filters: [{ member: MEMBER, operator, values }] });
+const withRange = (dateRange: string | string[]) => ({ ...ids, timeDimensions: [{ dimension: MEMBER, dateRange }] });
+const idsOf = (a: Answer): string[] => (a.body.data ?? []).map((r) => String(r['customer_base.customer_id'])).sort();
+
+function refused(answer: { status: number; body: { error?: string; data?: unknown } }, what: string, ...named: RegExp[]): void {
+  assert.equal(answer.status, 400, `${what}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+  for (const re of named) assert.match(String(answer.body.error), re, what);
+  assert.equal(answer.body.data, undefined, what);
+}
+
+describe('REST', () => {
+  const bad: [string, unknown, RegExp[]][] = [
+    ['beforeDate 2020-13-45', withFilter('beforeDate', ['2020-13-45']), [/customer_base\.signup_date/, /beforeDate/, /"2020-13-45"/, /not a date/]],
+    ['afterDate 2024-02-30', withFilter('afterDate', ['2024-02-30']), [/signup_date/, /"2024-02-30"/]],
+    ['afterDate 25:61', withFilter('afterDate', ['2024-01-01T25:61:00']), [/signup_date/, /"2024-01-01T25:61:00"/]],
+    ['inDateRange with 2023-02-29', withFilter('inDateRange', ['2023-02-29', '2024-03-01']), [/signup_date \(inDateRange\)/, /"2023-02-29"/]],
+    ['inDateRange backwards', withFilter('inDateRange', ['2024-03-01', '2024-01-01']), [/signup_date \(inDateRange\)/, /backwards/, /"2024-03-01" is after "2024-01-01"/]],
+    ['notInDateRange with one date', withFilter('notInDateRange', ['2024-03-01']), [/signup_date \(notInDateRange\)/, /two dates/]],
+    ['inDateRange nested in or', { ...ids, filters: [{ or: [{ member: MEMBER, operator: 'inDateRange', values: ['2024-01-01', 'yesterday-ish'] }] }] }, [/signup_date/, /"yesterday-ish"/]],
+    ['dateRange with month 13', withRange(['2020-13-01', '2020-12-01']), [/dateRange of customer_base\.signup_date/, /"2020-13-01"/]],
+    ['dateRange backwards', withRange(['2024-03-01', '2024-01-01']), [/dateRange of customer_base\.signup_date/, /backwards/]],
+    ['dateRange "from … to …" backwards', withRange('from 2024-03-01 to 2024-01-01'), [/dateRange of customer_base\.signup_date/, /backwards/]],
+    ['dateRange 2024-02-30 as one string', withRange('2024-02-30'), [/dateRange of customer_base\.signup_date/, /"2024-02-30"/]],
+  ];
+  for (const [what, query, named] of bad) {
+    test(`${what}: 400 naming the member and value, on /v1/load and /v1/sql`, async () => {
+      refused(await fx.post('v1/load', { query }, ann), what, ...named);
+      refused(await fx.post('v1/sql', { query }, fx.token('analyst')), `sql ${what}`, ...named);
+      // GET with the query in the URL, as the dashboard's client sends it.
+      const res = await fetch(`${fx.semantic.url}/v1/load?query=${encodeURIComponent(JSON.stringify(query))}`, { headers: { authorization: `Bearer ${ann}` } });
+      refused({ status: res.status, body: (await res.json()) as { error?: string } }, `GET ${what}`, ...named);
+    });
+  }
+
+  test('real dates and ranges answer with the fixture\'s customers', async () => {
+    const before = await fx.post('v1/load', { query: withFilter('beforeDate', ['2024-02-01']) }, ann);
+    assert.equal(before.status, 200, JSON.stringify(before.body).slice(0, 300));
+    assert.deepEqual(idsOf(before), annSignedUp((d) => d < '2024-02-01'));
+    const range = await fx.post('v1/load', { query: withFilter('inDateRange', ['2024-01-10', '2024-02-15']) }, ann);
+    assert.equal(range.status, 200, JSON.stringify(range.body).slice(0, 300));
+    assert.deepEqual(idsOf(range), annSignedUp((d) => d >= '2024-01-10' && d <= '2024-02-15'));
+    // One day as from and to: that day, not "backwards".
+    const day = await fx.post('v1/load', { query: withRange(['2024-02-15', '2024-02-15']) }, ann);
+    assert.equal(day.status, 200, JSON.stringify(day.body).slice(0, 300));
+    assert.deepEqual(idsOf(day), annSignedUp((d) => d === '2024-02-15'));
+    assert.ok(idsOf(range).length > 0 && idsOf(before).length > 0, 'the fixture has customers in the ranges');
+    // Relative ranges are Cube's to read and still answer.
+    assert.equal((await fx.post('v1/load', { query: withRange('last 7 days') }, ann)).status, 200);
+  });
+});
+
+describe('GraphQL', () => {
+  const where = (filter: string) => `{ cube(where: { customer_base: { signup_date: { ${filter} } } }) { customer_base { customer_id } } }`;
+
+  test('a literal impossible date or a backwards range: 400 naming the member and value', async () => {
+    const month13 = await fx.graphql(where('beforeDate: "2020-13-45"'), ann);
+    refused(month13, 'graphql beforeDate', /customer_base\.signup_date/, /"2020-13-45"/);
+    const backwards = await fx.graphql(where('inDateRange: ["2024-03-01", "2024-01-01"]'), ann);
+    refused(backwards, 'graphql inDateRange', /customer_base\.signup_date \(inDateRange\)/, /backwards/);
+    const onView = await fx.graphql('{ cube { customer_base(where: { signup_date: { afterDate: "2024-02-30" } }) { customer_id } } }', ann);
+    refused(onView, 'graphql where on the view', /customer_base\.signup_date/, /"2024-02-30"/);
+  });
+
+  test('the date in a variable is refused by queryRewrite (Cube has read it as "Invalid date" by then)', async () => {
+    const res = await fetch(`${fx.semantic.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ann}` },
+      body: JSON.stringify({
+        query: 'query Q($r: [String]) { cube(where: { customer_base: { signup_date: { inDateRange: $r } } }) { customer_base { customer_id } } }',
+        variables: { r: ['2024-03-01', '2024-01-01'] },
+      }),
+    });
+    const body = (await res.json()) as { data?: { cube?: unknown } | null; errors?: { message: string }[] };
+    assert.match(String(body.errors?.[0]?.message), /signup_date/, JSON.stringify(body).slice(0, 300));
+    assert.match(String(body.errors?.[0]?.message), /backwards|does not exist/);
+    assert.equal(body.data?.cube ?? null, null);
+  });
+
+  test('a real range answers with the fixture\'s customers', async () => {
+    const answer = await fx.graphql(where('inDateRange: ["2024-01-10", "2024-02-15"]'), ann);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body).slice(0, 300));
+    const got = ((answer.body.data as { cube: { customer_base: { customer_id: string } }[] }).cube ?? []).map((r) => r.customer_base.customer_id).sort();
+    assert.deepEqual(got, annSignedUp((d) => d >= '2024-01-10' && d <= '2024-02-15'));
+  });
+});
