@@ -23,7 +23,7 @@ import { applyMigrations } from '../../lib/warehouse/migrations/runner.ts';
 import { addDays, resolveDefinition } from '../churn/definition.ts';
 import { explainRows } from '../churn/explain.ts';
 import { loadFeatures, rowValues } from '../churn/features.ts';
-import { populationOf } from '../churn/population.ts';
+import { cohortsOf } from '../churn/population.ts';
 import { predictBlock } from '../churn/predict.ts';
 import { topReasons } from '../churn/reasons.ts';
 import { treePathContributions } from '../churn/forest/contributions.ts';
@@ -205,10 +205,11 @@ try {
   // contribution bit for bit, so a faster insert format or scoring loop cannot change what is stored.
   {
     const names = model.file.features;
-    const population = populationOf(x);
-    // Lapsed as the model's definition says: the last order more than its active window before the cutoff.
+    // Lapsed as the model's definition says: the last order more than its active window before the
+    // cutoff; each customer's reasons against the customers in the same state.
     const recency = x.columns[x.features.indexOf('recency_days')];
     const window = model.file.definition?.activeWindowDays ?? 365;
+    const cohorts = cohortsOf(x, Uint8Array.from(recency, (d) => (d <= window ? 0 : 1)));
     const bandOf = (i: number, p: number): RiskBand => (recency[i] <= window ? riskBand(p) : 'lapsed');
     const BLOCK = 50_000;
     let compared = 0;
@@ -232,7 +233,7 @@ try {
       for (let i = start; i < end; i++) {
         const got = stored[i - start];
         const p = want.probability[i - start];
-        const reasons = topReasons(names, want.contributions, rowValues(x, i), 3, (i - start) * names.length, population, undefined, medians);
+        const reasons = topReasons(names, want.contributions, rowValues(x, i), 3, (i - start) * names.length, recency[i] <= window ? cohorts.active : cohorts.lapsed, undefined, medians);
         const same =
           got.customer_id === x.customerIds[i] &&
           Object.is(got.probability, p) &&

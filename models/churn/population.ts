@@ -6,11 +6,23 @@
  * The population is the set being scored (every buyer at the scoring day), so the share is a true
  * statement about today's customers. Each feature keeps a sorted sample of at most SAMPLE values
  * (evenly spaced order statistics), enough for whole percentages.
+ *
+ * Scoring compares a customer with the customers in the same state at the as-of date (cohortsOf):
+ * an active one with the active, a lapsed one with the lapsed, and the text names which ("longer
+ * than 80% of active customers"). Against everyone, on the CDNOW sample (65% of the buyers lapsed)
+ * an active customer's silence was never longer than half of them, and a long one read as usual.
  */
 
 const SAMPLE = 2001;
 
-export type Population = ReadonlyMap<string, Float64Array>;
+/** Sorted samples per feature, and whom they are of ("customers", "active customers"). */
+export type Population = ReadonlyMap<string, Float64Array> & { readonly who?: string };
+
+/** Active and lapsed customers apart (churn-rows.ts isLapsed at the model's active window). */
+export interface Cohorts {
+  active: Population;
+  lapsed: Population;
+}
 
 /** Features where a high value is the risk (the share below is quoted) … */
 const HIGH_IS_RISK: Readonly<Record<string, string>> = {
@@ -50,8 +62,11 @@ const LOW_IS_RISK: Readonly<Record<string, string>> = {
  * "lower than 62% of customers" read as all customers when a tenth of them had ever given a score.
  */
 const POPULATION_OF: Readonly<Record<string, string>> = {
-  csat_avg_180d: 'customers with a score',
+  csat_avg_180d: ' with a score',
 };
+
+/** Whom a feature's share counts in population p: "active customers with a score". */
+const whomOf = (feature: string, p: Population): string => `${p.who ?? 'customers'}${POPULATION_OF[feature] ?? ''}`;
 
 /**
  * The plain reading's direction of a feature: 1 where a high value is the risk, −1 where a low one
@@ -75,12 +90,18 @@ export function mediansOf(population: Population): Record<string, number> {
 /** The features whose texts are compared with the population, in the population's order. */
 export const POPULATION_FEATURES: readonly string[] = [...Object.keys(HIGH_IS_RISK), ...Object.keys(LOW_IS_RISK)];
 
-/** A sorted sample of the finite values of each listed feature. */
+/**
+ * A sorted sample of the finite values of each listed feature, of whom `who` names; with `mask`,
+ * of the rows i where mask[i] === want only.
+ */
 export function populationOf(
   set: { features: readonly string[]; columns: readonly ArrayLike<number>[] },
   features: readonly string[] = POPULATION_FEATURES,
+  who = 'customers',
+  mask?: ArrayLike<number>,
+  want = 1,
 ): Population {
-  const out = new Map<string, Float64Array>();
+  const out = Object.assign(new Map<string, Float64Array>(), { who });
   for (const f of features) {
     const j = set.features.indexOf(f);
     if (j < 0) continue;
@@ -89,10 +110,16 @@ export function populationOf(
     const col = set.columns[j] as ArrayLike<number>;
     const buffer = new Float64Array(col.length);
     let m = 0;
-    for (let i = 0; i < col.length; i++) {
-      const v = col[i];
-      if (v - v === 0) buffer[m++] = v; // finite: NaN and ±Infinity give NaN
-    }
+    if (mask)
+      for (let i = 0; i < col.length; i++) {
+        const v = col[i];
+        if (mask[i] === want && v - v === 0) buffer[m++] = v;
+      }
+    else
+      for (let i = 0; i < col.length; i++) {
+        const v = col[i];
+        if (v - v === 0) buffer[m++] = v; // finite: NaN and ±Infinity give NaN
+      }
     if (m === 0) continue;
     const finite = buffer.subarray(0, m).sort();
     if (finite.length <= SAMPLE) out.set(f, finite);
@@ -103,6 +130,22 @@ export function populationOf(
       );
   }
   return out;
+}
+
+/**
+ * The active and the lapsed customers' populations (`lapsed[i]` 1 for a lapsed row). A lapsed
+ * customer is compared with the lapsed: among the customers already gone, how far gone (a win-back
+ * list's question), where against everyone every lapsed silence reads "longer than most".
+ */
+export function cohortsOf(
+  set: { features: readonly string[]; columns: readonly ArrayLike<number>[] },
+  lapsed: ArrayLike<number>,
+  features: readonly string[] = POPULATION_FEATURES,
+): Cohorts {
+  return {
+    active: populationOf(set, features, 'active customers', lapsed, 0),
+    lapsed: populationOf(set, features, 'lapsed customers', lapsed, 1),
+  };
 }
 
 /** Index of the first element ≥ v (lower) or > v (upper) in a sorted array. */
@@ -135,8 +178,13 @@ export function sharesAround(sample: Float64Array, v: number): { below: number; 
   };
 }
 
-/** Whole percent, rounded down so the text never claims more than the data says. */
-const pct = (share: number): string => `${Math.floor(share * 100)}%`;
+/**
+ * Whole percent of a share k / n (n ≤ SAMPLE), rounded down so the text never claims more than the
+ * data says. The nudge: 174 / 300 × 100 is 57.99999999999999 in floating point, and "57%" was written
+ * for 58% exactly; a share's distance to the next whole percent is at least 1 / n, far above it.
+ */
+export const wholePercent = (share: number): number => Math.floor(share * 100 + 1e-9);
+const pct = (share: number): string => `${wholePercent(share)}%`;
 
 /**
  * againstPopulation's rule for one feature, prepared once per scoring run: scoring words a million
@@ -181,7 +229,7 @@ export function comparisonOf(
   const word = high ?? LOW_IS_RISK[feature];
   if (!sample || !word) return undefined;
   const cache: string[] = [];
-  const of = POPULATION_OF[feature] ?? 'customers';
+  const of = whomOf(feature, population!);
   const m = medians?.[feature];
   return {
     sample,
@@ -219,7 +267,7 @@ export function againstPopulation(
   if (!sample || !Number.isFinite(value)) return text;
   const { below, above } = sharesAround(sample, value);
   const high = HIGH_IS_RISK[feature];
-  const of = POPULATION_OF[feature] ?? 'customers';
+  const of = whomOf(feature, population!);
   const m = medians?.[feature];
   const reference = (word: string): string =>
     m !== undefined && Number.isFinite(m) && pastReference(word === high, value, m) ? referenceWords(word) : '';

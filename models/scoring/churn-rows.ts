@@ -5,7 +5,7 @@
  */
 import type { FeatureSet } from '../churn/features.ts';
 import { predictBlock } from '../churn/predict.ts';
-import { comparisonOf, POPULATION_FEATURES, referencePlace, shareAbove, shareBelow, withoutOnly, type Comparison, type Population } from '../churn/population.ts';
+import { comparisonOf, POPULATION_FEATURES, referencePlace, shareAbove, shareBelow, wholePercent, withoutOnly, type Comparison, type Population } from '../churn/population.ts';
 import { pickReasons, reasonFeaturesOf, type Reason } from '../churn/reasons.ts';
 import type { LoadedChurnModel } from '../churn/registry.ts';
 import type { FormatContext } from '../../lib/format/index.ts';
@@ -62,8 +62,13 @@ export function tsvReasons(reasons: readonly Reason[]): string {
 export interface RowContext {
   /** Reasons per customer. */
   limit: number;
-  /** Where each customer stands among everyone scored (population.ts). */
+  /**
+   * Where each customer stands (population.ts): among everyone scored, or, with lapsedPopulation,
+   * among the active customers (scoring's cohortsOf) …
+   */
   population: Population;
+  /** … and the lapsed customers' own, which a lapsed row (PendingRows.lapsed) is compared with. */
+  lapsedPopulation?: Population;
   format: FormatContext;
   /** The line's text before the customer id (the run id and a tab) and after the reasons. */
   head: string;
@@ -254,14 +259,17 @@ function bytesOf(s: string): Buffer {
 
 /** Rows [start, end) of pending rows as TabSeparated lines (UTF-8), with their reasons' place in ctx.population. */
 export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, start: number, end: number, ctx: RowContext): Buffer {
-  const comparisons = comparisonsOf(reasonFeaturesOf(model.file.features), ctx.population, model.file.predictor?.reference?.medians);
-  const { bytes, rowEnd, cuts, cutRow, cutAt, onlyAt, cutFeature, cutValue } = rows;
+  const named = reasonFeaturesOf(model.file.features);
+  const medians = model.file.predictor?.reference?.medians;
+  const active = comparisonsOf(named, ctx.population, medians);
+  const gone = ctx.lapsedPopulation ? comparisonsOf(named, ctx.lapsedPopulation, medians) : active;
+  const { bytes, rowEnd, cuts, cutRow, cutAt, onlyAt, cutFeature, cutValue, lapsed } = rows;
   const head = bytesOf(ctx.head);
   const tail = bytesOf(ctx.tail);
   const from = start > 0 ? rowEnd[start - 1] : 0;
   const to = end > start ? rowEnd[end - 1] : from;
-  // The longest suffixes are " — lower than 100% of customers with a score" (46 bytes) and " — longer
-  // than the median low-risk customer" (45): 64 per reason is enough.
+  // The longest suffixes are " — lower than 100% of lapsed customers with a score" (53 bytes) and
+  // " — longer than the median low-risk customer" (45): 64 per reason is enough.
   let c = 0;
   while (c < cuts && cutRow[c] < start) c++;
   let last = c;
@@ -271,6 +279,7 @@ export function pendingRowsBytes(model: LoadedChurnModel, rows: PendingRows, sta
   let pos = from;
   for (let r = start; r < end; r++) {
     w += head.copy(out, w);
+    const comparisons = lapsed[r] === 1 ? gone : active;
     for (; c < last && cutRow[c] === r; c++) {
       const comparison = comparisons[cutFeature[c]];
       if (!comparison) continue;
@@ -309,7 +318,7 @@ function placeOf(c: Comparison, value: number): number {
   if (!(value - value === 0)) return KEEP;
   const share = c.high ? shareBelow(c.sample, value) : shareAbove(c.sample, value);
   const only = c.high || share >= 0.75 ? KEEP_ONLY : 0;
-  if (share >= 0.5) return only | WITH_SUFFIX | (Math.floor(share * 100) << 3);
+  if (share >= 0.5) return only | WITH_SUFFIX | (wholePercent(share) << 3);
   return referencePlace(c, value) ? only | WITH_REFERENCE : only;
 }
 

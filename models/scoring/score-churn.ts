@@ -17,13 +17,23 @@ import { featureRanges, loadFeatures, rowValues, streamFeatures, type FeatureSet
 import { latestChurnModel, ModelRegistryError, type LoadedChurnModel } from '../churn/registry.ts';
 import { loadBgnbdColumns, withBgnbdColumns } from '../churn/bgnbd-features.ts';
 import { predictBlock } from '../churn/predict.ts';
-import { POPULATION_FEATURES, populationOf } from '../churn/population.ts';
+import { cohortsOf, POPULATION_FEATURES } from '../churn/population.ts';
 import { topReasons, type Reason } from '../churn/reasons.ts';
 import { consentSettings } from '../../lib/consent/purposes.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { DEFAULT_FORMAT, formatContextOf, type FormatContext } from '../../lib/format/index.ts';
 import { runInsertSettings } from './runs.ts';
-import { pendingRows, pendingRowsBytes, riskBand, tsvString, type PendingRows, type RiskBand, type RowContext } from './churn-rows.ts';
+import {
+  DEFAULT_ACTIVE_WINDOW_DAYS,
+  isLapsed,
+  pendingRows,
+  pendingRowsBytes,
+  riskBand,
+  tsvString,
+  type PendingRows,
+  type RiskBand,
+  type RowContext,
+} from './churn-rows.ts';
 import { defaultRowWorkers, RowWorkerPool } from './row-workers.ts';
 
 export { DEFAULT_ACTIVE_WINDOW_DAYS, isLapsed, RISK_BANDS, RISK_THRESHOLDS, riskBand, tsvReasons, tsvString, type RiskBand } from './churn-rows.ts';
@@ -114,16 +124,26 @@ export function scoreFeatureSet(
   alignFeatures(set, model.file.features);
   const names = model.file.features;
   const explained = predictBlock(model, set);
-  const population = populationOf(set);
+  // Each customer against the customers in the same state, as scoring in blocks (lapsedOf).
+  const lapsed = lapsedOf(model, set);
+  const cohorts = cohortsOf(set, lapsed);
   const medians = model.file.predictor?.reference?.medians ?? null;
   const out: Reason[][] = new Array(set.customerIds.length);
   const horizon = model.file.definition?.horizonDays ?? NaN;
   for (let i = 0; i < out.length; i++) {
     const values = { ...rowValues(set, i), horizon_days: horizon };
     // The model's training medians, as scoring in blocks uses (churn-rows.ts): the same reasons either way.
-    out[i] = topReasons(names, explained.contributions, values, reasons, i * names.length, population, format, medians);
+    out[i] = topReasons(names, explained.contributions, values, reasons, i * names.length, lapsed[i] === 1 ? cohorts.lapsed : cohorts.active, format, medians);
   }
   return { probability: explained.probability, reasons: out };
+}
+
+/** 1 for each row of set that is lapsed at the model's active window (the row's band says lapsed). */
+export function lapsedOf(model: LoadedChurnModel, set: Pick<FeatureSet, 'features' | 'columns'>): Uint8Array {
+  const recency = set.columns[set.features.indexOf('recency_days')];
+  if (!recency) throw new Error('the feature set has no recency_days column: a lapsed customer could not be told from an active one');
+  const window = model.file.definition?.activeWindowDays ?? DEFAULT_ACTIVE_WINDOW_DAYS;
+  return Uint8Array.from({ length: recency.length }, (_, i) => (isLapsed(recency[i], window) ? 1 : 0));
 }
 
 /** Rows scored between two yields to the event loop (the embedded endpoint shares this thread). */
@@ -177,6 +197,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   const scored: (PendingRows | Promise<PendingRows>)[] = [];
   const popFeatures: string[] = [];
   const popColumns: Float64Array[][] = [];
+  const popLapsed: Uint8Array[] = [];
   let modelMs = 0;
   let aligned = false;
   const workers = opts.workers ?? defaultRowWorkers();
@@ -189,6 +210,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
       aligned = true;
     }
     popColumns.push(popFeatures.map((f) => set.columns[set.features.indexOf(f)]));
+    popLapsed.push(lapsedOf(model, set));
     const n = set.customerIds.length;
     // By default only a population of more than one block pays the workers' start (~0.5 s each
     // under tsx); a caller that names a number gets them on the first block.
@@ -271,8 +293,10 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   // inserts, batch by batch.
   const cm0 = cpuNow();
   const tp = performance.now();
-  const population = populationOf({ features: popFeatures, columns: popFeatures.map((_, k) => concat(popColumns.map((c) => c[k]))) }, popFeatures);
+  // Active customers against the active, lapsed against the lapsed (population.ts cohortsOf).
+  const cohorts = cohortsOf({ features: popFeatures, columns: popFeatures.map((_, k) => concat(popColumns.map((c) => c[k]))) }, concatBytes(popLapsed), popFeatures);
   popColumns.length = 0;
+  popLapsed.length = 0;
   modelMs += performance.now() - tp;
   let cpuModel = cpuNow() - cm0;
   let cpuInsert = 0;
@@ -290,7 +314,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
     }
   }
   const batchSize = opts.batchSize ?? 50_000;
-  const ctx: RowContext = { limit, population, format, head: `${tsvString(opts.runId)}\t`, tail: `\t${tsvString(version)}\t${tsvString(cutoff)}\t${tsvString(scoredAt)}\n` };
+  const ctx: RowContext = { limit, population: cohorts.active, lapsedPopulation: cohorts.lapsed, format, head: `${tsvString(opts.runId)}\t`, tail: `\t${tsvString(version)}\t${tsvString(cutoff)}\t${tsvString(scoredAt)}\n` };
   // Each batch's insert stays in flight while the next batch's text is built: the body is ready
   // Buffers, and this thread yields every block of rows so the embedded endpoint (on this thread)
   // can take the body in and hand it to the engine, whose own threads parse and write it
@@ -364,6 +388,18 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
 }
 
 /** One array of the values of several, in order. */
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function concat(parts: readonly Float64Array[]): Float64Array {
   let n = 0;
   for (const p of parts) n += p.length;

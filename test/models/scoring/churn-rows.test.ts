@@ -5,7 +5,7 @@ import { RandomForest } from '../../../models/churn/forest/random-forest.ts';
 import { predictBlock } from '../../../models/churn/predict.ts';
 import { describeFeature, topicOf, topReasons, type Reason } from '../../../models/churn/reasons.ts';
 import { formatMoney } from '../../../lib/format/index.ts';
-import { againstPopulation, populationOf, type Population } from '../../../models/churn/population.ts';
+import { againstPopulation, cohortsOf, populationOf, type Population } from '../../../models/churn/population.ts';
 import type { LoadedChurnModel } from '../../../models/churn/registry.ts';
 import { churnRowsTsv, isLapsed, pendingRows, pendingRowsTsv, riskBand, tsvReasons, tsvString, type RowContext } from '../../../models/scoring/churn-rows.ts';
 
@@ -216,4 +216,47 @@ test('with the model\'s reference medians, scoring writes the reference words as
   const rows = pendingRows(model, set, 0, n, 3, format);
   const cuts = [0, 1, 77, 200, n];
   assert.equal(cuts.slice(1).map((end, k) => pendingRowsTsv(model, rows, cuts[k], end, ctx)).join(''), want);
+});
+
+// Numbers a user could misread, tenth pass (2026-12-07): on the CDNOW sample 65% of the scored
+// customers are lapsed, so against everyone an active customer's silence was never longer than half
+// of them. Each customer is now placed among the customers in the same state, and the text says so.
+test('an active customer is compared with the active customers and a lapsed one with the lapsed, the text naming which', async () => {
+  const features = ['recency_days', 'orders_total'];
+  const n = 500;
+  // Two fifths active (silences of 0…199 days), three fifths lapsed (400…999 days), as on CDNOW.
+  const recency = Float64Array.from({ length: n }, (_, i) => (i % 5 < 2 ? (i * 13) % 200 : 400 + ((i * 17) % 600)));
+  const orders = Float64Array.from({ length: n }, (_, i) => 1 + ((i * 7) % 9));
+  const y = Uint8Array.from(recency, (d, i) => (d > 120 || orders[i] < 3 ? 1 : 0));
+  const forest = await RandomForest.train({ columns: [recency, orders] }, y, { nEstimators: 6, maxDepth: 4, nJobs: 1, seed: 7, featureNames: features });
+  const model = { forest, file: { features, modelVersion: 'churn-test', definition: { activeWindowDays: 365 } } } as unknown as LoadedChurnModel;
+  const set = { cutoff: '2025-01-01', features, columns: [recency, orders], customerIds: Array.from({ length: n }, (_, i) => `C${i}`) };
+  const lapsed = Uint8Array.from(recency, (d) => (isLapsed(d, 365) ? 1 : 0));
+  const cohorts = cohortsOf(set, lapsed);
+  const ctx: RowContext = { limit: 2, population: cohorts.active, lapsedPopulation: cohorts.lapsed, format: { locale: 'en-GB', currency: 'EUR' }, head: '', tail: '\n' };
+  const rows = pendingRows(model, set, 0, n, 2, ctx.format);
+  const lines = [0, 130, n].slice(1).map((end, k) => pendingRowsTsv(model, rows, [0, 130][k], end, ctx)).join('').split('\n');
+  // The shares counted here, apart from population.ts: among the rows in the same state.
+  const share = (i: number, column: Float64Array, below: boolean): number => {
+    const same = [...column.keys()].filter((j) => lapsed[j] === lapsed[i]);
+    return Math.floor((100 * same.filter((j) => (below ? column[j] < column[i] : column[j] > column[i])).length) / same.length);
+  };
+  const seen = { active: 0, lapsed: 0 };
+  for (let i = 0; i < n; i++) {
+    const who = lapsed[i] ? 'lapsed' : 'active';
+    for (const m of lines[i].matchAll(/\('(recency_days|orders_total)','([^']*)'/g)) {
+      const high = m[1] === 'recency_days';
+      const p = share(i, high ? recency : orders, high);
+      if (p >= 50) {
+        assert.ok(m[2].endsWith(` — ${high ? 'longer' : 'fewer'} than ${p}% of ${who} customers`), `C${i} (${who}, ${p}%): ${m[2]}`);
+        seen[who]++;
+      } else assert.doesNotMatch(m[2], /% of/, `C${i} (${who}, ${p}%): ${m[2]}`);
+    }
+  }
+  assert.ok(seen.active > 20 && seen.lapsed > 20, `shares checked: ${JSON.stringify(seen)}`);
+  // The longest active silence (199 days) is longer than almost every active customer's, which
+  // against everyone (60% lapsed, all longer) was under half and quoted no share.
+  const longest = recency.indexOf(Math.max(...recency.filter((_, j) => !lapsed[j])));
+  assert.ok(share(longest, recency, true) >= 98);
+  assert.ok(Math.floor((100 * recency.filter((d) => d < recency[longest]).length) / n) < 50);
 });
