@@ -227,10 +227,11 @@ export async function engineParseLoad(
     );
     step('stubs');
     const cols = [...layout.business, 'customer_id', 'row_hash', 'version', 'batch_id'];
-    await io.command(
+    await factsInsert(n, () => io.command(
       `INSERT INTO ${io.table(layout.table)} (${cols.map((c) => `\`${c}\``).join(', ')}) SETTINGS ${PARALLEL_INSERT}
        SELECT ${layout.business.map((_c, i) => `b_${i}`).join(', ')}, cid, h, version, ${sqlString(input.batchId)}
        FROM (${hash53Query(`SELECT * FROM ${staging}`, Math.floor(Number(stats.shortest) / 4), words)}) SETTINGS ${INSERT_SETTINGS}`,
+      ),
     );
     step('facts');
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`engine parse CPU and wall ms per statement: ${JSON.stringify(timings)}\n`);
@@ -242,6 +243,28 @@ export async function engineParseLoad(
 }
 
 const STAGING_PREFIX = SCRATCH_TABLE_PREFIXES.engineParse;
+
+/**
+ * The facts insert failed (an engine refusal such as a CHECK constraint, a full disk): the file's
+ * rows were read and checked, and any of them may be stored (the insert writes on two threads,
+ * block by block), so all are reported as unconfirmed, as the JS path reports a refused batch.
+ */
+export class EngineFactsError extends Error {
+  constructor(
+    cause: unknown,
+    readonly rows: number,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+async function factsInsert(rows: number, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    throw new EngineFactsError(e, rows);
+  }
+}
 
 /**
  * The facts insert on every core. Its read and hash already run one stream per core (the Memory

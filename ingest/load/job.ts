@@ -32,7 +32,7 @@ import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { checkColumns } from '../sources/required-columns.ts';
 import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
-import { engineParseBlocker, engineParseLoad, type EngineParseResult } from './engine-parse.ts';
+import { EngineFactsError, engineParseBlocker, engineParseLoad, type EngineParseResult } from './engine-parse.ts';
 import { tableLayout } from './table-layout.ts';
 import { servedByThisProcess } from '../../lib/warehouse/embedded/server.ts';
 
@@ -202,6 +202,8 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   let customersCreated = 0;
   // Rows the engine path loaded (engine-parse.ts): it has no writer.
   let engineLoaded = 0;
+  // Rows of an engine-path facts insert that failed: any of them may be stored (EngineFactsError).
+  let engineUnconfirmed = 0;
   const counts = () => ({
     read,
     loaded: writer?.counts.loaded ?? engineLoaded,
@@ -209,7 +211,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     duplicates: writer?.counts.duplicates ?? 0,
     duplicatesInInput: writer?.counts.duplicatesInInput ?? 0,
     rejected: rejects.count,
-    unconfirmed: writer?.unconfirmed ?? 0,
+    unconfirmed: writer?.unconfirmed ?? engineUnconfirmed,
     customersCreated,
   });
   const phases: Record<string, number> = {};
@@ -448,8 +450,12 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     let message = (e as Error).message ?? String(e);
     await worker?.stop().catch(() => undefined);
     await writer?.abort().catch(() => undefined);
+    if (e instanceof EngineFactsError) {
+      read = e.rows;
+      engineUnconfirmed = e.rows;
+    }
     // Counts are of confirmed writes only; an insert that failed may have stored part of its rows.
-    const unconfirmed = writer?.unconfirmed ?? 0;
+    const unconfirmed = writer?.unconfirmed ?? engineUnconfirmed;
     if (unconfirmed > 0) message += ` (${unconfirmed} rows were being written when the load failed and are not confirmed; loading the same input again writes whatever is missing)`;
     await rejects.close().catch(() => undefined);
     await scratch.drop().catch(() => undefined);
@@ -464,7 +470,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       s.duplicatesInInput = writer.counts.duplicatesInInput;
       s.outdated = writer.counts.outdated;
       s.unconfirmed = unconfirmed;
-    }
+    } else if (engineUnconfirmed > 0) s.unconfirmed = engineUnconfirmed;
     s.rejected = rejects.count;
     s.rejects = rejects.first;
     s.warnings = warnings;

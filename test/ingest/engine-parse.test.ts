@@ -288,4 +288,30 @@ describe('the engine path stores what the JS path stores', () => {
       H1: '7.5', H2: '0.25', H3: '0.3333333', H4: '7.5', H5: '2', H6: '9999999999.99999999', H7: '1', H8: '0', H9: '0.00000001',
     });
   });
+
+  it('a facts insert the engine refuses reports every row read as unconfirmed, none as loaded', { timeout: 120_000 }, async () => {
+    const n = 40;
+    const lines = Array.from({ length: n }, (_v, i) => `refused,R${i},O${i},K${i % 7},2024-01-05 10:00:00,completed,1.00,EUR,1,P1,x,office,web,`);
+    lines[n - 1] = lines[n - 1].replace(`R${n - 1},`, 'BOOM,');
+    const file = write('refused.csv', [HEADER, ...lines]);
+    const table = `\`${viaEngine.database}\`.transactions`;
+    // A real engine refusal of the facts insert: a CHECK constraint the last row breaks.
+    await viaEngine.client.command({ query: `ALTER TABLE ${table} ADD CONSTRAINT no_boom CHECK transaction_id != 'BOOM'` });
+    try {
+      const s = await load(viaEngine, 'on', { name: 'refused', file, engine: true }, 'refused');
+      assert.equal(s.status, 'failed');
+      assert.deepEqual([s.read, s.loaded, s.unconfirmed], [n, 0, n], 'read, loaded, unconfirmed');
+      assert.match(s.error ?? '', /BOOM|no_boom|CHECK|constraint/i);
+      const [log] = await rows<{ status: string; rows_loaded: string; rows_unconfirmed: string }>(
+        viaEngine,
+        `SELECT status, toString(rows_loaded) AS rows_loaded, toString(rows_unconfirmed) AS rows_unconfirmed FROM \`${viaEngine.database}\`.ingest_batches FINAL WHERE batch_id = {b:String}`,
+        { b: s.batchId },
+      );
+      assert.deepEqual(log, { status: 'failed', rows_loaded: '0', rows_unconfirmed: String(n) });
+      const [present] = await rows<{ n: string }>(viaEngine, `SELECT toString(count()) AS n FROM ${table} WHERE source = 'refused'`);
+      assert.ok(Number(present.n) < n, `stored ${present.n} of ${n}`);
+    } finally {
+      await viaEngine.client.command({ query: `ALTER TABLE ${table} DROP CONSTRAINT no_boom` });
+    }
+  });
 });
