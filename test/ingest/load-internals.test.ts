@@ -274,6 +274,10 @@ describe('load internals (issue 13)', () => {
     // One insert per batch: through a pipe the whole load is one insert, confirmed (or refused) as
     // a whole, and this is about the batches confirmed before the refused one.
     LocalPayloads.streams = false;
+    // The JS path's batches: the engine path (CRM_INGEST_ENGINE_PARSE) makes one insert of the
+    // file, refused as a whole (engine-parse.test.ts tests its report).
+    const engineParse = process.env.CRM_INGEST_ENGINE_PARSE;
+    process.env.CRM_INGEST_ENGINE_PARSE = 'off';
     try {
       const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 3_000 });
       assert.equal(s.status, 'failed');
@@ -292,6 +296,8 @@ describe('load internals (issue 13)', () => {
       assert.match(log.error, new RegExp(`${s.unconfirmed} rows? .*not confirmed`));
     } finally {
       LocalPayloads.streams = true;
+      if (engineParse === undefined) delete process.env.CRM_INGEST_ENGINE_PARSE;
+      else process.env.CRM_INGEST_ENGINE_PARSE = engineParse;
       await tw.warehouse.client.command({ query: 'ALTER TABLE crm.transactions DROP CONSTRAINT no_boom' });
     }
     const rerun = await ingestFile(tw.warehouse, { entity: 'transactions', file, rejectsFile: false, batchSize: 3_000 });

@@ -29,6 +29,10 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import type { TestWarehouse } from '../support/warehouse.ts';
 import { fixture, otherDatabase, rows, warehouseWithSchema } from './helpers.ts';
 
+// These loads are about the JS path's payloads (HTTP bodies, files, the pipe): the engine path
+// (CRM_INGEST_ENGINE_PARSE, engine-parse.test.ts) would load the large first loads without any.
+process.env.CRM_INGEST_ENGINE_PARSE = 'off';
+
 interface Load {
   name: string;
   entity: EntityName;
