@@ -15,6 +15,8 @@ export class RecordRows {
   readonly #renames: Map<string, string>;
   readonly #ignore: Set<string>;
   readonly #values: (unknown | undefined)[];
+  /** Fields whose JSON numbers are written with all their digits (quantities: see quantityText). */
+  readonly #exact: boolean[];
 
   constructor(
     readonly mapping: CompiledMapping,
@@ -25,6 +27,7 @@ export class RecordRows {
     this.#renames = new Map([...mapping.renames].map(([from, to]) => [headerKey(from), to]));
     this.#ignore = new Set([...mapping.ignore].map(headerKey));
     this.#values = new Array(mapping.fields.length);
+    this.#exact = mapping.fields.map((f) => f.spec.type === 'quantity');
   }
 
   #fieldOf(key: string): number {
@@ -56,7 +59,7 @@ export class RecordRows {
     }
     const dec = this.mapping.numbers.decimal;
     let pos = 0;
-    const texts: (string | undefined)[] = values.map((v) => toText(v, dec));
+    const texts: (string | undefined)[] = values.map((v, f) => (this.#exact[f] && typeof v === 'number' ? quantityText(v, dec) : toText(v, dec)));
     let need = 0;
     for (const t of texts) if (t !== undefined) need += t.length * 3;
     if (this.#scratch.length < need) this.#scratch = Buffer.allocUnsafe(need * 2);
@@ -81,6 +84,21 @@ export class RecordRows {
     }
     return row;
   }
+}
+
+/**
+ * A JSON number for a quantity: its 15 significant digits, which hold any decimal a double was
+ * parsed from (0.3333333, QuickBooks' 20 minutes) and drop the binary noise of arithmetic
+ * (0.1 + 0.2 → 0.3), never in exponent notation. Rounding it to 6 decimals like other numbers
+ * (toText) changed 0.3333333 to 0.333333 without a word; with all its digits a value the column
+ * cannot hold (7.123456789) is refused like the same text in a CSV.
+ */
+export function quantityText(v: number, decimal: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const n = Number(v.toPrecision(15));
+  let s = String(n);
+  if (/e/i.test(s)) s = Math.abs(n) < 1 ? n.toFixed(20).replace(/\.?0+$/, '') : BigInt(Math.round(n)).toString();
+  return decimal === 46 ? s : s.replace('.', String.fromCharCode(decimal));
 }
 
 function toText(v: unknown, decimal: number): string | undefined {

@@ -157,10 +157,15 @@ describe('what a quantity cannot be, and priced lines', () => {
         line('Q7', '1e400'),
         line('Q8', '7,5 h'),
         line('Q9', '0.12345678'),
+        // JSON numbers with all their digits: QuickBooks' API writes Qty 0.3333333 (rounding every
+        // JSON number to 6 decimals made it 0.333333); 0.1 + 0.2's binary noise is not a digit.
+        line('Q10', 0.3333333),
+        line('Q11', 0.1 + 0.2),
+        line('Q12', 7.123456789),
       ],
       { batchLabel: 'decimal-quantity-rejects' },
     );
-    assert.deepEqual([summary.read, summary.loaded, summary.rejected], [9, 3, 6]);
+    assert.deepEqual([summary.read, summary.loaded, summary.rejected], [12, 5, 7]);
     assert.deepEqual(
       summary.rejects.map((r) => [r.line, r.recordId, r.field, r.reason]),
       [
@@ -170,10 +175,17 @@ describe('what a quantity cannot be, and priced lines', () => {
         [6, 'Q6', 'quantity', 'line 6, field quantity: "NaN" is not a number (decimal separator "."; a quantity such as 3 or 7.5)'],
         [7, 'Q7', 'quantity', 'line 7, field quantity: "1e400" is not a number (decimal separator "."; a quantity such as 3 or 7.5)'],
         [8, 'Q8', 'quantity', 'line 8, field quantity: "7,5 h" is not a number (decimal separator "."; a quantity such as 3 or 7.5)'],
+        [12, 'Q12', 'quantity', 'line 12, field quantity: "7.123456789" has more than 8 decimals, the most a quantity keeps (it is not rounded): round it in the export'],
       ],
     );
     const stored = await rows<{ id: string; q: string }>(tw.warehouse, "SELECT transaction_id AS id, toString(quantity) AS q FROM crm.transactions FINAL WHERE source = 'api' ORDER BY id");
-    assert.deepEqual(stored, [{ id: 'Q1', q: '7.5' }, { id: 'Q2', q: '7.25' }, { id: 'Q9', q: '0.12345678' }]);
+    assert.deepEqual(stored, [
+      { id: 'Q1', q: '7.5' },
+      { id: 'Q10', q: '0.3333333' },
+      { id: 'Q11', q: '0.3' },
+      { id: 'Q2', q: '7.25' },
+      { id: 'Q9', q: '0.12345678' },
+    ]);
   });
 
   test('unit price × a decimal quantity, rounded half away from zero to the cent', async () => {
