@@ -75,6 +75,7 @@ export const NODE_TESTS = {
     'test/models/churn/model.test.ts',
     'test/models/churn/old-data.test.ts', // the CDNOW sample in the embedded engine
     'test/models/churn/reasons-cdnow.test.ts', // the CDNOW sample in the embedded engine
+    'test/models/scoring/clv-purchase-days.test.ts', // the CDNOW sample and two same-day-order customers in the embedded engine
     'test/models/churn/short-history.test.ts', // short and small histories trained in the embedded engine
     'test/models/winloss/demo.test.ts', // a 4,000-customer demo in the embedded engine, two win/loss runs
     'test/models/scoring/atomic-publish.test.ts', // `npm run models -- score` child processes killed mid-run; a real Cube

@@ -81,6 +81,8 @@ const METRICS = ['absTotalError', 'mae', 'spearman', 'topDecileCapture'] as cons
  * better "did better" on CDNOW, written "0.33 against the model's 0.33".
  */
 const MARGIN: Record<(typeof METRICS)[number], number> = { absTotalError: 0.02, mae: 0.01, spearman: 0.01, topDecileCapture: 0.01 };
+/** The BG/NBD counts purchase days (several orders on one day are one), not orders: "purchases" read as orders. */
+const MEASURE_WORDS: Readonly<Record<string, string>> = { purchases: 'purchase days' };
 const RELATIVE_MARGIN = new Set(['mae']);
 const LOWER_IS_BETTER = new Set(['absTotalError', 'mae']);
 const METRIC_WORDS: Record<(typeof METRICS)[number], string> = {
@@ -256,7 +258,7 @@ export function lossSentences(mean: ClvCheckCard['mean'], measure: string, tiedS
       metric === 'spearman' && Number.isFinite(tiedSpearman) && tiedSpearman > m
         ? ` (${f3(tiedSpearman)} with the model's one-time buyers tied: Spearman counts its fine order among them, most of whom buy nothing, against it)`
         : '';
-    out.push(`on ${METRIC_WORDS[metric]} of ${measure}, ${best.name} does better: ${show(best.v)} against the model's ${show(m)}${note}`);
+    out.push(`on ${METRIC_WORDS[metric]} of ${MEASURE_WORDS[measure] ?? measure}, ${best.name} does better: ${show(best.v)} against the model's ${show(m)}${note}`);
   }
   return out;
 }

@@ -236,7 +236,7 @@ test('a CLV loss is written with digits enough that its two figures differ; an M
   });
   // 0.3290 vs 0.3330: 1.2% better; two decimals write both 0.33, three 0.329 and 0.333.
   assert.deepEqual(lossSentences(mean(0.333, 0.329) as never, 'purchases', NaN), [
-    "on the error per customer (MAE) of purchases, last_period does better: 0.329 against the model's 0.333",
+    "on the error per customer (MAE) of purchase days, last_period does better: 0.329 against the model's 0.333",
   ]);
   // 0.3307 vs 0.3310 (CDNOW's 0.08%): under the 1% margin, a tie.
   assert.deepEqual(lossSentences(mean(0.331, 0.3307) as never, 'purchases', NaN), []);

@@ -56,6 +56,9 @@ export const PREDICTORS: { name: Predictor; description: string }[] = [
 const signed = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${formatPercent(Math.abs(v))}`;
 
+/** What a check measures, in words: the BG/NBD's purchases are purchase days (several orders on one day count once). */
+export const clvMeasureWords = (check: Pick<ClvCheckView, 'measure'>): string => (check.measure === 'purchases' ? 'purchase days' : check.measure);
+
 /** A fold's or the mean's amount in the check's unit: money for spend, a count for purchases. */
 export const clvAmount = (check: Pick<ClvCheckView, 'measure'>, v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v)

@@ -308,6 +308,10 @@ describe('Models page: the CLV model card', () => {
     expect(row('cohort_average').querySelector('[data-metric="spearman"]')).toHaveTextContent('—');
     expect(row('model').querySelector('[data-metric="top_tenth"]')).toHaveTextContent('52.5%');
     expect(screen.getByTestId('clv-losses')).toHaveTextContent('last_period does better: 0.420');
+    // The BG/NBD counts purchase days (several orders on one day once): "purchases over 90 days" read as orders.
+    expect(
+      screen.getByRole('heading', { name: 'expected_purchases_90d: purchase days over 90 days' }),
+    ).toBeInTheDocument();
     expect(screen.getByTestId('clv-folds')).toHaveTextContent('1998-04-01 → 1998-06-30 (2,357 customers, actual 495)');
   });
 
