@@ -19,3 +19,17 @@ export function daysSinceLastOrder(lastOrderAt: string | null | undefined, days:
   if (Math.round(n) === 0) return `on the as-of day, ${asOf}`;
   return `${formatNumber(n)} day${Math.round(n) === 1 ? '' : 's'} before ${asOf} (as of)`;
 }
+
+/**
+ * "545 days to 30 Jun 1998 (as of)": the customer's tenure (customer_base.tenure_days) counts from
+ * sign-up to the same as-of day, not to today. The 360 read "Customer since 1 Jan 1997 (545 days)"
+ * on data ending in 1998, which reads as a customer of 545 days now. Undefined without both figures.
+ */
+export function daysToAsOf(from: string | null | undefined, days: number | string | null | undefined): string | undefined {
+  const start = parseDay(from ?? undefined);
+  const n = days === null || days === undefined || days === '' ? undefined : Number(days);
+  if (!start || n === undefined || !Number.isFinite(n)) return undefined;
+  const day = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate());
+  const asOf = formatDate(new Date(day + Math.round(n) * DAY_MS));
+  return `${formatNumber(n)} day${Math.round(n) === 1 ? '' : 's'} to ${asOf} (as of)`;
+}
