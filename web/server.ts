@@ -20,6 +20,7 @@ import { staticGuard } from './server/static-guard.ts';
 import { unrebindableHost } from './server/host-check.ts';
 import { sessionRevocations } from './server/sessions.ts';
 import { userStore } from './server/users.ts';
+import { setBaselineHeaders } from './server/baseline-headers.ts';
 import { demoAccountsGate } from './server/demo-guard.ts';
 
 export { ensureDemoUsers, setUserPassword, DEMO_PASSWORD, type DemoUser } from './server/users.ts';
@@ -122,6 +123,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   // Chunks of earlier builds for tabs opened before this server's build (previous-assets.ts).
   const servePrevious = previousAssets(buildDir, log);
   const server = createServer((req, res) => {
+    setBaselineHeaders(res);
     // Served directly, the origin is the Host header's: only names nobody else can re-point (host-check.ts).
     if (ownProtocolHeader && !unrebindableHost(req.headers.host)) {
       res
@@ -136,7 +138,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (servePrevious(req, res)) return;
     if (markHttp) req.headers[PROTOCOL_HEADER] = 'http';
     handler(req, res, () => {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end('Not found');
     });
   });
   // Cube's first query compiles the model (a second or more); keep slow requests alive.

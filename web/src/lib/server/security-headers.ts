@@ -6,13 +6,18 @@
  */
 export const FALLBACK_CSP = "default-src 'none'; script-src 'none'; object-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/** The headers every answer carries whoever makes it (also web/server/baseline-headers.ts, for what SvelteKit does not answer). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+};
+
 export function withSecurityHeaders(response: Response, requestId?: string): Response {
   const h = response.headers;
   if (!h.has('content-security-policy')) h.set('content-security-policy', FALLBACK_CSP);
-  h.set('x-content-type-options', 'nosniff');
-  h.set('x-frame-options', 'DENY');
-  h.set('referrer-policy', 'same-origin');
-  h.set('cross-origin-opener-policy', 'same-origin');
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) h.set(name, value);
   if (!h.has('cache-control')) h.set('cache-control', 'no-store');
   if (requestId) h.set('x-request-id', requestId);
   return response;
