@@ -128,16 +128,19 @@ const count = (n: number): string => (n > 0 && n < 0.05 ? 'under 0.1' : n.toFixe
 const tenths = (n: number): number => Number(n.toFixed(1));
 
 /**
- * The BG/NBD forecast in the customer's terms: "expected 0.3 purchases in the next 90 days,
- * usually 2.1". Without the expectation (a caller that passes only one column) the words say which
+ * The BG/NBD forecast in the customer's terms: "expected 0.3 purchase days in the next 90 days,
+ * usually 2.1 orders". Without the expectation (a caller that passes only one column) the words say which
  * outcome the pattern finds likelier, never a percentage.
  */
 function forecast(v: Values): string {
   const e = v.bgnbd_expected_purchases;
   if (known(e)) {
-    const head = `expected ${count(e)} purchases in ${nextDays(v)}`;
+    // Two units, each named: the BG/NBD counts purchase days (several orders on one day are one),
+    // the usual pace orders (order_gap_days). "expected 0.3 purchases …, usually 2.1" read as one
+    // unit, and on data with several orders a day the second is the larger for that alone.
+    const head = `expected ${count(e)} purchase days in ${nextDays(v)}`;
     const usual = usualPurchases(v);
-    if (known(usual)) return `${head}, usually ${count(usual)}`;
+    if (known(usual)) return `${head}, usually ${count(usual)} orders`;
     if (known(v.orders_total) && v.orders_total <= 1) return `${head}, after a single order`;
     if (known(v.orders_total) && v.order_gap_days === 0) return `${head}, after ${int(v.orders_total)} orders on one day`;
     return head;
@@ -152,8 +155,8 @@ function forecast(v: Values): string {
 /**
  * Whether forecast()'s words point toward churn: fewer expected purchases than usual (as shown, to
  * a tenth), under one when there is no usual pace, no purchase the likelier outcome. pickReasons
- * counts no positive credit of the forecast topic otherwise: "expected 2.4 purchases in the next
- * 90 days, usually 2.1" is no reason to leave, whatever a model credits it with. Unknown values
+ * counts no positive credit of the forecast topic otherwise: "expected 2.4 purchase days in the
+ * next 90 days, usually 2.1 orders" is no reason to leave, whatever a model credits it with. Unknown values
  * keep their credit, as for the other features.
  */
 export function forecastPointsToChurn(v: Values): boolean {

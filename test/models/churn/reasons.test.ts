@@ -75,27 +75,27 @@ describe('the purchase-pattern forecast reads as purchases against the customer�
   test('expected purchases in the horizon against their usual count in as many days', () => {
     // Usual: 90 days over a 42-day average gap between orders = 2.142857… → "2.1".
     const v = { bgnbd_expected_purchases: 0.27, bgnbd_p_alive: 0.31, bgnbd_logodds_no_purchase: 1.2, order_gap_days: 42, orders_total: 5, horizon_days: 90 };
-    for (const f of FORECAST) assert.equal(describeFeature(f, v), 'expected 0.3 purchases in the next 90 days, usually 2.1', f);
+    for (const f of FORECAST) assert.equal(describeFeature(f, v), 'expected 0.3 purchase days in the next 90 days, usually 2.1 orders', f);
     // 180-day horizon, 25-day gap: 7.2 usually.
-    assert.equal(describeFeature('bgnbd_expected_purchases', { ...v, horizon_days: 180, order_gap_days: 25 }), 'expected 0.3 purchases in the next 180 days, usually 7.2');
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, horizon_days: 90 }), 'expected 0.2 purchases in the next 90 days');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { ...v, horizon_days: 180, order_gap_days: 25 }), 'expected 0.3 purchase days in the next 180 days, usually 7.2 orders');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, horizon_days: 90 }), 'expected 0.2 purchase days in the next 90 days');
     // 0.03 is not "0.0" (a certainty of none); a usual pace of 90 / 2,000 = 0.045 neither.
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, horizon_days: 90 }), 'expected under 0.1 purchases in the next 90 days');
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, order_gap_days: 2000, horizon_days: 90 }), 'expected under 0.1 purchases in the next 90 days, usually under 0.1');
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.05, horizon_days: 90 }), 'expected 0.1 purchases in the next 90 days');
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0, horizon_days: 90 }), 'expected 0.0 purchases in the next 90 days');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, horizon_days: 90 }), 'expected under 0.1 purchase days in the next 90 days');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, order_gap_days: 2000, horizon_days: 90 }), 'expected under 0.1 purchase days in the next 90 days, usually under 0.1 orders');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.05, horizon_days: 90 }), 'expected 0.1 purchase days in the next 90 days');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0, horizon_days: 90 }), 'expected 0.0 purchase days in the next 90 days');
     // Without a horizon there is no window to count the usual pace in.
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, order_gap_days: 42 }), 'expected 0.2 purchases in the coming period');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, order_gap_days: 42 }), 'expected 0.2 purchase days in the coming period');
   });
 
   test('no usual pace: a single order, or every order on one day, says so', () => {
     assert.equal(
       describeFeature('bgnbd_logodds_no_purchase', { bgnbd_expected_purchases: 0.23, orders_total: 1, order_gap_days: NaN, horizon_days: 90 }),
-      'expected 0.2 purchases in the next 90 days, after a single order',
+      'expected 0.2 purchase days in the next 90 days, after a single order',
     );
     assert.equal(
       describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.4, orders_total: 3, order_gap_days: 0, horizon_days: 90 }),
-      'expected 0.4 purchases in the next 90 days, after 3 orders on one day',
+      'expected 0.4 purchase days in the next 90 days, after 3 orders on one day',
     );
   });
 
@@ -157,7 +157,7 @@ describe('the purchase-pattern forecast reads as purchases against the customer�
     );
     // 0.3 expected: the top reason, named by the expected purchases (what its words are about).
     const low = topReasons(stack, [0.3, 0.05, 0.02], { ...customer, bgnbd_expected_purchases: 0.3 });
-    assert.deepEqual(low[0], { feature: 'bgnbd_expected_purchases', text: 'expected 0.3 purchases in the next 90 days, usually 2.1', contribution: 0.3 });
+    assert.deepEqual(low[0], { feature: 'bgnbd_expected_purchases', text: 'expected 0.3 purchase days in the next 90 days, usually 2.1 orders', contribution: 0.3 });
   });
 
   test('the forecast is compared with the population on the expected purchases, not on P(no purchase)', () => {
@@ -169,7 +169,7 @@ describe('the purchase-pattern forecast reads as purchases against the customer�
     const customer = { bgnbd_logodds_no_purchase: 1, bgnbd_expected_purchases: 0.25, recency_days: 40, orders_total: 5, order_gap_days: 30, horizon_days: 90 };
     const r = topReasons(stack, [0.3, 0, 0], customer, 3, 0, population, undefined, null);
     // 8 of the 10 expect more than 0.25: "fewer than 80%"; usual 90 / 30 = 3.0.
-    assert.equal(r[0].text, 'expected 0.3 purchases in the next 90 days, usually 3.0 — fewer than 80% of customers');
+    assert.equal(r[0].text, 'expected 0.3 purchase days in the next 90 days, usually 3.0 orders — fewer than 80% of customers');
   });
 
   test('reasonFeaturesOf adds the wording features a model lacks (scoring compares what a reason names)', () => {
@@ -381,7 +381,7 @@ describe('a reason that raises the risk points toward churn against the populati
     assert.equal(r[0].feature, 'bgnbd_expected_purchases');
     assert.ok(Math.abs(r[0].contribution - 0.28) < 1e-12, String(r[0].contribution));
     // 5 of the 7 customers expect more than 0.5: 71%.
-    assert.equal(r[0].text, 'expected 0.5 purchases in the next 90 days, usually 18.0 — fewer than 71% of customers');
+    assert.equal(r[0].text, 'expected 0.5 purchase days in the next 90 days, usually 18.0 orders — fewer than 71% of customers');
   });
 
   test('a value at the median keeps its credit (ties on counts: 1 order where most have 1); one below it does not', () => {

@@ -177,7 +177,7 @@ test('a reason named outside the model\'s features (the stack\'s forecast reads 
     const reasons = topReasons(features, whole.contributions, { ...rowValues(set, i), horizon_days: 90 }, 3, i * features.length, population, format, null);
     want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\n`;
   }
-  assert.match(want, /\('bgnbd_expected_purchases','expected [\d.]+ purchases in the next 90 days, usually [\d.]+ — fewer than \d+% of customers'/, 'some forecast reason is compared on the expected purchases');
+  assert.match(want, /\('bgnbd_expected_purchases','expected [\d.]+ purchase days in the next 90 days, usually [\d.]+ orders — fewer than \d+% of customers'/, 'some forecast reason is compared on the expected purchases');
   assert.doesNotMatch(want, /bgnbd_logodds_no_purchase'|chance/);
   const rows = pendingRows(model, set, 0, n, 3, format);
   assert.equal([0, 250, n].slice(1).map((end, k) => pendingRowsTsv(model, rows, [0, 250][k], end, ctx)).join(''), want);
