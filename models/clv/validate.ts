@@ -243,9 +243,13 @@ export function lossSentences(mean: ClvCheckCard['mean'], measure: string, tiedS
     const base = metric === 'absTotalError' ? 1 : metric === 'mae' ? 2 : 3;
     // An error per customer of spend is money: written "53.00" it had no currency beside it.
     const money = metric === 'mae' && measure === 'spend';
+    // The top tenth's share as a percent, as the headline writes it ("holds 44% of actual"): the
+    // loss sentence wrote the same share "0.436".
     const at = (d: number) => (v: number): string =>
       metric === 'absTotalError'
         ? `${(100 * v).toFixed(d)}% off`
+        : metric === 'topDecileCapture'
+          ? `${(100 * v).toFixed(d - 2)}%`
         : money
           ? numberFormat(format.locale, { style: 'currency', currency: format.currency, currencyDisplay: 'narrowSymbol', minimumFractionDigits: d, maximumFractionDigits: d }).format(v)
           : v.toFixed(d);

@@ -251,6 +251,14 @@ test('a CLV loss is written with digits enough that its two figures differ; an M
   ]);
 });
 
+// Numbers a user could misread, tenth pass (2026-12-07): the CDNOW card's headline said "top tenth
+// holds 44% of actual (past_rate 46%)" and its loss "past_rate does better: 0.459 against the model's 0.436".
+test("a loss on the top tenth's share is written in percent, as the headline writes it", () => {
+  const none = { totalError: NaN, absTotalError: NaN, mae: NaN, spearman: NaN, topDecileCapture: NaN };
+  const mean = { model: { ...none, topDecileCapture: 0.436 }, last_period: none, past_rate: { ...none, topDecileCapture: 0.459 }, cohort_average: none };
+  assert.deepEqual(lossSentences(mean as never, 'spend', NaN), ["on the top tenth’s share of actual of spend, past_rate does better: 45.9% against the model's 43.6%"]);
+});
+
 // Numbers a user could misread, ninth pass (2026-12-07): the demo's CLV card read "past_rate does
 // better: 0.644 against the model's 0.606 (0.580 with the model's one-time buyers tied: Spearman
 // counts its fine order among them, most of whom buy nothing, against it)": tying them lowered it.

@@ -89,7 +89,7 @@ export function clvPredictorRows(check: ClvCheckView): ClvPredictorRow[] {
   }));
 }
 
-/** "2 folds: 1997-06-30 → 1998-06-30 (actual $97,964), …" */
+/** "2 folds: 1997-06-30 → 1998-06-30 (actual $97,964), …"; a count of purchases says its unit ("actual 493 purchase days"). */
 export function clvFoldsLine(check: ClvCheckView): string {
-  return check.folds.map((f) => `${f.cutoff} → ${f.holdoutEnd} (${formatNumber(f.customers)} customers, actual ${clvAmount(check, f.actualTotal)})`).join('; ');
+  return check.folds.map((f) => `${f.cutoff} → ${f.holdoutEnd} (${formatNumber(f.customers)} customers, actual ${clvAmount(check, f.actualTotal)}${check.measure === 'purchases' ? ' purchase days' : ''})`).join('; ');
 }

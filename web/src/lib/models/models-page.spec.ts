@@ -312,7 +312,9 @@ describe('Models page: the CLV model card', () => {
     expect(
       screen.getByRole('heading', { name: 'expected_purchases_90d: purchase days over 90 days' }),
     ).toBeInTheDocument();
-    expect(screen.getByTestId('clv-folds')).toHaveTextContent('1998-04-01 → 1998-06-30 (2,357 customers, actual 495)');
+    expect(screen.getByTestId('clv-folds')).toHaveTextContent(
+      '1998-04-01 → 1998-06-30 (2,357 customers, actual 495 purchase days)',
+    );
   });
 
   test('no CLV card yet, and a read error, without hiding the churn card', () => {
