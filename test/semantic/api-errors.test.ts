@@ -173,7 +173,12 @@ describe('GraphQL errors', () => {
   });
 
   test('a GraphQL query ClickHouse refuses: no SQL or engine text', async () => {
-    const r = await gql('{ cube(where: {customer_base: {signup_date: {inDateRange: ["zzz", "yyy"]}}}) { customer_base { customers } } }', 'gql-ch-1');
+    // A zone name Node's Intl still knows (so the timezone check lets it through) and ClickHouse's
+    // time zone data no longer has: ClickHouse refuses the query while planning it. An impossible
+    // date range, used here before, is now refused before Cube plans anything
+    // (semantic/security/date-filters.ts); text compared with a date column (equals "zzz") fails
+    // while the answer streams, after which the next query of the file failed now and then.
+    const r = await gql('{ cube(timezone: "US/Pacific-New") { customer_base { customers signup_date { month } } } }', 'gql-ch-1');
     assertCleanError(r, 'GraphQL ClickHouse failure');
     assert.match(logOf('gql-ch-1'), /SELECT /);
   });
