@@ -424,7 +424,7 @@ describe('npm start on a warehouse holding only the CDNOW sample', { skip, timeo
     // The list's churn column says its window too (the model's horizon), and CLV its own.
     assert.equal(
       (await page.textContent('[data-testid="churn-window-note"]'))?.trim(),
-      `Churn risk: the probability of no completed purchase in the ${DEFAULT_CHURN_DEFINITION.horizonDays} days after the scores' as-of day; CLV: the next 12 months.`,
+      `Churn risk: the probability of no completed purchase in the ${DEFAULT_CHURN_DEFINITION.horizonDays} days after the scores' as-of day; CLV: the 12 months after that day.`,
     );
     // A customer's churn probability says its window (the model's horizon), not only its band.
     const first = await page
