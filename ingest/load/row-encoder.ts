@@ -116,6 +116,8 @@ export class RowEncoder {
   readonly #currencyField: CompiledField | undefined;
   /** Rows priced per unit: the unit price and quantity fields an absent amount is computed from. */
   readonly #unitPriceField: CompiledField | undefined;
+  /** The entity's unit price field, named in the reject of a line without its amount. */
+  readonly #unitPriceName: string | undefined;
   readonly #quantityField: CompiledField | undefined;
   /** Fields whose negative value marks a return/credit line (entity.credits.signs). */
   readonly #creditSigns: ReadonlySet<string>;
@@ -183,6 +185,7 @@ export class RowEncoder {
     this.#versionField = spec.versionField ? mapping.byName.get(spec.versionField) : undefined;
     this.#currencyField = spec.money ? mapping.byName.get(spec.money.currency) : undefined;
     this.#unitPriceField = spec.money?.unitPrice ? mapping.byName.get(spec.money.unitPrice) : undefined;
+    this.#unitPriceName = spec.money?.unitPrice;
     this.#quantityField = spec.money?.quantity ? mapping.byName.get(spec.money.quantity) : undefined;
     this.#creditSigns = new Set(spec.credits?.signs ?? []);
     const c = mapping.credits;
@@ -875,7 +878,8 @@ export class RowEncoder {
       if (priced === undefined) return;
       cents = priced;
     } else if (st.required) {
-      this.#error(st.name, 'required value is missing');
+      // Never a silent 0: a line-level export's line without its amount would lower revenue unseen.
+      this.#error(st.name, this.#unitPriceName ? `required value is missing, and the line has no ${this.#unitPriceName} to price it (× the quantity)` : 'required value is missing');
       return;
     } else if (st.dflt) cents = parseCents(st.dflt, 0, st.dflt.length, this.mapping.numbers);
     const cf = this.#currencyField!;
