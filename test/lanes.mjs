@@ -57,6 +57,7 @@ export const NODE_TESTS = {
     'test/lib/migrations.test.ts',
     'test/lib/decimal-quantity-migration.test.ts', // migration 024 on a warehouse the code before it wrote
     'test/ingest/decimal-quantity.test.ts', // Xero/QuickBooks exports with hours through detect, the load and Cube
+    'test/ingest/order-totals-load.test.ts', // line-level exports with order totals through detect's drafts, the load and Cube
     'test/lib/privacy/erase.test.ts', // erasure and subject access on the engine, through the ingest jobs
     'test/lib/privacy/export-scope.test.ts', // subject access names no namesake or co-listed customer, on the engine
     'test/lib/privacy/retention.test.ts', // retention TTLs on the embedded engine

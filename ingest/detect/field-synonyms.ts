@@ -10,18 +10,18 @@ import type { EntityName } from '../entities/types.ts';
 export const SYNONYMS: Partial<Record<EntityName, Record<string, readonly string[]>>> = {
   transactions: {
     transaction_id: ['transaction_id', 'transaction', 'txn_id', 'line_id', 'order_line_id', 'line_item_id', 'lineitem_id', 'position_id', 'charge_id', 'payment_id', 'Buchungsnr', 'Positionsnr', 'id'],
-    order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'invoice_num', 'receipt', 'receipt_number', 'no', 'num', 'number', 'doc_number', 'document_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
+    order_id: ['order_id', 'order', 'order_no', 'order_number', 'order_nr', 'order_ref', 'order_reference', 'invoice', 'invoice_no', 'invoice_number', 'invoice_id', 'invoice_num', 'receipt', 'receipt_number', 'no', 'num', 'number', 'doc_number', 'document_number', 'Bestellnr', 'Bestellnummer', 'Auftragsnr', 'Rechnungsnr', 'Belegnr'],
     // Ids first, then e-mails, then names (NAME_REFS): B2B exports are often keyed by the account's name only.
     customer_ref: ['customer_ref', 'customer_id', 'customer', 'customer_no', 'customer_number', 'customer_nr', 'client_id', 'client', 'account_id', 'buyer_id', 'member_id', 'Kundennr', 'Kundennummer', 'Kunde', 'customer_email', 'email', 'e_mail', 'email_address', 'from_email_address', 'billing_email', 'payer_email', 'buyer_email', 'Kunden-E-Mail', 'contact_name', 'contact', 'customer_name', 'client_name', 'company', 'company_name', 'account_name', 'organization', 'organisation', 'billing_company', 'billing_name', 'Kundenname', 'Firma'],
     order_date: ['order_date', 'order_time', 'ordered_at', 'purchase_date', 'transaction_date', 'invoice_date', 'created_at', 'created', 'created_utc', 'date', 'timestamp', 'time', 'date_time', 'Bestelldatum', 'Datum', 'Belegdatum'],
     // A report's transaction type says Invoice or Credit Memo (QuickBooks): the status when there is no status column.
     status: ['status', 'order_status', 'financial_status', 'payment_status', 'state', 'Bestellstatus', 'Zustand', 'transaction_type', 'Belegart'],
-    amount: ['amount', 'line_amount', 'line_total', 'total', 'revenue', 'sales', 'net_amount', 'gross', 'gross_amount', 'gross_sales', 'net_sales', 'total_sales', 'order_total', 'order_total_amount', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
+    amount: ['amount', 'line_amount', 'line_total', 'item_amount', 'item_total', 'total', 'revenue', 'sales', 'net_amount', 'gross', 'gross_amount', 'gross_sales', 'net_sales', 'total_sales', 'order_total', 'order_total_amount', 'value', 'dollar_value', 'Betrag', 'Umsatz', 'Summe', 'Gesamtbetrag', 'Gesamtpreis'],
     // Prices of one unit: the load computes amount = unit_price × quantity. A bare "Price"/"Preis" is
     // a unit price only beside a quantity column (AMBIGUOUS_UNIT_PRICES; else it is the amount).
-    unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'unit_amount', 'item_price', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
+    unit_price: ['unit_price', 'price_per_unit', 'price_each', 'unit_cost', 'unit_amount', 'item_price', 'item_rate', 'lineitem_price', 'Einzelpreis', 'Stückpreis', 'Preis pro Stück', 'Stueckpreis', 'price', 'Preis'],
     currency: ['currency', 'currency_code', 'Währung', 'Waehrung'],
-    quantity: ['quantity', 'qty', 'lineitem_quantity', 'units', 'items', 'items_sold', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
+    quantity: ['quantity', 'qty', 'lineitem_quantity', 'item_quantity', 'item_qty', 'units', 'items', 'items_sold', 'number_of_items', 'Menge', 'Anzahl', 'Stück'],
     product_id: ['product_id', 'sku', 'lineitem_sku', 'article_no', 'article', 'item_id', 'product_code', 'stock_code', 'item_code', 'inventory_item_code', 'Artikelnr', 'Artikel', 'Artikelnummer'],
     product_name: ['product_name', 'product', 'product_s', 'products', 'item_name', 'item', 'lineitem_name', 'description', 'memo_description', 'item_title', 'memo', 'title', 'Artikelname', 'Bezeichnung'],
     category: ['category', 'product_category', 'product_type', 'Kategorie', 'Warengruppe'],

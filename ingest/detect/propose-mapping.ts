@@ -5,6 +5,7 @@ import type { Mapping } from '../mapping/mapping-file.ts';
 import { AMBIGUOUS_UNIT_PRICES, dealStatusOf, NAME_REFS, PROFILES, SYNONYMS, VALUE_SYNONYMS, type ExportProfile } from './field-synonyms.ts';
 import { guessColumn, type ColumnGuess, type ColumnKind } from './guess-column.ts';
 import { guessCurrencySign, guessNumberFormat, withMinusForParens, withoutCurrencySign, type NumberGuess } from './guess-number.ts';
+import { judgeAmount } from './order-totals.ts';
 
 /** A sample as rows of text, whatever the format it came from. */
 export interface SampleTable {
@@ -136,9 +137,11 @@ function profileFor(keys: string[], entity: EntityName): ExportProfile | undefin
   return PROFILES.find((p) => p.entity === entity && p.signature.every((s) => keys.includes(s)));
 }
 
-function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): Assignment {
+function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[], exclude: ReadonlySet<number> = new Set()): Assignment {
   const keys = table.names.map(headerKey);
   const fieldOf = new Map<number, string>();
+  // Columns found to be order totals: not used, so the next candidate (the line amount) gets the field.
+  for (const col of exclude) fieldOf.set(col, '');
   const taken = new Set<string>();
   const field = (name: string): FieldSpec | undefined => spec.fields.find((f) => f.name === name);
   const profile = table.header || table.format !== 'csv' ? profileFor(keys, spec.name) : undefined;
@@ -149,7 +152,7 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
   if (profile) {
     keys.forEach((k, col) => {
       const target = profile.columns[k];
-      if (target === undefined || taken.has(target)) return;
+      if (target === undefined || taken.has(target) || fieldOf.has(col)) return;
       if (target === '') fieldOf.set(col, '');
       else if (field(target) && fits(field(target)!, guesses[col].kind)) put(col, target);
     });
@@ -159,6 +162,10 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
     // CamelCase headers (CustomerID, InvoiceDate, UnitPrice) match the spellings' words run together.
     const squash = (k: string): string => k.replace(/_/g, '');
     const squashed = keys.map(squash);
+    // A unit price column prices the lines whose amount is empty: those are not rejects, so an
+    // amount column with empty cells still beats an order's total (Xero's LineAmount against Total).
+    const unitSpellings = spec.money?.unitPrice ? [spec.money.unitPrice, ...(synonyms[spec.money.unitPrice] ?? [])].map(headerKey).filter((k) => !AMBIGUOUS_UNIT_PRICES.includes(k)) : [];
+    const priceable = keys.some((k, col) => unitSpellings.includes(k) || unitSpellings.map(squash).includes(squashed[col]));
     for (const f of spec.fields) {
       if (taken.has(f.name)) continue;
       const spellings = [f.name, ...(synonyms[f.name] ?? [])].map(headerKey);
@@ -170,7 +177,7 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[]): A
         if (r < 0) r = runTogether.indexOf(squashed[col]);
         // A required field prefers a column filled on every sampled row: Xero's EmailAddress is empty
         // for contacts without one, its ContactName never is (every empty one would be a reject).
-        if (r > 0 && f.required && guesses[col].empty > 0) r += spellings.length;
+        if (r > 0 && f.required && guesses[col].empty > 0 && !(priceable && f.name === spec.money?.amount)) r += spellings.length;
         // A column named exactly like the field is taken whatever its values look like: the load rejects the bad ones.
         if (r >= 0 && r < rank && !fieldOf.has(col) && (r === 0 || fits(f, guesses[col].kind))) [best, rank] = [col, r];
       });
@@ -295,7 +302,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
   }
   const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses));
   const ranked = [...candidates].sort((a, b) => b.score - a.score);
-  const chosen = ranked[0];
+  let chosen = ranked[0];
   // Rows the export's profile leaves out (PayPal's currency conversions, withdrawals) are guessed
   // without: their empty payer and negative amounts are not the sales' (the draft's "skip" keeps them out of the load too).
   const leftOut = Object.entries(chosen.profile?.skip ?? {}).flatMap(([f, vs]) => {
@@ -307,6 +314,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
     if (kept.length > 0 && kept.length < sample.rows.length) return proposeMapping({ ...sample, rows: kept }, opts);
   }
   const spec = ENTITIES[chosen.entity];
+  const amountNotes = table.header || table.format !== 'csv' ? withoutOrderTotals(spec, table, rows, guesses, numbers, chosen, (a) => (chosen = a)) : [];
   const entitySure = opts.entity !== undefined || ranked.length < 2 || chosen.score - ranked[1].score >= 3;
   const comment: string[] = [];
   const mapping: Draft['mapping'] = { $comment: comment };
@@ -479,6 +487,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
       } else comment.push(`currency: amounts are written in "${sign.symbol}", read as ${sign.currency}${guess}`);
     } else if (colOf(spec.money.amount) >= 0) comment.push(`currency: no column; amounts are taken as the warehouse's currency (${base}; currency.default to say otherwise)`);
   }
+  comment.push(...amountNotes);
   if (chosen.profile?.minorUnits && spec.money) mapping.currency = { ...mapping.currency, minorUnits: true };
   if (spec.name === 'customers' && colOf('name') < 0 && table.names.some((n) => /first.?name|vorname/i.test(n))) {
     comment.push('name: first and last name are separate columns and a mapping cannot join them; name stays empty');
@@ -494,6 +503,10 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
     const col = colOf(f.name);
     if (!f.required || col < 0 || guesses[col].empty === 0 || (spec.name === 'transactions' && f.name === 'status')) continue;
     const n = guesses[col].empty;
+    if (f.name === spec.money?.amount && spec.money.unitPrice && colOf(spec.money.unitPrice) >= 0) {
+      comment.push(`amount: "${table.names[col]}" is empty on ${n} sampled row${n === 1 ? '' : 's'}; ${n === 1 ? 'that line is' : 'those lines are'} priced by "${table.names[colOf(spec.money.unitPrice)]}" × the quantity (a line with neither is rejected)`);
+      continue;
+    }
     comment.push(`${f.name}: "${table.names[col]}" is empty on ${n} sampled row${n === 1 ? '' : 's'}; ${n === 1 ? 'it is' : 'they are'} rejected (${f.name} is required)`);
   }
   const signs = (spec.credits?.signs ?? []).filter((f) => colOf(f) >= 0);
@@ -560,6 +573,51 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
     columns: reports,
     mapping,
   };
+}
+
+/**
+ * Line-level exports repeat an order's total on each of its lines: such a column is never the line
+ * amount (a three-line invoice would count its total three times). Each time the amount's column
+ * holds one value per order, it is set aside and the fields are assigned again, so the line amount
+ * (even with empty cells, which the unit price fills) or unit price × quantity takes its place.
+ * Returns what the draft's $comment says about it.
+ */
+function withoutOrderTotals(spec: EntitySpec, table: SampleTable, rows: string[][], guesses: ColumnGuess[], numbers: NumberGuess, first: Assignment, use: (a: Assignment) => void): string[] {
+  const money = spec.money;
+  if (spec.name !== 'transactions' || !money) return [];
+  const notes: string[] = [];
+  const excluded = new Set<number>();
+  let current = first;
+  const colIn = (a: Assignment, field: string): number | undefined => [...a.fieldOf].find(([, f]) => f === field)?.[0];
+  for (let round = 0; round < 4; round++) {
+    const amountCol = colIn(current, money.amount);
+    const orderCol = colIn(current, 'order_id');
+    const byCustomerTime = [colIn(current, 'customer_ref'), colIn(current, 'order_date')].filter((c): c is number => c !== undefined);
+    const orderCols = orderCol !== undefined ? [orderCol] : byCustomerTime.length === 2 && !current.profile?.ordersBy ? byCustomerTime : [];
+    if (amountCol === undefined || orderCols.length === 0) break;
+    const orderName = orderCols.map((c) => table.names[c]).join(' + ');
+    // What else could give a line its figure: the column the amount would take without this one, and the unit price.
+    const next = assign(spec, table, guesses, new Set([...excluded, amountCol]));
+    const figures = { amount: colIn(next, money.amount), unitPrice: money.unitPrice ? colIn(current, money.unitPrice) : undefined, quantity: money.quantity ? colIn(current, money.quantity) : undefined };
+    const verdict = judgeAmount(rows, amountCol, orderCols, figures, numbers);
+    // Without an order id, a customer's two equal payments of one day are not an order's total repeated: only the lines' own figures can say so.
+    if (verdict.kind === 'line' || (verdict.kind === 'unknown' && orderCol === undefined)) break;
+    const name = `"${table.names[amountCol]}"`;
+    const fmt = (n: number): string => n.toFixed(2);
+    if (verdict.kind === 'order-total') {
+      notes.push(
+        `amount: ${name} holds one value per order (e.g. ${orderName} "${verdict.order}": ${fmt(verdict.value)} on its ${verdict.lines} lines, which are worth ${fmt(verdict.sum)} together): an order's total, not a line's, so it is not used — as each line's amount it would count the order once per line`,
+      );
+    } else {
+      notes.push(
+        `amount: ${name} holds one value on every line of an order (e.g. ${orderName} "${verdict.order}": ${fmt(verdict.value)} on ${verdict.rows} lines) and nothing else in the file prices the lines (no unit price, no other amount column): detect cannot tell a line amount from an order total, so it is not used (an order total loaded per line counts the order once per line). If it is each line's own amount, map it: "columns": {${JSON.stringify(table.names[amountCol])}: "amount"}`,
+      );
+    }
+    excluded.add(amountCol);
+    current = { ...next, score: current.score };
+    use(current);
+  }
+  return notes;
 }
 
 /** Interaction files of one kind, by what their name or headers say: [pattern, type, what it says]. */
