@@ -598,7 +598,9 @@ function withoutOrderTotals(spec: EntitySpec, table: SampleTable, rows: string[]
     const orderName = orderCols.map((c) => table.names[c]).join(' + ');
     // What else could give a line its figure: the column the amount would take without this one, and the unit price.
     const next = assign(spec, table, guesses, new Set([...excluded, amountCol]));
-    const figures = { amount: colIn(next, money.amount), unitPrice: money.unitPrice ? colIn(current, money.unitPrice) : undefined, quantity: money.quantity ? colIn(current, money.quantity) : undefined };
+    // Without an order id only unit price × quantity may say a column is the order's: a customer's
+    // two equal purchases of a day beside a smaller net or fee column are still two lines.
+    const figures = { amount: orderCol === undefined ? undefined : colIn(next, money.amount), unitPrice: money.unitPrice ? colIn(current, money.unitPrice) : undefined, quantity: money.quantity ? colIn(current, money.quantity) : undefined };
     const verdict = judgeAmount(rows, amountCol, orderCols, figures, numbers);
     // Without an order id, a customer's two equal payments of one day are not an order's total repeated: only the lines' own figures can say so.
     if (verdict.kind === 'line' || (verdict.kind === 'unknown' && orderCol === undefined)) break;

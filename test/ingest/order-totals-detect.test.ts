@@ -78,6 +78,9 @@ describe('order totals in line-level exports', () => {
     const priced = await draftOf('no-id.csv', 'order_date,email,sku,qty,unit_price,order_total\n2024-05-02,a@example.org,P1,3,6.40,27.15\n2024-05-02,a@example.org,P2,1,7.95,27.15\n2024-05-03,b@example.org,P3,2,14.20,28.40\n');
     assert.equal(fieldOf(priced, 'order_total'), undefined);
     assert.equal(fieldOf(priced, 'unit_price'), 'unit_price');
+    // Two equal sales of a customer's day beside a smaller net figure: no order id, no unit price, two lines.
+    const sales = await draftOf('sales-net.csv', 'date,email,amount,net_sales\n2024-05-02,a@example.org,20.00,5.00\n2024-05-02,a@example.org,20.00,5.00\n2024-05-03,b@example.org,9.99,2.00\n');
+    assert.equal(fieldOf(sales, 'amount'), 'amount');
     const payments = await draftOf('payments.csv', 'date,email,amount\n2024-05-02,a@example.org,9.99\n2024-05-02,a@example.org,9.99\n2024-05-03,b@example.org,9.99\n');
     assert.equal(fieldOf(payments, 'amount'), 'amount');
   });
