@@ -64,7 +64,7 @@ export interface EngineParseResult {
 
 /** Kinds of field the SQL below reproduces; an entity with another kind of field keeps the JS path. */
 /** How many loads took the engine path in this process (tests check that it was taken). */
-export const engineParseStats = { loads: 0 };
+export const engineParseStats = { loads: 0, /** loads whose rows all passed the checks (writing began) */ checked: 0 };
 
 const SUPPORTED = new Set(['id', 'string', 'enum', 'datetime', 'int', 'quantity', 'currency', 'decimal']);
 const MAX_SOURCES = 100;
@@ -220,6 +220,7 @@ export async function engineParseLoad(
     const sources = stats.sources;
     if (!(await freshSources(io, layout.table, sources))) return undefined;
 
+    engineParseStats.checked++;
     // Stubs first, as the JS path: a crash after them leaves only ids a re-run computes again.
     await io.command(
       `INSERT INTO ${io.table('identity_map')} (source, source_id, customer_id, rule, version)
@@ -533,8 +534,14 @@ class RowSql {
     this.#text.set('amount', text('base_cents'));
     this.#text.set('original_amount', text('orig_cents'));
     this.#text.set('original_currency', 'cur_code');
-    this.#typed.set('amount', `toDecimal64(${text('base_cents')}, 2)`);
-    this.#typed.set('original_amount', `toDecimal64(${text('orig_cents')}, 2)`);
+    // The typed values from the cents themselves, not by parsing their text again (0.01–0.02 CPU-s
+    // per column at 1M rows against 0.09–0.10 for the parse): whole cents as a Decimal divided by
+    // 100 is exact. Decimal128, so that ×100 cannot overflow where a rate makes large base cents:
+    // a base amount beyond the column's Decimal(18, 2) (a large rate) is the JS path's to judge, as
+    // when the text's parse refused it in the read.
+    this.#checks.push(`${x} < 1e18`);
+    this.#typed.set('amount', 'toDecimal128(base_cents, 2) / 100');
+    this.#typed.set('original_amount', 'toDecimal128(orig_cents, 2) / 100');
     this.#typed.set('original_currency', 'cur_code');
   }
 }
