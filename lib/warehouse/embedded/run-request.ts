@@ -400,7 +400,14 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
     named = undefined;
     await writer.end(summary);
   } catch (error) {
-    if (pooled) traced(pooled, false);
+    if (pooled) {
+      traced(pooled, false);
+      // chdb keeps what a statement had formatted before it failed and hands it to the Session's next
+      // statement as the start of its result: another request's (another user's) rows. A pooled Session
+      // is replaced; an HTTP session's pinned one keeps its state, so a throwaway statement takes the rest.
+      if (named) await runQuery(pooled.session, 'SELECT 1', 'TabSeparated').catch(() => undefined);
+      else pooled.dirty = true;
+    }
     if (aborted.signal.aborted) {
       res.destroy();
       return;

@@ -212,6 +212,24 @@ describe('queries through @clickhouse/client', () => {
     );
     assert.ok(rows > 0);
   });
+
+  // chdb hands what a failed statement had already formatted to the Session's next statement, as the
+  // start of its result: without the endpoint's clean-up, the next request (anyone's) got a 3 MB JSON
+  // of the failed query's rows in front of its own answer.
+  for (const pinned of [false, true]) {
+    test(`a statement that fails after formatting rows leaves nothing for the next request${pinned ? ' in the same HTTP session' : ''}`, async () => {
+      const params: Record<string, string> = pinned ? { session_id: 'leftover-check' } : {};
+      const failed = await raw("SELECT number, toDate(if(number = 70000, 'zzz', '2020-01-01')) AS d FROM numbers(100000) FORMAT JSON", { params });
+      assert.equal(failed.status, 400);
+      assert.match(await failed.text(), /Cannot parse/);
+      // More requests than the pool has Sessions, one after the other, so the failed one's Session serves one of them.
+      for (let i = 0; i < 4; i++) {
+        const r = await raw(`SELECT 'after-${i}' FORMAT TabSeparated`, { params });
+        assert.equal(r.status, 200);
+        assert.equal(await r.text(), `after-${i}\n`);
+      }
+    });
+  }
 });
 
 describe('inserts and commands', () => {
