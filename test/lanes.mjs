@@ -52,6 +52,7 @@ export const NODE_TESTS = {
     'test/ingest/placeholders.test.ts', // customers from facts alone, on the embedded engine
     'test/ingest/payload-paths.test.ts', // HTTP bodies and local-file inserts store the same rows and rejects
     'test/ingest/engine-parse.test.ts', // the engine path for local CSV files stores what the JS path stores
+    'test/ingest/amount-limits.test.ts', // amounts past 2^53 hundredths and past Decimal(18, 2) loaded or rejected (real chDB)
     'test/ingest/rejects-formula.test.ts',
     'test/lib/access.test.ts',
     'test/lib/migrations.test.ts',

@@ -80,6 +80,7 @@ export class OutBuffer {
 
   /** A non-negative integer below 2^53. */
   uint(v: number): void {
+    if (!(v >= 0 && v <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`OutBuffer.uint: ${v} is not an integer in [0, 2^53)`);
     if (v < 100_000_000) {
       this.#small(v);
       return;
@@ -138,6 +139,9 @@ export class OutBuffer {
 
   /** Hundredths as `[-]123.45`. */
   cents(v: number): void {
+    // Past 2^53 the digit arithmetic below writes wrong digits and leaves reserved bytes unwritten
+    // (stale memory of the reused buffer sent to the engine): callers write such values exactly.
+    if (!Number.isSafeInteger(v)) throw new RangeError(`OutBuffer.cents: ${v} is not an integer below 2^53`);
     let a = v;
     if (a < 0) {
       this.byte(45);

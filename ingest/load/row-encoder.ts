@@ -13,7 +13,7 @@ import { firstControlChar, idProblem } from '../validate/check-id.ts';
 import { numberProblem } from '../validate/check-number.ts';
 import { enumProblem, matchEnum } from '../validate/match-enum.ts';
 import { newDateParts, toDays, toEpochSeconds, type DateParser, type DateParts } from '../validate/parse-date.ts';
-import { minorUnitsToCents, parseCents, parseInteger, parseScaled, timesToCents } from '../validate/parse-number.ts';
+import { MAX_STORED_CENTS, centsForMessage, minorUnitsToCents, parseCents, parseInteger, parseScaled, timesRateExact, timesToCents } from '../validate/parse-number.ts';
 import { newQuantity, parseQuantity, quantityProblem, quantityScaled, QuantityStatus, timesQuantityToCents } from '../validate/parse-quantity.ts';
 import { parseStageHistory } from '../validate/parse-stage-history.ts';
 import type { Batch, RejectRow } from './batch.ts';
@@ -918,7 +918,17 @@ export class RowEncoder {
       }
       cents = major;
     }
-    out.cents(rate === 1 ? cents : Math.round(cents * rate));
+    const base = rate === 1 ? cents : Math.round(cents * rate);
+    if (Number.isSafeInteger(base)) out.cents(base);
+    else {
+      // Past 2^53 a double's product has lost digits: the exact product, and a reject past the column.
+      const exact = timesRateExact(cents, rate);
+      if ((exact < 0n ? -exact : exact) > MAX_STORED_CENTS) {
+        this.#error(st.name, `amount ${centsForMessage(cents)} × rate ${rate.toLocaleString('en-US', { maximumFractionDigits: 20 })} (${code} to ${cur.base}) is past the largest amount the warehouse stores, ${centsForMessage(MAX_STORED_CENTS)}`);
+        return;
+      }
+      out.ascii(centsForMessage(exact).replaceAll(',', ''));
+    }
     out.byte(9);
     out.cents(cents);
     out.byte(9);
@@ -958,7 +968,7 @@ export class RowEncoder {
       if (q?.spec.default !== undefined) count = q.spec.default;
       cents = timesToCents(price, scale, Number(count));
     }
-    if (cents > 999999999999999) {
+    if (Math.abs(cents) > 999999999999999) {
       this.#error(up.spec.name, `${quoteValue(this.#text(row, up.index))} × ${count} is above the largest amount 9999999999999.99`);
       return undefined;
     }

@@ -18,6 +18,10 @@ export interface NumberRule {
 export function numberProblem(raw: string, v: number, rule: NumberRule): string | undefined {
   if (Number.isNaN(v)) {
     if (!rule.decimal) return `${quoteValue(raw)} is not a whole number`;
+    // A number, only too long: say the limit rather than "not a number" (parseCents reads 13 digits
+    // before the separator at most, so that its hundredths stay exact in a double).
+    const whole = raw.split(rule.decimalSeparator)[0].replace(/[^0-9]/g, '').replace(/^0+/, '');
+    if (whole.length > 13 && /^[\s\d.,'()+\-\u00a0\p{Sc}]*$/u.test(raw)) return `${quoteValue(raw)} is past the largest amount read, 9,999,999,999,999.99 (13 digits before the decimal separator)`;
     // A currency sign ("$", "€": Unicode's currency symbols) or an ISO code beside the digits.
     const sign = /\p{Sc}|(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])/u.exec(raw.trim());
     // An amount written with a currency sign ("$1,234.50") is the common case: name the option.

@@ -191,3 +191,34 @@ export function parseInteger(b: Uint8Array, s: number, e: number, fmt: NumberFor
   if (i !== e) return Number.NaN;
   return neg ? -v : v;
 }
+
+/** Hundredths the warehouse's Decimal(18, 2) amount columns hold at most (9,999,999,999,999,999.99). */
+export const MAX_STORED_CENTS = 999_999_999_999_999_999n;
+
+/**
+ * Hundredths × a rate, exactly, rounded half away from zero: the rate is read as the decimal its
+ * shortest text writes (27000, 0.000037, 1e-7), which is what the mapping's author wrote. Only for
+ * products past 2^53, where a double's product has lost digits.
+ */
+export function timesRateExact(cents: number, rate: number): bigint {
+  const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(rate));
+  if (!m) throw new RangeError(`rate ${rate} is not a positive decimal`);
+  const frac = m[2] ?? '';
+  const exp = Number(m[3] ?? 0) - frac.length;
+  const mant = BigInt(m[1] + frac) * BigInt(cents);
+  if (exp >= 0) return mant * 10n ** BigInt(exp);
+  const d = 10n ** BigInt(-exp);
+  const a = mant < 0n ? -mant : mant;
+  const q = a / d + (2n * (a % d) >= d ? 1n : 0n);
+  return mant < 0n ? -q : q;
+}
+
+/** Hundredths as `9,999,999,999,999,999.99` for messages (thousands separated, so digits can be counted). */
+export function centsForMessage(cents: number | bigint): string {
+  const b = BigInt(cents);
+  const neg = b < 0n;
+  const a = neg ? -b : b;
+  const whole = (a / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const frac = (a % 100n).toString().padStart(2, '0');
+  return `${neg ? '-' : ''}${whole}.${frac}`;
+}
