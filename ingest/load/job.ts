@@ -34,6 +34,7 @@ import { checkColumns } from '../sources/required-columns.ts';
 import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
 import { EngineFactsError, engineParseBlocker, engineParseLoad, type EngineParseResult } from './engine-parse.ts';
 import { tableLayout } from './table-layout.ts';
+import { withoutPayload } from './engine-error.ts';
 import { servedByThisProcess } from '../../lib/warehouse/embedded/server.ts';
 
 /**
@@ -447,7 +448,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       derivedIds: worker ? worker.derived : reader.describeDerived?.(),
     };
   } catch (e) {
-    let message = (e as Error).message ?? String(e);
+    let message = withoutPayload((e as Error).message ?? String(e));
     await worker?.stop().catch(() => undefined);
     await writer?.abort().catch(() => undefined);
     if (e instanceof EngineFactsError) {
