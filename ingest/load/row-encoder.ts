@@ -969,7 +969,7 @@ export class RowEncoder {
       cents = timesToCents(price, scale, Number(count));
     }
     if (Math.abs(cents) > 999999999999999) {
-      this.#error(up.spec.name, `${quoteValue(this.#text(row, up.index))} × ${count} is above the largest amount 9999999999999.99`);
+      this.#error(up.spec.name, `${quoteValue(this.#text(row, up.index))} × ${count} is past the largest amount read, 9,999,999,999,999.99`);
       return undefined;
     }
     return cents;

@@ -105,6 +105,34 @@ describe('amounts past 2^53 hundredths and past the column', () => {
       },
     );
   });
+
+  it('priced lines (unit price × quantity) past the read limit or, × the rate, past the column are rejects too', { timeout: 120_000 }, async () => {
+    const file = join(dir, 'priced.csv');
+    writeFileSync(
+      file,
+      [
+        'source,transaction_id,order_id,customer_ref,order_date,status,unit_price,quantity,currency',
+        // 999,999,999 × 10,000 = 9,999,999,990,000.00 VND; × 27,000 = 269,999,999,730,000,000.00: past the column.
+        'priced,P1,O1,C1,2024-01-05 10:00:00,completed,999999999,10000,VND',
+        // 1,000,000 × 10,000,000 = 10,000,000,000,000.00: past what an amount is read to.
+        'priced,P2,O2,C1,2024-01-05 10:00:00,completed,1000000,10000000,EUR',
+        // 123,456.78 × 3 = 370,370.34 VND; × 27,000 = 9,999,999,180.00.
+        'priced,P3,O3,C1,2024-01-05 10:00:00,completed,123456.78,3,VND',
+      ].join('\n') + '\n',
+    );
+    const s = await ingestFile(tw.warehouse, { entity: 'transactions', file, mapping: { currency: { base: 'EUR', rates: { VND: 27000 } } } as never, rejectsFile: false });
+    assert.equal(s.error, undefined);
+    assert.deepEqual([s.read, s.loaded, s.rejected], [3, 1, 2]);
+    assert.deepEqual(
+      s.rejects.map((r) => [r.recordId, r.field, r.reason]),
+      [
+        ['P1', 'amount', `line 2, field amount: amount 9,999,999,990,000.00 × rate 27,000 (VND to EUR) ${LIMIT}`],
+        ['P2', 'unit_price', 'line 3, field unit_price: "1000000" × 10000000 is past the largest amount read, 9,999,999,999,999.99'],
+      ],
+    );
+    const stored = await rows<{ amount: string }>(tw.warehouse, `SELECT toString(amount) AS amount FROM \`${tw.warehouse.database}\`.transactions FINAL WHERE source = 'priced'`);
+    assert.deepEqual(stored, [{ amount: '9999999180' }]);
+  });
 });
 
 describe('the exact product and the encoder past 2^53', () => {
