@@ -294,7 +294,7 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
   const cm0 = cpuNow();
   const tp = performance.now();
   // Active customers against the active, lapsed against the lapsed (population.ts cohortsOf).
-  const cohorts = cohortsOf({ features: popFeatures, columns: popFeatures.map((_, k) => concat(popColumns.map((c) => c[k]))) }, concatBytes(popLapsed), popFeatures);
+  const cohorts = cohortsOf({ features: popFeatures, columns: popFeatures.map((_, k) => concat(popColumns.map((c) => c[k]), (n) => new Float64Array(n))) }, concat(popLapsed, (n) => new Uint8Array(n)), popFeatures);
   popColumns.length = 0;
   popLapsed.length = 0;
   modelMs += performance.now() - tp;
@@ -388,22 +388,10 @@ export async function scoreChurn(warehouse: Warehouse, opts: ScoreChurnOptions):
 }
 
 /** One array of the values of several, in order. */
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+function concat<A extends Float64Array | Uint8Array>(parts: readonly A[], make: (length: number) => A): A {
   let n = 0;
   for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function concat(parts: readonly Float64Array[]): Float64Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Float64Array(n);
+  const out = make(n);
   let at = 0;
   for (const p of parts) {
     out.set(p, at);
