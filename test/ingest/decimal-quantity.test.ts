@@ -23,7 +23,7 @@ import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
 import type { SemanticServer } from '../../semantic/server.ts';
 import { parseCsv } from '../support/csv.ts';
-import { startSemanticOver } from '../support/semantic.ts';
+import { loadRows, startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { fixture, rows } from './helpers.ts';
 
@@ -46,16 +46,7 @@ async function detectAndLoad(name: string): Promise<void> {
 }
 
 type Row = Record<string, string | number | null>;
-async function load(query: object): Promise<Row[]> {
-  const res = await fetch(`${semantic.url}/v1/load`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: Row[]; error?: string };
-  assert.equal(res.status, 200, body.error);
-  return body.data ?? [];
-}
+const load = (query: object): Promise<Row[]> => loadRows<Row>(semantic, token, query);
 
 /** Decimal text → integer units of 10^-8, exactly (the test's own arithmetic, no doubles). */
 function units(v: string | number | null): bigint {

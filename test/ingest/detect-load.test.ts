@@ -24,7 +24,7 @@ import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
 import type { SemanticServer } from '../../semantic/server.ts';
 import { parseCsv } from '../support/csv.ts';
-import { startSemanticOver } from '../support/semantic.ts';
+import { loadRows, startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { fixture, one } from './helpers.ts';
 
@@ -50,16 +50,7 @@ async function detectAndLoad(name: string, file = exports(name)): Promise<Ingest
 }
 
 type Row = Record<string, string | null>;
-async function load(query: object): Promise<Row[]> {
-  const res = await fetch(`${semantic.url}/v1/load`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: Row[]; error?: string };
-  assert.equal(res.status, 200, body.error);
-  return body.data ?? [];
-}
+const load = (query: object): Promise<Row[]> => loadRows<Row>(semantic, token, query);
 
 const cents = (n: number): number => Math.round(n * 100);
 /** Stock codes of the Online Retail file that are not products (postage, Amazon fees, manual entries, discounts, bad-debt adjustments). */

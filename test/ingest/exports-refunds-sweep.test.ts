@@ -28,7 +28,7 @@ import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
 import type { SemanticServer } from '../../semantic/server.ts';
 import { parseCsv } from '../support/csv.ts';
-import { startSemanticOver } from '../support/semantic.ts';
+import { loadRows, startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { fixture } from './helpers.ts';
 
@@ -63,16 +63,7 @@ async function detectAndLoad(name: string, opts: { as?: string; source?: string;
 }
 
 type Row = Record<string, string | null>;
-async function load(query: object): Promise<Row[]> {
-  const res = await fetch(`${semantic.url}/v1/load`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: Row[]; error?: string };
-  assert.equal(res.status, 200, body.error);
-  return body.data ?? [];
-}
+const load = (query: object): Promise<Row[]> => loadRows<Row>(semantic, token, query);
 
 const cents = (v: string | number): number => Math.round(Number(String(v).replace(/,/g, '')) * 100);
 

@@ -29,7 +29,7 @@ import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
 import type { SemanticServer } from '../../semantic/server.ts';
 import { parseCsv } from '../support/csv.ts';
-import { startSemanticOver } from '../support/semantic.ts';
+import { loadRows, startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { fixture } from './helpers.ts';
 
@@ -51,16 +51,7 @@ async function detectAndLoad(name: string): Promise<void> {
 }
 
 type Row = Record<string, string | null>;
-async function load(query: object): Promise<Row[]> {
-  const res = await fetch(`${semantic.url}/v1/load`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query }),
-  });
-  const body = (await res.json()) as { data?: Row[]; error?: string };
-  assert.equal(res.status, 200, body.error);
-  return body.data ?? [];
-}
+const load = (query: object): Promise<Row[]> => loadRows<Row>(semantic, token, query);
 
 const cents = (n: number): number => Math.round(n * 100);
 /** "$1,250.00" → 125000, "($85.00)" → -8500: the test's own reading of a QuickBooks amount. */

@@ -20,7 +20,7 @@ import { refreshDerived } from '../../semantic/derived/refresh.ts';
 import { issueToken } from '../../semantic/security/auth.ts';
 import type { SemanticServer } from '../../semantic/server.ts';
 import { parseCsv } from '../support/csv.ts';
-import { startSemanticOver } from '../support/semantic.ts';
+import { loadRows, startSemanticOver } from '../support/semantic.ts';
 import { startTestWarehouse, type TestWarehouse } from '../support/warehouse.ts';
 import { fixture, rows } from './helpers.ts';
 
@@ -64,14 +64,11 @@ function records(file: string): Record<string, string>[] {
 }
 
 async function revenueOf(source: string): Promise<bigint> {
-  const res = await fetch(`${semantic.url}/v1/load`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: { measures: ['sales.revenue'], filters: [{ member: 'sales.source', operator: 'equals', values: [source] }] } }),
+  const [row] = await loadRows<Record<string, string | number | null>>(semantic, token, {
+    measures: ['sales.revenue'],
+    filters: [{ member: 'sales.source', operator: 'equals', values: [source] }],
   });
-  const body = (await res.json()) as { data?: Record<string, string | number | null>[]; error?: string };
-  assert.equal(res.status, 200, body.error);
-  return cents(String(body.data?.[0]?.['sales.revenue'] ?? '0'));
+  return cents(String(row?.['sales.revenue'] ?? '0'));
 }
 
 before(async () => {
