@@ -71,6 +71,14 @@ export const FEATURES: readonly FeatureSpec[] = [
   },
   { name: 'gap_max_days', expr: 'toFloat64(tx.gap_max_days)', description: 'longest gap between two purchase days; NULL with one purchase day', nullable: true },
   {
+    // The BG/NBD's unit (several orders on one day are one purchase day): the forecast reason reads
+    // its expected purchase days against this pace, not against order_gap_days, which counts orders.
+    name: 'purchase_day_gap_days',
+    expr: 'toFloat64(tx.gap_mean_days)',
+    description: 'average days between purchase days; NULL with one purchase day',
+    nullable: true,
+  },
+  {
     name: 'recency_over_max_gap',
     expr: 'toFloat64(tx.recency_days / nullIf(tx.gap_max_days, 0))',
     description: 'days since the last order divided by the longest gap the customer ever came back from',
@@ -336,6 +344,7 @@ export function buildFeatureQuery(opts: FeatureQueryOptions): BoundQuery {
       toFloat64(arraySum(g -> g * g, gaps)) AS gaps_sq,
       sqrt(greatest(0., (gaps_sq - gaps_sum * gaps_sum / n_gaps) / n_gaps)) AS gaps_sd,
       if(n_gaps = 0, NULL, toFloat64(arrayMax(gaps))) AS gap_max_days,
+      if(n_gaps = 0, NULL, gaps_sum / n_gaps) AS gap_mean_days,
       if(n_gaps < 2, NULL, gaps_sd / (gaps_sum / n_gaps)) AS gap_cv,
       if(n_gaps < 2 OR gaps_sd = 0, NULL, (recency_days - gaps_sum / n_gaps) / gaps_sd) AS gap_z
     FROM lines

@@ -32,6 +32,7 @@ const HIGH_IS_RISK: Readonly<Record<string, string>> = {
   recency_gap_z: 'longer',
   order_gap_days: 'longer',
   gap_max_days: 'longer',
+  purchase_day_gap_days: 'longer',
   days_since_last_contact: 'longer',
   days_since_last_interaction: 'longer',
   complaints_30d: 'more',

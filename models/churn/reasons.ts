@@ -56,6 +56,7 @@ export const REASON_TOPICS: Readonly<Record<string, string>> = {
   recency_over_max_gap: 'recency',
   gap_cv: 'frequency',
   gap_max_days: 'frequency',
+  purchase_day_gap_days: 'frequency',
   order_trend_180d: 'frequency',
   active_months_365d: 'frequency',
   orders_same_window_last_year: 'seasonality',
@@ -109,13 +110,15 @@ const pct = (v: number): string => {
 const nextDays = (v: Values): string => (known(v.horizon_days) ? `the next ${days(v.horizon_days)}` : 'the coming period');
 
 /**
- * The customer's usual purchases in a horizon-long window: the horizon over their average gap
- * between orders while they bought (order_gap_days, the gap the recency reason quotes), NaN with a
- * single order, all orders on one day or no horizon. A fact of their history, so the forecast is
- * read against what they did, not as a probability beside the churn probability.
+ * The customer's usual purchase days in a horizon-long window: the horizon over their average gap
+ * between purchase days while they bought (purchase_day_gap_days), NaN with a single purchase day
+ * or no horizon. The BG/NBD counts purchase days (several orders on one day are one), so the pace
+ * it is read against counts them too: the gap between orders (order_gap_days) made "usually 9.0"
+ * of a customer who orders three times on each of three days a quarter. A fact of their history,
+ * so the forecast is read against what they did, not as a probability beside the churn probability.
  */
 function usualPurchases(v: Values): number {
-  const gap = v.order_gap_days;
+  const gap = v.purchase_day_gap_days;
   return known(gap) && gap > 0 && known(v.horizon_days) ? v.horizon_days / gap : NaN;
 }
 
@@ -135,14 +138,15 @@ const tenths = (n: number): number => Number(n.toFixed(1));
 function forecast(v: Values): string {
   const e = v.bgnbd_expected_purchases;
   if (known(e)) {
-    // Two units, each named: the BG/NBD counts purchase days (several orders on one day are one),
-    // the usual pace orders (order_gap_days). "expected 0.3 purchases …, usually 2.1" read as one
-    // unit, and on data with several orders a day the second is the larger for that alone.
+    // Both sides count purchase days (usualPurchases): orders against purchase days made the usual
+    // pace the larger on data with several orders a day for that alone.
     const head = `expected ${count(e)} purchase days in ${nextDays(v)}`;
     const usual = usualPurchases(v);
-    if (known(usual)) return `${head}, usually ${count(usual)} orders`;
+    if (known(usual)) return `${head}, usually ${count(usual)} purchase days`;
     if (known(v.orders_total) && v.orders_total <= 1) return `${head}, after a single order`;
-    if (known(v.orders_total) && v.order_gap_days === 0) return `${head}, after ${int(v.orders_total)} orders on one day`;
+    // One purchase day (no gap between purchase days) with several orders on it.
+    if (known(v.orders_total) && (v.order_gap_days === 0 || (v.purchase_day_gap_days !== undefined && !known(v.purchase_day_gap_days))))
+      return `${head}, after ${int(v.orders_total)} orders on one day`;
     return head;
   }
   const logOdds = v.bgnbd_logodds_no_purchase;
@@ -254,8 +258,11 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
   lost_deals_365d: (v) => `${plural(v.lost_deals_365d, 'deal')} lost in the last 12 months`,
   won_deals_365d: (v) => (v.won_deals_365d === 0 ? 'no deals won in the last 12 months' : `${plural(v.won_deals_365d, 'deal')} won in the last 12 months`),
   is_b2b: (v) => (v.is_b2b === 1 ? 'business account' : 'consumer account'),
+  // gap_z measures the silence in the gaps between purchase days: the rhythm quoted is theirs.
   recency_gap_z: (v) =>
-    known(v.order_gap_days) ? `no purchase for ${days(v.recency_days)}, well past their usual ${int(v.order_gap_days)}-day rhythm` : `no purchase for ${days(v.recency_days)}`,
+    known(v.purchase_day_gap_days)
+      ? `no purchase for ${days(v.recency_days)}, well past their usual ${int(v.purchase_day_gap_days)}-day rhythm`
+      : `no purchase for ${days(v.recency_days)}`,
   recency_over_max_gap: (v) =>
     known(v.gap_max_days) && v.recency_days > v.gap_max_days
       ? `no purchase for ${days(v.recency_days)}, longer than any gap they came back from (${int(v.gap_max_days)} days)`
@@ -271,6 +278,8 @@ export const PHRASES: Readonly<Record<string, (v: Values, f?: FormatContext) => 
           ? 'irregular buyer: gaps between purchases vary by over half their average length'
           : 'steady buyer: gaps between purchases vary by under half their average length',
   gap_max_days: (v) => (known(v.gap_max_days) ? `has gone ${days(v.gap_max_days)} between purchases before` : 'a single purchase day so far'),
+  purchase_day_gap_days: (v) =>
+    known(v.purchase_day_gap_days) ? `buys only every ${days(v.purchase_day_gap_days)} on average` : 'a single purchase day so far',
   order_trend_180d: (v) =>
     known(v.order_trend_180d) && v.order_trend_180d < 0 ? 'fewer orders in the last 6 months than the 6 before' : 'orders over the last year',
   spend_trend_180d: (v) =>

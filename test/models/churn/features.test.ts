@@ -170,6 +170,34 @@ describe('features and labels on hand-made customers', () => {
     assert.ok(Number.isNaN(v.csat_avg_180d), 'no CSAT on record → missing, not 0');
     assert.ok(Number.isNaN(v.email_open_rate_90d), 'no e-mail sent → missing open rate');
   });
+
+  // Session 13: the forecast reason read the BG/NBD's expected purchase days against orders_total's
+  // gap; this is the purchase-day gap it reads now. Three orders on 2024-05-01, three on 2024-06-01,
+  // two on 2024-07-02: 8 orders over 62 days (order gap 62 / 7), 3 purchase days (62 / 2 = 31).
+  test('the gap between purchase days counts several orders on one day once', async () => {
+    const line = (k: number, day: string) => ({
+      source: 'h',
+      transaction_id: `H-multi-T${k}`,
+      order_id: `H-multi-O${k}`,
+      customer_id: 'H-multi',
+      order_date: `${day} ${String(8 + k).padStart(2, '0')}:00:00`,
+      status: 'completed',
+      amount: '10',
+      version: 1,
+    });
+    const days = ['2024-05-01', '2024-05-01', '2024-05-01', '2024-06-01', '2024-06-01', '2024-06-01', '2024-07-02', '2024-07-02'];
+    await insert('transactions', days.map((d, k) => line(k, d)));
+    await insert('transactions', [{ ...line(9, '2024-08-15'), customer_id: 'H-one-day', transaction_id: 'H-one-T1', order_id: 'H-one-O1' }, { ...line(10, '2024-08-15'), customer_id: 'H-one-day', transaction_id: 'H-one-T2', order_id: 'H-one-O2' }]);
+    const set = await loadFeatures(tw.warehouse, { cutoff: CUTOFF, customerIds: ['H-multi', 'H-one-day'] });
+    const multi = rowValues(set, set.customerIds.indexOf('H-multi'));
+    assert.equal(multi.orders_total, 8);
+    assert.ok(Math.abs(multi.order_gap_days - 62 / 7) < 1e-12, String(multi.order_gap_days));
+    assert.equal(multi.purchase_day_gap_days, 31);
+    // Two orders on one day: no gap between purchase days (missing), though the order gap is 0.
+    const one = rowValues(set, set.customerIds.indexOf('H-one-day'));
+    assert.equal(one.order_gap_days, 0);
+    assert.ok(Number.isNaN(one.purchase_day_gap_days), String(one.purchase_day_gap_days));
+  });
 });
 
 describe('interaction features on a hand-made customer', () => {

@@ -185,7 +185,7 @@ describe('churn reasons on a CDNOW slice', { skip }, () => {
         if (!['bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase', 'bgnbd_p_alive'].includes(reason.feature)) continue;
         // Named by the expected purchases whichever column carried the credit: the comparison is theirs.
         assert.equal(reason.feature, 'bgnbd_expected_purchases', `${r.customer_id}: ${reason.text}`);
-        const m = /^expected (\d+\.\d|under 0\.1) purchase days in the next (\d+) days(?:, usually (\d+\.\d|under 0\.1) orders|, after a single order)( — fewer than \d+% of (?:active|lapsed) customers| — fewer than the median low-risk customer)?$/.exec(reason.text);
+        const m = /^expected (\d+\.\d|under 0\.1) purchase days in the next (\d+) days(?:, usually (\d+\.\d|under 0\.1) purchase days|, after a single order|, after \d+ orders on one day)( — fewer than \d+% of (?:active|lapsed) customers| — fewer than the median low-risk customer)?$/.exec(reason.text);
         assert.ok(m, `${r.customer_id}: ${reason.text}`);
         const [, shown, horizon, usual] = m;
         const expected = shown === 'under 0.1' ? 0 : Number(shown);

@@ -73,30 +73,48 @@ describe('the purchase-pattern forecast reads as purchases against the customerâ
   const FORECAST = ['bgnbd_p_alive', 'bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase'];
 
   test('expected purchases in the horizon against their usual count in as many days', () => {
-    // Usual: 90 days over a 42-day average gap between orders = 2.142857â€¦ â†’ "2.1".
-    const v = { bgnbd_expected_purchases: 0.27, bgnbd_p_alive: 0.31, bgnbd_logodds_no_purchase: 1.2, order_gap_days: 42, orders_total: 5, horizon_days: 90 };
-    for (const f of FORECAST) assert.equal(describeFeature(f, v), 'expected 0.3 purchase days in the next 90 days, usually 2.1 orders', f);
+    // Usual: 90 days over a 42-day average gap between purchase days = 2.142857â€¦ â†’ "2.1".
+    const v = { bgnbd_expected_purchases: 0.27, bgnbd_p_alive: 0.31, bgnbd_logodds_no_purchase: 1.2, purchase_day_gap_days: 42, orders_total: 5, horizon_days: 90 };
+    for (const f of FORECAST) assert.equal(describeFeature(f, v), 'expected 0.3 purchase days in the next 90 days, usually 2.1 purchase days', f);
     // 180-day horizon, 25-day gap: 7.2 usually.
-    assert.equal(describeFeature('bgnbd_expected_purchases', { ...v, horizon_days: 180, order_gap_days: 25 }), 'expected 0.3 purchase days in the next 180 days, usually 7.2 orders');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { ...v, horizon_days: 180, purchase_day_gap_days: 25 }), 'expected 0.3 purchase days in the next 180 days, usually 7.2 purchase days');
     assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, horizon_days: 90 }), 'expected 0.2 purchase days in the next 90 days');
     // 0.03 is not "0.0" (a certainty of none); a usual pace of 90 / 2,000 = 0.045 neither.
     assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, horizon_days: 90 }), 'expected under 0.1 purchase days in the next 90 days');
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, order_gap_days: 2000, horizon_days: 90 }), 'expected under 0.1 purchase days in the next 90 days, usually under 0.1 orders');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.03, purchase_day_gap_days: 2000, horizon_days: 90 }), 'expected under 0.1 purchase days in the next 90 days, usually under 0.1 purchase days');
     assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.05, horizon_days: 90 }), 'expected 0.1 purchase days in the next 90 days');
     assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0, horizon_days: 90 }), 'expected 0.0 purchase days in the next 90 days');
     // Without a horizon there is no window to count the usual pace in.
-    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, order_gap_days: 42 }), 'expected 0.2 purchase days in the coming period');
+    assert.equal(describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.23, purchase_day_gap_days: 42 }), 'expected 0.2 purchase days in the coming period');
   });
 
   test('no usual pace: a single order, or every order on one day, says so', () => {
     assert.equal(
-      describeFeature('bgnbd_logodds_no_purchase', { bgnbd_expected_purchases: 0.23, orders_total: 1, order_gap_days: NaN, horizon_days: 90 }),
+      describeFeature('bgnbd_logodds_no_purchase', { bgnbd_expected_purchases: 0.23, orders_total: 1, purchase_day_gap_days: NaN, horizon_days: 90 }),
       'expected 0.2 purchase days in the next 90 days, after a single order',
     );
     assert.equal(
       describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.4, orders_total: 3, order_gap_days: 0, horizon_days: 90 }),
       'expected 0.4 purchase days in the next 90 days, after 3 orders on one day',
     );
+  });
+
+  // Session 13: the pace was 90 / order_gap_days, orders, against the BG/NBD's purchase days. A
+  // customer with 3 orders on each of 10 purchase days 30 days apart (days 0, 30, â€¦, 270): order gap
+  // 270 / 29 = 9.31 days, so the old text read "usually 9.7 orders"; purchase-day gap 30 â†’ 3.0.
+  test('several orders a day: the pace counts purchase days, as the expectation does', () => {
+    const v = { bgnbd_expected_purchases: 3.5, orders_total: 30, order_gap_days: 270 / 29, purchase_day_gap_days: 30, horizon_days: 90 };
+    assert.equal(describeFeature('bgnbd_expected_purchases', v), 'expected 3.5 purchase days in the next 90 days, usually 3.0 purchase days');
+    // 3.5 against their usual 3.0 is no reason to leave (against 9.7 orders it read as one).
+    assert.equal(forecastPointsToChurn(v), false);
+    assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.5 }), true);
+    // One purchase day holding every order: no pace between purchase days.
+    assert.equal(
+      describeFeature('bgnbd_expected_purchases', { bgnbd_expected_purchases: 0.4, orders_total: 4, order_gap_days: 0, purchase_day_gap_days: NaN, horizon_days: 90 }),
+      'expected 0.4 purchase days in the next 90 days, after 4 orders on one day',
+    );
+    // The silence reason quotes the gap its z-score is measured in.
+    assert.equal(describeFeature('recency_gap_z', { recency_days: 200, order_gap_days: 270 / 29, purchase_day_gap_days: 30 }), 'no purchase for 200 days, well past their usual 30-day rhythm');
   });
 
   test('without the expectation (one column passed) the likelier outcome, no percentage', () => {
@@ -116,7 +134,7 @@ describe('the purchase-pattern forecast reads as purchases against the customerâ
         bgnbd_expected_purchases: rnd() < 0.1 ? NaN : rnd() * 10,
         bgnbd_p_alive: rnd(),
         bgnbd_logodds_no_purchase: (rnd() - 0.5) * 12,
-        order_gap_days: rnd() < 0.2 ? NaN : rnd() < 0.1 ? 0 : rnd() * 400,
+        purchase_day_gap_days: rnd() < 0.2 ? NaN : rnd() < 0.1 ? 0 : rnd() * 400,
         orders_total: 1 + Math.floor(rnd() * 20),
         horizon_days: 90,
       };
@@ -125,14 +143,14 @@ describe('the purchase-pattern forecast reads as purchases against the customerâ
   });
 
   test('the forecast points toward churn only when fewer purchases are expected than usual, as shown', () => {
-    const v = { order_gap_days: 42, orders_total: 5, horizon_days: 90 };
+    const v = { purchase_day_gap_days: 42, orders_total: 5, horizon_days: 90 };
     assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 0.3 }), true);
     // 2.14 and 90 / 42 = 2.1428â€¦ both read "2.1": equal, not fewer.
     assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.14 }), false);
     assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.04 }), true);
     assert.equal(forecastPointsToChurn({ ...v, bgnbd_expected_purchases: 2.4 }), false);
     // Both "under 0.1": not fewer as shown.
-    assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.03, order_gap_days: 2000, horizon_days: 90 }), false);
+    assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.03, purchase_day_gap_days: 2000, horizon_days: 90 }), false);
     // No usual pace: under one purchase.
     assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.94, orders_total: 1, horizon_days: 90 }), true);
     assert.equal(forecastPointsToChurn({ bgnbd_expected_purchases: 0.96, orders_total: 1, horizon_days: 90 }), false);
@@ -146,7 +164,7 @@ describe('the purchase-pattern forecast reads as purchases against the customerâ
 
   test('a forecast that does not point toward churn is no reason, and its credit is not counted', () => {
     // P(no purchase) 0.6 (log-odds 0.4) is credited +0.30, but 2.4 expected purchases against a usual 2.1 is no reason to leave.
-    const customer = { bgnbd_logodds_no_purchase: 0.4, bgnbd_expected_purchases: 2.4, bgnbd_p_alive: 0.9, recency_days: 40, orders_total: 5, order_gap_days: 42, horizon_days: 90 };
+    const customer = { bgnbd_logodds_no_purchase: 0.4, bgnbd_expected_purchases: 2.4, bgnbd_p_alive: 0.9, recency_days: 40, orders_total: 5, purchase_day_gap_days: 42, horizon_days: 90 };
     const r = topReasons(stack, [0.3, 0.05, 0.02], customer);
     assert.deepEqual(
       r.map((x) => [x.feature, x.contribution]),
@@ -157,7 +175,7 @@ describe('the purchase-pattern forecast reads as purchases against the customerâ
     );
     // 0.3 expected: the top reason, named by the expected purchases (what its words are about).
     const low = topReasons(stack, [0.3, 0.05, 0.02], { ...customer, bgnbd_expected_purchases: 0.3 });
-    assert.deepEqual(low[0], { feature: 'bgnbd_expected_purchases', text: 'expected 0.3 purchase days in the next 90 days, usually 2.1 orders', contribution: 0.3 });
+    assert.deepEqual(low[0], { feature: 'bgnbd_expected_purchases', text: 'expected 0.3 purchase days in the next 90 days, usually 2.1 purchase days', contribution: 0.3 });
   });
 
   test('the forecast is compared with the population on the expected purchases, not on P(no purchase)', () => {
@@ -166,10 +184,10 @@ describe('the purchase-pattern forecast reads as purchases against the customerâ
       features: ['bgnbd_expected_purchases', 'bgnbd_logodds_no_purchase'],
       columns: [Float64Array.from({ length: 10 }, (_, i) => (i + 1) / 10), Float64Array.from({ length: 10 }, () => 5)],
     });
-    const customer = { bgnbd_logodds_no_purchase: 1, bgnbd_expected_purchases: 0.25, recency_days: 40, orders_total: 5, order_gap_days: 30, horizon_days: 90 };
+    const customer = { bgnbd_logodds_no_purchase: 1, bgnbd_expected_purchases: 0.25, recency_days: 40, orders_total: 5, purchase_day_gap_days: 30, horizon_days: 90 };
     const r = topReasons(stack, [0.3, 0, 0], customer, 3, 0, population, undefined, null);
     // 8 of the 10 expect more than 0.25: "fewer than 80%"; usual 90 / 30 = 3.0.
-    assert.equal(r[0].text, 'expected 0.3 purchase days in the next 90 days, usually 3.0 orders â€” fewer than 80% of customers');
+    assert.equal(r[0].text, 'expected 0.3 purchase days in the next 90 days, usually 3.0 purchase days â€” fewer than 80% of customers');
   });
 
   test('reasonFeaturesOf adds the wording features a model lacks (scoring compares what a reason names)', () => {
@@ -361,7 +379,7 @@ describe('a reason that raises the risk points toward churn against the populati
   const contributions = [0.05, 0.3, -0.02, 0.1];
   // A 5-day average gap: 18 purchases in a usual 90 days, so 8.0 expected reads as fewer than usual and
   // only the median rule is under test here.
-  const customer = { recency_days: 150, bgnbd_expected_purchases: 8, bgnbd_p_alive: 0.748, complaints_30d: 3, order_gap_days: 5, horizon_days: 90 };
+  const customer = { recency_days: 150, bgnbd_expected_purchases: 8, bgnbd_p_alive: 0.748, complaints_30d: 3, purchase_day_gap_days: 5, horizon_days: 90 };
 
   test('8.0 expected purchases (more than the median 2) is not a reason, nor counted in its topic', () => {
     const r = topReasons(features, contributions, customer, 3, 0, population);
@@ -381,7 +399,7 @@ describe('a reason that raises the risk points toward churn against the populati
     assert.equal(r[0].feature, 'bgnbd_expected_purchases');
     assert.ok(Math.abs(r[0].contribution - 0.28) < 1e-12, String(r[0].contribution));
     // 5 of the 7 customers expect more than 0.5: 71%.
-    assert.equal(r[0].text, 'expected 0.5 purchase days in the next 90 days, usually 18.0 orders â€” fewer than 71% of customers');
+    assert.equal(r[0].text, 'expected 0.5 purchase days in the next 90 days, usually 18.0 purchase days â€” fewer than 71% of customers');
   });
 
   test('a value at the median keeps its credit (ties on counts: 1 order where most have 1); one below it does not', () => {

@@ -155,7 +155,7 @@ test('finished rows: a text with its "only " kept or dropped against the populat
 });
 
 test('a reason named outside the model\'s features (the stack\'s forecast reads as the expected purchases) is compared with the population as the plain path compares it', async () => {
-  // The stack's inputs; the set carries the other columns scoring loads (expected purchases, the gap between orders).
+  // The stack's inputs; the set carries the other columns scoring loads (expected purchases, the gap between purchase days).
   const features = ['bgnbd_logodds_no_purchase', 'recency_days', 'orders_total'];
   const rnd = lcg(23);
   const n = 600;
@@ -166,7 +166,7 @@ test('a reason named outside the model\'s features (the stack\'s forecast reads 
   const y = Uint8Array.from(logOdds, (l) => (l + rnd() - 0.5 > 0 ? 1 : 0));
   const forest = await RandomForest.train({ columns }, y, { nEstimators: 8, maxDepth: 5, nJobs: 1, seed: 3, featureNames: features });
   const model = { forest, file: { features, modelVersion: 'churn-test', definition: { horizonDays: 90 } } } as unknown as LoadedChurnModel;
-  const set = { cutoff: '2025-01-01', features: [...features, 'bgnbd_expected_purchases', 'order_gap_days'], columns: [...columns, expected, gap], customerIds: Array.from({ length: n }, (_, i) => `S${i}`) };
+  const set = { cutoff: '2025-01-01', features: [...features, 'bgnbd_expected_purchases', 'purchase_day_gap_days'], columns: [...columns, expected, gap], customerIds: Array.from({ length: n }, (_, i) => `S${i}`) };
   const format = { locale: 'en-GB', currency: 'EUR' };
   const population = populationOf(set);
   const ctx: RowContext = { limit: 3, population, format, head: 'run\t', tail: '\n' };
@@ -177,7 +177,7 @@ test('a reason named outside the model\'s features (the stack\'s forecast reads 
     const reasons = topReasons(features, whole.contributions, { ...rowValues(set, i), horizon_days: 90 }, 3, i * features.length, population, format, null);
     want += `run\t${tsvString(set.customerIds[i])}\t${p}\t${riskBand(p)}\t${tsvReasons(reasons)}\n`;
   }
-  assert.match(want, /\('bgnbd_expected_purchases','expected [\d.]+ purchase days in the next 90 days, usually [\d.]+ orders — fewer than \d+% of customers'/, 'some forecast reason is compared on the expected purchases');
+  assert.match(want, /\('bgnbd_expected_purchases','expected [\d.]+ purchase days in the next 90 days, usually [\d.]+ purchase days — fewer than \d+% of customers'/, 'some forecast reason is compared on the expected purchases');
   assert.doesNotMatch(want, /bgnbd_logodds_no_purchase'|chance/);
   const rows = pendingRows(model, set, 0, n, 3, format);
   assert.equal([0, 250, n].slice(1).map((end, k) => pendingRowsTsv(model, rows, [0, 250][k], end, ctx)).join(''), want);
