@@ -918,7 +918,12 @@ export class RowEncoder {
       }
       cents = major;
     }
-    const base = rate === 1 ? cents : Math.round(cents * rate);
+    // Half away from zero, as timesRateExact and the engine path round. cents is never negative
+    // today (amount fields have min 0, and #markCredit strips a credit's sign before this, so a
+    // credit converts as the magnitude its sale does); Math.round alone would take a −12.5 of a
+    // field that allowed negatives to −12 and its +12.5 twin to 13, a cent that never cancels.
+    const product = cents * rate;
+    const base = rate === 1 ? cents : product < 0 ? -Math.round(-product) : Math.round(product);
     if (Number.isSafeInteger(base)) out.cents(base);
     else {
       // Past 2^53 a double's product has lost digits: the exact product, and a reject past the column.

@@ -135,6 +135,59 @@ describe('amounts past 2^53 hundredths and past the column', () => {
   });
 });
 
+// Session 13: a sale and its full credit at a rate must cancel to the cent where the base amount
+// has a half cent. The encoder rounds cents × rate with Math.round, which takes −12.5 to −12: it is
+// safe only because a credit's sign is stripped first (credits.sign) and converted as a magnitude,
+// stored with status credit. Expected amounts by hand: 0.25 USD × 0.5 = 12.5 cents → 0.13,
+// 0.03 × 0.5 = 1.5 → 0.02, 0.24 × 0.5 = 12 → 0.12. Both parse paths: the engine's takes the
+// unsigned amounts (its shape has no sign), the JS path the credit lines.
+describe('a credit at a rate rounds half away from zero, as its sale does', () => {
+  let tw: TestWarehouse;
+  const halfDir = mkdtempSync(join(tmpdir(), 'amount-half-'));
+  before(async () => {
+    tw = await warehouseWithSchema();
+  });
+  after(async () => {
+    await tw.close();
+    rmSync(halfDir, { recursive: true, force: true });
+  });
+
+  for (const engine of ['off', 'on']) {
+    it(`sale and credit cancel to the cent (engine parse ${engine})`, { timeout: 120_000 }, async () => {
+      const src = `half${engine}`;
+      const file = join(halfDir, `${src}.csv`);
+      writeFileSync(
+        file,
+        [
+          'source,transaction_id,order_id,customer_ref,order_date,status,amount,currency',
+          `${src},S1,O1,C1,2024-01-05 10:00:00,completed,0.25,USD`,
+          `${src},R1,O1,C1,2024-01-06 10:00:00,completed,-0.25,USD`,
+          `${src},S2,O2,C1,2024-01-05 10:00:00,completed,0.03,USD`,
+          `${src},R2,O2,C1,2024-01-06 10:00:00,completed,-0.03,USD`,
+          `${src},R3,O3,C2,2024-01-06 10:00:00,completed,-0.24,USD`,
+        ].join('\n') + '\n',
+      );
+      const before = process.env.CRM_INGEST_ENGINE_PARSE;
+      process.env.CRM_INGEST_ENGINE_PARSE = engine;
+      let s;
+      try {
+        s = await ingestFile(tw.warehouse, { entity: 'transactions', file, mapping: { credits: { sign: true }, currency: { base: 'EUR', rates: { USD: 0.5 } } } as never, rejectsFile: false });
+      } finally {
+        if (before === undefined) delete process.env.CRM_INGEST_ENGINE_PARSE;
+        else process.env.CRM_INGEST_ENGINE_PARSE = before;
+      }
+      assert.equal(s.error, undefined);
+      assert.deepEqual([s.read, s.loaded, s.rejected], [5, 5, 0], JSON.stringify(s.rejects));
+      const stored = await rows<{ id: string; amount: string }>(
+        tw.warehouse,
+        `SELECT transaction_id AS id, concat(status, ' ', toString(amount)) AS amount FROM \`${tw.warehouse.database}\`.transactions FINAL WHERE source = {src:String} ORDER BY id`,
+        { src },
+      );
+      assert.deepEqual(Object.fromEntries(stored.map((r) => [r.id, r.amount])), { R1: 'credit 0.13', R2: 'credit 0.02', R3: 'credit 0.12', S1: 'completed 0.13', S2: 'completed 0.02' });
+    });
+  }
+});
+
 describe('the exact product and the encoder past 2^53', () => {
   it('multiplies by the rate as written, rounding half away from zero', () => {
     assert.equal(timesRateExact(3839926014632, 2345.67), 9007199254741843n);
