@@ -402,11 +402,16 @@ export async function runRequest(req: IncomingMessage, res: ServerResponse, opti
   } catch (error) {
     if (pooled) {
       traced(pooled, false);
-      // chdb keeps what a statement had formatted before it failed and hands it to the Session's next
-      // statement as the start of its result: another request's (another user's) rows. A pooled Session
-      // is replaced; an HTTP session's pinned one keeps its state, so a throwaway statement takes the rest.
-      if (named) await runQuery(pooled.session, 'SELECT 1', 'TabSeparated').catch(() => undefined);
-      else pooled.dirty = true;
+      // The failed statement's formatted rows would start the Session's next result (takeLeftover).
+      // A Session not proven clean is replaced: a pooled one on release, an HTTP session's pinned one
+      // by closing that HTTP session (its state goes with it, as at its timeout). An aborted pooled
+      // request is replaced without trying: its stream may have been stopped mid-block.
+      const clean = named ? await pooled.takeLeftover() : !pooled.dirty && !aborted.signal.aborted && (await pooled.takeLeftover());
+      if (!clean && named) {
+        ctx.sessions.release(named, true);
+        named = undefined;
+        pooled = undefined;
+      } else if (!clean) pooled.dirty = true;
     }
     if (aborted.signal.aborted) {
       res.destroy();
