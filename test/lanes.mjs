@@ -57,6 +57,7 @@ export const NODE_TESTS = {
     'test/lib/access.test.ts',
     'test/lib/migrations.test.ts',
     'test/lib/decimal-quantity-migration.test.ts', // migration 024 on a warehouse the code before it wrote
+    'test/lib/owner-projections-migration.test.ts', // migration 025: owners read their share through the projection
     'test/ingest/decimal-quantity.test.ts', // Xero/QuickBooks exports with hours through detect, the load and Cube
     'test/ingest/order-totals-load.test.ts', // line-level exports with order totals through detect's drafts, the load and Cube
     'test/lib/privacy/erase.test.ts', // erasure and subject access on the engine, through the ingest jobs

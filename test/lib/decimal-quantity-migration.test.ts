@@ -66,7 +66,8 @@ test('the upgrade keeps every row as the old code stored it; the copy and the vi
   );
   const copyBefore = await lines('transactions_by_customer');
 
-  const { applied } = await applyMigrations(tw.warehouse.client, { database: db });
+  // 024 alone: later migrations have their own tests.
+  const { applied } = await applyMigrations(tw.warehouse.client, { database: db }, migrations.filter((m) => m.version <= 24));
   assert.deepEqual(applied.map((m) => m.version), [24]);
 
   const types = await rows<{ table: string; type: string }>(

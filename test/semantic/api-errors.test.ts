@@ -239,6 +239,10 @@ describe('/v1/sql', () => {
     assert.ok(executed.length > 0, 'the query ran and is in the trace log');
     const sql = executed.join('\n');
     for (const source of ['paid_orders_current', 'customers_resolved WHERE owner_id = ?', 'customer_value_current']) assert.ok(sql.includes(source), source);
+    // The derived tables are read through their owner projection (migration 025): their own owner
+    // column narrows the read, ANDed with the live condition, never instead of it.
+    const both = 'owner_id = ? AND customer_id IN (SELECT customer_id FROM customers_resolved WHERE owner_id = ?)';
+    for (const table of ['paid_orders_current', 'customer_value_current']) assert.ok(sql.includes(`${table} WHERE ${both}`), table);
     assert.ok(!sql.includes(OWNER_ANN), 'the owner id is a bound parameter, not pasted SQL');
   });
 });

@@ -21,6 +21,7 @@ import { episodeClosureReasonStatements } from './021-episode-closure-reason.ts'
 import { lapsedBandCardWindowStatements } from './022-lapsed-band-card-window.ts';
 import { campaignMemberRevenueStatements } from './023-campaign-member-revenue-unknown.ts';
 import { decimalQuantityStatements } from './024-decimal-quantity.ts';
+import { ownerProjectionStatements } from './025-owner-projections.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -65,6 +66,7 @@ export const migrations: Migration[] = [
   { version: 22, name: 'lapsed-band-card-window', statements: lapsedBandCardWindowStatements },
   { version: 23, name: 'campaign-member-revenue-unknown', statements: campaignMemberRevenueStatements },
   { version: 24, name: 'decimal-quantity', statements: decimalQuantityStatements },
+  { version: 25, name: 'owner-projections', statements: ownerProjectionStatements },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
