@@ -6,6 +6,7 @@ import { AMBIGUOUS_UNIT_PRICES, dealStatusOf, NAME_REFS, PROFILES, SYNONYMS, VAL
 import { guessColumn, type ColumnGuess, type ColumnKind } from './guess-column.ts';
 import { guessCurrencySign, guessNumberFormat, withMinusForParens, withoutCurrencySign, type NumberGuess } from './guess-number.ts';
 import { judgeAmount } from './order-totals.ts';
+import { QUANTITY_INTEGER_DIGITS, QUANTITY_SCALE } from '../validate/parse-quantity.ts';
 
 /** A sample as rows of text, whatever the format it came from. */
 export interface SampleTable {
@@ -131,18 +132,21 @@ interface Assignment {
   /** column index → field */
   fieldOf: Map<number, string>;
   profile?: ExportProfile;
+  /** Why a headerless column got its field when its kind alone did not say it (for the draft's $comment). */
+  notes?: string[];
 }
 
 function profileFor(keys: string[], entity: EntityName): ExportProfile | undefined {
   return PROFILES.find((p) => p.entity === entity && p.signature.every((s) => keys.includes(s)));
 }
 
-function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[], exclude: ReadonlySet<number> = new Set()): Assignment {
+function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[], exclude: ReadonlySet<number> = new Set(), decimal = '.'): Assignment {
   const keys = table.names.map(headerKey);
   const fieldOf = new Map<number, string>();
   // Columns found to be order totals: not used, so the next candidate (the line amount) gets the field.
   for (const col of exclude) fieldOf.set(col, '');
   const taken = new Set<string>();
+  let notes: string[] | undefined;
   const field = (name: string): FieldSpec | undefined => spec.fields.find((f) => f.name === name);
   const profile = table.header || table.format !== 'csv' ? profileFor(keys, spec.name) : undefined;
   const put = (col: number, name: string): void => {
@@ -184,14 +188,33 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[], ex
       if (best >= 0) put(best, f.name);
     }
   } else {
+    const written = (col: number): DecimalsWritten => decimalsWritten(distinctValues(table, col), decimal);
     for (const role of BY_POSITION[spec.name] ?? []) {
       const f = field(role.field);
       if (!f || taken.has(role.field)) continue;
       let cols = guesses.map((g, col) => ({ g, col })).filter(({ g, col }) => !fieldOf.has(col) && role.kinds.includes(g.kind));
       // Without a header an enum column must spell the field's values (or their known synonyms).
       if (f.type === 'enum') cols = cols.filter(({ g, col }) => g.kind === 'enum' && spellsValues(spec, f, distinctValues(table, col)));
+      // The amount is a column written as money (two decimals on every value) when some are and
+      // others are not: hours after the amount (90.00, 7.5) are not the line's amount.
+      if (role.field === spec.money?.amount && cols.some(({ col }) => written(col) === 'cents') && cols.some(({ col }) => written(col) !== 'cents'))
+        cols = cols.filter(({ col }) => written(col) === 'cents');
       cols.sort((a, b) => role.kinds.indexOf(a.g.kind) - role.kinds.indexOf(b.g.kind) || (role.last ? b.col - a.col : a.col - b.col));
       if (cols.length > 0) put(cols[0].col, role.field);
+      else if (role.field === spec.money?.quantity) {
+        // No whole-number column: a decimal one is the quantity (7.5 hours, 1.25 kg) when the file
+        // writes its amount with two decimals on every value and this column otherwise (8, 7.5,
+        // 0.125): written unlike money, so not a price, a tax or a second amount written as money.
+        const amountCol = [...fieldOf].find(([, x]) => x === spec.money!.amount)?.[0];
+        if (amountCol === undefined || written(amountCol) !== 'cents') continue;
+        const q = guesses.findIndex((g, col) => !fieldOf.has(col) && g.kind === 'decimal' && written(col) === 'units');
+        if (q >= 0) {
+          put(q, role.field);
+          (notes ??= []).push(
+            `${role.field}: column ${q + 1} holds decimals written unlike the amounts (e.g. ${example(table, q)}, where column ${amountCol + 1} writes two decimals on every value): read as a decimal quantity (hours, weights) — check it is not a price or a rate`,
+          );
+        }
+      }
     }
   }
   // A bare "Price" is per unit only beside a quantity; alone it is the line's amount.
@@ -218,7 +241,24 @@ function assign(spec: EntitySpec, table: SampleTable, guesses: ColumnGuess[], ex
   if (profile) score += profile.bonus ?? 10;
   const fileName = basename(table.file);
   for (const [re, entity] of FILE_HINTS) if (entity === spec.name && re.test(fileName)) score += 2;
-  return { entity: spec.name, score, fieldOf, profile };
+  return { entity: spec.name, score, fieldOf, profile, notes };
+}
+
+/**
+ * How a numeric column writes its decimals: `cents` when every value has exactly two (money as
+ * exports write it, thousands separators allowed), `units` when the values are plain numbers of up to
+ * 8 decimals (what a quantity holds) and some are written otherwise than with two (8, 7.5, 0.125),
+ * `other` for anything else.
+ */
+type DecimalsWritten = 'cents' | 'units' | 'other';
+function decimalsWritten(values: string[], decimal: string): DecimalsWritten {
+  if (values.length === 0) return 'other';
+  const d = decimal === ',' ? ',' : '\\.';
+  const group = decimal === ',' ? "[.' \u00a0]" : "[,' \u00a0]";
+  const cents = new RegExp(`^-?\\d{1,3}(?:${group}?\\d{3})*${d}\\d{2}$`);
+  if (values.every((v) => cents.test(v))) return 'cents';
+  const units = new RegExp(`^-?\\d{1,${QUANTITY_INTEGER_DIGITS}}(?:${d}(\\d{1,${QUANTITY_SCALE}}))?$`);
+  return values.every((v) => units.test(v)) ? 'units' : 'other';
 }
 
 function spellsValues(spec: EntitySpec, f: FieldSpec, values: string[]): boolean {
@@ -300,7 +340,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
     dayOrderFrom = table.names[by];
     for (const g of guesses) if (g.date?.sure === 'low' && slashOrder(g) === decided[0]) g.date = { ...g.date, sure: 'high', alternative: undefined };
   }
-  const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses));
+  const candidates = (opts.entity ? [opts.entity] : ENTITY_NAMES).map((e) => assign(ENTITIES[e], table, guesses, new Set(), numbers.decimal));
   const ranked = [...candidates].sort((a, b) => b.score - a.score);
   let chosen = ranked[0];
   // Rows the export's profile leaves out (PayPal's currency conversions, withdrawals) are guessed
@@ -390,6 +430,7 @@ export function proposeMapping(sample: SampleTable, opts: ProposeOptions = {}): 
       }
     }
   }
+  comment.push(...(chosen.notes ?? []));
   if (table.format === 'csv' && !table.header) {
     mapping.csv!.header = false;
     mapping.csv!.names = names;

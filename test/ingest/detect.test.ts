@@ -358,6 +358,38 @@ describe('detect: dry run through the load path', () => {
     assert.deepEqual(refused.rejects.map((r) => [r.line, r.field]), [[3, 'order_date'], [4, 'amount']]);
     assert.match(refused.rejects[1].reason, /^line 4, field amount: "-3" is negative: a return or credit line .*set "credits": \{"sign": true\} in the mapping/);
   });
+  // Session 13: a headerless file mapped only whole-number columns to quantity, and took the last
+  // decimal column as the amount: hours (7.5) were left out, or read as the amount when after it.
+  it('headerless: decimal quantities written unlike the amounts map to quantity, before or after the amount', async () => {
+    const rows = [
+      ['C-1', '2024-01-05 10:00:00', '7.5', '675.00'],
+      ['C-2', '2024-01-06 11:00:00', '8', '720.00'],
+      ['C-1', '2024-01-07 09:00:00', '0.25', '22.50'],
+      ['C-3', '2024-01-08 15:30:00', '3.75', '1,337.50'],
+    ];
+    const draftOf = async (name: string, lines: string[][]) => {
+      const file = join(dir, name);
+      writeFileSync(file, lines.map((r) => r.map((v) => (v.includes(',') ? `"${v}"` : v)).join(',')).join('\n') + '\n');
+      const draft = proposeMapping(await readSample(file));
+      const run = await dryRun(file, draft.entity, draft.mapping, { previewRows: 5 });
+      return { draft, preview: run.preview.map((r) => [r.customer_ref, r.quantity, r.amount]), rejects: run.rejects };
+    };
+    const want = [['C-1', '7.5', '675.00'], ['C-2', '8', '720.00'], ['C-1', '0.25', '22.50'], ['C-3', '3.75', '1337.50']];
+    const before = await draftOf('hours.csv', rows);
+    assert.equal(before.draft.entity, 'transactions');
+    assert.deepEqual(before.draft.mapping.csv?.names, ['customer_ref', 'order_date', 'quantity', 'amount']);
+    assert.ok(before.draft.mapping.$comment.some((c) => /^quantity: column 3 holds decimals written unlike the amounts .*column 4 writes two decimals/.test(c)), before.draft.mapping.$comment.join('\n'));
+    assert.deepEqual([before.preview, before.rejects], [want, []]);
+    const after = await draftOf('hours-last.csv', rows.map((r) => [r[0], r[1], r[3], r[2]]));
+    assert.deepEqual(after.draft.mapping.csv?.names, ['customer_ref', 'order_date', 'amount', 'quantity']);
+    assert.deepEqual([after.preview, after.rejects], [want, []]);
+    // A decimal column written as money (a unit price, 90.00) is no quantity: left out, the amount is the last.
+    const priced = await draftOf('priced.csv', rows.map((r) => [r[0], r[1], '90.00', r[3]]));
+    assert.deepEqual(priced.draft.mapping.csv?.names, ['customer_ref', 'order_date', 'column_3', 'amount']);
+    // Amounts not written with two decimals: nothing tells hours from money, no quantity guessed.
+    const plain = await draftOf('plain.csv', rows.map((r) => [r[0], r[1], r[2], r[3].replace(/\.?0+$/, '').replace(',', '')]));
+    assert.deepEqual(plain.draft.mapping.csv?.names, ['customer_ref', 'order_date', 'column_3', 'amount']);
+  });
   it('unit price × quantity, and credit lines by sign or by an order-number prefix, as the load stores them', async () => {
     const file = join(dir, 'invoices.csv');
     writeFileSync(
