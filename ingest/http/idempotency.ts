@@ -30,6 +30,26 @@ function invalidKey(why: string): HttpError {
 }
 
 /**
+ * Where a key is stored. The ingest token's keys are stored as sent (as before source tokens, so
+ * its senders' retries keep replaying); a source token's under `source:<source> <key>` — a key
+ * cannot hold a space, so no other sender's key can name that row. Tenth security review: with one
+ * namespace, a source token's holder could send another sender's key and learn from the 422
+ * whether it had been used.
+ */
+export function storedKey(key: string, scope: string | undefined): string {
+  return scope === undefined ? key : `source:${scope} ${key}`;
+}
+
+/**
+ * A source token's key stored before keys were scoped (stored as sent). It counts only as a replay
+ * of the very same request, whose body its sender holds anyway; any other request under it is
+ * another sender's business, so it is not a conflict to report.
+ */
+export function legacyReplay(prior: StoredRequest | undefined, requestSha256: string): StoredRequest | undefined {
+  return prior && prior.requestSha256 === requestSha256 ? prior : undefined;
+}
+
+/**
  * What makes two requests "the same": entity, the URL's source and the decoded body bytes (so the
  * same batch gzip-compressed differently is still the same request).
  */

@@ -8,7 +8,7 @@ import { checkDeclaredLength, contentCoding, readBody, type ContentCoding } from
 import { errorBody, HttpError } from './errors.ts';
 import { AdmissionQueue, QueueRefusal, type QueueClock, type QueueStats, type Ticket } from './queue.ts';
 import { loadVariables } from '../../lib/config/schema.ts';
-import { KeyedLock, parseIdempotencyKey, requestDigest, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
+import { KeyedLock, legacyReplay, parseIdempotencyKey, requestDigest, storedKey, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
 import { batchFormat, parseBatch, type BatchFormat } from './parse.ts';
 import { HTTP_ENTITIES, type HttpEntity, type IngestBatchFn } from './batch.ts';
 import { PhaseClock } from './phases.ts';
@@ -183,9 +183,10 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       const summary = await load();
       return send(res, summaryStatus(summary), summaryBody(summary), {}, { records: records.length, note: `batch=${summary.batch_id}${waited}`, phases: phases.done() });
     }
-    return locks.run(key, async () => {
+    const stored = storedKey(key, scope);
+    return locks.run(stored, async () => {
       phases.lap('keyLock');
-      const prior = await store.find(key);
+      const prior = (await store.find(stored)) ?? (scope === undefined ? undefined : legacyReplay(await store.find(key), requestSha256));
       phases.lap('keyLookup');
       if (prior) {
         if (prior.requestSha256 !== requestSha256) {
@@ -200,7 +201,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
       }
       const summary = await load();
       try {
-        await store.save(key, { entity, batchId: summary.batch_id, requestSha256, response: JSON.stringify(summary) });
+        await store.save(stored, { entity, batchId: summary.batch_id, requestSha256, response: JSON.stringify(summary) });
       } catch (err) {
         // The batch is loaded; answering 500 would only make the client resend it. A resend is
         // harmless (upserts by id) but would not be a replay: say so in the log.

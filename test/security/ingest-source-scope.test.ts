@@ -100,3 +100,69 @@ test('a source token sends its own source only; the ingest token still sends any
   assert.equal(master.status, 200, await master.text());
   assert.deepEqual(await crmRecord(), { email: 'anna.new@crm.example', owner_id: 'OWN-C' });
 });
+
+// Tenth review: idempotency keys were one namespace for every token, so a source token's holder
+// could send another sender's key and learn from a 422 whether it had been used (and which keys a
+// colleague's system uses). Now a source token's keys are its own; the ingest token's are stored
+// as before, so its senders' retries still replay.
+test("a source token's idempotency keys are its own: another sender's key is neither a conflict nor a replay", async () => {
+  const { sourceToken } = await import('../../ingest/http/auth.ts');
+  const shop = sourceToken(TOKEN, 'shop');
+  const support = sourceToken(TOKEN, 'support');
+  const send = (token: string, source: string, key: string, id: string) =>
+    fetch(`${server.url}/v1/ingest/customers?source=${source}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify([{ source_id: id, name: `Customer ${id}` }]),
+    });
+  // The CRM's system (the ingest token) and the support desk (its source token) each use a key.
+  const crm = await send(TOKEN, 'sales', 'batch-crm-0001', 'SA-KEY-1');
+  assert.equal(crm.status, 200, await crm.text());
+  const desk = await send(support, 'support', 'batch-desk-0001', 'SU-KEY-1');
+  assert.equal(desk.status, 200, await desk.text());
+  // The shop's token holder probes both keys with a request of its own: a fresh load each time.
+  for (const key of ['batch-crm-0001', 'batch-desk-0001']) {
+    const probe = await send(shop, 'shop', key, `SH-${key}`);
+    const text = await probe.text();
+    assert.equal(probe.status, 200, `${key}: ${text}`);
+    assert.equal(probe.headers.get('idempotent-replayed'), null, key);
+    assert.equal((JSON.parse(text) as { loaded: number }).loaded, 1, key);
+    // Its own key now works as a key: the retry replays, another request under it conflicts.
+    const retry = await send(shop, 'shop', key, `SH-${key}`);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true', `${key}: ${await retry.text()}`);
+    assert.equal((await send(shop, 'shop', key, 'SH-OTHER')).status, 422, key);
+  }
+  // The other senders' retries still replay their own answers, and their conflicts are still theirs.
+  const crmRetry = await send(TOKEN, 'sales', 'batch-crm-0001', 'SA-KEY-1');
+  assert.equal(crmRetry.headers.get('idempotent-replayed'), 'true', await crmRetry.text());
+  assert.equal((await send(TOKEN, 'sales', 'batch-crm-0001', 'SA-KEY-2')).status, 422);
+  const deskRetry = await send(support, 'support', 'batch-desk-0001', 'SU-KEY-1');
+  assert.equal(deskRetry.headers.get('idempotent-replayed'), 'true', await deskRetry.text());
+  // The rows the probes wrote are the shop's own, under their own keys.
+  const rs = await tw.warehouse.client.query({ query: "SELECT idempotency_key FROM ingest_requests WHERE idempotency_key LIKE '%batch-%' ORDER BY idempotency_key", format: 'JSONEachRow' });
+  assert.deepEqual((await rs.json<{ idempotency_key: string }>()).map((r) => r.idempotency_key), [
+    'batch-crm-0001',
+    'source:shop batch-crm-0001',
+    'source:shop batch-desk-0001',
+    'source:support batch-desk-0001',
+  ]);
+});
+
+test('a source token retry of a batch stored before keys were scoped still replays it', async () => {
+  const { sourceToken } = await import('../../ingest/http/auth.ts');
+  const shop = sourceToken(TOKEN, 'shop');
+  const body = JSON.stringify([{ source_id: 'SH-LEGACY', name: 'Legacy' }]);
+  const first = await post('/v1/ingest/customers?source=shop', shop, body);
+  const answer = await first.text();
+  assert.equal(first.status, 200, answer);
+  // As the code before stored it: under the key as sent.
+  const { requestDigest } = await import('../../ingest/http/idempotency.ts');
+  await tw.warehouse.client.insert({
+    table: 'ingest_requests',
+    values: [{ idempotency_key: 'legacy-0001', entity: 'customers', batch_id: (JSON.parse(answer) as { batch_id: string }).batch_id, request_sha256: requestDigest('customers', 'shop', Buffer.from(body)), response: answer, version: Date.now() }],
+    format: 'JSONEachRow',
+  });
+  const retry = await fetch(`${server.url}/v1/ingest/customers?source=shop`, { method: 'POST', headers: { authorization: `Bearer ${shop}`, 'content-type': 'application/json', 'idempotency-key': 'legacy-0001' }, body });
+  assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+  assert.equal(await retry.text(), answer);
+});
