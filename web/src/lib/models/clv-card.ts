@@ -56,6 +56,9 @@ export const PREDICTORS: { name: Predictor; description: string }[] = [
 const signed = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? '—' : `${v > 0 ? '+' : v < 0 ? '−' : ''}${formatPercent(Math.abs(v))}`;
 
+/** The past_rate baseline in the check's unit: spend per day, or purchase days per day. */
+const pastRateWords = (check: Pick<ClvCheckView, 'measure'>): string => `baseline: the customer’s own ${clvMeasureWords(check)} per day so far, carried forward`;
+
 /** What a check measures, in words: the BG/NBD's purchases are purchase days (several orders on one day count once). */
 export const clvMeasureWords = (check: Pick<ClvCheckView, 'measure'>): string => (check.measure === 'purchases' ? 'purchase days' : check.measure);
 
@@ -81,7 +84,9 @@ export interface ClvPredictorRow {
 export function clvPredictorRows(check: ClvCheckView): ClvPredictorRow[] {
   return PREDICTORS.map(({ name, description }) => ({
     name,
-    description,
+    // past_rate carries forward the check's own measure (models/clv/holdout.ts): under purchase days
+    // "spend per day" named the wrong one.
+    description: name === 'past_rate' ? pastRateWords(check) : description,
     totalErrors: check.folds.map((f) => signed(f.scores[name].totalError)).join(' / '),
     mae: clvAmount(check, check.mean[name].mae),
     spearman: formatScore(check.mean[name].spearman),

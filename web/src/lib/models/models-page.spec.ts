@@ -315,6 +315,11 @@ describe('Models page: the CLV model card', () => {
     expect(screen.getByTestId('clv-folds')).toHaveTextContent(
       '1998-04-01 → 1998-06-30 (2,357 customers, actual 495 purchase days)',
     );
+    // Session 13: the past-rate baseline of a purchase-day check read "own spend per day" (CDNOW's Models page).
+    expect(row('past_rate')).toHaveTextContent(
+      'baseline: the customer’s own purchase days per day so far, carried forward',
+    );
+    expect(row('past_rate')).not.toHaveTextContent('spend');
   });
 
   test('no CLV card yet, and a read error, without hiding the churn card', () => {
