@@ -16,5 +16,8 @@ describe('cellText: a cell with nothing in it says what it can', () => {
   test('a column without a fallback formats as before', () => {
     expect(cellText({ v: '12.5' }, { key: 'v', label: 'V', format: 'currency' }, formatValue)).toBe(formatValue('12.5', 'currency'));
     expect(cellText({ v: '' }, { key: 'v', label: 'V', fallback: { text: 'none' } }, formatValue)).toBe('none');
+    const when: Column = { key: 'v', label: 'V', format: 'percent', fallback: { text: 'lapsed', when: { key: 'band', is: 'lapsed' } } };
+    expect(cellText({ v: null, band: 'lapsed' }, when, formatValue)).toBe('lapsed');
+    expect(cellText({ v: null, band: 'high' }, when, formatValue)).toBe(formatValue(null, 'percent'));
   });
 });

@@ -27,18 +27,23 @@ export interface Column {
   /**
    * What the cell says when its value is empty: e.g. a customer without a name (a purchase log
    * such as CDNOW has none) showed "—" on every row of the list; `id` shows the row's id instead,
-   * `text` a fixed word.
+   * `text` a fixed word; with `when`, only on rows where that key holds that value (a lapsed
+   * customer's churn risk says "lapsed", not the "—" of a customer never scored).
    */
-  fallback?: { id: string } | { text: string };
+  fallback?: { id: string } | { text: string; when?: { key: string; is: string } };
 }
 
 /** A cell's text: the formatted value, or the column's fallback when the value is empty. */
 export function cellText(row: Row, c: Column, format: (v: unknown, f: ValueFormat) => string): string {
   const v = row[c.key];
   if ((v === null || v === undefined || v === '') && c.fallback) {
-    if ('text' in c.fallback) return c.fallback.text;
-    const id = row[c.fallback.id];
-    if (id !== null && id !== undefined && id !== '') return `${String(id)} (no name)`;
+    if ('text' in c.fallback) {
+      const w = c.fallback.when;
+      if (!w || row[w.key] === w.is) return c.fallback.text;
+    } else {
+      const id = row[c.fallback.id];
+      if (id !== null && id !== undefined && id !== '') return `${String(id)} (no name)`;
+    }
   }
   return format(v, c.format ?? 'text');
 }

@@ -1,5 +1,8 @@
 import { expect, test } from 'vitest';
 import type { Filters } from '../filters/url-filters.ts';
+import { cellText } from '../drill.ts';
+import { withoutLapsedProbability } from '../churn/lapsed.ts';
+import { formatValue } from '../format/format.ts';
 import { customerListQuery, LIST_COLUMNS, recencyNote, parseListParams, searchFilter, sortKeyOf, PAGE_SIZE } from './queries.ts';
 
 const f: Filters = { from: '2025-11-01', to: '2026-10-31', region: '', channel: '', owner: 'U-OWN-03', segment: '' };
@@ -43,4 +46,14 @@ test('the recency column says it counts days to the figures\' as-of day, read fr
   expect(recencyNote([])).toBeUndefined();
   expect(recencyNote([{ 'customer_base.value_as_of': null }])).toBeUndefined();
   expect(LIST_COLUMNS.find((c) => c.key === 'customer_base.days_since_last_purchase')?.label).toBe('Days since last order');
+});
+
+// Session 13 (CDNOW sweep): 1,540 of 2,357 customers are lapsed; the list showed "—" as their churn
+// risk, the same as a customer never scored. The page's rows go through withoutLapsedProbability.
+test('the churn-risk cell of a lapsed customer says lapsed; a never-scored one stays empty; a scored one its percent', () => {
+  const col = LIST_COLUMNS.find((c) => c.key === 'customer_base.churn_probability')!;
+  const cell = (row: Record<string, unknown>) => cellText(withoutLapsedProbability(row, 'customer_base.churn_risk_band', 'customer_base.churn_probability'), col, formatValue);
+  expect(cell({ 'customer_base.churn_probability': 0.91, 'customer_base.churn_risk_band': 'lapsed' })).toBe('lapsed');
+  expect(cell({ 'customer_base.churn_probability': null, 'customer_base.churn_risk_band': null })).toBe(formatValue(null, 'percent'));
+  expect(cell({ 'customer_base.churn_probability': 0.496, 'customer_base.churn_risk_band': 'medium' })).toBe('49.6%');
 });

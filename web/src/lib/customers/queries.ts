@@ -101,7 +101,9 @@ export const LIST_COLUMNS: Column[] = [
   { key: 'customer_base.rfm_segment', label: 'Segment', sortable: true, priority: 2 },
   { key: 'customer_base.lifetime_value', label: 'LTV', format: 'currency', sortable: true, priority: 1 },
   { key: 'customer_base.predicted_clv', label: 'CLV (12 m)', format: 'currency', sortable: true, priority: 1 },
-  { key: 'customer_base.churn_probability', label: 'Churn risk', format: 'percent', sortable: true, priority: 1 },
+  // A lapsed customer's probability is left out (withoutLapsedProbability): its cell says why, where
+  // a bare "—" read as not scored or unknown.
+  { key: 'customer_base.churn_probability', label: 'Churn risk', format: 'percent', sortable: true, priority: 1, fallback: { text: 'lapsed', when: { key: 'customer_base.churn_risk_band', is: 'lapsed' } } },
   { key: 'customer_base.days_since_last_purchase', label: 'Days since last order', format: 'days', sortable: true, priority: 1 },
 ];
 
