@@ -17,6 +17,7 @@ import { join, relative } from 'node:path';
 import { AuthError, SQL_ROLES, secretKey, tokenFromHeader, verifyToken, type Role } from './security/auth.ts';
 import { publicError, requestIdFor } from './security/errors.ts';
 import { guardQuery, type CubeQuery } from './security/query-guard.ts';
+import { timeMembers } from './security/time-members.ts';
 import { queryFanoutGuard } from './security/query-fanout.ts';
 import { accountQueues } from './security/account-queues.ts';
 import { routePath } from './security/route-path.ts';
@@ -347,6 +348,7 @@ const traceRequests: Middleware = (req, res, next) => {
 async function main(): Promise<void> {
   const model = modelDocs(need('CUBEJS_SCHEMA_PATH'));
   const hidden = hiddenCubes(model.docs);
+  const times = timeMembers(model.docs);
   // Dashboard tokens end with their session (security/account-check.ts): the accounts and signed-out
   // sessions, read through a driver of its own at most every 2 s while such tokens arrive.
   const accountDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
@@ -359,6 +361,18 @@ async function main(): Promise<void> {
       throw err;
     }
   });
+  // The zones the warehouse knows, read once when a query first names one; a failed read is retried
+  // at the next such query and meanwhile Node's list alone decides (the guard's check before).
+  let zonesRead: Promise<ReadonlySet<string>> | undefined;
+  const warehouseZones = (): Promise<ReadonlySet<string>> =>
+    (zonesRead ??= accountDriver.query('SELECT time_zone FROM system.time_zones').then(
+      (rows) => new Set((rows as { time_zone?: unknown }[]).map((r) => String(r.time_zone))),
+      (err: Error) => {
+        zonesRead = undefined;
+        cubeLog.warn({ error: err.message }, 'the warehouse time zones could not be read');
+        return new Set<string>();
+      },
+    ));
   const core = new CubejsServerCore({
     dbType: 'clickhouse',
     // Cube joins the schema path onto the working directory, so an absolute one must be made relative.
@@ -404,7 +418,8 @@ async function main(): Promise<void> {
       const live = await checkSessionToken(auth, apiKey, accounts);
       if (!live.ok) throw new CubejsHandlerError(live.status, live.status === 403 ? 'Forbidden' : 'AccountCheckUnavailable', live.message);
     },
-    queryRewrite: async (query: CubeQuery, context: { securityContext?: unknown }) => guardQuery(query, context.securityContext, hidden),
+    queryRewrite: async (query: CubeQuery, context: { securityContext?: unknown }) =>
+      guardQuery(query, context.securityContext, { hiddenCubes: hidden, timeMembers: times, zones: query.timezone === undefined ? undefined : await warehouseZones() }),
     // Every role gets the same API surface; what it sees is decided by the security context in SQL.
     contextToApiScopes: async () => ['graphql', 'meta', 'data'],
   });

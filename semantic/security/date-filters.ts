@@ -20,6 +20,18 @@ const ECHO = /^[0-9A-Za-z :.+\-/]{1,40}$/;
 const shown = (v: unknown): string => (typeof v === 'string' && ECHO.test(v) ? `"${v}"` : typeof v === 'string' ? 'a value' : String(v));
 const HOW = 'write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS';
 
+/**
+ * What ClickHouse's DateTime holds (UTC). It clamps a value outside to the nearest end, silently:
+ * `beforeDate "1960-01-01"` was read as before 1970-01-01 and answered for a period nobody asked
+ * (tenth security review). Date columns hold up to 2149-06-06; the model compares on DateTime.
+ */
+const FIRST_STORED = Date.UTC(1970, 0, 1);
+const LAST_STORED = Date.UTC(2106, 1, 7, 6, 28, 15);
+const STORED = 'the warehouse stores dates from 1970-01-01 to 2106-02-07 and would read it as the nearest of those';
+
+/** Operators that compare a time member with values given as they are (Cube does not read them as dates). */
+const VALUE_OPS = new Set(['equals', 'notEquals', 'gt', 'gte', 'lt', 'lte']);
+
 const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 /**
@@ -57,6 +69,8 @@ function rangeProblem(what: string, values: readonly unknown[]): string | undefi
       if (v === 'Invalid date') return `${what} holds a date that does not exist or cannot be read: ${HOW}.`;
       return `${what} has ${shown(v)}, which is not a date: ${HOW}.`;
     }
+    const t = dateValue(v)!;
+    if (t < FIRST_STORED || t > LAST_STORED) return `${what} has ${shown(v)}, outside the dates it can answer for: ${STORED}.`;
   }
   if (values.length === 2 && dateValue(values[0])! > dateValue(values[1], true)!)
     return `${what} runs backwards: ${shown(values[0])} is after ${shown(values[1])}. Put the earlier date first.`;
@@ -73,28 +87,35 @@ function dateRangeProblem(what: string, range: unknown): string | undefined {
   return undefined;
 }
 
-function filterProblem(f: unknown, depth = 0): string | undefined {
+/** The model's time members (time-members.ts), when the caller knows them: `equals` and the like on them take dates too. */
+type TimeMembers = ReadonlySet<string> | undefined;
+
+function filterProblem(f: unknown, times: TimeMembers, depth = 0): string | undefined {
   if (!f || typeof f !== 'object' || depth > 100) return undefined;
   const filter = f as { member?: unknown; dimension?: unknown; operator?: unknown; values?: unknown; and?: unknown; or?: unknown };
   for (const sub of [filter.and, filter.or]) {
     if (!Array.isArray(sub)) continue;
     for (const s of sub) {
-      const p = filterProblem(s, depth + 1);
+      const p = filterProblem(s, times, depth + 1);
       if (p) return p;
     }
   }
   const op = filter.operator;
-  if (typeof op !== 'string' || !(ONE_DATE.has(op) || RANGE.has(op))) return undefined;
   const member = typeof filter.member === 'string' ? filter.member : typeof filter.dimension === 'string' ? filter.dimension : '(no member)';
   const what = `The filter on ${member} (${op})`;
   const values = Array.isArray(filter.values) ? filter.values : [];
+  if (typeof op === 'string' && VALUE_OPS.has(op) && times?.has(member)) {
+    if (values.length === 0) return `${what} needs a date; it has none.`;
+    return values.map((v) => rangeProblem(what, [v])).find(Boolean);
+  }
+  if (typeof op !== 'string' || !(ONE_DATE.has(op) || RANGE.has(op))) return undefined;
   const want = RANGE.has(op) ? 2 : 1;
   if (values.length !== want) return `${what} needs ${want === 2 ? 'two dates, from and to' : 'one date'}; it has ${values.length}.`;
   return rangeProblem(what, values);
 }
 
 /** Why a Cube query (or an array of them, or its JSON text) is refused for its dates, or undefined. */
-export function queryDateProblem(query: unknown): string | undefined {
+export function queryDateProblem(query: unknown, times?: TimeMembers): string | undefined {
   let q = query;
   if (typeof q === 'string') {
     try {
@@ -105,7 +126,7 @@ export function queryDateProblem(query: unknown): string | undefined {
   }
   if (Array.isArray(q)) {
     for (const one of q) {
-      const p = queryDateProblem(one);
+      const p = queryDateProblem(one, times);
       if (p) return p;
     }
     return undefined;
@@ -114,7 +135,7 @@ export function queryDateProblem(query: unknown): string | undefined {
   const { filters, timeDimensions } = q as { filters?: unknown; timeDimensions?: unknown };
   if (Array.isArray(filters)) {
     for (const f of filters) {
-      const p = filterProblem(f);
+      const p = filterProblem(f, times);
       if (p) return p;
     }
   }
@@ -175,7 +196,7 @@ export function graphqlDateProblem(document: unknown): string | undefined {
       if (ONE_DATE.has(name) || RANGE.has(name)) {
         if (value.kind === 'Variable' || (value.kind === 'ListValue' && (value.values ?? []).some((x) => x.kind === 'Variable'))) continue;
         const values = value.kind === 'ListValue' ? (value.values ?? []).map(literal) : [literal(value)];
-        problem = filterProblem({ member: path.slice(-2).join('.'), operator: name, values });
+        problem = filterProblem({ member: path.slice(-2).join('.'), operator: name, values }, undefined);
         if (problem) return;
       } else walkValue(value, name === 'AND' || name === 'OR' ? path : [...path, name]);
     }

@@ -149,7 +149,7 @@ function datesProblem(req: Req): string | undefined {
   const text = req.method === 'POST' ? (req.body as { query?: unknown } | undefined)?.query : req.query?.query;
   const each = Array.isArray(text) ? text : [text];
   if (GRAPHQL.test(path)) return each.map(graphqlDateProblem).find(Boolean);
-  if (REST.test(path)) return each.map(queryDateProblem).find(Boolean);
+  if (REST.test(path)) return each.map((q) => queryDateProblem(q)).find(Boolean);
   return undefined;
 }
 

@@ -57,7 +57,7 @@ export function membersOf(query: CubeQuery): string[] {
  * Only a name the runtime knows as a zone, spelled with the characters zone names use, goes on.
  */
 const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
-export function checkTimezone(timezone: unknown): void {
+export function checkTimezone(timezone: unknown, warehouseZones?: ReadonlySet<string>): void {
   if (timezone === undefined) return;
   let known = false;
   if (typeof timezone === 'string' && ZONE_NAME.test(timezone)) {
@@ -74,6 +74,21 @@ export function checkTimezone(timezone: unknown): void {
     const shown = typeof timezone === 'string' && ZONE_NAME.test(timezone) ? ` "${timezone}" is not a known zone` : ' (not a zone name)';
     throw new QueryRefused(`Invalid timezone${shown}: give an IANA time zone name such as "UTC" or "Europe/Berlin".`);
   }
+  // Zones Node knows and the warehouse does not (`US/Pacific-New`, removed from tzdata; a zone newer
+  // than the server's) failed in ClickHouse with a generic error (tenth security review).
+  if (warehouseZones && warehouseZones.size > 0 && !warehouseZones.has(timezone as string)) {
+    throw new QueryRefused(`Invalid timezone: the warehouse does not know "${timezone as string}"; give an IANA time zone name it has, such as "UTC" or "America/Los_Angeles" (system.time_zones lists them).`);
+  }
+}
+
+/** What the guard knows of the model and the warehouse, when it runs in the Cube process. */
+export interface GuardModel {
+  /** Cubes behind the views (refused as unknown members). */
+  hiddenCubes?: ReadonlySet<string>;
+  /** Time members (time-members.ts): a value compared with one must be a date. */
+  timeMembers?: ReadonlySet<string>;
+  /** The warehouse's zones (`system.time_zones`); empty or absent: Node's list alone decides. */
+  zones?: ReadonlySet<string>;
 }
 
 /**
@@ -81,15 +96,17 @@ export function checkTimezone(timezone: unknown): void {
  * building the answer (a 500 with a stack trace); refused here first, as the unknown member it is
  * to the caller, before anything reaches the warehouse.
  */
-export function guardQuery<Q extends CubeQuery>(query: Q, securityContext: unknown, hiddenCubes: ReadonlySet<string> = new Set()): Q {
+export function guardQuery<Q extends CubeQuery>(query: Q, securityContext: unknown, model: ReadonlySet<string> | GuardModel = {}): Q {
+  const known: GuardModel = model instanceof Set ? { hiddenCubes: model as ReadonlySet<string> } : (model as GuardModel);
+  const { hiddenCubes = new Set<string>(), timeMembers, zones } = known;
   const ctx = securityContext as Partial<SecurityContext> | undefined;
   if (!ctx || !isRole(ctx.role) || typeof ctx.sub !== 'string') throw new QueryRefused('No valid security context');
   if (ctx.role === 'owner' && !ctx.owner_id) throw new QueryRefused('Owner token without owner_id');
   const hidden = membersOf(query).find((m) => hiddenCubes.has(m.split('.')[0]));
   if (hidden) throw new QueryRefused(`Unknown member: ${hidden}. Query the views (GET /v1/meta lists them and their members).`);
-  checkTimezone(query.timezone);
+  checkTimezone(query.timezone, zones);
   // Also here, on the query as Cube normalized it: what the middleware could not see (GraphQL variables).
-  const dates = queryDateProblem(query);
+  const dates = queryDateProblem(query, timeMembers);
   if (dates) throw new QueryRefused(dates);
   return query;
 }

@@ -115,3 +115,50 @@ describe('GraphQL', () => {
     assert.deepEqual(got, annSignedUp((d) => d >= '2024-01-10' && d <= '2024-02-15'));
   });
 });
+
+// Tenth review: what the ninth's check did not cover. A text compared with a time member, a zone
+// Node knows but ClickHouse does not, and dates outside what ClickHouse stores (it clamps to
+// 1970-01-01 … 2106-02-07) each came back as a generic error or as silently clamped data.
+describe('values ClickHouse cannot read as the query means them', () => {
+  const refusedHere: [string, unknown, RegExp[]][] = [
+    ['equals "zzz" on a time member', withFilter('equals', ['zzz']), [/customer_base\.signup_date \(equals\)/, /"zzz"/, /not a date/]],
+    ['notEquals with a second value that is no date', withFilter('notEquals', ['2024-01-10', 'soon']), [/signup_date \(notEquals\)/, /"soon"/]],
+    ['gt "2024-13-01" on a time member', withFilter('gt', ['2024-13-01']), [/signup_date \(gt\)/, /"2024-13-01"/]],
+    ['beforeDate 1960-01-01', withFilter('beforeDate', ['1960-01-01']), [/signup_date \(beforeDate\)/, /"1960-01-01"/, /1970-01-01 to 2106-02-07/]],
+    ['inDateRange ending in 2200', withFilter('inDateRange', ['2024-01-01', '2200-01-01']), [/signup_date \(inDateRange\)/, /"2200-01-01"/, /1970-01-01 to 2106-02-07/]],
+    ['dateRange starting in 1900', withRange(['1900-01-01', '2024-01-01']), [/dateRange of customer_base\.signup_date/, /"1900-01-01"/, /1970-01-01/]],
+    ['a zone Node knows and ClickHouse does not', { ...withRange(['2024-01-01', '2024-03-01']), timezone: 'US/Pacific-New' }, [/timezone/i, /"US\/Pacific-New"/]],
+  ];
+  for (const [what, query, named] of refusedHere) {
+    test(`${what}: 400 naming it, on /v1/load and /v1/sql`, async () => {
+      refused(await fx.post('v1/load', { query }, ann), what, ...named);
+      refused(await fx.post('v1/sql', { query }, fx.token('analyst')), `sql ${what}`, ...named);
+    });
+  }
+
+  test('GraphQL: equals with a text on a time member, a date before 1970, a zone ClickHouse lacks', async () => {
+    const where = (filter: string) => `{ cube(where: { customer_base: { signup_date: { ${filter} } } }) { customer_base { customer_id } } }`;
+    // Refused in queryRewrite, which GraphQL answers with the message and no rows.
+    const refusedGql = (a: Answer, what: string, ...named: RegExp[]): void => {
+      const text = JSON.stringify(a.body);
+      for (const re of named) assert.match(text, re, `${what}: ${text.slice(0, 300)}`);
+      assert.equal((a.body.data as { cube?: unknown } | null | undefined)?.cube ?? null, null, what);
+    };
+    refusedGql(await fx.graphql(where('equals: "zzz"'), ann), 'graphql equals', /customer_base\.signup_date \(equals\)/, /\\"zzz\\"/);
+    refusedGql(await fx.graphql(where('beforeDate: "1960-01-01"'), ann), 'graphql beforeDate', /signup_date \(beforeDate\)/, /1960-01-01/);
+    refusedGql(await fx.graphql('{ cube(timezone: "US/Pacific-New") { customer_base { signup_date { month } } } }', ann), 'graphql timezone', /does not know \\"US\/Pacific-New\\"/);
+  });
+
+  test('real values still answer: equals a day, dates at the stored bounds, a zone ClickHouse has', async () => {
+    const day = annSignups[0]!.day;
+    const eq = await fx.post('v1/load', { query: withFilter('equals', [day]) }, ann);
+    assert.equal(eq.status, 200, JSON.stringify(eq.body).slice(0, 300));
+    assert.deepEqual(idsOf(eq), annSignedUp((d) => d === day));
+    const all = await fx.post('v1/load', { query: withFilter('inDateRange', ['1970-01-01', '2106-02-06']) }, ann);
+    assert.equal(all.status, 200, JSON.stringify(all.body).slice(0, 300));
+    assert.deepEqual(idsOf(all), annSignedUp(() => true));
+    const zoned = await fx.post('v1/load', { query: { ...withRange(['1970-01-01', '2106-02-06']), timezone: 'America/Los_Angeles' } }, ann);
+    assert.equal(zoned.status, 200, JSON.stringify(zoned.body).slice(0, 300));
+    assert.equal(idsOf(zoned).length, annSignups.length);
+  });
+});
