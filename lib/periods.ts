@@ -305,6 +305,16 @@ export function comparisonRange(r: DayRange, compare: Compare, period?: PeriodId
   return months ? shiftMonths(r, months) : previousPeriod(r);
 }
 
+/**
+ * The base period of period retention in `r`: whose active customers are followed into `r`. It is
+ * the range `r` is compared with as its previous period (a named period's own rule, comparisonRange),
+ * so retention's "customers active before" are those of the period the cockpit names: previousPeriod
+ * alone read year to date on 30 June as six whole months and took July – December, while the card
+ * said "compared with 1 January – 30 June" a year earlier.
+ */
+export const retentionBasePeriod = (r: DayRange, period?: PeriodId): DayRange =>
+  comparisonRange(r, 'previous', period) ?? previousPeriod(r);
+
 export type Comparability =
   | { available: true }
   /** The comparison starts before the first day with data: a percentage would compare with a part of nothing. */

@@ -10,6 +10,7 @@ import {
   periodOf,
   periodRange,
   previousPeriod,
+  retentionBasePeriod,
   samePeriodLastYear,
   type DayRange,
   type PeriodId,
@@ -238,4 +239,24 @@ describe('incomplete buckets', () => {
   for (const [name, bucket, range, asOf, expected] of cases) {
     test(name, () => assert.equal(isPartialBucket(bucket, range, asOf), expected));
   }
+});
+
+// Session 13 (CDNOW sweep): year to date on 30 June compared with 1 Jan – 30 Jun a year earlier, but
+// retention took its customers from 1 Jul – 31 Dec (previousPeriod reads six whole months).
+describe('retentionBasePeriod: the base is the range the period is compared with as previous', () => {
+  const h1: DayRange = { from: '1998-01-01', to: '1998-06-30' };
+  test('year to date on a month end: the same days a year earlier, not the six months before', () => {
+    assert.deepEqual(retentionBasePeriod(h1, 'year_to_date'), { from: '1997-01-01', to: '1997-06-30' });
+    assert.deepEqual(previousPeriod(h1), { from: '1997-07-01', to: '1997-12-31' });
+    assert.deepEqual(retentionBasePeriod(h1, 'year_to_date'), comparisonRange(h1, 'previous', 'year_to_date'));
+  });
+  test('quarter to date in mid-quarter: the previous quarter to the same day', () => {
+    const qtd: DayRange = { from: '2026-04-01', to: '2026-05-15' };
+    assert.deepEqual(retentionBasePeriod(qtd, 'quarter_to_date'), comparisonRange(qtd, 'previous', 'quarter_to_date'));
+    assert.deepEqual(retentionBasePeriod(qtd, 'quarter_to_date'), { from: '2026-01-01', to: '2026-02-15' });
+  });
+  test('the same six months as a custom range or as last 6 full months: the six months before', () => {
+    assert.deepEqual(retentionBasePeriod(h1), { from: '1997-07-01', to: '1997-12-31' });
+    assert.deepEqual(retentionBasePeriod(h1, 'last_6_full_months'), { from: '1997-07-01', to: '1997-12-31' });
+  });
 });

@@ -33,6 +33,10 @@ describe('kpiHelp: definition, period and comparison', () => {
   test('retention also names the previous period its customers come from', () => {
     expect(kpiHelp(byId('kpi-retention'), { description: 'x' }, { range, asOf: '2026-12-05', comparison: previous }).period).toBe('1 Dec 2025 – 30 Nov 2026, customers active in the previous period 1 Dec 2024 – 30 Nov 2025.');
   });
+  test('year to date on a month end: the customers come from the same days a year earlier', () => {
+    const ytd = { from: '1998-01-01', to: '1998-06-30', period: 'year_to_date' as const };
+    expect(kpiHelp(byId('kpi-retention'), { description: 'x' }, { range: ytd, asOf: '1998-06-30', comparison: previous }).period).toBe('1 Jan 1998 – 30 Jun 1998, customers active in the previous period 1 Jan 1997 – 30 Jun 1997.');
+  });
   test('same period last year, a notice before the data starts, no comparison', () => {
     const lastYear: Comparison = { ...previous, compare: 'last_year', vs: 'vs same period last year' };
     expect(kpiHelp(byId('kpi-win-rate'), undefined, { range, asOf: '2026-12-05', comparison: lastYear }).comparison).toBe('The same period last year, 1 Dec 2024 – 30 Nov 2025.');

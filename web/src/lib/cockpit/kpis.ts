@@ -1,4 +1,4 @@
-import { previousPeriod } from '../../../../lib/periods.ts';
+import { retentionBasePeriod, type PeriodId } from '../../../../lib/periods.ts';
 import type { Comparison } from '../filters/comparison.ts';
 import type { DateRange } from '../filters/url-filters.ts';
 import { formatDate, toNumber } from '../format/format.ts';
@@ -116,13 +116,13 @@ const span = (r: DateRange): string => `${formatDate(r.from)} – ${formatDate(r
  * words of the period logic (lib/periods.ts via filters/comparison.ts). Retention also names the
  * previous period its customers come from.
  */
-export function kpiHelp(k: KpiSpec, metric: Pick<Metric, 'description'> | undefined, ctx: { range: DateRange; asOf: string; comparison?: Comparison }): KpiHelp {
+export function kpiHelp(k: KpiSpec, metric: Pick<Metric, 'description'> | undefined, ctx: { range: DateRange & { period?: PeriodId }; asOf: string; comparison?: Comparison }): KpiHelp {
   const definition = metric?.description || 'No definition in the semantic layer.';
   if (!k.compare) {
     return { definition, period: `A snapshot as of ${formatDate(ctx.asOf)}: the date range does not apply.`, comparison: 'Nothing: the layer keeps no history of this figure.' };
   }
   let period = `${span(ctx.range)}.`;
-  if (k.measure === 'customer_retention.retention_rate') period = `${span(ctx.range)}, customers active in the previous period ${span(previousPeriod(ctx.range))}.`;
+  if (k.measure === 'customer_retention.retention_rate') period = `${span(ctx.range)}, customers active in the previous period ${span(retentionBasePeriod(ctx.range, ctx.range.period))}.`;
   const c = ctx.comparison;
   let comparison: string;
   if (!c?.range) comparison = 'Nothing (no comparison chosen).';

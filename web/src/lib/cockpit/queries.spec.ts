@@ -86,6 +86,17 @@ test('retention: the period and, as its base, the previous period of lib/periods
     { dimension: 'customer_retention.period', dateRange: ['2026-01-01', '2026-03-31'] },
     { dimension: 'customer_retention.base_period', dateRange: ['2025-10-01', '2025-12-31'] },
   ]);
+  // Year to date on 30 June (CDNOW, session 13): the base is the half year a year earlier, the range
+  // the card says it compares with, not July – December; its comparison's base is the year before.
+  const ytd: Filters = { ...f, from: '1998-01-01', to: '1998-06-30', period: 'year_to_date' };
+  expect(retentionKpiQuery(ytd).timeDimensions).toEqual([
+    { dimension: 'customer_retention.period', dateRange: ['1998-01-01', '1998-06-30'] },
+    { dimension: 'customer_retention.base_period', dateRange: ['1997-01-01', '1997-06-30'] },
+  ]);
+  expect(kpiComparisonQueries(ytd)!.retentionPrev.timeDimensions).toEqual([
+    { dimension: 'customer_retention.period', dateRange: ['1997-01-01', '1997-06-30'] },
+    { dimension: 'customer_retention.base_period', dateRange: ['1996-01-01', '1996-06-30'] },
+  ]);
   // Compared with last year: last year's retention, from its own previous period.
   expect(kpiComparisonQueries({ ...f, compare: 'last_year' })!.retentionPrev.timeDimensions).toEqual([
     { dimension: 'customer_retention.period', dateRange: ['2024-11-01', '2025-10-31'] },

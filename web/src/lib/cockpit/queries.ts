@@ -1,4 +1,4 @@
-import { previousPeriod } from '../../../../lib/periods.ts';
+import { retentionBasePeriod } from '../../../../lib/periods.ts';
 import { comparisonOf, type DateRange, type Filters } from '../filters/url-filters.ts';
 import { scopeFilters, timeDimension } from '../cube/scopes.ts';
 import type { CubeFilter, CubeQuery, Row } from '../cube/types.ts';
@@ -33,10 +33,11 @@ export function dealKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
 
 /**
  * Retention in `range`: of the customers active in the period before it (lib/periods.ts
- * previousPeriod, the same rule as the "previous period" comparison), the share active again.
+ * retentionBasePeriod: the "previous period" comparison's range, by f's named period), the share
+ * active again. The comparison range's own retention takes its base by the same rule.
  */
 export function retentionKpiQuery(f: Filters, range: DateRange = f): CubeQuery {
-  const base = previousPeriod(range);
+  const base = retentionBasePeriod(range, f.period);
   return {
     measures: [...KPI_MEASURES.retention],
     timeDimensions: [...timeDimension('periodRetention', range), { dimension: 'customer_retention.base_period', dateRange: [base.from, base.to] }],

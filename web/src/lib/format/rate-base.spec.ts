@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { FEW, overWonDeals, repeatBase, retentionBase, winRateBase } from './rate-base.ts';
+import { FEW, overWonDeals, repeatBase, retentionBase, retentionComparisonNotice, winRateBase } from './rate-base.ts';
 
 describe('the count behind a rate', () => {
   test('won of closed deals, the closed count being won + lost (as the win rate divides)', () => {
@@ -61,5 +61,26 @@ describe('the repeat-purchase rate names its base', () => {
     [null, 5, undefined],
   ] as const)('%j returning of %j active → %j', (r, a, want) => {
     expect(repeatBase(r, a)).toBe(want);
+  });
+});
+
+// Session 13 (CDNOW sweep): year to date to 30 Jun 1998 read "322 of 619 customers active before"
+// (July – December's) under "compared with 1 Jan 1997 – 30 Jun 1997", and its comparison "—" without a reason.
+describe('retention year to date on a month end', () => {
+  const ytd = { from: '1998-01-01', to: '1998-06-30', period: 'year_to_date' as const };
+  test('the base named is the same days a year earlier, partial when the data starts inside it', () => {
+    expect(retentionBase(515, 2357, ytd, '1997-01-01')).toBe('515 of 2,357 customers active before');
+    expect(retentionBase(515, 2357, ytd, '1997-02-01')).toBe(
+      '515 of 2,357 customers active before; the previous period (1 Jan 1997 – 30 Jun 1997) has data from 1 Feb 1997 only',
+    );
+  });
+  test('a comparison whose own base has no data says why', () => {
+    expect(retentionComparisonNotice({ from: '1997-01-01', to: '1997-06-30' }, 'year_to_date', '1997-01-01')).toBe(
+      "No data before 1 Jan 1997: the comparison's customers active before (1 Jan 1996 – 30 Jun 1996) are unknown",
+    );
+    expect(
+      retentionComparisonNotice({ from: '1997-07-01', to: '1997-12-31' }, 'last_6_full_months', '1997-01-01'),
+    ).toBeUndefined();
+    expect(retentionComparisonNotice(undefined, 'year_to_date', '1997-01-01')).toBeUndefined();
   });
 });

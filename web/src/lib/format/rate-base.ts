@@ -3,7 +3,7 @@
  * same on a card. Callers show it as the card's note, so a rate on a handful of cases reads as one.
  */
 import type { Num } from '../../../../lib/format/index.ts';
-import { previousPeriod } from '../../../../lib/periods.ts';
+import { retentionBasePeriod, type PeriodId } from '../../../../lib/periods.ts';
 import { formatDate, formatNumber, toNumber } from './format.ts';
 
 /** Below this many cases a rate is said to rest on too few to compare. */
@@ -37,13 +37,13 @@ export function overWonDeals(won: Num): string | undefined {
 export function retentionBase(
   retained: Num,
   base: Num,
-  range?: { from: string; to: string },
+  range?: { from: string; to: string; period?: PeriodId },
   dataStart?: string,
 ): string | undefined {
   const r = toNumber(retained);
   const b = toNumber(base);
   if (r === undefined || b === undefined) return undefined;
-  const prev = range && dataStart ? previousPeriod(range) : undefined;
+  const prev = range && dataStart ? retentionBasePeriod(range, range.period) : undefined;
   if (prev && dataStart! > prev.to)
     return `no data in the previous period (${formatDate(prev.from)} – ${formatDate(prev.to)}): the data starts ${formatDate(dataStart)}`;
   const partial =
@@ -52,6 +52,24 @@ export function retentionBase(
       : '';
   if (b === 0) return `no customer active in the previous period${partial}`;
   return `${formatNumber(r)} of ${formatNumber(b)} customers active before${b < FEW ? ' (too few to compare)' : ''}${partial}`;
+}
+
+/**
+ * Why retention has no comparison when the comparison period's own base (its previous period by
+ * the same rule, retentionBasePeriod) ends before the data starts: year to date on CDNOW compares
+ * 1 Jan – 30 Jun 1998 with the same days of 1997, whose customers would come from 1996. The card
+ * read "— vs previous period" beside a repeat-purchase rate compared fine, with no reason given.
+ */
+export function retentionComparisonNotice(
+  comparison: { from: string; to: string } | undefined,
+  period: PeriodId | undefined,
+  dataStart: string | undefined,
+): string | undefined {
+  if (!comparison || !dataStart) return undefined;
+  const base = retentionBasePeriod(comparison, period);
+  return dataStart > base.to
+    ? `No data before ${formatDate(dataStart)}: the comparison's customers active before (${formatDate(base.from)} – ${formatDate(base.to)}) are unknown`
+    : undefined;
 }
 
 /**
