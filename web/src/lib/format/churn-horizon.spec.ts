@@ -22,8 +22,10 @@ describe('the churn page names the model horizon', () => {
     expect(churnIntro(undefined, '')).toBe('Customers the churn model expects to leave, why, and what they are worth.');
   });
 
-  test('the expected churners note names the window', () => {
-    expect(expectedChurnersNote(90)).toBe('sum of probabilities, next 90 days');
+  // Session 13 (CDNOW): "next 90 days" under scores as of 30 Jun 1998 read as the coming quarter.
+  test("the expected churners note names the window, from the scores' as-of day", () => {
+    expect(expectedChurnersNote(90)).toBe("sum of probabilities, 90 days after the scores' as-of day");
+    expect(expectedChurnersNote(1)).toBe("sum of probabilities, 1 day after the scores' as-of day");
   });
 });
 
@@ -32,10 +34,10 @@ describe('the churn page names the model horizon', () => {
 describe('the P(alive) card says which event it is the chance of', () => {
   test('not stopping for good, not buying in the horizon', () => {
     expect(pAliveNote(90)).toBe(
-      'chance they have not stopped buying for good (BG/NBD); not of buying in the next 90 days',
+      "chance they have not stopped buying for good (BG/NBD); not of buying in the 90 days after the scores' as-of day",
     );
     expect(pAliveNote(1)).toBe(
-      'chance they have not stopped buying for good (BG/NBD); not of buying in the next 1 day',
+      "chance they have not stopped buying for good (BG/NBD); not of buying in the 1 day after the scores' as-of day",
     );
   });
   test('without a model card it still says it is not the churn probability', () => {

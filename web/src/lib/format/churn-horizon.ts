@@ -24,10 +24,16 @@ export function churnIntro(horizonDays: number | undefined, asOf: string): strin
   return `Customers the churn model expects to leave${w ? ` (${w})` : ''}, why, and what they are worth${asOf}.`;
 }
 
-/** The "Expected churners" card's note: a sum of probabilities over the model's horizon. */
+/**
+ * The "Expected churners" card's note: a sum of probabilities over the model's horizon, counted
+ * from the scores' as-of day as the page's intro says ("next 90 days" read as the coming quarter on
+ * data ending in 1998).
+ */
 export function expectedChurnersNote(horizonDays: number | undefined): string {
   const h = days(horizonDays);
-  return h === undefined ? 'sum of probabilities' : `sum of probabilities, next ${formatNumber(h)} days`;
+  return h === undefined
+    ? 'sum of probabilities'
+    : `sum of probabilities, ${formatNumber(h)} day${h === 1 ? '' : 's'} after the scores' as-of day`;
 }
 
 /**
@@ -41,6 +47,6 @@ export function pAliveNote(horizonDays: number | undefined): string {
   const not =
     h === undefined
       ? 'not the churn probability'
-      : `not of buying in the next ${formatNumber(h)} day${h === 1 ? '' : 's'}`;
+      : `not of buying in the ${formatNumber(h)} day${h === 1 ? '' : 's'} after the scores' as-of day`;
   return `chance they have not stopped buying for good (BG/NBD); ${not}`;
 }
