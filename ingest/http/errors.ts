@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'unauthorized'
   | 'invalid_token'
   | 'forbidden_source'
+  | 'forbidden_field'
   | 'unknown_entity'
   | 'unsupported_media_type'
   | 'unsupported_encoding'

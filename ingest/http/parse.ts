@@ -144,6 +144,26 @@ function checkRecordSources(records: readonly Record<string, unknown>[], source:
   });
 }
 
+/**
+ * A source token may not assign account owners (tenth security review). Identity resolution joins
+ * a shop's record to the CRM's customer by e-mail and the golden `owner_id` is the newest record's,
+ * so a shop record with a CRM customer's e-mail and another owner id moved that customer into
+ * another account owner's row-level scope — without touching the CRM's own record, which the
+ * ninth review's source rule protects. Owners come from the ingest token (the CRM's own system)
+ * and from files; a customers record of a source token naming one, in any spelling the pipeline
+ * maps to `owner_id`, refuses the batch before anything is loaded.
+ */
+export function refuseOwnerAssignment(records: readonly Record<string, unknown>[], format: BatchFormat, scope: string): void {
+  records.forEach((record, i) => {
+    for (const [key, value] of Object.entries(record)) {
+      if (headerKey(key.replace(/^\uFEFF/, '')) !== 'owner_id' || value === null || value === undefined) continue;
+      if (typeof value === 'string' && value.trim() === '') continue;
+      const where = format === 'ndjson' ? `Record ${i + 1} (NDJSON, blank lines not counted)` : `records[${i}]`;
+      throw new HttpError(403, 'forbidden_field', `${where}, field "${key.slice(0, 64)}": this token sends source "${scope}" only and may not assign account owners (owner ids decide which owner sees a customer); send customers without it, or assign owners from the CRM's own system with the ingest token.`);
+    }
+  });
+}
+
 function checkCount(n: number, maxRecords: number): void {
   if (n === 0) throw new HttpError(400, 'bad_request', 'The batch has no records.');
   if (n > maxRecords) throw new HttpError(413, 'too_many_records', `The batch has more than ${maxRecords} records; send at most ${maxRecords} per request.`);

@@ -166,3 +166,36 @@ test('a source token retry of a batch stored before keys were scoped still repla
   assert.equal(retry.headers.get('idempotent-replayed'), 'true');
   assert.equal(await retry.text(), answer);
 });
+
+// Tenth review: the ninth's source tokens kept a shop's token off the CRM's records, but identity
+// resolution joins records by e-mail and the golden owner is the newest record's (ingest/README.md,
+// Golden record). A shop record with a CRM customer's e-mail and an owner id of the sender's choice
+// moved that customer into another account owner's row-level scope without touching the CRM record.
+test("a source token cannot move another source's customer to another owner through identity resolution", async () => {
+  const { sourceToken } = await import('../../ingest/http/auth.ts');
+  const shop = sourceToken(TOKEN, 'shop');
+  const crm = await post('/v1/ingest/customers?source=sales', TOKEN, [{ source_id: 'SA-OWN-1', name: 'Bert Crm', email: 'bert@crm.example', owner_id: 'OWN-A', updated_at: '2026-01-01 00:00:00' }]);
+  assert.equal(crm.status, 200, await crm.text());
+  const golden = async (): Promise<string[]> => {
+    const rs = await tw.warehouse.client.query({ query: "SELECT owner_id FROM customers_resolved WHERE email = 'bert@crm.example'", format: 'JSONEachRow' });
+    return (await rs.json<{ owner_id: string }>()).map((r) => r.owner_id);
+  };
+  assert.deepEqual(await golden(), ['OWN-A']);
+  const move = await post('/v1/ingest/customers?source=shop', shop, [{ source_id: 'SH-OWN-1', name: 'Bert Shop', email: 'bert@crm.example', owner_id: 'OWN-B', updated_at: '2026-12-01 00:00:00' }]);
+  const text = await move.text();
+  assert.equal(move.status, 403, text);
+  assert.match(text, /records\[0\].*owner_id/);
+  const spelled = await post('/v1/ingest/customers?source=shop', shop, `${JSON.stringify({ source_id: 'SH-OWN-3', email: 'bert@crm.example', ' Owner ID ': 'OWN-B', updated_at: '2026-12-02 00:00:00' })}\n`, 'application/x-ndjson');
+  const spelledText = await spelled.text();
+  assert.equal(spelled.status, 403, spelledText);
+  assert.match(spelledText, /Record 1 .*Owner ID/);
+  assert.deepEqual(await golden(), ['OWN-A']);
+  // Without an owner id the shop's record still loads (and joins the customer by e-mail).
+  const plain = await post('/v1/ingest/customers?source=shop', shop, [{ source_id: 'SH-OWN-2', name: 'Bert Shop', email: 'bert@crm.example', updated_at: '2026-12-01 00:00:00' }]);
+  assert.equal(plain.status, 200, await plain.text());
+  assert.deepEqual(await golden(), ['OWN-A']);
+  // The ingest token (the CRM's own system) still assigns owners.
+  const reassigned = await post('/v1/ingest/customers?source=sales', TOKEN, [{ source_id: 'SA-OWN-1', name: 'Bert Crm', email: 'bert@crm.example', owner_id: 'OWN-C', updated_at: '2026-12-05 00:00:00' }]);
+  assert.equal(reassigned.status, 200, await reassigned.text());
+  assert.deepEqual(await golden(), ['OWN-C']);
+});
