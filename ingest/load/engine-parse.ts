@@ -11,6 +11,8 @@ import { MAX_DATETIME_SECONDS } from '../validate/parse-date.ts';
 import { QUANTITY_INTEGER_DIGITS, QUANTITY_SCALE } from '../validate/parse-quantity.ts';
 import { INSERT_SETTINGS } from '../core/local-payloads.ts';
 import type { TableLayout } from './table-layout.ts';
+import { OutBuffer } from './out-buffer.ts';
+import { loadAliases, rootOf } from '../identity/aliases.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { SCRATCH_TABLE_PREFIXES } from '../../lib/warehouse/scratch-tables.ts';
 
@@ -19,25 +21,28 @@ import { SCRATCH_TABLE_PREFIXES } from '../../lib/warehouse/scratch-tables.ts';
  * `INSERT … SELECT … FROM file(<the file>)` statements in which the engine reads, checks and
  * converts every row, instead of the job parsing and encoding it in JavaScript.
  *
- * Only the case where that is provably the same load as the JS path's is taken, and everything is
- * decided before anything is written:
- * - a first load of its sources (no stored rows of the entity's table and no identity_map rows for
- *   any source of the file): every row is new and every reference unknown, so there is nothing to
- *   look up, compare or update;
- * - every row passes checks that accept a strict subset of what the JS checks accept (plain
- *   digits, ISO dates in two shapes, no control characters or backslashes, which also means the
- *   row's TSV text needs no escaping) — a row the checks do not accept may still be valid, but the
- *   JS path decides it, with its reject messages;
- * - no id repeats within the file (the JS path decides which one wins and names them in warnings).
- * Anything else returns undefined and the caller runs the JS path on the whole file: nothing was
- * written. The values written are the JS encoder's byte for byte, row_hash included (hash53 below
- * is ingest/load/hash.ts in SQL), so a later JS load of the same or a newer export sees these rows
+ * Only what is provably the same load as the JS path's is taken, and it is decided before
+ * anything is written:
+ * - no stored facts of the file's sources (nothing to look up, compare, update or hold back);
+ *   references to customers already known resolve in SQL as RefResolver resolves them (the stored
+ *   identity_map row, followed through merges to the survivor), new ones get `unmatched` stubs;
+ * - rows pass checks that accept a strict subset of what the JS checks accept (plain digits, ISO
+ *   dates in two shapes, no control characters or backslashes, which also means the row's TSV text
+ *   needs no escaping). A row they do not accept may still be valid: its line, and the lines of
+ *   erased people's rows, are handed to the JS path (job.ts reads the file for those lines only),
+ *   which loads or rejects them with its own messages. A file mostly of such rows, or whose line
+ *   numbers the engine cannot give, is the JS path's whole;
+ * - no id of a row the checks accept repeats within the file (the JS path decides which one wins
+ *   and names them in warnings): else the whole file is the JS path's.
+ * Otherwise this returns undefined and the JS path loads the whole file: nothing was written. The
+ * values written are the JS encoder's byte for byte, row_hash included (hash53 below is
+ * ingest/load/hash.ts in SQL), so a later JS load of the same or a newer export sees these rows
  * exactly as if the JS path had written them (`test/ingest/engine-parse.test.ts` compares every
  * table both paths write).
  *
  * Crash safety is the JS path's: identity stubs are inserted before the facts, ids are
- * deterministic, and a re-run after a kill finds stored rows for the source, so the JS path takes
- * it and writes what is missing.
+ * deterministic, and a re-run after a kill (before or after the handed-off lines were written)
+ * finds stored rows for the source, so the JS path takes the whole file and writes what is missing.
  */
 
 export interface EngineParseInput {
@@ -52,19 +57,35 @@ export interface EngineParseInput {
   tsv: boolean;
   batchId: string;
   runVersion: number;
+  /** Tombstones of erased people (ErasedRecords), when the warehouse holds any: their rows go to the JS path. */
+  erased?: { matchesRef(source: string, ref: string): boolean };
 }
 
 export interface EngineParseResult {
+  /** Rows of the file (the engine's and the handed-off ones). */
   read: number;
+  /** Rows the engine path stored. */
+  loaded: number;
+  /**
+   * Lines (the file's own numbers, ascending) the engine path did not load: rows its checks do not
+   * accept and rows of erased people. The JS path reads the file and loads or rejects only these.
+   */
+  handOff: Uint32Array;
+  /** Distinct references of the stored rows without a customer record (new stubs and earlier stubs). */
   unknownCustomers: number;
-  /** Sources whose references all became identity stubs (fresh sources: all of their unmatched refs are this run's). */
+  /** Those references per source, or undefined past UNMATCHED_LIMIT (as RefResolver.unmatchedRefs). */
+  unmatched: Map<string, Set<string>> | undefined;
+  /** Sources of the stored rows. */
   sources: string[];
   unknownColumns: string[];
 }
 
+/** As RefResolver's: past this many references without a customer record, customers from facts take whole sources. */
+export const UNMATCHED_LIMIT = 500_000;
+
 /** Kinds of field the SQL below reproduces; an entity with another kind of field keeps the JS path. */
 /** How many loads took the engine path in this process (tests check that it was taken). */
-export const engineParseStats = { loads: 0, /** loads whose rows all passed the checks (writing began) */ checked: 0 };
+export const engineParseStats = { loads: 0, /** loads whose checks passed (writing began) */ checked: 0, /** loads that handed lines to the JS path */ handOffs: 0 };
 
 const SUPPORTED = new Set(['id', 'string', 'enum', 'datetime', 'int', 'quantity', 'currency', 'decimal']);
 const MAX_SOURCES = 100;
@@ -113,21 +134,21 @@ export async function engineParseLoad(
 ): Promise<EngineParseResult | undefined> {
   const path = resolvePath(input.file);
   // A glob character would make file() read other files; a quote or control byte is not a path to quote.
-  if (/[*?{}[\]\\']/.test(path) || hasControlOrBackslash(path)) return undefined;
+  if (/[*?{}[\]\\']/.test(path) || hasControlOrBackslash(path)) return blocked('path');
   // The parsed rows are held in a Memory table until inserted (≈ 1.5 × the text): a larger file
   // keeps the JS path, whose memory does not grow with the file.
-  if ((await stat(path)).size > (input.gzip ? MAX_FILE_BYTES / 8 : MAX_FILE_BYTES)) return undefined;
+  if ((await stat(path)).size > (input.gzip ? MAX_FILE_BYTES / 8 : MAX_FILE_BYTES)) return blocked('file size');
   const delimiter = compiled.csv.delimiter ?? (input.tsv ? 9 : 44);
   const [header, firstRow] = await firstLines(path, input.gzip);
-  if (header === undefined || header.includes('"')) return undefined;
+  if (header === undefined || header.includes('"')) return blocked('header');
   const names = compiled.csv.names ? [...compiled.csv.names] : header.split(String.fromCharCode(delimiter));
   let plan: ReturnType<typeof checkColumns>;
   try {
     plan = checkColumns(compiled, names);
   } catch {
-    return undefined; // the JS path reports it
+    return blocked('columns'); // the JS path reports it
   }
-  if (plan.deriveId) return undefined;
+  if (plan.deriveId) return blocked('derived ids');
   // A re-load or a later export of a source already stored is the JS path's: told by the first
   // row's source before the engine reads the whole file (the check below covers every row).
   const sourceField = compiled.byName.get('source');
@@ -135,23 +156,24 @@ export async function engineParseLoad(
     const col = plan.colOf[sourceField.index];
     const cell = col >= 0 ? (firstRow.split(String.fromCharCode(delimiter))[col] ?? '').replace(/^[ \t]+|[ \t]+$/g, '') : '';
     const first = cell !== '' ? cell : (sourceField.constant?.toString('utf8') ?? '');
-    if (first !== '' && !(await freshSources(io, layout.table, [first]))) return undefined;
+    if (first !== '' && !(await noStoredFacts(io, layout.table, [first]))) return blocked('stored facts of the source');
   }
   for (const f of compiled.fields) {
     const mapped = plan.colOf[f.index] >= 0 || f.constant !== undefined;
     // A field without a column of its own changes the rows the JS path writes (prices per unit,
     // refunded amounts, credit lines they add), except the currency and the version read below.
     const own = f.spec.column !== null || f.spec.name === spec.money?.currency || f.spec.name === spec.versionField;
-    if (mapped && !own) return undefined;
-    if (f.constant && !plainText(f.constant.toString('utf8'))) return undefined;
+    if (mapped && !own) return blocked('field without a column');
+    if (f.constant && !plainText(f.constant.toString('utf8'))) return blocked('constant');
   }
   const group = spec.derive?.group;
+  if (input.erased && [compiled.byName.get('source'), compiled.byName.get('customer_ref')].some((f) => f?.constant && f.constant.toString('utf8') !== f.constant.toString('utf8').trim())) return blocked('constant with spaces');
   let sql: RowSql;
   try {
     sql = new RowSql(spec, compiled, plan.colOf, input.runVersion);
     sql.typedBusiness(layout.business);
   } catch {
-    return undefined; // a field or column this SQL does not write
+    return blocked('field or column'); // a field or column this SQL does not write
   }
   if (group) sql.requirePresent(group.field); // a derived order id is the JS path's
 
@@ -175,6 +197,10 @@ export async function engineParseLoad(
   // One parse: the rows, checked and converted, go into a Memory table of this load, which the
   // check, the stubs and the insert read (three reads of the file cost three parses).
   const staging = io.table(`${STAGING_PREFIX}${input.batchId.replace(/[^A-Za-z0-9_]/g, '_')}`);
+  // The load's other scratch tables: references and their customers, flattened aliases, erased references.
+  const refsTable = `${STAGING_PREFIX}${input.batchId.replace(/[^A-Za-z0-9_]/g, '_')}_r`;
+  const aliasTable = `${STAGING_PREFIX}${input.batchId.replace(/[^A-Za-z0-9_]/g, '_')}_a`;
+  const erasedTable = `${STAGING_PREFIX}${input.batchId.replace(/[^A-Za-z0-9_]/g, '_')}_e`;
   const keys = spec.key.map((_k, i) => `key_${i}`);
   // CPU of the whole process (the engine runs in it) and wall per statement: CPU well above wall
   // is a statement on both cores.
@@ -187,63 +213,157 @@ export async function engineParseLoad(
     mark = process.cpuUsage();
     wallMark = performance.now();
   };
+  // A value holding a line end makes its record span lines: the file's line numbers of the rows
+  // after it are no longer the record's number + 2, which the hand-off below relies on.
+  const lineEnd = `position(concat(${names.map((_n, i) => `c${i}`).join(', ')}, ''), '\\n') > 0`;
+  const groupField = group ? compiled.byName.get(group.field) : undefined;
   await dropLeftovers(io);
   try {
     try {
       await input.quietCommand(
         `CREATE TABLE ${staging} ENGINE = Memory AS
-         SELECT ok, ${sql.keyExpr().map((k, i) => `${k} AS ${keys[i]}`).join(', ')}, src, ref, cid, row_text AS hs, version,
+         SELECT ok, ${sql.keyExpr().map((k, i) => `${k} AS ${keys[i]}`).join(', ')}, src, ref, cid, row_text AS hs, version, rn, nl, nogroup,
                 ${sql.typedBusiness(layout.business).map((e, i) => `${e} AS b_${i}`).join(', ')}
-         FROM (SELECT ${sql.selectList()} FROM ${from}) SETTINGS ${settings}`,
+         FROM (SELECT ${sql.selectList()}, _row_number AS rn, ${lineEnd} AS nl, ${groupField ? `${sql.v(groupField)} = ''` : '0'} AS nogroup FROM ${from}) SETTINGS ${settings}`,
       );
     } catch {
       // A line the engine's CSV reader refuses (a wrong number of columns, a stray quote, an empty
       // line): the JS path reads the file and rejects that line with its own reason.
-      return undefined;
+      return blocked("the engine's CSV reader refused a line");
     }
     step('parse');
-    const [stats] = await io.rows<{ n: string; bad: string; keys: string; refs: string; sources: string[]; longest: string; shortest: string }>(
-      `SELECT count() AS n, countIf(NOT ok) AS bad, max(length(hs)) AS longest, min(length(hs)) AS shortest, uniqExact(cityHash64(${keys.join(', ')})) AS keys, uniqExact(src, ref) AS refs,
-              groupUniqArray(${MAX_SOURCES + 1})(src) AS sources
+    const [stats] = await io.rows<{ n: string; bad: string; nl: string; nogroup: string; sources: string[]; longest: string; shortest: string }>(
+      `SELECT count() AS n, countIf(NOT ok) AS bad, countIf(nl) AS nl, countIf(nogroup) AS nogroup,
+              maxIf(length(hs), ok) AS longest, minIf(length(hs), ok) AS shortest, groupUniqArray(${MAX_SOURCES + 1})(src) AS sources
        FROM ${staging}`,
     );
-    // Keys are counted by a 64-bit hash of them (0.28–0.33 CPU-s at 1M rows against 0.48–0.66 for
-    // the strings, four interleaved rounds at load 13–14): two keys sharing a hash can only make
-    // the count short, i.e. look like a repeated id, and send the file to the JS path. The
-    // references stay exact: their count is the summary's unknownCustomers.
+    // An id on a row the checks accept and on any other row: the JS path decides which one wins and
+    // names them in warnings, with wording that depends on its batches, so the file is its. Keys are
+    // counted by a 64-bit hash of them (0.28–0.33 CPU-s at 1M rows against 0.48–0.66 for the
+    // strings): two keys sharing a hash can only look like a repeated id and send the file there.
+    const [repeated] = await io.rows<{ n: string }>(
+      `SELECT count() AS n FROM (SELECT cityHash64(${keys.join(', ')}) AS k FROM ${staging} GROUP BY k HAVING count() > 1 AND countIf(ok) > 0)`,
+    );
     step('check');
     const n = Number(stats?.n ?? 0);
-    if (!stats || n === 0 || Number(stats.bad) > 0 || Number(stats.keys) !== n || stats.sources.length > MAX_SOURCES) return undefined;
+    const bad = Number(stats?.bad ?? n);
+    // Rows the checks leave to the JS path are handed to it by line (below); a file mostly of them,
+    // or whose line numbers the engine cannot give, or with derived order ids (whose summary counts
+    // every row of the file), is the JS path's whole.
+    if (!stats || n === 0 || bad * 2 > n || Number(repeated?.n ?? 1) > 0 || stats.sources.length > MAX_SOURCES) return blocked('checks: no rows, mostly refused rows, a repeated id or too many sources');
+    if ((bad > 0 && Number(stats.nl) > 0) || Number(stats.nogroup) > 0) return blocked('line ends in values, or derived order ids');
     // One level of the row hash's query per word of the longest row that not every row has (hash53Query).
     const words = Math.ceil(Number(stats.longest) / 4);
-    if (words > MAX_WORDS) return undefined;
-    const sources = stats.sources;
-    if (!(await freshSources(io, layout.table, sources))) return undefined;
+    if (words > MAX_WORDS) return blocked('row too long');
+    // A re-load or a later export of a source already stored is the JS path's (it looks up, compares
+    // and holds back rows); references to customers already known are resolved below.
+    if (!(await noStoredFacts(io, layout.table, stats.sources))) return blocked('stored facts of the source');
+
+    // Rows of erased people are skipped by the JS path before anything else sees them (ErasedRecords):
+    // handed to it, they are skipped and counted there. Matched on the values as ErasedRecords reads
+    // them (JavaScript's trim; a constant where that leaves nothing).
+    let take = 'ok';
+    if (input.erased) {
+      const pairs = await io.rows<{ src: string; ref: string }>(`SELECT DISTINCT src, ref FROM ${staging} WHERE ok`);
+      const srcConst = compiled.byName.get('source')?.constant?.toString('utf8') ?? '';
+      const refConst = compiled.byName.get('customer_ref')?.constant?.toString('utf8') ?? '';
+      const hits = pairs.filter((p) => input.erased!.matchesRef(p.src.trim() || srcConst, p.ref.trim() || refConst));
+      if (hits.length > 0) {
+        await io.command(`CREATE TABLE ${io.table(erasedTable)} (src String, ref String) ENGINE = Memory`);
+        await io.insertTsv(erasedTable, ['src', 'ref'], tsvRows(hits.map((h) => [h.src, h.ref])));
+        take = `ok AND (src, ref) NOT IN (SELECT src, ref FROM ${io.table(erasedTable)})`;
+      }
+      step('erased');
+    }
+    const handOff = Uint32Array.from(
+      (await io.rows<{ rn: string }>(`SELECT rn FROM ${staging} WHERE NOT (${take}) ORDER BY rn`)).map((r) => Number(r.rn) + 2),
+    );
+    const loaded = n - handOff.length;
+    if (loaded === 0) return blocked('no row to load');
+
+    // References resolved as RefResolver resolves them: the stored identity_map row (argMax by
+    // version) followed through merges to the survivor (rootOf over the aliases as loadAliases reads
+    // them), else a new `unmatched` stub with the id its customer record would get.
+    const aliases = await loadAliases(io);
+    if (aliases.size > 0) {
+      await io.command(`CREATE TABLE ${io.table(aliasTable)} (from_id String, root String) ENGINE = Memory`);
+      await io.insertTsv(aliasTable, ['from_id', 'root'], tsvRows([...aliases.keys()].map((from) => [from, rootOf(aliases, from)])));
+    }
+    const engineSources = (await io.rows<{ s: string }>(`SELECT DISTINCT src AS s FROM ${staging} WHERE ${take}`)).map((r) => r.s);
+    const mapped = `SELECT s.src AS src, s.ref AS ref, s.cid AS new_cid, m.found AS found, m.rule AS rule, if(m.found = 1, m.customer_id, s.cid) AS mapped
+       FROM (SELECT DISTINCT src, ref, cid FROM ${staging} WHERE ${take}) AS s
+       LEFT JOIN (SELECT source, source_id, argMax(customer_id, version) AS customer_id, argMax(rule, version) AS rule, toUInt8(1) AS found
+                  FROM ${io.table('identity_map')}
+                  WHERE source IN {sources:Array(String)} AND source_id IN (SELECT ref FROM ${staging})
+                  GROUP BY source, source_id) AS m
+         ON s.src = m.source AND s.ref = m.source_id`;
+    await io.command(
+      `CREATE TABLE ${io.table(refsTable)} ENGINE = Memory AS
+       ${
+         aliases.size > 0
+           ? `SELECT r.src AS src, r.ref AS ref, r.new_cid AS new_cid, r.found AS found, r.rule AS rule, if(r.found = 1 AND a.root != '', a.root, r.mapped) AS final
+              FROM (${mapped}) AS r LEFT JOIN ${io.table(aliasTable)} AS a ON r.mapped = a.from_id`
+           : `SELECT src, ref, new_cid, found, rule, mapped AS final FROM (${mapped})`
+       }
+       SETTINGS join_use_nulls = 0`,
+      { sources: engineSources },
+    );
+    const unknownIf = `found = 0 OR rule = 'unmatched'`;
+    const [refStats] = await io.rows<{ unknown: string; moved: string }>(
+      `SELECT countIf(${unknownIf}) AS unknown, countIf(final != new_cid) AS moved FROM ${io.table(refsTable)}`,
+    );
+    const unknownCustomers = Number(refStats?.unknown ?? 0);
+    let unmatched: Map<string, Set<string>> | undefined;
+    if (unknownCustomers <= UNMATCHED_LIMIT) {
+      unmatched = new Map();
+      for (const r of await io.rows<{ src: string; ref: string }>(`SELECT src, ref FROM ${io.table(refsTable)} WHERE ${unknownIf}`)) {
+        let set = unmatched.get(r.src);
+        if (!set) unmatched.set(r.src, (set = new Set()));
+        set.add(r.ref);
+      }
+    }
+    step('resolve');
 
     engineParseStats.checked++;
     // Stubs first, as the JS path: a crash after them leaves only ids a re-run computes again.
     await io.command(
       `INSERT INTO ${io.table('identity_map')} (source, source_id, customer_id, rule, version)
-       SELECT DISTINCT src, ref, cid, 'unmatched', ${input.runVersion} FROM ${staging}`,
+       SELECT src, ref, new_cid, 'unmatched', ${input.runVersion} FROM ${io.table(refsTable)} WHERE found = 0`,
     );
     step('stubs');
     const cols = [...layout.business, 'customer_id', 'row_hash', 'version', 'batch_id'];
-    await factsInsert(n, () => io.command(
-      `INSERT INTO ${io.table(layout.table)} (${cols.map((c) => `\`${c}\``).join(', ')}) SETTINGS ${PARALLEL_INSERT}
+    // Rows whose reference resolved to another id than the one computed from it take that id.
+    const rowsOf =
+      Number(refStats?.moved ?? 0) > 0
+        ? `SELECT * REPLACE (if(r_final = '', cid, r_final) AS cid) FROM ${staging}
+           LEFT JOIN (SELECT src AS r_src, ref AS r_ref, final AS r_final FROM ${io.table(refsTable)} WHERE final != new_cid) AS r ON src = r_src AND ref = r_ref
+           WHERE ${take}`
+        : `SELECT * FROM ${staging} WHERE ${take}`;
+    await factsInsert(loaded, () =>
+      io.command(
+        `INSERT INTO ${io.table(layout.table)} (${cols.map((c) => `\`${c}\``).join(', ')}) SETTINGS ${PARALLEL_INSERT}
        SELECT ${layout.business.map((_c, i) => `b_${i}`).join(', ')}, cid, h, version, ${sqlString(input.batchId)}
-       FROM (${hash53Query(`SELECT * FROM ${staging}`, Math.floor(Number(stats.shortest) / 4), words)}) SETTINGS ${INSERT_SETTINGS}`,
+       FROM (${hash53Query(rowsOf, Math.floor(Number(stats.shortest) / 4), words)}) SETTINGS ${INSERT_SETTINGS}, join_use_nulls = 0`,
       ),
     );
     step('facts');
-    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`engine parse CPU and wall ms per statement: ${JSON.stringify(timings)}\n`);
+    if (loadConfig().INGEST_TIMINGS) process.stderr.write(`engine parse CPU and wall ms per statement: ${JSON.stringify(timings)}, handed to the JS path: ${handOff.length} lines\n`);
     engineParseStats.loads++;
-    return { read: n, unknownCustomers: Number(stats.refs), sources, unknownColumns: plan.unknown };
+    if (handOff.length > 0) engineParseStats.handOffs++;
+    return { read: n, loaded, handOff, unknownCustomers, unmatched, sources: engineSources, unknownColumns: plan.unknown };
   } finally {
     await io.command(`DROP TABLE IF EXISTS ${staging}`);
+    for (const t of [refsTable, aliasTable, erasedTable]) await io.command(`DROP TABLE IF EXISTS ${io.table(t)}`);
   }
 }
 
 const STAGING_PREFIX = SCRATCH_TABLE_PREFIXES.engineParse;
+
+/** The JS path loads the file: says why with INGEST_TIMINGS. */
+function blocked(why: string): undefined {
+  if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest: JS path (${why})\n`);
+  return undefined;
+}
 
 /**
  * The facts insert failed (an engine refusal such as a CHECK constraint, a full disk): the file's
@@ -290,14 +410,23 @@ async function dropLeftovers(io: WarehouseIO): Promise<void> {
   for (const { name } of old) await io.command(`DROP TABLE IF EXISTS ${io.table(name)}`);
 }
 
-/** No stored fact of `table` and no identity_map row for any of `sources`: a first load of them. */
-async function freshSources(io: WarehouseIO, table: string, sources: readonly string[]): Promise<boolean> {
-  const [stored] = await io.rows<{ facts: string; ids: string }>(
-    `SELECT (SELECT count() FROM ${io.table(table)} WHERE source IN {sources:Array(String)}) AS facts,
-            (SELECT count() FROM ${io.table('identity_map')} WHERE source IN {sources:Array(String)}) AS ids`,
-    { sources },
-  );
-  return Number(stored?.facts ?? 1) === 0 && Number(stored?.ids ?? 1) === 0;
+/** No stored fact of `table` for any of `sources`: nothing to look up, compare, update or hold back. */
+async function noStoredFacts(io: WarehouseIO, table: string, sources: readonly string[]): Promise<boolean> {
+  const [stored] = await io.rows<{ facts: string }>(`SELECT count() AS facts FROM ${io.table(table)} WHERE source IN {sources:Array(String)}`, { sources });
+  return Number(stored?.facts ?? 1) === 0;
+}
+
+/** Rows of text values as a TabSeparated payload. */
+function tsvRows(rows: readonly (readonly string[])[]): Buffer {
+  const out = new OutBuffer(1 << 16);
+  for (const r of rows) {
+    r.forEach((v, i) => {
+      if (i > 0) out.byte(9);
+      out.text(v);
+    });
+    out.byte(10);
+  }
+  return Buffer.from(out.bytes());
 }
 
 /** The first two lines of the (unpacked) file without their line ends (undefined where none ends within 64 KiB). */

@@ -58,6 +58,14 @@ export class ErasedRecords {
     return hit;
   }
 
+  /**
+   * Whether a fact naming (source, customer_ref) is an erased person's, for a row without e-mail
+   * or phone fields (the engine path: engine-parse.ts takes no entity with match keys).
+   */
+  matchesRef(source: string, ref: string): boolean {
+    return this.filter.matches({ source, sourceId: ref, emailNorm: normalizeEmail(''), phoneNorm: '' });
+  }
+
   /** Whether the row is an erased person's (not counted: identity resolution's first pass). */
   matches(row: RowInput): boolean {
     const country = this.#text(row, this.#country).toUpperCase();

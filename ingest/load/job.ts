@@ -5,7 +5,7 @@ import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { ENTITIES, entitySpec } from '../entities/index.ts';
 import type { EntityName, EntitySpec } from '../entities/types.ts';
 import { rebuildGolden } from '../identity/golden.ts';
-import { createPlaceholderCustomers, type FactTime } from '../identity/placeholders.ts';
+import { createPlaceholderCustomers, type FactTime, type RefScope } from '../identity/placeholders.ts';
 import { resolveCustomers, type CustomerResolution } from '../identity/resolve.ts';
 import { RefResolver } from './resolve-refs.ts';
 import { compileMapping, type CompiledMapping } from '../mapping/compile.ts';
@@ -32,7 +32,7 @@ import { ROW_END } from '../core/row-end.ts';
 import { loadConfig } from '../../lib/config/schema.ts';
 import { checkColumns } from '../sources/required-columns.ts';
 import { ParseWorker, type ParseJob } from '../sources/worker-parse.ts';
-import { EngineFactsError, engineParseBlocker, engineParseLoad, type EngineParseResult } from './engine-parse.ts';
+import { EngineFactsError, engineParseBlocker, engineParseLoad, UNMATCHED_LIMIT, type EngineParseResult } from './engine-parse.ts';
 import { tableLayout } from './table-layout.ts';
 import { withoutPayload } from './engine-error.ts';
 import { servedByThisProcess } from '../../lib/warehouse/embedded/server.ts';
@@ -207,7 +207,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
   let engineUnconfirmed = 0;
   const counts = () => ({
     read,
-    loaded: writer?.counts.loaded ?? engineLoaded,
+    loaded: (writer?.counts.loaded ?? 0) + engineLoaded,
     updated: writer?.counts.updated ?? 0,
     duplicates: writer?.counts.duplicates ?? 0,
     duplicatesInInput: writer?.counts.duplicatesInInput ?? 0,
@@ -237,11 +237,17 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     await rejects.init();
     // Records of erased people (lib/privacy tombstones) are dropped before anything else sees them.
     const erased = await ErasedRecords.load(warehouse.client, warehouse.database, compiled);
-    const engineDone = erased || !io.local ? undefined : await engineParse(warehouse, io, spec, compiled, input, batchId, runVersion);
+    const engineDone = !io.local ? undefined : await engineParse(warehouse, io, spec, compiled, input, batchId, runVersion, erased);
+    // Lines the engine path left to this one (its checks refused them, or an erased person's): the
+    // rest of the file is stored, so only these are read into batches below.
+    const handOff = engineDone && engineDone.handOff.length > 0 ? new LineSet(engineDone.handOff) : undefined;
     if (engineDone) {
-      read = engineLoaded = engineDone.read;
+      read = engineLoaded = engineDone.loaded;
       phase('engine');
-      customersCreated = await createPlaceholderCustomers(io, engineDone.sources.map((source) => ({ source })), factTimes(), runVersion);
+    }
+    if (engineDone && !handOff) {
+      read = engineDone.read;
+      customersCreated = await createPlaceholderCustomers(io, unmatchedScope(engineDone, undefined), factTimes(), runVersion);
       phase('placeholders');
       if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, cpu, engineParse: true })}\n`);
       if (engineDone.unknownColumns.length > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${engineDone.unknownColumns.join(', ')}`);
@@ -351,10 +357,13 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       },
       unknownKey: (k) => unknown.add(k),
       row: (row) => {
+        if (handOff && !handOff.has(row.line)) return;
         if (erased?.skip(row)) batch.read++;
         else encoder.encode(row, batch);
       },
-      bad: (line, detail, raw) => encoder.rejectRow(batch, line, detail, raw),
+      bad: (line, detail, raw) => {
+        if (!handOff || handOff.has(line)) encoder.rejectRow(batch, line, detail, raw);
+      },
       chunkDone: async (bytes) => {
         bytesRead = bytes;
         if (batch.rows + batch.rejects.length >= input.batchSize || batch.out.pos >= MAX_BATCH_BYTES) await flush();
@@ -367,7 +376,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     worker = parseWorkerFor(
       input,
       reader.size,
-      !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && compiled.csv.groupHeading === undefined && !references && !readsRefunds(compiled) && own.size === 0 && (refs !== undefined || !encoder.layout.hasCustomerId),
+      !handOff && !erased && !spec.resolvesIdentity && compiled.skip.length === 0 && compiled.csv.groupHeading === undefined && !references && !readsRefunds(compiled) && own.size === 0 && (refs !== undefined || !encoder.layout.hasCustomerId),
       runVersion,
       refs,
     );
@@ -407,9 +416,10 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     phase('load');
     if (resolution) await rebuildGolden(io, resolution, runVersion, spec.survivorship ?? {});
     phase('golden');
-    customersCreated = refs ? await createPlaceholderCustomers(io, refs.unmatchedRefs(), factTimes(), runVersion) : 0;
+    customersCreated = refs ? await createPlaceholderCustomers(io, engineDone ? unmatchedScope(engineDone, refs) : refs.unmatchedRefs(), factTimes(), runVersion) : 0;
     phase('placeholders');
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`ingest timings (ms): ${JSON.stringify({ ...phases, ...w.timings, cpu, localFiles: io.local?.files ?? 0 }, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
+    if (engineDone) for (const u of engineDone.unknownColumns) unknown.add(u);
     if (unknown.size > 0) warnings.push(`ignored columns not in the ${spec.name} contract: ${[...unknown].join(', ')}`);
     warnings.push(...w.duplicateWarnings());
     if (rejects.creditLines > 0) warnings.push(creditLinesWarning(rejects.creditLines));
@@ -429,14 +439,14 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
       input: input.label,
       status: 'completed',
       read,
-      loaded: c.loaded,
+      loaded: c.loaded + engineLoaded,
       updated: c.updated,
       duplicates: c.duplicates,
       duplicatesInInput: c.duplicatesInInput,
       outdated: c.outdated,
       rejected: rejects.count,
       staleDeleted: c.staleDeleted,
-      unknownCustomers: refs?.unknownCustomers ?? 0,
+      unknownCustomers: engineDone ? unknownUnion(engineDone, refs) : (refs?.unknownCustomers ?? 0),
       customersCreated,
       erasedSkipped: erased?.skipped ?? 0,
       identity: resolution?.stats,
@@ -465,7 +475,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
     const s = failedSummary(spec.name, input.label, started, message, batchId);
     s.read = read;
     if (writer) {
-      s.loaded = writer.counts.loaded;
+      s.loaded = writer.counts.loaded + engineLoaded;
       s.updated = writer.counts.updated;
       s.duplicates = writer.counts.duplicates;
       s.duplicatesInInput = writer.counts.duplicatesInInput;
@@ -487,7 +497,16 @@ const PROBE_ID = Buffer.from('C-000000000000');
  * mapping and the warehouse's stored rows let it load exactly what the JS path would; undefined
  * (nothing written) when the JS path loads the file.
  */
-async function engineParse(warehouse: Warehouse, io: WarehouseIO, spec: EntitySpec, compiled: CompiledMapping, input: LoadInput, batchId: string, runVersion: number): Promise<EngineParseResult | undefined> {
+async function engineParse(
+  warehouse: Warehouse,
+  io: WarehouseIO,
+  spec: EntitySpec,
+  compiled: CompiledMapping,
+  input: LoadInput,
+  batchId: string,
+  runVersion: number,
+  erased: ErasedRecords | undefined,
+): Promise<EngineParseResult | undefined> {
   const e = input.engine;
   if (!e || loadConfig().CRM_INGEST_ENGINE_PARSE === 'off') return undefined;
   // Only an engine of this process: a CLI killed beside a running `npm start` would leave that
@@ -501,10 +520,66 @@ async function engineParse(warehouse: Warehouse, io: WarehouseIO, spec: EntitySp
   }
   const quiet = createClient({ url: warehouse.url, username: warehouse.user, password: warehouse.password, database: warehouse.database || undefined, request_timeout: 3_600_000, log: { level: ClickHouseLogLevel.OFF } });
   try {
-    return await engineParseLoad(io, spec, compiled, layout, { quietCommand: (query) => quiet.command({ query }).then(() => undefined), file: e.file, gzip: e.gzip, tsv: e.tsv, batchId, runVersion });
+    return await engineParseLoad(io, spec, compiled, layout, { quietCommand: (query) => quiet.command({ query }).then(() => undefined), file: e.file, gzip: e.gzip, tsv: e.tsv, batchId, runVersion, erased });
   } finally {
     await quiet.close();
   }
+}
+
+/** Ascending line numbers, asked in ascending order (a reader's rows): a cursor, no search. */
+class LineSet {
+  #at = 0;
+  constructor(readonly lines: Uint32Array) {}
+
+  has(line: number): boolean {
+    const l = this.lines;
+    while (this.#at < l.length && l[this.#at] < line) this.#at++;
+    return this.#at < l.length && l[this.#at] === line;
+  }
+}
+
+/**
+ * The references customers from facts alone are made for, as one JS load of the whole file would
+ * list them (RefResolver.unmatchedRefs): the engine path's and the handed-off rows' together, per
+ * source, or whole sources past UNMATCHED_LIMIT.
+ */
+function unmatchedScope(engine: EngineParseResult, refs: RefResolver | undefined): RefScope[] {
+  const js = refs?.unmatchedRefs() ?? [];
+  const all = new Map<string, Set<string>>();
+  let listed = engine.unmatched !== undefined && js.every((x) => x.refs !== undefined);
+  if (listed) {
+    for (const [source, set] of engine.unmatched!) all.set(source, new Set(set));
+    let count = engine.unknownCustomers;
+    for (const { source, refs: list } of js) {
+      let set = all.get(source);
+      if (!set) all.set(source, (set = new Set()));
+      for (const r of list!) {
+        if (set.has(r)) continue;
+        set.add(r);
+        count++;
+      }
+    }
+    if (count > UNMATCHED_LIMIT) listed = false;
+  }
+  if (listed) return [...all].map(([source, set]) => ({ source, refs: [...set] }));
+  return [...new Set([...engine.sources, ...js.map((x) => x.source)])].map((source) => ({ source }));
+}
+
+/**
+ * Distinct references without a customer record, engine path and handed-off rows together. Exact
+ * while both sides list them; past UNMATCHED_LIMIT the two counts are added (a reference on both
+ * sides counted twice), as the JS path's own count is then a filter's estimate too.
+ */
+function unknownUnion(engine: EngineParseResult, refs: RefResolver | undefined): number {
+  if (!refs) return engine.unknownCustomers;
+  const js = refs.unmatchedRefs();
+  if (!engine.unmatched || js.some((x) => x.refs === undefined)) return engine.unknownCustomers + refs.unknownCustomers;
+  let count = engine.unknownCustomers;
+  for (const { source, refs: list } of js) {
+    const set = engine.unmatched.get(source);
+    for (const r of list!) if (!set?.has(r)) count++;
+  }
+  return count;
 }
 
 /** The mapping names a column for the entity's refunded amount (so the encoder may add credit lines). */
