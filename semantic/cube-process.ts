@@ -361,15 +361,16 @@ async function main(): Promise<void> {
       throw err;
     }
   });
-  // The zones the warehouse knows, read once when a query first names one; a failed read is retried
-  // at the next such query and meanwhile Node's list alone decides (the guard's check before).
+  // The zones the warehouse knows, read once when a query first names one. A failed read (a server
+  // that does not let the semantic user read system.time_zones) leaves Node's list alone to decide
+  // and is tried again a minute later, not at every query.
   let zonesRead: Promise<ReadonlySet<string>> | undefined;
   const warehouseZones = (): Promise<ReadonlySet<string>> =>
     (zonesRead ??= accountDriver.query('SELECT time_zone FROM system.time_zones').then(
       (rows) => new Set((rows as { time_zone?: unknown }[]).map((r) => String(r.time_zone))),
       (err: Error) => {
-        zonesRead = undefined;
-        cubeLog.warn({ error: err.message }, 'the warehouse time zones could not be read');
+        setTimeout(() => (zonesRead = undefined), 60_000).unref();
+        cubeLog.warn({ error: err.message }, 'the warehouse time zones could not be read: zones are checked against Node only');
         return new Set<string>();
       },
     ));
