@@ -1,8 +1,9 @@
 /**
- * npm run bench:ingest [-- --rows 2000000] [--sizes 500000,2000000] [--batch-size N] [--repeat N]
+ * npm run bench:ingest [-- --rows 2000000] [--sizes 500000,2000000] [--batch-size N] [--repeat N] [--no-customers]
  *
  * For each size, in a fresh process with a fresh embedded warehouse (temp data dir):
- *   1. writes a deterministic transactions CSV (temp dir),
+ *   1. writes a deterministic transactions CSV (temp dir) and, unless --no-customers, loads the customers
+ *      it names first (untimed; nine references in ten, some merged): the usual order of loads,
  *   2. loads it through the ingest job (ingestFile: parse, validate, identity lookups, dedupe, insert: a local
  *      file the engine reads, or an HTTP body with --http-bodies; with CRM_INGEST_ENGINE_PARSE=on the engine
  *      itself reads, checks and converts the file instead, ingest/load/engine-parse.ts: the same rows, and the
@@ -27,13 +28,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LocalPayloads } from '../ingest/core/local-payloads.ts';
 import { ingestFile } from '../ingest/index.ts';
+import { engineParseStats } from '../ingest/load/engine-parse.ts';
 import { ParseWorker } from '../ingest/sources/worker-parse.ts';
 import { connectWarehouse } from '../lib/warehouse/index.ts';
 import { applyMigrations } from '../lib/warehouse/migrations/runner.ts';
@@ -57,6 +59,10 @@ interface SizeResult {
   /** CPU seconds (user + system) during each load: the JS main thread, the parse worker thread (ingest/sources/worker-parse.ts), all other threads (the engine). */
   oursCpu: { main: number; worker: number; v8: number; other: number };
   nativeCpu: ThreadCpu;
+  /** Customer records loaded before the transactions (0: a first load of an empty warehouse). */
+  customers: number;
+  /** Whether the job took the engine path (ingest/load/engine-parse.ts). */
+  enginePath: boolean;
 }
 
 /**
@@ -159,7 +165,26 @@ const NATIVE_STRUCTURE =
   'source String, transaction_id String, order_id String, customer_ref String, order_date DateTime, status String, amount Decimal(18, 2), ' +
   'currency String, quantity Decimal(18, 8), product_id String, product_name String, category String, channel String, updated_at DateTime';
 
-async function runSize(rows: number, batchSize: number | undefined): Promise<SizeResult> {
+/**
+ * Customers of the generated file's shop, loaded before the transactions in the usual order (a
+ * real warehouse holds its customers before their orders arrive): nine references in ten have a
+ * record (the tenth are unknown: stubs and customers from facts), and one record in fifty shares
+ * its e-mail with the next, so those pairs are one customer and a reference resolves to an id
+ * other than its own. Returns how many records.
+ */
+function writeCustomersCsv(file: string, rows: number): number {
+  const customers = Math.max(10, Math.floor(rows / 10));
+  const lines = ['source,source_id,name,email,country,signup_date'];
+  for (let i = 0; i < customers; i++) {
+    if (i % 10 === 0) continue;
+    const mail = i % 50 === 2 ? i - 1 : i;
+    lines.push(`shop,CU${i},Customer ${i},c${mail}@example.test,DE,2020-01-${String(1 + (i % 28)).padStart(2, '0')}`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return lines.length - 1;
+}
+
+async function runSize(rows: number, batchSize: number | undefined, customersFirst: boolean): Promise<SizeResult> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   try {
     const file = join(dir, 'transactions.csv');
@@ -169,6 +194,13 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
     try {
       await applyMigrations(warehouse.client, { database: 'crm' });
       await warehouse.client.command({ query: 'CREATE TABLE crm.transactions_native AS crm.transactions' });
+      let customers = 0;
+      if (customersFirst) {
+        const cf = join(dir, 'customers.csv');
+        customers = writeCustomersCsv(cf, rows);
+        const c = await ingestFile(warehouse, { entity: 'customers', file: cf, rejectsFile: false });
+        if (c.status !== 'completed' || c.loaded !== customers) throw new Error(`customers load failed: ${JSON.stringify({ ...c, rejects: c.rejects.slice(0, 3) })}`);
+      }
       const baseline = process.memoryUsage().rss / 2 ** 20;
 
       const rss = new RssSampler();
@@ -234,6 +266,8 @@ async function runSize(rows: number, batchSize: number | undefined): Promise<Siz
         nativeSet: { seconds: set.seconds, rowsPerSec: Math.round(rows / set.seconds), ratio: set.seconds / oursSeconds, cpu: set.cpu, peakRssMB: set.peakRssMB },
         oursCpu,
         nativeCpu,
+        customers,
+        enginePath: engineParseStats.loads > 0,
       };
     } finally {
       await warehouse.close();
@@ -252,6 +286,7 @@ async function main(): Promise<void> {
       'http-bodies': { type: 'boolean' },
       'no-pipe': { type: 'boolean' },
       repeat: { type: 'string' },
+      'no-customers': { type: 'boolean' },
       child: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -268,6 +303,8 @@ table alone; prints rows/s of each, the ratios, CPU seconds per kind of thread a
   --batch-size <n>  rows per insert of the ingest job (default: the job's own)
   --repeat <n>      runs per size (default 1), each in its own process; the goal is judged on the
                     median ratio
+  --no-customers    load the transactions into an empty warehouse (a first load); by default the
+                    file's customers are loaded first (not timed), the usual order
   --http-bodies     send every payload as an HTTP body, as before local-file inserts
                     (ingest/core/local-payloads.ts): the before/after of that lever
   --no-pipe         one local file per batch instead of one insert fed through a named pipe
@@ -278,7 +315,7 @@ table alone; prints rows/s of each, the ratios, CPU seconds per kind of thread a
   if (values.child) {
     if (values['http-bodies']) LocalPayloads.minBytes = Infinity;
     if (values['no-pipe']) LocalPayloads.streams = false;
-    const r = await runSize(Number(values.rows), batchSize);
+    const r = await runSize(Number(values.rows), batchSize, !values['no-customers']);
     process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
@@ -291,7 +328,7 @@ table alone; prints rows/s of each, the ratios, CPU seconds per kind of thread a
     for (let run = 1; run <= repeat; run++) {
       process.stderr.write(`bench:ingest ${rows.toLocaleString('en-US')} rows${repeat > 1 ? ` (run ${run} of ${repeat})` : ''} ...\n`);
       // One process per run: peak RSS of one run is not inflated by the previous one.
-      const flags = [...(batchSize ? ['--batch-size', String(batchSize)] : []), ...(values['http-bodies'] ? ['--http-bodies'] : []), ...(values['no-pipe'] ? ['--no-pipe'] : [])];
+      const flags = [...(batchSize ? ['--batch-size', String(batchSize)] : []), ...(values['http-bodies'] ? ['--http-bodies'] : []), ...(values['no-pipe'] ? ['--no-pipe'] : []), ...(values['no-customers'] ? ['--no-customers'] : [])];
       const child = spawnSync(process.execPath, [`--v8-pool-size=${V8_POOL_SIZE}`, '--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--rows', String(rows), ...flags], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -307,6 +344,10 @@ table alone; prints rows/s of each, the ratios, CPU seconds per kind of thread a
       values['http-bodies'] ? 'as HTTP bodies (--http-bodies)' : values['no-pipe'] ? 'as one local file per batch (--no-pipe)' : 'through a named pipe into one insert where the engine can read local files'
     }`,
     `load average at the start: ${loadAtStart.map((x) => x.toFixed(1)).join(' ')}`,
+    values['no-customers']
+      ? 'transactions loaded into an empty warehouse (--no-customers: a first load)'
+      : `customers loaded first (not timed): ${results.map((r) => r.customers.toLocaleString('en-US')).join(' / ')} records, nine references in ten known`,
+    `path the job took: ${results.map((r) => (r.enginePath ? 'engine' : 'JS')).join(' / ')} (CRM_INGEST_ENGINE_PARSE=${process.env.CRM_INGEST_ENGINE_PARSE ?? 'default'})`,
     '',
     'native file() loads the same CSV with the engine alone: "same tables" into the transactions table of a database with the',
     "product's table set (migration 018's view copies every line into transactions_by_customer, as it does for the job) with the",
