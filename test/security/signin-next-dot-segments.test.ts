@@ -66,3 +66,28 @@ test('the sign-in never sends the browser to another host through dot segments i
   }
   assert.deepEqual(bad, []);
 });
+
+// Tenth review: the browser follows the sign-in's Location as a same-origin request (its chain
+// began with the dashboard's own form), so a link to sign-in with next= an export or the token
+// endpoint started that download right after sign-in, past the Sec-Fetch-Site guard.
+test('the sign-in never sends the browser on to a download or the Cube token', { timeout: 300_000 }, async () => {
+  const downloads = ['/segments/export.csv?definition=%7B%22match%22%3A%22all%22%2C%22groups%22%3A%5B%5D%7D', '/churn-risk/export.csv', '/api/cube-token', '/%2573egments/export.csv'];
+  const bad: string[] = [];
+  for (const next of downloads) {
+    const res = await raw(web.url, `/signin?next=${next}`, {
+      method: 'POST',
+      headers: { origin: web.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: EMAIL, password: PASSWORD }).toString(),
+    });
+    assert.equal(res.status, 303, `sign-in with next=${next}`);
+    if (String(res.headers.location) !== '/') bad.push(`next=${next} → ${res.headers.location}`);
+  }
+  assert.deepEqual(bad, []);
+  // A page still is where the sign-in sends the browser.
+  const page = await raw(web.url, '/signin?next=/churn-risk%3Fband%3Dhigh', {
+    method: 'POST',
+    headers: { origin: web.url, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ email: EMAIL, password: PASSWORD }).toString(),
+  });
+  assert.equal(page.headers.location, '/churn-risk?band=high');
+});

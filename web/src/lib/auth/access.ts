@@ -101,6 +101,30 @@ export function decide(routeId: string | null | undefined, role: Role | undefine
 }
 
 /**
+ * The paths of the `sameOriginGet` routes (route ids without their `(group)` segments; none has a
+ * parameter). Tenth security review: sign-in sends the browser to `?next=` after the form's post,
+ * a same-origin chain, so a link to `/signin?next=/segments/export.csv?definition=…` downloaded
+ * every customer of the sender's segment right after the victim signed in, with the export in the
+ * audit log under their name: the `Sec-Fetch-Site` guard below never saw the other site.
+ */
+const SAME_ORIGIN_GET_PATHS = new Set(
+  Object.entries(ROUTES as Record<string, RouteAccess>)
+    .filter(([, access]) => access.sameOriginGet)
+    .map(([id]) => id.replace(/\/\([^/]*\)/g, '') || '/'),
+);
+
+/** True when `pathname` (as the router reads it: percent-decoded, any trailing slash) is such a route. */
+export function isSameOriginGetPath(pathname: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return false;
+  }
+  return SAME_ORIGIN_GET_PATHS.has(decoded.replace(/\/+$/, '') || '/');
+}
+
+/**
  * True when a browser says another site started this request to a `sameOriginGet` route: a link on
  * a web page or in a mail made the signed-in browser download every customer of a segment (the
  * file lands in the victim's downloads) and wrote an export row in the audit log under their name

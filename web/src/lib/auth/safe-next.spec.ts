@@ -49,3 +49,22 @@ test.each([
   '/a/b/../..//evil.example',
   '/././/evil.example/path?q=1',
 ])('refuses %j', (next) => expect(safeNext(next)).toBe('/'));
+
+// Tenth security review: after the sign-in post the browser follows `next` as a same-origin request,
+// so a link to sign-in could start an export (or mint a token) that the Sec-Fetch-Site guard refuses
+// from another site's link.
+test.each([
+  '/segments/export.csv?definition={"match":"all","groups":[]}',
+  '/churn-risk/export.csv?band=high',
+  '/api/cube-token',
+  '/api/cube-token/',
+  '/%73egments/export.csv',
+  '/segments/export%2Ecsv',
+  '/x/../segments/export.csv',
+  '/./churn-risk/export.csv#x',
+])('does not send the browser to a download or token: %j', (next) => expect(safeNext(next)).toBe('/'));
+
+test('keeps the pages of those routes', () => {
+  expect(safeNext('/segments?id=S-1')).toBe('/segments?id=S-1');
+  expect(safeNext('/churn-risk')).toBe('/churn-risk');
+});

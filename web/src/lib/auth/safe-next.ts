@@ -6,8 +6,12 @@
  * characters or backslashes (nor their percent-encoded forms, which a later decode could revive),
  * and resolve to the same origin as a relative URL. What is returned is the resolved path, so it
  * is checked again: dot segments resolve "/.//evil.example" (also "/%2e%2e//…", "/a/..//…") to
- * "//evil.example", another host to a browser (seventh security review).
+ * "//evil.example", another host to a browser (seventh security review). Nor a download or a
+ * token: after the sign-in post the browser would fetch it as a same-origin request, which the
+ * guard against other sites' links lets through (tenth security review).
  */
+import { isSameOriginGetPath } from './access.ts';
+
 const BASE = 'http://x';
 
 export function safeNext(next: string | null | undefined): string {
@@ -26,5 +30,7 @@ export function safeNext(next: string | null | undefined): string {
   // A decoded "/" at the start ("/%2F/evil") is harmless for the router but not for every proxy.
   if (/^\/(?:%2f|%5c)/i.test(next)) return '/';
   const path = `${url.pathname}${url.search}${url.hash}`;
-  return path.startsWith('//') ? '/' : path;
+  if (path.startsWith('//')) return '/';
+  // A download or token is started from the dashboard's own pages only (access.ts, sameOriginGet).
+  return isSameOriginGetPath(url.pathname) ? '/' : path;
 }
