@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import type { Filters } from '../filters/url-filters.ts';
+import type { Row } from '../cube/types.ts';
 import { cellText } from '../drill.ts';
 import { withoutLapsedProbability } from '../churn/lapsed.ts';
 import { formatValue } from '../format/format.ts';
@@ -52,7 +53,7 @@ test('the recency column says it counts days to the figures\' as-of day, read fr
 // risk, the same as a customer never scored. The page's rows go through withoutLapsedProbability.
 test('the churn-risk cell of a lapsed customer says lapsed; a never-scored one stays empty; a scored one its percent', () => {
   const col = LIST_COLUMNS.find((c) => c.key === 'customer_base.churn_probability')!;
-  const cell = (row: Record<string, unknown>) => cellText(withoutLapsedProbability(row, 'customer_base.churn_risk_band', 'customer_base.churn_probability'), col, formatValue);
+  const cell = (row: Row) => cellText(withoutLapsedProbability(row, 'customer_base.churn_risk_band', 'customer_base.churn_probability'), col, formatValue);
   expect(cell({ 'customer_base.churn_probability': 0.91, 'customer_base.churn_risk_band': 'lapsed' })).toBe('lapsed');
   expect(cell({ 'customer_base.churn_probability': null, 'customer_base.churn_risk_band': null })).toBe(formatValue(null, 'percent'));
   expect(cell({ 'customer_base.churn_probability': 0.496, 'customer_base.churn_risk_band': 'medium' })).toBe('49.6%');
