@@ -15,6 +15,8 @@ export const load: LayoutServerLoad = async ({ locals }) => {
   return {
     user: u ? { name: u.name, email: u.email, role: u.role, ownerId: u.ownerId } : undefined,
     asOf,
+    // The pages say when a period ends on a day not yet over (filters/comparison.ts runningDayNote).
+    today,
     asOfNotice: u ? asOfNotice(asOf, today) : undefined,
     format: getWebContext().format ?? { ...DEFAULT_FORMAT },
   };

@@ -207,3 +207,25 @@ describe('describePeriod', () => {
     );
   });
 });
+
+// Session 13 (the demo, as of today 7 Dec 2026, the last order 6 Dec): month to date read "Gross
+// revenue −24.2%" against 1 – 7 November with nothing saying that its 7 December was not over.
+describe('a period ending today says its last day is partial', () => {
+  test('month to date and last 30 days end today: said, with the comparison named', () => {
+    const mtd = at('period=month_to_date');
+    expect(describePeriod(mtd, comparisonFor(mtd, '2020-01-01', asOf), asOf)).toBe(
+      'Month to date, 1 Dec 2026 – 5 Dec 2026, compared with the previous period (1 Nov 2026 – 5 Nov 2026). 5 Dec 2026 is today and not over: its figures are partial, while 5 Nov 2026 of the previous period is whole: totals compare part of a day with a whole one.',
+    );
+    const l30 = at('period=last_30_days&compare=none');
+    expect(describePeriod(l30, comparisonFor(l30, '2020-01-01', asOf), asOf)).toBe(
+      'Last 30 days, 6 Nov 2026 – 5 Dec 2026. 5 Dec 2026 is today and not over: its figures are partial.',
+    );
+  });
+  test('a period ending before today, or old data (the as-of day is not today), says nothing more', () => {
+    const full = at('period=last_full_month');
+    expect(describePeriod(full, comparisonFor(full, '2020-01-01', asOf), asOf)).not.toMatch(/today/);
+    const mtd = at('period=month_to_date');
+    expect(describePeriod(mtd, comparisonFor(mtd, '2020-01-01', asOf), '2026-12-07')).not.toMatch(/today/);
+    expect(describePeriod(mtd, comparisonFor(mtd, '2020-01-01', asOf))).not.toMatch(/today/);
+  });
+});

@@ -141,9 +141,11 @@ export const drawnComparison = (c: Comparison): DateRange | undefined => (c.avai
  * "Last 12 full months, 1 Dec 2025 – 30 Nov 2026, compared with the same period last year
  * (1 Dec 2024 – 30 Nov 2025)".
  */
-export function describePeriod(f: Filters, c: Comparison): string {
+export function describePeriod(f: Filters, c: Comparison, today?: string): string {
   const name = f.period ? `${PERIODS.find((p) => p.id === f.period)?.label}, ` : '';
   const dates = `${name}${formatDate(f.from)} – ${formatDate(f.to)}`;
+  const running = runningDayNote(f, c, today);
+  if (running) return `${describePeriod(f, c)}. ${running}`;
   if (c.nothing) return `${dates}. Nothing to compare: ${c.nothing}.`;
   if (!c.range) return dates;
   const what = `${c.compare === 'last_year' ? 'the same period last year' : 'the previous period'} (${formatDate(c.range.from)} – ${formatDate(c.range.to)})`;
@@ -155,4 +157,19 @@ export function describePeriod(f: Filters, c: Comparison): string {
   // against January): a total changes by the length alone, so the header says both.
   const [days, against] = [daysIn(f), daysIn(c.range)];
   return `${dates}, compared with ${what}${days === against ? '' : `, ${formatNumber(days)} days against ${formatNumber(against)}`}`;
+}
+
+/**
+ * The period ends today (the as-of day is today): its last day is not over, and a load that runs
+ * nightly has not brought it yet. Month to date on 7 December against 1 – 7 November compared six
+ * days of orders and part of a seventh with seven whole days (the demo read "Gross revenue −24.2%"),
+ * with nothing on the page saying so. Said, not hidden: undefined when the period ends before today.
+ */
+export function runningDayNote(f: DateRange, c: Comparison, today: string | undefined): string | undefined {
+  if (!today || f.to !== today) return undefined;
+  const against =
+    c.range && c.available && !c.nothing
+      ? `, while ${formatDate(c.range.to)} of the ${c.compare === 'last_year' ? 'same period last year' : 'previous period'} is whole: totals compare part of a day with a whole one`
+      : '';
+  return `${formatDate(today)} is today and not over: its figures are partial${against}.`;
 }
