@@ -11,7 +11,8 @@
  *   (its score ignores the 90-day window, so its Brier score is not a fair calibration comparison:
  *   it answers "has this customer left for good", not "will they buy in 90 days").
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, writeFileSync } from 'node:fs';
+import { openOwnFileForWriting } from '../../lib/files/own-file.ts';
 import { join } from 'node:path';
 import type { Warehouse } from '../../lib/warehouse/index.ts';
 import { fitClv } from '../clv/fit-clv.ts';
@@ -178,8 +179,8 @@ export async function writeEvaluationReport(result: EvaluationResult, dir: strin
   const metricsCsv = join(dir, `${stem}-metrics.csv`);
   const importanceCsv = join(dir, `${stem}-importance.csv`);
   const md = join(dir, `${stem}.md`);
-  writeFileSync(metricsCsv, dfd.toCSV(metrics) as string);
-  writeFileSync(importanceCsv, dfd.toCSV(importance) as string);
+  writeReportFile(metricsCsv, dfd.toCSV(metrics) as string);
+  writeReportFile(importanceCsv, dfd.toCSV(importance) as string);
   const forest = result.metrics.find((m) => m.model === 'random_forest')!;
   const gains = result.metrics
     .filter((m) => m.model !== 'random_forest')
@@ -202,6 +203,21 @@ export async function writeEvaluationReport(result: EvaluationResult, dir: strin
     markdownTable(importance.columns as string[], (importance.values as unknown[][]).slice(0, 15)),
     '',
   ].join('\n');
-  writeFileSync(md, markdown);
+  writeReportFile(md, markdown);
   return { markdown, files: [md, metricsCsv, importanceCsv] };
+}
+
+/**
+ * The report's names are predictable (the cutoff), and `--out` may be a shared folder: a name
+ * planted there as a link to a file of the analyst's (`~/.bashrc`) had its target overwritten with
+ * the report (tenth security review, the ninth's rule for every file the product writes). No
+ * customer rows: the umask's usual mode.
+ */
+function writeReportFile(path: string, text: string): void {
+  const fd = openOwnFileForWriting(path, 'the evaluation report', { shareable: true });
+  try {
+    writeFileSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
 }
