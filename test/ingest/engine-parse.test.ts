@@ -154,6 +154,9 @@ async function loads(): Promise<Load[]> {
     ...bad.map((row, i) => ({ name: `bad row ${i + 1} alone`, file: badOne(i + 1, row), engine: !row.includes('eleven digits'), handOff: i > 0 && !row.includes('eleven digits') })),
     { name: 'rows the SQL checks leave to JS', file: write('lenient.csv', [HEADER, ...lenient]), engine: false },
     ...usualOrder(),
+    // Past the engine's parallel-parsing segments (≈ 26 MB): refused rows far into the file keep
+    // their line numbers (the engine's _row_number drifts when it parses in parallel).
+    { name: 'a large file with refused rows throughout', file: await largeWithRefused(), engine: true, handOff: true },
     { name: 'decimal quantities', file: write('hours.csv', hours), engine: true },
     { name: 'currencies and rounding', file: write('fx.csv', fx), mapping: { currency: { base: 'EUR', rates: { USD: 0.9137 } } }, engine: true },
     // Base cents just below and past 2^53 and past Decimal(18, 2): the engine path hands such rows
@@ -195,6 +198,20 @@ async function loads(): Promise<Load[]> {
  * stubbed, erased and unknown customers, mixed with rows the checks refuse.
  */
 const USUAL = 'transactions after customers, good and bad rows';
+
+async function largeWithRefused(): Promise<string> {
+  const file = join(dir, 'large.csv');
+  await writeTransactionsCsv(file, 200_000, 11);
+  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    lines[i] = lines[i].replace(/^shop,/, 'large,');
+    if (i % 9_973 === 0) lines[i] = lines[i].replace(/,(\d{4})-(\d\d)-(\d\d) /, ',$1-13-$3 ');
+    // An offset the engine's checks refuse and the JS path accepts.
+    if (i % 15_013 === 0) lines[i] = lines[i].replace(/,(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),/, ',$1T$2Z,');
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
 
 function usualOrder(): Load[] {
   const customers = (name: string, lines: string[]): string => write(name, ['source_id,name,email,phone,country,signup_date', ...lines]);
