@@ -73,8 +73,15 @@ export interface EngineParseResult {
   handOff: Uint32Array;
   /** Distinct references of the stored rows without a customer record (new stubs and earlier stubs). */
   unknownCustomers: number;
-  /** Those references per source, or undefined past UNMATCHED_LIMIT (as RefResolver.unmatchedRefs). */
+  /**
+   * Those references per source that had identity_map rows before this load, or undefined past
+   * UNMATCHED_LIMIT (as RefResolver.unmatchedRefs). A source without any (`freshSources`) has
+   * only this load's references: customers from facts alone may take the whole source.
+   */
   unmatched: Map<string, Set<string>> | undefined;
+  freshSources: string[];
+  /** References of handed-off rows that are among unknownCustomers (`source \x1f ref`): the JS part may count them again. */
+  handOffUnknown: Set<string>;
   /** Sources of the stored rows. */
   sources: string[];
   unknownColumns: string[];
@@ -331,14 +338,30 @@ export async function engineParseLoad(
       `SELECT countIf(${unknownIf}) AS unknown, countIf(final != new_cid) AS moved FROM ${io.table(refsTable)}`,
     );
     const unknownCustomers = Number(refStats?.unknown ?? 0);
+    const known = new Set(
+      (await io.rows<{ s: string }>(`SELECT DISTINCT source AS s FROM ${io.table('identity_map')} WHERE source IN {sources:Array(String)}`, { sources: engineSources })).map((r) => r.s),
+    );
+    const freshSources = engineSources.filter((x) => !known.has(x));
     let unmatched: Map<string, Set<string>> | undefined;
     if (unknownCustomers <= UNMATCHED_LIMIT) {
       unmatched = new Map();
-      for (const r of await io.rows<{ src: string; ref: string }>(`SELECT src, ref FROM ${io.table(refsTable)} WHERE ${unknownIf}`)) {
+      // Listed only for sources with earlier rows (at 1M rows of a fresh source, pulling its 100k
+      // references cost more than the whole source's scope, which is the same set there).
+      const listed = await io.rows<{ src: string; ref: string }>(`SELECT src, ref FROM ${io.table(refsTable)} WHERE (${unknownIf}) AND src IN {known:Array(String)}`, {
+        known: [...known],
+      });
+      for (const r of listed) {
         let set = unmatched.get(r.src);
         if (!set) unmatched.set(r.src, (set = new Set()));
         set.add(r.ref);
       }
+    }
+    const handOffUnknown = new Set<string>();
+    if (handOff.length > 0) {
+      const both = await io.rows<{ src: string; ref: string }>(
+        `SELECT DISTINCT src, ref FROM ${staging} WHERE NOT (${take}) AND (src, ref) IN (SELECT src, ref FROM ${io.table(refsTable)} WHERE ${unknownIf})`,
+      );
+      for (const r of both) handOffUnknown.add(`${r.src}\x1f${r.ref}`);
     }
     step('resolve');
 
@@ -368,7 +391,7 @@ export async function engineParseLoad(
     if (loadConfig().INGEST_TIMINGS) process.stderr.write(`engine parse CPU and wall ms per statement: ${JSON.stringify(timings)}, handed to the JS path: ${handOff.length} lines\n`);
     engineParseStats.loads++;
     if (handOff.length > 0) engineParseStats.handOffs++;
-    return { read: n, loaded, handOff, unknownCustomers, unmatched, sources: engineSources, unknownColumns: plan.unknown };
+    return { read: n, loaded, handOff, unknownCustomers, unmatched, freshSources, handOffUnknown, sources: engineSources, unknownColumns: plan.unknown };
   } finally {
     await io.command(`DROP TABLE IF EXISTS ${staging}`);
     for (const t of [refsTable, aliasTable, erasedTable]) await io.command(`DROP TABLE IF EXISTS ${io.table(t)}`);

@@ -541,44 +541,36 @@ class LineSet {
 /**
  * The references customers from facts alone are made for, as one JS load of the whole file would
  * list them (RefResolver.unmatchedRefs): the engine path's and the handed-off rows' together, per
- * source, or whole sources past UNMATCHED_LIMIT.
+ * source (a source with no identity_map rows before the load as a whole: only this load's
+ * references are in it), or whole sources past UNMATCHED_LIMIT.
  */
 function unmatchedScope(engine: EngineParseResult, refs: RefResolver | undefined): RefScope[] {
   const js = refs?.unmatchedRefs() ?? [];
-  const all = new Map<string, Set<string>>();
-  let listed = engine.unmatched !== undefined && js.every((x) => x.refs !== undefined);
-  if (listed) {
-    for (const [source, set] of engine.unmatched!) all.set(source, new Set(set));
-    let count = engine.unknownCustomers;
-    for (const { source, refs: list } of js) {
-      let set = all.get(source);
-      if (!set) all.set(source, (set = new Set()));
-      for (const r of list!) {
-        if (set.has(r)) continue;
-        set.add(r);
-        count++;
-      }
-    }
-    if (count > UNMATCHED_LIMIT) listed = false;
+  const whole = (): RefScope[] => [...new Set([...engine.sources, ...js.map((x) => x.source)])].map((source) => ({ source }));
+  if (!engine.unmatched || js.some((x) => x.refs === undefined) || unknownUnion(engine, refs) > UNMATCHED_LIMIT) return whole();
+  const fresh = new Set(engine.freshSources);
+  const listed = new Map<string, Set<string>>();
+  for (const [source, set] of engine.unmatched) listed.set(source, new Set(set));
+  for (const { source, refs: list } of js) {
+    if (fresh.has(source)) continue;
+    let set = listed.get(source);
+    if (!set) listed.set(source, (set = new Set()));
+    for (const r of list!) set.add(r);
   }
-  if (listed) return [...all].map(([source, set]) => ({ source, refs: [...set] }));
-  return [...new Set([...engine.sources, ...js.map((x) => x.source)])].map((source) => ({ source }));
+  return [...engine.freshSources.map((source) => ({ source })), ...[...listed].map(([source, set]) => ({ source, refs: [...set] }))];
 }
 
 /**
- * Distinct references without a customer record, engine path and handed-off rows together. Exact
- * while both sides list them; past UNMATCHED_LIMIT the two counts are added (a reference on both
- * sides counted twice), as the JS path's own count is then a filter's estimate too.
+ * Distinct references without a customer record, engine path and handed-off rows together: the
+ * JS part's references less those the engine path counted already. Past UNMATCHED_LIMIT on either
+ * side the two counts are added, as the JS path's own count is then a filter's estimate too.
  */
 function unknownUnion(engine: EngineParseResult, refs: RefResolver | undefined): number {
   if (!refs) return engine.unknownCustomers;
   const js = refs.unmatchedRefs();
-  if (!engine.unmatched || js.some((x) => x.refs === undefined)) return engine.unknownCustomers + refs.unknownCustomers;
+  if (js.some((x) => x.refs === undefined)) return engine.unknownCustomers + refs.unknownCustomers;
   let count = engine.unknownCustomers;
-  for (const { source, refs: list } of js) {
-    const set = engine.unmatched.get(source);
-    for (const r of list!) if (!set?.has(r)) count++;
-  }
+  for (const { source, refs: list } of js) for (const r of list!) if (!engine.handOffUnknown.has(`${source}\x1f${r}`)) count++;
   return count;
 }
 
