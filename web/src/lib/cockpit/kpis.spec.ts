@@ -87,6 +87,8 @@ describe('medians beside the averages of skewed figures', () => {
   test('AOV and average LTV carry their median, asked in the same query', () => {
     expect(byId('kpi-aov').median).toBe('sales.median_order_value');
     expect(byId('kpi-avg-ltv').median).toBe('customer_base.median_lifetime_value');
+    // Session 13: predicted CLV is as skewed (CDNOW: average $29, most customers a few dollars).
+    expect(byId('kpi-avg-clv').median).toBe('customer_base.median_predicted_clv');
     for (const k of COCKPIT_KPIS) if (k.median) expect(KPI_MEASURES[k.source] as readonly string[]).toContain(k.median);
     // The Definitions page marks them as the cockpit's too.
     expect(COCKPIT_MEASURES).toEqual(expect.arrayContaining(['sales.median_order_value', 'customer_base.median_lifetime_value']));

@@ -57,7 +57,7 @@ export const COCKPIT_KPIS: readonly KpiSpec[] = [
   // The testid keeps its old name (e2e and saved links); the figure is the dormancy rate (dormant.ts).
   spec({ testid: 'kpi-churn-rate', source: 'snapshot', measure: 'customer_base.dormancy_rate', goodWhen: 'down' }),
   spec({ testid: 'kpi-avg-ltv', source: 'snapshot', measure: 'customer_base.avg_lifetime_value', median: 'customer_base.median_lifetime_value' }),
-  spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv', scores: true }),
+  spec({ testid: 'kpi-avg-clv', source: 'snapshot', measure: 'customer_base.avg_predicted_clv', median: 'customer_base.median_predicted_clv', scores: true }),
   spec({ testid: 'kpi-value-at-risk', source: 'snapshot', measure: 'customer_base.value_at_risk', goodWhen: 'down', scores: true }),
   spec({ testid: 'kpi-pipeline', source: 'pipeline', measure: 'pipeline.pipeline_value', deals: true }),
   spec({ testid: 'kpi-win-rate', source: 'deals', measure: 'pipeline.win_rate', compare: 'deals', previousSource: 'dealsPrev', changeMode: 'points', deals: true }),

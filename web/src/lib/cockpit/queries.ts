@@ -16,7 +16,7 @@ export const KPI_MEASURES = {
   sales: ['sales.revenue', 'sales.active_customers', 'sales.new_customers', 'sales.average_order_value', 'sales.median_order_value', 'sales.repeat_purchase_rate', 'sales.returning_customers'],
   retention: ['customer_retention.retention_rate', 'customer_retention.base_customers', 'customer_retention.retained_customers'],
   deals: ['pipeline.win_rate', 'pipeline.lost_value', 'pipeline.won_deals', 'pipeline.lost_deals'],
-  snapshot: ['customer_base.dormancy_rate', 'customer_base.dormant_customers', 'customer_base.buyers', 'customer_base.avg_lifetime_value', 'customer_base.median_lifetime_value', 'customer_base.avg_predicted_clv', 'customer_base.value_at_risk', 'customer_base.lapsed_customers', 'customer_base.customers'],
+  snapshot: ['customer_base.dormancy_rate', 'customer_base.dormant_customers', 'customer_base.buyers', 'customer_base.avg_lifetime_value', 'customer_base.median_lifetime_value', 'customer_base.avg_predicted_clv', 'customer_base.median_predicted_clv', 'customer_base.value_at_risk', 'customer_base.lapsed_customers', 'customer_base.customers'],
   pipeline: ['pipeline.pipeline_value', 'pipeline.open_deals'],
 } as const;
 
