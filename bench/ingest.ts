@@ -5,7 +5,7 @@
  *   1. writes a deterministic transactions CSV (temp dir) and, unless --no-customers, loads the customers
  *      it names first (untimed; nine references in ten, some merged): the usual order of loads,
  *   2. loads it through the ingest job (ingestFile: parse, validate, identity lookups, dedupe, insert: a local
- *      file the engine reads, or an HTTP body with --http-bodies; with CRM_INGEST_ENGINE_PARSE=on the engine
+ *      file the engine reads, or an HTTP body with --http-bodies; by default (CRM_INGEST_ENGINE_PARSE=auto) the engine
  *      itself reads, checks and converts the file instead, ingest/load/engine-parse.ts: the same rows, and the
  *      JS main thread and parse worker then do almost nothing),
  *   3. loads the same file with the engine's own INSERT INTO … SELECT … FROM file(…, CSVWithNames) twice: into

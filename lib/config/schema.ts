@@ -418,8 +418,8 @@ export const VARIABLES = {
   CRM_RETENTION_AUDIT_DAYS: variable(whole(0, 0), {
     type: 'days', default: '`0`: kept', meaning: 'maximum age of audit log rows (0 keeps them; many regimes ask for years)', readBy: 'lib/warehouse/migrations/013-privacy.ts', group: 'privacy', kind: 'product',
   }),
-  CRM_INGEST_ENGINE_PARSE: variable(oneOf(['auto', 'on', 'off'], 'off'), {
-    type: 'auto|on|off', default: '`off`', meaning: "`on`/`auto`: a local CSV whose mapping SQL can express, loaded into sources with no stored rows, is parsed and checked by the engine itself (`INSERT … SELECT … FROM file()`); anything else, and `off`, takes the JS path (ingest/README.md, Speed)", readBy: 'ingest/load/job.ts', group: 'ingest', kind: 'product',
+  CRM_INGEST_ENGINE_PARSE: variable(oneOf(['auto', 'on', 'off'], 'auto'), {
+    type: 'auto|on|off', default: '`auto`', meaning: "`auto`/`on`: a local transactions CSV whose mapping SQL can express, loaded by a process running the embedded engine into sources with no stored facts, is parsed and checked by the engine itself (`file()`; references resolved against identity_map, rows its checks refuse handed to the JS path by line); anything else, and `off`, takes the JS path (ingest/README.md, \"Which path loads a file\")", readBy: 'ingest/load/job.ts', group: 'ingest', kind: 'product',
   }),
   INGEST_TIMINGS: variable(parser((v) => ok(Boolean(v))), {
     type: 'flag', default: 'unset: off', meaning: 'any value: print the phases of each load (ms) to stderr', readBy: 'ingest/load/job.ts', group: 'ingest', kind: 'product',
