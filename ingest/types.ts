@@ -37,6 +37,12 @@ export interface IngestRecordsOptions {
   mapping?: Mapping;
   /** Use this batch id instead of a generated one (lets a caller record it before loading). */
   batchId?: string;
+  /**
+   * The records came through a source token (HTTP ingest): their rows are marked so (the batch id,
+   * identity/source-token-batches.ts) and trusted less in identity resolution, survivorship and
+   * consent than the CRM's own system's and files'.
+   */
+  viaSourceToken?: boolean;
 }
 
 export interface Reject {

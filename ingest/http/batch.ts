@@ -15,6 +15,8 @@ export interface BatchToIngest {
   label: string;
   /** sha256 of the request; stands in for the file hash so a retried batch does not repeat its rejects. */
   requestSha256: string;
+  /** Sent with a source token, not the ingest token: the pipeline trusts its records less (identity/source-token-batches.ts). */
+  viaSourceToken: boolean;
 }
 
 /** The one thing the endpoint needs from the ingest pipeline. */

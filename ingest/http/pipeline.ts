@@ -10,10 +10,10 @@ import { toBatchSummary } from './summary.ts';
  * naming another).
  */
 export function pipelineIngest(warehouse: Warehouse): IngestBatchFn {
-  return async ({ entity, source, records, label }) => {
+  return async ({ entity, source, records, label, viaSourceToken }) => {
     let summary: IngestSummary;
     try {
-      summary = await ingestRecords(warehouse, entity, records, { source, batchLabel: label });
+      summary = await ingestRecords(warehouse, entity, records, { source, batchLabel: label, viaSourceToken });
     } catch (err) {
       // The pipeline's own "this input cannot be read at all" is a client error, worded for people.
       if (err instanceof InputError) throw new HttpError(400, 'bad_request', err.message);

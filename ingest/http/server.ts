@@ -175,7 +175,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     phases.lap('parse');
     const label = key ? `http:${key}` : `http:sha256:${requestSha256.slice(0, 16)}`;
     const load = async () => {
-      const summary = await ingest({ entity, source, records, label, requestSha256 });
+      const summary = await ingest({ entity, source, records, label, requestSha256, viaSourceToken: scope !== undefined });
       phases.lap('load');
       return summary;
     };

@@ -1,5 +1,6 @@
 import { chunked, type WarehouseIO } from '../core/warehouse-io.ts';
 import type { CustomerResolution } from './resolve.ts';
+import { viaSourceTokenSql } from './source-token-batches.ts';
 
 /**
  * The golden `customers` row of a resolved customer, built from all its source records.
@@ -14,6 +15,12 @@ import type { CustomerResolution } from './resolve.ts';
  *   system that met the customer later.
  * E-mail and phone use their normalised forms when valid. signup_date is the earliest one known.
  * source_records counts the records, sources lists their systems.
+ *
+ * Records written through a source token (`via_token`, identity/source-token-batches.ts: a shop's
+ * webhook, credentialed for its own source only) fill a golden attribute only where no other
+ * record gives it: whoever holds a leaked shop token and knows a CRM customer's e-mail must not
+ * make its record the newest for that customer's name, e-mail or phone (a newer e-mail receives the
+ * customer's campaign mail). Among themselves, and among the other records, the rules above hold.
  */
 export interface SourceRow {
   source: string;
@@ -33,6 +40,8 @@ export interface SourceRow {
   owner_id: string;
   signup_date: string | null;
   version: string;
+  /** 1 when the stored record came through a source token. */
+  via_token?: number | string;
 }
 
 export interface GoldenRow {
@@ -105,7 +114,13 @@ export function blankGolden(customerId: string): GoldenRow {
 }
 
 export function goldenOf(customerId: string, records: readonly SourceRow[], rules: Survivorship): GoldenRow {
-  const orders = { newest: [...records].sort(newestFirst), earliest: [...records].sort(earliestFirst) };
+  const trusted = (r: SourceRow): boolean => !Number(r.via_token ?? 0);
+  // Trusted records first, each group in the rule's order (a stable partition of the sorted list).
+  const ranked = (order: (a: SourceRow, b: SourceRow) => number): SourceRow[] => {
+    const sorted = [...records].sort(order);
+    return [...sorted.filter(trusted), ...sorted.filter((r) => !trusted(r))];
+  };
+  const orders = { newest: ranked(newestFirst), earliest: ranked(earliestFirst) };
   const g: GoldenRow = {
     ...blankGolden(customerId),
     source_records: records.length,
@@ -146,7 +161,8 @@ export async function rebuildGolden(io: WarehouseIO, res: CustomerResolution, ru
     const ids = roots.flatMap((r) => members.get(r) ?? [r]);
     const rows = await io.rows<SourceRow>(
       `SELECT source, source_id, customer_id, customer_type, name, email, email_norm, phone, phone_norm, company, region, country, city,
-              acquisition_channel, owner_id, toString(signup_date) AS signup_date, toString(version) AS version
+              acquisition_channel, owner_id, toString(signup_date) AS signup_date, toString(version) AS version,
+              ${viaSourceTokenSql()} AS via_token
        FROM ${io.table('customer_records')} FINAL WHERE customer_id IN {ids:Array(String)}`,
       { ids },
     );

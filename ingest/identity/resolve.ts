@@ -19,6 +19,13 @@ import { externalKeys } from './external-ids.ts';
  * and the others become aliases of it (customer_aliases, rule = how they were joined); facts keep
  * their id and the *_resolved views map it. A new cluster gets the id of its smallest record
  * (customerIdFor), which is also the id an unmatched fact reference to that record already got.
+ *
+ * Records sent with a source token (`viaSourceToken`: a shop's webhook, trusted for its own source
+ * only) never bridge customers that exist already: knowing two customers' e-mail and phone must not
+ * merge them. When such a load's records would join two or more existing customers (placeholders of
+ * facts alone not counted), each of its records is decided on its own: it keeps the customer it was
+ * resolved to before; else it joins the one existing customer its own keys reach, if exactly one;
+ * else (none, or several) it is kept apart as a customer of its own. No existing customer is merged.
  */
 export interface CustomerResolution {
   /** source\x1fsource_id → 14-byte customer id, for every record of the load. */
@@ -84,7 +91,12 @@ class UnionFind {
 
 const NONE = ['\u0000'];
 
-export async function resolveCustomers(io: WarehouseIO, input: readonly IdentityKeys[], runVersion: number): Promise<CustomerResolution> {
+export interface ResolveOptions {
+  /** Every record of the load came through a source token (identity/source-token-batches.ts). */
+  viaSourceToken?: boolean;
+}
+
+export async function resolveCustomers(io: WarehouseIO, input: readonly IdentityKeys[], runVersion: number, opts: ResolveOptions = {}): Promise<CustomerResolution> {
   // One record per (source, source_id): the newest version, then the last line.
   const byKey = new Map<string, IdentityKeys>();
   for (const r of input) {
@@ -236,11 +248,67 @@ export async function resolveCustomers(io: WarehouseIO, input: readonly Identity
   const stats = { newCustomers: 0, matchedRecords: 0, merges: 0 };
   const resolvedAt = runVersion;
 
+  const isReal = (n: number): boolean => nodes[n].customer !== undefined && info.get(nodes[n].customer!)?.real === true;
+  /** A source token's records that would bridge existing customers: each on its own (see the top). */
+  const resolveApart = (recs: number[]): void => {
+    for (const n of recs) {
+      const r = nodes[n].record!;
+      const k = `${r.source}\u001f${r.sourceId}`;
+      const s = sticky.get(k);
+      if (s && s.rule !== 'unmatched') {
+        ids.set(k, Buffer.from(s.customerId, 'latin1'));
+        affected.add(rootOf(aliases, s.customerId));
+        continue;
+      }
+      // The existing customers this record's own keys reach (not through the load's other records).
+      const reached = new Map<string, { rule: Rule; value: string; via: string }>();
+      const own = [...nodes[n].keys].sort((a, b) => RULE_ORDER[ruleOf(a.key)] - RULE_ORDER[ruleOf(b.key)] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const { key } of own) {
+        if (key.startsWith('id:')) continue;
+        for (const v of bucket.get(key) ?? []) {
+          if (!isReal(v) || reached.has(nodes[v].customer!)) continue;
+          const via = nodes[v].keys.find((x) => x.key === key)?.via ?? '';
+          reached.set(nodes[v].customer!, { rule: ruleOf(key), value: valueOf(key), via });
+        }
+      }
+      const placeholder = s ? rootOf(aliases, s.customerId) : undefined;
+      let target: string;
+      let how: { rule: Rule; value: string; via: string } | undefined;
+      if (reached.size === 1) {
+        [[target, how]] = [...reached];
+        stats.matchedRecords++;
+      } else {
+        target = placeholder ?? customerIdFor(r.source, r.sourceId);
+        stats.newCustomers++;
+      }
+      if (placeholder !== undefined && placeholder !== target) {
+        aliased.add(placeholder);
+        newAliases.push({ from_id: placeholder, to_id: target, rule: 'merged', version: runVersion });
+      }
+      affected.add(target);
+      identityRows.push({
+        source: r.source,
+        source_id: r.sourceId,
+        customer_id: target,
+        rule: how ? how.rule : 'new',
+        matched_on: how ? how.value : '',
+        matched_record: how ? how.via : '',
+        version: runVersion,
+        resolved_at: resolvedAt,
+      });
+      ids.set(k, Buffer.from(target, 'latin1'));
+    }
+  };
+
   for (const members of clusters.values()) {
     const recs = members.filter((n) => nodes[n].record);
     if (recs.length === 0) continue;
     const customers = members.filter((n) => nodes[n].customer);
     const real = customers.filter((n) => info.get(nodes[n].customer!)?.real);
+    if (opts.viaSourceToken && real.length > 1) {
+      resolveApart(recs);
+      continue;
+    }
     let survivor: string;
     let start: number;
     if (real.length > 0) {

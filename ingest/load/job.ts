@@ -7,6 +7,7 @@ import type { EntityName, EntitySpec } from '../entities/types.ts';
 import { rebuildGolden } from '../identity/golden.ts';
 import { createPlaceholderCustomers, type FactTime, type RefScope } from '../identity/placeholders.ts';
 import { resolveCustomers, type CustomerResolution } from '../identity/resolve.ts';
+import { isSourceTokenBatch, sourceTokenBatchId } from '../identity/source-token-batches.ts';
 import { RefResolver } from './resolve-refs.ts';
 import { compileMapping, type CompiledMapping } from '../mapping/compile.ts';
 import { loadMappingFile, MappingError, type Mapping } from '../mapping/mapping-file.ts';
@@ -116,7 +117,7 @@ export async function ingestRecords(
     rejectsFile: undefined,
     batchSize: DEFAULT_BATCH_SIZE,
     source: opts.source ?? opts.mapping?.source ?? '',
-    batchId: opts.batchId,
+    batchId: opts.viaSourceToken ? sourceTokenBatchId(opts.batchId ?? newBatchId()) : opts.batchId,
   });
 }
 
@@ -295,7 +296,7 @@ async function runLoad(warehouse: Warehouse, spec: EntitySpec, compiled: Compile
         chunkDone: () => {},
       });
       phase('pass1');
-      resolution = await resolveCustomers(io, keys, runVersion);
+      resolution = await resolveCustomers(io, keys, runVersion, { viaSourceToken: isSourceTokenBatch(batchId) });
       phase('resolve');
     } else if (spec.resolvesCustomer) {
       refs = new RefResolver(io, runVersion);

@@ -199,3 +199,136 @@ test("a source token cannot move another source's customer to another owner thro
   assert.equal(reassigned.status, 200, await reassigned.text());
   assert.deepEqual(await golden(), ['OWN-C']);
 });
+
+// Tenth review's leftover: identity resolution trusted every source alike. A source token's holder
+// who knew a CRM customer's e-mail or phone made its record the newest for the customer's golden
+// name, e-mail, phone, city and company (a newer e-mail receives the customer's campaign mail),
+// bridged two customers into one, and put a customer who withdrew consent through the CRM back
+// into campaign pushes with a newer `granted`. The ingest token (the CRM's own system) keeps the
+// rules as they were.
+const resolved = async (where: string): Promise<Record<string, string>[]> => {
+  const rs = await tw.warehouse.client.query({ query: `SELECT customer_id, name, email, phone, city, company, country, sources FROM customers_resolved WHERE ${where} ORDER BY customer_id`, format: 'JSONEachRow' });
+  return rs.json<Record<string, string>>();
+};
+
+test("a source token's record fills only the golden fields no other sender gives, and the 360 lists it", async () => {
+  const { sourceToken } = await import('../../ingest/http/auth.ts');
+  const { sourceRecordsOf } = await import('../../ingest/identity/source-records.ts');
+  const shop = sourceToken(TOKEN, 'shop');
+  const crm = await post('/v1/ingest/customers?source=sales', TOKEN, [
+    { source_id: 'SA-GOLD-1', name: 'Carla Crm', email: 'carla@crm.example', phone: '+4930111111', city: 'Berlin', company: 'Crm GmbH', updated_at: '2026-01-01 00:00:00' },
+  ]);
+  assert.equal(crm.status, 200, await crm.text());
+  const [before] = await resolved("email = 'carla@crm.example'");
+  // By e-mail, newer, other values for every field, and one field the CRM does not give.
+  const byEmail = await post('/v1/ingest/customers?source=shop', shop, [
+    { source_id: 'SH-GOLD-1', name: 'Mallory', email: 'carla@crm.example', phone: '+4930999999', city: 'Paris', company: 'Evil Ltd', country: 'DE', updated_at: '2026-12-01 00:00:00' },
+  ]);
+  assert.equal(byEmail.status, 200, await byEmail.text());
+  // By phone, with a new e-mail (the one that would receive Carla's campaign mail).
+  const byPhone = await post('/v1/ingest/customers?source=shop', shop, [{ source_id: 'SH-GOLD-2', email: 'mallory@evil.example', phone: '+49 30 111111', updated_at: '2026-12-02 00:00:00' }]);
+  assert.equal(byPhone.status, 200, await byPhone.text());
+  const after = await resolved(`customer_id = '${before!.customer_id}'`);
+  assert.deepEqual(after, [
+    { customer_id: before!.customer_id, name: 'Carla Crm', email: 'carla@crm.example', phone: '+4930111111', city: 'Berlin', company: 'Crm GmbH', country: 'DE', sources: ['sales', 'shop'] as unknown as string },
+  ]);
+  assert.deepEqual((await resolved("email = 'mallory@evil.example' OR name = 'Mallory'")).length, 0);
+  // The 360 page still shows both shop records, joined to Carla by the rule that matched them.
+  const records = await sourceRecordsOf(tw.warehouse.client, before!.customer_id);
+  assert.deepEqual(
+    records.map((r) => [`${r.source}:${r.sourceId}`, r.rule, r.matchedOn]),
+    [
+      ['sales:SA-GOLD-1', 'new', ''],
+      ['shop:SH-GOLD-1', 'email', 'carla@crm.example'],
+      ['shop:SH-GOLD-2', 'phone', '+4930111111'],
+    ],
+  );
+  // The CRM's own system (the ingest token) still wins by being newest, from any of its sources.
+  const desk = await post('/v1/ingest/customers?source=support', TOKEN, [{ source_id: 'SU-GOLD-1', name: 'Carla New', email: 'carla@crm.example', city: 'Hamburg', updated_at: '2026-12-03 00:00:00' }]);
+  assert.equal(desk.status, 200, await desk.text());
+  const [trusted] = await resolved(`customer_id = '${before!.customer_id}'`);
+  assert.deepEqual([trusted!.name, trusted!.city, trusted!.company], ['Carla New', 'Hamburg', 'Crm GmbH']);
+});
+
+test("a source token's record never bridges two existing customers: linked to one it alone matches, else kept apart", async () => {
+  const { sourceToken } = await import('../../ingest/http/auth.ts');
+  const { customerIdFor } = await import('../../ingest/identity/customer-id.ts');
+  const shop = sourceToken(TOKEN, 'shop');
+  const crm = await post('/v1/ingest/customers?source=sales', TOKEN, [
+    { source_id: 'SA-BR-1', name: 'Dora Crm', email: 'dora@crm.example', updated_at: '2026-01-01 00:00:00' },
+    { source_id: 'SA-BR-2', name: 'Emil Crm', phone: '+4930222222', updated_at: '2026-01-01 00:00:00' },
+  ]);
+  assert.equal(crm.status, 200, await crm.text());
+  const ids = async (): Promise<string[]> => (await resolved("name IN ('Dora Crm', 'Emil Crm')")).map((r) => `${r.name} ${r.customer_id}`);
+  const byName = Object.fromEntries((await resolved("name IN ('Dora Crm', 'Emil Crm')")).map((r) => [r.name!, r.customer_id!]));
+  const [dora, emil] = [byName['Dora Crm'], byName['Emil Crm']];
+  const customers = await ids();
+  assert.ok(dora && emil && dora !== emil);
+  const aliases = async (): Promise<number> => {
+    const rs = await tw.warehouse.client.query({ query: `SELECT count() AS n FROM customer_aliases WHERE to_id IN ('${dora}', '${emil}') OR from_id IN ('${dora}', '${emil}')`, format: 'JSONEachRow' });
+    return Number((await rs.json<{ n: string }>())[0]!.n);
+  };
+  // Dora's e-mail and Emil's phone in one shop record; and one that matches Dora alone.
+  const bridge = await post('/v1/ingest/customers?source=shop', shop, [
+    { source_id: 'SH-BR-1', name: 'Bridge', email: 'dora@crm.example', phone: '+4930222222', updated_at: '2026-12-01 00:00:00' },
+    { source_id: 'SH-BR-2', name: 'Only Dora', email: 'DORA@crm.example', updated_at: '2026-12-01 00:00:00' },
+  ]);
+  assert.equal(bridge.status, 200, await bridge.text());
+  assert.deepEqual(await ids(), customers);
+  assert.equal(await aliases(), 0);
+  const identity = async (): Promise<string[][]> => {
+    const rs = await tw.warehouse.client.query({ query: "SELECT source_id, customer_id, rule FROM identity_map FINAL WHERE source = 'shop' AND source_id LIKE 'SH-BR-%' ORDER BY source_id", format: 'JSONEachRow' });
+    return (await rs.json<{ source_id: string; customer_id: string; rule: string }>()).map((r) => [r.source_id, r.customer_id, r.rule]);
+  };
+  const apart = customerIdFor('shop', 'SH-BR-1');
+  assert.deepEqual(await identity(), [
+    ['SH-BR-1', apart, 'new'],
+    ['SH-BR-2', dora, 'email'],
+  ]);
+  // The record kept apart is a customer of its own with what it sent; Dora and Emil keep theirs.
+  assert.deepEqual((await resolved(`customer_id IN ('${apart}', '${dora}', '${emil}')`)).map((r) => [r.customer_id, r.name, r.email, r.phone]).sort(), [
+    [apart, 'Bridge', 'dora@crm.example', '+4930222222'],
+    [dora, 'Dora Crm', 'dora@crm.example', ''],
+    [emil, 'Emil Crm', '', '+4930222222'],
+  ].sort());
+  // A record already joined to Dora, re-sent with Emil's phone, stays Dora's: still no merge.
+  const again = await post('/v1/ingest/customers?source=shop', shop, [{ source_id: 'SH-BR-2', name: 'Only Dora', email: 'dora@crm.example', phone: '+4930222222', updated_at: '2026-12-02 00:00:00' }]);
+  assert.equal(again.status, 200, await again.text());
+  assert.equal(await aliases(), 0);
+  assert.deepEqual(await identity(), [
+    ['SH-BR-1', apart, 'new'],
+    ['SH-BR-2', dora, 'email'],
+  ]);
+  // The ingest token's sources still merge customers as before.
+  const merged = await post('/v1/ingest/customers?source=support', TOKEN, [{ source_id: 'SU-BR-1', email: 'dora@crm.example', phone: '+4930222222', updated_at: '2026-12-03 00:00:00' }]);
+  assert.equal(merged.status, 200, await merged.text());
+  assert.ok((await aliases()) > 0);
+  assert.equal((await resolved("name IN ('Dora Crm', 'Emil Crm')")).length, 1);
+});
+
+test("a source token's granted does not override a withdrawal another sender recorded; withdrawals always count", async () => {
+  const { sourceToken } = await import('../../ingest/http/auth.ts');
+  const shop = sourceToken(TOKEN, 'shop');
+  assert.equal((await post('/v1/ingest/customers?source=sales', TOKEN, [{ source_id: 'SA-CON-1', name: 'Finn Crm', email: 'finn@crm.example', updated_at: '2026-01-01 00:00:00' }])).status, 200);
+  assert.equal((await post('/v1/ingest/customers?source=shop', shop, [{ source_id: 'SH-CON-1', email: 'finn@crm.example', updated_at: '2026-01-02 00:00:00' }])).status, 200);
+  const [finn] = await resolved("email = 'finn@crm.example'");
+  const status = async (): Promise<string[]> => {
+    const rs = await tw.warehouse.client.query({ query: `SELECT status, toString(changed_at) AS changed_at FROM consent_current WHERE customer_id = '${finn!.customer_id}' AND purpose = 'marketing_email'`, format: 'JSONEachRow' });
+    return (await rs.json<{ status: string; changed_at: string }>()).map((r) => `${r.status} ${r.changed_at}`);
+  };
+  const consent = (token: string, source: string, ref: string, id: string, s: string, at: string) =>
+    post(`/v1/ingest/consents?source=${source}`, token, [{ consent_id: id, customer_ref: ref, purpose: 'marketing_email', status: s, occurred_at: at }]);
+  // The shop's own grant, then a withdrawal through the CRM: withdrawn.
+  assert.equal((await consent(shop, 'shop', 'SH-CON-1', 'C-1', 'granted', '2026-02-01 00:00:00')).status, 200);
+  assert.equal((await consent(TOKEN, 'sales', 'SA-CON-1', 'C-2', 'withdrawn', '2026-03-01 00:00:00')).status, 200);
+  assert.deepEqual(await status(), ['withdrawn 2026-03-01 00:00:00']);
+  // A newer grant through the shop's token: still withdrawn (it was `granted` before).
+  const grant = await consent(shop, 'shop', 'SH-CON-1', 'C-3', 'granted', '2026-04-01 00:00:00');
+  assert.equal(grant.status, 200, await grant.text());
+  assert.deepEqual(await status(), ['withdrawn 2026-03-01 00:00:00']);
+  // The CRM's own grant restores it; a withdrawal through the shop's token counts as ever.
+  assert.equal((await consent(TOKEN, 'sales', 'SA-CON-1', 'C-4', 'granted', '2026-05-01 00:00:00')).status, 200);
+  assert.deepEqual(await status(), ['granted 2026-05-01 00:00:00']);
+  assert.equal((await consent(shop, 'shop', 'SH-CON-1', 'C-5', 'withdrawn', '2026-06-01 00:00:00')).status, 200);
+  assert.deepEqual(await status(), ['withdrawn 2026-06-01 00:00:00']);
+});

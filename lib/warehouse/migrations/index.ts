@@ -22,6 +22,7 @@ import { lapsedBandCardWindowStatements } from './022-lapsed-band-card-window.ts
 import { campaignMemberRevenueStatements } from './023-campaign-member-revenue-unknown.ts';
 import { decimalQuantityStatements } from './024-decimal-quantity.ts';
 import { ownerProjectionStatements } from './025-owner-projections.ts';
+import { consentSourceTokenViews } from './026-consent-source-token.ts';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { renderDatabase, renderTable, renderView, type RenderContext, type TableDef, type ViewDef } from './ddl.ts';
 
@@ -67,6 +68,7 @@ export const migrations: Migration[] = [
   { version: 23, name: 'campaign-member-revenue-unknown', statements: campaignMemberRevenueStatements },
   { version: 24, name: 'decimal-quantity', statements: decimalQuantityStatements },
   { version: 25, name: 'owner-projections', statements: ownerProjectionStatements },
+  { version: 26, name: 'consent-source-token', views: consentSourceTokenViews },
 ];
 
 export function renderMigration(m: Migration, ctx: RenderContext): string[] {
