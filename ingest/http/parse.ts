@@ -154,12 +154,26 @@ function checkRecordSources(records: readonly Record<string, unknown>[], source:
  * maps to `owner_id`, refuses the batch before anything is loaded.
  */
 export function refuseOwnerAssignment(records: readonly Record<string, unknown>[], format: BatchFormat, scope: string): void {
+  refuseField(records, format, 'owner_id', (where, key) => `${where}, field "${key}": this token sends source "${scope}" only and may not assign account owners (owner ids decide which owner sees a customer); send customers without it, or assign owners from the CRM's own system with the ingest token.`);
+}
+
+/**
+ * A source token may not say which CRM user recorded a consent event (tenth security review,
+ * second pass): `recorded_by` is a dashboard user's id, shown on the customer 360 page as who
+ * recorded the change, and a shop's webhook has no dashboard users — a leaked shop token could
+ * attribute an opt-in to an employee. Refused like an owner id, in any spelling.
+ */
+export function refuseConsentAttribution(records: readonly Record<string, unknown>[], format: BatchFormat, scope: string): void {
+  refuseField(records, format, 'recorded_by', (where, key) => `${where}, field "${key}": this token sends source "${scope}" only and may not name the CRM user who recorded a consent (recorded_by is a dashboard user's id); send consent events without it.`);
+}
+
+function refuseField(records: readonly Record<string, unknown>[], format: BatchFormat, field: string, message: (where: string, key: string) => string): void {
   records.forEach((record, i) => {
     for (const [key, value] of Object.entries(record)) {
-      if (headerKey(key.replace(/^\uFEFF/, '')) !== 'owner_id' || value === null || value === undefined) continue;
+      if (headerKey(key.replace(/^\uFEFF/, '')) !== field || value === null || value === undefined) continue;
       if (typeof value === 'string' && value.trim() === '') continue;
       const where = format === 'ndjson' ? `Record ${i + 1} (NDJSON, blank lines not counted)` : `records[${i}]`;
-      throw new HttpError(403, 'forbidden_field', `${where}, field "${key.slice(0, 64)}": this token sends source "${scope}" only and may not assign account owners (owner ids decide which owner sees a customer); send customers without it, or assign owners from the CRM's own system with the ingest token.`);
+      throw new HttpError(403, 'forbidden_field', message(where, key.slice(0, 64)));
     }
   });
 }

@@ -9,7 +9,7 @@ import { errorBody, HttpError } from './errors.ts';
 import { AdmissionQueue, QueueRefusal, type QueueClock, type QueueStats, type Ticket } from './queue.ts';
 import { loadVariables } from '../../lib/config/schema.ts';
 import { KeyedLock, legacyReplay, parseIdempotencyKey, requestDigest, storedKey, warehouseIdempotencyStore, type IdempotencyStore } from './idempotency.ts';
-import { batchFormat, parseBatch, refuseOwnerAssignment, type BatchFormat } from './parse.ts';
+import { batchFormat, parseBatch, refuseConsentAttribution, refuseOwnerAssignment, type BatchFormat } from './parse.ts';
 import { HTTP_ENTITIES, type HttpEntity, type IngestBatchFn } from './batch.ts';
 import { PhaseClock } from './phases.ts';
 import { summaryBody, summaryStatus, type BatchSummary } from './summary.ts';
@@ -171,6 +171,7 @@ export async function startIngestServer(opts: IngestServerOptions): Promise<Inge
     const { source, records } = parseBatch(body, { format, querySource, maxRecords });
     requireSourceInScope(scope, source);
     if (scope !== undefined && entity === 'customers') refuseOwnerAssignment(records, format, scope);
+    if (scope !== undefined && entity === 'consents') refuseConsentAttribution(records, format, scope);
     const requestSha256 = requestDigest(entity, querySource, body);
     phases.lap('parse');
     const label = key ? `http:${key}` : `http:sha256:${requestSha256.slice(0, 16)}`;

@@ -331,4 +331,18 @@ test("a source token's granted does not override a withdrawal another sender rec
   assert.deepEqual(await status(), ['granted 2026-05-01 00:00:00']);
   assert.equal((await consent(shop, 'shop', 'SH-CON-1', 'C-5', 'withdrawn', '2026-06-01 00:00:00')).status, 200);
   assert.deepEqual(await status(), ['withdrawn 2026-06-01 00:00:00']);
+  // Nor may it say which CRM user recorded an event (shown on the 360 page), in any spelling.
+  const attributed = await post('/v1/ingest/consents?source=shop', shop, [{ consent_id: 'C-6', customer_ref: 'SH-CON-1', purpose: 'marketing_email', status: 'granted', occurred_at: '2026-07-01 00:00:00', recorded_by: 'U-ADMIN' }]);
+  const attributedText = await attributed.text();
+  assert.equal(attributed.status, 403, attributedText);
+  assert.match(attributedText, /forbidden_field.*records\[0\], field \\"recorded_by\\"/);
+  const spelled = await post('/v1/ingest/consents?source=shop', shop, `${JSON.stringify({ consent_id: 'C-7', customer_ref: 'SH-CON-1', purpose: 'marketing_email', status: 'withdrawn', occurred_at: '2026-07-02 00:00:00', ' Recorded By ': 'U-ADMIN' })}\n`, 'application/x-ndjson');
+  const spelledText = await spelled.text();
+  assert.equal(spelled.status, 403, spelledText);
+  assert.match(spelledText, /Record 1 .*Recorded By/);
+  const rs = await tw.warehouse.client.query({ query: "SELECT count() AS n FROM consent_events WHERE consent_id IN ('C-6', 'C-7')", format: 'JSONEachRow' });
+  assert.equal(Number((await rs.json<{ n: string }>())[0]!.n), 0);
+  // The ingest token (the dashboard's own path) still records who did it.
+  assert.equal((await post('/v1/ingest/consents?source=sales', TOKEN, [{ consent_id: 'C-8', customer_ref: 'SA-CON-1', purpose: 'marketing_email', status: 'granted', occurred_at: '2026-07-03 00:00:00', recorded_by: 'U-ADMIN' }])).status, 200);
+  assert.deepEqual(await status(), ['granted 2026-07-03 00:00:00']);
 });
