@@ -157,6 +157,19 @@ async function loads(): Promise<Load[]> {
     // Past the engine's parallel-parsing segments (≈ 26 MB): refused rows far into the file keep
     // their line numbers (the engine's _row_number drifts when it parses in parallel).
     { name: 'a large file with refused rows throughout', file: await largeWithRefused(), engine: true, handOff: true },
+    // A record spanning two lines before a refused row: the lines after it are not the record's
+    // number + 2, so the file is the JS path's.
+    {
+      name: 'a line end in a value and a refused row',
+      file: write('multiline.csv', [
+        HEADER,
+        'ml,M1,O1,K1,2024-01-05 10:00:00,completed,1.00,EUR,1,P1,"two\nlines",office,web,',
+        'ml,M2,O2,K1,2024-01-05 10:00:00,completed,1.00,EUR,1,P1,ok,office,web,',
+        'ml,M3,O3,K2,2024-13-45 10:00:00,completed,1.00,EUR,1,P1,bad date,office,web,',
+        'ml,M4,O4,K2,2024-01-06 10:00:00,completed,1.00,EUR,1,P1,ok,office,web,',
+      ]),
+      engine: false,
+    },
     { name: 'decimal quantities', file: write('hours.csv', hours), engine: true },
     { name: 'currencies and rounding', file: write('fx.csv', fx), mapping: { currency: { base: 'EUR', rates: { USD: 0.9137 } } }, engine: true },
     // Base cents just below and past 2^53 and past Decimal(18, 2): the engine path hands such rows
