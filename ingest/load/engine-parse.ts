@@ -222,7 +222,8 @@ export async function engineParseLoad(
   };
   // A value holding a line end makes its record span lines: the file's line numbers of the rows
   // after it are no longer the record's number + 2, which the hand-off below relies on. Asked only
-  // in the read for the hand-off's lines (in the staging read it cost ≈ 0.3 CPU-s at 1M rows).
+  // in the read for the hand-off's lines, which needs it (in the staging read it made no measurable
+  // difference: parse 2.17–2.20 CPU-s at 1M rows with and without, load 3–4).
   const lineEnd = `position(concat(${names.map((_n, i) => `c${i}`).join(', ')}, ''), '\\n') > 0`;
   const groupField = group ? compiled.byName.get(group.field) : undefined;
   await dropLeftovers(io);
