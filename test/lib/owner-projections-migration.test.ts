@@ -81,7 +81,7 @@ test("before 025 an owner's filter reads every row; after it about the owner's s
     answersBefore[table] = (await rows(query))[0];
   }
 
-  const { applied } = await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database });
+  const { applied } = await applyMigrations(tw.warehouse.client, { database: tw.warehouse.database }, migrations.filter((m) => m.version <= 25));
   assert.deepEqual(
     applied.map((m) => m.version),
     [25],
