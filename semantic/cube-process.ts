@@ -350,8 +350,10 @@ async function main(): Promise<void> {
   const hidden = hiddenCubes(model.docs);
   const times = timeMembers(model.docs);
   // Dashboard tokens end with their session (security/account-check.ts): the accounts and signed-out
-  // sessions, read through a driver of its own at most every 2 s while such tokens arrive.
-  const accountDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000 });
+  // sessions, read through a driver of its own at most every 2 s while such tokens arrive. It also
+  // reads the warehouse's time zones; like every statement this process sends, its reads carry the
+  // engine-side bound (a stuck read must not hold a session past the query timeout).
+  const accountDriver = new ClickHouseDriverFor033({ requestTimeout: (timeoutSeconds + 5) * 1000, maxExecutionSeconds: timeoutSeconds });
   const accounts = new AccountSnapshots(async () => {
     try {
       const [users, revoked] = await Promise.all([accountDriver.query(USERS_SQL), accountDriver.query(REVOKED_SQL)]);
